@@ -1,0 +1,80 @@
+# Berth build. `make` builds build/berthd and build/berth; `make test` installs
+# what is missing, builds the release and the sanitizer builds and runs every
+# test; `make run` builds and starts berthd in the foreground.
+
+PKGS     := libuv jansson libssl libcrypto
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+BASEFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags $(PKGS))
+LIBS     := $(shell pkg-config --libs $(PKGS)) -lhttp_parser
+SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+PREFIX   ?= /usr/local
+
+LIB_SRC  := $(filter-out src/daemon/main.c src/cli/main.c,\
+              $(wildcard src/basic/*.c src/shared/*.c src/api/*.c src/engine/*.c \
+                         src/daemon/*.c src/cli/*.c))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+HDRS     := $(wildcard src/*/*.h)
+
+# Two flavours share the rules: release in build/, ASan+UBSan in build/san/.
+define flavour
+$(1)/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(BASEFLAGS) $(2) -c $$< -o $$@
+
+$(1)/libberth.a: $(patsubst src/%.c,$(1)/obj/%.o,$(LIB_SRC))
+	@rm -f $$@
+	ar rcs $$@ $$^
+
+$(1)/berthd: $(1)/obj/daemon/main.o $(1)/libberth.a
+	$$(CC) $(2) -o $$@ $$^ $$(LIBS)
+
+$(1)/berth: $(1)/obj/cli/main.o $(1)/libberth.a
+	$$(CC) $(2) -o $$@ $$^ $$(LIBS)
+
+$(1)/tests/%: tests/unit/%.c $(1)/libberth.a $(HDRS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(BASEFLAGS) $(2) -o $$@ $$< $(1)/libberth.a $$(LIBS) -lcmocka -lpthread
+endef
+
+$(eval $(call flavour,build,$(CFLAGS)))
+$(eval $(call flavour,build/san,$(SANFLAGS)))
+
+UNIT_BINS := $(patsubst tests/unit/%.c,build/san/tests/%,$(UNIT_SRC))
+
+.PHONY: all san deps run test unit integration bench install format clean
+all: build/berthd build/berth
+
+san: build/san/berthd build/san/berth
+
+deps:
+	./scripts/install-deps.sh
+
+run: deps all
+	./build/berthd $(ARGS)
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; \
+	  ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $$t; done
+
+integration: all san
+	./tests/integration/run.sh
+
+test: deps
+	$(MAKE) all san
+	$(MAKE) unit
+	$(MAKE) integration
+
+bench: all
+	./bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 build/berthd build/berth $(DESTDIR)$(PREFIX)/bin/
+
+format:
+	clang-format -i $(wildcard src/*/*.c src/*/*.h tests/unit/*.c)
+
+clean:
+	rm -rf build

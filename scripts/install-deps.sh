@@ -1,0 +1,21 @@
+#!/bin/sh
+# Installs the Debian packages Berth builds, tests and benchmarks with.
+# Idempotent and non-interactive: packages already present are skipped.
+set -eu
+
+packages="build-essential pkg-config libuv1-dev libhttp-parser-dev libjansson-dev
+libssl-dev libcmocka-dev openssl curl wrk python3 procps"
+
+missing=""
+for p in $packages; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing
