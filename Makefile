@@ -6,7 +6,10 @@ PKGS     := libuv jansson libssl libcrypto
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
-BASEFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags $(PKGS))
+GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+BUILD_TIME := $(shell date -u +%Y-%m-%dT%H:%M:%S.000000000+00:00)
+BASEFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags $(PKGS)) \
+            -DBERTH_GIT_COMMIT='"$(GIT_COMMIT)"' -DBERTH_BUILD_TIME='"$(BUILD_TIME)"'
 LIBS     := $(shell pkg-config --libs $(PKGS)) -lhttp_parser
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 PREFIX   ?= /usr/local
@@ -21,11 +24,12 @@ HDRS     := $(wildcard src/*/*.h)
 define flavour
 $(1)/obj/%.o: src/%.c $(HDRS)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(BASEFLAGS) $(2) -c $$< -o $$@
+	@echo "  CC $$@"
+	@$$(CC) $$(BASEFLAGS) $(2) -c $$< -o $$@
 
 $(1)/libberth.a: $(patsubst src/%.c,$(1)/obj/%.o,$(LIB_SRC))
 	@rm -f $$@
-	ar rcs $$@ $$^
+	@ar rcs $$@ $$^
 
 $(1)/berthd: $(1)/obj/daemon/main.o $(1)/libberth.a
 	$$(CC) $(2) -o $$@ $$^ $$(LIBS)

@@ -1,5 +1,4 @@
 /* Timestamp and duration parsing with the docker CLI's accepted forms. */
-#define _GNU_SOURCE
 #include "timeutil.h"
 
 #include <ctype.h>

@@ -1,0 +1,155 @@
+/* Listeners, routing and per-request checks shared by every handler. */
+#include "api/api.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/version.h"
+#include "basic/build_info.h"
+#include "basic/cleanup.h"
+#include "basic/fs.h"
+#include "shared/host.h"
+
+static const struct route routes[] = {
+	{HTTP_GET, "/_ping", api_ping},
+	{HTTP_GET, "/version", api_version},
+	{HTTP_GET, "/info", api_info},
+	{HTTP_GET, "/events", api_events},
+};
+
+void api_reply_err(const struct api_request *ar, const struct error *err)
+{
+	int status;
+	switch (err->code) {
+	case -ENOENT: status = 404; break;
+	case -EEXIST:
+	case -EBUSY: status = 409; break;
+	case -EINVAL: status = 400; break;
+	case -EPERM:
+	case -EACCES: status = 403; break;
+	case -ENOSYS: status = 501; break;
+	case -EAGAIN: status = 503; break;
+	default: status = 500; break;
+	}
+	http_reply_error(ar->conn, status, "%s", error_msg(err));
+}
+
+/* dockerd's versionMiddleware: too old or too new versions are refused. */
+static bool check_version(struct http_conn *conn, const char *version)
+{
+	if (api_version_compare(version, API_VERSION_MAX) > 0) {
+		http_reply_error(conn, 400,
+				 "client version %s is too new. Maximum supported API version is %s",
+				 version, API_VERSION_MAX);
+		return false;
+	}
+	if (api_version_compare(version, API_VERSION_MIN) < 0) {
+		http_reply_error(conn, 400,
+				 "client version %s is too old. Minimum supported API version is %s, please upgrade your client to a newer version",
+				 version, API_VERSION_MIN);
+		return false;
+	}
+	return true;
+}
+
+static void dispatch(struct http_conn *conn, const struct http_request *req, void *userdata)
+{
+	struct daemon *d = userdata;
+	char version[16];
+	const char *path;
+	bool versioned = api_version_split_path(req->path, version, sizeof(version), &path);
+	if (versioned && !check_version(conn, version))
+		return;
+	struct route_match m;
+	int r = router_match(routes, ARRAY_SIZE(routes), req->method, path, &m);
+	if (r == -ENOENT) {
+		http_reply_error(conn, 404, "page not found");
+		return;
+	}
+	if (r == -EPERM) {
+		http_reply_error(conn, 405, "method %s not allowed on %s", req->method_name, req->path);
+		return;
+	}
+	struct api_request ar = {
+		.d = d,
+		.conn = conn,
+		.req = req,
+		.version = versioned ? version : API_VERSION_MAX,
+		.match = &m,
+	};
+	((api_handler_fn)m.route->handler)(&ar);
+	route_match_done(&m);
+}
+
+static void access_log(const struct http_request *req, int status, void *userdata)
+{
+	struct daemon *d = userdata;
+	if (!log_enabled(&d->log, LOG_LEVEL_DEBUG))
+		return;
+	uint64_t ms = uv_now(d->loop) - req->start_ms;
+	log_debug(&d->log, "%s %s %d %llums", req->method_name ? req->method_name : "-",
+		  req->url ? req->url : "(malformed)", status, (unsigned long long)ms);
+}
+
+static int listen_one(struct daemon *d, const char *spec, struct error *err)
+{
+	struct host_addr h;
+	int r = host_parse(spec, d->cfg.tls, &h, err);
+	if (r < 0)
+		return r;
+	if (h.kind == HOST_TCP) {
+		r = http_server_listen_tcp(d->api, h.ip, h.port, d->tls, err);
+	} else {
+		_cleanup_free_ char *dir = strdup(h.path);
+		if (!dir)
+			return -ENOMEM;
+		*strrchr(dir, '/') = '\0';
+		r = fs_mkdir_p(dir[0] ? dir : "/", 0755, err);
+		if (r == 0)
+			r = http_server_listen_unix(d->api, h.path, 0660, d->tls, err);
+	}
+	if (r == 0)
+		log_info(&d->log, "API listen on %s", spec);
+	return r;
+}
+
+int api_start(struct daemon *d, struct error *err)
+{
+	snprintf(d->server_header, sizeof(d->server_header), "Berth/%s (linux)", BERTH_VERSION);
+	d->api_headers[0] = (struct http_header){"Api-Version", API_VERSION_MAX};
+	d->api_headers[1] = (struct http_header){"Docker-Experimental", "false"};
+	d->api_headers[2] = (struct http_header){"Ostype", "linux"};
+	d->api_headers[3] = (struct http_header){"Server", d->server_header};
+	struct http_server_config cfg = {
+		.handler = dispatch,
+		.access_log = access_log,
+		.userdata = d,
+		.log = &d->log,
+		.max_header_bytes = 64 * 1024,
+		.max_body_bytes = 16 * 1024 * 1024,
+		.idle_timeout_ms = 120 * 1000,
+		.request_timeout_ms = 30 * 1000,
+		.max_connections = 4096,
+		.default_headers = d->api_headers,
+		.n_default_headers = ARRAY_SIZE(d->api_headers),
+	};
+	int r = http_server_new(d->loop, &cfg, &d->api);
+	if (r < 0)
+		return error_set(err, r, "out of memory");
+	for (size_t i = 0; i < d->cfg.n_hosts && r == 0; i++)
+		r = listen_one(d, d->cfg.hosts[i], err);
+	if (r < 0) {
+		http_server_close(d->api, NULL, NULL);
+		d->api = NULL;
+	}
+	return r;
+}
+
+void api_stop(struct daemon *d)
+{
+	if (!d->api)
+		return;
+	http_server_close(d->api, NULL, NULL);
+	d->api = NULL;
+}

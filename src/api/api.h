@@ -1,0 +1,34 @@
+/* The Engine API: listeners from --host, request dispatch with version
+ * checks, and the handlers of each resource. */
+#pragma once
+
+#include "api/router.h"
+#include "daemon/daemon.h"
+#include "shared/http_server.h"
+
+/* What a handler gets: the daemon, the connection to answer on, the request,
+ * the API version it speaks and the route's path parameters. */
+struct api_request {
+	struct daemon *d;
+	struct http_conn *conn;
+	const struct http_request *req;
+	const char *version;
+	const struct route_match *match;
+};
+
+typedef void (*api_handler_fn)(const struct api_request *ar);
+
+/* Opens a listener for every --host. On failure nothing stays open. */
+int api_start(struct daemon *d, struct error *err);
+/* Closes listeners and connections; the loop ends when all are closed. */
+void api_stop(struct daemon *d);
+
+/* Replies with Docker's error shape for a negative errno-style code:
+ * -ENOENT 404, -EEXIST/-EBUSY 409, -EINVAL 400, -EPERM 403, others 500. */
+void api_reply_err(const struct api_request *ar, const struct error *err);
+
+/* Handlers (system.c, events_stream.c). */
+void api_ping(const struct api_request *ar);
+void api_version(const struct api_request *ar);
+void api_info(const struct api_request *ar);
+void api_events(const struct api_request *ar);

@@ -1,0 +1,19 @@
+/* File helpers that keep state crash-safe: atomic replace with fsync. */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "basic/error.h"
+
+/* Creates path and its missing parents with mode. 0 if it already exists. */
+int fs_mkdir_p(const char *path, mode_t mode, struct error *err);
+
+/* Writes data to a temporary file beside path, fsyncs it, renames it over
+ * path and fsyncs the directory: after a crash path holds the old or the new
+ * content, never a mix. */
+int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+		    struct error *err);
+
+/* Reads a whole (small) file, NUL-terminated. -ENOENT etc. on failure. */
+int fs_read_file(const char *path, size_t max, char **ret, size_t *ret_len);

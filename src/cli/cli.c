@@ -1,0 +1,283 @@
+/* The berth root command: global options, dispatch to commands, help and
+ * docker-worded usage errors. */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "basic/cleanup.h"
+#include "cli/format.h"
+#include "cli/host.h"
+
+const char cli_format_help[] = "Format output using a custom template:\n"
+			       "'json':             Print in JSON format\n"
+			       "'TEMPLATE':         Print output using the given\n"
+			       "Go template.\n"
+			       "Refer to https://docs.docker.com/go/formatting/\n"
+			       "for more information about formatting output with\n"
+			       "templates";
+
+typedef int (*cli_cmd_fn)(struct cli *cli, const char *cmd_path, int argc, char **argv);
+
+struct cli_command {
+	const char *name;
+	const char *section; /* heading in `berth --help` */
+	const char *summary;
+	cli_cmd_fn run;
+};
+
+static const struct cli_command commands[] = {
+    {"version", "Common Commands", "Show the Berth version information", cli_cmd_version},
+    {"info", "Common Commands", "Display system-wide information", cli_cmd_info},
+    {"system", "Management Commands", "Manage Berth", cli_cmd_system},
+    {"events", "Commands", "Get real time events from the server", cli_cmd_events},
+};
+
+const char *cli_os(void)
+{
+	return "linux";
+}
+
+const char *cli_arch(void)
+{
+#if defined(__x86_64__)
+	return "amd64";
+#elif defined(__aarch64__)
+	return "arm64";
+#elif defined(__arm__)
+	return "arm";
+#elif defined(__i386__)
+	return "386";
+#elif defined(__powerpc64__)
+	return "ppc64le";
+#elif defined(__s390x__)
+	return "s390x";
+#elif defined(__riscv)
+	return "riscv64";
+#else
+	return "unknown";
+#endif
+}
+
+void cli_build_time(char *buf, size_t len)
+{
+	/* The Makefile's date when it passes one (RFC 3339 is shown as ANSIC, like
+	 * docker), else the compiler's __DATE__ and __TIME__. */
+	if (strcmp(BERTH_BUILD_TIME, "unknown") != 0) {
+		_cleanup_free_ char *t = format_ansic(BERTH_BUILD_TIME);
+		snprintf(buf, len, "%s", t ? t : BERTH_BUILD_TIME);
+		return;
+	}
+	struct tm tm = {0};
+	if (!strptime(__DATE__ " " __TIME__, "%b %d %Y %H:%M:%S", &tm)) {
+		snprintf(buf, len, "%s %s", __DATE__, __TIME__);
+		return;
+	}
+	time_t t = timegm(&tm);
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%a %b %e %H:%M:%S %Y", &tm);
+}
+
+int cli_usage_error(const struct cli *cli, const char *cmd_path, const char *usage, const char *msg)
+{
+	fprintf(cli->err, "%s\n\nUsage:  %s\n\nRun '%s --help' for more information\n", msg, usage,
+		cmd_path);
+	return CLI_EXIT_USAGE;
+}
+
+int cli_no_args_error(const struct cli *cli, const char *cmd_path, const char *usage)
+{
+	fprintf(cli->err,
+		"berth: '%s' accepts no arguments\n\nUsage:  %s\n\nRun '%s --help' for more "
+		"information\n",
+		cmd_path, usage, cmd_path);
+	return CLI_EXIT_FAILURE;
+}
+
+int cli_fail(const struct cli *cli, const struct error *err)
+{
+	fprintf(cli->err, "%s\n", error_msg(err));
+	return CLI_EXIT_FAILURE;
+}
+
+static void print_section(FILE *f, const char *section)
+{
+	bool any = false;
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (strcmp(commands[i].section, section) != 0)
+			continue;
+		if (!any)
+			fprintf(f, "%s:\n", section);
+		any = true;
+		fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
+	}
+	if (any)
+		fputc('\n', f);
+}
+
+/* The global flags; targets point into cli. help_text holds the TLS file
+ * defaults shown in help, which depend on the environment. */
+static size_t global_flags(struct cli *cli, bool *help, bool *version, const char **level,
+			   struct cli_strv *hosts, char help_text[3][256], struct cli_flag *f)
+{
+	_cleanup_free_ char *dir = cli_cert_dir();
+	const char *d = dir ? dir : "~/.docker";
+	snprintf(help_text[0], 256, "Trust certs signed only by this CA (default\n\"%s/ca.pem\")",
+		 d);
+	snprintf(help_text[1], 256, "Path to TLS certificate file (default\n\"%s/cert.pem\")", d);
+	snprintf(help_text[2], 256, "Path to TLS key file (default\n\"%s/key.pem\")", d);
+	size_t n = 0;
+	f[n++] = (struct cli_flag){
+	    "debug", 'D', CLI_FLAG_BOOL, &cli->debug, NULL, "Enable debug mode", false};
+	f[n++] = (struct cli_flag){
+	    "host", 'H', CLI_FLAG_LIST, hosts, "list", "Daemon socket to connect to", false};
+	f[n++] = (struct cli_flag){"log-level",
+				   'l',
+				   CLI_FLAG_STRING,
+				   level,
+				   "string",
+				   "Set the logging level (\"debug\", \"info\",\n\"warn\", "
+				   "\"error\", \"fatal\") (default \"info\")",
+				   false};
+	f[n++] = (struct cli_flag){
+	    "tls", 0, CLI_FLAG_BOOL, &cli->tls, NULL, "Use TLS; implied by --tlsverify", false};
+	f[n++] = (struct cli_flag){"tlscacert",	 0,    CLI_FLAG_STRING, &cli->tlscacert, "string",
+				   help_text[0], false};
+	f[n++] = (struct cli_flag){"tlscert",	 0,    CLI_FLAG_STRING, &cli->tlscert, "string",
+				   help_text[1], false};
+	f[n++] = (struct cli_flag){"tlskey",	 0,    CLI_FLAG_STRING, &cli->tlskey, "string",
+				   help_text[2], false};
+	f[n++] = (struct cli_flag){
+	    "tlsverify", 0, CLI_FLAG_BOOL, &cli->tlsverify, NULL, "Use TLS and verify the remote",
+	    false};
+	f[n++] = (struct cli_flag){"version", 'v',  CLI_FLAG_BOOL,
+				   version,   NULL, "Print version information and quit",
+				   false};
+	f[n++] = (struct cli_flag){"help", 'h', CLI_FLAG_BOOL, help, NULL, "", true};
+	return n;
+}
+
+static void print_root_help(FILE *f, const struct cli_flag *flags, size_t n)
+{
+	fprintf(f,
+		"Usage:  berth [OPTIONS] COMMAND\n\nA self-sufficient runtime for containers\n\n");
+	print_section(f, "Common Commands");
+	print_section(f, "Management Commands");
+	print_section(f, "Commands");
+	fprintf(f, "Global Options:\n");
+	cli_flags_print(f, flags, n);
+	fprintf(f, "\nRun 'berth COMMAND --help' for more information on a command.\n");
+}
+
+/* Applies -l/-D: -D wins, as in docker. */
+static int setup_logging(struct cli *cli, const char *level)
+{
+	cli->log = (struct logger){.level = LOG_LEVEL_INFO, .fd = 2};
+	if (level && log_level_parse(level, &cli->log.level) < 0) {
+		fprintf(cli->err, "Unable to parse logging level: %s\n", level);
+		return -EINVAL;
+	}
+	if (cli->debug)
+		cli->log.level = LOG_LEVEL_DEBUG;
+	return 0;
+}
+
+static int dispatch(struct cli *cli, const struct cli_strv *args)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (strcmp(commands[i].name, args->v[0]) != 0)
+			continue;
+		char path[64];
+		snprintf(path, sizeof(path), "berth %s", commands[i].name);
+		return commands[i].run(cli, path, (int)args->n - 1, (char **)args->v + 1);
+	}
+	fprintf(cli->err,
+		"berth: unknown command: berth %s\n\nRun 'berth --help' for more information\n",
+		args->v[0]);
+	return CLI_EXIT_FAILURE;
+}
+
+static int run_root(struct cli *cli, int argc, char **argv, struct cli_strv *args,
+		    struct cli_strv *hosts)
+{
+	bool help = false, version = false;
+	const char *level = NULL;
+	char help_text[3][256];
+	struct cli_flag flags[16];
+	size_t n = global_flags(cli, &help, &version, &level, hosts, help_text, flags);
+	struct error err = ERROR_INIT;
+	/* Global options come before the command, as docker requires. */
+	if (cli_flags_parse(flags, n, argc - 1, argv + 1, false, args, &err) < 0) {
+		int code = cli_usage_error(cli, "berth", "berth [OPTIONS] COMMAND [ARG...]",
+					   error_msg(&err));
+		error_clear(&err);
+		return code;
+	}
+	if (version) {
+		fprintf(cli->out, "Berth version %s, build %s\n", BERTH_VERSION, BERTH_GIT_COMMIT);
+		return CLI_EXIT_OK;
+	}
+	if (help || args->n == 0) {
+		print_root_help(cli->out, flags, n);
+		return CLI_EXIT_OK;
+	}
+	if (setup_logging(cli, level) < 0)
+		return CLI_EXIT_FAILURE;
+	if (hosts->n > 1) {
+		fprintf(cli->err, "Failed to initialize: unable to resolve berth endpoint: Specify "
+				  "only one -H\n");
+		return CLI_EXIT_FAILURE;
+	}
+	cli->host = hosts->n ? hosts->v[0] : NULL;
+	return dispatch(cli, args);
+}
+
+int cli_run(int argc, char **argv)
+{
+	struct cli cli = {.out = stdout, .err = stderr};
+	struct cli_strv args = {0}, hosts = {0};
+	int code = run_root(&cli, argc, argv, &args, &hosts);
+	cli_strv_free(&args);
+	cli_strv_free(&hosts);
+	fflush(stdout);
+	return code;
+}
+
+static void print_cmd_help(FILE *f, const char *cmd_path, const struct cli_cmd_spec *spec,
+			   const struct cli_flag *flags, size_t nflags)
+{
+	fprintf(f, "Usage:  %s [OPTIONS]\n\n%s\n\n", cmd_path, spec->summary);
+	if (spec->aliases)
+		fprintf(f, "Aliases:\n  %s\n\n", spec->aliases);
+	fprintf(f, "Options:\n");
+	cli_flags_print(f, flags, nflags);
+}
+
+int cli_cmd_parse(const struct cli *cli, const char *cmd_path, const struct cli_cmd_spec *spec,
+		  const struct cli_flag *flags, size_t nflags, int argc, char **argv,
+		  struct cli_strv *ret_args)
+{
+	bool help = false;
+	struct cli_flag all[32];
+	if (nflags + 1 > ARRAY_SIZE(all))
+		return CLI_EXIT_FAILURE;
+	memcpy(all, flags, nflags * sizeof(*flags));
+	all[nflags] = (struct cli_flag){"help", 'h', CLI_FLAG_BOOL, &help, NULL, "", true};
+	char usage[128];
+	snprintf(usage, sizeof(usage), "%s [OPTIONS]", cmd_path);
+	struct error err = ERROR_INIT;
+	if (cli_flags_parse(all, nflags + 1, argc, argv, true, ret_args, &err) < 0) {
+		int code = cli_usage_error(cli, cmd_path, usage, error_msg(&err));
+		error_clear(&err);
+		return code;
+	}
+	if (help) {
+		print_cmd_help(cli->out, cmd_path, spec, flags, nflags);
+		return CLI_EXIT_OK;
+	}
+	if (spec->no_args && ret_args->n > 0)
+		return cli_no_args_error(cli, cmd_path, usage);
+	return -1;
+}

@@ -1,0 +1,118 @@
+/* The berth CLI: types shared by the command files, the flag parser and the
+ * helpers that print docker-compatible usage errors. One file per command
+ * (cmd_*.c); the HTTP client lives in client.h, templates in format.h. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "basic/build_info.h"
+#include "basic/error.h"
+#include "basic/log.h"
+
+/* Highest Engine API version this client speaks; negotiation goes down from here. */
+#define CLI_API_VERSION_MAX "1.41"
+#define CLI_DEFAULT_HOST "unix:///run/berth/berth.sock"
+
+/* docker's exit codes: 125 for flag/usage errors, 64 for bad templates, 1 otherwise. */
+enum {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_FAILURE = 1,
+	CLI_EXIT_TEMPLATE = 64,
+	CLI_EXIT_USAGE = 125,
+};
+
+/* A growable list of strings borrowed from argv (never freed one by one). */
+struct cli_strv {
+	const char **v;
+	size_t n;
+};
+
+void cli_strv_free(struct cli_strv *sv);
+int cli_strv_push(struct cli_strv *sv, const char *s);
+
+enum cli_flag_kind {
+	CLI_FLAG_BOOL,
+	CLI_FLAG_STRING,
+	CLI_FLAG_LIST, /* repeatable; every value is appended */
+};
+
+struct cli_flag {
+	const char *name; /* long name, without "--" */
+	char shorthand;	  /* 0 when the flag has none */
+	enum cli_flag_kind kind;
+	void *target;		/* bool *, const char ** or struct cli_strv * */
+	const char *value_type; /* shown in help: "string", "list", "filter" */
+	const char *help;	/* may hold '\n'; continuation lines get indented */
+	bool hidden;		/* parsed but not listed in help (--help itself) */
+};
+
+/* Parses the flags in argv[0..argc). With interspersed, flags and positional
+ * arguments mix and positionals are appended to ret_args; without it, parsing
+ * stops at the first positional (docker's root command) and ret_args gets the
+ * rest. "--" ends flags either way. On a bad flag returns -EINVAL with
+ * pflag's wording in err ("unknown flag: --x", "flag needs an argument: ..."). */
+int cli_flags_parse(const struct cli_flag *flags, size_t nflags, int argc, char **argv,
+		    bool interspersed, struct cli_strv *ret_args, struct error *err);
+
+/* Writes pflag's aligned "  -f, --format string   help" table. */
+void cli_flags_print(FILE *f, const struct cli_flag *flags, size_t nflags);
+
+/* What every command gets: global options and where to print. */
+struct cli {
+	struct logger log;
+	bool debug;
+	const char *host; /* -H, or NULL for DOCKER_HOST / the default */
+	bool tls;
+	bool tlsverify;
+	const char *tlscacert; /* NULL: $DOCKER_CERT_PATH/ca.pem or ~/.docker/ca.pem */
+	const char *tlscert;
+	const char *tlskey;
+	FILE *out;
+	FILE *err;
+};
+
+/* Prints docker's usage error block for cmd_path ("berth version") and
+ * returns CLI_EXIT_USAGE. */
+int cli_usage_error(const struct cli *cli, const char *cmd_path, const char *usage,
+		    const char *msg);
+
+/* Prints "berth: 'berth version' accepts no arguments" with the usage block;
+ * returns CLI_EXIT_FAILURE as docker does. */
+int cli_no_args_error(const struct cli *cli, const char *cmd_path, const char *usage);
+
+/* Prints the error's message on stderr and returns CLI_EXIT_FAILURE. */
+int cli_fail(const struct cli *cli, const struct error *err);
+
+/* The help text the format flag shares across commands. */
+extern const char cli_format_help[];
+
+/* Command entry points: argv[0] is the first argument after the command name. */
+int cli_cmd_version(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_info(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_events(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_system(struct cli *cli, const char *cmd_path, int argc, char **argv);
+
+/* Runs the whole CLI; returns the process exit code. */
+int cli_run(int argc, char **argv);
+
+/* Client-side build facts for `version`, `info` and `-v`. */
+const char *cli_os(void);
+const char *cli_arch(void);
+/* Build time as Go's ANSIC layout ("Mon Jan  2 15:04:05 2006"). */
+void cli_build_time(char *buf, size_t len);
+
+/* What a leaf command tells the shared parser about itself. */
+struct cli_cmd_spec {
+	const char *summary; /* one line under Usage in --help */
+	const char *aliases; /* "berth system info, berth info", or NULL */
+	bool no_args;	     /* positional arguments are an error */
+};
+
+/* Parses a leaf command's flags (plus the hidden --help) docker's way.
+ * Returns -1 when the command should run, else the exit code to return at
+ * once (help printed, or a usage error reported). */
+int cli_cmd_parse(const struct cli *cli, const char *cmd_path, const struct cli_cmd_spec *spec,
+		  const struct cli_flag *flags, size_t nflags, int argc, char **argv,
+		  struct cli_strv *ret_args);

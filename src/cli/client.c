@@ -1,0 +1,454 @@
+/* Blocking Engine API client for the CLI: connect, send one GET, parse the
+ * response with http-parser, close. No event loop: the CLI does one thing at
+ * a time, and blocking reads let SIGINT end a stream with EINTR. */
+#include "cli/client.h"
+
+#include <errno.h>
+#include <http_parser.h>
+#include <netdb.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "basic/cleanup.h"
+
+struct conn {
+	int fd;
+	SSL *ssl;
+};
+
+/* What the parser callbacks fill in. */
+struct response {
+	unsigned status;
+	char field[64]; /* current header name (truncated; we need short ones) */
+	bool field_is_version;
+	bool in_value;
+	char api_version[16]; /* API-Version header */
+	char *body;	      /* buffered body (errors, JSON answers) */
+	size_t body_len;
+	client_data_fn fn; /* streaming sink for 2xx bodies, or NULL */
+	void *userdata;
+	int fn_error;
+	bool complete;
+	bool oom;
+};
+
+static int ssl_ctx_setup(struct client *c, struct error *err)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	if (!ctx)
+		return error_set(err, -ENOMEM, "cannot create TLS context");
+	c->ssl_ctx = ctx;
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	if (c->tls.verify) {
+		if (SSL_CTX_load_verify_locations(ctx, c->tls.ca, NULL) != 1)
+			return error_set(err, -EINVAL, "could not read CA certificate \"%s\"",
+					 c->tls.ca);
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	} else {
+		/* --tls without --tlsverify: encrypted but unauthenticated, as docker. */
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	}
+	if (c->tls.cert) {
+		if (SSL_CTX_use_certificate_chain_file(ctx, c->tls.cert) != 1)
+			return error_set(err, -EINVAL, "could not load X509 key pair: cert %s",
+					 c->tls.cert);
+		if (SSL_CTX_use_PrivateKey_file(ctx, c->tls.key, SSL_FILETYPE_PEM) != 1 ||
+		    SSL_CTX_check_private_key(ctx) != 1)
+			return error_set(err, -EINVAL, "could not load X509 key pair: key %s",
+					 c->tls.key);
+	}
+	return 0;
+}
+
+int client_init(struct client *c, const struct cli *cli, struct error *err)
+{
+	*c = (struct client){.log = &cli->log};
+	int r = cli_tls_resolve(cli->tls, cli->tlsverify, cli->tlscacert, cli->tlscert, cli->tlskey,
+				&c->tls, err);
+	if (r < 0)
+		return error_wrap(err, "Failed to initialize: unable to resolve berth endpoint");
+	const char *h = cli->host;
+	if (!h) {
+		const char *env = getenv("DOCKER_HOST");
+		h = env && *env ? env : CLI_DEFAULT_HOST;
+	}
+	r = cli_host_parse(h, c->tls.enabled, &c->host, err);
+	if (r < 0)
+		return error_wrap(err, "Failed to initialize: unable to resolve berth endpoint");
+	if (c->tls.enabled && c->host.kind == CLI_HOST_TCP) {
+		r = ssl_ctx_setup(c, err);
+		if (r < 0)
+			return error_wrap(err, "Failed to initialize: unable to resolve berth "
+					       "endpoint");
+	}
+	return 0;
+}
+
+void client_done(struct client *c)
+{
+	cli_host_done(&c->host);
+	cli_tls_done(&c->tls);
+	SSL_CTX_free(c->ssl_ctx);
+	c->ssl_ctx = NULL;
+}
+
+static int cannot_connect(const struct client *c, struct error *err, int code)
+{
+	return error_set(err, code,
+			 "Cannot connect to the Berth daemon at %s. Is the daemon running?",
+			 c->host.url);
+}
+
+static int connect_unix(const struct client *c, struct error *err)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(c->host.path) >= sizeof(sa.sun_path))
+		return error_set(err, -ENAMETOOLONG, "socket path too long: %s", c->host.path);
+	strcpy(sa.sun_path, c->host.path);
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return error_set(err, -errno, "socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return cannot_connect(c, err, -errno);
+	return TAKE_FD(fd);
+}
+
+static int connect_tcp(const struct client *c, struct error *err)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res;
+	if (getaddrinfo(c->host.name, c->host.port, &hints, &res) != 0)
+		return cannot_connect(c, err, -EHOSTUNREACH);
+	int fd = -1, e = ECONNREFUSED;
+	for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+			e = errno;
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(res);
+	return fd < 0 ? cannot_connect(c, err, -e) : fd;
+}
+
+/* The first queued OpenSSL error, for messages. */
+static const char *ssl_reason(void)
+{
+	unsigned long e = ERR_get_error();
+	const char *r = e ? ERR_reason_error_string(e) : NULL;
+	return r ? r : "connection failed";
+}
+
+static int tls_handshake(const struct client *c, struct conn *cn, struct error *err)
+{
+	cn->ssl = SSL_new(c->ssl_ctx);
+	if (!cn->ssl || SSL_set_fd(cn->ssl, cn->fd) != 1)
+		return error_set(err, -ENOMEM, "cannot create TLS session");
+	bool is_ip = strspn(c->host.name, "0123456789.") == strlen(c->host.name) ||
+		     strchr(c->host.name, ':');
+	if (!is_ip)
+		SSL_set_tlsext_host_name(cn->ssl, c->host.name);
+	if (c->tls.verify) {
+		X509_VERIFY_PARAM *vp = SSL_get0_param(cn->ssl);
+		if (is_ip)
+			X509_VERIFY_PARAM_set1_ip_asc(vp, c->host.name);
+		else
+			SSL_set1_host(cn->ssl, c->host.name);
+	}
+	if (SSL_connect(cn->ssl) != 1) {
+		long v = SSL_get_verify_result(cn->ssl);
+		if (v != X509_V_OK)
+			return error_set(err, -EPROTO, "error during connect: tls: %s",
+					 X509_verify_cert_error_string(v));
+		return error_set(err, -EPROTO, "error during connect: tls: %s", ssl_reason());
+	}
+	return 0;
+}
+
+static void conn_close(struct conn *cn)
+{
+	if (cn->ssl) {
+		SSL_shutdown(cn->ssl);
+		SSL_free(cn->ssl);
+	}
+	if (cn->fd >= 0)
+		close(cn->fd);
+	*cn = (struct conn){.fd = -1};
+}
+
+static int conn_open(const struct client *c, struct conn *cn, struct error *err)
+{
+	*cn = (struct conn){.fd = -1};
+	int fd = c->host.kind == CLI_HOST_UNIX ? connect_unix(c, err) : connect_tcp(c, err);
+	if (fd < 0)
+		return fd;
+	cn->fd = fd;
+	if (!c->ssl_ctx)
+		return 0;
+	int r = tls_handshake(c, cn, err);
+	if (r < 0)
+		conn_close(cn);
+	return r;
+}
+
+static int conn_write_all(struct conn *cn, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = cn->ssl ? SSL_write(cn->ssl, buf, (int)len) : write(cn->fd, buf, len);
+		if (n <= 0) {
+			if (!cn->ssl && n < 0 && errno == EINTR)
+				continue;
+			return -EIO;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Returns bytes read, 0 at EOF, -EINTR on a signal, -EIO otherwise. */
+static ssize_t conn_read(struct conn *cn, char *buf, size_t len)
+{
+	if (!cn->ssl) {
+		ssize_t n = read(cn->fd, buf, len);
+		return n < 0 ? (errno == EINTR ? -EINTR : -EIO) : n;
+	}
+	int n = SSL_read(cn->ssl, buf, (int)len);
+	if (n > 0)
+		return n;
+	int e = SSL_get_error(cn->ssl, n);
+	if (e == SSL_ERROR_ZERO_RETURN)
+		return 0;
+	if (e == SSL_ERROR_SYSCALL)
+		return errno == EINTR ? -EINTR : 0; /* peers often skip close_notify */
+	return -EIO;
+}
+
+static int on_header_field(http_parser *p, const char *at, size_t len)
+{
+	struct response *r = p->data;
+	if (r->in_value || !r->field[0]) {
+		r->field[0] = '\0';
+		r->in_value = false;
+	}
+	size_t cur = strlen(r->field);
+	size_t n = len < sizeof(r->field) - 1 - cur ? len : sizeof(r->field) - 1 - cur;
+	memcpy(r->field + cur, at, n);
+	r->field[cur + n] = '\0';
+	return 0;
+}
+
+static int on_header_value(http_parser *p, const char *at, size_t len)
+{
+	struct response *r = p->data;
+	if (!r->in_value) {
+		r->in_value = true;
+		r->field_is_version = strcasecmp(r->field, "API-Version") == 0;
+	}
+	if (r->field_is_version) {
+		size_t cur = strlen(r->api_version);
+		size_t room = sizeof(r->api_version) - 1 - cur;
+		size_t n = len < room ? len : room;
+		memcpy(r->api_version + cur, at, n);
+		r->api_version[cur + n] = '\0';
+	}
+	return 0;
+}
+
+static int on_headers_complete(http_parser *p)
+{
+	struct response *r = p->data;
+	r->status = p->status_code;
+	r->field[0] = '\0';
+	r->in_value = false;
+	return 0;
+}
+
+static int on_body(http_parser *p, const char *at, size_t len)
+{
+	struct response *r = p->data;
+	if (r->fn && r->status / 100 == 2) {
+		r->fn_error = r->fn(at, len, r->userdata);
+		return r->fn_error < 0 ? -1 : 0;
+	}
+	char *b = realloc(r->body, r->body_len + len + 1);
+	if (!b) {
+		r->oom = true;
+		return -1;
+	}
+	memcpy(b + r->body_len, at, len);
+	r->body_len += len;
+	b[r->body_len] = '\0';
+	r->body = b;
+	return 0;
+}
+
+static int on_message_complete(http_parser *p)
+{
+	((struct response *)p->data)->complete = true;
+	return 0;
+}
+
+static const http_parser_settings parser_settings = {
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+};
+
+/* Feeds the connection to the parser until the message ends. */
+static int read_response(struct conn *cn, struct response *resp, struct error *err)
+{
+	http_parser parser;
+	http_parser_init(&parser, HTTP_RESPONSE);
+	parser.data = resp;
+	char buf[16384];
+	while (!resp->complete) {
+		ssize_t n = conn_read(cn, buf, sizeof(buf));
+		if (n == -EINTR)
+			return -EINTR;
+		if (n < 0)
+			return error_set(err, -EIO, "error reading response from daemon: %s",
+					 cn->ssl ? ssl_reason() : strerror(EIO));
+		size_t done = http_parser_execute(&parser, &parser_settings, buf, (size_t)n);
+		if (resp->fn_error < 0)
+			return resp->fn_error;
+		if (resp->oom)
+			return error_set(err, -ENOMEM, "out of memory");
+		if (HTTP_PARSER_ERRNO(&parser) != HPE_OK || done != (size_t)n)
+			return error_set(err, -EPROTO, "malformed HTTP response from daemon: %s",
+					 http_errno_description(HTTP_PARSER_ERRNO(&parser)));
+		if (n == 0 && !resp->complete)
+			return error_set(err, -EPIPE, "unexpected EOF from daemon");
+	}
+	return 0;
+}
+
+char *client_error_message(const char *body, size_t len)
+{
+	json_t *j = body ? json_loadb(body, len, 0, NULL) : NULL;
+	const char *m = json_string_value(json_object_get(j, "message"));
+	char *out = NULL;
+	if (m) {
+		out = strdup(m);
+	} else {
+		/* Not JSON: show the text itself, without the trailing newline. */
+		size_t l = len;
+		while (l && (body[l - 1] == '\n' || body[l - 1] == '\r' || body[l - 1] == ' '))
+			l--;
+		out = body ? strndup(body, l) : strdup("");
+	}
+	json_decref(j);
+	return out;
+}
+
+/* Sends "GET path" on a fresh connection and reads the answer into resp. */
+static int do_get(struct client *c, const char *path, struct response *resp, struct error *err)
+{
+	log_debug(c->log, "GET %s%s", c->host.url, path);
+	struct conn cn;
+	int r = conn_open(c, &cn, err);
+	if (r < 0)
+		return r;
+	const char *host = c->host.kind == CLI_HOST_UNIX ? "api.moby.localhost" : c->host.name;
+	_cleanup_free_ char *req = NULL;
+	if (asprintf(&req,
+		     "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: Berth-Client/%s (%s)\r\n"
+		     "Connection: close\r\n\r\n",
+		     path, host, BERTH_VERSION, cli_os()) < 0) {
+		conn_close(&cn);
+		return error_set(err, -ENOMEM, "out of memory");
+	}
+	if (conn_write_all(&cn, req, strlen(req)) < 0) {
+		conn_close(&cn);
+		return cannot_connect(c, err, -EIO);
+	}
+	r = read_response(&cn, resp, err);
+	conn_close(&cn);
+	return r;
+}
+
+static void response_done(struct response *r)
+{
+	free(r->body);
+	r->body = NULL;
+}
+
+static int check_status(const struct response *resp, struct error *err)
+{
+	if (resp->status / 100 == 2)
+		return 0;
+	_cleanup_free_ char *m = client_error_message(resp->body, resp->body_len);
+	return error_set(err, -EIO, "Error response from daemon: %s", m ? m : "");
+}
+
+int client_negotiate(struct client *c, struct error *err)
+{
+	if (c->version[0])
+		return 0;
+	const char *env = getenv("DOCKER_API_VERSION");
+	if (env && *env) {
+		snprintf(c->version, sizeof(c->version), "%s", env);
+		return 0;
+	}
+	struct response resp = {0};
+	int r = do_get(c, "/_ping", &resp, err);
+	response_done(&resp);
+	if (r < 0)
+		return r;
+	/* Docker treats a daemon that does not say as the oldest it supports. */
+	const char *server = resp.api_version[0] ? resp.api_version : "1.24";
+	const char *v =
+	    query_version_cmp(server, CLI_API_VERSION_MAX) < 0 ? server : CLI_API_VERSION_MAX;
+	snprintf(c->version, sizeof(c->version), "%s", v);
+	log_debug(c->log, "negotiated API version %s", c->version);
+	return 0;
+}
+
+int client_get_json(struct client *c, const char *path, const struct query *q, json_t **ret,
+		    struct error *err)
+{
+	int r = client_negotiate(c, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *full = query_build_path(c->version, path, q);
+	if (!full)
+		return error_set(err, -ENOMEM, "out of memory");
+	struct response resp = {0};
+	r = do_get(c, full, &resp, err);
+	if (r >= 0)
+		r = check_status(&resp, err);
+	if (r >= 0) {
+		json_error_t jerr;
+		*ret = json_loadb(resp.body ? resp.body : "", resp.body_len, 0, &jerr);
+		if (!*ret)
+			r = error_set(err, -EPROTO, "cannot parse daemon response: %s", jerr.text);
+	}
+	response_done(&resp);
+	return r;
+}
+
+int client_stream(struct client *c, const char *path, const struct query *q, client_data_fn fn,
+		  void *userdata, struct error *err)
+{
+	int r = client_negotiate(c, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *full = query_build_path(c->version, path, q);
+	if (!full)
+		return error_set(err, -ENOMEM, "out of memory");
+	struct response resp = {.fn = fn, .userdata = userdata};
+	r = do_get(c, full, &resp, err);
+	if (r >= 0)
+		r = check_status(&resp, err);
+	response_done(&resp);
+	return r;
+}

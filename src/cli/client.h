@@ -1,0 +1,55 @@
+/* The CLI's Engine API client: blocking HTTP/1.1 over a unix socket or TCP
+ * (optionally TLS), one connection per request, with docker's API version
+ * negotiation. Responses are parsed with http-parser, so chunked streams
+ * (events) are de-chunked as they arrive. */
+#pragma once
+
+#include <jansson.h>
+#include <openssl/ssl.h>
+#include <stddef.h>
+
+#include "basic/error.h"
+#include "cli/cli.h"
+#include "cli/host.h"
+#include "cli/query.h"
+
+/* For _cleanup_(cli_json_decrefp) json_t *x = NULL; */
+static inline void cli_json_decrefp(json_t **j)
+{
+	json_decref(*j);
+}
+
+struct client {
+	struct cli_host host;
+	struct cli_tls_config tls;
+	SSL_CTX *ssl_ctx; /* NULL without TLS */
+	char version[16]; /* API version used in paths; "" until negotiated */
+	const struct logger *log;
+};
+
+/* Resolves where and how to connect from the global options and the
+ * environment; does not connect yet. Errors read like docker's
+ * "unable to resolve docker endpoint" failures. */
+int client_init(struct client *c, const struct cli *cli, struct error *err);
+void client_done(struct client *c);
+
+/* Settles the API version: $DOCKER_API_VERSION when set, else GET /_ping and
+ * the lower of the server's API-Version header and CLI_API_VERSION_MAX. */
+int client_negotiate(struct client *c, struct error *err);
+
+/* GET of a versioned path; the 2xx body parsed as JSON into *ret. Non-2xx
+ * answers give "Error response from daemon: <message>". */
+int client_get_json(struct client *c, const char *path, const struct query *q, json_t **ret,
+		    struct error *err);
+
+/* Called with each piece of a streamed 2xx body; a negative return stops
+ * the stream and is returned by client_stream. */
+typedef int (*client_data_fn)(const char *data, size_t len, void *userdata);
+
+/* GET of a versioned path whose body is passed to fn as it arrives, until the
+ * server ends it. Returns -EINTR when a signal interrupted the read. */
+int client_stream(struct client *c, const char *path, const struct query *q, client_data_fn fn,
+		  void *userdata, struct error *err);
+
+/* The error message for a non-2xx answer: the body's "message", else the body. */
+char *client_error_message(const char *body, size_t len);

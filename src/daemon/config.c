@@ -1,0 +1,490 @@
+/* Flags, daemon.json and their merge. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "basic/cleanup.h"
+
+/* Names as dockerd spells them, both for flags and daemon.json keys. */
+static const char *const key_names[CFG_KEY_COUNT] = {
+	[CFG_HOSTS] = "hosts",
+	[CFG_TLS] = "tls",
+	[CFG_TLSVERIFY] = "tlsverify",
+	[CFG_TLSCACERT] = "tlscacert",
+	[CFG_TLSCERT] = "tlscert",
+	[CFG_TLSKEY] = "tlskey",
+	[CFG_DEBUG] = "debug",
+	[CFG_LOG_LEVEL] = "log-level",
+	[CFG_DATA_ROOT] = "data-root",
+	[CFG_EXEC_ROOT] = "exec-root",
+	[CFG_PIDFILE] = "pidfile",
+	[CFG_STORAGE_DRIVER] = "storage-driver",
+	[CFG_LABELS] = "labels",
+};
+
+enum { OPT_TLS = 256, OPT_TLSVERIFY, OPT_TLSCACERT, OPT_TLSCERT, OPT_TLSKEY, OPT_LOG_LEVEL,
+       OPT_DATA_ROOT, OPT_EXEC_ROOT, OPT_PIDFILE_LONG, OPT_CONFIG_FILE, OPT_STORAGE_DRIVER,
+       OPT_LABEL, OPT_VERSION };
+
+static const struct option long_options[] = {
+	{"host", required_argument, NULL, 'H'},
+	{"tls", optional_argument, NULL, OPT_TLS},
+	{"tlsverify", optional_argument, NULL, OPT_TLSVERIFY},
+	{"tlscacert", required_argument, NULL, OPT_TLSCACERT},
+	{"tlscert", required_argument, NULL, OPT_TLSCERT},
+	{"tlskey", required_argument, NULL, OPT_TLSKEY},
+	{"debug", optional_argument, NULL, 'D'},
+	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+	{"data-root", required_argument, NULL, OPT_DATA_ROOT},
+	{"exec-root", required_argument, NULL, OPT_EXEC_ROOT},
+	{"pidfile", required_argument, NULL, OPT_PIDFILE_LONG},
+	{"config-file", required_argument, NULL, OPT_CONFIG_FILE},
+	{"storage-driver", required_argument, NULL, OPT_STORAGE_DRIVER},
+	{"label", required_argument, NULL, OPT_LABEL},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
+
+void config_print_usage(void)
+{
+	printf("Usage:\tberthd [OPTIONS]\n\n"
+	       "A self-sufficient runtime for containers, serving the Docker Engine API.\n\n"
+	       "Options:\n"
+	       "      --config-file string     Daemon configuration file (default \"%s\")\n"
+	       "      --data-root string       Root directory of persistent state (default \"/var/lib/berth\")\n"
+	       "  -D, --debug                  Enable debug mode\n"
+	       "      --exec-root string       Root directory for execution state files (default \"/run/berth\")\n"
+	       "  -h, --help                   Print usage\n"
+	       "  -H, --host list              Daemon socket(s) to connect to (default %s)\n"
+	       "      --label list             Set key=value labels to the daemon\n"
+	       "  -l, --log-level string       Set the logging level (\"debug\"|\"info\"|\"warn\"|\"error\"|\"fatal\") (default \"info\")\n"
+	       "  -p, --pidfile string         Path to use for daemon PID file (default \"/run/berth/berth.pid\")\n"
+	       "  -s, --storage-driver string  Storage driver to use (overlay2, vfs)\n"
+	       "      --tls                    Use TLS; implied by --tlsverify\n"
+	       "      --tlscacert string       Trust certs signed only by this CA (default \"~/.docker/ca.pem\")\n"
+	       "      --tlscert string         Path to TLS certificate file (default \"~/.docker/cert.pem\")\n"
+	       "      --tlskey string          Path to TLS key file (default \"~/.docker/key.pem\")\n"
+	       "      --tlsverify              Use TLS and verify the remote\n"
+	       "  -v, --version                Print version information and quit\n",
+	       DEFAULT_CONFIG_FILE, DEFAULT_HOST);
+}
+
+static int strv_push(char ***v, size_t *n, const char *s)
+{
+	char **nv = realloc(*v, (*n + 2) * sizeof(char *));
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	nv[*n] = strdup(s);
+	if (!nv[*n])
+		return -ENOMEM;
+	nv[++*n] = NULL;
+	return 0;
+}
+
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void set_str(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = s ? strdup(s) : NULL;
+}
+
+/* Go's flag package accepts --flag, --flag=true and --flag=false for booleans. */
+static int parse_bool_flag(const char *name, const char *arg, bool *ret, struct error *err)
+{
+	if (!arg || strcmp(arg, "true") == 0 || strcmp(arg, "1") == 0) {
+		*ret = true;
+		return 0;
+	}
+	if (strcmp(arg, "false") == 0 || strcmp(arg, "0") == 0) {
+		*ret = false;
+		return 0;
+	}
+	return error_set(err, -EINVAL, "invalid argument \"%s\" for \"--%s\" flag: strconv.ParseBool: parsing \"%s\": invalid syntax",
+			 arg, name, arg);
+}
+
+static int apply_flag(struct daemon_config *cfg, int opt, const char *arg, struct error *err)
+{
+	switch (opt) {
+	case 'H':
+		cfg->set |= 1u << CFG_HOSTS;
+		return strv_push(&cfg->hosts, &cfg->n_hosts, arg);
+	case OPT_TLS:
+		cfg->set |= 1u << CFG_TLS;
+		return parse_bool_flag("tls", arg, &cfg->tls, err);
+	case OPT_TLSVERIFY:
+		cfg->set |= 1u << CFG_TLSVERIFY;
+		return parse_bool_flag("tlsverify", arg, &cfg->tlsverify, err);
+	case 'D':
+		cfg->set |= 1u << CFG_DEBUG;
+		return parse_bool_flag("debug", arg, &cfg->debug, err);
+	case OPT_LABEL:
+		cfg->set |= 1u << CFG_LABELS;
+		return strv_push(&cfg->labels, &cfg->n_labels, arg);
+	case OPT_CONFIG_FILE:
+		set_str(&cfg->config_file, arg);
+		cfg->config_file_given = true;
+		return 0;
+	}
+	static const struct {
+		int opt;
+		enum config_key key;
+		size_t offset;
+	} strings[] = {
+		{OPT_TLSCACERT, CFG_TLSCACERT, offsetof(struct daemon_config, tlscacert)},
+		{OPT_TLSCERT, CFG_TLSCERT, offsetof(struct daemon_config, tlscert)},
+		{OPT_TLSKEY, CFG_TLSKEY, offsetof(struct daemon_config, tlskey)},
+		{OPT_LOG_LEVEL, CFG_LOG_LEVEL, offsetof(struct daemon_config, log_level)},
+		{'l', CFG_LOG_LEVEL, offsetof(struct daemon_config, log_level)},
+		{OPT_DATA_ROOT, CFG_DATA_ROOT, offsetof(struct daemon_config, data_root)},
+		{OPT_EXEC_ROOT, CFG_EXEC_ROOT, offsetof(struct daemon_config, exec_root)},
+		{OPT_PIDFILE_LONG, CFG_PIDFILE, offsetof(struct daemon_config, pidfile)},
+		{'p', CFG_PIDFILE, offsetof(struct daemon_config, pidfile)},
+		{OPT_STORAGE_DRIVER, CFG_STORAGE_DRIVER, offsetof(struct daemon_config, storage_driver)},
+		{'s', CFG_STORAGE_DRIVER, offsetof(struct daemon_config, storage_driver)},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(strings); i++) {
+		if (strings[i].opt != opt)
+			continue;
+		cfg->set |= 1u << strings[i].key;
+		set_str((char **)((char *)cfg + strings[i].offset), arg);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int config_parse_flags(int argc, char **argv, struct daemon_config *cfg, struct error *err)
+{
+	optind = 0; /* full reset, so tests can parse several times */
+	opterr = 0;
+	int opt;
+	while ((opt = getopt_long(argc, argv, ":H:D::l:p:s:hv", long_options, NULL)) != -1) {
+		if (opt == 'h')
+			return CONFIG_HELP;
+		if (opt == 'v' || opt == OPT_VERSION)
+			return CONFIG_VERSION;
+		if (opt == '?') {
+			const char *bad = argv[optind - 1];
+			if (optopt)
+				return error_set(err, -EINVAL, "unknown shorthand flag: '%c' in -%c", optopt, optopt);
+			return error_set(err, -EINVAL, "unknown flag: %s", bad);
+		}
+		if (opt == ':')
+			return error_set(err, -EINVAL, "flag needs an argument: %s", argv[optind - 1]);
+		int r = apply_flag(cfg, opt, optarg, err);
+		if (r < 0)
+			return err && err->msg ? r : error_set(err, r, "invalid flag value");
+	}
+	if (optind < argc)
+		return error_set(err, -EINVAL, "berthd does not take positional arguments (got \"%s\")", argv[optind]);
+	return CONFIG_RUN;
+}
+
+/* ---- the config file ---- */
+
+static int file_type_error(const char *file, const char *key, const char *want, struct error *err)
+{
+	return error_set(err, -EINVAL, "unable to configure the Berth daemon with file %s: \"%s\" must be %s",
+			 file, key, want);
+}
+
+static int file_strv(json_t *v, char ***out, size_t *n, const char *file, const char *key,
+		     struct error *err)
+{
+	if (!json_is_array(v))
+		return file_type_error(file, key, "an array of strings", err);
+	strv_free(*out, *n);
+	*out = NULL;
+	*n = 0;
+	size_t i;
+	json_t *item;
+	json_array_foreach(v, i, item) {
+		if (!json_is_string(item))
+			return file_type_error(file, key, "an array of strings", err);
+		int r = strv_push(out, n, json_string_value(item));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int file_apply_key(struct daemon_config *cfg, enum config_key k, json_t *v, const char *file,
+			  struct error *err)
+{
+	const char *key = key_names[k];
+	bool *bools[CFG_KEY_COUNT] = {[CFG_TLS] = &cfg->tls, [CFG_TLSVERIFY] = &cfg->tlsverify,
+				      [CFG_DEBUG] = &cfg->debug};
+	char **strs[CFG_KEY_COUNT] = {
+		[CFG_TLSCACERT] = &cfg->tlscacert, [CFG_TLSCERT] = &cfg->tlscert,
+		[CFG_TLSKEY] = &cfg->tlskey,       [CFG_LOG_LEVEL] = &cfg->log_level,
+		[CFG_DATA_ROOT] = &cfg->data_root, [CFG_EXEC_ROOT] = &cfg->exec_root,
+		[CFG_PIDFILE] = &cfg->pidfile,     [CFG_STORAGE_DRIVER] = &cfg->storage_driver,
+	};
+	if (k == CFG_HOSTS)
+		return file_strv(v, &cfg->hosts, &cfg->n_hosts, file, key, err);
+	if (k == CFG_LABELS)
+		return file_strv(v, &cfg->labels, &cfg->n_labels, file, key, err);
+	if (bools[k]) {
+		if (!json_is_boolean(v))
+			return file_type_error(file, key, "true or false", err);
+		*bools[k] = json_is_true(v);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return file_type_error(file, key, "a string", err);
+	set_str(strs[k], json_string_value(v));
+	return 0;
+}
+
+static int key_lookup(const char *name)
+{
+	for (int k = 0; k < CFG_KEY_COUNT; k++)
+		if (strcmp(key_names[k], name) == 0)
+			return k;
+	return -1;
+}
+
+/* Describes a flag's value for the conflict message, as dockerd does. */
+static void describe_flag_value(const struct daemon_config *cfg, enum config_key k, char *buf,
+				size_t len)
+{
+	switch (k) {
+	case CFG_TLS: snprintf(buf, len, "%s", cfg->tls ? "true" : "false"); break;
+	case CFG_TLSVERIFY: snprintf(buf, len, "%s", cfg->tlsverify ? "true" : "false"); break;
+	case CFG_DEBUG: snprintf(buf, len, "%s", cfg->debug ? "true" : "false"); break;
+	case CFG_HOSTS: snprintf(buf, len, "[%s%s]", cfg->n_hosts ? cfg->hosts[0] : "", cfg->n_hosts > 1 ? " ..." : ""); break;
+	case CFG_LABELS: snprintf(buf, len, "[%s%s]", cfg->n_labels ? cfg->labels[0] : "", cfg->n_labels > 1 ? " ..." : ""); break;
+	default: {
+		const char *s = k == CFG_TLSCACERT ? cfg->tlscacert : k == CFG_TLSCERT ? cfg->tlscert
+			: k == CFG_TLSKEY ? cfg->tlskey : k == CFG_LOG_LEVEL ? cfg->log_level
+			: k == CFG_DATA_ROOT ? cfg->data_root : k == CFG_EXEC_ROOT ? cfg->exec_root
+			: k == CFG_PIDFILE ? cfg->pidfile : cfg->storage_driver;
+		snprintf(buf, len, "%s", s ? s : "");
+	}
+	}
+}
+
+/* Lists every key given both as a flag and in the file, dockerd-style. */
+static int check_conflicts(const struct daemon_config *cfg, json_t *root, const char *file,
+			   struct error *err)
+{
+	_cleanup_free_ char *list = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&list, &len);
+	if (!f)
+		return -ENOMEM;
+	bool any = false;
+	const char *name;
+	json_t *v;
+	json_object_foreach(root, name, v) {
+		int k = key_lookup(name);
+		if (k < 0 || !(cfg->set & (1u << k)))
+			continue;
+		char flagval[512];
+		describe_flag_value(cfg, (enum config_key)k, flagval, sizeof(flagval));
+		_cleanup_free_ char *fileval = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+		fprintf(f, "%s%s: (from flag: %s, from file: %s)", any ? ", " : "", name, flagval,
+			fileval ? fileval : "?");
+		any = true;
+	}
+	fclose(f);
+	if (!any)
+		return 0;
+	return error_set(err, -EINVAL, "unable to configure the Berth daemon with file %s: the following directives are specified both as a flag and in the configuration file: %s",
+			 file, list);
+}
+
+static int check_unknown_keys(json_t *root, const char *file, struct error *err)
+{
+	_cleanup_free_ char *list = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&list, &len);
+	if (!f)
+		return -ENOMEM;
+	bool any = false;
+	const char *name;
+	json_t *v;
+	json_object_foreach(root, name, v) {
+		if (key_lookup(name) >= 0)
+			continue;
+		fprintf(f, "%s%s", any ? ", " : "", name);
+		any = true;
+	}
+	fclose(f);
+	if (!any)
+		return 0;
+	return error_set(err, -EINVAL, "unable to configure the Berth daemon with file %s: the following directives don't match any configuration option: %s",
+			 file, list);
+}
+
+int config_load_file(struct daemon_config *cfg, struct error *err)
+{
+	const char *file = cfg->config_file ? cfg->config_file : DEFAULT_CONFIG_FILE;
+	struct stat st;
+	if (stat(file, &st) < 0) {
+		if (errno == ENOENT && !cfg->config_file_given)
+			return 0;
+		return error_set(err, -errno, "unable to configure the Berth daemon with file %s: %s",
+				 file, strerror(errno));
+	}
+	json_error_t jerr;
+	json_t *root = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		return error_set(err, -EINVAL, "unable to configure the Berth daemon with file %s: line %d: %s",
+				 file, jerr.line, jerr.text);
+	int r = 0;
+	if (!json_is_object(root))
+		r = error_set(err, -EINVAL, "unable to configure the Berth daemon with file %s: the file must hold a JSON object", file);
+	if (r == 0)
+		r = check_unknown_keys(root, file, err);
+	if (r == 0)
+		r = check_conflicts(cfg, root, file, err);
+	const char *name;
+	json_t *v;
+	if (r == 0) {
+		json_object_foreach(root, name, v) {
+			int k = key_lookup(name);
+			r = file_apply_key(cfg, (enum config_key)k, v, file, err);
+			if (r < 0)
+				break;
+			cfg->set |= 1u << k;
+		}
+	}
+	json_decref(root);
+	return r;
+}
+
+/* ---- defaults and validation ---- */
+
+static void default_str(char **dst, const char *value)
+{
+	if (!*dst)
+		*dst = strdup(value);
+}
+
+static void default_cert_paths(struct daemon_config *cfg)
+{
+	const char *dir = getenv("DOCKER_CERT_PATH");
+	const char *home = getenv("HOME");
+	char path[4096];
+	const char *names[] = {"ca.pem", "cert.pem", "key.pem"};
+	char **dsts[] = {&cfg->tlscacert, &cfg->tlscert, &cfg->tlskey};
+	for (size_t i = 0; i < 3; i++) {
+		if (dir && *dir)
+			snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		else
+			snprintf(path, sizeof(path), "%s/.docker/%s", home ? home : "/root", names[i]);
+		default_str(dsts[i], path);
+	}
+}
+
+static int check_labels(const struct daemon_config *cfg, struct error *err)
+{
+	for (size_t i = 0; i < cfg->n_labels; i++) {
+		const char *eq = strchr(cfg->labels[i], '=');
+		if (!eq || eq == cfg->labels[i])
+			return error_set(err, -EINVAL, "bad attribute format: %s", cfg->labels[i]);
+	}
+	return 0;
+}
+
+int config_finalize(struct daemon_config *cfg, struct error *err)
+{
+	if (!cfg->n_hosts)
+		strv_push(&cfg->hosts, &cfg->n_hosts, DEFAULT_HOST);
+	default_str(&cfg->data_root, "/var/lib/berth");
+	default_str(&cfg->exec_root, "/run/berth");
+	default_str(&cfg->pidfile, "/run/berth/berth.pid");
+	default_str(&cfg->storage_driver, "overlay2");
+	default_str(&cfg->log_level, "info");
+	default_cert_paths(cfg);
+	if (cfg->tlsverify)
+		cfg->tls = true;
+	enum log_level lvl;
+	if (log_level_parse(cfg->log_level, &lvl) < 0)
+		return error_set(err, -EINVAL, "invalid log level \"%s\": use debug, info, warn, error or fatal",
+				 cfg->log_level);
+	if (strcmp(cfg->storage_driver, "overlay2") != 0 && strcmp(cfg->storage_driver, "vfs") != 0)
+		return error_set(err, -EINVAL, "unknown storage driver \"%s\": use overlay2 or vfs",
+				 cfg->storage_driver);
+	if (cfg->data_root[0] != '/' || cfg->exec_root[0] != '/')
+		return error_set(err, -EINVAL, "--data-root and --exec-root must be absolute paths");
+	return check_labels(cfg, err);
+}
+
+enum log_level config_log_level(const struct daemon_config *cfg)
+{
+	enum log_level lvl = LOG_LEVEL_INFO;
+	if (cfg->debug)
+		return LOG_LEVEL_DEBUG;
+	if (cfg->log_level)
+		log_level_parse(cfg->log_level, &lvl);
+	return lvl;
+}
+
+static char **strv_dup(char **v, size_t n)
+{
+	char **out = NULL;
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		strv_push(&out, &m, v[i]);
+	return out;
+}
+
+void config_copy(struct daemon_config *dst, const struct daemon_config *src)
+{
+	*dst = *src;
+	dst->hosts = strv_dup(src->hosts, src->n_hosts);
+	dst->labels = strv_dup(src->labels, src->n_labels);
+	char **strs[] = {&dst->tlscacert, &dst->tlscert, &dst->tlskey, &dst->log_level,
+			 &dst->data_root, &dst->exec_root, &dst->pidfile, &dst->storage_driver,
+			 &dst->config_file};
+	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
+		if (*strs[i])
+			*strs[i] = strdup(*strs[i]);
+}
+
+int config_reload(const struct daemon_config *flags, struct daemon_config *ret, struct error *err)
+{
+	struct daemon_config fresh;
+	config_copy(&fresh, flags);
+	int r = config_load_file(&fresh, err);
+	if (r == 0)
+		r = config_finalize(&fresh, err);
+	if (r < 0) {
+		config_done(&fresh);
+		return r;
+	}
+	*ret = fresh;
+	return 0;
+}
+
+void config_done(struct daemon_config *cfg)
+{
+	strv_free(cfg->hosts, cfg->n_hosts);
+	strv_free(cfg->labels, cfg->n_labels);
+	free(cfg->tlscacert);
+	free(cfg->tlscert);
+	free(cfg->tlskey);
+	free(cfg->log_level);
+	free(cfg->data_root);
+	free(cfg->exec_root);
+	free(cfg->pidfile);
+	free(cfg->storage_driver);
+	free(cfg->config_file);
+	*cfg = (struct daemon_config){0};
+}

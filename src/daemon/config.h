@@ -1,0 +1,79 @@
+/* berthd's settings: command-line flags named as dockerd's, and the JSON
+ * config file with daemon.json's keys. A setting given both ways is an error,
+ * as in dockerd. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "basic/error.h"
+#include "basic/log.h"
+
+#define DEFAULT_HOST "unix:///run/berth/berth.sock"
+#define DEFAULT_CONFIG_FILE "/etc/berth/daemon.json"
+
+/* One bit per setting, to know where a value came from. */
+enum config_key {
+	CFG_HOSTS,
+	CFG_TLS,
+	CFG_TLSVERIFY,
+	CFG_TLSCACERT,
+	CFG_TLSCERT,
+	CFG_TLSKEY,
+	CFG_DEBUG,
+	CFG_LOG_LEVEL,
+	CFG_DATA_ROOT,
+	CFG_EXEC_ROOT,
+	CFG_PIDFILE,
+	CFG_STORAGE_DRIVER,
+	CFG_LABELS,
+	CFG_KEY_COUNT,
+};
+
+struct daemon_config {
+	char **hosts;
+	size_t n_hosts;
+	bool tls, tlsverify;
+	char *tlscacert, *tlscert, *tlskey;
+	bool debug;
+	char *log_level;
+	char *data_root, *exec_root, *pidfile;
+	char *storage_driver;
+	char **labels;
+	size_t n_labels;
+	char *config_file;
+	bool config_file_given; /* --config-file named it: it must exist */
+	unsigned set;           /* bit per enum config_key set by flags or file */
+};
+
+enum config_parse_result {
+	CONFIG_RUN,
+	CONFIG_HELP,
+	CONFIG_VERSION,
+};
+
+/* Parses argv into cfg (flags only). Returns an enum config_parse_result, or
+ * -EINVAL with a usage message in err. */
+int config_parse_flags(int argc, char **argv, struct daemon_config *cfg, struct error *err);
+
+/* Merges the config file into cfg: a key already set by a flag is a
+ * conflict; unknown keys and wrong types are errors. A missing default file
+ * is fine; a missing --config-file is an error. */
+int config_load_file(struct daemon_config *cfg, struct error *err);
+
+/* Fills defaults for everything unset and checks combinations (TLS files,
+ * labels, log level, storage driver). */
+int config_finalize(struct daemon_config *cfg, struct error *err);
+
+/* The level to log at: debug when -D, else log-level, else info. */
+enum log_level config_log_level(const struct daemon_config *cfg);
+
+/* Loads what SIGHUP may change (debug, log-level, labels) from the file into
+ * a new config derived from flags; the caller copies those fields. */
+int config_reload(const struct daemon_config *flags, struct daemon_config *ret,
+		  struct error *err);
+
+void config_copy(struct daemon_config *dst, const struct daemon_config *src);
+void config_done(struct daemon_config *cfg);
+
+void config_print_usage(void);

@@ -1,0 +1,278 @@
+/* berthd's lifecycle: locks, roots, listeners, signals, reload, shutdown. */
+#include "daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "basic/build_info.h"
+#include "basic/cleanup.h"
+#include "basic/fs.h"
+#include "basic/timeutil.h"
+#include "engine/events.h"
+#include "shared/host.h"
+#include "shared/tls.h"
+
+/* dockerd keeps this many events for `docker events --since`. */
+#define EVENT_HISTORY 256
+
+void daemon_init(struct daemon *d, uv_loop_t *loop, struct daemon_config *flags,
+		 struct daemon_config *cfg)
+{
+	*d = (struct daemon){0};
+	d->loop = loop;
+	d->flags = *flags;
+	d->cfg = *cfg;
+	*flags = (struct daemon_config){0};
+	*cfg = (struct daemon_config){0};
+	d->log = (struct logger){.level = config_log_level(&d->cfg), .fd = 2};
+	d->pidfile_fd = -1;
+	d->root_lock_fd = -1;
+	d->start_ns = time_now_ns();
+}
+
+/* Opens and locks path, then writes our pid into it. Another live holder
+ * means another daemon: its pid goes into the message. */
+static int lock_pid_file(const char *path, const char *what, int *ret_fd, struct error *err)
+{
+	_cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return error_set(err, -errno, "open %s: %s", path, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		char pid[32] = "";
+		ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		return error_set(err, -EBUSY, "%s %s is locked by berthd process %s: is another berthd running? Stop it first or choose another %s",
+				 what, path, pid[0] ? pid : "(unknown)",
+				 strcmp(what, "pid file") == 0 ? "--pidfile" : "--data-root");
+	}
+	char pid[32];
+	int len = snprintf(pid, sizeof(pid), "%d\n", getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)len, 0) != len)
+		return error_set(err, -errno, "write %s: %s", path, strerror(errno));
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+static int make_dir_of(const char *path, struct error *err)
+{
+	_cleanup_free_ char *copy = strdup(path);
+	return copy ? fs_mkdir_p(dirname(copy), 0755, err) : -ENOMEM;
+}
+
+static int take_locks(struct daemon *d, struct error *err)
+{
+	int r = fs_mkdir_p(d->cfg.data_root, 0711, err);
+	if (r < 0)
+		return r;
+	r = fs_mkdir_p(d->cfg.exec_root, 0700, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *lock = NULL;
+	if (asprintf(&lock, "%s/berthd.lock", d->cfg.data_root) < 0)
+		return -ENOMEM;
+	r = lock_pid_file(lock, "data root lock", &d->root_lock_fd, err);
+	if (r < 0)
+		return r;
+	r = make_dir_of(d->cfg.pidfile, err);
+	if (r < 0)
+		return r;
+	return lock_pid_file(d->cfg.pidfile, "pid file", &d->pidfile_fd, err);
+}
+
+/* The engine ID (a UUID) persists in the data root like dockerd's engine-id. */
+static int load_engine_id(struct daemon *d, struct error *err)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	if (asprintf(&path, "%s/engine-id", d->cfg.data_root) < 0)
+		return -ENOMEM;
+	if (fs_read_file(path, 128, &text, NULL) == 0 && strlen(text) >= 32) {
+		text[strcspn(text, "\n")] = '\0';
+		snprintf(d->engine_id, sizeof(d->engine_id), "%s", text);
+		return 0;
+	}
+	unsigned char b[16];
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		return error_set(err, -EIO, "could not generate the engine ID");
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(d->engine_id, sizeof(d->engine_id),
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+		 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+		 b[14], b[15]);
+	return fs_write_atomic(path, d->engine_id, strlen(d->engine_id), 0600, err);
+}
+
+static int setup_tls(struct daemon *d, struct error *err)
+{
+	if (!d->cfg.tls)
+		return 0;
+	struct tls_server_options o = {
+		.cert_path = d->cfg.tlscert,
+		.key_path = d->cfg.tlskey,
+		.ca_path = d->cfg.tlsverify ? d->cfg.tlscacert : NULL,
+		.verify_clients = d->cfg.tlsverify,
+	};
+	return tls_server_ctx_new(&o, &d->tls, err);
+}
+
+/* Refuses what would hand the host to anyone on the network. */
+static int check_hosts(struct daemon *d, struct error *err)
+{
+	for (size_t i = 0; i < d->cfg.n_hosts; i++) {
+		struct host_addr h;
+		int r = host_parse(d->cfg.hosts[i], d->cfg.tls, &h, err);
+		if (r < 0)
+			return r;
+		if (h.kind == HOST_TCP && !d->cfg.tls && !host_is_loopback(&h))
+			return error_set(err, -EPERM, "refusing to listen on %s without TLS: anyone who can reach it would control this host. Enable TLS with --tlsverify --tlscacert=ca.pem --tlscert=cert.pem --tlskey=key.pem, or listen on a loopback address such as tcp://127.0.0.1:2375",
+					 d->cfg.hosts[i]);
+		if (h.kind == HOST_TCP && d->cfg.tls && !d->cfg.tlsverify)
+			log_warn(&d->log, "%s uses TLS without client verification (--tlsverify): any client can control this host", d->cfg.hosts[i]);
+	}
+	return 0;
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+	struct daemon *d = s->data;
+	if (signum == SIGHUP) {
+		struct error err = ERROR_INIT;
+		if (daemon_reload(d, &err) < 0)
+			log_error(&d->log, "reload failed, keeping the current settings: %s", error_msg(&err));
+		error_clear(&err);
+		return;
+	}
+	log_info(&d->log, "processing signal '%s'", signum == SIGTERM ? "terminated" : "interrupt");
+	daemon_stop(d);
+}
+
+static void start_signals(struct daemon *d)
+{
+	uv_signal_t *sigs[] = {&d->sig_term, &d->sig_int, &d->sig_hup};
+	int nums[] = {SIGTERM, SIGINT, SIGHUP};
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) {
+		uv_signal_init(d->loop, sigs[i]);
+		sigs[i]->data = d;
+		uv_signal_start(sigs[i], on_signal, nums[i]);
+	}
+}
+
+static void release_locks(struct daemon *d)
+{
+	if (d->pidfile_fd >= 0) {
+		unlink(d->cfg.pidfile);
+		close(d->pidfile_fd);
+		d->pidfile_fd = -1;
+	}
+	if (d->root_lock_fd >= 0) {
+		close(d->root_lock_fd);
+		d->root_lock_fd = -1;
+	}
+}
+
+int daemon_start(struct daemon *d, struct error *err)
+{
+	int r = check_hosts(d, err);
+	if (r == 0)
+		r = take_locks(d, err);
+	if (r == 0)
+		r = load_engine_id(d, err);
+	if (r == 0)
+		r = setup_tls(d, err);
+	if (r < 0) {
+		release_locks(d);
+		return r;
+	}
+	sysinfo_collect(&d->host);
+	d->events = event_log_new(EVENT_HISTORY);
+	if (!d->events) {
+		release_locks(d);
+		return error_set(err, -ENOMEM, "out of memory");
+	}
+	r = api_start(d, err);
+	if (r < 0) {
+		/* api_start closed what it opened; the loop finishes the closes. */
+		uv_run(d->loop, UV_RUN_DEFAULT);
+		release_locks(d);
+		return r;
+	}
+	start_signals(d);
+	log_info(&d->log, "Berth daemon %s started (data root %s, storage driver %s)", BERTH_VERSION,
+		 d->cfg.data_root, d->cfg.storage_driver);
+	return 0;
+}
+
+static void close_signals(struct daemon *d)
+{
+	uv_signal_t *sigs[] = {&d->sig_term, &d->sig_int, &d->sig_hup};
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		if (!uv_is_closing((uv_handle_t *)sigs[i]))
+			uv_close((uv_handle_t *)sigs[i], NULL);
+}
+
+void daemon_stop(struct daemon *d)
+{
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	close_signals(d);
+	api_stop(d);
+}
+
+static json_t *reload_attributes(const struct daemon *d)
+{
+	json_t *labels = json_array();
+	for (size_t i = 0; i < d->cfg.n_labels; i++)
+		json_array_append_new(labels, json_string(d->cfg.labels[i]));
+	char *labels_s = json_dumps(labels, JSON_COMPACT);
+	json_decref(labels);
+	json_t *a = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", d->host.hostname, "debug",
+			      d->cfg.debug ? "true" : "false",
+			      "log-level", d->cfg.log_level, "labels", labels_s ? labels_s : "[]",
+			      "storage-driver", d->cfg.storage_driver);
+	free(labels_s);
+	return a;
+}
+
+int daemon_reload(struct daemon *d, struct error *err)
+{
+	struct daemon_config fresh;
+	int r = config_reload(&d->flags, &fresh, err);
+	if (r < 0)
+		return r;
+	d->cfg.debug = fresh.debug;
+	free(d->cfg.log_level);
+	d->cfg.log_level = TAKE_PTR(fresh.log_level);
+	for (size_t i = 0; i < d->cfg.n_labels; i++)
+		free(d->cfg.labels[i]);
+	free(d->cfg.labels);
+	d->cfg.labels = TAKE_PTR(fresh.labels);
+	d->cfg.n_labels = fresh.n_labels;
+	fresh.n_labels = 0;
+	config_done(&fresh);
+	d->log.level = config_log_level(&d->cfg);
+	log_info(&d->log, "reloaded configuration: debug=%s log-level=%s labels=%zu",
+		 d->cfg.debug ? "true" : "false", d->cfg.log_level, d->cfg.n_labels);
+	json_t *attrs = reload_attributes(d);
+	event_log_publish(d->events, "daemon", "reload", d->engine_id, attrs, "local");
+	return 0;
+}
+
+void daemon_done(struct daemon *d)
+{
+	release_locks(d);
+	event_log_free(d->events);
+	SSL_CTX_free(d->tls);
+	config_done(&d->cfg);
+	config_done(&d->flags);
+}

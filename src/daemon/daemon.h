@@ -1,0 +1,50 @@
+/* The daemon: the one struct that owns berthd's state. Everything runs on
+ * its libuv loop; handlers receive a struct daemon * rather than globals. */
+#pragma once
+
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "basic/error.h"
+#include "basic/log.h"
+#include "daemon/config.h"
+#include "daemon/sysinfo.h"
+#include "shared/http_server.h"
+
+struct event_log;
+
+struct daemon {
+	uv_loop_t *loop;
+	struct logger log;
+	struct daemon_config flags; /* the command line alone, for reloads */
+	struct daemon_config cfg;   /* effective settings */
+	struct sysinfo_host host;
+	char engine_id[64];
+	int64_t start_ns;
+
+	SSL_CTX *tls;
+	struct http_server *api;
+	char server_header[64];
+	struct http_header api_headers[4];
+	struct event_log *events;
+
+	uv_signal_t sig_term, sig_int, sig_hup;
+	int pidfile_fd, root_lock_fd;
+	bool stopping;
+};
+
+/* Prepares d from parsed and finalized settings (ownership of cfg and flags
+ * moves into d). */
+void daemon_init(struct daemon *d, uv_loop_t *loop, struct daemon_config *flags,
+		 struct daemon_config *cfg);
+/* Takes the locks, creates the roots, opens the listeners and installs
+ * signal handlers. On failure everything taken is released again. */
+int daemon_start(struct daemon *d, struct error *err);
+/* Begins a clean shutdown: listeners and connections close, the loop ends. */
+void daemon_stop(struct daemon *d);
+/* Re-reads the config file and applies debug, log-level and labels. */
+int daemon_reload(struct daemon *d, struct error *err);
+/* Releases locks and memory; after the loop has ended. */
+void daemon_done(struct daemon *d);

@@ -1,0 +1,56 @@
+/* berthd: parse settings, start the daemon, run the loop until a signal. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "basic/build_info.h"
+#include "daemon/config.h"
+#include "daemon/daemon.h"
+
+int main(int argc, char **argv)
+{
+	struct daemon_config flags = {0};
+	struct error err = ERROR_INIT;
+	int r = config_parse_flags(argc, argv, &flags, &err);
+	if (r == CONFIG_HELP || r == CONFIG_VERSION) {
+		if (r == CONFIG_HELP)
+			config_print_usage();
+		else
+			printf("Berth version %s, build %s\n", BERTH_VERSION, BERTH_GIT_COMMIT);
+		config_done(&flags);
+		return 0;
+	}
+	if (r < 0) {
+		fprintf(stderr, "%s\nSee 'berthd --help'.\n", error_msg(&err));
+		error_clear(&err);
+		config_done(&flags);
+		return 125;
+	}
+	struct daemon_config cfg;
+	config_copy(&cfg, &flags);
+	r = config_load_file(&cfg, &err);
+	if (r == 0)
+		r = config_finalize(&cfg, &err);
+	if (r < 0) {
+		fprintf(stderr, "berthd: %s\n", error_msg(&err));
+		error_clear(&err);
+		config_done(&cfg);
+		config_done(&flags);
+		return 1;
+	}
+
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct daemon d;
+	daemon_init(&d, &loop, &flags, &cfg);
+	r = daemon_start(&d, &err);
+	if (r < 0) {
+		log_error(&d.log, "failed to start daemon: %s", error_msg(&err));
+		error_clear(&err);
+	} else {
+		uv_run(&loop, UV_RUN_DEFAULT);
+		log_info(&d.log, "daemon shut down");
+	}
+	daemon_done(&d);
+	uv_loop_close(&loop);
+	return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,1087 @@
+/* The Engine API's HTTP/1.1 server: connections, parsing with http-parser,
+ * TLS through memory BIOs, replies, chunked streams and hijacking. */
+#include "http_server.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "basic/buf.h"
+#include "basic/cleanup.h"
+#include "shared/tls.h"
+
+/* A slow reader of a stream gets dropped rather than growing our memory. */
+#define MAX_QUEUED_WRITE_BYTES (16u << 20)
+
+enum conn_state {
+	CONN_READING,   /* waiting for or receiving a request */
+	CONN_HANDLING,  /* request handed to the handler, no answer yet */
+	CONN_STREAMING, /* chunked response under way */
+	CONN_HIJACKED,  /* raw byte stream */
+	CONN_CLOSED,
+};
+
+struct http_listener {
+	struct http_server *srv;
+	union {
+		uv_tcp_t tcp;
+		uv_pipe_t pipe;
+		uv_stream_t stream;
+		uv_handle_t handle;
+	} h;
+	bool is_unix;
+	char *unix_path;
+	SSL_CTX *tls;
+	struct http_listener *next;
+};
+
+struct http_server {
+	uv_loop_t *loop;
+	struct http_server_config cfg;
+	struct http_listener *listeners;
+	struct http_conn *conns;
+	size_t n_conns;
+	size_t open_handles;
+	bool closing;
+	void (*close_done)(void *);
+	void *close_data;
+};
+
+struct http_conn {
+	struct http_server *srv;
+	struct http_listener *listener;
+	union {
+		uv_tcp_t tcp;
+		uv_pipe_t pipe;
+		uv_stream_t stream;
+		uv_handle_t handle;
+	} h;
+	uv_timer_t timer;
+	int open_handles;
+	int refs;
+	struct tls_session tls;
+	bool use_tls;
+
+	http_parser parser;
+	enum conn_state state;
+	struct http_request req;
+	struct buf url, body;
+	struct buf field, value; /* header being received */
+	bool in_value;
+	size_t header_bytes;
+	int parse_status; /* status our callbacks decided (413, 431), 0 if none */
+	bool got_bytes;   /* part of a request received */
+	struct buf pending; /* bytes received while busy, parsed later */
+	bool in_feed;
+	bool http10;
+
+	int status; /* of the response under way, for access logs */
+	bool close_after_write;
+	size_t writes_pending;
+
+	const struct http_hijack_ops *hijack;
+	void *hijack_data;
+	void (*on_close)(struct http_conn *, void *);
+	void *on_close_data;
+
+	struct http_conn *prev, *next;
+};
+
+struct write_req {
+	uv_write_t req;
+	struct http_conn *conn;
+	size_t len;
+	char data[];
+};
+
+static void conn_close(struct http_conn *conn);
+static void conn_feed_pending(struct http_conn *conn);
+
+/* ---- requests ---- */
+
+static void request_reset(struct http_conn *conn)
+{
+	struct http_request *r = &conn->req;
+	free(r->url);
+	free(r->path);
+	free(r->query);
+	for (size_t i = 0; i < r->n_headers; i++) {
+		free(r->header_names[i]);
+		free(r->header_values[i]);
+	}
+	free(r->header_names);
+	free(r->header_values);
+	for (size_t i = 0; i < r->n_query; i++) {
+		free(r->query_keys[i]);
+		free(r->query_values[i]);
+	}
+	free(r->query_keys);
+	free(r->query_values);
+	free(r->body);
+	*r = (struct http_request){0};
+	buf_free(&conn->url);
+	buf_free(&conn->body);
+	buf_free(&conn->field);
+	buf_free(&conn->value);
+	conn->in_value = false;
+	conn->header_bytes = 0;
+	conn->parse_status = 0;
+	conn->got_bytes = false;
+	conn->status = 0;
+}
+
+const char *http_request_header(const struct http_request *req, const char *name)
+{
+	for (size_t i = 0; i < req->n_headers; i++)
+		if (strcasecmp(req->header_names[i], name) == 0)
+			return req->header_values[i];
+	return NULL;
+}
+
+const char *http_request_query(const struct http_request *req, const char *key)
+{
+	const char *v = NULL;
+	for (size_t i = 0; i < req->n_query; i++)
+		if (strcmp(req->query_keys[i], key) == 0)
+			v = req->query_values[i];
+	return v;
+}
+
+bool http_request_query_bool(const struct http_request *req, const char *key)
+{
+	const char *v = http_request_query(req, key);
+	if (!v || !*v)
+		return false;
+	static const char *const falses[] = {"0", "false", "no", "off", "none"};
+	for (size_t i = 0; i < ARRAY_SIZE(falses); i++)
+		if (strcasecmp(v, falses[i]) == 0)
+			return false;
+	return true;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Percent-decodes s[0..len); '+' means space only in query strings. */
+static char *url_decode(const char *s, size_t len, bool plus_is_space)
+{
+	char *out = malloc(len + 1);
+	if (!out)
+		return NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+			out[n++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			i += 2;
+		} else if (s[i] == '+' && plus_is_space) {
+			out[n++] = ' ';
+		} else {
+			out[n++] = s[i];
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
+static int query_add(struct http_request *r, const char *kv, size_t len)
+{
+	const char *eq = memchr(kv, '=', len);
+	size_t klen = eq ? (size_t)(eq - kv) : len;
+	char **keys = realloc(r->query_keys, (r->n_query + 1) * sizeof(char *));
+	if (!keys)
+		return -ENOMEM;
+	r->query_keys = keys;
+	char **vals = realloc(r->query_values, (r->n_query + 1) * sizeof(char *));
+	if (!vals)
+		return -ENOMEM;
+	r->query_values = vals;
+	char *k = url_decode(kv, klen, true);
+	char *v = eq ? url_decode(eq + 1, len - klen - 1, true) : strdup("");
+	if (!k || !v) {
+		free(k);
+		free(v);
+		return -ENOMEM;
+	}
+	keys[r->n_query] = k;
+	vals[r->n_query] = v;
+	r->n_query++;
+	return 0;
+}
+
+/* Splits the request target into decoded path and query parameters. */
+static int request_split_url(struct http_request *r)
+{
+	const char *u = r->url;
+	const char *q = strchr(u, '?');
+	size_t plen = q ? (size_t)(q - u) : strlen(u);
+	r->path = url_decode(u, plen, false);
+	r->query = strdup(q ? q + 1 : "");
+	if (!r->path || !r->query)
+		return -ENOMEM;
+	for (const char *p = r->query; *p;) {
+		const char *amp = strchr(p, '&');
+		size_t len = amp ? (size_t)(amp - p) : strlen(p);
+		if (len && query_add(r, p, len) < 0)
+			return -ENOMEM;
+		p += len + (amp ? 1 : 0);
+	}
+	return 0;
+}
+
+/* ---- parser callbacks ---- */
+
+static int limit_headers(struct http_conn *conn, size_t len)
+{
+	conn->header_bytes += len;
+	if (conn->header_bytes > conn->srv->cfg.max_header_bytes) {
+		conn->parse_status = 431;
+		return -1;
+	}
+	return 0;
+}
+
+static int on_message_begin(http_parser *p)
+{
+	struct http_conn *conn = p->data;
+	request_reset(conn);
+	conn->got_bytes = true;
+	return 0;
+}
+
+static int on_url(http_parser *p, const char *at, size_t len)
+{
+	struct http_conn *conn = p->data;
+	if (limit_headers(conn, len) < 0)
+		return -1;
+	return buf_append(&conn->url, at, len) < 0 ? -1 : 0;
+}
+
+static int header_commit(struct http_conn *conn)
+{
+	struct http_request *r = &conn->req;
+	char **names = realloc(r->header_names, (r->n_headers + 1) * sizeof(char *));
+	if (!names)
+		return -1;
+	r->header_names = names;
+	char **values = realloc(r->header_values, (r->n_headers + 1) * sizeof(char *));
+	if (!values)
+		return -1;
+	r->header_values = values;
+	names[r->n_headers] = buf_steal(&conn->field);
+	values[r->n_headers] = buf_steal(&conn->value);
+	if (!names[r->n_headers] || !values[r->n_headers]) {
+		free(names[r->n_headers]);
+		free(values[r->n_headers]);
+		return -1;
+	}
+	r->n_headers++;
+	conn->in_value = false;
+	return 0;
+}
+
+static int on_header_field(http_parser *p, const char *at, size_t len)
+{
+	struct http_conn *conn = p->data;
+	if (limit_headers(conn, len) < 0)
+		return -1;
+	if (conn->in_value && header_commit(conn) < 0)
+		return -1;
+	return buf_append(&conn->field, at, len) < 0 ? -1 : 0;
+}
+
+static int on_header_value(http_parser *p, const char *at, size_t len)
+{
+	struct http_conn *conn = p->data;
+	if (limit_headers(conn, len) < 0)
+		return -1;
+	conn->in_value = true;
+	return buf_append(&conn->value, at, len) < 0 ? -1 : 0;
+}
+
+static int on_headers_complete(http_parser *p)
+{
+	struct http_conn *conn = p->data;
+	if (conn->in_value && header_commit(conn) < 0)
+		return -1;
+	if (p->content_length != ULLONG_MAX && p->content_length > conn->srv->cfg.max_body_bytes) {
+		conn->parse_status = 413;
+		return -1;
+	}
+	return 0;
+}
+
+static int on_body(http_parser *p, const char *at, size_t len)
+{
+	struct http_conn *conn = p->data;
+	if (conn->body.len + len > conn->srv->cfg.max_body_bytes) {
+		conn->parse_status = 413;
+		return -1;
+	}
+	return buf_append(&conn->body, at, len) < 0 ? -1 : 0;
+}
+
+static int on_message_complete(http_parser *p)
+{
+	struct http_conn *conn = p->data;
+	struct http_request *r = &conn->req;
+	r->url = buf_steal(&conn->url);
+	r->body_len = conn->body.len;
+	r->body = buf_steal(&conn->body);
+	if (!r->url || !r->body || request_split_url(r) < 0)
+		return -1;
+	r->method = (enum http_method)p->method;
+	r->method_name = http_method_str(r->method);
+	r->keep_alive = http_should_keep_alive(p);
+	r->upgrade = p->upgrade;
+	r->start_ms = uv_now(conn->srv->loop);
+	conn->http10 = p->http_major == 1 && p->http_minor == 0;
+	/* One request at a time: the rest of the input waits in conn->pending. */
+	http_parser_pause(p, 1);
+	return 0;
+}
+
+static const http_parser_settings parser_settings = {
+	.on_message_begin = on_message_begin,
+	.on_url = on_url,
+	.on_header_field = on_header_field,
+	.on_header_value = on_header_value,
+	.on_headers_complete = on_headers_complete,
+	.on_body = on_body,
+	.on_message_complete = on_message_complete,
+};
+
+/* ---- writing ---- */
+
+static void on_write_done(uv_write_t *w, int status)
+{
+	struct write_req *wr = (struct write_req *)w;
+	struct http_conn *conn = wr->conn;
+	free(wr);
+	conn->writes_pending--;
+	if (status < 0 && conn->state != CONN_CLOSED)
+		conn_close(conn);
+	else if (conn->close_after_write && conn->writes_pending == 0)
+		conn_close(conn);
+	http_conn_unref(conn);
+}
+
+static int conn_send_raw(struct http_conn *conn, const void *data, size_t len)
+{
+	if (!len)
+		return 0;
+	if (uv_stream_get_write_queue_size(&conn->h.stream) > MAX_QUEUED_WRITE_BYTES) {
+		log_warn(conn->srv->cfg.log, "dropping a client that does not read its responses");
+		conn_close(conn);
+		return -ENOBUFS;
+	}
+	struct write_req *wr = malloc(sizeof(*wr) + len);
+	if (!wr)
+		return -ENOMEM;
+	wr->conn = conn;
+	wr->len = len;
+	memcpy(wr->data, data, len);
+	uv_buf_t b = uv_buf_init(wr->data, (unsigned)len);
+	int r = uv_write(&wr->req, &conn->h.stream, &b, 1, on_write_done);
+	if (r < 0) {
+		free(wr);
+		conn_close(conn);
+		return r;
+	}
+	conn->writes_pending++;
+	http_conn_ref(conn);
+	return 0;
+}
+
+/* Sends what OpenSSL has produced (handshake records, encrypted data). */
+static int conn_flush_tls(struct http_conn *conn)
+{
+	_cleanup_(buf_free) struct buf out = BUF_INIT;
+	int r = tls_session_drain(&conn->tls, &out);
+	if (r < 0)
+		return r;
+	return conn_send_raw(conn, out.data, out.len);
+}
+
+static int conn_send(struct http_conn *conn, const void *data, size_t len)
+{
+	if (conn->state == CONN_CLOSED)
+		return -EPIPE;
+	if (!conn->use_tls)
+		return conn_send_raw(conn, data, len);
+	int r = tls_session_write(&conn->tls, data, len);
+	if (r < 0) {
+		conn_close(conn);
+		return r;
+	}
+	return conn_flush_tls(conn);
+}
+
+/* ---- connection lifecycle ---- */
+
+static void timer_arm(struct http_conn *conn, uint64_t ms);
+
+static void conn_free(struct http_conn *conn)
+{
+	request_reset(conn);
+	buf_free(&conn->pending);
+	if (conn->use_tls)
+		tls_session_done(&conn->tls);
+	free(conn);
+}
+
+void http_conn_ref(struct http_conn *conn)
+{
+	conn->refs++;
+}
+
+void http_conn_unref(struct http_conn *conn)
+{
+	if (--conn->refs == 0)
+		conn_free(conn);
+}
+
+bool http_conn_is_closed(const struct http_conn *conn)
+{
+	return conn->state == CONN_CLOSED;
+}
+
+static void server_handle_closed(struct http_server *srv)
+{
+	if (--srv->open_handles == 0 && srv->closing) {
+		void (*done)(void *) = srv->close_done;
+		void *data = srv->close_data;
+		free(srv);
+		if (done)
+			done(data);
+	}
+}
+
+static void on_conn_handle_closed(uv_handle_t *h)
+{
+	struct http_conn *conn = h->data;
+	struct http_server *srv = conn->srv;
+	if (--conn->open_handles == 0) {
+		http_conn_unref(conn);
+		server_handle_closed(srv);
+	}
+}
+
+static void conn_close(struct http_conn *conn)
+{
+	if (conn->state == CONN_CLOSED)
+		return;
+	conn->state = CONN_CLOSED;
+	struct http_server *srv = conn->srv;
+	if (conn->prev)
+		conn->prev->next = conn->next;
+	else
+		srv->conns = conn->next;
+	if (conn->next)
+		conn->next->prev = conn->prev;
+	srv->n_conns--;
+	if (conn->on_close) {
+		void (*cb)(struct http_conn *, void *) = conn->on_close;
+		conn->on_close = NULL;
+		cb(conn, conn->on_close_data);
+	}
+	uv_timer_stop(&conn->timer);
+	uv_close((uv_handle_t *)&conn->timer, on_conn_handle_closed);
+	uv_close(&conn->h.handle, on_conn_handle_closed);
+}
+
+void http_conn_on_close(struct http_conn *conn, void (*cb)(struct http_conn *, void *),
+			void *userdata)
+{
+	conn->on_close = cb;
+	conn->on_close_data = userdata;
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	struct http_conn *conn = t->data;
+	if (conn->state == CONN_READING)
+		conn_close(conn);
+}
+
+static void timer_arm(struct http_conn *conn, uint64_t ms)
+{
+	if (ms)
+		uv_timer_start(&conn->timer, on_timer, ms, 0);
+}
+
+/* Called when an answer is complete: next request, or close. */
+static void conn_response_done(struct http_conn *conn)
+{
+	if (conn->state == CONN_CLOSED)
+		return;
+	if (conn->srv->cfg.access_log)
+		conn->srv->cfg.access_log(&conn->req, conn->status, conn->srv->cfg.userdata);
+	bool keep = conn->req.keep_alive && !conn->req.upgrade && !conn->close_after_write;
+	if (!keep) {
+		conn->close_after_write = true;
+		if (conn->writes_pending == 0)
+			conn_close(conn);
+		return;
+	}
+	request_reset(conn);
+	conn->state = CONN_READING;
+	timer_arm(conn, conn->srv->cfg.idle_timeout_ms);
+	if (!conn->in_feed)
+		conn_feed_pending(conn);
+}
+
+/* ---- replies ---- */
+
+const char *http_status_text(int status)
+{
+	switch (status) {
+	case 101: return "Switching Protocols";
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 406: return "Not Acceptable";
+	case 408: return "Request Timeout";
+	case 409: return "Conflict";
+	case 411: return "Length Required";
+	case 413: return "Request Entity Too Large";
+	case 415: return "Unsupported Media Type";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+static void append_head(struct http_conn *conn, struct buf *out, int status,
+			const char *content_type, const struct http_header *headers, size_t n)
+{
+	const struct http_server_config *cfg = &conn->srv->cfg;
+	buf_appendf(out, "HTTP/1.%d %d %s\r\n", conn->http10 ? 0 : 1, status,
+		    http_status_text(status));
+	for (size_t i = 0; i < cfg->n_default_headers; i++)
+		buf_appendf(out, "%s: %s\r\n", cfg->default_headers[i].name,
+			    cfg->default_headers[i].value);
+	for (size_t i = 0; i < n; i++)
+		buf_appendf(out, "%s: %s\r\n", headers[i].name, headers[i].value);
+	if (content_type)
+		buf_appendf(out, "Content-Type: %s\r\n", content_type);
+	char date[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	buf_appendf(out, "Date: %s\r\n", date);
+}
+
+static bool conn_can_answer(struct http_conn *conn)
+{
+	return conn->state == CONN_HANDLING;
+}
+
+void http_reply(struct http_conn *conn, int status, const char *content_type,
+		const struct http_header *headers, size_t n_headers, const void *body, size_t len)
+{
+	if (!conn_can_answer(conn))
+		return;
+	_cleanup_(buf_free) struct buf out = BUF_INIT;
+	append_head(conn, &out, status, content_type, headers, n_headers);
+	bool keep = conn->req.keep_alive && !conn->req.upgrade;
+	if (!keep)
+		buf_appendf(&out, "Connection: close\r\n");
+	buf_appendf(&out, "Content-Length: %zu\r\n\r\n", len);
+	if (conn->req.method != HTTP_HEAD && len)
+		buf_append(&out, body, len);
+	conn->status = status;
+	conn_send(conn, out.data, out.len);
+	conn_response_done(conn);
+}
+
+void http_reply_json(struct http_conn *conn, int status, json_t *json)
+{
+	char *text = json ? json_dumps(json, JSON_COMPACT) : NULL;
+	json_decref(json);
+	if (!text) {
+		http_reply_error(conn, 500, "could not encode the response");
+		return;
+	}
+	size_t len = strlen(text);
+	/* Go's encoder ends JSON documents with a newline; clients compare. */
+	char *withnl = realloc(text, len + 2);
+	if (withnl) {
+		text = withnl;
+		text[len++] = '\n';
+		text[len] = '\0';
+	}
+	http_reply(conn, status, "application/json", NULL, 0, text, len);
+	free(text);
+}
+
+void http_reply_error(struct http_conn *conn, int status, const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	json_t *j = json_pack("{s:s}", "message", msg ? msg : "internal error");
+	http_reply_json(conn, status, j);
+}
+
+void http_stream_begin(struct http_conn *conn, int status, const char *content_type)
+{
+	if (!conn_can_answer(conn))
+		return;
+	_cleanup_(buf_free) struct buf out = BUF_INIT;
+	append_head(conn, &out, status, content_type, NULL, 0);
+	if (conn->http10)
+		buf_appendf(&out, "Connection: close\r\n\r\n");
+	else
+		buf_appendf(&out, "Transfer-Encoding: chunked\r\n\r\n");
+	conn->status = status;
+	conn->state = CONN_STREAMING;
+	conn_send(conn, out.data, out.len);
+}
+
+int http_stream_write(struct http_conn *conn, const void *data, size_t len)
+{
+	if (conn->state != CONN_STREAMING)
+		return -EPIPE;
+	if (!len)
+		return 0; /* an empty chunk would end the stream */
+	if (conn->http10)
+		return conn_send(conn, data, len);
+	_cleanup_(buf_free) struct buf out = BUF_INIT;
+	buf_appendf(&out, "%zx\r\n", len);
+	buf_append(&out, data, len);
+	buf_append(&out, "\r\n", 2);
+	return conn_send(conn, out.data, out.len);
+}
+
+void http_stream_end(struct http_conn *conn)
+{
+	if (conn->state != CONN_STREAMING)
+		return;
+	if (conn->http10)
+		conn->close_after_write = true;
+	else
+		conn_send(conn, "0\r\n\r\n", 5);
+	conn->state = CONN_HANDLING;
+	conn_response_done(conn);
+}
+
+void http_hijack(struct http_conn *conn, const char *content_type,
+		 const struct http_hijack_ops *ops, void *userdata)
+{
+	if (!conn_can_answer(conn))
+		return;
+	_cleanup_(buf_free) struct buf out = BUF_INIT;
+	if (conn->req.upgrade) {
+		buf_appendf(&out, "HTTP/1.1 101 UPGRADED\r\nContent-Type: %s\r\n"
+				  "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n",
+			    content_type);
+		conn->status = 101;
+	} else {
+		append_head(conn, &out, 200, content_type, NULL, 0);
+		buf_appendf(&out, "\r\n");
+		conn->status = 200;
+	}
+	conn->state = CONN_HIJACKED;
+	conn->hijack = ops;
+	conn->hijack_data = userdata;
+	uv_timer_stop(&conn->timer);
+	if (conn->srv->cfg.access_log)
+		conn->srv->cfg.access_log(&conn->req, conn->status, conn->srv->cfg.userdata);
+	conn_send(conn, out.data, out.len);
+	/* Bytes that followed the request are the start of the raw stream. */
+	if (conn->pending.len && conn->state == CONN_HIJACKED && ops->on_data) {
+		_cleanup_(buf_free) struct buf early = conn->pending;
+		conn->pending = (struct buf)BUF_INIT;
+		ops->on_data(conn, early.data, early.len, userdata);
+	}
+}
+
+int http_conn_write(struct http_conn *conn, const void *data, size_t len)
+{
+	if (conn->state != CONN_HIJACKED)
+		return -EPIPE;
+	return conn_send(conn, data, len);
+}
+
+void http_conn_finish(struct http_conn *conn)
+{
+	if (conn->state == CONN_CLOSED)
+		return;
+	conn->close_after_write = true;
+	if (conn->writes_pending == 0)
+		conn_close(conn);
+}
+
+/* ---- reading ---- */
+
+static void conn_parse_error(struct http_conn *conn)
+{
+	int status = conn->parse_status;
+	const char *why;
+	if (status == 413)
+		why = "request body too large";
+	else if (status == 431)
+		why = "request header fields too large";
+	else {
+		status = 400;
+		why = http_errno_description(HTTP_PARSER_ERRNO(&conn->parser));
+	}
+	conn->state = CONN_HANDLING;
+	conn->req.keep_alive = false;
+	conn->close_after_write = true;
+	buf_free(&conn->pending);
+	log_debug(conn->srv->cfg.log, "malformed request: %s", why);
+	http_reply_error(conn, status, "malformed HTTP request: %s", why);
+}
+
+static void conn_dispatch(struct http_conn *conn)
+{
+	conn->state = CONN_HANDLING;
+	uv_timer_stop(&conn->timer);
+	conn->srv->cfg.handler(conn, &conn->req, conn->srv->cfg.userdata);
+}
+
+/* Parses conn->pending while the connection waits for requests. */
+static void conn_feed_pending(struct http_conn *conn)
+{
+	http_conn_ref(conn);
+	conn->in_feed = true;
+	while (conn->state == CONN_READING && conn->pending.len) {
+		if (!conn->got_bytes)
+			timer_arm(conn, conn->srv->cfg.request_timeout_ms);
+		http_parser_pause(&conn->parser, 0);
+		size_t len = conn->pending.len;
+		size_t n = http_parser_execute(&conn->parser, &parser_settings, conn->pending.data,
+					       len);
+		enum http_errno e = HTTP_PARSER_ERRNO(&conn->parser);
+		buf_consume(&conn->pending, n);
+		if (e == HPE_PAUSED)
+			conn_dispatch(conn);
+		else if (e != HPE_OK || n < len)
+			conn_parse_error(conn); /* n < len: stopped without a request */
+	}
+	conn->in_feed = false;
+	http_conn_unref(conn);
+}
+
+static void conn_received(struct http_conn *conn, const char *data, size_t len)
+{
+	if (conn->state == CONN_HIJACKED) {
+		if (conn->hijack->on_data)
+			conn->hijack->on_data(conn, data, len, conn->hijack_data);
+		return;
+	}
+	if (conn->pending.len + len > conn->srv->cfg.max_header_bytes + conn->srv->cfg.max_body_bytes) {
+		conn_close(conn);
+		return;
+	}
+	buf_append(&conn->pending, data, len);
+	if (conn->state == CONN_READING)
+		conn_feed_pending(conn);
+}
+
+static void conn_received_tls(struct http_conn *conn, const char *data, size_t len)
+{
+	if (tls_session_feed(&conn->tls, data, len) < 0) {
+		conn_close(conn);
+		return;
+	}
+	char plain[16384];
+	http_conn_ref(conn);
+	for (;;) {
+		int n = tls_session_read(&conn->tls, plain, sizeof(plain));
+		if (n > 0) {
+			conn_received(conn, plain, (size_t)n);
+			if (conn->state == CONN_CLOSED)
+				break;
+			continue;
+		}
+		/* Handshake replies, alerts: send before deciding anything. */
+		conn_flush_tls(conn);
+		if (n < 0) {
+			if (n == -EPROTO) {
+				char why[256];
+				log_debug(conn->srv->cfg.log, "TLS handshake or record failed: %s",
+					  tls_last_error(why, sizeof(why)));
+			}
+			http_conn_finish(conn);
+		}
+		break;
+	}
+	http_conn_unref(conn);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
+{
+	(void)h;
+	b->base = malloc(suggested);
+	b->len = b->base ? suggested : 0;
+}
+
+static void conn_on_eof(struct http_conn *conn)
+{
+	uv_read_stop(&conn->h.stream);
+	switch (conn->state) {
+	case CONN_HIJACKED:
+		if (conn->hijack->on_eof)
+			conn->hijack->on_eof(conn, conn->hijack_data);
+		break;
+	case CONN_HANDLING:
+		/* A client may shut down its side after sending a request
+		 * (nc, HTTP/1.0 tools): answer, then close. */
+		conn->close_after_write = true;
+		break;
+	default:
+		http_conn_finish(conn);
+		break;
+	}
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
+{
+	struct http_conn *conn = s->data;
+	if (nread > 0) {
+		if (conn->use_tls)
+			conn_received_tls(conn, b->base, (size_t)nread);
+		else
+			conn_received(conn, b->base, (size_t)nread);
+	} else if (nread == UV_EOF) {
+		conn_on_eof(conn);
+	} else if (nread < 0) {
+		conn_close(conn);
+	}
+	free(b->base);
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+	struct http_listener *l = server->data;
+	struct http_server *srv = l->srv;
+	if (status < 0 || srv->closing)
+		return;
+	struct http_conn *conn = calloc(1, sizeof(*conn));
+	if (!conn)
+		return;
+	conn->srv = srv;
+	conn->listener = l;
+	conn->refs = 1;
+	if (l->is_unix)
+		uv_pipe_init(srv->loop, &conn->h.pipe, 0);
+	else
+		uv_tcp_init(srv->loop, &conn->h.tcp);
+	uv_timer_init(srv->loop, &conn->timer);
+	conn->h.handle.data = conn;
+	conn->timer.data = conn;
+	conn->open_handles = 2;
+	srv->open_handles++;
+	conn->next = srv->conns;
+	if (srv->conns)
+		srv->conns->prev = conn;
+	srv->conns = conn;
+	srv->n_conns++;
+	http_parser_init(&conn->parser, HTTP_REQUEST);
+	conn->parser.data = conn;
+	conn->state = CONN_READING;
+
+	if (uv_accept(server, &conn->h.stream) < 0 || srv->n_conns > srv->cfg.max_connections) {
+		log_warn(srv->cfg.log, "refusing a connection: %zu connections open", srv->n_conns);
+		conn_close(conn);
+		return;
+	}
+	if (!l->is_unix)
+		uv_tcp_nodelay(&conn->h.tcp, 1);
+	if (l->tls) {
+		if (tls_session_init(&conn->tls, l->tls, true) < 0) {
+			conn_close(conn);
+			return;
+		}
+		conn->use_tls = true;
+	}
+	timer_arm(conn, srv->cfg.idle_timeout_ms);
+	uv_read_start(&conn->h.stream, on_alloc, on_read);
+}
+
+/* ---- listeners and the server ---- */
+
+int http_server_new(uv_loop_t *loop, const struct http_server_config *cfg,
+		    struct http_server **ret)
+{
+	struct http_server *srv = calloc(1, sizeof(*srv));
+	if (!srv)
+		return -ENOMEM;
+	srv->loop = loop;
+	srv->cfg = *cfg;
+	if (!srv->cfg.max_header_bytes)
+		srv->cfg.max_header_bytes = 64 * 1024;
+	if (!srv->cfg.max_body_bytes)
+		srv->cfg.max_body_bytes = 16 * 1024 * 1024;
+	if (!srv->cfg.max_connections)
+		srv->cfg.max_connections = 4096;
+	*ret = srv;
+	return 0;
+}
+
+static struct http_listener *listener_new(struct http_server *srv, SSL_CTX *tls)
+{
+	struct http_listener *l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	l->srv = srv;
+	if (tls) {
+		SSL_CTX_up_ref(tls);
+		l->tls = tls;
+	}
+	return l;
+}
+
+static void listener_free(struct http_listener *l)
+{
+	if (l->unix_path)
+		unlink(l->unix_path);
+	free(l->unix_path);
+	SSL_CTX_free(l->tls);
+	free(l);
+}
+
+static void on_listener_closed(uv_handle_t *h)
+{
+	struct http_listener *l = h->data;
+	struct http_server *srv = l->srv;
+	listener_free(l);
+	server_handle_closed(srv);
+}
+
+/* Starts listening on an initialized, bound handle and links it in. */
+static int listener_start(struct http_listener *l, const char *what, struct error *err)
+{
+	struct http_server *srv = l->srv;
+	l->h.handle.data = l;
+	srv->open_handles++;
+	int r = uv_listen(&l->h.stream, 511, on_connection);
+	if (r < 0) {
+		error_set(err, r, "listen %s: %s", what, uv_strerror(r));
+		uv_close(&l->h.handle, on_listener_closed);
+		return r;
+	}
+	l->next = srv->listeners;
+	srv->listeners = l;
+	return 0;
+}
+
+/* True when something accepts connections on the unix socket at path. */
+static bool unix_socket_in_use(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return false;
+	strcpy(sa.sun_path, path);
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	return connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+}
+
+int http_server_listen_unix(struct http_server *srv, const char *path, int mode, SSL_CTX *tls,
+			    struct error *err)
+{
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return error_set(err, -EEXIST, "listen unix %s: a file that is not a socket is in the way", path);
+		if (unix_socket_in_use(path))
+			return error_set(err, -EADDRINUSE, "listen unix %s: socket is in use by another daemon", path);
+		unlink(path);
+	}
+	struct http_listener *l = listener_new(srv, tls);
+	if (!l)
+		return error_set(err, -ENOMEM, "out of memory");
+	l->is_unix = true;
+	uv_pipe_init(srv->loop, &l->h.pipe, 0);
+	int r = uv_pipe_bind(&l->h.pipe, path);
+	if (r < 0) {
+		error_set(err, r, "listen unix %s: bind: %s", path, uv_strerror(r));
+		l->h.handle.data = l;
+		srv->open_handles++;
+		uv_close(&l->h.handle, on_listener_closed);
+		return r;
+	}
+	l->unix_path = strdup(path);
+	if (chmod(path, (mode_t)mode) < 0) {
+		r = -errno;
+		error_set(err, r, "chmod %s: %s", path, strerror(errno));
+		l->h.handle.data = l;
+		srv->open_handles++;
+		uv_close(&l->h.handle, on_listener_closed);
+		return r;
+	}
+	char what[512];
+	snprintf(what, sizeof(what), "unix %s", path);
+	return listener_start(l, what, err);
+}
+
+int http_server_listen_tcp(struct http_server *srv, const char *host, int port, SSL_CTX *tls,
+			   struct error *err)
+{
+	struct sockaddr_storage sa;
+	char what[300];
+	snprintf(what, sizeof(what), strchr(host, ':') ? "tcp [%s]:%d" : "tcp %s:%d", host, port);
+	if (uv_ip4_addr(host, port, (struct sockaddr_in *)&sa) < 0 &&
+	    uv_ip6_addr(host, port, (struct sockaddr_in6 *)&sa) < 0)
+		return error_set(err, -EINVAL, "listen %s: not a numeric IP address", what);
+	struct http_listener *l = listener_new(srv, tls);
+	if (!l)
+		return error_set(err, -ENOMEM, "out of memory");
+	uv_tcp_init(srv->loop, &l->h.tcp);
+	int r = uv_tcp_bind(&l->h.tcp, (struct sockaddr *)&sa, 0);
+	if (r == 0) {
+		/* uv_tcp_bind defers EADDRINUSE to listen; listener_start reports it. */
+		return listener_start(l, what, err);
+	}
+	error_set(err, r, "listen %s: bind: %s", what, uv_strerror(r));
+	l->h.handle.data = l;
+	srv->open_handles++;
+	uv_close(&l->h.handle, on_listener_closed);
+	return r;
+}
+
+void http_server_close(struct http_server *srv, void (*done)(void *), void *data)
+{
+	srv->closing = true;
+	srv->close_done = done;
+	srv->close_data = data;
+	/* Keeps the server alive until everything below has closed. */
+	srv->open_handles++;
+	for (struct http_listener *l = srv->listeners; l; l = l->next)
+		uv_close(&l->h.handle, on_listener_closed);
+	srv->listeners = NULL;
+	while (srv->conns)
+		conn_close(srv->conns);
+	server_handle_closed(srv);
+}
