@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api/version.h"
+#include "shared/api_version.h"
 #include "basic/build_info.h"
 #include "basic/cleanup.h"
 #include "basic/fs.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "api/filters.h"
+#include "shared/filters.h"
 #include "basic/timeutil.h"
 #include "engine/events.h"
 

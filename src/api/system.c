@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
-#include "api/version.h"
+#include "shared/api_version.h"
 #include "basic/build_info.h"
 #include "basic/timeutil.h"
 #include "engine/events.h"

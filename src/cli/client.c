@@ -2,6 +2,7 @@
  * response with http-parser, close. No event loop: the CLI does one thing at
  * a time, and blocking reads let SIGINT end a stream with EINTR. */
 #include "cli/client.h"
+#include "shared/api_version.h"
 
 #include <errno.h>
 #include <http_parser.h>
@@ -407,7 +408,7 @@ int client_negotiate(struct client *c, struct error *err)
 	/* Docker treats a daemon that does not say as the oldest it supports. */
 	const char *server = resp.api_version[0] ? resp.api_version : "1.24";
 	const char *v =
-	    query_version_cmp(server, CLI_API_VERSION_MAX) < 0 ? server : CLI_API_VERSION_MAX;
+	    api_version_compare(server, CLI_API_VERSION_MAX) < 0 ? server : CLI_API_VERSION_MAX;
 	snprintf(c->version, sizeof(c->version), "%s", v);
 	log_debug(c->log, "negotiated API version %s", c->version);
 	return 0;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "basic/cleanup.h"
+#include "shared/filters.h"
 #include "basic/timeutil.h"
 
 char *query_escape(const char *s)
@@ -62,72 +63,21 @@ bool query_filter_valid(const char *v)
 	return strchr(v, '=') != NULL;
 }
 
-/* Copies s[0..len) without surrounding whitespace, lowercased when asked. */
-static char *trimmed(const char *s, size_t len, bool lower)
-{
-	while (len && isspace((unsigned char)*s)) {
-		s++;
-		len--;
-	}
-	while (len && isspace((unsigned char)s[len - 1]))
-		len--;
-	char *r = strndup(s, len);
-	for (char *p = r; lower && p && *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return r;
-}
-
-static bool array_has(json_t *arr, const char *v)
-{
-	size_t i;
-	json_t *e;
-	json_array_foreach(arr, i, e) if (strcmp(json_string_value(e), v) == 0) return true;
-	return false;
-}
-
-/* Adds one "k=v" to the filters object. */
-static int filters_add(json_t *obj, const char *kv, struct error *err)
-{
-	const char *eq = strchr(kv, '=');
-	if (!eq)
-		return error_set(err, -EINVAL, "bad format of filter (expected name=value)");
-	_cleanup_free_ char *k = trimmed(kv, (size_t)(eq - kv), true);
-	_cleanup_free_ char *v = trimmed(eq + 1, strlen(eq + 1), false);
-	if (!k || !v)
-		return error_set(err, -ENOMEM, "out of memory");
-	json_t *arr = json_object_get(obj, k);
-	if (!arr) {
-		arr = json_array();
-		if (!arr || json_object_set_new(obj, k, arr) < 0)
-			return error_set(err, -ENOMEM, "out of memory");
-	}
-	if (!array_has(arr, v) && json_array_append_new(arr, json_string(v)) < 0)
-		return error_set(err, -ENOMEM, "out of memory");
-	return 0;
-}
-
 int query_filters_json(const struct cli_strv *filters, char **ret, struct error *err)
 {
-	if (filters->n == 0) {
-		*ret = NULL;
+	*ret = NULL;
+	if (filters->n == 0)
 		return 0;
-	}
-	json_t *obj = json_object();
-	if (!obj)
+	_cleanup_(filters_freep) struct filters *f = filters_new();
+	if (!f)
 		return error_set(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < filters->n; i++) {
-		int r = filters_add(obj, filters->v[i], err);
-		if (r < 0) {
-			json_decref(obj);
+		int r = filters_add_arg(f, filters->v[i], err);
+		if (r < 0)
 			return r;
-		}
 	}
-	char *s = json_dumps(obj, JSON_COMPACT);
-	json_decref(obj);
-	if (!s)
-		return error_set(err, -ENOMEM, "out of memory");
-	*ret = s;
-	return 0;
+	*ret = filters_to_string(f);
+	return *ret ? 0 : error_set(err, -ENOMEM, "out of memory");
 }
 
 int query_timestamp(const char *user, int64_t now_ns, char *buf, size_t len, struct error *err)
@@ -145,16 +95,3 @@ int query_timestamp(const char *user, int64_t now_ns, char *buf, size_t len, str
 	return 0;
 }
 
-int query_version_cmp(const char *a, const char *b)
-{
-	while (*a || *b) {
-		long x = strtol(a, (char **)&a, 10), y = strtol(b, (char **)&b, 10);
-		if (x != y)
-			return x < y ? -1 : 1;
-		a += strspn(a, ".");
-		b += strspn(b, ".");
-		if (!(*a >= '0' && *a <= '9') && !(*b >= '0' && *b <= '9'))
-			break;
-	}
-	return 0;
-}

@@ -36,5 +36,3 @@ bool query_filter_valid(const char *v);
 /* Formats a user --since/--until value as the API's "SECONDS.NANOS". */
 int query_timestamp(const char *user, int64_t now_ns, char *buf, size_t len, struct error *err);
 
-/* Compares "1.41" style versions: <0, 0, >0. Unparsable parts count as 0. */
-int query_version_cmp(const char *a, const char *b);

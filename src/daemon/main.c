@@ -1,4 +1,5 @@
 /* berthd: parse settings, start the daemon, run the loop until a signal. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -38,6 +39,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	/* A client that goes away must be an EPIPE on its connection, not our death. */
+	signal(SIGPIPE, SIG_IGN);
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	struct daemon d;

@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-#include "api/filters.h"
+#include "shared/filters.h"
 
 #define EVENT_LOG_DEFAULT_CAPACITY 256 /* dockerd's eventsLimit */
 

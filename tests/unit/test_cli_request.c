@@ -118,8 +118,9 @@ static void test_filters(void **state)
 	char *j = NULL;
 	struct error err = ERROR_INIT;
 	assert_int_equal(query_filters_json(&sv, &j, &err), 0);
-	assert_string_equal(j, "{\"type\":[\"container\",\"image\"],\"event\":[\"start\"],"
-			       "\"label\":[\"a=b\"]}");
+	/* The docker CLI's map form, keys sorted as Go's encoder writes them. */
+	assert_string_equal(j, "{\"event\":{\"start\":true},\"label\":{\"a=b\":true},"
+			       "\"type\":{\"container\":true,\"image\":true}}");
 	free(j);
 	struct cli_strv none = {0};
 	assert_int_equal(query_filters_json(&none, &j, &err), 0);
@@ -149,15 +150,6 @@ static void test_timestamps(void **state)
 	assert_int_equal(query_timestamp("bogus", now, buf, sizeof(buf), &err), -EINVAL);
 	assert_string_equal(err.msg, "failed to parse value as time or duration: \"bogus\"");
 	error_clear(&err);
-}
-
-static void test_versions(void **state)
-{
-	assert_true(query_version_cmp("1.41", "1.41") == 0);
-	assert_true(query_version_cmp("1.9", "1.41") < 0);
-	assert_true(query_version_cmp("1.43", "1.41") > 0);
-	assert_true(query_version_cmp("2.0", "1.41") > 0);
-	assert_true(query_version_cmp("1", "1.0") == 0);
 }
 
 static void test_flags(void **state)
@@ -223,7 +215,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_hosts),      cmocka_unit_test(test_tls_resolve),
 	    cmocka_unit_test(test_query),      cmocka_unit_test(test_filters),
-	    cmocka_unit_test(test_timestamps), cmocka_unit_test(test_versions),
+	    cmocka_unit_test(test_timestamps),
 	    cmocka_unit_test(test_flags),      cmocka_unit_test(test_error_message),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

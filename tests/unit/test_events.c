@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "api/filters.h"
+#include "shared/filters.h"
 #include "engine/events.h"
 
 #define SEC 1000000000LL

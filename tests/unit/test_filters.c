@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "api/filters.h"
+#include "shared/filters.h"
 
 static struct filters *parse_ok(const char *json)
 {

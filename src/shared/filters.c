@@ -1,6 +1,6 @@
 /* Docker's filters: parsing both JSON forms, validation, and the matching
  * helpers of moby's filters.Args, kept byte-for-byte compatible in behaviour. */
-#include "api/filters.h"
+#include "shared/filters.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-#include "version.h"
+#include "shared/api_version.h"
 
 #include <ctype.h>
 #include <stdlib.h>
