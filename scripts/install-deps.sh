@@ -4,7 +4,11 @@
 set -eu
 
 packages="build-essential pkg-config libuv1-dev libhttp-parser-dev libjansson-dev
-libssl-dev libcmocka-dev openssl curl wrk python3 procps"
+libssl-dev libcmocka-dev openssl curl wrk python3 procps iproute2 util-linux"
+
+# The integration tests drive berthd with the real docker CLI; Debian's
+# docker.io carries one (its dockerd also serves the side-by-side benchmarks).
+command -v docker >/dev/null 2>&1 || packages="$packages docker.io"
 
 missing=""
 for p in $packages; do

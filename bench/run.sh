@@ -1,0 +1,342 @@
+#!/usr/bin/env bash
+# Berth benchmark: berthd next to Debian's dockerd, in the same run.
+#
+# For each daemon it measures
+#   - start-up: time from exec to the first `GET /_ping` answered 200 over TCP,
+#   - idle resident memory (VmRSS) after start and after the load runs
+#     (dockerd counts together with its containerd child),
+#   - /_ping requests per second with wrk, keep-alive and one connection per
+#     request (`Connection: close`).
+# It prints numbers and whether the issue's targets are met; it never fails on
+# timing. It builds nothing: `make bench` builds build/berthd first.
+#
+# Each daemon runs in a network namespace of its own (loopback only) with its
+# own data root, exec root, pidfile, sockets and config file, and wrk runs in
+# that namespace. As root that is `ip netns add berthbench-<pid>-<name>`; as
+# another user berthd runs in the current namespace and dockerd is skipped.
+#
+# Environment: BERTHD, DOCKERD (binaries), BENCH_DURATION (seconds per wrk
+# run, default 10), BENCH_THREADS (2), BENCH_CONNECTIONS (32),
+# BENCH_SKIP_DOCKERD=1, BENCH_INSTALL_DOCKER=0 (do not apt-get docker.io).
+set -euo pipefail
+
+# ---- inner mode: runs inside the daemon's namespaces, started by launch() ----
+# Execs the daemon, then polls /_ping over TCP until it answers 200 and writes
+# the elapsed microseconds. Pure bash (no fork per probe), 1 ms between tries.
+if [[ ${1:-} == __launch ]]; then
+	out=$2 port=$3
+	shift 3
+	# `ip netns exec` gave us a private mount namespace: hide a system
+	# containerd so dockerd starts its own child, as on a host without one.
+	if [[ $(basename "$1") == dockerd && -S /run/containerd/containerd.sock ]]; then
+		mount -t tmpfs berthbench /run/containerd
+	fi
+	mkfifo "$out/tick"
+	exec 9<>"$out/tick"
+	probe() {
+		local line=
+		{ exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null || return 1
+		printf 'GET /_ping HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&3 2>/dev/null &&
+			IFS= read -r -t 5 line <&3 || true
+		exec 3>&-
+		[[ $line == HTTP/1.?' 200'* ]]
+	}
+	t0=${EPOCHREALTIME/./}
+	"$@" >"$out/log" 2>&1 </dev/null &
+	pid=$!
+	echo "$pid" >"$out/pid"
+	SECONDS=0
+	until probe; do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			echo "exited before answering" >"$out/startup_error"
+			exit 1
+		fi
+		if ((SECONDS > 60)); then
+			echo "no answer on /_ping within 60 s" >"$out/startup_error"
+			exit 1
+		fi
+		read -r -t 0.001 -u 9 || true
+	done
+	t1=${EPOCHREALTIME/./}
+	echo $((t1 - t0)) >"$out/startup_us"
+	exit 0
+fi
+
+cd "$(dirname "$0")/.."
+SELF=$PWD/bench/run.sh
+BERTHD=${BERTHD:-$PWD/build/berthd}
+DOCKERD=${DOCKERD:-/usr/sbin/dockerd}
+DURATION=${BENCH_DURATION:-10}
+THREADS=${BENCH_THREADS:-2}
+CONNS=${BENCH_CONNECTIONS:-32}
+
+die() { echo "bench: $*" >&2; exit 1; }
+note() { echo "bench: $*" >&2; }
+
+[[ -x $BERTHD ]] || die "$BERTHD not found: run 'make all' (or 'make bench') first"
+command -v wrk >/dev/null || die "wrk not found: apt-get install wrk"
+
+AS_ROOT=0
+if [[ $(id -u) == 0 ]] && command -v ip >/dev/null; then
+	AS_ROOT=1
+fi
+
+TMP=$(mktemp -d /tmp/berthbench.XXXXXX) # short: unix socket paths are limited
+NAMESPACES=()
+DAEMON_PIDS=()
+
+# Every pid below pid (children, grandchildren...), from ps's pid/ppid table.
+descendants() {
+	ps -e -o pid=,ppid= | awk -v root="$1" '
+		{ parent[$1] = $2 }
+		END {
+			n = 1; want[root] = 1; changed = 1
+			while (changed) {
+				changed = 0
+				for (p in parent)
+					if (!(p in want) && (parent[p] in want)) { want[p] = 1; changed = 1 }
+			}
+			for (p in want) if (p != root) print p
+		}'
+}
+
+alive() { kill -0 "$1" 2>/dev/null; }
+
+# Stops pid and what it spawned: SIGTERM, up to 20 s, then SIGKILL. Prints the
+# milliseconds the daemon took to exit after SIGTERM.
+stop_tree() {
+	local pid=$1 kids p start
+	kids=$(descendants "$pid")
+	start=${EPOCHREALTIME/./}
+	kill -TERM "$pid" 2>/dev/null || true
+	for _ in $(seq 2000); do
+		alive "$pid" || break
+		sleep 0.01
+	done
+	local took=$(((${EPOCHREALTIME/./} - start) / 1000))
+	if alive "$pid"; then
+		note "pid $pid ignored SIGTERM for 20 s: killing it"
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	for p in $kids; do
+		for _ in $(seq 500); do
+			alive "$p" || break
+			sleep 0.01
+		done
+		if alive "$p"; then
+			note "child pid $p still running: killing it"
+			kill -KILL "$p" 2>/dev/null || true
+		fi
+	done
+	echo "$took"
+}
+
+cleanup() {
+	local rc=$? pid ns
+	trap - EXIT INT TERM
+	for pid in "${DAEMON_PIDS[@]}"; do
+		alive "$pid" && stop_tree "$pid" >/dev/null
+	done
+	for ns in "${NAMESPACES[@]}"; do
+		ip netns del "$ns" 2>/dev/null || true
+	done
+	rm -rf "$TMP"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Sum of VmRSS (kB) over pid and its descendants.
+rss_tree_kb() {
+	local total=0 p kb
+	for p in "$1" $(descendants "$1"); do
+		kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null || true)
+		total=$((total + ${kb:-0}))
+	done
+	echo "$total"
+}
+
+# Runs a command in the daemon's namespace (or here, without root).
+in_ns() {
+	local ns=$1
+	shift
+	if [[ -n $ns ]]; then
+		ip netns exec "$ns" "$@"
+	else
+		"$@"
+	fi
+}
+
+free_port() {
+	local p
+	for p in $(seq 23750 23850); do
+		[[ -z $(ss -Hltn "sport = :$p" 2>/dev/null) ]] && { echo "$p"; return; }
+	done
+	die "no free TCP port in 23750-23850"
+}
+
+# wrk run: prints "rps avg_latency p99_latency errors".
+run_wrk() {
+	local ns=$1 port=$2 secs=$3 out
+	shift 3
+	out=$(in_ns "$ns" wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" --latency "$@" \
+		"http://127.0.0.1:$port/_ping" 2>&1) || true
+	echo "$out" >>"$TMP/wrk.log"
+	awk '
+		/^ +Latency / && !lat { lat = $2 }
+		/^ +99% / { p99 = $2 }
+		/^Requests\/sec:/ { rps = $2 }
+		/Socket errors:/ { gsub(/[^0-9 ]/, ""); for (i = 1; i <= NF; i++) err += $i }
+		/Non-2xx or 3xx responses:/ { err += $NF }
+		END { printf "%s %s %s %d\n", rps ? rps : "n/a", lat ? lat : "n/a", p99 ? p99 : "n/a", err }
+	' <<<"$out"
+}
+
+# bench NAME CMD...: starts the daemon (CMD must listen on tcp://127.0.0.1:$PORT),
+# measures it, stops it; results land in $TMP/NAME/result as key=value lines.
+bench() {
+	local name=$1 port=$2
+	shift 2
+	local dir=$TMP/$name ns= pid startup_us rss0 rss1 ka close stop_ms
+	mkdir -p "$dir"
+	if ((AS_ROOT)); then
+		ns=berthbench-$$-$name
+		ip netns add "$ns"
+		NAMESPACES+=("$ns")
+		ip -n "$ns" link set lo up
+	fi
+	note "$name: starting"
+	if ! in_ns "$ns" bash "$SELF" __launch "$dir" "$port" "$@"; then
+		[[ -s $dir/pid ]] && DAEMON_PIDS+=("$(cat "$dir/pid")")
+		note "$name: $(cat "$dir/startup_error" 2>/dev/null || echo "failed to start"); its log:"
+		tail -n 20 "$dir/log" >&2 || true
+		return 1
+	fi
+	pid=$(cat "$dir/pid")
+	DAEMON_PIDS+=("$pid")
+	startup_us=$(cat "$dir/startup_us")
+	sleep 2
+	rss0=$(rss_tree_kb "$pid")
+	note "$name: up in $((startup_us / 1000)) ms, idle RSS $((rss0 / 1024)) MB; warming up"
+	run_wrk "$ns" "$port" 2 >/dev/null
+	note "$name: wrk keep-alive ${DURATION}s"
+	ka=$(run_wrk "$ns" "$port" "$DURATION")
+	note "$name: wrk Connection: close ${DURATION}s"
+	close=$(run_wrk "$ns" "$port" "$DURATION" -H "Connection: close")
+	sleep 1
+	rss1=$(rss_tree_kb "$pid")
+	local procs
+	procs=$(($(descendants "$pid" | wc -l) + 1))
+	stop_ms=$(stop_tree "$pid")
+	{
+		echo "startup_ms=$(awk -v u="$startup_us" 'BEGIN { printf "%.1f", u / 1000 }')"
+		echo "rss0_kb=$rss0"
+		echo "rss1_kb=$rss1"
+		echo "procs=$procs"
+		read -r rps lat p99 err <<<"$ka"
+		echo "ka_rps=$rps ka_lat=$lat ka_p99=$p99 ka_err=$err"
+		read -r rps lat p99 err <<<"$close"
+		echo "close_rps=$rps close_lat=$lat close_p99=$p99 close_err=$err"
+		echo "stop_ms=$stop_ms"
+	} >"$dir/result"
+	note "$name: done"
+}
+
+get() { # get NAME KEY
+	local f=$TMP/$1/result
+	[[ -f $f ]] || { echo "-"; return; }
+	tr ' ' '\n' <"$f" | awk -F= -v k="$2" '$1 == k { print $2; found = 1 } END { if (!found) print "-" }'
+}
+
+mb() { [[ $1 == - ]] && echo - || awk -v k="$1" 'BEGIN { printf "%.1f MB", k / 1024 }'; }
+
+# ---- berthd ----
+PORT=2375
+((AS_ROOT)) || PORT=$(free_port)
+mkdir -p "$TMP/berthd"
+echo '{}' >"$TMP/berthd/daemon.json"
+bench berthd "$PORT" "$BERTHD" \
+	-H "unix://$TMP/berthd/berth.sock" -H "tcp://127.0.0.1:$PORT" \
+	--data-root "$TMP/berthd/data" --exec-root "$TMP/berthd/exec" \
+	--pidfile "$TMP/berthd/berthd.pid" --config-file "$TMP/berthd/daemon.json" ||
+	die "berthd did not start"
+
+# ---- dockerd ----
+DOCKER_NOTE=
+if [[ ${BENCH_SKIP_DOCKERD:-0} == 1 ]]; then
+	DOCKER_NOTE="dockerd skipped (BENCH_SKIP_DOCKERD=1)"
+elif ((!AS_ROOT)); then
+	DOCKER_NOTE="dockerd skipped: it needs root (and its own network namespace)"
+else
+	if [[ ! -x $DOCKERD && ${BENCH_INSTALL_DOCKER:-1} == 1 ]] && command -v apt-get >/dev/null; then
+		note "installing docker.io (set BENCH_INSTALL_DOCKER=0 to skip)"
+		# RUNLEVEL=1: the package's service is not started.
+		DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -q docker.io >&2 ||
+			note "apt-get install docker.io failed"
+	fi
+	if [[ ! -x $DOCKERD ]]; then
+		DOCKER_NOTE="dockerd skipped: $DOCKERD not installed (apt-get install docker.io)"
+	else
+		D=$TMP/dockerd
+		mkdir -p "$D"
+		echo '{}' >"$D/daemon.json"
+		bench dockerd 2375 "$DOCKERD" \
+			-H "unix://$D/docker.sock" -H "tcp://127.0.0.1:2375" \
+			--data-root "$D/data" --exec-root "$D/exec" --pidfile "$D/docker.pid" \
+			--config-file "$D/daemon.json" --deprecated-key-path "$D/key.json" \
+			--bridge=none --iptables=false --ip6tables=false --ip-forward=false \
+			--ip-masq=false --storage-driver=vfs ||
+			DOCKER_NOTE="dockerd failed to start (see above)"
+		DOCKER_VERSION=$("$DOCKERD" --version 2>/dev/null | sed 's/^Docker version //')
+	fi
+fi
+
+# ---- report ----
+ratio() { # ratio A B: A/B
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a == "-" || b == "-" || a == "n/a" || b == "n/a" || b + 0 == 0) print "-"
+		else printf "%.2fx", a / b }'
+}
+row() { printf '%-34s | %14s | %14s | %8s\n' "$@"; }
+
+echo
+echo "Berth benchmark  $(date -u +%Y-%m-%dT%H:%M:%SZ)  $(uname -r), $(nproc) CPUs"
+echo "berthd:  $BERTHD ($("$BERTHD" --version 2>/dev/null || echo '?'))"
+echo "dockerd: ${DOCKER_VERSION:+$DOCKERD ($DOCKER_VERSION, with its containerd)}${DOCKER_NOTE}"
+echo "wrk -t$THREADS -c$CONNS -d${DURATION}s http://127.0.0.1:PORT/_ping, each daemon in its own netns"
+echo
+row "metric" "berthd" "dockerd" "ratio"
+row "----------------------------------" "--------------" "--------------" "--------"
+b() { get berthd "$1"; }
+d() { get dockerd "$1"; }
+row "start-up: exec to /_ping 200 (ms)" "$(b startup_ms)" "$(d startup_ms)" "$(ratio "$(b startup_ms)" "$(d startup_ms)")"
+row "idle RSS after start" "$(mb "$(b rss0_kb)")" "$(mb "$(d rss0_kb)")" "$(ratio "$(b rss0_kb)" "$(d rss0_kb)")"
+row "idle RSS after load" "$(mb "$(b rss1_kb)")" "$(mb "$(d rss1_kb)")" "$(ratio "$(b rss1_kb)" "$(d rss1_kb)")"
+row "processes counted" "$(b procs)" "$(d procs)" ""
+row "/_ping req/s, keep-alive" "$(b ka_rps)" "$(d ka_rps)" "$(ratio "$(b ka_rps)" "$(d ka_rps)")"
+row "  latency avg / p99" "$(b ka_lat) / $(b ka_p99)" "$(d ka_lat) / $(d ka_p99)" ""
+row "  errors" "$(b ka_err)" "$(d ka_err)" ""
+row "/_ping req/s, Connection: close" "$(b close_rps)" "$(d close_rps)" "$(ratio "$(b close_rps)" "$(d close_rps)")"
+row "  latency avg / p99" "$(b close_lat) / $(b close_p99)" "$(d close_lat) / $(d close_p99)" ""
+row "  errors" "$(b close_err)" "$(d close_err)" ""
+row "shutdown after SIGTERM (ms)" "$(b stop_ms)" "$(d stop_ms)" "$(ratio "$(b stop_ms)" "$(d stop_ms)")"
+echo "ratio = berthd / dockerd"
+echo
+
+# Targets from issue 2, reported, not asserted.
+verdict() { [[ $1 == 1 ]] && echo "met" || echo "NOT met"; }
+echo "targets (issue 2):"
+rss_max=$(b rss0_kb)
+[[ $(b rss1_kb) != - && $(b rss1_kb) -gt $rss_max ]] && rss_max=$(b rss1_kb)
+printf '  %-48s %s (%s)\n' "berthd idle RSS under 8 MB:" \
+	"$(verdict "$(awk -v k="$rss_max" 'BEGIN { print (k < 8192) }')")" "$(mb "$rss_max") at most"
+ka_ratio=$(ratio "$(b ka_rps)" "$(d ka_rps)")
+if [[ $ka_ratio == - ]]; then
+	printf '  %-48s %s\n' "/_ping throughput at least 3x dockerd's:" "not measured (no dockerd)"
+else
+	printf '  %-48s %s (%s keep-alive, %s Connection: close)\n' \
+		"/_ping throughput at least 3x dockerd's:" \
+		"$(verdict "$(awk -v r="${ka_ratio%x}" 'BEGIN { print (r >= 3) }')")" \
+		"$ka_ratio" "$(ratio "$(b close_rps)" "$(d close_rps)")"
+fi
