@@ -31,8 +31,6 @@ if [[ ${1:-} == __launch ]]; then
 	if [[ $(basename "$1") == dockerd && -S /run/containerd/containerd.sock ]]; then
 		mount -t tmpfs berthbench /run/containerd
 	fi
-	mkfifo "$out/tick"
-	exec 9<>"$out/tick"
 	probe() {
 		local line=
 		{ exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null || return 1
@@ -45,6 +43,8 @@ if [[ ${1:-} == __launch ]]; then
 	"$@" >"$out/log" 2>&1 </dev/null &
 	pid=$!
 	echo "$pid" >"$out/pid"
+	mkfifo "$out/tick" # never written: read -t on it is a 1 ms sleep without a fork
+	exec 9<>"$out/tick"
 	SECONDS=0
 	until probe; do
 		if ! kill -0 "$pid" 2>/dev/null; then
@@ -100,7 +100,14 @@ descendants() {
 		}'
 }
 
-alive() { kill -0 "$1" 2>/dev/null; }
+# True while pid runs. A zombie counts as gone: the daemons are reparented
+# when their launcher exits, and some inits reap late.
+alive() {
+	local stat
+	IFS= read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
+	stat=${stat##*) }
+	[[ ${stat:0:1} != Z ]]
+}
 
 # Stops pid and what it spawned: SIGTERM, up to 20 s, then SIGKILL. Prints the
 # milliseconds the daemon took to exit after SIGTERM.
@@ -198,7 +205,7 @@ run_wrk() {
 bench() {
 	local name=$1 port=$2
 	shift 2
-	local dir=$TMP/$name ns= pid startup_us rss0 rss1 ka close stop_ms
+	local dir=$TMP/$name ns= pid startup_us rss0 rss1 ka close stop_ms rps lat p99 err
 	mkdir -p "$dir"
 	if ((AS_ROOT)); then
 		ns=berthbench-$$-$name
@@ -280,11 +287,13 @@ else
 	else
 		D=$TMP/dockerd
 		mkdir -p "$D"
-		echo '{}' >"$D/daemon.json"
+		# dockerd 20.10 writes a trust key to /etc/docker/key.json unless told
+		# otherwise; that key has no flag, only this daemon.json setting.
+		echo "{\"deprecated-key-path\": \"$D/key.json\"}" >"$D/daemon.json"
 		bench dockerd 2375 "$DOCKERD" \
 			-H "unix://$D/docker.sock" -H "tcp://127.0.0.1:2375" \
 			--data-root "$D/data" --exec-root "$D/exec" --pidfile "$D/docker.pid" \
-			--config-file "$D/daemon.json" --deprecated-key-path "$D/key.json" \
+			--config-file "$D/daemon.json" \
 			--bridge=none --iptables=false --ip6tables=false --ip-forward=false \
 			--ip-masq=false --storage-driver=vfs ||
 			DOCKER_NOTE="dockerd failed to start (see above)"
@@ -298,16 +307,16 @@ ratio() { # ratio A B: A/B
 		if (a == "-" || b == "-" || a == "n/a" || b == "n/a" || b + 0 == 0) print "-"
 		else printf "%.2fx", a / b }'
 }
-row() { printf '%-34s | %14s | %14s | %8s\n' "$@"; }
+row() { printf '%-34s | %18s | %18s | %8s\n' "$@"; }
 
 echo
 echo "Berth benchmark  $(date -u +%Y-%m-%dT%H:%M:%SZ)  $(uname -r), $(nproc) CPUs"
 echo "berthd:  $BERTHD ($("$BERTHD" --version 2>/dev/null || echo '?'))"
-echo "dockerd: ${DOCKER_VERSION:+$DOCKERD ($DOCKER_VERSION, with its containerd)}${DOCKER_NOTE}"
+echo "dockerd: ${DOCKER_VERSION:+$DOCKERD ($DOCKER_VERSION, with its containerd) }${DOCKER_NOTE}"
 echo "wrk -t$THREADS -c$CONNS -d${DURATION}s http://127.0.0.1:PORT/_ping, each daemon in its own netns"
 echo
 row "metric" "berthd" "dockerd" "ratio"
-row "----------------------------------" "--------------" "--------------" "--------"
+row "----------------------------------" "------------------" "------------------" "--------"
 b() { get berthd "$1"; }
 d() { get dockerd "$1"; }
 row "start-up: exec to /_ping 200 (ms)" "$(b startup_ms)" "$(d startup_ms)" "$(ratio "$(b startup_ms)" "$(d startup_ms)")"

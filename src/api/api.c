@@ -11,12 +11,40 @@
 #include "basic/fs.h"
 #include "shared/host.h"
 
-static const struct route routes[] = {
-	{HTTP_GET, "/_ping", api_ping},
-	{HTTP_GET, "/version", api_version},
-	{HTTP_GET, "/info", api_info},
-	{HTTP_GET, "/events", api_events},
+static const struct api_routes *const tables[] = {
+	&api_system_routes,
 };
+
+/* Finds the route in every table; -ENOENT or -EPERM as router_match. */
+static int match_route(enum http_method method, const char *path, struct route_match *m)
+{
+	int result = -ENOENT;
+	for (size_t i = 0; i < ARRAY_SIZE(tables); i++) {
+		int r = router_match(tables[i]->routes, tables[i]->n, method, path, m);
+		if (r == 0)
+			return 0;
+		if (r == -EPERM)
+			result = r;
+	}
+	return result;
+}
+
+/* Archives (image load and import, build contexts, container archives) go to
+ * disk rather than memory. */
+static bool should_spool(enum http_method method, const char *url, void *userdata)
+{
+	static const char *const suffixes[] = {"/images/load", "/images/create", "/build",
+					       "/archive"};
+	if (method != HTTP_POST && method != HTTP_PUT)
+		return false;
+	size_t len = strcspn(url, "?");
+	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
+		size_t sl = strlen(suffixes[i]);
+		if (len >= sl && strncmp(url + len - sl, suffixes[i], sl) == 0)
+			return true;
+	}
+	return false;
+}
 
 void api_reply_err(const struct api_request *ar, const struct error *err)
 {
@@ -62,13 +90,12 @@ static void dispatch(struct http_conn *conn, const struct http_request *req, voi
 	if (versioned && !check_version(conn, version))
 		return;
 	struct route_match m;
-	int r = router_match(routes, ARRAY_SIZE(routes), req->method, path, &m);
-	if (r == -ENOENT) {
+	int r = match_route(req->method, path, &m);
+	if (r < 0) {
+		/* dockerd answers a known path with the wrong method like an unknown one. */
+		log_debug(&d->log, "no route for %s %s%s", req->method_name, req->path,
+			  r == -EPERM ? " (wrong method)" : "");
 		http_reply_error(conn, 404, "page not found");
-		return;
-	}
-	if (r == -EPERM) {
-		http_reply_error(conn, 405, "method %s not allowed on %s", req->method_name, req->path);
 		return;
 	}
 	struct api_request ar = {
@@ -131,10 +158,18 @@ int api_start(struct daemon *d, struct error *err)
 		.idle_timeout_ms = 120 * 1000,
 		.request_timeout_ms = 30 * 1000,
 		.max_connections = 4096,
+		.should_spool = should_spool,
+		.spool_dir = d->spool_dir,
 		.default_headers = d->api_headers,
 		.n_default_headers = ARRAY_SIZE(d->api_headers),
 	};
-	int r = http_server_new(d->loop, &cfg, &d->api);
+	if (snprintf(d->spool_dir, sizeof(d->spool_dir), "%s/tmp", d->cfg.data_root) >=
+	    (int)sizeof(d->spool_dir))
+		return error_set(err, -ENAMETOOLONG, "--data-root is too long");
+	int r = fs_mkdir_p(d->spool_dir, 0700, err);
+	if (r < 0)
+		return r;
+	r = http_server_new(d->loop, &cfg, &d->api);
 	if (r < 0)
 		return error_set(err, r, "out of memory");
 	for (size_t i = 0; i < d->cfg.n_hosts && r == 0; i++)

@@ -18,6 +18,14 @@ struct api_request {
 
 typedef void (*api_handler_fn)(const struct api_request *ar);
 
+/* Each resource file exports its routes; api.c lists the tables. */
+struct api_routes {
+	const struct route *routes;
+	size_t n;
+};
+
+extern const struct api_routes api_system_routes;
+
 /* Opens a listener for every --host. On failure nothing stays open. */
 int api_start(struct daemon *d, struct error *err);
 /* Closes listeners and connections; the loop ends when all are closed. */
@@ -27,8 +35,5 @@ void api_stop(struct daemon *d);
  * -ENOENT 404, -EEXIST/-EBUSY 409, -EINVAL 400, -EPERM 403, others 500. */
 void api_reply_err(const struct api_request *ar, const struct error *err);
 
-/* Handlers (system.c, events_stream.c). */
-void api_ping(const struct api_request *ar);
-void api_version(const struct api_request *ar);
-void api_info(const struct api_request *ar);
+/* GET /events, in events_stream.c. */
 void api_events(const struct api_request *ar);

@@ -11,7 +11,7 @@
 #include "basic/timeutil.h"
 #include "engine/events.h"
 
-void api_ping(const struct api_request *ar)
+static void api_ping(const struct api_request *ar)
 {
 	/* The CLI negotiates its API version from these headers. */
 	static const struct http_header headers[] = {
@@ -24,7 +24,7 @@ void api_ping(const struct api_request *ar)
 		   sizeof(headers) / sizeof(headers[0]), "OK", 2);
 }
 
-void api_version(const struct api_request *ar)
+static void api_version(const struct api_request *ar)
 {
 	const struct sysinfo_host *h = &ar->d->host;
 	json_t *details = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ApiVersion",
@@ -136,7 +136,7 @@ static void info_add_engine(json_t *info, const struct daemon *d)
 	json_object_set_new(info, "Warnings", json_null());
 }
 
-void api_info(const struct api_request *ar)
+static void api_info(const struct api_request *ar)
 {
 	const struct daemon *d = ar->d;
 	char now[64];
@@ -156,3 +156,12 @@ void api_info(const struct api_request *ar)
 	json_object_set_new(info, "ServerVersion", json_string(BERTH_VERSION));
 	http_reply_json(ar->conn, 200, info);
 }
+
+static const struct route routes[] = {
+	{HTTP_GET, "/_ping", api_ping},
+	{HTTP_GET, "/version", api_version},
+	{HTTP_GET, "/info", api_info},
+	{HTTP_GET, "/events", api_events},
+};
+
+const struct api_routes api_system_routes = {routes, sizeof(routes) / sizeof(routes[0])};

@@ -27,6 +27,7 @@ struct daemon {
 	SSL_CTX *tls;
 	struct http_server *api;
 	char server_header[64];
+	char spool_dir[4096]; /* request bodies too large for memory */
 	struct http_header api_headers[4];
 	struct event_log *events;
 

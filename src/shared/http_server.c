@@ -3,6 +3,7 @@
 #include "http_server.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -74,6 +75,8 @@ struct http_conn {
 	enum conn_state state;
 	struct http_request req;
 	struct buf url, body;
+	int spool_fd; /* body goes here when spooling, else -1 */
+	uint64_t spooled;
 	struct buf field, value; /* header being received */
 	bool in_value;
 	size_t header_bytes;
@@ -126,9 +129,15 @@ static void request_reset(struct http_conn *conn)
 	free(r->query_keys);
 	free(r->query_values);
 	free(r->body);
-	*r = (struct http_request){0};
+	if (r->body_fd >= 0)
+		close(r->body_fd);
+	*r = (struct http_request){.body_fd = -1};
 	buf_free(&conn->url);
 	buf_free(&conn->body);
+	if (conn->spool_fd >= 0)
+		close(conn->spool_fd);
+	conn->spool_fd = -1;
+	conn->spooled = 0;
 	buf_free(&conn->field);
 	buf_free(&conn->value);
 	conn->in_value = false;
@@ -313,11 +322,47 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
 	return buf_append(&conn->value, at, len) < 0 ? -1 : 0;
 }
 
+/* An unlinked file for a large body; O_TMPFILE where the filesystem has it. */
+static int spool_open(const char *dir)
+{
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd < 0 ? -errno : fd;
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/body-XXXXXX", dir);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	return fd;
+}
+
+static int start_spool(struct http_conn *conn, http_parser *p)
+{
+	const struct http_server_config *cfg = &conn->srv->cfg;
+	if (!cfg->should_spool || !cfg->spool_dir ||
+	    !cfg->should_spool((enum http_method)p->method, conn->url.data ? conn->url.data : "",
+			       cfg->userdata))
+		return 0;
+	int fd = spool_open(cfg->spool_dir);
+	if (fd < 0) {
+		log_error(cfg->log, "cannot spool a request body in %s: %s", cfg->spool_dir,
+			  strerror(-fd));
+		conn->parse_status = 500;
+		return -1;
+	}
+	conn->spool_fd = fd;
+	return 1;
+}
+
 static int on_headers_complete(http_parser *p)
 {
 	struct http_conn *conn = p->data;
 	if (conn->in_value && header_commit(conn) < 0)
 		return -1;
+	int spool = start_spool(conn, p);
+	if (spool != 0)
+		return spool < 0 ? -1 : 0;
 	if (p->content_length != ULLONG_MAX && p->content_length > conn->srv->cfg.max_body_bytes) {
 		conn->parse_status = 413;
 		return -1;
@@ -325,9 +370,29 @@ static int on_headers_complete(http_parser *p)
 	return 0;
 }
 
+static int spool_write(struct http_conn *conn, const char *at, size_t len)
+{
+	while (len) {
+		ssize_t n = write(conn->spool_fd, at, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			log_error(conn->srv->cfg.log, "spooling a request body: %s", strerror(errno));
+			conn->parse_status = errno == ENOSPC ? 507 : 500;
+			return -1;
+		}
+		at += n;
+		len -= (size_t)n;
+		conn->spooled += (size_t)n;
+	}
+	return 0;
+}
+
 static int on_body(http_parser *p, const char *at, size_t len)
 {
 	struct http_conn *conn = p->data;
+	if (conn->spool_fd >= 0)
+		return spool_write(conn, at, len);
 	if (conn->body.len + len > conn->srv->cfg.max_body_bytes) {
 		conn->parse_status = 413;
 		return -1;
@@ -342,6 +407,12 @@ static int on_message_complete(http_parser *p)
 	r->url = buf_steal(&conn->url);
 	r->body_len = conn->body.len;
 	r->body = buf_steal(&conn->body);
+	if (conn->spool_fd >= 0) {
+		r->body_fd = TAKE_FD(conn->spool_fd);
+		r->body_len = conn->spooled;
+		if (lseek(r->body_fd, 0, SEEK_SET) < 0)
+			return -1;
+	}
 	if (!r->url || !r->body || request_split_url(r) < 0)
 		return -1;
 	r->method = (enum http_method)p->method;
@@ -570,6 +641,7 @@ const char *http_status_text(int status)
 	case 500: return "Internal Server Error";
 	case 501: return "Not Implemented";
 	case 503: return "Service Unavailable";
+	case 507: return "Insufficient Storage";
 	default: return "Unknown";
 	}
 }
@@ -749,6 +821,8 @@ static void conn_parse_error(struct http_conn *conn)
 		why = "request body too large";
 	else if (status == 431)
 		why = "request header fields too large";
+	else if (status == 500 || status == 507)
+		why = "the request body could not be stored";
 	else {
 		status = 400;
 		why = http_errno_description(HTTP_PARSER_ERRNO(&conn->parser));
@@ -798,7 +872,10 @@ static void conn_received(struct http_conn *conn, const char *data, size_t len)
 			conn->hijack->on_data(conn, data, len, conn->hijack_data);
 		return;
 	}
-	if (conn->pending.len + len > conn->srv->cfg.max_header_bytes + conn->srv->cfg.max_body_bytes) {
+	/* While a request is being answered, what the client sends next waits
+	 * here; a client that floods instead of waiting is dropped. */
+	if (conn->state != CONN_READING &&
+	    conn->pending.len + len > conn->srv->cfg.max_header_bytes + conn->srv->cfg.max_body_bytes) {
 		conn_close(conn);
 		return;
 	}
@@ -906,6 +983,8 @@ static void on_connection(uv_stream_t *server, int status)
 		srv->conns->prev = conn;
 	srv->conns = conn;
 	srv->n_conns++;
+	conn->spool_fd = -1;
+	conn->req.body_fd = -1;
 	http_parser_init(&conn->parser, HTTP_REQUEST);
 	conn->parser.data = conn;
 	conn->state = CONN_READING;

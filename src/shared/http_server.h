@@ -37,8 +37,11 @@ struct http_request {
 	size_t n_headers;
 	char **query_keys, **query_values; /* decoded */
 	size_t n_query;
-	char *body; /* NUL-terminated for convenience */
+	char *body; /* NUL-terminated for convenience; empty when spooled */
 	size_t body_len;
+	/* A spooled body (see should_spool): an unlinked file positioned at its
+	 * start, closed with the request; dup() it to keep it longer. -1 if none. */
+	int body_fd;
 	bool keep_alive;
 	bool upgrade; /* client asked for Upgrade (attach/exec) */
 	uint64_t start_ms;
@@ -64,6 +67,11 @@ struct http_server_config {
 	const struct logger *log;
 	size_t max_header_bytes; /* request line + headers; larger gets 431 */
 	size_t max_body_bytes;   /* larger gets 413 */
+	/* Requests for which this says true have their body written to an
+	 * unlinked file in spool_dir instead of memory, without a size limit
+	 * (image archives). May be NULL. */
+	bool (*should_spool)(enum http_method method, const char *url, void *userdata);
+	const char *spool_dir;
 	uint64_t idle_timeout_ms;    /* keep-alive connection with no request */
 	uint64_t request_timeout_ms; /* from first byte to complete request */
 	size_t max_connections;

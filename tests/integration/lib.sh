@@ -11,7 +11,10 @@ REPO_ROOT=$(cd "$INTEG_DIR/../.." && pwd)
 : "${BERTHD:=$REPO_ROOT/build/san/berthd}"
 : "${BERTH:=$REPO_ROOT/build/san/berth}"
 : "${DOCKER:=/usr/local/bin/docker}"
-: "${PYTHON:=python3}"
+# The system python starts much faster than a version-manager shim.
+if [[ -z "${PYTHON:-}" ]]; then
+	if [[ -x /usr/bin/python3 ]]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
+fi
 export BERTHD BERTH DOCKER PYTHON
 
 # Sanitizers: abort on the first report. The daemon writes its reports to its
