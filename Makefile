@@ -2,7 +2,7 @@
 # what is missing, builds the release and the sanitizer builds and runs every
 # test; `make run` builds and starts berthd in the foreground.
 
-PKGS     := libuv jansson libssl libcrypto
+PKGS     := libuv jansson libssl libcrypto libarchive
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
@@ -16,6 +16,7 @@ PREFIX   ?= /usr/local
 
 LIB_SRC  := $(filter-out src/daemon/main.c src/cli/main.c,\
               $(wildcard src/basic/*.c src/shared/*.c src/api/*.c src/engine/*.c \
+                         src/storage/*.c src/image/*.c src/volume/*.c \
                          src/daemon/*.c src/cli/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 HDRS     := $(wildcard src/*/*.h)

@@ -12,8 +12,9 @@
 #
 # Each daemon runs in a network namespace of its own (loopback only) with its
 # own data root, exec root, pidfile, sockets and config file, and wrk runs in
-# that namespace. As root that is `ip netns add berthbench-<pid>-<name>`; as
-# another user berthd runs in the current namespace and dockerd is skipped.
+# that namespace. As root that is `ip netns add berthbench-<pid>-<name>`,
+# entered with nsenter, plus a private mount namespace for the daemon; as
+# another user berthd runs in the current namespaces and dockerd is skipped.
 #
 # Environment: BERTHD, DOCKERD (binaries), BENCH_DURATION (seconds per wrk
 # run, default 10), BENCH_THREADS (2), BENCH_CONNECTIONS (32),
@@ -26,8 +27,8 @@ set -euo pipefail
 if [[ ${1:-} == __launch ]]; then
 	out=$2 port=$3
 	shift 3
-	# `ip netns exec` gave us a private mount namespace: hide a system
-	# containerd so dockerd starts its own child, as on a host without one.
+	# In our private mount namespace (as root), hide a system containerd so
+	# dockerd starts its own child, as on a host without one.
 	if [[ $(basename "$1") == dockerd && -S /run/containerd/containerd.sock ]]; then
 		mount -t tmpfs berthbench /run/containerd
 	fi
@@ -35,7 +36,7 @@ if [[ ${1:-} == __launch ]]; then
 		local line=
 		{ exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null || return 1
 		printf 'GET /_ping HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&3 2>/dev/null &&
-			IFS= read -r -t 5 line <&3 || true
+			IFS= read -r -t 5 line <&3 2>/dev/null || true
 		exec 3>&-
 		[[ $line == HTTP/1.?' 200'* ]]
 	}
@@ -43,7 +44,7 @@ if [[ ${1:-} == __launch ]]; then
 	"$@" >"$out/log" 2>&1 </dev/null &
 	pid=$!
 	echo "$pid" >"$out/pid"
-	mkfifo "$out/tick" # never written: read -t on it is a 1 ms sleep without a fork
+	mkfifo "$out/tick" # never written: read -t on it sleeps without a fork
 	exec 9<>"$out/tick"
 	SECONDS=0
 	until probe; do
@@ -82,6 +83,9 @@ if [[ $(id -u) == 0 ]] && command -v ip >/dev/null; then
 fi
 
 TMP=$(mktemp -d /tmp/berthbench.XXXXXX) # short: unix socket paths are limited
+mkfifo "$TMP/tick" # never written: read -t on it sleeps without a fork
+exec 8<>"$TMP/tick"
+nap() { read -r -t "$1" -u 8 || true; }
 NAMESPACES=()
 DAEMON_PIDS=()
 
@@ -116,9 +120,9 @@ stop_tree() {
 	kids=$(descendants "$pid")
 	start=${EPOCHREALTIME/./}
 	kill -TERM "$pid" 2>/dev/null || true
-	for _ in $(seq 2000); do
+	for _ in $(seq 20000); do
 		alive "$pid" || break
-		sleep 0.01
+		nap 0.001
 	done
 	local took=$(((${EPOCHREALTIME/./} - start) / 1000))
 	if alive "$pid"; then
@@ -126,9 +130,9 @@ stop_tree() {
 		kill -KILL "$pid" 2>/dev/null || true
 	fi
 	for p in $kids; do
-		for _ in $(seq 500); do
+		for _ in $(seq 5000); do
 			alive "$p" || break
-			sleep 0.01
+			nap 0.001
 		done
 		if alive "$p"; then
 			note "child pid $p still running: killing it"
@@ -169,7 +173,7 @@ in_ns() {
 	local ns=$1
 	shift
 	if [[ -n $ns ]]; then
-		ip netns exec "$ns" "$@"
+		nsenter --net="/run/netns/$ns" -- "$@"
 	else
 		"$@"
 	fi
@@ -214,7 +218,11 @@ bench() {
 		ip -n "$ns" link set lo up
 	fi
 	note "$name: starting"
-	if ! in_ns "$ns" bash "$SELF" __launch "$dir" "$port" "$@"; then
+	# A private mount namespace: what dockerd mounts stays with it. (Not `ip
+	# netns exec`: it remounts /sys, which hides the cgroup v1 mounts.)
+	local private=()
+	((AS_ROOT)) && private=(unshare --mount --propagation private --)
+	if ! in_ns "$ns" "${private[@]}" bash "$SELF" __launch "$dir" "$port" "$@"; then
 		[[ -s $dir/pid ]] && DAEMON_PIDS+=("$(cat "$dir/pid")")
 		note "$name: $(cat "$dir/startup_error" 2>/dev/null || echo "failed to start"); its log:"
 		tail -n 20 "$dir/log" >&2 || true

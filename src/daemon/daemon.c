@@ -18,6 +18,8 @@
 #include "basic/fs.h"
 #include "basic/timeutil.h"
 #include "engine/events.h"
+#include "image/images.h"
+#include "volume/volumes.h"
 #include "shared/host.h"
 #include "shared/tls.h"
 
@@ -199,6 +201,15 @@ int daemon_start(struct daemon *d, struct error *err)
 		release_locks(d);
 		return error_set(err, -ENOMEM, "out of memory");
 	}
+	r = images_init(d, err);
+	if (r == 0)
+		r = volumes_init(d, err);
+	if (r < 0) {
+		volumes_done(d);
+		images_done(d);
+		release_locks(d);
+		return r;
+	}
 	r = api_start(d, err);
 	if (r < 0) {
 		/* api_start closed what it opened; the loop finishes the closes. */
@@ -270,6 +281,8 @@ int daemon_reload(struct daemon *d, struct error *err)
 
 void daemon_done(struct daemon *d)
 {
+	volumes_done(d);
+	images_done(d);
 	release_locks(d);
 	event_log_free(d->events);
 	SSL_CTX_free(d->tls);

@@ -14,6 +14,10 @@
 #include "shared/http_server.h"
 
 struct event_log;
+struct storage_driver;
+struct image_store;
+struct layer_store;
+struct volume_store;
 
 struct daemon {
 	uv_loop_t *loop;
@@ -30,6 +34,11 @@ struct daemon {
 	char spool_dir[4096]; /* request bodies too large for memory */
 	struct http_header api_headers[4];
 	struct event_log *events;
+	/* Images and volumes (src/image, src/storage, src/volume). */
+	struct storage_driver *storage;
+	struct layer_store *layers;
+	struct image_store *images;
+	struct volume_store *volumes;
 
 	uv_signal_t sig_term, sig_int, sig_hup;
 	int pidfile_fd, root_lock_fd;

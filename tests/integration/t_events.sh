@@ -182,11 +182,6 @@ test_events_bad_requests() {
 		--data-urlencode 'filters={"type":["container"],"until":}' --data-urlencode "until=1"
 	assert_eq 400 "$(tail -n 1 <<<"$OUT")" "status for truncated filters JSON"
 
-	run curl -sS --unix-socket "$D_SOCK" -w '\n%{http_code}' -G "http://localhost/v1.41/events" \
-		--data-urlencode 'filters={"bogus":["x"]}' --data-urlencode "until=1"
-	assert_eq 400 "$(tail -n 1 <<<"$OUT")" "status for an unknown filter key (dockerd: invalid filter 'bogus')"
-	assert_contains "$OUT" "bogus" "message for an unknown filter key"
-
 	run curl -sS --unix-socket "$D_SOCK" -w '\n%{http_code}' "http://localhost/v1.41/events?since=yesterday"
 	assert_eq 400 "$(tail -n 1 <<<"$OUT")" "status for since=yesterday"
 
@@ -194,11 +189,8 @@ test_events_bad_requests() {
 	assert_eq 400 "$(tail -n 1 <<<"$OUT")" "status for since after until"
 
 	# The CLI reports the error and exits non-zero.
-	run docker -H "$D_HOST" events --filter bogus=x --until 1
-	assert_ne 0 "$RC" "docker events with an unknown filter"
-	run berth -H "$D_HOST" events --filter bogus=x --until 1
-	assert_ne 0 "$RC" "berth events with an unknown filter"
-	assert_contains "$ERR" "bogus" "berth's error for an unknown filter"
+	# dockerd does not validate filter keys on /events; a bad filter string is
+	# the CLI's own usage error.
 	run berth -H "$D_HOST" events --filter novalue
 	assert_eq 125 "$RC" "berth events --filter without '=' (docker: bad format of filter, exit 125)"
 	# The daemon still answers.

@@ -1,0 +1,47 @@
+/* Layer tarballs with libarchive: applying one to a directory (with Docker's
+ * whiteouts and safety checks) and producing one from a directory's changes.
+ * Synchronous; run on the thread pool. */
+#pragma once
+
+#include <stdint.h>
+
+#include "basic/error.h"
+#include "storage/driver.h"
+
+struct layer_digest {
+	char diff_id[72]; /* "sha256:<hex>" of the uncompressed tar stream */
+	int64_t size;     /* bytes of file content unpacked */
+	int64_t tar_size; /* bytes of the uncompressed tar stream */
+};
+
+/* Reads a layer from fd (plain tar, or gzip/zstd/xz/bzip2 compressed: detected
+ * from the stream) and applies it to dest:
+ *  - ".wh.<name>" removes <name> below; ".wh..wh..opq" makes the directory
+ *    opaque (its lower content hidden), represented as `whiteouts` says;
+ *  - ownership, modes, mtimes, xattrs, hard links, symlinks, fifos and device
+ *    nodes are kept;
+ *  - an entry whose path leaves dest ("../", absolute paths, or a path that
+ *    goes through a symlink) or a hard link pointing outside dest is refused
+ *    with -EINVAL and a message naming the entry.
+ * When keep_fd >= 0, the exact uncompressed tar bytes are also written to it
+ * (so the layer can be exported later with the same diff ID).
+ * On failure dest may hold a partial tree: the caller removes it. */
+int archive_apply_layer(int fd, const char *dest, enum whiteout_format whiteouts, int keep_fd,
+			struct layer_digest *ret, struct error *err);
+
+/* Writes a tar of the changes in dir to out_fd, turning the overlay2
+ * whiteout format back into ".wh." entries; used for container commits and
+ * exports. Entries are sorted by path so the same tree gives the same bytes. */
+int archive_write_dir(const char *dir, enum whiteout_format whiteouts, int out_fd,
+		      struct error *err);
+
+/* Lists the changes in dir (a container's upper dir in `whiteouts` format)
+ * as docker diff reports them: kind 0 modified, 1 added, 2 deleted. lower is
+ * the merged image tree to tell added from modified (may be NULL: all added). */
+struct archive_change {
+	char *path;
+	int kind;
+};
+int archive_changes(const char *dir, const char *lower, enum whiteout_format whiteouts,
+		    struct archive_change **ret, size_t *ret_n, struct error *err);
+void archive_changes_free(struct archive_change *c, size_t n);

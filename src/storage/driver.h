@@ -1,0 +1,71 @@
+/* Graph drivers: where layers and container filesystems live on disk.
+ *
+ * A driver keeps everything under its own home, <data-root>/<driver name>, so
+ * switching --storage-driver hides (never destroys) the other driver's data.
+ * Each layer or container filesystem is an entry named by an opaque id (the
+ * "cache id", 64 hex chars) with an optional parent entry. Image layers are
+ * filled once (storage_apply_diff) and never written again; container entries
+ * are read-write children of the top image layer.
+ *
+ * All functions are synchronous and may block on disk: call them from the
+ * thread pool for anything large. They return 0 or a negative errno-style
+ * code with a message in err. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "basic/error.h"
+
+struct storage_driver;
+
+/* How whiteouts ("deleted in this layer") are represented on disk. */
+enum whiteout_format {
+	WHITEOUT_OVERLAY, /* char device 0:0 and trusted.overlay.opaque=y (overlay2) */
+	WHITEOUT_DELETE,  /* the entry is simply removed from a full copy (vfs) */
+};
+
+/* Opens the driver called name ("overlay2" or "vfs") with its home under
+ * data_root. -EINVAL for an unknown name; -ENOTSUP when the kernel or the
+ * backing filesystem cannot host it (e.g. overlay on overlay). */
+int storage_driver_open(const char *name, const char *data_root, struct storage_driver **ret,
+			struct error *err);
+void storage_driver_close(struct storage_driver *drv);
+
+const char *storage_driver_name(const struct storage_driver *drv);
+/* The driver's home directory, e.g. /var/lib/berth/overlay2. */
+const char *storage_driver_home(const struct storage_driver *drv);
+enum whiteout_format storage_driver_whiteouts(const struct storage_driver *drv);
+/* Rows for /info's DriverStatus, e.g. {{"Backing Filesystem","extfs"},...}:
+ * a JSON array of two-string arrays (new reference). */
+struct json_t;
+struct json_t *storage_driver_status(const struct storage_driver *drv);
+
+/* Creates entry id on top of parent (NULL: a base layer). -EEXIST if id
+ * exists, -ENOENT if parent does not. */
+int storage_create(struct storage_driver *drv, const char *id, const char *parent,
+		   struct error *err);
+/* Removes entry id and everything it holds; unmounts it first if mounted.
+ * Removing an entry that does not exist is not an error. */
+int storage_remove(struct storage_driver *drv, const char *id, struct error *err);
+bool storage_exists(struct storage_driver *drv, const char *id);
+
+/* The directory where entry id's own changes live, to unpack a layer into
+ * (overlay2: <home>/<id>/diff; vfs: the full tree <home>/dir/<id>). Caller
+ * frees. */
+int storage_diff_path(struct storage_driver *drv, const char *id, char **ret, struct error *err);
+
+/* Makes entry id's complete filesystem (all parents merged) available and
+ * returns its path (overlay2: <home>/<id>/merged, mounted; vfs: the tree
+ * itself). Mounts are counted: each storage_mount needs a storage_unmount.
+ * Caller frees the path. */
+int storage_mount(struct storage_driver *drv, const char *id, char **ret_path, struct error *err);
+int storage_unmount(struct storage_driver *drv, const char *id, struct error *err);
+
+/* Removes what an interrupted create or remove left behind: entries not in
+ * keep_ids (NULL-terminated) and stale mounts under the home. Called once
+ * at daemon start after the layer store knows its layers. */
+int storage_cleanup(struct storage_driver *drv, const char *const *keep_ids, struct error *err);
+
+/* Bytes used by entry id's own changes (du of its diff). */
+int storage_diff_size(struct storage_driver *drv, const char *id, int64_t *ret, struct error *err);

@@ -1,0 +1,136 @@
+# --config-file (daemon.json): applied, conflicts, bad files, reload on SIGHUP.
+
+info_json() { docker -H "$D_HOST" info --format '{{json .}}'; }
+
+test_config_file_debug_and_labels() {
+	new_daemon_dir d1
+	echo '{"debug": true, "labels": ["a=b", "zone=test"]}' >"$D_CFG"
+	start_daemon
+	run_ok docker -H "$D_HOST" info
+	# The server section's Debug Mode (the client has its own line).
+	assert_match "$OUT" $'Server:(\n.*)*\n Debug Mode: true' "docker info server Debug Mode"
+	assert_match "$OUT" $'\n Labels:\n  a=b\n  zone=test\n' "docker info Labels"
+	local j
+	j=$(info_json)
+	assert_eq "true" "$(json_get "$j" 'j["Debug"]')" "info JSON Debug"
+	assert_eq '["a=b", "zone=test"]' "$(json_get "$j" 'j["Labels"]')" "info JSON Labels"
+	run_ok berth -H "$D_HOST" info
+	assert_match "$OUT" $'\n Labels:\n  a=b\n  zone=test\n' "berth info Labels"
+}
+
+test_config_flags_without_file() {
+	start_daemon -D --label from=flag --storage-driver vfs
+	local j
+	j=$(info_json)
+	assert_eq "true" "$(json_get "$j" 'j["Debug"]')" "info JSON Debug with -D"
+	assert_eq '["from=flag"]' "$(json_get "$j" 'j["Labels"]')" "info JSON Labels with --label"
+	assert_eq "vfs" "$(json_get "$j" 'j["Driver"]')" "info JSON Driver with --storage-driver vfs"
+}
+
+test_config_conflict_flag_and_file() {
+	new_daemon_dir d1
+	echo '{"debug": true}' >"$D_CFG"
+	expect_start_failure --data-root "$D_DATA" --exec-root "$D_EXEC" --pidfile "$D_PIDFILE" \
+		-H "$D_HOST" --config-file "$D_CFG" --debug
+	assert_contains "$START_LOG" "specified both as a flag and in the configuration file" "daemon output"
+	assert_contains "$START_LOG" "debug" "daemon output names the key"
+	assert_eq 1 "$START_RC" "exit code"
+	assert_file_absent "$D_SOCK" "socket of a daemon that refused to start"
+
+	new_daemon_dir d2
+	echo '{"labels": ["a=b"]}' >"$D_CFG"
+	expect_start_failure --data-root "$D_DATA" --exec-root "$D_EXEC" --pidfile "$D_PIDFILE" \
+		-H "$D_HOST" --config-file "$D_CFG" --label c=d
+	assert_contains "$START_LOG" "specified both as a flag and in the configuration file" "daemon output (labels)"
+	assert_contains "$START_LOG" "labels" "daemon output names the key (labels)"
+
+	new_daemon_dir d3
+	echo "{\"hosts\": [\"$D_HOST\"]}" >"$D_CFG"
+	expect_start_failure --data-root "$D_DATA" --exec-root "$D_EXEC" --pidfile "$D_PIDFILE" \
+		-H "$D_HOST" --config-file "$D_CFG"
+	assert_contains "$START_LOG" "specified both as a flag and in the configuration file" "daemon output (hosts)"
+}
+
+test_config_unknown_key() {
+	new_daemon_dir d1
+	echo '{"debug": false, "no-such-option": 1}' >"$D_CFG"
+	expect_start_failure --data-root "$D_DATA" --exec-root "$D_EXEC" --pidfile "$D_PIDFILE" \
+		-H "$D_HOST" --config-file "$D_CFG"
+	assert_contains "$START_LOG" "don't match any configuration option" "daemon output"
+	assert_contains "$START_LOG" "no-such-option" "daemon output names the key"
+	assert_eq 1 "$START_RC" "exit code"
+}
+
+test_config_malformed_files() {
+	new_daemon_dir d1
+	local bad
+	for bad in '{"debug": tru' '["debug"]' '{"debug": "yes"}' '{"labels": "a=b"}' \
+		'{"labels": ["novalue"]}' '{"log-level": "loud"}' '{"debug": true, "debug": false}'; do
+		printf '%s\n' "$bad" >"$D_CFG"
+		: >"$D_LOG"
+		expect_start_failure --data-root "$D_DATA" --exec-root "$D_EXEC" --pidfile "$D_PIDFILE" \
+			-H "$D_HOST" --config-file "$D_CFG"
+		assert_contains "$START_LOG" "" "output"
+		[[ -n "$START_LOG" ]] || fail "daemon refused '$bad' silently"
+		assert_file_absent "$D_SOCK" "socket after refusing '$bad'"
+		assert_file_absent "$D_PIDFILE" "pidfile after refusing '$bad'"
+	done
+	# An explicitly named file that does not exist is an error too.
+	: >"$D_LOG"
+	expect_start_failure --data-root "$D_DATA" --exec-root "$D_EXEC" --pidfile "$D_PIDFILE" \
+		-H "$D_HOST" --config-file "$D_DIR/missing.json"
+	assert_contains "$START_LOG" "missing.json" "daemon output for a missing --config-file"
+	# And the same daemon starts once the file is valid.
+	echo '{}' >"$D_CFG"
+	start_daemon
+}
+
+test_config_reload_on_sighup() {
+	new_daemon_dir d1
+	echo '{"labels": ["a=b"]}' >"$D_CFG"
+	start_daemon
+	assert_eq '["a=b"]' "$(json_get "$(info_json)" 'j["Labels"]')" "labels before reload"
+	local before
+	before=$(date +%s)
+	echo '{"labels": ["c=d", "e=f"], "debug": true}' >"$D_CFG"
+	reload_daemon
+	local j
+	j=$(info_json)
+	assert_eq '["c=d", "e=f"]' "$(json_get "$j" 'j["Labels"]')" "labels after reload"
+	assert_eq "true" "$(json_get "$j" 'j["Debug"]')" "debug after reload"
+	run_ok docker -H "$D_HOST" info
+	assert_match "$OUT" $'\n Labels:\n  c=d\n  e=f\n' "docker info Labels after reload"
+	# The reload event carries the new settings.
+	run_ok docker -H "$D_HOST" events --since "$before" --until "$(date +%s.%N)" --format '{{json .Actor.Attributes}}'
+	assert_contains "$OUT" '"debug":"true"' "reload event attributes"
+	assert_contains "$OUT" 'c=d' "reload event attributes (labels)"
+
+	# A broken file on reload: the daemon keeps running with what it had.
+	echo '{"labels": [' >"$D_CFG"
+	kill -HUP "$D_PID"
+	wait_for 10 "the daemon to log the failed reload" grep -q 'reload failed' "$D_LOG"
+	daemon_alive || fail "daemon died on a reload of a malformed file"
+	assert_eq '["c=d", "e=f"]' "$(json_get "$(info_json)" 'j["Labels"]')" "labels after a failed reload"
+
+	# Back to debug off and no labels.
+	echo '{}' >"$D_CFG"
+	reload_daemon
+	j=$(info_json)
+	assert_eq '[]' "$(json_get "$j" 'j["Labels"]')" "labels after reload to {}"
+	assert_eq "false" "$(json_get "$j" 'j["Debug"]')" "debug after reload to {}"
+}
+
+test_config_reload_conflict_keeps_settings() {
+	new_daemon_dir d1
+	echo '{}' >"$D_CFG"
+	start_daemon --label from=flag
+	echo '{"labels": ["from=file"]}' >"$D_CFG"
+	local n
+	n=$(grep -c 'reload failed' "$D_LOG")
+	kill -HUP "$D_PID"
+	wait_for 10 "the daemon to refuse the reload" \
+		bash -c '[ "$(grep -c "reload failed" "$1")" -gt "$2" ]' _ "$D_LOG" "$n"
+	daemon_alive || fail "daemon died on a conflicting reload"
+	assert_contains "$(cat "$D_LOG")" "specified both as a flag and in the configuration file" "daemon log"
+	assert_eq '["from=flag"]' "$(json_get "$(info_json)" 'j["Labels"]')" "labels after a conflicting reload"
+}
