@@ -61,8 +61,9 @@ int config_parse_flags(int argc, char **argv, struct daemon_config *cfg, struct 
  * is fine; a missing --config-file is an error. */
 int config_load_file(struct daemon_config *cfg, struct error *err);
 
-/* Fills defaults for everything unset and checks combinations (TLS files,
- * labels, log level, storage driver). */
+/* Fills defaults for everything unset and checks values (labels, log level,
+ * storage driver, absolute roots). TLS files are checked when the daemon
+ * loads them. */
 int config_finalize(struct daemon_config *cfg, struct error *err);
 
 /* The level to log at: debug when -D, else log-level, else info. */
