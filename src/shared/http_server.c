@@ -54,6 +54,8 @@ struct http_server {
 	bool closing;
 	void (*close_done)(void *);
 	void *close_data;
+	time_t date_time; /* the Date header, formatted once a second */
+	char date[64];
 };
 
 struct http_conn {
@@ -460,6 +462,21 @@ static int conn_send_raw(struct http_conn *conn, const void *data, size_t len)
 		conn_close(conn);
 		return -ENOBUFS;
 	}
+	if (conn->writes_pending == 0) {
+		/* Most replies fit the socket buffer: no copy, no callback. */
+		uv_buf_t direct = uv_buf_init((char *)data, (unsigned)len);
+		int n = uv_try_write(&conn->h.stream, &direct, 1);
+		if (n == (int)len)
+			return 0;
+		if (n < 0 && n != UV_EAGAIN) {
+			conn_close(conn);
+			return n;
+		}
+		if (n > 0) {
+			data = (const char *)data + n;
+			len -= (size_t)n;
+		}
+	}
 	struct write_req *wr = malloc(sizeof(*wr) + len);
 	if (!wr)
 		return -ENOMEM;
@@ -659,12 +676,15 @@ static void append_head(struct http_conn *conn, struct buf *out, int status,
 		buf_appendf(out, "%s: %s\r\n", headers[i].name, headers[i].value);
 	if (content_type)
 		buf_appendf(out, "Content-Type: %s\r\n", content_type);
-	char date[64];
+	struct http_server *srv = conn->srv;
 	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	buf_appendf(out, "Date: %s\r\n", date);
+	if (now != srv->date_time) {
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		strftime(srv->date, sizeof(srv->date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		srv->date_time = now;
+	}
+	buf_appendf(out, "Date: %s\r\n", srv->date);
 }
 
 static bool conn_can_answer(struct http_conn *conn)
