@@ -3,6 +3,7 @@
  * Synchronous; run on the thread pool. */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "basic/error.h"
@@ -10,7 +11,7 @@
 
 struct layer_digest {
 	char diff_id[72]; /* "sha256:<hex>" of the uncompressed tar stream */
-	int64_t size;     /* bytes of file content unpacked */
+	int64_t size;	  /* bytes of file content unpacked */
 	int64_t tar_size; /* bytes of the uncompressed tar stream */
 };
 

@@ -69,3 +69,44 @@ int storage_cleanup(struct storage_driver *drv, const char *const *keep_ids, str
 
 /* Bytes used by entry id's own changes (du of its diff). */
 int storage_diff_size(struct storage_driver *drv, const char *id, int64_t *ret, struct error *err);
+
+/* ---- Internal: shared by driver.c, overlay2.c and vfs.c only. ---- */
+
+/* What a driver implements. driver.c validates ids, counts mounts (mount is
+ * called on the first storage_mount, unmount on the last storage_unmount) and
+ * serialises those counts; the driver does the disk work. */
+struct storage_ops {
+	const char *name;
+	enum whiteout_format whiteouts;
+	int (*init)(struct storage_driver *drv, struct error *err);
+	void (*status)(const struct storage_driver *drv, struct json_t *rows);
+	int (*create)(struct storage_driver *drv, const char *id, const char *parent,
+		      struct error *err);
+	int (*remove)(struct storage_driver *drv, const char *id, struct error *err);
+	/* The entry's top directory (it exists iff the entry does). */
+	int (*entry_path)(const struct storage_driver *drv, const char *id, char **ret);
+	int (*diff_path)(struct storage_driver *drv, const char *id, char **ret, struct error *err);
+	int (*mount)(struct storage_driver *drv, const char *id, char **ret_path,
+		     struct error *err);
+	/* Idempotent: also undoes a mount left by an earlier daemon. */
+	int (*unmount)(struct storage_driver *drv, const char *id, struct error *err);
+	/* Removes entries not in keep_ids and half-made ones (*.tmp*). */
+	int (*cleanup)(struct storage_driver *drv, const char *const *keep_ids, struct error *err);
+};
+
+extern const struct storage_ops storage_overlay2_ops;
+extern const struct storage_ops storage_vfs_ops;
+
+/* Driver-private state (overlay2's probe results) hangs off the driver. */
+void *storage_driver_priv(const struct storage_driver *drv);
+void storage_driver_set_priv(struct storage_driver *drv, void *priv);
+
+/* True when id may name an entry: no '/', not "."/"..", no ".tmp" (reserved
+ * for half-made entries), at most 128 chars of [A-Za-z0-9_.-]. */
+bool storage_id_valid(const char *id);
+/* True when id is one of the NULL-terminated keep_ids (NULL: none). */
+bool storage_id_kept(const char *const *keep_ids, const char *id);
+/* Detaches every mount at or below dir (deepest first), from mountinfo. */
+int storage_unmount_below(const char *dir, struct error *err);
+/* fsyncs the directory at path; best effort. */
+void storage_fsync_dir(const char *path);
