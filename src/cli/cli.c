@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "basic/cleanup.h"
@@ -31,8 +32,21 @@ struct cli_command {
 static const struct cli_command commands[] = {
     {"version", "Common Commands", "Show the Berth version information", cli_cmd_version},
     {"info", "Common Commands", "Display system-wide information", cli_cmd_info},
+    {"images", "Common Commands", "List images", cli_cmd_images},
+    {"image", "Management Commands", "Manage images", cli_cmd_image},
     {"system", "Management Commands", "Manage Berth", cli_cmd_system},
+    {"volume", "Management Commands", "Manage volumes", cli_cmd_volume},
     {"events", "Commands", "Get real time events from the server", cli_cmd_events},
+    {"history", "Commands", "Show the history of an image", cli_cmd_history},
+    {"import", "Commands", "Import the contents from a tarball to create a filesystem image",
+     cli_cmd_import},
+    {"inspect", "Commands", "Return low-level information on Berth objects",
+     cli_cmd_image_inspect},
+    {"load", "Commands", "Load an image from a tar archive or STDIN", cli_cmd_load},
+    {"rmi", "Commands", "Remove one or more images", cli_cmd_rmi},
+    {"save", "Commands", "Save one or more images to a tar archive (streamed to STDOUT by default)",
+     cli_cmd_save},
+    {"tag", "Commands", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", cli_cmd_tag},
 };
 
 const char *cli_os(void)
@@ -96,8 +110,29 @@ int cli_no_args_error(const struct cli *cli, const char *cmd_path, const char *u
 	return CLI_EXIT_FAILURE;
 }
 
+void cli_defer_error(char **errors, struct error *err)
+{
+	char *more = NULL;
+	if (asprintf(&more, "%s%s\n", *errors ? *errors : "", error_msg(err)) >= 0) {
+		free(*errors);
+		*errors = more;
+	}
+	error_clear(err);
+}
+
+int cli_flush_errors(const struct cli *cli, char *errors)
+{
+	if (!errors)
+		return CLI_EXIT_OK;
+	fflush(cli->out);
+	fputs(errors, cli->err);
+	free(errors);
+	return CLI_EXIT_FAILURE;
+}
+
 int cli_fail(const struct cli *cli, const struct error *err)
 {
+	fflush(cli->out);
 	fprintf(cli->err, "%s\n", error_msg(err));
 	return CLI_EXIT_FAILURE;
 }
@@ -248,11 +283,34 @@ int cli_run(int argc, char **argv)
 static void print_cmd_help(FILE *f, const char *cmd_path, const struct cli_cmd_spec *spec,
 			   const struct cli_flag *flags, size_t nflags)
 {
-	fprintf(f, "Usage:  %s [OPTIONS]\n\n%s\n\n", cmd_path, spec->summary);
+	fprintf(f, "Usage:  %s %s\n\n%s\n\n", cmd_path, spec->usage ? spec->usage : "[OPTIONS]",
+		spec->summary);
 	if (spec->aliases)
 		fprintf(f, "Aliases:\n  %s\n\n", spec->aliases);
 	fprintf(f, "Options:\n");
 	cli_flags_print(f, flags, nflags);
+}
+
+/* cobra's argument checks, with the docker CLI's wording (and its
+ * "SRun" typo for the at-most case, which scripts may match). */
+static int check_arity(const struct cli *cli, const char *cmd_path,
+		       const struct cli_cmd_spec *spec, const char *usage, size_t n)
+{
+	size_t want = (size_t)spec->nargs;
+	const char *what = NULL, *see = "Run";
+	if (spec->arity == CLI_ARGS_MIN && n < want)
+		what = "requires at least", see = "See";
+	else if (spec->arity == CLI_ARGS_MAX && n > want)
+		what = "requires at most", see = "SRun";
+	else if (spec->arity == CLI_ARGS_EXACT && n != want)
+		what = "requires";
+	if (!what)
+		return -1;
+	fprintf(cli->err,
+		"berth: '%s' %s %zu argument%s\n\nUsage:  %s\n\n%s '%s --help' for more "
+		"information\n",
+		cmd_path, what, want, want == 1 ? "" : "s", usage, see, cmd_path);
+	return CLI_EXIT_FAILURE;
 }
 
 int cli_cmd_parse(const struct cli *cli, const char *cmd_path, const struct cli_cmd_spec *spec,
@@ -263,10 +321,11 @@ int cli_cmd_parse(const struct cli *cli, const char *cmd_path, const struct cli_
 	struct cli_flag all[32];
 	if (nflags + 1 > ARRAY_SIZE(all))
 		return CLI_EXIT_FAILURE;
-	memcpy(all, flags, nflags * sizeof(*flags));
+	if (nflags)
+		memcpy(all, flags, nflags * sizeof(*flags));
 	all[nflags] = (struct cli_flag){"help", 'h', CLI_FLAG_BOOL, &help, NULL, "", true};
-	char usage[128];
-	snprintf(usage, sizeof(usage), "%s [OPTIONS]", cmd_path);
+	char usage[256];
+	snprintf(usage, sizeof(usage), "%s %s", cmd_path, spec->usage ? spec->usage : "[OPTIONS]");
 	struct error err = ERROR_INIT;
 	if (cli_flags_parse(all, nflags + 1, argc, argv, true, ret_args, &err) < 0) {
 		int code = cli_usage_error(cli, cmd_path, usage, error_msg(&err));
@@ -279,5 +338,76 @@ int cli_cmd_parse(const struct cli *cli, const char *cmd_path, const struct cli_
 	}
 	if (spec->no_args && ret_args->n > 0)
 		return cli_no_args_error(cli, cmd_path, usage);
-	return -1;
+	return check_arity(cli, cmd_path, spec, usage, ret_args->n);
+}
+
+static bool sub_matches(const struct cli_subcommand *sc, const char *name)
+{
+	if (strcmp(sc->name, name) == 0)
+		return true;
+	size_t len = strlen(name);
+	for (const char *a = sc->aliases; a && *a;) {
+		size_t l = strcspn(a, ",");
+		if (l == len && strncmp(a, name, len) == 0)
+			return true;
+		a += l + (a[l] == ',');
+	}
+	return false;
+}
+
+static void print_group_help(FILE *f, const char *cmd_path, const char *summary,
+			     const struct cli_subcommand *subs, size_t n)
+{
+	fprintf(f, "Usage:  %s COMMAND\n\n%s\n\nCommands:\n", cmd_path, summary);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "  %-11s %s\n", subs[i].name, subs[i].summary);
+	fprintf(f, "\nRun '%s COMMAND --help' for more information on a command.\n", cmd_path);
+}
+
+int cli_run_group(struct cli *cli, const char *cmd_path, const char *summary,
+		  const struct cli_subcommand *subs, size_t n, int argc, char **argv)
+{
+	return cli_run_group_usage(cli, cmd_path, NULL, summary, subs, n, argc, argv);
+}
+
+int cli_run_group_usage(struct cli *cli, const char *cmd_path, const char *usage_line,
+			const char *summary, const struct cli_subcommand *subs, size_t n,
+			int argc, char **argv)
+{
+	if (argc == 0 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+		print_group_help(cli->out, cmd_path, summary, subs, n);
+		return CLI_EXIT_OK;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!sub_matches(&subs[i], argv[0]))
+			continue;
+		char path[128];
+		snprintf(path, sizeof(path), "%s %s", cmd_path, subs[i].name);
+		return subs[i].run(cli, path, argc - 1, argv + 1);
+	}
+	char usage[128];
+	snprintf(usage, sizeof(usage), "%s COMMAND", cmd_path);
+	if (usage_line)
+		snprintf(usage, sizeof(usage), "%s", usage_line);
+	if (argv[0][0] == '-') {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "unknown flag: %s", argv[0]);
+		return cli_usage_error(cli, cmd_path, usage, msg);
+	}
+	fprintf(cli->err,
+		"berth: unknown command: %s %s\n\nUsage:  %s\n\nRun '%s --help' for more "
+		"information\n",
+		cmd_path, argv[0], usage, cmd_path);
+	return CLI_EXIT_FAILURE;
+}
+
+bool cli_confirm(const struct cli *cli, const char *warning)
+{
+	fprintf(cli->out, "%s\nAre you sure you want to continue? [y/N] ", warning);
+	fflush(cli->out);
+	char line[64];
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	line[strcspn(line, "\r\n")] = '\0';
+	return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
 }

@@ -85,6 +85,12 @@ int cli_no_args_error(const struct cli *cli, const char *cmd_path, const char *u
 /* Prints the error's message on stderr and returns CLI_EXIT_FAILURE. */
 int cli_fail(const struct cli *cli, const struct error *err);
 
+/* docker's multi-object commands (rm, rmi) report failures after the
+ * successes: collect each message (err is cleared), then print them all
+ * and get the exit code (0 when there were none; errors is freed). */
+void cli_defer_error(char **errors, struct error *err);
+int cli_flush_errors(const struct cli *cli, char *errors);
+
 /* The help text the format flag shares across commands. */
 extern const char cli_format_help[];
 
@@ -93,6 +99,40 @@ int cli_cmd_version(struct cli *cli, const char *cmd_path, int argc, char **argv
 int cli_cmd_info(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_events(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_system(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_volume(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_system_df(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_image(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_images(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_image_inspect(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_history(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_tag(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_rmi(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_image_prune(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_import(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_load(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_save(struct cli *cli, const char *cmd_path, int argc, char **argv);
+
+/* A management command's subcommand ("berth volume ls"). */
+struct cli_subcommand {
+	const char *name;
+	const char *aliases; /* comma-separated other names ("list,ls"), or NULL */
+	const char *summary;
+	int (*run)(struct cli *cli, const char *cmd_path, int argc, char **argv);
+};
+
+/* Runs a management command: help without arguments or with --help, the
+ * subcommand named by argv[0], docker's wording for unknown ones. */
+int cli_run_group(struct cli *cli, const char *cmd_path, const char *summary,
+		  const struct cli_subcommand *subs, size_t n, int argc, char **argv);
+/* The same with the usage line shown for unknown subcommands (docker's
+ * differs per command: "docker image" but "docker volume COMMAND"). */
+int cli_run_group_usage(struct cli *cli, const char *cmd_path, const char *usage,
+			const char *summary, const struct cli_subcommand *subs, size_t n,
+			int argc, char **argv);
+
+/* Asks "Are you sure you want to continue? [y/N] " after warning; true for
+ * y or yes (any case), as docker's prompt. */
+bool cli_confirm(const struct cli *cli, const char *warning);
 
 /* Runs the whole CLI; returns the process exit code. */
 int cli_run(int argc, char **argv);
@@ -103,11 +143,22 @@ const char *cli_arch(void);
 /* Build time as Go's ANSIC layout ("Mon Jan  2 15:04:05 2006"). */
 void cli_build_time(char *buf, size_t len);
 
+/* How many positional arguments a command takes (cobra's Args checks). */
+enum cli_arity {
+	CLI_ARGS_ANY,
+	CLI_ARGS_MIN,	/* at least nargs */
+	CLI_ARGS_MAX,	/* at most nargs */
+	CLI_ARGS_EXACT, /* exactly nargs */
+};
+
 /* What a leaf command tells the shared parser about itself. */
 struct cli_cmd_spec {
 	const char *summary; /* one line under Usage in --help */
 	const char *aliases; /* "berth system info, berth info", or NULL */
 	bool no_args;	     /* positional arguments are an error */
+	const char *usage;   /* after the command path; NULL: "[OPTIONS]" */
+	enum cli_arity arity;
+	int nargs;
 };
 
 /* Parses a leaf command's flags (plus the hidden --help) docker's way.

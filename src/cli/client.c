@@ -351,30 +351,80 @@ char *client_error_message(const char *body, size_t len)
 	return out;
 }
 
-/* Sends "GET path" on a fresh connection and reads the answer into resp. */
-static int do_get(struct client *c, const char *path, struct response *resp, struct error *err)
+static int write_chunk(struct conn *cn, const char *data, size_t len)
 {
-	log_debug(c->log, "GET %s%s", c->host.url, path);
+	char head[32];
+	int n = snprintf(head, sizeof(head), "%zx\r\n", len);
+	if (conn_write_all(cn, head, (size_t)n) < 0 || conn_write_all(cn, data, len) < 0 ||
+	    conn_write_all(cn, "\r\n", 2) < 0)
+		return -EIO;
+	return 0;
+}
+
+/* Streams fd as a chunked body, never holding more than a buffer of it. */
+static int send_fd_body(struct conn *cn, int fd, struct error *err)
+{
+	char buf[65536];
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return error_set(err, -errno, "read: %s", strerror(errno));
+		if (n == 0)
+			break;
+		if (write_chunk(cn, buf, (size_t)n) < 0)
+			return error_set(err, -EIO, "error during connect: broken pipe");
+	}
+	return conn_write_all(cn, "0\r\n\r\n", 5) < 0
+		   ? error_set(err, -EIO, "error during connect: broken pipe")
+		   : 0;
+}
+
+static int send_request(const struct client *c, struct conn *cn, const struct client_req *rq,
+			const char *path, struct error *err)
+{
+	const char *host = c->host.kind == CLI_HOST_UNIX ? "api.moby.localhost" : c->host.name;
+	_cleanup_free_ char *head = NULL, *length = NULL, *ctype = NULL;
+	bool chunked = rq->body_fd >= 0;
+	if (!chunked && rq->method && strcmp(rq->method, "GET") != 0 &&
+	    asprintf(&length, "Content-Length: %zu\r\n", rq->body_len) < 0)
+		return error_set(err, -ENOMEM, "out of memory");
+	if (rq->content_type && asprintf(&ctype, "Content-Type: %s\r\n", rq->content_type) < 0)
+		return error_set(err, -ENOMEM, "out of memory");
+	if (asprintf(&head,
+		     "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: Berth-Client/%s (%s)\r\n"
+		     "%s%s%sConnection: close\r\n\r\n",
+		     rq->method ? rq->method : "GET", path, host, BERTH_VERSION, cli_os(),
+		     ctype ? ctype : "", length ? length : "",
+		     chunked ? "Transfer-Encoding: chunked\r\n" : "") < 0)
+		return error_set(err, -ENOMEM, "out of memory");
+	if (conn_write_all(cn, head, strlen(head)) < 0 ||
+	    (rq->body_len && conn_write_all(cn, rq->body, rq->body_len) < 0))
+		return cannot_connect(c, err, -EIO);
+	return chunked ? send_fd_body(cn, rq->body_fd, err) : 0;
+}
+
+/* Sends one request on a fresh connection and reads the answer into resp. */
+static int do_request(struct client *c, const struct client_req *rq, const char *path,
+		      struct response *resp, struct error *err)
+{
+	log_debug(c->log, "%s %s%s", rq->method ? rq->method : "GET", c->host.url, path);
 	struct conn cn;
 	int r = conn_open(c, &cn, err);
 	if (r < 0)
 		return r;
-	const char *host = c->host.kind == CLI_HOST_UNIX ? "api.moby.localhost" : c->host.name;
-	_cleanup_free_ char *req = NULL;
-	if (asprintf(&req,
-		     "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: Berth-Client/%s (%s)\r\n"
-		     "Connection: close\r\n\r\n",
-		     path, host, BERTH_VERSION, cli_os()) < 0) {
-		conn_close(&cn);
-		return error_set(err, -ENOMEM, "out of memory");
-	}
-	if (conn_write_all(&cn, req, strlen(req)) < 0) {
-		conn_close(&cn);
-		return cannot_connect(c, err, -EIO);
-	}
-	r = read_response(&cn, resp, err);
+	r = send_request(c, &cn, rq, path, err);
+	if (r == 0)
+		r = read_response(&cn, resp, err);
 	conn_close(&cn);
 	return r;
+}
+
+static int do_get(struct client *c, const char *path, struct response *resp, struct error *err)
+{
+	struct client_req rq = {.method = "GET", .body_fd = -1};
+	return do_request(c, &rq, path, resp, err);
 }
 
 static void response_done(struct response *r)
@@ -452,4 +502,45 @@ int client_stream(struct client *c, const char *path, const struct query *q, cli
 		r = check_status(&resp, err);
 	response_done(&resp);
 	return r;
+}
+
+int client_request(struct client *c, const struct client_req *rq, json_t **ret,
+		   struct error *err)
+{
+	int r = client_negotiate(c, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *full = query_build_path(c->version, rq->path, rq->query);
+	if (!full)
+		return error_set(err, -ENOMEM, "out of memory");
+	struct response resp = {.fn = rq->fn, .userdata = rq->userdata};
+	r = do_request(c, rq, full, &resp, err);
+	if (r >= 0)
+		r = check_status(&resp, err);
+	if (r >= 0 && ret && !rq->fn) {
+		json_error_t jerr;
+		*ret = resp.body_len ? json_loadb(resp.body, resp.body_len, 0, &jerr) : json_null();
+		if (!*ret)
+			r = error_set(err, -EPROTO, "cannot parse daemon response: %s", jerr.text);
+	}
+	response_done(&resp);
+	return r;
+}
+
+int client_request_json(struct client *c, const char *method, const char *path,
+			const struct query *q, json_t *body, json_t **ret, struct error *err)
+{
+	_cleanup_free_ char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	if (body && !text)
+		return error_set(err, -ENOMEM, "out of memory");
+	struct client_req rq = {
+	    .method = method,
+	    .path = path,
+	    .query = q,
+	    .content_type = body ? "application/json" : NULL,
+	    .body = text,
+	    .body_len = text ? strlen(text) : 0,
+	    .body_fd = -1,
+	};
+	return client_request(c, &rq, ret, err);
 }

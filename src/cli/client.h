@@ -51,5 +51,30 @@ typedef int (*client_data_fn)(const char *data, size_t len, void *userdata);
 int client_stream(struct client *c, const char *path, const struct query *q, client_data_fn fn,
 		  void *userdata, struct error *err);
 
+/* One request. body/body_len is sent with Content-Length; body_fd >= 0
+ * instead streams the file (or pipe) with chunked encoding. fn (may be
+ * NULL) receives a 2xx body as it arrives instead of buffering it. */
+struct client_req {
+	const char *method; /* NULL: GET */
+	const char *path;   /* unversioned, e.g. "/volumes/create" */
+	const struct query *query;
+	const char *content_type;
+	const char *body;
+	size_t body_len;
+	int body_fd;
+	client_data_fn fn;
+	void *userdata;
+};
+
+/* Sends rq on the negotiated version. Without fn, a 2xx body is parsed as
+ * JSON into *ret (JSON null for an empty body) when ret is non-NULL.
+ * Non-2xx gives "Error response from daemon: <message>". */
+int client_request(struct client *c, const struct client_req *rq, json_t **ret,
+		   struct error *err);
+
+/* client_request with a JSON body (NULL: none). */
+int client_request_json(struct client *c, const char *method, const char *path,
+			const struct query *q, json_t *body, json_t **ret, struct error *err);
+
 /* The error message for a non-2xx answer: the body's "message", else the body. */
 char *client_error_message(const char *body, size_t len);

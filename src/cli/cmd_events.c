@@ -245,8 +245,10 @@ int cli_cmd_events(struct cli *cli, const char *cmd_path, int argc, char **argv)
 	    {"until", 0, CLI_FLAG_STRING, &until, "string", "Stream events until this timestamp",
 	     false},
 	};
-	static const struct cli_cmd_spec spec = {"Get real time events from the server",
-						 "berth system events, berth events", true};
+	static const struct cli_cmd_spec spec = {
+	    .summary = "Get real time events from the server",
+	    .aliases = "berth system events, berth events",
+	    .no_args = true};
 	int code = cli_cmd_parse(cli, cmd_path, &spec, flags, ARRAY_SIZE(flags), argc, argv, &args);
 	if (code < 0)
 		code = check_filters(cli, cmd_path, &filters);

@@ -181,7 +181,8 @@ int cli_cmd_version(struct cli *cli, const char *cmd_path, int argc, char **argv
 	const struct cli_flag flags[] = {
 	    {"format", 'f', CLI_FLAG_STRING, &format, "string", cli_format_help, false},
 	};
-	static const struct cli_cmd_spec spec = {"Show the Berth version information", NULL, true};
+	static const struct cli_cmd_spec spec = {
+	    .summary = "Show the Berth version information", .no_args = true};
 	struct cli_strv args = {0};
 	int code = cli_cmd_parse(cli, cmd_path, &spec, flags, ARRAY_SIZE(flags), argc, argv, &args);
 	cli_strv_free(&args);

@@ -331,6 +331,27 @@ char *format_value(json_t *v)
 	return out;
 }
 
+char *format_go_json_escape(char *json)
+{
+	if (!json)
+		return NULL;
+	size_t extra = 0;
+	for (const char *p = json; *p; p++)
+		extra += strchr("<>&", *p) ? 5 : 0;
+	if (!extra)
+		return json;
+	char *out = malloc(strlen(json) + extra + 1), *w = out;
+	for (const char *p = json; out && *p; p++)
+		w += *p == '<' ? sprintf(w, "\\u003c")
+		     : *p == '>' ? sprintf(w, "\\u003e")
+		     : *p == '&' ? sprintf(w, "\\u0026")
+				 : (*w = *p, 1);
+	if (out)
+		*w = '\0';
+	free(json);
+	return out;
+}
+
 char *format_json(json_t *v)
 {
 	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);

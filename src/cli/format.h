@@ -30,6 +30,11 @@ int format_exec(const struct format_tmpl *t, json_t *dot, char **out, struct err
 /* Renders v as Go's fmt %v would render the decoded value. Caller frees. */
 char *format_value(json_t *v);
 
+/* Go's encoding/json HTML escaping: <, > and & (which JSON text holds only
+ * inside strings) become \u003c, \u003e and \u0026. Takes json (may be
+ * NULL) and returns the escaped text (NULL on allocation failure). */
+char *format_go_json_escape(char *json);
+
 /* Renders v as compact JSON, as docker's {{json}} does. Caller frees. */
 char *format_json(json_t *v);
 
