@@ -136,7 +136,8 @@ static int listen_one(struct daemon *d, const char *spec, struct error *err)
 		*strrchr(dir, '/') = '\0';
 		r = fs_mkdir_p(dir[0] ? dir : "/", 0755, err);
 		if (r == 0)
-			r = http_server_listen_unix(d->api, h.path, 0660, d->tls, err);
+			/* As dockerd: TLS guards TCP; the socket's mode guards unix. */
+			r = http_server_listen_unix(d->api, h.path, 0660, NULL, err);
 	}
 	if (r == 0)
 		log_info(&d->log, "API listen on %s", spec);

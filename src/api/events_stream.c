@@ -63,11 +63,18 @@ static void on_conn_closed(struct http_conn *conn, void *userdata)
 	stream_stop(userdata);
 }
 
-static void on_until(uv_timer_t *t)
+/* Ends the response first detached from the connection: ending it may close
+ * the connection, whose close callback must not stop the stream a second time. */
+static void stream_finish(struct events_stream *s)
 {
-	struct events_stream *s = t->data;
+	http_conn_on_close(s->conn, NULL, NULL);
 	http_stream_end(s->conn);
 	stream_stop(s);
+}
+
+static void on_until(uv_timer_t *t)
+{
+	stream_finish(t->data);
 }
 
 static int parse_time_param(const struct api_request *ar, const char *key, int64_t *ret)
@@ -119,13 +126,11 @@ void api_events(const struct api_request *ar)
 	if (since || until)
 		event_log_replay(ar->d->events, since, until ? until : INT64_MAX, f, send_event, s);
 	if (until && until <= now) {
-		http_stream_end(s->conn);
-		stream_stop(s);
+		stream_finish(s);
 		return;
 	}
 	if (event_log_subscribe(ar->d->events, on_live_event, s, &s->sub) < 0) {
-		http_stream_end(s->conn);
-		stream_stop(s);
+		stream_finish(s);
 		return;
 	}
 	http_conn_on_close(s->conn, on_conn_closed, s);

@@ -6,10 +6,13 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/system_df.h"
 #include "shared/api_version.h"
 #include "basic/build_info.h"
 #include "basic/timeutil.h"
 #include "engine/events.h"
+#include "image/image_store.h"
+#include "storage/driver.h"
 
 static void api_ping(const struct api_request *ar)
 {
@@ -102,9 +105,12 @@ static void info_add_engine(json_t *info, const struct daemon *d)
 	json_object_set_new(info, "ContainersRunning", json_integer(0));
 	json_object_set_new(info, "ContainersPaused", json_integer(0));
 	json_object_set_new(info, "ContainersStopped", json_integer(0));
-	json_object_set_new(info, "Images", json_integer(0));
-	json_object_set_new(info, "Driver", json_string(d->cfg.storage_driver));
-	json_object_set_new(info, "DriverStatus", json_array());
+	json_object_set_new(info, "Images",
+			    json_integer(d->images ? (json_int_t)image_store_count(d->images) : 0));
+	json_object_set_new(info, "Driver", json_string(d->storage ? storage_driver_name(d->storage)
+								    : d->cfg.storage_driver));
+	json_object_set_new(info, "DriverStatus",
+			    d->storage ? storage_driver_status(d->storage) : json_array());
 	json_object_set_new(info, "Plugins",
 			    json_pack("{s:[], s:[], s:n, s:[]}", "Volume", "Network",
 				      "Authorization", "Log"));
@@ -162,6 +168,7 @@ static const struct route routes[] = {
 	{HTTP_GET, "/version", api_version},
 	{HTTP_GET, "/info", api_info},
 	{HTTP_GET, "/events", api_events},
+	{HTTP_GET, "/system/df", api_system_df},
 };
 
 const struct api_routes api_system_routes = {routes, sizeof(routes) / sizeof(routes[0])};

@@ -254,9 +254,19 @@ static int run_root(struct cli *cli, int argc, char **argv, struct cli_strv *arg
 		fprintf(cli->out, "Berth version %s, build %s\n", BERTH_VERSION, BERTH_GIT_COMMIT);
 		return CLI_EXIT_OK;
 	}
-	if (help || args->n == 0) {
+	/* `berth help` is `berth --help`; `berth help CMD...` is `berth CMD... --help`. */
+	bool help_cmd = args->n > 0 && strcmp(args->v[0], "help") == 0;
+	if (help || args->n == 0 || (help_cmd && args->n == 1)) {
 		print_root_help(cli->out, flags, n);
 		return CLI_EXIT_OK;
+	}
+	if (help_cmd) {
+		struct cli_strv rewritten = {0};
+		for (size_t i = 1; i < args->n; i++)
+			cli_strv_push(&rewritten, args->v[i]);
+		cli_strv_push(&rewritten, "--help");
+		cli_strv_free(args);
+		*args = rewritten;
 	}
 	if (setup_logging(cli, level) < 0)
 		return CLI_EXIT_FAILURE;

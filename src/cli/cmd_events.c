@@ -208,6 +208,9 @@ static int parse_format(const struct cli *cli, const char *format, struct format
 		error_clear(&err);
 		return -EINVAL;
 	}
+	/* Message's legacy fields are omitted from the JSON when empty. */
+	static const char *const legacy[] = {"Status", "ID", "From", NULL};
+	format_set_zero_fields(*ret, legacy);
 	if (check_template(cli, *ret) < 0) {
 		format_free(*ret);
 		*ret = NULL;

@@ -41,7 +41,21 @@ struct format_tmpl {
 	struct node *nodes;
 	size_t n;
 	char *name; /* shown in errors, as Go's template name */
+	const char *const *zero_fields; /* see format_set_zero_fields */
 };
+
+void format_set_zero_fields(struct format_tmpl *t, const char *const *fields)
+{
+	t->zero_fields = fields;
+}
+
+static bool is_zero_field(const struct format_tmpl *t, const char *name)
+{
+	for (const char *const *f = t->zero_fields; f && *f; f++)
+		if (strcasecmp(*f, name) == 0)
+			return true;
+	return false;
+}
 
 void format_free(struct format_tmpl *t)
 {
@@ -398,7 +412,8 @@ static json_t *lookup(json_t *obj, const char *name)
 	return NULL;
 }
 
-/* Walks n's path from dot; *ret NULL means "<no value>". */
+/* Walks n's path from dot; *ret NULL means "<no value>", or, when 1 is
+ * returned, an empty string field. */
 static int resolve(const struct format_tmpl *t, const struct node *n, json_t *dot, json_t **ret,
 		   struct error *err)
 {
@@ -416,6 +431,10 @@ static int resolve(const struct format_tmpl *t, const struct node *n, json_t *do
 		if (!next && map_like(parent) && i + 1 == n->npath) {
 			*ret = NULL;
 			return 0;
+		}
+		if (!next && i == 0 && is_zero_field(t, name)) {
+			*ret = NULL;
+			return 1; /* the Go type's empty string */
 		}
 		if (!next)
 			return error_set(err, -EINVAL,
@@ -450,7 +469,9 @@ static int exec_field(const struct format_tmpl *t, const struct node *n, json_t 
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *s = NULL;
-	if (n->fn == FN_JSON)
+	if (r == 1)
+		s = strdup(n->fn == FN_JSON ? "\"\"" : "");
+	else if (n->fn == FN_JSON)
 		s = v ? format_json(v) : strdup("null");
 	else
 		s = v ? format_value(v) : strdup("<no value>");

@@ -27,6 +27,11 @@ void format_free(struct format_tmpl *t);
  * objects (Labels, Attributes, Details, Options) render "<no value>". */
 int format_exec(const struct format_tmpl *t, json_t *dot, char **out, struct error *err);
 
+/* Names top-level fields (NULL-terminated, caller-owned) that exist in the Go
+ * type docker decodes into but may be absent from the JSON (omitempty): they
+ * render as empty strings instead of failing. */
+void format_set_zero_fields(struct format_tmpl *t, const char *const *fields);
+
 /* Renders v as Go's fmt %v would render the decoded value. Caller frees. */
 char *format_value(json_t *v);
 

@@ -324,6 +324,8 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
 	return buf_append(&conn->value, at, len) < 0 ? -1 : 0;
 }
 
+static int conn_send(struct http_conn *conn, const void *data, size_t len);
+
 /* An unlinked file for a large body; O_TMPFILE where the filesystem has it. */
 static int spool_open(const char *dir)
 {
@@ -362,6 +364,10 @@ static int on_headers_complete(http_parser *p)
 	struct http_conn *conn = p->data;
 	if (conn->in_value && header_commit(conn) < 0)
 		return -1;
+	/* curl, for one, waits for this before it sends a large body. */
+	const char *expect = http_request_header(&conn->req, "Expect");
+	if (expect && strcasecmp(expect, "100-continue") == 0 && p->http_minor >= 1)
+		conn_send(conn, "HTTP/1.1 100 Continue\r\n\r\n", 25);
 	int spool = start_spool(conn, p);
 	if (spool != 0)
 		return spool < 0 ? -1 : 0;
@@ -776,11 +782,13 @@ void http_stream_end(struct http_conn *conn)
 {
 	if (conn->state != CONN_STREAMING)
 		return;
+	/* The state changes first: a failed send closes the connection, and
+	 * that must stick. */
+	conn->state = CONN_HANDLING;
 	if (conn->http10)
 		conn->close_after_write = true;
 	else
 		conn_send(conn, "0\r\n\r\n", 5);
-	conn->state = CONN_HANDLING;
 	conn_response_done(conn);
 }
 
@@ -1083,7 +1091,8 @@ static int listener_start(struct http_listener *l, const char *what, struct erro
 	struct http_server *srv = l->srv;
 	l->h.handle.data = l;
 	srv->open_handles++;
-	int r = uv_listen(&l->h.stream, 511, on_connection);
+	/* As Go does (dockerd): the kernel caps this at net.core.somaxconn. */
+	int r = uv_listen(&l->h.stream, 4096, on_connection);
 	if (r < 0) {
 		error_set(err, r, "listen %s: %s", what, uv_strerror(r));
 		uv_close(&l->h.handle, on_listener_closed);

@@ -26,7 +26,7 @@ DAEMON_UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 unset DOCKER_HOST DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_CONTEXT DOCKER_API_VERSION \
       DOCKER_TLS BERTH_HOST
 
-SANITIZER_RE='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer|SUMMARY: (Address|Leak|UndefinedBehavior)Sanitizer'
+SANITIZER_RE='Assertion .* failed|ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer|SUMMARY: (Address|Leak|UndefinedBehavior)Sanitizer'
 
 # ---- messages and assertions ----
 
@@ -159,11 +159,11 @@ test_cleanup() {
 		kill "$pid" 2>/dev/null
 	done
 	for pid in "${DAEMON_PIDS[@]}"; do
-		stop_daemon_pid "$pid" quiet
+		stop_daemon_pid "$pid" quiet || rc=1
 	done
 	for f in "${DAEMON_LOGS[@]}"; do
 		if [[ -f "$f" ]] && grep -Eq "$SANITIZER_RE" "$f"; then
-			printf '    FAIL: sanitizer report in daemon log %s:\n' "$f" >&2
+			printf '    FAIL: sanitizer report or assertion failure in daemon log %s:\n' "$f" >&2
 			grep -E -A30 "$SANITIZER_RE" "$f" | head -60 | sed 's/^/      | /' >&2
 			rc=1
 		fi
@@ -288,7 +288,15 @@ forget_pid() {
 # stop_daemon_pid PID [quiet]: SIGTERM, wait (bounded), then SIGKILL.
 stop_daemon_pid() {
 	local pid=$1
-	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; forget_pid "$pid"; return 0; }
+	if ! kill -0 "$pid" 2>/dev/null; then
+		# It died before we stopped it: a crash unless it exited 0.
+		wait "$pid" 2>/dev/null
+		EXIT_RC=$?
+		forget_pid "$pid"
+		[[ $EXIT_RC -eq 0 ]] && return 0
+		[[ "${2:-}" == quiet ]] && { printf '    FAIL: daemon %s died on its own (exit %s) during the test\n' "$pid" "$EXIT_RC" >&2; return 1; }
+		fail "daemon $pid died on its own (exit $EXIT_RC)"
+	fi
 	kill -TERM "$pid" 2>/dev/null
 	if ! wait_exit "$pid" 15; then
 		kill -KILL "$pid" 2>/dev/null
@@ -298,6 +306,10 @@ stop_daemon_pid() {
 		fail "daemon $pid did not exit within 15s of SIGTERM"
 	fi
 	forget_pid "$pid"
+	if [[ $EXIT_RC -ne 0 ]]; then
+		[[ "${2:-}" == quiet ]] && { printf '    FAIL: daemon %s exited %s after SIGTERM (sanitizer?)\n' "$pid" "$EXIT_RC" >&2; return 1; }
+		fail "daemon $pid exited $EXIT_RC after SIGTERM (want 0)"
+	fi
 	return 0
 }
 

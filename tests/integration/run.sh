@@ -9,7 +9,7 @@
 # Environment: BERTHD, BERTH (default: the sanitizer builds in build/san/),
 # DOCKER (default /usr/local/bin/docker), TEST_TIMEOUT (seconds per test,
 # default 60), KEEP_TMP=1 keeps the temp dir of a failed test, JOBS=N runs N
-# tests at a time (default 4).
+# tests at a time (default: CPUs, 2 to 4).
 # Exits non-zero if any test fails.
 set -u
 INTEG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -47,9 +47,17 @@ for tool in curl openssl "$PYTHON" timeout; do
 done
 
 TIMEOUT=${TEST_TIMEOUT:-60}
-JOBS=${JOBS:-4}
+BERTHD_ORIG=$BERTHD BERTH_ORIG=$BERTH
+JOBS=${JOBS:-$(( $(nproc) > 4 ? 4 : ($(nproc) < 2 ? 2 : $(nproc)) ))}
 RESULTS=$(mktemp -d "${TMPDIR:-/tmp}/berth-integ-results.XXXXXX")
 RUNNING=()
+
+# Snapshot the binaries under test so a rebuild during the run cannot swap
+# them out from under a test.
+mkdir -p "$RESULTS/bin"
+cp "$BERTHD" "$RESULTS/bin/berthd" && cp "$BERTH" "$RESULTS/bin/berth" ||
+	{ echo "cannot copy the binaries under test" >&2; exit 2; }
+export BERTHD="$RESULTS/bin/berthd" BERTH="$RESULTS/bin/berth"
 
 on_interrupt() {
 	local p
@@ -60,8 +68,8 @@ on_interrupt() {
 }
 trap on_interrupt INT TERM
 
-echo "berthd: $BERTHD"
-echo "berth:  $BERTH"
+echo "berthd: $BERTHD_ORIG (snapshot in $RESULTS/bin)"
+echo "berth:  $BERTH_ORIG"
 echo "docker: $DOCKER ($("$DOCKER" --version 2>/dev/null))"
 echo "running ${#SELECTED[@]} tests, $JOBS at a time, ${TIMEOUT}s timeout each"
 START=$SECONDS

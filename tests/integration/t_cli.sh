@@ -26,6 +26,11 @@ check_info_output() { # text what data_root
 	assert_eq "linux" "$(info_field "$text" "OSType")" "$what OSType"
 	assert_eq "$(uname -m)" "$(info_field "$text" "Architecture")" "$what Architecture"
 	assert_eq "$(hostname)" "$(info_field "$text" "Name")" "$what Name"
+	local cg=1 os
+	[[ "$(stat -fc %T /sys/fs/cgroup)" == cgroup2fs ]] && cg=2
+	assert_eq "$cg" "$(info_field "$text" "Cgroup Version")" "$what Cgroup Version"
+	os=$(. /etc/os-release && echo "$PRETTY_NAME")
+	assert_eq "$os" "$(info_field "$text" "Operating System")" "$what Operating System"
 }
 
 check_docker_cli_against() { # host
@@ -164,4 +169,81 @@ test_berth_cli_usage_errors() {
 
 	run berth -H "tcp://127.0.0.1:notaport" version
 	assert_ne 0 "$RC" "berth with a malformed -H"
+}
+
+test_berth_cli_help_command() {
+	# `docker help` and `docker help CMD` print usage and exit 0.
+	run docker help
+	assert_eq 0 "$RC" "docker help exit code"
+	run berth help
+	assert_eq 0 "$RC" "exit code of 'berth help' (docker: 0; stderr: $ERR)"
+	assert_contains "$OUT" "Usage:  berth [OPTIONS] COMMAND" "berth help"
+	run berth help version
+	assert_eq 0 "$RC" "exit code of 'berth help version' (stderr: $ERR)"
+	assert_contains "$OUT" "Usage:  berth version [OPTIONS]" "berth help version"
+	run berth --help
+	assert_eq 0 "$RC" "berth --help exit code"
+	assert_contains "$OUT" "Usage:  berth [OPTIONS] COMMAND" "berth --help"
+	run berth
+	assert_eq 0 "$RC" "berth (no arguments) exit code"
+	assert_contains "$OUT" "Usage:  berth [OPTIONS] COMMAND" "berth (no arguments)"
+	run berth --version
+	assert_match "$OUT" "^Berth version [0-9]" "berth --version"
+}
+
+test_berth_cli_formats_like_docker() {
+	start_daemon
+	local before
+	before=$(date +%s)
+	reload_daemon
+	local after
+	after=$(date +%s.%N)
+	local f
+	for f in '{{.Server.APIVersion}}' '{{.Server.Version}} {{.Server.Os}}/{{.Server.Arch}}' \
+		'{{.Client.APIVersion}}' '{{json .Server.Platform}}'; do
+		run_ok docker -H "$D_HOST" version --format "$f"
+		local want=$OUT
+		run_ok berth -H "$D_HOST" version --format "$f"
+		assert_eq "$want" "$OUT" "berth version --format '$f'"
+	done
+	for f in '{{.Debug}} {{.NCPU}} {{.OperatingSystem}}' '{{.Swarm.LocalNodeState}}' '{{json .Labels}}' \
+		'{{.DockerRootDir}}' '{{json .Swarm}}' '{{.Name}}' '{{upper .OSType}}'; do
+		run_ok docker -H "$D_HOST" info --format "$f"
+		local want=$OUT
+		run_ok berth -H "$D_HOST" info --format "$f"
+		assert_eq "$want" "$OUT" "berth info --format '$f'"
+	done
+	for f in '{{.Type}} {{.Action}} {{.Actor.ID}}' \
+		'{{json .Actor}}' '{{.TimeNano}} {{.Time}}' '{{.Actor.Attributes.name}}' '{{.Scope}}' 'json'; do
+		run_ok docker -H "$D_HOST" events --since "$before" --until "$after" --format "$f"
+		local want=$OUT
+		run_ok berth -H "$D_HOST" events --since "$before" --until "$after" --format "$f"
+		assert_eq "$want" "$OUT" "berth events --format '$f'"
+	done
+	# Template errors: docker's exit code.
+	run docker -H "$D_HOST" version --format '{{.Server.APIVersion'
+	local drc=$RC
+	run berth -H "$D_HOST" version --format '{{.Server.APIVersion'
+	assert_eq "$drc" "$RC" "exit code of a template parse error"
+	run docker -H "$D_HOST" info --format '{{.NoSuchField}}'
+	drc=$RC
+	run berth -H "$D_HOST" info --format '{{.NoSuchField}}'
+	assert_eq "$drc" "$RC" "exit code of a template execution error"
+}
+
+# docker's events.Message has the legacy Status/ID/From fields (empty for
+# daemon events); templates that name them print empty strings.
+test_berth_events_format_legacy_fields() {
+	start_daemon
+	local before
+	before=$(date +%s)
+	reload_daemon
+	local after f
+	after=$(date +%s.%N)
+	for f in '{{.Status}}|{{.ID}}|{{.From}}|{{.Action}}' '{{.ID}}'; do
+		run_ok docker -H "$D_HOST" events --since "$before" --until "$after" --format "$f"
+		local want=$OUT
+		run_ok berth -H "$D_HOST" events --since "$before" --until "$after" --format "$f"
+		assert_eq "$want" "$OUT" "berth events --format '$f'"
+	done
 }

@@ -134,3 +134,33 @@ test_config_reload_conflict_keeps_settings() {
 	assert_contains "$(cat "$D_LOG")" "specified both as a flag and in the configuration file" "daemon log"
 	assert_eq '["from=flag"]' "$(json_get "$(info_json)" 'j["Labels"]')" "labels after a conflicting reload"
 }
+
+# Listeners and TLS from daemon.json alone (no -H flag), as dockerd allows.
+test_config_file_hosts_and_tls() {
+	gen_certs
+	new_daemon_dir d1
+	local port
+	port=$(free_port)
+	cat >"$D_CFG" <<JSON
+{"hosts": ["$D_HOST", "tcp://127.0.0.1:$port"], "tlsverify": true,
+ "tlscacert": "$CERTS/ca.pem", "tlscert": "$CERTS/server.pem", "tlskey": "$CERTS/server-key.pem"}
+JSON
+	start_daemon --no-unix
+	run_ok env DOCKER_CERT_PATH="$CERTS/client" DOCKER_TLS_VERIFY=1 DOCKER_HOST="tcp://127.0.0.1:$port" \
+		DOCKER_CONFIG="$TEST_TMP/docker-config" "$DOCKER" version
+	assert_contains "$OUT" "Server: Berth Engine" "docker over TLS configured in daemon.json"
+	run curl -sS --max-time 10 --cacert "$CERTS/ca.pem" "https://127.0.0.1:$port/_ping"
+	assert_ne "OK" "$OUT" "client without certificate (tlsverify from daemon.json)"
+	assert_file_exists "$D_SOCK" "unix socket from daemon.json hosts"
+}
+
+test_config_log_level_reload() {
+	new_daemon_dir d1
+	echo '{"log-level": "warn"}' >"$D_CFG"
+	start_daemon
+	assert_not_contains "$(cat "$D_LOG")" "level=info" "log at level warn"
+	echo '{"log-level": "debug"}' >"$D_CFG"
+	reload_daemon
+	curl -s --unix-socket "$D_SOCK" "http://localhost/_ping?marker=after-reload" >/dev/null
+	wait_for 10 "the request to be logged at debug level" grep -q 'marker=after-reload' "$D_LOG"
+}

@@ -196,3 +196,80 @@ test_events_bad_requests() {
 	# The daemon still answers.
 	ping_unix || fail "daemon stopped answering after bad /events requests"
 }
+
+# Many reloads: the history is bounded (dockerd keeps 256 events) and holds
+# the newest ones; live followers, including one that does not read for a
+# while, get every event once and in order.
+test_events_history_bounded_and_followers_complete() {
+	start_daemon
+	local n=300 i
+	docker -H "$D_HOST" events --format '{{.TimeNano}}' >"$TEST_TMP/f1.out" 2>&1 &
+	BG_PIDS+=("$!")
+	local f1=$!
+	berth -H "$D_HOST" events --format '{{.TimeNano}}' >"$TEST_TMP/f2.out" 2>&1 &
+	BG_PIDS+=("$!")
+	local f2=$!
+	# A follower that stops reading (SIGSTOP) until all events are sent.
+	curl -sN --unix-socket "$D_SOCK" http://localhost/v1.41/events >"$TEST_TMP/f3.out" 2>&1 &
+	BG_PIDS+=("$!")
+	local f3=$!
+	# Make sure all three are subscribed: reload until each has seen one.
+	local start
+	start=$(date +%s)
+	local end=$((SECONDS + 20))
+	while ! bash -c '[ -s "$1/f1.out" ] && [ -s "$1/f2.out" ] && grep -q reload "$1/f3.out"' _ "$TEST_TMP"; do
+		((SECONDS < end)) || fail "followers did not all see a reload within 20s"
+		reload_daemon
+		local t=$((SECONDS + 1))
+		while ((SECONDS <= t)) && ! bash -c '[ -s "$1/f1.out" ] && [ -s "$1/f2.out" ] && grep -q reload "$1/f3.out"' _ "$TEST_TMP"; do
+			sleep 0.05
+		done
+	done
+	kill -STOP "$f3"
+	# Every event of the storm is newer than this.
+	local mark
+	mark=$(date +%s%N)
+	local base
+	base=$(grep -c 'reloaded configuration' "$D_LOG")
+	for ((i = 1; i <= n; i++)); do
+		kill -HUP "$D_PID"
+		# Signals do not queue: wait for each reload before the next.
+		while [ "$(grep -c 'reloaded configuration' "$D_LOG")" -lt $((base + i)) ]; do
+			daemon_alive || fail "daemon died during reload $i"
+			sleep 0.01
+		done
+	done
+	kill -CONT "$f3"
+	# storm_events FILE: the TimeNano of each event after the mark, one a line.
+	storm_events() {
+		grep -o '[0-9]\{19\}' "$1" | awk -v m="$mark" '$1 > m'
+	}
+	local f
+	for f in f1 f2 f3; do
+		wait_for 30 "follower $f to get $n events" bash -c '[ "$(grep -o "[0-9]\{19\}" "$1" | awk -v m="$2" "\$1 > m" | wc -l)" -ge "$3" ]' \
+			_ "$TEST_TMP/$f.out" "$mark" "$n"
+		assert_eq "$n" "$(storm_events "$TEST_TMP/$f.out" | wc -l)" "events received by $f"
+		storm_events "$TEST_TMP/$f.out" | sort -n -c 2>/dev/null || fail "$f received events out of order"
+		assert_eq "$n" "$(storm_events "$TEST_TMP/$f.out" | sort -u | wc -l)" "distinct events received by $f"
+	done
+	# History: bounded, the newest kept.
+	run_ok docker -H "$D_HOST" events --since "$start" --until "$(date +%s.%N)" --format '{{.TimeNano}}'
+	local hist
+	hist=$(grep -c . <<<"$OUT")
+	[[ $hist -le 256 && $hist -ge 200 ]] || fail "history holds $hist events; want a bound near dockerd's 256"
+	assert_eq "$(tail -n 1 "$TEST_TMP/f1.out")" "$(tail -n 1 <<<"$OUT")" "newest event in the history"
+	assert_eq "$(tail -n "$hist" "$TEST_TMP/f1.out")" "$OUT" "history = the newest $hist live events"
+}
+
+# Clients that hang up while the daemon finishes a response it will close
+# (Connection: close), e.g. `berth events --since --until` whose --format
+# fails on the first event.
+test_events_client_hangs_up_with_connection_close() {
+	start_daemon
+	local before
+	before=$(date +%s)
+	reload_daemon
+	run py close_races "$D_SOCK" "$before" "$(date +%s.%N)"
+	[[ $RC -eq 0 ]] || fail "$OUT"
+	daemon_alive || fail "daemon died"
+}

@@ -148,7 +148,8 @@ test_listen_policy_tcp_without_tls() {
 	port=$(free_port)
 	new_daemon_dir d1
 	local h
-	for h in "tcp://0.0.0.0:$port" "tcp://:$port" "tcp://[::]:$port"; do
+	# (tcp://:port means localhost, as in dockerd, and is allowed.)
+	for h in "tcp://0.0.0.0:$port" "tcp://[::]:$port"; do
 		: >"$D_LOG"
 		expect_start_failure --data-root "$D_DATA" --exec-root "$D_EXEC" --pidfile "$D_PIDFILE" \
 			-H "$D_HOST" -H "$h" --config-file "$D_CFG"
@@ -156,10 +157,14 @@ test_listen_policy_tcp_without_tls() {
 		assert_contains "$START_LOG" "--tlsverify" "refusal message for $h says how to enable TLS"
 		assert_file_absent "$D_SOCK" "socket after refusing $h"
 	done
-	# Loopback is fine.
+	# Loopback is fine, and an empty host means localhost.
 	start_daemon -H "tcp://127.0.0.1:$port"
 	run_ok docker -H "tcp://127.0.0.1:$port" version
 	run_ok berth -H "tcp://127.0.0.1:$port" version
+	stop_daemon
+	port=$(free_port)
+	start_daemon --name d2 -H "tcp://:$port"
+	run_ok docker -H "tcp://127.0.0.1:$port" version
 }
 
 test_daemon_flags_usage() {

@@ -1,0 +1,388 @@
+/* docker load: the archive is extracted to a scratch directory and its
+ * manifest read (thread pool); layers already stored are pinned and the
+ * others unpacked (thread pool, parents first); then everything is
+ * registered at once on the loop. A failure at any step removes what the job
+ * made, so nothing half-loaded is ever visible. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "basic/cleanup.h"
+#include "basic/fs.h"
+#include "daemon/daemon.h"
+#include "engine/events.h"
+#include "image/image_store.h"
+#include "image/manifest.h"
+#include "image/reference.h"
+#include "image/service.h"
+#include "image/unpack_archive.h"
+
+#define MEMBER_MAX (64u << 20)
+
+struct load_layer {
+	char chain[DIGEST_BUF], diff[DIGEST_BUF], parent_chain[DIGEST_BUF];
+	char parent_cache[DIGEST_HEX_LEN + 1]; /* of a stored parent */
+	int parent_idx;			       /* parent prepared by this job, or -1 */
+	const char *member;
+	struct layer *pinned; /* stored already: held while the job runs */
+	struct layer_prep prep;
+	bool prepared;
+};
+
+struct load_job {
+	struct image_job base;
+	uv_work_t work;
+	struct daemon *d;
+	struct http_conn *conn;
+	int fd, root_fd;
+	char *tmpdir;
+	struct layer_paths lp;
+	struct manifest m;
+	struct load_layer *layers;
+	size_t n_layers;
+	struct error err;
+	bool started; /* holds the store's exclusive slot */
+};
+
+static void job_free(struct load_job *j)
+{
+	if (j->fd >= 0)
+		close(j->fd);
+	if (j->root_fd >= 0)
+		close(j->root_fd);
+	if (j->tmpdir)
+		image_rm_rf(j->tmpdir);
+	free(j->tmpdir);
+	for (size_t i = 0; i < j->n_layers; i++) {
+		if (j->layers[i].pinned)
+			layer_store_release(j->d->layers, j->layers[i].pinned, NULL);
+		if (j->layers[i].prepared)
+			layer_prep_discard(&j->lp, &j->layers[i].prep);
+	}
+	free(j->layers);
+	manifest_done(&j->m);
+	layer_paths_done(&j->lp);
+	error_clear(&j->err);
+	http_conn_unref(j->conn);
+	free(j);
+}
+
+static void finish(struct load_job *j)
+{
+	struct image_store *is = j->d->images;
+	bool started = j->started;
+	job_free(j);
+	if (started)
+		image_store_exclusive_done(is);
+}
+
+static void reply_error(struct load_job *j)
+{
+	int status = j->err.code == -EINVAL ? 400 : j->err.code == -ENOENT ? 404 : 500;
+	http_reply_error(j->conn, status, "%s", error_msg(&j->err));
+	finish(j);
+}
+
+/* ---- step 1 (thread): extract and read the manifest ---- */
+
+static int member_read(const char *path, char **ret, size_t *ret_len, void *ud)
+{
+	struct load_job *j = ud;
+	return image_archive_read(j->root_fd, path, MEMBER_MAX, ret, ret_len);
+}
+
+static void extract_work(uv_work_t *w)
+{
+	struct load_job *j = w->data;
+	if (image_archive_extract(j->fd, j->tmpdir, &j->err) < 0)
+		return;
+	j->root_fd = open(j->tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (j->root_fd < 0) {
+		error_set(&j->err, -errno, "cannot open %s: %m", j->tmpdir);
+		return;
+	}
+	manifest_parse(member_read, j, j->d->host.go_arch, &j->m, &j->err);
+}
+
+/* ---- step 2 (loop): which layers are new ---- */
+
+static struct load_layer *find_planned(struct load_job *j, const char *chain)
+{
+	for (size_t i = 0; i < j->n_layers; i++)
+		if (strcmp(j->layers[i].chain, chain) == 0)
+			return &j->layers[i];
+	return NULL;
+}
+
+static int plan_layer(struct load_job *j, const char *diff, const char *parent_chain,
+		      const char *member)
+{
+	char chain[DIGEST_BUF];
+	digest_chain_next(parent_chain, diff, chain);
+	if (find_planned(j, chain))
+		return 0;
+	struct load_layer *v = realloc(j->layers, (j->n_layers + 1) * sizeof(*v));
+	if (!v)
+		return error_set(&j->err, -ENOMEM, "out of memory");
+	j->layers = v;
+	struct load_layer *l = &v[j->n_layers++];
+	memset(l, 0, sizeof(*l));
+	memcpy(l->chain, chain, DIGEST_BUF);
+	memcpy(l->diff, diff, DIGEST_BUF);
+	snprintf(l->parent_chain, sizeof(l->parent_chain), "%s", parent_chain);
+	l->member = member;
+	l->parent_idx = -1;
+	l->pinned = layer_store_get(j->d->layers, chain);
+	if (l->pinned) {
+		layer_ref(l->pinned);
+		return 0;
+	}
+	struct layer *stored = parent_chain[0] ? layer_store_get(j->d->layers, parent_chain) : NULL;
+	if (stored)
+		memcpy(l->parent_cache, stored->cache_id, sizeof(l->parent_cache));
+	else if (parent_chain[0])
+		l->parent_idx = (int)(find_planned(j, parent_chain) - j->layers);
+	return 0;
+}
+
+static int plan_image(struct load_job *j, const struct manifest_image *im)
+{
+	json_t *cfg = json_loadb(im->config, im->config_len, 0, NULL);
+	json_t *ids = json_object_get(json_object_get(cfg, "rootfs"), "diff_ids");
+	char parent[DIGEST_BUF] = "";
+	int r = 0;
+	for (size_t i = 0; i < im->n_layers && r == 0; i++) {
+		const char *diff = json_string_value(json_array_get(ids, i));
+		if (!digest_valid(diff)) {
+			r = error_set(&j->err, -EINVAL, "invalid image config: bad diff ID");
+			break;
+		}
+		r = plan_layer(j, diff, parent, im->layers[i]);
+		digest_chain_next(parent, diff, parent);
+	}
+	json_decref(cfg);
+	return r;
+}
+
+/* ---- step 3 (thread): unpack new layers ---- */
+
+static int prepare_one(struct load_job *j, struct load_layer *l)
+{
+	const char *parent_cache = l->parent_cache[0] ? l->parent_cache : NULL;
+	if (l->parent_idx >= 0)
+		parent_cache = j->layers[l->parent_idx].prep.cache_id;
+	_cleanup_close_ int fd = image_archive_open(j->root_fd, l->member);
+	if (fd < 0)
+		return error_set(&j->err, -EINVAL, "invalid archive: layer %s is missing: %s",
+				 l->member, strerror(-fd));
+	int r = layer_prepare(&j->lp, fd, l->parent_chain, parent_cache, l->diff, &l->prep, &j->err);
+	if (r < 0)
+		return error_wrap(&j->err, "cannot load layer %s", l->member);
+	l->prepared = true;
+	return 0;
+}
+
+static void unpack_work(uv_work_t *w)
+{
+	struct load_job *j = w->data;
+	for (size_t i = 0; i < j->n_layers; i++)
+		if (!j->layers[i].pinned && prepare_one(j, &j->layers[i]) < 0)
+			break;
+	/* The extracted archive is not needed any more; remove it here rather
+	 * than on the loop. */
+	close(j->root_fd);
+	j->root_fd = -1;
+	image_rm_rf(j->tmpdir);
+}
+
+/* ---- step 4 (loop): register ---- */
+
+static int commit_layers(struct load_job *j)
+{
+	for (size_t i = 0; i < j->n_layers; i++) {
+		struct load_layer *l = &j->layers[i];
+		if (!l->prepared)
+			continue;
+		int r = layer_store_commit(j->d->layers, &l->prep, &l->pinned, &j->err);
+		if (r < 0)
+			return r;
+		l->prepared = false;
+	}
+	return 0;
+}
+
+static void say(struct http_conn *conn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct http_conn *conn, const char *fmt, ...)
+{
+	va_list ap;
+	_cleanup_free_ char *msg = NULL;
+	va_start(ap, fmt);
+	int n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	json_t *o = json_pack("{s:s}", "stream", msg);
+	_cleanup_free_ char *s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (s) {
+		http_stream_write(conn, s, strlen(s));
+		http_stream_write(conn, "\n", 1);
+	}
+}
+
+static int tag_loaded(struct load_job *j, struct image *img, const char *tag)
+{
+	struct reference r = REFERENCE_INIT;
+	int e = reference_parse(tag, &r, &j->err);
+	if (e < 0)
+		return e;
+	_cleanup_free_ char *full = reference_string(&r);
+	_cleanup_free_ char *fam = reference_familiar_string(&r);
+	bool tagged = r.tag && !r.digest;
+	reference_done(&r);
+	if (!tagged)
+		return error_set(&j->err, -EINVAL, "invalid tag \"%s\"", tag);
+	if (!full || !fam)
+		return error_set(&j->err, -ENOMEM, "out of memory");
+	struct image *prev;
+	struct error err = ERROR_INIT;
+	if (image_store_lookup(j->d->images, full, &prev, &err) == 0 && prev != img)
+		say(j->conn, "The image %s already exists, renaming the old one with ID %s to empty string\n",
+		    fam, prev->id);
+	error_clear(&err);
+	e = image_store_tag(j->d->images, img, full, &j->err);
+	if (e == 0)
+		say(j->conn, "Loaded image: %s\n", fam);
+	return e;
+}
+
+static int register_image(struct load_job *j, const struct manifest_image *im)
+{
+	struct image *img;
+	int r = image_store_add(j->d->images, im->config, im->config_len, &img, &j->err);
+	if (r < 0)
+		return r;
+	if (im->parent)
+		image_store_set_parent(j->d->images, img, im->parent, NULL);
+	for (size_t i = 0; i < im->n_tags && r == 0; i++)
+		r = tag_loaded(j, img, im->tags[i]);
+	if (r == 0 && !im->n_tags)
+		say(j->conn, "Loaded image ID: %s\n", img->id);
+	image_event(j->d, img->id, img->id, "load");
+	return r;
+}
+
+/* Tags are checked before anything is registered, so a bad one fails the
+ * whole load instead of leaving half of it. */
+static int check_tags(struct load_job *j)
+{
+	for (size_t i = 0; i < j->m.n; i++)
+		for (size_t k = 0; k < j->m.images[i].n_tags; k++) {
+			struct reference r = REFERENCE_INIT;
+			int e = reference_parse(j->m.images[i].tags[k], &r, &j->err);
+			if (e < 0)
+				return error_wrap(&j->err, "invalid tag \"%s\"", j->m.images[i].tags[k]);
+			bool ok = r.tag && !r.digest;
+			reference_done(&r);
+			if (!ok)
+				return error_set(&j->err, -EINVAL, "invalid tag \"%s\"",
+						 j->m.images[i].tags[k]);
+		}
+	return 0;
+}
+
+static void unpack_done(uv_work_t *w, int status)
+{
+	struct load_job *j = w->data;
+	if (j->err.code < 0 || commit_layers(j) < 0) {
+		reply_error(j);
+		return;
+	}
+	http_stream_begin(j->conn, 200, "application/json");
+	for (size_t i = 0; i < j->m.n; i++) {
+		if (register_image(j, &j->m.images[i]) < 0) {
+			json_t *e = json_pack("{s:{s:s}, s:s}", "errorDetail", "message",
+					      error_msg(&j->err), "error", error_msg(&j->err));
+			_cleanup_free_ char *s = json_dumps(e, JSON_COMPACT);
+			json_decref(e);
+			if (s)
+				http_stream_write(j->conn, s, strlen(s));
+			break;
+		}
+	}
+	http_stream_end(j->conn);
+	finish(j);
+}
+
+static void extract_done(uv_work_t *w, int status)
+{
+	struct load_job *j = w->data;
+	if (j->err.code < 0 || check_tags(j) < 0) {
+		reply_error(j);
+		return;
+	}
+	for (size_t i = 0; i < j->m.n; i++)
+		if (plan_image(j, &j->m.images[i]) < 0) {
+			reply_error(j);
+			return;
+		}
+	if (uv_queue_work(j->d->loop, &j->work, unpack_work, unpack_done) < 0) {
+		error_set(&j->err, -EAGAIN, "cannot queue the unpack");
+		reply_error(j);
+	}
+}
+
+static void load_start(struct image_job *base)
+{
+	struct load_job *j = (struct load_job *)base;
+	j->started = true;
+	if (uv_queue_work(j->d->loop, &j->work, extract_work, extract_done) < 0) {
+		error_set(&j->err, -EAGAIN, "cannot queue the load");
+		reply_error(j);
+	}
+}
+
+static int make_tmpdir(struct daemon *d, const char *what, char **ret, struct error *err)
+{
+	_cleanup_free_ char *base = NULL, *dir = NULL;
+	if (asprintf(&base, "%s/tmp", image_store_root(d->images)) < 0 ||
+	    asprintf(&dir, "%s/%s-XXXXXX", base, what) < 0)
+		return error_set(err, -ENOMEM, "out of memory");
+	int r = fs_mkdir_p(base, 0700, err);
+	if (r < 0)
+		return r;
+	if (!mkdtemp(dir))
+		return error_set(err, -errno, "cannot create %s: %m", dir);
+	*ret = TAKE_PTR(dir);
+	return 0;
+}
+
+void image_load_and_reply(struct daemon *d, struct http_conn *conn, int fd, bool quiet)
+{
+	(void)quiet; /* no progress bars are sent either way */
+	struct load_job *j = calloc(1, sizeof(*j));
+	if (!j) {
+		close(fd);
+		http_reply_error(conn, 500, "out of memory");
+		return;
+	}
+	j->d = d;
+	j->conn = conn;
+	http_conn_ref(conn);
+	j->fd = fd;
+	j->root_fd = -1;
+	j->work.data = j;
+	j->base.start = load_start;
+	if (layer_store_paths(d->layers, &j->lp) < 0 ||
+	    make_tmpdir(d, "load", &j->tmpdir, &j->err) < 0) {
+		if (!j->err.msg)
+			error_set(&j->err, -ENOMEM, "out of memory");
+		reply_error(j);
+		return;
+	}
+	image_store_exclusive(d->images, &j->base);
+}

@@ -1,0 +1,47 @@
+/* The image operations behind the /images endpoints that change state or
+ * run long: load, import, save, tag, delete, prune. They run on the loop;
+ * unpacking and archive writing go to the thread pool. Functions named
+ * ..._and_reply answer the HTTP request themselves, now or when done. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "basic/error.h"
+#include "shared/filters.h"
+#include "shared/http_server.h"
+
+struct daemon;
+struct image;
+
+/* POST /images/load: fd (owned) is the archive. */
+void image_load_and_reply(struct daemon *d, struct http_conn *conn, int fd, bool quiet);
+
+struct import_opts {
+	const char *repo, *tag, *message; /* may be NULL */
+	const char *const *changes;	  /* Dockerfile instructions */
+	size_t n_changes;
+	const char *platform_arch;
+};
+/* POST /images/create?fromSrc=-: fd (owned) is the rootfs tarball. */
+void image_import_and_reply(struct daemon *d, struct http_conn *conn, int fd,
+			    const struct import_opts *opts);
+
+/* GET /images/get and /images/{name}/get: names as the user typed them. */
+void image_save_and_reply(struct daemon *d, struct http_conn *conn, const char *const *names,
+			  size_t n);
+
+/* Publishes an image event as dockerd does: the image's labels, then name. */
+void image_event(struct daemon *d, const char *id, const char *name, const char *action);
+
+/* Tags img with repo[:tag] (tag defaults to latest). */
+int image_tag(struct daemon *d, struct image *img, const char *repo, const char *tag,
+	      struct error *err);
+
+/* DELETE /images/{name}: Docker's untag-versus-delete rules; the response
+ * items ({"Untagged":..}, {"Deleted":..}) are appended to records. */
+int image_delete(struct daemon *d, const char *name, bool force, bool prune, json_t *records,
+		 struct error *err);
+
+/* POST /images/prune. *ret is {"ImagesDeleted":[...],"SpaceReclaimed":n}. */
+int image_prune(struct daemon *d, const struct filters *f, json_t **ret, struct error *err);
