@@ -22,7 +22,6 @@
 #define CHUNK (256u << 10)
 /* The HTTP server drops clients with more than 16 MiB queued; without a way
  * to see the queue, chunks are paced (about 50 MB/s per client). */
-#define PACE_MS 5
 
 struct save_layer {
 	char v1id[DIGEST_HEX_LEN + 1];
@@ -42,7 +41,6 @@ struct save_image {
 
 struct save_job {
 	uv_work_t work;
-	uv_timer_t timer;
 	uv_fs_t req;
 	struct daemon *d;
 	struct http_conn *conn;
@@ -393,18 +391,16 @@ static void save_work(uv_work_t *w)
 
 /* ---- streaming (loop) ---- */
 
-static void on_timer_closed(uv_handle_t *h)
-{
-	job_free(h->data);
-}
-
+/* The archive is written to a scratch file on the thread pool, then read
+ * back a chunk at a time, the next chunk only once the client has taken the
+ * last one. */
 static void stream_end(struct save_job *j)
 {
 	http_stream_end(j->conn);
-	uv_close((uv_handle_t *)&j->timer, on_timer_closed);
+	job_free(j);
 }
 
-static void read_next(uv_timer_t *t);
+static void read_next(struct http_conn *conn, void *userdata);
 
 static void on_read(uv_fs_t *req)
 {
@@ -417,12 +413,16 @@ static void on_read(uv_fs_t *req)
 		return;
 	}
 	j->off += n;
-	uv_timer_start(&j->timer, read_next, PACE_MS, 0);
+	http_conn_on_drain(j->conn, read_next, j);
 }
 
-static void read_next(uv_timer_t *t)
+static void read_next(struct http_conn *conn, void *userdata)
 {
-	struct save_job *j = t->data;
+	struct save_job *j = userdata;
+	if (http_conn_is_closed(conn)) {
+		stream_end(j);
+		return;
+	}
 	uv_buf_t b = uv_buf_init(j->buf, sizeof(j->buf));
 	j->req.data = j;
 	if (uv_fs_read(j->d->loop, &j->req, j->fd, &b, 1, j->off, on_read) < 0)
@@ -434,11 +434,11 @@ static void save_done(uv_work_t *w, int status)
 	struct save_job *j = w->data;
 	if (j->err.code < 0) {
 		http_reply_error(j->conn, 500, "%s", error_msg(&j->err));
-		uv_close((uv_handle_t *)&j->timer, on_timer_closed);
+		job_free(j);
 		return;
 	}
 	http_stream_begin(j->conn, 200, "application/x-tar");
-	read_next(&j->timer);
+	read_next(j->conn, j);
 }
 
 static int open_scratch(struct save_job *j)
@@ -465,8 +465,6 @@ void image_save_and_reply(struct daemon *d, struct http_conn *conn, const char *
 	j->fd = -1;
 	j->repositories = json_object();
 	http_conn_ref(conn);
-	uv_timer_init(d->loop, &j->timer);
-	j->timer.data = j;
 	j->work.data = j;
 	int r = collect(j, names, n);
 	if (r == 0)
@@ -476,6 +474,6 @@ void image_save_and_reply(struct daemon *d, struct http_conn *conn, const char *
 	if (r < 0) {
 		int status = j->err.code == -ENOENT ? 404 : j->err.code == -EINVAL ? 400 : 500;
 		http_reply_error(conn, status, "%s", error_msg(&j->err));
-		uv_close((uv_handle_t *)&j->timer, on_timer_closed);
+		job_free(j);
 	}
 }

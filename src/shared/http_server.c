@@ -96,6 +96,8 @@ struct http_conn {
 	void *hijack_data;
 	void (*on_close)(struct http_conn *, void *);
 	void *on_close_data;
+	void (*on_drain)(struct http_conn *, void *);
+	void *on_drain_data;
 
 	struct http_conn *prev, *next;
 };
@@ -446,12 +448,36 @@ static const http_parser_settings parser_settings = {
 
 /* ---- writing ---- */
 
+static void conn_drained(struct http_conn *conn)
+{
+	void (*cb)(struct http_conn *, void *) = conn->on_drain;
+	conn->on_drain = NULL;
+	if (cb)
+		cb(conn, conn->on_drain_data);
+}
+
+size_t http_conn_queued(const struct http_conn *conn)
+{
+	return conn->state == CONN_CLOSED ? 0 : uv_stream_get_write_queue_size(&conn->h.stream);
+}
+
+void http_conn_on_drain(struct http_conn *conn, void (*cb)(struct http_conn *, void *),
+			void *userdata)
+{
+	conn->on_drain = cb;
+	conn->on_drain_data = userdata;
+	if (conn->writes_pending == 0 || conn->state == CONN_CLOSED)
+		conn_drained(conn);
+}
+
 static void on_write_done(uv_write_t *w, int status)
 {
 	struct write_req *wr = (struct write_req *)w;
 	struct http_conn *conn = wr->conn;
 	free(wr);
 	conn->writes_pending--;
+	if (conn->writes_pending == 0 && status == 0)
+		conn_drained(conn);
 	if (status < 0 && conn->state != CONN_CLOSED)
 		conn_close(conn);
 	else if (conn->close_after_write && conn->writes_pending == 0)
@@ -593,6 +619,7 @@ static void conn_close(struct http_conn *conn)
 		conn->on_close = NULL;
 		cb(conn, conn->on_close_data);
 	}
+	conn_drained(conn); /* a waiting producer learns that the client is gone */
 	uv_timer_stop(&conn->timer);
 	uv_close((uv_handle_t *)&conn->timer, on_conn_handle_closed);
 	uv_close(&conn->h.handle, on_conn_handle_closed);

@@ -133,6 +133,13 @@ void http_conn_finish(struct http_conn *conn);
 void http_conn_on_close(struct http_conn *conn, void (*cb)(struct http_conn *, void *),
 			void *userdata);
 bool http_conn_is_closed(const struct http_conn *conn);
+/* Bytes accepted by http_stream_write/http_conn_write but not yet written. */
+size_t http_conn_queued(const struct http_conn *conn);
+/* Calls cb once, when everything queued has been written or the connection
+ * has closed (check http_conn_is_closed): producers of large streams wait
+ * for it instead of queueing without bound. */
+void http_conn_on_drain(struct http_conn *conn, void (*cb)(struct http_conn *, void *),
+			void *userdata);
 void http_conn_ref(struct http_conn *conn);
 void http_conn_unref(struct http_conn *conn);
 
