@@ -50,19 +50,7 @@ static bool should_spool(enum http_method method, const char *url, void *userdat
 
 void api_reply_err(const struct api_request *ar, const struct error *err)
 {
-	int status;
-	switch (err->code) {
-	case -ENOENT: status = 404; break;
-	case -EEXIST:
-	case -EBUSY: status = 409; break;
-	case -EINVAL: status = 400; break;
-	case -EPERM:
-	case -EACCES: status = 403; break;
-	case -ENOSYS: status = 501; break;
-	case -EAGAIN: status = 503; break;
-	default: status = 500; break;
-	}
-	http_reply_error(ar->conn, status, "%s", error_msg(err));
+	http_reply_err(ar->conn, err);
 }
 
 /* dockerd's versionMiddleware: too old or too new versions are refused. */

@@ -33,8 +33,8 @@ int api_start(struct daemon *d, struct error *err);
 /* Closes listeners and connections; the loop ends when all are closed. */
 void api_stop(struct daemon *d);
 
-/* Replies with Docker's error shape for a negative errno-style code:
- * -ENOENT 404, -EEXIST/-EBUSY 409, -EINVAL 400, -EPERM 403, others 500. */
+/* Replies with Docker's error shape and the status http_status_from_errno
+ * gives err's code (-ENOENT 404, -EEXIST/-EBUSY 409, -EINVAL 400...). */
 void api_reply_err(const struct api_request *ar, const struct error *err);
 
 /* GET /events, in events_stream.c. */

@@ -82,8 +82,7 @@ static void finish(struct load_job *j)
 
 static void reply_error(struct load_job *j)
 {
-	int status = j->err.code == -EINVAL ? 400 : j->err.code == -ENOENT ? 404 : 500;
-	http_reply_error(j->conn, status, "%s", error_msg(&j->err));
+	http_reply_err(j->conn, &j->err);
 	finish(j);
 }
 

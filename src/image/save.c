@@ -472,8 +472,7 @@ void image_save_and_reply(struct daemon *d, struct http_conn *conn, const char *
 	if (r == 0 && uv_queue_work(d->loop, &j->work, save_work, save_done) < 0)
 		r = error_set(&j->err, -EAGAIN, "cannot queue the save");
 	if (r < 0) {
-		int status = j->err.code == -ENOENT ? 404 : j->err.code == -EINVAL ? 400 : 500;
-		http_reply_error(conn, status, "%s", error_msg(&j->err));
+		http_reply_err(conn, &j->err);
 		job_free(j);
 	}
 }

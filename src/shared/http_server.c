@@ -775,6 +775,26 @@ void http_reply_error(struct http_conn *conn, int status, const char *fmt, ...)
 	http_reply_json(conn, status, j);
 }
 
+int http_status_from_errno(int code)
+{
+	switch (code) {
+	case -ENOENT: return 404;
+	case -EEXIST:
+	case -EBUSY: return 409;
+	case -EINVAL: return 400;
+	case -EPERM:
+	case -EACCES: return 403;
+	case -ENOSYS: return 501;
+	case -EAGAIN: return 503;
+	default: return 500;
+	}
+}
+
+void http_reply_err(struct http_conn *conn, const struct error *err)
+{
+	http_reply_error(conn, http_status_from_errno(err->code), "%s", error_msg(err));
+}
+
 void http_stream_begin(struct http_conn *conn, int status, const char *content_type)
 {
 	if (!conn_can_answer(conn))

@@ -104,6 +104,13 @@ void http_reply(struct http_conn *conn, int status, const char *content_type,
 		const struct http_header *headers, size_t n_headers, const void *body, size_t len);
 /* Replies with json (reference stolen) as application/json. */
 void http_reply_json(struct http_conn *conn, int status, json_t *json);
+/* Docker's status for a negative errno-style code: -ENOENT 404, -EEXIST and
+ * -EBUSY 409, -EINVAL 400, -EPERM/-EACCES 403, -ENOSYS 501, -EAGAIN 503,
+ * anything else 500. */
+int http_status_from_errno(int code);
+/* Replies {"message": err's message} with the status for err's code. */
+void http_reply_err(struct http_conn *conn, const struct error *err);
+
 /* Replies {"message": "..."} with status. */
 void http_reply_error(struct http_conn *conn, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
