@@ -2,7 +2,7 @@
 # what is missing, builds the release and the sanitizer builds and runs every
 # test; `make run` builds and starts berthd in the foreground.
 
-PKGS     := libuv jansson libssl libcrypto libarchive
+PKGS     := libuv jansson libssl libcrypto libarchive libcurl
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter

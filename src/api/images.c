@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "image/fetch.h"
 #include "basic/buf.h"
 #include "basic/cleanup.h"
 #include "basic/timeutil.h"
@@ -394,6 +395,64 @@ static void api_images_load(const struct api_request *ar)
 		image_load_and_reply(ar->d, ar->conn, fd, http_request_query_bool(ar->req, "quiet"));
 }
 
+/* ---- POST /images/create?fromSrc=URL ---- */
+
+/* Fills o from the request; returns the changes array o points into, for
+ * the caller to free. */
+static const char **import_opts_from(const struct http_request *req, struct import_opts *o)
+{
+	size_t n;
+	const char **changes = query_all(req, "changes", &n);
+	*o = (struct import_opts){
+		.repo = http_request_query(req, "repo"),
+		.tag = http_request_query(req, "tag"),
+		.message = http_request_query(req, "message"),
+		.changes = changes,
+		.n_changes = changes ? n : 0,
+	};
+	return changes;
+}
+
+/* The request's options, kept while the download runs. */
+struct url_import {
+	struct daemon *d;
+	struct http_conn *conn;
+	const struct http_request *req;
+};
+
+static void url_import_done(int fd, const struct error *err, void *userdata)
+{
+	struct url_import *u = userdata;
+	if (fd < 0) {
+		http_reply_err(u->conn, err);
+	} else {
+		/* The request stays allocated while we hold the connection. */
+		struct import_opts o;
+		_cleanup_free_ const char **changes = import_opts_from(u->req, &o);
+		image_import_and_reply(u->d, u->conn, fd, &o);
+	}
+	http_conn_unref(u->conn);
+	free(u);
+}
+
+static void import_from_url(const struct api_request *ar, const char *url)
+{
+	struct url_import *u = calloc(1, sizeof(*u));
+	if (!u) {
+		http_reply_error(ar->conn, 500, "out of memory");
+		return;
+	}
+	*u = (struct url_import){.d = ar->d, .conn = ar->conn, .req = ar->req};
+	http_conn_ref(ar->conn);
+	struct error err = ERROR_INIT;
+	if (fetch_url_async(ar->d, url, ar->d->spool_dir, url_import_done, u, &err) < 0) {
+		http_reply_err(ar->conn, &err);
+		error_clear(&err);
+		http_conn_unref(ar->conn);
+		free(u);
+	}
+}
+
 static void api_images_create(const struct api_request *ar)
 {
 	const char *from_image = http_request_query(ar->req, "fromImage");
@@ -404,21 +463,16 @@ static void api_images_create(const struct api_request *ar)
 				 from_image);
 		return;
 	}
-	if (!from_src || strcmp(from_src, "-") != 0) {
-		http_reply_error(ar->conn, from_src ? 501 : 400, "%s",
-				 from_src ? "importing from a URL is not implemented; send the tarball in the request body (fromSrc=-)"
-					  : "fromImage or fromSrc is required");
+	if (!from_src || !*from_src) {
+		http_reply_error(ar->conn, 400, "fromImage or fromSrc is required");
 		return;
 	}
-	size_t n;
-	_cleanup_free_ const char **changes = query_all(ar->req, "changes", &n);
-	struct import_opts o = {
-		.repo = http_request_query(ar->req, "repo"),
-		.tag = http_request_query(ar->req, "tag"),
-		.message = http_request_query(ar->req, "message"),
-		.changes = changes,
-		.n_changes = changes ? n : 0,
-	};
+	if (strcmp(from_src, "-") != 0) {
+		import_from_url(ar, from_src);
+		return;
+	}
+	struct import_opts o;
+	_cleanup_free_ const char **changes = import_opts_from(ar->req, &o);
 	int fd = body_fd_or_reply(ar);
 	if (fd >= 0)
 		image_import_and_reply(ar->d, ar->conn, fd, &o);

@@ -1,0 +1,21 @@
+/* Downloads for `docker import URL`: http(s) from loopback addresses only,
+ * into an unlinked file, on the thread pool. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "basic/error.h"
+
+struct daemon;
+
+/* Checks that url is http(s) on 127.0.0.0/8, ::1 or localhost; -EINVAL with
+ * a message saying why not otherwise. Berth never fetches from elsewhere: a
+ * daemon that downloads what an API caller names can be made to reach
+ * internal services. */
+int fetch_check_url(const char *url, struct error *err);
+
+/* Downloads url into an unlinked file in dir and calls done on the loop with
+ * the file (positioned at its start, owned by done) or fd -1 and err. */
+typedef void (*fetch_done_fn)(int fd, const struct error *err, void *userdata);
+int fetch_url_async(struct daemon *d, const char *url, const char *dir, fetch_done_fn done,
+		    void *userdata, struct error *err);
