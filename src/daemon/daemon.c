@@ -18,6 +18,7 @@
 #include "basic/fs.h"
 #include "basic/timeutil.h"
 #include "engine/events.h"
+#include "image/fetch.h"
 #include "image/images.h"
 #include "volume/volumes.h"
 #include "shared/host.h"
@@ -281,6 +282,7 @@ int daemon_reload(struct daemon *d, struct error *err)
 
 void daemon_done(struct daemon *d)
 {
+	fetch_done(d);
 	volumes_done(d);
 	images_done(d);
 	release_locks(d);

@@ -18,6 +18,7 @@ struct storage_driver;
 struct image_store;
 struct layer_store;
 struct volume_store;
+struct fetch_curl;
 
 struct daemon {
 	uv_loop_t *loop;
@@ -39,6 +40,7 @@ struct daemon {
 	struct layer_store *layers;
 	struct image_store *images;
 	struct volume_store *volumes;
+	struct fetch_curl *curl; /* libcurl, loaded on first download */
 
 	uv_signal_t sig_term, sig_int, sig_hup;
 	int pidfile_fd, root_lock_fd;

@@ -1,5 +1,4 @@
 /* berthd: parse settings, start the daemon, run the loop until a signal. */
-#include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,8 +41,6 @@ int main(int argc, char **argv)
 
 	/* A client that goes away must be an EPIPE on its connection, not our death. */
 	signal(SIGPIPE, SIG_IGN);
-	/* Before any thread exists: libcurl's global state is not thread-safe. */
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	struct daemon d;
@@ -58,6 +55,5 @@ int main(int argc, char **argv)
 	}
 	daemon_done(&d);
 	uv_loop_close(&loop);
-	curl_global_cleanup();
 	return r < 0 ? 1 : 0;
 }

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,7 +16,75 @@
 #include "basic/cleanup.h"
 #include "daemon/daemon.h"
 
+/* libcurl is opened on first use: it and the libraries it pulls in (GnuTLS,
+ * Kerberos, LDAP, SSH...) would otherwise double berthd's resident memory
+ * for a feature most daemons never use. */
+struct fetch_curl {
+	void *lib;
+	CURLcode (*global_init)(long);
+	void (*global_cleanup)(void);
+	CURLU *(*url)(void);
+	CURLUcode (*url_set)(CURLU *, CURLUPart, const char *, unsigned int);
+	CURLUcode (*url_get)(const CURLU *, CURLUPart, char **, unsigned int);
+	void (*url_cleanup)(CURLU *);
+	void (*free)(void *);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+};
+
+static int curl_load(struct daemon *d, struct error *err)
+{
+	if (d->curl)
+		return 0;
+	struct fetch_curl *c = calloc(1, sizeof(*c));
+	if (!c)
+		return error_set(err, -ENOMEM, "out of memory");
+	c->lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+	if (!c->lib) {
+		free(c);
+		return error_set(err, -ENOSYS, "downloads need libcurl: %s", dlerror());
+	}
+	struct {
+		void *dst;
+		const char *name;
+	} syms[] = {
+		{&c->global_init, "curl_global_init"}, {&c->global_cleanup, "curl_global_cleanup"},
+		{&c->url, "curl_url"},                 {&c->url_set, "curl_url_set"},
+		{&c->url_get, "curl_url_get"},         {&c->url_cleanup, "curl_url_cleanup"},
+		{&c->free, "curl_free"},               {&c->easy_init, "curl_easy_init"},
+		{&c->easy_setopt, "curl_easy_setopt"}, {&c->easy_perform, "curl_easy_perform"},
+		{&c->easy_cleanup, "curl_easy_cleanup"}, {&c->easy_strerror, "curl_easy_strerror"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(syms); i++) {
+		void *f = dlsym(c->lib, syms[i].name);
+		if (!f) {
+			dlclose(c->lib);
+			free(c);
+			return error_set(err, -ENOSYS, "libcurl lacks %s", syms[i].name);
+		}
+		memcpy(syms[i].dst, &f, sizeof(f));
+	}
+	/* libcurl 7.84+ makes this safe with threads around (the pool's). */
+	c->global_init(CURL_GLOBAL_DEFAULT);
+	d->curl = c;
+	return 0;
+}
+
+void fetch_done(struct daemon *d)
+{
+	if (!d->curl)
+		return;
+	d->curl->global_cleanup();
+	dlclose(d->curl->lib);
+	free(d->curl);
+	d->curl = NULL;
+}
+
 struct fetch_job {
+	const struct fetch_curl *curl;
 	uv_work_t work;
 	char *url;
 	char *dir;
@@ -44,24 +113,24 @@ static bool host_is_loopback_name(const char *host)
 	return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
-int fetch_check_url(const char *url, struct error *err)
+static int check_url(const struct fetch_curl *c, const char *url, struct error *err)
 {
-	CURLU *u = curl_url();
+	CURLU *u = c->url();
 	if (!u)
 		return error_set(err, -ENOMEM, "out of memory");
 	char *scheme = NULL, *host = NULL;
 	int r = 0;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+	if (c->url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    c->url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    c->url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
 		r = error_set(err, -EINVAL, "invalid URL %s", url);
 	else if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
 		r = error_set(err, -EINVAL, "cannot import from %s: only http and https URLs are supported", url);
 	else if (!host_is_loopback_name(host))
 		r = error_set(err, -EPERM, "cannot import from %s: Berth only downloads from loopback addresses", url);
-	curl_free(scheme);
-	curl_free(host);
-	curl_url_cleanup(u);
+	c->free(scheme);
+	c->free(host);
+	c->url_cleanup(u);
 	return r;
 }
 
@@ -94,27 +163,28 @@ static void fetch_work(uv_work_t *w)
 		error_set(&j->err, j->fd, "cannot create a download file in %s: %s", j->dir, strerror(-j->fd));
 		return;
 	}
-	CURL *c = curl_easy_init();
+	const struct fetch_curl *cu = j->curl;
+	CURL *c = cu->easy_init();
 	if (!c) {
 		error_set(&j->err, -ENOMEM, "cannot start a download");
 		return;
 	}
 	char why[CURL_ERROR_SIZE] = "";
-	curl_easy_setopt(c, CURLOPT_URL, j->url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	cu->easy_setopt(c, CURLOPT_URL, j->url);
+	cu->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	/* A redirect could lead away from loopback. */
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, j);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, why);
-	CURLcode rc = curl_easy_perform(c);
-	curl_easy_cleanup(c);
+	cu->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	cu->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+	cu->easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+	cu->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	cu->easy_setopt(c, CURLOPT_WRITEDATA, j);
+	cu->easy_setopt(c, CURLOPT_ERRORBUFFER, why);
+	CURLcode rc = cu->easy_perform(c);
+	cu->easy_cleanup(c);
 	if (rc != CURLE_OK)
 		error_set(&j->err, -EIO, "cannot download %s: %s", j->url,
-			  why[0] ? why : curl_easy_strerror(rc));
+			  why[0] ? why : cu->easy_strerror(rc));
 	else if (lseek(j->fd, 0, SEEK_SET) < 0)
 		error_set(&j->err, -errno, "cannot read back the download: %s", strerror(errno));
 }
@@ -136,12 +206,15 @@ static void fetch_after(uv_work_t *w, int status)
 int fetch_url_async(struct daemon *d, const char *url, const char *dir, fetch_done_fn done,
 		    void *userdata, struct error *err)
 {
-	int r = fetch_check_url(url, err);
+	int r = curl_load(d, err);
+	if (r == 0)
+		r = check_url(d->curl, url, err);
 	if (r < 0)
 		return r;
 	struct fetch_job *j = calloc(1, sizeof(*j));
 	if (!j)
 		return error_set(err, -ENOMEM, "out of memory");
+	j->curl = d->curl;
 	j->url = strdup(url);
 	j->dir = strdup(dir);
 	j->fd = -1;

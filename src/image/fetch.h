@@ -8,14 +8,15 @@
 
 struct daemon;
 
-/* Checks that url is http(s) on 127.0.0.0/8, ::1 or localhost; -EINVAL with
- * a message saying why not otherwise. Berth never fetches from elsewhere: a
- * daemon that downloads what an API caller names can be made to reach
- * internal services. */
-int fetch_check_url(const char *url, struct error *err);
-
 /* Downloads url into an unlinked file in dir and calls done on the loop with
- * the file (positioned at its start, owned by done) or fd -1 and err. */
+ * the file (positioned at its start, owned by done) or fd -1 and err.
+ * Only http(s) on 127.0.0.0/8, ::1 or localhost is fetched (-EPERM or
+ * -EINVAL otherwise): a daemon that downloads whatever an API caller names
+ * can be made to reach internal services. libcurl is loaded on first use
+ * (-ENOSYS when it is missing). */
 typedef void (*fetch_done_fn)(int fd, const struct error *err, void *userdata);
 int fetch_url_async(struct daemon *d, const char *url, const char *dir, fetch_done_fn done,
 		    void *userdata, struct error *err);
+
+/* Unloads libcurl at shutdown, when no download runs any more. */
+void fetch_done(struct daemon *d);

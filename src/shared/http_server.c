@@ -56,6 +56,7 @@ struct http_server {
 	void *close_data;
 	time_t date_time; /* the Date header, formatted once a second */
 	char date[64];
+	char read_buf[64 * 1024];
 };
 
 struct http_conn {
@@ -990,11 +991,12 @@ static void conn_received_tls(struct http_conn *conn, const char *data, size_t l
 	http_conn_unref(conn);
 }
 
+/* One read buffer serves every connection: libuv hands it to on_read right
+ * after on_alloc, and everything runs on one thread. */
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 {
-	(void)h;
-	b->base = malloc(suggested);
-	b->len = b->base ? suggested : 0;
+	struct http_conn *conn = h->data;
+	*b = uv_buf_init(conn->srv->read_buf, sizeof(conn->srv->read_buf));
 }
 
 static void conn_on_eof(struct http_conn *conn)
@@ -1029,7 +1031,6 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 	} else if (nread < 0) {
 		conn_close(conn);
 	}
-	free(b->base);
 }
 
 static void on_connection(uv_stream_t *server, int status)
