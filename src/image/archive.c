@@ -608,9 +608,12 @@ static int apply_all(struct apply *a)
 		if (r < ARCHIVE_WARN)
 			return read_error(a);
 		if ((r = apply_entry(a, e)) < 0) {
-			if (!a->err || !a->err->msg)
-				error_set(a->err, r, "applying layer: %s", strerror(-r));
-			return r;
+			if (a->err && a->err->msg)
+				return r;
+			/* An entry's data ended early: say why the stream did. */
+			if (a->outer_err)
+				return read_error(a);
+			return error_set(a->err, r, "applying layer: %s", strerror(-r));
 		}
 	}
 	const void *ignored;

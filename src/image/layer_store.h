@@ -1,5 +1,5 @@
 /* The layer store: layerdb/sha256/<chain-id>/{diff,size,cache-id,parent,
- * layer.tar.gz} under <data-root>/image/<driver>, like dockerd's, with each
+ * layer.tar.zst} under <data-root>/image/<driver>, like dockerd's, with each
  * layer's files in a storage driver entry named by its cache ID.
  *
  * Layers are reference counted (images hold their top layer, a layer holds its
@@ -96,7 +96,7 @@ void layer_prep_done(struct layer_prep *prep);
 int layer_store_commit(struct layer_store *ls, struct layer_prep *prep, struct layer **ret,
 		       struct error *err);
 
-/* The kept layer tarball (gzip) of chain_id: path under db. Caller frees. */
+/* The kept layer tarball (zstd) of chain_id: path under db. Caller frees. */
 char *layer_tar_path(const char *db, const char *chain_id);
 /* Copies the uncompressed tar of the layer at gz_path into write_fn calls.
  * Thread-safe. */

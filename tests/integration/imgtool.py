@@ -35,8 +35,13 @@ def sha(b):
     return "sha256:" + hashlib.sha256(b).hexdigest()
 
 
+class TI(tarfile.TarInfo):
+    __slots__ = ("payload",)
+
+
 def tinfo(name, kind=tarfile.REGTYPE, data=b"", mode=None, uid=0, gid=0, linkname=""):
-    ti = tarfile.TarInfo(name)
+    ti = TI(name)
+    ti.payload = b""
     ti.type = kind
     ti.mtime = MTIME
     ti.uid, ti.gid = uid, gid
@@ -52,15 +57,16 @@ def tinfo(name, kind=tarfile.REGTYPE, data=b"", mode=None, uid=0, gid=0, linknam
     else:
         ti.mode = 0o644 if mode is None else mode
         ti.size = len(data)
+    ti.payload = data
     return ti
 
 
 def make_tar(entries):
-    """entries: list of (TarInfo, bytes or None). Returns the tar bytes."""
+    """entries: list of (TarInfo, unused). Returns the tar bytes."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
-        for ti, data in entries:
-            t.addfile(ti, io.BytesIO(data) if ti.type == tarfile.REGTYPE else None)
+        for ti, _ in entries:
+            t.addfile(ti, io.BytesIO(ti.payload) if ti.type == tarfile.REGTYPE else None)
     return buf.getvalue()
 
 
@@ -226,24 +232,10 @@ def stream_layer(path, total, seed, prefix="data"):
     """Writes a layer tar of files of mixed sizes totalling ~total bytes to
     path; returns its sha256 digest."""
     src = RandomIsh(seed)
-    h = hashlib.sha256()
-
-    class HashFile(io.RawIOBase):
-        def __init__(self, f):
-            self.f = f
-
-        def writable(self):
-            return True
-
-        def write(self, b):
-            h.update(b)
-            return self.f.write(b)
-
     sizes = [1 << 10, 16 << 10, 200 << 10, 1 << 20, 8 << 20]
     written, n = 0, 0
     with open(path, "wb") as raw:
-        hf = HashFile(raw)
-        with tarfile.open(fileobj=hf, mode="w", format=tarfile.PAX_FORMAT) as t:
+        with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as t:
             t.addfile(tinfo(prefix, tarfile.DIRTYPE), None)
             while written < total:
                 if n % 100 == 0:
@@ -253,6 +245,13 @@ def stream_layer(path, total, seed, prefix="data"):
                 t.addfile(tinfo("%s/d%d/f%d" % (prefix, n // 100, n), data=data), io.BytesIO(data))
                 written += size
                 n += 1
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while True:
+            b = f.read(1 << 20)
+            if not b:
+                break
+            h.update(b)
     return "sha256:" + h.hexdigest(), n
 
 

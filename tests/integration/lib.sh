@@ -42,6 +42,12 @@ fail() {
 	exit 1
 }
 
+# skip REASON: ends the test as passed, with a SKIP line run.sh reports.
+skip() {
+	printf '    SKIP: %s\n' "$*" >&2
+	exit 0
+}
+
 # Shows a (possibly long) text indented, for failure messages.
 show() { printf '%s\n' "$1" | head -n "${2:-40}" | sed 's/^/      | /'; }
 
@@ -140,6 +146,10 @@ wait_for() {
 DAEMON_PIDS=()
 BG_PIDS=()
 DAEMON_LOGS=()
+# Commands (eval'ed, in reverse order) run first by test_cleanup; a test adds
+# its own with add_cleanup, e.g. to stop a dockerd it started.
+CLEANUP_HOOKS=()
+add_cleanup() { CLEANUP_HOOKS+=("$1"); }
 
 test_setup() {
 	TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/berth-integ.XXXXXX") || exit 1
@@ -153,8 +163,11 @@ test_setup() {
 # Kills what this test started (by pid), checks daemon logs for sanitizer
 # reports, removes the temp dir. Runs on every exit path.
 test_cleanup() {
-	local rc=$? pid f
+	local rc=$? pid f i
 	trap - EXIT
+	for ((i = ${#CLEANUP_HOOKS[@]} - 1; i >= 0; i--)); do
+		eval "${CLEANUP_HOOKS[$i]}" || rc=1
+	done
 	for pid in "${BG_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null
 	done

@@ -50,6 +50,8 @@ TIMEOUT=${TEST_TIMEOUT:-60}
 BERTHD_ORIG=$BERTHD BERTH_ORIG=$BERTH
 JOBS=${JOBS:-$(( $(nproc) > 4 ? 4 : ($(nproc) < 2 ? 2 : $(nproc)) ))}
 RESULTS=$(mktemp -d "${TMPDIR:-/tmp}/berth-integ-results.XXXXXX")
+# Files built once per run and shared by tests (e.g. the busybox rootfs).
+export BERTH_INTEG_CACHE="$RESULTS/cache"
 RUNNING=()
 
 # Snapshot the binaries under test so a rebuild during the run cannot swap
@@ -95,7 +97,9 @@ run_one() {
 report() {
 	local t=$1 rc secs
 	read -r rc secs <"$RESULTS/$t.rc"
-	if [[ $rc -eq 0 ]]; then
+	if [[ $rc -eq 0 ]] && grep -q '^    SKIP: ' "$RESULTS/$t.log"; then
+		printf 'SKIP  %-50s %3ss  %s\n' "$t" "$secs" "$(grep -m1 '^    SKIP: ' "$RESULTS/$t.log" | sed 's/^    SKIP: //')"
+	elif [[ $rc -eq 0 ]]; then
 		printf 'PASS  %-50s %3ss\n' "$t" "$secs"
 	else
 		printf 'FAIL  %-50s %3ss\n' "$t" "$secs"
