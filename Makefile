@@ -80,6 +80,7 @@ test: deps
 
 bench: all
 	./bench/run.sh
+	./bench/images.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
