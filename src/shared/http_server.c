@@ -697,6 +697,15 @@ const char *http_status_text(int status)
 	}
 }
 
+/* "Name: value\r\n" without printf: headers are most of a small reply's work. */
+static void append_header(struct buf *out, const char *name, const char *value)
+{
+	buf_append(out, name, strlen(name));
+	buf_append(out, ": ", 2);
+	buf_append(out, value, strlen(value));
+	buf_append(out, "\r\n", 2);
+}
+
 static void append_head(struct http_conn *conn, struct buf *out, int status,
 			const char *content_type, const struct http_header *headers, size_t n)
 {
@@ -704,12 +713,11 @@ static void append_head(struct http_conn *conn, struct buf *out, int status,
 	buf_appendf(out, "HTTP/1.%d %d %s\r\n", conn->http10 ? 0 : 1, status,
 		    http_status_text(status));
 	for (size_t i = 0; i < cfg->n_default_headers; i++)
-		buf_appendf(out, "%s: %s\r\n", cfg->default_headers[i].name,
-			    cfg->default_headers[i].value);
+		append_header(out, cfg->default_headers[i].name, cfg->default_headers[i].value);
 	for (size_t i = 0; i < n; i++)
-		buf_appendf(out, "%s: %s\r\n", headers[i].name, headers[i].value);
+		append_header(out, headers[i].name, headers[i].value);
 	if (content_type)
-		buf_appendf(out, "Content-Type: %s\r\n", content_type);
+		append_header(out, "Content-Type", content_type);
 	struct http_server *srv = conn->srv;
 	time_t now = time(NULL);
 	if (now != srv->date_time) {
@@ -718,7 +726,7 @@ static void append_head(struct http_conn *conn, struct buf *out, int status,
 		strftime(srv->date, sizeof(srv->date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
 		srv->date_time = now;
 	}
-	buf_appendf(out, "Date: %s\r\n", srv->date);
+	append_header(out, "Date", srv->date);
 }
 
 static bool conn_can_answer(struct http_conn *conn)
