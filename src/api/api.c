@@ -15,6 +15,7 @@ static const struct api_routes *const tables[] = {
 	&api_system_routes,
 	&api_image_routes,
 	&api_volume_routes,
+	&api_container_routes,
 };
 
 /* Finds the route in every table; -ENOENT or -EPERM as router_match. */

@@ -27,6 +27,7 @@ struct api_routes {
 extern const struct api_routes api_system_routes;
 extern const struct api_routes api_image_routes;  /* images.c */
 extern const struct api_routes api_volume_routes; /* volumes.c */
+extern const struct api_routes api_container_routes; /* containers.c */
 
 /* Opens a listener for every --host. On failure nothing stays open. */
 int api_start(struct daemon *d, struct error *err);

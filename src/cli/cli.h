@@ -111,6 +111,19 @@ int cli_cmd_image_prune(struct cli *cli, const char *cmd_path, int argc, char **
 int cli_cmd_import(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_load(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_save(struct cli *cli, const char *cmd_path, int argc, char **argv);
+/* cmd_container.c */
+int cli_cmd_container(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_container_inspect(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_inspect(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_run(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_create(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_start(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_stop(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_kill(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_rm(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_ps(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_logs(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_wait(struct cli *cli, const char *cmd_path, int argc, char **argv);
 
 /* A management command's subcommand ("berth volume ls"). */
 struct cli_subcommand {

@@ -17,6 +17,7 @@
 #include "basic/cleanup.h"
 #include "basic/fs.h"
 #include "basic/timeutil.h"
+#include "engine/container.h"
 #include "engine/events.h"
 #include "image/fetch.h"
 #include "image/images.h"
@@ -202,10 +203,20 @@ int daemon_start(struct daemon *d, struct error *err)
 		release_locks(d);
 		return error_set(err, -ENOMEM, "out of memory");
 	}
-	r = images_init(d, err);
+	r = containers_keep_ids(d->cfg.data_root, &d->storage_keep);
+	if (r < 0)
+		error_set(err, r, "cannot list containers: %s", strerror(-r));
+	if (r == 0)
+		r = images_init(d, err);
+	containers_keep_ids_free(TAKE_PTR(d->storage_keep));
 	if (r == 0)
 		r = volumes_init(d, err);
+	if (r == 0)
+		r = containers_init(d, err);
 	if (r < 0) {
+		containers_stop(d);
+		uv_run(d->loop, UV_RUN_NOWAIT);
+		containers_done(d);
 		volumes_done(d);
 		images_done(d);
 		release_locks(d);
@@ -239,6 +250,7 @@ void daemon_stop(struct daemon *d)
 	d->stopping = true;
 	close_signals(d);
 	api_stop(d);
+	containers_stop(d);
 }
 
 static json_t *reload_attributes(const struct daemon *d)
@@ -283,6 +295,7 @@ int daemon_reload(struct daemon *d, struct error *err)
 void daemon_done(struct daemon *d)
 {
 	fetch_done(d);
+	containers_done(d);
 	volumes_done(d);
 	images_done(d);
 	release_locks(d);

@@ -18,6 +18,7 @@ struct storage_driver;
 struct image_store;
 struct layer_store;
 struct volume_store;
+struct containers;
 struct fetch_curl;
 
 struct daemon {
@@ -40,6 +41,10 @@ struct daemon {
 	struct layer_store *layers;
 	struct image_store *images;
 	struct volume_store *volumes;
+	/* Containers (src/engine/container.h); storage_keep lists their
+	 * read-write storage entries for images_init's garbage collection. */
+	struct containers *containers;
+	char **storage_keep;
 	struct fetch_curl *curl; /* libcurl, loaded on first download */
 
 	uv_signal_t sig_term, sig_int, sig_hup;

@@ -18,11 +18,10 @@ static int open_stores(struct daemon *d, const char *root, struct error *err)
 	int r = layer_store_open(d->loop, root, d->storage, &d->layers, err);
 	if (r == 0)
 		r = image_store_open(root, d->layers, &d->images, err);
-	/* Only now is it known which layers and cache entries images use.
-	 * Containers' read-write entries must be added to the keep list when
-	 * the container store exists (it has to be loaded before this). */
+	/* Only now is it known which layers and cache entries images use;
+	 * containers' read-write entries (listed by daemon_start) stay too. */
 	if (r == 0)
-		r = layer_store_gc(d->layers, NULL, err);
+		r = layer_store_gc(d->layers, (const char *const *)d->storage_keep, err);
 	return r;
 }
 

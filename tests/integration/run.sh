@@ -54,10 +54,18 @@ RESULTS=$(mktemp -d "${TMPDIR:-/tmp}/berth-integ-results.XXXXXX")
 export BERTH_INTEG_CACHE="$RESULTS/cache"
 RUNNING=()
 
+# runc makes the parent cgroup /berth in every hierarchy; a run that created
+# it removes it again (rmdir only succeeds once no container is left in it).
+CGROUP_PARENTS_EXISTED=0
+compgen -G '/sys/fs/cgroup/*/berth' >/dev/null && CGROUP_PARENTS_EXISTED=1
+[[ -d /sys/fs/cgroup/berth ]] && CGROUP_PARENTS_EXISTED=1
+
 # Snapshot the binaries under test so a rebuild during the run cannot swap
 # them out from under a test.
 mkdir -p "$RESULTS/bin"
-cp "$BERTHD" "$RESULTS/bin/berthd" && cp "$BERTH" "$RESULTS/bin/berth" ||
+# berthd finds berth-shim beside itself.
+cp "$BERTHD" "$RESULTS/bin/berthd" && cp "$BERTH" "$RESULTS/bin/berth" &&
+	cp "$(dirname "$BERTHD")/berth-shim" "$RESULTS/bin/berth-shim" ||
 	{ echo "cannot copy the binaries under test" >&2; exit 2; }
 export BERTHD="$RESULTS/bin/berthd" BERTH="$RESULTS/bin/berth"
 
@@ -134,6 +142,11 @@ for t in "${SELECTED[@]}"; do
 	if [[ $rc -eq 0 ]]; then PASSED+=("$t"); else FAILED+=("$t"); fi
 done
 rm -rf "$RESULTS"
+if [[ $CGROUP_PARENTS_EXISTED -eq 0 ]]; then
+	for d in /sys/fs/cgroup/*/berth /sys/fs/cgroup/berth; do
+		[[ -d "$d" ]] && rmdir "$d" 2>/dev/null
+	done
+fi
 
 echo
 echo "== summary: ${#PASSED[@]} passed, ${#FAILED[@]} failed, $((SECONDS - START))s"

@@ -1,0 +1,290 @@
+/* /containers/... endpoints: create, start, stop, restart, kill, wait,
+ * delete, list and inspect, over the container engine
+ * (src/engine/container.h). Logs and attach live in containers_io.c.
+ * Every handler answers the client itself. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/api.h"
+#include "api/containers_io.h"
+#include "basic/cleanup.h"
+#include "engine/container.h"
+#include "shared/filters.h"
+
+static void reply_err_clear(const struct api_request *ar, struct error *err)
+{
+	api_reply_err(ar, err);
+	error_clear(err);
+}
+
+/* Finds the {id} of the route; false after replying 404. */
+bool api_container_or_reply(const struct api_request *ar, struct container **ret)
+{
+	struct error err = ERROR_INIT;
+	if (containers_lookup(ar->d, route_param(ar->match, "id"), ret, &err) == 0)
+		return true;
+	reply_err_clear(ar, &err);
+	return false;
+}
+
+static bool check_json_or_reply(const struct api_request *ar)
+{
+	const char *ct = http_request_header(ar->req, "Content-Type");
+	if ((!ct || !*ct) && ar->req->body_len == 0)
+		return true;
+	if (ct && strncasecmp(ct, "application/json", 16) == 0 &&
+	    (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' '))
+		return true;
+	http_reply_error(ar->conn, 400, "Content-Type specified (%s) must be 'application/json'",
+			 ct ? ct : "");
+	return false;
+}
+
+static void api_container_create(const struct api_request *ar)
+{
+	if (!check_json_or_reply(ar))
+		return;
+	json_error_t jerr;
+	json_t *body = ar->req->body_len ? json_loadb(ar->req->body, ar->req->body_len, 0, &jerr)
+					 : NULL;
+	if (!json_is_object(body)) {
+		json_decref(body);
+		http_reply_error(ar->conn, 400, "%s",
+				 ar->req->body_len ? jerr.text : "Config cannot be empty in order to create a container");
+		return;
+	}
+	struct error err = ERROR_INIT;
+	struct container *c = NULL;
+	json_t *warnings = json_array();
+	if (container_create(ar->d, http_request_query(ar->req, "name"), body, &c, warnings,
+			     &err) < 0) {
+		json_decref(warnings);
+		reply_err_clear(ar, &err);
+	} else {
+		http_reply_json(ar->conn, 201, json_pack("{s:s, s:o}", "Id", c->id, "Warnings", warnings));
+	}
+	json_decref(body);
+}
+
+/* Answers an asynchronous operation: 204, 304 for "nothing to do", or the
+ * error; then lets go of the connection. */
+static void op_reply(int r, const struct error *err, void *userdata)
+{
+	struct http_conn *conn = userdata;
+	if (r < 0)
+		http_reply_err(conn, err);
+	else
+		http_reply(conn, r == 1 ? 304 : 204, NULL, NULL, 0, NULL, 0);
+	http_conn_unref(conn);
+}
+
+static void api_container_start(const struct api_request *ar)
+{
+	struct container *c;
+	if (!api_container_or_reply(ar, &c))
+		return;
+	http_conn_ref(ar->conn);
+	container_start(ar->d, c, op_reply, ar->conn);
+}
+
+/* ?t=: seconds, or -1 (absent) for the container's own timeout. */
+static bool timeout_or_reply(const struct api_request *ar, int *ret)
+{
+	const char *t = http_request_query(ar->req, "t");
+	*ret = -1;
+	if (!t || !*t)
+		return true;
+	char *end;
+	long v = strtol(t, &end, 10);
+	if (*end || v < -1 || v > 1000000) {
+		http_reply_error(ar->conn, 400, "invalid value for t: %s", t);
+		return false;
+	}
+	*ret = (int)v;
+	return true;
+}
+
+static void api_container_stop(const struct api_request *ar)
+{
+	struct container *c;
+	int t;
+	if (!api_container_or_reply(ar, &c) || !timeout_or_reply(ar, &t))
+		return;
+	http_conn_ref(ar->conn);
+	container_stop(ar->d, c, t, http_request_query(ar->req, "signal"), op_reply, ar->conn);
+}
+
+struct restart_req {
+	struct daemon *d;
+	char id[65];
+	struct http_conn *conn;
+};
+
+static void restart_stopped(int r, const struct error *err, void *userdata)
+{
+	struct restart_req *rr = userdata;
+	struct container *c = NULL;
+	struct error e2 = ERROR_INIT;
+	if (r < 0) {
+		op_reply(r, err, rr->conn);
+	} else if (containers_lookup(rr->d, rr->id, &c, &e2) < 0) {
+		op_reply(e2.code, &e2, rr->conn);
+	} else {
+		container_start(rr->d, c, op_reply, rr->conn);
+		rr->conn = NULL;
+	}
+	error_clear(&e2);
+	free(rr);
+}
+
+static void api_container_restart(const struct api_request *ar)
+{
+	struct container *c;
+	int t;
+	if (!api_container_or_reply(ar, &c) || !timeout_or_reply(ar, &t))
+		return;
+	struct restart_req *rr = calloc(1, sizeof(*rr));
+	if (!rr) {
+		http_reply_error(ar->conn, 500, "out of memory");
+		return;
+	}
+	*rr = (struct restart_req){.d = ar->d, .conn = ar->conn};
+	memcpy(rr->id, c->id, sizeof(rr->id));
+	http_conn_ref(ar->conn);
+	container_stop(ar->d, c, t, http_request_query(ar->req, "signal"), restart_stopped, rr);
+}
+
+static void api_container_kill(const struct api_request *ar)
+{
+	struct container *c;
+	struct error err = ERROR_INIT;
+	if (!api_container_or_reply(ar, &c))
+		return;
+	if (container_kill(ar->d, c, http_request_query(ar->req, "signal"), &err) < 0)
+		reply_err_clear(ar, &err);
+	else
+		http_reply(ar->conn, 204, NULL, NULL, 0, NULL, 0);
+}
+
+static void api_container_delete(const struct api_request *ar)
+{
+	struct container *c;
+	if (!api_container_or_reply(ar, &c))
+		return;
+	http_conn_ref(ar->conn);
+	container_remove(ar->d, c, http_request_query_bool(ar->req, "force"),
+			 http_request_query_bool(ar->req, "v"), op_reply, ar->conn);
+}
+
+/* ---- wait ---- */
+
+struct wait_req {
+	struct container_waiter w;
+	struct daemon *d;
+	char id[65];
+	struct http_conn *conn;
+};
+
+static void wait_done(struct container_waiter *w, int exit_code)
+{
+	struct wait_req *wr = w->userdata;
+	http_conn_on_close(wr->conn, NULL, NULL);
+	char body[64];
+	int n = snprintf(body, sizeof(body), "{\"StatusCode\":%d,\"Error\":null}\n", exit_code);
+	http_stream_write(wr->conn, body, (size_t)n);
+	http_stream_end(wr->conn);
+	http_conn_unref(wr->conn);
+	free(wr);
+}
+
+/* The client left before the condition held. */
+static void wait_conn_closed(struct http_conn *conn, void *userdata)
+{
+	struct wait_req *wr = userdata;
+	struct container *c = NULL;
+	struct error err = ERROR_INIT;
+	if (containers_lookup(wr->d, wr->id, &c, &err) == 0)
+		container_wait_cancel(c, &wr->w);
+	error_clear(&err);
+	http_conn_unref(conn);
+	free(wr);
+}
+
+static void api_container_wait(const struct api_request *ar)
+{
+	struct container *c;
+	if (!api_container_or_reply(ar, &c))
+		return;
+	const char *cond = http_request_query(ar->req, "condition");
+	enum wait_condition wc = WAIT_NOT_RUNNING;
+	if (cond && !strcmp(cond, "next-exit"))
+		wc = WAIT_NEXT_EXIT;
+	else if (cond && !strcmp(cond, "removed"))
+		wc = WAIT_REMOVED;
+	else if (cond && *cond && strcmp(cond, "not-running")) {
+		http_reply_error(ar->conn, 400, "invalid condition: \"%s\"", cond);
+		return;
+	}
+	struct wait_req *wr = calloc(1, sizeof(*wr));
+	if (!wr) {
+		http_reply_error(ar->conn, 500, "out of memory");
+		return;
+	}
+	*wr = (struct wait_req){.w = {.cond = wc, .done = wait_done, .userdata = wr},
+				.d = ar->d, .conn = ar->conn};
+	memcpy(wr->id, c->id, sizeof(wr->id));
+	http_conn_ref(ar->conn);
+	http_conn_on_close(ar->conn, wait_conn_closed, wr);
+	/* Headers go out now, as dockerd sends them: the client knows the
+	 * wait is registered before it starts the container. */
+	http_stream_begin(ar->conn, 200, "application/json");
+	container_wait(c, &wr->w);
+}
+
+/* ---- list and inspect ---- */
+
+static void api_container_list(const struct api_request *ar)
+{
+	struct filters *f = NULL;
+	struct error err = ERROR_INIT;
+	if (filters_parse(http_request_query(ar->req, "filters"), &f, &err) < 0) {
+		reply_err_clear(ar, &err);
+		return;
+	}
+	const char *limit = http_request_query(ar->req, "limit");
+	json_t *out = NULL;
+	if (containers_list_json(ar->d, http_request_query_bool(ar->req, "all"),
+				 limit ? atoi(limit) : -1, http_request_query_bool(ar->req, "size"),
+				 f, &out, &err) < 0)
+		reply_err_clear(ar, &err);
+	else
+		http_reply_json(ar->conn, 200, out);
+	filters_free(f);
+}
+
+static void api_container_inspect(const struct api_request *ar)
+{
+	struct container *c;
+	if (!api_container_or_reply(ar, &c))
+		return;
+	http_reply_json(ar->conn, 200,
+			container_inspect_json(ar->d, c, http_request_query_bool(ar->req, "size")));
+}
+
+static const struct route routes[] = {
+	{HTTP_POST, "/containers/create", api_container_create},
+	{HTTP_GET, "/containers/json", api_container_list},
+	{HTTP_GET, "/containers/{id}/json", api_container_inspect},
+	{HTTP_POST, "/containers/{id}/start", api_container_start},
+	{HTTP_POST, "/containers/{id}/stop", api_container_stop},
+	{HTTP_POST, "/containers/{id}/restart", api_container_restart},
+	{HTTP_POST, "/containers/{id}/kill", api_container_kill},
+	{HTTP_POST, "/containers/{id}/wait", api_container_wait},
+	{HTTP_DELETE, "/containers/{id}", api_container_delete},
+	{HTTP_GET, "/containers/{id}/logs", api_container_logs},
+	{HTTP_POST, "/containers/{id}/attach", api_container_attach},
+};
+
+const struct api_routes api_container_routes = {routes, ARRAY_SIZE(routes)};

@@ -1,0 +1,187 @@
+/* Containers: the store (what is on disk under <data-root>/containers/<id>/,
+ * written crash-safely), and the supervisor that runs them through one
+ * berth-shim each (src/shim) and tracks their state machine:
+ *
+ *   created --start--> running --exit--> exited --start--> running ...
+ *   any --remove--> (gone); a container whose files are damaged is dead.
+ *
+ * Everything here runs on the daemon's loop. Functions return 0 or a
+ * negative errno-style code with dockerd's message in err. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "basic/error.h"
+#include "image/digest.h"
+#include "shared/filters.h"
+
+struct daemon;
+struct shim_link;
+
+enum container_state {
+	CONTAINER_CREATED,
+	CONTAINER_RUNNING,
+	CONTAINER_EXITED,
+	CONTAINER_DEAD,
+};
+
+/* Someone reading a container's live output (attach, logs --follow). */
+struct container_sub {
+	struct container_sub *next;
+	/* stream 1 stdout, 2 stderr; off is the json log's size after the entry. */
+	void (*on_output)(struct container_sub *sub, int stream, int64_t time_ns, uint64_t off,
+			  const char *data, size_t len);
+	/* The container exited or went away; the sub is already detached. */
+	void (*on_end)(struct container_sub *sub);
+	void *userdata;
+};
+
+enum wait_condition { WAIT_NOT_RUNNING, WAIT_NEXT_EXIT, WAIT_REMOVED };
+
+struct container_waiter {
+	struct container_waiter *next;
+	enum wait_condition cond;
+	/* Called once with the exit code; the waiter is detached already. */
+	void (*done)(struct container_waiter *w, int exit_code);
+	void *userdata;
+};
+
+/* A finished asynchronous operation: r < 0 failed (err says why), 0 done,
+ * 1 nothing to do (already started / already stopped: HTTP 304). */
+typedef void (*container_done_fn)(int r, const struct error *err, void *userdata);
+
+struct container_op {
+	struct container_op *next;
+	container_done_fn done;
+	void *userdata;
+};
+
+struct container {
+	char id[DIGEST_HEX_LEN + 1];
+	char *name; /* "/name" */
+	json_t *config;	     /* Docker's Config, image defaults merged in */
+	json_t *host_config; /* HostConfig */
+	json_t *mounts;	     /* MountPoints: [{Type,Name,Source,Destination,...}] */
+	char image_id[DIGEST_BUF];
+	int64_t created_ns;
+	int restart_count;
+
+	enum container_state state;
+	int pid, exit_code;
+	int64_t started_ns, finished_ns;
+	char *error; /* State.Error, NULL when none */
+
+	/* Runtime only, never persisted. */
+	struct shim_link *link;	  /* connection to the running shim */
+	struct container_sub *subs;
+	struct container_waiter *waiters;
+	struct container_op *stops;   /* stop requests waiting for the exit */
+	struct container_op *removes; /* rm -f requests waiting for the exit */
+	uv_timer_t *kill_timer;	      /* SIGKILL after the stop timeout */
+	struct start_job *starting;
+	char *stdin_buf; /* stdin that arrived before the shim was up */
+	size_t stdin_len;
+	bool stdin_close; /* close stdin once the shim is up */
+	bool mounted;	  /* rootfs and volumes mounted for a run */
+	bool removing;
+};
+
+struct containers; /* the service: store, paths, runtime settings */
+
+/* --- service lifecycle (containers.c) --- */
+
+/* The IDs of the containers on disk, NULL-terminated (free with
+ * containers_keep_ids_free), for images_init to keep their storage. */
+int containers_keep_ids(const char *data_root, char ***ret);
+void containers_keep_ids_free(char **ids);
+/* Loads the containers, re-attaches to running ones, records exits that
+ * happened while berthd was down. After images_init and volumes_init. */
+int containers_init(struct daemon *d, struct error *err);
+/* Drops the connections to the shims (containers keep running). */
+void containers_stop(struct daemon *d);
+void containers_done(struct daemon *d);
+
+/* --- lookup (container_store.c) --- */
+
+/* Full ID, name (with or without '/'), or unique ID prefix. -ENOENT "No such
+ * container: ref". */
+int containers_lookup(struct daemon *d, const char *ref, struct container **ret,
+		      struct error *err);
+size_t containers_count(struct daemon *d);
+struct container *containers_at(struct daemon *d, size_t i);
+/* Persists c's config and state (atomically). */
+int container_save(struct daemon *d, struct container *c, struct error *err);
+/* <data-root>/containers/<id>/<file> (file may be NULL); caller frees. */
+char *container_path(struct daemon *d, const struct container *c, const char *file);
+const char *container_state_name(enum container_state s);
+/* Container events: image and name attributes, labels, then extra
+ * (stolen, may be NULL). */
+void container_event(struct daemon *d, struct container *c, const char *action, json_t *extra);
+
+/* --- operations --- */
+
+/* POST /containers/create: body is Config with HostConfig inside. */
+int container_create(struct daemon *d, const char *name, json_t *body, struct container **ret,
+		     json_t *warnings, struct error *err);
+void container_start(struct daemon *d, struct container *c, container_done_fn done,
+		     void *userdata);
+/* timeout_s < 0: the container's StopTimeout (default 10); signal NULL:
+ * its StopSignal (default SIGTERM). */
+void container_stop(struct daemon *d, struct container *c, int timeout_s, const char *signal,
+		    container_done_fn done, void *userdata);
+int container_kill(struct daemon *d, struct container *c, const char *signal, struct error *err);
+void container_remove(struct daemon *d, struct container *c, bool force, bool volumes,
+		      container_done_fn done, void *userdata);
+void container_wait(struct container *c, struct container_waiter *w);
+void container_wait_cancel(struct container *c, struct container_waiter *w);
+void container_subscribe(struct container *c, struct container_sub *sub);
+void container_unsubscribe(struct container *c, struct container_sub *sub);
+void container_stdin(struct container *c, const char *data, size_t len);
+void container_stdin_close(struct container *c);
+/* "TERM", "SIGTERM", "15" -> 15; -EINVAL "Invalid signal: x". */
+int container_parse_signal(const char *s, int *ret, struct error *err);
+
+/* --- JSON (container_json.c) --- */
+
+json_t *container_inspect_json(struct daemon *d, struct container *c, bool size);
+/* GET /containers/json; -EINVAL for bad filters. */
+int containers_list_json(struct daemon *d, bool all, int limit, bool size,
+			 const struct filters *f, json_t **ret, struct error *err);
+/* Go's units.HumanDuration for "Up 3 minutes". */
+void container_human_duration(int64_t ns, char *buf, size_t len);
+
+/* --- internal, shared by the engine's container files --- */
+
+struct containers *containers_of(struct daemon *d);
+int containers_add(struct daemon *d, struct container *c);
+/* Takes c out of the store (its name is free again) without freeing it. */
+void containers_forget(struct daemon *d, struct container *c);
+struct container *containers_find_name(struct daemon *d, const char *name);
+void container_free(struct container *c);
+const char *containers_exec_root(struct daemon *d);
+/* Paths of the runtime pieces. */
+const char *containers_shim_path(struct daemon *d);
+const char *containers_runtime_path(struct daemon *d);
+char *container_socket_path(struct daemon *d, const struct container *c);
+char *container_bundle_path(struct daemon *d, const struct container *c, const char *file);
+
+/* container_run.c: the shim link. */
+void container_link_connect(struct daemon *d, struct container *c, bool adopting);
+void container_link_close(struct container *c);
+/* Closes every handle the container holds (shutdown). */
+void container_runtime_close(struct container *c);
+void container_link_send(struct container *c, char type, const void *p, size_t n);
+/* Handles the end of a run: state, events, waiters, unmounts, auto-remove. */
+void container_exited(struct daemon *d, struct container *c, int exit_code, int64_t finished_ns);
+/* Undo of the mounts a run took. */
+void container_unmount(struct daemon *d, struct container *c);
+int container_mount(struct daemon *d, struct container *c, char **ret_rootfs, struct error *err);
+void container_release_volumes(struct daemon *d, const char *id, json_t *mounts,
+			       bool remove_anonymous);
+/* A start that failed: dockerd's exit code 127/126/128 and error, attached
+ * clients released, auto-remove honoured. */
+void container_start_failed(struct daemon *d, struct container *c, const struct error *err);
+void container_ops_finish(struct container_op **list, int r, const struct error *err);

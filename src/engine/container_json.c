@@ -1,0 +1,343 @@
+/* The Engine API's container shapes: inspect (GET /containers/{id}/json)
+ * and list (GET /containers/json) with dockerd's filters and status
+ * wording. */
+#include <errno.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basic/cleanup.h"
+#include "basic/timeutil.h"
+#include "daemon/daemon.h"
+#include "engine/container.h"
+#include "image/image_store.h"
+#include "storage/driver.h"
+
+static json_t *time_json(int64_t ns)
+{
+	char buf[64];
+	if (ns <= 0)
+		return json_string("0001-01-01T00:00:00Z");
+	time_format_rfc3339nano(ns, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+/* Entrypoint + Cmd; an Entrypoint of [""] (--entrypoint "") means none. */
+static json_t *command_argv(const struct container *c)
+{
+	json_t *argv = json_array();
+	json_t *ep = json_object_get(c->config, "Entrypoint");
+	bool blank = json_array_size(ep) == 1 && !*json_string_value(json_array_get(ep, 0));
+	size_t i;
+	json_t *v;
+	if (!blank)
+		json_array_foreach(ep, i, v)
+			json_array_append(argv, v);
+	json_array_foreach(json_object_get(c->config, "Cmd"), i, v)
+		json_array_append(argv, v);
+	return argv;
+}
+
+static json_t *state_json(const struct container *c)
+{
+	return json_pack("{s:s, s:b, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:o, s:o}", "Status",
+			 container_state_name(c->state), "Running", c->state == CONTAINER_RUNNING,
+			 "Paused", 0, "Restarting", 0, "OOMKilled", 0, "Dead",
+			 c->state == CONTAINER_DEAD, "Pid", c->pid, "ExitCode", c->exit_code, "Error",
+			 c->error ? c->error : "", "StartedAt", time_json(c->started_ns),
+			 "FinishedAt", time_json(c->finished_ns));
+}
+
+/* MountPoints without the fields only berthd needs. */
+static json_t *mounts_json(const struct container *c, bool brief)
+{
+	json_t *out = json_array();
+	size_t i;
+	json_t *m;
+	json_array_foreach(c->mounts, i, m) {
+		json_t *o = json_deep_copy(m);
+		const char *private_keys[] = {"Anonymous", "Created", "NoCopy", "TmpfsOptions"};
+		for (size_t k = 0; k < ARRAY_SIZE(private_keys); k++)
+			json_object_del(o, private_keys[k]);
+		if (brief && !json_object_get(o, "Name"))
+			json_object_del(o, "Driver");
+		json_array_append_new(out, o);
+	}
+	return out;
+}
+
+static json_t *host_config_json(const struct container *c)
+{
+	json_t *hc = json_deep_copy(c->host_config);
+	if (!json_object_get(hc, "RestartPolicy"))
+		json_object_set_new(hc, "RestartPolicy",
+				    json_pack("{s:s, s:i}", "Name", "no", "MaximumRetryCount", 0));
+	const char *log = json_string_value(json_object_get(json_object_get(hc, "LogConfig"), "Type"));
+	if (!log || !*log)
+		json_object_set_new(hc, "LogConfig",
+				    json_pack("{s:s, s:{}}", "Type", "json-file", "Config"));
+	return hc;
+}
+
+static json_t *network_settings(void)
+{
+	return json_pack("{s:s, s:s, s:b, s:s, s:i, s:{}, s:s, s:n, s:n, s:s, s:s, s:s, s:i, s:s, "
+			 "s:i, s:s, s:s, s:{}}",
+			 "Bridge", "", "SandboxID", "", "HairpinMode", 0, "LinkLocalIPv6Address", "",
+			 "LinkLocalIPv6PrefixLen", 0, "Ports", "SandboxKey", "",
+			 "SecondaryIPAddresses", "SecondaryIPv6Addresses", "EndpointID", "",
+			 "Gateway", "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0,
+			 "IPAddress", "", "IPPrefixLen", 0, "IPv6Gateway", "", "MacAddress", "",
+			 "Networks");
+}
+
+static void add_sizes(struct daemon *d, struct container *c, json_t *o)
+{
+	int64_t rw = 0;
+	struct error err = ERROR_INIT;
+	storage_diff_size(d->storage, c->id, &rw, &err);
+	error_clear(&err);
+	struct image *img = image_store_get(d->images, c->image_id);
+	int64_t base = img && img->top ? layer_chain_size(img->top) : 0;
+	json_object_set_new(o, "SizeRw", json_integer(rw));
+	json_object_set_new(o, "SizeRootFs", json_integer(rw + base));
+}
+
+static void add_paths(struct daemon *d, struct container *c, json_t *o)
+{
+	const char *files[][2] = {{"ResolvConfPath", "resolv.conf"},
+				  {"HostnamePath", "hostname"},
+				  {"HostsPath", "hosts"},
+				  {"LogPath", NULL}};
+	char log[DIGEST_HEX_LEN + 16];
+	snprintf(log, sizeof(log), "%s-json.log", c->id);
+	files[3][1] = log;
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		char *p = container_path(d, c, files[i][1]);
+		json_object_set_new(o, files[i][0], json_string(p ? p : ""));
+		free(p);
+	}
+}
+
+json_t *container_inspect_json(struct daemon *d, struct container *c, bool size)
+{
+	json_t *argv = command_argv(c);
+	json_t *path = json_array_size(argv) ? json_incref(json_array_get(argv, 0)) : json_string("");
+	json_array_remove(argv, 0);
+	json_t *o = json_pack(
+		"{s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:n, s:o, "
+		"s:{s:n, s:s}, s:o, s:O, s:o}",
+		"Id", c->id, "Created", time_json(c->created_ns), "Path", path, "Args", argv,
+		"State", state_json(c), "Image", c->image_id, "Name", c->name, "RestartCount",
+		c->restart_count, "Driver", storage_driver_name(d->storage), "Platform", "linux",
+		"MountLabel", "", "ProcessLabel", "", "AppArmorProfile", "", "ExecIDs",
+		"HostConfig", host_config_json(c), "GraphDriver", "Data", "Name",
+		storage_driver_name(d->storage), "Mounts", mounts_json(c, false), "Config", c->config,
+		"NetworkSettings", network_settings());
+	add_paths(d, c, o);
+	if (size)
+		add_sizes(d, c, o);
+	return o;
+}
+
+/* ---- list ---- */
+
+void container_human_duration(int64_t ns, char *buf, size_t len)
+{
+	int64_t s = ns / 1000000000, h = s / 3600;
+	if (s < 1)
+		snprintf(buf, len, "Less than a second");
+	else if (s == 1)
+		snprintf(buf, len, "1 second");
+	else if (s < 60)
+		snprintf(buf, len, "%lld seconds", (long long)s);
+	else if (s / 60 == 1)
+		snprintf(buf, len, "About a minute");
+	else if (s / 60 < 60)
+		snprintf(buf, len, "%lld minutes", (long long)(s / 60));
+	else if (h == 1)
+		snprintf(buf, len, "About an hour");
+	else if (h < 48)
+		snprintf(buf, len, "%lld hours", (long long)h);
+	else if (h < 24 * 7 * 2)
+		snprintf(buf, len, "%lld days", (long long)(h / 24));
+	else if (h < 24 * 30 * 2)
+		snprintf(buf, len, "%lld weeks", (long long)(h / 24 / 7));
+	else if (h < 24 * 365 * 2)
+		snprintf(buf, len, "%lld months", (long long)(h / 24 / 30));
+	else
+		snprintf(buf, len, "%lld years", (long long)(h / 24 / 365));
+}
+
+static void status_text(const struct container *c, char *buf, size_t len)
+{
+	char ago[64];
+	int64_t now = time_now_ns();
+	if (c->state == CONTAINER_RUNNING) {
+		container_human_duration(now - c->started_ns, ago, sizeof(ago));
+		snprintf(buf, len, "Up %s", ago);
+	} else if (c->state == CONTAINER_EXITED) {
+		container_human_duration(now - c->finished_ns, ago, sizeof(ago));
+		snprintf(buf, len, "Exited (%d) %s ago", c->exit_code, ago);
+	} else {
+		snprintf(buf, len, "%s", c->state == CONTAINER_DEAD ? "Dead" : "Created");
+	}
+}
+
+static char *command_text(const struct container *c)
+{
+	json_t *argv = command_argv(c);
+	char *out = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&out, &len);
+	json_t *v;
+	json_array_foreach(argv, i, v) {
+		const char *s = json_string_value(v);
+		bool quote = i > 0 && strchr(s, ' ');
+		fprintf(f, "%s%s%s%s", i ? " " : "", quote ? "'" : "", s, quote ? "'" : "");
+	}
+	fclose(f);
+	json_decref(argv);
+	return out;
+}
+
+static json_t *list_entry(struct daemon *d, struct container *c, bool size)
+{
+	char status[128];
+	status_text(c, status, sizeof(status));
+	_cleanup_free_ char *cmd = command_text(c);
+	json_t *labels = json_object_get(c->config, "Labels");
+	json_t *o = json_pack(
+		"{s:s, s:[s], s:O, s:s, s:s, s:I, s:[], s:o, s:s, s:s, s:{s:O}, s:{s:{}}, s:o}",
+		"Id", c->id, "Names", c->name, "Image", json_object_get(c->config, "Image"),
+		"ImageID", c->image_id, "Command", cmd ? cmd : "", "Created",
+		(json_int_t)(c->created_ns / 1000000000), "Ports", "Labels",
+		json_is_object(labels) ? json_incref(labels) : json_object(), "State",
+		container_state_name(c->state), "Status", status, "HostConfig", "NetworkMode",
+		json_object_get(c->host_config, "NetworkMode"), "NetworkSettings", "Networks",
+		"Mounts", mounts_json(c, true));
+	if (size)
+		add_sizes(d, c, o);
+	return o;
+}
+
+static bool regex_match(const char *pattern, const char *s)
+{
+	regex_t re;
+	if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0)
+		return false;
+	bool m = regexec(&re, s, 0, NULL, 0) == 0;
+	regfree(&re);
+	return m;
+}
+
+/* Every value of key must... any value of key matching is enough (dockerd's
+ * Args.Match: a regular expression search). */
+static bool match_any_regex(const struct filters *f, const char *key, const char *s)
+{
+	size_t n;
+	const char *const *vals = filters_values(f, key, &n);
+	if (n == 0)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (regex_match(vals[i], s))
+			return true;
+	return false;
+}
+
+static bool match_ancestor(struct daemon *d, const struct filters *f, const struct container *c)
+{
+	size_t n;
+	const char *const *vals = filters_values(f, "ancestor", &n);
+	for (size_t i = 0; i < n; i++) {
+		struct image *img = NULL;
+		struct error err = ERROR_INIT;
+		bool hit = image_store_lookup(d->images, vals[i], &img, &err) == 0 &&
+			   strcmp(img->id, c->image_id) == 0;
+		error_clear(&err);
+		if (hit)
+			return true;
+	}
+	return n == 0;
+}
+
+static bool match_exited(const struct filters *f, const struct container *c)
+{
+	size_t n;
+	const char *const *vals = filters_values(f, "exited", &n);
+	if (n == 0)
+		return true;
+	if (c->state != CONTAINER_EXITED)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (atoi(vals[i]) == c->exit_code)
+			return true;
+	return false;
+}
+
+static bool matches(struct daemon *d, const struct filters *f, const struct container *c)
+{
+	return filters_match_exact(f, "status", container_state_name(c->state)) &&
+	       match_any_regex(f, "name", c->name) && match_any_regex(f, "id", c->id) &&
+	       filters_match_label(f, "label", json_object_get(c->config, "Labels")) &&
+	       match_ancestor(d, f, c) && match_exited(f, c);
+}
+
+static int validate(const struct filters *f, struct error *err)
+{
+	static const char *const keys[] = {"status", "name", "id", "label", "ancestor", "exited",
+					   "before", "since", "volume", "network", "health",
+					   "publish", "expose", "isolation", "is-task", NULL};
+	static const char *const states[] = {"created", "restarting", "running", "removing",
+					     "paused", "exited", "dead"};
+	int r = filters_validate(f, keys, err);
+	size_t n;
+	const char *const *vals = filters_values(f, "status", &n);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		bool ok = false;
+		for (size_t k = 0; k < ARRAY_SIZE(states); k++)
+			ok |= strcmp(vals[i], states[k]) == 0;
+		if (!ok)
+			r = error_set(err, -EINVAL, "Invalid filter 'status=%s'", vals[i]);
+	}
+	vals = filters_values(f, "exited", &n);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		char *end;
+		strtol(vals[i], &end, 10);
+		if (!*vals[i] || *end)
+			r = error_set(err, -EINVAL, "invalid filter 'exited=%s'", vals[i]);
+	}
+	return r;
+}
+
+static int by_created_desc(const void *a, const void *b)
+{
+	const struct container *x = *(struct container *const *)a, *y = *(struct container *const *)b;
+	return x->created_ns < y->created_ns ? 1 : x->created_ns > y->created_ns ? -1 : 0;
+}
+
+int containers_list_json(struct daemon *d, bool all, int limit, bool size,
+			 const struct filters *f, json_t **ret, struct error *err)
+{
+	int r = validate(f, err);
+	if (r < 0)
+		return r;
+	size_t n = containers_count(d);
+	_cleanup_free_ struct container **v = calloc(n + 1, sizeof(*v));
+	if (!v)
+		return error_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		v[i] = containers_at(d, i);
+	qsort(v, n, sizeof(*v), by_created_desc);
+	/* A status filter or a limit looks at every container, as dockerd. */
+	all = all || limit > 0 || filters_has_key(f, "status") || filters_has_key(f, "exited");
+	json_t *out = json_array();
+	for (size_t i = 0; i < n && (limit <= 0 || (int)json_array_size(out) < limit); i++) {
+		if ((!all && v[i]->state != CONTAINER_RUNNING) || !matches(d, f, v[i]))
+			continue;
+		json_array_append_new(out, list_entry(d, v[i], size));
+	}
+	*ret = out;
+	return 0;
+}

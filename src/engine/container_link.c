@@ -1,0 +1,313 @@
+/* berthd's side of a shim's socket (src/shim/proto.h): one link per
+ * running container. It carries the start request and its answer, live
+ * output to subscribers, stdin and signals, and the exit. A link that ends
+ * without an exit frame means the shim died: the exit comes from exit.json
+ * when the shim wrote it, else the container is cleaned up by the runtime
+ * and recorded as exited with 255. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "basic/cleanup.h"
+#include "basic/fs.h"
+#include "basic/timeutil.h"
+#include "daemon/daemon.h"
+#include "engine/container.h"
+#include "engine/containers_priv.h"
+#include "engine/start_job.h"
+#include "shim/proto.h"
+
+struct shim_link {
+	uv_pipe_t pipe;
+	uv_connect_t connect;
+	struct daemon *d;
+	struct container *c; /* NULL once detached */
+	unsigned char *in;
+	size_t in_len;
+	bool connected, adopting, got_exit, closing;
+};
+
+static void link_free(uv_handle_t *h)
+{
+	struct shim_link *l = h->data;
+	free(l->in);
+	free(l);
+}
+
+/* Detaches the link from its container and closes it. */
+void container_link_close(struct container *c)
+{
+	struct shim_link *l = c->link;
+	if (!l)
+		return;
+	c->link = NULL;
+	l->c = NULL;
+	if (!l->closing) {
+		l->closing = true;
+		uv_close((uv_handle_t *)&l->pipe, link_free);
+	}
+}
+
+struct write_req {
+	uv_write_t w;
+	unsigned char data[];
+};
+
+static void on_written(uv_write_t *w, int status)
+{
+	free(w);
+}
+
+void container_link_send(struct container *c, char type, const void *p, size_t n)
+{
+	struct shim_link *l = c->link;
+	if (!l || !l->connected || l->closing)
+		return;
+	struct write_req *req = malloc(sizeof(*req) + SHIM_FRAME_HDR + n);
+	if (!req)
+		return;
+	shim_frame_hdr(req->data, type, n);
+	if (n)
+		memcpy(req->data + SHIM_FRAME_HDR, p, n);
+	uv_buf_t buf = uv_buf_init((char *)req->data, (unsigned)(SHIM_FRAME_HDR + n));
+	if (uv_write(&req->w, (uv_stream_t *)&l->pipe, &buf, 1, on_written) < 0)
+		free(req);
+}
+
+/* exit.json, written by the shim when the container ended. */
+static bool read_exit_file(struct daemon *d, struct container *c, int *code, int64_t *ns)
+{
+	_cleanup_free_ char *path = container_path(d, c, "exit.json");
+	json_t *j = path ? json_load_file(path, 0, NULL) : NULL;
+	if (!j)
+		return false;
+	*code = (int)json_integer_value(json_object_get(j, "ExitCode"));
+	int64_t t = 0;
+	const char *fin = json_string_value(json_object_get(j, "FinishedAt"));
+	*ns = fin && time_parse_user_timestamp(fin, 0, &t) == 0 ? t : time_now_ns();
+	json_decref(j);
+	return true;
+}
+
+static void on_cleanup_exit(uv_process_t *p, int64_t status, int sig)
+{
+	uv_close((uv_handle_t *)p, (uv_close_cb)free);
+}
+
+/* The shim is gone without a word: let the runtime kill and forget what it
+ * may have left running. */
+static void runtime_force_delete(struct daemon *d, struct container *c)
+{
+	struct containers *cs = containers_of(d);
+	uv_process_t *p = calloc(1, sizeof(*p));
+	char *args[] = {cs->runtime_path, "--root", cs->runc_root, "delete", "--force", c->id, NULL};
+	uv_process_options_t o = {.file = cs->runtime_path, .args = args, .exit_cb = on_cleanup_exit};
+	if (p && uv_spawn(d->loop, p, &o) < 0) {
+		free(p);
+		return;
+	}
+}
+
+/* The link ended (or could not be made) without an exit frame. */
+static void link_lost(struct daemon *d, struct container *c)
+{
+	if (c->starting) {
+		struct error err = ERROR_INIT;
+		error_set(&err, -EIO, "berth-shim exited before starting the container");
+		start_job_finish(c->starting, -EIO, &err);
+		error_clear(&err);
+		return;
+	}
+	int code;
+	int64_t ns;
+	if (read_exit_file(d, c, &code, &ns)) {
+		container_exited(d, c, code, ns);
+	} else if (c->state == CONTAINER_RUNNING) {
+		log_warn(&d->log, "container %s: its shim is gone; removing what is left", c->id);
+		runtime_force_delete(d, c);
+		free(c->error);
+		c->error = strdup("berth-shim exited unexpectedly");
+		container_exited(d, c, 255, time_now_ns());
+	} else {
+		_cleanup_free_ char *sock = container_socket_path(d, c);
+		if (sock)
+			unlink(sock);
+	}
+}
+
+static void on_hello(struct shim_link *l, const unsigned char *p, size_t n)
+{
+	struct container *c = l->c;
+	if (n < 5 || !l->adopting)
+		return;
+	if (!p[4]) {
+		/* Created but never started: berthd died in between. Closing
+		 * makes the shim remove it. */
+		container_link_close(c);
+		return;
+	}
+	c->pid = (int)shim_get_u32(p);
+	struct error err = ERROR_INIT;
+	/* Take the mounts again: this daemon's counts start from zero. */
+	if (!c->mounted && container_mount(l->d, c, NULL, &err) < 0)
+		log_warn(&l->d->log, "container %s: %s", c->id, error_msg(&err));
+	error_clear(&err);
+	if (c->state != CONTAINER_RUNNING) {
+		c->state = CONTAINER_RUNNING;
+		container_save(l->d, c, NULL);
+	}
+	log_info(&l->d->log, "re-attached to running container %s (pid %d)", c->id, c->pid);
+}
+
+static void on_started(struct shim_link *l, const unsigned char *p, size_t n)
+{
+	struct container *c = l->c;
+	struct start_job *job = c->starting;
+	if (n < 4 || !job)
+		return;
+	uint32_t code = shim_get_u32(p);
+	if (code != 0) {
+		char msg[1200];
+		snprintf(msg, sizeof(msg), "OCI runtime start failed: %.*s: unknown", (int)(n - 4),
+			 (const char *)p + 4);
+		struct error err = ERROR_INIT;
+		error_set(&err, -EIO, "%s", msg);
+		container_link_close(c);
+		start_job_finish(job, -EIO, &err);
+		error_clear(&err);
+		return;
+	}
+	c->state = CONTAINER_RUNNING;
+	c->exit_code = 0;
+	c->started_ns = time_now_ns();
+	c->finished_ns = 0;
+	free(c->error);
+	c->error = NULL;
+	struct error err = ERROR_INIT;
+	if (container_save(l->d, c, &err) < 0)
+		log_warn(&l->d->log, "container %s: %s", c->id, error_msg(&err));
+	error_clear(&err);
+	container_event(l->d, c, "start", NULL);
+	start_job_finish(job, 0, NULL);
+}
+
+static void on_output(struct container *c, char type, const unsigned char *p, size_t n)
+{
+	if (n < 16)
+		return;
+	int64_t t = (int64_t)shim_get_u64(p);
+	uint64_t off = shim_get_u64(p + 8);
+	for (struct container_sub *s = c->subs, *next; s; s = next) {
+		next = s->next;
+		s->on_output(s, type == 'o' ? 1 : 2, t, off, (const char *)p + 16, n - 16);
+	}
+}
+
+static void on_frame(struct shim_link *l, char type, const unsigned char *p, size_t n)
+{
+	struct container *c = l->c;
+	if (type == 'h')
+		on_hello(l, p, n);
+	else if (type == 'S')
+		on_started(l, p, n);
+	else if (type == 'o' || type == 'e')
+		on_output(c, type, p, n);
+	else if (type == 'x' && n >= 12) {
+		l->got_exit = true;
+		container_link_close(c);
+		container_exited(l->d, c, (int)shim_get_u32(p), (int64_t)shim_get_u64(p + 4));
+	}
+}
+
+static void link_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	struct shim_link *l = h->data;
+	unsigned char *in = realloc(l->in, l->in_len + 65536);
+	if (!in) {
+		*buf = uv_buf_init(NULL, 0);
+		return;
+	}
+	l->in = in;
+	*buf = uv_buf_init((char *)in + l->in_len, 65536);
+}
+
+static void link_ended(struct shim_link *l)
+{
+	struct container *c = l->c;
+	if (!c)
+		return;
+	container_link_close(c);
+	link_lost(l->d, c);
+}
+
+static void on_link_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct shim_link *l = s->data;
+	if (n < 0) {
+		link_ended(l);
+		return;
+	}
+	l->in_len += (size_t)n;
+	size_t off = 0;
+	while (l->c && l->in_len - off >= SHIM_FRAME_HDR) {
+		uint32_t len = shim_get_u32(l->in + off + 1);
+		if (l->in_len - off < SHIM_FRAME_HDR + (size_t)len)
+			break;
+		on_frame(l, (char)l->in[off], l->in + off + SHIM_FRAME_HDR, len);
+		off += SHIM_FRAME_HDR + len;
+	}
+	memmove(l->in, l->in + off, l->in_len - off);
+	l->in_len -= off;
+}
+
+/* Sends what was queued for stdin before the shim was up. */
+static void flush_stdin(struct container *c)
+{
+	if (c->stdin_len)
+		container_link_send(c, 'i', c->stdin_buf, c->stdin_len);
+	free(c->stdin_buf);
+	c->stdin_buf = NULL;
+	c->stdin_len = 0;
+	if (c->stdin_close)
+		container_link_send(c, 'c', NULL, 0);
+	c->stdin_close = false;
+}
+
+static void on_connected(uv_connect_t *req, int status)
+{
+	struct shim_link *l = req->data;
+	struct container *c = l->c;
+	if (!c)
+		return;
+	if (status < 0) {
+		log_debug(&l->d->log, "container %s: shim socket: %s", c->id, uv_strerror(status));
+		link_ended(l);
+		return;
+	}
+	l->connected = true;
+	uv_read_start((uv_stream_t *)&l->pipe, link_alloc, on_link_read);
+	if (!l->adopting) {
+		flush_stdin(c);
+		container_link_send(c, 's', NULL, 0);
+	}
+}
+
+void container_link_connect(struct daemon *d, struct container *c, bool adopting)
+{
+	_cleanup_free_ char *sock = container_socket_path(d, c);
+	struct shim_link *l = calloc(1, sizeof(*l));
+	if (!sock || !l) {
+		free(l);
+		link_lost(d, c);
+		return;
+	}
+	*l = (struct shim_link){.d = d, .c = c, .adopting = adopting};
+	uv_pipe_init(d->loop, &l->pipe, 0);
+	l->pipe.data = l;
+	l->connect.data = l;
+	c->link = l;
+	uv_pipe_connect(&l->connect, &l->pipe, sock, on_connected);
+}

@@ -1,0 +1,415 @@
+/* What happens to a container after it started: exit bookkeeping, stop
+ * (signal, then SIGKILL after the timeout), kill, wait conditions, output
+ * subscribers and stdin, and removal (its files go on the thread pool). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "basic/cleanup.h"
+#include "basic/timeutil.h"
+#include "daemon/daemon.h"
+#include "engine/container.h"
+#include "engine/start_job.h"
+#include "image/layer_store.h"
+#include "shim/proto.h"
+#include "storage/driver.h"
+
+static const struct {
+	const char *name;
+	int num;
+} signals[] = {
+	{"HUP", SIGHUP},   {"INT", SIGINT},	{"QUIT", SIGQUIT}, {"ILL", SIGILL},
+	{"TRAP", SIGTRAP}, {"ABRT", SIGABRT},	{"BUS", SIGBUS},   {"FPE", SIGFPE},
+	{"KILL", SIGKILL}, {"USR1", SIGUSR1},	{"SEGV", SIGSEGV}, {"USR2", SIGUSR2},
+	{"PIPE", SIGPIPE}, {"ALRM", SIGALRM},	{"TERM", SIGTERM}, {"STKFLT", SIGSTKFLT},
+	{"CHLD", SIGCHLD}, {"CONT", SIGCONT},	{"STOP", SIGSTOP}, {"TSTP", SIGTSTP},
+	{"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},	{"URG", SIGURG},   {"XCPU", SIGXCPU},
+	{"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH},
+	{"IO", SIGIO},	   {"PWR", SIGPWR},	{"SYS", SIGSYS},
+};
+
+int container_parse_signal(const char *s, int *ret, struct error *err)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+	if (*s && !*end) {
+		if (n <= 0 || n > 64)
+			return error_set(err, -EINVAL, "Invalid signal: %s", s);
+		*ret = (int)n;
+		return 0;
+	}
+	const char *bare = strncasecmp(s, "SIG", 3) == 0 ? s + 3 : s;
+	for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
+		if (strcasecmp(bare, signals[i].name) == 0)
+			return *ret = signals[i].num, 0;
+	return error_set(err, -EINVAL, "Invalid signal: %s", s);
+}
+
+static void send_signal(struct daemon *d, struct container *c, int sig)
+{
+	unsigned char p[4];
+	shim_put_u32(p, (uint32_t)sig);
+	container_link_send(c, 'k', p, sizeof(p));
+	char num[16];
+	snprintf(num, sizeof(num), "%d", sig);
+	container_event(d, c, "kill", json_pack("{s:s}", "signal", num));
+}
+
+void container_ops_finish(struct container_op **list, int r, const struct error *err)
+{
+	struct container_op *op = *list;
+	*list = NULL;
+	while (op) {
+		struct container_op *next = op->next;
+		op->done(r, err, op->userdata);
+		free(op);
+		op = next;
+	}
+}
+
+static int op_add(struct container_op **list, container_done_fn done, void *userdata)
+{
+	struct container_op *op = calloc(1, sizeof(*op));
+	if (!op)
+		return -ENOMEM;
+	*op = (struct container_op){.next = *list, .done = done, .userdata = userdata};
+	*list = op;
+	return 0;
+}
+
+static void end_subs(struct container *c)
+{
+	struct container_sub *s = c->subs;
+	c->subs = NULL;
+	while (s) {
+		struct container_sub *next = s->next;
+		s->next = NULL;
+		s->on_end(s);
+		s = next;
+	}
+}
+
+/* Calls the waiters whose condition holds; removed says the container is
+ * gone (every condition holds then). */
+static void wake_waiters(struct container *c, bool removed)
+{
+	struct container_waiter **pw = &c->waiters;
+	while (*pw) {
+		struct container_waiter *w = *pw;
+		if (!removed && w->cond == WAIT_REMOVED) {
+			pw = &w->next;
+			continue;
+		}
+		*pw = w->next;
+		w->next = NULL;
+		w->done(w, c->exit_code);
+	}
+}
+
+static void close_timer(struct container *c)
+{
+	if (!c->kill_timer)
+		return;
+	uv_close((uv_handle_t *)c->kill_timer, (uv_close_cb)free);
+	c->kill_timer = NULL;
+}
+
+static void removed_done(int r, const struct error *err, void *userdata)
+{
+	struct daemon *d = userdata;
+	if (r < 0)
+		log_warn(&d->log, "auto-remove: %s", error_msg(err));
+}
+
+void container_exited(struct daemon *d, struct container *c, int exit_code, int64_t finished_ns)
+{
+	c->state = CONTAINER_EXITED;
+	c->pid = 0;
+	c->exit_code = exit_code;
+	c->finished_ns = finished_ns;
+	struct error err = ERROR_INIT;
+	if (container_save(d, c, &err) < 0)
+		log_warn(&d->log, "container %s: %s", c->id, error_msg(&err));
+	error_clear(&err);
+	_cleanup_free_ char *exitf = container_path(d, c, "exit.json");
+	if (exitf)
+		unlink(exitf); /* recorded in config.v2.json now */
+	container_unmount(d, c);
+	close_timer(c);
+	char code[16];
+	snprintf(code, sizeof(code), "%d", exit_code);
+	container_event(d, c, "die", json_pack("{s:s}", "exitCode", code));
+	end_subs(c);
+	wake_waiters(c, false);
+	if (c->stops)
+		container_event(d, c, "stop", NULL);
+	container_ops_finish(&c->stops, 0, NULL);
+	struct container_op *removes = c->removes;
+	c->removes = NULL;
+	if (removes || json_is_true(json_object_get(c->host_config, "AutoRemove"))) {
+		container_remove(d, c, true, removes ? false : true,
+				 removes ? removes->done : removed_done,
+				 removes ? removes->userdata : d);
+		/* Further rm -f requests for the same container only wait. */
+		for (struct container_op *op = removes ? removes->next : NULL; op; op = op->next)
+			op->done(0, NULL, op->userdata);
+	}
+	while (removes) {
+		struct container_op *next = removes->next;
+		free(removes);
+		removes = next;
+	}
+}
+
+/* The stop timeout: c->kill_timer points at its first member. */
+struct kill_timer {
+	uv_timer_t timer;
+	struct daemon *d;
+};
+
+static void on_kill_timeout(uv_timer_t *t)
+{
+	struct kill_timer *kt = (struct kill_timer *)t;
+	struct container *c = t->data;
+	if (c->state == CONTAINER_RUNNING)
+		send_signal(kt->d, c, SIGKILL);
+}
+
+static int stop_signal(struct container *c, const char *signal, int *ret, struct error *err)
+{
+	const char *s = signal && *signal ? signal
+					  : json_string_value(json_object_get(c->config, "StopSignal"));
+	if (!s || !*s) {
+		*ret = SIGTERM;
+		return 0;
+	}
+	return container_parse_signal(s, ret, err);
+}
+
+void container_stop(struct daemon *d, struct container *c, int timeout_s, const char *signal,
+		    container_done_fn done, void *userdata)
+{
+	struct error err = ERROR_INIT;
+	int sig;
+	if (c->state != CONTAINER_RUNNING) {
+		done(1, NULL, userdata);
+		return;
+	}
+	if (stop_signal(c, signal, &sig, &err) < 0 || op_add(&c->stops, done, userdata) < 0) {
+		done(err.code ? err.code : -ENOMEM, &err, userdata);
+		error_clear(&err);
+		return;
+	}
+	if (timeout_s < 0) {
+		json_t *t = json_object_get(c->config, "StopTimeout");
+		timeout_s = json_is_integer(t) ? (int)json_integer_value(t) : 10;
+	}
+	send_signal(d, c, sig);
+	if (timeout_s < 0 || c->kill_timer)
+		return; /* -1 waits for ever; a running timer already covers it */
+	struct kill_timer *kt = calloc(1, sizeof(*kt));
+	if (!kt)
+		return;
+	kt->d = d;
+	c->kill_timer = &kt->timer;
+	uv_timer_init(d->loop, c->kill_timer);
+	c->kill_timer->data = c;
+	uv_timer_start(c->kill_timer, on_kill_timeout, (uint64_t)timeout_s * 1000, 0);
+}
+
+int container_kill(struct daemon *d, struct container *c, const char *signal, struct error *err)
+{
+	int sig = SIGKILL;
+	if (signal && *signal && container_parse_signal(signal, &sig, err) < 0)
+		return err->code;
+	if (c->state != CONTAINER_RUNNING)
+		return error_set(err, -EBUSY, "Container %s is not running", c->id);
+	send_signal(d, c, sig);
+	return 0;
+}
+
+void container_wait(struct container *c, struct container_waiter *w)
+{
+	if (w->cond == WAIT_NOT_RUNNING && c->state != CONTAINER_RUNNING && !c->starting) {
+		w->done(w, c->exit_code);
+		return;
+	}
+	w->next = c->waiters;
+	c->waiters = w;
+}
+
+void container_wait_cancel(struct container *c, struct container_waiter *w)
+{
+	for (struct container_waiter **pw = &c->waiters; *pw; pw = &(*pw)->next)
+		if (*pw == w) {
+			*pw = w->next;
+			return;
+		}
+}
+
+void container_subscribe(struct container *c, struct container_sub *sub)
+{
+	sub->next = c->subs;
+	c->subs = sub;
+}
+
+void container_unsubscribe(struct container *c, struct container_sub *sub)
+{
+	for (struct container_sub **ps = &c->subs; *ps; ps = &(*ps)->next)
+		if (*ps == sub) {
+			*ps = sub->next;
+			return;
+		}
+}
+
+void container_stdin(struct container *c, const char *data, size_t len)
+{
+	if (c->link && c->state == CONTAINER_RUNNING) {
+		container_link_send(c, 'i', data, len);
+		return;
+	}
+	char *b = realloc(c->stdin_buf, c->stdin_len + len);
+	if (!b)
+		return;
+	memcpy(b + c->stdin_len, data, len);
+	c->stdin_buf = b;
+	c->stdin_len += len;
+}
+
+void container_stdin_close(struct container *c)
+{
+	if (c->link && c->state == CONTAINER_RUNNING)
+		container_link_send(c, 'c', NULL, 0);
+	else
+		c->stdin_close = true;
+}
+
+/* ---- removal ---- */
+
+struct remove_job {
+	uv_work_t work;
+	struct daemon *d;
+	struct container *c;
+	char *dir, *bundle;
+	struct storage_driver *drv;
+	struct error err;
+	int r;
+	container_done_fn done;
+	void *userdata;
+};
+
+static void remove_work(uv_work_t *w)
+{
+	struct remove_job *job = w->data;
+	job->r = storage_remove(job->drv, job->c->id, &job->err);
+	image_rm_rf(job->dir);
+	image_rm_rf(job->bundle);
+}
+
+static void remove_after(uv_work_t *w, int status)
+{
+	struct remove_job *job = w->data;
+	struct container *c = job->c;
+	container_event(job->d, c, "destroy", NULL);
+	end_subs(c);
+	wake_waiters(c, true);
+	if (job->r < 0)
+		log_warn(&job->d->log, "removing container %s: %s", c->id, error_msg(&job->err));
+	job->done(0, NULL, job->userdata);
+	container_free(c);
+	error_clear(&job->err);
+	free(job->dir);
+	free(job->bundle);
+	free(job);
+}
+
+/* Renames the directory first: a crash from here on leaves a
+ * ".<id>.removing" that the next start deletes. */
+static int begin_remove(struct daemon *d, struct container *c, struct remove_job *job,
+			struct error *err)
+{
+	_cleanup_free_ char *dir = container_path(d, c, NULL);
+	char *slash = dir ? strrchr(dir, '/') : NULL;
+	if (!slash || asprintf(&job->dir, "%.*s/.%s.removing", (int)(slash - dir), dir, c->id) < 0 ||
+	    !(job->bundle = container_bundle_path(d, c, NULL)))
+		return error_set(err, -ENOMEM, "out of memory");
+	if (rename(dir, job->dir) < 0)
+		return error_set(err, -errno, "rename %s: %s", dir, strerror(errno));
+	return 0;
+}
+
+void container_remove(struct daemon *d, struct container *c, bool force, bool volumes,
+		      container_done_fn done, void *userdata)
+{
+	struct error err = ERROR_INIT;
+	int r = 0;
+	if (c->removing)
+		r = error_set(&err, -EBUSY, "removal of container %s is already in progress", c->id);
+	else if (c->starting)
+		r = error_set(&err, -EBUSY, "container %s is starting: try again once it has", c->id);
+	else if ((c->state == CONTAINER_RUNNING || c->starting) && !force)
+		r = error_set(&err, -EBUSY, "You cannot remove a running container %s. Stop the container before attempting removal or force remove", c->id);
+	if (r == 0 && c->state == CONTAINER_RUNNING) {
+		/* Removed when the exit arrives (container_exited). */
+		if (op_add(&c->removes, done, userdata) < 0)
+			r = error_set(&err, -ENOMEM, "out of memory");
+		else
+			send_signal(d, c, SIGKILL);
+		if (r == 0)
+			return;
+	}
+	struct remove_job *job = r == 0 ? calloc(1, sizeof(*job)) : NULL;
+	if (r == 0 && !job)
+		r = error_set(&err, -ENOMEM, "out of memory");
+	if (r == 0)
+		r = begin_remove(d, c, job, &err);
+	if (r < 0) {
+		if (job) {
+			free(job->dir);
+			free(job->bundle);
+			free(job);
+		}
+		done(r, &err, userdata);
+		error_clear(&err);
+		return;
+	}
+	c->removing = true;
+	containers_forget(d, c);
+	container_release_volumes(d, c->id, c->mounts, volumes);
+	*job = (struct remove_job){.d = d, .c = c, .dir = job->dir, .bundle = job->bundle,
+				   .drv = d->storage, .done = done, .userdata = userdata};
+	job->work.data = job;
+	uv_queue_work(d->loop, &job->work, remove_work, remove_after);
+}
+
+void container_runtime_close(struct container *c)
+{
+	container_link_close(c);
+	close_timer(c);
+	if (c->starting)
+		start_job_cancel(c->starting);
+}
+
+void container_start_failed(struct daemon *d, struct container *c, const struct error *err)
+{
+	const char *msg = error_msg(err);
+	container_unmount(d, c);
+	free(c->error);
+	c->error = strdup(msg);
+	c->exit_code = strstr(msg, "executable file not found") || strstr(msg, "no such file or directory")
+			       ? 127
+		       : strstr(msg, "permission denied") ? 126 : 128;
+	c->pid = 0;
+	struct error e2 = ERROR_INIT;
+	if (container_save(d, c, &e2) < 0)
+		log_warn(&d->log, "container %s: %s", c->id, error_msg(&e2));
+	error_clear(&e2);
+	end_subs(c);
+	wake_waiters(c, false);
+	if (json_is_true(json_object_get(c->host_config, "AutoRemove")))
+		container_remove(d, c, true, true, removed_done, d);
+}

@@ -1,0 +1,386 @@
+/* Starting a container: mount its root filesystem and volumes, write the
+ * /etc files and the OCI bundle, spawn its berth-shim (which runs `runc
+ * create` and reports on a sync pipe), connect to the shim and ask it to
+ * `runc start`. The reply arrives on the link (container_link.c). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "basic/cleanup.h"
+#include "basic/fs.h"
+#include "daemon/daemon.h"
+#include "engine/container.h"
+#include "engine/containers_priv.h"
+#include "engine/oci_spec.h"
+#include "engine/start_job.h"
+#include "shim/proto.h"
+#include "storage/driver.h"
+#include "volume/volume_store.h"
+
+static const char *str(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+int container_mount(struct daemon *d, struct container *c, char **ret_rootfs, struct error *err)
+{
+	_cleanup_free_ char *rootfs = NULL;
+	int r = storage_mount(d->storage, c->id, &rootfs, err);
+	if (r < 0)
+		return r;
+	size_t i;
+	json_t *m;
+	json_array_foreach(c->mounts, i, m) {
+		const char *name = str(m, "Name");
+		_cleanup_free_ char *path = NULL;
+		if (!name)
+			continue;
+		r = volume_mount(d->volumes, name, &path, err);
+		if (r < 0)
+			break;
+		json_object_set_new(m, "Source", json_string(path));
+	}
+	if (r < 0) {
+		/* Undo the volumes mounted before the failing one. */
+		for (size_t j = 0; j < i; j++) {
+			const char *name = str(json_array_get(c->mounts, j), "Name");
+			if (name)
+				volume_unmount(d->volumes, name, NULL);
+		}
+		storage_unmount(d->storage, c->id, NULL);
+		return r;
+	}
+	c->mounted = true;
+	if (ret_rootfs)
+		*ret_rootfs = TAKE_PTR(rootfs);
+	return 0;
+}
+
+void container_unmount(struct daemon *d, struct container *c)
+{
+	if (!c->mounted)
+		return;
+	c->mounted = false;
+	size_t i;
+	json_t *m;
+	json_array_foreach(c->mounts, i, m) {
+		const char *name = str(m, "Name");
+		if (name)
+			volume_unmount(d->volumes, name, NULL);
+	}
+	struct error err = ERROR_INIT;
+	if (storage_unmount(d->storage, c->id, &err) < 0)
+		log_warn(&d->log, "container %s: %s", c->id, error_msg(&err));
+	error_clear(&err);
+}
+
+/* Plain write: these files are regenerated at every start. */
+static int write_file(const char *path, const char *text, struct error *err)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	size_t len = strlen(text);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+		return error_set(err, -errno, "write %s: %s", path, strerror(errno));
+	return 0;
+}
+
+static const char default_hosts[] =
+	"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+	"fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
+	"ff02::2\tip6-allrouters\n";
+
+/* /etc/hostname, /etc/hosts and /etc/resolv.conf for the container: the
+ * host's resolv.conf (dockerd's default for none and host networks), the
+ * host's hosts file on the host network, a loopback-only one otherwise. */
+static int write_etc_files(struct daemon *d, struct container *c, struct error *err)
+{
+	_cleanup_free_ char *hn = container_path(d, c, "hostname");
+	_cleanup_free_ char *hosts = container_path(d, c, "hosts");
+	_cleanup_free_ char *resolv = container_path(d, c, "resolv.conf");
+	_cleanup_free_ char *line = NULL, *host_hosts = NULL, *host_resolv = NULL;
+	if (!hn || !hosts || !resolv ||
+	    asprintf(&line, "%s\n", str(c->config, "Hostname")) < 0)
+		return error_set(err, -ENOMEM, "out of memory");
+	bool host_net = !strcmp(str(c->host_config, "NetworkMode"), "host");
+	if (host_net)
+		fs_read_file("/etc/hosts", 1 << 20, &host_hosts, NULL);
+	fs_read_file("/etc/resolv.conf", 1 << 20, &host_resolv, NULL);
+	int r = write_file(hn, line, err);
+	if (r == 0)
+		r = write_file(hosts, host_hosts ? host_hosts : default_hosts, err);
+	if (r == 0)
+		r = write_file(resolv, host_resolv ? host_resolv
+						  : "nameserver 8.8.8.8\nnameserver 8.8.4.4\n", err);
+	return r;
+}
+
+static void fill_mounts(struct container *c, struct oci_mount *out)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach(c->mounts, i, m) {
+		out[i] = (struct oci_mount){
+			.type = str(m, "Type"),
+			.source = str(m, "Source"),
+			.destination = str(m, "Destination"),
+			.readonly = !json_is_true(json_object_get(m, "RW")),
+			.tmpfs_opts = str(m, "TmpfsOptions"),
+		};
+	}
+}
+
+/* Fills empty volumes from the image's content at their mount point. */
+static void copy_up_volumes(struct daemon *d, struct container *c, const char *rootfs)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach(c->mounts, i, m) {
+		const char *name = str(m, "Name");
+		_cleanup_free_ char *src = NULL;
+		if (!name || json_is_true(json_object_get(m, "NoCopy")) ||
+		    asprintf(&src, "%s%s", rootfs, str(m, "Destination")) < 0 || access(src, F_OK) < 0)
+			continue;
+		struct error err = ERROR_INIT;
+		if (volume_copy_up(d->volumes, name, src, &err) < 0)
+			log_warn(&d->log, "copying image content into volume %s: %s", name,
+				 error_msg(&err));
+		error_clear(&err);
+	}
+}
+
+static int write_spec(struct daemon *d, struct container *c, const char *rootfs,
+		      struct error *err)
+{
+	struct oci_user user;
+	int r = oci_user_resolve(rootfs, str(c->config, "User"), &user, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *hn = container_path(d, c, "hostname");
+	_cleanup_free_ char *hosts = container_path(d, c, "hosts");
+	_cleanup_free_ char *resolv = container_path(d, c, "resolv.conf");
+	_cleanup_free_ char *spec_path = container_bundle_path(d, c, "config.json");
+	_cleanup_free_ struct oci_mount *mounts = calloc(json_array_size(c->mounts) + 1,
+							  sizeof(*mounts));
+	if (!hn || !hosts || !resolv || !spec_path || !mounts)
+		return error_set(err, -ENOMEM, "out of memory");
+	fill_mounts(c, mounts);
+	struct oci_inputs in = {
+		.id = c->id, .config = c->config, .host_config = c->host_config,
+		.rootfs = rootfs, .hostname_path = hn, .hosts_path = hosts, .resolv_path = resolv,
+		.user = &user, .mounts = mounts, .n_mounts = json_array_size(c->mounts),
+		.swap_limit = containers_of(d)->swap_limit,
+		.cap_bounding = containers_of(d)->cap_bounding,
+	};
+	json_t *spec = NULL;
+	r = oci_spec_build(&in, &spec, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *text = json_dumps(spec, JSON_INDENT(1));
+	json_decref(spec);
+	return text ? write_file(spec_path, text, err) : error_set(err, -ENOMEM, "out of memory");
+}
+
+/* Everything on disk the shim needs; the mounts stay taken on success. */
+static int prepare(struct daemon *d, struct container *c, struct error *err)
+{
+	_cleanup_free_ char *bundle = container_bundle_path(d, c, NULL);
+	_cleanup_free_ char *exitf = container_path(d, c, "exit.json");
+	_cleanup_free_ char *rootfs = NULL;
+	if (!bundle || !exitf)
+		return error_set(err, -ENOMEM, "out of memory");
+	unlink(exitf);
+	int r = fs_mkdir_p(bundle, 0700, err);
+	if (r == 0)
+		r = container_mount(d, c, &rootfs, err);
+	if (r < 0)
+		return r;
+	copy_up_volumes(d, c, rootfs);
+	r = write_etc_files(d, c, err);
+	if (r == 0)
+		r = write_spec(d, c, rootfs, err);
+	if (r < 0)
+		container_unmount(d, c);
+	return r;
+}
+
+/* ---- the start job ---- */
+
+static void job_free_if_done(struct start_job *job)
+{
+	if (job->open_handles == 0 && job->finished)
+		free(job);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+	struct start_job *job = h->data;
+	job->open_handles--;
+	job_free_if_done(job);
+}
+
+void start_job_finish(struct start_job *job, int r, const struct error *err)
+{
+	if (job->finished)
+		return;
+	job->finished = true;
+	struct container *c = job->c;
+	if (c)
+		c->starting = NULL;
+	if (job->done)
+		job->done(r, err, job->userdata);
+	if (c && r < 0 && r != -ECANCELED)
+		container_start_failed(job->d, c, err);
+	job_free_if_done(job);
+}
+
+static void fail(struct start_job *job, int code, const char *fmt, const char *msg)
+{
+	struct error err = ERROR_INIT;
+	error_set(&err, code, fmt, msg);
+	start_job_finish(job, code, &err);
+	error_clear(&err);
+}
+
+static void on_shim_exit(uv_process_t *p, int64_t status, int sig)
+{
+	uv_close((uv_handle_t *)p, on_handle_closed);
+}
+
+static void sync_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	struct start_job *job = h->data;
+	size_t room = sizeof(job->sync) - 1 - job->sync_len;
+	*buf = uv_buf_init(job->sync + job->sync_len, (unsigned)room);
+}
+
+/* The shim's verdict on `runc create`, once it closed the sync pipe. */
+static void sync_verdict(struct start_job *job)
+{
+	job->sync[job->sync_len] = '\0';
+	int shim_pid = 0, init_pid = 0;
+	if (!job->c) {
+		fail(job, -ECANCELED, "%s", "the daemon is shutting down");
+	} else if (sscanf(job->sync, "ok %d %d", &shim_pid, &init_pid) == 2) {
+		job->c->pid = init_pid;
+		container_link_connect(job->d, job->c, false);
+	} else {
+		char *msg = strncmp(job->sync, "error ", 6) == 0 ? job->sync + 6 : job->sync;
+		msg[strcspn(msg, "\n")] = '\0';
+		fail(job, -EIO, "OCI runtime create failed: %s: unknown",
+		     *msg ? msg : "berth-shim exited without a word (see shim.log in the bundle)");
+	}
+}
+
+static void on_sync_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct start_job *job = s->data;
+	if (n > 0) {
+		job->sync_len += (size_t)n;
+		if (job->sync_len < sizeof(job->sync) - 1)
+			return;
+	} else if (n == 0) {
+		return;
+	}
+	uv_read_stop(s);
+	uv_close((uv_handle_t *)s, on_handle_closed);
+	sync_verdict(job);
+}
+
+static int spawn_shim(struct daemon *d, struct container *c, struct start_job *job,
+		      struct error *err)
+{
+	_cleanup_free_ char *bundle = container_bundle_path(d, c, NULL);
+	_cleanup_free_ char *dir = container_path(d, c, NULL);
+	_cleanup_free_ char *sock = container_socket_path(d, c);
+	_cleanup_free_ char *logp = container_bundle_path(d, c, "shim.log");
+	if (!bundle || !dir || !sock || !logp)
+		return error_set(err, -ENOMEM, "out of memory");
+	_cleanup_close_ int logfd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	struct containers *cs = containers_of(d);
+	bool in = json_is_true(json_object_get(c->config, "OpenStdin"));
+	bool once = json_is_true(json_object_get(c->config, "StdinOnce"));
+	char *args[] = {cs->shim_path, "--id", c->id, "--bundle", bundle, "--dir", dir,
+			"--socket", sock, "--runtime", cs->runtime_path, "--runtime-root",
+			cs->runc_root, in ? "--stdin" : NULL, once ? "--stdin-once" : NULL, NULL};
+	if (!in) /* keep argv contiguous */
+		args[13] = once ? "--stdin-once" : NULL;
+	uv_pipe_init(d->loop, &job->sync_pipe, 0);
+	job->sync_pipe.data = job;
+	job->open_handles++;
+	uv_stdio_container_t stdio[3] = {
+		{.flags = UV_IGNORE},
+		{.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&job->sync_pipe},
+		{.flags = logfd >= 0 ? UV_INHERIT_FD : UV_IGNORE, .data.fd = logfd},
+	};
+	uv_process_options_t o = {.file = cs->shim_path, .args = args, .stdio = stdio,
+				  .stdio_count = 3, .exit_cb = on_shim_exit,
+				  .flags = UV_PROCESS_DETACHED};
+	job->proc.data = job;
+	int r = uv_spawn(d->loop, &job->proc, &o);
+	if (r < 0) {
+		/* A failed spawn still leaves an initialized handle to close. */
+		job->open_handles++;
+		uv_close((uv_handle_t *)&job->proc, on_handle_closed);
+		uv_close((uv_handle_t *)&job->sync_pipe, on_handle_closed);
+		return error_set(err, r, "cannot run %s: %s", cs->shim_path, uv_strerror(r));
+	}
+	job->open_handles++;
+	uv_read_start((uv_stream_t *)&job->sync_pipe, sync_alloc, on_sync_read);
+	return 0;
+}
+
+void container_start(struct daemon *d, struct container *c, container_done_fn done,
+		     void *userdata)
+{
+	struct error err = ERROR_INIT;
+	if (c->state == CONTAINER_RUNNING || c->starting) {
+		done(1, NULL, userdata);
+		return;
+	}
+	if (c->removing) {
+		error_set(&err, -EBUSY, "container is marked for removal and cannot be started");
+		done(err.code, &err, userdata);
+		error_clear(&err);
+		return;
+	}
+	struct start_job *job = calloc(1, sizeof(*job));
+	int r = job ? prepare(d, c, &err) : error_set(&err, -ENOMEM, "out of memory");
+	if (r == 0) {
+		*job = (struct start_job){.d = d, .c = c, .done = done, .userdata = userdata};
+		c->starting = job;
+		r = spawn_shim(d, c, job, &err);
+		if (r < 0) {
+			c->starting = NULL;
+			container_unmount(d, c);
+		}
+	}
+	if (r < 0) {
+		if (job && job->open_handles) {
+			job->finished = true;
+			job = NULL; /* freed by the close callback */
+		}
+		free(job);
+		done(r, &err, userdata);
+	}
+	error_clear(&err);
+}
+
+/* Shutdown: the start is abandoned (the shim removes a container nobody
+ * starts) and the job's handles are closed. */
+void start_job_cancel(struct start_job *job)
+{
+	struct error err = ERROR_INIT;
+	error_set(&err, -ECANCELED, "the daemon is shutting down");
+	if (job->c)
+		job->c->starting = NULL;
+	job->c = NULL;
+	uv_handle_t *hs[] = {(uv_handle_t *)&job->sync_pipe, (uv_handle_t *)&job->proc};
+	for (size_t i = 0; i < ARRAY_SIZE(hs); i++)
+		if (hs[i]->loop && !uv_is_closing(hs[i]))
+			uv_close(hs[i], on_handle_closed);
+	start_job_finish(job, -ECANCELED, &err);
+	error_clear(&err);
+}

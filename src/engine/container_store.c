@@ -1,0 +1,321 @@
+/* The container store: one directory per container under
+ * <data-root>/containers, config.v2.json (Config, state, mounts) and
+ * hostconfig.json, each replaced atomically; names and IDs in memory. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basic/cleanup.h"
+#include "basic/fs.h"
+#include "basic/timeutil.h"
+#include "daemon/daemon.h"
+#include "engine/container.h"
+#include "engine/containers_priv.h"
+#include "engine/events.h"
+#include "image/layer_store.h"
+
+const char *container_state_name(enum container_state s)
+{
+	static const char *const names[] = {"created", "running", "exited", "dead"};
+	return names[s];
+}
+
+static int state_from_name(const char *s)
+{
+	for (int i = CONTAINER_CREATED; i <= CONTAINER_DEAD; i++)
+		if (s && strcmp(s, container_state_name(i)) == 0)
+			return i;
+	return CONTAINER_DEAD;
+}
+
+char *container_path(struct daemon *d, const struct container *c, const char *file)
+{
+	char *p = NULL;
+	int n = file ? asprintf(&p, "%s/%s/%s", containers_of(d)->root, c->id, file)
+		     : asprintf(&p, "%s/%s", containers_of(d)->root, c->id);
+	return n < 0 ? NULL : p;
+}
+
+static json_t *time_json(int64_t ns)
+{
+	char buf[64];
+	if (ns <= 0)
+		return json_string("0001-01-01T00:00:00Z");
+	time_format_rfc3339nano(ns, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static json_t *state_json(const struct container *c)
+{
+	return json_pack("{s:s, s:b, s:i, s:i, s:s, s:o, s:o}", "Status",
+			 container_state_name(c->state), "Running", c->state == CONTAINER_RUNNING,
+			 "Pid", c->pid, "ExitCode", c->exit_code, "Error", c->error ? c->error : "",
+			 "StartedAt", time_json(c->started_ns), "FinishedAt", time_json(c->finished_ns));
+}
+
+static int write_json(const char *path, json_t *j, struct error *err)
+{
+	_cleanup_free_ char *text = json_dumps(j, JSON_COMPACT);
+	if (!text)
+		return error_set(err, -ENOMEM, "out of memory");
+	return fs_write_atomic(path, text, strlen(text), 0600, err);
+}
+
+int container_save(struct daemon *d, struct container *c, struct error *err)
+{
+	_cleanup_free_ char *cfg = container_path(d, c, "config.v2.json");
+	_cleanup_free_ char *hc = container_path(d, c, "hostconfig.json");
+	if (!cfg || !hc)
+		return error_set(err, -ENOMEM, "out of memory");
+	json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:O, s:O, s:i, s:o, s:{s:I, s:I, s:I}}", "ID",
+			      c->id, "Name", c->name, "Image", c->image_id, "Created",
+			      time_json(c->created_ns), "Config", c->config, "MountPoints", c->mounts,
+			      "RestartCount", c->restart_count, "State", state_json(c), "Berth",
+			      "CreatedNs", (json_int_t)c->created_ns, "StartedNs",
+			      (json_int_t)c->started_ns, "FinishedNs", (json_int_t)c->finished_ns);
+	if (!j)
+		return error_set(err, -ENOMEM, "out of memory");
+	/* hostconfig.json first: config.v2.json is what makes a container exist. */
+	int r = write_json(hc, c->host_config, err);
+	if (r == 0)
+		r = write_json(cfg, j, err);
+	json_decref(j);
+	return r;
+}
+
+void container_free(struct container *c)
+{
+	if (!c)
+		return;
+	free(c->name);
+	json_decref(c->config);
+	json_decref(c->host_config);
+	json_decref(c->mounts);
+	free(c->error);
+	free(c->stdin_buf);
+	free(c);
+}
+
+static int load_state(struct container *c, json_t *st, json_t *ns)
+{
+	c->state = state_from_name(json_string_value(json_object_get(st, "Status")));
+	c->pid = (int)json_integer_value(json_object_get(st, "Pid"));
+	c->exit_code = (int)json_integer_value(json_object_get(st, "ExitCode"));
+	const char *e = json_string_value(json_object_get(st, "Error"));
+	if (e && *e && !(c->error = strdup(e)))
+		return -ENOMEM;
+	c->created_ns = json_integer_value(json_object_get(ns, "CreatedNs"));
+	c->started_ns = json_integer_value(json_object_get(ns, "StartedNs"));
+	c->finished_ns = json_integer_value(json_object_get(ns, "FinishedNs"));
+	return 0;
+}
+
+/* Reads one container directory; -EINVAL when its files are not ours. */
+static int load_one(const char *dir, const char *id, struct container **ret)
+{
+	_cleanup_free_ char *cp = NULL, *hp = NULL;
+	if (asprintf(&cp, "%s/%s/config.v2.json", dir, id) < 0 ||
+	    asprintf(&hp, "%s/%s/hostconfig.json", dir, id) < 0)
+		return -ENOMEM;
+	json_t *j = json_load_file(cp, 0, NULL);
+	json_t *hc = json_load_file(hp, 0, NULL);
+	const char *name = json_string_value(json_object_get(j, "Name"));
+	const char *image = json_string_value(json_object_get(j, "Image"));
+	struct container *c = calloc(1, sizeof(*c));
+	int r = c ? 0 : -ENOMEM;
+	if (r == 0 && (!name || !image || !json_is_object(hc) ||
+		       !json_is_object(json_object_get(j, "Config"))))
+		r = -EINVAL;
+	if (r == 0) {
+		memcpy(c->id, id, DIGEST_HEX_LEN); /* is_id() checked the length */
+		snprintf(c->image_id, sizeof(c->image_id), "%s", image);
+		c->name = strdup(name);
+		c->config = json_incref(json_object_get(j, "Config"));
+		c->host_config = json_incref(hc);
+		c->mounts = json_incref(json_object_get(j, "MountPoints"));
+		if (!c->mounts)
+			c->mounts = json_array();
+		c->restart_count = (int)json_integer_value(json_object_get(j, "RestartCount"));
+		r = c->name ? load_state(c, json_object_get(j, "State"), json_object_get(j, "Berth"))
+			    : -ENOMEM;
+	}
+	json_decref(j);
+	json_decref(hc);
+	if (r < 0) {
+		container_free(c);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}
+
+static bool is_id(const char *s)
+{
+	return strlen(s) == DIGEST_HEX_LEN && strspn(s, "0123456789abcdef") == DIGEST_HEX_LEN;
+}
+
+static bool has_config(const char *dir, const char *id)
+{
+	_cleanup_free_ char *p = NULL;
+	return asprintf(&p, "%s/%s/config.v2.json", dir, id) >= 0 && access(p, F_OK) == 0;
+}
+
+int containers_keep_ids(const char *data_root, char ***ret)
+{
+	_cleanup_free_ char *dir = NULL;
+	if (asprintf(&dir, "%s/containers", data_root) < 0)
+		return -ENOMEM;
+	char **ids = calloc(1, sizeof(*ids));
+	size_t n = 0;
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+	while (ids && dh && (de = readdir(dh))) {
+		if (!is_id(de->d_name) || !has_config(dir, de->d_name))
+			continue;
+		char **nids = realloc(ids, (n + 2) * sizeof(*ids));
+		if (!nids || !(nids[n] = strdup(de->d_name))) {
+			ids = nids ? nids : ids;
+			break;
+		}
+		ids = nids;
+		ids[++n] = NULL;
+	}
+	if (dh)
+		closedir(dh);
+	if (!ids)
+		return -ENOMEM;
+	*ret = ids;
+	return 0;
+}
+
+void containers_keep_ids_free(char **ids)
+{
+	for (size_t i = 0; ids && ids[i]; i++)
+		free(ids[i]);
+	free(ids);
+}
+
+/* Loads every complete container; removes what a crash left half-made
+ * (no config.v2.json) or half-removed (".<id>.removing"). Their storage
+ * entries went already: images_init keeps only the complete ones. */
+int containers_load(struct daemon *d, struct error *err)
+{
+	struct containers *cs = containers_of(d);
+	DIR *dh = opendir(cs->root);
+	if (!dh)
+		return error_set(err, -errno, "open %s: %s", cs->root, strerror(errno));
+	struct dirent *de;
+	int r = 0;
+	while (r == 0 && (de = readdir(dh))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		_cleanup_free_ char *p = NULL;
+		if (asprintf(&p, "%s/%s", cs->root, de->d_name) < 0)
+			r = error_set(err, -ENOMEM, "out of memory");
+		struct container *c = NULL;
+		if (r < 0 || !is_id(de->d_name) || !has_config(cs->root, de->d_name) ||
+		    load_one(cs->root, de->d_name, &c) < 0) {
+			if (p) {
+				log_warn(&d->log, "removing incomplete container directory %s", p);
+				image_rm_rf(p);
+			}
+			continue;
+		}
+		if (containers_add(d, c) < 0) {
+			container_free(c);
+			r = error_set(err, -ENOMEM, "out of memory");
+		}
+	}
+	closedir(dh);
+	return r;
+}
+
+int containers_add(struct daemon *d, struct container *c)
+{
+	struct containers *cs = containers_of(d);
+	if (cs->n == cs->cap) {
+		size_t cap = cs->cap ? cs->cap * 2 : 16;
+		struct container **v = realloc(cs->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		cs->v = v;
+		cs->cap = cap;
+	}
+	cs->v[cs->n++] = c;
+	return 0;
+}
+
+void containers_forget(struct daemon *d, struct container *c)
+{
+	struct containers *cs = containers_of(d);
+	for (size_t i = 0; i < cs->n; i++) {
+		if (cs->v[i] != c)
+			continue;
+		memmove(&cs->v[i], &cs->v[i + 1], (cs->n - i - 1) * sizeof(*cs->v));
+		cs->n--;
+		return;
+	}
+}
+
+size_t containers_count(struct daemon *d)
+{
+	return containers_of(d)->n;
+}
+
+struct container *containers_at(struct daemon *d, size_t i)
+{
+	return containers_of(d)->v[i];
+}
+
+struct container *containers_find_name(struct daemon *d, const char *name)
+{
+	struct containers *cs = containers_of(d);
+	const char *bare = name[0] == '/' ? name + 1 : name;
+	for (size_t i = 0; i < cs->n; i++)
+		if (strcmp(cs->v[i]->name + 1, bare) == 0)
+			return cs->v[i];
+	return NULL;
+}
+
+/* dockerd's GetContainer: full ID, then name, then a unique ID prefix. */
+int containers_lookup(struct daemon *d, const char *ref, struct container **ret,
+		      struct error *err)
+{
+	struct containers *cs = containers_of(d);
+	if (!ref || !*ref)
+		return error_set(err, -ENOENT, "No such container: %s", ref ? ref : "");
+	for (size_t i = 0; i < cs->n; i++)
+		if (strcmp(cs->v[i]->id, ref) == 0)
+			return *ret = cs->v[i], 0;
+	struct container *c = containers_find_name(d, ref);
+	if (c)
+		return *ret = c, 0;
+	size_t n = strlen(ref), found = 0;
+	for (size_t i = 0; i < cs->n && n <= DIGEST_HEX_LEN; i++)
+		if (strncmp(cs->v[i]->id, ref, n) == 0 && found++ == 0)
+			c = cs->v[i];
+	if (found > 1)
+		return error_set(err, -EINVAL, "multiple IDs found with provided prefix: %s", ref);
+	if (!c)
+		return error_set(err, -ENOENT, "No such container: %s", ref);
+	*ret = c;
+	return 0;
+}
+
+void container_event(struct daemon *d, struct container *c, const char *action, json_t *extra)
+{
+	json_t *a = json_object();
+	const char *k;
+	json_t *v;
+	json_object_foreach(json_object_get(c->config, "Labels"), k, v)
+		if (json_is_string(v))
+			json_object_set(a, k, v);
+	json_object_set(a, "image", json_object_get(c->config, "Image"));
+	json_object_set_new(a, "name", json_string(c->name + 1));
+	if (extra)
+		json_object_update(a, extra);
+	json_decref(extra);
+	event_log_publish(d->events, "container", action, c->id, a, "local");
+}

@@ -1,0 +1,196 @@
+/* The container service in the daemon: paths and runtime settings, loading
+ * at start (re-attaching to the shims of running containers), and the
+ * image-usage hook that makes `rmi` refuse images containers use. */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "basic/cleanup.h"
+#include "basic/fs.h"
+#include "daemon/daemon.h"
+#include "engine/container.h"
+#include "engine/containers_priv.h"
+#include "image/image_store.h"
+#include "volume/volume_store.h"
+
+struct containers *containers_of(struct daemon *d)
+{
+	return d->containers;
+}
+
+const char *containers_exec_root(struct daemon *d)
+{
+	return d->containers->exec_root;
+}
+
+const char *containers_shim_path(struct daemon *d)
+{
+	return d->containers->shim_path;
+}
+
+const char *containers_runtime_path(struct daemon *d)
+{
+	return d->containers->runtime_path;
+}
+
+char *container_socket_path(struct daemon *d, const struct container *c)
+{
+	/* Short (sun_path holds 108 bytes): 16 hex digits are unique enough
+	 * among one daemon's containers. */
+	char *p = NULL;
+	return asprintf(&p, "%s/shims/%.16s.sock", d->containers->exec_root, c->id) < 0 ? NULL : p;
+}
+
+char *container_bundle_path(struct daemon *d, const struct container *c, const char *file)
+{
+	char *p = NULL;
+	int n = file ? asprintf(&p, "%s/containers/%s/%s", d->containers->exec_root, c->id, file)
+		     : asprintf(&p, "%s/containers/%s", d->containers->exec_root, c->id);
+	return n < 0 ? NULL : p;
+}
+
+/* An executable: $BERTH_SHIM, beside berthd's own binary, then $PATH. */
+static char *find_program(const char *env, const char *name, const char *fallback)
+{
+	const char *e = getenv(env);
+	if (e && *e)
+		return strdup(e);
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *p = NULL;
+	if (n > 0) {
+		self[n] = '\0';
+		if (asprintf(&p, "%s/%s", dirname(self), name) >= 0 && access(p, X_OK) == 0)
+			return p;
+		free(p);
+	}
+	const char *path = getenv("PATH");
+	_cleanup_free_ char *copy = strdup(path ? path : "/usr/local/bin:/usr/bin:/usr/sbin");
+	char *save = NULL;
+	for (char *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir;
+	     dir = strtok_r(NULL, ":", &save)) {
+		p = NULL;
+		if (asprintf(&p, "%s/%s", dir, name) >= 0 && access(p, X_OK) == 0)
+			return p;
+		free(p);
+	}
+	return strdup(fallback);
+}
+
+static bool image_used(const char *image_id, char *running_id, char *stopped_id, void *userdata)
+{
+	struct daemon *d = userdata;
+	bool used = false;
+	for (size_t i = 0; i < containers_count(d); i++) {
+		struct container *c = containers_at(d, i);
+		if (strcmp(c->image_id, image_id) != 0)
+			continue;
+		char *dst = c->state == CONTAINER_RUNNING ? running_id : stopped_id;
+		if (dst && !dst[0])
+			snprintf(dst, 65, "%s", c->id);
+		used = true;
+	}
+	return used;
+}
+
+/* CapBnd of /proc/self/status: what berthd can hand to a container. */
+static uint64_t own_cap_bounding(void)
+{
+	_cleanup_free_ char *text = NULL;
+	if (fs_read_file("/proc/self/status", 1 << 16, &text, NULL) < 0)
+		return 0;
+	const char *p = strstr(text, "\nCapBnd:");
+	return p ? strtoull(p + 8, NULL, 16) : 0;
+}
+
+static int make_service(struct daemon *d, struct error *err)
+{
+	struct containers *cs = calloc(1, sizeof(*cs));
+	if (!cs)
+		return error_set(err, -ENOMEM, "out of memory");
+	d->containers = cs;
+	if (asprintf(&cs->root, "%s/containers", d->cfg.data_root) < 0 ||
+	    asprintf(&cs->exec_root, "%s", d->cfg.exec_root) < 0 ||
+	    asprintf(&cs->runc_root, "%s/runc", d->cfg.exec_root) < 0)
+		return error_set(err, -ENOMEM, "out of memory");
+	cs->shim_path = find_program("BERTH_SHIM", "berth-shim", "berth-shim");
+	cs->runtime_path = find_program("BERTH_RUNTIME", "runc", "/usr/sbin/runc");
+	cs->cap_bounding = own_cap_bounding();
+	cs->swap_limit = access("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", F_OK) == 0;
+	_cleanup_free_ char *shims = NULL, *bundles = NULL;
+	if (!cs->shim_path || !cs->runtime_path ||
+	    asprintf(&shims, "%s/shims", cs->exec_root) < 0 ||
+	    asprintf(&bundles, "%s/containers", cs->exec_root) < 0)
+		return error_set(err, -ENOMEM, "out of memory");
+	int r = fs_mkdir_p(cs->root, 0710, err);
+	if (r == 0)
+		r = fs_mkdir_p(shims, 0700, err);
+	if (r == 0)
+		r = fs_mkdir_p(bundles, 0700, err);
+	if (r == 0)
+		r = fs_mkdir_p(cs->runc_root, 0700, err);
+	return r;
+}
+
+/* Volume references are kept in memory only: rebuilt for every container. */
+static void ref_volumes(struct daemon *d, struct container *c)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach(c->mounts, i, m) {
+		const char *name = json_string_value(json_object_get(m, "Name"));
+		struct error err = ERROR_INIT;
+		if (name && volume_ref(d->volumes, name, c->id, &err) < 0)
+			log_warn(&d->log, "container %s: %s", c->id, error_msg(&err));
+		error_clear(&err);
+	}
+}
+
+int containers_init(struct daemon *d, struct error *err)
+{
+	int r = make_service(d, err);
+	if (r == 0)
+		r = containers_load(d, err);
+	if (r < 0)
+		return r;
+	image_store_set_usage(d->images, image_used, d);
+	for (size_t i = 0; i < containers_count(d); i++) {
+		struct container *c = containers_at(d, i);
+		ref_volumes(d, c);
+		_cleanup_free_ char *sock = container_socket_path(d, c);
+		/* A shim socket means a shim may still run this container. */
+		if (c->state == CONTAINER_RUNNING || (sock && access(sock, F_OK) == 0))
+			container_link_connect(d, c, true);
+	}
+	log_info(&d->log, "loaded %zu containers", containers_count(d));
+	return 0;
+}
+
+void containers_stop(struct daemon *d)
+{
+	for (size_t i = 0; d->containers && i < d->containers->n; i++)
+		container_runtime_close(d->containers->v[i]);
+}
+
+void containers_done(struct daemon *d)
+{
+	struct containers *cs = d->containers;
+	if (!cs)
+		return;
+	if (d->images)
+		image_store_set_usage(d->images, NULL, NULL);
+	for (size_t i = 0; i < cs->n; i++)
+		container_free(cs->v[i]);
+	free(cs->v);
+	free(cs->root);
+	free(cs->exec_root);
+	free(cs->runc_root);
+	free(cs->shim_path);
+	free(cs->runtime_path);
+	free(cs);
+	d->containers = NULL;
+}

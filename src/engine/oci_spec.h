@@ -1,0 +1,77 @@
+/* The OCI runtime spec (a bundle's config.json) for a container, from its
+ * Docker Config and HostConfig, with Docker's defaults: capabilities, masked
+ * and read-only paths, mounts, namespaces, device rules. Pure: the inputs
+ * carry everything that needs disk (resolved user, mount sources), so the
+ * result is a function of them and unit-testable.
+ *
+ * Not in this slice: seccomp (no profile is installed; the runtime runs the
+ * container without a syscall filter), AppArmor, user namespaces, host
+ * devices for --privileged, --init, ulimits, sysctls. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "basic/error.h"
+
+#define OCI_MAX_GROUPS 64
+
+/* A process identity resolved against the container's /etc/passwd and
+ * /etc/group. */
+struct oci_user {
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[OCI_MAX_GROUPS]; /* supplementary groups */
+	size_t n_groups;
+};
+
+/* One mount a user asked for, resolved to host paths. */
+struct oci_mount {
+	const char *type;	 /* "bind", "volume" or "tmpfs" */
+	const char *source;	 /* host path (bind, volume); ignored for tmpfs */
+	const char *destination; /* absolute path in the container */
+	bool readonly;
+	const char *tmpfs_opts; /* "size=64m,mode=1777" or NULL */
+};
+
+struct oci_inputs {
+	const char *id;
+	json_t *config;	     /* the container's Config, image defaults merged in */
+	json_t *host_config; /* its HostConfig */
+	const char *rootfs;  /* host path of the mounted root filesystem */
+	const char *hostname_path, *hosts_path, *resolv_path; /* host files to bind */
+	const struct oci_user *user;
+	const struct oci_mount *mounts;
+	size_t n_mounts;
+	bool swap_limit; /* the kernel accounts swap (memory.memsw files exist) */
+	/* Capabilities the daemon itself may grant (its bounding set): "all"
+	 * (privileged, --cap-add ALL) means these. 0: every known one. */
+	uint64_t cap_bounding;
+};
+
+/* Builds config.json into *ret. -EINVAL with Docker's wording for bad
+ * input: no command, an unknown capability, a bad tmpfs option. */
+int oci_spec_build(const struct oci_inputs *in, json_t **ret, struct error *err);
+
+/* Resolves a Docker user spec ("", "name", "uid", "name:group", "uid:gid")
+ * as runc and Docker do, reading etc/passwd and etc/group of the root
+ * filesystem at rootfs (paths resolved inside it, never on the host). Empty
+ * means root. A numeric uid absent from passwd runs with gid 0; a name
+ * absent gives -EINVAL "unable to find user NAME: no matching entries in
+ * passwd file". Supplementary groups are the user's groups in etc/group. */
+int oci_user_resolve(const char *rootfs, const char *spec, struct oci_user *ret,
+		     struct error *err);
+
+/* The same against passwd and group file contents (NULL: file absent). */
+int oci_user_resolve_text(const char *passwd, const char *group, const char *spec,
+			  struct oci_user *ret, struct error *err);
+
+/* Docker's default capability set, NULL-terminated, "CAP_" names. */
+extern const char *const oci_default_caps[];
+
+/* Normalizes a capability name given by a user ("net_admin", "CAP_NET_ADMIN")
+ * into buf as "CAP_NET_ADMIN"; "ALL" stays "ALL". -EINVAL when unknown. */
+int oci_cap_normalize(const char *name, char *buf, size_t len);

@@ -1,0 +1,272 @@
+/* berth-shim's entry point: detach from berthd, create the container through
+ * the runtime, report on the sync pipe, then serve until the container exits
+ * and record how it ended. See shim.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "basic/cleanup.h"
+#include "basic/fs.h"
+#include "basic/timeutil.h"
+#include "shim/proto.h"
+#include "shim/shim.h"
+
+/* A shim whose container berthd never starts (berthd died between create and
+ * start) removes it after this long. */
+#define START_DEADLINE_MS (60 * 1000)
+/* After init exits, output still in the pipes is drained for at most this. */
+#define DRAIN_MS 2000
+
+static int parse_args(int argc, char **argv, struct shim_opts *o)
+{
+	static const struct option opts[] = {
+		{"id", required_argument, NULL, 'i'},	  {"bundle", required_argument, NULL, 'b'},
+		{"dir", required_argument, NULL, 'd'},	  {"socket", required_argument, NULL, 's'},
+		{"runtime", required_argument, NULL, 'r'}, {"runtime-root", required_argument, NULL, 'R'},
+		{"stdin", no_argument, NULL, 'I'},	  {"stdin-once", no_argument, NULL, 'O'},
+		{0},
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': o->id = optarg; break;
+		case 'b': o->bundle = optarg; break;
+		case 'd': o->dir = optarg; break;
+		case 's': o->socket = optarg; break;
+		case 'r': o->runtime = optarg; break;
+		case 'R': o->runtime_root = optarg; break;
+		case 'I': o->open_stdin = true; break;
+		case 'O': o->stdin_once = true; break;
+		default: return -EINVAL;
+		}
+	}
+	if (!o->id || !o->bundle || !o->dir || !o->socket || !o->runtime || !o->runtime_root)
+		return -EINVAL;
+	return 0;
+}
+
+/* Double fork: berthd's child exits at once so the shim is nobody's child
+ * but init's, and a new session keeps it out of berthd's process group. */
+static void detach(void)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		_exit(1);
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+}
+
+static int listen_socket(const char *path)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(a.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(a.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	mode_t old = umask(0077);
+	int r = bind(fd, (struct sockaddr *)&a, sizeof(a));
+	umask(old);
+	if (r < 0 || listen(fd, 16) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static int open_fds(struct shim *s)
+{
+	_cleanup_free_ char *log = NULL;
+	if (asprintf(&log, "%s/%s-json.log", s->o.dir, s->o.id) < 0)
+		return -ENOMEM;
+	s->log_fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (s->log_fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(s->log_fd, &st) == 0)
+		s->log_off = (uint64_t)st.st_size;
+	s->listen_fd = listen_socket(s->o.socket);
+	if (s->listen_fd < 0)
+		return s->listen_fd;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	s->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return s->sig_fd < 0 ? -errno : 0;
+}
+
+/* Makes the stdio pipes and creates the container on them; only the shim's
+ * ends stay open here. */
+static int create(struct shim *s, char *msg, size_t msg_len)
+{
+	int out[2], err[2], in[2] = {-1, -1};
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
+		return -errno;
+	if (s->o.open_stdin && pipe2(in, O_CLOEXEC) < 0)
+		return -errno;
+	int in_r = in[0] >= 0 ? in[0] : open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int r = shim_runtime_create(s, in_r, out[1], err[1], msg, msg_len);
+	close(in_r);
+	close(out[1]);
+	close(err[1]);
+	s->out_fd = out[0];
+	s->err_fd = err[0];
+	s->in_fd = in[1];
+	if (s->in_fd >= 0)
+		fcntl(s->in_fd, F_SETFL, O_NONBLOCK);
+	return r;
+}
+
+static void reap(struct shim *s)
+{
+	struct signalfd_siginfo si;
+	while (read(s->sig_fd, &si, sizeof(si)) == sizeof(si))
+		;
+	int st;
+	pid_t pid;
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (pid != s->init_pid)
+			continue;
+		s->exited = true;
+		s->exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	}
+}
+
+/* exit.json is how berthd learns the exit when it was not connected. */
+static void record_exit(struct shim *s, int64_t now)
+{
+	_cleanup_free_ char *path = NULL;
+	char ts[64], body[256];
+	time_format_rfc3339nano(now, ts, sizeof(ts));
+	int n = snprintf(body, sizeof(body), "{\"ExitCode\":%d,\"FinishedAt\":\"%s\",\"Pid\":%d}\n",
+			 s->exit_code, ts, (int)s->init_pid);
+	if (asprintf(&path, "%s/exit.json", s->o.dir) < 0)
+		return;
+	struct error err = ERROR_INIT;
+	if (fs_write_atomic(path, body, (size_t)n, 0600, &err) < 0)
+		fprintf(stderr, "berth-shim %s: %s\n", s->o.id, error_msg(&err));
+	error_clear(&err);
+}
+
+static void finish(struct shim *s)
+{
+	int64_t now = time_now_ns();
+	record_exit(s, now);
+	/* The cgroup and runc's state go before berthd hears of the exit, so
+	 * a `docker rm` that follows finds nothing of the container left. */
+	shim_runtime_delete(s);
+	unsigned char p[12];
+	shim_put_u32(p, (uint32_t)s->exit_code);
+	shim_put_u64(p + 4, (uint64_t)now);
+	shim_broadcast(s, 'x', p, sizeof(p));
+	unlink(s->o.socket);
+	while (s->n_clients)
+		shim_client_drop(s, 0);
+}
+
+/* One poll round over the pipes, the socket, the signalfd and clients. */
+static void poll_once(struct shim *s, int timeout_ms)
+{
+	struct pollfd p[4 + SHIM_MAX_CLIENTS];
+	int fds[4] = {s->listen_fd, s->sig_fd, s->out_fd, s->err_fd};
+	for (int i = 0; i < 4; i++)
+		p[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+	for (size_t i = 0; i < s->n_clients; i++)
+		p[4 + i] = (struct pollfd){.fd = s->clients[i].fd, .events = POLLIN};
+	size_t nc = s->n_clients;
+	if (poll(p, 4 + nc, timeout_ms) <= 0)
+		return;
+	if (p[1].revents)
+		reap(s);
+	/* Output before new clients and messages: a start request's answer
+	 * must not overtake output produced before it. */
+	int *pipes[2] = {&s->out_fd, &s->err_fd};
+	for (int i = 0; i < 2; i++)
+		if (p[2 + i].revents && shim_pump(s, *pipes[i], i ? 'e' : 'o') <= 0) {
+			close(*pipes[i]);
+			*pipes[i] = -1;
+		}
+	for (size_t i = nc; i-- > 0;)
+		if (p[4 + i].revents && !shim_client_read(s, i))
+			shim_client_drop(s, i);
+	if (p[0].revents)
+		shim_accept(s);
+}
+
+static bool start_abandoned(const struct shim *s, int64_t created_ns)
+{
+	if (s->started)
+		return false;
+	if (s->had_client && s->n_clients == 0)
+		return true;
+	return time_now_ns() - created_ns > (int64_t)START_DEADLINE_MS * 1000000;
+}
+
+static int serve(struct shim *s)
+{
+	int64_t created = time_now_ns();
+	while (!s->exited) {
+		poll_once(s, 500);
+		if (start_abandoned(s, created)) {
+			shim_runtime_delete(s);
+			unlink(s->o.socket);
+			return 1;
+		}
+	}
+	int64_t deadline = time_now_ns() + (int64_t)DRAIN_MS * 1000000;
+	while ((s->out_fd >= 0 || s->err_fd >= 0) && time_now_ns() < deadline)
+		poll_once(s, 100);
+	finish(s);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct shim s = {.listen_fd = -1, .sig_fd = -1, .log_fd = -1, .out_fd = -1,
+			 .err_fd = -1, .in_fd = -1};
+	if (parse_args(argc, argv, &s.o) < 0) {
+		fprintf(stderr, "usage: berth-shim --id ID --bundle DIR --dir DIR --socket PATH "
+				"--runtime PATH --runtime-root DIR [--stdin] [--stdin-once]\n");
+		return 2;
+	}
+	detach();
+	char msg[2048] = "";
+	int r = open_fds(&s);
+	if (r < 0)
+		snprintf(msg, sizeof(msg), "shim setup: %s", strerror(-r));
+	else
+		r = create(&s, msg, sizeof(msg));
+	if (r < 0) {
+		dprintf(1, "error %s\n", msg);
+		shim_runtime_delete(&s);
+		if (s.listen_fd >= 0)
+			unlink(s.o.socket);
+		return 1;
+	}
+	dprintf(1, "ok %d %d\n", (int)getpid(), (int)s.init_pid);
+	int null = open("/dev/null", O_RDWR);
+	dup2(null, 1);
+	close(null);
+	return serve(&s);
+}

@@ -1,0 +1,132 @@
+/* Runs the OCI runtime (runc) for the shim: create, start, delete. Each call
+ * waits for the runtime to finish; errors come back as the runtime's own
+ * message, read from its json log. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "basic/cleanup.h"
+#include "basic/fs.h"
+#include "shim/shim.h"
+
+/* The child side: stdio in place, default signal state (the shim blocks
+ * SIGCHLD and ignores SIGPIPE; both would be inherited by the container). */
+static void exec_child(char **argv, int in, int out, int err)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	int fds[3] = {in, out, err};
+	for (int i = 0; i < 3; i++) {
+		if (fds[i] == i)
+			fcntl(i, F_SETFD, 0);
+		else if (dup2(fds[i], i) < 0)
+			_exit(127);
+	}
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+static int run(char **argv, int in, int out, int err)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		exec_child(argv, in, out, err);
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 127 ? -ENOEXEC : -EIO;
+}
+
+static char *log_path(const struct shim *s)
+{
+	char *p = NULL;
+	return asprintf(&p, "%s/runc.log", s->o.bundle) < 0 ? NULL : p;
+}
+
+/* The msg of the last error line in runc's json log, unescaped enough for
+ * people: runc writes {"level":"error","msg":"...","time":"..."}. */
+static void last_error(const struct shim *s, char *msg, size_t msg_len)
+{
+	_cleanup_free_ char *path = log_path(s), *text = NULL;
+	if (!path || fs_read_file(path, 1 << 20, &text, NULL) < 0)
+		return;
+	char *hit = NULL;
+	for (char *p = text; (p = strstr(p, "\"level\":\"error\"")); p++)
+		hit = p;
+	char *m = hit ? strstr(hit, "\"msg\":\"") : NULL;
+	if (!m)
+		return;
+	m += 7;
+	size_t o = 0;
+	for (; *m && *m != '"' && o + 1 < msg_len; m++) {
+		if (*m == '\\' && m[1])
+			m++;
+		msg[o++] = *m;
+	}
+	msg[o] = '\0';
+}
+
+static int run_logged(struct shim *s, char **argv, int in, int out, int err, char *msg,
+		      size_t msg_len)
+{
+	_cleanup_free_ char *path = log_path(s);
+	if (path)
+		unlink(path);
+	int r = run(argv, in, out, err);
+	if (r < 0 && msg) {
+		snprintf(msg, msg_len, "%s did not succeed (%s)", argv[0], strerror(-r));
+		last_error(s, msg, msg_len);
+	}
+	return r;
+}
+
+int shim_runtime_create(struct shim *s, int in, int out, int err, char *msg, size_t msg_len)
+{
+	_cleanup_free_ char *lp = log_path(s), *pidf = NULL;
+	if (!lp || asprintf(&pidf, "%s/init.pid", s->o.bundle) < 0)
+		return -ENOMEM;
+	char *argv[] = {(char *)s->o.runtime, "--root", (char *)s->o.runtime_root, "--log", lp,
+			"--log-format", "json", "create", "--bundle", (char *)s->o.bundle,
+			"--pid-file", pidf, (char *)s->o.id, NULL};
+	int r = run_logged(s, argv, in, out, err, msg, msg_len);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *text = NULL;
+	r = fs_read_file(pidf, 64, &text, NULL);
+	if (r < 0 || (s->init_pid = atoi(text)) <= 0) {
+		snprintf(msg, msg_len, "runtime wrote no init pid to %s", pidf);
+		return -EIO;
+	}
+	return 0;
+}
+
+int shim_runtime_start(struct shim *s, char *msg, size_t msg_len)
+{
+	_cleanup_free_ char *lp = log_path(s);
+	if (!lp)
+		return -ENOMEM;
+	char *argv[] = {(char *)s->o.runtime, "--root", (char *)s->o.runtime_root, "--log", lp,
+			"--log-format", "json", "start", (char *)s->o.id, NULL};
+	return run_logged(s, argv, 0, 2, 2, msg, msg_len);
+}
+
+/* Removes the runtime's record of the container and its cgroup; --force
+ * also kills what is left when create succeeded but start never came. */
+void shim_runtime_delete(struct shim *s)
+{
+	char *argv[] = {(char *)s->o.runtime, "--root", (char *)s->o.runtime_root, "delete",
+			"--force", (char *)s->o.id, NULL};
+	run_logged(s, argv, 0, 2, 2, NULL, 0);
+}

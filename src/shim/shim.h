@@ -1,0 +1,61 @@
+/* berth-shim: one small monitor per container (the containerd-shim/conmon
+ * role). It runs `runc create`, holds the container's stdio pipes, writes
+ * the json-file log, serves berthd on a unix socket (proto.h), reaps the
+ * container's init as a subreaper, records the exit in <dir>/exit.json and
+ * runs `runc delete`. It outlives berthd: a restarted daemon reconnects. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define SHIM_MAX_CLIENTS 64
+
+struct shim_opts {
+	const char *id;
+	const char *bundle;	  /* holds config.json; runc's log goes here */
+	const char *dir;	  /* container dir: <id>-json.log, exit.json */
+	const char *socket;	  /* control socket path */
+	const char *runtime;	  /* e.g. /usr/sbin/runc */
+	const char *runtime_root; /* runc --root */
+	bool open_stdin;	  /* give the container a stdin pipe */
+	bool stdin_once;	  /* close it when the first attached client does */
+};
+
+struct shim_client {
+	int fd;
+	unsigned char *in; /* partial frame read from berthd */
+	size_t in_len;
+};
+
+struct shim {
+	struct shim_opts o;
+	int listen_fd, sig_fd, log_fd;
+	int out_fd, err_fd, in_fd; /* container side: read, read, write (-1 none) */
+	pid_t init_pid;
+	bool started, exited;
+	int exit_code;
+	uint64_t log_off; /* size of the json log */
+	struct shim_client clients[SHIM_MAX_CLIENTS];
+	size_t n_clients;
+	bool had_client;
+};
+
+/* runtime.c: the OCI runtime, run to completion. */
+int shim_runtime_create(struct shim *s, int in, int out, int err, char *msg, size_t msg_len);
+int shim_runtime_start(struct shim *s, char *msg, size_t msg_len);
+void shim_runtime_delete(struct shim *s);
+
+/* io.c: logs and clients. */
+/* Reads what is available on fd (stream 'o' or 'e'); logs and broadcasts it.
+ * Returns 0 at EOF, > 0 when data was handled, < 0 on error. */
+ssize_t shim_pump(struct shim *s, int fd, char stream);
+void shim_accept(struct shim *s);
+/* Reads and handles client i's messages; false when it went away. */
+bool shim_client_read(struct shim *s, size_t i);
+void shim_client_drop(struct shim *s, size_t i);
+void shim_broadcast(struct shim *s, char type, const void *payload, size_t len);
+void shim_send(struct shim *s, int fd, char type, const void *payload, size_t len);
+/* JSON string body escaping as Go's encoding/json does (no quotes added). */
+size_t shim_json_escape(const char *in, size_t n, char *out);
