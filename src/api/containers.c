@@ -273,6 +273,13 @@ static void api_container_inspect(const struct api_request *ar)
 			container_inspect_json(ar->d, c, http_request_query_bool(ar->req, "size")));
 }
 
+static void api_container_changes(const struct api_request *ar)
+{
+	struct container *c;
+	if (api_container_or_reply(ar, &c))
+		container_changes_and_reply(ar->d, ar->conn, c);
+}
+
 static const struct route routes[] = {
 	{HTTP_POST, "/containers/create", api_container_create},
 	{HTTP_GET, "/containers/json", api_container_list},
@@ -285,6 +292,7 @@ static const struct route routes[] = {
 	{HTTP_DELETE, "/containers/{id}", api_container_delete},
 	{HTTP_GET, "/containers/{id}/logs", api_container_logs},
 	{HTTP_POST, "/containers/{id}/attach", api_container_attach},
+	{HTTP_GET, "/containers/{id}/changes", api_container_changes},
 };
 
 const struct api_routes api_container_routes = {routes, ARRAY_SIZE(routes)};

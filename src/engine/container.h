@@ -147,6 +147,11 @@ int container_parse_signal(const char *s, int *ret, struct error *err);
 /* --- JSON (container_json.c) --- */
 
 json_t *container_inspect_json(struct daemon *d, struct container *c, bool size);
+
+/* Answers GET /containers/{id}/changes on conn: [{"Path","Kind"}] with Kind
+ * 0 modified, 1 added, 2 deleted, computed on the thread pool. */
+struct http_conn;
+void container_changes_and_reply(struct daemon *d, struct http_conn *conn, struct container *c);
 /* GET /containers/json; -EINVAL for bad filters. */
 int containers_list_json(struct daemon *d, bool all, int limit, bool size,
 			 const struct filters *f, json_t **ret, struct error *err);

@@ -296,3 +296,32 @@ test_containers_berth_cli() {
 	assert_eq hi "$OUT" "berth run output"
 	ct_gone "$id"
 }
+
+# docker diff, copy-on-write isolation and volume copy-up, on one driver.
+ct_diff_cow() {
+	ct_daemon --storage-driver "$1"
+	run_ok dk run --name ca --network none bb sh -c \
+		'echo x > /new; echo extra >> /etc/passwd; rm /bin/ls; mkdir -p /d'
+	run_ok dk diff ca
+	assert_contains "$OUT" "A /new" "docker diff: added file"
+	assert_contains "$OUT" "C /etc/passwd" "docker diff: modified file"
+	assert_contains "$OUT" "D /bin/ls" "docker diff: deleted file"
+	assert_contains "$OUT" "A /d" "docker diff: added directory"
+	# Another container of the same image sees none of it.
+	run_ok dk run --rm --network none bb sh -c \
+		'test ! -e /new && test -e /bin/ls && ! grep -q extra /etc/passwd && echo clean'
+	assert_eq clean "$OUT" "a second container's view of the image"
+	run_ok dk run --name cb --network none bb true
+	run_ok dk diff cb
+	assert_empty "$OUT" "docker diff of an untouched container"
+	# A named volume takes the image's content at its path on first use only.
+	run_ok dk run --rm --network none -v etcvol:/etc bb sh -c 'cat /etc/passwd >/dev/null && echo mine > /etc/mine'
+	run_ok dk run --rm --network none -v etcvol:/etc bb cat /etc/mine
+	assert_eq mine "$OUT" "volume content kept between containers"
+	run_ok dk run --rm --network none -v emptyvol:/etc:nocopy bb ls -A /etc
+	assert_empty "$OUT" "a nocopy volume stays empty"
+	run_ok dk rm ca cb
+}
+
+test_containers_diff_cow_overlay2() { ct_diff_cow overlay2; }
+test_containers_diff_cow_vfs() { ct_diff_cow vfs; }
