@@ -10,6 +10,7 @@
 #include "shared/api_version.h"
 #include "basic/build_info.h"
 #include "basic/timeutil.h"
+#include "engine/container.h"
 #include "engine/events.h"
 #include "image/image_store.h"
 #include "storage/driver.h"
@@ -18,10 +19,10 @@ static void api_ping(const struct api_request *ar)
 {
 	/* The CLI negotiates its API version from these headers. */
 	static const struct http_header headers[] = {
-		{"Builder-Version", "1"},
-		{"Cache-Control", "no-cache, no-store, must-revalidate"},
-		{"Pragma", "no-cache"},
-		{"Swarm", "inactive"},
+	    {"Builder-Version", "1"},
+	    {"Cache-Control", "no-cache, no-store, must-revalidate"},
+	    {"Pragma", "no-cache"},
+	    {"Swarm", "inactive"},
 	};
 	http_reply(ar->conn, 200, "text/plain; charset=utf-8", headers,
 		   sizeof(headers) / sizeof(headers[0]), "OK", 2);
@@ -30,11 +31,11 @@ static void api_ping(const struct api_request *ar)
 static void api_version(const struct api_request *ar)
 {
 	const struct sysinfo_host *h = &ar->d->host;
-	json_t *details = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ApiVersion",
-				    API_VERSION_MAX, "Arch", h->go_arch, "BuildTime", BERTH_BUILD_TIME,
-				    "Experimental", "false", "GitCommit", BERTH_GIT_COMMIT,
-				    "GoVersion", BERTH_COMPILER, "KernelVersion", h->kernel_version,
-				    "MinAPIVersion", API_VERSION_MIN, "Os", "linux");
+	json_t *details = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ApiVersion", API_VERSION_MAX, "Arch",
+	    h->go_arch, "BuildTime", BERTH_BUILD_TIME, "Experimental", "false", "GitCommit",
+	    BERTH_GIT_COMMIT, "GoVersion", BERTH_COMPILER, "KernelVersion", h->kernel_version,
+	    "MinAPIVersion", API_VERSION_MIN, "Os", "linux");
 	json_t *engine = json_pack("{s:s, s:s, s:o}", "Name", "Engine", "Version", BERTH_VERSION,
 				   "Details", details);
 	json_t *v = json_pack("{s:{s:s}, s:[o], s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
@@ -85,8 +86,7 @@ static void info_add_host(json_t *info, const struct sysinfo_host *h)
 	json_object_set_new(info, "BridgeNfIptables", json_boolean(h->bridge_nf_iptables));
 	json_object_set_new(info, "BridgeNfIp6tables", json_boolean(h->bridge_nf_ip6tables));
 	json_object_set_new(info, "CgroupDriver", json_string("cgroupfs"));
-	json_object_set_new(info, "CgroupVersion",
-			    json_string(h->cgroup_version == 2 ? "2" : "1"));
+	json_object_set_new(info, "CgroupVersion", json_string(h->cgroup_version == 2 ? "2" : "1"));
 	json_object_set_new(info, "KernelVersion", json_string(h->kernel_version));
 	json_object_set_new(info, "OperatingSystem", json_string(h->operating_system));
 	json_object_set_new(info, "OSVersion", json_string(h->os_version));
@@ -97,43 +97,52 @@ static void info_add_host(json_t *info, const struct sysinfo_host *h)
 	json_object_set_new(info, "Name", json_string(h->hostname));
 }
 
-/* What later subsystems will fill: for now the true values of a daemon that
- * has no containers, images, plugins or swarm yet. */
-static void info_add_engine(json_t *info, const struct daemon *d)
+static void info_add_containers(json_t *info, struct daemon *d)
 {
-	json_object_set_new(info, "Containers", json_integer(0));
-	json_object_set_new(info, "ContainersRunning", json_integer(0));
-	json_object_set_new(info, "ContainersPaused", json_integer(0));
-	json_object_set_new(info, "ContainersStopped", json_integer(0));
+	json_int_t n = 0, running = 0;
+	for (size_t i = 0; d->containers && i < containers_count(d); i++, n++)
+		running += containers_at(d, i)->state == CONTAINER_RUNNING;
+	json_object_set_new(info, "Containers", json_integer(n));
+	json_object_set_new(info, "ContainersRunning", json_integer(running));
+	json_object_set_new(info, "ContainersPaused", json_integer(0)); /* no pause yet */
+	json_object_set_new(info, "ContainersStopped", json_integer(n - running));
+}
+
+/* Plugins and swarm report what exists: nothing yet. */
+static void info_add_engine(json_t *info, struct daemon *d)
+{
+	info_add_containers(info, d);
 	json_object_set_new(info, "Images",
 			    json_integer(d->images ? (json_int_t)image_store_count(d->images) : 0));
-	json_object_set_new(info, "Driver", json_string(d->storage ? storage_driver_name(d->storage)
-								    : d->cfg.storage_driver));
+	json_object_set_new(
+	    info, "Driver",
+	    json_string(d->storage ? storage_driver_name(d->storage) : d->cfg.storage_driver));
 	json_object_set_new(info, "DriverStatus",
 			    d->storage ? storage_driver_status(d->storage) : json_array());
-	json_object_set_new(info, "Plugins",
-			    json_pack("{s:[], s:[], s:n, s:[]}", "Volume", "Network",
-				      "Authorization", "Log"));
+	json_object_set_new(
+	    info, "Plugins",
+	    json_pack("{s:[], s:[], s:n, s:[]}", "Volume", "Network", "Authorization", "Log"));
 	json_object_set_new(info, "LoggingDriver", json_string("json-file"));
 	json_object_set_new(info, "Runtimes", json_pack("{s:{s:s}}", "runc", "path", "runc"));
 	json_object_set_new(info, "DefaultRuntime", json_string("runc"));
-	json_object_set_new(info, "Swarm", json_pack("{s:s, s:s, s:s, s:b, s:s, s:n}", "NodeID", "",
-						     "NodeAddr", "", "LocalNodeState", "inactive",
-						     "ControlAvailable", 0, "Error", "",
-						     "RemoteManagers"));
+	json_object_set_new(info, "Swarm",
+			    json_pack("{s:s, s:s, s:s, s:b, s:s, s:n}", "NodeID", "", "NodeAddr",
+				      "", "LocalNodeState", "inactive", "ControlAvailable", 0,
+				      "Error", "", "RemoteManagers"));
 	json_object_set_new(info, "LiveRestoreEnabled", json_false());
 	json_object_set_new(info, "Isolation", json_string(""));
 	json_object_set_new(info, "InitBinary", json_string(""));
-	json_object_set_new(info, "ContainerdCommit", json_pack("{s:s, s:s}", "ID", "", "Expected", ""));
+	json_object_set_new(info, "ContainerdCommit",
+			    json_pack("{s:s, s:s}", "ID", "", "Expected", ""));
 	json_object_set_new(info, "RuncCommit", json_pack("{s:s, s:s}", "ID", "", "Expected", ""));
 	json_object_set_new(info, "InitCommit", json_pack("{s:s, s:s}", "ID", "", "Expected", ""));
 	json_object_set_new(info, "SecurityOptions", json_array());
 	json_object_set_new(info, "IndexServerAddress", json_string("https://index.docker.io/v1/"));
-	json_object_set_new(info, "RegistryConfig",
-			    json_pack("{s:[], s:[], s:[s], s:{}, s:[]}",
-				      "AllowNondistributableArtifactsCIDRs",
-				      "AllowNondistributableArtifactsHostnames",
-				      "InsecureRegistryCIDRs", "127.0.0.0/8", "IndexConfigs", "Mirrors"));
+	json_object_set_new(
+	    info, "RegistryConfig",
+	    json_pack("{s:[], s:[], s:[s], s:{}, s:[]}", "AllowNondistributableArtifactsCIDRs",
+		      "AllowNondistributableArtifactsHostnames", "InsecureRegistryCIDRs",
+		      "127.0.0.0/8", "IndexConfigs", "Mirrors"));
 	json_object_set_new(info, "GenericResources", json_null());
 	json_object_set_new(info, "HttpProxy", json_string(""));
 	json_object_set_new(info, "HttpsProxy", json_string(""));
@@ -144,7 +153,7 @@ static void info_add_engine(json_t *info, const struct daemon *d)
 
 static void api_info(const struct api_request *ar)
 {
-	const struct daemon *d = ar->d;
+	struct daemon *d = ar->d;
 	char now[64];
 	time_format_rfc3339nano(time_now_ns(), now, sizeof(now));
 	json_t *info = json_object();
@@ -164,11 +173,9 @@ static void api_info(const struct api_request *ar)
 }
 
 static const struct route routes[] = {
-	{HTTP_GET, "/_ping", api_ping},
-	{HTTP_GET, "/version", api_version},
-	{HTTP_GET, "/info", api_info},
-	{HTTP_GET, "/events", api_events},
-	{HTTP_GET, "/system/df", api_system_df},
+    {HTTP_GET, "/_ping", api_ping},	     {HTTP_GET, "/version", api_version},
+    {HTTP_GET, "/info", api_info},	     {HTTP_GET, "/events", api_events},
+    {HTTP_GET, "/system/df", api_system_df},
 };
 
 const struct api_routes api_system_routes = {routes, sizeof(routes) / sizeof(routes[0])};

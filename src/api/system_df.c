@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/system_df.h"
+#include "engine/container.h"
 #include "basic/cleanup.h"
 #include "image/image_store.h"
 #include "image/reference.h"
@@ -54,15 +55,19 @@ static json_t *df_image(const struct daemon *d, const struct image *img)
 
 void api_system_df(const struct api_request *ar)
 {
-	const struct daemon *d = ar->d;
+	struct daemon *d = ar->d;
 	json_t *images = json_array();
 	for (size_t i = 0; d->images && i < image_store_count(d->images); i++)
 		json_array_append_new(images, df_image(d, image_store_at(d->images, i)));
 	int64_t layers = d->layers ? layer_store_total_size(d->layers) : 0;
 	/* Volume figures come from the volume store when it is open. */
 	json_t *volumes = d->volumes ? volume_store_df_json(d->volumes) : NULL;
-	json_t *df = json_pack("{s:I, s:o, s:[], s:o, s:[]}", "LayersSize", (json_int_t)layers,
-			       "Images", images, "Containers", "Volumes",
+	json_t *containers = json_array();
+	for (size_t i = 0; d->containers && i < containers_count(d); i++)
+		json_array_append_new(containers,
+				      container_list_entry(d, containers_at(d, i), true));
+	json_t *df = json_pack("{s:I, s:o, s:o, s:o, s:[]}", "LayersSize", (json_int_t)layers,
+			       "Images", images, "Containers", containers, "Volumes",
 			       volumes ? volumes : json_array(), "BuildCache");
 	http_reply_json(ar->conn, 200, df);
 }

@@ -147,6 +147,8 @@ int container_parse_signal(const char *s, int *ret, struct error *err);
 /* --- JSON (container_json.c) --- */
 
 json_t *container_inspect_json(struct daemon *d, struct container *c, bool size);
+/* One entry of GET /containers/json (with SizeRw/SizeRootFs when size). */
+json_t *container_list_entry(struct daemon *d, struct container *c, bool size);
 
 /* Answers GET /containers/{id}/changes on conn: [{"Path","Kind"}] with Kind
  * 0 modified, 1 added, 2 deleted, computed on the thread pool. */

@@ -202,7 +202,7 @@ static char *command_text(const struct container *c)
 	return out;
 }
 
-static json_t *list_entry(struct daemon *d, struct container *c, bool size)
+json_t *container_list_entry(struct daemon *d, struct container *c, bool size)
 {
 	char status[128];
 	status_text(c, status, sizeof(status));
@@ -336,7 +336,7 @@ int containers_list_json(struct daemon *d, bool all, int limit, bool size,
 	for (size_t i = 0; i < n && (limit <= 0 || (int)json_array_size(out) < limit); i++) {
 		if ((!all && v[i]->state != CONTAINER_RUNNING) || !matches(d, f, v[i]))
 			continue;
-		json_array_append_new(out, list_entry(d, v[i], size));
+		json_array_append_new(out, container_list_entry(d, v[i], size));
 	}
 	*ret = out;
 	return 0;

@@ -320,6 +320,11 @@ ct_diff_cow() {
 	assert_eq mine "$OUT" "volume content kept between containers"
 	run_ok dk run --rm --network none -v emptyvol:/etc:nocopy bb ls -A /etc
 	assert_empty "$OUT" "a nocopy volume stays empty"
+	# info and system df count them.
+	run_ok dk info --format '{{.Containers}} {{.ContainersRunning}} {{.ContainersStopped}}'
+	assert_eq "2 0 2" "$OUT" "container counts in docker info"
+	run_ok dk system df --format '{{.Type}} {{.TotalCount}}'
+	assert_contains "$OUT" "Containers 2" "containers in docker system df"
 	run_ok dk rm ca cb
 }
 
