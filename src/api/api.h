@@ -28,6 +28,7 @@ extern const struct api_routes api_system_routes;
 extern const struct api_routes api_image_routes;  /* images.c */
 extern const struct api_routes api_volume_routes; /* volumes.c */
 extern const struct api_routes api_container_routes; /* containers.c */
+extern const struct api_routes api_exec_routes; /* exec.c */
 
 /* Opens a listener for every --host. On failure nothing stays open. */
 int api_start(struct daemon *d, struct error *err);

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "api/containers_admin.h"
 #include "api/containers_io.h"
 #include "basic/cleanup.h"
 #include "engine/container.h"
@@ -86,7 +87,7 @@ static void api_container_start(const struct api_request *ar)
 	if (!api_container_or_reply(ar, &c))
 		return;
 	http_conn_ref(ar->conn);
-	container_start(ar->d, c, op_reply, ar->conn);
+	container_start_manual(ar->d, c, op_reply, ar->conn);
 }
 
 /* ?t=: seconds, or -1 (absent) for the container's own timeout. */
@@ -132,7 +133,7 @@ static void restart_stopped(int r, const struct error *err, void *userdata)
 	} else if (containers_lookup(rr->d, rr->id, &c, &e2) < 0) {
 		op_reply(e2.code, &e2, rr->conn);
 	} else {
-		container_start(rr->d, c, op_reply, rr->conn);
+		container_start_manual(rr->d, c, op_reply, rr->conn);
 		rr->conn = NULL;
 	}
 	error_clear(&e2);
@@ -282,6 +283,7 @@ static void api_container_changes(const struct api_request *ar)
 
 static const struct route routes[] = {
 	{HTTP_POST, "/containers/create", api_container_create},
+	{HTTP_POST, "/containers/prune", api_containers_prune},
 	{HTTP_GET, "/containers/json", api_container_list},
 	{HTTP_GET, "/containers/{id}/json", api_container_inspect},
 	{HTTP_POST, "/containers/{id}/start", api_container_start},
@@ -293,6 +295,10 @@ static const struct route routes[] = {
 	{HTTP_GET, "/containers/{id}/logs", api_container_logs},
 	{HTTP_POST, "/containers/{id}/attach", api_container_attach},
 	{HTTP_GET, "/containers/{id}/changes", api_container_changes},
+	{HTTP_POST, "/containers/{id}/pause", api_container_pause},
+	{HTTP_POST, "/containers/{id}/unpause", api_container_unpause},
+	{HTTP_POST, "/containers/{id}/rename", api_container_rename},
+	{HTTP_GET, "/containers/{id}/top", api_container_top},
 };
 
 const struct api_routes api_container_routes = {routes, ARRAY_SIZE(routes)};

@@ -124,6 +124,15 @@ int cli_cmd_rm(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_ps(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_logs(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_wait(struct cli *cli, const char *cmd_path, int argc, char **argv);
+struct json_t;
+/* --restart name[:count] as HostConfig.RestartPolicy (NULL for ""). */
+int cli_restart_policy(const char *s, bool auto_rm, struct json_t **ret, struct error *err);
+int cli_cmd_pause(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_unpause(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_container_prune(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_top(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_rename(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_exec(struct cli *cli, const char *cmd_path, int argc, char **argv);
 
 /* A management command's subcommand ("berth volume ls"). */
 struct cli_subcommand {

@@ -544,3 +544,76 @@ int client_request_json(struct client *c, const char *method, const char *path,
 	};
 	return client_request(c, &rq, ret, err);
 }
+
+/* The response head, read a byte at a time so nothing of the raw stream
+ * that follows is consumed. */
+static int read_head(int fd, char *buf, size_t len)
+{
+	size_t n = 0;
+	while (n + 1 < len) {
+		ssize_t r = read(fd, buf + n, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -EIO;
+		buf[++n] = '\0';
+		if (n >= 4 && memcmp(buf + n - 4, "\r\n\r\n", 4) == 0)
+			return 0;
+	}
+	return -EIO;
+}
+
+/* The body of an error answer: Content-Length bytes (the connection may be
+ * kept alive, so EOF does not mark its end). */
+static char *read_body(int fd, const char *head)
+{
+	const char *cl = strcasestr(head, "\r\nContent-Length:");
+	size_t want = cl ? strtoul(cl + 17, NULL, 10) : 0, n = 0;
+	char *body = calloc(1, want + 1);
+	while (body && n < want) {
+		ssize_t r = read(fd, body + n, want - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	return body;
+}
+
+int client_hijack(struct client *c, const char *path, json_t *body, int *ret_fd,
+		  struct error *err)
+{
+	int r = client_negotiate(c, err);
+	if (r < 0)
+		return r;
+	if (c->ssl_ctx)
+		return error_set(err, -ENOTSUP, "berth cannot attach over TLS yet");
+	_cleanup_free_ char *full = query_build_path(c->version, path, NULL);
+	_cleanup_free_ char *text = json_dumps(body, JSON_COMPACT), *head = NULL;
+	const char *host = c->host.kind == CLI_HOST_UNIX ? "api.moby.localhost" : c->host.name;
+	if (!full || !text ||
+	    asprintf(&head, "POST %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: Berth-Client/%s (%s)\r\n"
+			    "Content-Type: application/json\r\nContent-Length: %zu\r\n"
+			    "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n%s",
+		     full, host, BERTH_VERSION, cli_os(), strlen(text), text) < 0)
+		return error_set(err, -ENOMEM, "out of memory");
+	struct conn cn;
+	r = conn_open(c, &cn, err);
+	if (r < 0)
+		return r;
+	char resp[8192];
+	if (conn_write_all(&cn, head, strlen(head)) < 0 || read_head(cn.fd, resp, sizeof(resp)) < 0) {
+		conn_close(&cn);
+		return cannot_connect(c, err, -EIO);
+	}
+	int status = strncmp(resp, "HTTP/1.", 7) == 0 && strlen(resp) > 12 ? atoi(resp + 9) : 0;
+	if (status != 101 && status / 100 != 2) {
+		_cleanup_free_ char *rest = read_body(cn.fd, resp);
+		_cleanup_free_ char *m = client_error_message(rest ? rest : "", rest ? strlen(rest) : 0);
+		conn_close(&cn);
+		return error_set(err, -EIO, "Error response from daemon: %s", m ? m : "");
+	}
+	*ret_fd = cn.fd;
+	return 0;
+}

@@ -76,5 +76,11 @@ int client_request(struct client *c, const struct client_req *rq, json_t **ret,
 int client_request_json(struct client *c, const char *method, const char *path,
 			const struct query *q, json_t *body, json_t **ret, struct error *err);
 
+/* POST of a versioned path with a JSON body that takes over the connection
+ * (attach, exec start): *ret_fd is the raw stream after the response head.
+ * Plain connections only for now: TLS gives -ENOTSUP. */
+int client_hijack(struct client *c, const char *path, json_t *body, int *ret_fd,
+		  struct error *err);
+
 /* The error message for a non-2xx answer: the body's "message", else the body. */
 char *client_error_message(const char *body, size_t len);

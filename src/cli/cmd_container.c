@@ -43,7 +43,7 @@ static int call(const struct cli *cli, const char *method, const char *path,
 
 struct run_opts {
 	bool detach, rm, help;
-	const char *name, *workdir, *user, *entrypoint, *network, *hostname;
+	const char *name, *workdir, *user, *entrypoint, *network, *hostname, *restart;
 	struct cli_strv env, volumes, labels;
 };
 
@@ -94,6 +94,7 @@ static int parse_run(const struct cli *cli, const char *cmd_path, int argc, char
 		{"hostname", 'h', CLI_FLAG_STRING, &o->hostname, "string", "Container host name", false},
 		{"volume", 'v', CLI_FLAG_LIST, &o->volumes, "list", "Bind mount a volume", false},
 		{"label", 'l', CLI_FLAG_LIST, &o->labels, "list", "Set meta data on a container", false},
+		{"restart", 0, CLI_FLAG_STRING, &o->restart, "string", "Restart policy to apply when a container exits (default \"no\")", false},
 		{"help", 0, CLI_FLAG_BOOL, &o->help, NULL, "Print usage", true},
 	};
 	struct error err = ERROR_INIT;
@@ -120,6 +121,11 @@ static int create_one(const struct cli *cli, const struct run_opts *o,
 		      const struct cli_strv *args, bool auto_rm, char **ret_id, struct error *err)
 {
 	_cleanup_(cli_json_decrefp) json_t *body = create_body(o, args, auto_rm), *resp = NULL;
+	json_t *policy = NULL;
+	if (o->restart && cli_restart_policy(o->restart, o->rm, &policy, err) < 0)
+		return err->code;
+	if (policy)
+		json_object_set_new(json_object_get(body, "HostConfig"), "RestartPolicy", policy);
 	struct query q = {0};
 	if (o->name)
 		query_add(&q, "name", o->name);
@@ -526,10 +532,15 @@ static const struct cli_subcommand subcommands[] = {
 	{"kill", NULL, "Kill one or more running containers", cli_cmd_kill},
 	{"logs", NULL, "Fetch the logs of a container", cli_cmd_logs},
 	{"ls", "list,ps", "List containers", cli_cmd_ps},
+	{"pause", NULL, "Pause all processes within one or more containers", cli_cmd_pause},
+	{"prune", NULL, "Remove all stopped containers", cli_cmd_container_prune},
+	{"rename", NULL, "Rename a container", cli_cmd_rename},
 	{"rm", "remove", "Remove one or more containers", cli_cmd_rm},
 	{"run", NULL, "Create and run a new container from an image", cli_cmd_run},
 	{"start", NULL, "Start one or more stopped containers", cli_cmd_start},
 	{"stop", NULL, "Stop one or more running containers", cli_cmd_stop},
+	{"top", NULL, "Display the running processes of a container", cli_cmd_top},
+	{"unpause", NULL, "Unpause all processes within one or more containers", cli_cmd_unpause},
 	{"wait", NULL, "Block until one or more containers stop, then print their exit codes", cli_cmd_wait},
 };
 

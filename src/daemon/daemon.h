@@ -20,6 +20,7 @@ struct layer_store;
 struct volume_store;
 struct containers;
 struct fetch_curl;
+struct exec;
 
 struct daemon {
 	uv_loop_t *loop;
@@ -46,6 +47,7 @@ struct daemon {
 	struct containers *containers;
 	char **storage_keep;
 	struct fetch_curl *curl; /* libcurl, loaded on first download */
+	struct exec *execs; /* exec instances (src/engine/exec.h) */
 
 	uv_signal_t sig_term, sig_int, sig_hup;
 	int pidfile_fd, root_lock_fd;

@@ -87,6 +87,12 @@ struct container {
 	bool stdin_close; /* close stdin once the shim is up */
 	bool mounted;	  /* rootfs and volumes mounted for a run */
 	bool removing;
+
+	/* Restart policies and pause (container_restart.c, container_admin.c). */
+	bool manual_stop; /* HasBeenManuallyStopped: persisted */
+	bool paused;	  /* frozen: persisted as State.Paused */
+	uv_timer_t *restart_timer; /* an automatic restart is pending */
+	uint64_t restart_delay_ms; /* the back-off, in memory only */
 };
 
 struct containers; /* the service: store, paths, runtime settings */
@@ -192,3 +198,52 @@ void container_release_volumes(struct daemon *d, const char *id, json_t *mounts,
  * clients released, auto-remove honoured. */
 void container_start_failed(struct daemon *d, struct container *c, const struct error *err);
 void container_ops_finish(struct container_op **list, int r, const struct error *err);
+/* After a start finished: honours an rm -f that arrived meanwhile. */
+void container_start_settled(struct daemon *d, struct container *c);
+
+/* --- restart policies (container_restart.c) --- */
+
+/* dockerd's validateRestartPolicy: -EINVAL "invalid restart policy 'x'". */
+int container_restart_policy_validate(json_t *host_config, struct error *err);
+/* A start asked for by a user: forgets the manual stop, the restart count
+ * and any pending restart, then starts. */
+void container_start_manual(struct daemon *d, struct container *c, container_done_fn done,
+			    void *userdata);
+/* The end of container_exited: schedules a restart when the policy says
+ * so, with Docker's back-off. */
+void container_restart_after_exit(struct daemon *d, struct container *c);
+/* A stop or kill by a user: no restart follows. True when a pending
+ * restart was cancelled. */
+bool container_mark_stopped(struct daemon *d, struct container *c);
+void container_restart_cancel(struct container *c);
+/* At daemon start: containers whose policy wants them running again. */
+void containers_restart_on_boot(struct daemon *d);
+/* "paused", "restarting" or the state's name. */
+const char *container_status(const struct container *c);
+
+/* --- pause, rename (container_admin.c) --- */
+
+int container_pause(struct daemon *d, struct container *c, struct error *err);
+int container_unpause(struct daemon *d, struct container *c, struct error *err);
+/* Thaws a paused container before a signal (stop, kill, rm -f). */
+void container_thaw(struct daemon *d, struct container *c);
+/* Name syntax and uniqueness, dockerd's messages (container_create.c). */
+int container_validate_name(struct daemon *d, const char *name, struct error *err);
+int container_rename(struct daemon *d, struct container *c, const char *name, struct error *err);
+
+/* --- prune (container_prune.c) --- */
+
+/* report: {"ContainersDeleted": [...] or null, "SpaceReclaimed": n}. */
+typedef void (*containers_prune_fn)(int r, const struct error *err, json_t *report,
+				    void *userdata);
+/* Filters until, label, label!; -EINVAL for others. */
+void containers_prune(struct daemon *d, const struct filters *f, containers_prune_fn done,
+		      void *userdata);
+
+/* --- top (container_top.c) --- */
+
+/* result: {"Titles": [...], "Processes": [[...]]}, owned by the callee. */
+typedef void (*container_top_fn)(int r, const struct error *err, json_t *result, void *userdata);
+/* `ps ps_args` (default -ef) rows of the container's processes. */
+void container_top(struct daemon *d, struct container *c, const char *ps_args,
+		   container_top_fn done, void *userdata);

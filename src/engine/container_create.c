@@ -24,7 +24,7 @@ static const char *str(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-static int validate_name(struct daemon *d, const char *name, struct error *err)
+int container_validate_name(struct daemon *d, const char *name, struct error *err)
 {
 	regex_t re;
 	if (regcomp(&re, "^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$", REG_EXTENDED | REG_NOSUB) != 0)
@@ -149,9 +149,9 @@ static int validate_host_config(json_t *cfg, json_t *hc, struct error *err)
 	if (mem > 0 && mem < 6 * 1024 * 1024)
 		return error_set(err, -EINVAL, "Minimum memory limit allowed is 6MB");
 	const char *rp = str(json_object_get(hc, "RestartPolicy"), "Name");
-	if (rp && *rp && strcmp(rp, "no") != 0)
-		return error_set(err, -EINVAL,
-				 "restart policy \"%s\" is not supported yet", rp);
+	int r = container_restart_policy_validate(hc, err);
+	if (r < 0)
+		return r;
 	if (json_is_true(json_object_get(hc, "AutoRemove")) && rp && *rp && strcmp(rp, "no"))
 		return error_set(err, -EINVAL,
 				 "can't create 'AutoRemove' container with restart policy");
@@ -398,7 +398,7 @@ static int materialize(struct daemon *d, struct container *c, const struct image
 int container_create(struct daemon *d, const char *name, json_t *body, struct container **ret,
 		     json_t *warnings, struct error *err)
 {
-	int r = name && *name ? validate_name(d, name, err) : 0;
+	int r = name && *name ? container_validate_name(d, name, err) : 0;
 	struct image *img = NULL;
 	const char *ref = str(body, "Image");
 	if (r == 0 && (!ref || !*ref))

@@ -41,9 +41,11 @@ static json_t *command_argv(const struct container *c)
 
 static json_t *state_json(const struct container *c)
 {
+	/* dockerd counts a restarting container as running. */
 	return json_pack("{s:s, s:b, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:o, s:o}", "Status",
-			 container_state_name(c->state), "Running", c->state == CONTAINER_RUNNING,
-			 "Paused", 0, "Restarting", 0, "OOMKilled", 0, "Dead",
+			 container_status(c), "Running",
+			 c->state == CONTAINER_RUNNING || c->restart_timer, "Paused", c->paused,
+			 "Restarting", c->restart_timer != NULL, "OOMKilled", 0, "Dead",
 			 c->state == CONTAINER_DEAD, "Pid", c->pid, "ExitCode", c->exit_code, "Error",
 			 c->error ? c->error : "", "StartedAt", time_json(c->started_ns),
 			 "FinishedAt", time_json(c->finished_ns));
@@ -176,7 +178,10 @@ static void status_text(const struct container *c, char *buf, size_t len)
 	int64_t now = time_now_ns();
 	if (c->state == CONTAINER_RUNNING) {
 		container_human_duration(now - c->started_ns, ago, sizeof(ago));
-		snprintf(buf, len, "Up %s", ago);
+		snprintf(buf, len, "Up %s%s", ago, c->paused ? " (Paused)" : "");
+	} else if (c->restart_timer) {
+		container_human_duration(now - c->finished_ns, ago, sizeof(ago));
+		snprintf(buf, len, "Restarting (%d) %s ago", c->exit_code, ago);
 	} else if (c->state == CONTAINER_EXITED) {
 		container_human_duration(now - c->finished_ns, ago, sizeof(ago));
 		snprintf(buf, len, "Exited (%d) %s ago", c->exit_code, ago);
@@ -214,7 +219,7 @@ json_t *container_list_entry(struct daemon *d, struct container *c, bool size)
 		"ImageID", c->image_id, "Command", cmd ? cmd : "", "Created",
 		(json_int_t)(c->created_ns / 1000000000), "Ports", "Labels",
 		json_is_object(labels) ? json_incref(labels) : json_object(), "State",
-		container_state_name(c->state), "Status", status, "HostConfig", "NetworkMode",
+		container_status(c), "Status", status, "HostConfig", "NetworkMode",
 		json_object_get(c->host_config, "NetworkMode"), "NetworkSettings", "Networks",
 		"Mounts", mounts_json(c, true));
 	if (size)
@@ -278,7 +283,7 @@ static bool match_exited(const struct filters *f, const struct container *c)
 
 static bool matches(struct daemon *d, const struct filters *f, const struct container *c)
 {
-	return filters_match_exact(f, "status", container_state_name(c->state)) &&
+	return filters_match_exact(f, "status", container_status(c)) &&
 	       match_any_regex(f, "name", c->name) && match_any_regex(f, "id", c->id) &&
 	       filters_match_label(f, "label", json_object_get(c->config, "Labels")) &&
 	       match_ancestor(d, f, c) && match_exited(f, c);

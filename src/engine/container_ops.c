@@ -51,6 +51,7 @@ int container_parse_signal(const char *s, int *ret, struct error *err)
 
 static void send_signal(struct daemon *d, struct container *c, int sig)
 {
+	container_thaw(d, c); /* a frozen process would not act on it */
 	unsigned char p[4];
 	shim_put_u32(p, (uint32_t)sig);
 	container_link_send(c, 'k', p, sizeof(p));
@@ -128,6 +129,7 @@ static void removed_done(int r, const struct error *err, void *userdata)
 void container_exited(struct daemon *d, struct container *c, int exit_code, int64_t finished_ns)
 {
 	c->state = CONTAINER_EXITED;
+	c->paused = false;
 	c->pid = 0;
 	c->exit_code = exit_code;
 	c->finished_ns = finished_ns;
@@ -163,6 +165,7 @@ void container_exited(struct daemon *d, struct container *c, int exit_code, int6
 		free(removes);
 		removes = next;
 	}
+	container_restart_after_exit(d, c);
 }
 
 /* The stop timeout: c->kill_timer points at its first member. */
@@ -195,8 +198,19 @@ void container_stop(struct daemon *d, struct container *c, int timeout_s, const 
 {
 	struct error err = ERROR_INIT;
 	int sig;
+	bool was_restarting = container_mark_stopped(d, c);
+	if (c->state != CONTAINER_RUNNING && c->starting) {
+		/* Answered once the start settled and the container stopped
+		 * (container_start_settled), as dockerd answers after the stop. */
+		if (op_add(&c->stops, done, userdata) < 0) {
+			error_set(&err, -ENOMEM, "out of memory");
+			done(-ENOMEM, &err, userdata);
+			error_clear(&err);
+		}
+		return;
+	}
 	if (c->state != CONTAINER_RUNNING) {
-		done(1, NULL, userdata);
+		done(was_restarting ? 0 : 1, NULL, userdata);
 		return;
 	}
 	if (stop_signal(c, signal, &sig, &err) < 0 || op_add(&c->stops, done, userdata) < 0) {
@@ -228,13 +242,15 @@ int container_kill(struct daemon *d, struct container *c, const char *signal, st
 		return err->code;
 	if (c->state != CONTAINER_RUNNING)
 		return error_set(err, -EBUSY, "Container %s is not running", c->id);
+	container_mark_stopped(d, c);
 	send_signal(d, c, sig);
 	return 0;
 }
 
 void container_wait(struct container *c, struct container_waiter *w)
 {
-	if (w->cond == WAIT_NOT_RUNNING && c->state != CONTAINER_RUNNING && !c->starting) {
+	if (w->cond == WAIT_NOT_RUNNING && c->state != CONTAINER_RUNNING && !c->starting &&
+	    !c->restart_timer) {
 		w->done(w, c->exit_code);
 		return;
 	}
@@ -349,15 +365,19 @@ void container_remove(struct daemon *d, struct container *c, bool force, bool vo
 	int r = 0;
 	if (c->removing)
 		r = error_set(&err, -EBUSY, "removal of container %s is already in progress", c->id);
-	else if (c->starting)
+	else if (c->starting && !force)
 		r = error_set(&err, -EBUSY, "container %s is starting: try again once it has", c->id);
+	else if (c->restart_timer && !force)
+		r = error_set(&err, -EBUSY, "You cannot remove a restarting container %s. Stop the container before attempting removal or force remove", c->id);
 	else if ((c->state == CONTAINER_RUNNING || c->starting) && !force)
 		r = error_set(&err, -EBUSY, "You cannot remove a running container %s. Stop the container before attempting removal or force remove", c->id);
-	if (r == 0 && c->state == CONTAINER_RUNNING) {
-		/* Removed when the exit arrives (container_exited). */
+	if (r == 0 && (c->state == CONTAINER_RUNNING || c->starting)) {
+		/* Removed when the exit arrives (container_exited), or once the
+		 * start settled (container_start_settled). */
+		c->manual_stop = true;
 		if (op_add(&c->removes, done, userdata) < 0)
 			r = error_set(&err, -ENOMEM, "out of memory");
-		else
+		else if (!c->starting)
 			send_signal(d, c, SIGKILL);
 		if (r == 0)
 			return;
@@ -378,6 +398,7 @@ void container_remove(struct daemon *d, struct container *c, bool force, bool vo
 		return;
 	}
 	c->removing = true;
+	container_restart_cancel(c);
 	containers_forget(d, c);
 	container_release_volumes(d, c->id, c->mounts, volumes);
 	*job = (struct remove_job){.d = d, .c = c, .dir = job->dir, .bundle = job->bundle,
@@ -386,10 +407,45 @@ void container_remove(struct daemon *d, struct container *c, bool force, bool vo
 	uv_queue_work(d->loop, &job->work, remove_work, remove_after);
 }
 
+static void stopped_after_start(int r, const struct error *err, void *userdata)
+{
+}
+
+void container_start_settled(struct daemon *d, struct container *c)
+{
+	struct container_op *removes = c->removes;
+	/* A stop arrived while the container was starting. */
+	if (!removes && c->manual_stop && c->state == CONTAINER_RUNNING)
+		container_stop(d, c, -1, NULL, stopped_after_start, NULL);
+	else if (c->state != CONTAINER_RUNNING)
+		container_ops_finish(&c->stops, 0, NULL); /* the start failed: stopped */
+	if (!removes)
+		return;
+	if (c->state == CONTAINER_RUNNING && !c->removing) {
+		send_signal(d, c, SIGKILL);
+		return;
+	}
+	c->removes = NULL;
+	/* A failed --rm start is being removed already: the others only wait. */
+	struct container_op *rest = removes;
+	if (!c->removing) {
+		container_remove(d, c, true, false, removes->done, removes->userdata);
+		rest = removes->next;
+	}
+	for (struct container_op *op = rest; op; op = op->next)
+		op->done(0, NULL, op->userdata);
+	while (removes) {
+		struct container_op *next = removes->next;
+		free(removes);
+		removes = next;
+	}
+}
+
 void container_runtime_close(struct container *c)
 {
 	container_link_close(c);
 	close_timer(c);
+	container_restart_cancel(c);
 	if (c->starting)
 		start_job_cancel(c->starting);
 }

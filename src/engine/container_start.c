@@ -233,6 +233,8 @@ void start_job_finish(struct start_job *job, int r, const struct error *err)
 		job->done(r, err, job->userdata);
 	if (c && r < 0 && r != -ECANCELED)
 		container_start_failed(job->d, c, err);
+	if (c && r != -ECANCELED)
+		container_start_settled(job->d, c);
 	job_free_if_done(job);
 }
 

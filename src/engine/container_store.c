@@ -49,8 +49,9 @@ static json_t *time_json(int64_t ns)
 
 static json_t *state_json(const struct container *c)
 {
-	return json_pack("{s:s, s:b, s:i, s:i, s:s, s:o, s:o}", "Status",
+	return json_pack("{s:s, s:b, s:b, s:i, s:i, s:s, s:o, s:o}", "Status",
 			 container_state_name(c->state), "Running", c->state == CONTAINER_RUNNING,
+			 "Paused", c->paused,
 			 "Pid", c->pid, "ExitCode", c->exit_code, "Error", c->error ? c->error : "",
 			 "StartedAt", time_json(c->started_ns), "FinishedAt", time_json(c->finished_ns));
 }
@@ -69,10 +70,11 @@ int container_save(struct daemon *d, struct container *c, struct error *err)
 	_cleanup_free_ char *hc = container_path(d, c, "hostconfig.json");
 	if (!cfg || !hc)
 		return error_set(err, -ENOMEM, "out of memory");
-	json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:O, s:O, s:i, s:o, s:{s:I, s:I, s:I}}", "ID",
+	json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:O, s:O, s:i, s:b, s:o, s:{s:I, s:I, s:I}}", "ID",
 			      c->id, "Name", c->name, "Image", c->image_id, "Created",
 			      time_json(c->created_ns), "Config", c->config, "MountPoints", c->mounts,
-			      "RestartCount", c->restart_count, "State", state_json(c), "Berth",
+			      "RestartCount", c->restart_count, "HasBeenManuallyStopped", c->manual_stop,
+			      "State", state_json(c), "Berth",
 			      "CreatedNs", (json_int_t)c->created_ns, "StartedNs",
 			      (json_int_t)c->started_ns, "FinishedNs", (json_int_t)c->finished_ns);
 	if (!j)
@@ -102,6 +104,7 @@ static int load_state(struct container *c, json_t *st, json_t *ns)
 {
 	c->state = state_from_name(json_string_value(json_object_get(st, "Status")));
 	c->pid = (int)json_integer_value(json_object_get(st, "Pid"));
+	c->paused = json_is_true(json_object_get(st, "Paused"));
 	c->exit_code = (int)json_integer_value(json_object_get(st, "ExitCode"));
 	const char *e = json_string_value(json_object_get(st, "Error"));
 	if (e && *e && !(c->error = strdup(e)))
@@ -138,6 +141,7 @@ static int load_one(const char *dir, const char *id, struct container **ret)
 		if (!c->mounts)
 			c->mounts = json_array();
 		c->restart_count = (int)json_integer_value(json_object_get(j, "RestartCount"));
+		c->manual_stop = json_is_true(json_object_get(j, "HasBeenManuallyStopped"));
 		r = c->name ? load_state(c, json_object_get(j, "State"), json_object_get(j, "Berth"))
 			    : -ENOMEM;
 	}

@@ -14,6 +14,7 @@
 #include "daemon/daemon.h"
 #include "engine/container.h"
 #include "engine/containers_priv.h"
+#include "engine/exec.h"
 #include "image/image_store.h"
 #include "volume/volume_store.h"
 
@@ -166,12 +167,14 @@ int containers_init(struct daemon *d, struct error *err)
 		if (c->state == CONTAINER_RUNNING || (sock && access(sock, F_OK) == 0))
 			container_link_connect(d, c, true);
 	}
+	containers_restart_on_boot(d);
 	log_info(&d->log, "loaded %zu containers", containers_count(d));
 	return 0;
 }
 
 void containers_stop(struct daemon *d)
 {
+	execs_stop(d);
 	for (size_t i = 0; d->containers && i < d->containers->n; i++)
 		container_runtime_close(d->containers->v[i]);
 }
@@ -179,6 +182,7 @@ void containers_stop(struct daemon *d)
 void containers_done(struct daemon *d)
 {
 	struct containers *cs = d->containers;
+	execs_free(d);
 	if (!cs)
 		return;
 	if (d->images)

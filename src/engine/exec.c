@@ -1,0 +1,560 @@
+/* Exec instances: create, start through `runc exec --process`, stdio
+ * pumping and the exit. See exec.h. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "basic/cleanup.h"
+#include "basic/fs.h"
+#include "daemon/daemon.h"
+#include "engine/container.h"
+#include "engine/containers_priv.h"
+#include "engine/exec.h"
+#include "engine/oci_spec.h"
+
+/* dockerd's exit code for an exec the runtime could not start. */
+#define EXEC_START_FAILED 126
+
+struct exec {
+	struct exec *next;
+	struct daemon *d;
+	char id[DIGEST_HEX_LEN + 1];
+	char cid[DIGEST_HEX_LEN + 1];
+	json_t *cmd, *env;
+	char *user, *workdir;
+	bool privileged, attach_in, attach_out, attach_err;
+	bool started, running, stdin_open, dropped;
+	int exit_code, pid;
+	struct exec_io *io;
+	uv_process_t proc;
+	uv_pipe_t in, out, err;
+	int open_handles; /* freed when 0 and dropped */
+	int pending;	  /* process exit and pipe EOFs before the end */
+	char *spec_path, *pid_path, *log_path;
+};
+
+static void exec_free(struct exec *e)
+{
+	json_decref(e->cmd);
+	json_decref(e->env);
+	free(e->user);
+	free(e->workdir);
+	free(e->spec_path);
+	free(e->pid_path);
+	free(e->log_path);
+	free(e);
+}
+
+static void free_if_done(struct exec *e)
+{
+	if (e->dropped && e->open_handles == 0)
+		exec_free(e);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+	struct exec *e = h->data;
+	e->open_handles--;
+	free_if_done(e);
+}
+
+static void close_handle(struct exec *e, uv_handle_t *h)
+{
+	if (h->data && !uv_is_closing(h))
+		uv_close(h, on_handle_closed);
+}
+
+static struct container *exec_container(struct exec *e)
+{
+	struct container *c = NULL;
+	struct error err = ERROR_INIT;
+	if (containers_lookup(e->d, e->cid, &c, &err) < 0)
+		c = NULL;
+	error_clear(&err);
+	return c;
+}
+
+/* Finished execs whose container is gone are of no use to anyone. */
+static void gc(struct daemon *d)
+{
+	for (struct exec **p = &d->execs; *p;) {
+		struct exec *e = *p;
+		if (!e->running && !exec_container(e)) {
+			*p = e->next;
+			e->dropped = true;
+			free_if_done(e);
+		} else {
+			p = &e->next;
+		}
+	}
+}
+
+static char *strdup_or_null(const char *s)
+{
+	return s && *s ? strdup(s) : NULL;
+}
+
+/* "exec_create: sh -c exit 7", as dockerd names the action; with_cmd
+ * false for exec_die, which dockerd sends bare. */
+static void exec_event(struct exec *e, const char *what, bool with_cmd, json_t *extra)
+{
+	struct container *c = exec_container(e);
+	if (!c) {
+		json_decref(extra);
+		return;
+	}
+	size_t i;
+	json_t *v;
+	_cleanup_free_ char *action = strdup(what);
+	json_array_foreach(with_cmd ? e->cmd : NULL, i, v) {
+		char *next = NULL;
+		if (asprintf(&next, "%s%s%s", action ? action : "", i ? " " : ": ",
+			     json_string_value(v)) < 0)
+			break;
+		free(action);
+		action = next;
+	}
+	json_t *a = extra ? extra : json_object();
+	json_object_set_new(a, "execID", json_string(e->id));
+	container_event(e->d, c, action ? action : what, a);
+}
+
+static int check_running(struct container *c, struct error *err)
+{
+	if (c->state != CONTAINER_RUNNING || !c->link)
+		return error_set(err, -EBUSY, "Container %s is not running", c->id);
+	return 0;
+}
+
+int exec_create(struct daemon *d, struct container *c, json_t *body,
+		char ret_id[DIGEST_HEX_LEN + 1], struct error *err)
+{
+	json_t *cmd = json_object_get(body, "Cmd");
+	if (!json_is_array(cmd) || json_array_size(cmd) == 0)
+		return error_set(err, -EINVAL, "No exec command specified");
+	size_t i;
+	json_t *v;
+	json_array_foreach(cmd, i, v) {
+		if (!json_is_string(v))
+			return error_set(err, -EINVAL, "Cmd must be an array of strings");
+	}
+	int r = check_running(c, err);
+	if (r < 0)
+		return r;
+	gc(d);
+	struct exec *e = calloc(1, sizeof(*e));
+	if (!e || digest_random_hex(e->id) < 0) {
+		free(e);
+		return error_set(err, -ENOMEM, "out of memory");
+	}
+	e->d = d;
+	memcpy(e->cid, c->id, sizeof(e->cid));
+	e->cmd = json_deep_copy(cmd);
+	json_t *env = json_object_get(body, "Env");
+	e->env = json_is_array(env) ? json_deep_copy(env) : json_array();
+	e->user = strdup_or_null(json_string_value(json_object_get(body, "User")));
+	e->workdir = strdup_or_null(json_string_value(json_object_get(body, "WorkingDir")));
+	e->privileged = json_is_true(json_object_get(body, "Privileged"));
+	e->attach_in = json_is_true(json_object_get(body, "AttachStdin"));
+	e->attach_out = json_is_true(json_object_get(body, "AttachStdout"));
+	e->attach_err = json_is_true(json_object_get(body, "AttachStderr"));
+	e->next = d->execs;
+	d->execs = e;
+	memcpy(ret_id, e->id, DIGEST_HEX_LEN + 1);
+	exec_event(e, "exec_create", true, NULL);
+	return 0;
+}
+
+int exec_lookup(struct daemon *d, const char *id, struct exec **ret, struct error *err)
+{
+	for (struct exec *e = d->execs; e && id; e = e->next)
+		if (strcmp(e->id, id) == 0 && (e->running || exec_container(e))) {
+			*ret = e;
+			return 0;
+		}
+	return error_set(err, -ENOENT, "No such exec instance: %s", id ? id : "");
+}
+
+/* ---- the process spec ---- */
+
+static size_t env_key_len(const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	return eq ? (size_t)(eq - kv) : strlen(kv);
+}
+
+/* The container's environment with the exec's entries replacing the ones
+ * of the same name, as dockerd merges them. */
+static void merge_env(json_t *penv, json_t *add)
+{
+	size_t i, j;
+	json_t *v, *w;
+	json_array_foreach(add, i, v) {
+		const char *kv = json_string_value(v);
+		if (!kv)
+			continue;
+		size_t kl = env_key_len(kv);
+		bool replaced = false;
+		json_array_foreach(penv, j, w) {
+			const char *old = json_string_value(w);
+			if (old && env_key_len(old) == kl && strncmp(old, kv, kl) == 0) {
+				json_array_set(penv, j, v);
+				replaced = true;
+				break;
+			}
+		}
+		if (!replaced)
+			json_array_append(penv, v);
+	}
+}
+
+static int set_user(json_t *proc, const char *root, const char *spec, struct error *err)
+{
+	struct oci_user u;
+	int r = oci_user_resolve(root, spec, &u, err);
+	if (r < 0)
+		return r;
+	json_t *gids = json_array();
+	for (size_t i = 0; i < u.n_groups; i++)
+		json_array_append_new(gids, json_integer(u.groups[i]));
+	json_t *user = json_pack("{s:I, s:I}", "uid", (json_int_t)u.uid, "gid", (json_int_t)u.gid);
+	if (json_array_size(gids))
+		json_object_set(user, "additionalGids", gids);
+	json_decref(gids);
+	json_object_set_new(proc, "user", user);
+	return 0;
+}
+
+/* Privileged: every capability the container's bounding set allows. */
+static void set_privileged(json_t *proc)
+{
+	json_t *caps = json_object_get(proc, "capabilities");
+	json_t *all = json_object_get(caps, "bounding");
+	if (!json_is_array(all))
+		return;
+	const char *sets[] = {"effective", "permitted", "inheritable", "ambient"};
+	for (size_t i = 0; i < sizeof(sets) / sizeof(*sets); i++)
+		json_object_set_new(caps, sets[i], json_deep_copy(all));
+}
+
+/* The container's own process (from its bundle's config.json) with the
+ * exec's command, environment, directory and user. */
+static int build_process(struct daemon *d, struct container *c, struct exec *e, json_t **ret,
+			 struct error *err)
+{
+	_cleanup_free_ char *path = container_bundle_path(d, c, "config.json");
+	_cleanup_free_ char *bundle = container_bundle_path(d, c, NULL);
+	json_t *spec = path ? json_load_file(path, 0, NULL) : NULL;
+	json_t *proc = json_deep_copy(json_object_get(spec, "process"));
+	const char *rp = json_string_value(json_object_get(json_object_get(spec, "root"), "path"));
+	_cleanup_free_ char *root = NULL;
+	bool rel = rp && rp[0] != '/';
+	if (rp && asprintf(&root, "%s%s%s", rel ? bundle : "", rel ? "/" : "", rp) < 0)
+		root = NULL;
+	json_decref(spec);
+	if (!json_is_object(proc) || !root) {
+		json_decref(proc);
+		return error_set(err, -EIO, "cannot read the OCI spec of container %s", c->id);
+	}
+	json_object_set(proc, "args", e->cmd);
+	json_object_set_new(proc, "terminal", json_false());
+	json_object_del(proc, "consoleSize");
+	json_t *env = json_object_get(proc, "env");
+	if (!json_is_array(env))
+		json_object_set_new(proc, "env", env = json_array());
+	merge_env(env, e->env);
+	if (e->workdir)
+		json_object_set_new(proc, "cwd", json_string(e->workdir));
+	if (e->privileged)
+		set_privileged(proc);
+	int r = e->user ? set_user(proc, root, e->user, err) : 0;
+	if (r < 0) {
+		json_decref(proc);
+		return r;
+	}
+	*ret = proc;
+	return 0;
+}
+
+/* ---- running ---- */
+
+/* runc's own error (it could not start the process), from its json log:
+ * {"level":"error","msg":"...","time":"..."}; NULL when there was none. */
+static char *runtime_error(struct exec *e)
+{
+	_cleanup_free_ char *text = NULL;
+	if (fs_read_file(e->log_path, 1 << 20, &text, NULL) < 0)
+		return NULL;
+	char *hit = NULL;
+	for (char *p = text; (p = strstr(p, "\"level\":\"error\"")); p++)
+		hit = p;
+	char *line_start = hit;
+	while (line_start && line_start > text && line_start[-1] != '\n')
+		line_start--;
+	char *nl = line_start ? strchr(line_start, '\n') : NULL;
+	if (nl)
+		*nl = '\0';
+	json_t *j = line_start ? json_loads(line_start, 0, NULL) : NULL;
+	const char *msg = json_string_value(json_object_get(j, "msg"));
+	char *out = NULL;
+	if (msg && asprintf(&out, "OCI runtime exec failed: %s: unknown\r\n", msg) < 0)
+		out = NULL;
+	json_decref(j);
+	return out;
+}
+
+static void finish(struct exec *e)
+{
+	_cleanup_free_ char *failed = e->exit_code == 255 ? runtime_error(e) : NULL;
+	if (failed) {
+		e->exit_code = EXEC_START_FAILED;
+		/* dockerd writes a failed start to the stream's stdout. */
+		if (e->io)
+			e->io->on_output(e->io, 1, failed, strlen(failed));
+	}
+	unlink(e->spec_path);
+	unlink(e->pid_path);
+	unlink(e->log_path);
+	exec_stdin_close(e);
+	char code[16];
+	snprintf(code, sizeof(code), "%d", e->exit_code);
+	exec_event(e, "exec_die", false, json_pack("{s:s}", "exitCode", code));
+	struct exec_io *io = e->io;
+	e->io = NULL;
+	if (io)
+		io->on_end(io, e->exit_code);
+}
+
+static void pending_done(struct exec *e)
+{
+	if (--e->pending == 0)
+		finish(e);
+}
+
+static void on_process_exit(uv_process_t *p, int64_t status, int sig)
+{
+	struct exec *e = p->data;
+	e->running = false;
+	e->exit_code = sig ? 128 + sig : (int)status;
+	close_handle(e, (uv_handle_t *)p);
+	pending_done(e);
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	buf->base = malloc(65536);
+	buf->len = buf->base ? 65536 : 0;
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct exec *e = s->data;
+	int stream = s == (uv_stream_t *)&e->out ? 1 : 2;
+	/* A stream the client did not attach is read and dropped, as if it
+	 * went to /dev/null. */
+	if (n > 0 && e->io && (stream == 1 ? e->attach_out : e->attach_err))
+		e->io->on_output(e->io, stream, buf->base, (size_t)n);
+	free(buf->base);
+	if (n < 0) {
+		close_handle(e, (uv_handle_t *)s);
+		pending_done(e);
+	}
+}
+
+static int write_spec(struct exec *e, json_t *proc, struct error *err)
+{
+	_cleanup_free_ char *text = json_dumps(proc, JSON_COMPACT);
+	if (!text)
+		return error_set(err, -ENOMEM, "out of memory");
+	int r = fs_write_atomic(e->spec_path, text, strlen(text), 0600, err);
+	return r < 0 ? r : 0;
+}
+
+static int paths(struct daemon *d, struct container *c, struct exec *e)
+{
+	char name[DIGEST_HEX_LEN + 16];
+	snprintf(name, sizeof(name), "exec-%s.json", e->id);
+	e->spec_path = container_bundle_path(d, c, name);
+	snprintf(name, sizeof(name), "exec-%s.pid", e->id);
+	e->pid_path = container_bundle_path(d, c, name);
+	snprintf(name, sizeof(name), "exec-%s.log", e->id);
+	e->log_path = container_bundle_path(d, c, name);
+	return e->spec_path && e->pid_path && e->log_path ? 0 : -ENOMEM;
+}
+
+static void init_pipe(struct exec *e, uv_pipe_t *p, uv_stdio_container_t *s, int flags)
+{
+	uv_pipe_init(e->d->loop, p, 0);
+	p->data = e;
+	e->open_handles++;
+	*s = (uv_stdio_container_t){.flags = UV_CREATE_PIPE | flags, .data.stream = (uv_stream_t *)p};
+}
+
+static int spawn(struct exec *e, bool attached, struct error *err)
+{
+	struct containers *cs = containers_of(e->d);
+	char *args[] = {cs->runtime_path, "--root", cs->runc_root, "--log", e->log_path,
+			"--log-format", "json", "exec", "--process", e->spec_path,
+			"--pid-file", e->pid_path, e->cid, NULL};
+	uv_stdio_container_t stdio[3] = {{.flags = UV_IGNORE}, {.flags = UV_IGNORE},
+					 {.flags = UV_IGNORE}};
+	if (attached && e->attach_in)
+		init_pipe(e, &e->in, &stdio[0], UV_READABLE_PIPE);
+	if (attached) {
+		init_pipe(e, &e->out, &stdio[1], UV_WRITABLE_PIPE);
+		init_pipe(e, &e->err, &stdio[2], UV_WRITABLE_PIPE);
+	}
+	/* Its own session: a signal to berthd's group must not reach it. */
+	uv_process_options_t o = {.file = cs->runtime_path, .args = args, .exit_cb = on_process_exit,
+				  .stdio = stdio, .stdio_count = 3, .flags = UV_PROCESS_DETACHED};
+	e->proc.data = e;
+	int r = uv_spawn(e->d->loop, &e->proc, &o);
+	e->open_handles++;
+	if (r < 0) {
+		close_handle(e, (uv_handle_t *)&e->proc);
+		close_handle(e, (uv_handle_t *)&e->in);
+		close_handle(e, (uv_handle_t *)&e->out);
+		close_handle(e, (uv_handle_t *)&e->err);
+		return error_set(err, -EIO, "cannot run %s: %s", cs->runtime_path, uv_strerror(r));
+	}
+	e->running = true;
+	e->pending = 1;
+	e->stdin_open = attached && e->attach_in;
+	if (attached) {
+		e->pending += 2;
+		uv_read_start((uv_stream_t *)&e->out, on_alloc, on_read);
+		uv_read_start((uv_stream_t *)&e->err, on_alloc, on_read);
+	}
+	return 0;
+}
+
+int exec_start(struct daemon *d, struct exec *e, struct exec_io *io, struct error *err)
+{
+	if (e->started)
+		return error_set(err, -EBUSY, "Error: Exec command %s is already running", e->id);
+	struct container *c = exec_container(e);
+	if (!c)
+		return error_set(err, -ENOENT, "No such container: %s", e->cid);
+	int r = check_running(c, err);
+	if (r < 0)
+		return r;
+	json_t *proc = NULL;
+	if (!e->spec_path && paths(d, c, e) < 0)
+		return error_set(err, -ENOMEM, "out of memory");
+	r = build_process(d, c, e, &proc, err);
+	if (r == 0)
+		r = write_spec(e, proc, err);
+	json_decref(proc);
+	if (r == 0)
+		r = spawn(e, io != NULL, err);
+	if (r < 0)
+		return r;
+	e->started = true;
+	e->io = io;
+	exec_event(e, "exec_start", true, NULL);
+	return 0;
+}
+
+/* ---- stdin, readers, inspect ---- */
+
+struct stdin_write {
+	uv_write_t w;
+	char data[];
+};
+
+static void on_stdin_written(uv_write_t *w, int status)
+{
+	free(w);
+}
+
+void exec_stdin(struct exec *e, const char *data, size_t len)
+{
+	if (!e->stdin_open || !len)
+		return;
+	struct stdin_write *req = malloc(sizeof(*req) + len);
+	if (!req)
+		return;
+	memcpy(req->data, data, len);
+	uv_buf_t buf = uv_buf_init(req->data, (unsigned)len);
+	if (uv_write(&req->w, (uv_stream_t *)&e->in, &buf, 1, on_stdin_written) < 0)
+		free(req);
+}
+
+static void on_stdin_shutdown(uv_shutdown_t *req, int status)
+{
+	struct exec *e = req->data;
+	free(req);
+	close_handle(e, (uv_handle_t *)&e->in);
+}
+
+/* Closes the process's stdin once what was written before has gone. */
+void exec_stdin_close(struct exec *e)
+{
+	if (!e->stdin_open)
+		return;
+	e->stdin_open = false;
+	uv_shutdown_t *req = malloc(sizeof(*req));
+	if (req) {
+		req->data = e;
+		if (uv_shutdown(req, (uv_stream_t *)&e->in, on_stdin_shutdown) == 0)
+			return;
+		free(req);
+	}
+	close_handle(e, (uv_handle_t *)&e->in);
+}
+
+void exec_detach_io(struct exec *e)
+{
+	e->io = NULL;
+	exec_stdin_close(e);
+}
+
+static int current_pid(struct exec *e)
+{
+	_cleanup_free_ char *text = NULL;
+	if (e->running && !e->pid && e->pid_path && fs_read_file(e->pid_path, 64, &text, NULL) == 0)
+		e->pid = atoi(text);
+	return e->running ? e->pid : 0;
+}
+
+json_t *exec_inspect_json(struct daemon *d, struct exec *e)
+{
+	json_t *args = json_deep_copy(e->cmd);
+	json_t *entry = json_incref(json_array_get(args, 0));
+	json_array_remove(args, 0);
+	json_t *pc = json_pack("{s:b, s:o, s:o, s:s, s:b}", "tty", 0, "entrypoint", entry,
+			       "arguments", args, "user", e->user ? e->user : "", "privileged",
+			       e->privileged);
+	/* null until the process has exited, as dockerd has it. */
+	json_t *code = e->started && !e->running ? json_integer(e->exit_code) : json_null();
+	return json_pack("{s:s, s:b, s:o, s:o, s:b, s:b, s:b, s:b, s:s, s:s, s:i}", "ID", e->id,
+			 "Running", e->running, "ExitCode", code, "ProcessConfig", pc,
+			 "OpenStdin", e->attach_in, "OpenStderr", e->attach_err, "OpenStdout",
+			 e->attach_out, "CanRemove", 0, "ContainerID", e->cid, "DetachKeys", "",
+			 "Pid", current_pid(e));
+}
+
+void execs_stop(struct daemon *d)
+{
+	for (struct exec *e = d->execs; e; e = e->next) {
+		e->io = NULL;
+		e->stdin_open = false;
+		close_handle(e, (uv_handle_t *)&e->proc);
+		close_handle(e, (uv_handle_t *)&e->in);
+		close_handle(e, (uv_handle_t *)&e->out);
+		close_handle(e, (uv_handle_t *)&e->err);
+	}
+}
+
+void execs_free(struct daemon *d)
+{
+	while (d->execs) {
+		struct exec *e = d->execs;
+		d->execs = e->next;
+		e->dropped = true;
+		free_if_done(e);
+	}
+}

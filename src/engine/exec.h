@@ -1,0 +1,50 @@
+/* Exec instances (docker exec, no tty): a process run in a running
+ * container with `runc exec --process`, spawned by berthd on its loop. runc
+ * stays in the foreground, forwards signals and exits with the process's
+ * status, so berthd never waits: it learns the exit from the uv_process
+ * callback. Exec processes do not survive a daemon restart (their stdio are
+ * berthd's pipes), as dockerd's do not outlive a client that is attached.
+ *
+ * Instances live in the daemon's exec store until their container goes. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "basic/error.h"
+#include "image/digest.h"
+
+struct daemon;
+struct container;
+struct exec;
+
+/* Who reads an exec's output (the hijacked /exec/{id}/start connection). */
+struct exec_io {
+	/* stream 1 stdout, 2 stderr */
+	void (*on_output)(struct exec_io *io, int stream, const char *data, size_t len);
+	/* All output was delivered and the exit code is recorded. */
+	void (*on_end)(struct exec_io *io, int exit_code);
+	void *userdata;
+};
+
+/* POST /containers/{id}/exec with body ExecConfig; *ret_id gets the new
+ * ID. -EBUSY (409) "Container X is not running", -EINVAL no command. */
+int exec_create(struct daemon *d, struct container *c, json_t *body,
+		char ret_id[DIGEST_HEX_LEN + 1], struct error *err);
+/* Finds an exec by full ID: -ENOENT "No such exec instance: id". */
+int exec_lookup(struct daemon *d, const char *id, struct exec **ret, struct error *err);
+/* Starts it; io NULL for detached (output discarded). -EBUSY when already
+ * started, -EBUSY (409) when its container is not running. io stays in use
+ * until on_end or exec_detach_io. */
+int exec_start(struct daemon *d, struct exec *e, struct exec_io *io, struct error *err);
+/* Forwards stdin (when the exec has AttachStdin); len 0 with eof closes it. */
+void exec_stdin(struct exec *e, const char *data, size_t len);
+void exec_stdin_close(struct exec *e);
+/* The reader went away: output is discarded from now on. */
+void exec_detach_io(struct exec *e);
+/* GET /exec/{id}/json */
+json_t *exec_inspect_json(struct daemon *d, struct exec *e);
+/* Daemon shutdown: closes every handle (processes keep running). */
+void execs_stop(struct daemon *d);
+void execs_free(struct daemon *d);
