@@ -55,10 +55,18 @@ static void finish(struct import_job *j)
 		image_store_exclusive_done(is);
 }
 
+/* Cleans up before replying: a client that sees the error may look at the
+ * store at once and must not find the job's leftovers. */
 static void reply_error(struct import_job *j)
 {
-	http_reply_err(j->conn, &j->err);
+	struct http_conn *conn = j->conn;
+	struct error err = j->err;
+	http_conn_ref(conn);
+	j->err = (struct error)ERROR_INIT;
 	finish(j);
+	http_reply_err(conn, &err);
+	error_clear(&err);
+	http_conn_unref(conn);
 }
 
 static void import_work(uv_work_t *w)

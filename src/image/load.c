@@ -80,10 +80,18 @@ static void finish(struct load_job *j)
 		image_store_exclusive_done(is);
 }
 
+/* Cleans up before replying: a client that sees the error may look at the
+ * store at once and must not find the job's leftovers. */
 static void reply_error(struct load_job *j)
 {
-	http_reply_err(j->conn, &j->err);
+	struct http_conn *conn = j->conn;
+	struct error err = j->err;
+	http_conn_ref(conn);
+	j->err = (struct error)ERROR_INIT;
 	finish(j);
+	http_reply_err(conn, &err);
+	error_clear(&err);
+	http_conn_unref(conn);
 }
 
 /* ---- step 1 (thread): extract and read the manifest ---- */
@@ -191,6 +199,12 @@ static void unpack_work(uv_work_t *w)
 	for (size_t i = 0; i < j->n_layers; i++)
 		if (!j->layers[i].pinned && prepare_one(j, &j->layers[i]) < 0)
 			break;
+	/* On failure the layers made so far go too, off the loop. */
+	for (size_t i = 0; j->err.code < 0 && i < j->n_layers; i++)
+		if (j->layers[i].prepared) {
+			layer_prep_discard(&j->lp, &j->layers[i].prep);
+			j->layers[i].prepared = false;
+		}
 	/* The extracted archive is not needed any more; remove it here rather
 	 * than on the loop. */
 	close(j->root_fd);
