@@ -2,7 +2,7 @@
 # what is missing, builds the release and the sanitizer builds and runs every
 # test; `make run` builds and starts berthd in the foreground.
 
-PKGS     := libuv jansson libssl libcrypto libarchive
+PKGS     := libuv jansson libssl libcrypto libarchive raft libnl-route-3.0 libnftables
 # libcurl's headers only: berthd dlopens it on first download (see src/image/fetch.c).
 CURL_CFLAGS := $(shell pkg-config --cflags libcurl)
 CC       ?= cc
@@ -19,7 +19,7 @@ PREFIX   ?= /usr/local
 LIB_SRC  := $(filter-out src/daemon/main.c src/cli/main.c,\
               $(wildcard src/basic/*.c src/shared/*.c src/api/*.c src/engine/*.c \
                          src/storage/*.c src/image/*.c src/volume/*.c \
-                         src/daemon/*.c src/cli/*.c))
+                         src/network/*.c src/swarm/*.c src/daemon/*.c src/cli/*.c))
 # berth-shim links only the basic layer: it is one process per container.
 SHIM_SRC := $(wildcard src/shim/*.c src/basic/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
