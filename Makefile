@@ -45,6 +45,10 @@ $(1)/berth: $(1)/obj/cli/main.o $(1)/libberth.a
 $(1)/berth-shim: $(patsubst src/%.c,$(1)/obj/%.o,$(SHIM_SRC))
 	$$(CC) $(2) -o $$@ $$^
 
+# Static and without sanitizers: it runs inside containers of any libc.
+$(1)/berth-init: src/init/main.c
+	$$(CC) -std=gnu11 $(WARN) -O2 -static -o $$@ $$<
+
 $(1)/tests/%: tests/unit/%.c $(1)/libberth.a $(HDRS)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(BASEFLAGS) $(2) -o $$@ $$< $(1)/libberth.a $$(LIBS) -lcmocka -lpthread
@@ -56,9 +60,9 @@ $(eval $(call flavour,build/san,$(SANFLAGS)))
 UNIT_BINS := $(patsubst tests/unit/%.c,build/san/tests/%,$(UNIT_SRC))
 
 .PHONY: all san deps run test unit integration bench install format clean
-all: build/berthd build/berth build/berth-shim
+all: build/berthd build/berth build/berth-shim build/berth-init
 
-san: build/san/berthd build/san/berth build/san/berth-shim
+san: build/san/berthd build/san/berth build/san/berth-shim build/san/berth-init
 
 deps:
 	./scripts/install-deps.sh
@@ -84,7 +88,7 @@ bench: all
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 build/berthd build/berth build/berth-shim $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 build/berthd build/berth build/berth-shim build/berth-init $(DESTDIR)$(PREFIX)/bin/
 
 format:
 	clang-format -i $(wildcard src/*/*.c src/*/*.h tests/unit/*.c)

@@ -173,6 +173,7 @@ static int write_spec(struct daemon *d, struct container *c, const char *rootfs,
 		.user = &user, .mounts = mounts, .n_mounts = json_array_size(c->mounts),
 		.swap_limit = containers_of(d)->swap_limit,
 		.cap_bounding = containers_of(d)->cap_bounding,
+		.init_path = containers_of(d)->init_path,
 	};
 	json_t *spec = NULL;
 	r = oci_spec_build(&in, &spec, err);

@@ -120,6 +120,7 @@ static int make_service(struct daemon *d, struct error *err)
 		return error_set(err, -ENOMEM, "out of memory");
 	cs->shim_path = find_program("BERTH_SHIM", "berth-shim", "berth-shim");
 	cs->runtime_path = find_program("BERTH_RUNTIME", "runc", "/usr/sbin/runc");
+	cs->init_path = find_program("BERTH_INIT", "berth-init", "berth-init");
 	cs->cap_bounding = own_cap_bounding();
 	cs->swap_limit = access("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", F_OK) == 0;
 	_cleanup_free_ char *shims = NULL, *bundles = NULL;
@@ -195,6 +196,7 @@ void containers_done(struct daemon *d)
 	free(cs->runc_root);
 	free(cs->shim_path);
 	free(cs->runtime_path);
+	free(cs->init_path);
 	free(cs);
 	d->containers = NULL;
 }

@@ -17,6 +17,7 @@ struct containers {
 	char *runc_root; /* <exec-root>/runc */
 	char *shim_path;
 	char *runtime_path;
+	char *init_path; /* berth-init for --init; NULL when not installed */
 	bool swap_limit;
 	uint64_t cap_bounding; /* berthd's own CapBnd */
 	struct container **v;

@@ -135,9 +135,11 @@ static json_t *strv_json(const char *const *v)
 }
 
 /* Entrypoint + Cmd, as dockerd's getEntrypointAndArgs. */
-static int process_args(json_t *cfg, json_t **ret, struct error *err)
+#define INIT_PATH "/sbin/docker-init"
+
+static int process_args(json_t *cfg, bool init, json_t **ret, struct error *err)
 {
-	json_t *args = json_array();
+	json_t *args = init ? json_pack("[s,s]", INIT_PATH, "--") : json_array();
 	json_t *ep = json_object_get(cfg, "Entrypoint"), *cmd = json_object_get(cfg, "Cmd");
 	size_t i;
 	json_t *v;
@@ -145,7 +147,7 @@ static int process_args(json_t *cfg, json_t **ret, struct error *err)
 		json_array_append(args, v);
 	json_array_foreach(cmd, i, v)
 		json_array_append(args, v);
-	if (json_array_size(args) == 0) {
+	if (json_array_size(args) == (init ? 2 : 0)) {
 		json_decref(args);
 		return error_set(err, -EINVAL, "No command specified");
 	}
@@ -203,10 +205,36 @@ static json_t *user_json(const struct oci_user *u)
 	return o;
 }
 
+/* --ulimit name=soft[:hard] arrives as {"Name", "Soft", "Hard"}. */
+static int rlimits(json_t *hc, json_t *proc, struct error *err)
+{
+	json_t *list = json_object_get(hc, "Ulimits");
+	if (!json_array_size(list))
+		return 0;
+	json_t *out = json_array(), *u;
+	size_t i;
+	json_object_set_new(proc, "rlimits", out);
+	json_array_foreach(list, i, u) {
+		const char *name = json_string_value(json_object_get(u, "Name"));
+		char type[64];
+		if (!name || !*name || strlen(name) > 40)
+			return error_set(err, -EINVAL, "invalid ulimit: missing name");
+		int n = snprintf(type, sizeof(type), "RLIMIT_");
+		for (const char *p = name; *p; p++)
+			type[n++] = (char)toupper((unsigned char)*p);
+		type[n] = '\0';
+		json_array_append_new(out, json_pack("{s:s, s:I, s:I}", "type", type, "hard",
+						     json_integer_value(json_object_get(u, "Hard")),
+						     "soft", json_integer_value(json_object_get(u, "Soft"))));
+	}
+	return 0;
+}
+
 static int process(const struct oci_inputs *in, json_t **ret, struct error *err)
 {
 	json_t *args = NULL, *caps = NULL;
-	int r = process_args(in->config, &args, err);
+	int r = process_args(in->config, json_is_true(json_object_get(in->host_config, "Init")),
+			     &args, err);
 	if (r == 0)
 		r = capabilities(in->host_config, in->cap_bounding, &caps, err);
 	if (r < 0) {
@@ -226,9 +254,10 @@ static int process(const struct oci_inputs *in, json_t **ret, struct error *err)
 			 json_is_true(json_object_get(in->config, "Tty")), "user", user_json(in->user),
 			 "args", args, "env", process_env(in->config), "cwd", cwd && *cwd ? cwd : "/",
 			 "capabilities", "bounding", caps, "effective", caps, "permitted", caps,
-			 "noNewPrivileges", nnp, "oomScoreAdj", 0);
+			 "noNewPrivileges", nnp, "oomScoreAdj",
+			 (int)json_integer_value(json_object_get(in->host_config, "OomScoreAdj")));
 	json_decref(caps);
-	return 0;
+	return rlimits(in->host_config, *ret, err);
 }
 
 static json_t *strs(const char *first, ...)
@@ -281,9 +310,11 @@ static void default_mounts(json_t *mounts, const struct oci_inputs *in, bool pri
 					   strs(ro, "nosuid", "noexec", "nodev", NULL)));
 	add_default(mounts, in, mount_json("/dev/mqueue", "mqueue", "mqueue",
 					   strs("nosuid", "noexec", "nodev", NULL)));
+	json_int_t shm = json_integer_value(json_object_get(in->host_config, "ShmSize"));
+	char size[64];
+	snprintf(size, sizeof(size), "size=%lld", shm > 0 ? (long long)shm : 67108864LL);
 	add_default(mounts, in, mount_json("/dev/shm", "tmpfs", "shm",
-					   strs("nosuid", "noexec", "nodev", "mode=1777",
-						"size=67108864", NULL)));
+					   strs("nosuid", "noexec", "nodev", "mode=1777", size, NULL)));
 }
 
 static void etc_mounts(json_t *mounts, const struct oci_inputs *in, bool ro_root)
@@ -406,6 +437,9 @@ static json_t *linux_section(const struct oci_inputs *in, bool privileged)
 	snprintf(cg, sizeof(cg), "/berth/%s", in->id);
 	json_t *l = json_pack("{s:o, s:s, s:o}", "resources", resources(in, privileged),
 			      "cgroupsPath", cg, "namespaces", namespaces(in->host_config));
+	json_t *sysctls = json_object_get(in->host_config, "Sysctls");
+	if (json_object_size(sysctls))
+		json_object_set(l, "sysctl", sysctls);
 	if (!privileged) {
 		json_object_set_new(l, "maskedPaths", strv_json(masked_paths));
 		json_object_set_new(l, "readonlyPaths", strv_json(readonly_paths));
@@ -425,10 +459,23 @@ int oci_spec_build(const struct oci_inputs *in, json_t **ret, struct error *err)
 	default_mounts(mounts, in, privileged);
 	etc_mounts(mounts, in, ro_root);
 	user_mounts(mounts, in);
+	if (json_is_true(json_object_get(in->host_config, "Init")) && in->init_path)
+		json_array_append_new(mounts, mount_json(INIT_PATH, "bind", in->init_path,
+							 strs("bind", "ro", "nosuid", "nodev", NULL)));
+	json_t *caps = json_object_get(json_object_get(proc, "capabilities"), "effective");
+	json_t *seccomp = NULL;
+	r = oci_seccomp(in->host_config, caps, &seccomp, err);
+	if (r < 0) {
+		json_decref(proc);
+		json_decref(mounts);
+		return r;
+	}
+	json_t *lx = linux_section(in, privileged);
+	if (seccomp)
+		json_object_set_new(lx, "seccomp", seccomp);
 	const char *host = json_string_value(json_object_get(in->config, "Hostname"));
 	*ret = json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", "1.0.2-dev",
 			 "process", proc, "root", "path", in->rootfs, "readonly", ro_root,
-			 "hostname", host ? host : "", "mounts", mounts, "linux",
-			 linux_section(in, privileged));
+			 "hostname", host ? host : "", "mounts", mounts, "linux", lx);
 	return *ret ? 0 : error_set(err, -ENOMEM, "out of memory");
 }

@@ -4,9 +4,8 @@
  * carry everything that needs disk (resolved user, mount sources), so the
  * result is a function of them and unit-testable.
  *
- * Not in this slice: seccomp (no profile is installed; the runtime runs the
- * container without a syscall filter), AppArmor, user namespaces, host
- * devices for --privileged, --init, ulimits, sysctls. */
+ * Not in this slice: AppArmor, user namespaces, host devices for
+ * --privileged. */
 #pragma once
 
 #include <jansson.h>
@@ -50,11 +49,18 @@ struct oci_inputs {
 	/* Capabilities the daemon itself may grant (its bounding set): "all"
 	 * (privileged, --cap-add ALL) means these. 0: every known one. */
 	uint64_t cap_bounding;
+	const char *init_path; /* berth-init, bind-mounted for HostConfig.Init */
 };
 
 /* Builds config.json into *ret. -EINVAL with Docker's wording for bad
  * input: no command, an unknown capability, a bad tmpfs option. */
 int oci_spec_build(const struct oci_inputs *in, json_t **ret, struct error *err);
+
+/* linux.seccomp for HostConfig hc and the process's effective capabilities
+ * caps (names): Docker's default intent, a user profile in Docker's format
+ * (--security-opt seccomp=<json>), or *ret = NULL for unconfined and
+ * --privileged. */
+int oci_seccomp(json_t *hc, json_t *caps, json_t **ret, struct error *err);
 
 /* Resolves a Docker user spec ("", "name", "uid", "name:group", "uid:gid")
  * as runc and Docker do, reading etc/passwd and etc/group of the root

@@ -63,9 +63,10 @@ compgen -G '/sys/fs/cgroup/*/berth' >/dev/null && CGROUP_PARENTS_EXISTED=1
 # Snapshot the binaries under test so a rebuild during the run cannot swap
 # them out from under a test.
 mkdir -p "$RESULTS/bin"
-# berthd finds berth-shim beside itself.
+# berthd finds berth-shim and berth-init beside itself.
 cp "$BERTHD" "$RESULTS/bin/berthd" && cp "$BERTH" "$RESULTS/bin/berth" &&
-	cp "$(dirname "$BERTHD")/berth-shim" "$RESULTS/bin/berth-shim" ||
+	cp "$(dirname "$BERTHD")/berth-shim" "$RESULTS/bin/berth-shim" &&
+	cp "$(dirname "$BERTHD")/berth-init" "$RESULTS/bin/berth-init" ||
 	{ echo "cannot copy the binaries under test" >&2; exit 2; }
 export BERTHD="$RESULTS/bin/berthd" BERTH="$RESULTS/bin/berth"
 

@@ -330,3 +330,43 @@ ct_diff_cow() {
 
 test_containers_diff_cow_overlay2() { ct_diff_cow overlay2; }
 test_containers_diff_cow_vfs() { ct_diff_cow vfs; }
+
+# seccomp, ulimits, sysctls, --init, --shm-size, --oom-score-adj: checked
+# from inside the container.
+test_containers_security_and_limits() {
+	ct_daemon
+	# The default profile filters (mode 2); unconfined and --privileged do not.
+	run_ok dk run --rm --network none bb grep Seccomp: /proc/self/status
+	assert_eq "Seccomp:	2" "$OUT" "default seccomp filter"
+	run_ok dk run --rm --network none --security-opt seccomp=unconfined bb grep Seccomp: /proc/self/status
+	assert_eq "Seccomp:	0" "$OUT" "seccomp=unconfined"
+	# Calls outside the allowlist fail with EPERM even for root with the cap.
+	printf '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}' >"$TEST_TMP/nomkdir.json"
+	run_fails dk run --rm --network none --security-opt seccomp="$TEST_TMP/nomkdir.json" bb mkdir /tmp/x
+	assert_contains "$ERR" "Operation not permitted" "a custom profile denies mkdir"
+	run_ok dk run --rm --network none bb sh -c 'unshare -n true 2>&1; echo rc=$?'
+	assert_contains "$OUT" "rc=1" "unshare without CAP_SYS_ADMIN"
+	# ulimits, sysctls, shm size, oom score.
+	run_ok dk run --rm --network none --ulimit nofile=512:1024 --ulimit nproc=77 bb sh -c 'ulimit -n; ulimit -Hn; ulimit -u'
+	assert_eq "512 1024 77" "$(echo $OUT)" "--ulimit"
+	run_ok dk run --rm --network none --sysctl kernel.shmmni=2048 --sysctl net.ipv4.ip_forward=1 bb \
+		cat /proc/sys/kernel/shmmni /proc/sys/net/ipv4/ip_forward
+	assert_eq "2048 1" "$(echo $OUT)" "--sysctl"
+	run_ok dk run --rm --network none --shm-size 8m bb df -k /dev/shm
+	assert_contains "$OUT" " 8192 " "--shm-size"
+	run_ok dk run --rm --network none --oom-score-adj 300 bb cat /proc/self/oom_score_adj
+	assert_eq 300 "$OUT" "--oom-score-adj"
+	# --init: PID 1 is the init, the command its child; signals reach the
+	# command and orphans are reaped; the exit status comes through.
+	run_ok dk run --rm --network none --init bb sh -c 'cat /proc/1/comm; echo $PPID'
+	assert_eq "docker-init 1" "$(echo $OUT)" "--init process tree"
+	run dk run --rm --network none --init bb sh -c 'exit 7'
+	assert_eq 7 "$RC" "exit status through --init"
+	run_ok dk run -d --network none --init --name initd bb sleep 300
+	local t0=$SECONDS
+	run_ok dk stop -t 10 initd
+	((SECONDS - t0 < 8)) || fail "SIGTERM did not reach the command through --init"
+	run_ok dk inspect --format '{{.State.ExitCode}} {{.HostConfig.Init}}' initd
+	assert_eq "143 true" "$OUT" "exit code of a command stopped through --init"
+	run_ok dk rm initd
+}
