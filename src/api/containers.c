@@ -169,6 +169,19 @@ static void api_container_kill(const struct api_request *ar)
 		http_reply(ar->conn, 204, NULL, NULL, 0, NULL, 0);
 }
 
+static void api_container_resize(const struct api_request *ar)
+{
+	struct container *c;
+	struct error err = ERROR_INIT;
+	if (!api_container_or_reply(ar, &c))
+		return;
+	if (container_resize(c, http_request_query(ar->req, "h"), http_request_query(ar->req, "w"),
+			     &err) < 0)
+		reply_err_clear(ar, &err);
+	else
+		http_reply(ar->conn, 200, NULL, NULL, 0, NULL, 0);
+}
+
 static void api_container_delete(const struct api_request *ar)
 {
 	struct container *c;
@@ -294,6 +307,7 @@ static const struct route routes[] = {
 	{HTTP_DELETE, "/containers/{id}", api_container_delete},
 	{HTTP_GET, "/containers/{id}/logs", api_container_logs},
 	{HTTP_POST, "/containers/{id}/attach", api_container_attach},
+	{HTTP_POST, "/containers/{id}/resize", api_container_resize},
 	{HTTP_GET, "/containers/{id}/changes", api_container_changes},
 	{HTTP_POST, "/containers/{id}/pause", api_container_pause},
 	{HTTP_POST, "/containers/{id}/unpause", api_container_unpause},

@@ -19,12 +19,13 @@
 
 struct log_opts {
 	bool out, err, timestamps;
+	bool raw; /* a tty container: payloads without the multiplexing header */
 	int64_t since_ns, until_ns;
 	long tail; /* -1: all */
 };
 
 /* One frame: header then (optionally time-stamped) payload. */
-static int write_frame(struct http_conn *conn, bool hijacked, int stream, int64_t t_ns,
+static int write_frame(struct http_conn *conn, bool hijacked, bool raw, int stream, int64_t t_ns,
 		       bool timestamps, const char *data, size_t len)
 {
 	char ts[48] = "";
@@ -40,13 +41,14 @@ static int write_frame(struct http_conn *conn, bool hijacked, int stream, int64_
 	_cleanup_free_ char *buf = malloc(8 + tl + len);
 	if (!buf)
 		return -ENOMEM;
+	size_t hl = raw ? 0 : 8;
 	buf[0] = (char)stream;
 	buf[1] = buf[2] = buf[3] = 0;
 	shim_put_u32((unsigned char *)buf + 4, (uint32_t)(tl + len));
-	memcpy(buf + 8, ts, tl);
-	memcpy(buf + 8 + tl, data, len);
-	return hijacked ? http_conn_write(conn, buf, 8 + tl + len)
-			: http_stream_write(conn, buf, 8 + tl + len);
+	memcpy(buf + hl, ts, tl);
+	memcpy(buf + hl + tl, data, len);
+	return hijacked ? http_conn_write(conn, buf, hl + tl + len)
+			: http_stream_write(conn, buf, hl + tl + len);
 }
 
 struct log_entry {
@@ -110,7 +112,7 @@ static int replay_log(struct container *c, const char *path, const struct log_op
 		first = n - (size_t)o->tail;
 	for (size_t i = 0; i < n; i++) {
 		if (i >= first)
-			write_frame(conn, hijacked, v[i].stream, v[i].t, o->timestamps, v[i].data,
+			write_frame(conn, hijacked, o->raw, v[i].stream, v[i].t, o->timestamps, v[i].data,
 				    v[i].len);
 		free(v[i].data);
 	}
@@ -174,7 +176,7 @@ static void follow_output(struct container_sub *sub, int stream, int64_t t, uint
 	struct follow *fw = sub->userdata;
 	struct log_entry e = {.stream = stream, .t = t};
 	if (off > fw->off && wanted(&fw->o, &e))
-		write_frame(fw->conn, false, stream, t, fw->o.timestamps, data, len);
+		write_frame(fw->conn, false, fw->o.raw, stream, t, fw->o.timestamps, data, len);
 }
 
 static void follow_end(struct container_sub *sub)
@@ -220,6 +222,7 @@ void api_container_logs(const struct api_request *ar)
 	struct log_opts o;
 	if (!api_container_or_reply(ar, &c) || !log_opts_or_reply(ar, &o))
 		return;
+	o.raw = json_is_true(json_object_get(c->config, "Tty"));
 	_cleanup_free_ char *path = log_path(ar->d, c);
 	http_stream_begin(ar->conn, 200, RAW_STREAM);
 	uint64_t off = 0;
@@ -244,7 +247,7 @@ struct attach {
 	struct daemon *d;
 	char id[DIGEST_HEX_LEN + 1];
 	struct http_conn *conn;
-	bool out, err, in, stdin_once, ended;
+	bool out, err, in, stdin_once, ended, raw;
 };
 
 static struct container *attach_container(struct attach *a)
@@ -261,7 +264,7 @@ static void attach_output(struct container_sub *sub, int stream, int64_t t, uint
 {
 	struct attach *a = sub->userdata;
 	if (stream == 1 ? a->out : a->err)
-		write_frame(a->conn, true, stream, t, false, data, len);
+		write_frame(a->conn, true, a->raw, stream, t, false, data, len);
 }
 
 /* The container ended: the client gets everything queued, then EOF. */
@@ -325,14 +328,15 @@ void api_container_attach(const struct api_request *ar)
 			     .err = http_request_query_bool(req, "stderr"),
 			     .in = http_request_query_bool(req, "stdin") &&
 				   json_is_true(json_object_get(c->config, "OpenStdin")),
-			     .stdin_once = json_is_true(json_object_get(c->config, "StdinOnce"))};
+			     .stdin_once = json_is_true(json_object_get(c->config, "StdinOnce")),
+			     .raw = json_is_true(json_object_get(c->config, "Tty"))};
 	memcpy(a->id, c->id, sizeof(a->id));
 	http_conn_ref(ar->conn);
 	http_conn_on_close(ar->conn, attach_closed, a);
 	http_hijack(ar->conn, RAW_STREAM, &attach_ops, a);
 	if (http_request_query_bool(req, "logs")) {
 		_cleanup_free_ char *path = log_path(ar->d, c);
-		struct log_opts o = {.out = a->out, .err = a->err, .tail = -1};
+		struct log_opts o = {.out = a->out, .err = a->err, .tail = -1, .raw = a->raw};
 		uint64_t off;
 		if (path)
 			replay_log(c, path, &o, ar->conn, true, &off);

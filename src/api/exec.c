@@ -62,7 +62,7 @@ struct exec_stream {
 	struct daemon *d;
 	char id[DIGEST_HEX_LEN + 1];
 	struct http_conn *conn;
-	bool ended;
+	bool ended, raw; /* raw: a tty's output, sent without stream headers */
 };
 
 static struct exec *stream_exec(struct exec_stream *s)
@@ -80,7 +80,8 @@ static void stream_output(struct exec_io *io, int stream, const char *data, size
 	struct exec_stream *s = io->userdata;
 	unsigned char hdr[8] = {(unsigned char)stream};
 	shim_put_u32(hdr + 4, (uint32_t)len);
-	http_conn_write(s->conn, hdr, sizeof(hdr));
+	if (!s->raw)
+		http_conn_write(s->conn, hdr, sizeof(hdr));
 	http_conn_write(s->conn, data, len);
 }
 
@@ -125,7 +126,7 @@ static void start_attached(const struct api_request *ar, struct exec *e)
 		return;
 	}
 	*s = (struct exec_stream){.io = {stream_output, stream_end, s}, .d = ar->d,
-				  .conn = ar->conn};
+				  .conn = ar->conn, .raw = exec_tty(e)};
 	memcpy(s->id, route_param(ar->match, "id"), sizeof(s->id));
 	struct error err = ERROR_INIT;
 	/* Spawned before the hijack so a failure still gets a plain error. */
@@ -149,12 +150,7 @@ static void api_exec_start(const struct api_request *ar)
 	if (!body)
 		return;
 	bool detach = json_is_true(json_object_get(body, "Detach"));
-	bool tty = json_is_true(json_object_get(body, "Tty"));
 	json_decref(body);
-	if (tty) {
-		http_reply_error(ar->conn, 501, "exec with a tty is not supported yet");
-		return;
-	}
 	if (!detach) {
 		start_attached(ar, e);
 		return;
@@ -174,12 +170,18 @@ static void api_exec_inspect(const struct api_request *ar)
 		http_reply_json(ar->conn, 200, exec_inspect_json(ar->d, e));
 }
 
-/* No tty yet, so there is nothing to resize; dockerd accepts it then too. */
 static void api_exec_resize(const struct api_request *ar)
 {
 	struct exec *e;
-	if (exec_or_reply(ar, &e))
+	struct error err = ERROR_INIT;
+	if (!exec_or_reply(ar, &e))
+		return;
+	if (exec_resize(e, http_request_query(ar->req, "h"), http_request_query(ar->req, "w"),
+			&err) < 0)
+		http_reply_err(ar->conn, &err);
+	else
 		http_reply(ar->conn, 200, NULL, NULL, 0, NULL, 0);
+	error_clear(&err);
 }
 
 static const struct route routes[] = {

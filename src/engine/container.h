@@ -147,6 +147,12 @@ void container_subscribe(struct container *c, struct container_sub *sub);
 void container_unsubscribe(struct container *c, struct container_sub *sub);
 void container_stdin(struct container *c, const char *data, size_t len);
 void container_stdin_close(struct container *c);
+/* Resizes a tty container's terminal to h rows and w columns (the query
+ * strings of /resize); -EINVAL for a bad size, -EBUSY when not running. */
+int container_resize(struct container *c, const char *h, const char *w, struct error *err);
+/* Parses the h and w of a resize request. */
+int tty_size_parse(const char *h, const char *w, unsigned *rows, unsigned *cols,
+		   struct error *err);
 /* "TERM", "SIGTERM", "15" -> 15; -EINVAL "Invalid signal: x". */
 int container_parse_signal(const char *s, int *ret, struct error *err);
 

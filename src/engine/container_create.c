@@ -143,8 +143,6 @@ static int validate_host_config(json_t *cfg, json_t *hc, struct error *err)
 		return error_set(err, -EINVAL,
 				 "network mode \"%s\" is not supported yet: use --network none or --network host",
 				 net);
-	if (json_is_true(json_object_get(cfg, "Tty")))
-		return error_set(err, -EINVAL, "a TTY (-t) is not supported yet");
 	json_int_t mem = json_integer_value(json_object_get(hc, "Memory"));
 	if (mem > 0 && mem < 6 * 1024 * 1024)
 		return error_set(err, -EINVAL, "Minimum memory limit allowed is 6MB");

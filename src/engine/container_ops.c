@@ -296,6 +296,41 @@ void container_stdin(struct container *c, const char *data, size_t len)
 	c->stdin_len += len;
 }
 
+int container_resize(struct container *c, const char *h, const char *w, struct error *err)
+{
+	unsigned rows, cols;
+	int r = tty_size_parse(h, w, &rows, &cols, err);
+	if (r < 0)
+		return r;
+	if (c->state != CONTAINER_RUNNING)
+		return error_set(err, -EBUSY, "Container %s is not running", c->id);
+	if (!json_is_true(json_object_get(c->config, "Tty")) || !c->link)
+		return 0; /* dockerd accepts a resize without a tty, to no effect */
+	unsigned char p[8];
+	shim_put_u32(p, rows);
+	shim_put_u32(p + 4, cols);
+	container_link_send(c, 'r', p, sizeof(p));
+	return 0;
+}
+
+int tty_size_parse(const char *h, const char *w, unsigned *rows, unsigned *cols,
+		   struct error *err)
+{
+	char *end;
+	unsigned long v[2];
+	const char *in[2] = {h, w};
+	for (int i = 0; i < 2; i++) {
+		errno = 0;
+		v[i] = in[i] && *in[i] ? strtoul(in[i], &end, 10) : 0;
+		if (!in[i] || !*in[i] || *end || errno || v[i] > 65535)
+			return error_set(err, -EINVAL, "invalid terminal size: h=%s w=%s",
+					 h ? h : "", w ? w : "");
+	}
+	*rows = (unsigned)v[0];
+	*cols = (unsigned)v[1];
+	return 0;
+}
+
 void container_stdin_close(struct container *c)
 {
 	if (c->link && c->state == CONTAINER_RUNNING)

@@ -305,11 +305,16 @@ static int spawn_shim(struct daemon *d, struct container *c, struct start_job *j
 	struct containers *cs = containers_of(d);
 	bool in = json_is_true(json_object_get(c->config, "OpenStdin"));
 	bool once = json_is_true(json_object_get(c->config, "StdinOnce"));
-	char *args[] = {cs->shim_path, "--id", c->id, "--bundle", bundle, "--dir", dir,
-			"--socket", sock, "--runtime", cs->runtime_path, "--runtime-root",
-			cs->runc_root, in ? "--stdin" : NULL, once ? "--stdin-once" : NULL, NULL};
-	if (!in) /* keep argv contiguous */
-		args[13] = once ? "--stdin-once" : NULL;
+	char *args[20] = {cs->shim_path, "--id", c->id, "--bundle", bundle, "--dir", dir,
+			  "--socket", sock, "--runtime", cs->runtime_path, "--runtime-root",
+			  cs->runc_root};
+	size_t n = 13;
+	if (in)
+		args[n++] = "--stdin";
+	if (once)
+		args[n++] = "--stdin-once";
+	if (json_is_true(json_object_get(c->config, "Tty")))
+		args[n++] = "--tty";
 	uv_pipe_init(d->loop, &job->sync_pipe, 0);
 	job->sync_pipe.data = job;
 	job->open_handles++;

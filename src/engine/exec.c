@@ -1,10 +1,12 @@
 /* Exec instances: create, start through `runc exec --process`, stdio
  * pumping and the exit. See exec.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "basic/cleanup.h"
@@ -25,7 +27,7 @@ struct exec {
 	char cid[DIGEST_HEX_LEN + 1];
 	json_t *cmd, *env;
 	char *user, *workdir;
-	bool privileged, attach_in, attach_out, attach_err;
+	bool privileged, attach_in, attach_out, attach_err, tty;
 	bool started, running, stdin_open, dropped;
 	int exit_code, pid;
 	struct exec_io *io;
@@ -161,6 +163,7 @@ int exec_create(struct daemon *d, struct container *c, json_t *body,
 	e->attach_in = json_is_true(json_object_get(body, "AttachStdin"));
 	e->attach_out = json_is_true(json_object_get(body, "AttachStdout"));
 	e->attach_err = json_is_true(json_object_get(body, "AttachStderr"));
+	e->tty = json_is_true(json_object_get(body, "Tty"));
 	e->next = d->execs;
 	d->execs = e;
 	memcpy(ret_id, e->id, DIGEST_HEX_LEN + 1);
@@ -260,7 +263,7 @@ static int build_process(struct daemon *d, struct container *c, struct exec *e, 
 		return error_set(err, -EIO, "cannot read the OCI spec of container %s", c->id);
 	}
 	json_object_set(proc, "args", e->cmd);
-	json_object_set_new(proc, "terminal", json_false());
+	json_object_set_new(proc, "terminal", json_boolean(e->tty));
 	json_object_del(proc, "consoleSize");
 	json_t *env = json_object_get(proc, "env");
 	if (!json_is_array(env))
@@ -353,6 +356,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
 	struct exec *e = s->data;
 	int stream = s == (uv_stream_t *)&e->out ? 1 : 2;
+	/* A pty's output is one stream: dockerd sends it as stdout. */
 	/* A stream the client did not attach is read and dropped, as if it
 	 * went to /dev/null. */
 	if (n > 0 && e->io && (stream == 1 ? e->attach_out : e->attach_err))
@@ -393,6 +397,56 @@ static void init_pipe(struct exec *e, uv_pipe_t *p, uv_stdio_container_t *s, int
 	*s = (uv_stdio_container_t){.flags = UV_CREATE_PIPE | flags, .data.stream = (uv_stream_t *)p};
 }
 
+/* ---- a tty ---- */
+
+/* runc only hands a pty over on a console socket when it detaches, and then
+ * the exit status is lost. So runc stays in the foreground on a pty of ours:
+ * it makes the process's own terminal, copies between the two, and follows
+ * our size on SIGWINCH. */
+static int open_pty(int *master, int *slave, struct error *err)
+{
+	char name[64];
+	*master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*master < 0)
+		return error_set(err, -errno, "cannot open a pseudo-terminal: %m");
+	if (grantpt(*master) < 0 || unlockpt(*master) < 0 || ptsname_r(*master, name, sizeof(name)))
+		goto fail;
+	*slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*slave >= 0)
+		return 0;
+fail:;
+	int r = error_set(err, -errno, "cannot open a pseudo-terminal: %m");
+	close(*master);
+	return r;
+}
+
+static void open_master(struct exec *e, int master)
+{
+	int in = e->stdin_open ? fcntl(master, F_DUPFD_CLOEXEC, 3) : -1;
+	uv_pipe_init(e->d->loop, &e->out, 0);
+	e->out.data = e;
+	e->open_handles++;
+	if (uv_pipe_open(&e->out, master) < 0) {
+		close(master);
+		close_handle(e, (uv_handle_t *)&e->out);
+		pending_done(e);
+	} else {
+		uv_read_start((uv_stream_t *)&e->out, on_alloc, on_read);
+	}
+	if (in < 0) {
+		e->stdin_open = false;
+		return;
+	}
+	uv_pipe_init(e->d->loop, &e->in, 0);
+	e->in.data = e;
+	e->open_handles++;
+	if (uv_pipe_open(&e->in, in) < 0) {
+		close(in);
+		e->stdin_open = false;
+		close_handle(e, (uv_handle_t *)&e->in);
+	}
+}
+
 static int spawn(struct exec *e, bool attached, struct error *err)
 {
 	struct containers *cs = containers_of(e->d);
@@ -401,9 +455,19 @@ static int spawn(struct exec *e, bool attached, struct error *err)
 			"--pid-file", e->pid_path, e->cid, NULL};
 	uv_stdio_container_t stdio[3] = {{.flags = UV_IGNORE}, {.flags = UV_IGNORE},
 					 {.flags = UV_IGNORE}};
-	if (attached && e->attach_in)
+	bool tty = attached && e->tty;
+	_cleanup_close_ int slave = -1;
+	int master = -1;
+	if (tty) {
+		int r = open_pty(&master, &slave, err);
+		if (r < 0)
+			return r;
+		for (int i = 0; i < 3; i++)
+			stdio[i] = (uv_stdio_container_t){.flags = UV_INHERIT_FD, .data.fd = slave};
+	}
+	if (attached && e->attach_in && !tty)
 		init_pipe(e, &e->in, &stdio[0], UV_READABLE_PIPE);
-	if (attached) {
+	if (attached && !tty) {
 		init_pipe(e, &e->out, &stdio[1], UV_WRITABLE_PIPE);
 		init_pipe(e, &e->err, &stdio[2], UV_WRITABLE_PIPE);
 	}
@@ -418,12 +482,17 @@ static int spawn(struct exec *e, bool attached, struct error *err)
 		close_handle(e, (uv_handle_t *)&e->in);
 		close_handle(e, (uv_handle_t *)&e->out);
 		close_handle(e, (uv_handle_t *)&e->err);
+		if (master >= 0)
+			close(master);
 		return error_set(err, -EIO, "cannot run %s: %s", cs->runtime_path, uv_strerror(r));
 	}
 	e->running = true;
 	e->pending = 1;
 	e->stdin_open = attached && e->attach_in;
-	if (attached) {
+	if (tty) {
+		e->pending++;
+		open_master(e, master);
+	} else if (attached) {
 		e->pending += 2;
 		uv_read_start((uv_stream_t *)&e->out, on_alloc, on_read);
 		uv_read_start((uv_stream_t *)&e->err, on_alloc, on_read);
@@ -493,7 +562,7 @@ static void on_stdin_shutdown(uv_shutdown_t *req, int status)
 /* Closes the process's stdin once what was written before has gone. */
 void exec_stdin_close(struct exec *e)
 {
-	if (!e->stdin_open)
+	if (!e->stdin_open || !e->in.data)
 		return;
 	e->stdin_open = false;
 	uv_shutdown_t *req = malloc(sizeof(*req));
@@ -512,6 +581,27 @@ void exec_detach_io(struct exec *e)
 	exec_stdin_close(e);
 }
 
+bool exec_tty(const struct exec *e)
+{
+	return e->tty;
+}
+
+int exec_resize(struct exec *e, const char *h, const char *w, struct error *err)
+{
+	unsigned rows, cols;
+	int r = tty_size_parse(h, w, &rows, &cols, err);
+	if (r < 0)
+		return r;
+	int fd = -1;
+	if (e->tty && e->running && e->out.data && uv_fileno((uv_handle_t *)&e->out, &fd) == 0) {
+		struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+		if (ioctl(fd, TIOCSWINSZ, &ws) < 0)
+			return error_set(err, -errno, "cannot resize the terminal: %m");
+		uv_process_kill(&e->proc, SIGWINCH);
+	}
+	return 0;
+}
+
 static int current_pid(struct exec *e)
 {
 	_cleanup_free_ char *text = NULL;
@@ -525,7 +615,7 @@ json_t *exec_inspect_json(struct daemon *d, struct exec *e)
 	json_t *args = json_deep_copy(e->cmd);
 	json_t *entry = json_incref(json_array_get(args, 0));
 	json_array_remove(args, 0);
-	json_t *pc = json_pack("{s:b, s:o, s:o, s:s, s:b}", "tty", 0, "entrypoint", entry,
+	json_t *pc = json_pack("{s:b, s:o, s:o, s:s, s:b}", "tty", e->tty, "entrypoint", entry,
 			       "arguments", args, "user", e->user ? e->user : "", "privileged",
 			       e->privileged);
 	/* null until the process has exited, as dockerd has it. */

@@ -1,6 +1,7 @@
 /* The shim's data paths: container output to the json-file log and to every
  * connected berthd client, and berthd's messages (start, stdin, signals). */
 #include <errno.h>
+#include <sys/ioctl.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -225,6 +226,10 @@ static void handle(struct shim *s, int fd, char type, const unsigned char *p, si
 		close_stdin(s);
 	} else if (type == 'k' && n >= 4 && s->init_pid > 0 && !s->exited) {
 		kill(s->init_pid, (int)shim_get_u32(p));
+	} else if (type == 'r' && n >= 8 && s->tty_fd >= 0) {
+		struct winsize ws = {.ws_row = (unsigned short)shim_get_u32(p),
+				     .ws_col = (unsigned short)shim_get_u32(p + 4)};
+		ioctl(s->tty_fd, TIOCSWINSZ, &ws);
 	}
 }
 

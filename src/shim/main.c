@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "basic/cleanup.h"
+#include "basic/console.h"
 #include "basic/fs.h"
 #include "basic/timeutil.h"
 #include "shim/proto.h"
@@ -36,6 +37,7 @@ static int parse_args(int argc, char **argv, struct shim_opts *o)
 		{"dir", required_argument, NULL, 'd'},	  {"socket", required_argument, NULL, 's'},
 		{"runtime", required_argument, NULL, 'r'}, {"runtime-root", required_argument, NULL, 'R'},
 		{"stdin", no_argument, NULL, 'I'},	  {"stdin-once", no_argument, NULL, 'O'},
+		{"tty", no_argument, NULL, 'T'},
 		{0},
 	};
 	int c;
@@ -49,6 +51,7 @@ static int parse_args(int argc, char **argv, struct shim_opts *o)
 		case 'R': o->runtime_root = optarg; break;
 		case 'I': o->open_stdin = true; break;
 		case 'O': o->stdin_once = true; break;
+		case 'T': o->tty = true; break;
 		default: return -EINVAL;
 		}
 	}
@@ -116,17 +119,51 @@ static int open_fds(struct shim *s)
 	return s->sig_fd < 0 ? -errno : 0;
 }
 
+/* A tty container: runc hands over the pty master on a console socket;
+ * output and input both go through it. */
+static int create_tty(struct shim *s, char *msg, size_t msg_len)
+{
+	_cleanup_free_ char *path = NULL;
+	if (asprintf(&path, "%s.tty", s->o.socket) < 0)
+		return -ENOMEM;
+	_cleanup_close_ int lfd = console_socket_listen(path);
+	if (lfd < 0) {
+		snprintf(msg, msg_len, "console socket %s: %s", path, strerror(-lfd));
+		return lfd;
+	}
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int r = shim_runtime_create(s, null, null, null, path, msg, msg_len);
+	close(null);
+	if (r == 0) {
+		s->tty_fd = console_socket_receive(lfd, 10000);
+		if (s->tty_fd < 0) {
+			r = s->tty_fd;
+			snprintf(msg, msg_len, "no terminal from the runtime: %s", strerror(-r));
+		}
+	}
+	unlink(path);
+	if (r < 0)
+		return r;
+	fcntl(s->tty_fd, F_SETFL, O_NONBLOCK);
+	s->out_fd = s->tty_fd;
+	if (s->o.open_stdin)
+		s->in_fd = fcntl(s->tty_fd, F_DUPFD_CLOEXEC, 3);
+	return 0;
+}
+
 /* Makes the stdio pipes and creates the container on them; only the shim's
  * ends stay open here. */
 static int create(struct shim *s, char *msg, size_t msg_len)
 {
+	if (s->o.tty)
+		return create_tty(s, msg, msg_len);
 	int out[2], err[2], in[2] = {-1, -1};
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
 		return -errno;
 	if (s->o.open_stdin && pipe2(in, O_CLOEXEC) < 0)
 		return -errno;
 	int in_r = in[0] >= 0 ? in[0] : open("/dev/null", O_RDONLY | O_CLOEXEC);
-	int r = shim_runtime_create(s, in_r, out[1], err[1], msg, msg_len);
+	int r = shim_runtime_create(s, in_r, out[1], err[1], NULL, msg, msg_len);
 	close(in_r);
 	close(out[1]);
 	close(err[1]);
@@ -204,7 +241,9 @@ static void poll_once(struct shim *s, int timeout_ms)
 	int *pipes[2] = {&s->out_fd, &s->err_fd};
 	for (int i = 0; i < 2; i++)
 		if (p[2 + i].revents && shim_pump(s, *pipes[i], i ? 'e' : 'o') <= 0) {
-			close(*pipes[i]);
+			/* A pty master is closed once, at exit: it also takes stdin. */
+			if (*pipes[i] != s->tty_fd)
+				close(*pipes[i]);
 			*pipes[i] = -1;
 		}
 	for (size_t i = nc; i-- > 0;)
@@ -244,10 +283,10 @@ static int serve(struct shim *s)
 int main(int argc, char **argv)
 {
 	struct shim s = {.listen_fd = -1, .sig_fd = -1, .log_fd = -1, .out_fd = -1,
-			 .err_fd = -1, .in_fd = -1};
+			 .err_fd = -1, .in_fd = -1, .tty_fd = -1};
 	if (parse_args(argc, argv, &s.o) < 0) {
 		fprintf(stderr, "usage: berth-shim --id ID --bundle DIR --dir DIR --socket PATH "
-				"--runtime PATH --runtime-root DIR [--stdin] [--stdin-once]\n");
+				"--runtime PATH --runtime-root DIR [--stdin] [--stdin-once] [--tty]\n");
 		return 2;
 	}
 	detach();

@@ -10,6 +10,7 @@
  *   'c'  close the container's stdin
  *   'k'  u32 signal: deliver to the container's init (ignored once reaped,
  *        so a recycled pid is never hit)
+ *   'r'  u32 rows, u32 columns: resize the container's terminal (tty only)
  * shim -> berthd:
  *   'h'  hello, first frame on every connection: u32 init pid, u8 started
  *   'S'  u32 errno-style result of start (0 ok), then a message

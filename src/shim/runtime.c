@@ -92,14 +92,20 @@ static int run_logged(struct shim *s, char **argv, int in, int out, int err, cha
 	return r;
 }
 
-int shim_runtime_create(struct shim *s, int in, int out, int err, char *msg, size_t msg_len)
+int shim_runtime_create(struct shim *s, int in, int out, int err, const char *console, char *msg,
+			size_t msg_len)
 {
 	_cleanup_free_ char *lp = log_path(s), *pidf = NULL;
 	if (!lp || asprintf(&pidf, "%s/init.pid", s->o.bundle) < 0)
 		return -ENOMEM;
 	char *argv[] = {(char *)s->o.runtime, "--root", (char *)s->o.runtime_root, "--log", lp,
 			"--log-format", "json", "create", "--bundle", (char *)s->o.bundle,
-			"--pid-file", pidf, (char *)s->o.id, NULL};
+			"--pid-file", pidf, (char *)s->o.id, NULL, NULL, NULL};
+	if (console) {
+		argv[12] = "--console-socket";
+		argv[13] = (char *)console;
+		argv[14] = (char *)s->o.id;
+	}
 	int r = run_logged(s, argv, in, out, err, msg, msg_len);
 	if (r < 0)
 		return r;

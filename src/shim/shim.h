@@ -21,6 +21,7 @@ struct shim_opts {
 	const char *runtime_root; /* runc --root */
 	bool open_stdin;	  /* give the container a stdin pipe */
 	bool stdin_once;	  /* close it when the first attached client does */
+	bool tty;		  /* a pty instead of pipes (runc --console-socket) */
 };
 
 struct shim_client {
@@ -33,6 +34,7 @@ struct shim {
 	struct shim_opts o;
 	int listen_fd, sig_fd, log_fd;
 	int out_fd, err_fd, in_fd; /* container side: read, read, write (-1 none) */
+	int tty_fd;		   /* the pty master of a tty container, else -1 */
 	pid_t init_pid;
 	bool started, exited;
 	int exit_code;
@@ -43,7 +45,9 @@ struct shim {
 };
 
 /* runtime.c: the OCI runtime, run to completion. */
-int shim_runtime_create(struct shim *s, int in, int out, int err, char *msg, size_t msg_len);
+/* console: runc's --console-socket for a tty container, or NULL. */
+int shim_runtime_create(struct shim *s, int in, int out, int err, const char *console, char *msg,
+			size_t msg_len);
 int shim_runtime_start(struct shim *s, char *msg, size_t msg_len);
 void shim_runtime_delete(struct shim *s);
 
