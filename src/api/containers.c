@@ -308,6 +308,7 @@ static const struct route routes[] = {
 	{HTTP_GET, "/containers/{id}/logs", api_container_logs},
 	{HTTP_POST, "/containers/{id}/attach", api_container_attach},
 	{HTTP_POST, "/containers/{id}/resize", api_container_resize},
+	{HTTP_GET, "/containers/{id}/stats", api_container_stats},
 	{HTTP_GET, "/containers/{id}/changes", api_container_changes},
 	{HTTP_POST, "/containers/{id}/pause", api_container_pause},
 	{HTTP_POST, "/containers/{id}/unpause", api_container_unpause},

@@ -150,6 +150,8 @@ void container_stdin_close(struct container *c);
 /* Resizes a tty container's terminal to h rows and w columns (the query
  * strings of /resize); -EINVAL for a bad size, -EBUSY when not running. */
 int container_resize(struct container *c, const char *h, const char *w, struct error *err);
+/* One stats sample in dockerd's JSON (without the precpu fields). */
+json_t *container_stats_sample(struct daemon *d, struct container *c);
 /* Parses the h and w of a resize request. */
 int tty_size_parse(const char *h, const char *w, unsigned *rows, unsigned *cols,
 		   struct error *err);
