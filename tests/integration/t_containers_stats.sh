@@ -42,3 +42,44 @@ PY
 	assert_eq 404 "$(api_status GET /containers/nosuch/stats?stream=false)" "stats of an unknown container"
 	run_ok dk rm -f busy idle
 }
+
+test_containers_update() {
+	ct_daemon
+	run_ok dk run -d --name up --network none -m 64m --cpu-shares 512 bb sleep 300
+	run_ok dk update --memory 96m --memory-swap 200m --cpu-shares 256 --pids-limit 30 --cpus 0.5 up
+	assert_eq up "$OUT" "docker update prints the container"
+	run_ok dk exec up cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.shares \
+		/sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us
+	assert_eq "100663296 256 30 50000 100000" "$(echo $OUT)" "limits inside the container after update"
+	run_ok dk inspect --format '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.CpuShares}} {{.HostConfig.PidsLimit}} {{.HostConfig.NanoCpus}}' up
+	assert_eq "100663296 209715200 256 30 500000000" "$OUT" "HostConfig after update"
+	# Bad updates change nothing.
+	run_fails dk update --memory 1m up
+	assert_contains "$ERR" "Minimum memory limit allowed is 6MB" "update below 6MB"
+	run_fails dk update --memory 300m up
+	assert_contains "$ERR" "Memory limit should be smaller than already set memoryswap limit" "update above the swap limit"
+	run_fails dk update --restart bogus up
+	run_ok dk inspect --format '{{.HostConfig.Memory}} {{.HostConfig.RestartPolicy.Name}}' up
+	assert_eq "100663296 no" "$OUT" "HostConfig after refused updates"
+	# The restart policy, and a stopped container (saved, applied at start).
+	run_ok dk update --restart on-failure:3 up
+	run_ok dk stop -t 1 up
+	run_ok dk update --memory 128m --memory-swap 256m up
+	run_ok dk start up
+	run_ok dk exec up cat /sys/fs/cgroup/memory/memory.limit_in_bytes
+	assert_eq 134217728 "$OUT" "a limit updated while stopped"
+	run_ok dk inspect --format '{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}' up
+	assert_eq "on-failure 3" "$OUT" "restart policy after update"
+	run_ok dk run -d --rm --name auto --network none bb sleep 300
+	run_fails dk update --restart always auto
+	assert_contains "$ERR" "Restart policy cannot be updated because AutoRemove is enabled for the container" "update of an --rm container"
+	run_fails dk update --memory 64m nosuch
+	assert_contains "$ERR" "No such container" "update of an unknown container"
+	# The update survives a daemon restart.
+	run_ok dk rm -f auto
+	stop_daemon
+	ct_restart_daemon
+	run_ok dk inspect --format '{{.HostConfig.Memory}}' up
+	assert_eq 134217728 "$OUT" "HostConfig.Memory after a daemon restart"
+	run_ok dk rm -f up
+}
