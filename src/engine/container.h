@@ -196,7 +196,6 @@ void container_free(struct container *c);
 const char *containers_exec_root(struct daemon *d);
 /* Paths of the runtime pieces. */
 const char *containers_shim_path(struct daemon *d);
-const char *containers_runtime_path(struct daemon *d);
 char *container_socket_path(struct daemon *d, const struct container *c);
 char *container_bundle_path(struct daemon *d, const struct container *c, const char *file);
 

@@ -101,10 +101,10 @@ static void on_cleanup_exit(uv_process_t *p, int64_t status, int sig)
  * may have left running. */
 static void runtime_force_delete(struct daemon *d, struct container *c)
 {
-	struct containers *cs = containers_of(d);
+	const struct runtime *rt = container_runtime(d, c);
 	uv_process_t *p = calloc(1, sizeof(*p));
-	char *args[] = {cs->runtime_path, "--root", cs->runc_root, "delete", "--force", c->id, NULL};
-	uv_process_options_t o = {.file = cs->runtime_path, .args = args, .exit_cb = on_cleanup_exit};
+	char *args[] = {rt->path, "--root", rt->root, "delete", "--force", c->id, NULL};
+	uv_process_options_t o = {.file = rt->path, .args = args, .exit_cb = on_cleanup_exit};
 	if (p && uv_spawn(d->loop, p, &o) < 0) {
 		free(p);
 		return;
