@@ -102,3 +102,25 @@ test_containers_runtimes() {
 		-H "$D_HOST" --config-file "$D_CFG" --default-runtime nope
 	assert_contains "$START_LOG" "specified default runtime 'nope' does not exist" "unknown default runtime"
 }
+
+test_containers_oom() {
+	ct_daemon
+	local since
+	since=$(date +%s)
+	run dk run --name oomer --network none -m 8m --memory-swap 8m bb sh -c 'x=$(head -c 64000000 /dev/zero | tr "\0" a); echo survived'
+	assert_eq 137 "$RC" "exit code of an OOM-killed container"
+	run_ok dk inspect --format '{{.State.OOMKilled}} {{.State.ExitCode}}' oomer
+	assert_eq "true 137" "$OUT" "State.OOMKilled"
+	run_ok timeout -k 5 10 "$DOCKER" -H "$D_HOST" events --since "$since" --until "$(($(date +%s) + 1))" \
+		--filter container=oomer --format '{{.Action}}'
+	assert_contains "$(echo $OUT)" "oom die" "oom event before die"
+	# It stays with the container across a daemon restart.
+	run_ok dk run --name fine --network none -m 8m bb true
+	run_ok dk inspect --format '{{.State.OOMKilled}}' fine
+	assert_eq false "$OUT" "OOMKilled of a container within its limit"
+	stop_daemon
+	ct_restart_daemon
+	run_ok dk inspect --format '{{.State.OOMKilled}}' oomer
+	assert_eq true "$OUT" "OOMKilled after a daemon restart"
+	run_ok dk rm oomer fine
+}
