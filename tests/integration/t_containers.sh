@@ -74,6 +74,9 @@ ct_gone() {
 	for c in memory pids cpu; do
 		assert_file_absent "/sys/fs/cgroup/$c/berth/$id" "cgroup"
 	done
+	# The shim exits right after it reported the exit and cleaned up.
+	local k
+	for k in $(seq 50); do pgrep -f -- "--id $id" >/dev/null || break; sleep 0.1; done
 	assert_empty "$(pgrep -f -- "--id $id" 2>/dev/null)" "shim process of $id"
 	assert_file_absent "$D_DATA/containers/$id" "container directory"
 	assert_file_absent "$D_EXEC/runc/$id" "runc state"
