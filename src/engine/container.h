@@ -92,6 +92,7 @@ struct container {
 	bool manual_stop; /* HasBeenManuallyStopped: persisted */
 	bool paused;	  /* frozen: persisted as State.Paused */
 	bool oom_killed;  /* the kernel's OOM killer struck during the last run */
+	bool remove_volumes; /* a pending rm -f asked for -v */
 	uv_timer_t *restart_timer; /* an automatic restart is pending */
 	uint64_t restart_delay_ms; /* the back-off, in memory only */
 };

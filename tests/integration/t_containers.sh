@@ -208,6 +208,12 @@ test_containers_rm_force_cleanup() {
 	run_ok dk volume ls -q
 	assert_eq data "$OUT" "a named volume outlives rm -f"
 	run_ok dk volume rm data
+	# rm -f -v of a running container takes its anonymous volumes along.
+	run_ok dk run -d --name anon --network none -v /scratch -v keep:/keep bb sleep 100
+	run_ok dk rm -f -v anon
+	run_ok dk volume ls -q
+	assert_eq keep "$OUT" "volumes after rm -f -v of a running container"
+	run_ok dk volume rm keep
 }
 
 test_containers_options() {
