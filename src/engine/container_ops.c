@@ -375,6 +375,9 @@ static void remove_after(uv_work_t *w, int status)
 	if (job->r < 0)
 		log_warn(&job->d->log, "removing container %s: %s", c->id, error_msg(&job->err));
 	job->done(0, NULL, job->userdata);
+	/* The read-write entry is gone: the image's layers may go too. */
+	if (c->layer)
+		layer_store_release(job->d->layers, c->layer, NULL);
 	container_free(c);
 	error_clear(&job->err);
 	free(job->dir);

@@ -183,3 +183,22 @@ test_containers_kill9_mid_create() {
 			"$c cgroups of the removed containers"
 	done
 }
+
+# rmi -f of the image of a stopped container removes the image but not the
+# layers the container stands on, also across a restart; they go with it.
+test_containers_pin_image_layers() {
+	ct_daemon
+	run_ok dk create --name pinned --network none bb:latest echo alive
+	run_ok dk rmi -f bb:latest
+	assert_contains "$OUT" "Untagged: bb:latest" "rmi -f output"
+	run_ok dk images -aq
+	assert_empty "$OUT" "images after rmi -f"
+	stop_daemon
+	ct_restart_daemon
+	run_ok dk start -a pinned
+	assert_eq alive "$OUT" "a container whose image was removed still runs"
+	[[ -n $(ls "$D_DATA/image/overlay2/layerdb/sha256") ]] || fail "the pinned layer is gone"
+	run_ok dk rm pinned
+	wait_for 5 "the layer to be removed" bash -c "[[ -z \$(ls '$D_DATA/image/overlay2/layerdb/sha256') ]]"
+	assert_empty "$(ls "$D_DATA/overlay2" | grep -v '^l$')" "storage entries left"
+}
