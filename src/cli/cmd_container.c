@@ -242,8 +242,33 @@ static int simple_cmd(struct cli *cli, const char *cmd_path, int argc, char **ar
 
 int cli_cmd_start(struct cli *cli, const char *cmd_path, int argc, char **argv)
 {
-	return simple_cmd(cli, cmd_path, argc, argv, "Start one or more stopped containers", "POST",
-			  "/start", NULL, 0, NULL, false);
+	bool attach = false, interactive = false;
+	const char *keys = NULL;
+	struct cli_flag flags[] = {
+	    {"attach", 'a', CLI_FLAG_BOOL, &attach, NULL,
+	     "Attach STDOUT/STDERR and forward signals", false},
+	    {"detach-keys", 0, CLI_FLAG_STRING, &keys, "string",
+	     "Override the key sequence for detaching a container", false},
+	    {"interactive", 'i', CLI_FLAG_BOOL, &interactive, NULL, "Attach container's STDIN",
+	     false},
+	};
+	struct cli_strv args = {0};
+	const struct cli_cmd_spec spec = {.summary = "Start one or more stopped containers",
+					  .usage = "[OPTIONS] CONTAINER [CONTAINER...]",
+					  .arity = CLI_ARGS_MIN,
+					  .nargs = 1};
+	int code = cli_cmd_parse(cli, cmd_path, &spec, flags, ARRAY_SIZE(flags), argc, argv, &args);
+	if (code < 0 && (attach || interactive) && args.n > 1) {
+		fflush(cli->out);
+		fprintf(cli->err, "you cannot start and attach multiple containers at once\n");
+		code = CLI_EXIT_FAILURE;
+	} else if (code < 0 && (attach || interactive)) {
+		code = cli_start_attached(cli, args.v[0], interactive, keys);
+	} else if (code < 0) {
+		code = each(cli, &args, "POST", "/start", NULL, false);
+	}
+	cli_strv_free(&args);
+	return code;
 }
 
 int cli_cmd_wait(struct cli *cli, const char *cmd_path, int argc, char **argv)
