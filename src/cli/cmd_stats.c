@@ -331,6 +331,7 @@ int cli_cmd_update(struct cli *cli, const char *cmd_path, int argc, char **argv)
 	     "Restart policy to apply when a container exits", false},
 	};
 	struct cli_strv args = {0};
+	_cleanup_(cli_json_decrefp) json_t *body = NULL;
 	const struct cli_cmd_spec spec = {.summary =
 					      "Update configuration of one or more containers",
 					  .usage = "[OPTIONS] CONTAINER [CONTAINER...]",
