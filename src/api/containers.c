@@ -169,6 +169,37 @@ static void api_container_kill(const struct api_request *ar)
 		http_reply(ar->conn, 204, NULL, NULL, 0, NULL, 0);
 }
 
+static void update_done(struct daemon *d, int r, const struct error *err, void *userdata)
+{
+	struct http_conn *conn = userdata;
+	if (r < 0)
+		http_reply_err(conn, err);
+	else
+		http_reply_json(conn, 200, json_pack("{s:[]}", "Warnings"));
+	http_conn_unref(conn);
+}
+
+static void api_container_update(const struct api_request *ar)
+{
+	struct container *c;
+	if (!check_json_or_reply(ar) || !api_container_or_reply(ar, &c))
+		return;
+	json_error_t jerr;
+	json_t *body = json_loadb(ar->req->body, ar->req->body_len, 0, &jerr);
+	if (!json_is_object(body)) {
+		json_decref(body);
+		http_reply_error(ar->conn, 400, "%s", jerr.text);
+		return;
+	}
+	struct error err = ERROR_INIT;
+	http_conn_ref(ar->conn);
+	int r = container_update(ar->d, c, body, update_done, ar->conn, &err);
+	json_decref(body);
+	if (r != 1)
+		update_done(ar->d, r, &err, ar->conn);
+	error_clear(&err);
+}
+
 static void api_container_resize(const struct api_request *ar)
 {
 	struct container *c;
@@ -308,6 +339,8 @@ static const struct route routes[] = {
 	{HTTP_GET, "/containers/{id}/logs", api_container_logs},
 	{HTTP_POST, "/containers/{id}/attach", api_container_attach},
 	{HTTP_POST, "/containers/{id}/resize", api_container_resize},
+	{HTTP_POST, "/containers/{id}/update", api_container_update},
+	{HTTP_GET, "/containers/{id}/stats", api_container_stats},
 	{HTTP_GET, "/containers/{id}/changes", api_container_changes},
 	{HTTP_POST, "/containers/{id}/pause", api_container_pause},
 	{HTTP_POST, "/containers/{id}/unpause", api_container_unpause},

@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/containers_io.h"
 #include "basic/cleanup.h"
+#include "basic/fs.h"
 #include "basic/timeutil.h"
 #include "engine/container.h"
 #include "shim/proto.h"
@@ -83,40 +85,82 @@ static bool wanted(const struct log_opts *o, const struct log_entry *e)
 	       (o->until_ns <= 0 || e->t <= o->until_ns);
 }
 
-/* Sends the log file's entries (the last o->tail of them); *ret_off is the
- * offset after the last whole line read. */
-static int replay_log(struct container *c, const char *path, const struct log_opts *o,
-		      struct http_conn *conn, bool hijacked, uint64_t *ret_off)
+struct entries {
+	struct log_entry *v;
+	size_t n, cap;
+};
+
+/* Collects the wanted entries of one log file; returns the bytes of whole
+ * lines read. */
+static uint64_t read_log_file(const char *path, const struct log_opts *o, struct entries *es)
 {
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	*ret_off = 0;
+	uint64_t off = 0;
 	if (!f)
-		return errno == ENOENT ? 0 : -errno;
-	struct log_entry *v = NULL;
-	size_t n = 0, cap = 0, first = 0;
+		return 0;
 	_cleanup_free_ char *line = NULL;
 	size_t lcap = 0;
 	ssize_t len;
 	while ((len = getline(&line, &lcap, f)) > 0 && line[len - 1] == '\n') {
-		*ret_off += (uint64_t)len;
+		off += (uint64_t)len;
 		struct log_entry e;
 		if (!parse_entry(line, (size_t)len, &e))
 			continue;
-		if (!wanted(o, &e) || (n == cap && !(v = realloc(v, (cap = cap ? cap * 2 : 256) * sizeof(*v))))) {
-			free(e.data);
-			continue;
+		if (es->n == es->cap) {
+			size_t cap = es->cap ? es->cap * 2 : 256;
+			struct log_entry *v = realloc(es->v, cap * sizeof(*v));
+			if (!v) {
+				free(e.data);
+				continue;
+			}
+			es->v = v;
+			es->cap = cap;
 		}
-		v[n++] = e;
+		if (wanted(o, &e))
+			es->v[es->n++] = e;
+		else
+			free(e.data);
 	}
-	if (o->tail >= 0 && (size_t)o->tail < n)
-		first = n - (size_t)o->tail;
-	for (size_t i = 0; i < n; i++) {
+	return off;
+}
+
+/* Where the current file starts in the shim's ever-growing offsets. */
+static uint64_t log_base(const char *path)
+{
+	_cleanup_free_ char *p = NULL, *text = NULL;
+	if (asprintf(&p, "%s.base", path) < 0 || fs_read_file(p, 64, &text, NULL) < 0)
+		return 0;
+	return strtoull(text, NULL, 10);
+}
+
+/* Sends the log's entries (the last o->tail of them), rotated files first,
+ * oldest first; *ret_off is the shim's offset after the last line read. */
+static int replay_log(struct container *c, const char *path, const struct log_opts *o,
+		      struct http_conn *conn, bool hijacked, uint64_t *ret_off)
+{
+	struct entries es = {0};
+	unsigned rotated = 0;
+	char name[4200];
+	for (;;) {
+		snprintf(name, sizeof(name), "%s.%u", path, rotated + 1);
+		if (access(name, F_OK) < 0)
+			break;
+		rotated++;
+	}
+	for (unsigned i = rotated; i >= 1; i--) {
+		snprintf(name, sizeof(name), "%s.%u", path, i);
+		read_log_file(name, o, &es);
+	}
+	uint64_t base = log_base(path);
+	*ret_off = base + read_log_file(path, o, &es);
+	size_t first = o->tail >= 0 && (size_t)o->tail < es.n ? es.n - (size_t)o->tail : 0;
+	for (size_t i = 0; i < es.n; i++) {
 		if (i >= first)
-			write_frame(conn, hijacked, o->raw, v[i].stream, v[i].t, o->timestamps, v[i].data,
-				    v[i].len);
-		free(v[i].data);
+			write_frame(conn, hijacked, o->raw, es.v[i].stream, es.v[i].t, o->timestamps,
+				    es.v[i].data, es.v[i].len);
+		free(es.v[i].data);
 	}
-	free(v);
+	free(es.v);
 	return 0;
 }
 

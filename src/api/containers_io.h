@@ -12,5 +12,7 @@ struct container;
 bool api_container_or_reply(const struct api_request *ar, struct container **ret);
 /* GET /containers/{id}/logs */
 void api_container_logs(const struct api_request *ar);
+/* GET /containers/{id}/stats (containers_stats.c) */
+void api_container_stats(const struct api_request *ar);
 /* POST /containers/{id}/attach */
 void api_container_attach(const struct api_request *ar);

@@ -33,8 +33,9 @@ int fs_mkdir_p(const char *path, mode_t mode, struct error *err)
 	return 0;
 }
 
-static int write_all(int fd, const char *data, size_t len)
+int fs_write_all(int fd, const void *buf, size_t len)
 {
+	const char *data = buf;
 	while (len) {
 		ssize_t n = write(fd, data, len);
 		if (n < 0) {
@@ -67,7 +68,7 @@ int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return error_set(err, -errno, "create %s: %s", tmp, strerror(errno));
-	int r = write_all(fd, data, len);
+	int r = fs_write_all(fd, data, len);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (r == 0 && rename(tmp, path) < 0)

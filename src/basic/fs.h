@@ -15,5 +15,8 @@ int fs_mkdir_p(const char *path, mode_t mode, struct error *err);
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		    struct error *err);
 
+/* Writes all of buf, retrying short writes and EINTR; 0 or -errno. */
+int fs_write_all(int fd, const void *buf, size_t len);
+
 /* Reads a whole (small) file, NUL-terminated. -ENOENT etc. on failure. */
 int fs_read_file(const char *path, size_t max, char **ret, size_t *ret_len);

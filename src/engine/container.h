@@ -150,6 +150,19 @@ void container_stdin_close(struct container *c);
 /* Resizes a tty container's terminal to h rows and w columns (the query
  * strings of /resize); -EINVAL for a bad size, -EBUSY when not running. */
 int container_resize(struct container *c, const char *h, const char *w, struct error *err);
+/* docker update: body has HostConfig's resource fields and RestartPolicy.
+ * Returns 0 when done at once (stopped container, policy only), 1 when the
+ * runtime is applying the limits (done is called later with the outcome),
+ * or a negative code with err set (Docker's 400 messages). */
+typedef void (*container_update_fn)(struct daemon *d, int r, const struct error *err,
+				    void *userdata);
+int container_update(struct daemon *d, struct container *c, json_t *body, container_update_fn done,
+		     void *userdata, struct error *err);
+/* HostConfig.LogConfig of the json-file driver: rotation at max_size bytes
+ * (0: never) keeping max_file files. -EINVAL with Docker's messages. */
+int container_log_opts(json_t *hc, uint64_t *max_size, unsigned *max_file, struct error *err);
+/* One stats sample in dockerd's JSON (without the precpu fields). */
+json_t *container_stats_sample(struct daemon *d, struct container *c);
 /* Parses the h and w of a resize request. */
 int tty_size_parse(const char *h, const char *w, unsigned *rows, unsigned *cols,
 		   struct error *err);

@@ -150,6 +150,11 @@ static int validate_host_config(json_t *cfg, json_t *hc, struct error *err)
 	int r = container_restart_policy_validate(hc, err);
 	if (r < 0)
 		return r;
+	uint64_t log_size;
+	unsigned log_files;
+	r = container_log_opts(hc, &log_size, &log_files, err);
+	if (r < 0)
+		return r;
 	if (json_is_true(json_object_get(hc, "AutoRemove")) && rp && *rp && strcmp(rp, "no"))
 		return error_set(err, -EINVAL,
 				 "can't create 'AutoRemove' container with restart policy");

@@ -281,8 +281,33 @@ static bool match_exited(const struct filters *f, const struct container *c)
 	return false;
 }
 
-static bool matches(struct daemon *d, const struct filters *f, const struct container *c)
+/* before= and since=: containers created before or after the one named. */
+struct time_bounds {
+	int64_t before_ns, since_ns; /* 0: no bound */
+};
+
+static int bound(struct daemon *d, const struct filters *f, const char *key, int64_t *ret,
+		 struct error *err)
 {
+	size_t n;
+	const char *const *vals = filters_values(f, key, &n);
+	*ret = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct container *c;
+		int r = containers_lookup(d, vals[i], &c, err);
+		if (r < 0)
+			return r;
+		*ret = c->created_ns;
+	}
+	return 0;
+}
+
+static bool matches(struct daemon *d, const struct filters *f, const struct time_bounds *tb,
+		    const struct container *c)
+{
+	if ((tb->before_ns && c->created_ns >= tb->before_ns) ||
+	    (tb->since_ns && c->created_ns <= tb->since_ns))
+		return false;
 	return filters_match_exact(f, "status", container_status(c)) &&
 	       match_any_regex(f, "name", c->name) && match_any_regex(f, "id", c->id) &&
 	       filters_match_label(f, "label", json_object_get(c->config, "Labels")) &&
@@ -325,7 +350,12 @@ static int by_created_desc(const void *a, const void *b)
 int containers_list_json(struct daemon *d, bool all, int limit, bool size,
 			 const struct filters *f, json_t **ret, struct error *err)
 {
+	struct time_bounds tb;
 	int r = validate(f, err);
+	if (r == 0)
+		r = bound(d, f, "before", &tb.before_ns, err);
+	if (r == 0)
+		r = bound(d, f, "since", &tb.since_ns, err);
 	if (r < 0)
 		return r;
 	size_t n = containers_count(d);
@@ -339,7 +369,7 @@ int containers_list_json(struct daemon *d, bool all, int limit, bool size,
 	all = all || limit > 0 || filters_has_key(f, "status") || filters_has_key(f, "exited");
 	json_t *out = json_array();
 	for (size_t i = 0; i < n && (limit <= 0 || (int)json_array_size(out) < limit); i++) {
-		if ((!all && v[i]->state != CONTAINER_RUNNING) || !matches(d, f, v[i]))
+		if ((!all && v[i]->state != CONTAINER_RUNNING) || !matches(d, f, &tb, v[i]))
 			continue;
 		json_array_append_new(out, container_list_entry(d, v[i], size));
 	}

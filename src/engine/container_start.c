@@ -315,6 +315,18 @@ static int spawn_shim(struct daemon *d, struct container *c, struct start_job *j
 		args[n++] = "--stdin-once";
 	if (json_is_true(json_object_get(c->config, "Tty")))
 		args[n++] = "--tty";
+	uint64_t log_size = 0;
+	unsigned log_files = 1;
+	char size_arg[32], files_arg[16];
+	container_log_opts(c->host_config, &log_size, &log_files, NULL);
+	if (log_size) {
+		snprintf(size_arg, sizeof(size_arg), "%llu", (unsigned long long)log_size);
+		snprintf(files_arg, sizeof(files_arg), "%u", log_files);
+		args[n++] = "--log-max-size";
+		args[n++] = size_arg;
+		args[n++] = "--log-max-file";
+		args[n++] = files_arg;
+	}
 	uv_pipe_init(d->loop, &job->sync_pipe, 0);
 	job->sync_pipe.data = job;
 	job->open_handles++;

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "basic/cleanup.h"
+#include "basic/fs.h"
 #include "storage/fsops.h"
 
 #define WH_PREFIX ".wh."
@@ -174,21 +175,6 @@ struct apply {
 	struct error *err;
 };
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	while (n) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* One block of the uncompressed stream: hashed, kept, counted. */
 static la_ssize_t pull_block(struct apply *a, const void **buf)
 {
@@ -208,7 +194,7 @@ static la_ssize_t pull_block(struct apply *a, const void **buf)
 	}
 	EVP_DigestUpdate(a->md, a->buf, (size_t)n);
 	a->dg.tar_size += n;
-	int r = a->keep_fd >= 0 ? write_all(a->keep_fd, a->buf, (size_t)n) : 0;
+	int r = a->keep_fd >= 0 ? fs_write_all(a->keep_fd, a->buf, (size_t)n) : 0;
 	if (r < 0) {
 		a->outer_err = r;
 		snprintf(a->outer_msg, sizeof(a->outer_msg), "writing layer copy: %s",

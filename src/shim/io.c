@@ -64,21 +64,6 @@ size_t shim_json_escape(const char *in, size_t n, char *out)
 	return o;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 void shim_send(struct shim *s, int fd, char type, const void *payload, size_t len)
 {
 	unsigned char hdr[SHIM_FRAME_HDR];
@@ -131,9 +116,7 @@ static void log_entry(struct shim *s, char stream, const char *data, size_t len)
 	free(esc);
 	if (n < 0)
 		return;
-	/* One write per entry (O_APPEND): readers see whole lines. */
-	if (write_all(s->log_fd, line, (size_t)n) == 0)
-		s->log_off += (uint64_t)n;
+	shim_log_write(s, line, (size_t)n);
 	free(line);
 	unsigned char *frame = malloc(16 + len);
 	if (!frame)

@@ -38,6 +38,8 @@ static int parse_args(int argc, char **argv, struct shim_opts *o)
 		{"runtime", required_argument, NULL, 'r'}, {"runtime-root", required_argument, NULL, 'R'},
 		{"stdin", no_argument, NULL, 'I'},	  {"stdin-once", no_argument, NULL, 'O'},
 		{"tty", no_argument, NULL, 'T'},
+		{"log-max-size", required_argument, NULL, 'M'},
+		{"log-max-file", required_argument, NULL, 'F'},
 		{0},
 	};
 	int c;
@@ -52,6 +54,8 @@ static int parse_args(int argc, char **argv, struct shim_opts *o)
 		case 'I': o->open_stdin = true; break;
 		case 'O': o->stdin_once = true; break;
 		case 'T': o->tty = true; break;
+		case 'M': o->log_max_size = strtoull(optarg, NULL, 10); break;
+		case 'F': o->log_max_file = (unsigned)strtoul(optarg, NULL, 10); break;
 		default: return -EINVAL;
 		}
 	}
@@ -99,15 +103,9 @@ static int listen_socket(const char *path)
 
 static int open_fds(struct shim *s)
 {
-	_cleanup_free_ char *log = NULL;
-	if (asprintf(&log, "%s/%s-json.log", s->o.dir, s->o.id) < 0)
-		return -ENOMEM;
-	s->log_fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (s->log_fd < 0)
-		return -errno;
-	struct stat st;
-	if (fstat(s->log_fd, &st) == 0)
-		s->log_off = (uint64_t)st.st_size;
+	int r = shim_log_open(s);
+	if (r < 0)
+		return r;
 	s->listen_fd = listen_socket(s->o.socket);
 	if (s->listen_fd < 0)
 		return s->listen_fd;

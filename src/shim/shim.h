@@ -22,6 +22,8 @@ struct shim_opts {
 	bool open_stdin;	  /* give the container a stdin pipe */
 	bool stdin_once;	  /* close it when the first attached client does */
 	bool tty;		  /* a pty instead of pipes (runc --console-socket) */
+	uint64_t log_max_size;	  /* rotate the json log beyond this (0: never) */
+	unsigned log_max_file;	  /* files kept, the current one included */
 };
 
 struct shim_client {
@@ -38,7 +40,9 @@ struct shim {
 	pid_t init_pid;
 	bool started, exited;
 	int exit_code;
-	uint64_t log_off; /* size of the json log */
+	uint64_t log_off;  /* bytes ever logged: the offsets of log frames */
+	uint64_t log_size; /* size of the current log file */
+	char *log_path;
 	struct shim_client clients[SHIM_MAX_CLIENTS];
 	size_t n_clients;
 	bool had_client;
@@ -50,6 +54,11 @@ int shim_runtime_create(struct shim *s, int in, int out, int err, const char *co
 			size_t msg_len);
 int shim_runtime_start(struct shim *s, char *msg, size_t msg_len);
 void shim_runtime_delete(struct shim *s);
+
+/* log.c: the json-file log and its rotation. */
+int shim_log_open(struct shim *s);
+/* Appends one entry (a whole line); rotates first when it would not fit. */
+int shim_log_write(struct shim *s, const char *line, size_t n);
 
 /* io.c: logs and clients. */
 /* Reads what is available on fd (stream 'o' or 'e'); logs and broadcasts it.

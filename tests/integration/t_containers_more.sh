@@ -1,0 +1,67 @@
+# Containers (issue 4): log rotation, ps before/since, runtimes, OOM.
+
+test_containers_log_rotation() {
+	ct_daemon
+	run_ok dk run -d --name rot --network none --log-opt max-size=1k --log-opt max-file=3 bb \
+		sh -c 'i=0; while [ $i -lt 200 ]; do echo "line $i ........................................"; i=$((i+1)); done; sleep 300'
+	wait_for 10 "the container's output" bash -c "DOCKER_CONFIG=$TEST_TMP/docker-config $DOCKER -H $D_HOST logs rot | grep -q 'line 199 '"
+	local dir
+	dir=$(dirname "$(dk inspect --format '{{.LogPath}}' rot)")
+	local files
+	files=$(ls "$dir" | grep -c -- '-json.log\(\.[0-9]\)\?$')
+	assert_eq 3 "$files" "log files kept with max-file=3"
+	local f size
+	for f in "$dir"/*-json.log*; do
+		[[ $f == *.base ]] && continue
+		size=$(stat -c %s "$f")
+		((size <= 1024)) || fail "$f is $size bytes, above max-size=1k"
+	done
+	# docker logs reads across the files, oldest first, without gaps.
+	run_ok dk logs rot
+	local n first last
+	n=$(grep -c . <<<"$OUT")
+	((n > 10 && n < 200)) || fail "expected the newest lines only, got $n"
+	first=$(head -n 1 <<<"$OUT" | awk '{print $2}') last=$(tail -n 1 <<<"$OUT" | awk '{print $2}')
+	assert_eq 199 "$last" "last line"
+	assert_eq $((200 - first)) "$n" "lines from $first to 199 without gaps"
+	run_ok dk logs --tail 2 rot
+	assert_eq "line 198" "$(head -n 1 <<<"$OUT" | cut -c1-8)" "--tail across files"
+	run_ok dk rm -f rot
+	# logs -f while the log rotates: every line once, in order.
+	run_ok dk run -d --name rot2 --network none --log-opt max-size=2k --log-opt max-file=2 bb \
+		sh -c 'sleep 1; i=0; while [ $i -lt 300 ]; do echo "n $i"; i=$((i+1)); usleep 5000; done'
+	run_ok timeout -k 5 30 "$DOCKER" -H "$D_HOST" logs -f rot2
+	run_ok "$PYTHON" -c 'import sys
+nums = [int(l.split()[1]) for l in sys.argv[1].splitlines() if l.startswith("n ")]
+assert nums == list(range(nums[0], 300)), nums[:5]' "$OUT"
+	run_ok dk rm -f rot2
+	# Bad options: nothing is created.
+	run_fails dk run -d --network none --log-opt max-size=lots bb true
+	assert_contains "$ERR" "invalid size: 'lots'" "bad max-size"
+	run_fails dk run -d --network none --log-opt max-file=2 bb true
+	assert_contains "$ERR" "max-file can only be set if max-size is set" "max-file without max-size"
+	run_fails dk run -d --network none --log-opt colour=red bb true
+	assert_contains "$ERR" "unknown log opt 'colour' for json-file log driver" "unknown log opt"
+	run_fails dk run -d --network none --log-driver syslog bb true
+	assert_contains "$ERR" "syslog" "unknown log driver"
+	run_ok dk ps -aq
+	assert_empty "$OUT" "containers left by refused creates"
+}
+
+test_containers_ps_before_since() {
+	ct_daemon
+	local a b c
+	a=$(dk create --name ca --network none bb true) && b=$(dk create --name cb --network none bb true) &&
+		c=$(dk create --name cc --network none bb true) || fail "create"
+	run_ok dk ps -a --filter before=cc --format '{{.Names}}'
+	assert_eq "cb ca" "$(echo $OUT)" "before=cc"
+	run_ok dk ps -a --filter since=ca --format '{{.Names}}'
+	assert_eq "cc cb" "$(echo $OUT)" "since=ca"
+	run_ok dk ps -a --filter since=ca --filter before=cc --format '{{.Names}}'
+	assert_eq "cb" "$(echo $OUT)" "since=ca before=cc"
+	run_ok dk ps -a --filter before=${b:0:12} -q
+	assert_eq "${a:0:12}" "$OUT" "before= by short ID"
+	run_fails dk ps -a --filter before=nosuch
+	assert_contains "$ERR" "No such container: nosuch" "before= an unknown container"
+	run_ok dk rm ca cb cc
+}

@@ -1,0 +1,85 @@
+# docker stats and docker update (issue 4): usage read from the cgroup,
+# limits changed on a running container and checked inside it.
+
+test_containers_stats() {
+	ct_daemon
+	run_ok dk run -d --name busy -m 64m --pids-limit 40 --network none bb sh -c 'while :; do :; done'
+	run_ok dk run -d --name idle --network none bb sleep 300
+	sleep 1.5
+	run_ok timeout -k 5 20 "$DOCKER" -H "$D_HOST" stats --no-stream --format '{{.Name}} {{.MemUsage}} {{.PIDs}} {{.CPUPerc}}' busy idle
+	local busy idle
+	busy=$(grep '^busy ' <<<"$OUT") idle=$(grep '^idle ' <<<"$OUT")
+	assert_match "$busy" "^busy [0-9.]+[KMG]i?B / 64MiB 1 [0-9.]+%$" "stats of busy"
+	local cpu=${busy##* }
+	((${cpu%%.*} >= 20)) || fail "a spinning container shows CPU $cpu"
+	assert_match "$idle" "^idle [0-9.]+[KMG]i?B / [0-9.]+GiB 1 0.00%$" "stats of idle"
+	# The stream: one JSON object a line, precpu_stats is the previous sample.
+	run curl -s --max-time 3 --unix-socket "$D_SOCK" "http://localhost/v1.41/containers/busy/stats" -o "$TEST_TMP/stream"
+	assert_eq 28 "$RC" "curl of the stream ends by its timeout"
+	local n
+	n=$(wc -l <"$TEST_TMP/stream")
+	((n >= 2)) || fail "expected at least 2 samples in 3 s, got $n"
+	run_ok "$PYTHON" - "$TEST_TMP/stream" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+a, b = lines[0], lines[1]
+assert b["precpu_stats"]["cpu_usage"]["total_usage"] == a["cpu_stats"]["cpu_usage"]["total_usage"], "precpu"
+assert b["cpu_stats"]["cpu_usage"]["total_usage"] > a["cpu_stats"]["cpu_usage"]["total_usage"], "cpu grows"
+assert b["memory_stats"]["limit"] == 64 << 20, b["memory_stats"]
+assert b["pids_stats"] == {"current": 1, "limit": 40}, b["pids_stats"]
+assert b["name"] == "/busy" and len(b["id"]) == 64
+assert "networks" not in b, "no interfaces with --network none"
+PY
+	# stream=false waits for a second sample; one-shot answers at once.
+	run_ok curl -sf --unix-socket "$D_SOCK" "http://localhost/v1.41/containers/busy/stats?stream=false"
+	assert_ne 0 "$(json_get "$OUT" 'j["precpu_stats"]["cpu_usage"]["total_usage"]')" "precpu of stream=false"
+	run_ok curl -sf --unix-socket "$D_SOCK" "http://localhost/v1.41/containers/busy/stats?stream=false&one-shot=true"
+	assert_eq 0 "$(json_get "$OUT" 'j["precpu_stats"]["cpu_usage"]["total_usage"]')" "precpu of one-shot"
+	# A stopped container: zeros. An unknown one: 404.
+	run_ok dk stop -t 1 busy
+	run_ok curl -sf --unix-socket "$D_SOCK" "http://localhost/v1.41/containers/busy/stats?stream=false"
+	assert_eq 0 "$(json_get "$OUT" 'j["cpu_stats"]["cpu_usage"]["total_usage"]')" "stats of a stopped container"
+	assert_eq 404 "$(api_status GET /containers/nosuch/stats?stream=false)" "stats of an unknown container"
+	run_ok dk rm -f busy idle
+}
+
+test_containers_update() {
+	ct_daemon
+	run_ok dk run -d --name up --network none -m 64m --cpu-shares 512 bb sleep 300
+	run_ok dk update --memory 96m --memory-swap 200m --cpu-shares 256 --pids-limit 30 --cpus 0.5 up
+	assert_eq up "$OUT" "docker update prints the container"
+	run_ok dk exec up cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.shares \
+		/sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us
+	assert_eq "100663296 256 30 50000 100000" "$(echo $OUT)" "limits inside the container after update"
+	run_ok dk inspect --format '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.CpuShares}} {{.HostConfig.PidsLimit}} {{.HostConfig.NanoCpus}}' up
+	assert_eq "100663296 209715200 256 30 500000000" "$OUT" "HostConfig after update"
+	# Bad updates change nothing.
+	run_fails dk update --memory 1m up
+	assert_contains "$ERR" "Minimum memory limit allowed is 6MB" "update below 6MB"
+	run_fails dk update --memory 300m up
+	assert_contains "$ERR" "Memory limit should be smaller than already set memoryswap limit" "update above the swap limit"
+	run_fails dk update --restart bogus up
+	run_ok dk inspect --format '{{.HostConfig.Memory}} {{.HostConfig.RestartPolicy.Name}}' up
+	assert_eq "100663296 no" "$OUT" "HostConfig after refused updates"
+	# The restart policy, and a stopped container (saved, applied at start).
+	run_ok dk update --restart on-failure:3 up
+	run_ok dk stop -t 1 up
+	run_ok dk update --memory 128m --memory-swap 256m up
+	run_ok dk start up
+	run_ok dk exec up cat /sys/fs/cgroup/memory/memory.limit_in_bytes
+	assert_eq 134217728 "$OUT" "a limit updated while stopped"
+	run_ok dk inspect --format '{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}' up
+	assert_eq "on-failure 3" "$OUT" "restart policy after update"
+	run_ok dk run -d --rm --name auto --network none bb sleep 300
+	run_fails dk update --restart always auto
+	assert_contains "$ERR" "Restart policy cannot be updated because AutoRemove is enabled for the container" "update of an --rm container"
+	run_fails dk update --memory 64m nosuch
+	assert_contains "$ERR" "No such container" "update of an unknown container"
+	# The update survives a daemon restart.
+	run_ok dk rm -f auto
+	stop_daemon
+	ct_restart_daemon
+	run_ok dk inspect --format '{{.HostConfig.Memory}}' up
+	assert_eq 134217728 "$OUT" "HostConfig.Memory after a daemon restart"
+	run_ok dk rm -f up
+}
