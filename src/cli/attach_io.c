@@ -415,6 +415,16 @@ int attach_session_run(const struct cli *cli, const struct attach_session *s, in
 	pthread_mutex_unlock(&w->mu);
 	if (s->start) {
 		r = container_post(cli, start_path, err);
+		if (r < 0 && s->wait_condition && !strcmp(s->wait_condition, "removed")) {
+			/* The daemon removes an auto-remove container whose start
+			 * failed: wait for that, as docker does, before leaving. */
+			close(TAKE_FD(fd));
+			pthread_join(th, NULL);
+			error_clear(&w->err);
+			free(w->path);
+			free(w);
+			return r;
+		}
 		if (r < 0) {
 			pthread_detach(th);
 			return r;

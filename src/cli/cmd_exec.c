@@ -94,6 +94,14 @@ static int run_exec(struct cli *cli, const struct exec_opts *o, const struct cli
 	return code;
 }
 
+static int exec_usage_error(const struct cli *cli, const char *cmd_path, const char *msg)
+{
+	_cleanup_free_ char *usage = NULL;
+	if (asprintf(&usage, "%s " EXEC_USAGE, cmd_path) < 0)
+		usage = NULL;
+	return cli_usage_error(cli, cmd_path, usage ? usage : EXEC_USAGE, msg);
+}
+
 int cli_cmd_exec(struct cli *cli, const char *cmd_path, int argc, char **argv)
 {
 	struct exec_opts o = {0};
@@ -119,7 +127,7 @@ int cli_cmd_exec(struct cli *cli, const char *cmd_path, int argc, char **argv)
 	int code;
 	/* Flags stop at the container: what follows belongs to the command. */
 	if (cli_flags_parse(flags, ARRAY_SIZE(flags), argc, argv, false, &args, &err) < 0) {
-		code = cli_usage_error(cli, cmd_path, EXEC_USAGE, error_msg(&err));
+		code = exec_usage_error(cli, cmd_path, error_msg(&err));
 	} else if (o.help) {
 		fprintf(cli->out,
 			"\nUsage:  %s " EXEC_USAGE
@@ -128,7 +136,7 @@ int cli_cmd_exec(struct cli *cli, const char *cmd_path, int argc, char **argv)
 		cli_flags_print(cli->out, flags, ARRAY_SIZE(flags));
 		code = CLI_EXIT_OK;
 	} else if (args.n < 2) {
-		code = cli_usage_error(cli, cmd_path, EXEC_USAGE, "requires at least 2 arguments");
+		code = exec_usage_error(cli, cmd_path, "requires at least 2 arguments");
 	} else {
 		code = run_exec(cli, &o, &args);
 	}

@@ -342,7 +342,10 @@ int cli_cmd_update(struct cli *cli, const char *cmd_path, int argc, char **argv)
 		goto out;
 	char msg[1024];
 	if (update_body(&o, &body, msg, sizeof(msg)) < 0) {
-		code = cli_usage_error(cli, cmd_path, "[OPTIONS] CONTAINER [CONTAINER...]", msg);
+		_cleanup_free_ char *usage = NULL;
+		if (asprintf(&usage, "%s [OPTIONS] CONTAINER [CONTAINER...]", cmd_path) < 0)
+			usage = NULL;
+		code = cli_usage_error(cli, cmd_path, usage ? usage : cmd_path, msg);
 		goto out;
 	}
 	if (json_object_size(body) == 0) {

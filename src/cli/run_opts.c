@@ -422,7 +422,11 @@ int run_opts_parse(const struct cli *cli, const char *cmd_path, int argc, char *
 	if (r >= 0 && check_typed(o, msg, sizeof(msg)) < 0)
 		r = error_set(&err, -EINVAL, "%s", msg);
 	if (r < 0) {
-		int code = cli_usage_error(cli, cmd_path, RUN_USAGE, error_msg(&err));
+		_cleanup_free_ char *usage = NULL;
+		if (asprintf(&usage, "%s " RUN_USAGE, cmd_path) < 0)
+			usage = NULL;
+		int code =
+		    cli_usage_error(cli, cmd_path, usage ? usage : RUN_USAGE, error_msg(&err));
 		error_clear(&err);
 		return code;
 	}
@@ -432,8 +436,13 @@ int run_opts_parse(const struct cli *cli, const char *cmd_path, int argc, char *
 		cli_flags_print(cli->out, flags, n);
 		return CLI_EXIT_OK;
 	}
-	if (args->n < 1)
-		return cli_usage_error(cli, cmd_path, RUN_USAGE, "requires at least 1 argument");
+	if (args->n < 1) {
+		_cleanup_free_ char *usage = NULL;
+		if (asprintf(&usage, "%s " RUN_USAGE, cmd_path) < 0)
+			usage = NULL;
+		return cli_usage_error(cli, cmd_path, usage ? usage : RUN_USAGE,
+				       "requires at least 1 argument");
+	}
 	return -1;
 }
 
