@@ -288,6 +288,12 @@ int attach_io_pump(const struct cli *cli, int fd, const struct attach_opts *o, s
 		}
 	}
 	session_end(&s);
+	if (ret == 1) {
+		/* docker's wording, once the terminal is back to normal. */
+		fflush(cli->out);
+		fputs("read escape sequence\n", cli->err);
+		fflush(cli->err);
+	}
 	return ret;
 }
 

@@ -468,13 +468,23 @@ static void kv_into(json_t *obj, const char *s, char sep)
 		json_object_set_new(obj, k, json_string(eq ? eq + 1 : ""));
 }
 
+/* Go's spelling of an errno: strerror's text, lower-cased first letter. */
+static const char *go_strerror(int code, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", strerror(-code));
+	buf[0] = (char)tolower((unsigned char)buf[0]);
+	return buf;
+}
+
 static int read_kv_files(const struct cli_strv *files, bool env, json_t *arr, struct error *err)
 {
 	for (size_t i = 0; i < files->n; i++) {
 		_cleanup_free_ char *text = NULL;
+		char ebuf[128];
 		int r = fs_read_file(files->v[i], 16 << 20, &text, NULL);
 		if (r < 0)
-			return error_set(err, r, "open %s: %s", files->v[i], strerror(-r));
+			return error_set(err, r, "open %s: %s", files->v[i],
+					 go_strerror(r, ebuf, sizeof(ebuf)));
 		if (cli_parse_kv_file(text, files->v[i], env, arr, err) < 0)
 			return err->code;
 	}
@@ -498,10 +508,11 @@ static int security_opts(const struct cli_strv *in, json_t **ret, struct error *
 			continue;
 		}
 		_cleanup_free_ char *text = NULL, *compact = NULL, *opt = NULL;
+		char ebuf[128];
 		int r = fs_read_file(s + 8, 16 << 20, &text, NULL);
 		if (r < 0)
 			return error_set(err, r, "opening seccomp profile (%s) failed: open %s: %s",
-					 s + 8, s + 8, strerror(-r));
+					 s + 8, s + 8, go_strerror(r, ebuf, sizeof(ebuf)));
 		json_error_t je;
 		_cleanup_(cli_json_decrefp) json_t *prof = json_loads(text, 0, &je);
 		if (!prof)

