@@ -147,9 +147,21 @@ static int print_rows(const struct cli *cli, struct ctr_stats *cs, size_t n, con
 	table_done(&t);
 	if (!text)
 		return r < 0 ? r : err->code;
-	if (clear)
-		fputs("\033[2J\033[H", cli->out);
-	fputs(text, cli->out);
+	if (!clear) {
+		fputs(text, cli->out);
+		fflush(cli->out);
+		return 0;
+	}
+	/* docker 28 redraws in place: home, each line cleared to its end,
+	 * then the rest of the screen cleared. */
+	fputs("\033[H", cli->out);
+	for (char *line = text, *nl; *line; line = nl + 1) {
+		nl = strchrnul(line, '\n');
+		fprintf(cli->out, "%.*s\033[K\n", (int)(nl - line), line);
+		if (!*nl)
+			break;
+	}
+	fputs("\033[J", cli->out);
 	fflush(cli->out);
 	return 0;
 }

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "basic/cleanup.h"
 #include "basic/fs.h"
@@ -614,6 +616,11 @@ static int host_config(const struct run_opts *o, json_t *hc, struct error *err)
 	}
 	if (o->init)
 		json_object_set_new(hc, "Init", json_true());
+	struct winsize ws = {0};
+	if (o->tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0)
+		ws = (struct winsize){0};
+	json_object_set_new(hc, "ConsoleSize",
+			    json_pack("[i, i]", o->tty ? ws.ws_row : 0, o->tty ? ws.ws_col : 0));
 	return 0;
 }
 

@@ -94,8 +94,8 @@ json_t *stats_row_json(const char *id, const char *name, const char *container,
 	snprintf(sid, sizeof(sid), "%.12s", id);
 	if (name && *name == '/')
 		name++;
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID", sid, "Name",
-			 name ? name : "", "Container", container ? container : sid, "CPUPerc", cpu,
-			 "MemUsage", mem, "MemPerc", memp, "NetIO", net, "BlockIO", blk, "PIDs",
-			 pids);
+	/* Go marshals the row (a map) with sorted keys. */
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "BlockIO", blk, "CPUPerc",
+			 cpu, "Container", container ? container : sid, "ID", sid, "MemPerc", memp,
+			 "MemUsage", mem, "Name", name ? name : "", "NetIO", net, "PIDs", pids);
 }

@@ -176,7 +176,7 @@ test_cli_containers_stats_update() {
 	assert_contains "$OUT" st1 "stats of all running containers"
 	# The streaming table is redrawn.
 	run timeout 3 "$BERTH" -H "$D_HOST" stats st1
-	assert_contains "$OUT" $'\033[2J\033[H' "screen cleared between frames"
+	assert_contains "$OUT" $'\033[H' "cursor home between frames"
 	[[ $(grep -c "st1" <<<"$OUT") -ge 2 ]] || fail "stats redrew less than twice: $OUT"
 	run bt stats --no-stream nosuch
 	assert_eq 1 "$RC" "stats of a missing container"
@@ -192,4 +192,44 @@ test_cli_containers_stats_update() {
 	run bt update --memory 1m nosuch
 	assert_eq 1 "$RC" "update of a missing container"
 	run_ok bt rm -f st1
+}
+
+# A wait client that leaves while its auto-remove container is being removed
+# (what `run --rm` does when the start fails and the user gives up) must not
+# crash berthd (the waiter stayed registered after it was freed).
+test_cli_containers_wait_client_leaves() {
+	ct_daemon
+	run_ok "$PYTHON" - "$D_SOCK" <<'PY'
+import json, socket, sys, time
+sock = sys.argv[1]
+def send(method, path, body=b"", hijack=False):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sock)
+    extra = b"Connection: Upgrade\r\nUpgrade: tcp\r\n" if hijack else b""
+    s.sendall(f"{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              f"Content-Length: {len(body)}\r\n".encode() + extra + b"\r\n" + body)
+    if hijack:
+        return s
+    data = b""
+    while b"\r\n\r\n" not in data or not data.rstrip().endswith(b"}"):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return data.split(b"\r\n\r\n", 1)[1]
+body = json.dumps({"Image": "bb", "Cmd": ["/nonexistent"], "AttachStdout": True,
+                   "HostConfig": {"AutoRemove": True, "NetworkMode": "none"}}).encode()
+cid = json.loads(send("POST", "/v1.41/containers/create", body))["Id"]
+a = send("POST", f"/v1.41/containers/{cid}/attach?stream=1&stdout=1&stderr=1", hijack=True)
+w = send("POST", f"/v1.41/containers/{cid}/wait?condition=removed", hijack=True)
+time.sleep(0.3)
+send("POST", f"/v1.41/containers/{cid}/start")
+a.close()
+w.close()
+PY
+	sleep 1
+	daemon_alive || fail "berthd died"
+	run_ok dk ps -aq
+	assert_empty "$OUT" "the auto-remove container is gone"
 }
