@@ -440,7 +440,8 @@ static int check_status(const struct response *resp, struct error *err)
 	if (resp->status / 100 == 2)
 		return 0;
 	_cleanup_free_ char *m = client_error_message(resp->body, resp->body_len);
-	return error_set(err, -EIO, "Error response from daemon: %s", m ? m : "");
+	return error_set(err, resp->status == 404 ? -ENOENT : -EIO, "Error response from daemon: %s",
+			 m ? m : "");
 }
 
 int client_negotiate(struct client *c, struct error *err)

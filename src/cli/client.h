@@ -72,7 +72,8 @@ struct client_req {
 
 /* Sends rq on the negotiated version. Without fn, a 2xx body is parsed as
  * JSON into *ret (JSON null for an empty body) when ret is non-NULL.
- * Non-2xx gives "Error response from daemon: <message>". */
+ * Non-2xx gives "Error response from daemon: <message>" (-ENOENT for 404,
+ * else -EIO). */
 int client_request(struct client *c, const struct client_req *rq, json_t **ret, struct error *err);
 
 /* client_request with a JSON body (NULL: none). */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "basic/cleanup.h"
 #include "basic/timeutil.h"
@@ -64,8 +65,95 @@ static int run_fail(const struct cli *cli, const char *cmd_path, struct error *e
 	return code;
 }
 
+static int create_once(const struct cli *cli, json_t *body, const char *name, char **ret_id,
+		       struct error *err);
+
+/* Reads the pull's JSON message stream; an errorDetail fails the pull. */
+struct pull_progress {
+	const struct cli *cli;
+	char *failure;
+};
+
+static int pull_data(const char *data, size_t len, void *userdata)
+{
+	struct pull_progress *pp = userdata;
+	_cleanup_free_ char *text = strndup(data, len);
+	char *save = NULL;
+	for (char *line = text ? strtok_r(text, "\r\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\r\n", &save)) {
+		_cleanup_(cli_json_decrefp) json_t *m = json_loads(line, 0, NULL);
+		const char *e = json_string_value(json_object_get(m, "error"));
+		const char *status = json_string_value(json_object_get(m, "status"));
+		if (e && !pp->failure)
+			pp->failure = strdup(e);
+		else if (status)
+			fprintf(pp->cli->err, "%s\n", status);
+	}
+	return 0;
+}
+
+/* docker's "Unable to find image" pull before a second create. */
+static int pull_missing(const struct cli *cli, const char *image, struct error *err)
+{
+	_cleanup_free_ char *ref = NULL;
+	const char *slash = strrchr(image, '/');
+	bool tagged = strchr(slash ? slash : image, ':') || strchr(image, '@');
+	if (asprintf(&ref, "%s%s", image, tagged ? "" : ":latest") < 0)
+		return error_set(err, -ENOMEM, "out of memory");
+	fprintf(cli->err, "Unable to find image '%s' locally\n", ref);
+	char *colon = strrchr(ref, ':');
+	if (colon && (!strrchr(ref, '/') || colon > strrchr(ref, '/')) && !strchr(ref, '@'))
+		*colon = '\0';
+	/* The daemon gets the normalized name, as docker sends it. */
+	_cleanup_free_ char *full = NULL;
+	const char *first_slash = strchr(ref, '/');
+	bool has_domain = first_slash && (memchr(ref, '.', (size_t)(first_slash - ref)) ||
+					  memchr(ref, ':', (size_t)(first_slash - ref)) ||
+					  !strncmp(ref, "localhost/", 10));
+	if (asprintf(&full, "%s%s",
+		     has_domain	   ? ""
+		     : first_slash ? "docker.io/"
+				   : "docker.io/library/",
+		     ref) < 0)
+		return error_set(err, -ENOMEM, "out of memory");
+	struct query q = {0};
+	query_add(&q, "fromImage", full);
+	if (colon && !strchr(ref, '@'))
+		query_add(&q, "tag", colon + 1);
+	struct pull_progress pp = {.cli = cli};
+	struct client c;
+	int r = client_init(&c, cli, err);
+	if (r >= 0) {
+		const struct client_req rq = {.method = "POST",
+					      .path = "/images/create",
+					      .query = &q,
+					      .body_fd = -1,
+					      .fn = pull_data,
+					      .userdata = &pp};
+		r = client_request(&c, &rq, NULL, err);
+	}
+	client_done(&c);
+	query_done(&q);
+	if (r >= 0 && pp.failure)
+		r = error_set(err, -EIO, "%s", pp.failure);
+	free(pp.failure);
+	return r;
+}
+
 static int create_one(const struct cli *cli, json_t *body, const char *name, char **ret_id,
 		      struct error *err)
+{
+	const char *image = json_string_value(json_object_get(body, "Image"));
+	int r = create_once(cli, body, name, ret_id, err);
+	if (r != -ENOENT || !image || !strstr(error_msg(err), "No such image"))
+		return r;
+	error_clear(err);
+	r = pull_missing(cli, image, err);
+	return r < 0 ? r : create_once(cli, body, name, ret_id, err);
+}
+
+static int create_once(const struct cli *cli, json_t *body, const char *name, char **ret_id,
+		       struct error *err)
 {
 	_cleanup_(cli_json_decrefp) json_t *resp = NULL;
 	struct query q = {0};
@@ -146,6 +234,11 @@ static int run_or_create(struct cli *cli, const char *cmd_path, int argc, char *
 	int code = run_opts_parse(cli, cmd_path, argc, argv, run, &o, &args);
 	if (code >= 0)
 		goto out;
+	if (run && o.tty && o.interactive && !o.detach && !isatty(STDIN_FILENO)) {
+		fprintf(cli->err, "the input device is not a TTY\n");
+		code = CLI_EXIT_FAILURE;
+		goto out;
+	}
 	if (run_opts_body(&o, &args, &body, &err) < 0) {
 		code = run_fail(cli, cmd_path, &err, CLI_EXIT_USAGE);
 		goto out;

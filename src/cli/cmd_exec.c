@@ -80,8 +80,19 @@ static int run_exec(struct cli *cli, const struct exec_opts *o, const struct cli
 	_cleanup_free_ char *esc = query_escape(args->v[0]), *path = NULL;
 	_cleanup_(cli_json_decrefp) json_t *body = exec_body(o, args), *resp = NULL;
 	int r = client_init(&c, cli, &err), code = 0;
-	if (r >= 0 && (!esc || asprintf(&path, "/containers/%s/exec", esc) < 0))
+	_cleanup_free_ char *ipath = NULL;
+	_cleanup_(cli_json_decrefp) json_t *info = NULL;
+	if (r >= 0 && (!esc || asprintf(&path, "/containers/%s/exec", esc) < 0 ||
+		       asprintf(&ipath, "/containers/%s/json", esc) < 0))
 		r = error_set(&err, -ENOMEM, "out of memory");
+	/* docker looks the container up before it checks the terminal. */
+	if (r >= 0)
+		r = client_get_json(&c, ipath, NULL, &info, &err);
+	if (r >= 0 && o->tty && o->interactive && !o->detach && !isatty(STDIN_FILENO)) {
+		client_done(&c);
+		fprintf(cli->err, "the input device is not a TTY\n");
+		return CLI_EXIT_FAILURE;
+	}
 	if (r >= 0)
 		r = client_request_json(&c, "POST", path, NULL, body, &resp, &err);
 	const char *id = json_string_value(json_object_get(resp, "Id"));
@@ -136,7 +147,11 @@ int cli_cmd_exec(struct cli *cli, const char *cmd_path, int argc, char **argv)
 		cli_flags_print(cli->out, flags, ARRAY_SIZE(flags));
 		code = CLI_EXIT_OK;
 	} else if (args.n < 2) {
-		code = exec_usage_error(cli, cmd_path, "requires at least 2 arguments");
+		fprintf(cli->err,
+			"berth: '%s' requires at least 2 arguments\n\nUsage:  %s " EXEC_USAGE
+			"\n\nSee '%s --help' for more information\n",
+			cmd_path, cmd_path, cmd_path);
+		code = CLI_EXIT_FAILURE;
 	} else {
 		code = run_exec(cli, &o, &args);
 	}

@@ -439,11 +439,11 @@ int run_opts_parse(const struct cli *cli, const char *cmd_path, int argc, char *
 		return CLI_EXIT_OK;
 	}
 	if (args->n < 1) {
-		_cleanup_free_ char *usage = NULL;
-		if (asprintf(&usage, "%s " RUN_USAGE, cmd_path) < 0)
-			usage = NULL;
-		return cli_usage_error(cli, cmd_path, usage ? usage : RUN_USAGE,
-				       "requires at least 1 argument");
+		fprintf(cli->err,
+			"berth: '%s' requires at least 1 argument\n\nUsage:  %s " RUN_USAGE
+			"\n\nSee '%s --help' for more information\n",
+			cmd_path, cmd_path, cmd_path);
+		return CLI_EXIT_FAILURE;
 	}
 	return -1;
 }

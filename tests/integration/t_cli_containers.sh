@@ -5,6 +5,8 @@
 
 bt() { berth -H "$D_HOST" "$@"; }
 cc_pty() { "$PYTHON" "$INTEG_DIR/ptyrun.py" "$@"; }
+# docker's message as berth words it: only the program name changes.
+as_berth() { sed -e 's/^docker: /berth: /' -e "s/'docker /'berth /g" -e 's/^Usage:  docker /Usage:  berth /' <<<"$1"; }
 
 test_cli_containers_run_flags() {
 	ct_daemon
@@ -74,7 +76,18 @@ test_cli_containers_run_errors() {
 		# shellcheck disable=SC2086
 		run dk run $f --network none bb true
 		assert_eq "$RC" "$brc" "exit code for $f"
-		assert_eq "${ERR//docker/berth}" "$berr" "error for $f"
+		assert_eq "$(as_berth "$ERR")" "$berr" "error for $f"
+	done
+	# Usage errors, missing images (docker pulls them) and -it without a terminal.
+	local c
+	for c in "run" "create" "exec" "run --network none nosuchimage" "run -it --network none bb true" "exec -it d0 true"; do
+		# shellcheck disable=SC2086
+		run bt $c
+		local berr=$ERR brc=$RC
+		# shellcheck disable=SC2086
+		run dk $c
+		assert_eq "$RC" "$brc" "exit code of $c"
+		assert_eq "$(as_berth "$ERR")" "$berr" "error of $c"
 	done
 	run_ok bt run -d --name d1 --network none bb sleep 300
 	assert_match "$OUT" "^[0-9a-f]{64}$" "run -d prints the id"
