@@ -85,6 +85,7 @@ test: deps
 bench: all
 	./bench/run.sh
 	./bench/images.sh
+	./bench/containers.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

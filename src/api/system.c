@@ -9,6 +9,7 @@
 #include "api/system_df.h"
 #include "shared/api_version.h"
 #include "basic/build_info.h"
+#include "basic/cleanup.h"
 #include "basic/timeutil.h"
 #include "engine/container.h"
 #include "engine/events.h"
@@ -123,8 +124,17 @@ static void info_add_engine(json_t *info, struct daemon *d)
 	    info, "Plugins",
 	    json_pack("{s:[], s:[], s:n, s:[]}", "Volume", "Network", "Authorization", "Log"));
 	json_object_set_new(info, "LoggingDriver", json_string("json-file"));
-	json_object_set_new(info, "Runtimes", json_pack("{s:{s:s}}", "runc", "path", "runc"));
-	json_object_set_new(info, "DefaultRuntime", json_string("runc"));
+	json_t *rts = json_object();
+	json_object_set_new(rts, "runc", json_pack("{s:s}", "path", "runc"));
+	for (size_t i = 0; i < d->cfg.n_runtimes; i++) {
+		const char *e = d->cfg.runtimes[i], *eq = strchr(e, '=');
+		_cleanup_free_ char *name = eq ? strndup(e, (size_t)(eq - e)) : NULL;
+		if (name)
+			json_object_set_new(rts, name, json_pack("{s:s}", "path", eq + 1));
+	}
+	json_object_set_new(info, "Runtimes", rts);
+	json_object_set_new(info, "DefaultRuntime",
+			    json_string(d->cfg.default_runtime ? d->cfg.default_runtime : "runc"));
 	json_object_set_new(info, "Swarm",
 			    json_pack("{s:s, s:s, s:s, s:b, s:s, s:n}", "NodeID", "", "NodeAddr",
 				      "", "LocalNodeState", "inactive", "ControlAvailable", 0,

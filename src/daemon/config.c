@@ -26,11 +26,13 @@ static const char *const key_names[CFG_KEY_COUNT] = {
 	[CFG_PIDFILE] = "pidfile",
 	[CFG_STORAGE_DRIVER] = "storage-driver",
 	[CFG_LABELS] = "labels",
+	[CFG_RUNTIMES] = "runtimes",
+	[CFG_DEFAULT_RUNTIME] = "default-runtime",
 };
 
 enum { OPT_TLS = 256, OPT_TLSVERIFY, OPT_TLSCACERT, OPT_TLSCERT, OPT_TLSKEY, OPT_LOG_LEVEL,
        OPT_DATA_ROOT, OPT_EXEC_ROOT, OPT_PIDFILE_LONG, OPT_CONFIG_FILE, OPT_STORAGE_DRIVER,
-       OPT_LABEL, OPT_VERSION };
+       OPT_LABEL, OPT_VERSION, OPT_ADD_RUNTIME, OPT_DEFAULT_RUNTIME };
 
 static const struct option long_options[] = {
 	{"host", required_argument, NULL, 'H'},
@@ -47,6 +49,8 @@ static const struct option long_options[] = {
 	{"config-file", required_argument, NULL, OPT_CONFIG_FILE},
 	{"storage-driver", required_argument, NULL, OPT_STORAGE_DRIVER},
 	{"label", required_argument, NULL, OPT_LABEL},
+	{"add-runtime", required_argument, NULL, OPT_ADD_RUNTIME},
+	{"default-runtime", required_argument, NULL, OPT_DEFAULT_RUNTIME},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -57,9 +61,11 @@ void config_print_usage(void)
 	printf("Usage:\tberthd [OPTIONS]\n\n"
 	       "A self-sufficient runtime for containers, serving the Docker Engine API.\n\n"
 	       "Options:\n"
+	       "      --add-runtime runtime    Register an additional OCI compatible runtime (name=path)\n"
 	       "      --config-file string     Daemon configuration file (default \"%s\")\n"
 	       "      --data-root string       Root directory of persistent state (default \"/var/lib/berth\")\n"
 	       "  -D, --debug                  Enable debug mode\n"
+	       "      --default-runtime string Default OCI runtime for containers (default \"runc\")\n"
 	       "      --exec-root string       Root directory for execution state files (default \"/run/berth\")\n"
 	       "  -h, --help                   Print usage\n"
 	       "  -H, --host list              Daemon socket(s) to connect to (default %s)\n"
@@ -135,6 +141,9 @@ static int apply_flag(struct daemon_config *cfg, int opt, const char *arg, struc
 	case OPT_LABEL:
 		cfg->set |= 1u << CFG_LABELS;
 		return strv_push(&cfg->labels, &cfg->n_labels, arg);
+	case OPT_ADD_RUNTIME:
+		cfg->set |= 1u << CFG_RUNTIMES;
+		return strv_push(&cfg->runtimes, &cfg->n_runtimes, arg);
 	case OPT_CONFIG_FILE:
 		set_str(&cfg->config_file, arg);
 		cfg->config_file_given = true;
@@ -156,6 +165,7 @@ static int apply_flag(struct daemon_config *cfg, int opt, const char *arg, struc
 		{'p', CFG_PIDFILE, offsetof(struct daemon_config, pidfile)},
 		{OPT_STORAGE_DRIVER, CFG_STORAGE_DRIVER, offsetof(struct daemon_config, storage_driver)},
 		{'s', CFG_STORAGE_DRIVER, offsetof(struct daemon_config, storage_driver)},
+		{OPT_DEFAULT_RUNTIME, CFG_DEFAULT_RUNTIME, offsetof(struct daemon_config, default_runtime)},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(strings); i++) {
 		if (strings[i].opt != opt)
@@ -222,6 +232,29 @@ static int file_strv(json_t *v, char ***out, size_t *n, const char *file, const 
 	return 0;
 }
 
+/* "runtimes": {"name": {"path": "/usr/bin/crun", "runtimeArgs": [...]}} */
+static int file_runtimes(json_t *v, struct daemon_config *cfg, const char *file,
+			 struct error *err)
+{
+	if (!json_is_object(v))
+		return file_type_error(file, "runtimes", "an object of runtimes", err);
+	strv_free(cfg->runtimes, cfg->n_runtimes);
+	cfg->runtimes = NULL;
+	cfg->n_runtimes = 0;
+	const char *name;
+	json_t *rt;
+	json_object_foreach(v, name, rt) {
+		const char *path = json_string_value(json_object_get(rt, "path"));
+		_cleanup_free_ char *entry = NULL;
+		if (!path || !*path)
+			return file_type_error(file, "runtimes", "runtimes with a \"path\"", err);
+		if (asprintf(&entry, "%s=%s", name, path) < 0 ||
+		    strv_push(&cfg->runtimes, &cfg->n_runtimes, entry) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int file_apply_key(struct daemon_config *cfg, enum config_key k, json_t *v, const char *file,
 			  struct error *err)
 {
@@ -233,11 +266,14 @@ static int file_apply_key(struct daemon_config *cfg, enum config_key k, json_t *
 		[CFG_TLSKEY] = &cfg->tlskey,       [CFG_LOG_LEVEL] = &cfg->log_level,
 		[CFG_DATA_ROOT] = &cfg->data_root, [CFG_EXEC_ROOT] = &cfg->exec_root,
 		[CFG_PIDFILE] = &cfg->pidfile,     [CFG_STORAGE_DRIVER] = &cfg->storage_driver,
+		[CFG_DEFAULT_RUNTIME] = &cfg->default_runtime,
 	};
 	if (k == CFG_HOSTS)
 		return file_strv(v, &cfg->hosts, &cfg->n_hosts, file, key, err);
 	if (k == CFG_LABELS)
 		return file_strv(v, &cfg->labels, &cfg->n_labels, file, key, err);
+	if (k == CFG_RUNTIMES)
+		return file_runtimes(v, cfg, file, err);
 	if (bools[k]) {
 		if (!json_is_boolean(v))
 			return file_type_error(file, key, "true or false", err);
@@ -268,6 +304,8 @@ static void describe_flag_value(const struct daemon_config *cfg, enum config_key
 	case CFG_DEBUG: snprintf(buf, len, "%s", cfg->debug ? "true" : "false"); break;
 	case CFG_HOSTS: snprintf(buf, len, "[%s%s]", cfg->n_hosts ? cfg->hosts[0] : "", cfg->n_hosts > 1 ? " ..." : ""); break;
 	case CFG_LABELS: snprintf(buf, len, "[%s%s]", cfg->n_labels ? cfg->labels[0] : "", cfg->n_labels > 1 ? " ..." : ""); break;
+	case CFG_RUNTIMES: snprintf(buf, len, "[%s%s]", cfg->n_runtimes ? cfg->runtimes[0] : "", cfg->n_runtimes > 1 ? " ..." : ""); break;
+	case CFG_DEFAULT_RUNTIME: snprintf(buf, len, "%s", cfg->default_runtime ? cfg->default_runtime : ""); break;
 	default: {
 		const char *s = k == CFG_TLSCACERT ? cfg->tlscacert : k == CFG_TLSCERT ? cfg->tlscert
 			: k == CFG_TLSKEY ? cfg->tlskey : k == CFG_LOG_LEVEL ? cfg->log_level
@@ -402,6 +440,27 @@ static int check_labels(const struct daemon_config *cfg, struct error *err)
 	return 0;
 }
 
+/* name=path with an absolute path; runc is built in; the default exists. */
+static int check_runtimes(struct daemon_config *cfg, struct error *err)
+{
+	for (size_t i = 0; i < cfg->n_runtimes; i++) {
+		const char *r = cfg->runtimes[i], *eq = strchr(r, '=');
+		if (!eq || eq == r || !eq[1])
+			return error_set(err, -EINVAL, "invalid runtime: %s (use name=path)", r);
+		if (!strncmp(r, "runc=", 5))
+			return error_set(err, -EINVAL, "runtime name 'runc' is reserved");
+	}
+	default_str(&cfg->default_runtime, "runc");
+	if (!strcmp(cfg->default_runtime, "runc"))
+		return 0;
+	size_t n = strlen(cfg->default_runtime);
+	for (size_t i = 0; i < cfg->n_runtimes; i++)
+		if (!strncmp(cfg->runtimes[i], cfg->default_runtime, n) && cfg->runtimes[i][n] == '=')
+			return 0;
+	return error_set(err, -EINVAL, "specified default runtime '%s' does not exist",
+			 cfg->default_runtime);
+}
+
 int config_finalize(struct daemon_config *cfg, struct error *err)
 {
 	if (!cfg->n_hosts)
@@ -423,7 +482,8 @@ int config_finalize(struct daemon_config *cfg, struct error *err)
 				 cfg->storage_driver);
 	if (cfg->data_root[0] != '/' || cfg->exec_root[0] != '/')
 		return error_set(err, -EINVAL, "--data-root and --exec-root must be absolute paths");
-	return check_labels(cfg, err);
+	int r = check_labels(cfg, err);
+	return r < 0 ? r : check_runtimes(cfg, err);
 }
 
 enum log_level config_log_level(const struct daemon_config *cfg)
@@ -450,9 +510,10 @@ void config_copy(struct daemon_config *dst, const struct daemon_config *src)
 	*dst = *src;
 	dst->hosts = strv_dup(src->hosts, src->n_hosts);
 	dst->labels = strv_dup(src->labels, src->n_labels);
+	dst->runtimes = strv_dup(src->runtimes, src->n_runtimes);
 	char **strs[] = {&dst->tlscacert, &dst->tlscert, &dst->tlskey, &dst->log_level,
 			 &dst->data_root, &dst->exec_root, &dst->pidfile, &dst->storage_driver,
-			 &dst->config_file};
+			 &dst->config_file, &dst->default_runtime};
 	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
 		if (*strs[i])
 			*strs[i] = strdup(*strs[i]);
@@ -477,6 +538,8 @@ void config_done(struct daemon_config *cfg)
 {
 	strv_free(cfg->hosts, cfg->n_hosts);
 	strv_free(cfg->labels, cfg->n_labels);
+	strv_free(cfg->runtimes, cfg->n_runtimes);
+	free(cfg->default_runtime);
 	free(cfg->tlscacert);
 	free(cfg->tlscert);
 	free(cfg->tlskey);

@@ -27,6 +27,8 @@ enum config_key {
 	CFG_PIDFILE,
 	CFG_STORAGE_DRIVER,
 	CFG_LABELS,
+	CFG_RUNTIMES,
+	CFG_DEFAULT_RUNTIME,
 	CFG_KEY_COUNT,
 };
 
@@ -41,6 +43,9 @@ struct daemon_config {
 	char *storage_driver;
 	char **labels;
 	size_t n_labels;
+	char **runtimes; /* "name=path" of --add-runtime / "runtimes" */
+	size_t n_runtimes;
+	char *default_runtime;
 	char *config_file;
 	bool config_file_given; /* --config-file named it: it must exist */
 	unsigned set;           /* bit per enum config_key set by flags or file */

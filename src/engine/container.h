@@ -91,6 +91,7 @@ struct container {
 	/* Restart policies and pause (container_restart.c, container_admin.c). */
 	bool manual_stop; /* HasBeenManuallyStopped: persisted */
 	bool paused;	  /* frozen: persisted as State.Paused */
+	bool oom_killed;  /* the kernel's OOM killer struck during the last run */
 	uv_timer_t *restart_timer; /* an automatic restart is pending */
 	uint64_t restart_delay_ms; /* the back-off, in memory only */
 };
@@ -196,7 +197,6 @@ void container_free(struct container *c);
 const char *containers_exec_root(struct daemon *d);
 /* Paths of the runtime pieces. */
 const char *containers_shim_path(struct daemon *d);
-const char *containers_runtime_path(struct daemon *d);
 char *container_socket_path(struct daemon *d, const struct container *c);
 char *container_bundle_path(struct daemon *d, const struct container *c, const char *file);
 
@@ -207,7 +207,8 @@ void container_link_close(struct container *c);
 void container_runtime_close(struct container *c);
 void container_link_send(struct container *c, char type, const void *p, size_t n);
 /* Handles the end of a run: state, events, waiters, unmounts, auto-remove. */
-void container_exited(struct daemon *d, struct container *c, int exit_code, int64_t finished_ns);
+void container_exited(struct daemon *d, struct container *c, int exit_code, int64_t finished_ns,
+		      bool oom_killed);
 /* Undo of the mounts a run took. */
 void container_unmount(struct daemon *d, struct container *c);
 int container_mount(struct daemon *d, struct container *c, char **ret_rootfs, struct error *err);

@@ -14,6 +14,7 @@
 #include "basic/timeutil.h"
 #include "daemon/daemon.h"
 #include "engine/container.h"
+#include "engine/containers_priv.h"
 #include "image/image_store.h"
 #include "image/layer_store.h"
 #include "storage/driver.h"
@@ -398,6 +399,14 @@ static int materialize(struct daemon *d, struct container *c, const struct image
 	return r;
 }
 
+static int validate_runtime(struct daemon *d, json_t *hc, struct error *err)
+{
+	const char *rt = str(hc, "Runtime");
+	if (rt && *rt && !containers_runtime_named(d, rt))
+		return error_set(err, -EINVAL, "Unknown runtime specified %s", rt);
+	return 0;
+}
+
 int container_create(struct daemon *d, const char *name, json_t *body, struct container **ret,
 		     json_t *warnings, struct error *err)
 {
@@ -410,11 +419,17 @@ int container_create(struct daemon *d, const char *name, json_t *body, struct co
 		r = image_store_lookup(d->images, ref, &img, err);
 	if (r == 0)
 		r = validate_host_config(body, json_object_get(body, "HostConfig"), err);
+	if (r == 0)
+		r = validate_runtime(d, json_object_get(body, "HostConfig"), err);
 	struct container *c = NULL;
 	if (r == 0)
 		r = new_container(d, name, body, img, &c, err);
 	if (r < 0)
 		return r;
+	const char *rt = str(c->host_config, "Runtime");
+	if (!rt || !*rt)
+		json_object_set_new(c->host_config, "Runtime",
+				    json_string(containers_of(d)->default_runtime));
 	r = resolve_mounts(d, c->id, c->config, c->host_config, c->mounts, err);
 	if (r == 0)
 		r = materialize(d, c, img, err);

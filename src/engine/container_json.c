@@ -45,7 +45,7 @@ static json_t *state_json(const struct container *c)
 	return json_pack("{s:s, s:b, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:o, s:o}", "Status",
 			 container_status(c), "Running",
 			 c->state == CONTAINER_RUNNING || c->restart_timer, "Paused", c->paused,
-			 "Restarting", c->restart_timer != NULL, "OOMKilled", 0, "Dead",
+			 "Restarting", c->restart_timer != NULL, "OOMKilled", c->oom_killed, "Dead",
 			 c->state == CONTAINER_DEAD, "Pid", c->pid, "ExitCode", c->exit_code, "Error",
 			 c->error ? c->error : "", "StartedAt", time_json(c->started_ns),
 			 "FinishedAt", time_json(c->finished_ns));

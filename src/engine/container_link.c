@@ -78,13 +78,15 @@ void container_link_send(struct container *c, char type, const void *p, size_t n
 }
 
 /* exit.json, written by the shim when the container ended. */
-static bool read_exit_file(struct daemon *d, struct container *c, int *code, int64_t *ns)
+static bool read_exit_file(struct daemon *d, struct container *c, int *code, int64_t *ns,
+			   bool *oom)
 {
 	_cleanup_free_ char *path = container_path(d, c, "exit.json");
 	json_t *j = path ? json_load_file(path, 0, NULL) : NULL;
 	if (!j)
 		return false;
 	*code = (int)json_integer_value(json_object_get(j, "ExitCode"));
+	*oom = json_is_true(json_object_get(j, "OOMKilled"));
 	int64_t t = 0;
 	const char *fin = json_string_value(json_object_get(j, "FinishedAt"));
 	*ns = fin && time_parse_user_timestamp(fin, 0, &t) == 0 ? t : time_now_ns();
@@ -101,10 +103,10 @@ static void on_cleanup_exit(uv_process_t *p, int64_t status, int sig)
  * may have left running. */
 static void runtime_force_delete(struct daemon *d, struct container *c)
 {
-	struct containers *cs = containers_of(d);
+	const struct runtime *rt = container_runtime(d, c);
 	uv_process_t *p = calloc(1, sizeof(*p));
-	char *args[] = {cs->runtime_path, "--root", cs->runc_root, "delete", "--force", c->id, NULL};
-	uv_process_options_t o = {.file = cs->runtime_path, .args = args, .exit_cb = on_cleanup_exit};
+	char *args[] = {rt->path, "--root", rt->root, "delete", "--force", c->id, NULL};
+	uv_process_options_t o = {.file = rt->path, .args = args, .exit_cb = on_cleanup_exit};
 	if (p && uv_spawn(d->loop, p, &o) < 0) {
 		free(p);
 		return;
@@ -123,14 +125,15 @@ static void link_lost(struct daemon *d, struct container *c)
 	}
 	int code;
 	int64_t ns;
-	if (read_exit_file(d, c, &code, &ns)) {
-		container_exited(d, c, code, ns);
+	bool oom = false;
+	if (read_exit_file(d, c, &code, &ns, &oom)) {
+		container_exited(d, c, code, ns, oom);
 	} else if (c->state == CONTAINER_RUNNING) {
 		log_warn(&d->log, "container %s: its shim is gone; removing what is left", c->id);
 		runtime_force_delete(d, c);
 		free(c->error);
 		c->error = strdup("berth-shim exited unexpectedly");
-		container_exited(d, c, 255, time_now_ns());
+		container_exited(d, c, 255, time_now_ns(), false);
 	} else {
 		_cleanup_free_ char *sock = container_socket_path(d, c);
 		if (sock)
@@ -218,7 +221,8 @@ static void on_frame(struct shim_link *l, char type, const unsigned char *p, siz
 	else if (type == 'x' && n >= 12) {
 		l->got_exit = true;
 		container_link_close(c);
-		container_exited(l->d, c, (int)shim_get_u32(p), (int64_t)shim_get_u64(p + 4));
+		container_exited(l->d, c, (int)shim_get_u32(p), (int64_t)shim_get_u64(p + 4),
+				 n >= 13 && p[12]);
 	}
 }
 

@@ -126,9 +126,11 @@ static void removed_done(int r, const struct error *err, void *userdata)
 		log_warn(&d->log, "auto-remove: %s", error_msg(err));
 }
 
-void container_exited(struct daemon *d, struct container *c, int exit_code, int64_t finished_ns)
+void container_exited(struct daemon *d, struct container *c, int exit_code, int64_t finished_ns,
+		      bool oom_killed)
 {
 	c->state = CONTAINER_EXITED;
+	c->oom_killed = oom_killed;
 	c->paused = false;
 	c->pid = 0;
 	c->exit_code = exit_code;
@@ -144,6 +146,8 @@ void container_exited(struct daemon *d, struct container *c, int exit_code, int6
 	close_timer(c);
 	char code[16];
 	snprintf(code, sizeof(code), "%d", exit_code);
+	if (oom_killed)
+		container_event(d, c, "oom", NULL);
 	container_event(d, c, "die", json_pack("{s:s}", "exitCode", code));
 	end_subs(c);
 	wake_waiters(c, false);

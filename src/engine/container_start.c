@@ -303,11 +303,11 @@ static int spawn_shim(struct daemon *d, struct container *c, struct start_job *j
 		return error_set(err, -ENOMEM, "out of memory");
 	_cleanup_close_ int logfd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	struct containers *cs = containers_of(d);
+	const struct runtime *rt = container_runtime(d, c);
 	bool in = json_is_true(json_object_get(c->config, "OpenStdin"));
 	bool once = json_is_true(json_object_get(c->config, "StdinOnce"));
 	char *args[20] = {cs->shim_path, "--id", c->id, "--bundle", bundle, "--dir", dir,
-			  "--socket", sock, "--runtime", cs->runtime_path, "--runtime-root",
-			  cs->runc_root};
+			  "--socket", sock, "--runtime", rt->path, "--runtime-root", rt->root};
 	size_t n = 13;
 	if (in)
 		args[n++] = "--stdin";

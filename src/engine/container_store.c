@@ -49,9 +49,9 @@ static json_t *time_json(int64_t ns)
 
 static json_t *state_json(const struct container *c)
 {
-	return json_pack("{s:s, s:b, s:b, s:i, s:i, s:s, s:o, s:o}", "Status",
+	return json_pack("{s:s, s:b, s:b, s:b, s:i, s:i, s:s, s:o, s:o}", "Status",
 			 container_state_name(c->state), "Running", c->state == CONTAINER_RUNNING,
-			 "Paused", c->paused,
+			 "Paused", c->paused, "OOMKilled", c->oom_killed,
 			 "Pid", c->pid, "ExitCode", c->exit_code, "Error", c->error ? c->error : "",
 			 "StartedAt", time_json(c->started_ns), "FinishedAt", time_json(c->finished_ns));
 }
@@ -105,6 +105,7 @@ static int load_state(struct container *c, json_t *st, json_t *ns)
 	c->state = state_from_name(json_string_value(json_object_get(st, "Status")));
 	c->pid = (int)json_integer_value(json_object_get(st, "Pid"));
 	c->paused = json_is_true(json_object_get(st, "Paused"));
+	c->oom_killed = json_is_true(json_object_get(st, "OOMKilled"));
 	c->exit_code = (int)json_integer_value(json_object_get(st, "ExitCode"));
 	const char *e = json_string_value(json_object_get(st, "Error"));
 	if (e && *e && !(c->error = strdup(e)))

@@ -182,17 +182,18 @@ static int run_runtime(struct daemon *d, struct container *c, struct update_job 
 	if (r < 0)
 		return r;
 	unlink(j->log_path);
-	char *args[] = {cs->runtime_path, "--root", cs->runc_root, "--log", j->log_path,
+	const struct runtime *rt = container_runtime(d, c);
+	char *args[] = {rt->path, "--root", rt->root, "--log", j->log_path,
 			"--log-format", "json", "update", "--resources", j->resources_path,
 			c->id, NULL};
-	uv_process_options_t o = {.file = cs->runtime_path, .args = args, .exit_cb = on_runtime_exit};
+	uv_process_options_t o = {.file = rt->path, .args = args, .exit_cb = on_runtime_exit};
 	j->proc.data = j;
 	r = uv_spawn(d->loop, &j->proc, &o);
 	if (r < 0) {
 		/* A failed spawn leaves a handle that must be closed. */
 		j->closing = true;
 		uv_close((uv_handle_t *)&j->proc, on_job_closed);
-		return error_set(err, -EIO, "cannot run %s: %s", cs->runtime_path, uv_strerror(r));
+		return error_set(err, -EIO, "cannot run %s: %s", rt->path, uv_strerror(r));
 	}
 	return 1; /* running: done is called, then the handle's close frees the job */
 }

@@ -33,11 +33,6 @@ const char *containers_shim_path(struct daemon *d)
 	return d->containers->shim_path;
 }
 
-const char *containers_runtime_path(struct daemon *d)
-{
-	return d->containers->runtime_path;
-}
-
 char *container_socket_path(struct daemon *d, const struct container *c)
 {
 	/* Short (sun_path holds 108 bytes): 16 hex digits are unique enough
@@ -108,6 +103,50 @@ static uint64_t own_cap_bounding(void)
 	return p ? strtoull(p + 8, NULL, 16) : 0;
 }
 
+const struct runtime *containers_runtime_named(struct daemon *d, const char *name)
+{
+	struct containers *cs = d->containers;
+	for (size_t i = 0; name && i < cs->n_runtimes; i++)
+		if (!strcmp(cs->runtimes[i].name, name))
+			return &cs->runtimes[i];
+	return NULL;
+}
+
+const struct runtime *container_runtime(struct daemon *d, const struct container *c)
+{
+	const char *name = json_string_value(json_object_get(c->host_config, "Runtime"));
+	const struct runtime *rt = containers_runtime_named(d, name && *name ? name : d->containers->default_runtime);
+	return rt ? rt : &d->containers->runtimes[0];
+}
+
+static int add_runtime(struct containers *cs, const char *name, size_t name_len, const char *path,
+		       struct error *err)
+{
+	struct runtime *v = realloc(cs->runtimes, (cs->n_runtimes + 1) * sizeof(*v));
+	if (!v)
+		return error_set(err, -ENOMEM, "out of memory");
+	cs->runtimes = v;
+	struct runtime *rt = &v[cs->n_runtimes];
+	*rt = (struct runtime){.name = strndup(name, name_len), .path = strdup(path)};
+	int r = cs->n_runtimes == 0 ? asprintf(&rt->root, "%s/runc", cs->exec_root)
+				    : asprintf(&rt->root, "%s/runtime-%s", cs->exec_root, rt->name);
+	cs->n_runtimes++;
+	if (r < 0 || !rt->name || !rt->path)
+		return error_set(err, -ENOMEM, "out of memory");
+	return fs_mkdir_p(rt->root, 0700, err);
+}
+
+static int make_runtimes(struct daemon *d, struct containers *cs, struct error *err)
+{
+	int r = add_runtime(cs, "runc", 4, cs->runtime_path, err);
+	for (size_t i = 0; r == 0 && i < d->cfg.n_runtimes; i++) {
+		const char *e = d->cfg.runtimes[i], *eq = strchr(e, '=');
+		r = add_runtime(cs, e, (size_t)(eq - e), eq + 1, err);
+	}
+	cs->default_runtime = d->cfg.default_runtime ? d->cfg.default_runtime : "runc";
+	return r;
+}
+
 static int make_service(struct daemon *d, struct error *err)
 {
 	struct containers *cs = calloc(1, sizeof(*cs));
@@ -115,8 +154,7 @@ static int make_service(struct daemon *d, struct error *err)
 		return error_set(err, -ENOMEM, "out of memory");
 	d->containers = cs;
 	if (asprintf(&cs->root, "%s/containers", d->cfg.data_root) < 0 ||
-	    asprintf(&cs->exec_root, "%s", d->cfg.exec_root) < 0 ||
-	    asprintf(&cs->runc_root, "%s/runc", d->cfg.exec_root) < 0)
+	    asprintf(&cs->exec_root, "%s", d->cfg.exec_root) < 0)
 		return error_set(err, -ENOMEM, "out of memory");
 	cs->shim_path = find_program("BERTH_SHIM", "berth-shim", "berth-shim");
 	cs->runtime_path = find_program("BERTH_RUNTIME", "runc", "/usr/sbin/runc");
@@ -134,7 +172,7 @@ static int make_service(struct daemon *d, struct error *err)
 	if (r == 0)
 		r = fs_mkdir_p(bundles, 0700, err);
 	if (r == 0)
-		r = fs_mkdir_p(cs->runc_root, 0700, err);
+		r = make_runtimes(d, cs, err);
 	return r;
 }
 
@@ -193,10 +231,15 @@ void containers_done(struct daemon *d)
 	free(cs->v);
 	free(cs->root);
 	free(cs->exec_root);
-	free(cs->runc_root);
 	free(cs->shim_path);
 	free(cs->runtime_path);
 	free(cs->init_path);
+	for (size_t i = 0; i < cs->n_runtimes; i++) {
+		free(cs->runtimes[i].name);
+		free(cs->runtimes[i].path);
+		free(cs->runtimes[i].root);
+	}
+	free(cs->runtimes);
 	free(cs);
 	d->containers = NULL;
 }

@@ -449,8 +449,11 @@ static void open_master(struct exec *e, int master)
 
 static int spawn(struct exec *e, bool attached, struct error *err)
 {
-	struct containers *cs = containers_of(e->d);
-	char *args[] = {cs->runtime_path, "--root", cs->runc_root, "--log", e->log_path,
+	struct container *c = exec_container(e);
+	if (!c)
+		return error_set(err, -ENOENT, "No such container: %s", e->cid);
+	const struct runtime *rt = container_runtime(e->d, c);
+	char *args[] = {rt->path, "--root", rt->root, "--log", e->log_path,
 			"--log-format", "json", "exec", "--process", e->spec_path,
 			"--pid-file", e->pid_path, e->cid, NULL};
 	uv_stdio_container_t stdio[3] = {{.flags = UV_IGNORE}, {.flags = UV_IGNORE},
@@ -472,7 +475,7 @@ static int spawn(struct exec *e, bool attached, struct error *err)
 		init_pipe(e, &e->err, &stdio[2], UV_WRITABLE_PIPE);
 	}
 	/* Its own session: a signal to berthd's group must not reach it. */
-	uv_process_options_t o = {.file = cs->runtime_path, .args = args, .exit_cb = on_process_exit,
+	uv_process_options_t o = {.file = rt->path, .args = args, .exit_cb = on_process_exit,
 				  .stdio = stdio, .stdio_count = 3, .flags = UV_PROCESS_DETACHED};
 	e->proc.data = e;
 	int r = uv_spawn(e->d->loop, &e->proc, &o);
@@ -484,7 +487,7 @@ static int spawn(struct exec *e, bool attached, struct error *err)
 		close_handle(e, (uv_handle_t *)&e->err);
 		if (master >= 0)
 			close(master);
-		return error_set(err, -EIO, "cannot run %s: %s", cs->runtime_path, uv_strerror(r));
+		return error_set(err, -EIO, "cannot run %s: %s", rt->path, uv_strerror(r));
 	}
 	e->running = true;
 	e->pending = 1;

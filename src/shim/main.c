@@ -188,14 +188,32 @@ static void reap(struct shim *s)
 	}
 }
 
+/* Whether the kernel's OOM killer struck in the container's cgroup (read
+ * before the runtime removes it): oom_kill of memory.oom_control (v1) or
+ * memory.events (v2). */
+static bool oom_killed(const struct shim *s)
+{
+	static const char *const files[] = {"/sys/fs/cgroup/memory/berth/%s/memory.oom_control",
+					    "/sys/fs/cgroup/berth/%s/memory.events"};
+	for (size_t i = 0; i < 2; i++) {
+		_cleanup_free_ char *path = NULL, *text = NULL;
+		if (asprintf(&path, files[i], s->o.id) < 0 || fs_read_file(path, 4096, &text, NULL) < 0)
+			continue;
+		const char *p = strstr(text, "oom_kill ");
+		return p && strtoull(p + 9, NULL, 10) > 0;
+	}
+	return false;
+}
+
 /* exit.json is how berthd learns the exit when it was not connected. */
 static void record_exit(struct shim *s, int64_t now)
 {
 	_cleanup_free_ char *path = NULL;
 	char ts[64], body[256];
 	time_format_rfc3339nano(now, ts, sizeof(ts));
-	int n = snprintf(body, sizeof(body), "{\"ExitCode\":%d,\"FinishedAt\":\"%s\",\"Pid\":%d}\n",
-			 s->exit_code, ts, (int)s->init_pid);
+	int n = snprintf(body, sizeof(body),
+			 "{\"ExitCode\":%d,\"FinishedAt\":\"%s\",\"Pid\":%d,\"OOMKilled\":%s}\n",
+			 s->exit_code, ts, (int)s->init_pid, s->oom_killed ? "true" : "false");
 	if (asprintf(&path, "%s/exit.json", s->o.dir) < 0)
 		return;
 	struct error err = ERROR_INIT;
@@ -207,13 +225,15 @@ static void record_exit(struct shim *s, int64_t now)
 static void finish(struct shim *s)
 {
 	int64_t now = time_now_ns();
+	s->oom_killed = oom_killed(s);
 	record_exit(s, now);
 	/* The cgroup and runc's state go before berthd hears of the exit, so
 	 * a `docker rm` that follows finds nothing of the container left. */
 	shim_runtime_delete(s);
-	unsigned char p[12];
+	unsigned char p[13];
 	shim_put_u32(p, (uint32_t)s->exit_code);
 	shim_put_u64(p + 4, (uint64_t)now);
+	p[12] = s->oom_killed;
 	shim_broadcast(s, 'x', p, sizeof(p));
 	unlink(s->o.socket);
 	while (s->n_clients)

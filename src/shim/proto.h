@@ -17,8 +17,9 @@
  *   'o'  stdout / 'e' stderr: u64 time (ns), u64 log offset after this entry,
  *        then the bytes. The offset lets a reader of the json log file skip
  *        frames it has already read from the file.
- *   'x'  u32 exit code, u64 finish time (ns): the container has exited and
- *        all its output was sent. The shim closes the connection after it.
+ *   'x'  u32 exit code, u64 finish time (ns), u8 1 when the OOM killer struck:
+ *        the container has exited and all its output was sent. The shim
+ *        closes the connection after it.
  */
 #pragma once
 

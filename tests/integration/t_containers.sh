@@ -62,7 +62,7 @@ ct_daemon() {
 # Restarts the current daemon (same roots) after it stopped or was killed.
 ct_restart_daemon() {
 	launch_daemon --data-root "$D_DATA" --exec-root "$D_EXEC" --pidfile "$D_PIDFILE" \
-		-H "$D_HOST" --config-file "$D_CFG"
+		-H "$D_HOST" --config-file "$D_CFG" "$@"
 	wait_daemon_ready 1
 }
 

@@ -65,3 +65,62 @@ test_containers_ps_before_since() {
 	assert_contains "$ERR" "No such container: nosuch" "before= an unknown container"
 	run_ok dk rm ca cb cc
 }
+
+test_containers_runtimes() {
+	ct_rootfs_tar
+	# A runtime of our own: a wrapper that records its use and runs runc.
+	local wrap=$TEST_TMP/myrunc
+	printf '#!/bin/sh\necho "$*" >>%s/myrunc.calls\nexec /usr/sbin/runc "$@"\n' "$TEST_TMP" >"$wrap"
+	chmod +x "$wrap"
+	ct_daemon --add-runtime "myrunc=$wrap"
+	run_ok dk info --format '{{json .Runtimes}} {{.DefaultRuntime}}'
+	assert_contains "$OUT" "\"myrunc\":{\"path\":\"$wrap\"}" "info lists the added runtime"
+	assert_contains "$OUT" " runc" "default runtime"
+	run_ok dk run --rm --network none --runtime myrunc bb echo via-myrunc
+	assert_eq via-myrunc "$OUT" "output of a container on the added runtime"
+	grep -q "create" "$TEST_TMP/myrunc.calls" || fail "the added runtime was not used"
+	run_ok dk run -d --name onrunc --network none bb sleep 300
+	run_ok dk inspect --format '{{.HostConfig.Runtime}}' onrunc
+	assert_eq runc "$OUT" "HostConfig.Runtime of a default container"
+	run_ok dk rm -f onrunc
+	run_fails dk run --rm --network none --runtime nosuch bb true
+	assert_contains "$ERR" "Unknown runtime specified nosuch" "unknown runtime"
+	# As the default runtime, with exec and update going through it too.
+	stop_daemon
+	: >"$TEST_TMP/myrunc.calls"
+	ct_restart_daemon --add-runtime "myrunc=$wrap" --default-runtime myrunc
+	run_ok dk run -d --name onmy --network none bb sleep 300
+	run_ok dk inspect --format '{{.HostConfig.Runtime}}' onmy
+	assert_eq myrunc "$OUT" "HostConfig.Runtime with --default-runtime"
+	run_ok dk exec onmy echo in-exec
+	run_ok dk update --memory 64m onmy
+	run_ok dk rm -f onmy
+	assert_contains "$(cat "$TEST_TMP/myrunc.calls")" " exec " "exec through the default runtime"
+	assert_contains "$(cat "$TEST_TMP/myrunc.calls")" " update " "update through the default runtime"
+	stop_daemon
+	expect_start_failure --data-root "$D_DATA" --exec-root "$D_EXEC" --pidfile "$D_PIDFILE" \
+		-H "$D_HOST" --config-file "$D_CFG" --default-runtime nope
+	assert_contains "$START_LOG" "specified default runtime 'nope' does not exist" "unknown default runtime"
+}
+
+test_containers_oom() {
+	ct_daemon
+	local since
+	since=$(date +%s)
+	run dk run --name oomer --network none -m 8m --memory-swap 8m bb sh -c 'x=$(head -c 64000000 /dev/zero | tr "\0" a); echo survived'
+	assert_eq 137 "$RC" "exit code of an OOM-killed container"
+	run_ok dk inspect --format '{{.State.OOMKilled}} {{.State.ExitCode}}' oomer
+	assert_eq "true 137" "$OUT" "State.OOMKilled"
+	run_ok timeout -k 5 10 "$DOCKER" -H "$D_HOST" events --since "$since" --until "$(($(date +%s) + 1))" \
+		--filter container=oomer --format '{{.Action}}'
+	assert_contains "$(echo $OUT)" "oom die" "oom event before die"
+	# It stays with the container across a daemon restart.
+	run_ok dk run --name fine --network none -m 8m bb true
+	run_ok dk inspect --format '{{.State.OOMKilled}}' fine
+	assert_eq false "$OUT" "OOMKilled of a container within its limit"
+	stop_daemon
+	ct_restart_daemon
+	run_ok dk inspect --format '{{.State.OOMKilled}}' oomer
+	assert_eq true "$OUT" "OOMKilled after a daemon restart"
+	run_ok dk rm oomer fine
+}
