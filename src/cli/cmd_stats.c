@@ -37,7 +37,7 @@ struct ctr_stats {
 	json_t *row; /* latest row, NULL before the first sample */
 	char *line;  /* partial JSON line */
 	size_t line_len;
-	bool done;
+	bool done, no_trunc;
 	struct error err;
 };
 
@@ -47,6 +47,9 @@ static void take_sample(struct ctr_stats *cs, json_t *s)
 	stats_compute(s, &v);
 	json_t *row = stats_row_json(json_string_value(json_object_get(s, "id")),
 				     json_string_value(json_object_get(s, "name")), cs->arg, &v);
+	const char *id = json_string_value(json_object_get(s, "id"));
+	if (cs->no_trunc && id)
+		json_object_set_new(row, "ID", json_string(id));
 	pthread_mutex_lock(cs->mu);
 	json_decref(cs->row);
 	cs->row = row;
@@ -167,7 +170,7 @@ static int print_rows(const struct cli *cli, struct ctr_stats *cs, size_t n, con
 }
 
 static int stats_run(struct cli *cli, const struct cli_strv *args, bool all, bool no_stream,
-		     const char *format)
+		     bool no_trunc, const char *format)
 {
 	struct error err = ERROR_INIT;
 	struct ctr_stats *cs = NULL;
@@ -189,6 +192,7 @@ static int stats_run(struct cli *cli, const struct cli_strv *args, bool all, boo
 	for (size_t i = 0; i < n; i++) {
 		cs[i].cli = cli;
 		cs[i].mu = &mu;
+		cs[i].no_trunc = no_trunc;
 	}
 	if (no_stream) {
 		char *errors = NULL;
@@ -263,7 +267,7 @@ int cli_cmd_stats(struct cli *cli, const char *cmd_path, int argc, char **argv)
 	    .usage = "[OPTIONS] [CONTAINER...]"};
 	int code = cli_cmd_parse(cli, cmd_path, &spec, flags, ARRAY_SIZE(flags), argc, argv, &args);
 	if (code < 0)
-		code = stats_run(cli, &args, all, no_stream, format);
+		code = stats_run(cli, &args, all, no_stream, no_trunc, format);
 	cli_strv_free(&args);
 	return code;
 }

@@ -53,8 +53,8 @@ test_cli_containers_run_flags() {
 		--memory-swap 128m --cpus 1.5 --cpu-shares 512 --pids-limit 50 --restart on-failure:3 \
 		--stop-signal SIGUSR1 --stop-timeout 7 --log-opt max-size=1m --entrypoint /bin/echo \
 		--runtime runc bb hi
-	run_ok dk inspect --format '{{.Config.Labels.a}} {{.Config.Labels.lf}} {{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}} {{.HostConfig.CpuShares}} {{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}} {{.Config.StopSignal}} {{.Config.StopTimeout}} {{json .Config.Entrypoint}}' cf1
-	assert_eq 'b 1 67108864 134217728 1500000000 512 50 on-failure:3 SIGUSR1 7 ["/bin/echo"]' "$OUT" "create flags stored"
+	run_ok dk inspect --format '{{.Config.Labels.a}} {{.Config.Labels.lf}} {{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}} {{.HostConfig.CpuShares}} {{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}} {{.Config.StopSignal}} {{.Config.StopTimeout}} {{index .HostConfig.LogConfig.Config "max-size"}} {{json .Config.Entrypoint}} {{.HostConfig.Runtime}}' cf1
+	assert_eq 'b 1 67108864 134217728 1500000000 512 50 on-failure:3 SIGUSR1 7 1m ["/bin/echo"] runc' "$OUT" "create flags stored"
 	run_ok bt start -a cf1
 	assert_eq hi "$OUT" "start -a output"
 	run_ok bt rm cf1
