@@ -116,6 +116,23 @@ static int write_all(int fd, const void *buf, size_t n)
 	return 0;
 }
 
+/* To the connection: a daemon that already hung up must not kill us with
+ * SIGPIPE before we collect the exit status. */
+static int send_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+	while (n) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -errno;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 static void out_stream(int stream, const char *data, size_t len, void *userdata)
 {
 	const struct cli *cli = userdata;
@@ -230,7 +247,7 @@ static int on_input(int fd, struct escape *esc, bool filter)
 		len = escape_filter(esc, buf, (size_t)n, out, &detach);
 		p = out;
 	}
-	if (len && write_all(fd, p, len) < 0)
+	if (len && send_all(fd, p, len) < 0)
 		return -1;
 	return detach ? 1 : 0;
 }
