@@ -230,11 +230,16 @@ struct wait_req {
 	struct daemon *d;
 	char id[65];
 	struct http_conn *conn;
+	bool closed; /* the client left while the container was being removed */
 };
 
 static void wait_done(struct container_waiter *w, int exit_code)
 {
 	struct wait_req *wr = w->userdata;
+	if (wr->closed) {
+		free(wr);
+		return;
+	}
 	http_conn_on_close(wr->conn, NULL, NULL);
 	char body[64];
 	int n = snprintf(body, sizeof(body), "{\"StatusCode\":%d,\"Error\":null}\n", exit_code);
@@ -250,10 +255,16 @@ static void wait_conn_closed(struct http_conn *conn, void *userdata)
 	struct wait_req *wr = userdata;
 	struct container *c = NULL;
 	struct error err = ERROR_INIT;
-	if (containers_lookup(wr->d, wr->id, &c, &err) == 0)
-		container_wait_cancel(c, &wr->w);
+	int r = containers_lookup(wr->d, wr->id, &c, &err);
 	error_clear(&err);
 	http_conn_unref(conn);
+	if (r < 0) {
+		/* Out of the store but not freed yet: its removal is under way
+		 * and will wake this waiter, which frees it then. */
+		wr->closed = true;
+		return;
+	}
+	container_wait_cancel(c, &wr->w);
 	free(wr);
 }
 

@@ -40,6 +40,7 @@ static const struct cli_command commands[] = {
     {"system", "Management Commands", "Manage Berth", cli_cmd_system},
     {"volume", "Management Commands", "Manage volumes", cli_cmd_volume},
     {"exec", "Common Commands", "Execute a command in a running container", cli_cmd_exec},
+    {"attach", "Commands", "Attach local standard input, output, and error streams to a running container", cli_cmd_attach},
     {"events", "Commands", "Get real time events from the server", cli_cmd_events},
     {"create", "Commands", "Create a new container", cli_cmd_create},
     {"kill", "Commands", "Kill one or more running containers", cli_cmd_kill},
@@ -60,6 +61,8 @@ static const struct cli_command commands[] = {
     {"rmi", "Commands", "Remove one or more images", cli_cmd_rmi},
     {"save", "Commands", "Save one or more images to a tar archive (streamed to STDOUT by default)",
      cli_cmd_save},
+    {"stats", "Commands", "Display a live stream of container(s) resource usage statistics", cli_cmd_stats},
+    {"update", "Commands", "Update configuration of one or more containers", cli_cmd_update},
     {"tag", "Commands", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", cli_cmd_tag},
 };
 

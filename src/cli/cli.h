@@ -133,6 +133,14 @@ int cli_cmd_container_prune(struct cli *cli, const char *cmd_path, int argc, cha
 int cli_cmd_top(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_rename(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_exec(struct cli *cli, const char *cmd_path, int argc, char **argv);
+/* cmd_attach.c */
+int cli_cmd_attach(struct cli *cli, const char *cmd_path, int argc, char **argv);
+/* start -a/-i of one container: attach, start, exit with its status. */
+int cli_start_attached(struct cli *cli, const char *name, bool interactive,
+		       const char *detach_keys);
+/* cmd_stats.c */
+int cli_cmd_stats(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_update(struct cli *cli, const char *cmd_path, int argc, char **argv);
 
 /* A management command's subcommand ("berth volume ls"). */
 struct cli_subcommand {

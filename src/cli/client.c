@@ -415,6 +415,8 @@ static int do_request(struct client *c, const struct client_req *rq, const char 
 	if (r < 0)
 		return r;
 	r = send_request(c, &cn, rq, path, err);
+	if (r == 0 && rq->sent)
+		rq->sent(rq->sent_userdata);
 	if (r == 0)
 		r = read_response(&cn, resp, err);
 	conn_close(&cn);
@@ -438,7 +440,8 @@ static int check_status(const struct response *resp, struct error *err)
 	if (resp->status / 100 == 2)
 		return 0;
 	_cleanup_free_ char *m = client_error_message(resp->body, resp->body_len);
-	return error_set(err, -EIO, "Error response from daemon: %s", m ? m : "");
+	return error_set(err, resp->status == 404 ? -ENOENT : -EIO, "Error response from daemon: %s",
+			 m ? m : "");
 }
 
 int client_negotiate(struct client *c, struct error *err)
@@ -504,8 +507,7 @@ int client_stream(struct client *c, const char *path, const struct query *q, cli
 	return r;
 }
 
-int client_request(struct client *c, const struct client_req *rq, json_t **ret,
-		   struct error *err)
+int client_request(struct client *c, const struct client_req *rq, json_t **ret, struct error *err)
 {
 	int r = client_negotiate(c, err);
 	if (r < 0)
@@ -581,21 +583,23 @@ static char *read_body(int fd, const char *head)
 	return body;
 }
 
-int client_hijack(struct client *c, const char *path, json_t *body, int *ret_fd,
-		  struct error *err)
+int client_hijack(struct client *c, const char *path, const struct query *q, json_t *body,
+		  int *ret_fd, struct error *err)
 {
 	int r = client_negotiate(c, err);
 	if (r < 0)
 		return r;
 	if (c->ssl_ctx)
 		return error_set(err, -ENOTSUP, "berth cannot attach over TLS yet");
-	_cleanup_free_ char *full = query_build_path(c->version, path, NULL);
-	_cleanup_free_ char *text = json_dumps(body, JSON_COMPACT), *head = NULL;
+	_cleanup_free_ char *full = query_build_path(c->version, path, q);
+	_cleanup_free_ char *text = body ? json_dumps(body, JSON_COMPACT) : strdup(""),
+			    *head = NULL;
 	const char *host = c->host.kind == CLI_HOST_UNIX ? "api.moby.localhost" : c->host.name;
 	if (!full || !text ||
-	    asprintf(&head, "POST %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: Berth-Client/%s (%s)\r\n"
-			    "Content-Type: application/json\r\nContent-Length: %zu\r\n"
-			    "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n%s",
+	    asprintf(&head,
+		     "POST %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: Berth-Client/%s (%s)\r\n"
+		     "Content-Type: application/json\r\nContent-Length: %zu\r\n"
+		     "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n%s",
 		     full, host, BERTH_VERSION, cli_os(), strlen(text), text) < 0)
 		return error_set(err, -ENOMEM, "out of memory");
 	struct conn cn;
@@ -603,14 +607,16 @@ int client_hijack(struct client *c, const char *path, json_t *body, int *ret_fd,
 	if (r < 0)
 		return r;
 	char resp[8192];
-	if (conn_write_all(&cn, head, strlen(head)) < 0 || read_head(cn.fd, resp, sizeof(resp)) < 0) {
+	if (conn_write_all(&cn, head, strlen(head)) < 0 ||
+	    read_head(cn.fd, resp, sizeof(resp)) < 0) {
 		conn_close(&cn);
 		return cannot_connect(c, err, -EIO);
 	}
 	int status = strncmp(resp, "HTTP/1.", 7) == 0 && strlen(resp) > 12 ? atoi(resp + 9) : 0;
 	if (status != 101 && status / 100 != 2) {
 		_cleanup_free_ char *rest = read_body(cn.fd, resp);
-		_cleanup_free_ char *m = client_error_message(rest ? rest : "", rest ? strlen(rest) : 0);
+		_cleanup_free_ char *m =
+		    client_error_message(rest ? rest : "", rest ? strlen(rest) : 0);
 		conn_close(&cn);
 		return error_set(err, -EIO, "Error response from daemon: %s", m ? m : "");
 	}

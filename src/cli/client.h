@@ -64,23 +64,27 @@ struct client_req {
 	int body_fd;
 	client_data_fn fn;
 	void *userdata;
+	/* Called once the request is on the wire, before the answer is read
+	 * (e.g. a wait request that must be registered before a start). */
+	void (*sent)(void *sent_userdata);
+	void *sent_userdata;
 };
 
 /* Sends rq on the negotiated version. Without fn, a 2xx body is parsed as
  * JSON into *ret (JSON null for an empty body) when ret is non-NULL.
- * Non-2xx gives "Error response from daemon: <message>". */
-int client_request(struct client *c, const struct client_req *rq, json_t **ret,
-		   struct error *err);
+ * Non-2xx gives "Error response from daemon: <message>" (-ENOENT for 404,
+ * else -EIO). */
+int client_request(struct client *c, const struct client_req *rq, json_t **ret, struct error *err);
 
 /* client_request with a JSON body (NULL: none). */
 int client_request_json(struct client *c, const char *method, const char *path,
 			const struct query *q, json_t *body, json_t **ret, struct error *err);
 
 /* POST of a versioned path with a JSON body that takes over the connection
- * (attach, exec start): *ret_fd is the raw stream after the response head.
+ * (attach, exec start; body NULL: none): *ret_fd is the raw stream after the response head.
  * Plain connections only for now: TLS gives -ENOTSUP. */
-int client_hijack(struct client *c, const char *path, json_t *body, int *ret_fd,
-		  struct error *err);
+int client_hijack(struct client *c, const char *path, const struct query *q, json_t *body,
+		  int *ret_fd, struct error *err);
 
 /* The error message for a non-2xx answer: the body's "message", else the body. */
 char *client_error_message(const char *body, size_t len);

@@ -6,12 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "basic/cleanup.h"
 #include "basic/timeutil.h"
 #include "cli/cli.h"
 #include "cli/client.h"
+#include "cli/attach_io.h"
 #include "cli/inspect.h"
+#include "cli/run_opts.h"
 #include "cli/table.h"
 
 static int fail_clear(const struct cli *cli, struct error *err)
@@ -28,8 +31,8 @@ static char *ctr_path(const char *name, const char *suffix)
 	return esc && asprintf(&p, "/containers/%s%s", esc, suffix) >= 0 ? p : NULL;
 }
 
-static int call(const struct cli *cli, const char *method, const char *path,
-		const struct query *q, json_t *body, json_t **ret, struct error *err)
+static int call(const struct cli *cli, const char *method, const char *path, const struct query *q,
+		json_t *body, json_t **ret, struct error *err)
 {
 	struct client c;
 	int r = client_init(&c, cli, err);
@@ -41,137 +44,155 @@ static int call(const struct cli *cli, const char *method, const char *path,
 
 /* --- create / run ----------------------------------------------------------- */
 
-struct run_opts {
-	bool detach, rm, help;
-	const char *name, *workdir, *user, *entrypoint, *network, *hostname, *restart;
-	struct cli_strv env, volumes, labels;
+/* docker's exit codes when run cannot start the command. */
+static int start_failure_code(const struct error *err)
+{
+	const char *m = error_msg(err);
+	if (strstr(m, "executable file not found") || strstr(m, "no such file or directory"))
+		return 127;
+	if (strstr(m, "permission denied"))
+		return 126;
+	return CLI_EXIT_USAGE;
+}
+
+/* "berth: <msg>" with the help hint, as docker shows run's failures. */
+static int run_fail(const struct cli *cli, const char *cmd_path, struct error *err, int code)
+{
+	fflush(cli->out);
+	fprintf(cli->err, "berth: %s\n\nRun '%s --help' for more information\n", error_msg(err),
+		cmd_path);
+	error_clear(err);
+	return code;
+}
+
+static int create_once(const struct cli *cli, json_t *body, const char *name, char **ret_id,
+		       struct error *err);
+
+/* Reads the pull's JSON message stream; an errorDetail fails the pull. */
+struct pull_progress {
+	const struct cli *cli;
+	char *failure;
 };
 
-static json_t *strv_json(const struct cli_strv *sv)
+static int pull_data(const char *data, size_t len, void *userdata)
 {
-	json_t *a = json_array();
-	for (size_t i = 0; i < sv->n; i++)
-		json_array_append_new(a, json_string(sv->v[i]));
-	return a;
+	struct pull_progress *pp = userdata;
+	_cleanup_free_ char *text = strndup(data, len);
+	char *save = NULL;
+	for (char *line = text ? strtok_r(text, "\r\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\r\n", &save)) {
+		_cleanup_(cli_json_decrefp) json_t *m = json_loads(line, 0, NULL);
+		const char *e = json_string_value(json_object_get(m, "error"));
+		const char *status = json_string_value(json_object_get(m, "status"));
+		if (e && !pp->failure)
+			pp->failure = strdup(e);
+		else if (status)
+			fprintf(pp->cli->err, "%s\n", status);
+	}
+	return 0;
 }
 
-static json_t *create_body(const struct run_opts *o, const struct cli_strv *args, bool auto_rm)
+/* docker's "Unable to find image" pull before a second create. */
+static int pull_missing(const struct cli *cli, const char *image, struct error *err)
 {
-	json_t *labels = json_object();
-	for (size_t i = 0; i < o->labels.n; i++) {
-		const char *eq = strchr(o->labels.v[i], '=');
-		_cleanup_free_ char *k = eq ? strndup(o->labels.v[i], (size_t)(eq - o->labels.v[i]))
-					    : strdup(o->labels.v[i]);
-		json_object_set_new(labels, k, json_string(eq ? eq + 1 : ""));
-	}
-	json_t *cmd = json_array();
-	for (size_t i = 1; i < args->n; i++)
-		json_array_append_new(cmd, json_string(args->v[i]));
-	json_t *body = json_pack("{s:s, s:o, s:o, s:s, s:s, s:s, s:o, s:{s:s, s:o, s:b}}",
-				 "Image", args->v[0], "Cmd", cmd, "Env", strv_json(&o->env),
-				 "WorkingDir", o->workdir ? o->workdir : "", "User",
-				 o->user ? o->user : "", "Hostname", o->hostname ? o->hostname : "",
-				 "Labels", labels, "HostConfig", "NetworkMode",
-				 o->network ? o->network : "default", "Binds", strv_json(&o->volumes),
-				 "AutoRemove", auto_rm);
-	if (o->entrypoint)
-		json_object_set_new(body, "Entrypoint", json_pack("[s]", o->entrypoint));
-	return body;
-}
-
-static int parse_run(const struct cli *cli, const char *cmd_path, int argc, char **argv,
-		     struct run_opts *o, struct cli_strv *args, bool run)
-{
-	struct cli_flag flags[] = {
-		{"detach", 'd', CLI_FLAG_BOOL, &o->detach, NULL, "Run container in background and print container ID", false},
-		{"rm", 0, CLI_FLAG_BOOL, &o->rm, NULL, "Automatically remove the container when it exits", false},
-		{"name", 0, CLI_FLAG_STRING, &o->name, "string", "Assign a name to the container", false},
-		{"env", 'e', CLI_FLAG_LIST, &o->env, "list", "Set environment variables", false},
-		{"workdir", 'w', CLI_FLAG_STRING, &o->workdir, "string", "Working directory inside the container", false},
-		{"user", 'u', CLI_FLAG_STRING, &o->user, "string", "Username or UID (format: <name|uid>[:<group|gid>])", false},
-		{"entrypoint", 0, CLI_FLAG_STRING, &o->entrypoint, "string", "Overwrite the default ENTRYPOINT of the image", false},
-		{"network", 0, CLI_FLAG_STRING, &o->network, "network", "Connect a container to a network (none or host)", false},
-		{"hostname", 'h', CLI_FLAG_STRING, &o->hostname, "string", "Container host name", false},
-		{"volume", 'v', CLI_FLAG_LIST, &o->volumes, "list", "Bind mount a volume", false},
-		{"label", 'l', CLI_FLAG_LIST, &o->labels, "list", "Set meta data on a container", false},
-		{"restart", 0, CLI_FLAG_STRING, &o->restart, "string", "Restart policy to apply when a container exits (default \"no\")", false},
-		{"help", 0, CLI_FLAG_BOOL, &o->help, NULL, "Print usage", true},
-	};
-	struct error err = ERROR_INIT;
-	size_t n = ARRAY_SIZE(flags) - (run ? 0 : 0);
-	/* Flags stop at the image: what follows belongs to the command. */
-	if (cli_flags_parse(flags, n, argc, argv, false, args, &err) < 0) {
-		int code = cli_usage_error(cli, cmd_path, "[OPTIONS] IMAGE [COMMAND] [ARG...]", error_msg(&err));
-		error_clear(&err);
-		return code;
-	}
-	if (o->help) {
-		fprintf(cli->out, "\nUsage:  %s [OPTIONS] IMAGE [COMMAND] [ARG...]\n\n%s a new container\n\nOptions:\n",
-			cmd_path, run ? "Create and run" : "Create");
-		cli_flags_print(cli->out, flags, n);
-		return CLI_EXIT_OK;
-	}
-	if (args->n < 1)
-		return cli_usage_error(cli, cmd_path, "[OPTIONS] IMAGE [COMMAND] [ARG...]",
-				       "requires at least 1 argument");
-	return -1;
-}
-
-static int create_one(const struct cli *cli, const struct run_opts *o,
-		      const struct cli_strv *args, bool auto_rm, char **ret_id, struct error *err)
-{
-	_cleanup_(cli_json_decrefp) json_t *body = create_body(o, args, auto_rm), *resp = NULL;
-	json_t *policy = NULL;
-	if (o->restart && cli_restart_policy(o->restart, o->rm, &policy, err) < 0)
-		return err->code;
-	if (policy)
-		json_object_set_new(json_object_get(body, "HostConfig"), "RestartPolicy", policy);
+	_cleanup_free_ char *ref = NULL;
+	const char *slash = strrchr(image, '/');
+	bool tagged = strchr(slash ? slash : image, ':') || strchr(image, '@');
+	if (asprintf(&ref, "%s%s", image, tagged ? "" : ":latest") < 0)
+		return error_set(err, -ENOMEM, "out of memory");
+	fprintf(cli->err, "Unable to find image '%s' locally\n", ref);
+	char *colon = strrchr(ref, ':');
+	if (colon && (!strrchr(ref, '/') || colon > strrchr(ref, '/')) && !strchr(ref, '@'))
+		*colon = '\0';
+	/* The daemon gets the normalized name, as docker sends it. */
+	_cleanup_free_ char *full = NULL;
+	const char *first_slash = strchr(ref, '/');
+	bool has_domain = first_slash && (memchr(ref, '.', (size_t)(first_slash - ref)) ||
+					  memchr(ref, ':', (size_t)(first_slash - ref)) ||
+					  !strncmp(ref, "localhost/", 10));
+	if (asprintf(&full, "%s%s",
+		     has_domain	   ? ""
+		     : first_slash ? "docker.io/"
+				   : "docker.io/library/",
+		     ref) < 0)
+		return error_set(err, -ENOMEM, "out of memory");
 	struct query q = {0};
-	if (o->name)
-		query_add(&q, "name", o->name);
+	query_add(&q, "fromImage", full);
+	if (colon && !strchr(ref, '@'))
+		query_add(&q, "tag", colon + 1);
+	struct pull_progress pp = {.cli = cli};
+	struct client c;
+	int r = client_init(&c, cli, err);
+	if (r >= 0) {
+		const struct client_req rq = {.method = "POST",
+					      .path = "/images/create",
+					      .query = &q,
+					      .body_fd = -1,
+					      .fn = pull_data,
+					      .userdata = &pp};
+		r = client_request(&c, &rq, NULL, err);
+	}
+	client_done(&c);
+	query_done(&q);
+	if (r >= 0 && pp.failure)
+		r = error_set(err, -EIO, "%s", pp.failure);
+	free(pp.failure);
+	return r;
+}
+
+static int create_one(const struct cli *cli, json_t *body, const char *name, char **ret_id,
+		      struct error *err)
+{
+	const char *image = json_string_value(json_object_get(body, "Image"));
+	int r = create_once(cli, body, name, ret_id, err);
+	if (r != -ENOENT || !image || !strstr(error_msg(err), "No such image"))
+		return r;
+	error_clear(err);
+	r = pull_missing(cli, image, err);
+	return r < 0 ? r : create_once(cli, body, name, ret_id, err);
+}
+
+static int create_once(const struct cli *cli, json_t *body, const char *name, char **ret_id,
+		       struct error *err)
+{
+	_cleanup_(cli_json_decrefp) json_t *resp = NULL;
+	struct query q = {0};
+	if (name)
+		query_add(&q, "name", name);
 	int r = call(cli, "POST", "/containers/create", &q, body, &resp, err);
 	query_done(&q);
 	const char *id = json_string_value(json_object_get(resp, "Id"));
 	if (r >= 0 && !(*ret_id = strdup(id ? id : "")))
 		r = -ENOMEM;
+	json_t *warn;
+	size_t i;
+	json_array_foreach(json_object_get(resp, "Warnings"), i, warn)
+	    fprintf(cli->err, "WARNING: %s\n", json_string_value(warn));
 	return r;
 }
 
-/* Splits the multiplexed stream into stdout and stderr. */
-struct demux {
+static void out_piece(int stream, const char *data, size_t len, void *userdata)
+{
+	const struct cli *cli = userdata;
+	FILE *f = stream == 2 ? cli->err : cli->out;
+	fwrite(data, 1, len, f);
+	fflush(f);
+}
+
+/* Logs of a tty container are its terminal's raw output. */
+struct logs_out {
 	const struct cli *cli;
-	unsigned char hdr[8];
-	size_t hdr_len;
-	size_t left;
-	int stream;
+	bool tty;
+	struct demux dm;
 };
 
-static int demux_data(const char *data, size_t len, void *userdata)
+static int logs_data(const char *data, size_t len, void *userdata)
 {
-	struct demux *dm = userdata;
-	while (len) {
-		if (dm->left == 0) {
-			size_t take = 8 - dm->hdr_len < len ? 8 - dm->hdr_len : len;
-			memcpy(dm->hdr + dm->hdr_len, data, take);
-			dm->hdr_len += take;
-			data += take;
-			len -= take;
-			if (dm->hdr_len == 8) {
-				dm->stream = dm->hdr[0];
-				dm->left = (size_t)dm->hdr[4] << 24 | (size_t)dm->hdr[5] << 16 |
-					   (size_t)dm->hdr[6] << 8 | dm->hdr[7];
-				dm->hdr_len = 0;
-			}
-			continue;
-		}
-		size_t take = dm->left < len ? dm->left : len;
-		FILE *f = dm->stream == 2 ? dm->cli->err : dm->cli->out;
-		fwrite(data, 1, take, f);
-		fflush(f);
-		data += take;
-		len -= take;
-		dm->left -= take;
-	}
+	struct logs_out *lo = userdata;
+	if (lo->tty)
+		out_piece(1, data, len, (void *)lo->cli);
+	else
+		demux_feed(&lo->dm, data, len, out_piece, (void *)lo->cli);
 	return 0;
 }
 
@@ -188,39 +209,19 @@ static int stream_logs(const struct cli *cli, const char *name, bool follow, con
 		query_add(&q, "tail", tail);
 	if (timestamps)
 		query_add(&q, "timestamps", "1");
-	struct demux dm = {.cli = cli};
+	struct logs_out lo = {.cli = cli};
 	struct client c;
+	_cleanup_free_ char *ipath = ctr_path(name, "/json");
+	_cleanup_(cli_json_decrefp) json_t *info = NULL;
 	int r = client_init(&c, cli, err);
 	if (r >= 0)
-		r = client_stream(&c, path, &q, demux_data, &dm, err);
+		r = client_get_json(&c, ipath, NULL, &info, err);
+	lo.tty = json_is_true(json_object_get(json_object_get(info, "Config"), "Tty"));
+	if (r >= 0)
+		r = client_stream(&c, path, &q, logs_data, &lo, err);
 	client_done(&c);
 	query_done(&q);
 	return r;
-}
-
-static int wait_exit(const struct cli *cli, const char *id, int *ret, struct error *err)
-{
-	_cleanup_free_ char *path = ctr_path(id, "/wait");
-	_cleanup_(cli_json_decrefp) json_t *resp = NULL;
-	int r = call(cli, "POST", path, NULL, NULL, &resp, err);
-	if (r >= 0)
-		*ret = (int)json_integer_value(json_object_get(resp, "StatusCode"));
-	return r;
-}
-
-static int run_foreground(struct cli *cli, const char *id, bool rm, struct error *err)
-{
-	int code = 0;
-	int r = stream_logs(cli, id, true, NULL, false, err);
-	if (r >= 0)
-		r = wait_exit(cli, id, &code, err);
-	if (rm) {
-		_cleanup_free_ char *path = ctr_path(id, "?force=1");
-		struct error e2 = ERROR_INIT;
-		call(cli, "DELETE", path, NULL, NULL, NULL, &e2);
-		error_clear(&e2);
-	}
-	return r < 0 ? r : code;
 }
 
 static int run_or_create(struct cli *cli, const char *cmd_path, int argc, char **argv, bool run)
@@ -228,31 +229,55 @@ static int run_or_create(struct cli *cli, const char *cmd_path, int argc, char *
 	struct run_opts o = {0};
 	struct cli_strv args = {0};
 	struct error err = ERROR_INIT;
-	int code = parse_run(cli, cmd_path, argc, argv, &o, &args, run);
 	_cleanup_free_ char *id = NULL;
+	_cleanup_(cli_json_decrefp) json_t *body = NULL;
+	int code = run_opts_parse(cli, cmd_path, argc, argv, run, &o, &args);
 	if (code >= 0)
 		goto out;
-	/* A foreground --rm run removes the container itself once it has the
-	 * exit code; the daemon's auto-remove could race the wait. */
-	int r = create_one(cli, &o, &args, o.rm && o.detach, &id, &err);
-	if (r >= 0 && run) {
-		_cleanup_free_ char *path = ctr_path(id, "/start");
-		r = call(cli, "POST", path, NULL, NULL, NULL, &err);
+	if (run && o.tty && o.interactive && !o.detach && !isatty(STDIN_FILENO)) {
+		fprintf(cli->err, "the input device is not a TTY\n");
+		code = CLI_EXIT_FAILURE;
+		goto out;
 	}
-	if (r < 0) {
-		code = fail_clear(cli, &err);
-		code = run ? CLI_EXIT_USAGE : code;
-	} else if (!run || o.detach) {
+	if (run_opts_body(&o, &args, &body, &err) < 0) {
+		code = run_fail(cli, cmd_path, &err, CLI_EXIT_USAGE);
+		goto out;
+	}
+	if (create_one(cli, body, o.name, &id, &err) < 0) {
+		code = run ? run_fail(cli, cmd_path, &err, CLI_EXIT_USAGE) : fail_clear(cli, &err);
+		goto out;
+	}
+	if (!run) {
 		fprintf(cli->out, "%s\n", id);
 		code = CLI_EXIT_OK;
-	} else {
-		r = run_foreground(cli, id, o.rm, &err);
-		code = r < 0 ? fail_clear(cli, &err) : r;
+		goto out;
 	}
+	if (o.detach) {
+		_cleanup_free_ char *path = ctr_path(id, "/start");
+		if (call(cli, "POST", path, NULL, NULL, NULL, &err) < 0) {
+			code = run_fail(cli, cmd_path, &err, start_failure_code(&err));
+			goto out;
+		}
+		fprintf(cli->out, "%s\n", id);
+		code = CLI_EXIT_OK;
+		goto out;
+	}
+	const struct attach_session s = {.id = id,
+					 .tty = o.tty,
+					 .in = o.interactive,
+					 .start = true,
+					 .sig_proxy = !o.no_sig_proxy && !o.tty,
+					 .detach_keys = o.detach_keys,
+					 .wait_condition = o.rm ? "removed" : "next-exit"};
+	bool started;
+	int r = attach_session_run(cli, &s, &code, &started, &err);
+	if (r < 0)
+		code = started ? fail_clear(cli, &err)
+			       : run_fail(cli, cmd_path, &err, start_failure_code(&err));
+	else if (r > 0)
+		code = CLI_EXIT_OK;
 out:
-	cli_strv_free(&o.env);
-	cli_strv_free(&o.volumes);
-	cli_strv_free(&o.labels);
+	run_opts_free(&o);
 	cli_strv_free(&args);
 	return code;
 }
@@ -297,8 +322,10 @@ static int simple_cmd(struct cli *cli, const char *cmd_path, int argc, char **ar
 		      struct cli_flag *flags, size_t nflags, struct query *q, bool print_code)
 {
 	struct cli_strv args = {0};
-	const struct cli_cmd_spec spec = {.summary = summary, .usage = "[OPTIONS] CONTAINER [CONTAINER...]",
-					  .arity = CLI_ARGS_MIN, .nargs = 1};
+	const struct cli_cmd_spec spec = {.summary = summary,
+					  .usage = "[OPTIONS] CONTAINER [CONTAINER...]",
+					  .arity = CLI_ARGS_MIN,
+					  .nargs = 1};
 	int code = cli_cmd_parse(cli, cmd_path, &spec, flags, nflags, argc, argv, &args);
 	if (code < 0)
 		code = each(cli, &args, method, suffix, q, print_code);
@@ -308,8 +335,33 @@ static int simple_cmd(struct cli *cli, const char *cmd_path, int argc, char **ar
 
 int cli_cmd_start(struct cli *cli, const char *cmd_path, int argc, char **argv)
 {
-	return simple_cmd(cli, cmd_path, argc, argv, "Start one or more stopped containers", "POST",
-			  "/start", NULL, 0, NULL, false);
+	bool attach = false, interactive = false;
+	const char *keys = NULL;
+	struct cli_flag flags[] = {
+	    {"attach", 'a', CLI_FLAG_BOOL, &attach, NULL,
+	     "Attach STDOUT/STDERR and forward signals", false},
+	    {"detach-keys", 0, CLI_FLAG_STRING, &keys, "string",
+	     "Override the key sequence for detaching a container", false},
+	    {"interactive", 'i', CLI_FLAG_BOOL, &interactive, NULL, "Attach container's STDIN",
+	     false},
+	};
+	struct cli_strv args = {0};
+	const struct cli_cmd_spec spec = {.summary = "Start one or more stopped containers",
+					  .usage = "[OPTIONS] CONTAINER [CONTAINER...]",
+					  .arity = CLI_ARGS_MIN,
+					  .nargs = 1};
+	int code = cli_cmd_parse(cli, cmd_path, &spec, flags, ARRAY_SIZE(flags), argc, argv, &args);
+	if (code < 0 && (attach || interactive) && args.n > 1) {
+		fflush(cli->out);
+		fprintf(cli->err, "you cannot start and attach multiple containers at once\n");
+		code = CLI_EXIT_FAILURE;
+	} else if (code < 0 && (attach || interactive)) {
+		code = cli_start_attached(cli, args.v[0], interactive, keys);
+	} else if (code < 0) {
+		code = each(cli, &args, "POST", "/start", NULL, false);
+	}
+	cli_strv_free(&args);
+	return code;
 }
 
 int cli_cmd_wait(struct cli *cli, const char *cmd_path, int argc, char **argv)
@@ -322,11 +374,13 @@ int cli_cmd_wait(struct cli *cli, const char *cmd_path, int argc, char **argv)
 int cli_cmd_stop(struct cli *cli, const char *cmd_path, int argc, char **argv)
 {
 	const char *t = NULL;
-	struct cli_flag flags[] = {{"time", 't', CLI_FLAG_STRING, &t, "int", "Seconds to wait before killing the container", false}};
+	struct cli_flag flags[] = {{"time", 't', CLI_FLAG_STRING, &t, "int",
+				    "Seconds to wait before killing the container", false}};
 	struct cli_strv args = {0};
 	const struct cli_cmd_spec spec = {.summary = "Stop one or more running containers",
 					  .usage = "[OPTIONS] CONTAINER [CONTAINER...]",
-					  .arity = CLI_ARGS_MIN, .nargs = 1};
+					  .arity = CLI_ARGS_MIN,
+					  .nargs = 1};
 	int code = cli_cmd_parse(cli, cmd_path, &spec, flags, ARRAY_SIZE(flags), argc, argv, &args);
 	if (code < 0) {
 		struct query q = {0};
@@ -342,11 +396,13 @@ int cli_cmd_stop(struct cli *cli, const char *cmd_path, int argc, char **argv)
 int cli_cmd_kill(struct cli *cli, const char *cmd_path, int argc, char **argv)
 {
 	const char *sig = NULL;
-	struct cli_flag flags[] = {{"signal", 's', CLI_FLAG_STRING, &sig, "string", "Signal to send to the container", false}};
+	struct cli_flag flags[] = {{"signal", 's', CLI_FLAG_STRING, &sig, "string",
+				    "Signal to send to the container", false}};
 	struct cli_strv args = {0};
 	const struct cli_cmd_spec spec = {.summary = "Kill one or more running containers",
 					  .usage = "[OPTIONS] CONTAINER [CONTAINER...]",
-					  .arity = CLI_ARGS_MIN, .nargs = 1};
+					  .arity = CLI_ARGS_MIN,
+					  .nargs = 1};
 	int code = cli_cmd_parse(cli, cmd_path, &spec, flags, ARRAY_SIZE(flags), argc, argv, &args);
 	if (code < 0) {
 		struct query q = {0};
@@ -363,13 +419,16 @@ int cli_cmd_rm(struct cli *cli, const char *cmd_path, int argc, char **argv)
 {
 	bool force = false, vols = false;
 	struct cli_flag flags[] = {
-		{"force", 'f', CLI_FLAG_BOOL, &force, NULL, "Force the removal of a running container (uses SIGKILL)", false},
-		{"volumes", 'v', CLI_FLAG_BOOL, &vols, NULL, "Remove anonymous volumes associated with the container", false},
+	    {"force", 'f', CLI_FLAG_BOOL, &force, NULL,
+	     "Force the removal of a running container (uses SIGKILL)", false},
+	    {"volumes", 'v', CLI_FLAG_BOOL, &vols, NULL,
+	     "Remove anonymous volumes associated with the container", false},
 	};
 	struct cli_strv args = {0};
 	const struct cli_cmd_spec spec = {.summary = "Remove one or more containers",
 					  .usage = "[OPTIONS] CONTAINER [CONTAINER...]",
-					  .arity = CLI_ARGS_MIN, .nargs = 1};
+					  .arity = CLI_ARGS_MIN,
+					  .nargs = 1};
 	int code = cli_cmd_parse(cli, cmd_path, &spec, flags, ARRAY_SIZE(flags), argc, argv, &args);
 	if (code < 0) {
 		struct query q = {0};
@@ -391,19 +450,22 @@ int cli_cmd_logs(struct cli *cli, const char *cmd_path, int argc, char **argv)
 	bool follow = false, ts = false;
 	const char *tail = NULL;
 	struct cli_flag flags[] = {
-		{"follow", 'f', CLI_FLAG_BOOL, &follow, NULL, "Follow log output", false},
-		{"timestamps", 't', CLI_FLAG_BOOL, &ts, NULL, "Show timestamps", false},
-		{"tail", 'n', CLI_FLAG_STRING, &tail, "string", "Number of lines to show from the end of the logs", false},
+	    {"follow", 'f', CLI_FLAG_BOOL, &follow, NULL, "Follow log output", false},
+	    {"timestamps", 't', CLI_FLAG_BOOL, &ts, NULL, "Show timestamps", false},
+	    {"tail", 'n', CLI_FLAG_STRING, &tail, "string",
+	     "Number of lines to show from the end of the logs", false},
 	};
 	struct cli_strv args = {0};
 	const struct cli_cmd_spec spec = {.summary = "Fetch the logs of a container",
-					  .usage = "[OPTIONS] CONTAINER", .arity = CLI_ARGS_EXACT,
+					  .usage = "[OPTIONS] CONTAINER",
+					  .arity = CLI_ARGS_EXACT,
 					  .nargs = 1};
 	int code = cli_cmd_parse(cli, cmd_path, &spec, flags, ARRAY_SIZE(flags), argc, argv, &args);
 	if (code < 0) {
 		struct error err = ERROR_INIT;
-		code = stream_logs(cli, args.v[0], follow, tail, ts, &err) < 0 ? fail_clear(cli, &err)
-									       : CLI_EXIT_OK;
+		code = stream_logs(cli, args.v[0], follow, tail, ts, &err) < 0
+			   ? fail_clear(cli, &err)
+			   : CLI_EXIT_OK;
 	}
 	cli_strv_free(&args);
 	return code;
@@ -449,10 +511,10 @@ static json_t *ps_row_notrunc(json_t *c)
 
 static json_t *ps_headers(void)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID",
-			 "CONTAINER ID", "Image", "IMAGE", "Command", "COMMAND", "RunningFor",
-			 "CREATED", "CreatedAt", "CREATED AT", "Status", "STATUS", "Ports", "PORTS",
-			 "Names", "NAMES", "State", "STATE", "Labels", "LABELS");
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID", "CONTAINER ID",
+			 "Image", "IMAGE", "Command", "COMMAND", "RunningFor", "CREATED",
+			 "CreatedAt", "CREATED AT", "Status", "STATUS", "Ports", "PORTS", "Names",
+			 "NAMES", "State", "STATE", "Labels", "LABELS");
 }
 
 int cli_cmd_ps(struct cli *cli, const char *cmd_path, int argc, char **argv)
@@ -461,12 +523,15 @@ int cli_cmd_ps(struct cli *cli, const char *cmd_path, int argc, char **argv)
 	const char *format = NULL, *last = NULL;
 	struct cli_strv filters = {0}, args = {0};
 	struct cli_flag flags[] = {
-		{"all", 'a', CLI_FLAG_BOOL, &all, NULL, "Show all containers (default shows just running)", false},
-		{"quiet", 'q', CLI_FLAG_BOOL, &quiet, NULL, "Only display container IDs", false},
-		{"no-trunc", 0, CLI_FLAG_BOOL, &notrunc, NULL, "Don't truncate output", false},
-		{"format", 0, CLI_FLAG_STRING, &format, "string", cli_table_format_help, false},
-		{"filter", 'f', CLI_FLAG_LIST, &filters, "filter", "Filter output based on conditions provided", false},
-		{"last", 'n', CLI_FLAG_STRING, &last, "int", "Show n last created containers (includes all states)", false},
+	    {"all", 'a', CLI_FLAG_BOOL, &all, NULL,
+	     "Show all containers (default shows just running)", false},
+	    {"quiet", 'q', CLI_FLAG_BOOL, &quiet, NULL, "Only display container IDs", false},
+	    {"no-trunc", 0, CLI_FLAG_BOOL, &notrunc, NULL, "Don't truncate output", false},
+	    {"format", 0, CLI_FLAG_STRING, &format, "string", cli_table_format_help, false},
+	    {"filter", 'f', CLI_FLAG_LIST, &filters, "filter",
+	     "Filter output based on conditions provided", false},
+	    {"last", 'n', CLI_FLAG_STRING, &last, "int",
+	     "Show n last created containers (includes all states)", false},
 	};
 	const struct cli_cmd_spec spec = {.summary = "List containers", .no_args = true};
 	int code = cli_cmd_parse(cli, cmd_path, &spec, flags, ARRAY_SIZE(flags), argc, argv, &args);
@@ -488,7 +553,9 @@ int cli_cmd_ps(struct cli *cli, const char *cmd_path, int argc, char **argv)
 	query_done(&q);
 	struct table t;
 	const char *def = quiet ? "{{.ID}}"
-				: "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
+				: "table "
+				  "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}"
+				  "\t{{.Ports}}\t{{.Names}}";
 	if (r >= 0)
 		r = table_init(&t, quiet ? NULL : format, def, &err);
 	if (r < 0) {
@@ -515,10 +582,13 @@ int cli_cmd_container_inspect(struct cli *cli, const char *cmd_path, int argc, c
 {
 	const char *format = NULL;
 	struct cli_strv args = {0};
-	struct cli_flag flags[] = {{"format", 'f', CLI_FLAG_STRING, &format, "string", cli_format_help, false}};
-	const struct cli_cmd_spec spec = {.summary = "Display detailed information on one or more containers",
-					  .usage = "[OPTIONS] CONTAINER [CONTAINER...]",
-					  .arity = CLI_ARGS_MIN, .nargs = 1};
+	struct cli_flag flags[] = {
+	    {"format", 'f', CLI_FLAG_STRING, &format, "string", cli_format_help, false}};
+	const struct cli_cmd_spec spec = {
+	    .summary = "Display detailed information on one or more containers",
+	    .usage = "[OPTIONS] CONTAINER [CONTAINER...]",
+	    .arity = CLI_ARGS_MIN,
+	    .nargs = 1};
 	int code = cli_cmd_parse(cli, cmd_path, &spec, flags, ARRAY_SIZE(flags), argc, argv, &args);
 	if (code < 0)
 		code = cli_inspect_run(cli, format, &args, fetch_container);
@@ -527,21 +597,23 @@ int cli_cmd_container_inspect(struct cli *cli, const char *cmd_path, int argc, c
 }
 
 static const struct cli_subcommand subcommands[] = {
-	{"create", NULL, "Create a new container", cli_cmd_create},
-	{"inspect", NULL, "Display detailed information on one or more containers", cli_cmd_container_inspect},
-	{"kill", NULL, "Kill one or more running containers", cli_cmd_kill},
-	{"logs", NULL, "Fetch the logs of a container", cli_cmd_logs},
-	{"ls", "list,ps", "List containers", cli_cmd_ps},
-	{"pause", NULL, "Pause all processes within one or more containers", cli_cmd_pause},
-	{"prune", NULL, "Remove all stopped containers", cli_cmd_container_prune},
-	{"rename", NULL, "Rename a container", cli_cmd_rename},
-	{"rm", "remove", "Remove one or more containers", cli_cmd_rm},
-	{"run", NULL, "Create and run a new container from an image", cli_cmd_run},
-	{"start", NULL, "Start one or more stopped containers", cli_cmd_start},
-	{"stop", NULL, "Stop one or more running containers", cli_cmd_stop},
-	{"top", NULL, "Display the running processes of a container", cli_cmd_top},
-	{"unpause", NULL, "Unpause all processes within one or more containers", cli_cmd_unpause},
-	{"wait", NULL, "Block until one or more containers stop, then print their exit codes", cli_cmd_wait},
+    {"create", NULL, "Create a new container", cli_cmd_create},
+    {"inspect", NULL, "Display detailed information on one or more containers",
+     cli_cmd_container_inspect},
+    {"kill", NULL, "Kill one or more running containers", cli_cmd_kill},
+    {"logs", NULL, "Fetch the logs of a container", cli_cmd_logs},
+    {"ls", "list,ps", "List containers", cli_cmd_ps},
+    {"pause", NULL, "Pause all processes within one or more containers", cli_cmd_pause},
+    {"prune", NULL, "Remove all stopped containers", cli_cmd_container_prune},
+    {"rename", NULL, "Rename a container", cli_cmd_rename},
+    {"rm", "remove", "Remove one or more containers", cli_cmd_rm},
+    {"run", NULL, "Create and run a new container from an image", cli_cmd_run},
+    {"start", NULL, "Start one or more stopped containers", cli_cmd_start},
+    {"stop", NULL, "Stop one or more running containers", cli_cmd_stop},
+    {"top", NULL, "Display the running processes of a container", cli_cmd_top},
+    {"unpause", NULL, "Unpause all processes within one or more containers", cli_cmd_unpause},
+    {"wait", NULL, "Block until one or more containers stop, then print their exit codes",
+     cli_cmd_wait},
 };
 
 int cli_cmd_container(struct cli *cli, const char *cmd_path, int argc, char **argv)
@@ -577,10 +649,13 @@ int cli_cmd_inspect(struct cli *cli, const char *cmd_path, int argc, char **argv
 {
 	const char *format = NULL;
 	struct cli_strv args = {0};
-	struct cli_flag flags[] = {{"format", 'f', CLI_FLAG_STRING, &format, "string", cli_format_help, false}};
-	const struct cli_cmd_spec spec = {.summary = "Return low-level information on Berth objects",
+	struct cli_flag flags[] = {
+	    {"format", 'f', CLI_FLAG_STRING, &format, "string", cli_format_help, false}};
+	const struct cli_cmd_spec spec = {.summary =
+					      "Return low-level information on Berth objects",
 					  .usage = "[OPTIONS] NAME|ID [NAME|ID...]",
-					  .arity = CLI_ARGS_MIN, .nargs = 1};
+					  .arity = CLI_ARGS_MIN,
+					  .nargs = 1};
 	int code = cli_cmd_parse(cli, cmd_path, &spec, flags, ARRAY_SIZE(flags), argc, argv, &args);
 	if (code < 0)
 		code = cli_inspect_run(cli, format, &args, fetch_any);

@@ -75,10 +75,15 @@ static json_t *host_config_json(const struct container *c)
 	if (!json_object_get(hc, "RestartPolicy"))
 		json_object_set_new(hc, "RestartPolicy",
 				    json_pack("{s:s, s:i}", "Name", "no", "MaximumRetryCount", 0));
-	const char *log = json_string_value(json_object_get(json_object_get(hc, "LogConfig"), "Type"));
-	if (!log || !*log)
+	json_t *lc = json_object_get(hc, "LogConfig");
+	const char *log = json_string_value(json_object_get(lc, "Type"));
+	if (!log || !*log) {
+		/* The docker CLI sends Type "" with --log-opt: keep the options. */
+		json_t *opts = json_object_get(lc, "Config");
 		json_object_set_new(hc, "LogConfig",
-				    json_pack("{s:s, s:{}}", "Type", "json-file", "Config"));
+				    json_pack("{s:s, s:o}", "Type", "json-file", "Config",
+					      json_is_object(opts) ? json_incref(opts) : json_object()));
+	}
 	return hc;
 }
 

@@ -1,0 +1,676 @@
+/* run/create flags and the create body (see run_opts.h). */
+#include "cli/run_opts.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "basic/cleanup.h"
+#include "basic/fs.h"
+#include "cli/client.h"
+
+void run_opts_free(struct run_opts *o)
+{
+	struct cli_strv *lists[] = {&o->env,	     &o->env_files,	&o->volumes, &o->labels,
+				    &o->label_files, &o->mounts,	&o->tmpfs,   &o->cap_add,
+				    &o->cap_drop,    &o->security_opts, &o->ulimits, &o->sysctls,
+				    &o->log_opts};
+	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
+		cli_strv_free(lists[i]);
+}
+
+/* --- converters --------------------------------------------------------------- */
+
+int cli_parse_ram(const char *s, int64_t *ret, struct error *err)
+{
+	/* ^(\d+(\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$ */
+	const char *p = s;
+	if (!isdigit((unsigned char)*p))
+		goto bad;
+	while (isdigit((unsigned char)*p) || (*p == '.' && isdigit((unsigned char)p[1])))
+		p++;
+	double num = strtod(s, NULL);
+	if (*p == ' ')
+		p++;
+	static const char units[] = "kmgtp";
+	double mul = 1;
+	const char *u = *p ? strchr(units, tolower((unsigned char)*p)) : NULL;
+	if (u) {
+		for (const char *q = units; q <= u; q++)
+			mul *= 1024;
+		p++;
+	}
+	if (*p == 'i' || *p == 'I')
+		p++;
+	if (*p == 'b' || *p == 'B')
+		p++;
+	if (*p)
+		goto bad;
+	*ret = (int64_t)(num * mul);
+	return 0;
+bad:
+	return error_set(err, -EINVAL, "invalid size: '%s'", s);
+}
+
+int cli_parse_cpus(const char *s, int64_t *ret, struct error *err)
+{
+	char *end = NULL;
+	errno = 0;
+	double v = *s ? strtod(s, &end) : NAN;
+	if (isnan(v) || errno || (end && *end))
+		return error_set(err, -EINVAL, "failed to parse %s as a rational number", s);
+	double nanos = v * 1e9;
+	if (nanos != floor(nanos) || nanos > 9.2e18 || nanos < 0)
+		return error_set(err, -EINVAL, "value is too precise");
+	*ret = (int64_t)nanos;
+	return 0;
+}
+
+static const char *const ulimit_names[] = {"core",    "cpu",	  "data",   "fsize",	  "locks",
+					   "memlock", "msgqueue", "nice",   "nofile",	  "nproc",
+					   "rss",     "rtprio",	  "rttime", "sigpending", "stack"};
+
+static int parse_i64(const char *s, int64_t *ret)
+{
+	char *end = NULL;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (!*s || errno || *end)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int cli_parse_ulimit(const char *s, json_t **ret, struct error *err)
+{
+	const char *eq = strchr(s, '=');
+	if (!eq)
+		return error_set(err, -EINVAL, "invalid ulimit argument: %s", s);
+	_cleanup_free_ char *name = strndup(s, (size_t)(eq - s));
+	bool known = false;
+	for (size_t i = 0; name && i < ARRAY_SIZE(ulimit_names); i++)
+		known = known || strcmp(name, ulimit_names[i]) == 0;
+	if (!known)
+		return error_set(err, -EINVAL, "invalid ulimit type: %s", name ? name : "");
+	_cleanup_free_ char *soft_s = strdup(eq + 1);
+	char *colon = soft_s ? strchr(soft_s, ':') : NULL;
+	if (colon)
+		*colon = '\0';
+	int64_t soft, hard;
+	if (!soft_s || parse_i64(soft_s, &soft) < 0 || (colon && parse_i64(colon + 1, &hard) < 0))
+		return error_set(err, -EINVAL, "invalid ulimit argument: %s", s);
+	if (!colon)
+		hard = soft;
+	if (soft > hard)
+		return error_set(
+		    err, -EINVAL,
+		    "ulimit soft limit must be less than or equal to hard limit: %lld > %lld",
+		    (long long)soft, (long long)hard);
+	*ret = json_pack("{s:s, s:I, s:I}", "Name", name, "Hard", (json_int_t)hard, "Soft",
+			 (json_int_t)soft);
+	return 0;
+}
+
+static int parse_bool_value(const char *v, bool *ret)
+{
+	if (!v || !strcmp(v, "1") || !strcasecmp(v, "true") || !strcmp(v, "t")) {
+		*ret = true;
+		return 0;
+	}
+	if (!strcmp(v, "0") || !strcasecmp(v, "false") || !strcmp(v, "f")) {
+		*ret = false;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* One key=value field of --mount into m (and its sub-objects). */
+static int mount_field(json_t *m, const char *field, struct error *err)
+{
+	const char *eq = strchr(field, '=');
+	size_t klen = eq ? (size_t)(eq - field) : strlen(field);
+	_cleanup_free_ char *key = strndup(field, klen);
+	const char *val = eq ? eq + 1 : NULL;
+	if (!key)
+		return error_set(err, -ENOMEM, "out of memory");
+	bool b;
+	if (!strcmp(key, "readonly") || !strcmp(key, "ro")) {
+		if (parse_bool_value(val, &b) < 0)
+			return error_set(err, -EINVAL, "invalid value for %s: %s", key, val);
+		json_object_set_new(m, "ReadOnly", json_boolean(b));
+		return 0;
+	}
+	if (!val)
+		return error_set(err, -EINVAL, "invalid field '%s' must be a key=value pair",
+				 field);
+	if (!strcmp(key, "type")) {
+		json_object_set_new(m, "Type", json_string(val));
+	} else if (!strcmp(key, "source") || !strcmp(key, "src")) {
+		json_object_set_new(m, "Source", json_string(val));
+	} else if (!strcmp(key, "target") || !strcmp(key, "dst") || !strcmp(key, "destination")) {
+		json_object_set_new(m, "Target", json_string(val));
+	} else if (!strcmp(key, "bind-propagation")) {
+		json_object_set_new(m, "BindOptions", json_pack("{s:s}", "Propagation", val));
+	} else if (!strcmp(key, "volume-nocopy")) {
+		if (parse_bool_value(val, &b) < 0)
+			return error_set(err, -EINVAL, "invalid value for volume-nocopy: %s", val);
+		json_object_set_new(m, "VolumeOptions", json_pack("{s:b}", "NoCopy", b));
+	} else if (!strcmp(key, "tmpfs-size")) {
+		int64_t size;
+		if (cli_parse_ram(val, &size, err) < 0)
+			return err->code;
+		json_object_set_new(m, "TmpfsOptions",
+				    json_pack("{s:I}", "SizeBytes", (json_int_t)size));
+	} else if (!strcmp(key, "tmpfs-mode")) {
+		char *end;
+		long mode = strtol(val, &end, 8);
+		if (!*val || *end)
+			return error_set(err, -EINVAL, "invalid value for %s: %s", key, val);
+		json_object_set_new(m, "TmpfsOptions", json_pack("{s:i}", "Mode", (int)mode));
+	} else {
+		return error_set(err, -EINVAL, "unexpected key '%s' in '%s'", key, field);
+	}
+	return 0;
+}
+
+int cli_parse_mount(const char *s, json_t **ret, struct error *err)
+{
+	_cleanup_(cli_json_decrefp) json_t *m = json_object();
+	_cleanup_free_ char *copy = strdup(s);
+	if (!m || !copy)
+		return error_set(err, -ENOMEM, "out of memory");
+	char *save = NULL;
+	for (char *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save))
+		if (mount_field(m, f, err) < 0)
+			return err->code;
+	if (!json_object_get(m, "Type"))
+		json_object_set_new(m, "Type", json_string("volume"));
+	if (!json_object_get(m, "Target"))
+		return error_set(err, -EINVAL, "target is required");
+	/* docker's field order: Type, Source, Target, ReadOnly, options. */
+	json_t *out = json_object();
+	static const char *const order[] = {
+	    "Type", "Source", "Target", "ReadOnly", "BindOptions", "VolumeOptions", "TmpfsOptions"};
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++)
+		if (json_object_get(m, order[i]))
+			json_object_set(out, order[i], json_object_get(m, order[i]));
+	*ret = out;
+	return 0;
+}
+
+static bool has_space(const char *s)
+{
+	for (; *s; s++)
+		if (isspace((unsigned char)*s))
+			return true;
+	return false;
+}
+
+int cli_parse_kv_file(const char *text, const char *fname, bool env, json_t *arr, struct error *err)
+{
+	_cleanup_free_ char *copy = strdup(text);
+	if (!copy)
+		return error_set(err, -ENOMEM, "out of memory");
+	char *save = NULL;
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		size_t len = strlen(line);
+		if (len && line[len - 1] == '\r')
+			line[--len] = '\0';
+		while (isspace((unsigned char)*line))
+			line++;
+		if (!*line || *line == '#')
+			continue;
+		char *eq = strchr(line, '=');
+		if (eq)
+			*eq = '\0';
+		if (!*line)
+			return error_set(err, -EINVAL,
+					 "invalid env file (%s): no variable name on line '=%s'",
+					 fname, eq + 1);
+		if (has_space(line))
+			return error_set(
+			    err, -EINVAL,
+			    "invalid env file (%s): variable '%s' contains whitespaces", fname,
+			    line);
+		_cleanup_free_ char *kv = NULL;
+		const char *val = eq ? eq + 1 : env ? getenv(line) : NULL;
+		if (!val)
+			continue;
+		if (asprintf(&kv, "%s=%s", line, val) < 0)
+			return error_set(err, -ENOMEM, "out of memory");
+		json_array_append_new(arr, json_string(kv));
+	}
+	return 0;
+}
+
+char *cli_normalize_cap(const char *s)
+{
+	char *r = NULL;
+	if (!strcasecmp(s, "ALL"))
+		return strdup("ALL");
+	if (asprintf(&r, "%s%s", strncasecmp(s, "CAP_", 4) ? "CAP_" : "", s) < 0)
+		return NULL;
+	for (char *p = r; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	return r;
+}
+
+/* --- flags ---------------------------------------------------------------------- */
+
+#define RUN_USAGE "[OPTIONS] IMAGE [COMMAND] [ARG...]"
+
+static bool sysctl_allowed(const char *s)
+{
+	static const char *const ipc[] = {"kernel.msgmax", "kernel.msgmnb",	    "kernel.msgmni",
+					  "kernel.sem",	   "kernel.shmall",	    "kernel.shmmax",
+					  "kernel.shmmni", "kernel.shm_rmid_forced"};
+	const char *eq = strchr(s, '=');
+	if (!eq)
+		return false;
+	size_t n = (size_t)(eq - s);
+	for (size_t i = 0; i < ARRAY_SIZE(ipc); i++)
+		if (strlen(ipc[i]) == n && !strncmp(s, ipc[i], n))
+			return true;
+	return !strncmp(s, "fs.mqueue.", 10) || !strncmp(s, "net.", 4) ||
+	       (n == 17 && !strncmp(s, "kernel.domainname", 17)) ||
+	       (n == 15 && !strncmp(s, "kernel.hostname", 15));
+}
+
+/* Checks the typed flags as pflag would when it sets them. */
+static int check_typed(const struct run_opts *o, char *msg, size_t len)
+{
+	struct error err = ERROR_INIT;
+	int64_t v;
+	const char *bad = NULL, *flag = NULL;
+#define CHECK(val, name, call)                                                                     \
+	if (!bad && (val) && (call) < 0) {                                                         \
+		bad = (val);                                                                       \
+		flag = (name);                                                                     \
+	}
+	CHECK(o->memory, "-m, --memory", cli_parse_ram(o->memory, &v, &err));
+	CHECK(o->memory_swap, "--memory-swap",
+	      strcmp(o->memory_swap, "-1") ? cli_parse_ram(o->memory_swap, &v, &err) : 0);
+	CHECK(o->shm_size, "--shm-size", cli_parse_ram(o->shm_size, &v, &err));
+	CHECK(o->cpus, "--cpus", cli_parse_cpus(o->cpus, &v, &err));
+	for (size_t i = 0; i < o->ulimits.n; i++) {
+		json_t *u = NULL;
+		CHECK(o->ulimits.v[i], "--ulimit", cli_parse_ulimit(o->ulimits.v[i], &u, &err));
+		json_decref(u);
+	}
+	for (size_t i = 0; i < o->mounts.n; i++) {
+		json_t *m = NULL;
+		CHECK(o->mounts.v[i], "--mount", cli_parse_mount(o->mounts.v[i], &m, &err));
+		json_decref(m);
+	}
+#define CHECK_INT(val, name)                                                                       \
+	if (!bad && (val) && parse_i64((val), &v) < 0) {                                           \
+		bad = (val);                                                                       \
+		flag = (name);                                                                     \
+		error_set(&err, -EINVAL, "strconv.ParseInt: parsing \"%s\": invalid syntax", val); \
+	}
+	CHECK_INT(o->cpu_shares, "-c, --cpu-shares");
+	CHECK_INT(o->pids_limit, "--pids-limit");
+	CHECK_INT(o->stop_timeout, "--stop-timeout");
+	CHECK_INT(o->oom_score_adj, "--oom-score-adj");
+	for (size_t i = 0; !bad && i < o->sysctls.n; i++)
+		if (!sysctl_allowed(o->sysctls.v[i])) {
+			bad = o->sysctls.v[i];
+			flag = "--sysctl";
+			error_set(&err, -EINVAL, "sysctl '%s' is not allowed", bad);
+		}
+	if (bad)
+		snprintf(msg, len, "invalid argument \"%s\" for \"%s\" flag: %s", bad, flag,
+			 error_msg(&err));
+	error_clear(&err);
+	return bad ? -EINVAL : 0;
+}
+
+int run_opts_parse(const struct cli *cli, const char *cmd_path, int argc, char **argv, bool run,
+		   struct run_opts *o, struct cli_strv *args)
+{
+	struct cli_flag flags[] = {
+	    {"cap-add", 0, CLI_FLAG_LIST, &o->cap_add, "list", "Add Linux capabilities", false},
+	    {"cap-drop", 0, CLI_FLAG_LIST, &o->cap_drop, "list", "Drop Linux capabilities", false},
+	    {"cpu-shares", 'c', CLI_FLAG_STRING, &o->cpu_shares, "int",
+	     "CPU shares (relative weight)", false},
+	    {"cpus", 0, CLI_FLAG_STRING, &o->cpus, "decimal", "Number of CPUs", false},
+	    {"detach", 'd', CLI_FLAG_BOOL, &o->detach, NULL,
+	     "Run container in background and print container ID", !run},
+	    {"detach-keys", 0, CLI_FLAG_STRING, &o->detach_keys, "string",
+	     "Override the key sequence for detaching a container", !run},
+	    {"entrypoint", 0, CLI_FLAG_STRING, &o->entrypoint, "string",
+	     "Overwrite the default ENTRYPOINT of the image", false},
+	    {"env", 'e', CLI_FLAG_LIST, &o->env, "list", "Set environment variables", false},
+	    {"env-file", 0, CLI_FLAG_LIST, &o->env_files, "list",
+	     "Read in a file of environment variables", false},
+	    {"hostname", 'h', CLI_FLAG_STRING, &o->hostname, "string", "Container host name",
+	     false},
+	    {"init", 0, CLI_FLAG_BOOL, &o->init, NULL,
+	     "Run an init inside the container that forwards signals and reaps\nprocesses", false},
+	    {"interactive", 'i', CLI_FLAG_BOOL, &o->interactive, NULL,
+	     "Keep STDIN open even if not attached", false},
+	    {"label", 'l', CLI_FLAG_LIST, &o->labels, "list", "Set meta data on a container",
+	     false},
+	    {"label-file", 0, CLI_FLAG_LIST, &o->label_files, "list",
+	     "Read in a line delimited file of labels", false},
+	    {"log-driver", 0, CLI_FLAG_STRING, &o->log_driver, "string",
+	     "Logging driver for the container", false},
+	    {"log-opt", 0, CLI_FLAG_LIST, &o->log_opts, "list", "Log driver options", false},
+	    {"memory", 'm', CLI_FLAG_STRING, &o->memory, "bytes", "Memory limit", false},
+	    {"memory-swap", 0, CLI_FLAG_STRING, &o->memory_swap, "bytes",
+	     "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", false},
+	    {"mount", 0, CLI_FLAG_LIST, &o->mounts, "mount",
+	     "Attach a filesystem mount to the container", false},
+	    {"name", 0, CLI_FLAG_STRING, &o->name, "string", "Assign a name to the container",
+	     false},
+	    {"network", 0, CLI_FLAG_STRING, &o->network, "network",
+	     "Connect a container to a network", false},
+	    {"oom-score-adj", 0, CLI_FLAG_STRING, &o->oom_score_adj, "int",
+	     "Tune host's OOM preferences (-1000 to 1000)", false},
+	    {"pids-limit", 0, CLI_FLAG_STRING, &o->pids_limit, "int",
+	     "Tune container pids limit (set -1 for unlimited)", false},
+	    {"privileged", 0, CLI_FLAG_BOOL, &o->privileged, NULL,
+	     "Give extended privileges to this container", false},
+	    {"read-only", 0, CLI_FLAG_BOOL, &o->read_only, NULL,
+	     "Mount the container's root filesystem as read only", false},
+	    {"restart", 0, CLI_FLAG_STRING, &o->restart, "string",
+	     "Restart policy to apply when a container exits (default \"no\")", false},
+	    {"rm", 0, CLI_FLAG_BOOL, &o->rm, NULL,
+	     "Automatically remove the container and its associated anonymous\nvolumes when it "
+	     "exits",
+	     false},
+	    {"runtime", 0, CLI_FLAG_STRING, &o->runtime, "string",
+	     "Runtime to use for this container", false},
+	    {"security-opt", 0, CLI_FLAG_LIST, &o->security_opts, "list", "Security Options",
+	     false},
+	    {"shm-size", 0, CLI_FLAG_STRING, &o->shm_size, "bytes", "Size of /dev/shm", false},
+	    {"sig-proxy", 0, CLI_FLAG_BOOL, &o->no_sig_proxy, NULL,
+	     "Proxy received signals to the process (default true)", true},
+	    {"stop-signal", 0, CLI_FLAG_STRING, &o->stop_signal, "string",
+	     "Signal to stop the container", false},
+	    {"stop-timeout", 0, CLI_FLAG_STRING, &o->stop_timeout, "int",
+	     "Timeout (in seconds) to stop a container", false},
+	    {"sysctl", 0, CLI_FLAG_LIST, &o->sysctls, "map", "Sysctl options (default map[])",
+	     false},
+	    {"tmpfs", 0, CLI_FLAG_LIST, &o->tmpfs, "list", "Mount a tmpfs directory", false},
+	    {"tty", 't', CLI_FLAG_BOOL, &o->tty, NULL, "Allocate a pseudo-TTY", false},
+	    {"ulimit", 0, CLI_FLAG_LIST, &o->ulimits, "ulimit", "Ulimit options (default [])",
+	     false},
+	    {"user", 'u', CLI_FLAG_STRING, &o->user, "string",
+	     "Username or UID (format: <name|uid>[:<group|gid>])", false},
+	    {"volume", 'v', CLI_FLAG_LIST, &o->volumes, "list", "Bind mount a volume", false},
+	    {"workdir", 'w', CLI_FLAG_STRING, &o->workdir, "string",
+	     "Working directory inside the container", false},
+	    {"help", 0, CLI_FLAG_BOOL, &o->help, NULL, "Print usage", true},
+	};
+	struct error err = ERROR_INIT;
+	size_t n = ARRAY_SIZE(flags);
+	/* --sig-proxy is a boolean defaulting to true: parse it inverted below. */
+	o->no_sig_proxy = true;
+	/* Flags stop at the image: what follows belongs to the command. */
+	int r = cli_flags_parse(flags, n, argc, argv, false, args, &err);
+	o->no_sig_proxy = !o->no_sig_proxy;
+	if (r >= 0 && !run && (o->detach || o->detach_keys || o->no_sig_proxy))
+		r = error_set(&err, -EINVAL, "unknown flag: --%s",
+			      o->detach	       ? "detach"
+			      : o->detach_keys ? "detach-keys"
+					       : "sig-proxy");
+	char msg[1024];
+	if (r >= 0 && check_typed(o, msg, sizeof(msg)) < 0)
+		r = error_set(&err, -EINVAL, "%s", msg);
+	if (r < 0) {
+		_cleanup_free_ char *usage = NULL;
+		if (asprintf(&usage, "%s " RUN_USAGE, cmd_path) < 0)
+			usage = NULL;
+		int code =
+		    cli_usage_error(cli, cmd_path, usage ? usage : RUN_USAGE, error_msg(&err));
+		error_clear(&err);
+		return code;
+	}
+	if (o->help) {
+		fprintf(cli->out, "\nUsage:  %s " RUN_USAGE "\n\n%s a new container\n\nOptions:\n",
+			cmd_path, run ? "Create and run" : "Create");
+		cli_flags_print(cli->out, flags, n);
+		return CLI_EXIT_OK;
+	}
+	if (args->n < 1) {
+		fprintf(cli->err,
+			"berth: '%s' requires at least 1 argument\n\nUsage:  %s " RUN_USAGE
+			"\n\nSee '%s --help' for more information\n",
+			cmd_path, cmd_path, cmd_path);
+		return CLI_EXIT_FAILURE;
+	}
+	return -1;
+}
+
+/* --- body --------------------------------------------------------------------------- */
+
+static json_t *strv_json(const struct cli_strv *sv, char *(*map)(const char *))
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < sv->n; i++) {
+		char *m = map ? map(sv->v[i]) : NULL;
+		json_array_append_new(a, json_string(m ? m : sv->v[i]));
+		free(m);
+	}
+	return a;
+}
+
+/* "k=v" strings into an object ("k" alone: ""). */
+static void kv_into(json_t *obj, const char *s, char sep)
+{
+	const char *eq = strchr(s, sep);
+	_cleanup_free_ char *k = eq ? strndup(s, (size_t)(eq - s)) : strdup(s);
+	if (k)
+		json_object_set_new(obj, k, json_string(eq ? eq + 1 : ""));
+}
+
+/* Go's spelling of an errno: strerror's text, lower-cased first letter. */
+static const char *go_strerror(int code, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", strerror(-code));
+	buf[0] = (char)tolower((unsigned char)buf[0]);
+	return buf;
+}
+
+static int read_kv_files(const struct cli_strv *files, bool env, json_t *arr, struct error *err)
+{
+	for (size_t i = 0; i < files->n; i++) {
+		_cleanup_free_ char *text = NULL;
+		char ebuf[128];
+		int r = fs_read_file(files->v[i], 16 << 20, &text, NULL);
+		if (r < 0)
+			return error_set(err, r, "open %s: %s", files->v[i],
+					 go_strerror(r, ebuf, sizeof(ebuf)));
+		if (cli_parse_kv_file(text, files->v[i], env, arr, err) < 0)
+			return err->code;
+	}
+	return 0;
+}
+
+static int security_opts(const struct cli_strv *in, json_t **ret, struct error *err)
+{
+	_cleanup_(cli_json_decrefp) json_t *a = json_array();
+	for (size_t i = 0; i < in->n; i++) {
+		const char *s = in->v[i];
+		const char *sep = strpbrk(s, "=:");
+		if (!strcmp(s, "no-new-privileges") || !sep) {
+			if (strcmp(s, "no-new-privileges"))
+				return error_set(err, -EINVAL, "Invalid --security-opt: \"%s\"", s);
+			json_array_append_new(a, json_string(s));
+			continue;
+		}
+		if (strncmp(s, "seccomp=", 8) || !strcmp(s + 8, "unconfined")) {
+			json_array_append_new(a, json_string(s));
+			continue;
+		}
+		_cleanup_free_ char *text = NULL, *compact = NULL, *opt = NULL;
+		char ebuf[128];
+		int r = fs_read_file(s + 8, 16 << 20, &text, NULL);
+		if (r < 0)
+			return error_set(err, r, "opening seccomp profile (%s) failed: open %s: %s",
+					 s + 8, s + 8, go_strerror(r, ebuf, sizeof(ebuf)));
+		json_error_t je;
+		_cleanup_(cli_json_decrefp) json_t *prof = json_loads(text, 0, &je);
+		if (!prof)
+			return error_set(err, -EINVAL,
+					 "compacting json for seccomp profile (%s) failed: %s",
+					 s + 8, je.text);
+		compact = json_dumps(prof, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+		if (!compact || asprintf(&opt, "seccomp=%s", compact) < 0)
+			return error_set(err, -ENOMEM, "out of memory");
+		json_array_append_new(a, json_string(opt));
+	}
+	*ret = TAKE_PTR(a);
+	return 0;
+}
+
+static void set_int(json_t *obj, const char *key, const char *val, bool ram)
+{
+	int64_t v = 0;
+	struct error err = ERROR_INIT;
+	if (!val)
+		return;
+	if (ram ? !strcmp(val, "-1") ? (v = -1, 0) : cli_parse_ram(val, &v, &err)
+		: parse_i64(val, &v))
+		v = 0;
+	error_clear(&err);
+	json_object_set_new(obj, key, json_integer(v));
+}
+
+static int host_config(const struct run_opts *o, json_t *hc, struct error *err)
+{
+	json_object_set_new(hc, "Binds", json_array());
+	json_t *vols = json_object_get(hc, "_Volumes");
+	for (size_t i = 0; i < o->volumes.n; i++)
+		if (strchr(o->volumes.v[i], ':'))
+			json_array_append_new(json_object_get(hc, "Binds"),
+					      json_string(o->volumes.v[i]));
+		else
+			json_object_set_new(vols, o->volumes.v[i], json_object());
+	json_t *logcfg =
+	    json_pack("{s:s, s:{}}", "Type", o->log_driver ? o->log_driver : "", "Config");
+	for (size_t i = 0; i < o->log_opts.n; i++)
+		kv_into(json_object_get(logcfg, "Config"), o->log_opts.v[i], '=');
+	json_object_set_new(hc, "LogConfig", logcfg);
+	json_object_set_new(hc, "NetworkMode", json_string(o->network ? o->network : "default"));
+	json_t *policy = NULL;
+	if (o->restart && cli_restart_policy(o->restart, o->rm, &policy, err) < 0)
+		return err->code;
+	json_object_set_new(hc, "RestartPolicy",
+			    policy ? policy
+				   : json_pack("{s:s, s:i}", "Name", "no", "MaximumRetryCount", 0));
+	json_object_set_new(hc, "AutoRemove", json_boolean(o->rm));
+	json_object_set_new(hc, "CapAdd", strv_json(&o->cap_add, cli_normalize_cap));
+	json_object_set_new(hc, "CapDrop", strv_json(&o->cap_drop, cli_normalize_cap));
+	set_int(hc, "OomScoreAdj", o->oom_score_adj, false);
+	json_object_set_new(hc, "Privileged", json_boolean(o->privileged));
+	json_object_set_new(hc, "ReadonlyRootfs", json_boolean(o->read_only));
+	json_t *sec = NULL;
+	if (security_opts(&o->security_opts, &sec, err) < 0)
+		return err->code;
+	json_object_set_new(hc, "SecurityOpt", sec);
+	if (o->tmpfs.n) {
+		json_t *t = json_object();
+		for (size_t i = 0; i < o->tmpfs.n; i++)
+			kv_into(t, o->tmpfs.v[i], ':');
+		json_object_set_new(hc, "Tmpfs", t);
+	}
+	set_int(hc, "ShmSize", o->shm_size, true);
+	if (o->sysctls.n) {
+		json_t *t = json_object();
+		for (size_t i = 0; i < o->sysctls.n; i++)
+			kv_into(t, o->sysctls.v[i], '=');
+		json_object_set_new(hc, "Sysctls", t);
+	}
+	if (o->runtime)
+		json_object_set_new(hc, "Runtime", json_string(o->runtime));
+	set_int(hc, "CpuShares", o->cpu_shares, false);
+	set_int(hc, "Memory", o->memory, true);
+	int64_t nanos = 0;
+	if (o->cpus && cli_parse_cpus(o->cpus, &nanos, err) < 0)
+		return err->code;
+	json_object_set_new(hc, "NanoCpus", json_integer(nanos));
+	set_int(hc, "MemorySwap", o->memory_swap, true);
+	json_object_set_new(hc, "MemorySwappiness", json_integer(-1));
+	set_int(hc, "PidsLimit", o->pids_limit, false);
+	json_t *ul = json_array(), *mounts = json_array();
+	json_object_set_new(hc, "Ulimits", ul);
+	json_object_set_new(hc, "Mounts", mounts);
+	for (size_t i = 0; i < o->ulimits.n; i++) {
+		json_t *u = NULL;
+		if (cli_parse_ulimit(o->ulimits.v[i], &u, err) < 0)
+			return err->code;
+		json_array_append_new(ul, u);
+	}
+	for (size_t i = 0; i < o->mounts.n; i++) {
+		json_t *m = NULL;
+		if (cli_parse_mount(o->mounts.v[i], &m, err) < 0)
+			return err->code;
+		json_array_append_new(mounts, m);
+	}
+	if (o->init)
+		json_object_set_new(hc, "Init", json_true());
+	struct winsize ws = {0};
+	if (o->tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0)
+		ws = (struct winsize){0};
+	json_object_set_new(hc, "ConsoleSize",
+			    json_pack("[i, i]", o->tty ? ws.ws_row : 0, o->tty ? ws.ws_col : 0));
+	return 0;
+}
+
+int run_opts_body(const struct run_opts *o, const struct cli_strv *args, json_t **ret,
+		  struct error *err)
+{
+	bool attach = !o->detach;
+	_cleanup_(cli_json_decrefp) json_t *env = json_array(), *labels = json_object(),
+					   *label_list = json_array(), *vols = json_object();
+	if (read_kv_files(&o->env_files, true, env, err) < 0 ||
+	    read_kv_files(&o->label_files, false, label_list, err) < 0)
+		return err->code;
+	for (size_t i = 0; i < o->env.n; i++) {
+		const char *val = strchr(o->env.v[i], '=') ? NULL : getenv(o->env.v[i]);
+		_cleanup_free_ char *kv = NULL;
+		if (val && asprintf(&kv, "%s=%s", o->env.v[i], val) < 0)
+			return error_set(err, -ENOMEM, "out of memory");
+		json_array_append_new(env, json_string(kv ? kv : o->env.v[i]));
+	}
+	size_t i;
+	json_t *v;
+	json_array_foreach(label_list, i, v) kv_into(labels, json_string_value(v), '=');
+	for (i = 0; i < o->labels.n; i++)
+		kv_into(labels, o->labels.v[i], '=');
+	json_t *cmd = json_array();
+	for (i = 1; i < args->n; i++)
+		json_array_append_new(cmd, json_string(args->v[i]));
+	_cleanup_(cli_json_decrefp) json_t *body = json_pack(
+	    "{s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:O, s:o, s:s, s:O, s:s, s:O}", "Hostname",
+	    o->hostname ? o->hostname : "", "User", o->user ? o->user : "", "AttachStdin",
+	    attach && o->interactive, "AttachStdout", attach, "AttachStderr", attach, "Tty", o->tty,
+	    "OpenStdin", o->interactive, "StdinOnce", attach && o->interactive, "Env", env, "Cmd",
+	    cmd, "Image", args->v[0], "Volumes", vols, "WorkingDir", o->workdir ? o->workdir : "",
+	    "Labels", labels);
+	if (!body)
+		return error_set(err, -ENOMEM, "out of memory");
+	if (o->entrypoint)
+		json_object_set_new(body, "Entrypoint",
+				    *o->entrypoint ? json_pack("[s]", o->entrypoint)
+						   : json_array());
+	if (o->stop_signal)
+		json_object_set_new(body, "StopSignal", json_string(o->stop_signal));
+	set_int(body, "StopTimeout", o->stop_timeout, false);
+	json_t *hc = json_object();
+	json_object_set_new(body, "HostConfig", hc);
+	json_object_set(hc, "_Volumes", vols);
+	int r = host_config(o, hc, err);
+	json_object_del(hc, "_Volumes");
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(body);
+	return 0;
+}

@@ -1,0 +1,248 @@
+# berth's container commands at docker parity (issue 4, CLI side): run/create
+# flags checked from inside the container, attached I/O (stdin, tty through a
+# real pty, detach keys), start -a, attach, stats and update. Uses
+# ct_daemon/ct_rootfs_tar/dk from t_containers.sh.
+
+bt() { berth -H "$D_HOST" "$@"; }
+cc_pty() { "$PYTHON" "$INTEG_DIR/ptyrun.py" "$@"; }
+# docker's message as berth words it: only the program name changes.
+as_berth() { sed -e 's/^docker: /berth: /' -e "s/'docker /'berth /g" -e 's/^Usage:  docker /Usage:  berth /' <<<"$1"; }
+
+test_cli_containers_run_flags() {
+	ct_daemon
+	local dir=$TEST_TMP/cc
+	mkdir -p "$dir/bind"
+	echo from-host >"$dir/bind/f"
+	printf 'FROM_FILE=1\n# comment\n\nSPACED=a b\nPASSED\n' >"$dir/env.list"
+	printf 'lf=1\n' >"$dir/labels.list"
+	# A seccomp profile that refuses mkdir; the CLI sends the file's content.
+	printf '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}' >"$dir/sec.json"
+	PASSED=yes run_ok bt run --rm --network none -e A=1 --env-file "$dir/env.list" -w /tmp -u 1000:50 \
+		-h myhost --read-only --tmpfs /run:size=1m -v "$dir/bind:/b:ro" \
+		--mount "type=tmpfs,target=/t2,tmpfs-size=2m" --mount "type=bind,source=$dir/bind,target=/b2,readonly" \
+		--ulimit nofile=100:200 --sysctl net.ipv4.ip_forward=1 --shm-size 8m --oom-score-adj 123 \
+		--cap-drop CHOWN --security-opt no-new-privileges --init \
+		bb sh -c 'echo A=$A F=$FROM_FILE S=$SPACED P=$PASSED; pwd; id -u; id -g; hostname;
+			touch /x 2>/dev/null && echo rw || echo ro; touch /run/ok && echo run-ok;
+			cat /b/f; touch /b/g 2>/dev/null || echo bind-ro; touch /b2/g 2>/dev/null || echo mount-ro;
+			df -k /t2 | tail -1; df -k /dev/shm | tail -1; ulimit -n; ulimit -Hn;
+			cat /proc/sys/net/ipv4/ip_forward; cat /proc/self/oom_score_adj;
+			grep -E "^(CapBnd|NoNewPrivs)" /proc/self/status; ps -o pid,comm | sed -n 2p'
+	assert_contains "$OUT" "A=1 F=1 S=a b P=yes" "environment (-e, --env-file, passed-through name)"
+	assert_contains "$OUT" $'/tmp\n1000\n50\nmyhost\nro\nrun-ok\nfrom-host\nbind-ro\nmount-ro' "workdir, user, hostname, read-only, tmpfs, binds"
+	assert_match "$OUT" "tmpfs +2048 " "tmpfs mount size"
+	assert_match "$OUT" "shm +8192 " "shm size"
+	assert_contains "$OUT" $'100\n200\n1\n123' "ulimit, sysctl, oom score"
+	assert_match "$OUT" "NoNewPrivs:[[:space:]]+1" "no-new-privileges"
+	local bnd
+	bnd=$(awk '/^CapBnd/ {print $2}' <<<"$OUT")
+	(( (0x$bnd & 1) == 0 )) || fail "CAP_CHOWN was not dropped (CapBnd $bnd)"
+	assert_match "$OUT" "1 (berth-init|init|docker-init)" "--init runs an init as pid 1"
+	# The seccomp profile read from the file.
+	run bt run --rm --network none --security-opt "seccomp=$dir/sec.json" bb mkdir /tmp/d
+	assert_eq 1 "$RC" "mkdir under the custom seccomp profile"
+	run_ok bt run --rm --network none --security-opt seccomp=unconfined bb mkdir /tmp/d
+	run_ok bt run --rm --network none --privileged bb sh -c 'grep CapEff /proc/self/status'
+	assert_match "$OUT" "CapEff:[[:space:]]+0*3?[0-9a-f]{9,}" "privileged capabilities"
+	run_ok bt run --rm --network none --cap-add NET_ADMIN bb sh -c 'grep CapEff /proc/self/status'
+	local eff
+	eff=$(awk '{print $2}' <<<"$OUT")
+	(( (0x$eff >> 12) & 1 )) || fail "NET_ADMIN not added (CapEff $eff)"
+	# What the daemon stored for the rest.
+	run_ok bt create --name cf1 --network none -l a=b --label-file "$dir/labels.list" -m 64m \
+		--memory-swap 128m --cpus 1.5 --cpu-shares 512 --pids-limit 50 --restart on-failure:3 \
+		--stop-signal SIGUSR1 --stop-timeout 7 --log-opt max-size=1m --entrypoint /bin/echo \
+		--runtime runc bb hi
+	run_ok dk inspect --format '{{.Config.Labels.a}} {{.Config.Labels.lf}} {{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}} {{.HostConfig.CpuShares}} {{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}} {{.Config.StopSignal}} {{.Config.StopTimeout}} {{index .HostConfig.LogConfig.Config "max-size"}} {{json .Config.Entrypoint}} {{.HostConfig.Runtime}}' cf1
+	assert_eq 'b 1 67108864 134217728 1500000000 512 50 on-failure:3 SIGUSR1 7 1m ["/bin/echo"] runc' "$OUT" "create flags stored"
+	run_ok bt start -a cf1
+	assert_eq hi "$OUT" "start -a output"
+	run_ok bt rm cf1
+}
+
+test_cli_containers_run_errors() {
+	ct_daemon
+	run bt run --rm --network none bb sh -c 'echo out; echo err >&2; exit 3'
+	assert_eq 3 "$RC" "exit status of the command"
+	assert_eq out "$OUT" "stdout"
+	assert_eq err "$ERR" "stderr"
+	run bt run --rm --network none bb /nonexistent
+	assert_eq 127 "$RC" "missing command"
+	local f
+	for f in "-m xx" "--cpus abc" "--ulimit nofile=5:2" "--mount type=bind,source=/x" "--pids-limit x" "--sysctl foo" "--env-file $TEST_TMP/none" "--security-opt seccomp=$TEST_TMP/none" "--bogus"; do
+		# shellcheck disable=SC2086
+		run bt run $f --network none bb true
+		local berr=$ERR brc=$RC
+		# shellcheck disable=SC2086
+		run dk run $f --network none bb true
+		assert_eq "$RC" "$brc" "exit code for $f"
+		assert_eq "$(as_berth "$ERR")" "$berr" "error for $f"
+	done
+	# Usage errors, missing images (docker pulls them) and -it without a terminal.
+	local c
+	for c in "run" "create" "exec" "run --network none nosuchimage" "run -it --network none bb true" "exec -it d0 true"; do
+		# shellcheck disable=SC2086
+		run bt $c
+		local berr=$ERR brc=$RC
+		# shellcheck disable=SC2086
+		run dk $c
+		assert_eq "$RC" "$brc" "exit code of $c"
+		assert_eq "$(as_berth "$ERR")" "$berr" "error of $c"
+	done
+	run_ok bt run -d --name d1 --network none bb sleep 300
+	assert_match "$OUT" "^[0-9a-f]{64}$" "run -d prints the id"
+	run bt run -d --name d1 --network none bb true
+	assert_eq 125 "$RC" "name conflict"
+	assert_contains "$ERR" "Conflict" "name conflict message"
+	run_ok bt rm -f d1
+	run_ok dk ps -aq
+	assert_empty "$OUT" "run --rm removed its containers"
+}
+
+test_cli_containers_stdin() {
+	ct_daemon
+	run_ok bash -c 'printf "one\ntwo\n" | "$0" -H "$1" run -i --rm --network none bb sh -c "cat; echo done"' "$BERTH" "$D_HOST"
+	assert_eq $'one\ntwo\ndone' "$OUT" "stdin forwarded and closed at EOF"
+	run_ok bt create -i --name si1 --network none bb sh -c 'read x; echo got-$x'
+	run_ok bash -c 'echo hello | "$0" -H "$1" start -a -i si1' "$BERTH" "$D_HOST"
+	assert_eq got-hello "$OUT" "start -a -i"
+	# Without -i the container's stdin is empty.
+	run_ok bash -c 'echo hidden | "$0" -H "$1" run --rm --network none bb cat' "$BERTH" "$D_HOST"
+	assert_empty "$OUT" "stdin not forwarded without -i"
+	run_ok bt rm si1
+}
+
+test_cli_containers_tty() {
+	ct_daemon
+	run cc_pty --rows 33 --cols 101 --send 'stty size; echo $((6*7))\n' --send 'exit 3\n' -- \
+		"$BERTH" -H "$D_HOST" run -it --name it1 --network none bb sh
+	assert_eq 3 "$RC" "exit status of berth run -it"
+	assert_contains "$OUT" "33 101" "terminal size inside the container"
+	assert_contains "$OUT" "42" "command typed at the terminal"
+	run_ok bt logs it1
+	assert_contains "$OUT" "33 101" "logs of a tty container (raw stream)"
+	run_ok bt rm it1
+	run_ok bt run --rm -t --network none bb sh -c 'tty; echo err >&2'
+	assert_contains "$OUT" "/dev/pts/0" "tty inside run -t"
+	assert_contains "$OUT" $'err\r' "stderr through the terminal"
+	# Detach keys leave the container running.
+	run cc_pty --rows 20 --cols 70 --send 'echo first\n' --send $'\x10\x11' -- \
+		"$BERTH" -H "$D_HOST" run -it --name it1 --network none bb sh
+	assert_eq 0 "$RC" "exit status after detaching"
+	assert_contains "$OUT" "read escape sequence" "docker's detach message"
+	run_ok dk inspect --format '{{.State.Running}}' it1
+	assert_eq true "$OUT" "running after ctrl-p ctrl-q"
+	run_ok bt rm -f it1
+	# attach comes back to a running container (-dit: berthd closes the
+	# stdin of StdinOnce containers after their first attach).
+	run_ok bt run -dit --name it2 --network none bb sh
+	run cc_pty --rows 21 --cols 71 --send 'echo attached-$((2+3)); stty size\n' --send 'x' --send 'ctrl' -- \
+		"$BERTH" -H "$D_HOST" attach --detach-keys x it2
+	assert_contains "$OUT" "attached-5" "output through berth attach"
+	assert_contains "$OUT" "21 71" "attach resizes the terminal"
+	run_ok dk inspect --format '{{.State.Running}}' it2
+	assert_eq true "$OUT" "running after --detach-keys"
+	run cc_pty --send 'exit 6\n' -- "$BERTH" -H "$D_HOST" attach it2
+	assert_eq 6 "$RC" "attach returns the exit status"
+	run bt attach it2
+	assert_eq 1 "$RC" "attach to a stopped container"
+	assert_eq "You cannot attach to a stopped container, start it first" "$ERR" "message"
+	run_ok bt rm it2
+	# exec -t and -it with resize on SIGWINCH.
+	run_ok bt run -d --name ex2 --network none bb sleep 300
+	run cc_pty --rows 30 --cols 90 --send 'stty size; exit 4\n' -- \
+		"$BERTH" -H "$D_HOST" exec -it ex2 sh
+	assert_eq 4 "$RC" "exit status of exec -it"
+	assert_contains "$OUT" "30 90" "size at start"
+	# ptyrun resizes its terminal after the first line it types.
+	run cc_pty --rows 30 --cols 90 --resize 40x100 --send '\n' --send 'stty size; exit 0\n' -- \
+		"$BERTH" -H "$D_HOST" exec -it ex2 sh
+	assert_contains "$OUT" "40 100" "size after SIGWINCH"
+	run_ok bt exec -t ex2 sh -c 'tty'
+	assert_match "$OUT" "/dev/pts/[0-9]+" "tty inside exec -t"
+	run_ok bt rm -f ex2
+}
+
+test_cli_containers_signals() {
+	ct_daemon
+	# sig-proxy: SIGTERM to berth run reaches the container's process.
+	"$BERTH" -H "$D_HOST" run --rm --name sp1 --network none bb sh -c 'trap "echo got-term; exit 7" TERM; while :; do sleep 0.1; done' >"$TEST_TMP/sp.out" 2>&1 &
+	local pid=$!
+	wait_for 20 "container running" bash -c "[[ \$(docker -H $D_HOST inspect --format '{{.State.Running}}' sp1 2>/dev/null) == true ]]"
+	sleep 0.5
+	kill -TERM "$pid"
+	local rc=0
+	wait "$pid" || rc=$?
+	assert_eq 7 "$rc" "exit status after the forwarded SIGTERM"
+	assert_contains "$(<"$TEST_TMP/sp.out")" got-term "trap ran in the container"
+}
+
+test_cli_containers_stats_update() {
+	ct_daemon
+	run_ok bt run -d --name st1 --network none -m 64m bb sleep 300
+	run_ok bt stats --no-stream st1
+	assert_match "$(head -1 <<<"$OUT")" "^CONTAINER ID +NAME +CPU % +MEM USAGE / LIMIT +MEM % +NET I/O +BLOCK I/O +PIDS$" "stats header"
+	assert_match "$(sed -n 2p <<<"$OUT")" "^[0-9a-f]{12} +st1 +[0-9.]+% +[0-9.]+[KMG]?i?B / 64MiB +[0-9.]+% +[0-9.]+k?B / [0-9.]+k?B +[0-9.]+[kMG]?B / [0-9.]+[kMG]?B +1$" "stats row"
+	run_ok bt stats --no-stream --format '{{.Name}} {{.PIDs}} {{.MemUsage}}' st1
+	assert_match "$OUT" "^st1 1 .* / 64MiB$" "stats --format"
+	run_ok bt stats --no-stream
+	assert_contains "$OUT" st1 "stats of all running containers"
+	# The streaming table is redrawn.
+	run timeout 3 "$BERTH" -H "$D_HOST" stats st1
+	assert_contains "$OUT" $'\033[H' "cursor home between frames"
+	[[ $(grep -c "st1" <<<"$OUT") -ge 2 ]] || fail "stats redrew less than twice: $OUT"
+	run bt stats --no-stream nosuch
+	assert_eq 1 "$RC" "stats of a missing container"
+	assert_contains "$ERR" "No such container: nosuch" "message"
+	run_ok bt update --memory 128m --memory-swap 256m --cpus 0.5 --pids-limit 20 --restart always st1
+	assert_eq st1 "$OUT" "update prints the names"
+	run_ok dk inspect --format '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy.Name}}' st1
+	assert_eq "134217728 500000000 20 always" "$OUT" "updated settings"
+	run bt update st1
+	assert_eq 1 "$RC" "update without flags"
+	run dk update st1
+	assert_eq "$ERR" "$(bt update st1 2>&1)" "update without flags: docker's message"
+	run bt update --memory 1m nosuch
+	assert_eq 1 "$RC" "update of a missing container"
+	run_ok bt rm -f st1
+}
+
+# A wait client that leaves while its auto-remove container is being removed
+# (what `run --rm` does when the start fails and the user gives up) must not
+# crash berthd (the waiter stayed registered after it was freed).
+test_cli_containers_wait_client_leaves() {
+	ct_daemon
+	run_ok "$PYTHON" - "$D_SOCK" <<'PY'
+import json, socket, sys, time
+sock = sys.argv[1]
+def send(method, path, body=b"", hijack=False):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sock)
+    extra = b"Connection: Upgrade\r\nUpgrade: tcp\r\n" if hijack else b""
+    s.sendall(f"{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              f"Content-Length: {len(body)}\r\n".encode() + extra + b"\r\n" + body)
+    if hijack:
+        return s
+    data = b""
+    while b"\r\n\r\n" not in data or not data.rstrip().endswith(b"}"):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return data.split(b"\r\n\r\n", 1)[1]
+body = json.dumps({"Image": "bb", "Cmd": ["/nonexistent"], "AttachStdout": True,
+                   "HostConfig": {"AutoRemove": True, "NetworkMode": "none"}}).encode()
+cid = json.loads(send("POST", "/v1.41/containers/create", body))["Id"]
+a = send("POST", f"/v1.41/containers/{cid}/attach?stream=1&stdout=1&stderr=1", hijack=True)
+w = send("POST", f"/v1.41/containers/{cid}/wait?condition=removed", hijack=True)
+time.sleep(0.3)
+send("POST", f"/v1.41/containers/{cid}/start")
+a.close()
+w.close()
+PY
+	sleep 1
+	daemon_alive || fail "berthd died"
+	run_ok dk ps -aq
+	assert_empty "$OUT" "the auto-remove container is gone"
+}
