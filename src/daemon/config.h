@@ -27,6 +27,11 @@ enum config_key {
 	CFG_PIDFILE,
 	CFG_STORAGE_DRIVER,
 	CFG_LABELS,
+	CFG_BRIDGE,
+	CFG_BIP,
+	CFG_FIXED_CIDR,
+	CFG_ADDRESS_POOLS,
+	CFG_IPTABLES,
 	CFG_KEY_COUNT,
 };
 
@@ -41,6 +46,12 @@ struct daemon_config {
 	char *storage_driver;
 	char **labels;
 	size_t n_labels;
+	/* Networking (src/network): -b, --bip, --fixed-cidr,
+	 * --default-address-pool, --iptables. */
+	char *bridge, *bip, *fixed_cidr;
+	char **address_pools;
+	size_t n_address_pools;
+	bool iptables;
 	char *config_file;
 	bool config_file_given; /* --config-file named it: it must exist */
 	unsigned set;           /* bit per enum config_key set by flags or file */

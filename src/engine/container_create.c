@@ -16,6 +16,7 @@
 #include "engine/container.h"
 #include "image/image_store.h"
 #include "image/layer_store.h"
+#include "network/network.h"
 #include "storage/driver.h"
 #include "volume/volume_store.h"
 
@@ -138,11 +139,6 @@ static void merge_image_config(json_t *cfg, const struct image *img)
 
 static int validate_host_config(json_t *cfg, json_t *hc, struct error *err)
 {
-	const char *net = str(hc, "NetworkMode");
-	if (net && *net && strcmp(net, "none") != 0 && strcmp(net, "host") != 0)
-		return error_set(err, -EINVAL,
-				 "network mode \"%s\" is not supported yet: use --network none or --network host",
-				 net);
 	if (json_is_true(json_object_get(cfg, "Tty")))
 		return error_set(err, -EINVAL, "a TTY (-t) is not supported yet");
 	json_int_t mem = json_integer_value(json_object_get(hc, "Memory"));
@@ -368,8 +364,6 @@ static int new_container(struct daemon *d, const char *name, json_t *body,
 		json_object_set_new(c->config, "Hostname",
 				    json_string(net && !strcmp(net, "host") ? d->host.hostname : host));
 	}
-	if (!json_object_get(c->host_config, "NetworkMode"))
-		json_object_set_new(c->host_config, "NetworkMode", json_string("none"));
 	*ret = c;
 	return 0;
 }
@@ -412,6 +406,11 @@ int container_create(struct daemon *d, const char *name, json_t *body, struct co
 		r = new_container(d, name, body, img, &c, err);
 	if (r < 0)
 		return r;
+	r = network_container_create(d, c, json_object_get(body, "NetworkingConfig"), err);
+	if (r < 0) {
+		container_free(c);
+		return r;
+	}
 	r = resolve_mounts(d, c->id, c->config, c->host_config, c->mounts, err);
 	if (r == 0)
 		r = materialize(d, c, img, err);
@@ -419,6 +418,7 @@ int container_create(struct daemon *d, const char *name, json_t *body, struct co
 		r = containers_add(d, c) < 0 ? error_set(err, -ENOMEM, "out of memory") : 0;
 	if (r < 0) {
 		container_release_volumes(d, c->id, c->mounts, true);
+		network_container_removed(d, c);
 		container_free(c);
 		return r;
 	}
