@@ -563,6 +563,8 @@ int network_init(struct daemon *d, struct error *err)
 		return r;
 	if (ns->iptables && !(ns->nft = nft_open()))
 		log_warn(&d->log, "nftables unavailable: no NAT, isolation or published ports");
+	log_info(&d->log, "networking: default bridge %s, nftables table %s", ns->default_bridge,
+		 ns->iptables ? ns->table : "(none: --iptables=false)");
 	for (size_t i = 0; i < ns->n; i++) {
 		struct network *n = ns->v[i];
 		struct error e2 = ERROR_INIT;
@@ -580,6 +582,8 @@ void network_done(struct daemon *d)
 		return;
 	for (size_t i = 0; i < ns->n; i++)
 		network_free(ns->v[i]);
+	for (size_t i = 0; i < ns->n_sb; i++)
+		sandbox_free(ns->sb[i]);
 	free(ns->v);
 	free(ns->sb);
 	nft_close(ns->nft);

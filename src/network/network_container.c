@@ -450,7 +450,7 @@ void sandbox_leave(struct daemon *d, struct sandbox *sb, struct network *n)
 	json_object_del(sb->ifaces, n->id);
 }
 
-static void sandbox_free(struct sandbox *sb)
+void sandbox_free(struct sandbox *sb)
 {
 	if (!sb)
 		return;
@@ -665,6 +665,10 @@ int network_container_create(struct daemon *d, struct container *c, json_t *netc
 	}
 	struct network *n = NULL;
 	int r = network_lookup(d, mode, &n, err);
+	/* Not 404: the docker CLI takes a 404 from create for a missing
+	 * image and would try to pull it. */
+	if (r == -ENOENT && err)
+		r = err->code = -EINVAL;
 	if (r < 0)
 		return r;
 	if (!strcmp(n->driver, "host") || !strcmp(n->driver, "null")) {
@@ -681,6 +685,8 @@ int network_container_create(struct daemon *d, struct container *c, json_t *netc
 		if (r < 0)
 			break;
 		r = network_lookup(d, strcmp(k, "default") ? k : "bridge", &o, err);
+		if (r == -ENOENT && err)
+			r = err->code = -EINVAL;
 		if (r == 0 && o != n)
 			r = attach_cfg(d, c, o, v, err);
 	}

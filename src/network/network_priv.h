@@ -90,6 +90,8 @@ void sandbox_host_if(const char *cid, int index, char buf[16]);
 int sandbox_join(struct daemon *d, struct sandbox *sb, struct network *n, struct error *err);
 void sandbox_leave(struct daemon *d, struct sandbox *sb, struct network *n);
 int sandbox_save(struct daemon *d, struct sandbox *sb, struct error *err);
+/* Frees the memory only (the kernel objects stay: shutdown). */
+void sandbox_free(struct sandbox *sb);
 /* DNS: start the container's server when it is on a user network. */
 void sandbox_dns_update(struct daemon *d, struct sandbox *sb);
 /* Mode helpers. */
