@@ -81,6 +81,7 @@ test: deps
 bench: all
 	./bench/run.sh
 	./bench/images.sh
+	./bench/network.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
