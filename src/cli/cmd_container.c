@@ -42,9 +42,9 @@ static int call(const struct cli *cli, const char *method, const char *path,
 /* --- create / run ----------------------------------------------------------- */
 
 struct run_opts {
-	bool detach, rm, help;
-	const char *name, *workdir, *user, *entrypoint, *network, *hostname, *restart;
-	struct cli_strv env, volumes, labels;
+	bool detach, rm, help, publish_all;
+	const char *name, *workdir, *user, *entrypoint, *network, *hostname, *restart, *ip;
+	struct cli_strv env, volumes, labels, publish, expose, aliases, dns, add_hosts;
 };
 
 static json_t *strv_json(const struct cli_strv *sv)
@@ -54,6 +54,104 @@ static json_t *strv_json(const struct cli_strv *sv)
 		json_array_append_new(a, json_string(sv->v[i]));
 	return a;
 }
+
+/* One -p spec "[ip:][host:]container[/proto]" (port ranges allowed) into
+ * PortBindings and ExposedPorts. */
+static int add_publish(const char *spec, json_t *bindings, json_t *exposed)
+{
+	char buf[128];
+	snprintf(buf, sizeof(buf), "%s", spec);
+	const char *proto = "tcp";
+	char *slash = strrchr(buf, '/');
+	if (slash) {
+		*slash = '\0';
+		proto = slash + 1;
+	}
+	char *parts[3] = {0};
+	int n = 0;
+	char *cport = strrchr(buf, ':');
+	if (cport) {
+		*cport++ = '\0';
+		char *hport = strrchr(buf, ':');
+		if (hport) {
+			*hport++ = '\0';
+			parts[n++] = buf;
+			parts[n++] = hport;
+		} else {
+			parts[n++] = NULL;
+			parts[n++] = buf;
+		}
+	} else {
+		cport = buf;
+		parts[n++] = NULL;
+		parts[n++] = NULL;
+	}
+	int clo, chi, hlo = 0, hhi = 0;
+	char *end;
+	clo = chi = (int)strtol(cport, &end, 10);
+	if (*end == '-')
+		chi = (int)strtol(end + 1, &end, 10);
+	if (*end || clo <= 0 || chi < clo)
+		return -EINVAL;
+	if (parts[1] && *parts[1]) {
+		hlo = hhi = (int)strtol(parts[1], &end, 10);
+		if (*end == '-')
+			hhi = (int)strtol(end + 1, &end, 10);
+		if (*end || hlo <= 0 || hhi < hlo)
+			return -EINVAL;
+	}
+	const char *hip = parts[0] ? parts[0] : "";
+	for (int p = clo; p <= chi; p++) {
+		char key[32], hp[32] = "";
+		snprintf(key, sizeof(key), "%d/%s", p, proto);
+		if (hlo && chi > clo)
+			snprintf(hp, sizeof(hp), "%d", hlo + (p - clo));
+		else if (hlo && hhi > hlo)
+			snprintf(hp, sizeof(hp), "%d-%d", hlo, hhi);
+		else if (hlo)
+			snprintf(hp, sizeof(hp), "%d", hlo);
+		json_t *list = json_object_get(bindings, key);
+		if (!list) {
+			list = json_array();
+			json_object_set_new(bindings, key, list);
+		}
+		json_array_append_new(list, json_pack("{s:s, s:s}", "HostIp", hip, "HostPort", hp));
+		json_object_set_new(exposed, key, json_object());
+	}
+	return 0;
+}
+
+/* Ports, networks and DNS of the create body. */
+static int add_network_opts(const struct run_opts *o, json_t *body)
+{
+	json_t *hc = json_object_get(body, "HostConfig");
+	json_t *bindings = json_object(), *exposed = json_object();
+	for (size_t i = 0; i < o->publish.n; i++)
+		if (add_publish(o->publish.v[i], bindings, exposed) < 0) {
+			json_decref(bindings);
+			json_decref(exposed);
+			return -EINVAL;
+		}
+	for (size_t i = 0; i < o->expose.n; i++) {
+		char key[64];
+		snprintf(key, sizeof(key), "%s%s", o->expose.v[i], strchr(o->expose.v[i], '/') ? "" : "/tcp");
+		json_object_set_new(exposed, key, json_object());
+	}
+	json_object_set_new(hc, "PortBindings", bindings);
+	json_object_set_new(hc, "PublishAllPorts", json_boolean(o->publish_all));
+	json_object_set_new(body, "ExposedPorts", exposed);
+	json_object_set_new(hc, "Dns", strv_json(&o->dns));
+	json_object_set_new(hc, "ExtraHosts", strv_json(&o->add_hosts));
+	if (o->ip || o->aliases.n) {
+		const char *net = o->network ? o->network : "default";
+		json_object_set_new(body, "NetworkingConfig",
+				    json_pack("{s:{s:{s:{s:s}, s:o}}}", "EndpointsConfig", net,
+					      "IPAMConfig", "IPv4Address", o->ip ? o->ip : "",
+					      "Aliases", strv_json(&o->aliases)));
+	}
+	return 0;
+}
+
 
 static json_t *create_body(const struct run_opts *o, const struct cli_strv *args, bool auto_rm)
 {
@@ -90,7 +188,14 @@ static int parse_run(const struct cli *cli, const char *cmd_path, int argc, char
 		{"workdir", 'w', CLI_FLAG_STRING, &o->workdir, "string", "Working directory inside the container", false},
 		{"user", 'u', CLI_FLAG_STRING, &o->user, "string", "Username or UID (format: <name|uid>[:<group|gid>])", false},
 		{"entrypoint", 0, CLI_FLAG_STRING, &o->entrypoint, "string", "Overwrite the default ENTRYPOINT of the image", false},
-		{"network", 0, CLI_FLAG_STRING, &o->network, "network", "Connect a container to a network (none or host)", false},
+		{"network", 0, CLI_FLAG_STRING, &o->network, "network", "Connect a container to a network", false},
+		{"network-alias", 0, CLI_FLAG_LIST, &o->aliases, "list", "Add network-scoped alias for the container", false},
+		{"ip", 0, CLI_FLAG_STRING, &o->ip, "string", "IPv4 address (e.g., 172.30.100.104)", false},
+		{"publish", 'p', CLI_FLAG_LIST, &o->publish, "list", "Publish a container's port(s) to the host", false},
+		{"publish-all", 'P', CLI_FLAG_BOOL, &o->publish_all, NULL, "Publish all exposed ports to random ports", false},
+		{"expose", 0, CLI_FLAG_LIST, &o->expose, "list", "Expose a port or a range of ports", false},
+		{"dns", 0, CLI_FLAG_LIST, &o->dns, "list", "Set custom DNS servers", false},
+		{"add-host", 0, CLI_FLAG_LIST, &o->add_hosts, "list", "Add a custom host-to-IP mapping (host:ip)", false},
 		{"hostname", 'h', CLI_FLAG_STRING, &o->hostname, "string", "Container host name", false},
 		{"volume", 'v', CLI_FLAG_LIST, &o->volumes, "list", "Bind mount a volume", false},
 		{"label", 'l', CLI_FLAG_LIST, &o->labels, "list", "Set meta data on a container", false},
@@ -126,6 +231,8 @@ static int create_one(const struct cli *cli, const struct run_opts *o,
 		return err->code;
 	if (policy)
 		json_object_set_new(json_object_get(body, "HostConfig"), "RestartPolicy", policy);
+	if (add_network_opts(o, body) < 0)
+		return error_set(err, -EINVAL, "invalid port specification");
 	struct query q = {0};
 	if (o->name)
 		query_add(&q, "name", o->name);
@@ -253,6 +360,11 @@ out:
 	cli_strv_free(&o.env);
 	cli_strv_free(&o.volumes);
 	cli_strv_free(&o.labels);
+	cli_strv_free(&o.publish);
+	cli_strv_free(&o.expose);
+	cli_strv_free(&o.aliases);
+	cli_strv_free(&o.dns);
+	cli_strv_free(&o.add_hosts);
 	cli_strv_free(&args);
 	return code;
 }
@@ -411,6 +523,29 @@ int cli_cmd_logs(struct cli *cli, const char *cmd_path, int argc, char **argv)
 
 /* --- ps ------------------------------------------------------------------------- */
 
+/* docker's Ports column: "127.0.0.1:8080->80/tcp, 443/tcp". */
+static char *ports_text(json_t *ports)
+{
+	char *out = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&out, &len);
+	json_t *p;
+	if (!f)
+		return NULL;
+	json_array_foreach(ports, i, p) {
+		const char *ip = json_string_value(json_object_get(p, "IP"));
+		json_int_t pub = json_integer_value(json_object_get(p, "PublicPort"));
+		json_int_t priv = json_integer_value(json_object_get(p, "PrivatePort"));
+		const char *type = json_string_value(json_object_get(p, "Type"));
+		fprintf(f, "%s", i ? ", " : "");
+		if (ip && pub)
+			fprintf(f, "%s:%lld->", ip, (long long)pub);
+		fprintf(f, "%lld/%s", (long long)priv, type ? type : "tcp");
+	}
+	fclose(f);
+	return out;
+}
+
 static json_t *ps_row_full(json_t *c, bool trunc)
 {
 	const char *id = json_string_value(json_object_get(c, "Id"));
@@ -429,10 +564,11 @@ static json_t *ps_row_full(json_t *c, bool trunc)
 	strftime(created, sizeof(created), "%Y-%m-%d %H:%M:%S %z %Z", &tm);
 	const char *name = json_string_value(json_array_get(json_object_get(c, "Names"), 0));
 	_cleanup_free_ char *labels = cli_labels_string(json_object_get(c, "Labels"));
+	_cleanup_free_ char *ports = ports_text(json_object_get(c, "Ports"));
 	return json_pack("{s:s%, s:O, s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:s}", "ID", id,
 			 (size_t)(trunc ? 12 : strlen(id)), "Image", json_object_get(c, "Image"),
 			 "Command", shortcmd, "RunningFor", ago, "CreatedAt", created, "Status",
-			 json_string_value(json_object_get(c, "Status")), "Ports", "", "Names",
+			 json_string_value(json_object_get(c, "Status")), "Ports", ports ? ports : "", "Names",
 			 name ? name + (name[0] == '/') : "", "State", json_object_get(c, "State"),
 			 "Labels", labels ? labels : "");
 }

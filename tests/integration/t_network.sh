@@ -441,3 +441,32 @@ test_network_ls_prune() {
 	run_ok dk network ls --filter type=custom -q
 	assert_empty "$OUT" "custom networks after the second prune"
 }
+
+test_network_berth_cli() {
+	net_daemon 90
+	local B=(berth -H "$D_HOST") port
+	port=$(free_port)
+	run_ok "${B[@]}" network create --subnet 10.213.91.0/24 -o "com.docker.network.bridge.name=${NET_TAG}u1" bn
+	run_ok "${B[@]}" run -d --name web --network bn --network-alias www --ip 10.213.91.50 \
+		--dns 127.0.0.1 -p "127.0.0.1:$port:80" bb httpd -f -p 80 -h /etc
+	local web=$OUT
+	wait_for 5 "httpd" curl -sf "http://127.0.0.1:$port/hostname"
+	run_ok "${B[@]}" port web
+	assert_eq "80/tcp -> 127.0.0.1:$port" "$OUT" "berth port"
+	run_ok "${B[@]}" port web 80
+	assert_eq "127.0.0.1:$port" "$OUT" "berth port web 80"
+	run_ok "${B[@]}" ps --format '{{.Ports}}'
+	assert_eq "127.0.0.1:$port->80/tcp" "$OUT" "berth ps Ports"
+	run_ok "${B[@]}" run --rm --network bn --dns 127.0.0.1 bb wget -qO- http://www/hostname
+	assert_eq "${web:0:12}" "$OUT" "by alias"
+	run_ok "${B[@]}" run -d --name other bb sleep 100
+	run_ok "${B[@]}" network connect --alias second bn other
+	run_ok "${B[@]}" exec other ping -c 1 -W 2 10.213.91.50
+	run_ok "${B[@]}" network disconnect bn other
+	run_fails "${B[@]}" exec other ping -c 1 -W 1 10.213.91.50
+	run_fails "${B[@]}" network rm bn
+	assert_contains "$ERR" "has active endpoints" "rm in use"
+	run_ok "${B[@]}" rm -f web other
+	run_ok "${B[@]}" network rm bn
+	assert_eq bn "$OUT" "network rm prints the name"
+}
