@@ -186,7 +186,7 @@ for name in "${NAMES[@]}"; do
 	done
 	TPUT[$name]=$(best_max "${rates[@]}")
 	dk rm -f srv cli >/dev/null
-	dk network rm benchnet >/dev/null
+	dk network rm benchnet >/dev/null 2>&1 || true
 done
 for pid in "${PIDS[@]}"; do alive "$pid" && stop_tree "$pid"; done
 PIDS=()

@@ -18,11 +18,19 @@ net_daemon() {
 	NET_BR=${NET_TAG}0
 	ct_rootfs_tar
 	add_cleanup "net_force_cleanup '$NET_TAG'"
-	start_daemon -b "$NET_BR" --bip "10.213.$oct.1/24" "$@"
+	NET_ARGS=(-b "$NET_BR" --bip "10.213.$oct.1/24" "$@")
+	start_daemon "${NET_ARGS[@]}"
 	NET_TABLE=$(sed -n 's/.*nftables table \(berth[a-z0-9_]*\).*/\1/p' "$D_LOG" | head -n 1)
 	[[ -n $NET_TABLE ]] && add_cleanup "nft delete table ip '$NET_TABLE' 2>/dev/null; true"
 	add_cleanup "ct_force_cleanup '$TEST_TMP' '$D_EXEC'"
 	run_ok dk import "$CT_TAR" bb:latest
+}
+
+# Restarts the current daemon with the same roots and flags.
+net_restart_daemon() {
+	launch_daemon --data-root "$D_DATA" --exec-root "$D_EXEC" --pidfile "$D_PIDFILE" \
+		-H "$D_HOST" --config-file "$D_CFG" "${NET_ARGS[@]}"
+	wait_daemon_ready 1
 }
 
 # Deletes the veths enslaved to the test's bridges, then the bridges.
@@ -336,7 +344,10 @@ net_restart() {
 	run_ok dk run -d --name cli --network n1 --dns 127.0.0.1 bb sleep 100
 	local cli=$OUT
 	run_ok dk run -d --name brief --network n1 --dns 127.0.0.1 -p "127.0.0.1:$((port + 1)):80" bb sh -c 'sleep 2'
-	local brief=$OUT ipweb ipcli
+	local brief=$OUT ipweb ipcli ipdef
+	run_ok dk run -d --name def bb sleep 100
+	local def=$OUT
+	ipdef=$(ip_of def bridge)
 	ipweb=$(ip_of web n1)
 	ipcli=$(ip_of cli n1)
 	wait_for 5 "httpd" curl -sf "http://127.0.0.1:$port/hostname"
@@ -349,10 +360,12 @@ net_restart() {
 	fi
 	# brief ends while berthd is down; its rule must not survive the restart.
 	wait_for 10 "brief to exit" test -e "$D_DATA/containers/$brief/exit.json"
-	ct_restart_daemon
+	net_restart_daemon
 	wait_for 10 "brief's exit to be recorded" bash -c "[[ \$(docker -H '$D_HOST' inspect -f '{{.State.Status}}' brief) == exited ]]"
 	assert_eq "$ipweb" "$(ip_of web n1)" "web's address after the restart"
 	assert_eq "$ipcli" "$(ip_of cli n1)" "cli's address after the restart"
+	assert_eq "$ipdef" "$(ip_of def bridge)" "def's address on the default bridge after the restart"
+	run_ok dk exec def ping -c 1 -W 2 "10.213.$2.1"
 	assert_eq "${web:0:12}" "$(curl -sf "http://127.0.0.1:$port/hostname")" "published port after the restart"
 	run_ok dk exec cli timeout 3 wget -qO- http://web/hostname
 	assert_eq "${web:0:12}" "$OUT" "DNS after the restart"
@@ -365,10 +378,10 @@ net_restart() {
 	local ipnew
 	ipnew=$(ip_of new n1)
 	[[ $ipnew != "$ipweb" && $ipnew != "$ipcli" ]] || fail "address $ipnew handed out twice"
-	run_ok dk rm -f web cli brief new
+	run_ok dk rm -f web cli brief new def
 	run_ok dk network rm n1
 	stop_daemon
-	net_assert_clean "$web" "$cli" "$brief"
+	net_assert_clean "$web" "$cli" "$brief" "$def"
 }
 
 test_network_restart_term() { net_restart TERM 60; }
@@ -413,6 +426,19 @@ test_network_bad_input() {
 	assert_contains "$ERR" "not found" "connect to an unknown network"
 	run_fails dk network connect n1 cc
 	assert_contains "$ERR" "already exists in network n1" "connect twice"
+	# HTTP statuses of the API.
+	local code
+	code=$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$D_SOCK" -X POST \
+		-H 'Content-Type: application/json' -d '{"Name":"x1","IPAM":{"Config":[{"Subnet":"bad"}]}}' \
+		http://localhost/v1.41/networks/create)
+	assert_eq 400 "$code" "status of an invalid subnet"
+	code=$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$D_SOCK" -X POST \
+		-H 'Content-Type: application/json' -d '{"Name":"n1"}' http://localhost/v1.41/networks/create)
+	assert_eq 409 "$code" "status of a duplicate name"
+	code=$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$D_SOCK" -X DELETE http://localhost/v1.41/networks/n1)
+	assert_eq 403 "$code" "status of rm in use"
+	code=$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$D_SOCK" http://localhost/v1.41/networks/nosuch)
+	assert_eq 404 "$code" "status of an unknown network"
 	run_ok dk rm -f cc
 	run_ok dk network rm n1
 }
@@ -469,4 +495,42 @@ test_network_berth_cli() {
 	run_ok "${B[@]}" rm -f web other
 	run_ok "${B[@]}" network rm bn
 	assert_eq bn "$OUT" "network rm prints the name"
+}
+
+# Subnets from --default-address-pool, skipping what the host routes;
+# --fixed-cidr on the default bridge.
+test_network_pools() {
+	NET_TAG=$(printf 'bt%04x' $(($$ % 65536)))
+	NET_BR=${NET_TAG}0
+	ct_rootfs_tar
+	add_cleanup "net_force_cleanup '$NET_TAG'"
+	# A route of the host's inside the pool, on a dummy link of the test.
+	ip link add "${NET_TAG}d" type dummy || skip "no dummy links"
+	ip addr add 10.213.97.1/24 dev "${NET_TAG}d"
+	ip link set "${NET_TAG}d" up
+	NET_ARGS=(-b "$NET_BR" --default-address-pool base=10.213.96.0/22,size=24
+		--fixed-cidr 10.213.96.64/26)
+	start_daemon "${NET_ARGS[@]}"
+	NET_TABLE=$(sed -n 's/.*nftables table \(berth[a-z0-9_]*\).*/\1/p' "$D_LOG" | head -n 1)
+	add_cleanup "nft delete table ip '$NET_TABLE' 2>/dev/null; true"
+	add_cleanup "ct_force_cleanup '$TEST_TMP' '$D_EXEC'"
+	run_ok dk import "$CT_TAR" bb:latest
+	run_ok dk network inspect -f '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}' bridge
+	assert_eq "10.213.96.0/24 10.213.96.1" "$OUT" "default bridge from the pool"
+	run_ok dk run --rm bb ip -4 addr show eth0
+	assert_contains "$OUT" "inet 10.213.96.64/24" "address from --fixed-cidr"
+	run_ok dk network create -o "com.docker.network.bridge.name=${NET_TAG}u1" p1
+	run_ok dk network inspect -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}' p1
+	assert_eq "10.213.98.0/24" "$OUT" "skips the host's 10.213.97.0/24"
+	run_ok dk network create -o "com.docker.network.bridge.name=${NET_TAG}u2" p2
+	run_ok dk network inspect -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}' p2
+	assert_eq "10.213.99.0/24" "$OUT" "next subnet"
+	run_fails dk network create -o "com.docker.network.bridge.name=${NET_TAG}u3" p3
+	assert_contains "$ERR" "could not find an available, non-overlapping IPv4 address pool" "pool exhausted"
+	run_ok dk network rm p1 p2
+	# Restart: the default bridge keeps its subnet.
+	stop_daemon
+	net_restart_daemon
+	run_ok dk network inspect -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}' bridge
+	assert_eq "10.213.96.0/24" "$OUT" "default bridge after a restart"
 }
