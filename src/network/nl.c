@@ -358,6 +358,16 @@ static int inside(const struct nl_endpoint *ep, struct error *err)
 	return r;
 }
 
+/* Hairpin mode on the bridge port: a container reaching its own published
+ * port through a host address gets the DNAT'ed packet back on the port it
+ * came from. Best effort. */
+static void hairpin(const char *host_if)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/sys/class/net/%s/brport/hairpin_mode", host_if);
+	write_sysctl(path, "1");
+}
+
 int nl_endpoint_add(const struct nl_endpoint *ep, struct error *err)
 {
 	_cleanup_sock_ struct nl_sock *s = NULL;
@@ -392,6 +402,7 @@ int nl_endpoint_add(const struct nl_endpoint *ep, struct error *err)
 	rtnl_link_put(peer);
 	if (e < 0)
 		return nl_fail(err, e, "creating veth pair", ep->host_if);
+	hairpin(ep->host_if);
 	r = inside(ep, err);
 	if (r < 0)
 		nl_link_delete(ep->host_if);

@@ -225,6 +225,8 @@ test_network_ports() {
 	# From another container through the host's address (hairpin on the bridge).
 	run_ok dk run --rm bb timeout 3 wget -qO- "http://10.213.30.1:$p2/hostname"
 	assert_eq "${web:0:12}" "$OUT" "container -> host address -> container"
+	run_ok dk exec web timeout 3 wget -qO- "http://10.213.30.1:$p2/hostname"
+	assert_eq "${web:0:12}" "$OUT" "a container reaching its own published port (hairpin)"
 	run_ok dk port web
 	assert_contains "$OUT" "80/tcp -> 127.0.0.1:$p1" "docker port"
 	assert_contains "$OUT" "80/tcp -> 0.0.0.0:$p2" "docker port"
@@ -343,7 +345,10 @@ net_restart() {
 	local web=$OUT
 	run_ok dk run -d --name cli --network n1 --dns 127.0.0.1 bb sleep 100
 	local cli=$OUT
-	run_ok dk run -d --name brief --network n1 --dns 127.0.0.1 -p "127.0.0.1:$((port + 1)):80" bb sh -c 'sleep 2'
+	# brief ends when told to, while berthd is down.
+	mkdir -p "$TEST_TMP/sig"
+	run_ok dk run -d --name brief --network n1 --dns 127.0.0.1 -p "127.0.0.1:$((port + 1)):80" \
+		-v "$TEST_TMP/sig:/sig" bb sh -c 'until [ -e /sig/go ]; do sleep 0.1; done'
 	local brief=$OUT ipweb ipcli ipdef
 	run_ok dk run -d --name def bb sleep 100
 	local def=$OUT
@@ -359,7 +364,8 @@ net_restart() {
 		stop_daemon
 	fi
 	# brief ends while berthd is down; its rule must not survive the restart.
-	wait_for 10 "brief to exit" test -e "$D_DATA/containers/$brief/exit.json"
+	touch "$TEST_TMP/sig/go"
+	wait_for 20 "brief to exit" test -e "$D_DATA/containers/$brief/exit.json"
 	net_restart_daemon
 	wait_for 10 "brief's exit to be recorded" bash -c "[[ \$(docker -H '$D_HOST' inspect -f '{{.State.Status}}' brief) == exited ]]"
 	assert_eq "$ipweb" "$(ip_of web n1)" "web's address after the restart"
