@@ -244,6 +244,17 @@ test_network_ports() {
 	assert_empty "$(net_links | grep "^vb${clash:0:10}")" "veth of the failed start"
 	assert_file_absent "$D_EXEC/netns/$clash" "netns of the failed start"
 	run_ok dk rm clash
+	# A port another program holds.
+	local px
+	px=$(free_port)
+	"$PYTHON" -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.sleep(60)' "$px" &
+	BG_PIDS+=($!)
+	wait_for 5 "the listener on $px" bash -c "ss -ltn | grep -q ':$px '"
+	run dk run -d --name clash2 -p "127.0.0.1:$px:80" bb sleep 100
+	assert_ne 0 "$RC" "run with a port another program holds"
+	assert_contains "$ERR" "Bind for 127.0.0.1:$px failed: port is already allocated" "error"
+	run_ok dk rm clash2
 	# -P with exposed ports gets ephemeral host ports; udp too.
 	run_ok dk run -d --name pub --expose 80 --expose 81/udp -P bb httpd -f -p 80 -h /etc
 	run_ok dk port pub 80/tcp
@@ -539,4 +550,39 @@ test_network_pools() {
 	net_restart_daemon
 	run_ok dk network inspect -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}' bridge
 	assert_eq "10.213.96.0/24" "$OUT" "default bridge after a restart"
+}
+
+# The networking settings from daemon.json.
+test_network_daemon_json() {
+	NET_TAG=$(printf 'bt%04x' $(($$ % 65536)))
+	NET_BR=${NET_TAG}0
+	ct_rootfs_tar
+	add_cleanup "net_force_cleanup '$NET_TAG'"
+	new_daemon_dir d1
+	cat >"$D_CFG" <<JSON
+{"bridge": "$NET_BR", "bip": "10.213.110.1/24", "iptables": true,
+ "default-address-pools": [{"base": "10.213.112.0/22", "size": 24}]}
+JSON
+	NET_ARGS=()
+	start_daemon
+	NET_TABLE=$(sed -n 's/.*nftables table \(berth[a-z0-9_]*\).*/\1/p' "$D_LOG" | head -n 1)
+	add_cleanup "nft delete table ip '$NET_TABLE' 2>/dev/null; true"
+	add_cleanup "ct_force_cleanup '$TEST_TMP' '$D_EXEC'"
+	assert_contains "$(cat "$D_LOG")" "default bridge $NET_BR" "bridge from daemon.json"
+	run_ok dk import "$CT_TAR" bb:latest
+	run_ok dk run --rm bb ip -4 addr show eth0
+	assert_contains "$OUT" "inet 10.213.110.2/24" "address from bip"
+	run_ok dk network create -o "com.docker.network.bridge.name=${NET_TAG}u1" p1
+	run_ok dk network inspect -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}' p1
+	assert_eq "10.213.112.0/24" "$OUT" "subnet from default-address-pools"
+	run_ok dk network rm p1
+	# A bad pool is refused at start.
+	stop_daemon
+	echo '{"default-address-pools": [{"base": "10.213.112.0/22", "size": 20}]}' >"$D_CFG"
+	launch_daemon --data-root "$D_DATA" --exec-root "$D_EXEC" --pidfile "$D_PIDFILE" \
+		-H "$D_HOST" --config-file "$D_CFG"
+	wait_exit "$D_PID" 20 || fail "berthd kept running with a bad pool"
+	forget_pid "$D_PID"
+	assert_ne 0 "$EXIT_RC" "exit code with a bad pool"
+	assert_contains "$(cat "$D_LOG")" "invalid default address pool" "message"
 }
