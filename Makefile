@@ -86,6 +86,7 @@ bench: all
 	./bench/run.sh
 	./bench/images.sh
 	./bench/containers.sh
+	./bench/network.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

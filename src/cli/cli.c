@@ -39,6 +39,8 @@ static const struct cli_command commands[] = {
     {"image", "Management Commands", "Manage images", cli_cmd_image},
     {"system", "Management Commands", "Manage Berth", cli_cmd_system},
     {"volume", "Management Commands", "Manage volumes", cli_cmd_volume},
+    {"network", "Management Commands", "Manage networks", cli_cmd_network},
+    {"port", "Commands", "List port mappings or a specific mapping for the container", cli_cmd_port},
     {"exec", "Common Commands", "Execute a command in a running container", cli_cmd_exec},
     {"attach", "Commands", "Attach local standard input, output, and error streams to a running container", cli_cmd_attach},
     {"events", "Commands", "Get real time events from the server", cli_cmd_events},

@@ -473,6 +473,29 @@ int cli_cmd_logs(struct cli *cli, const char *cmd_path, int argc, char **argv)
 
 /* --- ps ------------------------------------------------------------------------- */
 
+/* docker's Ports column: "127.0.0.1:8080->80/tcp, 443/tcp". */
+static char *ports_text(json_t *ports)
+{
+	char *out = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&out, &len);
+	json_t *p;
+	if (!f)
+		return NULL;
+	json_array_foreach(ports, i, p) {
+		const char *ip = json_string_value(json_object_get(p, "IP"));
+		json_int_t pub = json_integer_value(json_object_get(p, "PublicPort"));
+		json_int_t priv = json_integer_value(json_object_get(p, "PrivatePort"));
+		const char *type = json_string_value(json_object_get(p, "Type"));
+		fprintf(f, "%s", i ? ", " : "");
+		if (ip && pub)
+			fprintf(f, "%s:%lld->", ip, (long long)pub);
+		fprintf(f, "%lld/%s", (long long)priv, type ? type : "tcp");
+	}
+	fclose(f);
+	return out;
+}
+
 static json_t *ps_row_full(json_t *c, bool trunc)
 {
 	const char *id = json_string_value(json_object_get(c, "Id"));
@@ -491,10 +514,11 @@ static json_t *ps_row_full(json_t *c, bool trunc)
 	strftime(created, sizeof(created), "%Y-%m-%d %H:%M:%S %z %Z", &tm);
 	const char *name = json_string_value(json_array_get(json_object_get(c, "Names"), 0));
 	_cleanup_free_ char *labels = cli_labels_string(json_object_get(c, "Labels"));
+	_cleanup_free_ char *ports = ports_text(json_object_get(c, "Ports"));
 	return json_pack("{s:s%, s:O, s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:s}", "ID", id,
 			 (size_t)(trunc ? 12 : strlen(id)), "Image", json_object_get(c, "Image"),
 			 "Command", shortcmd, "RunningFor", ago, "CreatedAt", created, "Status",
-			 json_string_value(json_object_get(c, "Status")), "Ports", "", "Names",
+			 json_string_value(json_object_get(c, "Status")), "Ports", ports ? ports : "", "Names",
 			 name ? name + (name[0] == '/') : "", "State", json_object_get(c, "State"),
 			 "Labels", labels ? labels : "");
 }

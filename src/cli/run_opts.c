@@ -19,7 +19,8 @@ void run_opts_free(struct run_opts *o)
 	struct cli_strv *lists[] = {&o->env,	     &o->env_files,	&o->volumes, &o->labels,
 				    &o->label_files, &o->mounts,	&o->tmpfs,   &o->cap_add,
 				    &o->cap_drop,    &o->security_opts, &o->ulimits, &o->sysctls,
-				    &o->log_opts};
+				    &o->log_opts,    &o->publish,	&o->expose,  &o->aliases,
+				    &o->dns,	     &o->add_hosts};
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
 		cli_strv_free(lists[i]);
 }
@@ -370,6 +371,17 @@ int run_opts_parse(const struct cli *cli, const char *cmd_path, int argc, char *
 	     false},
 	    {"network", 0, CLI_FLAG_STRING, &o->network, "network",
 	     "Connect a container to a network", false},
+	    {"network-alias", 0, CLI_FLAG_LIST, &o->aliases, "list",
+	     "Add network-scoped alias for the container", false},
+	    {"ip", 0, CLI_FLAG_STRING, &o->ip, "string", "IPv4 address (e.g., 172.30.100.104)", false},
+	    {"publish", 'p', CLI_FLAG_LIST, &o->publish, "list",
+	     "Publish a container's port(s) to the host", false},
+	    {"publish-all", 'P', CLI_FLAG_BOOL, &o->publish_all, NULL,
+	     "Publish all exposed ports to random ports", false},
+	    {"expose", 0, CLI_FLAG_LIST, &o->expose, "list", "Expose a port or a range of ports", false},
+	    {"dns", 0, CLI_FLAG_LIST, &o->dns, "list", "Set custom DNS servers", false},
+	    {"add-host", 0, CLI_FLAG_LIST, &o->add_hosts, "list",
+	     "Add a custom host-to-IP mapping (host:ip)", false},
 	    {"oom-score-adj", 0, CLI_FLAG_STRING, &o->oom_score_adj, "int",
 	     "Tune host's OOM preferences (-1000 to 1000)", false},
 	    {"pids-limit", 0, CLI_FLAG_STRING, &o->pids_limit, "int",
@@ -543,6 +555,103 @@ static void set_int(json_t *obj, const char *key, const char *val, bool ram)
 	json_object_set_new(obj, key, json_integer(v));
 }
 
+/* One -p spec "[ip:][host:]container[/proto]" (port ranges allowed) into
+ * PortBindings and ExposedPorts. */
+static int add_publish(const char *spec, json_t *bindings, json_t *exposed)
+{
+	char buf[128];
+	snprintf(buf, sizeof(buf), "%s", spec);
+	const char *proto = "tcp";
+	char *slash = strrchr(buf, '/');
+	if (slash) {
+		*slash = '\0';
+		proto = slash + 1;
+	}
+	char *parts[3] = {0};
+	int n = 0;
+	char *cport = strrchr(buf, ':');
+	if (cport) {
+		*cport++ = '\0';
+		char *hport = strrchr(buf, ':');
+		if (hport) {
+			*hport++ = '\0';
+			parts[n++] = buf;
+			parts[n++] = hport;
+		} else {
+			parts[n++] = NULL;
+			parts[n++] = buf;
+		}
+	} else {
+		cport = buf;
+		parts[n++] = NULL;
+		parts[n++] = NULL;
+	}
+	int clo, chi, hlo = 0, hhi = 0;
+	char *end;
+	clo = chi = (int)strtol(cport, &end, 10);
+	if (*end == '-')
+		chi = (int)strtol(end + 1, &end, 10);
+	if (*end || clo <= 0 || chi < clo)
+		return -EINVAL;
+	if (parts[1] && *parts[1]) {
+		hlo = hhi = (int)strtol(parts[1], &end, 10);
+		if (*end == '-')
+			hhi = (int)strtol(end + 1, &end, 10);
+		if (*end || hlo <= 0 || hhi < hlo)
+			return -EINVAL;
+	}
+	const char *hip = parts[0] ? parts[0] : "";
+	for (int p = clo; p <= chi; p++) {
+		char key[32], hp[32] = "";
+		snprintf(key, sizeof(key), "%d/%s", p, proto);
+		if (hlo && chi > clo)
+			snprintf(hp, sizeof(hp), "%d", hlo + (p - clo));
+		else if (hlo && hhi > hlo)
+			snprintf(hp, sizeof(hp), "%d-%d", hlo, hhi);
+		else if (hlo)
+			snprintf(hp, sizeof(hp), "%d", hlo);
+		json_t *list = json_object_get(bindings, key);
+		if (!list) {
+			list = json_array();
+			json_object_set_new(bindings, key, list);
+		}
+		json_array_append_new(list, json_pack("{s:s, s:s}", "HostIp", hip, "HostPort", hp));
+		json_object_set_new(exposed, key, json_object());
+	}
+	return 0;
+}
+
+/* Ports, networks and DNS of the create body. */
+static int add_network_opts(const struct run_opts *o, json_t *body)
+{
+	json_t *hc = json_object_get(body, "HostConfig");
+	json_t *bindings = json_object(), *exposed = json_object();
+	for (size_t i = 0; i < o->publish.n; i++)
+		if (add_publish(o->publish.v[i], bindings, exposed) < 0) {
+			json_decref(bindings);
+			json_decref(exposed);
+			return -EINVAL;
+		}
+	for (size_t i = 0; i < o->expose.n; i++) {
+		char key[64];
+		snprintf(key, sizeof(key), "%s%s", o->expose.v[i], strchr(o->expose.v[i], '/') ? "" : "/tcp");
+		json_object_set_new(exposed, key, json_object());
+	}
+	json_object_set_new(hc, "PortBindings", bindings);
+	json_object_set_new(hc, "PublishAllPorts", json_boolean(o->publish_all));
+	json_object_set_new(body, "ExposedPorts", exposed);
+	json_object_set_new(hc, "Dns", strv_json(&o->dns, NULL));
+	json_object_set_new(hc, "ExtraHosts", strv_json(&o->add_hosts, NULL));
+	if (o->ip || o->aliases.n) {
+		const char *net = o->network ? o->network : "default";
+		json_object_set_new(body, "NetworkingConfig",
+				    json_pack("{s:{s:{s:{s:s}, s:o}}}", "EndpointsConfig", net,
+					      "IPAMConfig", "IPv4Address", o->ip ? o->ip : "",
+					      "Aliases", strv_json(&o->aliases, NULL)));
+	}
+	return 0;
+}
+
 static int host_config(const struct run_opts *o, json_t *hc, struct error *err)
 {
 	json_object_set_new(hc, "Binds", json_array());
@@ -671,6 +780,8 @@ int run_opts_body(const struct run_opts *o, const struct cli_strv *args, json_t 
 	json_object_del(hc, "_Volumes");
 	if (r < 0)
 		return r;
+	if (add_network_opts(o, body) < 0)
+		return error_set(err, -EINVAL, "invalid port specification");
 	*ret = TAKE_PTR(body);
 	return 0;
 }

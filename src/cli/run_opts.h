@@ -11,12 +11,14 @@
 #include "cli/cli.h"
 
 struct run_opts {
-	bool detach, rm, interactive, tty, init, read_only, privileged, help, no_sig_proxy;
+	bool detach, rm, interactive, tty, init, read_only, privileged, help, no_sig_proxy,
+	    publish_all;
 	const char *name, *workdir, *user, *entrypoint, *network, *hostname, *restart;
 	const char *memory, *memory_swap, *cpus, *cpu_shares, *pids_limit, *stop_signal,
-	    *stop_timeout, *shm_size, *oom_score_adj, *runtime, *detach_keys, *log_driver;
+	    *stop_timeout, *shm_size, *oom_score_adj, *runtime, *detach_keys, *log_driver, *ip;
 	struct cli_strv env, env_files, volumes, labels, label_files, mounts, tmpfs, cap_add,
-	    cap_drop, security_opts, ulimits, sysctls, log_opts;
+	    cap_drop, security_opts, ulimits, sysctls, log_opts, publish, expose, aliases, dns,
+	    add_hosts;
 };
 
 void run_opts_free(struct run_opts *o);

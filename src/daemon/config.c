@@ -28,11 +28,17 @@ static const char *const key_names[CFG_KEY_COUNT] = {
 	[CFG_LABELS] = "labels",
 	[CFG_RUNTIMES] = "runtimes",
 	[CFG_DEFAULT_RUNTIME] = "default-runtime",
+	[CFG_BRIDGE] = "bridge",
+	[CFG_BIP] = "bip",
+	[CFG_FIXED_CIDR] = "fixed-cidr",
+	[CFG_ADDRESS_POOLS] = "default-address-pools",
+	[CFG_IPTABLES] = "iptables",
 };
 
 enum { OPT_TLS = 256, OPT_TLSVERIFY, OPT_TLSCACERT, OPT_TLSCERT, OPT_TLSKEY, OPT_LOG_LEVEL,
        OPT_DATA_ROOT, OPT_EXEC_ROOT, OPT_PIDFILE_LONG, OPT_CONFIG_FILE, OPT_STORAGE_DRIVER,
-       OPT_LABEL, OPT_VERSION, OPT_ADD_RUNTIME, OPT_DEFAULT_RUNTIME };
+       OPT_LABEL, OPT_VERSION, OPT_ADD_RUNTIME, OPT_DEFAULT_RUNTIME, OPT_BIP, OPT_FIXED_CIDR,
+       OPT_ADDRESS_POOL, OPT_IPTABLES };
 
 static const struct option long_options[] = {
 	{"host", required_argument, NULL, 'H'},
@@ -51,6 +57,11 @@ static const struct option long_options[] = {
 	{"label", required_argument, NULL, OPT_LABEL},
 	{"add-runtime", required_argument, NULL, OPT_ADD_RUNTIME},
 	{"default-runtime", required_argument, NULL, OPT_DEFAULT_RUNTIME},
+	{"bridge", required_argument, NULL, 'b'},
+	{"bip", required_argument, NULL, OPT_BIP},
+	{"fixed-cidr", required_argument, NULL, OPT_FIXED_CIDR},
+	{"default-address-pool", required_argument, NULL, OPT_ADDRESS_POOL},
+	{"iptables", optional_argument, NULL, OPT_IPTABLES},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -62,13 +73,18 @@ void config_print_usage(void)
 	       "A self-sufficient runtime for containers, serving the Docker Engine API.\n\n"
 	       "Options:\n"
 	       "      --add-runtime runtime    Register an additional OCI compatible runtime (name=path)\n"
+	       "  -b, --bridge string          Attach containers to a network bridge (default \"berth0\")\n"
+	       "      --bip string             Specify network bridge IP\n"
 	       "      --config-file string     Daemon configuration file (default \"%s\")\n"
 	       "      --data-root string       Root directory of persistent state (default \"/var/lib/berth\")\n"
 	       "  -D, --debug                  Enable debug mode\n"
+	       "      --default-address-pool pool-options  Default address pools for node specific local networks\n"
 	       "      --default-runtime string Default OCI runtime for containers (default \"runc\")\n"
 	       "      --exec-root string       Root directory for execution state files (default \"/run/berth\")\n"
+	       "      --fixed-cidr string      IPv4 subnet for fixed IPs\n"
 	       "  -h, --help                   Print usage\n"
 	       "  -H, --host list              Daemon socket(s) to connect to (default %s)\n"
+	       "      --iptables               Enable addition of nftables rules (default true)\n"
 	       "      --label list             Set key=value labels to the daemon\n"
 	       "  -l, --log-level string       Set the logging level (\"debug\"|\"info\"|\"warn\"|\"error\"|\"fatal\") (default \"info\")\n"
 	       "  -p, --pidfile string         Path to use for daemon PID file (default \"/run/berth/berth.pid\")\n"
@@ -144,6 +160,12 @@ static int apply_flag(struct daemon_config *cfg, int opt, const char *arg, struc
 	case OPT_ADD_RUNTIME:
 		cfg->set |= 1u << CFG_RUNTIMES;
 		return strv_push(&cfg->runtimes, &cfg->n_runtimes, arg);
+	case OPT_ADDRESS_POOL:
+		cfg->set |= 1u << CFG_ADDRESS_POOLS;
+		return strv_push(&cfg->address_pools, &cfg->n_address_pools, arg);
+	case OPT_IPTABLES:
+		cfg->set |= 1u << CFG_IPTABLES;
+		return parse_bool_flag("iptables", arg, &cfg->iptables, err);
 	case OPT_CONFIG_FILE:
 		set_str(&cfg->config_file, arg);
 		cfg->config_file_given = true;
@@ -166,6 +188,9 @@ static int apply_flag(struct daemon_config *cfg, int opt, const char *arg, struc
 		{OPT_STORAGE_DRIVER, CFG_STORAGE_DRIVER, offsetof(struct daemon_config, storage_driver)},
 		{'s', CFG_STORAGE_DRIVER, offsetof(struct daemon_config, storage_driver)},
 		{OPT_DEFAULT_RUNTIME, CFG_DEFAULT_RUNTIME, offsetof(struct daemon_config, default_runtime)},
+		{'b', CFG_BRIDGE, offsetof(struct daemon_config, bridge)},
+		{OPT_BIP, CFG_BIP, offsetof(struct daemon_config, bip)},
+		{OPT_FIXED_CIDR, CFG_FIXED_CIDR, offsetof(struct daemon_config, fixed_cidr)},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(strings); i++) {
 		if (strings[i].opt != opt)
@@ -182,7 +207,7 @@ int config_parse_flags(int argc, char **argv, struct daemon_config *cfg, struct 
 	optind = 0; /* full reset, so tests can parse several times */
 	opterr = 0;
 	int opt;
-	while ((opt = getopt_long(argc, argv, ":H:D::l:p:s:hv", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":H:D::l:p:s:b:hv", long_options, NULL)) != -1) {
 		if (opt == 'h')
 			return CONFIG_HELP;
 		if (opt == 'v' || opt == OPT_VERSION)
@@ -255,18 +280,42 @@ static int file_runtimes(json_t *v, struct daemon_config *cfg, const char *file,
 	return 0;
 }
 
+/* "default-address-pools": [{"base": "10.10.0.0/16", "size": 24}, ...] */
+static int file_pools(json_t *v, struct daemon_config *cfg, const char *file, const char *key,
+		      struct error *err)
+{
+	if (!json_is_array(v))
+		return file_type_error(file, key, "an array of {\"base\", \"size\"} objects", err);
+	size_t i;
+	json_t *item;
+	json_array_foreach(v, i, item) {
+		const char *base = json_string_value(json_object_get(item, "base"));
+		json_t *size = json_object_get(item, "size");
+		char buf[96];
+		if (!base || !json_is_integer(size))
+			return file_type_error(file, key, "an array of {\"base\", \"size\"} objects", err);
+		snprintf(buf, sizeof(buf), "base=%s,size=%lld", base, (long long)json_integer_value(size));
+		int r = strv_push(&cfg->address_pools, &cfg->n_address_pools, buf);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int file_apply_key(struct daemon_config *cfg, enum config_key k, json_t *v, const char *file,
 			  struct error *err)
 {
 	const char *key = key_names[k];
 	bool *bools[CFG_KEY_COUNT] = {[CFG_TLS] = &cfg->tls, [CFG_TLSVERIFY] = &cfg->tlsverify,
-				      [CFG_DEBUG] = &cfg->debug};
+				      [CFG_DEBUG] = &cfg->debug, [CFG_IPTABLES] = &cfg->iptables};
 	char **strs[CFG_KEY_COUNT] = {
 		[CFG_TLSCACERT] = &cfg->tlscacert, [CFG_TLSCERT] = &cfg->tlscert,
 		[CFG_TLSKEY] = &cfg->tlskey,       [CFG_LOG_LEVEL] = &cfg->log_level,
 		[CFG_DATA_ROOT] = &cfg->data_root, [CFG_EXEC_ROOT] = &cfg->exec_root,
 		[CFG_PIDFILE] = &cfg->pidfile,     [CFG_STORAGE_DRIVER] = &cfg->storage_driver,
 		[CFG_DEFAULT_RUNTIME] = &cfg->default_runtime,
+		[CFG_BRIDGE] = &cfg->bridge,       [CFG_BIP] = &cfg->bip,
+		[CFG_FIXED_CIDR] = &cfg->fixed_cidr,
 	};
 	if (k == CFG_HOSTS)
 		return file_strv(v, &cfg->hosts, &cfg->n_hosts, file, key, err);
@@ -274,6 +323,8 @@ static int file_apply_key(struct daemon_config *cfg, enum config_key k, json_t *
 		return file_strv(v, &cfg->labels, &cfg->n_labels, file, key, err);
 	if (k == CFG_RUNTIMES)
 		return file_runtimes(v, cfg, file, err);
+	if (k == CFG_ADDRESS_POOLS)
+		return file_pools(v, cfg, file, key, err);
 	if (bools[k]) {
 		if (!json_is_boolean(v))
 			return file_type_error(file, key, "true or false", err);
@@ -306,11 +357,15 @@ static void describe_flag_value(const struct daemon_config *cfg, enum config_key
 	case CFG_LABELS: snprintf(buf, len, "[%s%s]", cfg->n_labels ? cfg->labels[0] : "", cfg->n_labels > 1 ? " ..." : ""); break;
 	case CFG_RUNTIMES: snprintf(buf, len, "[%s%s]", cfg->n_runtimes ? cfg->runtimes[0] : "", cfg->n_runtimes > 1 ? " ..." : ""); break;
 	case CFG_DEFAULT_RUNTIME: snprintf(buf, len, "%s", cfg->default_runtime ? cfg->default_runtime : ""); break;
+	case CFG_IPTABLES: snprintf(buf, len, "%s", cfg->iptables ? "true" : "false"); break;
+	case CFG_ADDRESS_POOLS: snprintf(buf, len, "[%s%s]", cfg->n_address_pools ? cfg->address_pools[0] : "", cfg->n_address_pools > 1 ? " ..." : ""); break;
 	default: {
 		const char *s = k == CFG_TLSCACERT ? cfg->tlscacert : k == CFG_TLSCERT ? cfg->tlscert
 			: k == CFG_TLSKEY ? cfg->tlskey : k == CFG_LOG_LEVEL ? cfg->log_level
 			: k == CFG_DATA_ROOT ? cfg->data_root : k == CFG_EXEC_ROOT ? cfg->exec_root
-			: k == CFG_PIDFILE ? cfg->pidfile : cfg->storage_driver;
+			: k == CFG_PIDFILE ? cfg->pidfile : k == CFG_BRIDGE ? cfg->bridge
+			: k == CFG_BIP ? cfg->bip : k == CFG_FIXED_CIDR ? cfg->fixed_cidr
+			: cfg->storage_driver;
 		snprintf(buf, len, "%s", s ? s : "");
 	}
 	}
@@ -471,6 +526,8 @@ int config_finalize(struct daemon_config *cfg, struct error *err)
 	default_str(&cfg->storage_driver, "overlay2");
 	default_str(&cfg->log_level, "info");
 	default_cert_paths(cfg);
+	if (!(cfg->set & (1u << CFG_IPTABLES)))
+		cfg->iptables = true;
 	if (cfg->tlsverify)
 		cfg->tls = true;
 	enum log_level lvl;
@@ -511,7 +568,8 @@ void config_copy(struct daemon_config *dst, const struct daemon_config *src)
 	dst->hosts = strv_dup(src->hosts, src->n_hosts);
 	dst->labels = strv_dup(src->labels, src->n_labels);
 	dst->runtimes = strv_dup(src->runtimes, src->n_runtimes);
-	char **strs[] = {&dst->tlscacert, &dst->tlscert, &dst->tlskey, &dst->log_level,
+	dst->address_pools = strv_dup(src->address_pools, src->n_address_pools);
+	char **strs[] = {&dst->bridge, &dst->bip, &dst->fixed_cidr, &dst->tlscacert, &dst->tlscert, &dst->tlskey, &dst->log_level,
 			 &dst->data_root, &dst->exec_root, &dst->pidfile, &dst->storage_driver,
 			 &dst->config_file, &dst->default_runtime};
 	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
@@ -540,6 +598,10 @@ void config_done(struct daemon_config *cfg)
 	strv_free(cfg->labels, cfg->n_labels);
 	strv_free(cfg->runtimes, cfg->n_runtimes);
 	free(cfg->default_runtime);
+	strv_free(cfg->address_pools, cfg->n_address_pools);
+	free(cfg->bridge);
+	free(cfg->bip);
+	free(cfg->fixed_cidr);
 	free(cfg->tlscacert);
 	free(cfg->tlscert);
 	free(cfg->tlskey);

@@ -29,6 +29,11 @@ enum config_key {
 	CFG_LABELS,
 	CFG_RUNTIMES,
 	CFG_DEFAULT_RUNTIME,
+	CFG_BRIDGE,
+	CFG_BIP,
+	CFG_FIXED_CIDR,
+	CFG_ADDRESS_POOLS,
+	CFG_IPTABLES,
 	CFG_KEY_COUNT,
 };
 
@@ -46,6 +51,12 @@ struct daemon_config {
 	char **runtimes; /* "name=path" of --add-runtime / "runtimes" */
 	size_t n_runtimes;
 	char *default_runtime;
+	/* Networking (src/network): -b, --bip, --fixed-cidr,
+	 * --default-address-pool, --iptables. */
+	char *bridge, *bip, *fixed_cidr;
+	char **address_pools;
+	size_t n_address_pools;
+	bool iptables;
 	char *config_file;
 	bool config_file_given; /* --config-file named it: it must exist */
 	unsigned set;           /* bit per enum config_key set by flags or file */

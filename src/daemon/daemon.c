@@ -21,6 +21,7 @@
 #include "engine/events.h"
 #include "image/fetch.h"
 #include "image/images.h"
+#include "network/network.h"
 #include "volume/volumes.h"
 #include "shared/host.h"
 #include "shared/tls.h"
@@ -215,11 +216,17 @@ int daemon_start(struct daemon *d, struct error *err)
 	if (r == 0)
 		r = volumes_init(d, err);
 	if (r == 0)
+		r = network_init(d, err);
+	if (r == 0)
 		r = containers_init(d, err);
+	if (r == 0)
+		network_restore(d);
 	if (r < 0) {
 		containers_stop(d);
+		network_stop(d);
 		uv_run(d->loop, UV_RUN_NOWAIT);
 		containers_done(d);
+		network_done(d);
 		volumes_done(d);
 		images_done(d);
 		release_locks(d);
@@ -254,6 +261,7 @@ void daemon_stop(struct daemon *d)
 	close_signals(d);
 	api_stop(d);
 	containers_stop(d);
+	network_stop(d);
 }
 
 static json_t *reload_attributes(const struct daemon *d)
@@ -299,6 +307,7 @@ void daemon_done(struct daemon *d)
 {
 	fetch_done(d);
 	containers_done(d);
+	network_done(d);
 	volumes_done(d);
 	images_done(d);
 	release_locks(d);

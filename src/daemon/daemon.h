@@ -21,6 +21,7 @@ struct volume_store;
 struct containers;
 struct fetch_curl;
 struct exec;
+struct networks;
 
 struct daemon {
 	uv_loop_t *loop;
@@ -49,6 +50,7 @@ struct daemon {
 	char **layer_pins; /* containers' top layers, referenced before the GC */
 	struct fetch_curl *curl; /* libcurl, loaded on first download */
 	struct exec *execs; /* exec instances (src/engine/exec.h) */
+	struct networks *networks; /* src/network/network.h */
 
 	uv_signal_t sig_term, sig_int, sig_hup;
 	int pidfile_fd, root_lock_fd;

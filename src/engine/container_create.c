@@ -17,6 +17,7 @@
 #include "engine/containers_priv.h"
 #include "image/image_store.h"
 #include "image/layer_store.h"
+#include "network/network.h"
 #include "storage/driver.h"
 #include "volume/volume_store.h"
 
@@ -139,11 +140,6 @@ static void merge_image_config(json_t *cfg, const struct image *img)
 
 static int validate_host_config(json_t *cfg, json_t *hc, struct error *err)
 {
-	const char *net = str(hc, "NetworkMode");
-	if (net && *net && strcmp(net, "none") != 0 && strcmp(net, "host") != 0)
-		return error_set(err, -EINVAL,
-				 "network mode \"%s\" is not supported yet: use --network none or --network host",
-				 net);
 	json_int_t mem = json_integer_value(json_object_get(hc, "Memory"));
 	if (mem > 0 && mem < 6 * 1024 * 1024)
 		return error_set(err, -EINVAL, "Minimum memory limit allowed is 6MB");
@@ -372,8 +368,6 @@ static int new_container(struct daemon *d, const char *name, json_t *body,
 		json_object_set_new(c->config, "Hostname",
 				    json_string(net && !strcmp(net, "host") ? d->host.hostname : host));
 	}
-	if (!json_object_get(c->host_config, "NetworkMode"))
-		json_object_set_new(c->host_config, "NetworkMode", json_string("none"));
 	*ret = c;
 	return 0;
 }
@@ -434,6 +428,11 @@ int container_create(struct daemon *d, const char *name, json_t *body, struct co
 	if (!rt || !*rt)
 		json_object_set_new(c->host_config, "Runtime",
 				    json_string(containers_of(d)->default_runtime));
+	r = network_container_create(d, c, json_object_get(body, "NetworkingConfig"), err);
+	if (r < 0) {
+		container_free(c);
+		return r;
+	}
 	r = resolve_mounts(d, c->id, c->config, c->host_config, c->mounts, err);
 	if (r == 0)
 		r = materialize(d, c, img, err);
@@ -441,6 +440,7 @@ int container_create(struct daemon *d, const char *name, json_t *body, struct co
 		r = containers_add(d, c) < 0 ? error_set(err, -ENOMEM, "out of memory") : 0;
 	if (r < 0) {
 		container_release_volumes(d, c->id, c->mounts, true);
+		network_container_removed(d, c);
 		container_free(c);
 		return r;
 	}

@@ -12,6 +12,7 @@
 #include "daemon/daemon.h"
 #include "engine/container.h"
 #include "image/image_store.h"
+#include "network/network.h"
 #include "storage/driver.h"
 
 static json_t *time_json(int64_t ns)
@@ -87,18 +88,6 @@ static json_t *host_config_json(const struct container *c)
 	return hc;
 }
 
-static json_t *network_settings(void)
-{
-	return json_pack("{s:s, s:s, s:b, s:s, s:i, s:{}, s:s, s:n, s:n, s:s, s:s, s:s, s:i, s:s, "
-			 "s:i, s:s, s:s, s:{}}",
-			 "Bridge", "", "SandboxID", "", "HairpinMode", 0, "LinkLocalIPv6Address", "",
-			 "LinkLocalIPv6PrefixLen", 0, "Ports", "SandboxKey", "",
-			 "SecondaryIPAddresses", "SecondaryIPv6Addresses", "EndpointID", "",
-			 "Gateway", "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0,
-			 "IPAddress", "", "IPPrefixLen", 0, "IPv6Gateway", "", "MacAddress", "",
-			 "Networks");
-}
-
 static void add_sizes(struct daemon *d, struct container *c, json_t *o)
 {
 	int64_t rw = 0;
@@ -141,7 +130,7 @@ json_t *container_inspect_json(struct daemon *d, struct container *c, bool size)
 		"MountLabel", "", "ProcessLabel", "", "AppArmorProfile", "", "ExecIDs",
 		"HostConfig", host_config_json(c), "GraphDriver", "Data", "Name",
 		storage_driver_name(d->storage), "Mounts", mounts_json(c, false), "Config", c->config,
-		"NetworkSettings", network_settings());
+		"NetworkSettings", network_container_settings(d, c));
 	add_paths(d, c, o);
 	if (size)
 		add_sizes(d, c, o);
@@ -219,14 +208,15 @@ json_t *container_list_entry(struct daemon *d, struct container *c, bool size)
 	_cleanup_free_ char *cmd = command_text(c);
 	json_t *labels = json_object_get(c->config, "Labels");
 	json_t *o = json_pack(
-		"{s:s, s:[s], s:O, s:s, s:s, s:I, s:[], s:o, s:s, s:s, s:{s:O}, s:{s:{}}, s:o}",
+		"{s:s, s:[s], s:O, s:s, s:s, s:I, s:o, s:o, s:s, s:s, s:{s:O}, s:o, s:o}",
 		"Id", c->id, "Names", c->name, "Image", json_object_get(c->config, "Image"),
 		"ImageID", c->image_id, "Command", cmd ? cmd : "", "Created",
-		(json_int_t)(c->created_ns / 1000000000), "Ports", "Labels",
+		(json_int_t)(c->created_ns / 1000000000), "Ports",
+		network_container_ports_summary(d, c), "Labels",
 		json_is_object(labels) ? json_incref(labels) : json_object(), "State",
 		container_status(c), "Status", status, "HostConfig", "NetworkMode",
-		json_object_get(c->host_config, "NetworkMode"), "NetworkSettings", "Networks",
-		"Mounts", mounts_json(c, true));
+		json_object_get(c->host_config, "NetworkMode"), "NetworkSettings",
+		network_container_summary(d, c), "Mounts", mounts_json(c, true));
 	if (size)
 		add_sizes(d, c, o);
 	return o;

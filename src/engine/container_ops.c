@@ -15,6 +15,7 @@
 #include "engine/container.h"
 #include "engine/start_job.h"
 #include "image/layer_store.h"
+#include "network/network.h"
 #include "shim/proto.h"
 #include "storage/driver.h"
 
@@ -143,6 +144,7 @@ void container_exited(struct daemon *d, struct container *c, int exit_code, int6
 	if (exitf)
 		unlink(exitf); /* recorded in config.v2.json now */
 	container_unmount(d, c);
+	network_container_down(d, c);
 	close_timer(c);
 	char code[16];
 	snprintf(code, sizeof(code), "%d", exit_code);
@@ -444,6 +446,7 @@ void container_remove(struct daemon *d, struct container *c, bool force, bool vo
 	container_restart_cancel(c);
 	containers_forget(d, c);
 	container_release_volumes(d, c->id, c->mounts, volumes);
+	network_container_removed(d, c);
 	*job = (struct remove_job){.d = d, .c = c, .dir = job->dir, .bundle = job->bundle,
 				   .drv = d->storage, .done = done, .userdata = userdata};
 	job->work.data = job;
@@ -497,6 +500,7 @@ void container_start_failed(struct daemon *d, struct container *c, const struct 
 {
 	const char *msg = error_msg(err);
 	container_unmount(d, c);
+	network_container_down(d, c);
 	free(c->error);
 	c->error = strdup(msg);
 	c->exit_code = strstr(msg, "executable file not found") || strstr(msg, "no such file or directory")

@@ -16,6 +16,7 @@
 #include "engine/containers_priv.h"
 #include "engine/oci_spec.h"
 #include "engine/start_job.h"
+#include "network/network.h"
 #include "shim/proto.h"
 #include "storage/driver.h"
 #include "volume/volume_store.h"
@@ -107,10 +108,16 @@ static int write_etc_files(struct daemon *d, struct container *c, struct error *
 	bool host_net = !strcmp(str(c->host_config, "NetworkMode"), "host");
 	if (host_net)
 		fs_read_file("/etc/hosts", 1 << 20, &host_hosts, NULL);
-	fs_read_file("/etc/resolv.conf", 1 << 20, &host_resolv, NULL);
+	host_resolv = network_resolv_conf(d, c);
+	if (!host_resolv)
+		fs_read_file("/etc/resolv.conf", 1 << 20, &host_resolv, NULL);
+	_cleanup_free_ char *extra = host_net ? NULL : network_hosts_lines(d, c);
+	_cleanup_free_ char *all_hosts = NULL;
+	if (extra && asprintf(&all_hosts, "%s%s", default_hosts, extra) < 0)
+		all_hosts = NULL;
 	int r = write_file(hn, line, err);
 	if (r == 0)
-		r = write_file(hosts, host_hosts ? host_hosts : default_hosts, err);
+		r = write_file(hosts, host_hosts ? host_hosts : all_hosts ? all_hosts : default_hosts, err);
 	if (r == 0)
 		r = write_file(resolv, host_resolv ? host_resolv
 						  : "nameserver 8.8.8.8\nnameserver 8.8.4.4\n", err);
@@ -152,7 +159,7 @@ static void copy_up_volumes(struct daemon *d, struct container *c, const char *r
 }
 
 static int write_spec(struct daemon *d, struct container *c, const char *rootfs,
-		      struct error *err)
+		      const char *netns, struct error *err)
 {
 	struct oci_user user;
 	int r = oci_user_resolve(rootfs, str(c->config, "User"), &user, err);
@@ -173,7 +180,7 @@ static int write_spec(struct daemon *d, struct container *c, const char *rootfs,
 		.user = &user, .mounts = mounts, .n_mounts = json_array_size(c->mounts),
 		.swap_limit = containers_of(d)->swap_limit,
 		.cap_bounding = containers_of(d)->cap_bounding,
-		.init_path = containers_of(d)->init_path,
+		.init_path = containers_of(d)->init_path, .netns_path = netns,
 	};
 	json_t *spec = NULL;
 	r = oci_spec_build(&in, &spec, err);
@@ -189,7 +196,7 @@ static int prepare(struct daemon *d, struct container *c, struct error *err)
 {
 	_cleanup_free_ char *bundle = container_bundle_path(d, c, NULL);
 	_cleanup_free_ char *exitf = container_path(d, c, "exit.json");
-	_cleanup_free_ char *rootfs = NULL;
+	_cleanup_free_ char *rootfs = NULL, *netns = NULL;
 	if (!bundle || !exitf)
 		return error_set(err, -ENOMEM, "out of memory");
 	unlink(exitf);
@@ -199,11 +206,15 @@ static int prepare(struct daemon *d, struct container *c, struct error *err)
 	if (r < 0)
 		return r;
 	copy_up_volumes(d, c, rootfs);
-	r = write_etc_files(d, c, err);
+	r = network_container_up(d, c, &netns, err);
 	if (r == 0)
-		r = write_spec(d, c, rootfs, err);
-	if (r < 0)
+		r = write_etc_files(d, c, err);
+	if (r == 0)
+		r = write_spec(d, c, rootfs, netns, err);
+	if (r < 0) {
+		network_container_down(d, c);
 		container_unmount(d, c);
+	}
 	return r;
 }
 
@@ -374,6 +385,7 @@ void container_start(struct daemon *d, struct container *c, container_done_fn do
 		r = spawn_shim(d, c, job, &err);
 		if (r < 0) {
 			c->starting = NULL;
+			network_container_down(d, c);
 			container_unmount(d, c);
 		}
 	}

@@ -377,7 +377,7 @@ static void user_mounts(json_t *mounts, const struct oci_inputs *in)
 	}
 }
 
-static json_t *namespaces(json_t *hc)
+static json_t *namespaces(json_t *hc, const char *netns_path)
 {
 	const char *net = json_string_value(json_object_get(hc, "NetworkMode"));
 	json_t *ns = json_array();
@@ -386,7 +386,9 @@ static json_t *namespaces(json_t *hc)
 		json_array_append_new(ns, json_pack("{s:s}", "type", types[i]));
 	/* none gets a fresh network namespace with only loopback; host shares
 	 * the host's by not having one. */
-	if (!net || strcmp(net, "host") != 0)
+	if (netns_path)
+		json_array_append_new(ns, json_pack("{s:s, s:s}", "type", "network", "path", netns_path));
+	else if (!net || strcmp(net, "host") != 0)
 		json_array_append_new(ns, json_pack("{s:s}", "type", "network"));
 	return ns;
 }
@@ -436,7 +438,7 @@ static json_t *linux_section(const struct oci_inputs *in, bool privileged)
 	char cg[128];
 	snprintf(cg, sizeof(cg), "/berth/%s", in->id);
 	json_t *l = json_pack("{s:o, s:s, s:o}", "resources", resources(in, privileged),
-			      "cgroupsPath", cg, "namespaces", namespaces(in->host_config));
+			      "cgroupsPath", cg, "namespaces", namespaces(in->host_config, in->netns_path));
 	json_t *sysctls = json_object_get(in->host_config, "Sysctls");
 	if (json_object_size(sysctls))
 		json_object_set(l, "sysctl", sysctls);

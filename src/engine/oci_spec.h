@@ -42,6 +42,7 @@ struct oci_inputs {
 	json_t *host_config; /* its HostConfig */
 	const char *rootfs;  /* host path of the mounted root filesystem */
 	const char *hostname_path, *hosts_path, *resolv_path; /* host files to bind */
+	const char *netns_path; /* a network namespace made by berthd, or NULL */
 	const struct oci_user *user;
 	const struct oci_mount *mounts;
 	size_t n_mounts;

@@ -136,7 +136,7 @@ test_containers_detached_lifecycle() {
 	assert_eq /web "$(json_get "$j" 'j[0]["Name"]')" "Name"
 	assert_eq sh "$(json_get "$j" 'j[0]["Path"]')" "Path"
 	assert_eq none "$(json_get "$j" 'j[0]["HostConfig"]["NetworkMode"]')" "NetworkMode"
-	assert_eq '{}' "$(json_get "$j" 'j[0]["NetworkSettings"]["Networks"]')" "Networks"
+	assert_eq '["none"]' "$(json_get "$j" 'list(j[0]["NetworkSettings"]["Networks"])')" "Networks"
 	local pid
 	pid=$(json_get "$j" 'j[0]["State"]["Pid"]')
 	[[ $pid -gt 1 ]] && kill -0 "$pid" || fail "State.Pid $pid is not a live process"

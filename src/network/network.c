@@ -1,0 +1,824 @@
+/* The network service: the store of networks under <data-root>/network/
+ * (one JSON file per network, written atomically, holding its settings and
+ * its endpoints with their addresses), the built-in networks, the bridge
+ * devices and berthd's nftables table, and the network API operations. */
+#include "network/network.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "basic/cleanup.h"
+#include "basic/fs.h"
+#include "basic/timeutil.h"
+#include "daemon/daemon.h"
+#include "engine/container.h"
+#include "engine/events.h"
+#include "network/network_priv.h"
+#include "network/nl.h"
+
+#define OPT_BRIDGE_NAME "com.docker.network.bridge.name"
+#define OPT_MTU "com.docker.network.driver.mtu"
+#define OPT_MASQ "com.docker.network.bridge.enable_ip_masquerade"
+
+struct networks *networks_of(struct daemon *d)
+{
+	return d->networks;
+}
+
+bool network_is_user(const struct network *n)
+{
+	return !n->builtin && strcmp(n->driver, "bridge") == 0;
+}
+
+void network_event(struct daemon *d, struct network *n, const char *action, const char *cid)
+{
+	json_t *a = json_pack("{s:s, s:s}", "name", n->name, "type", n->driver);
+	if (cid)
+		json_object_set_new(a, "container", json_string(cid));
+	event_log_publish(d->events, "network", action, n->id, a, "local");
+}
+
+/* ---- store ---- */
+
+static void network_free(struct network *n)
+{
+	if (!n)
+		return;
+	for (size_t i = 0; i < n->n_eps; i++)
+		json_decref(n->eps[i].aliases);
+	free(n->eps);
+	ipam_set_free(&n->used);
+	json_decref(n->labels);
+	json_decref(n->options);
+	free(n->name);
+	free(n);
+}
+
+static json_t *cidr_json(const struct cidr *c)
+{
+	char buf[20];
+	return c->prefix || c->addr ? json_string(cidr_format(c, buf)) : json_string("");
+}
+
+static json_t *network_state_json(struct network *n)
+{
+	char ip[16];
+	json_t *eps = json_object();
+	for (size_t i = 0; i < n->n_eps; i++) {
+		struct endpoint *e = &n->eps[i];
+		json_object_set_new(eps, e->cid,
+				    json_pack("{s:s, s:s, s:b, s:O}", "EndpointID", e->id, "IP",
+					      e->ip ? ip_format(e->ip, ip) : "", "Static",
+					      e->static_ip, "Aliases", e->aliases));
+	}
+	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:o, s:o, s:s, s:i, s:O, s:O, "
+			 "s:I, s:o}",
+			 "Id", n->id, "Name", n->name, "Driver", n->driver, "Bridge", n->bridge,
+			 "Internal", n->internal, "Builtin", n->builtin, "Default", n->is_default,
+			 "Masquerade", n->masquerade, "Subnet", cidr_json(&n->subnet), "IPRange",
+			 cidr_json(&n->range), "Gateway",
+			 n->gateway ? ip_format(n->gateway, ip) : "", "MTU", n->mtu, "Labels",
+			 n->labels, "Options", n->options, "CreatedNs", (json_int_t)n->created_ns,
+			 "Endpoints", eps);
+}
+
+int network_save(struct daemon *d, struct network *n, struct error *err)
+{
+	_cleanup_free_ char *path = NULL;
+	json_t *j = network_state_json(n);
+	_cleanup_free_ char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!text || asprintf(&path, "%s/%s.json", networks_of(d)->dir, n->id) < 0)
+		return error_set(err, -ENOMEM, "out of memory");
+	return fs_write_atomic(path, text, strlen(text), 0600, err);
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+static struct network *network_from_json(json_t *j)
+{
+	struct network *n = calloc(1, sizeof(*n));
+	if (!n)
+		return NULL;
+	snprintf(n->id, sizeof(n->id), "%s", jstr(j, "Id"));
+	n->name = strdup(jstr(j, "Name"));
+	snprintf(n->driver, sizeof(n->driver), "%s", jstr(j, "Driver"));
+	snprintf(n->bridge, sizeof(n->bridge), "%s", jstr(j, "Bridge"));
+	n->internal = json_is_true(json_object_get(j, "Internal"));
+	n->builtin = json_is_true(json_object_get(j, "Builtin"));
+	n->is_default = json_is_true(json_object_get(j, "Default"));
+	n->masquerade = json_is_true(json_object_get(j, "Masquerade"));
+	cidr_parse(jstr(j, "Subnet"), false, &n->subnet);
+	cidr_parse(jstr(j, "IPRange"), false, &n->range);
+	ip_parse(jstr(j, "Gateway"), &n->gateway);
+	n->mtu = (int)json_integer_value(json_object_get(j, "MTU"));
+	n->labels = json_incref(json_object_get(j, "Labels"));
+	n->options = json_incref(json_object_get(j, "Options"));
+	if (!n->labels)
+		n->labels = json_object();
+	if (!n->options)
+		n->options = json_object();
+	n->created_ns = json_integer_value(json_object_get(j, "CreatedNs"));
+	const char *cid;
+	json_t *e;
+	json_t *eps = json_object_get(j, "Endpoints");
+	n->eps = calloc(json_object_size(eps) + 1, sizeof(*n->eps));
+	if (!n->name || !n->eps || strlen(n->id) != DIGEST_HEX_LEN) {
+		network_free(n);
+		return NULL;
+	}
+	json_object_foreach(eps, cid, e)
+	{
+		struct endpoint *ep = &n->eps[n->n_eps];
+		if (strlen(cid) != DIGEST_HEX_LEN)
+			continue;
+		snprintf(ep->cid, sizeof(ep->cid), "%s", cid);
+		snprintf(ep->id, sizeof(ep->id), "%s", jstr(e, "EndpointID"));
+		ip_parse(jstr(e, "IP"), &ep->ip);
+		ep->static_ip = json_is_true(json_object_get(e, "Static"));
+		ep->aliases = json_incref(json_object_get(e, "Aliases"));
+		if (!ep->aliases)
+			ep->aliases = json_array();
+		if (ep->ip)
+			ipam_set_add(&n->used, ep->ip);
+		n->n_eps++;
+	}
+	return n;
+}
+
+static int networks_add(struct networks *ns, struct network *n)
+{
+	struct network **v = realloc(ns->v, (ns->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	ns->v = v;
+	ns->v[ns->n++] = n;
+	return 0;
+}
+
+static void networks_forget(struct networks *ns, struct network *n)
+{
+	for (size_t i = 0; i < ns->n; i++)
+		if (ns->v[i] == n) {
+			memmove(&ns->v[i], &ns->v[i + 1], (ns->n - i - 1) * sizeof(*ns->v));
+			ns->n--;
+			return;
+		}
+}
+
+static struct network *find_name(struct networks *ns, const char *name)
+{
+	for (size_t i = 0; i < ns->n; i++)
+		if (strcmp(ns->v[i]->name, name) == 0)
+			return ns->v[i];
+	return NULL;
+}
+
+int network_lookup(struct daemon *d, const char *ref, struct network **ret, struct error *err)
+{
+	struct networks *ns = networks_of(d);
+	if (!ref || !*ref)
+		return error_set(err, -ENOENT, "network %s not found", ref ? ref : "");
+	for (size_t i = 0; i < ns->n; i++)
+		if (strcmp(ns->v[i]->id, ref) == 0)
+			return *ret = ns->v[i], 0;
+	struct network *n = find_name(ns, ref);
+	if (n)
+		return *ret = n, 0;
+	size_t len = strlen(ref), found = 0;
+	for (size_t i = 0; i < ns->n; i++)
+		if (strncmp(ns->v[i]->id, ref, len) == 0 && found++ == 0)
+			n = ns->v[i];
+	if (found > 1)
+		return error_set(err, -EINVAL,
+				 "network %s is ambiguous (%zu matches found based on ID prefix)",
+				 ref, found);
+	if (!n)
+		return error_set(err, -ENOENT, "network %s not found", ref);
+	*ret = n;
+	return 0;
+}
+
+struct endpoint *network_endpoint(struct network *n, const char *cid)
+{
+	for (size_t i = 0; i < n->n_eps; i++)
+		if (strcmp(n->eps[i].cid, cid) == 0)
+			return &n->eps[i];
+	return NULL;
+}
+
+int network_attach(struct daemon *d, struct network *n, const char *cid, uint32_t ip,
+		   json_t *aliases, struct error *err)
+{
+	char buf[16];
+	bool is_static = ip != 0;
+	if (strcmp(n->driver, "bridge") == 0 && n->subnet.prefix) {
+		if (ip && !cidr_contains(&n->subnet, ip))
+			return error_set(
+			    err, -EINVAL,
+			    "no configured subnet or ip-range contain the IP address %s",
+			    ip_format(ip, buf));
+		if (ip && (ipam_set_has(&n->used, ip) || ip == n->gateway))
+			return error_set(err, -EEXIST, "Address already in use");
+		if (!ip && ipam_alloc(&n->used, &n->subnet, &n->range, n->gateway, &ip) < 0)
+			return error_set(
+			    err, -ENOSPC,
+			    "no available IPv4 addresses on this network's address pools: %s (%s)",
+			    n->name, n->id);
+	}
+	struct endpoint *v = realloc(n->eps, (n->n_eps + 1) * sizeof(*v));
+	if (!v)
+		return error_set(err, -ENOMEM, "out of memory");
+	n->eps = v;
+	struct endpoint *e = &n->eps[n->n_eps];
+	*e = (struct endpoint){.ip = ip, .static_ip = is_static};
+	snprintf(e->cid, sizeof(e->cid), "%s", cid);
+	digest_random_hex(e->id);
+	e->aliases = json_is_array(aliases) ? json_deep_copy(aliases) : json_array();
+	if (ip)
+		ipam_set_add(&n->used, ip);
+	n->n_eps++;
+	int r = network_save(d, n, err);
+	if (r < 0)
+		network_detach(d, n, cid);
+	return r;
+}
+
+void network_detach(struct daemon *d, struct network *n, const char *cid)
+{
+	for (size_t i = 0; i < n->n_eps; i++) {
+		if (strcmp(n->eps[i].cid, cid) != 0)
+			continue;
+		if (n->eps[i].ip)
+			ipam_set_del(&n->used, n->eps[i].ip);
+		json_decref(n->eps[i].aliases);
+		memmove(&n->eps[i], &n->eps[i + 1], (n->n_eps - i - 1) * sizeof(*n->eps));
+		n->n_eps--;
+		struct error err = ERROR_INIT;
+		if (network_save(d, n, &err) < 0)
+			log_warn(&d->log, "network %s: %s", n->name, error_msg(&err));
+		error_clear(&err);
+		return;
+	}
+}
+
+/* ---- bridges and rules ---- */
+
+int network_bridge_up(struct daemon *d, struct network *n, struct error *err)
+{
+	if (strcmp(n->driver, "bridge") != 0)
+		return 0;
+	struct cidr gw = {n->gateway, n->subnet.prefix};
+	int r = nl_bridge_ensure(n->bridge, &gw, n->mtu, err);
+	if (r < 0)
+		return r;
+	n->up = true;
+	return 0;
+}
+
+void network_rules_rebuild(struct daemon *d)
+{
+	struct networks *ns = networks_of(d);
+	if (!ns->iptables)
+		return;
+	struct nft_bridge *br = calloc(ns->n + 1, sizeof(*br));
+	size_t nb = 0, np = 0;
+	for (size_t i = 0; i < ns->n_sb; i++)
+		np += ns->sb[i]->n_nports;
+	struct nft_port *ports = calloc(np + 1, sizeof(*ports));
+	if (!br || !ports) {
+		free(br);
+		free(ports);
+		return;
+	}
+	for (size_t i = 0; i < ns->n; i++) {
+		struct network *n = ns->v[i];
+		if (strcmp(n->driver, "bridge") || !n->up)
+			continue;
+		br[nb++] = (struct nft_bridge){n->bridge, n->subnet, n->internal, n->masquerade};
+	}
+	np = 0;
+	for (size_t i = 0; i < ns->n_sb; i++)
+		for (size_t k = 0; k < ns->sb[i]->n_nports; k++)
+			ports[np++] = ns->sb[i]->nports[k];
+	_cleanup_free_ char *text = nft_ruleset(ns->table, br, nb, ports, np);
+	struct error err = ERROR_INIT;
+	if (!text)
+		log_warn(&d->log, "nftables: out of memory");
+	else if (nft_apply(ns->nft, text, &err) < 0)
+		log_warn(&d->log, "rebuilding table %s: %s", ns->table, error_msg(&err));
+	error_clear(&err);
+	if (nb && !ns->forwarding_set) {
+		/* As dockerd's --ip-forward: outbound NAT and published ports
+		 * reached from containers need routing between interfaces. */
+		int fd = open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			if (write(fd, "1", 1) != 1)
+				log_warn(&d->log, "cannot enable IPv4 forwarding");
+			close(fd);
+		}
+		ns->forwarding_set = true;
+	}
+	free(br);
+	free(ports);
+}
+
+/* ---- init ---- */
+
+/* 32-bit FNV-1a, for names derived from the exec root. */
+static uint32_t fnv(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static int load_networks(struct daemon *d, struct error *err)
+{
+	struct networks *ns = networks_of(d);
+	DIR *dh = opendir(ns->dir);
+	if (!dh)
+		return error_set(err, -errno, "open %s: %s", ns->dir, strerror(errno));
+	struct dirent *de;
+	while ((de = readdir(dh))) {
+		size_t len = strlen(de->d_name);
+		if (len < 6 || strcmp(de->d_name + len - 5, ".json") != 0)
+			continue;
+		_cleanup_free_ char *p = NULL;
+		if (asprintf(&p, "%s/%s", ns->dir, de->d_name) < 0)
+			break;
+		json_t *j = json_load_file(p, 0, NULL);
+		struct network *n = j ? network_from_json(j) : NULL;
+		json_decref(j);
+		if (!n || networks_add(ns, n) < 0) {
+			log_warn(&d->log, "ignoring damaged network file %s", p);
+			network_free(n);
+		}
+	}
+	closedir(dh);
+	return 0;
+}
+
+static struct network *new_network(const char *name, const char *driver)
+{
+	struct network *n = calloc(1, sizeof(*n));
+	if (!n)
+		return NULL;
+	n->name = strdup(name);
+	snprintf(n->driver, sizeof(n->driver), "%s", driver);
+	n->labels = json_object();
+	n->options = json_object();
+	n->created_ns = time_now_ns();
+	n->masquerade = true;
+	if (!n->name || !n->labels || !n->options || digest_random_hex(n->id) < 0) {
+		network_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+/* Subnets in use: the host's routes (minus our own bridges') and our
+ * networks'. */
+static int taken_subnets(struct daemon *d, const struct network *skip, struct cidr **ret, size_t *n,
+			 struct error *err)
+{
+	struct networks *ns = networks_of(d);
+	struct cidr *routes = NULL;
+	size_t nr = 0;
+	int r = nl_host_routes(&routes, &nr, err);
+	if (r < 0)
+		return r;
+	struct cidr *v = realloc(routes, (nr + ns->n + 1) * sizeof(*v));
+	if (!v) {
+		free(routes);
+		return error_set(err, -ENOMEM, "out of memory");
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < nr; i++) {
+		bool ours = false;
+		for (size_t j = 0; j < ns->n && !ours; j++)
+			ours = ns->v[j] == skip && ns->v[j]->subnet.prefix &&
+			       cidr_overlap(&ns->v[j]->subnet, &v[i]);
+		if (!ours)
+			v[k++] = v[i];
+	}
+	for (size_t j = 0; j < ns->n; j++)
+		if (ns->v[j] != skip && ns->v[j]->subnet.prefix)
+			v[k++] = ns->v[j]->subnet;
+	*ret = v;
+	*n = k;
+	return 0;
+}
+
+/* The default bridge's subnet: --bip, else the one it had (when still
+ * free), else the first free one of the pools. */
+static int default_subnet(struct daemon *d, struct network *n, struct error *err)
+{
+	struct networks *ns = networks_of(d);
+	if (d->cfg.bip) {
+		struct cidr c;
+		if (cidr_parse(d->cfg.bip, true, &c) < 0 || c.prefix > 30)
+			return error_set(
+			    err, -EINVAL,
+			    "invalid --bip %s: want an address with a prefix, e.g. 10.213.0.1/24",
+			    d->cfg.bip);
+		n->gateway = c.addr;
+		n->subnet = (struct cidr){c.addr & cidr_mask(c.prefix), c.prefix};
+	} else {
+		_cleanup_free_ struct cidr *taken = NULL;
+		size_t nt = 0;
+		int r = taken_subnets(d, n, &taken, &nt, err);
+		if (r < 0)
+			return r;
+		bool keep = n->subnet.prefix;
+		for (size_t i = 0; i < nt && keep; i++)
+			keep = !cidr_overlap(&taken[i], &n->subnet);
+		if (!keep) {
+			r = addr_pool_pick(ns->pools, ns->n_pools, taken, nt, &n->subnet);
+			if (r < 0)
+				return error_set(
+				    err, r,
+				    "could not find an available, non-overlapping IPv4 address "
+				    "pool among the defaults to assign to the network");
+			n->gateway = n->subnet.addr + 1;
+		}
+	}
+	n->range = (struct cidr){0};
+	if (d->cfg.fixed_cidr) {
+		struct cidr c;
+		if (cidr_parse(d->cfg.fixed_cidr, false, &c) < 0 || !cidr_within(&n->subnet, &c))
+			return error_set(
+			    err, -EINVAL,
+			    "invalid --fixed-cidr %s: must be a subnet of the bridge's %s",
+			    d->cfg.fixed_cidr, d->cfg.bip ? d->cfg.bip : "subnet");
+		n->range = c;
+	}
+	return 0;
+}
+
+static int builtin_networks(struct daemon *d, struct error *err)
+{
+	struct networks *ns = networks_of(d);
+	const char *names[] = {"bridge", "host", "none"};
+	const char *drivers[] = {"bridge", "host", "null"};
+	for (size_t i = 0; i < 3; i++) {
+		struct network *n = find_name(ns, names[i]);
+		if (!n) {
+			n = new_network(names[i], drivers[i]);
+			if (!n || networks_add(ns, n) < 0) {
+				network_free(n);
+				return error_set(err, -ENOMEM, "out of memory");
+			}
+		}
+		n->builtin = true;
+		n->is_default = i == 0;
+		if (i == 0) {
+			snprintf(n->bridge, sizeof(n->bridge), "%s", ns->default_bridge);
+			int r = default_subnet(d, n, err);
+			if (r < 0)
+				return r;
+			json_decref(n->options);
+			char mtu[16];
+			snprintf(mtu, sizeof(mtu), "%d", n->mtu ? n->mtu : 1500);
+			n->options =
+			    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
+				      "com.docker.network.bridge.default_bridge", "true",
+				      "com.docker.network.bridge.enable_icc", "true", OPT_MASQ,
+				      "true", "com.docker.network.bridge.host_binding_ipv4",
+				      "0.0.0.0", OPT_BRIDGE_NAME, n->bridge, OPT_MTU, mtu);
+		}
+		int r = network_save(d, n, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int setup_pools(struct daemon *d, struct error *err)
+{
+	struct networks *ns = networks_of(d);
+	if (!d->cfg.n_address_pools) {
+		ns->n_pools = addr_pool_defaults(ns->pools, ARRAY_SIZE(ns->pools));
+		return 0;
+	}
+	for (size_t i = 0; i < d->cfg.n_address_pools && i < ARRAY_SIZE(ns->pools); i++) {
+		if (addr_pool_parse(d->cfg.address_pools[i], &ns->pools[i]) < 0)
+			return error_set(err, -EINVAL,
+					 "invalid default address pool \"%s\": want "
+					 "base=<CIDR>,size=<prefix length>",
+					 d->cfg.address_pools[i]);
+		ns->n_pools = i + 1;
+	}
+	return 0;
+}
+
+int network_init(struct daemon *d, struct error *err)
+{
+	struct networks *ns = calloc(1, sizeof(*ns));
+	if (!ns)
+		return error_set(err, -ENOMEM, "out of memory");
+	d->networks = ns;
+	ns->iptables = d->cfg.iptables;
+	bool dflt = strcmp(d->cfg.exec_root, "/run/berth") == 0;
+	uint32_t h = fnv(d->cfg.exec_root);
+	if (dflt)
+		snprintf(ns->table, sizeof(ns->table), "berth");
+	else
+		snprintf(ns->table, sizeof(ns->table), "berth_%08x", h);
+	if (d->cfg.bridge && *d->cfg.bridge)
+		snprintf(ns->default_bridge, sizeof(ns->default_bridge), "%s", d->cfg.bridge);
+	else if (dflt)
+		snprintf(ns->default_bridge, sizeof(ns->default_bridge), "berth0");
+	else
+		snprintf(ns->default_bridge, sizeof(ns->default_bridge), "berth-%08x", h);
+	if (d->cfg.bridge && (strlen(d->cfg.bridge) > 15 || !*d->cfg.bridge))
+		return error_set(err, -EINVAL, "invalid bridge name \"%s\": 1 to 15 characters",
+				 d->cfg.bridge);
+	if (asprintf(&ns->dir, "%s/network", d->cfg.data_root) < 0 ||
+	    asprintf(&ns->run_dir, "%s/network", d->cfg.exec_root) < 0 ||
+	    asprintf(&ns->netns_dir, "%s/netns", d->cfg.exec_root) < 0)
+		return error_set(err, -ENOMEM, "out of memory");
+	int r = fs_mkdir_p(ns->dir, 0700, err);
+	if (r == 0)
+		r = fs_mkdir_p(ns->run_dir, 0700, err);
+	if (r == 0)
+		r = fs_mkdir_p(ns->netns_dir, 0700, err);
+	if (r == 0)
+		r = setup_pools(d, err);
+	if (r == 0)
+		r = load_networks(d, err);
+	if (r == 0)
+		r = builtin_networks(d, err);
+	if (r < 0)
+		return r;
+	if (ns->iptables && !(ns->nft = nft_open()))
+		log_warn(&d->log, "nftables unavailable: no NAT, isolation or published ports");
+	log_info(&d->log, "networking: default bridge %s, nftables table %s", ns->default_bridge,
+		 ns->iptables ? ns->table : "(none: --iptables=false)");
+	for (size_t i = 0; i < ns->n; i++) {
+		struct network *n = ns->v[i];
+		struct error e2 = ERROR_INIT;
+		if (network_is_user(n) && network_bridge_up(d, n, &e2) < 0)
+			log_warn(&d->log, "network %s: %s", n->name, error_msg(&e2));
+		error_clear(&e2);
+	}
+	return 0;
+}
+
+void network_done(struct daemon *d)
+{
+	struct networks *ns = d->networks;
+	if (!ns)
+		return;
+	for (size_t i = 0; i < ns->n; i++)
+		network_free(ns->v[i]);
+	for (size_t i = 0; i < ns->n_sb; i++)
+		sandbox_free(ns->sb[i]);
+	free(ns->v);
+	free(ns->sb);
+	nft_close(ns->nft);
+	free(ns->dir);
+	free(ns->run_dir);
+	free(ns->netns_dir);
+	free(ns);
+	d->networks = NULL;
+}
+
+/* ---- create / remove ---- */
+
+static int parse_ipam(struct daemon *d, struct network *n, json_t *body, struct error *err)
+{
+	json_t *cfgs = json_object_get(json_object_get(body, "IPAM"), "Config");
+	const char *drv = jstr(json_object_get(body, "IPAM"), "Driver");
+	if (*drv && strcmp(drv, "default") != 0)
+		return error_set(err, -EINVAL,
+				 "IPAM driver \"%s\" is not supported: use the default", drv);
+	if (json_array_size(cfgs) > 1)
+		return error_set(err, -EINVAL, "only one IPv4 subnet per network is supported");
+	json_t *c = json_array_get(cfgs, 0);
+	const char *sub = jstr(c, "Subnet"), *gw = jstr(c, "Gateway"), *range = jstr(c, "IPRange");
+	if (*sub && (cidr_parse(sub, false, &n->subnet) < 0 || n->subnet.prefix > 30))
+		return error_set(err, -EINVAL, "invalid CIDR address: %s", sub);
+	if (!*sub && (*gw || *range))
+		return error_set(err, -EINVAL, "a gateway or ip-range needs a subnet (--subnet)");
+	if (*range) {
+		if (cidr_parse(range, false, &n->range) < 0)
+			return error_set(err, -EINVAL, "invalid CIDR address: %s", range);
+		if (!cidr_within(&n->subnet, &n->range))
+			return error_set(err, -EINVAL, "ip-range %s is not within subnet %s", range,
+					 sub);
+	}
+	if (*gw) {
+		if (ip_parse(gw, &n->gateway) < 0)
+			return error_set(err, -EINVAL, "invalid gateway address: %s", gw);
+		if (!cidr_contains(&n->subnet, n->gateway))
+			return error_set(err, -EINVAL, "gateway %s is not within subnet %s", gw,
+					 sub);
+	}
+	_cleanup_free_ struct cidr *taken = NULL;
+	size_t nt = 0;
+	if (!*sub) {
+		int r = taken_subnets(d, NULL, &taken, &nt, err);
+		if (r < 0)
+			return r;
+		if (addr_pool_pick(networks_of(d)->pools, networks_of(d)->n_pools, taken, nt,
+				   &n->subnet) < 0)
+			return error_set(
+			    err, -ENOSPC,
+			    "could not find an available, non-overlapping IPv4 address pool among "
+			    "the defaults to assign to the network");
+	}
+	for (size_t i = 0; i < networks_of(d)->n; i++) {
+		struct network *o = networks_of(d)->v[i];
+		char buf[20];
+		if (o->subnet.prefix && cidr_overlap(&o->subnet, &n->subnet))
+			return error_set(
+			    err, -EEXIST,
+			    "Pool overlaps with other one on this address space (%s of network %s)",
+			    cidr_format(&o->subnet, buf), o->name);
+	}
+	if (!n->gateway)
+		n->gateway = n->subnet.addr + 1;
+	return 0;
+}
+
+static int parse_options(struct daemon *d, struct network *n, json_t *body, struct error *err)
+{
+	json_t *opts = json_object_get(body, "Options");
+	const char *k;
+	json_t *v;
+	json_object_foreach(opts, k, v)
+	{
+		const char *s = json_string_value(v);
+		if (!s)
+			return error_set(err, -EINVAL, "option %s must be a string", k);
+		json_object_set(n->options, k, v);
+		if (strcmp(k, OPT_BRIDGE_NAME) == 0) {
+			if (!*s || strlen(s) > 15 || strchr(s, '/') || strchr(s, ' '))
+				return error_set(err, -EINVAL,
+						 "invalid bridge name \"%s\": 1 to 15 characters",
+						 s);
+			snprintf(n->bridge, sizeof(n->bridge), "%s", s);
+		} else if (strcmp(k, OPT_MTU) == 0) {
+			char *end;
+			long m = strtol(s, &end, 10);
+			if (*end || m < 68 || m > 65535)
+				return error_set(err, -EINVAL, "invalid MTU \"%s\"", s);
+			n->mtu = (int)m;
+		} else if (strcmp(k, OPT_MASQ) == 0) {
+			n->masquerade = strcmp(s, "false") != 0 && strcmp(s, "0") != 0;
+		}
+	}
+	if (!n->bridge[0])
+		snprintf(n->bridge, sizeof(n->bridge), "br-%.12s", n->id);
+	struct networks *ns = networks_of(d);
+	for (size_t i = 0; i < ns->n; i++)
+		if (strcmp(ns->v[i]->bridge, n->bridge) == 0)
+			return error_set(err, -EEXIST,
+					 "bridge name %s is already used by network %s", n->bridge,
+					 ns->v[i]->name);
+	if (nl_link_exists(n->bridge))
+		return error_set(err, -EEXIST,
+				 "a network interface named %s exists already on the host",
+				 n->bridge);
+	return 0;
+}
+
+int network_create(struct daemon *d, json_t *body, char **ret_id, struct error *err)
+{
+	const char *name = jstr(body, "Name"), *driver = jstr(body, "Driver");
+	if (!*name)
+		return error_set(err, -EINVAL, "network name must not be empty");
+	if (find_name(networks_of(d), name))
+		return error_set(err, -EEXIST, "network with name %s already exists", name);
+	if (!strcmp(driver, "host") || !strcmp(driver, "null"))
+		return error_set(err, -EPERM, "only one instance of \"%s\" network is allowed",
+				 driver);
+	if (*driver && strcmp(driver, "bridge") != 0)
+		return error_set(err, -ENOENT, "plugin \"%s\" not found", driver);
+	if (json_is_true(json_object_get(body, "EnableIPv6")))
+		return error_set(err, -EINVAL, "IPv6 networks are not supported");
+	struct network *n = new_network(name, "bridge");
+	if (!n)
+		return error_set(err, -ENOMEM, "out of memory");
+	n->internal = json_is_true(json_object_get(body, "Internal"));
+	if (json_is_object(json_object_get(body, "Labels"))) {
+		json_decref(n->labels);
+		n->labels = json_deep_copy(json_object_get(body, "Labels"));
+	}
+	int r = parse_options(d, n, body, err);
+	if (r == 0)
+		r = parse_ipam(d, n, body, err);
+	if (r == 0)
+		r = network_bridge_up(d, n, err);
+	if (r == 0) {
+		r = network_save(d, n, err);
+		if (r < 0)
+			nl_link_delete(n->bridge);
+	}
+	if (r == 0 && networks_add(networks_of(d), n) < 0) {
+		r = error_set(err, -ENOMEM, "out of memory");
+		nl_link_delete(n->bridge);
+	}
+	if (r < 0) {
+		if (n->up)
+			nl_link_delete(n->bridge);
+		network_free(n);
+		return r;
+	}
+	network_rules_rebuild(d);
+	network_event(d, n, "create", NULL);
+	*ret_id = strdup(n->id);
+	return 0;
+}
+
+static bool container_running(struct daemon *d, const char *cid)
+{
+	struct container *c = NULL;
+	struct error err = ERROR_INIT;
+	int r = containers_lookup(d, cid, &c, &err);
+	error_clear(&err);
+	return r == 0 && (c->state == CONTAINER_RUNNING || c->starting);
+}
+
+static void destroy(struct daemon *d, struct network *n)
+{
+	_cleanup_free_ char *path = NULL;
+	if (asprintf(&path, "%s/%s.json", networks_of(d)->dir, n->id) >= 0)
+		unlink(path);
+	nl_link_delete(n->bridge);
+	networks_forget(networks_of(d), n);
+	network_rules_rebuild(d);
+	network_event(d, n, "destroy", NULL);
+	network_free(n);
+}
+
+int network_remove(struct daemon *d, const char *ref, struct error *err)
+{
+	struct network *n;
+	int r = network_lookup(d, ref, &n, err);
+	if (r < 0)
+		return r;
+	if (n->builtin)
+		return error_set(err, -EPERM, "%s is a pre-defined network and cannot be removed",
+				 n->name);
+	for (size_t i = 0; i < n->n_eps; i++)
+		if (container_running(d, n->eps[i].cid))
+			return error_set(
+			    err, -EPERM,
+			    "error while removing network: network %s id %s has active endpoints",
+			    n->name, n->id);
+	destroy(d, n);
+	return 0;
+}
+
+static bool prune_match(struct network *n, const struct filters *f)
+{
+	if (!filters_match_label(f, "label", n->labels))
+		return false;
+	size_t nv = 0;
+	const char *const *neg = filters_values(f, "label!", &nv);
+	for (size_t i = 0; i < nv; i++) {
+		struct filters *one = filters_new();
+		if (!one)
+			continue;
+		filters_add(one, "label", neg[i]);
+		bool m = filters_match_label(one, "label", n->labels);
+		filters_free(one);
+		if (m)
+			return false;
+	}
+	return true;
+}
+
+int network_prune(struct daemon *d, const struct filters *f, json_t **ret_deleted,
+		  struct error *err)
+{
+	static const char *const keys[] = {"label", "label!", "until", NULL};
+	int r = filters_validate(f, keys, err);
+	if (r < 0)
+		return r;
+	json_t *out = json_array();
+	struct networks *ns = networks_of(d);
+	for (size_t i = 0; i < ns->n;) {
+		struct network *n = ns->v[i];
+		if (n->builtin || n->n_eps || !prune_match(n, f)) {
+			i++;
+			continue;
+		}
+		json_array_append_new(out, json_string(n->name));
+		destroy(d, n);
+	}
+	*ret_deleted = out;
+	return 0;
+}

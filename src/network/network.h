@@ -1,0 +1,72 @@
+/* Single-host networking: the networks (default bridge, host, none and
+ * user-defined bridges), their address management, container endpoints
+ * (a network namespace per container, veth pairs into berthd's bridges),
+ * published ports, the embedded DNS server and berthd's nftables table.
+ * Everything runs on the daemon's loop; functions return 0 or -errno with
+ * dockerd's message in err. See docs/networking.md. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "basic/error.h"
+#include "shared/filters.h"
+
+struct daemon;
+struct container;
+
+/* --- service (network.c) --- */
+
+/* Loads the networks, makes the built-in ones, recreates user bridges.
+ * Before containers_init. */
+int network_init(struct daemon *d, struct error *err);
+/* After containers_init: adopts the namespaces, ports and DNS servers of
+ * running containers, removes what stopped ones left, rebuilds the
+ * nftables table from the state. */
+void network_restore(struct daemon *d);
+/* Shutdown: closes DNS servers; removes bridges and the table when no
+ * container runs (running ones keep their network). */
+void network_stop(struct daemon *d);
+void network_done(struct daemon *d);
+
+/* --- networks (network.c) --- */
+
+/* POST /networks/create body; *ret_id the new ID. */
+int network_create(struct daemon *d, json_t *body, char **ret_id, struct error *err);
+int network_remove(struct daemon *d, const char *ref, struct error *err);
+int network_inspect_json(struct daemon *d, const char *ref, json_t **ret, struct error *err);
+int network_list_json(struct daemon *d, const struct filters *f, json_t **ret, struct error *err);
+int network_prune(struct daemon *d, const struct filters *f, json_t **ret_deleted,
+		  struct error *err);
+/* Live or not: ip may be NULL, aliases an array or NULL. */
+int network_connect(struct daemon *d, const char *ref, const char *container, json_t *epcfg,
+		    struct error *err);
+int network_disconnect(struct daemon *d, const char *ref, const char *container, bool force,
+		       struct error *err);
+
+/* --- container hooks (network_container.c) --- */
+
+/* At create: checks NetworkMode (normalized: "default" is "bridge") and
+ * NetworkingConfig, attaches the container to its networks (addresses
+ * reserved). Nothing is left on failure. */
+int network_container_create(struct daemon *d, struct container *c, json_t *netcfg,
+			     struct error *err);
+/* The container is gone: its endpoints and addresses are released. */
+void network_container_removed(struct daemon *d, struct container *c);
+/* Before the runtime runs: the namespace, veths, ports, DNS. *ret_netns is
+ * the namespace path for the OCI spec, NULL to let the runtime make one
+ * (none) or share the host's (host). Undone on failure. */
+int network_container_up(struct daemon *d, struct container *c, char **ret_netns,
+			 struct error *err);
+/* The run ended: veths, namespace, ports, DNS go. Safe to call twice. */
+void network_container_down(struct daemon *d, struct container *c);
+/* NetworkSettings for inspect. */
+json_t *network_container_settings(struct daemon *d, struct container *c);
+/* {"Networks": {...}} for GET /containers/json. */
+json_t *network_container_summary(struct daemon *d, struct container *c);
+/* [{"IP","PrivatePort","PublicPort","Type"}] for GET /containers/json. */
+json_t *network_container_ports_summary(struct daemon *d, struct container *c);
+/* /etc/resolv.conf for the container, NULL to keep the default. */
+char *network_resolv_conf(struct daemon *d, struct container *c);
+/* Lines for /etc/hosts after the localhost ones ("" when none). */
+char *network_hosts_lines(struct daemon *d, struct container *c);

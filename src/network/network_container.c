@@ -1,0 +1,1085 @@
+/* Containers on networks: attachments at create, the sandbox of a running
+ * container (its namespace at <exec-root>/netns/<id>, one veth per network,
+ * published ports held by bound sockets, the embedded DNS server), live
+ * connect/disconnect, restore at daemon start, and the JSON the container
+ * endpoints show. */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "basic/cleanup.h"
+#include "basic/fs.h"
+#include "daemon/daemon.h"
+#include "engine/container.h"
+#include "network/dns.h"
+#include "network/network.h"
+#include "network/network_priv.h"
+#include "network/nl.h"
+
+static const char *jstr(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+static const char *net_mode(struct container *c)
+{
+	return jstr(c->host_config, "NetworkMode");
+}
+
+static bool mode_is(struct container *c, const char *m)
+{
+	return strcmp(net_mode(c), m) == 0;
+}
+
+static bool mode_shared(struct container *c)
+{
+	return strncmp(net_mode(c), "container:", 10) == 0;
+}
+
+void sandbox_host_if(const char *cid, int index, char buf[16])
+{
+	snprintf(buf, 16, "vb%.10s%02x", cid, index & 0xff);
+}
+
+static void mac_of(uint32_t ip, uint8_t mac[6])
+{
+	mac[0] = 0x02;
+	mac[1] = 0x42;
+	mac[2] = (uint8_t)(ip >> 24);
+	mac[3] = (uint8_t)(ip >> 16);
+	mac[4] = (uint8_t)(ip >> 8);
+	mac[5] = (uint8_t)ip;
+}
+
+static void mac_text(uint32_t ip, char buf[18])
+{
+	uint8_t m[6];
+	mac_of(ip, m);
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+struct sandbox *sandbox_find(struct daemon *d, const char *cid)
+{
+	struct networks *ns = networks_of(d);
+	for (size_t i = 0; ns && i < ns->n_sb; i++)
+		if (strcmp(ns->sb[i]->cid, cid) == 0)
+			return ns->sb[i];
+	return NULL;
+}
+
+/* The container's networks with an endpoint, in network order. */
+static size_t container_networks(struct daemon *d, const char *cid, struct network **out,
+				 size_t max)
+{
+	struct networks *ns = networks_of(d);
+	size_t k = 0;
+	for (size_t i = 0; i < ns->n && k < max; i++)
+		if (network_endpoint(ns->v[i], cid))
+			out[k++] = ns->v[i];
+	return k;
+}
+
+static int sandbox_index(struct sandbox *sb, struct network *n)
+{
+	json_t *v = json_object_get(sb->ifaces, n->id);
+	return json_is_integer(v) ? (int)json_integer_value(v) : -1;
+}
+
+/* The endpoint whose interface is eth0: ports are published to it. */
+static struct network *primary_network(struct daemon *d, struct sandbox *sb)
+{
+	struct networks *ns = networks_of(d);
+	struct network *best = NULL;
+	int bi = 1 << 20;
+	for (size_t i = 0; i < ns->n; i++) {
+		int idx = sandbox_index(sb, ns->v[i]);
+		if (idx >= 0 && idx < bi && network_endpoint(ns->v[i], sb->cid)) {
+			best = ns->v[i];
+			bi = idx;
+		}
+	}
+	return best;
+}
+
+int sandbox_save(struct daemon *d, struct sandbox *sb, struct error *err)
+{
+	_cleanup_free_ char *path = NULL;
+	json_t *j = json_pack("{s:s, s:O, s:O}", "Netns", sb->netns, "Ifaces", sb->ifaces, "Ports",
+			      sb->ports ? sb->ports : json_null());
+	_cleanup_free_ char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!text || asprintf(&path, "%s/%s.json", networks_of(d)->run_dir, sb->cid) < 0)
+		return error_set(err, -ENOMEM, "out of memory");
+	return fs_write_atomic(path, text, strlen(text), 0600, err);
+}
+
+/* ---- published ports ---- */
+
+static void close_ports(struct sandbox *sb)
+{
+	for (size_t i = 0; i < sb->n_port_fds; i++)
+		close(sb->port_fds[i]);
+	free(sb->port_fds);
+	free(sb->nports);
+	sb->port_fds = NULL;
+	sb->nports = NULL;
+	sb->n_port_fds = sb->n_nports = 0;
+}
+
+/* Holds host ip:port with a bound socket (the rules do the forwarding), so
+ * no other program and no other container can take it. */
+static int hold_port(const char *proto, uint32_t ip, int port, int *ret_fd, int *ret_port)
+{
+	int fd =
+	    socket(AF_INET, (strcmp(proto, "udp") ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	struct sockaddr_in a = {
+	    .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(ip)};
+	socklen_t len = sizeof(a);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	*ret_fd = fd;
+	*ret_port = ntohs(a.sin_port);
+	return 0;
+}
+
+static int add_port(struct sandbox *sb, const char *proto, uint32_t hip, int hport, uint32_t cip,
+		    int cport, int fd)
+{
+	struct nft_port *np = realloc(sb->nports, (sb->n_nports + 1) * sizeof(*np));
+	if (np)
+		sb->nports = np;
+	int *fds = realloc(sb->port_fds, (sb->n_port_fds + 1) * sizeof(*fds));
+	if (fds)
+		sb->port_fds = fds;
+	if (!np || !fds) {
+		close(fd);
+		return -ENOMEM;
+	}
+	sb->nports[sb->n_nports++] =
+	    (struct nft_port){strcmp(proto, "udp") ? "tcp" : "udp", hip, hport, cip, cport};
+	sb->port_fds[sb->n_port_fds++] = fd;
+	return 0;
+}
+
+/* "80/tcp" -> 80, "tcp". */
+static int parse_port_key(const char *key, int *port, const char **proto)
+{
+	char *end;
+	long p = strtol(key, &end, 10);
+	if (p <= 0 || p > 65535 || (*end && *end != '/'))
+		return -EINVAL;
+	*port = (int)p;
+	*proto = *end == '/' ? end + 1 : "tcp";
+	return strcmp(*proto, "tcp") && strcmp(*proto, "udp") && strcmp(*proto, "sctp") ? -EINVAL
+											: 0;
+}
+
+/* One binding: HostPort "", "8080" or "8080-8090". */
+static int bind_one(struct sandbox *sb, const char *proto, const char *hip_s, const char *hport_s,
+		    uint32_t cip, int cport, json_t *out_list, struct error *err)
+{
+	uint32_t hip = 0;
+	if (*hip_s && ip_parse(hip_s, &hip) < 0)
+		return error_set(err, -EINVAL, "invalid host IP %s (only IPv4 is supported)",
+				 hip_s);
+	long lo = 0, hi = 0;
+	char *end;
+	if (*hport_s) {
+		lo = hi = strtol(hport_s, &end, 10);
+		if (*end == '-')
+			hi = strtol(end + 1, &end, 10);
+		if (*end || lo <= 0 || hi > 65535 || hi < lo)
+			return error_set(err, -EINVAL, "invalid port specification: \"%s\"",
+					 hport_s);
+	}
+	char ipbuf[16];
+	int fd = -1, got = 0, r = -EADDRINUSE;
+	for (long p = lo; p <= hi && r < 0; p++)
+		r = hold_port(proto, hip, (int)p, &fd, &got);
+	if (r < 0) {
+		if (lo != hi)
+			return error_set(err, -EBUSY,
+					 "Bind for %s:%s failed: all ports are allocated",
+					 ip_format(hip, ipbuf), hport_s);
+		return error_set(err, r == -EADDRINUSE ? -EBUSY : r, "Bind for %s:%ld failed: %s",
+				 ip_format(hip, ipbuf), lo,
+				 r == -EADDRINUSE ? "port is already allocated" : strerror(-r));
+	}
+	if (add_port(sb, proto, hip, got, cip, cport, fd) < 0)
+		return error_set(err, -ENOMEM, "out of memory");
+	char pb[8];
+	snprintf(pb, sizeof(pb), "%d", got);
+	json_array_append_new(
+	    out_list, json_pack("{s:s, s:s}", "HostIp", ip_format(hip, ipbuf), "HostPort", pb));
+	return 0;
+}
+
+static int setup_ports(struct daemon *d, struct container *c, struct sandbox *sb, uint32_t cip,
+		       struct error *err)
+{
+	json_t *ports = json_object();
+	json_t *bindings = json_object_get(c->host_config, "PortBindings");
+	bool all = json_is_true(json_object_get(c->host_config, "PublishAllPorts"));
+	const char *key;
+	json_t *v;
+	int r = 0;
+	json_object_foreach(json_object_get(c->config, "ExposedPorts"), key, v)
+	    json_object_set_new(ports, key, json_null());
+	json_object_foreach(bindings, key, v)
+	{
+		int cport;
+		const char *proto;
+		if (parse_port_key(key, &cport, &proto) < 0) {
+			r = error_set(err, -EINVAL, "invalid port specification: \"%s\"", key);
+			break;
+		}
+		json_t *list = json_array();
+		size_t i;
+		json_t *b;
+		json_array_foreach(v, i, b) if (r == 0) r = bind_one(
+		    sb, proto, jstr(b, "HostIp"), jstr(b, "HostPort"), cip, cport, list, err);
+		json_object_set_new(ports, key, list);
+		if (r < 0)
+			break;
+	}
+	json_object_foreach(json_object_get(c->config, "ExposedPorts"), key, v)
+	{
+		int cport;
+		const char *proto;
+		if (r < 0 || !all || json_object_get(bindings, key) ||
+		    parse_port_key(key, &cport, &proto) < 0)
+			continue;
+		json_t *list = json_array();
+		r = bind_one(sb, proto, "", "", cip, cport, list, err);
+		json_object_set_new(ports, key, list);
+	}
+	if (r < 0) {
+		json_decref(ports);
+		close_ports(sb);
+		return r;
+	}
+	sb->ports = ports;
+	return 0;
+}
+
+/* Re-holds the ports of a sandbox loaded at daemon start. */
+static void restore_ports(struct daemon *d, struct sandbox *sb, uint32_t cip)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(sb->ports, key, v)
+	{
+		int cport;
+		const char *proto;
+		size_t i;
+		json_t *b;
+		if (parse_port_key(key, &cport, &proto) < 0)
+			continue;
+		json_array_foreach(v, i, b)
+		{
+			uint32_t hip = 0;
+			int fd, got;
+			int hport = atoi(jstr(b, "HostPort"));
+			ip_parse(jstr(b, "HostIp"), &hip);
+			if (hold_port(proto, hip, hport, &fd, &got) < 0) {
+				log_warn(&d->log, "container %.12s: host port %d is taken now",
+					 sb->cid, hport);
+				fd = -1;
+			}
+			if (fd >= 0)
+				add_port(sb, proto, hip, hport, cip, cport, fd);
+		}
+	}
+}
+
+/* ---- DNS ---- */
+
+/* Names of user networks shared with the asking container. */
+static size_t dns_resolve(void *userdata, const char *name, uint32_t *ips, size_t max)
+{
+	struct sandbox *sb = userdata;
+	struct daemon *d = sb->d;
+	struct networks *ns = networks_of(d);
+	size_t k = 0;
+	for (size_t i = 0; i < ns->n; i++) {
+		struct network *n = ns->v[i];
+		if (!network_is_user(n) || !network_endpoint(n, sb->cid))
+			continue;
+		char want[256];
+		snprintf(want, sizeof(want), "%s", name);
+		size_t wl = strlen(want), nl = strlen(n->name);
+		if (wl > nl + 1 && want[wl - nl - 1] == '.' && !strcasecmp(want + wl - nl, n->name))
+			want[wl - nl - 1] = '\0'; /* name.network */
+		for (size_t e = 0; e < n->n_eps && k < max; e++) {
+			struct endpoint *ep = &n->eps[e];
+			struct container *c = NULL;
+			struct error err = ERROR_INIT;
+			if (!sandbox_find(d, ep->cid) ||
+			    containers_lookup(d, ep->cid, &c, &err) < 0) {
+				error_clear(&err);
+				continue;
+			}
+			bool m = !strcasecmp(c->name + 1, want) ||
+				 (strlen(want) == 12 && !strncmp(c->id, want, 12));
+			size_t a;
+			json_t *al;
+			json_array_foreach(ep->aliases, a, al) m =
+			    m || !strcasecmp(json_string_value(al), want);
+			if (m && ep->ip)
+				ips[k++] = ep->ip;
+		}
+	}
+	return k;
+}
+
+static size_t upstreams(struct daemon *d, struct container *c, uint32_t *out, size_t max)
+{
+	size_t k = 0, i;
+	json_t *v;
+	json_array_foreach(json_object_get(c->host_config, "Dns"), i,
+			   v) if (k < max && ip_parse(json_string_value(v), &out[k]) == 0) k++;
+	if (k)
+		return k;
+	_cleanup_free_ char *text = NULL;
+	if (fs_read_file("/etc/resolv.conf", 1 << 16, &text, NULL) < 0)
+		return 0;
+	char *save = NULL;
+	for (char *l = strtok_r(text, "\n", &save); l && k < max; l = strtok_r(NULL, "\n", &save)) {
+		char ip[64];
+		if (sscanf(l, "nameserver %63s", ip) == 1 && ip_parse(ip, &out[k]) == 0)
+			k++;
+	}
+	return k;
+}
+
+void sandbox_dns_update(struct daemon *d, struct sandbox *sb)
+{
+	struct network *nets[64];
+	size_t n = container_networks(d, sb->cid, nets, 64);
+	bool user = false;
+	for (size_t i = 0; i < n; i++)
+		user = user || network_is_user(nets[i]);
+	if (!user || sb->dns)
+		return;
+	struct container *c = NULL;
+	struct error err = ERROR_INIT;
+	uint32_t up[4];
+	size_t nup = 0;
+	if (containers_lookup(d, sb->cid, &c, &err) == 0)
+		nup = upstreams(d, c, up, 4);
+	if (dns_server_start(d->loop, sb->netns, dns_resolve, sb, up, nup, &sb->dns, &err) < 0)
+		log_warn(&d->log, "container %.12s: %s", sb->cid, error_msg(&err));
+	error_clear(&err);
+}
+
+/* ---- sandbox lifecycle ---- */
+
+static int next_index(struct sandbox *sb)
+{
+	for (int i = 0;; i++) {
+		bool used = false;
+		const char *k;
+		json_t *v;
+		json_object_foreach(sb->ifaces, k, v) used = used || json_integer_value(v) == i;
+		if (!used)
+			return i;
+	}
+}
+
+int sandbox_join(struct daemon *d, struct sandbox *sb, struct network *n, struct error *err)
+{
+	struct endpoint *ep = network_endpoint(n, sb->cid);
+	if (!ep)
+		return error_set(err, -ENOENT, "no endpoint");
+	int r = n->up ? 0 : network_bridge_up(d, n, err);
+	if (r < 0)
+		return r;
+	bool has_gw = false;
+	const char *k;
+	json_t *v;
+	json_object_foreach(sb->ifaces, k, v)
+	{
+		struct network *o = NULL;
+		struct error e2 = ERROR_INIT;
+		if (network_lookup(d, k, &o, &e2) == 0 && !o->internal)
+			has_gw = true;
+		error_clear(&e2);
+	}
+	int idx = next_index(sb);
+	char host_if[16], ifname[16];
+	sandbox_host_if(sb->cid, idx, host_if);
+	snprintf(ifname, sizeof(ifname), "eth%d", idx);
+	struct nl_endpoint nep = {.netns_path = sb->netns,
+				  .host_if = host_if,
+				  .bridge = n->bridge,
+				  .ifname = ifname,
+				  .ip = ep->ip,
+				  .prefix = n->subnet.prefix,
+				  .gateway = n->internal || has_gw ? 0 : n->gateway,
+				  .mtu = n->mtu};
+	mac_of(ep->ip, nep.mac);
+	nl_link_delete(host_if); /* a leftover of a crash */
+	r = nl_endpoint_add(&nep, err);
+	if (r < 0)
+		return r;
+	json_object_set_new(sb->ifaces, n->id, json_integer(idx));
+	return 0;
+}
+
+void sandbox_leave(struct daemon *d, struct sandbox *sb, struct network *n)
+{
+	int idx = sandbox_index(sb, n);
+	if (idx < 0)
+		return;
+	char host_if[16];
+	sandbox_host_if(sb->cid, idx, host_if);
+	nl_link_delete(host_if);
+	json_object_del(sb->ifaces, n->id);
+}
+
+void sandbox_free(struct sandbox *sb)
+{
+	if (!sb)
+		return;
+	dns_server_stop(sb->dns);
+	close_ports(sb);
+	json_decref(sb->ifaces);
+	json_decref(sb->ports);
+	free(sb->netns);
+	free(sb);
+}
+
+/* Deletes the kernel objects of a sandbox (veths, namespace), its file. */
+static void sandbox_destroy(struct daemon *d, struct sandbox *sb)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach(sb->ifaces, k, v)
+	{
+		char host_if[16];
+		sandbox_host_if(sb->cid, (int)json_integer_value(v), host_if);
+		nl_link_delete(host_if);
+	}
+	netns_remove(sb->netns);
+	_cleanup_free_ char *path = NULL;
+	if (asprintf(&path, "%s/%s.json", networks_of(d)->run_dir, sb->cid) >= 0)
+		unlink(path);
+	sandbox_free(sb);
+}
+
+static int sandbox_add(struct networks *ns, struct sandbox *sb)
+{
+	struct sandbox **v = realloc(ns->sb, (ns->n_sb + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	ns->sb = v;
+	ns->sb[ns->n_sb++] = sb;
+	return 0;
+}
+
+static void sandbox_forget(struct networks *ns, struct sandbox *sb)
+{
+	for (size_t i = 0; i < ns->n_sb; i++)
+		if (ns->sb[i] == sb) {
+			memmove(&ns->sb[i], &ns->sb[i + 1], (ns->n_sb - i - 1) * sizeof(*ns->sb));
+			ns->n_sb--;
+			return;
+		}
+}
+
+static struct sandbox *sandbox_new(struct daemon *d, const char *cid)
+{
+	struct sandbox *sb = calloc(1, sizeof(*sb));
+	if (!sb)
+		return NULL;
+	sb->d = d;
+	snprintf(sb->cid, sizeof(sb->cid), "%s", cid);
+	sb->ifaces = json_object();
+	if (asprintf(&sb->netns, "%s/%s", networks_of(d)->netns_dir, cid) < 0)
+		sb->netns = NULL;
+	if (!sb->ifaces || !sb->netns) {
+		sandbox_free(sb);
+		return NULL;
+	}
+	return sb;
+}
+
+static int shared_netns(struct daemon *d, struct container *c, char **ret, struct error *err)
+{
+	const char *ref = net_mode(c) + 10;
+	struct container *o = NULL;
+	int r = containers_lookup(d, ref, &o, err);
+	if (r < 0)
+		return r;
+	if (o->state != CONTAINER_RUNNING)
+		return error_set(err, -EINVAL,
+				 "cannot join network namespace of a non running container: %s",
+				 ref);
+	if (mode_is(o, "host"))
+		return error_set(
+		    err, -EINVAL,
+		    "cannot join the network namespace of container %s: it uses the host's", ref);
+	struct sandbox *sb = sandbox_find(d, o->id);
+	if (!sb) {
+		*ret = NULL;
+		return error_set(
+		    err, -EINVAL,
+		    "container %s has no network namespace of berthd's to join (--network none)",
+		    ref);
+	}
+	*ret = strdup(sb->netns);
+	return *ret ? 0 : error_set(err, -ENOMEM, "out of memory");
+}
+
+int network_container_up(struct daemon *d, struct container *c, char **ret_netns, struct error *err)
+{
+	*ret_netns = NULL;
+	if (mode_is(c, "host") || mode_is(c, "none"))
+		return 0;
+	if (mode_shared(c))
+		return shared_netns(d, c, ret_netns, err);
+	struct networks *ns = networks_of(d);
+	struct sandbox *old = sandbox_find(d, c->id);
+	if (old) { /* left by a run whose end we did not see */
+		sandbox_forget(ns, old);
+		sandbox_destroy(d, old);
+	}
+	struct sandbox *sb = sandbox_new(d, c->id);
+	if (!sb)
+		return error_set(err, -ENOMEM, "out of memory");
+	netns_remove(sb->netns);
+	struct network *nets[64];
+	size_t nn = container_networks(d, c->id, nets, 64);
+	int r = netns_create(sb->netns, err);
+	for (size_t i = 0; r == 0 && i < nn; i++)
+		r = sandbox_join(d, sb, nets[i], err);
+	struct network *prim = r == 0 ? primary_network(d, sb) : NULL;
+	if (r == 0 && prim)
+		r = setup_ports(d, c, sb, network_endpoint(prim, c->id)->ip, err);
+	if (r == 0 && sandbox_add(ns, sb) < 0)
+		r = error_set(err, -ENOMEM, "out of memory");
+	if (r == 0) {
+		r = sandbox_save(d, sb, err);
+		if (r < 0)
+			sandbox_forget(ns, sb);
+	}
+	if (r < 0) {
+		sandbox_destroy(d, sb);
+		return r;
+	}
+	network_rules_rebuild(d);
+	sandbox_dns_update(d, sb);
+	for (size_t i = 0; i < nn; i++)
+		network_event(d, nets[i], "connect", c->id);
+	*ret_netns = strdup(sb->netns);
+	return *ret_netns ? 0 : error_set(err, -ENOMEM, "out of memory");
+}
+
+void network_container_down(struct daemon *d, struct container *c)
+{
+	struct sandbox *sb = sandbox_find(d, c->id);
+	if (!sb)
+		return;
+	struct network *nets[64];
+	size_t nn = container_networks(d, c->id, nets, 64);
+	sandbox_forget(networks_of(d), sb);
+	sandbox_destroy(d, sb);
+	network_rules_rebuild(d);
+	for (size_t i = 0; i < nn; i++)
+		network_event(d, nets[i], "disconnect", c->id);
+}
+
+/* ---- create / remove ---- */
+
+static json_t *epcfg_for(json_t *netcfg, struct network *n, const char *given)
+{
+	json_t *eps = json_object_get(netcfg, "EndpointsConfig");
+	json_t *e = json_object_get(eps, given);
+	if (!e && n->is_default)
+		e = json_object_get(eps, "default");
+	if (!e)
+		e = json_object_get(eps, n->name);
+	if (!e)
+		e = json_object_get(eps, n->id);
+	return e;
+}
+
+/* Validates an endpoint config and attaches. */
+static int attach_cfg(struct daemon *d, struct container *c, struct network *n, json_t *epcfg,
+		      struct error *err)
+{
+	if (strcmp(n->driver, "bridge") != 0)
+		return error_set(err, -EPERM,
+				 "container cannot be disconnected from host network or connected "
+				 "to host network");
+	if (network_endpoint(n, c->id))
+		return error_set(err, -EEXIST, "endpoint with name %s already exists in network %s",
+				 c->name + 1, n->name);
+	const char *ips = jstr(json_object_get(epcfg, "IPAMConfig"), "IPv4Address");
+	json_t *aliases = json_object_get(epcfg, "Aliases");
+	uint32_t ip = 0;
+	if (*ips && ip_parse(ips, &ip) < 0)
+		return error_set(err, -EINVAL, "invalid IPv4 address: %s", ips);
+	if (n->builtin && ip)
+		return error_set(
+		    err, -EINVAL,
+		    "user specified IP address is supported on user defined networks only");
+	if (n->builtin && json_array_size(aliases))
+		return error_set(err, -EINVAL,
+				 "network-scoped alias is supported only for containers in user "
+				 "defined networks");
+	return network_attach(d, n, c->id, ip, aliases, err);
+}
+
+int network_container_create(struct daemon *d, struct container *c, json_t *netcfg,
+			     struct error *err)
+{
+	const char *mode = net_mode(c);
+	if (!*mode || !strcmp(mode, "default"))
+		json_object_set_new(c->host_config, "NetworkMode", json_string("bridge"));
+	mode = net_mode(c);
+	if (!strcmp(mode, "host") || !strcmp(mode, "none"))
+		return 0;
+	if (mode_shared(c)) {
+		struct container *o = NULL;
+		int r = containers_lookup(d, mode + 10, &o, err);
+		if (r < 0)
+			return r;
+		char buf[DIGEST_HEX_LEN + 16];
+		snprintf(buf, sizeof(buf), "container:%s", o->id);
+		json_object_set_new(c->host_config, "NetworkMode", json_string(buf));
+		return 0;
+	}
+	struct network *n = NULL;
+	int r = network_lookup(d, mode, &n, err);
+	/* Not 404: the docker CLI takes a 404 from create for a missing
+	 * image and would try to pull it. */
+	if (r == -ENOENT && err)
+		r = err->code = -EINVAL;
+	if (r < 0)
+		return r;
+	if (!strcmp(n->driver, "host") || !strcmp(n->driver, "null")) {
+		json_object_set_new(c->host_config, "NetworkMode",
+				    json_string(!strcmp(n->driver, "host") ? "host" : "none"));
+		return 0;
+	}
+	r = attach_cfg(d, c, n, epcfg_for(netcfg, n, mode), err);
+	const char *k;
+	json_t *v;
+	json_object_foreach(json_object_get(netcfg, "EndpointsConfig"), k, v)
+	{
+		struct network *o = NULL;
+		if (r < 0)
+			break;
+		r = network_lookup(d, strcmp(k, "default") ? k : "bridge", &o, err);
+		if (r == -ENOENT && err)
+			r = err->code = -EINVAL;
+		if (r == 0 && o != n)
+			r = attach_cfg(d, c, o, v, err);
+	}
+	if (r < 0)
+		network_container_removed(d, c);
+	return r;
+}
+
+void network_container_removed(struct daemon *d, struct container *c)
+{
+	struct networks *ns = networks_of(d);
+	for (size_t i = 0; i < ns->n; i++)
+		if (network_endpoint(ns->v[i], c->id))
+			network_detach(d, ns->v[i], c->id);
+}
+
+/* ---- connect / disconnect ---- */
+
+int network_connect(struct daemon *d, const char *ref, const char *container, json_t *epcfg,
+		    struct error *err)
+{
+	struct network *n;
+	struct container *c;
+	int r = network_lookup(d, ref, &n, err);
+	if (r == 0)
+		r = containers_lookup(d, container, &c, err);
+	if (r < 0)
+		return r;
+	if (mode_is(c, "host") || mode_is(c, "none") || mode_shared(c))
+		return error_set(err, -EPERM,
+				 "container sharing network namespace with another container or "
+				 "host cannot be connected to any other network");
+	r = attach_cfg(d, c, n, epcfg, err);
+	if (r < 0)
+		return r;
+	struct sandbox *sb = sandbox_find(d, c->id);
+	if (sb) {
+		r = sandbox_join(d, sb, n, err);
+		if (r < 0) {
+			network_detach(d, n, c->id);
+			return r;
+		}
+		struct error e2 = ERROR_INIT;
+		if (sandbox_save(d, sb, &e2) < 0)
+			log_warn(&d->log, "container %.12s: %s", c->id, error_msg(&e2));
+		error_clear(&e2);
+		network_rules_rebuild(d);
+		sandbox_dns_update(d, sb);
+		network_event(d, n, "connect", c->id);
+	}
+	return 0;
+}
+
+int network_disconnect(struct daemon *d, const char *ref, const char *container, bool force,
+		       struct error *err)
+{
+	struct network *n;
+	struct container *c;
+	int r = network_lookup(d, ref, &n, err);
+	if (r == 0)
+		r = containers_lookup(d, container, &c, err);
+	if (r < 0)
+		return r;
+	if (!network_endpoint(n, c->id))
+		return error_set(err, -EINVAL, "container %s is not connected to network %s", c->id,
+				 n->name);
+	struct sandbox *sb = sandbox_find(d, c->id);
+	if (sb) {
+		sandbox_leave(d, sb, n);
+		struct error e2 = ERROR_INIT;
+		if (sandbox_save(d, sb, &e2) < 0)
+			log_warn(&d->log, "container %.12s: %s", c->id, error_msg(&e2));
+		error_clear(&e2);
+	}
+	network_detach(d, n, c->id);
+	if (sb) {
+		network_rules_rebuild(d);
+		network_event(d, n, "disconnect", c->id);
+	}
+	return 0;
+}
+
+/* ---- restore and shutdown ---- */
+
+static void restore_one(struct daemon *d, const char *file)
+{
+	struct networks *ns = networks_of(d);
+	char cid[DIGEST_HEX_LEN + 1];
+	snprintf(cid, sizeof(cid), "%.*s", DIGEST_HEX_LEN, file);
+	if (strlen(file) != DIGEST_HEX_LEN + 5 || sandbox_find(d, cid))
+		return;
+	_cleanup_free_ char *path = NULL;
+	if (asprintf(&path, "%s/%s", ns->run_dir, file) < 0)
+		return;
+	json_t *j = json_load_file(path, 0, NULL);
+	struct sandbox *sb = sandbox_new(d, cid);
+	struct container *c = NULL;
+	struct error err = ERROR_INIT;
+	bool alive = containers_lookup(d, cid, &c, &err) == 0 && c->state == CONTAINER_RUNNING;
+	error_clear(&err);
+	if (!sb || !j) {
+		json_decref(j);
+		sandbox_free(sb);
+		unlink(path);
+		return;
+	}
+	json_decref(sb->ifaces);
+	sb->ifaces = json_incref(json_object_get(j, "Ifaces"));
+	if (!sb->ifaces)
+		sb->ifaces = json_object();
+	json_t *ports = json_incref(json_object_get(j, "Ports"));
+	json_decref(j);
+	if (!alive || sandbox_add(ns, sb) < 0) {
+		log_info(&d->log, "removing the network of stopped container %.12s", cid);
+		json_decref(ports);
+		sandbox_destroy(d, sb);
+		return;
+	}
+	struct network *prim = primary_network(d, sb);
+	if (json_is_object(ports)) {
+		sb->ports = json_deep_copy(ports);
+		if (prim)
+			restore_ports(d, sb, network_endpoint(prim, cid)->ip);
+	}
+	json_decref(ports);
+	sandbox_dns_update(d, sb);
+}
+
+void network_restore(struct daemon *d)
+{
+	struct networks *ns = networks_of(d);
+	DIR *dh = opendir(ns->run_dir);
+	struct dirent *de;
+	while (dh && (de = readdir(dh)))
+		if (de->d_name[0] != '.')
+			restore_one(d, de->d_name);
+	if (dh)
+		closedir(dh);
+	/* Namespaces without a sandbox: a crash between making one and saving it. */
+	dh = opendir(ns->netns_dir);
+	while (dh && (de = readdir(dh))) {
+		if (de->d_name[0] == '.' || sandbox_find(d, de->d_name))
+			continue;
+		_cleanup_free_ char *p = NULL;
+		if (asprintf(&p, "%s/%s", ns->netns_dir, de->d_name) >= 0)
+			netns_remove(p);
+	}
+	if (dh)
+		closedir(dh);
+	/* Bridges of networks with running containers must exist. */
+	for (size_t i = 0; i < ns->n; i++) {
+		struct network *n = ns->v[i];
+		bool used = false;
+		for (size_t e = 0; e < n->n_eps && !used; e++)
+			used = sandbox_find(d, n->eps[e].cid) != NULL;
+		struct error err = ERROR_INIT;
+		if (strcmp(n->driver, "bridge") == 0 && !n->up &&
+		    (used || nl_link_exists(n->bridge)) && network_bridge_up(d, n, &err) < 0)
+			log_warn(&d->log, "network %s: %s", n->name, error_msg(&err));
+		error_clear(&err);
+	}
+	network_rules_rebuild(d);
+}
+
+void network_stop(struct daemon *d)
+{
+	struct networks *ns = networks_of(d);
+	if (!ns)
+		return;
+	for (size_t i = 0; i < ns->n_sb; i++) {
+		dns_server_stop(ns->sb[i]->dns);
+		ns->sb[i]->dns = NULL;
+	}
+	if (ns->n_sb > 0)
+		return; /* running containers keep their network */
+	for (size_t i = 0; i < ns->n; i++) {
+		if (strcmp(ns->v[i]->driver, "bridge") == 0 && ns->v[i]->up) {
+			nl_link_delete(ns->v[i]->bridge);
+			ns->v[i]->up = false;
+		}
+	}
+	struct error err = ERROR_INIT;
+	if (ns->iptables && ns->nft && nft_delete_table(ns->nft, ns->table, &err) < 0)
+		log_warn(&d->log, "%s", error_msg(&err));
+	error_clear(&err);
+}
+
+/* ---- JSON ---- */
+
+static json_t *endpoint_json(struct daemon *d, struct container *c, struct network *n,
+			     struct endpoint *ep, bool live)
+{
+	char ip[16], gw[16], mac[18];
+	json_t *ipam = ep && ep->static_ip
+			   ? json_pack("{s:s}", "IPv4Address", ip_format(ep->ip, ip))
+			   : json_null();
+	json_t *dns = json_array();
+	if (network_is_user(n)) {
+		char sid[13];
+		snprintf(sid, sizeof(sid), "%.12s", c->id);
+		json_array_append_new(dns, json_string(c->name + 1));
+		json_array_append_new(dns, json_string(sid));
+		size_t i;
+		json_t *a;
+		json_array_foreach(ep ? ep->aliases : NULL, i, a) json_array_append(dns, a);
+	}
+	live = live && ep && ep->ip;
+	return json_pack("{s:o, s:n, s:O, s:s, s:n, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:o}",
+			 "IPAMConfig", ipam, "Links", "Aliases",
+			 ep && json_array_size(ep->aliases) ? ep->aliases : json_null(),
+			 "MacAddress", live ? (mac_text(ep->ip, mac), mac) : "", "DriverOpts",
+			 "NetworkID", n->id, "EndpointID", live ? ep->id : "", "Gateway",
+			 live && n->gateway ? ip_format(n->gateway, gw) : "", "IPAddress",
+			 live ? ip_format(ep->ip, ip) : "", "IPPrefixLen",
+			 live ? n->subnet.prefix : 0, "IPv6Gateway", "", "GlobalIPv6Address", "",
+			 "GlobalIPv6PrefixLen", 0, "DNSNames",
+			 json_array_size(dns) ? dns : (json_decref(dns), json_null()));
+}
+
+json_t *network_container_settings(struct daemon *d, struct container *c)
+{
+	struct sandbox *sb = sandbox_find(d, c->id);
+	bool live = sb && c->state == CONTAINER_RUNNING;
+	json_t *nets = json_object();
+	json_t *top = NULL;
+	struct networks *ns = networks_of(d);
+	for (size_t i = 0; i < ns->n; i++) {
+		struct network *n = ns->v[i];
+		struct endpoint *ep = network_endpoint(n, c->id);
+		bool special = (n->builtin && !strcmp(n->name, "host") && mode_is(c, "host")) ||
+			       (n->builtin && !strcmp(n->name, "none") && mode_is(c, "none"));
+		if (!ep && !special)
+			continue;
+		json_t *e = endpoint_json(d, c, n, ep, live);
+		if (n->is_default)
+			top = json_incref(e);
+		json_object_set_new(nets, n->name, e);
+	}
+	json_t *ports = live && sb->ports ? json_incref(sb->ports) : json_object();
+	json_t *o = json_pack(
+	    "{s:s, s:s, s:s, s:b, s:s, s:i, s:o, s:n, s:n, s:s, s:s, s:s, s:i, "
+	    "s:s, s:i, s:s, s:s, s:o}",
+	    "Bridge", "", "SandboxID", live ? c->id : "", "SandboxKey", live ? sb->netns : "",
+	    "HairpinMode", 0, "LinkLocalIPv6Address", "", "LinkLocalIPv6PrefixLen", 0, "Ports",
+	    ports, "SecondaryIPAddresses", "SecondaryIPv6Addresses", "EndpointID", "", "Gateway",
+	    "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0, "IPAddress", "", "IPPrefixLen",
+	    0, "IPv6Gateway", "", "MacAddress", "", "Networks", nets);
+	if (top) {
+		const char *keys[] = {"EndpointID", "Gateway", "IPAddress", "IPPrefixLen",
+				      "MacAddress"};
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+			json_object_set(o, keys[i], json_object_get(top, keys[i]));
+		json_decref(top);
+	}
+	return o;
+}
+
+json_t *network_container_summary(struct daemon *d, struct container *c)
+{
+	json_t *s = network_container_settings(d, c);
+	json_t *o = json_pack("{s:O}", "Networks", json_object_get(s, "Networks"));
+	json_decref(s);
+	return o;
+}
+
+json_t *network_container_ports_summary(struct daemon *d, struct container *c)
+{
+	struct sandbox *sb = sandbox_find(d, c->id);
+	json_t *out = json_array();
+	json_t *ports = sb && c->state == CONTAINER_RUNNING && sb->ports
+			    ? sb->ports
+			    : json_object_get(c->config, "ExposedPorts");
+	const char *key;
+	json_t *v;
+	json_object_foreach(ports, key, v)
+	{
+		int cport;
+		const char *proto;
+		if (parse_port_key(key, &cport, &proto) < 0)
+			continue;
+		if (!json_is_array(v) || !json_array_size(v)) {
+			json_array_append_new(
+			    out, json_pack("{s:i, s:s}", "PrivatePort", cport, "Type", proto));
+			continue;
+		}
+		size_t i;
+		json_t *b;
+		json_array_foreach(v, i, b) json_array_append_new(
+		    out, json_pack("{s:s, s:i, s:i, s:s}", "IP", jstr(b, "HostIp"), "PrivatePort",
+				   cport, "PublicPort", atoi(jstr(b, "HostPort")), "Type", proto));
+	}
+	return out;
+}
+
+/* ---- /etc files ---- */
+
+static struct container *netns_owner(struct daemon *d, struct container *c)
+{
+	struct container *o = NULL;
+	struct error err = ERROR_INIT;
+	if (mode_shared(c) && containers_lookup(d, net_mode(c) + 10, &o, &err) == 0)
+		c = o;
+	error_clear(&err);
+	return c;
+}
+
+char *network_resolv_conf(struct daemon *d, struct container *c)
+{
+	c = netns_owner(d, c);
+	if (mode_is(c, "host") || mode_is(c, "none"))
+		return NULL;
+	struct network *nets[64];
+	size_t nn = container_networks(d, c->id, nets, 64);
+	bool user = false;
+	for (size_t i = 0; i < nn; i++)
+		user = user || network_is_user(nets[i]);
+	_cleanup_free_ char *host = NULL;
+	fs_read_file("/etc/resolv.conf", 1 << 16, &host, NULL);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	if (!f)
+		return NULL;
+	size_t i, servers = 0;
+	json_t *v;
+	if (user) {
+		fprintf(f, "nameserver 127.0.0.11\n");
+		servers++;
+	} else {
+		json_array_foreach(json_object_get(c->host_config, "Dns"), i, v)
+		{
+			fprintf(f, "nameserver %s\n", json_string_value(v));
+			servers++;
+		}
+	}
+	char *save = NULL;
+	for (char *l = host ? strtok_r(host, "\n", &save) : NULL; l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		char ip[64];
+		if (sscanf(l, "nameserver %63s", ip) == 1) {
+			/* The host's loopback resolvers are unreachable from the
+			 * container's namespace (dockerd filters them too). */
+			if (user || servers || !strncmp(ip, "127.", 4) || !strcmp(ip, "::1"))
+				continue;
+			fprintf(f, "%s\n", l);
+		} else if (!strncmp(l, "search", 6) || (!user && !strncmp(l, "options", 7))) {
+			fprintf(f, "%s\n", l);
+		}
+	}
+	fclose(f);
+	if (!user && !strstr(out ? out : "", "nameserver")) {
+		char *more = NULL;
+		if (asprintf(&more, "%snameserver 8.8.8.8\nnameserver 8.8.4.4\n", out ? out : "") >=
+		    0) {
+			free(out);
+			out = more;
+		}
+	}
+	if (user && out) {
+		char *more = NULL;
+		if (asprintf(&more, "%soptions ndots:0\n", out) >= 0) {
+			free(out);
+			out = more;
+		}
+	}
+	return out;
+}
+
+char *network_hosts_lines(struct daemon *d, struct container *c)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	if (!f)
+		return NULL;
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(c->host_config, "ExtraHosts"), i, v)
+	{
+		const char *s = json_string_value(v);
+		const char *colon = s ? strrchr(s, ':') : NULL;
+		if (colon)
+			fprintf(f, "%s\t%.*s\n", colon + 1, (int)(colon - s), s);
+	}
+	struct container *o = netns_owner(d, c);
+	struct network *nets[64];
+	size_t nn = container_networks(d, o->id, nets, 64);
+	char ip[16];
+	for (size_t k = 0; k < nn && k < 1; k++) {
+		struct endpoint *ep = network_endpoint(nets[k], o->id);
+		if (ep && ep->ip)
+			fprintf(f, "%s\t%s\n", ip_format(ep->ip, ip), jstr(c->config, "Hostname"));
+	}
+	fclose(f);
+	return out;
+}

@@ -1,0 +1,141 @@
+/* Docker's JSON for networks: inspect (with the running containers and
+ * their addresses) and the filtered list. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "basic/timeutil.h"
+#include "daemon/daemon.h"
+#include "engine/container.h"
+#include "network/network.h"
+#include "network/network_priv.h"
+
+static json_t *containers_json(struct daemon *d, struct network *n)
+{
+	json_t *out = json_object();
+	for (size_t i = 0; i < n->n_eps; i++) {
+		struct endpoint *ep = &n->eps[i];
+		struct container *c = NULL;
+		struct error err = ERROR_INIT;
+		int r = containers_lookup(d, ep->cid, &c, &err);
+		error_clear(&err);
+		if (r < 0 || c->state != CONTAINER_RUNNING || !sandbox_find(d, ep->cid))
+			continue;
+		char ip[16], addr[24], mac[18];
+		snprintf(addr, sizeof(addr), "%s/%d", ip_format(ep->ip, ip), n->subnet.prefix);
+		snprintf(mac, sizeof(mac), "02:42:%02x:%02x:%02x:%02x", ep->ip >> 24,
+			 (ep->ip >> 16) & 255, (ep->ip >> 8) & 255, ep->ip & 255);
+		json_object_set_new(out, c->id,
+				    json_pack("{s:s, s:s, s:s, s:s, s:s}", "Name", c->name + 1,
+					      "EndpointID", ep->id, "MacAddress", mac,
+					      "IPv4Address", addr, "IPv6Address", ""));
+	}
+	/* host network: the containers using it. */
+	for (size_t i = 0; n->builtin && strcmp(n->driver, "bridge") && i < containers_count(d);
+	     i++) {
+		struct container *c = containers_at(d, i);
+		const char *m = json_string_value(json_object_get(c->host_config, "NetworkMode"));
+		bool mine = m && ((!strcmp(n->driver, "host") && !strcmp(m, "host")) ||
+				  (!strcmp(n->driver, "null") && !strcmp(m, "none")));
+		if (mine && c->state == CONTAINER_RUNNING)
+			json_object_set_new(out, c->id,
+					    json_pack("{s:s, s:s, s:s, s:s, s:s}", "Name",
+						      c->name + 1, "EndpointID", "", "MacAddress",
+						      "", "IPv4Address", "", "IPv6Address", ""));
+	}
+	return out;
+}
+
+static json_t *ipam_json(struct network *n)
+{
+	json_t *cfg = json_array();
+	if (n->subnet.prefix) {
+		char sub[20], gw[16], range[20];
+		json_t *c = json_pack("{s:s, s:s}", "Subnet", cidr_format(&n->subnet, sub),
+				      "Gateway", ip_format(n->gateway, gw));
+		if (n->range.prefix)
+			json_object_set_new(c, "IPRange",
+					    json_string(cidr_format(&n->range, range)));
+		json_array_append_new(cfg, c);
+	}
+	return json_pack("{s:s, s:n, s:o}", "Driver", "default", "Options", "Config", cfg);
+}
+
+static json_t *one_json(struct daemon *d, struct network *n, bool with_containers)
+{
+	char created[64];
+	time_format_rfc3339nano(n->created_ns, created, sizeof(created));
+	json_t *o =
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:b, s:b, s:b, s:{s:s}, s:b, "
+		      "s:o, s:O, s:O}",
+		      "Name", n->name, "Id", n->id, "Created", created, "Scope", "local", "Driver",
+		      n->driver, "EnableIPv6", 0, "IPAM", ipam_json(n), "Internal", n->internal,
+		      "Attachable", 0, "Ingress", 0, "ConfigFrom", "Network", "", "ConfigOnly", 0,
+		      "Containers", with_containers ? containers_json(d, n) : json_object(),
+		      "Options", n->options, "Labels", n->labels);
+	return o;
+}
+
+int network_inspect_json(struct daemon *d, const char *ref, json_t **ret, struct error *err)
+{
+	struct network *n;
+	int r = network_lookup(d, ref, &n, err);
+	if (r < 0)
+		return r;
+	*ret = one_json(d, n, true);
+	return *ret ? 0 : error_set(err, -ENOMEM, "out of memory");
+}
+
+static bool list_match(struct daemon *d, struct network *n, const struct filters *f)
+{
+	if (!filters_match_fuzzy(f, "id", n->id))
+		return false;
+	if (filters_has_key(f, "name")) {
+		size_t nv = 0;
+		const char *const *vals = filters_values(f, "name", &nv);
+		bool any = false;
+		for (size_t i = 0; i < nv && !any; i++)
+			any = strstr(n->name, vals[i]) != NULL;
+		if (!any)
+			return false;
+	}
+	if (!filters_match_exact(f, "driver", n->driver) ||
+	    !filters_match_exact(f, "scope", "local") ||
+	    !filters_match_label(f, "label", n->labels))
+		return false;
+	if (!filters_match_exact(f, "type", n->builtin ? "builtin" : "custom"))
+		return false;
+	if (filters_has_key(f, "dangling")) {
+		bool want = false;
+		struct error err = ERROR_INIT;
+		filters_get_bool(f, "dangling", false, &want, &err);
+		error_clear(&err);
+		if (want != (!n->builtin && n->n_eps == 0))
+			return false;
+	}
+	return true;
+}
+
+int network_list_json(struct daemon *d, const struct filters *f, json_t **ret, struct error *err)
+{
+	static const char *const keys[] = {"id",   "name",  "driver",	"label",
+					   "type", "scope", "dangling", NULL};
+	int r = filters_validate(f, keys, err);
+	if (r < 0)
+		return r;
+	if (filters_has_key(f, "type"))
+		for (size_t i = 0, nv = 0; i < 1; i++) {
+			const char *const *vals = filters_values(f, "type", &nv);
+			for (size_t k = 0; k < nv; k++)
+				if (strcmp(vals[k], "custom") && strcmp(vals[k], "builtin"))
+					return error_set(err, -EINVAL,
+							 "invalid filter: 'type'='%s'", vals[k]);
+		}
+	struct networks *ns = networks_of(d);
+	json_t *out = json_array();
+	for (size_t i = 0; i < ns->n; i++)
+		if (list_match(d, ns->v[i], f))
+			json_array_append_new(out, one_json(d, ns->v[i], false));
+	*ret = out;
+	return 0;
+}

@@ -1,0 +1,98 @@
+/* The network service's private state, shared by src/network/network*.c. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "basic/error.h"
+#include "image/digest.h"
+#include "network/ipam.h"
+#include "network/nft.h"
+
+struct daemon;
+struct dns_server;
+
+struct endpoint {
+	char cid[DIGEST_HEX_LEN + 1];
+	char id[DIGEST_HEX_LEN + 1];
+	uint32_t ip;
+	bool static_ip;
+	json_t *aliases; /* array of strings */
+};
+
+struct network {
+	char id[DIGEST_HEX_LEN + 1];
+	char *name;
+	char driver[16]; /* bridge, host, null */
+	char bridge[16]; /* the device (bridge driver) */
+	bool internal, builtin, is_default, masquerade;
+	struct cidr subnet; /* prefix 0: none */
+	struct cidr range;
+	uint32_t gateway;
+	int mtu;
+	json_t *labels, *options;
+	int64_t created_ns;
+	bool up; /* the bridge exists */
+	struct ipam_set used;
+	struct endpoint *eps;
+	size_t n_eps;
+};
+
+/* A running container's network: persisted under <exec-root>/network/. */
+struct sandbox {
+	struct daemon *d;
+	char cid[DIGEST_HEX_LEN + 1];
+	char *netns;
+	json_t *ifaces; /* {network id: index} — eth<index>, veth vb<id10><index> */
+	json_t *ports;	/* NetworkSettings.Ports */
+	struct nft_port *nports;
+	size_t n_nports;
+	int *port_fds; /* sockets holding the host ports */
+	size_t n_port_fds;
+	struct dns_server *dns;
+};
+
+struct networks {
+	struct network **v;
+	size_t n;
+	struct sandbox **sb;
+	size_t n_sb;
+	struct nft_ctx *nft;
+	char table[32];
+	char default_bridge[16];
+	char *dir;	 /* <data-root>/network */
+	char *run_dir;	 /* <exec-root>/network */
+	char *netns_dir; /* <exec-root>/netns */
+	struct addr_pool pools[32];
+	size_t n_pools;
+	bool iptables;
+	bool forwarding_set;
+};
+
+struct networks *networks_of(struct daemon *d);
+/* By full ID, name, or unique ID prefix; -ENOENT "network X not found". */
+int network_lookup(struct daemon *d, const char *ref, struct network **ret, struct error *err);
+int network_save(struct daemon *d, struct network *n, struct error *err);
+struct endpoint *network_endpoint(struct network *n, const char *cid);
+/* Reserves an address (ip 0: any) for cid and adds the endpoint. */
+int network_attach(struct daemon *d, struct network *n, const char *cid, uint32_t ip,
+		   json_t *aliases, struct error *err);
+void network_detach(struct daemon *d, struct network *n, const char *cid);
+int network_bridge_up(struct daemon *d, struct network *n, struct error *err);
+/* Replaces berthd's nftables table from the state; logs failures. */
+void network_rules_rebuild(struct daemon *d);
+struct sandbox *sandbox_find(struct daemon *d, const char *cid);
+void network_event(struct daemon *d, struct network *n, const char *action, const char *cid);
+/* The veth on the host for an endpoint: vb<first 10 of cid><index>. */
+void sandbox_host_if(const char *cid, int index, char buf[16]);
+/* Live connect/disconnect of a running container. */
+int sandbox_join(struct daemon *d, struct sandbox *sb, struct network *n, struct error *err);
+void sandbox_leave(struct daemon *d, struct sandbox *sb, struct network *n);
+int sandbox_save(struct daemon *d, struct sandbox *sb, struct error *err);
+/* Frees the memory only (the kernel objects stay: shutdown). */
+void sandbox_free(struct sandbox *sb);
+/* DNS: start the container's server when it is on a user network. */
+void sandbox_dns_update(struct daemon *d, struct sandbox *sb);
+/* Mode helpers. */
+bool network_is_user(const struct network *n);

@@ -1,0 +1,43 @@
+/* Berth's nftables table: one table per daemon ("ip berth", or with a
+ * suffix for a non-default exec root), always replaced as a whole in one
+ * transaction from the daemon's state. That is what makes a kill -9 safe:
+ * the next start rebuilds it, and no rule can outlive the state it came
+ * from. Ruleset text is generated without I/O (unit-tested) and applied
+ * through libnftables. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "basic/error.h"
+#include "network/ipam.h"
+
+struct nft_bridge {
+	const char *ifname;
+	struct cidr subnet;
+	bool internal;	 /* no traffic in or out of the bridge */
+	bool masquerade; /* outbound NAT */
+};
+
+struct nft_port {
+	const char *proto; /* "tcp" or "udp" */
+	uint32_t host_ip;  /* 0: every local address */
+	int host_port;
+	uint32_t ct_ip;
+	int ct_port;
+};
+
+/* The ruleset that replaces table (deletes it when there is no bridge);
+ * malloc'ed, NULL on allocation failure. */
+char *nft_ruleset(const char *table, const struct nft_bridge *br, size_t n_br,
+		  const struct nft_port *ports, size_t n_ports);
+
+struct nft_ctx;
+/* A libnftables context with its error output buffered. */
+struct nft_ctx *nft_open(void);
+void nft_close(struct nft_ctx *ctx);
+/* Runs ruleset text as one transaction; -EIO with nft's message. */
+int nft_apply(struct nft_ctx *ctx, const char *text, struct error *err);
+/* Removes table if it exists. */
+int nft_delete_table(struct nft_ctx *ctx, const char *table, struct error *err);

@@ -1,0 +1,410 @@
+/* Netlink and namespace plumbing for bridge networks (see nl.h). */
+#include "network/nl.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/bridge.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/route.h>
+
+#include "basic/cleanup.h"
+
+static void sock_freep(struct nl_sock **s)
+{
+	if (*s)
+		nl_socket_free(*s);
+}
+#define _cleanup_sock_ __attribute__((cleanup(sock_freep)))
+
+static void link_putp(struct rtnl_link **l)
+{
+	if (*l)
+		rtnl_link_put(*l);
+}
+#define _cleanup_link_ __attribute__((cleanup(link_putp)))
+
+static int nle_errno(int e)
+{
+	switch (-e) {
+	case NLE_EXIST:
+		return -EEXIST;
+	case NLE_OBJ_NOTFOUND:
+	case NLE_NODEV:
+		return -ENODEV;
+	case NLE_NOMEM:
+		return -ENOMEM;
+	case NLE_PERM:
+		return -EPERM;
+	case NLE_BUSY:
+		return -EBUSY;
+	case NLE_INVAL:
+		return -EINVAL;
+	default:
+		return -EIO;
+	}
+}
+
+static int nl_fail(struct error *err, int e, const char *what, const char *name)
+{
+	return error_set(err, nle_errno(e), "%s %s: %s", what, name, nl_geterror(e));
+}
+
+static int open_sock(struct nl_sock **ret, struct error *err)
+{
+	struct nl_sock *s = nl_socket_alloc();
+	if (!s)
+		return error_set(err, -ENOMEM, "out of memory");
+	int e = nl_connect(s, NETLINK_ROUTE);
+	if (e < 0) {
+		nl_socket_free(s);
+		return error_set(err, nle_errno(e), "netlink: %s", nl_geterror(e));
+	}
+	*ret = s;
+	return 0;
+}
+
+static struct nl_addr *v4addr(uint32_t ip, int prefix)
+{
+	uint32_t be = htonl(ip);
+	struct nl_addr *a = nl_addr_build(AF_INET, &be, 4);
+	if (a)
+		nl_addr_set_prefixlen(a, prefix);
+	return a;
+}
+
+static int write_sysctl(const char *path, const char *value)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return write(fd, value, strlen(value)) < 0 ? -errno : 0;
+}
+
+static int add_addr(struct nl_sock *s, int ifindex, uint32_t ip, int prefix, const char *name,
+		    struct error *err)
+{
+	struct rtnl_addr *a = rtnl_addr_alloc();
+	struct nl_addr *local = v4addr(ip, prefix);
+	if (!a || !local) {
+		rtnl_addr_put(a);
+		nl_addr_put(local);
+		return error_set(err, -ENOMEM, "out of memory");
+	}
+	rtnl_addr_set_ifindex(a, ifindex);
+	rtnl_addr_set_local(a, local);
+	int e = rtnl_addr_add(s, a, 0);
+	nl_addr_put(local);
+	rtnl_addr_put(a);
+	if (e < 0 && e != -NLE_EXIST)
+		return nl_fail(err, e, "adding an address to", name);
+	return 0;
+}
+
+static int link_up(struct nl_sock *s, struct rtnl_link *l, int mtu, const char *name,
+		   struct error *err)
+{
+	_cleanup_link_ struct rtnl_link *ch = rtnl_link_alloc();
+	if (!ch)
+		return error_set(err, -ENOMEM, "out of memory");
+	rtnl_link_set_flags(ch, IFF_UP);
+	if (mtu > 0)
+		rtnl_link_set_mtu(ch, (unsigned)mtu);
+	int e = rtnl_link_change(s, l, ch, 0);
+	return e < 0 ? nl_fail(err, e, "bringing up", name) : 0;
+}
+
+int nl_bridge_ensure(const char *name, const struct cidr *gw, int mtu, struct error *err)
+{
+	_cleanup_sock_ struct nl_sock *s = NULL;
+	int r = open_sock(&s, err);
+	if (r < 0)
+		return r;
+	_cleanup_link_ struct rtnl_link *l = NULL;
+	if (rtnl_link_get_kernel(s, 0, name, &l) < 0) {
+		_cleanup_link_ struct rtnl_link *nb = rtnl_link_bridge_alloc();
+		if (!nb)
+			return error_set(err, -ENOMEM, "out of memory");
+		rtnl_link_set_name(nb, name);
+		/* A fixed MAC: otherwise the bridge takes its ports' and
+		 * changes as containers come and go (stale ARP entries). */
+		uint8_t mac[6] = {0x02, 0x42};
+		uint32_t h = 2166136261u;
+		for (const char *p = name; *p; p++)
+			h = (h ^ (unsigned char)*p) * 16777619u;
+		h ^= (uint32_t)getpid() * 2654435761u;
+		memcpy(mac + 2, &h, 4);
+		struct nl_addr *ma = nl_addr_build(AF_LLC, mac, 6);
+		if (ma) {
+			rtnl_link_set_addr(nb, ma);
+			nl_addr_put(ma);
+		}
+		if (mtu > 0)
+			rtnl_link_set_mtu(nb, (unsigned)mtu);
+		int e = rtnl_link_add(s, nb, NLM_F_CREATE | NLM_F_EXCL);
+		if (e < 0 && e != -NLE_EXIST)
+			return nl_fail(err, e, "creating bridge", name);
+		e = rtnl_link_get_kernel(s, 0, name, &l);
+		if (e < 0)
+			return nl_fail(err, e, "looking up bridge", name);
+	}
+	if (gw && gw->prefix) {
+		r = add_addr(s, rtnl_link_get_ifindex(l), gw->addr, gw->prefix, name, err);
+		if (r < 0)
+			return r;
+	}
+	char path[128];
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet", name);
+	write_sysctl(path, "1");
+	return link_up(s, l, mtu, name, err);
+}
+
+int nl_link_delete(const char *name)
+{
+	struct error err = ERROR_INIT;
+	_cleanup_sock_ struct nl_sock *s = NULL;
+	int r = open_sock(&s, &err);
+	error_clear(&err);
+	if (r < 0)
+		return r;
+	_cleanup_link_ struct rtnl_link *l = rtnl_link_alloc();
+	if (!l)
+		return -ENOMEM;
+	rtnl_link_set_name(l, name);
+	int e = rtnl_link_delete(s, l);
+	return e < 0 && nle_errno(e) != -ENODEV ? nle_errno(e) : 0;
+}
+
+bool nl_link_exists(const char *name)
+{
+	return if_nametoindex(name) != 0;
+}
+
+struct route_acc {
+	struct cidr *v;
+	size_t n, cap;
+};
+
+static void route_cb(struct nl_object *o, void *arg)
+{
+	struct route_acc *acc = arg;
+	struct rtnl_route *rt = (struct rtnl_route *)o;
+	struct nl_addr *dst = rtnl_route_get_dst(rt);
+	if (rtnl_route_get_table(rt) != RT_TABLE_MAIN || !dst ||
+	    nl_addr_get_family(dst) != AF_INET || nl_addr_get_prefixlen(dst) == 0)
+		return;
+	if (acc->n == acc->cap) {
+		size_t cap = acc->cap ? acc->cap * 2 : 16;
+		struct cidr *v = realloc(acc->v, cap * sizeof(*v));
+		if (!v)
+			return;
+		acc->v = v;
+		acc->cap = cap;
+	}
+	uint32_t be = 0;
+	memcpy(&be, nl_addr_get_binary_addr(dst), 4);
+	int p = (int)nl_addr_get_prefixlen(dst);
+	acc->v[acc->n++] = (struct cidr){ntohl(be) & cidr_mask(p), p};
+}
+
+int nl_host_routes(struct cidr **ret, size_t *n, struct error *err)
+{
+	_cleanup_sock_ struct nl_sock *s = NULL;
+	int r = open_sock(&s, err);
+	if (r < 0)
+		return r;
+	struct nl_cache *cache = NULL;
+	int e = rtnl_route_alloc_cache(s, AF_INET, 0, &cache);
+	if (e < 0)
+		return error_set(err, nle_errno(e), "listing routes: %s", nl_geterror(e));
+	struct route_acc acc = {0};
+	nl_cache_foreach(cache, route_cb, &acc);
+	nl_cache_free(cache);
+	*ret = acc.v;
+	*n = acc.n;
+	return 0;
+}
+
+/* ---- namespaces ---- */
+
+int netns_enter(const char *path, int *ret_orig, struct error *err)
+{
+	int orig = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (orig < 0)
+		return error_set(err, -errno, "open own network namespace: %s", strerror(errno));
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
+		int e = errno;
+		close(orig);
+		return error_set(err, -e, "entering network namespace %s: %s", path, strerror(e));
+	}
+	*ret_orig = orig;
+	return 0;
+}
+
+void netns_leave(int orig)
+{
+	if (orig < 0)
+		return;
+	if (setns(orig, CLONE_NEWNET) < 0)
+		abort(); /* a thread left in a container's namespace would be worse */
+	close(orig);
+}
+
+/* Sets lo up with the socket s (opened inside the namespace). */
+static int lo_up(struct nl_sock *s, struct error *err)
+{
+	_cleanup_link_ struct rtnl_link *lo = NULL;
+	int e = rtnl_link_get_kernel(s, 0, "lo", &lo);
+	if (e < 0)
+		return nl_fail(err, e, "looking up", "lo");
+	return link_up(s, lo, 0, "lo", err);
+}
+
+int netns_create(const char *path, struct error *err)
+{
+	_cleanup_close_ int f = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	if (f < 0)
+		return error_set(err, -errno, "create %s: %s", path, strerror(errno));
+	int orig = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (orig < 0) {
+		unlink(path);
+		return error_set(err, -errno, "open own network namespace: %s", strerror(errno));
+	}
+	int r = 0;
+	struct nl_sock *s = NULL;
+	if (unshare(CLONE_NEWNET) < 0) {
+		r = error_set(err, -errno, "new network namespace: %s", strerror(errno));
+		close(orig);
+		unlink(path);
+		return r;
+	}
+	if (mount("/proc/thread-self/ns/net", path, NULL, MS_BIND, NULL) < 0)
+		r = error_set(err, -errno, "bind-mount network namespace at %s: %s", path,
+			      strerror(errno));
+	if (r == 0)
+		r = open_sock(&s, err);
+	netns_leave(orig);
+	if (r == 0)
+		r = lo_up(s, err);
+	if (s)
+		nl_socket_free(s);
+	if (r < 0)
+		netns_remove(path);
+	return r;
+}
+
+void netns_remove(const char *path)
+{
+	umount2(path, MNT_DETACH);
+	unlink(path);
+}
+
+/* ---- endpoints ---- */
+
+static int inside(const struct nl_endpoint *ep, struct error *err)
+{
+	int orig;
+	int r = netns_enter(ep->netns_path, &orig, err);
+	if (r < 0)
+		return r;
+	_cleanup_sock_ struct nl_sock *s = NULL;
+	r = open_sock(&s, err);
+	netns_leave(orig);
+	if (r < 0)
+		return r;
+	_cleanup_link_ struct rtnl_link *l = NULL;
+	int e = rtnl_link_get_kernel(s, 0, ep->ifname, &l);
+	if (e < 0)
+		return nl_fail(err, e, "looking up", ep->ifname);
+	int ifindex = rtnl_link_get_ifindex(l);
+	r = add_addr(s, ifindex, ep->ip, ep->prefix, ep->ifname, err);
+	if (r == 0)
+		r = link_up(s, l, 0, ep->ifname, err);
+	if (r < 0 || !ep->gateway)
+		return r;
+	struct rtnl_route *rt = rtnl_route_alloc();
+	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+	struct nl_addr *dst = v4addr(0, 0), *gw = v4addr(ep->gateway, 32);
+	if (!rt || !nh || !dst || !gw) {
+		r = error_set(err, -ENOMEM, "out of memory");
+		rtnl_route_nh_free(nh);
+	} else {
+		rtnl_route_set_family(rt, AF_INET);
+		rtnl_route_set_dst(rt, dst);
+		rtnl_route_nh_set_gateway(nh, gw);
+		rtnl_route_nh_set_ifindex(nh, ifindex);
+		rtnl_route_add_nexthop(rt, nh);
+		e = rtnl_route_add(s, rt, NLM_F_CREATE | NLM_F_EXCL);
+		if (e < 0 && e != -NLE_EXIST)
+			r = nl_fail(err, e, "adding the default route on", ep->ifname);
+	}
+	nl_addr_put(dst);
+	nl_addr_put(gw);
+	if (rt)
+		rtnl_route_put(rt);
+	return r;
+}
+
+/* Hairpin mode on the bridge port: a container reaching its own published
+ * port through a host address gets the DNAT'ed packet back on the port it
+ * came from. Best effort. */
+static void hairpin(const char *host_if)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/sys/class/net/%s/brport/hairpin_mode", host_if);
+	write_sysctl(path, "1");
+}
+
+int nl_endpoint_add(const struct nl_endpoint *ep, struct error *err)
+{
+	_cleanup_sock_ struct nl_sock *s = NULL;
+	int r = open_sock(&s, err);
+	if (r < 0)
+		return r;
+	_cleanup_link_ struct rtnl_link *br = NULL;
+	int e = rtnl_link_get_kernel(s, 0, ep->bridge, &br);
+	if (e < 0)
+		return nl_fail(err, e, "looking up bridge", ep->bridge);
+	_cleanup_close_ int nsfd = open(ep->netns_path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return error_set(err, -errno, "open %s: %s", ep->netns_path, strerror(errno));
+	_cleanup_link_ struct rtnl_link *veth = rtnl_link_veth_alloc();
+	if (!veth)
+		return error_set(err, -ENOMEM, "out of memory");
+	struct rtnl_link *peer = rtnl_link_veth_get_peer(veth);
+	struct nl_addr *mac = nl_addr_build(AF_LLC, ep->mac, 6);
+	rtnl_link_set_name(veth, ep->host_if);
+	rtnl_link_set_master(veth, rtnl_link_get_ifindex(br));
+	rtnl_link_set_name(peer, ep->ifname);
+	rtnl_link_set_ns_fd(peer, nsfd);
+	if (mac)
+		rtnl_link_set_addr(peer, mac);
+	if (ep->mtu > 0) {
+		rtnl_link_set_mtu(veth, (unsigned)ep->mtu);
+		rtnl_link_set_mtu(peer, (unsigned)ep->mtu);
+	}
+	rtnl_link_set_flags(veth, IFF_UP);
+	e = rtnl_link_add(s, veth, NLM_F_CREATE | NLM_F_EXCL);
+	nl_addr_put(mac);
+	rtnl_link_put(peer);
+	if (e < 0)
+		return nl_fail(err, e, "creating veth pair", ep->host_if);
+	hairpin(ep->host_if);
+	r = inside(ep, err);
+	if (r < 0)
+		nl_link_delete(ep->host_if);
+	return r;
+}

@@ -1,0 +1,51 @@
+/* The kernel side of bridge networking through netlink (libnl-route-3):
+ * bridges, veth pairs whose peer is created directly inside a container's
+ * network namespace, addresses and routes, and the namespaces themselves
+ * (bind-mounted files). Never shells out. Every call is a few syscalls and
+ * runs on the caller's thread; entering a namespace changes only the calling
+ * thread and is undone before returning. Functions return 0 or -errno with a
+ * message in err. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "basic/error.h"
+#include "network/ipam.h"
+
+/* Creates bridge name unless it exists, gives it gateway/prefix (gw.addr is
+ * the gateway address itself), the MTU (0: leave) and brings it up. Sets
+ * route_localnet on it (published ports on 127.0.0.1, see
+ * docs/networking.md). */
+int nl_bridge_ensure(const char *name, const struct cidr *gw, int mtu, struct error *err);
+/* Deletes a link by name; a missing one is fine. */
+int nl_link_delete(const char *name);
+bool nl_link_exists(const char *name);
+/* The IPv4 destinations routed on the host (main table, default route
+ * excluded); *ret is malloc'ed. */
+int nl_host_routes(struct cidr **ret, size_t *n, struct error *err);
+
+/* A new network namespace, bind-mounted at path (lo is brought up). */
+int netns_create(const char *path, struct error *err);
+/* Unmounts and unlinks; a missing one is fine. */
+void netns_remove(const char *path);
+/* Moves the calling thread into the namespace at path; *ret_orig is the
+ * namespace to return to with netns_leave. */
+int netns_enter(const char *path, int *ret_orig, struct error *err);
+void netns_leave(int orig);
+
+struct nl_endpoint {
+	const char *netns_path;
+	const char *host_if; /* host side of the veth pair */
+	const char *bridge;
+	const char *ifname; /* inside: eth0, eth1... */
+	uint32_t ip;
+	int prefix;
+	uint32_t gateway; /* default route via it; 0: none */
+	uint8_t mac[6];
+	int mtu;
+};
+/* veth pair with its peer made inside the namespace, the host side
+ * enslaved to the bridge; inside: MAC, address, up, default route. On
+ * failure the pair is deleted again. */
+int nl_endpoint_add(const struct nl_endpoint *ep, struct error *err);
