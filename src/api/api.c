@@ -17,6 +17,7 @@ static const struct api_routes *const tables[] = {
 	&api_volume_routes,
 	&api_container_routes,
 	&api_exec_routes,
+	&api_swarm_routes,
 };
 
 /* Finds the route in every table; -ENOENT or -EPERM as router_match. */

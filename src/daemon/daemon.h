@@ -21,6 +21,7 @@ struct volume_store;
 struct containers;
 struct fetch_curl;
 struct exec;
+struct swarm;
 
 struct daemon {
 	uv_loop_t *loop;
@@ -48,6 +49,7 @@ struct daemon {
 	char **storage_keep;
 	struct fetch_curl *curl; /* libcurl, loaded on first download */
 	struct exec *execs; /* exec instances (src/engine/exec.h) */
+	struct swarm *swarm; /* swarm mode (src/swarm/swarm.h) */
 
 	uv_signal_t sig_term, sig_int, sig_hup;
 	int pidfile_fd, root_lock_fd;
