@@ -55,7 +55,7 @@ $(eval $(call flavour,build/san,$(SANFLAGS)))
 
 UNIT_BINS := $(patsubst tests/unit/%.c,build/san/tests/%,$(UNIT_SRC))
 
-.PHONY: all san deps run test unit integration bench install format clean
+.PHONY: all san deps run test unit integration cluster bench install format clean
 all: build/berthd build/berth build/berth-shim
 
 san: build/san/berthd build/san/berth build/san/berth-shim
@@ -73,10 +73,15 @@ unit: $(UNIT_BINS)
 integration: all san
 	./tests/integration/run.sh
 
+# Swarm tests: one network namespace and berthd per node (needs root).
+cluster: san
+	./tests/cluster/run.sh
+
 test: deps
 	$(MAKE) all san
 	$(MAKE) unit
 	$(MAKE) integration
+	$(MAKE) cluster
 
 bench: all
 	./bench/run.sh

@@ -768,7 +768,10 @@ static void hb_done(void *data, int status, json_t *resp, const char *msg)
 		 * reconnects to another. */
 		sw->mgr_cursor++;
 		sw->next_hb_ms = swarm_now_ms() + 500;
-		log_debug(sw->log, "swarm: heartbeat failed: %s", msg ? msg : "");
+		if (status == -EACCES)
+			log_warn(sw->log, "swarm: heartbeat refused: %s", msg ? msg : "");
+		else
+			log_debug(sw->log, "swarm: heartbeat failed: %s", msg ? msg : "");
 		return;
 	}
 	json_t *mgrs = json_object_get(resp, "managers");

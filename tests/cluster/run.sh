@@ -56,5 +56,207 @@ test_form() {
 export -f dk node_table leader_of fail
 export CL_TMP DOCKER
 
-test_form
-check_sanitizers
+# Any manager's view of the leader (a manager that is down answers nothing).
+current_leader() {
+	local n l
+	for n in n1 n2 n3 n4; do
+		[[ -n "${CL_PID[$n]}" ]] || continue
+		l=$(leader_of "$n" 2>/dev/null) && [[ -n "$l" ]] && { echo "$l"; return 0; }
+	done
+	return 1
+}
+
+label_of() { dk "$1" node inspect "$2" --format "{{index .Spec.Labels \"$3\"}}" 2>/dev/null; }
+
+# ---- tokens and certificates ----
+test_tokens() {
+	local out old="$WTOKEN"
+	dk n1 swarm join-token --rotate worker >/dev/null || fail "rotate"
+	WTOKEN=$(dk n2 swarm join-token -q worker)
+	[[ "$WTOKEN" != "$old" ]] || fail "token not rotated"
+	cl_start n6
+	out=$(dk n6 swarm join --token "$old" --advertise-addr "$IP_n6" "$IP_n1:2377" 2>&1) &&
+		fail "old token accepted"
+	[[ "$out" == *"A valid join token is necessary to join this cluster"* ]] || fail "old token msg: $out"
+	# A token whose digest names another CA: the node refuses the manager.
+	local bad="SWMTKN-1-$(printf '%050d' 7)-${WTOKEN##*-}"
+	out=$(dk n6 swarm join --token "$bad" --advertise-addr "$IP_n6" "$IP_n1:2377" 2>&1) &&
+		fail "foreign digest accepted"
+	[[ "$out" == *"remote CA does not match fingerprint"* ]] || fail "digest msg: $out"
+	dk n6 info --format '{{.Swarm.LocalNodeState}}' | grep -qx inactive || fail "n6 half joined"
+	ok "join tokens: rotation refuses the old token; a token of another CA is refused"
+}
+
+test_foreign_cert() {
+	# n6 makes a swarm of its own; n5 then presents n6's certificate.
+	dk n6 swarm init --advertise-addr "$IP_n6" >/dev/null || fail "n6 init"
+	local c5="$CL_TMP/n5/root/swarm/certificates" c6="$CL_TMP/n6/root/swarm/certificates"
+	cl_kill n5
+	cp "$c5/swarm-node.crt" "$CL_TMP/n5.crt"
+	cp "$c5/swarm-node.key" "$CL_TMP/n5.key"
+	cp "$c6/swarm-node.crt" "$c5/swarm-node.crt"
+	cp "$c6/swarm-node.key" "$c5/swarm-node.key"
+	cl_start n5
+	wait_for 20 bash -c "dk n1 node ls --format '{{.Hostname}} {{.Status}}' | grep -qx 'n5 Down'" ||
+		fail "n5 with a foreign certificate should be Down: $(dk n1 node ls)"
+	grep -q "certificate not valid for this swarm\|heartbeat failed" "$CL_TMP/n5/log" ||
+		log "(n5's log does not name the refusal)"
+	cl_kill n5
+	cp "$CL_TMP/n5.crt" "$c5/swarm-node.crt"
+	cp "$CL_TMP/n5.key" "$c5/swarm-node.key"
+	cl_start n5
+	wait_for 20 bash -c "dk n1 node ls --format '{{.Hostname}} {{.Status}}' | grep -qx 'n5 Ready'" ||
+		fail "n5 back with its own certificate should be Ready"
+	cl_kill n6
+	ok "a node presenting another swarm's certificate is refused (Down); its own brings it back"
+}
+
+# ---- fail-over, partitions, quorum ----
+test_failover() {
+	local leader
+	leader=$(current_leader) || fail "no leader"
+	local other
+	for other in n1 n2 n3; do [[ $other != "$leader" ]] && break; done
+	local t0 t1
+	t0=$(date +%s%N)
+	cl_kill "$leader"
+	wait_for 20 dk "$other" node update --label-add failover=1 n4 || fail "no write after killing the leader"
+	t1=$(date +%s%N)
+	log "write committed $(( (t1 - t0) / 1000000 )) ms after kill -9 of the leader $leader"
+	local nl
+	nl=$(leader_of "$other")
+	[[ -n "$nl" && "$nl" != "$leader" ]] || fail "new leader expected, got '$nl'"
+	cl_start "$leader"
+	wait_for 20 bash -c "[[ \$(label_of $leader n4 failover) == 1 ]]" || fail "$leader did not catch up"
+	wait_for 20 bash -c "dk $nl node ls --format '{{.Hostname}} {{.ManagerStatus}}' | grep -qx '$leader Reachable'" ||
+		fail "$leader not Reachable again: $(dk $nl node ls)"
+	ok "kill -9 of the leader: a new leader is elected, writes work, the old one rejoins and catches up"
+}
+export -f label_of
+
+test_partition() {
+	local leader m
+	leader=$(current_leader) || fail "no leader"
+	for m in n1 n2 n3; do [[ $m != "$leader" ]] && break; done
+	ip -n "${CL_PREFIX}-$m" link set eth0 down
+	wait_for 10 dk "$leader" node update --label-add part=1 n4 || fail "write during a partition"
+	wait_for 20 bash -c "dk $leader node ls --format '{{.Hostname}} {{.ManagerStatus}}' | grep -qx '$m Unreachable'" ||
+		fail "$m should be Unreachable: $(dk $leader node ls)"
+	ip -n "${CL_PREFIX}-$m" link set eth0 up
+	wait_for 20 bash -c "[[ \$(label_of $m n4 part) == 1 ]]" || fail "$m did not catch up after the partition"
+	wait_for 20 bash -c "dk $leader node ls --format '{{.Hostname}} {{.ManagerStatus}}' | grep -qx '$m Reachable'" ||
+		fail "$m not Reachable after the partition"
+	ok "a manager cut off (ip link set down) comes back, rejoins and catches up"
+}
+
+test_quorum() {
+	local leader a b out
+	leader=$(current_leader) || fail "no leader"
+	local others=()
+	for a in n1 n2 n3; do [[ $a != "$leader" ]] && others+=("$a"); done
+	dk "$leader" node update --label-add before=1 n4 >/dev/null || fail "write"
+	cl_kill "${others[0]}"
+	cl_kill "${others[1]}"
+	wait_for 15 bash -c "! dk $leader node ls" || fail "node ls still works without quorum"
+	out=$(dk "$leader" node ls 2>&1)
+	[[ "$out" == *"The swarm does not have a leader. It's possible that too few managers are online."* ]] ||
+		fail "no-quorum message: $out"
+	out=$(dk "$leader" node update --label-add lost=1 n4 2>&1) && fail "write without quorum"
+	[[ "$out" == *"does not have a leader"* ]] || fail "no-quorum write message: $out"
+	cl_start "${others[0]}"
+	cl_start "${others[1]}"
+	wait_for 30 dk "$leader" node update --label-add after=1 n4 || fail "no recovery with quorum back"
+	[[ $(label_of "$leader" n4 before) == 1 ]] || fail "state lost"
+	ok "losing quorum answers Docker's no-leader error, loses nothing, and recovers when managers return"
+}
+
+# ---- roles and nodes ----
+test_roles() {
+	local out
+	dk n1 node promote n4 >/dev/null 2>&1 || wait_for 10 dk n2 node promote n4 || fail "promote"
+	wait_for 30 bash -c "dk n4 info --format '{{.Swarm.ControlAvailable}}' | grep -qx true" ||
+		fail "n4 did not become a manager"
+	local l
+	l=$(current_leader)
+	wait_for 20 bash -c "dk $l node ls --format '{{.Hostname}} {{.ManagerStatus}}' | grep -qx 'n4 Reachable'" ||
+		fail "n4 not Reachable: $(dk $l node ls)"
+	dk n4 node ls >/dev/null || fail "node ls on the promoted node"
+	dk "$l" node demote n4 >/dev/null || fail "demote"
+	wait_for 30 bash -c "dk n4 info --format '{{.Swarm.ControlAvailable}}' | grep -qx false" ||
+		fail "n4 still a manager"
+	wait_for 20 bash -c "[[ -z \$(dk $l node inspect n4 --format '{{if .ManagerStatus}}m{{end}}') ]]" ||
+		fail "n4 keeps a manager status"
+	out=$(dk "$l" node rm n5 2>&1) && fail "rm of a Ready node"
+	[[ "$out" == *"is not down and can't be removed"* ]] || fail "rm msg: $out"
+	out=$(dk "$l" node rm n2 2>&1) && fail "rm of a manager"
+	[[ "$out" == *"is a cluster manager"* ]] || fail "rm manager msg: $out"
+	dk "$l" node update --availability drain n5 >/dev/null || fail "drain"
+	[[ $(dk "$l" node inspect n5 --format '{{.Spec.Availability}}') == drain ]] || fail "availability"
+	dk "$l" node update --availability active --label-add zone=a n5 >/dev/null || fail "update"
+	dk "$l" node update --label-rm zone n5 >/dev/null || fail "label-rm"
+	ok "promote/demote move a node in and out of Raft; rm refuses managers and Ready nodes; update"
+}
+
+# moby/swarmkit#1991: a demoted manager that crashes right after and
+# restarts must come back as a worker without taking Raft down.
+test_demote_crash() {
+	local l m
+	l=$(current_leader) || fail "no leader"
+	for m in n1 n2 n3; do [[ $m != "$l" ]] && break; done
+	dk "$l" node demote "$m" >/dev/null || fail "demote $m"
+	sleep 1
+	cl_kill "$m"
+	cl_start "$m"
+	wait_for 30 bash -c "dk $m info --format '{{.Swarm.ControlAvailable}}' | grep -qx false" ||
+		fail "$m came back as a manager"
+	wait_for 20 dk "$l" node update --label-add after1991=1 n4 || fail "cluster lost its leader"
+	[[ $(dk "$l" node ls --filter role=manager -q | wc -l) == 2 ]] || fail "managers: $(dk $l node ls)"
+	wait_for 20 bash -c "dk $l node ls --format '{{.Hostname}} {{.Status}}' | grep -qx '$m Ready'" ||
+		fail "$m not Ready as a worker"
+	dk "$l" node promote "$m" >/dev/null || fail "promote back"
+	wait_for 30 bash -c "dk $l node ls --format '{{.Hostname}} {{.ManagerStatus}}' | grep -qx '$m Reachable'" ||
+		fail "$m not back as manager"
+	ok "swarmkit#1991: demote, crash a second later, restart: a worker, and the swarm keeps its leader"
+}
+
+test_down_and_rm() {
+	local l
+	l=$(current_leader) || fail "no leader"
+	cl_kill n5
+	wait_for 20 bash -c "dk $l node ls --format '{{.Hostname}} {{.Status}}' | grep -qx 'n5 Down'" ||
+		fail "n5 not Down"
+	dk "$l" node rm n5 >/dev/null || fail "rm of a Down node"
+	[[ $(dk "$l" node ls -q | wc -l) == 4 ]] || fail "4 nodes expected"
+	ok "a node that stops heartbeating is Down and can be removed"
+}
+
+test_restart_all() {
+	local l before after n
+	l=$(current_leader) || fail "no leader"
+	before=$(dk "$l" node ls -q | sort)
+	for n in n1 n2 n3 n4; do cl_kill "$n"; done
+	for n in n1 n2 n3 n4; do cl_start "$n"; done
+	wait_for 30 bash -c "dk n1 node ls >/dev/null" || fail "no cluster after restarting all"
+	after=$(dk n1 node ls -q | sort)
+	[[ "$before" == "$after" ]] || fail "IDs changed: $before vs $after"
+	wait_for 20 bash -c "! dk n1 node ls --format '{{.Status}}' | grep -qv Ready" || fail "not all Ready"
+	ok "restart every node: the cluster comes back with the same IDs"
+}
+
+test_leave() {
+	local out
+	out=$(dk n2 swarm leave 2>&1) && fail "manager left without --force"
+	[[ "$out" == *"You are attempting to leave the swarm on a node that is participating as a manager."* ]] ||
+		fail "leave msg: $out"
+	dk n4 swarm leave >/dev/null || fail "worker leave"
+	dk n4 info --format '{{.Swarm.LocalNodeState}}' | grep -qx inactive || fail "n4 still in a swarm"
+	ok "swarm leave: a manager needs --force, a worker leaves"
+}
+
+STAGES=(test_form test_tokens test_foreign_cert test_failover test_partition test_quorum
+	test_roles test_demote_crash test_down_and_rm test_restart_all test_leave)
+for s in "${STAGES[@]}"; do
+	if [[ -n "${1:-}" && "$s" != test_form && "$s" != *"$1"* ]]; then continue; fi
+	"$s"
+	check_sanitizers
+done
