@@ -193,6 +193,34 @@ static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
 	return 0;
 }
 
+void sraft_fsm_init(struct raft_fsm *fsm, struct sraft *holder)
+{
+	memset(fsm, 0, sizeof(*fsm));
+	fsm->version = 1;
+	fsm->data = holder;
+	fsm->apply = fsm_apply;
+	fsm->snapshot = fsm_snapshot;
+	fsm->restore = fsm_restore;
+}
+
+struct raft_buffer sraft_encode(json_t *cmd)
+{
+	char *text = json_dumps(cmd, JSON_COMPACT);
+	json_decref(cmd);
+	size_t len = text ? strlen(text) : 0;
+	/* libuv segments keep entry payloads 8-byte aligned: pad the JSON
+	 * with blanks (which parsers skip) to a multiple of 8. */
+	size_t padded = (len + 7) & ~(size_t)7;
+	struct raft_buffer buf = {text ? raft_malloc(padded + 1) : NULL, padded};
+	if (buf.base) {
+		memcpy(buf.base, text, len);
+		memset((char *)buf.base + len, ' ', padded - len);
+		((char *)buf.base)[padded] = '\0';
+	}
+	free(text);
+	return buf;
+}
+
 /* ---- lifecycle ---- */
 
 int sraft_init(struct sraft *s, uv_loop_t *loop, struct logger *log, const char *dir, raft_id id,
@@ -218,11 +246,7 @@ int sraft_init(struct sraft *s, uv_loop_t *loop, struct logger *log, const char 
 		return error_set(err, -EIO, "raft: %s", s->io.errmsg);
 	s->io_inited = true;
 	raft_uv_set_connect_retry_delay(&s->io, 100);
-	s->fsm.version = 1;
-	s->fsm.data = s;
-	s->fsm.apply = fsm_apply;
-	s->fsm.snapshot = fsm_snapshot;
-	s->fsm.restore = fsm_restore;
+	sraft_fsm_init(&s->fsm, s);
 	r = raft_init(&s->raft, &s->io, &s->fsm, id, address);
 	if (r != 0) {
 		error_set(err, -EIO, "raft: %s", raft_errmsg(&s->raft));
@@ -386,24 +410,13 @@ int sraft_apply(struct sraft *s, json_t *cmd, sraft_cb cb, void *data)
 		json_decref(cmd);
 		return -EAGAIN;
 	}
-	char *text = json_dumps(cmd, JSON_COMPACT);
-	json_decref(cmd);
 	struct sreq *q = sreq_new(s, cb, data);
-	size_t len = text ? strlen(text) : 0;
-	/* libuv segments keep entry payloads 8-byte aligned: pad the JSON
-	 * with blanks (which parsers skip) to a multiple of 8. */
-	size_t padded = (len + 7) & ~(size_t)7;
-	struct raft_buffer buf = {raft_malloc(padded + 1), padded};
-	if (!text || !q || !buf.base) {
-		free(text);
+	struct raft_buffer buf = sraft_encode(cmd);
+	if (!q || !buf.base) {
 		free(q);
 		raft_free(buf.base);
 		return -ENOMEM;
 	}
-	memcpy(buf.base, text, len);
-	memset((char *)buf.base + len, ' ', padded - len);
-	((char *)buf.base)[padded] = '\0';
-	free(text);
 	q->u.apply.data = q;
 	int r = raft_apply(&s->raft, &q->u.apply, &buf, 1, apply_done);
 	if (r != 0) {

@@ -76,6 +76,12 @@ bool sraft_is_voter(struct sraft *s, raft_id id);
 /* Voters of the current configuration. */
 unsigned sraft_voters(struct sraft *s);
 
+/* The store FSM alone (for tests on raft's fixture): holder->store and
+ * holder->log must be set. */
+void sraft_fsm_init(struct raft_fsm *fsm, struct sraft *holder);
+/* A store command (stolen) as a raft_malloc'd entry payload. */
+struct raft_buffer sraft_encode(json_t *cmd);
+
 /* Called by the RPC server for a "raft" hello from a verified manager:
  * switches the connection to raw mode and hands it to raft. */
 void rtransport_accept(struct rtransport *rt, struct mtls_conn *c, raft_id id, const char *address);
