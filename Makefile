@@ -86,6 +86,7 @@ test: deps
 bench: all
 	./bench/run.sh
 	./bench/images.sh
+	./bench/swarm.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
