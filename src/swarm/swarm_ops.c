@@ -29,6 +29,8 @@ struct swarm_pending {
 	char *token, *key_pem, *csr, *availability, *remote;
 	X509 *peer;
 	SSL_CTX *ctx;
+	struct sraft *closing_raft;
+	bool keep_on_error;
 	int step;
 };
 
@@ -52,9 +54,12 @@ static void pending_finish(struct swarm_pending *p, int status, json_t *res, con
 	struct swarm *sw = p->sw;
 	if (sw->pending == p)
 		sw->pending = NULL;
-	if (status < 0) {
+	if (status < 0 && !p->closing_raft && !p->keep_on_error) {
 		log_warn(sw->log, "swarm: %s", msg ? msg : "failed");
 		swarm_reset(sw);
+	} else if (status < 0) {
+		/* A swarm that existed before stays. */
+		sw->state = SWARM_ACTIVE;
 	} else {
 		sw->state = SWARM_ACTIVE;
 		swarm_tick_start(sw);
@@ -217,20 +222,48 @@ static int init_identity(struct swarm *sw, const struct swarm_init_req *req, jso
 	return 0;
 }
 
-static void init_force_new(struct swarm *sw, swarm_done_fn cb, void *data)
+/* --force-new-cluster: once the running Raft is closed, rewrite its
+ * configuration to this node alone and start again; the store is rebuilt
+ * from the snapshot and the log. */
+static void force_closed(void *data, int status, const char *msg)
 {
+	struct swarm_pending *p = data;
+	struct swarm *sw = p->sw;
+	free(p->closing_raft);
+	p->closing_raft = NULL;
 	struct error err = ERROR_INIT;
-	swarm_manager_stop(sw);
+	store_done(&sw->store);
+	store_init(&sw->store);
 	int r = swarm_manager_start(sw, false, true, &err);
 	if (r < 0) {
-		cb(data, r, NULL, error_msg(&err));
+		sw->pending = NULL;
+		sw->state = SWARM_ACTIVE;
+		p->cb(p->data, r, NULL, error_msg(&err));
 		error_clear(&err);
+		uv_close((uv_handle_t *)&p->timer, pending_closed);
 		return;
 	}
-	struct swarm_pending *p = pending_new(sw, cb, data);
-	p->deadline = swarm_now_ms() + 15000;
-	state_active_for_tick(sw);
+	sw->state = SWARM_ACTIVE;
+	log_info(sw->log, "swarm: forced a new cluster of this manager alone");
 	uv_timer_start(&p->timer, init_wait_leader, 20, 20);
+}
+
+static void init_force_new(struct swarm *sw, swarm_done_fn cb, void *data)
+{
+	struct swarm_pending *p = pending_new(sw, cb, data);
+	if (!p) {
+		cb(data, -ENOMEM, NULL, "out of memory");
+		return;
+	}
+	p->deadline = swarm_now_ms() + 15000;
+	p->keep_on_error = true;
+	rpc_stop_listen(sw);
+	sw->leader_ready = false;
+	p->closing_raft = TAKE_PTR(sw->raft);
+	if (p->closing_raft)
+		sraft_close(p->closing_raft, force_closed, p);
+	else
+		force_closed(p, 0, NULL);
 }
 
 void swarm_init(struct swarm *sw, const struct swarm_init_req *req, swarm_done_fn cb, void *data)

@@ -253,8 +253,21 @@ test_leave() {
 	ok "swarm leave: a manager needs --force, a worker leaves"
 }
 
+test_force_new_cluster() {
+	local id1 out
+	id1=$(node_id n1)
+	cl_kill n2
+	cl_kill n3
+	wait_for 15 bash -c "! dk n1 node ls" || fail "n1 should have lost quorum"
+	out=$(dk n1 swarm init --force-new-cluster 2>&1) || fail "force-new-cluster: $out"
+	wait_for 15 dk n1 node update --label-add forced=1 "$id1" || fail "no writes after force-new-cluster"
+	[[ $(node_id n1) == "$id1" ]] || fail "node ID changed"
+	[[ $(label_of n1 "$id1" forced) == 1 && $(label_of n1 n4 before) == 1 ]] || fail "state lost"
+	ok "swarm init --force-new-cluster recovers a single surviving manager with its state"
+}
+
 STAGES=(test_form test_tokens test_foreign_cert test_failover test_partition test_quorum
-	test_roles test_demote_crash test_down_and_rm test_restart_all test_leave)
+	test_roles test_demote_crash test_down_and_rm test_restart_all test_leave test_force_new_cluster)
 for s in "${STAGES[@]}"; do
 	if [[ -n "${1:-}" && "$s" != test_form && "$s" != *"$1"* ]]; then continue; fi
 	"$s"
