@@ -79,6 +79,7 @@ static void api_swarm_init(const struct api_request *ar)
 	    .listen_addr = jstr(body, "ListenAddr"),
 	    .advertise_addr = jstr(body, "AdvertiseAddr"),
 	    .force_new_cluster = json_is_true(json_object_get(body, "ForceNewCluster")),
+	    .autolock = json_is_true(json_object_get(body, "AutoLockManagers")),
 	    .spec = json_object_get(body, "Spec"),
 	    .availability = jstr(body, "Availability"),
 	};
@@ -141,22 +142,33 @@ static void api_swarm_update(const struct api_request *ar)
 	if (a)
 		swarm_update(ar->d->swarm, version_param(ar), body,
 			     http_request_query_bool(ar->req, "rotateWorkerToken"),
-			     http_request_query_bool(ar->req, "rotateManagerToken"), answer, a);
+			     http_request_query_bool(ar->req, "rotateManagerToken"),
+			     http_request_query_bool(ar->req, "rotateManagerUnlockKey"), answer, a);
 	json_decref(body);
 }
 
 static void api_swarm_unlockkey(const struct api_request *ar)
 {
 	struct error err = ERROR_INIT;
-	if (swarm_check_manager(ar->d->swarm, &err) < 0)
+	char *key = NULL;
+	if (swarm_unlock_key(ar->d->swarm, &key, &err) < 0)
 		reply_err(ar, &err);
 	else
-		http_reply_json(ar->conn, 200, json_pack("{s:s}", "UnlockKey", ""));
+		http_reply_json(ar->conn, 200, json_pack("{s:s}", "UnlockKey", key));
+	free(key);
 }
 
 static void api_swarm_unlock(const struct api_request *ar)
 {
-	http_reply_error(ar->conn, 400, "swarm is not locked");
+	json_t *body = body_or_reply(ar);
+	if (!body)
+		return;
+	struct error err = ERROR_INIT;
+	if (swarm_unlock(ar->d->swarm, jstr(body, "UnlockKey"), &err) < 0)
+		reply_err(ar, &err);
+	else
+		http_reply(ar->conn, 200, NULL, NULL, 0, NULL, 0);
+	json_decref(body);
 }
 
 /* ---- nodes ---- */

@@ -11,6 +11,7 @@
 #include "basic/timeutil.h"
 #include "swarm/ca.h"
 #include "swarm/rpc.h"
+#include "swarm/seal.h"
 #include "swarm/swarm_int.h"
 #include "swarm/token.h"
 
@@ -289,6 +290,11 @@ static void rpc_join(struct swarm *sw, struct mtls_conn *c, json_t *req)
 			     (json_int_t)cluster_hb_ms(sw), "cert_expiry_s",
 			     (json_int_t)cluster_cert_s(sw));
 	free(cert);
+	if (raft_id && sw->has_dek) {
+		char *dek = seal_b64(sw->dek, 32);
+		json_object_set_new(p->extra, "dek", json_string(dek ? dek : ""));
+		free(dek);
+	}
 	json_object_set_new(sw->last_seen, node_id, json_integer(swarm_now_ms()));
 	swarm_write(sw, swarm_cmd("node", node), join_written, p);
 }
@@ -454,7 +460,13 @@ static void rpc_renew(struct swarm *sw, struct mtls_conn *c, json_t *req,
 		error_clear(&err);
 		return;
 	}
-	rpc_reply(c, 0, json_pack("{s:s, s:s}", "cert", cert, "role", role), NULL);
+	json_t *res = json_pack("{s:s, s:s}", "cert", cert, "role", role);
+	if (strcmp(role, "manager") == 0 && sw->has_dek) {
+		char *dek = seal_b64(sw->dek, 32);
+		json_object_set_new(res, "dek", json_string(dek ? dek : ""));
+		free(dek);
+	}
+	rpc_reply(c, 0, res, NULL);
 	free(cert);
 }
 
@@ -635,6 +647,7 @@ static void manager_tick(struct swarm *sw)
 {
 	if (!sw->raft)
 		return;
+	swarm_follow_autolock(sw);
 	if (!sraft_is_leader(sw->raft)) {
 		sw->leader_ready = false;
 		return;
@@ -721,6 +734,9 @@ static void renewed(void *data, int status, json_t *resp, const char *msg)
 		free(rc);
 		return;
 	}
+	const char *dek = json_string_value(json_object_get(resp, "dek"));
+	if (dek && seal_unb64(dek, sw->dek, 32) == 0)
+		sw->has_dek = true;
 	free(sw->cert_pem);
 	free(sw->key_pem);
 	sw->cert_pem = strdup(cert);

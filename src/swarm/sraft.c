@@ -10,6 +10,7 @@
 #include "basic/fs.h"
 #include "basic/log.h"
 #include "swarm/ca.h"
+#include "swarm/seal.h"
 
 /* ---- transport ---- */
 
@@ -144,14 +145,32 @@ void rtransport_accept(struct rtransport *rt, struct mtls_conn *c, raft_id id, c
 
 /* ---- FSM ---- */
 
+/* The plaintext of an entry or snapshot: opened when sealed. */
+static int unseal(struct sraft *s, const struct raft_buffer *buf, char **ret, size_t *ret_len)
+{
+	if (!seal_is_sealed(buf->base, buf->len)) {
+		*ret = strndup(buf->base, buf->len);
+		*ret_len = *ret ? strlen(*ret) : 0;
+		return *ret ? 0 : -ENOMEM;
+	}
+	if (!s->has_dek)
+		return -ENOKEY;
+	return seal_open(s->dek, buf->base, buf->len, ret, ret_len);
+}
+
 static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void **result)
 {
 	struct sraft *s = fsm->data;
 	struct error err = ERROR_INIT;
-	if (store_apply(s->store, buf->base, buf->len, &err) < 0) {
+	char *text = NULL;
+	size_t len = 0;
+	int r = unseal(s, buf, &text, &len);
+	if (r < 0)
+		log_error(s->log, "swarm: cannot read a raft entry: %s", strerror(-r));
+	else if (store_apply(s->store, text, len, &err) < 0)
 		log_warn(s->log, "swarm: ignoring a store command: %s", error_msg(&err));
-		error_clear(&err);
-	}
+	error_clear(&err);
+	free(text);
 	*result = NULL;
 	return 0;
 }
@@ -163,6 +182,17 @@ static int fsm_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsign
 	char *snap = store_snapshot(s->store, &len);
 	if (!snap)
 		return RAFT_NOMEM;
+	uint8_t *sealed = NULL;
+	if (s->has_dek) {
+		size_t slen;
+		if (seal(s->dek, snap, len, &sealed, &slen) < 0) {
+			free(snap);
+			return RAFT_NOMEM;
+		}
+		free(snap);
+		snap = (char *)sealed;
+		len = slen;
+	}
 	*bufs = raft_malloc(sizeof(**bufs));
 	void *base = raft_malloc(len);
 	if (!*bufs || !base) {
@@ -183,8 +213,15 @@ static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
 {
 	struct sraft *s = fsm->data;
 	struct error err = ERROR_INIT;
-	int r = store_restore(s->store, buf->base, buf->len, &err);
+	char *text = NULL;
+	size_t len = 0;
+	int r = unseal(s, buf, &text, &len);
 	raft_free(buf->base);
+	if (r == 0)
+		r = store_restore(s->store, text, len, &err);
+	else
+		error_set(&err, r, "%s", strerror(-r));
+	free(text);
 	if (r < 0) {
 		log_error(s->log, "swarm: bad snapshot: %s", error_msg(&err));
 		error_clear(&err);
@@ -203,13 +240,25 @@ void sraft_fsm_init(struct raft_fsm *fsm, struct sraft *holder)
 	fsm->restore = fsm_restore;
 }
 
-struct raft_buffer sraft_encode(json_t *cmd)
+struct raft_buffer sraft_encode(const uint8_t *dek, json_t *cmd)
 {
 	char *text = json_dumps(cmd, JSON_COMPACT);
 	json_decref(cmd);
 	size_t len = text ? strlen(text) : 0;
-	/* libuv segments keep entry payloads 8-byte aligned: pad the JSON
-	 * with blanks (which parsers skip) to a multiple of 8. */
+	uint8_t *sealed = NULL;
+	if (text && dek) {
+		size_t slen;
+		if (seal(dek, text, len, &sealed, &slen) < 0) {
+			free(text);
+			return (struct raft_buffer){NULL, 0};
+		}
+		free(text);
+		text = (char *)sealed;
+		len = slen;
+	}
+	/* libuv segments keep entry payloads 8-byte aligned: pad to a
+	 * multiple of 8 (blanks, which JSON parsers skip; a sealed blob
+	 * records its own length). */
 	size_t padded = (len + 7) & ~(size_t)7;
 	struct raft_buffer buf = {text ? raft_malloc(padded + 1) : NULL, padded};
 	if (buf.base) {
@@ -411,7 +460,7 @@ int sraft_apply(struct sraft *s, json_t *cmd, sraft_cb cb, void *data)
 		return -EAGAIN;
 	}
 	struct sreq *q = sreq_new(s, cb, data);
-	struct raft_buffer buf = sraft_encode(cmd);
+	struct raft_buffer buf = sraft_encode(s->has_dek ? s->dek : NULL, cmd);
 	if (!q || !buf.base) {
 		free(q);
 		raft_free(buf.base);

@@ -36,6 +36,8 @@ struct sraft {
 	uv_loop_t *loop;
 	struct logger *log;
 	bool started, io_inited;
+	bool has_dek;
+	uint8_t dek[32]; /* entries and snapshots are sealed with it (seal.h) */
 	sraft_cb close_cb;
 	void *close_data;
 };
@@ -79,8 +81,9 @@ unsigned sraft_voters(struct sraft *s);
 /* The store FSM alone (for tests on raft's fixture): holder->store and
  * holder->log must be set. */
 void sraft_fsm_init(struct raft_fsm *fsm, struct sraft *holder);
-/* A store command (stolen) as a raft_malloc'd entry payload. */
-struct raft_buffer sraft_encode(json_t *cmd);
+/* A store command (stolen) as a raft_malloc'd entry payload, sealed with
+ * dek when not NULL. */
+struct raft_buffer sraft_encode(const uint8_t *dek, json_t *cmd);
 
 /* Called by the RPC server for a "raft" hello from a verified manager:
  * switches the connection to raw mode and hands it to raft. */

@@ -22,6 +22,7 @@
 #include "daemon/daemon.h"
 #include "swarm/ca.h"
 #include "swarm/rpc.h"
+#include "swarm/seal.h"
 #include "swarm/swarm_int.h"
 #include "swarm/token.h"
 
@@ -45,6 +46,81 @@ static int write_file(struct swarm *sw, const char *name, const char *text, mode
 	return fs_write_atomic(p, text, strlen(text), mode, err);
 }
 
+static char *read_text(struct swarm *sw, const char *name)
+{
+	char p[4200], *text = NULL;
+	size_t len;
+	path_of(sw, name, p, sizeof(p));
+	if (fs_read_file(p, 1 << 20, &text, &len) < 0)
+		return NULL;
+	return text;
+}
+
+/* keys.json holds the data key; with autolock, the data key and the node's
+ * TLS key sealed with the kek instead (and no plain key file is left). */
+static int save_keys(struct swarm *sw, struct error *err)
+{
+	char p[4200];
+	json_t *doc = json_object();
+	_cleanup_free_ char *dek64 = sw->has_dek ? seal_b64(sw->dek, 32) : NULL;
+	bool locked = sw->manager && sw->autolock;
+	if (locked) {
+		json_t *inner = json_pack("{s:s?, s:s}", "dek", dek64, "key", sw->key_pem);
+		char *text = json_dumps(inner, JSON_COMPACT);
+		json_decref(inner);
+		uint8_t *blob = NULL;
+		size_t blen = 0;
+		int r = text ? seal(sw->kek, text, strlen(text), &blob, &blen) : -ENOMEM;
+		free(text);
+		if (r < 0) {
+			json_decref(doc);
+			return error_set(err, r, "could not seal the swarm keys");
+		}
+		char *b64 = seal_b64(blob, blen);
+		json_object_set_new(doc, "sealed", json_string(b64 ? b64 : ""));
+		free(b64);
+		free(blob);
+	} else if (dek64) {
+		json_object_set_new(doc, "dek", json_string(dek64));
+	}
+	char *text = json_dumps(doc, JSON_INDENT(1));
+	json_decref(doc);
+	int r = text ? write_file(sw, "keys.json", text, 0600, err) : -ENOMEM;
+	free(text);
+	if (r < 0)
+		return r;
+	if (locked) {
+		path_of(sw, "certificates/swarm-node.key", p, sizeof(p));
+		unlink(p);
+		return 0;
+	}
+	return write_file(sw, "certificates/swarm-node.key", sw->key_pem, 0600, err);
+}
+
+/* Takes the keys from keys.json; leaves the swarm locked when they are
+ * sealed. */
+static int load_keys(struct swarm *sw, struct error *err)
+{
+	_cleanup_free_ char *text = read_text(sw, "keys.json");
+	json_t *doc = text ? json_loads(text, 0, NULL) : NULL;
+	const char *sealed = json_string_value(json_object_get(doc, "sealed"));
+	const char *dek = json_string_value(json_object_get(doc, "dek"));
+	int r = 0;
+	if (sealed && *sealed) {
+		sw->sealed_keys = strdup(sealed);
+		sw->autolock = true;
+	} else {
+		if (dek && seal_unb64(dek, sw->dek, 32) == 0)
+			sw->has_dek = true;
+		sw->key_pem = read_text(sw, "certificates/swarm-node.key");
+		if (!sw->key_pem)
+			r = error_set(err, -EINVAL, "swarm state in %s is damaged: no node key",
+				      sw->dir);
+	}
+	json_decref(doc);
+	return r;
+}
+
 int swarm_save(struct swarm *sw, struct error *err)
 {
 	char p[4200];
@@ -55,7 +131,7 @@ int swarm_save(struct swarm *sw, struct error *err)
 	if (r == 0)
 		r = write_file(sw, "certificates/swarm-node.crt", sw->cert_pem, 0644, err);
 	if (r == 0)
-		r = write_file(sw, "certificates/swarm-node.key", sw->key_pem, 0600, err);
+		r = save_keys(sw, err);
 	if (r < 0)
 		return r;
 	json_t *st =
@@ -73,16 +149,6 @@ int swarm_save(struct swarm *sw, struct error *err)
 	return r;
 }
 
-static char *read_text(struct swarm *sw, const char *name)
-{
-	char p[4200], *text = NULL;
-	size_t len;
-	path_of(sw, name, p, sizeof(p));
-	if (fs_read_file(p, 1 << 20, &text, &len) < 0)
-		return NULL;
-	return text;
-}
-
 /* 0 when a state was loaded, -ENOENT when there is none. */
 static int load_state(struct swarm *sw, struct error *err)
 {
@@ -94,8 +160,9 @@ static int load_state(struct swarm *sw, struct error *err)
 	const char *cid = json_string_value(json_object_get(st, "cluster_id"));
 	sw->ca_pem = read_text(sw, "certificates/swarm-root-ca.crt");
 	sw->cert_pem = read_text(sw, "certificates/swarm-node.crt");
-	sw->key_pem = read_text(sw, "certificates/swarm-node.key");
-	if (!nid || !cid || !sw->ca_pem || !sw->cert_pem || !sw->key_pem) {
+	if (!nid || !cid || !sw->ca_pem || !sw->cert_pem || load_keys(sw, err) < 0) {
+		if (err && err->code)
+			error_clear(err);
 		json_decref(st);
 		return error_set(err, -EINVAL, "swarm state in %s is damaged", sw->dir);
 	}
@@ -171,6 +238,8 @@ int swarm_manager_start(struct swarm *sw, bool bootstrap, bool recover, struct e
 		free(r);
 		return rv;
 	}
+	r->has_dek = sw->has_dek;
+	memcpy(r->dek, sw->dek, sizeof(r->dek));
 	if (bootstrap)
 		rv = sraft_bootstrap(r, err);
 	else if (recover)
@@ -244,6 +313,11 @@ int swarm_start(struct swarm *sw, struct error *err)
 	int r = load_state(sw, err);
 	if (r == -ENOENT)
 		return 0;
+	if (r == 0 && sw->sealed_keys) {
+		sw->state = SWARM_LOCKED;
+		log_info(sw->log, "swarm: this manager is locked: use docker swarm unlock");
+		return 0;
+	}
 	if (r == 0)
 		r = swarm_build_ctx(sw, err);
 	if (r == 0 && sw->manager)
@@ -303,6 +377,7 @@ void swarm_free(struct swarm *sw)
 	free(sw->ca_pem);
 	free(sw->cert_pem);
 	free(sw->key_pem);
+	free(sw->sealed_keys);
 	SSL_CTX_free(sw->server_ctx);
 	SSL_CTX_free(sw->client_ctx);
 	free(sw);
@@ -320,6 +395,10 @@ void swarm_reset(struct swarm *sw)
 	free(TAKE_PTR(sw->ca_pem));
 	free(TAKE_PTR(sw->cert_pem));
 	free(TAKE_PTR(sw->key_pem));
+	free(TAKE_PTR(sw->sealed_keys));
+	sw->has_dek = sw->autolock = false;
+	memset(sw->dek, 0, sizeof(sw->dek));
+	memset(sw->kek, 0, sizeof(sw->kek));
 	SSL_CTX_free(TAKE_PTR(sw->server_ctx));
 	SSL_CTX_free(TAKE_PTR(sw->client_ctx));
 	json_array_clear(sw->managers);
@@ -424,4 +503,100 @@ json_t *swarm_node_description(struct swarm *sw)
 			 "OS", "linux", "Resources", "NanoCPUs", (json_int_t)h->ncpu * 1000000000,
 			 "MemoryBytes", (json_int_t)h->mem_total, "Engine", "EngineVersion",
 			 BERTH_VERSION, "Labels", json_object(), "Plugins");
+}
+
+/* ---- autolock ---- */
+
+int swarm_parse_unlock_key(const char *key, uint8_t kek[32])
+{
+	static const char prefix[] = "SWMKEY-1-";
+	if (!key || strncmp(key, prefix, sizeof(prefix) - 1) != 0 ||
+	    seal_unb64(key + sizeof(prefix) - 1, kek, 32) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+int swarm_unlock(struct swarm *sw, const char *key, struct error *err)
+{
+	if (sw->state != SWARM_LOCKED)
+		return error_set(err, -EBUSY, "swarm is not locked");
+	uint8_t kek[32], blob[8192];
+	if (swarm_parse_unlock_key(key, kek) < 0)
+		return error_set(err, -EINVAL, "invalid key");
+	size_t sl = strlen(sw->sealed_keys), blen = sl / 4 * 3;
+	if (blen > sizeof(blob) || sl % 4)
+		return error_set(err, -EINVAL, "swarm state in %s is damaged", sw->dir);
+	blen -= (sl && sw->sealed_keys[sl - 1] == '=') + (sl > 1 && sw->sealed_keys[sl - 2] == '=');
+	char *text = NULL;
+	size_t tl;
+	if (seal_unb64(sw->sealed_keys, blob, blen) < 0 ||
+	    seal_open(kek, blob, blen, &text, &tl) < 0)
+		return error_set(err, -EINVAL, "swarm could not be unlocked: invalid key");
+	json_t *doc = json_loads(text, 0, NULL);
+	free(text);
+	const char *dek = json_string_value(json_object_get(doc, "dek"));
+	const char *pem = json_string_value(json_object_get(doc, "key"));
+	if (!pem || (dek && seal_unb64(dek, sw->dek, 32) < 0)) {
+		json_decref(doc);
+		return error_set(err, -EINVAL, "swarm state in %s is damaged", sw->dir);
+	}
+	sw->has_dek = dek != NULL;
+	sw->key_pem = strdup(pem);
+	json_decref(doc);
+	memcpy(sw->kek, kek, 32);
+	free(TAKE_PTR(sw->sealed_keys));
+	int r = swarm_build_ctx(sw, err);
+	if (r == 0)
+		r = swarm_manager_start(sw, false, false, err);
+	if (r < 0) {
+		sw->state = SWARM_ERROR;
+		snprintf(sw->error_msg, sizeof(sw->error_msg), "%s", error_msg(err));
+		return r;
+	}
+	sw->state = SWARM_ACTIVE;
+	swarm_tick_start(sw);
+	log_info(sw->log, "swarm: unlocked");
+	return 0;
+}
+
+int swarm_unlock_key(struct swarm *sw, char **ret, struct error *err)
+{
+	int r = swarm_check_manager(sw, err);
+	if (r < 0)
+		return r;
+	json_t *enc =
+	    json_object_get(json_object_get(sw->store.cluster, "Spec"), "EncryptionConfig");
+	const char *kek = json_string_value(json_object_get(sw->store.cluster, "_kek"));
+	if (!json_is_true(json_object_get(enc, "AutoLockManagers")) || !kek) {
+		*ret = strdup("");
+	} else if (asprintf(ret, "SWMKEY-1-%s", kek) < 0) {
+		*ret = NULL;
+	}
+	return *ret ? 0 : error_set(err, -ENOMEM, "out of memory");
+}
+
+/* Follows the cluster's autolock setting: seals or unseals this manager's
+ * keys on disk when it changed (called on each tick). */
+void swarm_follow_autolock(struct swarm *sw)
+{
+	if (!sw->manager || !sw->store.cluster)
+		return;
+	json_t *enc =
+	    json_object_get(json_object_get(sw->store.cluster, "Spec"), "EncryptionConfig");
+	const char *kek64 = json_string_value(json_object_get(sw->store.cluster, "_kek"));
+	bool want = json_is_true(json_object_get(enc, "AutoLockManagers")) && kek64;
+	uint8_t kek[32] = {0};
+	if (want && seal_unb64(kek64, kek, 32) < 0)
+		return;
+	if (want == sw->autolock && (!want || memcmp(kek, sw->kek, 32) == 0))
+		return;
+	sw->autolock = want;
+	memcpy(sw->kek, kek, 32);
+	struct error err = ERROR_INIT;
+	if (swarm_save(sw, &err) < 0) {
+		log_error(sw->log, "swarm: %s", error_msg(&err));
+		error_clear(&err);
+	} else {
+		log_info(sw->log, "swarm: autolock %s", want ? "on" : "off");
+	}
 }

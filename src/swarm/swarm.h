@@ -19,7 +19,7 @@ struct daemon;
 
 typedef void (*swarm_done_fn)(void *data, int status, json_t *result, const char *msg);
 
-enum swarm_state { SWARM_INACTIVE, SWARM_PENDING, SWARM_ACTIVE, SWARM_ERROR };
+enum swarm_state { SWARM_INACTIVE, SWARM_PENDING, SWARM_ACTIVE, SWARM_ERROR, SWARM_LOCKED };
 
 #define SWARM_NO_LEADER_MSG                                                                        \
 	"The swarm does not have a leader. It's possible that too few managers are online. "       \
@@ -28,6 +28,9 @@ enum swarm_state { SWARM_INACTIVE, SWARM_PENDING, SWARM_ACTIVE, SWARM_ERROR };
 	"This node is not a swarm manager. Worker nodes can't be used to view or modify cluster "  \
 	"state. Please run this command on a manager node or promote the current node to a "       \
 	"manager."
+#define SWARM_LOCKED_MSG                                                                           \
+	"Swarm is encrypted and needs to be unlocked before it can be used. Please use "           \
+	"\"docker swarm unlock\" to unlock it."
 #define SWARM_INACTIVE_MSG                                                                         \
 	"This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm join\" to " \
 	"connect this node to swarm and try again."
@@ -51,6 +54,14 @@ struct swarm {
 	int64_t cert_expiry_s; /* as the cluster says */
 
 	SSL_CTX *server_ctx, *client_ctx;
+
+	/* Data at rest: Raft entries and snapshots are sealed with the
+	 * cluster's data key (dek). With autolock a manager keeps the dek and
+	 * its TLS key on disk sealed with the key-encryption key (kek) that
+	 * the operator holds as the unlock key, and starts locked. */
+	bool has_dek, autolock;
+	uint8_t dek[32], kek[32];
+	char *sealed_keys; /* base64 blob while locked */
 
 	/* Manager. */
 	struct store store;
@@ -80,7 +91,7 @@ void swarm_free(struct swarm *sw);
 
 struct swarm_init_req {
 	const char *listen_addr, *advertise_addr;
-	bool force_new_cluster;
+	bool force_new_cluster, autolock;
 	json_t *spec; /* Swarm spec (may be NULL) */
 	const char *availability;
 };
@@ -93,13 +104,18 @@ struct swarm_join_req {
 void swarm_join(struct swarm *sw, const struct swarm_join_req *req, swarm_done_fn cb, void *data);
 void swarm_leave(struct swarm *sw, bool force, swarm_done_fn cb, void *data);
 
+/* POST /swarm/unlock with "SWMKEY-1-..." */
+int swarm_unlock(struct swarm *sw, const char *key, struct error *err);
+/* GET /swarm/unlockkey: "" when autolock is off. */
+int swarm_unlock_key(struct swarm *sw, char **ret, struct error *err);
+
 /* Manager reads: 0 or -EAGAIN/-EPERM... with the error message in err. */
 int swarm_check_manager(struct swarm *sw, struct error *err);
 /* GET /swarm: the cluster object (owned) */
 int swarm_inspect(struct swarm *sw, json_t **ret, struct error *err);
 /* POST /swarm/update */
 void swarm_update(struct swarm *sw, int64_t version, json_t *spec, bool rotate_worker,
-		  bool rotate_manager, swarm_done_fn cb, void *data);
+		  bool rotate_manager, bool rotate_unlock, swarm_done_fn cb, void *data);
 /* GET /nodes: each node as the API shows it (ManagerStatus filled in). */
 int swarm_nodes(struct swarm *sw, json_t **ret, struct error *err);
 int swarm_node(struct swarm *sw, const char *ref, json_t **ret, struct error *err);

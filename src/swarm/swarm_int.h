@@ -36,3 +36,7 @@ json_t *swarm_cmd(const char *op, json_t *v);
 const char *swarm_leader_addr(struct swarm *sw);
 /* The ManagerStatus-completed public view of a stored node. */
 json_t *swarm_node_view(struct swarm *sw, json_t *node);
+
+/* "SWMKEY-1-<base64 of 32 bytes>" -> kek; -EINVAL when malformed. */
+int swarm_parse_unlock_key(const char *key, uint8_t kek[32]);
+void swarm_follow_autolock(struct swarm *sw);

@@ -1,6 +1,7 @@
 /* What the Engine API asks of the swarm (see swarm.h): init, join, leave,
  * cluster and node reads and writes, and the /info section. */
 #include <errno.h>
+#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 #include "daemon/daemon.h"
 #include "swarm/ca.h"
 #include "swarm/rpc.h"
+#include "swarm/seal.h"
 #include "swarm/swarm_int.h"
 #include "swarm/token.h"
 
@@ -200,11 +202,25 @@ static int init_identity(struct swarm *sw, const struct swarm_init_req *req, jso
 	char wt[TOKEN_MAX], mt[TOKEN_MAX];
 	token_generate(sw->ca_pem, wt);
 	token_generate(sw->ca_pem, mt);
+	RAND_bytes(sw->dek, sizeof(sw->dek));
+	sw->has_dek = true;
+	json_t *enc = json_object_get(spec, "EncryptionConfig");
+	if (req->autolock)
+		json_object_set_new(enc, "AutoLockManagers", json_true());
+	char *kek64 = NULL;
+	if (json_is_true(json_object_get(enc, "AutoLockManagers"))) {
+		RAND_bytes(sw->kek, sizeof(sw->kek));
+		sw->autolock = true;
+		kek64 = seal_b64(sw->kek, sizeof(sw->kek));
+	}
 	*ret_cluster =
 	    json_pack("{s:s, s:o, s:o, s:b, s:[s], s:i, s:i, s:{s:s, s:s}, s:s}", "ID", cid, "Spec",
 		      spec, "TLSInfo", tls_info(sw->ca_pem), "RootRotationInProgress", 0,
 		      "DefaultAddrPool", "10.0.0.0/8", "SubnetSize", 24, "DataPathPort", 4789,
 		      "JoinTokens", "Worker", wt, "Manager", mt, "_ca_key", ca_key);
+	if (kek64)
+		json_object_set_new(*ret_cluster, "_kek", json_string(kek64));
+	free(kek64);
 	free(ca_key);
 	char ip[128];
 	snprintf(ip, sizeof(ip), "%s", sw->advertise_addr);
@@ -350,6 +366,9 @@ static void join_answered(void *data, int status, json_t *resp, const char *msg)
 	sw->hb_ms = json_integer_value(json_object_get(resp, "hb_ms")) ?: SWARM_DEFAULT_HB_MS;
 	sw->cert_expiry_s =
 	    json_integer_value(json_object_get(resp, "cert_expiry_s")) ?: SWARM_DEFAULT_CERT_S;
+	const char *dek = json_string_value(json_object_get(resp, "dek"));
+	if (dek && seal_unb64(dek, sw->dek, 32) == 0)
+		sw->has_dek = true;
 	struct error err = ERROR_INIT;
 	int r = swarm_save(sw, &err);
 	if (r == 0)
@@ -537,6 +556,8 @@ void swarm_leave(struct swarm *sw, bool force, swarm_done_fn cb, void *data)
 
 int swarm_check_manager(struct swarm *sw, struct error *err)
 {
+	if (sw->state == SWARM_LOCKED)
+		return error_set(err, -EAGAIN, SWARM_LOCKED_MSG);
 	if (sw->state == SWARM_INACTIVE || sw->state == SWARM_PENDING)
 		return error_set(err, -EAGAIN, SWARM_INACTIVE_MSG);
 	if (!sw->manager)
@@ -604,7 +625,7 @@ static bool version_ok(json_t *obj, int64_t version)
 }
 
 void swarm_update(struct swarm *sw, int64_t version, json_t *spec, bool rotate_worker,
-		  bool rotate_manager, swarm_done_fn cb, void *data)
+		  bool rotate_manager, bool rotate_unlock, swarm_done_fn cb, void *data)
 {
 	struct error err = ERROR_INIT;
 	if (swarm_check_manager(sw, &err) < 0) {
@@ -635,6 +656,15 @@ void swarm_update(struct swarm *sw, int64_t version, json_t *spec, bool rotate_w
 	if (rotate_manager) {
 		token_generate(sw->ca_pem, t);
 		json_object_set_new(tokens, "Manager", json_string(t));
+	}
+	bool lock = json_is_true(json_object_get(
+	    json_object_get(json_object_get(c, "Spec"), "EncryptionConfig"), "AutoLockManagers"));
+	if (lock && (rotate_unlock || !json_object_get(c, "_kek"))) {
+		uint8_t kek[32];
+		RAND_bytes(kek, sizeof(kek));
+		char *b64 = seal_b64(kek, sizeof(kek));
+		json_object_set_new(c, "_kek", json_string(b64 ? b64 : ""));
+		free(b64);
 	}
 	swarm_write(sw, swarm_cmd("cluster", c), cb, data);
 }
@@ -742,12 +772,14 @@ const char *swarm_ping_state(struct swarm *sw)
 		return "pending";
 	if (sw->state == SWARM_ERROR)
 		return "error";
+	if (sw->state == SWARM_LOCKED)
+		return "locked";
 	return sw->manager ? "active/manager" : "active/worker";
 }
 
 json_t *swarm_info(struct swarm *sw)
 {
-	static const char *names[] = {"inactive", "pending", "active", "error"};
+	static const char *names[] = {"inactive", "pending", "active", "error", "locked"};
 	char ip[128] = "";
 	if (sw) {
 		snprintf(ip, sizeof(ip), "%s", sw->advertise_addr);
@@ -760,7 +792,7 @@ json_t *swarm_info(struct swarm *sw)
 				 "ControlAvailable", sw && sw->manager && sw->state == SWARM_ACTIVE,
 				 "Error", sw ? sw->error_msg : "");
 	json_t *remotes = json_array();
-	if (!sw || sw->state == SWARM_INACTIVE) {
+	if (!sw || sw->state == SWARM_INACTIVE || sw->state == SWARM_LOCKED) {
 		json_object_set_new(info, "RemoteManagers", json_null());
 		json_decref(remotes);
 		return info;

@@ -253,6 +253,40 @@ test_leave() {
 	ok "swarm leave: a manager needs --force, a worker leaves"
 }
 
+test_autolock() {
+	local l m key out
+	l=$(current_leader) || fail "no leader"
+	for m in n1 n2 n3; do [[ $m != "$l" ]] && break; done
+	dk "$l" swarm update --autolock=true >/dev/null || fail "autolock on"
+	key=$(dk "$l" swarm unlock-key -q)
+	[[ "$key" == SWMKEY-1-* ]] || fail "unlock key: $key"
+	wait_for 10 grep -q '"sealed"' "$CL_TMP/$m/root/swarm/keys.json" || fail "$m did not seal its keys"
+	[[ ! -e "$CL_TMP/$m/root/swarm/certificates/swarm-node.key" ]] || fail "plain key left on $m"
+	cl_kill "$m"
+	cl_start "$m"
+	[[ $(dk "$m" info --format '{{.Swarm.LocalNodeState}}') == locked ]] || fail "$m not locked"
+	out=$(dk "$m" node ls 2>&1) && fail "node ls on a locked manager"
+	[[ "$out" == *"Swarm is encrypted and needs to be unlocked"* ]] || fail "locked msg: $out"
+	out=$(echo "SWMKEY-1-$(head -c 32 /dev/urandom | base64)" | dk "$m" swarm unlock 2>&1) && fail "bad key accepted"
+	[[ "$out" == *"invalid key"* ]] || fail "bad key msg: $out"
+	echo "$key" | dk "$m" swarm unlock >/dev/null || fail "unlock"
+	wait_for 20 dk "$m" node update --label-add unlocked=1 n4 || fail "$m not working after unlock"
+	# Rotation: the old key no longer opens a restarted manager.
+	dk "$l" swarm unlock-key --rotate >/dev/null || fail "rotate"
+	local key2
+	key2=$(dk "$l" swarm unlock-key -q)
+	[[ "$key2" != "$key" ]] || fail "key not rotated"
+	wait_for 10 bash -c "[[ \$(dk $m swarm unlock-key -q) == '$key2' ]]" || fail "rotation not replicated"
+	sleep 0.5
+	cl_kill "$m"
+	cl_start "$m"
+	echo "$key" | dk "$m" swarm unlock >/dev/null 2>&1 && fail "old key after rotation"
+	echo "$key2" | dk "$m" swarm unlock >/dev/null || fail "unlock with the new key"
+	dk "$l" swarm update --autolock=false >/dev/null || fail "autolock off"
+	wait_for 10 test -e "$CL_TMP/$m/root/swarm/certificates/swarm-node.key" || fail "$m did not unseal"
+	ok "autolock: managers seal their keys, start locked, unlock with the key; rotation; off again"
+}
+
 test_force_new_cluster() {
 	local id1 out
 	id1=$(node_id n1)
@@ -267,7 +301,7 @@ test_force_new_cluster() {
 }
 
 STAGES=(test_form test_tokens test_foreign_cert test_failover test_partition test_quorum
-	test_roles test_demote_crash test_down_and_rm test_restart_all test_leave test_force_new_cluster)
+	test_roles test_demote_crash test_down_and_rm test_restart_all test_autolock test_leave test_force_new_cluster)
 for s in "${STAGES[@]}"; do
 	if [[ -n "${1:-}" && "$s" != test_form && "$s" != *"$1"* ]]; then continue; fi
 	"$s"

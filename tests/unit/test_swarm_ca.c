@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "swarm/ca.h"
+#include "swarm/seal.h"
 #include "swarm/token.h"
 
 static void test_base36(void **state)
@@ -133,6 +134,34 @@ static void test_tokens(void **state)
 	free(ca2_key);
 }
 
+static void test_seal(void **state)
+{
+	uint8_t k1[32] = {1}, k2[32] = {2};
+	uint8_t *blob;
+	size_t blen, len;
+	char *out;
+	assert_int_equal(seal(k1, "hello swarm", 11, &blob, &blen), 0);
+	assert_int_equal(blen, 11 + SEAL_OVERHEAD);
+	assert_true(seal_is_sealed(blob, blen));
+	assert_null(memmem(blob, blen, "hello", 5));
+	assert_int_equal(seal_open(k1, blob, blen, &out, &len), 0);
+	assert_int_equal(len, 11);
+	assert_string_equal(out, "hello swarm");
+	free(out);
+	assert_int_equal(seal_open(k2, blob, blen, &out, &len), -EBADMSG);
+	blob[25] ^= 1; /* tampered */
+	assert_int_equal(seal_open(k1, blob, blen, &out, &len), -EBADMSG);
+	assert_int_equal(seal_open(k1, "{}", 2, &out, &len), -EINVAL);
+	free(blob);
+	char *b = seal_b64(k1, 32);
+	uint8_t back[32];
+	assert_int_equal(seal_unb64(b, back, 32), 0);
+	assert_memory_equal(back, k1, 32);
+	assert_int_equal(seal_unb64(b, back, 16), -EINVAL);
+	assert_int_equal(seal_unb64("abc", back, 32), -EINVAL);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -140,6 +169,7 @@ int main(void)
 	    cmocka_unit_test(test_ca_sign_identity),
 	    cmocka_unit_test(test_expired_cert_refused),
 	    cmocka_unit_test(test_tokens),
+	    cmocka_unit_test(test_seal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,6 +104,8 @@ struct sim {
 	struct sraft holders[MAXN]; /* only .store and .log are used */
 	struct store stores[MAXN];
 	struct logger log;
+	bool dek_on;
+	uint8_t dek[32];
 };
 
 static int sim_setup(void **state)
@@ -112,10 +114,16 @@ static int sim_setup(void **state)
 	s->log.level = LOG_LEVEL_ERROR;
 	s->log.fd = 2;
 	assert_int_equal(raft_fixture_initialize(&s->f), 0);
+	/* Entries and snapshots sealed with a data key, as berthd does. */
+	s->dek_on = true;
+	for (unsigned k = 0; k < sizeof(s->dek); k++)
+		s->dek[k] = (uint8_t)(k * 7 + 1);
 	for (unsigned i = 0; i < MAXN; i++) {
 		store_init(&s->stores[i]);
 		s->holders[i].store = &s->stores[i];
 		s->holders[i].log = &s->log;
+		s->holders[i].has_dek = true;
+		memcpy(s->holders[i].dek, s->dek, sizeof(s->dek));
 		sraft_fsm_init(&s->fsms[i], &s->holders[i]);
 	}
 	for (unsigned i = 0; i < N; i++)
@@ -162,7 +170,7 @@ static raft_index propose(struct sim *s, unsigned i, json_t *cmd, int *status)
 {
 	struct raft *r = raft_fixture_get(&s->f, i);
 	struct raft_apply *req = calloc(1, sizeof(*req));
-	struct raft_buffer buf = sraft_encode(cmd);
+	struct raft_buffer buf = sraft_encode(s->dek_on ? s->dek : NULL, cmd);
 	req->data = status;
 	*status = 1; /* pending */
 	if (raft_apply(r, req, &buf, 1, apply_done) != 0) {
