@@ -4,12 +4,14 @@
 #include <errno.h>
 #include <openssl/bio.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 #include <string.h>
 #include <time.h>
 
+#include "swarm/seal.h"
 #include "swarm/token.h"
 
 /* Certificates start an hour early, as swarmkit's, to survive clock skew. */
@@ -289,7 +291,7 @@ int ca_verify_x509(const char *ca_cert_pem, X509 *cert, struct error *err)
 	int r = -ENOMEM;
 	if (!ca) {
 		r = error_set(err, -EINVAL, "invalid root CA certificate");
-	} else if (store && ctx && X509_STORE_add_cert(store, ca) &&
+	} else if (store && ctx && ca_store_add_bundle(store, ca_cert_pem) > 0 &&
 		   X509_STORE_CTX_init(ctx, store, cert, NULL)) {
 		if (X509_verify_cert(ctx) == 1)
 			r = 0;
@@ -326,5 +328,62 @@ int ca_key_matches(const char *cert_pem, const char *key_pem, struct error *err)
 		r = error_set(err, -EACCES, "the key does not belong to the certificate");
 	EVP_PKEY_free(k);
 	X509_free(x);
+	return r;
+}
+
+int ca_store_add_bundle(X509_STORE *store, const char *pem)
+{
+	BIO *b = BIO_new_mem_buf(pem, -1);
+	int n = 0;
+	X509 *x;
+	while (b && (x = PEM_read_bio_X509(b, NULL, NULL, NULL))) {
+		if (X509_STORE_add_cert(store, x) == 1)
+			n++;
+		X509_free(x);
+	}
+	ERR_clear_error();
+	BIO_free(b);
+	return n > 0 ? n : -EINVAL;
+}
+
+static int der_b64(X509 *ca, char **ret_subject, char **ret_pubkey)
+{
+	unsigned char *subj = NULL, *pk = NULL;
+	int sl = i2d_X509_NAME(X509_get_subject_name(ca), &subj);
+	int pl = i2d_PUBKEY(X509_get0_pubkey(ca), &pk);
+	int r = -EINVAL;
+	if (sl > 0 && pl > 0) {
+		*ret_subject = seal_b64(subj, (size_t)sl);
+		*ret_pubkey = seal_b64(pk, (size_t)pl);
+		r = 0;
+	}
+	OPENSSL_free(subj);
+	OPENSSL_free(pk);
+	return r;
+}
+
+int ca_issuer_info(const char *ca_pem, char **ret_subject, char **ret_pubkey)
+{
+	X509 *ca = ca_x509_from_pem(ca_pem);
+	int r = ca ? der_b64(ca, ret_subject, ret_pubkey) : -EINVAL;
+	X509_free(ca);
+	return r;
+}
+
+int ca_cert_issuer_info(const char *bundle, const char *cert_pem, char **ret_subject,
+			char **ret_pubkey)
+{
+	X509 *cert = ca_x509_from_pem(cert_pem);
+	BIO *b = BIO_new_mem_buf(bundle, -1);
+	int r = -ENOENT;
+	X509 *ca;
+	while (cert && b && r == -ENOENT && (ca = PEM_read_bio_X509(b, NULL, NULL, NULL))) {
+		if (X509_verify(cert, X509_get0_pubkey(ca)) == 1)
+			r = der_b64(ca, ret_subject, ret_pubkey);
+		X509_free(ca);
+	}
+	ERR_clear_error();
+	BIO_free(b);
+	X509_free(cert);
 	return r;
 }

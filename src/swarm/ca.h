@@ -55,6 +55,17 @@ int ca_verify_x509(const char *ca_cert_pem, X509 *cert, struct error *err);
 /* Whether key_pem is the private key of cert_pem. */
 int ca_key_matches(const char *cert_pem, const char *key_pem, struct error *err);
 
+/* Adds every certificate of a PEM bundle (the trust roots during a root
+ * rotation: old and new) to store. Returns how many, or -EINVAL for none. */
+int ca_store_add_bundle(X509_STORE *store, const char *pem);
+
+/* Who issues certificates, as the Engine API's TLSInfo says it: the DER
+ * subject and the DER public key of the CA, in base 64 (owned). */
+int ca_issuer_info(const char *ca_pem, char **ret_subject, char **ret_pubkey);
+/* The same for the CA in bundle that signed cert_pem. -ENOENT when none. */
+int ca_cert_issuer_info(const char *bundle, const char *cert_pem, char **ret_subject,
+			char **ret_pubkey);
+
 /* Parsers; NULL on bad input. */
 X509 *ca_x509_from_pem(const char *pem);
 EVP_PKEY *ca_key_from_pem(const char *pem);

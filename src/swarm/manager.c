@@ -203,6 +203,36 @@ static int64_t cluster_cert_s(struct swarm *sw)
 	return ns > 0 ? ns / 1000000000 : SWARM_DEFAULT_CERT_S;
 }
 
+/* The root that signs now (the new one during a rotation). */
+static const char *signer(struct swarm *sw)
+{
+	const char *r = json_string_value(
+	    json_object_get(json_object_get(sw->store.cluster, "TLSInfo"), "TrustRoot"));
+	return r ? r : sw->ca_pem;
+}
+
+/* What nodes must trust: old and new roots during a rotation. */
+static const char *trust_bundle(struct swarm *sw)
+{
+	const char *b = json_string_value(json_object_get(sw->store.cluster, "_ca_trust"));
+	return b ? b : signer(sw);
+}
+
+/* What this node reports about its own TLS: the roots it trusts and who
+ * issued its certificate. */
+static json_t *my_tls(struct swarm *sw)
+{
+	char *subj = NULL, *pk = NULL;
+	if (!sw->ca_pem || !sw->cert_pem)
+		return json_null();
+	ca_cert_issuer_info(sw->ca_pem, sw->cert_pem, &subj, &pk);
+	json_t *t = json_pack("{s:s, s:s, s:s}", "TrustRoot", sw->ca_pem, "CertIssuerSubject",
+			      subj ? subj : "", "CertIssuerPublicKey", pk ? pk : "");
+	free(subj);
+	free(pk);
+	return t;
+}
+
 /* ---- RPC: join ---- */
 
 static void join_written(void *data, int status, json_t *res, const char *msg)
@@ -240,7 +270,7 @@ static void rpc_join(struct swarm *sw, struct mtls_conn *c, json_t *req)
 	char *cert = NULL;
 	const char *ca_key = json_string_value(json_object_get(sw->store.cluster, "_ca_key"));
 	if (!csr ||
-	    ca_sign_csr(sw->ca_pem, ca_key ?: "", csr, node_id,
+	    ca_sign_csr(signer(sw), ca_key ?: "", csr, node_id,
 			strcmp(role, "manager") == 0 ? SWARM_ROLE_MANAGER : SWARM_ROLE_WORKER,
 			sw->cluster_id, cluster_cert_s(sw), &cert, &err) < 0) {
 		rpc_reply(c, -EINVAL, NULL, error_msg(&err));
@@ -382,11 +412,17 @@ static json_t *hb_answer(struct swarm *sw, json_t *node)
 {
 	const char *role =
 	    json_string_value(json_object_get(json_object_get(node, "Spec"), "Role"));
-	return json_pack("{s:s, s:I, s:o, s:I}", "role", role ?: "worker", "hb_ms",
+	json_t *tls = json_object_get(sw->store.cluster, "TLSInfo");
+	/* Nodes renew for a new root once everyone had time to trust it. */
+	int64_t rot = json_integer_value(json_object_get(sw->store.cluster, "_rot_ns"));
+	bool rot_ready = rot > 0 && (time_now_ns() - rot) / 1000000 > 3 * cluster_hb_ms(sw);
+	return json_pack("{s:s, s:I, s:o, s:I, s:s, s:s, s:b}", "role", role ?: "worker", "hb_ms",
 			 (json_int_t)cluster_hb_ms(sw), "managers", managers_of(sw),
-			 "cert_expiry_s", (json_int_t)cluster_cert_s(sw));
+			 "cert_expiry_s", (json_int_t)cluster_cert_s(sw), "trust", trust_bundle(sw),
+			 "signer_pk",
+			 json_string_value(json_object_get(tls, "CertIssuerPublicKey")) ?: "",
+			 "rot_ready", rot_ready);
 }
-
 static void hb_written(void *data, int status, json_t *res, const char *msg)
 {
 	struct pend *p = data;
@@ -399,14 +435,17 @@ static void hb_written(void *data, int status, json_t *res, const char *msg)
 
 /* Marks node Ready (and reachable) when it was not; true when a write
  * was started (cb follows). */
-static bool mark_ready(struct swarm *sw, json_t *node, swarm_done_fn cb, void *data)
+static bool mark_ready(struct swarm *sw, json_t *node, json_t *tls, swarm_done_fn cb, void *data)
 {
 	const char *state =
 	    json_string_value(json_object_get(json_object_get(node, "Status"), "State"));
 	json_t *ms = json_object_get(node, "ManagerStatus");
 	const char *reach = json_string_value(json_object_get(ms, "Reachability"));
+	json_t *desc = json_object_get(node, "Description");
+	bool tls_changed =
+	    json_is_object(tls) && !json_equal(tls, json_object_get(desc, "TLSInfo"));
 	if (state && strcmp(state, "ready") == 0 &&
-	    (!ms || (reach && strcmp(reach, "reachable") == 0)))
+	    (!ms || (reach && strcmp(reach, "reachable") == 0)) && !tls_changed)
 		return false;
 	json_t *copy = json_deep_copy(node);
 	json_object_set_new(json_object_get(copy, "Status"), "State", json_string("ready"));
@@ -414,6 +453,11 @@ static bool mark_ready(struct swarm *sw, json_t *node, swarm_done_fn cb, void *d
 	if (ms)
 		json_object_set_new(json_object_get(copy, "ManagerStatus"), "Reachability",
 				    json_string("reachable"));
+	if (tls_changed) {
+		if (!json_is_object(json_object_get(copy, "Description")))
+			json_object_set_new(copy, "Description", json_object());
+		json_object_set(json_object_get(copy, "Description"), "TLSInfo", tls);
+	}
 	swarm_write(sw, swarm_cmd("node", copy), cb, data);
 	return true;
 }
@@ -433,7 +477,7 @@ static void rpc_heartbeat(struct swarm *sw, struct mtls_conn *c, json_t *req,
 		return;
 	}
 	snprintf(p->node_id, sizeof(p->node_id), "%s", who->node_id);
-	if (!mark_ready(sw, node, hb_written, p))
+	if (!mark_ready(sw, node, json_object_get(req, "tls"), hb_written, p))
 		pend_reply(p, 0, hb_answer(sw, node), NULL);
 }
 
@@ -453,7 +497,7 @@ static void rpc_renew(struct swarm *sw, struct mtls_conn *c, json_t *req,
 	struct error err = ERROR_INIT;
 	char *cert = NULL;
 	if (!csr ||
-	    ca_sign_csr(sw->ca_pem, ca_key ?: "", csr, who->node_id,
+	    ca_sign_csr(signer(sw), ca_key ?: "", csr, who->node_id,
 			strcmp(role, "manager") == 0 ? SWARM_ROLE_MANAGER : SWARM_ROLE_WORKER,
 			sw->cluster_id, cluster_cert_s(sw), &cert, &err) < 0) {
 		rpc_reply(c, -EINVAL, NULL, error_msg(&err));
@@ -486,7 +530,7 @@ void swarm_rpc_handle(struct swarm *sw, struct mtls_conn *c, json_t *req,
 		return;
 	}
 	if (strcmp(op, "ca") == 0) {
-		rpc_reply(c, 0, json_pack("{s:s}", "ca", sw->ca_pem), NULL);
+		rpc_reply(c, 0, json_pack("{s:s}", "ca", signer(sw)), NULL);
 		return;
 	}
 	if (strcmp(op, "raft") == 0) {
@@ -575,9 +619,44 @@ static void demoted_out(void *data, int status, const char *msg)
 	swarm_write(sw, swarm_cmd("node", copy), duty_done, sw);
 }
 
+/* Ends a root rotation once every node that is up has a certificate of
+ * the new root: from then on only the new root is trusted. */
+static bool finish_rotation(struct swarm *sw)
+{
+	json_t *c = sw->store.cluster;
+	if (!json_is_true(json_object_get(c, "RootRotationInProgress")))
+		return false;
+	const char *want = json_string_value(
+	    json_object_get(json_object_get(c, "TLSInfo"), "CertIssuerPublicKey"));
+	const char *id;
+	json_t *n;
+	json_object_foreach(sw->store.nodes, id, n)
+	{
+		const char *state =
+		    json_string_value(json_object_get(json_object_get(n, "Status"), "State"));
+		const char *pk = json_string_value(
+		    json_object_get(json_object_get(json_object_get(n, "Description"), "TLSInfo"),
+				    "CertIssuerPublicKey"));
+		if (state && strcmp(state, "down") == 0)
+			continue;
+		if (!want || !pk || strcmp(want, pk) != 0)
+			return false;
+	}
+	json_t *copy = json_deep_copy(c);
+	json_object_set_new(copy, "RootRotationInProgress", json_false());
+	json_object_del(copy, "_ca_trust");
+	json_object_del(copy, "_rot_ns");
+	sw->reconcile_pending = true;
+	log_info(sw->log, "swarm: root CA rotation complete");
+	swarm_write(sw, swarm_cmd("cluster", copy), duty_done, sw);
+	return true;
+}
+
 /* One change at a time: the first node whose state needs the leader. */
 static void leader_duties(struct swarm *sw)
 {
+	if (finish_rotation(sw))
+		return;
 	int64_t now = swarm_now_ms(), grace = cluster_hb_ms(sw) * SWARM_HB_GRACE;
 	const char *id;
 	json_t *n;
@@ -635,7 +714,10 @@ static void leader_duties(struct swarm *sw)
 		}
 		if (strcmp(id, sw->node_id) == 0) {
 			sw->reconcile_pending = true;
-			if (!mark_ready(sw, n, duty_done, sw))
+			json_t *mine = my_tls(sw);
+			bool started = mark_ready(sw, n, mine, duty_done, sw);
+			json_decref(mine);
+			if (!started)
 				sw->reconcile_pending = false;
 			else
 				return;
@@ -802,6 +884,29 @@ static void hb_done(void *data, int status, json_t *resp, const char *msg)
 	int64_t ce = json_integer_value(json_object_get(resp, "cert_expiry_s"));
 	if (ce > 0)
 		sw->cert_expiry_s = ce;
+	const char *trust = json_string_value(json_object_get(resp, "trust"));
+	if (trust && *trust && sw->ca_pem && strcmp(trust, sw->ca_pem) != 0) {
+		/* A root rotation: trust what the cluster trusts now. */
+		struct error err = ERROR_INIT;
+		char *old = sw->ca_pem;
+		sw->ca_pem = strdup(trust);
+		if (swarm_save(sw, &err) < 0 || swarm_build_ctx(sw, &err) < 0) {
+			log_error(sw->log, "swarm: new trust roots: %s", error_msg(&err));
+			error_clear(&err);
+			free(sw->ca_pem);
+			sw->ca_pem = old;
+		} else {
+			free(old);
+			log_info(sw->log, "swarm: trust roots updated");
+		}
+	}
+	const char *signer_pk = json_string_value(json_object_get(resp, "signer_pk"));
+	char *subj = NULL, *pk = NULL;
+	ca_cert_issuer_info(sw->ca_pem, sw->cert_pem, &subj, &pk);
+	bool old_issuer = signer_pk && *signer_pk && pk && strcmp(pk, signer_pk) != 0 &&
+			  json_is_true(json_object_get(resp, "rot_ready"));
+	free(subj);
+	free(pk);
 	const char *role = json_string_value(json_object_get(resp, "role"));
 	struct cert_identity id;
 	bool cert_mgr = ca_cert_identity(sw->cert_pem, &id, NULL) == 0 &&
@@ -810,7 +915,7 @@ static void hb_done(void *data, int status, json_t *resp, const char *msg)
 	/* Renew a third of the lifetime before expiry, or for a new role. */
 	int64_t now_s = swarm_now_ms() / 1000;
 	bool expiring = id.not_after - now_s < (id.not_after - id.not_before) / 3;
-	if (!sw->role_change_inflight && (want_mgr != cert_mgr || expiring)) {
+	if (!sw->role_change_inflight && (want_mgr != cert_mgr || expiring || old_issuer)) {
 		renew_cert(sw, json_string_value(json_array_get(
 				   sw->managers, sw->mgr_cursor % json_array_size(sw->managers))));
 	} else if (!sw->role_change_inflight && want_mgr && cert_mgr && !sw->manager) {
@@ -848,7 +953,8 @@ static void agent_tick(struct swarm *sw)
 	if (!to)
 		return;
 	sw->hb_inflight = true;
-	rpc_call(sw->loop, sw->client_ctx, to, json_pack("{s:s}", "op", "hb"),
+	rpc_call(sw->loop, sw->client_ctx, to,
+		 json_pack("{s:s, s:o}", "op", "hb", "tls", my_tls(sw)),
 		 (unsigned)(sw->hb_ms > 2000 ? sw->hb_ms : 2000), hb_done, sw);
 }
 

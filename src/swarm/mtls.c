@@ -43,10 +43,7 @@ SSL_CTX *mtls_ctx_new(bool server, const char *ca_pem, const char *cert_pem, con
 		}
 	}
 	if (ca_pem) {
-		X509 *ca = ca_x509_from_pem(ca_pem);
-		bool ok = ca && X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), ca) == 1;
-		X509_free(ca);
-		if (!ok) {
+		if (ca_store_add_bundle(SSL_CTX_get_cert_store(ctx), ca_pem) < 0) {
 			SSL_CTX_free(ctx);
 			error_set(err, -EINVAL, "invalid root CA certificate");
 			return NULL;

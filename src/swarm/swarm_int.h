@@ -40,3 +40,5 @@ json_t *swarm_node_view(struct swarm *sw, json_t *node);
 /* "SWMKEY-1-<base64 of 32 bytes>" -> kek; -EINVAL when malformed. */
 int swarm_parse_unlock_key(const char *key, uint8_t kek[32]);
 void swarm_follow_autolock(struct swarm *sw);
+/* TLSInfo of a root CA: TrustRoot, CertIssuerSubject, CertIssuerPublicKey. */
+json_t *swarm_tls_info(const char *ca_pem);

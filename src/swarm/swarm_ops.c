@@ -121,10 +121,15 @@ static json_t *default_spec(void)
 			 "EncryptionConfig", "AutoLockManagers", 0);
 }
 
-static json_t *tls_info(const char *ca_pem)
+json_t *swarm_tls_info(const char *ca_pem)
 {
-	return json_pack("{s:s, s:s, s:s}", "TrustRoot", ca_pem, "CertIssuerSubject", "",
-			 "CertIssuerPublicKey", "");
+	char *subj = NULL, *pk = NULL;
+	ca_issuer_info(ca_pem, &subj, &pk);
+	json_t *t = json_pack("{s:s, s:s, s:s}", "TrustRoot", ca_pem, "CertIssuerSubject",
+			      subj ? subj : "", "CertIssuerPublicKey", pk ? pk : "");
+	free(subj);
+	free(pk);
+	return t;
 }
 
 static void init_written(void *data, int status, json_t *res, const char *msg)
@@ -215,7 +220,7 @@ static int init_identity(struct swarm *sw, const struct swarm_init_req *req, jso
 	}
 	*ret_cluster =
 	    json_pack("{s:s, s:o, s:o, s:b, s:[s], s:i, s:i, s:{s:s, s:s}, s:s}", "ID", cid, "Spec",
-		      spec, "TLSInfo", tls_info(sw->ca_pem), "RootRotationInProgress", 0,
+		      spec, "TLSInfo", swarm_tls_info(sw->ca_pem), "RootRotationInProgress", 0,
 		      "DefaultAddrPool", "10.0.0.0/8", "SubnetSize", 24, "DataPathPort", 4789,
 		      "JoinTokens", "Worker", wt, "Manager", mt, "_ca_key", ca_key);
 	if (kek64)
@@ -586,8 +591,8 @@ json_t *swarm_node_view(struct swarm *sw, json_t *node)
 		    ms, "Leader",
 		    json_boolean(rid && sw->raft && sraft_leader(sw->raft, NULL) == rid));
 	json_t *desc = json_object_get(v, "Description");
-	if (desc && sw->ca_pem)
-		json_object_set_new(desc, "TLSInfo", tls_info(sw->ca_pem));
+	if (desc && sw->ca_pem && !json_object_get(desc, "TLSInfo"))
+		json_object_set_new(desc, "TLSInfo", swarm_tls_info(sw->ca_pem));
 	return v;
 }
 
@@ -624,6 +629,64 @@ static bool version_ok(json_t *obj, int64_t version)
 								 "Index")) == version;
 }
 
+/* docker swarm ca --rotate: a bigger CAConfig.ForceRotate, or a signing CA
+ * given in SigningCACert/SigningCAKey. The new root signs from now on; the
+ * nodes trust old and new until every node has a certificate of the new
+ * one (manager.c finishes the rotation). Join tokens name the new root. */
+static int rotate_ca_if_asked(struct swarm *sw, json_t *c, json_t *spec, struct error *err)
+{
+	json_t *old_ca = json_object_get(json_object_get(sw->store.cluster, "Spec"), "CAConfig");
+	json_t *new_ca = json_object_get(spec, "CAConfig");
+	const char *given_cert = json_string_value(json_object_get(new_ca, "SigningCACert"));
+	const char *given_key = json_string_value(json_object_get(new_ca, "SigningCAKey"));
+	bool given = given_cert && *given_cert;
+	json_int_t old_force = json_integer_value(json_object_get(old_ca, "ForceRotate"));
+	json_int_t new_force = json_integer_value(json_object_get(new_ca, "ForceRotate"));
+	json_t *cca = json_object_get(json_object_get(c, "Spec"), "CAConfig");
+	if (cca) {
+		/* Keys never stay in the spec. */
+		json_object_del(cca, "SigningCACert");
+		json_object_del(cca, "SigningCAKey");
+	}
+	if (!given && new_force <= old_force)
+		return 0;
+	char *cert = NULL, *key = NULL;
+	if (given) {
+		if (!given_key || !*given_key)
+			return error_set(
+			    err, -EINVAL,
+			    "rpc error: code = InvalidArgument desc = the signing CA key "
+			    "is required (no external CA)");
+		if (ca_key_matches(given_cert, given_key, err) < 0)
+			return err->code;
+		cert = strdup(given_cert);
+		key = strdup(given_key);
+	} else if (ca_create(SWARM_CA_EXPIRY_S, &cert, &key, err) < 0) {
+		return err->code;
+	}
+	const char *old_root =
+	    json_string_value(json_object_get(json_object_get(c, "TLSInfo"), "TrustRoot"));
+	char *bundle = NULL;
+	if (asprintf(&bundle, "%s%s", old_root ? old_root : "", cert) < 0)
+		bundle = NULL;
+	json_object_set_new(c, "TLSInfo", swarm_tls_info(cert));
+	json_object_set_new(c, "_ca_key", json_string(key));
+	json_object_set_new(c, "_ca_trust", json_string(bundle ? bundle : cert));
+	json_object_set_new(c, "_rot_ns", json_integer(time_now_ns()));
+	json_object_set_new(c, "RootRotationInProgress", json_true());
+	char t[TOKEN_MAX];
+	json_t *tokens = json_object_get(c, "JoinTokens");
+	token_generate(cert, t);
+	json_object_set_new(tokens, "Worker", json_string(t));
+	token_generate(cert, t);
+	json_object_set_new(tokens, "Manager", json_string(t));
+	log_info(sw->log, "swarm: root CA rotation started");
+	free(bundle);
+	free(cert);
+	free(key);
+	return 0;
+}
+
 void swarm_update(struct swarm *sw, int64_t version, json_t *spec, bool rotate_worker,
 		  bool rotate_manager, bool rotate_unlock, swarm_done_fn cb, void *data)
 {
@@ -647,14 +710,24 @@ void swarm_update(struct swarm *sw, int64_t version, json_t *spec, bool rotate_w
 		merge_set(merged, s);
 		json_object_set_new(c, "Spec", merged);
 	}
+	if (rotate_ca_if_asked(sw, c, spec, &err) < 0) {
+		json_decref(c);
+		cb(data, err.code, NULL, error_msg(&err));
+		error_clear(&err);
+		return;
+	}
 	json_t *tokens = json_object_get(c, "JoinTokens");
 	char t[TOKEN_MAX];
+	const char *root =
+	    json_string_value(json_object_get(json_object_get(c, "TLSInfo"), "TrustRoot"));
+	if (!root)
+		root = sw->ca_pem;
 	if (rotate_worker) {
-		token_generate(sw->ca_pem, t);
+		token_generate(root, t);
 		json_object_set_new(tokens, "Worker", json_string(t));
 	}
 	if (rotate_manager) {
-		token_generate(sw->ca_pem, t);
+		token_generate(root, t);
 		json_object_set_new(tokens, "Manager", json_string(t));
 	}
 	bool lock = json_is_true(json_object_get(

@@ -219,6 +219,30 @@ test_demote_crash() {
 	ok "swarmkit#1991: demote, crash a second later, restart: a worker, and the swarm keeps its leader"
 }
 
+test_ca_rotate() {
+	local l old new out n wt_old
+	l=$(current_leader) || fail "no leader"
+	old=$(dk "$l" swarm ca) || fail "swarm ca"
+	wt_old=$(dk "$l" swarm join-token -q worker)
+	out=$(timeout -k 2 90 "$DOCKER" -H "unix://$CL_TMP/$l/d.sock" swarm ca --rotate 2>&1) ||
+		fail "ca --rotate: $out"
+	new=$(dk "$l" swarm ca)
+	[[ "$new" == *"BEGIN CERTIFICATE"* && "$new" != "$old" ]] || fail "root not replaced"
+	[[ "$out" == *"$new"* ]] || fail "ca --rotate should print the new root: $out"
+	echo "$new" >"$CL_TMP/newroot.pem"
+	for n in n1 n2 n3 n4 n5; do
+		openssl verify -CAfile "$CL_TMP/newroot.pem" "$CL_TMP/$n/root/swarm/certificates/swarm-node.crt" >/dev/null 2>&1 ||
+			fail "$n has no certificate of the new root"
+		cmp -s <(echo "$new") "$CL_TMP/$n/root/swarm/certificates/swarm-root-ca.crt" ||
+			wait_for 10 cmp -s <(echo "$new") "$CL_TMP/$n/root/swarm/certificates/swarm-root-ca.crt" ||
+			fail "$n still trusts the old root"
+	done
+	[[ $(dk "$l" swarm join-token -q worker) != "$wt_old" ]] || fail "tokens must name the new root"
+	wait_for 10 dk "$l" node update --label-add rotated=1 n4 || fail "writes after the rotation"
+	wait_for 10 bash -c "! dk $l node ls --format '{{.Status}}' | grep -qv Ready" || fail "nodes not Ready after rotation"
+	ok "swarm ca --rotate: a new root, every node re-certified and trusting only it, new tokens"
+}
+
 test_down_and_rm() {
 	local l
 	l=$(current_leader) || fail "no leader"
@@ -301,7 +325,7 @@ test_force_new_cluster() {
 }
 
 STAGES=(test_form test_tokens test_foreign_cert test_failover test_partition test_quorum
-	test_roles test_demote_crash test_down_and_rm test_restart_all test_autolock test_leave test_force_new_cluster)
+	test_roles test_demote_crash test_ca_rotate test_down_and_rm test_restart_all test_autolock test_leave test_force_new_cluster)
 for s in "${STAGES[@]}"; do
 	if [[ -n "${1:-}" && "$s" != test_form && "$s" != *"$1"* ]]; then continue; fi
 	"$s"

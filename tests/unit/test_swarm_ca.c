@@ -134,6 +134,44 @@ static void test_tokens(void **state)
 	free(ca2_key);
 }
 
+/* A root rotation: a bundle of old and new roots vouches for certificates
+ * of either; the issuer of a certificate is found in the bundle. */
+static void test_bundle_and_issuer(void **state)
+{
+	struct error err = ERROR_INIT;
+	char *ca1, *k1, *ca2, *k2, *key, *csr, *c1, *c2;
+	assert_int_equal(ca_create(86400, &ca1, &k1, &err), 0);
+	assert_int_equal(ca_create(86400, &ca2, &k2, &err), 0);
+	assert_int_equal(ca_new_csr(&key, &csr, &err), 0);
+	assert_int_equal(ca_sign_csr(ca1, k1, csr, "n", SWARM_ROLE_WORKER, "c", 3600, &c1, &err),
+			 0);
+	assert_int_equal(ca_sign_csr(ca2, k2, csr, "n", SWARM_ROLE_WORKER, "c", 3600, &c2, &err),
+			 0);
+	char bundle[8192];
+	snprintf(bundle, sizeof(bundle), "%s%s", ca1, ca2);
+	assert_int_equal(ca_verify(bundle, c1, &err), 0);
+	assert_int_equal(ca_verify(bundle, c2, &err), 0);
+	assert_int_equal(ca_verify(ca2, c1, &err), -EACCES);
+	error_clear(&err);
+	X509_STORE *st = X509_STORE_new();
+	assert_int_equal(ca_store_add_bundle(st, bundle), 2);
+	assert_int_equal(ca_store_add_bundle(st, "junk"), -EINVAL);
+	X509_STORE_free(st);
+	char *s1, *p1, *s2, *p2, *sc, *pc;
+	assert_int_equal(ca_issuer_info(ca1, &s1, &p1), 0);
+	assert_int_equal(ca_issuer_info(ca2, &s2, &p2), 0);
+	assert_string_equal(s1, s2); /* both "swarm-ca" */
+	assert_string_not_equal(p1, p2);
+	assert_int_equal(ca_cert_issuer_info(bundle, c2, &sc, &pc), 0);
+	assert_string_equal(pc, p2);
+	free(sc);
+	free(pc);
+	assert_int_equal(ca_cert_issuer_info(ca2, c1, &sc, &pc), -ENOENT);
+	char *all[] = {ca1, k1, ca2, k2, key, csr, c1, c2, s1, p1, s2, p2};
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		free(all[i]);
+}
+
 static void test_seal(void **state)
 {
 	uint8_t k1[32] = {1}, k2[32] = {2};
@@ -170,6 +208,7 @@ int main(void)
 	    cmocka_unit_test(test_expired_cert_refused),
 	    cmocka_unit_test(test_tokens),
 	    cmocka_unit_test(test_seal),
+	    cmocka_unit_test(test_bundle_and_issuer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
