@@ -126,6 +126,11 @@ test_failover() {
 	local nl
 	nl=$(leader_of "$other")
 	[[ -n "$nl" && "$nl" != "$leader" ]] || fail "new leader expected, got '$nl'"
+	# Workers talked to the old leader: they find the new one and stay Ready
+	# past the Down grace (3 heartbeats of 1 s).
+	sleep 4
+	dk "$nl" node ls --format '{{.Hostname}} {{.Status}}' | grep -qx 'n5 Ready' ||
+		fail "worker n5 did not reconnect to another manager: $(dk $nl node ls)"
 	cl_start "$leader"
 	wait_for 20 bash -c "[[ \$(label_of $leader n4 failover) == 1 ]]" || fail "$leader did not catch up"
 	wait_for 20 bash -c "dk $nl node ls --format '{{.Hostname}} {{.ManagerStatus}}' | grep -qx '$leader Reachable'" ||
@@ -181,11 +186,15 @@ test_roles() {
 	wait_for 20 bash -c "dk $l node ls --format '{{.Hostname}} {{.ManagerStatus}}' | grep -qx 'n4 Reachable'" ||
 		fail "n4 not Reachable: $(dk $l node ls)"
 	dk n4 node ls >/dev/null || fail "node ls on the promoted node"
+	openssl x509 -noout -subject -in "$CL_TMP/n4/root/swarm/certificates/swarm-node.crt" | grep -q "OU *= *swarm-manager" ||
+		fail "n4's certificate should say swarm-manager"
 	dk "$l" node demote n4 >/dev/null || fail "demote"
 	wait_for 30 bash -c "dk n4 info --format '{{.Swarm.ControlAvailable}}' | grep -qx false" ||
 		fail "n4 still a manager"
 	wait_for 20 bash -c "[[ -z \$(dk $l node inspect n4 --format '{{if .ManagerStatus}}m{{end}}') ]]" ||
 		fail "n4 keeps a manager status"
+	wait_for 10 bash -c "openssl x509 -noout -subject -in $CL_TMP/n4/root/swarm/certificates/swarm-node.crt | grep -q 'OU *= *swarm-worker'" ||
+		fail "n4's certificate should say swarm-worker"
 	out=$(dk "$l" node rm n5 2>&1) && fail "rm of a Ready node"
 	[[ "$out" == *"is not down and can't be removed"* ]] || fail "rm msg: $out"
 	out=$(dk "$l" node rm n2 2>&1) && fail "rm of a manager"
