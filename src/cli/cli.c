@@ -39,6 +39,8 @@ static const struct cli_command commands[] = {
     {"image", "Management Commands", "Manage images", cli_cmd_image},
     {"system", "Management Commands", "Manage Berth", cli_cmd_system},
     {"volume", "Management Commands", "Manage volumes", cli_cmd_volume},
+    {"swarm", "Swarm Commands", "Manage Swarm", cli_cmd_swarm},
+    {"node", "Swarm Commands", "Manage Swarm nodes", cli_cmd_node},
     {"exec", "Common Commands", "Execute a command in a running container", cli_cmd_exec},
     {"events", "Commands", "Get real time events from the server", cli_cmd_events},
     {"create", "Commands", "Create a new container", cli_cmd_create},

@@ -10,6 +10,7 @@ CL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$CL_DIR/../.." && pwd)
 : "${BERTHD:=$REPO_ROOT/build/san/berthd}"
 : "${DOCKER:=/usr/local/bin/docker}"
+: "${BERTH:=$REPO_ROOT/build/san/berth}"
 unset DOCKER_HOST DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_CONTEXT DOCKER_API_VERSION
 
 CL_PREFIX="bsw$$"
@@ -96,6 +97,13 @@ dk() {
 	local n=$1
 	shift
 	timeout -k 2 30 "$DOCKER" -H "unix://$CL_TMP/$n/d.sock" "$@"
+}
+
+# bt NAME ARGS...: our own CLI against the node.
+bt() {
+	local n=$1
+	shift
+	timeout -k 2 30 "$BERTH" -H "unix://$CL_TMP/$n/d.sock" "$@"
 }
 
 # wait_for SECONDS CMD...: retries until CMD succeeds.

@@ -54,7 +54,7 @@ test_form() {
 	ok "form a 3-manager + 2-worker swarm with the docker CLI; node ls agrees on every manager"
 }
 export -f dk node_table leader_of fail
-export CL_TMP DOCKER
+export CL_TMP DOCKER BERTH
 
 # Any manager's view of the leader (a manager that is down answers nothing).
 current_leader() {
@@ -85,6 +85,26 @@ test_tokens() {
 	[[ "$out" == *"remote CA does not match fingerprint"* ]] || fail "digest msg: $out"
 	dk n6 info --format '{{.Swarm.LocalNodeState}}' | grep -qx inactive || fail "n6 half joined"
 	ok "join tokens: rotation refuses the old token; a token of another CA is refused"
+}
+
+test_berth_cli() {
+	local out id
+	[[ -n "${CL_PID[n6]:-}" ]] || cl_start n6
+	out=$(bt n6 swarm join --token "$WTOKEN" --advertise-addr "$IP_n6" "$IP_n1:2377" 2>&1) ||
+		fail "berth swarm join: $out"
+	[[ "$out" == "This node joined a swarm as a worker." ]] || fail "berth join text: $out"
+	out=$(bt n1 node ls) || fail "berth node ls"
+	[[ $(echo "$out" | head -1) == "ID"*"HOSTNAME"*"STATUS"*"AVAILABILITY"*"MANAGER STATUS"*"ENGINE VERSION" ]] ||
+		fail "berth node ls header: $out"
+	echo "$out" | grep -q " n6 " || fail "n6 missing from berth node ls: $out"
+	[[ $(bt n1 node ls -q | wc -l) == 6 ]] || fail "6 nodes expected"
+	id=$(bt n1 node inspect n6 --format '{{.ID}}')
+	bt n1 node update --label-add cli=berth n6 >/dev/null || fail "berth node update"
+	[[ $(label_of n1 n6 cli) == berth ]] || fail "label: $(bt n1 node inspect n6 --format '{{json .Spec}}')"
+	bt n6 swarm leave >/dev/null || fail "berth swarm leave"
+	bt n1 node rm --force "$id" >/dev/null || fail "berth node rm --force"
+	[[ $(bt n1 node ls -q | wc -l) == 5 ]] || fail "5 nodes expected after rm"
+	ok "the berth CLI: swarm join, node ls/inspect/update/rm, swarm leave"
 }
 
 test_foreign_cert() {
@@ -333,7 +353,7 @@ test_force_new_cluster() {
 	ok "swarm init --force-new-cluster recovers a single surviving manager with its state"
 }
 
-STAGES=(test_form test_tokens test_foreign_cert test_failover test_partition test_quorum
+STAGES=(test_form test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum
 	test_roles test_demote_crash test_ca_rotate test_down_and_rm test_restart_all test_autolock test_leave test_force_new_cluster)
 for s in "${STAGES[@]}"; do
 	if [[ -n "${1:-}" && "$s" != test_form && "$s" != *"$1"* ]]; then continue; fi
