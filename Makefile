@@ -59,7 +59,7 @@ $(eval $(call flavour,build/san,$(SANFLAGS)))
 
 UNIT_BINS := $(patsubst tests/unit/%.c,build/san/tests/%,$(UNIT_SRC))
 
-.PHONY: all san deps run test unit integration bench install format clean
+.PHONY: all san deps run test unit integration cluster bench install format clean
 all: build/berthd build/berth build/berth-shim build/berth-init
 
 san: build/san/berthd build/san/berth build/san/berth-shim build/san/berth-init
@@ -77,16 +77,22 @@ unit: $(UNIT_BINS)
 integration: all san
 	./tests/integration/run.sh
 
+# Swarm tests: one network namespace and berthd per node (needs root).
+cluster: san
+	./tests/cluster/run.sh
+
 test: deps
 	$(MAKE) all san
 	$(MAKE) unit
 	$(MAKE) integration
+	$(MAKE) cluster
 
 bench: all
 	./bench/run.sh
 	./bench/images.sh
 	./bench/containers.sh
 	./bench/network.sh
+	./bench/swarm.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

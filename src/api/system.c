@@ -15,15 +15,16 @@
 #include "engine/events.h"
 #include "image/image_store.h"
 #include "storage/driver.h"
+#include "swarm/swarm.h"
 
 static void api_ping(const struct api_request *ar)
 {
 	/* The CLI negotiates its API version from these headers. */
-	static const struct http_header headers[] = {
+	const struct http_header headers[] = {
 	    {"Builder-Version", "1"},
 	    {"Cache-Control", "no-cache, no-store, must-revalidate"},
 	    {"Pragma", "no-cache"},
-	    {"Swarm", "inactive"},
+	    {"Swarm", swarm_ping_state(ar->d->swarm)},
 	};
 	http_reply(ar->conn, 200, "text/plain; charset=utf-8", headers,
 		   sizeof(headers) / sizeof(headers[0]), "OK", 2);
@@ -135,10 +136,7 @@ static void info_add_engine(json_t *info, struct daemon *d)
 	json_object_set_new(info, "Runtimes", rts);
 	json_object_set_new(info, "DefaultRuntime",
 			    json_string(d->cfg.default_runtime ? d->cfg.default_runtime : "runc"));
-	json_object_set_new(info, "Swarm",
-			    json_pack("{s:s, s:s, s:s, s:b, s:s, s:n}", "NodeID", "", "NodeAddr",
-				      "", "LocalNodeState", "inactive", "ControlAvailable", 0,
-				      "Error", "", "RemoteManagers"));
+	json_object_set_new(info, "Swarm", swarm_info(d->swarm));
 	json_object_set_new(info, "LiveRestoreEnabled", json_false());
 	json_object_set_new(info, "Isolation", json_string(""));
 	json_object_set_new(info, "InitBinary", json_string(""));

@@ -25,6 +25,7 @@
 #include "volume/volumes.h"
 #include "shared/host.h"
 #include "shared/tls.h"
+#include "swarm/swarm.h"
 
 /* dockerd keeps this many events for `docker events --since`. */
 #define EVENT_HISTORY 256
@@ -232,8 +233,14 @@ int daemon_start(struct daemon *d, struct error *err)
 		release_locks(d);
 		return r;
 	}
-	r = api_start(d, err);
+	r = swarm_new(d, &d->swarm, err);
+	if (r == 0)
+		r = swarm_start(d->swarm, err);
+	if (r == 0)
+		r = api_start(d, err);
 	if (r < 0) {
+		if (d->swarm)
+			swarm_stop(d->swarm, NULL, NULL);
 		/* api_start closed what it opened; the loop finishes the closes. */
 		uv_run(d->loop, UV_RUN_DEFAULT);
 		release_locks(d);
@@ -262,6 +269,8 @@ void daemon_stop(struct daemon *d)
 	api_stop(d);
 	containers_stop(d);
 	network_stop(d);
+	if (d->swarm)
+		swarm_stop(d->swarm, NULL, NULL);
 }
 
 static json_t *reload_attributes(const struct daemon *d)
@@ -306,6 +315,7 @@ int daemon_reload(struct daemon *d, struct error *err)
 void daemon_done(struct daemon *d)
 {
 	fetch_done(d);
+	swarm_free(d->swarm);
 	containers_done(d);
 	network_done(d);
 	volumes_done(d);

@@ -22,6 +22,7 @@ struct containers;
 struct fetch_curl;
 struct exec;
 struct networks;
+struct swarm;
 
 struct daemon {
 	uv_loop_t *loop;
@@ -51,6 +52,7 @@ struct daemon {
 	struct fetch_curl *curl; /* libcurl, loaded on first download */
 	struct exec *execs; /* exec instances (src/engine/exec.h) */
 	struct networks *networks; /* src/network/network.h */
+	struct swarm *swarm; /* swarm mode (src/swarm/swarm.h) */
 
 	uv_signal_t sig_term, sig_int, sig_hup;
 	int pidfile_fd, root_lock_fd;

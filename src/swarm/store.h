@@ -1,0 +1,39 @@
+/* The replicated store of the managers: the cluster object and the nodes,
+ * kept as Engine-API-shaped JSON. Every change is a command (a JSON
+ * document) that Raft commits and store_apply replays on every manager in
+ * the same order; commands are idempotent (they carry whole objects), so a
+ * command whose outcome was unknown (leadership lost) can be sent again.
+ * Pure: no I/O. Fields whose name starts with '_' are private (the CA key,
+ * raft ids) and are removed before objects leave through the API. */
+#pragma once
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "basic/error.h"
+
+struct store {
+	json_t *cluster; /* NULL before init */
+	json_t *nodes;	 /* object: node ID -> node */
+	uint64_t index;	 /* bumped by every applied command: object versions */
+};
+
+void store_init(struct store *s);
+void store_done(struct store *s);
+
+/* Commands:
+ *   {"op":"cluster","v":{...}}        replace the cluster object
+ *   {"op":"node","v":{...}}           create or replace node v.ID
+ *   {"op":"rm_node","id":"..."}       remove a node (absent: no-op)
+ * Applying stamps Version.Index and UpdatedAt. -EINVAL for a bad command. */
+int store_apply(struct store *s, const char *cmd, size_t len, struct error *err);
+/* The whole store as one document (owned by the caller). */
+char *store_snapshot(const struct store *s, size_t *ret_len);
+/* Replaces the store with a snapshot's content. */
+int store_restore(struct store *s, const char *data, size_t len, struct error *err);
+
+/* Looks a node up by full ID, unique ID prefix or hostname, as dockerd.
+ * -ENOENT "node X not found"; -EINVAL when ambiguous. */
+int store_find_node(const struct store *s, const char *ref, json_t **ret, struct error *err);
+/* A deep copy of obj without the private fields. */
+json_t *store_public(json_t *obj);

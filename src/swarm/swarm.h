@@ -1,0 +1,128 @@
+/* Swarm mode: this node's membership (state under <data-root>/swarm/), the
+ * manager (Raft-replicated store, the RPC server on the listen address,
+ * leader duties: joins, heartbeats, Down detection, membership changes) and
+ * the agent every node runs (heartbeats to the leader, role changes).
+ * Everything runs on the daemon's loop. Operations that finish later report
+ * through swarm_done_fn: status 0 or a negative errno with a message. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "basic/error.h"
+#include "swarm/sraft.h"
+#include "swarm/store.h"
+
+struct daemon;
+
+typedef void (*swarm_done_fn)(void *data, int status, json_t *result, const char *msg);
+
+enum swarm_state { SWARM_INACTIVE, SWARM_PENDING, SWARM_ACTIVE, SWARM_ERROR, SWARM_LOCKED };
+
+#define SWARM_NO_LEADER_MSG                                                                        \
+	"The swarm does not have a leader. It's possible that too few managers are online. "       \
+	"Make sure more than half of the managers are online."
+#define SWARM_NOT_MANAGER_MSG                                                                      \
+	"This node is not a swarm manager. Worker nodes can't be used to view or modify cluster "  \
+	"state. Please run this command on a manager node or promote the current node to a "       \
+	"manager."
+#define SWARM_LOCKED_MSG                                                                           \
+	"Swarm is encrypted and needs to be unlocked before it can be used. Please use "           \
+	"\"docker swarm unlock\" to unlock it."
+#define SWARM_INACTIVE_MSG                                                                         \
+	"This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm join\" to " \
+	"connect this node to swarm and try again."
+
+struct swarm {
+	struct daemon *d;
+	uv_loop_t *loop;
+	struct logger *log;
+	char dir[4096];
+	enum swarm_state state;
+	char error_msg[512];
+
+	/* Persisted membership (state.json and certificates/). */
+	char node_id[32], cluster_id[32];
+	bool manager;
+	uint64_t raft_id;
+	char listen_addr[128], advertise_addr[128];
+	json_t *managers; /* array of "ip:port" known to this node */
+	char *ca_pem, *cert_pem, *key_pem;
+	int64_t hb_ms;	       /* dispatcher heartbeat period */
+	int64_t cert_expiry_s; /* as the cluster says */
+
+	SSL_CTX *server_ctx, *client_ctx;
+
+	/* Data at rest: Raft entries and snapshots are sealed with the
+	 * cluster's data key (dek). With autolock a manager keeps the dek and
+	 * its TLS key on disk sealed with the key-encryption key (kek) that
+	 * the operator holds as the unlock key, and starts locked. */
+	bool has_dek, autolock;
+	uint8_t dek[32], kek[32];
+	char *sealed_keys; /* base64 blob while locked */
+
+	/* Manager. */
+	struct store store;
+	struct sraft *raft;
+	uv_tcp_t *listener;
+	bool leader_ready, barrier_pending, reconcile_pending;
+	json_t *last_seen; /* leader: node ID -> ms of the last heartbeat */
+	int64_t leader_since_ms;
+
+	/* Agent. */
+	uv_timer_t tick;
+	bool tick_on;
+	int64_t next_hb_ms;
+	bool hb_inflight, role_change_inflight;
+	unsigned mgr_cursor;
+	bool closing;
+	void *stop_ctx;
+	struct swarm_pending *pending; /* init or join waiting for the leader */
+};
+
+int swarm_new(struct daemon *d, struct swarm **ret, struct error *err);
+/* Loads the state a previous run left and resumes (raft, listener, agent). */
+int swarm_start(struct swarm *sw, struct error *err);
+/* Stops timers, listener and raft; cb when all is closed. */
+void swarm_stop(struct swarm *sw, void (*cb)(void *), void *data);
+void swarm_free(struct swarm *sw);
+
+struct swarm_init_req {
+	const char *listen_addr, *advertise_addr;
+	bool force_new_cluster, autolock;
+	json_t *spec; /* Swarm spec (may be NULL) */
+	const char *availability;
+};
+/* POST /swarm/init: result is the node ID (json string). */
+void swarm_init(struct swarm *sw, const struct swarm_init_req *req, swarm_done_fn cb, void *data);
+
+struct swarm_join_req {
+	const char *listen_addr, *advertise_addr, *remote, *token, *availability;
+};
+void swarm_join(struct swarm *sw, const struct swarm_join_req *req, swarm_done_fn cb, void *data);
+void swarm_leave(struct swarm *sw, bool force, swarm_done_fn cb, void *data);
+
+/* POST /swarm/unlock with "SWMKEY-1-..." */
+int swarm_unlock(struct swarm *sw, const char *key, struct error *err);
+/* GET /swarm/unlockkey: "" when autolock is off. */
+int swarm_unlock_key(struct swarm *sw, char **ret, struct error *err);
+
+/* Manager reads: 0 or -EAGAIN/-EPERM... with the error message in err. */
+int swarm_check_manager(struct swarm *sw, struct error *err);
+/* GET /swarm: the cluster object (owned) */
+int swarm_inspect(struct swarm *sw, json_t **ret, struct error *err);
+/* POST /swarm/update */
+void swarm_update(struct swarm *sw, int64_t version, json_t *spec, bool rotate_worker,
+		  bool rotate_manager, bool rotate_unlock, swarm_done_fn cb, void *data);
+/* GET /nodes: each node as the API shows it (ManagerStatus filled in). */
+int swarm_nodes(struct swarm *sw, json_t **ret, struct error *err);
+int swarm_node(struct swarm *sw, const char *ref, json_t **ret, struct error *err);
+void swarm_node_rm(struct swarm *sw, const char *ref, bool force, swarm_done_fn cb, void *data);
+void swarm_node_update(struct swarm *sw, const char *ref, int64_t version, json_t *spec,
+		       swarm_done_fn cb, void *data);
+/* The Swarm section of /info. */
+json_t *swarm_info(struct swarm *sw);
+/* "inactive", "active/manager"... for the ping header. */
+const char *swarm_ping_state(struct swarm *sw);

@@ -1,0 +1,135 @@
+# Multi-node swarm tests on one machine: every node is a network namespace
+# with its own address on a test switch (a bridge inside a namespace of its
+# own, so the host's interfaces, routes and firewall stay untouched) and its
+# own berthd, started as docs/notes say: nsenter into the netns, then a
+# private mount and UTS namespace (own hostname, the host's /sys kept).
+# Addresses come from 198.18.0.0/24; node namespaces have no default route.
+# Everything made here is removed by pid and by name on exit, also on failure.
+
+CL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$CL_DIR/../.." && pwd)
+: "${BERTHD:=$REPO_ROOT/build/san/berthd}"
+: "${DOCKER:=/usr/local/bin/docker}"
+: "${BERTH:=$REPO_ROOT/build/san/berth}"
+unset DOCKER_HOST DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_CONTEXT DOCKER_API_VERSION
+
+CL_PREFIX="bsw$$"
+CL_SW="${CL_PREFIX}-sw"
+CL_TMP=$(mktemp -d /var/tmp/berth-cluster.XXXXXX)
+declare -A CL_PID
+CL_NODES=()
+SANITIZER_RE='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: (Address|Leak|UndefinedBehavior)Sanitizer'
+
+log() { printf '    %s\n' "$*" >&2; }
+fail() {
+	printf 'FAIL: %s\n' "$*" >&2
+	exit 1
+}
+
+cl_cleanup() {
+	local rc=$?
+	for n in "${!CL_PID[@]}"; do
+		local p=${CL_PID[$n]}
+		[[ -n "$p" ]] && { kill -9 "$p"; wait "$p"; } 2>/dev/null
+	done
+	sleep 0.3
+	for n in "${CL_NODES[@]}"; do
+		ip netns del "${CL_PREFIX}-$n" 2>/dev/null
+	done
+	ip netns del "$CL_SW" 2>/dev/null
+	if [[ $rc -ne 0 ]]; then
+		for n in "${CL_NODES[@]}"; do
+			[[ -f "$CL_TMP/$n/log" ]] && { echo "--- log of $n (tail)"; tail -25 "$CL_TMP/$n/log"; }
+		done >&2
+	fi
+	rm -rf "$CL_TMP"
+	exit $rc
+}
+trap cl_cleanup EXIT
+trap 'exit 130' INT TERM
+
+cl_switch() {
+	ip netns add "$CL_SW"
+	ip -n "$CL_SW" link add br0 type bridge
+	ip -n "$CL_SW" link set br0 up
+}
+
+# cl_node NAME INDEX: a namespace with eth0 = 198.18.0.INDEX/24 on the switch.
+cl_node() {
+	local n=$1 i=$2 ns="${CL_PREFIX}-$1"
+	CL_NODES+=("$n")
+	ip netns add "$ns"
+	ip -n "$CL_SW" link add "v$i" type veth peer name eth0 netns "$ns"
+	ip -n "$CL_SW" link set "v$i" master br0 up
+	ip -n "$ns" addr add "198.18.0.$i/24" dev eth0
+	ip -n "$ns" link set eth0 up
+	ip -n "$ns" link set lo up
+	mkdir -p "$CL_TMP/$n"
+	eval "IP_$n=198.18.0.$i"
+}
+
+# cl_start NAME: starts (or restarts) the node's berthd and waits for its API.
+cl_start() {
+	local n=$1 d="$CL_TMP/$1"
+	ASAN_OPTIONS=halt_on_error=1:detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		nsenter --net="/run/netns/${CL_PREFIX}-$n" -- unshare --mount --uts --propagation private -- \
+		sh -c "echo $n >/proc/sys/kernel/hostname && exec $BERTHD --data-root $d/root --exec-root $d/exec -H unix://$d/d.sock --pidfile $d/pid --storage-driver vfs" \
+		>>"$d/log" 2>&1 &
+	CL_PID[$n]=$!
+	local i
+	for i in $(seq 100); do
+		[[ -S "$d/d.sock" ]] && dk "$n" version >/dev/null 2>&1 && return 0
+		kill -0 "${CL_PID[$n]}" 2>/dev/null || fail "berthd of $n died at start"
+		sleep 0.1
+	done
+	fail "berthd of $n did not come up"
+}
+
+cl_kill() {
+	local n=$1
+	{ kill -9 "${CL_PID[$n]}"; wait "${CL_PID[$n]}"; } 2>/dev/null
+	CL_PID[$n]=""
+	rm -f "$CL_TMP/$n/d.sock"
+}
+
+# dk NAME ARGS...: the real docker CLI against the node.
+dk() {
+	local n=$1
+	shift
+	timeout -k 2 30 "$DOCKER" -H "unix://$CL_TMP/$n/d.sock" "$@"
+}
+
+# bt NAME ARGS...: our own CLI against the node.
+bt() {
+	local n=$1
+	shift
+	timeout -k 2 30 "$BERTH" -H "unix://$CL_TMP/$n/d.sock" "$@"
+}
+
+# wait_for SECONDS CMD...: retries until CMD succeeds.
+wait_for() {
+	local t=$1 i
+	shift
+	for i in $(seq $((t * 5))); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+node_id() { dk "$1" info --format '{{.Swarm.NodeID}}'; }
+
+# The sorted node table of a manager without the self marker and the
+# leader column (which differs per viewpoint or moment).
+node_table() { dk "$1" node ls --format '{{.ID}} {{.Hostname}} {{.Status}} {{.Availability}}' | sort; }
+
+leader_of() { dk "$1" node ls --format '{{.Hostname}} {{.ManagerStatus}}' | awk '$2=="Leader"{print $1}'; }
+
+check_sanitizers() {
+	for n in "${CL_NODES[@]}"; do
+		if grep -Eq "$SANITIZER_RE" "$CL_TMP/$n/log" 2>/dev/null; then
+			grep -E -A20 "$SANITIZER_RE" "$CL_TMP/$n/log" | head -40 >&2
+			fail "sanitizer report in the log of $n"
+		fi
+	done
+}

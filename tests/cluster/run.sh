@@ -1,0 +1,362 @@
+#!/usr/bin/env bash
+# Swarm cluster tests: 3 managers + 2 workers in network namespaces, formed
+# and driven with the real docker CLI. Stages run in order on one cluster;
+# each prints "ok - NAME". Needs root. See lib.sh for the layout.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+
+[[ $(id -u) -eq 0 ]] || { echo "cluster tests need root: skipped"; exit 0; }
+[[ -x "$BERTHD" ]] || fail "no $BERTHD (make san)"
+
+ok() { printf 'ok - %s\n' "$*"; }
+
+cl_switch
+for i in 1 2 3 4 5 6; do cl_node "n$i" "$i"; done
+for n in n1 n2 n3 n4 n5; do cl_start "$n"; done
+
+# ---- formation ----
+test_form() {
+	local out
+	out=$(dk n1 swarm init --advertise-addr "$IP_n1" --listen-addr "$IP_n1:2377" \
+		--dispatcher-heartbeat 1s 2>&1) || fail "init: $out"
+	[[ "$out" == *"Swarm initialized: current node ("*") is now a manager."* ]] || fail "init text: $out"
+	[[ "$out" == *"docker swarm join --token SWMTKN-1-"*" $IP_n1:2377"* ]] || fail "init join line: $out"
+	WTOKEN=$(dk n1 swarm join-token -q worker) || fail "join-token worker"
+	MTOKEN=$(dk n1 swarm join-token -q manager) || fail "join-token manager"
+	[[ "$WTOKEN" =~ ^SWMTKN-1-[0-9a-z]{50}-[0-9a-z]{25}$ ]] || fail "token format $WTOKEN"
+	for n in n2 n3; do
+		local ip="IP_$n"
+		out=$(dk "$n" swarm join --token "$MTOKEN" --advertise-addr "${!ip}" "$IP_n1:2377" 2>&1) ||
+			fail "join $n: $out"
+		[[ "$out" == "This node joined a swarm as a manager." ]] || fail "join text $n: $out"
+	done
+	for n in n4 n5; do
+		local ip="IP_$n"
+		out=$(dk "$n" swarm join --token "$WTOKEN" --advertise-addr "${!ip}" "$IP_n1:2377" 2>&1) ||
+			fail "join $n: $out"
+		[[ "$out" == "This node joined a swarm as a worker." ]] || fail "join text $n: $out"
+	done
+	wait_for 15 bash -c "[[ \$(dk n1 node ls -q | wc -l) == 5 ]]" || fail "5 nodes expected"
+	local t1
+	wait_for 15 bash -c "! node_table n1 | grep -qv ' Ready '" || fail "not all Ready: $(node_table n1)"
+	t1=$(node_table n1)
+	for n in n2 n3; do
+		wait_for 10 bash -c "[[ \"\$(node_table $n)\" == \"$t1\" ]]" ||
+			fail "node ls on $n differs: $(node_table $n) vs $t1"
+	done
+	[[ $(leader_of n2) == n1 ]] || fail "leader should be n1: $(dk n2 node ls)"
+	[[ $(dk n1 node ls --format '{{.Self}} {{.Hostname}}' | awk '$1=="true"{print $2}') == n1 ]] || fail "self marker"
+	[[ $(dk n1 node ls --filter role=manager -q | wc -l) == 3 ]] || fail "role filter"
+	out=$(dk n4 node ls 2>&1) && fail "node ls on a worker must fail"
+	[[ "$out" == *"This node is not a swarm manager. Worker nodes can't be used"* ]] || fail "worker msg: $out"
+	dk n2 info --format '{{.Swarm.ControlAvailable}} {{.Swarm.Managers}} {{.Swarm.Nodes}}' | grep -qx 'true 3 5' ||
+		fail "info: $(dk n2 info --format '{{json .Swarm}}')"
+	ok "form a 3-manager + 2-worker swarm with the docker CLI; node ls agrees on every manager"
+}
+export -f dk node_table leader_of fail
+export CL_TMP DOCKER BERTH
+
+# Any manager's view of the leader (a manager that is down answers nothing).
+current_leader() {
+	local n l
+	for n in n1 n2 n3 n4; do
+		[[ -n "${CL_PID[$n]}" ]] || continue
+		l=$(leader_of "$n" 2>/dev/null) && [[ -n "$l" ]] && { echo "$l"; return 0; }
+	done
+	return 1
+}
+
+label_of() { dk "$1" node inspect "$2" --format "{{index .Spec.Labels \"$3\"}}" 2>/dev/null; }
+
+# ---- tokens and certificates ----
+test_tokens() {
+	local out old="$WTOKEN"
+	dk n1 swarm join-token --rotate worker >/dev/null || fail "rotate"
+	WTOKEN=$(dk n2 swarm join-token -q worker)
+	[[ "$WTOKEN" != "$old" ]] || fail "token not rotated"
+	cl_start n6
+	out=$(dk n6 swarm join --token "$old" --advertise-addr "$IP_n6" "$IP_n1:2377" 2>&1) &&
+		fail "old token accepted"
+	[[ "$out" == *"A valid join token is necessary to join this cluster"* ]] || fail "old token msg: $out"
+	# A token whose digest names another CA: the node refuses the manager.
+	local bad="SWMTKN-1-$(printf '%050d' 7)-${WTOKEN##*-}"
+	out=$(dk n6 swarm join --token "$bad" --advertise-addr "$IP_n6" "$IP_n1:2377" 2>&1) &&
+		fail "foreign digest accepted"
+	[[ "$out" == *"remote CA does not match fingerprint"* ]] || fail "digest msg: $out"
+	dk n6 info --format '{{.Swarm.LocalNodeState}}' | grep -qx inactive || fail "n6 half joined"
+	ok "join tokens: rotation refuses the old token; a token of another CA is refused"
+}
+
+test_berth_cli() {
+	local out id
+	[[ -n "${CL_PID[n6]:-}" ]] || cl_start n6
+	out=$(bt n6 swarm join --token "$WTOKEN" --advertise-addr "$IP_n6" "$IP_n1:2377" 2>&1) ||
+		fail "berth swarm join: $out"
+	[[ "$out" == "This node joined a swarm as a worker." ]] || fail "berth join text: $out"
+	out=$(bt n1 node ls) || fail "berth node ls"
+	[[ $(echo "$out" | head -1) == "ID"*"HOSTNAME"*"STATUS"*"AVAILABILITY"*"MANAGER STATUS"*"ENGINE VERSION" ]] ||
+		fail "berth node ls header: $out"
+	echo "$out" | grep -q " n6 " || fail "n6 missing from berth node ls: $out"
+	[[ $(bt n1 node ls -q | wc -l) == 6 ]] || fail "6 nodes expected"
+	id=$(bt n1 node inspect n6 --format '{{.ID}}')
+	bt n1 node update --label-add cli=berth n6 >/dev/null || fail "berth node update"
+	[[ $(label_of n1 n6 cli) == berth ]] || fail "label: $(bt n1 node inspect n6 --format '{{json .Spec}}')"
+	bt n6 swarm leave >/dev/null || fail "berth swarm leave"
+	bt n1 node rm --force "$id" >/dev/null || fail "berth node rm --force"
+	[[ $(bt n1 node ls -q | wc -l) == 5 ]] || fail "5 nodes expected after rm"
+	ok "the berth CLI: swarm join, node ls/inspect/update/rm, swarm leave"
+}
+
+test_foreign_cert() {
+	# n6 makes a swarm of its own; n5 then presents n6's certificate.
+	dk n6 swarm init --advertise-addr "$IP_n6" >/dev/null || fail "n6 init"
+	local c5="$CL_TMP/n5/root/swarm/certificates" c6="$CL_TMP/n6/root/swarm/certificates"
+	cl_kill n5
+	cp "$c5/swarm-node.crt" "$CL_TMP/n5.crt"
+	cp "$c5/swarm-node.key" "$CL_TMP/n5.key"
+	cp "$c6/swarm-node.crt" "$c5/swarm-node.crt"
+	cp "$c6/swarm-node.key" "$c5/swarm-node.key"
+	cl_start n5
+	wait_for 20 bash -c "dk n1 node ls --format '{{.Hostname}} {{.Status}}' | grep -qx 'n5 Down'" ||
+		fail "n5 with a foreign certificate should be Down: $(dk n1 node ls)"
+	grep -q "certificate not valid for this swarm\|heartbeat failed" "$CL_TMP/n5/log" ||
+		log "(n5's log does not name the refusal)"
+	cl_kill n5
+	cp "$CL_TMP/n5.crt" "$c5/swarm-node.crt"
+	cp "$CL_TMP/n5.key" "$c5/swarm-node.key"
+	cl_start n5
+	wait_for 20 bash -c "dk n1 node ls --format '{{.Hostname}} {{.Status}}' | grep -qx 'n5 Ready'" ||
+		fail "n5 back with its own certificate should be Ready"
+	cl_kill n6
+	ok "a node presenting another swarm's certificate is refused (Down); its own brings it back"
+}
+
+# ---- fail-over, partitions, quorum ----
+test_failover() {
+	local leader
+	leader=$(current_leader) || fail "no leader"
+	local other
+	for other in n1 n2 n3; do [[ $other != "$leader" ]] && break; done
+	local t0 t1
+	t0=$(date +%s%N)
+	cl_kill "$leader"
+	wait_for 20 dk "$other" node update --label-add failover=1 n4 || fail "no write after killing the leader"
+	t1=$(date +%s%N)
+	log "write committed $(( (t1 - t0) / 1000000 )) ms after kill -9 of the leader $leader"
+	local nl
+	nl=$(leader_of "$other")
+	[[ -n "$nl" && "$nl" != "$leader" ]] || fail "new leader expected, got '$nl'"
+	# Workers talked to the old leader: they find the new one and stay Ready
+	# past the Down grace (3 heartbeats of 1 s).
+	sleep 4
+	dk "$nl" node ls --format '{{.Hostname}} {{.Status}}' | grep -qx 'n5 Ready' ||
+		fail "worker n5 did not reconnect to another manager: $(dk $nl node ls)"
+	cl_start "$leader"
+	wait_for 20 bash -c "[[ \$(label_of $leader n4 failover) == 1 ]]" || fail "$leader did not catch up"
+	wait_for 20 bash -c "dk $nl node ls --format '{{.Hostname}} {{.ManagerStatus}}' | grep -qx '$leader Reachable'" ||
+		fail "$leader not Reachable again: $(dk $nl node ls)"
+	ok "kill -9 of the leader: a new leader is elected, writes work, the old one rejoins and catches up"
+}
+export -f label_of
+
+test_partition() {
+	local leader m
+	leader=$(current_leader) || fail "no leader"
+	for m in n1 n2 n3; do [[ $m != "$leader" ]] && break; done
+	ip -n "${CL_PREFIX}-$m" link set eth0 down
+	wait_for 10 dk "$leader" node update --label-add part=1 n4 || fail "write during a partition"
+	wait_for 20 bash -c "dk $leader node ls --format '{{.Hostname}} {{.ManagerStatus}}' | grep -qx '$m Unreachable'" ||
+		fail "$m should be Unreachable: $(dk $leader node ls)"
+	ip -n "${CL_PREFIX}-$m" link set eth0 up
+	wait_for 20 bash -c "[[ \$(label_of $m n4 part) == 1 ]]" || fail "$m did not catch up after the partition"
+	wait_for 20 bash -c "dk $leader node ls --format '{{.Hostname}} {{.ManagerStatus}}' | grep -qx '$m Reachable'" ||
+		fail "$m not Reachable after the partition"
+	ok "a manager cut off (ip link set down) comes back, rejoins and catches up"
+}
+
+test_quorum() {
+	local leader a b out
+	leader=$(current_leader) || fail "no leader"
+	local others=()
+	for a in n1 n2 n3; do [[ $a != "$leader" ]] && others+=("$a"); done
+	dk "$leader" node update --label-add before=1 n4 >/dev/null || fail "write"
+	cl_kill "${others[0]}"
+	cl_kill "${others[1]}"
+	wait_for 15 bash -c "! dk $leader node ls" || fail "node ls still works without quorum"
+	out=$(dk "$leader" node ls 2>&1)
+	[[ "$out" == *"The swarm does not have a leader. It's possible that too few managers are online."* ]] ||
+		fail "no-quorum message: $out"
+	out=$(dk "$leader" node update --label-add lost=1 n4 2>&1) && fail "write without quorum"
+	[[ "$out" == *"does not have a leader"* ]] || fail "no-quorum write message: $out"
+	cl_start "${others[0]}"
+	cl_start "${others[1]}"
+	wait_for 30 dk "$leader" node update --label-add after=1 n4 || fail "no recovery with quorum back"
+	[[ $(label_of "$leader" n4 before) == 1 ]] || fail "state lost"
+	ok "losing quorum answers Docker's no-leader error, loses nothing, and recovers when managers return"
+}
+
+# ---- roles and nodes ----
+test_roles() {
+	local out
+	dk n1 node promote n4 >/dev/null 2>&1 || wait_for 10 dk n2 node promote n4 || fail "promote"
+	wait_for 30 bash -c "dk n4 info --format '{{.Swarm.ControlAvailable}}' | grep -qx true" ||
+		fail "n4 did not become a manager"
+	local l
+	l=$(current_leader)
+	wait_for 20 bash -c "dk $l node ls --format '{{.Hostname}} {{.ManagerStatus}}' | grep -qx 'n4 Reachable'" ||
+		fail "n4 not Reachable: $(dk $l node ls)"
+	dk n4 node ls >/dev/null || fail "node ls on the promoted node"
+	openssl x509 -noout -subject -in "$CL_TMP/n4/root/swarm/certificates/swarm-node.crt" | grep -q "OU *= *swarm-manager" ||
+		fail "n4's certificate should say swarm-manager"
+	dk "$l" node demote n4 >/dev/null || fail "demote"
+	wait_for 30 bash -c "dk n4 info --format '{{.Swarm.ControlAvailable}}' | grep -qx false" ||
+		fail "n4 still a manager"
+	wait_for 20 bash -c "[[ -z \$(dk $l node inspect n4 --format '{{if .ManagerStatus}}m{{end}}') ]]" ||
+		fail "n4 keeps a manager status"
+	wait_for 10 bash -c "openssl x509 -noout -subject -in $CL_TMP/n4/root/swarm/certificates/swarm-node.crt | grep -q 'OU *= *swarm-worker'" ||
+		fail "n4's certificate should say swarm-worker"
+	out=$(dk "$l" node rm n5 2>&1) && fail "rm of a Ready node"
+	[[ "$out" == *"is not down and can't be removed"* ]] || fail "rm msg: $out"
+	out=$(dk "$l" node rm n2 2>&1) && fail "rm of a manager"
+	[[ "$out" == *"is a cluster manager"* ]] || fail "rm manager msg: $out"
+	dk "$l" node update --availability drain n5 >/dev/null || fail "drain"
+	[[ $(dk "$l" node inspect n5 --format '{{.Spec.Availability}}') == drain ]] || fail "availability"
+	dk "$l" node update --availability active --label-add zone=a n5 >/dev/null || fail "update"
+	dk "$l" node update --label-rm zone n5 >/dev/null || fail "label-rm"
+	ok "promote/demote move a node in and out of Raft; rm refuses managers and Ready nodes; update"
+}
+
+# moby/swarmkit#1991: a demoted manager that crashes right after and
+# restarts must come back as a worker without taking Raft down.
+test_demote_crash() {
+	local l m
+	l=$(current_leader) || fail "no leader"
+	for m in n1 n2 n3; do [[ $m != "$l" ]] && break; done
+	dk "$l" node demote "$m" >/dev/null || fail "demote $m"
+	sleep 1
+	cl_kill "$m"
+	cl_start "$m"
+	wait_for 30 bash -c "dk $m info --format '{{.Swarm.ControlAvailable}}' | grep -qx false" ||
+		fail "$m came back as a manager"
+	wait_for 20 dk "$l" node update --label-add after1991=1 n4 || fail "cluster lost its leader"
+	[[ $(dk "$l" node ls --filter role=manager -q | wc -l) == 2 ]] || fail "managers: $(dk $l node ls)"
+	wait_for 20 bash -c "dk $l node ls --format '{{.Hostname}} {{.Status}}' | grep -qx '$m Ready'" ||
+		fail "$m not Ready as a worker"
+	dk "$l" node promote "$m" >/dev/null || fail "promote back"
+	wait_for 30 bash -c "dk $l node ls --format '{{.Hostname}} {{.ManagerStatus}}' | grep -qx '$m Reachable'" ||
+		fail "$m not back as manager"
+	ok "swarmkit#1991: demote, crash a second later, restart: a worker, and the swarm keeps its leader"
+}
+
+test_ca_rotate() {
+	local l old new out n wt_old
+	l=$(current_leader) || fail "no leader"
+	old=$(dk "$l" swarm ca) || fail "swarm ca"
+	wt_old=$(dk "$l" swarm join-token -q worker)
+	out=$(timeout -k 2 90 "$DOCKER" -H "unix://$CL_TMP/$l/d.sock" swarm ca --rotate 2>&1) ||
+		fail "ca --rotate: $out"
+	new=$(dk "$l" swarm ca)
+	[[ "$new" == *"BEGIN CERTIFICATE"* && "$new" != "$old" ]] || fail "root not replaced"
+	[[ "$out" == *"$new"* ]] || fail "ca --rotate should print the new root: $out"
+	echo "$new" >"$CL_TMP/newroot.pem"
+	for n in n1 n2 n3 n4 n5; do
+		openssl verify -CAfile "$CL_TMP/newroot.pem" "$CL_TMP/$n/root/swarm/certificates/swarm-node.crt" >/dev/null 2>&1 ||
+			fail "$n has no certificate of the new root"
+		cmp -s <(echo "$new") "$CL_TMP/$n/root/swarm/certificates/swarm-root-ca.crt" ||
+			wait_for 10 cmp -s <(echo "$new") "$CL_TMP/$n/root/swarm/certificates/swarm-root-ca.crt" ||
+			fail "$n still trusts the old root"
+	done
+	[[ $(dk "$l" swarm join-token -q worker) != "$wt_old" ]] || fail "tokens must name the new root"
+	wait_for 10 dk "$l" node update --label-add rotated=1 n4 || fail "writes after the rotation"
+	wait_for 10 bash -c "! dk $l node ls --format '{{.Status}}' | grep -qv Ready" || fail "nodes not Ready after rotation"
+	ok "swarm ca --rotate: a new root, every node re-certified and trusting only it, new tokens"
+}
+
+test_down_and_rm() {
+	local l
+	l=$(current_leader) || fail "no leader"
+	cl_kill n5
+	wait_for 20 bash -c "dk $l node ls --format '{{.Hostname}} {{.Status}}' | grep -qx 'n5 Down'" ||
+		fail "n5 not Down"
+	dk "$l" node rm n5 >/dev/null || fail "rm of a Down node"
+	[[ $(dk "$l" node ls -q | wc -l) == 4 ]] || fail "4 nodes expected"
+	ok "a node that stops heartbeating is Down and can be removed"
+}
+
+test_restart_all() {
+	local l before after n
+	l=$(current_leader) || fail "no leader"
+	before=$(dk "$l" node ls -q | sort)
+	for n in n1 n2 n3 n4; do cl_kill "$n"; done
+	for n in n1 n2 n3 n4; do cl_start "$n"; done
+	wait_for 30 bash -c "dk n1 node ls >/dev/null" || fail "no cluster after restarting all"
+	after=$(dk n1 node ls -q | sort)
+	[[ "$before" == "$after" ]] || fail "IDs changed: $before vs $after"
+	wait_for 20 bash -c "! dk n1 node ls --format '{{.Status}}' | grep -qv Ready" || fail "not all Ready"
+	ok "restart every node: the cluster comes back with the same IDs"
+}
+
+test_leave() {
+	local out
+	out=$(dk n2 swarm leave 2>&1) && fail "manager left without --force"
+	[[ "$out" == *"You are attempting to leave the swarm on a node that is participating as a manager."* ]] ||
+		fail "leave msg: $out"
+	dk n4 swarm leave >/dev/null || fail "worker leave"
+	dk n4 info --format '{{.Swarm.LocalNodeState}}' | grep -qx inactive || fail "n4 still in a swarm"
+	ok "swarm leave: a manager needs --force, a worker leaves"
+}
+
+test_autolock() {
+	local l m key out
+	l=$(current_leader) || fail "no leader"
+	for m in n1 n2 n3; do [[ $m != "$l" ]] && break; done
+	dk "$l" swarm update --autolock=true >/dev/null || fail "autolock on"
+	key=$(dk "$l" swarm unlock-key -q)
+	[[ "$key" == SWMKEY-1-* ]] || fail "unlock key: $key"
+	wait_for 10 grep -q '"sealed"' "$CL_TMP/$m/root/swarm/keys.json" || fail "$m did not seal its keys"
+	[[ ! -e "$CL_TMP/$m/root/swarm/certificates/swarm-node.key" ]] || fail "plain key left on $m"
+	cl_kill "$m"
+	cl_start "$m"
+	[[ $(dk "$m" info --format '{{.Swarm.LocalNodeState}}') == locked ]] || fail "$m not locked"
+	out=$(dk "$m" node ls 2>&1) && fail "node ls on a locked manager"
+	[[ "$out" == *"Swarm is encrypted and needs to be unlocked"* ]] || fail "locked msg: $out"
+	out=$(echo "SWMKEY-1-$(head -c 32 /dev/urandom | base64)" | dk "$m" swarm unlock 2>&1) && fail "bad key accepted"
+	[[ "$out" == *"invalid key"* ]] || fail "bad key msg: $out"
+	echo "$key" | dk "$m" swarm unlock >/dev/null || fail "unlock"
+	wait_for 20 dk "$m" node update --label-add unlocked=1 n4 || fail "$m not working after unlock"
+	# Rotation: the old key no longer opens a restarted manager.
+	dk "$l" swarm unlock-key --rotate >/dev/null || fail "rotate"
+	local key2
+	key2=$(dk "$l" swarm unlock-key -q)
+	[[ "$key2" != "$key" ]] || fail "key not rotated"
+	wait_for 10 bash -c "[[ \$(dk $m swarm unlock-key -q) == '$key2' ]]" || fail "rotation not replicated"
+	sleep 0.5
+	cl_kill "$m"
+	cl_start "$m"
+	echo "$key" | dk "$m" swarm unlock >/dev/null 2>&1 && fail "old key after rotation"
+	echo "$key2" | dk "$m" swarm unlock >/dev/null || fail "unlock with the new key"
+	dk "$l" swarm update --autolock=false >/dev/null || fail "autolock off"
+	wait_for 10 test -e "$CL_TMP/$m/root/swarm/certificates/swarm-node.key" || fail "$m did not unseal"
+	ok "autolock: managers seal their keys, start locked, unlock with the key; rotation; off again"
+}
+
+test_force_new_cluster() {
+	local id1 out
+	id1=$(node_id n1)
+	cl_kill n2
+	cl_kill n3
+	wait_for 15 bash -c "! dk n1 node ls" || fail "n1 should have lost quorum"
+	out=$(dk n1 swarm init --force-new-cluster 2>&1) || fail "force-new-cluster: $out"
+	wait_for 15 dk n1 node update --label-add forced=1 "$id1" || fail "no writes after force-new-cluster"
+	[[ $(node_id n1) == "$id1" ]] || fail "node ID changed"
+	[[ $(label_of n1 "$id1" forced) == 1 && $(label_of n1 n4 before) == 1 ]] || fail "state lost"
+	ok "swarm init --force-new-cluster recovers a single surviving manager with its state"
+}
+
+STAGES=(test_form test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum
+	test_roles test_demote_crash test_ca_rotate test_down_and_rm test_restart_all test_autolock test_leave test_force_new_cluster)
+for s in "${STAGES[@]}"; do
+	if [[ -n "${1:-}" && "$s" != test_form && "$s" != *"$1"* ]]; then continue; fi
+	"$s"
+	check_sanitizers
+done
