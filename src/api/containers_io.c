@@ -331,7 +331,8 @@ static void attach_eof(struct http_conn *conn, void *userdata)
 {
 	struct attach *a = userdata;
 	struct container *c = a->ended || !a->in ? NULL : attach_container(a);
-	if (c && a->stdin_once)
+	/* dockerd closes stdin after the first client only without a tty. */
+	if (c && a->stdin_once && !a->raw)
 		container_stdin_close(c);
 }
 
@@ -341,7 +342,7 @@ static void attach_closed(struct http_conn *conn, void *userdata)
 	struct container *c = a->ended ? NULL : attach_container(a);
 	if (c) {
 		container_unsubscribe(c, &a->sub);
-		if (a->in && a->stdin_once)
+		if (a->in && a->stdin_once && !a->raw)
 			container_stdin_close(c);
 	}
 	http_conn_unref(conn);

@@ -10,7 +10,7 @@
 #include "basic/cleanup.h"
 #include "basic/console.h"
 
-int console_socket_listen(const char *path)
+int unix_socket_listen(const char *path, int backlog)
 {
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof(a.sun_path))
@@ -23,12 +23,17 @@ int console_socket_listen(const char *path)
 	mode_t old = umask(0077);
 	int r = bind(fd, (struct sockaddr *)&a, sizeof(a));
 	umask(old);
-	if (r < 0 || listen(fd, 1) < 0) {
+	if (r < 0 || listen(fd, backlog) < 0) {
 		r = -errno;
 		close(fd);
 		return r;
 	}
 	return fd;
+}
+
+int console_socket_listen(const char *path)
+{
+	return unix_socket_listen(path, 1);
 }
 
 static int wait_readable(int fd, int timeout_ms)

@@ -14,6 +14,7 @@
 #include "daemon/daemon.h"
 #include "engine/container.h"
 #include "engine/containers_priv.h"
+#include "engine/oci_spec.h"
 
 static const char *const resource_keys[] = {
 	"Memory", "MemorySwap", "MemoryReservation", "NanoCpus", "CpuShares",
@@ -61,36 +62,6 @@ static int validate(json_t *old, json_t *body, json_t *hc, struct error *err)
 		return error_set(err, -EINVAL,
 				 "Restart policy cannot be updated because AutoRemove is enabled for the container");
 	return container_restart_policy_validate(hc, err);
-}
-
-/* The runtime's LinuxResources for hc, as the bundle's spec has them. */
-static json_t *resources_json(json_t *hc, bool swap_limit)
-{
-	json_t *res = json_object(), *mem = json_object(), *cpu = json_object();
-	json_int_t m = hc_int(hc, "Memory"), swap = hc_int(hc, "MemorySwap");
-	if (m > 0) {
-		json_object_set_new(mem, "limit", json_integer(m));
-		if (swap_limit)
-			json_object_set_new(mem, "swap", json_integer(swap > 0 ? swap : swap < 0 ? -1 : 2 * m));
-	}
-	if (hc_int(hc, "MemoryReservation") > 0)
-		json_object_set_new(mem, "reservation", json_integer(hc_int(hc, "MemoryReservation")));
-	if (hc_int(hc, "CpuShares") > 0)
-		json_object_set_new(cpu, "shares", json_integer(hc_int(hc, "CpuShares")));
-	json_int_t period = hc_int(hc, "CpuPeriod"), quota = hc_int(hc, "CpuQuota");
-	if (hc_int(hc, "NanoCpus") > 0) {
-		period = 100000;
-		quota = hc_int(hc, "NanoCpus") * period / 1000000000;
-	}
-	if (period > 0)
-		json_object_set_new(cpu, "period", json_integer(period));
-	if (quota != 0)
-		json_object_set_new(cpu, "quota", json_integer(quota));
-	json_object_set_new(res, "memory", mem);
-	json_object_set_new(res, "cpu", cpu);
-	if (hc_int(hc, "PidsLimit") != 0)
-		json_object_set_new(res, "pids", json_pack("{s:I}", "limit", hc_int(hc, "PidsLimit")));
-	return res;
 }
 
 static void job_free(struct update_job *j)
@@ -171,7 +142,7 @@ static int run_runtime(struct daemon *d, struct container *c, struct update_job 
 {
 	struct containers *cs = containers_of(d);
 	_cleanup_free_ char *text = NULL;
-	json_t *res = resources_json(j->host_config, cs->swap_limit);
+	json_t *res = oci_resources(j->host_config, cs->swap_limit);
 	text = json_dumps(res, JSON_COMPACT);
 	json_decref(res);
 	j->resources_path = container_bundle_path(d, c, "update.json");

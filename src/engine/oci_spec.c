@@ -398,21 +398,19 @@ static json_int_t hc_int(json_t *hc, const char *key)
 	return json_integer_value(json_object_get(hc, key));
 }
 
-static json_t *resources(const struct oci_inputs *in, bool privileged)
+json_t *oci_resources(json_t *hc, bool swap_limit)
 {
-	json_t *hc = in->host_config;
-	json_t *res = json_object();
-	json_object_set_new(res, "devices",
-			    json_pack("[{s:b, s:s}]", "allow", privileged, "access", "rwm"));
-	json_int_t mem = hc_int(hc, "Memory"), swap = hc_int(hc, "MemorySwap");
-	if (mem > 0) {
-		json_t *m = json_pack("{s:I}", "limit", mem);
+	json_t *res = json_object(), *mem = json_object(), *cpu = json_object();
+	json_int_t m = hc_int(hc, "Memory"), swap = hc_int(hc, "MemorySwap");
+	if (m > 0) {
+		json_object_set_new(mem, "limit", json_integer(m));
 		/* dockerd's default: as much swap as memory on top of it. */
-		if (in->swap_limit && swap >= 0)
-			json_object_set_new(m, "swap", json_integer(swap > 0 ? swap : 2 * mem));
-		json_object_set_new(res, "memory", m);
+		if (swap_limit)
+			json_object_set_new(mem, "swap",
+					    json_integer(swap > 0 ? swap : swap < 0 ? -1 : 2 * m));
 	}
-	json_t *cpu = json_object();
+	if (hc_int(hc, "MemoryReservation") > 0)
+		json_object_set_new(mem, "reservation", json_integer(hc_int(hc, "MemoryReservation")));
 	if (hc_int(hc, "CpuShares") > 0)
 		json_object_set_new(cpu, "shares", json_integer(hc_int(hc, "CpuShares")));
 	json_int_t period = hc_int(hc, "CpuPeriod"), quota = hc_int(hc, "CpuQuota");
@@ -422,14 +420,20 @@ static json_t *resources(const struct oci_inputs *in, bool privileged)
 	}
 	if (period > 0)
 		json_object_set_new(cpu, "period", json_integer(period));
-	if (quota > 0)
+	if (quota != 0)
 		json_object_set_new(cpu, "quota", json_integer(quota));
-	if (json_object_size(cpu))
-		json_object_set_new(res, "cpu", cpu);
-	else
-		json_decref(cpu);
-	if (hc_int(hc, "PidsLimit") > 0)
+	json_object_set_new(res, "memory", mem);
+	json_object_set_new(res, "cpu", cpu);
+	if (hc_int(hc, "PidsLimit") != 0)
 		json_object_set_new(res, "pids", json_pack("{s:I}", "limit", hc_int(hc, "PidsLimit")));
+	return res;
+}
+
+static json_t *resources(const struct oci_inputs *in, bool privileged)
+{
+	json_t *res = oci_resources(in->host_config, in->swap_limit);
+	json_object_set_new(res, "devices",
+			    json_pack("[{s:b, s:s}]", "allow", privileged, "access", "rwm"));
 	return res;
 }
 

@@ -57,6 +57,10 @@ struct oci_inputs {
  * input: no command, an unknown capability, a bad tmpfs option. */
 int oci_spec_build(const struct oci_inputs *in, json_t **ret, struct error *err);
 
+/* linux.resources' memory, cpu and pids for HostConfig hc (also what
+ * `runc update` takes); swap_limit: the kernel accounts swap. */
+json_t *oci_resources(json_t *hc, bool swap_limit);
+
 /* linux.seccomp for HostConfig hc and the process's effective capabilities
  * caps (names): Docker's default intent, a user profile in Docker's format
  * (--security-opt seccomp=<json>), or *ret = NULL for unconfined and

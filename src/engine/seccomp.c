@@ -62,7 +62,7 @@ static const char *const allowed[] = {
 	"setresuid", "setresuid32", "setreuid", "setreuid32", "setrlimit", "set_robust_list",
 	"setsid", "setsockopt", "set_thread_area", "set_tid_address", "setuid", "setuid32",
 	"setxattr", "shmat", "shmctl", "shmdt", "shmget", "shutdown", "sigaltstack", "signalfd",
-	"signalfd4", "sigprocmask", "sigreturn", "socketcall", "socketpair", "splice", "stat",
+	"signalfd4", "sigprocmask", "sigreturn", "socket", "socketcall", "socketpair", "splice", "stat",
 	"stat64", "statfs", "statfs64", "statx", "symlink", "symlinkat", "sync",
 	"sync_file_range", "syncfs", "sysinfo", "tee", "tgkill", "time", "timer_create",
 	"timer_delete", "timer_getoverrun", "timer_gettime", "timer_gettime64", "timer_settime",

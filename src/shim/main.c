@@ -80,33 +80,12 @@ static void detach(void)
 	signal(SIGINT, SIG_IGN);
 }
 
-static int listen_socket(const char *path)
-{
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(a.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(a.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	unlink(path);
-	mode_t old = umask(0077);
-	int r = bind(fd, (struct sockaddr *)&a, sizeof(a));
-	umask(old);
-	if (r < 0 || listen(fd, 16) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	return fd;
-}
-
 static int open_fds(struct shim *s)
 {
 	int r = shim_log_open(s);
 	if (r < 0)
 		return r;
-	s->listen_fd = listen_socket(s->o.socket);
+	s->listen_fd = unix_socket_listen(s->o.socket, 16);
 	if (s->listen_fd < 0)
 		return s->listen_fd;
 	sigset_t set;

@@ -353,6 +353,9 @@ test_containers_security_and_limits() {
 	printf '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}' >"$TEST_TMP/nomkdir.json"
 	run_fails dk run --rm --network none --security-opt seccomp="$TEST_TMP/nomkdir.json" bb mkdir /tmp/x
 	assert_contains "$ERR" "Operation not permitted" "a custom profile denies mkdir"
+	# Ordinary calls pass: sockets, pipes, processes.
+	run_ok dk run --rm --network none bb sh -c 'nc -l -p 7 -e true & sleep 0.2; echo | nc 127.0.0.1 7; ip -4 addr show lo | grep -c inet'
+	assert_eq 1 "$OUT" "sockets under the default profile"
 	run_ok dk run --rm --network none bb sh -c 'unshare -n true 2>&1; echo rc=$?'
 	assert_contains "$OUT" "rc=1" "unshare without CAP_SYS_ADMIN"
 	# ulimits, sysctls, shm size, oom score.

@@ -132,14 +132,17 @@ test_containers_kill9_mid_create() {
 	ct_daemon
 	local round delay ids id pid
 	for round in 1 2 3; do
-		delay=$(awk -v r="$round" 'BEGIN { printf "%.2f", 0.15 * r + rand() * 0.2 }')
+		delay=$(awk -v r="$round" 'BEGIN { srand(); printf "%.2f", 0.05 * r + rand() * 0.2 }')
 		(
 			for i in 1 2 3 4 5 6 7 8; do
 				DOCKER_CONFIG="$TEST_TMP/docker-config" timeout 20 "$DOCKER" -H "$D_HOST" \
 					run -d --network none -v "vol$i:/v" bb sleep 300 >/dev/null 2>&1
 			done
 		) &
-		local loop=$!
+		local loop=$! before
+		# Once one more container exists, the next creates are under way.
+		before=$(ls "$D_DATA/containers" | wc -l)
+		wait_for 30 "a container to be created" bash -c "(( \$(ls '$D_DATA/containers' | wc -l) > $before ))"
 		sleep "$delay"
 		kill -9 "$D_PID"
 		wait "$D_PID" 2>/dev/null
