@@ -204,11 +204,14 @@ int daemon_start(struct daemon *d, struct error *err)
 		return error_set(err, -ENOMEM, "out of memory");
 	}
 	r = containers_keep_ids(d->cfg.data_root, &d->storage_keep);
+	if (r == 0)
+		r = containers_layer_pins(d->cfg.data_root, &d->layer_pins);
 	if (r < 0)
 		error_set(err, r, "cannot list containers: %s", strerror(-r));
 	if (r == 0)
 		r = images_init(d, err);
 	containers_keep_ids_free(TAKE_PTR(d->storage_keep));
+	containers_keep_ids_free(TAKE_PTR(d->layer_pins));
 	if (r == 0)
 		r = volumes_init(d, err);
 	if (r == 0)

@@ -46,6 +46,7 @@ struct daemon {
 	 * read-write storage entries for images_init's garbage collection. */
 	struct containers *containers;
 	char **storage_keep;
+	char **layer_pins; /* containers' top layers, referenced before the GC */
 	struct fetch_curl *curl; /* libcurl, loaded on first download */
 	struct exec *execs; /* exec instances (src/engine/exec.h) */
 

@@ -66,6 +66,11 @@ struct container {
 	json_t *host_config; /* HostConfig */
 	json_t *mounts;	     /* MountPoints: [{Type,Name,Source,Destination,...}] */
 	char image_id[DIGEST_BUF];
+	/* The image's top layer, pinned while the container exists so that
+	 * rmi -f of its image cannot take its filesystem away (NULL for an
+	 * image without layers). layer_chain names it on disk. */
+	struct layer *layer;
+	char layer_chain[DIGEST_BUF];
 	int64_t created_ns;
 	int restart_count;
 
@@ -92,6 +97,7 @@ struct container {
 	bool manual_stop; /* HasBeenManuallyStopped: persisted */
 	bool paused;	  /* frozen: persisted as State.Paused */
 	bool oom_killed;  /* the kernel's OOM killer struck during the last run */
+	bool remove_volumes; /* a pending rm -f asked for -v */
 	uv_timer_t *restart_timer; /* an automatic restart is pending */
 	uint64_t restart_delay_ms; /* the back-off, in memory only */
 };
@@ -103,6 +109,9 @@ struct containers; /* the service: store, paths, runtime settings */
 /* The IDs of the containers on disk, NULL-terminated (free with
  * containers_keep_ids_free), for images_init to keep their storage. */
 int containers_keep_ids(const char *data_root, char ***ret);
+/* The top layers containers pin (their LayerChainID), NULL-terminated,
+ * one entry per container (free with containers_keep_ids_free). */
+int containers_layer_pins(const char *data_root, char ***ret);
 void containers_keep_ids_free(char **ids);
 /* Loads the containers, re-attaches to running ones, records exits that
  * happened while berthd was down. After images_init and volumes_init. */

@@ -388,9 +388,13 @@ static int materialize(struct daemon *d, struct container *c, const struct image
 	int r = fs_mkdir_p(dir, 0710, err);
 	if (r == 0)
 		r = storage_create(d->storage, c->id, img->top ? img->top->cache_id : NULL, err);
+	c->layer = img->top;
 	if (r == 0)
 		r = container_save(d, c, err);
+	if (r == 0 && c->layer)
+		layer_ref(c->layer);
 	if (r < 0) {
+		c->layer = NULL;
 		struct error e2 = ERROR_INIT;
 		storage_remove(d->storage, c->id, &e2);
 		error_clear(&e2);

@@ -157,7 +157,7 @@ void container_exited(struct daemon *d, struct container *c, int exit_code, int6
 	struct container_op *removes = c->removes;
 	c->removes = NULL;
 	if (removes || json_is_true(json_object_get(c->host_config, "AutoRemove"))) {
-		container_remove(d, c, true, removes ? false : true,
+		container_remove(d, c, true, removes ? c->remove_volumes : true,
 				 removes ? removes->done : removed_done,
 				 removes ? removes->userdata : d);
 		/* Further rm -f requests for the same container only wait. */
@@ -375,6 +375,9 @@ static void remove_after(uv_work_t *w, int status)
 	if (job->r < 0)
 		log_warn(&job->d->log, "removing container %s: %s", c->id, error_msg(&job->err));
 	job->done(0, NULL, job->userdata);
+	/* The read-write entry is gone: the image's layers may go too. */
+	if (c->layer)
+		layer_store_release(job->d->layers, c->layer, NULL);
 	container_free(c);
 	error_clear(&job->err);
 	free(job->dir);
@@ -414,6 +417,7 @@ void container_remove(struct daemon *d, struct container *c, bool force, bool vo
 		/* Removed when the exit arrives (container_exited), or once the
 		 * start settled (container_start_settled). */
 		c->manual_stop = true;
+		c->remove_volumes |= volumes;
 		if (op_add(&c->removes, done, userdata) < 0)
 			r = error_set(&err, -ENOMEM, "out of memory");
 		else if (!c->starting)
@@ -468,7 +472,7 @@ void container_start_settled(struct daemon *d, struct container *c)
 	/* A failed --rm start is being removed already: the others only wait. */
 	struct container_op *rest = removes;
 	if (!c->removing) {
-		container_remove(d, c, true, false, removes->done, removes->userdata);
+		container_remove(d, c, true, c->remove_volumes, removes->done, removes->userdata);
 		rest = removes->next;
 	}
 	for (struct container_op *op = rest; op; op = op->next)

@@ -70,12 +70,12 @@ int container_save(struct daemon *d, struct container *c, struct error *err)
 	_cleanup_free_ char *hc = container_path(d, c, "hostconfig.json");
 	if (!cfg || !hc)
 		return error_set(err, -ENOMEM, "out of memory");
-	json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:O, s:O, s:i, s:b, s:o, s:{s:I, s:I, s:I}}", "ID",
+	json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:O, s:O, s:i, s:b, s:o, s:{s:s, s:I, s:I, s:I}}", "ID",
 			      c->id, "Name", c->name, "Image", c->image_id, "Created",
 			      time_json(c->created_ns), "Config", c->config, "MountPoints", c->mounts,
 			      "RestartCount", c->restart_count, "HasBeenManuallyStopped", c->manual_stop,
-			      "State", state_json(c), "Berth",
-			      "CreatedNs", (json_int_t)c->created_ns, "StartedNs",
+			      "State", state_json(c), "Berth", "LayerChainID",
+			      c->layer ? c->layer->chain_id : "", "CreatedNs", (json_int_t)c->created_ns, "StartedNs",
 			      (json_int_t)c->started_ns, "FinishedNs", (json_int_t)c->finished_ns);
 	if (!j)
 		return error_set(err, -ENOMEM, "out of memory");
@@ -113,6 +113,8 @@ static int load_state(struct container *c, json_t *st, json_t *ns)
 	c->created_ns = json_integer_value(json_object_get(ns, "CreatedNs"));
 	c->started_ns = json_integer_value(json_object_get(ns, "StartedNs"));
 	c->finished_ns = json_integer_value(json_object_get(ns, "FinishedNs"));
+	const char *chain = json_string_value(json_object_get(ns, "LayerChainID"));
+	snprintf(c->layer_chain, sizeof(c->layer_chain), "%s", chain ? chain : "");
 	return 0;
 }
 
@@ -165,6 +167,31 @@ static bool has_config(const char *dir, const char *id)
 {
 	_cleanup_free_ char *p = NULL;
 	return asprintf(&p, "%s/%s/config.v2.json", dir, id) >= 0 && access(p, F_OK) == 0;
+}
+
+int containers_layer_pins(const char *data_root, char ***ret)
+{
+	char **ids = NULL;
+	int r = containers_keep_ids(data_root, &ids);
+	if (r < 0)
+		return r;
+	size_t n = 0;
+	for (size_t i = 0; ids[i]; i++) {
+		_cleanup_free_ char *p = NULL;
+		json_t *j = asprintf(&p, "%s/containers/%s/config.v2.json", data_root, ids[i]) < 0
+				    ? NULL
+				    : json_load_file(p, 0, NULL);
+		const char *chain = json_string_value(
+			json_object_get(json_object_get(j, "Berth"), "LayerChainID"));
+		free(ids[i]);
+		ids[i] = NULL;
+		if (chain && *chain)
+			ids[n++] = strdup(chain);
+		json_decref(j);
+	}
+	ids[n] = NULL;
+	*ret = ids;
+	return 0;
 }
 
 int containers_keep_ids(const char *data_root, char ***ret)
@@ -228,6 +255,8 @@ int containers_load(struct daemon *d, struct error *err)
 			}
 			continue;
 		}
+		/* Its reference was taken for it before the layer GC. */
+		c->layer = c->layer_chain[0] ? layer_store_get(d->layers, c->layer_chain) : NULL;
 		if (containers_add(d, c) < 0) {
 			container_free(c);
 			r = error_set(err, -ENOMEM, "out of memory");

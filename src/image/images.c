@@ -18,6 +18,12 @@ static int open_stores(struct daemon *d, const char *root, struct error *err)
 	int r = layer_store_open(d->loop, root, d->storage, &d->layers, err);
 	if (r == 0)
 		r = image_store_open(root, d->layers, &d->images, err);
+	/* Containers hold their image's top layer (containers_load finds it). */
+	for (size_t i = 0; r == 0 && d->layer_pins && d->layer_pins[i]; i++) {
+		struct layer *l = layer_store_get(d->layers, d->layer_pins[i]);
+		if (l)
+			layer_ref(l);
+	}
 	/* Only now is it known which layers and cache entries images use;
 	 * containers' read-write entries (listed by daemon_start) stay too. */
 	if (r == 0)

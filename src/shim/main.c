@@ -277,6 +277,10 @@ static bool start_abandoned(const struct shim *s, int64_t created_ns)
 		return false;
 	if (s->had_client && s->n_clients == 0)
 		return true;
+	/* berthd died before it could start the container: a restarted
+	 * daemon starts it with a new shim. */
+	if (s->daemon_pid > 0 && kill(s->daemon_pid, 0) < 0 && errno == ESRCH)
+		return true;
 	return time_now_ns() - created_ns > (int64_t)START_DEADLINE_MS * 1000000;
 }
 
@@ -307,6 +311,7 @@ int main(int argc, char **argv)
 				"--runtime PATH --runtime-root DIR [--stdin] [--stdin-once] [--tty]\n");
 		return 2;
 	}
+	s.daemon_pid = getppid();
 	detach();
 	char msg[2048] = "";
 	int r = open_fds(&s);

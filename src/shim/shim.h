@@ -38,6 +38,7 @@ struct shim {
 	int out_fd, err_fd, in_fd; /* container side: read, read, write (-1 none) */
 	int tty_fd;		   /* the pty master of a tty container, else -1 */
 	pid_t init_pid;
+	pid_t daemon_pid; /* berthd, which spawned us */
 	bool started, exited, oom_killed;
 	int exit_code;
 	uint64_t log_off;  /* bytes ever logged: the offsets of log frames */

@@ -74,6 +74,9 @@ ct_gone() {
 	for c in memory pids cpu; do
 		assert_file_absent "/sys/fs/cgroup/$c/berth/$id" "cgroup"
 	done
+	# The shim exits right after it reported the exit and cleaned up.
+	local k
+	for k in $(seq 50); do pgrep -f -- "--id $id" >/dev/null || break; sleep 0.1; done
 	assert_empty "$(pgrep -f -- "--id $id" 2>/dev/null)" "shim process of $id"
 	assert_file_absent "$D_DATA/containers/$id" "container directory"
 	assert_file_absent "$D_EXEC/runc/$id" "runc state"
@@ -205,6 +208,12 @@ test_containers_rm_force_cleanup() {
 	run_ok dk volume ls -q
 	assert_eq data "$OUT" "a named volume outlives rm -f"
 	run_ok dk volume rm data
+	# rm -f -v of a running container takes its anonymous volumes along.
+	run_ok dk run -d --name anon --network none -v /scratch -v keep:/keep bb sleep 100
+	run_ok dk rm -f -v anon
+	run_ok dk volume ls -q
+	assert_eq keep "$OUT" "volumes after rm -f -v of a running container"
+	run_ok dk volume rm keep
 }
 
 test_containers_options() {

@@ -124,3 +124,81 @@ test_containers_oom() {
 	assert_eq true "$OUT" "OOMKilled after a daemon restart"
 	run_ok dk rm oomer fine
 }
+
+# kill -9 of berthd while `docker run -d` calls are under way, at several
+# moments: after a restart every container on disk is listed and usable,
+# running ones run, and rm -f of all of them leaves nothing behind.
+test_containers_kill9_mid_create() {
+	ct_daemon
+	local round delay ids id pid
+	for round in 1 2 3; do
+		delay=$(awk -v r="$round" 'BEGIN { printf "%.2f", 0.15 * r + rand() * 0.2 }')
+		(
+			for i in 1 2 3 4 5 6 7 8; do
+				DOCKER_CONFIG="$TEST_TMP/docker-config" timeout 20 "$DOCKER" -H "$D_HOST" \
+					run -d --network none -v "vol$i:/v" bb sleep 300 >/dev/null 2>&1
+			done
+		) &
+		local loop=$!
+		sleep "$delay"
+		kill -9 "$D_PID"
+		wait "$D_PID" 2>/dev/null
+		forget_pid "$D_PID"
+		wait "$loop" 2>/dev/null
+		ct_restart_daemon
+		# Every container the daemon knows of answers inspect; the
+		# running ones really run.
+		run_ok dk ps -aq --no-trunc
+		ids=$OUT
+		for id in $ids; do
+			run_ok dk inspect --format '{{.State.Status}} {{.State.Pid}}' "$id"
+			if [[ $OUT == running* ]]; then
+				pid=${OUT#running }
+				kill -0 "$pid" 2>/dev/null || fail "container $id is listed as running but pid $pid is gone"
+			fi
+		done
+		# Containers created before the kill can be started and exec'd into.
+		for id in $ids; do
+			run_ok dk inspect --format '{{.State.Status}}' "$id"
+			[[ $OUT == created ]] && run_ok dk start "$id"
+		done
+		for id in $ids; do
+			run_ok dk exec "$id" true
+		done
+	done
+	# Everything goes away cleanly.
+	run_ok dk ps -aq --no-trunc
+	ids=$OUT
+	[[ -n $ids ]] || fail "no container survived three rounds of kill -9"
+	run_ok dk rm -f -v $ids
+	for id in $ids; do ct_gone "$id"; done
+	run_ok dk ps -aq
+	assert_empty "$OUT" "containers after rm -f"
+	assert_empty "$(ls "$D_DATA/containers")" "container directories left on disk"
+	assert_empty "$(ls "$D_EXEC/runc" 2>/dev/null)" "runc state left"
+	assert_empty "$(pgrep -f -- "--runtime-root $D_EXEC/runc" 2>/dev/null)" "shims left"
+	local c
+	for c in memory pids cpu freezer; do
+		assert_empty "$(ls -d /sys/fs/cgroup/$c/berth/*/ 2>/dev/null | xargs -r -n1 basename | grep -Fx -f <(echo "$ids"))" \
+			"$c cgroups of the removed containers"
+	done
+}
+
+# rmi -f of the image of a stopped container removes the image but not the
+# layers the container stands on, also across a restart; they go with it.
+test_containers_pin_image_layers() {
+	ct_daemon
+	run_ok dk create --name pinned --network none bb:latest echo alive
+	run_ok dk rmi -f bb:latest
+	assert_contains "$OUT" "Untagged: bb:latest" "rmi -f output"
+	run_ok dk images -aq
+	assert_empty "$OUT" "images after rmi -f"
+	stop_daemon
+	ct_restart_daemon
+	run_ok dk start -a pinned
+	assert_eq alive "$OUT" "a container whose image was removed still runs"
+	[[ -n $(ls "$D_DATA/image/overlay2/layerdb/sha256") ]] || fail "the pinned layer is gone"
+	run_ok dk rm pinned
+	wait_for 5 "the layer to be removed" bash -c "[[ -z \$(ls '$D_DATA/image/overlay2/layerdb/sha256') ]]"
+	assert_empty "$(ls "$D_DATA/overlay2" | grep -v '^l$')" "storage entries left"
+}
