@@ -114,7 +114,7 @@ test_cli_containers_stdin() {
 
 test_cli_containers_tty() {
 	ct_daemon
-	run cc_pty --rows 33 --cols 101 --send 'stty size; echo $((6*7))\n' --send 'exit 3\n' -- \
+	run cc_pty --rows 33 --cols 101 --wait-for '/ # ' --send 'stty size; echo $((6*7))\n' --send 'exit 3\n' -- \
 		"$BERTH" -H "$D_HOST" run -it --name it1 --network none bb sh
 	assert_eq 3 "$RC" "exit status of berth run -it"
 	assert_contains "$OUT" "33 101" "terminal size inside the container"
@@ -126,7 +126,7 @@ test_cli_containers_tty() {
 	assert_contains "$OUT" "/dev/pts/0" "tty inside run -t"
 	assert_contains "$OUT" $'err\r' "stderr through the terminal"
 	# Detach keys leave the container running.
-	run cc_pty --rows 20 --cols 70 --send 'echo first\n' --send $'\x10\x11' -- \
+	run cc_pty --rows 20 --cols 70 --wait-for '/ # ' --send 'echo first\n' --send $'\x10\x11' -- \
 		"$BERTH" -H "$D_HOST" run -it --name it1 --network none bb sh
 	assert_eq 0 "$RC" "exit status after detaching"
 	assert_contains "$OUT" "read escape sequence" "docker's detach message"
@@ -150,12 +150,12 @@ test_cli_containers_tty() {
 	run_ok bt rm it2
 	# exec -t and -it with resize on SIGWINCH.
 	run_ok bt run -d --name ex2 --network none bb sleep 300
-	run cc_pty --rows 30 --cols 90 --send 'stty size; exit 4\n' -- \
+	run cc_pty --rows 30 --cols 90 --wait-for '/ # ' --send 'stty size; exit 4\n' -- \
 		"$BERTH" -H "$D_HOST" exec -it ex2 sh
 	assert_eq 4 "$RC" "exit status of exec -it"
 	assert_contains "$OUT" "30 90" "size at start"
 	# ptyrun resizes its terminal after the first line it types.
-	run cc_pty --rows 30 --cols 90 --resize 40x100 --send '\n' --send 'stty size; exit 0\n' -- \
+	run cc_pty --rows 30 --cols 90 --resize 40x100 --wait-for '/ # ' --send '\n' --send 'stty size; exit 0\n' -- \
 		"$BERTH" -H "$D_HOST" exec -it ex2 sh
 	assert_contains "$OUT" "40 100" "size after SIGWINCH"
 	run_ok bt exec -t ex2 sh -c 'tty'
