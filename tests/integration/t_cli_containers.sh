@@ -175,6 +175,18 @@ test_cli_containers_signals() {
 	wait "$pid" || rc=$?
 	assert_eq 7 "$rc" "exit status after the forwarded SIGTERM"
 	assert_contains "$(<"$TEST_TMP/sp.out")" got-term "trap ran in the container"
+	# attach proxies signals too (not with --sig-proxy=false), and
+	# --no-stdin leaves the container's stdin alone.
+	run_ok bt run -di --name sp2 --network none bb sh -c 'trap "echo got-int; exit 8" INT; while :; do sleep 0.1; done'
+	"$BERTH" -H "$D_HOST" attach --no-stdin sp2 >"$TEST_TMP/sp2.out" 2>&1 </dev/null &
+	pid=$!
+	sleep 1.5
+	kill -INT "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	assert_eq 8 "$rc" "attach exits with the status after the forwarded SIGINT"
+	assert_contains "$(<"$TEST_TMP/sp2.out")" got-int "output through attach"
+	run_ok bt rm sp2
 }
 
 test_cli_containers_stats_update() {
