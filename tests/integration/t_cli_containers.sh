@@ -114,7 +114,7 @@ test_cli_containers_stdin() {
 
 test_cli_containers_tty() {
 	ct_daemon
-	run cc_pty --rows 33 --cols 101 --send 'stty size; echo $((6*7))\n' --send 'exit 3\n' -- \
+	run cc_pty --rows 33 --cols 101 --wait-for '/ # ' --send 'stty size; echo $((6*7))\n' --send 'exit 3\n' -- \
 		"$BERTH" -H "$D_HOST" run -it --name it1 --network none bb sh
 	assert_eq 3 "$RC" "exit status of berth run -it"
 	assert_contains "$OUT" "33 101" "terminal size inside the container"
@@ -126,7 +126,7 @@ test_cli_containers_tty() {
 	assert_contains "$OUT" "/dev/pts/0" "tty inside run -t"
 	assert_contains "$OUT" $'err\r' "stderr through the terminal"
 	# Detach keys leave the container running.
-	run cc_pty --rows 20 --cols 70 --send 'echo first\n' --send $'\x10\x11' -- \
+	run cc_pty --rows 20 --cols 70 --wait-for '/ # ' --send 'echo first\n' --send $'\x10\x11' -- \
 		"$BERTH" -H "$D_HOST" run -it --name it1 --network none bb sh
 	assert_eq 0 "$RC" "exit status after detaching"
 	assert_contains "$OUT" "read escape sequence" "docker's detach message"
@@ -150,12 +150,12 @@ test_cli_containers_tty() {
 	run_ok bt rm it2
 	# exec -t and -it with resize on SIGWINCH.
 	run_ok bt run -d --name ex2 --network none bb sleep 300
-	run cc_pty --rows 30 --cols 90 --send 'stty size; exit 4\n' -- \
+	run cc_pty --rows 30 --cols 90 --wait-for '/ # ' --send 'stty size; exit 4\n' -- \
 		"$BERTH" -H "$D_HOST" exec -it ex2 sh
 	assert_eq 4 "$RC" "exit status of exec -it"
 	assert_contains "$OUT" "30 90" "size at start"
 	# ptyrun resizes its terminal after the first line it types.
-	run cc_pty --rows 30 --cols 90 --resize 40x100 --send '\n' --send 'stty size; exit 0\n' -- \
+	run cc_pty --rows 30 --cols 90 --resize 40x100 --wait-for '/ # ' --send '\n' --send 'stty size; exit 0\n' -- \
 		"$BERTH" -H "$D_HOST" exec -it ex2 sh
 	assert_contains "$OUT" "40 100" "size after SIGWINCH"
 	run_ok bt exec -t ex2 sh -c 'tty'
@@ -175,6 +175,18 @@ test_cli_containers_signals() {
 	wait "$pid" || rc=$?
 	assert_eq 7 "$rc" "exit status after the forwarded SIGTERM"
 	assert_contains "$(<"$TEST_TMP/sp.out")" got-term "trap ran in the container"
+	# attach proxies signals too (not with --sig-proxy=false), and
+	# --no-stdin leaves the container's stdin alone.
+	run_ok bt run -di --name sp2 --network none bb sh -c 'trap "echo got-int; exit 8" INT; while :; do sleep 0.1; done'
+	"$BERTH" -H "$D_HOST" attach --no-stdin sp2 >"$TEST_TMP/sp2.out" 2>&1 </dev/null &
+	pid=$!
+	sleep 1.5
+	kill -INT "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	assert_eq 8 "$rc" "attach exits with the status after the forwarded SIGINT"
+	assert_contains "$(<"$TEST_TMP/sp2.out")" got-int "output through attach"
+	run_ok bt rm sp2
 }
 
 test_cli_containers_stats_update() {
@@ -245,4 +257,91 @@ PY
 	daemon_alive || fail "berthd died"
 	run_ok dk ps -aq
 	assert_empty "$OUT" "the auto-remove container is gone"
+}
+
+# berth sends the create body the docker CLI sends for the same flags: both
+# talk to a loopback HTTP server that logs each create and refuses it.
+test_cli_containers_create_body_like_docker() {
+	local port dir=$TEST_TMP/body
+	mkdir -p "$dir"
+	port=$(free_port)
+	"$PYTHON" - "$port" "$dir/log" <<'PY' &
+import http.server, socketserver, sys
+log = sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def reply(self, code, body, ctype="application/json"):
+        self.send_response(code)
+        self.send_header("Api-Version", "1.41")
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def do_HEAD(self):
+        self.reply(200, b"")
+    def do_GET(self):
+        if "_ping" in self.path:
+            return self.reply(200, b"OK", "text/plain")
+        self.reply(404, b'{"message":"no"}')
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with open(log, "a") as f:
+            f.write(self.path + "\n" + body.decode().strip() + "\n")
+        self.reply(500, b'{"message":"logged"}')
+    def log_message(self, *a):
+        pass
+class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+S(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+	local spid=$!
+	add_cleanup "kill $spid 2>/dev/null"
+	wait_for 10 "logging server" curl -sf "http://127.0.0.1:$port/_ping"
+	printf 'A=1\n# c\nPASSED\n\nC=x y\n' >"$dir/env.list"
+	printf 'la=1\n' >"$dir/lab.list"
+	printf '{\n  "defaultAction": "SCMP_ACT_ALLOW"\n}\n' >"$dir/sec.json"
+	local flags=(-i -t -e X=1 --env-file "$dir/env.list" -w /w -u 1000:50 --entrypoint /bin/sh
+		-h hh -l k=v --label-file "$dir/lab.list" -v /tmp:/mnt:ro -v vol1:/data -v /anon
+		--mount type=bind,source=/tmp,target=/m2,readonly --mount type=volume,source=v2,target=/v2
+		--mount type=tmpfs,target=/t2,tmpfs-size=1m --tmpfs /run:size=1m,mode=1777 --read-only
+		--restart on-failure:3 -m 64m --memory-swap 128m --cpus 1.5 --cpu-shares 512
+		--pids-limit 50 --cap-add NET_ADMIN --cap-drop chown --privileged
+		--security-opt "seccomp=$dir/sec.json" --security-opt no-new-privileges --init
+		--stop-signal SIGUSR1 --stop-timeout 7 --ulimit nofile=100:200 --ulimit nproc=10
+		--sysctl net.ipv4.ip_forward=1 --shm-size 32m --oom-score-adj 100 --log-opt max-size=1m
+		--runtime runc --name nm --network none bb sh -c 'echo hi')
+	PASSED=yes run docker -H "tcp://127.0.0.1:$port" create "${flags[@]}"
+	PASSED=yes run berth -H "tcp://127.0.0.1:$port" create "${flags[@]}"
+	assert_eq "Error response from daemon: logged" "$ERR" "berth's error"
+	run_ok "$PYTHON" - "$dir/log" <<'PY'
+import json, sys
+lines = [l for l in open(sys.argv[1]).read().split("\n") if l]
+assert len(lines) == 4, lines
+assert lines[0] == lines[2], (lines[0], lines[2])
+docker, berth = json.loads(lines[1]), json.loads(lines[3])
+# Fields docker sends that berth leaves out: zero values, and what needs
+# features berth does not have yet (networking config).
+skip = {"NetworkingConfig"}
+def zero(v):
+    return v in (None, "", 0, False, [], {}) or v == [0, 0]
+bad = []
+def cmp(d, b, path):
+    if isinstance(d, dict) and isinstance(b, dict):
+        for k in set(d) | set(b):
+            p = path + "." + k if path else k
+            if p in skip:
+                continue
+            if k not in b:
+                if not zero(d[k]):
+                    bad.append("missing %s=%r" % (p, d[k]))
+            elif k not in d:
+                bad.append("extra %s=%r" % (p, b[k]))
+            else:
+                cmp(d[k], b[k], p)
+    elif d != b:
+        bad.append("%s: docker %r, berth %r" % (path, d, b))
+cmp(docker, berth, "")
+if bad:
+    sys.exit("\n".join(bad))
+PY
 }

@@ -6,7 +6,8 @@ ptyrun() { "$PYTHON" "$INTEG_DIR/ptyrun.py" "$@"; }
 
 test_containers_tty_run_interactive() {
 	ct_daemon
-	run ptyrun --rows 33 --cols 101 --send 'stty size; echo $((6*7))\n' --send 'exit 3\n' -- \
+	# Type once the shell prompted: under load the CLI may reach raw mode late.
+	run ptyrun --rows 33 --cols 101 --wait-for '/ # ' --send 'stty size; echo $((6*7))\n' --send 'exit 3\n' -- \
 		"$DOCKER" -H "$D_HOST" run -it --name it1 --network none bb sh
 	assert_eq 3 "$RC" "exit status of run -it"
 	assert_contains "$OUT" "33 101" "terminal size inside the container"
