@@ -58,7 +58,7 @@ static void mac_of(uint32_t ip, uint8_t mac[6])
 	mac[5] = (uint8_t)ip;
 }
 
-static void mac_text(uint32_t ip, char buf[18])
+void mac_text(uint32_t ip, char buf[18])
 {
 	uint8_t m[6];
 	mac_of(ip, m);
@@ -75,8 +75,7 @@ struct sandbox *sandbox_find(struct daemon *d, const char *cid)
 }
 
 /* The container's networks with an endpoint, in network order. */
-static size_t container_networks(struct daemon *d, const char *cid, struct network **out,
-				 size_t max)
+size_t container_networks(struct daemon *d, const char *cid, struct network **out, size_t max)
 {
 	struct networks *ns = networks_of(d);
 	size_t k = 0;
@@ -118,191 +117,6 @@ int sandbox_save(struct daemon *d, struct sandbox *sb, struct error *err)
 	if (!text || asprintf(&path, "%s/%s.json", networks_of(d)->run_dir, sb->cid) < 0)
 		return error_set(err, -ENOMEM, "out of memory");
 	return fs_write_atomic(path, text, strlen(text), 0600, err);
-}
-
-/* ---- published ports ---- */
-
-static void close_ports(struct sandbox *sb)
-{
-	for (size_t i = 0; i < sb->n_port_fds; i++)
-		close(sb->port_fds[i]);
-	free(sb->port_fds);
-	free(sb->nports);
-	sb->port_fds = NULL;
-	sb->nports = NULL;
-	sb->n_port_fds = sb->n_nports = 0;
-}
-
-/* Holds host ip:port with a bound socket (the rules do the forwarding), so
- * no other program and no other container can take it. */
-static int hold_port(const char *proto, uint32_t ip, int port, int *ret_fd, int *ret_port)
-{
-	int fd =
-	    socket(AF_INET, (strcmp(proto, "udp") ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	struct sockaddr_in a = {
-	    .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(ip)};
-	socklen_t len = sizeof(a);
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
-	*ret_fd = fd;
-	*ret_port = ntohs(a.sin_port);
-	return 0;
-}
-
-static int add_port(struct sandbox *sb, const char *proto, uint32_t hip, int hport, uint32_t cip,
-		    int cport, int fd)
-{
-	struct nft_port *np = realloc(sb->nports, (sb->n_nports + 1) * sizeof(*np));
-	if (np)
-		sb->nports = np;
-	int *fds = realloc(sb->port_fds, (sb->n_port_fds + 1) * sizeof(*fds));
-	if (fds)
-		sb->port_fds = fds;
-	if (!np || !fds) {
-		close(fd);
-		return -ENOMEM;
-	}
-	sb->nports[sb->n_nports++] =
-	    (struct nft_port){strcmp(proto, "udp") ? "tcp" : "udp", hip, hport, cip, cport};
-	sb->port_fds[sb->n_port_fds++] = fd;
-	return 0;
-}
-
-/* "80/tcp" -> 80, "tcp". */
-static int parse_port_key(const char *key, int *port, const char **proto)
-{
-	char *end;
-	long p = strtol(key, &end, 10);
-	if (p <= 0 || p > 65535 || (*end && *end != '/'))
-		return -EINVAL;
-	*port = (int)p;
-	*proto = *end == '/' ? end + 1 : "tcp";
-	return strcmp(*proto, "tcp") && strcmp(*proto, "udp") && strcmp(*proto, "sctp") ? -EINVAL
-											: 0;
-}
-
-/* One binding: HostPort "", "8080" or "8080-8090". */
-static int bind_one(struct sandbox *sb, const char *proto, const char *hip_s, const char *hport_s,
-		    uint32_t cip, int cport, json_t *out_list, struct error *err)
-{
-	uint32_t hip = 0;
-	if (*hip_s && ip_parse(hip_s, &hip) < 0)
-		return error_set(err, -EINVAL, "invalid host IP %s (only IPv4 is supported)",
-				 hip_s);
-	long lo = 0, hi = 0;
-	char *end;
-	if (*hport_s) {
-		lo = hi = strtol(hport_s, &end, 10);
-		if (*end == '-')
-			hi = strtol(end + 1, &end, 10);
-		if (*end || lo <= 0 || hi > 65535 || hi < lo)
-			return error_set(err, -EINVAL, "invalid port specification: \"%s\"",
-					 hport_s);
-	}
-	char ipbuf[16];
-	int fd = -1, got = 0, r = -EADDRINUSE;
-	for (long p = lo; p <= hi && r < 0; p++)
-		r = hold_port(proto, hip, (int)p, &fd, &got);
-	if (r < 0) {
-		if (lo != hi)
-			return error_set(err, -EBUSY,
-					 "Bind for %s:%s failed: all ports are allocated",
-					 ip_format(hip, ipbuf), hport_s);
-		return error_set(err, r == -EADDRINUSE ? -EBUSY : r, "Bind for %s:%ld failed: %s",
-				 ip_format(hip, ipbuf), lo,
-				 r == -EADDRINUSE ? "port is already allocated" : strerror(-r));
-	}
-	if (add_port(sb, proto, hip, got, cip, cport, fd) < 0)
-		return error_set(err, -ENOMEM, "out of memory");
-	char pb[8];
-	snprintf(pb, sizeof(pb), "%d", got);
-	json_array_append_new(
-	    out_list, json_pack("{s:s, s:s}", "HostIp", ip_format(hip, ipbuf), "HostPort", pb));
-	return 0;
-}
-
-static int setup_ports(struct daemon *d, struct container *c, struct sandbox *sb, uint32_t cip,
-		       struct error *err)
-{
-	json_t *ports = json_object();
-	json_t *bindings = json_object_get(c->host_config, "PortBindings");
-	bool all = json_is_true(json_object_get(c->host_config, "PublishAllPorts"));
-	const char *key;
-	json_t *v;
-	int r = 0;
-	json_object_foreach(json_object_get(c->config, "ExposedPorts"), key, v)
-	    json_object_set_new(ports, key, json_null());
-	json_object_foreach(bindings, key, v)
-	{
-		int cport;
-		const char *proto;
-		if (parse_port_key(key, &cport, &proto) < 0) {
-			r = error_set(err, -EINVAL, "invalid port specification: \"%s\"", key);
-			break;
-		}
-		json_t *list = json_array();
-		size_t i;
-		json_t *b;
-		json_array_foreach(v, i, b) if (r == 0) r = bind_one(
-		    sb, proto, jstr(b, "HostIp"), jstr(b, "HostPort"), cip, cport, list, err);
-		json_object_set_new(ports, key, list);
-		if (r < 0)
-			break;
-	}
-	json_object_foreach(json_object_get(c->config, "ExposedPorts"), key, v)
-	{
-		int cport;
-		const char *proto;
-		if (r < 0 || !all || json_object_get(bindings, key) ||
-		    parse_port_key(key, &cport, &proto) < 0)
-			continue;
-		json_t *list = json_array();
-		r = bind_one(sb, proto, "", "", cip, cport, list, err);
-		json_object_set_new(ports, key, list);
-	}
-	if (r < 0) {
-		json_decref(ports);
-		close_ports(sb);
-		return r;
-	}
-	sb->ports = ports;
-	return 0;
-}
-
-/* Re-holds the ports of a sandbox loaded at daemon start. */
-static void restore_ports(struct daemon *d, struct sandbox *sb, uint32_t cip)
-{
-	const char *key;
-	json_t *v;
-	json_object_foreach(sb->ports, key, v)
-	{
-		int cport;
-		const char *proto;
-		size_t i;
-		json_t *b;
-		if (parse_port_key(key, &cport, &proto) < 0)
-			continue;
-		json_array_foreach(v, i, b)
-		{
-			uint32_t hip = 0;
-			int fd, got;
-			int hport = atoi(jstr(b, "HostPort"));
-			ip_parse(jstr(b, "HostIp"), &hip);
-			if (hold_port(proto, hip, hport, &fd, &got) < 0) {
-				log_warn(&d->log, "container %.12s: host port %d is taken now",
-					 sb->cid, hport);
-				fd = -1;
-			}
-			if (fd >= 0)
-				add_port(sb, proto, hip, hport, cip, cport, fd);
-		}
-	}
 }
 
 /* ---- DNS ---- */
@@ -455,7 +269,7 @@ void sandbox_free(struct sandbox *sb)
 	if (!sb)
 		return;
 	dns_server_stop(sb->dns);
-	close_ports(sb);
+	ports_close(sb);
 	json_decref(sb->ifaces);
 	json_decref(sb->ports);
 	free(sb->netns);
@@ -568,7 +382,7 @@ int network_container_up(struct daemon *d, struct container *c, char **ret_netns
 		r = sandbox_join(d, sb, nets[i], err);
 	struct network *prim = r == 0 ? primary_network(d, sb) : NULL;
 	if (r == 0 && prim)
-		r = setup_ports(d, c, sb, network_endpoint(prim, c->id)->ip, err);
+		r = ports_setup(d, c, sb, network_endpoint(prim, c->id)->ip, err);
 	if (r == 0 && sandbox_add(ns, sb) < 0)
 		r = error_set(err, -ENOMEM, "out of memory");
 	if (r == 0) {
@@ -809,7 +623,7 @@ static void restore_one(struct daemon *d, const char *file)
 	if (json_is_object(ports)) {
 		sb->ports = json_deep_copy(ports);
 		if (prim)
-			restore_ports(d, sb, network_endpoint(prim, cid)->ip);
+			ports_restore(d, sb, network_endpoint(prim, cid)->ip);
 	}
 	json_decref(ports);
 	sandbox_dns_update(d, sb);
@@ -872,214 +686,4 @@ void network_stop(struct daemon *d)
 	if (ns->iptables && ns->nft && nft_delete_table(ns->nft, ns->table, &err) < 0)
 		log_warn(&d->log, "%s", error_msg(&err));
 	error_clear(&err);
-}
-
-/* ---- JSON ---- */
-
-static json_t *endpoint_json(struct daemon *d, struct container *c, struct network *n,
-			     struct endpoint *ep, bool live)
-{
-	char ip[16], gw[16], mac[18];
-	json_t *ipam = ep && ep->static_ip
-			   ? json_pack("{s:s}", "IPv4Address", ip_format(ep->ip, ip))
-			   : json_null();
-	json_t *dns = json_array();
-	if (network_is_user(n)) {
-		char sid[13];
-		snprintf(sid, sizeof(sid), "%.12s", c->id);
-		json_array_append_new(dns, json_string(c->name + 1));
-		json_array_append_new(dns, json_string(sid));
-		size_t i;
-		json_t *a;
-		json_array_foreach(ep ? ep->aliases : NULL, i, a) json_array_append(dns, a);
-	}
-	live = live && ep && ep->ip;
-	return json_pack("{s:o, s:n, s:O, s:s, s:n, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:o}",
-			 "IPAMConfig", ipam, "Links", "Aliases",
-			 ep && json_array_size(ep->aliases) ? ep->aliases : json_null(),
-			 "MacAddress", live ? (mac_text(ep->ip, mac), mac) : "", "DriverOpts",
-			 "NetworkID", n->id, "EndpointID", live ? ep->id : "", "Gateway",
-			 live && n->gateway ? ip_format(n->gateway, gw) : "", "IPAddress",
-			 live ? ip_format(ep->ip, ip) : "", "IPPrefixLen",
-			 live ? n->subnet.prefix : 0, "IPv6Gateway", "", "GlobalIPv6Address", "",
-			 "GlobalIPv6PrefixLen", 0, "DNSNames",
-			 json_array_size(dns) ? dns : (json_decref(dns), json_null()));
-}
-
-json_t *network_container_settings(struct daemon *d, struct container *c)
-{
-	struct sandbox *sb = sandbox_find(d, c->id);
-	bool live = sb && c->state == CONTAINER_RUNNING;
-	json_t *nets = json_object();
-	json_t *top = NULL;
-	struct networks *ns = networks_of(d);
-	for (size_t i = 0; i < ns->n; i++) {
-		struct network *n = ns->v[i];
-		struct endpoint *ep = network_endpoint(n, c->id);
-		bool special = (n->builtin && !strcmp(n->name, "host") && mode_is(c, "host")) ||
-			       (n->builtin && !strcmp(n->name, "none") && mode_is(c, "none"));
-		if (!ep && !special)
-			continue;
-		json_t *e = endpoint_json(d, c, n, ep, live);
-		if (n->is_default)
-			top = json_incref(e);
-		json_object_set_new(nets, n->name, e);
-	}
-	json_t *ports = live && sb->ports ? json_incref(sb->ports) : json_object();
-	json_t *o = json_pack(
-	    "{s:s, s:s, s:s, s:b, s:s, s:i, s:o, s:n, s:n, s:s, s:s, s:s, s:i, "
-	    "s:s, s:i, s:s, s:s, s:o}",
-	    "Bridge", "", "SandboxID", live ? c->id : "", "SandboxKey", live ? sb->netns : "",
-	    "HairpinMode", 0, "LinkLocalIPv6Address", "", "LinkLocalIPv6PrefixLen", 0, "Ports",
-	    ports, "SecondaryIPAddresses", "SecondaryIPv6Addresses", "EndpointID", "", "Gateway",
-	    "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0, "IPAddress", "", "IPPrefixLen",
-	    0, "IPv6Gateway", "", "MacAddress", "", "Networks", nets);
-	if (top) {
-		const char *keys[] = {"EndpointID", "Gateway", "IPAddress", "IPPrefixLen",
-				      "MacAddress"};
-		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-			json_object_set(o, keys[i], json_object_get(top, keys[i]));
-		json_decref(top);
-	}
-	return o;
-}
-
-json_t *network_container_summary(struct daemon *d, struct container *c)
-{
-	json_t *s = network_container_settings(d, c);
-	json_t *o = json_pack("{s:O}", "Networks", json_object_get(s, "Networks"));
-	json_decref(s);
-	return o;
-}
-
-json_t *network_container_ports_summary(struct daemon *d, struct container *c)
-{
-	struct sandbox *sb = sandbox_find(d, c->id);
-	json_t *out = json_array();
-	json_t *ports = sb && c->state == CONTAINER_RUNNING && sb->ports
-			    ? sb->ports
-			    : json_object_get(c->config, "ExposedPorts");
-	const char *key;
-	json_t *v;
-	json_object_foreach(ports, key, v)
-	{
-		int cport;
-		const char *proto;
-		if (parse_port_key(key, &cport, &proto) < 0)
-			continue;
-		if (!json_is_array(v) || !json_array_size(v)) {
-			json_array_append_new(
-			    out, json_pack("{s:i, s:s}", "PrivatePort", cport, "Type", proto));
-			continue;
-		}
-		size_t i;
-		json_t *b;
-		json_array_foreach(v, i, b) json_array_append_new(
-		    out, json_pack("{s:s, s:i, s:i, s:s}", "IP", jstr(b, "HostIp"), "PrivatePort",
-				   cport, "PublicPort", atoi(jstr(b, "HostPort")), "Type", proto));
-	}
-	return out;
-}
-
-/* ---- /etc files ---- */
-
-static struct container *netns_owner(struct daemon *d, struct container *c)
-{
-	struct container *o = NULL;
-	struct error err = ERROR_INIT;
-	if (mode_shared(c) && containers_lookup(d, net_mode(c) + 10, &o, &err) == 0)
-		c = o;
-	error_clear(&err);
-	return c;
-}
-
-char *network_resolv_conf(struct daemon *d, struct container *c)
-{
-	c = netns_owner(d, c);
-	if (mode_is(c, "host") || mode_is(c, "none"))
-		return NULL;
-	struct network *nets[64];
-	size_t nn = container_networks(d, c->id, nets, 64);
-	bool user = false;
-	for (size_t i = 0; i < nn; i++)
-		user = user || network_is_user(nets[i]);
-	_cleanup_free_ char *host = NULL;
-	fs_read_file("/etc/resolv.conf", 1 << 16, &host, NULL);
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-	if (!f)
-		return NULL;
-	size_t i, servers = 0;
-	json_t *v;
-	if (user) {
-		fprintf(f, "nameserver 127.0.0.11\n");
-		servers++;
-	} else {
-		json_array_foreach(json_object_get(c->host_config, "Dns"), i, v)
-		{
-			fprintf(f, "nameserver %s\n", json_string_value(v));
-			servers++;
-		}
-	}
-	char *save = NULL;
-	for (char *l = host ? strtok_r(host, "\n", &save) : NULL; l;
-	     l = strtok_r(NULL, "\n", &save)) {
-		char ip[64];
-		if (sscanf(l, "nameserver %63s", ip) == 1) {
-			/* The host's loopback resolvers are unreachable from the
-			 * container's namespace (dockerd filters them too). */
-			if (user || servers || !strncmp(ip, "127.", 4) || !strcmp(ip, "::1"))
-				continue;
-			fprintf(f, "%s\n", l);
-		} else if (!strncmp(l, "search", 6) || (!user && !strncmp(l, "options", 7))) {
-			fprintf(f, "%s\n", l);
-		}
-	}
-	fclose(f);
-	if (!user && !strstr(out ? out : "", "nameserver")) {
-		char *more = NULL;
-		if (asprintf(&more, "%snameserver 8.8.8.8\nnameserver 8.8.4.4\n", out ? out : "") >=
-		    0) {
-			free(out);
-			out = more;
-		}
-	}
-	if (user && out) {
-		char *more = NULL;
-		if (asprintf(&more, "%soptions ndots:0\n", out) >= 0) {
-			free(out);
-			out = more;
-		}
-	}
-	return out;
-}
-
-char *network_hosts_lines(struct daemon *d, struct container *c)
-{
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-	if (!f)
-		return NULL;
-	size_t i;
-	json_t *v;
-	json_array_foreach(json_object_get(c->host_config, "ExtraHosts"), i, v)
-	{
-		const char *s = json_string_value(v);
-		const char *colon = s ? strrchr(s, ':') : NULL;
-		if (colon)
-			fprintf(f, "%s\t%.*s\n", colon + 1, (int)(colon - s), s);
-	}
-	struct container *o = netns_owner(d, c);
-	struct network *nets[64];
-	size_t nn = container_networks(d, o->id, nets, 64);
-	char ip[16];
-	for (size_t k = 0; k < nn && k < 1; k++) {
-		struct endpoint *ep = network_endpoint(nets[k], o->id);
-		if (ep && ep->ip)
-			fprintf(f, "%s\t%s\n", ip_format(ep->ip, ip), jstr(c->config, "Hostname"));
-	}
-	fclose(f);
-	return out;
 }

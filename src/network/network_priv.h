@@ -11,6 +11,7 @@
 #include "network/nft.h"
 
 struct daemon;
+struct container;
 struct dns_server;
 
 struct endpoint {
@@ -94,5 +95,19 @@ int sandbox_save(struct daemon *d, struct sandbox *sb, struct error *err);
 void sandbox_free(struct sandbox *sb);
 /* DNS: start the container's server when it is on a user network. */
 void sandbox_dns_update(struct daemon *d, struct sandbox *sb);
-/* Mode helpers. */
 bool network_is_user(const struct network *n);
+/* The container's networks with an endpoint, in network order. */
+size_t container_networks(struct daemon *d, const char *cid, struct network **out, size_t max);
+/* 02:42:<address> as text (buf of 18). */
+void mac_text(uint32_t ip, char buf[18]);
+
+/* Published ports (network_ports.c). */
+/* "80/tcp" -> 80, "tcp"; -EINVAL. */
+int port_key_parse(const char *key, int *port, const char **proto);
+/* Holds the ports of c's PortBindings (and -P) for sb, DNAT'ed to cip;
+ * fills sb->ports and sb->nports. Nothing is held on failure. */
+int ports_setup(struct daemon *d, struct container *c, struct sandbox *sb, uint32_t cip,
+		struct error *err);
+/* Holds sb->ports again (daemon start). */
+void ports_restore(struct daemon *d, struct sandbox *sb, uint32_t cip);
+void ports_close(struct sandbox *sb);

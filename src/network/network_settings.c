@@ -1,0 +1,248 @@
+/* What containers see of their networks: NetworkSettings for inspect and
+ * list, /etc/resolv.conf and /etc/hosts lines. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "basic/cleanup.h"
+#include "basic/fs.h"
+#include "daemon/daemon.h"
+#include "engine/container.h"
+#include "network/network.h"
+#include "network/network_priv.h"
+
+static const char *jstr(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+static const char *net_mode(struct container *c)
+{
+	return jstr(c->host_config, "NetworkMode");
+}
+
+static bool mode_is(struct container *c, const char *m)
+{
+	return strcmp(net_mode(c), m) == 0;
+}
+
+static bool mode_shared(struct container *c)
+{
+	return strncmp(net_mode(c), "container:", 10) == 0;
+}
+
+/* ---- JSON ---- */
+
+static json_t *endpoint_json(struct daemon *d, struct container *c, struct network *n,
+			     struct endpoint *ep, bool live)
+{
+	char ip[16], gw[16], mac[18];
+	json_t *ipam = ep && ep->static_ip
+			   ? json_pack("{s:s}", "IPv4Address", ip_format(ep->ip, ip))
+			   : json_null();
+	json_t *dns = json_array();
+	if (network_is_user(n)) {
+		char sid[13];
+		snprintf(sid, sizeof(sid), "%.12s", c->id);
+		json_array_append_new(dns, json_string(c->name + 1));
+		json_array_append_new(dns, json_string(sid));
+		size_t i;
+		json_t *a;
+		json_array_foreach(ep ? ep->aliases : NULL, i, a) json_array_append(dns, a);
+	}
+	live = live && ep && ep->ip;
+	return json_pack("{s:o, s:n, s:O, s:s, s:n, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:o}",
+			 "IPAMConfig", ipam, "Links", "Aliases",
+			 ep && json_array_size(ep->aliases) ? ep->aliases : json_null(),
+			 "MacAddress", live ? (mac_text(ep->ip, mac), mac) : "", "DriverOpts",
+			 "NetworkID", n->id, "EndpointID", live ? ep->id : "", "Gateway",
+			 live && n->gateway ? ip_format(n->gateway, gw) : "", "IPAddress",
+			 live ? ip_format(ep->ip, ip) : "", "IPPrefixLen",
+			 live ? n->subnet.prefix : 0, "IPv6Gateway", "", "GlobalIPv6Address", "",
+			 "GlobalIPv6PrefixLen", 0, "DNSNames",
+			 json_array_size(dns) ? dns : (json_decref(dns), json_null()));
+}
+
+json_t *network_container_settings(struct daemon *d, struct container *c)
+{
+	struct sandbox *sb = sandbox_find(d, c->id);
+	bool live = sb && c->state == CONTAINER_RUNNING;
+	json_t *nets = json_object();
+	json_t *top = NULL;
+	struct networks *ns = networks_of(d);
+	for (size_t i = 0; i < ns->n; i++) {
+		struct network *n = ns->v[i];
+		struct endpoint *ep = network_endpoint(n, c->id);
+		bool special = (n->builtin && !strcmp(n->name, "host") && mode_is(c, "host")) ||
+			       (n->builtin && !strcmp(n->name, "none") && mode_is(c, "none"));
+		if (!ep && !special)
+			continue;
+		json_t *e = endpoint_json(d, c, n, ep, live);
+		if (n->is_default)
+			top = json_incref(e);
+		json_object_set_new(nets, n->name, e);
+	}
+	json_t *ports = live && sb->ports ? json_incref(sb->ports) : json_object();
+	json_t *o = json_pack(
+	    "{s:s, s:s, s:s, s:b, s:s, s:i, s:o, s:n, s:n, s:s, s:s, s:s, s:i, "
+	    "s:s, s:i, s:s, s:s, s:o}",
+	    "Bridge", "", "SandboxID", live ? c->id : "", "SandboxKey", live ? sb->netns : "",
+	    "HairpinMode", 0, "LinkLocalIPv6Address", "", "LinkLocalIPv6PrefixLen", 0, "Ports",
+	    ports, "SecondaryIPAddresses", "SecondaryIPv6Addresses", "EndpointID", "", "Gateway",
+	    "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0, "IPAddress", "", "IPPrefixLen",
+	    0, "IPv6Gateway", "", "MacAddress", "", "Networks", nets);
+	if (top) {
+		const char *keys[] = {"EndpointID", "Gateway", "IPAddress", "IPPrefixLen",
+				      "MacAddress"};
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+			json_object_set(o, keys[i], json_object_get(top, keys[i]));
+		json_decref(top);
+	}
+	return o;
+}
+
+json_t *network_container_summary(struct daemon *d, struct container *c)
+{
+	json_t *s = network_container_settings(d, c);
+	json_t *o = json_pack("{s:O}", "Networks", json_object_get(s, "Networks"));
+	json_decref(s);
+	return o;
+}
+
+json_t *network_container_ports_summary(struct daemon *d, struct container *c)
+{
+	struct sandbox *sb = sandbox_find(d, c->id);
+	json_t *out = json_array();
+	json_t *ports = sb && c->state == CONTAINER_RUNNING && sb->ports
+			    ? sb->ports
+			    : json_object_get(c->config, "ExposedPorts");
+	const char *key;
+	json_t *v;
+	json_object_foreach(ports, key, v)
+	{
+		int cport;
+		const char *proto;
+		if (port_key_parse(key, &cport, &proto) < 0)
+			continue;
+		if (!json_is_array(v) || !json_array_size(v)) {
+			json_array_append_new(
+			    out, json_pack("{s:i, s:s}", "PrivatePort", cport, "Type", proto));
+			continue;
+		}
+		size_t i;
+		json_t *b;
+		json_array_foreach(v, i, b) json_array_append_new(
+		    out, json_pack("{s:s, s:i, s:i, s:s}", "IP", jstr(b, "HostIp"), "PrivatePort",
+				   cport, "PublicPort", atoi(jstr(b, "HostPort")), "Type", proto));
+	}
+	return out;
+}
+
+/* ---- /etc files ---- */
+
+static struct container *netns_owner(struct daemon *d, struct container *c)
+{
+	struct container *o = NULL;
+	struct error err = ERROR_INIT;
+	if (mode_shared(c) && containers_lookup(d, net_mode(c) + 10, &o, &err) == 0)
+		c = o;
+	error_clear(&err);
+	return c;
+}
+
+char *network_resolv_conf(struct daemon *d, struct container *c)
+{
+	c = netns_owner(d, c);
+	if (mode_is(c, "host") || mode_is(c, "none"))
+		return NULL;
+	struct network *nets[64];
+	size_t nn = container_networks(d, c->id, nets, 64);
+	bool user = false;
+	for (size_t i = 0; i < nn; i++)
+		user = user || network_is_user(nets[i]);
+	_cleanup_free_ char *host = NULL;
+	fs_read_file("/etc/resolv.conf", 1 << 16, &host, NULL);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	if (!f)
+		return NULL;
+	size_t i, servers = 0;
+	json_t *v;
+	if (user) {
+		fprintf(f, "nameserver 127.0.0.11\n");
+		servers++;
+	} else {
+		json_array_foreach(json_object_get(c->host_config, "Dns"), i, v)
+		{
+			fprintf(f, "nameserver %s\n", json_string_value(v));
+			servers++;
+		}
+	}
+	char *save = NULL;
+	for (char *l = host ? strtok_r(host, "\n", &save) : NULL; l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		char ip[64];
+		if (sscanf(l, "nameserver %63s", ip) == 1) {
+			/* The host's loopback resolvers are unreachable from the
+			 * container's namespace (dockerd filters them too). */
+			if (user || servers || !strncmp(ip, "127.", 4) || !strcmp(ip, "::1"))
+				continue;
+			fprintf(f, "%s\n", l);
+		} else if (!strncmp(l, "search", 6) || (!user && !strncmp(l, "options", 7))) {
+			fprintf(f, "%s\n", l);
+		}
+	}
+	fclose(f);
+	if (!user && !strstr(out ? out : "", "nameserver")) {
+		char *more = NULL;
+		if (asprintf(&more, "%snameserver 8.8.8.8\nnameserver 8.8.4.4\n", out ? out : "") >=
+		    0) {
+			free(out);
+			out = more;
+		}
+	}
+	if (user && out) {
+		char *more = NULL;
+		if (asprintf(&more, "%soptions ndots:0\n", out) >= 0) {
+			free(out);
+			out = more;
+		}
+	}
+	return out;
+}
+
+char *network_hosts_lines(struct daemon *d, struct container *c)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	if (!f)
+		return NULL;
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(c->host_config, "ExtraHosts"), i, v)
+	{
+		const char *s = json_string_value(v);
+		const char *colon = s ? strrchr(s, ':') : NULL;
+		if (colon)
+			fprintf(f, "%s\t%.*s\n", colon + 1, (int)(colon - s), s);
+	}
+	struct container *o = netns_owner(d, c);
+	struct network *nets[64];
+	size_t nn = container_networks(d, o->id, nets, 64);
+	char ip[16];
+	for (size_t k = 0; k < nn && k < 1; k++) {
+		struct endpoint *ep = network_endpoint(nets[k], o->id);
+		if (ep && ep->ip)
+			fprintf(f, "%s\t%s\n", ip_format(ep->ip, ip), jstr(c->config, "Hostname"));
+	}
+	fclose(f);
+	return out;
+}
