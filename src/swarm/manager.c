@@ -914,7 +914,9 @@ static void hb_done(void *data, int status, json_t *resp, const char *msg)
 	bool want_mgr = role && strcmp(role, "manager") == 0;
 	/* Renew a third of the lifetime before expiry, or for a new role. */
 	int64_t now_s = swarm_now_ms() / 1000;
-	bool expiring = id.not_after - now_s < (id.not_after - id.not_before) / 3;
+	/* Certificates start an hour early (clock skew): not part of the life. */
+	int64_t life = id.not_after - id.not_before - 3600;
+	bool expiring = id.not_after - now_s < (life > 0 ? life : 0) / 3;
 	if (!sw->role_change_inflight && (want_mgr != cert_mgr || expiring || old_issuer)) {
 		renew_cert(sw, json_string_value(json_array_get(
 				   sw->managers, sw->mgr_cursor % json_array_size(sw->managers))));

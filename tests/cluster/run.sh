@@ -272,6 +272,32 @@ test_ca_rotate() {
 	ok "swarm ca --rotate: a new root, every node re-certified and trusting only it, new tokens"
 }
 
+# Short-lived certificates are renewed before they expire (a third of their
+# life before), and the cluster keeps working through the renewals.
+test_cert_renewal() {
+	local l end1 end2
+	l=$(current_leader) || fail "no leader"
+	dk "$l" swarm update --cert-expiry 30s >/dev/null || fail "cert-expiry"
+	# The certificates in use are long-lived: a CA rotation re-issues them
+	# all with the new 30 s life; the agents must then renew them on time.
+	timeout -k 2 90 "$DOCKER" -H "unix://$CL_TMP/$l/d.sock" swarm ca --rotate -q >/dev/null 2>&1 ||
+		fail "ca rotate for short certificates"
+	end1=$(openssl x509 -noout -enddate -in "$CL_TMP/n5/root/swarm/certificates/swarm-node.crt")
+	wait_for 40 bash -c "[[ \"\$(openssl x509 -noout -enddate -in $CL_TMP/n5/root/swarm/certificates/swarm-node.crt)\" != '$end1' ]]" ||
+		fail "n5's 30 s certificate was not renewed"
+	end2=$(openssl x509 -noout -enddate -in "$CL_TMP/n5/root/swarm/certificates/swarm-node.crt")
+	log "n5 renewed: $end1 -> $end2"
+	dk "$l" swarm update --cert-expiry 2160h >/dev/null || fail "cert-expiry back"
+	# The next renewal brings a long certificate again.
+	wait_for 40 bash -c "openssl x509 -noout -checkend 86400 -in $CL_TMP/n5/root/swarm/certificates/swarm-node.crt" ||
+		fail "n5 did not get a long certificate back"
+	wait_for 20 bash -c "openssl x509 -noout -checkend 86400 -in $CL_TMP/n1/root/swarm/certificates/swarm-node.crt" ||
+		fail "n1 did not get a long certificate back"
+	wait_for 10 dk "$l" node update --label-add renewed=1 n4 || fail "writes after renewals"
+	wait_for 10 bash -c "! dk $l node ls --format '{{.Status}}' | grep -qv Ready" || fail "nodes not Ready after renewals"
+	ok "certificates are renewed before they expire (--cert-expiry 30s), the swarm keeps working"
+}
+
 test_down_and_rm() {
 	local l
 	l=$(current_leader) || fail "no leader"
@@ -354,7 +380,7 @@ test_force_new_cluster() {
 }
 
 STAGES=(test_form test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum
-	test_roles test_demote_crash test_ca_rotate test_down_and_rm test_restart_all test_autolock test_leave test_force_new_cluster)
+	test_roles test_demote_crash test_ca_rotate test_cert_renewal test_down_and_rm test_restart_all test_autolock test_leave test_force_new_cluster)
 for s in "${STAGES[@]}"; do
 	if [[ -n "${1:-}" && "$s" != test_form && "$s" != *"$1"* ]]; then continue; fi
 	"$s"
