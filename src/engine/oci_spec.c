@@ -431,9 +431,10 @@ json_t *oci_resources(json_t *hc, bool swap_limit)
 
 static json_t *resources(const struct oci_inputs *in, bool privileged)
 {
-	json_t *res = oci_resources(in->host_config, in->swap_limit);
-	json_object_set_new(res, "devices",
-			    json_pack("[{s:b, s:s}]", "allow", privileged, "access", "rwm"));
+	json_t *res = json_pack("{s:[{s:b, s:s}]}", "devices", "allow", privileged, "access", "rwm");
+	json_t *limits = oci_resources(in->host_config, in->swap_limit);
+	json_object_update(res, limits);
+	json_decref(limits);
 	return res;
 }
 
