@@ -72,7 +72,14 @@ label_of() { dk "$1" node inspect "$2" --format "{{index .Spec.Labels \"$3\"}}" 
 test_tokens() {
 	local out old="$WTOKEN"
 	dk n1 swarm join-token --rotate worker >/dev/null || fail "rotate"
-	WTOKEN=$(dk n2 swarm join-token -q worker)
+	# A follower answers reads from its own copy of the store: it has the
+	# new token once the commit reached it (a heartbeat later).
+	local i
+	for i in $(seq 50); do
+		WTOKEN=$(dk n2 swarm join-token -q worker)
+		[[ "$WTOKEN" != "$old" ]] && break
+		sleep 0.1
+	done
 	[[ "$WTOKEN" != "$old" ]] || fail "token not rotated"
 	cl_start n6
 	out=$(dk n6 swarm join --token "$old" --advertise-addr "$IP_n6" "$IP_n1:2377" 2>&1) &&
