@@ -2,6 +2,8 @@
 # what is missing, builds the release and the sanitizer builds and runs every
 # test; `make run` builds and starts berthd in the foreground.
 
+.DEFAULT_GOAL := all
+
 PKGS     := libuv jansson libssl libcrypto libarchive raft libnl-route-3.0 libnftables
 # libcurl's headers only: berthd dlopens it on first download (see src/image/fetch.c).
 CURL_CFLAGS := $(shell pkg-config --cflags libcurl)
