@@ -151,6 +151,13 @@ int cli_flush_errors(const struct cli *cli, char *errors)
 	return CLI_EXIT_FAILURE;
 }
 
+int cli_fail_clear(const struct cli *cli, struct error *err)
+{
+	int code = cli_fail(cli, err);
+	error_clear(err);
+	return code;
+}
+
 int cli_fail(const struct cli *cli, const struct error *err)
 {
 	fflush(cli->out);

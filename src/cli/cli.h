@@ -84,6 +84,8 @@ int cli_no_args_error(const struct cli *cli, const char *cmd_path, const char *u
 
 /* Prints the error's message on stderr and returns CLI_EXIT_FAILURE. */
 int cli_fail(const struct cli *cli, const struct error *err);
+/* cli_fail, then clears err. */
+int cli_fail_clear(const struct cli *cli, struct error *err);
 
 /* docker's multi-object commands (rm, rmi) report failures after the
  * successes: collect each message (err is cleared), then print them all

@@ -68,6 +68,17 @@ static int ssl_ctx_setup(struct client *c, struct error *err)
 	return 0;
 }
 
+int cli_call(const struct cli *cli, const char *method, const char *path, const struct query *q,
+	     json_t *body, json_t **ret, struct error *err)
+{
+	struct client c;
+	int r = client_init(&c, cli, err);
+	if (r >= 0)
+		r = client_request_json(&c, method, path, q, body, ret, err);
+	client_done(&c);
+	return r;
+}
+
 int client_init(struct client *c, const struct cli *cli, struct error *err)
 {
 	*c = (struct client){.log = &cli->log};

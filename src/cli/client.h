@@ -31,6 +31,9 @@ struct client {
  * environment; does not connect yet. Errors read like docker's
  * "unable to resolve docker endpoint" failures. */
 int client_init(struct client *c, const struct cli *cli, struct error *err);
+/* One request on a fresh connection; *ret (may be NULL) gets the JSON. */
+int cli_call(const struct cli *cli, const char *method, const char *path, const struct query *q,
+	     json_t *body, json_t **ret, struct error *err);
 void client_done(struct client *c);
 
 /* Settles the API version: $DOCKER_API_VERSION when set, else GET /_ping and

@@ -17,29 +17,11 @@
 #include "cli/run_opts.h"
 #include "cli/table.h"
 
-static int fail_clear(const struct cli *cli, struct error *err)
-{
-	int code = cli_fail(cli, err);
-	error_clear(err);
-	return code;
-}
-
 static char *ctr_path(const char *name, const char *suffix)
 {
 	_cleanup_free_ char *esc = query_escape(name);
 	char *p = NULL;
 	return esc && asprintf(&p, "/containers/%s%s", esc, suffix) >= 0 ? p : NULL;
-}
-
-static int call(const struct cli *cli, const char *method, const char *path, const struct query *q,
-		json_t *body, json_t **ret, struct error *err)
-{
-	struct client c;
-	int r = client_init(&c, cli, err);
-	if (r >= 0)
-		r = client_request_json(&c, method, path, q, body, ret, err);
-	client_done(&c);
-	return r;
 }
 
 /* --- create / run ----------------------------------------------------------- */
@@ -159,7 +141,7 @@ static int create_once(const struct cli *cli, json_t *body, const char *name, ch
 	struct query q = {0};
 	if (name)
 		query_add(&q, "name", name);
-	int r = call(cli, "POST", "/containers/create", &q, body, &resp, err);
+	int r = cli_call(cli, "POST", "/containers/create", &q, body, &resp, err);
 	query_done(&q);
 	const char *id = json_string_value(json_object_get(resp, "Id"));
 	if (r >= 0 && !(*ret_id = strdup(id ? id : "")))
@@ -244,7 +226,7 @@ static int run_or_create(struct cli *cli, const char *cmd_path, int argc, char *
 		goto out;
 	}
 	if (create_one(cli, body, o.name, &id, &err) < 0) {
-		code = run ? run_fail(cli, cmd_path, &err, CLI_EXIT_USAGE) : fail_clear(cli, &err);
+		code = run ? run_fail(cli, cmd_path, &err, CLI_EXIT_USAGE) : cli_fail_clear(cli, &err);
 		goto out;
 	}
 	if (!run) {
@@ -254,7 +236,7 @@ static int run_or_create(struct cli *cli, const char *cmd_path, int argc, char *
 	}
 	if (o.detach) {
 		_cleanup_free_ char *path = ctr_path(id, "/start");
-		if (call(cli, "POST", path, NULL, NULL, NULL, &err) < 0) {
+		if (cli_call(cli, "POST", path, NULL, NULL, NULL, &err) < 0) {
 			code = run_fail(cli, cmd_path, &err, start_failure_code(&err));
 			goto out;
 		}
@@ -272,7 +254,7 @@ static int run_or_create(struct cli *cli, const char *cmd_path, int argc, char *
 	bool started;
 	int r = attach_session_run(cli, &s, &code, &started, &err);
 	if (r < 0)
-		code = started ? fail_clear(cli, &err)
+		code = started ? cli_fail_clear(cli, &err)
 			       : run_fail(cli, cmd_path, &err, start_failure_code(&err));
 	else if (r > 0)
 		code = CLI_EXIT_OK;
@@ -304,7 +286,7 @@ static int each(struct cli *cli, const struct cli_strv *names, const char *metho
 		struct error err = ERROR_INIT;
 		_cleanup_free_ char *path = ctr_path(names->v[i], suffix);
 		_cleanup_(cli_json_decrefp) json_t *resp = NULL;
-		int r = path ? call(cli, method, path, q, NULL, print_code ? &resp : NULL, &err)
+		int r = path ? cli_call(cli, method, path, q, NULL, print_code ? &resp : NULL, &err)
 			     : error_set(&err, -ENOMEM, "out of memory");
 		if (r < 0)
 			cli_defer_error(&errors, &err);
@@ -464,7 +446,7 @@ int cli_cmd_logs(struct cli *cli, const char *cmd_path, int argc, char **argv)
 	if (code < 0) {
 		struct error err = ERROR_INIT;
 		code = stream_logs(cli, args.v[0], follow, tail, ts, &err) < 0
-			   ? fail_clear(cli, &err)
+			   ? cli_fail_clear(cli, &err)
 			   : CLI_EXIT_OK;
 	}
 	cli_strv_free(&args);
@@ -573,7 +555,7 @@ int cli_cmd_ps(struct cli *cli, const char *cmd_path, int argc, char **argv)
 		query_add(&q, "filters", fj);
 	_cleanup_(cli_json_decrefp) json_t *items = NULL;
 	if (r >= 0)
-		r = call(cli, "GET", "/containers/json", &q, NULL, &items, &err);
+		r = cli_call(cli, "GET", "/containers/json", &q, NULL, &items, &err);
 	query_done(&q);
 	struct table t;
 	const char *def = quiet ? "{{.ID}}"
@@ -583,7 +565,7 @@ int cli_cmd_ps(struct cli *cli, const char *cmd_path, int argc, char **argv)
 	if (r >= 0)
 		r = table_init(&t, quiet ? NULL : format, def, &err);
 	if (r < 0) {
-		code = fail_clear(cli, &err);
+		code = cli_fail_clear(cli, &err);
 		goto out;
 	}
 	code = cli_print_rows(cli, &t, items, notrunc ? ps_row_notrunc : ps_row, ps_headers());

@@ -15,24 +15,6 @@ char *cli_labels_string(json_t *labels);
 int cli_print_rows(const struct cli *cli, struct table *t, json_t *items,
 		   json_t *(*to_row)(json_t *), json_t *headers);
 
-static int fail_clear(const struct cli *cli, struct error *err)
-{
-	int code = cli_fail(cli, err);
-	error_clear(err);
-	return code;
-}
-
-static int call(const struct cli *cli, const char *method, const char *path, const struct query *q,
-		json_t *body, json_t **ret, struct error *err)
-{
-	struct client c;
-	int r = client_init(&c, cli, err);
-	if (r >= 0)
-		r = client_request_json(&c, method, path, q, body, ret, err);
-	client_done(&c);
-	return r;
-}
-
 static char *net_path(const char *name, const char *suffix)
 {
 	_cleanup_free_ char *esc = query_escape(name);
@@ -97,8 +79,8 @@ static int network_create(struct cli *cli, const char *cmd_path, int argc, char 
 			      kv_object(&opts), "Labels", kv_object(&labels));
 		_cleanup_(cli_json_decrefp) json_t *resp = NULL;
 		struct error err = ERROR_INIT;
-		if (call(cli, "POST", "/networks/create", NULL, body, &resp, &err) < 0) {
-			code = fail_clear(cli, &err);
+		if (cli_call(cli, "POST", "/networks/create", NULL, body, &resp, &err) < 0) {
+			code = cli_fail_clear(cli, &err);
 		} else {
 			fprintf(cli->out, "%s\n", json_string_value(json_object_get(resp, "Id")));
 			code = CLI_EXIT_OK;
@@ -156,7 +138,7 @@ static int network_ls(struct cli *cli, const char *cmd_path, int argc, char **ar
 	if (table_init(&t, format,
 		       quiet ? "{{.ID}}" : "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}",
 		       &err) < 0) {
-		code = fail_clear(cli, &err);
+		code = cli_fail_clear(cli, &err);
 		goto out;
 	}
 	struct query q = {0};
@@ -166,10 +148,10 @@ static int network_ls(struct cli *cli, const char *cmd_path, int argc, char **ar
 	if (r >= 0 && fj)
 		r = query_add(&q, "filters", fj);
 	if (r >= 0)
-		r = call(cli, "GET", "/networks", &q, NULL, &resp, &err);
+		r = cli_call(cli, "GET", "/networks", &q, NULL, &resp, &err);
 	query_done(&q);
 	if (r < 0) {
-		code = err.msg ? fail_clear(cli, &err) : CLI_EXIT_FAILURE;
+		code = err.msg ? cli_fail_clear(cli, &err) : CLI_EXIT_FAILURE;
 	} else {
 		size_t n = json_array_size(resp);
 		_cleanup_free_ json_t **sorted = calloc(n + 1, sizeof(*sorted));
@@ -250,7 +232,7 @@ static int network_rm(struct cli *cli, const char *cmd_path, int argc, char **ar
 		for (size_t i = 0; i < args.n; i++) {
 			_cleanup_free_ char *path = net_path(args.v[i], "");
 			struct error err = ERROR_INIT;
-			if (call(cli, "DELETE", path, NULL, NULL, NULL, &err) < 0) {
+			if (cli_call(cli, "DELETE", path, NULL, NULL, NULL, &err) < 0) {
 				if (force && err.code == -ENOENT)
 					error_clear(&err);
 				else
@@ -304,7 +286,7 @@ static int connect_cmd(struct cli *cli, const char *cmd_path, int argc, char **a
 		_cleanup_free_ char *path =
 		    net_path(args.v[0], connect ? "/connect" : "/disconnect");
 		struct error err = ERROR_INIT;
-		code = call(cli, "POST", path, NULL, body, NULL, &err) < 0 ? fail_clear(cli, &err)
+		code = cli_call(cli, "POST", path, NULL, body, NULL, &err) < 0 ? cli_fail_clear(cli, &err)
 									   : CLI_EXIT_OK;
 	}
 	cli_strv_free(&aliases);
@@ -347,10 +329,10 @@ static int network_prune(struct cli *cli, const char *cmd_path, int argc, char *
 		if (r >= 0 && fj)
 			r = query_add(&q, "filters", fj);
 		if (r >= 0)
-			r = call(cli, "POST", "/networks/prune", &q, NULL, &resp, &err);
+			r = cli_call(cli, "POST", "/networks/prune", &q, NULL, &resp, &err);
 		query_done(&q);
 		if (r < 0) {
-			code = err.msg ? fail_clear(cli, &err) : CLI_EXIT_FAILURE;
+			code = err.msg ? cli_fail_clear(cli, &err) : CLI_EXIT_FAILURE;
 		} else {
 			json_t *del = json_object_get(resp, "NetworksDeleted");
 			if (json_array_size(del)) {
@@ -393,8 +375,8 @@ static int port_run(struct cli *cli, const struct cli_strv *args)
 	_cleanup_(cli_json_decrefp) json_t *resp = NULL;
 	struct error err = ERROR_INIT;
 	if (!esc || asprintf(&path, "/containers/%s/json", esc) < 0 ||
-	    call(cli, "GET", path, NULL, NULL, &resp, &err) < 0)
-		return err.msg ? fail_clear(cli, &err) : CLI_EXIT_FAILURE;
+	    cli_call(cli, "GET", path, NULL, NULL, &resp, &err) < 0)
+		return err.msg ? cli_fail_clear(cli, &err) : CLI_EXIT_FAILURE;
 	json_t *ports = json_object_get(json_object_get(resp, "NetworkSettings"), "Ports");
 	char want[32] = "";
 	if (args->n == 2)

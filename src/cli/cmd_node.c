@@ -11,24 +11,6 @@
 #include "cli/inspect.h"
 #include "cli/query.h"
 
-static int fail_clear(const struct cli *cli, struct error *err)
-{
-	int code = cli_fail(cli, err);
-	error_clear(err);
-	return code;
-}
-
-static int call(struct cli *cli, const char *method, const char *path, const struct query *q,
-		json_t *body, json_t **ret, struct error *err)
-{
-	struct client c;
-	int r = client_init(&c, cli, err);
-	if (r >= 0)
-		r = client_request_json(&c, method, path, q, body, ret, err);
-	client_done(&c);
-	return r;
-}
-
 static const char *js(json_t *o, const char *k)
 {
 	const char *s = json_string_value(json_object_get(o, k));
@@ -76,9 +58,9 @@ static int node_ls(struct cli *cli, const char *cmd_path, int argc, char **argv)
 	if (code < 0) {
 		if (query_filters_json(&filters, &fj, &err) < 0 ||
 		    (fj && query_add(&q, "filters", fj) < 0) ||
-		    call(cli, "GET", "/nodes", &q, NULL, &nodes, &err) < 0 ||
-		    call(cli, "GET", "/info", NULL, NULL, &info, &err) < 0)
-			code = fail_clear(cli, &err);
+		    cli_call(cli, "GET", "/nodes", &q, NULL, &nodes, &err) < 0 ||
+		    cli_call(cli, "GET", "/info", NULL, NULL, &info, &err) < 0)
+			code = cli_fail_clear(cli, &err);
 	}
 	if (code < 0) {
 		const char *self = js(json_object_get(info, "Swarm"), "NodeID");
@@ -157,10 +139,10 @@ static int node_inspect(struct cli *cli, const char *cmd_path, int argc, char **
 		struct cli_strv names = {0};
 		for (size_t i = 0; i < args.n; i++) {
 			if (strcmp(args.v[i], "self") == 0 && !info &&
-			    call(cli, "GET", "/info", NULL, NULL, &info, &err) < 0) {
+			    cli_call(cli, "GET", "/info", NULL, NULL, &info, &err) < 0) {
 				cli_strv_free(&args);
 				cli_strv_free(&names);
-				return fail_clear(cli, &err);
+				return cli_fail_clear(cli, &err);
 			}
 			cli_strv_push(&names, strcmp(args.v[i], "self") == 0
 						  ? js(json_object_get(info, "Swarm"), "NodeID")
@@ -199,7 +181,7 @@ static int node_rm(struct cli *cli, const char *cmd_path, int argc, char **argv)
 			_cleanup_free_ char *path = NULL;
 			if (!esc || asprintf(&path, "/nodes/%s", esc) < 0)
 				break;
-			if (call(cli, "DELETE", path, &q, NULL, NULL, &err) < 0)
+			if (cli_call(cli, "DELETE", path, &q, NULL, NULL, &err) < 0)
 				cli_defer_error(&errors, &err);
 			else
 				fprintf(cli->out, "%s\n", args.v[i]);
@@ -222,8 +204,8 @@ static int update_node(struct cli *cli, const char *name, int (*change)(json_t *
 	if (!esc || asprintf(&path, "/nodes/%s", esc) < 0 ||
 	    asprintf(&upath, "/nodes/%s/update", esc) < 0)
 		return CLI_EXIT_FAILURE;
-	if (call(cli, "GET", path, NULL, NULL, &node, &err) < 0)
-		return fail_clear(cli, &err);
+	if (cli_call(cli, "GET", path, NULL, NULL, &node, &err) < 0)
+		return cli_fail_clear(cli, &err);
 	json_t *spec = json_object_get(node, "Spec");
 	int r = change(spec, data);
 	if (r < 0)
@@ -234,9 +216,9 @@ static int update_node(struct cli *cli, const char *name, int (*change)(json_t *
 		     json_object_get(json_object_get(node, "Version"), "Index")));
 	struct query q = {0};
 	query_add(&q, "version", ver);
-	r = call(cli, "POST", upath, &q, spec, NULL, &err);
+	r = cli_call(cli, "POST", upath, &q, spec, NULL, &err);
 	query_done(&q);
-	return r < 0 ? fail_clear(cli, &err) : CLI_EXIT_OK;
+	return r < 0 ? cli_fail_clear(cli, &err) : CLI_EXIT_OK;
 }
 
 static int set_role(json_t *spec, void *data)

@@ -12,32 +12,13 @@
 #include "cli/inspect.h"
 #include "cli/query.h"
 
-static int fail_clear(const struct cli *cli, struct error *err)
-{
-	int code = cli_fail(cli, err);
-	error_clear(err);
-	return code;
-}
-
-/* One request on a fresh connection; *ret (may be NULL) gets the JSON. */
-static int call(struct cli *cli, const char *method, const char *path, const struct query *q,
-		json_t *body, json_t **ret, struct error *err)
-{
-	struct client c;
-	int r = client_init(&c, cli, err);
-	if (r >= 0)
-		r = client_request_json(&c, method, path, q, body, ret, err);
-	client_done(&c);
-	return r;
-}
-
 static int print_join_command(struct cli *cli, const char *role, bool quiet)
 {
 	struct error err = ERROR_INIT;
 	_cleanup_(cli_json_decrefp) json_t *sw = NULL, *info = NULL, *node = NULL;
-	if (call(cli, "GET", "/swarm", NULL, NULL, &sw, &err) < 0 ||
-	    call(cli, "GET", "/info", NULL, NULL, &info, &err) < 0)
-		return fail_clear(cli, &err);
+	if (cli_call(cli, "GET", "/swarm", NULL, NULL, &sw, &err) < 0 ||
+	    cli_call(cli, "GET", "/info", NULL, NULL, &info, &err) < 0)
+		return cli_fail_clear(cli, &err);
 	const char *token = json_string_value(json_object_get(
 	    json_object_get(sw, "JoinTokens"), strcmp(role, "worker") == 0 ? "Worker" : "Manager"));
 	if (quiet) {
@@ -48,8 +29,8 @@ static int print_join_command(struct cli *cli, const char *role, bool quiet)
 	    json_string_value(json_object_get(json_object_get(info, "Swarm"), "NodeID"));
 	_cleanup_free_ char *path = NULL;
 	if (asprintf(&path, "/nodes/%s", id ? id : "") < 0 ||
-	    call(cli, "GET", path, NULL, NULL, &node, &err) < 0)
-		return fail_clear(cli, &err);
+	    cli_call(cli, "GET", path, NULL, NULL, &node, &err) < 0)
+		return cli_fail_clear(cli, &err);
 	const char *addr =
 	    json_string_value(json_object_get(json_object_get(node, "ManagerStatus"), "Addr"));
 	fprintf(cli->out,
@@ -125,9 +106,9 @@ static int swarm_init_cmd(struct cli *cli, const char *cmd_path, int argc, char 
 	_cleanup_(cli_json_decrefp) json_t *info = NULL;
 	struct error err = ERROR_INIT;
 	/* The answer is the node ID as a bare JSON string: read it from /info. */
-	if (call(cli, "POST", "/swarm/init", NULL, body, NULL, &err) < 0 ||
-	    call(cli, "GET", "/info", NULL, NULL, &info, &err) < 0)
-		return fail_clear(cli, &err);
+	if (cli_call(cli, "POST", "/swarm/init", NULL, body, NULL, &err) < 0 ||
+	    cli_call(cli, "GET", "/info", NULL, NULL, &info, &err) < 0)
+		return cli_fail_clear(cli, &err);
 	const char *id =
 	    json_string_value(json_object_get(json_object_get(info, "Swarm"), "NodeID"));
 	fprintf(cli->out, "Swarm initialized: current node (%s) is now a manager.\n\n",
@@ -137,8 +118,8 @@ static int swarm_init_cmd(struct cli *cli, const char *cmd_path, int argc, char 
 			  "and follow the instructions.\n\n");
 	if (autolock) {
 		_cleanup_(cli_json_decrefp) json_t *k = NULL;
-		if (call(cli, "GET", "/swarm/unlockkey", NULL, NULL, &k, &err) < 0)
-			return fail_clear(cli, &err);
+		if (cli_call(cli, "GET", "/swarm/unlockkey", NULL, NULL, &k, &err) < 0)
+			return cli_fail_clear(cli, &err);
 		fprintf(
 		    cli->out,
 		    "To unlock a swarm manager after it restarts, run the `berth swarm unlock`\n"
@@ -179,9 +160,9 @@ static int swarm_join_cmd(struct cli *cli, const char *cmd_path, int argc, char 
 			      token ? token : "", "Availability", avail);
 		_cleanup_(cli_json_decrefp) json_t *info = NULL;
 		struct error err = ERROR_INIT;
-		if (call(cli, "POST", "/swarm/join", NULL, body, NULL, &err) < 0 ||
-		    call(cli, "GET", "/info", NULL, NULL, &info, &err) < 0) {
-			code = fail_clear(cli, &err);
+		if (cli_call(cli, "POST", "/swarm/join", NULL, body, NULL, &err) < 0 ||
+		    cli_call(cli, "GET", "/info", NULL, NULL, &info, &err) < 0) {
+			code = cli_fail_clear(cli, &err);
 		} else {
 			bool mgr = json_is_true(
 			    json_object_get(json_object_get(info, "Swarm"), "ControlAvailable"));
@@ -215,7 +196,7 @@ static int swarm_join_token_cmd(struct cli *cli, const char *cmd_path, int argc,
 			_cleanup_(cli_json_decrefp) json_t *sw = NULL;
 			struct query q = {0};
 			char ver[32];
-			if (call(cli, "GET", "/swarm", NULL, NULL, &sw, &err) == 0) {
+			if (cli_call(cli, "GET", "/swarm", NULL, NULL, &sw, &err) == 0) {
 				snprintf(ver, sizeof(ver), "%lld",
 					 (long long)json_integer_value(json_object_get(
 					     json_object_get(sw, "Version"), "Index")));
@@ -224,12 +205,12 @@ static int swarm_join_token_cmd(struct cli *cli, const char *cmd_path, int argc,
 					  strcmp(role, "worker") == 0 ? "rotateWorkerToken"
 								      : "rotateManagerToken",
 					  "true");
-				call(cli, "POST", "/swarm/update", &q, json_object_get(sw, "Spec"),
+				cli_call(cli, "POST", "/swarm/update", &q, json_object_get(sw, "Spec"),
 				     NULL, &err);
 			}
 			query_done(&q);
 			if (err.msg)
-				code = fail_clear(cli, &err);
+				code = cli_fail_clear(cli, &err);
 			else if (!quiet)
 				fprintf(cli->out, "Successfully rotated %s join token.\n\n", role);
 		}
@@ -257,10 +238,10 @@ static int swarm_leave_cmd(struct cli *cli, const char *cmd_path, int argc, char
 	if (force)
 		query_add(&q, "force", "1");
 	struct error err = ERROR_INIT;
-	int r = call(cli, "POST", "/swarm/leave", &q, NULL, NULL, &err);
+	int r = cli_call(cli, "POST", "/swarm/leave", &q, NULL, NULL, &err);
 	query_done(&q);
 	if (r < 0)
-		return fail_clear(cli, &err);
+		return cli_fail_clear(cli, &err);
 	fprintf(cli->out, "Node left the swarm.\n");
 	return CLI_EXIT_OK;
 }
@@ -280,8 +261,8 @@ static int swarm_unlock_key_cmd(struct cli *cli, const char *cmd_path, int argc,
 		return code;
 	_cleanup_(cli_json_decrefp) json_t *k = NULL;
 	struct error err = ERROR_INIT;
-	if (call(cli, "GET", "/swarm/unlockkey", NULL, NULL, &k, &err) < 0)
-		return fail_clear(cli, &err);
+	if (cli_call(cli, "GET", "/swarm/unlockkey", NULL, NULL, &k, &err) < 0)
+		return cli_fail_clear(cli, &err);
 	const char *key = json_string_value(json_object_get(k, "UnlockKey"));
 	if (!key || !*key) {
 		fprintf(cli->err, "no unlock key is set\n");

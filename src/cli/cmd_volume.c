@@ -11,13 +11,6 @@
 #include "cli/query.h"
 #include "cli/table.h"
 
-static int fail_clear(const struct cli *cli, struct error *err)
-{
-	int code = cli_fail(cli, err);
-	error_clear(err);
-	return code;
-}
-
 /* "-o k=v" as docker's map option: a value without '=' is a key with "". */
 static int opts_object(const struct cli_strv *opts, json_t **ret)
 {
@@ -54,7 +47,7 @@ static int create_run(struct cli *cli, const char *name, const char *driver,
 		r = client_request_json(&c, "POST", "/volumes/create", NULL, body, &vol, &err);
 	client_done(&c);
 	if (r < 0)
-		return fail_clear(cli, &err);
+		return cli_fail_clear(cli, &err);
 	fprintf(cli->out, "%s\n", json_string_value(json_object_get(vol, "Name")));
 	return CLI_EXIT_OK;
 }
@@ -161,13 +154,13 @@ int cli_print_rows(const struct cli *cli, struct table *t, json_t *items,
 		_cleanup_(cli_json_decrefp) json_t *row = to_row(it);
 		if (!row || table_row(t, row, &err) < 0) {
 			json_decref(headers);
-			return err.msg ? fail_clear(cli, &err) : CLI_EXIT_FAILURE;
+			return err.msg ? cli_fail_clear(cli, &err) : CLI_EXIT_FAILURE;
 		}
 	}
 	_cleanup_free_ char *out = table_render(t, headers, &err);
 	json_decref(headers);
 	if (!out)
-		return fail_clear(cli, &err);
+		return cli_fail_clear(cli, &err);
 	fputs(out, cli->out);
 	return CLI_EXIT_OK;
 }
@@ -178,7 +171,7 @@ static int ls_run(struct cli *cli, const char *format, bool quiet, const struct 
 	struct table t;
 	const char *def = quiet ? "{{.Name}}" : "table {{.Driver}}\t{{.Name}}";
 	if (table_init(&t, format, def, &err) < 0)
-		return fail_clear(cli, &err);
+		return cli_fail_clear(cli, &err);
 	struct query q = {0};
 	_cleanup_free_ char *fj = NULL;
 	_cleanup_(cli_json_decrefp) json_t *resp = NULL;
@@ -193,7 +186,7 @@ static int ls_run(struct cli *cli, const char *format, bool quiet, const struct 
 	query_done(&q);
 	int code = CLI_EXIT_FAILURE;
 	if (r < 0) {
-		code = err.msg ? fail_clear(cli, &err) : CLI_EXIT_FAILURE;
+		code = err.msg ? cli_fail_clear(cli, &err) : CLI_EXIT_FAILURE;
 	} else {
 		json_t *vols = json_object_get(resp, "Volumes");
 		size_t n = json_array_size(vols);
@@ -265,7 +258,7 @@ static int rm_run(struct cli *cli, const struct cli_strv *names, bool force)
 	struct error err = ERROR_INIT;
 	struct client c;
 	if (client_init(&c, cli, &err) < 0)
-		return fail_clear(cli, &err);
+		return cli_fail_clear(cli, &err);
 	struct query q = {0};
 	if (force)
 		query_add(&q, "force", "1");
@@ -337,7 +330,7 @@ static int prune_run(struct cli *cli, const struct cli_strv *filters)
 	}
 	query_done(&q);
 	if (r < 0)
-		return err.msg ? fail_clear(cli, &err) : CLI_EXIT_FAILURE;
+		return err.msg ? cli_fail_clear(cli, &err) : CLI_EXIT_FAILURE;
 	cli_print_prune_report(cli, "Deleted Volumes:", json_object_get(resp, "VolumesDeleted"),
 			       (double)json_integer_value(json_object_get(resp, "SpaceReclaimed")));
 	return CLI_EXIT_OK;

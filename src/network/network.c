@@ -98,12 +98,6 @@ int network_save(struct daemon *d, struct network *n, struct error *err)
 	return fs_write_atomic(path, text, strlen(text), 0600, err);
 }
 
-static const char *jstr(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
-}
-
 static struct network *network_from_json(json_t *j)
 {
 	struct network *n = calloc(1, sizeof(*n));

@@ -22,27 +22,6 @@
 #include "network/network_priv.h"
 #include "network/nl.h"
 
-static const char *jstr(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
-}
-
-static const char *net_mode(struct container *c)
-{
-	return jstr(c->host_config, "NetworkMode");
-}
-
-static bool mode_is(struct container *c, const char *m)
-{
-	return strcmp(net_mode(c), m) == 0;
-}
-
-static bool mode_shared(struct container *c)
-{
-	return strncmp(net_mode(c), "container:", 10) == 0;
-}
-
 void sandbox_host_if(const char *cid, int index, char buf[16])
 {
 	snprintf(buf, 16, "vb%.10s%02x", cid, index & 0xff);
@@ -342,7 +321,7 @@ static int shared_netns(struct daemon *d, struct container *c, char **ret, struc
 		return error_set(err, -EINVAL,
 				 "cannot join network namespace of a non running container: %s",
 				 ref);
-	if (mode_is(o, "host"))
+	if (net_mode_is(o, "host"))
 		return error_set(
 		    err, -EINVAL,
 		    "cannot join the network namespace of container %s: it uses the host's", ref);
@@ -361,9 +340,9 @@ static int shared_netns(struct daemon *d, struct container *c, char **ret, struc
 int network_container_up(struct daemon *d, struct container *c, char **ret_netns, struct error *err)
 {
 	*ret_netns = NULL;
-	if (mode_is(c, "host") || mode_is(c, "none"))
+	if (net_mode_is(c, "host") || net_mode_is(c, "none"))
 		return 0;
-	if (mode_shared(c))
+	if (net_mode_shared(c))
 		return shared_netns(d, c, ret_netns, err);
 	struct networks *ns = networks_of(d);
 	struct sandbox *old = sandbox_find(d, c->id);
@@ -467,7 +446,7 @@ int network_container_create(struct daemon *d, struct container *c, json_t *netc
 	mode = net_mode(c);
 	if (!strcmp(mode, "host") || !strcmp(mode, "none"))
 		return 0;
-	if (mode_shared(c)) {
+	if (net_mode_shared(c)) {
 		struct container *o = NULL;
 		int r = containers_lookup(d, mode + 10, &o, err);
 		if (r < 0)
@@ -529,7 +508,7 @@ int network_connect(struct daemon *d, const char *ref, const char *container, js
 		r = containers_lookup(d, container, &c, err);
 	if (r < 0)
 		return r;
-	if (mode_is(c, "host") || mode_is(c, "none") || mode_shared(c))
+	if (net_mode_is(c, "host") || net_mode_is(c, "none") || net_mode_shared(c))
 		return error_set(err, -EPERM,
 				 "container sharing network namespace with another container or "
 				 "host cannot be connected to any other network");

@@ -17,12 +17,6 @@
 #include "network/network.h"
 #include "network/network_priv.h"
 
-static const char *jstr(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
-}
-
 /* ---- published ports ---- */
 
 void ports_close(struct sandbox *sb)

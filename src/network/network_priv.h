@@ -10,6 +10,21 @@
 #include "network/ipam.h"
 #include "network/nft.h"
 
+struct container;
+
+/* A container's NetworkMode ("" when unset), whether it is m, whether it
+ * is "container:<id>" (network_settings.c). */
+const char *net_mode(struct container *c);
+bool net_mode_is(struct container *c, const char *m);
+bool net_mode_shared(struct container *c);
+
+/* A string member of o, "" when absent. */
+static inline const char *jstr(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
 struct daemon;
 struct container;
 struct dns_server;

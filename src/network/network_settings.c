@@ -16,23 +16,17 @@
 #include "network/network.h"
 #include "network/network_priv.h"
 
-static const char *jstr(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
-}
-
-static const char *net_mode(struct container *c)
+const char *net_mode(struct container *c)
 {
 	return jstr(c->host_config, "NetworkMode");
 }
 
-static bool mode_is(struct container *c, const char *m)
+bool net_mode_is(struct container *c, const char *m)
 {
 	return strcmp(net_mode(c), m) == 0;
 }
 
-static bool mode_shared(struct container *c)
+bool net_mode_shared(struct container *c)
 {
 	return strncmp(net_mode(c), "container:", 10) == 0;
 }
@@ -79,8 +73,8 @@ json_t *network_container_settings(struct daemon *d, struct container *c)
 	for (size_t i = 0; i < ns->n; i++) {
 		struct network *n = ns->v[i];
 		struct endpoint *ep = network_endpoint(n, c->id);
-		bool special = (n->builtin && !strcmp(n->name, "host") && mode_is(c, "host")) ||
-			       (n->builtin && !strcmp(n->name, "none") && mode_is(c, "none"));
+		bool special = (n->builtin && !strcmp(n->name, "host") && net_mode_is(c, "host")) ||
+			       (n->builtin && !strcmp(n->name, "none") && net_mode_is(c, "none"));
 		if (!ep && !special)
 			continue;
 		json_t *e = endpoint_json(d, c, n, ep, live);
@@ -150,7 +144,7 @@ static struct container *netns_owner(struct daemon *d, struct container *c)
 {
 	struct container *o = NULL;
 	struct error err = ERROR_INIT;
-	if (mode_shared(c) && containers_lookup(d, net_mode(c) + 10, &o, &err) == 0)
+	if (net_mode_shared(c) && containers_lookup(d, net_mode(c) + 10, &o, &err) == 0)
 		c = o;
 	error_clear(&err);
 	return c;
@@ -159,7 +153,7 @@ static struct container *netns_owner(struct daemon *d, struct container *c)
 char *network_resolv_conf(struct daemon *d, struct container *c)
 {
 	c = netns_owner(d, c);
-	if (mode_is(c, "host") || mode_is(c, "none"))
+	if (net_mode_is(c, "host") || net_mode_is(c, "none"))
 		return NULL;
 	struct network *nets[64];
 	size_t nn = container_networks(d, c->id, nets, 64);
