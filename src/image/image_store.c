@@ -565,6 +565,7 @@ void image_store_exclusive(struct image_store *is, struct image_job *job)
 	job->next = NULL;
 	if (!is->busy) {
 		is->busy = true;
+		job->started = true;
 		job->start(job);
 		return;
 	}
@@ -585,6 +586,7 @@ void image_store_exclusive_done(struct image_store *is)
 	is->queue = job->next;
 	if (!is->queue)
 		is->queue_tail = NULL;
+	job->started = true;
 	job->start(job);
 }
 

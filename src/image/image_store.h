@@ -80,9 +80,12 @@ int image_store_remove(struct image_store *is, struct image *img, json_t *remove
 
 /* Runs fn now or after the exclusive jobs queued before it (load and
  * import: one unpacks at a time, so two jobs never race to create the same
- * layer). The job calls image_store_exclusive_done when finished. */
+ * layer). The job ends with image_job_finish or image_job_fail
+ * (image_job.c), which call image_store_exclusive_done once it started. */
 struct image_job {
 	void (*start)(struct image_job *job);
+	void (*free)(struct image_job *job);
+	bool started; /* holds the store's exclusive slot */
 	struct image_job *next;
 };
 void image_store_exclusive(struct image_store *is, struct image_job *job);

@@ -12,6 +12,7 @@
 #include "basic/build_info.h"
 #include "daemon/daemon.h"
 #include "image/changes.h"
+#include "image/image_job.h"
 #include "image/image_store.h"
 #include "image/reference.h"
 #include "image/service.h"
@@ -24,7 +25,7 @@ struct import_job {
 	int fd;
 	struct layer_paths lp;
 	struct layer_prep prep;
-	bool prepared, started;
+	bool prepared;
 	char *ref;     /* normalized name:tag, or NULL */
 	json_t *config; /* container config with the changes applied */
 	char *message;
@@ -46,27 +47,19 @@ static void job_free(struct import_job *j)
 	free(j);
 }
 
-static void finish(struct import_job *j)
+static void job_free_base(struct image_job *base)
 {
-	struct image_store *is = j->d->images;
-	bool started = j->started;
-	job_free(j);
-	if (started)
-		image_store_exclusive_done(is);
+	job_free((struct import_job *)base);
 }
 
-/* Cleans up before replying: a client that sees the error may look at the
- * store at once and must not find the job's leftovers. */
+static void finish(struct import_job *j)
+{
+	image_job_finish(j->d->images, &j->base);
+}
+
 static void reply_error(struct import_job *j)
 {
-	struct http_conn *conn = j->conn;
-	struct error err = j->err;
-	http_conn_ref(conn);
-	j->err = (struct error)ERROR_INIT;
-	finish(j);
-	http_reply_err(conn, &err);
-	error_clear(&err);
-	http_conn_unref(conn);
+	image_job_fail(j->d->images, &j->base, j->conn, &j->err);
 }
 
 static void import_work(uv_work_t *w)
@@ -146,7 +139,6 @@ static void import_done(uv_work_t *w, int status)
 static void import_start(struct image_job *base)
 {
 	struct import_job *j = (struct import_job *)base;
-	j->started = true;
 	if (uv_queue_work(j->d->loop, &j->work, import_work, import_done) < 0) {
 		error_set(&j->err, -EAGAIN, "cannot queue the import");
 		reply_error(j);
@@ -195,6 +187,7 @@ void image_import_and_reply(struct daemon *d, struct http_conn *conn, int fd,
 	http_conn_ref(conn);
 	j->fd = fd;
 	j->work.data = j;
+	j->base.free = job_free_base;
 	j->base.start = import_start;
 	j->config = changes_empty_config();
 	j->message = opts->message ? strdup(opts->message) : NULL;

@@ -15,6 +15,7 @@
 #include "basic/fs.h"
 #include "daemon/daemon.h"
 #include "engine/events.h"
+#include "image/image_job.h"
 #include "image/image_store.h"
 #include "image/manifest.h"
 #include "image/reference.h"
@@ -45,7 +46,6 @@ struct load_job {
 	struct load_layer *layers;
 	size_t n_layers;
 	struct error err;
-	bool started; /* holds the store's exclusive slot */
 };
 
 static void job_free(struct load_job *j)
@@ -71,27 +71,19 @@ static void job_free(struct load_job *j)
 	free(j);
 }
 
-static void finish(struct load_job *j)
+static void job_free_base(struct image_job *base)
 {
-	struct image_store *is = j->d->images;
-	bool started = j->started;
-	job_free(j);
-	if (started)
-		image_store_exclusive_done(is);
+	job_free((struct load_job *)base);
 }
 
-/* Cleans up before replying: a client that sees the error may look at the
- * store at once and must not find the job's leftovers. */
+static void finish(struct load_job *j)
+{
+	image_job_finish(j->d->images, &j->base);
+}
+
 static void reply_error(struct load_job *j)
 {
-	struct http_conn *conn = j->conn;
-	struct error err = j->err;
-	http_conn_ref(conn);
-	j->err = (struct error)ERROR_INIT;
-	finish(j);
-	http_reply_err(conn, &err);
-	error_clear(&err);
-	http_conn_unref(conn);
+	image_job_fail(j->d->images, &j->base, j->conn, &j->err);
 }
 
 /* ---- step 1 (thread): extract and read the manifest ---- */
@@ -352,7 +344,6 @@ static void extract_done(uv_work_t *w, int status)
 static void load_start(struct image_job *base)
 {
 	struct load_job *j = (struct load_job *)base;
-	j->started = true;
 	if (uv_queue_work(j->d->loop, &j->work, extract_work, extract_done) < 0) {
 		error_set(&j->err, -EAGAIN, "cannot queue the load");
 		reply_error(j);
@@ -389,6 +380,7 @@ void image_load_and_reply(struct daemon *d, struct http_conn *conn, int fd, bool
 	j->fd = fd;
 	j->root_fd = -1;
 	j->work.data = j;
+	j->base.free = job_free_base;
 	j->base.start = load_start;
 	if (layer_store_paths(d->layers, &j->lp) < 0 ||
 	    make_tmpdir(d, "load", &j->tmpdir, &j->err) < 0) {
