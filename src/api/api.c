@@ -9,6 +9,7 @@
 #include "basic/build_info.h"
 #include "basic/cleanup.h"
 #include "basic/fs.h"
+#include "shared/filters.h"
 #include "shared/host.h"
 
 static const struct api_routes *const tables[] = {
@@ -55,6 +56,37 @@ static bool should_spool(enum http_method method, const char *url, void *userdat
 void api_reply_err(const struct api_request *ar, const struct error *err)
 {
 	http_reply_err(ar->conn, err);
+}
+
+void api_reply_err_clear(const struct api_request *ar, struct error *err)
+{
+	api_reply_err(ar, err);
+	error_clear(err);
+}
+
+bool api_filters_or_reply(const struct api_request *ar, struct filters **ret)
+{
+	struct error err = ERROR_INIT;
+	if (filters_parse(http_request_query(ar->req, "filters"), ret, &err) == 0)
+		return true;
+	api_reply_err_clear(ar, &err);
+	return false;
+}
+
+json_t *api_json_body_or_reply(const struct api_request *ar)
+{
+	if (ar->req->body_len == 0) {
+		http_reply_error(ar->conn, 400, "got EOF while reading request body");
+		return NULL;
+	}
+	json_error_t jerr;
+	json_t *body = json_loadb(ar->req->body, ar->req->body_len, 0, &jerr);
+	if (!json_is_object(body)) {
+		json_decref(body);
+		http_reply_error(ar->conn, 400, "invalid JSON: %s", jerr.text);
+		return NULL;
+	}
+	return body;
 }
 
 /* dockerd's versionMiddleware: too old or too new versions are refused. */

@@ -6,6 +6,8 @@
 #include "daemon/daemon.h"
 #include "shared/http_server.h"
 
+struct filters;
+
 /* What a handler gets: the daemon, the connection to answer on, the request,
  * the API version it speaks and the route's path parameters. */
 struct api_request {
@@ -40,6 +42,13 @@ void api_stop(struct daemon *d);
 /* Replies with Docker's error shape and the status http_status_from_errno
  * gives err's code (-ENOENT 404, -EEXIST/-EBUSY 409, -EINVAL 400...). */
 void api_reply_err(const struct api_request *ar, const struct error *err);
+/* api_reply_err, then clears err. */
+void api_reply_err_clear(const struct api_request *ar, struct error *err);
+/* The request's ?filters= parsed into *ret; false after replying 400. */
+bool api_filters_or_reply(const struct api_request *ar, struct filters **ret);
+/* The request body as a JSON object; NULL after replying 400 for an empty
+ * body or one that is not a JSON object. */
+json_t *api_json_body_or_reply(const struct api_request *ar);
 
 /* GET /events, in events_stream.c. */
 void api_events(const struct api_request *ar);

@@ -14,19 +14,13 @@
 #include "engine/container.h"
 #include "shared/filters.h"
 
-static void reply_err_clear(const struct api_request *ar, struct error *err)
-{
-	api_reply_err(ar, err);
-	error_clear(err);
-}
-
 /* Finds the {id} of the route; false after replying 404. */
 bool api_container_or_reply(const struct api_request *ar, struct container **ret)
 {
 	struct error err = ERROR_INIT;
 	if (containers_lookup(ar->d, route_param(ar->match, "id"), ret, &err) == 0)
 		return true;
-	reply_err_clear(ar, &err);
+	api_reply_err_clear(ar, &err);
 	return false;
 }
 
@@ -62,7 +56,7 @@ static void api_container_create(const struct api_request *ar)
 	if (container_create(ar->d, http_request_query(ar->req, "name"), body, &c, warnings,
 			     &err) < 0) {
 		json_decref(warnings);
-		reply_err_clear(ar, &err);
+		api_reply_err_clear(ar, &err);
 	} else {
 		http_reply_json(ar->conn, 201, json_pack("{s:s, s:o}", "Id", c->id, "Warnings", warnings));
 	}
@@ -164,7 +158,7 @@ static void api_container_kill(const struct api_request *ar)
 	if (!api_container_or_reply(ar, &c))
 		return;
 	if (container_kill(ar->d, c, http_request_query(ar->req, "signal"), &err) < 0)
-		reply_err_clear(ar, &err);
+		api_reply_err_clear(ar, &err);
 	else
 		http_reply(ar->conn, 204, NULL, NULL, 0, NULL, 0);
 }
@@ -208,7 +202,7 @@ static void api_container_resize(const struct api_request *ar)
 		return;
 	if (container_resize(c, http_request_query(ar->req, "h"), http_request_query(ar->req, "w"),
 			     &err) < 0)
-		reply_err_clear(ar, &err);
+		api_reply_err_clear(ar, &err);
 	else
 		http_reply(ar->conn, 200, NULL, NULL, 0, NULL, 0);
 }
@@ -306,7 +300,7 @@ static void api_container_list(const struct api_request *ar)
 	struct filters *f = NULL;
 	struct error err = ERROR_INIT;
 	if (filters_parse(http_request_query(ar->req, "filters"), &f, &err) < 0) {
-		reply_err_clear(ar, &err);
+		api_reply_err_clear(ar, &err);
 		return;
 	}
 	const char *limit = http_request_query(ar->req, "limit");
@@ -314,7 +308,7 @@ static void api_container_list(const struct api_request *ar)
 	if (containers_list_json(ar->d, http_request_query_bool(ar->req, "all"),
 				 limit ? atoi(limit) : -1, http_request_query_bool(ar->req, "size"),
 				 f, &out, &err) < 0)
-		reply_err_clear(ar, &err);
+		api_reply_err_clear(ar, &err);
 	else
 		http_reply_json(ar->conn, 200, out);
 	filters_free(f);

@@ -20,18 +20,12 @@
 #include "shared/filters.h"
 #include "storage/driver.h"
 
-static void reply_err_clear(const struct api_request *ar, struct error *err)
-{
-	api_reply_err(ar, err);
-	error_clear(err);
-}
-
 static bool lookup_or_reply(const struct api_request *ar, struct image **ret)
 {
 	struct error err = ERROR_INIT;
 	if (image_store_lookup(ar->d->images, route_param(ar->match, "name"), ret, &err) == 0)
 		return true;
-	reply_err_clear(ar, &err);
+	api_reply_err_clear(ar, &err);
 	return false;
 }
 
@@ -174,7 +168,7 @@ static void api_images_list(const struct api_request *ar)
 	struct list_opts o = {0};
 	if (filters_parse(http_request_query(ar->req, "filters"), &f, &err) < 0 ||
 	    list_opts_parse(ar, f, &o, &err) < 0) {
-		reply_err_clear(ar, &err);
+		api_reply_err_clear(ar, &err);
 		return;
 	}
 	size_t n = image_store_count(ar->d->images), k = 0;
@@ -331,7 +325,7 @@ static void api_image_tag(const struct api_request *ar)
 		return;
 	const char *repo = http_request_query(ar->req, "repo");
 	if (image_tag(ar->d, img, repo ? repo : "", http_request_query(ar->req, "tag"), &err) < 0) {
-		reply_err_clear(ar, &err);
+		api_reply_err_clear(ar, &err);
 		return;
 	}
 	http_reply(ar->conn, 201, "text/plain; charset=utf-8", NULL, 0, "", 0);
@@ -347,7 +341,7 @@ static void api_image_delete(const struct api_request *ar)
 	bool noprune = http_request_query_bool(ar->req, "noprune");
 	if (image_delete(ar->d, route_param(ar->match, "name"), force, !noprune, records, &err) < 0) {
 		json_decref(records);
-		reply_err_clear(ar, &err);
+		api_reply_err_clear(ar, &err);
 		return;
 	}
 	http_reply_json(ar->conn, 200, records);
@@ -362,7 +356,7 @@ static void api_images_prune(const struct api_request *ar)
 	json_t *report;
 	if (filters_parse(http_request_query(ar->req, "filters"), &f, &err) < 0 ||
 	    image_prune(ar->d, f, &report, &err) < 0) {
-		reply_err_clear(ar, &err);
+		api_reply_err_clear(ar, &err);
 		return;
 	}
 	http_reply_json(ar->conn, 200, report);

@@ -7,46 +7,15 @@
 #include "network/network.h"
 #include "shared/filters.h"
 
-static void reply_err_clear(const struct api_request *ar, struct error *err)
-{
-	api_reply_err(ar, err);
-	error_clear(err);
-}
-
-static bool parse_filters_or_reply(const struct api_request *ar, struct filters **ret)
-{
-	struct error err = ERROR_INIT;
-	if (filters_parse(http_request_query(ar->req, "filters"), ret, &err) == 0)
-		return true;
-	reply_err_clear(ar, &err);
-	return false;
-}
-
-static json_t *body_or_reply(const struct api_request *ar)
-{
-	if (ar->req->body_len == 0) {
-		http_reply_error(ar->conn, 400, "got EOF while reading request body");
-		return NULL;
-	}
-	json_error_t jerr;
-	json_t *body = json_loadb(ar->req->body, ar->req->body_len, 0, &jerr);
-	if (!json_is_object(body)) {
-		json_decref(body);
-		http_reply_error(ar->conn, 400, "invalid JSON: %s", jerr.text);
-		return NULL;
-	}
-	return body;
-}
-
 static void api_network_list(const struct api_request *ar)
 {
 	struct filters *f = NULL;
-	if (!parse_filters_or_reply(ar, &f))
+	if (!api_filters_or_reply(ar, &f))
 		return;
 	struct error err = ERROR_INIT;
 	json_t *out = NULL;
 	if (network_list_json(ar->d, f, &out, &err) < 0)
-		reply_err_clear(ar, &err);
+		api_reply_err_clear(ar, &err);
 	else
 		http_reply_json(ar->conn, 200, out);
 	filters_free(f);
@@ -57,20 +26,20 @@ static void api_network_inspect(const struct api_request *ar)
 	struct error err = ERROR_INIT;
 	json_t *out = NULL;
 	if (network_inspect_json(ar->d, route_param(ar->match, "id"), &out, &err) < 0)
-		reply_err_clear(ar, &err);
+		api_reply_err_clear(ar, &err);
 	else
 		http_reply_json(ar->conn, 200, out);
 }
 
 static void api_network_create(const struct api_request *ar)
 {
-	json_t *body = body_or_reply(ar);
+	json_t *body = api_json_body_or_reply(ar);
 	if (!body)
 		return;
 	struct error err = ERROR_INIT;
 	char *id = NULL;
 	if (network_create(ar->d, body, &id, &err) < 0)
-		reply_err_clear(ar, &err);
+		api_reply_err_clear(ar, &err);
 	else
 		http_reply_json(ar->conn, 201, json_pack("{s:s, s:s}", "Id", id, "Warning", ""));
 	free(id);
@@ -81,21 +50,21 @@ static void api_network_delete(const struct api_request *ar)
 {
 	struct error err = ERROR_INIT;
 	if (network_remove(ar->d, route_param(ar->match, "id"), &err) < 0)
-		reply_err_clear(ar, &err);
+		api_reply_err_clear(ar, &err);
 	else
 		http_reply(ar->conn, 204, NULL, NULL, 0, NULL, 0);
 }
 
 static void api_network_connect(const struct api_request *ar)
 {
-	json_t *body = body_or_reply(ar);
+	json_t *body = api_json_body_or_reply(ar);
 	if (!body)
 		return;
 	struct error err = ERROR_INIT;
 	const char *c = json_string_value(json_object_get(body, "Container"));
 	if (network_connect(ar->d, route_param(ar->match, "id"), c ? c : "",
 			    json_object_get(body, "EndpointConfig"), &err) < 0)
-		reply_err_clear(ar, &err);
+		api_reply_err_clear(ar, &err);
 	else
 		http_reply(ar->conn, 200, NULL, NULL, 0, NULL, 0);
 	json_decref(body);
@@ -103,14 +72,14 @@ static void api_network_connect(const struct api_request *ar)
 
 static void api_network_disconnect(const struct api_request *ar)
 {
-	json_t *body = body_or_reply(ar);
+	json_t *body = api_json_body_or_reply(ar);
 	if (!body)
 		return;
 	struct error err = ERROR_INIT;
 	const char *c = json_string_value(json_object_get(body, "Container"));
 	if (network_disconnect(ar->d, route_param(ar->match, "id"), c ? c : "",
 			       json_is_true(json_object_get(body, "Force")), &err) < 0)
-		reply_err_clear(ar, &err);
+		api_reply_err_clear(ar, &err);
 	else
 		http_reply(ar->conn, 200, NULL, NULL, 0, NULL, 0);
 	json_decref(body);
@@ -119,12 +88,12 @@ static void api_network_disconnect(const struct api_request *ar)
 static void api_network_prune(const struct api_request *ar)
 {
 	struct filters *f = NULL;
-	if (!parse_filters_or_reply(ar, &f))
+	if (!api_filters_or_reply(ar, &f))
 		return;
 	struct error err = ERROR_INIT;
 	json_t *deleted = NULL;
 	if (network_prune(ar->d, f, &deleted, &err) < 0)
-		reply_err_clear(ar, &err);
+		api_reply_err_clear(ar, &err);
 	else
 		http_reply_json(ar->conn, 200, json_pack("{s:o}", "NetworksDeleted", deleted));
 	filters_free(f);

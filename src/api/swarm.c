@@ -59,12 +59,6 @@ static json_t *body_or_reply(const struct api_request *ar)
 	return body;
 }
 
-static void reply_err(const struct api_request *ar, struct error *err)
-{
-	api_reply_err(ar, err);
-	error_clear(err);
-}
-
 static const char *jstr(json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k));
@@ -122,7 +116,7 @@ static void api_swarm_inspect(const struct api_request *ar)
 	struct error err = ERROR_INIT;
 	json_t *c;
 	if (swarm_inspect(ar->d->swarm, &c, &err) < 0)
-		reply_err(ar, &err);
+		api_reply_err_clear(ar, &err);
 	else
 		http_reply_json(ar->conn, 200, c);
 }
@@ -152,7 +146,7 @@ static void api_swarm_unlockkey(const struct api_request *ar)
 	struct error err = ERROR_INIT;
 	char *key = NULL;
 	if (swarm_unlock_key(ar->d->swarm, &key, &err) < 0)
-		reply_err(ar, &err);
+		api_reply_err_clear(ar, &err);
 	else
 		http_reply_json(ar->conn, 200, json_pack("{s:s}", "UnlockKey", key));
 	free(key);
@@ -165,7 +159,7 @@ static void api_swarm_unlock(const struct api_request *ar)
 		return;
 	struct error err = ERROR_INIT;
 	if (swarm_unlock(ar->d->swarm, jstr(body, "UnlockKey"), &err) < 0)
-		reply_err(ar, &err);
+		api_reply_err_clear(ar, &err);
 	else
 		http_reply(ar->conn, 200, NULL, NULL, 0, NULL, 0);
 	json_decref(body);
@@ -200,12 +194,12 @@ static void api_node_list(const struct api_request *ar)
 	struct error err = ERROR_INIT;
 	struct filters *f = NULL;
 	if (filters_parse(http_request_query(ar->req, "filters"), &f, &err) < 0) {
-		reply_err(ar, &err);
+		api_reply_err_clear(ar, &err);
 		return;
 	}
 	json_t *nodes;
 	if (swarm_nodes(ar->d->swarm, &nodes, &err) < 0) {
-		reply_err(ar, &err);
+		api_reply_err_clear(ar, &err);
 		filters_free(f);
 		return;
 	}
@@ -223,7 +217,7 @@ static void api_node_inspect(const struct api_request *ar)
 	struct error err = ERROR_INIT;
 	json_t *n;
 	if (swarm_node(ar->d->swarm, route_param(ar->match, "id"), &n, &err) < 0)
-		reply_err(ar, &err);
+		api_reply_err_clear(ar, &err);
 	else
 		http_reply_json(ar->conn, 200, n);
 }

@@ -9,12 +9,6 @@
 #include "shared/filters.h"
 #include "volume/volume_store.h"
 
-static void reply_err_clear(const struct api_request *ar, struct error *err)
-{
-	api_reply_err(ar, err);
-	error_clear(err);
-}
-
 /* dockerd's CheckForJSON: a body must come as application/json. */
 static bool check_json_or_reply(const struct api_request *ar)
 {
@@ -26,15 +20,6 @@ static bool check_json_or_reply(const struct api_request *ar)
 		return true;
 	http_reply_error(ar->conn, 400, "Content-Type specified (%s) must be 'application/json'",
 			 ct ? ct : "");
-	return false;
-}
-
-static bool parse_filters_or_reply(const struct api_request *ar, struct filters **ret)
-{
-	struct error err = ERROR_INIT;
-	if (filters_parse(http_request_query(ar->req, "filters"), ret, &err) == 0)
-		return true;
-	reply_err_clear(ar, &err);
 	return false;
 }
 
@@ -53,27 +38,11 @@ static bool body_string_or_reply(const struct api_request *ar, json_t *body, con
 	return false;
 }
 
-static json_t *parse_create_body_or_reply(const struct api_request *ar)
-{
-	if (ar->req->body_len == 0) {
-		http_reply_error(ar->conn, 400, "got EOF while reading request body");
-		return NULL;
-	}
-	json_error_t jerr;
-	json_t *body = json_loadb(ar->req->body, ar->req->body_len, 0, &jerr);
-	if (!json_is_object(body)) {
-		json_decref(body);
-		http_reply_error(ar->conn, 400, "invalid JSON: %s", jerr.text);
-		return NULL;
-	}
-	return body;
-}
-
 static void api_volume_create(const struct api_request *ar)
 {
 	if (!check_json_or_reply(ar))
 		return;
-	json_t *body = parse_create_body_or_reply(ar);
+	json_t *body = api_json_body_or_reply(ar);
 	if (!body)
 		return;
 	const char *name, *driver;
@@ -88,7 +57,7 @@ static void api_volume_create(const struct api_request *ar)
 		if (r == 0)
 			r = volume_inspect_json(ar->d->volumes, created_name, &out, &err);
 		if (r < 0)
-			reply_err_clear(ar, &err);
+			api_reply_err_clear(ar, &err);
 		else
 			http_reply_json(ar->conn, 201, out);
 	}
@@ -99,12 +68,12 @@ static void api_volume_create(const struct api_request *ar)
 static void api_volume_list(const struct api_request *ar)
 {
 	struct filters *f = NULL;
-	if (!parse_filters_or_reply(ar, &f))
+	if (!api_filters_or_reply(ar, &f))
 		return;
 	struct error err = ERROR_INIT;
 	json_t *vols = NULL;
 	if (volume_list_json(ar->d->volumes, f, &vols, &err) < 0)
-		reply_err_clear(ar, &err);
+		api_reply_err_clear(ar, &err);
 	else
 		http_reply_json(ar->conn, 200,
 				json_pack("{s:o, s:n}", "Volumes", vols, "Warnings"));
@@ -116,7 +85,7 @@ static void api_volume_inspect(const struct api_request *ar)
 	struct error err = ERROR_INIT;
 	json_t *v = NULL;
 	if (volume_inspect_json(ar->d->volumes, route_param(ar->match, "name"), &v, &err) < 0)
-		reply_err_clear(ar, &err);
+		api_reply_err_clear(ar, &err);
 	else
 		http_reply_json(ar->conn, 200, v);
 }
@@ -126,7 +95,7 @@ static void api_volume_delete(const struct api_request *ar)
 	struct error err = ERROR_INIT;
 	bool force = http_request_query_bool(ar->req, "force");
 	if (volume_remove(ar->d->volumes, route_param(ar->match, "name"), force, &err) < 0)
-		reply_err_clear(ar, &err);
+		api_reply_err_clear(ar, &err);
 	else
 		http_reply(ar->conn, 204, NULL, NULL, 0, NULL, 0);
 }
@@ -134,13 +103,13 @@ static void api_volume_delete(const struct api_request *ar)
 static void api_volume_prune(const struct api_request *ar)
 {
 	struct filters *f = NULL;
-	if (!parse_filters_or_reply(ar, &f))
+	if (!api_filters_or_reply(ar, &f))
 		return;
 	struct error err = ERROR_INIT;
 	json_t *deleted = NULL;
 	uint64_t reclaimed = 0;
 	if (volume_prune(ar->d->volumes, f, &deleted, &reclaimed, &err) < 0) {
-		reply_err_clear(ar, &err);
+		api_reply_err_clear(ar, &err);
 	} else {
 		http_reply_json(ar->conn, 200,
 				json_pack("{s:o, s:I}", "VolumesDeleted", deleted, "SpaceReclaimed",
