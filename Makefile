@@ -6,15 +6,15 @@
 
 PKGS     := libuv jansson libssl libcrypto libarchive raft libnl-route-3.0 libnftables
 # libcurl's headers only: berthd dlopens it on first download (see src/image/fetch.c).
-CURL_CFLAGS := $(shell pkg-config --cflags libcurl)
+CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 BUILD_TIME := $(shell date -u +%Y-%m-%dT%H:%M:%S.000000000+00:00)
-BASEFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags $(PKGS)) $(CURL_CFLAGS) \
+BASEFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CURL_CFLAGS) \
             -DBERTH_GIT_COMMIT='"$(GIT_COMMIT)"' -DBERTH_BUILD_TIME='"$(BUILD_TIME)"'
-LIBS     := $(shell pkg-config --libs $(PKGS)) -lhttp_parser -ldl
+LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhttp_parser -ldl
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 PREFIX   ?= /usr/local
 
@@ -28,11 +28,13 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 HDRS     := $(wildcard src/*/*.h)
 
 # Two flavours share the rules: release in build/, ASan+UBSan in build/san/.
+# -MMD writes each object's header dependencies beside it (included below), so
+# a header change rebuilds only the objects that include it.
 define flavour
-$(1)/obj/%.o: src/%.c $(HDRS)
+$(1)/obj/%.o: src/%.c
 	@mkdir -p $$(dir $$@)
 	@echo "  CC $$@"
-	@$$(CC) $$(BASEFLAGS) $(2) -c $$< -o $$@
+	@$$(CC) $$(BASEFLAGS) $(2) -MMD -MP -c $$< -o $$@
 
 $(1)/libberth.a: $(patsubst src/%.c,$(1)/obj/%.o,$(LIB_SRC))
 	@rm -f $$@
@@ -58,6 +60,7 @@ endef
 
 $(eval $(call flavour,build,$(CFLAGS)))
 $(eval $(call flavour,build/san,$(SANFLAGS)))
+-include $(shell find build -name '*.d' 2>/dev/null)
 
 UNIT_BINS := $(patsubst tests/unit/%.c,build/san/tests/%,$(UNIT_SRC))
 
@@ -69,7 +72,10 @@ san: build/san/berthd build/san/berth build/san/berth-shim build/san/berth-init
 deps:
 	./scripts/install-deps.sh
 
-run: deps all
+# pkg-config runs when a make reads this file, so the build must be a new make
+# started after deps has installed the -dev packages (a fresh machine has none).
+run: deps
+	$(MAKE) all
 	./build/berthd $(ARGS)
 
 unit: $(UNIT_BINS)
