@@ -252,6 +252,16 @@ start_daemon() {
 	wait_daemon_ready "$unix"
 }
 
+# top_count_at_least CONTAINER TEXT N: at least N of the container's processes
+# have TEXT in their command line (for wait_for: "the exec has started").
+top_count_at_least() {
+	local n
+	n=$(dk top "$1" 2>/dev/null | grep -cF -- "$2")
+	((n >= $3))
+}
+
+no_containers_left() { [[ -z $(dk ps -aq 2>/dev/null) ]]; }
+
 daemon_alive() { kill -0 "${1:-$D_PID}" 2>/dev/null; }
 
 daemon_started_logged() { grep -q 'daemon .* started' "$D_LOG"; }
