@@ -25,6 +25,7 @@ MOUNTS=""
 
 cleanup() {
 	rc=$?
+	set +e # every step runs, whatever the one before it did
 	if [ -n "$RUN_PID" ]; then
 		# berthd first (by its pidfile inside the root), then make.
 		p=$(cat "$ROOT/run/berth/berth.pid" 2>/dev/null || true)
@@ -39,8 +40,12 @@ cleanup() {
 		wait "$RUN_PID" 2>/dev/null || true
 	fi
 	for m in $MOUNTS; do
-		umount -R "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+		umount -R "$m" 2>/dev/null || umount -R -l "$m"
 	done
+	if grep -q " $ROOT/" /proc/mounts; then
+		echo "fresh-check: mounts left under $ROOT, not removing it" >&2
+		exit 1
+	fi
 	if [ "${KEEP:-0}" = 1 ]; then
 		echo "kept $ROOT"
 	else

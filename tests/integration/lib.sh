@@ -10,7 +10,7 @@ REPO_ROOT=$(cd "$INTEG_DIR/../.." && pwd)
 
 : "${BERTHD:=$REPO_ROOT/build/san/berthd}"
 : "${BERTH:=$REPO_ROOT/build/san/berth}"
-: "${DOCKER:=/usr/local/bin/docker}"
+: "${DOCKER:=$(command -v docker || echo /usr/bin/docker)}"
 # The system python starts much faster than a version-manager shim.
 if [[ -z "${PYTHON:-}" ]]; then
 	if [[ -x /usr/bin/python3 ]]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
