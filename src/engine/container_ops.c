@@ -16,7 +16,7 @@
 #include "engine/start_job.h"
 #include "image/layer_store.h"
 #include "network/network.h"
-#include "shim/proto.h"
+#include "shared/shim_proto.h"
 #include "storage/driver.h"
 
 static const struct {

@@ -17,7 +17,7 @@
 
 #include "basic/error.h"
 #include "image/archive.h"
-#include "image/digest.h"
+#include "shared/digest.h"
 
 struct storage_driver;
 
