@@ -8,7 +8,8 @@
 #
 # Environment: BERTHD, BERTH (default: the sanitizer builds in build/san/),
 # DOCKER (default: docker on PATH), TEST_TIMEOUT (seconds per test,
-# default 60), KEEP_TMP=1 keeps the temp dir of a failed test, JOBS=N runs N
+# default 300: a guard against hangs, not a speed check; a loaded machine
+# runs some tests for minutes), KEEP_TMP=1 keeps the temp dir of a failed test, JOBS=N runs N
 # tests at a time (default: CPUs, 2 to 4).
 # Exits non-zero if any test fails.
 set -u
@@ -46,7 +47,7 @@ for tool in curl openssl "$PYTHON" timeout; do
 	command -v "$tool" >/dev/null || { echo "missing tool: $tool" >&2; exit 2; }
 done
 
-TIMEOUT=${TEST_TIMEOUT:-60}
+TIMEOUT=${TEST_TIMEOUT:-300}
 BERTHD_ORIG=$BERTHD BERTH_ORIG=$BERTH
 JOBS=${JOBS:-$(( $(nproc) > 4 ? 4 : ($(nproc) < 2 ? 2 : $(nproc)) ))}
 RESULTS=$(mktemp -d "${TMPDIR:-/tmp}/berth-integ-results.XXXXXX")
