@@ -13,6 +13,7 @@
 #include "basic/timeutil.h"
 #include "daemon/daemon.h"
 #include "engine/container.h"
+#include "engine/health.h"
 #include "engine/start_job.h"
 #include "image/layer_store.h"
 #include "network/network.h"
@@ -136,6 +137,7 @@ void container_exited(struct daemon *d, struct container *c, int exit_code, int6
 	c->pid = 0;
 	c->exit_code = exit_code;
 	c->finished_ns = finished_ns;
+	health_container_stopped(d, c);
 	struct error err = ERROR_INIT;
 	if (container_save(d, c, &err) < 0)
 		log_warn(&d->log, "container %s: %s", c->id, error_msg(&err));
@@ -491,6 +493,7 @@ void container_runtime_close(struct container *c)
 {
 	container_link_close(c);
 	close_timer(c);
+	health_close(c);
 	container_restart_cancel(c);
 	if (c->starting)
 		start_job_cancel(c->starting);

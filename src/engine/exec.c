@@ -630,6 +630,29 @@ json_t *exec_inspect_json(struct daemon *d, struct exec *e)
 			 "Pid", current_pid(e));
 }
 
+int exec_kill(struct exec *e, int sig)
+{
+	if (!e->running)
+		return 0;
+	int pid = current_pid(e);
+	/* runc passes a catchable signal on, but dies of SIGKILL itself. */
+	if (pid > 0)
+		return kill(pid, sig) < 0 ? -errno : 0;
+	return uv_process_kill(&e->proc, sig);
+}
+
+void exec_release(struct daemon *d, struct exec *e)
+{
+	for (struct exec **p = &d->execs; *p; p = &(*p)->next)
+		if (*p == e) {
+			*p = e->next;
+			break;
+		}
+	e->io = NULL;
+	e->dropped = true;
+	free_if_done(e);
+}
+
 void execs_stop(struct daemon *d)
 {
 	for (struct exec *e = d->execs; e; e = e->next) {
