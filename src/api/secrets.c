@@ -12,7 +12,7 @@
 
 struct sreq {
 	struct http_conn *conn;
-	int ok_status;
+	int ok_status; /* 201 answers the result ({"ID"}), others no body */
 };
 
 static void answer(void *data, int status, json_t *result, const char *msg)
@@ -21,7 +21,7 @@ static void answer(void *data, int status, json_t *result, const char *msg)
 	if (status < 0) {
 		struct error e = {status, (char *)(msg ? msg : "swarm error")};
 		http_reply_err(s->conn, &e);
-	} else if (result) {
+	} else if (s->ok_status == 201 && result) {
 		http_reply_json(s->conn, s->ok_status, json_incref(result));
 	} else {
 		http_reply(s->conn, s->ok_status, NULL, NULL, 0, NULL, 0);
