@@ -63,6 +63,9 @@ static json_t *mounts_json(const struct container *c, bool brief)
 	json_t *m;
 	json_array_foreach(c->mounts, i, m)
 	{
+		/* Secrets and configs of swarm tasks are not shown, as in dockerd. */
+		if (json_is_true(json_object_get(m, "Secret")))
+			continue;
 		json_t *o = json_deep_copy(m);
 		const char *private_keys[] = {"Anonymous", "Created", "NoCopy", "TmpfsOptions"};
 		for (size_t k = 0; k < ARRAY_SIZE(private_keys); k++)

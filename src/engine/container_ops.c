@@ -14,6 +14,7 @@
 #include "daemon/daemon.h"
 #include "engine/container.h"
 #include "engine/health.h"
+#include "engine/secret_mounts.h"
 #include "engine/start_job.h"
 #include "image/layer_store.h"
 #include "network/network.h"
@@ -399,6 +400,10 @@ static int begin_remove(struct daemon *d, struct container *c, struct remove_job
 	if (!slash || asprintf(&job->dir, "%.*s/.%s.removing", (int)(slash - dir), dir, c->id) < 0 ||
 	    !(job->bundle = container_bundle_path(d, c, NULL)))
 		return error_set(err, -ENOMEM, "out of memory");
+	/* The secrets' tmpfs first: the tree removal cannot delete in it. */
+	int r = container_secrets_clear(d, c, err);
+	if (r < 0)
+		return r;
 	if (rename(dir, job->dir) < 0)
 		return error_set(err, -errno, "rename %s: %s", dir, strerror(errno));
 	return 0;
