@@ -163,6 +163,24 @@ test_health_image_healthcheck() {
 	run_ok dk rm -f fromimg override nohc
 }
 
+test_health_berth_cli() {
+	h_daemon
+	run_ok berth -H "$D_HOST" run -d --name bh --network none --health-cmd 'exit 0' \
+		--health-interval 1s --health-retries 2 bb sleep 300
+	run_ok dk inspect --format '{{json .Config.Healthcheck}}' bh
+	assert_eq '{"Test":["CMD-SHELL","exit 0"],"Interval":1000000000,"Retries":2}' "$OUT" \
+		"Healthcheck sent by berth run --health-*"
+	wait_for 30 "bh to become healthy" h_is bh healthy
+	run_ok berth -H "$D_HOST" ps --format '{{.Names}} {{.Status}}' --filter health=healthy
+	assert_match "$OUT" '^bh Up .* \(healthy\)$' "berth ps --filter health=healthy"
+	run_fails berth -H "$D_HOST" run -d --no-healthcheck --health-retries 1 bb true
+	assert_contains "$ERR" "--no-healthcheck conflicts with --health-* options" "berth run --no-healthcheck --health-retries"
+	run_fails berth -H "$D_HOST" run -d --health-interval 5x bb true
+	assert_contains "$ERR" 'invalid argument "5x" for "--health-interval" flag: time: invalid duration "5x"' \
+		"berth run --health-interval 5x"
+	run_ok dk rm -f bh
+}
+
 test_health_stop_pause_restart() {
 	h_daemon
 	run_ok dk run -d --name st --network none --health-cmd 'test ! -e /tmp/bad' \
