@@ -188,3 +188,44 @@ update web.yml swarm" "$OUT" "config events"
 	run_ok sc_events config
 	assert_eq "remove web.yml swarm" "$OUT" "config events after the restart"
 }
+
+test_secrets_berth_cli() {
+	sc_swarm
+	local id cid
+	run_ok bash -c "printf pw1 | '$BERTH' -H $D_HOST secret create -l a=1 bs -"
+	id=$OUT
+	assert_match "$id" '^[a-z0-9]{25}$' "ID printed by berth secret create"
+	printf 'k: v\n' >"$TEST_TMP/c.yml"
+	run_ok berth -H "$D_HOST" config create bc "$TEST_TMP/c.yml"
+	cid=$OUT
+	# The same tables as the docker CLI's (times and their padding aside).
+	sc_untimed() { sed -E 's/(Less than a second|About a minute|[0-9]+ [a-z]+) ago/T/g' | tr -s ' '; }
+	local fmt
+	for fmt in '' '{{.ID}} {{.Name}} {{.Labels}}'; do
+		run_ok dk secret ls ${fmt:+--format "$fmt"}
+		local want
+		want=$(sc_untimed <<<"$OUT")
+		run_ok berth -H "$D_HOST" secret ls ${fmt:+--format "$fmt"}
+		assert_eq "$want" "$(sc_untimed <<<"$OUT")" "berth secret ls ${fmt:+--format $fmt}"
+		run_ok dk config ls ${fmt:+--format "$fmt"}
+		want=$(sc_untimed <<<"$OUT")
+		run_ok berth -H "$D_HOST" config ls ${fmt:+--format "$fmt"}
+		assert_eq "$want" "$(sc_untimed <<<"$OUT")" "berth config ls ${fmt:+--format $fmt}"
+	done
+	run_ok berth -H "$D_HOST" secret ls -q --filter label=a=1
+	assert_eq "$id" "$OUT" "berth secret ls -q --filter"
+	run_ok dk secret inspect bs
+	local want=$OUT
+	run_ok berth -H "$D_HOST" secret inspect bs
+	assert_eq "$want" "$OUT" "berth secret inspect"
+	run_ok berth -H "$D_HOST" config inspect --format '{{.ID}} {{.Spec.Name}}' bc
+	assert_eq "$cid bc" "$OUT" "berth config inspect --format"
+	run_fails berth -H "$D_HOST" secret create bs "$TEST_TMP/c.yml"
+	assert_contains "$ERR" "secret bs already exists" "berth secret create of a taken name"
+	run_fails berth -H "$D_HOST" secret rm bs nosuch
+	assert_eq bs "$OUT" "berth secret rm prints what it removed"
+	assert_contains "$ERR" "secret nosuch not found" "berth secret rm of an unknown secret"
+	run_ok berth -H "$D_HOST" config rm bc
+	run_ok dk config ls -q
+	assert_empty "$OUT" "configs after berth config rm"
+}
