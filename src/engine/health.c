@@ -359,8 +359,9 @@ static void stop_probing(struct health *h)
 		h->timer = NULL;
 	}
 	if (h->probe) {
-		/* The probe dies with the container (or is left to finish
-		 * at shutdown); its result is of no interest any more. */
+		/* Its result is of no interest any more (dockerd cancels it
+		 * too); a paused container's probe dies when thawed. */
+		exec_kill(h->probe, SIGKILL);
 		exec_release(h->d, h->probe);
 		h->probe = NULL;
 	}

@@ -220,3 +220,18 @@ test_health_stop_pause_restart() {
 	wait_for 30 "st to become unhealthy after the restart" h_is st unhealthy
 	run_ok dk rm -f st clock
 }
+
+test_health_pause_mid_probe() {
+	h_daemon
+	run_ok dk run -d --name slowp --network none --health-cmd 'sleep 20' --health-interval 1s \
+		--health-timeout 60s bb sleep 300
+	wait_for 30 "a probe of slowp to start" h_execs_at_least slowp 1
+	# The probe in flight is frozen with the container: berthd must still
+	# stop at once, and come back to a container it can thaw and remove.
+	run_ok dk pause slowp
+	assert_eq unhealthy "$(h_status slowp)" "health status of a paused container"
+	stop_daemon
+	ct_restart_daemon
+	run_ok dk unpause slowp
+	run_ok dk rm -f slowp
+}
