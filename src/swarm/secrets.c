@@ -277,29 +277,9 @@ void swarm_object_rm(struct swarm *sw, enum store_kind k, const char *ref, swarm
 	if (swarm_check_manager(sw, &err) < 0 ||
 	    store_find_object(&sw->store, k, ref, &obj, &err) < 0)
 		return fail(cb, data, &err);
-	const char *id = jstr(obj, "ID");
-	json_t *users = sw->store.users ? sw->store.users(&sw->store, k, id) : NULL;
-	if (json_array_size(users)) {
-		_cleanup_free_ char *names = NULL;
-		size_t i;
-		json_t *u;
-		json_array_foreach(users, i, u)
-		{
-			char *next = NULL;
-			if (asprintf(&next, "%s%s%s", names ? names : "", i ? ", " : "",
-				     json_string_value(u)) < 0)
-				break;
-			free(names);
-			names = next;
-		}
-		error_set(&err, -EINVAL,
-			  INVALID_ARGUMENT "%s '%s' is in use by the following %s: %s",
-			  store_kind_name(k), jstr(json_object_get(obj, "Spec"), "Name"),
-			  json_array_size(users) == 1 ? "service" : "services", names ? names : "");
-		json_decref(users);
+	if (store_check_unused(&sw->store, k, obj, &err) < 0)
 		return fail(cb, data, &err);
-	}
-	json_decref(users);
+	const char *id = jstr(obj, "ID");
 	char op[16];
 	snprintf(op, sizeof(op), "rm_%s", store_kind_name(k));
 	swarm_write(

@@ -14,6 +14,9 @@ void store_init(struct store *s)
 	s->secrets = json_object();
 	s->configs = json_object();
 	s->index = 0;
+	s->on_change = NULL;
+	s->change_data = NULL;
+	s->users = NULL;
 }
 
 void store_done(struct store *s)

@@ -25,7 +25,8 @@ struct store {
 	json_t *secrets; /* object: ID -> secret (store_secrets.h) */
 	json_t *configs; /* object: ID -> config */
 	uint64_t index;	 /* bumped by every applied command: object versions */
-	/* Set by the owner, kept across store_init/store_done; may be NULL. */
+	/* Hooks: NULL after store_init; the owner sets them (swarm.c at each
+	 * manager start). */
 	store_change_fn on_change;
 	void *change_data;
 	store_users_fn users;

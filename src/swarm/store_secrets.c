@@ -2,6 +2,8 @@
 #include "swarm/store_secrets.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "swarm/store.h"
@@ -107,6 +109,37 @@ int store_secrets_apply(struct store *s, const char *op, json_t *cmd, int64_t ts
 		return error_set(err, -EINVAL, "bad %s command", op);
 	rm(s, k, id, ts_ns);
 	return 0;
+}
+
+int store_check_unused(const struct store *s, enum store_kind k, json_t *obj, struct error *err)
+{
+	json_t *users =
+	    s->users ? s->users(s, k, json_string_value(json_object_get(obj, "ID"))) : NULL;
+	size_t n = json_array_size(users);
+	if (n == 0) {
+		json_decref(users);
+		return 0;
+	}
+	char *names = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&names, &len);
+	size_t i;
+	json_t *u;
+	json_array_foreach(users, i, u)
+	{
+		if (f)
+			fprintf(f, "%s%s", i ? ", " : "", json_string_value(u));
+	}
+	if (f)
+		fclose(f);
+	json_decref(users);
+	int r = error_set(err, -EINVAL,
+			  "rpc error: code = InvalidArgument desc = %s '%s' is in use by the "
+			  "following %s: %s",
+			  store_kind_name(k), name_of(obj) ? name_of(obj) : "",
+			  n == 1 ? "service" : "services", names ? names : "");
+	free(names);
+	return r;
 }
 
 int store_find_object(const struct store *s, enum store_kind k, const char *ref, json_t **ret,

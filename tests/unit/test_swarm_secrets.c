@@ -108,6 +108,38 @@ static void test_secret_commands(void **state)
 	store_done(&s);
 }
 
+/* A stand-in for the services code: "web" uses every secret, "web" and
+ * "api" every config. */
+static json_t *users(const struct store *s, enum store_kind k, const char *id)
+{
+	return k == STORE_SECRET ? json_pack("[s]", "web") : json_pack("[s, s]", "web", "api");
+}
+
+static void test_in_use(void **state)
+{
+	struct store s;
+	store_init(&s);
+	assert_int_equal(put(&s, "secret", obj("s1", "pw", "eA=="), NULL), 0);
+	assert_int_equal(put(&s, "config", obj("c1", "cfg", "eA=="), NULL), 0);
+	json_t *o = NULL;
+	struct error err = ERROR_INIT;
+	assert_int_equal(store_find_object(&s, STORE_SECRET, "pw", &o, NULL), 0);
+	/* Nobody answers: nothing is in use. */
+	assert_int_equal(store_check_unused(&s, STORE_SECRET, o, &err), 0);
+	s.users = users;
+	assert_int_equal(store_check_unused(&s, STORE_SECRET, o, &err), -EINVAL);
+	assert_string_equal(err.msg,
+			    "rpc error: code = InvalidArgument desc = secret 'pw' is in use "
+			    "by the following service: web");
+	error_clear(&err);
+	assert_int_equal(store_find_object(&s, STORE_CONFIG, "cfg", &o, NULL), 0);
+	assert_int_equal(store_check_unused(&s, STORE_CONFIG, o, &err), -EINVAL);
+	assert_string_equal(err.msg, "rpc error: code = InvalidArgument desc = config 'cfg' is in "
+				     "use by the following services: web, api");
+	error_clear(&err);
+	store_done(&s);
+}
+
 static void test_secret_snapshot(void **state)
 {
 	struct store s, t;
@@ -136,6 +168,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_secret_commands),
 	    cmocka_unit_test(test_secret_snapshot),
+	    cmocka_unit_test(test_in_use),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
