@@ -8,7 +8,7 @@
 
 #include "basic/cleanup.h"
 #include "basic/timeutil.h"
-#include "engine/events.h"
+#include "shared/events.h"
 #include "daemon/daemon.h"
 #include "swarm/ca.h"
 #include "swarm/seal.h"
