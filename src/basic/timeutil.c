@@ -69,8 +69,8 @@ int time_parse_duration(const char *s, int64_t *ret_ns)
 		const char *unit;
 		int64_t ns;
 	} units[] = {
-		{"ns", 1}, {"us", 1000}, {"µs", 1000}, {"ms", 1000000},
-		{"s", 1000000000LL}, {"m", 60000000000LL}, {"h", 3600000000000LL},
+	    {"ns", 1},		 {"us", 1000},	       {"µs", 1000},	       {"ms", 1000000},
+	    {"s", 1000000000LL}, {"m", 60000000000LL}, {"h", 3600000000000LL},
 	};
 	const char *p = s;
 	bool neg = false;
@@ -136,7 +136,10 @@ static int parse_zone(const char *p, long *ret_off)
 static int parse_date(const char *s, int64_t *ret_ns)
 {
 	static const char *const layouts[] = {
-		"%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H", "%Y-%m-%d",
+	    "%Y-%m-%dT%H:%M:%S",
+	    "%Y-%m-%dT%H:%M",
+	    "%Y-%m-%dT%H",
+	    "%Y-%m-%d",
 	};
 	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
 		struct tm tm = {0};
@@ -199,4 +202,49 @@ void time_format_rfc3339nano(int64_t ns, char *buf, size_t len)
 	for (int i = 8; i > 0 && digits[i] == '0'; i--)
 		digits[i] = '\0';
 	snprintf(buf, len, "%s.%sZ", date, digits);
+}
+
+/* v in units of 10^-digits, as "I[.F]" with F's trailing zeros trimmed. */
+static void format_fixed(char *buf, size_t len, int64_t v, int digits, const char *unit)
+{
+	int64_t scale = 1;
+	for (int i = 0; i < digits; i++)
+		scale *= 10;
+	char frac[32] = "";
+	if (v % scale) {
+		snprintf(frac, sizeof(frac), ".%0*lld", digits & 15, (long long)(v % scale));
+		for (size_t n = strlen(frac); frac[n - 1] == '0'; n--)
+			frac[n - 1] = '\0';
+	}
+	snprintf(buf, len, "%lld%s%s", (long long)(v / scale), frac, unit);
+}
+
+void time_format_duration(int64_t ns, char *buf, size_t len)
+{
+	const char *sign = ns < 0 ? "-" : "";
+	uint64_t u = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
+	char part[48];
+	if (u == 0) {
+		snprintf(buf, len, "0s");
+		return;
+	}
+	if (u < 1000000000ULL) {
+		if (u < 1000)
+			snprintf(part, sizeof(part), "%lluns", (unsigned long long)u);
+		else if (u < 1000000)
+			format_fixed(part, sizeof(part), (int64_t)u, 3, "µs");
+		else
+			format_fixed(part, sizeof(part), (int64_t)u, 6, "ms");
+		snprintf(buf, len, "%s%s", sign, part);
+		return;
+	}
+	uint64_t h = u / 3600000000000ULL, m = u / 60000000000ULL % 60;
+	format_fixed(part, sizeof(part), (int64_t)(u % 60000000000ULL), 9, "s");
+	if (h)
+		snprintf(buf, len, "%s%lluh%llum%s", sign, (unsigned long long)h,
+			 (unsigned long long)m, part);
+	else if (m)
+		snprintf(buf, len, "%s%llum%s", sign, (unsigned long long)m, part);
+	else
+		snprintf(buf, len, "%s%s", sign, part);
 }

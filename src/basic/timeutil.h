@@ -23,3 +23,7 @@ int time_parse_duration(const char *s, int64_t *ret_ns);
 /* Formats ns as RFC 3339 with nanoseconds in UTC, "2006-01-02T15:04:05.999999999Z"
  * (trailing zeros of the fraction trimmed, as Go's RFC3339Nano does). */
 void time_format_rfc3339nano(int64_t ns, char *buf, size_t len);
+
+/* Formats ns as Go's time.Duration.String() does: "1.5s", "500ms", "1m30s",
+ * "2h0m0s", "0s". */
+void time_format_duration(int64_t ns, char *buf, size_t len);

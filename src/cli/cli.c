@@ -43,6 +43,8 @@ static const struct cli_command commands[] = {
     {"port", "Commands", "List port mappings or a specific mapping for the container", cli_cmd_port},
     {"swarm", "Swarm Commands", "Manage Swarm", cli_cmd_swarm},
     {"node", "Swarm Commands", "Manage Swarm nodes", cli_cmd_node},
+    {"secret", "Swarm Commands", "Manage Swarm secrets", cli_cmd_secret},
+    {"config", "Swarm Commands", "Manage Swarm configs", cli_cmd_config},
     {"exec", "Common Commands", "Execute a command in a running container", cli_cmd_exec},
     {"attach", "Commands", "Attach local standard input, output, and error streams to a running container", cli_cmd_attach},
     {"events", "Commands", "Get real time events from the server", cli_cmd_events},

@@ -107,6 +107,9 @@ int cli_cmd_network(struct cli *cli, const char *cmd_path, int argc, char **argv
 int cli_cmd_port(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_swarm(struct cli *cli, const char *cmd_path, int argc, char **argv); /* cmd_swarm.c */
 int cli_cmd_node(struct cli *cli, const char *cmd_path, int argc, char **argv);	 /* cmd_node.c */
+/* cmd_secret.c */
+int cli_cmd_secret(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_config(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_system_df(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_image(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_images(struct cli *cli, const char *cmd_path, int argc, char **argv);

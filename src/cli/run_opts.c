@@ -12,6 +12,7 @@
 
 #include "basic/cleanup.h"
 #include "basic/fs.h"
+#include "basic/timeutil.h"
 #include "cli/client.h"
 
 void run_opts_free(struct run_opts *o)
@@ -318,6 +319,17 @@ static int check_typed(const struct run_opts *o, char *msg, size_t len)
 	CHECK_INT(o->pids_limit, "--pids-limit");
 	CHECK_INT(o->stop_timeout, "--stop-timeout");
 	CHECK_INT(o->oom_score_adj, "--oom-score-adj");
+	CHECK_INT(o->health_retries, "--health-retries");
+	const char *durations[][2] = {{o->health_interval, "--health-interval"},
+				      {o->health_timeout, "--health-timeout"},
+				      {o->health_start_period, "--health-start-period"},
+				      {o->health_start_interval, "--health-start-interval"}};
+	for (size_t i = 0; !bad && i < ARRAY_SIZE(durations); i++)
+		if (durations[i][0] && time_parse_duration(durations[i][0], &v) < 0) {
+			bad = durations[i][0];
+			flag = durations[i][1];
+			error_set(&err, -EINVAL, "time: invalid duration \"%s\"", bad);
+		}
 	for (size_t i = 0; !bad && i < o->sysctls.n; i++)
 		if (!sysctl_allowed(o->sysctls.v[i])) {
 			bad = o->sysctls.v[i];
@@ -349,6 +361,21 @@ int run_opts_parse(const struct cli *cli, const char *cmd_path, int argc, char *
 	    {"env", 'e', CLI_FLAG_LIST, &o->env, "list", "Set environment variables", false},
 	    {"env-file", 0, CLI_FLAG_LIST, &o->env_files, "list",
 	     "Read in a file of environment variables", false},
+	    {"health-cmd", 0, CLI_FLAG_STRING, &o->health_cmd, "string",
+	     "Command to run to check health", false},
+	    {"health-interval", 0, CLI_FLAG_STRING, &o->health_interval, "duration",
+	     "Time between running the check (ms|s|m|h) (default 0s)", false},
+	    {"health-retries", 0, CLI_FLAG_STRING, &o->health_retries, "int",
+	     "Consecutive failures needed to report unhealthy", false},
+	    {"health-start-interval", 0, CLI_FLAG_STRING, &o->health_start_interval, "duration",
+	     "Time between running the check during the start period (ms|s|m|h) (default 0s)",
+	     false},
+	    {"health-start-period", 0, CLI_FLAG_STRING, &o->health_start_period, "duration",
+	     "Start period for the container to initialize before starting\nhealth-retries "
+	     "countdown (ms|s|m|h) (default 0s)",
+	     false},
+	    {"health-timeout", 0, CLI_FLAG_STRING, &o->health_timeout, "duration",
+	     "Maximum time to allow one check to run (ms|s|m|h) (default 0s)", false},
 	    {"hostname", 'h', CLI_FLAG_STRING, &o->hostname, "string", "Container host name",
 	     false},
 	    {"init", 0, CLI_FLAG_BOOL, &o->init, NULL,
@@ -373,15 +400,19 @@ int run_opts_parse(const struct cli *cli, const char *cmd_path, int argc, char *
 	     "Connect a container to a network", false},
 	    {"network-alias", 0, CLI_FLAG_LIST, &o->aliases, "list",
 	     "Add network-scoped alias for the container", false},
-	    {"ip", 0, CLI_FLAG_STRING, &o->ip, "string", "IPv4 address (e.g., 172.30.100.104)", false},
+	    {"ip", 0, CLI_FLAG_STRING, &o->ip, "string", "IPv4 address (e.g., 172.30.100.104)",
+	     false},
 	    {"publish", 'p', CLI_FLAG_LIST, &o->publish, "list",
 	     "Publish a container's port(s) to the host", false},
 	    {"publish-all", 'P', CLI_FLAG_BOOL, &o->publish_all, NULL,
 	     "Publish all exposed ports to random ports", false},
-	    {"expose", 0, CLI_FLAG_LIST, &o->expose, "list", "Expose a port or a range of ports", false},
+	    {"expose", 0, CLI_FLAG_LIST, &o->expose, "list", "Expose a port or a range of ports",
+	     false},
 	    {"dns", 0, CLI_FLAG_LIST, &o->dns, "list", "Set custom DNS servers", false},
 	    {"add-host", 0, CLI_FLAG_LIST, &o->add_hosts, "list",
 	     "Add a custom host-to-IP mapping (host:ip)", false},
+	    {"no-healthcheck", 0, CLI_FLAG_BOOL, &o->no_healthcheck, NULL,
+	     "Disable any container-specified HEALTHCHECK", false},
 	    {"oom-score-adj", 0, CLI_FLAG_STRING, &o->oom_score_adj, "int",
 	     "Tune host's OOM preferences (-1000 to 1000)", false},
 	    {"pids-limit", 0, CLI_FLAG_STRING, &o->pids_limit, "int",
@@ -634,7 +665,8 @@ static int add_network_opts(const struct run_opts *o, json_t *body)
 		}
 	for (size_t i = 0; i < o->expose.n; i++) {
 		char key[64];
-		snprintf(key, sizeof(key), "%s%s", o->expose.v[i], strchr(o->expose.v[i], '/') ? "" : "/tcp");
+		snprintf(key, sizeof(key), "%s%s", o->expose.v[i],
+			 strchr(o->expose.v[i], '/') ? "" : "/tcp");
 		json_object_set_new(exposed, key, json_object());
 	}
 	json_object_set_new(hc, "PortBindings", bindings);
@@ -733,6 +765,60 @@ static int host_config(const struct run_opts *o, json_t *hc, struct error *err)
 	return 0;
 }
 
+static int64_t duration_of(const char *s)
+{
+	int64_t v = 0;
+	return s && time_parse_duration(s, &v) == 0 ? v : 0;
+}
+
+/* The docker CLI's Healthcheck: {"Test":["NONE"]} for --no-healthcheck,
+ * else the fields given (zero ones left out), CMD-SHELL for --health-cmd. */
+static int healthcheck(const struct run_opts *o, json_t *body, struct error *err)
+{
+	const struct {
+		const char *key, *flag;
+		int64_t v;
+	} f[] = {
+	    {"Interval", "--health-interval", duration_of(o->health_interval)},
+	    {"Timeout", "--health-timeout", duration_of(o->health_timeout)},
+	    {"StartPeriod", "--health-start-period", duration_of(o->health_start_period)},
+	    {"StartInterval", "--health-start-interval", duration_of(o->health_start_interval)}};
+	int64_t retries = 0;
+	if (o->health_retries)
+		parse_i64(o->health_retries, &retries);
+	bool any = (o->health_cmd && *o->health_cmd) || retries;
+	for (size_t i = 0; i < ARRAY_SIZE(f); i++)
+		any |= f[i].v != 0;
+	if (o->no_healthcheck) {
+		if (any)
+			return error_set(err, -EINVAL,
+					 "--no-healthcheck conflicts with --health-* options");
+		json_object_set_new(body, "Healthcheck", json_pack("{s:[s]}", "Test", "NONE"));
+		return 0;
+	}
+	if (!any)
+		return 0;
+	json_t *hc = json_object();
+	if (o->health_cmd && *o->health_cmd)
+		json_object_set_new(hc, "Test", json_pack("[s, s]", "CMD-SHELL", o->health_cmd));
+	for (size_t i = 0; i < ARRAY_SIZE(f); i++) {
+		if (f[i].v < 0) {
+			json_decref(hc);
+			return error_set(err, -EINVAL, "%s cannot be negative", f[i].flag);
+		}
+		if (f[i].v)
+			json_object_set_new(hc, f[i].key, json_integer(f[i].v));
+	}
+	if (retries < 0) {
+		json_decref(hc);
+		return error_set(err, -EINVAL, "--health-retries cannot be negative");
+	}
+	if (retries)
+		json_object_set_new(hc, "Retries", json_integer(retries));
+	json_object_set_new(body, "Healthcheck", hc);
+	return 0;
+}
+
 int run_opts_body(const struct run_opts *o, const struct cli_strv *args, json_t **ret,
 		  struct error *err)
 {
@@ -773,6 +859,8 @@ int run_opts_body(const struct run_opts *o, const struct cli_strv *args, json_t 
 	if (o->stop_signal)
 		json_object_set_new(body, "StopSignal", json_string(o->stop_signal));
 	set_int(body, "StopTimeout", o->stop_timeout, false);
+	if (healthcheck(o, body, err) < 0)
+		return err->code;
 	json_t *hc = json_object();
 	json_object_set_new(body, "HostConfig", hc);
 	json_object_set(hc, "_Volumes", vols);

@@ -19,6 +19,7 @@
 #include "shared/filters.h"
 
 struct daemon;
+struct health;
 struct shim_link;
 
 enum container_state {
@@ -78,6 +79,7 @@ struct container {
 	int pid, exit_code;
 	int64_t started_ns, finished_ns;
 	char *error; /* State.Error, NULL when none */
+	struct health *health; /* State.Health (engine/health.h), NULL when none */
 
 	/* Runtime only, never persisted. */
 	struct shim_link *link;	  /* connection to the running shim */

@@ -12,6 +12,7 @@
 #include "basic/cleanup.h"
 #include "daemon/daemon.h"
 #include "engine/container.h"
+#include "engine/health.h"
 
 static int write_text(const char *path, const char *text)
 {
@@ -64,6 +65,7 @@ int container_pause(struct daemon *d, struct container *c, struct error *err)
 	if (r < 0)
 		return r;
 	c->paused = true;
+	health_container_stopped(d, c);
 	container_save(d, c, NULL);
 	container_event(d, c, "pause", NULL);
 	return 0;
@@ -79,6 +81,7 @@ int container_unpause(struct daemon *d, struct container *c, struct error *err)
 	c->paused = false;
 	container_save(d, c, NULL);
 	container_event(d, c, "unpause", NULL);
+	health_container_resumed(d, c);
 	return 0;
 }
 

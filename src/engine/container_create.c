@@ -14,6 +14,7 @@
 #include "basic/timeutil.h"
 #include "daemon/daemon.h"
 #include "engine/container.h"
+#include "engine/health.h"
 #include "engine/containers_priv.h"
 #include "image/image_store.h"
 #include "image/layer_store.h"
@@ -367,6 +368,7 @@ static int new_container(struct daemon *d, const char *name, json_t *body,
 		return error_set(err, -ENOMEM, "out of memory");
 	}
 	merge_image_config(c->config, img);
+	health_config_merge(c->config, json_object_get(img->config, "config"));
 	if (empty(json_object_get(c->config, "Hostname"))) {
 		char host[13];
 		snprintf(host, sizeof(host), "%.12s", c->id);
@@ -425,6 +427,8 @@ int container_create(struct daemon *d, const char *name, json_t *body, struct co
 		r = validate_host_config(body, json_object_get(body, "HostConfig"), err);
 	if (r == 0)
 		r = validate_runtime(d, json_object_get(body, "HostConfig"), err);
+	if (r == 0)
+		r = health_config_validate(body, err);
 	struct container *c = NULL;
 	if (r == 0)
 		r = new_container(d, name, body, img, &c, err);

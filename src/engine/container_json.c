@@ -11,6 +11,7 @@
 #include "basic/timeutil.h"
 #include "daemon/daemon.h"
 #include "engine/container.h"
+#include "engine/health.h"
 #include "image/image_store.h"
 #include "network/network.h"
 #include "storage/driver.h"
@@ -33,23 +34,25 @@ static json_t *command_argv(const struct container *c)
 	size_t i;
 	json_t *v;
 	if (!blank)
-		json_array_foreach(ep, i, v)
-			json_array_append(argv, v);
-	json_array_foreach(json_object_get(c->config, "Cmd"), i, v)
-		json_array_append(argv, v);
+		json_array_foreach(ep, i, v) json_array_append(argv, v);
+	json_array_foreach(json_object_get(c->config, "Cmd"), i, v) json_array_append(argv, v);
 	return argv;
 }
 
 static json_t *state_json(const struct container *c)
 {
 	/* dockerd counts a restarting container as running. */
-	return json_pack("{s:s, s:b, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:o, s:o}", "Status",
-			 container_status(c), "Running",
-			 c->state == CONTAINER_RUNNING || c->restart_timer, "Paused", c->paused,
-			 "Restarting", c->restart_timer != NULL, "OOMKilled", c->oom_killed, "Dead",
-			 c->state == CONTAINER_DEAD, "Pid", c->pid, "ExitCode", c->exit_code, "Error",
-			 c->error ? c->error : "", "StartedAt", time_json(c->started_ns),
-			 "FinishedAt", time_json(c->finished_ns));
+	json_t *st = json_pack(
+	    "{s:s, s:b, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:o, s:o}", "Status",
+	    container_status(c), "Running", c->state == CONTAINER_RUNNING || c->restart_timer,
+	    "Paused", c->paused, "Restarting", c->restart_timer != NULL, "OOMKilled", c->oom_killed,
+	    "Dead", c->state == CONTAINER_DEAD, "Pid", c->pid, "ExitCode", c->exit_code, "Error",
+	    c->error ? c->error : "", "StartedAt", time_json(c->started_ns), "FinishedAt",
+	    time_json(c->finished_ns));
+	json_t *health = health_state_json(c->health);
+	if (st && health)
+		json_object_set_new(st, "Health", health);
+	return st;
 }
 
 /* MountPoints without the fields only berthd needs. */
@@ -58,7 +61,11 @@ static json_t *mounts_json(const struct container *c, bool brief)
 	json_t *out = json_array();
 	size_t i;
 	json_t *m;
-	json_array_foreach(c->mounts, i, m) {
+	json_array_foreach(c->mounts, i, m)
+	{
+		/* Secrets and configs of swarm tasks are not shown, as in dockerd. */
+		if (json_is_true(json_object_get(m, "Secret")))
+			continue;
 		json_t *o = json_deep_copy(m);
 		const char *private_keys[] = {"Anonymous", "Created", "NoCopy", "TmpfsOptions"};
 		for (size_t k = 0; k < ARRAY_SIZE(private_keys); k++)
@@ -81,9 +88,10 @@ static json_t *host_config_json(const struct container *c)
 	if (!log || !*log) {
 		/* The docker CLI sends Type "" with --log-opt: keep the options. */
 		json_t *opts = json_object_get(lc, "Config");
-		json_object_set_new(hc, "LogConfig",
-				    json_pack("{s:s, s:o}", "Type", "json-file", "Config",
-					      json_is_object(opts) ? json_incref(opts) : json_object()));
+		json_object_set_new(
+		    hc, "LogConfig",
+		    json_pack("{s:s, s:o}", "Type", "json-file", "Config",
+			      json_is_object(opts) ? json_incref(opts) : json_object()));
 	}
 	return hc;
 }
@@ -119,18 +127,19 @@ static void add_paths(struct daemon *d, struct container *c, json_t *o)
 json_t *container_inspect_json(struct daemon *d, struct container *c, bool size)
 {
 	json_t *argv = command_argv(c);
-	json_t *path = json_array_size(argv) ? json_incref(json_array_get(argv, 0)) : json_string("");
+	json_t *path =
+	    json_array_size(argv) ? json_incref(json_array_get(argv, 0)) : json_string("");
 	json_array_remove(argv, 0);
-	json_t *o = json_pack(
-		"{s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:n, s:o, "
-		"s:{s:n, s:s}, s:o, s:O, s:o}",
-		"Id", c->id, "Created", time_json(c->created_ns), "Path", path, "Args", argv,
-		"State", state_json(c), "Image", c->image_id, "Name", c->name, "RestartCount",
-		c->restart_count, "Driver", storage_driver_name(d->storage), "Platform", "linux",
-		"MountLabel", "", "ProcessLabel", "", "AppArmorProfile", "", "ExecIDs",
-		"HostConfig", host_config_json(c), "GraphDriver", "Data", "Name",
-		storage_driver_name(d->storage), "Mounts", mounts_json(c, false), "Config", c->config,
-		"NetworkSettings", network_container_settings(d, c));
+	json_t *o =
+	    json_pack("{s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:n, s:o, "
+		      "s:{s:n, s:s}, s:o, s:O, s:o}",
+		      "Id", c->id, "Created", time_json(c->created_ns), "Path", path, "Args", argv,
+		      "State", state_json(c), "Image", c->image_id, "Name", c->name, "RestartCount",
+		      c->restart_count, "Driver", storage_driver_name(d->storage), "Platform",
+		      "linux", "MountLabel", "", "ProcessLabel", "", "AppArmorProfile", "",
+		      "ExecIDs", "HostConfig", host_config_json(c), "GraphDriver", "Data", "Name",
+		      storage_driver_name(d->storage), "Mounts", mounts_json(c, false), "Config",
+		      c->config, "NetworkSettings", network_container_settings(d, c));
 	add_paths(d, c, o);
 	if (size)
 		add_sizes(d, c, o);
@@ -172,7 +181,12 @@ static void status_text(const struct container *c, char *buf, size_t len)
 	int64_t now = time_now_ns();
 	if (c->state == CONTAINER_RUNNING) {
 		container_human_duration(now - c->started_ns, ago, sizeof(ago));
-		snprintf(buf, len, "Up %s%s", ago, c->paused ? " (Paused)" : "");
+		enum health_status h = health_status_of(c);
+		if (c->paused || h == HEALTH_NONE)
+			snprintf(buf, len, "Up %s%s", ago, c->paused ? " (Paused)" : "");
+		else
+			snprintf(buf, len, "Up %s (%s%s)", ago,
+				 h == HEALTH_STARTING ? "health: " : "", health_status_name(h));
 	} else if (c->restart_timer) {
 		container_human_duration(now - c->finished_ns, ago, sizeof(ago));
 		snprintf(buf, len, "Restarting (%d) %s ago", c->exit_code, ago);
@@ -191,7 +205,8 @@ static char *command_text(const struct container *c)
 	size_t len = 0, i;
 	FILE *f = open_memstream(&out, &len);
 	json_t *v;
-	json_array_foreach(argv, i, v) {
+	json_array_foreach(argv, i, v)
+	{
 		const char *s = json_string_value(v);
 		bool quote = i > 0 && strchr(s, ' ');
 		fprintf(f, "%s%s%s%s", i ? " " : "", quote ? "'" : "", s, quote ? "'" : "");
@@ -208,15 +223,14 @@ json_t *container_list_entry(struct daemon *d, struct container *c, bool size)
 	_cleanup_free_ char *cmd = command_text(c);
 	json_t *labels = json_object_get(c->config, "Labels");
 	json_t *o = json_pack(
-		"{s:s, s:[s], s:O, s:s, s:s, s:I, s:o, s:o, s:s, s:s, s:{s:O}, s:o, s:o}",
-		"Id", c->id, "Names", c->name, "Image", json_object_get(c->config, "Image"),
-		"ImageID", c->image_id, "Command", cmd ? cmd : "", "Created",
-		(json_int_t)(c->created_ns / 1000000000), "Ports",
-		network_container_ports_summary(d, c), "Labels",
-		json_is_object(labels) ? json_incref(labels) : json_object(), "State",
-		container_status(c), "Status", status, "HostConfig", "NetworkMode",
-		json_object_get(c->host_config, "NetworkMode"), "NetworkSettings",
-		network_container_summary(d, c), "Mounts", mounts_json(c, true));
+	    "{s:s, s:[s], s:O, s:s, s:s, s:I, s:o, s:o, s:s, s:s, s:{s:O}, s:o, s:o}", "Id", c->id,
+	    "Names", c->name, "Image", json_object_get(c->config, "Image"), "ImageID", c->image_id,
+	    "Command", cmd ? cmd : "", "Created", (json_int_t)(c->created_ns / 1000000000), "Ports",
+	    network_container_ports_summary(d, c), "Labels",
+	    json_is_object(labels) ? json_incref(labels) : json_object(), "State",
+	    container_status(c), "Status", status, "HostConfig", "NetworkMode",
+	    json_object_get(c->host_config, "NetworkMode"), "NetworkSettings",
+	    network_container_summary(d, c), "Mounts", mounts_json(c, true));
 	if (size)
 		add_sizes(d, c, o);
 	return o;
@@ -306,16 +320,17 @@ static bool matches(struct daemon *d, const struct filters *f, const struct time
 	return filters_match_exact(f, "status", container_status(c)) &&
 	       match_any_regex(f, "name", c->name) && match_any_regex(f, "id", c->id) &&
 	       filters_match_label(f, "label", json_object_get(c->config, "Labels")) &&
-	       match_ancestor(d, f, c) && match_exited(f, c);
+	       match_ancestor(d, f, c) && match_exited(f, c) &&
+	       filters_match_exact(f, "health", health_status_name(health_status_of(c)));
 }
 
 static int validate(const struct filters *f, struct error *err)
 {
-	static const char *const keys[] = {"status", "name", "id", "label", "ancestor", "exited",
-					   "before", "since", "volume", "network", "health",
-					   "publish", "expose", "isolation", "is-task", NULL};
+	static const char *const keys[] = {
+	    "status", "name",	 "id",	   "label",   "ancestor", "exited",    "before",  "since",
+	    "volume", "network", "health", "publish", "expose",	  "isolation", "is-task", NULL};
 	static const char *const states[] = {"created", "restarting", "running", "removing",
-					     "paused", "exited", "dead"};
+					     "paused",	"exited",     "dead"};
 	int r = filters_validate(f, keys, err);
 	size_t n;
 	const char *const *vals = filters_values(f, "status", &n);
@@ -325,6 +340,17 @@ static int validate(const struct filters *f, struct error *err)
 			ok |= strcmp(vals[i], states[k]) == 0;
 		if (!ok)
 			r = error_set(err, -EINVAL, "Invalid filter 'status=%s'", vals[i]);
+	}
+	vals = filters_values(f, "health", &n);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		bool ok = false;
+		for (enum health_status s = HEALTH_NONE; s <= HEALTH_UNHEALTHY; s++)
+			ok |= strcmp(vals[i], health_status_name(s)) == 0;
+		if (!ok)
+			r = error_set(err, -EINVAL,
+				      "invalid filter 'health=%s': invalid value for health (%s): "
+				      "must be one of none, starting, healthy, unhealthy",
+				      vals[i], vals[i]);
 	}
 	vals = filters_values(f, "exited", &n);
 	for (size_t i = 0; r == 0 && i < n; i++) {
@@ -338,12 +364,13 @@ static int validate(const struct filters *f, struct error *err)
 
 static int by_created_desc(const void *a, const void *b)
 {
-	const struct container *x = *(struct container *const *)a, *y = *(struct container *const *)b;
+	const struct container *x = *(struct container *const *)a,
+			       *y = *(struct container *const *)b;
 	return x->created_ns < y->created_ns ? 1 : x->created_ns > y->created_ns ? -1 : 0;
 }
 
-int containers_list_json(struct daemon *d, bool all, int limit, bool size,
-			 const struct filters *f, json_t **ret, struct error *err)
+int containers_list_json(struct daemon *d, bool all, int limit, bool size, const struct filters *f,
+			 json_t **ret, struct error *err)
 {
 	struct time_bounds tb;
 	int r = validate(f, err);

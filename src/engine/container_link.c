@@ -16,6 +16,7 @@
 #include "basic/timeutil.h"
 #include "daemon/daemon.h"
 #include "engine/container.h"
+#include "engine/health.h"
 #include "engine/containers_priv.h"
 #include "engine/start_job.h"
 #include "shared/shim_proto.h"
@@ -162,6 +163,7 @@ static void on_hello(struct shim_link *l, const unsigned char *p, size_t n)
 		c->state = CONTAINER_RUNNING;
 		container_save(l->d, c, NULL);
 	}
+	health_container_resumed(l->d, c);
 	log_info(&l->d->log, "re-attached to running container %s (pid %d)", c->id, c->pid);
 }
 
@@ -194,6 +196,7 @@ static void on_started(struct shim_link *l, const unsigned char *p, size_t n)
 		log_warn(&l->d->log, "container %s: %s", c->id, error_msg(&err));
 	error_clear(&err);
 	container_event(l->d, c, "start", NULL);
+	health_container_started(l->d, c);
 	start_job_finish(job, 0, NULL);
 }
 

@@ -13,6 +13,8 @@
 #include "basic/timeutil.h"
 #include "daemon/daemon.h"
 #include "engine/container.h"
+#include "engine/health.h"
+#include "engine/secret_mounts.h"
 #include "engine/start_job.h"
 #include "image/layer_store.h"
 #include "network/network.h"
@@ -136,6 +138,7 @@ void container_exited(struct daemon *d, struct container *c, int exit_code, int6
 	c->pid = 0;
 	c->exit_code = exit_code;
 	c->finished_ns = finished_ns;
+	health_container_stopped(d, c);
 	struct error err = ERROR_INIT;
 	if (container_save(d, c, &err) < 0)
 		log_warn(&d->log, "container %s: %s", c->id, error_msg(&err));
@@ -408,6 +411,10 @@ static int begin_remove(struct daemon *d, struct container *c, struct remove_job
 	if (!slash || asprintf(&job->dir, "%.*s/.%s.removing", (int)(slash - dir), dir, c->id) < 0 ||
 	    !(job->bundle = container_bundle_path(d, c, NULL)))
 		return error_set(err, -ENOMEM, "out of memory");
+	/* The secrets' tmpfs first: the tree removal cannot delete in it. */
+	int r = container_secrets_clear(d, c, err);
+	if (r < 0)
+		return r;
 	if (rename(dir, job->dir) < 0)
 		return error_set(err, -errno, "rename %s: %s", dir, strerror(errno));
 	return 0;
@@ -502,6 +509,7 @@ void container_runtime_close(struct container *c)
 {
 	container_link_close(c);
 	close_timer(c);
+	health_close(c);
 	container_restart_cancel(c);
 	if (c->starting)
 		start_job_cancel(c->starting);

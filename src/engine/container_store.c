@@ -12,6 +12,7 @@
 #include "basic/timeutil.h"
 #include "daemon/daemon.h"
 #include "engine/container.h"
+#include "engine/health.h"
 #include "engine/containers_priv.h"
 #include "shared/events.h"
 #include "image/layer_store.h"
@@ -49,11 +50,16 @@ static json_t *time_json(int64_t ns)
 
 static json_t *state_json(const struct container *c)
 {
-	return json_pack("{s:s, s:b, s:b, s:b, s:i, s:i, s:s, s:o, s:o}", "Status",
-			 container_state_name(c->state), "Running", c->state == CONTAINER_RUNNING,
-			 "Paused", c->paused, "OOMKilled", c->oom_killed,
-			 "Pid", c->pid, "ExitCode", c->exit_code, "Error", c->error ? c->error : "",
-			 "StartedAt", time_json(c->started_ns), "FinishedAt", time_json(c->finished_ns));
+	json_t *st = json_pack("{s:s, s:b, s:b, s:b, s:i, s:i, s:s, s:o, s:o}", "Status",
+			       container_state_name(c->state), "Running",
+			       c->state == CONTAINER_RUNNING, "Paused", c->paused, "OOMKilled",
+			       c->oom_killed, "Pid", c->pid, "ExitCode", c->exit_code, "Error",
+			       c->error ? c->error : "", "StartedAt", time_json(c->started_ns),
+			       "FinishedAt", time_json(c->finished_ns));
+	json_t *health = health_state_json(c->health);
+	if (st && health)
+		json_object_set_new(st, "Health", health);
+	return st;
 }
 
 static int write_json(const char *path, json_t *j, struct error *err)
@@ -97,6 +103,7 @@ void container_free(struct container *c)
 	json_decref(c->mounts);
 	free(c->error);
 	free(c->stdin_buf);
+	health_free(c->health);
 	free(c);
 }
 
@@ -115,7 +122,7 @@ static int load_state(struct container *c, json_t *st, json_t *ns)
 	c->finished_ns = json_integer_value(json_object_get(ns, "FinishedNs"));
 	const char *chain = json_string_value(json_object_get(ns, "LayerChainID"));
 	snprintf(c->layer_chain, sizeof(c->layer_chain), "%s", chain ? chain : "");
-	return 0;
+	return health_load(c, json_object_get(st, "Health"));
 }
 
 /* Reads one container directory; -EINVAL when its files are not ours. */

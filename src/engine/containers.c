@@ -13,6 +13,7 @@
 #include "basic/fs.h"
 #include "daemon/daemon.h"
 #include "engine/container.h"
+#include "engine/health.h"
 #include "engine/containers_priv.h"
 #include "engine/exec.h"
 #include "image/image_store.h"
@@ -224,6 +225,7 @@ void containers_done(struct daemon *d)
 	execs_free(d);
 	if (!cs)
 		return;
+	health_subs_free(d);
 	if (d->images)
 		image_store_set_usage(d->images, NULL, NULL);
 	for (size_t i = 0; i < cs->n; i++)

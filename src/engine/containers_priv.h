@@ -28,6 +28,7 @@ struct containers {
 	const char *default_runtime;
 	bool swap_limit;
 	uint64_t cap_bounding; /* berthd's own CapBnd */
+	struct health_sub *health_subs; /* engine/health.h observers */
 	struct container **v;
 	size_t n, cap;
 };

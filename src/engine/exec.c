@@ -29,6 +29,7 @@ struct exec {
 	char *user, *workdir;
 	bool privileged, attach_in, attach_out, attach_err, tty;
 	bool started, running, stdin_open, dropped;
+	bool released; /* exec_release while running: leave the store at the end */
 	int exit_code, pid;
 	struct exec_io *io;
 	uv_process_t proc;
@@ -111,7 +112,8 @@ static void exec_event(struct exec *e, const char *what, bool with_cmd, json_t *
 	size_t i;
 	json_t *v;
 	_cleanup_free_ char *action = strdup(what);
-	json_array_foreach(with_cmd ? e->cmd : NULL, i, v) {
+	json_array_foreach(with_cmd ? e->cmd : NULL, i, v)
+	{
 		char *next = NULL;
 		if (asprintf(&next, "%s%s%s", action ? action : "", i ? " " : ": ",
 			     json_string_value(v)) < 0)
@@ -139,7 +141,8 @@ int exec_create(struct daemon *d, struct container *c, json_t *body,
 		return error_set(err, -EINVAL, "No exec command specified");
 	size_t i;
 	json_t *v;
-	json_array_foreach(cmd, i, v) {
+	json_array_foreach(cmd, i, v)
+	{
 		if (!json_is_string(v))
 			return error_set(err, -EINVAL, "Cmd must be an array of strings");
 	}
@@ -195,13 +198,15 @@ static void merge_env(json_t *penv, json_t *add)
 {
 	size_t i, j;
 	json_t *v, *w;
-	json_array_foreach(add, i, v) {
+	json_array_foreach(add, i, v)
+	{
 		const char *kv = json_string_value(v);
 		if (!kv)
 			continue;
 		size_t kl = env_key_len(kv);
 		bool replaced = false;
-		json_array_foreach(penv, j, w) {
+		json_array_foreach(penv, j, w)
+		{
 			const char *old = json_string_value(w);
 			if (old && env_key_len(old) == kl && strncmp(old, kv, kl) == 0) {
 				json_array_set(penv, j, v);
@@ -329,6 +334,8 @@ static void finish(struct exec *e)
 	e->io = NULL;
 	if (io)
 		io->on_end(io, e->exit_code);
+	else if (e->released)
+		exec_release(e->d, e);
 }
 
 static void pending_done(struct exec *e)
@@ -394,7 +401,8 @@ static void init_pipe(struct exec *e, uv_pipe_t *p, uv_stdio_container_t *s, int
 	uv_pipe_init(e->d->loop, p, 0);
 	p->data = e;
 	e->open_handles++;
-	*s = (uv_stdio_container_t){.flags = UV_CREATE_PIPE | flags, .data.stream = (uv_stream_t *)p};
+	*s = (uv_stdio_container_t){.flags = UV_CREATE_PIPE | flags,
+				    .data.stream = (uv_stream_t *)p};
 }
 
 /* ---- a tty ---- */
@@ -453,11 +461,11 @@ static int spawn(struct exec *e, bool attached, struct error *err)
 	if (!c)
 		return error_set(err, -ENOENT, "No such container: %s", e->cid);
 	const struct runtime *rt = container_runtime(e->d, c);
-	char *args[] = {rt->path, "--root", rt->root, "--log", e->log_path,
-			"--log-format", "json", "exec", "--process", e->spec_path,
-			"--pid-file", e->pid_path, e->cid, NULL};
-	uv_stdio_container_t stdio[3] = {{.flags = UV_IGNORE}, {.flags = UV_IGNORE},
-					 {.flags = UV_IGNORE}};
+	char *args[] = {rt->path,	"--root",    rt->root, "--log",	    e->log_path,
+			"--log-format", "json",	     "exec",   "--process", e->spec_path,
+			"--pid-file",	e->pid_path, e->cid,   NULL};
+	uv_stdio_container_t stdio[3] = {
+	    {.flags = UV_IGNORE}, {.flags = UV_IGNORE}, {.flags = UV_IGNORE}};
 	bool tty = attached && e->tty;
 	_cleanup_close_ int slave = -1;
 	int master = -1;
@@ -475,8 +483,12 @@ static int spawn(struct exec *e, bool attached, struct error *err)
 		init_pipe(e, &e->err, &stdio[2], UV_WRITABLE_PIPE);
 	}
 	/* Its own session: a signal to berthd's group must not reach it. */
-	uv_process_options_t o = {.file = rt->path, .args = args, .exit_cb = on_process_exit,
-				  .stdio = stdio, .stdio_count = 3, .flags = UV_PROCESS_DETACHED};
+	uv_process_options_t o = {.file = rt->path,
+				  .args = args,
+				  .exit_cb = on_process_exit,
+				  .stdio = stdio,
+				  .stdio_count = 3,
+				  .flags = UV_PROCESS_DETACHED};
 	e->proc.data = e;
 	int r = uv_spawn(e->d->loop, &e->proc, &o);
 	e->open_handles++;
@@ -597,7 +609,8 @@ int exec_resize(struct exec *e, const char *h, const char *w, struct error *err)
 		return r;
 	int fd = -1;
 	if (e->tty && e->running && e->out.data && uv_fileno((uv_handle_t *)&e->out, &fd) == 0) {
-		struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+		struct winsize ws = {.ws_row = (unsigned short)rows,
+				     .ws_col = (unsigned short)cols};
 		if (ioctl(fd, TIOCSWINSZ, &ws) < 0)
 			return error_set(err, -errno, "cannot resize the terminal: %m");
 		uv_process_kill(&e->proc, SIGWINCH);
@@ -618,16 +631,45 @@ json_t *exec_inspect_json(struct daemon *d, struct exec *e)
 	json_t *args = json_deep_copy(e->cmd);
 	json_t *entry = json_incref(json_array_get(args, 0));
 	json_array_remove(args, 0);
-	json_t *pc = json_pack("{s:b, s:o, s:o, s:s, s:b}", "tty", e->tty, "entrypoint", entry,
-			       "arguments", args, "user", e->user ? e->user : "", "privileged",
-			       e->privileged);
+	json_t *pc =
+	    json_pack("{s:b, s:o, s:o, s:s, s:b}", "tty", e->tty, "entrypoint", entry, "arguments",
+		      args, "user", e->user ? e->user : "", "privileged", e->privileged);
 	/* null until the process has exited, as dockerd has it. */
 	json_t *code = e->started && !e->running ? json_integer(e->exit_code) : json_null();
 	return json_pack("{s:s, s:b, s:o, s:o, s:b, s:b, s:b, s:b, s:s, s:s, s:i}", "ID", e->id,
-			 "Running", e->running, "ExitCode", code, "ProcessConfig", pc,
-			 "OpenStdin", e->attach_in, "OpenStderr", e->attach_err, "OpenStdout",
-			 e->attach_out, "CanRemove", 0, "ContainerID", e->cid, "DetachKeys", "",
-			 "Pid", current_pid(e));
+			 "Running", e->running, "ExitCode", code, "ProcessConfig", pc, "OpenStdin",
+			 e->attach_in, "OpenStderr", e->attach_err, "OpenStdout", e->attach_out,
+			 "CanRemove", 0, "ContainerID", e->cid, "DetachKeys", "", "Pid",
+			 current_pid(e));
+}
+
+int exec_kill(struct exec *e, int sig)
+{
+	if (!e->running)
+		return 0;
+	int pid = current_pid(e);
+	/* runc passes a catchable signal on, but dies of SIGKILL itself. */
+	if (pid > 0)
+		return kill(pid, sig) < 0 ? -errno : 0;
+	return uv_process_kill(&e->proc, sig);
+}
+
+void exec_release(struct daemon *d, struct exec *e)
+{
+	e->io = NULL;
+	/* A running exec stays in the store until it ends, so that shutdown
+	 * closes its handles. */
+	if (e->running) {
+		e->released = true;
+		return;
+	}
+	for (struct exec **p = &d->execs; *p; p = &(*p)->next)
+		if (*p == e) {
+			*p = e->next;
+			break;
+		}
+	e->dropped = true;
+	free_if_done(e);
 }
 
 void execs_stop(struct daemon *d)

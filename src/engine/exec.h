@@ -49,6 +49,13 @@ bool exec_tty(const struct exec *e);
 int exec_resize(struct exec *e, const char *h, const char *w, struct error *err);
 /* GET /exec/{id}/json */
 json_t *exec_inspect_json(struct daemon *d, struct exec *e);
+/* Sends sig to the exec's process (e.g. SIGKILL to a health probe past its
+ * timeout); 0 when it is not running. */
+int exec_kill(struct exec *e, int sig);
+/* Forgets an exec nobody will look up again (a health probe): its output
+ * goes nowhere from now on, it leaves the store (at its end, when it still
+ * runs), and it is freed once its process and pipes are closed. */
+void exec_release(struct daemon *d, struct exec *e);
 /* Daemon shutdown: closes every handle (processes keep running). */
 void execs_stop(struct daemon *d);
 void execs_free(struct daemon *d);

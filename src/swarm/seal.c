@@ -106,3 +106,22 @@ int seal_unb64(const char *s, uint8_t *out, size_t out_len)
 	free(tmp);
 	return r;
 }
+
+int seal_unb64_alloc(const char *s, uint8_t **ret, size_t *ret_len)
+{
+	size_t sl = strlen(s);
+	if (sl % 4 != 0)
+		return -EINVAL;
+	uint8_t *out = malloc(sl / 4 * 3 + 1);
+	if (!out)
+		return -ENOMEM;
+	int n = sl ? EVP_DecodeBlock(out, (const unsigned char *)s, (int)sl) : 0;
+	int pad = (sl >= 1 && s[sl - 1] == '=') + (sl >= 2 && s[sl - 2] == '=');
+	if (n < 0 || n < pad) {
+		free(out);
+		return -EINVAL;
+	}
+	*ret = out;
+	*ret_len = (size_t)(n - pad);
+	return 0;
+}

@@ -24,3 +24,6 @@ bool seal_is_sealed(const void *data, size_t len);
 /* Base64 helpers (standard alphabet, with padding). */
 char *seal_b64(const void *data, size_t len);
 int seal_unb64(const char *s, uint8_t *out, size_t out_len);
+/* Decodes s of any length into a malloc'd buffer; -EINVAL when it is not
+ * base64. */
+int seal_unb64_alloc(const char *s, uint8_t **ret, size_t *ret_len);

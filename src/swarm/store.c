@@ -11,14 +11,21 @@ void store_init(struct store *s)
 {
 	s->cluster = NULL;
 	s->nodes = json_object();
+	s->secrets = json_object();
+	s->configs = json_object();
 	s->index = 0;
+	s->on_change = NULL;
+	s->change_data = NULL;
+	s->users = NULL;
 }
 
 void store_done(struct store *s)
 {
 	json_decref(s->cluster);
 	json_decref(s->nodes);
-	s->cluster = s->nodes = NULL;
+	json_decref(s->secrets);
+	json_decref(s->configs);
+	s->cluster = s->nodes = s->secrets = s->configs = NULL;
 }
 
 static void stamp(struct store *s, json_t *obj, int64_t ts_ns)
@@ -30,6 +37,11 @@ static void stamp(struct store *s, json_t *obj, int64_t ts_ns)
 	if (!json_object_get(obj, "CreatedAt"))
 		json_object_set_new(obj, "CreatedAt", json_string(ts));
 	json_object_set_new(obj, "UpdatedAt", json_string(ts));
+}
+
+void store_stamp(struct store *s, json_t *obj, int64_t ts_ns)
+{
+	stamp(s, obj, ts_ns);
 }
 
 int store_apply(struct store *s, const char *cmd, size_t len, struct error *err)
@@ -61,6 +73,8 @@ int store_apply(struct store *s, const char *cmd, size_t len, struct error *err)
 	} else if (strcmp(op, "rm_node") == 0 && json_is_string(json_object_get(c, "id"))) {
 		s->index++;
 		json_object_del(s->nodes, json_string_value(json_object_get(c, "id")));
+	} else if (store_secrets_handles(op)) {
+		r = store_secrets_apply(s, op, c, ts, err);
 	} else {
 		r = error_set(err, -EINVAL, "unknown store command %s", op);
 	}
@@ -70,8 +84,9 @@ int store_apply(struct store *s, const char *cmd, size_t len, struct error *err)
 
 char *store_snapshot(const struct store *s, size_t *ret_len)
 {
-	json_t *doc = json_pack("{s:O?, s:O, s:I}", "cluster", s->cluster, "nodes", s->nodes,
-				"index", (json_int_t)s->index);
+	json_t *doc =
+	    json_pack("{s:O?, s:O, s:O, s:O, s:I}", "cluster", s->cluster, "nodes", s->nodes,
+		      "secrets", s->secrets, "configs", s->configs, "index", (json_int_t)s->index);
 	char *out = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 	json_decref(doc);
 	if (out)
@@ -92,6 +107,14 @@ int store_restore(struct store *s, const char *data, size_t len, struct error *e
 	json_decref(s->nodes);
 	s->cluster = json_is_object(cluster) ? json_incref(cluster) : NULL;
 	s->nodes = json_incref(nodes);
+	/* Snapshots from before secrets and configs have neither. */
+	const char *maps[] = {"secrets", "configs"};
+	json_t **dst[] = {&s->secrets, &s->configs};
+	for (size_t i = 0; i < 2; i++) {
+		json_t *m = json_object_get(doc, maps[i]);
+		json_decref(*dst[i]);
+		*dst[i] = json_is_object(m) ? json_incref(m) : json_object();
+	}
 	s->index = (uint64_t)json_integer_value(json_object_get(doc, "index"));
 	json_decref(doc);
 	return 0;

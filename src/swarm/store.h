@@ -11,11 +11,25 @@
 #include <stdint.h>
 
 #include "basic/error.h"
+#include "swarm/store_secrets.h"
+
+/* An object was created, updated or removed by an applied command: type
+ * "secret", "config"...; action "create", "update" or "remove"; obj the
+ * object (as it was, for a remove); ts_ns the command's time. */
+typedef void (*store_change_fn)(void *userdata, const char *type, const char *action, json_t *obj,
+				int64_t ts_ns);
 
 struct store {
 	json_t *cluster; /* NULL before init */
 	json_t *nodes;	 /* object: node ID -> node */
+	json_t *secrets; /* object: ID -> secret (store_secrets.h) */
+	json_t *configs; /* object: ID -> config */
 	uint64_t index;	 /* bumped by every applied command: object versions */
+	/* Hooks: NULL after store_init; the owner sets them (swarm.c at each
+	 * manager start). */
+	store_change_fn on_change;
+	void *change_data;
+	store_users_fn users;
 };
 
 void store_init(struct store *s);
@@ -35,5 +49,7 @@ int store_restore(struct store *s, const char *data, size_t len, struct error *e
 /* Looks a node up by full ID, unique ID prefix or hostname, as dockerd.
  * -ENOENT "node X not found"; -EINVAL when ambiguous. */
 int store_find_node(const struct store *s, const char *ref, json_t **ret, struct error *err);
+/* Sets Version.Index (a new index), CreatedAt (when absent) and UpdatedAt. */
+void store_stamp(struct store *s, json_t *obj, int64_t ts_ns);
 /* A deep copy of obj without the private fields. */
 json_t *store_public(json_t *obj);

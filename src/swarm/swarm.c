@@ -23,6 +23,7 @@
 #include "swarm/ca.h"
 #include "swarm/rpc.h"
 #include "swarm/seal.h"
+#include "swarm/secrets.h"
 #include "swarm/swarm_int.h"
 #include "swarm/token.h"
 
@@ -246,8 +247,10 @@ int swarm_manager_start(struct swarm *sw, bool bootstrap, bool recover, struct e
 		rv = sraft_recover(r, err);
 	if (rv == 0 && !sw->listener)
 		rv = rpc_listen(sw, err);
-	if (rv == 0)
+	if (rv == 0) {
+		swarm_objects_events_from_now(sw);
 		rv = sraft_start(r, err);
+	}
 	if (rv < 0) {
 		rpc_stop_listen(sw);
 		sraft_close(r, raft_freed, r);

@@ -70,6 +70,7 @@ struct swarm {
 	bool leader_ready, barrier_pending, reconcile_pending;
 	json_t *last_seen; /* leader: node ID -> ms of the last heartbeat */
 	int64_t leader_since_ms;
+	int64_t events_since_ns; /* store changes before it are not news (secrets.c) */
 
 	/* Agent. */
 	uv_timer_t tick;

@@ -15,6 +15,9 @@
   imgtool.py rootfs-bad KIND OUT.tar [ARG]  a broken rootfs tarball for import
   imgtool.py layer-digests SAVED.tar    prints the sha256 of every layer named by
                                         the manifest.json of a docker-archive
+  imgtool.py healthcheck OUT.tar TAG ROOTFS.tar TEST_JSON INTERVAL_NS
+                                        single-layer docker-archive of a rootfs
+                                        tarball whose config has a Healthcheck
   imgtool.py treelist DIR               prints "path type mode uid:gid size/target"
                                         of every entry below DIR, sorted
 """
@@ -400,6 +403,15 @@ def cmd_treelist(root):
     print("\n".join(sorted(rows)))
 
 
+def cmd_healthcheck(out, tag, rootfs, test, interval_ns):
+    with open(rootfs, "rb") as f:
+        layer = f.read()
+    cfg = json.loads(config_json([sha(layer)]))
+    cfg["config"]["Healthcheck"] = {"Test": json.loads(test), "Interval": int(interval_ns)}
+    cfg = json.dumps(cfg, separators=(",", ":")).encode()
+    print(json.dumps(write_docker_archive(out, tag, [layer], cfg=cfg)))
+
+
 def main():
     a = sys.argv[1:]
     if not a:
@@ -408,7 +420,7 @@ def main():
     fn = {
         "whiteouts": cmd_whiteouts, "oci": cmd_oci, "big": cmd_big, "multi": cmd_multi,
         "bad": cmd_bad, "rootfs-bad": cmd_rootfs_bad, "layer-digests": cmd_layer_digests,
-        "treelist": cmd_treelist,
+        "treelist": cmd_treelist, "healthcheck": cmd_healthcheck,
     }.get(cmd)
     if not fn:
         raise SystemExit(__doc__)

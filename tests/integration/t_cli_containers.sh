@@ -316,7 +316,8 @@ PY
 		--security-opt "seccomp=$dir/sec.json" --security-opt no-new-privileges --init
 		--stop-signal SIGUSR1 --stop-timeout 7 --ulimit nofile=100:200 --ulimit nproc=10
 		--sysctl net.ipv4.ip_forward=1 --shm-size 32m --oom-score-adj 100 --log-opt max-size=1m
-		--runtime runc --name nm --network none bb sh -c 'echo hi')
+		--runtime runc --health-cmd 'test -e /x' --health-interval 2s --health-timeout 500ms
+		--health-retries 4 --health-start-period 1m30s --name nm --network none bb sh -c 'echo hi')
 	PASSED=yes run docker -H "tcp://127.0.0.1:$port" create "${flags[@]}"
 	PASSED=yes run berth -H "tcp://127.0.0.1:$port" create "${flags[@]}"
 	assert_eq "Error response from daemon: logged" "$ERR" "berth's error"

@@ -64,6 +64,24 @@ static void test_rfc3339nano(void **state)
 	assert_string_equal(buf, "2023-11-14T22:13:20Z");
 }
 
+static void test_go_durations(void **state)
+{
+	static const struct {
+		int64_t ns;
+		const char *s;
+	} cases[] = {
+		{0, "0s"},	       {999, "999ns"},	      {1500, "1.5µs"},
+		{500000000, "500ms"}, {1000000000, "1s"},    {1500000000, "1.5s"},
+		{90 * SEC, "1m30s"},  {60 * SEC, "1m0s"},    {7200 * SEC, "2h0m0s"},
+		{-2 * SEC, "-2s"},
+	};
+	char buf[64];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		time_format_duration(cases[i].ns, buf, sizeof(buf));
+		assert_string_equal(buf, cases[i].s);
+	}
+}
+
 static void test_hosts(void **state)
 {
 	struct host_addr h;
@@ -117,7 +135,7 @@ int main(void)
 	setenv("TZ", "UTC", 1);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_api_timestamps), cmocka_unit_test(test_durations_and_user_times),
-		cmocka_unit_test(test_rfc3339nano),    cmocka_unit_test(test_hosts),
+		cmocka_unit_test(test_rfc3339nano), cmocka_unit_test(test_go_durations),    cmocka_unit_test(test_hosts),
 		cmocka_unit_test(test_buf_and_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
