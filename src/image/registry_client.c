@@ -198,6 +198,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
 	if (len > 9 && strncmp(data, "HTTP/", 5) == 0) {
 		const char *sp = memchr(data, ' ', len);
 		io->rs->status = sp ? strtol(sp + 1, NULL, 10) : 0;
+		io->rs->content_length = -1;
 		return len;
 	}
 	const char *colon = memchr(data, ':', len);
@@ -213,6 +214,8 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
 	while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
 		vlen--;
 	char **slot = NULL;
+	if (klen == 14 && strncasecmp(data, "content-length", 14) == 0)
+		io->rs->content_length = strtoll(v, NULL, 10);
 	if (klen == 12 && strncasecmp(data, "content-type", 12) == 0)
 		slot = &io->rs->content_type;
 	else if (klen == 21 && strncasecmp(data, "docker-content-digest", 21) == 0)
@@ -705,7 +708,7 @@ int registry_get_blob(struct registry_client *c, const char *repo, const char *d
 }
 
 int registry_blob_exists(struct registry_client *c, const char *repo, const char *digest,
-			 struct error *err)
+			 int64_t *size, struct error *err)
 {
 	_cleanup_free_ char *url = url_for(c, "/v2/%s/blobs/%s", repo, digest);
 	struct req rq = {.method = "HEAD", .url = url, .out_fd = -1, .body_fd = -1};

@@ -56,6 +56,7 @@ struct registry_response {
 	long status;
 	struct buf body;
 	char *content_type, *docker_digest, *location;
+	int64_t content_length; /* -1 when not sent */
 };
 void registry_response_done(struct registry_response *r);
 
@@ -75,9 +76,10 @@ int registry_get_small_blob(struct registry_client *c, const char *repo, const c
 int registry_get_blob(struct registry_client *c, const char *repo, const char *digest, int fd,
 		      _Atomic int64_t *progress, struct error *err);
 
-/* HEAD /v2/<repo>/blobs/<digest>: 1 present, 0 absent. */
+/* HEAD /v2/<repo>/blobs/<digest>: 1 present (its size in *size, may be
+ * NULL), 0 absent. */
 int registry_blob_exists(struct registry_client *c, const char *repo, const char *digest,
-			 struct error *err);
+			 int64_t *size, struct error *err);
 /* Cross-repository mount from another repository of the same registry: 1
  * mounted, 0 when the registry would rather have an upload. */
 int registry_mount_blob(struct registry_client *c, const char *repo, const char *digest,

@@ -96,3 +96,125 @@ test_registry_pull_docker_cli() {
 	run_ok dk events --since 0 --until "$(date +%s)" --filter type=image --format '{{.Action}} {{.Actor.Attributes.name}}'
 	assert_line "$OUT" "pull $REG/app:v1" "pull event"
 }
+
+test_registry_push_and_run() {
+	start_registry reg
+	start_daemon --name d1
+	local d1=$D_HOST
+	import_busybox "$REG/bb:1" -c 'CMD ["/bin/sh"]'
+	local id=$IMG_ID
+	run_ok dk push "$REG/bb:1"
+	assert_contains "$OUT" "The push refers to repository [$REG/bb]" "push output"
+	assert_contains "$OUT" ": Pushed" "push output"
+	assert_match "$OUT" "1: digest: sha256:[0-9a-f]{64} size: [0-9]+" "push output"
+	local digest
+	digest=$(grep -o 'digest: sha256:[0-9a-f]*' <<<"$OUT" | cut -d' ' -f2)
+	run_ok curl -sf -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' "http://$REG/v2/bb/manifests/1"
+	assert_eq "$digest" "sha256:$(printf '%s' "$OUT" | sha256sum | cut -d' ' -f1)" "digest of the manifest the registry holds"
+	# Again: the registry has everything.
+	run_ok dk push "$REG/bb:1"
+	assert_contains "$OUT" "Layer already exists" "second push"
+	# Another repository of the same registry: the blob is mounted.
+	run_ok dk tag "$REG/bb:1" "$REG/other/bb:2"
+	run_ok dk push "$REG/other/bb:2"
+	assert_contains "$OUT" "Mounted from bb" "push to another repository"
+
+	# A second daemon runs it: docker run pulls on the 404 of create.
+	start_daemon --name d2
+	run_ok dk run --rm "$REG/bb:1" echo hello from the registry
+	assert_contains "$OUT" "hello from the registry" "run output"
+	assert_contains "$ERR" "Unable to find image '$REG/bb:1' locally" "run's pull"
+	assert_eq "$id" "$(image_id "$REG/bb:1")" "image ID on the second daemon"
+	# The pulled image pushes back with the same blobs.
+	run_ok dk tag "$REG/bb:1" "$REG/copy:1"
+	run_ok dk push "$REG/copy:1"
+	assert_contains "$OUT" "Mounted from bb" "push of a pulled image"
+	run_ok curl -sf -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' "http://$REG/v2/copy/manifests/1"
+	local copy=$OUT
+	run_ok curl -sf -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' "http://$REG/v2/bb/manifests/1"
+	assert_eq "$OUT" "$copy" "manifest of the copy"
+	D_HOST=$d1
+}
+
+test_registry_pull_platforms() {
+	start_registry reg
+	reg_put multi latest index 2
+	local amd=$PUT
+	reg_put dlist latest list 1
+	start_daemon
+	[[ $(dk version -f '{{.Server.Arch}}') == amd64 ]] || skip "the generated index has amd64 as the host's entry"
+	run_ok dk pull "$REG/multi"
+	assert_contains "$OUT" "Digest: $(json_get "$amd" digest)" "digest printed is the index's"
+	assert_eq "$(json_get "$amd" config)" "$(image_id "$REG/multi")" "the host's entry was pulled"
+	run_ok dk pull --platform linux/arm64 "$REG/multi:latest"
+	run_ok dk image inspect -f '{{.Architecture}} {{.Variant}}' "$REG/multi"
+	assert_eq "arm64 v8" "$OUT" "--platform linux/arm64"
+	run_fails dk pull --platform linux/riscv64 "$REG/multi"
+	assert_contains "$ERR" "no matching manifest for linux/riscv64 in the manifest list entries" "missing platform"
+	run_ok dk pull "$REG/dlist"
+	run_ok dk image inspect -f '{{.Architecture}}' "$REG/dlist"
+	assert_eq amd64 "$OUT" "Docker manifest list"
+	reg_put ociimg v1 oci 2
+	run_ok dk pull "$REG/ociimg:v1"
+	assert_eq "$(json_get "$PUT" config)" "$(image_id "$REG/ociimg:v1")" "OCI manifest"
+	# GET /distribution/{name}/json
+	run_ok curl -sf --unix-socket "$D_SOCK" "http://localhost/v1.41/distribution/$REG/multi/json"
+	assert_eq "$(json_get "$amd" digest) 3" "$(json_get "$OUT" Descriptor digest) $("$PYTHON" -c 'import json,sys; print(len(json.loads(sys.argv[1])["Platforms"]))' "$OUT")" "distribution inspect"
+}
+
+test_registry_pull_faults() {
+	start_registry reg
+	start_daemon
+	local before
+	before=$(store_snapshot "$D_DATA" overlay2)
+	# Missing tag and repository.
+	reg_put app v1 docker 2
+	run_fails dk pull "$REG/app:nope"
+	assert_contains "$ERR" "manifest for $REG/app:nope not found: manifest unknown: manifest unknown" "missing tag"
+	run_fails dk pull "$REG/nothing"
+	assert_contains "$ERR" "not found" "missing repository"
+	# A blob that does not match its digest is refused; nothing is kept.
+	local blob
+	blob=$(regtool blobpath "$REG_STORAGE" "$(json_get "$PUT" layers 1)")
+	"$PYTHON" -c 'import sys
+p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 0xff
+open(p, "wb").write(bytes(b))' "$blob"
+	run_fails dk pull "$REG/app:v1"
+	assert_contains "$OUT$ERR" "filesystem layer verification failed for digest $(json_get "$PUT" layers 1)" "tampered blob"
+	assert_store_unchanged "$before" "$D_DATA" overlay2 "a pull of a tampered blob"
+	assert_no_leftovers "$D_DATA" overlay2
+	# A layer with ../ in its paths is refused through pull too.
+	reg_put evil v1 evil
+	run_fails dk pull "$REG/evil:v1"
+	assert_contains "$OUT$ERR" "escape" "layer with ../"
+	assert_store_unchanged "$before" "$D_DATA" overlay2 "a pull of a layer with ../"
+	# Registry down: a clean error.
+	stop_registry
+	run_fails dk pull "$REG/app:v1"
+	assert_contains "$ERR" "$REG" "registry down"
+	assert_contains "$ERR" "connect" "registry down"
+	assert_no_leftovers "$D_DATA" overlay2
+}
+
+# Schema 1 and unknown media types cannot be stored in distribution 2.8, so
+# a static server plays a registry that serves them.
+test_registry_pull_refused_manifests() {
+	start_daemon
+	local www=$TEST_TMP/www
+	mkdir -p "$www/v2/old/manifests" "$www/v2/odd/manifests"
+	echo '{}' >"$www/v2/index.html"
+	echo '{"schemaVersion":1,"name":"old","tag":"latest","architecture":"amd64","fsLayers":[],"history":[]}' \
+		>"$www/v2/old/manifests/latest"
+	echo '{"schemaVersion":2,"mediaType":"application/vnd.example.unknown+json","config":{},"layers":[]}' \
+		>"$www/v2/odd/manifests/latest"
+	local port
+	port=$(free_port)
+	(cd "$www" && exec "$PYTHON" -m http.server "$port" --bind 127.0.0.1) >"$TEST_TMP/http.log" 2>&1 &
+	local pid=$!
+	add_cleanup "kill $pid 2>/dev/null"
+	wait_for 10 "the test HTTP server" curl -sf -o /dev/null "http://127.0.0.1:$port/v2/"
+	run_fails dk pull "127.0.0.1:$port/old"
+	assert_contains "$ERR" "manifest version 2, schema 1 support has been removed" "schema 1"
+	run_fails dk pull "127.0.0.1:$port/odd"
+	assert_contains "$ERR" "unsupported manifest media type and no default available: application/vnd.example.unknown+json" "unknown media type"
+}
