@@ -218,3 +218,37 @@ test_registry_pull_refused_manifests() {
 	run_fails dk pull "127.0.0.1:$port/odd"
 	assert_contains "$ERR" "unsupported manifest media type and no default available: application/vnd.example.unknown+json" "unknown media type"
 }
+
+test_registry_basic_auth_login() {
+	command -v htpasswd >/dev/null || skip "htpasswd is not installed (apache2-utils)"
+	mkdir -p "$TEST_TMP/auth"
+	htpasswd -Bbn alice s3cret >"$TEST_TMP/auth/htpasswd" 2>/dev/null || fail "htpasswd failed"
+	start_registry reg "auth:
+  htpasswd:
+    realm: berth-test
+    path: $TEST_TMP/auth/htpasswd"
+	start_daemon
+	import_busybox "$REG/private:1"
+	run_fails dk push "$REG/private:1"
+	assert_contains "$OUT$ERR" "no basic auth credentials" "anonymous push"
+	run_fails dk login -u alice -p wrong "$REG"
+	assert_contains "$ERR" "login attempt to http://$REG/v2/ failed with status: 401 Unauthorized" "wrong password"
+	run_ok dk login -u alice -p s3cret "$REG"
+	assert_contains "$OUT" "Login Succeeded" "login"
+	run_ok dk push "$REG/private:1"
+	assert_contains "$OUT" "Pushed" "push with credentials"
+	run_ok dk rmi "$REG/private:1"
+	run_ok dk pull "$REG/private:1"
+	run_ok dk logout "$REG"
+	run_fails dk pull "$REG/private:1"
+	assert_contains "$ERR" "no basic auth credentials" "pull after logout"
+	# berth's own commands, same flow.
+	run_fails berth -H "$D_HOST" login -u alice -p wrong "$REG"
+	assert_contains "$ERR" "401 Unauthorized" "berth login with a wrong password"
+	run_ok berth -H "$D_HOST" login -u alice -p s3cret "$REG"
+	assert_contains "$OUT" "Login Succeeded" "berth login"
+	run_ok berth -H "$D_HOST" pull "$REG/private:1"
+	assert_contains "$OUT" "Status: Image is up to date for $REG/private:1" "berth pull with credentials"
+	run_ok berth -H "$D_HOST" logout "$REG"
+	run_fails berth -H "$D_HOST" pull "$REG/private:1"
+}
