@@ -621,7 +621,12 @@ static int status_error(struct registry_client *c, const char *what,
 		   : rs->status == 401 || rs->status == 403 ? -EACCES
 							    : -EIO;
 	if (text && *text)
-		return error_set(err, code, "%s: %s", what, text);
+		return error_set(err, code, "%s", text);
+	/* A HEAD answer has no body to tell why: distribution's words. */
+	if (rs->status == 401)
+		return error_set(err, code, "unauthorized: authentication required");
+	if (rs->status == 403)
+		return error_set(err, code, "denied: requested access to the resource is denied");
 	return error_set(err, code, "%s: unexpected status %ld", what, rs->status);
 }
 

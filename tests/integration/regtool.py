@@ -19,7 +19,8 @@ the registry tests; and a bearer token service for the token-auth test.
       the file distribution keeps the blob in
   regtool.py tokens PORT KEY CERT USER PASS
       a token service for distribution's token auth on 127.0.0.1:PORT: basic
-      credentials USER:PASS, JWT signed RS256 with KEY (openssl), x5c CERT
+      credentials USER:PASS (anonymous: a token granting nothing), JWT signed
+      RS256 with KEY (openssl), x5c CERT
 """
 import base64
 import gzip
@@ -185,14 +186,17 @@ def cmd_tokens(port, key, cert, user, password):
 
         def do_GET(self):
             q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
-            if self.headers.get("Authorization") != want:
+            given = self.headers.get("Authorization")
+            # Anonymous callers get a token that grants nothing, as real
+            # token services do; wrong credentials are refused.
+            if given is not None and given != want:
                 self.send_response(401)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()
                 self.wfile.write(b'{"details":"incorrect username or password"}')
                 return
             access = []
-            for s in q.get("scope", []):
+            for s in q.get("scope", []) if given else []:
                 typ, rest = s.split(":", 1)
                 name, actions = rest.rsplit(":", 1)
                 access.append({"type": typ, "name": name, "actions": actions.split(",")})

@@ -252,3 +252,87 @@ test_registry_basic_auth_login() {
 	run_ok berth -H "$D_HOST" logout "$REG"
 	run_fails berth -H "$D_HOST" pull "$REG/private:1"
 }
+
+# make_cert DIR NAME CA_NAME: a CA (once per CA_NAME) and a server certificate
+# for 127.0.0.1 signed by it, in DIR.
+make_ca() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$2" \
+		-keyout "$1/$2.key" -out "$1/$2.crt" >/dev/null 2>&1 || fail "openssl: CA $2"
+}
+make_server_cert() {
+	local dir=$1 ca=$2
+	openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout "$dir/server.key" \
+		-out "$dir/server.csr" >/dev/null 2>&1 || fail "openssl: CSR"
+	printf 'subjectAltName=IP:127.0.0.1\n' >"$dir/san.ext"
+	openssl x509 -req -in "$dir/server.csr" -CA "$dir/$ca.crt" -CAkey "$dir/$ca.key" \
+		-CAcreateserial -days 2 -extfile "$dir/san.ext" -out "$dir/server.crt" >/dev/null 2>&1 ||
+		fail "openssl: server certificate"
+}
+
+test_registry_tls_certs_d() {
+	local pki=$TEST_TMP/pki
+	mkdir -p "$pki"
+	make_ca "$pki" testca
+	make_ca "$pki" otherca
+	make_server_cert "$pki" testca
+	REG_TLS_CERT=$pki/server.crt REG_TLS_KEY=$pki/server.key start_registry reg
+	start_daemon
+	# Loopback is insecure by default (dockerd's rule): TLS unverified works.
+	import_busybox "$REG/tls:1"
+	run_ok dk push "$REG/tls:1"
+	# A CA in certs.d is held to: the right one verifies, another fails.
+	mkdir -p "$D_DIR/certs.d/$REG"
+	cp "$pki/testca.crt" "$D_DIR/certs.d/$REG/ca.crt"
+	run_ok dk rmi "$REG/tls:1"
+	run_ok dk pull "$REG/tls:1"
+	assert_contains "$OUT" "Downloaded newer image" "pull over verified TLS"
+	cp "$pki/otherca.crt" "$D_DIR/certs.d/$REG/ca.crt"
+	run_fails dk pull "$REG/tls:1"
+	assert_contains "$ERR" "https://$REG/v2/" "pull with the wrong CA"
+	assert_match "$ERR" "certificate|SSL" "pull with the wrong CA"
+}
+
+test_registry_token_auth() {
+	local pki=$TEST_TMP/pki
+	mkdir -p "$pki"
+	make_ca "$pki" token
+	local tport
+	tport=$(free_port)
+	regtool tokens "$tport" "$pki/token.key" "$pki/token.crt" carol pw123 >"$TEST_TMP/tokens.log" 2>&1 &
+	local tpid=$!
+	add_cleanup "kill $tpid 2>/dev/null"
+	wait_for 10 "the token service" curl -s -o /dev/null "http://127.0.0.1:$tport/token"
+	start_registry reg "auth:
+  token:
+    realm: http://127.0.0.1:$tport/token
+    service: berth-registry
+    issuer: berth-test
+    rootcertbundle: $pki/token.crt"
+	start_daemon
+	import_busybox "$REG/team/app:1"
+	run_fails dk push "$REG/team/app:1"
+	assert_contains "$OUT$ERR" "unauthorized: authentication required" "anonymous push"
+	run_fails dk login -u carol -p nope "$REG"
+	assert_contains "$ERR" "401 Unauthorized" "wrong password"
+	run_ok dk login -u carol -p pw123 "$REG"
+	run_ok dk push "$REG/team/app:1"
+	assert_contains "$OUT" "Pushed" "push with a token"
+	# The token service was asked for the repository's scope.
+	assert_contains "$(cat "$TEST_TMP/tokens.log")" "scope=repository%3Ateam%2Fapp%3Apull%2Cpush" "scope"
+	run_ok dk rmi "$REG/team/app:1"
+	run_ok dk pull "$REG/team/app:1"
+	run_ok dk logout "$REG"
+	run_fails dk pull "$REG/team/app:1"
+	assert_contains "$ERR" "pull access denied for $REG/team/app" "pull after logout"
+}
+
+test_registry_search() {
+	start_registry reg
+	start_daemon
+	# distribution has no search; dockerd reports the v1 endpoint's answer.
+	run_fails dk search "$REG/app"
+	assert_contains "$ERR" "Unexpected status code 404" "search against distribution"
+	run_fails berth -H "$D_HOST" search "$REG/app"
+	assert_contains "$ERR" "Unexpected status code 404" "berth search"
+	[[ $(api_status GET "/images/search?term=$REG/x&limit=0") == 400 ]] || fail "limit 0 accepted"
+}
