@@ -15,6 +15,12 @@ the registry tests; and a bearer token service for the token-auth test.
         evil      one layer with a "../escape" entry
       prints JSON {"digest", "config", "layers": [blob digests], "diff_ids",
       "platforms": {"os/arch[/variant]": manifest digest}}
+  regtool.py big HOST REPO TAG MB
+      one layer of MB megabytes of incompressible data; prints JSON as put
+  regtool.py cutproxy PORT TARGET CUT
+      forwards 127.0.0.1:PORT to TARGET (host:port) and dies, closing every
+      connection, once one answer carried more than CUT bytes (0: never):
+      a registry that goes away in the middle of a download
   regtool.py blobpath STORAGE DIGEST
       the file distribution keeps the blob in
   regtool.py tokens PORT KEY CERT USER PASS
@@ -166,6 +172,61 @@ def cmd_put(host, repo, tag, kind, nlayers=2):
     print(json.dumps(out))
 
 
+def cmd_big(host, repo, tag, mb):
+    reg = Registry(host)
+    data = os.urandom(int(mb) << 20)
+    tar = make_tar([("big.bin", data)])
+    layer = gz(tar)
+    cfg = json.dumps({"architecture": "amd64", "os": "linux", "config": {},
+                      "rootfs": {"type": "layers", "diff_ids": [sha(tar)]}}).encode()
+    cfgd = reg.blob(repo, cfg)
+    ld = reg.blob(repo, layer)
+    mt = "application/vnd.docker.distribution.manifest.v2+json"
+    body = json.dumps({"schemaVersion": 2, "mediaType": mt,
+                       "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
+                                  "size": len(cfg), "digest": cfgd},
+                       "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                                   "size": len(layer), "digest": ld}]}).encode()
+    print(json.dumps({"digest": reg.manifest(repo, tag, mt, body), "config": cfgd, "layers": [ld],
+                      "diff_ids": [sha(tar)]}))
+
+
+def cmd_cutproxy(port, target, cut):
+    import socket
+    import threading
+    cut = int(cut)
+    thost, tport = target.rsplit(":", 1)
+
+    def pump(src, dst, count):
+        total = 0
+        try:
+            while True:
+                b = src.recv(65536)
+                if not b:
+                    break
+                total += len(b)
+                if count and cut and total > cut:
+                    os._exit(0)
+                dst.sendall(b)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", int(port)))
+    ls.listen(64)
+    while True:
+        c, _ = ls.accept()
+        u = socket.create_connection((thost, int(tport)))
+        threading.Thread(target=pump, args=(c, u, False), daemon=True).start()
+        threading.Thread(target=pump, args=(u, c, True), daemon=True).start()
+
+
 def cmd_blobpath(storage, digest):
     h = digest.split(":", 1)[1]
     print(os.path.join(storage, "docker/registry/v2/blobs/sha256", h[:2], h, "data"))
@@ -220,7 +281,8 @@ def cmd_tokens(port, key, cert, user, password):
 
 
 if __name__ == "__main__":
-    cmds = {"put": cmd_put, "blobpath": cmd_blobpath, "tokens": cmd_tokens}
+    cmds = {"put": cmd_put, "big": cmd_big, "cutproxy": cmd_cutproxy, "blobpath": cmd_blobpath,
+            "tokens": cmd_tokens}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
     cmds[sys.argv[1]](*sys.argv[2:])

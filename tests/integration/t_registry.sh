@@ -211,7 +211,7 @@ test_registry_pull_refused_manifests() {
 	port=$(free_port)
 	(cd "$www" && exec "$PYTHON" -m http.server "$port" --bind 127.0.0.1) >"$TEST_TMP/http.log" 2>&1 &
 	local pid=$!
-	add_cleanup "kill $pid 2>/dev/null"
+	add_cleanup "kill $pid 2>/dev/null; true"
 	wait_for 10 "the test HTTP server" curl -sf -o /dev/null "http://127.0.0.1:$port/v2/"
 	run_fails dk pull "127.0.0.1:$port/old"
 	assert_contains "$ERR" "manifest version 2, schema 1 support has been removed" "schema 1"
@@ -300,7 +300,7 @@ test_registry_token_auth() {
 	tport=$(free_port)
 	regtool tokens "$tport" "$pki/token.key" "$pki/token.crt" carol pw123 >"$TEST_TMP/tokens.log" 2>&1 &
 	local tpid=$!
-	add_cleanup "kill $tpid 2>/dev/null"
+	add_cleanup "kill $tpid 2>/dev/null; true"
 	wait_for 10 "the token service" curl -s -o /dev/null "http://127.0.0.1:$tport/token"
 	start_registry reg "auth:
   token:
@@ -335,4 +335,47 @@ test_registry_search() {
 	run_fails berth -H "$D_HOST" search "$REG/app"
 	assert_contains "$ERR" "Unexpected status code 404" "berth search"
 	[[ $(api_status GET "/images/search?term=$REG/x&limit=0") == 400 ]] || fail "limit 0 accepted"
+}
+
+# cut_proxy CUT: a proxy on $PROXY_PORT to the registry that dies once an
+# answer passes CUT bytes; sets PROXY_PID.
+cut_proxy() {
+	regtool cutproxy "$PROXY_PORT" "$REG" "$1" >>"$TEST_TMP/proxy.log" 2>&1 &
+	PROXY_PID=$!
+	add_cleanup "kill $PROXY_PID 2>/dev/null; true"
+	wait_for 10 "the proxy" curl -sf -o /dev/null "http://127.0.0.1:$PROXY_PORT/v2/"
+}
+
+test_registry_dies_mid_pull() {
+	start_registry reg
+	PUT=$(regtool big "$REG" big v1 24) || fail "regtool big failed"
+	start_daemon
+	local before
+	before=$(store_snapshot "$D_DATA" overlay2)
+	PROXY_PORT=$(free_port)
+	cut_proxy $((4 << 20))
+	run_fails dk pull "127.0.0.1:$PROXY_PORT/big:v1"
+	assert_contains "$OUT$ERR" "blobs/$(json_get "$PUT" layers 0)" "error of a registry gone mid-pull"
+	assert_store_unchanged "$before" "$D_DATA" overlay2 "a pull cut in the middle"
+	assert_no_leftovers "$D_DATA" overlay2
+	# The registry is back: the pull completes.
+	cut_proxy 0
+	run_ok dk pull "127.0.0.1:$PROXY_PORT/big:v1"
+	assert_eq "$(json_get "$PUT" config)" "$(image_id "127.0.0.1:$PROXY_PORT/big:v1")" "image after the retry"
+	run_ok dk rmi "127.0.0.1:$PROXY_PORT/big:v1"
+	assert_no_leftovers "$D_DATA" overlay2
+}
+
+test_registry_mirror_and_limits() {
+	start_registry reg
+	reg_put library/mirrored latest docker 4
+	start_daemon --registry-mirror "http://$REG" --max-concurrent-downloads 1 --max-concurrent-uploads 1
+	# docker.io images come from the mirror.
+	run_ok dk pull mirrored
+	assert_contains "$OUT" "Status: Downloaded newer image for mirrored:latest" "pull through the mirror"
+	assert_eq "$(json_get "$PUT" config)" "$(image_id mirrored)" "image from the mirror"
+	# One upload at a time.
+	run_ok dk tag mirrored "$REG/again:1"
+	run_ok dk push "$REG/again:1"
+	assert_contains "$OUT" "Pushed" "push with --max-concurrent-uploads 1"
 }
