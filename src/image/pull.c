@@ -278,6 +278,7 @@ static void resolve_work(uv_work_t *w)
 
 static void start_downloads(struct pull_job *j);
 static void try_extract(struct pull_job *j);
+static bool adopt_stored(struct pull_job *j, struct pull_layer *l);
 
 static void on_tick(uv_timer_t *t)
 {
@@ -339,7 +340,8 @@ static void start_downloads(struct pull_job *j)
 		active += j->layers[i].state == L_DOWNLOADING;
 	for (size_t i = 0; i < j->n_layers && !j->failed; i++) {
 		struct pull_layer *l = &j->layers[i];
-		if (l->state != L_WAIT || active >= (size_t)j->d->cfg.max_downloads)
+		if (l->state != L_WAIT || active >= (size_t)j->d->cfg.max_downloads ||
+		    adopt_stored(j, l))
 			continue;
 		if (uv_queue_work(j->d->loop, &l->work, download_work, download_done) < 0) {
 			struct error e = ERROR_INIT;
@@ -394,6 +396,25 @@ static void extract_done(uv_work_t *w, int status)
 	try_extract(j);
 }
 
+/* Pins l instead of fetching or unpacking it when its chain is stored. */
+static bool adopt_stored(struct pull_job *j, struct pull_layer *l)
+{
+	if (l->state != L_WAIT && l->state != L_DOWNLOADED)
+		return false;
+	struct layer *stored = layer_store_get(j->d->layers, l->chain);
+	if (!stored)
+		return false;
+	layer_ref(stored);
+	l->pinned = stored;
+	if (l->fd >= 0) {
+		close(l->fd);
+		l->fd = -1;
+	}
+	l->state = L_EXISTS;
+	progress_status(j->conn, l->id, "Already exists");
+	return true;
+}
+
 static void slot_start(struct image_job *s)
 {
 	struct pull_job *j = job_of_slot(s);
@@ -413,6 +434,9 @@ static void try_extract(struct pull_job *j)
 {
 	if (j->failed)
 		return;
+	/* Under the slot, a layer another pull stored meanwhile is taken as is. */
+	for (size_t i = j->next_extract; j->slot.started && i < j->n_layers; i++)
+		adopt_stored(j, &j->layers[i]);
 	while (j->next_extract < j->n_layers && j->layers[j->next_extract].state == L_EXISTS)
 		j->next_extract++;
 	if (j->next_extract == j->n_layers) {

@@ -379,3 +379,24 @@ test_registry_mirror_and_limits() {
 	run_ok dk push "$REG/again:1"
 	assert_contains "$OUT" "Pushed" "push with --max-concurrent-uploads 1"
 }
+
+test_registry_concurrent_pulls() {
+	start_registry reg
+	reg_put shared v1 docker 3
+	start_daemon
+	# Two pulls of the same image and one of an OCI image whose two layers
+	# hold the same bytes as the first two of the other, at once.
+	reg_put other v1 oci 2
+	dk pull "$REG/shared:v1" >"$TEST_TMP/p1" 2>&1 &
+	local p1=$!
+	dk pull "$REG/shared:v1" >"$TEST_TMP/p2" 2>&1 &
+	local p2=$!
+	run_ok dk pull "$REG/other:v1"
+	wait "$p1" || fail "first concurrent pull failed: $(show "$(cat "$TEST_TMP/p1")")"
+	wait "$p2" || fail "second concurrent pull failed: $(show "$(cat "$TEST_TMP/p2")")"
+	assert_eq "$(json_get "$PUT" config)" "$(image_id "$REG/other:v1")" "other image"
+	run_ok dk image inspect -f '{{json .RootFS.Layers}}' "$REG/shared:v1"
+	# One copy of each layer.
+	assert_eq 3 "$(find "$D_DATA/image/overlay2/layerdb/sha256" -mindepth 1 -maxdepth 1 | wc -l)" "layers stored"
+	assert_no_leftovers "$D_DATA" overlay2
+}
