@@ -57,7 +57,7 @@ reg_put() {
 	PUT=$(regtool put "$REG" "$@") || fail "regtool put $* failed"
 }
 
-json_get() { "$PYTHON" -c 'import json, sys
+reg_json() { "$PYTHON" -c 'import json, sys
 v = json.loads(sys.argv[1])
 for k in sys.argv[2:]:
     v = v[int(k)] if isinstance(v, list) else v[k]
@@ -70,28 +70,28 @@ test_registry_pull_docker_cli() {
 	run_ok dk pull "$REG/app:v1"
 	assert_contains "$OUT" "v1: Pulling from app" "pull output"
 	assert_contains "$OUT" "Pull complete" "pull output"
-	assert_contains "$OUT" "Digest: $(json_get "$PUT" digest)" "pull output"
+	assert_contains "$OUT" "Digest: $(reg_json "$PUT" digest)" "pull output"
 	assert_contains "$OUT" "Status: Downloaded newer image for $REG/app:v1" "pull output"
 	run_ok dk image inspect -f '{{.Id}} {{json .RootFS.Layers}} {{json .RepoDigests}}' "$REG/app:v1"
-	assert_eq "$(json_get "$PUT" config) $(json_get "$PUT" diff_ids | tr -d ' ') [\"$REG/app@$(json_get "$PUT" digest)\"]" \
+	assert_eq "$(reg_json "$PUT" config) $(reg_json "$PUT" diff_ids | tr -d ' ') [\"$REG/app@$(reg_json "$PUT" digest)\"]" \
 		"$OUT" "image ID, layers and repo digest"
 	# The layers hold what was uploaded: saved, they hash to the diff IDs.
 	run_ok dk save -o "$TEST_TMP/saved.tar" "$REG/app:v1"
 	run_ok "$PYTHON" "$INTEG_DIR/imgtool.py" layer-digests "$TEST_TMP/saved.tar"
-	assert_eq "$(json_get "$PUT" diff_ids | tr -d '[]" ' | tr ',' '\n')" "$OUT" "saved layers"
+	assert_eq "$(reg_json "$PUT" diff_ids | tr -d '[]" ' | tr ',' '\n')" "$OUT" "saved layers"
 	# Pulled again: nothing new to fetch.
 	run_ok dk pull "$REG/app:v1"
 	assert_contains "$OUT" "Status: Image is up to date for $REG/app:v1" "second pull"
 	assert_not_contains "$OUT" "Pull complete" "second pull"
 	# By digest.
-	local by_digest=$REG/app@$(json_get "$PUT" digest)
+	local by_digest=$REG/app@$(reg_json "$PUT" digest)
 	run_ok dk pull "$by_digest"
 	assert_contains "$OUT" "Status: Image is up to date for $by_digest" "pull by digest"
 	run_ok dk rmi "$REG/app:v1"
 	run_ok dk pull "$by_digest"
 	assert_contains "$OUT" "Status: Downloaded newer image for $by_digest" "pull by digest after rmi"
 	run_ok dk images --digests --format '{{.Repository}} {{.Digest}}'
-	assert_line "$OUT" "$REG/app $(json_get "$PUT" digest)" "images --digests"
+	assert_line "$OUT" "$REG/app $(reg_json "$PUT" digest)" "images --digests"
 	assert_no_leftovers "$D_DATA" overlay2
 	run_ok dk events --since 0 --until "$(date +%s)" --filter type=image --format '{{.Action}} {{.Actor.Attributes.name}}'
 	assert_line "$OUT" "pull $REG/app:v1" "pull event"
@@ -144,8 +144,8 @@ test_registry_pull_platforms() {
 	start_daemon
 	[[ $(dk version -f '{{.Server.Arch}}') == amd64 ]] || skip "the generated index has amd64 as the host's entry"
 	run_ok dk pull "$REG/multi"
-	assert_contains "$OUT" "Digest: $(json_get "$amd" digest)" "digest printed is the index's"
-	assert_eq "$(json_get "$amd" config)" "$(image_id "$REG/multi")" "the host's entry was pulled"
+	assert_contains "$OUT" "Digest: $(reg_json "$amd" digest)" "digest printed is the index's"
+	assert_eq "$(reg_json "$amd" config)" "$(image_id "$REG/multi")" "the host's entry was pulled"
 	run_ok dk pull --platform linux/arm64 "$REG/multi:latest"
 	run_ok dk image inspect -f '{{.Architecture}} {{.Variant}}' "$REG/multi"
 	assert_eq "arm64 v8" "$OUT" "--platform linux/arm64"
@@ -156,10 +156,10 @@ test_registry_pull_platforms() {
 	assert_eq amd64 "$OUT" "Docker manifest list"
 	reg_put ociimg v1 oci 2
 	run_ok dk pull "$REG/ociimg:v1"
-	assert_eq "$(json_get "$PUT" config)" "$(image_id "$REG/ociimg:v1")" "OCI manifest"
+	assert_eq "$(reg_json "$PUT" config)" "$(image_id "$REG/ociimg:v1")" "OCI manifest"
 	# GET /distribution/{name}/json
 	run_ok curl -sf --unix-socket "$D_SOCK" "http://localhost/v1.41/distribution/$REG/multi/json"
-	assert_eq "$(json_get "$amd" digest) 3" "$(json_get "$OUT" Descriptor digest) $("$PYTHON" -c 'import json,sys; print(len(json.loads(sys.argv[1])["Platforms"]))' "$OUT")" "distribution inspect"
+	assert_eq "$(reg_json "$amd" digest) 3" "$(reg_json "$OUT" Descriptor digest) $("$PYTHON" -c 'import json,sys; print(len(json.loads(sys.argv[1])["Platforms"]))' "$OUT")" "distribution inspect"
 }
 
 test_registry_pull_faults() {
@@ -175,12 +175,12 @@ test_registry_pull_faults() {
 	assert_contains "$ERR" "not found" "missing repository"
 	# A blob that does not match its digest is refused; nothing is kept.
 	local blob
-	blob=$(regtool blobpath "$REG_STORAGE" "$(json_get "$PUT" layers 1)")
+	blob=$(regtool blobpath "$REG_STORAGE" "$(reg_json "$PUT" layers 1)")
 	"$PYTHON" -c 'import sys
 p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 0xff
 open(p, "wb").write(bytes(b))' "$blob"
 	run_fails dk pull "$REG/app:v1"
-	assert_contains "$OUT$ERR" "filesystem layer verification failed for digest $(json_get "$PUT" layers 1)" "tampered blob"
+	assert_contains "$OUT$ERR" "filesystem layer verification failed for digest $(reg_json "$PUT" layers 1)" "tampered blob"
 	assert_store_unchanged "$before" "$D_DATA" overlay2 "a pull of a tampered blob"
 	assert_no_leftovers "$D_DATA" overlay2
 	# A layer with ../ in its paths is refused through pull too.
@@ -253,13 +253,13 @@ test_registry_basic_auth_login() {
 	run_fails berth -H "$D_HOST" pull "$REG/private:1"
 }
 
-# make_cert DIR NAME CA_NAME: a CA (once per CA_NAME) and a server certificate
-# for 127.0.0.1 signed by it, in DIR.
-make_ca() {
+# reg_make_ca DIR NAME: a self-signed CA DIR/NAME.{crt,key}.
+# reg_server_cert DIR CA: DIR/server.{crt,key} for 127.0.0.1, signed by CA.
+reg_make_ca() {
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$2" \
 		-keyout "$1/$2.key" -out "$1/$2.crt" >/dev/null 2>&1 || fail "openssl: CA $2"
 }
-make_server_cert() {
+reg_server_cert() {
 	local dir=$1 ca=$2
 	openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout "$dir/server.key" \
 		-out "$dir/server.csr" >/dev/null 2>&1 || fail "openssl: CSR"
@@ -272,9 +272,9 @@ make_server_cert() {
 test_registry_tls_certs_d() {
 	local pki=$TEST_TMP/pki
 	mkdir -p "$pki"
-	make_ca "$pki" testca
-	make_ca "$pki" otherca
-	make_server_cert "$pki" testca
+	reg_make_ca "$pki" testca
+	reg_make_ca "$pki" otherca
+	reg_server_cert "$pki" testca
 	REG_TLS_CERT=$pki/server.crt REG_TLS_KEY=$pki/server.key start_registry reg
 	start_daemon
 	# Loopback is insecure by default (dockerd's rule): TLS unverified works.
@@ -295,7 +295,7 @@ test_registry_tls_certs_d() {
 test_registry_token_auth() {
 	local pki=$TEST_TMP/pki
 	mkdir -p "$pki"
-	make_ca "$pki" token
+	reg_make_ca "$pki" token
 	local tport
 	tport=$(free_port)
 	regtool tokens "$tport" "$pki/token.key" "$pki/token.crt" carol pw123 >"$TEST_TMP/tokens.log" 2>&1 &
@@ -337,9 +337,9 @@ test_registry_search() {
 	[[ $(api_status GET "/images/search?term=$REG/x&limit=0") == 400 ]] || fail "limit 0 accepted"
 }
 
-# cut_proxy CUT: a proxy on $PROXY_PORT to the registry that dies once an
+# reg_cut_proxy CUT: a proxy on $PROXY_PORT to the registry that dies once an
 # answer passes CUT bytes; sets PROXY_PID.
-cut_proxy() {
+reg_cut_proxy() {
 	regtool cutproxy "$PROXY_PORT" "$REG" "$1" >>"$TEST_TMP/proxy.log" 2>&1 &
 	PROXY_PID=$!
 	add_cleanup "kill $PROXY_PID 2>/dev/null; true"
@@ -353,15 +353,15 @@ test_registry_dies_mid_pull() {
 	local before
 	before=$(store_snapshot "$D_DATA" overlay2)
 	PROXY_PORT=$(free_port)
-	cut_proxy $((4 << 20))
+	reg_cut_proxy $((4 << 20))
 	run_fails dk pull "127.0.0.1:$PROXY_PORT/big:v1"
-	assert_contains "$OUT$ERR" "blobs/$(json_get "$PUT" layers 0)" "error of a registry gone mid-pull"
+	assert_contains "$OUT$ERR" "blobs/$(reg_json "$PUT" layers 0)" "error of a registry gone mid-pull"
 	assert_store_unchanged "$before" "$D_DATA" overlay2 "a pull cut in the middle"
 	assert_no_leftovers "$D_DATA" overlay2
 	# The registry is back: the pull completes.
-	cut_proxy 0
+	reg_cut_proxy 0
 	run_ok dk pull "127.0.0.1:$PROXY_PORT/big:v1"
-	assert_eq "$(json_get "$PUT" config)" "$(image_id "127.0.0.1:$PROXY_PORT/big:v1")" "image after the retry"
+	assert_eq "$(reg_json "$PUT" config)" "$(image_id "127.0.0.1:$PROXY_PORT/big:v1")" "image after the retry"
 	run_ok dk rmi "127.0.0.1:$PROXY_PORT/big:v1"
 	assert_no_leftovers "$D_DATA" overlay2
 }
@@ -373,7 +373,7 @@ test_registry_mirror_and_limits() {
 	# docker.io images come from the mirror.
 	run_ok dk pull mirrored
 	assert_contains "$OUT" "Status: Downloaded newer image for mirrored:latest" "pull through the mirror"
-	assert_eq "$(json_get "$PUT" config)" "$(image_id mirrored)" "image from the mirror"
+	assert_eq "$(reg_json "$PUT" config)" "$(image_id mirrored)" "image from the mirror"
 	# One upload at a time.
 	run_ok dk tag mirrored "$REG/again:1"
 	run_ok dk push "$REG/again:1"
@@ -394,9 +394,30 @@ test_registry_concurrent_pulls() {
 	run_ok dk pull "$REG/other:v1"
 	wait "$p1" || fail "first concurrent pull failed: $(show "$(cat "$TEST_TMP/p1")")"
 	wait "$p2" || fail "second concurrent pull failed: $(show "$(cat "$TEST_TMP/p2")")"
-	assert_eq "$(json_get "$PUT" config)" "$(image_id "$REG/other:v1")" "other image"
+	assert_eq "$(reg_json "$PUT" config)" "$(image_id "$REG/other:v1")" "other image"
 	run_ok dk image inspect -f '{{json .RootFS.Layers}}' "$REG/shared:v1"
 	# One copy of each layer.
 	assert_eq 3 "$(find "$D_DATA/image/overlay2/layerdb/sha256" -mindepth 1 -maxdepth 1 | wc -l)" "layers stored"
 	assert_no_leftovers "$D_DATA" overlay2
+}
+
+# A layer above 64 MB compressed goes up in chunks (PATCH, then PUT).
+test_registry_push_chunked() {
+	start_registry rega
+	local rega=$REG
+	PUT=$(regtool big "$rega" big v1 66) || fail "regtool big failed"
+	start_registry regb
+	local regb=$REG
+	start_daemon
+	run_ok dk pull "$rega/big:v1"
+	run_ok dk tag "$rega/big:v1" "$regb/big:v1"
+	run_ok dk push "$regb/big:v1"
+	assert_contains "$OUT" "Pushed" "push of a 66 MB layer"
+	run_ok curl -sf -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' "http://$regb/v2/big/manifests/v1"
+	local layer
+	layer=$(reg_json "$OUT" layers 0 digest)
+	run_ok curl -sfI "http://$regb/v2/big/blobs/$layer"
+	start_daemon --name d2
+	run_ok dk pull "$regb/big:v1"
+	assert_eq "$(reg_json "$PUT" config)" "$(image_id "$regb/big:v1")" "image pulled back from the second registry"
 }
