@@ -31,7 +31,7 @@
 #include "image/service.h"
 
 #define PROGRESS_MS 250
-#define CHUNK (64 << 20)
+#define CHUNK (32 << 20)
 
 enum push_state { P_WAIT, P_RUNNING, P_DONE };
 

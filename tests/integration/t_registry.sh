@@ -401,18 +401,18 @@ test_registry_concurrent_pulls() {
 	assert_no_leftovers "$D_DATA" overlay2
 }
 
-# A layer above 64 MB compressed goes up in chunks (PATCH, then PUT).
+# A layer above 32 MB compressed goes up in chunks (PATCH, then PUT).
 test_registry_push_chunked() {
 	start_registry rega
 	local rega=$REG
-	PUT=$(regtool big "$rega" big v1 66) || fail "regtool big failed"
+	PUT=$(regtool big "$rega" big v1 34) || fail "regtool big failed"
 	start_registry regb
 	local regb=$REG
 	start_daemon
 	run_ok dk pull "$rega/big:v1"
 	run_ok dk tag "$rega/big:v1" "$regb/big:v1"
 	run_ok dk push "$regb/big:v1"
-	assert_contains "$OUT" "Pushed" "push of a 66 MB layer"
+	assert_contains "$OUT" "Pushed" "push of a 34 MB layer"
 	run_ok curl -sf -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' "http://$regb/v2/big/manifests/v1"
 	local layer
 	layer=$(reg_json "$OUT" layers 0 digest)
