@@ -513,8 +513,8 @@ static int register_image(struct pull_job *j, struct image **ret, bool *newer)
 
 static void finish_pull(struct pull_job *j)
 {
-	struct image *img;
-	bool newer;
+	struct image *img = NULL;
+	bool newer = false;
 	if (register_image(j, &img, &newer) < 0) {
 		j->failed = true;
 		end_job(j);
