@@ -160,9 +160,11 @@ static int compress_layer(const char *tar_path, int fd, char digest[DIGEST_BUF],
 	if (!o.h || !a || !e || !EVP_DigestInit_ex(o.h, EVP_sha256(), NULL))
 		r = error_set(err, -ENOMEM, "out of memory");
 	/* No timestamp or name in the gzip header: the same layer compresses
-	 * to the same blob every time. */
+	 * to the same blob every time. Level 1: the CPU, not the network, is
+	 * what a push waits for (a few percent bigger than level 6, three
+	 * times faster). */
 	if (r == 0 && (archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
-		       archive_write_set_options(a, "gzip:!timestamp") != ARCHIVE_OK ||
+		       archive_write_set_options(a, "gzip:!timestamp,gzip:compression-level=1") != ARCHIVE_OK ||
 		       archive_write_set_format_raw(a) != ARCHIVE_OK ||
 		       archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
 		       archive_write_open(a, &o, NULL, gz_write, NULL) != ARCHIVE_OK))
