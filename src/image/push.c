@@ -164,7 +164,8 @@ static int compress_layer(const char *tar_path, int fd, char digest[DIGEST_BUF],
 	 * what a push waits for (a few percent bigger than level 6, three
 	 * times faster). */
 	if (r == 0 && (archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
-		       archive_write_set_options(a, "gzip:!timestamp,gzip:compression-level=1") != ARCHIVE_OK ||
+		       archive_write_set_options(a, "gzip:!timestamp,gzip:compression-level=1") !=
+			   ARCHIVE_OK ||
 		       archive_write_set_format_raw(a) != ARCHIVE_OK ||
 		       archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
 		       archive_write_open(a, &o, NULL, gz_write, NULL) != ARCHIVE_OK))

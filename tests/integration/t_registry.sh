@@ -358,9 +358,13 @@ test_registry_dies_mid_pull() {
 	assert_contains "$OUT$ERR" "blobs/$(reg_json "$PUT" layers 0)" "error of a registry gone mid-pull"
 	assert_store_unchanged "$before" "$D_DATA" overlay2 "a pull cut in the middle"
 	assert_no_leftovers "$D_DATA" overlay2
-	# The registry is back: the pull completes.
+	# The registry is back: the pull completes (on a terminal, where the
+	# docker CLI draws its bars from the progress messages).
 	reg_cut_proxy 0
-	run_ok dk pull "127.0.0.1:$PROXY_PORT/big:v1"
+	run_ok "$PYTHON" "$INTEG_DIR/ptyrun.py" -- env DOCKER_CONFIG="$TEST_TMP/docker-config" \
+		"$DOCKER" -H "$D_HOST" pull "127.0.0.1:$PROXY_PORT/big:v1"
+	assert_contains "$OUT" "Pull complete" "pull on a terminal"
+	assert_contains "$OUT" "Status: Downloaded newer image for 127.0.0.1:$PROXY_PORT/big:v1" "pull on a terminal"
 	assert_eq "$(reg_json "$PUT" config)" "$(image_id "127.0.0.1:$PROXY_PORT/big:v1")" "image after the retry"
 	run_ok dk rmi "127.0.0.1:$PROXY_PORT/big:v1"
 	assert_no_leftovers "$D_DATA" overlay2

@@ -88,9 +88,9 @@ static void test_index_pick(void **state)
 	const char *idx =
 	    "{\"schemaVersion\":2,\"mediaType\":\"" MT_OCI_INDEX "\",\"manifests\":["
 	    "{\"digest\":\"" D1 "\",\"size\":1,\"platform\":{\"os\":\"linux\",\"architecture\":"
-				"\"arm\",\"variant\":\"v7\"}},"
+	    "\"arm\",\"variant\":\"v7\"}},"
 	    "{\"digest\":\"" D2 "\",\"size\":1,\"platform\":{\"os\":\"linux\",\"architecture\":"
-				"\"arm64\",\"variant\":\"v8\"}},"
+	    "\"arm64\",\"variant\":\"v8\"}},"
 	    "{\"digest\":\"" D3
 	    "\",\"size\":1,\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}";
 	char d[DIGEST_BUF];
