@@ -161,8 +161,8 @@ static int resolve_config(struct pull_job *j, const struct registry_manifest *m,
 	int r = registry_get_small_blob(&j->rc, j->ref.path, m->config.digest, &cfg, err);
 	if (r < 0)
 		return r;
+	j->config_len = cfg.len;
 	j->config = buf_steal(&cfg);
-	j->config_len = strlen(j->config);
 	memcpy(j->config_digest, m->config.digest, DIGEST_BUF);
 	json_t *c = json_loadb(j->config, j->config_len, 0, NULL);
 	json_t *ids = json_object_get(json_object_get(c, "rootfs"), "diff_ids");
