@@ -103,6 +103,7 @@ bench: all
 	./bench/containers.sh
 	./bench/network.sh
 	./bench/swarm.sh
+	./bench/registry.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

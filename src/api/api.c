@@ -22,6 +22,7 @@ static const struct api_routes *const tables[] = {
 	&api_network_routes,
 	&api_swarm_routes,
 	&api_secret_routes,
+	&api_registry_routes,
 };
 
 /* Finds the route in every table; -ENOENT or -EPERM as router_match. */

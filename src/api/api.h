@@ -34,6 +34,7 @@ extern const struct api_routes api_exec_routes; /* exec.c */
 extern const struct api_routes api_network_routes; /* networks.c */
 extern const struct api_routes api_swarm_routes; /* swarm.c: /swarm and /nodes */
 extern const struct api_routes api_secret_routes; /* secrets.c: /secrets and /configs */
+extern const struct api_routes api_registry_routes; /* registry.c: push, auth, search */
 
 /* Opens a listener for every --host. On failure nothing stays open. */
 int api_start(struct daemon *d, struct error *err);

@@ -16,6 +16,7 @@
 #include "basic/timeutil.h"
 #include "image/image_store.h"
 #include "image/reference.h"
+#include "image/registry_ops.h"
 #include "image/service.h"
 #include "shared/filters.h"
 #include "storage/driver.h"
@@ -452,9 +453,13 @@ static void api_images_create(const struct api_request *ar)
 	const char *from_image = http_request_query(ar->req, "fromImage");
 	const char *from_src = http_request_query(ar->req, "fromSrc");
 	if (from_image && *from_image) {
-		http_reply_error(ar->conn, 501,
-				 "cannot pull %s: pulling from registries is not implemented in Berth yet (use docker load or import)",
-				 from_image);
+		struct pull_opts o = {
+			.from_image = from_image,
+			.tag = http_request_query(ar->req, "tag"),
+			.platform = http_request_query(ar->req, "platform"),
+			.auth = http_request_header(ar->req, "X-Registry-Auth"),
+		};
+		image_pull_and_reply(ar->d, ar->conn, &o);
 		return;
 	}
 	if (!from_src || !*from_src) {

@@ -121,6 +121,12 @@ int cli_cmd_image_prune(struct cli *cli, const char *cmd_path, int argc, char **
 int cli_cmd_import(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_load(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_save(struct cli *cli, const char *cmd_path, int argc, char **argv);
+/* cmd_registry.c */
+int cli_cmd_pull(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_push(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_login(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_logout(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_search(struct cli *cli, const char *cmd_path, int argc, char **argv);
 /* cmd_container.c */
 int cli_cmd_container(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_container_inspect(struct cli *cli, const char *cmd_path, int argc, char **argv);

@@ -396,18 +396,20 @@ static int send_request(const struct client *c, struct conn *cn, const struct cl
 			const char *path, struct error *err)
 {
 	const char *host = c->host.kind == CLI_HOST_UNIX ? "api.moby.localhost" : c->host.name;
-	_cleanup_free_ char *head = NULL, *length = NULL, *ctype = NULL;
+	_cleanup_free_ char *head = NULL, *length = NULL, *ctype = NULL, *auth = NULL;
 	bool chunked = rq->body_fd >= 0;
 	if (!chunked && rq->method && strcmp(rq->method, "GET") != 0 &&
 	    asprintf(&length, "Content-Length: %zu\r\n", rq->body_len) < 0)
 		return error_set(err, -ENOMEM, "out of memory");
 	if (rq->content_type && asprintf(&ctype, "Content-Type: %s\r\n", rq->content_type) < 0)
 		return error_set(err, -ENOMEM, "out of memory");
+	if (rq->registry_auth && asprintf(&auth, "X-Registry-Auth: %s\r\n", rq->registry_auth) < 0)
+		return error_set(err, -ENOMEM, "out of memory");
 	if (asprintf(&head,
 		     "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: Berth-Client/%s (%s)\r\n"
-		     "%s%s%sConnection: close\r\n\r\n",
+		     "%s%s%s%sConnection: close\r\n\r\n",
 		     rq->method ? rq->method : "GET", path, host, BERTH_VERSION, cli_os(),
-		     ctype ? ctype : "", length ? length : "",
+		     ctype ? ctype : "", auth ? auth : "", length ? length : "",
 		     chunked ? "Transfer-Encoding: chunked\r\n" : "") < 0)
 		return error_set(err, -ENOMEM, "out of memory");
 	if (conn_write_all(cn, head, strlen(head)) < 0 ||

@@ -67,6 +67,7 @@ struct client_req {
 	int body_fd;
 	client_data_fn fn;
 	void *userdata;
+	const char *registry_auth; /* X-Registry-Auth value, or NULL */
 	/* Called once the request is on the wire, before the answer is read
 	 * (e.g. a wait request that must be registered before a start). */
 	void (*sent)(void *sent_userdata);

@@ -383,6 +383,8 @@ static const struct cli_subcommand subcommands[] = {
     {"load", NULL, "Load an image from a tar archive or STDIN", cli_cmd_load},
     {"ls", "list", "List images", cli_cmd_images},
     {"prune", NULL, "Remove unused images", image_prune},
+    {"pull", NULL, "Download an image from a registry", cli_cmd_pull},
+    {"push", NULL, "Upload an image to a registry", cli_cmd_push},
     {"rm", "remove", "Remove one or more images", cli_cmd_rmi},
     {"save", NULL, "Save one or more images to a tar archive (streamed to STDOUT by default)",
      cli_cmd_save},

@@ -33,12 +33,17 @@ static const char *const key_names[CFG_KEY_COUNT] = {
 	[CFG_FIXED_CIDR] = "fixed-cidr",
 	[CFG_ADDRESS_POOLS] = "default-address-pools",
 	[CFG_IPTABLES] = "iptables",
+	[CFG_INSECURE_REGISTRIES] = "insecure-registries",
+	[CFG_REGISTRY_MIRRORS] = "registry-mirrors",
+	[CFG_MAX_DOWNLOADS] = "max-concurrent-downloads",
+	[CFG_MAX_UPLOADS] = "max-concurrent-uploads",
 };
 
 enum { OPT_TLS = 256, OPT_TLSVERIFY, OPT_TLSCACERT, OPT_TLSCERT, OPT_TLSKEY, OPT_LOG_LEVEL,
        OPT_DATA_ROOT, OPT_EXEC_ROOT, OPT_PIDFILE_LONG, OPT_CONFIG_FILE, OPT_STORAGE_DRIVER,
        OPT_LABEL, OPT_VERSION, OPT_ADD_RUNTIME, OPT_DEFAULT_RUNTIME, OPT_BIP, OPT_FIXED_CIDR,
-       OPT_ADDRESS_POOL, OPT_IPTABLES };
+       OPT_ADDRESS_POOL, OPT_IPTABLES, OPT_INSECURE_REGISTRY, OPT_REGISTRY_MIRROR,
+       OPT_MAX_DOWNLOADS, OPT_MAX_UPLOADS };
 
 static const struct option long_options[] = {
 	{"host", required_argument, NULL, 'H'},
@@ -62,6 +67,10 @@ static const struct option long_options[] = {
 	{"fixed-cidr", required_argument, NULL, OPT_FIXED_CIDR},
 	{"default-address-pool", required_argument, NULL, OPT_ADDRESS_POOL},
 	{"iptables", optional_argument, NULL, OPT_IPTABLES},
+	{"insecure-registry", required_argument, NULL, OPT_INSECURE_REGISTRY},
+	{"registry-mirror", required_argument, NULL, OPT_REGISTRY_MIRROR},
+	{"max-concurrent-downloads", required_argument, NULL, OPT_MAX_DOWNLOADS},
+	{"max-concurrent-uploads", required_argument, NULL, OPT_MAX_UPLOADS},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -84,8 +93,12 @@ void config_print_usage(void)
 	       "      --fixed-cidr string      IPv4 subnet for fixed IPs\n"
 	       "  -h, --help                   Print usage\n"
 	       "  -H, --host list              Daemon socket(s) to connect to (default %s)\n"
+	       "      --insecure-registry list Enable insecure registry communication\n"
 	       "      --iptables               Enable addition of nftables rules (default true)\n"
 	       "      --label list             Set key=value labels to the daemon\n"
+	       "      --max-concurrent-downloads int  Set the max concurrent downloads (default 3)\n"
+	       "      --max-concurrent-uploads int    Set the max concurrent uploads (default 5)\n"
+	       "      --registry-mirror list   Preferred registry mirror\n"
 	       "  -l, --log-level string       Set the logging level (\"debug\"|\"info\"|\"warn\"|\"error\"|\"fatal\") (default \"info\")\n"
 	       "  -p, --pidfile string         Path to use for daemon PID file (default \"/run/berth/berth.pid\")\n"
 	       "  -s, --storage-driver string  Storage driver to use (overlay2, vfs)\n"
@@ -139,6 +152,17 @@ static int parse_bool_flag(const char *name, const char *arg, bool *ret, struct 
 			 arg, name, arg);
 }
 
+static int parse_count_flag(const char *name, const char *arg, int *ret, struct error *err)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+	if (!*arg || *end || v < 1 || v > 1000)
+		return error_set(err, -EINVAL, "invalid argument \"%s\" for \"--%s\" flag: a number from 1 to 1000 is needed",
+				 arg, name);
+	*ret = (int)v;
+	return 0;
+}
+
 static int apply_flag(struct daemon_config *cfg, int opt, const char *arg, struct error *err)
 {
 	switch (opt) {
@@ -166,6 +190,18 @@ static int apply_flag(struct daemon_config *cfg, int opt, const char *arg, struc
 	case OPT_IPTABLES:
 		cfg->set |= 1u << CFG_IPTABLES;
 		return parse_bool_flag("iptables", arg, &cfg->iptables, err);
+	case OPT_INSECURE_REGISTRY:
+		cfg->set |= 1u << CFG_INSECURE_REGISTRIES;
+		return strv_push(&cfg->insecure_registries, &cfg->n_insecure_registries, arg);
+	case OPT_REGISTRY_MIRROR:
+		cfg->set |= 1u << CFG_REGISTRY_MIRRORS;
+		return strv_push(&cfg->registry_mirrors, &cfg->n_registry_mirrors, arg);
+	case OPT_MAX_DOWNLOADS:
+		cfg->set |= 1u << CFG_MAX_DOWNLOADS;
+		return parse_count_flag("max-concurrent-downloads", arg, &cfg->max_downloads, err);
+	case OPT_MAX_UPLOADS:
+		cfg->set |= 1u << CFG_MAX_UPLOADS;
+		return parse_count_flag("max-concurrent-uploads", arg, &cfg->max_uploads, err);
 	case OPT_CONFIG_FILE:
 		set_str(&cfg->config_file, arg);
 		cfg->config_file_given = true;
@@ -325,6 +361,17 @@ static int file_apply_key(struct daemon_config *cfg, enum config_key k, json_t *
 		return file_runtimes(v, cfg, file, err);
 	if (k == CFG_ADDRESS_POOLS)
 		return file_pools(v, cfg, file, key, err);
+	if (k == CFG_INSECURE_REGISTRIES)
+		return file_strv(v, &cfg->insecure_registries, &cfg->n_insecure_registries, file, key, err);
+	if (k == CFG_REGISTRY_MIRRORS)
+		return file_strv(v, &cfg->registry_mirrors, &cfg->n_registry_mirrors, file, key, err);
+	if (k == CFG_MAX_DOWNLOADS || k == CFG_MAX_UPLOADS) {
+		json_int_t n = json_integer_value(v);
+		if (!json_is_integer(v) || n < 1 || n > 1000)
+			return file_type_error(file, key, "a number from 1 to 1000", err);
+		*(k == CFG_MAX_DOWNLOADS ? &cfg->max_downloads : &cfg->max_uploads) = (int)n;
+		return 0;
+	}
 	if (bools[k]) {
 		if (!json_is_boolean(v))
 			return file_type_error(file, key, "true or false", err);
@@ -358,6 +405,10 @@ static void describe_flag_value(const struct daemon_config *cfg, enum config_key
 	case CFG_RUNTIMES: snprintf(buf, len, "[%s%s]", cfg->n_runtimes ? cfg->runtimes[0] : "", cfg->n_runtimes > 1 ? " ..." : ""); break;
 	case CFG_DEFAULT_RUNTIME: snprintf(buf, len, "%s", cfg->default_runtime ? cfg->default_runtime : ""); break;
 	case CFG_IPTABLES: snprintf(buf, len, "%s", cfg->iptables ? "true" : "false"); break;
+	case CFG_INSECURE_REGISTRIES: snprintf(buf, len, "[%s%s]", cfg->n_insecure_registries ? cfg->insecure_registries[0] : "", cfg->n_insecure_registries > 1 ? " ..." : ""); break;
+	case CFG_REGISTRY_MIRRORS: snprintf(buf, len, "[%s%s]", cfg->n_registry_mirrors ? cfg->registry_mirrors[0] : "", cfg->n_registry_mirrors > 1 ? " ..." : ""); break;
+	case CFG_MAX_DOWNLOADS: snprintf(buf, len, "%d", cfg->max_downloads); break;
+	case CFG_MAX_UPLOADS: snprintf(buf, len, "%d", cfg->max_uploads); break;
 	case CFG_ADDRESS_POOLS: snprintf(buf, len, "[%s%s]", cfg->n_address_pools ? cfg->address_pools[0] : "", cfg->n_address_pools > 1 ? " ..." : ""); break;
 	default: {
 		const char *s = k == CFG_TLSCACERT ? cfg->tlscacert : k == CFG_TLSCERT ? cfg->tlscert
@@ -528,6 +579,10 @@ int config_finalize(struct daemon_config *cfg, struct error *err)
 	default_cert_paths(cfg);
 	if (!(cfg->set & (1u << CFG_IPTABLES)))
 		cfg->iptables = true;
+	if (!cfg->max_downloads)
+		cfg->max_downloads = 3;
+	if (!cfg->max_uploads)
+		cfg->max_uploads = 5;
 	if (cfg->tlsverify)
 		cfg->tls = true;
 	enum log_level lvl;
@@ -569,6 +624,8 @@ void config_copy(struct daemon_config *dst, const struct daemon_config *src)
 	dst->labels = strv_dup(src->labels, src->n_labels);
 	dst->runtimes = strv_dup(src->runtimes, src->n_runtimes);
 	dst->address_pools = strv_dup(src->address_pools, src->n_address_pools);
+	dst->insecure_registries = strv_dup(src->insecure_registries, src->n_insecure_registries);
+	dst->registry_mirrors = strv_dup(src->registry_mirrors, src->n_registry_mirrors);
 	char **strs[] = {&dst->bridge, &dst->bip, &dst->fixed_cidr, &dst->tlscacert, &dst->tlscert, &dst->tlskey, &dst->log_level,
 			 &dst->data_root, &dst->exec_root, &dst->pidfile, &dst->storage_driver,
 			 &dst->config_file, &dst->default_runtime};
@@ -599,6 +656,8 @@ void config_done(struct daemon_config *cfg)
 	strv_free(cfg->runtimes, cfg->n_runtimes);
 	free(cfg->default_runtime);
 	strv_free(cfg->address_pools, cfg->n_address_pools);
+	strv_free(cfg->insecure_registries, cfg->n_insecure_registries);
+	strv_free(cfg->registry_mirrors, cfg->n_registry_mirrors);
 	free(cfg->bridge);
 	free(cfg->bip);
 	free(cfg->fixed_cidr);

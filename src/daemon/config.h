@@ -34,6 +34,10 @@ enum config_key {
 	CFG_FIXED_CIDR,
 	CFG_ADDRESS_POOLS,
 	CFG_IPTABLES,
+	CFG_INSECURE_REGISTRIES,
+	CFG_REGISTRY_MIRRORS,
+	CFG_MAX_DOWNLOADS,
+	CFG_MAX_UPLOADS,
 	CFG_KEY_COUNT,
 };
 
@@ -57,6 +61,11 @@ struct daemon_config {
 	char **address_pools;
 	size_t n_address_pools;
 	bool iptables;
+	/* Registries (src/image/registry_*): --insecure-registry,
+	 * --registry-mirror, --max-concurrent-downloads/-uploads. */
+	char **insecure_registries, **registry_mirrors;
+	size_t n_insecure_registries, n_registry_mirrors;
+	int max_downloads, max_uploads;
 	char *config_file;
 	bool config_file_given; /* --config-file named it: it must exist */
 	unsigned set;           /* bit per enum config_key set by flags or file */

@@ -39,6 +39,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	/* Registry transfers block pool threads for as long as they run: room
+	 * for a full pull and push beside the pool's other work (libuv reads
+	 * this once, on first use; its default of 4 would stall everything
+	 * else behind three downloads). */
+	if (!getenv("UV_THREADPOOL_SIZE")) {
+		char n[16];
+		snprintf(n, sizeof(n), "%d", 4 + cfg.max_downloads + cfg.max_uploads);
+		setenv("UV_THREADPOOL_SIZE", n, 0);
+	}
 	/* A client that goes away must be an EPIPE on its connection, not our death. */
 	signal(SIGPIPE, SIG_IGN);
 	uv_loop_t loop;

@@ -15,27 +15,12 @@
 
 #include "basic/cleanup.h"
 #include "daemon/daemon.h"
+#include "image/curl_lib.h"
 
 /* libcurl is opened on first use: it and the libraries it pulls in (GnuTLS,
  * Kerberos, LDAP, SSH...) would otherwise double berthd's resident memory
  * for a feature most daemons never use. */
-struct fetch_curl {
-	void *lib;
-	CURLcode (*global_init)(long);
-	void (*global_cleanup)(void);
-	CURLU *(*url)(void);
-	CURLUcode (*url_set)(CURLU *, CURLUPart, const char *, unsigned int);
-	CURLUcode (*url_get)(const CURLU *, CURLUPart, char **, unsigned int);
-	void (*url_cleanup)(CURLU *);
-	void (*free)(void *);
-	CURL *(*easy_init)(void);
-	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
-	CURLcode (*easy_perform)(CURL *);
-	void (*easy_cleanup)(CURL *);
-	const char *(*easy_strerror)(CURLcode);
-};
-
-static int curl_load(struct daemon *d, struct error *err)
+int fetch_curl_load(struct daemon *d, struct error *err)
 {
 	if (d->curl)
 		return 0;
@@ -57,6 +42,8 @@ static int curl_load(struct daemon *d, struct error *err)
 		{&c->free, "curl_free"},               {&c->easy_init, "curl_easy_init"},
 		{&c->easy_setopt, "curl_easy_setopt"}, {&c->easy_perform, "curl_easy_perform"},
 		{&c->easy_cleanup, "curl_easy_cleanup"}, {&c->easy_strerror, "curl_easy_strerror"},
+		{&c->easy_getinfo, "curl_easy_getinfo"}, {&c->slist_append, "curl_slist_append"},
+		{&c->slist_free_all, "curl_slist_free_all"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(syms); i++) {
 		void *f = dlsym(c->lib, syms[i].name);
@@ -206,7 +193,7 @@ static void fetch_after(uv_work_t *w, int status)
 int fetch_url_async(struct daemon *d, const char *url, const char *dir, fetch_done_fn done,
 		    void *userdata, struct error *err)
 {
-	int r = curl_load(d, err);
+	int r = fetch_curl_load(d, err);
 	if (r == 0)
 		r = check_url(d->curl, url, err);
 	if (r < 0)

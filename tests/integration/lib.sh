@@ -115,6 +115,7 @@ $(show "$OUT")"
 
 # Clients under test. Their sanitizer reports go to files checked after each call.
 berth() {
+	DOCKER_CONFIG="$TEST_TMP/docker-config" \
 	ASAN_OPTIONS="$DAEMON_ASAN_OPTIONS:log_path=$TEST_TMP/san-client" \
 	UBSAN_OPTIONS="$DAEMON_UBSAN_OPTIONS:log_path=$TEST_TMP/san-client" \
 		"$BERTH" "$@"

@@ -1,0 +1,31 @@
+/* libcurl, opened with dlopen on first use (see fetch.c): the functions
+ * Berth calls, shared by URL imports and the registry client. */
+#pragma once
+
+#include <curl/curl.h>
+
+#include "basic/error.h"
+
+struct daemon;
+
+struct fetch_curl {
+	void *lib;
+	CURLcode (*global_init)(long);
+	void (*global_cleanup)(void);
+	CURLU *(*url)(void);
+	CURLUcode (*url_set)(CURLU *, CURLUPart, const char *, unsigned int);
+	CURLUcode (*url_get)(const CURLU *, CURLUPart, char **, unsigned int);
+	void (*url_cleanup)(CURLU *);
+	void (*free)(void *);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	CURLcode (*easy_perform)(CURL *);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
+};
+
+/* Loads libcurl into d->curl once (on the loop). -ENOSYS when missing. */
+int fetch_curl_load(struct daemon *d, struct error *err);
