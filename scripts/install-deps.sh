@@ -6,6 +6,9 @@ set -eu
 packages="build-essential pkg-config libuv1-dev libhttp-parser-dev libjansson-dev
 libssl-dev libcmocka-dev libarchive-dev libcurl4-openssl-dev libraft-dev
 libnl-route-3-dev libnftables-dev nftables busybox-static runc openssl curl wrk python3 procps iproute2 util-linux"
+# The fuzz targets (make fuzz): clang with libFuzzer and the sanitizer
+# runtimes (only recommended by clang-14, so named here).
+packages="$packages clang-14 libclang-rt-14-dev libfuzzer-14-dev"
 
 # The integration tests drive berthd with the real docker CLI; Debian's
 # docker.io carries one (its dockerd also serves the side-by-side benchmarks).
