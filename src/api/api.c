@@ -22,8 +22,7 @@ static const struct api_routes *const tables[] = {
 	&api_swarm_routes,
 };
 
-/* Finds the route in every table; -ENOENT or -EPERM as router_match. */
-static int match_route(enum http_method method, const char *path, struct route_match *m)
+int api_route_match(enum http_method method, const char *path, struct route_match *m)
 {
 	int result = -ENOENT;
 	for (size_t i = 0; i < ARRAY_SIZE(tables); i++) {
@@ -116,7 +115,7 @@ static void dispatch(struct http_conn *conn, const struct http_request *req, voi
 	if (versioned && !check_version(conn, version))
 		return;
 	struct route_match m;
-	int r = match_route(req->method, path, &m);
+	int r = api_route_match(req->method, path, &m);
 	if (r < 0) {
 		/* dockerd answers a known path with the wrong method like an unknown one. */
 		log_debug(&d->log, "no route for %s %s%s", req->method_name, req->path,

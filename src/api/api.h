@@ -34,6 +34,10 @@ extern const struct api_routes api_exec_routes; /* exec.c */
 extern const struct api_routes api_network_routes; /* networks.c */
 extern const struct api_routes api_swarm_routes; /* swarm.c: /swarm and /nodes */
 
+/* Finds the route of every resource for method and path (without the
+ * version prefix); -ENOENT or -EPERM as router_match. Pure. */
+int api_route_match(enum http_method method, const char *path, struct route_match *m);
+
 /* Opens a listener for every --host. On failure nothing stays open. */
 int api_start(struct daemon *d, struct error *err);
 /* Closes listeners and connections; the loop ends when all are closed. */

@@ -34,7 +34,7 @@ static void die(const char *what)
 
 struct writable {
 	char path[PATH_MAX];
-	int fd; /* O_PATH, to bind it again once /tmp is covered */
+	int fd; /* O_PATH in the new namespace, to bind it once /tmp is covered */
 };
 
 static void add_writable(struct writable *w, size_t *n, const char *path)
@@ -46,9 +46,6 @@ static void add_writable(struct writable *w, size_t *n, const char *path)
 	if (mkdir(path, 0755) < 0 && errno != EEXIST)
 		die(path);
 	if (!realpath(path, w[*n].path))
-		die(path);
-	w[*n].fd = open(w[*n].path, O_PATH | O_CLOEXEC);
-	if (w[*n].fd < 0)
 		die(path);
 	(*n)++;
 }
@@ -108,6 +105,9 @@ void fuzz_sandbox(int argc, char **argv)
 		die("unshare(CLONE_NEWNS) (run as root)");
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die("making / private");
+	for (size_t i = 0; i < n; i++)
+		if ((w[i].fd = open(w[i].path, O_PATH | O_CLOEXEC)) < 0)
+			die(w[i].path);
 	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
 	if (mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &ro, sizeof(ro)) < 0)
 		die("making / read-only");
