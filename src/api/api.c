@@ -37,7 +37,7 @@ int api_route_match(enum http_method method, const char *path, struct route_matc
 
 /* Archives (image load and import, build contexts, container archives) go to
  * disk rather than memory. */
-static bool should_spool(enum http_method method, const char *url, void *userdata)
+bool api_should_spool(enum http_method method, const char *url, void *userdata)
 {
 	static const char *const suffixes[] = {"/images/load", "/images/create", "/build",
 					       "/archive"};
@@ -184,7 +184,7 @@ int api_start(struct daemon *d, struct error *err)
 		.idle_timeout_ms = 120 * 1000,
 		.request_timeout_ms = 30 * 1000,
 		.max_connections = 4096,
-		.should_spool = should_spool,
+		.should_spool = api_should_spool,
 		.spool_dir = d->spool_dir,
 		.default_headers = d->api_headers,
 		.n_default_headers = ARRAY_SIZE(d->api_headers),
