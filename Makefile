@@ -84,7 +84,8 @@ build/fuzz/obj/%.o: src/%.c
 	@echo "  CC $@"
 	@$(FUZZ_CC) $(BASEFLAGS) $(FUZZFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
-build/fuzz/libberth.a: $(patsubst src/%.c,build/fuzz/obj/%.o,$(LIB_SRC))
+# The daemon's code only: no target fuzzes the CLI.
+build/fuzz/libberth.a: $(patsubst src/%.c,build/fuzz/obj/%.o,$(filter-out src/cli/%,$(LIB_SRC)))
 	@rm -f $@
 	@ar rcs $@ $^
 

@@ -129,14 +129,6 @@ void fuzz_sandbox(int argc, char **argv)
 	}
 }
 
-char *fuzz_mkdtemp(void)
-{
-	char *dir = strdup("/tmp/fuzz-XXXXXX");
-	if (!dir || !mkdtemp(dir))
-		abort();
-	return dir;
-}
-
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	return remove(path) < 0 && errno != ENOENT ? -1 : 0;

@@ -17,7 +17,5 @@ char *fuzz_str(const uint8_t *data, size_t size);
  * aborts when the sandbox cannot be made (needs root). */
 void fuzz_sandbox(int argc, char **argv);
 
-/* A fresh directory under the sandbox's /tmp, for one input; free() it and
- * remove it with fuzz_rmtree. Aborts on failure. */
-char *fuzz_mkdtemp(void);
+/* rm -rf path, without following symlinks. Aborts on failure. */
 void fuzz_rmtree(const char *path);
