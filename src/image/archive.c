@@ -451,9 +451,13 @@ static int extract_entry(struct apply *a, struct archive_entry *e, const char *n
 
 static int apply_entry(struct apply *a, struct archive_entry *e)
 {
-	const char *name = archive_entry_pathname(e);
-	if (!name)
+	if (!archive_entry_pathname(e))
 		return fail_entry(a, -EINVAL, "?", "unreadable name");
+	/* A copy: extract_entry replaces e's pathname, freeing the original,
+	 * and still names the entry in its messages. */
+	_cleanup_free_ char *name = strdup(archive_entry_pathname(e));
+	if (!name)
+		return -ENOMEM;
 	_cleanup_free_ char *rel = NULL, *parent = NULL;
 	int r = clean_rel(name, &rel);
 	if (r == -EINVAL)

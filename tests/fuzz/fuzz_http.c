@@ -4,9 +4,11 @@
  * the sandbox's /tmp, then shut down. The handler does what dispatch does
  * before a resource handler runs (version, route, filters, body) and
  * answers in each of the server's ways: a reply, a chunked stream, or a
- * hijacked raw stream for attach. The server is closed after each input,
+ * hijacked raw stream for attach. The bytes go in one piece or in small
+ * chunks the server reads apart. The server is closed after each input,
  * so every connection must have ended by then. */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,6 +28,8 @@ static const struct logger quiet = {.level = LOG_LEVEL_FATAL, .fd = 2};
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	fuzz_sandbox(*argc, *argv);
+	/* As berthd: a peer gone mid-write is an error, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
 	if (mkdir(SPOOL, 0700) < 0 || uv_loop_init(&loop) < 0)
 		abort();
 	return 0;
@@ -120,19 +124,26 @@ static void handle(struct http_conn *conn, const struct http_request *req, void 
 
 /* ---- the client side ---- */
 
+/* Sends the input in chunks, one per loop iteration, so that the server
+ * reads them apart and the parser resumes mid-token. */
 struct client {
 	uv_pipe_t pipe;
+	uv_idle_t idle;
 	uv_connect_t connect;
 	uv_write_t write;
 	uv_shutdown_t shutdown;
-	uv_buf_t data;
+	const char *data;
+	size_t len, off, chunk;
+	bool writing, connected;
 	char buf[65536];
 };
 
 static void client_close(struct client *c)
 {
-	if (!uv_is_closing((uv_handle_t *)&c->pipe))
-		uv_close((uv_handle_t *)&c->pipe, NULL);
+	if (uv_is_closing((uv_handle_t *)&c->pipe))
+		return;
+	uv_close((uv_handle_t *)&c->pipe, NULL);
+	uv_close((uv_handle_t *)&c->idle, NULL);
 }
 
 static void client_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
@@ -149,7 +160,33 @@ static void client_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 
 static void client_shutdown(uv_shutdown_t *req, int status) {}
 
-static void client_written(uv_write_t *req, int status) {}
+static void client_written(uv_write_t *req, int status)
+{
+	struct client *c = req->data;
+	c->writing = false;
+	if (status < 0) /* the server closed early (413, 400): stop sending */
+		c->off = c->len;
+}
+
+/* Idle handles run once per iteration, before the server's reads. */
+static void client_send_next(uv_idle_t *idle)
+{
+	struct client *c = idle->data;
+	if (!c->connected || c->writing)
+		return;
+	if (c->off == c->len) {
+		uv_idle_stop(idle);
+		if (uv_shutdown(&c->shutdown, (uv_stream_t *)&c->pipe, client_shutdown) < 0)
+			client_close(c);
+		return;
+	}
+	size_t n = c->len - c->off < c->chunk ? c->len - c->off : c->chunk;
+	uv_buf_t b = uv_buf_init((char *)c->data + c->off, (unsigned)n);
+	c->off += n;
+	c->writing = true;
+	if (uv_write(&c->write, (uv_stream_t *)&c->pipe, &b, 1, client_written) < 0)
+		client_close(c);
+}
 
 static void client_connected(uv_connect_t *req, int status)
 {
@@ -158,14 +195,18 @@ static void client_connected(uv_connect_t *req, int status)
 		client_close(c);
 		return;
 	}
+	c->connected = true;
 	uv_read_start((uv_stream_t *)&c->pipe, client_alloc, client_read);
-	if (c->data.len &&
-	    uv_write(&c->write, (uv_stream_t *)&c->pipe, &c->data, 1, client_written) < 0) {
-		client_close(c);
-		return;
-	}
-	if (uv_shutdown(&c->shutdown, (uv_stream_t *)&c->pipe, client_shutdown) < 0)
-		client_close(c);
+}
+
+/* Half of the inputs go in one piece, the others in chunks of 1 to 64
+ * bytes; derived from the content, so raw requests need no prefix. */
+static size_t chunk_size(const uint8_t *data, size_t size)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < size; i++)
+		h = (h ^ data[i]) * 16777619u;
+	return h & 1 ? size + 1 : 1 + (h >> 1) % 64;
 }
 
 static void server_closed(void *data)
@@ -195,9 +236,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct client *c = calloc(1, sizeof(*c));
 	if (!c)
 		abort();
-	c->data = uv_buf_init((char *)data, (unsigned)size);
-	c->pipe.data = c->connect.data = c;
+	c->data = (const char *)data;
+	c->len = size;
+	c->chunk = chunk_size(data, size);
+	c->pipe.data = c->idle.data = c->connect.data = c->write.data = c;
 	uv_pipe_init(&loop, &c->pipe, 0);
+	uv_idle_init(&loop, &c->idle);
+	uv_idle_start(&c->idle, client_send_next);
 	uv_pipe_connect(&c->connect, &c->pipe, SOCK, client_connected);
 	/* Until the server has closed the connection and the client saw it. */
 	while (!uv_is_closing((uv_handle_t *)&c->pipe))

@@ -495,6 +495,12 @@ static void bad_hardlink_via_symlink(struct tb *t)
 	tb_symlink(t, "lnk", "/etc");
 	tb_hardlink(t, "h", "lnk/passwd");
 }
+/* Found by fuzz_archive: the message named the entry through a pointer
+ * freed when its path was rewritten (a use after free). */
+static void bad_hardlink_missing(struct tb *t)
+{
+	tb_hardlink(t, "h", "missing");
+}
 static void bad_whiteout_via_symlink(struct tb *t)
 {
 	tb_symlink(t, "lnk", "/var/tmp");
@@ -512,6 +518,7 @@ static void test_refuses_escapes(void **state)
 	expect_refused(f, bad_hardlink_abs, -EINVAL, "hard link target leaves the layer root");
 	expect_refused(f, bad_hardlink_via_symlink, -EINVAL, "goes through a symlink");
 	expect_refused(f, bad_whiteout_via_symlink, -EINVAL, "goes through a symlink");
+	expect_refused(f, bad_hardlink_missing, -ENOENT, "layer entry \"h\": Hard-link target");
 	struct stat st;
 	assert_true(lstat("/var/tmp/berth-abs-escaped", &st) < 0);
 	assert_true(lstat("/var/tmp/berth-symlink-escaped", &st) < 0);
