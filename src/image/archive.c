@@ -433,9 +433,11 @@ static int extract_entry(struct apply *a, struct archive_entry *e, const char *n
 		r = clear_target(a, e, rel);
 	if (r < 0)
 		return r;
-	_cleanup_free_ char *abs = NULL;
-	if (asprintf(&abs, "%s/%s", a->root, rel) < 0)
+	/* name may be the entry's own pathname, which the copy below frees. */
+	_cleanup_free_ char *abs = NULL, *shown = strdup(name);
+	if (!shown || asprintf(&abs, "%s/%s", a->root, rel) < 0)
 		return -ENOMEM;
+	name = shown;
 	archive_entry_copy_pathname(e, abs);
 	if (archive_write_header(a->disk, e) < ARCHIVE_WARN)
 		return disk_error(a, name);
@@ -451,13 +453,9 @@ static int extract_entry(struct apply *a, struct archive_entry *e, const char *n
 
 static int apply_entry(struct apply *a, struct archive_entry *e)
 {
-	if (!archive_entry_pathname(e))
-		return fail_entry(a, -EINVAL, "?", "unreadable name");
-	/* A copy: extract_entry replaces e's pathname, freeing the original,
-	 * and still names the entry in its messages. */
-	_cleanup_free_ char *name = strdup(archive_entry_pathname(e));
+	const char *name = archive_entry_pathname(e);
 	if (!name)
-		return -ENOMEM;
+		return fail_entry(a, -EINVAL, "?", "unreadable name");
 	_cleanup_free_ char *rel = NULL, *parent = NULL;
 	int r = clean_rel(name, &rel);
 	if (r == -EINVAL)
