@@ -58,5 +58,9 @@ bool api_filters_or_reply(const struct api_request *ar, struct filters **ret);
  * body or one that is not a JSON object. */
 json_t *api_json_body_or_reply(const struct api_request *ar);
 
+/* Replies body (taking it) once the layer removals queued so far are done: a
+ * client told that images are deleted may look at the disk at once. */
+void api_reply_json_after_removals(const struct api_request *ar, int status, json_t *body);
+
 /* GET /events, in events_stream.c. */
 void api_events(const struct api_request *ar);
