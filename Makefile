@@ -66,7 +66,38 @@ $(eval $(call flavour,build/san,$(SANFLAGS),))
 
 UNIT_BINS := $(patsubst tests/unit/%.c,build/san/tests/%,$(UNIT_SRC))
 
-.PHONY: all san deps run test unit integration cluster bench install format clean
+# libFuzzer targets (tests/fuzz/fuzz_*.c): clang with ASan+UBSan, the library
+# instrumented for coverage in build/fuzz/. New inputs a run finds go to
+# build/fuzz/corpus/<target>; the committed seeds in tests/fuzz/corpus/ are
+# only read. `make fuzz` runs each target FUZZ_SECONDS; `make fuzz-smoke`
+# runs each FUZZ_SMOKE_SECONDS (part of `make test`).
+FUZZ_CC     ?= clang-14
+# clang calls a variable kept only for its cleanup attribute unused; gcc's
+# builds still catch truly unused ones.
+FUZZFLAGS   := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+               -fno-omit-frame-pointer -Wno-unused-variable
+FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS   := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 10
+
+build/fuzz/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $@"
+	@$(FUZZ_CC) $(BASEFLAGS) $(FUZZFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+# The daemon's code only: no target fuzzes the CLI.
+build/fuzz/libberth.a: $(patsubst src/%.c,build/fuzz/obj/%.o,$(filter-out src/cli/%,$(LIB_SRC)))
+	@rm -f $@
+	@ar rcs $@ $^
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.c tests/fuzz/fuzz.h build/fuzz/libberth.a
+	@echo "  LD $@"
+	@$(FUZZ_CC) $(BASEFLAGS) $(FUZZFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< \
+	  tests/fuzz/fuzz.c build/fuzz/libberth.a $(LIBS)
+
+.PHONY: all san deps run test unit integration cluster bench install format clean \
+        fuzz fuzz-build fuzz-smoke
 all: build/berthd build/berth build/berth-shim build/berth-init
 
 san: build/san/berthd build/san/berth build/san/berth-shim build/san/berth-init
@@ -91,9 +122,18 @@ integration: all san
 cluster: san
 	./tests/cluster/run.sh
 
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@./tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+fuzz-smoke: fuzz-build
+	@./tests/fuzz/run.sh $(FUZZ_SMOKE_SECONDS) $(FUZZ_BINS)
+
 test: deps
 	$(MAKE) all san
 	$(MAKE) unit
+	$(MAKE) fuzz-smoke
 	$(MAKE) integration
 	$(MAKE) cluster
 
@@ -110,7 +150,7 @@ install: all
 	install -m 0755 build/berthd build/berth build/berth-shim build/berth-init $(DESTDIR)$(PREFIX)/bin/
 
 format:
-	clang-format -i $(wildcard src/*/*.c src/*/*.h tests/unit/*.c)
+	clang-format -i $(wildcard src/*/*.c src/*/*.h tests/unit/*.c tests/fuzz/*.c tests/fuzz/*.h)
 
 clean:
 	rm -rf build

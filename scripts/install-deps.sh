@@ -13,6 +13,10 @@ docker-registry apache2-utils"
 # docker.io carries both. A newer docker CLI already on PATH is kept first.
 command -v dockerd >/dev/null 2>&1 || packages="$packages docker.io"
 
+# The fuzz targets (make fuzz): clang with libFuzzer and the sanitizer
+# runtimes (only recommended by clang-14, so named here).
+packages="$packages clang-14 libclang-rt-14-dev libfuzzer-14-dev"
+
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -25,8 +25,7 @@ static const struct api_routes *const tables[] = {
 	&api_registry_routes,
 };
 
-/* Finds the route in every table; -ENOENT or -EPERM as router_match. */
-static int match_route(enum http_method method, const char *path, struct route_match *m)
+int api_route_match(enum http_method method, const char *path, struct route_match *m)
 {
 	int result = -ENOENT;
 	for (size_t i = 0; i < ARRAY_SIZE(tables); i++) {
@@ -41,7 +40,7 @@ static int match_route(enum http_method method, const char *path, struct route_m
 
 /* Archives (image load and import, build contexts, container archives) go to
  * disk rather than memory. */
-static bool should_spool(enum http_method method, const char *url, void *userdata)
+bool api_should_spool(enum http_method method, const char *url, void *userdata)
 {
 	static const char *const suffixes[] = {"/images/load", "/images/create", "/build",
 					       "/archive"};
@@ -146,7 +145,7 @@ static void dispatch(struct http_conn *conn, const struct http_request *req, voi
 	if (versioned && !check_version(conn, version))
 		return;
 	struct route_match m;
-	int r = match_route(req->method, path, &m);
+	int r = api_route_match(req->method, path, &m);
 	if (r < 0) {
 		/* dockerd answers a known path with the wrong method like an unknown one. */
 		log_debug(&d->log, "no route for %s %s%s", req->method_name, req->path,
@@ -215,7 +214,7 @@ int api_start(struct daemon *d, struct error *err)
 		.idle_timeout_ms = 120 * 1000,
 		.request_timeout_ms = 30 * 1000,
 		.max_connections = 4096,
-		.should_spool = should_spool,
+		.should_spool = api_should_spool,
 		.spool_dir = d->spool_dir,
 		.default_headers = d->api_headers,
 		.n_default_headers = ARRAY_SIZE(d->api_headers),

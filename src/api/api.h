@@ -36,6 +36,14 @@ extern const struct api_routes api_swarm_routes; /* swarm.c: /swarm and /nodes *
 extern const struct api_routes api_secret_routes; /* secrets.c: /secrets and /configs */
 extern const struct api_routes api_registry_routes; /* registry.c: push, auth, search */
 
+/* Finds the route of every resource for method and path (without the
+ * version prefix); -ENOENT or -EPERM as router_match. Pure. */
+int api_route_match(enum http_method method, const char *path, struct route_match *m);
+
+/* The server's should_spool: request bodies that are archives (image load
+ * and import, build contexts, container archives) go to disk. */
+bool api_should_spool(enum http_method method, const char *url, void *userdata);
+
 /* Opens a listener for every --host. On failure nothing stays open. */
 int api_start(struct daemon *d, struct error *err);
 /* Closes listeners and connections; the loop ends when all are closed. */

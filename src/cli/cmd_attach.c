@@ -84,11 +84,13 @@ int cli_cmd_attach(struct cli *cli, const char *cmd_path, int argc, char **argv)
 	    .usage = "[OPTIONS] CONTAINER",
 	    .arity = CLI_ARGS_EXACT,
 	    .nargs = 1};
+	/* Before the first goto: a jump past it would skip the initialisation
+	 * but not the cleanup. */
+	_cleanup_(cli_json_decrefp) json_t *info = NULL;
 	int code = cli_cmd_parse(cli, cmd_path, &spec, flags, ARRAY_SIZE(flags), argc, argv, &args);
 	if (code >= 0)
 		goto out;
 	struct error err = ERROR_INIT;
-	_cleanup_(cli_json_decrefp) json_t *info = NULL;
 	if (inspect(cli, args.v[0], &info, &err) < 0) {
 		code = cli_fail(cli, &err);
 		error_clear(&err);

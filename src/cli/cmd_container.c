@@ -540,12 +540,14 @@ int cli_cmd_ps(struct cli *cli, const char *cmd_path, int argc, char **argv)
 	     "Show n last created containers (includes all states)", false},
 	};
 	const struct cli_cmd_spec spec = {.summary = "List containers", .no_args = true};
+	/* Before the first goto (see cmd_attach). */
+	_cleanup_free_ char *fj = NULL;
+	_cleanup_(cli_json_decrefp) json_t *items = NULL;
 	int code = cli_cmd_parse(cli, cmd_path, &spec, flags, ARRAY_SIZE(flags), argc, argv, &args);
 	if (code >= 0)
 		goto out;
 	struct error err = ERROR_INIT;
 	struct query q = {0};
-	_cleanup_free_ char *fj = NULL;
 	if (all)
 		query_add(&q, "all", "1");
 	if (last)
@@ -553,7 +555,6 @@ int cli_cmd_ps(struct cli *cli, const char *cmd_path, int argc, char **argv)
 	int r = query_filters_json(&filters, &fj, &err);
 	if (r >= 0 && fj)
 		query_add(&q, "filters", fj);
-	_cleanup_(cli_json_decrefp) json_t *items = NULL;
 	if (r >= 0)
 		r = cli_call(cli, "GET", "/containers/json", &q, NULL, &items, &err);
 	query_done(&q);

@@ -130,6 +130,9 @@ static int network_ls(struct cli *cli, const char *cmd_path, int argc, char **ar
 	static const struct cli_cmd_spec spec = {.summary = "List networks",
 						 .aliases = "berth network ls, berth network list",
 						 .no_args = true};
+	/* Before the first goto (see cmd_attach). */
+	_cleanup_free_ char *fj = NULL;
+	_cleanup_(cli_json_decrefp) json_t *resp = NULL;
 	int code = cli_cmd_parse(cli, cmd_path, &spec, flags, ARRAY_SIZE(flags), argc, argv, &args);
 	if (code >= 0)
 		goto out;
@@ -142,8 +145,6 @@ static int network_ls(struct cli *cli, const char *cmd_path, int argc, char **ar
 		goto out;
 	}
 	struct query q = {0};
-	_cleanup_free_ char *fj = NULL;
-	_cleanup_(cli_json_decrefp) json_t *resp = NULL;
 	int r = query_filters_json(&filters, &fj, &err);
 	if (r >= 0 && fj)
 		r = query_add(&q, "filters", fj);

@@ -10,6 +10,10 @@
 #include <sys/stat.h>
 
 #include "basic/cleanup.h"
+#include "basic/fs.h"
+
+/* daemon.json is a few lines; this only bounds a mistake. */
+#define MAX_CONFIG_FILE_BYTES (1u << 20)
 
 /* Names as dockerd spells them, both for flags and daemon.json keys. */
 static const char *const key_names[CFG_KEY_COUNT] = {
@@ -485,8 +489,20 @@ int config_load_file(struct daemon_config *cfg, struct error *err)
 		return error_set(err, -errno, "unable to configure the Berth daemon with file %s: %s",
 				 file, strerror(errno));
 	}
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	int r = fs_read_file(file, MAX_CONFIG_FILE_BYTES, &text, &len);
+	if (r < 0)
+		return error_set(err, r, "unable to configure the Berth daemon with file %s: %s", file,
+				 strerror(-r));
+	return config_load_json(cfg, file, text, len, err);
+}
+
+int config_load_json(struct daemon_config *cfg, const char *file, const char *text, size_t len,
+		     struct error *err)
+{
 	json_error_t jerr;
-	json_t *root = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
 		return error_set(err, -EINVAL, "unable to configure the Berth daemon with file %s: line %d: %s",
 				 file, jerr.line, jerr.text);

@@ -86,6 +86,11 @@ int config_parse_flags(int argc, char **argv, struct daemon_config *cfg, struct 
  * is fine; a missing --config-file is an error. */
 int config_load_file(struct daemon_config *cfg, struct error *err);
 
+/* config_load_file's work on the file's content (file names it in
+ * messages): a pure entry point for tests and fuzzing. */
+int config_load_json(struct daemon_config *cfg, const char *file, const char *text, size_t len,
+		     struct error *err);
+
 /* Fills defaults for everything unset and checks values (labels, log level,
  * storage driver, absolute roots). TLS files are checked when the daemon
  * loads them. */

@@ -433,9 +433,11 @@ static int extract_entry(struct apply *a, struct archive_entry *e, const char *n
 		r = clear_target(a, e, rel);
 	if (r < 0)
 		return r;
-	_cleanup_free_ char *abs = NULL;
-	if (asprintf(&abs, "%s/%s", a->root, rel) < 0)
+	/* name may be the entry's own pathname, which the copy below frees. */
+	_cleanup_free_ char *abs = NULL, *shown = strdup(name);
+	if (!shown || asprintf(&abs, "%s/%s", a->root, rel) < 0)
 		return -ENOMEM;
+	name = shown;
 	archive_entry_copy_pathname(e, abs);
 	if (archive_write_header(a->disk, e) < ARCHIVE_WARN)
 		return disk_error(a, name);

@@ -124,11 +124,34 @@ static int write_data(struct archive *a, int fd)
 	return r == ARCHIVE_EOF ? 0 : -EIO;
 }
 
+/* Links path to the member hl names. linkat would follow symlinks in hl's
+ * directories (a member "evil" -> "/etc" then a link to "evil/shadow"), so
+ * its directory is opened beneath root without following any. */
+static int extract_hardlink(int root, const char *hl, const char *path)
+{
+	char src[4096];
+	if (clean_path(hl, src, sizeof(src)) < 0 || !src[0])
+		return -EINVAL;
+	char *slash = strrchr(src, '/');
+	_cleanup_close_ int dir = -1;
+	if (slash) {
+		*slash = '\0';
+		dir = openat2_fd(root, src, O_PATH | O_DIRECTORY, 0, RESOLVE_STRICT);
+		if (dir < 0)
+			return dir;
+	}
+	return linkat(slash ? dir : root, slash ? slash + 1 : src, root, path, 0) < 0 ? -errno : 0;
+}
+
 static int extract_entry(struct archive *a, struct archive_entry *e, int root, const char *path)
 {
 	int r = make_parents(root, path);
 	if (r < 0)
 		return r;
+	/* libarchive gives a tar hard link no file type: look for it first. */
+	const char *hl = archive_entry_hardlink(e);
+	if (hl)
+		return extract_hardlink(root, hl, path);
 	switch (archive_entry_filetype(e)) {
 	case AE_IFDIR:
 		return mkdirat(root, path, 0700) < 0 && errno != EEXIST ? -errno : 0;
@@ -137,13 +160,6 @@ static int extract_entry(struct archive *a, struct archive_entry *e, int root, c
 		return symlinkat(target ? target : "", root, path) < 0 ? -errno : 0;
 	}
 	case AE_IFREG: {
-		const char *hl = archive_entry_hardlink(e);
-		if (hl) {
-			char src[4096];
-			if (clean_path(hl, src, sizeof(src)) < 0)
-				return -EINVAL;
-			return linkat(root, src, root, path, 0) < 0 ? -errno : 0;
-		}
 		_cleanup_close_ int fd = openat2_fd(root, path, O_WRONLY | O_CREAT | O_EXCL, 0600,
 						    RESOLVE_STRICT);
 		if (fd < 0)

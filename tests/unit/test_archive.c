@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "image/archive.h"
+#include "image/unpack_archive.h"
 #include "storage/fsops.h"
 
 struct fx {
@@ -494,6 +495,12 @@ static void bad_hardlink_via_symlink(struct tb *t)
 	tb_symlink(t, "lnk", "/etc");
 	tb_hardlink(t, "h", "lnk/passwd");
 }
+/* Found by fuzz_archive: the message named the entry through a pointer
+ * freed when its path was rewritten (a use after free). */
+static void bad_hardlink_missing(struct tb *t)
+{
+	tb_hardlink(t, "h", "missing");
+}
 static void bad_whiteout_via_symlink(struct tb *t)
 {
 	tb_symlink(t, "lnk", "/var/tmp");
@@ -511,6 +518,7 @@ static void test_refuses_escapes(void **state)
 	expect_refused(f, bad_hardlink_abs, -EINVAL, "hard link target leaves the layer root");
 	expect_refused(f, bad_hardlink_via_symlink, -EINVAL, "goes through a symlink");
 	expect_refused(f, bad_whiteout_via_symlink, -EINVAL, "goes through a symlink");
+	expect_refused(f, bad_hardlink_missing, -ENOENT, "layer entry \"h\": Hard-link target");
 	struct stat st;
 	assert_true(lstat("/var/tmp/berth-abs-escaped", &st) < 0);
 	assert_true(lstat("/var/tmp/berth-symlink-escaped", &st) < 0);
@@ -535,6 +543,68 @@ static void test_refuses_garbage(void **state)
 	error_clear(&err);
 	free(file);
 	free(dest);
+}
+
+/* ---- image archives (docker load) ---- */
+
+static int extract_image_archive(struct fx *f, void (*build)(struct tb *, const char *),
+				 const char *outside, char **ret_dest, struct error *err)
+{
+	char *file = path_in(f, "image.tar");
+	*ret_dest = mkdir_in(f, "img");
+	struct tb t = tb_open(file);
+	build(&t, outside);
+	tb_close(&t);
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	int r = image_archive_extract(fd, *ret_dest, err);
+	close(fd);
+	free(file);
+	return r;
+}
+
+static void image_hardlinks(struct tb *t, const char *outside)
+{
+	tb_file(t, "a", "data");
+	tb_hardlink(t, "b", "a");
+	tb_dir(t, "d");
+	tb_hardlink(t, "d/c", "b");
+}
+
+static void image_hardlink_via_symlink(struct tb *t, const char *outside)
+{
+	tb_symlink(t, "evil", outside);
+	tb_hardlink(t, "x", "evil/secret");
+}
+
+/* Found by fuzz_archive: a hard link's target was looked up with linkat,
+ * which follows symlinked directories out of the archive. */
+static void test_image_archive_hardlinks(void **state)
+{
+	struct fx *f = *state;
+	char *outside = mkdir_in(f, "outside"), *secret = path_in(f, "outside/secret"), *dest;
+	int fd = open(secret, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	struct error err = ERROR_INIT;
+	assert_int_equal(extract_image_archive(f, image_hardlinks, outside, &dest, &err), 0);
+	char p[256];
+	struct stat st;
+	snprintf(p, sizeof(p), "%s/d/c", dest);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_nlink, 3);
+	fsops_remove(dest, &err);
+	free(dest);
+
+	assert_int_equal(extract_image_archive(f, image_hardlink_via_symlink, outside, &dest, &err),
+			 -EINVAL);
+	assert_non_null(strstr(err.msg, "cannot extract x"));
+	error_clear(&err);
+	assert_int_equal(stat(secret, &st), 0);
+	assert_int_equal(st.st_nlink, 1);
+	free(dest);
+	free(secret);
+	free(outside);
 }
 
 /* ---- writing trees ---- */
@@ -734,6 +804,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_whiteouts_overlay, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refuses_escapes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refuses_garbage, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_image_archive_hardlinks, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_write_dir_overlay, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_changes_overlay, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_changes_vfs, setup, teardown),
