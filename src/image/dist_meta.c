@@ -8,7 +8,7 @@
 
 #include "basic/cleanup.h"
 #include "basic/fs.h"
-#include "image/digest.h"
+#include "shared/digest.h"
 
 #define KEEP 8
 

@@ -18,7 +18,7 @@
 #include "basic/cleanup.h"
 #include "daemon/daemon.h"
 #include "image/curl_lib.h"
-#include "image/digest.h"
+#include "shared/digest.h"
 #include "image/registry_settings.h"
 
 #define MANIFEST_MAX (4u << 20)

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "basic/error.h"
-#include "image/digest.h"
+#include "shared/digest.h"
 
 #define MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
 #define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
