@@ -191,7 +191,9 @@ static int hexval(int c)
 	return -1;
 }
 
-/* Percent-decodes s[0..len); '+' means space only in query strings. */
+/* Percent-decodes s[0..len); '+' means space only in query strings. NULL
+ * with errno EINVAL for a %00, which would cut the C string short (a
+ * kill?signal=%00 read as no signal at all). */
 static char *url_decode(const char *s, size_t len, bool plus_is_space)
 {
 	char *out = malloc(len + 1);
@@ -200,7 +202,12 @@ static char *url_decode(const char *s, size_t len, bool plus_is_space)
 	size_t n = 0;
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-			out[n++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			out[n] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			if (out[n++] == '\0') {
+				free(out);
+				errno = EINVAL;
+				return NULL;
+			}
 			i += 2;
 		} else if (s[i] == '+' && plus_is_space) {
 			out[n++] = ' ';
@@ -224,12 +231,13 @@ static int query_add(struct http_request *r, const char *kv, size_t len)
 	if (!vals)
 		return -ENOMEM;
 	r->query_values = vals;
+	errno = ENOMEM;
 	char *k = url_decode(kv, klen, true);
-	char *v = eq ? url_decode(eq + 1, len - klen - 1, true) : strdup("");
+	char *v = k && eq ? url_decode(eq + 1, len - klen - 1, true) : k ? strdup("") : NULL;
 	if (!k || !v) {
 		free(k);
 		free(v);
-		return -ENOMEM;
+		return -errno;
 	}
 	keys[r->n_query] = k;
 	vals[r->n_query] = v;
@@ -243,15 +251,19 @@ static int request_split_url(struct http_request *r)
 	const char *u = r->url;
 	const char *q = strchr(u, '?');
 	size_t plen = q ? (size_t)(q - u) : strlen(u);
+	errno = ENOMEM;
 	r->path = url_decode(u, plen, false);
+	if (!r->path)
+		return -errno;
 	r->query = strdup(q ? q + 1 : "");
-	if (!r->path || !r->query)
+	if (!r->query)
 		return -ENOMEM;
 	for (const char *p = r->query; *p;) {
 		const char *amp = strchr(p, '&');
 		size_t len = amp ? (size_t)(amp - p) : strlen(p);
-		if (len && query_add(r, p, len) < 0)
-			return -ENOMEM;
+		int e = len ? query_add(r, p, len) : 0;
+		if (e < 0)
+			return e;
 		p += len + (amp ? 1 : 0);
 	}
 	return 0;
@@ -424,8 +436,14 @@ static int on_message_complete(http_parser *p)
 		if (lseek(r->body_fd, 0, SEEK_SET) < 0)
 			return -1;
 	}
-	if (!r->url || !r->body || request_split_url(r) < 0)
+	if (!r->url || !r->body)
 		return -1;
+	int e = request_split_url(r);
+	if (e < 0) {
+		if (e == -EINVAL)
+			conn->parse_status = 400;
+		return -1;
+	}
 	r->method = (enum http_method)p->method;
 	r->method_name = http_method_str(r->method);
 	r->keep_alive = http_should_keep_alive(p);
@@ -907,6 +925,8 @@ static void conn_parse_error(struct http_conn *conn)
 		why = "request header fields too large";
 	else if (status == 500 || status == 507)
 		why = "the request body could not be stored";
+	else if (status == 400)
+		why = "the URL contains a NUL byte (%00)";
 	else {
 		status = 400;
 		why = http_errno_description(HTTP_PARSER_ERRNO(&conn->parser));

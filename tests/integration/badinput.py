@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""Hostile and mistyped container bodies against a running berthd (issue 15).
+
+usage: badinput.py CASE SOCKET [ARGS...]
+
+  rejects SOCKET FILE      each line of FILE is "STATUS<TAB>MESSAGE-PART<TAB>BODY";
+                           POST /containers/create with BODY must answer STATUS
+                           with MESSAGE-PART in the message, and store nothing
+  property SOCKET SEED [N] every field of the create and update bodies with
+                           every wrong JSON type, then N random bodies with
+                           several fields mistyped at once: each answers 400,
+                           nothing is stored, the daemon keeps answering
+  corpus DIR               writes the property bodies as files into DIR (for
+                           the fuzz targets of tests/fuzz)
+
+Prints "ok" and exits 0, or says what went wrong and exits 1.
+"""
+import json
+import os
+import random
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rawhttp import Conn, Fail, check, request  # noqa: E402
+
+# The wrong values for each kind of field.
+WRONG = {
+    "str": [1, 1.5, True, [], {}, ["a"]],
+    "bool": ["x", 1, 0.5, [], {}],
+    "int": ["1", 1.5, True, [], {}, [1]],
+    "uint": [-1, "1", 1.5, [], {}],
+    "strs": ["x", 1, True, {}, [1], [None], [{}], [["a"]], ["a", None]],
+    "strslice": [1, True, {}, [1, 2], ["echo", None], ["echo", {}], ["sh", 1, None]],
+    "strmap": ["x", 1, [], {"a": 1}, {"a": None}, {"a": []}, {"a": {}}],
+    "set": ["x", 1, [], {"a": 1}, {"a": "x"}, {"a": None}],
+    "obj": ["x", 1, [], True],
+    "objs": ["x", 1, {}, True, [1], ["x"], [[]], [None]],
+}
+
+CONFIG = {
+    "Hostname": "str", "Domainname": "str", "User": "str", "AttachStdin": "bool",
+    "AttachStdout": "bool", "AttachStderr": "bool", "ExposedPorts": "set", "Tty": "bool",
+    "OpenStdin": "bool", "StdinOnce": "bool", "Env": "strs", "Cmd": "strslice",
+    "Healthcheck": "obj", "ArgsEscaped": "bool", "Image": "str", "Volumes": "set",
+    "WorkingDir": "str", "Entrypoint": "strslice", "NetworkDisabled": "bool",
+    "MacAddress": "str", "OnBuild": "strs", "Labels": "strmap", "StopSignal": "str",
+    "StopTimeout": "int", "Shell": "strslice", "HostConfig": "obj", "NetworkingConfig": "obj",
+}
+
+RESOURCES = {
+    "CpuShares": "int", "Memory": "int", "NanoCpus": "int", "CgroupParent": "str",
+    "BlkioWeight": "uint", "BlkioWeightDevice": "objs", "CpuPeriod": "int", "CpuQuota": "int",
+    "CpuRealtimePeriod": "int", "CpuRealtimeRuntime": "int", "CpusetCpus": "str",
+    "CpusetMems": "str", "DeviceCgroupRules": "strs", "KernelMemory": "int",
+    "MemoryReservation": "int", "MemorySwap": "int", "MemorySwappiness": "int",
+    "OomKillDisable": "bool", "PidsLimit": "int", "Ulimits": "objs", "CpuCount": "int",
+    "CpuPercent": "int", "IOMaximumIOps": "uint", "IOMaximumBandwidth": "uint",
+}
+
+HOST = dict(RESOURCES, **{
+    "Binds": "strs", "ContainerIDFile": "str", "LogConfig": "obj", "NetworkMode": "str",
+    "PortBindings": "obj", "RestartPolicy": "obj", "AutoRemove": "bool", "VolumeDriver": "str",
+    "VolumesFrom": "strs", "Annotations": "strmap", "CapAdd": "strslice",
+    "CapDrop": "strslice", "CgroupnsMode": "str", "Dns": "strs", "DnsOptions": "strs",
+    "DnsSearch": "strs", "ExtraHosts": "strs", "GroupAdd": "strs", "IpcMode": "str",
+    "Cgroup": "str", "Links": "strs", "OomScoreAdj": "int", "PidMode": "str",
+    "Privileged": "bool", "PublishAllPorts": "bool", "ReadonlyRootfs": "bool",
+    "SecurityOpt": "strs", "StorageOpt": "strmap", "Tmpfs": "strmap", "UTSMode": "str",
+    "UsernsMode": "str", "ShmSize": "int", "Sysctls": "strmap", "Runtime": "str",
+    "Isolation": "str", "Mounts": "objs", "MaskedPaths": "strs", "ReadonlyPaths": "strs",
+    "Init": "bool",
+})
+
+# Nested objects: a wrong type one level down.
+NESTED_HOST = {
+    "Mounts": [[{"Type": "bind", "Source": "/tmp", "Target": 1}], [{"Type": [], "Target": "/x"}],
+               [{"Type": "volume", "Target": "/x", "ReadOnly": "yes"}], ["x"], [None],
+               [{"Type": "tmpfs", "Target": "/x", "TmpfsOptions": {"SizeBytes": "1m"}}],
+               [{"Type": "volume", "Target": "/x", "VolumeOptions": {"Labels": {"a": 1}}}],
+               [{"Type": "bind", "Source": "/tmp", "Target": "/x",
+                 "BindOptions": {"Propagation": 1}}]],
+    "RestartPolicy": [{"Name": 1}, {"Name": "always", "MaximumRetryCount": "x"},
+                      {"MaximumRetryCount": 1.5}],
+    "LogConfig": [{"Type": 1}, {"Config": {"max-size": 1}}, {"Config": "x"}],
+    "PortBindings": [{"80/tcp": "x"}, {"80/tcp": [{"HostPort": 80}]}, {"80/tcp": [1]},
+                     {"80/tcp": [{"HostIp": []}]}],
+    "Ulimits": [[{"Name": 1}], [{"Name": "nofile", "Soft": "x", "Hard": 1}], ["x"],
+                [{"Name": "nofile", "Soft": 1.5, "Hard": 2}]],
+    "BlkioWeightDevice": [[{"Path": 1}], [{"Weight": -1}], [{"Weight": 70000}]],
+    "ConsoleSize": [[-1, 2], ["a", "b"], "x"],
+}
+NESTED_TOP = {
+    "Healthcheck": [{"Test": 1}, {"Test": ["CMD", 1]}, {"Interval": "1s"}, {"Retries": 1.5}],
+    "NetworkingConfig": [{"EndpointsConfig": "x"}, {"EndpointsConfig": {"bridge": "x"}},
+                         {"EndpointsConfig": {"bridge": {"Aliases": "x"}}},
+                         {"EndpointsConfig": {"bridge": {"IPAMConfig": {"IPv4Address": 1}}}},
+                         {"EndpointsConfig": {"bridge": {"IPPrefixLen": "x"}}}],
+}
+
+UPDATE = dict(RESOURCES, RestartPolicy="obj")
+
+
+def base_create():
+    return {"Image": "bb", "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}}
+
+
+def create_bodies():
+    """Every field with every wrong type, one at a time."""
+    for field, kind in CONFIG.items():
+        for v in WRONG[kind]:
+            b = base_create()
+            b[field] = v
+            yield b
+    for field, vals in NESTED_TOP.items():
+        for v in vals:
+            b = base_create()
+            b[field] = v
+            yield b
+    for field, kind in HOST.items():
+        vals = WRONG[kind] + NESTED_HOST.get(field, [])
+        for v in vals:
+            b = base_create()
+            b["HostConfig"][field] = v
+            yield b
+
+
+def update_bodies():
+    for field, kind in UPDATE.items():
+        vals = WRONG[kind] + NESTED_HOST.get(field, [])
+        for v in vals:
+            yield {field: v}
+
+
+def random_body(rng):
+    """Several fields mistyped at once, at both levels."""
+    b = base_create()
+    for _ in range(rng.randint(1, 4)):
+        if rng.random() < 0.5:
+            field = rng.choice(sorted(set(CONFIG) - {"HostConfig"}))
+            b[field] = rng.choice(WRONG[CONFIG[field]])
+        else:
+            field = rng.choice(sorted(HOST))
+            b["HostConfig"][field] = rng.choice(WRONG[HOST[field]] + NESTED_HOST.get(field, []))
+    return b
+
+
+def api(sock, method, path, body=None):
+    c = Conn(sock)
+    try:
+        data = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else b"")
+        headers = [("Content-Type", "application/json")] if body is not None else []
+        c.send(request(method, "/v1.41" + path, headers, data))
+        return c.read_response()
+    finally:
+        c.close()
+
+
+def listing(sock):
+    r = api(sock, "GET", "/containers/json?all=1")
+    check(r.status == 200, "GET /containers/json?all=1 answered %d: %r" % (r.status, r.body[:300]))
+    return sorted(x["Id"] for x in r.json())
+
+
+def expect_rejected(sock, body, status, part, before):
+    r = api(sock, "POST", "/containers/create", body)
+    what = body if isinstance(body, bytes) else json.dumps(body)
+    check(r.status == status, "status %d, not %d, for %s: %r" % (r.status, status, what[:300], r.body[:300]))
+    msg = r.json().get("message", "")
+    check(part in msg, "message %r lacks %r for %s" % (msg, part, what[:300]))
+    check(listing(sock) == before, "something was stored after %s" % what[:300])
+
+
+def case_rejects(sock, path):
+    before = listing(sock)
+    with open(path) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line or line.startswith("#"):
+                continue
+            status, part, body = line.split("\t", 2)
+            expect_rejected(sock, body.encode(), int(status), part, before)
+
+
+def case_property(sock, seed, n="200"):
+    rng = random.Random(int(seed))
+    before = listing(sock)
+    count = 0
+    bodies = list(create_bodies()) + [random_body(rng) for _ in range(int(n))]
+    for b in bodies:
+        expect_rejected(sock, b, 400, "", before)
+        count += 1
+    # Updates of an existing container: refused, and nothing of it changes.
+    r = api(sock, "POST", "/containers/create?name=prop_upd", base_create())
+    check(r.status == 201, "creating the update target: %r" % r)
+    cid = r.json()["Id"]
+    inspect = api(sock, "GET", "/containers/%s/json" % cid).json()
+    for b in update_bodies():
+        r = api(sock, "POST", "/containers/%s/update" % cid, b)
+        check(r.status == 400, "update %s answered %d: %r" % (json.dumps(b), r.status, r.body[:300]))
+        now = api(sock, "GET", "/containers/%s/json" % cid).json()
+        check(now["HostConfig"] == inspect["HostConfig"], "update %s changed the HostConfig" % json.dumps(b))
+        count += 1
+    r = api(sock, "DELETE", "/containers/%s" % cid)
+    check(r.status == 204, "removing the update target: %r" % r)
+    check(listing(sock) == before, "containers left after the property run")
+    sys.stderr.write("%d mistyped bodies refused (seed %s)\n" % (count, seed))
+
+
+def case_corpus(outdir):
+    os.makedirs(outdir, exist_ok=True)
+    rng = random.Random(15)
+    bodies = [("create", b) for b in create_bodies()] + [("update", b) for b in update_bodies()]
+    bodies += [("create", random_body(rng)) for _ in range(50)]
+    for i, (kind, b) in enumerate(bodies):
+        with open(os.path.join(outdir, "%s-%04d.json" % (kind, i)), "w") as f:
+            json.dump(b, f, sort_keys=True)
+
+
+def main():
+    if len(sys.argv) < 3:
+        print(__doc__)
+        return 2
+    name, args = sys.argv[1], sys.argv[2:]
+    fn = globals().get("case_" + name)
+    if not fn:
+        print("unknown case %s" % name)
+        return 2
+    try:
+        fn(*args)
+    except Fail as e:
+        print("FAIL: %s" % e)
+        return 1
+    except (OSError, EOFError) as e:
+        print("FAIL: socket error: %r" % e)
+        return 1
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

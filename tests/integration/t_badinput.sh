@@ -1,0 +1,159 @@
+# Bad input (issue 15): hostile and mistyped requests are refused with
+# dockerd's 400s before anything is stored, never crash or hang berthd, and
+# what a careless client sends cannot reach the host. Uses ct_daemon and the
+# helpers of t_containers.sh; badinput.py drives raw requests.
+
+bi_py() { "$PYTHON" "$INTEG_DIR/badinput.py" "$@"; }
+
+# bi_curl METHOD PATH [BODY]: "STATUS BODY" of a request on the daemon's socket.
+bi_curl() {
+	local body
+	body=$(curl -s --max-time 30 --unix-socket "$D_SOCK" -X "$1" -H 'Content-Type: application/json' \
+		${3+--data-binary "$3"} -w '\n%{http_code}' "http://localhost/v1.41$2")
+	printf '%s %s\n' "${body##*$'\n'}" "${body%$'\n'*}"
+}
+
+bi_alive() {
+	daemon_alive || fail "berthd died"
+	ping_unix || fail "berthd stopped answering"
+}
+
+test_badinput_create_rejects_each_finding() {
+	ct_daemon
+	run bi_py rejects "$D_SOCK" "$INTEG_DIR/badinput_rejects.tsv"
+	[[ $RC -eq 0 && "$OUT" == *ok ]] || fail "$(show "$OUT$ERR")"
+	run_ok dk ps -a --format '{{.Names}}'
+	assert_empty "$OUT" "containers after the refused creates"
+	bi_alive
+}
+
+test_badinput_property_mistyped_bodies() {
+	ct_daemon
+	local seed=${BADINPUT_SEED:-$RANDOM}
+	log "seed $seed (BADINPUT_SEED=$seed reproduces)"
+	run bi_py property "$D_SOCK" "$seed" 100
+	[[ $RC -eq 0 && "$OUT" == *ok ]] || fail "seed $seed: $(show "$OUT$ERR")"
+	assert_empty "$(ls "$D_DATA/containers")" "container directories after the property run"
+	run_ok dk volume ls -q
+	assert_empty "$OUT" "volumes after the property run"
+	bi_alive
+}
+
+# A string Cmd is a one-element list, as in dockerd; the list shows it.
+test_badinput_string_cmd_normalized() {
+	ct_daemon
+	run bi_curl POST /containers/create?name=ss '{"Image":"bb","Cmd":"echo hi","HostConfig":{"NetworkMode":"none"}}'
+	assert_match "$OUT" '^201 ' "create with a string Cmd"
+	run_ok dk inspect --format '{{json .Config.Cmd}}' ss
+	assert_eq '["echo hi"]' "$OUT" "Cmd stored as a list"
+	run_ok dk ps -a --format '{{.Command}}'
+	assert_eq '"echo hi"' "$OUT" "command in the list"
+}
+
+# A config on disk that does not validate (an older berthd stored it) loads
+# as a dead container that lists and removes, also after a restart.
+test_badinput_damaged_config_on_disk() {
+	ct_daemon
+	run_ok dk create --name dmg --network none bb echo hi
+	local id=$OUT cfg="$D_DATA/containers/$OUT/config.v2.json"
+	stop_daemon
+	"$PYTHON" - "$cfg" <<-'EOF' || fail "editing $cfg"
+		import json, sys
+		j = json.load(open(sys.argv[1]))
+		j["Config"]["Cmd"] = ["echo", None, 1, {}]
+		j["Config"]["Entrypoint"] = [1]
+		j["MountPoints"] = [{"Destination": 5}]
+		json.dump(j, open(sys.argv[1], "w"))
+	EOF
+	ct_restart_daemon
+	run_ok dk ps -a --format '{{.Names}} {{.State}}'
+	assert_eq "dmg dead" "$OUT" "the damaged container in the list"
+	run_ok curl -sf --unix-socket "$D_SOCK" "http://localhost/v1.41/containers/json?all=1"
+	run_ok dk inspect --format '{{.State.Error}}' dmg
+	assert_contains "$OUT" "configuration is damaged" "State.Error"
+	run_fails dk start dmg
+	bi_alive
+	run_ok dk rm dmg
+	assert_file_absent "$D_DATA/containers/$id" "the damaged container's directory"
+	bi_alive
+}
+
+# A volume whose mount fails: the error reaches the client at once, --rm
+# removes the container, and the start answers 500 with the mount error.
+test_badinput_run_with_failing_volume_mount() {
+	ct_daemon
+	run_ok dk volume create -o type=none -o o=bind -o device=relative/path badvol
+	run timeout 60 "$DOCKER" -H "$D_HOST" run --rm --network none -v badvol:/x bb true
+	[[ $RC -ne 124 ]] || fail "docker run hung on a failing volume mount"
+	[[ $RC -ne 0 ]] || fail "docker run succeeded with a failing volume mount"
+	assert_contains "$ERR" "error while mounting volume" "error of docker run"
+	run_ok dk ps -aq
+	assert_empty "$OUT" "containers after run --rm with a failing mount"
+	run_ok dk create --name kept --network none -v badvol:/x bb true
+	run bi_curl POST /containers/kept/start
+	assert_match "$OUT" '^500 .*error while mounting volume' "status of the start"
+	run_ok dk inspect --format '{{.State.Status}} {{.State.ExitCode}}' kept
+	assert_eq "created 128" "$OUT" "state after the failed start"
+	run_ok dk rm kept
+	run_ok dk volume rm badvol
+	bi_alive
+}
+
+# -v DIR:/ is refused before runc can write device nodes into DIR.
+test_badinput_bind_onto_root_refused() {
+	ct_daemon
+	local dir=$TEST_TMP/hostdir
+	mkdir -p "$dir"
+	run_fails dk run --rm --network none -v "$dir:/" bb true
+	assert_contains "$ERR" "destination can't be '/'" "docker run -v DIR:/"
+	run_fails dk run --rm --network none -v "$dir:/x/../../.." bb true
+	assert_contains "$ERR" "destination can't be '/'" "docker run -v DIR:/x/../../.."
+	assert_empty "$(ls -A "$dir")" "files written into the host directory"
+	# A destination that cleans to a real path is stored cleaned.
+	run_ok dk create --name cl --network none -v "$dir:/a/./b/../c" bb true
+	run_ok dk inspect --format '{{range .Mounts}}{{.Destination}}{{end}}' cl
+	assert_eq /a/c "$OUT" "cleaned destination"
+	run_ok dk rm cl
+}
+
+# Env without '=' unsets the variable (dockerd), and is not passed to runc.
+test_badinput_env_without_equals() {
+	ct_daemon
+	run_ok dk run --rm --network none -e NOEQ_UNSET -e KEEP=1 bb sh -c 'env | sort'
+	assert_contains "$OUT" "KEEP=1" "a variable with a value"
+	assert_not_contains "$OUT" "NOEQ_UNSET" "a variable without '='"
+	run bi_curl POST /containers/create '{"Image":"bb","Cmd":["env"],"Env":["HOSTNAME"],"HostConfig":{"NetworkMode":"none"}}'
+	assert_match "$OUT" '^201 ' "create with Env HOSTNAME"
+}
+
+# kill?signal=%00 used to decode to "" and send SIGKILL.
+test_badinput_nul_in_query_refused() {
+	ct_daemon
+	run_ok dk run -d --name kk --network none bb sleep 100
+	run bi_curl POST '/containers/kk/kill?signal=%00'
+	assert_match "$OUT" '^400 ' "kill with signal=%00"
+	run_ok dk inspect --format '{{.State.Running}}' kk
+	assert_eq true "$OUT" "still running after the refused kill"
+	run bi_curl POST '/containers/kk/kill?signal=SIGFOO'
+	assert_match "$OUT" '^400 .*Invalid signal: SIGFOO' "kill with an unknown signal"
+	run_ok dk rm -f kk
+}
+
+# Updates: mistyped and out-of-range values are refused, nothing changes.
+test_badinput_update_refused() {
+	ct_daemon
+	run_ok dk create --name uu --network none bb true
+	local k body
+	for body in '{"Memory":1.5}' '{"Memory":"1g"}' '{"CpuShares":-5}' '{"NanoCpus":-1}' \
+		'{"RestartPolicy":{"Name":1}}' '{"BlkioWeight":5}' '{"Ulimits":[{"Name":"nofile","Soft":-1,"Hard":1}]}' \
+		'[]' '"x"'; do
+		run bi_curl POST /containers/uu/update "$body"
+		assert_match "$OUT" '^400 ' "update $body"
+	done
+	run bi_curl POST /containers/uu/update '{"Memory":1.5}'
+	assert_contains "$OUT" "cannot unmarshal number 1.5 into Go struct field UpdateConfig.Memory of type int64" \
+		"message of a fractional Memory"
+	run_ok dk inspect --format '{{.HostConfig.Memory}} {{.HostConfig.CpuShares}}' uu
+	assert_eq "0 0" "$OUT" "HostConfig after the refused updates"
+	run_ok dk rm uu
+}
