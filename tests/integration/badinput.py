@@ -206,6 +206,28 @@ def case_property(sock, seed, n="200"):
     sys.stderr.write("%d mistyped bodies refused (seed %s)\n" % (count, seed))
 
 
+def case_exec_too_long(sock, cid):
+    """An exec whose argv is over the kernel's limit: the stream says
+    "argument list too long" and the exit code is 126."""
+    r = api(sock, "POST", "/containers/%s/exec" % cid,
+            {"Cmd": ["echo"] + ["a" * 100000] * 30, "AttachStdout": True, "AttachStderr": True})
+    check(r.status == 201, "exec create: %r" % r)
+    eid = r.json()["Id"]
+    c = Conn(sock)
+    body = json.dumps({"Detach": False, "Tty": False}).encode()
+    c.send(request("POST", "/v1.41/exec/%s/start" % eid, [("Content-Type", "application/json")], body))
+    out = b""
+    try:
+        while True:
+            c._fill()
+    except (EOFError, Fail):
+        out = c.buf
+    c.close()
+    check(b"argument list too long" in out, "exec output lacks the reason: %r" % out[-300:])
+    r = api(sock, "GET", "/exec/%s/json" % eid)
+    check(r.json().get("ExitCode") == 126, "exit code %r, not 126: %r" % (r.json().get("ExitCode"), out[-600:]))
+
+
 def case_corpus(outdir):
     os.makedirs(outdir, exist_ok=True)
     rng = random.Random(15)

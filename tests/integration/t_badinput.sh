@@ -157,3 +157,42 @@ test_badinput_update_refused() {
 	assert_eq "0 0" "$OUT" "HostConfig after the refused updates"
 	run_ok dk rm uu
 }
+
+# An argv over the kernel's limit: runc's reason and exit code 126.
+test_badinput_exec_argv_too_long() {
+	ct_daemon
+	run_ok dk run -d --name ex --network none bb sleep 100
+	run bi_py exec_too_long "$D_SOCK" ex
+	[[ $RC -eq 0 && "$OUT" == *ok ]] || fail "$(show "$OUT$ERR")"
+	run_ok dk rm -f ex
+}
+
+# Names that could never be addressed, or that are too long, are refused
+# with a reason that says so.
+test_badinput_names_refused() {
+	start_daemon
+	local n
+	for n in a/b .. ../../x $'a\nb'; do
+		run_fails docker -H "$D_HOST" network create "$n"
+		assert_contains "$ERR" "invalid network name" "network create '$n'"
+	done
+	run_fails docker -H "$D_HOST" network create "$(printf 'n%.0s' $(seq 300))"
+	assert_contains "$ERR" "network name is too long" "a 300-character network name"
+	run_fails docker -H "$D_HOST" volume create "$(printf 'v%.0s' $(seq 300))"
+	assert_contains "$ERR" "volume name is too long" "a 300-character volume name"
+	run_ok docker -H "$D_HOST" network ls --format '{{.Name}}'
+	assert_not_contains "$OUT" "a/b" "networks after the refused creates"
+}
+
+# A \u0000 in a JSON body: the reason in the user's terms.
+test_badinput_json_nul_explained() {
+	start_daemon
+	run bi_curl POST /containers/create '{"Image":"bb\u0000x"}'
+	assert_match "$OUT" '^400 ' "status of a body with \\u0000"
+	assert_contains "$OUT" 'a string contains a NUL character' "message of a body with \\u0000"
+	assert_not_contains "$OUT" "JSON_ALLOW_NUL" "the JSON library's flag"
+	run bi_curl POST /networks/create '{"Name":"x\u0000y"}'
+	assert_contains "$OUT" 'a string contains a NUL character' "network create with \\u0000"
+	run bi_curl POST /containers/create '[1,2]'
+	assert_contains "$OUT" '400 {"message":"invalid JSON: the body must be a JSON object, not an array"}' "an array body"
+}
