@@ -18,6 +18,7 @@ Prints "ok" and exits 0, or says what went wrong and exits 1.
 import json
 import os
 import random
+import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -226,6 +227,62 @@ def case_exec_too_long(sock, cid):
     check(b"argument list too long" in out, "exec output lacks the reason: %r" % out[-300:])
     r = api(sock, "GET", "/exec/%s/json" % eid)
     check(r.json().get("ExitCode") == 126, "exit code %r, not 126: %r" % (r.json().get("ExitCode"), out[-600:]))
+
+
+def raw_exchange(sock, data, shut=False, timeout=10):
+    """Sends data (tolerating a peer that stops reading), optionally
+    half-closes, and returns the first response."""
+    c = Conn(sock, timeout)
+    try:
+        try:
+            c.send(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        if shut:
+            c.sock.shutdown(socket.SHUT_WR)
+        return c.read_response()
+    finally:
+        c.close()
+
+
+def expect_http(sock, data, status, part, what, shut=False):
+    r = raw_exchange(sock, data, shut)
+    check(r.status == status, "%s: status %d, not %d: %r" % (what, r.status, status, r))
+    check(part.encode() in r.body, "%s: %r lacks %r" % (what, r.body[:300], part))
+
+
+def case_http(sock):
+    expect_http(sock, b"GET /_ping HTTP/9.9\r\nHost: x\r\n\r\n", 505, "HTTP version not supported",
+                "HTTP/9.9")
+    expect_http(sock, b"GET /_ping\r\n\r\n", 505, "HTTP version not supported", "HTTP/0.9")
+    expect_http(sock, b"GET /_ping HTTP/1.1\r\nHost: x\r\nX-A: b\r\n c\r\n\r\n", 400,
+                "obsolete line folding", "obs-fold")
+    expect_http(sock, b"GET /_ping HTTP/1.1\r\nHost: x\r\nX-A: b\r\n\tc\r\n\r\n", 400,
+                "obsolete line folding", "obs-fold with a tab")
+    body = b'{"Name":"gz"}'
+    gz = (b"POST /v1.41/networks/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          b"Transfer-Encoding: gzip, chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+    expect_http(sock, gz, 501, "unsupported transfer encoding", "Transfer-Encoding: gzip, chunked")
+    short = (b"POST /v1.41/networks/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+             b"Content-Length: 100\r\n\r\n{\"Name\"")
+    expect_http(sock, short, 400, "the connection ended in the middle of a request",
+                "short body and a half-close", shut=True)
+    expect_http(sock, b"GET /_ping HTTP/1.1\r\nHost: x\r\n", 400, "in the middle of a request",
+                "headers cut by a half-close", shut=True)
+    expect_http(sock, b"GET /_ping?x=" + b"a" * (1 << 20) + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414,
+                "request URI too long", "a 1 MB URL")
+    expect_http(sock, b"GET /_ping HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * (1 << 20) + b"\r\n\r\n",
+                431, "request header fields too large", "a 1 MB header")
+    # Nothing of the above was created, and the daemon still answers.
+    r = api(sock, "GET", "/networks")
+    check(r.status == 200 and not any(n["Name"] == "gz" for n in r.json()), "networks: %r" % r)
+    # A request cut after the request line, with no half-close, still waits
+    # for the rest (a slow client is not an error).
+    c = Conn(sock)
+    c.send(b"GET /_ping HTTP/1.1\r\nHost: x\r\n")
+    c.send(b"\r\n")
+    check(c.read_response().status == 200, "a request sent in two parts")
+    c.close()
 
 
 def case_corpus(outdir):

@@ -196,3 +196,12 @@ test_badinput_json_nul_explained() {
 	run bi_curl POST /containers/create '[1,2]'
 	assert_contains "$OUT" '400 {"message":"invalid JSON: the body must be a JSON object, not an array"}' "an array body"
 }
+
+# The HTTP findings: versions, obs-fold, transfer codings, cut requests,
+# huge URLs and headers all get an answer with the right status.
+test_badinput_http_requests() {
+	start_daemon
+	run bi_py http "$D_SOCK"
+	[[ $RC -eq 0 && "$OUT" == *ok ]] || fail "$(show "$OUT$ERR")"
+	bi_alive
+}
