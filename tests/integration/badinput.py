@@ -285,7 +285,24 @@ def case_http(sock):
     c.close()
 
 
+HTTP_INPUTS = {
+    "http-version-9.9": b"GET /_ping HTTP/9.9\r\nHost: x\r\n\r\n",
+    "http-version-0.9": b"GET /_ping\r\n\r\n",
+    "http-obs-fold": b"GET /_ping HTTP/1.1\r\nHost: x\r\nX-A: b\r\n c\r\n\r\n",
+    "http-te-gzip-chunked": (b"POST /v1.41/networks/create HTTP/1.1\r\nHost: x\r\n"
+                             b"Transfer-Encoding: gzip, chunked\r\n\r\nd\r\n{\"Name\":\"gz\"}\r\n0\r\n\r\n"),
+    "http-short-body": (b"POST /v1.41/networks/create HTTP/1.1\r\nHost: x\r\n"
+                        b"Content-Length: 100\r\n\r\n{\"Name\""),
+    "http-nul-query": b"POST /v1.41/containers/x/kill?signal=%00 HTTP/1.1\r\nHost: x\r\n\r\n",
+    "http-long-url": b"GET /_ping?x=" + b"a" * (128 << 10) + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    "http-long-header": b"GET /_ping HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * (128 << 10) + b"\r\n\r\n",
+    "json-nul": b'{"Image":"bb\\u0000x"}',
+}
+
+
 def case_corpus(outdir):
+    """Files for the fuzz targets: create-*.json and update-*.json bodies,
+    rejects-*.json from badinput_rejects.tsv, http-*.txt raw requests."""
     os.makedirs(outdir, exist_ok=True)
     rng = random.Random(15)
     bodies = [("create", b) for b in create_bodies()] + [("update", b) for b in update_bodies()]
@@ -293,6 +310,17 @@ def case_corpus(outdir):
     for i, (kind, b) in enumerate(bodies):
         with open(os.path.join(outdir, "%s-%04d.json" % (kind, i)), "w") as f:
             json.dump(b, f, sort_keys=True)
+    tsv = os.path.join(os.path.dirname(os.path.abspath(__file__)), "badinput_rejects.tsv")
+    n = 0
+    for line in open(tsv):
+        if line.strip() and not line.startswith("#"):
+            with open(os.path.join(outdir, "rejects-%04d.json" % n), "w") as f:
+                f.write(line.rstrip("\n").split("\t", 2)[2])
+            n += 1
+    for name, data in HTTP_INPUTS.items():
+        ext = "json" if name.startswith("json") else "txt"
+        with open(os.path.join(outdir, "%s.%s" % (name, ext)), "wb") as f:
+            f.write(data)
 
 
 def main():
