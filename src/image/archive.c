@@ -433,9 +433,11 @@ static int extract_entry(struct apply *a, struct archive_entry *e, const char *n
 		r = clear_target(a, e, rel);
 	if (r < 0)
 		return r;
-	_cleanup_free_ char *abs = NULL;
-	if (asprintf(&abs, "%s/%s", a->root, rel) < 0)
+	/* name may be the entry's own pathname, which the copy below frees. */
+	_cleanup_free_ char *abs = NULL, *shown = strdup(name);
+	if (!shown || asprintf(&abs, "%s/%s", a->root, rel) < 0)
 		return -ENOMEM;
+	name = shown;
 	archive_entry_copy_pathname(e, abs);
 	if (archive_write_header(a->disk, e) < ARCHIVE_WARN)
 		return disk_error(a, name);
@@ -461,6 +463,13 @@ static int apply_entry(struct apply *a, struct archive_entry *e)
 				  name[0] == '/' ? "absolute path" : "path leaves the layer root");
 	if (r < 0 || !*rel) /* the root itself: keep dest's own metadata */
 		return r;
+	for (const char *p = rel; *p;) {
+		size_t len = strcspn(p, "/");
+		if (len > NAME_MAX)
+			return fail_entry(a, -EINVAL, name,
+					  "a file name is too long (more than 255 bytes)");
+		p += len + (p[len] == '/');
+	}
 	if (!(parent = parent_of(rel)))
 		return -ENOMEM;
 	const char *base = base_of(rel);
