@@ -6,10 +6,13 @@ usage: badinput.py CASE SOCKET [ARGS...]
   rejects SOCKET FILE      each line of FILE is "STATUS<TAB>MESSAGE-PART<TAB>BODY";
                            POST /containers/create with BODY must answer STATUS
                            with MESSAGE-PART in the message, and store nothing
-  property SOCKET SEED [N] every field of the create and update bodies with
-                           every wrong JSON type, then N random bodies with
-                           several fields mistyped at once: each answers 400,
-                           nothing is stored, the daemon keeps answering
+  property SOCKET PART SEED N DATA_ROOT
+                           PART config, host1, host2: every field of that part
+                           of the create body with every wrong JSON type;
+                           random: N random bodies with several fields
+                           mistyped at once, then every update field with
+                           every wrong type. Each answers 400, nothing is
+                           stored, the daemon keeps answering
   corpus DIR               writes the property bodies as files into DIR (for
                            the fuzz targets of tests/fuzz)
 
@@ -105,8 +108,8 @@ def base_create():
     return {"Image": "bb", "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}}
 
 
-def create_bodies():
-    """Every field with every wrong type, one at a time."""
+def config_bodies():
+    """Every Config field with every wrong type, one at a time."""
     for field, kind in CONFIG.items():
         for v in WRONG[kind]:
             b = base_create()
@@ -117,12 +120,21 @@ def create_bodies():
             b = base_create()
             b[field] = v
             yield b
-    for field, kind in HOST.items():
-        vals = WRONG[kind] + NESTED_HOST.get(field, [])
-        for v in vals:
+
+
+def host_bodies(half):
+    """Every HostConfig field (of one half, in order) with every wrong type."""
+    fields = sorted(HOST)
+    mid = len(fields) // 2
+    for field in fields[:mid] if half == 1 else fields[mid:]:
+        for v in WRONG[HOST[field]] + NESTED_HOST.get(field, []):
             b = base_create()
             b["HostConfig"][field] = v
             yield b
+
+
+def create_bodies():
+    return list(config_bodies()) + list(host_bodies(1)) + list(host_bodies(2))
 
 
 def update_bodies():
@@ -162,13 +174,21 @@ def listing(sock):
     return sorted(x["Id"] for x in r.json())
 
 
-def expect_rejected(sock, body, status, part, before):
+def stored(sock, data_root):
+    """What is stored: the container directories on disk when the data root
+    is known (cheap enough to look after every request), else the list."""
+    if data_root:
+        return sorted(os.listdir(os.path.join(data_root, "containers")))
+    return listing(sock)
+
+
+def expect_rejected(sock, body, status, part, before, data_root=None):
     r = api(sock, "POST", "/containers/create", body)
     what = body if isinstance(body, bytes) else json.dumps(body)
     check(r.status == status, "status %d, not %d, for %s: %r" % (r.status, status, what[:300], r.body[:300]))
     msg = r.json().get("message", "")
     check(part in msg, "message %r lacks %r for %s" % (msg, part, what[:300]))
-    check(listing(sock) == before, "something was stored after %s" % what[:300])
+    check(stored(sock, data_root) == before, "something was stored after %s" % what[:300])
 
 
 def case_rejects(sock, path):
@@ -182,25 +202,38 @@ def case_rejects(sock, path):
             expect_rejected(sock, body.encode(), int(status), part, before)
 
 
-def case_property(sock, seed, n="200"):
+def case_property(sock, part, seed, n, data_root):
+    """part: config, host1 or host2 (every field of that part with every
+    wrong type), or random (n random bodies from seed, then the updates)."""
     rng = random.Random(int(seed))
-    before = listing(sock)
+    before_list, before = listing(sock), stored(sock, data_root)
     count = 0
-    bodies = list(create_bodies()) + [random_body(rng) for _ in range(int(n))]
+    bodies = {"config": lambda: list(config_bodies()), "host1": lambda: list(host_bodies(1)),
+              "host2": lambda: list(host_bodies(2)),
+              "random": lambda: [random_body(rng) for _ in range(int(n))]}[part]()
     for b in bodies:
-        expect_rejected(sock, b, 400, "", before)
+        expect_rejected(sock, b, 400, "", before, data_root)
         count += 1
+    check(listing(sock) == before_list, "containers listed after the refused creates")
+    if part != "random":
+        sys.stderr.write("%d mistyped bodies refused\n" % count)
+        return
     # Updates of an existing container: refused, and nothing of it changes.
     r = api(sock, "POST", "/containers/create?name=prop_upd", base_create())
     check(r.status == 201, "creating the update target: %r" % r)
     cid = r.json()["Id"]
     inspect = api(sock, "GET", "/containers/%s/json" % cid).json()
+    hc_path = os.path.join(data_root, "containers", cid, "hostconfig.json")
+    with open(hc_path) as f:
+        hc_file = f.read()
     for b in update_bodies():
         r = api(sock, "POST", "/containers/%s/update" % cid, b)
         check(r.status == 400, "update %s answered %d: %r" % (json.dumps(b), r.status, r.body[:300]))
-        now = api(sock, "GET", "/containers/%s/json" % cid).json()
-        check(now["HostConfig"] == inspect["HostConfig"], "update %s changed the HostConfig" % json.dumps(b))
+        with open(hc_path) as f:
+            check(f.read() == hc_file, "update %s changed hostconfig.json" % json.dumps(b))
         count += 1
+    now = api(sock, "GET", "/containers/%s/json" % cid).json()
+    check(now["HostConfig"] == inspect["HostConfig"], "the updates changed the HostConfig")
     r = api(sock, "DELETE", "/containers/%s" % cid)
     check(r.status == 204, "removing the update target: %r" % r)
     check(listing(sock) == before, "containers left after the property run")
