@@ -157,8 +157,8 @@ def random_body(rng):
     return b
 
 
-def api(sock, method, path, body=None):
-    c = Conn(sock)
+def api(sock, method, path, body=None, timeout=10):
+    c = Conn(sock, timeout)
     try:
         data = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else b"")
         headers = [("Content-Type", "application/json")] if body is not None else []
@@ -240,14 +240,15 @@ def case_property(sock, part, seed, n, data_root):
     sys.stderr.write("%d mistyped bodies refused (seed %s)\n" % (count, seed))
 
 
-def case_exec_too_long(sock, cid):
+def case_exec_too_long(sock, cid, count):
     """An exec whose argv is over the kernel's limit: the stream says
     "argument list too long" and the exit code is 126."""
     r = api(sock, "POST", "/containers/%s/exec" % cid,
-            {"Cmd": ["echo"] + ["a" * 100000] * 30, "AttachStdout": True, "AttachStderr": True})
+            {"Cmd": ["echo"] + ["a" * 100000] * int(count), "AttachStdout": True,
+             "AttachStderr": True}, timeout=60)
     check(r.status == 201, "exec create: %r" % r)
     eid = r.json()["Id"]
-    c = Conn(sock)
+    c = Conn(sock, 60)
     body = json.dumps({"Detach": False, "Tty": False}).encode()
     c.send(request("POST", "/v1.41/exec/%s/start" % eid, [("Content-Type", "application/json")], body))
     out = b""
