@@ -75,6 +75,20 @@ bool api_filters_or_reply(const struct api_request *ar, struct filters **ret)
 	return false;
 }
 
+const char *api_json_problem(const json_error_t *jerr, json_t *parsed, char *buf, size_t len)
+{
+	if (parsed)
+		snprintf(buf, len, "invalid JSON: the body must be a JSON object, not %s",
+			 json_is_array(parsed) ? "an array" : "a single value");
+	else if (strstr(jerr->text, "JSON_ALLOW_NUL"))
+		snprintf(buf, len,
+			 "invalid JSON: a string contains a NUL character (\\u0000) at line %d, column %d",
+			 jerr->line, jerr->column);
+	else
+		snprintf(buf, len, "invalid JSON: %s", jerr->text);
+	return buf;
+}
+
 json_t *api_json_body_or_reply(const struct api_request *ar)
 {
 	if (ar->req->body_len == 0) {
@@ -84,8 +98,9 @@ json_t *api_json_body_or_reply(const struct api_request *ar)
 	json_error_t jerr;
 	json_t *body = json_loadb(ar->req->body, ar->req->body_len, 0, &jerr);
 	if (!json_is_object(body)) {
+		char why[512];
+		http_reply_error(ar->conn, 400, "%s", api_json_problem(&jerr, body, why, sizeof(why)));
 		json_decref(body);
-		http_reply_error(ar->conn, 400, "invalid JSON: %s", jerr.text);
 		return NULL;
 	}
 	return body;

@@ -56,6 +56,9 @@ void api_reply_err(const struct api_request *ar, const struct error *err);
 void api_reply_err_clear(const struct api_request *ar, struct error *err);
 /* The request's ?filters= parsed into *ret; false after replying 400. */
 bool api_filters_or_reply(const struct api_request *ar, struct filters **ret);
+/* Why a request body is not a JSON object, in the user's terms (not the
+ * JSON library's): parsed is what did parse (NULL when nothing did). */
+const char *api_json_problem(const json_error_t *jerr, json_t *parsed, char *buf, size_t len);
 /* The request body as a JSON object; NULL after replying 400 for an empty
  * body or one that is not a JSON object. */
 json_t *api_json_body_or_reply(const struct api_request *ar);

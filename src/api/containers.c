@@ -45,9 +45,11 @@ static void api_container_create(const struct api_request *ar)
 	json_t *body = ar->req->body_len ? json_loadb(ar->req->body, ar->req->body_len, 0, &jerr)
 					 : NULL;
 	if (!json_is_object(body)) {
-		json_decref(body);
+		char why[512];
 		http_reply_error(ar->conn, 400, "%s",
-				 ar->req->body_len ? jerr.text : "Config cannot be empty in order to create a container");
+				 ar->req->body_len ? api_json_problem(&jerr, body, why, sizeof(why))
+						   : "Config cannot be empty in order to create a container");
+		json_decref(body);
 		return;
 	}
 	struct error err = ERROR_INIT;
@@ -181,8 +183,9 @@ static void api_container_update(const struct api_request *ar)
 	json_error_t jerr;
 	json_t *body = json_loadb(ar->req->body, ar->req->body_len, 0, &jerr);
 	if (!json_is_object(body)) {
+		char why[512];
+		http_reply_error(ar->conn, 400, "%s", api_json_problem(&jerr, body, why, sizeof(why)));
 		json_decref(body);
-		http_reply_error(ar->conn, 400, "%s", jerr.text);
 		return;
 	}
 	struct error err = ERROR_INIT;

@@ -20,8 +20,9 @@ static json_t *body_or_reply(const struct api_request *ar)
 	json_t *body = ar->req->body_len ? json_loadb(ar->req->body, ar->req->body_len, 0, &jerr)
 					 : json_object();
 	if (!json_is_object(body)) {
+		char why[512];
+		http_reply_error(ar->conn, 400, "%s", api_json_problem(&jerr, body, why, sizeof(why)));
 		json_decref(body);
-		http_reply_error(ar->conn, 400, "%s", ar->req->body_len ? jerr.text : "bad body");
 		return NULL;
 	}
 	return body;

@@ -14,6 +14,7 @@
 #include "basic/timeutil.h"
 #include "daemon/daemon.h"
 #include "engine/container.h"
+#include "engine/container_validate.h"
 #include "engine/health.h"
 #include "engine/containers_priv.h"
 #include "image/image_store.h"
@@ -137,26 +138,6 @@ static void merge_image_config(json_t *cfg, const struct image *img)
 		    json_object_get(icfg, "Entrypoint"))
 			json_object_set(cfg, "Entrypoint", json_object_get(icfg, "Entrypoint"));
 	}
-}
-
-static int validate_host_config(json_t *cfg, json_t *hc, struct error *err)
-{
-	json_int_t mem = json_integer_value(json_object_get(hc, "Memory"));
-	if (mem > 0 && mem < 6 * 1024 * 1024)
-		return error_set(err, -EINVAL, "Minimum memory limit allowed is 6MB");
-	const char *rp = str(json_object_get(hc, "RestartPolicy"), "Name");
-	int r = container_restart_policy_validate(hc, err);
-	if (r < 0)
-		return r;
-	uint64_t log_size;
-	unsigned log_files;
-	r = container_log_opts(hc, &log_size, &log_files, err);
-	if (r < 0)
-		return r;
-	if (json_is_true(json_object_get(hc, "AutoRemove")) && rp && *rp && strcmp(rp, "no"))
-		return error_set(err, -EINVAL,
-				 "can't create 'AutoRemove' container with restart policy");
-	return 0;
 }
 
 /* ---- mounts ---- */
@@ -405,28 +386,18 @@ static int materialize(struct daemon *d, struct container *c, const struct image
 	return r;
 }
 
-static int validate_runtime(struct daemon *d, json_t *hc, struct error *err)
-{
-	const char *rt = str(hc, "Runtime");
-	if (rt && *rt && !containers_runtime_named(d, rt))
-		return error_set(err, -EINVAL, "Unknown runtime specified %s", rt);
-	return 0;
-}
-
 int container_create(struct daemon *d, const char *name, json_t *body, struct container **ret,
 		     json_t *warnings, struct error *err)
 {
 	int r = name && *name ? container_validate_name(d, name, err) : 0;
+	if (r == 0)
+		r = container_validate_create(d, body, err);
 	struct image *img = NULL;
 	const char *ref = str(body, "Image");
 	if (r == 0 && (!ref || !*ref))
 		r = error_set(err, -EINVAL, "Config cannot be empty in order to create a container");
 	if (r == 0)
 		r = image_store_lookup(d->images, ref, &img, err);
-	if (r == 0)
-		r = validate_host_config(body, json_object_get(body, "HostConfig"), err);
-	if (r == 0)
-		r = validate_runtime(d, json_object_get(body, "HostConfig"), err);
 	if (r == 0)
 		r = health_config_validate(body, err);
 	struct container *c = NULL;

@@ -30,7 +30,8 @@ static json_t *command_argv(const struct container *c)
 {
 	json_t *argv = json_array();
 	json_t *ep = json_object_get(c->config, "Entrypoint");
-	bool blank = json_array_size(ep) == 1 && !*json_string_value(json_array_get(ep, 0));
+	const char *first = json_string_value(json_array_get(ep, 0));
+	bool blank = json_array_size(ep) == 1 && first && !*first;
 	size_t i;
 	json_t *v;
 	if (!blank)
@@ -208,6 +209,8 @@ static char *command_text(const struct container *c)
 	json_array_foreach(argv, i, v)
 	{
 		const char *s = json_string_value(v);
+		if (!s)
+			continue; /* a damaged configuration (container_validate_stored) */
 		bool quote = i > 0 && strchr(s, ' ');
 		fprintf(f, "%s%s%s%s", i ? " " : "", quote ? "'" : "", s, quote ? "'" : "");
 	}

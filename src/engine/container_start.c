@@ -40,8 +40,15 @@ int container_mount(struct daemon *d, struct container *c, char **ret_rootfs, st
 		if (!name)
 			continue;
 		r = volume_mount(d->volumes, name, &path, err);
-		if (r < 0)
+		if (r < 0) {
+			/* A volume that cannot be mounted fails the start: a
+			 * server error, whatever errno the mount gave. */
+			if (r != -ENOMEM)
+				r = -EIO;
+			if (err)
+				err->code = r;
 			break;
+		}
 		json_object_set_new(m, "Source", json_string(path));
 	}
 	if (r < 0) {
@@ -396,6 +403,10 @@ void container_start(struct daemon *d, struct container *c, container_done_fn do
 		}
 		free(job);
 		done(r, &err, userdata);
+		/* As a failed `runc create`: attached clients and waiters learn
+		 * of it, and --rm removes the container. */
+		container_start_failed(d, c, &err);
+		container_start_settled(d, c);
 	}
 	error_clear(&err);
 }

@@ -12,6 +12,7 @@
 #include "basic/timeutil.h"
 #include "daemon/daemon.h"
 #include "engine/container.h"
+#include "engine/container_validate.h"
 #include "engine/health.h"
 #include "engine/containers_priv.h"
 #include "shared/events.h"
@@ -236,6 +237,58 @@ void containers_keep_ids_free(char **ids)
 	free(ids);
 }
 
+/* Only the mount points whose fields have the types the engine reads. */
+static json_t *usable_mounts(json_t *mounts)
+{
+	json_t *out = json_array(), *m;
+	size_t i;
+	json_array_foreach(mounts, i, m) {
+		const char *keys[] = {"Type", "Destination", "Source", "Name"};
+		bool ok = json_is_object(m);
+		for (size_t k = 0; ok && k < ARRAY_SIZE(keys); k++) {
+			json_t *v = json_object_get(m, keys[k]);
+			ok = k >= 2 ? !v || json_is_string(v) : json_is_string(v);
+		}
+		if (ok)
+			json_array_append(out, m);
+	}
+	return out;
+}
+
+/* A configuration on disk whose fields the engine cannot use (written by a
+ * berthd that did not validate, or by hand) is loaded as a dead container
+ * with the fields it needs to be listed and removed, never run. */
+static void check_damaged(struct daemon *d, struct container *c)
+{
+	struct error err = ERROR_INIT;
+	json_t *mounts = json_is_array(c->mounts) ? usable_mounts(c->mounts) : json_array();
+	bool mounts_ok = json_is_array(c->mounts) &&
+			 json_array_size(mounts) == json_array_size(c->mounts);
+	if (container_validate_stored(c->config, c->host_config, &err) == 0 && mounts_ok) {
+		json_decref(mounts);
+		return;
+	}
+	if (!err.msg)
+		error_set(&err, -EINVAL, "invalid MountPoints");
+	log_warn(&d->log, "container %s has a damaged configuration: %s", c->id, error_msg(&err));
+	json_t *image = json_object_get(c->config, "Image");
+	json_t *cfg = json_pack("{s:s}", "Image", json_is_string(image) ? json_string_value(image) : "");
+	json_t *net = json_object_get(c->host_config, "NetworkMode");
+	json_t *hc = json_pack("{s:s}", "NetworkMode",
+			       json_is_string(net) ? json_string_value(net) : "none");
+	json_decref(c->config);
+	json_decref(c->host_config);
+	json_decref(c->mounts);
+	c->config = cfg;
+	c->host_config = hc;
+	c->mounts = mounts;
+	c->state = CONTAINER_DEAD;
+	free(c->error);
+	if (asprintf(&c->error, "the container's configuration is damaged: %s", error_msg(&err)) < 0)
+		c->error = NULL;
+	error_clear(&err);
+}
+
 /* Loads every complete container; removes what a crash left half-made
  * (no config.v2.json) or half-removed (".<id>.removing"). Their storage
  * entries went already: images_init keeps only the complete ones. */
@@ -262,6 +315,7 @@ int containers_load(struct daemon *d, struct error *err)
 			}
 			continue;
 		}
+		check_damaged(d, c);
 		/* Its reference was taken for it before the layer GC. */
 		c->layer = c->layer_chain[0] ? layer_store_get(d->layers, c->layer_chain) : NULL;
 		if (containers_add(d, c) < 0) {

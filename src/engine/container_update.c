@@ -13,6 +13,7 @@
 #include "basic/fs.h"
 #include "daemon/daemon.h"
 #include "engine/container.h"
+#include "engine/container_validate.h"
 #include "engine/containers_priv.h"
 #include "engine/oci_spec.h"
 
@@ -61,7 +62,8 @@ static int validate(json_t *old, json_t *body, json_t *hc, struct error *err)
 	if (rp && *rp && strcmp(rp, "no") && json_is_true(json_object_get(old, "AutoRemove")))
 		return error_set(err, -EINVAL,
 				 "Restart policy cannot be updated because AutoRemove is enabled for the container");
-	return container_restart_policy_validate(hc, err);
+	int r = container_validate_resources(hc, true, err);
+	return r == 0 ? container_restart_policy_validate(hc, err) : r;
 }
 
 static void job_free(struct update_job *j)
@@ -172,8 +174,9 @@ static int run_runtime(struct daemon *d, struct container *c, struct update_job 
 int container_update(struct daemon *d, struct container *c, json_t *body, container_update_fn done,
 		     void *userdata, struct error *err)
 {
-	if (!json_is_object(body))
-		return error_set(err, -EINVAL, "the update must be a JSON object");
+	int vr = container_validate_update(body, err);
+	if (vr < 0)
+		return vr;
 	if (c->removing)
 		return error_set(err, -EBUSY, "Cannot update container %s: it is being removed", c->id);
 	json_t *hc = json_deep_copy(c->host_config);

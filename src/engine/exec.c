@@ -34,6 +34,7 @@ struct exec {
 	struct exec_io *io;
 	uv_process_t proc;
 	uv_pipe_t in, out, err;
+	uv_timer_t refused; /* reports an exec refused before runc ran */
 	int open_handles; /* freed when 0 and dropped */
 	int pending;	  /* process exit and pipe EOFs before the end */
 	char *spec_path, *pid_path, *log_path;
@@ -316,7 +317,8 @@ static char *runtime_error(struct exec *e)
 
 static void finish(struct exec *e)
 {
-	_cleanup_free_ char *failed = e->exit_code == 255 ? runtime_error(e) : NULL;
+	/* runc logs an error only when it could not start the process. */
+	_cleanup_free_ char *failed = e->exit_code != 0 ? runtime_error(e) : NULL;
 	if (failed) {
 		e->exit_code = EXEC_START_FAILED;
 		/* dockerd writes a failed start to the stream's stdout. */
@@ -455,6 +457,54 @@ static void open_master(struct exec *e, int master)
 	}
 }
 
+/* The kernel's execve limits: one string at most MAX_ARG_STRLEN (32
+ * pages), all strings and their pointers within ARG_MAX. */
+static bool argv_too_long(json_t *args, json_t *env)
+{
+	long page = sysconf(_SC_PAGESIZE), max = sysconf(_SC_ARG_MAX);
+	size_t total = 0, i;
+	json_t *lists[] = {args, env}, *v;
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
+		json_array_foreach(lists[l], i, v) {
+			size_t n = strlen(json_string_value(v) ? json_string_value(v) : "") + 1;
+			if (page > 0 && n > (size_t)page * 32)
+				return true;
+			total += n + sizeof(char *);
+		}
+	}
+	return max > 0 && total > (size_t)max;
+}
+
+static void on_refused(uv_timer_t *t)
+{
+	struct exec *e = t->data;
+	close_handle(e, (uv_handle_t *)t);
+	e->running = false;
+	pending_done(e);
+}
+
+/* As runc would have failed: its error in the log (finish() reports it with
+ * exit code 126), on the next turn of the loop, after the hijack. */
+static int refuse(struct exec *e, const char *why, struct error *err)
+{
+	const char *arg0 = json_string_value(json_array_get(e->cmd, 0));
+	json_t *line = json_pack("{s:s, s:s+++}", "level", "error", "msg",
+				 "exec failed: unable to start container process: exec: \"",
+				 arg0 ? arg0 : "", "\": ", why);
+	_cleanup_free_ char *text = line ? json_dumps(line, JSON_COMPACT) : NULL;
+	json_decref(line);
+	if (!text || fs_write_atomic(e->log_path, text, strlen(text), 0600, err) < 0)
+		return err && err->code ? err->code : error_set(err, -ENOMEM, "out of memory");
+	uv_timer_init(e->d->loop, &e->refused);
+	e->refused.data = e;
+	e->open_handles++;
+	e->exit_code = 255;
+	e->running = true;
+	e->pending = 1;
+	uv_timer_start(&e->refused, on_refused, 0, 0);
+	return 0;
+}
+
 static int spawn(struct exec *e, bool attached, struct error *err)
 {
 	struct container *c = exec_container(e);
@@ -531,9 +581,11 @@ int exec_start(struct daemon *d, struct exec *e, struct exec_io *io, struct erro
 	r = build_process(d, c, e, &proc, err);
 	if (r == 0)
 		r = write_spec(e, proc, err);
-	json_decref(proc);
-	if (r == 0)
+	if (r == 0 && argv_too_long(json_object_get(proc, "args"), json_object_get(proc, "env")))
+		r = refuse(e, "argument list too long", err);
+	else if (r == 0)
 		r = spawn(e, io != NULL, err);
+	json_decref(proc);
 	if (r < 0)
 		return r;
 	e->started = true;
@@ -681,6 +733,7 @@ void execs_stop(struct daemon *d)
 		close_handle(e, (uv_handle_t *)&e->in);
 		close_handle(e, (uv_handle_t *)&e->out);
 		close_handle(e, (uv_handle_t *)&e->err);
+		close_handle(e, (uv_handle_t *)&e->refused);
 	}
 }
 

@@ -167,6 +167,19 @@ static bool env_has(json_t *env, const char *key)
 	return false;
 }
 
+/* An entry without '=' unsets the variable (dockerd's
+ * ReplaceOrAppendEnvValues): it removes what came before and is not passed
+ * on (runc refuses it). */
+static void env_unset(json_t *env, const char *key)
+{
+	size_t kl = strlen(key);
+	for (size_t i = json_array_size(env); i-- > 0;) {
+		const char *s = json_string_value(json_array_get(env, i));
+		if (s && strncmp(s, key, kl) == 0 && (s[kl] == '=' || s[kl] == '\0'))
+			json_array_remove(env, i);
+	}
+}
+
 /* dockerd's CreateDaemonEnvironment: PATH when the image has none,
  * HOSTNAME, TERM for a tty, then the container's own. */
 static json_t *process_env(json_t *cfg)
@@ -185,9 +198,16 @@ static json_t *process_env(json_t *cfg)
 		json_array_append_new(env, json_string("TERM=xterm"));
 	size_t i;
 	json_t *v;
-	json_array_foreach(own, i, v)
-		if (json_is_string(v))
+	json_array_foreach(own, i, v) {
+		const char *s = json_string_value(v);
+		if (!s)
+			continue;
+		if (strchr(s, '=')) {
 			json_array_append(env, v);
+		} else {
+			env_unset(env, s);
+		}
+	}
 	return env;
 }
 
@@ -424,8 +444,10 @@ json_t *oci_resources(json_t *hc, bool swap_limit)
 		json_object_set_new(cpu, "quota", json_integer(quota));
 	json_object_set_new(res, "memory", mem);
 	json_object_set_new(res, "cpu", cpu);
+	/* dockerd: zero or less is unlimited. */
 	if (hc_int(hc, "PidsLimit") != 0)
-		json_object_set_new(res, "pids", json_pack("{s:I}", "limit", hc_int(hc, "PidsLimit")));
+		json_object_set_new(res, "pids", json_pack("{s:I}", "limit",
+							   hc_int(hc, "PidsLimit") > 0 ? hc_int(hc, "PidsLimit") : -1));
 	return res;
 }
 

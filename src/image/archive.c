@@ -463,6 +463,13 @@ static int apply_entry(struct apply *a, struct archive_entry *e)
 				  name[0] == '/' ? "absolute path" : "path leaves the layer root");
 	if (r < 0 || !*rel) /* the root itself: keep dest's own metadata */
 		return r;
+	for (const char *p = rel; *p;) {
+		size_t len = strcspn(p, "/");
+		if (len > NAME_MAX)
+			return fail_entry(a, -EINVAL, name,
+					  "a file name is too long (more than 255 bytes)");
+		p += len + (p[len] == '/');
+	}
 	if (!(parent = parent_of(rel)))
 		return -ENOMEM;
 	const char *base = base_of(rel);

@@ -688,11 +688,35 @@ static int parse_options(struct daemon *d, struct network *n, json_t *body, stru
 	return 0;
 }
 
+/* A name is a path segment of the API (/networks/{id}) and a DNS-ish label
+ * in messages: no '/', no control characters, not "." or "..". */
+static int network_name_validate(const char *name, struct error *err)
+{
+	size_t len = strlen(name);
+	if (len > 255)
+		return error_set(err, -EINVAL,
+				 "network name is too long (%zu characters), names can be at most 255 "
+				 "characters",
+				 len);
+	bool ok = strcmp(name, ".") && strcmp(name, "..");
+	for (const char *p = name; ok && *p; p++)
+		ok = *p != '/' && (unsigned char)*p >= 0x20 && *p != 0x7f;
+	if (!ok)
+		return error_set(err, -EINVAL,
+				 "invalid network name \"%s\": a name cannot contain '/' or control "
+				 "characters, nor be \".\" or \"..\"",
+				 name);
+	return 0;
+}
+
 int network_create(struct daemon *d, json_t *body, char **ret_id, struct error *err)
 {
 	const char *name = jstr(body, "Name"), *driver = jstr(body, "Driver");
 	if (!*name)
 		return error_set(err, -EINVAL, "network name must not be empty");
+	int r = network_name_validate(name, err);
+	if (r < 0)
+		return r;
 	if (find_name(networks_of(d), name))
 		return error_set(err, -EEXIST, "network with name %s already exists", name);
 	if (!strcmp(driver, "host") || !strcmp(driver, "null"))
@@ -710,7 +734,7 @@ int network_create(struct daemon *d, json_t *body, char **ret_id, struct error *
 		json_decref(n->labels);
 		n->labels = json_deep_copy(json_object_get(body, "Labels"));
 	}
-	int r = parse_options(d, n, body, err);
+	r = parse_options(d, n, body, err);
 	if (r == 0)
 		r = parse_ipam(d, n, body, err);
 	if (r == 0)

@@ -224,7 +224,8 @@ char *network_hosts_lines(struct daemon *d, struct container *c)
 	json_array_foreach(json_object_get(c->host_config, "ExtraHosts"), i, v)
 	{
 		const char *s = json_string_value(v);
-		const char *colon = s ? strrchr(s, ':') : NULL;
+		/* name:ip, split at the first ':' so IPv6 addresses stay whole. */
+		const char *colon = s ? strchr(s, ':') : NULL;
 		if (colon)
 			fprintf(f, "%s\t%.*s\n", colon + 1, (int)(colon - s), s);
 	}

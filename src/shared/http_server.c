@@ -21,12 +21,15 @@
 
 /* A slow reader of a stream gets dropped rather than growing our memory. */
 #define MAX_QUEUED_WRITE_BYTES (16u << 20)
+#define LINGER_MS 2000
+#define LINGER_MAX_BYTES (16u << 20)
 
 enum conn_state {
 	CONN_READING,   /* waiting for or receiving a request */
 	CONN_HANDLING,  /* request handed to the handler, no answer yet */
 	CONN_STREAMING, /* chunked response under way */
 	CONN_HIJACKED,  /* raw byte stream */
+	CONN_LINGERING, /* error sent, our side shut down, input discarded */
 	CONN_CLOSED,
 };
 
@@ -84,6 +87,8 @@ struct http_conn {
 	bool in_value;
 	size_t header_bytes;
 	int parse_status; /* status our callbacks decided (413, 431), 0 if none */
+	const char *parse_why; /* and why, for the ones without a fixed reason */
+	const char *feed_start; /* the buffer http_parser_execute is parsing */
 	bool got_bytes;   /* part of a request received */
 	struct buf pending; /* bytes received while busy, parsed later */
 	bool in_feed;
@@ -92,6 +97,12 @@ struct http_conn {
 	int status; /* of the response under way, for access logs */
 	bool close_after_write;
 	size_t writes_pending;
+	/* After a malformed request: the client may still be sending, and a
+	 * close with unread input would reset the connection before it read
+	 * our answer. */
+	bool linger;
+	size_t lingered; /* bytes discarded while lingering */
+	uv_shutdown_t shutdown;
 
 	const struct http_hijack_ops *hijack;
 	void *hijack_data;
@@ -148,6 +159,7 @@ static void request_reset(struct http_conn *conn)
 	conn->in_value = false;
 	conn->header_bytes = 0;
 	conn->parse_status = 0;
+	conn->parse_why = NULL;
 	conn->got_bytes = false;
 	conn->status = 0;
 }
@@ -191,7 +203,9 @@ static int hexval(int c)
 	return -1;
 }
 
-/* Percent-decodes s[0..len); '+' means space only in query strings. */
+/* Percent-decodes s[0..len); '+' means space only in query strings. NULL
+ * with errno EINVAL for a %00, which would cut the C string short (a
+ * kill?signal=%00 read as no signal at all). */
 static char *url_decode(const char *s, size_t len, bool plus_is_space)
 {
 	char *out = malloc(len + 1);
@@ -200,7 +214,12 @@ static char *url_decode(const char *s, size_t len, bool plus_is_space)
 	size_t n = 0;
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-			out[n++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			out[n] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			if (out[n++] == '\0') {
+				free(out);
+				errno = EINVAL;
+				return NULL;
+			}
 			i += 2;
 		} else if (s[i] == '+' && plus_is_space) {
 			out[n++] = ' ';
@@ -224,12 +243,13 @@ static int query_add(struct http_request *r, const char *kv, size_t len)
 	if (!vals)
 		return -ENOMEM;
 	r->query_values = vals;
+	errno = ENOMEM;
 	char *k = url_decode(kv, klen, true);
-	char *v = eq ? url_decode(eq + 1, len - klen - 1, true) : strdup("");
+	char *v = k && eq ? url_decode(eq + 1, len - klen - 1, true) : k ? strdup("") : NULL;
 	if (!k || !v) {
 		free(k);
 		free(v);
-		return -ENOMEM;
+		return -errno;
 	}
 	keys[r->n_query] = k;
 	vals[r->n_query] = v;
@@ -243,15 +263,19 @@ static int request_split_url(struct http_request *r)
 	const char *u = r->url;
 	const char *q = strchr(u, '?');
 	size_t plen = q ? (size_t)(q - u) : strlen(u);
+	errno = ENOMEM;
 	r->path = url_decode(u, plen, false);
+	if (!r->path)
+		return -errno;
 	r->query = strdup(q ? q + 1 : "");
-	if (!r->path || !r->query)
+	if (!r->query)
 		return -ENOMEM;
 	for (const char *p = r->query; *p;) {
 		const char *amp = strchr(p, '&');
 		size_t len = amp ? (size_t)(amp - p) : strlen(p);
-		if (len && query_add(r, p, len) < 0)
-			return -ENOMEM;
+		int e = len ? query_add(r, p, len) : 0;
+		if (e < 0)
+			return e;
 		p += len + (amp ? 1 : 0);
 	}
 	return 0;
@@ -280,8 +304,10 @@ static int on_message_begin(http_parser *p)
 static int on_url(http_parser *p, const char *at, size_t len)
 {
 	struct http_conn *conn = p->data;
-	if (limit_headers(conn, len) < 0)
+	if (limit_headers(conn, len) < 0) {
+		conn->parse_status = 414;
 		return -1;
+	}
 	return buf_append(&conn->url, at, len) < 0 ? -1 : 0;
 }
 
@@ -318,11 +344,29 @@ static int on_header_field(http_parser *p, const char *at, size_t len)
 	return buf_append(&conn->field, at, len) < 0 ? -1 : 0;
 }
 
+/* A value continued on a line that starts with a space (RFC 7230 3.2.4
+ * obs-fold): http-parser joins it; we refuse it, as Go's server does. The
+ * second part of a value cut by a read boundary starts the buffer. */
+static bool obs_fold(const struct http_conn *conn, const char *at)
+{
+	if (!conn->in_value || !conn->feed_start || at <= conn->feed_start)
+		return false;
+	const char *p = at - 1;
+	while (p > conn->feed_start && (*p == ' ' || *p == '\t'))
+		p--;
+	return *p == '\n';
+}
+
 static int on_header_value(http_parser *p, const char *at, size_t len)
 {
 	struct http_conn *conn = p->data;
 	if (limit_headers(conn, len) < 0)
 		return -1;
+	if (obs_fold(conn, at)) {
+		conn->parse_status = 400;
+		conn->parse_why = "obsolete line folding in a header";
+		return -1;
+	}
 	conn->in_value = true;
 	return buf_append(&conn->value, at, len) < 0 ? -1 : 0;
 }
@@ -362,11 +406,39 @@ static int start_spool(struct http_conn *conn, http_parser *p)
 	return 1;
 }
 
+/* Only chunked is understood: a body in another coding (gzip, chunked)
+ * would be read as if it were plain. */
+static bool transfer_coding_ok(const struct http_request *r)
+{
+	for (size_t i = 0; i < r->n_headers; i++) {
+		if (strcasecmp(r->header_names[i], "Transfer-Encoding") != 0)
+			continue;
+		const char *v = r->header_values[i];
+		v += strspn(v, " \t");
+		size_t n = strlen(v);
+		while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+			n--;
+		if (n != 7 || strncasecmp(v, "chunked", 7) != 0)
+			return false;
+	}
+	return true;
+}
+
 static int on_headers_complete(http_parser *p)
 {
 	struct http_conn *conn = p->data;
 	if (conn->in_value && header_commit(conn) < 0)
 		return -1;
+	/* HTTP/1.0 and 1.1 only: not 0.9 (a request line without a version)
+	 * nor a 2.x or 9.9 spoken as text. */
+	if (p->http_major != 1) {
+		conn->parse_status = 505;
+		return -1;
+	}
+	if (!transfer_coding_ok(&conn->req)) {
+		conn->parse_status = 501;
+		return -1;
+	}
 	/* curl, for one, waits for this before it sends a large body. */
 	const char *expect = http_request_header(&conn->req, "Expect");
 	if (expect && strcasecmp(expect, "100-continue") == 0 && p->http_minor >= 1)
@@ -424,8 +496,16 @@ static int on_message_complete(http_parser *p)
 		if (lseek(r->body_fd, 0, SEEK_SET) < 0)
 			return -1;
 	}
-	if (!r->url || !r->body || request_split_url(r) < 0)
+	if (!r->url || !r->body)
 		return -1;
+	int e = request_split_url(r);
+	if (e < 0) {
+		if (e == -EINVAL) {
+			conn->parse_status = 400;
+			conn->parse_why = "the URL contains a NUL byte (%00)";
+		}
+		return -1;
+	}
 	r->method = (enum http_method)p->method;
 	r->method_name = http_method_str(r->method);
 	r->keep_alive = http_should_keep_alive(p);
@@ -602,9 +682,35 @@ static void on_conn_handle_closed(uv_handle_t *h)
 	}
 }
 
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b);
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b);
+static void on_timer(uv_timer_t *t);
+
+static void on_linger_shutdown(uv_shutdown_t *req, int status)
+{
+}
+
+/* After the answer to a malformed request: our side is shut down and what
+ * the client still sends is read and dropped, until it closes, for at most
+ * LINGER_MS or LINGER_MAX_BYTES. */
+static bool conn_linger(struct http_conn *conn)
+{
+	if (!conn->linger || conn->state == CONN_LINGERING || conn->use_tls)
+		return false;
+	conn->linger = false;
+	if (uv_shutdown(&conn->shutdown, &conn->h.stream, on_linger_shutdown) < 0)
+		return false;
+	conn->state = CONN_LINGERING;
+	uv_read_start(&conn->h.stream, on_alloc, on_read);
+	uv_timer_start(&conn->timer, on_timer, LINGER_MS, 0);
+	return true;
+}
+
 static void conn_close(struct http_conn *conn)
 {
 	if (conn->state == CONN_CLOSED)
+		return;
+	if (conn->writes_pending == 0 && conn_linger(conn))
 		return;
 	conn->state = CONN_CLOSED;
 	struct http_server *srv = conn->srv;
@@ -636,7 +742,7 @@ void http_conn_on_close(struct http_conn *conn, void (*cb)(struct http_conn *, v
 static void on_timer(uv_timer_t *t)
 {
 	struct http_conn *conn = t->data;
-	if (conn->state == CONN_READING)
+	if (conn->state == CONN_READING || conn->state == CONN_LINGERING)
 		conn_close(conn);
 }
 
@@ -687,11 +793,13 @@ const char *http_status_text(int status)
 	case 409: return "Conflict";
 	case 411: return "Length Required";
 	case 413: return "Request Entity Too Large";
+	case 414: return "Request-URI Too Long";
 	case 415: return "Unsupported Media Type";
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
 	case 501: return "Not Implemented";
 	case 503: return "Service Unavailable";
+	case 505: return "HTTP Version Not Supported";
 	case 507: return "Insufficient Storage";
 	default: return "Unknown";
 	}
@@ -900,6 +1008,10 @@ void http_conn_finish(struct http_conn *conn)
 static void conn_parse_error(struct http_conn *conn)
 {
 	int status = conn->parse_status;
+	/* http-parser's own bound on a request head (HTTP_MAX_HEADER_SIZE) can
+	 * strike before ours: before any header field, the URL is too long. */
+	if (!status && HTTP_PARSER_ERRNO(&conn->parser) == HPE_HEADER_OVERFLOW)
+		status = conn->req.n_headers == 0 && conn->field.len == 0 ? 414 : 431;
 	const char *why;
 	if (status == 413)
 		why = "request body too large";
@@ -907,6 +1019,14 @@ static void conn_parse_error(struct http_conn *conn)
 		why = "request header fields too large";
 	else if (status == 500 || status == 507)
 		why = "the request body could not be stored";
+	else if (status == 414)
+		why = "request URI too long";
+	else if (status == 501)
+		why = "unsupported transfer encoding";
+	else if (status == 505)
+		why = "HTTP version not supported";
+	else if (status == 400 && conn->parse_why)
+		why = conn->parse_why;
 	else {
 		status = 400;
 		why = http_errno_description(HTTP_PARSER_ERRNO(&conn->parser));
@@ -914,6 +1034,7 @@ static void conn_parse_error(struct http_conn *conn)
 	conn->state = CONN_HANDLING;
 	conn->req.keep_alive = false;
 	conn->close_after_write = true;
+	conn->linger = true;
 	buf_free(&conn->pending);
 	log_debug(conn->srv->cfg.log, "malformed request: %s", why);
 	http_reply_error(conn, status, "malformed HTTP request: %s", why);
@@ -936,8 +1057,10 @@ static void conn_feed_pending(struct http_conn *conn)
 			timer_arm(conn, conn->srv->cfg.request_timeout_ms);
 		http_parser_pause(&conn->parser, 0);
 		size_t len = conn->pending.len;
+		conn->feed_start = conn->pending.data;
 		size_t n = http_parser_execute(&conn->parser, &parser_settings, conn->pending.data,
 					       len);
+		conn->feed_start = NULL;
 		enum http_errno e = HTTP_PARSER_ERRNO(&conn->parser);
 		buf_consume(&conn->pending, n);
 		if (e == HPE_PAUSED)
@@ -951,6 +1074,12 @@ static void conn_feed_pending(struct http_conn *conn)
 
 static void conn_received(struct http_conn *conn, const char *data, size_t len)
 {
+	if (conn->state == CONN_LINGERING) {
+		conn->lingered += len;
+		if (conn->lingered > LINGER_MAX_BYTES)
+			conn_close(conn);
+		return;
+	}
 	if (conn->state == CONN_HIJACKED) {
 		if (conn->hijack->on_data)
 			conn->hijack->on_data(conn, data, len, conn->hijack_data);
@@ -1019,6 +1148,20 @@ static void conn_on_eof(struct http_conn *conn)
 		/* A client may shut down its side after sending a request
 		 * (nc, HTTP/1.0 tools): answer, then close. */
 		conn->close_after_write = true;
+		break;
+	case CONN_READING:
+		if (conn->got_bytes || conn->pending.len) {
+			/* Half a request, then the client's end: say so (it may
+			 * still read) rather than close without a word. */
+			conn->state = CONN_HANDLING;
+			conn->req.keep_alive = false;
+			conn->close_after_write = true;
+			buf_free(&conn->pending);
+			http_reply_error(conn, 400, "malformed HTTP request: %s",
+					 "the connection ended in the middle of a request");
+			break;
+		}
+		http_conn_finish(conn);
 		break;
 	default:
 		http_conn_finish(conn);

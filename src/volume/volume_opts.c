@@ -30,7 +30,12 @@ int volume_name_validate(const char *name, struct error *err)
 	if (len == 1)
 		return error_set(err, -EINVAL, "volume name is too short, names should be at "
 					       "least two alphanumeric characters");
-	bool ok = len > 0 && len < 256;
+	if (len > 255)
+		return error_set(err, -EINVAL,
+				 "volume name is too long (%zu characters), names can be at most 255 "
+				 "characters",
+				 len);
+	bool ok = len > 0;
 	for (size_t i = 0; ok && i < len; i++)
 		ok = name_char(name[i], i == 0);
 	if (!ok)
