@@ -33,6 +33,8 @@ extern const struct api_routes api_container_routes; /* containers.c */
 extern const struct api_routes api_exec_routes; /* exec.c */
 extern const struct api_routes api_network_routes; /* networks.c */
 extern const struct api_routes api_swarm_routes; /* swarm.c: /swarm and /nodes */
+extern const struct api_routes api_commit_routes; /* commit.c */
+extern const struct api_routes api_container_archive_routes; /* containers_archive.c */
 
 /* Opens a listener for every --host. On failure nothing stays open. */
 int api_start(struct daemon *d, struct error *err);
@@ -49,6 +51,13 @@ bool api_filters_or_reply(const struct api_request *ar, struct filters **ret);
 /* The request body as a JSON object; NULL after replying 400 for an empty
  * body or one that is not a JSON object. */
 json_t *api_json_body_or_reply(const struct api_request *ar);
+
+/* Every value of the query parameter key, NULL-terminated (free the array
+ * only); *ret_n counts them. */
+const char **api_query_all(const struct http_request *req, const char *key, size_t *ret_n);
+/* A file descriptor (owned by the caller) reading the request body from its
+ * start; -1 after replying 500. */
+int api_body_fd_or_reply(const struct api_request *ar);
 
 /* GET /events, in events_stream.c. */
 void api_events(const struct api_request *ar);

@@ -730,6 +730,7 @@ struct tarw {
 	struct fsops_inode_map *links;
 	enum whiteout_format whiteouts;
 	struct error *err;
+	const char *const *skip; /* rel paths left out (with what is below) */
 };
 
 static int tar_error(struct tarw *w, const char *rel)
@@ -830,9 +831,19 @@ static int fill_entry(struct tarw *w, struct archive_entry *e, int dfd, const ch
 
 static int put_tree(struct tarw *w, int dfd, const char *prefix);
 
+static bool skipped(const struct tarw *w, const char *rel)
+{
+	for (const char *const *s = w->skip; s && *s; s++)
+		if (!strcmp(*s, rel))
+			return true;
+	return false;
+}
+
 static int put_one(struct tarw *w, int dfd, const char *name, const char *rel)
 {
 	struct stat st;
+	if (skipped(w, rel))
+		return 0;
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT
 			   ? 0
@@ -894,33 +905,52 @@ static int put_tree(struct tarw *w, int dfd, const char *prefix)
 	return r;
 }
 
-int archive_write_dir(const char *dir, enum whiteout_format whiteouts, int out_fd,
-		      struct error *err)
+static int write_open(struct tarw *w, int out_fd, const char *what)
+{
+	if (!w->ar || !w->links)
+		return error_set(w->err, -ENOMEM, "out of memory");
+	/* PAX headers only where ustar cannot say it (Go's FormatPAX writer does
+	 * the same), and no padding past the two end blocks, as Go writes. */
+	archive_write_set_format_pax_restricted(w->ar);
+	archive_write_set_bytes_per_block(w->ar, 0);
+	if (archive_write_open_fd(w->ar, out_fd) != ARCHIVE_OK)
+		return tar_error(w, what);
+	return 0;
+}
+
+static void write_free(struct tarw *w)
+{
+	if (w->ar)
+		archive_write_free(w->ar);
+	fsops_inode_map_free(w->links);
+}
+
+int archive_write_dir(const char *dir, enum whiteout_format whiteouts,
+		      const char *const *skip, int out_fd, struct error *err)
 {
 	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return error_set(err, -errno, "open %s: %s", dir, strerror(errno));
-	struct tarw w = {archive_write_new(), fsops_inode_map_new(), whiteouts, err};
-	int r = 0;
-	if (!w.ar || !w.links) {
-		r = error_set(err, -ENOMEM, "out of memory");
-		goto out;
-	}
-	/* PAX headers only where ustar cannot say it (Go's FormatPAX writer does
-	 * the same), and no padding past the two end blocks, as Go writes. */
-	archive_write_set_format_pax_restricted(w.ar);
-	archive_write_set_bytes_per_block(w.ar, 0);
-	if (archive_write_open_fd(w.ar, out_fd) != ARCHIVE_OK) {
-		r = tar_error(&w, dir);
-		goto out;
-	}
-	r = put_tree(&w, dfd, "");
+	struct tarw w = {archive_write_new(), fsops_inode_map_new(), whiteouts, err, skip};
+	int r = write_open(&w, out_fd, dir);
+	if (r >= 0)
+		r = put_tree(&w, dfd, "");
 	if (r >= 0 && archive_write_close(w.ar) != ARCHIVE_OK)
 		r = tar_error(&w, "(end)");
-out:
-	if (w.ar)
-		archive_write_free(w.ar);
-	fsops_inode_map_free(w.links);
+	write_free(&w);
+	return r;
+}
+
+int archive_write_entry(int dfd, const char *name, const char *as, int out_fd,
+			struct error *err)
+{
+	struct tarw w = {archive_write_new(), fsops_inode_map_new(), WHITEOUT_DELETE, err, NULL};
+	int r = write_open(&w, out_fd, as);
+	if (r >= 0)
+		r = put_one(&w, dfd, name, as);
+	if (r >= 0 && archive_write_close(w.ar) != ARCHIVE_OK)
+		r = tar_error(&w, "(end)");
+	write_free(&w);
 	return r;
 }
 

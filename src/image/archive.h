@@ -32,9 +32,17 @@ int archive_apply_layer(int fd, const char *dest, enum whiteout_format whiteouts
 
 /* Writes a tar of the changes in dir to out_fd, turning the overlay2
  * whiteout format back into ".wh." entries; used for container commits and
- * exports. Entries are sorted by path so the same tree gives the same bytes. */
-int archive_write_dir(const char *dir, enum whiteout_format whiteouts, int out_fd,
-		      struct error *err);
+ * exports. Entries are sorted by path so the same tree gives the same bytes.
+ * skip (NULL-terminated rel paths, may be NULL) are left out with all below
+ * them. */
+int archive_write_dir(const char *dir, enum whiteout_format whiteouts,
+		      const char *const *skip, int out_fd, struct error *err);
+/* Writes a tar of the entry name in the directory dfd (not following it if
+ * it is a symlink), and of everything below it, named "as" and "as/..."
+ * in the tar (docker cp's rebasing). Never leaves dfd's tree: directories are
+ * opened with O_NOFOLLOW. */
+int archive_write_entry(int dfd, const char *name, const char *as, int out_fd,
+			struct error *err);
 
 /* Lists the changes in dir (a container's upper dir in `whiteouts` format)
  * as docker diff reports them: kind 0 modified, 1 added, 2 deleted. lower is
