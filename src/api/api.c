@@ -24,6 +24,7 @@ static const struct api_routes *const tables[] = {
 	&api_network_routes,
 	&api_swarm_routes,
 	&api_commit_routes,
+	&api_build_routes,
 	&api_container_archive_routes,
 };
 

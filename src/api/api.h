@@ -34,6 +34,7 @@ extern const struct api_routes api_exec_routes; /* exec.c */
 extern const struct api_routes api_network_routes; /* networks.c */
 extern const struct api_routes api_swarm_routes; /* swarm.c: /swarm and /nodes */
 extern const struct api_routes api_commit_routes; /* commit.c */
+extern const struct api_routes api_build_routes; /* build.c */
 extern const struct api_routes api_container_archive_routes; /* containers_archive.c */
 
 /* Opens a listener for every --host. On failure nothing stays open. */

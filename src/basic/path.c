@@ -1,6 +1,13 @@
 /* Go's path.Clean, Join, Base and Dir. */
 #include "basic/path.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,4 +95,12 @@ char *path_dir(const char *p)
 	char *c = path_clean(d);
 	free(d);
 	return c;
+}
+
+int path_open_in_root(int root_fd, const char *path, int flags)
+{
+	struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC),
+			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	long r = syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+	return r < 0 ? -errno : (int)r;
 }

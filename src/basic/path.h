@@ -13,3 +13,8 @@ char *path_join(const char *a, const char *b);
 char *path_base(const char *p);
 /* Everything but the last element, cleaned (Go's path.Dir). Caller frees. */
 char *path_dir(const char *p);
+/* Opens path (absolute or relative, inside the root) with
+ * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) against root_fd, so
+ * symlinks resolve as if root_fd were "/" and never leave it. flags as
+ * for open (O_CLOEXEC added). Returns the fd or -errno. */
+int path_open_in_root(int root_fd, const char *path, int flags);

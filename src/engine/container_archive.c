@@ -22,7 +22,7 @@
 #include "daemon/daemon.h"
 #include "engine/containers_priv.h"
 #include "engine/oci_spec.h"
-#include "engine/untar_in_root.h"
+#include "image/untar_in_root.h"
 #include "image/archive.h"
 #include "image/image_store.h"
 #include "shared/http_file_stream.h"
@@ -155,7 +155,7 @@ static int resolve(struct cp_job *j, struct resolved *ret)
 	ret->name = *last ? strdup(last) : path_base(ret->abs);
 	if (!dir || !ret->base || !ret->name)
 		return error_set(&j->err, -ENOMEM, "out of memory");
-	ret->dir_fd = root_open(j->root_fd, dir, O_PATH | O_DIRECTORY);
+	ret->dir_fd = path_open_in_root(j->root_fd, dir, O_PATH | O_DIRECTORY);
 	if (ret->dir_fd == -ENOENT || ret->dir_fd == -ENOTDIR)
 		return not_found(j);
 	if (ret->dir_fd < 0)
@@ -249,7 +249,7 @@ static void put_work(struct cp_job *j)
 		error_set(&j->err, -ENOMEM, "out of memory");
 		return;
 	}
-	int fd = root_open(j->root_fd, abs, O_PATH);
+	int fd = path_open_in_root(j->root_fd, abs, O_PATH);
 	if (fd == -ENOENT || fd == -ENOTDIR) {
 		not_found(j);
 		return;

@@ -17,10 +17,6 @@ struct untar_opts {
 	gid_t gid;
 };
 
-/* Resolves path (absolute inside the root) with openat2(RESOLVE_IN_ROOT)
- * and flags (O_PATH | O_DIRECTORY ...); -errno. */
-int root_open(int root_fd, const char *path, int flags);
-
 /* Extracts the tar read from fd (plain or compressed) into dir (absolute
  * inside the root of root_fd; it must be a directory). -EINVAL with a
  * message for entries that leave the destination or overwrite against

@@ -1,31 +1,21 @@
 /* docker cp's extraction (dockerd's archive.Untar with NoOverwriteDirNonDir
  * and ChownOpts), with every path resolved inside the container's root. */
-#include "engine/untar_in_root.h"
+#include "image/untar_in_root.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "basic/cleanup.h"
 #include "basic/fs.h"
 #include "basic/path.h"
 #include "storage/fsops.h"
-
-int root_open(int root_fd, const char *path, int flags)
-{
-	struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC),
-			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-	long r = syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
-	return r < 0 ? -errno : (int)r;
-}
 
 struct untar {
 	struct archive *ar;
@@ -42,7 +32,7 @@ struct untar {
  * components 0755 as MkdirAll does. */
 static int open_parent(struct untar *u, const char *dir, int *ret)
 {
-	int fd = root_open(u->root_fd, dir, O_PATH | O_DIRECTORY);
+	int fd = path_open_in_root(u->root_fd, dir, O_PATH | O_DIRECTORY);
 	if (fd != -ENOENT) {
 		*ret = fd;
 		return fd < 0 ? fd : 0;
@@ -56,7 +46,7 @@ static int open_parent(struct untar *u, const char *dir, int *ret)
 		return r;
 	if (mkdirat(pfd, base, 0755) < 0 && errno != EEXIST)
 		return -errno;
-	fd = root_open(u->root_fd, dir, O_PATH | O_DIRECTORY);
+	fd = path_open_in_root(u->root_fd, dir, O_PATH | O_DIRECTORY);
 	*ret = fd;
 	return fd < 0 ? fd : 0;
 }
@@ -113,7 +103,8 @@ static int make_entry(struct untar *u, struct archive_entry *e, int pfd, const c
 			return entry_error(u, -EINVAL, name,
 					   "hard link target leaves the destination");
 		_cleanup_free_ char *target = path_join(u->dir, rel);
-		_cleanup_close_ int tfd = target ? root_open(u->root_fd, target, O_PATH) : -ENOMEM;
+		_cleanup_close_ int tfd =
+		    target ? path_open_in_root(u->root_fd, target, O_PATH) : -ENOMEM;
 		if (tfd < 0)
 			return entry_error(u, tfd, name, "hard link target not found");
 		char proc[64];
@@ -222,7 +213,8 @@ static int extract_one(struct untar *u, struct archive_entry *e)
 static void set_dir_times(struct untar *u)
 {
 	for (size_t i = u->n_dirs; i-- > 0;) {
-		int fd = root_open(u->root_fd, u->dirs[i], O_PATH | O_DIRECTORY | O_NOFOLLOW);
+		int fd =
+		    path_open_in_root(u->root_fd, u->dirs[i], O_PATH | O_DIRECTORY | O_NOFOLLOW);
 		if (fd >= 0) {
 			struct timespec ts[2] = {u->dir_times[i], u->dir_times[i]};
 			char proc[64];
