@@ -135,6 +135,12 @@ static void finish(struct build *b)
 	build_short_id(b->image_id, short_id);
 	send_json(b, json_pack("{s:{s:s}}", "aux", "ID", b->image_id));
 	build_out(b, "Successfully built %s\n", short_id);
+	if (b->o.quiet) { /* -q: the daemon's output is the ID alone */
+		char *line = NULL;
+		if (asprintf(&line, "%s\n", b->image_id) >= 0)
+			send_json(b, json_pack("{s:s}", "stream", line));
+		free(line);
+	}
 	struct image *img = image_store_get(b->d->images, b->image_id);
 	for (size_t i = 0; img && i < b->o.n_tags; i++) {
 		if (image_store_tag(b->d->images, img, b->o.tags[i], &b->err) < 0) {

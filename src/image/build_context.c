@@ -316,6 +316,10 @@ static int add_matches(struct copy_job *j, int dfd, const char *prefix, const ch
 
 static int collect(struct copy_job *j)
 {
+	size_t dl = strlen(j->s->dest);
+	if (j->s->n_srcs > 1 && (!dl || j->s->dest[dl - 1] != '/'))
+		return error_set(j->err, -EINVAL, "When using %s with more than one source file, the destination must be a directory and end with a /",
+				 j->s->cmd);
 	for (size_t i = 0; i < j->s->n_srcs; i++) {
 		const char *src = j->s->srcs[i];
 		_cleanup_free_ char *rel = path_clean(src[0] == '/' ? src + 1 : src);
