@@ -167,6 +167,7 @@ struct lexer {
 	df_lookup_fn lookup;
 	void *userdata;
 	struct error *err;
+	int depth; /* nested ${...:-...} words */
 };
 
 static int expand_until(struct lexer *lx, char stop, struct buf *out);
@@ -218,8 +219,11 @@ static int dollar(struct lexer *lx, struct buf *out)
 				 mod);
 	}
 	lx->p++;
+	if (++lx->depth > 64)
+		return error_set(lx->err, -EINVAL, "substitutions nested too deeply");
 	struct buf word = BUF_INIT;
 	int r = expand_until(lx, '}', &word);
+	lx->depth--;
 	if (r == 0 && *lx->p != '}')
 		r = error_set(lx->err, -EINVAL, "missing '}'");
 	if (r < 0) {
@@ -307,7 +311,7 @@ static int expand_until(struct lexer *lx, char stop, struct buf *out)
 int df_expand(const char *word, char escape, df_lookup_fn lookup, void *userdata, char **ret,
 	      struct error *err)
 {
-	struct lexer lx = {word, escape, lookup, userdata, err};
+	struct lexer lx = {word, escape, lookup, userdata, err, 0};
 	struct buf out = BUF_INIT;
 	int r = expand_until(&lx, 0, &out);
 	if (r < 0) {
@@ -466,10 +470,10 @@ static int parse_from(struct df_inst *in, char escape, struct error *err)
 		return error_set(err, -EINVAL, "FROM requires either one or three arguments");
 	if (n == 3) {
 		const char *name = json_string_value(json_array_get(in->words, 2));
-		bool ok = islower((unsigned char)name[0]);
+		/* Stage names are case-insensitive: checked lower-cased. */
+		bool ok = isalpha((unsigned char)name[0]);
 		for (const char *p = name; *p && ok; p++)
-			ok = islower((unsigned char)*p) || isdigit((unsigned char)*p) ||
-			     strchr("-_.", *p);
+			ok = isalnum((unsigned char)*p) || strchr("-_.", *p);
 		if (!ok)
 			return error_set(err, -EINVAL,
 					 "invalid name for build stage: \"%s\", name can't start "
