@@ -15,6 +15,7 @@
 #include "engine/build_priv.h"
 #include "engine/oci_spec.h"
 #include "image/commit.h"
+#include "image/fetch.h"
 #include "image/image_store.h"
 #include "storage/driver.h"
 
@@ -307,6 +308,9 @@ struct copy_step {
 	char *chown;
 	int out_fd;
 	char key[96];
+	char **urls, **url_names; /* ADD sources from URLs */
+	int *url_fds;
+	size_t n_urls, n_fetched;
 };
 
 static void copy_free(struct copy_step *cs)
@@ -327,6 +331,15 @@ static void copy_free(struct copy_step *cs)
 	for (size_t i = 0; i < cs->n_srcs; i++)
 		free(cs->srcs[i]);
 	free(cs->srcs);
+	for (size_t i = 0; i < cs->n_urls; i++) {
+		free(cs->urls[i]);
+		free(cs->url_names[i]);
+		if (cs->url_fds[i] >= 0)
+			close(cs->url_fds[i]);
+	}
+	free(cs->urls);
+	free(cs->url_names);
+	free(cs->url_fds);
 	free(cs->dest);
 	free(cs->img_root);
 	free(cs->chown);
@@ -441,21 +454,49 @@ static int from_source(struct build *b, const char *from, char *ret_id)
 	return r;
 }
 
+/* The file name a download gets: the last element of the URL's path. */
+static int url_name(struct copy_step *cs, size_t i)
+{
+	const char *u = strstr(cs->urls[i], "://") + 3;
+	const char *path = strchr(u, '/');
+	_cleanup_free_ char *p = path ? strndup(path, strcspn(path, "?#")) : strdup("/");
+	char *base = p ? path_base(p) : NULL;
+	if (!base)
+		return error_set(&cs->b->err, -ENOMEM, "out of memory");
+	if (!strcmp(base, "/") || !strcmp(base, ".")) {
+		free(base);
+		return error_set(&cs->b->err, -EINVAL, "cannot determine filename from url: %s",
+				 cs->urls[i]);
+	}
+	cs->url_names[i] = base;
+	return 0;
+}
+
 static int copy_prepare(struct build *b, struct df_inst *in, struct copy_step *cs)
 {
 	size_t n = json_array_size(in->words);
 	cs->srcs = calloc(n, sizeof(*cs->srcs));
 	if (!cs->srcs)
 		return error_set(&b->err, -ENOMEM, "out of memory");
-	for (size_t i = 0; i + 1 < n; i++, cs->n_srcs++) {
-		if (build_expand(b, json_string_value(json_array_get(in->words, i)), &cs->srcs[i]) <
-		    0)
+	cs->urls = calloc(n, sizeof(*cs->urls));
+	cs->url_names = calloc(n, sizeof(*cs->url_names));
+	cs->url_fds = calloc(n, sizeof(*cs->url_fds));
+	if (!cs->urls || !cs->url_names || !cs->url_fds)
+		return error_set(&b->err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i + 1 < n; i++) {
+		char *src = NULL;
+		if (build_expand(b, json_string_value(json_array_get(in->words, i)), &src) < 0)
 			return -EINVAL;
-		if (strstr(cs->srcs[i], "://"))
-			return error_set(
-			    &b->err, -ENOTSUP,
-			    "%s failed: sources from URLs are not supported by Berth's builder yet",
-			    cs->text);
+		if (!strstr(src, "://")) {
+			cs->srcs[cs->n_srcs++] = src;
+			continue;
+		}
+		cs->urls[cs->n_urls] = src;
+		cs->url_fds[cs->n_urls++] = -1;
+		if (in->kind == DF_COPY)
+			return error_set(&b->err, -EINVAL, "source can't be a URL for COPY");
+		if (url_name(cs, cs->n_urls - 1) < 0)
+			return -EINVAL;
 	}
 	_cleanup_free_ char *dest = NULL;
 	if (build_expand(b, json_string_value(json_array_get(in->words, n - 1)), &dest) < 0)
@@ -496,6 +537,41 @@ static int copy_prepare(struct build *b, struct df_inst *in, struct copy_step *c
 	cs->spec.from_context = !from;
 	cs->spec.dest = cs->dest;
 	cs->spec.unpack = in->kind == DF_ADD;
+	cs->spec.url_names = (const char *const *)cs->url_names;
+	cs->spec.url_fds = cs->url_fds;
+	cs->spec.n_urls = cs->n_urls;
+	return 0;
+}
+
+static int fetch_next(struct copy_step *cs);
+
+static void fetched(int fd, const struct error *err, void *userdata)
+{
+	struct copy_step *cs = userdata;
+	struct build *b = cs->b;
+	int r = fd < 0 ? error_set(&b->err, err->code, "%s", error_msg(err)) : 0;
+	if (r == 0) {
+		cs->url_fds[cs->n_fetched++] = fd;
+		r = fetch_next(cs);
+	}
+	if (r < 0) {
+		copy_free(cs);
+		build_fail(b);
+	}
+}
+
+/* Downloads the URL sources one after the other, then writes the layer. */
+static int fetch_next(struct copy_step *cs)
+{
+	struct build *b = cs->b;
+	if (cs->n_fetched < cs->n_urls) {
+		_cleanup_free_ char *tmp = NULL;
+		if (asprintf(&tmp, "%s/tmp", image_store_root(b->d->images)) < 0)
+			return error_set(&b->err, -ENOMEM, "out of memory");
+		return fetch_url_async(b->d, cs->urls[cs->n_fetched], tmp, fetched, cs, &b->err);
+	}
+	if (uv_queue_work(b->d->loop, &cs->work, copy_work, copy_done) < 0)
+		return error_set(&b->err, -EAGAIN, "cannot queue the copy");
 	return 0;
 }
 
@@ -512,8 +588,8 @@ void build_copy(struct build *b, struct df_inst *in)
 	cs->text = (char *)df_kind_name(in->kind);
 	cs->work.data = cs;
 	int r = copy_prepare(b, in, cs);
-	if (r == 0 && uv_queue_work(b->d->loop, &cs->work, copy_work, copy_done) < 0)
-		r = error_set(&b->err, -EAGAIN, "cannot queue the copy");
+	if (r == 0)
+		r = fetch_next(cs);
 	if (r < 0) {
 		if (b->err.code == 0)
 			error_set(&b->err, r, "%s failed", cs->text);

@@ -1014,6 +1014,40 @@ int archive_tar_add_dir(struct archive_tar *t, const char *as, mode_t mode,
 	return r;
 }
 
+int archive_tar_add_file(struct archive_tar *t, int fd, const char *as, mode_t mode,
+			 const struct archive_owner *owner, int64_t mtime)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return error_set(t->w.err, -errno, "%s: %s", as, strerror(errno));
+	struct archive_entry *e = archive_entry_new();
+	if (!e)
+		return error_set(t->w.err, -ENOMEM, "out of memory");
+	archive_entry_copy_pathname(e, as);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, mode);
+	archive_entry_set_uid(e, owner ? owner->uid : 0);
+	archive_entry_set_gid(e, owner ? owner->gid : 0);
+	archive_entry_set_mtime(e, mtime, 0);
+	archive_entry_set_size(e, st.st_size);
+	int r = 0;
+	if (archive_write_header(t->w.ar, e) < ARCHIVE_WARN)
+		r = tar_error(&t->w, as);
+	char buf[65536];
+	for (off_t off = 0; r == 0 && off < st.st_size;) {
+		ssize_t n = pread(fd, buf, sizeof(buf), off);
+		if (n <= 0) {
+			r = error_set(t->w.err, n < 0 ? -errno : -EIO, "reading %s", as);
+			break;
+		}
+		if (archive_write_data(t->w.ar, buf, (size_t)n) < 0)
+			r = tar_error(&t->w, as);
+		off += n;
+	}
+	archive_entry_free(e);
+	return r;
+}
+
 /* One entry of an archive being copied in under prefix. */
 static int copy_in_entry(struct archive_tar *t, struct archive *in, struct archive_entry *e,
 			 const char *prefix)

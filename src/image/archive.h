@@ -37,14 +37,13 @@ int archive_apply_layer(int fd, const char *dest, enum whiteout_format whiteouts
  * exports. Entries are sorted by path so the same tree gives the same bytes.
  * skip (NULL-terminated rel paths, may be NULL) are left out with all below
  * them. */
-int archive_write_dir(const char *dir, enum whiteout_format whiteouts,
-		      const char *const *skip, int out_fd, struct error *err);
+int archive_write_dir(const char *dir, enum whiteout_format whiteouts, const char *const *skip,
+		      int out_fd, struct error *err);
 /* Writes a tar of the entry name in the directory dfd (not following it if
  * it is a symlink), and of everything below it, named "as" and "as/..."
  * in the tar (docker cp's rebasing). Never leaves dfd's tree: directories are
  * opened with O_NOFOLLOW. */
-int archive_write_entry(int dfd, const char *name, const char *as, int out_fd,
-			struct error *err);
+int archive_write_entry(int dfd, const char *name, const char *as, int out_fd, struct error *err);
 
 /* A tar built from several sources (docker build's COPY and ADD layers):
  * open, add, close. Errors go to the err given to archive_tar_open. */
@@ -61,6 +60,9 @@ int archive_tar_add(struct archive_tar *t, int dfd, const char *name, const char
 /* A directory entry "as/" (owner NULL: root). */
 int archive_tar_add_dir(struct archive_tar *t, const char *as, mode_t mode,
 			const struct archive_owner *owner, int64_t mtime);
+/* A regular file "as" with the contents of fd (ADD of a URL). */
+int archive_tar_add_file(struct archive_tar *t, int fd, const char *as, mode_t mode,
+			 const struct archive_owner *owner, int64_t mtime);
 /* The entries of the archive read from fd (any compression), moved below
  * prefix; entries leaving it are refused (-EINVAL). */
 int archive_tar_add_archive(struct archive_tar *t, int fd, const char *prefix);

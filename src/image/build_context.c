@@ -317,8 +317,10 @@ static int add_matches(struct copy_job *j, int dfd, const char *prefix, const ch
 static int collect(struct copy_job *j)
 {
 	size_t dl = strlen(j->s->dest);
-	if (j->s->n_srcs > 1 && (!dl || j->s->dest[dl - 1] != '/'))
-		return error_set(j->err, -EINVAL, "When using %s with more than one source file, the destination must be a directory and end with a /",
+	if (j->s->n_srcs + j->s->n_urls > 1 && (!dl || j->s->dest[dl - 1] != '/'))
+		return error_set(j->err, -EINVAL,
+				 "When using %s with more than one source file, the destination "
+				 "must be a directory and end with a /",
 				 j->s->cmd);
 	for (size_t i = 0; i < j->s->n_srcs; i++) {
 		const char *src = j->s->srcs[i];
@@ -408,14 +410,15 @@ static int write_layer(struct copy_job *j, int out_fd)
 	_cleanup_free_ char *clean = path_clean(s->dest);
 	if (!clean)
 		return error_set(j->err, -ENOMEM, "out of memory");
-	if (j->n > 1 && !slash)
+	size_t n = j->n + s->n_urls;
+	if (n > 1 && !slash)
 		return error_set(j->err, -EINVAL,
 				 "When using %s with more than one source file, the destination "
 				 "must be a directory and end with a /",
 				 s->cmd);
-	bool single_dir = j->n == 1 && S_ISDIR(j->v[0].st.st_mode);
+	bool single_dir = j->n == 1 && !s->n_urls && S_ISDIR(j->v[0].st.st_mode);
 	bool unpacking = s->unpack && j->n == 1 && S_ISREG(j->v[0].st.st_mode);
-	bool dest_dir = slash || j->n > 1 || single_dir || image_has_dir(s, clean);
+	bool dest_dir = slash || n > 1 || single_dir || image_has_dir(s, clean);
 	const char *rel = clean[1] ? clean + 1 : "";
 	struct archive_owner own = {s->uid, s->gid};
 	const struct archive_owner *o = s->chown ? &own : NULL;
@@ -425,10 +428,19 @@ static int write_layer(struct copy_job *j, int out_fd)
 	if (r < 0)
 		return r;
 	/* A directory made for the copy is owned as its files are. */
+	int64_t mtime = j->n ? j->v[0].st.st_mtim.tv_sec : 0;
 	if ((dest_dir || unpacking) && *rel && !image_has_dir(s, clean))
-		r = archive_tar_add_dir(t, rel, 0755, o, j->v[0].st.st_mtim.tv_sec);
+		r = archive_tar_add_dir(t, rel, 0755, o, mtime);
 	for (size_t i = 0; i < j->n && r == 0; i++)
 		r = put_source(j, t, &j->v[i], rel, dest_dir, o ? o : &root);
+	for (size_t i = 0; i < s->n_urls && r == 0; i++) {
+		_cleanup_free_ char *as = NULL;
+		if (dest_dir ? asprintf(&as, "%s%s%s", rel, *rel ? "/" : "", s->url_names[i]) < 0
+			     : !(as = strdup(rel)))
+			r = error_set(j->err, -ENOMEM, "out of memory");
+		else /* dockerd gives downloads mode 0600 */
+			r = archive_tar_add_file(t, s->url_fds[i], as, 0600, o ? o : &root, 0);
+	}
 	return archive_tar_close(t, r);
 }
 
@@ -491,7 +503,10 @@ int build_copy_layer(const struct copy_spec *s, int out_fd, char *key, size_t ke
 	if (r == 0)
 		r = write_layer(&j, out_fd);
 	if (r == 0) {
-		const char *kind = j.n > 1 ? "multi" : S_ISDIR(j.v[0].st.st_mode) ? "dir" : "file";
+		size_t n = j.n + s->n_urls;
+		const char *kind = n > 1			       ? "multi"
+				   : j.n && S_ISDIR(j.v[0].st.st_mode) ? "dir"
+								       : "file";
 		snprintf(key, key_len, "%s:", kind);
 		r = hash_layer(out_fd, key, key_len, err);
 	}

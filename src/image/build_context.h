@@ -38,6 +38,10 @@ struct copy_spec {
 	uid_t uid;
 	gid_t gid;
 	bool unpack; /* ADD: local tar archives are unpacked */
+	/* ADD of URLs: the downloaded files (names from the URLs' paths). */
+	const char *const *url_names;
+	const int *url_fds;
+	size_t n_urls;
 };
 
 /* Writes the layer of one COPY or ADD to out_fd and the cache key of its

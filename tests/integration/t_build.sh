@@ -212,3 +212,27 @@ PY
 	assert_contains "$ERR" "invalid reference format"
 	assert_no_leftovers "$D_DATA" overlay2
 }
+
+test_build_add_url_rmi_chain() {
+	ct_daemon
+	mkdir -p "$TEST_TMP/www" "$TEST_TMP/ctx"
+	echo downloaded >"$TEST_TMP/www/file.txt"
+	serve_dir "$TEST_TMP/www"
+	printf 'FROM bb\nADD http://127.0.0.1:%s/file.txt /dl/\nADD http://127.0.0.1:%s/file.txt /named\nRUN cat /dl/file.txt\n' \
+		"$HTTP_PORT" "$HTTP_PORT" >"$TEST_TMP/ctx/Dockerfile"
+	run_ok bd -t url:1 "$TEST_TMP/ctx"
+	assert_contains "$OUT" "downloaded" "the downloaded file in the next step"
+	run_ok dk run --rm url:1 stat -c '%a %s %n' /dl/file.txt /named
+	assert_eq "600 11 /dl/file.txt
+600 11 /named" "$OUT" "ADD of a URL"
+	printf 'FROM bb\nADD http://192.0.2.1/x /x\n' >"$TEST_TMP/ctx/Dockerfile"
+	run_fails bd "$TEST_TMP/ctx"
+	printf 'FROM bb\nCOPY http://127.0.0.1:%s/file.txt /x\n' "$HTTP_PORT" >"$TEST_TMP/ctx/Dockerfile"
+	run_fails bd "$TEST_TMP/ctx"
+	assert_contains "$ERR" "source can't be a URL for COPY"
+	# Removing the built image removes its untagged parents, down to bb.
+	run_ok dk rmi url:1
+	run_ok dk images -aq
+	assert_eq "$(image_id bb | cut -c8-19)" "$OUT" "images left after rmi of a build"
+	no_containers_left
+}
