@@ -236,3 +236,43 @@ test_build_add_url_rmi_chain() {
 	assert_eq "$(image_id bb | cut -c8-19)" "$OUT" "images left after rmi of a build"
 	no_containers_left
 }
+
+test_build_berth_cli() {
+	ct_daemon
+	local ctx=$TEST_TMP/ctx
+	mkdir -p "$ctx/sub"
+	echo data >"$ctx/sub/f"
+	printf 'FROM bb\nARG X=0\nCOPY sub /sub/\nRUN echo "x=$X" > /x\nCMD ["cat", "/x"]\n' >"$ctx/Dockerfile"
+	run_ok berth -H "$D_HOST" build -t viaberth:1 --build-arg X=7 --label k=v "$ctx"
+	assert_contains "$OUT" "Step 1/6 : FROM bb"
+	assert_line "$OUT" "Successfully tagged viaberth:1"
+	run_ok berth -H "$D_HOST" build -q --build-arg X=7 --label k=v "$ctx"
+	assert_eq "$(image_id viaberth:1)" "$OUT" "berth build -q of a cached build"
+	run_fails berth -H "$D_HOST" build "$TEST_TMP/nosuchdir"
+	run_ok dk run --rm viaberth:1
+	assert_eq "x=7" "$OUT"
+}
+
+test_build_berth_cli_commit_cp() {
+	ct_daemon
+	local ctx=$TEST_TMP/ctx
+	mkdir -p "$ctx/sub"
+	echo data >"$ctx/sub/f"
+	run_ok dk run --name c1 bb sh -c 'mkdir /sub; echo data > /sub/f; echo x=7 > /x'
+	run_ok berth -H "$D_HOST" commit -c 'CMD ["cat","/sub/f"]' -m note c1 viaberth:2
+	assert_match "$OUT" '^sha256:[0-9a-f]{64}$' "berth commit output"
+	run_ok dk run --rm viaberth:2
+	assert_eq data "$OUT"
+	berth -H "$D_HOST" export c1 | tar -t >"$TEST_TMP/list" || fail "berth export"
+	assert_contains "$(cat "$TEST_TMP/list")" "sub/f"
+	run_ok berth -H "$D_HOST" cp "$ctx/sub" c1:/copied
+	run_ok berth -H "$D_HOST" cp c1:/copied/f "$TEST_TMP/back"
+	assert_eq data "$(cat "$TEST_TMP/back")" "berth cp both ways"
+	run_ok berth -H "$D_HOST" cp c1:/sub "$TEST_TMP/tree"
+	assert_eq data "$(cat "$TEST_TMP/tree/f")" "berth cp of a directory"
+	berth -H "$D_HOST" cp c1:/x - | tar -xO >"$TEST_TMP/x" || fail "berth cp to stdout"
+	assert_eq "x=7" "$(cat "$TEST_TMP/x")"
+	run_fails berth -H "$D_HOST" cp c1:/nosuch "$TEST_TMP/n"
+	assert_contains "$ERR" "Could not find the file /nosuch in container c1"
+	run_ok dk rm c1
+}
