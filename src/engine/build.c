@@ -42,15 +42,18 @@ static void send_json(struct build *b, json_t *o)
 {
 	char *s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
-	if (!s)
+	char *line = NULL;
+	int n = s ? asprintf(&line, "%s\r\n", s) : -1;
+	free(s);
+	if (n < 0)
 		return;
 	if (!b->streaming) {
 		http_stream_begin(b->conn, 200, "application/json");
 		b->streaming = true;
 	}
-	http_stream_write(b->conn, s, strlen(s));
-	http_stream_write(b->conn, "\r\n", 2);
-	free(s);
+	/* One chunk per message: docker-py decodes chunk by chunk. */
+	http_stream_write(b->conn, line, (size_t)n);
+	free(line);
 }
 
 void build_out(struct build *b, const char *fmt, ...)

@@ -276,3 +276,33 @@ test_build_berth_cli_commit_cp() {
 	assert_contains "$ERR" "Could not find the file /nosuch in container c1"
 	run_ok dk rm c1
 }
+
+# docker_py: sets py to a python with docker-py, or skips.
+docker_py() {
+	for py in "$PYTHON" python3; do
+		"$py" -c 'import docker' 2>/dev/null && return 0
+	done
+	skip "docker-py is not installed"
+}
+
+test_build_docker_py() {
+	local py
+	docker_py
+	ct_daemon
+	mkdir -p "$TEST_TMP/ctx"
+	printf 'FROM bb\nARG V=0\nRUN echo "v=$V" > /v\nCMD ["cat", "/v"]\n' >"$TEST_TMP/ctx/Dockerfile"
+	cat >"$TEST_TMP/t.py" <<'PY'
+import sys, docker
+c = docker.DockerClient(base_url=sys.argv[1], version="1.41")
+img, logs = c.images.build(path=sys.argv[2], tag="py:1", buildargs={"V": "3"}, rm=True)
+assert any("Step 2/4" in l.get("stream", "") for l in logs), "step lines in the logs"
+print(c.containers.run("py:1", remove=True).decode().strip())
+try:
+    c.images.build(path=sys.argv[2], dockerfile="nosuch")
+except docker.errors.APIError as e:
+    print("error:", e.explanation)
+PY
+	run_ok "$py" "$TEST_TMP/t.py" "$D_HOST" "$TEST_TMP/ctx"
+	assert_eq "v=3
+error: Cannot locate specified Dockerfile: nosuch" "$OUT" "docker-py build"
+}

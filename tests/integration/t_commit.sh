@@ -73,3 +73,31 @@ test_commit_export() {
 	assert_contains "$ERR" "No such container: nosuch"
 	run_ok dk rm e1 e2
 }
+
+test_commit_docker_py() {
+	local py
+	docker_py
+	ct_daemon
+	cat >"$TEST_TMP/t.py" <<'PY'
+import io, sys, tarfile, docker
+c = docker.DockerClient(base_url=sys.argv[1], version="1.41")
+ct = c.containers.run("bb", "sh -c 'echo changed > /v'", detach=True)
+ct.wait()
+ct.commit(repository="py", tag="2", changes=['CMD ["cat","/v"]'], message="from py")
+print(c.containers.run("py:2", remove=True).decode().strip())
+bits, stat = ct.get_archive("/v")
+print(stat["name"], stat["size"])
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w") as t:
+    data = b"put\n"
+    i = tarfile.TarInfo("put.txt"); i.size = len(data); t.addfile(i, io.BytesIO(data))
+assert ct.put_archive("/tmp", buf.getvalue())
+bits, stat = ct.get_archive("/tmp/put.txt")
+print(tarfile.open(fileobj=io.BytesIO(b"".join(bits))).extractfile("put.txt").read().decode().strip())
+ct.remove()
+PY
+	run_ok "$py" "$TEST_TMP/t.py" "$D_HOST"
+	assert_eq "changed
+v 8
+put" "$OUT" "docker-py commit and archives"
+}
