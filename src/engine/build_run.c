@@ -215,6 +215,8 @@ static json_t *run_body(struct build *b, json_t *cmd)
 		if (v && !json_is_null(v))
 			json_object_set(body, keep[i], v);
 	}
+	/* A step's command runs once: no health checks meanwhile. */
+	json_object_set_new(body, "Healthcheck", json_pack("{s:[s]}", "Test", "NONE"));
 	json_object_set_new(body, "HostConfig",
 			    b->o.host_config ? json_deep_copy(b->o.host_config) : json_object());
 	return body;

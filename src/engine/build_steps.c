@@ -477,11 +477,6 @@ static void do_onbuild(struct build *b, struct df_inst *in)
 	commit_meta(b, text);
 }
 
-static void do_maintainer(struct build *b, struct df_inst *in)
-{
-	do_single(b, in);
-}
-
 /* ARG name[=default]: the build arg's value when given, else the default
  * (expanded), else a meta ARG of the same name. */
 static int declare_arg(struct build *b, json_t *scope, const char *word, bool meta,
@@ -647,9 +642,8 @@ void build_dispatch(struct build *b, struct df_inst *in)
 	case DF_USER:
 	case DF_WORKDIR:
 	case DF_STOPSIGNAL:
-		return do_single(b, in);
 	case DF_MAINTAINER:
-		return do_maintainer(b, in);
+		return do_single(b, in);
 	case DF_SHELL:
 		return do_shell(b, in);
 	case DF_HEALTHCHECK:
