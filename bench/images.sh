@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 BERTHD=${BERTHD:-$ROOT/build/berthd}
-DOCKER=${DOCKER:-/usr/local/bin/docker}
+DOCKER=${DOCKER:-$(command -v docker || echo /usr/bin/docker)}
 DOCKERD=${DOCKERD:-/usr/sbin/dockerd}
 BIG_MB=${BENCH_BIG_MB:-300}
 LAYERS=${BENCH_LAYERS:-10}

@@ -20,7 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 BERTHD=${BERTHD:-$ROOT/build/berthd}
-DOCKER=${DOCKER:-/usr/local/bin/docker}
+DOCKER=${DOCKER:-$(command -v docker || echo /usr/bin/docker)}
 DOCKERD=${DOCKERD:-/usr/sbin/dockerd}
 N=${BENCH_CONTAINERS:-50}
 MB=${BENCH_MB:-1000}

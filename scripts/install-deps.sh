@@ -7,9 +7,10 @@ packages="build-essential pkg-config libuv1-dev libhttp-parser-dev libjansson-de
 libssl-dev libcmocka-dev libarchive-dev libcurl4-openssl-dev libraft-dev
 libnl-route-3-dev libnftables-dev nftables busybox-static runc openssl curl wrk python3 procps iproute2 util-linux"
 
-# The integration tests drive berthd with the real docker CLI; Debian's
-# docker.io carries one (its dockerd also serves the side-by-side benchmarks).
-command -v docker >/dev/null 2>&1 || packages="$packages docker.io"
+# The integration tests drive berthd with the real docker CLI, and compare
+# with a real dockerd (interop tests, side-by-side benchmarks): Debian's
+# docker.io carries both. A newer docker CLI already on PATH is kept first.
+command -v dockerd >/dev/null 2>&1 || packages="$packages docker.io"
 
 missing=""
 for p in $packages; do

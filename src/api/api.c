@@ -12,6 +12,7 @@
 #include "basic/build_info.h"
 #include "basic/cleanup.h"
 #include "basic/fs.h"
+#include "image/layer_store.h"
 #include "shared/filters.h"
 #include "shared/host.h"
 
@@ -120,6 +121,33 @@ json_t *api_json_body_or_reply(const struct api_request *ar)
 		return NULL;
 	}
 	return body;
+}
+
+struct deferred_reply {
+	struct http_conn *conn;
+	int status;
+	json_t *body;
+};
+
+static void send_deferred(void *data)
+{
+	struct deferred_reply *r = data;
+	http_reply_json(r->conn, r->status, r->body);
+	http_conn_unref(r->conn);
+	free(r);
+}
+
+void api_reply_json_after_removals(const struct api_request *ar, int status, json_t *body)
+{
+	struct deferred_reply *r = malloc(sizeof(*r));
+	if (!r) {
+		http_reply_json(ar->conn, status, body);
+		return;
+	}
+	*r = (struct deferred_reply){.conn = ar->conn, .status = status, .body = body};
+	http_conn_ref(ar->conn);
+	if (layer_store_after_removals(ar->d->layers, send_deferred, r) < 0)
+		send_deferred(r);
 }
 
 /* dockerd's versionMiddleware: too old or too new versions are refused. */

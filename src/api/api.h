@@ -59,6 +59,9 @@ const char **api_query_all(const struct http_request *req, const char *key, size
 /* A file descriptor (owned by the caller) reading the request body from its
  * start; -1 after replying 500. */
 int api_body_fd_or_reply(const struct api_request *ar);
+/* Replies body (taking it) once the layer removals queued so far are done: a
+ * client told that images are deleted may look at the disk at once. */
+void api_reply_json_after_removals(const struct api_request *ar, int status, json_t *body);
 
 /* GET /events, in events_stream.c. */
 void api_events(const struct api_request *ar);

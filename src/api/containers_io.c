@@ -15,7 +15,7 @@
 #include "basic/fs.h"
 #include "basic/timeutil.h"
 #include "engine/container.h"
-#include "shim/proto.h"
+#include "shared/shim_proto.h"
 
 #define RAW_STREAM "application/vnd.docker.raw-stream"
 

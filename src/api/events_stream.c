@@ -8,7 +8,7 @@
 #include "api/api.h"
 #include "shared/filters.h"
 #include "basic/timeutil.h"
-#include "engine/events.h"
+#include "shared/events.h"
 
 struct events_stream {
 	struct daemon *d;

@@ -10,7 +10,7 @@
 #include "basic/cleanup.h"
 #include "engine/container.h"
 #include "engine/exec.h"
-#include "shim/proto.h"
+#include "shared/shim_proto.h"
 
 #define RAW_STREAM "application/vnd.docker.raw-stream"
 

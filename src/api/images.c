@@ -334,7 +334,7 @@ static void api_image_delete(const struct api_request *ar)
 		api_reply_err_clear(ar, &err);
 		return;
 	}
-	http_reply_json(ar->conn, 200, records);
+	api_reply_json_after_removals(ar, 200, records);
 }
 
 /* ---- POST /images/prune ---- */
@@ -349,7 +349,7 @@ static void api_images_prune(const struct api_request *ar)
 		api_reply_err_clear(ar, &err);
 		return;
 	}
-	http_reply_json(ar->conn, 200, report);
+	api_reply_json_after_removals(ar, 200, report);
 }
 
 /* ---- POST /images/load, POST /images/create ---- */

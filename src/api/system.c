@@ -12,7 +12,7 @@
 #include "basic/cleanup.h"
 #include "basic/timeutil.h"
 #include "engine/container.h"
-#include "engine/events.h"
+#include "shared/events.h"
 #include "image/image_store.h"
 #include "storage/driver.h"
 #include "swarm/swarm.h"

@@ -18,7 +18,7 @@
 #include "basic/fs.h"
 #include "basic/timeutil.h"
 #include "engine/container.h"
-#include "engine/events.h"
+#include "shared/events.h"
 #include "image/fetch.h"
 #include "image/images.h"
 #include "network/network.h"

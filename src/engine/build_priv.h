@@ -10,7 +10,7 @@
 #include "engine/build.h"
 #include "engine/container.h"
 #include "image/build_context.h"
-#include "image/digest.h"
+#include "shared/digest.h"
 #include "image/dockerfile.h"
 #include "shared/http_server.h"
 

@@ -15,7 +15,7 @@
 #include <uv.h>
 
 #include "basic/error.h"
-#include "image/digest.h"
+#include "shared/digest.h"
 #include "shared/filters.h"
 
 struct daemon;

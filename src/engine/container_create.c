@@ -185,10 +185,16 @@ static int add_volume_mount(struct daemon *d, const char *id, const struct mount
 	int r = volume_create(d->volumes, mr->source, NULL, NULL, NULL, &name, &created, err);
 	if (r == 0)
 		r = volume_ref(d->volumes, name, id, err);
-	if (r == 0)
-		r = volume_inspect_json(d->volumes, name, &info, err);
 	if (r < 0)
 		return r;
+	r = volume_inspect_json(d->volumes, name, &info, err);
+	if (r < 0) {
+		/* Not this container's any more; an anonymous one it made goes too. */
+		volume_unref(d->volumes, name, id);
+		if (created && (!mr->source || !*mr->source))
+			volume_remove(d->volumes, name, true, NULL);
+		return r;
+	}
 	json_array_append_new(mounts,
 			      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:b, s:b, s:b}",
 					"Type", "volume", "Name", name, "Source",

@@ -1,4 +1,4 @@
-/* berthd's side of a shim's socket (src/shim/proto.h): one link per
+/* berthd's side of a shim's socket (src/shared/shim_proto.h): one link per
  * running container. It carries the start request and its answer, live
  * output to subscribers, stdin and signals, and the exit. A link that ends
  * without an exit frame means the shim died: the exit comes from exit.json
@@ -18,7 +18,7 @@
 #include "engine/container.h"
 #include "engine/containers_priv.h"
 #include "engine/start_job.h"
-#include "shim/proto.h"
+#include "shared/shim_proto.h"
 
 struct shim_link {
 	uv_pipe_t pipe;

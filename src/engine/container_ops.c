@@ -16,7 +16,7 @@
 #include "engine/start_job.h"
 #include "image/layer_store.h"
 #include "network/network.h"
-#include "shim/proto.h"
+#include "shared/shim_proto.h"
 #include "storage/driver.h"
 
 static const struct {
@@ -367,24 +367,35 @@ static void remove_work(uv_work_t *w)
 	image_rm_rf(job->bundle);
 }
 
-static void remove_after(uv_work_t *w, int status)
+static void remove_finish(void *data)
 {
-	struct remove_job *job = w->data;
+	struct remove_job *job = data;
 	struct container *c = job->c;
 	container_event(job->d, c, "destroy", NULL);
 	end_subs(c);
 	wake_waiters(c, true);
-	if (job->r < 0)
-		log_warn(&job->d->log, "removing container %s: %s", c->id, error_msg(&job->err));
 	job->done(0, NULL, job->userdata);
-	/* The read-write entry is gone: the image's layers may go too. */
-	if (c->layer)
-		layer_store_release(job->d->layers, c->layer, NULL);
 	container_free(c);
 	error_clear(&job->err);
 	free(job->dir);
 	free(job->bundle);
 	free(job);
+}
+
+static void remove_after(uv_work_t *w, int status)
+{
+	struct remove_job *job = w->data;
+	struct container *c = job->c;
+	if (job->r < 0)
+		log_warn(&job->d->log, "removing container %s: %s", c->id, error_msg(&job->err));
+	/* The read-write entry is gone: the image's layers may go too, and the
+	 * reply waits for them (a client may look at the store at once). */
+	if (c->layer) {
+		layer_store_release(job->d->layers, c->layer, NULL);
+		c->layer = NULL;
+	}
+	if (layer_store_after_removals(job->d->layers, remove_finish, job) < 0)
+		remove_finish(job);
 }
 
 /* Renames the directory first: a crash from here on leaves a

@@ -17,7 +17,7 @@
 #include "engine/oci_spec.h"
 #include "engine/start_job.h"
 #include "network/network.h"
-#include "shim/proto.h"
+#include "shared/shim_proto.h"
 #include "storage/driver.h"
 #include "volume/volume_store.h"
 

@@ -13,7 +13,7 @@
 #include "daemon/daemon.h"
 #include "engine/container.h"
 #include "engine/containers_priv.h"
-#include "engine/events.h"
+#include "shared/events.h"
 #include "image/layer_store.h"
 
 const char *container_state_name(enum container_state s)

@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 #include "basic/error.h"
-#include "image/digest.h"
+#include "shared/digest.h"
 
 struct daemon;
 struct container;

@@ -6,7 +6,7 @@
 #include <uv.h>
 
 #include "engine/container.h"
-#include "shim/proto.h"
+#include "shared/shim_proto.h"
 
 struct start_job {
 	struct daemon *d;

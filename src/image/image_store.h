@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "basic/error.h"
-#include "image/digest.h"
+#include "shared/digest.h"
 #include "image/layer_store.h"
 
 struct image {

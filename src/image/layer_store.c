@@ -20,12 +20,21 @@
 #include "basic/fs.h"
 #include "storage/driver.h"
 
+struct removal_waiter {
+	void (*cb)(void *data);
+	void *data;
+	struct removal_waiter *next;
+};
+
 struct layer_store {
 	uv_loop_t *loop;
 	char *db;
 	struct storage_driver *drv;
 	struct layer **v;
 	size_t n, cap;
+	unsigned removing;		  /* removals queued on the thread pool */
+	bool sync_removals;		  /* at start-up, before berthd serves */
+	struct removal_waiter *waiters; /* called once removing drops to 0 */
 };
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -271,6 +280,7 @@ void layer_ref(struct layer *l)
 
 struct remove_job {
 	uv_work_t w;
+	struct layer_store *ls;
 	struct storage_driver *drv;
 	char cache_id[DIGEST_HEX_LEN + 1];
 	char *dir;
@@ -288,9 +298,33 @@ static void remove_work(uv_work_t *w)
 static void remove_done(uv_work_t *w, int status)
 {
 	struct remove_job *j = w->data;
+	struct layer_store *ls = j->ls;
 	(void)status;
 	free(j->dir);
 	free(j);
+	if (--ls->removing > 0)
+		return;
+	struct removal_waiter *list = TAKE_PTR(ls->waiters);
+	while (list) {
+		struct removal_waiter *next = list->next;
+		list->cb(list->data);
+		free(list);
+		list = next;
+	}
+}
+
+int layer_store_after_removals(struct layer_store *ls, void (*cb)(void *data), void *data)
+{
+	if (ls->removing == 0) {
+		cb(data);
+		return 0;
+	}
+	struct removal_waiter *w = malloc(sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	*w = (struct removal_waiter){.cb = cb, .data = data, .next = ls->waiters};
+	ls->waiters = w;
+	return 0;
 }
 
 /* The layer's directory leaves layerdb/sha256 at once (a rename, so a crash
@@ -307,11 +341,13 @@ static void layer_destroy(struct layer_store *ls, struct layer *l)
 	image_rm_rf(grave);
 	if (rename(dir, grave) < 0)
 		image_rm_rf(dir);
+	j->ls = ls;
 	j->drv = ls->drv;
 	memcpy(j->cache_id, l->cache_id, sizeof(j->cache_id));
 	j->dir = TAKE_PTR(grave);
 	j->w.data = j;
-	if (uv_queue_work(ls->loop, &j->w, remove_work, remove_done) < 0) {
+	ls->removing++;
+	if (ls->sync_removals || uv_queue_work(ls->loop, &j->w, remove_work, remove_done) < 0) {
 		remove_work(&j->w);
 		remove_done(&j->w, 0);
 	}
@@ -335,6 +371,8 @@ void layer_store_release(struct layer_store *ls, struct layer *l, json_t *remove
 int layer_store_gc(struct layer_store *ls, const char *const *extra_keep, struct error *err)
 {
 	bool again = true;
+	/* Leftovers are gone before berthd serves: nothing for a client to see. */
+	ls->sync_removals = true;
 	while (again) {
 		again = false;
 		for (size_t i = 0; i < ls->n; i++) {
@@ -346,6 +384,7 @@ int layer_store_gc(struct layer_store *ls, const char *const *extra_keep, struct
 			break;
 		}
 	}
+	ls->sync_removals = false;
 	size_t n_extra = 0;
 	while (extra_keep && extra_keep[n_extra])
 		n_extra++;

@@ -17,7 +17,7 @@
 
 #include "basic/error.h"
 #include "image/archive.h"
-#include "image/digest.h"
+#include "shared/digest.h"
 
 struct storage_driver;
 
@@ -52,6 +52,9 @@ void layer_ref(struct layer *l);
  * files are removed on the thread pool) and its parent is released too. The
  * chain IDs of removed layers are appended to removed (may be NULL). */
 void layer_store_release(struct layer_store *ls, struct layer *l, json_t *removed);
+/* Calls cb(data) once every removal queued so far has finished (at once when
+ * none is pending): a reply that promises layers are gone waits for this. */
+int layer_store_after_removals(struct layer_store *ls, void (*cb)(void *data), void *data);
 
 size_t layer_store_count(const struct layer_store *ls);
 /* Sum of all layers' sizes. */

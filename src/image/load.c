@@ -14,7 +14,7 @@
 #include "basic/cleanup.h"
 #include "basic/fs.h"
 #include "daemon/daemon.h"
-#include "engine/events.h"
+#include "shared/events.h"
 #include "image/image_job.h"
 #include "image/image_store.h"
 #include "image/manifest.h"

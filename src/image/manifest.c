@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "basic/cleanup.h"
-#include "image/digest.h"
+#include "shared/digest.h"
 #include "image/reference.h"
 
 #define MAX_INDEX_DEPTH 4

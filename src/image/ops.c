@@ -8,7 +8,7 @@
 #include "basic/cleanup.h"
 #include "basic/timeutil.h"
 #include "daemon/daemon.h"
-#include "engine/events.h"
+#include "shared/events.h"
 #include "image/image_store.h"
 #include "image/reference.h"
 #include "image/service.h"

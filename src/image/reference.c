@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "basic/cleanup.h"
-#include "image/digest.h"
+#include "shared/digest.h"
 
 #define NAME_MAX_LEN 255
 #define DEFAULT_DOMAIN "docker.io"

@@ -17,7 +17,7 @@
 #include "basic/timeutil.h"
 #include "daemon/daemon.h"
 #include "engine/container.h"
-#include "engine/events.h"
+#include "shared/events.h"
 #include "network/network_priv.h"
 #include "network/nl.h"
 

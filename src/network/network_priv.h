@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "basic/error.h"
-#include "image/digest.h"
+#include "shared/digest.h"
 #include "network/ipam.h"
 #include "network/nft.h"
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "basic/timeutil.h"
-#include "shim/proto.h"
+#include "shared/shim_proto.h"
 #include "shim/shim.h"
 
 #define READ_CHUNK 16384

@@ -21,7 +21,7 @@
 #include "basic/console.h"
 #include "basic/fs.h"
 #include "basic/timeutil.h"
-#include "shim/proto.h"
+#include "shared/shim_proto.h"
 #include "shim/shim.h"
 
 /* A shim whose container berthd never starts (berthd died between create and

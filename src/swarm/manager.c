@@ -679,6 +679,8 @@ static void leader_duties(struct swarm *sw)
 				return;
 			}
 			struct pend *p = calloc(1, sizeof(*p));
+			if (!p)
+				return; /* retried at the next reconcile */
 			p->sw = sw;
 			snprintf(p->node_id, sizeof(p->node_id), "%s", id);
 			if (sraft_remove(sw->raft, rid, demoted_out, p) < 0) {
@@ -689,6 +691,8 @@ static void leader_duties(struct swarm *sw)
 		}
 		if (role && strcmp(role, "worker") == 0 && rid && !sraft_is_voter(sw->raft, rid)) {
 			struct pend *p = calloc(1, sizeof(*p));
+			if (!p)
+				return; /* retried at the next reconcile */
 			p->sw = sw;
 			snprintf(p->node_id, sizeof(p->node_id), "%s", id);
 			sw->reconcile_pending = true;

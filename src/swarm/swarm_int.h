@@ -6,8 +6,8 @@
 #define SWARM_DEFAULT_HB_MS 5000
 #define SWARM_DEFAULT_CERT_S (90LL * 86400)
 #define SWARM_CA_EXPIRY_S (20LL * 365 * 86400)
-#define SWARM_ELECTION_MS 800
-#define SWARM_RAFT_HB_MS 80
+#define SWARM_ELECTION_MS 300
+#define SWARM_RAFT_HB_MS 30
 #define SWARM_TICK_MS 100
 #define SWARM_RPC_TIMEOUT_MS 5000
 /* Missed heartbeats before a node is Down (swarmkit's grace multiplier). */

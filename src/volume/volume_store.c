@@ -19,7 +19,7 @@
 #include "basic/cleanup.h"
 #include "basic/fs.h"
 #include "basic/timeutil.h"
-#include "engine/events.h"
+#include "shared/events.h"
 
 #define META_FILE "meta.json"
 #define TMP_PREFIX ".tmp-"

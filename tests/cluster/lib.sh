@@ -9,7 +9,7 @@
 CL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$CL_DIR/../.." && pwd)
 : "${BERTHD:=$REPO_ROOT/build/san/berthd}"
-: "${DOCKER:=/usr/local/bin/docker}"
+: "${DOCKER:=$(command -v docker || echo /usr/bin/docker)}"
 : "${BERTH:=$REPO_ROOT/build/san/berth}"
 unset DOCKER_HOST DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_CONTEXT DOCKER_API_VERSION
 

@@ -240,7 +240,9 @@ test_demote_crash() {
 	l=$(current_leader) || fail "no leader"
 	for m in n1 n2 n3; do [[ $m != "$l" ]] && break; done
 	dk "$l" node demote "$m" >/dev/null || fail "demote $m"
-	sleep 1
+	# The crash comes once the demotion is committed, before $m has settled.
+	wait_for 10 bash -c "dk $l node ls --filter role=worker --format '{{.Hostname}}' | grep -qx $m" ||
+		fail "demotion of $m not committed"
 	cl_kill "$m"
 	cl_start "$m"
 	wait_for 30 bash -c "dk $m info --format '{{.Swarm.ControlAvailable}}' | grep -qx false" ||
@@ -358,12 +360,15 @@ test_autolock() {
 	echo "$key" | dk "$m" swarm unlock >/dev/null || fail "unlock"
 	wait_for 20 dk "$m" node update --label-add unlocked=1 n4 || fail "$m not working after unlock"
 	# Rotation: the old key no longer opens a restarted manager.
+	local sealed_before
+	sealed_before=$(md5sum <"$CL_TMP/$m/root/swarm/keys.json")
 	dk "$l" swarm unlock-key --rotate >/dev/null || fail "rotate"
 	local key2
 	key2=$(dk "$l" swarm unlock-key -q)
 	[[ "$key2" != "$key" ]] || fail "key not rotated"
 	wait_for 10 bash -c "[[ \$(dk $m swarm unlock-key -q) == '$key2' ]]" || fail "rotation not replicated"
-	sleep 0.5
+	wait_for 10 bash -c "[[ \$(md5sum <'$CL_TMP/$m/root/swarm/keys.json') != '$sealed_before' ]]" ||
+		fail "$m did not reseal its keys with the new unlock key"
 	cl_kill "$m"
 	cl_start "$m"
 	echo "$key" | dk "$m" swarm unlock >/dev/null 2>&1 && fail "old key after rotation"

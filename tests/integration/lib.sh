@@ -10,7 +10,7 @@ REPO_ROOT=$(cd "$INTEG_DIR/../.." && pwd)
 
 : "${BERTHD:=$REPO_ROOT/build/san/berthd}"
 : "${BERTH:=$REPO_ROOT/build/san/berth}"
-: "${DOCKER:=/usr/local/bin/docker}"
+: "${DOCKER:=$(command -v docker || echo /usr/bin/docker)}"
 # The system python starts much faster than a version-manager shim.
 if [[ -z "${PYTHON:-}" ]]; then
 	if [[ -x /usr/bin/python3 ]]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
@@ -251,6 +251,16 @@ start_daemon() {
 	launch_daemon "${args[@]}" "$@"
 	wait_daemon_ready "$unix"
 }
+
+# top_count_at_least CONTAINER TEXT N: at least N of the container's processes
+# have TEXT in their command line (for wait_for: "the exec has started").
+top_count_at_least() {
+	local n
+	n=$(dk top "$1" 2>/dev/null | grep -cF -- "$2")
+	((n >= $3))
+}
+
+no_containers_left() { [[ -z $(dk ps -aq 2>/dev/null) ]]; }
 
 daemon_alive() { kill -0 "${1:-$D_PID}" 2>/dev/null; }
 

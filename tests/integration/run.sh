@@ -7,7 +7,7 @@
 #   tests/integration/run.sh -l          list the tests
 #
 # Environment: BERTHD, BERTH (default: the sanitizer builds in build/san/),
-# DOCKER (default /usr/local/bin/docker), TEST_TIMEOUT (seconds per test,
+# DOCKER (default: docker on PATH), TEST_TIMEOUT (seconds per test,
 # default 60), KEEP_TMP=1 keeps the temp dir of a failed test, JOBS=N runs N
 # tests at a time (default: CPUs, 2 to 4).
 # Exits non-zero if any test fails.

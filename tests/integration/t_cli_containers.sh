@@ -166,10 +166,10 @@ test_cli_containers_tty() {
 test_cli_containers_signals() {
 	ct_daemon
 	# sig-proxy: SIGTERM to berth run reaches the container's process.
-	"$BERTH" -H "$D_HOST" run --rm --name sp1 --network none bb sh -c 'trap "echo got-term; exit 7" TERM; while :; do sleep 0.1; done' >"$TEST_TMP/sp.out" 2>&1 &
+	"$BERTH" -H "$D_HOST" run --rm --name sp1 --network none bb sh -c 'trap "echo got-term; exit 7" TERM; echo ready; while :; do sleep 0.1; done' >"$TEST_TMP/sp.out" 2>&1 &
 	local pid=$!
-	wait_for 20 "container running" bash -c "[[ \$(docker -H $D_HOST inspect --format '{{.State.Running}}' sp1 2>/dev/null) == true ]]"
-	sleep 0.5
+	# "ready" comes through the attach stream once the trap is set.
+	wait_for 20 "the container's trap" grep -q ready "$TEST_TMP/sp.out"
 	kill -TERM "$pid"
 	local rc=0
 	wait "$pid" || rc=$?
@@ -177,10 +177,10 @@ test_cli_containers_signals() {
 	assert_contains "$(<"$TEST_TMP/sp.out")" got-term "trap ran in the container"
 	# attach proxies signals too (not with --sig-proxy=false), and
 	# --no-stdin leaves the container's stdin alone.
-	run_ok bt run -di --name sp2 --network none bb sh -c 'trap "echo got-int; exit 8" INT; while :; do sleep 0.1; done'
+	run_ok bt run -di --name sp2 --network none bb sh -c 'trap "echo got-int; exit 8" INT; while :; do echo tick; sleep 0.1; done'
 	"$BERTH" -H "$D_HOST" attach --no-stdin sp2 >"$TEST_TMP/sp2.out" 2>&1 </dev/null &
 	pid=$!
-	sleep 1.5
+	wait_for 20 "output through attach" grep -q tick "$TEST_TMP/sp2.out"
 	kill -INT "$pid"
 	rc=0
 	wait "$pid" || rc=$?
@@ -225,7 +225,7 @@ test_cli_containers_stats_update() {
 test_cli_containers_wait_client_leaves() {
 	ct_daemon
 	run_ok "$PYTHON" - "$D_SOCK" <<'PY'
-import json, socket, sys, time
+import json, socket, sys
 sock = sys.argv[1]
 def send(method, path, body=b"", hijack=False):
     s = socket.socket(socket.AF_UNIX)
@@ -248,15 +248,22 @@ body = json.dumps({"Image": "bb", "Cmd": ["/nonexistent"], "AttachStdout": True,
 cid = json.loads(send("POST", "/v1.41/containers/create", body))["Id"]
 a = send("POST", f"/v1.41/containers/{cid}/attach?stream=1&stdout=1&stderr=1", hijack=True)
 w = send("POST", f"/v1.41/containers/{cid}/wait?condition=removed", hijack=True)
-time.sleep(0.3)
+# Both answer their headers once attached and registered.
+for sock in (a, w):
+    sock.settimeout(10)
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        head += chunk
 send("POST", f"/v1.41/containers/{cid}/start")
 a.close()
 w.close()
 PY
-	sleep 1
 	daemon_alive || fail "berthd died"
-	run_ok dk ps -aq
-	assert_empty "$OUT" "the auto-remove container is gone"
+	wait_for 10 "the auto-remove container to go" no_containers_left
+	daemon_alive || fail "berthd died"
 }
 
 # berth sends the create body the docker CLI sends for the same flags: both

@@ -127,7 +127,7 @@ test_containers_exec_interrupted() {
 	dk exec iv sleep 100 >/dev/null 2>&1 &
 	client=$!
 	run_ok dk exec -d iv sleep 100
-	sleep 0.3
+	wait_for 10 "both execs running" top_count_at_least iv 'sleep 100' 3
 	run_ok dk stop -t 0 iv
 	wait_exit "$client" 10 || fail "docker exec did not end when its container stopped"
 	assert_eq 137 "$EXIT_RC" "exit code of an exec killed with its container"
@@ -136,7 +136,7 @@ test_containers_exec_interrupted() {
 	run_ok dk exec -d iv sleep 100
 	dk exec iv sleep 100 >/dev/null 2>&1 &
 	client=$!
-	sleep 0.3
+	wait_for 10 "both execs running" top_count_at_least iv 'sleep 100' 3
 	stop_daemon
 	wait_exit "$client" 10 || fail "docker exec did not end when berthd stopped"
 	ct_restart_daemon

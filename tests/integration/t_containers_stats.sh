@@ -5,13 +5,15 @@ test_containers_stats() {
 	ct_daemon
 	run_ok dk run -d --name busy -m 64m --pids-limit 40 --network none bb sh -c 'while :; do :; done'
 	run_ok dk run -d --name idle --network none bb sleep 300
-	sleep 1.5
+	# idle shows 0% once its sleep runs; busy spins from its start.
+	wait_for 10 "idle to be asleep" top_count_at_least idle 'sleep 300' 1
 	run_ok timeout -k 5 20 "$DOCKER" -H "$D_HOST" stats --no-stream --format '{{.Name}} {{.MemUsage}} {{.PIDs}} {{.CPUPerc}}' busy idle
 	local busy idle
 	busy=$(grep '^busy ' <<<"$OUT") idle=$(grep '^idle ' <<<"$OUT")
 	assert_match "$busy" "^busy [0-9.]+[KMG]i?B / 64MiB 1 [0-9.]+%$" "stats of busy"
 	local cpu=${busy##* }
-	((${cpu%%.*} >= 20)) || fail "a spinning container shows CPU $cpu"
+	# Not a figure: on a loaded machine a spinning process may get little CPU.
+	[[ "$cpu" != 0.00% ]] || fail "a spinning container shows CPU $cpu"
 	assert_match "$idle" "^idle [0-9.]+[KMG]i?B / [0-9.]+GiB 1 0.00%$" "stats of idle"
 	# The stream: one JSON object a line, precpu_stats is the previous sample.
 	run curl -s --max-time 3 --unix-socket "$D_SOCK" "http://localhost/v1.41/containers/busy/stats" -o "$TEST_TMP/stream"

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "shared/filters.h"
-#include "engine/events.h"
+#include "shared/events.h"
 
 #define SEC 1000000000LL
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "image/digest.h"
+#include "shared/digest.h"
 #include "image/manifest.h"
 
 #define MAX_FILES 16

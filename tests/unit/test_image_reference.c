@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "image/digest.h"
+#include "shared/digest.h"
 #include "image/reference.h"
 
 static void check_norm(const char *in, const char *full, const char *familiar)

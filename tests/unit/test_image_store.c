@@ -13,7 +13,7 @@
 
 #include "basic/fs.h"
 #include "daemon/daemon.h"
-#include "engine/events.h"
+#include "shared/events.h"
 #include "image/image_store.h"
 #include "image/layer_store.h"
 #include "image/service.h"

@@ -1,6 +1,6 @@
 /* The event log: a ring of the newest events, synchronous subscribers, replay
  * of history, and Docker's event filters and JSON message. */
-#include "engine/events.h"
+#include "shared/events.h"
 
 #include <ctype.h>
 #include <errno.h>

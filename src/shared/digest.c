@@ -1,5 +1,5 @@
 /* sha256 digests, chain IDs and random IDs. */
-#include "image/digest.h"
+#include "shared/digest.h"
 
 #include <errno.h>
 #include <openssl/sha.h>
