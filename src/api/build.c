@@ -152,7 +152,7 @@ static void api_build_prune(const struct api_request *ar)
 	if (build_prune(ar->d, &report, &err) < 0)
 		api_reply_err_clear(ar, &err);
 	else
-		http_reply_json(ar->conn, 200, report);
+		api_reply_json_after_removals(ar, 200, report);
 }
 
 static const struct route routes[] = {
