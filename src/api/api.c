@@ -3,7 +3,10 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "shared/api_version.h"
 #include "basic/build_info.h"
@@ -23,6 +26,9 @@ static const struct api_routes *const tables[] = {
 	&api_swarm_routes,
 	&api_secret_routes,
 	&api_registry_routes,
+	&api_commit_routes,
+	&api_build_routes,
+	&api_container_archive_routes,
 };
 
 int api_route_match(enum http_method method, const char *path, struct route_match *m)
@@ -53,6 +59,33 @@ bool api_should_spool(enum http_method method, const char *url, void *userdata)
 			return true;
 	}
 	return false;
+}
+
+const char **api_query_all(const struct http_request *req, const char *key, size_t *ret_n)
+{
+	const char **v = calloc(req->n_query + 1, sizeof(*v));
+	size_t n = 0;
+	for (size_t i = 0; v && i < req->n_query; i++)
+		if (strcmp(req->query_keys[i], key) == 0)
+			v[n++] = req->query_values[i];
+	*ret_n = n;
+	return v;
+}
+
+int api_body_fd_or_reply(const struct api_request *ar)
+{
+	const struct http_request *req = ar->req;
+	int fd = req->body_fd >= 0 ? dup(req->body_fd) : memfd_create("body", MFD_CLOEXEC);
+	if (fd >= 0 && req->body_fd < 0) {
+		ssize_t n = req->body_len ? write(fd, req->body, req->body_len) : 0;
+		if (n < 0 || (size_t)n != req->body_len || lseek(fd, 0, SEEK_SET) < 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (fd < 0)
+		http_reply_error(ar->conn, 500, "cannot read the request body: %m");
+	return fd;
 }
 
 void api_reply_err(const struct api_request *ar, const struct error *err)

@@ -43,6 +43,9 @@ int api_route_match(enum http_method method, const char *path, struct route_matc
 /* The server's should_spool: request bodies that are archives (image load
  * and import, build contexts, container archives) go to disk. */
 bool api_should_spool(enum http_method method, const char *url, void *userdata);
+extern const struct api_routes api_commit_routes; /* commit.c */
+extern const struct api_routes api_build_routes; /* build.c */
+extern const struct api_routes api_container_archive_routes; /* containers_archive.c */
 
 /* Opens a listener for every --host. On failure nothing stays open. */
 int api_start(struct daemon *d, struct error *err);
@@ -63,6 +66,12 @@ const char *api_json_problem(const json_error_t *jerr, json_t *parsed, char *buf
  * body or one that is not a JSON object. */
 json_t *api_json_body_or_reply(const struct api_request *ar);
 
+/* Every value of the query parameter key, NULL-terminated (free the array
+ * only); *ret_n counts them. */
+const char **api_query_all(const struct http_request *req, const char *key, size_t *ret_n);
+/* A file descriptor (owned by the caller) reading the request body from its
+ * start; -1 after replying 500. */
+int api_body_fd_or_reply(const struct api_request *ar);
 /* Replies body (taking it) once the layer removals queued so far are done: a
  * client told that images are deleted may look at the disk at once. */
 void api_reply_json_after_removals(const struct api_request *ar, int status, json_t *body);

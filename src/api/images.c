@@ -31,16 +31,6 @@ static bool lookup_or_reply(const struct api_request *ar, struct image **ret)
 }
 
 /* All values of a repeated query parameter, NULL-terminated (array only). */
-static const char **query_all(const struct http_request *req, const char *key, size_t *ret_n)
-{
-	const char **v = calloc(req->n_query + 1, sizeof(*v));
-	size_t n = 0;
-	for (size_t i = 0; v && i < req->n_query; i++)
-		if (strcmp(req->query_keys[i], key) == 0)
-			v[n++] = req->query_values[i];
-	*ret_n = n;
-	return v;
-}
 
 /* ---- shared JSON pieces ---- */
 
@@ -367,25 +357,10 @@ static void api_images_prune(const struct api_request *ar)
 
 /* The request body as a file the job owns: the spooled one duplicated, or
  * a small in-memory body copied into a memfd. */
-static int body_fd_or_reply(const struct api_request *ar)
-{
-	const struct http_request *req = ar->req;
-	int fd = req->body_fd >= 0 ? dup(req->body_fd) : memfd_create("body", MFD_CLOEXEC);
-	if (fd >= 0 && req->body_fd < 0) {
-		ssize_t n = req->body_len ? write(fd, req->body, req->body_len) : 0;
-		if (n < 0 || (size_t)n != req->body_len || lseek(fd, 0, SEEK_SET) < 0) {
-			close(fd);
-			fd = -1;
-		}
-	}
-	if (fd < 0)
-		http_reply_error(ar->conn, 500, "cannot read the request body: %m");
-	return fd;
-}
 
 static void api_images_load(const struct api_request *ar)
 {
-	int fd = body_fd_or_reply(ar);
+	int fd = api_body_fd_or_reply(ar);
 	if (fd >= 0)
 		image_load_and_reply(ar->d, ar->conn, fd, http_request_query_bool(ar->req, "quiet"));
 }
@@ -397,7 +372,7 @@ static void api_images_load(const struct api_request *ar)
 static const char **import_opts_from(const struct http_request *req, struct import_opts *o)
 {
 	size_t n;
-	const char **changes = query_all(req, "changes", &n);
+	const char **changes = api_query_all(req, "changes", &n);
 	*o = (struct import_opts){
 		.repo = http_request_query(req, "repo"),
 		.tag = http_request_query(req, "tag"),
@@ -472,7 +447,7 @@ static void api_images_create(const struct api_request *ar)
 	}
 	struct import_opts o;
 	_cleanup_free_ const char **changes = import_opts_from(ar->req, &o);
-	int fd = body_fd_or_reply(ar);
+	int fd = api_body_fd_or_reply(ar);
 	if (fd >= 0)
 		image_import_and_reply(ar->d, ar->conn, fd, &o);
 }
@@ -482,7 +457,7 @@ static void api_images_create(const struct api_request *ar)
 static void api_images_get(const struct api_request *ar)
 {
 	size_t n;
-	_cleanup_free_ const char **names = query_all(ar->req, "names", &n);
+	_cleanup_free_ const char **names = api_query_all(ar->req, "names", &n);
 	if (!names || !n) {
 		http_reply_error(ar->conn, 400, "no image names given");
 		return;

@@ -119,6 +119,11 @@ int cli_cmd_tag(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_rmi(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_image_prune(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_import(struct cli *cli, const char *cmd_path, int argc, char **argv);
+/* cmd_build.c */
+int cli_cmd_build(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_commit(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_export(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_cp(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_load(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_save(struct cli *cli, const char *cmd_path, int argc, char **argv);
 /* cmd_registry.c */

@@ -604,7 +604,10 @@ int cli_cmd_container_inspect(struct cli *cli, const char *cmd_path, int argc, c
 }
 
 static const struct cli_subcommand subcommands[] = {
+    {"commit", NULL, "Create a new image from a container's changes", cli_cmd_commit},
+    {"cp", NULL, "Copy files/folders between a container and the local filesystem", cli_cmd_cp},
     {"create", NULL, "Create a new container", cli_cmd_create},
+    {"export", NULL, "Export a container's filesystem as a tar archive", cli_cmd_export},
     {"inspect", NULL, "Display detailed information on one or more containers",
      cli_cmd_container_inspect},
     {"kill", NULL, "Kill one or more running containers", cli_cmd_kill},

@@ -376,6 +376,7 @@ static int image_prune(struct cli *cli, const char *cmd_path, int argc, char **a
 }
 
 static const struct cli_subcommand subcommands[] = {
+    {"build", NULL, "Build an image from a Dockerfile", cli_cmd_build},
     {"history", NULL, "Show the history of an image", cli_cmd_history},
     {"import", NULL, "Import the contents from a tarball to create a filesystem image",
      cli_cmd_import},

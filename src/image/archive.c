@@ -739,6 +739,10 @@ struct tarw {
 	struct fsops_inode_map *links;
 	enum whiteout_format whiteouts;
 	struct error *err;
+	const char *const *skip; /* rel paths left out (with what is below) */
+	bool own;		 /* every entry gets uid:gid */
+	uid_t uid;
+	gid_t gid;
 };
 
 static int tar_error(struct tarw *w, const char *rel)
@@ -808,8 +812,8 @@ static int fill_entry(struct tarw *w, struct archive_entry *e, int dfd, const ch
 		      const char *rel, const struct stat *st)
 {
 	archive_entry_set_mode(e, st->st_mode);
-	archive_entry_set_uid(e, st->st_uid);
-	archive_entry_set_gid(e, st->st_gid);
+	archive_entry_set_uid(e, w->own ? w->uid : st->st_uid);
+	archive_entry_set_gid(e, w->own ? w->gid : st->st_gid);
 	archive_entry_set_mtime(e, st->st_mtim.tv_sec, 0);
 	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
 		archive_entry_set_rdev(e, st->st_rdev);
@@ -839,9 +843,19 @@ static int fill_entry(struct tarw *w, struct archive_entry *e, int dfd, const ch
 
 static int put_tree(struct tarw *w, int dfd, const char *prefix);
 
+static bool skipped(const struct tarw *w, const char *rel)
+{
+	for (const char *const *s = w->skip; s && *s; s++)
+		if (!strcmp(*s, rel))
+			return true;
+	return false;
+}
+
 static int put_one(struct tarw *w, int dfd, const char *name, const char *rel)
 {
 	struct stat st;
+	if (skipped(w, rel))
+		return 0;
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT
 			   ? 0
@@ -903,34 +917,221 @@ static int put_tree(struct tarw *w, int dfd, const char *prefix)
 	return r;
 }
 
-int archive_write_dir(const char *dir, enum whiteout_format whiteouts, int out_fd,
-		      struct error *err)
+static int write_open(struct tarw *w, int out_fd, const char *what)
+{
+	if (!w->ar || !w->links)
+		return error_set(w->err, -ENOMEM, "out of memory");
+	/* PAX headers only where ustar cannot say it (Go's FormatPAX writer does
+	 * the same), and no padding past the two end blocks, as Go writes. */
+	archive_write_set_format_pax_restricted(w->ar);
+	archive_write_set_bytes_per_block(w->ar, 0);
+	if (archive_write_open_fd(w->ar, out_fd) != ARCHIVE_OK)
+		return tar_error(w, what);
+	return 0;
+}
+
+static void write_free(struct tarw *w)
+{
+	if (w->ar)
+		archive_write_free(w->ar);
+	fsops_inode_map_free(w->links);
+}
+
+int archive_write_dir(const char *dir, enum whiteout_format whiteouts, const char *const *skip,
+		      int out_fd, struct error *err)
 {
 	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return error_set(err, -errno, "open %s: %s", dir, strerror(errno));
-	struct tarw w = {archive_write_new(), fsops_inode_map_new(), whiteouts, err};
-	int r = 0;
-	if (!w.ar || !w.links) {
-		r = error_set(err, -ENOMEM, "out of memory");
-		goto out;
-	}
-	/* PAX headers only where ustar cannot say it (Go's FormatPAX writer does
-	 * the same), and no padding past the two end blocks, as Go writes. */
-	archive_write_set_format_pax_restricted(w.ar);
-	archive_write_set_bytes_per_block(w.ar, 0);
-	if (archive_write_open_fd(w.ar, out_fd) != ARCHIVE_OK) {
-		r = tar_error(&w, dir);
-		goto out;
-	}
-	r = put_tree(&w, dfd, "");
+	struct tarw w = {.ar = archive_write_new(),
+			 .links = fsops_inode_map_new(),
+			 .whiteouts = whiteouts,
+			 .err = err,
+			 .skip = skip};
+	int r = write_open(&w, out_fd, dir);
+	if (r >= 0)
+		r = put_tree(&w, dfd, "");
 	if (r >= 0 && archive_write_close(w.ar) != ARCHIVE_OK)
 		r = tar_error(&w, "(end)");
-out:
-	if (w.ar)
-		archive_write_free(w.ar);
-	fsops_inode_map_free(w.links);
+	write_free(&w);
 	return r;
+}
+
+int archive_write_entry(int dfd, const char *name, const char *as, int out_fd, struct error *err)
+{
+	struct archive_tar *t;
+	int r = archive_tar_open(out_fd, &t, err);
+	if (r < 0)
+		return r;
+	r = archive_tar_add(t, dfd, name, as, NULL);
+	return archive_tar_close(t, r);
+}
+
+struct archive_tar {
+	struct tarw w;
+};
+
+int archive_tar_open(int out_fd, struct archive_tar **ret, struct error *err)
+{
+	struct archive_tar *t = calloc(1, sizeof(*t));
+	if (!t)
+		return error_set(err, -ENOMEM, "out of memory");
+	t->w = (struct tarw){.ar = archive_write_new(),
+			     .links = fsops_inode_map_new(),
+			     .whiteouts = WHITEOUT_DELETE,
+			     .err = err};
+	int r = write_open(&t->w, out_fd, "(tar)");
+	if (r < 0) {
+		write_free(&t->w);
+		free(t);
+		return r;
+	}
+	*ret = t;
+	return 0;
+}
+
+int archive_tar_add(struct archive_tar *t, int dfd, const char *name, const char *as,
+		    const struct archive_owner *owner)
+{
+	t->w.own = owner != NULL;
+	if (owner) {
+		t->w.uid = owner->uid;
+		t->w.gid = owner->gid;
+	}
+	return put_one(&t->w, dfd, name, as);
+}
+
+int archive_tar_add_dir(struct archive_tar *t, const char *as, mode_t mode,
+			const struct archive_owner *owner, int64_t mtime)
+{
+	struct archive_entry *e = archive_entry_new();
+	if (!e)
+		return error_set(t->w.err, -ENOMEM, "out of memory");
+	_cleanup_free_ char *path = NULL;
+	int r = asprintf(&path, "%s/", as) < 0 ? error_set(t->w.err, -ENOMEM, "out of memory") : 0;
+	if (r == 0) {
+		archive_entry_copy_pathname(e, path);
+		archive_entry_set_filetype(e, AE_IFDIR);
+		archive_entry_set_perm(e, mode);
+		archive_entry_set_uid(e, owner ? owner->uid : 0);
+		archive_entry_set_gid(e, owner ? owner->gid : 0);
+		archive_entry_set_mtime(e, mtime, 0);
+		if (archive_write_header(t->w.ar, e) < ARCHIVE_WARN)
+			r = tar_error(&t->w, as);
+	}
+	archive_entry_free(e);
+	return r;
+}
+
+int archive_tar_add_file(struct archive_tar *t, int fd, const char *as, mode_t mode,
+			 const struct archive_owner *owner, int64_t mtime)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return error_set(t->w.err, -errno, "%s: %s", as, strerror(errno));
+	struct archive_entry *e = archive_entry_new();
+	if (!e)
+		return error_set(t->w.err, -ENOMEM, "out of memory");
+	archive_entry_copy_pathname(e, as);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, mode);
+	archive_entry_set_uid(e, owner ? owner->uid : 0);
+	archive_entry_set_gid(e, owner ? owner->gid : 0);
+	archive_entry_set_mtime(e, mtime, 0);
+	archive_entry_set_size(e, st.st_size);
+	int r = 0;
+	if (archive_write_header(t->w.ar, e) < ARCHIVE_WARN)
+		r = tar_error(&t->w, as);
+	char buf[65536];
+	for (off_t off = 0; r == 0 && off < st.st_size;) {
+		ssize_t n = pread(fd, buf, sizeof(buf), off);
+		if (n <= 0) {
+			r = error_set(t->w.err, n < 0 ? -errno : -EIO, "reading %s", as);
+			break;
+		}
+		if (archive_write_data(t->w.ar, buf, (size_t)n) < 0)
+			r = tar_error(&t->w, as);
+		off += n;
+	}
+	archive_entry_free(e);
+	return r;
+}
+
+/* One entry of an archive being copied in under prefix. */
+static int copy_in_entry(struct archive_tar *t, struct archive *in, struct archive_entry *e,
+			 const char *prefix)
+{
+	_cleanup_free_ char *rel = NULL, *path = NULL, *link = NULL;
+	int r = clean_rel(archive_entry_pathname(e) ? archive_entry_pathname(e) : "", &rel);
+	if (r < 0 || !*rel)
+		return r == -EINVAL
+			   ? error_set(t->w.err, r, "archive entry %s leaves the destination",
+				       archive_entry_pathname(e))
+			   : 0;
+	if (asprintf(&path, "%s/%s", prefix, rel) < 0)
+		return error_set(t->w.err, -ENOMEM, "out of memory");
+	archive_entry_copy_pathname(e, path);
+	const char *hl = archive_entry_hardlink(e);
+	if (hl) {
+		_cleanup_free_ char *hrel = NULL;
+		if (clean_rel(hl, &hrel) < 0 || asprintf(&link, "%s/%s", prefix, hrel) < 0)
+			return error_set(t->w.err, -EINVAL, "archive entry %s: bad hard link",
+					 path);
+		archive_entry_copy_hardlink(e, link);
+	}
+	if (archive_write_header(t->w.ar, e) < ARCHIVE_WARN)
+		return tar_error(&t->w, path);
+	const void *buf;
+	size_t len;
+	la_int64_t off;
+	while ((r = archive_read_data_block(in, &buf, &len, &off)) == ARCHIVE_OK)
+		if (archive_write_data(t->w.ar, buf, len) < 0)
+			return tar_error(&t->w, path);
+	return r == ARCHIVE_EOF ? 0 : error_set(t->w.err, -EINVAL, "%s", archive_error_string(in));
+}
+
+int archive_tar_add_archive(struct archive_tar *t, int fd, const char *prefix)
+{
+	struct archive *in = archive_read_new();
+	if (!in)
+		return error_set(t->w.err, -ENOMEM, "out of memory");
+	archive_read_support_filter_all(in);
+	archive_read_support_format_tar(in);
+	int r = 0;
+	if (archive_read_open_fd(in, fd, 64 * 1024) != ARCHIVE_OK)
+		r = error_set(t->w.err, -EINVAL, "%s", archive_error_string(in));
+	struct archive_entry *e;
+	int ar = ARCHIVE_EOF;
+	while (r == 0 &&
+	       ((ar = archive_read_next_header(in, &e)) == ARCHIVE_OK || ar == ARCHIVE_WARN))
+		r = copy_in_entry(t, in, e, prefix);
+	if (r == 0 && ar != ARCHIVE_EOF)
+		r = error_set(t->w.err, -EINVAL, "%s", archive_error_string(in));
+	archive_read_free(in);
+	return r;
+}
+
+int archive_tar_close(struct archive_tar *t, int r)
+{
+	if (r >= 0 && archive_write_close(t->w.ar) != ARCHIVE_OK)
+		r = tar_error(&t->w, "(end)");
+	write_free(&t->w);
+	free(t);
+	return r;
+}
+
+bool archive_is_tar(int fd)
+{
+	struct archive *in = archive_read_new();
+	if (!in)
+		return false;
+	archive_read_support_filter_all(in);
+	archive_read_support_format_tar(in);
+	struct archive_entry *e;
+	bool ok = archive_read_open_fd(in, fd, 64 * 1024) == ARCHIVE_OK &&
+		  archive_read_next_header(in, &e) == ARCHIVE_OK;
+	archive_read_free(in);
+	return ok;
 }
 
 /* ---- docker diff ---- */

@@ -914,10 +914,16 @@ void http_reply_err(struct http_conn *conn, const struct error *err)
 
 void http_stream_begin(struct http_conn *conn, int status, const char *content_type)
 {
+	http_stream_begin_headers(conn, status, content_type, NULL, 0);
+}
+
+void http_stream_begin_headers(struct http_conn *conn, int status, const char *content_type,
+			       const struct http_header *headers, size_t n_headers)
+{
 	if (!conn_can_answer(conn))
 		return;
 	_cleanup_(buf_free) struct buf out = BUF_INIT;
-	append_head(conn, &out, status, content_type, NULL, 0);
+	append_head(conn, &out, status, content_type, headers, n_headers);
 	if (conn->http10)
 		buf_appendf(&out, "Connection: close\r\n\r\n");
 	else

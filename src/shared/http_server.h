@@ -117,6 +117,8 @@ void http_reply_error(struct http_conn *conn, int status, const char *fmt, ...)
 
 /* Streaming response with chunked transfer encoding. */
 void http_stream_begin(struct http_conn *conn, int status, const char *content_type);
+void http_stream_begin_headers(struct http_conn *conn, int status, const char *content_type,
+			       const struct http_header *headers, size_t n_headers);
 int http_stream_write(struct http_conn *conn, const void *data, size_t len);
 void http_stream_end(struct http_conn *conn);
 

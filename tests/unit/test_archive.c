@@ -655,11 +655,11 @@ static void test_write_dir_overlay(void **state)
 	make_overlay_upper(up);
 	struct error err = ERROR_INIT;
 	int fd = open(tar, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (archive_write_dir(up, WHITEOUT_OVERLAY, fd, &err) < 0)
+	if (archive_write_dir(up, WHITEOUT_OVERLAY, NULL, fd, &err) < 0)
 		fail_msg("%s", error_msg(&err));
 	close(fd);
 	fd = open(tar2, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_int_equal(archive_write_dir(up, WHITEOUT_OVERLAY, fd, &err), 0);
+	assert_int_equal(archive_write_dir(up, WHITEOUT_OVERLAY, NULL, fd, &err), 0);
 	close(fd);
 	size_t len, len2;
 	char *d1 = read_all(tar, &len), *d2 = read_all(tar2, &len2);
