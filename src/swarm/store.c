@@ -11,6 +11,8 @@ void store_init(struct store *s)
 {
 	s->cluster = NULL;
 	s->nodes = json_object();
+	s->services = json_object();
+	s->tasks = json_object();
 	s->index = 0;
 }
 
@@ -18,10 +20,12 @@ void store_done(struct store *s)
 {
 	json_decref(s->cluster);
 	json_decref(s->nodes);
-	s->cluster = s->nodes = NULL;
+	json_decref(s->services);
+	json_decref(s->tasks);
+	s->cluster = s->nodes = s->services = s->tasks = NULL;
 }
 
-static void stamp(struct store *s, json_t *obj, int64_t ts_ns)
+void store_stamp(struct store *s, json_t *obj, int64_t ts_ns)
 {
 	s->index++;
 	json_object_set_new(obj, "Version", json_pack("{s:I}", "Index", (json_int_t)s->index));
@@ -46,7 +50,7 @@ int store_apply(struct store *s, const char *cmd, size_t len, struct error *err)
 		r = error_set(err, -EINVAL, "bad store command");
 	} else if (strcmp(op, "cluster") == 0 && json_is_object(v)) {
 		json_t *copy = json_deep_copy(v);
-		stamp(s, copy, ts);
+		store_stamp(s, copy, ts);
 		json_decref(s->cluster);
 		s->cluster = copy;
 	} else if (strcmp(op, "node") == 0 && json_is_object(v) &&
@@ -56,12 +60,12 @@ int store_apply(struct store *s, const char *cmd, size_t len, struct error *err)
 		    json_object_get(s->nodes, json_string_value(json_object_get(v, "ID")));
 		if (old && json_object_get(old, "CreatedAt"))
 			json_object_set(copy, "CreatedAt", json_object_get(old, "CreatedAt"));
-		stamp(s, copy, ts);
+		store_stamp(s, copy, ts);
 		json_object_set_new(s->nodes, json_string_value(json_object_get(v, "ID")), copy);
 	} else if (strcmp(op, "rm_node") == 0 && json_is_string(json_object_get(c, "id"))) {
 		s->index++;
 		json_object_del(s->nodes, json_string_value(json_object_get(c, "id")));
-	} else {
+	} else if ((r = store_services_apply(s, op, c, ts, err)) == -ENOTSUP) {
 		r = error_set(err, -EINVAL, "unknown store command %s", op);
 	}
 	json_decref(c);
@@ -70,8 +74,9 @@ int store_apply(struct store *s, const char *cmd, size_t len, struct error *err)
 
 char *store_snapshot(const struct store *s, size_t *ret_len)
 {
-	json_t *doc = json_pack("{s:O?, s:O, s:I}", "cluster", s->cluster, "nodes", s->nodes,
-				"index", (json_int_t)s->index);
+	json_t *doc =
+	    json_pack("{s:O?, s:O, s:O, s:O, s:I}", "cluster", s->cluster, "nodes", s->nodes,
+		      "services", s->services, "tasks", s->tasks, "index", (json_int_t)s->index);
 	char *out = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 	json_decref(doc);
 	if (out)
@@ -92,6 +97,11 @@ int store_restore(struct store *s, const char *data, size_t len, struct error *e
 	json_decref(s->nodes);
 	s->cluster = json_is_object(cluster) ? json_incref(cluster) : NULL;
 	s->nodes = json_incref(nodes);
+	json_t *services = json_object_get(doc, "services"), *tasks = json_object_get(doc, "tasks");
+	json_decref(s->services);
+	json_decref(s->tasks);
+	s->services = json_is_object(services) ? json_incref(services) : json_object();
+	s->tasks = json_is_object(tasks) ? json_incref(tasks) : json_object();
 	s->index = (uint64_t)json_integer_value(json_object_get(doc, "index"));
 	json_decref(doc);
 	return 0;

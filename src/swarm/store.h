@@ -13,9 +13,11 @@
 #include "basic/error.h"
 
 struct store {
-	json_t *cluster; /* NULL before init */
-	json_t *nodes;	 /* object: node ID -> node */
-	uint64_t index;	 /* bumped by every applied command: object versions */
+	json_t *cluster;  /* NULL before init */
+	json_t *nodes;	  /* object: node ID -> node */
+	json_t *services; /* object: service ID -> service (store_services.c) */
+	json_t *tasks;	  /* object: task ID -> task */
+	uint64_t index;	  /* bumped by every applied command: object versions */
 };
 
 void store_init(struct store *s);
@@ -31,6 +33,12 @@ int store_apply(struct store *s, const char *cmd, size_t len, struct error *err)
 char *store_snapshot(const struct store *s, size_t *ret_len);
 /* Replaces the store with a snapshot's content. */
 int store_restore(struct store *s, const char *data, size_t len, struct error *err);
+
+/* Service and task commands (store_services.c); -ENOTSUP for another op. */
+int store_services_apply(struct store *s, const char *op, json_t *c, int64_t ts_ns,
+			 struct error *err);
+/* Sets Version.Index (the next index), CreatedAt when absent and UpdatedAt. */
+void store_stamp(struct store *s, json_t *obj, int64_t ts_ns);
 
 /* Looks a node up by full ID, unique ID prefix or hostname, as dockerd.
  * -ENOENT "node X not found"; -EINVAL when ambiguous. */
