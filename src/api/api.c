@@ -20,6 +20,7 @@ static const struct api_routes *const tables[] = {
 	&api_exec_routes,
 	&api_network_routes,
 	&api_swarm_routes,
+	&api_service_routes,
 };
 
 /* Finds the route in every table; -ENOENT or -EPERM as router_match. */

@@ -33,6 +33,7 @@ extern const struct api_routes api_container_routes; /* containers.c */
 extern const struct api_routes api_exec_routes; /* exec.c */
 extern const struct api_routes api_network_routes; /* networks.c */
 extern const struct api_routes api_swarm_routes; /* swarm.c: /swarm and /nodes */
+extern const struct api_routes api_service_routes; /* services.c: /services, /tasks */
 
 /* Opens a listener for every --host. On failure nothing stays open. */
 int api_start(struct daemon *d, struct error *err);

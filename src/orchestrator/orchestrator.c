@@ -138,9 +138,8 @@ json_t *r_new_task(struct round *r, json_t *svc, int slot, const char *node, jso
 	if (node)
 		json_object_set_new(t, "NodeID", json_string(node));
 	json_object_set_new(
-	    t, "ServiceAnnotations",
-	    json_pack("{s:s}", "Name",
-		      json_string_value(jpath(jpath(svc, "Spec", NULL), "Name", NULL)) ?: ""));
+	    t, "_service_name",
+	    json_string(json_string_value(jpath(jpath(svc, "Spec", NULL), "Name", NULL)) ?: ""));
 	json_object_set(r->work, id, t);
 	json_object_set_new(r->patches, id, t);
 	return t;

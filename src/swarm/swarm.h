@@ -70,6 +70,11 @@ struct swarm {
 	bool leader_ready, barrier_pending, reconcile_pending;
 	json_t *last_seen; /* leader: node ID -> ms of the last heartbeat */
 	int64_t leader_since_ms;
+	bool orch_pending;	       /* an orchestration round is being committed */
+	struct dispatcher *dispatcher; /* leader: parked assignment requests */
+
+	/* The agent's tasks and containers (agent.c). */
+	struct agent *agent;
 
 	/* Agent. */
 	uv_timer_t tick;
