@@ -58,21 +58,21 @@ test_service_errors() {
 	svc_setup
 	run_ok dk service create -d --name dup busybox sleep 1000
 	run_fails dk service create -d --name dup busybox sleep 1000
-	assert_contains "$OUT" "service dup already exists" "duplicate name"
+	assert_contains "$ERR" "service dup already exists" "duplicate name"
 	local code
 	code=$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$D_SOCK" -H 'Content-Type: application/json' \
 		-d '{"Name":"dup","TaskTemplate":{"ContainerSpec":{"Image":"busybox"}}}' http://localhost/v1.41/services/create)
 	assert_eq 409 "$code" "duplicate name status"
 	run_fails dk service create -d --name bad --constraint 'node.labels.a=b' busybox
-	assert_contains "$OUT" "constraint expected one operator from ==, !=" "bad constraint"
+	assert_contains "$ERR" "constraint expected one operator from ==, !=" "bad constraint"
 	code=$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$D_SOCK" -H 'Content-Type: application/json' \
 		-d '{"Name":"g","Mode":{"Global":{},"Replicated":{"Replicas":2}},"TaskTemplate":{"ContainerSpec":{"Image":"busybox"}}}' \
 		http://localhost/v1.41/services/create)
 	assert_eq 400 "$code" "replicas on a global service"
 	run_fails dk service create -d --name m --mount type=bind,source=rel,target=/x busybox
-	assert_contains "$OUT" "source path not absolute" "relative bind mount"
+	assert_contains "$ERR" "source path not absolute" "relative bind mount"
 	run_fails dk service inspect nosuch
-	assert_contains "$OUT" "no such service: nosuch" "inspect unknown"
+	assert_contains "$ERR" "no such service: nosuch" "inspect unknown"
 	local v
 	v=$(dk service inspect dup --format '{{.Version.Index}}')
 	code=$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$D_SOCK" -H 'Content-Type: application/json' \
@@ -80,22 +80,26 @@ test_service_errors() {
 		"http://localhost/v1.41/services/dup/update?version=$((v - 1))")
 	assert_eq 400 "$code" "stale version"
 	run_fails dk service rollback dup
-	assert_contains "$OUT" "does not have a previous spec" "rollback without previous spec"
+	assert_contains "$ERR" "does not have a previous spec" "rollback without previous spec"
 }
 
 test_service_update_rollback() {
 	svc_setup
 	run_ok dk service create --name up --replicas 2 --stop-grace-period 1s --update-delay 0s \
-		--update-monitor 1s --detach=false busybox sleep 1000
-	assert_contains "$OUT" "verify: Service up converged" "create progress"
+		--update-monitor 1s --rollback-monitor 1s --detach=false busybox sleep 1000
+	assert_match "$OUT" "verify: Service [0-9a-z]+ converged" "create progress"
 	run_ok dk service update --env-add V=2 --update-parallelism 1 --detach=false up
 	assert_contains "$OUT" "verify: Service up converged" "update progress"
-	run_ok dk service inspect up --format '{{.UpdateStatus.State}} {{index .Spec.TaskTemplate.ContainerSpec.Env 0}}'
-	assert_eq "completed V=2" "$OUT" "update status"
+	wait_for 30 "completed" bash -c "docker -H '$D_HOST' service inspect up --format '{{.UpdateStatus.State}}' | grep -qx completed" ||
+		fail "update: $(dk service inspect up --format '{{json .UpdateStatus}}')"
+	run_ok dk service inspect up --format '{{index .Spec.TaskTemplate.ContainerSpec.Env 0}}'
+	assert_eq "V=2" "$OUT" "updated spec"
 	[[ $(running_tasks up) == 2 ]] || fail "2 running after the update: $(dk service ps up)"
 	run_ok dk service rollback --detach=false up
-	run_ok dk service inspect up --format '{{.UpdateStatus.State}} {{.Spec.TaskTemplate.ContainerSpec.Env}}'
-	assert_eq "rollback_completed []" "$OUT" "rollback"
+	wait_for 30 "rollback_completed" bash -c "docker -H '$D_HOST' service inspect up --format '{{.UpdateStatus.State}}' | grep -qx rollback_completed" ||
+		fail "rollback: $(dk service inspect up --format '{{json .UpdateStatus}}')"
+	run_ok dk service inspect up --format '{{.Spec.TaskTemplate.ContainerSpec.Env}}'
+	assert_eq "[]" "$OUT" "rollback spec"
 	run_ok dk service ps up --format '{{.DesiredState}}'
 	assert_eq 2 "$(grep -c Running <<<"$OUT")" "running after rollback"
 	assert_eq 4 "$(grep -c Shutdown <<<"$OUT")" "history after update and rollback"
