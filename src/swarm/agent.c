@@ -32,6 +32,7 @@ struct agent {
 	json_t *outbox;	  /* task ID -> Status not sent yet */
 	json_t *reported; /* task ID -> state name last sent */
 	json_t *busy;	  /* task or container ID -> an engine operation runs */
+	bool created;	  /* a container was created this tick */
 };
 
 static struct agent *agent_of(struct swarm *sw)
@@ -144,6 +145,11 @@ static void start_task(struct swarm *sw, struct agent *a, json_t *t)
 	task_container_name(t, name, sizeof(name));
 	struct container *c = NULL;
 	if (containers_lookup(sw->d, name, &c, NULL) < 0) {
+		/* Creating runs on the loop: one per tick keeps Raft and the
+		 * API answering while many tasks arrive at once. */
+		if (a->created)
+			return;
+		a->created = true;
 		json_t *node = json_object_get(sw->store.nodes, sw->node_id);
 		char host[256] = "";
 		gethostname(host, sizeof(host) - 1);
@@ -372,6 +378,7 @@ void swarm_agent_tick(struct swarm *sw)
 	struct agent *a = agent_of(sw);
 	if (!a || !sw->client_ctx)
 		return;
+	a->created = false;
 	if (a->assigned) {
 		const char *id;
 		json_t *t;

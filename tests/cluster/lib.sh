@@ -26,8 +26,21 @@ fail() {
 	exit 1
 }
 
+# Task containers outlive berthd: services go first, then their containers.
+cl_remove_tasks() {
+	local n m
+	for m in n1 n2 n3; do
+		[[ -n "${CL_PID[$m]:-}" ]] && dk "$m" service rm $(dk "$m" service ls -q 2>/dev/null) >/dev/null 2>&1 && break
+	done
+	for n in "${!CL_PID[@]}"; do
+		[[ -n "${CL_PID[$n]}" ]] || continue
+		dk "$n" rm -f $(dk "$n" ps -aq --filter label=com.docker.swarm.task.id 2>/dev/null) >/dev/null 2>&1
+	done
+}
+
 cl_cleanup() {
 	local rc=$?
+	cl_remove_tasks
 	for n in "${!CL_PID[@]}"; do
 		local p=${CL_PID[$n]}
 		[[ -n "$p" ]] && { kill -9 "$p"; wait "$p"; } 2>/dev/null
