@@ -107,6 +107,9 @@ int cli_cmd_network(struct cli *cli, const char *cmd_path, int argc, char **argv
 int cli_cmd_port(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_swarm(struct cli *cli, const char *cmd_path, int argc, char **argv); /* cmd_swarm.c */
 int cli_cmd_node(struct cli *cli, const char *cmd_path, int argc, char **argv);	 /* cmd_node.c */
+/* cmd_service.c: `service`, and the task table of `node ps` */
+int cli_cmd_service(struct cli *cli, const char *cmd_path, int argc, char **argv);
+int cli_cmd_node_ps(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_system_df(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_image(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_images(struct cli *cli, const char *cmd_path, int argc, char **argv);
@@ -164,8 +167,8 @@ int cli_run_group(struct cli *cli, const char *cmd_path, const char *summary,
 /* The same with the usage line shown for unknown subcommands (docker's
  * differs per command: "docker image" but "docker volume COMMAND"). */
 int cli_run_group_usage(struct cli *cli, const char *cmd_path, const char *usage,
-			const char *summary, const struct cli_subcommand *subs, size_t n,
-			int argc, char **argv);
+			const char *summary, const struct cli_subcommand *subs, size_t n, int argc,
+			char **argv);
 
 /* Asks "Are you sure you want to continue? [y/N] " after warning; true for
  * y or yes (any case), as docker's prompt. */

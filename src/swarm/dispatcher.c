@@ -15,7 +15,8 @@
 #include "swarm/services.h"
 #include "swarm/swarm_int.h"
 
-#define DISPATCH_PARK_MS 2000
+/* Below the relay timeout of a follower forwarding the request. */
+#define DISPATCH_PARK_MS 4000
 
 struct parked {
 	struct mtls_conn *c;
