@@ -167,8 +167,8 @@ int cli_run_group(struct cli *cli, const char *cmd_path, const char *summary,
 /* The same with the usage line shown for unknown subcommands (docker's
  * differs per command: "docker image" but "docker volume COMMAND"). */
 int cli_run_group_usage(struct cli *cli, const char *cmd_path, const char *usage,
-			const char *summary, const struct cli_subcommand *subs, size_t n, int argc,
-			char **argv);
+			const char *summary, const struct cli_subcommand *subs, size_t n,
+			int argc, char **argv);
 
 /* Asks "Are you sure you want to continue? [y/N] " after warning; true for
  * y or yes (any case), as docker's prompt. */
