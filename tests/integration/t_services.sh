@@ -137,3 +137,32 @@ test_service_restart_and_events() {
 		--filter type=service --format '{{.Action}} {{.Actor.Attributes.name}}'
 	assert_eq "$(printf 'create r\nremove r')" "$OUT" "service events"
 }
+
+test_service_berth_cli() {
+	svc_setup
+	run_ok berth -H "$D_HOST" service create -d --name bc --replicas 2 --stop-grace-period 1s \
+		-e A=1 --label team=x busybox sleep 1000
+	assert_match "$OUT" '^[0-9a-z]{25}$' "berth service create prints the ID"
+	run_ok dk service inspect bc --format '{{.Spec.Labels.team}} {{index .Spec.TaskTemplate.ContainerSpec.Env 0}}'
+	assert_eq "x A=1" "$OUT" "spec sent by berth"
+	wait_for 30 "2/2" bash -c "[[ \$(docker -H '$D_HOST' service ls --format '{{.Replicas}}' --filter name=bc) == 2/2 ]]" ||
+		fail "2/2: $(dk service ps bc)"
+	run_ok berth -H "$D_HOST" service ls
+	local berth_ls=$OUT
+	run_ok dk service ls
+	assert_eq "$OUT" "$berth_ls" "berth service ls matches docker's"
+	run_ok berth -H "$D_HOST" service ps bc --format '{{.Name}} {{.Node}} {{.DesiredState}}'
+	local bps=$OUT
+	run_ok dk service ps bc --format '{{.Name}} {{.Node}} {{.DesiredState}}'
+	assert_eq "$OUT" "$bps" "berth service ps matches docker's"
+	run_ok berth -H "$D_HOST" node ps --format '{{.Name}}'
+	assert_eq 2 "$(grep -c '^bc\.' <<<"$OUT")" "berth node ps"
+	run_ok berth -H "$D_HOST" service scale bc=1
+	assert_eq "bc scaled to 1" "$OUT" "berth service scale"
+	run_ok berth -H "$D_HOST" service inspect --format '{{.Spec.Mode.Replicated.Replicas}}' bc
+	assert_eq 1 "$OUT" "scaled spec"
+	run_fails berth -H "$D_HOST" service ps nosuch
+	assert_contains "$ERR" "no such service: nosuch" "berth service ps of an unknown service"
+	run_ok berth -H "$D_HOST" service rm bc
+	assert_eq bc "$OUT" "berth service rm"
+}
