@@ -50,6 +50,10 @@ bool restart_allowed(struct round *r, json_t *svc, json_t *last, json_t **ret_re
 /* update.c: the rolling update of one service over its slots (key ->
  * array of task IDs). */
 void update_service(struct round *r, json_t *svc, json_t *slots);
+/* A node that may take new tasks of svc (ready, active, constraints). */
+bool node_eligible(json_t *node, json_t *svc);
+/* rebalance.c: moves replicated tasks onto nodes that have fewer. */
+void rebalance_service(struct round *r, json_t *svc, json_t *slots);
 /* scheduler.c: places pending tasks. */
 void schedule(struct round *r);
 int64_t duration_ns(json_t *o, const char *k, int64_t dflt);

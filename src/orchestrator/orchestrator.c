@@ -170,8 +170,7 @@ static int64_t replicas_of(json_t *svc)
 	return json_is_integer(r) ? json_integer_value(r) : 1;
 }
 
-/* A node that may take new tasks of svc (ready, active, constraints). */
-static bool node_eligible(json_t *node, json_t *svc)
+bool node_eligible(json_t *node, json_t *svc)
 {
 	if (!node_up(node) || strcmp(node_availability(node), "active") != 0)
 		return false;
@@ -221,12 +220,13 @@ static void settle_slot(struct round *r, json_t *svc, json_t *ids, bool want)
 		if (!want || t_lost(r, t) || drained || task_state_final(t_state(t)))
 			r_set_desired(r, t, TASK_SHUTDOWN);
 	}
-	/* Start-first overlap: once a task of the current spec runs, the
-	 * others of the slot stop. */
+	/* Start-first overlap (update or rebalancing): once the newest task
+	 * of the current spec runs, the others of the slot stop. */
 	json_t *clean_running = NULL;
 	for (size_t i = 0; i < json_array_size(ids); i++) {
 		json_t *t = task_at(r, ids, i);
-		if (t_live(t) && t_state(t) == TASK_RUNNING && orch_task_up_to_date(svc, t))
+		if (t_live(t) && t_state(t) == TASK_RUNNING && orch_task_up_to_date(svc, t) &&
+		    (!clean_running || jint(t, "_created_ns") > jint(clean_running, "_created_ns")))
 			clean_running = t;
 	}
 	for (size_t i = 0; clean_running && i < json_array_size(ids); i++) {
@@ -388,6 +388,8 @@ static void orchestrate_service(struct round *r, const char *sid, json_t *ids)
 	else
 		replicated(r, svc, slots);
 	update_service(r, svc, slots);
+	if (!global_mode)
+		rebalance_service(r, svc, slots);
 	trim_history(r, slots);
 	json_decref(slots);
 }

@@ -448,6 +448,31 @@ static void test_failed_update_rolls_back(void **state)
 	assert_int_equal(running_with_image(s, "v1"), 3);
 }
 
+static void test_rebalance_when_node_returns(void **state)
+{
+	struct sim *s = *state;
+	put_service(s, service("web", "busybox", 6));
+	json_t *fixed = service("fixed", "busybox", 6);
+	json_object_set_new(json_object_get(fixed, "Spec"), "Labels",
+			    json_pack("{s:s}", "com.berth.rebalance", "false"));
+	put_service(s, fixed);
+	node_set(s, "n3", "Status", "State", "down");
+	run(s, 5);
+	assert_int_equal(on_node(s, "web", "n1") + on_node(s, "web", "n2"), 6);
+	node_set(s, "n3", "Status", "State", "ready");
+	s->max_running = 0;
+	run(s, 60);
+	assert_int_equal(on_node(s, "web", "n1"), 2);
+	assert_int_equal(on_node(s, "web", "n2"), 2);
+	assert_int_equal(on_node(s, "web", "n3"), 2);
+	/* Capacity never below the replicas, at most Parallelism (1) extra. */
+	assert_true(s->max_running <= 7);
+	assert_int_equal(running_of(s, "web", -1), 6);
+	assert_int_equal(on_node(s, "fixed", "n3"), 0);
+	for (int slot = 1; slot <= 6; slot++)
+		assert_int_equal(running_of(s, "web", slot), 1);
+}
+
 static void test_constraint_syntax(void **state)
 {
 	struct error err = ERROR_INIT;
@@ -474,6 +499,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_rolling_update_start_first, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rolling_update_stop_first, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_failed_update_rolls_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rebalance_when_node_returns, setup, teardown),
 	    cmocka_unit_test(test_constraint_syntax),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
