@@ -261,18 +261,50 @@ static void reconcile_task(struct swarm *sw, struct agent *a, json_t *t)
 		remove_container(sw, a, c);
 }
 
-/* Containers of tasks this node no longer has go away. */
-static void remove_strays(struct swarm *sw, struct agent *a)
+/* The IDs of this node's task containers whose task is not in keep (NULL:
+ * all of them); collected first, as removing changes the engine's list. */
+static json_t *task_containers(struct swarm *sw, json_t *keep)
 {
+	json_t *ids = json_array();
 	for (size_t i = 0; i < containers_count(sw->d); i++) {
 		struct container *c = containers_at(sw->d, i);
 		json_t *labels = json_object_get(c->config, "Labels");
 		const char *tid = jstr(labels, "com.docker.swarm.task.id");
-		const char *nid = jstr(labels, "com.docker.swarm.node.id");
-		if (tid && nid && strcmp(nid, sw->node_id) == 0 &&
-		    !json_object_get(a->tasks, tid) && !c->removing)
+		if (tid && !c->removing && (!keep || !json_object_get(keep, tid)))
+			json_array_append_new(ids, json_string(c->id));
+	}
+	return ids;
+}
+
+/* Containers of tasks this node no longer has go away. */
+static void remove_strays(struct swarm *sw, struct agent *a)
+{
+	json_t *ids = task_containers(sw, a->tasks);
+	size_t i;
+	json_t *id;
+	json_array_foreach(ids, i, id)
+	{
+		struct container *c = NULL;
+		if (containers_lookup(sw->d, json_string_value(id), &c, NULL) == 0)
 			remove_container(sw, a, c);
 	}
+	json_decref(ids);
+}
+
+static void left_removed(int r, const struct error *err, void *data) {}
+
+void swarm_agent_remove_tasks(struct swarm *sw)
+{
+	json_t *ids = task_containers(sw, NULL);
+	size_t i;
+	json_t *id;
+	json_array_foreach(ids, i, id)
+	{
+		struct container *c = NULL;
+		if (containers_lookup(sw->d, json_string_value(id), &c, NULL) == 0)
+			container_remove(sw->d, c, true, false, left_removed, NULL);
+	}
+	json_decref(ids);
 }
 
 /* ---- talking to the dispatcher ---- */

@@ -41,5 +41,7 @@ void dispatcher_tick(struct swarm *sw);
 void dispatcher_stop(struct swarm *sw);
 /* Agent (every node): polls for assignments, runs them (agent.c). */
 void swarm_agent_tick(struct swarm *sw);
+/* Leaving the swarm: the containers of tasks go, as dockerd's do. */
+void swarm_agent_remove_tasks(struct swarm *sw);
 /* Forgets the agent's state (leave, shutdown); containers keep running. */
 void swarm_agent_stop(struct swarm *sw);

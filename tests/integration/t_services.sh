@@ -121,6 +121,10 @@ test_service_global_and_pending() {
 	run_ok dk node update --label-add zone=eu "$node"
 	wait_for 30 "a condition" bash -c "[[ \$(docker -H '$D_HOST' service ls --format '{{.Replicas}}' --filter name=p) == 1/1 ]]" ||
 		fail "p placed after the label: $(dk service ps p --no-trunc)"
+	# Leaving the swarm takes the task containers along, as dockerd does.
+	run_ok dk swarm leave --force
+	wait_for 30 "task containers gone" bash -c "[[ -z \$(docker -H '$D_HOST' ps -aq --filter label=com.docker.swarm.task.id) ]]" ||
+		fail "task containers left after leave: $(dk ps -a)"
 }
 
 test_service_restart_and_events() {
