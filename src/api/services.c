@@ -37,14 +37,13 @@ static void answered(void *data, int status, json_t *result, const char *msg)
 		event_log_publish(a->d->events, "service", a->action, id ? id : a->id,
 				  json_pack("{s:s}", "name", jstr(result, "Name") ?: a->name),
 				  "swarm");
-		json_t *body = json_deep_copy(result);
-		json_object_del(body, "Name");
-		if (strcmp(a->action, "remove") == 0)
+		if (strcmp(a->action, "remove") == 0) {
 			http_reply(a->conn, a->ok_status, NULL, NULL, 0, NULL, 0);
-		else
-			http_reply_json(a->conn, a->ok_status, body ? body : json_object());
-		if (strcmp(a->action, "remove") == 0)
-			json_decref(body);
+		} else {
+			json_t *body = json_deep_copy(result);
+			json_object_del(body, "Name");
+			http_reply_json(a->conn, a->ok_status, body);
+		}
 	}
 	http_conn_unref(a->conn);
 	free(a);
