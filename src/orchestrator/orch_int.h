@@ -40,7 +40,8 @@ void r_write_service(struct round *r, json_t *svc /* stolen */);
 void r_set(struct round *r, const char *task_id, const char *key, json_t *value /* stolen */);
 void r_set_desired(struct round *r, json_t *t, enum task_state s);
 void r_set_status(struct round *r, json_t *t, enum task_state s, const char *msg, const char *err);
-/* Creates a task of svc for slot (replicated, > 0) or node (global), with
+/* Creates a task of svc for slot (replicated; jobs count from 0; < 0 for
+ * none) or node (global), with
  * the restart history restarts (stolen, may be NULL); returns it (borrowed). */
 json_t *r_new_task(struct round *r, json_t *svc, int slot, const char *node, json_t *restarts);
 

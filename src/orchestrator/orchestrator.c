@@ -133,8 +133,11 @@ json_t *r_new_task(struct round *r, json_t *svc, int slot, const char *node, jso
 	    ts, "State", "pending", "Message", "pending task scheduling", "_ns",
 	    (json_int_t)r->in->now_ns, "DesiredState", "running", "_created_ns",
 	    (json_int_t)r->in->now_ns, "_restarts", restarts ? restarts : json_array());
-	if (slot > 0)
+	if (slot >= 0)
 		json_object_set_new(t, "Slot", json_integer(slot));
+	json_t *iter = jpath(json_object_get(svc, "JobStatus"), "JobIteration", NULL);
+	if (iter)
+		json_object_set(t, "JobIteration", iter);
 	if (node)
 		json_object_set_new(t, "NodeID", json_string(node));
 	json_object_set_new(
@@ -322,7 +325,7 @@ static void global(struct round *r, json_t *svc, json_t *slots)
 	json_object_foreach(r->in->nodes, key, node)
 	{
 		if (node_eligible(node, svc))
-			fill_slot(r, svc, slot_ids(slots, key), 0, key);
+			fill_slot(r, svc, slot_ids(slots, key), -1, key);
 	}
 }
 
@@ -375,20 +378,112 @@ static void trim_history(struct round *r, json_t *slots)
 	}
 }
 
+/* ---- jobs: tasks run to completion; a slot (or node) done stays done ---- */
+
+/* A task of the current spec completed in this slot. */
+static bool slot_done(struct round *r, json_t *svc, json_t *ids)
+{
+	for (size_t i = 0; i < json_array_size(ids); i++) {
+		json_t *t = task_at(r, ids, i);
+		if (t_state(t) == TASK_COMPLETE && orch_task_up_to_date(svc, t))
+			return true;
+	}
+	return false;
+}
+
+/* Fills a job's slot: a fresh one at once, one whose task failed as the
+ * restart policy says. */
+static void fill_job_slot(struct round *r, json_t *svc, json_t *ids, int slot, const char *node)
+{
+	if (slot_done(r, svc, ids) || live_count(r, ids) > 0)
+		return;
+	for (size_t i = 0; i < json_array_size(ids); i++)
+		if (in_the_way(r, task_at(r, ids, i)))
+			return;
+	json_t *restarts = NULL, *last = NULL;
+	for (size_t i = 0; i < json_array_size(ids); i++) {
+		json_t *t = task_at(r, ids, i);
+		if (orch_task_up_to_date(svc, t) &&
+		    (!last || jint(t, "_created_ns") > jint(last, "_created_ns")))
+			last = t;
+	}
+	if (last && !restart_allowed(r, svc, last, &restarts))
+		return;
+	json_t *t = r_new_task(r, svc, slot, node, restarts);
+	json_array_append_new(ids, json_string(jstr(t, "ID")));
+}
+
+/* A job's finished task is wanted complete, as SwarmKit shows it. */
+static void settle_job_slot(struct round *r, json_t *svc, json_t *ids, bool want)
+{
+	for (size_t i = 0; i < json_array_size(ids); i++) {
+		json_t *t = task_at(r, ids, i);
+		if (t_live(t) && t_state(t) == TASK_COMPLETE)
+			r_set_desired(r, t, TASK_COMPLETE);
+	}
+	settle_slot(r, svc, ids, want);
+}
+
+static void replicated_job(struct round *r, json_t *svc, json_t *slots)
+{
+	json_t *m = jpath(jpath(svc, "Spec", "Mode"), "ReplicatedJob", NULL);
+	int64_t total = json_is_integer(json_object_get(m, "TotalCompletions"))
+			    ? jint(m, "TotalCompletions")
+			    : 1;
+	int64_t max = jint(m, "MaxConcurrent") > 0 ? jint(m, "MaxConcurrent") : total;
+	const char *key;
+	json_t *ids;
+	int64_t live = 0;
+	json_object_foreach(slots, key, ids)
+	{
+		long slot = strtol(key, NULL, 10);
+		settle_job_slot(r, svc, ids, slot >= 0 && slot < total);
+		live += live_count(r, ids) > 0;
+	}
+	/* Job slots count from 0, as SwarmKit's (the CLI's progress relies on it). */
+	for (int64_t s = 0; s < total && live < max; s++) {
+		char k[32];
+		snprintf(k, sizeof(k), "%lld", (long long)s);
+		json_t *a = slot_ids(slots, k);
+		size_t before = live_count(r, a);
+		fill_job_slot(r, svc, a, (int)s, NULL);
+		live += live_count(r, a) > before;
+	}
+}
+
+static void global_job(struct round *r, json_t *svc, json_t *slots)
+{
+	const char *key;
+	json_t *ids, *node;
+	json_object_foreach(slots, key, ids)
+	{
+		node = json_object_get(r->in->nodes, key);
+		settle_job_slot(r, svc, ids, node && node_up(node));
+	}
+	json_object_foreach(r->in->nodes, key, node)
+	{
+		if (node_eligible(node, svc))
+			fill_job_slot(r, svc, slot_ids(slots, key), -1, key);
+	}
+}
+
 static void orchestrate_service(struct round *r, const char *sid, json_t *ids)
 {
 	json_t *svc = r_service(r, sid);
 	const char *mode = orch_service_mode(svc);
-	bool global_mode = strcmp(mode, "global") == 0;
-	if (strcmp(mode, "replicated") != 0 && !global_mode)
-		return;
+	bool global_mode = strcmp(mode, "global") == 0 || strcmp(mode, "global-job") == 0;
 	json_t *slots = slots_of(r, svc, ids, global_mode);
-	if (global_mode)
+	if (strcmp(mode, "global") == 0)
 		global(r, svc, slots);
-	else
+	else if (strcmp(mode, "replicated") == 0)
 		replicated(r, svc, slots);
-	update_service(r, svc, slots);
-	if (!global_mode)
+	else if (strcmp(mode, "replicated-job") == 0)
+		replicated_job(r, svc, slots);
+	else
+		global_job(r, svc, slots);
+	if (strcmp(mode, "replicated") == 0 || strcmp(mode, "global") == 0)
+		update_service(r, svc, slots);
+	if (strcmp(mode, "replicated") == 0)
 		rebalance_service(r, svc, slots);
 	trim_history(r, slots);
 	json_decref(slots);

@@ -139,7 +139,7 @@ static void update_slot(struct round *r, json_t *svc, const char *key, json_t *i
 			r_set_desired(r, t, TASK_SHUTDOWN);
 			continue;
 		}
-		json_t *n = r_new_task(r, svc, global_mode ? 0 : (int)jint(t, "Slot"),
+		json_t *n = r_new_task(r, svc, global_mode ? -1 : (int)jint(t, "Slot"),
 				       global_mode ? key : NULL, NULL);
 		json_array_append_new(ids, json_string(jstr(n, "ID")));
 		return;

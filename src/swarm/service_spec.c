@@ -59,8 +59,6 @@ static int check_mode(json_t *mode, struct error *err)
 	json_object_foreach(mode, k, v) n += !json_is_null(v);
 	if (n > 1)
 		return error_set(err, -EINVAL, "must specify only one service mode");
-	if (json_object_get(mode, "ReplicatedJob") || json_object_get(mode, "GlobalJob"))
-		return error_set(err, -ENOTSUP, "berth: job services are not supported yet");
 	json_t *rep = json_object_get(json_object_get(mode, "Replicated"), "Replicas");
 	if (rep && (!json_is_integer(rep) || json_integer_value(rep) < 0))
 		return error_set(err, -EINVAL, INVALID "Replicas must be a non-negative number");

@@ -48,32 +48,40 @@ static bool counts_as_running(struct swarm *sw, json_t *t)
 
 static json_t *service_status(struct swarm *sw, json_t *svc)
 {
-	const char *id = jstr(svc, "ID");
-	int64_t running = 0, desired = 0;
+	const char *id = jstr(svc, "ID"), *mode = orch_service_mode(svc);
+	int64_t running = 0, desired = 0, completed = 0, live = 0;
 	const char *tid;
 	json_t *t;
 	json_object_foreach(sw->store.tasks, tid, t)
 	{
-		if (strcmp(jstr(t, "ServiceID") ?: "", id) == 0 && counts_as_running(sw, t))
-			running++;
+		if (strcmp(jstr(t, "ServiceID") ?: "", id) != 0)
+			continue;
+		running += counts_as_running(sw, t);
+		live += task_state_parse(jstr(t, "DesiredState")) <= TASK_RUNNING;
+		completed += task_state_parse(jstr(json_object_get(t, "Status"), "State")) ==
+				 TASK_COMPLETE &&
+			     orch_task_up_to_date(svc, t);
 	}
-	if (strcmp(orch_service_mode(svc), "global") == 0) {
-		/* Nodes that run, or would run, a task of it. */
-		json_object_foreach(sw->store.tasks, tid, t)
-		{
-			if (strcmp(jstr(t, "ServiceID") ?: "", id) == 0 &&
-			    task_state_parse(jstr(t, "DesiredState")) <= TASK_RUNNING)
-				desired++;
-		}
-	} else {
-		json_t *r = json_object_get(
-		    json_object_get(json_object_get(json_object_get(svc, "Spec"), "Mode"),
-				    "Replicated"),
-		    "Replicas");
+	json_t *m = json_object_get(json_object_get(svc, "Spec"), "Mode");
+	if (strcmp(mode, "replicated") == 0) {
+		json_t *r = json_object_get(json_object_get(m, "Replicated"), "Replicas");
 		desired = json_is_integer(r) ? json_integer_value(r) : 1;
+	} else if (strcmp(mode, "replicated-job") == 0) {
+		json_t *j = json_object_get(m, "ReplicatedJob");
+		json_t *tc = json_object_get(j, "TotalCompletions");
+		int64_t total = json_is_integer(tc) ? json_integer_value(tc) : 1;
+		int64_t max = json_integer_value(json_object_get(j, "MaxConcurrent"));
+		desired = total - completed;
+		if (max > 0 && desired > max)
+			desired = max;
+		if (desired < 0)
+			desired = 0;
+	} else {
+		/* Global: the nodes that run, or would run, a task of it. */
+		desired = live;
 	}
 	return json_pack("{s:I, s:I, s:I}", "RunningTasks", (json_int_t)running, "DesiredTasks",
-			 (json_int_t)desired, "CompletedTasks", (json_int_t)0);
+			 (json_int_t)desired, "CompletedTasks", (json_int_t)completed);
 }
 
 static json_t *service_view(struct swarm *sw, json_t *svc, bool status)
@@ -212,6 +220,25 @@ static void random_name(char *buf, size_t len)
 	snprintf(buf, len, "%s_%s", adj[rnd[0] % 10], who[rnd[1] % 10]);
 }
 
+static bool is_job(json_t *spec)
+{
+	json_t *m = json_object_get(spec, "Mode");
+	return json_object_get(m, "ReplicatedJob") || json_object_get(m, "GlobalJob");
+}
+
+/* A job runs again from a new iteration (create, and each change of its
+ * task template); its tasks carry the iteration they belong to. */
+static void next_job_iteration(json_t *svc)
+{
+	char ts[64];
+	time_format_rfc3339nano(time_now_ns(), ts, sizeof(ts));
+	json_int_t idx = json_integer_value(json_object_get(
+	    json_object_get(json_object_get(svc, "JobStatus"), "JobIteration"), "Index"));
+	json_object_set_new(
+	    svc, "JobStatus",
+	    json_pack("{s:{s:I}, s:s}", "JobIteration", "Index", idx + 1, "LastExecution", ts));
+}
+
 static bool name_taken(struct swarm *sw, const char *name, const char *except_id)
 {
 	const char *id;
@@ -291,6 +318,8 @@ void swarm_service_create(struct swarm *sw, json_t *spec, swarm_done_fn cb, void
 	json_t *ep_spec = json_is_object(ep) ? json_incref(ep) : json_pack("{s:s}", "Mode", "vip");
 	json_t *svc =
 	    json_pack("{s:s, s:o, s:{s:o}}", "ID", id, "Spec", s, "Endpoint", "Spec", ep_spec);
+	if (is_job(s))
+		next_job_iteration(svc);
 	write_service(sw, swarm_cmd("service", svc), json_pack("{s:s}", "ID", id), cb, data);
 }
 
@@ -341,8 +370,11 @@ void swarm_service_update(struct swarm *sw, const char *ref, int64_t version, js
 		json_t *ns = json_deep_copy(spec);
 		json_object_set_new(ns, "Name", json_string(service_name(old)));
 		json_object_set(svc, "PreviousSpec", cur);
-		if (!json_equal(json_object_get(ns, "TaskTemplate"),
-				json_object_get(cur, "TaskTemplate")))
+		bool changed = !json_equal(json_object_get(ns, "TaskTemplate"),
+					   json_object_get(cur, "TaskTemplate"));
+		if (changed && is_job(ns))
+			next_job_iteration(svc);
+		else if (changed)
 			json_object_set_new(svc, "UpdateStatus",
 					    update_status("updating", "update in progress"));
 		json_object_set_new(svc, "Spec", ns);

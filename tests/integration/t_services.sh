@@ -170,3 +170,16 @@ test_service_berth_cli() {
 	run_ok berth -H "$D_HOST" service rm bc
 	assert_eq bc "$OUT" "berth service rm"
 }
+
+test_service_jobs() {
+	svc_setup
+	run_ok dk service create --name j --mode replicated-job --replicas 3 --max-concurrent 2 \
+		busybox sh -c 'sleep 0.2'
+	assert_contains "$OUT" "job complete" "replicated job progress"
+	run_ok dk service ls --format '{{.Mode}} {{.Replicas}}' --filter name=j
+	assert_eq "replicated job 0/0 (3/3 completed)" "$OUT" "service ls of a job"
+	run_ok dk service ps j --format '{{.DesiredState}} {{.CurrentState}}'
+	assert_eq 3 "$(grep -c '^Complete Complete' <<<"$OUT")" "three completed tasks"
+	run_ok dk service create --name gj --mode global-job busybox sh -c 'exit 0'
+	assert_contains "$OUT" "job complete" "global job progress"
+}

@@ -125,7 +125,9 @@ static void agents(struct sim *s)
 		enum task_state want = task_state_parse(jstr(t, "DesiredState"));
 		const char *img =
 		    jstr(json_object_get(json_object_get(t, "Spec"), "ContainerSpec"), "Image");
-		if (want <= TASK_RUNNING && st >= TASK_ASSIGNED && st < TASK_RUNNING)
+		if (img && strcmp(img, "job") == 0 && st == TASK_RUNNING)
+			report(s, reports, t, TASK_COMPLETE);
+		else if (want <= TASK_RUNNING && st >= TASK_ASSIGNED && st < TASK_RUNNING)
 			report(s, reports, t,
 			       img && strcmp(img, "bad") == 0 ? TASK_FAILED : TASK_RUNNING);
 		else if (want > TASK_RUNNING && st <= TASK_RUNNING && st >= TASK_ASSIGNED)
@@ -473,6 +475,45 @@ static void test_rebalance_when_node_returns(void **state)
 		assert_int_equal(running_of(s, "web", slot), 1);
 }
 
+static int live_of(struct sim *s, const char *svc)
+{
+	int n = 0;
+	const char *id;
+	json_t *t;
+	json_object_foreach(s->st.tasks, id, t)
+	{
+		n += strcmp(jstr(t, "ServiceID"), svc) == 0 &&
+		     task_state_parse(jstr(t, "DesiredState")) <= TASK_RUNNING &&
+		     state_of(t) <= TASK_RUNNING;
+	}
+	return n;
+}
+
+static void test_replicated_job(void **state)
+{
+	struct sim *s = *state;
+	json_t *svc = service("batch", "job", 0);
+	json_t *mode = json_object_get(json_object_get(svc, "Spec"), "Mode");
+	json_object_clear(mode);
+	json_object_set_new(mode, "ReplicatedJob",
+			    json_pack("{s:I, s:I}", "TotalCompletions", (json_int_t)5,
+				      "MaxConcurrent", (json_int_t)2));
+	put_service(s, svc);
+	int most = 0;
+	for (int i = 0; i < 40; i++) {
+		step(s);
+		if (live_of(s, "batch") > most)
+			most = live_of(s, "batch");
+	}
+	assert_int_equal(most, 2);
+	int done = 0;
+	const char *id;
+	json_t *t;
+	json_object_foreach(s->st.tasks, id, t) done += state_of(t) == TASK_COMPLETE;
+	assert_int_equal(done, 5);
+	assert_int_equal(json_object_size(s->st.tasks), 5);
+}
+
 static void test_constraint_syntax(void **state)
 {
 	struct error err = ERROR_INIT;
@@ -500,6 +541,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_rolling_update_stop_first, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_failed_update_rolls_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rebalance_when_node_returns, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_replicated_job, setup, teardown),
 	    cmocka_unit_test(test_constraint_syntax),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
