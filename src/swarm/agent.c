@@ -100,7 +100,7 @@ static void report(struct agent *a, json_t *t, enum task_state s, const char *ms
 
 struct op {
 	struct swarm *sw;
-	char task[32];
+	char task[80]; /* task ID, or container ID for a removal */
 	char cid[80];
 };
 
