@@ -21,7 +21,8 @@ PREFIX   ?= /usr/local
 LIB_SRC  := $(filter-out src/daemon/main.c src/cli/main.c,\
               $(wildcard src/basic/*.c src/shared/*.c src/api/*.c src/engine/*.c \
                          src/storage/*.c src/image/*.c src/volume/*.c \
-                         src/network/*.c src/swarm/*.c src/daemon/*.c src/cli/*.c))
+                         src/network/*.c src/swarm/*.c src/orchestrator/*.c src/daemon/*.c \
+                         src/cli/*.c))
 # berth-shim links only the basic layer: it is one process per container.
 SHIM_SRC := $(wildcard src/shim/*.c src/basic/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

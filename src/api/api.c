@@ -29,6 +29,7 @@ static const struct api_routes *const tables[] = {
 	&api_commit_routes,
 	&api_build_routes,
 	&api_container_archive_routes,
+	&api_service_routes,
 };
 
 int api_route_match(enum http_method method, const char *path, struct route_match *m)

@@ -35,6 +35,10 @@ extern const struct api_routes api_network_routes; /* networks.c */
 extern const struct api_routes api_swarm_routes; /* swarm.c: /swarm and /nodes */
 extern const struct api_routes api_secret_routes; /* secrets.c: /secrets and /configs */
 extern const struct api_routes api_registry_routes; /* registry.c: push, auth, search */
+extern const struct api_routes api_commit_routes; /* commit.c */
+extern const struct api_routes api_build_routes; /* build.c */
+extern const struct api_routes api_container_archive_routes; /* containers_archive.c */
+extern const struct api_routes api_service_routes; /* services.c: /services, /tasks */
 
 /* Finds the route of every resource for method and path (without the
  * version prefix); -ENOENT or -EPERM as router_match. Pure. */
@@ -43,9 +47,6 @@ int api_route_match(enum http_method method, const char *path, struct route_matc
 /* The server's should_spool: request bodies that are archives (image load
  * and import, build contexts, container archives) go to disk. */
 bool api_should_spool(enum http_method method, const char *url, void *userdata);
-extern const struct api_routes api_commit_routes; /* commit.c */
-extern const struct api_routes api_build_routes; /* build.c */
-extern const struct api_routes api_container_archive_routes; /* containers_archive.c */
 
 /* Opens a listener for every --host. On failure nothing stays open. */
 int api_start(struct daemon *d, struct error *err);

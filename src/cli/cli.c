@@ -50,6 +50,7 @@ static const struct cli_command commands[] = {
     {"node", "Swarm Commands", "Manage Swarm nodes", cli_cmd_node},
     {"secret", "Swarm Commands", "Manage Swarm secrets", cli_cmd_secret},
     {"config", "Swarm Commands", "Manage Swarm configs", cli_cmd_config},
+    {"service", "Swarm Commands", "Manage Swarm services", cli_cmd_service},
     {"exec", "Common Commands", "Execute a command in a running container", cli_cmd_exec},
     {"attach", "Commands", "Attach local standard input, output, and error streams to a running container", cli_cmd_attach},
     {"events", "Commands", "Get real time events from the server", cli_cmd_events},

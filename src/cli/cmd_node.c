@@ -324,6 +324,8 @@ static const struct cli_subcommand node_subs[] = {
     {"inspect", NULL, "Display detailed information on one or more nodes", node_inspect},
     {"ls", "list", "List nodes in the swarm", node_ls},
     {"promote", NULL, "Promote one or more nodes to manager in the swarm", node_promote},
+    {"ps", NULL, "List tasks running on one or more nodes, defaults to current node",
+     cli_cmd_node_ps},
     {"rm", "remove", "Remove one or more nodes from the swarm", node_rm},
     {"update", NULL, "Update a node", node_update},
 };

@@ -12,6 +12,7 @@
 #include "swarm/ca.h"
 #include "swarm/rpc.h"
 #include "swarm/seal.h"
+#include "swarm/services.h"
 #include "swarm/swarm_int.h"
 #include "swarm/token.h"
 
@@ -564,6 +565,8 @@ void swarm_rpc_handle(struct swarm *sw, struct mtls_conn *c, json_t *req,
 		struct pend *p = pend_new(sw, c, req);
 		if (p)
 			swarm_write(sw, json_incref(json_object_get(req, "cmd")), applied, p);
+	} else if (strcmp(op, "tasks") == 0) {
+		dispatcher_rpc(sw, c, req, &who);
 	} else if (strcmp(op, "raft_join") == 0 && strcmp(who.role, SWARM_ROLE_MANAGER) == 0) {
 		rpc_raft_join(sw, c, req, &who);
 	} else if (strcmp(op, "raft_leave") == 0 && is_mgr) {
@@ -736,6 +739,7 @@ static void manager_tick(struct swarm *sw)
 	swarm_follow_autolock(sw);
 	if (!sraft_is_leader(sw->raft)) {
 		sw->leader_ready = false;
+		dispatcher_stop(sw);
 		return;
 	}
 	if (!sw->leader_ready) {
@@ -748,6 +752,8 @@ static void manager_tick(struct swarm *sw)
 	}
 	if (!sw->reconcile_pending && sw->store.cluster)
 		leader_duties(sw);
+	swarm_orchestrate(sw);
+	dispatcher_tick(sw);
 }
 
 /* ---- agent: heartbeats and role changes ---- */
@@ -970,4 +976,5 @@ void swarm_tick(struct swarm *sw)
 		return;
 	manager_tick(sw);
 	agent_tick(sw);
+	swarm_agent_tick(sw);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/cleanup.h"
 #include "basic/timeutil.h"
 
 void store_init(struct store *s)
@@ -13,10 +14,11 @@ void store_init(struct store *s)
 	s->nodes = json_object();
 	s->secrets = json_object();
 	s->configs = json_object();
+	s->services = json_object();
+	s->tasks = json_object();
 	s->index = 0;
 	s->on_change = NULL;
 	s->change_data = NULL;
-	s->users = NULL;
 }
 
 void store_done(struct store *s)
@@ -25,10 +27,12 @@ void store_done(struct store *s)
 	json_decref(s->nodes);
 	json_decref(s->secrets);
 	json_decref(s->configs);
-	s->cluster = s->nodes = s->secrets = s->configs = NULL;
+	json_decref(s->services);
+	json_decref(s->tasks);
+	s->cluster = s->nodes = s->secrets = s->configs = s->services = s->tasks = NULL;
 }
 
-static void stamp(struct store *s, json_t *obj, int64_t ts_ns)
+void store_stamp(struct store *s, json_t *obj, int64_t ts_ns)
 {
 	s->index++;
 	json_object_set_new(obj, "Version", json_pack("{s:I}", "Index", (json_int_t)s->index));
@@ -37,11 +41,6 @@ static void stamp(struct store *s, json_t *obj, int64_t ts_ns)
 	if (!json_object_get(obj, "CreatedAt"))
 		json_object_set_new(obj, "CreatedAt", json_string(ts));
 	json_object_set_new(obj, "UpdatedAt", json_string(ts));
-}
-
-void store_stamp(struct store *s, json_t *obj, int64_t ts_ns)
-{
-	stamp(s, obj, ts_ns);
 }
 
 int store_apply(struct store *s, const char *cmd, size_t len, struct error *err)
@@ -58,7 +57,7 @@ int store_apply(struct store *s, const char *cmd, size_t len, struct error *err)
 		r = error_set(err, -EINVAL, "bad store command");
 	} else if (strcmp(op, "cluster") == 0 && json_is_object(v)) {
 		json_t *copy = json_deep_copy(v);
-		stamp(s, copy, ts);
+		store_stamp(s, copy, ts);
 		json_decref(s->cluster);
 		s->cluster = copy;
 	} else if (strcmp(op, "node") == 0 && json_is_object(v) &&
@@ -68,14 +67,14 @@ int store_apply(struct store *s, const char *cmd, size_t len, struct error *err)
 		    json_object_get(s->nodes, json_string_value(json_object_get(v, "ID")));
 		if (old && json_object_get(old, "CreatedAt"))
 			json_object_set(copy, "CreatedAt", json_object_get(old, "CreatedAt"));
-		stamp(s, copy, ts);
+		store_stamp(s, copy, ts);
 		json_object_set_new(s->nodes, json_string_value(json_object_get(v, "ID")), copy);
 	} else if (strcmp(op, "rm_node") == 0 && json_is_string(json_object_get(c, "id"))) {
 		s->index++;
 		json_object_del(s->nodes, json_string_value(json_object_get(c, "id")));
 	} else if (store_secrets_handles(op)) {
 		r = store_secrets_apply(s, op, c, ts, err);
-	} else {
+	} else if ((r = store_services_apply(s, op, c, ts, err)) == -ENOTSUP) {
 		r = error_set(err, -EINVAL, "unknown store command %s", op);
 	}
 	json_decref(c);
@@ -86,7 +85,8 @@ char *store_snapshot(const struct store *s, size_t *ret_len)
 {
 	json_t *doc =
 	    json_pack("{s:O?, s:O, s:O, s:O, s:I}", "cluster", s->cluster, "nodes", s->nodes,
-		      "secrets", s->secrets, "configs", s->configs, "index", (json_int_t)s->index);
+		      "secrets", s->secrets, "configs", s->configs, "services", s->services, "tasks",
+		      s->tasks, "index", (json_int_t)s->index);
 	char *out = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 	json_decref(doc);
 	if (out)
@@ -107,10 +107,10 @@ int store_restore(struct store *s, const char *data, size_t len, struct error *e
 	json_decref(s->nodes);
 	s->cluster = json_is_object(cluster) ? json_incref(cluster) : NULL;
 	s->nodes = json_incref(nodes);
-	/* Snapshots from before secrets and configs have neither. */
-	const char *maps[] = {"secrets", "configs"};
-	json_t **dst[] = {&s->secrets, &s->configs};
-	for (size_t i = 0; i < 2; i++) {
+	/* Snapshots from before secrets, configs or services lack them. */
+	const char *maps[] = {"secrets", "configs", "services", "tasks"};
+	json_t **dst[] = {&s->secrets, &s->configs, &s->services, &s->tasks};
+	for (size_t i = 0; i < ARRAY_SIZE(maps); i++) {
 		json_t *m = json_object_get(doc, maps[i]);
 		json_decref(*dst[i]);
 		*dst[i] = json_is_object(m) ? json_incref(m) : json_object();

@@ -20,16 +20,17 @@ typedef void (*store_change_fn)(void *userdata, const char *type, const char *ac
 				int64_t ts_ns);
 
 struct store {
-	json_t *cluster; /* NULL before init */
-	json_t *nodes;	 /* object: node ID -> node */
-	json_t *secrets; /* object: ID -> secret (store_secrets.h) */
-	json_t *configs; /* object: ID -> config */
-	uint64_t index;	 /* bumped by every applied command: object versions */
+	json_t *cluster;  /* NULL before init */
+	json_t *nodes;	  /* object: node ID -> node */
+	json_t *secrets;  /* object: ID -> secret (store_secrets.h) */
+	json_t *configs;  /* object: ID -> config */
+	json_t *services; /* object: service ID -> service (store_services.c) */
+	json_t *tasks;	  /* object: task ID -> task */
+	uint64_t index;	  /* bumped by every applied command: object versions */
 	/* Hooks: NULL after store_init; the owner sets them (swarm.c at each
 	 * manager start). */
 	store_change_fn on_change;
 	void *change_data;
-	store_users_fn users;
 };
 
 void store_init(struct store *s);
@@ -45,6 +46,10 @@ int store_apply(struct store *s, const char *cmd, size_t len, struct error *err)
 char *store_snapshot(const struct store *s, size_t *ret_len);
 /* Replaces the store with a snapshot's content. */
 int store_restore(struct store *s, const char *data, size_t len, struct error *err);
+
+/* Service and task commands (store_services.c); -ENOTSUP for another op. */
+int store_services_apply(struct store *s, const char *op, json_t *c, int64_t ts_ns,
+			 struct error *err);
 
 /* Looks a node up by full ID, unique ID prefix or hostname, as dockerd.
  * -ENOENT "node X not found"; -EINVAL when ambiguous. */

@@ -111,10 +111,35 @@ int store_secrets_apply(struct store *s, const char *op, json_t *cmd, int64_t ts
 	return 0;
 }
 
+/* The names of the services whose tasks refer to the secret or config id. */
+static json_t *services_using(const struct store *s, enum store_kind k, const char *id)
+{
+	json_t *names = json_array();
+	const char *sid;
+	json_t *svc;
+	json_object_foreach(s->services, sid, svc)
+	{
+		json_t *spec = json_object_get(svc, "Spec");
+		json_t *cs = json_object_get(json_object_get(spec, "TaskTemplate"), "ContainerSpec");
+		json_t *refs = json_object_get(cs, k == STORE_SECRET ? "Secrets" : "Configs");
+		size_t i;
+		json_t *ref;
+		json_array_foreach(refs, i, ref)
+		{
+			const char *rid =
+			    json_string_value(json_object_get(ref, k == STORE_SECRET ? "SecretID" : "ConfigID"));
+			if (id && rid && strcmp(rid, id) == 0) {
+				json_array_append(names, json_object_get(spec, "Name"));
+				break;
+			}
+		}
+	}
+	return names;
+}
+
 int store_check_unused(const struct store *s, enum store_kind k, json_t *obj, struct error *err)
 {
-	json_t *users =
-	    s->users ? s->users(s, k, json_string_value(json_object_get(obj, "ID"))) : NULL;
+	json_t *users = services_using(s, k, json_string_value(json_object_get(obj, "ID")));
 	size_t n = json_array_size(users);
 	if (n == 0) {
 		json_decref(users);

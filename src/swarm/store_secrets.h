@@ -41,11 +41,6 @@ int store_find_object(const struct store *s, enum store_kind k, const char *ref,
 /* A secret's data (base64), or a config's Spec.Data; NULL when absent. */
 const char *store_object_data(json_t *obj, enum store_kind k);
 
-/* Who uses a secret or config: the names of the services that refer to it
- * (an array of strings, owned by the caller), or NULL for nobody. The
- * services code sets store.users; until then nothing uses anything. */
-typedef json_t *(*store_users_fn)(const struct store *s, enum store_kind k, const char *id);
-
-/* 0 when nothing uses obj, else -EINVAL with swarmkit's "secret 'X' is in
+/* 0 when no service's task template refers to obj, else -EINVAL with swarmkit's "secret 'X' is in
  * use by the following service: S" (services: S, T). */
 int store_check_unused(const struct store *s, enum store_kind k, json_t *obj, struct error *err);

@@ -24,6 +24,7 @@
 #include "swarm/rpc.h"
 #include "swarm/seal.h"
 #include "swarm/secrets.h"
+#include "swarm/services.h"
 #include "swarm/swarm_int.h"
 #include "swarm/token.h"
 
@@ -263,6 +264,7 @@ int swarm_manager_start(struct swarm *sw, bool bootstrap, bool recover, struct e
 
 void swarm_manager_stop(struct swarm *sw)
 {
+	dispatcher_stop(sw);
 	rpc_stop_listen(sw);
 	if (sw->raft) {
 		struct sraft *r = TAKE_PTR(sw->raft);
@@ -374,6 +376,7 @@ void swarm_free(struct swarm *sw)
 {
 	if (!sw)
 		return;
+	swarm_agent_stop(sw);
 	store_done(&sw->store);
 	json_decref(sw->managers);
 	json_decref(sw->last_seen);
@@ -390,6 +393,7 @@ void swarm_free(struct swarm *sw)
 void swarm_reset(struct swarm *sw)
 {
 	swarm_manager_stop(sw);
+	swarm_agent_stop(sw);
 	if (sw->tick_on) {
 		uv_timer_stop(&sw->tick);
 		sw->tick_on = false;

@@ -71,6 +71,11 @@ struct swarm {
 	json_t *last_seen; /* leader: node ID -> ms of the last heartbeat */
 	int64_t leader_since_ms;
 	int64_t events_since_ns; /* store changes before it are not news (secrets.c) */
+	bool orch_pending;	       /* an orchestration round is being committed */
+	struct dispatcher *dispatcher; /* leader: parked assignment requests */
+
+	/* The agent's tasks and containers (agent.c). */
+	struct agent *agent;
 
 	/* Agent. */
 	uv_timer_t tick;

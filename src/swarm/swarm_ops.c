@@ -12,6 +12,7 @@
 #include "swarm/ca.h"
 #include "swarm/rpc.h"
 #include "swarm/seal.h"
+#include "swarm/services.h"
 #include "swarm/swarm_int.h"
 #include "swarm/token.h"
 
@@ -498,6 +499,7 @@ static void leave_finish(void *data, int status, json_t *resp, const char *msg)
 {
 	struct leave_ctx *l = data;
 	log_info(l->sw->log, "swarm: left the swarm");
+	swarm_agent_remove_tasks(l->sw);
 	swarm_reset(l->sw);
 	l->cb(l->data, 0, NULL, NULL);
 	free(l);

@@ -26,8 +26,25 @@ fail() {
 	exit 1
 }
 
+# Task containers outlive berthd: services go first, then their containers,
+# also on a node whose berthd a test killed (it is started again for that).
+cl_remove_tasks() {
+	local n m ids
+	for m in n1 n2 n3; do
+		[[ -n "${CL_PID[$m]:-}" ]] && dk "$m" service rm $(dk "$m" service ls -q 2>/dev/null) >/dev/null 2>&1 && break
+	done
+	for n in "${CL_NODES[@]}"; do
+		[[ -n "$(ls "$CL_TMP/$n/root/containers" 2>/dev/null)" ]] || continue
+		[[ -n "${CL_PID[$n]:-}" ]] || (cl_start "$n") >/dev/null 2>&1 || continue
+		[[ -n "${CL_PID[$n]:-}" ]] || CL_PID[$n]=$(cat "$CL_TMP/$n/pid" 2>/dev/null)
+		ids=$(dk "$n" ps -aq --filter label=com.docker.swarm.task.id 2>/dev/null)
+		[[ -z "$ids" ]] || dk "$n" rm -f $ids >/dev/null 2>&1
+	done
+}
+
 cl_cleanup() {
 	local rc=$?
+	cl_remove_tasks
 	for n in "${!CL_PID[@]}"; do
 		local p=${CL_PID[$n]}
 		[[ -n "$p" ]] && { kill -9 "$p"; wait "$p"; } 2>/dev/null

@@ -424,7 +424,68 @@ test_force_new_cluster() {
 	ok "swarm init --force-new-cluster recovers a single surviving manager with its state"
 }
 
-STAGES=(test_form test_secrets test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum
+# ---- services and tasks ----
+svc_running_on() { # NODE: containers of service web running on NODE
+	dk "$1" ps -q --filter label=com.docker.swarm.service.name=web | wc -l
+}
+svc_running_all() {
+	local n t=0
+	for n in "$@"; do t=$((t + $(svc_running_on "$n"))); done
+	echo "$t"
+}
+svc_replicas() { dk n1 service ls --format '{{.Replicas}}' --filter name=web; }
+svc_state() { dk n1 service inspect web --format '{{.UpdateStatus.State}}'; }
+export -f svc_running_on svc_running_all svc_replicas svc_state
+
+# Writes are retried while the managers elect a leader (a loaded machine
+# makes elections happen); each write here is idempotent.
+test_services() {
+	local n out
+	mkdir -p "$CL_TMP/bb/bin"
+	cp /bin/busybox "$CL_TMP/bb/bin/"
+	for n in sh sleep; do ln -sf busybox "$CL_TMP/bb/bin/$n"; done
+	tar -C "$CL_TMP/bb" -cf "$CL_TMP/bb.tar" .
+	for n in n1 n2 n3 n4 n5; do
+		dk "$n" import "$CL_TMP/bb.tar" busybox:latest >/dev/null || fail "import on $n"
+	done
+	wait_for 60 bash -c 'dk n1 service inspect web >/dev/null 2>&1 ||
+		dk n1 service create -d --name web --replicas 6 --network none --stop-grace-period 1s busybox sleep 1000' ||
+		fail "service create"
+	wait_for 90 bash -c '[[ $(svc_replicas) == 6/6 ]]' || fail "6/6: $(dk n1 service ps web)"
+	out=$(dk n2 service ps web --filter desired-state=running --format '{{.Node}}' | sort | uniq -c | awk '{print $1}' | sort -n | paste -sd' ')
+	log "6 tasks over 5 nodes: $out"
+	[[ $(wc -w <<<"$out") -ge 3 ]] || fail "6 tasks should spread over the nodes: $out"
+	wait_for 60 dk n1 service scale -d web=3 || fail "scale"
+	wait_for 90 bash -c '[[ $(svc_replicas) == 3/3 && $(svc_running_all n1 n2 n3 n4 n5) == 3 ]]' ||
+		fail "scale to 3: $(dk n1 service ps web)"
+	wait_for 60 dk n1 node update --availability drain n4 || fail "drain"
+	wait_for 60 dk n1 service scale -d web=4 || fail "scale 4"
+	wait_for 90 bash -c '[[ $(svc_replicas) == 4/4 && $(svc_running_on n4) == 0 ]]' ||
+		fail "drain: $(dk n1 service ps web)"
+	wait_for 60 dk n1 node update --availability active n4 || fail "activate"
+	wait_for 60 dk n1 service scale -d web=8 || fail "scale 8"
+	wait_for 90 bash -c '[[ $(svc_replicas) == 8/8 && $(svc_running_on n5) -ge 1 ]]' ||
+		fail "8/8 with tasks on n5: $(dk n1 service ps web)"
+	cl_kill n5
+	wait_for 90 bash -c '[[ $(dk n1 service ps web --filter desired-state=running --format "{{.Node}} {{.CurrentState}}" | grep -c "^n[1-4] Running") == 8 ]]' ||
+		fail "tasks of the killed n5 not rescheduled: $(dk n1 service ps web)"
+	wait_for 60 dk n1 service update -d --env-add X=1 --update-parallelism 3 --update-monitor 1s web ||
+		fail "update"
+	wait_for 90 bash -c '[[ $(svc_state) == completed ]]' || fail "update: $(dk n1 service inspect web --format '{{json .UpdateStatus}}')"
+	wait_for 60 bash -c '[[ $(svc_state) == rollback* ]] || dk n1 service rollback -d web' || fail "rollback"
+	wait_for 90 bash -c '[[ $(svc_state) == rollback_completed && $(svc_replicas) == 8/8 ]]' ||
+		fail "rollback: $(dk n1 service inspect web --format '{{json .UpdateStatus}}')"
+	[[ $(dk n1 service inspect web --format '{{.Spec.TaskTemplate.ContainerSpec.Env}}') == "[]" ]] ||
+		fail "rolled back spec: $(dk n1 service inspect web --format '{{json .Spec.TaskTemplate}}')"
+	wait_for 60 bash -c '! dk n1 service inspect web >/dev/null 2>&1 || dk n1 service rm web' || fail "service rm"
+	wait_for 60 bash -c '[[ $(svc_running_all n1 n2 n3 n4) == 0 ]]' || fail "containers left after service rm"
+	cl_start n5
+	wait_for 60 bash -c '[[ -z $(dk n5 ps -aq --filter label=com.docker.swarm.service.name=web) ]]' ||
+		fail "n5 kept the containers of a removed service: $(dk n5 ps -a)"
+	ok "services: create spreads 6 tasks over the nodes, scale, drain, a worker killed -9, rolling update, rollback, rm"
+}
+
+STAGES=(test_form test_secrets test_services test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum
 	test_roles test_demote_crash test_ca_rotate test_cert_renewal test_down_and_rm test_restart_all test_autolock test_leave test_force_new_cluster)
 for s in "${STAGES[@]}"; do
 	if [[ -n "${1:-}" && "$s" != test_form && "$s" != *"$1"* ]]; then continue; fi

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -108,11 +109,17 @@ static void test_secret_commands(void **state)
 	store_done(&s);
 }
 
-/* A stand-in for the services code: "web" uses every secret, "web" and
- * "api" every config. */
-static json_t *users(const struct store *s, enum store_kind k, const char *id)
+/* A service whose task template refers to secret s1 and, when with_config,
+ * to config c1. */
+static void add_service(struct store *s, const char *id, const char *name, bool with_config)
 {
-	return k == STORE_SECRET ? json_pack("[s]", "web") : json_pack("[s, s]", "web", "api");
+	json_t *cs = json_pack("{s:[{s:s, s:s}]}", "Secrets", "SecretID", "s1", "SecretName", "pw");
+	if (with_config)
+		json_object_set_new(cs, "Configs",
+				    json_pack("[{s:s, s:s}]", "ConfigID", "c1", "ConfigName", "cfg"));
+	json_object_set_new(s->services, id,
+			    json_pack("{s:s, s:{s:s, s:{s:o}}}", "ID", id, "Spec", "Name", name,
+				      "TaskTemplate", "ContainerSpec", cs));
 }
 
 static void test_in_use(void **state)
@@ -124,18 +131,20 @@ static void test_in_use(void **state)
 	json_t *o = NULL;
 	struct error err = ERROR_INIT;
 	assert_int_equal(store_find_object(&s, STORE_SECRET, "pw", &o, NULL), 0);
-	/* Nobody answers: nothing is in use. */
+	/* No service: nothing is in use. */
 	assert_int_equal(store_check_unused(&s, STORE_SECRET, o, &err), 0);
-	s.users = users;
+	add_service(&s, "svc1", "web", true);
+	add_service(&s, "svc2", "api", false);
 	assert_int_equal(store_check_unused(&s, STORE_SECRET, o, &err), -EINVAL);
-	assert_string_equal(err.msg,
-			    "rpc error: code = InvalidArgument desc = secret 'pw' is in use "
-			    "by the following service: web");
+	assert_true(strcmp(err.msg, "rpc error: code = InvalidArgument desc = secret 'pw' is in use "
+				    "by the following services: web, api") == 0 ||
+		    strcmp(err.msg, "rpc error: code = InvalidArgument desc = secret 'pw' is in use "
+				    "by the following services: api, web") == 0);
 	error_clear(&err);
 	assert_int_equal(store_find_object(&s, STORE_CONFIG, "cfg", &o, NULL), 0);
 	assert_int_equal(store_check_unused(&s, STORE_CONFIG, o, &err), -EINVAL);
 	assert_string_equal(err.msg, "rpc error: code = InvalidArgument desc = config 'cfg' is in "
-				     "use by the following services: web, api");
+				     "use by the following service: web");
 	error_clear(&err);
 	store_done(&s);
 }

@@ -1,0 +1,431 @@
+/* The agent every node runs: it long-polls the dispatcher for this node's
+ * assignments, turns them into containers through the engine, and reports
+ * task states back in batches (new reports go in their own request, so a
+ * parked poll never holds them up). What runs is read from the engine each
+ * tick (containers are found by name), so a restarted berthd picks up its
+ * running tasks where they are. Containers of tasks no longer assigned go. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basic/cleanup.h"
+#include "basic/log.h"
+#include "basic/timeutil.h"
+#include "daemon/daemon.h"
+#include "engine/container.h"
+#include "orchestrator/task_state.h"
+#include "swarm/rpc.h"
+#include "swarm/services.h"
+#include "swarm/swarm_int.h"
+#include "swarm/task_container.h"
+
+#define AGENT_RPC_MS 8000
+#define AGENT_RETRY_MS 500
+
+struct agent {
+	json_t *tasks; /* task ID -> task, as last assigned */
+	bool assigned; /* tasks holds a complete answer */
+	char digest[24];
+	bool polling, reporting;
+	int64_t next_poll_ms;
+	json_t *outbox;	  /* task ID -> Status not sent yet */
+	json_t *reported; /* task ID -> state name last sent */
+	json_t *busy;	  /* task or container ID -> an engine operation runs */
+	bool created;	  /* a container was created this tick */
+};
+
+static struct agent *agent_of(struct swarm *sw)
+{
+	if (!sw->agent) {
+		struct agent *a = calloc(1, sizeof(*a));
+		if (!a)
+			return NULL;
+		a->tasks = json_object();
+		a->outbox = json_object();
+		a->reported = json_object();
+		a->busy = json_object();
+		sw->agent = a;
+	}
+	return sw->agent;
+}
+
+void swarm_agent_stop(struct swarm *sw)
+{
+	struct agent *a = TAKE_PTR(sw->agent);
+	if (!a)
+		return;
+	json_decref(a->tasks);
+	json_decref(a->outbox);
+	json_decref(a->reported);
+	json_decref(a->busy);
+	free(a);
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static enum task_state store_state(json_t *t)
+{
+	return task_state_parse(jstr(json_object_get(t, "Status"), "State"));
+}
+
+/* Queues a report unless the store or an earlier report has it already. */
+static void report(struct agent *a, json_t *t, enum task_state s, const char *msg, const char *err,
+		   struct container *c)
+{
+	const char *id = jstr(t, "ID");
+	const char *sent = jstr(a->reported, id);
+	if (store_state(t) >= s || (sent && task_state_parse(sent) >= s))
+		return;
+	int64_t now = time_now_ns();
+	char ts[64];
+	time_format_rfc3339nano(now, ts, sizeof(ts));
+	json_t *st = json_pack("{s:s, s:s, s:s, s:I}", "Timestamp", ts, "State", task_state_name(s),
+			       "Message", msg, "_ns", (json_int_t)now);
+	if (err)
+		json_object_set_new(st, "Err", json_string(err));
+	if (c)
+		json_object_set_new(st, "ContainerStatus",
+				    json_pack("{s:s, s:i, s:i}", "ContainerID", c->id, "PID",
+					      c->state == CONTAINER_RUNNING ? c->pid : 0,
+					      "ExitCode", c->exit_code));
+	json_object_set_new(a->outbox, id, st);
+	json_object_set_new(a->reported, id, json_string(task_state_name(s)));
+}
+
+/* ---- engine operations ---- */
+
+struct op {
+	struct swarm *sw;
+	char task[80]; /* task ID, or container ID for a removal */
+	char cid[80];
+};
+
+static struct op *op_new(struct swarm *sw, struct agent *a, const char *key)
+{
+	struct op *o = calloc(1, sizeof(*o));
+	if (!o)
+		return NULL;
+	o->sw = sw;
+	snprintf(o->task, sizeof(o->task), "%s", key);
+	json_object_set_new(a->busy, key, json_true());
+	return o;
+}
+
+static void op_end(struct op *o)
+{
+	if (o->sw->agent)
+		json_object_del(o->sw->agent->busy, o->task);
+	free(o);
+}
+
+static void started(int r, const struct error *err, void *data)
+{
+	struct op *o = data;
+	struct agent *a = o->sw->agent;
+	json_t *t = a ? json_object_get(a->tasks, o->task) : NULL;
+	struct container *c = NULL;
+	containers_lookup(o->sw->d, o->cid, &c, NULL);
+	if (t && r < 0) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "starting container failed: %s", error_msg(err));
+		report(a, t, TASK_FAILED, "starting", msg, c);
+	} else if (t) {
+		report(a, t, TASK_RUNNING, "started", NULL, c);
+	}
+	op_end(o);
+}
+
+static void start_task(struct swarm *sw, struct agent *a, json_t *t)
+{
+	char name[256];
+	task_container_name(t, name, sizeof(name));
+	struct container *c = NULL;
+	if (containers_lookup(sw->d, name, &c, NULL) < 0) {
+		/* Creating runs on the loop: one per tick keeps Raft and the
+		 * API answering while many tasks arrive at once. */
+		if (a->created)
+			return;
+		a->created = true;
+		json_t *node = json_object_get(sw->store.nodes, sw->node_id);
+		char host[256] = "";
+		gethostname(host, sizeof(host) - 1);
+		json_t *body = task_container_body(
+		    t, sw->node_id, jstr(json_object_get(node, "Description"), "Hostname") ?: host);
+		json_t *warnings = json_array();
+		struct error err = ERROR_INIT;
+		report(a, t, TASK_PREPARING, "preparing", NULL, NULL);
+		int r = container_create(sw->d, name, body, &c, warnings, &err);
+		json_decref(body);
+		json_decref(warnings);
+		if (r < 0) {
+			report(a, t, TASK_REJECTED, "preparing", error_msg(&err), NULL);
+			log_warn(sw->log, "swarm: task %s rejected: %s", jstr(t, "ID"),
+				 error_msg(&err));
+			error_clear(&err);
+			return;
+		}
+	}
+	report(a, t, TASK_STARTING, "starting", NULL, c);
+	struct op *o = op_new(sw, a, jstr(t, "ID"));
+	if (!o)
+		return;
+	snprintf(o->cid, sizeof(o->cid), "%s", c->id);
+	container_start(sw->d, c, started, o);
+}
+
+static void stopped(int r, const struct error *err, void *data)
+{
+	struct op *o = data;
+	struct agent *a = o->sw->agent;
+	json_t *t = a ? json_object_get(a->tasks, o->task) : NULL;
+	struct container *c = NULL;
+	containers_lookup(o->sw->d, o->cid, &c, NULL);
+	if (t)
+		report(a, t, TASK_SHUTDOWN, "shutdown", NULL, c);
+	op_end(o);
+}
+
+static void removed(int r, const struct error *err, void *data)
+{
+	op_end(data);
+}
+
+static void remove_container(struct swarm *sw, struct agent *a, struct container *c)
+{
+	if (json_object_get(a->busy, c->id))
+		return;
+	struct op *o = op_new(sw, a, c->id);
+	if (o)
+		container_remove(sw->d, c, true, false, removed, o);
+}
+
+/* ---- reconciling ---- */
+
+static void finished(struct agent *a, json_t *t, struct container *c)
+{
+	if (c->exit_code == 0) {
+		report(a, t, TASK_COMPLETE, "finished", NULL, c);
+		return;
+	}
+	char err[64];
+	snprintf(err, sizeof(err), "task: non-zero exit (%d)", c->exit_code);
+	report(a, t, TASK_FAILED, "started", err, c);
+}
+
+static void reconcile_task(struct swarm *sw, struct agent *a, json_t *t)
+{
+	const char *id = jstr(t, "ID");
+	if (json_object_get(a->busy, id))
+		return;
+	char name[256];
+	task_container_name(t, name, sizeof(name));
+	struct container *c = NULL;
+	containers_lookup(sw->d, name, &c, NULL);
+	enum task_state want = task_state_parse(jstr(t, "DesiredState"));
+	enum task_state have = store_state(t);
+	const char *sent = jstr(a->reported, id);
+	if (sent && task_state_parse(sent) > have)
+		have = task_state_parse(sent);
+	if (want <= TASK_RUNNING) {
+		if (task_state_final(have))
+			return;
+		if (!c || c->state == CONTAINER_CREATED)
+			start_task(sw, a, t);
+		else if (c->state == CONTAINER_RUNNING)
+			report(a, t, TASK_RUNNING, "started", NULL, c);
+		else
+			finished(a, t, c);
+		return;
+	}
+	if (c && c->state == CONTAINER_RUNNING) {
+		struct op *o = op_new(sw, a, id);
+		if (!o)
+			return;
+		snprintf(o->cid, sizeof(o->cid), "%s", c->id);
+		json_t *grace =
+		    json_object_get(json_object_get(json_object_get(t, "Spec"), "ContainerSpec"),
+				    "StopGracePeriod");
+		container_stop(
+		    sw->d, c,
+		    json_is_integer(grace) ? (int)(json_integer_value(grace) / 1000000000) : -1,
+		    NULL, stopped, o);
+		return;
+	}
+	if (!task_state_final(have))
+		report(a, t, TASK_SHUTDOWN, "shutdown", NULL, c);
+	if (c && want >= TASK_REMOVE)
+		remove_container(sw, a, c);
+}
+
+/* The IDs of this node's task containers whose task is not in keep (NULL:
+ * all of them); collected first, as removing changes the engine's list. */
+static json_t *task_containers(struct swarm *sw, json_t *keep)
+{
+	json_t *ids = json_array();
+	for (size_t i = 0; i < containers_count(sw->d); i++) {
+		struct container *c = containers_at(sw->d, i);
+		json_t *labels = json_object_get(c->config, "Labels");
+		const char *tid = jstr(labels, "com.docker.swarm.task.id");
+		if (tid && !c->removing && (!keep || !json_object_get(keep, tid)))
+			json_array_append_new(ids, json_string(c->id));
+	}
+	return ids;
+}
+
+/* Containers of tasks this node no longer has go away. */
+static void remove_strays(struct swarm *sw, struct agent *a)
+{
+	json_t *ids = task_containers(sw, a->tasks);
+	size_t i;
+	json_t *id;
+	json_array_foreach(ids, i, id)
+	{
+		struct container *c = NULL;
+		if (containers_lookup(sw->d, json_string_value(id), &c, NULL) == 0)
+			remove_container(sw, a, c);
+	}
+	json_decref(ids);
+}
+
+static void left_removed(int r, const struct error *err, void *data) {}
+
+void swarm_agent_remove_tasks(struct swarm *sw)
+{
+	json_t *ids = task_containers(sw, NULL);
+	size_t i;
+	json_t *id;
+	json_array_foreach(ids, i, id)
+	{
+		struct container *c = NULL;
+		if (containers_lookup(sw->d, json_string_value(id), &c, NULL) == 0)
+			container_remove(sw->d, c, true, false, left_removed, NULL);
+	}
+	json_decref(ids);
+}
+
+/* ---- talking to the dispatcher ---- */
+
+static const char *dispatcher_addr(struct swarm *sw)
+{
+	const char *to = sw->raft ? swarm_leader_addr(sw) : NULL;
+	size_t n = json_array_size(sw->managers);
+	if (!to && n)
+		to = json_string_value(json_array_get(sw->managers, sw->mgr_cursor % n));
+	return to;
+}
+
+static void take_assignments(struct agent *a, json_t *resp)
+{
+	json_t *tasks = json_object_get(resp, "tasks");
+	const char *digest = jstr(resp, "digest");
+	if (!json_is_array(tasks) || !digest)
+		return;
+	json_object_clear(a->tasks);
+	size_t i;
+	json_t *t;
+	json_array_foreach(tasks, i, t) json_object_set(a->tasks, jstr(t, "ID"), t);
+	/* What the store has now needs no memory of what was sent. */
+	const char *id;
+	json_t *v;
+	void *tmp;
+	json_object_foreach_safe(a->reported, tmp, id, v)
+	{
+		json_t *st = json_object_get(a->tasks, id);
+		if (!st || store_state(st) >= task_state_parse(json_string_value(v)))
+			json_object_del(a->reported, id);
+	}
+	snprintf(a->digest, sizeof(a->digest), "%s", digest);
+	a->assigned = true;
+}
+
+static void polled(void *data, int status, json_t *resp, const char *msg)
+{
+	struct swarm *sw = data;
+	struct agent *a = sw->agent;
+	if (!a)
+		return;
+	a->polling = false;
+	if (status < 0) {
+		a->next_poll_ms = swarm_now_ms() + AGENT_RETRY_MS;
+		if (!sw->raft)
+			sw->mgr_cursor++;
+		return;
+	}
+	take_assignments(a, resp);
+}
+
+struct sent_reports {
+	struct swarm *sw;
+	json_t *batch; /* task ID -> Status */
+};
+
+static void reports_sent(void *data, int status, json_t *resp, const char *msg)
+{
+	struct sent_reports *sr = data;
+	struct agent *a = sr->sw->agent;
+	if (a) {
+		a->reporting = false;
+		if (status < 0) {
+			/* Sent again, unless a newer report replaced it. */
+			const char *id;
+			json_t *st;
+			json_object_foreach(sr->batch, id, st)
+			{
+				if (!json_object_get(a->outbox, id))
+					json_object_set(a->outbox, id, st);
+			}
+		} else {
+			take_assignments(a, resp);
+		}
+	}
+	json_decref(sr->batch);
+	free(sr);
+}
+
+static void send_reports(struct swarm *sw, struct agent *a, const char *to)
+{
+	struct sent_reports *sr = calloc(1, sizeof(*sr));
+	if (!sr)
+		return;
+	sr->sw = sw;
+	sr->batch = a->outbox;
+	a->outbox = json_object();
+	json_t *list = json_array();
+	const char *id;
+	json_t *st;
+	json_object_foreach(sr->batch, id, st)
+	    json_array_append_new(list, json_pack("{s:s, s:O}", "ID", id, "Status", st));
+	a->reporting = true;
+	rpc_call(sw->loop, sw->client_ctx, to,
+		 json_pack("{s:s, s:o, s:b}", "op", "tasks", "reports", list, "now", true),
+		 AGENT_RPC_MS, reports_sent, sr);
+}
+
+void swarm_agent_tick(struct swarm *sw)
+{
+	struct agent *a = agent_of(sw);
+	if (!a || !sw->client_ctx)
+		return;
+	a->created = false;
+	if (a->assigned) {
+		const char *id;
+		json_t *t;
+		json_object_foreach(a->tasks, id, t) reconcile_task(sw, a, t);
+		remove_strays(sw, a);
+	}
+	const char *to = dispatcher_addr(sw);
+	if (!to)
+		return;
+	if (!a->reporting && json_object_size(a->outbox))
+		send_reports(sw, a, to);
+	if (!a->polling && swarm_now_ms() >= a->next_poll_ms) {
+		a->polling = true;
+		rpc_call(sw->loop, sw->client_ctx, to,
+			 json_pack("{s:s, s:s}", "op", "tasks", "digest", a->digest), AGENT_RPC_MS,
+			 polled, sw);
+	}
+}

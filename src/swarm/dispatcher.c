@@ -1,0 +1,180 @@
+/* The dispatcher on the leader: each node's agent asks for its assignments
+ * ("tasks" RPC) with the digest of what it has, and sends status reports in
+ * batches. Reports from a node touch only that node's tasks and are
+ * committed before the answer. A request whose node has nothing new is
+ * parked until its assignments change or DISPATCH_PARK_MS pass (a long
+ * poll), so assignments reach a node within a tick of their commit. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basic/cleanup.h"
+#include "swarm/ca.h"
+#include "swarm/rpc.h"
+#include "swarm/services.h"
+#include "swarm/swarm_int.h"
+
+/* Below the relay timeout of a follower forwarding the request. */
+#define DISPATCH_PARK_MS 4000
+
+struct parked {
+	struct mtls_conn *c;
+	char node[65];
+	char digest[24];
+	int64_t deadline_ms;
+};
+
+struct dispatcher {
+	struct parked *v;
+	size_t n, cap;
+};
+
+/* The node's assignments: its tasks as stored (private fields included:
+ * the agent needs the service name), and their digest. */
+static json_t *assignments(struct swarm *sw, const char *node, char digest[24])
+{
+	json_t *out = json_array();
+	uint64_t h = 1469598103934665603ULL;
+	const char *id;
+	json_t *t;
+	json_object_foreach(sw->store.tasks, id, t)
+	{
+		const char *n = json_string_value(json_object_get(t, "NodeID"));
+		if (!n || strcmp(n, node) != 0)
+			continue;
+		json_array_append(out, t);
+		char v[128];
+		snprintf(v, sizeof(v), "%s:%lld;", id,
+			 (long long)json_integer_value(
+			     json_object_get(json_object_get(t, "Version"), "Index")));
+		for (const char *p = v; *p; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	}
+	snprintf(digest, 24, "%016llx", (unsigned long long)h);
+	return out;
+}
+
+static void answer(struct swarm *sw, struct mtls_conn *c, const char *node)
+{
+	char digest[24];
+	json_t *tasks = assignments(sw, node, digest);
+	rpc_reply(c, 0, json_pack("{s:o, s:s}", "tasks", tasks, "digest", digest), NULL);
+}
+
+static void park(struct swarm *sw, struct mtls_conn *c, const char *node, const char *digest)
+{
+	struct dispatcher *d = sw->dispatcher;
+	if (!d && !(d = sw->dispatcher = calloc(1, sizeof(*d)))) {
+		answer(sw, c, node);
+		return;
+	}
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 8;
+		struct parked *v = realloc(d->v, cap * sizeof(*v));
+		if (!v) {
+			answer(sw, c, node);
+			return;
+		}
+		d->v = v, d->cap = cap;
+	}
+	struct parked *p = &d->v[d->n++];
+	p->c = c;
+	mtls_ref(c);
+	snprintf(p->node, sizeof(p->node), "%s", node);
+	snprintf(p->digest, sizeof(p->digest), "%s", digest);
+	p->deadline_ms = swarm_now_ms() + DISPATCH_PARK_MS;
+}
+
+struct report_ctx {
+	struct swarm *sw;
+	struct mtls_conn *c;
+	char node[65];
+};
+
+static void reports_written(void *data, int status, json_t *res, const char *msg)
+{
+	struct report_ctx *rc = data;
+	if (status < 0)
+		rpc_reply(rc->c, status, NULL, msg);
+	else
+		answer(rc->sw, rc->c, rc->node);
+	mtls_unref(rc->c);
+	free(rc);
+}
+
+/* Keeps the reports about the node's own tasks, as patches of Status. */
+static json_t *own_reports(struct swarm *sw, json_t *reports, const char *node)
+{
+	json_t *out = json_array();
+	size_t i;
+	json_t *r;
+	json_array_foreach(reports, i, r)
+	{
+		const char *id = json_string_value(json_object_get(r, "ID"));
+		json_t *t = id ? json_object_get(sw->store.tasks, id) : NULL;
+		const char *n = json_string_value(json_object_get(t, "NodeID"));
+		json_t *st = json_object_get(r, "Status");
+		if (n && strcmp(n, node) == 0 && json_is_object(st))
+			json_array_append_new(out, json_pack("{s:s, s:O}", "ID", id, "Status", st));
+	}
+	return out;
+}
+
+void dispatcher_rpc(struct swarm *sw, struct mtls_conn *c, json_t *req,
+		    const struct cert_identity *who)
+{
+	json_t *reports = own_reports(sw, json_object_get(req, "reports"), who->node_id);
+	if (json_array_size(reports)) {
+		struct report_ctx *rc = calloc(1, sizeof(*rc));
+		if (!rc) {
+			json_decref(reports);
+			rpc_reply(c, -ENOMEM, NULL, "out of memory");
+			return;
+		}
+		rc->sw = sw;
+		rc->c = c;
+		mtls_ref(c);
+		snprintf(rc->node, sizeof(rc->node), "%s", who->node_id);
+		swarm_write(sw, swarm_cmd("tasks", reports), reports_written, rc);
+		return;
+	}
+	json_decref(reports);
+	const char *have = json_string_value(json_object_get(req, "digest"));
+	char digest[24];
+	json_decref(assignments(sw, who->node_id, digest));
+	if (!have || strcmp(have, digest) != 0 || json_is_true(json_object_get(req, "now")))
+		answer(sw, c, who->node_id);
+	else
+		park(sw, c, who->node_id, digest);
+}
+
+void dispatcher_tick(struct swarm *sw)
+{
+	struct dispatcher *d = sw->dispatcher;
+	int64_t now = swarm_now_ms();
+	for (size_t i = 0; d && i < d->n;) {
+		struct parked *p = &d->v[i];
+		char digest[24];
+		json_decref(assignments(sw, p->node, digest));
+		if (now < p->deadline_ms && strcmp(digest, p->digest) == 0) {
+			i++;
+			continue;
+		}
+		answer(sw, p->c, p->node);
+		mtls_unref(p->c);
+		d->v[i] = d->v[--d->n];
+	}
+}
+
+void dispatcher_stop(struct swarm *sw)
+{
+	struct dispatcher *d = TAKE_PTR(sw->dispatcher);
+	for (size_t i = 0; d && i < d->n; i++) {
+		rpc_reply(d->v[i].c, -EAGAIN, NULL, SWARM_NO_LEADER_MSG);
+		mtls_unref(d->v[i].c);
+	}
+	if (d)
+		free(d->v);
+	free(d);
+}

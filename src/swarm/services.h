@@ -1,0 +1,47 @@
+/* Services and tasks on a manager (Engine API shapes): reads from this
+ * manager's copy of the store, writes committed through the leader. The
+ * leader's loop side (orchestrating, dispatching to agents) is leader.c and
+ * dispatcher.c; the node's side is agent.c. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "basic/error.h"
+#include "swarm/swarm.h"
+
+/* Every service, as GET /services shows it; with status, ServiceStatus
+ * (running, desired and completed tasks) is filled in. */
+int swarm_services(struct swarm *sw, bool status, json_t **ret, struct error *err);
+/* By full ID, name, or unique ID prefix, as dockerd: -ENOENT "service X not
+ * found", -EINVAL when ambiguous. */
+int swarm_service(struct swarm *sw, const char *ref, json_t **ret, struct error *err);
+/* POST /services/create: result {"ID": ...}. */
+void swarm_service_create(struct swarm *sw, json_t *spec, swarm_done_fn cb, void *data);
+/* POST /services/{id}/update (version < 0: unchecked); rollback goes back
+ * to PreviousSpec. */
+void swarm_service_update(struct swarm *sw, const char *ref, int64_t version, json_t *spec,
+			  bool rollback, swarm_done_fn cb, void *data);
+void swarm_service_rm(struct swarm *sw, const char *ref, swarm_done_fn cb, void *data);
+/* Every task as the API shows it. */
+int swarm_tasks(struct swarm *sw, json_t **ret, struct error *err);
+int swarm_task(struct swarm *sw, const char *id, json_t **ret, struct error *err);
+/* "<service>.<slot>.<task id>" (global: the node ID in place of the slot). */
+void swarm_task_name(json_t *task, const char *service_name, char *buf, size_t len);
+
+/* Leader: one orchestration round when none is in flight (leader.c). */
+void swarm_orchestrate(struct swarm *sw);
+/* Dispatcher (leader): a node's "tasks" RPC (dispatcher.c). */
+struct mtls_conn;
+struct cert_identity;
+void dispatcher_rpc(struct swarm *sw, struct mtls_conn *c, json_t *req,
+		    const struct cert_identity *who);
+/* Answers parked requests whose node's assignments changed or timed out. */
+void dispatcher_tick(struct swarm *sw);
+void dispatcher_stop(struct swarm *sw);
+/* Agent (every node): polls for assignments, runs them (agent.c). */
+void swarm_agent_tick(struct swarm *sw);
+/* Leaving the swarm: the containers of tasks go, as dockerd's do. */
+void swarm_agent_remove_tasks(struct swarm *sw);
+/* Forgets the agent's state (leave, shutdown); containers keep running. */
+void swarm_agent_stop(struct swarm *sw);

@@ -1,0 +1,112 @@
+/* Services and tasks in the replicated store. Commands carry whole
+ * services, and task patches (top-level fields replaced) so that a status
+ * report from a worker and a decision of the leader touching the same task
+ * do not overwrite each other. A task's Status only moves forward (a stale
+ * or repeated report is ignored), which keeps every command idempotent:
+ *
+ *   {"op":"service","v":{...}}          create or replace service v.ID
+ *   {"op":"rm_service","id":"..."}      remove a service (absent: no-op)
+ *   {"op":"tasks","v":[{"ID":..},..]}   create or patch tasks
+ *   {"op":"rm_tasks","ids":[..]}        remove tasks
+ *   {"op":"batch","cmds":[cmd,..]}      the above, in order, as one entry */
+#include <errno.h>
+#include <string.h>
+
+#include "orchestrator/task_state.h"
+#include "swarm/store.h"
+
+static enum task_state status_state(json_t *task)
+{
+	return task_state_parse(
+	    json_string_value(json_object_get(json_object_get(task, "Status"), "State")));
+}
+
+static void patch_task(struct store *s, json_t *patch, int64_t ts)
+{
+	const char *id = json_string_value(json_object_get(patch, "ID"));
+	if (!id)
+		return;
+	json_t *old = json_object_get(s->tasks, id);
+	if (!old) {
+		/* A patch of a task already removed (trimmed history) is dropped. */
+		if (!json_is_string(json_object_get(patch, "ServiceID")))
+			return;
+		json_t *copy = json_deep_copy(patch);
+		store_stamp(s, copy, ts);
+		json_object_set_new(s->tasks, id, copy);
+		return;
+	}
+	json_t *copy = json_deep_copy(old);
+	const char *k;
+	json_t *v;
+	json_object_foreach(patch, k, v)
+	{
+		if (strcmp(k, "Status") == 0 &&
+		    task_state_parse(json_string_value(json_object_get(v, "State"))) <
+			status_state(old))
+			continue;
+		json_object_set(copy, k, v);
+	}
+	if (json_equal(copy, old)) {
+		json_decref(copy);
+		return;
+	}
+	store_stamp(s, copy, ts);
+	json_object_set_new(s->tasks, id, copy);
+}
+
+static int apply_one(struct store *s, const char *op, json_t *c, int64_t ts, struct error *err)
+{
+	json_t *v = json_object_get(c, "v");
+	if (strcmp(op, "service") == 0 && json_is_string(json_object_get(v, "ID"))) {
+		const char *id = json_string_value(json_object_get(v, "ID"));
+		json_t *copy = json_deep_copy(v);
+		json_t *old = json_object_get(s->services, id);
+		if (old && json_object_get(old, "CreatedAt"))
+			json_object_set(copy, "CreatedAt", json_object_get(old, "CreatedAt"));
+		store_stamp(s, copy, ts);
+		json_object_set_new(s->services, id, copy);
+	} else if (strcmp(op, "rm_service") == 0 && json_is_string(json_object_get(c, "id"))) {
+		s->index++;
+		json_object_del(s->services, json_string_value(json_object_get(c, "id")));
+	} else if (strcmp(op, "tasks") == 0 && json_is_array(v)) {
+		size_t i;
+		json_t *t;
+		json_array_foreach(v, i, t) patch_task(s, t, ts);
+	} else if (strcmp(op, "rm_tasks") == 0 && json_is_array(json_object_get(c, "ids"))) {
+		size_t i;
+		json_t *id;
+		s->index++;
+		json_array_foreach(json_object_get(c, "ids"), i, id)
+		    json_object_del(s->tasks, json_string_value(id) ?: "");
+	} else if (strcmp(op, "service") == 0 || strcmp(op, "rm_service") == 0 ||
+		   strcmp(op, "tasks") == 0 || strcmp(op, "rm_tasks") == 0) {
+		return error_set(err, -EINVAL, "bad store command %s", op);
+	} else {
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+int store_services_apply(struct store *s, const char *op, json_t *c, int64_t ts_ns,
+			 struct error *err)
+{
+	if (strcmp(op, "batch") != 0)
+		return apply_one(s, op, c, ts_ns, err);
+	json_t *cmds = json_object_get(c, "cmds");
+	if (!json_is_array(cmds))
+		return error_set(err, -EINVAL, "bad store command batch");
+	size_t i;
+	json_t *sub;
+	json_array_foreach(cmds, i, sub)
+	{
+		const char *sop = json_string_value(json_object_get(sub, "op"));
+		int r = sop && strcmp(sop, "batch") != 0 ? apply_one(s, sop, sub, ts_ns, err)
+							 : error_set(err, -EINVAL, "bad batch");
+		if (r == -ENOTSUP)
+			r = error_set(err, -EINVAL, "unknown store command %s", sop);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}

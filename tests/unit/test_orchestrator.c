@@ -1,0 +1,548 @@
+/* The orchestrators, the restart and update supervisors and the scheduler
+ * on a simulated cluster with a virtual clock: the real store applies each
+ * round's decisions (as Raft would, without Raft), a simulated agent per
+ * node moves task states as berthd's agent does, and the tests assert the
+ * invariants of issue 9 after every round. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "orchestrator/constraint.h"
+#include "orchestrator/orchestrator.h"
+#include "orchestrator/task_state.h"
+#include "swarm/store.h"
+
+#define SEC 1000000000LL
+#define ROUND (100 * 1000000LL)
+
+struct sim {
+	struct store st;
+	int64_t now;
+	int next_id;
+	bool drop_next;	      /* the leader dies before its round commits */
+	int max_running;      /* the most tasks of "web" seen running at once */
+	int max_running_slot; /* the most running tasks seen in one slot */
+};
+
+static void new_id(char out[26], void *ctx)
+{
+	struct sim *s = ctx;
+	snprintf(out, 26, "t%024d", ++s->next_id);
+}
+
+static void apply(struct sim *s, json_t *cmd)
+{
+	json_object_set_new(cmd, "ts", json_integer(s->now));
+	char *t = json_dumps(cmd, JSON_COMPACT);
+	json_decref(cmd);
+	struct error err = ERROR_INIT;
+	int r = store_apply(&s->st, t, strlen(t), &err);
+	if (r < 0)
+		fail_msg("store_apply: %s", err.msg);
+	free(t);
+}
+
+static void add_node(struct sim *s, const char *id, const char *role, const char *zone)
+{
+	apply(s, json_pack("{s:s, s:{s:s, s:{s:s, s:s, s:{s:s}}, s:{s:s, s:{s:s, s:s}, s:{s:I, "
+			   "s:I}}, s:{s:s}}}",
+			   "op", "node", "v", "ID", id, "Spec", "Role", role, "Availability",
+			   "active", "Labels", "zone", zone, "Description", "Hostname", id,
+			   "Platform", "OS", "linux", "Architecture", "x86_64", "Resources",
+			   "NanoCPUs", (json_int_t)2 * SEC, "MemoryBytes", (json_int_t)1 << 30,
+			   "Status", "State", "ready"));
+}
+
+static void node_set(struct sim *s, const char *id, const char *section, const char *key,
+		     const char *value)
+{
+	json_t *n = json_deep_copy(json_object_get(s->st.nodes, id));
+	json_object_set_new(json_object_get(n, section), key, json_string(value));
+	apply(s, json_pack("{s:s, s:o}", "op", "node", "v", n));
+}
+
+static json_t *service(const char *id, const char *image, int replicas)
+{
+	return json_pack(
+	    "{s:s, s:{s:s, s:{s:{s:s}, s:{s:s, s:I}}, s:{s:{s:I}}, s:{s:I, s:s, s:I}}}", "ID", id,
+	    "Spec", "Name", id, "TaskTemplate", "ContainerSpec", "Image", image, "RestartPolicy",
+	    "Condition", "any", "Delay", (json_int_t)SEC, "Mode", "Replicated", "Replicas",
+	    (json_int_t)replicas, "UpdateConfig", "Parallelism", (json_int_t)1, "Order",
+	    "stop-first", "Monitor", (json_int_t)SEC);
+}
+
+static void put_service(struct sim *s, json_t *svc)
+{
+	apply(s, json_pack("{s:s, s:o}", "op", "service", "v", svc));
+}
+
+static json_t *svc_copy(struct sim *s, const char *id)
+{
+	return json_deep_copy(json_object_get(s->st.services, id));
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static enum task_state state_of(json_t *t)
+{
+	return task_state_parse(jstr(json_object_get(t, "Status"), "State"));
+}
+
+static bool node_ready(struct sim *s, const char *id)
+{
+	json_t *n = json_object_get(s->st.nodes, id ? id : "");
+	const char *st = jstr(json_object_get(n, "Status"), "State");
+	return n && st && strcmp(st, "ready") == 0;
+}
+
+static void report(struct sim *s, json_t *reports, json_t *t, enum task_state st)
+{
+	json_array_append_new(reports, json_pack("{s:s, s:{s:s, s:s, s:I}}", "ID", jstr(t, "ID"),
+						 "Status", "State", task_state_name(st), "Message",
+						 "sim", "_ns", (json_int_t)s->now));
+}
+
+/* Every ready node's agent: assigned tasks start (an image named "bad"
+ * fails), stopped ones shut down. A down node's agent does nothing. */
+static void agents(struct sim *s)
+{
+	json_t *reports = json_array();
+	const char *id;
+	json_t *t;
+	json_object_foreach(s->st.tasks, id, t)
+	{
+		if (!node_ready(s, jstr(t, "NodeID")))
+			continue;
+		enum task_state st = state_of(t);
+		enum task_state want = task_state_parse(jstr(t, "DesiredState"));
+		const char *img =
+		    jstr(json_object_get(json_object_get(t, "Spec"), "ContainerSpec"), "Image");
+		if (img && strcmp(img, "job") == 0 && st == TASK_RUNNING)
+			report(s, reports, t, TASK_COMPLETE);
+		else if (want <= TASK_RUNNING && st >= TASK_ASSIGNED && st < TASK_RUNNING)
+			report(s, reports, t,
+			       img && strcmp(img, "bad") == 0 ? TASK_FAILED : TASK_RUNNING);
+		else if (want > TASK_RUNNING && st <= TASK_RUNNING && st >= TASK_ASSIGNED)
+			report(s, reports, t, TASK_SHUTDOWN);
+	}
+	if (json_array_size(reports))
+		apply(s, json_pack("{s:s, s:o}", "op", "tasks", "v", reports));
+	else
+		json_decref(reports);
+}
+
+static int running_of(struct sim *s, const char *svc, int slot)
+{
+	int n = 0;
+	const char *id;
+	json_t *t;
+	json_object_foreach(s->st.tasks, id, t)
+	{
+		if (strcmp(jstr(t, "ServiceID"), svc) == 0 && state_of(t) == TASK_RUNNING &&
+		    node_ready(s, jstr(t, "NodeID")) &&
+		    (slot < 0 || json_integer_value(json_object_get(t, "Slot")) == slot))
+			n++;
+	}
+	return n;
+}
+
+static void check_invariants(struct sim *s)
+{
+	int all = running_of(s, "web", -1);
+	if (all > s->max_running)
+		s->max_running = all;
+	for (int slot = 1; slot <= 20; slot++) {
+		int n = running_of(s, "web", slot);
+		if (n > s->max_running_slot)
+			s->max_running_slot = n;
+	}
+}
+
+static void step(struct sim *s)
+{
+	struct orch_in in = {.cluster = s->st.cluster,
+			     .nodes = s->st.nodes,
+			     .services = s->st.services,
+			     .tasks = s->st.tasks,
+			     .now_ns = s->now,
+			     .new_id = new_id,
+			     .id_ctx = s};
+	struct orch_out out;
+	orch_out_init(&out);
+	orch_step(&in, &out);
+	json_t *cmd = orch_out_command(&out);
+	orch_out_done(&out);
+	if (cmd && s->drop_next) {
+		json_decref(cmd);
+		s->drop_next = false;
+	} else if (cmd) {
+		apply(s, cmd);
+	}
+	check_invariants(s);
+	agents(s);
+	check_invariants(s);
+	s->now += ROUND;
+}
+
+static void run(struct sim *s, int rounds)
+{
+	for (int i = 0; i < rounds; i++)
+		step(s);
+}
+
+static int setup(void **state)
+{
+	struct sim *s = calloc(1, sizeof(*s));
+	store_init(&s->st);
+	s->now = 1000 * SEC;
+	add_node(s, "n1", "manager", "eu");
+	add_node(s, "n2", "worker", "eu");
+	add_node(s, "n3", "worker", "us");
+	*state = s;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct sim *s = *state;
+	store_done(&s->st);
+	free(s);
+	return 0;
+}
+
+static int on_node(struct sim *s, const char *svc, const char *node)
+{
+	int n = 0;
+	const char *id;
+	json_t *t;
+	json_object_foreach(s->st.tasks, id, t)
+	{
+		const char *nid = jstr(t, "NodeID");
+		if (strcmp(jstr(t, "ServiceID"), svc) == 0 && state_of(t) == TASK_RUNNING && nid &&
+		    strcmp(nid, node) == 0)
+			n++;
+	}
+	return n;
+}
+
+static void test_replicated_spread_and_scale(void **state)
+{
+	struct sim *s = *state;
+	put_service(s, service("web", "busybox", 6));
+	run(s, 5);
+	assert_int_equal(running_of(s, "web", -1), 6);
+	for (int slot = 1; slot <= 6; slot++)
+		assert_int_equal(running_of(s, "web", slot), 1);
+	assert_int_equal(on_node(s, "web", "n1"), 2);
+	assert_int_equal(on_node(s, "web", "n2"), 2);
+	assert_int_equal(on_node(s, "web", "n3"), 2);
+	json_t *svc = svc_copy(s, "web");
+	json_object_set_new(
+	    json_object_get(json_object_get(json_object_get(svc, "Spec"), "Mode"), "Replicated"),
+	    "Replicas", json_integer(2));
+	put_service(s, svc);
+	run(s, 5);
+	assert_int_equal(running_of(s, "web", -1), 2);
+	assert_int_equal(running_of(s, "web", 1) + running_of(s, "web", 2), 2);
+	/* Nothing more to do: a converged cluster makes no writes. */
+	uint64_t idx = s->st.index;
+	run(s, 3);
+	assert_int_equal(s->st.index, idx);
+	assert_int_equal(s->max_running_slot, 1);
+}
+
+static void test_node_down_and_drain(void **state)
+{
+	struct sim *s = *state;
+	put_service(s, service("web", "busybox", 3));
+	run(s, 5);
+	assert_int_equal(on_node(s, "web", "n3"), 1);
+	node_set(s, "n3", "Status", "State", "down");
+	run(s, 5);
+	assert_int_equal(running_of(s, "web", -1), 3);
+	node_set(s, "n2", "Spec", "Availability", "drain");
+	run(s, 5);
+	assert_int_equal(running_of(s, "web", -1), 3);
+	assert_int_equal(on_node(s, "web", "n1"), 3);
+	assert_int_equal(on_node(s, "web", "n2"), 0);
+	assert_int_equal(s->max_running_slot, 1);
+}
+
+static void test_leader_dies_mid_scale(void **state)
+{
+	struct sim *s = *state;
+	put_service(s, service("web", "busybox", 2));
+	run(s, 4);
+	json_t *svc = svc_copy(s, "web");
+	json_object_set_new(
+	    json_object_get(json_object_get(json_object_get(svc, "Spec"), "Mode"), "Replicated"),
+	    "Replicas", json_integer(5));
+	put_service(s, svc);
+	s->drop_next = true; /* the old leader decided, then died */
+	run(s, 6);
+	assert_int_equal(running_of(s, "web", -1), 5);
+	for (int slot = 1; slot <= 5; slot++)
+		assert_int_equal(running_of(s, "web", slot), 1);
+	assert_int_equal(json_object_size(s->st.tasks), 5);
+}
+
+static void test_global_follows_nodes(void **state)
+{
+	struct sim *s = *state;
+	json_t *svc = service("agent", "busybox", 0);
+	json_t *mode = json_object_get(json_object_get(svc, "Spec"), "Mode");
+	json_object_clear(mode);
+	json_object_set_new(mode, "Global", json_object());
+	json_object_set_new(json_object_get(json_object_get(svc, "Spec"), "TaskTemplate"),
+			    "Placement",
+			    json_pack("{s:[s]}", "Constraints", "node.labels.zone==eu"));
+	put_service(s, svc);
+	run(s, 5);
+	assert_int_equal(on_node(s, "agent", "n1") + on_node(s, "agent", "n2"), 2);
+	assert_int_equal(on_node(s, "agent", "n3"), 0);
+	add_node(s, "n4", "worker", "eu");
+	run(s, 4);
+	assert_int_equal(on_node(s, "agent", "n4"), 1);
+	node_set(s, "n1", "Spec", "Availability", "drain");
+	json_t *n2 = json_deep_copy(json_object_get(s->st.nodes, "n2"));
+	json_object_set_new(json_object_get(json_object_get(n2, "Spec"), "Labels"), "zone",
+			    json_string("us"));
+	apply(s, json_pack("{s:s, s:o}", "op", "node", "v", n2));
+	run(s, 4);
+	assert_int_equal(running_of(s, "agent", -1), 1);
+	assert_int_equal(on_node(s, "agent", "n4"), 1);
+}
+
+static void test_restart_policy(void **state)
+{
+	struct sim *s = *state;
+	json_t *svc = service("web", "bad", 1);
+	json_t *rp = json_object_get(json_object_get(json_object_get(svc, "Spec"), "TaskTemplate"),
+				     "RestartPolicy");
+	json_object_set_new(rp, "MaxAttempts", json_integer(3));
+	put_service(s, svc);
+	/* 1 s delay: within 0.5 s only the first task exists. */
+	run(s, 5);
+	assert_int_equal(json_object_size(s->st.tasks), 1);
+	run(s, 60);
+	/* The first try and three restarts, then no more. */
+	assert_int_equal(json_object_size(s->st.tasks), 4);
+	const char *id;
+	json_t *t;
+	json_object_foreach(s->st.tasks, id, t) assert_int_equal(state_of(t), TASK_FAILED);
+}
+
+static void test_history_limit(void **state)
+{
+	struct sim *s = *state;
+	put_service(s, service("web", "bad", 1));
+	run(s, 200);
+	/* TaskHistoryRetentionLimit defaults to 5 tasks per slot. */
+	assert_int_equal(json_object_size(s->st.tasks), 5);
+}
+
+static void test_pending_says_why(void **state)
+{
+	struct sim *s = *state;
+	node_set(s, "n2", "Spec", "Availability", "drain");
+	json_t *svc = service("web", "busybox", 1);
+	json_object_set_new(json_object_get(json_object_get(svc, "Spec"), "TaskTemplate"),
+			    "Placement",
+			    json_pack("{s:[s]}", "Constraints", "node.labels.zone==asia"));
+	put_service(s, svc);
+	run(s, 3);
+	assert_int_equal(json_object_size(s->st.tasks), 1);
+	const char *id;
+	json_t *t;
+	json_object_foreach(s->st.tasks, id, t)
+	{
+		assert_int_equal(state_of(t), TASK_PENDING);
+		assert_string_equal(jstr(json_object_get(t, "Status"), "Err"),
+				    "no suitable node (2 nodes fail constraint "
+				    "node.labels.zone==asia; 1 node drained)");
+	}
+}
+
+static void set_image(struct sim *s, const char *image, const char *order, int par)
+{
+	json_t *svc = svc_copy(s, "web");
+	json_t *spec = json_object_get(svc, "Spec");
+	json_object_set(svc, "PreviousSpec", spec);
+	json_t *ns = json_deep_copy(spec);
+	json_object_set_new(json_object_get(json_object_get(ns, "TaskTemplate"), "ContainerSpec"),
+			    "Image", json_string(image));
+	json_t *uc = json_object_get(ns, "UpdateConfig");
+	json_object_set_new(uc, "Order", json_string(order));
+	json_object_set_new(uc, "Parallelism", json_integer(par));
+	json_object_set_new(svc, "Spec", ns);
+	put_service(s, svc);
+}
+
+static const char *update_state(struct sim *s)
+{
+	return jstr(json_object_get(json_object_get(s->st.services, "web"), "UpdateStatus"),
+		    "State");
+}
+
+static int running_with_image(struct sim *s, const char *image)
+{
+	int n = 0;
+	const char *id;
+	json_t *t;
+	json_object_foreach(s->st.tasks, id, t)
+	{
+		const char *img =
+		    jstr(json_object_get(json_object_get(t, "Spec"), "ContainerSpec"), "Image");
+		n += state_of(t) == TASK_RUNNING && strcmp(img, image) == 0;
+	}
+	return n;
+}
+
+static void test_rolling_update_start_first(void **state)
+{
+	struct sim *s = *state;
+	put_service(s, service("web", "v1", 4));
+	run(s, 5);
+	s->max_running = 0;
+	set_image(s, "v2", "start-first", 2);
+	run(s, 80);
+	assert_int_equal(running_with_image(s, "v2"), 4);
+	assert_int_equal(running_with_image(s, "v1"), 0);
+	assert_true(s->max_running <= 4 + 2);
+	assert_true(s->max_running > 4); /* it did overlap */
+	assert_string_equal(update_state(s), "completed");
+}
+
+static void test_rolling_update_stop_first(void **state)
+{
+	struct sim *s = *state;
+	put_service(s, service("web", "v1", 4));
+	run(s, 5);
+	s->max_running = 0;
+	set_image(s, "v2", "stop-first", 1);
+	run(s, 80);
+	assert_int_equal(running_with_image(s, "v2"), 4);
+	assert_true(s->max_running <= 4);
+	assert_int_equal(s->max_running_slot, 1);
+	assert_string_equal(update_state(s), "completed");
+}
+
+static void test_failed_update_rolls_back(void **state)
+{
+	struct sim *s = *state;
+	put_service(s, service("web", "v1", 3));
+	run(s, 5);
+	set_image(s, "bad", "stop-first", 1);
+	json_t *svc = svc_copy(s, "web");
+	json_object_set_new(json_object_get(json_object_get(svc, "Spec"), "UpdateConfig"),
+			    "FailureAction", json_string("rollback"));
+	put_service(s, svc);
+	run(s, 100);
+	assert_string_equal(update_state(s), "rollback_completed");
+	assert_int_equal(running_with_image(s, "v1"), 3);
+}
+
+static void test_rebalance_when_node_returns(void **state)
+{
+	struct sim *s = *state;
+	put_service(s, service("web", "busybox", 6));
+	json_t *fixed = service("fixed", "busybox", 6);
+	json_object_set_new(json_object_get(fixed, "Spec"), "Labels",
+			    json_pack("{s:s}", "com.berth.rebalance", "false"));
+	put_service(s, fixed);
+	node_set(s, "n3", "Status", "State", "down");
+	run(s, 5);
+	assert_int_equal(on_node(s, "web", "n1") + on_node(s, "web", "n2"), 6);
+	node_set(s, "n3", "Status", "State", "ready");
+	s->max_running = 0;
+	run(s, 60);
+	assert_int_equal(on_node(s, "web", "n1"), 2);
+	assert_int_equal(on_node(s, "web", "n2"), 2);
+	assert_int_equal(on_node(s, "web", "n3"), 2);
+	/* Capacity never below the replicas, at most Parallelism (1) extra. */
+	assert_true(s->max_running <= 7);
+	assert_int_equal(running_of(s, "web", -1), 6);
+	assert_int_equal(on_node(s, "fixed", "n3"), 0);
+	for (int slot = 1; slot <= 6; slot++)
+		assert_int_equal(running_of(s, "web", slot), 1);
+}
+
+static int live_of(struct sim *s, const char *svc)
+{
+	int n = 0;
+	const char *id;
+	json_t *t;
+	json_object_foreach(s->st.tasks, id, t)
+	{
+		n += strcmp(jstr(t, "ServiceID"), svc) == 0 &&
+		     task_state_parse(jstr(t, "DesiredState")) <= TASK_RUNNING &&
+		     state_of(t) <= TASK_RUNNING;
+	}
+	return n;
+}
+
+static void test_replicated_job(void **state)
+{
+	struct sim *s = *state;
+	json_t *svc = service("batch", "job", 0);
+	json_t *mode = json_object_get(json_object_get(svc, "Spec"), "Mode");
+	json_object_clear(mode);
+	json_object_set_new(mode, "ReplicatedJob",
+			    json_pack("{s:I, s:I}", "TotalCompletions", (json_int_t)5,
+				      "MaxConcurrent", (json_int_t)2));
+	put_service(s, svc);
+	int most = 0;
+	for (int i = 0; i < 40; i++) {
+		step(s);
+		if (live_of(s, "batch") > most)
+			most = live_of(s, "batch");
+	}
+	assert_int_equal(most, 2);
+	int done = 0;
+	const char *id;
+	json_t *t;
+	json_object_foreach(s->st.tasks, id, t) done += state_of(t) == TASK_COMPLETE;
+	assert_int_equal(done, 5);
+	assert_int_equal(json_object_size(s->st.tasks), 5);
+}
+
+static void test_constraint_syntax(void **state)
+{
+	struct error err = ERROR_INIT;
+	json_t *ok = json_pack("[s, s]", "node.labels.zone == eu", "node.role!=manager");
+	assert_int_equal(constraints_check(ok, &err), 0);
+	json_t *bad = json_pack("[s]", "node.labels.zone=eu");
+	assert_int_equal(constraints_check(bad, &err), -22);
+	assert_string_equal(err.msg, "constraint expected one operator from ==, !=");
+	error_clear(&err);
+	json_decref(ok);
+	json_decref(bad);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_replicated_spread_and_scale, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_node_down_and_drain, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_leader_dies_mid_scale, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_global_follows_nodes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_restart_policy, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_history_limit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pending_says_why, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rolling_update_start_first, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rolling_update_stop_first, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_failed_update_rolls_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rebalance_when_node_returns, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_replicated_job, setup, teardown),
+	    cmocka_unit_test(test_constraint_syntax),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
