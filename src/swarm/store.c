@@ -84,7 +84,7 @@ int store_apply(struct store *s, const char *cmd, size_t len, struct error *err)
 char *store_snapshot(const struct store *s, size_t *ret_len)
 {
 	json_t *doc =
-	    json_pack("{s:O?, s:O, s:O, s:O, s:I}", "cluster", s->cluster, "nodes", s->nodes,
+	    json_pack("{s:O?, s:O, s:O, s:O, s:O, s:O, s:I}", "cluster", s->cluster, "nodes", s->nodes,
 		      "secrets", s->secrets, "configs", s->configs, "services", s->services, "tasks",
 		      s->tasks, "index", (json_int_t)s->index);
 	char *out = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
