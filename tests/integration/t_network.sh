@@ -19,6 +19,11 @@ net_daemon() {
 	ct_rootfs_tar
 	add_cleanup "net_force_cleanup '$NET_TAG'"
 	NET_ARGS=(-b "$NET_BR" --bip "10.213.$oct.1/24" "$@")
+	# A bridge left by a killed run with the same subnet takes the test's
+	# traffic: say so instead of failing later on a lost ping.
+	local taken
+	taken=$(ip -4 -o addr show to "10.213.$oct.0/24" | awk '{print $2}' | head -n 1)
+	[[ -z $taken ]] || fail "10.213.$oct.0/24 is already on $taken (left by a killed test run? ip link del $taken)"
 	start_daemon "${NET_ARGS[@]}"
 	NET_TABLE=$(sed -n 's/.*nftables table \(berth[a-z0-9_]*\).*/\1/p' "$D_LOG" | head -n 1)
 	[[ -n $NET_TABLE ]] && add_cleanup "nft delete table ip '$NET_TABLE' 2>/dev/null; true"
