@@ -14,10 +14,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "basic/cleanup.h"
+#include "basic/fs.h"
 
 struct conn {
 	int fd;
@@ -539,6 +541,41 @@ int client_request(struct client *c, const struct client_req *rq, json_t **ret, 
 			r = error_set(err, -EPROTO, "cannot parse daemon response: %s", jerr.text);
 	}
 	response_done(&resp);
+	return r;
+}
+
+int client_write_to_fd(const char *data, size_t len, void *userdata)
+{
+	return fs_write_all(*(int *)userdata, data, len);
+}
+
+int client_request_to_file(struct client *c, struct client_req *rq, const char *output,
+			   const char *what, struct error *err)
+{
+	_cleanup_free_ char *tmp = NULL;
+	int fd = STDOUT_FILENO;
+	if (output && *output) {
+		if (asprintf(&tmp, "%s.berth-XXXXXX", output) < 0) {
+			tmp = NULL;
+			return error_set(err, -ENOMEM, "%s: out of memory", what);
+		}
+		fd = mkstemp(tmp);
+		if (fd < 0)
+			return error_set(err, -errno, "%s: %s", what, strerror(errno));
+		(void)fchmod(fd, 0644);
+	}
+	rq->fn = client_write_to_fd;
+	rq->userdata = &fd;
+	int r = client_request(c, rq, NULL, err);
+	if (tmp) {
+		if (r >= 0 && (fsync(fd) < 0 || rename(tmp, output) < 0))
+			r = error_set(err, -errno, "%s: %s", what, strerror(errno));
+		close(fd);
+		if (r < 0)
+			unlink(tmp);
+	}
+	if (r < 0 && !err->msg)
+		error_set(err, r, "%s: %s", what, strerror(-r));
 	return r;
 }
 

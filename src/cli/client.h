@@ -80,6 +80,18 @@ struct client_req {
  * else -EIO). */
 int client_request(struct client *c, const struct client_req *rq, json_t **ret, struct error *err);
 
+/* A client_data_fn that writes the body to the file descriptor *userdata
+ * (an int). */
+int client_write_to_fd(const char *data, size_t len, void *userdata);
+
+/* Sends rq (whose fn and userdata it sets) and writes the answer's body to
+ * output, or to stdout when output is NULL or empty. A file is written under
+ * a temporary name beside output and renamed over it only once the whole body
+ * arrived, as docker's CopyToFile. what starts the error messages
+ * ("failed to save image"). */
+int client_request_to_file(struct client *c, struct client_req *rq, const char *output,
+			   const char *what, struct error *err);
+
 /* client_request with a JSON body (NULL: none). */
 int client_request_json(struct client *c, const char *method, const char *path,
 			const struct query *q, json_t *body, json_t **ret, struct error *err);

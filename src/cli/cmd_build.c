@@ -347,49 +347,21 @@ int cli_cmd_commit(struct cli *cli, const char *cmd_path, int argc, char **argv)
 
 /* --- export --------------------------------------------------------------- */
 
-static int write_fd(const char *data, size_t len, void *userdata)
-{
-	int fd = *(int *)userdata;
-	while (len) {
-		ssize_t n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int export_run(struct cli *cli, const char *name, const char *output)
 {
 	struct error err = ERROR_INIT;
-	_cleanup_free_ char *tmp = NULL, *path = NULL;
-	int fd = 1;
-	if (output && *output) {
-		if (asprintf(&tmp, "%s.berth-export-XXXXXX", output) < 0 ||
-		    (fd = mkstemp(tmp)) < 0) {
-			fprintf(cli->err, "failed to export container: %s\n", strerror(errno));
-			return CLI_EXIT_FAILURE;
-		}
-		fchmod(fd, 0644);
+	_cleanup_free_ char *path = NULL;
+	if (asprintf(&path, "/containers/%s/export", name) < 0) {
+		path = NULL;
+		fprintf(cli->err, "failed to export container: out of memory\n");
+		return CLI_EXIT_FAILURE;
 	}
 	struct client c;
-	int r = asprintf(&path, "/containers/%s/export", name) < 0 ? -ENOMEM : 0;
-	struct client_req rq = {
-	    .method = "GET", .path = path, .body_fd = -1, .fn = write_fd, .userdata = &fd};
-	if (r >= 0 && (r = client_init(&c, cli, &err)) >= 0) {
-		r = client_request(&c, &rq, NULL, &err);
+	struct client_req rq = {.method = "GET", .path = path, .body_fd = -1};
+	int r = client_init(&c, cli, &err);
+	if (r >= 0) {
+		r = client_request_to_file(&c, &rq, output, "failed to export container", &err);
 		client_done(&c);
-	}
-	if (tmp) {
-		if (r >= 0 && (fsync(fd) < 0 || rename(tmp, output) < 0))
-			r = error_set(&err, -errno, "failed to export container: %s",
-				      strerror(errno));
-		close(fd);
-		if (r < 0)
-			unlink(tmp);
 	}
 	return r < 0 ? fail_clear(cli, &err) : CLI_EXIT_OK;
 }
@@ -549,7 +521,7 @@ static int cp_from(struct cli *cli, const char *container, const char *src, cons
 				.path = path,
 				.query = &q,
 				.body_fd = -1,
-				.fn = write_fd,
+				.fn = client_write_to_fd,
 				.userdata = &fd};
 	int r = client_init(&c, cli, &err);
 	if (r >= 0) {

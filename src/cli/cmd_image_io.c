@@ -226,54 +226,20 @@ int cli_cmd_load(struct cli *cli, const char *cmd_path, int argc, char **argv)
 
 /* --- save ----------------------------------------------------------------- */
 
-static int write_fd(const char *data, size_t len, void *userdata)
-{
-	int fd = *(int *)userdata;
-	while (len) {
-		ssize_t n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Like docker's CopyToFile: a temporary file beside the target, renamed
- * over it only once the whole archive arrived. */
 static int save_run(struct cli *cli, const struct cli_strv *names, const char *output)
 {
 	struct error err = ERROR_INIT;
-	_cleanup_free_ char *tmp = NULL;
-	int fd = 1;
-	if (output && *output) {
-		if (asprintf(&tmp, "%s.berth-save-XXXXXX", output) < 0 || (fd = mkstemp(tmp)) < 0) {
-			fprintf(cli->err, "failed to save image: %s\n", strerror(errno));
-			return CLI_EXIT_FAILURE;
-		}
-		fchmod(fd, 0644);
-	}
 	struct query q = {0};
 	int r = 0;
 	for (size_t i = 0; r >= 0 && i < names->n; i++)
 		r = query_add(&q, "names", names->v[i]);
 	struct client c;
-	struct client_req rq = {.method = "GET", .path = "/images/get", .query = &q, .body_fd = -1,
-				.fn = write_fd, .userdata = &fd};
+	struct client_req rq = {.method = "GET", .path = "/images/get", .query = &q, .body_fd = -1};
 	if (r >= 0 && (r = client_init(&c, cli, &err)) >= 0) {
-		r = client_request(&c, &rq, NULL, &err);
+		r = client_request_to_file(&c, &rq, output, "failed to save image", &err);
 		client_done(&c);
 	}
 	query_done(&q);
-	if (tmp) {
-		if (r >= 0 && (fsync(fd) < 0 || rename(tmp, output) < 0))
-			r = error_set(&err, -errno, "failed to save image: %s", strerror(errno));
-		close(fd);
-		if (r < 0)
-			unlink(tmp);
-	}
 	if (r < 0 && !err.msg)
 		error_set(&err, r, "failed to save image: %s", strerror(-r));
 	return r < 0 ? fail_clear(cli, &err) : CLI_EXIT_OK;

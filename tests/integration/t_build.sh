@@ -265,6 +265,12 @@ test_build_berth_cli_commit_cp() {
 	assert_eq data "$OUT"
 	berth -H "$D_HOST" export c1 | tar -t >"$TEST_TMP/list" || fail "berth export"
 	assert_contains "$(cat "$TEST_TMP/list")" "sub/f"
+	run_ok berth -H "$D_HOST" export -o "$TEST_TMP/c1.tar" c1
+	assert_contains "$(tar -tf "$TEST_TMP/c1.tar")" "sub/f" "berth export -o"
+	[[ -z $(ls "$TEST_TMP" | grep 'c1.tar.berth-') ]] || fail "a temporary file was left beside c1.tar"
+	run_fails berth -H "$D_HOST" export -o "$TEST_TMP/c2.tar" nosuch
+	[[ ! -e $TEST_TMP/c2.tar && -z $(ls "$TEST_TMP" | grep 'c2.tar.berth-') ]] ||
+		fail "a failed export left a file"
 	run_ok berth -H "$D_HOST" cp "$ctx/sub" c1:/copied
 	run_ok berth -H "$D_HOST" cp c1:/copied/f "$TEST_TMP/back"
 	assert_eq data "$(cat "$TEST_TMP/back")" "berth cp both ways"
