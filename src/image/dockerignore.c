@@ -47,22 +47,47 @@ static int match_class(const char **pp, char c)
 	return hit != neg;
 }
 
-bool df_glob_match(const char *p, const char *s, bool doublestar)
+/* A match in progress. Each star tries every split of the rest of the name,
+ * so "a*a*a*...b" against "aaaa..." would take exponential time (a context's
+ * .dockerignore comes from the client): a (pattern, name) position that
+ * failed once is remembered and never tried again, which bounds the work by
+ * the product of the lengths. */
+struct glob {
+	const char *p0, *s0;
+	size_t s_len;
+	bool doublestar;
+	unsigned char *failed; /* bit per (pattern offset, name offset) */
+};
+
+static bool glob_at(struct glob *g, const char *p, const char *s);
+
+static bool glob_try(struct glob *g, const char *p, const char *s)
+{
+	size_t bit = (size_t)(p - g->p0) * (g->s_len + 1) + (size_t)(s - g->s0);
+	if (g->failed[bit / 8] & (1u << (bit % 8)))
+		return false;
+	if (glob_at(g, p, s))
+		return true;
+	g->failed[bit / 8] |= (unsigned char)(1u << (bit % 8));
+	return false;
+}
+
+static bool glob_at(struct glob *g, const char *p, const char *s)
 {
 	while (*p) {
-		if (doublestar && p[0] == '*' && p[1] == '*') {
+		if (g->doublestar && p[0] == '*' && p[1] == '*') {
 			p += 2;
 			if (*p == '/') {
 				p++;
 				for (const char *t = s;; t++) {
-					if ((t == s || t[-1] == '/') && df_glob_match(p, t, true))
+					if ((t == s || t[-1] == '/') && glob_try(g, p, t))
 						return true;
 					if (!*t)
 						return false;
 				}
 			}
 			for (const char *t = s;; t++) {
-				if (df_glob_match(p, t, true))
+				if (glob_try(g, p, t))
 					return true;
 				if (!*t)
 					return false;
@@ -71,7 +96,7 @@ bool df_glob_match(const char *p, const char *s, bool doublestar)
 		switch (*p) {
 		case '*':
 			for (const char *t = s;; t++) {
-				if (df_glob_match(p + 1, t, doublestar))
+				if (glob_try(g, p + 1, t))
 					return true;
 				if (!*t || *t == '/')
 					return false;
@@ -101,6 +126,18 @@ bool df_glob_match(const char *p, const char *s, bool doublestar)
 		}
 	}
 	return !*s;
+}
+
+bool df_glob_match(const char *pattern, const char *name, bool doublestar)
+{
+	size_t p_len = strlen(pattern), s_len = strlen(name);
+	size_t bits = (p_len + 1) * (s_len + 1);
+	_cleanup_free_ unsigned char *failed = calloc(bits / 8 + 1, 1);
+	if (!failed)
+		return false; /* out of memory: nothing matches */
+	struct glob g = {.p0 = pattern, .s0 = name, .s_len = s_len, .doublestar = doublestar,
+			 .failed = failed};
+	return glob_at(&g, pattern, name);
 }
 
 void dockerignore_free(struct dockerignore *di)

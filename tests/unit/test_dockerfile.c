@@ -268,6 +268,14 @@ static void test_glob(void **state)
 	assert_true(df_glob_match("d/?.txt", "d/a.txt", false));
 	assert_true(df_glob_match("[a-c]x", "bx", false));
 	assert_false(df_glob_match("[^a-c]x", "bx", false));
+	/* Stars that could split the name every way: a client's .dockerignore
+	 * must not cost exponential time (fuzz_dockerignore found it). */
+	char many_a[201];
+	memset(many_a, 'a', 200);
+	many_a[200] = 0;
+	assert_false(df_glob_match("a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b", many_a, false));
+	assert_false(df_glob_match("**/a**a**a**a**a**a**a**a**a**a**a**b", many_a, true));
+	assert_true(df_glob_match("a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a", many_a, false));
 	assert_true(df_glob_match("\\*", "*", false));
 	assert_false(df_glob_match("**/x", "a/b/x", false));
 	assert_true(df_glob_match("**/x", "a/b/x", true));
