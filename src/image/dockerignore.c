@@ -47,97 +47,139 @@ static int match_class(const char **pp, char c)
 	return hit != neg;
 }
 
-/* A match in progress. Each star tries every split of the rest of the name,
- * so "a*a*a*...b" against "aaaa..." would take exponential time (a context's
- * .dockerignore comes from the client): a (pattern, name) position that
- * failed once is remembered and never tried again, which bounds the work by
- * the product of the lengths. */
-struct glob {
-	const char *p0, *s0;
-	size_t s_len;
-	bool doublestar;
-	unsigned char *failed; /* bit per (pattern offset, name offset) */
+/* Patterns are matched by simulating their automaton over the name, all
+ * states at once, rather than by backtracking: a context's .dockerignore comes
+ * from the client, and "a*a*a*...b" against "aaaa..." would make a
+ * backtracking matcher take exponential time. Cost: pattern length times name
+ * length. */
+enum glob_kind {
+	G_LIT,	     /* c */
+	G_ANY,	     /* ?: one character but '/' */
+	G_CLASS,     /* [...]: at, checked by match_class */
+	G_NEVER,     /* a malformed [...] never matches */
+	G_STAR,	     /* *: any run of characters but '/' */
+	G_DSTAR,     /* **: any run of characters */
+	G_DSTAR_DIR, /* ** followed by /: nothing, or any run ending with '/' */
 };
 
-static bool glob_at(struct glob *g, const char *p, const char *s);
+struct glob_tok {
+	enum glob_kind kind;
+	char c;
+	const char *at;
+};
 
-static bool glob_try(struct glob *g, const char *p, const char *s)
+static size_t glob_compile(const char *p, bool doublestar, struct glob_tok *t)
 {
-	size_t bit = (size_t)(p - g->p0) * (g->s_len + 1) + (size_t)(s - g->s0);
-	if (g->failed[bit / 8] & (1u << (bit % 8)))
-		return false;
-	if (glob_at(g, p, s))
-		return true;
-	g->failed[bit / 8] |= (unsigned char)(1u << (bit % 8));
-	return false;
-}
-
-static bool glob_at(struct glob *g, const char *p, const char *s)
-{
+	size_t n = 0;
 	while (*p) {
-		if (g->doublestar && p[0] == '*' && p[1] == '*') {
-			p += 2;
-			if (*p == '/') {
+		struct glob_tok *k = &t[n++];
+		*k = (struct glob_tok){.kind = G_LIT, .c = *p, .at = p};
+		if (doublestar && p[0] == '*' && p[1] == '*') {
+			k->kind = p[2] == '/' ? G_DSTAR_DIR : G_DSTAR;
+			p += p[2] == '/' ? 3 : 2;
+		} else if (*p == '*') {
+			k->kind = G_STAR;
+			p++;
+		} else if (*p == '?') {
+			k->kind = G_ANY;
+			p++;
+		} else if (*p == '[') {
+			k->kind = match_class(&p, 0) < 0 ? G_NEVER : G_CLASS;
+			if (k->kind == G_NEVER)
+				p += strlen(p);
+		} else {
+			if (*p == '\\' && p[1])
 				p++;
-				for (const char *t = s;; t++) {
-					if ((t == s || t[-1] == '/') && glob_try(g, p, t))
-						return true;
-					if (!*t)
-						return false;
-				}
-			}
-			for (const char *t = s;; t++) {
-				if (glob_try(g, p, t))
-					return true;
-				if (!*t)
-					return false;
-			}
-		}
-		switch (*p) {
-		case '*':
-			for (const char *t = s;; t++) {
-				if (glob_try(g, p + 1, t))
-					return true;
-				if (!*t || *t == '/')
-					return false;
-			}
-		case '?':
-			if (!*s || *s == '/')
-				return false;
-			p++, s++;
-			break;
-		case '[': {
-			if (!*s || *s == '/')
-				return false;
-			int m = match_class(&p, *s);
-			if (m <= 0)
-				return false;
-			s++;
-			break;
-		}
-		case '\\':
-			if (p[1])
-				p++;
-			/* fall through */
-		default:
-			if (*p != *s)
-				return false;
-			p++, s++;
+			k->c = *p++;
 		}
 	}
-	return !*s;
+	return n;
+}
+
+/* Adds to set what its states reach without reading: state 2i is "before
+ * token i", 2i+1 "inside the run of a G_DSTAR_DIR", 2n "matched". Every such
+ * move goes forward, so one pass does. */
+static void glob_close(const struct glob_tok *t, size_t n, unsigned char *set)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!set[2 * i])
+			continue;
+		if (t[i].kind == G_STAR || t[i].kind == G_DSTAR || t[i].kind == G_DSTAR_DIR)
+			set[2 * i + 2] = 1;
+		if (t[i].kind == G_DSTAR_DIR)
+			set[2 * i + 1] = 1;
+	}
+}
+
+/* Reads c: next gets the states set moves to. False when none. */
+static bool glob_step(const struct glob_tok *t, size_t n, const unsigned char *set,
+		      unsigned char *next, char c)
+{
+	bool any = false;
+	memset(next, 0, 2 * n + 1);
+	for (size_t i = 0; i < n; i++) {
+		if (set[2 * i + 1]) {
+			next[2 * i + 1] = 1;
+			next[2 * i + 2] |= c == '/';
+		}
+		if (!set[2 * i])
+			continue;
+		const char *at = t[i].at;
+		switch (t[i].kind) {
+		case G_LIT:
+			next[2 * i + 2] |= c == t[i].c;
+			break;
+		case G_ANY:
+			next[2 * i + 2] |= c != '/';
+			break;
+		case G_CLASS:
+			next[2 * i + 2] |= c != '/' && match_class(&at, c) > 0;
+			break;
+		case G_STAR:
+			next[2 * i] |= c != '/';
+			break;
+		case G_DSTAR:
+			next[2 * i] = 1;
+			break;
+		case G_NEVER:
+		case G_DSTAR_DIR:
+			break;
+		}
+	}
+	glob_close(t, n, next);
+	for (size_t i = 0; i <= 2 * n && !any; i++)
+		any = next[i];
+	return any;
+}
+
+/* Whether pattern matches name, or with parents also one of name's parent
+ * directories (a prefix that ends before a '/'). */
+static bool glob_match(const char *pattern, const char *name, bool doublestar, bool parents)
+{
+	size_t len = strlen(pattern);
+	_cleanup_free_ struct glob_tok *t = calloc(len + 1, sizeof(*t));
+	_cleanup_free_ unsigned char *sets = calloc(2, 2 * len + 2);
+	if (!t || !sets)
+		return false; /* out of memory: nothing matches */
+	size_t n = glob_compile(pattern, doublestar, t);
+	unsigned char *set = sets, *next = sets + 2 * len + 2;
+	set[0] = 1;
+	glob_close(t, n, set);
+	for (const char *c = name; *c; c++) {
+		if (parents && *c == '/' && set[2 * n])
+			return true;
+		if (!glob_step(t, n, set, next, *c))
+			return false;
+		unsigned char *tmp = set;
+		set = next;
+		next = tmp;
+	}
+	return set[2 * n];
 }
 
 bool df_glob_match(const char *pattern, const char *name, bool doublestar)
 {
-	size_t p_len = strlen(pattern), s_len = strlen(name);
-	size_t bits = (p_len + 1) * (s_len + 1);
-	_cleanup_free_ unsigned char *failed = calloc(bits / 8 + 1, 1);
-	if (!failed)
-		return false; /* out of memory: nothing matches */
-	struct glob g = {.p0 = pattern, .s0 = name, .s_len = s_len, .doublestar = doublestar,
-			 .failed = failed};
-	return glob_at(&g, pattern, name);
+	return glob_match(pattern, name, doublestar, false);
 }
 
 void dockerignore_free(struct dockerignore *di)
@@ -209,15 +251,7 @@ int dockerignore_parse(const char *buf, size_t len, struct dockerignore **ret, s
 /* rel or one of its parent directories matches glob. */
 static bool matches_or_parent(const char *glob, const char *rel)
 {
-	if (df_glob_match(glob, rel, true))
-		return true;
-	_cleanup_free_ char *p = strdup(rel);
-	for (char *s = p ? strrchr(p, '/') : NULL; s; s = strrchr(p, '/')) {
-		*s = '\0';
-		if (df_glob_match(glob, p, true))
-			return true;
-	}
-	return false;
+	return glob_match(glob, rel, true, true);
 }
 
 bool dockerignore_excluded(const struct dockerignore *di, const char *rel)
