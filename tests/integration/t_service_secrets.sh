@@ -72,8 +72,8 @@ test_service_secrets_files() {
 	run_ok dk exec "$c" cat /rel.conf
 	assert_eq "listen 80" "$OUT" "config at a relative target"
 	run_fails dk exec "$c" sh -c 'echo x > /run/secrets/pwfile'
-	run_ok dk service inspect --format '{{range .Spec.TaskTemplate.ContainerSpec.Secrets}}{{.SecretName}}:{{.File.Name}} {{end}}' sec
-	assert_eq "other:other pw:pwfile " "$OUT" "secret references in the spec"
+	run_ok dk service inspect --format '{{range .Spec.TaskTemplate.ContainerSpec.Secrets}}{{.SecretName}}:{{.File.Name}}{{println}}{{end}}' sec
+	assert_eq "$(printf 'other:other\npw:pwfile')" "$(sort <<<"$OUT")" "secret references in the spec"
 
 	run_fails dk secret rm pw
 	assert_contains "$ERR" "secret 'pw' is in use by the following service: sec" "secret rm in use"
@@ -136,4 +136,30 @@ test_service_secrets_errors() {
 	assert_contains "$ERR" "secret not found: nope" "update: unknown secret"
 	run_ok dk service ls -q
 	assert_eq 1 "$(wc -l <<<"$OUT")" "no service made by a refused create"
+}
+
+test_service_secrets_berth_cli() {
+	ss_setup
+	printf 'from-berth' >"$TEST_TMP/pw"
+	printf 'conf' >"$TEST_TMP/c"
+	run_ok dk secret create pw "$TEST_TMP/pw"
+	run_ok dk config create c "$TEST_TMP/c"
+	run_fails berth -H "$D_HOST" service create -d --name b1 --secret nope busybox sleep 1
+	assert_contains "$ERR" "secret not found: nope" "berth: unknown secret"
+	run_fails berth -H "$D_HOST" service create -d --name b1 --secret src=pw,mode=x busybox sleep 1
+	assert_contains "$ERR" 'invalid argument "src=pw,mode=x" for "--secret" flag: invalid mode specified' "berth: bad mode"
+	run_fails berth -H "$D_HOST" service create -d --name b1 --secret pw --secret src=pw,target=pw busybox sleep 1
+	assert_contains "$ERR" "duplicate secret target for pw not allowed" "berth: duplicate target"
+	run_ok berth -H "$D_HOST" service create -d --name b1 --stop-grace-period 1s \
+		--secret src=pw,target=t,uid=7,gid=8,mode=0600 --config source=c,target=/c.txt busybox sleep 1000
+	ss_wait_one_running b1
+	run_ok dk exec "$SS_C" cat /run/secrets/t /c.txt
+	assert_eq "from-berthconf" "$OUT" "berth: files"
+	run_ok dk exec "$SS_C" stat -c '%u %g %a' /run/secrets/t /c.txt
+	assert_eq "$(printf '7 8 600\n0 0 444')" "$OUT" "berth: owners and modes"
+	# The same spec as the docker CLI sends.
+	run_ok dk service create -d --name d1 --secret src=pw,target=t,uid=7,gid=8,mode=0600 \
+		--config source=c,target=/c.txt busybox sleep 1000
+	local q='{{json .Spec.TaskTemplate.ContainerSpec.Secrets}} {{json .Spec.TaskTemplate.ContainerSpec.Configs}}'
+	assert_eq "$(dk service inspect --format "$q" d1)" "$(dk service inspect --format "$q" b1)" "berth and docker specs"
 }
