@@ -12,6 +12,7 @@
 #include "cli/client.h"
 #include "cli/inspect.h"
 #include "cli/query.h"
+#include "cli/service_refs.h"
 #include "cli/table.h"
 
 static const char *js(json_t *o, const char *k)
@@ -546,7 +547,7 @@ struct create_opts {
 	const char *name, *mode, *replicas, *restart_cond, *restart_delay, *restart_max,
 	    *update_par, *update_delay, *update_order, *update_failure, *grace, *workdir, *user,
 	    *hostname, *entrypoint;
-	struct cli_strv env, labels, clabels, constraints, networks;
+	struct cli_strv env, labels, clabels, constraints, networks, secrets, configs;
 	bool detach, quiet, init;
 };
 
@@ -633,12 +634,20 @@ static int build_spec(struct create_opts *o, const struct cli_strv *args, json_t
 		return error_set(
 		    err, -EINVAL,
 		    "replicas can only be used with replicated or replicated-job mode");
+	json_t *secrets = NULL, *configs = NULL;
+	int r = service_refs_parse(true, &o->secrets, &secrets, err);
+	if (r == 0)
+		r = service_refs_parse(false, &o->configs, &configs, err);
+	if (r < 0)
+		return r;
+	json_object_set_new(cs, "Secrets", secrets);
+	json_object_set_new(cs, "Configs", configs);
 	json_object_set_new(
 	    spec, "Mode",
 	    global ? json_pack("{s:{}}", "Global")
 		   : json_pack("{s:{s:I}}", "Replicated", "Replicas",
 			       (json_int_t)(o->replicas ? strtoll(o->replicas, NULL, 10) : 1)));
-	int r = duration_flag(o->restart_delay, "restart-delay", restart, "Delay", err);
+	r = duration_flag(o->restart_delay, "restart-delay", restart, "Delay", err);
 	if (r == 0)
 		r = duration_flag(o->update_delay, "update-delay", update, "Delay", err);
 	if (r == 0)
@@ -651,6 +660,8 @@ static int service_create(struct cli *cli, const char *cmd_path, int argc, char 
 	struct create_opts o = {0};
 	struct cli_strv args = {0};
 	const struct cli_flag flags[] = {
+	    {"config", 0, CLI_FLAG_LIST, &o.configs, "config",
+	     "Specify configurations to expose to the service", false},
 	    {"constraint", 0, CLI_FLAG_LIST, &o.constraints, "list", "Placement constraints",
 	     false},
 	    {"container-label", 0, CLI_FLAG_LIST, &o.clabels, "list", "Container labels", false},
@@ -676,6 +687,8 @@ static int service_create(struct cli *cli, const char *cmd_path, int argc, char 
 	     "Delay between restart attempts (ns|us|ms|s|m|h)", false},
 	    {"restart-max-attempts", 0, CLI_FLAG_STRING, &o.restart_max, "uint",
 	     "Maximum number of restarts before giving up", false},
+	    {"secret", 0, CLI_FLAG_LIST, &o.secrets, "secret",
+	     "Specify secrets to expose to the service", false},
 	    {"stop-grace-period", 0, CLI_FLAG_STRING, &o.grace, "duration",
 	     "Time to wait before force killing a container (ns|us|ms|s|m|h)", false},
 	    {"update-delay", 0, CLI_FLAG_STRING, &o.update_delay, "duration",
@@ -698,7 +711,11 @@ static int service_create(struct cli *cli, const char *cmd_path, int argc, char 
 	if (code < 0) {
 		struct error err = ERROR_INIT;
 		_cleanup_(cli_json_decrefp) json_t *body = NULL, *resp = NULL;
+		json_t *cs = NULL;
 		if (build_spec(&o, &args, &body, &err) < 0 ||
+		    !(cs = jget(json_object_get(body, "TaskTemplate"), "ContainerSpec", NULL)) ||
+		    service_refs_resolve(cli, true, json_object_get(cs, "Secrets"), &err) < 0 ||
+		    service_refs_resolve(cli, false, json_object_get(cs, "Configs"), &err) < 0 ||
 		    cli_call(cli, "POST", "/services/create", NULL, body, &resp, &err) < 0) {
 			code = cli_fail_clear(cli, &err);
 		} else {
@@ -706,7 +723,8 @@ static int service_create(struct cli *cli, const char *cmd_path, int argc, char 
 			code = CLI_EXIT_OK;
 		}
 	}
-	struct cli_strv *lists[] = {&o.env, &o.labels, &o.clabels, &o.constraints, &o.networks};
+	struct cli_strv *lists[] = {&o.env,	 &o.labels,  &o.clabels, &o.constraints,
+				    &o.networks, &o.secrets, &o.configs};
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
 		cli_strv_free(lists[i]);
 	cli_strv_free(&args);

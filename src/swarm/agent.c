@@ -14,17 +14,22 @@
 #include "basic/timeutil.h"
 #include "daemon/daemon.h"
 #include "engine/container.h"
+#include "engine/secret_mounts.h"
 #include "orchestrator/task_state.h"
 #include "swarm/rpc.h"
 #include "swarm/services.h"
 #include "swarm/swarm_int.h"
 #include "swarm/task_container.h"
+#include "swarm/task_secrets.h"
 
 #define AGENT_RPC_MS 8000
 #define AGENT_RETRY_MS 500
 
 struct agent {
 	json_t *tasks; /* task ID -> task, as last assigned */
+	/* ID -> base64 data of the secrets and configs of those tasks: in
+	 * memory only, never written to this node's disk. */
+	json_t *secrets, *configs;
 	bool assigned; /* tasks holds a complete answer */
 	char digest[24];
 	bool polling, reporting;
@@ -42,6 +47,8 @@ static struct agent *agent_of(struct swarm *sw)
 		if (!a)
 			return NULL;
 		a->tasks = json_object();
+		a->secrets = json_object();
+		a->configs = json_object();
 		a->outbox = json_object();
 		a->reported = json_object();
 		a->busy = json_object();
@@ -56,6 +63,8 @@ void swarm_agent_stop(struct swarm *sw)
 	if (!a)
 		return;
 	json_decref(a->tasks);
+	json_decref(a->secrets);
+	json_decref(a->configs);
 	json_decref(a->outbox);
 	json_decref(a->reported);
 	json_decref(a->busy);
@@ -139,6 +148,26 @@ static void started(int r, const struct error *err, void *data)
 	op_end(o);
 }
 
+static void reject(struct swarm *sw, struct agent *a, json_t *t, struct error *err)
+{
+	report(a, t, TASK_REJECTED, "preparing", error_msg(err), NULL);
+	log_warn(sw->log, "swarm: task %s rejected: %s", jstr(t, "ID"), error_msg(err));
+	error_clear(err);
+}
+
+/* The task's secrets and configs as files of its container (also with
+ * none: a container created before may hold older ones). */
+static int mount_files(struct swarm *sw, struct agent *a, json_t *t, struct container *c,
+		       struct error *err)
+{
+	struct task_files files = {0};
+	int r = task_files_build(t, a->secrets, a->configs, &files, err);
+	if (r == 0)
+		r = container_secrets_set(sw->d, c, files.v, files.n, err);
+	task_files_free(&files);
+	return r;
+}
+
 static void start_task(struct swarm *sw, struct agent *a, json_t *t)
 {
 	char name[256];
@@ -162,12 +191,14 @@ static void start_task(struct swarm *sw, struct agent *a, json_t *t)
 		json_decref(body);
 		json_decref(warnings);
 		if (r < 0) {
-			report(a, t, TASK_REJECTED, "preparing", error_msg(&err), NULL);
-			log_warn(sw->log, "swarm: task %s rejected: %s", jstr(t, "ID"),
-				 error_msg(&err));
-			error_clear(&err);
+			reject(sw, a, t, &err);
 			return;
 		}
+	}
+	struct error err = ERROR_INIT;
+	if (mount_files(sw, a, t, c, &err) < 0) {
+		reject(sw, a, t, &err);
+		return;
 	}
 	report(a, t, TASK_STARTING, "starting", NULL, c);
 	struct op *o = op_new(sw, a, jstr(t, "ID"));
@@ -318,6 +349,21 @@ static const char *dispatcher_addr(struct swarm *sw)
 	return to;
 }
 
+/* map becomes ID -> Data of the list the dispatcher sent. */
+static void keep_data(json_t *map, json_t *list)
+{
+	json_object_clear(map);
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v)
+	{
+		const char *id = jstr(v, "ID");
+		json_t *data = json_object_get(v, "Data");
+		if (id && json_is_string(data))
+			json_object_set(map, id, data);
+	}
+}
+
 static void take_assignments(struct agent *a, json_t *resp)
 {
 	json_t *tasks = json_object_get(resp, "tasks");
@@ -328,6 +374,8 @@ static void take_assignments(struct agent *a, json_t *resp)
 	size_t i;
 	json_t *t;
 	json_array_foreach(tasks, i, t) json_object_set(a->tasks, jstr(t, "ID"), t);
+	keep_data(a->secrets, json_object_get(resp, "secrets"));
+	keep_data(a->configs, json_object_get(resp, "configs"));
 	/* What the store has now needs no memory of what was sent. */
 	const char *id;
 	json_t *v;

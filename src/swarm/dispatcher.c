@@ -3,16 +3,20 @@
  * batches. Reports from a node touch only that node's tasks and are
  * committed before the answer. A request whose node has nothing new is
  * parked until its assignments change or DISPATCH_PARK_MS pass (a long
- * poll), so assignments reach a node within a tick of their commit. */
+ * poll), so assignments reach a node within a tick of their commit. With
+ * the tasks go the secrets and configs those tasks use, and only those (as
+ * swarmkit's dispatcher sends them). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "basic/cleanup.h"
+#include "orchestrator/task_state.h"
 #include "swarm/ca.h"
 #include "swarm/rpc.h"
 #include "swarm/services.h"
+#include "swarm/store_secrets.h"
 #include "swarm/swarm_int.h"
 
 /* Below the relay timeout of a follower forwarding the request. */
@@ -30,11 +34,73 @@ struct dispatcher {
 	size_t n, cap;
 };
 
-/* The node's assignments: its tasks as stored (private fields included:
- * the agent needs the service name), and their digest. */
-static json_t *assignments(struct swarm *sw, const char *node, char digest[24])
+static void hash_str(uint64_t *h, const char *s)
+{
+	for (const char *p = s; *p; p++)
+		*h = (*h ^ (unsigned char)*p) * 1099511628211ULL;
+}
+
+static int64_t version_of(json_t *obj)
+{
+	return json_integer_value(json_object_get(json_object_get(obj, "Version"), "Index"));
+}
+
+/* swarmkit's rule for a task's secrets and configs: sent once the task is
+ * assigned, until it is over and meant to be (a task that will not run
+ * again needs none). */
+static bool needs_dependencies(json_t *t)
+{
+	enum task_state state = task_state_parse(
+	    json_string_value(json_object_get(json_object_get(t, "Status"), "State")));
+	enum task_state want =
+	    task_state_parse(json_string_value(json_object_get(t, "DesiredState")));
+	return state >= TASK_ASSIGNED && !(want > TASK_RUNNING && state > TASK_RUNNING);
+}
+
+/* Adds to deps (ID -> {ID, Data}) the secrets or configs t refers to. */
+static void add_dependencies(struct swarm *sw, json_t *t, enum store_kind k, json_t *deps)
+{
+	json_t *cs = json_object_get(json_object_get(t, "Spec"), "ContainerSpec");
+	json_t *refs = json_object_get(cs, k == STORE_SECRET ? "Secrets" : "Configs");
+	size_t i;
+	json_t *ref;
+	json_array_foreach(refs, i, ref)
+	{
+		const char *id = json_string_value(
+		    json_object_get(ref, k == STORE_SECRET ? "SecretID" : "ConfigID"));
+		json_t *obj = id ? json_object_get(store_objects(&sw->store, k), id) : NULL;
+		const char *data = store_object_data(obj, k);
+		if (data && !json_object_get(deps, id))
+			json_object_set_new(deps, id,
+					    json_pack("{s:s, s:s, s:I}", "ID", id, "Data", data,
+						      "Version", (json_int_t)version_of(obj)));
+	}
+}
+
+static json_t *values_hashed(json_t *map, uint64_t *h)
 {
 	json_t *out = json_array();
+	const char *id;
+	json_t *v;
+	json_object_foreach(map, id, v)
+	{
+		char s[128];
+		snprintf(s, sizeof(s), "%s:%lld;", id,
+			 (long long)json_integer_value(json_object_get(v, "Version")));
+		hash_str(h, s);
+		json_object_del(v, "Version");
+		json_array_append(out, v);
+	}
+	return out;
+}
+
+/* The node's assignments: its tasks as stored (private fields included:
+ * the agent needs the service name), the secrets and configs (with their
+ * data) of those of its tasks that may run, and their digest. */
+static json_t *assignments(struct swarm *sw, const char *node, char digest[24])
+{
+	json_t *tasks = json_array();
+	json_t *secrets = json_object(), *configs = json_object();
 	uint64_t h = 1469598103934665603ULL;
 	const char *id;
 	json_t *t;
@@ -43,23 +109,34 @@ static json_t *assignments(struct swarm *sw, const char *node, char digest[24])
 		const char *n = json_string_value(json_object_get(t, "NodeID"));
 		if (!n || strcmp(n, node) != 0)
 			continue;
-		json_array_append(out, t);
+		json_array_append(tasks, t);
 		char v[128];
-		snprintf(v, sizeof(v), "%s:%lld;", id,
-			 (long long)json_integer_value(
-			     json_object_get(json_object_get(t, "Version"), "Index")));
-		for (const char *p = v; *p; p++)
-			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+		snprintf(v, sizeof(v), "%s:%lld;", id, (long long)version_of(t));
+		hash_str(&h, v);
+		if (needs_dependencies(t)) {
+			add_dependencies(sw, t, STORE_SECRET, secrets);
+			add_dependencies(sw, t, STORE_CONFIG, configs);
+		}
 	}
+	hash_str(&h, "secrets;");
+	json_t *out =
+	    json_pack("{s:o, s:o}", "tasks", tasks, "secrets", values_hashed(secrets, &h));
+	hash_str(&h, "configs;");
+	json_object_set_new(out, "configs", values_hashed(configs, &h));
+	json_decref(secrets);
+	json_decref(configs);
 	snprintf(digest, 24, "%016llx", (unsigned long long)h);
 	return out;
 }
 
+/* Secrets travel only in these answers, over the mutual TLS of port 2377
+ * (to the node itself or relayed by a follower), and are never logged. */
 static void answer(struct swarm *sw, struct mtls_conn *c, const char *node)
 {
 	char digest[24];
-	json_t *tasks = assignments(sw, node, digest);
-	rpc_reply(c, 0, json_pack("{s:o, s:s}", "tasks", tasks, "digest", digest), NULL);
+	json_t *out = assignments(sw, node, digest);
+	json_object_set_new(out, "digest", json_string(digest));
+	rpc_reply(c, 0, out, NULL);
 }
 
 static void park(struct swarm *sw, struct mtls_conn *c, const char *node, const char *digest)

@@ -3,9 +3,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "orchestrator/constraint.h"
+#include "swarm/store.h"
 
 #define INVALID "rpc error: code = InvalidArgument desc = "
 
@@ -47,6 +50,83 @@ static int check_mounts(json_t *mounts, struct error *err)
 		    strcmp(type, "tmpfs") != 0)
 			return error_set(err, -EINVAL,
 					 INVALID "ContainerSpec: invalid mount type: %s", type);
+	}
+	return 0;
+}
+
+/* Whether s is a decimal uid or gid (dockerd parses them at the task's
+ * start; refused here, so a bad one never reaches a node). */
+static bool numeric_id(const char *s)
+{
+	if (!*s || strlen(s) > 10)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return false;
+	return true;
+}
+
+/* swarmkit's validateSecretRefsSpec and validateConfigRefsSpec: every
+ * reference names its object and a target, file targets are unique. */
+static int check_refs(json_t *cs, enum store_kind k, struct error *err)
+{
+	const char *what = store_kind_name(k);
+	const char *id_key = k == STORE_SECRET ? "SecretID" : "ConfigID";
+	const char *name_key = k == STORE_SECRET ? "SecretName" : "ConfigName";
+	json_t *refs = json_object_get(cs, k == STORE_SECRET ? "Secrets" : "Configs");
+	if (refs && !json_is_null(refs) && !json_is_array(refs))
+		return error_set(err, -EINVAL, INVALID "malformed %s reference", what);
+	size_t i;
+	json_t *ref;
+	json_array_foreach(refs, i, ref)
+	{
+		const char *id = json_string_value(json_object_get(ref, id_key));
+		const char *name = json_string_value(json_object_get(ref, name_key));
+		json_t *file = json_object_get(ref, "File");
+		json_t *runtime = json_object_get(ref, "Runtime");
+		if (!id || !*id || !name || !*name)
+			return error_set(err, -EINVAL, INVALID "malformed %s reference", what);
+		if (json_is_object(runtime) && k == STORE_CONFIG && !json_is_object(file))
+			continue;
+		if (!json_is_object(file))
+			return error_set(err, -EINVAL,
+					 INVALID "malformed %s reference, no target provided",
+					 what);
+		const char *target = json_string_value(json_object_get(file, "Name"));
+		if (!target || !*target)
+			return error_set(err, -EINVAL,
+					 INVALID "malformed file %s reference, invalid target file "
+						 "name provided",
+					 what);
+		static const char *const ids[] = {"UID", "GID"};
+		for (size_t j = 0; j < 2; j++) {
+			json_t *v = json_object_get(file, ids[j]);
+			if (v && !(json_is_string(v) &&
+				   (!*json_string_value(v) || numeric_id(json_string_value(v)))))
+				return error_set(err, -EINVAL,
+						 INVALID "malformed file %s reference, invalid %s "
+							 "for %s",
+						 what, ids[j], name);
+		}
+		json_t *mode = json_object_get(file, "Mode");
+		if (mode && !json_is_null(mode) &&
+		    (!json_is_integer(mode) || json_integer_value(mode) < 0 ||
+		     json_integer_value(mode) > 07777))
+			return error_set(err, -EINVAL,
+					 INVALID "malformed file %s reference, invalid mode for %s",
+					 what, name);
+		for (size_t j = 0; j < i; j++) {
+			json_t *prev = json_array_get(refs, j);
+			const char *pt = json_string_value(
+			    json_object_get(json_object_get(prev, "File"), "Name"));
+			if (pt && strcmp(pt, target) == 0)
+				return error_set(
+				    err, -EINVAL,
+				    INVALID
+				    "%s references '%s' and '%s' have a conflicting target: '%s'",
+				    what, json_string_value(json_object_get(prev, name_key)), name,
+				    target);
+		}
 	}
 	return 0;
 }
@@ -100,6 +180,10 @@ int service_spec_check(json_t *spec, struct error *err)
 	int r = check_mode(json_object_get(spec, "Mode"), err);
 	if (r == 0)
 		r = check_mounts(json_object_get(cs, "Mounts"), err);
+	if (r == 0)
+		r = check_refs(cs, STORE_SECRET, err);
+	if (r == 0)
+		r = check_refs(cs, STORE_CONFIG, err);
 	struct error cerr = ERROR_INIT;
 	if (r == 0 &&
 	    constraints_check(json_object_get(json_object_get(tt, "Placement"), "Constraints"),
@@ -111,4 +195,44 @@ int service_spec_check(json_t *spec, struct error *err)
 	if (r == 0)
 		r = check_update_config(json_object_get(spec, "RollbackConfig"), "rollback", err);
 	return r;
+}
+
+/* swarmkit's checkSecretExistence and checkConfigExistence: each reference's
+ * ID exists and has the name the reference gives. */
+static int check_existence(const struct store *s, json_t *cs, enum store_kind k, struct error *err)
+{
+	const char *name_key = k == STORE_SECRET ? "SecretName" : "ConfigName";
+	json_t *refs = json_object_get(cs, k == STORE_SECRET ? "Secrets" : "Configs");
+	char *missing = NULL;
+	size_t len = 0, n = 0;
+	FILE *f = open_memstream(&missing, &len);
+	if (!f)
+		return error_set(err, -ENOMEM, "out of memory");
+	size_t i;
+	json_t *ref;
+	json_array_foreach(refs, i, ref)
+	{
+		const char *id = json_string_value(
+		    json_object_get(ref, k == STORE_SECRET ? "SecretID" : "ConfigID"));
+		const char *name = json_string_value(json_object_get(ref, name_key)) ?: "";
+		json_t *obj = id ? json_object_get(store_objects(s, k), id) : NULL;
+		const char *has =
+		    json_string_value(json_object_get(json_object_get(obj, "Spec"), "Name"));
+		if (!has || strcmp(has, name) != 0)
+			fprintf(f, "%s%s", n++ ? ", " : "", name);
+	}
+	fclose(f);
+	int r = 0;
+	if (n)
+		r = error_set(err, -EINVAL, INVALID "%s%s not found: %s", store_kind_name(k),
+			      n == 1 ? "" : "s", missing ? missing : "");
+	free(missing);
+	return r;
+}
+
+int service_spec_check_refs(const struct store *s, json_t *spec, struct error *err)
+{
+	json_t *cs = json_object_get(json_object_get(spec, "TaskTemplate"), "ContainerSpec");
+	int r = check_existence(s, cs, STORE_SECRET, err);
+	return r < 0 ? r : check_existence(s, cs, STORE_CONFIG, err);
 }

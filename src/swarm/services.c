@@ -293,7 +293,8 @@ static int fail(swarm_done_fn cb, void *data, struct error *err)
 void swarm_service_create(struct swarm *sw, json_t *spec, swarm_done_fn cb, void *data)
 {
 	struct error err = ERROR_INIT;
-	if (swarm_check_manager(sw, &err) < 0 || service_spec_check(spec, &err) < 0) {
+	if (swarm_check_manager(sw, &err) < 0 || service_spec_check(spec, &err) < 0 ||
+	    service_spec_check_refs(&sw->store, spec, &err) < 0) {
 		fail(cb, data, &err);
 		return;
 	}
@@ -329,7 +330,8 @@ void swarm_service_update(struct swarm *sw, const char *ref, int64_t version, js
 	struct error err = ERROR_INIT;
 	json_t *old;
 	if (swarm_check_manager(sw, &err) < 0 || find_service(sw, ref, &old, &err) < 0 ||
-	    (!rollback && service_spec_check(spec, &err) < 0)) {
+	    (!rollback && (service_spec_check(spec, &err) < 0 ||
+			   service_spec_check_refs(&sw->store, spec, &err) < 0))) {
 		fail(cb, data, &err);
 		return;
 	}

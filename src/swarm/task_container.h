@@ -1,7 +1,8 @@
 /* A task's container: its name and the create body (Config with HostConfig)
  * the agent hands the engine, from the task's ContainerSpec, Resources and
- * network attachments, with the com.docker.swarm.* labels. Pure. Secrets,
- * configs and overlay networks will add their mounts and endpoints here. */
+ * network attachments, with the com.docker.swarm.* labels. Pure. Secrets
+ * and configs are not in the body: the agent mounts them afterwards
+ * (task_secrets.h); overlay networks will add their endpoints here. */
 #pragma once
 
 #include <jansson.h>

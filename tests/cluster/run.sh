@@ -439,11 +439,34 @@ export -f svc_running_on svc_running_all svc_replicas svc_state
 
 # Writes are retried while the managers elect a leader (a loaded machine
 # makes elections happen); each write here is idempotent.
+# A task on the worker n4 gets a secret: the file is there with its mode,
+# and the plaintext is nowhere on n4's disk (the agent keeps it in memory,
+# the container's copy is on a tmpfs).
+svc_secret_on_worker() {
+	local plain=worker-plaintext-9a8b7c c
+	printf %s "$plain" >"$CL_TMP/svcpw"
+	wait_for 60 bash -c "dk n1 secret inspect svcpw >/dev/null 2>&1 || dk n1 secret create svcpw '$CL_TMP/svcpw'" ||
+		fail "secret create"
+	wait_for 60 bash -c 'dk n1 service inspect sec >/dev/null 2>&1 ||
+		dk n1 service create -d --name sec --network none --stop-grace-period 1s --constraint node.hostname==n4 \
+			--secret source=svcpw,target=p,uid=5,mode=0400 busybox sleep 1000' || fail "service create with a secret"
+	wait_for 90 bash -c '[[ -n $(dk n4 ps -q --filter label=com.docker.swarm.service.name=sec --filter status=running) ]]' ||
+		fail "sec not running on n4: $(dk n1 service ps --no-trunc sec)"
+	c=$(dk n4 ps -q --filter label=com.docker.swarm.service.name=sec --filter status=running)
+	[[ $(dk n4 exec "$c" cat /run/secrets/p) == "$plain" ]] || fail "secret content on n4"
+	[[ $(dk n4 exec "$c" stat -c '%u %a' /run/secrets/p) == "5 400" ]] || fail "secret owner/mode on n4"
+	! grep -rqaF --exclude-dir=secrets -- "$plain" "$CL_TMP/n4/root" || fail "plaintext secret on n4's disk"
+	wait_for 60 bash -c '! dk n1 service inspect sec >/dev/null 2>&1 || dk n1 service rm sec' || fail "service rm sec"
+	wait_for 60 bash -c '[[ -z $(dk n4 ps -aq --filter label=com.docker.swarm.service.name=sec) ]]' ||
+		fail "containers of sec left on n4"
+	wait_for 60 bash -c '! dk n1 secret inspect svcpw >/dev/null 2>&1 || dk n1 secret rm svcpw' || fail "secret rm"
+}
+
 test_services() {
 	local n out
 	mkdir -p "$CL_TMP/bb/bin"
 	cp /bin/busybox "$CL_TMP/bb/bin/"
-	for n in sh sleep; do ln -sf busybox "$CL_TMP/bb/bin/$n"; done
+	for n in sh sleep cat stat; do ln -sf busybox "$CL_TMP/bb/bin/$n"; done
 	tar -C "$CL_TMP/bb" -cf "$CL_TMP/bb.tar" .
 	for n in n1 n2 n3 n4 n5; do
 		dk "$n" import "$CL_TMP/bb.tar" busybox:latest >/dev/null || fail "import on $n"
@@ -479,12 +502,13 @@ test_services() {
 	# A read too can meet an election on a loaded machine: retried.
 	wait_for 60 bash -c '[[ $(dk n1 service inspect web --format "{{.Spec.TaskTemplate.ContainerSpec.Env}}") == "[]" ]]' ||
 		fail "rolled back spec: $(dk n1 service inspect web --format '{{json .Spec.TaskTemplate}}')"
+	svc_secret_on_worker
 	wait_for 60 bash -c '! dk n1 service inspect web >/dev/null 2>&1 || dk n1 service rm web' || fail "service rm"
 	wait_for 60 bash -c '[[ $(svc_running_all n1 n2 n3 n4) == 0 ]]' || fail "containers left after service rm"
 	cl_start n5
 	wait_for 60 bash -c '[[ -z $(dk n5 ps -aq --filter label=com.docker.swarm.service.name=web) ]]' ||
 		fail "n5 kept the containers of a removed service: $(dk n5 ps -a)"
-	ok "services: create spreads 6 tasks over the nodes, scale, drain, a worker killed -9, rolling update, rollback, rm"
+	ok "services: create spreads 6 tasks over the nodes, scale, drain, a worker killed -9, rolling update, rollback, a secret on a worker, rm"
 }
 
 STAGES=(test_form test_secrets test_services test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum
