@@ -153,6 +153,7 @@ bench: all bench-sched
 	./bench/network.sh
 	./bench/swarm.sh
 	./bench/services.sh
+	./bench/swarm-services.sh
 	./bench/registry.sh
 
 install: all
