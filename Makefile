@@ -97,7 +97,7 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.c tests/fuzz/fuzz.h build
 	@$(FUZZ_CC) $(BASEFLAGS) $(FUZZFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< \
 	  tests/fuzz/fuzz.c build/fuzz/libberth.a $(LIBS)
 
-.PHONY: all san deps run test unit integration cluster bench install format clean \
+.PHONY: all san deps run test unit integration cluster bench bench-sched install format clean \
         fuzz fuzz-build fuzz-smoke
 all: build/berthd build/berth build/berth-shim build/berth-init
 
@@ -138,12 +138,22 @@ test: deps
 	$(MAKE) integration
 	$(MAKE) cluster
 
-bench: all
+# Scheduler micro-benchmark: the pure orchestrator, release flags, no daemon.
+build/bench/%: bench/%.c build/libberth.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) $(CFLAGS) -o $@ $< build/libberth.a $(LIBS)
+
+bench-sched: build/bench/sched
+	./build/bench/sched
+
+bench: all bench-sched
 	./bench/run.sh
 	./bench/images.sh
 	./bench/containers.sh
 	./bench/network.sh
 	./bench/swarm.sh
+	./bench/services.sh
+	./bench/swarm-services.sh
 	./bench/registry.sh
 
 install: all
@@ -151,7 +161,7 @@ install: all
 	install -m 0755 build/berthd build/berth build/berth-shim build/berth-init $(DESTDIR)$(PREFIX)/bin/
 
 format:
-	clang-format -i $(wildcard src/*/*.c src/*/*.h tests/unit/*.c tests/fuzz/*.c tests/fuzz/*.h)
+	clang-format -i $(wildcard src/*/*.c src/*/*.h bench/*.c tests/unit/*.c tests/fuzz/*.c tests/fuzz/*.h)
 
 clean:
 	rm -rf build

@@ -5,7 +5,9 @@
  * service, then the fewest tasks in all, wins. A task nobody can take
  * stays pending, and its Status.Err says how many nodes each filter ruled
  * out. Placements of one round see each other (batches). */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "orchestrator/constraint.h"
@@ -18,11 +20,40 @@ struct verdict {
 	json_t *by_constraint; /* constraint -> nodes it ruled out */
 };
 
+/* A node as the scheduler sees it during one round. */
+struct snode {
+	const char *id;
+	json_t *node;
+	int64_t load;		    /* live tasks */
+	int64_t cpu, mem;	    /* reserved by them */
+	int64_t have_cpu, have_mem; /* the node's resources */
+	int64_t svc;		    /* live tasks of the current group's service */
+	size_t value;		    /* its spread value's index (current group) */
+	bool ok;		    /* passes the group's fixed filters */
+	bool fit;		    /* and the current task's (scratch) */
+};
+
+/* A run of pending tasks of one service with one spec: the filters that do
+ * not change as tasks are placed (ready, availability, platform,
+ * constraints) are evaluated once for all of them, so placing one is a scan
+ * over integers. */
+struct group {
+	const char *svc; /* NULL: no group yet */
+	json_t *spec;
+	int64_t cpu, mem, max;
+	struct verdict fixed; /* what the fixed filters ruled out */
+	const char *spread;   /* the first spread descriptor, or NULL */
+	int64_t *by_value;    /* scratch: the service's tasks per spread value */
+	size_t n_values;
+};
+
 struct sched {
 	struct round *r;
+	struct snode *nodes;
+	size_t n;
+	json_t *index;	  /* node ID -> position in nodes */
 	json_t *svc_load; /* "service/node" -> live tasks */
-	json_t *reserved; /* node -> {"cpu":..,"mem":..} */
-	json_t *load;	  /* node -> live tasks */
+	struct group g;
 };
 
 static int64_t svc_load(struct sched *s, const char *svc, const char *node)
@@ -32,37 +63,65 @@ static int64_t svc_load(struct sched *s, const char *svc, const char *node)
 	return jint(s->svc_load, k);
 }
 
-static void add_load(struct sched *s, json_t *t, const char *node)
+static json_t *reservations(json_t *spec)
 {
-	char k[128];
-	snprintf(k, sizeof(k), "%s/%s", jstr(t, "ServiceID") ?: "", node);
-	json_object_set_new(s->svc_load, k, json_integer(jint(s->svc_load, k) + 1));
-	json_object_set_new(s->load, node, json_integer(jint(s->load, node) + 1));
-	json_t *res =
-	    jpath(jpath(json_object_get(t, "Spec"), "Resources", NULL), "Reservations", NULL);
-	json_t *cur = json_object_get(s->reserved, node);
-	if (!cur)
-		json_object_set_new(s->reserved, node,
-				    cur = json_pack("{s:I, s:I}", "cpu", 0, "mem", 0));
-	json_object_set_new(cur, "cpu", json_integer(jint(cur, "cpu") + jint(res, "NanoCPUs")));
-	json_object_set_new(cur, "mem", json_integer(jint(cur, "mem") + jint(res, "MemoryBytes")));
+	return jpath(json_object_get(spec, "Resources"), "Reservations", NULL);
 }
 
-static void sched_init(struct sched *s, struct round *r)
+static void add_load(struct sched *s, json_t *t, size_t i)
 {
-	s->r = r;
-	s->svc_load = json_object();
-	s->reserved = json_object();
-	s->load = json_object();
+	struct snode *n = &s->nodes[i];
+	const char *svc = jstr(t, "ServiceID") ?: "";
+	char k[128];
+	snprintf(k, sizeof(k), "%s/%s", svc, n->id);
+	json_object_set_new(s->svc_load, k, json_integer(jint(s->svc_load, k) + 1));
+	if (s->g.svc && strcmp(s->g.svc, svc) == 0)
+		n->svc++;
+	n->load++;
+	json_t *res = reservations(json_object_get(t, "Spec"));
+	n->cpu += jint(res, "NanoCPUs");
+	n->mem += jint(res, "MemoryBytes");
+}
+
+static int sched_init(struct sched *s, struct round *r)
+{
+	*s = (struct sched){.r = r, .index = json_object(), .svc_load = json_object()};
+	s->nodes = calloc(json_object_size(r->in->nodes) + 1, sizeof(*s->nodes));
+	if (!s->nodes)
+		return -ENOMEM;
 	const char *id;
-	json_t *t;
-	json_object_foreach(r->work, id, t)
+	json_t *v;
+	json_object_foreach(r->in->nodes, id, v)
 	{
-		const char *node = jstr(t, "NodeID");
-		if (node && *node && t_live(t) && !task_state_final(t_state(t)) &&
-		    t_state(t) >= TASK_ASSIGNED)
-			add_load(s, t, node);
+		json_t *have = jpath(json_object_get(v, "Description"), "Resources", NULL);
+		s->nodes[s->n] = (struct snode){.id = id,
+						.node = v,
+						.have_cpu = jint(have, "NanoCPUs"),
+						.have_mem = jint(have, "MemoryBytes")};
+		json_object_set_new(s->index, id, json_integer((json_int_t)s->n++));
 	}
+	json_object_foreach(r->work, id, v)
+	{
+		json_t *at = json_object_get(s->index, jstr(v, "NodeID") ?: "");
+		if (at && t_live(v) && !task_state_final(t_state(v)) && t_state(v) >= TASK_ASSIGNED)
+			add_load(s, v, (size_t)json_integer_value(at));
+	}
+	return 0;
+}
+
+static void group_done(struct group *g)
+{
+	json_decref(g->fixed.by_constraint);
+	free(g->by_value);
+	*g = (struct group){0};
+}
+
+static void sched_done(struct sched *s)
+{
+	group_done(&s->g);
+	free(s->nodes);
+	json_decref(s->index);
+	json_decref(s->svc_load);
 }
 
 static bool platform_ok(json_t *spec, json_t *node)
@@ -84,22 +143,10 @@ static bool platform_ok(json_t *spec, json_t *node)
 	return false;
 }
 
-static bool resources_ok(struct sched *s, json_t *spec, json_t *node, const char *nid)
+/* The filters that placements do not change: whether node passes them for
+ * spec; otherwise counts why not in v. */
+static bool fixed_ok(json_t *spec, json_t *node, struct verdict *v)
 {
-	json_t *want = jpath(json_object_get(spec, "Resources"), "Reservations", NULL);
-	int64_t cpu = jint(want, "NanoCPUs"), mem = jint(want, "MemoryBytes");
-	if (cpu <= 0 && mem <= 0)
-		return true;
-	json_t *have = jpath(json_object_get(node, "Description"), "Resources", NULL);
-	json_t *used = json_object_get(s->reserved, nid);
-	return jint(have, "NanoCPUs") - jint(used, "cpu") >= cpu &&
-	       jint(have, "MemoryBytes") - jint(used, "mem") >= mem;
-}
-
-/* Whether node can take t; otherwise counts why not in v. */
-static bool fits(struct sched *s, json_t *t, json_t *node, const char *nid, struct verdict *v)
-{
-	json_t *spec = json_object_get(t, "Spec");
 	const char *avail = node_availability(node);
 	enum why why = WHY_COUNT;
 	if (!node_up(node))
@@ -110,29 +157,34 @@ static bool fits(struct sched *s, json_t *t, json_t *node, const char *nid, stru
 		why = WHY_PAUSE;
 	else if (!platform_ok(spec, node))
 		why = WHY_PLATFORM;
-	if (why == WHY_COUNT) {
-		size_t i;
-		json_t *c;
-		json_array_foreach(jpath(json_object_get(spec, "Placement"), "Constraints", NULL),
-				   i, c)
-		{
-			const char *cs = json_string_value(c);
-			if (cs && !constraint_matches(cs, node)) {
-				json_object_set_new(v->by_constraint, cs,
-						    json_integer(jint(v->by_constraint, cs) + 1));
-				return false;
-			}
-		}
-		int64_t max = jint(json_object_get(spec, "Placement"), "MaxReplicas");
-		if (!resources_ok(s, spec, node, nid))
-			why = WHY_RESOURCES;
-		else if (max > 0 && svc_load(s, jstr(t, "ServiceID") ?: "", nid) >= max)
-			why = WHY_MAX;
-		else
-			return true;
+	if (why != WHY_COUNT) {
+		v->by_why[why]++;
+		return false;
 	}
-	v->by_why[why]++;
-	return false;
+	size_t i;
+	json_t *c;
+	json_array_foreach(jpath(json_object_get(spec, "Placement"), "Constraints", NULL), i, c)
+	{
+		const char *cs = json_string_value(c);
+		if (cs && !constraint_matches(cs, node)) {
+			json_object_set_new(v->by_constraint, cs,
+					    json_integer(jint(v->by_constraint, cs) + 1));
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The filters that placements change (reserved resources, max replicas per
+ * node): WHY_COUNT when n can take one more task of the group. */
+static enum why dynamic_why(const struct group *g, const struct snode *n)
+{
+	if ((g->cpu > 0 || g->mem > 0) &&
+	    (n->have_cpu - n->cpu < g->cpu || n->have_mem - n->mem < g->mem))
+		return WHY_RESOURCES;
+	if (g->max > 0 && n->svc >= g->max)
+		return WHY_MAX;
+	return WHY_COUNT;
 }
 
 static void why_text(const struct verdict *v, char *buf, size_t len)
@@ -189,75 +241,127 @@ static const char *spread_of(json_t *t)
 	    jpath(jpath(json_array_get(prefs, 0), "Spread", NULL), "SpreadDescriptor", NULL));
 }
 
-/* Tasks of the service per spread value, over the eligible nodes. */
-static json_t *group_load(struct sched *s, const char *svc, const char *desc, json_t *ok)
+/* Starts the group of t's service and spec, unless it is the current one. */
+static int group_start(struct sched *s, json_t *t)
 {
-	json_t *g = json_object();
-	size_t i;
-	json_t *nid;
-	json_array_foreach(ok, i, nid)
-	{
-		const char *val =
-		    spread_value(desc, json_object_get(s->r->in->nodes, json_string_value(nid)));
-		json_object_set_new(
-		    g, val, json_integer(jint(g, val) + svc_load(s, svc, json_string_value(nid))));
+	struct group *g = &s->g;
+	const char *svc = jstr(t, "ServiceID") ?: "";
+	json_t *spec = json_object_get(t, "Spec");
+	if (g->svc && strcmp(g->svc, svc) == 0 && (g->spec == spec || json_equal(g->spec, spec)))
+		return 0;
+	group_done(g);
+	json_t *res = reservations(spec);
+	*g = (struct group){.svc = svc,
+			    .spec = spec,
+			    .cpu = jint(res, "NanoCPUs"),
+			    .mem = jint(res, "MemoryBytes"),
+			    .max = jint(json_object_get(spec, "Placement"), "MaxReplicas"),
+			    .fixed.by_constraint = json_object(),
+			    .spread = spread_of(t),
+			    .by_value = calloc(s->n + 1, sizeof(*g->by_value))};
+	if (!g->by_value) {
+		group_done(g);
+		return -ENOMEM;
 	}
-	return g;
+	json_t *values = json_object();
+	for (size_t i = 0; i < s->n; i++) {
+		struct snode *n = &s->nodes[i];
+		n->ok = fixed_ok(spec, n->node, &g->fixed);
+		n->svc = svc_load(s, svc, n->id);
+		if (!n->ok || !g->spread)
+			continue;
+		const char *val = spread_value(g->spread, n->node);
+		json_t *at = json_object_get(values, val);
+		if (!at)
+			json_object_set_new(values, val,
+					    at = json_integer((json_int_t)g->n_values++));
+		n->value = (size_t)json_integer_value(at);
+	}
+	json_decref(values);
+	return 0;
 }
 
-static const char *pick(struct sched *s, json_t *t, json_t *ok)
+/* Whether a better candidate than best (NULL: none yet): spread group
+ * first, then the service's tasks, then all tasks, then the lower ID. */
+static bool better(const struct group *g, const struct snode *n, const struct snode *best)
 {
-	const char *svc = jstr(t, "ServiceID") ?: "", *desc = spread_of(t);
-	json_t *groups = desc ? group_load(s, svc, desc, ok) : NULL;
-	const char *best = NULL;
-	int64_t bg = 0, bs = 0, bl = 0;
-	size_t i;
-	json_t *nidv;
-	json_array_foreach(ok, i, nidv)
-	{
-		const char *nid = json_string_value(nidv);
-		int64_t g =
-		    groups ? jint(groups, spread_value(desc, json_object_get(s->r->in->nodes, nid)))
-			   : 0;
-		int64_t sl = svc_load(s, svc, nid), l = jint(s->load, nid);
-		if (!best || g < bg ||
-		    (g == bg &&
-		     (sl < bs || (sl == bs && (l < bl || (l == bl && strcmp(nid, best) < 0)))))) {
-			best = nid;
-			bg = g, bs = sl, bl = l;
-		}
+	if (!best)
+		return true;
+	int64_t a = g->spread ? g->by_value[n->value] : 0;
+	int64_t b = g->spread ? g->by_value[best->value] : 0;
+	if (a != b)
+		return a < b;
+	if (n->svc != best->svc)
+		return n->svc < best->svc;
+	if (n->load != best->load)
+		return n->load < best->load;
+	return strcmp(n->id, best->id) < 0;
+}
+
+/* The node for the group's next task; otherwise fills v (fixed counts
+ * included) to say why none. */
+static struct snode *pick(struct sched *s, struct verdict *v)
+{
+	struct group *g = &s->g;
+	memcpy(v->by_why, g->fixed.by_why, sizeof(v->by_why));
+	v->by_constraint = g->fixed.by_constraint;
+	if (g->spread)
+		memset(g->by_value, 0, g->n_values * sizeof(*g->by_value));
+	for (size_t i = 0; i < s->n; i++) {
+		struct snode *n = &s->nodes[i];
+		enum why w = n->ok ? dynamic_why(g, n) : WHY_COUNT;
+		n->fit = n->ok && w == WHY_COUNT;
+		if (n->ok && !n->fit)
+			v->by_why[w]++;
+		else if (n->fit && g->spread)
+			g->by_value[n->value] += n->svc;
 	}
-	json_decref(groups);
+	struct snode *best = NULL;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->nodes[i].fit && better(g, &s->nodes[i], best))
+			best = &s->nodes[i];
 	return best;
+}
+
+/* A task bound to a node (global services): only that node counts. */
+static struct snode *pick_preset(struct sched *s, json_t *t, const char *preset, struct verdict *v)
+{
+	json_t *at = json_object_get(s->index, preset);
+	if (!at)
+		return NULL;
+	struct snode *n = &s->nodes[json_integer_value(at)];
+	json_t *spec = json_object_get(t, "Spec");
+	json_t *res = reservations(spec);
+	struct group one = {.cpu = jint(res, "NanoCPUs"),
+			    .mem = jint(res, "MemoryBytes"),
+			    .max = jint(json_object_get(spec, "Placement"), "MaxReplicas")};
+	if (!fixed_ok(spec, n->node, v))
+		return NULL;
+	int64_t svc = n->svc;
+	n->svc = svc_load(s, jstr(t, "ServiceID") ?: "", n->id);
+	enum why w = dynamic_why(&one, n);
+	n->svc = svc;
+	if (w == WHY_COUNT)
+		return n;
+	v->by_why[w]++;
+	return NULL;
 }
 
 static void place(struct sched *s, json_t *t)
 {
 	struct round *r = s->r;
-	struct verdict v = {.by_constraint = json_object()};
-	json_t *ok = json_array();
 	const char *preset = jstr(t, "NodeID");
-	const char *nid;
-	json_t *node;
-	if (preset && *preset) {
-		node = json_object_get(r->in->nodes, preset);
-		if (node && fits(s, t, node, preset, &v))
-			json_array_append_new(ok, json_string(preset));
-	} else {
-		json_object_foreach(r->in->nodes, nid, node)
-		{
-			if (fits(s, t, node, nid, &v))
-				json_array_append_new(ok, json_string(nid));
-		}
-	}
-	const char *chosen = pick(s, t, ok);
+	struct verdict own = {.by_constraint = json_object()}, v = own;
+	struct snode *chosen;
+	if (preset && *preset)
+		chosen = pick_preset(s, t, preset, &v);
+	else
+		chosen = group_start(s, t) < 0 ? NULL : pick(s, &v);
 	if (chosen) {
-		char id[64];
-		snprintf(id, sizeof(id), "%s", chosen);
-		r_set(r, jstr(t, "ID"), "NodeID", json_string(id));
+		r_set(r, jstr(t, "ID"), "NodeID", json_string(chosen->id));
 		r_set_status(r, json_object_get(r->work, jstr(t, "ID")), TASK_ASSIGNED,
 			     "scheduler assigned task to node", NULL);
-		add_load(s, t, id);
+		add_load(s, t, (size_t)(chosen - s->nodes));
 	} else {
 		char why[1024];
 		why_text(&v, why, sizeof(why));
@@ -265,14 +369,16 @@ static void place(struct sched *s, json_t *t)
 		if (!old || strcmp(old, why) != 0)
 			r_set_status(r, t, TASK_PENDING, "pending task scheduling", why);
 	}
-	json_decref(ok);
-	json_decref(v.by_constraint);
+	json_decref(own.by_constraint);
 }
 
 void schedule(struct round *r)
 {
 	struct sched s;
-	sched_init(&s, r);
+	if (sched_init(&s, r) < 0) {
+		sched_done(&s);
+		return;
+	}
 	/* IDs first: placing changes the work view. */
 	json_t *pending = json_array();
 	const char *id;
@@ -288,7 +394,5 @@ void schedule(struct round *r)
 	json_array_foreach(pending, i, idv)
 	    place(&s, json_object_get(r->work, json_string_value(idv)));
 	json_decref(pending);
-	json_decref(s.svc_load);
-	json_decref(s.reserved);
-	json_decref(s.load);
+	sched_done(&s);
 }

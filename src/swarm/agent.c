@@ -24,6 +24,9 @@
 
 #define AGENT_RPC_MS 8000
 #define AGENT_RETRY_MS 500
+/* Creating a container runs on the loop: a pass creates for at most this
+ * long, then lets Raft and the API in and kicks the next pass. */
+#define AGENT_CREATE_BUDGET_MS 20
 
 struct agent {
 	json_t *tasks; /* task ID -> task, as last assigned */
@@ -34,10 +37,11 @@ struct agent {
 	char digest[24];
 	bool polling, reporting;
 	int64_t next_poll_ms;
-	json_t *outbox;	  /* task ID -> Status not sent yet */
-	json_t *reported; /* task ID -> state name last sent */
-	json_t *busy;	  /* task or container ID -> an engine operation runs */
-	bool created;	  /* a container was created this tick */
+	json_t *outbox;		 /* task ID -> Status not sent yet */
+	json_t *reported;	 /* task ID -> state name last sent */
+	json_t *busy;		 /* task or container ID -> an engine operation runs */
+	int64_t create_until_ms; /* this pass creates containers until then */
+	bool more;		 /* creations left for the next pass */
 };
 
 static struct agent *agent_of(struct swarm *sw)
@@ -124,10 +128,12 @@ static struct op *op_new(struct swarm *sw, struct agent *a, const char *key)
 	return o;
 }
 
+/* The operation's result is for the next pass to report or follow up. */
 static void op_end(struct op *o)
 {
 	if (o->sw->agent)
 		json_object_del(o->sw->agent->busy, o->task);
+	swarm_kick(o->sw);
 	free(o);
 }
 
@@ -174,11 +180,10 @@ static void start_task(struct swarm *sw, struct agent *a, json_t *t)
 	task_container_name(t, name, sizeof(name));
 	struct container *c = NULL;
 	if (containers_lookup(sw->d, name, &c, NULL) < 0) {
-		/* Creating runs on the loop: one per tick keeps Raft and the
-		 * API answering while many tasks arrive at once. */
-		if (a->created)
+		if (swarm_now_ms() >= a->create_until_ms) {
+			a->more = true;
 			return;
-		a->created = true;
+		}
 		json_t *node = json_object_get(sw->store.nodes, sw->node_id);
 		char host[256] = "";
 		gethostname(host, sizeof(host) - 1);
@@ -364,12 +369,15 @@ static void keep_data(json_t *map, json_t *list)
 	}
 }
 
-static void take_assignments(struct agent *a, json_t *resp)
+/* Takes the dispatcher's answer; new assignments are acted on at once. */
+static void take_assignments(struct swarm *sw, struct agent *a, json_t *resp)
 {
 	json_t *tasks = json_object_get(resp, "tasks");
 	const char *digest = jstr(resp, "digest");
 	if (!json_is_array(tasks) || !digest)
 		return;
+	if (strcmp(digest, a->digest) != 0)
+		swarm_kick(sw);
 	json_object_clear(a->tasks);
 	size_t i;
 	json_t *t;
@@ -403,7 +411,7 @@ static void polled(void *data, int status, json_t *resp, const char *msg)
 			sw->mgr_cursor++;
 		return;
 	}
-	take_assignments(a, resp);
+	take_assignments(sw, a, resp);
 }
 
 struct sent_reports {
@@ -427,8 +435,10 @@ static void reports_sent(void *data, int status, json_t *resp, const char *msg)
 					json_object_set(a->outbox, id, st);
 			}
 		} else {
-			take_assignments(a, resp);
+			take_assignments(sr->sw, a, resp);
 		}
+		if (json_object_size(a->outbox))
+			swarm_kick(sr->sw);
 	}
 	json_decref(sr->batch);
 	free(sr);
@@ -458,12 +468,15 @@ void swarm_agent_tick(struct swarm *sw)
 	struct agent *a = agent_of(sw);
 	if (!a || !sw->client_ctx)
 		return;
-	a->created = false;
+	a->create_until_ms = swarm_now_ms() + AGENT_CREATE_BUDGET_MS;
+	a->more = false;
 	if (a->assigned) {
 		const char *id;
 		json_t *t;
 		json_object_foreach(a->tasks, id, t) reconcile_task(sw, a, t);
 		remove_strays(sw, a);
+		if (a->more)
+			swarm_kick(sw);
 	}
 	const char *to = dispatcher_addr(sw);
 	if (!to)

@@ -22,6 +22,8 @@ static void round_written(void *data, int status, json_t *res, const char *msg)
 	sw->orch_pending = false;
 	if (status < 0)
 		log_debug(sw->log, "swarm: orchestration write failed: %s", msg ? msg : "");
+	else
+		swarm_kick(sw); /* the next round sees this one's result */
 }
 
 void swarm_orchestrate(struct swarm *sw)

@@ -169,6 +169,8 @@ static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void *
 		log_error(s->log, "swarm: cannot read a raft entry: %s", strerror(-r));
 	else if (store_apply(s->store, text, len, &err) < 0)
 		log_warn(s->log, "swarm: ignoring a store command: %s", error_msg(&err));
+	else if (s->on_applied)
+		s->on_applied(s->applied_data);
 	error_clear(&err);
 	free(text);
 	*result = NULL;

@@ -40,6 +40,9 @@ struct sraft {
 	uint8_t dek[32]; /* entries and snapshots are sealed with it (seal.h) */
 	sraft_cb close_cb;
 	void *close_data;
+	/* Called after each entry is applied to the store (may be NULL). */
+	void (*on_applied)(void *data);
+	void *applied_data;
 };
 
 struct sraft_settings {

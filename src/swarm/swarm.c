@@ -224,6 +224,11 @@ static void raft_freed(void *data, int status, const char *msg)
 	free(r);
 }
 
+static void kick_cb(void *data)
+{
+	swarm_kick(data);
+}
+
 int swarm_manager_start(struct swarm *sw, bool bootstrap, bool recover, struct error *err)
 {
 	char dir[4200];
@@ -242,6 +247,8 @@ int swarm_manager_start(struct swarm *sw, bool bootstrap, bool recover, struct e
 	}
 	r->has_dek = sw->has_dek;
 	memcpy(r->dek, sw->dek, sizeof(r->dek));
+	r->on_applied = kick_cb;
+	r->applied_data = sw;
 	if (bootstrap)
 		rv = sraft_bootstrap(r, err);
 	else if (recover)
@@ -291,6 +298,14 @@ void swarm_tick_start(struct swarm *sw)
 	sw->tick_on = true;
 	sw->next_hb_ms = 0;
 	uv_timer_start(&sw->tick, tick_cb, SWARM_TICK_MS, SWARM_TICK_MS);
+}
+
+void swarm_kick(struct swarm *sw)
+{
+	/* Not pushed back by further kicks: a steady stream of them still
+	 * lets the tick run. */
+	if (sw->tick_on && !sw->closing && uv_timer_get_due_in(&sw->tick) > SWARM_KICK_MS)
+		uv_timer_start(&sw->tick, tick_cb, SWARM_KICK_MS, SWARM_TICK_MS);
 }
 
 int swarm_new(struct daemon *d, struct swarm **ret, struct error *err)

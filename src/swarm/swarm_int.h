@@ -9,6 +9,9 @@
 #define SWARM_ELECTION_MS 300
 #define SWARM_RAFT_HB_MS 30
 #define SWARM_TICK_MS 100
+/* How soon a kicked tick runs: soon, yet changes arriving together (a batch
+ * of applied entries, several container starts) share one tick. */
+#define SWARM_KICK_MS 1
 #define SWARM_RPC_TIMEOUT_MS 5000
 /* Missed heartbeats before a node is Down (swarmkit's grace multiplier). */
 #define SWARM_HB_GRACE 3
@@ -21,6 +24,11 @@ int swarm_manager_start(struct swarm *sw, bool bootstrap, bool recover, struct e
 void swarm_manager_stop(struct swarm *sw);
 void swarm_tick_start(struct swarm *sw);
 void swarm_tick(struct swarm *sw);
+/* Runs the tick within SWARM_KICK_MS: something changed (an applied store
+ * entry, new assignments, a container started or stopped) that the
+ * orchestrator, the dispatcher or the agent should act on now rather than
+ * at the end of the period. */
+void swarm_kick(struct swarm *sw);
 void swarm_reset(struct swarm *sw);
 int swarm_resolve_addrs(struct swarm *sw, const char *listen, const char *advertise,
 			bool need_advertise, struct error *err);

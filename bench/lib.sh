@@ -1,0 +1,169 @@
+# Shared by the benchmarks that drive berthd and Debian's dockerd with the
+# real docker CLI (containers.sh, services.sh). Source it from a script that
+# runs `set -euo pipefail`, after setting BENCH_PREFIX (the temp directory's
+# name). It sets ROOT, BERTHD, DOCKER, DOCKERD and TMP (removed at exit),
+# and gives:
+#   - start_berthd [--netns] [ARGS...] and start_dockerd [ARGS...]: a daemon
+#     with its own data root, exec root, pidfile, socket and config file
+#     (dockerd always, berthd with --netns, in network and mount namespaces
+#     of their own, loopback only); each appends to NAMES and sets
+#     HOST[name] and DIR[name]; DOCKER_NOTE says what became of dockerd;
+#   - make_rootfs: $TMP/rootfs.tar, a busybox root filesystem to import;
+#   - timing (now_us, ms, secs, median, best) and ratio.
+# At exit, services then containers are removed through each daemon's API,
+# the daemons stopped by pid and whatever mentions $TMP (shims, containerd)
+# killed, mounts under $TMP unmounted.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BERTHD=${BERTHD:-$ROOT/build/berthd}
+DOCKER=${DOCKER:-$(command -v docker || echo /usr/local/bin/docker)}
+DOCKERD=${DOCKERD:-/usr/sbin/dockerd}
+
+note() { echo "bench: $*" >&2; }
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+[[ -x $BERTHD ]] || die "$BERTHD not found: run 'make all' first"
+[[ -x $DOCKER ]] || die "docker CLI not found"
+[[ $(id -u) == 0 ]] || die "containers need root"
+
+TMP=$(mktemp -d "/tmp/${BENCH_PREFIX:-berthbench}.XXXXXX") # short: socket paths are limited
+PIDS=()
+HOSTS=()
+NAMES=()
+declare -A HOST DIR
+DOCKER_NOTE=
+unset DOCKER_HOST DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH
+export DOCKER_CONFIG=$TMP/docker-config
+mkdir -p "$DOCKER_CONFIG"
+
+alive() {
+	local stat
+	IFS= read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
+	stat=${stat##*) }
+	[[ ${stat:0:1} != Z ]]
+}
+
+# Processes whose command line mentions our temp dir: the daemons, their
+# shims (berth-shim is detached from berthd), containerd and its shims.
+ours() { ps -e -o pid=,args= | awk -v t="$TMP" 'index($0, t) && !/awk/ { print $1 }'; }
+
+stop_pid() {
+	local pid=$1 i
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for ((i = 0; i < 200; i++)); do
+		alive "$pid" || return 0
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+}
+
+# Services first (their tasks would come back), then every container.
+remove_all() { # HOST
+	local ids
+	ids=$("$DOCKER" -H "$1" service ls -q 2>/dev/null || true)
+	[[ -z $ids ]] || "$DOCKER" -H "$1" service rm $ids >/dev/null 2>&1 || true
+	ids=$("$DOCKER" -H "$1" ps -aq 2>/dev/null || true)
+	[[ -z $ids ]] || "$DOCKER" -H "$1" rm -f $ids >/dev/null 2>&1 || true
+}
+
+bench_cleanup() {
+	local rc=$? pid h
+	trap - EXIT INT TERM
+	for h in "${HOSTS[@]:-}"; do [[ -n $h ]] && remove_all "$h"; done
+	for pid in "${PIDS[@]:-}"; do [[ -n $pid ]] && stop_pid "$pid"; done
+	for pid in $(ours); do kill -KILL "$pid" 2>/dev/null || true; done
+	sleep 0.5
+	awk -v t="$TMP" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo 2>/dev/null | sort -r |
+		while read -r m; do umount -l "$m" 2>/dev/null || true; done
+	rm -rf "$TMP"
+	exit "$rc"
+}
+trap bench_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+wait_ping() { # SOCK PID
+	local i
+	for ((i = 0; i < 300; i++)); do
+		alive "$2" || return 1
+		curl -sf --max-time 2 --unix-socket "$1" http://localhost/_ping >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# in_netns CMD...: CMD in new network and mount namespaces, loopback up. A
+# private /run/containerd hides a system containerd: dockerd starts its own.
+in_netns() {
+	unshare --net --mount --propagation private sh -c \
+		'ip link set lo up; [ -S /run/containerd/containerd.sock ] && mount -t tmpfs bench /run/containerd; exec "$@"' _ "$@"
+}
+
+# A busybox root filesystem (Debian's busybox-static), one symlink per applet.
+make_rootfs() {
+	local root=$TMP/rootfs a
+	mkdir -p "$root"/{bin,etc,dev,proc,sys,tmp}
+	cp /bin/busybox "$root/bin/busybox"
+	for a in $(/bin/busybox --list); do [[ -e $root/bin/$a ]] || ln -s busybox "$root/bin/$a"; done
+	echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
+	tar --numeric-owner -C "$root" -cf "$TMP/rootfs.tar" .
+}
+
+# started NAME: records a daemon that answers on $TMP/NAME/sock.
+started() {
+	NAMES+=("$1")
+	DIR[$1]=$TMP/$1
+	HOST[$1]="unix://$TMP/$1/sock"
+	HOSTS+=("unix://$TMP/$1/sock")
+}
+
+start_berthd() { # [--netns] [ARGS...]
+	local B=$TMP/berthd wrap=()
+	[[ ${1:-} == --netns ]] && wrap=(in_netns) && shift
+	mkdir -p "$B"
+	echo '{}' >"$B/daemon.json"
+	"${wrap[@]}" "$BERTHD" --data-root "$B/data" --exec-root "$B/exec" --pidfile "$B/pid" \
+		-H "unix://$B/sock" --config-file "$B/daemon.json" "$@" >"$B/log" 2>&1 </dev/null &
+	PIDS+=("$!")
+	wait_ping "$B/sock" "$!" || {
+		tail -n 20 "$B/log" >&2
+		die "berthd did not start"
+	}
+	started berthd
+}
+
+start_dockerd() { # [ARGS...]
+	if [[ ${BENCH_SKIP_DOCKERD:-0} == 1 ]]; then
+		DOCKER_NOTE="skipped (BENCH_SKIP_DOCKERD=1)"
+		return
+	fi
+	if [[ ! -x $DOCKERD ]]; then
+		DOCKER_NOTE="skipped: $DOCKERD not installed (apt-get install docker.io)"
+		return
+	fi
+	local D=$TMP/dockerd
+	mkdir -p "$D"
+	echo "{\"deprecated-key-path\": \"$D/key.json\"}" >"$D/daemon.json"
+	in_netns "$DOCKERD" --data-root "$D/data" --exec-root "$D/exec" --pidfile "$D/pid" \
+		-H "unix://$D/sock" --config-file "$D/daemon.json" --storage-driver overlay2 \
+		--bridge=none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
+		"$@" >"$D/log" 2>&1 </dev/null &
+	PIDS+=("$!")
+	if wait_ping "$D/sock" "$!"; then
+		started dockerd
+		DOCKER_NOTE=$("$DOCKERD" --version 2>/dev/null | sed 's/^Docker version //')
+	else
+		tail -n 20 "$D/log" >&2
+		DOCKER_NOTE="failed to start (log above)"
+	fi
+}
+
+now_us() { echo "${EPOCHREALTIME/./}"; }
+ms() { awk -v u="$1" 'BEGIN { printf "%.1f", u / 1000 }'; }
+secs() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1e6 }'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+best() { printf '%s\n' "$@" | sort -g | head -n1; }
+ratio() { [[ -z $1 || -z $2 || $1 == - || $2 == - ]] && echo - || awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
