@@ -19,6 +19,7 @@
 #include "swarm/services.h"
 #include "swarm/swarm_int.h"
 #include "swarm/task_container.h"
+#include "swarm/task_logs.h"
 
 #define AGENT_RPC_MS 8000
 #define AGENT_RETRY_MS 500
@@ -356,6 +357,7 @@ static void polled(void *data, int status, json_t *resp, const char *msg)
 		return;
 	}
 	take_assignments(a, resp);
+	task_logs_serve(sw, dispatcher_addr(sw), json_object_get(resp, "logs"));
 }
 
 struct sent_reports {
@@ -380,6 +382,7 @@ static void reports_sent(void *data, int status, json_t *resp, const char *msg)
 			}
 		} else {
 			take_assignments(a, resp);
+			task_logs_serve(sr->sw, dispatcher_addr(sr->sw), json_object_get(resp, "logs"));
 		}
 	}
 	json_decref(sr->batch);

@@ -1,0 +1,320 @@
+/* GET /services/{id}/logs and /tasks/{id}/logs, as dockerd's swarmLogs:
+ * the entries of every task of the service (or of the one task), each with
+ * the details the docker CLI builds its "name.slot.id@node | " prefix from
+ * (com.docker.swarm.node.id, service.id, task.id) when details=true,
+ * multiplexed unless the service has a tty. Tasks on this node are read
+ * from their containers; tasks elsewhere through the leader and their
+ * node's agent (src/swarm/task_logs.h). With follow, the live output of
+ * this node's running tasks follows the replay and the stream stays open
+ * until the client leaves; tasks on other nodes give their lines so far. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/containers_io.h"
+#include "basic/cleanup.h"
+#include "basic/timeutil.h"
+#include "engine/container.h"
+#include "swarm/services.h"
+#include "swarm/task_logs.h"
+
+static const char *jstr(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+struct slogs;
+
+/* A followed container of a local task. */
+struct sfollow {
+	struct container_sub sub;
+	struct sfollow *next;
+	struct slogs *sl;
+	char cid[DIGEST_HEX_LEN + 1];
+	char details[256];
+	uint64_t off;
+	bool ended;
+};
+
+struct slogs {
+	struct http_conn *conn;
+	struct daemon *d;
+	struct container_log_query q;
+	bool timestamps, details, raw, follow;
+	int pending; /* remote answers awaited */
+	bool closed; /* the client left (follow) */
+	struct sfollow *follows;
+};
+
+static void details_of(json_t *task, char *buf, size_t len)
+{
+	snprintf(buf, len,
+		 "com.docker.swarm.node.id=%s,com.docker.swarm.service.id=%s,"
+		 "com.docker.swarm.task.id=%s",
+		 jstr(task, "NodeID") ?: "", jstr(task, "ServiceID") ?: "", jstr(task, "ID") ?: "");
+}
+
+static void write_entry(struct slogs *sl, const char *details, int stream, int64_t t,
+			const char *data, size_t len)
+{
+	api_log_frame(sl->conn, false, sl->raw, stream, t, sl->timestamps,
+		      sl->details ? details : NULL, data, len);
+}
+
+static void slogs_free(struct slogs *sl)
+{
+	while (sl->follows) {
+		struct sfollow *f = sl->follows;
+		sl->follows = f->next;
+		free(f);
+	}
+	http_conn_unref(sl->conn);
+	free(sl);
+}
+
+/* Ends the answer once nothing more will come: no remote answer pending, and
+ * nothing followed (a follower ends when the client leaves). */
+static void slogs_maybe_end(struct slogs *sl)
+{
+	if (sl->pending > 0)
+		return;
+	if (sl->follow && !sl->closed)
+		return;
+	if (!sl->closed)
+		http_stream_end(sl->conn);
+	slogs_free(sl);
+}
+
+/* ---- this node's tasks ---- */
+
+static void follow_output(struct container_sub *sub, int stream, int64_t t, uint64_t off,
+			  const char *data, size_t len)
+{
+	struct sfollow *f = sub->userdata;
+	if (off > f->off && container_log_wanted(&f->sl->q, stream, t))
+		write_entry(f->sl, f->details, stream, t, data, len);
+}
+
+static void follow_end(struct container_sub *sub)
+{
+	struct sfollow *f = sub->userdata;
+	f->ended = true;
+}
+
+static void follow(struct slogs *sl, struct container *c, const char *details, uint64_t off)
+{
+	struct sfollow *f = calloc(1, sizeof(*f));
+	if (!f)
+		return;
+	*f = (struct sfollow){
+	    .sub = {.on_output = follow_output, .on_end = follow_end, .userdata = f},
+	    .next = sl->follows,
+	    .sl = sl,
+	    .off = off};
+	memcpy(f->cid, c->id, sizeof(f->cid));
+	snprintf(f->details, sizeof(f->details), "%s", details);
+	sl->follows = f;
+	container_subscribe(c, &f->sub);
+}
+
+static void local_task(struct slogs *sl, json_t *task, struct container *c)
+{
+	char details[256];
+	details_of(task, details, sizeof(details));
+	struct container_log_entries es;
+	uint64_t off = 0;
+	if (container_log_read(sl->d, c, &sl->q, &es, &off) == 0) {
+		for (size_t i = 0; i < es.n; i++)
+			write_entry(sl, details, es.v[i].stream, es.v[i].t, es.v[i].data,
+				    es.v[i].len);
+		container_log_entries_free(&es);
+	}
+	if (sl->follow && c->state == CONTAINER_RUNNING)
+		follow(sl, c, details, off);
+}
+
+static void client_left(struct http_conn *conn, void *userdata)
+{
+	struct slogs *sl = userdata;
+	sl->closed = true;
+	for (struct sfollow *f = sl->follows; f; f = f->next) {
+		struct container *c;
+		if (!f->ended && containers_lookup(sl->d, f->cid, &c, NULL) == 0)
+			container_unsubscribe(c, &f->sub);
+		f->ended = true;
+	}
+	slogs_maybe_end(sl);
+}
+
+/* ---- tasks on other nodes ---- */
+
+struct remote {
+	struct slogs *sl;
+	char details[256];
+};
+
+static void remote_done(void *data, int status, json_t *entries, const char *msg)
+{
+	struct remote *r = data;
+	struct slogs *sl = r->sl;
+	size_t i;
+	json_t *e;
+	if (status < 0 && !sl->closed) {
+		char line[512];
+		int n = snprintf(line, sizeof(line), "Error grabbing logs: %s\n", msg);
+		/* dockerd's systemerr stream (3) carries errors inside a stream. */
+		api_log_frame(sl->conn, false, sl->raw, 3, 0, false, NULL, line,
+			      n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	}
+	json_array_foreach(status == 0 && !sl->closed ? entries : NULL, i, e)
+	{
+		const char *d = jstr(e, "d");
+		if (d)
+			write_entry(sl, r->details,
+				    (int)json_integer_value(json_object_get(e, "s")),
+				    json_integer_value(json_object_get(e, "t")), d,
+				    json_string_length(json_object_get(e, "d")));
+	}
+	free(r);
+	sl->pending--;
+	slogs_maybe_end(sl);
+}
+
+static void remote_task(struct slogs *sl, json_t *task)
+{
+	struct remote *r = calloc(1, sizeof(*r));
+	if (!r)
+		return;
+	r->sl = sl;
+	details_of(task, r->details, sizeof(r->details));
+	sl->pending++;
+	swarm_task_logs_remote(sl->d->swarm, task, &sl->q, remote_done, r);
+}
+
+/* ---- the request ---- */
+
+static bool query_or_reply(const struct api_request *ar, struct container_log_query *q)
+{
+	*q = (struct container_log_query){.out = http_request_query_bool(ar->req, "stdout"),
+					  .err = http_request_query_bool(ar->req, "stderr"),
+					  .tail = -1};
+	if (!q->out && !q->err) {
+		http_reply_error(ar->conn, 400,
+				 "Bad parameters: you must choose at least one stream");
+		return false;
+	}
+	return true;
+}
+
+/* tail and since, checked as dockerd's ServiceLogs does after the lookup. */
+static bool window_or_reply(const struct api_request *ar, struct container_log_query *q)
+{
+	const char *tail = http_request_query(ar->req, "tail");
+	if (tail && *tail && strcmp(tail, "all") != 0) {
+		char *end;
+		long t = strtol(tail, &end, 10);
+		if (*end || end == tail) {
+			http_reply_error(ar->conn, 400,
+					 "tail value must be a positive integer or \"all\"");
+			return false;
+		}
+		if (t < 0) {
+			http_reply_error(ar->conn, 400, "negative tail values not supported");
+			return false;
+		}
+		q->tail = t;
+	}
+	const char *since = http_request_query(ar->req, "since");
+	if (since && *since && time_parse_api_timestamp(since, &q->since_ns) < 0) {
+		http_reply_error(ar->conn, 400, "could not parse since timestamp: %s", since);
+		return false;
+	}
+	return true;
+}
+
+static bool tty_of(struct swarm *sw, json_t *tasks, const char *service)
+{
+	json_t *spec = NULL;
+	bool tty = false;
+	struct error err = ERROR_INIT;
+	if (service && swarm_service(sw, service, &spec, &err) == 0)
+		tty = json_is_true(json_object_get(
+		    json_object_get(json_object_get(json_object_get(spec, "Spec"), "TaskTemplate"),
+				    "ContainerSpec"),
+		    "TTY"));
+	json_decref(spec);
+	error_clear(&err);
+	size_t i;
+	json_t *t;
+	json_array_foreach(service ? NULL : tasks, i, t)
+	{
+		json_t *cs = json_object_get(json_object_get(t, "Spec"), "ContainerSpec");
+		tty = tty || json_is_true(json_object_get(cs, "TTY"));
+	}
+	return tty;
+}
+
+static void swarm_logs(const struct api_request *ar, const char *service, const char *task)
+{
+	struct container_log_query q;
+	if (!query_or_reply(ar, &q))
+		return;
+	struct swarm *sw = ar->d->swarm;
+	struct error err = ERROR_INIT;
+	_cleanup_(json_decrefp) json_t *tasks = NULL;
+	if (swarm_log_tasks(sw, service, task, &tasks, &err) < 0) {
+		api_reply_err_clear(ar, &err);
+		return;
+	}
+	if (!window_or_reply(ar, &q))
+		return;
+	struct slogs *sl = calloc(1, sizeof(*sl));
+	if (!sl) {
+		http_reply_error(ar->conn, 500, "out of memory");
+		return;
+	}
+	*sl = (struct slogs){.conn = ar->conn,
+			     .d = ar->d,
+			     .q = q,
+			     .timestamps = http_request_query_bool(ar->req, "timestamps"),
+			     .details = http_request_query_bool(ar->req, "details"),
+			     .follow = http_request_query_bool(ar->req, "follow"),
+			     .raw = tty_of(sw, tasks, service)};
+	http_conn_ref(ar->conn);
+	/* dockerd says multiplexed-stream from API 1.42 on; we speak 1.41. */
+	http_stream_begin(ar->conn, 200, "application/vnd.docker.raw-stream");
+	if (sl->follow)
+		http_conn_on_close(ar->conn, client_left, sl);
+	size_t i;
+	json_t *t;
+	json_array_foreach(tasks, i, t)
+	{
+		struct container *c = strcmp(jstr(t, "NodeID"), sw->node_id) == 0
+					  ? swarm_task_container(sw, t)
+					  : NULL;
+		if (c)
+			local_task(sl, t, c);
+		else if (strcmp(jstr(t, "NodeID"), sw->node_id) != 0)
+			remote_task(sl, t);
+	}
+	slogs_maybe_end(sl);
+}
+
+static void api_service_logs(const struct api_request *ar)
+{
+	swarm_logs(ar, route_param(ar->match, "id"), NULL);
+}
+
+static void api_task_logs(const struct api_request *ar)
+{
+	swarm_logs(ar, NULL, route_param(ar->match, "id"));
+}
+
+static const struct route routes[] = {
+    {HTTP_GET, "/services/{id}/logs", api_service_logs},
+    {HTTP_GET, "/tasks/{id}/logs", api_task_logs},
+};
+
+const struct api_routes api_service_log_routes = {routes, sizeof(routes) / sizeof(routes[0])};
