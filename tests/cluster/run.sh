@@ -437,10 +437,9 @@ svc_replicas() { dk n1 service ls --format '{{.Replicas}}' --filter name=web; }
 svc_state() { dk n1 service inspect web --format '{{.UpdateStatus.State}}'; }
 export -f svc_running_on svc_running_all svc_replicas svc_state
 
-# Writes are retried while the managers elect a leader (a loaded machine
-# makes elections happen); each write here is idempotent.
-test_services() {
-	local n out
+import_busybox_all() { # busybox:latest on every node, once
+	local n
+	[[ -e "$CL_TMP/bb.tar" ]] && return 0
 	mkdir -p "$CL_TMP/bb/bin"
 	cp /bin/busybox "$CL_TMP/bb/bin/"
 	for n in sh sleep; do ln -sf busybox "$CL_TMP/bb/bin/$n"; done
@@ -448,6 +447,13 @@ test_services() {
 	for n in n1 n2 n3 n4 n5; do
 		dk "$n" import "$CL_TMP/bb.tar" busybox:latest >/dev/null || fail "import on $n"
 	done
+}
+
+# Writes are retried while the managers elect a leader (a loaded machine
+# makes elections happen); each write here is idempotent.
+test_services() {
+	local n out
+	import_busybox_all
 	wait_for 60 bash -c 'dk n1 service inspect web >/dev/null 2>&1 ||
 		dk n1 service create -d --name web --replicas 6 --network none --stop-grace-period 1s busybox sleep 1000' ||
 		fail "service create"
@@ -485,7 +491,38 @@ test_services() {
 	ok "services: create spreads 6 tasks over the nodes, scale, drain, a worker killed -9, rolling update, rollback, rm"
 }
 
-STAGES=(test_form test_secrets test_services test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum
+talk_logs_ok() { # NODE: the 3 lines of talk's task on n4, with their prefix
+	[[ $(dk "$1" service logs talk 2>&1 | grep -cE '^talk\.1\.[0-9a-z]{12}@n4 +\| (from|err|end)-n4$') == 3 ]]
+}
+export -f talk_logs_ok
+
+# A task on a worker: its lines through the leader and the worker's agent,
+# on every manager (the leader and the others).
+test_services_logs() {
+	local n out
+	import_busybox_all
+	wait_for 60 bash -c 'dk n1 service inspect talk >/dev/null 2>&1 ||
+		dk n1 service create -d --name talk --constraint node.hostname==n4 --network none busybox sh -c "echo from-n4; echo err-n4 >&2; echo end-n4; sleep 1000"' ||
+		fail "service create talk"
+	wait_for 90 bash -c '[[ $(dk n4 ps -q --filter label=com.docker.swarm.service.name=talk | wc -l) == 1 ]]' ||
+		fail "talk on n4: $(dk n1 service ps talk)"
+	# Retried: an election on a loaded machine makes a read fail for a while.
+	for n in n1 n2 n3; do
+		wait_for 60 talk_logs_ok "$n" || fail "logs of a task on n4 from $n: $(dk "$n" service logs talk 2>&1)"
+	done
+	wait_for 60 bash -c '[[ $(dk n2 service logs --tail 1 --raw talk 2>&1) =~ ^[a-z]+-n4$ ]]' ||
+		fail "--tail 1 --raw: $(dk n2 service logs --tail 1 --raw talk 2>&1)"
+	local task
+	task=$(dk n1 service ps -q talk)
+	wait_for 60 bash -c "[[ \$(dk n3 service logs $task 2>/dev/null | grep -c -- '-n4\$') == 2 ]]" ||
+		fail "task logs on stdout: $(dk n3 service logs "$task")"
+	wait_for 60 bash -c '! dk n1 service inspect talk >/dev/null 2>&1 || dk n1 service rm talk' || fail "service rm talk"
+	wait_for 60 bash -c '[[ -z $(dk n4 ps -aq --filter label=com.docker.swarm.service.name=talk) ]]' ||
+		fail "talk left on n4"
+	ok "service logs: a task on a worker, read from each manager, with --tail, --raw and a task ID"
+}
+
+STAGES=(test_form test_secrets test_services test_services_logs test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum
 	test_roles test_demote_crash test_ca_rotate test_cert_renewal test_down_and_rm test_restart_all test_autolock test_leave test_force_new_cluster)
 for s in "${STAGES[@]}"; do
 	if [[ -n "${1:-}" && "$s" != test_form && "$s" != *"$1"* ]]; then continue; fi

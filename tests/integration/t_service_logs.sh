@@ -111,3 +111,34 @@ test_service_logs_api() {
 	run_ok bash -c "curl -s --unix-socket '$D_SOCK' 'http://localhost/v1.41/services/$id/logs?stdout=1&details=1' | tail -c +9"
 	assert_match "$OUT" "^com\.docker\.swarm\.node\.id=[0-9a-z]{25},com\.docker\.swarm\.service\.id=$id,com\.docker\.swarm\.task\.id=[0-9a-z]{25} hello$" "details"
 }
+
+test_berth_service_logs() {
+	slogs_setup
+	run_ok dk service create -d --name bt --stop-grace-period 1s busybox \
+		sh -c 'echo alpha; echo beta >&2; sleep 1000'
+	wait_for 60 "2 lines of logs" lines_at_least 2 docker -H "$D_HOST" service logs bt
+	local host task
+	host=$(dk node inspect self --format '{{.Description.Hostname}}')
+	task=$(dk service ps bt -q --no-trunc | head -n1)
+	local f
+	for f in "" --no-trunc --no-task-ids --raw --timestamps "--tail 1" --no-resolve; do
+		# shellcheck disable=SC2086
+		run_ok dk service logs $f bt
+		local d_out=$OUT d_err=$ERR
+		# shellcheck disable=SC2086
+		run_ok berth -H "$D_HOST" service logs $f bt
+		if [[ $f == --timestamps ]]; then
+			assert_eq "$d_out" "$OUT" "berth service logs $f (stdout)"
+		elif [[ $f == "--tail 1" ]]; then
+			assert_eq "$(printf '%s\n%s' "$d_out" "$d_err" | grep -c .)" "$(printf '%s\n%s' "$OUT" "$ERR" | grep -c .)" "berth service logs $f"
+		else
+			assert_eq "$d_out" "$OUT" "berth service logs $f (stdout)"
+			assert_eq "$d_err" "$ERR" "berth service logs $f (stderr)"
+		fi
+	done
+	assert_contains "$OUT" "@$(dk node inspect self --format '{{.ID}}')" "--no-resolve shows the node ID"
+	run_ok berth -H "$D_HOST" service logs "$task"
+	assert_match "$OUT" "^bt\.1\.${task:0:12}@$host +\| alpha$" "berth service logs TASK"
+	run_fails berth -H "$D_HOST" service logs nosuch
+	assert_contains "$ERR" "no such task or service: nosuch" "berth: unknown target"
+}
