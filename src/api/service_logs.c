@@ -5,8 +5,10 @@
  * multiplexed unless the service has a tty. Tasks on this node are read
  * from their containers; tasks elsewhere through the leader and their
  * node's agent (src/swarm/task_logs.h). With follow, the live output of
- * this node's running tasks follows the replay and the stream stays open
- * until the client leaves; tasks on other nodes give their lines so far. */
+ * this node's running tasks follows the replay, tasks on other nodes are
+ * asked again every second for what came since, and the stream stays open
+ * until the client leaves. Tasks that start after the request are not
+ * picked up (dockerd's are). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,7 @@ static const char *jstr(json_t *o, const char *k)
 }
 
 struct slogs;
+struct remote;
 
 /* A followed container of a local task. */
 struct sfollow {
@@ -43,7 +46,8 @@ struct slogs {
 	struct daemon *d;
 	struct container_log_query q;
 	bool timestamps, details, raw, follow;
-	int pending; /* remote answers awaited */
+	int pending; /* remote tasks still being read (or followed) */
+	struct remote *remotes;
 	bool closed; /* the client left (follow) */
 	struct sfollow *follows;
 };
@@ -135,6 +139,113 @@ static void local_task(struct slogs *sl, json_t *task, struct container *c)
 		follow(sl, c, details, off);
 }
 
+/* ---- tasks on other nodes ---- */
+
+/* A task on another node. Followed, it is asked again every
+ * REMOTE_FOLLOW_MS for what came after its last entry (a poll through the
+ * leader: nodes keep no stream open to managers). */
+#define REMOTE_FOLLOW_MS 1000
+
+struct remote {
+	uv_timer_t timer;
+	struct remote *next;
+	struct slogs *sl;
+	json_t *task;
+	char details[256];
+	int64_t last_t; /* of the newest entry sent */
+	bool asking, answered, stopped;
+};
+
+static void remote_freed(uv_handle_t *h)
+{
+	struct remote *r = h->data;
+	struct slogs *sl = r->sl;
+	struct remote **pr = &sl->remotes;
+	while (*pr != r)
+		pr = &(*pr)->next;
+	*pr = r->next;
+	json_decref(r->task);
+	free(r);
+	sl->pending--;
+	slogs_maybe_end(sl);
+}
+
+/* Once no call is in flight; the handle's close callback frees it. */
+static void remote_end(struct remote *r)
+{
+	r->stopped = true;
+	if (!r->asking && !uv_is_closing((uv_handle_t *)&r->timer))
+		uv_close((uv_handle_t *)&r->timer, remote_freed);
+}
+
+static void remote_ask(struct remote *r);
+
+static void remote_again(uv_timer_t *t)
+{
+	remote_ask(t->data);
+}
+
+static void remote_done(void *data, int status, json_t *entries, const char *msg)
+{
+	struct remote *r = data;
+	struct slogs *sl = r->sl;
+	r->asking = false;
+	size_t i;
+	json_t *e;
+	/* A follower's later polls retry quietly (an election, a slow node). */
+	if (status < 0 && !sl->closed && !r->answered) {
+		char line[512];
+		int n = snprintf(line, sizeof(line), "Error grabbing logs: %s\n", msg);
+		/* dockerd's systemerr stream (3) carries errors inside a stream. */
+		api_log_frame(sl->conn, false, sl->raw, 3, 0, false, NULL, line,
+			      n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	}
+	json_array_foreach(status == 0 && !sl->closed ? entries : NULL, i, e)
+	{
+		const char *d = jstr(e, "d");
+		int64_t t = json_integer_value(json_object_get(e, "t"));
+		if (!d)
+			continue;
+		write_entry(sl, r->details, (int)json_integer_value(json_object_get(e, "s")), t, d,
+			    json_string_length(json_object_get(e, "d")));
+		if (t > r->last_t)
+			r->last_t = t;
+	}
+	r->answered = true;
+	if (!sl->follow || sl->closed || r->stopped)
+		remote_end(r);
+	else
+		uv_timer_start(&r->timer, remote_again, REMOTE_FOLLOW_MS, 0);
+}
+
+static void remote_ask(struct remote *r)
+{
+	struct slogs *sl = r->sl;
+	struct container_log_query q = sl->q;
+	if (r->answered)
+		q.tail = -1; /* only what came after */
+	if (r->last_t + 1 > q.since_ns)
+		q.since_ns = r->last_t + 1;
+	r->asking = true;
+	swarm_task_logs_remote(sl->d->swarm, r->task, &q, remote_done, r);
+}
+
+static void remote_task(struct slogs *sl, json_t *task)
+{
+	struct remote *r = calloc(1, sizeof(*r));
+	if (!r)
+		return;
+	r->sl = sl;
+	r->task = json_incref(task);
+	details_of(task, r->details, sizeof(r->details));
+	uv_timer_init(sl->d->swarm->loop, &r->timer);
+	r->timer.data = r;
+	r->next = sl->remotes;
+	sl->remotes = r;
+	sl->pending++;
+	remote_ask(r);
+}
+
 static void client_left(struct http_conn *conn, void *userdata)
 {
 	struct slogs *sl = userdata;
@@ -145,52 +256,13 @@ static void client_left(struct http_conn *conn, void *userdata)
 			container_unsubscribe(c, &f->sub);
 		f->ended = true;
 	}
-	slogs_maybe_end(sl);
-}
-
-/* ---- tasks on other nodes ---- */
-
-struct remote {
-	struct slogs *sl;
-	char details[256];
-};
-
-static void remote_done(void *data, int status, json_t *entries, const char *msg)
-{
-	struct remote *r = data;
-	struct slogs *sl = r->sl;
-	size_t i;
-	json_t *e;
-	if (status < 0 && !sl->closed) {
-		char line[512];
-		int n = snprintf(line, sizeof(line), "Error grabbing logs: %s\n", msg);
-		/* dockerd's systemerr stream (3) carries errors inside a stream. */
-		api_log_frame(sl->conn, false, sl->raw, 3, 0, false, NULL, line,
-			      n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	for (struct remote *r = sl->remotes; r; r = r->next) {
+		if (!r->stopped) {
+			uv_timer_stop(&r->timer);
+			remote_end(r);
+		}
 	}
-	json_array_foreach(status == 0 && !sl->closed ? entries : NULL, i, e)
-	{
-		const char *d = jstr(e, "d");
-		if (d)
-			write_entry(sl, r->details,
-				    (int)json_integer_value(json_object_get(e, "s")),
-				    json_integer_value(json_object_get(e, "t")), d,
-				    json_string_length(json_object_get(e, "d")));
-	}
-	free(r);
-	sl->pending--;
 	slogs_maybe_end(sl);
-}
-
-static void remote_task(struct slogs *sl, json_t *task)
-{
-	struct remote *r = calloc(1, sizeof(*r));
-	if (!r)
-		return;
-	r->sl = sl;
-	details_of(task, r->details, sizeof(r->details));
-	sl->pending++;
-	swarm_task_logs_remote(sl->d->swarm, task, &sl->q, remote_done, r);
 }
 
 /* ---- the request ---- */

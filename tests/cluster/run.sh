@@ -512,14 +512,27 @@ test_services_logs() {
 	done
 	wait_for 60 bash -c '[[ $(dk n2 service logs --tail 1 --raw talk 2>&1) =~ ^[a-z]+-n4$ ]]' ||
 		fail "--tail 1 --raw: $(dk n2 service logs --tail 1 --raw talk 2>&1)"
-	local task
-	task=$(dk n1 service ps -q talk)
+	local task="" i
+	for i in $(seq 60); do
+		task=$(dk n1 service ps -q talk 2>/dev/null) && [[ -n $task ]] && break
+		sleep 1
+	done
 	wait_for 60 bash -c "[[ \$(dk n3 service logs $task 2>/dev/null | grep -c -- '-n4\$') == 2 ]]" ||
 		fail "task logs on stdout: $(dk n3 service logs "$task")"
+	# -f from a manager: a line the task prints later arrives.
+	local pid cid
+	timeout -k 2 120 "$DOCKER" -H "unix://$CL_TMP/n2/d.sock" service logs -f talk >"$CL_TMP/follow.out" 2>&1 &
+	pid=$!
+	wait_for 60 grep -q end-n4 "$CL_TMP/follow.out" || fail "follow replay: $(cat "$CL_TMP/follow.out")"
+	cid=$(dk n4 ps -q --filter label=com.docker.swarm.service.name=talk)
+	dk n4 exec "$cid" sh -c 'echo later-n4 >/proc/1/fd/1' || fail "exec on n4"
+	wait_for 60 grep -qE '@n4 +\| later-n4$' "$CL_TMP/follow.out" || fail "followed line: $(cat "$CL_TMP/follow.out")"
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
 	wait_for 60 bash -c '! dk n1 service inspect talk >/dev/null 2>&1 || dk n1 service rm talk' || fail "service rm talk"
 	wait_for 60 bash -c '[[ -z $(dk n4 ps -aq --filter label=com.docker.swarm.service.name=talk) ]]' ||
 		fail "talk left on n4"
-	ok "service logs: a task on a worker, read from each manager, with --tail, --raw and a task ID"
+	ok "service logs: a task on a worker, read from each manager, with --tail, --raw, a task ID and -f"
 }
 
 STAGES=(test_form test_secrets test_services test_services_logs test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum
