@@ -6,9 +6,9 @@
  * from their containers; tasks elsewhere through the leader and their
  * node's agent (src/swarm/task_logs.h). With follow, the live output of
  * this node's running tasks follows the replay, tasks on other nodes are
- * asked again every second for what came since, and the stream stays open
- * until the client leaves. Tasks that start after the request are not
- * picked up (dockerd's are). */
+ * asked again every second for what came since, new tasks of the service
+ * are looked for every second, and the stream stays open until the client
+ * leaves. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +50,11 @@ struct slogs {
 	struct remote *remotes;
 	bool closed; /* the client left (follow) */
 	struct sfollow *follows;
+	/* Following a service: tasks already shown, and the timer that looks
+	 * for new ones (a restart, a scale-up, an update). */
+	json_t *seen;
+	char service_id[64];
+	uv_timer_t *scan;
 };
 
 static void details_of(json_t *task, char *buf, size_t len)
@@ -74,6 +79,7 @@ static void slogs_free(struct slogs *sl)
 		sl->follows = f->next;
 		free(f);
 	}
+	json_decref(sl->seen);
 	http_conn_unref(sl->conn);
 	free(sl);
 }
@@ -246,6 +252,65 @@ static void remote_task(struct slogs *sl, json_t *task)
 	remote_ask(r);
 }
 
+/* Shows the tasks not shown yet. A follower leaves a task on this node
+ * whose container is not started yet for the next scan. */
+static void add_tasks(struct slogs *sl, json_t *tasks)
+{
+	struct swarm *sw = sl->d->swarm;
+	size_t i;
+	json_t *t;
+	json_array_foreach(tasks, i, t)
+	{
+		const char *id = jstr(t, "ID");
+		if (!id || json_object_get(sl->seen, id))
+			continue;
+		if (strcmp(jstr(t, "NodeID"), sw->node_id) != 0) {
+			remote_task(sl, t);
+		} else {
+			struct container *c = swarm_task_container(sw, t);
+			if (!c || (sl->follow && c->state == CONTAINER_CREATED))
+				continue;
+			local_task(sl, t, c);
+		}
+		json_object_set_new(sl->seen, id, json_true());
+	}
+}
+
+#define SCAN_MS 1000
+
+static void scan_tick(uv_timer_t *timer)
+{
+	struct slogs *sl = timer->data;
+	json_t *tasks = NULL;
+	struct error err = ERROR_INIT;
+	if (swarm_log_tasks(sl->d->swarm, sl->service_id, NULL, &tasks, &err) == 0)
+		add_tasks(sl, tasks);
+	error_clear(&err);
+	json_decref(tasks);
+}
+
+static void scan_closed(uv_handle_t *h)
+{
+	struct slogs *sl = h->data;
+	free(h);
+	sl->scan = NULL;
+	sl->pending--;
+	slogs_maybe_end(sl);
+}
+
+static void scan_start(struct slogs *sl, const char *service_id)
+{
+	uv_timer_t *t = calloc(1, sizeof(*t));
+	if (!t)
+		return;
+	snprintf(sl->service_id, sizeof(sl->service_id), "%s", service_id);
+	uv_timer_init(sl->d->swarm->loop, t);
+	t->data = sl;
+	sl->scan = t;
+	sl->pending++;
+	uv_timer_start(t, scan_tick, SCAN_MS, SCAN_MS);
+}
+
 static void client_left(struct http_conn *conn, void *userdata)
 {
 	struct slogs *sl = userdata;
@@ -262,6 +327,8 @@ static void client_left(struct http_conn *conn, void *userdata)
 			remote_end(r);
 		}
 	}
+	if (sl->scan && !uv_is_closing((uv_handle_t *)sl->scan))
+		uv_close((uv_handle_t *)sl->scan, scan_closed);
 	slogs_maybe_end(sl);
 }
 
@@ -306,21 +373,15 @@ static bool window_or_reply(const struct api_request *ar, struct container_log_q
 	return true;
 }
 
-static bool tty_of(struct swarm *sw, json_t *tasks, const char *service)
+static bool tty_of(json_t *svc, json_t *tasks)
 {
-	json_t *spec = NULL;
-	bool tty = false;
-	struct error err = ERROR_INIT;
-	if (service && swarm_service(sw, service, &spec, &err) == 0)
-		tty = json_is_true(json_object_get(
-		    json_object_get(json_object_get(json_object_get(spec, "Spec"), "TaskTemplate"),
-				    "ContainerSpec"),
-		    "TTY"));
-	json_decref(spec);
-	error_clear(&err);
+	bool tty = json_is_true(json_object_get(
+	    json_object_get(json_object_get(json_object_get(svc, "Spec"), "TaskTemplate"),
+			    "ContainerSpec"),
+	    "TTY"));
 	size_t i;
 	json_t *t;
-	json_array_foreach(service ? NULL : tasks, i, t)
+	json_array_foreach(svc ? NULL : tasks, i, t)
 	{
 		json_t *cs = json_object_get(json_object_get(t, "Spec"), "ContainerSpec");
 		tty = tty || json_is_true(json_object_get(cs, "TTY"));
@@ -335,8 +396,9 @@ static void swarm_logs(const struct api_request *ar, const char *service, const 
 		return;
 	struct swarm *sw = ar->d->swarm;
 	struct error err = ERROR_INIT;
-	_cleanup_(json_decrefp) json_t *tasks = NULL;
-	if (swarm_log_tasks(sw, service, task, &tasks, &err) < 0) {
+	_cleanup_(json_decrefp) json_t *tasks = NULL, *svc = NULL;
+	if ((service && swarm_service(sw, service, &svc, &err) < 0) ||
+	    swarm_log_tasks(sw, service, task, &tasks, &err) < 0) {
 		api_reply_err_clear(ar, &err);
 		return;
 	}
@@ -353,24 +415,16 @@ static void swarm_logs(const struct api_request *ar, const char *service, const 
 			     .timestamps = http_request_query_bool(ar->req, "timestamps"),
 			     .details = http_request_query_bool(ar->req, "details"),
 			     .follow = http_request_query_bool(ar->req, "follow"),
-			     .raw = tty_of(sw, tasks, service)};
+			     .raw = tty_of(svc, tasks),
+			     .seen = json_object()};
 	http_conn_ref(ar->conn);
 	/* dockerd says multiplexed-stream from API 1.42 on; we speak 1.41. */
 	http_stream_begin(ar->conn, 200, "application/vnd.docker.raw-stream");
 	if (sl->follow)
 		http_conn_on_close(ar->conn, client_left, sl);
-	size_t i;
-	json_t *t;
-	json_array_foreach(tasks, i, t)
-	{
-		struct container *c = strcmp(jstr(t, "NodeID"), sw->node_id) == 0
-					  ? swarm_task_container(sw, t)
-					  : NULL;
-		if (c)
-			local_task(sl, t, c);
-		else if (strcmp(jstr(t, "NodeID"), sw->node_id) != 0)
-			remote_task(sl, t);
-	}
+	add_tasks(sl, tasks);
+	if (sl->follow && svc)
+		scan_start(sl, jstr(svc, "ID"));
 	slogs_maybe_end(sl);
 }
 

@@ -84,6 +84,9 @@ test_service_logs_follow() {
 	cid=$(dk ps -q --filter label=com.docker.swarm.service.name=tick)
 	run_ok dk exec "$cid" touch /tmp/go
 	wait_for 30 "the followed line" grep -q '| second$' "$out"
+	# A task that starts after the request is followed too.
+	run_ok dk service scale -d tick=2
+	wait_for 60 "the new task's line" grep -qE '^tick\.2\..*\| first$' "$out"
 	kill -0 "$pid" || fail "the follower ended: $(cat "$err")"
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
