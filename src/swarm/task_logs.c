@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "basic/cleanup.h"
 #include "swarm/ca.h"
 #include "swarm/rpc.h"
 #include "swarm/services.h"
