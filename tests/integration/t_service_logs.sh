@@ -53,6 +53,10 @@ test_service_logs() {
 	assert_eq "$(printf 'one\none\nthree\nthree')" "$(sort <<<"$OUT")" "--raw"
 	run_ok dk service logs --no-task-ids talk
 	assert_eq 4 "$(grep -cE "^talk\.[12]@$host +\| (one|three)$" <<<"$OUT")" "--no-task-ids: $OUT"
+	run_ok dk service logs --since 1h talk
+	assert_eq 4 "$(grep -c . <<<"$OUT")" "--since 1h: $OUT"
+	run_ok dk service logs --since 2099-01-01T00:00:00Z talk
+	assert_empty "$OUT$ERR" "--since in the future"
 	local task
 	task=$(dk service ps talk -q --filter desired-state=running | head -n1)
 	run_ok dk service logs "$task"
