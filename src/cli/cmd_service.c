@@ -734,6 +734,7 @@ static int service_create(struct cli *cli, const char *cmd_path, int argc, char 
 static const struct cli_subcommand service_subs[] = {
     {"create", NULL, "Create a new service", service_create},
     {"inspect", NULL, "Display detailed information on one or more services", service_inspect},
+    {"logs", NULL, "Fetch the logs of a service or task", cli_cmd_service_logs},
     {"ls", "list", "List services", service_ls},
     {"ps", NULL, "List the tasks of one or more services", service_ps},
     {"rm", "remove", "Remove one or more services", service_rm},

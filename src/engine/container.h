@@ -173,6 +173,31 @@ int container_update(struct daemon *d, struct container *c, json_t *body, contai
 /* HostConfig.LogConfig of the json-file driver: rotation at max_size bytes
  * (0: never) keeping max_file files. -EINVAL with Docker's messages. */
 int container_log_opts(json_t *hc, uint64_t *max_size, unsigned *max_file, struct error *err);
+/* What a reader of the json-file log wants: streams, a time window
+ * (0: open), and the last tail entries only (-1: all). */
+struct container_log_query {
+	bool out, err;
+	int64_t since_ns, until_ns;
+	long tail;
+};
+struct container_log_entry {
+	int stream; /* 1 stdout, 2 stderr */
+	int64_t t;
+	char *data;
+	size_t len;
+};
+struct container_log_entries {
+	struct container_log_entry *v;
+	size_t n, cap;
+};
+/* True when q wants an entry of stream at t. */
+bool container_log_wanted(const struct container_log_query *q, int stream, int64_t t);
+/* Reads c's json-file log (rotated files first, oldest first) into ret (the
+ * caller frees it with container_log_entries_free); *ret_off is the shim's
+ * offset after the last whole line read, where live output continues. */
+int container_log_read(struct daemon *d, struct container *c, const struct container_log_query *q,
+		       struct container_log_entries *ret, uint64_t *ret_off);
+void container_log_entries_free(struct container_log_entries *es);
 /* One stats sample in dockerd's JSON (without the precpu fields). */
 json_t *container_stats_sample(struct daemon *d, struct container *c);
 /* Parses the h and w of a resize request. */

@@ -20,6 +20,7 @@
 #include "swarm/services.h"
 #include "swarm/swarm_int.h"
 #include "swarm/task_container.h"
+#include "swarm/task_logs.h"
 #include "swarm/task_secrets.h"
 
 #define AGENT_RPC_MS 8000
@@ -412,6 +413,7 @@ static void polled(void *data, int status, json_t *resp, const char *msg)
 		return;
 	}
 	take_assignments(sw, a, resp);
+	task_logs_serve(sw, dispatcher_addr(sw), json_object_get(resp, "logs"));
 }
 
 struct sent_reports {
@@ -436,6 +438,7 @@ static void reports_sent(void *data, int status, json_t *resp, const char *msg)
 			}
 		} else {
 			take_assignments(sr->sw, a, resp);
+			task_logs_serve(sr->sw, dispatcher_addr(sr->sw), json_object_get(resp, "logs"));
 		}
 		if (json_object_size(a->outbox))
 			swarm_kick(sr->sw);

@@ -18,6 +18,7 @@
 #include "swarm/services.h"
 #include "swarm/store_secrets.h"
 #include "swarm/swarm_int.h"
+#include "swarm/task_logs.h"
 
 /* Below the relay timeout of a follower forwarding the request. */
 #define DISPATCH_PARK_MS 4000
@@ -136,6 +137,9 @@ static void answer(struct swarm *sw, struct mtls_conn *c, const char *node)
 	char digest[24];
 	json_t *out = assignments(sw, node, digest);
 	json_object_set_new(out, "digest", json_string(digest));
+	json_t *logs = task_logs_take(sw, node);
+	if (logs)
+		json_object_set_new(out, "logs", logs);
 	rpc_reply(c, 0, out, NULL);
 }
 
@@ -220,14 +224,31 @@ void dispatcher_rpc(struct swarm *sw, struct mtls_conn *c, json_t *req,
 	const char *have = json_string_value(json_object_get(req, "digest"));
 	char digest[24];
 	json_decref(assignments(sw, who->node_id, digest));
-	if (!have || strcmp(have, digest) != 0 || json_is_true(json_object_get(req, "now")))
+	if (!have || strcmp(have, digest) != 0 || json_is_true(json_object_get(req, "now")) ||
+	    task_logs_waiting(sw, who->node_id))
 		answer(sw, c, who->node_id);
 	else
 		park(sw, c, who->node_id, digest);
 }
 
+void dispatcher_wake(struct swarm *sw, const char *node)
+{
+	struct dispatcher *d = sw->dispatcher;
+	for (size_t i = 0; d && i < d->n;) {
+		struct parked *p = &d->v[i];
+		if (strcmp(p->node, node) != 0) {
+			i++;
+			continue;
+		}
+		answer(sw, p->c, p->node);
+		mtls_unref(p->c);
+		d->v[i] = d->v[--d->n];
+	}
+}
+
 void dispatcher_tick(struct swarm *sw)
 {
+	task_logs_tick(sw, false);
 	struct dispatcher *d = sw->dispatcher;
 	int64_t now = swarm_now_ms();
 	for (size_t i = 0; d && i < d->n;) {
@@ -247,6 +268,7 @@ void dispatcher_tick(struct swarm *sw)
 void dispatcher_stop(struct swarm *sw)
 {
 	struct dispatcher *d = TAKE_PTR(sw->dispatcher);
+	task_logs_tick(sw, true);
 	for (size_t i = 0; d && i < d->n; i++) {
 		rpc_reply(d->v[i].c, -EAGAIN, NULL, SWARM_NO_LEADER_MSG);
 		mtls_unref(d->v[i].c);

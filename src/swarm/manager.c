@@ -14,6 +14,7 @@
 #include "swarm/seal.h"
 #include "swarm/services.h"
 #include "swarm/swarm_int.h"
+#include "swarm/task_logs.h"
 #include "swarm/token.h"
 
 json_t *swarm_cmd(const char *op, json_t *v)
@@ -567,6 +568,10 @@ void swarm_rpc_handle(struct swarm *sw, struct mtls_conn *c, json_t *req,
 			swarm_write(sw, json_incref(json_object_get(req, "cmd")), applied, p);
 	} else if (strcmp(op, "tasks") == 0) {
 		dispatcher_rpc(sw, c, req, &who);
+	} else if (strcmp(op, "logs") == 0 && is_mgr) {
+		task_logs_rpc(sw, c, req);
+	} else if (strcmp(op, "logs_data") == 0) {
+		task_logs_data_rpc(sw, c, req, &who);
 	} else if (strcmp(op, "raft_join") == 0 && strcmp(who.role, SWARM_ROLE_MANAGER) == 0) {
 		rpc_raft_join(sw, c, req, &who);
 	} else if (strcmp(op, "raft_leave") == 0 && is_mgr) {

@@ -36,6 +36,8 @@ struct mtls_conn;
 struct cert_identity;
 void dispatcher_rpc(struct swarm *sw, struct mtls_conn *c, json_t *req,
 		    const struct cert_identity *who);
+/* Answers the node's parked request now (something new for it). */
+void dispatcher_wake(struct swarm *sw, const char *node);
 /* Answers parked requests whose node's assignments changed or timed out. */
 void dispatcher_tick(struct swarm *sw);
 void dispatcher_stop(struct swarm *sw);

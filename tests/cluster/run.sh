@@ -435,10 +435,9 @@ svc_running_all() {
 }
 svc_replicas() { dk n1 service ls --format '{{.Replicas}}' --filter name=web; }
 svc_state() { dk n1 service inspect web --format '{{.UpdateStatus.State}}'; }
-export -f svc_running_on svc_running_all svc_replicas svc_state
+svc_env() { dk n1 service inspect web --format '{{.Spec.TaskTemplate.ContainerSpec.Env}}'; }
+export -f svc_running_on svc_running_all svc_replicas svc_state svc_env
 
-# Writes are retried while the managers elect a leader (a loaded machine
-# makes elections happen); each write here is idempotent.
 # A task on the worker n4 gets a secret: the file is there with its mode,
 # and the plaintext is nowhere on n4's disk (the agent keeps it in memory,
 # the container's copy is on a tmpfs).
@@ -462,8 +461,9 @@ svc_secret_on_worker() {
 	wait_for 60 bash -c '! dk n1 secret inspect svcpw >/dev/null 2>&1 || dk n1 secret rm svcpw' || fail "secret rm"
 }
 
-test_services() {
-	local n out
+import_busybox_all() { # busybox:latest on every node, once
+	local n
+	[[ -e "$CL_TMP/bb.tar" ]] && return 0
 	mkdir -p "$CL_TMP/bb/bin"
 	cp /bin/busybox "$CL_TMP/bb/bin/"
 	for n in sh sleep cat stat; do ln -sf busybox "$CL_TMP/bb/bin/$n"; done
@@ -471,6 +471,13 @@ test_services() {
 	for n in n1 n2 n3 n4 n5; do
 		dk "$n" import "$CL_TMP/bb.tar" busybox:latest >/dev/null || fail "import on $n"
 	done
+}
+
+# Writes are retried while the managers elect a leader (a loaded machine
+# makes elections happen); each write here is idempotent.
+test_services() {
+	local n out
+	import_busybox_all
 	wait_for 60 bash -c 'dk n1 service inspect web >/dev/null 2>&1 ||
 		dk n1 service create -d --name web --replicas 6 --network none --stop-grace-period 1s busybox sleep 1000' ||
 		fail "service create"
@@ -493,14 +500,19 @@ test_services() {
 	cl_kill n5
 	wait_for 90 bash -c '[[ $(dk n1 service ps web --filter desired-state=running --format "{{.Node}} {{.CurrentState}}" | grep -c "^n[1-4] Running") == 8 ]]' ||
 		fail "tasks of the killed n5 not rescheduled: $(dk n1 service ps web)"
-	wait_for 60 dk n1 service update -d --env-add X=1 --update-parallelism 3 --update-monitor 1s web ||
+	# A write whose answer was lost (an election) may have been applied:
+	# each retry reads first, and a failed read applies nothing, so the
+	# update and the rollback are never applied twice.
+	wait_for 60 bash -c 'e=$(svc_env) || exit 1; [[ $e == *X=1* ]] ||
+		dk n1 service update -d --env-add X=1 --update-parallelism 3 --update-monitor 1s web' ||
 		fail "update"
 	wait_for 90 bash -c '[[ $(svc_state) == completed ]]' || fail "update: $(dk n1 service inspect web --format '{{json .UpdateStatus}}')"
-	wait_for 60 bash -c '[[ $(svc_state) == rollback* ]] || dk n1 service rollback -d web' || fail "rollback"
+	wait_for 60 bash -c 'st=$(svc_state) || exit 1; [[ $st == rollback* ]] || dk n1 service rollback -d web' ||
+		fail "rollback"
 	wait_for 90 bash -c '[[ $(svc_state) == rollback_completed && $(svc_replicas) == 8/8 ]]' ||
 		fail "rollback: $(dk n1 service inspect web --format '{{json .UpdateStatus}}')"
 	# A read too can meet an election on a loaded machine: retried.
-	wait_for 60 bash -c '[[ $(dk n1 service inspect web --format "{{.Spec.TaskTemplate.ContainerSpec.Env}}") == "[]" ]]' ||
+	wait_for 60 bash -c '[[ $(svc_env) == "[]" ]]' ||
 		fail "rolled back spec: $(dk n1 service inspect web --format '{{json .Spec.TaskTemplate}}')"
 	svc_secret_on_worker
 	wait_for 60 bash -c '! dk n1 service inspect web >/dev/null 2>&1 || dk n1 service rm web' || fail "service rm"
@@ -511,7 +523,51 @@ test_services() {
 	ok "services: create spreads 6 tasks over the nodes, scale, drain, a worker killed -9, rolling update, rollback, a secret on a worker, rm"
 }
 
-STAGES=(test_form test_secrets test_services test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum
+talk_logs_ok() { # NODE: the 3 lines of talk's task on n4, with their prefix
+	[[ $(dk "$1" service logs talk 2>&1 | grep -cE '^talk\.1\.[0-9a-z]{12}@n4 +\| (from|err|end)-n4$') == 3 ]]
+}
+export -f talk_logs_ok
+
+# A task on a worker: its lines through the leader and the worker's agent,
+# on every manager (the leader and the others).
+test_services_logs() {
+	local n out
+	import_busybox_all
+	wait_for 60 bash -c 'dk n1 service inspect talk >/dev/null 2>&1 ||
+		dk n1 service create -d --name talk --constraint node.hostname==n4 --network none busybox sh -c "echo from-n4; echo err-n4 >&2; echo end-n4; sleep 1000"' ||
+		fail "service create talk"
+	wait_for 90 bash -c '[[ $(dk n4 ps -q --filter label=com.docker.swarm.service.name=talk | wc -l) == 1 ]]' ||
+		fail "talk on n4: $(dk n1 service ps talk)"
+	# Retried: an election on a loaded machine makes a read fail for a while.
+	for n in n1 n2 n3; do
+		wait_for 60 talk_logs_ok "$n" || fail "logs of a task on n4 from $n: $(dk "$n" service logs talk 2>&1)"
+	done
+	wait_for 60 bash -c '[[ $(dk n2 service logs --tail 1 --raw talk 2>&1) =~ ^[a-z]+-n4$ ]]' ||
+		fail "--tail 1 --raw: $(dk n2 service logs --tail 1 --raw talk 2>&1)"
+	local task="" i
+	for i in $(seq 60); do
+		task=$(dk n1 service ps -q talk 2>/dev/null) && [[ -n $task ]] && break
+		sleep 1
+	done
+	wait_for 60 bash -c "[[ \$(dk n3 service logs $task 2>/dev/null | grep -c -- '-n4\$') == 2 ]]" ||
+		fail "task logs on stdout: $(dk n3 service logs "$task")"
+	# -f from a manager: a line the task prints later arrives.
+	local pid cid
+	timeout -k 2 120 "$DOCKER" -H "unix://$CL_TMP/n2/d.sock" service logs -f talk >"$CL_TMP/follow.out" 2>&1 &
+	pid=$!
+	wait_for 60 grep -q end-n4 "$CL_TMP/follow.out" || fail "follow replay: $(cat "$CL_TMP/follow.out")"
+	cid=$(dk n4 ps -q --filter label=com.docker.swarm.service.name=talk)
+	dk n4 exec "$cid" sh -c 'echo later-n4 >/proc/1/fd/1' || fail "exec on n4"
+	wait_for 60 grep -qE '@n4 +\| later-n4$' "$CL_TMP/follow.out" || fail "followed line: $(cat "$CL_TMP/follow.out")"
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	wait_for 60 bash -c '! dk n1 service inspect talk >/dev/null 2>&1 || dk n1 service rm talk' || fail "service rm talk"
+	wait_for 60 bash -c '[[ -z $(dk n4 ps -aq --filter label=com.docker.swarm.service.name=talk) ]]' ||
+		fail "talk left on n4"
+	ok "service logs: a task on a worker, read from each manager, with --tail, --raw, a task ID and -f"
+}
+
+STAGES=(test_form test_secrets test_services test_services_logs test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum
 	test_roles test_demote_crash test_ca_rotate test_cert_renewal test_down_and_rm test_restart_all test_autolock test_leave test_force_new_cluster)
 for s in "${STAGES[@]}"; do
 	if [[ -n "${1:-}" && "$s" != test_form && "$s" != *"$1"* ]]; then continue; fi
