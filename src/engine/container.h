@@ -150,7 +150,11 @@ void container_start(struct daemon *d, struct container *c, container_done_fn do
  * its StopSignal (default SIGTERM). */
 void container_stop(struct daemon *d, struct container *c, int timeout_s, const char *signal,
 		    container_done_fn done, void *userdata);
-int container_kill(struct daemon *d, struct container *c, const char *signal, struct error *err);
+/* Sends signal (default SIGKILL). done gets a bad signal or a stopped
+ * container as an error; after a SIGKILL it is called only once the
+ * container stopped (or after a deadline), as dockerd answers. */
+void container_kill(struct daemon *d, struct container *c, const char *signal,
+		    container_done_fn done, void *userdata);
 void container_remove(struct daemon *d, struct container *c, bool force, bool volumes,
 		      container_done_fn done, void *userdata);
 void container_wait(struct container *c, struct container_waiter *w);
