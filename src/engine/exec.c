@@ -648,11 +648,6 @@ void exec_detach_io(struct exec *e)
 	exec_stdin_close(e);
 }
 
-bool exec_tty(const struct exec *e)
-{
-	return e->tty;
-}
-
 int exec_resize(struct exec *e, const char *h, const char *w, struct error *err)
 {
 	unsigned rows, cols;

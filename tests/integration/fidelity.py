@@ -59,6 +59,63 @@ def case_kill_inspect(sock, name):
     check(st == 204, "rm without force right after kill: %d %r" % (st, data))
 
 
+def exec_start_raw(sock, container, create_tty, start_tty):
+    """Creates an exec printing to stdout and stderr and starts it; returns
+    the bytes of the hijacked stream up to its end."""
+    c = UnixConn(sock)
+    st, data = call(c, "POST", "/containers/%s/exec" % container,
+                    {"Cmd": ["sh", "-c", "echo out; sleep 0.2; echo err >&2"],
+                     "AttachStdout": True, "AttachStderr": True, "Tty": create_tty})
+    check(st == 201, "exec create: %d %r" % (st, data))
+    eid = json.loads(data)["Id"]
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(TIMEOUT)
+    s.connect(sock)
+    body = json.dumps({"Detach": False, "Tty": start_tty}).encode()
+    s.sendall(b"POST /v1.41/exec/%s/start HTTP/1.1\r\nHost: localhost\r\n"
+              b"Content-Type: application/json\r\nConnection: Upgrade\r\n"
+              b"Upgrade: tcp\r\nContent-Length: %d\r\n\r\n%s"
+              % (eid.encode(), len(body), body))
+    data = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        data += b
+    s.close()
+    head, _, rest = data.partition(b"\r\n\r\n")
+    check(head.startswith(b"HTTP/1.1 101"), "exec start: %r" % head)
+    return rest
+
+
+def demux(data):
+    """Splits a multiplexed stream into (stream, payload) frames."""
+    frames = []
+    while data:
+        check(len(data) >= 8 and data[0] in (1, 2) and data[1:4] == b"\0\0\0",
+              "not a stream header: %r" % data[:16])
+        n = int.from_bytes(data[4:8], "big")
+        frames.append((data[0], data[8:8 + n]))
+        data = data[8 + n:]
+    return frames
+
+
+def case_exec_framing(sock, container):
+    """The start body's Tty decides the framing, not the create's."""
+    # Created with a tty, started without: framed, all on stdout.
+    frames = demux(exec_start_raw(sock, container, True, False))
+    check(frames and all(f[0] == 1 for f in frames),
+          "tty exec started without Tty: %r" % frames)
+    text = b"".join(f[1] for f in frames)
+    check(b"out" in text and b"err" in text, "tty exec output: %r" % text)
+    # Created without a tty, started with Tty: raw bytes, no headers.
+    raw = exec_start_raw(sock, container, False, True)
+    check(raw.replace(b"\r", b"") == b"out\nerr\n", "raw exec output: %r" % raw)
+    # Neither: framed, each line on its stream.
+    frames = demux(exec_start_raw(sock, container, False, False))
+    check(frames == [(1, b"out\n"), (2, b"err\n")], "framed exec output: %r" % frames)
+
+
 def main():
     case = globals().get("case_" + sys.argv[1])
     if not case:

@@ -26,3 +26,14 @@ test_fidelity_kill_waits_for_exit() {
 	run dk kill usr
 	assert_ne 0 "$RC" "kill of a removed container"
 }
+
+test_fidelity_exec_framing() {
+	ct_daemon
+	run_ok dk run -d --name ex --network none bb sleep 100
+	run_ok fid exec_framing ex
+	# The CLI sends the create's Tty at start too: both ways still work.
+	run_ok dk exec ex sh -c 'echo out; echo err >&2'
+	assert_eq out "$OUT" "docker exec stdout"
+	assert_eq err "$ERR" "docker exec stderr"
+	run_ok dk rm -f ex
+}
