@@ -174,9 +174,11 @@ typedef void (*container_update_fn)(struct daemon *d, int r, const struct error 
 				    void *userdata);
 int container_update(struct daemon *d, struct container *c, json_t *body, container_update_fn done,
 		     void *userdata, struct error *err);
-/* HostConfig.LogConfig of the json-file driver: rotation at max_size bytes
- * (0: never) keeping max_file files. -EINVAL with Docker's messages. */
+/* HostConfig.LogConfig (json-file, local or none): rotation at max_size
+ * bytes (0: never) keeping max_file files. -EINVAL with Docker's messages. */
 int container_log_opts(json_t *hc, uint64_t *max_size, unsigned *max_file, struct error *err);
+/* Whether the log driver keeps (and can read back) the output: not none. */
+bool container_log_kept(json_t *hc);
 /* One stats sample in dockerd's JSON (without the precpu fields). */
 json_t *container_stats_sample(struct daemon *d, struct container *c);
 /* Parses the h and w of a resize request. */

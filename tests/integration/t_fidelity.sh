@@ -37,3 +37,42 @@ test_fidelity_exec_framing() {
 	assert_eq err "$ERR" "docker exec stderr"
 	run_ok dk rm -f ex
 }
+
+test_fidelity_log_drivers() {
+	ct_daemon
+	# none: nothing kept, and reading says so as dockerd does.
+	run_ok dk run --name quiet --network none --log-driver none bb echo unseen
+	assert_eq unseen "$OUT" "attached output with the none driver"
+	run_ok dk inspect --format '{{.HostConfig.LogConfig.Type}}' quiet
+	assert_eq none "$OUT" "inspect of the none driver"
+	run dk logs quiet
+	assert_ne 0 "$RC" "docker logs with the none driver"
+	assert_contains "$ERR" "configured logging driver does not support reading" "logs error"
+	run_ok curl -s -o /dev/null -w '%{http_code}' --unix-socket "$D_SOCK" \
+		"http://localhost/v1.41/containers/quiet/logs?stdout=1"
+	assert_eq 501 "$OUT" "status of logs with the none driver"
+	local qid
+	qid=$(dk inspect --format '{{.Id}}' quiet)
+	assert_file_exists "$D_DATA/containers/$qid" "container directory"
+	assert_file_absent "$D_DATA/containers/$qid/$qid-json.log" "json log of the none driver"
+	# local: docker logs works and inspect says local.
+	run_ok dk run --name loc --network none --log-driver local --log-opt max-size=1m bb echo kept
+	run_ok dk logs loc
+	assert_eq kept "$OUT" "docker logs with the local driver"
+	run_ok dk inspect --format '{{.HostConfig.LogConfig.Type}} {{index .HostConfig.LogConfig.Config "max-size"}}' loc
+	assert_eq "local 1m" "$OUT" "inspect of the local driver"
+	run dk create --log-driver local --log-opt tag=x bb true
+	assert_ne 0 "$RC" "local with a json-file-only option"
+	assert_contains "$ERR" "unknown log opt 'tag' for log driver local" "local option error"
+	# max-file alone is accepted and echoed.
+	run_ok dk run --name mf --network none --log-opt max-file=3 bb echo three
+	run_ok dk inspect --format '{{index .HostConfig.LogConfig.Config "max-file"}}' mf
+	assert_eq 3 "$OUT" "max-file without max-size"
+	run_ok dk logs mf
+	assert_eq three "$OUT" "logs with max-file alone"
+	# An unknown driver: dockerd's words, nothing more.
+	run dk create --log-driver nosuch bb true
+	assert_ne 0 "$RC" "an unknown log driver"
+	assert_match "$ERR" "logger: no log driver named 'nosuch' is registered\$" "unknown driver error"
+	run_ok dk rm quiet loc mf
+}
