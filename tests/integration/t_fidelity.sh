@@ -76,3 +76,21 @@ test_fidelity_log_drivers() {
 	assert_match "$ERR" "logger: no log driver named 'nosuch' is registered\$" "unknown driver error"
 	run_ok dk rm quiet loc mf
 }
+
+test_fidelity_cpu_realtime_echoed() {
+	ct_daemon
+	run_ok curl -sf --unix-socket "$D_SOCK" -H 'Content-Type: application/json' \
+		-d '{"Image":"bb","Cmd":["true"],"HostConfig":{"CpuRealtimePeriod":1000,"CpuRealtimeRuntime":500}}' \
+		"http://localhost/v1.41/containers/create?name=rt"
+	run_ok dk inspect --format '{{.HostConfig.CpuRealtimePeriod}} {{.HostConfig.CpuRealtimeRuntime}}' rt
+	assert_eq "1000 500" "$OUT" "CpuRealtimePeriod and CpuRealtimeRuntime in inspect"
+	run_ok dk create --name rt2 --cpu-rt-period 2000 --cpu-rt-runtime 700 bb true
+	run_ok dk inspect --format '{{.HostConfig.CpuRealtimePeriod}} {{.HostConfig.CpuRealtimeRuntime}}' rt2
+	assert_eq "2000 700" "$OUT" "docker create --cpu-rt-period --cpu-rt-runtime"
+	# Not sent at all: inspect still has both, as dockerd's.
+	run_ok curl -sf --unix-socket "$D_SOCK" -H 'Content-Type: application/json' \
+		-d '{"Image":"bb","Cmd":["true"]}' "http://localhost/v1.41/containers/create?name=rt3"
+	run_ok curl -sf --unix-socket "$D_SOCK" "http://localhost/v1.41/containers/rt3/json"
+	assert_eq "0 0" "$(json_get "$OUT" '"%s %s" % (j["HostConfig"]["CpuRealtimePeriod"], j["HostConfig"]["CpuRealtimeRuntime"])')" "defaults in inspect"
+	run_ok dk rm rt rt2 rt3
+}
