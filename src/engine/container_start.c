@@ -170,6 +170,9 @@ static int write_spec(struct daemon *d, struct container *c, const char *rootfs,
 {
 	struct oci_user user;
 	int r = oci_user_resolve(rootfs, str(c->config, "User"), &user, err);
+	if (r == 0)
+		r = oci_user_add_groups(rootfs, json_object_get(c->host_config, "GroupAdd"), &user,
+					err);
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *hn = container_path(d, c, "hostname");

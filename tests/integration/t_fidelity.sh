@@ -94,3 +94,23 @@ test_fidelity_cpu_realtime_echoed() {
 	assert_eq "0 0" "$(json_get "$OUT" '"%s %s" % (j["HostConfig"]["CpuRealtimePeriod"], j["HostConfig"]["CpuRealtimeRuntime"])')" "defaults in inspect"
 	run_ok dk rm rt rt2 rt3
 }
+
+test_fidelity_group_add() {
+	ct_daemon
+	# A gid and a name of the container's /etc/group (staff is 50); the kernel
+	# sorts supplementary groups.
+	run_ok dk run --rm --network none --group-add 4242 --group-add staff bb id -G
+	assert_eq "0 50 4242" "$OUT" "groups of --group-add 4242 --group-add staff"
+	run_ok dk run --rm --network none -u alice --group-add 777 bb id -G
+	assert_eq "1000 50 777" "$OUT" "groups of -u alice --group-add 777"
+	# Execs with a user get them too, as dockerd's.
+	run_ok dk run -d --name ga --network none --group-add 31 bb sleep 100
+	run_ok dk exec -u alice ga id -G
+	assert_eq "1000 31 50" "$OUT" "exec -u alice groups"
+	run_ok dk exec ga id -G
+	assert_eq "0 31" "$OUT" "exec groups"
+	run_ok dk rm -f ga
+	run dk run --rm --network none --group-add nosuch bb true
+	assert_ne 0 "$RC" "--group-add of an unknown group"
+	assert_contains "$ERR" "Unable to find group nosuch" "unknown group error"
+}
