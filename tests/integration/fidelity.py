@@ -116,6 +116,61 @@ def case_exec_framing(sock, container):
     check(frames == [(1, b"out\n"), (2, b"err\n")], "framed exec output: %r" % frames)
 
 
+def read_chunks(f):
+    """The chunks of a chunked response body, as sent."""
+    chunks = []
+    while True:
+        size = int(f.readline().split(b";")[0], 16)
+        if size == 0:
+            f.readline()
+            return chunks
+        chunks.append(f.read(size))
+        check(f.read(2) == b"\r\n", "chunk without its CRLF")
+
+
+def post_load(sock, path):
+    """POST /images/load of the file at path: (status, chunks)."""
+    body = open(path, "rb").read()
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(TIMEOUT)
+    s.connect(sock)
+    s.sendall(b"POST /v1.41/images/load HTTP/1.1\r\nHost: localhost\r\n"
+              b"Content-Type: application/x-tar\r\nContent-Length: %d\r\n\r\n"
+              % len(body) + body)
+    f = s.makefile("rb")
+    status = int(f.readline().split()[1])
+    headers = {}
+    while True:
+        line = f.readline().strip()
+        if not line:
+            break
+        k, _, v = line.decode().partition(":")
+        headers[k.strip().lower()] = v.strip()
+    check(headers.get("transfer-encoding") == "chunked", "load reply not chunked: %r" % headers)
+    chunks = read_chunks(f)
+    s.close()
+    return status, chunks
+
+
+def case_load_chunks(sock, good, bad):
+    """Each message of a load is one chunk ending with its newline, parsed
+    chunk by chunk as docker-py does; a bad archive is a 200 whose stream
+    holds the error."""
+    status, chunks = post_load(sock, good)
+    check(status == 200, "load: %d" % status)
+    check(chunks, "load sent nothing")
+    for c in chunks:
+        check(c.endswith(b"\n") and c.count(b"\n") == 1, "chunk not one line: %r" % c)
+        msg = json.loads(c)
+        check("error" not in msg, "error loading: %r" % msg)
+    check(any(b"Loaded image" in c for c in chunks), "no Loaded image line: %r" % chunks)
+    status, chunks = post_load(sock, bad)
+    check(status == 200, "load of a bad archive: %d %r" % (status, chunks))
+    msg = json.loads(chunks[-1])
+    check(chunks[-1].endswith(b"\n") and msg.get("error") and
+          msg["errorDetail"]["message"] == msg["error"], "error line: %r" % chunks)
+
+
 def main():
     case = globals().get("case_" + sys.argv[1])
     if not case:

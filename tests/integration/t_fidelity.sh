@@ -114,3 +114,14 @@ test_fidelity_group_add() {
 	assert_ne 0 "$RC" "--group-add of an unknown group"
 	assert_contains "$ERR" "Unable to find group nosuch" "unknown group error"
 }
+
+test_fidelity_load_stream() {
+	ct_daemon
+	run_ok dk save -o "$TEST_TMP/bb.tar" bb
+	head -c 3000 "$TEST_TMP/bb.tar" >"$TEST_TMP/cut.tar"
+	run_ok fid load_chunks "$TEST_TMP/bb.tar" "$TEST_TMP/cut.tar"
+	run dk load -i "$TEST_TMP/cut.tar"
+	assert_ne 0 "$RC" "docker load of a cut archive"
+	assert_not_contains "$ERR" "Error response from daemon" "load error (from the stream)"
+	assert_ne "" "$ERR" "load error"
+}
