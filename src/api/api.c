@@ -17,19 +17,10 @@
 #include "shared/host.h"
 
 static const struct api_routes *const tables[] = {
-	&api_system_routes,
-	&api_image_routes,
-	&api_volume_routes,
-	&api_container_routes,
-	&api_exec_routes,
-	&api_network_routes,
-	&api_swarm_routes,
-	&api_secret_routes,
-	&api_registry_routes,
-	&api_commit_routes,
-	&api_build_routes,
-	&api_container_archive_routes,
-	&api_service_routes,
+    &api_system_routes,	  &api_image_routes,   &api_volume_routes, &api_container_routes,
+    &api_exec_routes,	  &api_network_routes, &api_swarm_routes,  &api_secret_routes,
+    &api_registry_routes, &api_commit_routes,  &api_build_routes,  &api_container_archive_routes,
+    &api_service_routes,  &api_plugin_routes,
 };
 
 int api_route_match(enum http_method method, const char *path, struct route_match *m)

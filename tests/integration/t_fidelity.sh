@@ -125,3 +125,35 @@ test_fidelity_load_stream() {
 	assert_not_contains "$ERR" "Error response from daemon" "load error (from the stream)"
 	assert_ne "" "$ERR" "load error"
 }
+
+test_fidelity_plugins() {
+	start_daemon
+	run_ok curl -sf --unix-socket "$D_SOCK" "http://localhost/v1.41/plugins"
+	assert_eq "[]" "$OUT" "GET /plugins"
+	run_ok curl -sf --unix-socket "$D_SOCK" -G --data-urlencode 'filters={"enable":["true"],"capability":["volumedriver"]}' \
+		"http://localhost/v1.41/plugins"
+	assert_eq "[]" "$OUT" "GET /plugins with filters"
+	run_ok curl -s -w ' %{http_code}' --unix-socket "$D_SOCK" -G --data-urlencode 'filters={"colour":["red"]}' \
+		"http://localhost/v1.41/plugins"
+	assert_contains "$OUT" "invalid filter 'colour'" "a bad plugin filter"
+	assert_contains "$OUT" " 400" "status of a bad plugin filter"
+	run_ok docker -H "$D_HOST" plugin ls
+	assert_eq "ID        NAME      DESCRIPTION   ENABLED" "$OUT" "docker plugin ls"
+	run_ok docker -H "$D_HOST" plugin ls -q
+	assert_empty "$OUT" "docker plugin ls -q"
+	run docker -H "$D_HOST" plugin inspect vieux/sshfs
+	assert_ne 0 "$RC" "plugin inspect of an unknown plugin"
+	assert_contains "$ERR" 'plugin "vieux/sshfs" not found' "plugin inspect error"
+	local p
+	for p in "DELETE /plugins/vieux/sshfs:latest" "POST /plugins/x/enable" "POST /plugins/x/disable" \
+		"POST /plugins/x/set" "POST /plugins/x/push" "POST /plugins/x/upgrade"; do
+		run_ok curl -s -o /dev/null -w '%{http_code}' --unix-socket "$D_SOCK" -X "${p% *}" "http://localhost/v1.41${p#* }"
+		assert_eq 404 "$OUT" "$p"
+	done
+	run_ok curl -s -w ' %{http_code}' --unix-socket "$D_SOCK" -X POST "http://localhost/v1.41/plugins/pull?remote=vieux/sshfs"
+	assert_contains "$OUT" "plugins are not supported" "plugin pull"
+	assert_contains "$OUT" " 501" "status of plugin pull"
+	run docker -H "$D_HOST" plugin install --grant-all-permissions vieux/sshfs
+	assert_ne 0 "$RC" "docker plugin install"
+	assert_contains "$ERR" "not supported" "docker plugin install error"
+}
