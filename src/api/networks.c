@@ -25,10 +25,20 @@ static void api_network_inspect(const struct api_request *ar)
 {
 	struct error err = ERROR_INIT;
 	json_t *out = NULL;
-	if (network_inspect_json(ar->d, route_param(ar->match, "id"), &out, &err) < 0)
+	const char *id = route_param(ar->match, "id");
+	const char *scope = http_request_query(ar->req, "scope");
+	if (network_inspect_json(ar->d, id, &out, &err) < 0) {
 		api_reply_err_clear(ar, &err);
-	else
-		http_reply_json(ar->conn, 200, out);
+		return;
+	}
+	/* dockerd looks only among the networks of the scope asked for. */
+	const char *its = json_string_value(json_object_get(out, "Scope"));
+	if (scope && *scope && (!its || strcmp(scope, its) != 0)) {
+		json_decref(out);
+		http_reply_error(ar->conn, 404, "network %s not found", id);
+		return;
+	}
+	http_reply_json(ar->conn, 200, out);
 }
 
 static void api_network_create(const struct api_request *ar)

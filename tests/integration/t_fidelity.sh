@@ -157,3 +157,19 @@ test_fidelity_plugins() {
 	assert_ne 0 "$RC" "docker plugin install"
 	assert_contains "$ERR" "not supported" "docker plugin install error"
 }
+
+test_fidelity_network_scope() {
+	net_daemon 171
+	run_ok dk network create --subnet 10.213.172.0/24 -o "com.docker.network.bridge.name=${NET_TAG}f1" fn1
+	local p
+	for p in "fn1" "fn1?scope=local" "bridge?scope=local"; do
+		run_ok curl -s -o /dev/null -w '%{http_code}' --unix-socket "$D_SOCK" "http://localhost/v1.41/networks/$p"
+		assert_eq 200 "$OUT" "GET /networks/$p"
+	done
+	for p in "fn1?scope=global" "fn1?scope=swarm" "bridge?scope=global"; do
+		run_ok curl -s -w ' %{http_code}' --unix-socket "$D_SOCK" "http://localhost/v1.41/networks/$p"
+		assert_contains "$OUT" "network ${p%%\?*} not found" "GET /networks/$p"
+		assert_contains "$OUT" " 404" "status of GET /networks/$p"
+	done
+	run_ok dk network rm fn1
+}
