@@ -5,6 +5,7 @@
 
 #include "api/api.h"
 #include "network/network.h"
+#include "shared/api_version.h"
 #include "shared/filters.h"
 
 static void api_network_list(const struct api_request *ar)
@@ -47,12 +48,18 @@ static void api_network_create(const struct api_request *ar)
 	if (!body)
 		return;
 	struct error err = ERROR_INIT;
-	char *id = NULL;
-	if (network_create(ar->d, body, &id, &err) < 0)
+	char *id = NULL, *warning = NULL;
+	/* API 1.44 made CheckDuplicate always true. */
+	bool check = json_is_true(json_object_get(body, "CheckDuplicate")) || !ar->version ||
+		     api_version_compare(ar->version, "1.44") >= 0;
+	if (network_create(ar->d, body, check, &id, &warning, &err) < 0)
 		api_reply_err_clear(ar, &err);
 	else
-		http_reply_json(ar->conn, 201, json_pack("{s:s, s:s}", "Id", id, "Warning", ""));
+		http_reply_json(
+		    ar->conn, 201,
+		    json_pack("{s:s, s:s}", "Id", id, "Warning", warning ? warning : ""));
 	free(id);
+	free(warning);
 	json_decref(body);
 }
 

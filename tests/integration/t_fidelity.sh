@@ -173,3 +173,37 @@ test_fidelity_network_scope() {
 	done
 	run_ok dk network rm fn1
 }
+
+test_fidelity_network_check_duplicate() {
+	net_daemon 173
+	local body id1 id2
+	body='{"Name":"dup","CheckDuplicate":false,"IPAM":{"Config":[{"Subnet":"10.213.174.0/24"}]},"Options":{"com.docker.network.bridge.name":"'${NET_TAG}d1'"}}'
+	run_ok curl -sf --unix-socket "$D_SOCK" -H 'Content-Type: application/json' -d "$body" \
+		http://localhost/v1.41/networks/create
+	id1=$(json_get "$OUT" 'j["Id"]')
+	assert_eq "" "$(json_get "$OUT" 'j["Warning"]')" "warning of the first network"
+	body='{"Name":"dup","CheckDuplicate":false,"IPAM":{"Config":[{"Subnet":"10.213.175.0/24"}]},"Options":{"com.docker.network.bridge.name":"'${NET_TAG}d2'"}}'
+	run_ok curl -sf --unix-socket "$D_SOCK" -H 'Content-Type: application/json' -d "$body" \
+		http://localhost/v1.41/networks/create
+	id2=$(json_get "$OUT" 'j["Id"]')
+	assert_ne "$id1" "$id2" "a second network of the same name"
+	assert_eq "Network with name dup (id : $id1) already exists" "$(json_get "$OUT" 'j["Warning"]')" "warning"
+	# The name is ambiguous now; the IDs are not.
+	run dk network inspect dup
+	assert_ne 0 "$RC" "inspect by an ambiguous name"
+	assert_contains "$ERR" "network dup is ambiguous (2 matches found based on name)" "ambiguous name"
+	run_ok dk network inspect --format '{{.Name}}' "$id1"
+	assert_eq dup "$OUT" "inspect by ID"
+	# CheckDuplicate true (the docker CLI and berth send it) refuses a third.
+	run dk network create --subnet 10.213.176.0/24 dup
+	assert_ne 0 "$RC" "docker network create of a used name"
+	assert_contains "$ERR" "network with name dup already exists" "duplicate refused"
+	run berth -H "$D_HOST" network create --subnet 10.213.176.0/24 dup
+	assert_ne 0 "$RC" "berth network create of a used name"
+	# A pre-defined name is refused either way.
+	run_ok curl -s -w ' %{http_code}' --unix-socket "$D_SOCK" -H 'Content-Type: application/json' \
+		-d '{"Name":"bridge","CheckDuplicate":false}' http://localhost/v1.41/networks/create
+	assert_contains "$OUT" "bridge is a pre-defined network and cannot be created" "create bridge"
+	assert_contains "$OUT" " 403" "status of create bridge"
+	run_ok dk network rm "$id1" "$id2"
+}
