@@ -31,6 +31,7 @@ static const struct api_routes *const tables[] = {
 	&api_container_archive_routes,
 	&api_service_routes,
 	&api_service_log_routes,
+	&api_plugin_routes,
 };
 
 int api_route_match(enum http_method method, const char *path, struct route_match *m)

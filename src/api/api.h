@@ -40,6 +40,7 @@ extern const struct api_routes api_build_routes; /* build.c */
 extern const struct api_routes api_container_archive_routes; /* containers_archive.c */
 extern const struct api_routes api_service_routes; /* services.c: /services, /tasks */
 extern const struct api_routes api_service_log_routes; /* service_logs.c: their logs */
+extern const struct api_routes api_plugin_routes;  /* plugins.c */
 
 /* Finds the route of every resource for method and path (without the
  * version prefix); -ENOENT or -EPERM as router_match. Pure. */

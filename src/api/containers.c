@@ -156,13 +156,10 @@ static void api_container_restart(const struct api_request *ar)
 static void api_container_kill(const struct api_request *ar)
 {
 	struct container *c;
-	struct error err = ERROR_INIT;
 	if (!api_container_or_reply(ar, &c))
 		return;
-	if (container_kill(ar->d, c, http_request_query(ar->req, "signal"), &err) < 0)
-		api_reply_err_clear(ar, &err);
-	else
-		http_reply(ar->conn, 204, NULL, NULL, 0, NULL, 0);
+	http_conn_ref(ar->conn);
+	container_kill(ar->d, c, http_request_query(ar->req, "signal"), op_reply, ar->conn);
 }
 
 static void update_done(struct daemon *d, int r, const struct error *err, void *userdata)

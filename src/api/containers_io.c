@@ -168,6 +168,11 @@ void api_container_logs(const struct api_request *ar)
 	struct log_opts o;
 	if (!api_container_or_reply(ar, &c) || !log_opts_or_reply(ar, &o))
 		return;
+	if (!container_log_kept(c->host_config)) {
+		http_reply_error(ar->conn, 501,
+				 "configured logging driver does not support reading");
+		return;
+	}
 	o.raw = json_is_true(json_object_get(c->config, "Tty"));
 	http_stream_begin(ar->conn, 200, RAW_STREAM);
 	uint64_t off = 0;

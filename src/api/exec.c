@@ -119,15 +119,17 @@ static void stream_closed(struct http_conn *conn, void *userdata)
 
 static const struct http_hijack_ops stream_ops = {stream_data, stream_eof};
 
-static void start_attached(const struct api_request *ar, struct exec *e)
+/* raw: the start body's Tty, which alone decides the framing (dockerd
+ * multiplexes unless it is true, whatever the exec was created with). */
+static void start_attached(const struct api_request *ar, struct exec *e, bool raw)
 {
 	struct exec_stream *s = calloc(1, sizeof(*s));
 	if (!s) {
 		http_reply_error(ar->conn, 500, "out of memory");
 		return;
 	}
-	*s = (struct exec_stream){.io = {stream_output, stream_end, s}, .d = ar->d,
-				  .conn = ar->conn, .raw = exec_tty(e)};
+	*s = (struct exec_stream){
+	    .io = {stream_output, stream_end, s}, .d = ar->d, .conn = ar->conn, .raw = raw};
 	memcpy(s->id, route_param(ar->match, "id"), sizeof(s->id));
 	struct error err = ERROR_INIT;
 	/* Spawned before the hijack so a failure still gets a plain error. */
@@ -151,9 +153,10 @@ static void api_exec_start(const struct api_request *ar)
 	if (!body)
 		return;
 	bool detach = json_is_true(json_object_get(body, "Detach"));
+	bool raw = json_is_true(json_object_get(body, "Tty"));
 	json_decref(body);
 	if (!detach) {
-		start_attached(ar, e);
+		start_attached(ar, e, raw);
 		return;
 	}
 	struct error err = ERROR_INIT;

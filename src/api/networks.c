@@ -5,6 +5,7 @@
 
 #include "api/api.h"
 #include "network/network.h"
+#include "shared/api_version.h"
 #include "shared/filters.h"
 
 static void api_network_list(const struct api_request *ar)
@@ -25,10 +26,20 @@ static void api_network_inspect(const struct api_request *ar)
 {
 	struct error err = ERROR_INIT;
 	json_t *out = NULL;
-	if (network_inspect_json(ar->d, route_param(ar->match, "id"), &out, &err) < 0)
+	const char *id = route_param(ar->match, "id");
+	const char *scope = http_request_query(ar->req, "scope");
+	if (network_inspect_json(ar->d, id, &out, &err) < 0) {
 		api_reply_err_clear(ar, &err);
-	else
-		http_reply_json(ar->conn, 200, out);
+		return;
+	}
+	/* dockerd looks only among the networks of the scope asked for. */
+	const char *its = json_string_value(json_object_get(out, "Scope"));
+	if (scope && *scope && (!its || strcmp(scope, its) != 0)) {
+		json_decref(out);
+		http_reply_error(ar->conn, 404, "network %s not found", id);
+		return;
+	}
+	http_reply_json(ar->conn, 200, out);
 }
 
 static void api_network_create(const struct api_request *ar)
@@ -37,12 +48,18 @@ static void api_network_create(const struct api_request *ar)
 	if (!body)
 		return;
 	struct error err = ERROR_INIT;
-	char *id = NULL;
-	if (network_create(ar->d, body, &id, &err) < 0)
+	char *id = NULL, *warning = NULL;
+	/* API 1.44 made CheckDuplicate always true. */
+	bool check = json_is_true(json_object_get(body, "CheckDuplicate")) || !ar->version ||
+		     api_version_compare(ar->version, "1.44") >= 0;
+	if (network_create(ar->d, body, check, &id, &warning, &err) < 0)
 		api_reply_err_clear(ar, &err);
 	else
-		http_reply_json(ar->conn, 201, json_pack("{s:s, s:s}", "Id", id, "Warning", ""));
+		http_reply_json(
+		    ar->conn, 201,
+		    json_pack("{s:s, s:s}", "Id", id, "Warning", warning ? warning : ""));
 	free(id);
+	free(warning);
 	json_decref(body);
 }
 

@@ -72,11 +72,11 @@ static int network_create(struct cli *cli, const char *cmd_path, int argc, char 
 				json_object_set_new(c, "IPRange", json_string(range));
 			json_array_append_new(cfg, c);
 		}
-		_cleanup_(cli_json_decrefp) json_t *body =
-		    json_pack("{s:s, s:s, s:b, s:b, s:{s:s, s:o}, s:o, s:o}", "Name", args.v[0],
-			      "Driver", driver, "Internal", internal, "Attachable", attachable,
-			      "IPAM", "Driver", "default", "Config", cfg, "Options",
-			      kv_object(&opts), "Labels", kv_object(&labels));
+		_cleanup_(cli_json_decrefp) json_t *body = json_pack(
+		    "{s:s, s:b, s:s, s:b, s:b, s:{s:s, s:o}, s:o, s:o}", "Name", args.v[0],
+		    "CheckDuplicate", 1, "Driver", driver, "Internal", internal, "Attachable",
+		    attachable, "IPAM", "Driver", "default", "Config", cfg, "Options",
+		    kv_object(&opts), "Labels", kv_object(&labels));
 		_cleanup_(cli_json_decrefp) json_t *resp = NULL;
 		struct error err = ERROR_INIT;
 		if (cli_call(cli, "POST", "/networks/create", NULL, body, &resp, &err) < 0) {

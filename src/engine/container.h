@@ -150,7 +150,11 @@ void container_start(struct daemon *d, struct container *c, container_done_fn do
  * its StopSignal (default SIGTERM). */
 void container_stop(struct daemon *d, struct container *c, int timeout_s, const char *signal,
 		    container_done_fn done, void *userdata);
-int container_kill(struct daemon *d, struct container *c, const char *signal, struct error *err);
+/* Sends signal (default SIGKILL). done gets a bad signal or a stopped
+ * container as an error; after a SIGKILL it is called only once the
+ * container stopped (or after a deadline), as dockerd answers. */
+void container_kill(struct daemon *d, struct container *c, const char *signal,
+		    container_done_fn done, void *userdata);
 void container_remove(struct daemon *d, struct container *c, bool force, bool volumes,
 		      container_done_fn done, void *userdata);
 void container_wait(struct container *c, struct container_waiter *w);
@@ -170,8 +174,8 @@ typedef void (*container_update_fn)(struct daemon *d, int r, const struct error 
 				    void *userdata);
 int container_update(struct daemon *d, struct container *c, json_t *body, container_update_fn done,
 		     void *userdata, struct error *err);
-/* HostConfig.LogConfig of the json-file driver: rotation at max_size bytes
- * (0: never) keeping max_file files. -EINVAL with Docker's messages. */
+/* HostConfig.LogConfig (json-file, local or none): rotation at max_size
+ * bytes (0: never) keeping max_file files. -EINVAL with Docker's messages. */
 int container_log_opts(json_t *hc, uint64_t *max_size, unsigned *max_file, struct error *err);
 /* What a reader of the json-file log wants: streams, a time window
  * (0: open), and the last tail entries only (-1: all). */
@@ -198,6 +202,8 @@ bool container_log_wanted(const struct container_log_query *q, int stream, int64
 int container_log_read(struct daemon *d, struct container *c, const struct container_log_query *q,
 		       struct container_log_entries *ret, uint64_t *ret_off);
 void container_log_entries_free(struct container_log_entries *es);
+/* Whether the log driver keeps (and can read back) the output: not none. */
+bool container_log_kept(json_t *hc);
 /* One stats sample in dockerd's JSON (without the precpu fields). */
 json_t *container_stats_sample(struct daemon *d, struct container *c);
 /* Parses the h and w of a resize request. */

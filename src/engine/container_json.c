@@ -84,6 +84,11 @@ static json_t *host_config_json(const struct container *c)
 	if (!json_object_get(hc, "RestartPolicy"))
 		json_object_set_new(hc, "RestartPolicy",
 				    json_pack("{s:s, s:i}", "Name", "no", "MaximumRetryCount", 0));
+	/* dockerd shows every resource, set or not (SDKs index them). */
+	static const char *const zero_by_default[] = {"CpuRealtimePeriod", "CpuRealtimeRuntime"};
+	for (size_t i = 0; i < ARRAY_SIZE(zero_by_default); i++)
+		if (!json_is_integer(json_object_get(hc, zero_by_default[i])))
+			json_object_set_new(hc, zero_by_default[i], json_integer(0));
 	json_t *lc = json_object_get(hc, "LogConfig");
 	const char *log = json_string_value(json_object_get(lc, "Type"));
 	if (!log || !*log) {

@@ -1,5 +1,6 @@
-/* The json-file log driver's options (--log-opt max-size, max-file), as
- * Docker's driver reads them; the shim rotates, readers follow the files. */
+/* The log drivers: json-file with its options (--log-opt max-size,
+ * max-file), as Docker's driver reads them; local, kept in the json-file
+ * format; none. The shim rotates, readers follow the files. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -35,19 +36,14 @@ static int parse_ram(const char *s, uint64_t *ret)
 	return 0;
 }
 
-int container_log_opts(json_t *hc, uint64_t *max_size, unsigned *max_file, struct error *err)
+/* Options of json-file and local (stored the json-file way; only its
+ * defaults differ: 20m, 5 files, as Docker's local driver). */
+static int file_opts(json_t *lc, bool local, uint64_t *max_size, unsigned *max_file,
+		     struct error *err)
 {
-	json_t *lc = json_object_get(hc, "LogConfig");
-	const char *type = json_string_value(json_object_get(lc, "Type"));
-	*max_size = 0;
-	*max_file = 1;
-	if (type && *type && strcmp(type, "json-file") != 0)
-		return error_set(err, -EINVAL,
-				 "logger: no log driver named '%s' is registered (berth has json-file)",
-				 type);
 	const char *key;
 	json_t *v;
-	bool has_file = false;
+	bool has_size = false, has_file = false;
 	json_object_foreach(json_object_get(lc, "Config"), key, v) {
 		const char *s = json_string_value(v);
 		if (!s)
@@ -55,6 +51,7 @@ int container_log_opts(json_t *hc, uint64_t *max_size, unsigned *max_file, struc
 		if (!strcmp(key, "max-size")) {
 			if (parse_ram(s, max_size) < 0)
 				return error_set(err, -EINVAL, "invalid size: '%s'", s);
+			has_size = true;
 		} else if (!strcmp(key, "max-file")) {
 			char *end;
 			long n = strtol(s, &end, 10);
@@ -62,13 +59,39 @@ int container_log_opts(json_t *hc, uint64_t *max_size, unsigned *max_file, struc
 				return error_set(err, -EINVAL, "max-file cannot be less than 1");
 			*max_file = (unsigned)n;
 			has_file = true;
-		} else if (strcmp(key, "compress") && strcmp(key, "labels") && strcmp(key, "env") &&
-			   strcmp(key, "env-regex") && strcmp(key, "tag")) {
-			return error_set(err, -EINVAL, "unknown log opt '%s' for json-file log driver",
+		} else if (strcmp(key, "compress") &&
+			   (local || (strcmp(key, "labels") && strcmp(key, "labels-regex") &&
+				      strcmp(key, "env") && strcmp(key, "env-regex") &&
+				      strcmp(key, "tag")))) {
+			return error_set(err, -EINVAL,
+					 local ? "unknown log opt '%s' for log driver local"
+					       : "unknown log opt '%s' for json-file log driver",
 					 key);
 		}
 	}
-	if (has_file && *max_file > 1 && *max_size == 0)
-		return error_set(err, -EINVAL, "max-file can only be set if max-size is set");
+	if (local && !has_size)
+		*max_size = 20 * 1024 * 1024;
+	if (local && !has_file)
+		*max_file = 5;
 	return 0;
+}
+
+int container_log_opts(json_t *hc, uint64_t *max_size, unsigned *max_file, struct error *err)
+{
+	json_t *lc = json_object_get(hc, "LogConfig");
+	const char *type = json_string_value(json_object_get(lc, "Type"));
+	*max_size = 0;
+	*max_file = 1;
+	if (!type || !*type || !strcmp(type, "json-file") || !strcmp(type, "local"))
+		return file_opts(lc, type && !strcmp(type, "local"), max_size, max_file, err);
+	if (!strcmp(type, "none"))
+		return 0; /* dockerd takes any option for none, and keeps nothing */
+	return error_set(err, -EINVAL, "logger: no log driver named '%s' is registered", type);
+}
+
+bool container_log_kept(json_t *hc)
+{
+	const char *type =
+	    json_string_value(json_object_get(json_object_get(hc, "LogConfig"), "Type"));
+	return !type || strcmp(type, "none") != 0;
 }

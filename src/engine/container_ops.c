@@ -244,16 +244,79 @@ void container_stop(struct daemon *d, struct container *c, int timeout_s, const 
 	uv_timer_start(c->kill_timer, on_kill_timeout, (uint64_t)timeout_s * 1000, 0);
 }
 
-int container_kill(struct daemon *d, struct container *c, const char *signal, struct error *err)
+/* How long a SIGKILL waits for the exit before it is answered anyway; the
+ * shim reports the exit, so only a wedged runtime gets this far. */
+#define KILL_WAIT_MS 10000
+
+/* A SIGKILL in flight: answered when the container stops or the deadline
+ * passes, whichever comes first. Freed in the timer's close callback. */
+struct kill_wait {
+	uv_timer_t timer;
+	struct container_waiter w;
+	struct daemon *d;
+	char id[65];
+	container_done_fn done;
+	void *userdata;
+};
+
+static void kill_wait_finish(struct kill_wait *kw)
 {
+	uv_timer_stop(&kw->timer);
+	kw->done(0, NULL, kw->userdata);
+	uv_close((uv_handle_t *)&kw->timer, (uv_close_cb)free);
+}
+
+static void kill_exited(struct container_waiter *w, int exit_code)
+{
+	(void)exit_code;
+	kill_wait_finish(w->userdata);
+}
+
+static void kill_deadline(uv_timer_t *t)
+{
+	struct kill_wait *kw = (struct kill_wait *)t;
+	struct container *c = NULL;
+	struct error err = ERROR_INIT;
+	int r = containers_lookup(kw->d, kw->id, &c, &err);
+	error_clear(&err);
+	if (r < 0)
+		return; /* its removal is under way and wakes the waiter */
+	container_wait_cancel(c, &kw->w);
+	kill_wait_finish(kw);
+}
+
+void container_kill(struct daemon *d, struct container *c, const char *signal,
+		    container_done_fn done, void *userdata)
+{
+	struct error err = ERROR_INIT;
 	int sig = SIGKILL;
-	if (signal && *signal && container_parse_signal(signal, &sig, err) < 0)
-		return err->code;
-	if (c->state != CONTAINER_RUNNING)
-		return error_set(err, -EBUSY, "Container %s is not running", c->id);
+	if (signal && *signal && container_parse_signal(signal, &sig, &err) < 0) {
+		done(err.code, &err, userdata);
+		error_clear(&err);
+		return;
+	}
+	if (c->state != CONTAINER_RUNNING) {
+		error_set(&err, -EBUSY, "Container %s is not running", c->id);
+		done(err.code, &err, userdata);
+		error_clear(&err);
+		return;
+	}
 	container_mark_stopped(d, c);
 	send_signal(d, c, sig);
-	return 0;
+	struct kill_wait *kw = sig == SIGKILL ? calloc(1, sizeof(*kw)) : NULL;
+	if (!kw) {
+		done(0, NULL, userdata);
+		return;
+	}
+	*kw =
+	    (struct kill_wait){.w = {.cond = WAIT_NOT_RUNNING, .done = kill_exited, .userdata = kw},
+			       .d = d,
+			       .done = done,
+			       .userdata = userdata};
+	memcpy(kw->id, c->id, sizeof(kw->id));
+	uv_timer_init(d->loop, &kw->timer);
+	uv_timer_start(&kw->timer, kill_deadline, KILL_WAIT_MS, 0);
+	container_wait(c, &kw->w);
 }
 
 void container_wait(struct container *c, struct container_waiter *w)

@@ -170,6 +170,9 @@ static int write_spec(struct daemon *d, struct container *c, const char *rootfs,
 {
 	struct oci_user user;
 	int r = oci_user_resolve(rootfs, str(c->config, "User"), &user, err);
+	if (r == 0)
+		r = oci_user_add_groups(rootfs, json_object_get(c->host_config, "GroupAdd"), &user,
+					err);
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *hn = container_path(d, c, "hostname");
@@ -324,8 +327,9 @@ static int spawn_shim(struct daemon *d, struct container *c, struct start_job *j
 	const struct runtime *rt = container_runtime(d, c);
 	bool in = json_is_true(json_object_get(c->config, "OpenStdin"));
 	bool once = json_is_true(json_object_get(c->config, "StdinOnce"));
-	char *args[20] = {cs->shim_path, "--id", c->id, "--bundle", bundle, "--dir", dir,
-			  "--socket", sock, "--runtime", rt->path, "--runtime-root", rt->root};
+	char *args[24] = {cs->shim_path, "--id",     c->id, "--bundle",	 bundle,   "--dir",
+			  dir,		 "--socket", sock,  "--runtime", rt->path, "--runtime-root",
+			  rt->root};
 	size_t n = 13;
 	if (in)
 		args[n++] = "--stdin";
@@ -337,6 +341,8 @@ static int spawn_shim(struct daemon *d, struct container *c, struct start_job *j
 	unsigned log_files = 1;
 	char size_arg[32], files_arg[16];
 	container_log_opts(c->host_config, &log_size, &log_files, NULL);
+	if (!container_log_kept(c->host_config))
+		args[n++] = "--no-log";
 	if (log_size) {
 		snprintf(size_arg, sizeof(size_arg), "%llu", (unsigned long long)log_size);
 		snprintf(files_arg, sizeof(files_arg), "%u", log_files);

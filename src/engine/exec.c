@@ -220,10 +220,13 @@ static void merge_env(json_t *penv, json_t *add)
 	}
 }
 
-static int set_user(json_t *proc, const char *root, const char *spec, struct error *err)
+static int set_user(json_t *proc, const char *root, const char *spec, json_t *group_add,
+		    struct error *err)
 {
 	struct oci_user u;
 	int r = oci_user_resolve(root, spec, &u, err);
+	if (r == 0)
+		r = oci_user_add_groups(root, group_add, &u, err);
 	if (r < 0)
 		return r;
 	json_t *gids = json_array();
@@ -279,7 +282,9 @@ static int build_process(struct daemon *d, struct container *c, struct exec *e, 
 		json_object_set_new(proc, "cwd", json_string(e->workdir));
 	if (e->privileged)
 		set_privileged(proc);
-	int r = e->user ? set_user(proc, root, e->user, err) : 0;
+	int r = e->user ? set_user(proc, root, e->user, json_object_get(c->host_config, "GroupAdd"),
+				   err)
+			: 0;
 	if (r < 0) {
 		json_decref(proc);
 		return r;
@@ -646,11 +651,6 @@ void exec_detach_io(struct exec *e)
 {
 	e->io = NULL;
 	exec_stdin_close(e);
-}
-
-bool exec_tty(const struct exec *e)
-{
-	return e->tty;
 }
 
 int exec_resize(struct exec *e, const char *h, const char *w, struct error *err)

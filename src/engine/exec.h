@@ -43,8 +43,6 @@ void exec_stdin(struct exec *e, const char *data, size_t len);
 void exec_stdin_close(struct exec *e);
 /* The reader went away: output is discarded from now on. */
 void exec_detach_io(struct exec *e);
-/* Whether it was created with a terminal (Tty). */
-bool exec_tty(const struct exec *e);
 /* POST /exec/{id}/resize: h rows, w columns; no effect without a tty. */
 int exec_resize(struct exec *e, const char *h, const char *w, struct error *err);
 /* GET /exec/{id}/json */

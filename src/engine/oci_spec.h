@@ -76,6 +76,11 @@ int oci_seccomp(json_t *hc, json_t *caps, json_t **ret, struct error *err);
 int oci_user_resolve(const char *rootfs, const char *spec, struct oci_user *ret,
 		     struct error *err);
 
+/* HostConfig.GroupAdd (a JSON array of gids and group names of the
+ * container's /etc/group) added to u's supplementary groups, as dockerd
+ * does. -EINVAL "Unable to find group x" for a name the file lacks. */
+int oci_user_add_groups(const char *rootfs, json_t *names, struct oci_user *u, struct error *err);
+
 /* The same against passwd and group file contents (NULL: file absent). */
 int oci_user_resolve_text(const char *passwd, const char *group, const char *spec,
 			  struct oci_user *ret, struct error *err);

@@ -196,3 +196,21 @@ int oci_user_resolve(const char *rootfs, const char *spec, struct oci_user *ret,
 	_cleanup_free_ char *group = read_in_root(rootfs, "etc/group");
 	return oci_user_resolve_text(passwd, group, spec, ret, err);
 }
+
+int oci_user_add_groups(const char *rootfs, json_t *names, struct oci_user *u, struct error *err)
+{
+	if (!json_array_size(names))
+		return 0;
+	_cleanup_free_ char *group = read_in_root(rootfs, "etc/group");
+	size_t i;
+	json_t *v;
+	json_array_foreach(names, i, v)
+	{
+		const char *name = json_string_value(v);
+		long gid;
+		if (!name || (!parse_num(name, &gid) && !group_find(group, name, &gid)))
+			return error_set(err, -EINVAL, "Unable to find group %s", name ? name : "");
+		add_group(u, (gid_t)gid);
+	}
+	return 0;
+}

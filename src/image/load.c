@@ -83,7 +83,7 @@ static void finish(struct load_job *j)
 
 static void reply_error(struct load_job *j)
 {
-	image_job_fail(j->d->images, &j->base, j->conn, &j->err);
+	image_job_fail_in_stream(j->d->images, &j->base, j->conn, &j->err);
 }
 
 /* ---- step 1 (thread): extract and read the manifest ---- */
@@ -230,13 +230,7 @@ static void say(struct http_conn *conn, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	json_t *o = json_pack("{s:s}", "stream", msg);
-	_cleanup_free_ char *s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (s) {
-		http_stream_write(conn, s, strlen(s));
-		http_stream_write(conn, "\n", 1);
-	}
+	image_job_stream_line(conn, json_pack("{s:s}", "stream", msg));
 }
 
 static int tag_loaded(struct load_job *j, struct image *img, const char *tag)
@@ -310,12 +304,7 @@ static void unpack_done(uv_work_t *w, int status)
 	http_stream_begin(j->conn, 200, "application/json");
 	for (size_t i = 0; i < j->m.n; i++) {
 		if (register_image(j, &j->m.images[i]) < 0) {
-			json_t *e = json_pack("{s:{s:s}, s:s}", "errorDetail", "message",
-					      error_msg(&j->err), "error", error_msg(&j->err));
-			_cleanup_free_ char *s = json_dumps(e, JSON_COMPACT);
-			json_decref(e);
-			if (s)
-				http_stream_write(j->conn, s, strlen(s));
+			image_job_stream_error(j->conn, error_msg(&j->err));
 			break;
 		}
 	}

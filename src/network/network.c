@@ -185,10 +185,17 @@ int network_lookup(struct daemon *d, const char *ref, struct network **ret, stru
 	for (size_t i = 0; i < ns->n; i++)
 		if (strcmp(ns->v[i]->id, ref) == 0)
 			return *ret = ns->v[i], 0;
-	struct network *n = find_name(ns, ref);
+	struct network *n = NULL;
+	size_t len = strlen(ref), found = 0;
+	for (size_t i = 0; i < ns->n; i++)
+		if (strcmp(ns->v[i]->name, ref) == 0 && found++ == 0)
+			n = ns->v[i];
+	if (found > 1) /* only made with CheckDuplicate false */
+		return error_set(err, -EINVAL,
+				 "network %s is ambiguous (%zu matches found based on name)", ref,
+				 found);
 	if (n)
 		return *ret = n, 0;
-	size_t len = strlen(ref), found = 0;
 	for (size_t i = 0; i < ns->n; i++)
 		if (strncmp(ns->v[i]->id, ref, len) == 0 && found++ == 0)
 			n = ns->v[i];
@@ -709,7 +716,8 @@ static int network_name_validate(const char *name, struct error *err)
 	return 0;
 }
 
-int network_create(struct daemon *d, json_t *body, char **ret_id, struct error *err)
+int network_create(struct daemon *d, json_t *body, bool check_duplicate, char **ret_id,
+		   char **ret_warning, struct error *err)
 {
 	const char *name = jstr(body, "Name"), *driver = jstr(body, "Driver");
 	if (!*name)
@@ -717,8 +725,16 @@ int network_create(struct daemon *d, json_t *body, char **ret_id, struct error *
 	int r = network_name_validate(name, err);
 	if (r < 0)
 		return r;
-	if (find_name(networks_of(d), name))
+	struct network *same = find_name(networks_of(d), name);
+	if (same && same->builtin)
+		return error_set(err, -EPERM, "%s is a pre-defined network and cannot be created",
+				 name);
+	if (same && check_duplicate)
 		return error_set(err, -EEXIST, "network with name %s already exists", name);
+	_cleanup_free_ char *warning = NULL;
+	if (same &&
+	    asprintf(&warning, "Network with name %s (id : %s) already exists", name, same->id) < 0)
+		return error_set(err, -ENOMEM, "out of memory");
 	if (!strcmp(driver, "host") || !strcmp(driver, "null"))
 		return error_set(err, -EPERM, "only one instance of \"%s\" network is allowed",
 				 driver);
@@ -757,6 +773,7 @@ int network_create(struct daemon *d, json_t *body, char **ret_id, struct error *
 	network_rules_rebuild(d);
 	network_event(d, n, "create", NULL);
 	*ret_id = strdup(n->id);
+	*ret_warning = TAKE_PTR(warning);
 	return 0;
 }
 

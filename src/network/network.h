@@ -31,8 +31,11 @@ void network_done(struct daemon *d);
 
 /* --- networks (network.c) --- */
 
-/* POST /networks/create body; *ret_id the new ID. */
-int network_create(struct daemon *d, json_t *body, char **ret_id, struct error *err);
+/* POST /networks/create body; *ret_id the new ID. A name in use is -EEXIST
+ * with check_duplicate, else allowed with *ret_warning saying so (dockerd
+ * before API 1.44 with CheckDuplicate false); *ret_warning NULL otherwise. */
+int network_create(struct daemon *d, json_t *body, bool check_duplicate, char **ret_id,
+		   char **ret_warning, struct error *err);
 int network_remove(struct daemon *d, const char *ref, struct error *err);
 int network_inspect_json(struct daemon *d, const char *ref, json_t **ret, struct error *err);
 int network_list_json(struct daemon *d, const struct filters *f, json_t **ret, struct error *err);

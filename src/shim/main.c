@@ -33,14 +33,19 @@
 static int parse_args(int argc, char **argv, struct shim_opts *o)
 {
 	static const struct option opts[] = {
-		{"id", required_argument, NULL, 'i'},	  {"bundle", required_argument, NULL, 'b'},
-		{"dir", required_argument, NULL, 'd'},	  {"socket", required_argument, NULL, 's'},
-		{"runtime", required_argument, NULL, 'r'}, {"runtime-root", required_argument, NULL, 'R'},
-		{"stdin", no_argument, NULL, 'I'},	  {"stdin-once", no_argument, NULL, 'O'},
-		{"tty", no_argument, NULL, 'T'},
-		{"log-max-size", required_argument, NULL, 'M'},
-		{"log-max-file", required_argument, NULL, 'F'},
-		{0},
+	    {"id", required_argument, NULL, 'i'},
+	    {"bundle", required_argument, NULL, 'b'},
+	    {"dir", required_argument, NULL, 'd'},
+	    {"socket", required_argument, NULL, 's'},
+	    {"runtime", required_argument, NULL, 'r'},
+	    {"runtime-root", required_argument, NULL, 'R'},
+	    {"stdin", no_argument, NULL, 'I'},
+	    {"stdin-once", no_argument, NULL, 'O'},
+	    {"tty", no_argument, NULL, 'T'},
+	    {"log-max-size", required_argument, NULL, 'M'},
+	    {"log-max-file", required_argument, NULL, 'F'},
+	    {"no-log", no_argument, NULL, 'N'},
+	    {0},
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -56,6 +61,9 @@ static int parse_args(int argc, char **argv, struct shim_opts *o)
 		case 'T': o->tty = true; break;
 		case 'M': o->log_max_size = strtoull(optarg, NULL, 10); break;
 		case 'F': o->log_max_file = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'N':
+			o->no_log = true;
+			break;
 		default: return -EINVAL;
 		}
 	}

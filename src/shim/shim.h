@@ -24,6 +24,7 @@ struct shim_opts {
 	bool tty;		  /* a pty instead of pipes (runc --console-socket) */
 	uint64_t log_max_size;	  /* rotate the json log beyond this (0: never) */
 	unsigned log_max_file;	  /* files kept, the current one included */
+	bool no_log;		  /* the none driver: output goes to attached clients only */
 };
 
 struct shim_client {

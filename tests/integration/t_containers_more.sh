@@ -38,12 +38,12 @@ assert nums == list(range(nums[0], 300)), nums[:5]' "$OUT"
 	# Bad options: nothing is created.
 	run_fails dk run -d --network none --log-opt max-size=lots bb true
 	assert_contains "$ERR" "invalid size: 'lots'" "bad max-size"
-	run_fails dk run -d --network none --log-opt max-file=2 bb true
-	assert_contains "$ERR" "max-file can only be set if max-size is set" "max-file without max-size"
+	run_fails dk run -d --network none --log-opt max-file=0 bb true
+	assert_contains "$ERR" "max-file cannot be less than 1" "max-file 0"
 	run_fails dk run -d --network none --log-opt colour=red bb true
 	assert_contains "$ERR" "unknown log opt 'colour' for json-file log driver" "unknown log opt"
 	run_fails dk run -d --network none --log-driver syslog bb true
-	assert_contains "$ERR" "syslog" "unknown log driver"
+	assert_contains "$ERR" "logger: no log driver named 'syslog' is registered" "unknown log driver"
 	run_ok dk ps -aq
 	assert_empty "$OUT" "containers left by refused creates"
 }

@@ -455,7 +455,7 @@ test_network_bad_input() {
 		http://localhost/v1.41/networks/create)
 	assert_eq 400 "$code" "status of an invalid subnet"
 	code=$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$D_SOCK" -X POST \
-		-H 'Content-Type: application/json' -d '{"Name":"n1"}' http://localhost/v1.41/networks/create)
+		-H 'Content-Type: application/json' -d '{"Name":"n1","CheckDuplicate":true}' http://localhost/v1.41/networks/create)
 	assert_eq 409 "$code" "status of a duplicate name"
 	code=$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$D_SOCK" -X DELETE http://localhost/v1.41/networks/n1)
 	assert_eq 403 "$code" "status of rm in use"

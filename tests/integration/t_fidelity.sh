@@ -1,0 +1,209 @@
+# Engine API fidelity (issue 11): differences from dockerd that Docker SDK
+# clients trip on. Uses ct_daemon, dk and ct_state from t_containers.sh;
+# fidelity.py makes the requests the way SDK clients do.
+
+fid() { "$PYTHON" "$INTEG_DIR/fidelity.py" "$1" "$D_SOCK" "${@:2}"; }
+
+test_fidelity_kill_waits_for_exit() {
+	ct_daemon
+	local i
+	# Several rounds: a reply that races the exit shows up on one of them.
+	for i in 1 2 3; do
+		run_ok dk run -d --name k$i --network none bb sleep 100
+		run_ok fid kill_inspect k$i
+	done
+	run_ok dk run -d --name k4 --network none bb sleep 100
+	run_ok dk kill k4
+	ct_state k4
+	assert_eq "exited 137" "$CT_STATE" "state after docker kill"
+	run_ok dk rm k4
+	# Another signal is answered at once and leaves the container running.
+	run_ok dk run -d --name usr --network none bb sh -c 'trap "" USR1; sleep 100'
+	run_ok dk kill -s USR1 usr
+	ct_state usr
+	assert_eq "running 0" "$CT_STATE" "state after kill -s USR1"
+	run_ok dk rm -f usr
+	run dk kill usr
+	assert_ne 0 "$RC" "kill of a removed container"
+}
+
+test_fidelity_exec_framing() {
+	ct_daemon
+	run_ok dk run -d --name ex --network none bb sleep 100
+	run_ok fid exec_framing ex
+	# The CLI sends the create's Tty at start too: both ways still work.
+	run_ok dk exec ex sh -c 'echo out; echo err >&2'
+	assert_eq out "$OUT" "docker exec stdout"
+	assert_eq err "$ERR" "docker exec stderr"
+	run_ok dk rm -f ex
+}
+
+test_fidelity_log_drivers() {
+	ct_daemon
+	# none: nothing kept, and reading says so as dockerd does.
+	run_ok dk run --name quiet --network none --log-driver none bb echo unseen
+	assert_eq unseen "$OUT" "attached output with the none driver"
+	run_ok dk inspect --format '{{.HostConfig.LogConfig.Type}}' quiet
+	assert_eq none "$OUT" "inspect of the none driver"
+	run dk logs quiet
+	assert_ne 0 "$RC" "docker logs with the none driver"
+	assert_contains "$ERR" "configured logging driver does not support reading" "logs error"
+	run_ok curl -s -o /dev/null -w '%{http_code}' --unix-socket "$D_SOCK" \
+		"http://localhost/v1.41/containers/quiet/logs?stdout=1"
+	assert_eq 501 "$OUT" "status of logs with the none driver"
+	local qid
+	qid=$(dk inspect --format '{{.Id}}' quiet)
+	assert_file_exists "$D_DATA/containers/$qid" "container directory"
+	assert_file_absent "$D_DATA/containers/$qid/$qid-json.log" "json log of the none driver"
+	# local: docker logs works and inspect says local.
+	run_ok dk run --name loc --network none --log-driver local --log-opt max-size=1m bb echo kept
+	run_ok dk logs loc
+	assert_eq kept "$OUT" "docker logs with the local driver"
+	run_ok dk inspect --format '{{.HostConfig.LogConfig.Type}} {{index .HostConfig.LogConfig.Config "max-size"}}' loc
+	assert_eq "local 1m" "$OUT" "inspect of the local driver"
+	run dk create --log-driver local --log-opt tag=x bb true
+	assert_ne 0 "$RC" "local with a json-file-only option"
+	assert_contains "$ERR" "unknown log opt 'tag' for log driver local" "local option error"
+	# max-file alone is accepted and echoed.
+	run_ok dk run --name mf --network none --log-opt max-file=3 bb echo three
+	run_ok dk inspect --format '{{index .HostConfig.LogConfig.Config "max-file"}}' mf
+	assert_eq 3 "$OUT" "max-file without max-size"
+	run_ok dk logs mf
+	assert_eq three "$OUT" "logs with max-file alone"
+	# An unknown driver: dockerd's words, nothing more.
+	run dk create --log-driver nosuch bb true
+	assert_ne 0 "$RC" "an unknown log driver"
+	assert_match "$ERR" "logger: no log driver named 'nosuch' is registered\$" "unknown driver error"
+	run_ok dk rm quiet loc mf
+}
+
+test_fidelity_cpu_realtime_echoed() {
+	ct_daemon
+	run_ok curl -sf --unix-socket "$D_SOCK" -H 'Content-Type: application/json' \
+		-d '{"Image":"bb","Cmd":["true"],"HostConfig":{"CpuRealtimePeriod":1000,"CpuRealtimeRuntime":500}}' \
+		"http://localhost/v1.41/containers/create?name=rt"
+	run_ok dk inspect --format '{{.HostConfig.CpuRealtimePeriod}} {{.HostConfig.CpuRealtimeRuntime}}' rt
+	assert_eq "1000 500" "$OUT" "CpuRealtimePeriod and CpuRealtimeRuntime in inspect"
+	run_ok dk create --name rt2 --cpu-rt-period 2000 --cpu-rt-runtime 700 bb true
+	run_ok dk inspect --format '{{.HostConfig.CpuRealtimePeriod}} {{.HostConfig.CpuRealtimeRuntime}}' rt2
+	assert_eq "2000 700" "$OUT" "docker create --cpu-rt-period --cpu-rt-runtime"
+	# Not sent at all: inspect still has both, as dockerd's.
+	run_ok curl -sf --unix-socket "$D_SOCK" -H 'Content-Type: application/json' \
+		-d '{"Image":"bb","Cmd":["true"]}' "http://localhost/v1.41/containers/create?name=rt3"
+	run_ok curl -sf --unix-socket "$D_SOCK" "http://localhost/v1.41/containers/rt3/json"
+	assert_eq "0 0" "$(json_get "$OUT" '"%s %s" % (j["HostConfig"]["CpuRealtimePeriod"], j["HostConfig"]["CpuRealtimeRuntime"])')" "defaults in inspect"
+	run_ok dk rm rt rt2 rt3
+}
+
+test_fidelity_group_add() {
+	ct_daemon
+	# A gid and a name of the container's /etc/group (staff is 50); the kernel
+	# sorts supplementary groups.
+	run_ok dk run --rm --network none --group-add 4242 --group-add staff bb id -G
+	assert_eq "0 50 4242" "$OUT" "groups of --group-add 4242 --group-add staff"
+	run_ok dk run --rm --network none -u alice --group-add 777 bb id -G
+	assert_eq "1000 50 777" "$OUT" "groups of -u alice --group-add 777"
+	# Execs with a user get them too, as dockerd's.
+	run_ok dk run -d --name ga --network none --group-add 31 bb sleep 100
+	run_ok dk exec -u alice ga id -G
+	assert_eq "1000 31 50" "$OUT" "exec -u alice groups"
+	run_ok dk exec ga id -G
+	assert_eq "0 31" "$OUT" "exec groups"
+	run_ok dk rm -f ga
+	run dk run --rm --network none --group-add nosuch bb true
+	assert_ne 0 "$RC" "--group-add of an unknown group"
+	assert_contains "$ERR" "Unable to find group nosuch" "unknown group error"
+}
+
+test_fidelity_load_stream() {
+	ct_daemon
+	run_ok dk save -o "$TEST_TMP/bb.tar" bb
+	head -c 3000 "$TEST_TMP/bb.tar" >"$TEST_TMP/cut.tar"
+	run_ok fid load_chunks "$TEST_TMP/bb.tar" "$TEST_TMP/cut.tar"
+	run dk load -i "$TEST_TMP/cut.tar"
+	assert_ne 0 "$RC" "docker load of a cut archive"
+	assert_not_contains "$ERR" "Error response from daemon" "load error (from the stream)"
+	assert_ne "" "$ERR" "load error"
+}
+
+test_fidelity_plugins() {
+	start_daemon
+	run_ok curl -sf --unix-socket "$D_SOCK" "http://localhost/v1.41/plugins"
+	assert_eq "[]" "$OUT" "GET /plugins"
+	run_ok curl -sf --unix-socket "$D_SOCK" -G --data-urlencode 'filters={"enable":["true"],"capability":["volumedriver"]}' \
+		"http://localhost/v1.41/plugins"
+	assert_eq "[]" "$OUT" "GET /plugins with filters"
+	run_ok curl -s -w ' %{http_code}' --unix-socket "$D_SOCK" -G --data-urlencode 'filters={"colour":["red"]}' \
+		"http://localhost/v1.41/plugins"
+	assert_contains "$OUT" "invalid filter 'colour'" "a bad plugin filter"
+	assert_contains "$OUT" " 400" "status of a bad plugin filter"
+	run_ok docker -H "$D_HOST" plugin ls
+	assert_eq "ID        NAME      DESCRIPTION   ENABLED" "$OUT" "docker plugin ls"
+	run_ok docker -H "$D_HOST" plugin ls -q
+	assert_empty "$OUT" "docker plugin ls -q"
+	run docker -H "$D_HOST" plugin inspect vieux/sshfs
+	assert_ne 0 "$RC" "plugin inspect of an unknown plugin"
+	assert_contains "$ERR" 'plugin "vieux/sshfs" not found' "plugin inspect error"
+	local p
+	for p in "DELETE /plugins/vieux/sshfs:latest" "POST /plugins/x/enable" "POST /plugins/x/disable" \
+		"POST /plugins/x/set" "POST /plugins/x/push" "POST /plugins/x/upgrade"; do
+		run_ok curl -s -o /dev/null -w '%{http_code}' --unix-socket "$D_SOCK" -X "${p% *}" "http://localhost/v1.41${p#* }"
+		assert_eq 404 "$OUT" "$p"
+	done
+	run_ok curl -s -w ' %{http_code}' --unix-socket "$D_SOCK" -X POST "http://localhost/v1.41/plugins/pull?remote=vieux/sshfs"
+	assert_contains "$OUT" "plugins are not supported" "plugin pull"
+	assert_contains "$OUT" " 501" "status of plugin pull"
+	run docker -H "$D_HOST" plugin install --grant-all-permissions vieux/sshfs
+	assert_ne 0 "$RC" "docker plugin install"
+	assert_contains "$ERR" "not supported" "docker plugin install error"
+}
+
+test_fidelity_network_scope() {
+	net_daemon 171
+	run_ok dk network create --subnet 10.213.172.0/24 -o "com.docker.network.bridge.name=${NET_TAG}f1" fn1
+	local p
+	for p in "fn1" "fn1?scope=local" "bridge?scope=local"; do
+		run_ok curl -s -o /dev/null -w '%{http_code}' --unix-socket "$D_SOCK" "http://localhost/v1.41/networks/$p"
+		assert_eq 200 "$OUT" "GET /networks/$p"
+	done
+	for p in "fn1?scope=global" "fn1?scope=swarm" "bridge?scope=global"; do
+		run_ok curl -s -w ' %{http_code}' --unix-socket "$D_SOCK" "http://localhost/v1.41/networks/$p"
+		assert_contains "$OUT" "network ${p%%\?*} not found" "GET /networks/$p"
+		assert_contains "$OUT" " 404" "status of GET /networks/$p"
+	done
+	run_ok dk network rm fn1
+}
+
+test_fidelity_network_check_duplicate() {
+	net_daemon 173
+	local body id1 id2
+	body='{"Name":"dup","CheckDuplicate":false,"IPAM":{"Config":[{"Subnet":"10.213.174.0/24"}]},"Options":{"com.docker.network.bridge.name":"'${NET_TAG}d1'"}}'
+	run_ok curl -sf --unix-socket "$D_SOCK" -H 'Content-Type: application/json' -d "$body" \
+		http://localhost/v1.41/networks/create
+	id1=$(json_get "$OUT" 'j["Id"]')
+	assert_eq "" "$(json_get "$OUT" 'j["Warning"]')" "warning of the first network"
+	body='{"Name":"dup","CheckDuplicate":false,"IPAM":{"Config":[{"Subnet":"10.213.175.0/24"}]},"Options":{"com.docker.network.bridge.name":"'${NET_TAG}d2'"}}'
+	run_ok curl -sf --unix-socket "$D_SOCK" -H 'Content-Type: application/json' -d "$body" \
+		http://localhost/v1.41/networks/create
+	id2=$(json_get "$OUT" 'j["Id"]')
+	assert_ne "$id1" "$id2" "a second network of the same name"
+	assert_eq "Network with name dup (id : $id1) already exists" "$(json_get "$OUT" 'j["Warning"]')" "warning"
+	# The name is ambiguous now; the IDs are not.
+	run dk network inspect dup
+	assert_ne 0 "$RC" "inspect by an ambiguous name"
+	assert_contains "$ERR" "network dup is ambiguous (2 matches found based on name)" "ambiguous name"
+	run_ok dk network inspect --format '{{.Name}}' "$id1"
+	assert_eq dup "$OUT" "inspect by ID"
+	# CheckDuplicate true (the docker CLI and berth send it) refuses a third.
+	run dk network create --subnet 10.213.176.0/24 dup
+	assert_ne 0 "$RC" "docker network create of a used name"
+	assert_contains "$ERR" "network with name dup already exists" "duplicate refused"
+	run berth -H "$D_HOST" network create --subnet 10.213.176.0/24 dup
+	assert_ne 0 "$RC" "berth network create of a used name"
+	# A pre-defined name is refused either way.
+	run_ok curl -s -w ' %{http_code}' --unix-socket "$D_SOCK" -H 'Content-Type: application/json' \
+		-d '{"Name":"bridge","CheckDuplicate":false}' http://localhost/v1.41/networks/create
+	assert_contains "$OUT" "bridge is a pre-defined network and cannot be created" "create bridge"
+	assert_contains "$OUT" " 403" "status of create bridge"
+	run_ok dk network rm "$id1" "$id2"
+}
