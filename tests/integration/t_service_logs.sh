@@ -1,24 +1,8 @@
 # docker service logs on a single-node swarm (issue 9): the real docker
 # CLI's prefixes (name.slot.id@node), --tail, --timestamps, --raw,
 # --no-task-ids, a task's logs, a task that ended, -f, and the API's errors.
-# shellcheck source=images_lib.sh
-. "$INTEG_DIR/images_lib.sh"
-
-slogs_setup() {
-	start_daemon
-	import_busybox busybox:latest
-	local port
-	port=$(free_port)
-	run_ok dk swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$port"
-	add_cleanup slogs_cleanup
-}
-
-slogs_cleanup() {
-	local s
-	for s in $(dk service ls -q 2>/dev/null); do dk service rm "$s" >/dev/null 2>&1; done
-	wait_for 30 "task containers to go" bash -c "[[ -z \$(docker -H '$D_HOST' ps -aq --filter label=com.docker.swarm.task.id) ]]" ||
-		log "task containers left: $(dk ps -a)"
-}
+# shellcheck source=swarm_lib.sh
+. "$INTEG_DIR/swarm_lib.sh"
 
 # lines_at_least N CMD...: CMD's stdout and stderr have N lines or more.
 lines_at_least() {
@@ -28,7 +12,7 @@ lines_at_least() {
 }
 
 test_service_logs() {
-	slogs_setup
+	swarm_one_node
 	run_ok dk service create -d --name talk --replicas 2 --stop-grace-period 1s busybox \
 		sh -c 'echo one; echo two >&2; echo three; sleep 1000'
 	wait_for 60 "6 lines of logs" lines_at_least 6 docker -H "$D_HOST" service logs talk
@@ -67,7 +51,7 @@ test_service_logs() {
 }
 
 test_service_logs_ended_task() {
-	slogs_setup
+	swarm_one_node
 	run_ok dk service create -d --name once --restart-condition none busybox echo done-line
 	wait_for 60 "the task to complete" bash -c "docker -H '$D_HOST' service ps once --format '{{.CurrentState}}' | grep -q '^Complete'"
 	run_ok dk service logs once
@@ -75,7 +59,7 @@ test_service_logs_ended_task() {
 }
 
 test_service_logs_follow() {
-	slogs_setup
+	swarm_one_node
 	run_ok dk service create -d --name tick --stop-grace-period 1s busybox \
 		sh -c 'echo first; while ! [ -e /tmp/go ]; do sleep 0.2; done; echo second; sleep 1000'
 	wait_for 60 "the first line" bash -c "docker -H '$D_HOST' service logs tick | grep -q first"
@@ -97,7 +81,7 @@ test_service_logs_follow() {
 }
 
 test_service_logs_api() {
-	slogs_setup
+	swarm_one_node
 	run_ok dk service create -d --name api busybox sh -c 'echo hello; sleep 1000'
 	wait_for 60 "the line" bash -c "docker -H '$D_HOST' service logs api | grep -q hello"
 	local id
@@ -120,7 +104,7 @@ test_service_logs_api() {
 }
 
 test_berth_service_logs() {
-	slogs_setup
+	swarm_one_node
 	run_ok dk service create -d --name bt --stop-grace-period 1s busybox \
 		sh -c 'echo alpha; echo beta >&2; sleep 1000'
 	wait_for 60 "2 lines of logs" lines_at_least 2 docker -H "$D_HOST" service logs bt

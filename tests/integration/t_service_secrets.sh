@@ -3,24 +3,8 @@
 # mode), the files in the task's container, secret rm refused while in use,
 # service update --secret-rm/--config-add, and swarmkit's errors for bad
 # references sent to the API.
-# shellcheck source=images_lib.sh
-. "$INTEG_DIR/images_lib.sh"
-
-ss_setup() {
-	start_daemon
-	import_busybox busybox:latest
-	local port
-	port=$(free_port)
-	run_ok dk swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$port"
-	add_cleanup ss_cleanup
-}
-
-ss_cleanup() {
-	local s
-	for s in $(dk service ls -q 2>/dev/null); do dk service rm "$s" >/dev/null 2>&1; done
-	wait_for 30 "task containers to go" bash -c "[[ -z \$(docker -H '$D_HOST' ps -aq --filter label=com.docker.swarm.task.id) ]]" ||
-		log "task containers left: $(dk ps -a)"
-}
+# shellcheck source=swarm_lib.sh
+. "$INTEG_DIR/swarm_lib.sh"
 
 # ss_api METHOD PATH [BODY]: the HTTP status in $OUT, the body in $SS_BODY.
 ss_api() {
@@ -42,7 +26,7 @@ ss_wait_one_running() { # SERVICE [NOT_ID]: waits for a running container other 
 }
 
 test_service_secrets_files() {
-	ss_setup
+	swarm_one_node
 	printf 's3cret-value' >"$TEST_TMP/pw"
 	printf 'second' >"$TEST_TMP/other"
 	printf 'listen 80\n' >"$TEST_TMP/app.conf"
@@ -103,7 +87,7 @@ test_service_secrets_files() {
 }
 
 test_service_secrets_errors() {
-	ss_setup
+	swarm_one_node
 	printf 'x' >"$TEST_TMP/pw"
 	run_ok dk secret create pw "$TEST_TMP/pw"
 	local id
@@ -139,7 +123,7 @@ test_service_secrets_errors() {
 }
 
 test_service_secrets_berth_cli() {
-	ss_setup
+	swarm_one_node
 	printf 'from-berth' >"$TEST_TMP/pw"
 	printf 'conf' >"$TEST_TMP/c"
 	run_ok dk secret create pw "$TEST_TMP/pw"

@@ -1,32 +1,15 @@
 # Swarm services and tasks on a single-node swarm (issue 9): the real
 # docker CLI's service create/ls/ps/inspect/scale/update/rollback/rm and
 # node ps, the API's errors, and the containers the agent runs.
-# shellcheck source=images_lib.sh
-. "$INTEG_DIR/images_lib.sh"
-
-# A one-node swarm with busybox imported; services are removed on exit.
-svc_setup() {
-	start_daemon
-	import_busybox busybox:latest
-	local port
-	port=$(free_port)
-	run_ok dk swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$port"
-	add_cleanup svc_cleanup
-}
-
-svc_cleanup() {
-	local s
-	for s in $(dk service ls -q 2>/dev/null); do dk service rm "$s" >/dev/null 2>&1; done
-	wait_for 30 "a condition" bash -c "[[ -z \$(docker -H '$D_HOST' ps -aq --filter label=com.docker.swarm.task.id) ]]" ||
-		log "task containers left: $(dk ps -a)"
-}
+# shellcheck source=swarm_lib.sh
+. "$INTEG_DIR/swarm_lib.sh"
 
 running_tasks() { # SERVICE: tasks of SERVICE running
 	dk service ps "$1" --filter desired-state=running --format '{{.CurrentState}}' | grep -c '^Running' || true
 }
 
 test_service_create_scale_rm() {
-	svc_setup
+	swarm_one_node
 	run_ok dk service create -d --name web --replicas 2 --stop-grace-period 1s busybox sleep 1000
 	local id=$OUT
 	assert_match "$id" '^[0-9a-z]{25}$' "service ID"
@@ -55,7 +38,7 @@ test_service_create_scale_rm() {
 }
 
 test_service_errors() {
-	svc_setup
+	swarm_one_node
 	run_ok dk service create -d --name dup busybox sleep 1000
 	run_fails dk service create -d --name dup busybox sleep 1000
 	assert_contains "$ERR" "service dup already exists" "duplicate name"
@@ -84,7 +67,7 @@ test_service_errors() {
 }
 
 test_service_update_rollback() {
-	svc_setup
+	swarm_one_node
 	run_ok dk service create --name up --replicas 2 --stop-grace-period 1s --update-delay 0s \
 		--update-monitor 1s --rollback-monitor 1s --detach=false busybox sleep 1000
 	assert_match "$OUT" "verify: Service [0-9a-z]+ converged" "create progress"
@@ -106,7 +89,7 @@ test_service_update_rollback() {
 }
 
 test_service_global_and_pending() {
-	svc_setup
+	swarm_one_node
 	run_ok dk service create -d --name g --mode global --stop-grace-period 1s busybox sleep 1000
 	wait_for 30 "a condition" bash -c "[[ \$(docker -H '$D_HOST' service ls --format '{{.Replicas}}' --filter name=g) == 1/1 ]]" ||
 		fail "global 1/1: $(dk service ls)"
@@ -128,7 +111,7 @@ test_service_global_and_pending() {
 }
 
 test_service_restart_and_events() {
-	svc_setup
+	swarm_one_node
 	local since
 	since=$(date +%s)
 	run_ok dk service create -d --name r --restart-delay 100ms --restart-max-attempts 2 busybox sh -c 'exit 3'
@@ -143,7 +126,7 @@ test_service_restart_and_events() {
 }
 
 test_service_berth_cli() {
-	svc_setup
+	swarm_one_node
 	run_ok berth -H "$D_HOST" service create -d --name bc --replicas 2 --stop-grace-period 1s \
 		-e A=1 --label team=x busybox sleep 1000
 	assert_match "$OUT" '^[0-9a-z]{25}$' "berth service create prints the ID"
@@ -172,7 +155,7 @@ test_service_berth_cli() {
 }
 
 test_service_jobs() {
-	svc_setup
+	swarm_one_node
 	run_ok dk service create --name j --mode replicated-job --replicas 3 --max-concurrent 2 \
 		busybox sh -c 'sleep 0.2'
 	assert_contains "$OUT" "job complete" "replicated job progress"

@@ -1,0 +1,23 @@
+# A one-node swarm for the services tests (t_services.sh,
+# t_service_secrets.sh, t_service_logs.sh).
+# shellcheck source=images_lib.sh
+. "$INTEG_DIR/images_lib.sh"
+
+# A daemon of the test, made a one-node swarm on a free loopback port, with
+# busybox:latest imported. On exit its services are removed and their
+# containers waited for (containers outlive berthd).
+swarm_one_node() {
+	start_daemon
+	import_busybox busybox:latest
+	local port
+	port=$(free_port)
+	run_ok dk swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$port"
+	add_cleanup swarm_one_node_cleanup
+}
+
+swarm_one_node_cleanup() {
+	local s
+	for s in $(dk service ls -q 2>/dev/null); do dk service rm "$s" >/dev/null 2>&1; done
+	wait_for 30 "task containers to go" bash -c "[[ -z \$(docker -H '$D_HOST' ps -aq --filter label=com.docker.swarm.task.id) ]]" ||
+		log "task containers left: $(dk ps -a)"
+}
