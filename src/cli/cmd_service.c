@@ -27,18 +27,9 @@ static json_t *jget(json_t *o, const char *a, const char *b)
 	return b ? json_object_get(v, b) : v;
 }
 
-static char *path_of(const char *fmt, const char *name)
-{
-	_cleanup_free_ char *esc = query_escape(name);
-	char *p = NULL;
-	if (!esc || asprintf(&p, fmt, esc) < 0)
-		return NULL;
-	return p;
-}
-
 static int get_service(const struct cli *cli, const char *name, json_t **ret, struct error *err)
 {
-	_cleanup_free_ char *p = path_of("/services/%s", name);
+	_cleanup_free_ char *p = query_path("/services/%s", name);
 	if (!p)
 		return error_set(err, -ENOMEM, "out of memory");
 	return cli_call(cli, "GET", p, NULL, NULL, ret, err);
@@ -157,7 +148,7 @@ static const char *cached_name(struct task_ctx *tc, const char *kind, const char
 		return json_string_value(v);
 	_cleanup_(cli_json_decrefp) json_t *obj = NULL;
 	_cleanup_free_ char *p =
-	    path_of(strcmp(kind, "node") == 0 ? "/nodes/%s" : "/services/%s", id);
+	    query_path(strcmp(kind, "node") == 0 ? "/nodes/%s" : "/services/%s", id);
 	struct error err = ERROR_INIT;
 	const char *name = id;
 	if (p && cli_call(tc->cli, "GET", p, NULL, NULL, &obj, &err) == 0)
@@ -338,7 +329,7 @@ static int ps_common(struct cli *cli, const char *cmd_path, int argc, char **arg
 		struct error err = ERROR_INIT;
 		const char *ref = args.n ? args.v[0] : "self";
 		_cleanup_(cli_json_decrefp) json_t *obj = NULL;
-		_cleanup_free_ char *p = path_of(node ? "/nodes/%s" : "/services/%s", ref);
+		_cleanup_free_ char *p = query_path(node ? "/nodes/%s" : "/services/%s", ref);
 		if (node && strcmp(ref, "self") == 0) {
 			_cleanup_(cli_json_decrefp) json_t *info = NULL;
 			if (cli_call(cli, "GET", "/info", NULL, NULL, &info, &err) == 0)
@@ -377,7 +368,7 @@ int cli_cmd_node_ps(struct cli *cli, const char *cmd_path, int argc, char **argv
 
 static int inspect_one(struct client *c, const char *name, json_t **ret, struct error *err)
 {
-	_cleanup_free_ char *p = path_of("/services/%s", name);
+	_cleanup_free_ char *p = query_path("/services/%s", name);
 	if (!p)
 		return error_set(err, -ENOMEM, "out of memory");
 	int r = client_request_json(c, "GET", p, NULL, NULL, ret, err);
@@ -422,7 +413,7 @@ static int service_rm(struct cli *cli, const char *cmd_path, int argc, char **ar
 			_cleanup_(cli_json_decrefp) json_t *svc = NULL;
 			_cleanup_free_ char *p = NULL;
 			if (get_service(cli, args.v[i], &svc, &err) == 0 &&
-			    (p = path_of("/services/%s", js(svc, "ID"))) &&
+			    (p = query_path("/services/%s", js(svc, "ID"))) &&
 			    cli_call(cli, "DELETE", p, NULL, NULL, NULL, &err) == 0)
 				fprintf(cli->out, "%s\n", args.v[i]);
 			else
@@ -446,7 +437,7 @@ static int post_update(const struct cli *cli, json_t *svc, json_t *spec, bool ro
 	query_add(&q, "version", version);
 	if (rollback)
 		query_add(&q, "rollback", "previous");
-	_cleanup_free_ char *p = path_of("/services/%s/update", js(svc, "ID"));
+	_cleanup_free_ char *p = query_path("/services/%s/update", js(svc, "ID"));
 	int r = p ? cli_call(cli, "POST", p, &q, spec, NULL, err)
 		  : error_set(err, -ENOMEM, "out of memory");
 	query_done(&q);

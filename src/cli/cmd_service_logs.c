@@ -38,18 +38,9 @@ static const char *js(json_t *o, const char *k)
 	return s ? s : "";
 }
 
-static char *path_of(const char *fmt, const char *name)
-{
-	_cleanup_free_ char *esc = query_escape(name);
-	char *p = NULL;
-	if (!esc || asprintf(&p, fmt, esc) < 0)
-		return NULL;
-	return p;
-}
-
 static json_t *get(const struct cli *cli, const char *fmt, const char *id, struct error *err)
 {
-	_cleanup_free_ char *p = path_of(fmt, id);
+	_cleanup_free_ char *p = query_path(fmt, id);
 	json_t *v = NULL;
 	if (!p) {
 		error_set(err, -ENOMEM, "out of memory");
@@ -253,7 +244,7 @@ static int service_logs_run(const struct cli *cli, const char *target, const str
 		tty = json_is_true(json_object_get(
 		    json_object_get(json_object_get(task, "Spec"), "ContainerSpec"), "TTY"));
 	}
-	_cleanup_free_ char *path = path_of(kind, target);
+	_cleanup_free_ char *path = query_path(kind, target);
 	if (!path)
 		return error_set(err, -ENOMEM, "out of memory");
 	struct query q = {0};

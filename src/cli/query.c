@@ -30,6 +30,15 @@ char *query_escape(const char *s)
 	return out;
 }
 
+char *query_path(const char *fmt, const char *name)
+{
+	_cleanup_free_ char *esc = query_escape(name);
+	char *p = NULL;
+	if (!esc || asprintf(&p, fmt, esc) < 0)
+		return NULL;
+	return p;
+}
+
 int query_add(struct query *q, const char *key, const char *value)
 {
 	_cleanup_free_ char *ev = query_escape(value);

@@ -12,6 +12,10 @@
 /* Percent-encodes s for a query component (RFC 3986 unreserved kept). Caller frees. */
 char *query_escape(const char *s);
 
+/* fmt (a path with one %s) with name percent-encoded in it, e.g.
+ * query_path("/services/%s", name). NULL on allocation failure. Caller frees. */
+char *query_path(const char *fmt, const char *name);
+
 /* A query string under construction: "?a=1&b=2". */
 struct query {
 	char *buf; /* NULL while empty */

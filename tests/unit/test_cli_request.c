@@ -94,6 +94,9 @@ static void test_query(void **state)
 	char *e = query_escape("a b&c=d/é");
 	assert_string_equal(e, "a%20b%26c%3Dd%2F%C3%A9");
 	free(e);
+	e = query_path("/services/%s/update", "a/b?c");
+	assert_string_equal(e, "/services/a%2Fb%3Fc/update");
+	free(e);
 	struct query q = {0};
 	char *p = query_build_path("1.41", "/events", &q);
 	assert_string_equal(p, "/v1.41/events");
