@@ -155,6 +155,7 @@ bench: all bench-sched
 	./bench/services.sh
 	./bench/swarm-services.sh
 	./bench/registry.sh
+	./bench/build.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
