@@ -42,6 +42,14 @@ int dist_meta_add(const char *image_root, const char *diff_id, const char *diges
 	if (!digest_valid(diff_id) || !digest_valid(digest))
 		return error_set(err, -EINVAL, "invalid digest");
 	json_t *old = dist_meta_get(image_root, diff_id);
+	/* A pull of what is there already: leave the file (and the disk) alone. */
+	json_t *first = json_array_get(old, 0);
+	const char *d0 = json_string_value(json_object_get(first, "Digest"));
+	const char *r0 = json_string_value(json_object_get(first, "SourceRepository"));
+	if (d0 && r0 && strcmp(d0, digest) == 0 && strcmp(r0, repo) == 0) {
+		json_decref(old);
+		return 0;
+	}
 	json_t *a = json_array();
 	json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "Digest", digest, "SourceRepository",
 					   repo, "HMAC", ""));

@@ -155,14 +155,41 @@ static char *ref_for_messages(const struct reference *r)
 	return reference_familiar_string(r);
 }
 
+/* The config of an image the store holds already, read from its file (which
+ * is written once, atomically) instead of fetched: a pull of what is there
+ * asks the registry for the manifest only. False when it is not there or does
+ * not match its digest. Thread-safe: it reads no store state. */
+static bool local_config(struct pull_job *j, const char *digest)
+{
+	_cleanup_free_ char *path = NULL;
+	if (!digest_valid(digest) || asprintf(&path, "%s/imagedb/content/sha256/%s",
+					      image_store_root(j->d->images), digest_hex(digest)) < 0)
+		return false;
+	char *data = NULL, got[DIGEST_BUF];
+	size_t len = 0;
+	if (fs_read_file(path, 8 << 20, &data, &len) < 0)
+		return false;
+	digest_sha256(data, len, got);
+	if (strcmp(got, digest) != 0) {
+		free(data);
+		return false;
+	}
+	j->config = data;
+	j->config_len = len;
+	return true;
+}
+
 static int resolve_config(struct pull_job *j, const struct registry_manifest *m, struct error *err)
 {
-	struct buf cfg = BUF_INIT;
-	int r = registry_get_small_blob(&j->rc, j->ref.path, m->config.digest, &cfg, err);
-	if (r < 0)
-		return r;
-	j->config_len = cfg.len;
-	j->config = buf_steal(&cfg);
+	int r = 0;
+	if (!local_config(j, m->config.digest)) {
+		struct buf cfg = BUF_INIT;
+		r = registry_get_small_blob(&j->rc, j->ref.path, m->config.digest, &cfg, err);
+		if (r < 0)
+			return r;
+		j->config_len = cfg.len;
+		j->config = buf_steal(&cfg);
+	}
 	memcpy(j->config_digest, m->config.digest, DIGEST_BUF);
 	json_t *c = json_loadb(j->config, j->config_len, 0, NULL);
 	json_t *ids = json_object_get(json_object_get(c, "rootfs"), "diff_ids");
@@ -496,7 +523,11 @@ static int register_image(struct pull_job *j, struct image **ret, bool *newer)
 		if (r < 0)
 			return r;
 	}
-	r = image_store_tag(j->d->images, img, by_digest, &j->err);
+	/* A pull of what is there already writes nothing. */
+	struct image *pinned = NULL;
+	image_store_lookup(j->d->images, by_digest, &pinned, &e);
+	error_clear(&e);
+	r = pinned == img ? 0 : image_store_tag(j->d->images, img, by_digest, &j->err);
 	if (r < 0)
 		return r;
 	const char *root = image_store_root(j->d->images);
