@@ -1,6 +1,7 @@
 /* /networks/... endpoints: thin handlers over the network service
  * (src/network/network.h). Every handler answers the client itself. */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -32,9 +33,16 @@ static void api_network_inspect(const struct api_request *ar)
 		api_reply_err_clear(ar, &err);
 		return;
 	}
-	/* dockerd looks only among the networks of the scope asked for. */
+	/* dockerd looks only among the networks of the scope asked for. The
+	 * predefined networks are found for "swarm" too: the docker CLI resolves
+	 * a service's --network with that scope, and services run on bridge,
+	 * host and none until overlay networks exist. */
 	const char *its = json_string_value(json_object_get(out, "Scope"));
-	if (scope && *scope && (!its || strcmp(scope, its) != 0)) {
+	const char *name = json_string_value(json_object_get(out, "Name"));
+	bool predefined = name && (strcmp(name, "bridge") == 0 || strcmp(name, "host") == 0 ||
+				   strcmp(name, "none") == 0);
+	if (scope && *scope && (!its || strcmp(scope, its) != 0) &&
+	    !(predefined && strcmp(scope, "swarm") == 0)) {
 		json_decref(out);
 		http_reply_error(ar->conn, 404, "network %s not found", id);
 		return;

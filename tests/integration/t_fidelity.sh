@@ -162,7 +162,8 @@ test_fidelity_network_scope() {
 	net_daemon 171
 	run_ok dk network create --subnet 10.213.172.0/24 -o "com.docker.network.bridge.name=${NET_TAG}f1" fn1
 	local p
-	for p in "fn1" "fn1?scope=local" "bridge?scope=local"; do
+	# The predefined networks are found with scope=swarm (services use them).
+	for p in "fn1" "fn1?scope=local" "bridge?scope=local" "none?scope=swarm" "host?scope=swarm" "bridge?scope=swarm"; do
 		run_ok curl -s -o /dev/null -w '%{http_code}' --unix-socket "$D_SOCK" "http://localhost/v1.41/networks/$p"
 		assert_eq 200 "$OUT" "GET /networks/$p"
 	done
