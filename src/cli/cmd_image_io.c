@@ -233,6 +233,8 @@ static int save_run(struct cli *cli, const struct cli_strv *names, const char *o
 	int r = 0;
 	for (size_t i = 0; r >= 0 && i < names->n; i++)
 		r = query_add(&q, "names", names->v[i]);
+	if (r < 0)
+		error_set(&err, r, "failed to save image: out of memory");
 	struct client c;
 	struct client_req rq = {.method = "GET", .path = "/images/get", .query = &q, .body_fd = -1};
 	if (r >= 0 && (r = client_init(&c, cli, &err)) >= 0) {
@@ -240,8 +242,6 @@ static int save_run(struct cli *cli, const struct cli_strv *names, const char *o
 		client_done(&c);
 	}
 	query_done(&q);
-	if (r < 0 && !err.msg)
-		error_set(&err, r, "failed to save image: %s", strerror(-r));
 	return r < 0 ? fail_clear(cli, &err) : CLI_EXIT_OK;
 }
 
