@@ -261,6 +261,23 @@ top_count_at_least() {
 	((n >= $3))
 }
 
+# net_block: sets NB to a 10.NB.0.0/16 block that no other test process on this
+# machine holds. The lock lives as long as the test's process, so parallel runs
+# of the network tests never put the same subnet on two bridges.
+net_block() {
+	[[ -n ${NB:-} ]] && return 0
+	local b fd
+	for ((b = 200; b < 240; b++)); do
+		exec {fd}>"/tmp/berth-netblock-$b.lock"
+		if flock -n "$fd"; then
+			NB=$b
+			return 0
+		fi
+		exec {fd}>&-
+	done
+	fail "no free 10.200-239.0.0/16 block for a network test (all locked under /tmp/berth-netblock-*)"
+}
+
 no_containers_left() { [[ -z $(dk ps -aq 2>/dev/null) ]]; }
 
 daemon_alive() { kill -0 "${1:-$D_PID}" 2>/dev/null; }

@@ -160,7 +160,7 @@ test_fidelity_plugins() {
 
 test_fidelity_network_scope() {
 	net_daemon 171
-	run_ok dk network create --subnet 10.213.172.0/24 -o "com.docker.network.bridge.name=${NET_TAG}f1" fn1
+	run_ok dk network create --subnet 10.${NB}.172.0/24 -o "com.docker.network.bridge.name=${NET_TAG}f1" fn1
 	local p
 	# The predefined networks are found with scope=swarm (services use them).
 	for p in "fn1" "fn1?scope=local" "bridge?scope=local" "none?scope=swarm" "host?scope=swarm" "bridge?scope=swarm"; do
@@ -178,12 +178,12 @@ test_fidelity_network_scope() {
 test_fidelity_network_check_duplicate() {
 	net_daemon 173
 	local body id1 id2
-	body='{"Name":"dup","CheckDuplicate":false,"IPAM":{"Config":[{"Subnet":"10.213.174.0/24"}]},"Options":{"com.docker.network.bridge.name":"'${NET_TAG}d1'"}}'
+	body='{"Name":"dup","CheckDuplicate":false,"IPAM":{"Config":[{"Subnet":"10.'"$NB"'.174.0/24"}]},"Options":{"com.docker.network.bridge.name":"'${NET_TAG}d1'"}}'
 	run_ok curl -sf --unix-socket "$D_SOCK" -H 'Content-Type: application/json' -d "$body" \
 		http://localhost/v1.41/networks/create
 	id1=$(json_get "$OUT" 'j["Id"]')
 	assert_eq "" "$(json_get "$OUT" 'j["Warning"]')" "warning of the first network"
-	body='{"Name":"dup","CheckDuplicate":false,"IPAM":{"Config":[{"Subnet":"10.213.175.0/24"}]},"Options":{"com.docker.network.bridge.name":"'${NET_TAG}d2'"}}'
+	body='{"Name":"dup","CheckDuplicate":false,"IPAM":{"Config":[{"Subnet":"10.'"$NB"'.175.0/24"}]},"Options":{"com.docker.network.bridge.name":"'${NET_TAG}d2'"}}'
 	run_ok curl -sf --unix-socket "$D_SOCK" -H 'Content-Type: application/json' -d "$body" \
 		http://localhost/v1.41/networks/create
 	id2=$(json_get "$OUT" 'j["Id"]')
@@ -196,10 +196,10 @@ test_fidelity_network_check_duplicate() {
 	run_ok dk network inspect --format '{{.Name}}' "$id1"
 	assert_eq dup "$OUT" "inspect by ID"
 	# CheckDuplicate true (the docker CLI and berth send it) refuses a third.
-	run dk network create --subnet 10.213.176.0/24 dup
+	run dk network create --subnet 10.${NB}.176.0/24 dup
 	assert_ne 0 "$RC" "docker network create of a used name"
 	assert_contains "$ERR" "network with name dup already exists" "duplicate refused"
-	run berth -H "$D_HOST" network create --subnet 10.213.176.0/24 dup
+	run berth -H "$D_HOST" network create --subnet 10.${NB}.176.0/24 dup
 	assert_ne 0 "$RC" "berth network create of a used name"
 	# A pre-defined name is refused either way.
 	run_ok curl -s -w ' %{http_code}' --unix-socket "$D_SOCK" -H 'Content-Type: application/json' \

@@ -2,28 +2,29 @@
 # their API and commands, embedded DNS, isolation, --internal, published
 # ports, live connect/disconnect, daemon restarts and kill -9, cleanup and bad
 # input. Every test uses its own bridge names (bt<pid>...), its own subnets
-# (10.213.<test>.0/24) and removes its links and nftables table even when it
-# fails. No traffic leaves the host: containers only talk to each other, to
-# the bridge addresses and to the host's loopback, and containers on user
-# networks get --dns 127.0.0.1 so that names the embedded DNS does not know
-# are forwarded to the host's loopback (where nothing or a test server
-# answers), never to a real resolver.
+# (10.<block>.<test>.0/24, the block locked by net_block) and removes its
+# links and nftables table even when it fails. No traffic leaves the host:
+# containers only talk to each other, to the bridge addresses and to the
+# host's loopback, and containers on user networks get --dns 127.0.0.1 so that
+# names the embedded DNS does not know are forwarded to the host's loopback
+# (where nothing or a test server answers), never to a real resolver.
 
 # net_daemon OCTET [FLAGS...]: a daemon whose default bridge is $NET_BR with
-# 10.213.OCTET.1/24; NET_TAG prefixes every bridge name of the test.
+# 10.NB.OCTET.1/24; NET_TAG prefixes every bridge name of the test.
 net_daemon() {
 	local oct=$1
 	shift
+	net_block
 	NET_TAG=$(printf 'bt%04x' $(($$ % 65536)))
 	NET_BR=${NET_TAG}0
 	ct_rootfs_tar
 	add_cleanup "net_force_cleanup '$NET_TAG'"
-	NET_ARGS=(-b "$NET_BR" --bip "10.213.$oct.1/24" "$@")
+	NET_ARGS=(-b "$NET_BR" --bip "10.${NB}.$oct.1/24" "$@")
 	# A bridge left by a killed run with the same subnet takes the test's
 	# traffic: say so instead of failing later on a lost ping.
 	local taken
-	taken=$(ip -4 -o addr show to "10.213.$oct.0/24" | awk '{print $2}' | head -n 1)
-	[[ -z $taken ]] || fail "10.213.$oct.0/24 is already on $taken (left by a killed test run? ip link del $taken)"
+	taken=$(ip -4 -o addr show to "10.${NB}.$oct.0/24" | awk '{print $2}' | head -n 1)
+	[[ -z $taken ]] || fail "10.${NB}.$oct.0/24 is already on $taken (left by a killed test run? ip link del $taken)"
 	start_daemon "${NET_ARGS[@]}"
 	NET_TABLE=$(sed -n 's/.*nftables table \(berth[a-z0-9_]*\).*/\1/p' "$D_LOG" | head -n 1)
 	[[ -n $NET_TABLE ]] && add_cleanup "nft delete table ip '$NET_TABLE' 2>/dev/null; true"
@@ -69,30 +70,30 @@ ip_of() { dk inspect -f "{{(index .NetworkSettings.Networks \"$2\").IPAddress}}"
 test_network_default_bridge() {
 	net_daemon 10
 	run_ok dk run --rm bb ip -4 addr show eth0
-	assert_match "$OUT" 'inet 10\.213\.10\.[0-9]+/24' "eth0's address"
+	assert_match "$OUT" 'inet 10\.'"$NB"'\.10\.[0-9]+/24' "eth0's address"
 	run_ok dk run -d --name ca bb sleep 100
 	local a=$OUT
 	run_ok dk run -d --name cb bb sleep 100
 	local b=$OUT ipa ipb
 	ipa=$(dk inspect -f '{{.NetworkSettings.IPAddress}}' ca)
 	ipb=$(ip_of cb bridge)
-	assert_match "$ipa" '^10\.213\.10\.[0-9]+$' "a's IPAddress"
+	assert_match "$ipa" '^10\.'"$NB"'\.10\.[0-9]+$' "a's IPAddress"
 	assert_ne "$ipa" "$ipb" "addresses of a and b"
-	assert_eq 10.213.10.1 "$(dk inspect -f '{{.NetworkSettings.Gateway}}' ca)" "Gateway"
+	assert_eq 10.${NB}.10.1 "$(dk inspect -f '{{.NetworkSettings.Gateway}}' ca)" "Gateway"
 	run_ok dk exec ca ping -c 1 -W 2 "$ipb"
-	run_ok dk exec cb ping -c 1 -W 2 10.213.10.1
+	run_ok dk exec cb ping -c 1 -W 2 10.${NB}.10.1
 	# The default route goes through the bridge.
 	run_ok dk exec ca ip route
-	assert_contains "$OUT" "default via 10.213.10.1 dev eth0" "routes"
+	assert_contains "$OUT" "default via 10.${NB}.10.1 dev eth0" "routes"
 	# Docker's default bridge: no name resolution, /etc/hosts knows itself.
 	run_ok dk exec ca cat /etc/resolv.conf
 	assert_not_contains "$OUT" 127.0.0.11 "resolv.conf on the default bridge"
 	run_ok dk exec ca cat /etc/hosts
 	assert_contains "$OUT" "$ipa	${a:0:12}" "/etc/hosts"
 	# The bridge and the masquerade rule.
-	assert_contains "$(ip -4 addr show "$NET_BR")" "10.213.10.1/24" "bridge address"
+	assert_contains "$(ip -4 addr show "$NET_BR")" "10.${NB}.10.1/24" "bridge address"
 	run_ok nft list table ip "$NET_TABLE"
-	assert_contains "$OUT" "ip saddr 10.213.10.0/24 oifname != \"$NET_BR\" masquerade" "masquerade rule"
+	assert_contains "$OUT" "ip saddr 10.${NB}.10.0/24 oifname != \"$NET_BR\" masquerade" "masquerade rule"
 	run_ok dk network inspect bridge
 	assert_contains "$OUT" "\"IPv4Address\": \"$ipa/24\"" "network inspect bridge"
 	assert_contains "$OUT" "\"com.docker.network.bridge.name\": \"$NET_BR\"" "bridge option"
@@ -113,24 +114,24 @@ test_network_iptables_false() {
 	net_daemon 11 --iptables=false
 	assert_contains "$(cat "$D_LOG")" "--iptables=false" "log"
 	run_ok dk run --rm bb ip -4 addr show eth0
-	assert_match "$OUT" 'inet 10\.213\.11\.' "address"
+	assert_match "$OUT" 'inet 10\.'"$NB"'\.11\.' "address"
 	nft list tables | grep -q "berth_" && nft list tables | grep -q "$(basename "$D_EXEC")" && fail "a table was made"
 	return 0
 }
 
 test_network_user_dns() {
 	net_daemon 20
-	run_ok dk network create --subnet 10.213.21.0/24 -o "com.docker.network.bridge.name=${NET_TAG}u1" \
+	run_ok dk network create --subnet 10.${NB}.21.0/24 -o "com.docker.network.bridge.name=${NET_TAG}u1" \
 		--label purpose=test n1
 	local nid=$OUT
 	assert_match "$nid" '^[0-9a-f]{64}$' "network id"
-	assert_contains "$(ip -4 addr show "${NET_TAG}u1")" "10.213.21.1/24" "user bridge"
+	assert_contains "$(ip -4 addr show "${NET_TAG}u1")" "10.${NB}.21.1/24" "user bridge"
 	run_ok dk run -d --name web --network n1 --network-alias www --dns 127.0.0.1 bb httpd -f -p 80 -h /etc
 	local web=$OUT
 	run_ok dk run -d --name cli --network n1 --dns 127.0.0.1 bb sleep 100
 	local cli=$OUT ipweb
 	ipweb=$(ip_of web n1)
-	assert_match "$ipweb" '^10\.213\.21\.[0-9]+$' "web's address on n1"
+	assert_match "$ipweb" '^10\.'"$NB"'\.21\.[0-9]+$' "web's address on n1"
 	run_ok dk exec cli cat /etc/resolv.conf
 	assert_contains "$OUT" "nameserver 127.0.0.11" "resolv.conf on a user network"
 	# By name, alias and short ID.
@@ -156,7 +157,7 @@ test_network_user_dns() {
 	run_ok berth -H "$D_HOST" network ls --filter name=n1 --format '{{.Name}}'
 	assert_eq n1 "$OUT" "berth network ls"
 	# Another network: no route to n1, names unknown there.
-	run_ok dk network create --subnet 10.213.22.0/24 -o "com.docker.network.bridge.name=${NET_TAG}u2" n2
+	run_ok dk network create --subnet 10.${NB}.22.0/24 -o "com.docker.network.bridge.name=${NET_TAG}u2" n2
 	run_ok dk run -d --name other --network n2 --dns 127.0.0.1 bb sleep 100
 	local other=$OUT
 	run_fails dk exec other ping -c 1 -W 1 "$ipweb"
@@ -196,7 +197,7 @@ while True:
     s.sendto(ans, a)
 ' &
 	BG_PIDS+=($!)
-	run_ok dk network create --subnet 10.213.26.0/24 -o "com.docker.network.bridge.name=${NET_TAG}u1" n1
+	run_ok dk network create --subnet 10.${NB}.26.0/24 -o "com.docker.network.bridge.name=${NET_TAG}u1" n1
 	run_ok dk run -d --name c1 --network n1 --dns 127.0.0.1 bb sleep 100
 	wait_for 5 "the test DNS server" bash -c "docker -H '$D_HOST' exec c1 nslookup upstream.test 127.0.0.11 | grep -q 198.18.7.7"
 	run_ok dk exec c1 nslookup upstream.test 127.0.0.11
@@ -226,11 +227,11 @@ test_network_ports() {
 	wait_for 5 "httpd on 127.0.0.1:$p1" curl -sf "http://127.0.0.1:$p1/hostname"
 	assert_eq "${web:0:12}" "$(curl -sf "http://127.0.0.1:$p1/hostname")" "curl loopback"
 	assert_eq "${web:0:12}" "$(curl -sf "http://127.0.0.1:$p2/hostname")" "curl 0.0.0.0 binding via loopback"
-	assert_eq "${web:0:12}" "$(curl -sf "http://10.213.30.1:$p2/hostname")" "curl via the bridge address"
+	assert_eq "${web:0:12}" "$(curl -sf "http://10.${NB}.30.1:$p2/hostname")" "curl via the bridge address"
 	# From another container through the host's address (hairpin on the bridge).
-	run_ok dk run --rm bb timeout 3 wget -qO- "http://10.213.30.1:$p2/hostname"
+	run_ok dk run --rm bb timeout 3 wget -qO- "http://10.${NB}.30.1:$p2/hostname"
 	assert_eq "${web:0:12}" "$OUT" "container -> host address -> container"
-	run_ok dk exec web timeout 3 wget -qO- "http://10.213.30.1:$p2/hostname"
+	run_ok dk exec web timeout 3 wget -qO- "http://10.${NB}.30.1:$p2/hostname"
 	assert_eq "${web:0:12}" "$OUT" "a container reaching its own published port (hairpin)"
 	run_ok dk port web
 	assert_contains "$OUT" "80/tcp -> 127.0.0.1:$p1" "docker port"
@@ -285,35 +286,35 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.
 
 test_network_connect_disconnect() {
 	net_daemon 40
-	run_ok dk network create --subnet 10.213.41.0/24 -o "com.docker.network.bridge.name=${NET_TAG}u1" n1
-	run_ok dk network create --subnet 10.213.42.0/24 --ip-range 10.213.42.128/25 \
+	run_ok dk network create --subnet 10.${NB}.41.0/24 -o "com.docker.network.bridge.name=${NET_TAG}u1" n1
+	run_ok dk network create --subnet 10.${NB}.42.0/24 --ip-range 10.${NB}.42.128/25 \
 		-o "com.docker.network.bridge.name=${NET_TAG}u2" n2
 	run_ok dk run -d --name ca --network n1 --dns 127.0.0.1 bb sleep 100
 	local a=$OUT
 	run_ok dk run -d --name cb --network n2 --dns 127.0.0.1 bb sleep 100
 	local ipb
 	ipb=$(ip_of cb n2)
-	assert_match "$ipb" '^10\.213\.42\.(12[89]|1[3-9][0-9]|2[0-9][0-9])$' "address from the ip-range"
+	assert_match "$ipb" '^10\.'"$NB"'\.42\.(12[89]|1[3-9][0-9]|2[0-9][0-9])$' "address from the ip-range"
 	run_fails dk exec ca ping -c 1 -W 1 "$ipb"
 	# Live connect with --ip and --alias.
-	run_ok dk network connect --ip 10.213.42.200 --alias ali n2 ca
+	run_ok dk network connect --ip 10.${NB}.42.200 --alias ali n2 ca
 	run_ok dk exec ca ip -4 addr show eth1
-	assert_contains "$OUT" "10.213.42.200/24" "eth1 after connect"
+	assert_contains "$OUT" "10.${NB}.42.200/24" "eth1 after connect"
 	run_ok dk exec ca ping -c 1 -W 2 "$ipb"
 	run_ok dk exec cb nslookup ali 127.0.0.11
-	assert_contains "$OUT" "10.213.42.200" "alias on n2"
+	assert_contains "$OUT" "10.${NB}.42.200" "alias on n2"
 	run_ok dk inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}} {{end}}' ca
-	assert_eq "n1=$(ip_of ca n1) n2=10.213.42.200 " "$OUT" "networks of a"
+	assert_eq "n1=$(ip_of ca n1) n2=10.${NB}.42.200 " "$OUT" "networks of a"
 	# The address is taken.
-	run dk network connect --ip 10.213.42.200 n2 "$(dk run -d --network n1 --dns 127.0.0.1 bb sleep 100)"
+	run dk network connect --ip 10.${NB}.42.200 n2 "$(dk run -d --network n1 --dns 127.0.0.1 bb sleep 100)"
 	assert_ne 0 "$RC" "second connect with the same --ip"
 	assert_contains "$ERR" "Address already in use" "error"
 	# Disconnect: eth1 goes, the address comes back.
 	run_ok dk network disconnect n2 ca
 	run_fails dk exec ca ip link show eth1
 	run_fails dk exec ca ping -c 1 -W 1 "$ipb"
-	run_ok dk run -d --name cc --network n2 --ip 10.213.42.200 --dns 127.0.0.1 bb sleep 100
-	assert_eq 10.213.42.200 "$(ip_of cc n2)" "address reused after disconnect"
+	run_ok dk run -d --name cc --network n2 --ip 10.${NB}.42.200 --dns 127.0.0.1 bb sleep 100
+	assert_eq 10.${NB}.42.200 "$(ip_of cc n2)" "address reused after disconnect"
 	run_fails dk network disconnect n2 ca
 	assert_contains "$ERR" "is not connected to network n2" "disconnect twice"
 	# Connect a stopped container: it joins at start.
@@ -334,7 +335,7 @@ test_network_connect_disconnect() {
 
 test_network_internal() {
 	net_daemon 50
-	run_ok dk network create --internal --subnet 10.213.51.0/24 -o "com.docker.network.bridge.name=${NET_TAG}u1" inner
+	run_ok dk network create --internal --subnet 10.${NB}.51.0/24 -o "com.docker.network.bridge.name=${NET_TAG}u1" inner
 	run_ok dk run -d --name i1 --network inner --dns 127.0.0.1 bb sleep 100
 	run_ok dk run -d --name i2 --network inner --dns 127.0.0.1 bb sleep 100
 	run_ok dk run -d --name out bb sleep 100
@@ -345,7 +346,7 @@ test_network_internal() {
 	run_fails dk exec out ping -c 1 -W 1 "$(ip_of i1 inner)"
 	run_ok nft list table ip "$NET_TABLE"
 	assert_contains "$OUT" "iifname \"${NET_TAG}u1\" oifname != \"${NET_TAG}u1\" drop" "internal rule"
-	assert_not_contains "$OUT" "ip saddr 10.213.51.0/24 oifname != \"${NET_TAG}u1\" masquerade" "no masquerade"
+	assert_not_contains "$OUT" "ip saddr 10.${NB}.51.0/24 oifname != \"${NET_TAG}u1\" masquerade" "no masquerade"
 	run_ok dk network inspect -f '{{.Internal}}' inner
 	assert_eq true "$OUT" "Internal"
 	run_ok dk rm -f i1 i2 out
@@ -356,7 +357,7 @@ net_restart() {
 	net_daemon "$2"
 	local oct=$(($2 + 1)) port
 	port=$(free_port)
-	run_ok dk network create --subnet "10.213.$oct.0/24" -o "com.docker.network.bridge.name=${NET_TAG}u1" n1
+	run_ok dk network create --subnet "10.${NB}.$oct.0/24" -o "com.docker.network.bridge.name=${NET_TAG}u1" n1
 	run_ok dk run -d --name web --network n1 --dns 127.0.0.1 -p "127.0.0.1:$port:80" bb httpd -f -p 80 -h /etc
 	local web=$OUT
 	run_ok dk run -d --name cli --network n1 --dns 127.0.0.1 bb sleep 100
@@ -387,7 +388,7 @@ net_restart() {
 	assert_eq "$ipweb" "$(ip_of web n1)" "web's address after the restart"
 	assert_eq "$ipcli" "$(ip_of cli n1)" "cli's address after the restart"
 	assert_eq "$ipdef" "$(ip_of def bridge)" "def's address on the default bridge after the restart"
-	run_ok dk exec def ping -c 1 -W 2 "10.213.$2.1"
+	run_ok dk exec def ping -c 1 -W 2 "10.${NB}.$2.1"
 	assert_eq "${web:0:12}" "$(curl -sf "http://127.0.0.1:$port/hostname")" "published port after the restart"
 	run_ok dk exec cli timeout 3 wget -qO- http://web/hostname
 	assert_eq "${web:0:12}" "$OUT" "DNS after the restart"
@@ -411,20 +412,20 @@ test_network_restart_kill9() { net_restart KILL 62; }
 
 test_network_bad_input() {
 	net_daemon 70
-	run_ok dk network create --subnet 10.213.71.0/24 -o "com.docker.network.bridge.name=${NET_TAG}u1" n1
+	run_ok dk network create --subnet 10.${NB}.71.0/24 -o "com.docker.network.bridge.name=${NET_TAG}u1" n1
 	local before
 	before=$(ls "$D_DATA/network" | wc -l)
-	run_fails dk network create --subnet 10.213.71.128/25 -o "com.docker.network.bridge.name=${NET_TAG}u2" n2
+	run_fails dk network create --subnet 10.${NB}.71.128/25 -o "com.docker.network.bridge.name=${NET_TAG}u2" n2
 	assert_contains "$ERR" "Pool overlaps with other one on this address space" "overlap"
-	run_fails dk network create --subnet 10.213.70.0/24 n3
+	run_fails dk network create --subnet 10.${NB}.70.0/24 n3
 	assert_contains "$ERR" "Pool overlaps" "overlap with the default bridge"
-	run_fails dk network create --subnet 10.213.300.0/24 n4
-	assert_contains "$ERR" "invalid CIDR address: 10.213.300.0/24" "invalid CIDR"
-	run_fails dk network create --subnet 10.213.72.0/24 --gateway 10.213.73.1 n5
+	run_fails dk network create --subnet 10.${NB}.300.0/24 n4
+	assert_contains "$ERR" "invalid CIDR address: 10.${NB}.300.0/24" "invalid CIDR"
+	run_fails dk network create --subnet 10.${NB}.72.0/24 --gateway 10.${NB}.73.1 n5
 	assert_match "$ERR" "no matching subnet for gateway|is not within subnet" "gateway outside"
-	run_fails dk network create --subnet 10.213.72.0/24 n1
+	run_fails dk network create --subnet 10.${NB}.72.0/24 n1
 	assert_contains "$ERR" "network with name n1 already exists" "duplicate name"
-	run_fails dk network create --subnet 10.213.72.0/24 -o "com.docker.network.bridge.name=${NET_TAG}u1" n6
+	run_fails dk network create --subnet 10.${NB}.72.0/24 -o "com.docker.network.bridge.name=${NET_TAG}u1" n6
 	assert_contains "$ERR" "already used by network n1" "bridge name in use"
 	run_fails dk network create -o "com.docker.network.bridge.name=thisnameistoolong" n7
 	assert_contains "$ERR" "invalid bridge name" "long bridge name"
@@ -440,9 +441,9 @@ test_network_bad_input() {
 	assert_contains "$ERR" "pre-defined network and cannot be removed" "rm bridge"
 	run_fails dk run --rm --network nosuchnet bb true
 	assert_contains "$ERR" "network nosuchnet not found" "unknown network"
-	run_fails dk run --rm --network n1 --ip 10.213.99.5 bb true
-	assert_contains "$ERR" "10.213.99.5" "--ip outside the subnet"
-	run_fails dk run --rm --ip 10.213.70.9 bb true
+	run_fails dk run --rm --network n1 --ip 10.${NB}.99.5 bb true
+	assert_contains "$ERR" "10.${NB}.99.5" "--ip outside the subnet"
+	run_fails dk run --rm --ip 10.${NB}.70.9 bb true
 	assert_contains "$ERR" "user specified IP address is supported on user defined networks only" "--ip on bridge"
 	run_fails dk network connect nosuchnet cc
 	assert_contains "$ERR" "not found" "connect to an unknown network"
@@ -467,9 +468,9 @@ test_network_bad_input() {
 
 test_network_ls_prune() {
 	net_daemon 80
-	run_ok dk network create --subnet 10.213.81.0/24 -o "com.docker.network.bridge.name=${NET_TAG}u1" --label keep=yes k1
-	run_ok dk network create --subnet 10.213.82.0/24 -o "com.docker.network.bridge.name=${NET_TAG}u2" p1
-	run_ok dk network create --subnet 10.213.83.0/24 -o "com.docker.network.bridge.name=${NET_TAG}u3" used
+	run_ok dk network create --subnet 10.${NB}.81.0/24 -o "com.docker.network.bridge.name=${NET_TAG}u1" --label keep=yes k1
+	run_ok dk network create --subnet 10.${NB}.82.0/24 -o "com.docker.network.bridge.name=${NET_TAG}u2" p1
+	run_ok dk network create --subnet 10.${NB}.83.0/24 -o "com.docker.network.bridge.name=${NET_TAG}u3" used
 	run_ok dk network ls --filter type=custom --format '{{.Name}}'
 	assert_eq "k1 p1 used" "$(echo $OUT | tr ' ' '\n' | sort | xargs)" "custom networks"
 	run_ok dk network ls --filter label=keep=yes -q
@@ -494,8 +495,8 @@ test_network_berth_cli() {
 	net_daemon 90
 	local B=(berth -H "$D_HOST") port
 	port=$(free_port)
-	run_ok "${B[@]}" network create --subnet 10.213.91.0/24 -o "com.docker.network.bridge.name=${NET_TAG}u1" bn
-	run_ok "${B[@]}" run -d --name web --network bn --network-alias www --ip 10.213.91.50 \
+	run_ok "${B[@]}" network create --subnet 10.${NB}.91.0/24 -o "com.docker.network.bridge.name=${NET_TAG}u1" bn
+	run_ok "${B[@]}" run -d --name web --network bn --network-alias www --ip 10.${NB}.91.50 \
 		--dns 127.0.0.1 -p "127.0.0.1:$port:80" bb httpd -f -p 80 -h /etc
 	local web=$OUT
 	wait_for 5 "httpd" curl -sf "http://127.0.0.1:$port/hostname"
@@ -509,9 +510,9 @@ test_network_berth_cli() {
 	assert_eq "${web:0:12}" "$OUT" "by alias"
 	run_ok "${B[@]}" run -d --name other bb sleep 100
 	run_ok "${B[@]}" network connect --alias second bn other
-	run_ok "${B[@]}" exec other ping -c 1 -W 2 10.213.91.50
+	run_ok "${B[@]}" exec other ping -c 1 -W 2 10.${NB}.91.50
 	run_ok "${B[@]}" network disconnect bn other
-	run_fails "${B[@]}" exec other ping -c 1 -W 1 10.213.91.50
+	run_fails "${B[@]}" exec other ping -c 1 -W 1 10.${NB}.91.50
 	run_fails "${B[@]}" network rm bn
 	assert_contains "$ERR" "has active endpoints" "rm in use"
 	run_ok "${B[@]}" rm -f web other
@@ -522,31 +523,32 @@ test_network_berth_cli() {
 # Subnets from --default-address-pool, skipping what the host routes;
 # --fixed-cidr on the default bridge.
 test_network_pools() {
+	net_block
 	NET_TAG=$(printf 'bt%04x' $(($$ % 65536)))
 	NET_BR=${NET_TAG}0
 	ct_rootfs_tar
 	add_cleanup "net_force_cleanup '$NET_TAG'"
 	# A route of the host's inside the pool, on a link of the test.
 	ip link add "${NET_TAG}d" type bridge || fail "cannot make a test link"
-	ip addr add 10.213.97.1/24 dev "${NET_TAG}d"
+	ip addr add 10.${NB}.97.1/24 dev "${NET_TAG}d"
 	ip link set "${NET_TAG}d" up
-	NET_ARGS=(-b "$NET_BR" --default-address-pool base=10.213.96.0/22,size=24
-		--fixed-cidr 10.213.96.64/26)
+	NET_ARGS=(-b "$NET_BR" --default-address-pool base=10.${NB}.96.0/22,size=24
+		--fixed-cidr 10.${NB}.96.64/26)
 	start_daemon "${NET_ARGS[@]}"
 	NET_TABLE=$(sed -n 's/.*nftables table \(berth[a-z0-9_]*\).*/\1/p' "$D_LOG" | head -n 1)
 	add_cleanup "nft delete table ip '$NET_TABLE' 2>/dev/null; true"
 	add_cleanup "ct_force_cleanup '$TEST_TMP' '$D_EXEC'"
 	run_ok dk import "$CT_TAR" bb:latest
 	run_ok dk network inspect -f '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}' bridge
-	assert_eq "10.213.96.0/24 10.213.96.1" "$OUT" "default bridge from the pool"
+	assert_eq "10.${NB}.96.0/24 10.${NB}.96.1" "$OUT" "default bridge from the pool"
 	run_ok dk run --rm bb ip -4 addr show eth0
-	assert_contains "$OUT" "inet 10.213.96.64/24" "address from --fixed-cidr"
+	assert_contains "$OUT" "inet 10.${NB}.96.64/24" "address from --fixed-cidr"
 	run_ok dk network create -o "com.docker.network.bridge.name=${NET_TAG}u1" p1
 	run_ok dk network inspect -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}' p1
-	assert_eq "10.213.98.0/24" "$OUT" "skips the host's 10.213.97.0/24"
+	assert_eq "10.${NB}.98.0/24" "$OUT" "skips the host's 10.${NB}.97.0/24"
 	run_ok dk network create -o "com.docker.network.bridge.name=${NET_TAG}u2" p2
 	run_ok dk network inspect -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}' p2
-	assert_eq "10.213.99.0/24" "$OUT" "next subnet"
+	assert_eq "10.${NB}.99.0/24" "$OUT" "next subnet"
 	run_fails dk network create -o "com.docker.network.bridge.name=${NET_TAG}u3" p3
 	assert_contains "$ERR" "could not find an available, non-overlapping IPv4 address pool" "pool exhausted"
 	run_ok dk network rm p1 p2
@@ -554,19 +556,20 @@ test_network_pools() {
 	stop_daemon
 	net_restart_daemon
 	run_ok dk network inspect -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}' bridge
-	assert_eq "10.213.96.0/24" "$OUT" "default bridge after a restart"
+	assert_eq "10.${NB}.96.0/24" "$OUT" "default bridge after a restart"
 }
 
 # The networking settings from daemon.json.
 test_network_daemon_json() {
+	net_block
 	NET_TAG=$(printf 'bt%04x' $(($$ % 65536)))
 	NET_BR=${NET_TAG}0
 	ct_rootfs_tar
 	add_cleanup "net_force_cleanup '$NET_TAG'"
 	new_daemon_dir d1
 	cat >"$D_CFG" <<JSON
-{"bridge": "$NET_BR", "bip": "10.213.110.1/24", "iptables": true,
- "default-address-pools": [{"base": "10.213.112.0/22", "size": 24}]}
+{"bridge": "$NET_BR", "bip": "10.${NB}.110.1/24", "iptables": true,
+ "default-address-pools": [{"base": "10.${NB}.112.0/22", "size": 24}]}
 JSON
 	NET_ARGS=()
 	start_daemon
@@ -576,14 +579,14 @@ JSON
 	assert_contains "$(cat "$D_LOG")" "default bridge $NET_BR" "bridge from daemon.json"
 	run_ok dk import "$CT_TAR" bb:latest
 	run_ok dk run --rm bb ip -4 addr show eth0
-	assert_contains "$OUT" "inet 10.213.110.2/24" "address from bip"
+	assert_contains "$OUT" "inet 10.${NB}.110.2/24" "address from bip"
 	run_ok dk network create -o "com.docker.network.bridge.name=${NET_TAG}u1" p1
 	run_ok dk network inspect -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}' p1
-	assert_eq "10.213.112.0/24" "$OUT" "subnet from default-address-pools"
+	assert_eq "10.${NB}.112.0/24" "$OUT" "subnet from default-address-pools"
 	run_ok dk network rm p1
 	# A bad pool is refused at start.
 	stop_daemon
-	echo '{"default-address-pools": [{"base": "10.213.112.0/22", "size": 20}]}' >"$D_CFG"
+	echo '{"default-address-pools": [{"base": "10.'"$NB"'.112.0/22", "size": 20}]}' >"$D_CFG"
 	launch_daemon --data-root "$D_DATA" --exec-root "$D_EXEC" --pidfile "$D_PIDFILE" \
 		-H "$D_HOST" --config-file "$D_CFG"
 	wait_exit "$D_PID" 20 || fail "berthd kept running with a bad pool"
