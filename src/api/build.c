@@ -2,8 +2,10 @@
  * src/engine/build.h. */
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
+#include "api/http_sink.h"
 #include "api/api.h"
 #include "basic/cleanup.h"
 #include "engine/build.h"
@@ -142,7 +144,13 @@ static void api_build(const struct api_request *ar)
 		build_opts_done(&o);
 		return;
 	}
-	build_and_reply(ar->d, ar->conn, &o, fd);
+	struct byte_sink *out = http_sink_or_reply(ar->d->loop, ar->conn);
+	if (!out) {
+		close(fd);
+		build_opts_done(&o);
+		return;
+	}
+	build_start(ar->d, out, &o, fd);
 }
 
 static void api_build_prune(const struct api_request *ar)

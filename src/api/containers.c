@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "api/containers_admin.h"
 #include "api/containers_io.h"
+#include "api/http_sink.h"
 #include "basic/cleanup.h"
 #include "engine/container.h"
 #include "shared/filters.h"
@@ -326,8 +327,9 @@ static void api_container_inspect(const struct api_request *ar)
 static void api_container_changes(const struct api_request *ar)
 {
 	struct container *c;
-	if (api_container_or_reply(ar, &c))
-		container_changes_and_reply(ar->d, ar->conn, c);
+	struct byte_sink *out;
+	if (api_container_or_reply(ar, &c) && (out = http_sink_or_reply(ar->d->loop, ar->conn)))
+		container_changes(ar->d, out, c);
 }
 
 static const struct route routes[] = {

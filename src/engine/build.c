@@ -47,12 +47,9 @@ static void send_json(struct build *b, json_t *o)
 	free(s);
 	if (n < 0)
 		return;
-	if (!b->streaming) {
-		http_stream_begin(b->conn, 200, "application/json");
-		b->streaming = true;
-	}
-	/* One chunk per message: docker-py decodes chunk by chunk. */
-	http_stream_write(b->conn, line, (size_t)n);
+	/* One piece per message: docker-py decodes chunk by chunk. */
+	b->streaming = true;
+	sink_write(b->out, line, (size_t)n);
 	free(line);
 }
 
@@ -107,7 +104,6 @@ static void build_free(uv_work_t *w, int status)
 	if (b->body_fd >= 0)
 		close(b->body_fd);
 	error_clear(&b->err);
-	http_conn_unref(b->conn);
 	free(b);
 }
 
@@ -123,11 +119,11 @@ static void build_end(struct build *b)
 void build_fail(struct build *b)
 {
 	if (!b->streaming) {
-		http_reply_err(b->conn, &b->err);
+		sink_end(b->out, &b->err);
 	} else {
 		const char *m = error_msg(&b->err);
 		send_json(b, json_pack("{s:{s:s}, s:s}", "errorDetail", "message", m, "error", m));
-		http_stream_end(b->conn);
+		sink_end(b->out, NULL);
 	}
 	build_end(b);
 }
@@ -154,7 +150,7 @@ static void finish(struct build *b)
 		image_event(b->d, img->id, fam ? fam : b->o.tags[i], "tag");
 		build_out(b, "Successfully tagged %s\n", fam ? fam : b->o.tags[i]);
 	}
-	http_stream_end(b->conn);
+	sink_end(b->out, NULL);
 	build_end(b);
 }
 
@@ -167,7 +163,7 @@ static bool stage_is_last(const struct build *b)
 
 void build_next(struct build *b)
 {
-	if (http_conn_is_closed(b->conn)) {
+	if (sink_gone(b->out)) {
 		error_set(&b->err, -ECANCELED, "the client went away");
 		build_fail(b);
 		return;
@@ -293,18 +289,21 @@ static void open_done(uv_work_t *w, int status)
 	build_next(b);
 }
 
-void build_and_reply(struct daemon *d, struct http_conn *conn, struct build_opts *o, int fd)
+void build_start(struct daemon *d, struct byte_sink *out, struct build_opts *o, int fd)
 {
 	struct build *b = calloc(1, sizeof(*b));
 	if (!b) {
 		close(fd);
 		build_opts_done(o);
-		http_reply_error(conn, 500, "out of memory");
+		struct error err = ERROR_INIT;
+		error_set(&err, -ENOMEM, "out of memory");
+		sink_end(out, &err);
+		error_clear(&err);
 		return;
 	}
 	b->d = d;
-	b->conn = conn;
-	http_conn_ref(conn);
+	b->out = out;
+	sink_begin(out, "application/json", NULL, 0);
 	b->o = *o;
 	*o = (struct build_opts){0};
 	b->body_fd = fd;

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 struct daemon;
-struct http_conn;
+struct byte_sink;
 
 struct build_opts {
 	char *dockerfile; /* name in the context, default "Dockerfile" */
@@ -24,11 +24,11 @@ struct build_opts {
 	json_t *host_config; /* HostConfig for RUN containers */
 };
 
-/* Runs the build of the context read from fd (owned) and answers conn:
- * an HTTP error before any output (bad Dockerfile, missing context file),
- * else the JSON stream ending with the image ID or an errorDetail. Takes
- * the options' contents. */
-void build_and_reply(struct daemon *d, struct http_conn *conn, struct build_opts *o, int fd);
+/* Runs the build of the context read from fd (owned) and writes to out,
+ * which it ends: an error before any output (bad Dockerfile, missing
+ * context file), else the JSON stream ending with the image ID or an
+ * errorDetail. Takes the options' contents. */
+void build_start(struct daemon *d, struct byte_sink *out, struct build_opts *o, int fd);
 void build_opts_done(struct build_opts *o);
 
 /* POST /build/prune: removes the dangling images builds left (untagged,

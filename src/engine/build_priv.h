@@ -12,7 +12,7 @@
 #include "image/build_context.h"
 #include "shared/digest.h"
 #include "image/dockerfile.h"
-#include "shared/http_server.h"
+#include "shared/byte_sink.h"
 
 struct build_stage {
 	char *name; /* lower case, NULL when unnamed */
@@ -21,8 +21,8 @@ struct build_stage {
 
 struct build {
 	struct daemon *d;
-	struct http_conn *conn;
-	bool streaming; /* the 200 and the stream have begun */
+	struct byte_sink *out; /* ended by build_fail or finish */
+	bool streaming;	       /* something was written to out */
 	struct build_opts o;
 	int body_fd;
 	uv_work_t work;

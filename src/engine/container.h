@@ -218,10 +218,11 @@ json_t *container_inspect_json(struct daemon *d, struct container *c, bool size)
 /* One entry of GET /containers/json (with SizeRw/SizeRootFs when size). */
 json_t *container_list_entry(struct daemon *d, struct container *c, bool size);
 
-/* Answers GET /containers/{id}/changes on conn: [{"Path","Kind"}] with Kind
- * 0 modified, 1 added, 2 deleted, computed on the thread pool. */
-struct http_conn;
-void container_changes_and_reply(struct daemon *d, struct http_conn *conn, struct container *c);
+/* GET /containers/{id}/changes: [{"Path","Kind"}] with Kind 0 modified,
+ * 1 added, 2 deleted, computed on the thread pool and written to out, which
+ * it ends (shared/byte_sink.h). */
+struct byte_sink;
+void container_changes(struct daemon *d, struct byte_sink *out, struct container *c);
 /* GET /containers/json; -EINVAL for bad filters. */
 int containers_list_json(struct daemon *d, bool all, int limit, bool size,
 			 const struct filters *f, json_t **ret, struct error *err);

@@ -25,7 +25,7 @@
 #include "image/untar_in_root.h"
 #include "image/archive.h"
 #include "image/image_store.h"
-#include "shared/http_file_stream.h"
+#include "shared/byte_sink.h"
 #include "storage/driver.h"
 
 enum cp_mode { CP_STAT, CP_GET, CP_PUT, CP_EXPORT };
@@ -33,7 +33,7 @@ enum cp_mode { CP_STAT, CP_GET, CP_PUT, CP_EXPORT };
 struct cp_job {
 	uv_work_t work;
 	struct daemon *d;
-	struct http_conn *conn;
+	struct byte_sink *out; /* ended by cp_done or start */
 	enum cp_mode mode;
 	char id[DIGEST_HEX_LEN + 1];
 	char *ref;    /* the container as the user named it, for messages */
@@ -67,7 +67,6 @@ static void job_free(struct cp_job *j)
 	free(j->user);
 	free(j->stat_b64);
 	error_clear(&j->err);
-	http_conn_unref(j->conn);
 	free(j);
 }
 
@@ -295,23 +294,23 @@ static void cp_done(uv_work_t *w, int status)
 	struct cp_job *j = w->data;
 	(void)status;
 	if (j->err.code < 0) {
-		http_reply_err(j->conn, &j->err);
+		sink_end(j->out, &j->err);
 		job_free(j);
 		return;
 	}
-	struct http_header h[] = {{"X-Docker-Container-Path-Stat", j->stat_b64}};
+	struct sink_meta stat = {"X-Docker-Container-Path-Stat", j->stat_b64};
 	switch (j->mode) {
 	case CP_STAT:
-		http_reply(j->conn, 200, "application/json", h, 1, NULL, 0);
+		sink_begin(j->out, "application/json", &stat, 1);
+		sink_end(j->out, NULL);
 		break;
 	case CP_PUT:
-		http_reply(j->conn, 200, NULL, NULL, 0, NULL, 0);
+		sink_end(j->out, NULL);
 		break;
 	case CP_GET:
 	case CP_EXPORT:
-		http_stream_begin_headers(j->conn, 200, "application/x-tar", h,
-					  j->mode == CP_GET ? 1 : 0);
-		http_stream_file(j->d->loop, j->conn, TAKE_FD(j->out_fd));
+		sink_begin(j->out, "application/x-tar", &stat, j->mode == CP_GET ? 1 : 0);
+		sink_send_file(j->out, TAKE_FD(j->out_fd));
 		break;
 	}
 	job_free(j);
@@ -338,18 +337,17 @@ static int open_root(struct cp_job *j, struct container *c)
 	return 0;
 }
 
-static void start(struct daemon *d, struct http_conn *conn, struct container *c, struct cp_job *j)
+static void start(struct daemon *d, struct byte_sink *out, struct container *c, struct cp_job *j)
 {
 	j->d = d;
-	j->conn = conn;
-	http_conn_ref(conn);
+	j->out = out;
 	j->work.data = j;
 	memcpy(j->id, c->id, sizeof(j->id));
 	int r = open_root(j, c);
 	if (r == 0 && uv_queue_work(d->loop, &j->work, cp_work, cp_done) < 0)
 		r = error_set(&j->err, -EAGAIN, "cannot queue the copy");
 	if (r < 0) {
-		http_reply_err(conn, &j->err);
+		sink_end(out, &j->err);
 		job_free(j);
 	}
 }
@@ -372,33 +370,42 @@ static struct cp_job *job_new(enum cp_mode mode, const char *ref, const char *pa
 	return j;
 }
 
-void container_archive_and_reply(struct daemon *d, struct http_conn *conn, struct container *c,
-				 const char *ref, const char *path, bool head)
+/* Ends out with err's code and message, for the checks before a job. */
+static void refuse(struct byte_sink *out, int code, const char *msg)
+{
+	struct error err = ERROR_INIT;
+	error_set(&err, code, "%s", msg);
+	sink_end(out, &err);
+	error_clear(&err);
+}
+
+void container_archive(struct daemon *d, struct byte_sink *out, struct container *c,
+		       const char *ref, const char *path, bool head)
 {
 	if (!path || !*path) {
-		http_reply_error(conn, 400, "path cannot be empty");
+		refuse(out, -EINVAL, "path cannot be empty");
 		return;
 	}
 	struct cp_job *j = job_new(head ? CP_STAT : CP_GET, ref, path);
 	if (!j) {
-		http_reply_error(conn, 500, "out of memory");
+		refuse(out, -ENOMEM, "out of memory");
 		return;
 	}
-	start(d, conn, c, j);
+	start(d, out, c, j);
 }
 
-void container_extract_and_reply(struct daemon *d, struct http_conn *conn, struct container *c,
-				 const char *ref, const struct container_extract_opts *o, int fd)
+void container_extract(struct daemon *d, struct byte_sink *out, struct container *c,
+		       const char *ref, const struct container_extract_opts *o, int fd)
 {
 	if (!o->path || !*o->path) {
 		close(fd);
-		http_reply_error(conn, 400, "path cannot be empty");
+		refuse(out, -EINVAL, "path cannot be empty");
 		return;
 	}
 	struct cp_job *j = job_new(CP_PUT, ref, o->path);
 	if (!j) {
 		close(fd);
-		http_reply_error(conn, 500, "out of memory");
+		refuse(out, -ENOMEM, "out of memory");
 		return;
 	}
 	j->in_fd = fd;
@@ -407,15 +414,15 @@ void container_extract_and_reply(struct daemon *d, struct http_conn *conn, struc
 		const char *u = json_string_value(json_object_get(c->config, "User"));
 		j->user = strdup(u ? u : "");
 	}
-	start(d, conn, c, j);
+	start(d, out, c, j);
 }
 
-void container_export_and_reply(struct daemon *d, struct http_conn *conn, struct container *c)
+void container_export(struct daemon *d, struct byte_sink *out, struct container *c)
 {
 	struct cp_job *j = job_new(CP_EXPORT, c->id, "/");
 	if (!j) {
-		http_reply_error(conn, 500, "out of memory");
+		refuse(out, -ENOMEM, "out of memory");
 		return;
 	}
-	start(d, conn, c, j);
+	start(d, out, c, j);
 }

@@ -1,18 +1,19 @@
 /* docker cp and docker export on containers (container_archive.c). Each
- * function answers the HTTP request itself, once the thread pool is done. */
+ * function ends the sink it is given (shared/byte_sink.h) with the answer or
+ * the error, once the thread pool is done. */
 #pragma once
 
 #include <stdbool.h>
 
 #include "engine/container.h"
 
-struct http_conn;
+struct byte_sink;
 
 /* HEAD (head) or GET /containers/{id}/archive?path=: the path's stat in
  * the X-Docker-Container-Path-Stat header (base64 JSON), and for GET a tar
  * of it. ref is the container as the user named it (404 message). */
-void container_archive_and_reply(struct daemon *d, struct http_conn *conn, struct container *c,
-				 const char *ref, const char *path, bool head);
+void container_archive(struct daemon *d, struct byte_sink *out, struct container *c,
+		       const char *ref, const char *path, bool head);
 
 struct container_extract_opts {
 	const char *path; /* an existing directory in the container */
@@ -20,8 +21,8 @@ struct container_extract_opts {
 	bool copy_uid_gid; /* entries owned by the container's user */
 };
 /* PUT /containers/{id}/archive: extracts the tar read from fd (owned). */
-void container_extract_and_reply(struct daemon *d, struct http_conn *conn, struct container *c,
-				 const char *ref, const struct container_extract_opts *o, int fd);
+void container_extract(struct daemon *d, struct byte_sink *out, struct container *c,
+		       const char *ref, const struct container_extract_opts *o, int fd);
 
 /* GET /containers/{id}/export: a tar of the container's whole filesystem. */
-void container_export_and_reply(struct daemon *d, struct http_conn *conn, struct container *c);
+void container_export(struct daemon *d, struct byte_sink *out, struct container *c);

@@ -11,15 +11,16 @@
 #include "image/archive.h"
 #include "image/image_store.h"
 #include "image/layer_store.h"
+#include "shared/byte_sink.h"
 #include "storage/driver.h"
 
 struct diff_job {
 	uv_work_t work;
 	struct daemon *d;
-	struct http_conn *conn;
-	char *upper;	   /* the container's own changes (vfs: its whole tree) */
-	char *lower;	   /* the image's merged tree, NULL without layers */
-	char lower_id[80]; /* storage entry mounted for lower, "" if none */
+	struct byte_sink *out; /* ended by diff_done or container_changes */
+	char *upper;	       /* the container's own changes (vfs: its whole tree) */
+	char *lower;	       /* the image's merged tree, NULL without layers */
+	char lower_id[80];     /* storage entry mounted for lower, "" if none */
 	enum whiteout_format whiteouts;
 	struct archive_change *changes;
 	size_t n;
@@ -37,7 +38,6 @@ static void job_free(struct diff_job *j)
 	free(j->upper);
 	free(j->lower);
 	error_clear(&j->err);
-	http_conn_unref(j->conn);
 	free(j);
 }
 
@@ -88,7 +88,7 @@ static void diff_done(uv_work_t *w, int status)
 {
 	struct diff_job *j = w->data;
 	if (j->err.code < 0) {
-		http_reply_err(j->conn, &j->err);
+		sink_end(j->out, &j->err);
 		job_free(j);
 		return;
 	}
@@ -98,7 +98,19 @@ static void diff_done(uv_work_t *w, int status)
 			json_array_append_new(list,
 					      json_pack("{s:s, s:i}", "Path", j->changes[i].path,
 							"Kind", j->changes[i].kind));
-	http_reply_json(j->conn, 200, list);
+	/* Go's encoder ends JSON documents with a newline; clients compare. */
+	char *text = json_dumps(list, JSON_COMPACT);
+	json_decref(list);
+	if (!text) {
+		error_set(&j->err, -ENOMEM, "could not encode the changes");
+		sink_end(j->out, &j->err);
+	} else {
+		sink_begin(j->out, "application/json", NULL, 0);
+		sink_write(j->out, text, strlen(text));
+		sink_write(j->out, "\n", 1);
+		sink_end(j->out, NULL);
+		free(text);
+	}
 	job_free(j);
 }
 
@@ -115,16 +127,18 @@ static int mount_lower(struct diff_job *j, const struct container *c)
 	return r;
 }
 
-void container_changes_and_reply(struct daemon *d, struct http_conn *conn, struct container *c)
+void container_changes(struct daemon *d, struct byte_sink *out, struct container *c)
 {
 	struct diff_job *j = calloc(1, sizeof(*j));
 	if (!j) {
-		http_reply_error(conn, 500, "out of memory");
+		struct error err = ERROR_INIT;
+		error_set(&err, -ENOMEM, "out of memory");
+		sink_end(out, &err);
+		error_clear(&err);
 		return;
 	}
 	j->d = d;
-	j->conn = conn;
-	http_conn_ref(conn);
+	j->out = out;
 	j->work.data = j;
 	j->whiteouts = storage_driver_whiteouts(d->storage);
 	int r = storage_diff_path(d->storage, c->id, &j->upper, &j->err);
@@ -133,7 +147,7 @@ void container_changes_and_reply(struct daemon *d, struct http_conn *conn, struc
 	if (r == 0 && uv_queue_work(d->loop, &j->work, diff_work, diff_done) < 0)
 		r = error_set(&j->err, -EAGAIN, "cannot queue the diff");
 	if (r < 0) {
-		http_reply_err(conn, &j->err);
+		sink_end(out, &j->err);
 		job_free(j);
 	}
 }
