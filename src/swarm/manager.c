@@ -9,6 +9,7 @@
 #include "basic/cleanup.h"
 #include "basic/log.h"
 #include "basic/timeutil.h"
+#include "orchestrator/membership.h"
 #include "swarm/ca.h"
 #include "swarm/rpc.h"
 #include "swarm/seal.h"
@@ -298,12 +299,7 @@ static void rpc_join(struct swarm *sw, struct mtls_conn *c, json_t *req)
 	char maddr[96];
 	snprintf(maddr, sizeof(maddr), strchr(ip, ':') ? "[%s]:%d" : "%s:%d", ip, port);
 	uint64_t raft_id = strcmp(role, "manager") == 0 ? swarm_new_raft_id() : 0;
-	const char *avail = json_string_value(json_object_get(req, "availability"));
-	json_t *node =
-	    json_pack("{s:s, s:I, s:{s:{}, s:s, s:s}, s:O?, s:{s:s, s:s}}", "ID", node_id,
-		      "_raft_id", (json_int_t)raft_id, "Spec", "Labels", "Role", role,
-		      "Availability", avail && *avail ? avail : "active", "Description",
-		      json_object_get(req, "description"), "Status", "State", "ready", "Addr", ip);
+	json_t *node = join_node_record(req, node_id, raft_id, role, ip);
 	json_t *mgrs = managers_of(sw);
 	struct pend *p = pend_new(sw, c, req);
 	if (!p || !node) {
@@ -362,6 +358,12 @@ static void raft_joined(void *data, int status, const char *msg)
 static void rpc_raft_join(struct swarm *sw, struct mtls_conn *c, json_t *req,
 			  const struct cert_identity *who)
 {
+	/* Only the leader changes the voters, and a follower may not have the
+	 * node's record yet: the joiner asks the next manager. */
+	if (!sw->raft || !sraft_is_leader(sw->raft)) {
+		rpc_reply(c, -EAGAIN, NULL, SWARM_NO_LEADER_MSG);
+		return;
+	}
 	json_t *node = json_object_get(sw->store.nodes, who->node_id);
 	const char *role =
 	    json_string_value(json_object_get(json_object_get(node, "Spec"), "Role"));
@@ -439,28 +441,10 @@ static void hb_written(void *data, int status, json_t *res, const char *msg)
  * was started (cb follows). */
 static bool mark_ready(struct swarm *sw, json_t *node, json_t *tls, swarm_done_fn cb, void *data)
 {
-	const char *state =
-	    json_string_value(json_object_get(json_object_get(node, "Status"), "State"));
-	json_t *ms = json_object_get(node, "ManagerStatus");
-	const char *reach = json_string_value(json_object_get(ms, "Reachability"));
-	json_t *desc = json_object_get(node, "Description");
-	bool tls_changed =
-	    json_is_object(tls) && !json_equal(tls, json_object_get(desc, "TLSInfo"));
-	if (state && strcmp(state, "ready") == 0 &&
-	    (!ms || (reach && strcmp(reach, "reachable") == 0)) && !tls_changed)
+	json_t *ready = node_ready_record(node, tls);
+	if (!ready)
 		return false;
-	json_t *copy = json_deep_copy(node);
-	json_object_set_new(json_object_get(copy, "Status"), "State", json_string("ready"));
-	json_object_del(json_object_get(copy, "Status"), "Message");
-	if (ms)
-		json_object_set_new(json_object_get(copy, "ManagerStatus"), "Reachability",
-				    json_string("reachable"));
-	if (tls_changed) {
-		if (!json_is_object(json_object_get(copy, "Description")))
-			json_object_set_new(copy, "Description", json_object());
-		json_object_set(json_object_get(copy, "Description"), "TLSInfo", tls);
-	}
-	swarm_write(sw, swarm_cmd("node", copy), cb, data);
+	swarm_write(sw, swarm_cmd("node", ready), cb, data);
 	return true;
 }
 
@@ -660,81 +644,64 @@ static bool finish_rotation(struct swarm *sw)
 	return true;
 }
 
+static bool duty_is_voter(void *ctx, uint64_t raft_id)
+{
+	return sraft_is_voter(ctx, raft_id);
+}
+
 /* One change at a time: the first node whose state needs the leader. */
 static void leader_duties(struct swarm *sw)
 {
 	if (finish_rotation(sw))
 		return;
-	int64_t now = swarm_now_ms(), grace = cluster_hb_ms(sw) * SWARM_HB_GRACE;
-	const char *id;
-	json_t *n;
-	json_object_set_new(sw->last_seen, sw->node_id, json_integer(now));
-	json_object_foreach(sw->store.nodes, id, n)
-	{
-		json_t *seen = json_object_get(sw->last_seen, id);
-		if (!seen) {
-			json_object_set_new(sw->last_seen, id, json_integer(now));
-			continue;
+	json_t *mine = my_tls(sw);
+	const struct node_duty_view v = {
+	    .nodes = sw->store.nodes,
+	    .last_seen = sw->last_seen,
+	    .self_id = sw->node_id,
+	    .self_tls = mine,
+	    .now_ms = swarm_now_ms(),
+	    .grace_ms = cluster_hb_ms(sw) * SWARM_HB_GRACE,
+	    .is_voter = duty_is_voter,
+	    .ctx = sw->raft,
+	};
+	struct node_duty duty;
+	node_duty_next(&v, &duty);
+	json_decref(mine);
+	if (duty.kind == NODE_DUTY_NONE)
+		return;
+	sw->reconcile_pending = true;
+	struct pend *p = NULL;
+	switch (duty.kind) {
+	case NODE_DUTY_NONE:
+		break;
+	case NODE_DUTY_TRANSFER:
+		if (sraft_transfer(sw->raft, duty_raft_done, sw) < 0)
+			sw->reconcile_pending = false;
+		break;
+	case NODE_DUTY_REMOVE_VOTER:
+	case NODE_DUTY_DEMOTED:
+		p = calloc(1, sizeof(*p));
+		if (!p) {
+			sw->reconcile_pending = false; /* retried at the next tick */
+			break;
 		}
-		const char *role =
-		    json_string_value(json_object_get(json_object_get(n, "Spec"), "Role"));
-		uint64_t rid = (uint64_t)json_integer_value(json_object_get(n, "_raft_id"));
-		if (role && strcmp(role, "worker") == 0 && rid && sraft_is_voter(sw->raft, rid)) {
-			sw->reconcile_pending = true;
-			if (strcmp(id, sw->node_id) == 0) {
-				if (sraft_transfer(sw->raft, duty_raft_done, sw) < 0)
-					sw->reconcile_pending = false;
-				return;
-			}
-			struct pend *p = calloc(1, sizeof(*p));
-			if (!p)
-				return; /* retried at the next reconcile */
-			p->sw = sw;
-			snprintf(p->node_id, sizeof(p->node_id), "%s", id);
-			if (sraft_remove(sw->raft, rid, demoted_out, p) < 0) {
-				free(p);
-				sw->reconcile_pending = false;
-			}
-			return;
-		}
-		if (role && strcmp(role, "worker") == 0 && rid && !sraft_is_voter(sw->raft, rid)) {
-			struct pend *p = calloc(1, sizeof(*p));
-			if (!p)
-				return; /* retried at the next reconcile */
-			p->sw = sw;
-			snprintf(p->node_id, sizeof(p->node_id), "%s", id);
-			sw->reconcile_pending = true;
+		p->sw = sw;
+		snprintf(p->node_id, sizeof(p->node_id), "%s", duty.node_id);
+		if (duty.kind == NODE_DUTY_DEMOTED) {
 			demoted_out(p, 0, NULL);
-			return;
+		} else if (sraft_remove(sw->raft, duty.raft_id, demoted_out, p) < 0) {
+			free(p);
+			sw->reconcile_pending = false;
 		}
-		const char *state =
-		    json_string_value(json_object_get(json_object_get(n, "Status"), "State"));
-		if (state && strcmp(state, "ready") == 0 &&
-		    now - json_integer_value(seen) > grace) {
-			json_t *copy = json_deep_copy(n);
-			json_object_set_new(json_object_get(copy, "Status"), "State",
-					    json_string("down"));
-			json_object_set_new(json_object_get(copy, "Status"), "Message",
-					    json_string("heartbeat failure"));
-			if (json_object_get(copy, "ManagerStatus"))
-				json_object_set_new(json_object_get(copy, "ManagerStatus"),
-						    "Reachability", json_string("unreachable"));
-			sw->reconcile_pending = true;
-			log_info(sw->log, "swarm: node %s missed its heartbeats: down", id);
-			swarm_write(sw, swarm_cmd("node", copy), duty_done, sw);
-			return;
-		}
-		if (strcmp(id, sw->node_id) == 0) {
-			sw->reconcile_pending = true;
-			json_t *mine = my_tls(sw);
-			bool started = mark_ready(sw, n, mine, duty_done, sw);
-			json_decref(mine);
-			if (!started)
-				sw->reconcile_pending = false;
-			else
-				return;
-		}
+		break;
+	case NODE_DUTY_WRITE:
+		if (duty.down)
+			log_info(sw->log, "swarm: node %s missed its heartbeats: down", duty.node_id);
+		swarm_write(sw, swarm_cmd("node", json_incref(duty.node)), duty_done, sw);
+		break;
 	}
+	node_duty_clear(&duty);
 }
 
 static void manager_tick(struct swarm *sw)
@@ -923,23 +890,33 @@ static void hb_done(void *data, int status, json_t *resp, const char *msg)
 	free(subj);
 	free(pk);
 	const char *role = json_string_value(json_object_get(resp, "role"));
+	struct cert_view cv = {
+	    .change_inflight = sw->role_change_inflight,
+	    .want_manager = role && strcmp(role, "manager") == 0,
+	    .is_manager = sw->manager,
+	    .old_issuer = old_issuer,
+	    .now_s = swarm_now_ms() / 1000,
+	};
 	struct cert_identity id;
-	bool cert_mgr = ca_cert_identity(sw->cert_pem, &id, NULL) == 0 &&
-			strcmp(id.role, SWARM_ROLE_MANAGER) == 0;
-	bool want_mgr = role && strcmp(role, "manager") == 0;
-	/* Renew a third of the lifetime before expiry, or for a new role. */
-	int64_t now_s = swarm_now_ms() / 1000;
-	/* Certificates start an hour early (clock skew): not part of the life. */
-	int64_t life = id.not_after - id.not_before - 3600;
-	bool expiring = id.not_after - now_s < (life > 0 ? life : 0) / 3;
-	if (!sw->role_change_inflight && (want_mgr != cert_mgr || expiring || old_issuer)) {
+	if (ca_cert_identity(sw->cert_pem, &id, NULL) == 0) {
+		cv.cert_manager = strcmp(id.role, SWARM_ROLE_MANAGER) == 0;
+		cv.not_before_s = id.not_before;
+		cv.not_after_s = id.not_after;
+	}
+	switch (cert_decide(&cv)) {
+	case CERT_KEEP:
+		break;
+	case CERT_RENEW:
 		renew_cert(sw, json_string_value(json_array_get(
 				   sw->managers, sw->mgr_cursor % json_array_size(sw->managers))));
-	} else if (!sw->role_change_inflight && want_mgr && cert_mgr && !sw->manager) {
+		break;
+	case CERT_BECOME_MANAGER:
 		sw->role_change_inflight = true;
 		become_manager(sw);
-	} else if (!sw->role_change_inflight && !want_mgr && sw->manager) {
+		break;
+	case CERT_BECOME_WORKER:
 		become_worker(sw);
+		break;
 	}
 }
 

@@ -35,6 +35,8 @@ struct swarm_pending {
 	struct sraft *closing_raft;
 	bool keep_on_error;
 	int step;
+	json_t *req;	/* join: the request in flight, sent again while no leader */
+	unsigned tries; /* join: raft_join attempts, one manager after another */
 };
 
 static void pending_closed(uv_handle_t *h)
@@ -42,6 +44,7 @@ static void pending_closed(uv_handle_t *h)
 	struct swarm_pending *p = h->data;
 	json_decref(p->cluster);
 	json_decref(p->node);
+	json_decref(p->req);
 	free(p->token);
 	free(p->key_pem);
 	free(p->csr);
@@ -318,6 +321,13 @@ void swarm_init(struct swarm *sw, const struct swarm_init_req *req, swarm_done_f
 		return;
 	}
 	struct swarm_pending *p = pending_new(sw, cb, data);
+	if (!p) {
+		json_decref(cluster);
+		json_decref(node);
+		swarm_reset(sw);
+		cb(data, -ENOMEM, NULL, "out of memory");
+		return;
+	}
 	p->cluster = cluster;
 	p->node = node;
 	p->deadline = swarm_now_ms() + 15000;
@@ -327,9 +337,27 @@ void swarm_init(struct swarm *sw, const struct swarm_init_req *req, swarm_done_f
 
 /* ---- join ---- */
 
+#define JOIN_RETRY_MS 300
+#define JOIN_DEADLINE_MS 20000
+
+/* A join meets an election (the manager it asked has no leader, or is not
+ * the leader for a Raft change): it asks again until its deadline, as
+ * swarmkit's join does, instead of failing the user's command. */
+static bool join_retry_later(struct swarm_pending *p, int status, uv_timer_cb resend)
+{
+	if (status != -EAGAIN || swarm_now_ms() + JOIN_RETRY_MS > p->deadline)
+		return false;
+	uv_timer_start(&p->timer, resend, JOIN_RETRY_MS, 0);
+	return true;
+}
+
+static void join_raft_send(uv_timer_t *t);
+
 static void join_raft_done(void *data, int status, json_t *resp, const char *msg)
 {
 	struct swarm_pending *p = data;
+	if (join_retry_later(p, status, join_raft_send))
+		return;
 	if (status < 0) {
 		pending_finish(p, status, NULL, msg);
 		return;
@@ -338,10 +366,28 @@ static void join_raft_done(void *data, int status, json_t *resp, const char *msg
 	pending_finish(p, 0, NULL, NULL);
 }
 
+/* Only the leader adds a voter: each attempt asks the next manager. */
+static void join_raft_send(uv_timer_t *t)
+{
+	struct swarm_pending *p = t->data;
+	struct swarm *sw = p->sw;
+	size_t n = json_array_size(sw->managers);
+	const char *to = p->tries == 0 || n == 0
+			     ? p->remote
+			     : json_string_value(json_array_get(sw->managers, p->tries % n));
+	p->tries++;
+	rpc_call(sw->loop, sw->client_ctx, to ? to : p->remote, json_incref(p->req),
+		 SWARM_RPC_TIMEOUT_MS * 6, join_raft_done, p);
+}
+
+static void join_send(uv_timer_t *t);
+
 static void join_answered(void *data, int status, json_t *resp, const char *msg)
 {
 	struct swarm_pending *p = data;
 	struct swarm *sw = p->sw;
+	if (join_retry_later(p, status, join_send))
+		return;
 	if (status < 0) {
 		pending_finish(p, status == -EHOSTUNREACH ? -EAGAIN : status, NULL, msg);
 		return;
@@ -392,10 +438,17 @@ static void join_answered(void *data, int status, json_t *resp, const char *msg)
 		return;
 	}
 	sw->state = SWARM_ACTIVE; /* the RPC server must answer raft now */
-	rpc_call(sw->loop, sw->client_ctx, p->remote,
-		 json_pack("{s:s, s:I, s:s}", "op", "raft_join", "raft_id", (json_int_t)sw->raft_id,
-			   "addr", sw->advertise_addr),
-		 SWARM_RPC_TIMEOUT_MS * 6, join_raft_done, p);
+	json_decref(p->req);
+	p->req = json_pack("{s:s, s:I, s:s}", "op", "raft_join", "raft_id",
+			   (json_int_t)sw->raft_id, "addr", sw->advertise_addr);
+	join_raft_send(&p->timer);
+}
+
+static void join_send(uv_timer_t *t)
+{
+	struct swarm_pending *p = t->data;
+	rpc_call(p->sw->loop, p->ctx, p->remote, json_incref(p->req), SWARM_RPC_TIMEOUT_MS * 2,
+		 join_answered, p);
 }
 
 static void join_ca_answered(void *data, int status, json_t *resp, const char *msg)
@@ -443,11 +496,11 @@ static void join_ca_answered(void *data, int status, json_t *resp, const char *m
 			*colon = '\0';
 		}
 	}
-	json_t *req =
+	p->req =
 	    json_pack("{s:s, s:s, s:s, s:o, s:s, s:i, s:s}", "op", "join", "token", p->token, "csr",
 		      p->csr, "description", swarm_node_description(sw), "addr", ip, "port", port,
 		      "availability", p->availability ? p->availability : "active");
-	rpc_call(sw->loop, p->ctx, p->remote, req, SWARM_RPC_TIMEOUT_MS * 2, join_answered, p);
+	join_send(&p->timer);
 }
 
 void swarm_join(struct swarm *sw, const struct swarm_join_req *req, swarm_done_fn cb, void *data)
@@ -476,12 +529,18 @@ void swarm_join(struct swarm *sw, const struct swarm_join_req *req, swarm_done_f
 		return;
 	}
 	struct swarm_pending *p = pending_new(sw, cb, data);
+	if (!p) {
+		SSL_CTX_free(probe);
+		cb(data, -ENOMEM, NULL, "out of memory");
+		return;
+	}
 	p->tok = tok;
 	p->token = strdup(req->token);
 	p->availability = req->availability ? strdup(req->availability) : NULL;
 	char remote[160];
 	snprintf(remote, sizeof(remote), strchr(req->remote, ':') ? "%s" : "%s:2377", req->remote);
 	p->remote = strdup(remote);
+	p->deadline = swarm_now_ms() + JOIN_DEADLINE_MS;
 	rpc_call_peer(sw->loop, probe, p->remote, json_pack("{s:s}", "op", "ca"),
 		      SWARM_RPC_TIMEOUT_MS, join_ca_answered, p, &p->peer);
 	SSL_CTX_free(probe); /* connections keep their own reference */

@@ -72,7 +72,10 @@ test_service_update_rollback() {
 		--update-monitor 1s --rollback-monitor 1s --detach=false busybox sleep 1000
 	assert_match "$OUT" "verify: Service [0-9a-z]+ converged" "create progress"
 	run_ok dk service update --env-add V=2 --update-parallelism 1 --detach=false up
-	assert_contains "$OUT" "verify: Service up converged" "update progress"
+	# The CLI returns quietly once UpdateStatus says completed, even before it
+	# has seen the tasks converge (docker/cli's progress.go): on a loaded
+	# machine it may never print the verify line, with dockerd as well.
+	assert_contains "$OUT" "overall progress:" "update progress"
 	wait_for 30 "completed" bash -c "docker -H '$D_HOST' service inspect up --format '{{.UpdateStatus.State}}' | grep -qx completed" ||
 		fail "update: $(dk service inspect up --format '{{json .UpdateStatus}}')"
 	run_ok dk service inspect up --format '{{index .Spec.TaskTemplate.ContainerSpec.Env 0}}'

@@ -1,0 +1,137 @@
+#include "orchestrator/membership.h"
+
+#include <string.h>
+
+static const char *str_at(const json_t *o, const char *a, const char *b)
+{
+	return json_string_value(json_object_get(json_object_get(o, a), b));
+}
+
+static bool is_worker(const json_t *node)
+{
+	const char *role = str_at(node, "Spec", "Role");
+	return role && strcmp(role, "worker") == 0;
+}
+
+static json_t *down_record(const json_t *node)
+{
+	json_t *copy = json_deep_copy(node);
+	if (!copy)
+		return NULL;
+	json_t *status = json_object_get(copy, "Status");
+	json_object_set_new(status, "State", json_string("down"));
+	json_object_set_new(status, "Message", json_string("heartbeat failure"));
+	json_t *ms = json_object_get(copy, "ManagerStatus");
+	if (ms)
+		json_object_set_new(ms, "Reachability", json_string("unreachable"));
+	return copy;
+}
+
+json_t *node_ready_record(const json_t *node, const json_t *tls)
+{
+	const char *state = str_at(node, "Status", "State");
+	json_t *ms = json_object_get(node, "ManagerStatus");
+	const char *reach = json_string_value(json_object_get(ms, "Reachability"));
+	json_t *desc = json_object_get(node, "Description");
+	bool tls_changed =
+	    json_is_object(tls) && !json_equal(tls, json_object_get(desc, "TLSInfo"));
+	if (state && strcmp(state, "ready") == 0 &&
+	    (!ms || (reach && strcmp(reach, "reachable") == 0)) && !tls_changed)
+		return NULL;
+	json_t *copy = json_deep_copy(node);
+	if (!copy)
+		return NULL;
+	if (!json_is_object(json_object_get(copy, "Status")))
+		json_object_set_new(copy, "Status", json_object());
+	json_object_set_new(json_object_get(copy, "Status"), "State", json_string("ready"));
+	json_object_del(json_object_get(copy, "Status"), "Message");
+	if (ms)
+		json_object_set_new(json_object_get(copy, "ManagerStatus"), "Reachability",
+				    json_string("reachable"));
+	if (tls_changed) {
+		if (!json_is_object(json_object_get(copy, "Description")))
+			json_object_set_new(copy, "Description", json_object());
+		json_object_set(json_object_get(copy, "Description"), "TLSInfo", (json_t *)tls);
+	}
+	return copy;
+}
+
+void node_duty_next(const struct node_duty_view *v, struct node_duty *out)
+{
+	*out = (struct node_duty){.kind = NODE_DUTY_NONE};
+	json_object_set_new(v->last_seen, v->self_id, json_integer(v->now_ms));
+	const char *id;
+	json_t *n;
+	json_object_foreach(v->nodes, id, n)
+	{
+		json_t *seen = json_object_get(v->last_seen, id);
+		if (!seen) {
+			json_object_set_new(v->last_seen, id, json_integer(v->now_ms));
+			continue;
+		}
+		uint64_t rid = (uint64_t)json_integer_value(json_object_get(n, "_raft_id"));
+		bool self = strcmp(id, v->self_id) == 0;
+		if (is_worker(n) && rid) {
+			bool voter = v->is_voter(v->ctx, rid);
+			*out = (struct node_duty){
+			    .kind = !voter ? NODE_DUTY_DEMOTED
+				    : self ? NODE_DUTY_TRANSFER
+					   : NODE_DUTY_REMOVE_VOTER,
+			    .node_id = id,
+			    .raft_id = rid,
+			};
+			return;
+		}
+		const char *state = str_at(n, "Status", "State");
+		if (state && strcmp(state, "ready") == 0 &&
+		    v->now_ms - json_integer_value(seen) > v->grace_ms) {
+			json_t *down = down_record(n);
+			if (!down)
+				continue; /* out of memory: the next round tries again */
+			*out = (struct node_duty){
+			    .kind = NODE_DUTY_WRITE, .node_id = id, .node = down, .down = true};
+			return;
+		}
+		if (self) {
+			json_t *ready = node_ready_record(n, v->self_tls);
+			if (ready) {
+				*out = (struct node_duty){
+				    .kind = NODE_DUTY_WRITE, .node_id = id, .node = ready};
+				return;
+			}
+		}
+	}
+}
+
+void node_duty_clear(struct node_duty *d)
+{
+	json_decref(d->node);
+	*d = (struct node_duty){.kind = NODE_DUTY_NONE};
+}
+
+enum cert_action cert_decide(const struct cert_view *v)
+{
+	if (v->change_inflight)
+		return CERT_KEEP;
+	/* Certificates start an hour early (clock skew): not part of the life. */
+	int64_t life = v->not_after_s - v->not_before_s - 3600;
+	bool expiring = v->not_after_s - v->now_s < (life > 0 ? life : 0) / 3;
+	if (v->want_manager != v->cert_manager || expiring || v->old_issuer)
+		return CERT_RENEW;
+	if (v->want_manager && !v->is_manager)
+		return CERT_BECOME_MANAGER;
+	if (!v->want_manager && v->is_manager)
+		return CERT_BECOME_WORKER;
+	return CERT_KEEP;
+}
+
+json_t *join_node_record(const json_t *req, const char *node_id, uint64_t raft_id,
+			 const char *role, const char *addr)
+{
+	const char *avail = json_string_value(json_object_get(req, "availability"));
+	return json_pack("{s:s, s:I, s:{s:{}, s:s, s:s}, s:O?, s:{s:s, s:s}}", "ID", node_id,
+			 "_raft_id", (json_int_t)raft_id, "Spec", "Labels", "Role", role,
+			 "Availability", avail && *avail ? avail : "active", "Description",
+			 json_object_get(req, "description"), "Status", "State", "ready",
+			 "Addr", addr);
+}
