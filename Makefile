@@ -4,9 +4,11 @@
 
 .DEFAULT_GOAL := all
 
-PKGS     := libuv jansson libssl libcrypto libarchive raft libnl-route-3.0 libnftables
-# libcurl's headers only: berthd dlopens it on first download (see src/image/fetch.c).
-CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
+PKGS     := libuv jansson libssl libcrypto raft libnl-route-3.0 libnftables
+# libcurl's and libarchive's headers only: berthd dlopens libcurl on first
+# download (see src/image/fetch.c), libarchive on first archive (see
+# src/shared/archive_lib.c).
+CURL_CFLAGS := $(shell pkg-config --cflags libcurl libarchive 2>/dev/null)
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
