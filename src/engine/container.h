@@ -222,9 +222,11 @@ json_t *container_list_entry(struct daemon *d, struct container *c, bool size);
  * 0 modified, 1 added, 2 deleted, computed on the thread pool. */
 struct http_conn;
 void container_changes_and_reply(struct daemon *d, struct http_conn *conn, struct container *c);
-/* GET /containers/json; -EINVAL for bad filters. */
-int containers_list_json(struct daemon *d, bool all, int limit, bool size,
-			 const struct filters *f, json_t **ret, struct error *err);
+/* The containers GET /containers/json lists, newest first, in *ret (an
+ * array of *ret_n, the caller frees the array, not the containers; valid
+ * until the loop runs again). -EINVAL for bad filters. */
+int containers_list_select(struct daemon *d, bool all, int limit, const struct filters *f,
+			   struct container ***ret, size_t *ret_n, struct error *err);
 /* Go's units.HumanDuration for "Up 3 minutes". */
 void container_human_duration(int64_t ns, char *buf, size_t len);
 
