@@ -4,9 +4,11 @@
 
 .DEFAULT_GOAL := all
 
-PKGS     := libuv jansson libssl libcrypto libarchive raft libnl-route-3.0 libnftables
-# libcurl's headers only: berthd dlopens it on first download (see src/image/fetch.c).
-CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
+PKGS     := libuv jansson libssl libcrypto raft libnl-route-3.0 libnftables
+# libcurl's and libarchive's headers only: berthd dlopens libcurl on first
+# download (see src/image/fetch.c), libarchive on first archive (see
+# src/shared/archive_lib.c).
+CURL_CFLAGS := $(shell pkg-config --cflags libcurl libarchive 2>/dev/null)
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
@@ -47,11 +49,6 @@ $(1)/berthd: $(1)/obj/daemon/main.o $(1)/libberth.a
 $(1)/berth: $(1)/obj/cli/main.o $(1)/libberth.a
 	$$(CC) $(2) -o $$@ $$^ $$(LIBS)
 
-# One shim runs per container: linked statically (release), it touches half
-# the pages a dynamically linked one does (0.7 MB RSS instead of 1.4 MB).
-$(1)/berth-shim: $(patsubst src/%.c,$(1)/obj/%.o,$(SHIM_SRC))
-	$$(CC) $(2) $(3) -o $$@ $$^
-
 # Static and without sanitizers: it runs inside containers of any libc.
 $(1)/berth-init: src/init/main.c
 	$$(CC) -std=gnu11 $(WARN) -O2 -static -o $$@ $$<
@@ -61,8 +58,35 @@ $(1)/tests/%: tests/unit/%.c $(1)/libberth.a $(HDRS)
 	$$(CC) $$(BASEFLAGS) $(2) -o $$@ $$< $(1)/libberth.a $$(LIBS) -lcmocka -lpthread
 endef
 
-$(eval $(call flavour,build,$(CFLAGS),-static))
-$(eval $(call flavour,build/san,$(SANFLAGS),))
+$(eval $(call flavour,build,$(CFLAGS)))
+$(eval $(call flavour,build/san,$(SANFLAGS)))
+
+# One shim runs per container. Release: static against musl (Debian's
+# musl-tools), 67 KB of code where static glibc brought 856 KB, so a running
+# shim keeps 0.2 MB resident instead of 0.75 MB (1.4 MB linked dynamically).
+# musl ships no kernel headers: build/musl/include points at the system's.
+# The sanitizer build stays on glibc (ASan needs it).
+MUSL_CC    := musl-gcc
+MUSL_INC   := build/musl/include
+MUSLFLAGS  := -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc -isystem $(MUSL_INC) -Os -g \
+              -ffunction-sections -fdata-sections
+
+$(MUSL_INC)/linux:
+	@mkdir -p $(MUSL_INC)
+	ln -sfn /usr/include/asm-generic $(MUSL_INC)/asm-generic
+	ln -sfn /usr/include/$$($(CC) -print-multiarch)/asm $(MUSL_INC)/asm
+	ln -sfn /usr/include/linux $@
+
+build/musl/obj/%.o: src/%.c | $(MUSL_INC)/linux
+	@mkdir -p $(dir $@)
+	@echo "  CC $@"
+	@$(MUSL_CC) $(MUSLFLAGS) -MMD -MP -c $< -o $@
+
+build/berth-shim: $(patsubst src/%.c,build/musl/obj/%.o,$(SHIM_SRC))
+	$(MUSL_CC) -static -Wl,--gc-sections -o $@ $^
+
+build/san/berth-shim: $(patsubst src/%.c,build/san/obj/%.o,$(SHIM_SRC))
+	$(CC) $(SANFLAGS) -o $@ $^
 -include $(shell find build -name '*.d' 2>/dev/null)
 
 UNIT_BINS := $(patsubst tests/unit/%.c,build/san/tests/%,$(UNIT_SRC))

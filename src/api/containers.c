@@ -11,6 +11,7 @@
 #include "api/containers_admin.h"
 #include "api/containers_io.h"
 #include "api/http_sink.h"
+#include "basic/buf.h"
 #include "basic/cleanup.h"
 #include "engine/container.h"
 #include "shared/filters.h"
@@ -296,6 +297,46 @@ static void api_container_wait(const struct api_request *ar)
 
 /* ---- list and inspect ---- */
 
+/* Entries are encoded one at a time into a chunk sent once it holds this
+ * much: neither a tree of the whole list nor its whole text is ever built. */
+#define LIST_CHUNK_BYTES (16 * 1024)
+
+static int append_json(const char *data, size_t len, void *userdata)
+{
+	return buf_append(userdata, data, len) < 0 ? -1 : 0;
+}
+
+/* The same bytes http_reply_json would send for the whole array ("[...]"
+ * in JSON_COMPACT, then Go's newline), in chunks. */
+static void stream_list(const struct api_request *ar, struct container **v, size_t n, bool size)
+{
+	_cleanup_(buf_free) struct buf out = BUF_INIT;
+	http_stream_begin(ar->conn, 200, "application/json");
+	int r = buf_append(&out, "[", 1);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		json_t *e = container_list_entry(ar->d, v[i], size);
+		if (i > 0)
+			r = buf_append(&out, ",", 1);
+		if (r == 0 && (!e || json_dump_callback(e, append_json, &out, JSON_COMPACT) < 0))
+			r = -ENOMEM;
+		json_decref(e);
+		if (r == 0 && out.len >= LIST_CHUNK_BYTES) {
+			r = http_stream_write(ar->conn, out.data, out.len);
+			out.len = 0;
+		}
+	}
+	if (r == 0)
+		r = buf_append(&out, "]\n", 2);
+	if (r == 0)
+		r = http_stream_write(ar->conn, out.data, out.len);
+	/* A failure half-way cannot change the status any more: the client
+	 * sees a truncated document and a closed connection. */
+	if (r < 0)
+		http_conn_finish(ar->conn);
+	else
+		http_stream_end(ar->conn);
+}
+
 static void api_container_list(const struct api_request *ar)
 {
 	struct filters *f = NULL;
@@ -305,13 +346,13 @@ static void api_container_list(const struct api_request *ar)
 		return;
 	}
 	const char *limit = http_request_query(ar->req, "limit");
-	json_t *out = NULL;
-	if (containers_list_json(ar->d, http_request_query_bool(ar->req, "all"),
-				 limit ? atoi(limit) : -1, http_request_query_bool(ar->req, "size"),
-				 f, &out, &err) < 0)
+	_cleanup_free_ struct container **v = NULL;
+	size_t n = 0;
+	if (containers_list_select(ar->d, http_request_query_bool(ar->req, "all"),
+				   limit ? atoi(limit) : -1, f, &v, &n, &err) < 0)
 		api_reply_err_clear(ar, &err);
 	else
-		http_reply_json(ar->conn, 200, out);
+		stream_list(ar, v, n, http_request_query_bool(ar->req, "size"));
 	filters_free(f);
 }
 

@@ -223,9 +223,11 @@ json_t *container_list_entry(struct daemon *d, struct container *c, bool size);
  * it ends (shared/byte_sink.h). */
 struct byte_sink;
 void container_changes(struct daemon *d, struct byte_sink *out, struct container *c);
-/* GET /containers/json; -EINVAL for bad filters. */
-int containers_list_json(struct daemon *d, bool all, int limit, bool size,
-			 const struct filters *f, json_t **ret, struct error *err);
+/* The containers GET /containers/json lists, newest first, in *ret (an
+ * array of *ret_n, the caller frees the array, not the containers; valid
+ * until the loop runs again). -EINVAL for bad filters. */
+int containers_list_select(struct daemon *d, bool all, int limit, const struct filters *f,
+			   struct container ***ret, size_t *ret_n, struct error *err);
 /* Go's units.HumanDuration for "Up 3 minutes". */
 void container_human_duration(int64_t ns, char *buf, size_t len);
 

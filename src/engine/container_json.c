@@ -377,8 +377,8 @@ static int by_created_desc(const void *a, const void *b)
 	return x->created_ns < y->created_ns ? 1 : x->created_ns > y->created_ns ? -1 : 0;
 }
 
-int containers_list_json(struct daemon *d, bool all, int limit, bool size, const struct filters *f,
-			 json_t **ret, struct error *err)
+int containers_list_select(struct daemon *d, bool all, int limit, const struct filters *f,
+			   struct container ***ret, size_t *ret_n, struct error *err)
 {
 	struct time_bounds tb;
 	int r = validate(f, err);
@@ -389,7 +389,7 @@ int containers_list_json(struct daemon *d, bool all, int limit, bool size, const
 	if (r < 0)
 		return r;
 	size_t n = containers_count(d);
-	_cleanup_free_ struct container **v = calloc(n + 1, sizeof(*v));
+	struct container **v = calloc(n + 1, sizeof(*v));
 	if (!v)
 		return error_set(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++)
@@ -397,12 +397,12 @@ int containers_list_json(struct daemon *d, bool all, int limit, bool size, const
 	qsort(v, n, sizeof(*v), by_created_desc);
 	/* A status filter or a limit looks at every container, as dockerd. */
 	all = all || limit > 0 || filters_has_key(f, "status") || filters_has_key(f, "exited");
-	json_t *out = json_array();
-	for (size_t i = 0; i < n && (limit <= 0 || (int)json_array_size(out) < limit); i++) {
-		if ((!all && v[i]->state != CONTAINER_RUNNING) || !matches(d, f, &tb, v[i]))
-			continue;
-		json_array_append_new(out, container_list_entry(d, v[i], size));
-	}
-	*ret = out;
+	size_t kept = 0;
+	for (size_t i = 0; i < n && (limit <= 0 || kept < (size_t)limit); i++)
+		if ((all || v[i]->state == CONTAINER_RUNNING) && matches(d, f, &tb, v[i]))
+			v[kept++] = v[i];
+	v[kept] = NULL;
+	*ret = v;
+	*ret_n = kept;
 	return 0;
 }

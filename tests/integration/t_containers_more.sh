@@ -205,3 +205,39 @@ test_containers_pin_image_layers() {
 	wait_for 5 "the layer to be removed" bash -c "[[ -z \$(ls '$D_DATA/image/overlay2/layerdb/sha256') ]]"
 	assert_empty "$(ls "$D_DATA/overlay2" | grep -v '^l$')" "storage entries left"
 }
+
+# GET /containers/json streams its array in chunks, one entry at a time: with
+# many containers the document is still exactly one JSON array, newest first,
+# and limit/filters still apply.
+test_containers_list_many() {
+	ct_daemon
+	local i n=150
+	for ((i = 0; i < n; i++)); do
+		curl -sf --unix-socket "$D_SOCK" -H 'Content-Type: application/json' \
+			-d '{"Image":"bb","Cmd":["true"],"Labels":{"k":"v'$i'"},"HostConfig":{"NetworkMode":"none"}}' \
+			"http://localhost/v1.41/containers/create?name=many$i" >/dev/null || fail "create many$i"
+	done
+	run_ok curl -sf -D "$TEST_TMP/head" -o "$TEST_TMP/body" --unix-socket "$D_SOCK" \
+		"http://localhost/v1.41/containers/json?all=1"
+	assert_contains "$(tr -d '\r' <"$TEST_TMP/head")" "Transfer-Encoding: chunked" "a chunked answer"
+	run_ok "$PYTHON" - "$TEST_TMP/body" "$n" <<'PY'
+import json, sys
+raw = open(sys.argv[1], "rb").read()
+n = int(sys.argv[2])
+assert raw.endswith(b"]\n"), raw[-20:]
+v = json.loads(raw)
+# The same bytes as one compact document (what the whole-array reply sent).
+assert raw == json.dumps(v, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+names = [c["Names"][0] for c in v]
+assert names == ["/many%d" % i for i in reversed(range(n))], names[:5]
+assert all(c["Labels"] == {"k": "v%d" % (n - 1 - j)} for j, c in enumerate(v))
+assert all(c["State"] == "created" and c["HostConfig"]["NetworkMode"] == "none" for c in v)
+PY
+	run_ok curl -sf --unix-socket "$D_SOCK" "http://localhost/v1.41/containers/json?all=1&limit=3"
+	assert_eq '["/many149", "/many148", "/many147"]' "$(json_get "$OUT" '[c["Names"][0] for c in j]')" "limit=3"
+	run_ok curl -sf --unix-socket "$D_SOCK" "http://localhost/v1.41/containers/json"
+	assert_eq "[]" "$OUT" "no running container"
+	run_ok dk ps -aq
+	assert_eq "$n" "$(grep -c . <<<"$OUT")" "docker ps -aq"
+	run_ok dk container prune -f
+}
