@@ -4,7 +4,7 @@
 
 .DEFAULT_GOAL := all
 
-PKGS     := libuv jansson libssl libcrypto libarchive raft libnl-route-3.0 libnftables
+PKGS     := libuv jansson libssl libcrypto libarchive raft libnl-route-3.0 libnftables zlib
 # libcurl's headers only: berthd dlopens it on first download (see src/image/fetch.c).
 CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
 CC       ?= cc

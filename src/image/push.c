@@ -6,8 +6,6 @@
  * checked with HEAD and uploaded. Then the config, and the manifest last, so
  * a registry never names a blob it lacks. The digests used are recorded,
  * so the next push (or a push of a pulled image) finds them again. */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -22,6 +20,7 @@
 #include "basic/log.h"
 #include "daemon/daemon.h"
 #include "image/dist_meta.h"
+#include "image/gzip_blob.h"
 #include "image/image_store.h"
 #include "image/progress.h"
 #include "image/reference.h"
@@ -132,57 +131,47 @@ struct gz_out {
 	int64_t size;
 };
 
-static la_ssize_t gz_write(struct archive *a, void *ud, const void *buf, size_t n)
+static int gz_sink(const void *buf, size_t n, void *ud)
 {
 	struct gz_out *o = ud;
-	if (fs_write_all(o->fd, buf, n) < 0) {
-		archive_set_error(a, EIO, "cannot write the compressed layer");
-		return -1;
-	}
+	int r = fs_write_all(o->fd, buf, n);
+	if (r < 0)
+		return r;
 	EVP_DigestUpdate(o->h, buf, n);
 	o->size += (int64_t)n;
-	return (la_ssize_t)n;
+	return 0;
 }
+
+struct gz_in {
+	struct gzip_blob g;
+	struct error *err;
+};
 
 static int to_gz(const void *buf, size_t n, void *ud)
 {
-	return archive_write_data(ud, buf, n) == (la_ssize_t)n ? 0 : -EIO;
+	struct gz_in *in = ud;
+	return gzip_blob_write(&in->g, buf, n, in->err);
 }
 
-/* The layer's tar, gzip-compressed into fd; its digest and size. */
+/* The layer's tar, gzip-compressed into fd; its digest and size. Level 1
+ * (stored where nothing compresses): the CPU, not the network, is what a
+ * push waits for. */
 static int compress_layer(const char *tar_path, int fd, char digest[DIGEST_BUF], int64_t *size,
 			  struct error *err)
 {
 	struct gz_out o = {.fd = fd, .h = EVP_MD_CTX_new()};
-	struct archive *a = archive_write_new();
-	struct archive_entry *e = archive_entry_new();
-	int r = 0;
-	if (!o.h || !a || !e || !EVP_DigestInit_ex(o.h, EVP_sha256(), NULL))
-		r = error_set(err, -ENOMEM, "out of memory");
-	/* No timestamp or name in the gzip header: the same layer compresses
-	 * to the same blob every time. Level 1: the CPU, not the network, is
-	 * what a push waits for (a few percent bigger than level 6, three
-	 * times faster). */
-	if (r == 0 && (archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
-		       archive_write_set_options(a, "gzip:!timestamp,gzip:compression-level=1") !=
-			   ARCHIVE_OK ||
-		       archive_write_set_format_raw(a) != ARCHIVE_OK ||
-		       archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
-		       archive_write_open(a, &o, NULL, gz_write, NULL) != ARCHIVE_OK))
-		r = error_set(err, -EIO, "cannot compress the layer: %s", archive_error_string(a));
-	if (r == 0) {
-		archive_entry_set_filetype(e, AE_IFREG);
-		if (archive_write_header(a, e) != ARCHIVE_OK)
-			r = error_set(err, -EIO, "cannot compress the layer: %s",
-				      archive_error_string(a));
+	struct gz_in in = {.err = err};
+	if (!o.h || !EVP_DigestInit_ex(o.h, EVP_sha256(), NULL)) {
+		EVP_MD_CTX_free(o.h);
+		return error_set(err, -ENOMEM, "out of memory");
 	}
-	if (r == 0)
-		r = layer_tar_read(tar_path, to_gz, a, err);
-	if (r == 0 && archive_write_close(a) != ARCHIVE_OK)
-		r = error_set(err, -EIO, "cannot compress the layer: %s", archive_error_string(a));
-	archive_entry_free(e);
-	if (a)
-		archive_write_free(a);
+	int r = gzip_blob_init(&in.g, gz_sink, &o, err);
+	if (r == 0) {
+		r = layer_tar_read(tar_path, to_gz, &in, err);
+		if (r == 0)
+			r = gzip_blob_finish(&in.g, err);
+		gzip_blob_done(&in.g);
+	}
 	if (r == 0) {
 		unsigned char md[32];
 		unsigned int len = 0;
