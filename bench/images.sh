@@ -14,87 +14,17 @@
 # BENCH_DOCKERD_DRIVER (default overlay2), BENCH_BERTHD_DRIVER (default
 # overlay2).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
-BERTHD=${BERTHD:-$ROOT/build/berthd}
-DOCKER=${DOCKER:-$(command -v docker || echo /usr/bin/docker)}
-DOCKERD=${DOCKERD:-/usr/sbin/dockerd}
+BENCH_PREFIX=berthimg
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 BIG_MB=${BENCH_BIG_MB:-300}
 LAYERS=${BENCH_LAYERS:-10}
 LAYER_MB=${BENCH_LAYER_MB:-10}
 ROUNDS=${BENCH_ROUNDS:-2}
-DD_DRIVER=${BENCH_DOCKERD_DRIVER:-overlay2}
+DOCKERD_DRIVER=${BENCH_DOCKERD_DRIVER:-overlay2}
 BD_DRIVER=${BENCH_BERTHD_DRIVER:-overlay2}
 PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 IMGTOOL=$ROOT/tests/integration/imgtool.py
-
-note() { echo "bench: $*" >&2; }
-die() { echo "bench: $*" >&2; exit 1; }
-
-[[ -x $BERTHD ]] || die "$BERTHD not found: run 'make all' first"
-[[ -x $DOCKER ]] || die "$DOCKER not found"
-
-TMP=$(mktemp -d /tmp/berthimg.XXXXXX) # short: unix socket paths are limited
-PIDS=()
-unset DOCKER_HOST DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH
-export DOCKER_CONFIG=$TMP/docker-config
-mkdir -p "$DOCKER_CONFIG"
-
-descendants() {
-	ps -e -o pid=,ppid= | awk -v root="$1" '
-		{ parent[$1] = $2 }
-		END {
-			want[root] = 1; changed = 1
-			while (changed) {
-				changed = 0
-				for (p in parent)
-					if (!(p in want) && (parent[p] in want)) { want[p] = 1; changed = 1 }
-			}
-			for (p in want) if (p != root) print p
-		}'
-}
-
-alive() {
-	local stat
-	IFS= read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
-	stat=${stat##*) }
-	[[ ${stat:0:1} != Z ]]
-}
-
-# Stops pid and its children by pid: SIGTERM, 20 s, then SIGKILL.
-stop_tree() {
-	local pid=$1 kids p i
-	kids=$(descendants "$pid")
-	kill -TERM "$pid" 2>/dev/null || true
-	for ((i = 0; i < 200; i++)); do alive "$pid" || break; sleep 0.1; done
-	alive "$pid" && { note "pid $pid ignored SIGTERM: killing it"; kill -KILL "$pid" 2>/dev/null || true; }
-	wait "$pid" 2>/dev/null || true
-	for p in $kids; do
-		for ((i = 0; i < 50; i++)); do alive "$p" || break; sleep 0.1; done
-		alive "$p" && kill -KILL "$p" 2>/dev/null || true
-	done
-}
-
-cleanup() {
-	local rc=$? pid
-	trap - EXIT INT TERM
-	for pid in "${PIDS[@]}"; do alive "$pid" && stop_tree "$pid"; done
-	rm -rf "$TMP"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-wait_ping() { # SOCK PID
-	local i
-	for ((i = 0; i < 200; i++)); do
-		alive "$2" || return 1
-		curl -sf --max-time 2 --unix-socket "$1" http://localhost/_ping >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # ---- test data, built once ----
 note "building a ${BIG_MB} MB single-layer image and a ${LAYERS}-layer image (${LAYER_MB} MB each)"
@@ -104,63 +34,26 @@ BIG_BYTES=$(tar -xOf "$TMP/big.tar" layer0/layer.tar | wc -c)
 MULTI_BYTES=$(stat -c %s "$TMP/multi.tar")
 
 # ---- daemons ----
-NAMES=()
-mkdir -p "$TMP/berthd"
-echo '{}' >"$TMP/berthd/daemon.json"
-"$BERTHD" --data-root "$TMP/berthd/data" --exec-root "$TMP/berthd/exec" \
-	--pidfile "$TMP/berthd/pid" -H "unix://$TMP/berthd/sock" \
-	--config-file "$TMP/berthd/daemon.json" --storage-driver "$BD_DRIVER" \
-	>"$TMP/berthd/log" 2>&1 </dev/null &
-PIDS+=("$!")
-wait_ping "$TMP/berthd/sock" "$!" || { tail -n 20 "$TMP/berthd/log" >&2; die "berthd did not start"; }
-NAMES+=(berthd)
-declare -A HOST=([berthd]="unix://$TMP/berthd/sock")
-declare -A DRIVER=([berthd]="$BD_DRIVER")
-
-DOCKER_NOTE=
-if [[ ${BENCH_SKIP_DOCKERD:-0} == 1 ]]; then
-	DOCKER_NOTE="skipped (BENCH_SKIP_DOCKERD=1)"
-elif [[ ! -x $DOCKERD ]]; then
-	DOCKER_NOTE="skipped: $DOCKERD not installed (apt-get install docker.io)"
-elif [[ $(id -u) != 0 ]] || ! command -v unshare >/dev/null; then
-	DOCKER_NOTE="skipped: needs root and unshare(1)"
-else
-	D=$TMP/dockerd
-	mkdir -p "$D"
-	echo "{\"deprecated-key-path\": \"$D/key.json\"}" >"$D/daemon.json"
-	unshare --net --mount --propagation private sh -c 'ip link set lo up && exec "$@"' _ \
-		"$DOCKERD" --data-root "$D/data" --exec-root "$D/exec" --pidfile "$D/pid" \
-		-H "unix://$D/sock" --config-file "$D/daemon.json" --storage-driver "$DD_DRIVER" \
-		--bridge=none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
-		>"$D/log" 2>&1 </dev/null &
-	PIDS+=("$!")
-	if wait_ping "$D/sock" "$!"; then
-		NAMES+=(dockerd)
-		HOST[dockerd]="unix://$D/sock"
-		DRIVER[dockerd]=$DD_DRIVER
-		DOCKER_NOTE="$("$DOCKERD" --version 2>/dev/null | sed 's/^Docker version //')"
-	else
-		tail -n 20 "$D/log" >&2
-		DOCKER_NOTE="failed to start (log above)"
-	fi
-fi
+declare -A DRIVER
+start_berthd --storage-driver "$BD_DRIVER"
+DRIVER[berthd]=$BD_DRIVER
+start_dockerd
+[[ -n ${HOST[dockerd]:-} ]] && DRIVER[dockerd]=$DOCKERD_DRIVER
 
 # load_secs NAME FILE: seconds one `docker load` took (the image is removed after).
 load_secs() {
 	local name=$1 file=$2 t0 t1 ref
-	t0=${EPOCHREALTIME/./}
+	t0=$(now_us)
 	"$DOCKER" -H "${HOST[$name]}" load -q -i "$file" >"$TMP/load.out" 2>&1 || {
 		cat "$TMP/load.out" >&2
 		echo "-"
 		return 0
 	}
-	t1=${EPOCHREALTIME/./}
+	t1=$(now_us)
 	ref=$(sed -n 's/^Loaded image: //p' "$TMP/load.out" | head -n1)
 	"$DOCKER" -H "${HOST[$name]}" rmi -f "$ref" >/dev/null 2>&1 || true
-	awk -v d=$((t1 - t0)) 'BEGIN { printf "%.2f", d / 1e6 }'
+	secs $((t1 - t0))
 }
-
-best() { printf '%s\n' "$@" | grep -v '^-$' | sort -g | head -n1; }
 
 declare -A BIG MULTI
 for name in "${NAMES[@]}"; do
@@ -176,11 +69,7 @@ for name in "${NAMES[@]}"; do
 	BIG[$name]=$(best "${big_times[@]}")
 	MULTI[$name]=$(best "${multi_times[@]}")
 done
-for pid in "${PIDS[@]}"; do alive "$pid" && stop_tree "$pid"; done
-PIDS=()
-
 mbs() { [[ -z $1 || $1 == - ]] && echo - || awk -v b="$BIG_BYTES" -v s="$1" 'BEGIN { printf "%.1f", b / 1048576 / s }'; }
-ratio() { [[ -z $1 || -z $2 || $1 == - || $2 == - ]] && echo - || awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
 row() { printf '%-46s | %14s | %14s | %8s\n' "$@"; }
 v() { local -n arr=$1; echo "${arr[$2]:--}"; }
 

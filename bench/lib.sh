@@ -8,6 +8,10 @@
 #     (dockerd always, berthd with --netns, in network and mount namespaces
 #     of their own, loopback only); each appends to NAMES and sets
 #     HOST[name] and DIR[name]; DOCKER_NOTE says what became of dockerd;
+#     DOCKERD_WRAP (an array, may be empty) is a command dockerd is started
+#     through, inside its namespaces (it ends with exec "$@"); DOCKERD_DRIVER
+#     its storage driver (default overlay2); DOCKERD_NETWORK its networking
+#     flags (default: no bridge, no iptables);
 #   - make_rootfs: $TMP/rootfs.tar, a busybox root filesystem to import;
 #   - timing (now_us, ms, secs, median, best) and ratio.
 # At exit, services then containers are removed through each daemon's API,
@@ -35,6 +39,8 @@ HOSTS=()
 NAMES=()
 declare -A HOST DIR
 DOCKER_NOTE=
+DOCKERD_WRAP=()
+DOCKERD_NETWORK=(--bridge=none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false)
 unset DOCKER_HOST DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH
 export DOCKER_CONFIG=$TMP/docker-config
 mkdir -p "$DOCKER_CONFIG"
@@ -105,11 +111,12 @@ in_netns() {
 # A busybox root filesystem (Debian's busybox-static), one symlink per applet.
 make_rootfs() {
 	local root=$TMP/rootfs a
-	mkdir -p "$root"/{bin,etc,dev,proc,sys,tmp}
+	mkdir -p "$root"/{bin,etc,dev,proc,sys,root,tmp}
 	cp /bin/busybox "$root/bin/busybox"
 	for a in $(/bin/busybox --list); do [[ -e $root/bin/$a ]] || ln -s busybox "$root/bin/$a"; done
 	echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
-	tar --numeric-owner -C "$root" -cf "$TMP/rootfs.tar" .
+	echo 'root:x:0:' >"$root/etc/group"
+	tar --numeric-owner --owner=0 --group=0 -C "$root" -cf "$TMP/rootfs.tar" .
 }
 
 # started NAME: records a daemon that answers on $TMP/NAME/sock.
@@ -147,10 +154,9 @@ start_dockerd() { # [ARGS...]
 	local D=$TMP/dockerd
 	mkdir -p "$D"
 	echo "{\"deprecated-key-path\": \"$D/key.json\"}" >"$D/daemon.json"
-	in_netns "$DOCKERD" --data-root "$D/data" --exec-root "$D/exec" --pidfile "$D/pid" \
-		-H "unix://$D/sock" --config-file "$D/daemon.json" --storage-driver overlay2 \
-		--bridge=none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
-		"$@" >"$D/log" 2>&1 </dev/null &
+	in_netns "${DOCKERD_WRAP[@]}" "$DOCKERD" --data-root "$D/data" --exec-root "$D/exec" --pidfile "$D/pid" \
+		-H "unix://$D/sock" --config-file "$D/daemon.json" --storage-driver "${DOCKERD_DRIVER:-overlay2}" \
+		"${DOCKERD_NETWORK[@]}" "$@" >"$D/log" 2>&1 </dev/null &
 	PIDS+=("$!")
 	if wait_ping "$D/sock" "$!"; then
 		started dockerd
@@ -165,5 +171,5 @@ now_us() { echo "${EPOCHREALTIME/./}"; }
 ms() { awk -v u="$1" 'BEGIN { printf "%.1f", u / 1000 }'; }
 secs() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1e6 }'; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-best() { printf '%s\n' "$@" | sort -g | head -n1; }
+best() { printf '%s\n' "$@" | awk '$1 != "-"' | sort -g | head -n1; } # "-": a failed run
 ratio() { [[ -z $1 || -z $2 || $1 == - || $2 == - ]] && echo - || awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }

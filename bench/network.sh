@@ -17,141 +17,27 @@
 # DOCKERD (/usr/sbin/dockerd), BENCH_CONTAINERS (50), BENCH_MB (1000),
 # BENCH_ROUNDS (3), BENCH_SKIP_DOCKERD=1.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
-BERTHD=${BERTHD:-$ROOT/build/berthd}
-DOCKER=${DOCKER:-$(command -v docker || echo /usr/bin/docker)}
-DOCKERD=${DOCKERD:-/usr/sbin/dockerd}
+BENCH_PREFIX=berthnet
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 N=${BENCH_CONTAINERS:-50}
 MB=${BENCH_MB:-1000}
 ROUNDS=${BENCH_ROUNDS:-3}
 
-note() { echo "bench: $*" >&2; }
-die() { echo "bench: $*" >&2; exit 1; }
-
-[[ -x $BERTHD ]] || die "$BERTHD not found: run 'make all' first"
-[[ -x $DOCKER ]] || die "$DOCKER not found"
-[[ $(id -u) == 0 ]] || die "needs root (network namespaces, bridges)"
 [[ -x /bin/busybox ]] || die "/bin/busybox not found (apt-get install busybox-static)"
 
-TMP=$(mktemp -d /tmp/berthnet.XXXXXX)
-PIDS=()
-unset DOCKER_HOST DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH
-export DOCKER_CONFIG=$TMP/docker-config
-mkdir -p "$DOCKER_CONFIG"
+make_rootfs
+start_berthd --netns
+# dockerd with its own networking (a bridge, iptables): that is what is measured.
+DOCKERD_NETWORK=()
+start_dockerd
 
-descendants() {
-	ps -e -o pid=,ppid= | awk -v root="$1" '
-		{ parent[$1] = $2 }
-		END {
-			want[root] = 1; changed = 1
-			while (changed) {
-				changed = 0
-				for (p in parent)
-					if (!(p in want) && (parent[p] in want)) { want[p] = 1; changed = 1 }
-			}
-			for (p in want) if (p != root) print p
-		}'
-}
-
-alive() {
-	local stat
-	IFS= read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
-	stat=${stat##*) }
-	[[ ${stat:0:1} != Z ]]
-}
-
-# Stops pid and its children (containerd, shims, containers) by pid.
-stop_tree() {
-	local pid=$1 kids p i
-	kids=$(descendants "$pid")
-	kill -TERM "$pid" 2>/dev/null || true
-	for ((i = 0; i < 200; i++)); do alive "$pid" || break; sleep 0.1; done
-	alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	for p in $kids; do alive "$p" && kill -KILL "$p" 2>/dev/null || true; done
-}
-
-cleanup() {
-	local rc=$? pid m
-	trap - EXIT INT TERM
-	for pid in "${PIDS[@]}"; do alive "$pid" && stop_tree "$pid"; done
-	for m in $(awk -v r="$TMP" 'index($5, r) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
-		umount -l "$m" 2>/dev/null || true
-	done
-	rm -rf "$TMP" 2>/dev/null || true
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-wait_ping() { # SOCK PID
-	local i
-	for ((i = 0; i < 300; i++)); do
-		alive "$2" || return 1
-		curl -sf --max-time 2 --unix-socket "$1" http://localhost/_ping >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# A busybox root filesystem as an image tarball.
-root=$TMP/rootfs
-mkdir -p "$root"/{bin,etc,dev,proc,sys,root,tmp}
-cp /bin/busybox "$root/bin/"
-for a in $(/bin/busybox --list); do [[ -e $root/bin/$a ]] || ln -s busybox "$root/bin/$a"; done
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
-printf 'root:x:0:\n' >"$root/etc/group"
-tar --numeric-owner --owner=0 --group=0 -C "$root" -cf "$TMP/bb.tar" .
-
-# in_netns CMD...: runs CMD in new network and mount namespaces (lo up).
-in_netns() {
-	unshare --net --mount --propagation private sh -c 'ip link set lo up && exec "$@"' _ "$@"
-}
-
-NAMES=()
-declare -A HOST
-mkdir -p "$TMP/berthd"
-echo '{}' >"$TMP/berthd/daemon.json"
-in_netns "$BERTHD" --data-root "$TMP/berthd/data" --exec-root "$TMP/berthd/exec" \
-	--pidfile "$TMP/berthd/pid" -H "unix://$TMP/berthd/sock" \
-	--config-file "$TMP/berthd/daemon.json" >"$TMP/berthd/log" 2>&1 </dev/null &
-PIDS+=("$!")
-wait_ping "$TMP/berthd/sock" "$!" || { tail -n 20 "$TMP/berthd/log" >&2; die "berthd did not start"; }
-NAMES+=(berthd)
-HOST[berthd]="unix://$TMP/berthd/sock"
-
-DOCKER_NOTE=
-if [[ ${BENCH_SKIP_DOCKERD:-0} == 1 ]]; then
-	DOCKER_NOTE="skipped (BENCH_SKIP_DOCKERD=1)"
-elif [[ ! -x $DOCKERD ]]; then
-	DOCKER_NOTE="skipped: $DOCKERD not installed"
-else
-	D=$TMP/dockerd
-	mkdir -p "$D"
-	echo "{}" >"$D/daemon.json"
-	in_netns "$DOCKERD" --data-root "$D/data" --exec-root "$D/exec" --pidfile "$D/pid" \
-		-H "unix://$D/sock" --config-file "$D/daemon.json" >"$D/log" 2>&1 </dev/null &
-	PIDS+=("$!")
-	if wait_ping "$D/sock" "$!"; then
-		NAMES+=(dockerd)
-		HOST[dockerd]="unix://$D/sock"
-		DOCKER_NOTE="$("$DOCKERD" --version 2>/dev/null | sed 's/^Docker version //')"
-	else
-		tail -n 20 "$D/log" >&2
-		DOCKER_NOTE="failed to start (log above)"
-	fi
-fi
-
-now_us() { echo "${EPOCHREALTIME/./}"; }
-secs() { awk -v d="$1" 'BEGIN { printf "%.2f", d / 1e6 }'; }
-best_max() { printf '%s\n' "$@" | grep -v '^-$' | sort -g | tail -n1; }
+best_max() { printf '%s\n' "$@" | awk '$1 != "-"' | sort -g | tail -n1; }
 
 declare -A START REACH TPUT
 for name in "${NAMES[@]}"; do
 	dk() { "$DOCKER" -H "${HOST[$name]}" "$@"; }
-	dk import "$TMP/bb.tar" bb:latest >/dev/null
+	dk import "$TMP/rootfs.tar" bb:latest >/dev/null
 	dk network create --subnet 10.213.200.0/24 benchnet >/dev/null
 	note "$name: starting $N containers on benchnet"
 	t0=$(now_us)
@@ -188,10 +74,6 @@ for name in "${NAMES[@]}"; do
 	dk rm -f srv cli >/dev/null
 	dk network rm benchnet >/dev/null 2>&1 || true
 done
-for pid in "${PIDS[@]}"; do alive "$pid" && stop_tree "$pid"; done
-PIDS=()
-
-ratio() { [[ -z $1 || -z $2 || $1 == - || $2 == - ]] && echo - || awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
 row() { printf '%-52s | %10s | %10s | %8s\n' "$@"; }
 v() { local -n arr=$1; echo "${arr[$2]:--}"; }
 

@@ -11,6 +11,7 @@
 #include "basic/cleanup.h"
 #include "cli/cli.h"
 #include "cli/client.h"
+#include "cli/jsonmsg.h"
 #include "cli/query.h"
 
 static int fail_clear(const struct cli *cli, struct error *err)
@@ -18,68 +19,6 @@ static int fail_clear(const struct cli *cli, struct error *err)
 	int code = err->msg ? cli_fail(cli, err) : CLI_EXIT_FAILURE;
 	error_clear(err);
 	return code;
-}
-
-/* docker's jsonmessage display for a non-terminal: "stream" text as is,
- * "status" lines (with "id: " before), progress bars left out, and the
- * first "error" ends the command. Lines may be split across chunks. */
-struct jsonmsg_sink {
-	const struct cli *cli;
-	char *line;
-	size_t len;
-	char *error; /* the daemon's error message, when one came */
-};
-
-static void show_message(struct jsonmsg_sink *s, json_t *m)
-{
-	const char *e = json_string_value(json_object_get(m, "error"));
-	if (e) {
-		if (!s->error)
-			s->error = strdup(e);
-		return;
-	}
-	const char *id = json_string_value(json_object_get(m, "id"));
-	const char *stream = json_string_value(json_object_get(m, "stream"));
-	const char *status = json_string_value(json_object_get(m, "status"));
-	const char *progress = json_string_value(json_object_get(m, "progress"));
-	if (progress && *progress)
-		return;
-	FILE *f = s->cli->out;
-	if (id && *id)
-		fprintf(f, "%s: ", id);
-	if (stream)
-		fputs(stream, f);
-	else
-		fprintf(f, "%s\n", status ? status : "");
-	fflush(f);
-}
-
-static int on_jsonmsg(const char *data, size_t len, void *userdata)
-{
-	struct jsonmsg_sink *s = userdata;
-	char *b = realloc(s->line, s->len + len + 1);
-	if (!b)
-		return -ENOMEM;
-	s->line = b;
-	memcpy(b + s->len, data, len);
-	s->len += len;
-	b[s->len] = '\0';
-	/* Messages are whole JSON values; parse as many as have arrived. */
-	size_t off = 0;
-	while (off < s->len) {
-		json_error_t jerr;
-		json_t *m = json_loadb(b + off, s->len - off, JSON_DISABLE_EOF_CHECK, &jerr);
-		if (!m)
-			break;
-		off += jerr.position;
-		show_message(s, m);
-		json_decref(m);
-		while (off < s->len && strchr(" \r\n\t", b[off]))
-			off++;
-	}
-	memmove(b, b + off, s->len - off);
-	s->len -= off;
-	return 0;
 }
 
 /* Go spells system errors in lower case ("no such file or directory"). */
@@ -94,25 +33,14 @@ static void print_open_error(const struct cli *cli, const char *path, int e)
 static int post_archive(struct cli *cli, const char *path, const struct query *q, int fd)
 {
 	struct error err = ERROR_INIT;
-	struct jsonmsg_sink sink = {.cli = cli};
-	struct client c;
 	struct client_req rq = {
 	    .method = "POST",
 	    .path = path,
 	    .query = q,
 	    .content_type = "application/x-tar",
 	    .body_fd = fd,
-	    .fn = on_jsonmsg,
-	    .userdata = &sink,
 	};
-	int r = client_init(&c, cli, &err);
-	if (r >= 0)
-		r = client_request(&c, &rq, NULL, &err);
-	client_done(&c);
-	free(sink.line);
-	if (r >= 0 && sink.error)
-		r = error_set(&err, -EIO, "%s", sink.error);
-	free(sink.error);
+	int r = jsonmsg_request(cli, &rq, false, &err);
 	return r < 0 ? fail_clear(cli, &err) : CLI_EXIT_OK;
 }
 

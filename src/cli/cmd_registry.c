@@ -9,11 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "basic/buf.h"
 #include "basic/cleanup.h"
 #include "basic/fs.h"
 #include "cli/cli.h"
 #include "cli/client.h"
+#include "cli/jsonmsg.h"
 #include "cli/query.h"
 #include "image/reference.h"
 
@@ -108,69 +108,12 @@ static char *registry_auth_header(const char *domain)
 	return s ? b64(s, true) : NULL;
 }
 
-/* ---- progress display (non-terminal, as docker's jsonmessage) ---- */
-
-struct progress_sink {
-	const struct cli *cli;
-	bool quiet;
-	struct buf line;
-	char *error;
-};
-
-static int on_progress(const char *data, size_t len, void *userdata)
-{
-	struct progress_sink *s = userdata;
-	if (buf_append(&s->line, data, len) < 0)
-		return -ENOMEM;
-	size_t off = 0;
-	while (off < s->line.len) {
-		json_error_t jerr;
-		json_t *m = json_loadb(s->line.data + off, s->line.len - off,
-				       JSON_DISABLE_EOF_CHECK, &jerr);
-		if (!m)
-			break;
-		off += jerr.position;
-		const char *e = json_string_value(json_object_get(m, "error"));
-		const char *id = json_string_value(json_object_get(m, "id"));
-		const char *status = json_string_value(json_object_get(m, "status"));
-		const char *progress = json_string_value(json_object_get(m, "progress"));
-		if (e && !s->error)
-			s->error = strdup(e);
-		else if (!e && !s->quiet && status && !(progress && *progress)) {
-			if (id && *id)
-				fprintf(s->cli->out, "%s: ", id);
-			fprintf(s->cli->out, "%s\n", status);
-			fflush(s->cli->out);
-		}
-		json_decref(m);
-		while (off < s->line.len && strchr(" \r\n\t", s->line.data[off]))
-			off++;
-	}
-	buf_consume(&s->line, off);
-	return 0;
-}
-
 static int post_progress(struct cli *cli, const char *path, const struct query *q, const char *auth,
 			 bool quiet, struct error *err)
 {
-	struct progress_sink sink = {.cli = cli, .quiet = quiet};
-	struct client c;
-	struct client_req rq = {.method = "POST",
-				.path = path,
-				.query = q,
-				.body_fd = -1,
-				.fn = on_progress,
-				.userdata = &sink,
-				.registry_auth = auth};
-	int r = client_init(&c, cli, err);
-	if (r >= 0)
-		r = client_request(&c, &rq, NULL, err);
-	client_done(&c);
-	buf_free(&sink.line);
-	if (r >= 0 && sink.error)
-		r = error_set(err, -EIO, "%s", sink.error);
-	free(sink.error);
-	return r;
+	struct client_req rq = {
+	    .method = "POST", .path = path, .query = q, .body_fd = -1, .registry_auth = auth};
+	return jsonmsg_request(cli, &rq, quiet, err);
 }
 
 /* ---- pull ---- */

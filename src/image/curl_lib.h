@@ -25,6 +25,11 @@ struct fetch_curl {
 	const char *(*easy_strerror)(CURLcode);
 	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
 	void (*slist_free_all)(struct curl_slist *);
+	/* Registry hosts (insecure ones) last reached over plain HTTP: the next
+	 * client of one tries it first instead of a TLS handshake that fails
+	 * (registry_client.c). Read and written on the loop only. */
+	char **plain_http;
+	size_t n_plain_http;
 };
 
 /* Loads libcurl into d->curl once (on the loop). -ENOSYS when missing. */

@@ -36,14 +36,21 @@ int fetch_curl_load(struct daemon *d, struct error *err)
 		void *dst;
 		const char *name;
 	} syms[] = {
-		{&c->global_init, "curl_global_init"}, {&c->global_cleanup, "curl_global_cleanup"},
-		{&c->url, "curl_url"},                 {&c->url_set, "curl_url_set"},
-		{&c->url_get, "curl_url_get"},         {&c->url_cleanup, "curl_url_cleanup"},
-		{&c->free, "curl_free"},               {&c->easy_init, "curl_easy_init"},
-		{&c->easy_setopt, "curl_easy_setopt"}, {&c->easy_perform, "curl_easy_perform"},
-		{&c->easy_cleanup, "curl_easy_cleanup"}, {&c->easy_strerror, "curl_easy_strerror"},
-		{&c->easy_getinfo, "curl_easy_getinfo"}, {&c->slist_append, "curl_slist_append"},
-		{&c->slist_free_all, "curl_slist_free_all"},
+	    {&c->global_init, "curl_global_init"},
+	    {&c->global_cleanup, "curl_global_cleanup"},
+	    {&c->url, "curl_url"},
+	    {&c->url_set, "curl_url_set"},
+	    {&c->url_get, "curl_url_get"},
+	    {&c->url_cleanup, "curl_url_cleanup"},
+	    {&c->free, "curl_free"},
+	    {&c->easy_init, "curl_easy_init"},
+	    {&c->easy_setopt, "curl_easy_setopt"},
+	    {&c->easy_perform, "curl_easy_perform"},
+	    {&c->easy_cleanup, "curl_easy_cleanup"},
+	    {&c->easy_strerror, "curl_easy_strerror"},
+	    {&c->easy_getinfo, "curl_easy_getinfo"},
+	    {&c->slist_append, "curl_slist_append"},
+	    {&c->slist_free_all, "curl_slist_free_all"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(syms); i++) {
 		void *f = dlsym(c->lib, syms[i].name);
@@ -66,6 +73,9 @@ void fetch_done(struct daemon *d)
 		return;
 	d->curl->global_cleanup();
 	dlclose(d->curl->lib);
+	for (size_t i = 0; i < d->curl->n_plain_http; i++)
+		free(d->curl->plain_http[i]);
+	free(d->curl->plain_http);
 	free(d->curl);
 	d->curl = NULL;
 }
@@ -112,9 +122,12 @@ static int check_url(const struct fetch_curl *c, const char *url, struct error *
 	    c->url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
 		r = error_set(err, -EINVAL, "invalid URL %s", url);
 	else if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
-		r = error_set(err, -EINVAL, "cannot import from %s: only http and https URLs are supported", url);
+		r = error_set(err, -EINVAL,
+			      "cannot import from %s: only http and https URLs are supported", url);
 	else if (!host_is_loopback_name(host))
-		r = error_set(err, -EPERM, "cannot import from %s: Berth only downloads from loopback addresses", url);
+		r = error_set(err, -EPERM,
+			      "cannot import from %s: Berth only downloads from loopback addresses",
+			      url);
 	c->free(scheme);
 	c->free(host);
 	c->url_cleanup(u);
@@ -147,7 +160,8 @@ static void fetch_work(uv_work_t *w)
 	struct fetch_job *j = w->data;
 	j->fd = open_unlinked(j->dir);
 	if (j->fd < 0) {
-		error_set(&j->err, j->fd, "cannot create a download file in %s: %s", j->dir, strerror(-j->fd));
+		error_set(&j->err, j->fd, "cannot create a download file in %s: %s", j->dir,
+			  strerror(-j->fd));
 		return;
 	}
 	const struct fetch_curl *cu = j->curl;

@@ -65,7 +65,8 @@ static int config_top_chain(const json_t *config, char ret[DIGEST_BUF], size_t *
 	ret[0] = '\0';
 	size_t i;
 	json_t *v;
-	json_array_foreach(ids, i, v) {
+	json_array_foreach(ids, i, v)
+	{
 		const char *d = json_string_value(v);
 		if (!digest_valid(d))
 			return -EINVAL;
@@ -85,7 +86,8 @@ static int image_from_config(struct image_store *is, const char *data, size_t le
 		return error_set(err, -ENOMEM, "out of memory");
 	img->config = json_loadb(data, len, 0, &jerr);
 	char chain[DIGEST_BUF];
-	if (!json_is_object(img->config) || config_top_chain(img->config, chain, &img->n_layers) < 0) {
+	if (!json_is_object(img->config) ||
+	    config_top_chain(img->config, chain, &img->n_layers) < 0) {
 		json_decref(img->config);
 		return error_set(err, -EINVAL, "invalid image config: %s",
 				 img->config ? "bad rootfs" : jerr.text);
@@ -123,10 +125,10 @@ static int images_append(struct image_store *is, struct image *img)
 
 static void load_metadata(struct image_store *is, struct image *img)
 {
-	_cleanup_free_ char *p1 = store_path(is, "imagedb/metadata/sha256/%s/lastUpdated",
-					      digest_hex(img->id));
-	_cleanup_free_ char *p2 = store_path(is, "imagedb/metadata/sha256/%s/parent",
-					      digest_hex(img->id));
+	_cleanup_free_ char *p1 =
+	    store_path(is, "imagedb/metadata/sha256/%s/lastUpdated", digest_hex(img->id));
+	_cleanup_free_ char *p2 =
+	    store_path(is, "imagedb/metadata/sha256/%s/parent", digest_hex(img->id));
 	_cleanup_free_ char *s = NULL;
 	size_t len;
 	if (p1 && fs_read_file(p1, 128, &s, &len) == 0)
@@ -143,7 +145,8 @@ static void load_one_config(struct image_store *is, const char *dir, const char 
 	char hex[DIGEST_HEX_LEN + 1];
 	struct error err = ERROR_INIT;
 	struct image *img;
-	if (asprintf(&path, "%s/%s", dir, name) < 0 || fs_read_file(path, CONFIG_MAX, &data, &len) < 0)
+	if (asprintf(&path, "%s/%s", dir, name) < 0 ||
+	    fs_read_file(path, CONFIG_MAX, &data, &len) < 0)
 		return;
 	digest_sha256_hex(data, len, hex);
 	/* A config that does not hash to its name, or whose layers are gone, is
@@ -267,11 +270,14 @@ static int refs_load(struct image_store *is, struct error *err)
 	json_t *j = json_loadb(data, len, 0, NULL);
 	json_t *repos = json_object_get(j, "Repositories"), *repo, *id;
 	const char *rname, *ref;
-	json_object_foreach(repos, rname, repo) {
-		json_object_foreach(repo, ref, id) {
+	json_object_foreach(repos, rname, repo)
+	{
+		json_object_foreach(repo, ref, id)
+		{
 			_cleanup_free_ char *full = NULL;
 			const char *ids = json_string_value(id);
-			if (!ids || !image_store_get(is, ids) || reference_normalize(ref, &full, NULL) < 0)
+			if (!ids || !image_store_get(is, ids) ||
+			    reference_normalize(ref, &full, NULL) < 0)
 				continue; /* an image a crash removed before its tags */
 			refs_set(is, full, ids);
 		}
@@ -350,6 +356,22 @@ const char *image_store_root(const struct image_store *is)
 	return is->root;
 }
 
+int image_store_tmpdir(const struct image_store *is, const char *what, char **ret,
+		       struct error *err)
+{
+	_cleanup_free_ char *base = NULL, *dir = NULL;
+	if (asprintf(&base, "%s/tmp", image_store_root(is)) < 0 ||
+	    asprintf(&dir, "%s/%s-XXXXXX", base, what) < 0)
+		return error_set(err, -ENOMEM, "out of memory");
+	int r = fs_mkdir_p(base, 0700, err);
+	if (r < 0)
+		return r;
+	if (!mkdtemp(dir))
+		return error_set(err, -errno, "cannot create %s: %m", dir);
+	*ret = TAKE_PTR(dir);
+	return 0;
+}
+
 struct layer_store *image_store_layers(const struct image_store *is)
 {
 	return is->ls;
@@ -369,7 +391,9 @@ static int lookup_prefix(const struct image_store *is, const char *s, struct ima
 		if (strncmp(digest_hex(is->v[i]->id), hex, n) != 0)
 			continue;
 		if (found)
-			return error_set(err, -EINVAL, "ambiguous image ID prefix %s: more than one image matches", s);
+			return error_set(
+			    err, -EINVAL,
+			    "ambiguous image ID prefix %s: more than one image matches", s);
 		found = is->v[i];
 	}
 	if (!found)
@@ -420,7 +444,8 @@ int image_store_lookup(const struct image_store *is, const char *s, struct image
 static int write_metadata(struct image_store *is, const struct image *img, const char *name,
 			  const char *value, struct error *err)
 {
-	_cleanup_free_ char *dir = store_path(is, "imagedb/metadata/sha256/%s", digest_hex(img->id));
+	_cleanup_free_ char *dir =
+	    store_path(is, "imagedb/metadata/sha256/%s", digest_hex(img->id));
 	_cleanup_free_ char *path = NULL;
 	if (!dir || asprintf(&path, "%s/%s", dir, name) < 0)
 		return error_set(err, -ENOMEM, "out of memory");
@@ -442,7 +467,8 @@ int image_store_add(struct image_store *is, const char *data, size_t len, struct
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *path = store_path(is, "imagedb/content/sha256/%s", digest_hex(id));
-	r = path ? fs_write_atomic(path, data, len, 0600, err) : error_set(err, -ENOMEM, "out of memory");
+	r = path ? fs_write_atomic(path, data, len, 0600, err)
+		 : error_set(err, -ENOMEM, "out of memory");
 	if (r == 0 && images_append(is, img) < 0)
 		r = error_set(err, -ENOMEM, "out of memory");
 	if (r < 0) {
@@ -467,8 +493,7 @@ int image_store_set_parent(struct image_store *is, struct image *img, const char
 	return r;
 }
 
-int image_store_tag(struct image_store *is, struct image *img, const char *full,
-		    struct error *err)
+int image_store_tag(struct image_store *is, struct image *img, const char *full, struct error *err)
 {
 	if (refs_set(is, full, img->id) < 0)
 		return error_set(err, -ENOMEM, "out of memory");
@@ -541,7 +566,8 @@ int image_store_remove(struct image_store *is, struct image *img, json_t *remove
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *cfg = store_path(is, "imagedb/content/sha256/%s", digest_hex(img->id));
-	_cleanup_free_ char *meta = store_path(is, "imagedb/metadata/sha256/%s", digest_hex(img->id));
+	_cleanup_free_ char *meta =
+	    store_path(is, "imagedb/metadata/sha256/%s", digest_hex(img->id));
 	if (cfg && unlink(cfg) < 0 && errno != ENOENT)
 		return error_set(err, -errno, "cannot remove %s: %m", cfg);
 	if (meta)

@@ -20,7 +20,7 @@ struct image {
 	struct layer *top; /* NULL for an image without layers */
 	size_t n_layers;
 	int64_t created_ns;
-	int64_t last_tag_ns; /* 0 when never tagged here */
+	int64_t last_tag_ns;	 /* 0 when never tagged here */
 	char parent[DIGEST_BUF]; /* "" when none */
 };
 
@@ -46,6 +46,10 @@ struct image *image_store_get(const struct image_store *is, const char *id);
 struct layer_store *image_store_layers(const struct image_store *is);
 /* <data-root>/image/<driver>; scratch space is its tmp/ (emptied at start). */
 const char *image_store_root(const struct image_store *is);
+/* A new empty directory <root>/tmp/<what>-XXXXXX for a job's files (the
+ * caller frees the path and removes the directory). */
+int image_store_tmpdir(const struct image_store *is, const char *what, char **ret,
+		       struct error *err);
 
 /* Resolves what a user typed (full or short ID, name, name:tag,
  * name@digest) as dockerd's GetImage. -ENOENT "No such image: ...", -EINVAL
@@ -62,8 +66,7 @@ int image_store_set_parent(struct image_store *is, struct image *img, const char
 			   struct error *err);
 
 /* Points the normalized reference full (name:tag or name@digest) at img. */
-int image_store_tag(struct image_store *is, struct image *img, const char *full,
-		    struct error *err);
+int image_store_tag(struct image_store *is, struct image *img, const char *full, struct error *err);
 /* Removes a normalized reference; -ENOENT when absent. */
 int image_store_untag(struct image_store *is, const char *full, struct error *err);
 /* The normalized references pointing at id, NULL-terminated (free the array

@@ -178,7 +178,8 @@ static int prepare_one(struct load_job *j, struct load_layer *l)
 	if (fd < 0)
 		return error_set(&j->err, -EINVAL, "invalid archive: layer %s is missing: %s",
 				 l->member, strerror(-fd));
-	int r = layer_prepare(&j->lp, fd, l->parent_chain, parent_cache, l->diff, &l->prep, &j->err);
+	int r =
+	    layer_prepare(&j->lp, fd, l->parent_chain, parent_cache, l->diff, &l->prep, &j->err);
 	if (r < 0)
 		return error_wrap(&j->err, "cannot load layer %s", l->member);
 	l->prepared = true;
@@ -250,7 +251,9 @@ static int tag_loaded(struct load_job *j, struct image *img, const char *tag)
 	struct image *prev;
 	struct error err = ERROR_INIT;
 	if (image_store_lookup(j->d->images, full, &prev, &err) == 0 && prev != img)
-		say(j->conn, "The image %s already exists, renaming the old one with ID %s to empty string\n",
+		say(j->conn,
+		    "The image %s already exists, renaming the old one with ID %s to empty "
+		    "string\n",
 		    fam, prev->id);
 	error_clear(&err);
 	e = image_store_tag(j->d->images, img, full, &j->err);
@@ -284,7 +287,8 @@ static int check_tags(struct load_job *j)
 			struct reference r = REFERENCE_INIT;
 			int e = reference_parse(j->m.images[i].tags[k], &r, &j->err);
 			if (e < 0)
-				return error_wrap(&j->err, "invalid tag \"%s\"", j->m.images[i].tags[k]);
+				return error_wrap(&j->err, "invalid tag \"%s\"",
+						  j->m.images[i].tags[k]);
 			bool ok = r.tag && !r.digest;
 			reference_done(&r);
 			if (!ok)
@@ -339,21 +343,6 @@ static void load_start(struct image_job *base)
 	}
 }
 
-static int make_tmpdir(struct daemon *d, const char *what, char **ret, struct error *err)
-{
-	_cleanup_free_ char *base = NULL, *dir = NULL;
-	if (asprintf(&base, "%s/tmp", image_store_root(d->images)) < 0 ||
-	    asprintf(&dir, "%s/%s-XXXXXX", base, what) < 0)
-		return error_set(err, -ENOMEM, "out of memory");
-	int r = fs_mkdir_p(base, 0700, err);
-	if (r < 0)
-		return r;
-	if (!mkdtemp(dir))
-		return error_set(err, -errno, "cannot create %s: %m", dir);
-	*ret = TAKE_PTR(dir);
-	return 0;
-}
-
 void image_load_and_reply(struct daemon *d, struct http_conn *conn, int fd, bool quiet)
 {
 	(void)quiet; /* no progress bars are sent either way */
@@ -372,7 +361,7 @@ void image_load_and_reply(struct daemon *d, struct http_conn *conn, int fd, bool
 	j->base.free = job_free_base;
 	j->base.start = load_start;
 	if (layer_store_paths(d->layers, &j->lp) < 0 ||
-	    make_tmpdir(d, "load", &j->tmpdir, &j->err) < 0) {
+	    image_store_tmpdir(d->images, "load", &j->tmpdir, &j->err) < 0) {
 		if (!j->err.msg)
 			error_set(&j->err, -ENOMEM, "out of memory");
 		reply_error(j);

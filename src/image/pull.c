@@ -23,6 +23,7 @@
 #include "daemon/daemon.h"
 #include "image/dist_meta.h"
 #include "image/image_store.h"
+#include "image/pool_job.h"
 #include "image/progress.h"
 #include "image/reference.h"
 #include "image/registry_client.h"
@@ -70,12 +71,11 @@ struct pull_job {
 	struct pull_layer *layers;
 	size_t n_layers;
 	/* progress of the job */
-	size_t running; /* work items on the pool */
+	struct pool_job pj;
 	size_t next_extract;
 	struct image_job slot; /* the store's exclusive slot while unpacking */
 	bool slot_waiting;
-	bool streaming, failed;
-	struct error err;
+	bool streaming;
 };
 
 #define job_of_slot(s) ((struct pull_job *)((char *)(s)-offsetof(struct pull_job, slot)))
@@ -105,7 +105,7 @@ static void job_free(struct pull_job *j)
 		rmdir(j->tmpdir);
 	free(j->tmpdir);
 	free(j->config);
-	error_clear(&j->err);
+	error_clear(&j->pj.err);
 	http_conn_unref(j->conn);
 	free(j);
 }
@@ -116,16 +116,17 @@ static void timer_closed(uv_handle_t *h)
 }
 
 /* Ends the job once nothing of it runs on the pool any more. */
-static void end_job(struct pull_job *j)
+static void end_job(struct pool_job *pj)
 {
-	if (j->running || j->slot_waiting)
+	struct pull_job *j = (struct pull_job *)((char *)pj - offsetof(struct pull_job, pj));
+	if (pj->running || j->slot_waiting)
 		return;
-	if (j->failed) {
+	if (pj->failed) {
 		if (j->streaming) {
-			progress_error(j->conn, error_msg(&j->err));
+			progress_error(j->conn, error_msg(&pj->err));
 			http_stream_end(j->conn);
 		} else {
-			http_reply_err(j->conn, &j->err);
+			http_reply_err(j->conn, &pj->err);
 		}
 	}
 	if (j->timer_on) {
@@ -135,17 +136,6 @@ static void end_job(struct pull_job *j)
 		return;
 	}
 	job_free(j);
-}
-
-static void fail(struct pull_job *j, struct error *err)
-{
-	if (!j->failed) {
-		j->failed = true;
-		j->err = *err;
-		*err = (struct error)ERROR_INIT;
-	}
-	error_clear(err);
-	end_job(j);
 }
 
 /* ---- step 1 (thread): resolve the manifest and the config ---- */
@@ -162,8 +152,9 @@ static char *ref_for_messages(const struct reference *r)
 static bool local_config(struct pull_job *j, const char *digest)
 {
 	_cleanup_free_ char *path = NULL;
-	if (!digest_valid(digest) || asprintf(&path, "%s/imagedb/content/sha256/%s",
-					      image_store_root(j->d->images), digest_hex(digest)) < 0)
+	if (!digest_valid(digest) ||
+	    asprintf(&path, "%s/imagedb/content/sha256/%s", image_store_root(j->d->images),
+		     digest_hex(digest)) < 0)
 		return false;
 	char *data = NULL, got[DIGEST_BUF];
 	size_t len = 0;
@@ -236,7 +227,7 @@ static int resolve_config(struct pull_job *j, const struct registry_manifest *m,
 static void resolve_work(uv_work_t *w)
 {
 	struct pull_job *j = w->data;
-	struct error *err = &j->err;
+	struct error *err = &j->pj.err;
 	_cleanup_free_ char *scope = NULL, *name = ref_for_messages(&j->ref);
 	if (asprintf(&scope, "repository:%s:pull", j->ref.path) < 0) {
 		error_set(err, -ENOMEM, "out of memory");
@@ -343,15 +334,8 @@ static void download_done(uv_work_t *w, int status)
 {
 	struct pull_layer *l = w->data;
 	struct pull_job *j = l->job;
-	j->running--;
-	if (l->err.code < 0) {
-		fail(j, &l->err);
+	if (!pool_job_settle(&j->pj, &l->err))
 		return;
-	}
-	if (j->failed) {
-		end_job(j);
-		return;
-	}
 	l->state = L_DOWNLOADED;
 	progress_bytes(j->conn, l->id, "Downloading", atomic_load(&l->got), l->blob.size);
 	progress_status(j->conn, l->id, "Verifying Checksum");
@@ -365,19 +349,14 @@ static void start_downloads(struct pull_job *j)
 	size_t active = 0;
 	for (size_t i = 0; i < j->n_layers; i++)
 		active += j->layers[i].state == L_DOWNLOADING;
-	for (size_t i = 0; i < j->n_layers && !j->failed; i++) {
+	for (size_t i = 0; i < j->n_layers && !j->pj.failed; i++) {
 		struct pull_layer *l = &j->layers[i];
 		if (l->state != L_WAIT || active >= (size_t)j->d->cfg.max_downloads ||
 		    adopt_stored(j, l))
 			continue;
-		if (uv_queue_work(j->d->loop, &l->work, download_work, download_done) < 0) {
-			struct error e = ERROR_INIT;
-			error_set(&e, -EAGAIN, "cannot queue a download");
-			fail(j, &e);
+		if (!pool_job_queue(&j->pj, &l->work, download_work, download_done, "a download"))
 			return;
-		}
 		l->state = L_DOWNLOADING;
-		j->running++;
 		active++;
 	}
 }
@@ -408,15 +387,8 @@ static void extract_done(uv_work_t *w, int status)
 {
 	struct pull_layer *l = w->data;
 	struct pull_job *j = l->job;
-	j->running--;
-	if (l->err.code < 0) {
-		fail(j, &l->err);
+	if (!pool_job_settle(&j->pj, &l->err))
 		return;
-	}
-	if (j->failed) {
-		end_job(j);
-		return;
-	}
 	l->state = L_DONE;
 	progress_status(j->conn, l->id, "Pull complete");
 	j->next_extract++;
@@ -446,8 +418,8 @@ static void slot_start(struct image_job *s)
 {
 	struct pull_job *j = job_of_slot(s);
 	j->slot_waiting = false;
-	if (j->failed)
-		end_job(j);
+	if (j->pj.failed)
+		end_job(&j->pj);
 	else
 		try_extract(j);
 }
@@ -459,7 +431,7 @@ static void slot_free(struct image_job *s)
 
 static void try_extract(struct pull_job *j)
 {
-	if (j->failed)
+	if (j->pj.failed)
 		return;
 	/* Under the slot, a layer another pull stored meanwhile is taken as is. */
 	for (size_t i = j->next_extract; j->slot.started && i < j->n_layers; i++)
@@ -482,13 +454,7 @@ static void try_extract(struct pull_job *j)
 	}
 	l->state = L_EXTRACTING;
 	progress_status(j->conn, l->id, "Extracting");
-	if (uv_queue_work(j->d->loop, &l->work, extract_work, extract_done) < 0) {
-		struct error e = ERROR_INIT;
-		error_set(&e, -EAGAIN, "cannot queue an unpack");
-		fail(j, &e);
-		return;
-	}
-	j->running++;
+	pool_job_queue(&j->pj, &l->work, extract_work, extract_done, "an unpack");
 }
 
 /* ---- step 4 (loop): register ---- */
@@ -499,27 +465,27 @@ static int register_image(struct pull_job *j, struct image **ret, bool *newer)
 		struct pull_layer *l = &j->layers[i];
 		if (!l->prepared)
 			continue;
-		int r = layer_store_commit(j->d->layers, &l->prep, &l->pinned, &j->err);
+		int r = layer_store_commit(j->d->layers, &l->prep, &l->pinned, &j->pj.err);
 		if (r < 0)
 			return r;
 		l->prepared = false;
 	}
 	struct image *img;
-	int r = image_store_add(j->d->images, j->config, j->config_len, &img, &j->err);
+	int r = image_store_add(j->d->images, j->config, j->config_len, &img, &j->pj.err);
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *full = reference_string(&j->ref);
 	_cleanup_free_ char *name = reference_name(&j->ref);
 	_cleanup_free_ char *by_digest = NULL;
 	if (!full || !name || asprintf(&by_digest, "%s@%s", name, j->manifest_digest) < 0)
-		return error_set(&j->err, -ENOMEM, "out of memory");
+		return error_set(&j->pj.err, -ENOMEM, "out of memory");
 	struct image *prev = NULL;
 	struct error e = ERROR_INIT;
 	image_store_lookup(j->d->images, full, &prev, &e);
 	error_clear(&e);
 	*newer = prev != img;
 	if (!j->ref.digest && *newer) {
-		r = image_store_tag(j->d->images, img, full, &j->err);
+		r = image_store_tag(j->d->images, img, full, &j->pj.err);
 		if (r < 0)
 			return r;
 	}
@@ -527,7 +493,7 @@ static int register_image(struct pull_job *j, struct image **ret, bool *newer)
 	struct image *pinned = NULL;
 	image_store_lookup(j->d->images, by_digest, &pinned, &e);
 	error_clear(&e);
-	r = pinned == img ? 0 : image_store_tag(j->d->images, img, by_digest, &j->err);
+	r = pinned == img ? 0 : image_store_tag(j->d->images, img, by_digest, &j->pj.err);
 	if (r < 0)
 		return r;
 	const char *root = image_store_root(j->d->images);
@@ -547,8 +513,7 @@ static void finish_pull(struct pull_job *j)
 	struct image *img = NULL;
 	bool newer = false;
 	if (register_image(j, &img, &newer) < 0) {
-		j->failed = true;
-		end_job(j);
+		pool_job_fail(&j->pj, &j->pj.err);
 		return;
 	}
 	_cleanup_free_ char *fam = reference_familiar_string(&j->ref);
@@ -557,19 +522,14 @@ static void finish_pull(struct pull_job *j)
 	progress_status(j->conn, NULL, "Status: %s for %s",
 			newer ? "Downloaded newer image" : "Image is up to date", fam ? fam : "");
 	http_stream_end(j->conn);
-	end_job(j);
+	end_job(&j->pj);
 }
 
 static void resolve_done(uv_work_t *w, int status)
 {
 	struct pull_job *j = w->data;
-	j->running--;
-	if (j->err.code < 0) {
-		struct error e = j->err;
-		j->err = (struct error)ERROR_INIT;
-		fail(j, &e);
+	if (!pool_job_settle(&j->pj, &j->pj.err))
 		return;
-	}
 	http_stream_begin(j->conn, 200, "application/json");
 	j->streaming = true;
 	progress_status(j->conn, j->ref.digest ? j->ref.digest : j->ref.tag, "Pulling from %s",
@@ -650,21 +610,6 @@ static int parse_ref(struct pull_job *j, const struct pull_opts *o, struct error
 	return 0;
 }
 
-static int make_tmpdir(struct daemon *d, char **ret, struct error *err)
-{
-	_cleanup_free_ char *base = NULL, *dir = NULL;
-	if (asprintf(&base, "%s/tmp", image_store_root(d->images)) < 0 ||
-	    asprintf(&dir, "%s/pull-XXXXXX", base) < 0)
-		return error_set(err, -ENOMEM, "out of memory");
-	int r = fs_mkdir_p(base, 0700, err);
-	if (r < 0)
-		return r;
-	if (!mkdtemp(dir))
-		return error_set(err, -errno, "cannot create %s: %m", dir);
-	*ret = TAKE_PTR(dir);
-	return 0;
-}
-
 void image_pull_and_reply(struct daemon *d, struct http_conn *conn, const struct pull_opts *o)
 {
 	struct pull_job *j = calloc(1, sizeof(*j));
@@ -678,6 +623,7 @@ void image_pull_and_reply(struct daemon *d, struct http_conn *conn, const struct
 	j->work.data = j;
 	j->slot.start = slot_start;
 	j->slot.free = slot_free;
+	j->pj = (struct pool_job){.loop = d->loop, .end = end_job};
 	struct error err = ERROR_INIT;
 	struct registry_auth auth = {0};
 	int r = parse_ref(j, o, &err);
@@ -691,12 +637,9 @@ void image_pull_and_reply(struct daemon *d, struct http_conn *conn, const struct
 	if (r == 0 && layer_store_paths(d->layers, &j->lp) < 0)
 		r = error_set(&err, -ENOMEM, "out of memory");
 	if (r == 0)
-		r = make_tmpdir(d, &j->tmpdir, &err);
-	if (r == 0 && uv_queue_work(d->loop, &j->work, resolve_work, resolve_done) < 0)
-		r = error_set(&err, -EAGAIN, "cannot queue the pull");
-	if (r < 0) {
-		fail(j, &err);
-		return;
-	}
-	j->running++;
+		r = image_store_tmpdir(d->images, "pull", &j->tmpdir, &err);
+	if (r < 0)
+		pool_job_fail(&j->pj, &err);
+	else
+		pool_job_queue(&j->pj, &j->work, resolve_work, resolve_done, "the pull");
 }

@@ -6,8 +6,6 @@
  * checked with HEAD and uploaded. Then the config, and the manifest last, so
  * a registry never names a blob it lacks. The digests used are recorded,
  * so the next push (or a push of a pulled image) finds them again. */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -22,7 +20,9 @@
 #include "basic/log.h"
 #include "daemon/daemon.h"
 #include "image/dist_meta.h"
+#include "image/gzip_blob.h"
 #include "image/image_store.h"
+#include "image/pool_job.h"
 #include "image/progress.h"
 #include "image/reference.h"
 #include "image/registry_client.h"
@@ -62,12 +62,11 @@ struct push_job {
 	uv_work_t work;
 	uv_timer_t timer;
 	struct push_layer *layers;
-	size_t n_layers, running;
+	size_t n_layers;
 	char image_id[DIGEST_BUF];
 	char *manifest;
 	char manifest_digest[DIGEST_BUF];
-	bool failed;
-	struct error err;
+	struct pool_job pj;
 };
 
 static void layers_free(struct push_job *j)
@@ -97,31 +96,21 @@ static void job_free(uv_handle_t *h)
 	free(j->db);
 	free(j->config_path);
 	free(j->manifest);
-	error_clear(&j->err);
+	error_clear(&j->pj.err);
 	http_conn_unref(j->conn);
 	free(j);
 }
 
-static void end_job(struct push_job *j)
+static void end_job(struct pool_job *pj)
 {
-	if (j->running)
+	struct push_job *j = (struct push_job *)((char *)pj - offsetof(struct push_job, pj));
+	if (pj->running)
 		return;
-	if (j->failed)
-		progress_error(j->conn, error_msg(&j->err));
+	if (pj->failed)
+		progress_error(j->conn, error_msg(&pj->err));
 	http_stream_end(j->conn);
 	uv_timer_stop(&j->timer);
 	uv_close((uv_handle_t *)&j->timer, job_free);
-}
-
-static void fail(struct push_job *j, struct error *err)
-{
-	if (!j->failed) {
-		j->failed = true;
-		j->err = *err;
-		*err = (struct error)ERROR_INIT;
-	}
-	error_clear(err);
-	end_job(j);
 }
 
 /* ---- compressing a layer (thread) ---- */
@@ -132,57 +121,47 @@ struct gz_out {
 	int64_t size;
 };
 
-static la_ssize_t gz_write(struct archive *a, void *ud, const void *buf, size_t n)
+static int gz_sink(const void *buf, size_t n, void *ud)
 {
 	struct gz_out *o = ud;
-	if (fs_write_all(o->fd, buf, n) < 0) {
-		archive_set_error(a, EIO, "cannot write the compressed layer");
-		return -1;
-	}
+	int r = fs_write_all(o->fd, buf, n);
+	if (r < 0)
+		return r;
 	EVP_DigestUpdate(o->h, buf, n);
 	o->size += (int64_t)n;
-	return (la_ssize_t)n;
+	return 0;
 }
+
+struct gz_in {
+	struct gzip_blob g;
+	struct error *err;
+};
 
 static int to_gz(const void *buf, size_t n, void *ud)
 {
-	return archive_write_data(ud, buf, n) == (la_ssize_t)n ? 0 : -EIO;
+	struct gz_in *in = ud;
+	return gzip_blob_write(&in->g, buf, n, in->err);
 }
 
-/* The layer's tar, gzip-compressed into fd; its digest and size. */
+/* The layer's tar, gzip-compressed into fd; its digest and size. Level 1
+ * (stored where nothing compresses): the CPU, not the network, is what a
+ * push waits for. */
 static int compress_layer(const char *tar_path, int fd, char digest[DIGEST_BUF], int64_t *size,
 			  struct error *err)
 {
 	struct gz_out o = {.fd = fd, .h = EVP_MD_CTX_new()};
-	struct archive *a = archive_write_new();
-	struct archive_entry *e = archive_entry_new();
-	int r = 0;
-	if (!o.h || !a || !e || !EVP_DigestInit_ex(o.h, EVP_sha256(), NULL))
-		r = error_set(err, -ENOMEM, "out of memory");
-	/* No timestamp or name in the gzip header: the same layer compresses
-	 * to the same blob every time. Level 1: the CPU, not the network, is
-	 * what a push waits for (a few percent bigger than level 6, three
-	 * times faster). */
-	if (r == 0 && (archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
-		       archive_write_set_options(a, "gzip:!timestamp,gzip:compression-level=1") !=
-			   ARCHIVE_OK ||
-		       archive_write_set_format_raw(a) != ARCHIVE_OK ||
-		       archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
-		       archive_write_open(a, &o, NULL, gz_write, NULL) != ARCHIVE_OK))
-		r = error_set(err, -EIO, "cannot compress the layer: %s", archive_error_string(a));
-	if (r == 0) {
-		archive_entry_set_filetype(e, AE_IFREG);
-		if (archive_write_header(a, e) != ARCHIVE_OK)
-			r = error_set(err, -EIO, "cannot compress the layer: %s",
-				      archive_error_string(a));
+	struct gz_in in = {.err = err};
+	if (!o.h || !EVP_DigestInit_ex(o.h, EVP_sha256(), NULL)) {
+		EVP_MD_CTX_free(o.h);
+		return error_set(err, -ENOMEM, "out of memory");
 	}
-	if (r == 0)
-		r = layer_tar_read(tar_path, to_gz, a, err);
-	if (r == 0 && archive_write_close(a) != ARCHIVE_OK)
-		r = error_set(err, -EIO, "cannot compress the layer: %s", archive_error_string(a));
-	archive_entry_free(e);
-	if (a)
-		archive_write_free(a);
+	int r = gzip_blob_init(&in.g, gz_sink, &o, err);
+	if (r == 0) {
+		r = layer_tar_read(tar_path, to_gz, &in, err);
+		if (r == 0)
+			r = gzip_blob_finish(&in.g, err);
+		gzip_blob_done(&in.g);
+	}
 	if (r == 0) {
 		unsigned char md[32];
 		unsigned int len = 0;
@@ -279,13 +258,13 @@ static void manifest_work(uv_work_t *w)
 	size_t cfg_len;
 	int r = fs_read_file(j->config_path, 64 << 20, &cfg, &cfg_len);
 	if (r < 0) {
-		error_set(&j->err, r, "cannot read the image config: %s", strerror(-r));
+		error_set(&j->pj.err, r, "cannot read the image config: %s", strerror(-r));
 		return;
 	}
-	r = registry_blob_exists(&j->rc, j->ref.path, j->image_id, NULL, &j->err);
+	r = registry_blob_exists(&j->rc, j->ref.path, j->image_id, NULL, &j->pj.err);
 	if (r == 0)
 		r = registry_upload_blob_mem(&j->rc, j->ref.path, j->image_id, cfg, cfg_len,
-					     &j->err);
+					     &j->pj.err);
 	if (r < 0)
 		return;
 	json_t *layers = json_array();
@@ -300,13 +279,13 @@ static void manifest_work(uv_work_t *w)
 	j->manifest = json_dumps(m, JSON_INDENT(3) | JSON_PRESERVE_ORDER);
 	json_decref(m);
 	if (!j->manifest) {
-		error_set(&j->err, -ENOMEM, "out of memory");
+		error_set(&j->pj.err, -ENOMEM, "out of memory");
 		return;
 	}
 	size_t len = strlen(j->manifest);
 	digest_sha256(j->manifest, len, j->manifest_digest);
 	registry_put_manifest(&j->rc, j->ref.path, j->ref.tag, MT_DOCKER_MANIFEST, j->manifest, len,
-			      &j->err);
+			      &j->pj.err);
 }
 
 /* ---- the loop side ---- */
@@ -317,13 +296,8 @@ static void start_layers(struct push_job *j);
 static void manifest_done(uv_work_t *w, int status)
 {
 	struct push_job *j = w->data;
-	j->running--;
-	if (j->err.code < 0) {
-		struct error e = j->err;
-		j->err = (struct error)ERROR_INIT;
-		fail(j, &e);
+	if (!pool_job_settle(&j->pj, &j->pj.err))
 		return;
-	}
 	size_t len = strlen(j->manifest);
 	progress_status(j->conn, NULL, "%s: digest: %s size: %zu", j->ref.tag, j->manifest_digest,
 			len);
@@ -355,15 +329,8 @@ static void layer_done(uv_work_t *w, int status)
 {
 	struct push_layer *l = w->data;
 	struct push_job *j = l->job;
-	j->running--;
-	if (l->err.code < 0) {
-		fail(j, &l->err);
+	if (!pool_job_settle(&j->pj, &l->err))
 		return;
-	}
-	if (j->failed) {
-		end_job(j);
-		return;
-	}
 	l->state = P_DONE;
 	progress_status(j->conn, l->id, "%s", l->outcome);
 	start_layers(j);
@@ -377,27 +344,17 @@ static void start_layers(struct push_job *j)
 		done += j->layers[i].state == P_DONE;
 	}
 	if (done == j->n_layers) {
-		if (uv_queue_work(j->d->loop, &j->work, manifest_work, manifest_done) < 0) {
-			struct error e = ERROR_INIT;
-			error_set(&e, -EAGAIN, "cannot queue the manifest upload");
-			fail(j, &e);
-			return;
-		}
-		j->running++;
+		pool_job_queue(&j->pj, &j->work, manifest_work, manifest_done,
+			       "the manifest upload");
 		return;
 	}
 	for (size_t i = 0; i < j->n_layers; i++) {
 		struct push_layer *l = &j->layers[i];
 		if (l->state != P_WAIT || active >= (size_t)j->d->cfg.max_uploads)
 			continue;
-		if (uv_queue_work(j->d->loop, &l->work, layer_work, layer_done) < 0) {
-			struct error e = ERROR_INIT;
-			error_set(&e, -EAGAIN, "cannot queue an upload");
-			fail(j, &e);
+		if (!pool_job_queue(&j->pj, &l->work, layer_work, layer_done, "an upload"))
 			return;
-		}
 		l->state = P_RUNNING;
-		j->running++;
 		active++;
 	}
 }
@@ -443,9 +400,9 @@ static void login_work(uv_work_t *w)
 	for (size_t i = 0; v && i < n; i++)
 		v[i] = json_string_value(json_array_get(scopes, i));
 	if (!v)
-		error_set(&j->err, -ENOMEM, "out of memory");
-	else if (registry_login(&j->rc, v, &j->err) < 0 && j->err.code == -EACCES)
-		error_wrap(&j->err, "denied: requested access to the resource is denied");
+		error_set(&j->pj.err, -ENOMEM, "out of memory");
+	else if (registry_login(&j->rc, v, &j->pj.err) < 0 && j->pj.err.code == -EACCES)
+		error_wrap(&j->pj.err, "denied: requested access to the resource is denied");
 	free(v);
 	json_decref(scopes);
 }
@@ -453,13 +410,8 @@ static void login_work(uv_work_t *w)
 static void login_done(uv_work_t *w, int status)
 {
 	struct push_job *j = w->data;
-	j->running--;
-	if (j->err.code < 0) {
-		struct error e = j->err;
-		j->err = (struct error)ERROR_INIT;
-		fail(j, &e);
+	if (!pool_job_settle(&j->pj, &j->pj.err))
 		return;
-	}
 	j->logged_in = true;
 	start_layers(j);
 }
@@ -503,29 +455,22 @@ static int plan_tag(struct push_job *j, struct error *err)
 static void push_next_tag(struct push_job *j)
 {
 	if (j->cur + 1 >= j->n_tags && j->logged_in) {
-		end_job(j);
+		end_job(&j->pj);
 		return;
 	}
 	if (j->logged_in)
 		j->cur++;
 	struct error e = ERROR_INIT;
 	if (plan_tag(j, &e) < 0) {
-		fail(j, &e);
+		pool_job_fail(&j->pj, &e);
 		return;
 	}
 	for (size_t i = 0; i < j->n_layers; i++)
 		progress_status(j->conn, j->layers[i].id, "Preparing");
-	uv_work_cb next = j->logged_in ? NULL : login_work;
-	if (!next) {
+	if (j->logged_in)
 		start_layers(j);
-		return;
-	}
-	if (uv_queue_work(j->d->loop, &j->work, login_work, login_done) < 0) {
-		error_set(&e, -EAGAIN, "cannot queue the push");
-		fail(j, &e);
-		return;
-	}
-	j->running++;
+	else
+		pool_job_queue(&j->pj, &j->work, login_work, login_done, "the push");
 }
 
 /* The tags to push: the one asked for, or every tag of the repository. */
@@ -582,21 +527,6 @@ static int collect_tags(struct push_job *j, const char *tag, struct error *err)
 	return 0;
 }
 
-static int make_tmpdir(struct daemon *d, char **ret, struct error *err)
-{
-	_cleanup_free_ char *base = NULL, *dir = NULL;
-	if (asprintf(&base, "%s/tmp", image_store_root(d->images)) < 0 ||
-	    asprintf(&dir, "%s/push-XXXXXX", base) < 0)
-		return error_set(err, -ENOMEM, "out of memory");
-	int r = fs_mkdir_p(base, 0700, err);
-	if (r < 0)
-		return r;
-	if (!mkdtemp(dir))
-		return error_set(err, -errno, "cannot create %s: %m", dir);
-	*ret = TAKE_PTR(dir);
-	return 0;
-}
-
 void image_push_and_reply(struct daemon *d, struct http_conn *conn, const char *name,
 			  const char *tag, const char *auth_header)
 {
@@ -610,6 +540,7 @@ void image_push_and_reply(struct daemon *d, struct http_conn *conn, const char *
 	http_conn_ref(conn);
 	j->work.data = j;
 	j->timer.data = j;
+	j->pj = (struct pool_job){.loop = d->loop, .end = end_job};
 	struct error err = ERROR_INIT;
 	struct registry_auth auth = {0};
 	struct layer_paths lp = {0};
@@ -631,7 +562,7 @@ void image_push_and_reply(struct daemon *d, struct http_conn *conn, const char *
 		r = error_set(&err, -ENOMEM, "out of memory");
 	}
 	if (r == 0)
-		r = make_tmpdir(d, &j->tmpdir, &err);
+		r = image_store_tmpdir(d->images, "push", &j->tmpdir, &err);
 	if (r < 0) {
 		http_reply_err(conn, &err);
 		error_clear(&err);

@@ -138,6 +138,8 @@ int registry_client_init(struct registry_client *c, struct daemon *d, const char
 	if (!c->host)
 		return error_set(err, -ENOMEM, "out of memory");
 	c->insecure = mirror_http || registry_is_insecure(&d->cfg, c->host);
+	for (size_t i = 0; c->insecure && i < c->curl->n_plain_http; i++)
+		c->plain_first |= strcmp(c->curl->plain_http[i], c->host) == 0;
 	_cleanup_free_ char *dir = registry_certs_dir(&d->cfg, c->host);
 	if (dir) {
 		c->ca_file = file_if_exists(dir, "ca.crt");
@@ -147,8 +149,31 @@ int registry_client_init(struct registry_client *c, struct daemon *d, const char
 	return 0;
 }
 
+static void remember_endpoint(struct registry_client *c)
+{
+	struct fetch_curl *cu = c->curl;
+	bool plain = strncmp(c->base, "http:", 5) == 0;
+	for (size_t i = 0; i < cu->n_plain_http; i++) {
+		if (strcmp(cu->plain_http[i], c->host) != 0)
+			continue;
+		if (!plain) {
+			free(cu->plain_http[i]);
+			cu->plain_http[i] = cu->plain_http[--cu->n_plain_http];
+		}
+		return;
+	}
+	char **v = plain ? realloc(cu->plain_http, (cu->n_plain_http + 1) * sizeof(*v)) : NULL;
+	if (!v)
+		return;
+	cu->plain_http = v;
+	if ((v[cu->n_plain_http] = strdup(c->host)))
+		cu->n_plain_http++;
+}
+
 void registry_client_done(struct registry_client *c)
 {
+	if (c->reached && c->base && c->curl)
+		remember_endpoint(c);
 	free(c->host);
 	free(c->base);
 	free(c->ca_file);
@@ -579,7 +604,21 @@ int registry_login(struct registry_client *c, const char *const *scopes, struct 
 	    asprintf(&http, "http://%s", c->host) < 0)
 		return error_set(err, -ENOMEM, "out of memory");
 	struct registry_response rs = {0};
-	int r = ping(c, https, &rs, &www, err);
+	int r = -EAGAIN;
+	/* Plain HTTP again where it answered last time, if it still does: a
+	 * registry's own answer (a TLS one says 400 to plain HTTP). */
+	if (c->plain_first && !c->ca_file) {
+		r = ping(c, http, &rs, &www, err);
+		if (r < 0 || (rs.status != 200 && rs.status != 401)) {
+			error_clear(err);
+			registry_response_done(&rs);
+			free(www);
+			www = NULL;
+			r = -EAGAIN;
+		}
+	}
+	if (r < 0)
+		r = ping(c, https, &rs, &www, err);
 	/* An insecure registry may speak plain HTTP (dockerd's fallback); one
 	 * with a CA in certs.d is held to TLS. */
 	if (r < 0 && c->insecure && !c->ca_file) {
@@ -595,6 +634,7 @@ int registry_login(struct registry_client *c, const char *const *scopes, struct 
 	}
 	long status = rs.status;
 	registry_response_done(&rs);
+	c->reached = true;
 	if (status != 401)
 		return 0; /* open to all (or a registry without the /v2/ check) */
 	if (c->auth.registry_token) {

@@ -33,10 +33,12 @@ int registry_auth_from_json(const char *json, size_t len, struct registry_auth *
 void registry_auth_done(struct registry_auth *a);
 
 struct registry_client {
-	const struct fetch_curl *curl;
-	char *host;    /* "127.0.0.1:5000"; registry-1.docker.io for docker.io */
-	char *base;    /* "https://host" or "http://host", chosen by registry_login */
-	bool insecure; /* unverified TLS, then plain HTTP */
+	struct fetch_curl *curl; /* its endpoint memory is touched on the loop only */
+	char *host;		 /* "127.0.0.1:5000"; registry-1.docker.io for docker.io */
+	char *base;		 /* "https://host" or "http://host", chosen by registry_login */
+	bool insecure;		 /* unverified TLS, then plain HTTP */
+	bool plain_first;	 /* it answered over plain HTTP last time */
+	bool reached;		 /* registry_login settled on base */
 	char *ca_file, *cert_file, *key_file; /* <config dir>/certs.d/<host>/ */
 	struct registry_auth auth;
 	char *authorization; /* the Authorization header once challenged */
@@ -46,6 +48,8 @@ struct registry_client {
  * (push: never a mirror); auth is moved into c. On the loop; loads libcurl. */
 int registry_client_init(struct registry_client *c, struct daemon *d, const char *domain, bool push,
 			 struct registry_auth *auth, struct error *err);
+/* On the loop: remembers which scheme the registry answered on, for the
+ * next client of it, and frees c. */
 void registry_client_done(struct registry_client *c);
 
 /* Pings /v2/ and answers its challenge for scopes ("repository:lib/x:pull",

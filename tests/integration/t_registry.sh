@@ -8,8 +8,8 @@ REGISTRY_BIN=${REGISTRY_BIN:-/usr/bin/docker-registry}
 regtool() { "$PYTHON" "$REGTOOL" "$@"; }
 
 # start_registry NAME [YAML...]: a registry in $TEST_TMP/NAME on a free port,
-# with extra top-level YAML sections (auth:, http.tls via REG_TLS_*); sets
-# REG (host:port), REG_DIR, REG_STORAGE, REG_PID.
+# with extra top-level YAML sections (auth:, http.tls via REG_TLS_*; REG_PORT
+# picks the port); sets REG (host:port), REG_DIR, REG_STORAGE, REG_PID.
 start_registry() {
 	local name=$1
 	shift
@@ -17,8 +17,8 @@ start_registry() {
 	REG_DIR=$TEST_TMP/$name
 	REG_STORAGE=$REG_DIR/storage
 	mkdir -p "$REG_STORAGE"
-	local port
-	port=$(free_port)
+	local port=${REG_PORT:-}
+	[[ -n $port ]] || port=$(free_port)
 	REG=127.0.0.1:$port
 	{
 		printf 'version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\n'
@@ -290,6 +290,27 @@ test_registry_tls_certs_d() {
 	run_fails dk pull "$REG/tls:1"
 	assert_contains "$ERR" "https://$REG/v2/" "pull with the wrong CA"
 	assert_match "$ERR" "certificate|SSL" "pull with the wrong CA"
+}
+
+# berthd remembers that a registry spoke plain HTTP and tries that first next
+# time; a registry that moved to TLS on the same address is still reached.
+test_registry_moves_to_tls() {
+	start_registry plain
+	local port=${REG#*:}
+	reg_put app v1 docker 2
+	start_daemon
+	run_ok dk pull "$REG/app:v1"
+	run_ok dk pull "$REG/app:v1"
+	assert_contains "$OUT" "Image is up to date" "second pull over plain HTTP"
+	stop_registry
+	local pki=$TEST_TMP/pki
+	mkdir -p "$pki"
+	reg_make_ca "$pki" testca
+	reg_server_cert "$pki" testca
+	REG_PORT=$port REG_TLS_CERT=$pki/server.crt REG_TLS_KEY=$pki/server.key start_registry tls
+	run_ok dk push "$REG/app:v1"
+	assert_contains "$OUT" "Pushed" "push once the registry speaks TLS"
+	run_ok curl -sfk -o /dev/null "https://$REG/v2/app/manifests/v1"
 }
 
 test_registry_token_auth() {
