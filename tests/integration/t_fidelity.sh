@@ -208,3 +208,61 @@ test_fidelity_network_check_duplicate() {
 	assert_contains "$OUT" " 403" "status of create bridge"
 	run_ok dk network rm "$id1" "$id2"
 }
+
+# The logs of a tty container running cat hold what its terminal echoed.
+fid_logs() { dk logs "$1" 2>&1 | tr -d '\r'; }
+
+test_fidelity_detach_keys() {
+	ct_daemon
+	run_ok dk run -d -it --name dt --network none bb cat
+	# The default ctrl-p ctrl-q, typed key by key and in one write.
+	run_ok fid detach_attach dt "" 1011 one 1
+	run_ok fid detach_attach dt "" 1011 two 0
+	# detachKeys: letters and ctrl-<x>, comma-separated.
+	run_ok fid detach_attach dt "ctrl-a,x" 0178 three 1
+	# A key that starts the sequence and breaks it goes to the container.
+	run_ok fid detach_attach dt "" 10781011 four 1
+	run_ok dk inspect --format '{{.State.Running}}' dt
+	assert_eq true "$OUT" "container after the detaches"
+	local logs
+	logs=$(fid_logs dt)
+	assert_contains "$logs" "three" "container's echo"
+	assert_contains "$logs" "^Px" "the broken sequence's keys"
+	assert_not_contains "$logs" "^Q" "container's echo (detach keys)"
+	assert_not_contains "$logs" "^A" "container's echo (custom detach keys)"
+	run_ok dk events --since 0 --until "$(date +%s)" --filter container=dt --filter event=detach \
+		--format '{{.Action}}'
+	assert_eq 4 "$(grep -c '^detach$' <<<"$OUT")" "detach events"
+	# A bad spec is refused before anything else, with dockerd's words.
+	run_ok curl -s -w ' %{http_code}' --unix-socket "$D_SOCK" -X POST \
+		"http://localhost/v1.41/containers/dt/attach?stream=1&stdin=1&detachKeys=ctrl-foo"
+	assert_contains "$OUT" "Invalid detach keys (ctrl-foo) provided" "bad detachKeys"
+	assert_contains "$OUT" " 400" "status of bad detachKeys"
+	# Exec: its DetachKeys, or the default.
+	run_ok fid detach_exec dt "ctrl-e,e" 0565
+	run_ok fid detach_exec dt "" 1011
+	run_ok curl -s -w ' %{http_code}' --unix-socket "$D_SOCK" -H 'Content-Type: application/json' \
+		-d '{"Cmd":["cat"],"DetachKeys":"ctrl-"}' http://localhost/v1.41/containers/dt/exec
+	assert_contains "$OUT" "Invalid escape keys (ctrl-) provided" "bad exec DetachKeys"
+	assert_contains "$OUT" " 500" "status of bad exec DetachKeys"
+	# The docker CLI: --detach-keys, and detachKeys from its config file (it
+	# sends them as the parameter). The ticks say the CLI is attached; the
+	# CLI itself says "read escape sequence" on a detach (and exits 1).
+	run_ok dk run -dit --name tick --network none bb sh -c 'while sleep 0.2; do echo tick; done'
+	run ptyrun --wait-for tick --send '\x18' --send 'y' -- \
+		"$DOCKER" -H "$D_HOST" attach --detach-keys ctrl-x,y tick
+	assert_contains "$OUT" "read escape sequence" "docker attach --detach-keys"
+	echo '{"detachKeys":"ctrl-e,e"}' >"$TEST_TMP/docker-config/config.json"
+	run ptyrun --wait-for tick --send '\x05' --send 'e' -- \
+		env DOCKER_CONFIG="$TEST_TMP/docker-config" "$DOCKER" -H "$D_HOST" attach tick
+	assert_contains "$OUT" "read escape sequence" "docker attach with detachKeys in config.json"
+	echo '{"detachKeys":"ctrl-nope"}' >"$TEST_TMP/docker-config/config.json"
+	run ptyrun -- env DOCKER_CONFIG="$TEST_TMP/docker-config" "$DOCKER" -H "$D_HOST" attach tick
+	assert_ne 0 "$RC" "docker attach with bad detachKeys in config.json"
+	# The CLI reads no body from a refused upgrade (with dockerd too).
+	assert_contains "$OUT" "unable to upgrade to tcp, received 400" "bad config detachKeys"
+	rm -f "$TEST_TMP/docker-config/config.json"
+	run_ok dk inspect --format '{{.State.Running}}' tick
+	assert_eq true "$OUT" "container after the CLI detaches"
+	run_ok dk rm -f dt tick
+}
