@@ -266,3 +266,83 @@ test_fidelity_detach_keys() {
 	assert_eq true "$OUT" "container after the CLI detaches"
 	run_ok dk rm -f dt tick
 }
+
+test_fidelity_device_cgroup_rules() {
+	ct_daemon
+	local try='mknod /tmp/lc c 10 237 && exec 3</tmp/lc && echo opened'
+	run dk run --rm --network none bb sh -c "$try"
+	assert_ne 0 "$RC" "opening a device no rule allows"
+	run_ok dk run --name dr --network none --device-cgroup-rule 'c 10:237 rw' bb sh -c "$try"
+	assert_eq opened "$OUT" "a device the rule allows"
+	run_ok dk inspect --format '{{json .HostConfig.DeviceCgroupRules}}' dr
+	assert_eq '["c 10:237 rw"]' "$OUT" "inspect of DeviceCgroupRules"
+	run_ok dk rm dr
+	# dockerd checks the rules when it builds the spec: the start fails.
+	run_ok curl -s --unix-socket "$D_SOCK" -H 'Content-Type: application/json' \
+		-d '{"Image":"bb","Cmd":["true"],"HostConfig":{"NetworkMode":"none","DeviceCgroupRules":["c 1:1  rwm"]}}' \
+		http://localhost/v1.41/containers/create?name=bad
+	run_ok curl -s -w ' %{http_code}' --unix-socket "$D_SOCK" -X POST http://localhost/v1.41/containers/bad/start
+	assert_contains "$OUT" "invalid device cgroup rule format: 'c 1:1  rwm'" "start with a bad rule"
+	assert_contains "$OUT" " 500" "status of a start with a bad rule"
+	run_ok dk rm bad
+}
+
+test_fidelity_endpoint_settings() {
+	net_daemon 180
+	# AuxiliaryAddresses: kept from allocation, shown by inspect.
+	# (the docker CLI checks this one itself.)
+	run_ok curl -s -w ' %{http_code}' --unix-socket "$D_SOCK" -H 'Content-Type: application/json' \
+		-d '{"Name":"en0","IPAM":{"Config":[{"Subnet":"10.213.182.0/24","AuxiliaryAddresses":{"far":"10.9.9.9"}}]}}' \
+		http://localhost/v1.41/networks/create
+	assert_contains "$OUT" "auxiliary address: (far:10.9.9.9) must belong to the master pool: 10.213.182.0/24" "aux error"
+	assert_contains "$OUT" " 403" "status of the aux error"
+	run_ok dk network create --subnet 10.213.181.0/24 --aux-address host2=10.213.181.2 \
+		-o "com.docker.network.bridge.name=${NET_TAG}e1" en1
+	run_ok dk network inspect --format '{{json (index .IPAM.Config 0).AuxiliaryAddresses}}' en1
+	assert_eq '{"host2":"10.213.181.2"}' "$OUT" "inspect of AuxiliaryAddresses"
+	# EndpointSettings.MacAddress (the docker CLI sends it from API 1.44 on).
+	run_ok curl -sf --unix-socket "$D_SOCK" -H 'Content-Type: application/json' \
+		-d '{"Image":"bb","Cmd":["sleep","100"],"HostConfig":{"NetworkMode":"en1"},"NetworkingConfig":{"EndpointsConfig":{"en1":{"MacAddress":"02:aa:bb:cc:dd:ee"}}}}' \
+		http://localhost/v1.41/containers/create?name=m1
+	run_ok dk start m1
+	run_ok dk exec m1 cat /sys/class/net/eth0/address
+	assert_eq 02:aa:bb:cc:dd:ee "$OUT" "MAC address in the container"
+	run_ok dk inspect --format '{{.NetworkSettings.Networks.en1.MacAddress}} {{.NetworkSettings.Networks.en1.IPAddress}}' m1
+	assert_eq "02:aa:bb:cc:dd:ee 10.213.181.3" "$OUT" "inspect of MAC and IP (.2 is auxiliary)"
+	# Config.MacAddress of the older APIs, on the default bridge (the docker
+	# CLI 28 sends --mac-address only per network, from API 1.44 on).
+	run_ok curl -sf --unix-socket "$D_SOCK" -H 'Content-Type: application/json' \
+		-d '{"Image":"bb","Cmd":["sleep","100"],"MacAddress":"02:11:22:33:44:55"}' \
+		http://localhost/v1.41/containers/create?name=m2
+	run_ok dk start m2
+	run_ok dk exec m2 cat /sys/class/net/eth0/address
+	assert_eq 02:11:22:33:44:55 "$OUT" "MAC address from Config.MacAddress"
+	run_ok curl -s -w ' %{http_code}' --unix-socket "$D_SOCK" -H 'Content-Type: application/json' \
+		-d '{"Image":"bb","Cmd":["true"],"HostConfig":{"NetworkMode":"en1"},"NetworkingConfig":{"EndpointsConfig":{"en1":{"MacAddress":"02:zz"}}}}' \
+		http://localhost/v1.41/containers/create
+	assert_contains "$OUT" "invalid MAC address" "bad endpoint MAC"
+	assert_contains "$OUT" " 400" "status of a bad endpoint MAC"
+	# Links, DriverOpts and LinkLocalIPs are kept and shown, at create and connect.
+	run_ok curl -sf --unix-socket "$D_SOCK" -H 'Content-Type: application/json' \
+		-d '{"Image":"bb","Cmd":["sleep","100"],"HostConfig":{"NetworkMode":"en1"},"NetworkingConfig":{"EndpointsConfig":{"en1":{"Links":["m1:peer"],"DriverOpts":{"k":"v"},"IPAMConfig":{"LinkLocalIPs":["169.254.7.7"]}}}}}' \
+		http://localhost/v1.41/containers/create?name=m3
+	run_ok dk inspect --format '{{json .NetworkSettings.Networks.en1.Links}} {{json .NetworkSettings.Networks.en1.DriverOpts}} {{json .NetworkSettings.Networks.en1.IPAMConfig}}' m3
+	assert_eq '["m1:peer"] {"k":"v"} {"LinkLocalIPs":["169.254.7.7"]}' "$OUT" "endpoint settings at create"
+	run_ok dk network disconnect en1 m3
+	run_ok dk network connect --link-local-ip 169.254.8.8 --driver-opt x=y en1 m3
+	run_ok dk inspect --format '{{json .NetworkSettings.Networks.en1.DriverOpts}} {{json .NetworkSettings.Networks.en1.IPAMConfig.LinkLocalIPs}}' m3
+	assert_eq '{"x":"y"} ["169.254.8.8"]' "$OUT" "endpoint settings at connect"
+	run_ok curl -s -w ' %{http_code}' --unix-socket "$D_SOCK" -H 'Content-Type: application/json' \
+		-d '{"Container":"m2","EndpointConfig":{"IPAMConfig":{"LinkLocalIPs":["nope"]}}}' \
+		http://localhost/v1.41/networks/en1/connect
+	assert_contains "$OUT" "invalid link-local IP address: nope" "bad link-local address"
+	# They survive a restart of the daemon.
+	stop_daemon
+	net_restart_daemon
+	run_ok dk inspect --format '{{.NetworkSettings.Networks.en1.MacAddress}}' m1
+	assert_eq 02:aa:bb:cc:dd:ee "$OUT" "MAC address after a restart"
+	run_ok dk inspect --format '{{json .NetworkSettings.Networks.en1.DriverOpts}}' m3
+	assert_eq '{"x":"y"}' "$OUT" "DriverOpts after a restart"
+	run_ok dk rm -f m1 m2 m3
+	run_ok dk network rm en1
+}
