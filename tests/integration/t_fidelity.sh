@@ -346,3 +346,38 @@ test_fidelity_endpoint_settings() {
 	run_ok dk rm -f m1 m2 m3
 	run_ok dk network rm en1
 }
+
+test_fidelity_storage_opts_and_driver_switch() {
+	ct_daemon
+	local args=(--data-root "$D_DATA" --exec-root "$D_EXEC" --pidfile "$D_PIDFILE" -H "$D_HOST" --config-file "$D_CFG")
+	run dk create --network none --storage-opt size=1G bb true
+	assert_ne 0 "$RC" "storage-opt size on overlay2 without project quotas"
+	assert_contains "$ERR" "--storage-opt is supported only for overlay over xfs with 'pquota' mount option" "size error"
+	run dk create --network none --storage-opt foo=1 bb true
+	assert_contains "$ERR" "Unknown option foo" "unknown storage-opt on overlay2"
+	assert_empty "$(dk ps -aq)" "containers after the refused creates"
+	run_ok dk create --name ov --network none bb true
+	# Under vfs, overlay2's containers are hidden, as its images are.
+	stop_daemon
+	launch_daemon "${args[@]}" --storage-driver vfs
+	wait_daemon_ready 1
+	run_ok dk ps -a --format '{{.Names}}'
+	assert_empty "$OUT" "containers seen under vfs"
+	run_ok dk import "$CT_TAR" bb:latest
+	run dk create --network none --storage-opt size=1G bb true
+	assert_contains "$ERR" "Filesystem does not support, or has not enabled quotas" "size on vfs"
+	run_ok dk create --name vf --network none bb true
+	# Back on overlay2: its container again, not vfs's.
+	stop_daemon
+	launch_daemon "${args[@]}"
+	wait_daemon_ready 1
+	run_ok dk ps -a --format '{{.Names}}'
+	assert_eq ov "$OUT" "containers seen under overlay2 again"
+	run_ok dk rm ov
+	stop_daemon
+	launch_daemon "${args[@]}" --storage-driver vfs
+	wait_daemon_ready 1
+	run_ok dk ps -a --format '{{.Names}}'
+	assert_eq vf "$OUT" "containers seen under vfs again"
+	run_ok dk rm vf
+}
