@@ -20,6 +20,7 @@
 #include "image/image_store.h"
 #include "image/layer_store.h"
 #include "network/network.h"
+#include "engine/container_links.h"
 #include "storage/driver.h"
 #include "volume/volume_store.h"
 
@@ -420,6 +421,11 @@ int container_create(struct daemon *d, const char *name, json_t *body, struct co
 		r = new_container(d, name, body, img, &c, err);
 	if (r < 0)
 		return r;
+	r = container_links_resolve(d, c, err);
+	if (r < 0) {
+		container_free(c);
+		return r;
+	}
 	const char *rt = str(c->host_config, "Runtime");
 	if (!rt || !*rt)
 		json_object_set_new(c->host_config, "Runtime",

@@ -230,8 +230,9 @@ static void env_unset(json_t *env, const char *key)
 }
 
 /* dockerd's CreateDaemonEnvironment: PATH when the image has none,
- * HOSTNAME, TERM for a tty, then the container's own. */
-static json_t *process_env(json_t *cfg)
+ * HOSTNAME, TERM for a tty, the links' variables, then the container's own
+ * (replacing any of the same name). */
+static json_t *process_env(json_t *cfg, json_t *link_env)
 {
 	json_t *env = json_array(), *own = json_object_get(cfg, "Env");
 	if (!env_has(own, "PATH"))
@@ -245,6 +246,8 @@ static json_t *process_env(json_t *cfg)
 	}
 	if (json_is_true(json_object_get(cfg, "Tty")) && !env_has(own, "TERM"))
 		json_array_append_new(env, json_string("TERM=xterm"));
+	if (link_env)
+		json_array_extend(env, link_env);
 	size_t i;
 	json_t *v;
 	json_array_foreach(own, i, v)
@@ -252,11 +255,14 @@ static json_t *process_env(json_t *cfg)
 		const char *s = json_string_value(v);
 		if (!s)
 			continue;
-		if (strchr(s, '=')) {
+		const char *eq = strchr(s, '=');
+		_cleanup_free_ char *key = strndup(s, eq ? (size_t)(eq - s) : strlen(s));
+		if (key && link_env)
+			env_unset(env, key);
+		if (eq)
 			json_array_append(env, v);
-		} else {
-			env_unset(env, s);
-		}
+		else if (key)
+			env_unset(env, key);
 	}
 	return env;
 }
@@ -324,12 +330,13 @@ static int process(const struct oci_inputs *in, json_t **ret, struct error *err)
 		    s && (!strcmp(s, "no-new-privileges") || !strcmp(s, "no-new-privileges:true") ||
 			  !strcmp(s, "no-new-privileges=true"));
 	}
-	*ret = json_pack("{s:b, s:o, s:o, s:o, s:s, s:{s:O, s:O, s:O}, s:b, s:i}", "terminal",
-			 json_is_true(json_object_get(in->config, "Tty")), "user",
-			 user_json(in->user), "args", args, "env", process_env(in->config), "cwd",
-			 cwd && *cwd ? cwd : "/", "capabilities", "bounding", caps, "effective",
-			 caps, "permitted", caps, "noNewPrivileges", nnp, "oomScoreAdj",
-			 (int)json_integer_value(json_object_get(in->host_config, "OomScoreAdj")));
+	*ret =
+	    json_pack("{s:b, s:o, s:o, s:o, s:s, s:{s:O, s:O, s:O}, s:b, s:i}", "terminal",
+		      json_is_true(json_object_get(in->config, "Tty")), "user", user_json(in->user),
+		      "args", args, "env", process_env(in->config, in->link_env), "cwd",
+		      cwd && *cwd ? cwd : "/", "capabilities", "bounding", caps, "effective", caps,
+		      "permitted", caps, "noNewPrivileges", nnp, "oomScoreAdj",
+		      (int)json_integer_value(json_object_get(in->host_config, "OomScoreAdj")));
 	json_decref(caps);
 	return rlimits(in->host_config, *ret, err);
 }

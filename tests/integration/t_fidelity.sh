@@ -381,3 +381,61 @@ test_fidelity_storage_opts_and_driver_switch() {
 	assert_eq vf "$OUT" "containers seen under vfs again"
 	run_ok dk rm vf
 }
+
+test_fidelity_legacy_links() {
+	net_daemon 183
+	run_ok dk run -d --name db --hostname dbhost -e SECRET=s3 -e HOME=/nope --expose 5432 \
+		--expose 8000-8001 --expose 53/udp bb sleep 100
+	local ip
+	ip=$(dk inspect --format '{{.NetworkSettings.IPAddress}}' db)
+	run_ok dk run --name web --link db:my-db -e MY_DB_ENV_SECRET=mine bb sh -c 'env | grep ^MY_DB | sort; grep my-db /etc/hosts'
+	local want
+	want="MY_DB_ENV_SECRET=mine
+MY_DB_NAME=/web/my-db
+MY_DB_PORT=tcp://$ip:5432
+MY_DB_PORT_53_UDP=udp://$ip:53
+MY_DB_PORT_53_UDP_ADDR=$ip
+MY_DB_PORT_53_UDP_PORT=53
+MY_DB_PORT_53_UDP_PROTO=udp
+MY_DB_PORT_5432_TCP=tcp://$ip:5432
+MY_DB_PORT_5432_TCP_ADDR=$ip
+MY_DB_PORT_5432_TCP_PORT=5432
+MY_DB_PORT_5432_TCP_PROTO=tcp
+MY_DB_PORT_8000_TCP=tcp://$ip:8000
+MY_DB_PORT_8000_TCP_ADDR=$ip
+MY_DB_PORT_8000_TCP_END=tcp://$ip:8001
+MY_DB_PORT_8000_TCP_PORT=8000
+MY_DB_PORT_8000_TCP_PORT_END=8001
+MY_DB_PORT_8000_TCP_PORT_START=8000
+MY_DB_PORT_8000_TCP_PROTO=tcp
+MY_DB_PORT_8000_TCP_START=tcp://$ip:8000
+MY_DB_PORT_8001_TCP=tcp://$ip:8001
+MY_DB_PORT_8001_TCP_ADDR=$ip
+MY_DB_PORT_8001_TCP_PORT=8001
+MY_DB_PORT_8001_TCP_PROTO=tcp
+$ip	my-db dbhost db"
+	assert_eq "$want" "$OUT" "the link's variables and hosts line"
+	run_ok dk inspect --format '{{json .HostConfig.Links}}' web
+	assert_eq '["/db:/web/my-db"]' "$OUT" "HostConfig.Links"
+	# A link needs a running container, and a container to begin with.
+	run_ok dk stop -t 0 db
+	run dk start web
+	assert_contains "$ERR" "Cannot link to a non running container: /db AS /web/my-db" "start with a stopped link"
+	run dk create --link nope:x bb true
+	assert_contains "$ERR" "could not get container for nope" "link to a missing container"
+	# docker rm --link: DELETE /containers/web/my-db?link=1.
+	run_ok dk rm --link /web/my-db
+	run_ok dk inspect --format '{{json .HostConfig.Links}}' web
+	assert_eq '[]' "$OUT" "HostConfig.Links after rm --link"
+	# Its link gone, web starts with db still stopped.
+	run_ok dk start web
+	run_ok dk wait web
+	# (1: its grep finds no my-db line in /etc/hosts any more)
+	assert_eq 1 "$OUT" "exit code of web without its link"
+	run_ok dk logs web
+	assert_eq 1 "$(grep -c MY_DB_NAME <<<"$OUT")" "runs that saw the link's variables"
+	assert_eq 2 "$(grep -c MY_DB_ENV_SECRET=mine <<<"$OUT")" "runs that saw their own variable"
+	run dk rm --link /web/my-db
+	assert_contains "$ERR" "No such container: web/my-db" "rm --link of a removed link"
+	run_ok dk rm -f db web
+}
