@@ -439,3 +439,64 @@ $ip	my-db dbhost db"
 	assert_contains "$ERR" "No such container: web/my-db" "rm --link of a removed link"
 	run_ok dk rm -f db web
 }
+
+test_fidelity_swarm_data_path_addr() {
+	start_daemon
+	local port bad
+	port=$(free_port)
+	for bad in nosuchif0 0.0.0.0 127.0.0.1:4789; do
+		run dk swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$port" --data-path-addr "$bad"
+		assert_ne 0 "$RC" "swarm init --data-path-addr $bad"
+		assert_contains "$ERR" "data path address must be a non-zero IP address or network interface (without a port number)" "data path error"
+		run_ok dk info --format '{{.Swarm.LocalNodeState}}'
+		assert_eq inactive "$OUT" "swarm state after a refused init"
+	done
+	# An interface of the host, by name.
+	run_ok dk swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$port" --data-path-addr lo
+	run_ok dk swarm leave --force
+}
+
+test_fidelity_metrics() {
+	local port
+	port=$(free_port)
+	# Plain HTTP elsewhere than on loopback is refused.
+	new_daemon_dir bad
+	expect_start_failure --data-root "$D_DATA" --exec-root "$D_EXEC" --pidfile "$D_PIDFILE" \
+		-H "$D_HOST" --config-file "$D_CFG" --metrics-addr "0.0.0.0:$port"
+	assert_contains "$START_LOG" "refusing to serve metrics on 0.0.0.0:$port without TLS" "non-loopback metrics"
+	# metrics-addr in daemon.json, as dockerd reads it.
+	new_daemon_dir d1
+	echo "{\"metrics-addr\": \"127.0.0.1:$port\"}" >"$D_CFG"
+	ct_daemon
+	run_ok dk run -d --name mr --network none bb sleep 100
+	run_ok dk create --name mc --network none bb true
+	run_ok dk ps
+	run dk inspect nosuch
+	local url="http://127.0.0.1:$port/metrics"
+	run_ok "$PYTHON" "$INTEG_DIR/metrics_check.py" "$url" \
+		'engine_daemon_container_states_containers{state="running"}==1' \
+		'engine_daemon_container_states_containers{state="stopped"}==1' \
+		'engine_daemon_images==1' \
+		'engine_daemon_engine_info{os_type="linux",graphdriver="overlay2"}==1' \
+		'engine_daemon_events_total>=3' \
+		'engine_daemon_api_requests_total{method="GET",route="/containers/json",status="200"}>=1' \
+		'engine_daemon_api_requests_total{method="GET",route="/containers/{id}/json",status="404"}>=1' \
+		'engine_daemon_api_request_duration_seconds_count{method="POST",route="/containers/create",status="201"}>=2' \
+		'engine_daemon_container_actions_seconds_count{action="start"}>=1' \
+		'engine_daemon_container_actions_seconds_count{action="create"}>=2' \
+		'swarm_node_manager==0' \
+		'process_open_fds>=3' 'process_resident_memory_bytes>=1000000' 'process_cpu_seconds_total>=0'
+	assert_eq ok "$OUT" "metrics check"
+	run_ok curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/other"
+	assert_eq 404 "$OUT" "another path of the metrics listener"
+	# On a swarm manager, the swarm's figures.
+	local sport
+	sport=$(free_port)
+	run_ok dk swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$sport"
+	run_ok "$PYTHON" "$INTEG_DIR/metrics_check.py" "$url" 'swarm_node_manager==1' \
+		'swarm_manager_leader==1' 'swarm_raft_term>=1' 'swarm_raft_commit_index>=1' \
+		'swarm_manager_nodes{state="ready"}==1'
+	assert_eq ok "$OUT" "swarm metrics check"
+	run_ok dk swarm leave --force
+	run_ok dk rm -f mr mc
+}
