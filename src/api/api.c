@@ -12,26 +12,17 @@
 #include "basic/build_info.h"
 #include "basic/cleanup.h"
 #include "basic/fs.h"
+#include "daemon/metrics.h"
 #include "image/layer_store.h"
 #include "shared/filters.h"
 #include "shared/host.h"
 
 static const struct api_routes *const tables[] = {
-	&api_system_routes,
-	&api_image_routes,
-	&api_volume_routes,
-	&api_container_routes,
-	&api_exec_routes,
-	&api_network_routes,
-	&api_swarm_routes,
-	&api_secret_routes,
-	&api_registry_routes,
-	&api_commit_routes,
-	&api_build_routes,
-	&api_container_archive_routes,
-	&api_service_routes,
-	&api_service_log_routes,
-	&api_plugin_routes,
+    &api_system_routes,	   &api_image_routes,	    &api_volume_routes,
+    &api_container_routes, &api_exec_routes,	    &api_network_routes,
+    &api_swarm_routes,	   &api_secret_routes,	    &api_registry_routes,
+    &api_commit_routes,	   &api_build_routes,	    &api_container_archive_routes,
+    &api_service_routes,   &api_service_log_routes, &api_plugin_routes,
 };
 
 int api_route_match(enum http_method method, const char *path, struct route_match *m)
@@ -118,7 +109,8 @@ const char *api_json_problem(const json_error_t *jerr, json_t *parsed, char *buf
 			 json_is_array(parsed) ? "an array" : "a single value");
 	else if (strstr(jerr->text, "JSON_ALLOW_NUL"))
 		snprintf(buf, len,
-			 "invalid JSON: a string contains a NUL character (\\u0000) at line %d, column %d",
+			 "invalid JSON: a string contains a NUL character (\\u0000) at line %d, "
+			 "column %d",
 			 jerr->line, jerr->column);
 	else
 		snprintf(buf, len, "invalid JSON: %s", jerr->text);
@@ -135,7 +127,8 @@ json_t *api_json_body_or_reply(const struct api_request *ar)
 	json_t *body = json_loadb(ar->req->body, ar->req->body_len, 0, &jerr);
 	if (!json_is_object(body)) {
 		char why[512];
-		http_reply_error(ar->conn, 400, "%s", api_json_problem(&jerr, body, why, sizeof(why)));
+		http_reply_error(ar->conn, 400, "%s",
+				 api_json_problem(&jerr, body, why, sizeof(why)));
 		json_decref(body);
 		return NULL;
 	}
@@ -173,14 +166,15 @@ void api_reply_json_after_removals(const struct api_request *ar, int status, jso
 static bool check_version(struct http_conn *conn, const char *version)
 {
 	if (api_version_compare(version, API_VERSION_MAX) > 0) {
-		http_reply_error(conn, 400,
-				 "client version %s is too new. Maximum supported API version is %s",
-				 version, API_VERSION_MAX);
+		http_reply_error(
+		    conn, 400, "client version %s is too new. Maximum supported API version is %s",
+		    version, API_VERSION_MAX);
 		return false;
 	}
 	if (api_version_compare(version, API_VERSION_MIN) < 0) {
 		http_reply_error(conn, 400,
-				 "client version %s is too old. Minimum supported API version is %s, please upgrade your client to a newer version",
+				 "client version %s is too old. Minimum supported API version is "
+				 "%s, please upgrade your client to a newer version",
 				 version, API_VERSION_MIN);
 		return false;
 	}
@@ -205,22 +199,41 @@ static void dispatch(struct http_conn *conn, const struct http_request *req, voi
 		return;
 	}
 	struct api_request ar = {
-		.d = d,
-		.conn = conn,
-		.req = req,
-		.version = versioned ? version : API_VERSION_MAX,
-		.match = &m,
+	    .d = d,
+	    .conn = conn,
+	    .req = req,
+	    .version = versioned ? version : API_VERSION_MAX,
+	    .match = &m,
 	};
 	((api_handler_fn)m.route->handler)(&ar);
 	route_match_done(&m);
 }
 
+/* The route a request matched, for the metrics; NULL when none did. */
+static const char *route_of(const struct http_request *req)
+{
+	char version[16];
+	const char *path;
+	struct route_match m;
+	if (!req->path)
+		return NULL;
+	api_version_split_path(req->path, version, sizeof(version), &path);
+	if (api_route_match(req->method, path, &m) < 0)
+		return NULL;
+	const char *pattern = m.route->pattern;
+	route_match_done(&m);
+	return pattern;
+}
+
 static void access_log(const struct http_request *req, int status, void *userdata)
 {
 	struct daemon *d = userdata;
+	uint64_t ms = uv_now(d->loop) - req->start_ms;
+	if (d->metrics)
+		metrics_observe_request(d->metrics, req->method_name, route_of(req), status,
+					(double)ms / 1000.0);
 	if (!log_enabled(&d->log, LOG_LEVEL_DEBUG))
 		return;
-	uint64_t ms = uv_now(d->loop) - req->start_ms;
 	log_debug(&d->log, "%s %s %d %llums", req->method_name ? req->method_name : "-",
 		  req->url ? req->url : "(malformed)", status, (unsigned long long)ms);
 }
@@ -256,19 +269,19 @@ int api_start(struct daemon *d, struct error *err)
 	d->api_headers[2] = (struct http_header){"Ostype", "linux"};
 	d->api_headers[3] = (struct http_header){"Server", d->server_header};
 	struct http_server_config cfg = {
-		.handler = dispatch,
-		.access_log = access_log,
-		.userdata = d,
-		.log = &d->log,
-		.max_header_bytes = 64 * 1024,
-		.max_body_bytes = 16 * 1024 * 1024,
-		.idle_timeout_ms = 120 * 1000,
-		.request_timeout_ms = 30 * 1000,
-		.max_connections = 4096,
-		.should_spool = api_should_spool,
-		.spool_dir = d->spool_dir,
-		.default_headers = d->api_headers,
-		.n_default_headers = ARRAY_SIZE(d->api_headers),
+	    .handler = dispatch,
+	    .access_log = access_log,
+	    .userdata = d,
+	    .log = &d->log,
+	    .max_header_bytes = 64 * 1024,
+	    .max_body_bytes = 16 * 1024 * 1024,
+	    .idle_timeout_ms = 120 * 1000,
+	    .request_timeout_ms = 30 * 1000,
+	    .max_connections = 4096,
+	    .should_spool = api_should_spool,
+	    .spool_dir = d->spool_dir,
+	    .default_headers = d->api_headers,
+	    .n_default_headers = ARRAY_SIZE(d->api_headers),
 	};
 	if (snprintf(d->spool_dir, sizeof(d->spool_dir), "%s/tmp", d->cfg.data_root) >=
 	    (int)sizeof(d->spool_dir))

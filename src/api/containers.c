@@ -13,6 +13,7 @@
 #include "api/http_sink.h"
 #include "basic/buf.h"
 #include "basic/cleanup.h"
+#include "engine/container_links.h"
 #include "engine/container.h"
 #include "shared/filters.h"
 
@@ -44,25 +45,27 @@ static void api_container_create(const struct api_request *ar)
 	if (!check_json_or_reply(ar))
 		return;
 	json_error_t jerr;
-	json_t *body = ar->req->body_len ? json_loadb(ar->req->body, ar->req->body_len, 0, &jerr)
-					 : NULL;
+	json_t *body =
+	    ar->req->body_len ? json_loadb(ar->req->body, ar->req->body_len, 0, &jerr) : NULL;
 	if (!json_is_object(body)) {
 		char why[512];
 		http_reply_error(ar->conn, 400, "%s",
-				 ar->req->body_len ? api_json_problem(&jerr, body, why, sizeof(why))
-						   : "Config cannot be empty in order to create a container");
+				 ar->req->body_len
+				     ? api_json_problem(&jerr, body, why, sizeof(why))
+				     : "Config cannot be empty in order to create a container");
 		json_decref(body);
 		return;
 	}
 	struct error err = ERROR_INIT;
 	struct container *c = NULL;
 	json_t *warnings = json_array();
-	if (container_create(ar->d, http_request_query(ar->req, "name"), body, &c, warnings,
-			     &err) < 0) {
+	if (container_create(ar->d, http_request_query(ar->req, "name"), body, &c, warnings, &err) <
+	    0) {
 		json_decref(warnings);
 		api_reply_err_clear(ar, &err);
 	} else {
-		http_reply_json(ar->conn, 201, json_pack("{s:s, s:o}", "Id", c->id, "Warnings", warnings));
+		http_reply_json(ar->conn, 201,
+				json_pack("{s:s, s:o}", "Id", c->id, "Warnings", warnings));
 	}
 	json_decref(body);
 }
@@ -183,7 +186,8 @@ static void api_container_update(const struct api_request *ar)
 	json_t *body = json_loadb(ar->req->body, ar->req->body_len, 0, &jerr);
 	if (!json_is_object(body)) {
 		char why[512];
-		http_reply_error(ar->conn, 400, "%s", api_json_problem(&jerr, body, why, sizeof(why)));
+		http_reply_error(ar->conn, 400, "%s",
+				 api_json_problem(&jerr, body, why, sizeof(why)));
 		json_decref(body);
 		return;
 	}
@@ -217,6 +221,21 @@ static void api_container_delete(const struct api_request *ar)
 	http_conn_ref(ar->conn);
 	container_remove(ar->d, c, http_request_query_bool(ar->req, "force"),
 			 http_request_query_bool(ar->req, "v"), op_reply, ar->conn);
+}
+
+/* DELETE /containers/{parent}/{alias}?link=1 (docker rm --link /parent/alias):
+ * dockerd's router takes the whole path as the name, and only link=1 can
+ * name a container that way. */
+static void api_container_link_delete(const struct api_request *ar)
+{
+	const char *parent = route_param(ar->match, "id"), *alias = route_param(ar->match, "alias");
+	struct error err = ERROR_INIT;
+	if (!http_request_query_bool(ar->req, "link"))
+		error_set(&err, -ENOENT, "No such container: %s/%s", parent, alias);
+	if (err.msg || container_link_remove(ar->d, parent, alias, &err) < 0)
+		api_reply_err_clear(ar, &err);
+	else
+		http_reply(ar->conn, 204, NULL, NULL, 0, NULL, 0);
 }
 
 /* ---- wait ---- */
@@ -284,8 +303,8 @@ static void api_container_wait(const struct api_request *ar)
 		http_reply_error(ar->conn, 500, "out of memory");
 		return;
 	}
-	*wr = (struct wait_req){.w = {.cond = wc, .done = wait_done, .userdata = wr},
-				.d = ar->d, .conn = ar->conn};
+	*wr = (struct wait_req){
+	    .w = {.cond = wc, .done = wait_done, .userdata = wr}, .d = ar->d, .conn = ar->conn};
 	memcpy(wr->id, c->id, sizeof(wr->id));
 	http_conn_ref(ar->conn);
 	http_conn_on_close(ar->conn, wait_conn_closed, wr);
@@ -374,26 +393,27 @@ static void api_container_changes(const struct api_request *ar)
 }
 
 static const struct route routes[] = {
-	{HTTP_POST, "/containers/create", api_container_create},
-	{HTTP_POST, "/containers/prune", api_containers_prune},
-	{HTTP_GET, "/containers/json", api_container_list},
-	{HTTP_GET, "/containers/{id}/json", api_container_inspect},
-	{HTTP_POST, "/containers/{id}/start", api_container_start},
-	{HTTP_POST, "/containers/{id}/stop", api_container_stop},
-	{HTTP_POST, "/containers/{id}/restart", api_container_restart},
-	{HTTP_POST, "/containers/{id}/kill", api_container_kill},
-	{HTTP_POST, "/containers/{id}/wait", api_container_wait},
-	{HTTP_DELETE, "/containers/{id}", api_container_delete},
-	{HTTP_GET, "/containers/{id}/logs", api_container_logs},
-	{HTTP_POST, "/containers/{id}/attach", api_container_attach},
-	{HTTP_POST, "/containers/{id}/resize", api_container_resize},
-	{HTTP_POST, "/containers/{id}/update", api_container_update},
-	{HTTP_GET, "/containers/{id}/stats", api_container_stats},
-	{HTTP_GET, "/containers/{id}/changes", api_container_changes},
-	{HTTP_POST, "/containers/{id}/pause", api_container_pause},
-	{HTTP_POST, "/containers/{id}/unpause", api_container_unpause},
-	{HTTP_POST, "/containers/{id}/rename", api_container_rename},
-	{HTTP_GET, "/containers/{id}/top", api_container_top},
+    {HTTP_POST, "/containers/create", api_container_create},
+    {HTTP_POST, "/containers/prune", api_containers_prune},
+    {HTTP_GET, "/containers/json", api_container_list},
+    {HTTP_GET, "/containers/{id}/json", api_container_inspect},
+    {HTTP_POST, "/containers/{id}/start", api_container_start},
+    {HTTP_POST, "/containers/{id}/stop", api_container_stop},
+    {HTTP_POST, "/containers/{id}/restart", api_container_restart},
+    {HTTP_POST, "/containers/{id}/kill", api_container_kill},
+    {HTTP_POST, "/containers/{id}/wait", api_container_wait},
+    {HTTP_DELETE, "/containers/{id}", api_container_delete},
+    {HTTP_DELETE, "/containers/{id}/{alias}", api_container_link_delete},
+    {HTTP_GET, "/containers/{id}/logs", api_container_logs},
+    {HTTP_POST, "/containers/{id}/attach", api_container_attach},
+    {HTTP_POST, "/containers/{id}/resize", api_container_resize},
+    {HTTP_POST, "/containers/{id}/update", api_container_update},
+    {HTTP_GET, "/containers/{id}/stats", api_container_stats},
+    {HTTP_GET, "/containers/{id}/changes", api_container_changes},
+    {HTTP_POST, "/containers/{id}/pause", api_container_pause},
+    {HTTP_POST, "/containers/{id}/unpause", api_container_unpause},
+    {HTTP_POST, "/containers/{id}/rename", api_container_rename},
+    {HTTP_GET, "/containers/{id}/top", api_container_top},
 };
 
 const struct api_routes api_container_routes = {routes, ARRAY_SIZE(routes)};

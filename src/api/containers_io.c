@@ -12,6 +12,7 @@
 #include "basic/cleanup.h"
 #include "basic/timeutil.h"
 #include "engine/container.h"
+#include "shared/detach_keys.h"
 #include "shared/shim_proto.h"
 
 #define RAW_STREAM "application/vnd.docker.raw-stream"
@@ -192,6 +193,7 @@ struct attach {
 	char id[DIGEST_HEX_LEN + 1];
 	struct http_conn *conn;
 	bool out, err, in, stdin_once, ended, raw;
+	struct detach_keys keys; /* watched for on a tty's stdin */
 };
 
 static struct container *attach_container(struct attach *a)
@@ -219,12 +221,34 @@ static void attach_end(struct container_sub *sub)
 	http_conn_finish(a->conn);
 }
 
+/* The detach keys were typed: the client goes, the container runs on. */
+static void attach_detach(struct attach *a, struct container *c)
+{
+	container_unsubscribe(c, &a->sub);
+	a->ended = true;
+	container_event(a->d, c, "detach", NULL);
+	http_conn_finish(a->conn);
+}
+
 static void attach_data(struct http_conn *conn, const char *data, size_t len, void *userdata)
 {
 	struct attach *a = userdata;
 	struct container *c = a->ended || !a->in ? NULL : attach_container(a);
-	if (c)
+	if (!c)
+		return;
+	if (!a->raw) {
 		container_stdin(c, data, len);
+		return;
+	}
+	_cleanup_free_ uint8_t *pass = malloc(len + DETACH_KEYS_MAX);
+	if (!pass)
+		return;
+	bool detach;
+	size_t n = detach_keys_filter(&a->keys, (const uint8_t *)data, len, pass, &detach);
+	if (n)
+		container_stdin(c, (const char *)pass, n);
+	if (detach)
+		attach_detach(a, c);
 }
 
 static void attach_eof(struct http_conn *conn, void *userdata)
@@ -253,10 +277,16 @@ static const struct http_hijack_ops attach_ops = {attach_data, attach_eof};
 
 void api_container_attach(const struct api_request *ar)
 {
+	const struct http_request *req = ar->req;
+	const char *keys = http_request_query(req, "detachKeys");
+	struct detach_keys dk;
+	if (detach_keys_parse(keys, &dk) < 0) {
+		http_reply_error(ar->conn, 400, "Invalid detach keys (%s) provided", keys);
+		return;
+	}
 	struct container *c;
 	if (!api_container_or_reply(ar, &c))
 		return;
-	const struct http_request *req = ar->req;
 	if (c->state == CONTAINER_EXITED && http_request_query_bool(req, "stream") &&
 	    !http_request_query_bool(req, "logs")) {
 		http_reply_error(ar->conn, 409,
@@ -277,7 +307,8 @@ void api_container_attach(const struct api_request *ar)
 	    .in = http_request_query_bool(req, "stdin") &&
 		  json_is_true(json_object_get(c->config, "OpenStdin")),
 	    .stdin_once = json_is_true(json_object_get(c->config, "StdinOnce")),
-	    .raw = json_is_true(json_object_get(c->config, "Tty"))};
+	    .raw = json_is_true(json_object_get(c->config, "Tty")),
+	    .keys = dk};
 	memcpy(a->id, c->id, sizeof(a->id));
 	http_conn_ref(ar->conn);
 	http_conn_on_close(ar->conn, attach_closed, a);

@@ -10,6 +10,7 @@
 #include "basic/cleanup.h"
 #include "engine/container.h"
 #include "engine/exec.h"
+#include "shared/detach_keys.h"
 #include "shared/shim_proto.h"
 
 #define RAW_STREAM "application/vnd.docker.raw-stream"
@@ -21,7 +22,8 @@ static json_t *body_or_reply(const struct api_request *ar)
 					 : json_object();
 	if (!json_is_object(body)) {
 		char why[512];
-		http_reply_error(ar->conn, 400, "%s", api_json_problem(&jerr, body, why, sizeof(why)));
+		http_reply_error(ar->conn, 400, "%s",
+				 api_json_problem(&jerr, body, why, sizeof(why)));
 		json_decref(body);
 		return NULL;
 	}
@@ -64,6 +66,8 @@ struct exec_stream {
 	char id[DIGEST_HEX_LEN + 1];
 	struct http_conn *conn;
 	bool ended, raw; /* raw: a tty's output, sent without stream headers */
+	bool watch_keys;
+	struct detach_keys keys;
 };
 
 static struct exec *stream_exec(struct exec_stream *s)
@@ -93,11 +97,33 @@ static void stream_end(struct exec_io *io, int exit_code)
 	http_conn_finish(s->conn);
 }
 
+/* The detach keys were typed: the client goes, the process runs on. */
+static void stream_detach(struct exec_stream *s, struct exec *e)
+{
+	s->ended = true;
+	exec_detached(e);
+	http_conn_finish(s->conn);
+}
+
 static void stream_data(struct http_conn *conn, const char *data, size_t len, void *userdata)
 {
-	struct exec *e = stream_exec(userdata);
-	if (e)
+	struct exec_stream *s = userdata;
+	struct exec *e = stream_exec(s);
+	if (!e)
+		return;
+	if (!s->watch_keys) {
 		exec_stdin(e, data, len);
+		return;
+	}
+	_cleanup_free_ uint8_t *pass = malloc(len + DETACH_KEYS_MAX);
+	if (!pass)
+		return;
+	bool detach;
+	size_t n = detach_keys_filter(&s->keys, (const uint8_t *)data, len, pass, &detach);
+	if (n)
+		exec_stdin(e, (const char *)pass, n);
+	if (detach)
+		stream_detach(s, e);
 }
 
 static void stream_eof(struct http_conn *conn, void *userdata)
@@ -130,6 +156,7 @@ static void start_attached(const struct api_request *ar, struct exec *e, bool ra
 	}
 	*s = (struct exec_stream){
 	    .io = {stream_output, stream_end, s}, .d = ar->d, .conn = ar->conn, .raw = raw};
+	s->watch_keys = exec_detach_keys(e, &s->keys);
 	memcpy(s->id, route_param(ar->match, "id"), sizeof(s->id));
 	struct error err = ERROR_INIT;
 	/* Spawned before the hijack so a failure still gets a plain error. */
@@ -189,10 +216,10 @@ static void api_exec_resize(const struct api_request *ar)
 }
 
 static const struct route routes[] = {
-	{HTTP_POST, "/containers/{id}/exec", api_exec_create},
-	{HTTP_POST, "/exec/{id}/start", api_exec_start},
-	{HTTP_POST, "/exec/{id}/resize", api_exec_resize},
-	{HTTP_GET, "/exec/{id}/json", api_exec_inspect},
+    {HTTP_POST, "/containers/{id}/exec", api_exec_create},
+    {HTTP_POST, "/exec/{id}/start", api_exec_start},
+    {HTTP_POST, "/exec/{id}/resize", api_exec_resize},
+    {HTTP_GET, "/exec/{id}/json", api_exec_inspect},
 };
 
 const struct api_routes api_exec_routes = {routes, ARRAY_SIZE(routes)};

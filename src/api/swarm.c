@@ -64,10 +64,22 @@ static const char *jstr(json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
+/* The data path address is checked before anything is made. */
+static bool data_path_ok_or_reply(const struct api_request *ar, json_t *body)
+{
+	struct error err = ERROR_INIT;
+	if (swarm_check_data_path_addr(jstr(body, "DataPathAddr"), &err) == 0)
+		return true;
+	http_reply_err(ar->conn, &err);
+	error_clear(&err);
+	json_decref(body);
+	return false;
+}
+
 static void api_swarm_init(const struct api_request *ar)
 {
 	json_t *body = body_or_reply(ar);
-	if (!body)
+	if (!body || !data_path_ok_or_reply(ar, body))
 		return;
 	struct swarm_init_req r = {
 	    .listen_addr = jstr(body, "ListenAddr"),
@@ -88,7 +100,7 @@ static void api_swarm_init(const struct api_request *ar)
 static void api_swarm_join(const struct api_request *ar)
 {
 	json_t *body = body_or_reply(ar);
-	if (!body)
+	if (!body || !data_path_ok_or_reply(ar, body))
 		return;
 	json_t *remotes = json_object_get(body, "RemoteAddrs");
 	struct swarm_join_req r = {

@@ -17,37 +17,6 @@
 #include "basic/cleanup.h"
 #include "cli/client.h"
 
-static int key_byte(const char *k, size_t len)
-{
-	if (len == 1)
-		return (uint8_t)k[0];
-	if (len == 6 && strncmp(k, "ctrl-", 5) == 0) {
-		char c = k[5];
-		if (c >= 'a' && c <= 'z')
-			return c - 'a' + 1;
-		if (c == '@')
-			return 0;
-		if (c >= '[' && c <= '_')
-			return c - '[' + 27;
-	}
-	return -1;
-}
-
-int attach_parse_detach_keys(const char *s, uint8_t keys[ATTACH_MAX_KEYS], struct error *err)
-{
-	int n = 0;
-	for (const char *p = s;; p++) {
-		const char *end = strchrnul(p, ',');
-		int b = key_byte(p, (size_t)(end - p));
-		if (b < 0 || n == ATTACH_MAX_KEYS)
-			return error_set(err, -EINVAL, "Invalid detach keys (%s) provided", s);
-		keys[n++] = (uint8_t)b;
-		if (!*end)
-			return n;
-		p = end;
-	}
-}
-
 void demux_feed(struct demux *d, const char *p, size_t n,
 		void (*out)(int stream, const char *data, size_t len, void *userdata),
 		void *userdata)
@@ -73,32 +42,6 @@ void demux_feed(struct demux *d, const char *p, size_t n,
 		n -= take;
 		d->left -= (uint32_t)take;
 	}
-}
-
-size_t escape_filter(struct escape *e, const uint8_t *in, size_t n, uint8_t *out, bool *detach)
-{
-	size_t o = 0;
-	*detach = false;
-	for (size_t i = 0; i < n; i++) {
-		if (e->nkeys && in[i] == e->keys[e->matched]) {
-			if (++e->matched == e->nkeys) {
-				*detach = true;
-				e->matched = 0;
-				return o;
-			}
-			continue;
-		}
-		/* The sequence broke: what was held back goes out first. */
-		memcpy(out + o, e->keys, e->matched);
-		o += e->matched;
-		e->matched = 0;
-		if (e->nkeys && in[i] == e->keys[0]) {
-			e->matched = 1;
-			continue;
-		}
-		out[o++] = in[i];
-	}
-	return o;
 }
 
 static int write_all(int fd, const void *buf, size_t n)
@@ -232,9 +175,9 @@ static void on_signal(const struct cli *cli, int sfd, const struct attach_opts *
 }
 
 /* Sends what was typed; returns 1 on detach, -1 at EOF/error, else 0. */
-static int on_input(int fd, struct escape *esc, bool filter)
+static int on_input(int fd, struct detach_keys *esc, bool filter)
 {
-	uint8_t buf[16384], out[16384 + ATTACH_MAX_KEYS];
+	uint8_t buf[16384], out[16384 + DETACH_KEYS_MAX];
 	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
 	if (n < 0 && errno == EINTR)
 		return 0;
@@ -244,7 +187,7 @@ static int on_input(int fd, struct escape *esc, bool filter)
 	size_t len = (size_t)n;
 	const uint8_t *p = buf;
 	if (filter) {
-		len = escape_filter(esc, buf, (size_t)n, out, &detach);
+		len = detach_keys_filter(esc, buf, (size_t)n, out, &detach);
 		p = out;
 	}
 	if (len && send_all(fd, p, len) < 0)
@@ -254,15 +197,10 @@ static int on_input(int fd, struct escape *esc, bool filter)
 
 int attach_io_pump(const struct cli *cli, int fd, const struct attach_opts *o, struct error *err)
 {
-	struct escape esc = {0};
+	struct detach_keys esc = {0};
 	bool filter = o->tty && o->in;
-	if (filter) {
-		int n = attach_parse_detach_keys(
-		    o->detach_keys ? o->detach_keys : ATTACH_DEFAULT_DETACH_KEYS, esc.keys, err);
-		if (n < 0)
-			return n;
-		esc.nkeys = (size_t)n;
-	}
+	if (filter && detach_keys_parse(o->detach_keys, &esc) < 0)
+		return error_set(err, -EINVAL, "Invalid detach keys (%s) provided", o->detach_keys);
 	struct session s;
 	session_begin(&s, o);
 	if (o->tty)
@@ -384,6 +322,8 @@ static int container_attach(const struct cli *cli, const struct attach_session *
 		query_add(&q, "stdin", "1");
 	query_add(&q, "stdout", "1");
 	query_add(&q, "stderr", "1");
+	if (s->detach_keys)
+		query_add(&q, "detachKeys", s->detach_keys);
 	struct client c;
 	int r = client_init(&c, cli, err);
 	if (r >= 0)

@@ -12,14 +12,7 @@
 
 #include "basic/error.h"
 #include "cli/cli.h"
-
-#define ATTACH_DEFAULT_DETACH_KEYS "ctrl-p,ctrl-q"
-#define ATTACH_MAX_KEYS 16
-
-/* Parses docker's detach keys ("ctrl-p,ctrl-q", "a,ctrl-@"): a single
- * character or ctrl-<a-z @ [ \ ] ^ _> per comma-separated item. Returns the
- * byte count, or -EINVAL with docker's "Invalid detach keys (...) provided". */
-int attach_parse_detach_keys(const char *s, uint8_t keys[ATTACH_MAX_KEYS], struct error *err);
+#include "shared/detach_keys.h"
 
 /* Splits the multiplexed stream: an 8-byte header (stream, 0, 0, 0,
  * big-endian length) before each payload. */
@@ -34,19 +27,6 @@ struct demux {
 void demux_feed(struct demux *d, const char *p, size_t n,
 		void (*out)(int stream, const char *data, size_t len, void *userdata),
 		void *userdata);
-
-/* Tracks how far typed input matches the detach keys (docker's
- * EscapeProxy): bytes that start a match are held back until the sequence
- * completes (detach) or breaks (they are passed on). */
-struct escape {
-	uint8_t keys[ATTACH_MAX_KEYS];
-	size_t nkeys, matched;
-};
-
-/* Filters in[0..n) into out (room for n + nkeys bytes); returns the bytes
- * to send, and sets *detach when the whole sequence was typed (what follows
- * it is dropped). */
-size_t escape_filter(struct escape *e, const uint8_t *in, size_t n, uint8_t *out, bool *detach);
 
 struct attach_opts {
 	bool tty;		 /* raw stream; raw terminal when stdin is one */

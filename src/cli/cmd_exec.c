@@ -28,11 +28,12 @@ static json_t *exec_body(const struct exec_opts *o, const struct cli_strv *args)
 	for (size_t i = 0; i < o->env.n; i++)
 		json_array_append_new(env, json_string(o->env.v[i]));
 	bool attach = !o->detach;
-	return json_pack("{s:o, s:o, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b}", "Cmd", cmd, "Env",
-			 env, "User", o->user ? o->user : "", "WorkingDir",
+	return json_pack("{s:o, s:o, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:s}", "Cmd", cmd,
+			 "Env", env, "User", o->user ? o->user : "", "WorkingDir",
 			 o->workdir ? o->workdir : "", "AttachStdin", attach && o->interactive,
 			 "AttachStdout", attach, "AttachStderr", attach, "Tty", o->tty, "Detach",
-			 o->detach, "Privileged", o->privileged);
+			 o->detach, "Privileged", o->privileged, "DetachKeys",
+			 o->detach_keys ? o->detach_keys : "");
 }
 
 /* Starts exec id and returns its exit code (attached) or 0 (detached). */

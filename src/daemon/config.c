@@ -41,13 +41,14 @@ static const char *const key_names[CFG_KEY_COUNT] = {
 	[CFG_REGISTRY_MIRRORS] = "registry-mirrors",
 	[CFG_MAX_DOWNLOADS] = "max-concurrent-downloads",
 	[CFG_MAX_UPLOADS] = "max-concurrent-uploads",
+	[CFG_METRICS_ADDR] = "metrics-addr",
 };
 
 enum { OPT_TLS = 256, OPT_TLSVERIFY, OPT_TLSCACERT, OPT_TLSCERT, OPT_TLSKEY, OPT_LOG_LEVEL,
        OPT_DATA_ROOT, OPT_EXEC_ROOT, OPT_PIDFILE_LONG, OPT_CONFIG_FILE, OPT_STORAGE_DRIVER,
        OPT_LABEL, OPT_VERSION, OPT_ADD_RUNTIME, OPT_DEFAULT_RUNTIME, OPT_BIP, OPT_FIXED_CIDR,
        OPT_ADDRESS_POOL, OPT_IPTABLES, OPT_INSECURE_REGISTRY, OPT_REGISTRY_MIRROR,
-       OPT_MAX_DOWNLOADS, OPT_MAX_UPLOADS };
+       OPT_MAX_DOWNLOADS, OPT_MAX_UPLOADS, OPT_METRICS_ADDR };
 
 static const struct option long_options[] = {
 	{"host", required_argument, NULL, 'H'},
@@ -75,6 +76,7 @@ static const struct option long_options[] = {
 	{"registry-mirror", required_argument, NULL, OPT_REGISTRY_MIRROR},
 	{"max-concurrent-downloads", required_argument, NULL, OPT_MAX_DOWNLOADS},
 	{"max-concurrent-uploads", required_argument, NULL, OPT_MAX_UPLOADS},
+	{"metrics-addr", required_argument, NULL, OPT_METRICS_ADDR},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -102,6 +104,7 @@ void config_print_usage(void)
 	       "      --label list             Set key=value labels to the daemon\n"
 	       "      --max-concurrent-downloads int  Set the max concurrent downloads (default 3)\n"
 	       "      --max-concurrent-uploads int    Set the max concurrent uploads (default 5)\n"
+	       "      --metrics-addr string    Set default address and port to serve the metrics api on\n"
 	       "      --registry-mirror list   Preferred registry mirror\n"
 	       "  -l, --log-level string       Set the logging level (\"debug\"|\"info\"|\"warn\"|\"error\"|\"fatal\") (default \"info\")\n"
 	       "  -p, --pidfile string         Path to use for daemon PID file (default \"/run/berth/berth.pid\")\n"
@@ -231,6 +234,7 @@ static int apply_flag(struct daemon_config *cfg, int opt, const char *arg, struc
 		{'b', CFG_BRIDGE, offsetof(struct daemon_config, bridge)},
 		{OPT_BIP, CFG_BIP, offsetof(struct daemon_config, bip)},
 		{OPT_FIXED_CIDR, CFG_FIXED_CIDR, offsetof(struct daemon_config, fixed_cidr)},
+		{OPT_METRICS_ADDR, CFG_METRICS_ADDR, offsetof(struct daemon_config, metrics_addr)},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(strings); i++) {
 		if (strings[i].opt != opt)
@@ -355,7 +359,7 @@ static int file_apply_key(struct daemon_config *cfg, enum config_key k, json_t *
 		[CFG_PIDFILE] = &cfg->pidfile,     [CFG_STORAGE_DRIVER] = &cfg->storage_driver,
 		[CFG_DEFAULT_RUNTIME] = &cfg->default_runtime,
 		[CFG_BRIDGE] = &cfg->bridge,       [CFG_BIP] = &cfg->bip,
-		[CFG_FIXED_CIDR] = &cfg->fixed_cidr,
+		[CFG_FIXED_CIDR] = &cfg->fixed_cidr, [CFG_METRICS_ADDR] = &cfg->metrics_addr,
 	};
 	if (k == CFG_HOSTS)
 		return file_strv(v, &cfg->hosts, &cfg->n_hosts, file, key, err);
@@ -420,6 +424,7 @@ static void describe_flag_value(const struct daemon_config *cfg, enum config_key
 			: k == CFG_DATA_ROOT ? cfg->data_root : k == CFG_EXEC_ROOT ? cfg->exec_root
 			: k == CFG_PIDFILE ? cfg->pidfile : k == CFG_BRIDGE ? cfg->bridge
 			: k == CFG_BIP ? cfg->bip : k == CFG_FIXED_CIDR ? cfg->fixed_cidr
+			: k == CFG_METRICS_ADDR ? cfg->metrics_addr
 			: cfg->storage_driver;
 		snprintf(buf, len, "%s", s ? s : "");
 	}
@@ -644,7 +649,7 @@ void config_copy(struct daemon_config *dst, const struct daemon_config *src)
 	dst->registry_mirrors = strv_dup(src->registry_mirrors, src->n_registry_mirrors);
 	char **strs[] = {&dst->bridge, &dst->bip, &dst->fixed_cidr, &dst->tlscacert, &dst->tlscert, &dst->tlskey, &dst->log_level,
 			 &dst->data_root, &dst->exec_root, &dst->pidfile, &dst->storage_driver,
-			 &dst->config_file, &dst->default_runtime};
+			 &dst->config_file, &dst->default_runtime, &dst->metrics_addr};
 	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
 		if (*strs[i])
 			*strs[i] = strdup(*strs[i]);
@@ -685,6 +690,7 @@ void config_done(struct daemon_config *cfg)
 	free(cfg->exec_root);
 	free(cfg->pidfile);
 	free(cfg->storage_driver);
+	free(cfg->metrics_addr);
 	free(cfg->config_file);
 	*cfg = (struct daemon_config){0};
 }

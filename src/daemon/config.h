@@ -38,6 +38,7 @@ enum config_key {
 	CFG_REGISTRY_MIRRORS,
 	CFG_MAX_DOWNLOADS,
 	CFG_MAX_UPLOADS,
+	CFG_METRICS_ADDR,
 	CFG_KEY_COUNT,
 };
 
@@ -66,6 +67,7 @@ struct daemon_config {
 	char **insecure_registries, **registry_mirrors;
 	size_t n_insecure_registries, n_registry_mirrors;
 	int max_downloads, max_uploads;
+	char *metrics_addr; /* --metrics-addr host:port (src/daemon/metrics.c) */
 	char *config_file;
 	bool config_file_given; /* --config-file named it: it must exist */
 	unsigned set;           /* bit per enum config_key set by flags or file */

@@ -17,6 +17,7 @@
 #include "basic/cleanup.h"
 #include "basic/fs.h"
 #include "basic/timeutil.h"
+#include "daemon/metrics.h"
 #include "engine/container.h"
 #include "shared/events.h"
 #include "image/fetch.h"
@@ -241,7 +242,10 @@ int daemon_start(struct daemon *d, struct error *err)
 		r = swarm_start(d->swarm, err);
 	if (r == 0)
 		r = api_start(d, err);
+	if (r == 0)
+		r = metrics_start(d, err);
 	if (r < 0) {
+		api_stop(d);
 		if (d->swarm)
 			swarm_stop(d->swarm, NULL, NULL);
 		/* api_start closed what it opened; the loop finishes the closes. */
@@ -270,6 +274,7 @@ void daemon_stop(struct daemon *d)
 	d->stopping = true;
 	close_signals(d);
 	api_stop(d);
+	metrics_stop(d);
 	containers_stop(d);
 	network_stop(d);
 	if (d->swarm)
@@ -318,6 +323,7 @@ int daemon_reload(struct daemon *d, struct error *err)
 void daemon_done(struct daemon *d)
 {
 	fetch_done(d);
+	metrics_free(d);
 	swarm_free(d->swarm);
 	containers_done(d);
 	network_done(d);

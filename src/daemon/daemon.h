@@ -53,6 +53,7 @@ struct daemon {
 	struct exec *execs; /* exec instances (src/engine/exec.h) */
 	struct networks *networks; /* src/network/network.h */
 	struct swarm *swarm; /* swarm mode (src/swarm/swarm.h) */
+	struct metrics *metrics; /* --metrics-addr (src/daemon/metrics.h), or NULL */
 
 	uv_signal_t sig_term, sig_int, sig_hup;
 	int pidfile_fd, root_lock_fd;

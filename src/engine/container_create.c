@@ -20,6 +20,7 @@
 #include "image/image_store.h"
 #include "image/layer_store.h"
 #include "network/network.h"
+#include "engine/container_links.h"
 #include "storage/driver.h"
 #include "volume/volume_store.h"
 
@@ -36,31 +37,33 @@ int container_validate_name(struct daemon *d, const char *name, struct error *er
 	int bad = regexec(&re, name, 0, NULL, 0);
 	regfree(&re);
 	if (bad)
-		return error_set(err, -EINVAL,
-				 "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
-				 name);
+		return error_set(
+		    err, -EINVAL,
+		    "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
+		    name);
 	struct container *other = containers_find_name(d, name);
 	if (other)
-		return error_set(err, -EEXIST,
-				 "Conflict. The container name \"/%s\" is already in use by container \"%s\". You have to remove (or rename) that container to be able to reuse that name.",
-				 name[0] == '/' ? name + 1 : name, other->id);
+		return error_set(
+		    err, -EEXIST,
+		    "Conflict. The container name \"/%s\" is already in use by container \"%s\". "
+		    "You have to remove (or rename) that container to be able to reuse that name.",
+		    name[0] == '/' ? name + 1 : name, other->id);
 	return 0;
 }
 
 /* Docker-style random names: adjective_scientist. */
 static char *random_name(struct daemon *d, const char *id)
 {
-	static const char *const adj[] = {"admiring", "brave",	 "clever", "dazzling", "eager",
-					  "focused",  "gallant", "happy",  "jolly",    "keen",
-					  "loving",   "modest",	 "nifty",  "quirky",   "serene",
-					  "trusting", "vibrant", "wizardly", "zealous", "youthful"};
-	static const char *const who[] = {"archimedes", "babbage", "curie",   "darwin",
-					  "euclid",	"feynman", "galileo", "hopper",
-					  "hypatia",	"kepler",  "lovelace", "meitner",
-					  "noether",	"pascal",  "ritchie", "shannon",
-					  "thompson",	"turing",  "wozniak", "yalow"};
-	unsigned seed = (unsigned)strtoul((char[9]){id[0], id[1], id[2], id[3], id[4], id[5],
-						    id[6], id[7], 0}, NULL, 16);
+	static const char *const adj[] = {
+	    "admiring", "brave",    "clever",  "dazzling", "eager",   "focused", "gallant",
+	    "happy",	"jolly",    "keen",    "loving",   "modest",  "nifty",	 "quirky",
+	    "serene",	"trusting", "vibrant", "wizardly", "zealous", "youthful"};
+	static const char *const who[] = {"archimedes", "babbage",  "curie",   "darwin",  "euclid",
+					  "feynman",	"galileo",  "hopper",  "hypatia", "kepler",
+					  "lovelace",	"meitner",  "noether", "pascal",  "ritchie",
+					  "shannon",	"thompson", "turing",  "wozniak", "yalow"};
+	unsigned seed = (unsigned)strtoul(
+	    (char[9]){id[0], id[1], id[2], id[3], id[4], id[5], id[6], id[7], 0}, NULL, 16);
 	for (unsigned i = 0;; i++) {
 		char *n = NULL;
 		unsigned k = seed + i * 7919;
@@ -78,7 +81,8 @@ static bool env_key_in(json_t *env, const char *kv)
 {
 	size_t kl = strcspn(kv, "="), i;
 	json_t *v;
-	json_array_foreach(env, i, v) {
+	json_array_foreach(env, i, v)
+	{
 		const char *s = json_string_value(v);
 		if (s && strncmp(s, kv, kl) == 0 && (s[kl] == '=' || s[kl] == '\0'))
 			return true;
@@ -95,9 +99,9 @@ static void merge_env(json_t *cfg, json_t *icfg)
 	}
 	size_t i;
 	json_t *v;
-	json_array_foreach(json_object_get(icfg, "Env"), i, v)
-		if (json_is_string(v) && !env_key_in(env, json_string_value(v)))
-			json_array_append(env, v);
+	json_array_foreach(json_object_get(icfg, "Env"), i,
+			   v) if (json_is_string(v) && !env_key_in(env, json_string_value(v)))
+	    json_array_append(env, v);
 }
 
 static void merge_object(json_t *cfg, json_t *icfg, const char *key)
@@ -152,9 +156,8 @@ static bool dup_target(json_t *mounts, const char *target)
 {
 	size_t i;
 	json_t *m;
-	json_array_foreach(mounts, i, m)
-		if (strcmp(str(m, "Destination"), target) == 0)
-			return true;
+	json_array_foreach(mounts, i,
+			   m) if (strcmp(str(m, "Destination"), target) == 0) return true;
 	return false;
 }
 
@@ -177,22 +180,23 @@ static int add_volume_mount(struct daemon *d, const char *id, const struct mount
 			volume_remove(d->volumes, name, true, NULL);
 		return r;
 	}
-	json_array_append_new(mounts,
-			      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:b, s:b, s:b}",
-					"Type", "volume", "Name", name, "Source",
-					str(info, "Mountpoint"), "Destination", mr->target, "Driver",
-					"local", "Mode", mr->mode ? mr->mode : "z", "RW", !mr->readonly,
-					"Propagation", "", "Anonymous", !mr->source || !*mr->source,
-					"Created", created, "NoCopy", mr->nocopy));
+	json_array_append_new(
+	    mounts,
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:b, s:b, s:b}", "Type", "volume",
+		      "Name", name, "Source", str(info, "Mountpoint"), "Destination", mr->target,
+		      "Driver", "local", "Mode", mr->mode ? mr->mode : "z", "RW", !mr->readonly,
+		      "Propagation", "", "Anonymous", !mr->source || !*mr->source, "Created",
+		      created, "NoCopy", mr->nocopy));
 	json_decref(info);
 	return 0;
 }
 
-static int add_mount(struct daemon *d, const char *id, const struct mount_req *mr,
-		     json_t *mounts, struct error *err)
+static int add_mount(struct daemon *d, const char *id, const struct mount_req *mr, json_t *mounts,
+		     struct error *err)
 {
 	if (!mr->target || mr->target[0] != '/')
-		return error_set(err, -EINVAL, "invalid mount config: mount path must be absolute: %s",
+		return error_set(err, -EINVAL,
+				 "invalid mount config: mount path must be absolute: %s",
 				 mr->target ? mr->target : "");
 	if (dup_target(mounts, mr->target))
 		return error_set(err, -EINVAL, "Duplicate mount point: %s", mr->target);
@@ -201,10 +205,10 @@ static int add_mount(struct daemon *d, const char *id, const struct mount_req *m
 	bool tmpfs = strcmp(mr->type, "tmpfs") == 0;
 	json_array_append_new(mounts,
 			      json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s}", "Type", mr->type,
-					"Source", tmpfs ? "" : mr->source, "Destination", mr->target,
-					"Mode", mr->mode ? mr->mode : "", "RW", !mr->readonly,
-					"Propagation", tmpfs ? "" : "rprivate", "TmpfsOptions",
-					mr->tmpfs_opts ? mr->tmpfs_opts : ""));
+					"Source", tmpfs ? "" : mr->source, "Destination",
+					mr->target, "Mode", mr->mode ? mr->mode : "", "RW",
+					!mr->readonly, "Propagation", tmpfs ? "" : "rprivate",
+					"TmpfsOptions", mr->tmpfs_opts ? mr->tmpfs_opts : ""));
 	return 0;
 }
 
@@ -246,17 +250,20 @@ static int add_bind_spec(struct daemon *d, const char *id, const char *spec, jso
 static int add_mount_object(struct daemon *d, const char *id, json_t *m, json_t *mounts,
 			    struct error *err)
 {
-	struct mount_req mr = {.type = str(m, "Type"), .source = str(m, "Source"),
+	struct mount_req mr = {.type = str(m, "Type"),
+			       .source = str(m, "Source"),
 			       .target = str(m, "Target"),
 			       .readonly = json_is_true(json_object_get(m, "ReadOnly"))};
-	if (!mr.type || (strcmp(mr.type, "bind") && strcmp(mr.type, "volume") && strcmp(mr.type, "tmpfs")))
+	if (!mr.type ||
+	    (strcmp(mr.type, "bind") && strcmp(mr.type, "volume") && strcmp(mr.type, "tmpfs")))
 		return error_set(err, -EINVAL, "mount type unknown");
 	mr.nocopy = json_is_true(json_object_get(json_object_get(m, "VolumeOptions"), "NoCopy"));
 	struct stat st;
 	if (!strcmp(mr.type, "bind") && (!mr.source || stat(mr.source, &st) < 0))
-		return error_set(err, -EINVAL,
-				 "invalid mount config for type \"bind\": bind source path does not exist: %s",
-				 mr.source ? mr.source : "");
+		return error_set(
+		    err, -EINVAL,
+		    "invalid mount config for type \"bind\": bind source path does not exist: %s",
+		    mr.source ? mr.source : "");
 	char opts[128] = "";
 	json_t *to = json_object_get(m, "TmpfsOptions");
 	if (json_integer_value(json_object_get(to, "SizeBytes")) > 0)
@@ -264,32 +271,34 @@ static int add_mount_object(struct daemon *d, const char *id, json_t *m, json_t 
 			 (long long)json_integer_value(json_object_get(to, "SizeBytes")));
 	if (json_integer_value(json_object_get(to, "Mode")) > 0)
 		snprintf(opts + strlen(opts), sizeof(opts) - strlen(opts), "%smode=%llo",
-			 opts[0] ? "," : "", (long long)json_integer_value(json_object_get(to, "Mode")));
+			 opts[0] ? "," : "",
+			 (long long)json_integer_value(json_object_get(to, "Mode")));
 	mr.tmpfs_opts = opts;
 	return add_mount(d, id, &mr, mounts, err);
 }
 
-static int resolve_mounts(struct daemon *d, const char *id, json_t *cfg, json_t *hc,
-			  json_t *mounts, struct error *err)
+static int resolve_mounts(struct daemon *d, const char *id, json_t *cfg, json_t *hc, json_t *mounts,
+			  struct error *err)
 {
 	size_t i;
 	json_t *v;
 	int r = 0;
-	json_array_foreach(json_object_get(hc, "Binds"), i, v)
-		if (r == 0)
-			r = json_is_string(v) ? add_bind_spec(d, id, json_string_value(v), mounts, err)
-					      : error_set(err, -EINVAL, "invalid bind");
-	json_array_foreach(json_object_get(hc, "Mounts"), i, v)
-		if (r == 0)
-			r = add_mount_object(d, id, v, mounts, err);
+	json_array_foreach(json_object_get(hc, "Binds"), i, v) if (r == 0) r =
+	    json_is_string(v) ? add_bind_spec(d, id, json_string_value(v), mounts, err)
+			      : error_set(err, -EINVAL, "invalid bind");
+	json_array_foreach(json_object_get(hc, "Mounts"), i, v) if (r == 0) r =
+	    add_mount_object(d, id, v, mounts, err);
 	const char *k;
-	json_object_foreach(json_object_get(hc, "Tmpfs"), k, v) {
-		struct mount_req mr = {.type = "tmpfs", .target = k, .tmpfs_opts = json_string_value(v)};
+	json_object_foreach(json_object_get(hc, "Tmpfs"), k, v)
+	{
+		struct mount_req mr = {
+		    .type = "tmpfs", .target = k, .tmpfs_opts = json_string_value(v)};
 		if (r == 0)
 			r = add_mount(d, id, &mr, mounts, err);
 	}
 	/* The image's VOLUMEs not covered by a mount get anonymous volumes. */
-	json_object_foreach(json_object_get(cfg, "Volumes"), k, v) {
+	json_object_foreach(json_object_get(cfg, "Volumes"), k, v)
+	{
 		struct mount_req mr = {.type = "volume", .target = k};
 		if (r == 0 && !dup_target(mounts, k))
 			r = add_mount(d, id, &mr, mounts, err);
@@ -304,7 +313,8 @@ void container_release_volumes(struct daemon *d, const char *id, json_t *mounts,
 {
 	size_t i;
 	json_t *m;
-	json_array_foreach(mounts, i, m) {
+	json_array_foreach(mounts, i, m)
+	{
 		const char *name = str(m, "Name");
 		if (!name)
 			continue;
@@ -327,8 +337,8 @@ static json_t *config_from_body(json_t *body)
 	return cfg;
 }
 
-static int new_container(struct daemon *d, const char *name, json_t *body,
-			 const struct image *img, struct container **ret, struct error *err)
+static int new_container(struct daemon *d, const char *name, json_t *body, const struct image *img,
+			 struct container **ret, struct error *err)
 {
 	struct container *c = calloc(1, sizeof(*c));
 	if (!c || digest_random_hex(c->id) < 0) {
@@ -354,8 +364,9 @@ static int new_container(struct daemon *d, const char *name, json_t *body,
 		char host[13];
 		snprintf(host, sizeof(host), "%.12s", c->id);
 		const char *net = str(c->host_config, "NetworkMode");
-		json_object_set_new(c->config, "Hostname",
-				    json_string(net && !strcmp(net, "host") ? d->host.hostname : host));
+		json_object_set_new(
+		    c->config, "Hostname",
+		    json_string(net && !strcmp(net, "host") ? d->host.hostname : host));
 	}
 	*ret = c;
 	return 0;
@@ -368,7 +379,11 @@ static int materialize(struct daemon *d, struct container *c, const struct image
 	_cleanup_free_ char *dir = container_path(d, c, NULL);
 	if (!dir)
 		return error_set(err, -ENOMEM, "out of memory");
-	int r = fs_mkdir_p(dir, 0710, err);
+	int r =
+	    storage_check_rw_opts(d->storage, json_object_get(c->host_config, "StorageOpt"), err);
+	if (r < 0)
+		return r;
+	r = fs_mkdir_p(dir, 0710, err);
 	if (r == 0)
 		r = storage_create(d->storage, c->id, img->top ? img->top->cache_id : NULL, err);
 	c->layer = img->top;
@@ -395,7 +410,8 @@ int container_create(struct daemon *d, const char *name, json_t *body, struct co
 	struct image *img = NULL;
 	const char *ref = str(body, "Image");
 	if (r == 0 && (!ref || !*ref))
-		r = error_set(err, -EINVAL, "Config cannot be empty in order to create a container");
+		r = error_set(err, -EINVAL,
+			      "Config cannot be empty in order to create a container");
 	if (r == 0)
 		r = image_store_lookup(d->images, ref, &img, err);
 	if (r == 0)
@@ -405,6 +421,11 @@ int container_create(struct daemon *d, const char *name, json_t *body, struct co
 		r = new_container(d, name, body, img, &c, err);
 	if (r < 0)
 		return r;
+	r = container_links_resolve(d, c, err);
+	if (r < 0) {
+		container_free(c);
+		return r;
+	}
 	const char *rt = str(c->host_config, "Runtime");
 	if (!rt || !*rt)
 		json_object_set_new(c->host_config, "Runtime",

@@ -12,6 +12,7 @@
 #include "basic/cleanup.h"
 #include "basic/fs.h"
 #include "daemon/daemon.h"
+#include "engine/container_links.h"
 #include "engine/container.h"
 #include "engine/containers_priv.h"
 #include "engine/oci_spec.h"
@@ -34,7 +35,8 @@ int container_mount(struct daemon *d, struct container *c, char **ret_rootfs, st
 		return r;
 	size_t i;
 	json_t *m;
-	json_array_foreach(c->mounts, i, m) {
+	json_array_foreach(c->mounts, i, m)
+	{
 		const char *name = str(m, "Name");
 		_cleanup_free_ char *path = NULL;
 		if (!name)
@@ -74,7 +76,8 @@ void container_unmount(struct daemon *d, struct container *c)
 	c->mounted = false;
 	size_t i;
 	json_t *m;
-	json_array_foreach(c->mounts, i, m) {
+	json_array_foreach(c->mounts, i, m)
+	{
 		const char *name = str(m, "Name");
 		if (name)
 			volume_unmount(d->volumes, name, NULL);
@@ -96,21 +99,21 @@ static int write_file(const char *path, const char *text, struct error *err)
 }
 
 static const char default_hosts[] =
-	"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-	"fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
-	"ff02::2\tip6-allrouters\n";
+    "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+    "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
+    "ff02::2\tip6-allrouters\n";
 
 /* /etc/hostname, /etc/hosts and /etc/resolv.conf for the container: the
  * host's resolv.conf (dockerd's default for none and host networks), the
  * host's hosts file on the host network, a loopback-only one otherwise. */
-static int write_etc_files(struct daemon *d, struct container *c, struct error *err)
+static int write_etc_files(struct daemon *d, struct container *c, const char *link_hosts,
+			   struct error *err)
 {
 	_cleanup_free_ char *hn = container_path(d, c, "hostname");
 	_cleanup_free_ char *hosts = container_path(d, c, "hosts");
 	_cleanup_free_ char *resolv = container_path(d, c, "resolv.conf");
 	_cleanup_free_ char *line = NULL, *host_hosts = NULL, *host_resolv = NULL;
-	if (!hn || !hosts || !resolv ||
-	    asprintf(&line, "%s\n", str(c->config, "Hostname")) < 0)
+	if (!hn || !hosts || !resolv || asprintf(&line, "%s\n", str(c->config, "Hostname")) < 0)
 		return error_set(err, -ENOMEM, "out of memory");
 	bool host_net = !strcmp(str(c->host_config, "NetworkMode"), "host");
 	if (host_net)
@@ -120,14 +123,20 @@ static int write_etc_files(struct daemon *d, struct container *c, struct error *
 		fs_read_file("/etc/resolv.conf", 1 << 20, &host_resolv, NULL);
 	_cleanup_free_ char *extra = host_net ? NULL : network_hosts_lines(d, c);
 	_cleanup_free_ char *all_hosts = NULL;
-	if (extra && asprintf(&all_hosts, "%s%s", default_hosts, extra) < 0)
+	if (extra &&
+	    asprintf(&all_hosts, "%s%s%s", default_hosts, link_hosts ? link_hosts : "", extra) < 0)
 		all_hosts = NULL;
 	int r = write_file(hn, line, err);
 	if (r == 0)
-		r = write_file(hosts, host_hosts ? host_hosts : all_hosts ? all_hosts : default_hosts, err);
+		r = write_file(hosts,
+			       host_hosts  ? host_hosts
+			       : all_hosts ? all_hosts
+					   : default_hosts,
+			       err);
 	if (r == 0)
-		r = write_file(resolv, host_resolv ? host_resolv
-						  : "nameserver 8.8.8.8\nnameserver 8.8.4.4\n", err);
+		r = write_file(
+		    resolv, host_resolv ? host_resolv : "nameserver 8.8.8.8\nnameserver 8.8.4.4\n",
+		    err);
 	return r;
 }
 
@@ -135,13 +144,14 @@ static void fill_mounts(struct container *c, struct oci_mount *out)
 {
 	size_t i;
 	json_t *m;
-	json_array_foreach(c->mounts, i, m) {
+	json_array_foreach(c->mounts, i, m)
+	{
 		out[i] = (struct oci_mount){
-			.type = str(m, "Type"),
-			.source = str(m, "Source"),
-			.destination = str(m, "Destination"),
-			.readonly = !json_is_true(json_object_get(m, "RW")),
-			.tmpfs_opts = str(m, "TmpfsOptions"),
+		    .type = str(m, "Type"),
+		    .source = str(m, "Source"),
+		    .destination = str(m, "Destination"),
+		    .readonly = !json_is_true(json_object_get(m, "RW")),
+		    .tmpfs_opts = str(m, "TmpfsOptions"),
 		};
 	}
 }
@@ -151,11 +161,13 @@ static void copy_up_volumes(struct daemon *d, struct container *c, const char *r
 {
 	size_t i;
 	json_t *m;
-	json_array_foreach(c->mounts, i, m) {
+	json_array_foreach(c->mounts, i, m)
+	{
 		const char *name = str(m, "Name");
 		_cleanup_free_ char *src = NULL;
 		if (!name || json_is_true(json_object_get(m, "NoCopy")) ||
-		    asprintf(&src, "%s%s", rootfs, str(m, "Destination")) < 0 || access(src, F_OK) < 0)
+		    asprintf(&src, "%s%s", rootfs, str(m, "Destination")) < 0 ||
+		    access(src, F_OK) < 0)
 			continue;
 		struct error err = ERROR_INIT;
 		if (volume_copy_up(d->volumes, name, src, &err) < 0)
@@ -165,8 +177,8 @@ static void copy_up_volumes(struct daemon *d, struct container *c, const char *r
 	}
 }
 
-static int write_spec(struct daemon *d, struct container *c, const char *rootfs,
-		      const char *netns, struct error *err)
+static int write_spec(struct daemon *d, struct container *c, const char *rootfs, const char *netns,
+		      json_t *link_env, struct error *err)
 {
 	struct oci_user user;
 	int r = oci_user_resolve(rootfs, str(c->config, "User"), &user, err);
@@ -179,18 +191,27 @@ static int write_spec(struct daemon *d, struct container *c, const char *rootfs,
 	_cleanup_free_ char *hosts = container_path(d, c, "hosts");
 	_cleanup_free_ char *resolv = container_path(d, c, "resolv.conf");
 	_cleanup_free_ char *spec_path = container_bundle_path(d, c, "config.json");
-	_cleanup_free_ struct oci_mount *mounts = calloc(json_array_size(c->mounts) + 1,
-							  sizeof(*mounts));
+	_cleanup_free_ struct oci_mount *mounts =
+	    calloc(json_array_size(c->mounts) + 1, sizeof(*mounts));
 	if (!hn || !hosts || !resolv || !spec_path || !mounts)
 		return error_set(err, -ENOMEM, "out of memory");
 	fill_mounts(c, mounts);
 	struct oci_inputs in = {
-		.id = c->id, .config = c->config, .host_config = c->host_config,
-		.rootfs = rootfs, .hostname_path = hn, .hosts_path = hosts, .resolv_path = resolv,
-		.user = &user, .mounts = mounts, .n_mounts = json_array_size(c->mounts),
-		.swap_limit = containers_of(d)->swap_limit,
-		.cap_bounding = containers_of(d)->cap_bounding,
-		.init_path = containers_of(d)->init_path, .netns_path = netns,
+	    .id = c->id,
+	    .config = c->config,
+	    .host_config = c->host_config,
+	    .rootfs = rootfs,
+	    .hostname_path = hn,
+	    .hosts_path = hosts,
+	    .resolv_path = resolv,
+	    .user = &user,
+	    .mounts = mounts,
+	    .n_mounts = json_array_size(c->mounts),
+	    .swap_limit = containers_of(d)->swap_limit,
+	    .cap_bounding = containers_of(d)->cap_bounding,
+	    .init_path = containers_of(d)->init_path,
+	    .netns_path = netns,
+	    .link_env = link_env,
 	};
 	json_t *spec = NULL;
 	r = oci_spec_build(&in, &spec, err);
@@ -216,11 +237,16 @@ static int prepare(struct daemon *d, struct container *c, struct error *err)
 	if (r < 0)
 		return r;
 	copy_up_volumes(d, c, rootfs);
-	r = network_container_up(d, c, &netns, err);
+	json_t *link_env = NULL;
+	_cleanup_free_ char *link_hosts = NULL;
+	r = container_links_collect(d, c, &link_env, &link_hosts, err);
 	if (r == 0)
-		r = write_etc_files(d, c, err);
+		r = network_container_up(d, c, &netns, err);
 	if (r == 0)
-		r = write_spec(d, c, rootfs, netns, err);
+		r = write_etc_files(d, c, link_hosts, err);
+	if (r == 0)
+		r = write_spec(d, c, rootfs, netns, link_env, err);
+	json_decref(link_env);
 	if (r < 0) {
 		network_container_down(d, c);
 		container_unmount(d, c);
@@ -355,12 +381,16 @@ static int spawn_shim(struct daemon *d, struct container *c, struct start_job *j
 	job->sync_pipe.data = job;
 	job->open_handles++;
 	uv_stdio_container_t stdio[3] = {
-		{.flags = UV_IGNORE},
-		{.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&job->sync_pipe},
-		{.flags = logfd >= 0 ? UV_INHERIT_FD : UV_IGNORE, .data.fd = logfd},
+	    {.flags = UV_IGNORE},
+	    {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE,
+	     .data.stream = (uv_stream_t *)&job->sync_pipe},
+	    {.flags = logfd >= 0 ? UV_INHERIT_FD : UV_IGNORE, .data.fd = logfd},
 	};
-	uv_process_options_t o = {.file = cs->shim_path, .args = args, .stdio = stdio,
-				  .stdio_count = 3, .exit_cb = on_shim_exit,
+	uv_process_options_t o = {.file = cs->shim_path,
+				  .args = args,
+				  .stdio = stdio,
+				  .stdio_count = 3,
+				  .exit_cb = on_shim_exit,
 				  .flags = UV_PROCESS_DETACHED};
 	job->proc.data = job;
 	int r = uv_spawn(d->loop, &job->proc, &o);
@@ -376,8 +406,7 @@ static int spawn_shim(struct daemon *d, struct container *c, struct start_job *j
 	return 0;
 }
 
-void container_start(struct daemon *d, struct container *c, container_done_fn done,
-		     void *userdata)
+void container_start(struct daemon *d, struct container *c, container_done_fn done, void *userdata)
 {
 	struct error err = ERROR_INIT;
 	if (c->state == CONTAINER_RUNNING || c->starting) {

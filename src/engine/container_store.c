@@ -17,6 +17,7 @@
 #include "engine/containers_priv.h"
 #include "shared/events.h"
 #include "image/layer_store.h"
+#include "storage/driver.h"
 
 const char *container_state_name(enum container_state s)
 {
@@ -51,12 +52,12 @@ static json_t *time_json(int64_t ns)
 
 static json_t *state_json(const struct container *c)
 {
-	json_t *st = json_pack("{s:s, s:b, s:b, s:b, s:i, s:i, s:s, s:o, s:o}", "Status",
-			       container_state_name(c->state), "Running",
-			       c->state == CONTAINER_RUNNING, "Paused", c->paused, "OOMKilled",
-			       c->oom_killed, "Pid", c->pid, "ExitCode", c->exit_code, "Error",
-			       c->error ? c->error : "", "StartedAt", time_json(c->started_ns),
-			       "FinishedAt", time_json(c->finished_ns));
+	json_t *st =
+	    json_pack("{s:s, s:b, s:b, s:b, s:i, s:i, s:s, s:o, s:o}", "Status",
+		      container_state_name(c->state), "Running", c->state == CONTAINER_RUNNING,
+		      "Paused", c->paused, "OOMKilled", c->oom_killed, "Pid", c->pid, "ExitCode",
+		      c->exit_code, "Error", c->error ? c->error : "", "StartedAt",
+		      time_json(c->started_ns), "FinishedAt", time_json(c->finished_ns));
 	json_t *health = health_state_json(c->health);
 	if (st && health)
 		json_object_set_new(st, "Health", health);
@@ -77,13 +78,14 @@ int container_save(struct daemon *d, struct container *c, struct error *err)
 	_cleanup_free_ char *hc = container_path(d, c, "hostconfig.json");
 	if (!cfg || !hc)
 		return error_set(err, -ENOMEM, "out of memory");
-	json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:O, s:O, s:i, s:b, s:o, s:{s:s, s:I, s:I, s:I}}", "ID",
-			      c->id, "Name", c->name, "Image", c->image_id, "Created",
-			      time_json(c->created_ns), "Config", c->config, "MountPoints", c->mounts,
-			      "RestartCount", c->restart_count, "HasBeenManuallyStopped", c->manual_stop,
-			      "State", state_json(c), "Berth", "LayerChainID",
-			      c->layer ? c->layer->chain_id : "", "CreatedNs", (json_int_t)c->created_ns, "StartedNs",
-			      (json_int_t)c->started_ns, "FinishedNs", (json_int_t)c->finished_ns);
+	json_t *j = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:o, s:O, s:O, s:i, s:b, s:o, s:{s:s, s:I, s:I, s:I}}", "ID",
+	    c->id, "Name", c->name, "Image", c->image_id, "Driver", storage_driver_name(d->storage),
+	    "Created", time_json(c->created_ns), "Config", c->config, "MountPoints", c->mounts,
+	    "RestartCount", c->restart_count, "HasBeenManuallyStopped", c->manual_stop, "State",
+	    state_json(c), "Berth", "LayerChainID", c->layer ? c->layer->chain_id : "", "CreatedNs",
+	    (json_int_t)c->created_ns, "StartedNs", (json_int_t)c->started_ns, "FinishedNs",
+	    (json_int_t)c->finished_ns);
 	if (!j)
 		return error_set(err, -ENOMEM, "out of memory");
 	/* hostconfig.json first: config.v2.json is what makes a container exist. */
@@ -126,8 +128,9 @@ static int load_state(struct container *c, json_t *st, json_t *ns)
 	return health_load(c, json_object_get(st, "Health"));
 }
 
-/* Reads one container directory; -EINVAL when its files are not ours. */
-static int load_one(const char *dir, const char *id, struct container **ret)
+/* Reads one container directory; -EINVAL when its files are not ours, 1
+ * (nothing loaded) when another storage driver holds its files. */
+static int load_one(const char *dir, const char *id, const char *driver, struct container **ret)
 {
 	_cleanup_free_ char *cp = NULL, *hp = NULL;
 	if (asprintf(&cp, "%s/%s/config.v2.json", dir, id) < 0 ||
@@ -137,6 +140,13 @@ static int load_one(const char *dir, const char *id, struct container **ret)
 	json_t *hc = json_load_file(hp, 0, NULL);
 	const char *name = json_string_value(json_object_get(j, "Name"));
 	const char *image = json_string_value(json_object_get(j, "Image"));
+	/* Containers saved before the driver was recorded are the current one's. */
+	const char *owner = json_string_value(json_object_get(j, "Driver"));
+	if (owner && *owner && strcmp(owner, driver) != 0) {
+		json_decref(j);
+		json_decref(hc);
+		return 1;
+	}
 	struct container *c = calloc(1, sizeof(*c));
 	int r = c ? 0 : -ENOMEM;
 	if (r == 0 && (!name || !image || !json_is_object(hc) ||
@@ -153,8 +163,9 @@ static int load_one(const char *dir, const char *id, struct container **ret)
 			c->mounts = json_array();
 		c->restart_count = (int)json_integer_value(json_object_get(j, "RestartCount"));
 		c->manual_stop = json_is_true(json_object_get(j, "HasBeenManuallyStopped"));
-		r = c->name ? load_state(c, json_object_get(j, "State"), json_object_get(j, "Berth"))
-			    : -ENOMEM;
+		r = c->name
+			? load_state(c, json_object_get(j, "State"), json_object_get(j, "Berth"))
+			: -ENOMEM;
 	}
 	json_decref(j);
 	json_decref(hc);
@@ -187,10 +198,10 @@ int containers_layer_pins(const char *data_root, char ***ret)
 	for (size_t i = 0; ids[i]; i++) {
 		_cleanup_free_ char *p = NULL;
 		json_t *j = asprintf(&p, "%s/containers/%s/config.v2.json", data_root, ids[i]) < 0
-				    ? NULL
-				    : json_load_file(p, 0, NULL);
-		const char *chain = json_string_value(
-			json_object_get(json_object_get(j, "Berth"), "LayerChainID"));
+				? NULL
+				: json_load_file(p, 0, NULL);
+		const char *chain =
+		    json_string_value(json_object_get(json_object_get(j, "Berth"), "LayerChainID"));
 		free(ids[i]);
 		ids[i] = NULL;
 		if (chain && *chain)
@@ -242,7 +253,8 @@ static json_t *usable_mounts(json_t *mounts)
 {
 	json_t *out = json_array(), *m;
 	size_t i;
-	json_array_foreach(mounts, i, m) {
+	json_array_foreach(mounts, i, m)
+	{
 		const char *keys[] = {"Type", "Destination", "Source", "Name"};
 		bool ok = json_is_object(m);
 		for (size_t k = 0; ok && k < ARRAY_SIZE(keys); k++) {
@@ -262,8 +274,8 @@ static void check_damaged(struct daemon *d, struct container *c)
 {
 	struct error err = ERROR_INIT;
 	json_t *mounts = json_is_array(c->mounts) ? usable_mounts(c->mounts) : json_array();
-	bool mounts_ok = json_is_array(c->mounts) &&
-			 json_array_size(mounts) == json_array_size(c->mounts);
+	bool mounts_ok =
+	    json_is_array(c->mounts) && json_array_size(mounts) == json_array_size(c->mounts);
 	if (container_validate_stored(c->config, c->host_config, &err) == 0 && mounts_ok) {
 		json_decref(mounts);
 		return;
@@ -272,7 +284,8 @@ static void check_damaged(struct daemon *d, struct container *c)
 		error_set(&err, -EINVAL, "invalid MountPoints");
 	log_warn(&d->log, "container %s has a damaged configuration: %s", c->id, error_msg(&err));
 	json_t *image = json_object_get(c->config, "Image");
-	json_t *cfg = json_pack("{s:s}", "Image", json_is_string(image) ? json_string_value(image) : "");
+	json_t *cfg =
+	    json_pack("{s:s}", "Image", json_is_string(image) ? json_string_value(image) : "");
 	json_t *net = json_object_get(c->host_config, "NetworkMode");
 	json_t *hc = json_pack("{s:s}", "NetworkMode",
 			       json_is_string(net) ? json_string_value(net) : "none");
@@ -284,7 +297,8 @@ static void check_damaged(struct daemon *d, struct container *c)
 	c->mounts = mounts;
 	c->state = CONTAINER_DEAD;
 	free(c->error);
-	if (asprintf(&c->error, "the container's configuration is damaged: %s", error_msg(&err)) < 0)
+	if (asprintf(&c->error, "the container's configuration is damaged: %s", error_msg(&err)) <
+	    0)
 		c->error = NULL;
 	error_clear(&err);
 }
@@ -307,8 +321,18 @@ int containers_load(struct daemon *d, struct error *err)
 		if (asprintf(&p, "%s/%s", cs->root, de->d_name) < 0)
 			r = error_set(err, -ENOMEM, "out of memory");
 		struct container *c = NULL;
-		if (r < 0 || !is_id(de->d_name) || !has_config(cs->root, de->d_name) ||
-		    load_one(cs->root, de->d_name, &c) < 0) {
+		int lr = r < 0 || !is_id(de->d_name) || !has_config(cs->root, de->d_name)
+			     ? -EINVAL
+			     : load_one(cs->root, de->d_name, storage_driver_name(d->storage), &c);
+		/* dockerd hides them too, as it hides the other driver's images. */
+		if (lr > 0) {
+			log_info(
+			    &d->log,
+			    "container %.12s was created with another storage driver: not loaded",
+			    de->d_name);
+			continue;
+		}
+		if (lr < 0) {
 			if (p) {
 				log_warn(&d->log, "removing incomplete container directory %s", p);
 				image_rm_rf(p);
@@ -375,8 +399,7 @@ struct container *containers_find_name(struct daemon *d, const char *name)
 }
 
 /* dockerd's GetContainer: full ID, then name, then a unique ID prefix. */
-int containers_lookup(struct daemon *d, const char *ref, struct container **ret,
-		      struct error *err)
+int containers_lookup(struct daemon *d, const char *ref, struct container **ret, struct error *err)
 {
 	struct containers *cs = containers_of(d);
 	if (!ref || !*ref)
@@ -404,9 +427,8 @@ void container_event(struct daemon *d, struct container *c, const char *action, 
 	json_t *a = json_object();
 	const char *k;
 	json_t *v;
-	json_object_foreach(json_object_get(c->config, "Labels"), k, v)
-		if (json_is_string(v))
-			json_object_set(a, k, v);
+	json_object_foreach(json_object_get(c->config, "Labels"), k, v) if (json_is_string(v))
+	    json_object_set(a, k, v);
 	json_object_set(a, "image", json_object_get(c->config, "Image"));
 	json_object_set_new(a, "name", json_string(c->name + 1));
 	if (extra)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <openssl/evp.h>
 #include <unistd.h>
 
 #include "basic/cleanup.h"
@@ -16,6 +17,7 @@
 #include "engine/containers_priv.h"
 #include "engine/exec.h"
 #include "engine/oci_spec.h"
+#include "shared/detach_keys.h"
 
 /* dockerd's exit code for an exec the runtime could not start. */
 #define EXEC_START_FAILED 126
@@ -27,6 +29,8 @@ struct exec {
 	char cid[DIGEST_HEX_LEN + 1];
 	json_t *cmd, *env;
 	char *user, *workdir;
+	struct detach_keys keys;
+	bool keys_given; /* DetachKeys set at create (inspect shows them) */
 	bool privileged, attach_in, attach_out, attach_err, tty;
 	bool started, running, stdin_open, dropped;
 	bool released; /* exec_release while running: leave the store at the end */
@@ -35,8 +39,8 @@ struct exec {
 	uv_process_t proc;
 	uv_pipe_t in, out, err;
 	uv_timer_t refused; /* reports an exec refused before runc ran */
-	int open_handles; /* freed when 0 and dropped */
-	int pending;	  /* process exit and pipe EOFs before the end */
+	int open_handles;   /* freed when 0 and dropped */
+	int pending;	    /* process exit and pipe EOFs before the end */
 	char *spec_path, *pid_path, *log_path;
 };
 
@@ -150,6 +154,11 @@ int exec_create(struct daemon *d, struct container *c, json_t *body,
 	int r = check_running(c, err);
 	if (r < 0)
 		return r;
+	const char *spec = json_string_value(json_object_get(body, "DetachKeys"));
+	struct detach_keys keys;
+	/* dockerd's error is untyped here: a 500. */
+	if (detach_keys_parse(spec, &keys) < 0)
+		return error_set(err, -EBADMSG, "Invalid escape keys (%s) provided", spec);
 	gc(d);
 	struct exec *e = calloc(1, sizeof(*e));
 	if (!e || digest_random_hex(e->id) < 0) {
@@ -168,6 +177,8 @@ int exec_create(struct daemon *d, struct container *c, json_t *body,
 	e->attach_out = json_is_true(json_object_get(body, "AttachStdout"));
 	e->attach_err = json_is_true(json_object_get(body, "AttachStderr"));
 	e->tty = json_is_true(json_object_get(body, "Tty"));
+	e->keys = keys;
+	e->keys_given = spec && *spec;
 	e->next = d->execs;
 	d->execs = e;
 	memcpy(ret_id, e->id, DIGEST_HEX_LEN + 1);
@@ -470,7 +481,8 @@ static bool argv_too_long(json_t *args, json_t *env)
 	size_t total = 0, i;
 	json_t *lists[] = {args, env}, *v;
 	for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
-		json_array_foreach(lists[l], i, v) {
+		json_array_foreach(lists[l], i, v)
+		{
 			size_t n = strlen(json_string_value(v) ? json_string_value(v) : "") + 1;
 			if (page > 0 && n > (size_t)page * 32)
 				return true;
@@ -653,6 +665,29 @@ void exec_detach_io(struct exec *e)
 	exec_stdin_close(e);
 }
 
+void exec_detached(struct exec *e)
+{
+	e->io = NULL;
+	exec_event(e, "exec_detach", false, NULL);
+}
+
+bool exec_detach_keys(const struct exec *e, struct detach_keys *ret)
+{
+	if (!e->tty || !e->attach_in)
+		return false;
+	*ret = e->keys;
+	return true;
+}
+
+/* dockerd's inspect shows the parsed keys as a Go []byte: base64. */
+static json_t *keys_json(const struct exec *e)
+{
+	char b64[4 * ((DETACH_KEYS_MAX + 2) / 3) + 1] = "";
+	if (e->keys_given)
+		EVP_EncodeBlock((unsigned char *)b64, e->keys.keys, (int)e->keys.nkeys);
+	return json_string(b64);
+}
+
 int exec_resize(struct exec *e, const char *h, const char *w, struct error *err)
 {
 	unsigned rows, cols;
@@ -688,10 +723,10 @@ json_t *exec_inspect_json(struct daemon *d, struct exec *e)
 		      args, "user", e->user ? e->user : "", "privileged", e->privileged);
 	/* null until the process has exited, as dockerd has it. */
 	json_t *code = e->started && !e->running ? json_integer(e->exit_code) : json_null();
-	return json_pack("{s:s, s:b, s:o, s:o, s:b, s:b, s:b, s:b, s:s, s:s, s:i}", "ID", e->id,
+	return json_pack("{s:s, s:b, s:o, s:o, s:b, s:b, s:b, s:b, s:s, s:o, s:i}", "ID", e->id,
 			 "Running", e->running, "ExitCode", code, "ProcessConfig", pc, "OpenStdin",
 			 e->attach_in, "OpenStderr", e->attach_err, "OpenStdout", e->attach_out,
-			 "CanRemove", 0, "ContainerID", e->cid, "DetachKeys", "", "Pid",
+			 "CanRemove", 0, "ContainerID", e->cid, "DetachKeys", keys_json(e), "Pid",
 			 current_pid(e));
 }
 

@@ -18,6 +18,7 @@
 struct daemon;
 struct container;
 struct exec;
+struct detach_keys;
 
 /* Who reads an exec's output (the hijacked /exec/{id}/start connection). */
 struct exec_io {
@@ -43,6 +44,12 @@ void exec_stdin(struct exec *e, const char *data, size_t len);
 void exec_stdin_close(struct exec *e);
 /* The reader went away: output is discarded from now on. */
 void exec_detach_io(struct exec *e);
+/* The reader typed the detach keys: output is discarded from now on, stdin
+ * stays open and the process runs on (an exec_detach event), as dockerd does. */
+void exec_detached(struct exec *e);
+/* The detach keys to watch for on the exec's stdin (the create's
+ * DetachKeys, else ctrl-p,ctrl-q); false when it has no tty or no stdin. */
+bool exec_detach_keys(const struct exec *e, struct detach_keys *ret);
 /* POST /exec/{id}/resize: h rows, w columns; no effect without a tty. */
 int exec_resize(struct exec *e, const char *h, const char *w, struct error *err);
 /* GET /exec/{id}/json */

@@ -15,36 +15,86 @@
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 const char *const oci_default_caps[] = {
-	"CAP_CHOWN",	      "CAP_DAC_OVERRIDE", "CAP_FSETID",		  "CAP_FOWNER",
-	"CAP_MKNOD",	      "CAP_NET_RAW",	  "CAP_SETGID",		  "CAP_SETUID",
-	"CAP_SETFCAP",	      "CAP_SETPCAP",	  "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
-	"CAP_KILL",	      "CAP_AUDIT_WRITE",  NULL,
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FSETID",
+    "CAP_FOWNER",
+    "CAP_MKNOD",
+    "CAP_NET_RAW",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETFCAP",
+    "CAP_SETPCAP",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_SYS_CHROOT",
+    "CAP_KILL",
+    "CAP_AUDIT_WRITE",
+    NULL,
 };
 
 /* Every capability the runtime may know, in kernel order (runc skips the
  * ones the running kernel lacks). */
 static const char *const all_caps[] = {
-	"CAP_CHOWN",	      "CAP_DAC_OVERRIDE",   "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-	"CAP_FSETID",	      "CAP_KILL",	    "CAP_SETGID",	   "CAP_SETUID",
-	"CAP_SETPCAP",	      "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-	"CAP_NET_ADMIN",      "CAP_NET_RAW",	    "CAP_IPC_LOCK",	   "CAP_IPC_OWNER",
-	"CAP_SYS_MODULE",     "CAP_SYS_RAWIO",	    "CAP_SYS_CHROOT",	   "CAP_SYS_PTRACE",
-	"CAP_SYS_PACCT",      "CAP_SYS_ADMIN",	    "CAP_SYS_BOOT",	   "CAP_SYS_NICE",
-	"CAP_SYS_RESOURCE",   "CAP_SYS_TIME",	    "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
-	"CAP_LEASE",	      "CAP_AUDIT_WRITE",    "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
-	"CAP_MAC_OVERRIDE",   "CAP_MAC_ADMIN",	    "CAP_SYSLOG",	   "CAP_WAKE_ALARM",
-	"CAP_BLOCK_SUSPEND",  "CAP_AUDIT_READ",	    "CAP_PERFMON",	   "CAP_BPF",
-	"CAP_CHECKPOINT_RESTORE", NULL,
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+    NULL,
 };
 
 static const char *const masked_paths[] = {
-	"/proc/asound",	     "/proc/acpi",	  "/proc/kcore",       "/proc/keys",
-	"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-	"/proc/scsi",	     "/sys/firmware",	  NULL,
+    "/proc/asound",
+    "/proc/acpi",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    NULL,
 };
 
 static const char *const readonly_paths[] = {
-	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
 };
 
 int oci_cap_normalize(const char *name, char *buf, size_t len)
@@ -68,9 +118,8 @@ static bool strv_has(json_t *arr, const char *s)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(arr, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-			return true;
+	json_array_foreach(arr, i, v) if (json_is_string(v) &&
+					  strcmp(json_string_value(v), s) == 0) return true;
 	return false;
 }
 
@@ -80,9 +129,11 @@ static int cap_list(json_t *in, const char *field, json_t **ret, struct error *e
 	json_t *out = json_array();
 	size_t i;
 	json_t *v;
-	json_array_foreach(in, i, v) {
+	json_array_foreach(in, i, v)
+	{
 		char name[64];
-		if (!json_is_string(v) || oci_cap_normalize(json_string_value(v), name, sizeof(name)) < 0) {
+		if (!json_is_string(v) ||
+		    oci_cap_normalize(json_string_value(v), name, sizeof(name)) < 0) {
 			json_decref(out);
 			return error_set(err, -EINVAL, "invalid %s: unknown capability: \"%s\"",
 					 field, json_is_string(v) ? json_string_value(v) : "?");
@@ -117,9 +168,8 @@ static int capabilities(json_t *hc, uint64_t bounding, json_t **ret, struct erro
 	}
 	size_t i;
 	json_t *v;
-	json_array_foreach(add, i, v)
-		if (!all && !strv_has(caps, json_string_value(v)))
-			json_array_append(caps, v);
+	json_array_foreach(add, i, v) if (!all && !strv_has(caps, json_string_value(v)))
+	    json_array_append(caps, v);
 	json_decref(add);
 	json_decref(drop);
 	*ret = caps;
@@ -143,10 +193,8 @@ static int process_args(json_t *cfg, bool init, json_t **ret, struct error *err)
 	json_t *ep = json_object_get(cfg, "Entrypoint"), *cmd = json_object_get(cfg, "Cmd");
 	size_t i;
 	json_t *v;
-	json_array_foreach(ep, i, v)
-		json_array_append(args, v);
-	json_array_foreach(cmd, i, v)
-		json_array_append(args, v);
+	json_array_foreach(ep, i, v) json_array_append(args, v);
+	json_array_foreach(cmd, i, v) json_array_append(args, v);
 	if (json_array_size(args) == (init ? 2 : 0)) {
 		json_decref(args);
 		return error_set(err, -EINVAL, "No command specified");
@@ -159,7 +207,8 @@ static bool env_has(json_t *env, const char *key)
 {
 	size_t kl = strlen(key), i;
 	json_t *v;
-	json_array_foreach(env, i, v) {
+	json_array_foreach(env, i, v)
+	{
 		const char *s = json_string_value(v);
 		if (s && strncmp(s, key, kl) == 0 && s[kl] == '=')
 			return true;
@@ -181,8 +230,9 @@ static void env_unset(json_t *env, const char *key)
 }
 
 /* dockerd's CreateDaemonEnvironment: PATH when the image has none,
- * HOSTNAME, TERM for a tty, then the container's own. */
-static json_t *process_env(json_t *cfg)
+ * HOSTNAME, TERM for a tty, the links' variables, then the container's own
+ * (replacing any of the same name). */
+static json_t *process_env(json_t *cfg, json_t *link_env)
 {
 	json_t *env = json_array(), *own = json_object_get(cfg, "Env");
 	if (!env_has(own, "PATH"))
@@ -196,17 +246,23 @@ static json_t *process_env(json_t *cfg)
 	}
 	if (json_is_true(json_object_get(cfg, "Tty")) && !env_has(own, "TERM"))
 		json_array_append_new(env, json_string("TERM=xterm"));
+	if (link_env)
+		json_array_extend(env, link_env);
 	size_t i;
 	json_t *v;
-	json_array_foreach(own, i, v) {
+	json_array_foreach(own, i, v)
+	{
 		const char *s = json_string_value(v);
 		if (!s)
 			continue;
-		if (strchr(s, '=')) {
+		const char *eq = strchr(s, '=');
+		_cleanup_free_ char *key = strndup(s, eq ? (size_t)(eq - s) : strlen(s));
+		if (key && link_env)
+			env_unset(env, key);
+		if (eq)
 			json_array_append(env, v);
-		} else {
-			env_unset(env, s);
-		}
+		else if (key)
+			env_unset(env, key);
 	}
 	return env;
 }
@@ -234,7 +290,8 @@ static int rlimits(json_t *hc, json_t *proc, struct error *err)
 	json_t *out = json_array(), *u;
 	size_t i;
 	json_object_set_new(proc, "rlimits", out);
-	json_array_foreach(list, i, u) {
+	json_array_foreach(list, i, u)
+	{
 		const char *name = json_string_value(json_object_get(u, "Name"));
 		char type[64];
 		if (!name || !*name || strlen(name) > 40)
@@ -243,9 +300,10 @@ static int rlimits(json_t *hc, json_t *proc, struct error *err)
 		for (const char *p = name; *p; p++)
 			type[n++] = (char)toupper((unsigned char)*p);
 		type[n] = '\0';
-		json_array_append_new(out, json_pack("{s:s, s:I, s:I}", "type", type, "hard",
-						     json_integer_value(json_object_get(u, "Hard")),
-						     "soft", json_integer_value(json_object_get(u, "Soft"))));
+		json_array_append_new(
+		    out, json_pack("{s:s, s:I, s:I}", "type", type, "hard",
+				   json_integer_value(json_object_get(u, "Hard")), "soft",
+				   json_integer_value(json_object_get(u, "Soft"))));
 	}
 	return 0;
 }
@@ -265,17 +323,20 @@ static int process(const struct oci_inputs *in, json_t **ret, struct error *err)
 	bool nnp = false;
 	size_t i;
 	json_t *v;
-	json_array_foreach(json_object_get(in->host_config, "SecurityOpt"), i, v) {
+	json_array_foreach(json_object_get(in->host_config, "SecurityOpt"), i, v)
+	{
 		const char *s = json_string_value(v);
-		nnp |= s && (!strcmp(s, "no-new-privileges") || !strcmp(s, "no-new-privileges:true") ||
-			     !strcmp(s, "no-new-privileges=true"));
+		nnp |=
+		    s && (!strcmp(s, "no-new-privileges") || !strcmp(s, "no-new-privileges:true") ||
+			  !strcmp(s, "no-new-privileges=true"));
 	}
-	*ret = json_pack("{s:b, s:o, s:o, s:o, s:s, s:{s:O, s:O, s:O}, s:b, s:i}", "terminal",
-			 json_is_true(json_object_get(in->config, "Tty")), "user", user_json(in->user),
-			 "args", args, "env", process_env(in->config), "cwd", cwd && *cwd ? cwd : "/",
-			 "capabilities", "bounding", caps, "effective", caps, "permitted", caps,
-			 "noNewPrivileges", nnp, "oomScoreAdj",
-			 (int)json_integer_value(json_object_get(in->host_config, "OomScoreAdj")));
+	*ret =
+	    json_pack("{s:b, s:o, s:o, s:o, s:s, s:{s:O, s:O, s:O}, s:b, s:i}", "terminal",
+		      json_is_true(json_object_get(in->config, "Tty")), "user", user_json(in->user),
+		      "args", args, "env", process_env(in->config, in->link_env), "cwd",
+		      cwd && *cwd ? cwd : "/", "capabilities", "bounding", caps, "effective", caps,
+		      "permitted", caps, "noNewPrivileges", nnp, "oomScoreAdj",
+		      (int)json_integer_value(json_object_get(in->host_config, "OomScoreAdj")));
 	json_decref(caps);
 	return rlimits(in->host_config, *ret, err);
 }
@@ -318,23 +379,30 @@ static void add_default(json_t *mounts, const struct oci_inputs *in, json_t *m)
 static void default_mounts(json_t *mounts, const struct oci_inputs *in, bool privileged)
 {
 	const char *ro = privileged ? "rw" : "ro";
-	add_default(mounts, in, mount_json("/proc", "proc", "proc", strs("nosuid", "noexec", "nodev", NULL)));
-	add_default(mounts, in, mount_json("/dev", "tmpfs", "tmpfs",
-					   strs("nosuid", "strictatime", "mode=755", "size=65536k", NULL)));
-	add_default(mounts, in, mount_json("/dev/pts", "devpts", "devpts",
-					   strs("nosuid", "noexec", "newinstance", "ptmxmode=0666",
-						"mode=0620", "gid=5", NULL)));
-	add_default(mounts, in, mount_json("/sys", "sysfs", "sysfs",
-					   strs("nosuid", "noexec", "nodev", ro, NULL)));
-	add_default(mounts, in, mount_json("/sys/fs/cgroup", "cgroup", "cgroup",
-					   strs(ro, "nosuid", "noexec", "nodev", NULL)));
-	add_default(mounts, in, mount_json("/dev/mqueue", "mqueue", "mqueue",
-					   strs("nosuid", "noexec", "nodev", NULL)));
+	add_default(mounts, in,
+		    mount_json("/proc", "proc", "proc", strs("nosuid", "noexec", "nodev", NULL)));
+	add_default(mounts, in,
+		    mount_json("/dev", "tmpfs", "tmpfs",
+			       strs("nosuid", "strictatime", "mode=755", "size=65536k", NULL)));
+	add_default(mounts, in,
+		    mount_json("/dev/pts", "devpts", "devpts",
+			       strs("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620",
+				    "gid=5", NULL)));
+	add_default(
+	    mounts, in,
+	    mount_json("/sys", "sysfs", "sysfs", strs("nosuid", "noexec", "nodev", ro, NULL)));
+	add_default(mounts, in,
+		    mount_json("/sys/fs/cgroup", "cgroup", "cgroup",
+			       strs(ro, "nosuid", "noexec", "nodev", NULL)));
+	add_default(
+	    mounts, in,
+	    mount_json("/dev/mqueue", "mqueue", "mqueue", strs("nosuid", "noexec", "nodev", NULL)));
 	json_int_t shm = json_integer_value(json_object_get(in->host_config, "ShmSize"));
 	char size[64];
 	snprintf(size, sizeof(size), "size=%lld", shm > 0 ? (long long)shm : 67108864LL);
-	add_default(mounts, in, mount_json("/dev/shm", "tmpfs", "shm",
-					   strs("nosuid", "noexec", "nodev", "mode=1777", size, NULL)));
+	add_default(mounts, in,
+		    mount_json("/dev/shm", "tmpfs", "shm",
+			       strs("nosuid", "noexec", "nodev", "mode=1777", size, NULL)));
 }
 
 static void etc_mounts(json_t *mounts, const struct oci_inputs *in, bool ro_root)
@@ -378,21 +446,25 @@ static void user_mounts(json_t *mounts, const struct oci_inputs *in)
 {
 	size_t max = 0;
 	for (size_t i = 0; i < in->n_mounts; i++)
-		max = path_depth(in->mounts[i].destination) > max ? path_depth(in->mounts[i].destination) : max;
+		max = path_depth(in->mounts[i].destination) > max
+			  ? path_depth(in->mounts[i].destination)
+			  : max;
 	for (size_t d = 0; d <= max; d++) {
 		for (size_t i = 0; i < in->n_mounts; i++) {
 			const struct oci_mount *m = &in->mounts[i];
 			if (path_depth(m->destination) != d)
 				continue;
 			if (strcmp(m->type, "tmpfs") == 0) {
-				json_array_append_new(mounts, mount_json(m->destination, "tmpfs", "tmpfs",
-									 tmpfs_options(m->tmpfs_opts, m->readonly)));
+				json_array_append_new(
+				    mounts, mount_json(m->destination, "tmpfs", "tmpfs",
+						       tmpfs_options(m->tmpfs_opts, m->readonly)));
 				continue;
 			}
 			json_t *opts = strs("rbind", "rprivate", NULL);
 			if (m->readonly)
 				json_array_append_new(opts, json_string("ro"));
-			json_array_append_new(mounts, mount_json(m->destination, "bind", m->source, opts));
+			json_array_append_new(mounts,
+					      mount_json(m->destination, "bind", m->source, opts));
 		}
 	}
 }
@@ -407,7 +479,8 @@ static json_t *namespaces(json_t *hc, const char *netns_path)
 	/* none gets a fresh network namespace with only loopback; host shares
 	 * the host's by not having one. */
 	if (netns_path)
-		json_array_append_new(ns, json_pack("{s:s, s:s}", "type", "network", "path", netns_path));
+		json_array_append_new(
+		    ns, json_pack("{s:s, s:s}", "type", "network", "path", netns_path));
 	else if (!net || strcmp(net, "host") != 0)
 		json_array_append_new(ns, json_pack("{s:s}", "type", "network"));
 	return ns;
@@ -427,10 +500,13 @@ json_t *oci_resources(json_t *hc, bool swap_limit)
 		/* dockerd's default: as much swap as memory on top of it. */
 		if (swap_limit)
 			json_object_set_new(mem, "swap",
-					    json_integer(swap > 0 ? swap : swap < 0 ? -1 : 2 * m));
+					    json_integer(swap > 0   ? swap
+							 : swap < 0 ? -1
+								    : 2 * m));
 	}
 	if (hc_int(hc, "MemoryReservation") > 0)
-		json_object_set_new(mem, "reservation", json_integer(hc_int(hc, "MemoryReservation")));
+		json_object_set_new(mem, "reservation",
+				    json_integer(hc_int(hc, "MemoryReservation")));
 	if (hc_int(hc, "CpuShares") > 0)
 		json_object_set_new(cpu, "shares", json_integer(hc_int(hc, "CpuShares")));
 	json_int_t period = hc_int(hc, "CpuPeriod"), quota = hc_int(hc, "CpuQuota");
@@ -446,26 +522,82 @@ json_t *oci_resources(json_t *hc, bool swap_limit)
 	json_object_set_new(res, "cpu", cpu);
 	/* dockerd: zero or less is unlimited. */
 	if (hc_int(hc, "PidsLimit") != 0)
-		json_object_set_new(res, "pids", json_pack("{s:I}", "limit",
-							   hc_int(hc, "PidsLimit") > 0 ? hc_int(hc, "PidsLimit") : -1));
+		json_object_set_new(
+		    res, "pids",
+		    json_pack("{s:I}", "limit",
+			      hc_int(hc, "PidsLimit") > 0 ? hc_int(hc, "PidsLimit") : -1));
 	return res;
 }
 
 static json_t *resources(const struct oci_inputs *in, bool privileged)
 {
-	json_t *res = json_pack("{s:[{s:b, s:s}]}", "devices", "allow", privileged, "access", "rwm");
+	json_t *res =
+	    json_pack("{s:[{s:b, s:s}]}", "devices", "allow", privileged, "access", "rwm");
 	json_t *limits = oci_resources(in->host_config, in->swap_limit);
 	json_object_update(res, limits);
 	json_decref(limits);
 	return res;
 }
 
+/* One number of a device cgroup rule: digits or "*" (-1, any). */
+static int rule_number(const char *s, size_t len, int64_t *ret)
+{
+	if (len == 1 && *s == '*') {
+		*ret = -1;
+		return 0;
+	}
+	int64_t v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9' || len > 18)
+			return -EINVAL;
+		v = v * 10 + (s[i] - '0');
+	}
+	*ret = v;
+	return len ? 0 : -EINVAL;
+}
+
+/* "c 1:3 mr" as dockerd reads it: ^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$ */
+static json_t *device_rule(const char *rule)
+{
+	const char *colon = strchr(rule, ':'), *sp = colon ? strchr(colon, ' ') : NULL;
+	int64_t major, minor;
+	if (!strchr("acb", rule[0]) || !rule[0] || rule[1] != ' ' || !sp ||
+	    rule_number(rule + 2, (size_t)(colon - rule - 2), &major) < 0 ||
+	    rule_number(colon + 1, (size_t)(sp - colon - 1), &minor) < 0)
+		return NULL;
+	const char *access = sp + 1;
+	size_t n = strspn(access, "rwm");
+	if (n == 0 || n > 3 || access[n])
+		return NULL;
+	return json_pack("{s:b, s:s#, s:I, s:I, s:s}", "allow", 1, "type", rule, 1, "major",
+			 (json_int_t)major, "minor", (json_int_t)minor, "access", access);
+}
+
+/* HostConfig.DeviceCgroupRules after the deny-all rule (a privileged
+ * container allows everything already). */
+static int device_rules(const struct oci_inputs *in, json_t *devices, struct error *err)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(in->host_config, "DeviceCgroupRules"), i, v)
+	{
+		const char *rule = json_string_value(v);
+		json_t *d = rule ? device_rule(rule) : NULL;
+		if (!d)
+			return error_set(err, -EIO, "invalid device cgroup rule format: '%s'",
+					 rule ? rule : "");
+		json_array_append_new(devices, d);
+	}
+	return 0;
+}
+
 static json_t *linux_section(const struct oci_inputs *in, bool privileged)
 {
 	char cg[128];
 	snprintf(cg, sizeof(cg), "/berth/%s", in->id);
-	json_t *l = json_pack("{s:o, s:s, s:o}", "resources", resources(in, privileged),
-			      "cgroupsPath", cg, "namespaces", namespaces(in->host_config, in->netns_path));
+	json_t *l =
+	    json_pack("{s:o, s:s, s:o}", "resources", resources(in, privileged), "cgroupsPath", cg,
+		      "namespaces", namespaces(in->host_config, in->netns_path));
 	json_t *sysctls = json_object_get(in->host_config, "Sysctls");
 	if (json_object_size(sysctls))
 		json_object_set(l, "sysctl", sysctls);
@@ -489,8 +621,9 @@ int oci_spec_build(const struct oci_inputs *in, json_t **ret, struct error *err)
 	etc_mounts(mounts, in, ro_root);
 	user_mounts(mounts, in);
 	if (json_is_true(json_object_get(in->host_config, "Init")) && in->init_path)
-		json_array_append_new(mounts, mount_json(INIT_PATH, "bind", in->init_path,
-							 strs("bind", "ro", "nosuid", "nodev", NULL)));
+		json_array_append_new(mounts,
+				      mount_json(INIT_PATH, "bind", in->init_path,
+						 strs("bind", "ro", "nosuid", "nodev", NULL)));
 	json_t *caps = json_object_get(json_object_get(proc, "capabilities"), "effective");
 	json_t *seccomp = NULL;
 	r = oci_seccomp(in->host_config, caps, &seccomp, err);
@@ -500,6 +633,16 @@ int oci_spec_build(const struct oci_inputs *in, json_t **ret, struct error *err)
 		return r;
 	}
 	json_t *lx = linux_section(in, privileged);
+	r = privileged ? 0
+		       : device_rules(
+			     in, json_object_get(json_object_get(lx, "resources"), "devices"), err);
+	if (r < 0) {
+		json_decref(proc);
+		json_decref(mounts);
+		json_decref(seccomp);
+		json_decref(lx);
+		return r;
+	}
 	if (seccomp)
 		json_object_set_new(lx, "seccomp", seccomp);
 	const char *host = json_string_value(json_object_get(in->config, "Hostname"));

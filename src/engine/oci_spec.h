@@ -51,6 +51,7 @@ struct oci_inputs {
 	 * (privileged, --cap-add ALL) means these. 0: every known one. */
 	uint64_t cap_bounding;
 	const char *init_path; /* berth-init, bind-mounted for HostConfig.Init */
+	json_t *link_env;      /* legacy links' variables, before Config.Env; may be NULL */
 };
 
 /* Builds config.json into *ret. -EINVAL with Docker's wording for bad
@@ -73,8 +74,7 @@ int oci_seccomp(json_t *hc, json_t *caps, json_t **ret, struct error *err);
  * means root. A numeric uid absent from passwd runs with gid 0; a name
  * absent gives -EINVAL "unable to find user NAME: no matching entries in
  * passwd file". Supplementary groups are the user's groups in etc/group. */
-int oci_user_resolve(const char *rootfs, const char *spec, struct oci_user *ret,
-		     struct error *err);
+int oci_user_resolve(const char *rootfs, const char *spec, struct oci_user *ret, struct error *err);
 
 /* HostConfig.GroupAdd (a JSON array of gids and group names of the
  * container's /etc/group) added to u's supplementary groups, as dockerd

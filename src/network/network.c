@@ -49,12 +49,15 @@ static void network_free(struct network *n)
 {
 	if (!n)
 		return;
-	for (size_t i = 0; i < n->n_eps; i++)
+	for (size_t i = 0; i < n->n_eps; i++) {
 		json_decref(n->eps[i].aliases);
+		json_decref(n->eps[i].settings);
+	}
 	free(n->eps);
 	ipam_set_free(&n->used);
 	json_decref(n->labels);
 	json_decref(n->options);
+	json_decref(n->aux);
 	free(n->name);
 	free(n);
 }
@@ -72,19 +75,20 @@ static json_t *network_state_json(struct network *n)
 	for (size_t i = 0; i < n->n_eps; i++) {
 		struct endpoint *e = &n->eps[i];
 		json_object_set_new(eps, e->cid,
-				    json_pack("{s:s, s:s, s:b, s:O}", "EndpointID", e->id, "IP",
-					      e->ip ? ip_format(e->ip, ip) : "", "Static",
-					      e->static_ip, "Aliases", e->aliases));
+				    json_pack("{s:s, s:s, s:b, s:O, s:O}", "EndpointID", e->id,
+					      "IP", e->ip ? ip_format(e->ip, ip) : "", "Static",
+					      e->static_ip, "Aliases", e->aliases, "Settings",
+					      e->settings));
 	}
 	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:o, s:o, s:s, s:i, s:O, s:O, "
-			 "s:I, s:o}",
+			 "s:I, s:o, s:O}",
 			 "Id", n->id, "Name", n->name, "Driver", n->driver, "Bridge", n->bridge,
 			 "Internal", n->internal, "Builtin", n->builtin, "Default", n->is_default,
 			 "Masquerade", n->masquerade, "Subnet", cidr_json(&n->subnet), "IPRange",
 			 cidr_json(&n->range), "Gateway",
 			 n->gateway ? ip_format(n->gateway, ip) : "", "MTU", n->mtu, "Labels",
 			 n->labels, "Options", n->options, "CreatedNs", (json_int_t)n->created_ns,
-			 "Endpoints", eps);
+			 "Endpoints", eps, "AuxAddresses", n->aux ? n->aux : json_null());
 }
 
 int network_save(struct daemon *d, struct network *n, struct error *err)
@@ -96,6 +100,19 @@ int network_save(struct daemon *d, struct network *n, struct error *err)
 	if (!text || asprintf(&path, "%s/%s.json", networks_of(d)->dir, n->id) < 0)
 		return error_set(err, -ENOMEM, "out of memory");
 	return fs_write_atomic(path, text, strlen(text), 0600, err);
+}
+
+/* Auxiliary addresses are never handed to containers. */
+static void reserve_aux(struct network *n)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach(n->aux, k, v)
+	{
+		uint32_t ip;
+		if (ip_parse(json_string_value(v) ? json_string_value(v) : "", &ip) == 0)
+			ipam_set_add(&n->used, ip);
+	}
 }
 
 static struct network *network_from_json(json_t *j)
@@ -122,6 +139,8 @@ static struct network *network_from_json(json_t *j)
 	if (!n->options)
 		n->options = json_object();
 	n->created_ns = json_integer_value(json_object_get(j, "CreatedNs"));
+	n->aux = json_incref(json_object_get(j, "AuxAddresses"));
+	reserve_aux(n);
 	const char *cid;
 	json_t *e;
 	json_t *eps = json_object_get(j, "Endpoints");
@@ -142,6 +161,11 @@ static struct network *network_from_json(json_t *j)
 		ep->aliases = json_incref(json_object_get(e, "Aliases"));
 		if (!ep->aliases)
 			ep->aliases = json_array();
+		ep->settings = json_incref(json_object_get(e, "Settings"));
+		if (!json_is_object(ep->settings)) {
+			json_decref(ep->settings);
+			ep->settings = json_object();
+		}
 		if (ep->ip)
 			ipam_set_add(&n->used, ep->ip);
 		n->n_eps++;
@@ -218,7 +242,7 @@ struct endpoint *network_endpoint(struct network *n, const char *cid)
 }
 
 int network_attach(struct daemon *d, struct network *n, const char *cid, uint32_t ip,
-		   json_t *aliases, struct error *err)
+		   json_t *aliases, json_t *settings, struct error *err)
 {
 	char buf[16];
 	bool is_static = ip != 0;
@@ -245,6 +269,7 @@ int network_attach(struct daemon *d, struct network *n, const char *cid, uint32_
 	snprintf(e->cid, sizeof(e->cid), "%s", cid);
 	digest_random_hex(e->id);
 	e->aliases = json_is_array(aliases) ? json_deep_copy(aliases) : json_array();
+	e->settings = json_is_object(settings) ? json_deep_copy(settings) : json_object();
 	if (ip)
 		ipam_set_add(&n->used, ip);
 	n->n_eps++;
@@ -262,6 +287,7 @@ void network_detach(struct daemon *d, struct network *n, const char *cid)
 		if (n->eps[i].ip)
 			ipam_set_del(&n->used, n->eps[i].ip);
 		json_decref(n->eps[i].aliases);
+		json_decref(n->eps[i].settings);
 		memmove(&n->eps[i], &n->eps[i + 1], (n->n_eps - i - 1) * sizeof(*n->eps));
 		n->n_eps--;
 		struct error err = ERROR_INIT;
@@ -597,6 +623,31 @@ void network_done(struct daemon *d)
 
 /* ---- create / remove ---- */
 
+static int parse_aux(struct network *n, json_t *aux, struct error *err)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach(aux, k, v)
+	{
+		const char *s = json_string_value(v);
+		uint32_t ip;
+		char sub[20];
+		if (!s || ip_parse(s, &ip) < 0)
+			return error_set(err, -EINVAL, "invalid auxiliary address %s: %s", k,
+					 s ? s : "");
+		if (!cidr_contains(&n->subnet, ip))
+			return error_set(err, -EPERM,
+					 "auxiliary address: (%s:%s) must belong to the master "
+					 "pool: %s",
+					 k, s, cidr_format(&n->subnet, sub));
+	}
+	if (json_object_size(aux)) {
+		n->aux = json_deep_copy(aux);
+		reserve_aux(n);
+	}
+	return 0;
+}
+
 static int parse_ipam(struct daemon *d, struct network *n, json_t *body, struct error *err)
 {
 	json_t *cfgs = json_object_get(json_object_get(body, "IPAM"), "Config");
@@ -650,7 +701,7 @@ static int parse_ipam(struct daemon *d, struct network *n, json_t *body, struct 
 	}
 	if (!n->gateway)
 		n->gateway = n->subnet.addr + 1;
-	return 0;
+	return parse_aux(n, json_object_get(c, "AuxiliaryAddresses"), err);
 }
 
 static int parse_options(struct daemon *d, struct network *n, json_t *body, struct error *err)
@@ -701,18 +752,20 @@ static int network_name_validate(const char *name, struct error *err)
 {
 	size_t len = strlen(name);
 	if (len > 255)
-		return error_set(err, -EINVAL,
-				 "network name is too long (%zu characters), names can be at most 255 "
-				 "characters",
-				 len);
+		return error_set(
+		    err, -EINVAL,
+		    "network name is too long (%zu characters), names can be at most 255 "
+		    "characters",
+		    len);
 	bool ok = strcmp(name, ".") && strcmp(name, "..");
 	for (const char *p = name; ok && *p; p++)
 		ok = *p != '/' && (unsigned char)*p >= 0x20 && *p != 0x7f;
 	if (!ok)
-		return error_set(err, -EINVAL,
-				 "invalid network name \"%s\": a name cannot contain '/' or control "
-				 "characters, nor be \".\" or \"..\"",
-				 name);
+		return error_set(
+		    err, -EINVAL,
+		    "invalid network name \"%s\": a name cannot contain '/' or control "
+		    "characters, nor be \".\" or \"..\"",
+		    name);
 	return 0;
 }
 

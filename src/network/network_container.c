@@ -27,8 +27,23 @@ void sandbox_host_if(const char *cid, int index, char buf[16])
 	snprintf(buf, 16, "vb%.10s%02x", cid, index & 0xff);
 }
 
-static void mac_of(uint32_t ip, uint8_t mac[6])
+/* "aa:bb:cc:dd:ee:ff" (either case); -EINVAL otherwise. */
+static int mac_parse(const char *s, uint8_t mac[6])
 {
+	unsigned b[6];
+	if (strlen(s) != 17 || strspn(s, "0123456789abcdefABCDEF:") != 17 ||
+	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	return 0;
+}
+
+void endpoint_mac(const struct endpoint *ep, uint8_t mac[6])
+{
+	if (mac_parse(jstr(ep->settings, "MacAddress"), mac) == 0)
+		return;
+	uint32_t ip = ep->ip;
 	mac[0] = 0x02;
 	mac[1] = 0x42;
 	mac[2] = (uint8_t)(ip >> 24);
@@ -37,10 +52,10 @@ static void mac_of(uint32_t ip, uint8_t mac[6])
 	mac[5] = (uint8_t)ip;
 }
 
-void mac_text(uint32_t ip, char buf[18])
+void endpoint_mac_text(const struct endpoint *ep, char buf[18])
 {
 	uint8_t m[6];
-	mac_of(ip, m);
+	endpoint_mac(ep, m);
 	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
@@ -223,7 +238,7 @@ int sandbox_join(struct daemon *d, struct sandbox *sb, struct network *n, struct
 				  .prefix = n->subnet.prefix,
 				  .gateway = n->internal || has_gw ? 0 : n->gateway,
 				  .mtu = n->mtu};
-	mac_of(ep->ip, nep.mac);
+	endpoint_mac(ep, nep.mac);
 	nl_link_delete(host_if); /* a leftover of a crash */
 	r = nl_endpoint_add(&nep, err);
 	if (r < 0)
@@ -410,6 +425,45 @@ static json_t *epcfg_for(json_t *netcfg, struct network *n, const char *given)
 	return e;
 }
 
+/* What of the endpoint config is kept and shown as given: the MAC address
+ * (the container's Config.MacAddress on its NetworkMode network, as older
+ * APIs put it), Links, DriverOpts and IPAMConfig.LinkLocalIPs. */
+static int endpoint_settings(struct container *c, struct network *n, json_t *epcfg, json_t **ret,
+			     struct error *err)
+{
+	const char *mac = jstr(epcfg, "MacAddress");
+	const char *mode = net_mode(c);
+	if (!*mac && (!strcmp(mode, n->name) || !strcmp(mode, n->id) ||
+		      (n->is_default && !strcmp(mode, "bridge"))))
+		mac = jstr(c->config, "MacAddress");
+	uint8_t m[6];
+	if (*mac && mac_parse(mac, m) < 0)
+		return error_set(err, -EINVAL, "address %s: invalid MAC address", mac);
+	size_t i;
+	json_t *v;
+	json_t *lls = json_object_get(json_object_get(epcfg, "IPAMConfig"), "LinkLocalIPs");
+	json_array_foreach(lls, i, v)
+	{
+		const char *a = json_string_value(v);
+		unsigned char buf[16];
+		if (!a || (inet_pton(AF_INET, a, buf) != 1 && inet_pton(AF_INET6, a, buf) != 1))
+			return error_set(err, -EINVAL, "invalid link-local IP address: %s",
+					 a ? a : "");
+	}
+	json_t *s = json_object();
+	if (*mac)
+		json_object_set_new(s, "MacAddress", json_string(mac));
+	const char *keys[] = {"Links", "DriverOpts"};
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		if (json_is_array(json_object_get(epcfg, keys[i])) ||
+		    json_is_object(json_object_get(epcfg, keys[i])))
+			json_object_set(s, keys[i], json_object_get(epcfg, keys[i]));
+	if (json_array_size(lls))
+		json_object_set(s, "LinkLocalIPs", lls);
+	*ret = s;
+	return 0;
+}
+
 /* Validates an endpoint config and attaches. */
 static int attach_cfg(struct daemon *d, struct container *c, struct network *n, json_t *epcfg,
 		      struct error *err)
@@ -434,7 +488,12 @@ static int attach_cfg(struct daemon *d, struct container *c, struct network *n, 
 		return error_set(err, -EINVAL,
 				 "network-scoped alias is supported only for containers in user "
 				 "defined networks");
-	return network_attach(d, n, c->id, ip, aliases, err);
+	json_t *settings = NULL;
+	int r = endpoint_settings(c, n, epcfg, &settings, err);
+	if (r == 0)
+		r = network_attach(d, n, c->id, ip, aliases, settings, err);
+	json_decref(settings);
+	return r;
 }
 
 int network_container_create(struct daemon *d, struct container *c, json_t *netcfg,

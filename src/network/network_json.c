@@ -23,8 +23,7 @@ static json_t *containers_json(struct daemon *d, struct network *n)
 			continue;
 		char ip[16], addr[24], mac[18];
 		snprintf(addr, sizeof(addr), "%s/%d", ip_format(ep->ip, ip), n->subnet.prefix);
-		snprintf(mac, sizeof(mac), "02:42:%02x:%02x:%02x:%02x", ep->ip >> 24,
-			 (ep->ip >> 16) & 255, (ep->ip >> 8) & 255, ep->ip & 255);
+		endpoint_mac_text(ep, mac);
 		json_object_set_new(out, c->id,
 				    json_pack("{s:s, s:s, s:s, s:s, s:s}", "Name", c->name + 1,
 					      "EndpointID", ep->id, "MacAddress", mac,
@@ -56,6 +55,8 @@ static json_t *ipam_json(struct network *n)
 		if (n->range.prefix)
 			json_object_set_new(c, "IPRange",
 					    json_string(cidr_format(&n->range, range)));
+		if (n->aux)
+			json_object_set(c, "AuxiliaryAddresses", n->aux);
 		json_array_append_new(cfg, c);
 	}
 	return json_pack("{s:s, s:n, s:o}", "Driver", "default", "Options", "Config", cfg);

@@ -34,7 +34,8 @@ struct endpoint {
 	char id[DIGEST_HEX_LEN + 1];
 	uint32_t ip;
 	bool static_ip;
-	json_t *aliases; /* array of strings */
+	json_t *aliases;  /* array of strings */
+	json_t *settings; /* echoed EndpointSettings: MacAddress, Links, DriverOpts, LinkLocalIPs */
 };
 
 struct network {
@@ -48,6 +49,7 @@ struct network {
 	uint32_t gateway;
 	int mtu;
 	json_t *labels, *options;
+	json_t *aux; /* IPAM AuxiliaryAddresses: name -> address, kept from allocation */
 	int64_t created_ns;
 	bool up; /* the bridge exists */
 	struct ipam_set used;
@@ -91,9 +93,10 @@ struct networks *networks_of(struct daemon *d);
 int network_lookup(struct daemon *d, const char *ref, struct network **ret, struct error *err);
 int network_save(struct daemon *d, struct network *n, struct error *err);
 struct endpoint *network_endpoint(struct network *n, const char *cid);
-/* Reserves an address (ip 0: any) for cid and adds the endpoint. */
+/* Reserves an address (ip 0: any) for cid and adds the endpoint; settings
+ * (see struct endpoint, NULL for none) is copied. */
 int network_attach(struct daemon *d, struct network *n, const char *cid, uint32_t ip,
-		   json_t *aliases, struct error *err);
+		   json_t *aliases, json_t *settings, struct error *err);
 void network_detach(struct daemon *d, struct network *n, const char *cid);
 int network_bridge_up(struct daemon *d, struct network *n, struct error *err);
 /* Replaces berthd's nftables table from the state; logs failures. */
@@ -113,8 +116,9 @@ void sandbox_dns_update(struct daemon *d, struct sandbox *sb);
 bool network_is_user(const struct network *n);
 /* The container's networks with an endpoint, in network order. */
 size_t container_networks(struct daemon *d, const char *cid, struct network **out, size_t max);
-/* 02:42:<address> as text (buf of 18). */
-void mac_text(uint32_t ip, char buf[18]);
+/* The endpoint's MAC address: the one asked for, else 02:42:<address>. */
+void endpoint_mac(const struct endpoint *ep, uint8_t mac[6]);
+void endpoint_mac_text(const struct endpoint *ep, char buf[18]);
 
 /* Published ports (network_ports.c). */
 /* "80/tcp" -> 80, "tcp"; -EINVAL. */

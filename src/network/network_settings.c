@@ -37,9 +37,19 @@ static json_t *endpoint_json(struct daemon *d, struct container *c, struct netwo
 			     struct endpoint *ep, bool live)
 {
 	char ip[16], gw[16], mac[18];
-	json_t *ipam = ep && ep->static_ip
-			   ? json_pack("{s:s}", "IPv4Address", ip_format(ep->ip, ip))
-			   : json_null();
+	json_t *lls = ep ? json_object_get(ep->settings, "LinkLocalIPs") : NULL;
+	json_t *ipam = json_null();
+	if (ep && (ep->static_ip || lls)) {
+		ipam = json_object();
+		if (ep->static_ip)
+			json_object_set_new(ipam, "IPv4Address",
+					    json_string(ip_format(ep->ip, ip)));
+		if (lls)
+			json_object_set(ipam, "LinkLocalIPs", lls);
+	}
+	json_t *links = ep ? json_object_get(ep->settings, "Links") : NULL;
+	json_t *dopts = ep ? json_object_get(ep->settings, "DriverOpts") : NULL;
+	const char *want_mac = ep ? jstr(ep->settings, "MacAddress") : "";
 	json_t *dns = json_array();
 	if (network_is_user(n)) {
 		char sid[13];
@@ -51,16 +61,19 @@ static json_t *endpoint_json(struct daemon *d, struct container *c, struct netwo
 		json_array_foreach(ep ? ep->aliases : NULL, i, a) json_array_append(dns, a);
 	}
 	live = live && ep && ep->ip;
-	return json_pack("{s:o, s:n, s:O, s:s, s:n, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:o}",
-			 "IPAMConfig", ipam, "Links", "Aliases",
-			 ep && json_array_size(ep->aliases) ? ep->aliases : json_null(),
-			 "MacAddress", live ? (mac_text(ep->ip, mac), mac) : "", "DriverOpts",
-			 "NetworkID", n->id, "EndpointID", live ? ep->id : "", "Gateway",
-			 live && n->gateway ? ip_format(n->gateway, gw) : "", "IPAddress",
-			 live ? ip_format(ep->ip, ip) : "", "IPPrefixLen",
-			 live ? n->subnet.prefix : 0, "IPv6Gateway", "", "GlobalIPv6Address", "",
-			 "GlobalIPv6PrefixLen", 0, "DNSNames",
-			 json_array_size(dns) ? dns : (json_decref(dns), json_null()));
+	/* A stopped container shows the address it asked for, as dockerd. */
+	if (live)
+		endpoint_mac_text(ep, mac);
+	return json_pack(
+	    "{s:o, s:O, s:O, s:s, s:O, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:o}", "IPAMConfig",
+	    ipam, "Links", links ? links : json_null(), "Aliases",
+	    ep && json_array_size(ep->aliases) ? ep->aliases : json_null(), "MacAddress",
+	    live ? mac : want_mac, "DriverOpts", dopts ? dopts : json_null(), "NetworkID", n->id,
+	    "EndpointID", live ? ep->id : "", "Gateway",
+	    live && n->gateway ? ip_format(n->gateway, gw) : "", "IPAddress",
+	    live ? ip_format(ep->ip, ip) : "", "IPPrefixLen", live ? n->subnet.prefix : 0,
+	    "IPv6Gateway", "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0, "DNSNames",
+	    json_array_size(dns) ? dns : (json_decref(dns), json_null()));
 }
 
 json_t *network_container_settings(struct daemon *d, struct container *c)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -160,6 +161,29 @@ int storage_create(struct storage_driver *drv, const char *id, const char *paren
 		return error_set(err, -ENOENT, "parent storage entry %s does not exist", parent);
 	r = drv->ops->create(drv, id, parent, err);
 	return r < 0 ? (error_wrap(err, "creating %s entry %s", drv->ops->name, id), r) : 0;
+}
+
+int storage_check_rw_opts(const struct storage_driver *drv, json_t *opts, struct error *err)
+{
+	bool vfs = strcmp(drv->ops->name, "vfs") == 0;
+	const char *k;
+	json_t *v;
+	json_object_foreach(opts, k, v)
+	{
+		bool size = strcasecmp(k, "size") == 0;
+		if (vfs && size)
+			return error_set(err, -EIO,
+					 "Filesystem does not support, or has not enabled quotas");
+		if (vfs)
+			return error_set(err, -EINVAL, "Storage opt %s not supported", k);
+		if (size)
+			return error_set(
+			    err, -EIO,
+			    "--storage-opt is supported only for overlay over xfs with "
+			    "'pquota' mount option");
+		return error_set(err, -EIO, "Unknown option %s", k);
+	}
+	return 0;
 }
 
 static struct mount_ref *ref_find(struct storage_driver *drv, const char *id)

@@ -45,6 +45,11 @@ struct json_t *storage_driver_status(const struct storage_driver *drv);
  * exists, -ENOENT if parent does not. */
 int storage_create(struct storage_driver *drv, const char *id, const char *parent,
 		   struct error *err);
+/* Checks a container's HostConfig.StorageOpt (a JSON object, NULL for none)
+ * as the driver would apply it to a read-write entry, with dockerd's errors.
+ * Neither driver sets disk quotas, so "size" is refused as dockerd refuses
+ * it where the backing filesystem has no project quotas. */
+int storage_check_rw_opts(const struct storage_driver *drv, struct json_t *opts, struct error *err);
 /* Removes entry id and everything it holds; unmounts it first if mounted.
  * Removing an entry that does not exist is not an error. */
 int storage_remove(struct storage_driver *drv, const char *id, struct error *err);

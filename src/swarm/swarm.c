@@ -5,6 +5,7 @@
 #define _XOPEN_SOURCE 700
 #include "swarm/swarm.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ftw.h>
 #include <inttypes.h>
@@ -504,6 +505,50 @@ int swarm_resolve_addrs(struct swarm *sw, const char *listen, const char *advert
 	snprintf(sw->listen_addr, sizeof(sw->listen_addr), "%s", l);
 	snprintf(sw->advertise_addr, sizeof(sw->advertise_addr), "%s", a);
 	return 0;
+}
+
+/* dockerd's resolveInterfaceAddr: the interface's one IPv4 address, else
+ * its one IPv6 address. 1 when there is no interface of that name. */
+static int interface_addr(const char *name, struct error *err)
+{
+	uv_interface_address_t *ifs;
+	int count;
+	if (uv_interface_addresses(&ifs, &count) < 0)
+		return 1;
+	int r = 1, n4 = 0, n6 = 0;
+	for (int i = 0; i < count; i++) {
+		if (strcmp(ifs[i].name, name) != 0)
+			continue;
+		r = 0;
+		if (ifs[i].address.address4.sin_family == AF_INET)
+			n4++;
+		else if (ifs[i].address.address6.sin6_family == AF_INET6)
+			n6++;
+	}
+	uv_free_interface_addresses(ifs, count);
+	if (r == 0 && (n4 > 1 || (!n4 && n6 > 1)))
+		r = error_set(err, -EINVAL, "interface %s has more than one %s address", name,
+			      n4 > 1 ? "IPv4" : "IPv6");
+	/* An interface without addresses is not listed by libuv: no such one. */
+	return r;
+}
+
+int swarm_check_data_path_addr(const char *addr, struct error *err)
+{
+	if (!addr || !*addr)
+		return 0;
+	int r = interface_addr(addr, err);
+	if (r <= 0)
+		return r;
+	unsigned char buf[16];
+	static const unsigned char zero[16];
+	if (inet_pton(AF_INET, addr, buf) == 1 && memcmp(buf, zero, 4) != 0)
+		return 0;
+	if (inet_pton(AF_INET6, addr, buf) == 1 && memcmp(buf, zero, 16) != 0)
+		return 0;
+	return error_set(err, -EINVAL,
+			 "data path address must be a non-zero IP address or network interface "
+			 "(without a port number)");
 }
 
 uint64_t swarm_new_raft_id(void)

@@ -70,7 +70,7 @@ struct swarm {
 	bool leader_ready, barrier_pending, reconcile_pending;
 	json_t *last_seen; /* leader: node ID -> ms of the last heartbeat */
 	int64_t leader_since_ms;
-	int64_t events_since_ns; /* store changes before it are not news (secrets.c) */
+	int64_t events_since_ns;       /* store changes before it are not news (secrets.c) */
 	bool orch_pending;	       /* an orchestration round is being committed */
 	struct dispatcher *dispatcher; /* leader: parked assignment requests */
 	struct task_logs *task_logs;   /* leader: logs requests waiting for nodes */
@@ -104,6 +104,10 @@ struct swarm_init_req {
 };
 /* POST /swarm/init: result is the node ID (json string). */
 void swarm_init(struct swarm *sw, const struct swarm_init_req *req, swarm_done_fn cb, void *data);
+/* Init's and join's DataPathAddr, as dockerd resolves it: an interface of
+ * this host (with one address of a family) or a non-zero IP address; ""
+ * for none. -EINVAL with dockerd's message otherwise. */
+int swarm_check_data_path_addr(const char *addr, struct error *err);
 
 struct swarm_join_req {
 	const char *listen_addr, *advertise_addr, *remote, *token, *availability;

@@ -628,6 +628,12 @@ int swarm_check_manager(struct swarm *sw, struct error *err)
 		return error_set(err, -EAGAIN, SWARM_INACTIVE_MSG);
 	if (!sw->manager)
 		return error_set(err, -EAGAIN, SWARM_NOT_MANAGER_MSG);
+	/* Demoted: the store says so before the agent has left Raft, and the
+	 * cluster may have no leader for this node any more. */
+	json_t *me = json_object_get(sw->store.nodes, sw->node_id);
+	const char *role = json_string_value(json_object_get(json_object_get(me, "Spec"), "Role"));
+	if (role && strcmp(role, "worker") == 0)
+		return error_set(err, -EAGAIN, SWARM_NOT_MANAGER_MSG);
 	if (!sw->raft || !swarm_leader_addr(sw) || !sw->store.cluster)
 		return error_set(err, -EAGAIN, SWARM_NO_LEADER_MSG);
 	return 0;

@@ -6,10 +6,12 @@ usage: fidelity.py CASE SOCKET [ARGS...]
 Prints "ok" and exits 0, or says what went wrong and exits 1. Every socket
 operation has a timeout.
 """
+import base64
 import http.client
 import json
 import socket
 import sys
+import time
 
 TIMEOUT = 30.0
 
@@ -169,6 +171,98 @@ def case_load_chunks(sock, good, bad):
     msg = json.loads(chunks[-1])
     check(chunks[-1].endswith(b"\n") and msg.get("error") and
           msg["errorDetail"]["message"] == msg["error"], "error line: %r" % chunks)
+
+
+def hijack(sock, method, url, body=None):
+    """Opens a hijacked connection (Upgrade: tcp) as SDK clients do; returns
+    the socket and any stream bytes that came with the 101 head."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(TIMEOUT)
+    s.connect(sock)
+    b = json.dumps(body).encode() if body is not None else b""
+    s.sendall(b"%s /v1.41%s HTTP/1.1\r\nHost: localhost\r\n"
+              b"Content-Type: application/json\r\nConnection: Upgrade\r\n"
+              b"Upgrade: tcp\r\nContent-Length: %d\r\n\r\n%s"
+              % (method.encode(), url.encode(), len(b), b))
+    data = b""
+    while b"\r\n\r\n" not in data:
+        more = s.recv(65536)
+        check(more, "no answer to %s %s" % (method, url))
+        data += more
+    head, _, rest = data.partition(b"\r\n\r\n")
+    check(head.startswith(b"HTTP/1.1 101"), "%s %s: %r" % (method, url, head))
+    return s, rest
+
+
+def read_until(s, seen, want):
+    """Reads until want shows up in the stream; returns all that was read."""
+    while want not in seen:
+        more = s.recv(65536)
+        check(more, "stream ended before %r; got %r" % (want, seen))
+        seen += more
+    return seen
+
+
+def type_keys(s, keys, one_by_one):
+    """Sends the detach keys a keystroke at a time (a person typing) or in
+    one write (a paste, or a client that buffers)."""
+    if not one_by_one:
+        s.sendall(keys)
+        return
+    for k in keys:
+        s.sendall(bytes([k]))
+        time.sleep(0.2)
+
+
+def expect_closed(s, what):
+    """After the detach keys the daemon ends the stream."""
+    data = b""
+    while True:
+        more = s.recv(65536)
+        if not more:
+            return
+        data += more
+        check(len(data) < 4096, "%s: stream still open, sending %r" % (what, data))
+
+
+def case_detach_attach(sock, name, spec, keys_hex, word, one_by_one):
+    """Attach with stdin to a tty container running cat, type word, then
+    the detach keys: the stream ends, the container runs on."""
+    url = "/containers/%s/attach?stream=1&stdin=1&stdout=1&stderr=1" % name
+    if spec:
+        url += "&detachKeys=" + spec
+    s, seen = hijack(sock, "POST", url)
+    s.sendall(word.encode() + b"\n")
+    read_until(s, seen, word.encode())
+    type_keys(s, bytes.fromhex(keys_hex), one_by_one == "1")
+    expect_closed(s, "attach")
+    s.close()
+    c = UnixConn(sock)
+    st, data = call(c, "GET", "/containers/%s/json" % name)
+    check(st == 200 and json.loads(data)["State"]["Running"],
+          "container after detach: %d %r" % (st, data[:200]))
+
+
+def case_detach_exec(sock, name, spec, keys_hex):
+    """An exec with a tty and stdin, started attached: its detach keys end
+    the stream and leave the process running."""
+    c = UnixConn(sock)
+    st, data = call(c, "POST", "/containers/%s/exec" % name,
+                    {"Cmd": ["cat"], "AttachStdin": True, "AttachStdout": True,
+                     "AttachStderr": True, "Tty": True, "DetachKeys": spec})
+    check(st == 201, "exec create: %d %r" % (st, data))
+    eid = json.loads(data)["Id"]
+    s, seen = hijack(sock, "POST", "/exec/%s/start" % eid, {"Detach": False, "Tty": True})
+    s.sendall(b"typed\n")
+    read_until(s, seen, b"typed")
+    type_keys(s, bytes.fromhex(keys_hex), True)
+    expect_closed(s, "exec")
+    s.close()
+    st, data = call(c, "GET", "/exec/%s/json" % eid)
+    info = json.loads(data)
+    check(st == 200 and info["Running"], "exec after detach: %d %r" % (st, data))
+    want = base64.b64encode(bytes.fromhex(keys_hex)).decode() if spec else ""
+    check(info["DetachKeys"] == want, "exec DetachKeys: %r" % info["DetachKeys"])
 
 
 def main():

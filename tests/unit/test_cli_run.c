@@ -1,6 +1,6 @@
 /* Unit tests of berth run's flag converters (sizes, CPUs, ulimits, mounts,
- * env files, capabilities), the attached-I/O helpers (detach keys, escape
- * filter, stream demultiplexing) and docker's stats computations. */
+ * env files, capabilities), the attached-I/O helpers (stream
+ * demultiplexing) and docker's stats computations. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -128,46 +128,6 @@ static void test_kv_file(void **state)
 	free(c);
 }
 
-static void test_detach_keys(void **state)
-{
-	struct error err = ERROR_INIT;
-	uint8_t k[ATTACH_MAX_KEYS];
-	assert_int_equal(attach_parse_detach_keys("ctrl-p,ctrl-q", k, &err), 2);
-	assert_int_equal(k[0], 0x10);
-	assert_int_equal(k[1], 0x11);
-	assert_int_equal(attach_parse_detach_keys("a,ctrl-@,ctrl-[", k, &err), 3);
-	assert_int_equal(k[0], 'a');
-	assert_int_equal(k[1], 0);
-	assert_int_equal(k[2], 27);
-	assert_int_equal(attach_parse_detach_keys("ctrl-xx", k, &err), -EINVAL);
-	error_clear(&err);
-
-	struct escape e = {.keys = {0x10, 0x11}, .nkeys = 2};
-	uint8_t out[64];
-	bool detach;
-	/* A broken sequence passes the held-back key on. */
-	size_t n = escape_filter(&e,
-				 (const uint8_t *)"a\x10"
-						  "b",
-				 3, out, &detach);
-	assert_false(detach);
-	assert_int_equal(n, 3);
-	assert_memory_equal(out,
-			    "a\x10"
-			    "b",
-			    3);
-	/* Split across reads. */
-	n = escape_filter(&e, (const uint8_t *)"x\x10", 2, out, &detach);
-	assert_int_equal(n, 1);
-	assert_false(detach);
-	n = escape_filter(&e,
-			  (const uint8_t *)"\x11"
-					   "after",
-			  6, out, &detach);
-	assert_int_equal(n, 0);
-	assert_true(detach);
-}
-
 struct captured {
 	char out[64], err[64];
 	size_t nout, nerr;
@@ -251,10 +211,9 @@ static void test_stats(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sizes),	cmocka_unit_test(test_ulimit),
-	    cmocka_unit_test(test_mount),	cmocka_unit_test(test_kv_file),
-	    cmocka_unit_test(test_detach_keys), cmocka_unit_test(test_demux),
-	    cmocka_unit_test(test_stats),
+	    cmocka_unit_test(test_sizes), cmocka_unit_test(test_ulimit),
+	    cmocka_unit_test(test_mount), cmocka_unit_test(test_kv_file),
+	    cmocka_unit_test(test_demux), cmocka_unit_test(test_stats),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

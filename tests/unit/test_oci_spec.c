@@ -30,10 +30,17 @@ static json_t *build(const char *cfg, const char *hc, const struct oci_mount *m,
 {
 	struct oci_user u = {.uid = 1000, .gid = 50, .groups = {7}, .n_groups = 1};
 	json_t *c = load(cfg), *h = load(hc), *spec = NULL;
-	struct oci_inputs in = {.id = "abc", .config = c, .host_config = h, .rootfs = "/r",
-				.hostname_path = "/d/hostname", .hosts_path = "/d/hosts",
-				.resolv_path = "/d/resolv.conf", .user = &u, .mounts = m,
-				.n_mounts = n, .swap_limit = true};
+	struct oci_inputs in = {.id = "abc",
+				.config = c,
+				.host_config = h,
+				.rootfs = "/r",
+				.hostname_path = "/d/hostname",
+				.hosts_path = "/d/hosts",
+				.resolv_path = "/d/resolv.conf",
+				.user = &u,
+				.mounts = m,
+				.n_mounts = n,
+				.swap_limit = true};
 	int r = oci_spec_build(&in, &spec, err);
 	json_decref(c);
 	json_decref(h);
@@ -56,9 +63,7 @@ static bool has_string(json_t *arr, const char *s)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(arr, i, v)
-		if (strcmp(json_string_value(v), s) == 0)
-			return true;
+	json_array_foreach(arr, i, v) if (strcmp(json_string_value(v), s) == 0) return true;
 	return false;
 }
 
@@ -77,8 +82,9 @@ static void test_process(void **state)
 	assert_false(json_is_true(json_object_get(p, "terminal")));
 	assert_string_equal(json_string_value(json_object_get(s, "hostname")), "h1");
 	assert_json(json_object_get(s, "root"), "{\"path\":\"/r\",\"readonly\":false}");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(s, "linux"),
-								 "cgroupsPath")), "/berth/abc");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(s, "linux"), "cgroupsPath")),
+	    "/berth/abc");
 	json_decref(s);
 
 	/* An image PATH is kept; no WorkingDir means /. */
@@ -101,7 +107,7 @@ static json_t *caps_of(const char *hc, struct error *err)
 	if (!s)
 		return NULL;
 	json_t *caps = json_incref(json_object_get(
-		json_object_get(json_object_get(s, "process"), "capabilities"), "bounding"));
+	    json_object_get(json_object_get(s, "process"), "capabilities"), "bounding"));
 	json_decref(s);
 	return caps;
 }
@@ -147,7 +153,7 @@ static char *destinations(json_t *s)
 	FILE *f = open_memstream(&out, &len);
 	json_t *m;
 	json_array_foreach(json_object_get(s, "mounts"), i, m)
-		fprintf(f, "%s%s", i ? " " : "", json_string_value(json_object_get(m, "destination")));
+	    fprintf(f, "%s%s", i ? " " : "", json_string_value(json_object_get(m, "destination")));
 	fclose(f);
 	return out;
 }
@@ -155,9 +161,9 @@ static char *destinations(json_t *s)
 static void test_mounts(void **state)
 {
 	struct oci_mount m[] = {
-		{.type = "bind", .source = "/host/a/b", .destination = "/a/b", .readonly = true},
-		{.type = "volume", .source = "/vol/_data", .destination = "/a"},
-		{.type = "tmpfs", .destination = "/dev/shm", .tmpfs_opts = "size=1m"},
+	    {.type = "bind", .source = "/host/a/b", .destination = "/a/b", .readonly = true},
+	    {.type = "volume", .source = "/vol/_data", .destination = "/a"},
+	    {.type = "tmpfs", .destination = "/dev/shm", .tmpfs_opts = "size=1m"},
 	};
 	json_t *s = build("{\"Cmd\":[\"true\"]}", "{\"ReadonlyRootfs\":true}", m, 3, NULL);
 	char *d = destinations(s);
@@ -197,9 +203,10 @@ static void test_namespaces_resources(void **state)
 			  "\"PidsLimit\":50,\"NanoCpus\":1500000000}",
 			  NULL, 0, NULL);
 	json_t *lx = json_object_get(s, "linux");
-	assert_json(json_object_get(lx, "namespaces"),
-		    "[{\"type\":\"mount\"},{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"
-		    "{\"type\":\"network\"}]");
+	assert_json(
+	    json_object_get(lx, "namespaces"),
+	    "[{\"type\":\"mount\"},{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"
+	    "{\"type\":\"network\"}]");
 	assert_json(json_object_get(lx, "resources"),
 		    "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}],"
 		    "\"memory\":{\"limit\":67108864,\"swap\":134217728},"
@@ -207,8 +214,44 @@ static void test_namespaces_resources(void **state)
 		    "\"pids\":{\"limit\":50}}");
 	json_decref(s);
 	s = build("{\"Cmd\":[\"true\"]}", "{\"NetworkMode\":\"host\"}", NULL, 0, NULL);
-	assert_int_equal(json_array_size(json_object_get(json_object_get(s, "linux"), "namespaces")), 4);
+	assert_int_equal(
+	    json_array_size(json_object_get(json_object_get(s, "linux"), "namespaces")), 4);
 	json_decref(s);
+}
+
+static void test_device_cgroup_rules(void **state)
+{
+	json_t *s = build("{\"Cmd\":[\"true\"]}",
+			  "{\"DeviceCgroupRules\":[\"c 1:3 mr\",\"b *:* rwm\",\"a 7:* w\"]}", NULL,
+			  0, NULL);
+	assert_json(
+	    json_object_get(json_object_get(json_object_get(s, "linux"), "resources"), "devices"),
+	    "[{\"allow\":false,\"access\":\"rwm\"},"
+	    "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"mr\"},"
+	    "{\"allow\":true,\"type\":\"b\",\"major\":-1,\"minor\":-1,\"access\":\"rwm\"},"
+	    "{\"allow\":true,\"type\":\"a\",\"major\":7,\"minor\":-1,\"access\":\"w\"}]");
+	json_decref(s);
+	static const char *bad[] = {"",
+				    "c 1:1  rwm",
+				    "c  1:1 rwm",
+				    " c 1:1 rwm",
+				    "c 1:1 rwm ",
+				    "z 1:1 rwm",
+				    "c 11 rwm",
+				    "c a:a rwm",
+				    "c -1:1 rwm",
+				    "c 1:1",
+				    "c 1:1 x",
+				    "c 1:1 rwmrwm",
+				    "c 99999999999999999999:1 r"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char hc[128];
+		snprintf(hc, sizeof(hc), "{\"DeviceCgroupRules\":[\"%s\"]}", bad[i]);
+		struct error err = ERROR_INIT;
+		assert_null(build("{\"Cmd\":[\"true\"]}", hc, NULL, 0, &err));
+		assert_non_null(strstr(err.msg, "invalid device cgroup rule format"));
+		error_clear(&err);
+	}
 }
 
 static const char passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
@@ -244,10 +287,12 @@ static void test_user(void **state)
 	struct oci_user u;
 	struct error err = ERROR_INIT;
 	assert_int_equal(oci_user_resolve_text(passwd, group, "carol", &u, &err), -EINVAL);
-	assert_string_equal(err.msg, "unable to find user carol: no matching entries in passwd file");
+	assert_string_equal(err.msg,
+			    "unable to find user carol: no matching entries in passwd file");
 	error_clear(&err);
 	assert_int_equal(oci_user_resolve_text(passwd, group, "alice:nope", &u, &err), -EINVAL);
-	assert_string_equal(err.msg, "unable to find group nope: no matching entries in group file");
+	assert_string_equal(err.msg,
+			    "unable to find group nope: no matching entries in group file");
 	error_clear(&err);
 	/* No passwd file at all: numeric users still work. */
 	assert_int_equal(oci_user_resolve_text(NULL, NULL, "5:6", &u, NULL), 0);
@@ -285,12 +330,13 @@ static void test_user_in_rootfs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_process),
-		cmocka_unit_test(test_capabilities),
-		cmocka_unit_test(test_mounts),
-		cmocka_unit_test(test_namespaces_resources),
-		cmocka_unit_test(test_user),
-		cmocka_unit_test(test_user_in_rootfs),
+	    cmocka_unit_test(test_process),
+	    cmocka_unit_test(test_capabilities),
+	    cmocka_unit_test(test_mounts),
+	    cmocka_unit_test(test_namespaces_resources),
+	    cmocka_unit_test(test_device_cgroup_rules),
+	    cmocka_unit_test(test_user),
+	    cmocka_unit_test(test_user_in_rootfs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
