@@ -37,6 +37,8 @@ void network_done(struct daemon *d);
 int network_create(struct daemon *d, json_t *body, bool check_duplicate, char **ret_id,
 		   char **ret_warning, struct error *err);
 int network_remove(struct daemon *d, const char *ref, struct error *err);
+/* Whether a local network has this exact name. */
+bool network_name_exists(struct daemon *d, const char *name);
 int network_inspect_json(struct daemon *d, const char *ref, json_t **ret, struct error *err);
 int network_list_json(struct daemon *d, const struct filters *f, json_t **ret, struct error *err);
 int network_prune(struct daemon *d, const struct filters *f, json_t **ret_deleted,

@@ -70,7 +70,7 @@ struct swarm {
 	bool leader_ready, barrier_pending, reconcile_pending;
 	json_t *last_seen; /* leader: node ID -> ms of the last heartbeat */
 	int64_t leader_since_ms;
-	int64_t events_since_ns; /* store changes before it are not news (secrets.c) */
+	int64_t events_since_ns;       /* store changes before it are not news (secrets.c) */
 	bool orch_pending;	       /* an orchestration round is being committed */
 	struct dispatcher *dispatcher; /* leader: parked assignment requests */
 	struct task_logs *task_logs;   /* leader: logs requests waiting for nodes */
@@ -101,6 +101,10 @@ struct swarm_init_req {
 	bool force_new_cluster, autolock;
 	json_t *spec; /* Swarm spec (may be NULL) */
 	const char *availability;
+	/* Overlay networks: subnets are carved from the pools (NULL: Docker's
+	 * 10.0.0.0/8) in subnet_size (0: 24); VXLAN on data_path_port (0: 4789). */
+	json_t *default_addr_pool;
+	uint32_t subnet_size, data_path_port;
 };
 /* POST /swarm/init: result is the node ID (json string). */
 void swarm_init(struct swarm *sw, const struct swarm_init_req *req, swarm_done_fn cb, void *data);
