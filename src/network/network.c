@@ -706,20 +706,18 @@ static int network_name_validate(const char *name, struct error *err)
 {
 	size_t len = strlen(name);
 	if (len > 255)
-		return error_set(
-		    err, -EINVAL,
-		    "network name is too long (%zu characters), names can be at most 255 "
-		    "characters",
-		    len);
+		return error_set(err, -EINVAL,
+				 "network name is too long (%zu characters), names can be at most 255 "
+				 "characters",
+				 len);
 	bool ok = strcmp(name, ".") && strcmp(name, "..");
 	for (const char *p = name; ok && *p; p++)
 		ok = *p != '/' && (unsigned char)*p >= 0x20 && *p != 0x7f;
 	if (!ok)
-		return error_set(
-		    err, -EINVAL,
-		    "invalid network name \"%s\": a name cannot contain '/' or control "
-		    "characters, nor be \".\" or \"..\"",
-		    name);
+		return error_set(err, -EINVAL,
+				 "invalid network name \"%s\": a name cannot contain '/' or control "
+				 "characters, nor be \".\" or \"..\"",
+				 name);
 	return 0;
 }
 
