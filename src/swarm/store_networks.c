@@ -19,7 +19,8 @@ static const char *jstr(json_t *o, const char *k)
 bool store_networks_handles(const char *op)
 {
 	return strcmp(op, "network") == 0 || strcmp(op, "rm_network") == 0 ||
-	       strcmp(op, "net_attach") == 0 || strcmp(op, "net_detach") == 0;
+	       strcmp(op, "net_attach") == 0 || strcmp(op, "net_detach") == 0 ||
+	       strcmp(op, "net_batch") == 0;
 }
 
 size_t store_default_pools(const struct store *s, struct addr_pool *out, size_t max)
@@ -204,7 +205,17 @@ static int apply_attach(struct store *s, json_t *v, int64_t ts, struct error *er
 		return error_set(err, -ENOENT, "network %s not found", jstr(v, "Network"));
 	if (!*owner)
 		return error_set(err, -EINVAL, "bad store command net_attach");
-	if (json_object_get(json_object_get(net, "Endpoints"), owner))
+	json_t *old = json_object_get(json_object_get(net, "Endpoints"), owner);
+	if (old && strcmp(jstr(old, "Node"), jstr(v, "Node")) != 0) {
+		/* Scheduled (or moved): same address, new node. */
+		json_t *copy = json_deep_copy(net);
+		json_object_set_new(json_object_get(json_object_get(copy, "Endpoints"), owner),
+				    "Node", json_string(jstr(v, "Node")));
+		store_stamp(s, copy, ts);
+		json_object_set_new(s->networks, jstr(v, "Network"), copy);
+		return 0;
+	}
+	if (old)
 		return 0;
 	uint32_t ip;
 	int r = pick_address(net, jstr(v, "IP"), &ip, err);
@@ -238,8 +249,7 @@ static int apply_detach(struct store *s, json_t *v, int64_t ts)
 	return 0;
 }
 
-int store_networks_apply(struct store *s, const char *op, json_t *cmd, int64_t ts_ns,
-			 struct error *err)
+static int apply_one(struct store *s, const char *op, json_t *cmd, int64_t ts_ns, struct error *err)
 {
 	json_t *v = json_object_get(cmd, "v");
 	if (strcmp(op, "network") == 0)
@@ -249,6 +259,24 @@ int store_networks_apply(struct store *s, const char *op, json_t *cmd, int64_t t
 	if (strcmp(op, "net_attach") == 0)
 		return apply_attach(s, v, ts_ns, err);
 	return apply_detach(s, v, ts_ns);
+}
+
+int store_networks_apply(struct store *s, const char *op, json_t *cmd, int64_t ts_ns,
+			 struct error *err)
+{
+	if (strcmp(op, "net_batch") != 0)
+		return apply_one(s, op, cmd, ts_ns, err);
+	/* The allocator's round: an endpoint that cannot have an address (the
+	 * network is full or gone) does not hold up the others. */
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(cmd, "cmds"), i, c)
+	{
+		const char *sop = jstr(c, "op");
+		if (strcmp(sop, "net_attach") == 0 || strcmp(sop, "net_detach") == 0)
+			apply_one(s, sop, c, ts_ns, NULL);
+	}
+	return 0;
 }
 
 int store_find_network(const struct store *s, const char *ref, json_t **ret, struct error *err)

@@ -21,8 +21,11 @@
  *   {"op":"network","v":{"ID","Spec"}}      create (a known ID: no-op)
  *   {"op":"rm_network","id":"..."}          remove (absent: no-op)
  *   {"op":"net_attach","v":{"Network","Owner","Kind","Name","Node","IP"?}}
- *        an address for owner on the network (kept when it has one)
+ *        an address for owner on the network (kept when it has one; a
+ *        new Node moves it)
  *   {"op":"net_detach","v":{"Network","Owner"}}   release it
+ *   {"op":"net_batch","cmds":[net_attach/net_detach...]}  the allocator's
+ *        round (src/orchestrator/allocator.h): each applied on its own
  * Pure: no I/O. */
 #pragma once
 

@@ -72,6 +72,7 @@ struct swarm {
 	int64_t leader_since_ms;
 	int64_t events_since_ns;       /* store changes before it are not news (secrets.c) */
 	bool orch_pending;	       /* an orchestration round is being committed */
+	bool alloc_pending;	       /* an allocator round is being committed */
 	struct dispatcher *dispatcher; /* leader: parked assignment requests */
 	struct task_logs *task_logs;   /* leader: logs requests waiting for nodes */
 

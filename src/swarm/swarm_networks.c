@@ -183,6 +183,51 @@ bool swarm_network_name_taken(struct swarm *sw, const char *name)
 	       strcmp(jstr(json_object_get(net, "Spec"), "Name"), name) == 0;
 }
 
+/* swarmkit's Network object, as NetworksAttachments carry it. */
+static json_t *swarmkit_network(json_t *net)
+{
+	json_t *spec = json_object_get(net, "Spec");
+	char vni[16];
+	snprintf(vni, sizeof(vni), "%lld",
+		 (long long)json_integer_value(json_object_get(net, "VNI")));
+	json_t *ipam =
+	    json_pack("{s:{s:s}, s:[{s:s, s:s}]}", "Driver", "Name", "default", "Configs", "Subnet",
+		      jstr(net, "Subnet"), "Gateway", jstr(net, "Gateway"));
+	return json_pack(
+	    "{s:s, s:O, s:s, s:s, s:{s:s, s:O, s:{s:s}, s:b, s:b, s:b, s:s}, "
+	    "s:{s:s, s:{s:s}}, s:o}",
+	    "ID", jstr(net, "ID"), "Version", json_object_get(net, "Version"), "CreatedAt",
+	    jstr(net, "CreatedAt"), "UpdatedAt", jstr(net, "UpdatedAt"), "Spec", "Name",
+	    jstr(spec, "Name"), "Labels", json_object_get(spec, "Labels") ?: json_null(),
+	    "DriverConfiguration", "Name", "overlay", "Internal",
+	    json_is_true(json_object_get(spec, "Internal")), "Attachable",
+	    json_is_true(json_object_get(spec, "Attachable")), "Ingress",
+	    json_is_true(json_object_get(spec, "Ingress")), "Scope", "swarm", "DriverState", "Name",
+	    "overlay", "Options", OVERLAY_VNI_OPTION, vni, "IPAMOptions", ipam);
+}
+
+json_t *swarm_task_attachments(struct swarm *sw, const char *task_id)
+{
+	json_t *out = NULL;
+	const char *id;
+	json_t *net;
+	json_object_foreach(sw->store.networks, id, net)
+	{
+		json_t *ep = json_object_get(json_object_get(net, "Endpoints"), task_id ?: "");
+		if (!ep)
+			continue;
+		struct cidr sub;
+		char addr[24];
+		cidr_parse(jstr(net, "Subnet"), false, &sub);
+		snprintf(addr, sizeof(addr), "%s/%d", jstr(ep, "IP"), sub.prefix);
+		if (!out)
+			out = json_array();
+		json_array_append_new(out, json_pack("{s:o, s:[s]}", "Network",
+						     swarmkit_network(net), "Addresses", addr));
+	}
+	return out;
+}
+
 /* ---- create ---- */
 
 static int check_options(json_t *opts, struct error *err)

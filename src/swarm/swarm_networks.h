@@ -28,6 +28,9 @@ int swarm_network_inspect(struct swarm *sw, const char *ref, json_t **ret, struc
 /* Whether the swarm has a network of that name (a local one may not take
  * it). */
 bool swarm_network_name_taken(struct swarm *sw, const char *name);
+/* A task's NetworksAttachments as dockerd shows them (the swarm network
+ * object and the task's addresses); NULL when it has none. */
+json_t *swarm_task_attachments(struct swarm *sw, const char *task_id);
 /* POST /networks/create with Driver "overlay": result {"Id": ...}. */
 void swarm_network_create(struct swarm *sw, json_t *body, swarm_done_fn cb, void *data);
 /* DELETE /networks/{id} of a swarm network; refused while in use. */
