@@ -57,6 +57,20 @@ static void api_network_list(const struct api_request *ar)
 		api_reply_err_clear(ar, &err);
 	} else {
 		json_t *swarm = swarm_networks_list(ar->d->swarm, f);
+		/* A manager shows its local side of a swarm network once. */
+		size_t i, k;
+		json_t *b;
+		for (i = 0; i < json_array_size(out);) {
+			const char *id =
+			    json_string_value(json_object_get(json_array_get(out, i), "Id"));
+			bool dup = false;
+			json_array_foreach(swarm, k, b) dup =
+			    dup || !strcmp(id, json_string_value(json_object_get(b, "Id")));
+			if (dup)
+				json_array_remove(out, i);
+			else
+				i++;
+		}
 		json_array_extend(out, swarm);
 		json_decref(swarm);
 		http_reply_json(ar->conn, 200, out);

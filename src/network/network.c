@@ -45,7 +45,7 @@ void network_event(struct daemon *d, struct network *n, const char *action, cons
 
 /* ---- store ---- */
 
-static void network_free(struct network *n)
+void network_free(struct network *n)
 {
 	if (!n)
 		return;
@@ -55,6 +55,7 @@ static void network_free(struct network *n)
 	ipam_set_free(&n->used);
 	json_decref(n->labels);
 	json_decref(n->options);
+	json_decref(n->peers);
 	free(n->name);
 	free(n);
 }
@@ -91,6 +92,8 @@ int network_save(struct daemon *d, struct network *n, struct error *err)
 {
 	_cleanup_free_ char *path = NULL;
 	json_t *j = network_state_json(n);
+	if (j && n->overlay)
+		json_object_set_new(j, "VNI", json_integer(n->vni));
 	_cleanup_free_ char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	if (!text || asprintf(&path, "%s/%s.json", networks_of(d)->dir, n->id) < 0)
@@ -111,6 +114,10 @@ static struct network *network_from_json(json_t *j)
 	n->builtin = json_is_true(json_object_get(j, "Builtin"));
 	n->is_default = json_is_true(json_object_get(j, "Default"));
 	n->masquerade = json_is_true(json_object_get(j, "Masquerade"));
+	n->vni = (uint32_t)json_integer_value(json_object_get(j, "VNI"));
+	n->overlay = n->vni != 0;
+	if (n->overlay)
+		snprintf(n->vxlan, sizeof(n->vxlan), "vx-%.12s", n->id);
 	cidr_parse(jstr(j, "Subnet"), false, &n->subnet);
 	cidr_parse(jstr(j, "IPRange"), false, &n->range);
 	ip_parse(jstr(j, "Gateway"), &n->gateway);
@@ -149,7 +156,7 @@ static struct network *network_from_json(json_t *j)
 	return n;
 }
 
-static int networks_add(struct networks *ns, struct network *n)
+int networks_add(struct networks *ns, struct network *n)
 {
 	struct network **v = realloc(ns->v, (ns->n + 1) * sizeof(*v));
 	if (!v)
@@ -375,7 +382,7 @@ static int load_networks(struct daemon *d, struct error *err)
 	return 0;
 }
 
-static struct network *new_network(const char *name, const char *driver)
+struct network *new_network(const char *name, const char *driver)
 {
 	struct network *n = calloc(1, sizeof(*n));
 	if (!n)
@@ -791,11 +798,13 @@ static bool container_running(struct daemon *d, const char *cid)
 	return r == 0 && (c->state == CONTAINER_RUNNING || c->starting);
 }
 
-static void destroy(struct daemon *d, struct network *n)
+void network_destroy(struct daemon *d, struct network *n)
 {
 	_cleanup_free_ char *path = NULL;
 	if (asprintf(&path, "%s/%s.json", networks_of(d)->dir, n->id) >= 0)
 		unlink(path);
+	if (n->overlay)
+		nl_link_delete(n->vxlan);
 	nl_link_delete(n->bridge);
 	networks_forget(networks_of(d), n);
 	network_rules_rebuild(d);
@@ -812,13 +821,15 @@ int network_remove(struct daemon *d, const char *ref, struct error *err)
 	if (n->builtin)
 		return error_set(err, -EPERM, "%s is a pre-defined network and cannot be removed",
 				 n->name);
+	if (n->overlay) /* the swarm's: removed on a manager */
+		return error_set(err, -ENOENT, "network %s not found", ref);
 	for (size_t i = 0; i < n->n_eps; i++)
 		if (container_running(d, n->eps[i].cid))
 			return error_set(
 			    err, -EPERM,
 			    "error while removing network: network %s id %s has active endpoints",
 			    n->name, n->id);
-	destroy(d, n);
+	network_destroy(d, n);
 	return 0;
 }
 
@@ -852,12 +863,12 @@ int network_prune(struct daemon *d, const struct filters *f, json_t **ret_delete
 	struct networks *ns = networks_of(d);
 	for (size_t i = 0; i < ns->n;) {
 		struct network *n = ns->v[i];
-		if (n->builtin || n->n_eps || !prune_match(n, f)) {
+		if (n->builtin || n->overlay || n->n_eps || !prune_match(n, f)) {
 			i++;
 			continue;
 		}
 		json_array_append_new(out, json_string(n->name));
-		destroy(d, n);
+		network_destroy(d, n);
 	}
 	*ret_deleted = out;
 	return 0;
