@@ -229,6 +229,19 @@ struct endpoint *network_endpoint(struct network *n, const char *cid)
 	return NULL;
 }
 
+static bool container_running(struct daemon *d, const char *cid);
+
+/* On an overlay network the swarm hands out the addresses: one a stopped
+ * container still holds here (a task that is over) goes to the new owner. */
+static void release_stale(struct daemon *d, struct network *n, uint32_t ip)
+{
+	for (size_t i = 0; i < n->n_eps; i++)
+		if (n->eps[i].ip == ip && !container_running(d, n->eps[i].cid)) {
+			network_detach(d, n, n->eps[i].cid);
+			return;
+		}
+}
+
 int network_attach(struct daemon *d, struct network *n, const char *cid, uint32_t ip,
 		   json_t *aliases, struct error *err)
 {
@@ -240,6 +253,8 @@ int network_attach(struct daemon *d, struct network *n, const char *cid, uint32_
 			    err, -EINVAL,
 			    "no configured subnet or ip-range contain the IP address %s",
 			    ip_format(ip, buf));
+		if (n->overlay && ip && ipam_set_has(&n->used, ip))
+			release_stale(d, n, ip);
 		if (ip && (ipam_set_has(&n->used, ip) || ip == n->gateway))
 			return error_set(err, -EEXIST, "Address already in use");
 		if (!ip && ipam_alloc(&n->used, &n->subnet, &n->range, n->gateway, &ip) < 0)

@@ -73,7 +73,10 @@ void network_overlay_peers(struct daemon *d, const char *id, const struct nl_pee
 /* Local sides of overlay networks that keep() refuses and that have no
  * endpoint left go: bridge, vxlan device, rules, state file. */
 void network_overlay_prune(struct daemon *d, bool (*keep)(void *data, const char *id), void *data);
-bool network_overlay_has(struct daemon *d, const char *id);
+/* Whether ref (name, ID or prefix) is the local side of a swarm network. */
+bool network_overlay_named(struct daemon *d, const char *ref);
+/* Whether a container here holds ip on the swarm network id. */
+bool network_overlay_holds(struct daemon *d, const char *id, uint32_t ip);
 
 /* --- container hooks (network_container.c) --- */
 

@@ -465,11 +465,12 @@ static int fdb_entry(struct nl_sock *s, int ifindex, const struct nl_peer *p, bo
 	struct rtnl_neigh *n = rtnl_neigh_alloc();
 	struct nl_addr *ll = mac_addr(p->mac), *dst = v4addr(p->vtep, 32);
 	int e = -NLE_NOMEM;
-	if (n && ll && dst) {
+	/* The VTEP first: setting an address of another family than the
+	 * entry's is refused, and the entry's is AF_BRIDGE. */
+	if (n && ll && dst && (e = rtnl_neigh_set_dst(n, dst)) >= 0) {
 		rtnl_neigh_set_family(n, AF_BRIDGE);
 		rtnl_neigh_set_ifindex(n, ifindex);
 		rtnl_neigh_set_lladdr(n, ll);
-		rtnl_neigh_set_dst(n, dst);
 		rtnl_neigh_set_flags(n, NTF_SELF);
 		rtnl_neigh_set_state(n, NUD_PERMANENT);
 		e = add ? rtnl_neigh_add(s, n, NLM_F_CREATE | NLM_F_REPLACE) : rtnl_neigh_delete(s, n, 0);

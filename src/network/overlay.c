@@ -173,8 +173,20 @@ void network_overlay_prune(struct daemon *d, bool (*keep)(void *data, const char
 	}
 }
 
-bool network_overlay_has(struct daemon *d, const char *id)
+bool network_overlay_named(struct daemon *d, const char *ref)
+{
+	struct network *n = NULL;
+	struct error err = ERROR_INIT;
+	bool r = network_lookup(d, ref, &n, &err) == 0 && n->overlay;
+	error_clear(&err);
+	return r;
+}
+
+bool network_overlay_holds(struct daemon *d, const char *id, uint32_t ip)
 {
 	struct network *n = find_id(networks_of(d), id);
-	return n && n->overlay;
+	for (size_t i = 0; n && i < n->n_eps; i++)
+		if (n->eps[i].ip == ip)
+			return true;
+	return false;
 }

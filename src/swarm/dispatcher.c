@@ -127,7 +127,7 @@ static json_t *assignments(struct swarm *sw, const char *node, char digest[24])
 	json_object_set_new(out, "configs", values_hashed(configs, &h));
 	hash_str(&h, "networks;");
 	json_object_set_new(out, "networks", task_networks_for_node(sw, node, &h));
-	json_object_set_new(out, "data_path_port", json_integer(task_networks_data_port(sw)));
+	json_object_set_new(out, "data_path_port", json_integer(task_networks_port(sw)));
 	json_decref(secrets);
 	json_decref(configs);
 	snprintf(digest, 24, "%016llx", (unsigned long long)h);

@@ -42,7 +42,7 @@ static bool used_on(json_t *net, const char *node)
 
 /* What a node needs of a network: its settings and every endpoint with the
  * underlay address of its node. */
-static json_t *node_view(struct swarm *sw, json_t *net)
+json_t *task_networks_view(struct swarm *sw, json_t *net)
 {
 	json_t *spec = json_object_get(net, "Spec");
 	json_t *eps = json_object();
@@ -75,7 +75,7 @@ json_t *task_networks_for_node(struct swarm *sw, const char *node, uint64_t *h)
 	{
 		if (!used_on(net, node))
 			continue;
-		json_t *v = node_view(sw, net);
+		json_t *v = task_networks_view(sw, net);
 		char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
 		if (text)
 			hash_str(h, text);
@@ -85,7 +85,7 @@ json_t *task_networks_for_node(struct swarm *sw, const char *node, uint64_t *h)
 	return out;
 }
 
-int task_networks_data_port(struct swarm *sw)
+int task_networks_port(struct swarm *sw)
 {
 	json_int_t p = json_integer_value(json_object_get(sw->store.cluster, "DataPathPort"));
 	return p > 0 ? (int)p : 4789;
@@ -162,24 +162,51 @@ static bool listed(void *data, const char *id)
 	return false;
 }
 
-void task_networks_sync(struct swarm *sw, json_t *networks, int port)
+int task_networks_wire(struct swarm *sw, json_t *net, int port)
 {
 	uint32_t local;
-	if (!json_is_array(networks) || local_addr(sw, &local) < 0)
+	struct overlay_net o;
+	struct error err = ERROR_INIT;
+	if (local_addr(sw, &local) < 0 || overlay_of(net, &o) < 0)
+		return -EINVAL;
+	int r =
+	    network_overlay_ensure(sw->d, &o, local, port ? port : task_networks_port(sw), &err);
+	if (r < 0)
+		log_warn(sw->log, "overlay network %s: %s", o.name, error_msg(&err));
+	else
+		program_peers(sw, net);
+	error_clear(&err);
+	return r;
+}
+
+/* Attachments of this node's containers that are gone here are given
+ * back. */
+static void release_gone(struct swarm *sw, json_t *net)
+{
+	const char *owner;
+	json_t *ep;
+	json_object_foreach(json_object_get(net, "Endpoints"), owner, ep)
+	{
+		uint32_t ip;
+		if (strcmp(jstr(ep, "Kind"), "container") != 0 ||
+		    strcmp(jstr(ep, "Node"), sw->node_id) != 0 ||
+		    ip_parse(jstr(ep, "IP"), &ip) < 0 ||
+		    network_overlay_holds(sw->d, jstr(net, "ID"), ip))
+			continue;
+		swarm_detach(sw, jstr(net, "ID"), owner);
+	}
+}
+
+void task_networks_sync(struct swarm *sw, json_t *networks, int port)
+{
+	if (!json_is_array(networks))
 		return;
 	size_t i;
 	json_t *net;
 	json_array_foreach(networks, i, net)
 	{
-		struct overlay_net o;
-		struct error err = ERROR_INIT;
-		if (overlay_of(net, &o) < 0)
-			continue;
-		if (network_overlay_ensure(sw->d, &o, local, port, &err) < 0)
-			log_warn(sw->log, "overlay network %s: %s", o.name, error_msg(&err));
-		else
-			program_peers(sw, net);
-		error_clear(&err);
+		if (task_networks_wire(sw, net, port) == 0)
+			release_gone(sw, net);
 	}
 	network_overlay_prune(sw->d, listed, networks);
 }

@@ -10,7 +10,11 @@
 ov_swarm() { # extra swarm init flags
 	start_daemon
 	OV_PORT=$(free_port)
-	run_ok dk swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$OV_PORT" "$@"
+	# A VXLAN port of its own: tests running beside it on this host use
+	# VNIs from 4096 too.
+	OV_DPORT=$((20000 + RANDOM % 20000))
+	run_ok dk swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$OV_PORT" \
+		--data-path-port "$OV_DPORT" "$@"
 	add_cleanup ov_cleanup
 }
 
@@ -151,4 +155,60 @@ test_overlay_swarm_init_bad_pool() {
 	assert_contains "$ERR" "Datapath port number is not in valid range (1024-49151) : 80" "data path port"
 	run_ok dk info --format '{{.Swarm.LocalNodeState}}'
 	assert_eq inactive "$OUT" "no swarm after the refusals"
+}
+
+ov_devices_of() { # NETWORK-ID: its bridge and vxlan device on this host
+	ip -o link show | grep -cE ": (ov|vx)-${1:0:12}[@:]"
+}
+
+ov_cip() { dk inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$1"; }
+
+test_overlay_attachable_containers() {
+	ov_swarm
+	import_busybox busybox:latest
+	run_ok dk network create -d overlay --attachable --subnet 10.231.5.0/24 ova
+	local id=$OUT
+	run_ok dk network create -d overlay --subnet 10.231.6.0/24 ovn
+	run_fails dk run -d --network ovn busybox:latest sleep 600
+	assert_contains "$ERR" "not manually attachable" "a container on a network that is not attachable"
+	run_ok dk run -d --name oa1 --network ova busybox:latest sleep 600
+	run_ok dk run -d --name oa2 --network ova --ip 10.231.5.77 busybox:latest sleep 600
+	assert_match "$(ov_cip oa1)" '^10\.231\.5\.[0-9]+$' "address of oa1"
+	assert_eq 10.231.5.77 "$(ov_cip oa2)" "address asked for with --ip"
+	run_ok dk exec oa1 ping -c1 -W2 10.231.5.77
+	assert_eq 2 "$(ov_devices_of "$id")" "the bridge and vxlan device of ova"
+	run_ok ip -d link show "vx-${id:0:12}"
+	assert_contains "$OUT" "dstport $OV_DPORT" "the vxlan device's port (--data-path-port)"
+	assert_contains "$OUT" "nolearning" "no learning on the vxlan device"
+	run_fails dk network rm ova
+	assert_contains "$ERR" "is in use by task" "rm of a network containers use"
+	run_ok dk rm -f oa1 oa2
+	wait_for 30 "ova's devices to go" bash -c "[[ \$(ip -o link show | grep -cE ': (ov|vx)-${id:0:12}[@:]') == 0 ]]" ||
+		fail "devices of ova left: $(ip -o link show | grep -E "(ov|vx)-${id:0:12}")"
+	wait_for 30 "ova to be free" dk network rm ova
+	run_ok dk network rm ovn
+}
+
+test_overlay_service_tasks() {
+	ov_swarm
+	import_busybox busybox:latest
+	run_ok dk network create -d overlay --subnet 10.231.7.0/24 ovs
+	local id=$OUT
+	run_ok dk service create --detach --name os1 --replicas 2 --network ovs --stop-grace-period 1s \
+		busybox:latest sleep 600
+	wait_for 60 "2 tasks running" bash -c "[[ \$(docker -H '$D_HOST' ps -q --filter label=com.docker.swarm.service.name=os1 | wc -l) == 2 ]]" ||
+		fail "tasks of os1: $(dk service ps --no-trunc os1)"
+	local c1 c2 ip2 task
+	c1=$(dk ps -q --filter label=com.docker.swarm.service.name=os1 | head -1)
+	c2=$(dk ps -q --filter label=com.docker.swarm.service.name=os1 | tail -1)
+	ip2=$(ov_cip "$c2")
+	assert_match "$ip2" '^10\.231\.7\.[0-9]+$' "task address"
+	run_ok dk exec "$c1" ping -c1 -W2 "$ip2"
+	task=$(dk service ps -q os1 | head -1)
+	run_ok dk inspect --format '{{range .NetworksAttachments}}{{.Network.ID}} {{.Network.Spec.Name}} {{.Addresses}}{{end}}' "$task"
+	assert_match "$OUT" "^$id ovs \\[10\\.231\\.7\\.[0-9]+/24\\]$" "NetworksAttachments of a task"
+	run_ok dk service rm os1
+	wait_for 60 "os1's devices to go" bash -c "[[ \$(ip -o link show | grep -cE ': (ov|vx)-${id:0:12}[@:]') == 0 ]]" ||
+		fail "devices of ovs left: $(ip -o link show | grep -E "(ov|vx)-${id:0:12}")"
+	run_ok dk network rm ovs
 }
