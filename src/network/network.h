@@ -73,8 +73,9 @@ void network_overlay_peers(struct daemon *d, const char *id, const struct nl_pee
 /* Local sides of overlay networks that keep() refuses and that have no
  * endpoint left go: bridge, vxlan device, rules, state file. */
 void network_overlay_prune(struct daemon *d, bool (*keep)(void *data, const char *id), void *data);
-/* Whether ref (name, ID or prefix) is the local side of a swarm network. */
-bool network_overlay_named(struct daemon *d, const char *ref);
+/* Whether ref (name, ID or prefix) is a local network that is not the
+ * local side of a swarm network. */
+bool network_local_plain(struct daemon *d, const char *ref);
 /* Whether a container here holds ip on the swarm network id. */
 bool network_overlay_holds(struct daemon *d, const char *id, uint32_t ip);
 

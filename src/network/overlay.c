@@ -173,11 +173,11 @@ void network_overlay_prune(struct daemon *d, bool (*keep)(void *data, const char
 	}
 }
 
-bool network_overlay_named(struct daemon *d, const char *ref)
+bool network_local_plain(struct daemon *d, const char *ref)
 {
 	struct network *n = NULL;
 	struct error err = ERROR_INIT;
-	bool r = network_lookup(d, ref, &n, &err) == 0 && n->overlay;
+	bool r = network_lookup(d, ref, &n, &err) == 0 && !n->overlay;
 	error_clear(&err);
 	return r;
 }

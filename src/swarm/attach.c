@@ -143,7 +143,7 @@ bool swarm_attach_wanted(struct swarm *sw, json_t *body, const char **ret_ref)
 	/* A local network of that name or ID is used as it is, unless it is
 	 * the local side of a swarm network: each container gets its own
 	 * address from the leader. */
-	if (network_name_exists(sw->d, mode) && !network_overlay_named(sw->d, mode))
+	if (network_local_plain(sw->d, mode))
 		return false;
 	*ret_ref = mode;
 	return true;

@@ -598,6 +598,17 @@ test_overlay() {
 		dk n1 network create -d overlay --subnet 10.232.1.0/24 --attachable ovc' || fail "overlay create"
 	[[ $(dk n2 network inspect --format '{{.Scope}} {{.Driver}} {{(index .IPAM.Config 0).Subnet}}' ovc) == "swarm overlay 10.232.1.0/24" ]] ||
 		fail "network inspect on another manager: $(dk n2 network inspect ovc)"
+	# Attachable: containers on a worker and on another manager.
+	for n in n4 n2; do
+		wait_for 60 bash -c "[[ -n \$(dk $n ps -q --filter name=oc-$n) ]] || dk $n run -d --name oc-$n --network ovc busybox sleep 1000" ||
+			fail "docker run --network ovc on $n"
+	done
+	ip4=$(dk n4 inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' oc-n4)
+	ip5=$(dk n2 inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' oc-n2)
+	[[ $ip4 == 10.232.1.* && $ip5 == 10.232.1.* && $ip4 != "$ip5" ]] || fail "attached addresses $ip4 $ip5"
+	wait_for 30 dk n4 exec oc-n4 busybox ping -c1 -W2 "$ip5" || fail "attached container n4 -> n2"
+	wait_for 30 dk n2 exec oc-n2 busybox ping -c1 -W2 "$ip4" || fail "attached container n2 -> n4"
+	dk n4 rm -f oc-n4 >/dev/null && dk n2 rm -f oc-n2 >/dev/null || fail "rm of the attached containers"
 	wait_for 60 bash -c 'dk n1 service inspect ovs >/dev/null 2>&1 ||
 		dk n1 service create -d --name ovs --mode global --constraint node.role==worker --network ovc \
 			--stop-grace-period 1s busybox sleep 1000' || fail "service create on ovc"
@@ -626,7 +637,7 @@ test_overlay() {
 			! ip netns exec "${CL_PREFIX}-$n" nft list ruleset 2>/dev/null | grep -q 'ov-' || fail "nftables rules of ovc left on $n"
 		fi
 	done
-	ok "overlay: create on a manager (refused on a worker), a service's tasks on two workers reach each other over the vxlan (also after kill -9), rm leaves nothing on any node"
+	ok "overlay: create on a manager (refused on a worker), attachable containers on a worker and a manager ping each other, a service's tasks on two workers reach each other over the vxlan (also after kill -9), rm leaves nothing on any node"
 }
 
 STAGES=(test_form test_secrets test_services test_services_logs test_overlay test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum
