@@ -217,7 +217,7 @@ static int apply_attach(struct store *s, json_t *v, int64_t ts, struct error *er
 	}
 	if (old)
 		return 0;
-	uint32_t ip;
+	uint32_t ip = 0;
 	int r = pick_address(net, jstr(v, "IP"), &ip, err);
 	if (r < 0)
 		return r;
