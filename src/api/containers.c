@@ -15,7 +15,9 @@
 #include "basic/cleanup.h"
 #include "engine/container_links.h"
 #include "engine/container.h"
+#include "daemon/daemon.h"
 #include "shared/filters.h"
+#include "swarm/task_networks.h"
 
 /* Finds the {id} of the route; false after replying 404. */
 bool api_container_or_reply(const struct api_request *ar, struct container **ret)
@@ -40,6 +42,100 @@ static bool check_json_or_reply(const struct api_request *ar)
 	return false;
 }
 
+static void create_and_reply(struct daemon *d, struct http_conn *conn, const char *name,
+			     json_t *body)
+{
+	struct error err = ERROR_INIT;
+	struct container *c = NULL;
+	json_t *warnings = json_array();
+	if (container_create(d, name, body, &c, warnings, &err) < 0) {
+		json_decref(warnings);
+		http_reply_err(conn, &err);
+		error_clear(&err);
+	} else {
+		http_reply_json(conn, 201,
+				json_pack("{s:s, s:o}", "Id", c->id, "Warnings", warnings));
+	}
+}
+
+/* A container on an attachable swarm network: its address comes from the
+ * leader first (src/swarm/attach.c), then it is created as on any user
+ * network, with that address. */
+struct attach_req {
+	struct daemon *d;
+	struct http_conn *conn;
+	json_t *body;
+	char *name;
+	char ref[256];
+};
+
+static void attach_req_free(struct attach_req *q)
+{
+	http_conn_unref(q->conn);
+	json_decref(q->body);
+	free(q->name);
+	free(q);
+}
+
+static void attached_create(void *data, int status, json_t *result, const char *msg)
+{
+	struct attach_req *q = data;
+	if (status < 0) {
+		/* Not 404: the docker CLI would take it for a missing image. */
+		struct error e = {status == -ENOENT ? -EINVAL : status,
+				  (char *)(msg ? msg : "swarm error")};
+		http_reply_err(q->conn, &e);
+		attach_req_free(q);
+		return;
+	}
+	const char *id = json_string_value(json_object_get(result, "ID"));
+	json_t *hc = json_object_get(q->body, "HostConfig");
+	json_t *nc = json_object_get(q->body, "NetworkingConfig");
+	if (!json_is_object(nc)) {
+		nc = json_object();
+		json_object_set_new(q->body, "NetworkingConfig", nc);
+	}
+	json_t *eps = json_object_get(nc, "EndpointsConfig");
+	if (!json_is_object(eps)) {
+		eps = json_object();
+		json_object_set_new(nc, "EndpointsConfig", eps);
+	}
+	json_t *ep = json_deep_copy(json_object_get(eps, q->ref));
+	if (!json_is_object(ep)) {
+		json_decref(ep);
+		ep = json_object();
+	}
+	json_object_set_new(ep, "IPAMConfig",
+			    json_pack("{s:O}", "IPv4Address", json_object_get(result, "IP")));
+	json_object_del(eps, q->ref);
+	json_object_set_new(eps, id, ep);
+	json_object_set_new(hc, "NetworkMode", json_string(id));
+	create_and_reply(q->d, q->conn, q->name, q->body);
+	attach_req_free(q);
+}
+
+static void attach_then_create(const struct api_request *ar, json_t *body, const char *ref)
+{
+	struct attach_req *q = calloc(1, sizeof(*q));
+	const char *name = http_request_query(ar->req, "name");
+	if (!q || (name && !(q->name = strdup(name)))) {
+		free(q);
+		http_reply_error(ar->conn, 500, "out of memory");
+		return;
+	}
+	q->d = ar->d;
+	q->conn = ar->conn;
+	http_conn_ref(ar->conn);
+	q->body = json_incref(body);
+	snprintf(q->ref, sizeof(q->ref), "%s", ref);
+	json_t *want = json_object_get(
+	    json_object_get(
+		json_object_get(json_object_get(body, "NetworkingConfig"), "EndpointsConfig"), ref),
+	    "IPAMConfig");
+	swarm_attach(ar->d->swarm, q->ref, name,
+		     json_string_value(json_object_get(want, "IPv4Address")), attached_create, q);
+}
+
 static void api_container_create(const struct api_request *ar)
 {
 	if (!check_json_or_reply(ar))
@@ -56,17 +152,13 @@ static void api_container_create(const struct api_request *ar)
 		json_decref(body);
 		return;
 	}
-	struct error err = ERROR_INIT;
-	struct container *c = NULL;
-	json_t *warnings = json_array();
-	if (container_create(ar->d, http_request_query(ar->req, "name"), body, &c, warnings, &err) <
-	    0) {
-		json_decref(warnings);
-		api_reply_err_clear(ar, &err);
-	} else {
-		http_reply_json(ar->conn, 201,
-				json_pack("{s:s, s:o}", "Id", c->id, "Warnings", warnings));
+	const char *ref = NULL;
+	if (swarm_attach_wanted(ar->d->swarm, body, &ref)) {
+		attach_then_create(ar, body, ref);
+		json_decref(body);
+		return;
 	}
+	create_and_reply(ar->d, ar->conn, http_request_query(ar->req, "name"), body);
 	json_decref(body);
 }
 

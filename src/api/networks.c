@@ -2,12 +2,49 @@
  * (src/network/network.h). Every handler answers the client itself. */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
+#include "daemon/daemon.h"
 #include "network/network.h"
 #include "shared/api_version.h"
 #include "shared/filters.h"
+#include "swarm/swarm_networks.h"
+
+/* A swarm write answered once Raft committed it. */
+struct nreq {
+	struct http_conn *conn;
+	int ok_status; /* 201 answers the result, others no body */
+};
+
+static void answer(void *data, int status, json_t *result, const char *msg)
+{
+	struct nreq *q = data;
+	if (status < 0) {
+		struct error e = {status, (char *)(msg ? msg : "swarm error")};
+		http_reply_err(q->conn, &e);
+	} else if (q->ok_status == 201 && result) {
+		http_reply_json(q->conn, 201, json_incref(result));
+	} else {
+		http_reply(q->conn, q->ok_status, NULL, NULL, 0, NULL, 0);
+	}
+	http_conn_unref(q->conn);
+	free(q);
+}
+
+static struct nreq *nreq_new(const struct api_request *ar, int ok_status)
+{
+	struct nreq *q = calloc(1, sizeof(*q));
+	if (!q) {
+		http_reply_error(ar->conn, 500, "out of memory");
+		return NULL;
+	}
+	q->conn = ar->conn;
+	q->ok_status = ok_status;
+	http_conn_ref(ar->conn);
+	return q;
+}
 
 static void api_network_list(const struct api_request *ar)
 {
@@ -16,10 +53,28 @@ static void api_network_list(const struct api_request *ar)
 		return;
 	struct error err = ERROR_INIT;
 	json_t *out = NULL;
-	if (network_list_json(ar->d, f, &out, &err) < 0)
+	if (network_list_json(ar->d, f, &out, &err) < 0) {
 		api_reply_err_clear(ar, &err);
-	else
+	} else {
+		json_t *swarm = swarm_networks_list(ar->d->swarm, f);
+		/* A manager shows its local side of a swarm network once. */
+		size_t i, k;
+		json_t *b;
+		for (i = 0; i < json_array_size(out);) {
+			const char *id =
+			    json_string_value(json_object_get(json_array_get(out, i), "Id"));
+			bool dup = false;
+			json_array_foreach(swarm, k, b) dup =
+			    dup || !strcmp(id, json_string_value(json_object_get(b, "Id")));
+			if (dup)
+				json_array_remove(out, i);
+			else
+				i++;
+		}
+		json_array_extend(out, swarm);
+		json_decref(swarm);
 		http_reply_json(ar->conn, 200, out);
+	}
 	filters_free(f);
 }
 
@@ -29,6 +84,13 @@ static void api_network_inspect(const struct api_request *ar)
 	json_t *out = NULL;
 	const char *id = route_param(ar->match, "id");
 	const char *scope = http_request_query(ar->req, "scope");
+	/* The swarm's networks first: their names are unique among both. */
+	if ((!scope || !*scope || strcmp(scope, "swarm") == 0) &&
+	    swarm_network_inspect(ar->d->swarm, id, &out, &err) == 0) {
+		http_reply_json(ar->conn, 200, out);
+		return;
+	}
+	error_clear(&err);
 	if (network_inspect_json(ar->d, id, &out, &err) < 0) {
 		api_reply_err_clear(ar, &err);
 		return;
@@ -57,6 +119,27 @@ static void api_network_create(const struct api_request *ar)
 		return;
 	struct error err = ERROR_INIT;
 	char *id = NULL, *warning = NULL;
+	const char *name = json_string_value(json_object_get(body, "Name"));
+	const char *driver = json_string_value(json_object_get(body, "Driver"));
+	/* As dockerd: a name of the swarm's is taken for local networks too,
+	 * and the other way round. */
+	if (name &&
+	    (swarm_network_name_taken(ar->d->swarm, name) ||
+	     (driver && strcmp(driver, "overlay") == 0 && network_name_exists(ar->d, name)))) {
+		http_reply_error(ar->conn, 409, "network with name %s already exists", name);
+		json_decref(body);
+		return;
+	}
+	if (driver && strcmp(driver, "overlay") == 0) {
+		struct swarm *sw = ar->d->swarm;
+		struct nreq *q;
+		if (!sw->manager || sw->state == SWARM_INACTIVE)
+			http_reply_error(ar->conn, 403, "%s", SWARM_INACTIVE_MSG);
+		else if ((q = nreq_new(ar, 201)))
+			swarm_network_create(sw, body, answer, q);
+		json_decref(body);
+		return;
+	}
 	/* API 1.44 made CheckDuplicate always true. */
 	bool check = json_is_true(json_object_get(body, "CheckDuplicate")) || !ar->version ||
 		     api_version_compare(ar->version, "1.44") >= 0;
@@ -74,10 +157,18 @@ static void api_network_create(const struct api_request *ar)
 static void api_network_delete(const struct api_request *ar)
 {
 	struct error err = ERROR_INIT;
-	if (network_remove(ar->d, route_param(ar->match, "id"), &err) < 0)
+	const char *ref = route_param(ar->match, "id");
+	int r = network_remove(ar->d, ref, &err);
+	if (r == -ENOENT && swarm_networks_served(ar->d->swarm)) {
+		struct nreq *q = nreq_new(ar, 204);
+		error_clear(&err);
+		if (q)
+			swarm_network_rm(ar->d->swarm, ref, answer, q);
+	} else if (r < 0) {
 		api_reply_err_clear(ar, &err);
-	else
+	} else {
 		http_reply(ar->conn, 204, NULL, NULL, 0, NULL, 0);
+	}
 }
 
 static void api_network_connect(const struct api_request *ar)

@@ -12,6 +12,7 @@
 #include "orchestrator/orchestrator.h"
 #include "shared/filters.h"
 #include "swarm/services.h"
+#include "swarm/swarm_networks.h"
 
 static const char *jstr(json_t *o, const char *k)
 {
@@ -64,9 +65,10 @@ static struct sreq *sreq_new(const struct api_request *ar, int ok_status, const 
 	return a;
 }
 
-/* The CLI names networks by ID; tasks here run on the predefined local
- * networks, which every node has under the same names. */
-static int local_networks(const struct api_request *ar, json_t *spec, struct error *err)
+/* As dockerd's populateNetworkID: a swarm network is named by its ID; the
+ * predefined local networks, which every node has, by their names; other
+ * local networks cannot be used. */
+static int service_networks(const struct api_request *ar, json_t *spec, struct error *err)
 {
 	size_t i;
 	json_t *n;
@@ -77,6 +79,11 @@ static int local_networks(const struct api_request *ar, json_t *spec, struct err
 	{
 		const char *target = jstr(n, "Target");
 		json_t *info = NULL;
+		if (target && swarm_network_inspect(ar->d->swarm, target, &info, NULL) == 0) {
+			json_object_set_new(n, "Target", json_string(jstr(info, "Id")));
+			json_decref(info);
+			continue;
+		}
 		if (!target || network_inspect_json(ar->d, target, &info, NULL) < 0)
 			return error_set(err, -ENOENT, "network %s not found",
 					 target ? target : "");
@@ -85,14 +92,15 @@ static int local_networks(const struct api_request *ar, json_t *spec, struct err
 				      strcmp(name, "none") == 0);
 		if (local)
 			json_object_set_new(n, "Target", json_string(name));
+		else
+			error_set(err, -EINVAL,
+				  "The network %s cannot be used with services. Only networks "
+				  "scoped to the swarm can be used, such as those created with the "
+				  "overlay driver.",
+				  name ? name : target);
 		json_decref(info);
 		if (!local)
-			return error_set(
-			    err, -EINVAL,
-			    "rpc error: code = InvalidArgument desc = berth: network %s "
-			    "is not one of bridge, host or none (swarm networks are not "
-			    "supported yet)",
-			    target);
+			return -EINVAL;
 	}
 	return 0;
 }
@@ -103,7 +111,7 @@ static void api_service_create(const struct api_request *ar)
 	if (!body)
 		return;
 	struct error err = ERROR_INIT;
-	if (local_networks(ar, body, &err) < 0) {
+	if (service_networks(ar, body, &err) < 0) {
 		api_reply_err_clear(ar, &err);
 		json_decref(body);
 		return;
@@ -130,7 +138,7 @@ static void api_service_update(const struct api_request *ar)
 	struct error err = ERROR_INIT;
 	const char *rb = http_request_query(ar->req, "rollback");
 	bool rollback = rb && strcmp(rb, "previous") == 0;
-	if (!rollback && local_networks(ar, body, &err) < 0) {
+	if (!rollback && service_networks(ar, body, &err) < 0) {
 		api_reply_err_clear(ar, &err);
 		json_decref(body);
 		return;

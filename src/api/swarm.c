@@ -88,6 +88,9 @@ static void api_swarm_init(const struct api_request *ar)
 	    .autolock = json_is_true(json_object_get(body, "AutoLockManagers")),
 	    .spec = json_object_get(body, "Spec"),
 	    .availability = jstr(body, "Availability"),
+	    .default_addr_pool = json_object_get(body, "DefaultAddrPool"),
+	    .subnet_size = (uint32_t)json_integer_value(json_object_get(body, "SubnetSize")),
+	    .data_path_port = (uint32_t)json_integer_value(json_object_get(body, "DataPathPort")),
 	};
 	struct areq *a = areq_new(ar, 200);
 	if (a) {

@@ -45,7 +45,7 @@ void network_event(struct daemon *d, struct network *n, const char *action, cons
 
 /* ---- store ---- */
 
-static void network_free(struct network *n)
+void network_free(struct network *n)
 {
 	if (!n)
 		return;
@@ -58,6 +58,7 @@ static void network_free(struct network *n)
 	json_decref(n->labels);
 	json_decref(n->options);
 	json_decref(n->aux);
+	json_decref(n->peers);
 	free(n->name);
 	free(n);
 }
@@ -95,6 +96,8 @@ int network_save(struct daemon *d, struct network *n, struct error *err)
 {
 	_cleanup_free_ char *path = NULL;
 	json_t *j = network_state_json(n);
+	if (j && n->overlay)
+		json_object_set_new(j, "VNI", json_integer(n->vni));
 	_cleanup_free_ char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	if (!text || asprintf(&path, "%s/%s.json", networks_of(d)->dir, n->id) < 0)
@@ -128,6 +131,10 @@ static struct network *network_from_json(json_t *j)
 	n->builtin = json_is_true(json_object_get(j, "Builtin"));
 	n->is_default = json_is_true(json_object_get(j, "Default"));
 	n->masquerade = json_is_true(json_object_get(j, "Masquerade"));
+	n->vni = (uint32_t)json_integer_value(json_object_get(j, "VNI"));
+	n->overlay = n->vni != 0;
+	if (n->overlay)
+		snprintf(n->vxlan, sizeof(n->vxlan), "vx-%.12s", n->id);
 	cidr_parse(jstr(j, "Subnet"), false, &n->subnet);
 	cidr_parse(jstr(j, "IPRange"), false, &n->range);
 	ip_parse(jstr(j, "Gateway"), &n->gateway);
@@ -173,7 +180,7 @@ static struct network *network_from_json(json_t *j)
 	return n;
 }
 
-static int networks_add(struct networks *ns, struct network *n)
+int networks_add(struct networks *ns, struct network *n)
 {
 	struct network **v = realloc(ns->v, (ns->n + 1) * sizeof(*v));
 	if (!v)
@@ -199,6 +206,11 @@ static struct network *find_name(struct networks *ns, const char *name)
 		if (strcmp(ns->v[i]->name, name) == 0)
 			return ns->v[i];
 	return NULL;
+}
+
+bool network_name_exists(struct daemon *d, const char *name)
+{
+	return find_name(networks_of(d), name) != NULL;
 }
 
 int network_lookup(struct daemon *d, const char *ref, struct network **ret, struct error *err)
@@ -241,6 +253,19 @@ struct endpoint *network_endpoint(struct network *n, const char *cid)
 	return NULL;
 }
 
+static bool container_running(struct daemon *d, const char *cid);
+
+/* On an overlay network the swarm hands out the addresses: one a stopped
+ * container still holds here (a task that is over) goes to the new owner. */
+static void release_stale(struct daemon *d, struct network *n, uint32_t ip)
+{
+	for (size_t i = 0; i < n->n_eps; i++)
+		if (n->eps[i].ip == ip && !container_running(d, n->eps[i].cid)) {
+			network_detach(d, n, n->eps[i].cid);
+			return;
+		}
+}
+
 int network_attach(struct daemon *d, struct network *n, const char *cid, uint32_t ip,
 		   json_t *aliases, json_t *settings, struct error *err)
 {
@@ -252,6 +277,8 @@ int network_attach(struct daemon *d, struct network *n, const char *cid, uint32_
 			    err, -EINVAL,
 			    "no configured subnet or ip-range contain the IP address %s",
 			    ip_format(ip, buf));
+		if (n->overlay && ip && ipam_set_has(&n->used, ip))
+			release_stale(d, n, ip);
 		if (ip && (ipam_set_has(&n->used, ip) || ip == n->gateway))
 			return error_set(err, -EEXIST, "Address already in use");
 		if (!ip && ipam_alloc(&n->used, &n->subnet, &n->range, n->gateway, &ip) < 0)
@@ -396,7 +423,7 @@ static int load_networks(struct daemon *d, struct error *err)
 	return 0;
 }
 
-static struct network *new_network(const char *name, const char *driver)
+struct network *new_network(const char *name, const char *driver)
 {
 	struct network *n = calloc(1, sizeof(*n));
 	if (!n)
@@ -839,11 +866,13 @@ static bool container_running(struct daemon *d, const char *cid)
 	return r == 0 && (c->state == CONTAINER_RUNNING || c->starting);
 }
 
-static void destroy(struct daemon *d, struct network *n)
+void network_destroy(struct daemon *d, struct network *n)
 {
 	_cleanup_free_ char *path = NULL;
 	if (asprintf(&path, "%s/%s.json", networks_of(d)->dir, n->id) >= 0)
 		unlink(path);
+	if (n->overlay)
+		nl_link_delete(n->vxlan);
 	nl_link_delete(n->bridge);
 	networks_forget(networks_of(d), n);
 	network_rules_rebuild(d);
@@ -860,13 +889,15 @@ int network_remove(struct daemon *d, const char *ref, struct error *err)
 	if (n->builtin)
 		return error_set(err, -EPERM, "%s is a pre-defined network and cannot be removed",
 				 n->name);
+	if (n->overlay) /* the swarm's: removed on a manager */
+		return error_set(err, -ENOENT, "network %s not found", ref);
 	for (size_t i = 0; i < n->n_eps; i++)
 		if (container_running(d, n->eps[i].cid))
 			return error_set(
 			    err, -EPERM,
 			    "error while removing network: network %s id %s has active endpoints",
 			    n->name, n->id);
-	destroy(d, n);
+	network_destroy(d, n);
 	return 0;
 }
 
@@ -900,12 +931,12 @@ int network_prune(struct daemon *d, const struct filters *f, json_t **ret_delete
 	struct networks *ns = networks_of(d);
 	for (size_t i = 0; i < ns->n;) {
 		struct network *n = ns->v[i];
-		if (n->builtin || n->n_eps || !prune_match(n, f)) {
+		if (n->builtin || n->overlay || n->n_eps || !prune_match(n, f)) {
 			i++;
 			continue;
 		}
 		json_array_append_new(out, json_string(n->name));
-		destroy(d, n);
+		network_destroy(d, n);
 	}
 	*ret_deleted = out;
 	return 0;

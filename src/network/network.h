@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "basic/error.h"
+#include "network/ipam.h"
 #include "shared/filters.h"
 
 struct daemon;
@@ -37,6 +38,8 @@ void network_done(struct daemon *d);
 int network_create(struct daemon *d, json_t *body, bool check_duplicate, char **ret_id,
 		   char **ret_warning, struct error *err);
 int network_remove(struct daemon *d, const char *ref, struct error *err);
+/* Whether a local network has this exact name. */
+bool network_name_exists(struct daemon *d, const char *name);
 int network_inspect_json(struct daemon *d, const char *ref, json_t **ret, struct error *err);
 int network_list_json(struct daemon *d, const struct filters *f, json_t **ret, struct error *err);
 int network_prune(struct daemon *d, const struct filters *f, json_t **ret_deleted,
@@ -46,6 +49,35 @@ int network_connect(struct daemon *d, const char *ref, const char *container, js
 		    struct error *err);
 int network_disconnect(struct daemon *d, const char *ref, const char *container, bool force,
 		       struct error *err);
+
+/* --- swarm overlay networks on this node (overlay.c) --- */
+
+struct nl_peer;
+struct overlay_net {
+	const char *id, *name;
+	struct cidr subnet, range;
+	uint32_t gateway, vni;
+	int mtu; /* 0: the underlay's minus 50 */
+	bool internal;
+};
+/* The local side of a swarm overlay network this node uses: a user bridge
+ * network of the swarm's ID and name (its endpoints persisted), its bridge,
+ * and a vxlan port with local as the underlay address and port as UDP port.
+ * Made once; later calls keep it. */
+int network_overlay_ensure(struct daemon *d, const struct overlay_net *o, uint32_t local, int port,
+			   struct error *err);
+/* The network's peers on other nodes as they are now: FDB and neighbour
+ * entries added, replaced or removed to match. */
+void network_overlay_peers(struct daemon *d, const char *id, const struct nl_peer *peers,
+			   size_t n_peers);
+/* Local sides of overlay networks that keep() refuses and that have no
+ * endpoint left go: bridge, vxlan device, rules, state file. */
+void network_overlay_prune(struct daemon *d, bool (*keep)(void *data, const char *id), void *data);
+/* Whether ref (name, ID or prefix) is a local network that is not the
+ * local side of a swarm network. */
+bool network_local_plain(struct daemon *d, const char *ref);
+/* Whether a container here holds ip on the swarm network id. */
+bool network_overlay_holds(struct daemon *d, const char *id, uint32_t ip);
 
 /* --- container hooks (network_container.c) --- */
 

@@ -69,8 +69,8 @@ static json_t *one_json(struct daemon *d, struct network *n, bool with_container
 	json_t *o =
 	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:b, s:b, s:b, s:{s:s}, s:b, "
 		      "s:o, s:O, s:O}",
-		      "Name", n->name, "Id", n->id, "Created", created, "Scope", "local", "Driver",
-		      n->driver, "EnableIPv6", 0, "IPAM", ipam_json(n), "Internal", n->internal,
+		      "Name", n->name, "Id", n->id, "Created", created, "Scope",
+		      n->overlay ? "swarm" : "local", "Driver", n->overlay ? "overlay" : n->driver, "EnableIPv6", 0, "IPAM", ipam_json(n), "Internal", n->internal,
 		      "Attachable", 0, "Ingress", 0, "ConfigFrom", "Network", "", "ConfigOnly", 0,
 		      "Containers", with_containers ? containers_json(d, n) : json_object(),
 		      "Options", n->options, "Labels", n->labels);
@@ -100,8 +100,8 @@ static bool list_match(struct daemon *d, struct network *n, const struct filters
 		if (!any)
 			return false;
 	}
-	if (!filters_match_exact(f, "driver", n->driver) ||
-	    !filters_match_exact(f, "scope", "local") ||
+	if (!filters_match_exact(f, "driver", n->overlay ? "overlay" : n->driver) ||
+	    !filters_match_exact(f, "scope", n->overlay ? "swarm" : "local") ||
 	    !filters_match_label(f, "label", n->labels))
 		return false;
 	if (!filters_match_exact(f, "type", n->builtin ? "builtin" : "custom"))

@@ -52,6 +52,12 @@ struct network {
 	json_t *aux; /* IPAM AuxiliaryAddresses: name -> address, kept from allocation */
 	int64_t created_ns;
 	bool up; /* the bridge exists */
+	/* The local side of a swarm overlay network (overlay.c): a bridge
+	 * network whose bridge also has a vxlan port. */
+	bool overlay;
+	uint32_t vni;
+	char vxlan[16];
+	json_t *peers; /* programmed: "ip" -> "mac vtep"; NULL: none yet */
 	struct ipam_set used;
 	struct endpoint *eps;
 	size_t n_eps;
@@ -89,6 +95,11 @@ struct networks {
 };
 
 struct networks *networks_of(struct daemon *d);
+struct network *new_network(const char *name, const char *driver);
+int networks_add(struct networks *ns, struct network *n);
+void network_free(struct network *n);
+/* Its file, devices and rules go; n is freed. */
+void network_destroy(struct daemon *d, struct network *n);
 /* By full ID, name, or unique ID prefix; -ENOENT "network X not found". */
 int network_lookup(struct daemon *d, const char *ref, struct network **ret, struct error *err);
 int network_save(struct daemon *d, struct network *n, struct error *err);

@@ -18,6 +18,9 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/link/vxlan.h>
+#include <netlink/route/neighbour.h>
+#include <linux/neighbour.h>
 #include <netlink/route/route.h>
 
 #include "basic/cleanup.h"
@@ -407,4 +410,143 @@ int nl_endpoint_add(const struct nl_endpoint *ep, struct error *err)
 	if (r < 0)
 		nl_link_delete(ep->host_if);
 	return r;
+}
+
+/* ---- overlay: vxlan ports, FDB and neighbour entries ---- */
+
+int nl_vxlan_ensure(const struct nl_vxlan *vx, struct error *err)
+{
+	_cleanup_sock_ struct nl_sock *s = NULL;
+	int r = open_sock(&s, err);
+	if (r < 0)
+		return r;
+	_cleanup_link_ struct rtnl_link *br = NULL;
+	int e = rtnl_link_get_kernel(s, 0, vx->bridge, &br);
+	if (e < 0)
+		return nl_fail(err, e, "looking up bridge", vx->bridge);
+	_cleanup_link_ struct rtnl_link *l = NULL;
+	if (rtnl_link_get_kernel(s, 0, vx->name, &l) < 0) {
+		_cleanup_link_ struct rtnl_link *nv = rtnl_link_vxlan_alloc();
+		struct nl_addr *local = v4addr(vx->local, 32);
+		if (!nv || !local) {
+			nl_addr_put(local);
+			return error_set(err, -ENOMEM, "out of memory");
+		}
+		rtnl_link_set_name(nv, vx->name);
+		rtnl_link_vxlan_set_id(nv, vx->vni);
+		rtnl_link_vxlan_set_local(nv, local);
+		nl_addr_put(local);
+		rtnl_link_vxlan_set_port(nv, (uint32_t)vx->port);
+		/* Peers come from the store: no learning, no multicast; ARP is
+		 * answered from the neighbour entries (proxy). */
+		rtnl_link_vxlan_set_learning(nv, 0);
+		rtnl_link_vxlan_set_proxy(nv, 1);
+		rtnl_link_set_master(nv, rtnl_link_get_ifindex(br));
+		if (vx->mtu > 0)
+			rtnl_link_set_mtu(nv, (unsigned)vx->mtu);
+		e = rtnl_link_add(s, nv, NLM_F_CREATE | NLM_F_EXCL);
+		if (e < 0 && e != -NLE_EXIST)
+			return nl_fail(err, e, "creating vxlan device", vx->name);
+		e = rtnl_link_get_kernel(s, 0, vx->name, &l);
+		if (e < 0)
+			return nl_fail(err, e, "looking up vxlan device", vx->name);
+	}
+	return link_up(s, l, vx->mtu, vx->name, err);
+}
+
+static struct nl_addr *mac_addr(const uint8_t mac[6])
+{
+	return nl_addr_build(AF_LLC, mac, 6);
+}
+
+/* FDB: mac behind the remote VTEP (the vxlan device's own table). */
+static int fdb_entry(struct nl_sock *s, int ifindex, const struct nl_peer *p, bool add)
+{
+	struct rtnl_neigh *n = rtnl_neigh_alloc();
+	struct nl_addr *ll = mac_addr(p->mac), *dst = v4addr(p->vtep, 32);
+	int e = -NLE_NOMEM;
+	/* The VTEP first: setting an address of another family than the
+	 * entry's is refused, and the entry's is AF_BRIDGE. */
+	if (n && ll && dst && (e = rtnl_neigh_set_dst(n, dst)) >= 0) {
+		rtnl_neigh_set_family(n, AF_BRIDGE);
+		rtnl_neigh_set_ifindex(n, ifindex);
+		rtnl_neigh_set_lladdr(n, ll);
+		rtnl_neigh_set_flags(n, NTF_SELF);
+		rtnl_neigh_set_state(n, NUD_PERMANENT);
+		e = add ? rtnl_neigh_add(s, n, NLM_F_CREATE | NLM_F_REPLACE) : rtnl_neigh_delete(s, n, 0);
+	}
+	nl_addr_put(ll);
+	nl_addr_put(dst);
+	rtnl_neigh_put(n);
+	return e;
+}
+
+/* Neighbour: ip is at mac (answered by the vxlan device's ARP proxy). */
+static int neigh_entry(struct nl_sock *s, int ifindex, const struct nl_peer *p, bool add)
+{
+	struct rtnl_neigh *n = rtnl_neigh_alloc();
+	struct nl_addr *ll = mac_addr(p->mac), *dst = v4addr(p->ip, 32);
+	int e = -NLE_NOMEM;
+	if (n && ll && dst) {
+		rtnl_neigh_set_family(n, AF_INET);
+		rtnl_neigh_set_ifindex(n, ifindex);
+		rtnl_neigh_set_lladdr(n, ll);
+		rtnl_neigh_set_dst(n, dst);
+		rtnl_neigh_set_state(n, NUD_PERMANENT);
+		e = add ? rtnl_neigh_add(s, n, NLM_F_CREATE | NLM_F_REPLACE) : rtnl_neigh_delete(s, n, 0);
+	}
+	nl_addr_put(ll);
+	nl_addr_put(dst);
+	rtnl_neigh_put(n);
+	return e;
+}
+
+int nl_vxlan_peer(const char *vxlan, const struct nl_peer *p, bool add, struct error *err)
+{
+	_cleanup_sock_ struct nl_sock *s = NULL;
+	int r = open_sock(&s, err);
+	if (r < 0)
+		return r;
+	int ifindex = (int)if_nametoindex(vxlan);
+	if (!ifindex)
+		return error_set(err, -ENODEV, "no vxlan device %s", vxlan);
+	int e = fdb_entry(s, ifindex, p, add);
+	if (e >= 0 || !add)
+		e = neigh_entry(s, ifindex, p, add);
+	if (e < 0 && add)
+		return nl_fail(err, e, "programming a peer on", vxlan);
+	return 0;
+}
+
+int nl_link_mtu_of_addr(uint32_t ip)
+{
+	struct error err = ERROR_INIT;
+	_cleanup_sock_ struct nl_sock *s = NULL;
+	int r = open_sock(&s, &err);
+	error_clear(&err);
+	struct nl_cache *addrs = NULL, *links = NULL;
+	int mtu = 0;
+	if (r < 0 || rtnl_addr_alloc_cache(s, &addrs) < 0 ||
+	    rtnl_link_alloc_cache(s, AF_UNSPEC, &links) < 0)
+		goto out;
+	for (struct nl_object *o = nl_cache_get_first(addrs); o; o = nl_cache_get_next(o)) {
+		struct rtnl_addr *a = (struct rtnl_addr *)o;
+		struct nl_addr *local = rtnl_addr_get_local(a);
+		uint32_t be = htonl(ip);
+		if (rtnl_addr_get_family(a) != AF_INET || !local || nl_addr_get_len(local) != 4 ||
+		    memcmp(nl_addr_get_binary_addr(local), &be, 4) != 0)
+			continue;
+		struct rtnl_link *l = rtnl_link_get(links, rtnl_addr_get_ifindex(a));
+		if (l) {
+			mtu = (int)rtnl_link_get_mtu(l);
+			rtnl_link_put(l);
+		}
+		break;
+	}
+out:
+	if (addrs)
+		nl_cache_free(addrs);
+	if (links)
+		nl_cache_free(links);
+	return mtu;
 }

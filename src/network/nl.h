@@ -7,6 +7,7 @@
  * message in err. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,3 +50,26 @@ struct nl_endpoint {
  * enslaved to the bridge; inside: MAC, address, up, default route. On
  * failure the pair is deleted again. */
 int nl_endpoint_add(const struct nl_endpoint *ep, struct error *err);
+
+/* Overlay networks: a vxlan port on a bridge, with peers programmed from
+ * the store (no learning, no multicast). */
+struct nl_vxlan {
+	const char *name, *bridge;
+	uint32_t vni;
+	uint32_t local; /* underlay address */
+	int port;	/* UDP, host order */
+	int mtu;	/* 0: leave */
+};
+/* Creates the vxlan device unless it exists, enslaves it to the bridge and
+ * brings it up. */
+int nl_vxlan_ensure(const struct nl_vxlan *vx, struct error *err);
+struct nl_peer {
+	uint32_t ip;
+	uint8_t mac[6];
+	uint32_t vtep; /* the underlay address of the peer's node */
+};
+/* Adds (replacing) or deletes the FDB entry mac -> vtep and the neighbour
+ * entry ip -> mac on the vxlan device. */
+int nl_vxlan_peer(const char *vxlan, const struct nl_peer *p, bool add, struct error *err);
+/* The MTU of the link holding the local address ip; 0 when none does. */
+int nl_link_mtu_of_addr(uint32_t ip);

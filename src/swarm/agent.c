@@ -21,10 +21,13 @@
 #include "swarm/swarm_int.h"
 #include "swarm/task_container.h"
 #include "swarm/task_logs.h"
+#include "swarm/task_networks.h"
 #include "swarm/task_secrets.h"
 
 #define AGENT_RPC_MS 8000
 #define AGENT_RETRY_MS 500
+/* Overlay networks no longer used go this long after their last container. */
+#define AGENT_NET_SYNC_MS 2000
 /* Creating a container runs on the loop: a pass creates for at most this
  * long, then lets Raft and the API in and kicks the next pass. */
 #define AGENT_CREATE_BUDGET_MS 20
@@ -34,7 +37,10 @@ struct agent {
 	/* ID -> base64 data of the secrets and configs of those tasks: in
 	 * memory only, never written to this node's disk. */
 	json_t *secrets, *configs;
-	bool assigned; /* tasks holds a complete answer */
+	bool assigned;	  /* tasks holds a complete answer */
+	json_t *networks; /* the overlay networks this node uses (task_networks.h) */
+	int data_port;
+	int64_t next_net_sync_ms; /* kernel state checked again then, or on a change */
 	char digest[24];
 	bool polling, reporting;
 	int64_t next_poll_ms;
@@ -70,6 +76,7 @@ void swarm_agent_stop(struct swarm *sw)
 	json_decref(a->tasks);
 	json_decref(a->secrets);
 	json_decref(a->configs);
+	json_decref(a->networks);
 	json_decref(a->outbox);
 	json_decref(a->reported);
 	json_decref(a->busy);
@@ -190,6 +197,10 @@ static void start_task(struct swarm *sw, struct agent *a, json_t *t)
 		gethostname(host, sizeof(host) - 1);
 		json_t *body = task_container_body(
 		    t, sw->node_id, jstr(json_object_get(node, "Description"), "Hostname") ?: host);
+		if (task_networks_config(a->networks, t, body) == -EAGAIN) {
+			json_decref(body); /* its addresses are not allocated yet */
+			return;
+		}
 		json_t *warnings = json_array();
 		struct error err = ERROR_INIT;
 		report(a, t, TASK_PREPARING, "preparing", NULL, NULL);
@@ -385,6 +396,11 @@ static void take_assignments(struct swarm *sw, struct agent *a, json_t *resp)
 	json_array_foreach(tasks, i, t) json_object_set(a->tasks, jstr(t, "ID"), t);
 	keep_data(a->secrets, json_object_get(resp, "secrets"));
 	keep_data(a->configs, json_object_get(resp, "configs"));
+	if (!json_equal(a->networks, json_object_get(resp, "networks")))
+		a->next_net_sync_ms = 0;
+	json_decref(a->networks);
+	a->networks = json_incref(json_object_get(resp, "networks"));
+	a->data_port = (int)json_integer_value(json_object_get(resp, "data_path_port"));
 	/* What the store has now needs no memory of what was sent. */
 	const char *id;
 	json_t *v;
@@ -476,6 +492,10 @@ void swarm_agent_tick(struct swarm *sw)
 	if (a->assigned) {
 		const char *id;
 		json_t *t;
+		if (swarm_now_ms() >= a->next_net_sync_ms) {
+			task_networks_sync(sw, a->networks, a->data_port);
+			a->next_net_sync_ms = swarm_now_ms() + AGENT_NET_SYNC_MS;
+		}
 		json_object_foreach(a->tasks, id, t) reconcile_task(sw, a, t);
 		remove_strays(sw, a);
 		if (a->more)

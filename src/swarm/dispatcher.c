@@ -19,6 +19,7 @@
 #include "swarm/store_secrets.h"
 #include "swarm/swarm_int.h"
 #include "swarm/task_logs.h"
+#include "swarm/task_networks.h"
 
 /* Below the relay timeout of a follower forwarding the request. */
 #define DISPATCH_PARK_MS 4000
@@ -124,6 +125,9 @@ static json_t *assignments(struct swarm *sw, const char *node, char digest[24])
 	    json_pack("{s:o, s:o}", "tasks", tasks, "secrets", values_hashed(secrets, &h));
 	hash_str(&h, "configs;");
 	json_object_set_new(out, "configs", values_hashed(configs, &h));
+	hash_str(&h, "networks;");
+	json_object_set_new(out, "networks", task_networks_for_node(sw, node, &h));
+	json_object_set_new(out, "data_path_port", json_integer(task_networks_port(sw)));
 	json_decref(secrets);
 	json_decref(configs);
 	snprintf(digest, 24, "%016llx", (unsigned long long)h);

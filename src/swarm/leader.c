@@ -6,6 +6,7 @@
 
 #include "basic/log.h"
 #include "basic/timeutil.h"
+#include "orchestrator/allocator.h"
 #include "orchestrator/orchestrator.h"
 #include "swarm/ca.h"
 #include "swarm/services.h"
@@ -26,9 +27,36 @@ static void round_written(void *data, int status, json_t *res, const char *msg)
 		swarm_kick(sw); /* the next round sees this one's result */
 }
 
+static void alloc_written(void *data, int status, json_t *res, const char *msg)
+{
+	struct swarm *sw = data;
+	sw->alloc_pending = false;
+	if (status < 0)
+		log_debug(sw->log, "swarm: allocation write failed: %s", msg ? msg : "");
+	else
+		swarm_kick(sw);
+}
+
+/* The allocator's round, beside the orchestrator's: endpoints for the
+ * tasks on swarm networks, released when they are over. */
+static void allocate(struct swarm *sw)
+{
+	if (sw->alloc_pending)
+		return;
+	json_t *cmd = allocator_step(sw->store.networks, sw->store.services, sw->store.tasks);
+	if (!cmd)
+		return;
+	json_object_set_new(cmd, "ts", json_integer(time_now_ns()));
+	sw->alloc_pending = true;
+	swarm_write(sw, cmd, alloc_written, sw);
+}
+
 void swarm_orchestrate(struct swarm *sw)
 {
-	if (sw->orch_pending || !sw->store.cluster)
+	if (!sw->store.cluster)
+		return;
+	allocate(sw);
+	if (sw->orch_pending)
 		return;
 	struct orch_in in = {.cluster = sw->store.cluster,
 			     .nodes = sw->store.nodes,

@@ -16,6 +16,7 @@
 #include "swarm/services.h"
 #include "swarm/swarm_int.h"
 #include "swarm/task_logs.h"
+#include "swarm/task_networks.h"
 #include "swarm/token.h"
 
 json_t *swarm_cmd(const char *op, json_t *v)
@@ -560,6 +561,8 @@ void swarm_rpc_handle(struct swarm *sw, struct mtls_conn *c, json_t *req,
 		rpc_raft_join(sw, c, req, &who);
 	} else if (strcmp(op, "raft_leave") == 0 && is_mgr) {
 		rpc_raft_leave(sw, c, req, &who);
+	} else if (swarm_attach_rpc(sw, op, c, req, who.node_id)) {
+		/* answered by attach.c */
 	} else {
 		rpc_reply(c, -EPERM, NULL, "operation not permitted");
 	}

@@ -12,6 +12,7 @@
 #include "swarm/ca.h"
 #include "swarm/service_spec.h"
 #include "swarm/services.h"
+#include "swarm/swarm_networks.h"
 #include "swarm/swarm_int.h"
 
 static const char *jstr(json_t *o, const char *k)
@@ -154,7 +155,11 @@ int swarm_service(struct swarm *sw, const char *ref, json_t **ret, struct error 
 
 static json_t *task_view(struct swarm *sw, json_t *t)
 {
-	return store_public(t);
+	json_t *v = store_public(t);
+	json_t *att = swarm_task_attachments(sw, json_string_value(json_object_get(t, "ID")));
+	if (att)
+		json_object_set_new(v, "NetworksAttachments", att);
+	return v;
 }
 
 int swarm_tasks(struct swarm *sw, json_t **ret, struct error *err)

@@ -16,6 +16,7 @@ void store_init(struct store *s)
 	s->configs = json_object();
 	s->services = json_object();
 	s->tasks = json_object();
+	s->networks = json_object();
 	s->index = 0;
 	s->on_change = NULL;
 	s->change_data = NULL;
@@ -29,7 +30,9 @@ void store_done(struct store *s)
 	json_decref(s->configs);
 	json_decref(s->services);
 	json_decref(s->tasks);
-	s->cluster = s->nodes = s->secrets = s->configs = s->services = s->tasks = NULL;
+	json_decref(s->networks);
+	s->cluster = s->nodes = s->secrets = s->configs = s->services = s->tasks = s->networks =
+	    NULL;
 }
 
 void store_stamp(struct store *s, json_t *obj, int64_t ts_ns)
@@ -72,6 +75,8 @@ int store_apply(struct store *s, const char *cmd, size_t len, struct error *err)
 	} else if (strcmp(op, "rm_node") == 0 && json_is_string(json_object_get(c, "id"))) {
 		s->index++;
 		json_object_del(s->nodes, json_string_value(json_object_get(c, "id")));
+	} else if (store_networks_handles(op)) {
+		r = store_networks_apply(s, op, c, ts, err);
 	} else if (store_secrets_handles(op)) {
 		r = store_secrets_apply(s, op, c, ts, err);
 	} else if ((r = store_services_apply(s, op, c, ts, err)) == -ENOTSUP) {
@@ -83,10 +88,10 @@ int store_apply(struct store *s, const char *cmd, size_t len, struct error *err)
 
 char *store_snapshot(const struct store *s, size_t *ret_len)
 {
-	json_t *doc =
-	    json_pack("{s:O?, s:O, s:O, s:O, s:O, s:O, s:I}", "cluster", s->cluster, "nodes", s->nodes,
-		      "secrets", s->secrets, "configs", s->configs, "services", s->services, "tasks",
-		      s->tasks, "index", (json_int_t)s->index);
+	json_t *doc = json_pack("{s:O?, s:O, s:O, s:O, s:O, s:O, s:O, s:I}", "cluster", s->cluster,
+				"nodes", s->nodes, "secrets", s->secrets, "configs", s->configs,
+				"services", s->services, "tasks", s->tasks, "networks", s->networks,
+				"index", (json_int_t)s->index);
 	char *out = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 	json_decref(doc);
 	if (out)
@@ -107,9 +112,10 @@ int store_restore(struct store *s, const char *data, size_t len, struct error *e
 	json_decref(s->nodes);
 	s->cluster = json_is_object(cluster) ? json_incref(cluster) : NULL;
 	s->nodes = json_incref(nodes);
-	/* Snapshots from before secrets, configs or services lack them. */
-	const char *maps[] = {"secrets", "configs", "services", "tasks"};
-	json_t **dst[] = {&s->secrets, &s->configs, &s->services, &s->tasks};
+	/* Snapshots from before secrets, configs, services or networks lack
+	 * them. */
+	const char *maps[] = {"secrets", "configs", "services", "tasks", "networks"};
+	json_t **dst[] = {&s->secrets, &s->configs, &s->services, &s->tasks, &s->networks};
 	for (size_t i = 0; i < ARRAY_SIZE(maps); i++) {
 		json_t *m = json_object_get(doc, maps[i]);
 		json_decref(*dst[i]);

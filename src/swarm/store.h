@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "basic/error.h"
+#include "swarm/store_networks.h"
 #include "swarm/store_secrets.h"
 
 /* An object was created, updated or removed by an applied command: type
@@ -26,6 +27,7 @@ struct store {
 	json_t *configs;  /* object: ID -> config */
 	json_t *services; /* object: service ID -> service (store_services.c) */
 	json_t *tasks;	  /* object: task ID -> task */
+	json_t *networks; /* object: ID -> swarm network (store_networks.h) */
 	uint64_t index;	  /* bumped by every applied command: object versions */
 	/* Hooks: NULL after store_init; the owner sets them (swarm.c at each
 	 * manager start). */

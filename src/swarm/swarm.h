@@ -72,6 +72,7 @@ struct swarm {
 	int64_t leader_since_ms;
 	int64_t events_since_ns;       /* store changes before it are not news (secrets.c) */
 	bool orch_pending;	       /* an orchestration round is being committed */
+	bool alloc_pending;	       /* an allocator round is being committed */
 	struct dispatcher *dispatcher; /* leader: parked assignment requests */
 	struct task_logs *task_logs;   /* leader: logs requests waiting for nodes */
 
@@ -101,6 +102,10 @@ struct swarm_init_req {
 	bool force_new_cluster, autolock;
 	json_t *spec; /* Swarm spec (may be NULL) */
 	const char *availability;
+	/* Overlay networks: subnets are carved from the pools (NULL: Docker's
+	 * 10.0.0.0/8) in subnet_size (0: 24); VXLAN on data_path_port (0: 4789). */
+	json_t *default_addr_pool;
+	uint32_t subnet_size, data_path_port;
 };
 /* POST /swarm/init: result is the node ID (json string). */
 void swarm_init(struct swarm *sw, const struct swarm_init_req *req, swarm_done_fn cb, void *data);

@@ -10,6 +10,7 @@
 #include "basic/timeutil.h"
 #include "daemon/daemon.h"
 #include "swarm/ca.h"
+#include "swarm/swarm_networks.h"
 #include "swarm/rpc.h"
 #include "swarm/seal.h"
 #include "swarm/services.h"
@@ -229,6 +230,7 @@ static int init_identity(struct swarm *sw, const struct swarm_init_req *req, jso
 		      "JoinTokens", "Worker", wt, "Manager", mt, "_ca_key", ca_key);
 	if (kek64)
 		json_object_set_new(*ret_cluster, "_kek", json_string(kek64));
+	swarm_init_network_settings(req, *ret_cluster);
 	free(kek64);
 	free(ca_key);
 	char ip[128];
@@ -303,7 +305,9 @@ void swarm_init(struct swarm *sw, const struct swarm_init_req *req, swarm_done_f
 	}
 	struct error err = ERROR_INIT;
 	json_t *cluster = NULL, *node = NULL;
-	int r = swarm_resolve_addrs(sw, req->listen_addr, req->advertise_addr, true, &err);
+	int r = swarm_init_network_check(req, &err);
+	if (r == 0)
+		r = swarm_resolve_addrs(sw, req->listen_addr, req->advertise_addr, true, &err);
 	if (r == 0)
 		r = init_identity(sw, req, &cluster, &node, &err);
 	if (r == 0)

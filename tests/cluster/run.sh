@@ -576,7 +576,80 @@ test_services_logs() {
 	ok "service logs: a task on a worker, read from each manager, with --tail, --raw, a task ID and -f"
 }
 
-STAGES=(test_form test_secrets test_services test_services_logs test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum
+# ---- overlay networks ----
+ov_devices() { # NODE: overlay bridges and vxlan devices in the node's namespace
+	ip -n "${CL_PREFIX}-$1" -o link show | grep -cE ': (ov|vx)-'
+}
+ov_task_ip() { # NODE: the overlay address of the ovs task running there
+	local c
+	c=$(dk "$1" ps -q --filter label=com.docker.swarm.service.name=ovs --filter status=running | head -1)
+	[[ -n $c ]] && dk "$1" inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$c"
+}
+ov_ping() { # FROM-NODE IP: the ovs task on FROM-NODE reaches IP over the overlay
+	local c
+	c=$(dk "$1" ps -q --filter label=com.docker.swarm.service.name=ovs --filter status=running | head -1)
+	[[ -n $c ]] && dk "$1" exec "$c" busybox ping -c1 -W2 "$2"
+}
+export -f ov_devices ov_task_ip ov_ping
+export CL_PREFIX
+
+# An overlay network made on a manager, refused on a worker; a global
+# service on it with a task on each worker; the tasks reach each other
+# across the vxlan, also after a worker's berthd is killed -9 and started
+# again; after rm nothing is left on any node.
+test_overlay() {
+	local out ip4 ip5 n
+	import_busybox_all
+	out=$(dk n4 network create -d overlay ovw 2>&1) && fail "overlay create on a worker must fail"
+	[[ "$out" == *'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join"'* ]] ||
+		fail "worker message: $out"
+	wait_for 60 bash -c 'dk n1 network inspect ovc >/dev/null 2>&1 ||
+		dk n1 network create -d overlay --subnet 10.232.1.0/24 --attachable ovc' || fail "overlay create"
+	[[ $(dk n2 network inspect --format '{{.Scope}} {{.Driver}} {{(index .IPAM.Config 0).Subnet}}' ovc) == "swarm overlay 10.232.1.0/24" ]] ||
+		fail "network inspect on another manager: $(dk n2 network inspect ovc)"
+	# Attachable: containers on a worker and on another manager.
+	for n in n4 n2; do
+		wait_for 60 bash -c "[[ -n \$(dk $n ps -q --filter name=oc-$n) ]] || dk $n run -d --name oc-$n --network ovc busybox sleep 1000" ||
+			fail "docker run --network ovc on $n"
+	done
+	ip4=$(dk n4 inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' oc-n4)
+	ip5=$(dk n2 inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' oc-n2)
+	[[ $ip4 == 10.232.1.* && $ip5 == 10.232.1.* && $ip4 != "$ip5" ]] || fail "attached addresses $ip4 $ip5"
+	wait_for 30 dk n4 exec oc-n4 busybox ping -c1 -W2 "$ip5" || fail "attached container n4 -> n2"
+	wait_for 30 dk n2 exec oc-n2 busybox ping -c1 -W2 "$ip4" || fail "attached container n2 -> n4"
+	dk n4 rm -f oc-n4 >/dev/null && dk n2 rm -f oc-n2 >/dev/null || fail "rm of the attached containers"
+	wait_for 60 bash -c 'dk n1 service inspect ovs >/dev/null 2>&1 ||
+		dk n1 service create -d --name ovs --mode global --constraint node.role==worker --network ovc \
+			--stop-grace-period 1s busybox sleep 1000' || fail "service create on ovc"
+	wait_for 90 bash -c '[[ -n $(ov_task_ip n4) && -n $(ov_task_ip n5) ]]' ||
+		fail "ovs tasks on n4 and n5: $(dk n1 service ps --no-trunc ovs)"
+	ip4=$(ov_task_ip n4)
+	ip5=$(ov_task_ip n5)
+	[[ $ip4 == 10.232.1.* && $ip5 == 10.232.1.* && $ip4 != "$ip5" ]] || fail "task addresses $ip4 $ip5"
+	wait_for 30 ov_ping n4 "$ip5" || fail "n4 -> n5 over the overlay"
+	wait_for 30 ov_ping n5 "$ip4" || fail "n5 -> n4 over the overlay"
+	out=$(dk n1 service ps -q ovs | head -1)
+	[[ $(dk n1 inspect --format '{{range .NetworksAttachments}}{{.Network.Spec.Name}} {{.Addresses}}{{end}}' "$out") == "ovc ["10.232.1.* ]] ||
+		fail "NetworksAttachments: $(dk n1 inspect --format '{{json .NetworksAttachments}}' "$out")"
+	ip -n "${CL_PREFIX}-n1" -o link show | grep -qE ': (ov|vx)-' && fail "n1 runs no task of ovc yet has its devices"
+	cl_kill n4
+	cl_start n4
+	wait_for 60 ov_ping n5 "$ip4" || fail "n5 -> n4 after n4's berthd was killed -9"
+	wait_for 30 ov_ping n4 "$ip5" || fail "n4 -> n5 after its berthd was killed -9"
+	out=$(dk n1 network rm ovc 2>&1) && fail "rm of a network in use must fail"
+	[[ "$out" == *"is in use by service"* ]] || fail "in use message: $out"
+	wait_for 60 bash -c '! dk n1 service inspect ovs >/dev/null 2>&1 || dk n1 service rm ovs' || fail "service rm ovs"
+	wait_for 60 bash -c '! dk n1 network inspect ovc >/dev/null 2>&1 || dk n1 network rm ovc' || fail "network rm ovc"
+	for n in n1 n2 n3 n4 n5; do
+		wait_for 30 bash -c "[[ \$(ov_devices $n) == 0 ]]" || fail "overlay devices left on $n: $(ip -n "${CL_PREFIX}-$n" -o link show)"
+		if command -v nft >/dev/null; then
+			! ip netns exec "${CL_PREFIX}-$n" nft list ruleset 2>/dev/null | grep -q 'ov-' || fail "nftables rules of ovc left on $n"
+		fi
+	done
+	ok "overlay: create on a manager (refused on a worker), attachable containers on a worker and a manager ping each other, a service's tasks on two workers reach each other over the vxlan (also after kill -9), rm leaves nothing on any node"
+}
+
+STAGES=(test_form test_secrets test_services test_services_logs test_overlay test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum
 	test_roles test_demote_crash test_ca_rotate test_cert_renewal test_down_and_rm test_restart_all test_autolock test_leave test_force_new_cluster)
 for s in "${STAGES[@]}"; do
 	if [[ -n "${1:-}" && "$s" != test_form && "$s" != *"$1"* ]]; then continue; fi

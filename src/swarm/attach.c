@@ -1,0 +1,209 @@
+/* Containers on attachable swarm networks (task_networks.h): the node asks
+ * the leader for an address over the worker->manager RPC channel, wires
+ * the network, and the container is created with that address. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basic/log.h"
+#include "basic/timeutil.h"
+#include "daemon/daemon.h"
+#include "network/network.h"
+#include "swarm/ca.h"
+#include "swarm/mtls.h"
+#include "swarm/rpc.h"
+#include "swarm/store_networks.h"
+#include "swarm/swarm_int.h"
+#include "swarm/task_networks.h"
+
+#define ATTACH_RPC_MS 8000
+
+static const char *jstr(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+/* ---- leader ---- */
+
+struct attach_pend {
+	struct swarm *sw;
+	struct mtls_conn *c;
+	char net[32], owner[32];
+};
+
+static void attach_written(void *data, int status, json_t *res, const char *msg)
+{
+	struct attach_pend *p = data;
+	json_t *net = json_object_get(p->sw->store.networks, p->net);
+	json_t *ep = json_object_get(json_object_get(net, "Endpoints"), p->owner);
+	if (status < 0)
+		rpc_reply(p->c, status, NULL, msg);
+	else if (!ep) /* dropped when applied: the address was taken */
+		rpc_reply(p->c, -EEXIST, NULL, "Address already in use");
+	else {
+		json_t *view = task_networks_view(p->sw, net);
+		json_object_set_new(view, "Port", json_integer(task_networks_port(p->sw)));
+		rpc_reply(p->c, 0, view, NULL);
+	}
+	mtls_unref(p->c);
+	free(p);
+}
+
+static void attach_rpc(struct swarm *sw, struct mtls_conn *c, json_t *req, const char *node)
+{
+	const char *ref = jstr(req, "network"), *owner = jstr(req, "owner");
+	json_t *net;
+	struct error err = ERROR_INIT;
+	if (store_find_network(&sw->store, ref, &net, &err) < 0) {
+		rpc_reply(c, err.code, NULL, error_msg(&err));
+		error_clear(&err);
+		return;
+	}
+	if (!json_is_true(json_object_get(json_object_get(net, "Spec"), "Attachable"))) {
+		char msg[512];
+		snprintf(
+		    msg, sizeof(msg),
+		    "Could not attach to network %s: rpc error: code = PermissionDenied desc = "
+		    "network %s not manually attachable",
+		    ref, jstr(net, "ID"));
+		rpc_reply(c, -EPERM, NULL, msg);
+		return;
+	}
+	struct attach_pend *p = calloc(1, sizeof(*p));
+	if (!p || strlen(owner) >= sizeof(p->owner) || !*owner) {
+		free(p);
+		rpc_reply(c, -EINVAL, NULL, "bad attachment request");
+		return;
+	}
+	p->sw = sw;
+	p->c = c;
+	mtls_ref(c);
+	snprintf(p->net, sizeof(p->net), "%s", jstr(net, "ID"));
+	snprintf(p->owner, sizeof(p->owner), "%s", owner);
+	json_t *v =
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "Network", p->net, "Owner", owner, "Kind",
+		      "container", "Name", jstr(req, "name"), "Node", node, "IP", jstr(req, "ip"));
+	swarm_write(sw, swarm_cmd("net_attach", v), attach_written, p);
+}
+
+static void detach_written(void *data, int status, json_t *res, const char *msg)
+{
+	struct mtls_conn *c = data;
+	rpc_reply(c, status, NULL, msg);
+	mtls_unref(c);
+}
+
+static void detach_rpc(struct swarm *sw, struct mtls_conn *c, json_t *req, const char *node)
+{
+	json_t *net = json_object_get(sw->store.networks, jstr(req, "network"));
+	json_t *ep = json_object_get(json_object_get(net, "Endpoints"), jstr(req, "owner"));
+	if (!ep || strcmp(jstr(ep, "Node"), node) != 0 || strcmp(jstr(ep, "Kind"), "container")) {
+		rpc_reply(c, 0, NULL, NULL); /* gone already, or not the node's */
+		return;
+	}
+	mtls_ref(c);
+	swarm_write(sw,
+		    swarm_cmd("net_detach", json_pack("{s:s, s:s}", "Network", jstr(req, "network"),
+						      "Owner", jstr(req, "owner"))),
+		    detach_written, c);
+}
+
+bool swarm_attach_rpc(struct swarm *sw, const char *op, struct mtls_conn *c, json_t *req,
+		      const char *node)
+{
+	if (strcmp(op, "net_attach") == 0)
+		attach_rpc(sw, c, req, node);
+	else if (strcmp(op, "net_detach") == 0)
+		detach_rpc(sw, c, req, node);
+	else
+		return false;
+	return true;
+}
+
+/* ---- every node ---- */
+
+static const char *leader_addr(struct swarm *sw)
+{
+	const char *to = sw->raft ? swarm_leader_addr(sw) : NULL;
+	size_t n = json_array_size(sw->managers);
+	if (!to && n)
+		to = json_string_value(json_array_get(sw->managers, sw->mgr_cursor % n));
+	return to;
+}
+
+bool swarm_attach_wanted(struct swarm *sw, json_t *body, const char **ret_ref)
+{
+	const char *mode = jstr(json_object_get(body, "HostConfig"), "NetworkMode");
+	if (!sw || sw->state != SWARM_ACTIVE || !*mode || !strcmp(mode, "default") ||
+	    !strcmp(mode, "bridge") || !strcmp(mode, "host") || !strcmp(mode, "none") ||
+	    !strncmp(mode, "container:", 10))
+		return false;
+	/* A local network of that name or ID is used as it is, unless it is
+	 * the local side of a swarm network: each container gets its own
+	 * address from the leader. */
+	if (network_local_plain(sw->d, mode))
+		return false;
+	*ret_ref = mode;
+	return true;
+}
+
+struct attach_ctx {
+	struct swarm *sw;
+	swarm_done_fn cb;
+	void *data;
+	char owner[32];
+};
+
+static void attached(void *data, int status, json_t *resp, const char *msg)
+{
+	struct attach_ctx *a = data;
+	json_t *out = NULL;
+	json_t *ep = json_object_get(json_object_get(resp, "Endpoints"), a->owner);
+	if (status == 0) {
+		status = task_networks_wire(a->sw, resp,
+					    (int)json_integer_value(json_object_get(resp, "Port")));
+		if (status < 0)
+			msg = "the network could not be set up on this node (see the daemon's log)";
+	}
+	if (status == 0)
+		out = json_pack("{s:s, s:s}", "ID", jstr(resp, "ID"), "IP", jstr(ep, "IP"));
+	else if (ep)
+		swarm_detach(a->sw, jstr(resp, "ID"), a->owner);
+	a->cb(a->data, status, out, msg);
+	json_decref(out);
+	free(a);
+}
+
+void swarm_attach(struct swarm *sw, const char *ref, const char *name, const char *ip,
+		  swarm_done_fn cb, void *data)
+{
+	const char *to = leader_addr(sw);
+	struct attach_ctx *a = calloc(1, sizeof(*a));
+	if (!a || !to) {
+		free(a);
+		cb(data, -EAGAIN, NULL, SWARM_NO_LEADER_MSG);
+		return;
+	}
+	a->sw = sw;
+	a->cb = cb;
+	a->data = data;
+	swarm_new_id(a->owner);
+	rpc_call(sw->loop, sw->client_ctx, to,
+		 json_pack("{s:s, s:s, s:s, s:s, s:s}", "op", "net_attach", "network", ref, "owner",
+			   a->owner, "name", name ? name : "", "ip", ip ? ip : ""),
+		 ATTACH_RPC_MS, attached, a);
+}
+
+static void detach_sent(void *data, int status, json_t *resp, const char *msg) {}
+
+void swarm_detach(struct swarm *sw, const char *net, const char *owner)
+{
+	const char *to = leader_addr(sw);
+	if (to)
+		rpc_call(sw->loop, sw->client_ctx, to,
+			 json_pack("{s:s, s:s, s:s}", "op", "net_detach", "network", net, "owner",
+				   owner),
+			 ATTACH_RPC_MS, detach_sent, NULL);
+}

@@ -1,0 +1,257 @@
+/* Swarm overlay networks between the dispatcher and the agent
+ * (task_networks.h). */
+#include "swarm/task_networks.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basic/log.h"
+#include "daemon/daemon.h"
+#include "network/network.h"
+#include "network/nl.h"
+#include "swarm/store_networks.h"
+#include "swarm/swarm_int.h"
+
+static const char *jstr(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+static void hash_str(uint64_t *h, const char *s)
+{
+	for (const char *p = s; *p; p++)
+		*h = (*h ^ (unsigned char)*p) * 1099511628211ULL;
+}
+
+/* ---- dispatcher (leader) ---- */
+
+static bool used_on(json_t *net, const char *node)
+{
+	const char *owner;
+	json_t *ep;
+	json_object_foreach(json_object_get(net, "Endpoints"), owner, ep)
+	{
+		if (strcmp(jstr(ep, "Node"), node) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* What a node needs of a network: its settings and every endpoint with the
+ * underlay address of its node. */
+json_t *task_networks_view(struct swarm *sw, json_t *net)
+{
+	json_t *spec = json_object_get(net, "Spec");
+	json_t *eps = json_object();
+	const char *owner;
+	json_t *ep;
+	json_object_foreach(json_object_get(net, "Endpoints"), owner, ep)
+	{
+		json_t *node = json_object_get(sw->store.nodes, jstr(ep, "Node"));
+		const char *addr = jstr(json_object_get(node, "Status"), "Addr");
+		if (!*addr)
+			continue;
+		json_t *copy = json_deep_copy(ep);
+		json_object_set_new(copy, "Addr", json_string(addr));
+		json_object_set_new(eps, owner, copy);
+	}
+	return json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:O, s:b, s:s, s:o}", "ID", jstr(net, "ID"), "Name",
+	    jstr(spec, "Name"), "Subnet", jstr(net, "Subnet"), "Gateway", jstr(net, "Gateway"),
+	    "IPRange", jstr(net, "IPRange"), "VNI", json_object_get(net, "VNI"), "Internal",
+	    json_is_true(json_object_get(spec, "Internal")), "MTU",
+	    jstr(json_object_get(spec, "Options"), OVERLAY_MTU_OPTION), "Endpoints", eps);
+}
+
+json_t *task_networks_for_node(struct swarm *sw, const char *node, uint64_t *h)
+{
+	json_t *out = json_array();
+	const char *id;
+	json_t *net;
+	json_object_foreach(sw->store.networks, id, net)
+	{
+		if (!used_on(net, node))
+			continue;
+		json_t *v = task_networks_view(sw, net);
+		char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+		if (text)
+			hash_str(h, text);
+		free(text);
+		json_array_append_new(out, v);
+	}
+	return out;
+}
+
+int task_networks_port(struct swarm *sw)
+{
+	json_int_t p = json_integer_value(json_object_get(sw->store.cluster, "DataPathPort"));
+	return p > 0 ? (int)p : 4789;
+}
+
+/* ---- agent (every node) ---- */
+
+/* This node's underlay address: its advertise address without the port. */
+static int local_addr(struct swarm *sw, uint32_t *ret)
+{
+	char ip[128];
+	snprintf(ip, sizeof(ip), "%s", sw->advertise_addr);
+	char *colon = strrchr(ip, ':');
+	if (colon)
+		*colon = '\0';
+	return ip_parse(ip, ret);
+}
+
+static int mac_parse(const char *s, uint8_t mac[6])
+{
+	unsigned m[6];
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)m[i];
+	return 0;
+}
+
+static int overlay_of(json_t *net, struct overlay_net *o)
+{
+	*o = (struct overlay_net){.id = jstr(net, "ID"),
+				  .name = jstr(net, "Name"),
+				  .vni = (uint32_t)json_integer_value(json_object_get(net, "VNI")),
+				  .mtu = atoi(jstr(net, "MTU")),
+				  .internal = json_is_true(json_object_get(net, "Internal"))};
+	if (cidr_parse(jstr(net, "Subnet"), false, &o->subnet) < 0 ||
+	    ip_parse(jstr(net, "Gateway"), &o->gateway) < 0 || !o->vni)
+		return -EINVAL;
+	cidr_parse(jstr(net, "IPRange"), false, &o->range);
+	return 0;
+}
+
+static void program_peers(struct swarm *sw, json_t *net)
+{
+	json_t *eps = json_object_get(net, "Endpoints");
+	struct nl_peer *peers = calloc(json_object_size(eps) + 1, sizeof(*peers));
+	size_t n = 0;
+	const char *owner;
+	json_t *ep;
+	json_object_foreach(eps, owner, ep)
+	{
+		if (!peers || strcmp(jstr(ep, "Node"), sw->node_id) == 0)
+			continue;
+		struct nl_peer *p = &peers[n];
+		if (ip_parse(jstr(ep, "IP"), &p->ip) == 0 &&
+		    ip_parse(jstr(ep, "Addr"), &p->vtep) == 0 &&
+		    mac_parse(jstr(ep, "MAC"), p->mac) == 0)
+			n++;
+	}
+	if (peers)
+		network_overlay_peers(sw->d, jstr(net, "ID"), peers, n);
+	free(peers);
+}
+
+static bool listed(void *data, const char *id)
+{
+	size_t i;
+	json_t *net;
+	json_array_foreach((json_t *)data, i, net)
+	{
+		if (strcmp(jstr(net, "ID"), id) == 0)
+			return true;
+	}
+	return false;
+}
+
+int task_networks_wire(struct swarm *sw, json_t *net, int port)
+{
+	uint32_t local;
+	struct overlay_net o;
+	struct error err = ERROR_INIT;
+	if (local_addr(sw, &local) < 0 || overlay_of(net, &o) < 0)
+		return -EINVAL;
+	int r =
+	    network_overlay_ensure(sw->d, &o, local, port ? port : task_networks_port(sw), &err);
+	if (r < 0)
+		log_warn(sw->log, "overlay network %s: %s", o.name, error_msg(&err));
+	else
+		program_peers(sw, net);
+	error_clear(&err);
+	return r;
+}
+
+/* Attachments of this node's containers that are gone here are given
+ * back. */
+static void release_gone(struct swarm *sw, json_t *net)
+{
+	const char *owner;
+	json_t *ep;
+	json_object_foreach(json_object_get(net, "Endpoints"), owner, ep)
+	{
+		uint32_t ip;
+		if (strcmp(jstr(ep, "Kind"), "container") != 0 ||
+		    strcmp(jstr(ep, "Node"), sw->node_id) != 0 ||
+		    ip_parse(jstr(ep, "IP"), &ip) < 0 ||
+		    network_overlay_holds(sw->d, jstr(net, "ID"), ip))
+			continue;
+		swarm_detach(sw, jstr(net, "ID"), owner);
+	}
+}
+
+void task_networks_sync(struct swarm *sw, json_t *networks, int port)
+{
+	if (!json_is_array(networks))
+		return;
+	size_t i;
+	json_t *net;
+	json_array_foreach(networks, i, net)
+	{
+		if (task_networks_wire(sw, net, port) == 0)
+			release_gone(sw, net);
+	}
+	network_overlay_prune(sw->d, listed, networks);
+}
+
+int task_networks_config(json_t *networks, json_t *task, json_t *body)
+{
+	json_t *want = json_object_get(json_object_get(task, "Spec"), "Networks");
+	json_t *eps = json_object();
+	const char *first = NULL;
+	size_t i, k;
+	json_t *a, *net;
+	json_array_foreach(want, i, a)
+	{
+		const char *target = jstr(a, "Target");
+		json_t *ep = NULL;
+		json_array_foreach(networks, k, net)
+		{
+			if (strcmp(jstr(net, "ID"), target) == 0)
+				ep = json_object_get(json_object_get(net, "Endpoints"),
+						     jstr(task, "ID"));
+		}
+		if (!ep) {
+			/* A predefined local network, or not allocated yet. */
+			bool local = !strcmp(target, "bridge") || !strcmp(target, "host") ||
+				     !strcmp(target, "none");
+			if (local)
+				continue;
+			json_decref(eps);
+			return -EAGAIN;
+		}
+		if (!first)
+			first = target;
+		json_t *aliases = json_object_get(a, "Aliases");
+		json_object_set_new(eps, target,
+				    json_pack("{s:{s:s}, s:O?}", "IPAMConfig", "IPv4Address",
+					      jstr(ep, "IP"), "Aliases",
+					      json_is_array(aliases) ? aliases : NULL));
+	}
+	if (first) {
+		json_object_set_new(json_object_get(body, "HostConfig"), "NetworkMode",
+				    json_string(first));
+		json_object_set_new(body, "NetworkingConfig",
+				    json_pack("{s:o}", "EndpointsConfig", eps));
+	} else {
+		json_decref(eps);
+	}
+	return 0;
+}

@@ -1,0 +1,214 @@
+# Swarm-scoped overlay networks on a one-node swarm (issue 10): docker
+# network create -d overlay with its flags, list/inspect/rm as dockerd shows
+# them, subnets from the swarm's --default-addr-pool, VXLAN IDs from 4096,
+# and dockerd's messages for a worker or no swarm, overlaps, an exhausted
+# pool and a network in use. Subnets: 10.231.0.0/16 (no other test uses it).
+
+# shellcheck source=swarm_lib.sh
+. "$INTEG_DIR/swarm_lib.sh"
+
+ov_swarm() { # extra swarm init flags
+	start_daemon
+	OV_PORT=$(free_port)
+	# A VXLAN port of its own: tests running beside it on this host use
+	# VNIs from 4096 too.
+	OV_DPORT=$((20000 + RANDOM % 20000))
+	run_ok dk swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$OV_PORT" \
+		--data-path-port "$OV_DPORT" "$@"
+	add_cleanup ov_cleanup
+}
+
+ov_cleanup() {
+	local s
+	for s in $(dk service ls -q 2>/dev/null); do dk service rm "$s" >/dev/null 2>&1; done
+	wait_for 30 "task containers to go" bash -c "[[ -z \$(docker -H '$D_HOST' ps -aq --filter label=com.docker.swarm.task.id) ]]" ||
+		log "task containers left: $(dk ps -a)"
+}
+
+# ov_api METHOD PATH [BODY]: the HTTP status in $OUT, the body in $OV_BODY.
+ov_api() {
+	local args=(-s --unix-socket "$D_SOCK" -o "$TEST_TMP/ov.body" -w '%{http_code}' -X "$1")
+	[[ $# -ge 3 ]] && args+=(-H 'Content-Type: application/json' -d "$3")
+	run curl "${args[@]}" "http://localhost/v1.41$2"
+	OV_BODY=$(cat "$TEST_TMP/ov.body" 2>/dev/null)
+}
+
+test_overlay_not_a_manager() {
+	start_daemon
+	run_fails dk network create -d overlay ov1
+	assert_contains "$ERR" 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join"' \
+		"overlay create outside a swarm"
+	run_ok dk network ls --format '{{.Name}}'
+	assert_not_contains "$OUT" ov1 "network ls"
+}
+
+test_overlay_create_inspect_ls_rm() {
+	ov_swarm
+	run_ok dk network create -d overlay --subnet 10.231.1.0/24 --gateway 10.231.1.254 \
+		--ip-range 10.231.1.128/25 --attachable --internal --label team=blue \
+		-o com.docker.network.driver.mtu=1400 ov1
+	local id=$OUT
+	assert_match "$id" '^[a-z0-9]{25}$' "ID printed by docker network create"
+	run_ok dk network inspect ov1
+	local j=$OUT
+	assert_eq "$id" "$(json_get "$j" 'j[0]["Id"]')" "Id"
+	assert_eq swarm "$(json_get "$j" 'j[0]["Scope"]')" "Scope"
+	assert_eq overlay "$(json_get "$j" 'j[0]["Driver"]')" "Driver"
+	assert_eq true "$(json_get "$j" 'j[0]["Attachable"]')" "Attachable"
+	assert_eq true "$(json_get "$j" 'j[0]["Internal"]')" "Internal"
+	assert_eq false "$(json_get "$j" 'j[0]["Ingress"]')" "Ingress"
+	assert_eq '{"team": "blue"}' "$(json_get "$j" 'j[0]["Labels"]')" "Labels"
+	assert_eq '[{"Subnet": "10.231.1.0/24", "Gateway": "10.231.1.254", "IPRange": "10.231.1.128/25"}]' \
+		"$(json_get "$j" 'j[0]["IPAM"]["Config"]')" "IPAM.Config"
+	assert_eq 1400 "$(json_get "$j" 'j[0]["Options"]["com.docker.network.driver.mtu"]')" "mtu option"
+	assert_eq 4096 "$(json_get "$j" 'j[0]["Options"]["com.docker.network.driver.overlay.vxlanid_list"]')" \
+		"first VXLAN ID"
+
+	# A second one takes the pool's first subnet and the next VNI.
+	run_ok dk network create -d overlay ov2
+	run_ok dk network inspect --format '{{(index .IPAM.Config 0).Subnet}} {{(index .IPAM.Config 0).Gateway}} {{index .Options "com.docker.network.driver.overlay.vxlanid_list"}}' ov2
+	assert_eq "10.0.0.0/24 10.0.0.1 4097" "$OUT" "subnet, gateway and VNI from the default pool"
+
+	run_ok dk network ls --format '{{.Name}} {{.Driver}} {{.Scope}}'
+	assert_contains "$OUT" "ov1 overlay swarm" "network ls"
+	assert_contains "$OUT" "ov2 overlay swarm" "network ls"
+	assert_contains "$OUT" "bridge bridge local" "network ls keeps the local networks"
+	run_ok dk network ls --filter driver=overlay --filter label=team=blue --format '{{.Name}}'
+	assert_eq ov1 "$OUT" "network ls --filter driver=overlay --filter label"
+	run_ok dk network ls --filter scope=swarm -q
+	assert_eq 2 "$(wc -l <<<"$OUT")" "network ls --filter scope=swarm"
+	run_ok dk network inspect --format '{{.Name}}' "${id:0:6}"
+	assert_eq ov1 "$OUT" "inspect by ID prefix"
+
+	run_ok dk network rm ov1 ov2
+	run_fails dk network inspect ov1
+	assert_contains "$ERR" "network ov1 not found" "inspect after rm"
+	run_ok dk network ls --filter driver=overlay -q
+	assert_empty "$OUT" "overlay networks after rm"
+}
+
+test_overlay_bad_input() {
+	ov_swarm
+	run_ok dk network create -d overlay --subnet 10.231.2.0/24 ov1
+	run_fails dk network create -d overlay ov1
+	assert_contains "$ERR" "network with name ov1 already exists" "same name"
+	run_fails dk network create ov1
+	assert_contains "$ERR" "network with name ov1 already exists" "a local network of a swarm network's name"
+	run_fails dk network create -d overlay --subnet 10.231.2.128/25 ov2
+	assert_contains "$ERR" "Pool overlaps with other one on this address space" "overlapping subnet"
+	# The CLI checks the gateway itself; berthd does too, as dockerd.
+	ov_api POST /networks/create '{"Name":"ov3","Driver":"overlay","IPAM":{"Config":[{"Subnet":"10.231.3.0/24","Gateway":"10.231.4.1"}]}}'
+	assert_eq 400 "$OUT" "status of a gateway outside the subnet"
+	assert_contains "$OV_BODY" "invalid gateway 10.231.4.1: parent subnet 10.231.3.0/24 doesn't contain this address" \
+		"gateway outside the subnet"
+	ov_api POST /networks/create '{"Name":"ov3","Driver":"overlay","IPAM":{"Config":[{"Subnet":"10.231.3.1/24"}]}}'
+	assert_contains "$OV_BODY" "invalid subnet 10.231.3.1/24: it should be 10.231.3.0/24" "subnet with host bits"
+	run_fails dk network create -d overlay -o com.docker.network.driver.mtu=abc ov4
+	assert_contains "$ERR" 'invalid MTU "abc"' "bad MTU"
+	run_fails dk network create -d overlay --attachable --ingress ov5
+	assert_contains "$ERR" "ingress network cannot be attachable" "ingress and attachable"
+	run_fails dk network rm nosuchnet
+	assert_contains "$ERR" "network nosuchnet not found" "rm of an unknown network"
+
+	# In use by a service: swarmkit's FailedPrecondition.
+	import_busybox busybox:latest
+	run_ok dk service create --detach --name s1 --network ov1 busybox:latest sleep 600
+	local sid=$OUT
+	run_fails dk network rm ov1
+	assert_contains "$ERR" "network" "rm of a network in use"
+	assert_contains "$ERR" "is in use by service $sid" "rm of a network in use"
+	run_ok dk service rm s1
+	run_ok dk network rm ov1
+}
+
+test_overlay_default_addr_pool() {
+	ov_swarm --default-addr-pool 10.231.64.0/23 --default-addr-pool-mask-length 24
+	run_ok dk info --format '{{.Swarm.Cluster.DefaultAddrPool}} {{.Swarm.Cluster.SubnetSize}}'
+	assert_eq "[10.231.64.0/23] 24" "$OUT" "the pool in docker info"
+	run_ok dk network create -d overlay p1
+	run_ok dk network create -d overlay p2
+	run_ok dk network inspect --format '{{(index .IPAM.Config 0).Subnet}}' p1 p2
+	assert_eq "10.231.64.0/24
+10.231.65.0/24" "$OUT" "subnets carved from --default-addr-pool"
+	run_fails dk network create -d overlay p3
+	assert_contains "$ERR" "all predefined address pools have been fully subnetted" "exhausted pool"
+	run_ok dk network rm p1
+	run_ok dk network create -d overlay p3
+	run_ok dk network inspect --format '{{(index .IPAM.Config 0).Subnet}}' p3
+	assert_eq "10.231.64.0/24" "$OUT" "a freed subnet is used again"
+	run_ok dk network rm p2 p3
+}
+
+test_overlay_swarm_init_bad_pool() {
+	start_daemon
+	local port
+	port=$(free_port)
+	run_fails dk swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$port" \
+		--default-addr-pool 10.231.0.0/16 --default-addr-pool-mask-length 30
+	assert_contains "$ERR" "subnet size is out of range: 30" "mask length 30"
+	run_fails dk swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$port" \
+		--default-addr-pool 10.231.0.0/16 --default-addr-pool-mask-length 12
+	assert_contains "$ERR" 'invalid CIDR: "10.231.0.0/16". Subnet size is too small for pool: 12' \
+		"mask length shorter than the pool's"
+	run_fails dk swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$port" \
+		--data-path-port 80
+	assert_contains "$ERR" "Datapath port number is not in valid range (1024-49151) : 80" "data path port"
+	run_ok dk info --format '{{.Swarm.LocalNodeState}}'
+	assert_eq inactive "$OUT" "no swarm after the refusals"
+}
+
+ov_devices_of() { # NETWORK-ID: its bridge and vxlan device on this host
+	ip -o link show | grep -cE ": (ov|vx)-${1:0:12}[@:]"
+}
+
+ov_cip() { dk inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$1"; }
+
+test_overlay_attachable_containers() {
+	ov_swarm
+	import_busybox busybox:latest
+	run_ok dk network create -d overlay --attachable --subnet 10.231.5.0/24 ova
+	local id=$OUT
+	run_ok dk network create -d overlay --subnet 10.231.6.0/24 ovn
+	run_fails dk run -d --network ovn busybox:latest sleep 600
+	assert_contains "$ERR" "not manually attachable" "a container on a network that is not attachable"
+	run_ok dk run -d --name oa1 --network ova busybox:latest sleep 600
+	run_ok dk run -d --name oa2 --network ova --ip 10.231.5.77 busybox:latest sleep 600
+	assert_match "$(ov_cip oa1)" '^10\.231\.5\.[0-9]+$' "address of oa1"
+	assert_eq 10.231.5.77 "$(ov_cip oa2)" "address asked for with --ip"
+	run_ok dk exec oa1 ping -c1 -W2 10.231.5.77
+	assert_eq 2 "$(ov_devices_of "$id")" "the bridge and vxlan device of ova"
+	run_ok ip -d link show "vx-${id:0:12}"
+	assert_contains "$OUT" "dstport $OV_DPORT" "the vxlan device's port (--data-path-port)"
+	assert_contains "$OUT" "nolearning" "no learning on the vxlan device"
+	run_fails dk network rm ova
+	assert_contains "$ERR" "is in use by task" "rm of a network containers use"
+	run_ok dk rm -f oa1 oa2
+	wait_for 30 "ova's devices to go" bash -c "[[ \$(ip -o link show | grep -cE ': (ov|vx)-${id:0:12}[@:]') == 0 ]]" ||
+		fail "devices of ova left: $(ip -o link show | grep -E "(ov|vx)-${id:0:12}")"
+	wait_for 30 "ova to be free" dk network rm ova
+	run_ok dk network rm ovn
+}
+
+test_overlay_service_tasks() {
+	ov_swarm
+	import_busybox busybox:latest
+	run_ok dk network create -d overlay --subnet 10.231.7.0/24 ovs
+	local id=$OUT
+	run_ok dk service create --detach --name os1 --replicas 2 --network ovs --stop-grace-period 1s \
+		busybox:latest sleep 600
+	wait_for 60 "2 tasks running" bash -c "[[ \$(docker -H '$D_HOST' ps -q --filter label=com.docker.swarm.service.name=os1 | wc -l) == 2 ]]" ||
+		fail "tasks of os1: $(dk service ps --no-trunc os1)"
+	local c1 c2 ip2 task
+	c1=$(dk ps -q --filter label=com.docker.swarm.service.name=os1 | head -1)
+	c2=$(dk ps -q --filter label=com.docker.swarm.service.name=os1 | tail -1)
+	ip2=$(ov_cip "$c2")
+	assert_match "$ip2" '^10\.231\.7\.[0-9]+$' "task address"
+	run_ok dk exec "$c1" ping -c1 -W2 "$ip2"
+	task=$(dk service ps -q os1 | head -1)
+	run_ok dk inspect --format '{{range .NetworksAttachments}}{{.Network.ID}} {{.Network.Spec.Name}} {{.Addresses}}{{end}}' "$task"
+	assert_match "$OUT" "^$id ovs \\[10\\.231\\.7\\.[0-9]+/24\\]$" "NetworksAttachments of a task"
+	run_ok dk service rm os1
+	wait_for 60 "os1's devices to go" bash -c "[[ \$(ip -o link show | grep -cE ': (ov|vx)-${id:0:12}[@:]') == 0 ]]" ||
+		fail "devices of ovs left: $(ip -o link show | grep -E "(ov|vx)-${id:0:12}")"
+	run_ok dk network rm ovs
+}

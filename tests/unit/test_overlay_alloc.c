@@ -1,0 +1,239 @@
+/* Swarm networks in the store and the leader's allocator, on a simulated
+ * cluster (the store alone, commands applied as Raft would): subnets from the
+ * default address pool and VXLAN IDs from 4096, dockerd's messages for
+ * overlaps and an exhausted pool, task addresses handed out, moved with
+ * their task, released when it is over and used again, a new leader (a
+ * store restored from a snapshot) that finds nothing to redo and never
+ * hands out an address twice, and container attachments. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "orchestrator/allocator.h"
+#include "swarm/store.h"
+
+#define TS 1700000000000000000LL
+
+static int apply(struct store *s, json_t *cmd)
+{
+	json_object_set_new(cmd, "ts", json_integer(TS));
+	char *t = json_dumps(cmd, JSON_COMPACT);
+	json_decref(cmd);
+	struct error err = ERROR_INIT;
+	int r = store_apply(s, t, strlen(t), &err);
+	error_clear(&err);
+	free(t);
+	return r;
+}
+
+static void cluster(struct store *s)
+{
+	store_init(s);
+	assert_int_equal(
+	    apply(s, json_pack("{s:s, s:{s:s, s:[s], s:i}}", "op", "cluster", "v", "ID", "c1",
+			       "DefaultAddrPool", "10.231.64.0/23", "SubnetSize", 24)),
+	    0);
+}
+
+static void create(struct store *s, const char *id, const char *name, const char *subnet)
+{
+	assert_int_equal(apply(s, json_pack("{s:s, s:{s:s, s:{s:s, s:s}}}", "op", "network", "v",
+					    "ID", id, "Spec", "Name", name, "Subnet", subnet)),
+			 0);
+}
+
+static const char *net_field(struct store *s, const char *id, const char *k)
+{
+	return json_string_value(json_object_get(json_object_get(s->networks, id), k));
+}
+
+static const char *ep_ip(struct store *s, const char *net, const char *owner)
+{
+	json_t *ep =
+	    json_object_get(json_object_get(json_object_get(s->networks, net), "Endpoints"), owner);
+	return json_string_value(json_object_get(ep, "IP"));
+}
+
+static const char *ep_node(struct store *s, const char *net, const char *owner)
+{
+	json_t *ep =
+	    json_object_get(json_object_get(json_object_get(s->networks, net), "Endpoints"), owner);
+	return json_string_value(json_object_get(ep, "Node"));
+}
+
+static void add_task(struct store *s, const char *id, const char *node, const char *state,
+		     const char *net)
+{
+	json_t *t =
+	    json_pack("{s:s, s:s, s:i, s:s, s:s, s:{s:s}, s:{s:[{s:s}]}}", "ID", id, "ServiceID",
+		      "svc1", "Slot", 1, "NodeID", node, "DesiredState", "running", "Status",
+		      "State", state, "Spec", "Networks", "Target", net);
+	assert_int_equal(apply(s, json_pack("{s:s, s:[o]}", "op", "tasks", "v", t)), 0);
+}
+
+/* One allocator round, applied; whether it had anything to do. */
+static bool allocate(struct store *s)
+{
+	json_t *cmd = allocator_step(s->networks, s->services, s->tasks);
+	if (!cmd)
+		return false;
+	assert_int_equal(apply(s, cmd), 0);
+	return true;
+}
+
+static void test_networks_plan(void **state)
+{
+	struct store s;
+	cluster(&s);
+	create(&s, "n1", "one", "");
+	create(&s, "n2", "two", "");
+	assert_string_equal(net_field(&s, "n1", "Subnet"), "10.231.64.0/24");
+	assert_string_equal(net_field(&s, "n1", "Gateway"), "10.231.64.1");
+	assert_string_equal(net_field(&s, "n2", "Subnet"), "10.231.65.0/24");
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(s.networks, "n1"), "VNI")), 4096);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(s.networks, "n2"), "VNI")), 4097);
+	/* The pool is used up; an overlap and a taken name are refused. */
+	struct network_plan p;
+	struct error err = ERROR_INIT;
+	json_t *spec = json_pack("{s:s}", "Name", "three");
+	assert_int_equal(store_network_plan(&s, spec, &p, &err), -EINVAL);
+	assert_string_equal(error_msg(&err),
+			    "all predefined address pools have been fully subnetted");
+	error_clear(&err);
+	json_object_set_new(spec, "Subnet", json_string("10.231.65.128/25"));
+	assert_int_equal(store_network_plan(&s, spec, &p, &err), -EPERM);
+	assert_string_equal(error_msg(&err), "Pool overlaps with other one on this address space");
+	error_clear(&err);
+	json_object_set_new(spec, "Name", json_string("one"));
+	assert_int_equal(store_network_plan(&s, spec, &p, &err), -EEXIST);
+	assert_string_equal(error_msg(&err), "network with name one already exists");
+	error_clear(&err);
+	json_decref(spec);
+	/* A create that no longer fits when applied is dropped everywhere;
+	 * the same create sent again is a no-op. */
+	assert_int_equal(apply(&s, json_pack("{s:s, s:{s:s, s:{s:s}}}", "op", "network", "v", "ID",
+					     "n3", "Spec", "Name", "three")),
+			 -EINVAL);
+	assert_null(json_object_get(s.networks, "n3"));
+	create(&s, "n1", "one", "");
+	/* A freed subnet and VNI are used again. */
+	assert_int_equal(apply(&s, json_pack("{s:s, s:s}", "op", "rm_network", "id", "n1")), 0);
+	create(&s, "n4", "four", "");
+	assert_string_equal(net_field(&s, "n4", "Subnet"), "10.231.64.0/24");
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(s.networks, "n4"), "VNI")), 4096);
+	store_done(&s);
+}
+
+static void test_task_addresses(void **state)
+{
+	struct store s;
+	cluster(&s);
+	create(&s, "n1", "one", "10.231.70.0/24");
+	add_task(&s, "t1", "", "pending", "n1");
+	add_task(&s, "t2", "", "pending", "n1");
+	assert_true(allocate(&s));
+	assert_false(allocate(&s));
+	assert_string_equal(ep_ip(&s, "n1", "t1"), "10.231.70.2");
+	assert_string_equal(ep_ip(&s, "n1", "t2"), "10.231.70.3");
+	/* Scheduled: the endpoint follows the task to its node. */
+	add_task(&s, "t1", "nodeA", "assigned", "n1");
+	assert_true(allocate(&s));
+	assert_string_equal(ep_node(&s, "n1", "t1"), "nodeA");
+	assert_string_equal(ep_ip(&s, "n1", "t1"), "10.231.70.2");
+	assert_false(allocate(&s));
+	/* Over: released, and the address goes to the next task. */
+	add_task(&s, "t1", "nodeA", "failed", "n1");
+	assert_true(allocate(&s));
+	assert_null(ep_ip(&s, "n1", "t1"));
+	add_task(&s, "t3", "nodeB", "pending", "n1");
+	assert_true(allocate(&s));
+	assert_string_equal(ep_ip(&s, "n1", "t3"), "10.231.70.2");
+	/* A removed task's address is released too. */
+	assert_int_equal(apply(&s, json_pack("{s:s, s:[s]}", "op", "rm_tasks", "ids", "t2")), 0);
+	assert_true(allocate(&s));
+	assert_null(ep_ip(&s, "n1", "t2"));
+	/* A network in use cannot go. */
+	struct error err = ERROR_INIT;
+	assert_int_equal(store_network_check_unused(&s, json_object_get(s.networks, "n1"), &err),
+			 -EINVAL);
+	assert_string_equal(error_msg(&err), "rpc error: code = FailedPrecondition desc = network "
+					     "n1 is in use by task t3");
+	error_clear(&err);
+	store_done(&s);
+}
+
+static void test_new_leader(void **state)
+{
+	struct store s, s2;
+	cluster(&s);
+	create(&s, "n1", "one", "10.231.71.0/24");
+	add_task(&s, "t1", "nodeA", "running", "n1");
+	add_task(&s, "t2", "nodeB", "running", "n1");
+	assert_true(allocate(&s));
+	size_t len;
+	char *snap = store_snapshot(&s, &len);
+	store_init(&s2);
+	assert_int_equal(store_restore(&s2, snap, len, NULL), 0);
+	free(snap);
+	/* The new leader has nothing to redo, and a new task gets a new
+	 * address. */
+	assert_false(allocate(&s2));
+	add_task(&s2, "t3", "nodeA", "pending", "n1");
+	assert_true(allocate(&s2));
+	assert_string_equal(ep_ip(&s2, "n1", "t1"), "10.231.71.2");
+	assert_string_equal(ep_ip(&s2, "n1", "t2"), "10.231.71.3");
+	assert_string_equal(ep_ip(&s2, "n1", "t3"), "10.231.71.4");
+	store_done(&s);
+	store_done(&s2);
+}
+
+static void test_container_attachments(void **state)
+{
+	struct store s;
+	cluster(&s);
+	create(&s, "n1", "one", "10.231.72.0/24");
+	assert_int_equal(
+	    apply(&s, json_pack("{s:s, s:{s:s, s:s, s:s, s:s, s:s}}", "op", "net_attach", "v",
+				"Network", "n1", "Owner", "c1", "Kind", "container", "Node",
+				"nodeA", "IP", "10.231.72.50")),
+	    0);
+	assert_string_equal(ep_ip(&s, "n1", "c1"), "10.231.72.50");
+	/* Taken, outside the subnet, or on no network: dropped. */
+	assert_int_equal(
+	    apply(&s, json_pack("{s:s, s:{s:s, s:s, s:s, s:s}}", "op", "net_attach", "v", "Network",
+				"n1", "Owner", "c2", "Kind", "container", "IP", "10.231.72.50")),
+	    -EEXIST);
+	assert_int_equal(
+	    apply(&s, json_pack("{s:s, s:{s:s, s:s, s:s, s:s}}", "op", "net_attach", "v", "Network",
+				"n1", "Owner", "c2", "Kind", "container", "IP", "10.9.9.9")),
+	    -EINVAL);
+	assert_int_equal(apply(&s, json_pack("{s:s, s:{s:s, s:s}}", "op", "net_attach", "v",
+					     "Network", "nx", "Owner", "c2")),
+			 -ENOENT);
+	/* The allocator leaves container attachments alone. */
+	assert_false(allocate(&s));
+	assert_int_equal(apply(&s, json_pack("{s:s, s:{s:s, s:s}}", "op", "net_detach", "v",
+					     "Network", "n1", "Owner", "c1")),
+			 0);
+	assert_null(ep_ip(&s, "n1", "c1"));
+	store_done(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_networks_plan),
+	    cmocka_unit_test(test_task_addresses),
+	    cmocka_unit_test(test_new_leader),
+	    cmocka_unit_test(test_container_attachments),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
