@@ -14,6 +14,7 @@
 #include "basic/timeutil.h"
 #include "daemon/daemon.h"
 #include "engine/container.h"
+#include "engine/health.h"
 #include "engine/secret_mounts.h"
 #include "orchestrator/task_state.h"
 #include "swarm/rpc.h"
@@ -43,7 +44,17 @@ struct agent {
 	json_t *busy;		 /* task or container ID -> an engine operation runs */
 	int64_t create_until_ms; /* this pass creates containers until then */
 	bool more;		 /* creations left for the next pass */
+	json_t *unhealthy;	 /* task ID -> stopped because its health check failed */
+	struct health_sub *health_sub;
 };
+
+/* A task container's health changed: the next pass reports it at once. */
+static void health_changed(struct daemon *d, const struct container *c, enum health_status status,
+			   void *userdata)
+{
+	if (json_object_get(json_object_get(c->config, "Labels"), "com.docker.swarm.task.id"))
+		swarm_kick(userdata);
+}
 
 static struct agent *agent_of(struct swarm *sw)
 {
@@ -57,6 +68,12 @@ static struct agent *agent_of(struct swarm *sw)
 		a->outbox = json_object();
 		a->reported = json_object();
 		a->busy = json_object();
+		a->unhealthy = json_object();
+		if (health_subscribe(sw->d, health_changed, sw, &a->health_sub) < 0) {
+			sw->agent = a;
+			swarm_agent_stop(sw);
+			return NULL;
+		}
 		sw->agent = a;
 	}
 	return sw->agent;
@@ -73,6 +90,8 @@ void swarm_agent_stop(struct swarm *sw)
 	json_decref(a->outbox);
 	json_decref(a->reported);
 	json_decref(a->busy);
+	json_decref(a->unhealthy);
+	health_unsubscribe(sw->d, a->health_sub);
 	free(a);
 }
 
@@ -149,7 +168,7 @@ static void started(int r, const struct error *err, void *data)
 		char msg[512];
 		snprintf(msg, sizeof(msg), "starting container failed: %s", error_msg(err));
 		report(a, t, TASK_FAILED, "starting", msg, c);
-	} else if (t) {
+	} else if (t && health_status_of(c) == HEALTH_NONE) {
 		report(a, t, TASK_RUNNING, "started", NULL, c);
 	}
 	op_end(o);
@@ -226,9 +245,42 @@ static void stopped(int r, const struct error *err, void *data)
 	op_end(o);
 }
 
-static void removed(int r, const struct error *err, void *data)
+static void op_done(int r, const struct error *err, void *data)
 {
 	op_end(data);
+}
+
+/* Stops t's container within its StopGracePeriod; done gets the op. */
+static void stop_task_container(struct swarm *sw, struct agent *a, json_t *t, struct container *c,
+				container_done_fn done)
+{
+	struct op *o = op_new(sw, a, jstr(t, "ID"));
+	if (!o)
+		return;
+	snprintf(o->cid, sizeof(o->cid), "%s", c->id);
+	json_t *grace = json_object_get(
+	    json_object_get(json_object_get(t, "Spec"), "ContainerSpec"), "StopGracePeriod");
+	container_stop(sw->d, c,
+		       json_is_integer(grace) ? (int)(json_integer_value(grace) / 1000000000) : -1,
+		       NULL, done, o);
+}
+
+/* A container with a health check is a running task once it is healthy
+ * (until then the task stays starting, so an update waits for it); one
+ * that turns unhealthy is stopped and its task fails, as dockerd's
+ * executor does. */
+static void follow_health(struct swarm *sw, struct agent *a, json_t *t, struct container *c)
+{
+	switch (health_status_of(c)) {
+	case HEALTH_STARTING:
+		return;
+	case HEALTH_UNHEALTHY:
+		json_object_set_new(a->unhealthy, jstr(t, "ID"), json_true());
+		stop_task_container(sw, a, t, c, op_done);
+		return;
+	default:
+		report(a, t, TASK_RUNNING, "started", NULL, c);
+	}
 }
 
 static void remove_container(struct swarm *sw, struct agent *a, struct container *c)
@@ -237,7 +289,7 @@ static void remove_container(struct swarm *sw, struct agent *a, struct container
 		return;
 	struct op *o = op_new(sw, a, c->id);
 	if (o)
-		container_remove(sw->d, c, true, false, removed, o);
+		container_remove(sw->d, c, true, false, op_done, o);
 }
 
 /* ---- reconciling ---- */
@@ -248,8 +300,10 @@ static void finished(struct agent *a, json_t *t, struct container *c)
 		report(a, t, TASK_COMPLETE, "finished", NULL, c);
 		return;
 	}
-	char err[64];
-	snprintf(err, sizeof(err), "task: non-zero exit (%d)", c->exit_code);
+	char err[96];
+	snprintf(err, sizeof(err), "task: non-zero exit (%d)%s", c->exit_code,
+		 json_object_get(a->unhealthy, jstr(t, "ID")) ? ": dockerexec: unhealthy container"
+							      : "");
 	report(a, t, TASK_FAILED, "started", err, c);
 }
 
@@ -273,23 +327,13 @@ static void reconcile_task(struct swarm *sw, struct agent *a, json_t *t)
 		if (!c || c->state == CONTAINER_CREATED)
 			start_task(sw, a, t);
 		else if (c->state == CONTAINER_RUNNING)
-			report(a, t, TASK_RUNNING, "started", NULL, c);
+			follow_health(sw, a, t, c);
 		else
 			finished(a, t, c);
 		return;
 	}
 	if (c && c->state == CONTAINER_RUNNING) {
-		struct op *o = op_new(sw, a, id);
-		if (!o)
-			return;
-		snprintf(o->cid, sizeof(o->cid), "%s", c->id);
-		json_t *grace =
-		    json_object_get(json_object_get(json_object_get(t, "Spec"), "ContainerSpec"),
-				    "StopGracePeriod");
-		container_stop(
-		    sw->d, c,
-		    json_is_integer(grace) ? (int)(json_integer_value(grace) / 1000000000) : -1,
-		    NULL, stopped, o);
+		stop_task_container(sw, a, t, c, stopped);
 		return;
 	}
 	if (!task_state_final(have))
@@ -395,6 +439,11 @@ static void take_assignments(struct swarm *sw, struct agent *a, json_t *resp)
 		if (!st || store_state(st) >= task_state_parse(json_string_value(v)))
 			json_object_del(a->reported, id);
 	}
+	json_object_foreach_safe(a->unhealthy, tmp, id, v)
+	{
+		if (!json_object_get(a->tasks, id))
+			json_object_del(a->unhealthy, id);
+	}
 	snprintf(a->digest, sizeof(a->digest), "%s", digest);
 	a->assigned = true;
 }
@@ -438,7 +487,8 @@ static void reports_sent(void *data, int status, json_t *resp, const char *msg)
 			}
 		} else {
 			take_assignments(sr->sw, a, resp);
-			task_logs_serve(sr->sw, dispatcher_addr(sr->sw), json_object_get(resp, "logs"));
+			task_logs_serve(sr->sw, dispatcher_addr(sr->sw),
+					json_object_get(resp, "logs"));
 		}
 		if (json_object_size(a->outbox))
 			swarm_kick(sr->sw);

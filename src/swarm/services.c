@@ -374,6 +374,9 @@ void swarm_service_update(struct swarm *sw, const char *ref, int64_t version, js
 		json_object_set(svc, "PreviousSpec", cur);
 		bool changed = !json_equal(json_object_get(ns, "TaskTemplate"),
 					   json_object_get(cur, "TaskTemplate"));
+		/* As SwarmKit, every update forgets the last one's status: a
+		 * paused update goes on after any `service update`. */
+		json_object_del(svc, "UpdateStatus");
 		if (changed && is_job(ns))
 			next_job_iteration(svc);
 		else if (changed)
