@@ -8,6 +8,7 @@
 
 #include "basic/timeutil.h"
 #include "orchestrator/orch_int.h"
+#include "orchestrator/ports.h"
 
 static const char *ustate(json_t *svc)
 {
@@ -65,6 +66,7 @@ static void start_rollback(struct round *r, json_t *svc, const char *task_id)
 		return;
 	json_t *copy = json_deep_copy(svc);
 	json_object_set(copy, "Spec", prev);
+	json_object_set_new(copy, "Endpoint", ports_endpoint(prev));
 	json_object_del(copy, "PreviousSpec");
 	char msg[256];
 	snprintf(msg, sizeof(msg),

@@ -16,12 +16,14 @@
 #include "engine/container.h"
 #include "engine/health.h"
 #include "engine/secret_mounts.h"
+#include "network/network.h"
 #include "orchestrator/task_state.h"
 #include "swarm/rpc.h"
 #include "swarm/services.h"
 #include "swarm/swarm_int.h"
 #include "swarm/task_container.h"
 #include "swarm/task_logs.h"
+#include "swarm/task_ports.h"
 #include "swarm/task_secrets.h"
 
 #define AGENT_RPC_MS 8000
@@ -129,6 +131,21 @@ static void report(struct agent *a, json_t *t, enum task_state s, const char *ms
 	json_object_set_new(a->reported, id, json_string(task_state_name(s)));
 }
 
+/* Queues the report that t runs, with the host ports its container got. */
+static void report_running(struct swarm *sw, struct agent *a, json_t *t, struct container *c)
+{
+	report(a, t, TASK_RUNNING, "started", NULL, c);
+	json_t *st = json_object_get(a->outbox, jstr(t, "ID"));
+	if (!st || !c || !json_object_get(t, "_ports") ||
+	    strcmp(jstr(st, "State") ?: "", "running") != 0)
+		return;
+	json_t *settings = network_container_settings(sw->d, c);
+	json_t *ps = task_port_status(t, json_object_get(settings, "Ports"));
+	json_decref(settings);
+	if (ps)
+		json_object_set_new(st, "PortStatus", ps);
+}
+
 /* ---- engine operations ---- */
 
 struct op {
@@ -169,7 +186,7 @@ static void started(int r, const struct error *err, void *data)
 		snprintf(msg, sizeof(msg), "starting container failed: %s", error_msg(err));
 		report(a, t, TASK_FAILED, "starting", msg, c);
 	} else if (t && health_status_of(c) == HEALTH_NONE) {
-		report(a, t, TASK_RUNNING, "started", NULL, c);
+		report_running(o->sw, a, t, c);
 	}
 	op_end(o);
 }
@@ -279,7 +296,7 @@ static void follow_health(struct swarm *sw, struct agent *a, json_t *t, struct c
 		stop_task_container(sw, a, t, c, op_done);
 		return;
 	default:
-		report(a, t, TASK_RUNNING, "started", NULL, c);
+		report_running(sw, a, t, c);
 	}
 }
 

@@ -636,6 +636,81 @@ static void test_failed_rollback_pauses(void **state)
 	assert_null(json_object_get(json_object_get(s->st.services, "web"), "PreviousSpec"));
 }
 
+static json_t *with_host_port(json_t *svc, int published)
+{
+	json_object_set_new(json_object_get(svc, "Spec"), "EndpointSpec",
+			    json_pack("{s:s, s:[{s:s, s:I, s:I, s:s}]}", "Mode", "vip", "Ports",
+				      "Protocol", "tcp", "TargetPort", (json_int_t)80,
+				      "PublishedPort", (json_int_t)published, "PublishMode",
+				      "host"));
+	return svc;
+}
+
+static const char *pending_err(struct sim *s, const char *svc)
+{
+	const char *id;
+	json_t *t;
+	json_object_foreach(s->st.tasks, id, t)
+	{
+		if (strcmp(jstr(t, "ServiceID"), svc) == 0 && state_of(t) == TASK_PENDING)
+			return jstr(json_object_get(t, "Status"), "Err");
+	}
+	return NULL;
+}
+
+/* Two tasks never publish the same host port on one node, whatever their
+ * service; the one left over stays pending and says why. */
+static void test_host_port_conflicts(void **state)
+{
+	struct sim *s = *state;
+	put_service(s, with_host_port(service("web", "v1", 2), 8080));
+	put_service(s, with_host_port(service("api", "v1", 2), 8080));
+	run(s, 10);
+	assert_int_equal(running_of(s, "web", -1) + running_of(s, "api", -1), 3);
+	assert_string_equal(pending_err(s, "api") ?: pending_err(s, "web"),
+			    "no suitable node (3 nodes with the host-mode port in use)");
+	for (int i = 1; i <= 3; i++) {
+		char n[16];
+		snprintf(n, sizeof(n), "n%d", i);
+		assert_int_equal(on_node(s, "web", n) + on_node(s, "api", n), 1);
+	}
+	/* Another port, or another protocol, is free. */
+	json_t *svc = with_host_port(service("udp", "v1", 3), 8080);
+	json_object_set_new(
+	    json_array_get(json_object_get(jpath_test(svc, "Spec", "EndpointSpec"), "Ports"), 0),
+	    "Protocol", json_string("udp"));
+	put_service(s, svc);
+	run(s, 10);
+	assert_int_equal(running_of(s, "udp", -1), 3);
+}
+
+/* A stop-first update frees the port before the new task needs it; a
+ * change of the published ports rolls the tasks. */
+static void test_host_port_update(void **state)
+{
+	struct sim *s = *state;
+	put_service(s, with_host_port(service("web", "v1", 3), 8080));
+	run(s, 10);
+	assert_int_equal(running_of(s, "web", -1), 3);
+	set_image(s, "v2", "stop-first", 1);
+	run(s, 100);
+	assert_int_equal(running_with_image(s, "v2"), 3);
+	assert_string_equal(update_state(s), "completed");
+	json_t *svc = with_host_port(svc_copy(s, "web"), 9090);
+	put_service(s, svc);
+	run(s, 100);
+	int on_9090 = 0;
+	const char *id;
+	json_t *t;
+	json_object_foreach(s->st.tasks, id, t)
+	{
+		json_t *p = json_array_get(json_object_get(t, "_ports"), 0);
+		on_9090 += state_of(t) == TASK_RUNNING &&
+			   json_integer_value(json_object_get(p, "PublishedPort")) == 9090;
+	}
+	assert_int_equal(on_9090, 3);
+}
+
 static void test_rebalance_when_node_returns(void **state)
 {
 	struct sim *s = *state;
@@ -733,6 +808,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_max_failure_ratio, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_failure_action_continue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_failed_rollback_pauses, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_host_port_conflicts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_host_port_update, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rebalance_when_node_returns, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_replicated_job, setup, teardown),
 	    cmocka_unit_test(test_constraint_syntax),
