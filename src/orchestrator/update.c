@@ -1,9 +1,12 @@
 /* The update supervisor: replaces the tasks of an older spec slot by slot,
  * in batches of Parallelism (0: all at once), Delay apart once a batch
- * runs, stop-first or start-first, counting failures of the new tasks
- * against MaxFailureRatio and taking the FailureAction (pause, continue,
- * rollback to PreviousSpec). Everything it needs is in the store (the
- * service's UpdateStatus and the tasks' times), so a new leader resumes. */
+ * runs (a task with a health check runs once healthy), stop-first or
+ * start-first, counting the slots whose new task failed before or within
+ * Monitor after it ran against MaxFailureRatio and taking the
+ * FailureAction (pause, continue, rollback to PreviousSpec; a failed
+ * rollback pauses), as SwarmKit's updater. Everything it needs is in the
+ * store (the service's UpdateStatus and the tasks' times), so a new leader
+ * resumes. */
 #include <string.h>
 
 #include "basic/timeutil.h"

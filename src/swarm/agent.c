@@ -185,7 +185,7 @@ static void started(int r, const struct error *err, void *data)
 		char msg[512];
 		snprintf(msg, sizeof(msg), "starting container failed: %s", error_msg(err));
 		report(a, t, TASK_FAILED, "starting", msg, c);
-	} else if (t && health_status_of(c) == HEALTH_NONE) {
+	} else if (t && c && health_status_of(c) == HEALTH_NONE) {
 		report_running(o->sw, a, t, c);
 	}
 	op_end(o);
