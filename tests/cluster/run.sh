@@ -567,39 +567,8 @@ test_services_logs() {
 	ok "service logs: a task on a worker, read from each manager, with --tail, --raw, a task ID and -f"
 }
 
-# Host-mode published ports over the nodes: one task per node holds the
-# port, the task left over stays pending and says why, and each node's
-# address answers with its own task's container.
-test_services_ports() {
-	local out n ip cid got
-	import_busybox_all
-	wait_for 60 bash -c 'dk n1 service inspect hp >/dev/null 2>&1 ||
-		dk n1 service create -d --name hp --replicas 6 --stop-grace-period 1s \
-			--publish mode=host,published=18080,target=80 busybox httpd -f -p 80 -h /etc' ||
-		fail "create hp"
-	wait_for 120 bash -c '[[ $(dk n1 service ps hp --filter desired-state=running --format "{{.Node}} {{.CurrentState}}" | grep -c "^n[1-5] Running") == 5 ]]' ||
-		fail "5 tasks with the port: $(dk n1 service ps hp)"
-	out=$(dk n1 service ps hp --filter desired-state=running --format '{{.Node}}' | grep . | sort | uniq -d)
-	[[ -z $out ]] || fail "two tasks with the port on one node: $out"
-	wait_for 60 bash -c 'dk n1 service ps hp --no-trunc --format "{{.Error}}" | grep -q "no suitable node (5 nodes with the host-mode port in use)"' ||
-		fail "the sixth task: $(dk n1 service ps hp --no-trunc)"
-	for n in n2 n4; do
-		ip=IP_$n
-		cid=$(dk "$n" ps -q --filter label=com.docker.swarm.service.name=hp)
-		wait_for 30 ip netns exec "${CL_PREFIX}-n1" curl -sf --max-time 5 "http://${!ip}:18080/hostname" ||
-			fail "nothing on ${!ip}:18080"
-		got=$(ip netns exec "${CL_PREFIX}-n1" curl -sf --max-time 5 "http://${!ip}:18080/hostname")
-		[[ $got == "$cid" ]] || fail "$n's port answered by '$got', not its task $cid"
-	done
-	wait_for 60 bash -c '! dk n1 service inspect hp >/dev/null 2>&1 || dk n1 service rm hp' || fail "service rm hp"
-	for n in n1 n2 n3 n4 n5; do
-		wait_for 60 bash -c "[[ -z \$(dk $n ps -aq --filter label=com.docker.swarm.service.name=hp) ]]" ||
-			fail "hp left on $n"
-	done
-	ok "host-mode ports: one task per node, the sixth pending with the reason, each node's port served by its task"
-}
 
-STAGES=(test_form test_secrets test_services test_services_logs test_services_ports test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum
+STAGES=(test_form test_secrets test_services test_services_logs test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum
 	test_roles test_demote_crash test_ca_rotate test_cert_renewal test_down_and_rm test_restart_all test_autolock test_leave test_force_new_cluster)
 for s in "${STAGES[@]}"; do
 	if [[ -n "${1:-}" && "$s" != test_form && "$s" != *"$1"* ]]; then continue; fi
