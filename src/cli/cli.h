@@ -113,6 +113,8 @@ int cli_cmd_config(struct cli *cli, const char *cmd_path, int argc, char **argv)
 /* cmd_service.c: `service`, and the task table of `node ps` */
 int cli_cmd_service(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_node_ps(struct cli *cli, const char *cmd_path, int argc, char **argv);
+/* berth service update (cmd_service_update.c). */
+int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char **argv);
 /* berth service logs (cmd_service_logs.c). */
 int cli_cmd_service_logs(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_system_df(struct cli *cli, const char *cmd_path, int argc, char **argv);

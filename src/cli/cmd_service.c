@@ -12,6 +12,7 @@
 #include "cli/client.h"
 #include "cli/inspect.h"
 #include "cli/query.h"
+#include "cli/service_progress.h"
 #include "cli/service_refs.h"
 #include "cli/table.h"
 
@@ -521,11 +522,14 @@ static int service_rollback(struct cli *cli, const char *cmd_path, int argc, cha
 		struct error err = ERROR_INIT;
 		_cleanup_(cli_json_decrefp) json_t *svc = NULL;
 		if (get_service(cli, args.v[0], &svc, &err) < 0 ||
-		    post_update(cli, svc, json_object_get(svc, "Spec"), true, &err) < 0)
+		    post_update(cli, svc, json_object_get(svc, "Spec"), true, &err) < 0) {
 			code = cli_fail_clear(cli, &err);
-		else {
+		} else {
 			fprintf(cli->out, "%s\n", args.v[0]);
-			code = CLI_EXIT_OK;
+			code = detach || cli_service_progress(cli, js(svc, "ID"), args.v[0], quiet,
+							      &err) == 0
+				   ? CLI_EXIT_OK
+				   : cli_fail_clear(cli, &err);
 		}
 	}
 	cli_strv_free(&args);
@@ -711,7 +715,11 @@ static int service_create(struct cli *cli, const char *cmd_path, int argc, char 
 			code = cli_fail_clear(cli, &err);
 		} else {
 			fprintf(cli->out, "%s\n", js(resp, "ID"));
-			code = CLI_EXIT_OK;
+			fflush(cli->out);
+			code = o.detach || cli_service_progress(cli, js(resp, "ID"), js(resp, "ID"),
+								o.quiet, &err) == 0
+				   ? CLI_EXIT_OK
+				   : cli_fail_clear(cli, &err);
 		}
 	}
 	struct cli_strv *lists[] = {&o.env,	 &o.labels,  &o.clabels, &o.constraints,
@@ -731,6 +739,7 @@ static const struct cli_subcommand service_subs[] = {
     {"rm", "remove", "Remove one or more services", service_rm},
     {"rollback", NULL, "Revert changes to a service's configuration", service_rollback},
     {"scale", NULL, "Scale one or multiple replicated services", service_scale},
+    {"update", NULL, "Update a service", cli_cmd_service_update},
 };
 
 int cli_cmd_service(struct cli *cli, const char *cmd_path, int argc, char **argv)

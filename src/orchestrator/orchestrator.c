@@ -140,6 +140,9 @@ json_t *r_new_task(struct round *r, json_t *svc, int slot, const char *node, jso
 		json_object_set(t, "JobIteration", iter);
 	if (node)
 		json_object_set_new(t, "NodeID", json_string(node));
+	json_t *ports = json_object_get(jpath(svc, "Spec", "EndpointSpec"), "Ports");
+	if (json_array_size(ports))
+		json_object_set(t, "_ports", ports);
 	json_object_set_new(
 	    t, "_service_name",
 	    json_string(json_string_value(jpath(jpath(svc, "Spec", NULL), "Name", NULL)) ?: ""));
@@ -162,8 +165,15 @@ const char *orch_service_mode(json_t *svc)
 	return "replicated";
 }
 
+/* The published ports count too, as in SwarmKit's IsTaskDirty: a task
+ * publishes what its service published when it was made. */
 bool orch_task_up_to_date(json_t *svc, json_t *t)
 {
+	json_t *want = json_object_get(jpath(svc, "Spec", "EndpointSpec"), "Ports");
+	json_t *have = json_object_get(t, "_ports");
+	if (json_array_size(want) || json_array_size(have))
+		if (!want || !have || !json_equal(want, have))
+			return false;
 	return json_equal(jpath(svc, "Spec", "TaskTemplate"), json_object_get(t, "Spec"));
 }
 

@@ -1,6 +1,6 @@
 /* The scheduler: places pending tasks on nodes. Filters (ready,
  * availability, platform, constraints, reserved resources, max replicas per
- * node) rule nodes out; among the rest, placement preferences spread the
+ * node, host-mode published ports) rule nodes out; among the rest, placement preferences spread the
  * service over label values, then the node with the fewest tasks of the
  * service, then the fewest tasks in all, wins. A task nobody can take
  * stays pending, and its Status.Err says how many nodes each filter ruled
@@ -12,8 +12,18 @@
 
 #include "orchestrator/constraint.h"
 #include "orchestrator/orch_int.h"
+#include "orchestrator/ports.h"
 
-enum why { WHY_DOWN, WHY_DRAIN, WHY_PAUSE, WHY_PLATFORM, WHY_RESOURCES, WHY_MAX, WHY_COUNT };
+enum why {
+	WHY_DOWN,
+	WHY_DRAIN,
+	WHY_PAUSE,
+	WHY_PLATFORM,
+	WHY_RESOURCES,
+	WHY_MAX,
+	WHY_PORTS,
+	WHY_COUNT
+};
 
 struct verdict {
 	int by_why[WHY_COUNT];
@@ -29,6 +39,7 @@ struct snode {
 	int64_t have_cpu, have_mem; /* the node's resources */
 	int64_t svc;		    /* live tasks of the current group's service */
 	size_t value;		    /* its spread value's index (current group) */
+	json_t *ports;		    /* host-mode ports held ("8080/tcp" -> true), or NULL */
 	bool ok;		    /* passes the group's fixed filters */
 	bool fit;		    /* and the current task's (scratch) */
 };
@@ -41,6 +52,7 @@ struct group {
 	const char *svc; /* NULL: no group yet */
 	json_t *spec;
 	int64_t cpu, mem, max;
+	json_t *ports;	      /* the tasks' _ports (EndpointSpec.Ports) */
 	struct verdict fixed; /* what the fixed filters ruled out */
 	const char *spread;   /* the first spread descriptor, or NULL */
 	int64_t *by_value;    /* scratch: the service's tasks per spread value */
@@ -83,6 +95,19 @@ static void add_load(struct sched *s, json_t *t, size_t i)
 	n->mem += jint(res, "MemoryBytes");
 }
 
+/* A task assigned to a node holds its host-mode ports there until it is
+ * over, also while it is being stopped (SwarmKit's HostPortFilter). */
+static void hold_ports(struct sched *s, json_t *t, size_t i)
+{
+	json_t *ports = json_object_get(t, "_ports");
+	if (!json_array_size(ports))
+		return;
+	struct snode *n = &s->nodes[i];
+	if (!n->ports)
+		n->ports = json_object();
+	ports_host_add(ports, n->ports);
+}
+
 static int sched_init(struct sched *s, struct round *r)
 {
 	*s = (struct sched){.r = r, .index = json_object(), .svc_load = json_object()};
@@ -105,6 +130,8 @@ static int sched_init(struct sched *s, struct round *r)
 		json_t *at = json_object_get(s->index, jstr(v, "NodeID") ?: "");
 		if (at && t_live(v) && !task_state_final(t_state(v)) && t_state(v) >= TASK_ASSIGNED)
 			add_load(s, v, (size_t)json_integer_value(at));
+		if (at && t_state(v) >= TASK_ASSIGNED && t_state(v) <= TASK_RUNNING)
+			hold_ports(s, v, (size_t)json_integer_value(at));
 	}
 	return 0;
 }
@@ -119,6 +146,8 @@ static void group_done(struct group *g)
 static void sched_done(struct sched *s)
 {
 	group_done(&s->g);
+	for (size_t i = 0; i < s->n; i++)
+		json_decref(s->nodes[i].ports);
 	free(s->nodes);
 	json_decref(s->index);
 	json_decref(s->svc_load);
@@ -184,6 +213,8 @@ static enum why dynamic_why(const struct group *g, const struct snode *n)
 		return WHY_RESOURCES;
 	if (g->max > 0 && n->svc >= g->max)
 		return WHY_MAX;
+	if (n->ports && ports_host_conflict(g->ports, n->ports))
+		return WHY_PORTS;
 	return WHY_COUNT;
 }
 
@@ -194,7 +225,8 @@ static void why_text(const struct verdict *v, char *buf, size_t len)
 						    "paused",
 						    "on another platform",
 						    "without enough free resources",
-						    "at the service's max replicas per node"};
+						    "at the service's max replicas per node",
+						    "with the host-mode port in use"};
 	size_t off = (size_t)snprintf(buf, len, "no suitable node (");
 	const char *sep = "";
 	const char *c;
@@ -247,7 +279,9 @@ static int group_start(struct sched *s, json_t *t)
 	struct group *g = &s->g;
 	const char *svc = jstr(t, "ServiceID") ?: "";
 	json_t *spec = json_object_get(t, "Spec");
-	if (g->svc && strcmp(g->svc, svc) == 0 && (g->spec == spec || json_equal(g->spec, spec)))
+	json_t *ports = json_object_get(t, "_ports");
+	if (g->svc && strcmp(g->svc, svc) == 0 && (g->spec == spec || json_equal(g->spec, spec)) &&
+	    (g->ports == ports || (ports && g->ports && json_equal(g->ports, ports))))
 		return 0;
 	group_done(g);
 	json_t *res = reservations(spec);
@@ -256,6 +290,7 @@ static int group_start(struct sched *s, json_t *t)
 			    .cpu = jint(res, "NanoCPUs"),
 			    .mem = jint(res, "MemoryBytes"),
 			    .max = jint(json_object_get(spec, "Placement"), "MaxReplicas"),
+			    .ports = ports,
 			    .fixed.by_constraint = json_object(),
 			    .spread = spread_of(t),
 			    .by_value = calloc(s->n + 1, sizeof(*g->by_value))};
@@ -334,7 +369,8 @@ static struct snode *pick_preset(struct sched *s, json_t *t, const char *preset,
 	json_t *res = reservations(spec);
 	struct group one = {.cpu = jint(res, "NanoCPUs"),
 			    .mem = jint(res, "MemoryBytes"),
-			    .max = jint(json_object_get(spec, "Placement"), "MaxReplicas")};
+			    .max = jint(json_object_get(spec, "Placement"), "MaxReplicas"),
+			    .ports = json_object_get(t, "_ports")};
 	if (!fixed_ok(spec, n->node, v))
 		return NULL;
 	int64_t svc = n->svc;
@@ -362,6 +398,7 @@ static void place(struct sched *s, json_t *t)
 		r_set_status(r, json_object_get(r->work, jstr(t, "ID")), TASK_ASSIGNED,
 			     "scheduler assigned task to node", NULL);
 		add_load(s, t, (size_t)(chosen - s->nodes));
+		hold_ports(s, t, (size_t)(chosen - s->nodes));
 	} else {
 		char why[1024];
 		why_text(&v, why, sizeof(why));

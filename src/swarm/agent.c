@@ -14,7 +14,9 @@
 #include "basic/timeutil.h"
 #include "daemon/daemon.h"
 #include "engine/container.h"
+#include "engine/health.h"
 #include "engine/secret_mounts.h"
+#include "network/network.h"
 #include "orchestrator/task_state.h"
 #include "swarm/rpc.h"
 #include "swarm/services.h"
@@ -22,6 +24,7 @@
 #include "swarm/task_container.h"
 #include "swarm/task_logs.h"
 #include "swarm/task_networks.h"
+#include "swarm/task_ports.h"
 #include "swarm/task_secrets.h"
 
 #define AGENT_RPC_MS 8000
@@ -49,7 +52,17 @@ struct agent {
 	json_t *busy;		 /* task or container ID -> an engine operation runs */
 	int64_t create_until_ms; /* this pass creates containers until then */
 	bool more;		 /* creations left for the next pass */
+	json_t *unhealthy;	 /* task ID -> stopped because its health check failed */
+	struct health_sub *health_sub;
 };
+
+/* A task container's health changed: the next pass reports it at once. */
+static void health_changed(struct daemon *d, const struct container *c, enum health_status status,
+			   void *userdata)
+{
+	if (json_object_get(json_object_get(c->config, "Labels"), "com.docker.swarm.task.id"))
+		swarm_kick(userdata);
+}
 
 static struct agent *agent_of(struct swarm *sw)
 {
@@ -63,6 +76,12 @@ static struct agent *agent_of(struct swarm *sw)
 		a->outbox = json_object();
 		a->reported = json_object();
 		a->busy = json_object();
+		a->unhealthy = json_object();
+		if (health_subscribe(sw->d, health_changed, sw, &a->health_sub) < 0) {
+			sw->agent = a;
+			swarm_agent_stop(sw);
+			return NULL;
+		}
 		sw->agent = a;
 	}
 	return sw->agent;
@@ -80,6 +99,8 @@ void swarm_agent_stop(struct swarm *sw)
 	json_decref(a->outbox);
 	json_decref(a->reported);
 	json_decref(a->busy);
+	json_decref(a->unhealthy);
+	health_unsubscribe(sw->d, a->health_sub);
 	free(a);
 }
 
@@ -115,6 +136,21 @@ static void report(struct agent *a, json_t *t, enum task_state s, const char *ms
 					      "ExitCode", c->exit_code));
 	json_object_set_new(a->outbox, id, st);
 	json_object_set_new(a->reported, id, json_string(task_state_name(s)));
+}
+
+/* Queues the report that t runs, with the host ports its container got. */
+static void report_running(struct swarm *sw, struct agent *a, json_t *t, struct container *c)
+{
+	report(a, t, TASK_RUNNING, "started", NULL, c);
+	json_t *st = json_object_get(a->outbox, jstr(t, "ID"));
+	if (!st || !c || !json_object_get(t, "_ports") ||
+	    strcmp(jstr(st, "State") ?: "", "running") != 0)
+		return;
+	json_t *settings = network_container_settings(sw->d, c);
+	json_t *ps = task_port_status(t, json_object_get(settings, "Ports"));
+	json_decref(settings);
+	if (ps)
+		json_object_set_new(st, "PortStatus", ps);
 }
 
 /* ---- engine operations ---- */
@@ -156,8 +192,8 @@ static void started(int r, const struct error *err, void *data)
 		char msg[512];
 		snprintf(msg, sizeof(msg), "starting container failed: %s", error_msg(err));
 		report(a, t, TASK_FAILED, "starting", msg, c);
-	} else if (t) {
-		report(a, t, TASK_RUNNING, "started", NULL, c);
+	} else if (t && c && health_status_of(c) == HEALTH_NONE) {
+		report_running(o->sw, a, t, c);
 	}
 	op_end(o);
 }
@@ -237,9 +273,42 @@ static void stopped(int r, const struct error *err, void *data)
 	op_end(o);
 }
 
-static void removed(int r, const struct error *err, void *data)
+static void op_done(int r, const struct error *err, void *data)
 {
 	op_end(data);
+}
+
+/* Stops t's container within its StopGracePeriod; done gets the op. */
+static void stop_task_container(struct swarm *sw, struct agent *a, json_t *t, struct container *c,
+				container_done_fn done)
+{
+	struct op *o = op_new(sw, a, jstr(t, "ID"));
+	if (!o)
+		return;
+	snprintf(o->cid, sizeof(o->cid), "%s", c->id);
+	json_t *grace = json_object_get(
+	    json_object_get(json_object_get(t, "Spec"), "ContainerSpec"), "StopGracePeriod");
+	container_stop(sw->d, c,
+		       json_is_integer(grace) ? (int)(json_integer_value(grace) / 1000000000) : -1,
+		       NULL, done, o);
+}
+
+/* A container with a health check is a running task once it is healthy
+ * (until then the task stays starting, so an update waits for it); one
+ * that turns unhealthy is stopped and its task fails, as dockerd's
+ * executor does. */
+static void follow_health(struct swarm *sw, struct agent *a, json_t *t, struct container *c)
+{
+	switch (health_status_of(c)) {
+	case HEALTH_STARTING:
+		return;
+	case HEALTH_UNHEALTHY:
+		json_object_set_new(a->unhealthy, jstr(t, "ID"), json_true());
+		stop_task_container(sw, a, t, c, op_done);
+		return;
+	default:
+		report_running(sw, a, t, c);
+	}
 }
 
 static void remove_container(struct swarm *sw, struct agent *a, struct container *c)
@@ -248,7 +317,7 @@ static void remove_container(struct swarm *sw, struct agent *a, struct container
 		return;
 	struct op *o = op_new(sw, a, c->id);
 	if (o)
-		container_remove(sw->d, c, true, false, removed, o);
+		container_remove(sw->d, c, true, false, op_done, o);
 }
 
 /* ---- reconciling ---- */
@@ -259,8 +328,10 @@ static void finished(struct agent *a, json_t *t, struct container *c)
 		report(a, t, TASK_COMPLETE, "finished", NULL, c);
 		return;
 	}
-	char err[64];
-	snprintf(err, sizeof(err), "task: non-zero exit (%d)", c->exit_code);
+	char err[96];
+	snprintf(err, sizeof(err), "task: non-zero exit (%d)%s", c->exit_code,
+		 json_object_get(a->unhealthy, jstr(t, "ID")) ? ": dockerexec: unhealthy container"
+							      : "");
 	report(a, t, TASK_FAILED, "started", err, c);
 }
 
@@ -284,23 +355,13 @@ static void reconcile_task(struct swarm *sw, struct agent *a, json_t *t)
 		if (!c || c->state == CONTAINER_CREATED)
 			start_task(sw, a, t);
 		else if (c->state == CONTAINER_RUNNING)
-			report(a, t, TASK_RUNNING, "started", NULL, c);
+			follow_health(sw, a, t, c);
 		else
 			finished(a, t, c);
 		return;
 	}
 	if (c && c->state == CONTAINER_RUNNING) {
-		struct op *o = op_new(sw, a, id);
-		if (!o)
-			return;
-		snprintf(o->cid, sizeof(o->cid), "%s", c->id);
-		json_t *grace =
-		    json_object_get(json_object_get(json_object_get(t, "Spec"), "ContainerSpec"),
-				    "StopGracePeriod");
-		container_stop(
-		    sw->d, c,
-		    json_is_integer(grace) ? (int)(json_integer_value(grace) / 1000000000) : -1,
-		    NULL, stopped, o);
+		stop_task_container(sw, a, t, c, stopped);
 		return;
 	}
 	if (!task_state_final(have))
@@ -411,6 +472,11 @@ static void take_assignments(struct swarm *sw, struct agent *a, json_t *resp)
 		if (!st || store_state(st) >= task_state_parse(json_string_value(v)))
 			json_object_del(a->reported, id);
 	}
+	json_object_foreach_safe(a->unhealthy, tmp, id, v)
+	{
+		if (!json_object_get(a->tasks, id))
+			json_object_del(a->unhealthy, id);
+	}
 	snprintf(a->digest, sizeof(a->digest), "%s", digest);
 	a->assigned = true;
 }
@@ -454,7 +520,8 @@ static void reports_sent(void *data, int status, json_t *resp, const char *msg)
 			}
 		} else {
 			take_assignments(sr->sw, a, resp);
-			task_logs_serve(sr->sw, dispatcher_addr(sr->sw), json_object_get(resp, "logs"));
+			task_logs_serve(sr->sw, dispatcher_addr(sr->sw),
+					json_object_get(resp, "logs"));
 		}
 		if (json_object_size(a->outbox))
 			swarm_kick(sr->sw);

@@ -8,8 +8,10 @@
 
 #include "basic/timeutil.h"
 #include "orchestrator/orchestrator.h"
+#include "orchestrator/ports.h"
 #include "orchestrator/task_state.h"
 #include "swarm/ca.h"
+#include "swarm/service_ports.h"
 #include "swarm/service_spec.h"
 #include "swarm/services.h"
 #include "swarm/swarm_networks.h"
@@ -298,12 +300,14 @@ static int fail(swarm_done_fn cb, void *data, struct error *err)
 void swarm_service_create(struct swarm *sw, json_t *spec, swarm_done_fn cb, void *data)
 {
 	struct error err = ERROR_INIT;
-	if (swarm_check_manager(sw, &err) < 0 || service_spec_check(spec, &err) < 0 ||
-	    service_spec_check_refs(&sw->store, spec, &err) < 0) {
+	json_t *s = json_deep_copy(spec);
+	if (swarm_check_manager(sw, &err) < 0 || service_spec_check(s, &err) < 0 ||
+	    service_spec_check_refs(&sw->store, s, &err) < 0 || service_ports_check(s, &err) < 0 ||
+	    service_ports_check_conflicts(&sw->store, s, NULL, &err) < 0) {
+		json_decref(s);
 		fail(cb, data, &err);
 		return;
 	}
-	json_t *s = json_deep_copy(spec);
 	const char *name = jstr(s, "Name");
 	if (!name || !*name) {
 		char gen[64];
@@ -320,10 +324,8 @@ void swarm_service_create(struct swarm *sw, json_t *spec, swarm_done_fn cb, void
 	}
 	char id[26];
 	swarm_new_id(id);
-	json_t *ep = json_object_get(s, "EndpointSpec");
-	json_t *ep_spec = json_is_object(ep) ? json_incref(ep) : json_pack("{s:s}", "Mode", "vip");
 	json_t *svc =
-	    json_pack("{s:s, s:o, s:{s:o}}", "ID", id, "Spec", s, "Endpoint", "Spec", ep_spec);
+	    json_pack("{s:s, s:o, s:o}", "ID", id, "Spec", s, "Endpoint", ports_endpoint(s));
 	if (is_job(s))
 		next_job_iteration(svc);
 	write_service(sw, swarm_cmd("service", svc), json_pack("{s:s}", "ID", id), cb, data);
@@ -361,6 +363,7 @@ void swarm_service_update(struct swarm *sw, const char *ref, int64_t version, js
 		}
 		json_object_set(svc, "Spec", prev);
 		json_object_set(svc, "PreviousSpec", cur);
+		json_object_set_new(svc, "Endpoint", ports_endpoint(prev));
 		json_object_set_new(
 		    svc, "UpdateStatus",
 		    update_status("rollback_started", "manually requested rollback"));
@@ -375,19 +378,27 @@ void swarm_service_update(struct swarm *sw, const char *ref, int64_t version, js
 			return;
 		}
 		json_t *ns = json_deep_copy(spec);
+		if (service_ports_check(ns, &err) < 0 ||
+		    service_ports_check_conflicts(&sw->store, ns, jstr(old, "ID"), &err) < 0) {
+			json_decref(ns);
+			json_decref(svc);
+			fail(cb, data, &err);
+			return;
+		}
 		json_object_set_new(ns, "Name", json_string(service_name(old)));
 		json_object_set(svc, "PreviousSpec", cur);
 		bool changed = !json_equal(json_object_get(ns, "TaskTemplate"),
 					   json_object_get(cur, "TaskTemplate"));
+		/* As SwarmKit, every update forgets the last one's status: a
+		 * paused update goes on after any `service update`. */
+		json_object_del(svc, "UpdateStatus");
 		if (changed && is_job(ns))
 			next_job_iteration(svc);
 		else if (changed)
 			json_object_set_new(svc, "UpdateStatus",
 					    update_status("updating", "update in progress"));
 		json_object_set_new(svc, "Spec", ns);
-		json_t *ep = json_object_get(ns, "EndpointSpec");
-		if (json_is_object(ep))
-			json_object_set_new(svc, "Endpoint", json_pack("{s:O}", "Spec", ep));
+		json_object_set_new(svc, "Endpoint", ports_endpoint(ns));
 	}
 	write_service(sw, swarm_cmd("service", svc), json_pack("{s:n}", "Warnings"), cb, data);
 }

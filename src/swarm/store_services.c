@@ -41,11 +41,21 @@ static void patch_task(struct store *s, json_t *patch, int64_t ts)
 	json_t *v;
 	json_object_foreach(patch, k, v)
 	{
-		if (strcmp(k, "Status") == 0 &&
-		    task_state_parse(json_string_value(json_object_get(v, "State"))) <
-			status_state(old))
+		if (strcmp(k, "Status") != 0) {
+			json_object_set(copy, k, v);
+			continue;
+		}
+		enum task_state to =
+		    task_state_parse(json_string_value(json_object_get(v, "State")));
+		if (to < status_state(old))
 			continue;
 		json_object_set(copy, k, v);
+		/* When the task first ran: the update supervisor's monitor window
+		 * counts from there once the task has failed. */
+		if (to == TASK_RUNNING && status_state(old) < TASK_RUNNING)
+			json_object_set_new(
+			    copy, "_running_ns",
+			    json_integer(json_integer_value(json_object_get(v, "_ns")) ?: ts));
 	}
 	if (json_equal(copy, old)) {
 		json_decref(copy);

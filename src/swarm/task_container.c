@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "swarm/services.h"
+#include "swarm/task_ports.h"
 
 static const char *jstr(json_t *o, const char *k)
 {
@@ -116,5 +117,6 @@ json_t *task_container_body(json_t *task, const char *node_id, const char *host)
 	copy(hc, "Memory", lim, "MemoryBytes");
 	copy(hc, "PidsLimit", lim, "Pids");
 	json_object_set_new(body, "HostConfig", hc);
+	task_ports_bind(task, body);
 	return body;
 }

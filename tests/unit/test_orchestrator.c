@@ -26,6 +26,7 @@ struct sim {
 	int next_id;
 	bool drop_next;	      /* the leader dies before its round commits */
 	int max_running;      /* the most tasks of "web" seen running at once */
+	int min_running;      /* the fewest, once min_running is set */
 	int max_running_slot; /* the most running tasks seen in one slot */
 };
 
@@ -110,8 +111,49 @@ static void report(struct sim *s, json_t *reports, json_t *t, enum task_state st
 						 "sim", "_ns", (json_int_t)s->now));
 }
 
-/* Every ready node's agent: assigned tasks start (an image named "bad"
- * fails), stopped ones shut down. A down node's agent does nothing. */
+static json_t *jpath_test(json_t *o, const char *a, const char *b)
+{
+	return json_object_get(json_object_get(o, a), b);
+}
+
+static bool image_is(const char *img, const char *name)
+{
+	return img && strcmp(img, name) == 0;
+}
+
+static int64_t since_status(struct sim *s, json_t *t)
+{
+	return s->now - json_integer_value(json_object_get(json_object_get(t, "Status"), "_ns"));
+}
+
+/* A started task of a running task's image: "bad" fails at once, "slow"
+ * stays starting for 3 s (a health check not yet healthy), "sick" turns
+ * unhealthy and fails 0.5 s after it ran, "late" 3 s after, "sick1" as
+ * "sick" in slot 1 only. */
+static enum task_state started_state(struct sim *s, json_t *t, const char *img)
+{
+	enum task_state st = state_of(t);
+	if (image_is(img, "bad"))
+		return TASK_FAILED;
+	if (image_is(img, "slow") && st < TASK_STARTING)
+		return TASK_STARTING;
+	if (image_is(img, "slow") && since_status(s, t) < 3 * SEC)
+		return st;
+	return TASK_RUNNING;
+}
+
+static bool fails_now(struct sim *s, json_t *t, const char *img)
+{
+	int64_t slot = json_integer_value(json_object_get(t, "Slot"));
+	int64_t ran = since_status(s, t);
+	return ((image_is(img, "sick") || (image_is(img, "sick1") && slot == 1)) &&
+		ran >= SEC / 2) ||
+	       (image_is(img, "late") && ran >= 3 * SEC);
+}
+
+/* Every ready node's agent: assigned tasks start (see started_state), some
+ * fail while they run (fails_now), stopped ones shut down. A down node's
+ * agent does nothing. */
 static void agents(struct sim *s)
 {
 	json_t *reports = json_array();
@@ -125,13 +167,14 @@ static void agents(struct sim *s)
 		enum task_state want = task_state_parse(jstr(t, "DesiredState"));
 		const char *img =
 		    jstr(json_object_get(json_object_get(t, "Spec"), "ContainerSpec"), "Image");
-		if (img && strcmp(img, "job") == 0 && st == TASK_RUNNING)
-			report(s, reports, t, TASK_COMPLETE);
-		else if (want <= TASK_RUNNING && st >= TASK_ASSIGNED && st < TASK_RUNNING)
-			report(s, reports, t,
-			       img && strcmp(img, "bad") == 0 ? TASK_FAILED : TASK_RUNNING);
-		else if (want > TASK_RUNNING && st <= TASK_RUNNING && st >= TASK_ASSIGNED)
+		if (want > TASK_RUNNING && st <= TASK_RUNNING && st >= TASK_ASSIGNED)
 			report(s, reports, t, TASK_SHUTDOWN);
+		else if (image_is(img, "job") && st == TASK_RUNNING)
+			report(s, reports, t, TASK_COMPLETE);
+		else if (st == TASK_RUNNING && fails_now(s, t, img))
+			report(s, reports, t, TASK_FAILED);
+		else if (st >= TASK_ASSIGNED && st < TASK_RUNNING && started_state(s, t, img) != st)
+			report(s, reports, t, started_state(s, t, img));
 	}
 	if (json_array_size(reports))
 		apply(s, json_pack("{s:s, s:o}", "op", "tasks", "v", reports));
@@ -159,6 +202,8 @@ static void check_invariants(struct sim *s)
 	int all = running_of(s, "web", -1);
 	if (all > s->max_running)
 		s->max_running = all;
+	if (s->min_running && all < s->min_running)
+		s->min_running = all;
 	for (int slot = 1; slot <= 20; slot++) {
 		int n = running_of(s, "web", slot);
 		if (n > s->max_running_slot)
@@ -450,6 +495,222 @@ static void test_failed_update_rolls_back(void **state)
 	assert_int_equal(running_with_image(s, "v1"), 3);
 }
 
+static void set_update(struct sim *s, const char *key, json_t *value)
+{
+	json_t *svc = svc_copy(s, "web");
+	json_object_set_new(json_object_get(json_object_get(svc, "Spec"), "UpdateConfig"), key,
+			    value);
+	put_service(s, svc);
+}
+
+static const char *update_message(struct sim *s)
+{
+	return jstr(json_object_get(json_object_get(s->st.services, "web"), "UpdateStatus"),
+		    "Message");
+}
+
+/* A new task whose health check is not healthy yet stays starting: the
+ * update waits for it, and start-first keeps the old task until then. */
+static void test_update_waits_for_healthy(void **state)
+{
+	struct sim *s = *state;
+	put_service(s, service("web", "v1", 3));
+	run(s, 5);
+	s->min_running = 3;
+	set_image(s, "slow", "start-first", 1);
+	run(s, 60); /* 6 s: two slots at most, each 3 s starting */
+	assert_string_equal(update_state(s), "updating");
+	assert_true(running_with_image(s, "v1") >= 1);
+	run(s, 150);
+	assert_int_equal(running_with_image(s, "slow"), 3);
+	assert_string_equal(update_state(s), "completed");
+	assert_int_equal(s->min_running, 3);
+	assert_true(s->max_running <= 4);
+}
+
+/* A new task that turns unhealthy (fails) within the monitor window
+ * pauses the update with SwarmKit's message. */
+static void test_unhealthy_task_pauses_update(void **state)
+{
+	struct sim *s = *state;
+	put_service(s, service("web", "v1", 3));
+	run(s, 5);
+	set_image(s, "sick", "stop-first", 1);
+	set_update(s, "Monitor", json_integer(5 * SEC));
+	set_update(s, "Delay", json_integer(2 * SEC));
+	run(s, 100);
+	assert_string_equal(update_state(s), "paused");
+	assert_non_null(strstr(update_message(s),
+			       "update paused due to failure or early termination of task t"));
+	assert_int_equal(running_with_image(s, "v1"), 2);
+	/* A `service update` of the paused service goes on (and pauses again). */
+	json_t *svc = svc_copy(s, "web");
+	json_object_del(svc, "UpdateStatus");
+	put_service(s, svc);
+	run(s, 100);
+	assert_string_equal(update_state(s), "paused");
+	assert_true(running_with_image(s, "v1") <= 1);
+}
+
+/* Failures count only within Monitor after the task ran. */
+static void test_failure_after_monitor_not_counted(void **state)
+{
+	for (int monitor = 1; monitor <= 5; monitor += 4) {
+		teardown(state);
+		setup(state);
+		struct sim *s = *state;
+		json_t *svc = service("web", "v1", 3);
+		json_t *spec = json_object_get(svc, "Spec");
+		json_object_set_new(jpath_test(spec, "TaskTemplate", "RestartPolicy"), "Condition",
+				    json_string("none"));
+		put_service(s, svc);
+		run(s, 5);
+		set_image(s, "late", "stop-first", 1);
+		set_update(s, "Monitor", json_integer(monitor * SEC));
+		set_update(s, "Delay", json_integer(2 * SEC));
+		run(s, 120);
+		if (monitor == 1)
+			assert_string_equal(update_state(s), "completed");
+		else
+			assert_string_equal(update_state(s), "paused");
+	}
+}
+
+/* MaxFailureRatio: one failing slot of four is within 0.5, not within 0. */
+static void test_max_failure_ratio(void **state)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		teardown(state);
+		setup(state);
+		struct sim *s = *state;
+		put_service(s, service("web", "v1", 4));
+		run(s, 5);
+		set_image(s, "sick1", "stop-first", 2);
+		set_update(s, "Monitor", json_integer(2 * SEC));
+		set_update(s, "MaxFailureRatio", json_real(pass ? 0.5 : 0));
+		run(s, 150);
+		assert_string_equal(update_state(s), pass ? "completed" : "paused");
+	}
+}
+
+/* failure action continue: failures are noted, nothing stops. */
+static void test_failure_action_continue(void **state)
+{
+	struct sim *s = *state;
+	put_service(s, service("web", "v1", 3));
+	run(s, 5);
+	set_image(s, "sick1", "stop-first", 1);
+	set_update(s, "FailureAction", json_string("continue"));
+	run(s, 150);
+	assert_string_equal(update_state(s), "completed");
+	assert_int_equal(running_with_image(s, "v1"), 0);
+}
+
+/* An update rolled back after a failure, whose rollback fails too: the
+ * rollback pauses (a rollback is never rolled back), and PreviousSpec is
+ * gone as in SwarmKit. */
+static void test_failed_rollback_pauses(void **state)
+{
+	struct sim *s = *state;
+	put_service(s, service("web", "v1", 2));
+	run(s, 5);
+	/* PreviousSpec is a spec whose tasks turn unhealthy. */
+	set_image(s, "sick", "stop-first", 1);
+	json_t *svc = svc_copy(s, "web");
+	json_t *prev = json_object_get(svc, "Spec");
+	json_object_set_new(prev, "RollbackConfig",
+			    json_pack("{s:I, s:s, s:I}", "Parallelism", (json_int_t)1,
+				      "FailureAction", "rollback", "Monitor", (json_int_t)5 * SEC));
+	json_t *spec = json_deep_copy(prev);
+	json_object_set_new(jpath_test(spec, "TaskTemplate", "ContainerSpec"), "Image",
+			    json_string("bad"));
+	json_object_set_new(json_object_get(spec, "UpdateConfig"), "FailureAction",
+			    json_string("rollback"));
+	json_object_set(svc, "PreviousSpec", prev);
+	json_object_set_new(svc, "Spec", spec);
+	put_service(s, svc);
+	run(s, 200);
+	assert_string_equal(update_state(s), "rollback_paused");
+	assert_non_null(strstr(update_message(s),
+			       "rollback paused due to failure or early termination of task t"));
+	assert_null(json_object_get(json_object_get(s->st.services, "web"), "PreviousSpec"));
+}
+
+static json_t *with_host_port(json_t *svc, int published)
+{
+	json_object_set_new(json_object_get(svc, "Spec"), "EndpointSpec",
+			    json_pack("{s:s, s:[{s:s, s:I, s:I, s:s}]}", "Mode", "vip", "Ports",
+				      "Protocol", "tcp", "TargetPort", (json_int_t)80,
+				      "PublishedPort", (json_int_t)published, "PublishMode",
+				      "host"));
+	return svc;
+}
+
+static const char *pending_err(struct sim *s, const char *svc)
+{
+	const char *id;
+	json_t *t;
+	json_object_foreach(s->st.tasks, id, t)
+	{
+		if (strcmp(jstr(t, "ServiceID"), svc) == 0 && state_of(t) == TASK_PENDING)
+			return jstr(json_object_get(t, "Status"), "Err");
+	}
+	return NULL;
+}
+
+/* Two tasks never publish the same host port on one node, whatever their
+ * service; the one left over stays pending and says why. */
+static void test_host_port_conflicts(void **state)
+{
+	struct sim *s = *state;
+	put_service(s, with_host_port(service("web", "v1", 2), 8080));
+	put_service(s, with_host_port(service("api", "v1", 2), 8080));
+	run(s, 10);
+	assert_int_equal(running_of(s, "web", -1) + running_of(s, "api", -1), 3);
+	assert_string_equal(pending_err(s, "api") ?: pending_err(s, "web"),
+			    "no suitable node (3 nodes with the host-mode port in use)");
+	for (int i = 1; i <= 3; i++) {
+		char n[16];
+		snprintf(n, sizeof(n), "n%d", i);
+		assert_int_equal(on_node(s, "web", n) + on_node(s, "api", n), 1);
+	}
+	/* Another port, or another protocol, is free. */
+	json_t *svc = with_host_port(service("udp", "v1", 3), 8080);
+	json_object_set_new(
+	    json_array_get(json_object_get(jpath_test(svc, "Spec", "EndpointSpec"), "Ports"), 0),
+	    "Protocol", json_string("udp"));
+	put_service(s, svc);
+	run(s, 10);
+	assert_int_equal(running_of(s, "udp", -1), 3);
+}
+
+/* A stop-first update frees the port before the new task needs it; a
+ * change of the published ports rolls the tasks. */
+static void test_host_port_update(void **state)
+{
+	struct sim *s = *state;
+	put_service(s, with_host_port(service("web", "v1", 3), 8080));
+	run(s, 10);
+	assert_int_equal(running_of(s, "web", -1), 3);
+	set_image(s, "v2", "stop-first", 1);
+	run(s, 100);
+	assert_int_equal(running_with_image(s, "v2"), 3);
+	assert_string_equal(update_state(s), "completed");
+	json_t *svc = with_host_port(svc_copy(s, "web"), 9090);
+	put_service(s, svc);
+	run(s, 100);
+	int on_9090 = 0;
+	const char *id;
+	json_t *t;
+	json_object_foreach(s->st.tasks, id, t)
+	{
+		json_t *p = json_array_get(json_object_get(t, "_ports"), 0);
+		on_9090 += state_of(t) == TASK_RUNNING &&
+			   json_integer_value(json_object_get(p, "PublishedPort")) == 9090;
+	}
+	assert_int_equal(on_9090, 3);
+}
+
 static void test_rebalance_when_node_returns(void **state)
 {
 	struct sim *s = *state;
@@ -540,6 +801,15 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_rolling_update_start_first, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rolling_update_stop_first, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_failed_update_rolls_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_update_waits_for_healthy, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unhealthy_task_pauses_update, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_failure_after_monitor_not_counted, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_max_failure_ratio, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_failure_action_continue, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_failed_rollback_pauses, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_host_port_conflicts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_host_port_update, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rebalance_when_node_returns, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_replicated_job, setup, teardown),
 	    cmocka_unit_test(test_constraint_syntax),

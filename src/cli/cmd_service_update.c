@@ -1,0 +1,322 @@
+/* `berth service update`: docker's flags turned into changes of the
+ * service's current spec (GET, change, POST with its version), then the
+ * progress until the service converges unless --detach. */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basic/cleanup.h"
+#include "basic/timeutil.h"
+#include "cli/cli.h"
+#include "cli/client.h"
+#include "cli/query.h"
+#include "cli/service_progress.h"
+#include "cli/service_refs.h"
+
+struct config_opts {
+	const char *parallelism, *delay, *failure_action, *monitor, *order, *max_failure_ratio;
+};
+
+struct update_opts {
+	const char *image, *replicas, *grace;
+	struct cli_strv env_add, env_rm, label_add, label_rm, clabel_add, clabel_rm, secret_add,
+	    secret_rm, config_add, config_rm, constraint_add, constraint_rm;
+	struct config_opts update, rollback;
+	bool force, detach, quiet, do_rollback;
+};
+
+static json_t *child(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	if (!json_is_object(v))
+		json_object_set_new(o, k, v = json_object());
+	return v;
+}
+
+static json_t *child_array(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	if (!json_is_array(v))
+		json_object_set_new(o, k, v = json_array());
+	return v;
+}
+
+/* The part of "k=v" (or "k") before '=' equals key. */
+static bool key_is(const char *kv, const char *key)
+{
+	size_t n = strcspn(kv, "=");
+	return strlen(key) == n && strncmp(kv, key, n) == 0;
+}
+
+/* --env-rm K then --env-add K=V: entries of list whose key is given go. */
+static void list_remove_keys(json_t *list, const struct cli_strv *keys, bool by_key)
+{
+	for (size_t i = 0; i < json_array_size(list);) {
+		const char *e = json_string_value(json_array_get(list, i)) ?: "";
+		bool gone = false;
+		for (size_t k = 0; k < keys->n && !gone; k++)
+			gone = by_key ? key_is(e, keys->v[k]) : strcmp(e, keys->v[k]) == 0;
+		if (gone)
+			json_array_remove(list, i);
+		else
+			i++;
+	}
+}
+
+static void env_update(json_t *cs, const struct update_opts *o)
+{
+	json_t *env = child_array(cs, "Env");
+	list_remove_keys(env, &o->env_rm, true);
+	for (size_t i = 0; i < o->env_add.n; i++) {
+		char key[256];
+		snprintf(key, sizeof(key), "%.*s", (int)strcspn(o->env_add.v[i], "="),
+			 o->env_add.v[i]);
+		struct cli_strv one = {.v = (const char *[]){key}, .n = 1};
+		list_remove_keys(env, &one, true);
+		json_array_append_new(env, json_string(o->env_add.v[i]));
+	}
+}
+
+static void labels_update(json_t *labels, const struct cli_strv *add, const struct cli_strv *rm)
+{
+	for (size_t i = 0; i < rm->n; i++)
+		json_object_del(labels, rm->v[i]);
+	for (size_t i = 0; i < add->n; i++) {
+		const char *eq = strchr(add->v[i], '=');
+		_cleanup_free_ char *k =
+		    eq ? strndup(add->v[i], (size_t)(eq - add->v[i])) : strdup(add->v[i]);
+		if (k)
+			json_object_set_new(labels, k, json_string(eq ? eq + 1 : ""));
+	}
+}
+
+/* --secret-rm/--config-rm name a secret by name or ID; --*-add appends. */
+static int refs_update(const struct cli *cli, json_t *cs, bool secret, const struct cli_strv *add,
+		       const struct cli_strv *rm, struct error *err)
+{
+	json_t *refs = child_array(cs, secret ? "Secrets" : "Configs");
+	const char *name_key = secret ? "SecretName" : "ConfigName";
+	const char *id_key = secret ? "SecretID" : "ConfigID";
+	for (size_t i = 0; i < json_array_size(refs);) {
+		json_t *ref = json_array_get(refs, i);
+		bool gone = false;
+		for (size_t k = 0; k < rm->n && !gone; k++)
+			gone = strcmp(json_string_value(json_object_get(ref, name_key)) ?: "",
+				      rm->v[k]) == 0 ||
+			       strcmp(json_string_value(json_object_get(ref, id_key)) ?: "",
+				      rm->v[k]) == 0;
+		if (gone)
+			json_array_remove(refs, i);
+		else
+			i++;
+	}
+	if (!add->n)
+		return 0;
+	_cleanup_(cli_json_decrefp) json_t *added = NULL;
+	int r = service_refs_parse(secret, add, &added, err);
+	if (r == 0)
+		r = service_refs_resolve(cli, secret, added, err);
+	if (r == 0)
+		json_array_extend(refs, added);
+	return r;
+}
+
+static int duration_opt(const char *s, const char *flag, json_t *obj, const char *key,
+			struct error *err)
+{
+	int64_t ns;
+	if (!s)
+		return 0;
+	if (time_parse_duration(s, &ns) < 0)
+		return error_set(err, -EINVAL,
+				 "invalid argument \"%s\" for \"--%s\" flag: time: "
+				 "invalid duration \"%s\"",
+				 s, flag, s);
+	json_object_set_new(obj, key, json_integer(ns));
+	return 0;
+}
+
+static int config_update(json_t *spec, const struct config_opts *c, const char *what,
+			 struct error *err)
+{
+	if (!c->parallelism && !c->delay && !c->failure_action && !c->monitor && !c->order &&
+	    !c->max_failure_ratio)
+		return 0;
+	json_t *uc = child(spec, strcmp(what, "update") == 0 ? "UpdateConfig" : "RollbackConfig");
+	char flag[64];
+	if (c->parallelism)
+		json_object_set_new(uc, "Parallelism",
+				    json_integer(strtoll(c->parallelism, NULL, 10)));
+	if (c->failure_action)
+		json_object_set_new(uc, "FailureAction", json_string(c->failure_action));
+	if (c->order)
+		json_object_set_new(uc, "Order", json_string(c->order));
+	if (c->max_failure_ratio)
+		json_object_set_new(uc, "MaxFailureRatio",
+				    json_real(strtod(c->max_failure_ratio, NULL)));
+	snprintf(flag, sizeof(flag), "%s-delay", what);
+	int r = duration_opt(c->delay, flag, uc, "Delay", err);
+	snprintf(flag, sizeof(flag), "%s-monitor", what);
+	if (r == 0)
+		r = duration_opt(c->monitor, flag, uc, "Monitor", err);
+	return r;
+}
+
+static int apply(const struct cli *cli, json_t *spec, const struct update_opts *o,
+		 struct error *err)
+{
+	json_t *tt = child(spec, "TaskTemplate"), *cs = child(tt, "ContainerSpec");
+	if (o->image)
+		json_object_set_new(cs, "Image", json_string(o->image));
+	if (o->force)
+		json_object_set_new(
+		    tt, "ForceUpdate",
+		    json_integer(json_integer_value(json_object_get(tt, "ForceUpdate")) + 1));
+	if (o->replicas) {
+		json_t *rep = json_object_get(json_object_get(spec, "Mode"), "Replicated");
+		if (!rep)
+			return error_set(err, -EINVAL,
+					 "replicas can only be used with replicated or "
+					 "replicated-job mode");
+		json_object_set_new(rep, "Replicas", json_integer(strtoll(o->replicas, NULL, 10)));
+	}
+	env_update(cs, o);
+	labels_update(child(spec, "Labels"), &o->label_add, &o->label_rm);
+	labels_update(child(cs, "Labels"), &o->clabel_add, &o->clabel_rm);
+	json_t *cons = child_array(child(tt, "Placement"), "Constraints");
+	list_remove_keys(cons, &o->constraint_rm, false);
+	for (size_t i = 0; i < o->constraint_add.n; i++)
+		json_array_append_new(cons, json_string(o->constraint_add.v[i]));
+	int r = duration_opt(o->grace, "stop-grace-period", cs, "StopGracePeriod", err);
+	if (r == 0)
+		r = refs_update(cli, cs, true, &o->secret_add, &o->secret_rm, err);
+	if (r == 0)
+		r = refs_update(cli, cs, false, &o->config_add, &o->config_rm, err);
+	if (r == 0)
+		r = config_update(spec, &o->update, "update", err);
+	if (r == 0)
+		r = config_update(spec, &o->rollback, "rollback", err);
+	return r;
+}
+
+static int post(const struct cli *cli, json_t *svc, json_t *spec, bool rollback, struct error *err)
+{
+	char version[32];
+	snprintf(version, sizeof(version), "%lld",
+		 (long long)json_integer_value(
+		     json_object_get(json_object_get(svc, "Version"), "Index")));
+	struct query q = {0};
+	int r = query_add(&q, "version", version);
+	if (r == 0 && rollback)
+		r = query_add(&q, "rollback", "previous");
+	_cleanup_free_ char *p =
+	    query_path("/services/%s/update", json_string_value(json_object_get(svc, "ID")));
+	r = r == 0 && p ? cli_call(cli, "POST", p, &q, spec, NULL, err)
+			: error_set(err, -ENOMEM, "out of memory");
+	query_done(&q);
+	return r;
+}
+
+static int update(const struct cli *cli, const char *name, const struct update_opts *o,
+		  struct error *err)
+{
+	_cleanup_free_ char *p = query_path("/services/%s", name);
+	if (!p)
+		return error_set(err, -ENOMEM, "out of memory");
+	_cleanup_(cli_json_decrefp) json_t *svc = NULL;
+	int r = cli_call(cli, "GET", p, NULL, NULL, &svc, err);
+	if (r < 0)
+		return r;
+	_cleanup_(cli_json_decrefp) json_t *spec = json_deep_copy(json_object_get(svc, "Spec"));
+	if (!o->do_rollback && (r = apply(cli, spec, o, err)) < 0)
+		return r;
+	if ((r = post(cli, svc, spec, o->do_rollback, err)) < 0)
+		return r;
+	fprintf(cli->out, "%s\n", name);
+	if (o->detach)
+		return 0;
+	return cli_service_progress(cli, json_string_value(json_object_get(svc, "ID")), name,
+				    o->quiet, err);
+}
+
+#define LIST(n, t, h)                                                                              \
+	{                                                                                          \
+		n, 0, CLI_FLAG_LIST, t, "list", h, false                                           \
+	}
+#define STR(n, t, v, h)                                                                            \
+	{                                                                                          \
+		n, 0, CLI_FLAG_STRING, t, v, h, false                                              \
+	}
+
+int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char **argv)
+{
+	struct update_opts o = {0};
+	struct cli_strv args = {0};
+	const struct cli_flag flags[] = {
+	    LIST("config-add", &o.config_add, "Add or update a config file on a service"),
+	    LIST("config-rm", &o.config_rm, "Remove a configuration file"),
+	    LIST("constraint-add", &o.constraint_add, "Add or update a placement constraint"),
+	    LIST("constraint-rm", &o.constraint_rm, "Remove a constraint"),
+	    LIST("container-label-add", &o.clabel_add, "Add or update a container label"),
+	    LIST("container-label-rm", &o.clabel_rm, "Remove a container label by its key"),
+	    {"detach", 'd', CLI_FLAG_BOOL, &o.detach, NULL,
+	     "Exit immediately instead of waiting for the service to converge", false},
+	    LIST("env-add", &o.env_add, "Add or update an environment variable"),
+	    LIST("env-rm", &o.env_rm, "Remove an environment variable"),
+	    {"force", 0, CLI_FLAG_BOOL, &o.force, NULL,
+	     "Force update even if no changes require it", false},
+	    STR("image", &o.image, "string", "Service image tag"),
+	    LIST("label-add", &o.label_add, "Add or update a service label"),
+	    LIST("label-rm", &o.label_rm, "Remove a label by its key"),
+	    {"quiet", 'q', CLI_FLAG_BOOL, &o.quiet, NULL, "Suppress progress output", false},
+	    STR("replicas", &o.replicas, "uint", "Number of tasks"),
+	    {"rollback", 0, CLI_FLAG_BOOL, &o.do_rollback, NULL,
+	     "Rollback to previous specification", false},
+	    STR("rollback-delay", &o.rollback.delay, "duration",
+		"Delay between task rollbacks (ns|us|ms|s|m|h)"),
+	    STR("rollback-failure-action", &o.rollback.failure_action, "string",
+		"Action on rollback failure (\"pause\", \"continue\")"),
+	    STR("rollback-max-failure-ratio", &o.rollback.max_failure_ratio, "float",
+		"Failure rate to tolerate during a rollback"),
+	    STR("rollback-monitor", &o.rollback.monitor, "duration",
+		"Duration after each task rollback to monitor for failure (ns|us|ms|s|m|h)"),
+	    STR("rollback-order", &o.rollback.order, "string",
+		"Rollback order (\"start-first\", \"stop-first\")"),
+	    STR("rollback-parallelism", &o.rollback.parallelism, "uint",
+		"Maximum number of tasks rolled back simultaneously (0 to roll back all at once)"),
+	    LIST("secret-add", &o.secret_add, "Add or update a secret on a service"),
+	    LIST("secret-rm", &o.secret_rm, "Remove a secret"),
+	    STR("stop-grace-period", &o.grace, "duration",
+		"Time to wait before force killing a container (ns|us|ms|s|m|h)"),
+	    STR("update-delay", &o.update.delay, "duration",
+		"Delay between updates (ns|us|ms|s|m|h)"),
+	    STR("update-failure-action", &o.update.failure_action, "string",
+		"Action on update failure (\"pause\", \"continue\", \"rollback\")"),
+	    STR("update-max-failure-ratio", &o.update.max_failure_ratio, "float",
+		"Failure rate to tolerate during an update"),
+	    STR("update-monitor", &o.update.monitor, "duration",
+		"Duration after each task update to monitor for failure (ns|us|ms|s|m|h)"),
+	    STR("update-order", &o.update.order, "string",
+		"Update order (\"start-first\", \"stop-first\")"),
+	    STR("update-parallelism", &o.update.parallelism, "uint",
+		"Maximum number of tasks updated simultaneously (0 to update all at once)"),
+	};
+	static const struct cli_cmd_spec spec = {"Update a service",  NULL,	      false,
+						 "[OPTIONS] SERVICE", CLI_ARGS_EXACT, 1};
+	int code = cli_cmd_parse(cli, cmd_path, &spec, flags, ARRAY_SIZE(flags), argc, argv, &args);
+	if (code < 0) {
+		struct error err = ERROR_INIT;
+		code =
+		    update(cli, args.v[0], &o, &err) < 0 ? cli_fail_clear(cli, &err) : CLI_EXIT_OK;
+	}
+	struct cli_strv *lists[] = {&o.env_add,	   &o.env_rm,	      &o.label_add,
+				    &o.label_rm,   &o.clabel_add,     &o.clabel_rm,
+				    &o.secret_add, &o.secret_rm,      &o.config_add,
+				    &o.config_rm,  &o.constraint_add, &o.constraint_rm};
+	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
+		cli_strv_free(lists[i]);
+	cli_strv_free(&args);
+	return code;
+}
