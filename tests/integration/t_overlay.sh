@@ -117,8 +117,13 @@ test_overlay_bad_input() {
 	run_fails dk network rm ov1
 	assert_contains "$ERR" "network" "rm of a network in use"
 	assert_contains "$ERR" "is in use by service $sid" "rm of a network in use"
+	local nid
+	nid=$(dk network inspect --format '{{.Id}}' ov1)
 	run_ok dk service rm s1
 	run_ok dk network rm ov1
+	# The node tears the network's devices down once its task is gone.
+	wait_for 30 "ov1's devices removed" bash -c "! ip -o link show | grep -qE ': (ov|vx)-${nid:0:12}'" ||
+		fail "devices of ov1 left: $(ip -o link show | grep -E ': (ov|vx)-')"
 }
 
 test_overlay_default_addr_pool() {
