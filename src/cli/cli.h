@@ -73,6 +73,12 @@ struct cli {
 	FILE *err;
 };
 
+struct json_t;
+/* A duration flag's value (Go's syntax, e.g. "1m30s") as nanoseconds in
+ * obj[key]; nothing when s is NULL; the docker CLI's message when invalid. */
+int cli_duration_into(const char *s, const char *flag, struct json_t *obj, const char *key,
+		      struct error *err);
+
 /* Prints docker's usage error block for cmd_path ("berth version") and
  * returns CLI_EXIT_USAGE. */
 int cli_usage_error(const struct cli *cli, const char *cmd_path, const char *usage,

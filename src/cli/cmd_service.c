@@ -566,21 +566,6 @@ static json_t *str_array(const struct cli_strv *sv, size_t from)
 	return a;
 }
 
-static int duration_flag(const char *s, const char *flag, json_t *obj, const char *key,
-			 struct error *err)
-{
-	int64_t ns;
-	if (!s)
-		return 0;
-	if (time_parse_duration(s, &ns) < 0)
-		return error_set(err, -EINVAL,
-				 "invalid argument \"%s\" for \"--%s\" flag: time: "
-				 "invalid duration \"%s\"",
-				 s, flag, s);
-	json_object_set_new(obj, key, json_integer(ns));
-	return 0;
-}
-
 static int build_spec(struct create_opts *o, const struct cli_strv *args, json_t **ret,
 		      struct error *err)
 {
@@ -642,11 +627,11 @@ static int build_spec(struct create_opts *o, const struct cli_strv *args, json_t
 	    global ? json_pack("{s:{}}", "Global")
 		   : json_pack("{s:{s:I}}", "Replicated", "Replicas",
 			       (json_int_t)(o->replicas ? strtoll(o->replicas, NULL, 10) : 1)));
-	r = duration_flag(o->restart_delay, "restart-delay", restart, "Delay", err);
+	r = cli_duration_into(o->restart_delay, "restart-delay", restart, "Delay", err);
 	if (r == 0)
-		r = duration_flag(o->update_delay, "update-delay", update, "Delay", err);
+		r = cli_duration_into(o->update_delay, "update-delay", update, "Delay", err);
 	if (r == 0)
-		r = duration_flag(o->grace, "stop-grace-period", cs, "StopGracePeriod", err);
+		r = cli_duration_into(o->grace, "stop-grace-period", cs, "StopGracePeriod", err);
 	return r;
 }
 

@@ -123,21 +123,6 @@ static int refs_update(const struct cli *cli, json_t *cs, bool secret, const str
 	return r;
 }
 
-static int duration_opt(const char *s, const char *flag, json_t *obj, const char *key,
-			struct error *err)
-{
-	int64_t ns;
-	if (!s)
-		return 0;
-	if (time_parse_duration(s, &ns) < 0)
-		return error_set(err, -EINVAL,
-				 "invalid argument \"%s\" for \"--%s\" flag: time: "
-				 "invalid duration \"%s\"",
-				 s, flag, s);
-	json_object_set_new(obj, key, json_integer(ns));
-	return 0;
-}
-
 static int config_update(json_t *spec, const struct config_opts *c, const char *what,
 			 struct error *err)
 {
@@ -157,10 +142,10 @@ static int config_update(json_t *spec, const struct config_opts *c, const char *
 		json_object_set_new(uc, "MaxFailureRatio",
 				    json_real(strtod(c->max_failure_ratio, NULL)));
 	snprintf(flag, sizeof(flag), "%s-delay", what);
-	int r = duration_opt(c->delay, flag, uc, "Delay", err);
+	int r = cli_duration_into(c->delay, flag, uc, "Delay", err);
 	snprintf(flag, sizeof(flag), "%s-monitor", what);
 	if (r == 0)
-		r = duration_opt(c->monitor, flag, uc, "Monitor", err);
+		r = cli_duration_into(c->monitor, flag, uc, "Monitor", err);
 	return r;
 }
 
@@ -189,7 +174,7 @@ static int apply(const struct cli *cli, json_t *spec, const struct update_opts *
 	list_remove_keys(cons, &o->constraint_rm, false);
 	for (size_t i = 0; i < o->constraint_add.n; i++)
 		json_array_append_new(cons, json_string(o->constraint_add.v[i]));
-	int r = duration_opt(o->grace, "stop-grace-period", cs, "StopGracePeriod", err);
+	int r = cli_duration_into(o->grace, "stop-grace-period", cs, "StopGracePeriod", err);
 	if (r == 0)
 		r = refs_update(cli, cs, true, &o->secret_add, &o->secret_rm, err);
 	if (r == 0)

@@ -3,8 +3,11 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "basic/timeutil.h"
 
 void cli_strv_free(struct cli_strv *sv)
 {
@@ -189,4 +192,19 @@ void cli_flags_print(FILE *f, const struct cli_flag *flags, size_t nflags)
 		}
 		fputc('\n', f);
 	}
+}
+
+int cli_duration_into(const char *s, const char *flag, json_t *obj, const char *key,
+		      struct error *err)
+{
+	int64_t ns;
+	if (!s)
+		return 0;
+	if (time_parse_duration(s, &ns) < 0)
+		return error_set(err, -EINVAL,
+				 "invalid argument \"%s\" for \"--%s\" flag: time: "
+				 "invalid duration \"%s\"",
+				 s, flag, s);
+	json_object_set_new(obj, key, json_integer(ns));
+	return 0;
 }

@@ -79,6 +79,19 @@ static int open_sock(struct nl_sock **ret, struct error *err)
 	return 0;
 }
 
+/* A socket and the bridge that a new port goes into. */
+static int open_sock_bridge(struct nl_sock **ret_s, const char *bridge, struct rtnl_link **ret_br,
+			    struct error *err)
+{
+	int r = open_sock(ret_s, err);
+	if (r < 0)
+		return r;
+	int e = rtnl_link_get_kernel(*ret_s, 0, bridge, ret_br);
+	if (e < 0)
+		return nl_fail(err, e, "looking up bridge", bridge);
+	return 0;
+}
+
 static struct nl_addr *v4addr(uint32_t ip, int prefix)
 {
 	uint32_t be = htonl(ip);
@@ -374,13 +387,10 @@ static void hairpin(const char *host_if)
 int nl_endpoint_add(const struct nl_endpoint *ep, struct error *err)
 {
 	_cleanup_sock_ struct nl_sock *s = NULL;
-	int r = open_sock(&s, err);
+	_cleanup_link_ struct rtnl_link *br = NULL;
+	int r = open_sock_bridge(&s, ep->bridge, &br, err);
 	if (r < 0)
 		return r;
-	_cleanup_link_ struct rtnl_link *br = NULL;
-	int e = rtnl_link_get_kernel(s, 0, ep->bridge, &br);
-	if (e < 0)
-		return nl_fail(err, e, "looking up bridge", ep->bridge);
 	_cleanup_close_ int nsfd = open(ep->netns_path, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0)
 		return error_set(err, -errno, "open %s: %s", ep->netns_path, strerror(errno));
@@ -400,7 +410,7 @@ int nl_endpoint_add(const struct nl_endpoint *ep, struct error *err)
 		rtnl_link_set_mtu(peer, (unsigned)ep->mtu);
 	}
 	rtnl_link_set_flags(veth, IFF_UP);
-	e = rtnl_link_add(s, veth, NLM_F_CREATE | NLM_F_EXCL);
+	int e = rtnl_link_add(s, veth, NLM_F_CREATE | NLM_F_EXCL);
 	nl_addr_put(mac);
 	rtnl_link_put(peer);
 	if (e < 0)
@@ -417,13 +427,11 @@ int nl_endpoint_add(const struct nl_endpoint *ep, struct error *err)
 int nl_vxlan_ensure(const struct nl_vxlan *vx, struct error *err)
 {
 	_cleanup_sock_ struct nl_sock *s = NULL;
-	int r = open_sock(&s, err);
+	_cleanup_link_ struct rtnl_link *br = NULL;
+	int r = open_sock_bridge(&s, vx->bridge, &br, err);
 	if (r < 0)
 		return r;
-	_cleanup_link_ struct rtnl_link *br = NULL;
-	int e = rtnl_link_get_kernel(s, 0, vx->bridge, &br);
-	if (e < 0)
-		return nl_fail(err, e, "looking up bridge", vx->bridge);
+	int e;
 	_cleanup_link_ struct rtnl_link *l = NULL;
 	if (rtnl_link_get_kernel(s, 0, vx->name, &l) < 0) {
 		_cleanup_link_ struct rtnl_link *nv = rtnl_link_vxlan_alloc();
