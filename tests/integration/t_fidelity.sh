@@ -230,7 +230,8 @@ test_fidelity_detach_keys() {
 	assert_contains "$logs" "^Px" "the broken sequence's keys"
 	assert_not_contains "$logs" "^Q" "container's echo (detach keys)"
 	assert_not_contains "$logs" "^A" "container's echo (custom detach keys)"
-	run_ok dk events --since 0 --until "$(date +%s)" --filter container=dt --filter event=detach \
+	# --until is in whole seconds: the next one, so this second's events count.
+	run_ok dk events --since 0 --until "$(($(date +%s) + 1))" --filter container=dt --filter event=detach \
 		--format '{{.Action}}'
 	assert_eq 4 "$(grep -c '^detach$' <<<"$OUT")" "detach events"
 	# A bad spec is refused before anything else, with dockerd's words.

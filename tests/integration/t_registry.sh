@@ -93,7 +93,7 @@ test_registry_pull_docker_cli() {
 	run_ok dk images --digests --format '{{.Repository}} {{.Digest}}'
 	assert_line "$OUT" "$REG/app $(reg_json "$PUT" digest)" "images --digests"
 	assert_no_leftovers "$D_DATA" overlay2
-	run_ok dk events --since 0 --until "$(date +%s)" --filter type=image --format '{{.Action}} {{.Actor.Attributes.name}}'
+	run_ok dk events --since 0 --until "$(($(date +%s) + 1))" --filter type=image --format '{{.Action}} {{.Actor.Attributes.name}}'
 	assert_line "$OUT" "pull $REG/app:v1" "pull event"
 }
 
