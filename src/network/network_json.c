@@ -91,15 +91,8 @@ static bool list_match(struct daemon *d, struct network *n, const struct filters
 {
 	if (!filters_match_fuzzy(f, "id", n->id))
 		return false;
-	if (filters_has_key(f, "name")) {
-		size_t nv = 0;
-		const char *const *vals = filters_values(f, "name", &nv);
-		bool any = false;
-		for (size_t i = 0; i < nv && !any; i++)
-			any = strstr(n->name, vals[i]) != NULL;
-		if (!any)
-			return false;
-	}
+	if (!filters_match_substring(f, "name", n->name))
+		return false;
 	if (!filters_match_exact(f, "driver", n->overlay ? "overlay" : n->driver) ||
 	    !filters_match_exact(f, "scope", n->overlay ? "swarm" : "local") ||
 	    !filters_match_label(f, "label", n->labels))

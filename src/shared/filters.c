@@ -301,6 +301,17 @@ bool filters_match_fuzzy(const struct filters *f, const char *key, const char *v
 	return false;
 }
 
+bool filters_match_substring(const struct filters *f, const char *key, const char *value)
+{
+	const struct filter_entry *e = find_entry(f, key);
+	if (!e || e->n == 0)
+		return true;
+	for (size_t i = 0; i < e->n; i++)
+		if (strstr(value ? value : "", e->values[i]))
+			return true;
+	return false;
+}
+
 /* One label condition: "k" (present) or "k=v" (present and equal). */
 static bool label_holds(const char *cond, const json_t *labels)
 {

@@ -61,6 +61,11 @@ bool filters_match_exact(const struct filters *f, const char *key, const char *v
 /* Args.FuzzyMatch: exact match, or one of the values is a prefix of value. */
 bool filters_match_fuzzy(const struct filters *f, const char *key, const char *value);
 
+/* dockerd's Args.Match as its name filters use it: one of the values occurs
+ * in value (dockerd takes them as regular expressions; a substring is the
+ * common case). True when key has no values. */
+bool filters_match_substring(const struct filters *f, const char *key, const char *value);
+
 /* Args.MatchKVList for labels: every value of key must hold, "k" meaning label
  * k is present and "k=v" meaning it equals v. True when key has no values;
  * false when it has some and labels (object of strings, may be NULL) is empty. */

@@ -124,15 +124,8 @@ static bool list_match(json_t *net, const struct filters *f)
 	const char *name = jstr(spec, "Name");
 	if (!filters_match_fuzzy(f, "id", jstr(net, "ID")))
 		return false;
-	if (filters_has_key(f, "name")) {
-		size_t nv = 0;
-		const char *const *vals = filters_values(f, "name", &nv);
-		bool any = false;
-		for (size_t i = 0; i < nv && !any; i++)
-			any = strstr(name, vals[i]) != NULL;
-		if (!any)
-			return false;
-	}
+	if (!filters_match_substring(f, "name", name))
+		return false;
 	if (!filters_match_exact(f, "driver", "overlay") ||
 	    !filters_match_exact(f, "scope", "swarm") ||
 	    !filters_match_label(f, "label", json_object_get(spec, "Labels")) ||

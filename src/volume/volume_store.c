@@ -638,26 +638,12 @@ static int check_keys(const struct filters *f, const char *const *allowed, struc
 	return 0;
 }
 
-/* dockerd's Args.Match for names: equal, or the value taken as a regular
- * expression matches; we approximate the expression by a substring. */
-static bool match_name(const struct filters *f, const char *name)
-{
-	size_t n;
-	const char *const *vals = filters_values(f, "name", &n);
-	if (!vals || n == 0)
-		return true;
-	for (size_t i = 0; i < n; i++)
-		if (strstr(name, vals[i]))
-			return true;
-	return false;
-}
-
 static bool list_match(const struct filters *f, const struct volume *v, bool dangling_set,
 		       bool dangling)
 {
 	if (dangling_set && (v->n_refs == 0) != dangling)
 		return false;
-	return match_name(f, v->name) && filters_match_exact(f, "driver", "local") &&
+	return filters_match_substring(f, "name", v->name) && filters_match_exact(f, "driver", "local") &&
 	       filters_match_label(f, "label", v->labels);
 }
 

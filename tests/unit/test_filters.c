@@ -148,6 +148,17 @@ static void test_fuzzy(void **state)
 	filters_free(f);
 }
 
+static void test_substring(void **state)
+{
+	struct filters *f = parse_ok("{\"name\":[\"web\",\"db\"]}");
+	assert_true(filters_match_substring(f, "name", "myweb-1"));
+	assert_true(filters_match_substring(f, "name", "db"));
+	assert_false(filters_match_substring(f, "name", "cache"));
+	assert_false(filters_match_substring(f, "name", NULL));
+	assert_true(filters_match_substring(f, "driver", "anything"));
+	filters_free(f);
+}
+
 static void test_labels(void **state)
 {
 	json_t *labels =
@@ -275,6 +286,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_json),
 	    cmocka_unit_test(test_validate),
 	    cmocka_unit_test(test_fuzzy),
+	    cmocka_unit_test(test_substring),
 	    cmocka_unit_test(test_labels),
 	    cmocka_unit_test(test_get_bool),
 	    cmocka_unit_test(test_build_and_encode),
