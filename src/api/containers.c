@@ -412,11 +412,6 @@ static void api_container_wait(const struct api_request *ar)
  * much: neither a tree of the whole list nor its whole text is ever built. */
 #define LIST_CHUNK_BYTES (16 * 1024)
 
-static int append_json(const char *data, size_t len, void *userdata)
-{
-	return buf_append(userdata, data, len) < 0 ? -1 : 0;
-}
-
 /* The same bytes http_reply_json would send for the whole array ("[...]"
  * in JSON_COMPACT, then Go's newline), in chunks. */
 static void stream_list(const struct api_request *ar, struct container **v, size_t n, bool size)
@@ -425,12 +420,10 @@ static void stream_list(const struct api_request *ar, struct container **v, size
 	http_stream_begin(ar->conn, 200, "application/json");
 	int r = buf_append(&out, "[", 1);
 	for (size_t i = 0; i < n && r == 0; i++) {
-		json_t *e = container_list_entry(ar->d, v[i], size);
 		if (i > 0)
 			r = buf_append(&out, ",", 1);
-		if (r == 0 && (!e || json_dump_callback(e, append_json, &out, JSON_COMPACT) < 0))
-			r = -ENOMEM;
-		json_decref(e);
+		if (r == 0)
+			r = container_list_entry_write(ar->d, v[i], size, &out);
 		if (r == 0 && out.len >= LIST_CHUNK_BYTES) {
 			r = http_stream_write(ar->conn, out.data, out.len);
 			out.len = 0;

@@ -18,6 +18,7 @@
 #include "shared/digest.h"
 #include "shared/filters.h"
 
+struct buf;
 struct daemon;
 struct health;
 struct net_container;
@@ -222,7 +223,10 @@ int container_parse_signal(const char *s, int *ret, struct error *err);
 /* --- JSON (container_json.c) --- */
 
 json_t *container_inspect_json(struct daemon *d, struct container *c, bool size);
-/* One entry of GET /containers/json (with SizeRw/SizeRootFs when size). */
+/* One entry of GET /containers/json (with SizeRw/SizeRootFs when size),
+ * written to b as JSON text without building a tree; -ENOMEM. */
+int container_list_entry_write(struct daemon *d, struct container *c, bool size, struct buf *b);
+/* The same entry as a tree (system df). */
 json_t *container_list_entry(struct daemon *d, struct container *c, bool size);
 
 /* GET /containers/{id}/changes: [{"Path","Kind"}] with Kind 0 modified,

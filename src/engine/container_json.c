@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/buf.h"
 #include "basic/cleanup.h"
 #include "basic/timeutil.h"
 #include "daemon/daemon.h"
@@ -14,6 +15,7 @@
 #include "engine/health.h"
 #include "image/image_store.h"
 #include "network/network.h"
+#include "shared/json_buf.h"
 #include "storage/driver.h"
 
 static json_t *time_json(int64_t ns)
@@ -102,16 +104,23 @@ static json_t *host_config_json(const struct container *c)
 	return hc;
 }
 
-static void add_sizes(struct daemon *d, struct container *c, json_t *o)
+/* SizeRw and SizeRootFs. */
+static void sizes(struct daemon *d, struct container *c, int64_t *rw, int64_t *rootfs)
 {
-	int64_t rw = 0;
+	*rw = 0;
 	struct error err = ERROR_INIT;
-	storage_diff_size(d->storage, c->id, &rw, &err);
+	storage_diff_size(d->storage, c->id, rw, &err);
 	error_clear(&err);
 	struct image *img = image_store_get(d->images, c->image_id);
-	int64_t base = img && img->top ? layer_chain_size(img->top) : 0;
+	*rootfs = *rw + (img && img->top ? layer_chain_size(img->top) : 0);
+}
+
+static void add_sizes(struct daemon *d, struct container *c, json_t *o)
+{
+	int64_t rw, rootfs;
+	sizes(d, c, &rw, &rootfs);
 	json_object_set_new(o, "SizeRw", json_integer(rw));
-	json_object_set_new(o, "SizeRootFs", json_integer(rw + base));
+	json_object_set_new(o, "SizeRootFs", json_integer(rootfs));
 }
 
 static void add_paths(struct daemon *d, struct container *c, json_t *o)
@@ -205,45 +214,91 @@ static void status_text(const struct container *c, char *buf, size_t len)
 	}
 }
 
-static char *command_text(const struct container *c)
+/* Entrypoint + Cmd on one line, arguments with a blank in quotes, as
+ * dockerd's list shows them. */
+static int command_text(const struct container *c, struct buf *out)
 {
-	json_t *argv = command_argv(c);
-	char *out = NULL;
-	size_t len = 0, i;
-	FILE *f = open_memstream(&out, &len);
+	json_t *ep = json_object_get(c->config, "Entrypoint");
+	const char *first = json_string_value(json_array_get(ep, 0));
+	bool blank = json_array_size(ep) == 1 && first && !*first;
+	json_t *parts[] = {blank ? NULL : ep, json_object_get(c->config, "Cmd")};
+	size_t n = 0, i;
 	json_t *v;
-	json_array_foreach(argv, i, v)
-	{
-		const char *s = json_string_value(v);
-		if (!s)
-			continue; /* a damaged configuration (container_validate_stored) */
-		bool quote = i > 0 && strchr(s, ' ');
-		fprintf(f, "%s%s%s%s", i ? " " : "", quote ? "'" : "", s, quote ? "'" : "");
+	int r = buf_append(out, "", 0);
+	for (size_t p = 0; p < ARRAY_SIZE(parts) && r == 0; p++) {
+		json_array_foreach(parts[p], i, v)
+		{
+			const char *s = json_string_value(v);
+			if (!s)
+				continue; /* a damaged configuration (container_validate_stored) */
+			bool quote = n > 0 && strchr(s, ' ');
+			r = buf_appendf(out, "%s%s%s%s", n++ ? " " : "", quote ? "'" : "", s,
+					quote ? "'" : "");
+			if (r < 0)
+				break;
+		}
 	}
-	fclose(f);
-	json_decref(argv);
-	return out;
+	return r;
 }
 
-json_t *container_list_entry(struct daemon *d, struct container *c, bool size)
+int container_list_entry_write(struct daemon *d, struct container *c, bool size, struct buf *b)
 {
 	struct net_container nc;
 	char status[128];
 	status_text(c, status, sizeof(status));
-	_cleanup_free_ char *cmd = command_text(c);
+	_cleanup_(buf_free) struct buf cmd = BUF_INIT;
 	json_t *labels = json_object_get(c->config, "Labels");
-	json_t *o = json_pack(
-	    "{s:s, s:[s], s:O, s:s, s:s, s:I, s:o, s:o, s:s, s:s, s:{s:O}, s:o, s:o}", "Id", c->id,
-	    "Names", c->name, "Image", json_object_get(c->config, "Image"), "ImageID", c->image_id,
-	    "Command", cmd ? cmd : "", "Created", (json_int_t)(c->created_ns / 1000000000), "Ports",
-	    network_container_ports_summary(d, container_net(c, &nc)), "Labels",
-	    json_is_object(labels) ? json_incref(labels) : json_object(), "State",
-	    container_status(c), "Status", status, "HostConfig", "NetworkMode",
-	    json_object_get(c->host_config, "NetworkMode"), "NetworkSettings",
-	    network_container_summary(d, container_net(c, &nc)), "Mounts", mounts_json(c, true));
-	if (size)
-		add_sizes(d, c, o);
-	return o;
+	json_t *ports = network_container_ports_summary(d, container_net(c, &nc));
+	json_t *nets = network_container_networks(d, &nc);
+	json_t *mounts = mounts_json(c, true);
+	int r = command_text(c, &cmd);
+	r = r ?: json_buf_raw(b, "{\"Id\":");
+	r = r ?: json_buf_str(b, c->id);
+	r = r ?: json_buf_raw(b, ",\"Names\":[");
+	r = r ?: json_buf_str(b, c->name);
+	r = r ?: json_buf_raw(b, "],\"Image\":");
+	r = r ?: json_buf_value(b, json_object_get(c->config, "Image"));
+	r = r ?: json_buf_raw(b, ",\"ImageID\":");
+	r = r ?: json_buf_str(b, c->image_id);
+	r = r ?: json_buf_raw(b, ",\"Command\":");
+	r = r ?: json_buf_str(b, cmd.data);
+	r = r ?: json_buf_raw(b, ",\"Created\":");
+	r = r ?: json_buf_int(b, c->created_ns / 1000000000);
+	r = r ?: json_buf_raw(b, ",\"Ports\":");
+	r = r ?: json_buf_value(b, ports);
+	r = r ?: json_buf_raw(b, ",\"Labels\":");
+	r = r ?: (json_is_object(labels) ? json_buf_value(b, labels) : json_buf_raw(b, "{}"));
+	r = r ?: json_buf_raw(b, ",\"State\":");
+	r = r ?: json_buf_str(b, container_status(c));
+	r = r ?: json_buf_raw(b, ",\"Status\":");
+	r = r ?: json_buf_str(b, status);
+	r = r ?: json_buf_raw(b, ",\"HostConfig\":{\"NetworkMode\":");
+	r = r ?: json_buf_value(b, json_object_get(c->host_config, "NetworkMode"));
+	r = r ?: json_buf_raw(b, "},\"NetworkSettings\":{\"Networks\":");
+	r = r ?: json_buf_value(b, nets);
+	r = r ?: json_buf_raw(b, "},\"Mounts\":");
+	r = r ?: json_buf_value(b, mounts);
+	if (size) {
+		int64_t rw, rootfs;
+		sizes(d, c, &rw, &rootfs);
+		r = r ?: json_buf_raw(b, ",\"SizeRw\":");
+		r = r ?: json_buf_int(b, rw);
+		r = r ?: json_buf_raw(b, ",\"SizeRootFs\":");
+		r = r ?: json_buf_int(b, rootfs);
+	}
+	r = r ?: json_buf_raw(b, "}");
+	json_decref(ports);
+	json_decref(nets);
+	json_decref(mounts);
+	return r < 0 ? -ENOMEM : 0;
+}
+
+json_t *container_list_entry(struct daemon *d, struct container *c, bool size)
+{
+	_cleanup_(buf_free) struct buf b = BUF_INIT;
+	if (container_list_entry_write(d, c, size, &b) < 0)
+		return NULL;
+	return json_loadb(b.data, b.len, 0, NULL);
 }
 
 static bool regex_match(const char *pattern, const char *s)

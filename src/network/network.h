@@ -116,8 +116,8 @@ int network_container_up(struct daemon *d, const struct net_container *c, char *
 void network_container_down(struct daemon *d, const struct net_container *c);
 /* NetworkSettings for inspect. */
 json_t *network_container_settings(struct daemon *d, const struct net_container *c);
-/* {"Networks": {...}} for GET /containers/json. */
-json_t *network_container_summary(struct daemon *d, const struct net_container *c);
+/* NetworkSettings.Networks alone, for GET /containers/json. */
+json_t *network_container_networks(struct daemon *d, const struct net_container *c);
 /* [{"IP","PrivatePort","PublicPort","Type"}] for GET /containers/json. */
 json_t *network_container_ports_summary(struct daemon *d, const struct net_container *c);
 /* /etc/resolv.conf for the container, NULL to keep the default. */

@@ -75,12 +75,12 @@ static json_t *endpoint_json(const struct net_container *c, struct network *n, s
 	    json_array_size(dns) ? dns : (json_decref(dns), json_null()));
 }
 
-json_t *network_container_settings(struct daemon *d, const struct net_container *c)
+/* NetworkSettings.Networks; *ret_default (may be NULL) gets a reference to
+ * the default bridge's endpoint when c has one. */
+static json_t *networks_json(struct daemon *d, const struct net_container *c, bool live,
+			     json_t **ret_default)
 {
-	struct sandbox *sb = sandbox_find(d, c->id);
-	bool live = sb && c->running;
 	json_t *nets = json_object();
-	json_t *top = NULL;
 	struct networks *ns = networks_of(d);
 	for (size_t i = 0; i < ns->n; i++) {
 		struct network *n = ns->v[i];
@@ -90,10 +90,19 @@ json_t *network_container_settings(struct daemon *d, const struct net_container 
 		if (!ep && !special)
 			continue;
 		json_t *e = endpoint_json(c, n, ep, live);
-		if (n->is_default)
-			top = json_incref(e);
+		if (n->is_default && ret_default)
+			*ret_default = json_incref(e);
 		json_object_set_new(nets, n->name, e);
 	}
+	return nets;
+}
+
+json_t *network_container_settings(struct daemon *d, const struct net_container *c)
+{
+	struct sandbox *sb = sandbox_find(d, c->id);
+	bool live = sb && c->running;
+	json_t *top = NULL;
+	json_t *nets = networks_json(d, c, live, &top);
 	json_t *ports = live && sb->ports ? json_incref(sb->ports) : json_object();
 	json_t *o = json_pack(
 	    "{s:s, s:s, s:s, s:b, s:s, s:i, s:o, s:n, s:n, s:s, s:s, s:s, s:i, "
@@ -113,12 +122,9 @@ json_t *network_container_settings(struct daemon *d, const struct net_container 
 	return o;
 }
 
-json_t *network_container_summary(struct daemon *d, const struct net_container *c)
+json_t *network_container_networks(struct daemon *d, const struct net_container *c)
 {
-	json_t *s = network_container_settings(d, c);
-	json_t *o = json_pack("{s:O}", "Networks", json_object_get(s, "Networks"));
-	json_decref(s);
-	return o;
+	return networks_json(d, c, sandbox_find(d, c->id) && c->running, NULL);
 }
 
 json_t *network_container_ports_summary(struct daemon *d, const struct net_container *c)
