@@ -224,17 +224,42 @@ static const char *trust_bundle(struct swarm *sw)
 
 /* What this node reports about its own TLS: the roots it trusts and who
  * issued its certificate. */
+void swarm_issuer_forget(struct swarm *sw)
+{
+	free(sw->issuer.ca);
+	free(sw->issuer.cert);
+	free(sw->issuer.subject);
+	free(sw->issuer.pubkey);
+	memset(&sw->issuer, 0, sizeof(sw->issuer));
+}
+
+/* The issuer's subject and public key ("" when unknown), parsed again only
+ * when the certificates changed. */
+static void my_issuer(struct swarm *sw, const char **subject, const char **pubkey)
+{
+	bool same = sw->issuer.ca && sw->issuer.cert && sw->ca_pem && sw->cert_pem &&
+		    !strcmp(sw->issuer.ca, sw->ca_pem) && !strcmp(sw->issuer.cert, sw->cert_pem);
+	if (!same) {
+		swarm_issuer_forget(sw);
+		if (sw->ca_pem && sw->cert_pem) {
+			ca_cert_issuer_info(sw->ca_pem, sw->cert_pem, &sw->issuer.subject,
+					    &sw->issuer.pubkey);
+			sw->issuer.ca = strdup(sw->ca_pem);
+			sw->issuer.cert = strdup(sw->cert_pem);
+		}
+	}
+	*subject = sw->issuer.subject ? sw->issuer.subject : "";
+	*pubkey = sw->issuer.pubkey ? sw->issuer.pubkey : "";
+}
+
 static json_t *my_tls(struct swarm *sw)
 {
-	char *subj = NULL, *pk = NULL;
+	const char *subj, *pk;
 	if (!sw->ca_pem || !sw->cert_pem)
 		return json_null();
-	ca_cert_issuer_info(sw->ca_pem, sw->cert_pem, &subj, &pk);
-	json_t *t = json_pack("{s:s, s:s, s:s}", "TrustRoot", sw->ca_pem, "CertIssuerSubject",
-			      subj ? subj : "", "CertIssuerPublicKey", pk ? pk : "");
-	free(subj);
-	free(pk);
-	return t;
+	my_issuer(sw, &subj, &pk);
+	return json_pack("{s:s, s:s, s:s}", "TrustRoot", sw->ca_pem, "CertIssuerSubject", subj,
+			 "CertIssuerPublicKey", pk);
 }
 
 /* ---- RPC: join ---- */
@@ -886,12 +911,10 @@ static void hb_done(void *data, int status, json_t *resp, const char *msg)
 		}
 	}
 	const char *signer_pk = json_string_value(json_object_get(resp, "signer_pk"));
-	char *subj = NULL, *pk = NULL;
-	ca_cert_issuer_info(sw->ca_pem, sw->cert_pem, &subj, &pk);
-	bool old_issuer = signer_pk && *signer_pk && pk && strcmp(pk, signer_pk) != 0 &&
+	const char *subj, *pk;
+	my_issuer(sw, &subj, &pk);
+	bool old_issuer = signer_pk && *signer_pk && *pk && strcmp(pk, signer_pk) != 0 &&
 			  json_is_true(json_object_get(resp, "rot_ready"));
-	free(subj);
-	free(pk);
 	const char *role = json_string_value(json_object_get(resp, "role"));
 	struct cert_view cv = {
 	    .change_inflight = sw->role_change_inflight,

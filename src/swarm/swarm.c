@@ -399,6 +399,7 @@ void swarm_free(struct swarm *sw)
 	free(sw->ca_pem);
 	free(sw->cert_pem);
 	free(sw->key_pem);
+	swarm_issuer_forget(sw);
 	free(sw->sealed_keys);
 	SSL_CTX_free(sw->server_ctx);
 	SSL_CTX_free(sw->client_ctx);

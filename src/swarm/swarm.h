@@ -50,6 +50,11 @@ struct swarm {
 	char listen_addr[128], advertise_addr[128];
 	json_t *managers; /* array of "ip:port" known to this node */
 	char *ca_pem, *cert_pem, *key_pem;
+	/* The issuer of cert_pem as parsed from (ca, cert): parsing costs
+	 * milliseconds in OpenSSL 3 and the leader needs it on every tick. */
+	struct {
+		char *ca, *cert, *subject, *pubkey;
+	} issuer;
 	int64_t hb_ms;	       /* dispatcher heartbeat period */
 	int64_t cert_expiry_s; /* as the cluster says */
 

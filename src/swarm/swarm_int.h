@@ -50,3 +50,5 @@ int swarm_parse_unlock_key(const char *key, uint8_t kek[32]);
 void swarm_follow_autolock(struct swarm *sw);
 /* TLSInfo of a root CA: TrustRoot, CertIssuerSubject, CertIssuerPublicKey. */
 json_t *swarm_tls_info(const char *ca_pem);
+/* Drops the parsed issuer of this node's certificate (manager.c). */
+void swarm_issuer_forget(struct swarm *sw);

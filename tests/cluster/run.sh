@@ -645,7 +645,46 @@ test_overlay() {
 	ok "overlay: create on a manager (refused on a worker), attachable containers on a worker and a manager ping each other, a service's tasks on two workers reach each other over the vxlan (also after kill -9), rm leaves nothing on any node"
 }
 
-STAGES=(test_form test_secrets test_services test_services_logs test_overlay test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum
+hp_answers() { # FROM_NODE IP: the name a task's httpd serves on port 18080 there
+	ip netns exec "${CL_PREFIX}-$1" curl -sf --max-time 3 "http://$2:18080/name"
+}
+export -f hp_answers
+
+# Host-mode published ports on several nodes: each worker's task answers on
+# its own node's address (reached from another node), and a second service
+# that wants the same port finds no node for its tasks.
+test_host_ports() {
+	local n ip out
+	import_busybox_all
+	wait_for 60 bash -c 'dk n1 service inspect hp >/dev/null 2>&1 ||
+		dk n1 service create -d --name hp --mode global --constraint node.role==worker \
+			--publish mode=host,published=18080,target=80 --stop-grace-period 1s \
+			busybox sh -c "mkdir -p /www && hostname >/www/name && exec busybox httpd -f -p 80 -h /www"' ||
+		fail "service create hp"
+	for n in n4 n5; do
+		ip="IP_$n"
+		wait_for 90 hp_answers n1 "${!ip}" || fail "no answer on $n:18080: $(dk n1 service ps --no-trunc hp)"
+		out=$(dk "$n" ps -q --filter label=com.docker.swarm.service.name=hp)
+		[[ $(hp_answers n1 "${!ip}") == "$out" ]] || fail "$n:18080 is not its own task $out"
+	done
+	wait_for 30 bash -c '[[ $(dk n1 service ps hp --filter desired-state=running --format "{{.Ports}}" | sort -u) == "*:18080->80/tcp" ]]' ||
+		fail "PORTS: $(dk n1 service ps hp)"
+	wait_for 60 bash -c 'dk n1 service inspect hq >/dev/null 2>&1 ||
+		dk n1 service create -d --name hq --replicas 1 --constraint node.role==worker \
+			--publish mode=host,published=18080,target=80 busybox sleep 1000' || fail "service create hq"
+	wait_for 60 bash -c 'dk n1 service ps hq --no-trunc --format "{{.Error}}" | grep -q "host-mode port in use"' ||
+		fail "hq should find no node: $(dk n1 service ps --no-trunc hq)"
+	for s in hq hp; do
+		wait_for 60 bash -c "! dk n1 service inspect $s >/dev/null 2>&1 || dk n1 service rm $s" || fail "service rm $s"
+	done
+	for n in n4 n5; do
+		ip="IP_$n"
+		wait_for 60 bash -c "! hp_answers n1 ${!ip}" || fail "$n still answers on 18080 after rm"
+	done
+	ok "host-mode ports: a global service's tasks answer on each worker's own address, a second service wanting the port stays pending, rm closes them"
+}
+
+STAGES=(test_form test_secrets test_services test_services_logs test_host_ports test_overlay test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum
 	test_roles test_demote_crash test_ca_rotate test_cert_renewal test_down_and_rm test_restart_all test_autolock test_leave test_force_new_cluster)
 for s in "${STAGES[@]}"; do
 	if [[ -n "${1:-}" && "$s" != test_form && "$s" != *"$1"* ]]; then continue; fi
