@@ -98,3 +98,26 @@ pb" "$OUT" "the last prune"
 	run_ok dk network ls --filter driver=overlay -q
 	assert_empty "$OUT" "overlay networks after prune"
 }
+
+# swarm init --data-path-addr: VXLAN's local address is that one, not the
+# advertise address; dockerd shows it nowhere in node inspect.
+test_overlay_data_path_addr() {
+	start_daemon
+	import_busybox busybox:latest
+	net_block
+	local port
+	port=$(free_port)
+	run_ok dk swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$port" \
+		--data-path-port $((20000 + RANDOM % 20000)) --data-path-addr 127.0.0.2 \
+		--default-addr-pool "10.$NB.128.0/17"
+	add_cleanup oc_cleanup
+	run_ok dk node inspect self
+	assert_not_contains "$OUT" "127.0.0.2" "node inspect"
+	run_ok dk network create -d overlay --attachable --subnet "10.$NB.8.0/24" ovd
+	local id=$OUT
+	run_ok dk run -d --name d1 --network ovd busybox:latest sleep 600
+	run_ok ip -d link show "vx-${id:0:12}"
+	assert_contains "$OUT" "local 127.0.0.2 " "the vxlan device's local address"
+	run_ok dk rm -f d1
+	wait_for 30 "ovd to be free" dk network rm ovd
+}

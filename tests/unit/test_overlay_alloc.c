@@ -172,13 +172,20 @@ static void test_task_addresses(void **state)
 	assert_int_equal(apply(&s, json_pack("{s:s, s:[s]}", "op", "rm_tasks", "ids", "t2")), 0);
 	assert_true(allocate(&s));
 	assert_null(ep_ip(&s, "n1", "t2"));
-	/* A network in use cannot go. */
+	/* A network in use cannot go; once the tasks' service is gone, they
+	 * no longer hold it (docker stack rm removes it right after). */
+	assert_int_equal(apply(&s, json_pack("{s:s, s:{s:s, s:{s:s}}}", "op", "service", "v", "ID",
+					     "svc1", "Spec", "Name", "s1")),
+			 0);
 	struct error err = ERROR_INIT;
 	assert_int_equal(store_network_check_unused(&s, json_object_get(s.networks, "n1"), &err),
 			 -EINVAL);
 	assert_string_equal(error_msg(&err), "rpc error: code = FailedPrecondition desc = network "
 					     "n1 is in use by task t3");
 	error_clear(&err);
+	assert_int_equal(apply(&s, json_pack("{s:s, s:s}", "op", "rm_service", "id", "svc1")), 0);
+	assert_int_equal(store_network_check_unused(&s, json_object_get(s.networks, "n1"), NULL),
+			 0);
 	store_done(&s);
 }
 
