@@ -13,7 +13,6 @@
 #include "basic/cleanup.h"
 #include "basic/fs.h"
 #include "daemon/daemon.h"
-#include "engine/container.h"
 #include "network/network.h"
 #include "network/network_priv.h"
 
@@ -124,7 +123,7 @@ static int bind_one(struct sandbox *sb, const char *proto, const char *hip_s, co
 	return 0;
 }
 
-int ports_setup(struct daemon *d, struct container *c, struct sandbox *sb, uint32_t cip,
+int ports_setup(struct daemon *d, const struct net_container *c, struct sandbox *sb, uint32_t cip,
 		struct error *err)
 {
 	json_t *ports = json_object();

@@ -8,15 +8,16 @@
 #include "basic/error.h"
 #include "shared/digest.h"
 #include "network/ipam.h"
+#include "network/network.h"
 #include "network/nft.h"
 
-struct container;
+struct net_container;
 
 /* A container's NetworkMode ("" when unset), whether it is m, whether it
  * is "container:<id>" (network_settings.c). */
-const char *net_mode(struct container *c);
-bool net_mode_is(struct container *c, const char *m);
-bool net_mode_shared(struct container *c);
+const char *net_mode(const struct net_container *c);
+bool net_mode_is(const struct net_container *c, const char *m);
+bool net_mode_shared(const struct net_container *c);
 
 /* A string member of o, "" when absent. */
 static inline const char *jstr(json_t *o, const char *k)
@@ -26,7 +27,6 @@ static inline const char *jstr(json_t *o, const char *k)
 }
 
 struct daemon;
-struct container;
 struct dns_server;
 
 struct endpoint {
@@ -92,9 +92,13 @@ struct networks {
 	size_t n_pools;
 	bool iptables;
 	bool forwarding_set;
+	struct net_container_source containers;
 };
 
 struct networks *networks_of(struct daemon *d);
+/* The container ref names, through the engine's source. */
+int net_container_find(struct daemon *d, const char *ref, struct net_container *ret,
+		       struct error *err);
 struct network *new_network(const char *name, const char *driver);
 int networks_add(struct networks *ns, struct network *n);
 void network_free(struct network *n);
@@ -136,7 +140,7 @@ void endpoint_mac_text(const struct endpoint *ep, char buf[18]);
 int port_key_parse(const char *key, int *port, const char **proto);
 /* Holds the ports of c's PortBindings (and -P) for sb, DNAT'ed to cip;
  * fills sb->ports and sb->nports. Nothing is held on failure. */
-int ports_setup(struct daemon *d, struct container *c, struct sandbox *sb, uint32_t cip,
+int ports_setup(struct daemon *d, const struct net_container *c, struct sandbox *sb, uint32_t cip,
 		struct error *err);
 /* Holds sb->ports again (daemon start). */
 void ports_restore(struct daemon *d, struct sandbox *sb, uint32_t cip);
