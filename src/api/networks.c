@@ -7,10 +7,12 @@
 
 #include "api/api.h"
 #include "daemon/daemon.h"
+#include "engine/container.h"
 #include "network/network.h"
 #include "shared/api_version.h"
 #include "shared/filters.h"
 #include "swarm/swarm_networks.h"
+#include "swarm/task_networks.h"
 
 /* A swarm write answered once Raft committed it. */
 struct nreq {
@@ -171,11 +173,82 @@ static void api_network_delete(const struct api_request *ar)
 	}
 }
 
+/* docker network connect to a swarm network: an address from the leader,
+ * the network wired on this node, then the container joins its local side
+ * with that address. */
+struct connect_req {
+	struct daemon *d;
+	struct http_conn *conn;
+	json_t *body;
+};
+
+static void attached_connect(void *data, int status, json_t *result, const char *msg)
+{
+	struct connect_req *q = data;
+	struct error err = ERROR_INIT;
+	if (status < 0) {
+		struct error e = {status, (char *)(msg ? msg : "swarm error")};
+		http_reply_err(q->conn, &e);
+	} else {
+		json_t *epcfg = json_deep_copy(json_object_get(q->body, "EndpointConfig"));
+		if (!json_is_object(epcfg)) {
+			json_decref(epcfg);
+			epcfg = json_object();
+		}
+		json_t *ipam = json_object_get(epcfg, "IPAMConfig");
+		if (!json_is_object(ipam))
+			json_object_set_new(epcfg, "IPAMConfig", ipam = json_object());
+		json_object_set(ipam, "IPv4Address", json_object_get(result, "IP"));
+		/* A failure leaves the address unused here: the agent gives it
+		 * back. */
+		if (network_connect(q->d, json_string_value(json_object_get(result, "ID")),
+				    json_string_value(json_object_get(q->body, "Container")), epcfg,
+				    &err) < 0)
+			http_reply_err(q->conn, &err);
+		else
+			http_reply(q->conn, 200, NULL, NULL, 0, NULL, 0);
+		error_clear(&err);
+		json_decref(epcfg);
+	}
+	http_conn_unref(q->conn);
+	json_decref(q->body);
+	free(q);
+}
+
+static void connect_swarm(const struct api_request *ar, const char *ref, json_t *body)
+{
+	struct container *c;
+	struct error err = ERROR_INIT;
+	if (containers_lookup(ar->d, json_string_value(json_object_get(body, "Container")) ?: "",
+			      &c, &err) < 0) {
+		api_reply_err_clear(ar, &err);
+		return;
+	}
+	struct connect_req *q = calloc(1, sizeof(*q));
+	if (!q) {
+		http_reply_error(ar->conn, 500, "out of memory");
+		return;
+	}
+	q->d = ar->d;
+	q->conn = ar->conn;
+	http_conn_ref(ar->conn);
+	q->body = json_incref(body);
+	json_t *ipam = json_object_get(json_object_get(body, "EndpointConfig"), "IPAMConfig");
+	swarm_attach(ar->d->swarm, ref, c->name + 1,
+		     json_string_value(json_object_get(ipam, "IPv4Address")), attached_connect, q);
+}
+
 static void api_network_connect(const struct api_request *ar)
 {
 	json_t *body = api_json_body_or_reply(ar);
 	if (!body)
 		return;
+	const char *ref = route_param(ar->match, "id");
+	if (swarm_attach_target(ar->d->swarm, ref)) {
+		connect_swarm(ar, ref, body);
+		json_decref(body);
+		return;
+	}
 	struct error err = ERROR_INIT;
 	const char *c = json_string_value(json_object_get(body, "Container"));
 	if (network_connect(ar->d, route_param(ar->match, "id"), c ? c : "",
@@ -201,17 +274,52 @@ static void api_network_disconnect(const struct api_request *ar)
 	json_decref(body);
 }
 
+/* As dockerd: a manager prunes the swarm's networks first, then the local
+ * ones. */
+struct prune_req {
+	struct daemon *d;
+	struct http_conn *conn;
+	struct filters *f;
+};
+
+static void swarm_pruned(void *data, int status, json_t *names, const char *msg)
+{
+	struct prune_req *q = data;
+	struct error err = ERROR_INIT;
+	json_t *local = NULL;
+	if (network_prune(q->d, q->f, &local, &err) < 0) {
+		http_reply_err(q->conn, &err);
+		error_clear(&err);
+	} else {
+		json_t *deleted = json_array();
+		json_array_extend(deleted, names);
+		json_array_extend(deleted, local);
+		json_decref(local);
+		http_reply_json(q->conn, 200, json_pack("{s:o}", "NetworksDeleted", deleted));
+	}
+	http_conn_unref(q->conn);
+	filters_free(q->f);
+	free(q);
+}
+
 static void api_network_prune(const struct api_request *ar)
 {
+	static const char *const keys[] = {"label", "label!", "until", NULL};
 	struct filters *f = NULL;
 	if (!api_filters_or_reply(ar, &f))
 		return;
 	struct error err = ERROR_INIT;
-	json_t *deleted = NULL;
-	if (network_prune(ar->d, f, &deleted, &err) < 0)
+	struct prune_req *q = NULL;
+	if (filters_validate(f, keys, &err) < 0) {
 		api_reply_err_clear(ar, &err);
-	else
-		http_reply_json(ar->conn, 200, json_pack("{s:o}", "NetworksDeleted", deleted));
+	} else if (!(q = calloc(1, sizeof(*q)))) {
+		http_reply_error(ar->conn, 500, "out of memory");
+	} else {
+		*q = (struct prune_req){ar->d, ar->conn, f};
+		http_conn_ref(ar->conn);
+		swarm_networks_prune(ar->d->swarm, f, swarm_pruned, q);
+		return;
+	}
 	filters_free(f);
 }
 

@@ -11,6 +11,7 @@
 #include "network/network.h"
 #include "orchestrator/orchestrator.h"
 #include "shared/filters.h"
+#include "swarm/service_spec.h"
 #include "swarm/services.h"
 #include "swarm/swarm_networks.h"
 
@@ -169,10 +170,13 @@ static void api_service_inspect(const struct api_request *ar)
 {
 	struct error err = ERROR_INIT;
 	json_t *s;
-	if (swarm_service(ar->d->swarm, route_param(ar->match, "id"), &s, &err) < 0)
+	if (swarm_service(ar->d->swarm, route_param(ar->match, "id"), &s, &err) < 0) {
 		api_reply_err_clear(ar, &err);
-	else
-		http_reply_json(ar->conn, 200, s);
+		return;
+	}
+	if (http_request_query_bool(ar->req, "insertDefaults"))
+		service_spec_insert_defaults(json_object_get(s, "Spec"));
+	http_reply_json(ar->conn, 200, s);
 }
 
 static bool prefix_of_any(const struct filters *f, const char *key, const char *value)
@@ -241,18 +245,21 @@ static bool field_in(const struct filters *f, const char *key, const char *value
 	return n == 0;
 }
 
+/* A task's "label" filter matches its service's labels, as SwarmKit matches
+ * ServiceAnnotations (docker stack ps filters on com.docker.stack.namespace). */
 static bool task_matches(struct daemon *d, json_t *t, const struct filters *f, json_t *services)
 {
 	json_t *svc = json_object_get(services, jstr(t, "ServiceID") ?: "");
 	char name[256];
 	swarm_task_name(t, jstr(json_object_get(svc, "Spec"), "Name") ?: "", name, sizeof(name));
-	if (filters_has_key(f, "_up-to-date") && svc && !orch_task_up_to_date(svc, t))
+	if (filters_has_key(f, "_up-to-date") && !swarm_task_up_to_date(d->swarm, jstr(t, "ID")))
 		return false;
 	return prefix_of_any(f, "id", jstr(t, "ID")) && prefix_of_any(f, "name", name) &&
 	       field_in(f, "service", jstr(t, "ServiceID"), swarm_service, d->swarm) &&
 	       field_in(f, "node", jstr(t, "NodeID"), swarm_node, d->swarm) &&
 	       filters_match_exact(f, "desired-state", jstr(t, "DesiredState")) &&
-	       filters_match_label(f, "label", json_object_get(t, "Labels"));
+	       filters_match_label(f, "label",
+				   json_object_get(json_object_get(svc, "Spec"), "Labels"));
 }
 
 static void api_task_list(const struct api_request *ar)

@@ -68,7 +68,7 @@ static const char *jstr(json_t *o, const char *k)
 static bool data_path_ok_or_reply(const struct api_request *ar, json_t *body)
 {
 	struct error err = ERROR_INIT;
-	if (swarm_check_data_path_addr(jstr(body, "DataPathAddr"), &err) == 0)
+	if (swarm_check_data_path_addr(jstr(body, "DataPathAddr"), NULL, &err) == 0)
 		return true;
 	http_reply_err(ar->conn, &err);
 	error_clear(&err);
@@ -91,6 +91,7 @@ static void api_swarm_init(const struct api_request *ar)
 	    .default_addr_pool = json_object_get(body, "DefaultAddrPool"),
 	    .subnet_size = (uint32_t)json_integer_value(json_object_get(body, "SubnetSize")),
 	    .data_path_port = (uint32_t)json_integer_value(json_object_get(body, "DataPathPort")),
+	    .data_path_addr = jstr(body, "DataPathAddr"),
 	};
 	struct areq *a = areq_new(ar, 200);
 	if (a) {
@@ -112,6 +113,7 @@ static void api_swarm_join(const struct api_request *ar)
 	    .remote = json_string_value(json_array_get(remotes, 0)),
 	    .token = jstr(body, "JoinToken"),
 	    .availability = jstr(body, "Availability"),
+	    .data_path_addr = jstr(body, "DataPathAddr"),
 	};
 	struct areq *a = areq_new(ar, 200);
 	if (a)

@@ -150,6 +150,7 @@ struct mount_req {
 	const char *type; /* bind, volume, tmpfs */
 	const char *source, *target, *mode, *tmpfs_opts;
 	bool readonly, nocopy;
+	json_t *volume_options; /* Mounts[].VolumeOptions: labels and driver of a new volume */
 };
 
 static bool dup_target(json_t *mounts, const char *target)
@@ -167,7 +168,11 @@ static int add_volume_mount(struct daemon *d, const char *id, const struct mount
 	_cleanup_free_ char *name = NULL;
 	bool created = false;
 	json_t *info = NULL;
-	int r = volume_create(d->volumes, mr->source, NULL, NULL, NULL, &name, &created, err);
+	json_t *driver = json_object_get(mr->volume_options, "DriverConfig");
+	int r = volume_create(d->volumes, mr->source,
+			      json_string_value(json_object_get(driver, "Name")),
+			      json_object_get(driver, "Options"),
+			      json_object_get(mr->volume_options, "Labels"), &name, &created, err);
 	if (r == 0)
 		r = volume_ref(d->volumes, name, id, err);
 	if (r < 0)
@@ -257,7 +262,8 @@ static int add_mount_object(struct daemon *d, const char *id, json_t *m, json_t 
 	if (!mr.type ||
 	    (strcmp(mr.type, "bind") && strcmp(mr.type, "volume") && strcmp(mr.type, "tmpfs")))
 		return error_set(err, -EINVAL, "mount type unknown");
-	mr.nocopy = json_is_true(json_object_get(json_object_get(m, "VolumeOptions"), "NoCopy"));
+	mr.volume_options = json_object_get(m, "VolumeOptions");
+	mr.nocopy = json_is_true(json_object_get(mr.volume_options, "NoCopy"));
 	struct stat st;
 	if (!strcmp(mr.type, "bind") && (!mr.source || stat(mr.source, &st) < 0))
 		return error_set(

@@ -151,7 +151,8 @@ static struct network *network_from_json(json_t *j)
 	json_t *e;
 	json_t *eps = json_object_get(j, "Endpoints");
 	n->eps = calloc(json_object_size(eps) + 1, sizeof(*n->eps));
-	if (!n->name || !n->eps || strlen(n->id) != DIGEST_HEX_LEN) {
+	/* A swarm network keeps the swarm's ID: 25 base-36 characters. */
+	if (!n->name || !n->eps || strlen(n->id) != (n->overlay ? 25u : DIGEST_HEX_LEN)) {
 		network_free(n);
 		return NULL;
 	}

@@ -473,6 +473,9 @@ static int attach_cfg(struct daemon *d, const struct net_container *c, struct ne
 		return error_set(err, -EPERM,
 				 "container cannot be disconnected from host network or connected "
 				 "to host network");
+	if (network_endpoint(n, c->id) && n->overlay)
+		return error_set(err, -EEXIST, "%s is already attached to network %s", c->name,
+				 n->name);
 	if (network_endpoint(n, c->id))
 		return error_set(err, -EEXIST, "endpoint with name %s already exists in network %s",
 				 c->name, n->name);

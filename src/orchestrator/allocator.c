@@ -19,6 +19,18 @@ static bool task_live(json_t *t)
 	       !task_state_final(task_state_parse(jstr(json_object_get(t, "Status"), "State")));
 }
 
+/* A task told to stop keeps its addresses until its node says it stopped:
+ * its container still holds them there (a stop waits out the grace period),
+ * and handed to a new task they would clash on that node. A task that never
+ * reached a node has nothing to wait for. */
+static bool task_holds_addresses(json_t *t)
+{
+	enum task_state s = task_state_parse(jstr(json_object_get(t, "Status"), "State"));
+	if (task_state_final(s))
+		return false;
+	return task_state_parse(jstr(t, "DesiredState")) <= TASK_RUNNING || s >= TASK_ASSIGNED;
+}
+
 /* "<service>.<slot or node>.<task>", as the task's container is named. */
 static void task_name(json_t *t, json_t *services, char *buf, size_t len)
 {
@@ -75,7 +87,7 @@ static void release_done(json_t *networks, json_t *tasks, json_t *cmds)
 		json_object_foreach(json_object_get(net, "Endpoints"), owner, ep)
 		{
 			json_t *t = json_object_get(tasks, owner);
-			if (strcmp(jstr(ep, "Kind"), "task") != 0 || (t && task_live(t)))
+			if (strcmp(jstr(ep, "Kind"), "task") != 0 || (t && task_holds_addresses(t)))
 				continue;
 			json_array_append_new(cmds,
 					      json_pack("{s:s, s:{s:s, s:s}}", "op", "net_detach",

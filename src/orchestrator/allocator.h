@@ -5,8 +5,8 @@
  * simply calls it again on what it has and never hands out an address
  * twice. A task gets an address on each swarm network of its Spec.Networks
  * while it is live (meant to run and not over); it gives them back once it
- * is over or gone. Container attachments are asked for by their nodes and
- * are left alone. */
+ * is over (a task told to stop, once its node says it stopped) or gone. Container attachments are
+ * asked for by their nodes and are left alone. */
 #pragma once
 
 #include <jansson.h>

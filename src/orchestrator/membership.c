@@ -125,13 +125,17 @@ enum cert_action cert_decide(const struct cert_view *v)
 	return CERT_KEEP;
 }
 
-json_t *join_node_record(const json_t *req, const char *node_id, uint64_t raft_id,
-			 const char *role, const char *addr)
+json_t *join_node_record(const json_t *req, const char *node_id, uint64_t raft_id, const char *role,
+			 const char *addr)
 {
 	const char *avail = json_string_value(json_object_get(req, "availability"));
-	return json_pack("{s:s, s:I, s:{s:{}, s:s, s:s}, s:O?, s:{s:s, s:s}}", "ID", node_id,
-			 "_raft_id", (json_int_t)raft_id, "Spec", "Labels", "Role", role,
-			 "Availability", avail && *avail ? avail : "active", "Description",
-			 json_object_get(req, "description"), "Status", "State", "ready",
-			 "Addr", addr);
+	const char *data = json_string_value(json_object_get(req, "data_addr"));
+	json_t *node = json_pack("{s:s, s:I, s:{s:{}, s:s, s:s}, s:O?, s:{s:s, s:s}}", "ID",
+				 node_id, "_raft_id", (json_int_t)raft_id, "Spec", "Labels", "Role",
+				 role, "Availability", avail && *avail ? avail : "active",
+				 "Description", json_object_get(req, "description"), "Status",
+				 "State", "ready", "Addr", addr);
+	if (node && data && *data)
+		json_object_set_new(node, "_data_path_addr", json_string(data));
+	return node;
 }

@@ -61,8 +61,9 @@ enum cert_action { CERT_KEEP, CERT_RENEW, CERT_BECOME_MANAGER, CERT_BECOME_WORKE
  * root; else moves the node to the role its certificate already has. */
 enum cert_action cert_decide(const struct cert_view *v);
 
-/* The node record a join request (its "availability" and "description")
- * makes: ready at addr, with the role its token gave; NULL when out of
- * memory. raft_id is 0 for a worker. */
-json_t *join_node_record(const json_t *req, const char *node_id, uint64_t raft_id,
-			 const char *role, const char *addr);
+/* The node record a join request (its "availability", "description" and
+ * "data_addr", the VXLAN underlay address it asks for) makes: ready at
+ * addr, with the role its token gave; NULL when out of memory. raft_id is 0
+ * for a worker. */
+json_t *join_node_record(const json_t *req, const char *node_id, uint64_t raft_id, const char *role,
+			 const char *addr);

@@ -133,17 +133,22 @@ static const char *leader_addr(struct swarm *sw)
 	return to;
 }
 
-bool swarm_attach_wanted(struct swarm *sw, json_t *body, const char **ret_ref)
+bool swarm_attach_target(struct swarm *sw, const char *ref)
 {
-	const char *mode = jstr(json_object_get(body, "HostConfig"), "NetworkMode");
-	if (!sw || sw->state != SWARM_ACTIVE || !*mode || !strcmp(mode, "default") ||
-	    !strcmp(mode, "bridge") || !strcmp(mode, "host") || !strcmp(mode, "none") ||
-	    !strncmp(mode, "container:", 10))
+	if (!sw || sw->state != SWARM_ACTIVE || !*ref || !strcmp(ref, "default") ||
+	    !strcmp(ref, "bridge") || !strcmp(ref, "host") || !strcmp(ref, "none") ||
+	    !strncmp(ref, "container:", 10))
 		return false;
 	/* A local network of that name or ID is used as it is, unless it is
 	 * the local side of a swarm network: each container gets its own
 	 * address from the leader. */
-	if (network_local_plain(sw->d, mode))
+	return !network_local_plain(sw->d, ref);
+}
+
+bool swarm_attach_wanted(struct swarm *sw, json_t *body, const char **ret_ref)
+{
+	const char *mode = jstr(json_object_get(body, "HostConfig"), "NetworkMode");
+	if (!swarm_attach_target(sw, mode))
 		return false;
 	*ret_ref = mode;
 	return true;

@@ -12,13 +12,15 @@
 
 #define INVALID "rpc error: code = InvalidArgument desc = "
 
+/* SwarmKit's ^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*$: stack services are
+ * <stack>_<service>. */
 static bool dns_label(const char *s)
 {
 	size_t n = strlen(s);
-	if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+	if (n == 0 || !isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[n - 1]))
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '-')
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
 			return false;
 	return true;
 }
@@ -163,6 +165,29 @@ static int check_update_config(json_t *uc, const char *what, struct error *err)
 	return 0;
 }
 
+/* The mode as dockerd's conversion leaves it: one replica unless told, a
+ * replicated job's MaxConcurrent 1 and TotalCompletions MaxConcurrent. */
+static void fill_mode(json_t *spec)
+{
+	json_t *mode = json_object_get(spec, "Mode");
+	json_t *job = json_object_get(mode, "ReplicatedJob");
+	if (json_is_object(job)) {
+		if (!json_is_integer(json_object_get(job, "MaxConcurrent")))
+			json_object_set_new(job, "MaxConcurrent", json_integer(1));
+		if (!json_is_integer(json_object_get(job, "TotalCompletions")))
+			json_object_set(job, "TotalCompletions",
+					json_object_get(job, "MaxConcurrent"));
+		return;
+	}
+	if (json_is_object(json_object_get(mode, "Global")) ||
+	    json_is_object(json_object_get(mode, "GlobalJob")))
+		return;
+	json_t *rep = json_object_get(json_object_get(mode, "Replicated"), "Replicas");
+	json_object_set_new(spec, "Mode",
+			    json_pack("{s:{s:I}}", "Replicated", "Replicas",
+				      rep ? json_integer_value(rep) : (json_int_t)1));
+}
+
 int service_spec_check(json_t *spec, struct error *err)
 {
 	const char *name = json_string_value(json_object_get(spec, "Name")) ?: "";
@@ -171,6 +196,8 @@ int service_spec_check(json_t *spec, struct error *err)
 	if (*name && !dns_label(name))
 		return error_set(err, -EINVAL,
 				 INVALID "name must be valid as a DNS name component");
+	if (strlen(name) > 63)
+		return error_set(err, -EINVAL, INVALID "name must be 63 characters or fewer");
 	if (!json_is_object(cs))
 		return error_set(err, -EINVAL, INVALID "ContainerSpec: missing in service spec");
 	const char *image = json_string_value(json_object_get(cs, "Image"));
@@ -178,8 +205,10 @@ int service_spec_check(json_t *spec, struct error *err)
 		return error_set(err, -EINVAL,
 				 INVALID "ContainerSpec: image reference must be provided");
 	int r = check_mode(json_object_get(spec, "Mode"), err);
-	if (r == 0)
+	if (r == 0) {
+		fill_mode(spec);
 		r = check_mounts(json_object_get(cs, "Mounts"), err);
+	}
 	if (r == 0)
 		r = check_refs(cs, STORE_SECRET, err);
 	if (r == 0)
@@ -235,4 +264,56 @@ int service_spec_check_refs(const struct store *s, json_t *spec, struct error *e
 	json_t *cs = json_object_get(json_object_get(spec, "TaskTemplate"), "ContainerSpec");
 	int r = check_existence(s, cs, STORE_SECRET, err);
 	return r < 0 ? r : check_existence(s, cs, STORE_CONFIG, err);
+}
+
+#define SECONDS_NS(n) ((json_int_t)(n)*1000000000)
+
+/* obj[key], made {} when absent. */
+static json_t *member(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!json_is_object(v)) {
+		v = json_object();
+		json_object_set_new(obj, key, v);
+	}
+	return v;
+}
+
+static void set_default(json_t *obj, const char *key, json_t *value)
+{
+	if (!json_object_get(obj, key))
+		json_object_set(obj, key, value);
+	json_decref(value);
+}
+
+/* An update or rollback config; its enums and ratio are always present in
+ * dockerd's answer (proto3 zero values). */
+static void update_defaults(json_t *spec, const char *key)
+{
+	bool given = json_is_object(json_object_get(spec, key));
+	json_t *uc = member(spec, key);
+	if (!given)
+		json_object_set_new(uc, "Parallelism", json_integer(1));
+	set_default(uc, "FailureAction", json_string("pause"));
+	set_default(uc, "Monitor", json_integer(SECONDS_NS(5)));
+	set_default(uc, "MaxFailureRatio", json_integer(0));
+	set_default(uc, "Order", json_string("stop-first"));
+}
+
+void service_spec_insert_defaults(json_t *spec)
+{
+	json_t *tt = member(spec, "TaskTemplate");
+	json_t *cs = json_object_get(tt, "ContainerSpec");
+	if (json_is_object(cs)) {
+		set_default(cs, "StopGracePeriod", json_integer(SECONDS_NS(10)));
+		member(cs, "DNSConfig");
+	}
+	member(tt, "Resources");
+	member(tt, "Placement");
+	json_t *rp = member(tt, "RestartPolicy");
+	set_default(rp, "Condition", json_string("any"));
+	set_default(rp, "Delay", json_integer(SECONDS_NS(5)));
+	set_default(rp, "MaxAttempts", json_integer(0));
+	update_defaults(spec, "UpdateConfig");
+	update_defaults(spec, "RollbackConfig");
 }

@@ -202,6 +202,15 @@ int swarm_task(struct swarm *sw, const char *ref, json_t **ret, struct error *er
 	return 0;
 }
 
+bool swarm_task_up_to_date(struct swarm *sw, const char *id)
+{
+	/* The store's task: the public view lacks the ports it was made with. */
+	json_t *t = json_object_get(sw->store.tasks, id);
+	json_t *svc = json_object_get(sw->store.services,
+				      json_string_value(json_object_get(t, "ServiceID")) ?: "");
+	return !t || !svc || orch_task_up_to_date(svc, t);
+}
+
 /* ---- writes ---- */
 
 static json_t *update_status(const char *state, const char *msg)

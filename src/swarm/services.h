@@ -26,6 +26,10 @@ void swarm_service_rm(struct swarm *sw, const char *ref, swarm_done_fn cb, void 
 /* Every task as the API shows it. */
 int swarm_tasks(struct swarm *sw, json_t **ret, struct error *err);
 int swarm_task(struct swarm *sw, const char *id, json_t **ret, struct error *err);
+/* Whether the task (full ID) runs its service's current spec and ports, for
+ * the "_up-to-date" filter the CLI's progress polls; true when the task or
+ * its service is gone. */
+bool swarm_task_up_to_date(struct swarm *sw, const char *id);
 /* "<service>.<slot>.<task id>" (global: the node ID in place of the slot). */
 void swarm_task_name(json_t *task, const char *service_name, char *buf, size_t len);
 

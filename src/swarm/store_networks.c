@@ -347,7 +347,13 @@ int store_network_check_unused(const struct store *s, json_t *net, struct error 
 	json_object_foreach(json_object_get(net, "Endpoints"), id, v)
 	{
 		bool task = strcmp(jstr(v, "Kind"), "task") == 0;
-		if (!task || task_live(json_object_get(s->tasks, id)))
+		json_t *t = json_object_get(s->tasks, id);
+		/* A task of a removed service is on its way out even before the
+		 * orchestrator says so: docker stack rm removes the networks
+		 * right after the services. */
+		if (task && !json_object_get(s->services, jstr(t, "ServiceID")))
+			continue;
+		if (!task || task_live(t))
 			return error_set(
 			    err, -EINVAL,
 			    "rpc error: code = FailedPrecondition desc = network %s is "

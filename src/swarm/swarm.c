@@ -137,12 +137,12 @@ int swarm_save(struct swarm *sw, struct error *err)
 		r = save_keys(sw, err);
 	if (r < 0)
 		return r;
-	json_t *st =
-	    json_pack("{s:s, s:s, s:b, s:I, s:s, s:s, s:O, s:I, s:I}", "node_id", sw->node_id,
-		      "cluster_id", sw->cluster_id, "manager", sw->manager, "raft_id",
-		      (json_int_t)sw->raft_id, "listen_addr", sw->listen_addr, "advertise_addr",
-		      sw->advertise_addr, "managers", sw->managers, "hb_ms", (json_int_t)sw->hb_ms,
-		      "cert_expiry_s", (json_int_t)sw->cert_expiry_s);
+	json_t *st = json_pack(
+	    "{s:s, s:s, s:b, s:I, s:s, s:s, s:s, s:O, s:I, s:I}", "node_id", sw->node_id,
+	    "cluster_id", sw->cluster_id, "manager", sw->manager, "raft_id",
+	    (json_int_t)sw->raft_id, "listen_addr", sw->listen_addr, "advertise_addr",
+	    sw->advertise_addr, "data_path_addr", sw->data_path_addr, "managers", sw->managers,
+	    "hb_ms", (json_int_t)sw->hb_ms, "cert_expiry_s", (json_int_t)sw->cert_expiry_s);
 	char *text = json_dumps(st, JSON_INDENT(1));
 	json_decref(st);
 	if (!text)
@@ -177,6 +177,8 @@ static int load_state(struct swarm *sw, struct error *err)
 		 json_string_value(json_object_get(st, "listen_addr")) ?: "0.0.0.0:2377");
 	snprintf(sw->advertise_addr, sizeof(sw->advertise_addr), "%s",
 		 json_string_value(json_object_get(st, "advertise_addr")) ?: "");
+	snprintf(sw->data_path_addr, sizeof(sw->data_path_addr), "%s",
+		 json_string_value(json_object_get(st, "data_path_addr")) ?: "");
 	json_decref(sw->managers);
 	sw->managers = json_incref(json_object_get(st, "managers"));
 	if (!json_is_array(sw->managers)) {
@@ -509,47 +511,58 @@ int swarm_resolve_addrs(struct swarm *sw, const char *listen, const char *advert
 }
 
 /* dockerd's resolveInterfaceAddr: the interface's one IPv4 address, else
- * its one IPv6 address. 1 when there is no interface of that name. */
-static int interface_addr(const char *name, struct error *err)
+ * its one IPv6 address, into ip. 1 when there is no interface of that name. */
+static int interface_addr(const char *name, char ip[INET6_ADDRSTRLEN], struct error *err)
 {
 	uv_interface_address_t *ifs;
 	int count;
 	if (uv_interface_addresses(&ifs, &count) < 0)
 		return 1;
 	int r = 1, n4 = 0, n6 = 0;
+	char ip6[INET6_ADDRSTRLEN] = "";
 	for (int i = 0; i < count; i++) {
 		if (strcmp(ifs[i].name, name) != 0)
 			continue;
 		r = 0;
-		if (ifs[i].address.address4.sin_family == AF_INET)
-			n4++;
-		else if (ifs[i].address.address6.sin6_family == AF_INET6)
-			n6++;
+		if (ifs[i].address.address4.sin_family == AF_INET && n4++ == 0)
+			uv_ip4_name(&ifs[i].address.address4, ip, INET6_ADDRSTRLEN);
+		else if (ifs[i].address.address6.sin6_family == AF_INET6 && n6++ == 0)
+			uv_ip6_name(&ifs[i].address.address6, ip6, sizeof(ip6));
 	}
 	uv_free_interface_addresses(ifs, count);
 	if (r == 0 && (n4 > 1 || (!n4 && n6 > 1)))
 		r = error_set(err, -EINVAL, "interface %s has more than one %s address", name,
 			      n4 > 1 ? "IPv4" : "IPv6");
+	if (r == 0 && !n4)
+		snprintf(ip, INET6_ADDRSTRLEN, "%s", ip6);
 	/* An interface without addresses is not listed by libuv: no such one. */
 	return r;
 }
 
-int swarm_check_data_path_addr(const char *addr, struct error *err)
+int swarm_check_data_path_addr(const char *addr, char ret_ip[INET6_ADDRSTRLEN], struct error *err)
 {
+	char ip[INET6_ADDRSTRLEN] = "";
 	if (!addr || !*addr)
-		return 0;
-	int r = interface_addr(addr, err);
-	if (r <= 0)
+		goto done;
+	int r = interface_addr(addr, ip, err);
+	if (r < 0)
 		return r;
+	if (r == 0)
+		goto done;
 	unsigned char buf[16];
 	static const unsigned char zero[16];
-	if (inet_pton(AF_INET, addr, buf) == 1 && memcmp(buf, zero, 4) != 0)
-		return 0;
-	if (inet_pton(AF_INET6, addr, buf) == 1 && memcmp(buf, zero, 16) != 0)
-		return 0;
+	if ((inet_pton(AF_INET, addr, buf) == 1 && memcmp(buf, zero, 4) != 0) ||
+	    (inet_pton(AF_INET6, addr, buf) == 1 && memcmp(buf, zero, 16) != 0)) {
+		snprintf(ip, sizeof(ip), "%s", addr);
+		goto done;
+	}
 	return error_set(err, -EINVAL,
 			 "data path address must be a non-zero IP address or network interface "
 			 "(without a port number)");
+done:
+	if (ret_ip)
+		snprintf(ret_ip, INET6_ADDRSTRLEN, "%s", ip);
+	return 0;
 }
 
 uint64_t swarm_new_raft_id(void)

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <jansson.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
@@ -48,6 +49,9 @@ struct swarm {
 	bool manager;
 	uint64_t raft_id;
 	char listen_addr[128], advertise_addr[128];
+	/* --data-path-addr resolved to an IP address: VXLAN's underlay address
+	 * ("": the advertise address's). */
+	char data_path_addr[INET6_ADDRSTRLEN];
 	json_t *managers; /* array of "ip:port" known to this node */
 	char *ca_pem, *cert_pem, *key_pem;
 	/* The issuer of cert_pem as parsed from (ca, cert): parsing costs
@@ -111,16 +115,19 @@ struct swarm_init_req {
 	 * 10.0.0.0/8) in subnet_size (0: 24); VXLAN on data_path_port (0: 4789). */
 	json_t *default_addr_pool;
 	uint32_t subnet_size, data_path_port;
+	const char *data_path_addr; /* checked with swarm_check_data_path_addr */
 };
 /* POST /swarm/init: result is the node ID (json string). */
 void swarm_init(struct swarm *sw, const struct swarm_init_req *req, swarm_done_fn cb, void *data);
 /* Init's and join's DataPathAddr, as dockerd resolves it: an interface of
  * this host (with one address of a family) or a non-zero IP address; ""
- * for none. -EINVAL with dockerd's message otherwise. */
-int swarm_check_data_path_addr(const char *addr, struct error *err);
+ * for none. ret_ip (may be NULL) gets the address. -EINVAL with dockerd's
+ * message otherwise. */
+int swarm_check_data_path_addr(const char *addr, char ret_ip[INET6_ADDRSTRLEN], struct error *err);
 
 struct swarm_join_req {
 	const char *listen_addr, *advertise_addr, *remote, *token, *availability;
+	const char *data_path_addr; /* as init's */
 };
 void swarm_join(struct swarm *sw, const struct swarm_join_req *req, swarm_done_fn cb, void *data);
 void swarm_leave(struct swarm *sw, bool force, swarm_done_fn cb, void *data);

@@ -406,3 +406,81 @@ void swarm_network_rm(struct swarm *sw, const char *ref, swarm_done_fn cb, void 
 			      (json_int_t)time_now_ns()),
 		    cb, data);
 }
+
+/* ---- prune ---- */
+
+struct prune {
+	swarm_done_fn cb;
+	void *data;
+	json_t *names; /* of the networks removed */
+	size_t pending;
+};
+
+struct prune_one {
+	struct prune *p;
+	char *name;
+};
+
+static void prune_settle(struct prune *p)
+{
+	if (--p->pending)
+		return;
+	p->cb(p->data, 0, p->names, NULL);
+	json_decref(p->names);
+	free(p);
+}
+
+static void pruned_one(void *data, int status, json_t *res, const char *msg)
+{
+	struct prune_one *o = data;
+	struct prune *p = o->p;
+	if (status == 0)
+		json_array_append_new(p->names, json_string(o->name));
+	free(o->name);
+	free(o);
+	prune_settle(p);
+}
+
+/* dockerd's matchLabels: every "label" holds and not every "label!" does. */
+static bool prune_labels_match(const struct filters *f, json_t *labels)
+{
+	size_t n = 0;
+	return filters_match_label(f, "label", labels) &&
+	       !(filters_values(f, "label!", &n) && n && filters_match_label(f, "label!", labels));
+}
+
+void swarm_networks_prune(struct swarm *sw, const struct filters *f, swarm_done_fn cb, void *data)
+{
+	struct prune *p = calloc(1, sizeof(*p));
+	if (!p || !(p->names = json_array())) {
+		free(p);
+		cb(data, -ENOMEM, NULL, "out of memory");
+		return;
+	}
+	p->cb = cb;
+	p->data = data;
+	p->pending = 1; /* until every removal is sent */
+	const char *id;
+	json_t *net;
+	json_t *nets = swarm_networks_served(sw) ? sw->store.networks : NULL;
+	json_object_foreach(nets, id, net)
+	{
+		json_t *spec = json_object_get(net, "Spec");
+		struct prune_one *o;
+		/* The routing mesh's network goes only when asked by name, and one
+		 * in use stays (dockerd ignores "is in use"). */
+		if (json_is_true(json_object_get(spec, "Ingress")) ||
+		    !prune_labels_match(f, json_object_get(spec, "Labels")) ||
+		    store_network_check_unused(&sw->store, net, NULL) < 0 ||
+		    !(o = calloc(1, sizeof(*o))))
+			continue;
+		o->p = p;
+		o->name = strdup(jstr(spec, "Name"));
+		p->pending++;
+		swarm_write(sw,
+			    json_pack("{s:s, s:s, s:I}", "op", "rm_network", "id", id, "ts",
+				      (json_int_t)time_now_ns()),
+			    pruned_one, o);
+	}
+	prune_settle(p);
+}

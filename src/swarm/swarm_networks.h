@@ -35,3 +35,8 @@ json_t *swarm_task_attachments(struct swarm *sw, const char *task_id);
 void swarm_network_create(struct swarm *sw, json_t *body, swarm_done_fn cb, void *data);
 /* DELETE /networks/{id} of a swarm network; refused while in use. */
 void swarm_network_rm(struct swarm *sw, const char *ref, swarm_done_fn cb, void *data);
+/* POST /networks/prune on a manager: removes the swarm networks that match
+ * f ("label", "label!") and that nothing uses, as dockerd's cluster prune
+ * (not the ingress network); result: a JSON array of their names. Nothing
+ * is removed on a node that does not serve them. */
+void swarm_networks_prune(struct swarm *sw, const struct filters *f, swarm_done_fn cb, void *data);

@@ -244,6 +244,8 @@ static int init_identity(struct swarm *sw, const struct swarm_init_req *req, jso
 	    req->availability && *req->availability ? req->availability : "active", "Description",
 	    swarm_node_description(sw), "Status", "State", "ready", "Addr", ip, "ManagerStatus",
 	    "Reachability", "reachable", "Addr", sw->advertise_addr);
+	if (sw->data_path_addr[0])
+		json_object_set_new(*ret_node, "_data_path_addr", json_string(sw->data_path_addr));
 	json_array_clear(sw->managers);
 	json_array_append_new(sw->managers, json_string(sw->advertise_addr));
 	return 0;
@@ -308,6 +310,8 @@ void swarm_init(struct swarm *sw, const struct swarm_init_req *req, swarm_done_f
 	int r = swarm_init_network_check(req, &err);
 	if (r == 0)
 		r = swarm_resolve_addrs(sw, req->listen_addr, req->advertise_addr, true, &err);
+	if (r == 0)
+		r = swarm_check_data_path_addr(req->data_path_addr, sw->data_path_addr, &err);
 	if (r == 0)
 		r = init_identity(sw, req, &cluster, &node, &err);
 	if (r == 0)
@@ -443,8 +447,8 @@ static void join_answered(void *data, int status, json_t *resp, const char *msg)
 	}
 	sw->state = SWARM_ACTIVE; /* the RPC server must answer raft now */
 	json_decref(p->req);
-	p->req = json_pack("{s:s, s:I, s:s}", "op", "raft_join", "raft_id",
-			   (json_int_t)sw->raft_id, "addr", sw->advertise_addr);
+	p->req = json_pack("{s:s, s:I, s:s}", "op", "raft_join", "raft_id", (json_int_t)sw->raft_id,
+			   "addr", sw->advertise_addr);
 	join_raft_send(&p->timer);
 }
 
@@ -501,9 +505,10 @@ static void join_ca_answered(void *data, int status, json_t *resp, const char *m
 		}
 	}
 	p->req =
-	    json_pack("{s:s, s:s, s:s, s:o, s:s, s:i, s:s}", "op", "join", "token", p->token, "csr",
-		      p->csr, "description", swarm_node_description(sw), "addr", ip, "port", port,
-		      "availability", p->availability ? p->availability : "active");
+	    json_pack("{s:s, s:s, s:s, s:o, s:s, s:i, s:s, s:s}", "op", "join", "token", p->token,
+		      "csr", p->csr, "description", swarm_node_description(sw), "addr", ip, "port",
+		      port, "availability", p->availability ? p->availability : "active",
+		      "data_addr", sw->data_path_addr);
 	join_send(&p->timer);
 }
 
@@ -516,7 +521,8 @@ void swarm_join(struct swarm *sw, const struct swarm_join_req *req, swarm_done_f
 	struct error err = ERROR_INIT;
 	struct token_parts tok;
 	if (token_parse(req->token, &tok, &err) < 0 ||
-	    swarm_resolve_addrs(sw, req->listen_addr, req->advertise_addr, false, &err) < 0) {
+	    swarm_resolve_addrs(sw, req->listen_addr, req->advertise_addr, false, &err) < 0 ||
+	    swarm_check_data_path_addr(req->data_path_addr, sw->data_path_addr, &err) < 0) {
 		int r = err.code;
 		cb(data, r, NULL, error_msg(&err));
 		error_clear(&err);

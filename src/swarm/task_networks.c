@@ -41,7 +41,7 @@ static bool used_on(json_t *net, const char *node)
 }
 
 /* What a node needs of a network: its settings and every endpoint with the
- * underlay address of its node. */
+ * underlay address of its node (--data-path-addr, else its address). */
 json_t *task_networks_view(struct swarm *sw, json_t *net)
 {
 	json_t *spec = json_object_get(net, "Spec");
@@ -51,7 +51,9 @@ json_t *task_networks_view(struct swarm *sw, json_t *net)
 	json_object_foreach(json_object_get(net, "Endpoints"), owner, ep)
 	{
 		json_t *node = json_object_get(sw->store.nodes, jstr(ep, "Node"));
-		const char *addr = jstr(json_object_get(node, "Status"), "Addr");
+		const char *addr = jstr(node, "_data_path_addr");
+		if (!*addr)
+			addr = jstr(json_object_get(node, "Status"), "Addr");
 		if (!*addr)
 			continue;
 		json_t *copy = json_deep_copy(ep);
@@ -93,12 +95,14 @@ int task_networks_port(struct swarm *sw)
 
 /* ---- agent (every node) ---- */
 
-/* This node's underlay address: its advertise address without the port. */
+/* This node's underlay address: --data-path-addr, else its advertise
+ * address without the port. */
 static int local_addr(struct swarm *sw, uint32_t *ret)
 {
 	char ip[128];
-	snprintf(ip, sizeof(ip), "%s", sw->advertise_addr);
-	char *colon = strrchr(ip, ':');
+	snprintf(ip, sizeof(ip), "%s",
+		 sw->data_path_addr[0] ? sw->data_path_addr : sw->advertise_addr);
+	char *colon = sw->data_path_addr[0] ? NULL : strrchr(ip, ':');
 	if (colon)
 		*colon = '\0';
 	return ip_parse(ip, ret);

@@ -39,8 +39,12 @@ int task_networks_config(json_t *networks, json_t *task, json_t *body);
 struct mtls_conn;
 bool swarm_attach_rpc(struct swarm *sw, const char *op, struct mtls_conn *c, json_t *req,
 		      const char *node);
-/* Whether a container create body names a swarm network (by a name or ID
- * no plain local network has); *ret_ref is that reference. */
+/* Whether ref names a swarm network to attach a container to: the swarm is
+ * active and no plain local network has that name or ID (the leader says
+ * whether the swarm has it). */
+bool swarm_attach_target(struct swarm *sw, const char *ref);
+/* Whether a container create body names a swarm network (as
+ * swarm_attach_target); *ret_ref is that reference. */
 bool swarm_attach_wanted(struct swarm *sw, json_t *body, const char **ret_ref);
 /* Asks the leader for an address on the attachable network ref (ip: the
  * one wanted, NULL: any) and wires the network here; result {"ID", "IP"}. */

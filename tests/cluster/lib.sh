@@ -71,7 +71,8 @@ cl_switch() {
 	ip -n "$CL_SW" link set br0 up
 }
 
-# cl_node NAME INDEX: a namespace with eth0 = 198.18.0.INDEX/24 on the switch.
+# cl_node NAME INDEX: a namespace with eth0 = 198.18.0.INDEX/24 on the switch,
+# and 198.19.0.INDEX/24 beside it for VXLAN (--data-path-addr).
 cl_node() {
 	local n=$1 i=$2 ns="${CL_PREFIX}-$1"
 	CL_NODES+=("$n")
@@ -79,10 +80,11 @@ cl_node() {
 	ip -n "$CL_SW" link add "v$i" type veth peer name eth0 netns "$ns"
 	ip -n "$CL_SW" link set "v$i" master br0 up
 	ip -n "$ns" addr add "198.18.0.$i/24" dev eth0
+	ip -n "$ns" addr add "198.19.0.$i/24" dev eth0
 	ip -n "$ns" link set eth0 up
 	ip -n "$ns" link set lo up
 	mkdir -p "$CL_TMP/$n"
-	eval "IP_$n=198.18.0.$i"
+	eval "IP_$n=198.18.0.$i DATA_IP_$n=198.19.0.$i"
 }
 
 # cl_start NAME: starts (or restarts) the node's berthd and waits for its API.

@@ -31,8 +31,10 @@ test_form() {
 		[[ "$out" == "This node joined a swarm as a manager." ]] || fail "join text $n: $out"
 	done
 	for n in n4 n5; do
-		local ip="IP_$n"
-		out=$(dk "$n" swarm join --token "$WTOKEN" --advertise-addr "${!ip}" "$IP_n1:2377" 2>&1) ||
+		local ip="IP_$n" data=()
+		# n5 carries VXLAN on an address of its own (test_overlay).
+		[[ $n == n5 ]] && data=(--data-path-addr "$DATA_IP_n5")
+		out=$(dk "$n" swarm join --token "$WTOKEN" --advertise-addr "${!ip}" "${data[@]}" "$IP_n1:2377" 2>&1) ||
 			fail "join $n: $out"
 		[[ "$out" == "This node joined a swarm as a worker." ]] || fail "join text $n: $out"
 	done
@@ -624,6 +626,14 @@ test_overlay() {
 	[[ $ip4 == 10.232.1.* && $ip5 == 10.232.1.* && $ip4 != "$ip5" ]] || fail "task addresses $ip4 $ip5"
 	wait_for 30 ov_ping n4 "$ip5" || fail "n4 -> n5 over the overlay"
 	wait_for 30 ov_ping n5 "$ip4" || fail "n5 -> n4 over the overlay"
+	# n5 joined with --data-path-addr: its vxlan device sends from there and
+	# n4 sends n5's endpoints there.
+	ip -n "${CL_PREFIX}-n5" -d link show | grep -q "local $DATA_IP_n5 " ||
+		fail "n5's vxlan device: $(ip -n "${CL_PREFIX}-n5" -d link show | grep -A2 ': vx-')"
+	ip -n "${CL_PREFIX}-n4" -d link show | grep -q "local $IP_n4 " ||
+		fail "n4's vxlan device: $(ip -n "${CL_PREFIX}-n4" -d link show | grep -A2 ': vx-')"
+	bridge -n "${CL_PREFIX}-n4" fdb show | grep -q "dst $DATA_IP_n5 " ||
+		fail "n4's FDB entries for n5: $(bridge -n "${CL_PREFIX}-n4" fdb show | grep dst)"
 	out=$(dk n1 service ps -q ovs | head -1)
 	[[ $(dk n1 inspect --format '{{range .NetworksAttachments}}{{.Network.Spec.Name}} {{.Addresses}}{{end}}' "$out") == "ovc ["10.232.1.* ]] ||
 		fail "NetworksAttachments: $(dk n1 inspect --format '{{json .NetworksAttachments}}' "$out")"
@@ -642,7 +652,7 @@ test_overlay() {
 			! ip netns exec "${CL_PREFIX}-$n" nft list ruleset 2>/dev/null | grep -q 'ov-' || fail "nftables rules of ovc left on $n"
 		fi
 	done
-	ok "overlay: create on a manager (refused on a worker), attachable containers on a worker and a manager ping each other, a service's tasks on two workers reach each other over the vxlan (also after kill -9), rm leaves nothing on any node"
+	ok "overlay: create on a manager (refused on a worker), attachable containers on a worker and a manager ping each other, a service's tasks on two workers reach each other over the vxlan (n5's on its --data-path-addr; also after kill -9), rm leaves nothing on any node"
 }
 
 hp_answers() { # FROM_NODE IP: the name a task's httpd serves on port 18080 there

@@ -156,17 +156,36 @@ static void test_task_addresses(void **state)
 	add_task(&s, "t3", "nodeB", "pending", "n1");
 	assert_true(allocate(&s));
 	assert_string_equal(ep_ip(&s, "n1", "t3"), "10.231.70.2");
+	/* Told to stop, t3 keeps its address until its node says it stopped:
+	 * its container holds it until then. */
+	json_t *stopping =
+	    json_pack("{s:s, s:s, s:s}", "ID", "t3", "DesiredState", "shutdown", "NodeID", "nodeB");
+	json_object_set_new(stopping, "Status", json_pack("{s:s}", "State", "running"));
+	assert_int_equal(apply(&s, json_pack("{s:s, s:[o]}", "op", "tasks", "v", stopping)), 0);
+	assert_false(allocate(&s));
+	assert_string_equal(ep_ip(&s, "n1", "t3"), "10.231.70.2");
+	add_task(&s, "t4", "nodeB", "pending", "n1");
+	assert_true(allocate(&s));
+	assert_string_equal(ep_ip(&s, "n1", "t4"), "10.231.70.4");
+	add_task(&s, "t3", "nodeB", "running", "n1");
 	/* A removed task's address is released too. */
 	assert_int_equal(apply(&s, json_pack("{s:s, s:[s]}", "op", "rm_tasks", "ids", "t2")), 0);
 	assert_true(allocate(&s));
 	assert_null(ep_ip(&s, "n1", "t2"));
-	/* A network in use cannot go. */
+	/* A network in use cannot go; once the tasks' service is gone, they
+	 * no longer hold it (docker stack rm removes it right after). */
+	assert_int_equal(apply(&s, json_pack("{s:s, s:{s:s, s:{s:s}}}", "op", "service", "v", "ID",
+					     "svc1", "Spec", "Name", "s1")),
+			 0);
 	struct error err = ERROR_INIT;
 	assert_int_equal(store_network_check_unused(&s, json_object_get(s.networks, "n1"), &err),
 			 -EINVAL);
 	assert_string_equal(error_msg(&err), "rpc error: code = FailedPrecondition desc = network "
 					     "n1 is in use by task t3");
 	error_clear(&err);
+	assert_int_equal(apply(&s, json_pack("{s:s, s:s}", "op", "rm_service", "id", "svc1")), 0);
+	assert_int_equal(store_network_check_unused(&s, json_object_get(s.networks, "n1"), NULL),
+			 0);
 	store_done(&s);
 }
 
