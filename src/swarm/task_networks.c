@@ -52,7 +52,8 @@ json_t *task_networks_view(struct swarm *sw, json_t *net)
 	{
 		json_t *node = json_object_get(sw->store.nodes, jstr(ep, "Node"));
 		const char *addr = jstr(json_object_get(node, "Status"), "Addr");
-		if (!*addr)
+		/* A VIP is on no node: every node balances it. */
+		if (!*addr && strcmp(jstr(ep, "Kind"), "vip") != 0)
 			continue;
 		json_t *copy = json_deep_copy(ep);
 		json_object_set_new(copy, "Addr", json_string(addr));
