@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# How long a dead task's address stays in DNS and in the VIP balancer
+# (issue 10; berthd only, prints numbers, asserts nothing; target under
+# 1 s). One manager and two workers in network namespaces, set up and
+# removed by tests/cluster/lib.sh, with the release berthd by default. A
+# service of 3 replicas (busybox httpd) on an overlay network, a client
+# container on the manager. Each round kills one task's container on a
+# worker (docker kill, SIGKILL) and polls, every 20 ms from inside the
+# client's namespace, until its address is gone from `tasks.<svc>` in the
+# embedded DNS and from the client's nftables VIP map; then waits until the
+# service has 3 serving tasks again.
+# Environment: BERTHD (default build/berthd), BENCH_ROUNDS (default 5).
+set -uo pipefail
+REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
+: "${BERTHD:=$REPO_ROOT/build/berthd}"
+export BERTHD
+source "$REPO_ROOT/tests/cluster/lib.sh"
+: "${BENCH_ROUNDS:=5}"
+[[ $(id -u) -eq 0 ]] || { echo "swarm VIP bench needs root: skipped"; exit 0; }
+
+now_us() { echo "${EPOCHREALTIME/./}"; }
+secs_since() { awk -v u=$(($1 - $2)) 'BEGIN { printf "%.2f", u / 1e6 }'; }
+
+cl_switch
+for i in 1 2 3; do cl_node "n$i" "$i"; done
+for n in n1 n2 n3; do cl_start "$n"; done
+dk n1 swarm init --advertise-addr "$IP_n1" >/dev/null || fail "init"
+WT=$(dk n1 swarm join-token -q worker)
+for n in n2 n3; do
+	ip="IP_$n"
+	dk "$n" swarm join --token "$WT" --advertise-addr "${!ip}" "$IP_n1:2377" >/dev/null || fail "join $n"
+done
+mkdir -p "$CL_TMP/bb/bin"
+cp /bin/busybox "$CL_TMP/bb/bin/"
+for a in sh sleep; do ln -sf busybox "$CL_TMP/bb/bin/$a"; done
+tar -C "$CL_TMP/bb" -cf "$CL_TMP/bb.tar" .
+for n in n1 n2 n3; do dk "$n" import "$CL_TMP/bb.tar" busybox:latest >/dev/null || fail "import"; done
+
+dk n1 network create -d overlay --subnet 10.232.9.0/24 --attachable bvip >/dev/null || fail "network"
+dk n1 service create -d --name bv --replicas 3 --network bvip --constraint node.role==worker \
+	--stop-grace-period 1s busybox busybox httpd -f -p 80 -h /etc >/dev/null || fail "service"
+dk n1 run -d --name cli --network bvip busybox sleep 100000 >/dev/null || fail "client"
+CPID=$(dk n1 inspect --format '{{.State.Pid}}' cli)
+VIP=$(dk n1 service inspect --format '{{range .Endpoint.VirtualIPs}}{{.Addr}}{{end}}' bv)
+VIP=${VIP%/*}
+
+in_cli() { nsenter -t "$CPID" -n "$@"; }
+dns_tasks() { in_cli busybox nslookup tasks.bv 127.0.0.11 2>/dev/null | awk '/^Name:/{n=1} n&&/^Address/{print $NF}'; }
+lb_line() { in_cli nft list ruleset 2>/dev/null | grep "ip daddr $VIP dnat"; }
+serving() { [[ $(dns_tasks | wc -l) == 3 && $(lb_line) == *"mod 3"* ]]; }
+wait_for 120 serving || fail "3 serving tasks: $(dk n1 service ps bv)"
+
+printf '%-6s %-14s %-10s %-10s\n' round address dns_s balancer_s
+for r in $(seq "$BENCH_ROUNDS"); do
+	wait_for 120 serving || { echo "round $r: the service did not come back to 3 tasks"; break; }
+	node=n$((2 + r % 2))
+	c=$(dk "$node" ps -q --filter label=com.docker.swarm.service.name=bv --filter status=running | head -1)
+	ip=$(dk "$node" inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$c")
+	t0=$(now_us)
+	dk "$node" kill "$c" >/dev/null
+	t_dns="" t_lb=""
+	while [[ -z $t_dns || -z $t_lb ]]; do
+		t=$(now_us)
+		((t - t0 > 30000000)) && break
+		[[ -z $t_dns ]] && ! dns_tasks | grep -qx "$ip" && t_dns=$(secs_since "$(now_us)" "$t0")
+		[[ -z $t_lb ]] && ! lb_line | grep -q "$ip\b" && t_lb=$(secs_since "$(now_us)" "$t0")
+		sleep 0.02
+	done
+	printf '%-6s %-14s %-10s %-10s\n' "$r" "$ip" "${t_dns:-timeout}" "${t_lb:-timeout}"
+done
+dk n1 rm -f cli >/dev/null
+dk n1 service rm bv >/dev/null
