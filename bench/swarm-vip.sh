@@ -5,10 +5,12 @@
 # removed by tests/cluster/lib.sh, with the release berthd by default. A
 # service of 3 replicas (busybox httpd) on an overlay network, a client
 # container on the manager. Each round kills one task's container on a
-# worker (docker kill, SIGKILL) and polls, every 20 ms from inside the
+# worker (kill -9 of its process) and polls, every 20 ms from inside the
 # client's namespace, until its address is gone from `tasks.<svc>` in the
 # embedded DNS and from the client's nftables VIP map; then waits until the
-# service has 3 serving tasks again.
+# service has 3 serving tasks again. Columns (seconds from the kill):
+# store_s, until the leader's store no longer says running (the
+# agent's report); dns_s and balancer_s, until the address was gone there.
 # Environment: BERTHD (default build/berthd), BENCH_ROUNDS (default 5).
 set -uo pipefail
 REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,29 +46,52 @@ CPID=$(dk n1 inspect --format '{{.State.Pid}}' cli)
 VIP=$(dk n1 service inspect --format '{{range .Endpoint.VirtualIPs}}{{.Addr}}{{end}}' bv)
 VIP=${VIP%/*}
 
+task_state() { # TASK-ID: its state in the leader's store
+	curl -sf --max-time 5 --unix-socket "$CL_TMP/n1/d.sock" "http://localhost/v1.41/tasks/$1" | jq -r .Status.State
+}
 in_cli() { nsenter -t "$CPID" -n "$@"; }
 dns_tasks() { in_cli busybox nslookup tasks.bv 127.0.0.11 2>/dev/null | awk '/^Name:/{n=1} n&&/^Address/{print $NF}'; }
 lb_line() { in_cli nft list ruleset 2>/dev/null | grep "ip daddr $VIP dnat"; }
 serving() { [[ $(dns_tasks | wc -l) == 3 && $(lb_line) == *"mod 3"* ]]; }
 wait_for 120 serving || fail "3 serving tasks: $(dk n1 service ps bv)"
 
-printf '%-6s %-14s %-10s %-10s\n' round address dns_s balancer_s
+# poll_until NAME CONDITION: evaluates CONDITION every 20 ms from t0 for
+# up to 30 s; writes the seconds it took to $CL_TMP/t_NAME.
+poll_until() {
+	local t
+	while t=$(now_us) && ((t - t0 < 30000000)); do
+		if eval "$2" >/dev/null 2>&1; then
+			secs_since "$(now_us)" "$t0" >"$CL_TMP/t_$1"
+			return
+		fi
+		sleep 0.02
+	done
+}
+
+printf '%-6s %-14s %-8s %-8s %-10s\n' round address store_s dns_s balancer_s
 for r in $(seq "$BENCH_ROUNDS"); do
 	wait_for 120 serving || { echo "round $r: the service did not come back to 3 tasks"; break; }
 	node=n$((2 + r % 2))
 	c=$(dk "$node" ps -q --filter label=com.docker.swarm.service.name=bv --filter status=running | head -1)
 	ip=$(dk "$node" inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$c")
+	task=$(dk "$node" inspect --format '{{index .Config.Labels "com.docker.swarm.task.id"}}' "$c")
+	pid=$(dk "$node" inspect --format '{{.State.Pid}}' "$c")
+	# One poller per figure, each on its own, so that one slow probe does
+	# not delay the others' reading.
+	rm -f "$CL_TMP"/t_*
 	t0=$(now_us)
-	dk "$node" kill "$c" >/dev/null
-	t_dns="" t_lb=""
-	while [[ -z $t_dns || -z $t_lb ]]; do
-		t=$(now_us)
-		((t - t0 > 30000000)) && break
-		[[ -z $t_dns ]] && ! dns_tasks | grep -qx "$ip" && t_dns=$(secs_since "$(now_us)" "$t0")
-		[[ -z $t_lb ]] && ! lb_line | grep -q "$ip\b" && t_lb=$(secs_since "$(now_us)" "$t0")
-		sleep 0.02
-	done
-	printf '%-6s %-14s %-10s %-10s\n' "$r" "$ip" "${t_dns:-timeout}" "${t_lb:-timeout}"
+	poll_until store "[[ \$(task_state $task) != running ]]" &
+	p1=$!
+	poll_until dns "! dns_tasks | grep -qx $ip" &
+	p2=$!
+	poll_until lb "! lb_line | grep -q '$ip\b'" &
+	p3=$!
+	kill -9 "$pid"
+	wait "$p1" "$p2" "$p3"
+	t_store=$(cat "$CL_TMP/t_store" 2>/dev/null)
+	t_dns=$(cat "$CL_TMP/t_dns" 2>/dev/null)
+	t_lb=$(cat "$CL_TMP/t_lb" 2>/dev/null)
+	printf '%-6s %-14s %-8s %-8s %-10s\n' "$r" "$ip" "${t_store:-timeout}" "${t_dns:-timeout}" "${t_lb:-timeout}"
 done
 dk n1 rm -f cli >/dev/null
 dk n1 service rm bv >/dev/null
