@@ -9,12 +9,21 @@
 # client's namespace, until its address is gone from `tasks.<svc>` in the
 # embedded DNS and from the client's nftables VIP map; then waits until the
 # service has 3 serving tasks again. Columns (seconds from the kill):
-# store_s, until the leader's store no longer says running (the
-# agent's report); dns_s and balancer_s, until the address was gone there.
+# noticed_s, the Timestamp of the agent's report (the task's Status);
+# records_s, when n1's daemon logged the network's new service records
+# (both read from the daemons, free of the probes' own delay); store_s,
+# dns_s and balancer_s, when the probes saw the task not running in the
+# leader's API and its address gone from DNS and from the client's map
+# (each probe spawns processes: on a loaded machine they lag).
 # Environment: BERTHD (default build/berthd), BENCH_ROUNDS (default 5).
 set -uo pipefail
 REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 : "${BERTHD:=$REPO_ROOT/build/berthd}"
+# With --debug: the daemons log when a network's service records change.
+BENCH_WRAP=$(mktemp /tmp/berthd-debug.XXXXXX)
+printf '#!/bin/sh\nexec %s --debug "$@"\n' "$BERTHD" >"$BENCH_WRAP"
+chmod +x "$BENCH_WRAP"
+BERTHD=$BENCH_WRAP
 export BERTHD
 source "$REPO_ROOT/tests/cluster/lib.sh"
 : "${BENCH_ROUNDS:=5}"
@@ -68,7 +77,17 @@ poll_until() {
 	done
 }
 
-printf '%-6s %-14s %-8s %-8s %-10s\n' round address store_s dns_s balancer_s
+ts_secs() { date -d "$1" +%s.%N; }
+# records_after T0_WALL: n1's first record change of bvip after T0_WALL.
+records_after() {
+	local ts
+	grep -a 'overlay network bvip: service records changed' "$CL_TMP/n1/log" |
+		sed -n 's/^time="\([^"]*\)".*/\1/p' | while read -r ts; do
+		awk -v a="$(ts_secs "$ts")" -v b="$1" 'BEGIN { if (a > b) { printf "%.2f\n", a - b; exit 0 } exit 1 }' && break
+	done | head -1
+}
+
+printf '%-6s %-14s %-10s %-10s %-8s %-8s %-10s\n' round address noticed_s records_s store_s dns_s balancer_s
 for r in $(seq "$BENCH_ROUNDS"); do
 	wait_for 120 serving || { echo "round $r: the service did not come back to 3 tasks"; break; }
 	node=n$((2 + r % 2))
@@ -80,6 +99,7 @@ for r in $(seq "$BENCH_ROUNDS"); do
 	# not delay the others' reading.
 	rm -f "$CL_TMP"/t_*
 	t0=$(now_us)
+	w0=$(date +%s.%N)
 	poll_until store "[[ \$(task_state $task) != running ]]" &
 	p1=$!
 	poll_until dns "! dns_tasks | grep -qx $ip" &
@@ -91,7 +111,11 @@ for r in $(seq "$BENCH_ROUNDS"); do
 	t_store=$(cat "$CL_TMP/t_store" 2>/dev/null)
 	t_dns=$(cat "$CL_TMP/t_dns" 2>/dev/null)
 	t_lb=$(cat "$CL_TMP/t_lb" 2>/dev/null)
-	printf '%-6s %-14s %-8s %-8s %-10s\n' "$r" "$ip" "${t_store:-timeout}" "${t_dns:-timeout}" "${t_lb:-timeout}"
+	noticed=$(curl -sf --unix-socket "$CL_TMP/n1/d.sock" "http://localhost/v1.41/tasks/$task" | jq -r .Status.Timestamp)
+	noticed=$(awk -v a="$(ts_secs "$noticed")" -v b="$w0" 'BEGIN { printf "%.2f", a - b }')
+	records=$(records_after "$w0")
+	printf '%-6s %-14s %-10s %-10s %-8s %-8s %-10s\n' "$r" "$ip" "$noticed" "${records:-none}" "${t_store:-timeout}" "${t_dns:-timeout}" "${t_lb:-timeout}"
 done
 dk n1 rm -f cli >/dev/null
 dk n1 service rm bv >/dev/null
+rm -f "$BENCH_WRAP"

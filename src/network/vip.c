@@ -173,7 +173,12 @@ void network_overlay_services(struct daemon *d, const char *id, json_t *services
 		return;
 	json_decref(n->services);
 	n->services = json_incref(services);
+	size_t k = 0;
 	for (size_t i = 0; i < ns->n_sb; i++)
-		if (network_endpoint(n, ns->sb[i]->cid))
+		if (network_endpoint(n, ns->sb[i]->cid)) {
 			sandbox_lb_update(d, ns->sb[i]);
+			k++;
+		}
+	log_debug(&d->log, "overlay network %s: service records changed (%zu containers here)",
+		  n->name, k);
 }

@@ -31,7 +31,7 @@ static void task_name(json_t *t, json_t *services, char *buf, size_t len)
 		snprintf(buf, len, "%s.%s.%s", name, jstr(t, "NodeID"), jstr(t, "ID"));
 }
 
-static bool task_up(json_t *t)
+bool allocator_task_serves(json_t *t)
 {
 	return task_state_parse(jstr(t, "DesiredState")) == TASK_RUNNING &&
 	       task_state_parse(jstr(json_object_get(t, "Status"), "State")) == TASK_RUNNING;
@@ -86,19 +86,19 @@ static void attach_if_differs(json_t *cmds, json_t *ep, json_t *want)
 }
 
 /* What a task's endpoint should say: where it runs, its service's name
- * and aliases (for DNS), whether it serves (running, and meant to). */
+ * and aliases (for DNS), the service's endpoint mode. */
 static json_t *task_endpoint(const char *net, json_t *t, json_t *attachment, json_t *services)
 {
 	char name[256];
 	task_name(t, services, name, sizeof(name));
 	json_t *spec = service_spec(services, jstr(t, "ServiceID"));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:b}", "Network", net, "Owner",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:b}", "Network", net, "Owner",
 			 jstr(t, "ID"), "Kind", "task", "Name", name, "Node", jstr(t, "NodeID"),
-			 "Service", jstr(spec, "Name"), "Aliases", aliases_of(attachment), "Up",
-			 task_up(t), "DNSRR", dnsrr(spec));
+			 "Service", jstr(spec, "Name"), "Aliases", aliases_of(attachment), "DNSRR",
+			 dnsrr(spec));
 }
 
-/* Endpoints the live tasks lack, or whose node, service or state changed. */
+/* Endpoints the live tasks lack, or whose node or service changed. */
 static void add_missing(json_t *networks, json_t *services, json_t *tasks, json_t *cmds)
 {
 	const char *id;

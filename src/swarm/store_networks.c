@@ -200,7 +200,7 @@ static int pick_address(json_t *net, const char *want, uint32_t *ret, struct err
 /* The fields of an endpoint a net_attach may change once it has its
  * address: its node (scheduled, moved) and what DNS and the load balancer
  * read (allocator.h). */
-static const char *const mutable_fields[] = {"Node", "Name", "Service", "Aliases", "Up", "DNSRR"};
+static const char *const mutable_fields[] = {"Node", "Name", "Service", "Aliases", "DNSRR"};
 
 static bool fields_differ(json_t *old, json_t *v)
 {

@@ -11,6 +11,7 @@
 #include "daemon/daemon.h"
 #include "network/network.h"
 #include "network/nl.h"
+#include "orchestrator/allocator.h"
 #include "swarm/store_networks.h"
 #include "swarm/swarm_int.h"
 
@@ -57,6 +58,12 @@ json_t *task_networks_view(struct swarm *sw, json_t *net)
 			continue;
 		json_t *copy = json_deep_copy(ep);
 		json_object_set_new(copy, "Addr", json_string(addr));
+		/* Read from the task as it is now: DNS and the balancers follow
+		 * a task's state without waiting for another write. */
+		if (strcmp(jstr(ep, "Kind"), "task") == 0)
+			json_object_set_new(copy, "Up",
+					    json_boolean(allocator_task_serves(
+						json_object_get(sw->store.tasks, owner))));
 		json_object_set_new(eps, owner, copy);
 	}
 	return json_pack(

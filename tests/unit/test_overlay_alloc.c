@@ -6,7 +6,7 @@
  * store restored from a snapshot) that finds nothing to redo and never
  * hands out an address twice, container attachments, and service VIPs
  * (given, kept by a new leader, released on rm, a network left, dnsrr) with
- * the DNS facts of task endpoints. */
+ * the DNS facts of task endpoints (and whether a task serves). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -268,12 +268,11 @@ static void test_service_vips(void **state)
 	assert_string_equal(json_string_value(json_array_get(
 				json_object_get(ep_of(&s, "n1", "svc1"), "Aliases"), 0)),
 			    "front");
-	assert_true(json_is_false(json_object_get(ep, "Up")));
-	/* Running: it serves, at the same address. */
+	assert_false(allocator_task_serves(json_object_get(s.tasks, "t1")));
+	/* Running: it serves, at the same address, with no write. */
 	add_task(&s, "t1", "nodeA", "running", "n1");
-	assert_true(allocate(&s));
 	assert_false(allocate(&s));
-	assert_true(json_is_true(json_object_get(ep_of(&s, "n1", "t1"), "Up")));
+	assert_true(allocator_task_serves(json_object_get(s.tasks, "t1")));
 	assert_string_equal(ep_ip(&s, "n1", "t1"), "10.231.73.3");
 	/* A network in use by a service cannot go, however its VIP stands. */
 	struct error err = ERROR_INIT;
