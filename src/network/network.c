@@ -58,6 +58,7 @@ void network_free(struct network *n)
 	json_decref(n->options);
 	json_decref(n->aux);
 	json_decref(n->peers);
+	json_decref(n->services);
 	free(n->name);
 	free(n);
 }

@@ -89,6 +89,14 @@ int network_overlay_ensure(struct daemon *d, const struct overlay_net *o, uint32
  * entries added, replaced or removed to match. */
 void network_overlay_peers(struct daemon *d, const char *id, const struct nl_peer *peers,
 			   size_t n_peers);
+/* The service records of overlay network id, as the swarm's store has them
+ * now (a reference is taken):
+ *   {"<service>": {"VIP": "a.b.c.d" (absent in dnsrr mode), "DNSRR": bool,
+ *                  "Aliases": [...], "Tasks": {"<task name>": "a.b.c.d"}}}
+ * with only the tasks that serve. The DNS of every container on the
+ * network answers from them at once; the VIP tables of the containers on
+ * it here are brought up to date when they changed. */
+void network_overlay_services(struct daemon *d, const char *id, json_t *services);
 /* Local sides of overlay networks that keep() refuses and that have no
  * endpoint left go: bridge, vxlan device, rules, state file. */
 void network_overlay_prune(struct daemon *d, bool (*keep)(void *data, const char *id), void *data);

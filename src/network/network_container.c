@@ -114,6 +114,22 @@ int sandbox_save(struct daemon *d, struct sandbox *sb, struct error *err)
 
 /* ---- DNS ---- */
 
+/* The service records' answers for name on n, after the k addresses
+ * already in ips (a local task is also a container of that name). */
+static size_t add_unique(uint32_t *ips, size_t k, size_t max, struct network *n, const char *name)
+{
+	uint32_t found[64];
+	size_t nf = overlay_resolve(n, name, found, ARRAY_SIZE(found));
+	for (size_t i = 0; i < nf && k < max; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < k && !seen; j++)
+			seen = ips[j] == found[i];
+		if (!seen)
+			ips[k++] = found[i];
+	}
+	return k;
+}
+
 /* Names of user networks shared with the asking container. */
 static size_t dns_resolve(void *userdata, const char *name, uint32_t *ips, size_t max)
 {
@@ -130,6 +146,11 @@ static size_t dns_resolve(void *userdata, const char *name, uint32_t *ips, size_
 		size_t wl = strlen(want), nl = strlen(n->name);
 		if (wl > nl + 1 && want[wl - nl - 1] == '.' && !strcasecmp(want + wl - nl, n->name))
 			want[wl - nl - 1] = '\0'; /* name.network */
+		/* On a swarm network the service records come first: a service's
+		 * alias names its VIP, not the local task that also bears it. */
+		size_t before = k;
+		if (n->overlay && (k = add_unique(ips, k, max, n, want)) > before)
+			continue;
 		for (size_t e = 0; e < n->n_eps && k < max; e++) {
 			struct endpoint *ep = &n->eps[e];
 			struct net_container c;
@@ -265,6 +286,7 @@ void sandbox_free(struct sandbox *sb)
 	ports_close(sb);
 	json_decref(sb->ifaces);
 	json_decref(sb->ports);
+	free(sb->lb_text);
 	free(sb->netns);
 	free(sb);
 }
@@ -391,6 +413,7 @@ int network_container_up(struct daemon *d, const struct net_container *c, char *
 	}
 	network_rules_rebuild(d);
 	sandbox_dns_update(d, sb);
+	sandbox_lb_update(d, sb);
 	for (size_t i = 0; i < nn; i++)
 		network_event(d, nets[i], "connect", c->id);
 	*ret_netns = strdup(sb->netns);
@@ -591,6 +614,7 @@ int network_connect(struct daemon *d, const char *ref, const char *container, js
 		error_clear(&e2);
 		network_rules_rebuild(d);
 		sandbox_dns_update(d, sb);
+		sandbox_lb_update(d, sb);
 		network_event(d, n, "connect", c->id);
 	}
 	return 0;
@@ -620,6 +644,7 @@ int network_disconnect(struct daemon *d, const char *ref, const char *container,
 	network_detach(d, n, c->id);
 	if (sb) {
 		network_rules_rebuild(d);
+		sandbox_lb_update(d, sb);
 		network_event(d, n, "disconnect", c->id);
 	}
 	return 0;

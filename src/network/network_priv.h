@@ -58,6 +58,7 @@ struct network {
 	uint32_t vni;
 	char vxlan[16];
 	json_t *peers; /* programmed: "ip" -> "mac vtep"; NULL: none yet */
+	json_t *services; /* service records (network.h); NULL: none yet */
 	struct ipam_set used;
 	struct endpoint *eps;
 	size_t n_eps;
@@ -75,6 +76,7 @@ struct sandbox {
 	int *port_fds; /* sockets holding the host ports */
 	size_t n_port_fds;
 	struct dns_server *dns;
+	char *lb_text; /* the VIP table last applied in netns; NULL: none this run */
 };
 
 struct networks {
@@ -134,6 +136,15 @@ size_t container_networks(struct daemon *d, const char *cid, struct network **ou
 /* The endpoint's MAC address: the one asked for, else 02:42:<address>. */
 void endpoint_mac(const struct endpoint *ep, uint8_t mac[6]);
 void endpoint_mac_text(const struct endpoint *ep, char buf[18]);
+
+/* Service records of overlay networks (vip.c). */
+/* Fills up to max addresses of name among n's service records: a
+ * service's VIP (its running tasks in dnsrr mode), "tasks.<service>" its
+ * running tasks, a task's name its address. */
+size_t overlay_resolve(const struct network *n, const char *name, uint32_t *ips, size_t max);
+/* Makes the VIP table in sb's namespace match the records of its overlay
+ * networks (gone when there is no VIP); logs failures. */
+void sandbox_lb_update(struct daemon *d, struct sandbox *sb);
 
 /* Published ports (network_ports.c). */
 /* "80/tcp" -> 80, "tcp"; -EINVAL. */

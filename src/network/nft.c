@@ -98,6 +98,52 @@ char *nft_ruleset(const char *table, const struct nft_bridge *br, size_t n_br,
 	return text;
 }
 
+static void vip_rule(FILE *f, const struct nft_vip *v)
+{
+	char ip[16];
+	fprintf(f, "\t\tip daddr %s dnat to ", ip_format(v->vip, ip));
+	if (v->n_backends == 1) {
+		fprintf(f, "%s\n", ip_format(v->backends[0], ip));
+		return;
+	}
+	fprintf(f, "numgen random mod %zu map { ", v->n_backends);
+	for (size_t i = 0; i < v->n_backends; i++)
+		fprintf(f, "%s%zu : %s", i ? ", " : "", i, ip_format(v->backends[i], ip));
+	fprintf(f, " }\n");
+}
+
+char *nft_vip_ruleset(const char *table, const struct nft_vip *vips, size_t n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return NULL;
+	fprintf(f, "add table ip %s\ndelete table ip %s\n", table, table);
+	if (n > 0) {
+		fprintf(f,
+			"table ip %s {\n\tchain vips {\n"
+			"\t\ttype nat hook output priority -100; policy accept;\n",
+			table);
+		for (size_t i = 0; i < n; i++)
+			if (vips[i].n_backends)
+				vip_rule(f, &vips[i]);
+		/* After the DNAT: what still goes to a VIP has no backend. */
+		fprintf(f, "\t}\n\tchain refuse {\n"
+			   "\t\ttype filter hook output priority filter; policy accept;\n");
+		for (size_t i = 0; i < n; i++) {
+			char ip[16];
+			fprintf(f, "\t\tip daddr %s reject\n", ip_format(vips[i].vip, ip));
+		}
+		fprintf(f, "\t}\n}\n");
+	}
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
 struct nft_ctx *nft_open(void)
 {
 	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);

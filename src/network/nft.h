@@ -33,6 +33,21 @@ struct nft_port {
 char *nft_ruleset(const char *table, const struct nft_bridge *br, size_t n_br,
 		  const struct nft_port *ports, size_t n_ports);
 
+/* A service VIP and the addresses of the tasks that serve it. */
+struct nft_vip {
+	uint32_t vip;
+	const uint32_t *backends;
+	size_t n_backends;
+};
+
+/* The table that balances VIPs inside one container's namespace (it
+ * replaces table; deletes it when there is no VIP): connections the
+ * container opens to a VIP, any port, are DNAT'ed in its own output path
+ * to one backend picked by numgen, so replies come back through its own
+ * conntrack and the backend sees the container's address; a VIP without
+ * backends refuses at once. malloc'ed, NULL on allocation failure. */
+char *nft_vip_ruleset(const char *table, const struct nft_vip *vips, size_t n);
+
 struct nft_ctx;
 /* A libnftables context with its error output buffered. */
 struct nft_ctx *nft_open(void);

@@ -43,17 +43,74 @@ static void task_name(json_t *t, json_t *services, char *buf, size_t len)
 		snprintf(buf, len, "%s.%s.%s", name, jstr(t, "NodeID"), jstr(t, "ID"));
 }
 
-static void attach(json_t *cmds, const char *net, json_t *t, json_t *services)
+bool allocator_task_serves(json_t *t)
+{
+	return task_state_parse(jstr(t, "DesiredState")) == TASK_RUNNING &&
+	       task_state_parse(jstr(json_object_get(t, "Status"), "State")) == TASK_RUNNING;
+}
+
+static json_t *service_spec(json_t *services, const char *id)
+{
+	return json_object_get(json_object_get(services, id), "Spec");
+}
+
+static bool dnsrr(json_t *spec)
+{
+	return strcmp(jstr(json_object_get(spec, "EndpointSpec"), "Mode"), "dnsrr") == 0;
+}
+
+/* The service's attachments: TaskTemplate.Networks, or the deprecated
+ * Spec.Networks. */
+static json_t *service_networks(json_t *spec)
+{
+	json_t *nets = json_object_get(json_object_get(spec, "TaskTemplate"), "Networks");
+	return json_array_size(nets) ? nets : json_object_get(spec, "Networks");
+}
+
+static json_t *aliases_of(json_t *attachment)
+{
+	json_t *a = json_object_get(attachment, "Aliases");
+	return json_is_array(a) ? json_deep_copy(a) : json_array();
+}
+
+/* Whether the stored endpoint lacks one of want's fields, or differs. */
+static bool differs(json_t *ep, json_t *want)
+{
+	if (!ep)
+		return true;
+	const char *k;
+	json_t *v;
+	json_object_foreach(want, k, v)
+	{
+		if (strcmp(k, "Network") && strcmp(k, "Owner") &&
+		    !json_equal(json_object_get(ep, k), v))
+			return true;
+	}
+	return false;
+}
+
+static void attach_if_differs(json_t *cmds, json_t *ep, json_t *want)
+{
+	if (differs(ep, want))
+		json_array_append_new(cmds, json_pack("{s:s, s:o}", "op", "net_attach", "v", want));
+	else
+		json_decref(want);
+}
+
+/* What a task's endpoint should say: where it runs, its service's name
+ * and aliases (for DNS), the service's endpoint mode. */
+static json_t *task_endpoint(const char *net, json_t *t, json_t *attachment, json_t *services)
 {
 	char name[256];
 	task_name(t, services, name, sizeof(name));
-	json_array_append_new(cmds,
-			      json_pack("{s:s, s:{s:s, s:s, s:s, s:s, s:s}}", "op", "net_attach",
-					"v", "Network", net, "Owner", jstr(t, "ID"), "Kind", "task",
-					"Name", name, "Node", jstr(t, "NodeID")));
+	json_t *spec = service_spec(services, jstr(t, "ServiceID"));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:b}", "Network", net, "Owner",
+			 jstr(t, "ID"), "Kind", "task", "Name", name, "Node", jstr(t, "NodeID"),
+			 "Service", jstr(spec, "Name"), "Aliases", aliases_of(attachment), "DNSRR",
+			 dnsrr(spec));
 }
 
-/* Endpoints the live tasks lack, or whose node changed (scheduled). */
+/* Endpoints the live tasks lack, or whose node or service changed. */
 static void add_missing(json_t *networks, json_t *services, json_t *tasks, json_t *cmds)
 {
 	const char *id;
@@ -68,15 +125,67 @@ static void add_missing(json_t *networks, json_t *services, json_t *tasks, json_
 		json_array_foreach(nets, i, a)
 		{
 			json_t *net = json_object_get(networks, jstr(a, "Target"));
+			if (!net)
+				continue;
 			json_t *ep = json_object_get(json_object_get(net, "Endpoints"), id);
-			if (net && (!ep || strcmp(jstr(ep, "Node"), jstr(t, "NodeID")) != 0))
-				attach(cmds, jstr(a, "Target"), t, services);
+			attach_if_differs(cmds, ep,
+					  task_endpoint(jstr(a, "Target"), t, a, services));
 		}
 	}
 }
 
-/* Endpoints of tasks that are over or gone. */
-static void release_done(json_t *networks, json_t *tasks, json_t *cmds)
+/* A VIP for each service in vip mode on each of its swarm networks. */
+static void add_vips(json_t *networks, json_t *services, json_t *cmds)
+{
+	const char *id;
+	json_t *svc;
+	json_object_foreach(services, id, svc)
+	{
+		json_t *spec = json_object_get(svc, "Spec");
+		if (dnsrr(spec))
+			continue;
+		size_t i;
+		json_t *a;
+		json_array_foreach(service_networks(spec), i, a)
+		{
+			json_t *net = json_object_get(networks, jstr(a, "Target"));
+			if (!net)
+				continue;
+			json_t *ep = json_object_get(json_object_get(net, "Endpoints"), id);
+			attach_if_differs(cmds, ep,
+					  json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
+						    "Network", jstr(a, "Target"), "Owner", id,
+						    "Kind", "vip", "Name", jstr(spec, "Name"),
+						    "Node", "", "Service", jstr(spec, "Name"),
+						    "Aliases", aliases_of(a)));
+		}
+	}
+}
+
+static bool vip_wanted(json_t *services, const char *svc_id, const char *net_id)
+{
+	json_t *spec = service_spec(services, svc_id);
+	if (!spec || dnsrr(spec))
+		return false;
+	size_t i;
+	json_t *a;
+	json_array_foreach(service_networks(spec), i, a)
+	{
+		if (strcmp(jstr(a, "Target"), net_id) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void detach(json_t *cmds, const char *net, const char *owner)
+{
+	json_array_append_new(cmds, json_pack("{s:s, s:{s:s, s:s}}", "op", "net_detach", "v",
+					      "Network", net, "Owner", owner));
+}
+
+/* Endpoints of tasks that are over or gone, VIPs of services that are gone
+ * or no longer on the network (or in dnsrr mode). */
+static void release_done(json_t *networks, json_t *services, json_t *tasks, json_t *cmds)
 {
 	const char *nid;
 	json_t *net;
@@ -86,12 +195,12 @@ static void release_done(json_t *networks, json_t *tasks, json_t *cmds)
 		json_t *ep;
 		json_object_foreach(json_object_get(net, "Endpoints"), owner, ep)
 		{
+			const char *kind = jstr(ep, "Kind");
 			json_t *t = json_object_get(tasks, owner);
-			if (strcmp(jstr(ep, "Kind"), "task") != 0 || (t && task_holds_addresses(t)))
-				continue;
-			json_array_append_new(cmds,
-					      json_pack("{s:s, s:{s:s, s:s}}", "op", "net_detach",
-							"v", "Network", nid, "Owner", owner));
+			if (strcmp(kind, "task") == 0 && !(t && task_holds_addresses(t)))
+				detach(cmds, nid, owner);
+			else if (strcmp(kind, "vip") == 0 && !vip_wanted(services, owner, nid))
+				detach(cmds, nid, owner);
 		}
 	}
 }
@@ -99,7 +208,8 @@ static void release_done(json_t *networks, json_t *tasks, json_t *cmds)
 json_t *allocator_step(json_t *networks, json_t *services, json_t *tasks)
 {
 	json_t *cmds = json_array();
-	release_done(networks, tasks, cmds);
+	release_done(networks, services, tasks, cmds);
+	add_vips(networks, services, cmds);
 	add_missing(networks, services, tasks, cmds);
 	if (!json_array_size(cmds)) {
 		json_decref(cmds);

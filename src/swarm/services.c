@@ -90,6 +90,12 @@ static json_t *service_status(struct swarm *sw, json_t *svc)
 static json_t *service_view(struct swarm *sw, json_t *svc, bool status)
 {
 	json_t *v = store_public(svc);
+	json_t *vips = swarm_service_vips(sw, svc);
+	json_t *ep = json_object_get(v, "Endpoint");
+	if (vips && json_is_object(ep))
+		json_object_set_new(ep, "VirtualIPs", vips);
+	else
+		json_decref(vips);
 	if (status)
 		json_object_set_new(v, "ServiceStatus", service_status(sw, svc));
 	return v;

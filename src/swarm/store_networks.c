@@ -197,6 +197,30 @@ static int pick_address(json_t *net, const char *want, uint32_t *ret, struct err
 	return r;
 }
 
+/* The fields of an endpoint a net_attach may change once it has its
+ * address: its node (scheduled, moved) and what DNS and the load balancer
+ * read (allocator.h). */
+static const char *const mutable_fields[] = {"Node", "Name", "Service", "Aliases", "DNSRR"};
+
+static bool fields_differ(json_t *old, json_t *v)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(mutable_fields); i++) {
+		json_t *want = json_object_get(v, mutable_fields[i]);
+		if (want && !json_equal(want, json_object_get(old, mutable_fields[i])))
+			return true;
+	}
+	return false;
+}
+
+static void fields_copy(json_t *ep, json_t *v)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(mutable_fields); i++) {
+		json_t *want = json_object_get(v, mutable_fields[i]);
+		if (want)
+			json_object_set(ep, mutable_fields[i], want);
+	}
+}
+
 static int apply_attach(struct store *s, json_t *v, int64_t ts, struct error *err)
 {
 	json_t *net = json_object_get(s->networks, jstr(v, "Network"));
@@ -206,30 +230,27 @@ static int apply_attach(struct store *s, json_t *v, int64_t ts, struct error *er
 	if (!*owner)
 		return error_set(err, -EINVAL, "bad store command net_attach");
 	json_t *old = json_object_get(json_object_get(net, "Endpoints"), owner);
-	if (old && strcmp(jstr(old, "Node"), jstr(v, "Node")) != 0) {
-		/* Scheduled (or moved): same address, new node. */
-		json_t *copy = json_deep_copy(net);
-		json_object_set_new(json_object_get(json_object_get(copy, "Endpoints"), owner),
-				    "Node", json_string(jstr(v, "Node")));
-		store_stamp(s, copy, ts);
-		json_object_set_new(s->networks, jstr(v, "Network"), copy);
+	if (old && !fields_differ(old, v))
 		return 0;
+	json_t *ep;
+	if (old) {
+		/* Same address; a new node, or new DNS facts. */
+		ep = json_deep_copy(old);
+	} else {
+		uint32_t ip = 0;
+		int r = pick_address(net, jstr(v, "IP"), &ip, err);
+		if (r < 0)
+			return r;
+		char addr[16], mac[18];
+		ip_format(ip, addr);
+		snprintf(mac, sizeof(mac), "02:42:%02x:%02x:%02x:%02x", ip >> 24, (ip >> 16) & 255,
+			 (ip >> 8) & 255, ip & 255);
+		ep = json_pack("{s:s, s:s, s:s, s:s, s:s}", "Kind", jstr(v, "Kind"), "Name",
+			       jstr(v, "Name"), "Node", jstr(v, "Node"), "IP", addr, "MAC", mac);
 	}
-	if (old)
-		return 0;
-	uint32_t ip = 0;
-	int r = pick_address(net, jstr(v, "IP"), &ip, err);
-	if (r < 0)
-		return r;
-	char addr[16], mac[18];
-	ip_format(ip, addr);
-	snprintf(mac, sizeof(mac), "02:42:%02x:%02x:%02x:%02x", ip >> 24, (ip >> 16) & 255,
-		 (ip >> 8) & 255, ip & 255);
+	fields_copy(ep, v);
 	json_t *copy = json_deep_copy(net);
-	json_object_set_new(json_object_get(copy, "Endpoints"), owner,
-			    json_pack("{s:s, s:s, s:s, s:s, s:s}", "Kind", jstr(v, "Kind"), "Name",
-				      jstr(v, "Name"), "Node", jstr(v, "Node"), "IP", addr, "MAC",
-				      mac));
+	json_object_set_new(json_object_get(copy, "Endpoints"), owner, ep);
 	store_stamp(s, copy, ts);
 	json_object_set_new(s->networks, jstr(v, "Network"), copy);
 	return 0;
@@ -346,6 +367,9 @@ int store_network_check_unused(const struct store *s, json_t *net, struct error 
 	}
 	json_object_foreach(json_object_get(net, "Endpoints"), id, v)
 	{
+		/* A VIP is its service's: the service was checked above. */
+		if (strcmp(jstr(v, "Kind"), "vip") == 0)
+			continue;
 		bool task = strcmp(jstr(v, "Kind"), "task") == 0;
 		json_t *t = json_object_get(s->tasks, id);
 		/* A task of a removed service is on its way out even before the

@@ -369,6 +369,28 @@ static void created(void *data, int status, json_t *result, const char *msg)
 	free(c);
 }
 
+json_t *swarm_service_vips(struct swarm *sw, json_t *svc)
+{
+	json_t *out = json_array();
+	const char *id = jstr(svc, "ID");
+	const char *nid;
+	json_t *net;
+	json_object_foreach(sw->store.networks, nid, net)
+	{
+		json_t *ep = json_object_get(json_object_get(net, "Endpoints"), id);
+		const char *sub = strchr(jstr(net, "Subnet"), '/');
+		if (!ep || strcmp(jstr(ep, "Kind"), "vip") != 0 || !sub)
+			continue;
+		char addr[40];
+		snprintf(addr, sizeof(addr), "%s%s", jstr(ep, "IP"), sub);
+		json_array_append_new(out, json_pack("{s:s, s:s}", "NetworkID", nid, "Addr", addr));
+	}
+	if (json_array_size(out))
+		return out;
+	json_decref(out);
+	return NULL;
+}
+
 void swarm_network_create(struct swarm *sw, json_t *body, swarm_done_fn cb, void *data)
 {
 	struct error err = ERROR_INIT;

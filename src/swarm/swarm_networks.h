@@ -31,6 +31,10 @@ bool swarm_network_name_taken(struct swarm *sw, const char *name);
 /* A task's NetworksAttachments as dockerd shows them (the swarm network
  * object and the task's addresses); NULL when it has none. */
 json_t *swarm_task_attachments(struct swarm *sw, const char *task_id);
+/* The service's VIPs as dockerd shows them in Endpoint.VirtualIPs:
+ * [{"NetworkID", "Addr": "10.0.1.2/24"}], one per network that has one;
+ * NULL when it has none. */
+json_t *swarm_service_vips(struct swarm *sw, json_t *svc);
 /* POST /networks/create with Driver "overlay": result {"Id": ...}. */
 void swarm_network_create(struct swarm *sw, json_t *body, swarm_done_fn cb, void *data);
 /* DELETE /networks/{id} of a swarm network; refused while in use. */

@@ -11,6 +11,7 @@
 #include "daemon/daemon.h"
 #include "network/network.h"
 #include "network/nl.h"
+#include "orchestrator/allocator.h"
 #include "swarm/store_networks.h"
 #include "swarm/swarm_int.h"
 
@@ -54,10 +55,17 @@ json_t *task_networks_view(struct swarm *sw, json_t *net)
 		const char *addr = jstr(node, "_data_path_addr");
 		if (!*addr)
 			addr = jstr(json_object_get(node, "Status"), "Addr");
-		if (!*addr)
+		/* A VIP is on no node: every node balances it. */
+		if (!*addr && strcmp(jstr(ep, "Kind"), "vip") != 0)
 			continue;
 		json_t *copy = json_deep_copy(ep);
 		json_object_set_new(copy, "Addr", json_string(addr));
+		/* Read from the task as it is now: DNS and the balancers follow
+		 * a task's state without waiting for another write. */
+		if (strcmp(jstr(ep, "Kind"), "task") == 0)
+			json_object_set_new(copy, "Up",
+					    json_boolean(allocator_task_serves(
+						json_object_get(sw->store.tasks, owner))));
 		json_object_set_new(eps, owner, copy);
 	}
 	return json_pack(
@@ -154,6 +162,55 @@ static void program_peers(struct swarm *sw, json_t *net)
 	free(peers);
 }
 
+static json_t *record_of(json_t *out, json_t *ep)
+{
+	const char *svc = jstr(ep, "Service");
+	json_t *r = json_object_get(out, svc);
+	if (!r) {
+		r = json_pack("{s:[], s:{}}", "Aliases", "Tasks");
+		json_object_set_new(out, svc, r);
+	}
+	size_t i;
+	json_t *a;
+	json_array_foreach(json_object_get(ep, "Aliases"), i, a)
+	{
+		size_t k;
+		json_t *b;
+		bool have = false;
+		json_array_foreach(json_object_get(r, "Aliases"), k, b) have =
+		    have || json_equal(a, b);
+		if (!have)
+			json_array_append(json_object_get(r, "Aliases"), a);
+	}
+	return r;
+}
+
+/* The service records of a network (network_overlay_services) from its
+ * endpoints: VIPs, and the tasks that serve. */
+static json_t *service_records(json_t *net)
+{
+	json_t *out = json_object();
+	const char *owner;
+	json_t *ep;
+	json_object_foreach(json_object_get(net, "Endpoints"), owner, ep)
+	{
+		const char *kind = jstr(ep, "Kind");
+		if (!*jstr(ep, "Service"))
+			continue;
+		if (strcmp(kind, "vip") == 0) {
+			json_object_set(record_of(out, ep), "VIP", json_object_get(ep, "IP"));
+		} else if (strcmp(kind, "task") == 0) {
+			json_t *r = record_of(out, ep);
+			if (json_is_true(json_object_get(ep, "DNSRR")))
+				json_object_set_new(r, "DNSRR", json_true());
+			if (json_is_true(json_object_get(ep, "Up")))
+				json_object_set(json_object_get(r, "Tasks"), jstr(ep, "Name"),
+						json_object_get(ep, "IP"));
+		}
+	}
+	return out;
+}
+
 static bool listed(void *data, const char *id)
 {
 	size_t i;
@@ -175,10 +232,14 @@ int task_networks_wire(struct swarm *sw, json_t *net, int port)
 		return -EINVAL;
 	int r =
 	    network_overlay_ensure(sw->d, &o, local, port ? port : task_networks_port(sw), &err);
-	if (r < 0)
+	if (r < 0) {
 		log_warn(sw->log, "overlay network %s: %s", o.name, error_msg(&err));
-	else
+	} else {
 		program_peers(sw, net);
+		json_t *records = service_records(net);
+		network_overlay_services(sw->d, o.id, records);
+		json_decref(records);
+	}
 	error_clear(&err);
 	return r;
 }

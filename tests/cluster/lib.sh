@@ -26,7 +26,8 @@ fail() {
 	exit 1
 }
 
-# Task containers outlive berthd: services go first, then their containers,
+# Containers outlive berthd: services go first, then every container (tasks
+# and the ones tests run),
 # also on a node whose berthd a test killed (it is started again for that).
 cl_remove_tasks() {
 	local n m ids
@@ -37,7 +38,7 @@ cl_remove_tasks() {
 		[[ -n "$(ls "$CL_TMP/$n/root/containers" 2>/dev/null)" ]] || continue
 		[[ -n "${CL_PID[$n]:-}" ]] || (cl_start "$n") >/dev/null 2>&1 || continue
 		[[ -n "${CL_PID[$n]:-}" ]] || CL_PID[$n]=$(cat "$CL_TMP/$n/pid" 2>/dev/null)
-		ids=$(dk "$n" ps -aq --filter label=com.docker.swarm.task.id 2>/dev/null)
+		ids=$(dk "$n" ps -aq 2>/dev/null)
 		[[ -z "$ids" ]] || dk "$n" rm -f $ids >/dev/null 2>&1
 	done
 }

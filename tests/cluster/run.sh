@@ -694,7 +694,113 @@ test_host_ports() {
 	ok "host-mode ports: a global service's tasks answer on each worker's own address, a second service wanting the port stays pending, rm closes them"
 }
 
-STAGES=(test_form test_secrets test_services test_services_logs test_host_ports test_overlay test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum
+# ---- service discovery and VIPs ----
+vip_lookup() { # NAME: the addresses the embedded DNS of vc (on n2) answers, sorted
+	dk n2 exec vc busybox nslookup "$1" 127.0.0.11 2>/dev/null |
+		awk '/^Name:/{n=1} n&&/^Address/{print $NF}' | sort | paste -sd' '
+}
+vip_task_ips() { # SERVICE: the overlay addresses of its running tasks, sorted
+	local n c
+	for n in n1 n2 n3 n4 n5; do
+		for c in $(dk "$n" ps -q --filter "label=com.docker.swarm.service.name=$1" --filter status=running); do
+			dk "$n" inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$c"
+		done
+	done | sort | paste -sd' '
+}
+vip_task_hosts() { # SERVICE: "node:hostname" of each of its running tasks
+	local n c
+	for n in n1 n2 n3 n4 n5; do
+		for c in $(dk "$n" ps -q --filter "label=com.docker.swarm.service.name=$1" --filter status=running); do
+			echo "$n:$(dk "$n" exec "$c" cat /etc/hostname)"
+		done
+	done | sort | paste -sd' '
+}
+vip_get() { # ADDRESS: the hostname the httpd behind ADDRESS answers vc (on n2) with
+	dk n2 exec vc sh -c "printf 'GET /hostname HTTP/1.0\r\n\r\n' | busybox nc -w 3 $1 80" 2>/dev/null | tail -1
+}
+vip_of() { dk n1 service inspect --format '{{range .Endpoint.VirtualIPs}}{{.Addr}}{{end}}' "$1"; }
+vip_nft() { # the VIP table in vc's namespace on n2
+	local pid
+	pid=$(dk n2 inspect --format '{{.State.Pid}}' vc) || return 1
+	nsenter -t "$pid" -n nft list ruleset 2>/dev/null
+}
+vip_backends() { # VIP: how many addresses vc's table balances it over
+	local line
+	line=$(vip_nft | grep "ip daddr $1 dnat") || { echo 0; return; }
+	if [[ $line == *numgen* ]]; then grep -o ' : ' <<<"$line" | wc -l; else echo 1; fi
+}
+export -f vip_of vip_lookup vip_task_ips vip_task_hosts vip_get vip_nft vip_backends
+
+# A service of 3 replicas on an attachable overlay: a client container on
+# another node resolves it to its VIP and tasks.<svc> to the 3 tasks, its
+# connections to the VIP reach tasks on several nodes; dnsrr answers the
+# tasks; a scale down leaves DNS and the balancer; rm leaves nothing.
+test_vip() {
+	local vip seen=" " h i out hosts
+	import_busybox_all
+	wait_for 60 bash -c 'dk n1 network inspect ovv >/dev/null 2>&1 ||
+		dk n1 network create -d overlay --subnet 10.232.2.0/24 --attachable ovv' || fail "overlay create"
+	wait_for 60 bash -c 'dk n1 service inspect vs >/dev/null 2>&1 ||
+		dk n1 service create -d --name vs --replicas 3 --network name=ovv,alias=vsa \
+			--stop-grace-period 1s busybox busybox httpd -f -p 80 -h /etc' || fail "service create vs"
+	wait_for 90 bash -c '[[ $(vip_task_ips vs | wc -w) == 3 ]]' || fail "3 tasks of vs: $(dk n1 service ps vs)"
+	wait_for 30 bash -c '[[ $(vip_of vs) == 10.232.2.*/24 ]]' || fail "Endpoint.VirtualIPs: $(dk n1 service inspect --format '{{json .Endpoint}}' vs)"
+	vip=$(vip_of vs)
+	vip=${vip%/24}
+	wait_for 60 bash -c '[[ -n $(dk n2 ps -q --filter name=vc) ]] || dk n2 run -d --name vc --network ovv busybox sleep 1000' ||
+		fail "client container on n2"
+	wait_for 30 bash -c "[[ \$(vip_lookup vs) == $vip && \$(vip_lookup vsa) == $vip ]]" ||
+		fail "vs and its alias should resolve to the VIP $vip: $(vip_lookup vs) / $(vip_lookup vsa)"
+	wait_for 30 bash -c '[[ $(vip_lookup tasks.vs) == "$(vip_task_ips vs)" ]]' ||
+		fail "tasks.vs: $(vip_lookup tasks.vs), tasks $(vip_task_ips vs)"
+	# Tasks may move while the machine is loaded (a node that misses its
+	# heartbeats): an answer is checked against the tasks as they are then.
+	for i in $(seq 40); do
+		h=$(vip_get "$vip")
+		[[ -n $h ]] || continue
+		hosts=$(vip_task_hosts vs)
+		[[ " $hosts " == *":$h "* ]] || fail "the VIP answered $h, not a task of vs ($hosts)"
+		h=$(grep -o "[a-z0-9]*:$h" <<<"$hosts")
+		[[ $seen == *" $h "* ]] || seen="$seen$h "
+		[[ $(wc -w <<<"$seen") -ge 3 ]] && break
+	done
+	log "VIP $vip reached tasks (node:hostname):$seen"
+	[[ $(wc -w <<<"$seen") -ge 2 ]] || fail "connections to the VIP should reach several tasks: $seen"
+	[[ $seen == *" n"[13-5]":"* ]] || fail "no connection to the VIP reached a task on another node than n2: $seen"
+	# dnsrr: the name answers the tasks themselves.
+	wait_for 60 bash -c 'dk n1 service inspect vr >/dev/null 2>&1 ||
+		dk n1 service create -d --name vr --replicas 2 --endpoint-mode dnsrr --network ovv \
+			--stop-grace-period 1s busybox sleep 1000' || fail "service create vr"
+	wait_for 90 bash -c '[[ $(vip_task_ips vr | wc -w) == 2 ]]' || fail "2 tasks of vr: $(dk n1 service ps vr)"
+	wait_for 30 bash -c '[[ $(vip_lookup vr) == "$(vip_task_ips vr)" ]]' ||
+		fail "dnsrr vr: $(vip_lookup vr), tasks $(vip_task_ips vr)"
+	wait_for 30 bash -c '[[ $(dk n1 service inspect --format "{{len .Endpoint.VirtualIPs}}" vr) == 0 ]]' ||
+		fail "a dnsrr service has no VIP: $(dk n1 service inspect --format '{{json .Endpoint}}' vr)"
+	# Scale down: the address leaves DNS and the balancer.
+	wait_for 30 bash -c "[[ \$(vip_backends $vip) == 3 ]]" || fail "3 backends: $(vip_nft)"
+	wait_for 60 dk n1 service scale -d vs=2 || fail "scale vs=2"
+	wait_for 60 bash -c '[[ $(vip_task_ips vs | wc -w) == 2 && $(vip_lookup tasks.vs) == "$(vip_task_ips vs)" ]]' ||
+		fail "tasks.vs after scale down: $(vip_lookup tasks.vs), tasks $(vip_task_ips vs)"
+	wait_for 30 bash -c "[[ \$(vip_backends $vip) == 2 ]]" || fail "2 backends after scale down: $(vip_nft)"
+	for i in 1 2 3 4 5 6; do
+		h=$(vip_get "$vip")
+		[[ -n $h ]] || fail "VIP after scale down"
+		[[ " $(vip_task_hosts vs) " == *":$h "* ]] || fail "the VIP answered $h after scale down"
+	done
+	for out in vs vr; do
+		wait_for 60 bash -c "! dk n1 service inspect $out >/dev/null 2>&1 || dk n1 service rm $out" || fail "service rm $out"
+	done
+	wait_for 30 bash -c '[[ -z $(vip_lookup vs) && -z $(vip_lookup tasks.vr) ]]' || fail "names left after rm: $(vip_lookup vs)"
+	wait_for 30 bash -c "! vip_nft | grep -q $vip" || fail "VIP rules left in vc after rm: $(vip_nft)"
+	dk n2 rm -f vc >/dev/null || fail "rm vc"
+	wait_for 60 bash -c '! dk n1 network inspect ovv >/dev/null 2>&1 || dk n1 network rm ovv' || fail "network rm ovv"
+	for n in n1 n2 n3 n4 n5; do
+		wait_for 30 bash -c "[[ \$(ov_devices $n) == 0 ]]" || fail "overlay devices left on $n"
+	done
+	ok "vip: a VIP per service, <svc>, its alias and tasks.<svc> in DNS, connections to the VIP over tasks on several nodes (nftables numgen in the client's namespace), dnsrr, scale down leaves DNS and the balancer, rm leaves nothing"
+}
+
+STAGES=(test_form test_secrets test_services test_services_logs test_host_ports test_overlay test_vip test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum
 	test_roles test_demote_crash test_ca_rotate test_cert_renewal test_down_and_rm test_restart_all test_autolock test_leave test_force_new_cluster)
 for s in "${STAGES[@]}"; do
 	if [[ -n "${1:-}" && "$s" != test_form && "$s" != *"$1"* ]]; then continue; fi

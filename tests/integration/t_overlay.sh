@@ -217,3 +217,77 @@ test_overlay_service_tasks() {
 		fail "devices of ovs left: $(ip -o link show | grep -E "(ov|vx)-${id:0:12}")"
 	run_ok dk network rm ovs
 }
+
+# Service discovery and VIPs on one node: the VIP in service inspect, the
+# embedded DNS of an attached container (<svc>, an alias, tasks.<svc>,
+# dnsrr), connections to the VIP balanced by the nftables table in the
+# client's namespace, a scale down out of DNS and the table, nothing left
+# after rm.
+ov_lookup() { # CONTAINER NAME: the addresses its embedded DNS answers, sorted
+	dk exec "$1" nslookup "$2" 127.0.0.11 2>/dev/null | awk '/^Name:/{n=1} n&&/^Address/{print $NF}' | sort | paste -sd' '
+}
+ov_svc_ips() { # SERVICE: the addresses of its running task containers, sorted
+	local c
+	for c in $(dk ps -q --filter "label=com.docker.swarm.service.name=$1"); do ov_cip "$c"; done | sort | paste -sd' '
+}
+ov_vip_table() { # CONTAINER: the nftables ruleset in its network namespace
+	nsenter -t "$(dk inspect --format '{{.State.Pid}}' "$1")" -n nft list ruleset
+}
+ov_get() { # CONTAINER ADDRESS: what httpd behind ADDRESS answers for /hostname
+	dk exec "$1" sh -c "printf 'GET /hostname HTTP/1.0\r\n\r\n' | nc -w 3 $2 80" | tail -1
+}
+
+test_overlay_vip_dns() {
+	ov_swarm
+	import_busybox busybox:latest
+	run_ok dk network create -d overlay --attachable --subnet 10.231.8.0/24 ovd
+	local id=$OUT vip hosts h seen=" " i
+	run_ok dk service create --detach --name web --replicas 2 --network name=ovd,alias=front \
+		--stop-grace-period 1s busybox:latest httpd -f -p 80 -h /etc
+	wait_for 60 "2 tasks of web" bash -c "[[ \$(docker -H '$D_HOST' ps -q --filter label=com.docker.swarm.service.name=web | wc -l) == 2 ]]" ||
+		fail "tasks of web: $(dk service ps --no-trunc web)"
+	run_ok dk service inspect --format '{{range .Endpoint.VirtualIPs}}{{.NetworkID}} {{.Addr}}{{end}}' web
+	assert_match "$OUT" "^$id 10\\.231\\.8\\.2/24$" "Endpoint.VirtualIPs"
+	vip=10.231.8.2
+	# Names the records do not hold go to --dns: loopback, nothing leaves.
+	run_ok dk run -d --name cl --network ovd --dns 127.0.0.1 busybox:latest sleep 600
+	wait_for 10 "web and front to answer the VIP" bash -c \
+		"[[ \$(docker -H '$D_HOST' exec cl nslookup web 127.0.0.11 | grep -c 'Address: $vip') == 1 ]]"
+	assert_eq "$vip" "$(ov_lookup cl web)" "web answers the VIP"
+	assert_eq "$vip" "$(ov_lookup cl front)" "the alias answers the VIP"
+	assert_eq "$(ov_svc_ips web)" "$(ov_lookup cl tasks.web)" "tasks.web answers the tasks"
+	run_ok ov_vip_table cl
+	assert_contains "$OUT" "ip daddr $vip dnat to numgen random mod 2 map" "the VIP map in the client's namespace"
+	hosts=" $(for c in $(dk ps -q --filter label=com.docker.swarm.service.name=web); do dk exec "$c" cat /etc/hostname; done | paste -sd' ') "
+	for i in $(seq 30); do
+		h=$(ov_get cl "$vip")
+		[[ $hosts == *" $h "* ]] || fail "the VIP answered '$h', not a task of web ($hosts)"
+		[[ $seen == *" $h "* ]] || seen="$seen$h "
+		[[ $(wc -w <<<"$seen") -ge 2 ]] && break
+	done
+	assert_eq 2 "$(wc -w <<<"$seen")" "connections to the VIP reach both tasks"
+	# dnsrr: no VIP, the name answers the tasks.
+	run_ok dk service create --detach --name rr --replicas 2 --endpoint-mode dnsrr --network ovd \
+		--stop-grace-period 1s busybox:latest sleep 600
+	wait_for 60 "rr in DNS" bash -c "[[ \$(docker -H '$D_HOST' exec cl nslookup rr 127.0.0.11 | grep -c '^Address: ') == 2 ]]" ||
+		fail "rr: $(ov_lookup cl rr)"
+	assert_eq "$(ov_svc_ips rr)" "$(ov_lookup cl rr)" "dnsrr answers the tasks"
+	run_ok dk service inspect --format '{{len .Endpoint.VirtualIPs}}' rr
+	assert_eq 0 "$OUT" "a dnsrr service has no VIP"
+	# Scale down: out of DNS and out of the map.
+	run_ok dk service scale --detach web=1
+	wait_for 30 "one task in tasks.web" bash -c "[[ \$(docker -H '$D_HOST' exec cl nslookup tasks.web 127.0.0.11 | grep -c '^Address: ') == 1 ]]" ||
+		fail "tasks.web after scale down: $(ov_lookup cl tasks.web)"
+	wait_for 30 "one backend" bash -c "nsenter -t \$(docker -H '$D_HOST' inspect --format '{{.State.Pid}}' cl) -n nft list ruleset | grep -q 'ip daddr $vip dnat to 10.231.8.[0-9]*\$'" ||
+		fail "the map after scale down: $(ov_vip_table cl)"
+	run_ok ov_get cl "$vip"
+	[[ -n $OUT ]] || fail "the VIP after scale down"
+	run_ok dk service rm web rr
+	wait_for 30 "the VIP table to go" bash -c "! nsenter -t \$(docker -H '$D_HOST' inspect --format '{{.State.Pid}}' cl) -n nft list ruleset | grep -q '$vip'" ||
+		fail "VIP rules left: $(ov_vip_table cl)"
+	assert_eq "" "$(ov_lookup cl web)" "web is gone from DNS"
+	run_ok dk rm -f cl
+	wait_for 30 "ovd's devices to go" bash -c "[[ \$(ip -o link show | grep -cE ': (ov|vx)-${id:0:12}[@:]') == 0 ]]" ||
+		fail "devices of ovd left: $(ip -o link show | grep -E "(ov|vx)-${id:0:12}")"
+	wait_for 30 "ovd to be free" dk network rm ovd
+}

@@ -106,8 +106,8 @@ static void test_alloc(void **state)
 
 static void test_ruleset(void **state)
 {
-	struct nft_bridge br[3] = {{"bt0", {0}, false, true}, {"btu1", {0}, false, true},
-				   {"bti", {0}, true, true}};
+	struct nft_bridge br[3] = {
+	    {"bt0", {0}, false, true}, {"btu1", {0}, false, true}, {"bti", {0}, true, true}};
 	cidr_parse("10.213.0.0/24", false, &br[0].subnet);
 	cidr_parse("10.213.1.0/24", false, &br[1].subnet);
 	cidr_parse("10.213.2.0/24", false, &br[2].subnet);
@@ -127,6 +127,27 @@ static void test_ruleset(void **state)
 	/* No bridge: the table goes. */
 	t = nft_ruleset("berth_x", NULL, 0, NULL, 0);
 	assert_string_equal(t, "add table ip berth_x\ndelete table ip berth_x\n");
+	free(t);
+}
+
+static void test_vip_ruleset(void **state)
+{
+	uint32_t three[3] = {ip("10.213.5.3"), ip("10.213.5.4"), ip("10.213.5.5")};
+	uint32_t one[1] = {ip("10.213.6.3")};
+	struct nft_vip vips[3] = {
+	    {ip("10.213.5.2"), three, 3}, {ip("10.213.6.2"), one, 1}, {ip("10.213.7.2"), NULL, 0}};
+	char *t = nft_vip_ruleset("berth", vips, 3);
+	assert_non_null(t);
+	assert_non_null(strstr(t, "add table ip berth\ndelete table ip berth\n"));
+	assert_non_null(strstr(t, "type nat hook output priority -100;"));
+	assert_non_null(strstr(t, "ip daddr 10.213.5.2 dnat to numgen random mod 3 map { 0 : "
+				  "10.213.5.3, 1 : 10.213.5.4, 2 : 10.213.5.5 }\n"));
+	assert_non_null(strstr(t, "ip daddr 10.213.6.2 dnat to 10.213.6.3\n"));
+	assert_null(strstr(t, "ip daddr 10.213.7.2 dnat"));
+	assert_non_null(strstr(t, "ip daddr 10.213.7.2 reject\n"));
+	free(t);
+	t = nft_vip_ruleset("berth", NULL, 0);
+	assert_string_equal(t, "add table ip berth\ndelete table ip berth\n");
 	free(t);
 }
 
@@ -191,9 +212,9 @@ static void test_dns(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_cidr),    cmocka_unit_test(test_pools),
-	    cmocka_unit_test(test_alloc),   cmocka_unit_test(test_ruleset),
-	    cmocka_unit_test(test_dns),
+	    cmocka_unit_test(test_cidr),	cmocka_unit_test(test_pools),
+	    cmocka_unit_test(test_alloc),	cmocka_unit_test(test_ruleset),
+	    cmocka_unit_test(test_vip_ruleset), cmocka_unit_test(test_dns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

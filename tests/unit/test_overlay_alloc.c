@@ -4,7 +4,9 @@
  * overlaps and an exhausted pool, task addresses handed out, moved with
  * their task, released when it is over and used again, a new leader (a
  * store restored from a snapshot) that finds nothing to redo and never
- * hands out an address twice, and container attachments. */
+ * hands out an address twice, container attachments, and service VIPs
+ * (given, kept by a new leader, released on rm, a network left, dnsrr) with
+ * the DNS facts of task endpoints (and whether a task serves). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -246,13 +248,94 @@ static void test_container_attachments(void **state)
 	store_done(&s);
 }
 
+static void add_service(struct store *s, const char *id, const char *name, const char *mode,
+			const char *net)
+{
+	json_t *v = json_pack("{s:s, s:{s:s, s:{s:[{s:s, s:[s]}]}, s:{s:s}}}", "ID", id, "Spec",
+			      "Name", name, "TaskTemplate", "Networks", "Target", net, "Aliases",
+			      "front", "EndpointSpec", "Mode", mode);
+	if (!*net)
+		json_array_clear(json_object_get(
+		    json_object_get(json_object_get(v, "Spec"), "TaskTemplate"), "Networks"));
+	assert_int_equal(apply(s, json_pack("{s:s, s:o}", "op", "service", "v", v)), 0);
+}
+
+static json_t *ep_of(struct store *s, const char *net, const char *owner)
+{
+	return json_object_get(json_object_get(json_object_get(s->networks, net), "Endpoints"),
+			       owner);
+}
+
+static void test_service_vips(void **state)
+{
+	struct store s, s2;
+	cluster(&s);
+	create(&s, "n1", "one", "10.231.73.0/24");
+	create(&s, "n2", "two", "10.231.74.0/24");
+	add_service(&s, "svc1", "web", "vip", "n1");
+	add_task(&s, "t1", "nodeA", "starting", "n1");
+	assert_true(allocate(&s));
+	assert_false(allocate(&s));
+	/* The VIP first, then the task; the task does not serve yet. */
+	assert_string_equal(ep_ip(&s, "n1", "svc1"), "10.231.73.2");
+	assert_string_equal(json_string_value(json_object_get(ep_of(&s, "n1", "svc1"), "Kind")),
+			    "vip");
+	assert_string_equal(ep_ip(&s, "n1", "t1"), "10.231.73.3");
+	json_t *ep = ep_of(&s, "n1", "t1");
+	assert_string_equal(json_string_value(json_object_get(ep, "Service")), "web");
+	assert_int_equal(json_array_size(json_object_get(ep, "Aliases")), 0);
+	assert_string_equal(json_string_value(json_array_get(
+				json_object_get(ep_of(&s, "n1", "svc1"), "Aliases"), 0)),
+			    "front");
+	assert_false(allocator_task_serves(json_object_get(s.tasks, "t1")));
+	/* Running: it serves, at the same address, with no write. */
+	add_task(&s, "t1", "nodeA", "running", "n1");
+	assert_false(allocate(&s));
+	assert_true(allocator_task_serves(json_object_get(s.tasks, "t1")));
+	assert_string_equal(ep_ip(&s, "n1", "t1"), "10.231.73.3");
+	/* A network in use by a service cannot go, however its VIP stands. */
+	struct error err = ERROR_INIT;
+	assert_int_equal(store_network_check_unused(&s, json_object_get(s.networks, "n1"), &err),
+			 -EINVAL);
+	error_clear(&err);
+	/* A new leader keeps the VIP and never gives it out again. */
+	size_t len;
+	char *snap = store_snapshot(&s, &len);
+	store_init(&s2);
+	assert_int_equal(store_restore(&s2, snap, len, NULL), 0);
+	free(snap);
+	assert_false(allocate(&s2));
+	add_service(&s2, "svc2", "api", "vip", "n1");
+	assert_true(allocate(&s2));
+	assert_string_equal(ep_ip(&s2, "n1", "svc2"), "10.231.73.4");
+	/* The service moves to n2: its VIP on n1 goes, one on n2 comes. */
+	add_service(&s2, "svc2", "api", "vip", "n2");
+	assert_true(allocate(&s2));
+	assert_null(ep_ip(&s2, "n1", "svc2"));
+	assert_string_equal(ep_ip(&s2, "n2", "svc2"), "10.231.74.2");
+	/* dnsrr: no VIP, and the tasks say so. */
+	add_service(&s2, "svc1", "web", "dnsrr", "n1");
+	assert_true(allocate(&s2));
+	assert_false(allocate(&s2));
+	assert_null(ep_ip(&s2, "n1", "svc1"));
+	assert_true(json_is_true(json_object_get(ep_of(&s2, "n1", "t1"), "DNSRR")));
+	/* Removed: its VIP is released, and the network can go once the
+	 * task is over. */
+	assert_int_equal(apply(&s2, json_pack("{s:s, s:s}", "op", "rm_service", "id", "svc2")), 0);
+	assert_true(allocate(&s2));
+	assert_null(ep_ip(&s2, "n2", "svc2"));
+	assert_int_equal(store_network_check_unused(&s2, json_object_get(s2.networks, "n2"), &err),
+			 0);
+	store_done(&s);
+	store_done(&s2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_networks_plan),
-	    cmocka_unit_test(test_task_addresses),
-	    cmocka_unit_test(test_new_leader),
-	    cmocka_unit_test(test_container_attachments),
+	    cmocka_unit_test(test_networks_plan), cmocka_unit_test(test_task_addresses),
+	    cmocka_unit_test(test_new_leader),	  cmocka_unit_test(test_container_attachments),
+	    cmocka_unit_test(test_service_vips),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
