@@ -39,7 +39,8 @@ static void api_distribution_inspect(const struct api_request *ar)
 {
 	http_conn_ref(ar->conn);
 	distribution_inspect(ar->d, route_param(ar->match, "name"),
-			     http_request_header(ar->req, "X-Registry-Auth"), reply_answer, ar->conn);
+			     http_request_header(ar->req, "X-Registry-Auth"), reply_answer,
+			     ar->conn);
 }
 
 static void api_images_search(const struct api_request *ar)

@@ -81,8 +81,8 @@ void image_job_fail(struct image_store *is, struct image_job *job, struct byte_s
 	job_fail(is, job, out, err, false);
 }
 
-void image_job_fail_in_stream(struct image_store *is, struct image_job *job,
-			      struct byte_sink *out, struct error *err)
+void image_job_fail_in_stream(struct image_store *is, struct image_job *job, struct byte_sink *out,
+			      struct error *err)
 {
 	job_fail(is, job, out, err, true);
 }

@@ -17,8 +17,8 @@ void image_job_fail(struct image_store *is, struct image_job *job, struct byte_s
 		    struct error *err);
 /* The same, but the error goes out as the JSON stream's error line (a 200
  * for HTTP), as dockerd answers a failed /images/load. */
-void image_job_fail_in_stream(struct image_store *is, struct image_job *job,
-			      struct byte_sink *out, struct error *err);
+void image_job_fail_in_stream(struct image_store *is, struct image_job *job, struct byte_sink *out,
+			      struct error *err);
 /* One JSON message (taken) and its newline, in one write. */
 void image_job_stream_line(struct byte_sink *out, json_t *msg);
 /* The stream's error line: {"errorDetail":{"message":msg},"error":msg}. */

@@ -302,7 +302,7 @@ static void manifest_done(uv_work_t *w, int status)
 	progress_status(j->out, NULL, "%s: digest: %s size: %zu", j->ref.tag, j->manifest_digest,
 			len);
 	progress_aux(j->out, json_pack("{s:s, s:s, s:I}", "Tag", j->ref.tag, "Digest",
-					j->manifest_digest, "Size", (json_int_t)len));
+				       j->manifest_digest, "Size", (json_int_t)len));
 	_cleanup_free_ char *name = reference_name(&j->ref);
 	_cleanup_free_ char *by_digest = NULL;
 	struct image *img = image_store_get(j->d->images, j->image_id);

@@ -449,7 +449,8 @@ void swarm_service_update(struct swarm *sw, const char *ref, int64_t version, js
 			return;
 		}
 		json_t *ns = json_deep_copy(spec);
-		if (update_credentials(ns, old, ra, &err) < 0 || service_ports_check(ns, &err) < 0 ||
+		if (update_credentials(ns, old, ra, &err) < 0 ||
+		    service_ports_check(ns, &err) < 0 ||
 		    service_ports_check_conflicts(&sw->store, ns, jstr(old, "ID"), &err) < 0) {
 			json_decref(ns);
 			json_decref(svc);

@@ -422,16 +422,14 @@ static void test_platform_go_names(void **state)
 {
 	struct sim *s = *state;
 	json_t *svc = service("web", "busybox", 1);
-	json_object_set_new(json_object_get(json_object_get(svc, "Spec"), "TaskTemplate"),
-			    "Placement",
-			    json_pack("{s:[{s:s, s:s}]}", "Platforms", "Architecture", "amd64", "OS",
-				      "linux"));
+	json_object_set_new(
+	    json_object_get(json_object_get(svc, "Spec"), "TaskTemplate"), "Placement",
+	    json_pack("{s:[{s:s, s:s}]}", "Platforms", "Architecture", "amd64", "OS", "linux"));
 	put_service(s, svc);
 	json_t *other = service("arm", "busybox", 1);
-	json_object_set_new(json_object_get(json_object_get(other, "Spec"), "TaskTemplate"),
-			    "Placement",
-			    json_pack("{s:[{s:s, s:s}]}", "Platforms", "Architecture", "arm64", "OS",
-				      "linux"));
+	json_object_set_new(
+	    json_object_get(json_object_get(other, "Spec"), "TaskTemplate"), "Placement",
+	    json_pack("{s:[{s:s, s:s}]}", "Platforms", "Architecture", "arm64", "OS", "linux"));
 	put_service(s, other);
 	run(s, 5);
 	assert_int_equal(running_of(s, "web", -1), 1);
