@@ -42,11 +42,18 @@ sp_wait_running() {
 test_service_pull_registry_auth() {
 	sp_private_registry
 	# Without --with-registry-auth the node pulls anonymously: refused.
-	run_ok dk service create -d --name noauth --restart-condition none "$REG/private:1" sleep 300
+	run_ok dk service create -d --name noauth --restart-delay 1s "$REG/private:1" sleep 300
 	wait_for 90 "the task to be rejected" bash -c "docker -H '$D_HOST' service ps --no-trunc --format '{{.CurrentState}}|{{.Error}}' noauth | grep -q '^Rejected'" ||
 		fail "noauth was not rejected: $(sp_state noauth)"
 	assert_contains "$(sp_state noauth)" "|\"No such image: $REG/private:1\"" "the rejection"
+	# berth's --with-registry-auth sends the stored login (berth login
+	# shares docker's config.json).
+	run_ok berth -H "$D_HOST" service update -d --with-registry-auth noauth
+	sp_wait_running noauth
 	run_ok dk service rm noauth
+	wait_for 30 "noauth's container to go" bash -c "[[ -z \$(docker -H '$D_HOST' ps -aq --filter label=com.docker.swarm.service.name=noauth) ]]" ||
+		fail "noauth's container stays"
+	run_ok dk rmi "$REG/private:1"
 
 	# Credentials given at create (no digest pinned: the tag is pulled),
 	# kept by an update that sends none (registryAuthFrom=spec).
