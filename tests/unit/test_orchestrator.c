@@ -453,8 +453,8 @@ static void test_stale_round_dropped(void **state)
 			   "cmds", "op", "service", "v", seen, "if_index", at, "op", "tasks", "v",
 			   "ID", "tstale", "ServiceID", "web"));
 	json_t *now = json_object_get(s->st.services, "web");
-	assert_int_equal(json_integer_value(json_object_get(
-			     jpath_test(now, "Spec", "TaskTemplate"), "ForceUpdate")),
+	assert_int_equal(json_integer_value(json_object_get(jpath_test(now, "Spec", "TaskTemplate"),
+							    "ForceUpdate")),
 			 1);
 	assert_null(json_object_get(now, "UpdateStatus"));
 	assert_null(json_object_get(s->st.tasks, "tstale"));
