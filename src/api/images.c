@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/http_sink.h"
 #include "image/fetch.h"
 #include "basic/buf.h"
 #include "basic/cleanup.h"
@@ -361,8 +362,11 @@ static void api_images_prune(const struct api_request *ar)
 static void api_images_load(const struct api_request *ar)
 {
 	int fd = api_body_fd_or_reply(ar);
-	if (fd >= 0)
-		image_load_and_reply(ar->d, ar->conn, fd, http_request_query_bool(ar->req, "quiet"));
+	struct byte_sink *out = fd >= 0 ? http_sink_or_reply(ar->d->loop, ar->conn) : NULL;
+	if (out)
+		image_load(ar->d, out, fd, http_request_query_bool(ar->req, "quiet"));
+	else if (fd >= 0)
+		close(fd);
 }
 
 /* ---- POST /images/create?fromSrc=URL ---- */
@@ -399,7 +403,11 @@ static void url_import_done(int fd, const struct error *err, void *userdata)
 		/* The request stays allocated while we hold the connection. */
 		struct import_opts o;
 		_cleanup_free_ const char **changes = import_opts_from(u->req, &o);
-		image_import_and_reply(u->d, u->conn, fd, &o);
+		struct byte_sink *out = http_sink_or_reply(u->d->loop, u->conn);
+		if (out)
+			image_import(u->d, out, fd, &o);
+		else
+			close(fd);
 	}
 	http_conn_unref(u->conn);
 	free(u);
@@ -434,7 +442,9 @@ static void api_images_create(const struct api_request *ar)
 			.platform = http_request_query(ar->req, "platform"),
 			.auth = http_request_header(ar->req, "X-Registry-Auth"),
 		};
-		image_pull_and_reply(ar->d, ar->conn, &o);
+		struct byte_sink *out = http_sink_or_reply(ar->d->loop, ar->conn);
+		if (out)
+			image_pull(ar->d, out, &o);
 		return;
 	}
 	if (!from_src || !*from_src) {
@@ -448,8 +458,11 @@ static void api_images_create(const struct api_request *ar)
 	struct import_opts o;
 	_cleanup_free_ const char **changes = import_opts_from(ar->req, &o);
 	int fd = api_body_fd_or_reply(ar);
-	if (fd >= 0)
-		image_import_and_reply(ar->d, ar->conn, fd, &o);
+	struct byte_sink *out = fd >= 0 ? http_sink_or_reply(ar->d->loop, ar->conn) : NULL;
+	if (out)
+		image_import(ar->d, out, fd, &o);
+	else if (fd >= 0)
+		close(fd);
 }
 
 /* ---- GET /images/get, GET /images/{name}/get ---- */
@@ -462,13 +475,17 @@ static void api_images_get(const struct api_request *ar)
 		http_reply_error(ar->conn, 400, "no image names given");
 		return;
 	}
-	image_save_and_reply(ar->d, ar->conn, names, n);
+	struct byte_sink *out = http_sink_or_reply(ar->d->loop, ar->conn);
+	if (out)
+		image_save(ar->d, out, names, n);
 }
 
 static void api_image_get(const struct api_request *ar)
 {
 	const char *name = route_param(ar->match, "name");
-	image_save_and_reply(ar->d, ar->conn, &name, 1);
+	struct byte_sink *out = http_sink_or_reply(ar->d->loop, ar->conn);
+	if (out)
+		image_save(ar->d, out, &name, 1);
 }
 
 static const struct route routes[] = {

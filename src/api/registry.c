@@ -5,25 +5,42 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/http_sink.h"
 #include "basic/cleanup.h"
 #include "image/registry_ops.h"
 
 static void api_image_push(const struct api_request *ar)
 {
-	image_push_and_reply(ar->d, ar->conn, route_param(ar->match, "name"),
-			     http_request_query(ar->req, "tag"),
-			     http_request_header(ar->req, "X-Registry-Auth"));
+	struct byte_sink *out = http_sink_or_reply(ar->d->loop, ar->conn);
+	if (out)
+		image_push(ar->d, out, route_param(ar->match, "name"),
+			   http_request_query(ar->req, "tag"),
+			   http_request_header(ar->req, "X-Registry-Auth"));
+}
+
+/* A registry answer to the connection (arg, referenced by the caller). */
+static void reply_answer(void *arg, json_t *answer, const struct error *err)
+{
+	struct http_conn *conn = arg;
+	if (err)
+		http_reply_err(conn, err);
+	else
+		http_reply_json(conn, 200, json_incref(answer));
+	http_conn_unref(conn);
 }
 
 static void api_auth(const struct api_request *ar)
 {
-	registry_auth_and_reply(ar->d, ar->conn, ar->req->body, ar->req->body_len);
+	http_conn_ref(ar->conn);
+	registry_login_check(ar->d, ar->req->body, ar->req->body_len, reply_answer, ar->conn);
 }
 
 static void api_distribution_inspect(const struct api_request *ar)
 {
-	distribution_inspect_and_reply(ar->d, ar->conn, route_param(ar->match, "name"),
-				       http_request_header(ar->req, "X-Registry-Auth"));
+	http_conn_ref(ar->conn);
+	distribution_inspect(ar->d, route_param(ar->match, "name"),
+			     http_request_header(ar->req, "X-Registry-Auth"), reply_answer,
+			     ar->conn);
 }
 
 static void api_images_search(const struct api_request *ar)
@@ -41,8 +58,9 @@ static void api_images_search(const struct api_request *ar)
 				 limit ? limit : "");
 		return;
 	}
-	image_search_and_reply(ar->d, ar->conn, term, (int)n,
-			       http_request_header(ar->req, "X-Registry-Auth"));
+	http_conn_ref(ar->conn);
+	image_search(ar->d, term, (int)n, http_request_header(ar->req, "X-Registry-Auth"),
+		     reply_answer, ar->conn);
 }
 
 static const struct route routes[] = {

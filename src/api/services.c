@@ -120,7 +120,8 @@ static void api_service_create(const struct api_request *ar)
 	struct sreq *a = sreq_new(ar, 201, "create");
 	if (a) {
 		snprintf(a->name, sizeof(a->name), "%s", jstr(body, "Name") ?: "");
-		swarm_service_create(ar->d->swarm, body, answered, a);
+		swarm_service_create(ar->d->swarm, body,
+				     http_request_header(ar->req, "X-Registry-Auth"), answered, a);
 	}
 	json_decref(body);
 }
@@ -152,8 +153,12 @@ static void api_service_update(const struct api_request *ar)
 			snprintf(a->name, sizeof(a->name), "%s",
 				 jstr(json_object_get(svc, "Spec"), "Name") ?: "");
 		}
+		struct registry_auth_opts ra = {
+		    .auth = http_request_header(ar->req, "X-Registry-Auth"),
+		    .from = http_request_query(ar->req, "registryAuthFrom"),
+		};
 		swarm_service_update(ar->d->swarm, route_param(ar->match, "id"), version_param(ar),
-				     body, rollback, answered, a);
+				     body, rollback, &ra, answered, a);
 	}
 	json_decref(svc);
 	json_decref(body);

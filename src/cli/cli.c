@@ -368,9 +368,13 @@ int cli_cmd_parse(const struct cli *cli, const char *cmd_path, const struct cli_
 		  struct cli_strv *ret_args)
 {
 	bool help = false;
-	struct cli_flag all[32];
-	if (nflags + 1 > ARRAY_SIZE(all))
-		return CLI_EXIT_FAILURE;
+	/* docker's service update alone has some 90 flags: no fixed bound. */
+	_cleanup_free_ struct cli_flag *all = calloc(nflags + 1, sizeof(*all));
+	if (!all) {
+		struct error oom = ERROR_INIT;
+		error_set(&oom, -ENOMEM, "out of memory");
+		return cli_fail_clear(cli, &oom);
+	}
 	if (nflags)
 		memcpy(all, flags, nflags * sizeof(*flags));
 	all[nflags] = (struct cli_flag){"help", 'h', CLI_FLAG_BOOL, &help, NULL, "", true};

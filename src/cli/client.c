@@ -73,10 +73,30 @@ static int ssl_ctx_setup(struct client *c, struct error *err)
 int cli_call(const struct cli *cli, const char *method, const char *path, const struct query *q,
 	     json_t *body, json_t **ret, struct error *err)
 {
+	return cli_call_auth(cli, method, path, q, body, NULL, ret, err);
+}
+
+int cli_call_auth(const struct cli *cli, const char *method, const char *path,
+		  const struct query *q, json_t *body, const char *auth, json_t **ret,
+		  struct error *err)
+{
+	_cleanup_free_ char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	if (body && !text)
+		return error_set(err, -ENOMEM, "out of memory");
+	struct client_req rq = {
+	    .method = method,
+	    .path = path,
+	    .query = q,
+	    .content_type = body ? "application/json" : NULL,
+	    .body = text,
+	    .body_len = text ? strlen(text) : 0,
+	    .body_fd = -1,
+	    .registry_auth = auth,
+	};
 	struct client c;
 	int r = client_init(&c, cli, err);
 	if (r >= 0)
-		r = client_request_json(&c, method, path, q, body, ret, err);
+		r = client_request(&c, &rq, ret, err);
 	client_done(&c);
 	return r;
 }

@@ -34,6 +34,10 @@ int client_init(struct client *c, const struct cli *cli, struct error *err);
 /* One request on a fresh connection; *ret (may be NULL) gets the JSON. */
 int cli_call(const struct cli *cli, const char *method, const char *path, const struct query *q,
 	     json_t *body, json_t **ret, struct error *err);
+/* cli_call with an X-Registry-Auth header (auth may be NULL: none). */
+int cli_call_auth(const struct cli *cli, const char *method, const char *path,
+		  const struct query *q, json_t *body, const char *auth, json_t **ret,
+		  struct error *err);
 void client_done(struct client *c);
 
 /* Settles the API version: $DOCKER_API_VERSION when set, else GET /_ping and

@@ -15,6 +15,7 @@
 #include "cli/client.h"
 #include "cli/jsonmsg.h"
 #include "cli/query.h"
+#include "cli/registry_auth.h"
 #include "image/reference.h"
 
 #define INDEX_SERVER "https://index.docker.io/v1/"
@@ -106,6 +107,15 @@ static char *registry_auth_header(const char *domain)
 	_cleanup_free_ char *s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return s ? b64(s, true) : NULL;
+}
+
+char *cli_registry_auth_for_image(const char *image)
+{
+	struct reference ref = REFERENCE_INIT;
+	char *auth = reference_parse(image, &ref, NULL) == 0 ? registry_auth_header(ref.domain)
+							     : strdup("");
+	reference_done(&ref);
+	return auth;
 }
 
 static int post_progress(struct cli *cli, const char *path, const struct query *q, const char *auth,

@@ -12,6 +12,7 @@
 #include "cli/client.h"
 #include "cli/inspect.h"
 #include "cli/query.h"
+#include "cli/registry_auth.h"
 #include "cli/service_progress.h"
 #include "cli/service_refs.h"
 #include "cli/table.h"
@@ -459,6 +460,8 @@ static int service_scale(struct cli *cli, const char *cmd_path, int argc, char *
 	int code = cli_cmd_parse(cli, cmd_path, &spec, flags, ARRAY_SIZE(flags), argc, argv, &args);
 	if (code < 0) {
 		char *errors = NULL;
+		/* As docker: every service is scaled, then each one waited for. */
+		_cleanup_(cli_json_decrefp) json_t *scaled = json_array();
 		for (size_t i = 0; i < args.n; i++) {
 			struct error err = ERROR_INIT;
 			const char *eq = strchr(args.v[i], '=');
@@ -490,11 +493,25 @@ static int service_scale(struct cli *cli, const char *cmd_path, int argc, char *
 				continue;
 			}
 			json_object_set_new(rep, "Replicas", json_integer(n));
-			if (post_update(cli, svc, nspec, false, &err) == 0)
+			if (post_update(cli, svc, nspec, false, &err) == 0) {
 				fprintf(cli->out, "%s scaled to %lld\n", name, n);
-			else
+				json_array_append_new(scaled, json_pack("{s:s, s:s}", "id",
+									js(svc, "ID"), "name", name));
+			} else {
 				cli_defer_error(&errors, &err);
+			}
 			json_decref(nspec);
+		}
+		size_t k;
+		json_t *one;
+		json_array_foreach(scaled, k, one)
+		{
+			struct error err = ERROR_INIT;
+			if (!detach && cli_service_progress(cli, js(one, "id"), js(one, "name"), false,
+							    &err) < 0) {
+				error_wrap(&err, "%s", js(one, "name"));
+				cli_defer_error(&errors, &err);
+			}
 		}
 		code = cli_flush_errors(cli, errors);
 	}
@@ -543,7 +560,7 @@ struct create_opts {
 	    *update_par, *update_delay, *update_order, *update_failure, *grace, *workdir, *user,
 	    *hostname, *entrypoint;
 	struct cli_strv env, labels, clabels, constraints, networks, secrets, configs;
-	bool detach, quiet, init;
+	bool detach, quiet, init, registry_auth;
 };
 
 static json_t *kv_object(const struct cli_strv *sv)
@@ -681,6 +698,8 @@ static int service_create(struct cli *cli, const char *cmd_path, int argc, char 
 	     "Maximum number of tasks updated simultaneously (0 to update all at once)", false},
 	    {"user", 'u', CLI_FLAG_STRING, &o.user, "string",
 	     "Username or UID (format: <name|uid>[:<group|gid>])", false},
+	    {"with-registry-auth", 0, CLI_FLAG_BOOL, &o.registry_auth, NULL,
+	     "Send registry authentication details to swarm agents", false},
 	    {"workdir", 'w', CLI_FLAG_STRING, &o.workdir, "string",
 	     "Working directory inside the container", false},
 	};
@@ -691,12 +710,16 @@ static int service_create(struct cli *cli, const char *cmd_path, int argc, char 
 	if (code < 0) {
 		struct error err = ERROR_INIT;
 		_cleanup_(cli_json_decrefp) json_t *body = NULL, *resp = NULL;
+		/* Only with --with-registry-auth do the credentials leave. */
+		_cleanup_free_ char *auth =
+		    o.registry_auth ? cli_registry_auth_for_image(args.v[0]) : NULL;
 		json_t *cs = NULL;
 		if (build_spec(&o, &args, &body, &err) < 0 ||
 		    !(cs = jget(json_object_get(body, "TaskTemplate"), "ContainerSpec", NULL)) ||
 		    service_refs_resolve(cli, true, json_object_get(cs, "Secrets"), &err) < 0 ||
 		    service_refs_resolve(cli, false, json_object_get(cs, "Configs"), &err) < 0 ||
-		    cli_call(cli, "POST", "/services/create", NULL, body, &resp, &err) < 0) {
+		    cli_call_auth(cli, "POST", "/services/create", NULL, body, auth, &resp, &err) <
+			0) {
 			code = cli_fail_clear(cli, &err);
 		} else {
 			fprintf(cli->out, "%s\n", js(resp, "ID"));

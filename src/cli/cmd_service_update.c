@@ -12,6 +12,8 @@
 #include "cli/cli.h"
 #include "cli/client.h"
 #include "cli/query.h"
+#include "cli/registry_auth.h"
+#include "cli/run_opts.h"
 #include "cli/service_progress.h"
 #include "cli/service_refs.h"
 
@@ -19,12 +21,23 @@ struct config_opts {
 	const char *parallelism, *delay, *failure_action, *monitor, *order, *max_failure_ratio;
 };
 
+struct resource_opts {
+	const char *limit_cpu, *limit_memory, *limit_pids, *reserve_cpu, *reserve_memory;
+};
+
+struct health_opts {
+	const char *cmd, *interval, *timeout, *retries, *start_period;
+	bool none;
+};
+
 struct update_opts {
 	const char *image, *replicas, *grace;
 	struct cli_strv env_add, env_rm, label_add, label_rm, clabel_add, clabel_rm, secret_add,
-	    secret_rm, config_add, config_rm, constraint_add, constraint_rm;
+	    secret_rm, config_add, config_rm, constraint_add, constraint_rm, mount_add, mount_rm;
 	struct config_opts update, rollback;
-	bool force, detach, quiet, do_rollback;
+	struct resource_opts res;
+	struct health_opts health;
+	bool force, detach, quiet, do_rollback, registry_auth;
 };
 
 static json_t *child(json_t *o, const char *k)
@@ -149,6 +162,150 @@ static int config_update(json_t *spec, const struct config_opts *c, const char *
 	return r;
 }
 
+/* A CPU count or a size flag's value into obj's key. */
+static int resource_into(json_t *obj, const char *key, const char *v, bool cpus, const char *flag,
+			 struct error *err)
+{
+	int64_t n;
+	if (!v)
+		return 0;
+	int r = cpus ? cli_parse_cpus(v, &n, err) : cli_parse_ram(v, &n, err);
+	if (r < 0)
+		return error_wrap(err, "invalid argument \"%s\" for \"--%s\" flag", v, flag);
+	json_object_set_new(obj, key, json_integer(n));
+	return 0;
+}
+
+static int resources_update(json_t *tt, const struct resource_opts *o, struct error *err)
+{
+	json_t *res = NULL;
+	int r = 0;
+	if (o->limit_cpu || o->limit_memory || o->limit_pids) {
+		json_t *lim = child(res = child(tt, "Resources"), "Limits");
+		r = resource_into(lim, "NanoCPUs", o->limit_cpu, true, "limit-cpu", err);
+		if (r == 0)
+			r = resource_into(lim, "MemoryBytes", o->limit_memory, false,
+					  "limit-memory", err);
+		char *end = NULL;
+		long long pids = o->limit_pids ? strtoll(o->limit_pids, &end, 10) : 0;
+		if (r == 0 && o->limit_pids && (!*o->limit_pids || *end))
+			r = error_set(err, -EINVAL,
+				      "invalid argument \"%s\" for \"--limit-pids\" flag: "
+				      "strconv.ParseInt: parsing \"%s\": invalid syntax",
+				      o->limit_pids, o->limit_pids);
+		if (r == 0 && o->limit_pids)
+			json_object_set_new(lim, "Pids", json_integer(pids));
+	}
+	if (r == 0 && (o->reserve_cpu || o->reserve_memory)) {
+		json_t *rsv = child(res ? res : child(tt, "Resources"), "Reservations");
+		r = resource_into(rsv, "NanoCPUs", o->reserve_cpu, true, "reserve-cpu", err);
+		if (r == 0)
+			r = resource_into(rsv, "MemoryBytes", o->reserve_memory, false,
+					  "reserve-memory", err);
+	}
+	return r;
+}
+
+/* docker's updateHealthcheck: --no-healthcheck alone disables the check;
+ * --health-* change the fields given, and a check that was disabled comes
+ * back; --health-cmd "" drops the test (the image's runs again). */
+static int health_update(json_t *cs, const struct health_opts *o, struct error *err)
+{
+	bool fields = o->cmd || o->interval || o->timeout || o->retries || o->start_period;
+	if (!fields && !o->none)
+		return 0;
+	if (o->none && fields)
+		return error_set(err, -EINVAL, "--no-healthcheck conflicts with --health-* options");
+	if (o->none) {
+		json_object_set_new(cs, "Healthcheck", json_pack("{s:[s]}", "Test", "NONE"));
+		return 0;
+	}
+	json_t *hc = child(cs, "Healthcheck");
+	json_t *test = json_object_get(hc, "Test");
+	if (json_array_size(test) && strcmp(json_string_value(json_array_get(test, 0)) ?: "",
+					    "NONE") == 0)
+		json_object_del(hc, "Test");
+	int r = cli_duration_into(o->interval, "health-interval", hc, "Interval", err);
+	if (r == 0)
+		r = cli_duration_into(o->timeout, "health-timeout", hc, "Timeout", err);
+	if (r == 0)
+		r = cli_duration_into(o->start_period, "health-start-period", hc, "StartPeriod",
+				      err);
+	char *end = NULL;
+	long long retries = o->retries ? strtoll(o->retries, &end, 10) : 0;
+	if (r == 0 && o->retries && (!*o->retries || *end))
+		r = error_set(err, -EINVAL,
+			      "invalid argument \"%s\" for \"--health-retries\" flag: "
+			      "strconv.ParseInt: parsing \"%s\": invalid syntax",
+			      o->retries, o->retries);
+	if (r == 0 && o->retries)
+		json_object_set_new(hc, "Retries", json_integer(retries));
+	if (r == 0 && o->cmd && *o->cmd)
+		json_object_set_new(hc, "Test", json_pack("[s, s]", "CMD-SHELL", o->cmd));
+	else if (r == 0 && o->cmd)
+		json_object_del(hc, "Test");
+	return r;
+}
+
+static const char *mount_str(json_t *m, const char *k)
+{
+	return json_string_value(json_object_get(m, k)) ?: "";
+}
+
+static int cmp_mounts(const void *a, const void *b)
+{
+	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int c = strcmp(mount_str(x, "Source"), mount_str(y, "Source"));
+	return c ? c : strcmp(mount_str(x, "Target"), mount_str(y, "Target"));
+}
+
+/* docker's updateMounts: added mounts replace those of the same target,
+ * --mount-rm drops targets, and the list comes out sorted by source, then
+ * target. */
+static int mounts_update(json_t *cs, const struct update_opts *o, struct error *err)
+{
+	if (!o->mount_add.n && !o->mount_rm.n)
+		return 0;
+	_cleanup_(cli_json_decrefp) json_t *by_target = json_object();
+	for (size_t i = 0; i < o->mount_add.n; i++) {
+		json_t *m;
+		int r = cli_parse_mount(o->mount_add.v[i], &m, err);
+		if (r < 0)
+			return error_wrap(err, "invalid argument \"%s\" for \"--mount-add\" flag",
+					  o->mount_add.v[i]);
+		if (json_object_get(by_target, mount_str(m, "Target"))) {
+			json_decref(m);
+			return error_set(err, -EINVAL, "duplicate mount target");
+		}
+		json_object_set_new(by_target, mount_str(m, "Target"), m);
+	}
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(cs, "Mounts"), i, m)
+	{
+		if (!json_object_get(by_target, mount_str(m, "Target")))
+			json_object_set(by_target, mount_str(m, "Target"), m);
+	}
+	for (size_t k = 0; k < o->mount_rm.n; k++)
+		json_object_del(by_target, o->mount_rm.v[k]);
+	size_t n = json_object_size(by_target), at = 0;
+	_cleanup_free_ json_t **v = calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		return error_set(err, -ENOMEM, "out of memory");
+	const char *target;
+	json_object_foreach(by_target, target, m) v[at++] = m;
+	qsort(v, n, sizeof(*v), cmp_mounts);
+	if (!n) { /* none left: no field, as docker's omitempty */
+		json_object_del(cs, "Mounts");
+		return 0;
+	}
+	json_t *list = json_array();
+	for (size_t k = 0; k < n; k++)
+		json_array_append(list, v[k]);
+	json_object_set_new(cs, "Mounts", list);
+	return 0;
+}
+
 static int apply(const struct cli *cli, json_t *spec, const struct update_opts *o,
 		 struct error *err)
 {
@@ -183,10 +340,20 @@ static int apply(const struct cli *cli, json_t *spec, const struct update_opts *
 		r = config_update(spec, &o->update, "update", err);
 	if (r == 0)
 		r = config_update(spec, &o->rollback, "rollback", err);
+	if (r == 0)
+		r = resources_update(tt, &o->res, err);
+	if (r == 0)
+		r = health_update(cs, &o->health, err);
+	if (r == 0)
+		r = mounts_update(cs, o, err);
 	return r;
 }
 
-static int post(const struct cli *cli, json_t *svc, json_t *spec, bool rollback, struct error *err)
+/* As docker: new credentials with --with-registry-auth (for the image the
+ * spec will have), else the daemon keeps those of the current spec, or of
+ * the previous one for a rollback. */
+static int post(const struct cli *cli, json_t *svc, json_t *spec, const struct update_opts *o,
+		struct error *err)
 {
 	char version[32];
 	snprintf(version, sizeof(version), "%lld",
@@ -194,11 +361,18 @@ static int post(const struct cli *cli, json_t *svc, json_t *spec, bool rollback,
 		     json_object_get(json_object_get(svc, "Version"), "Index")));
 	struct query q = {0};
 	int r = query_add(&q, "version", version);
-	if (r == 0 && rollback)
+	if (r == 0 && o->do_rollback)
 		r = query_add(&q, "rollback", "previous");
+	_cleanup_free_ char *auth = NULL;
+	if (r == 0 && o->registry_auth)
+		auth = cli_registry_auth_for_image(json_string_value(json_object_get(
+		    json_object_get(json_object_get(spec, "TaskTemplate"), "ContainerSpec"),
+		    "Image")) ?: "");
+	else if (r == 0)
+		r = query_add(&q, "registryAuthFrom", o->do_rollback ? "previous-spec" : "spec");
 	_cleanup_free_ char *p =
 	    query_path("/services/%s/update", json_string_value(json_object_get(svc, "ID")));
-	r = r == 0 && p ? cli_call(cli, "POST", p, &q, spec, NULL, err)
+	r = r == 0 && p ? cli_call_auth(cli, "POST", p, &q, spec, auth, NULL, err)
 			: error_set(err, -ENOMEM, "out of memory");
 	query_done(&q);
 	return r;
@@ -217,7 +391,7 @@ static int update(const struct cli *cli, const char *name, const struct update_o
 	_cleanup_(cli_json_decrefp) json_t *spec = json_deep_copy(json_object_get(svc, "Spec"));
 	if (!o->do_rollback && (r = apply(cli, spec, o, err)) < 0)
 		return r;
-	if ((r = post(cli, svc, spec, o->do_rollback, err)) < 0)
+	if ((r = post(cli, svc, spec, o, err)) < 0)
 		return r;
 	fprintf(cli->out, "%s\n", name);
 	if (o->detach)
@@ -252,11 +426,31 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 	    LIST("env-rm", &o.env_rm, "Remove an environment variable"),
 	    {"force", 0, CLI_FLAG_BOOL, &o.force, NULL,
 	     "Force update even if no changes require it", false},
+	    STR("health-cmd", &o.health.cmd, "string", "Command to run to check health"),
+	    STR("health-interval", &o.health.interval, "duration",
+		"Time between running the check (ms|s|m|h)"),
+	    STR("health-retries", &o.health.retries, "int",
+		"Consecutive failures needed to report unhealthy"),
+	    STR("health-start-period", &o.health.start_period, "duration",
+		"Start period for the container to initialize before counting retries towards "
+		"unstable (ms|s|m|h)"),
+	    STR("health-timeout", &o.health.timeout, "duration",
+		"Maximum time to allow one check to run (ms|s|m|h)"),
 	    STR("image", &o.image, "string", "Service image tag"),
 	    LIST("label-add", &o.label_add, "Add or update a service label"),
 	    LIST("label-rm", &o.label_rm, "Remove a label by its key"),
+	    STR("limit-cpu", &o.res.limit_cpu, "decimal", "Limit CPUs"),
+	    STR("limit-memory", &o.res.limit_memory, "bytes", "Limit Memory"),
+	    STR("limit-pids", &o.res.limit_pids, "int",
+		"Limit maximum number of processes (default 0 = unlimited)"),
+	    LIST("mount-add", &o.mount_add, "Add or update a mount on a service"),
+	    LIST("mount-rm", &o.mount_rm, "Remove a mount by its target path"),
+	    {"no-healthcheck", 0, CLI_FLAG_BOOL, &o.health.none, NULL,
+	     "Disable any container-specified HEALTHCHECK", false},
 	    {"quiet", 'q', CLI_FLAG_BOOL, &o.quiet, NULL, "Suppress progress output", false},
 	    STR("replicas", &o.replicas, "uint", "Number of tasks"),
+	    STR("reserve-cpu", &o.res.reserve_cpu, "decimal", "Reserve CPUs"),
+	    STR("reserve-memory", &o.res.reserve_memory, "bytes", "Reserve Memory"),
 	    {"rollback", 0, CLI_FLAG_BOOL, &o.do_rollback, NULL,
 	     "Rollback to previous specification", false},
 	    STR("rollback-delay", &o.rollback.delay, "duration",
@@ -287,6 +481,8 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 		"Update order (\"start-first\", \"stop-first\")"),
 	    STR("update-parallelism", &o.update.parallelism, "uint",
 		"Maximum number of tasks updated simultaneously (0 to update all at once)"),
+	    {"with-registry-auth", 0, CLI_FLAG_BOOL, &o.registry_auth, NULL,
+	     "Send registry authentication details to swarm agents", false},
 	};
 	static const struct cli_cmd_spec spec = {"Update a service",  NULL,	      false,
 						 "[OPTIONS] SERVICE", CLI_ARGS_EXACT, 1};
@@ -299,7 +495,8 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 	struct cli_strv *lists[] = {&o.env_add,	   &o.env_rm,	      &o.label_add,
 				    &o.label_rm,   &o.clabel_add,     &o.clabel_rm,
 				    &o.secret_add, &o.secret_rm,      &o.config_add,
-				    &o.config_rm,  &o.constraint_add, &o.constraint_rm};
+				    &o.config_rm,  &o.constraint_add, &o.constraint_rm,
+				    &o.mount_add,  &o.mount_rm};
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
 		cli_strv_free(lists[i]);
 	cli_strv_free(&args);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "image/layer_store.h"
-#include "shared/http_server.h"
+#include "shared/byte_sink.h"
 
 void image_job_finish(struct image_store *is, struct image_job *job)
 {
@@ -16,12 +16,12 @@ void image_job_finish(struct image_store *is, struct image_job *job)
 }
 
 struct failure_reply {
-	struct http_conn *conn;
+	struct byte_sink *out;
 	struct error err;
 	bool in_stream; /* a 200 with the error in the JSON stream */
 };
 
-void image_job_stream_line(struct http_conn *conn, json_t *msg)
+void image_job_stream_line(struct byte_sink *out, json_t *msg)
 {
 	char *s = json_dumps(msg, JSON_COMPACT);
 	json_decref(msg);
@@ -35,58 +35,54 @@ void image_job_stream_line(struct http_conn *conn, json_t *msg)
 		return;
 	}
 	memcpy(line + n, "\n", 2);
-	http_stream_write(conn, line, n + 1);
+	sink_write(out, line, n + 1);
 	free(line);
 }
 
-void image_job_stream_error(struct http_conn *conn, const char *msg)
+void image_job_stream_error(struct byte_sink *out, const char *msg)
 {
 	image_job_stream_line(
-	    conn, json_pack("{s:{s:s}, s:s}", "errorDetail", "message", msg, "error", msg));
+	    out, json_pack("{s:{s:s}, s:s}", "errorDetail", "message", msg, "error", msg));
 }
 
 static void send_failure(void *data)
 {
 	struct failure_reply *f = data;
 	if (f->in_stream) {
-		http_stream_begin(f->conn, 200, "application/json");
-		image_job_stream_error(f->conn, error_msg(&f->err));
-		http_stream_end(f->conn);
-	} else {
-		http_reply_err(f->conn, &f->err);
+		sink_begin(f->out, "application/json", NULL, 0);
+		image_job_stream_error(f->out, error_msg(&f->err));
 	}
+	sink_end(f->out, &f->err);
 	error_clear(&f->err);
-	http_conn_unref(f->conn);
 	free(f);
 }
 
-static void job_fail(struct image_store *is, struct image_job *job, struct http_conn *conn,
+static void job_fail(struct image_store *is, struct image_job *job, struct byte_sink *out,
 		     struct error *err, bool in_stream)
 {
 	struct failure_reply *f = malloc(sizeof(*f));
 	if (!f) {
 		image_job_finish(is, job);
-		http_reply_err(conn, err); /* out of memory: no stream to begin */
+		sink_end(out, err); /* out of memory: no stream to begin */
 		error_clear(err);
 		return;
 	}
-	*f = (struct failure_reply){.conn = conn, .err = *err, .in_stream = in_stream};
+	*f = (struct failure_reply){.out = out, .err = *err, .in_stream = in_stream};
 	*err = (struct error)ERROR_INIT;
-	http_conn_ref(conn);
 	image_job_finish(is, job);
 	/* The job's layers are released: their removal ends before the reply. */
 	if (layer_store_after_removals(image_store_layers(is), send_failure, f) < 0)
 		send_failure(f);
 }
 
-void image_job_fail(struct image_store *is, struct image_job *job, struct http_conn *conn,
+void image_job_fail(struct image_store *is, struct image_job *job, struct byte_sink *out,
 		    struct error *err)
 {
-	job_fail(is, job, conn, err, false);
+	job_fail(is, job, out, err, false);
 }
 
-void image_job_fail_in_stream(struct image_store *is, struct image_job *job, struct http_conn *conn,
+void image_job_fail_in_stream(struct image_store *is, struct image_job *job, struct byte_sink *out,
 			      struct error *err)
 {
-	job_fail(is, job, conn, err, true);
+	job_fail(is, job, out, err, true);
 }

@@ -427,8 +427,14 @@ int image_store_lookup(const struct image_store *is, const char *s, struct image
 	if (e < 0)
 		return e;
 	reference_default_tag(&r);
-	_cleanup_free_ char *full = reference_string(&r);
 	_cleanup_free_ char *fam = reference_familiar_string(&r);
+	/* As dockerd's reference store: a digest wins over a tag beside it
+	 * (docker service create pins images as name:tag@digest). */
+	if (r.digest) {
+		free(r.tag);
+		r.tag = NULL;
+	}
+	_cleanup_free_ char *full = reference_string(&r);
 	reference_done(&r);
 	const char *target = full ? refs_get(is, full) : NULL;
 	if (target && (*ret = image_store_get(is, target)))

@@ -16,12 +16,13 @@
 #include "image/image_store.h"
 #include "image/reference.h"
 #include "image/service.h"
+#include "shared/byte_sink.h"
 
 struct import_job {
 	struct image_job base;
 	uv_work_t work;
 	struct daemon *d;
-	struct http_conn *conn;
+	struct byte_sink *out; /* ended by import_done or reply_error */
 	int fd;
 	struct layer_paths lp;
 	struct layer_prep prep;
@@ -43,7 +44,6 @@ static void job_free(struct import_job *j)
 	free(j->message);
 	json_decref(j->config);
 	error_clear(&j->err);
-	http_conn_unref(j->conn);
 	free(j);
 }
 
@@ -59,7 +59,7 @@ static void finish(struct import_job *j)
 
 static void reply_error(struct import_job *j)
 {
-	image_job_fail(j->d->images, &j->base, j->conn, &j->err);
+	image_job_fail(j->d->images, &j->base, j->out, &j->err);
 }
 
 static void import_work(uv_work_t *w)
@@ -127,12 +127,12 @@ static void import_done(uv_work_t *w, int status)
 	json_t *o = json_pack("{s:s}", "status", img->id);
 	_cleanup_free_ char *s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
-	http_stream_begin(j->conn, 200, "application/json");
+	sink_begin(j->out, "application/json", NULL, 0);
 	if (s) {
-		http_stream_write(j->conn, s, strlen(s));
-		http_stream_write(j->conn, "\r\n", 2);
+		sink_write(j->out, s, strlen(s));
+		sink_write(j->out, "\r\n", 2);
 	}
-	http_stream_end(j->conn);
+	sink_end(j->out, NULL);
 	finish(j);
 }
 
@@ -173,18 +173,16 @@ static int import_ref(const struct import_opts *o, char **ret, struct error *err
 	return *ret ? 0 : error_set(err, -ENOMEM, "out of memory");
 }
 
-void image_import_and_reply(struct daemon *d, struct http_conn *conn, int fd,
-			    const struct import_opts *opts)
+void image_import(struct daemon *d, struct byte_sink *out, int fd, const struct import_opts *opts)
 {
 	struct import_job *j = calloc(1, sizeof(*j));
 	if (!j) {
 		close(fd);
-		http_reply_error(conn, 500, "out of memory");
+		sink_fail(out, -ENOMEM, "out of memory");
 		return;
 	}
 	j->d = d;
-	j->conn = conn;
-	http_conn_ref(conn);
+	j->out = out;
 	j->fd = fd;
 	j->work.data = j;
 	j->base.free = job_free_base;

@@ -14,6 +14,7 @@
 #include "basic/cleanup.h"
 #include "basic/fs.h"
 #include "daemon/daemon.h"
+#include "shared/byte_sink.h"
 #include "shared/events.h"
 #include "image/image_job.h"
 #include "image/image_store.h"
@@ -38,7 +39,7 @@ struct load_job {
 	struct image_job base;
 	uv_work_t work;
 	struct daemon *d;
-	struct http_conn *conn;
+	struct byte_sink *out; /* ended by unpack_done or reply_error */
 	int fd, root_fd;
 	char *tmpdir;
 	struct layer_paths lp;
@@ -67,7 +68,6 @@ static void job_free(struct load_job *j)
 	manifest_done(&j->m);
 	layer_paths_done(&j->lp);
 	error_clear(&j->err);
-	http_conn_unref(j->conn);
 	free(j);
 }
 
@@ -83,7 +83,7 @@ static void finish(struct load_job *j)
 
 static void reply_error(struct load_job *j)
 {
-	image_job_fail_in_stream(j->d->images, &j->base, j->conn, &j->err);
+	image_job_fail_in_stream(j->d->images, &j->base, j->out, &j->err);
 }
 
 /* ---- step 1 (thread): extract and read the manifest ---- */
@@ -221,8 +221,8 @@ static int commit_layers(struct load_job *j)
 	return 0;
 }
 
-static void say(struct http_conn *conn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(struct http_conn *conn, const char *fmt, ...)
+static void say(struct byte_sink *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct byte_sink *out, const char *fmt, ...)
 {
 	va_list ap;
 	_cleanup_free_ char *msg = NULL;
@@ -231,7 +231,7 @@ static void say(struct http_conn *conn, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	image_job_stream_line(conn, json_pack("{s:s}", "stream", msg));
+	image_job_stream_line(out, json_pack("{s:s}", "stream", msg));
 }
 
 static int tag_loaded(struct load_job *j, struct image *img, const char *tag)
@@ -251,14 +251,14 @@ static int tag_loaded(struct load_job *j, struct image *img, const char *tag)
 	struct image *prev;
 	struct error err = ERROR_INIT;
 	if (image_store_lookup(j->d->images, full, &prev, &err) == 0 && prev != img)
-		say(j->conn,
+		say(j->out,
 		    "The image %s already exists, renaming the old one with ID %s to empty "
 		    "string\n",
 		    fam, prev->id);
 	error_clear(&err);
 	e = image_store_tag(j->d->images, img, full, &j->err);
 	if (e == 0)
-		say(j->conn, "Loaded image: %s\n", fam);
+		say(j->out, "Loaded image: %s\n", fam);
 	return e;
 }
 
@@ -273,7 +273,7 @@ static int register_image(struct load_job *j, const struct manifest_image *im)
 	for (size_t i = 0; i < im->n_tags && r == 0; i++)
 		r = tag_loaded(j, img, im->tags[i]);
 	if (r == 0 && !im->n_tags)
-		say(j->conn, "Loaded image ID: %s\n", img->id);
+		say(j->out, "Loaded image ID: %s\n", img->id);
 	image_event(j->d, img->id, img->id, "load");
 	return r;
 }
@@ -305,14 +305,14 @@ static void unpack_done(uv_work_t *w, int status)
 		reply_error(j);
 		return;
 	}
-	http_stream_begin(j->conn, 200, "application/json");
+	sink_begin(j->out, "application/json", NULL, 0);
 	for (size_t i = 0; i < j->m.n; i++) {
 		if (register_image(j, &j->m.images[i]) < 0) {
-			image_job_stream_error(j->conn, error_msg(&j->err));
+			image_job_stream_error(j->out, error_msg(&j->err));
 			break;
 		}
 	}
-	http_stream_end(j->conn);
+	sink_end(j->out, j->err.code < 0 ? &j->err : NULL);
 	finish(j);
 }
 
@@ -343,18 +343,17 @@ static void load_start(struct image_job *base)
 	}
 }
 
-void image_load_and_reply(struct daemon *d, struct http_conn *conn, int fd, bool quiet)
+void image_load(struct daemon *d, struct byte_sink *out, int fd, bool quiet)
 {
 	(void)quiet; /* no progress bars are sent either way */
 	struct load_job *j = calloc(1, sizeof(*j));
 	if (!j) {
 		close(fd);
-		http_reply_error(conn, 500, "out of memory");
+		sink_fail(out, -ENOMEM, "out of memory");
 		return;
 	}
 	j->d = d;
-	j->conn = conn;
-	http_conn_ref(conn);
+	j->out = out;
 	j->fd = fd;
 	j->root_fd = -1;
 	j->work.data = j;

@@ -8,19 +8,19 @@
 #include <string.h>
 
 #include "basic/cleanup.h"
-#include "shared/http_server.h"
+#include "shared/byte_sink.h"
 
-static void send_json(struct http_conn *conn, json_t *o)
+static void send_json(struct byte_sink *out, json_t *o)
 {
 	_cleanup_free_ char *s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (!s)
 		return;
-	http_stream_write(conn, s, strlen(s));
-	http_stream_write(conn, "\r\n", 2);
+	sink_write(out, s, strlen(s));
+	sink_write(out, "\r\n", 2);
 }
 
-void progress_status(struct http_conn *conn, const char *id, const char *fmt, ...)
+void progress_status(struct byte_sink *out, const char *id, const char *fmt, ...)
 {
 	va_list ap;
 	_cleanup_free_ char *msg = NULL;
@@ -32,7 +32,7 @@ void progress_status(struct http_conn *conn, const char *id, const char *fmt, ..
 	json_t *o = json_pack("{s:s}", "status", msg);
 	if (id)
 		json_object_set_new(o, "id", json_string(id));
-	send_json(conn, o);
+	send_json(out, o);
 }
 
 /* Docker's units.HumanSize: decimal units, 3 significant digits. */
@@ -48,7 +48,7 @@ static void human(int64_t n, char *out, size_t len)
 	snprintf(out, len, "%.4g%s", v, units[u]);
 }
 
-void progress_bytes(struct http_conn *conn, const char *id, const char *status, int64_t current,
+void progress_bytes(struct byte_sink *out, const char *id, const char *status, int64_t current,
 		    int64_t total)
 {
 	char cur[32], tot[32], bar[128];
@@ -69,15 +69,15 @@ void progress_bytes(struct http_conn *conn, const char *id, const char *status, 
 	json_t *o = json_pack("{s:s, s:{s:I, s:I}, s:s, s:s}", "status", status, "progressDetail",
 			      "current", (json_int_t)current, "total", (json_int_t)total,
 			      "progress", bar, "id", id);
-	send_json(conn, o);
+	send_json(out, o);
 }
 
-void progress_error(struct http_conn *conn, const char *msg)
+void progress_error(struct byte_sink *out, const char *msg)
 {
-	send_json(conn, json_pack("{s:{s:s}, s:s}", "errorDetail", "message", msg, "error", msg));
+	send_json(out, json_pack("{s:{s:s}, s:s}", "errorDetail", "message", msg, "error", msg));
 }
 
-void progress_aux(struct http_conn *conn, json_t *aux)
+void progress_aux(struct byte_sink *out, json_t *aux)
 {
-	send_json(conn, json_pack("{s:{}, s:o}", "progressDetail", "aux", aux));
+	send_json(out, json_pack("{s:{}, s:o}", "progressDetail", "aux", aux));
 }

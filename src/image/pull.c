@@ -30,6 +30,7 @@
 #include "image/registry_manifest.h"
 #include "image/registry_ops.h"
 #include "image/service.h"
+#include "shared/byte_sink.h"
 
 #define PROGRESS_MS 250
 
@@ -53,7 +54,7 @@ struct pull_layer {
 
 struct pull_job {
 	struct daemon *d;
-	struct http_conn *conn;
+	struct byte_sink *out; /* ended by end_job or finish_pull */
 	struct reference ref; /* with a tag or a digest */
 	char *os, *arch, *variant;
 	bool platform_given;
@@ -106,7 +107,6 @@ static void job_free(struct pull_job *j)
 	free(j->tmpdir);
 	free(j->config);
 	error_clear(&j->pj.err);
-	http_conn_unref(j->conn);
 	free(j);
 }
 
@@ -122,12 +122,9 @@ static void end_job(struct pool_job *pj)
 	if (pj->running || j->slot_waiting)
 		return;
 	if (pj->failed) {
-		if (j->streaming) {
-			progress_error(j->conn, error_msg(&pj->err));
-			http_stream_end(j->conn);
-		} else {
-			http_reply_err(j->conn, &pj->err);
-		}
+		if (j->streaming)
+			progress_error(j->out, error_msg(&pj->err));
+		sink_end(j->out, &pj->err);
 	}
 	if (j->timer_on) {
 		j->timer_on = false;
@@ -306,7 +303,7 @@ static void on_tick(uv_timer_t *t)
 		int64_t got = atomic_load(&l->got);
 		if (l->state == L_DOWNLOADING && got != l->shown) {
 			l->shown = got;
-			progress_bytes(j->conn, l->id, "Downloading", got, l->blob.size);
+			progress_bytes(j->out, l->id, "Downloading", got, l->blob.size);
 		}
 	}
 }
@@ -337,9 +334,9 @@ static void download_done(uv_work_t *w, int status)
 	if (!pool_job_settle(&j->pj, &l->err))
 		return;
 	l->state = L_DOWNLOADED;
-	progress_bytes(j->conn, l->id, "Downloading", atomic_load(&l->got), l->blob.size);
-	progress_status(j->conn, l->id, "Verifying Checksum");
-	progress_status(j->conn, l->id, "Download complete");
+	progress_bytes(j->out, l->id, "Downloading", atomic_load(&l->got), l->blob.size);
+	progress_status(j->out, l->id, "Verifying Checksum");
+	progress_status(j->out, l->id, "Download complete");
 	start_downloads(j);
 	try_extract(j);
 }
@@ -390,7 +387,7 @@ static void extract_done(uv_work_t *w, int status)
 	if (!pool_job_settle(&j->pj, &l->err))
 		return;
 	l->state = L_DONE;
-	progress_status(j->conn, l->id, "Pull complete");
+	progress_status(j->out, l->id, "Pull complete");
 	j->next_extract++;
 	try_extract(j);
 }
@@ -410,7 +407,7 @@ static bool adopt_stored(struct pull_job *j, struct pull_layer *l)
 		l->fd = -1;
 	}
 	l->state = L_EXISTS;
-	progress_status(j->conn, l->id, "Already exists");
+	progress_status(j->out, l->id, "Already exists");
 	return true;
 }
 
@@ -453,7 +450,7 @@ static void try_extract(struct pull_job *j)
 		return;
 	}
 	l->state = L_EXTRACTING;
-	progress_status(j->conn, l->id, "Extracting");
+	progress_status(j->out, l->id, "Extracting");
 	pool_job_queue(&j->pj, &l->work, extract_work, extract_done, "an unpack");
 }
 
@@ -518,10 +515,10 @@ static void finish_pull(struct pull_job *j)
 	}
 	_cleanup_free_ char *fam = reference_familiar_string(&j->ref);
 	image_event(j->d, img->id, fam ? fam : img->id, "pull");
-	progress_status(j->conn, NULL, "Digest: %s", j->manifest_digest);
-	progress_status(j->conn, NULL, "Status: %s for %s",
+	progress_status(j->out, NULL, "Digest: %s", j->manifest_digest);
+	progress_status(j->out, NULL, "Status: %s for %s",
 			newer ? "Downloaded newer image" : "Image is up to date", fam ? fam : "");
-	http_stream_end(j->conn);
+	sink_end(j->out, NULL);
 	end_job(&j->pj);
 }
 
@@ -530,9 +527,9 @@ static void resolve_done(uv_work_t *w, int status)
 	struct pull_job *j = w->data;
 	if (!pool_job_settle(&j->pj, &j->pj.err))
 		return;
-	http_stream_begin(j->conn, 200, "application/json");
+	sink_begin(j->out, "application/json", NULL, 0);
 	j->streaming = true;
-	progress_status(j->conn, j->ref.digest ? j->ref.digest : j->ref.tag, "Pulling from %s",
+	progress_status(j->out, j->ref.digest ? j->ref.digest : j->ref.tag, "Pulling from %s",
 			j->ref.path);
 	bool all_there = true;
 	for (size_t i = 0; i < j->n_layers; i++) {
@@ -541,10 +538,10 @@ static void resolve_done(uv_work_t *w, int status)
 		if (l->pinned) {
 			layer_ref(l->pinned);
 			l->state = L_EXISTS;
-			progress_status(j->conn, l->id, "Already exists");
+			progress_status(j->out, l->id, "Already exists");
 		} else {
 			all_there = false;
-			progress_status(j->conn, l->id, "Pulling fs layer");
+			progress_status(j->out, l->id, "Pulling fs layer");
 		}
 	}
 	if (!all_there) {
@@ -610,16 +607,15 @@ static int parse_ref(struct pull_job *j, const struct pull_opts *o, struct error
 	return 0;
 }
 
-void image_pull_and_reply(struct daemon *d, struct http_conn *conn, const struct pull_opts *o)
+void image_pull(struct daemon *d, struct byte_sink *out, const struct pull_opts *o)
 {
 	struct pull_job *j = calloc(1, sizeof(*j));
 	if (!j) {
-		http_reply_error(conn, 500, "out of memory");
+		sink_fail(out, -ENOMEM, "out of memory");
 		return;
 	}
 	j->d = d;
-	j->conn = conn;
-	http_conn_ref(conn);
+	j->out = out;
 	j->work.data = j;
 	j->slot.start = slot_start;
 	j->slot.free = slot_free;

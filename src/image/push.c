@@ -29,6 +29,7 @@
 #include "image/registry_manifest.h"
 #include "image/registry_ops.h"
 #include "image/service.h"
+#include "shared/byte_sink.h"
 
 #define PROGRESS_MS 250
 #define CHUNK (32 << 20)
@@ -52,7 +53,7 @@ struct push_layer {
 
 struct push_job {
 	struct daemon *d;
-	struct http_conn *conn;
+	struct byte_sink *out; /* ended by end_job */
 	struct reference ref; /* the repository; tag of the current image */
 	char **tags;
 	size_t n_tags, cur;
@@ -97,7 +98,6 @@ static void job_free(uv_handle_t *h)
 	free(j->config_path);
 	free(j->manifest);
 	error_clear(&j->pj.err);
-	http_conn_unref(j->conn);
 	free(j);
 }
 
@@ -107,8 +107,8 @@ static void end_job(struct pool_job *pj)
 	if (pj->running)
 		return;
 	if (pj->failed)
-		progress_error(j->conn, error_msg(&pj->err));
-	http_stream_end(j->conn);
+		progress_error(j->out, error_msg(&pj->err));
+	sink_end(j->out, pj->failed ? &pj->err : NULL);
 	uv_timer_stop(&j->timer);
 	uv_close((uv_handle_t *)&j->timer, job_free);
 }
@@ -299,10 +299,10 @@ static void manifest_done(uv_work_t *w, int status)
 	if (!pool_job_settle(&j->pj, &j->pj.err))
 		return;
 	size_t len = strlen(j->manifest);
-	progress_status(j->conn, NULL, "%s: digest: %s size: %zu", j->ref.tag, j->manifest_digest,
+	progress_status(j->out, NULL, "%s: digest: %s size: %zu", j->ref.tag, j->manifest_digest,
 			len);
-	progress_aux(j->conn, json_pack("{s:s, s:s, s:I}", "Tag", j->ref.tag, "Digest",
-					j->manifest_digest, "Size", (json_int_t)len));
+	progress_aux(j->out, json_pack("{s:s, s:s, s:I}", "Tag", j->ref.tag, "Digest",
+				       j->manifest_digest, "Size", (json_int_t)len));
 	_cleanup_free_ char *name = reference_name(&j->ref);
 	_cleanup_free_ char *by_digest = NULL;
 	struct image *img = image_store_get(j->d->images, j->image_id);
@@ -332,7 +332,7 @@ static void layer_done(uv_work_t *w, int status)
 	if (!pool_job_settle(&j->pj, &l->err))
 		return;
 	l->state = P_DONE;
-	progress_status(j->conn, l->id, "%s", l->outcome);
+	progress_status(j->out, l->id, "%s", l->outcome);
 	start_layers(j);
 }
 
@@ -367,7 +367,7 @@ static void on_tick(uv_timer_t *t)
 		int64_t sent = atomic_load(&l->sent);
 		if (l->state == P_RUNNING && sent != l->shown) {
 			l->shown = sent;
-			progress_bytes(j->conn, l->id, "Pushing", sent, l->size > 0 ? l->size : 0);
+			progress_bytes(j->out, l->id, "Pushing", sent, l->size > 0 ? l->size : 0);
 		}
 	}
 }
@@ -466,7 +466,7 @@ static void push_next_tag(struct push_job *j)
 		return;
 	}
 	for (size_t i = 0; i < j->n_layers; i++)
-		progress_status(j->conn, j->layers[i].id, "Preparing");
+		progress_status(j->out, j->layers[i].id, "Preparing");
 	if (j->logged_in)
 		start_layers(j);
 	else
@@ -527,17 +527,16 @@ static int collect_tags(struct push_job *j, const char *tag, struct error *err)
 	return 0;
 }
 
-void image_push_and_reply(struct daemon *d, struct http_conn *conn, const char *name,
-			  const char *tag, const char *auth_header)
+void image_push(struct daemon *d, struct byte_sink *out, const char *name, const char *tag,
+		const char *auth_header)
 {
 	struct push_job *j = calloc(1, sizeof(*j));
 	if (!j) {
-		http_reply_error(conn, 500, "out of memory");
+		sink_fail(out, -ENOMEM, "out of memory");
 		return;
 	}
 	j->d = d;
-	j->conn = conn;
-	http_conn_ref(conn);
+	j->out = out;
 	j->work.data = j;
 	j->timer.data = j;
 	j->pj = (struct pool_job){.loop = d->loop, .end = end_job};
@@ -564,17 +563,17 @@ void image_push_and_reply(struct daemon *d, struct http_conn *conn, const char *
 	if (r == 0)
 		r = image_store_tmpdir(d->images, "push", &j->tmpdir, &err);
 	if (r < 0) {
-		http_reply_err(conn, &err);
+		sink_end(out, &err);
 		error_clear(&err);
 		uv_timer_init(d->loop, &j->timer);
 		uv_close((uv_handle_t *)&j->timer, job_free);
 		return;
 	}
 	uv_timer_init(d->loop, &j->timer);
-	http_stream_begin(conn, 200, "application/json");
+	sink_begin(out, "application/json", NULL, 0);
 	/* dockerd names the repository in full here (docker.io/library/x). */
 	_cleanup_free_ char *shown = reference_name(&j->ref);
-	progress_status(conn, NULL, "The push refers to repository [%s]", shown ? shown : name);
+	progress_status(out, NULL, "The push refers to repository [%s]", shown ? shown : name);
 	uv_timer_start(&j->timer, on_tick, PROGRESS_MS, PROGRESS_MS);
 	push_next_tag(j);
 }

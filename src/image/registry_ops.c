@@ -1,6 +1,6 @@
 /* The small registry requests: /auth (login), /distribution/{name}/json and
  * /images/search. Each is one task on the thread pool that fills a JSON
- * answer or an error, replied on the loop. */
+ * answer or an error, handed to the caller's callback on the loop. */
 #include "image/registry_ops.h"
 
 #include <errno.h>
@@ -15,54 +15,50 @@
 #include "image/reference.h"
 #include "image/registry_client.h"
 #include "image/registry_manifest.h"
-#include "shared/http_server.h"
 
 struct task {
 	uv_work_t work;
 	struct daemon *d;
-	struct http_conn *conn;
+	registry_answer_fn done;
+	void *arg;
 	struct registry_client rc;
 	struct reference ref;
 	char *term;
 	int limit;
 	json_t *answer;
-	int status; /* of an error; 0 for the status err's code gives */
 	struct error err;
 };
 
 static void task_done(uv_work_t *w, int st)
 {
 	struct task *t = w->data;
-	if (t->err.code < 0 && t->status)
-		http_reply_error(t->conn, t->status, "%s", error_msg(&t->err));
-	else if (t->err.code < 0)
-		http_reply_err(t->conn, &t->err);
-	else
-		http_reply_json(t->conn, 200, json_incref(t->answer));
+	t->done(t->arg, t->err.code < 0 ? NULL : t->answer, t->err.code < 0 ? &t->err : NULL);
 	json_decref(t->answer);
 	registry_client_done(&t->rc);
 	reference_done(&t->ref);
 	free(t->term);
 	error_clear(&t->err);
-	http_conn_unref(t->conn);
 	free(t);
 }
 
-static struct task *task_new(struct daemon *d, struct http_conn *conn)
+static struct task *task_new(struct daemon *d, registry_answer_fn done, void *arg)
 {
 	struct task *t = calloc(1, sizeof(*t));
 	if (!t) {
-		http_reply_error(conn, 500, "out of memory");
+		struct error err = ERROR_INIT;
+		error_set(&err, -ENOMEM, "out of memory");
+		done(arg, NULL, &err);
+		error_clear(&err);
 		return NULL;
 	}
 	t->d = d;
-	t->conn = conn;
-	http_conn_ref(conn);
+	t->done = done;
+	t->arg = arg;
 	t->work.data = t;
 	return t;
 }
 
-/* Queues fn, or replies the error already in t (or a queueing failure). */
+/* Queues fn, or answers the error already in t (or a queueing failure). */
 static void task_run(struct task *t, uv_work_cb fn)
 {
 	if (t->err.code == 0 && uv_queue_work(t->d->loop, &t->work, fn, task_done) == 0)
@@ -105,8 +101,7 @@ static void auth_work(uv_work_t *w)
 	bool denied = (r == 0 && status == 401) || (r < 0 && t->err.code == -EACCES);
 	if (denied) {
 		error_clear(&t->err);
-		t->status = 401;
-		error_set(&t->err, -EACCES,
+		error_set(&t->err, -EKEYREJECTED,
 			  "login attempt to %s failed with status: 401 Unauthorized", url);
 		return;
 	}
@@ -115,9 +110,10 @@ static void auth_work(uv_work_t *w)
 		    json_pack("{s:s, s:s}", "Status", "Login Succeeded", "IdentityToken", "");
 }
 
-void registry_auth_and_reply(struct daemon *d, struct http_conn *conn, const char *body, size_t len)
+void registry_login_check(struct daemon *d, const char *body, size_t len, registry_answer_fn done,
+			  void *arg)
 {
-	struct task *t = task_new(d, conn);
+	struct task *t = task_new(d, done, arg);
 	if (!t)
 		return;
 	struct registry_auth auth = {0};
@@ -153,8 +149,7 @@ static void distribution_work(uv_work_t *w)
 	int r = registry_get_manifest(&t->rc, t->ref.path, want, &rs, &t->err);
 	if (r < 0 && t->err.code == -EACCES) {
 		error_clear(&t->err);
-		t->status = 401;
-		error_set(&t->err, -EACCES, "unauthorized: authentication required");
+		error_set(&t->err, -EKEYREJECTED, "unauthorized: authentication required");
 	}
 	if (r == 0)
 		r = registry_manifest_parse(rs.body.data, rs.body.len, rs.content_type, name, &m,
@@ -190,10 +185,10 @@ static void distribution_work(uv_work_t *w)
 	registry_response_done(&rs);
 }
 
-void distribution_inspect_and_reply(struct daemon *d, struct http_conn *conn, const char *name,
-				    const char *auth_header)
+void distribution_inspect(struct daemon *d, const char *name, const char *auth_header,
+			  registry_answer_fn done, void *arg)
 {
-	struct task *t = task_new(d, conn);
+	struct task *t = task_new(d, done, arg);
 	if (!t)
 		return;
 	struct registry_auth auth = {0};
@@ -255,10 +250,10 @@ static char *query_escape(const char *s)
 	return out;
 }
 
-void image_search_and_reply(struct daemon *d, struct http_conn *conn, const char *term, int limit,
-			    const char *auth_header)
+void image_search(struct daemon *d, const char *term, int limit, const char *auth_header,
+		  registry_answer_fn done, void *arg)
 {
-	struct task *t = task_new(d, conn);
+	struct task *t = task_new(d, done, arg);
 	if (!t)
 		return;
 	/* "host:port/name" searches that registry for name; anything else is

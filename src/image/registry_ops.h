@@ -1,13 +1,20 @@
-/* The registry endpoints' work: pull (POST /images/create?fromImage=), push,
- * /auth, /distribution/{name}/json and /images/search. Each answers the
- * HTTP request itself, now or when done; the network and the unpacking run
- * on the thread pool. */
+/* The registry operations: pull (POST /images/create?fromImage=), push,
+ * login (/auth), /distribution/{name}/json and /images/search. The network
+ * and the unpacking run on the thread pool; the callers learn the outcome
+ * on the loop. Pull and push stream dockerd's JSON progress messages to a
+ * byte sink (shared/byte_sink.h) they own and end, with the failure (if
+ * any) written in band first and given to sink_end. The small requests
+ * hand a JSON answer or an error to a callback. A registry that refuses the
+ * credentials is -EKEYREJECTED. */
 #pragma once
 
+#include <jansson.h>
 #include <stddef.h>
 
+#include "basic/error.h"
+
+struct byte_sink;
 struct daemon;
-struct http_conn;
 
 struct pull_opts {
 	const char *from_image; /* as sent: "busybox", "127.0.0.1:5000/app" */
@@ -15,20 +22,25 @@ struct pull_opts {
 	const char *platform;	/* "linux/arm64[/v8]" or NULL */
 	const char *auth;	/* X-Registry-Auth, may be NULL */
 };
-void image_pull_and_reply(struct daemon *d, struct http_conn *conn, const struct pull_opts *o);
+/* The image is in the store when out ends without an error. */
+void image_pull(struct daemon *d, struct byte_sink *out, const struct pull_opts *o);
 
 /* POST /images/{name}/push: tag NULL or "" pushes every tag of name. */
-void image_push_and_reply(struct daemon *d, struct http_conn *conn, const char *name,
-			  const char *tag, const char *auth);
+void image_push(struct daemon *d, struct byte_sink *out, const char *name, const char *tag,
+		const char *auth);
+
+/* answer (borrowed) on success, else err; called once, maybe before the
+ * function that takes it returns. */
+typedef void (*registry_answer_fn)(void *arg, json_t *answer, const struct error *err);
 
 /* POST /auth: the body's credentials are tried against the registry. */
-void registry_auth_and_reply(struct daemon *d, struct http_conn *conn, const char *body,
-			     size_t len);
+void registry_login_check(struct daemon *d, const char *body, size_t len, registry_answer_fn done,
+			  void *arg);
 
 /* GET /distribution/{name}/json. */
-void distribution_inspect_and_reply(struct daemon *d, struct http_conn *conn, const char *name,
-				    const char *auth);
+void distribution_inspect(struct daemon *d, const char *name, const char *auth,
+			  registry_answer_fn done, void *arg);
 
 /* GET /images/search?term=&limit=. */
-void image_search_and_reply(struct daemon *d, struct http_conn *conn, const char *term, int limit,
-			    const char *auth);
+void image_search(struct daemon *d, const char *term, int limit, const char *auth,
+		  registry_answer_fn done, void *arg);

@@ -14,14 +14,11 @@
 #include "basic/cleanup.h"
 #include "basic/fs.h"
 #include "daemon/daemon.h"
+#include "shared/byte_sink.h"
 #include "shared/events.h"
 #include "image/image_store.h"
 #include "image/reference.h"
 #include "image/service.h"
-
-#define CHUNK (256u << 10)
-/* The HTTP server drops clients with more than 16 MiB queued; without a way
- * to see the queue, chunks are paced (about 50 MB/s per client). */
 
 struct save_layer {
 	char v1id[DIGEST_HEX_LEN + 1];
@@ -41,17 +38,14 @@ struct save_image {
 
 struct save_job {
 	uv_work_t work;
-	uv_fs_t req;
 	struct daemon *d;
-	struct http_conn *conn;
+	struct byte_sink *out; /* ended by save_done or image_save */
 	struct save_image *images;
 	size_t n_images;
 	struct save_layer *layers;
 	size_t n_layers;
 	json_t *repositories;
 	int fd;
-	int64_t off;
-	char buf[CHUNK];
 	struct error err;
 };
 
@@ -73,7 +67,6 @@ static void job_free(struct save_job *j)
 	if (j->fd >= 0)
 		close(j->fd);
 	error_clear(&j->err);
-	http_conn_unref(j->conn);
 	free(j);
 }
 
@@ -391,54 +384,20 @@ static void save_work(uv_work_t *w)
 
 /* ---- streaming (loop) ---- */
 
-/* The archive is written to a scratch file on the thread pool, then read
- * back a chunk at a time, the next chunk only once the client has taken the
- * last one. */
-static void stream_end(struct save_job *j)
-{
-	http_stream_end(j->conn);
-	job_free(j);
-}
-
-static void read_next(struct http_conn *conn, void *userdata);
-
-static void on_read(uv_fs_t *req)
-{
-	struct save_job *j = req->data;
-	ssize_t n = req->result;
-	uv_fs_req_cleanup(req);
-	if (n <= 0 || http_conn_is_closed(j->conn) ||
-	    http_stream_write(j->conn, j->buf, (size_t)n) < 0) {
-		stream_end(j);
-		return;
-	}
-	j->off += n;
-	http_conn_on_drain(j->conn, read_next, j);
-}
-
-static void read_next(struct http_conn *conn, void *userdata)
-{
-	struct save_job *j = userdata;
-	if (http_conn_is_closed(conn)) {
-		stream_end(j);
-		return;
-	}
-	uv_buf_t b = uv_buf_init(j->buf, sizeof(j->buf));
-	j->req.data = j;
-	if (uv_fs_read(j->d->loop, &j->req, j->fd, &b, 1, j->off, on_read) < 0)
-		stream_end(j);
-}
-
+/* The archive is written to a scratch file on the thread pool, then streamed
+ * at the reader's pace. A failure is the server's: dockerd answers 500 for
+ * any of them. */
 static void save_done(uv_work_t *w, int status)
 {
 	struct save_job *j = w->data;
 	if (j->err.code < 0) {
-		http_reply_error(j->conn, 500, "%s", error_msg(&j->err));
-		job_free(j);
-		return;
+		sink_fail(j->out, -EIO, error_msg(&j->err));
+	} else {
+		sink_begin(j->out, "application/x-tar", NULL, 0);
+		sink_send_file(j->out, j->fd);
+		j->fd = -1;
 	}
-	http_stream_begin(j->conn, 200, "application/x-tar");
-	read_next(j->conn, j);
+	job_free(j);
 }
 
 static int open_scratch(struct save_job *j)
@@ -452,19 +411,17 @@ static int open_scratch(struct save_job *j)
 	return 0;
 }
 
-void image_save_and_reply(struct daemon *d, struct http_conn *conn, const char *const *names,
-			  size_t n)
+void image_save(struct daemon *d, struct byte_sink *out, const char *const *names, size_t n)
 {
 	struct save_job *j = calloc(1, sizeof(*j));
 	if (!j) {
-		http_reply_error(conn, 500, "out of memory");
+		sink_fail(out, -ENOMEM, "out of memory");
 		return;
 	}
 	j->d = d;
-	j->conn = conn;
+	j->out = out;
 	j->fd = -1;
 	j->repositories = json_object();
-	http_conn_ref(conn);
 	j->work.data = j;
 	int r = collect(j, names, n);
 	if (r == 0)
@@ -472,7 +429,7 @@ void image_save_and_reply(struct daemon *d, struct http_conn *conn, const char *
 	if (r == 0 && uv_queue_work(d->loop, &j->work, save_work, save_done) < 0)
 		r = error_set(&j->err, -EAGAIN, "cannot queue the save");
 	if (r < 0) {
-		http_reply_err(conn, &j->err);
+		sink_end(out, &j->err);
 		job_free(j);
 	}
 }

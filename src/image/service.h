@@ -1,7 +1,8 @@
 /* The image operations behind the /images endpoints that change state or
  * run long: load, import, save, tag, delete, prune. They run on the loop;
- * unpacking and archive writing go to the thread pool. Functions named
- * ..._and_reply answer the HTTP request themselves, now or when done. */
+ * unpacking and archive writing go to the thread pool. Those given a byte
+ * sink (shared/byte_sink.h) own it and end it, now or when done, with the
+ * answer or the error. */
 #pragma once
 
 #include <jansson.h>
@@ -9,13 +10,14 @@
 
 #include "basic/error.h"
 #include "shared/filters.h"
-#include "shared/http_server.h"
 
+struct byte_sink;
 struct daemon;
 struct image;
 
-/* POST /images/load: fd (owned) is the archive. */
-void image_load_and_reply(struct daemon *d, struct http_conn *conn, int fd, bool quiet);
+/* POST /images/load: fd (owned) is the archive. A bad archive is an error
+ * line in the JSON stream, as dockerd answers (a 200 over HTTP). */
+void image_load(struct daemon *d, struct byte_sink *out, int fd, bool quiet);
 
 struct import_opts {
 	const char *repo, *tag, *message; /* may be NULL */
@@ -24,12 +26,10 @@ struct import_opts {
 	const char *platform_arch;
 };
 /* POST /images/create?fromSrc=-: fd (owned) is the rootfs tarball. */
-void image_import_and_reply(struct daemon *d, struct http_conn *conn, int fd,
-			    const struct import_opts *opts);
+void image_import(struct daemon *d, struct byte_sink *out, int fd, const struct import_opts *opts);
 
 /* GET /images/get and /images/{name}/get: names as the user typed them. */
-void image_save_and_reply(struct daemon *d, struct http_conn *conn, const char *const *names,
-			  size_t n);
+void image_save(struct daemon *d, struct byte_sink *out, const char *const *names, size_t n);
 
 /* Publishes an image event as dockerd does: the image's labels, then name. */
 void image_event(struct daemon *d, const char *id, const char *name, const char *action);

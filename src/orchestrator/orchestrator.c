@@ -541,8 +541,11 @@ json_t *orch_out_command(const struct orch_out *o)
 	json_t *cmds = json_array();
 	size_t i;
 	json_t *v;
-	json_array_foreach(o->services, i, v)
-	    json_array_append_new(cmds, json_pack("{s:s, s:O}", "op", "service", "v", v));
+	/* Decided on the service as stored at its Version: dropped if it
+	 * changed before this commits (store_services.c). */
+	json_array_foreach(o->services, i, v) json_array_append_new(
+	    cmds, json_pack("{s:s, s:O, s:O?}", "op", "service", "v", v, "if_index",
+			    json_object_get(json_object_get(v, "Version"), "Index")));
 	if (json_array_size(o->tasks))
 		json_array_append_new(cmds, json_pack("{s:s, s:O}", "op", "tasks", "v", o->tasks));
 	if (json_array_size(o->rm_tasks))

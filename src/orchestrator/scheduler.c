@@ -153,6 +153,17 @@ static void sched_done(struct sched *s)
 	json_decref(s->svc_load);
 }
 
+/* Images name architectures as Go does, nodes as uname does: SwarmKit's
+ * platform filter takes x86_64 for amd64 and aarch64 for arm64. */
+static const char *go_arch(const char *arch)
+{
+	if (arch && strcmp(arch, "x86_64") == 0)
+		return "amd64";
+	if (arch && strcmp(arch, "aarch64") == 0)
+		return "arm64";
+	return arch;
+}
+
 static bool platform_ok(json_t *spec, json_t *node)
 {
 	json_t *plats = jpath(json_object_get(spec, "Placement"), "Platforms", NULL);
@@ -163,10 +174,10 @@ static bool platform_ok(json_t *spec, json_t *node)
 	json_t *p;
 	json_array_foreach(plats, i, p)
 	{
-		const char *os = jstr(p, "OS"), *arch = jstr(p, "Architecture");
+		const char *os = jstr(p, "OS"), *arch = go_arch(jstr(p, "Architecture"));
+		const char *node_arch = go_arch(jstr(np, "Architecture"));
 		if ((!os || !*os || (jstr(np, "OS") && strcmp(os, jstr(np, "OS")) == 0)) &&
-		    (!arch || !*arch ||
-		     (jstr(np, "Architecture") && strcmp(arch, jstr(np, "Architecture")) == 0)))
+		    (!arch || !*arch || (node_arch && strcmp(arch, node_arch) == 0)))
 			return true;
 	}
 	return false;

@@ -60,6 +60,15 @@ static inline void sink_end(struct byte_sink *s, const struct error *err)
 	s->ops->end(s, err);
 }
 
+/* sink_end with a new error of code and msg. */
+static inline void sink_fail(struct byte_sink *s, int code, const char *msg)
+{
+	struct error err = ERROR_INIT;
+	error_set(&err, code, "%s", msg);
+	sink_end(s, &err);
+	error_clear(&err);
+}
+
 /* The reader went away: a producer stops early. */
 static inline bool sink_gone(const struct byte_sink *s)
 {

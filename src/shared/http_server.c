@@ -901,6 +901,8 @@ int http_status_from_errno(int code)
 	case -EINVAL: return 400;
 	case -EPERM:
 	case -EACCES: return 403;
+	/* credentials a registry refused */
+	case -EKEYREJECTED: return 401;
 	case -ENOSYS: return 501;
 	case -EAGAIN: return 503;
 	default: return 500;

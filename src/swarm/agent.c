@@ -16,8 +16,11 @@
 #include "engine/container.h"
 #include "engine/health.h"
 #include "engine/secret_mounts.h"
+#include "image/image_store.h"
+#include "image/registry_ops.h"
 #include "network/network.h"
 #include "orchestrator/task_state.h"
+#include "shared/callback_sink.h"
 #include "swarm/rpc.h"
 #include "swarm/services.h"
 #include "swarm/swarm_int.h"
@@ -53,6 +56,7 @@ struct agent {
 	int64_t create_until_ms; /* this pass creates containers until then */
 	bool more;		 /* creations left for the next pass */
 	json_t *unhealthy;	 /* task ID -> stopped because its health check failed */
+	json_t *pulled;		 /* task ID -> its image was pulled (or tried) */
 	struct health_sub *health_sub;
 };
 
@@ -77,6 +81,7 @@ static struct agent *agent_of(struct swarm *sw)
 		a->reported = json_object();
 		a->busy = json_object();
 		a->unhealthy = json_object();
+		a->pulled = json_object();
 		if (health_subscribe(sw->d, health_changed, sw, &a->health_sub) < 0) {
 			sw->agent = a;
 			swarm_agent_stop(sw);
@@ -100,6 +105,7 @@ void swarm_agent_stop(struct swarm *sw)
 	json_decref(a->reported);
 	json_decref(a->busy);
 	json_decref(a->unhealthy);
+	json_decref(a->pulled);
 	health_unsubscribe(sw->d, a->health_sub);
 	free(a);
 }
@@ -219,6 +225,47 @@ static int mount_files(struct swarm *sw, struct agent *a, json_t *t, struct cont
 	return r;
 }
 
+static void pulled(void *data, const struct error *err)
+{
+	struct op *o = data;
+	if (err)
+		log_warn(o->sw->log, "swarm: pulling the image of task %s failed: %s", o->task,
+			 error_msg(err));
+	if (o->sw->agent)
+		json_object_set_new(o->sw->agent->pulled, o->task, json_true());
+	op_end(o);
+}
+
+/* A task whose image this node lacks pulls it first (the task is preparing
+ * meanwhile), with the registry credentials of its spec. As dockerd's
+ * executor, a failed pull is only logged: the create that follows rejects
+ * the task with "No such image". True while the pull runs. */
+static bool pull_first(struct swarm *sw, struct agent *a, json_t *t)
+{
+	const char *id = jstr(t, "ID");
+	json_t *cs = json_object_get(json_object_get(t, "Spec"), "ContainerSpec");
+	const char *image = jstr(cs, "Image");
+	struct image *img;
+	if (!image || json_object_get(a->pulled, id) ||
+	    image_store_lookup(sw->d->images, image, &img, NULL) != -ENOENT)
+		return false;
+	struct op *o = op_new(sw, a, id);
+	if (!o)
+		return false;
+	struct byte_sink *out = callback_sink_new(pulled, o);
+	if (!out) {
+		op_end(o);
+		return false;
+	}
+	report(a, t, TASK_PREPARING, "preparing", NULL, NULL);
+	struct pull_opts po = {
+	    .from_image = image,
+	    .auth = jstr(json_object_get(cs, "PullOptions"), "RegistryAuth"),
+	};
+	image_pull(sw->d, out, &po);
+	return true;
+}
+
 static void start_task(struct swarm *sw, struct agent *a, json_t *t)
 {
 	char name[256];
@@ -229,6 +276,8 @@ static void start_task(struct swarm *sw, struct agent *a, json_t *t)
 			a->more = true;
 			return;
 		}
+		if (pull_first(sw, a, t))
+			return;
 		json_t *node = json_object_get(sw->store.nodes, sw->node_id);
 		char host[256] = "";
 		gethostname(host, sizeof(host) - 1);
@@ -477,6 +526,11 @@ static void take_assignments(struct swarm *sw, struct agent *a, json_t *resp)
 	{
 		if (!json_object_get(a->tasks, id))
 			json_object_del(a->unhealthy, id);
+	}
+	json_object_foreach_safe(a->pulled, tmp, id, v)
+	{
+		if (!json_object_get(a->tasks, id))
+			json_object_del(a->pulled, id);
 	}
 	snprintf(a->digest, sizeof(a->digest), "%s", digest);
 	a->assigned = true;

@@ -87,6 +87,69 @@ static json_t *service_status(struct swarm *sw, json_t *svc)
 			 (json_int_t)desired, "CompletedTasks", (json_int_t)completed);
 }
 
+/* ---- registry credentials ---- */
+
+/* docker service create/update --with-registry-auth sends X-Registry-Auth;
+ * as SwarmKit, it rides in the task spec (ContainerSpec.PullOptions) to the
+ * nodes that pull. dockerd's API has no such field: it never shows it. */
+static json_t *container_spec(json_t *task_spec)
+{
+	return json_object_get(task_spec, "ContainerSpec");
+}
+
+static json_t *template_container_spec(json_t *spec)
+{
+	return container_spec(json_object_get(spec, "TaskTemplate"));
+}
+
+static void hide_pull_options(json_t *cs)
+{
+	if (json_is_object(cs))
+		json_object_del(cs, "PullOptions");
+}
+
+/* Sets spec's credentials (a copy of pull_options, or none when NULL). */
+static void set_pull_options(json_t *spec, json_t *pull_options)
+{
+	json_t *cs = template_container_spec(spec);
+	if (!json_is_object(cs))
+		return;
+	if (pull_options)
+		json_object_set_new(cs, "PullOptions", json_deep_copy(pull_options));
+	else
+		json_object_del(cs, "PullOptions");
+}
+
+static void set_registry_auth(json_t *spec, const char *auth)
+{
+	json_t *po = json_pack("{s:s}", "RegistryAuth", auth);
+	set_pull_options(spec, po);
+	json_decref(po);
+}
+
+/* An update keeps the credentials of the current spec, or of the previous
+ * one with registryAuthFrom=previous-spec, unless new ones come. */
+static int update_credentials(json_t *ns, json_t *old, const struct registry_auth_opts *ra,
+			      struct error *err)
+{
+	if (ra && ra->auth && *ra->auth) {
+		set_registry_auth(ns, ra->auth);
+		return 0;
+	}
+	const char *from = ra && ra->from && *ra->from ? ra->from : "spec";
+	json_t *src;
+	if (strcmp(from, "spec") == 0)
+		src = json_object_get(old, "Spec");
+	else if (strcmp(from, "previous-spec") == 0)
+		src = json_object_get(old, "PreviousSpec");
+	else
+		return error_set(err, -EINVAL, "unsupported registryAuthFrom value");
+	if (!src)
+		return error_set(err, -EINVAL, "service does not have a previous spec");
+	set_pull_options(ns, json_object_get(template_container_spec(src), "PullOptions"));
+	return 0;
+}
+
 static json_t *service_view(struct swarm *sw, json_t *svc, bool status)
 {
 	json_t *v = store_public(svc);
@@ -96,6 +159,8 @@ static json_t *service_view(struct swarm *sw, json_t *svc, bool status)
 		json_object_set_new(ep, "VirtualIPs", vips);
 	else
 		json_decref(vips);
+	hide_pull_options(template_container_spec(json_object_get(v, "Spec")));
+	hide_pull_options(template_container_spec(json_object_get(v, "PreviousSpec")));
 	if (status)
 		json_object_set_new(v, "ServiceStatus", service_status(sw, svc));
 	return v;
@@ -164,6 +229,7 @@ int swarm_service(struct swarm *sw, const char *ref, json_t **ret, struct error 
 static json_t *task_view(struct swarm *sw, json_t *t)
 {
 	json_t *v = store_public(t);
+	hide_pull_options(container_spec(json_object_get(v, "Spec")));
 	json_t *att = swarm_task_attachments(sw, json_string_value(json_object_get(t, "ID")));
 	if (att)
 		json_object_set_new(v, "NetworksAttachments", att);
@@ -312,10 +378,14 @@ static int fail(swarm_done_fn cb, void *data, struct error *err)
 	return r;
 }
 
-void swarm_service_create(struct swarm *sw, json_t *spec, swarm_done_fn cb, void *data)
+void swarm_service_create(struct swarm *sw, json_t *spec, const char *registry_auth,
+			  swarm_done_fn cb, void *data)
 {
 	struct error err = ERROR_INIT;
 	json_t *s = json_deep_copy(spec);
+	set_pull_options(s, NULL);
+	if (registry_auth && *registry_auth)
+		set_registry_auth(s, registry_auth);
 	if (swarm_check_manager(sw, &err) < 0 || service_spec_check(s, &err) < 0 ||
 	    service_spec_check_refs(&sw->store, s, &err) < 0 || service_ports_check(s, &err) < 0 ||
 	    service_ports_check_conflicts(&sw->store, s, NULL, &err) < 0) {
@@ -347,7 +417,8 @@ void swarm_service_create(struct swarm *sw, json_t *spec, swarm_done_fn cb, void
 }
 
 void swarm_service_update(struct swarm *sw, const char *ref, int64_t version, json_t *spec,
-			  bool rollback, swarm_done_fn cb, void *data)
+			  bool rollback, const struct registry_auth_opts *ra, swarm_done_fn cb,
+			  void *data)
 {
 	struct error err = ERROR_INIT;
 	json_t *old;
@@ -393,7 +464,8 @@ void swarm_service_update(struct swarm *sw, const char *ref, int64_t version, js
 			return;
 		}
 		json_t *ns = json_deep_copy(spec);
-		if (service_ports_check(ns, &err) < 0 ||
+		if (update_credentials(ns, old, ra, &err) < 0 ||
+		    service_ports_check(ns, &err) < 0 ||
 		    service_ports_check_conflicts(&sw->store, ns, jstr(old, "ID"), &err) < 0) {
 			json_decref(ns);
 			json_decref(svc);

@@ -16,12 +16,22 @@ int swarm_services(struct swarm *sw, bool status, json_t **ret, struct error *er
 /* By full ID, name, or unique ID prefix, as dockerd: -ENOENT "service X not
  * found", -EINVAL when ambiguous. */
 int swarm_service(struct swarm *sw, const char *ref, json_t **ret, struct error *err);
-/* POST /services/create: result {"ID": ...}. */
-void swarm_service_create(struct swarm *sw, json_t *spec, swarm_done_fn cb, void *data);
+/* POST /services/create: result {"ID": ...}. registry_auth (X-Registry-Auth,
+ * may be NULL) goes with the tasks to the nodes that pull their image; no
+ * read shows it. */
+void swarm_service_create(struct swarm *sw, json_t *spec, const char *registry_auth,
+			  swarm_done_fn cb, void *data);
+/* How an update gets its registry credentials: auth (X-Registry-Auth) when
+ * given, else those of the current spec (from NULL, "" or "spec") or of the
+ * previous one ("previous-spec"). */
+struct registry_auth_opts {
+	const char *auth, *from;
+};
 /* POST /services/{id}/update (version < 0: unchecked); rollback goes back
- * to PreviousSpec. */
+ * to PreviousSpec. ra may be NULL. */
 void swarm_service_update(struct swarm *sw, const char *ref, int64_t version, json_t *spec,
-			  bool rollback, swarm_done_fn cb, void *data);
+			  bool rollback, const struct registry_auth_opts *ra, swarm_done_fn cb,
+			  void *data);
 void swarm_service_rm(struct swarm *sw, const char *ref, swarm_done_fn cb, void *data);
 /* Every task as the API shows it. */
 int swarm_tasks(struct swarm *sw, json_t **ret, struct error *err);

@@ -5,6 +5,11 @@
  * or repeated report is ignored), which keeps every command idempotent:
  *
  *   {"op":"service","v":{...}}          create or replace service v.ID
+ *   (with "if_index":N: a leader's decision taken on the service at store
+ *   index N; a batch holding one whose service changed since is dropped
+ *   whole, as a SwarmKit transaction fails on a version conflict, so an
+ *   update committed meanwhile is not overwritten; the next round decides
+ *   again)
  *   {"op":"rm_service","id":"..."}      remove a service (absent: no-op)
  *   {"op":"tasks","v":[{"ID":..},..]}   create or patch tasks
  *   {"op":"rm_tasks","ids":[..]}        remove tasks
@@ -98,16 +103,34 @@ static int apply_one(struct store *s, const char *op, json_t *c, int64_t ts, str
 	return 0;
 }
 
+static bool stale(const struct store *s, json_t *c)
+{
+	json_t *want = json_object_get(c, "if_index");
+	const char *op = json_string_value(json_object_get(c, "op"));
+	if (!json_is_integer(want) || !op || strcmp(op, "service") != 0)
+		return false;
+	json_t *v = json_object_get(c, "v");
+	json_t *old =
+	    json_object_get(s->services, json_string_value(json_object_get(v, "ID")) ?: "");
+	json_t *idx = json_object_get(json_object_get(old, "Version"), "Index");
+	return !old || json_integer_value(idx) != json_integer_value(want);
+}
+
 int store_services_apply(struct store *s, const char *op, json_t *c, int64_t ts_ns,
 			 struct error *err)
 {
 	if (strcmp(op, "batch") != 0)
-		return apply_one(s, op, c, ts_ns, err);
+		return stale(s, c) ? 0 : apply_one(s, op, c, ts_ns, err);
 	json_t *cmds = json_object_get(c, "cmds");
 	if (!json_is_array(cmds))
 		return error_set(err, -EINVAL, "bad store command batch");
 	size_t i;
 	json_t *sub;
+	json_array_foreach(cmds, i, sub)
+	{
+		if (stale(s, sub))
+			return 0;
+	}
 	json_array_foreach(cmds, i, sub)
 	{
 		const char *sop = json_string_value(json_object_get(sub, "op"));

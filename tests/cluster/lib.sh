@@ -43,9 +43,15 @@ cl_remove_tasks() {
 	done
 }
 
+# Background processes a stage started (a registry), killed by pid at exit.
+CL_BG=()
+
 cl_cleanup() {
 	local rc=$?
 	cl_remove_tasks
+	for p in "${CL_BG[@]}"; do
+		{ kill "$p"; wait "$p"; } 2>/dev/null
+	done
 	for n in "${!CL_PID[@]}"; do
 		local p=${CL_PID[$n]}
 		[[ -n "$p" ]] && { kill -9 "$p"; wait "$p"; } 2>/dev/null
@@ -93,7 +99,7 @@ cl_start() {
 	local n=$1 d="$CL_TMP/$1"
 	ASAN_OPTIONS=halt_on_error=1:detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		nsenter --net="/run/netns/${CL_PREFIX}-$n" -- unshare --mount --uts --propagation private -- \
-		sh -c "echo $n >/proc/sys/kernel/hostname && exec $BERTHD --data-root $d/root --exec-root $d/exec -H unix://$d/d.sock --pidfile $d/pid --storage-driver vfs" \
+		sh -c "echo $n >/proc/sys/kernel/hostname && exec $BERTHD --data-root $d/root --exec-root $d/exec -H unix://$d/d.sock --pidfile $d/pid --storage-driver vfs --insecure-registry 198.18.0.0/24" \
 		>>"$d/log" 2>&1 &
 	CL_PID[$n]=$!
 	local i

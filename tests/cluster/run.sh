@@ -574,6 +574,72 @@ test_services_logs() {
 	ok "service logs: a task on a worker, read from each manager, with --tail, --raw, a task ID and -f"
 }
 
+# ---- images from a registry ----
+# A registry with TLS and basic auth in n1's namespace (the nodes take
+# 198.18.0.0/24 as insecure: TLS unverified); the image is only there.
+reg_start() {
+	local d=$CL_TMP/reg
+	mkdir -p "$d/storage"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=198.18.0.1 \
+		-addext subjectAltName=IP:198.18.0.1 -keyout "$d/key" -out "$d/crt" >/dev/null 2>&1 || fail "openssl"
+	htpasswd -Bbn alice s3cret >"$d/htpasswd" 2>/dev/null || fail "htpasswd"
+	cat >"$d/config.yml" <<-EOC
+		version: 0.1
+		log:
+		  level: warn
+		  accesslog:
+		    disabled: true
+		storage:
+		  filesystem:
+		    rootdirectory: $d/storage
+		http:
+		  addr: 198.18.0.1:5043
+		  secret: berth-cluster
+		  tls:
+		    certificate: $d/crt
+		    key: $d/key
+		auth:
+		  htpasswd:
+		    realm: berth-cluster
+		    path: $d/htpasswd
+	EOC
+	nsenter --net="/run/netns/${CL_PREFIX}-n1" -- docker-registry serve "$d/config.yml" >"$d/log" 2>&1 </dev/null &
+	REG_PID=$!
+	CL_BG+=("$REG_PID")
+	wait_for 30 bash -c "nsenter --net=/run/netns/${CL_PREFIX}-n1 -- curl -sk -o /dev/null -w '%{http_code}' https://198.18.0.1:5043/v2/ | grep -q 401" ||
+		fail "the registry did not come up: $(cat "$d/log")"
+}
+
+reg_stop() {
+	[[ -n ${REG_PID:-} ]] && { kill "$REG_PID"; wait "$REG_PID"; } 2>/dev/null
+	REG_PID=
+}
+
+test_service_pull() {
+	command -v docker-registry >/dev/null && command -v htpasswd >/dev/null ||
+		{ log "docker-registry or htpasswd missing: skipped"; return 0; }
+	import_busybox_all
+	reg_start
+	local img=198.18.0.1:5043/app:1 cfg=$CL_TMP/docker-config
+	dk n1 tag busybox:latest "$img" || fail "tag"
+	DOCKER_CONFIG=$cfg dk n1 login -u alice -p s3cret 198.18.0.1:5043 >/dev/null || fail "login"
+	DOCKER_CONFIG=$cfg dk n1 push "$img" >/dev/null || fail "push"
+	dk n1 rmi "$img" >/dev/null || fail "rmi"
+	! dk n4 image inspect "$img" >/dev/null 2>&1 || fail "n4 has the image before the service"
+	wait_for 60 bash -c "dk n1 service inspect pulled >/dev/null 2>&1 ||
+		DOCKER_CONFIG=$cfg dk n1 service create -d --name pulled --with-registry-auth --network none \
+			--constraint node.hostname==n4 --stop-grace-period 1s $img sleep 1000" || fail "service create"
+	wait_for 90 bash -c '[[ -n $(dk n4 ps -q --filter label=com.docker.swarm.service.name=pulled --filter status=running) ]]' ||
+		fail "pulled does not run on n4: $(dk n1 service ps --no-trunc pulled)"
+	dk n4 image inspect "$img" >/dev/null || fail "n4 did not pull $img"
+	[[ $(dk n1 service inspect pulled) != *RegistryAuth* ]] || fail "service inspect shows the credentials"
+	wait_for 60 bash -c '! dk n1 service inspect pulled >/dev/null 2>&1 || dk n1 service rm pulled' || fail "service rm pulled"
+	wait_for 60 bash -c '[[ -z $(dk n4 ps -aq --filter label=com.docker.swarm.service.name=pulled) ]]' ||
+		fail "containers of pulled left on n4"
+	reg_stop
+	ok "images from a registry: a worker pulls a service's image from a registry with auth, with the credentials of --with-registry-auth"
+}
+
 # ---- overlay networks ----
 ov_devices() { # NODE: overlay bridges and vxlan devices in the node's namespace
 	ip -n "${CL_PREFIX}-$1" -o link show | grep -cE ': (ov|vx)-'
@@ -800,7 +866,7 @@ test_vip() {
 	ok "vip: a VIP per service, <svc>, its alias and tasks.<svc> in DNS, connections to the VIP over tasks on several nodes (nftables numgen in the client's namespace), dnsrr, scale down leaves DNS and the balancer, rm leaves nothing"
 }
 
-STAGES=(test_form test_secrets test_services test_services_logs test_host_ports test_overlay test_vip test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum
+STAGES=(test_form test_secrets test_services test_services_logs test_service_pull test_host_ports test_overlay test_vip test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum
 	test_roles test_demote_crash test_ca_rotate test_cert_renewal test_down_and_rm test_restart_all test_autolock test_leave test_force_new_cluster)
 for s in "${STAGES[@]}"; do
 	if [[ -n "${1:-}" && "$s" != test_form && "$s" != *"$1"* ]]; then continue; fi

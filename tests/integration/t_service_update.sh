@@ -44,11 +44,52 @@ test_service_update_berth_paused() {
 	swarm_one_node
 	run_ok bsvc create -d --name bp --stop-grace-period 1s busybox sleep 1000
 	wait_for 30 "1/1" bash -c "[[ \$(docker -H '$D_HOST' service ls --format '{{.Replicas}}' --filter name=bp) == 1/1 ]]"
-	# --health-cmd is a docker flag berth's update does not have yet: the
-	# spec gets the failing check through the docker CLI, detached.
-	run_ok dk service update -d --health-cmd false --health-retries 1 --health-interval 200ms bp
+	run_ok bsvc update -d --health-cmd false --health-retries 1 --health-interval 200ms bp
 	run_fails bsvc update --force bp
 	assert_contains "$ERR" "service update paused: update paused due to failure or early termination of task" "paused update"
+}
+
+# berth's task flags of service update give the spec docker's CLI gives for
+# the same flags; berth service scale waits for convergence as docker's.
+test_service_update_berth_task_flags() {
+	swarm_one_node
+	run_ok bsvc create -d --name bf --stop-grace-period 1s busybox sleep 1000
+	run_ok dk service create -d --name df --stop-grace-period 1s busybox sleep 1000
+	local fields='{{json .Spec.TaskTemplate.Resources}} {{json .Spec.TaskTemplate.ContainerSpec.Healthcheck}} {{json .Spec.TaskTemplate.ContainerSpec.Mounts}}'
+	local flags=(--limit-cpu 0.5 --limit-memory 64m --limit-pids 100 --reserve-cpu 0.25
+		--reserve-memory 16m --mount-add type=tmpfs,target=/scratch
+		--mount-add type=volume,source=bfv,target=/data --health-cmd true
+		--health-interval 1s --health-retries 2 --health-timeout 3s --health-start-period 1s)
+	run_ok bsvc update -d "${flags[@]}" bf
+	run_ok dk service update -d "${flags[@]}" df
+	run_ok dk service inspect bf --format "$fields"
+	local ours=$OUT
+	run_ok dk service inspect df --format "$fields"
+	assert_eq "$OUT" "$ours" "resources, health check and mounts set by berth and by docker"
+	assert_contains "$ours" '"NanoCPUs":500000000' "--limit-cpu"
+	flags=(--mount-rm /scratch --mount-add type=tmpfs,target=/data --health-cmd "" --limit-memory 32m)
+	run_ok bsvc update -d "${flags[@]}" bf
+	run_ok dk service update -d "${flags[@]}" df
+	run_ok dk service inspect bf --format "$fields"
+	ours=$OUT
+	run_ok dk service inspect df --format "$fields"
+	assert_eq "$OUT" "$ours" "after --mount-rm, a replaced mount and --health-cmd \"\""
+	run_ok bsvc update -d --mount-rm /data --no-healthcheck bf
+	run_ok dk service update -d --mount-rm /data --no-healthcheck df
+	run_ok dk service inspect bf --format "$fields"
+	ours=$OUT
+	run_ok dk service inspect df --format "$fields"
+	assert_eq "$OUT" "$ours" "after --no-healthcheck and the last --mount-rm"
+	run_fails bsvc update --no-healthcheck --health-retries 1 bf
+	assert_contains "$ERR" "--no-healthcheck conflicts with --health-* options" "conflicting health flags"
+	run_fails bsvc update --limit-cpu lots bf
+	assert_contains "$ERR" 'invalid argument "lots" for "--limit-cpu" flag' "bad --limit-cpu"
+	run_ok bsvc scale bf=2
+	assert_eq "bf scaled to 2" "$(head -n1 <<<"$OUT")" "scale prints the change first"
+	assert_contains "$OUT" "overall progress: 2 out of 2 tasks" "scale waits"
+	assert_eq "verify: Service bf converged" "$(tail -n1 <<<"$OUT")" "scale converged"
+	run_ok bsvc scale -d bf=1
+	assert_eq "bf scaled to 1" "$OUT" "a detached scale"
 }
 
 # Rotating a secret: the update replaces the task, whose container has the

@@ -148,7 +148,8 @@ test_service_berth_cli() {
 	run_ok berth -H "$D_HOST" node ps --format '{{.Name}}'
 	assert_eq 2 "$(grep -c '^bc\.' <<<"$OUT")" "berth node ps"
 	run_ok berth -H "$D_HOST" service scale bc=1
-	assert_eq "bc scaled to 1" "$OUT" "berth service scale"
+	assert_eq "bc scaled to 1" "$(head -n1 <<<"$OUT")" "berth service scale"
+	assert_eq "verify: Service bc converged" "$(tail -n1 <<<"$OUT")" "berth service scale waits"
 	run_ok berth -H "$D_HOST" service inspect --format '{{.Spec.Mode.Replicated.Replicas}}' bc
 	assert_eq 1 "$OUT" "scaled spec"
 	run_fails berth -H "$D_HOST" service ps nosuch

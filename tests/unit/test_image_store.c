@@ -136,6 +136,14 @@ static void test_lookup(void **state)
 	assert_ptr_equal(img, b);
 	assert_int_equal(lookup(fx, "nosuch", &img), -ENOENT);
 	assert_int_equal(lookup(fx, "Bad!", &img), -EINVAL);
+	/* name:tag@digest is found by its digest, as dockerd finds it. */
+	char by_digest[160], pinned[160];
+	snprintf(by_digest, sizeof(by_digest), "localhost:5000/app@%s", b->id);
+	snprintf(pinned, sizeof(pinned), "localhost:5000/app:1@%s", b->id);
+	struct error terr = ERROR_INIT;
+	assert_int_equal(image_store_tag(fx->d.images, b, by_digest, &terr), 0);
+	assert_int_equal(lookup(fx, pinned, &img), 0);
+	assert_ptr_equal(img, b);
 	struct error err = ERROR_INIT;
 	assert_int_equal(image_store_lookup(fx->d.images, "nosuch", &img, &err), -ENOENT);
 	assert_string_equal(err.msg, "No such image: nosuch:latest");

@@ -416,6 +416,50 @@ static void test_pending_says_why(void **state)
 	}
 }
 
+/* docker pins a service to its image's platforms, named as Go names them
+ * (amd64); nodes report uname's x86_64, which SwarmKit takes for amd64. */
+static void test_platform_go_names(void **state)
+{
+	struct sim *s = *state;
+	json_t *svc = service("web", "busybox", 1);
+	json_object_set_new(
+	    json_object_get(json_object_get(svc, "Spec"), "TaskTemplate"), "Placement",
+	    json_pack("{s:[{s:s, s:s}]}", "Platforms", "Architecture", "amd64", "OS", "linux"));
+	put_service(s, svc);
+	json_t *other = service("arm", "busybox", 1);
+	json_object_set_new(
+	    json_object_get(json_object_get(other, "Spec"), "TaskTemplate"), "Placement",
+	    json_pack("{s:[{s:s, s:s}]}", "Platforms", "Architecture", "arm64", "OS", "linux"));
+	put_service(s, other);
+	run(s, 5);
+	assert_int_equal(running_of(s, "web", -1), 1);
+	assert_int_equal(running_of(s, "arm", -1), 0);
+}
+
+/* A leader's round decided on a service that an API update changed before
+ * the round committed: the whole round is dropped, the update stays. */
+static void test_stale_round_dropped(void **state)
+{
+	struct sim *s = *state;
+	put_service(s, service("web", "busybox", 1));
+	json_t *seen = svc_copy(s, "web");
+	json_int_t at = json_integer_value(jpath_test(seen, "Version", "Index"));
+	json_t *api = svc_copy(s, "web");
+	json_object_set_new(jpath_test(api, "Spec", "TaskTemplate"), "ForceUpdate",
+			    json_integer(1));
+	put_service(s, api);
+	json_object_set_new(seen, "UpdateStatus", json_pack("{s:s}", "State", "completed"));
+	apply(s, json_pack("{s:s, s:[{s:s, s:o, s:I}, {s:s, s:[{s:s, s:s}]}]}", "op", "batch",
+			   "cmds", "op", "service", "v", seen, "if_index", at, "op", "tasks", "v",
+			   "ID", "tstale", "ServiceID", "web"));
+	json_t *now = json_object_get(s->st.services, "web");
+	assert_int_equal(json_integer_value(json_object_get(jpath_test(now, "Spec", "TaskTemplate"),
+							    "ForceUpdate")),
+			 1);
+	assert_null(json_object_get(now, "UpdateStatus"));
+	assert_null(json_object_get(s->st.tasks, "tstale"));
+}
+
 static void set_image(struct sim *s, const char *image, const char *order, int par)
 {
 	json_t *svc = svc_copy(s, "web");
@@ -798,6 +842,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_restart_policy, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_history_limit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pending_says_why, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_platform_go_names, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stale_round_dropped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rolling_update_start_first, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rolling_update_stop_first, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_failed_update_rolls_back, setup, teardown),
