@@ -207,6 +207,7 @@ int containers_init(struct daemon *d, struct error *err)
 		if (c->state == CONTAINER_RUNNING || (sock && access(sock, F_OK) == 0))
 			container_link_connect(d, c, true);
 	}
+	execs_restore(d);
 	containers_restart_on_boot(d);
 	log_info(&d->log, "loaded %zu containers", containers_count(d));
 	return 0;
