@@ -62,7 +62,7 @@ static int open_pty(int *master, int *slave)
 
 static int start_tty(struct shim *s)
 {
-	int master, slave;
+	int master = -1, slave = -1;
 	int r = open_pty(&master, &slave);
 	if (r < 0)
 		return r;
