@@ -336,7 +336,9 @@ static void settle(struct exec *e, char **ret_failed)
 	unlink(e->spec_path);
 	unlink(e->pid_path);
 	unlink(e->log_path);
-	if (!e->probe) {
+	struct container *c = exec_container(e);
+	/* A container being removed takes the exec's files with it. */
+	if (!e->probe && c && !c->removing) {
 		struct error err = ERROR_INIT;
 		if (exec_save(e, &err) < 0)
 			log_warn(&e->d->log, "exec %s: %s", e->id, error_msg(&err));
@@ -414,7 +416,7 @@ static int write_spec(struct exec *e, json_t *proc, struct error *err)
 	_cleanup_free_ char *text = json_dumps(proc, JSON_COMPACT);
 	if (!text)
 		return error_set(err, -ENOMEM, "out of memory");
-	int r = fs_write_atomic(e->spec_path, text, strlen(text), 0600, err);
+	int r = fs_replace(e->spec_path, text, strlen(text), 0600, err);
 	return r < 0 ? r : 0;
 }
 
@@ -538,7 +540,7 @@ static int refuse(struct exec *e, const char *why, struct error *err)
 				 arg0 ? arg0 : "", "\": ", why);
 	_cleanup_free_ char *text = line ? json_dumps(line, JSON_COMPACT) : NULL;
 	json_decref(line);
-	if (!text || fs_write_atomic(e->log_path, text, strlen(text), 0600, err) < 0)
+	if (!text || fs_replace(e->log_path, text, strlen(text), 0600, err) < 0)
 		return err && err->code ? err->code : error_set(err, -ENOMEM, "out of memory");
 	uv_timer_init(e->d->loop, &e->refused);
 	e->refused.data = e;

@@ -39,7 +39,7 @@ int exec_save(struct exec *e, struct error *err)
 	json_decref(j);
 	if (!text)
 		return error_set(err, -ENOMEM, "out of memory");
-	int r = fs_write_atomic(e->state_path, text, strlen(text), 0600, err);
+	int r = fs_replace(e->state_path, text, strlen(text), 0600, err);
 	return r < 0 ? r : 0;
 }
 

@@ -202,7 +202,7 @@ static void record_exit(struct shim *s, int64_t now)
 	if (asprintf(&path, "%s/exec-%s.exit.json", s->o.bundle, s->o.exec_id) < 0)
 		return;
 	struct error err = ERROR_INIT;
-	if (fs_write_atomic(path, body, (size_t)n, 0600, &err) < 0)
+	if (fs_replace(path, body, (size_t)n, 0600, &err) < 0)
 		fprintf(stderr, "berth-shim exec %s: %s\n", s->o.exec_id, error_msg(&err));
 	error_clear(&err);
 }
