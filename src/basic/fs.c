@@ -83,8 +83,7 @@ static int write_replace(const char *path, const void *data, size_t len, mode_t 
 	return 0;
 }
 
-int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-		    struct error *err)
+int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct error *err)
 {
 	return write_replace(path, data, len, mode, true, err);
 }
