@@ -40,7 +40,7 @@ static void api_exec_create(const struct api_request *ar)
 		return;
 	char id[DIGEST_HEX_LEN + 1];
 	struct error err = ERROR_INIT;
-	if (exec_create(ar->d, c, body, id, &err) < 0)
+	if (exec_create(ar->d, c, body, false, id, &err) < 0)
 		api_reply_err(ar, &err);
 	else
 		http_reply_json(ar->conn, 201, json_pack("{s:s}", "Id", id));

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,8 +60,8 @@ static void fsync_dir_of(const char *path)
 		fsync(dfd);
 }
 
-int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-		    struct error *err)
+static int write_replace(const char *path, const void *data, size_t len, mode_t mode, bool sync,
+			 struct error *err)
 {
 	_cleanup_free_ char *tmp = NULL;
 	if (asprintf(&tmp, "%s.tmp-%d", path, getpid()) < 0)
@@ -69,7 +70,7 @@ int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 	if (fd < 0)
 		return error_set(err, -errno, "create %s: %s", tmp, strerror(errno));
 	int r = fs_write_all(fd, data, len);
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && sync && fsync(fd) < 0)
 		r = -errno;
 	if (r == 0 && rename(tmp, path) < 0)
 		r = -errno;
@@ -77,8 +78,19 @@ int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		unlink(tmp);
 		return error_set(err, r, "write %s: %s", path, strerror(-r));
 	}
-	fsync_dir_of(path);
+	if (sync)
+		fsync_dir_of(path);
 	return 0;
+}
+
+int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct error *err)
+{
+	return write_replace(path, data, len, mode, true, err);
+}
+
+int fs_replace(const char *path, const void *data, size_t len, mode_t mode, struct error *err)
+{
+	return write_replace(path, data, len, mode, false, err);
 }
 
 int fs_read_file(const char *path, size_t max, char **ret, size_t *ret_len)

@@ -15,6 +15,11 @@ int fs_mkdir_p(const char *path, mode_t mode, struct error *err);
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		    struct error *err);
 
+/* The same without fsync: for files under the exec root, which a reboot
+ * empties anyway, a crash of the process (kill -9) still leaves the old or
+ * the new content, and no disk flush slows the caller down. */
+int fs_replace(const char *path, const void *data, size_t len, mode_t mode, struct error *err);
+
 /* Writes all of buf, retrying short writes and EINTR; 0 or -errno. */
 int fs_write_all(int fd, const void *buf, size_t len);
 

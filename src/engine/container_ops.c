@@ -472,8 +472,11 @@ static int begin_remove(struct daemon *d, struct container *c, struct remove_job
 {
 	_cleanup_free_ char *dir = container_path(d, c, NULL);
 	char *slash = dir ? strrchr(dir, '/') : NULL;
-	if (!slash || asprintf(&job->dir, "%.*s/.%s.removing", (int)(slash - dir), dir, c->id) < 0 ||
-	    !(job->bundle = container_bundle_path(d, c, NULL)))
+	_cleanup_free_ char *bundle = container_bundle_path(d, c, NULL);
+	char *bslash = bundle ? strrchr(bundle, '/') : NULL;
+	if (!slash || !bslash ||
+	    asprintf(&job->dir, "%.*s/.%s.removing", (int)(slash - dir), dir, c->id) < 0 ||
+	    asprintf(&job->bundle, "%.*s/.%s.removing", (int)(bslash - bundle), bundle, c->id) < 0)
 		return error_set(err, -ENOMEM, "out of memory");
 	/* The secrets' tmpfs first: the tree removal cannot delete in it. */
 	int r = container_secrets_clear(d, c, err);
@@ -481,6 +484,14 @@ static int begin_remove(struct daemon *d, struct container *c, struct remove_job
 		return r;
 	if (rename(dir, job->dir) < 0)
 		return error_set(err, -errno, "rename %s: %s", dir, strerror(errno));
+	/* The bundle too: an exec shim still ending writes its exit file
+	 * there, and must find no directory rather than refill one the
+	 * removal is emptying. */
+	if (rename(bundle, job->bundle) < 0 && errno != ENOENT) {
+		log_warn(&d->log, "rename %s: %s", bundle, strerror(errno));
+		free(job->bundle);
+		job->bundle = TAKE_PTR(bundle);
+	}
 	return 0;
 }
 

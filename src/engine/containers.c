@@ -1,6 +1,7 @@
 /* The container service in the daemon: paths and runtime settings, loading
  * at start (re-attaching to the shims of running containers), and the
  * image-usage hook that makes `rmi` refuse images containers use. */
+#include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -17,6 +18,7 @@
 #include "engine/containers_priv.h"
 #include "engine/exec.h"
 #include "image/image_store.h"
+#include "image/layer_store.h"
 #include "volume/volume_store.h"
 
 struct containers *containers_of(struct daemon *d)
@@ -148,6 +150,23 @@ static int make_runtimes(struct daemon *d, struct containers *cs, struct error *
 	return r;
 }
 
+/* Bundles a removal renamed and did not finish deleting (kill -9). */
+static void remove_half_removed_bundles(const char *bundles)
+{
+	DIR *dir = opendir(bundles);
+	struct dirent *de;
+	while (dir && (de = readdir(dir))) {
+		size_t n = strlen(de->d_name);
+		if (de->d_name[0] != '.' || n < 10 || strcmp(de->d_name + n - 9, ".removing") != 0)
+			continue;
+		_cleanup_free_ char *p = NULL;
+		if (asprintf(&p, "%s/%s", bundles, de->d_name) >= 0)
+			image_rm_rf(p);
+	}
+	if (dir)
+		closedir(dir);
+}
+
 static int make_service(struct daemon *d, struct error *err)
 {
 	struct containers *cs = calloc(1, sizeof(*cs));
@@ -172,6 +191,8 @@ static int make_service(struct daemon *d, struct error *err)
 		r = fs_mkdir_p(shims, 0700, err);
 	if (r == 0)
 		r = fs_mkdir_p(bundles, 0700, err);
+	if (r == 0)
+		remove_half_removed_bundles(bundles);
 	if (r == 0)
 		r = make_runtimes(d, cs, err);
 	return r;
@@ -207,6 +228,7 @@ int containers_init(struct daemon *d, struct error *err)
 		if (c->state == CONTAINER_RUNNING || (sock && access(sock, F_OK) == 0))
 			container_link_connect(d, c, true);
 	}
+	execs_restore(d);
 	containers_restart_on_boot(d);
 	log_info(&d->log, "loaded %zu containers", containers_count(d));
 	return 0;

@@ -16,35 +16,15 @@
 #include "engine/container.h"
 #include "engine/containers_priv.h"
 #include "engine/exec.h"
+#include "engine/exec_priv.h"
 #include "engine/oci_spec.h"
 #include "shared/detach_keys.h"
+#include "shared/shim_proto.h"
 
 /* dockerd's exit code for an exec the runtime could not start. */
 #define EXEC_START_FAILED 126
 
-struct exec {
-	struct exec *next;
-	struct daemon *d;
-	char id[DIGEST_HEX_LEN + 1];
-	char cid[DIGEST_HEX_LEN + 1];
-	json_t *cmd, *env;
-	char *user, *workdir;
-	struct detach_keys keys;
-	bool keys_given; /* DetachKeys set at create (inspect shows them) */
-	bool privileged, attach_in, attach_out, attach_err, tty;
-	bool started, running, stdin_open, dropped;
-	bool released; /* exec_release while running: leave the store at the end */
-	int exit_code, pid;
-	struct exec_io *io;
-	uv_process_t proc;
-	uv_pipe_t in, out, err;
-	uv_timer_t refused; /* reports an exec refused before runc ran */
-	int open_handles;   /* freed when 0 and dropped */
-	int pending;	    /* process exit and pipe EOFs before the end */
-	char *spec_path, *pid_path, *log_path;
-};
-
-static void exec_free(struct exec *e)
+void exec_free(struct exec *e)
 {
 	json_decref(e->cmd);
 	json_decref(e->env);
@@ -53,6 +33,11 @@ static void exec_free(struct exec *e)
 	free(e->spec_path);
 	free(e->pid_path);
 	free(e->log_path);
+	free(e->state_path);
+	free(e->exit_path);
+	free(e->sock_path);
+	free(e->keys_spec);
+	free(e->link_in);
 	free(e);
 }
 
@@ -69,13 +54,13 @@ static void on_handle_closed(uv_handle_t *h)
 	free_if_done(e);
 }
 
-static void close_handle(struct exec *e, uv_handle_t *h)
+void exec_close_handle(struct exec *e, uv_handle_t *h)
 {
 	if (h->data && !uv_is_closing(h))
 		uv_close(h, on_handle_closed);
 }
 
-static struct container *exec_container(struct exec *e)
+struct container *exec_container(struct exec *e)
 {
 	struct container *c = NULL;
 	struct error err = ERROR_INIT;
@@ -138,7 +123,7 @@ static int check_running(struct container *c, struct error *err)
 	return 0;
 }
 
-int exec_create(struct daemon *d, struct container *c, json_t *body,
+int exec_create(struct daemon *d, struct container *c, json_t *body, bool probe,
 		char ret_id[DIGEST_HEX_LEN + 1], struct error *err)
 {
 	json_t *cmd = json_object_get(body, "Cmd");
@@ -178,7 +163,14 @@ int exec_create(struct daemon *d, struct container *c, json_t *body,
 	e->attach_err = json_is_true(json_object_get(body, "AttachStderr"));
 	e->tty = json_is_true(json_object_get(body, "Tty"));
 	e->keys = keys;
-	e->keys_given = spec && *spec;
+	e->keys_spec = strdup_or_null(spec);
+	e->probe = probe;
+	if (!probe && (exec_paths(d, c, e) < 0 || exec_save(e, err) < 0)) {
+		if (!err->code)
+			error_set(err, -ENOMEM, "out of memory");
+		exec_free(e);
+		return err->code;
+	}
 	e->next = d->execs;
 	d->execs = e;
 	memcpy(ret_id, e->id, DIGEST_HEX_LEN + 1);
@@ -331,19 +323,45 @@ static char *runtime_error(struct exec *e)
 	return out;
 }
 
-static void finish(struct exec *e)
+/* The end on disk: a runtime failure becomes 126, the files of the run go,
+ * and a user exec's state file keeps the exit code. *ret_failed gets
+ * runc's message when it could not start the process. */
+static void settle(struct exec *e, char **ret_failed)
 {
 	/* runc logs an error only when it could not start the process. */
-	_cleanup_free_ char *failed = e->exit_code != 0 ? runtime_error(e) : NULL;
-	if (failed) {
+	char *failed = e->exit_code != 0 ? runtime_error(e) : NULL;
+	if (failed)
 		e->exit_code = EXEC_START_FAILED;
-		/* dockerd writes a failed start to the stream's stdout. */
-		if (e->io)
-			e->io->on_output(e->io, 1, failed, strlen(failed));
-	}
+	e->ended = true;
 	unlink(e->spec_path);
 	unlink(e->pid_path);
 	unlink(e->log_path);
+	struct container *c = exec_container(e);
+	/* A container being removed takes the exec's files with it. */
+	if (!e->probe && c && !c->removing) {
+		struct error err = ERROR_INIT;
+		if (exec_save(e, &err) < 0)
+			log_warn(&e->d->log, "exec %s: %s", e->id, error_msg(&err));
+		error_clear(&err);
+		unlink(e->exit_path);
+	}
+	*ret_failed = failed;
+}
+
+void exec_end_quietly(struct exec *e)
+{
+	_cleanup_free_ char *failed = NULL;
+	e->running = false;
+	settle(e, &failed);
+}
+
+static void finish(struct exec *e)
+{
+	_cleanup_free_ char *failed = NULL;
+	settle(e, &failed);
+	/* dockerd writes a failed start to the stream's stdout. */
+	if (failed && e->io)
+		e->io->on_output(e->io, 1, failed, strlen(failed));
 	exec_stdin_close(e);
 	char code[16];
 	snprintf(code, sizeof(code), "%d", e->exit_code);
@@ -356,7 +374,7 @@ static void finish(struct exec *e)
 		exec_release(e->d, e);
 }
 
-static void pending_done(struct exec *e)
+void exec_pending_done(struct exec *e)
 {
 	if (--e->pending == 0)
 		finish(e);
@@ -367,8 +385,8 @@ static void on_process_exit(uv_process_t *p, int64_t status, int sig)
 	struct exec *e = p->data;
 	e->running = false;
 	e->exit_code = sig ? 128 + sig : (int)status;
-	close_handle(e, (uv_handle_t *)p);
-	pending_done(e);
+	exec_close_handle(e, (uv_handle_t *)p);
+	exec_pending_done(e);
 }
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
@@ -388,8 +406,8 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		e->io->on_output(e->io, stream, buf->base, (size_t)n);
 	free(buf->base);
 	if (n < 0) {
-		close_handle(e, (uv_handle_t *)s);
-		pending_done(e);
+		exec_close_handle(e, (uv_handle_t *)s);
+		exec_pending_done(e);
 	}
 }
 
@@ -398,20 +416,32 @@ static int write_spec(struct exec *e, json_t *proc, struct error *err)
 	_cleanup_free_ char *text = json_dumps(proc, JSON_COMPACT);
 	if (!text)
 		return error_set(err, -ENOMEM, "out of memory");
-	int r = fs_write_atomic(e->spec_path, text, strlen(text), 0600, err);
+	int r = fs_replace(e->spec_path, text, strlen(text), 0600, err);
 	return r < 0 ? r : 0;
 }
 
-static int paths(struct daemon *d, struct container *c, struct exec *e)
+int exec_paths(struct daemon *d, struct container *c, struct exec *e)
 {
-	char name[DIGEST_HEX_LEN + 16];
-	snprintf(name, sizeof(name), "exec-%s.json", e->id);
+	if (e->spec_path)
+		return 0;
+	char name[DIGEST_HEX_LEN + 32];
+	snprintf(name, sizeof(name), "exec-%s.process.json", e->id);
 	e->spec_path = container_bundle_path(d, c, name);
 	snprintf(name, sizeof(name), "exec-%s.pid", e->id);
 	e->pid_path = container_bundle_path(d, c, name);
 	snprintf(name, sizeof(name), "exec-%s.log", e->id);
 	e->log_path = container_bundle_path(d, c, name);
-	return e->spec_path && e->pid_path && e->log_path ? 0 : -ENOMEM;
+	snprintf(name, sizeof(name), "exec-%s.state.json", e->id);
+	e->state_path = container_bundle_path(d, c, name);
+	snprintf(name, sizeof(name), "exec-%s.exit.json", e->id);
+	e->exit_path = container_bundle_path(d, c, name);
+	/* Short, as a container's (sun_path holds 108 bytes). */
+	if (asprintf(&e->sock_path, "%s/shims/x%.16s.sock", d->containers->exec_root, e->id) < 0)
+		e->sock_path = NULL;
+	return e->spec_path && e->pid_path && e->log_path && e->state_path && e->exit_path &&
+		       e->sock_path
+		   ? 0
+		   : -ENOMEM;
 }
 
 static void init_pipe(struct exec *e, uv_pipe_t *p, uv_stdio_container_t *s, int flags)
@@ -454,8 +484,8 @@ static void open_master(struct exec *e, int master)
 	e->open_handles++;
 	if (uv_pipe_open(&e->out, master) < 0) {
 		close(master);
-		close_handle(e, (uv_handle_t *)&e->out);
-		pending_done(e);
+		exec_close_handle(e, (uv_handle_t *)&e->out);
+		exec_pending_done(e);
 	} else {
 		uv_read_start((uv_stream_t *)&e->out, on_alloc, on_read);
 	}
@@ -469,7 +499,7 @@ static void open_master(struct exec *e, int master)
 	if (uv_pipe_open(&e->in, in) < 0) {
 		close(in);
 		e->stdin_open = false;
-		close_handle(e, (uv_handle_t *)&e->in);
+		exec_close_handle(e, (uv_handle_t *)&e->in);
 	}
 }
 
@@ -495,9 +525,9 @@ static bool argv_too_long(json_t *args, json_t *env)
 static void on_refused(uv_timer_t *t)
 {
 	struct exec *e = t->data;
-	close_handle(e, (uv_handle_t *)t);
+	exec_close_handle(e, (uv_handle_t *)t);
 	e->running = false;
-	pending_done(e);
+	exec_pending_done(e);
 }
 
 /* As runc would have failed: its error in the log (finish() reports it with
@@ -510,7 +540,7 @@ static int refuse(struct exec *e, const char *why, struct error *err)
 				 arg0 ? arg0 : "", "\": ", why);
 	_cleanup_free_ char *text = line ? json_dumps(line, JSON_COMPACT) : NULL;
 	json_decref(line);
-	if (!text || fs_write_atomic(e->log_path, text, strlen(text), 0600, err) < 0)
+	if (!text || fs_replace(e->log_path, text, strlen(text), 0600, err) < 0)
 		return err && err->code ? err->code : error_set(err, -ENOMEM, "out of memory");
 	uv_timer_init(e->d->loop, &e->refused);
 	e->refused.data = e;
@@ -560,10 +590,10 @@ static int spawn(struct exec *e, bool attached, struct error *err)
 	int r = uv_spawn(e->d->loop, &e->proc, &o);
 	e->open_handles++;
 	if (r < 0) {
-		close_handle(e, (uv_handle_t *)&e->proc);
-		close_handle(e, (uv_handle_t *)&e->in);
-		close_handle(e, (uv_handle_t *)&e->out);
-		close_handle(e, (uv_handle_t *)&e->err);
+		exec_close_handle(e, (uv_handle_t *)&e->proc);
+		exec_close_handle(e, (uv_handle_t *)&e->in);
+		exec_close_handle(e, (uv_handle_t *)&e->out);
+		exec_close_handle(e, (uv_handle_t *)&e->err);
 		if (master >= 0)
 			close(master);
 		return error_set(err, -EIO, "cannot run %s: %s", rt->path, uv_strerror(r));
@@ -593,19 +623,32 @@ int exec_start(struct daemon *d, struct exec *e, struct exec_io *io, struct erro
 	if (r < 0)
 		return r;
 	json_t *proc = NULL;
-	if (!e->spec_path && paths(d, c, e) < 0)
+	if (exec_paths(d, c, e) < 0)
 		return error_set(err, -ENOMEM, "out of memory");
 	r = build_process(d, c, e, &proc, err);
 	if (r == 0)
 		r = write_spec(e, proc, err);
+	/* Recorded as started before the shim runs: a daemon killed from here
+	 * on finds the shim, or its exit file, or neither (then it says so). */
+	e->started = true;
+	if (r == 0 && !e->probe)
+		r = exec_save(e, err);
 	if (r == 0 && argv_too_long(json_object_get(proc, "args"), json_object_get(proc, "env")))
 		r = refuse(e, "argument list too long", err);
-	else if (r == 0)
+	else if (r == 0 && e->probe)
 		r = spawn(e, io != NULL, err);
+	else if (r == 0)
+		r = exec_shim_spawn(e, c, io != NULL, err);
 	json_decref(proc);
-	if (r < 0)
+	if (r < 0) {
+		e->started = false;
+		if (!e->probe) {
+			struct error ignored = ERROR_INIT;
+			exec_save(e, &ignored);
+			error_clear(&ignored);
+		}
 		return r;
-	e->started = true;
+	}
 	e->io = io;
 	exec_event(e, "exec_start", true, NULL);
 	return 0;
@@ -627,6 +670,10 @@ void exec_stdin(struct exec *e, const char *data, size_t len)
 {
 	if (!e->stdin_open || !len)
 		return;
+	if (!e->probe) {
+		exec_shim_send(e, 'i', data, len);
+		return;
+	}
 	struct stdin_write *req = malloc(sizeof(*req) + len);
 	if (!req)
 		return;
@@ -640,12 +687,17 @@ static void on_stdin_shutdown(uv_shutdown_t *req, int status)
 {
 	struct exec *e = req->data;
 	free(req);
-	close_handle(e, (uv_handle_t *)&e->in);
+	exec_close_handle(e, (uv_handle_t *)&e->in);
 }
 
 /* Closes the process's stdin once what was written before has gone. */
 void exec_stdin_close(struct exec *e)
 {
+	if (!e->probe && e->stdin_open) {
+		e->stdin_open = false;
+		exec_shim_send(e, 'c', NULL, 0);
+		return;
+	}
 	if (!e->stdin_open || !e->in.data)
 		return;
 	e->stdin_open = false;
@@ -656,7 +708,7 @@ void exec_stdin_close(struct exec *e)
 			return;
 		free(req);
 	}
-	close_handle(e, (uv_handle_t *)&e->in);
+	exec_close_handle(e, (uv_handle_t *)&e->in);
 }
 
 void exec_detach_io(struct exec *e)
@@ -683,7 +735,7 @@ bool exec_detach_keys(const struct exec *e, struct detach_keys *ret)
 static json_t *keys_json(const struct exec *e)
 {
 	char b64[4 * ((DETACH_KEYS_MAX + 2) / 3) + 1] = "";
-	if (e->keys_given)
+	if (e->keys_spec)
 		EVP_EncodeBlock((unsigned char *)b64, e->keys.keys, (int)e->keys.nkeys);
 	return json_string(b64);
 }
@@ -695,7 +747,13 @@ int exec_resize(struct exec *e, const char *h, const char *w, struct error *err)
 	if (r < 0)
 		return r;
 	int fd = -1;
-	if (e->tty && e->running && e->out.data && uv_fileno((uv_handle_t *)&e->out, &fd) == 0) {
+	if (!e->probe && e->tty && e->running) {
+		unsigned char p[8];
+		shim_put_u32(p, rows);
+		shim_put_u32(p + 4, cols);
+		exec_shim_send(e, 'r', p, sizeof(p));
+	} else if (e->tty && e->running && e->out.data &&
+		   uv_fileno((uv_handle_t *)&e->out, &fd) == 0) {
 		struct winsize ws = {.ws_row = (unsigned short)rows,
 				     .ws_col = (unsigned short)cols};
 		if (ioctl(fd, TIOCSWINSZ, &ws) < 0)
@@ -738,6 +796,12 @@ int exec_kill(struct exec *e, int sig)
 	/* runc passes a catchable signal on, but dies of SIGKILL itself. */
 	if (pid > 0)
 		return kill(pid, sig) < 0 ? -errno : 0;
+	if (!e->probe) {
+		unsigned char p[4];
+		shim_put_u32(p, (uint32_t)sig);
+		exec_shim_send(e, 'k', p, sizeof(p));
+		return 0;
+	}
 	return uv_process_kill(&e->proc, sig);
 }
 
@@ -764,11 +828,12 @@ void execs_stop(struct daemon *d)
 	for (struct exec *e = d->execs; e; e = e->next) {
 		e->io = NULL;
 		e->stdin_open = false;
-		close_handle(e, (uv_handle_t *)&e->proc);
-		close_handle(e, (uv_handle_t *)&e->in);
-		close_handle(e, (uv_handle_t *)&e->out);
-		close_handle(e, (uv_handle_t *)&e->err);
-		close_handle(e, (uv_handle_t *)&e->refused);
+		exec_close_handle(e, (uv_handle_t *)&e->proc);
+		exec_close_handle(e, (uv_handle_t *)&e->in);
+		exec_close_handle(e, (uv_handle_t *)&e->out);
+		exec_close_handle(e, (uv_handle_t *)&e->err);
+		exec_close_handle(e, (uv_handle_t *)&e->refused);
+		exec_close_handle(e, (uv_handle_t *)&e->link);
 	}
 }
 

@@ -1,11 +1,21 @@
-/* Exec instances (docker exec, no tty): a process run in a running
- * container with `runc exec --process`, spawned by berthd on its loop. runc
- * stays in the foreground, forwards signals and exits with the process's
- * status, so berthd never waits: it learns the exit from the uv_process
- * callback. Exec processes do not survive a daemon restart (their stdio are
- * berthd's pipes), as dockerd's do not outlive a client that is attached.
+/* Exec instances (docker exec): a process run in a running container with
+ * `runc exec --process`. runc stays in the foreground, forwards signals and
+ * exits with the process's status.
  *
- * Instances live in the daemon's exec store until their container goes. */
+ * A user's exec (attached or -d) runs under an exec-mode berth-shim
+ * (src/shim/exec.c): the shim is runc's parent, holds its stdio (pipes, or
+ * a pty it owns for a tty), serves frames on a socket berthd made and
+ * connects to, and writes the exit to <bundle>/exec-<id>.exit.json. So the
+ * process survives a berthd restart or crash; an attached client's stream
+ * ends with berthd, as dockerd's does. Each instance is written to
+ * <bundle>/exec-<id>.state.json (config, started, then the exit code) and
+ * comes back at daemon start (execs_restore): a running one reconnects to
+ * its shim, one that ended meanwhile takes its code from the exit file.
+ * Health probes run runc directly on berthd's loop (see health.c's call):
+ * they are short, numerous, and a new daemon runs its own.
+ *
+ * Instances live in the daemon's exec store, and their files in the
+ * bundle, until their container goes. */
 #pragma once
 
 #include <jansson.h>
@@ -30,8 +40,9 @@ struct exec_io {
 };
 
 /* POST /containers/{id}/exec with body ExecConfig; *ret_id gets the new
- * ID. -EBUSY (409) "Container X is not running", -EINVAL no command. */
-int exec_create(struct daemon *d, struct container *c, json_t *body,
+ * ID. -EBUSY (409) "Container X is not running", -EINVAL no command.
+ * probe: a health check's, run by runc directly and never written down. */
+int exec_create(struct daemon *d, struct container *c, json_t *body, bool probe,
 		char ret_id[DIGEST_HEX_LEN + 1], struct error *err);
 /* Finds an exec by full ID: -ENOENT "No such exec instance: id". */
 int exec_lookup(struct daemon *d, const char *id, struct exec **ret, struct error *err);
@@ -61,6 +72,10 @@ int exec_kill(struct exec *e, int sig);
  * goes nowhere from now on, it leaves the store (at its end, when it still
  * runs), and it is freed once its process and pipes are closed. */
 void exec_release(struct daemon *d, struct exec *e);
+/* Daemon start, after the containers are loaded: the exec instances written
+ * beside their containers' bundles come back; running ones reconnect to
+ * their shims. */
+void execs_restore(struct daemon *d);
 /* Daemon shutdown: closes every handle (processes keep running). */
 void execs_stop(struct daemon *d);
 void execs_free(struct daemon *d);

@@ -279,7 +279,10 @@ static void start_probe(struct daemon *d, struct container *c)
 	h->truncated = h->timed_out = false;
 	h->io =
 	    (struct exec_io){.on_output = on_probe_output, .on_end = on_probe_end, .userdata = h};
-	int r = exec_create(d, c, body, id, &err);
+	/* Probes run runc directly, not under an exec shim: one fork less
+	 * every interval, and nothing of theirs need outlive berthd (a new
+	 * daemon runs its own probes). */
+	int r = exec_create(d, c, body, true, id, &err);
 	json_decref(body);
 	if (r == 0)
 		r = exec_lookup(d, id, &e, &err);

@@ -20,6 +20,13 @@
  *   'x'  u32 exit code, u64 finish time (ns), u8 1 when the OOM killer struck:
  *        the container has exited and all its output was sent. The shim
  *        closes the connection after it.
+ *
+ * An exec-mode shim (one `runc exec`, src/shim/exec.c) speaks the same
+ * frames with these differences: 's' runs runc and is not answered (a failed
+ * start is an exit, 126 or runc's status); 'h' carries the exec process's
+ * pid (0 before it is known); 'k' goes to that process; 'r' also tells runc
+ * (SIGWINCH) to pass the size on; output frames carry offset 0 (no log);
+ * 'x' never says OOM.
  */
 #pragma once
 

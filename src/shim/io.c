@@ -128,12 +128,27 @@ static void log_entry(struct shim *s, char stream, const char *data, size_t len)
 	free(frame);
 }
 
+/* Exec mode: no log, so no lines to cut; offset 0. */
+static void exec_output(struct shim *s, char stream, const char *data, size_t len)
+{
+	unsigned char frame[16 + READ_CHUNK];
+	shim_put_u64(frame, (uint64_t)time_now_ns());
+	shim_put_u64(frame + 8, 0);
+	memcpy(frame + 16, data, len);
+	shim_broadcast(s, stream, frame, 16 + len);
+}
+
 ssize_t shim_pump(struct shim *s, int fd, char stream)
 {
 	char buf[READ_CHUNK];
 	ssize_t n = read(fd, buf, sizeof(buf));
 	if (n < 0)
 		return errno == EINTR || errno == EAGAIN ? 1 : -errno;
+	if (s->o.exec_id) {
+		if (n > 0)
+			exec_output(s, stream, buf, (size_t)n);
+		return n;
+	}
 	size_t start = 0;
 	for (size_t i = 0; i < (size_t)n; i++) {
 		if (buf[i] != '\n')
@@ -149,7 +164,7 @@ ssize_t shim_pump(struct shim *s, int fd, char stream)
 static void send_hello(struct shim *s, int fd)
 {
 	unsigned char p[5];
-	shim_put_u32(p, (uint32_t)s->init_pid);
+	shim_put_u32(p, (uint32_t)(s->o.exec_id ? shim_exec_pid(s) : s->init_pid));
 	p[4] = s->started;
 	shim_send(s, fd, 'h', p, sizeof(p));
 }
@@ -197,9 +212,31 @@ static void close_stdin(struct shim *s)
 	s->in_fd = -1;
 }
 
+/* Exec mode: stdin is queued (the process may read it slowly), signals go
+ * to the process rather than to runc, and a resize tells runc to follow. */
+static void handle_exec(struct shim *s, char type, const unsigned char *p, size_t n)
+{
+	if (type == 's' && !s->started) {
+		shim_exec_start(s);
+	} else if (type == 'i') {
+		shim_exec_stdin(s, p, n);
+	} else if (type == 'c') {
+		shim_exec_stdin_close(s);
+	} else if (type == 'k' && n >= 4 && !s->exited && shim_exec_pid(s) > 0) {
+		kill(shim_exec_pid(s), (int)shim_get_u32(p));
+	} else if (type == 'r' && n >= 8 && s->tty_fd >= 0 && !s->exited) {
+		struct winsize ws = {.ws_row = (unsigned short)shim_get_u32(p),
+				     .ws_col = (unsigned short)shim_get_u32(p + 4)};
+		if (ioctl(s->tty_fd, TIOCSWINSZ, &ws) == 0 && s->init_pid > 0)
+			kill(s->init_pid, SIGWINCH);
+	}
+}
+
 static void handle(struct shim *s, int fd, char type, const unsigned char *p, size_t n)
 {
-	if (type == 's') {
+	if (s->o.exec_id) {
+		handle_exec(s, type, p, n);
+	} else if (type == 's') {
 		do_start(s, fd);
 	} else if (type == 'i' && s->in_fd >= 0) {
 		/* The pipe is non-blocking: a container that never reads its

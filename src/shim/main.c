@@ -45,6 +45,9 @@ static int parse_args(int argc, char **argv, struct shim_opts *o)
 	    {"log-max-size", required_argument, NULL, 'M'},
 	    {"log-max-file", required_argument, NULL, 'F'},
 	    {"no-log", no_argument, NULL, 'N'},
+	    {"exec-id", required_argument, NULL, 'x'},
+	    {"process", required_argument, NULL, 'p'},
+	    {"listen-fd", required_argument, NULL, 'l'},
 	    {0},
 	};
 	int c;
@@ -64,12 +67,17 @@ static int parse_args(int argc, char **argv, struct shim_opts *o)
 		case 'N':
 			o->no_log = true;
 			break;
+		case 'x': o->exec_id = optarg; break;
+		case 'p': o->process = optarg; break;
+		case 'l': o->listen_fd = atoi(optarg); break;
 		default: return -EINVAL;
 		}
 	}
-	if (!o->id || !o->bundle || !o->dir || !o->socket || !o->runtime || !o->runtime_root)
+	if (!o->id || !o->bundle || !o->socket || !o->runtime || !o->runtime_root)
 		return -EINVAL;
-	return 0;
+	if (o->exec_id)
+		return o->process && o->listen_fd > 2 ? 0 : -EINVAL;
+	return o->dir ? 0 : -EINVAL;
 }
 
 /* Double fork: berthd's child exits at once so the shim is nobody's child
@@ -160,7 +168,7 @@ static int create(struct shim *s, char *msg, size_t msg_len)
 	return r;
 }
 
-static void reap(struct shim *s)
+void shim_reap(struct shim *s)
 {
 	struct signalfd_siginfo si;
 	while (read(s->sig_fd, &si, sizeof(si)) == sizeof(si))
@@ -240,7 +248,7 @@ static void poll_once(struct shim *s, int timeout_ms)
 	if (poll(p, 4 + nc, timeout_ms) <= 0)
 		return;
 	if (p[1].revents)
-		reap(s);
+		shim_reap(s);
 	/* Output before new clients and messages: a start request's answer
 	 * must not overtake output produced before it. */
 	int *pipes[2] = {&s->out_fd, &s->err_fd};
@@ -258,6 +266,11 @@ static void poll_once(struct shim *s, int timeout_ms)
 		shim_accept(s);
 }
 
+bool shim_daemon_gone(const struct shim *s)
+{
+	return s->daemon_pid > 0 && kill(s->daemon_pid, 0) < 0 && errno == ESRCH;
+}
+
 static bool start_abandoned(const struct shim *s, int64_t created_ns)
 {
 	if (s->started)
@@ -266,7 +279,7 @@ static bool start_abandoned(const struct shim *s, int64_t created_ns)
 		return true;
 	/* berthd died before it could start the container: a restarted
 	 * daemon starts it with a new shim. */
-	if (s->daemon_pid > 0 && kill(s->daemon_pid, 0) < 0 && errno == ESRCH)
+	if (shim_daemon_gone(s))
 		return true;
 	return time_now_ns() - created_ns > (int64_t)START_DEADLINE_MS * 1000000;
 }
@@ -295,11 +308,16 @@ int main(int argc, char **argv)
 			 .err_fd = -1, .in_fd = -1, .tty_fd = -1};
 	if (parse_args(argc, argv, &s.o) < 0) {
 		fprintf(stderr, "usage: berth-shim --id ID --bundle DIR --dir DIR --socket PATH "
-				"--runtime PATH --runtime-root DIR [--stdin] [--stdin-once] [--tty]\n");
+				"--runtime PATH --runtime-root DIR [--stdin] [--stdin-once] [--tty]\n"
+				"       berth-shim --exec-id ID --process PATH --listen-fd FD --id ID "
+				"--bundle DIR --socket PATH --runtime PATH --runtime-root DIR [--stdin] "
+				"[--tty]\n");
 		return 2;
 	}
 	s.daemon_pid = getppid();
 	detach();
+	if (s.o.exec_id)
+		return shim_exec_main(&s);
 	char msg[2048] = "";
 	int r = open_fds(&s);
 	if (r < 0)

@@ -136,3 +136,28 @@ void shim_runtime_delete(struct shim *s)
 			"--force", (char *)s->o.id, NULL};
 	run_logged(s, argv, 0, 2, 2, NULL, 0);
 }
+
+/* Exec mode: `runc exec` in the foreground, our child. It forwards signals
+ * to the process and exits with its status; its log tells berthd whether
+ * the process could not be started at all. */
+pid_t shim_runtime_exec(struct shim *s, int in, int out, int err)
+{
+	_cleanup_free_ char *lp = NULL, *pidf = NULL;
+	if (asprintf(&lp, "%s/exec-%s.log", s->o.bundle, s->o.exec_id) < 0 ||
+	    asprintf(&pidf, "%s/exec-%s.pid", s->o.bundle, s->o.exec_id) < 0)
+		return -ENOMEM;
+	char *argv[] = {(char *)s->o.runtime, "--root", (char *)s->o.runtime_root, "--log", lp,
+			"--log-format", "json", "exec", "--process", (char *)s->o.process,
+			"--pid-file", pidf, (char *)s->o.id, NULL};
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		/* As berthd spawned runc before: default dispositions, so a
+		 * tty's ^C reaches the process. */
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		exec_child(argv, in, out, err);
+	}
+	return pid;
+}

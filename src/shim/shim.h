@@ -2,7 +2,10 @@
  * role). It runs `runc create`, holds the container's stdio pipes, writes
  * the json-file log, serves berthd on a unix socket (proto.h), reaps the
  * container's init as a subreaper, records the exit in <dir>/exit.json and
- * runs `runc delete`. It outlives berthd: a restarted daemon reconnects. */
+ * runs `runc delete`. It outlives berthd: a restarted daemon reconnects.
+ *
+ * Exec mode (--exec-id, exec.c): the same for one `runc exec` in a running
+ * container: no log, the exit in <bundle>/exec-<exec id>.exit.json. */
 #pragma once
 
 #include <stdbool.h>
@@ -25,6 +28,9 @@ struct shim_opts {
 	uint64_t log_max_size;	  /* rotate the json log beyond this (0: never) */
 	unsigned log_max_file;	  /* files kept, the current one included */
 	bool no_log;		  /* the none driver: output goes to attached clients only */
+	const char *exec_id;	  /* exec mode: the exec instance */
+	const char *process;	  /* exec mode: runc exec --process */
+	int listen_fd;		  /* exec mode: the socket, bound and listening by berthd */
 };
 
 struct shim_client {
@@ -48,6 +54,12 @@ struct shim {
 	struct shim_client clients[SHIM_MAX_CLIENTS];
 	size_t n_clients;
 	bool had_client;
+	/* exec mode: init_pid is runc's (the shim's child), exec_pid the
+	 * process's (from runc's pid file, read when first needed). */
+	pid_t exec_pid;
+	unsigned char *in_q; /* stdin not yet taken by the process */
+	size_t in_q_len;
+	bool in_close; /* close stdin once in_q is written */
 };
 
 /* runtime.c: the OCI runtime, run to completion. */
@@ -56,6 +68,8 @@ int shim_runtime_create(struct shim *s, int in, int out, int err, const char *co
 			size_t msg_len);
 int shim_runtime_start(struct shim *s, char *msg, size_t msg_len);
 void shim_runtime_delete(struct shim *s);
+/* Exec mode: forks `runc exec` on these stdio fds; its pid or -errno. */
+pid_t shim_runtime_exec(struct shim *s, int in, int out, int err);
 
 /* log.c: the json-file log and its rotation. */
 int shim_log_open(struct shim *s);
@@ -72,5 +86,18 @@ bool shim_client_read(struct shim *s, size_t i);
 void shim_client_drop(struct shim *s, size_t i);
 void shim_broadcast(struct shim *s, char type, const void *payload, size_t len);
 void shim_send(struct shim *s, int fd, char type, const void *payload, size_t len);
+/* main.c: collects exited children; records the exit of init_pid. */
+void shim_reap(struct shim *s);
+/* Whether berthd (our parent at start) is gone. */
+bool shim_daemon_gone(const struct shim *s);
+
+/* exec.c: exec mode, after the fork away from berthd; the exit status. */
+int shim_exec_main(struct shim *s);
+/* Client messages of exec mode: 's' runs runc, 'i'/'c' stdin, 'k' kill. */
+void shim_exec_start(struct shim *s);
+void shim_exec_stdin(struct shim *s, const unsigned char *p, size_t n);
+void shim_exec_stdin_close(struct shim *s);
+pid_t shim_exec_pid(struct shim *s);
+
 /* JSON string body escaping as Go's encoding/json does (no quotes added). */
 size_t shim_json_escape(const char *in, size_t n, char *out);

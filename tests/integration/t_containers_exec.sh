@@ -144,3 +144,112 @@ test_containers_exec_interrupted() {
 	assert_eq after-restart "$OUT" "exec after a daemon restart"
 	run_ok dk rm -f iv
 }
+
+# ---- execs outlive berthd (an exec-mode berth-shim holds each) ----
+
+ct_exec_json() { # ID: sets OUT to GET /exec/ID/json
+	run_ok curl -sf --unix-socket "$D_SOCK" "http://localhost/v1.41/exec/$1/json"
+}
+
+ct_exec_id() { # CONTAINER CMD-TEXT: the ID of the exec whose command has CMD-TEXT
+	dk events --since 0 --until "$(($(date +%s) + 1))" --filter "container=$1" \
+		--format '{{index .Actor.Attributes "execID"}} {{.Action}}' |
+		grep -F -- " exec_start: " | grep -F -- "$2" | head -n1 | cut -d' ' -f1
+}
+
+ct_exec_shim_gone() { # ID: neither the exec's shim nor its socket is left
+	! pgrep -f -- "--exec-id $1" >/dev/null && [[ ! -e "$D_EXEC/shims/x${1:0:16}.sock" ]]
+}
+
+ct_daemon_down() { # TERM or KILL
+	if [[ $1 == KILL ]]; then
+		kill -9 "$D_PID"
+		wait "$D_PID" 2>/dev/null
+		forget_pid "$D_PID"
+	else
+		stop_daemon
+	fi
+}
+
+# $1: how berthd goes away (TERM or KILL). A detached exec runs on through
+# the restart; one killed while berthd is down has its exit code after it.
+ct_exec_restart() {
+	ct_daemon
+	ct_exec_running er
+	run_ok dk exec -d er sh -c 'sleep 1000'
+	run_ok dk exec -d er sh -c 'sleep 999'
+	wait_for 10 "the first exec running" top_count_at_least er 'sleep 1000' 1
+	wait_for 10 "the second exec running" top_count_at_least er 'sleep 999' 1
+	local keep gone pid_keep pid_gone
+	keep=$(ct_exec_id er 'sleep 1000')
+	gone=$(ct_exec_id er 'sleep 999')
+	assert_match "$keep $gone" '^[0-9a-f]{64} [0-9a-f]{64}$' "exec IDs from the events"
+	ct_exec_json "$keep"
+	pid_keep=$(json_get "$OUT" 'j["Pid"]')
+	ct_exec_json "$gone"
+	pid_gone=$(json_get "$OUT" 'j["Pid"]')
+	((pid_keep > 0 && pid_gone > 0)) || fail "exec pids: $pid_keep $pid_gone"
+	ct_daemon_down "$1"
+	kill -0 "$pid_keep" || fail "the exec died with berthd"
+	kill -9 "$pid_gone"
+	wait_for 10 "the killed exec's shim to record its exit" ct_exec_shim_gone "$gone"
+	ct_restart_daemon
+	run_ok dk top er
+	assert_contains "$OUT" "sleep 1000" "the exec in docker top after the restart"
+	ct_exec_json "$keep"
+	assert_eq true "$(json_get "$OUT" 'j["Running"]')" "Running after the restart"
+	assert_eq "$pid_keep" "$(json_get "$OUT" 'j["Pid"]')" "Pid after the restart"
+	assert_eq null "$(json_get "$OUT" 'j["ExitCode"]')" "ExitCode while running"
+	ct_exec_json "$gone"
+	assert_eq false "$(json_get "$OUT" 'j["Running"]')" "Running of the exec killed meanwhile"
+	assert_eq 137 "$(json_get "$OUT" 'j["ExitCode"]')" "ExitCode of the exec killed meanwhile"
+	# The restored exec ends under the new daemon: exit code and exec_die.
+	kill "$pid_keep"
+	wait_for 10 "the exec to end" ct_exec_ended "$keep"
+	ct_exec_json "$keep"
+	assert_eq 143 "$(json_get "$OUT" 'j["ExitCode"]')" "ExitCode after the restart"
+	run_ok dk events --since 0 --until "$(($(date +%s) + 1))" --filter container=er \
+		--format '{{index .Actor.Attributes "execID"}} {{index .Actor.Attributes "exitCode"}}'
+	assert_contains "$OUT" "$keep 143" "exec_die of the restored exec"
+	wait_for 10 "the exec's shim to go" ct_exec_shim_gone "$keep"
+	# A second restart still knows both, from their state files.
+	stop_daemon
+	ct_restart_daemon
+	ct_exec_json "$keep"
+	assert_eq 143 "$(json_get "$OUT" 'j["ExitCode"]')" "ExitCode after a second restart"
+	local bundle=$D_EXEC/containers/$(dk inspect --format '{{.Id}}' er)
+	assert_file_exists "$bundle/exec-$keep.state.json" "exec state file"
+	run_ok dk rm -f er
+	assert_file_absent "$bundle/exec-$keep.state.json" "exec state file after rm"
+	run curl -s -o /dev/null -w '%{http_code}' --unix-socket "$D_SOCK" "http://localhost/v1.41/exec/$keep/json"
+	assert_eq 404 "$OUT" "exec inspect after its container was removed"
+}
+
+test_containers_exec_survives_restart() { ct_exec_restart TERM; }
+test_containers_exec_survives_kill9() { ct_exec_restart KILL; }
+
+# An attached exec: its client's stream ends with berthd, the process runs on.
+test_containers_exec_attached_survives_restart() {
+	ct_daemon
+	ct_exec_running ea
+	dk exec ea sh -c 'while :; do echo x; sleep 0.1; done' >"$TEST_TMP/xs" 2>&1 &
+	local client=$! id pid
+	wait_for 10 "exec output" test -s "$TEST_TMP/xs"
+	id=$(ct_exec_id ea 'while :')
+	ct_exec_json "$id"
+	pid=$(json_get "$OUT" 'j["Pid"]')
+	stop_daemon
+	wait_exit "$client" 10 || fail "docker exec did not end when berthd stopped"
+	kill -0 "$pid" || fail "the attached exec died with berthd"
+	ct_restart_daemon
+	run_ok dk top ea
+	assert_contains "$OUT" "while :" "the attached exec after the restart"
+	ct_exec_json "$id"
+	assert_eq true "$(json_get "$OUT" 'j["Running"]')" "Running after the restart"
+	kill -9 "$pid"
+	wait_for 10 "the exec to end" ct_exec_ended "$id"
+	ct_exec_json "$id"
+	assert_eq 137 "$(json_get "$OUT" 'j["ExitCode"]')" "ExitCode"
+	wait_for 10 "the exec's shim to go" ct_exec_shim_gone "$id"
+	run_ok dk rm -f ea
+}
