@@ -19,6 +19,7 @@
 #include "engine/container.h"
 #include "network/dns.h"
 #include "network/network.h"
+#include "network/network_ipv6.h"
 #include "network/network_priv.h"
 #include "network/nl.h"
 
@@ -116,12 +117,11 @@ int sandbox_save(struct daemon *d, struct sandbox *sb, struct error *err)
 /* ---- DNS ---- */
 
 /* Names of user networks shared with the asking container. */
-static size_t dns_resolve(void *userdata, const char *name, uint32_t *ips, size_t max)
+static void dns_resolve(void *userdata, const char *name, struct dns_addrs *out)
 {
 	struct sandbox *sb = userdata;
 	struct daemon *d = sb->d;
 	struct networks *ns = networks_of(d);
-	size_t k = 0;
 	for (size_t i = 0; i < ns->n; i++) {
 		struct network *n = ns->v[i];
 		if (!network_is_user(n) || !network_endpoint(n, sb->cid))
@@ -131,7 +131,7 @@ static size_t dns_resolve(void *userdata, const char *name, uint32_t *ips, size_
 		size_t wl = strlen(want), nl = strlen(n->name);
 		if (wl > nl + 1 && want[wl - nl - 1] == '.' && !strcasecmp(want + wl - nl, n->name))
 			want[wl - nl - 1] = '\0'; /* name.network */
-		for (size_t e = 0; e < n->n_eps && k < max; e++) {
+		for (size_t e = 0; e < n->n_eps; e++) {
 			struct endpoint *ep = &n->eps[e];
 			struct container *c = NULL;
 			struct error err = ERROR_INIT;
@@ -146,11 +146,10 @@ static size_t dns_resolve(void *userdata, const char *name, uint32_t *ips, size_
 			json_t *al;
 			json_array_foreach(ep->aliases, a, al) m =
 			    m || !strcasecmp(json_string_value(al), want);
-			if (m && ep->ip)
-				ips[k++] = ep->ip;
+			if (m)
+				dns_addrs_add(out, ep->ip, &ep->ip6);
 		}
 	}
-	return k;
 }
 
 static size_t upstreams(struct daemon *d, struct container *c, uint32_t *out, size_t max)
@@ -239,6 +238,7 @@ int sandbox_join(struct daemon *d, struct sandbox *sb, struct network *n, struct
 				  .gateway = n->internal || has_gw ? 0 : n->gateway,
 				  .mtu = n->mtu};
 	endpoint_mac(ep, nep.mac);
+	endpoint_nl6(d, sb, n, ep, &nep);
 	nl_link_delete(host_if); /* a leftover of a crash */
 	r = nl_endpoint_add(&nep, err);
 	if (r < 0)
@@ -376,7 +376,7 @@ int network_container_up(struct daemon *d, struct container *c, char **ret_netns
 		r = sandbox_join(d, sb, nets[i], err);
 	struct network *prim = r == 0 ? primary_network(d, sb) : NULL;
 	if (r == 0 && prim)
-		r = ports_setup(d, c, sb, network_endpoint(prim, c->id)->ip, err);
+		r = ports_setup(d, c, sb, network_endpoint(prim, c->id), err);
 	if (r == 0 && sandbox_add(ns, sb) < 0)
 		r = error_set(err, -ENOMEM, "out of memory");
 	if (r == 0) {
@@ -489,9 +489,12 @@ static int attach_cfg(struct daemon *d, struct container *c, struct network *n, 
 				 "network-scoped alias is supported only for containers in user "
 				 "defined networks");
 	json_t *settings = NULL;
-	int r = endpoint_settings(c, n, epcfg, &settings, err);
+	struct in6_addr ip6;
+	int r = endpoint_ip6_parse(n, epcfg, &ip6, err);
 	if (r == 0)
-		r = network_attach(d, n, c->id, ip, aliases, settings, err);
+		r = endpoint_settings(c, n, epcfg, &settings, err);
+	if (r == 0)
+		r = network_attach(d, n, c->id, ip, &ip6, aliases, settings, err);
 	json_decref(settings);
 	return r;
 }
@@ -661,7 +664,7 @@ static void restore_one(struct daemon *d, const char *file)
 	if (json_is_object(ports)) {
 		sb->ports = json_deep_copy(ports);
 		if (prim)
-			ports_restore(d, sb, network_endpoint(prim, cid)->ip);
+			ports_restore(d, sb, network_endpoint(prim, cid));
 	}
 	json_decref(ports);
 	sandbox_dns_update(d, sb);
