@@ -58,9 +58,9 @@ static void postrouting6(FILE *f, const struct nft_bridge *br, size_t n)
 		if (!b->subnet6.prefix)
 			continue;
 		cidr6_format(&b->subnet6, sub);
-		/* Published ports on ::1: a container drops packets from the
-		 * loopback address (RFC 4291 2.5.3), so they get the bridge's. */
-		fprintf(f, "\t\tip6 saddr ::1 oifname \"%s\" masquerade\n", b->ifname);
+		/* No ::1 rule as for 127.0.0.1: the kernel has no route_localnet
+		 * for IPv6, so a port published on ::1 cannot reach a container
+		 * (dockerd's userland proxy covers that; berth has none). */
 		fprintf(f, "\t\tct status dnat ip6 saddr %s oifname \"%s\" masquerade\n", sub,
 			b->ifname);
 		if (b->nat6 && !b->internal)
