@@ -170,7 +170,7 @@ int network_ipam6_parse(struct daemon *d, struct network *n, json_t *cfg, bool e
 		char buf[CIDR6_LEN];
 		if (o->ipv6 && cidr6_overlap(&o->subnet6, &n->subnet6))
 			return error_set(
-			    err, -EEXIST,
+			    err, -EPERM,
 			    "invalid pool request: Pool overlaps with other one on this "
 			    "address space (%s of network %s)",
 			    cidr6_format(&o->subnet6, buf), o->name);

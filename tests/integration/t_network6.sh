@@ -230,3 +230,27 @@ test_network_ipv6_bad_input() {
 	stop_daemon
 	net6_assert_clean
 }
+
+test_network_ipv6_berth_cli() {
+	net6_daemon 82
+	local B=(berth -H "$D_HOST")
+	run_ok "${B[@]}" network create --ipv6 --subnet "10.${NB}.83.0/24" --subnet "$P6:83::/64" \
+		--gateway "$P6:83::fe" --ip-range "$P6:83::100/120" -o "com.docker.network.bridge.name=${NET_TAG}b6" bn6
+	run_ok "${B[@]}" network ls --filter name=bn6 --format '{{.Name}} {{.IPv6}}'
+	assert_eq "bn6 true" "$OUT" "berth network ls IPv6"
+	run_ok dk network inspect -f '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}} {{.IPRange}};{{end}}' bn6
+	assert_eq "10.${NB}.83.0/24 10.${NB}.83.1 ;$P6:83::/64 $P6:83::fe $P6:83::100/120;" "$OUT" "configs paired by family"
+	run_ok "${B[@]}" run -d --name ca --network bn6 bb sleep 100
+	assert_eq "$P6:83::100" "$(ep6 ca bn6 GlobalIPv6Address)" "first address of the ip-range"
+	run_ok "${B[@]}" run -d --name cb --network bn6 --ip6 "$P6:83::5" bb sleep 100
+	assert_eq "$P6:83::5" "$(ep6 cb bn6 GlobalIPv6Address)" "berth run --ip6"
+	run_ok "${B[@]}" exec cb ping -6 -c 1 -W 3 "$P6:83::100"
+	run_ok "${B[@]}" run -d --name cc bb sleep 100
+	run_ok "${B[@]}" network connect --ip6 "$P6:83::6" bn6 cc
+	assert_eq "$P6:83::6" "$(ep6 cc bn6 GlobalIPv6Address)" "berth network connect --ip6"
+	run_ok "${B[@]}" exec cc ping -6 -c 1 -W 3 "$P6:83::5"
+	run_ok "${B[@]}" rm -f ca cb cc
+	run_ok "${B[@]}" network rm bn6
+	stop_daemon
+	net6_assert_clean
+}
