@@ -897,19 +897,17 @@ int network_create(struct daemon *d, json_t *body, bool check_duplicate, char **
 		r = parse_ipam(d, n, body, &c6, err);
 	if (r == 0)
 		r = network_ipam6_parse(d, n, c6, ipv6, err);
+	/* The bridge's name is free on the host (parse_options): from here on
+	 * a failure deletes whatever of it was made, also a half-made one. */
+	bool bridge_made = r == 0;
 	if (r == 0)
 		r = network_bridge_up(d, n, err);
-	if (r == 0) {
+	if (r == 0)
 		r = network_save(d, n, err);
-		if (r < 0)
-			nl_link_delete(n->bridge);
-	}
-	if (r == 0 && networks_add(networks_of(d), n) < 0) {
+	if (r == 0 && networks_add(networks_of(d), n) < 0)
 		r = error_set(err, -ENOMEM, "out of memory");
-		nl_link_delete(n->bridge);
-	}
 	if (r < 0) {
-		if (n->up)
+		if (bridge_made)
 			nl_link_delete(n->bridge);
 		network_free(n);
 		return r;

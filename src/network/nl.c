@@ -147,12 +147,13 @@ static int add_addr(struct nl_sock *s, int ifindex, uint32_t ip, int prefix, con
 	return add_nl_addr(s, ifindex, v4addr(ip, prefix), name, err);
 }
 
-/* IPv6 on an interface of ours: enabled whatever the defaults say. */
-static void enable_ipv6(const char *ifname)
+/* IPv6 on an interface of ours: enabled whatever the defaults say;
+ * -ENOENT when the kernel has no IPv6 (ipv6.disable=1). */
+static int enable_ipv6(const char *ifname)
 {
 	char path[128];
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
-	write_sysctl(path, "0");
+	return write_sysctl(path, "0");
 }
 
 static int link_up(struct nl_sock *s, struct rtnl_link *l, int mtu, const char *name,
@@ -212,7 +213,11 @@ int nl_bridge_ensure(const char *name, const struct cidr *gw, const struct cidr6
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet", name);
 	write_sysctl(path, "1");
 	if (gw6 && gw6->prefix) {
-		enable_ipv6(name);
+		if (enable_ipv6(name) == -ENOENT)
+			return error_set(err, -EINVAL,
+					 "cannot enable IPv6 on bridge %s: IPv6 is disabled in the "
+					 "kernel",
+					 name);
 		/* Routing for what comes in on this bridge only (kernel 6.17's
 		 * per-interface switch), not all.forwarding: that would turn off
 		 * router advertisements on every interface of the host. */
