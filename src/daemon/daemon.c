@@ -58,7 +58,9 @@ static int lock_pid_file(const char *path, const char *what, int *ret_fd, struct
 		ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
 		pid[n > 0 ? n : 0] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';
-		return error_set(err, -EBUSY, "%s %s is locked by berthd process %s: is another berthd running? Stop it first or choose another %s",
+		return error_set(err, -EBUSY,
+				 "%s %s is locked by berthd process %s: is another berthd running? "
+				 "Stop it first or choose another %s",
 				 what, path, pid[0] ? pid : "(unknown)",
 				 strcmp(what, "pid file") == 0 ? "--pidfile" : "--data-root");
 	}
@@ -144,10 +146,18 @@ static int check_hosts(struct daemon *d, struct error *err)
 		if (r < 0)
 			return r;
 		if (h.kind == HOST_TCP && !d->cfg.tls && !host_is_loopback(&h))
-			return error_set(err, -EPERM, "refusing to listen on %s without TLS: anyone who can reach it would control this host. Enable TLS with --tlsverify --tlscacert=ca.pem --tlscert=cert.pem --tlskey=key.pem, or listen on a loopback address such as tcp://127.0.0.1:2375",
-					 d->cfg.hosts[i]);
+			return error_set(
+			    err, -EPERM,
+			    "refusing to listen on %s without TLS: anyone who can reach it would "
+			    "control this host. Enable TLS with --tlsverify --tlscacert=ca.pem "
+			    "--tlscert=cert.pem --tlskey=key.pem, or listen on a loopback address "
+			    "such as tcp://127.0.0.1:2375",
+			    d->cfg.hosts[i]);
 		if (h.kind == HOST_TCP && d->cfg.tls && !d->cfg.tlsverify)
-			log_warn(&d->log, "%s uses TLS without client verification (--tlsverify): any client can control this host", d->cfg.hosts[i]);
+			log_warn(&d->log,
+				 "%s uses TLS without client verification (--tlsverify): any "
+				 "client can control this host",
+				 d->cfg.hosts[i]);
 	}
 	return 0;
 }
@@ -221,7 +231,9 @@ int daemon_start(struct daemon *d, struct error *err)
 	if (r == 0)
 		r = volumes_init(d, err);
 	if (r == 0)
-		r = network_init(d, err);
+		r = network_init(
+		    d, &(struct net_container_source){containers_net_lookup, containers_net_at, d},
+		    err);
 	if (r == 0)
 		r = containers_init(d, err);
 	if (r == 0)

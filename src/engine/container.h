@@ -20,6 +20,7 @@
 
 struct daemon;
 struct health;
+struct net_container;
 struct shim_link;
 
 enum container_state {
@@ -130,6 +131,12 @@ int containers_lookup(struct daemon *d, const char *ref, struct container **ret,
 		      struct error *err);
 size_t containers_count(struct daemon *d);
 struct container *containers_at(struct daemon *d, size_t i);
+/* What networking sees of c (pointers into c), in *ret; returns ret. */
+struct net_container *container_net(const struct container *c, struct net_container *ret);
+/* The network service's container source (data: the daemon). */
+int containers_net_lookup(void *data, const char *ref, struct net_container *ret,
+			  struct error *err);
+bool containers_net_at(void *data, size_t i, struct net_container *ret);
 /* Persists c's config and state (atomically). */
 int container_save(struct daemon *d, struct container *c, struct error *err);
 /* <data-root>/containers/<id>/<file> (file may be NULL); caller frees. */

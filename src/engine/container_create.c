@@ -404,6 +404,7 @@ static int materialize(struct daemon *d, struct container *c, const struct image
 int container_create(struct daemon *d, const char *name, json_t *body, struct container **ret,
 		     json_t *warnings, struct error *err)
 {
+	struct net_container nc;
 	int r = name && *name ? container_validate_name(d, name, err) : 0;
 	if (r == 0)
 		r = container_validate_create(d, body, err);
@@ -430,7 +431,8 @@ int container_create(struct daemon *d, const char *name, json_t *body, struct co
 	if (!rt || !*rt)
 		json_object_set_new(c->host_config, "Runtime",
 				    json_string(containers_of(d)->default_runtime));
-	r = network_container_create(d, c, json_object_get(body, "NetworkingConfig"), err);
+	r = network_container_create(d, container_net(c, &nc),
+				     json_object_get(body, "NetworkingConfig"), err);
 	if (r < 0) {
 		container_free(c);
 		return r;
@@ -442,7 +444,7 @@ int container_create(struct daemon *d, const char *name, json_t *body, struct co
 		r = containers_add(d, c) < 0 ? error_set(err, -ENOMEM, "out of memory") : 0;
 	if (r < 0) {
 		container_release_volumes(d, c->id, c->mounts, true);
-		network_container_removed(d, c);
+		network_container_removed(d, container_net(c, &nc));
 		container_free(c);
 		return r;
 	}

@@ -132,20 +132,21 @@ static void add_paths(struct daemon *d, struct container *c, json_t *o)
 
 json_t *container_inspect_json(struct daemon *d, struct container *c, bool size)
 {
+	struct net_container nc;
 	json_t *argv = command_argv(c);
 	json_t *path =
 	    json_array_size(argv) ? json_incref(json_array_get(argv, 0)) : json_string("");
 	json_array_remove(argv, 0);
-	json_t *o =
-	    json_pack("{s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:n, s:o, "
-		      "s:{s:n, s:s}, s:o, s:O, s:o}",
-		      "Id", c->id, "Created", time_json(c->created_ns), "Path", path, "Args", argv,
-		      "State", state_json(c), "Image", c->image_id, "Name", c->name, "RestartCount",
-		      c->restart_count, "Driver", storage_driver_name(d->storage), "Platform",
-		      "linux", "MountLabel", "", "ProcessLabel", "", "AppArmorProfile", "",
-		      "ExecIDs", "HostConfig", host_config_json(c), "GraphDriver", "Data", "Name",
-		      storage_driver_name(d->storage), "Mounts", mounts_json(c, false), "Config",
-		      c->config, "NetworkSettings", network_container_settings(d, c));
+	json_t *o = json_pack(
+	    "{s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:n, s:o, "
+	    "s:{s:n, s:s}, s:o, s:O, s:o}",
+	    "Id", c->id, "Created", time_json(c->created_ns), "Path", path, "Args", argv, "State",
+	    state_json(c), "Image", c->image_id, "Name", c->name, "RestartCount", c->restart_count,
+	    "Driver", storage_driver_name(d->storage), "Platform", "linux", "MountLabel", "",
+	    "ProcessLabel", "", "AppArmorProfile", "", "ExecIDs", "HostConfig", host_config_json(c),
+	    "GraphDriver", "Data", "Name", storage_driver_name(d->storage), "Mounts",
+	    mounts_json(c, false), "Config", c->config, "NetworkSettings",
+	    network_container_settings(d, container_net(c, &nc)));
 	add_paths(d, c, o);
 	if (size)
 		add_sizes(d, c, o);
@@ -226,6 +227,7 @@ static char *command_text(const struct container *c)
 
 json_t *container_list_entry(struct daemon *d, struct container *c, bool size)
 {
+	struct net_container nc;
 	char status[128];
 	status_text(c, status, sizeof(status));
 	_cleanup_free_ char *cmd = command_text(c);
@@ -234,11 +236,11 @@ json_t *container_list_entry(struct daemon *d, struct container *c, bool size)
 	    "{s:s, s:[s], s:O, s:s, s:s, s:I, s:o, s:o, s:s, s:s, s:{s:O}, s:o, s:o}", "Id", c->id,
 	    "Names", c->name, "Image", json_object_get(c->config, "Image"), "ImageID", c->image_id,
 	    "Command", cmd ? cmd : "", "Created", (json_int_t)(c->created_ns / 1000000000), "Ports",
-	    network_container_ports_summary(d, c), "Labels",
+	    network_container_ports_summary(d, container_net(c, &nc)), "Labels",
 	    json_is_object(labels) ? json_incref(labels) : json_object(), "State",
 	    container_status(c), "Status", status, "HostConfig", "NetworkMode",
 	    json_object_get(c->host_config, "NetworkMode"), "NetworkSettings",
-	    network_container_summary(d, c), "Mounts", mounts_json(c, true));
+	    network_container_summary(d, container_net(c, &nc)), "Mounts", mounts_json(c, true));
 	if (size)
 		add_sizes(d, c, o);
 	return o;

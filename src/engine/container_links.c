@@ -190,6 +190,7 @@ static void link_env(json_t *env, const char *path, const char *ip, struct conta
 int container_links_collect(struct daemon *d, struct container *c, json_t **ret_env,
 			    char **ret_hosts, struct error *err)
 {
+	struct net_container nc;
 	json_t *env = json_array();
 	char *hosts = NULL;
 	size_t hl = 0;
@@ -214,7 +215,7 @@ int container_links_collect(struct daemon *d, struct container *c, json_t **ret_
 				      path);
 			break;
 		}
-		json_t *ns = network_container_settings(d, child);
+		json_t *ns = network_container_settings(d, container_net(child, &nc));
 		const char *ip = hc_str(ns, "IPAddress");
 		if (*ip) {
 			link_env(env, path, ip, child);

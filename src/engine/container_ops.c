@@ -132,6 +132,7 @@ static void removed_done(int r, const struct error *err, void *userdata)
 void container_exited(struct daemon *d, struct container *c, int exit_code, int64_t finished_ns,
 		      bool oom_killed)
 {
+	struct net_container nc;
 	c->state = CONTAINER_EXITED;
 	c->oom_killed = oom_killed;
 	c->paused = false;
@@ -147,7 +148,7 @@ void container_exited(struct daemon *d, struct container *c, int exit_code, int6
 	if (exitf)
 		unlink(exitf); /* recorded in config.v2.json now */
 	container_unmount(d, c);
-	network_container_down(d, c);
+	network_container_down(d, container_net(c, &nc));
 	close_timer(c);
 	char code[16];
 	snprintf(code, sizeof(code), "%d", exit_code);
@@ -486,6 +487,7 @@ static int begin_remove(struct daemon *d, struct container *c, struct remove_job
 void container_remove(struct daemon *d, struct container *c, bool force, bool volumes,
 		      container_done_fn done, void *userdata)
 {
+	struct net_container nc;
 	struct error err = ERROR_INIT;
 	int r = 0;
 	if (c->removing)
@@ -493,9 +495,15 @@ void container_remove(struct daemon *d, struct container *c, bool force, bool vo
 	else if (c->starting && !force)
 		r = error_set(&err, -EBUSY, "container %s is starting: try again once it has", c->id);
 	else if (c->restart_timer && !force)
-		r = error_set(&err, -EBUSY, "You cannot remove a restarting container %s. Stop the container before attempting removal or force remove", c->id);
+		r = error_set(&err, -EBUSY,
+			      "You cannot remove a restarting container %s. Stop the container "
+			      "before attempting removal or force remove",
+			      c->id);
 	else if ((c->state == CONTAINER_RUNNING || c->starting) && !force)
-		r = error_set(&err, -EBUSY, "You cannot remove a running container %s. Stop the container before attempting removal or force remove", c->id);
+		r = error_set(&err, -EBUSY,
+			      "You cannot remove a running container %s. Stop the container before "
+			      "attempting removal or force remove",
+			      c->id);
 	if (r == 0 && (c->state == CONTAINER_RUNNING || c->starting)) {
 		/* Removed when the exit arrives (container_exited), or once the
 		 * start settled (container_start_settled). */
@@ -527,9 +535,14 @@ void container_remove(struct daemon *d, struct container *c, bool force, bool vo
 	container_restart_cancel(c);
 	containers_forget(d, c);
 	container_release_volumes(d, c->id, c->mounts, volumes);
-	network_container_removed(d, c);
-	*job = (struct remove_job){.d = d, .c = c, .dir = job->dir, .bundle = job->bundle,
-				   .drv = d->storage, .done = done, .userdata = userdata};
+	network_container_removed(d, container_net(c, &nc));
+	*job = (struct remove_job){.d = d,
+				   .c = c,
+				   .dir = job->dir,
+				   .bundle = job->bundle,
+				   .drv = d->storage,
+				   .done = done,
+				   .userdata = userdata};
 	job->work.data = job;
 	uv_queue_work(d->loop, &job->work, remove_work, remove_after);
 }
@@ -580,9 +593,10 @@ void container_runtime_close(struct container *c)
 
 void container_start_failed(struct daemon *d, struct container *c, const struct error *err)
 {
+	struct net_container nc;
 	const char *msg = error_msg(err);
 	container_unmount(d, c);
-	network_container_down(d, c);
+	network_container_down(d, container_net(c, &nc));
 	free(c->error);
 	c->error = strdup(msg);
 	c->exit_code = strstr(msg, "executable file not found") || strstr(msg, "no such file or directory")

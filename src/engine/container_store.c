@@ -17,6 +17,7 @@
 #include "engine/containers_priv.h"
 #include "shared/events.h"
 #include "image/layer_store.h"
+#include "network/network.h"
 #include "storage/driver.h"
 
 const char *container_state_name(enum container_state s)
@@ -386,6 +387,35 @@ size_t containers_count(struct daemon *d)
 struct container *containers_at(struct daemon *d, size_t i)
 {
 	return containers_of(d)->v[i];
+}
+
+struct net_container *container_net(const struct container *c, struct net_container *ret)
+{
+	*ret = (struct net_container){.id = c->id,
+				      .name = c->name + 1,
+				      .config = c->config,
+				      .host_config = c->host_config,
+				      .running = c->state == CONTAINER_RUNNING,
+				      .starting = c->starting};
+	return ret;
+}
+
+int containers_net_lookup(void *data, const char *ref, struct net_container *ret, struct error *err)
+{
+	struct container *c;
+	int r = containers_lookup(data, ref, &c, err);
+	if (r == 0)
+		container_net(c, ret);
+	return r;
+}
+
+bool containers_net_at(void *data, size_t i, struct net_container *ret)
+{
+	struct containers *cs = containers_of(data);
+	if (i >= cs->n)
+		return false;
+	container_net(cs->v[i], ret);
+	return true;
 }
 
 struct container *containers_find_name(struct daemon *d, const char *name)

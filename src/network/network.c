@@ -18,7 +18,6 @@
 #include "basic/fs.h"
 #include "basic/timeutil.h"
 #include "daemon/daemon.h"
-#include "engine/container.h"
 #include "shared/events.h"
 #include "network/network_ipv6.h"
 #include "network/network_priv.h"
@@ -600,12 +599,13 @@ static int setup_pools(struct daemon *d, struct error *err)
 	return 0;
 }
 
-int network_init(struct daemon *d, struct error *err)
+int network_init(struct daemon *d, const struct net_container_source *src, struct error *err)
 {
 	struct networks *ns = calloc(1, sizeof(*ns));
 	if (!ns)
 		return error_set(err, -ENOMEM, "out of memory");
 	d->networks = ns;
+	ns->containers = *src;
 	ns->iptables = d->cfg.iptables;
 	bool dflt = strcmp(d->cfg.exec_root, "/run/berth") == 0;
 	uint32_t h = fnv(d->cfg.exec_root);
@@ -921,11 +921,18 @@ int network_create(struct daemon *d, json_t *body, bool check_duplicate, char **
 
 static bool container_running(struct daemon *d, const char *cid)
 {
-	struct container *c = NULL;
+	struct net_container c;
 	struct error err = ERROR_INIT;
-	int r = containers_lookup(d, cid, &c, &err);
+	int r = net_container_find(d, cid, &c, &err);
 	error_clear(&err);
-	return r == 0 && (c->state == CONTAINER_RUNNING || c->starting);
+	return r == 0 && (c.running || c.starting);
+}
+
+int net_container_find(struct daemon *d, const char *ref, struct net_container *ret,
+		       struct error *err)
+{
+	const struct net_container_source *src = &networks_of(d)->containers;
+	return src->lookup(src->data, ref, ret, err);
 }
 
 void network_destroy(struct daemon *d, struct network *n)

@@ -14,13 +14,32 @@
 #include "shared/filters.h"
 
 struct daemon;
-struct container;
+
+/* What networking knows of a container; the engine fills it. config and
+ * host_config are its Config and HostConfig, borrowed for the call (create
+ * normalizes HostConfig.NetworkMode in place). */
+struct net_container {
+	const char *id;
+	const char *name; /* without the leading '/' */
+	json_t *config, *host_config;
+	bool running;
+	bool starting; /* being started: its addresses are taken */
+};
+
+/* How networking finds containers, without knowing the engine: lookup by
+ * ID, name or ID prefix (-ENOENT with the engine's message); at walks all
+ * of them (false past the end). */
+struct net_container_source {
+	int (*lookup)(void *data, const char *ref, struct net_container *ret, struct error *err);
+	bool (*at)(void *data, size_t i, struct net_container *ret);
+	void *data;
+};
 
 /* --- service (network.c) --- */
 
 /* Loads the networks, makes the built-in ones, recreates user bridges.
- * Before containers_init. */
-int network_init(struct daemon *d, struct error *err);
+ * Before containers_init; containers are found through src. */
+int network_init(struct daemon *d, const struct net_container_source *src, struct error *err);
 /* After containers_init: adopts the namespaces, ports and DNS servers of
  * running containers, removes what stopped ones left, rebuilds the
  * nftables table from the state. */
@@ -84,24 +103,24 @@ bool network_overlay_holds(struct daemon *d, const char *id, uint32_t ip);
 /* At create: checks NetworkMode (normalized: "default" is "bridge") and
  * NetworkingConfig, attaches the container to its networks (addresses
  * reserved). Nothing is left on failure. */
-int network_container_create(struct daemon *d, struct container *c, json_t *netcfg,
+int network_container_create(struct daemon *d, const struct net_container *c, json_t *netcfg,
 			     struct error *err);
 /* The container is gone: its endpoints and addresses are released. */
-void network_container_removed(struct daemon *d, struct container *c);
+void network_container_removed(struct daemon *d, const struct net_container *c);
 /* Before the runtime runs: the namespace, veths, ports, DNS. *ret_netns is
  * the namespace path for the OCI spec, NULL to let the runtime make one
  * (none) or share the host's (host). Undone on failure. */
-int network_container_up(struct daemon *d, struct container *c, char **ret_netns,
+int network_container_up(struct daemon *d, const struct net_container *c, char **ret_netns,
 			 struct error *err);
 /* The run ended: veths, namespace, ports, DNS go. Safe to call twice. */
-void network_container_down(struct daemon *d, struct container *c);
+void network_container_down(struct daemon *d, const struct net_container *c);
 /* NetworkSettings for inspect. */
-json_t *network_container_settings(struct daemon *d, struct container *c);
+json_t *network_container_settings(struct daemon *d, const struct net_container *c);
 /* {"Networks": {...}} for GET /containers/json. */
-json_t *network_container_summary(struct daemon *d, struct container *c);
+json_t *network_container_summary(struct daemon *d, const struct net_container *c);
 /* [{"IP","PrivatePort","PublicPort","Type"}] for GET /containers/json. */
-json_t *network_container_ports_summary(struct daemon *d, struct container *c);
+json_t *network_container_ports_summary(struct daemon *d, const struct net_container *c);
 /* /etc/resolv.conf for the container, NULL to keep the default. */
-char *network_resolv_conf(struct daemon *d, struct container *c);
+char *network_resolv_conf(struct daemon *d, const struct net_container *c);
 /* Lines for /etc/hosts after the localhost ones ("" when none). */
-char *network_hosts_lines(struct daemon *d, struct container *c);
+char *network_hosts_lines(struct daemon *d, const struct net_container *c);

@@ -16,7 +16,6 @@
 #include "basic/cleanup.h"
 #include "basic/fs.h"
 #include "daemon/daemon.h"
-#include "engine/container.h"
 #include "network/dns.h"
 #include "network/network.h"
 #include "network/network_ipv6.h"
@@ -133,15 +132,15 @@ static void dns_resolve(void *userdata, const char *name, struct dns_addrs *out)
 			want[wl - nl - 1] = '\0'; /* name.network */
 		for (size_t e = 0; e < n->n_eps; e++) {
 			struct endpoint *ep = &n->eps[e];
-			struct container *c = NULL;
+			struct net_container c;
 			struct error err = ERROR_INIT;
 			if (!sandbox_find(d, ep->cid) ||
-			    containers_lookup(d, ep->cid, &c, &err) < 0) {
+			    net_container_find(d, ep->cid, &c, &err) < 0) {
 				error_clear(&err);
 				continue;
 			}
-			bool m = !strcasecmp(c->name + 1, want) ||
-				 (strlen(want) == 12 && !strncmp(c->id, want, 12));
+			bool m = !strcasecmp(c.name, want) ||
+				 (strlen(want) == 12 && !strncmp(c.id, want, 12));
 			size_t a;
 			json_t *al;
 			json_array_foreach(ep->aliases, a, al) m =
@@ -152,7 +151,7 @@ static void dns_resolve(void *userdata, const char *name, struct dns_addrs *out)
 	}
 }
 
-static size_t upstreams(struct daemon *d, struct container *c, uint32_t *out, size_t max)
+static size_t upstreams(const struct net_container *c, uint32_t *out, size_t max)
 {
 	size_t k = 0, i;
 	json_t *v;
@@ -181,12 +180,12 @@ void sandbox_dns_update(struct daemon *d, struct sandbox *sb)
 		user = user || network_is_user(nets[i]);
 	if (!user || sb->dns)
 		return;
-	struct container *c = NULL;
+	struct net_container c;
 	struct error err = ERROR_INIT;
 	uint32_t up[4];
 	size_t nup = 0;
-	if (containers_lookup(d, sb->cid, &c, &err) == 0)
-		nup = upstreams(d, c, up, 4);
+	if (net_container_find(d, sb->cid, &c, &err) == 0)
+		nup = upstreams(&c, up, 4);
 	if (dns_server_start(d->loop, sb->netns, dns_resolve, sb, up, nup, &sb->dns, &err) < 0)
 		log_warn(&d->log, "container %.12s: %s", sb->cid, error_msg(&err));
 	error_clear(&err);
@@ -325,14 +324,15 @@ static struct sandbox *sandbox_new(struct daemon *d, const char *cid)
 	return sb;
 }
 
-static int shared_netns(struct daemon *d, struct container *c, char **ret, struct error *err)
+static int shared_netns(struct daemon *d, const struct net_container *c, char **ret,
+			struct error *err)
 {
 	const char *ref = net_mode(c) + 10;
-	struct container *o = NULL;
-	int r = containers_lookup(d, ref, &o, err);
+	struct net_container owner, *o = &owner;
+	int r = net_container_find(d, ref, o, err);
 	if (r < 0)
 		return r;
-	if (o->state != CONTAINER_RUNNING)
+	if (!o->running)
 		return error_set(err, -EINVAL,
 				 "cannot join network namespace of a non running container: %s",
 				 ref);
@@ -352,7 +352,8 @@ static int shared_netns(struct daemon *d, struct container *c, char **ret, struc
 	return *ret ? 0 : error_set(err, -ENOMEM, "out of memory");
 }
 
-int network_container_up(struct daemon *d, struct container *c, char **ret_netns, struct error *err)
+int network_container_up(struct daemon *d, const struct net_container *c, char **ret_netns,
+			 struct error *err)
 {
 	*ret_netns = NULL;
 	if (net_mode_is(c, "host") || net_mode_is(c, "none"))
@@ -396,7 +397,7 @@ int network_container_up(struct daemon *d, struct container *c, char **ret_netns
 	return *ret_netns ? 0 : error_set(err, -ENOMEM, "out of memory");
 }
 
-void network_container_down(struct daemon *d, struct container *c)
+void network_container_down(struct daemon *d, const struct net_container *c)
 {
 	struct sandbox *sb = sandbox_find(d, c->id);
 	if (!sb)
@@ -428,8 +429,8 @@ static json_t *epcfg_for(json_t *netcfg, struct network *n, const char *given)
 /* What of the endpoint config is kept and shown as given: the MAC address
  * (the container's Config.MacAddress on its NetworkMode network, as older
  * APIs put it), Links, DriverOpts and IPAMConfig.LinkLocalIPs. */
-static int endpoint_settings(struct container *c, struct network *n, json_t *epcfg, json_t **ret,
-			     struct error *err)
+static int endpoint_settings(const struct net_container *c, struct network *n, json_t *epcfg,
+			     json_t **ret, struct error *err)
 {
 	const char *mac = jstr(epcfg, "MacAddress");
 	const char *mode = net_mode(c);
@@ -465,8 +466,8 @@ static int endpoint_settings(struct container *c, struct network *n, json_t *epc
 }
 
 /* Validates an endpoint config and attaches. */
-static int attach_cfg(struct daemon *d, struct container *c, struct network *n, json_t *epcfg,
-		      struct error *err)
+static int attach_cfg(struct daemon *d, const struct net_container *c, struct network *n,
+		      json_t *epcfg, struct error *err)
 {
 	if (strcmp(n->driver, "bridge") != 0)
 		return error_set(err, -EPERM,
@@ -474,7 +475,7 @@ static int attach_cfg(struct daemon *d, struct container *c, struct network *n, 
 				 "to host network");
 	if (network_endpoint(n, c->id))
 		return error_set(err, -EEXIST, "endpoint with name %s already exists in network %s",
-				 c->name + 1, n->name);
+				 c->name, n->name);
 	const char *ips = jstr(json_object_get(epcfg, "IPAMConfig"), "IPv4Address");
 	json_t *aliases = json_object_get(epcfg, "Aliases");
 	uint32_t ip = 0;
@@ -499,7 +500,7 @@ static int attach_cfg(struct daemon *d, struct container *c, struct network *n, 
 	return r;
 }
 
-int network_container_create(struct daemon *d, struct container *c, json_t *netcfg,
+int network_container_create(struct daemon *d, const struct net_container *c, json_t *netcfg,
 			     struct error *err)
 {
 	const char *mode = net_mode(c);
@@ -509,12 +510,12 @@ int network_container_create(struct daemon *d, struct container *c, json_t *netc
 	if (!strcmp(mode, "host") || !strcmp(mode, "none"))
 		return 0;
 	if (net_mode_shared(c)) {
-		struct container *o = NULL;
-		int r = containers_lookup(d, mode + 10, &o, err);
+		struct net_container o;
+		int r = net_container_find(d, mode + 10, &o, err);
 		if (r < 0)
 			return r;
 		char buf[DIGEST_HEX_LEN + 16];
-		snprintf(buf, sizeof(buf), "container:%s", o->id);
+		snprintf(buf, sizeof(buf), "container:%s", o.id);
 		json_object_set_new(c->host_config, "NetworkMode", json_string(buf));
 		return 0;
 	}
@@ -550,7 +551,7 @@ int network_container_create(struct daemon *d, struct container *c, json_t *netc
 	return r;
 }
 
-void network_container_removed(struct daemon *d, struct container *c)
+void network_container_removed(struct daemon *d, const struct net_container *c)
 {
 	struct networks *ns = networks_of(d);
 	for (size_t i = 0; i < ns->n; i++)
@@ -564,10 +565,10 @@ int network_connect(struct daemon *d, const char *ref, const char *container, js
 		    struct error *err)
 {
 	struct network *n;
-	struct container *c;
+	struct net_container cv, *c = &cv;
 	int r = network_lookup(d, ref, &n, err);
 	if (r == 0)
-		r = containers_lookup(d, container, &c, err);
+		r = net_container_find(d, container, c, err);
 	if (r < 0)
 		return r;
 	if (net_mode_is(c, "host") || net_mode_is(c, "none") || net_mode_shared(c))
@@ -599,10 +600,10 @@ int network_disconnect(struct daemon *d, const char *ref, const char *container,
 		       struct error *err)
 {
 	struct network *n;
-	struct container *c;
+	struct net_container cv, *c = &cv;
 	int r = network_lookup(d, ref, &n, err);
 	if (r == 0)
-		r = containers_lookup(d, container, &c, err);
+		r = net_container_find(d, container, c, err);
 	if (r < 0)
 		return r;
 	if (!network_endpoint(n, c->id))
@@ -638,9 +639,9 @@ static void restore_one(struct daemon *d, const char *file)
 		return;
 	json_t *j = json_load_file(path, 0, NULL);
 	struct sandbox *sb = sandbox_new(d, cid);
-	struct container *c = NULL;
+	struct net_container c;
 	struct error err = ERROR_INIT;
-	bool alive = containers_lookup(d, cid, &c, &err) == 0 && c->state == CONTAINER_RUNNING;
+	bool alive = net_container_find(d, cid, &c, &err) == 0 && c.running;
 	error_clear(&err);
 	if (!sb || !j) {
 		json_decref(j);

@@ -6,7 +6,6 @@
 
 #include "basic/timeutil.h"
 #include "daemon/daemon.h"
-#include "engine/container.h"
 #include "network/network.h"
 #include "network/network_ipv6.h"
 #include "network/network_priv.h"
@@ -16,33 +15,33 @@ static json_t *containers_json(struct daemon *d, struct network *n)
 	json_t *out = json_object();
 	for (size_t i = 0; i < n->n_eps; i++) {
 		struct endpoint *ep = &n->eps[i];
-		struct container *c = NULL;
+		struct net_container c;
 		struct error err = ERROR_INIT;
-		int r = containers_lookup(d, ep->cid, &c, &err);
+		int r = net_container_find(d, ep->cid, &c, &err);
 		error_clear(&err);
-		if (r < 0 || c->state != CONTAINER_RUNNING || !sandbox_find(d, ep->cid))
+		if (r < 0 || !c.running || !sandbox_find(d, ep->cid))
 			continue;
 		char ip[16], addr[24], mac[18], addr6[CIDR6_LEN];
 		snprintf(addr, sizeof(addr), "%s/%d", ip_format(ep->ip, ip), n->subnet.prefix);
 		endpoint_mac_text(ep, mac);
-		json_object_set_new(out, c->id,
-				    json_pack("{s:s, s:s, s:s, s:s, s:s}", "Name", c->name + 1,
+		json_object_set_new(out, c.id,
+				    json_pack("{s:s, s:s, s:s, s:s, s:s}", "Name", c.name,
 					      "EndpointID", ep->id, "MacAddress", mac,
 					      "IPv4Address", addr, "IPv6Address",
 					      endpoint_ip6_cidr(n, ep, addr6)));
 	}
 	/* host network: the containers using it. */
-	for (size_t i = 0; n->builtin && strcmp(n->driver, "bridge") && i < containers_count(d);
+	const struct net_container_source *src = &networks_of(d)->containers;
+	struct net_container c;
+	for (size_t i = 0; n->builtin && strcmp(n->driver, "bridge") && src->at(src->data, i, &c);
 	     i++) {
-		struct container *c = containers_at(d, i);
-		const char *m = json_string_value(json_object_get(c->host_config, "NetworkMode"));
-		bool mine = m && ((!strcmp(n->driver, "host") && !strcmp(m, "host")) ||
-				  (!strcmp(n->driver, "null") && !strcmp(m, "none")));
-		if (mine && c->state == CONTAINER_RUNNING)
-			json_object_set_new(out, c->id,
-					    json_pack("{s:s, s:s, s:s, s:s, s:s}", "Name",
-						      c->name + 1, "EndpointID", "", "MacAddress",
-						      "", "IPv4Address", "", "IPv6Address", ""));
+		bool mine = (!strcmp(n->driver, "host") && net_mode_is(&c, "host")) ||
+			    (!strcmp(n->driver, "null") && net_mode_is(&c, "none"));
+		if (mine && c.running)
+			json_object_set_new(out, c.id,
+					    json_pack("{s:s, s:s, s:s, s:s, s:s}", "Name", c.name,
+						      "EndpointID", "", "MacAddress", "",
+						      "IPv4Address", "", "IPv6Address", ""));
 	}
 	return out;
 }

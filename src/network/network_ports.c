@@ -14,7 +14,6 @@
 #include "basic/cleanup.h"
 #include "basic/fs.h"
 #include "daemon/daemon.h"
-#include "engine/container.h"
 #include "network/network.h"
 #include "network/network_priv.h"
 
@@ -182,7 +181,7 @@ static int bind_one(struct sandbox *sb, const char *proto, const char *hip_s, co
 	return bind_addr(sb, proto, &any6, got, got, hport_s, ep, cport, out_list, &got, err);
 }
 
-int ports_setup(struct daemon *d, struct container *c, struct sandbox *sb,
+int ports_setup(struct daemon *d, const struct net_container *c, struct sandbox *sb,
 		const struct endpoint *ep, struct error *err)
 {
 	json_t *ports = json_object();

@@ -9,15 +9,16 @@
 #include "shared/digest.h"
 #include "network/ipam.h"
 #include "network/ipam6.h"
+#include "network/network.h"
 #include "network/nft.h"
 
-struct container;
+struct net_container;
 
 /* A container's NetworkMode ("" when unset), whether it is m, whether it
  * is "container:<id>" (network_settings.c). */
-const char *net_mode(struct container *c);
-bool net_mode_is(struct container *c, const char *m);
-bool net_mode_shared(struct container *c);
+const char *net_mode(const struct net_container *c);
+bool net_mode_is(const struct net_container *c, const char *m);
+bool net_mode_shared(const struct net_container *c);
 
 /* A string member of o, "" when absent. */
 static inline const char *jstr(json_t *o, const char *k)
@@ -27,7 +28,6 @@ static inline const char *jstr(json_t *o, const char *k)
 }
 
 struct daemon;
-struct container;
 struct dns_server;
 
 struct endpoint {
@@ -105,9 +105,13 @@ struct networks {
 	struct cidr6 pool6; /* IPv6 subnets come from it: the engine's ULA /48 */
 	bool iptables;
 	bool forwarding_set;
+	struct net_container_source containers;
 };
 
 struct networks *networks_of(struct daemon *d);
+/* The container ref names, through the engine's source. */
+int net_container_find(struct daemon *d, const char *ref, struct net_container *ret,
+		       struct error *err);
 struct network *new_network(const char *name, const char *driver);
 int networks_add(struct networks *ns, struct network *n);
 void network_free(struct network *n);
@@ -158,7 +162,7 @@ int port_key_parse(const char *key, int *port, const char **proto);
  * addresses (IPv4, and IPv6 on a dual-stack network: an unspecified host
  * address then means 0.0.0.0 and ::); fills sb->ports and sb->nports.
  * Nothing is held on failure. */
-int ports_setup(struct daemon *d, struct container *c, struct sandbox *sb,
+int ports_setup(struct daemon *d, const struct net_container *c, struct sandbox *sb,
 		const struct endpoint *ep, struct error *err);
 /* Holds sb->ports again (daemon start). */
 void ports_restore(struct daemon *d, struct sandbox *sb, const struct endpoint *ep);

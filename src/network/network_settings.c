@@ -12,30 +12,29 @@
 #include "basic/cleanup.h"
 #include "basic/fs.h"
 #include "daemon/daemon.h"
-#include "engine/container.h"
 #include "network/network.h"
 #include "network/network_ipv6.h"
 #include "network/network_priv.h"
 
-const char *net_mode(struct container *c)
+const char *net_mode(const struct net_container *c)
 {
 	return jstr(c->host_config, "NetworkMode");
 }
 
-bool net_mode_is(struct container *c, const char *m)
+bool net_mode_is(const struct net_container *c, const char *m)
 {
 	return strcmp(net_mode(c), m) == 0;
 }
 
-bool net_mode_shared(struct container *c)
+bool net_mode_shared(const struct net_container *c)
 {
 	return strncmp(net_mode(c), "container:", 10) == 0;
 }
 
 /* ---- JSON ---- */
 
-static json_t *endpoint_json(struct daemon *d, struct container *c, struct network *n,
-			     struct endpoint *ep, bool live)
+static json_t *endpoint_json(const struct net_container *c, struct network *n, struct endpoint *ep,
+			     bool live)
 {
 	char ip[16], gw[16], mac[18];
 	json_t *lls = ep ? json_object_get(ep->settings, "LinkLocalIPs") : NULL;
@@ -55,7 +54,7 @@ static json_t *endpoint_json(struct daemon *d, struct container *c, struct netwo
 	if (network_is_user(n)) {
 		char sid[13];
 		snprintf(sid, sizeof(sid), "%.12s", c->id);
-		json_array_append_new(dns, json_string(c->name + 1));
+		json_array_append_new(dns, json_string(c->name));
 		json_array_append_new(dns, json_string(sid));
 		size_t i;
 		json_t *a;
@@ -80,10 +79,10 @@ static json_t *endpoint_json(struct daemon *d, struct container *c, struct netwo
 	return o;
 }
 
-json_t *network_container_settings(struct daemon *d, struct container *c)
+json_t *network_container_settings(struct daemon *d, const struct net_container *c)
 {
 	struct sandbox *sb = sandbox_find(d, c->id);
-	bool live = sb && c->state == CONTAINER_RUNNING;
+	bool live = sb && c->running;
 	json_t *nets = json_object();
 	json_t *top = NULL;
 	struct networks *ns = networks_of(d);
@@ -94,7 +93,7 @@ json_t *network_container_settings(struct daemon *d, struct container *c)
 			       (n->builtin && !strcmp(n->name, "none") && net_mode_is(c, "none"));
 		if (!ep && !special)
 			continue;
-		json_t *e = endpoint_json(d, c, n, ep, live);
+		json_t *e = endpoint_json(c, n, ep, live);
 		if (n->is_default)
 			top = json_incref(e);
 		json_object_set_new(nets, n->name, e);
@@ -119,7 +118,7 @@ json_t *network_container_settings(struct daemon *d, struct container *c)
 	return o;
 }
 
-json_t *network_container_summary(struct daemon *d, struct container *c)
+json_t *network_container_summary(struct daemon *d, const struct net_container *c)
 {
 	json_t *s = network_container_settings(d, c);
 	json_t *o = json_pack("{s:O}", "Networks", json_object_get(s, "Networks"));
@@ -127,13 +126,12 @@ json_t *network_container_summary(struct daemon *d, struct container *c)
 	return o;
 }
 
-json_t *network_container_ports_summary(struct daemon *d, struct container *c)
+json_t *network_container_ports_summary(struct daemon *d, const struct net_container *c)
 {
 	struct sandbox *sb = sandbox_find(d, c->id);
 	json_t *out = json_array();
-	json_t *ports = sb && c->state == CONTAINER_RUNNING && sb->ports
-			    ? sb->ports
-			    : json_object_get(c->config, "ExposedPorts");
+	json_t *ports =
+	    sb && c->running && sb->ports ? sb->ports : json_object_get(c->config, "ExposedPorts");
 	const char *key;
 	json_t *v;
 	json_object_foreach(ports, key, v)
@@ -158,19 +156,22 @@ json_t *network_container_ports_summary(struct daemon *d, struct container *c)
 
 /* ---- /etc files ---- */
 
-static struct container *netns_owner(struct daemon *d, struct container *c)
+/* The container whose namespace c uses: c, or the one of container:<ref>
+ * (filled in *buf). */
+static const struct net_container *netns_owner(struct daemon *d, const struct net_container *c,
+					       struct net_container *buf)
 {
-	struct container *o = NULL;
 	struct error err = ERROR_INIT;
-	if (net_mode_shared(c) && containers_lookup(d, net_mode(c) + 10, &o, &err) == 0)
-		c = o;
+	if (net_mode_shared(c) && net_container_find(d, net_mode(c) + 10, buf, &err) == 0)
+		c = buf;
 	error_clear(&err);
 	return c;
 }
 
-char *network_resolv_conf(struct daemon *d, struct container *c)
+char *network_resolv_conf(struct daemon *d, const struct net_container *c)
 {
-	c = netns_owner(d, c);
+	struct net_container owner;
+	c = netns_owner(d, c, &owner);
 	if (net_mode_is(c, "host") || net_mode_is(c, "none"))
 		return NULL;
 	struct network *nets[64];
@@ -230,7 +231,7 @@ char *network_resolv_conf(struct daemon *d, struct container *c)
 	return out;
 }
 
-char *network_hosts_lines(struct daemon *d, struct container *c)
+char *network_hosts_lines(struct daemon *d, const struct net_container *c)
 {
 	char *out = NULL;
 	size_t len = 0;
@@ -247,7 +248,8 @@ char *network_hosts_lines(struct daemon *d, struct container *c)
 		if (colon)
 			fprintf(f, "%s\t%.*s\n", colon + 1, (int)(colon - s), s);
 	}
-	struct container *o = netns_owner(d, c);
+	struct net_container owner;
+	const struct net_container *o = netns_owner(d, c, &owner);
 	struct network *nets[64];
 	size_t nn = container_networks(d, o->id, nets, 64);
 	char ip[INET6_ADDRSTRLEN];

@@ -141,12 +141,13 @@ static void report(struct agent *a, json_t *t, enum task_state s, const char *ms
 /* Queues the report that t runs, with the host ports its container got. */
 static void report_running(struct swarm *sw, struct agent *a, json_t *t, struct container *c)
 {
+	struct net_container nc;
 	report(a, t, TASK_RUNNING, "started", NULL, c);
 	json_t *st = json_object_get(a->outbox, jstr(t, "ID"));
 	if (!st || !c || !json_object_get(t, "_ports") ||
 	    strcmp(jstr(st, "State") ?: "", "running") != 0)
 		return;
-	json_t *settings = network_container_settings(sw->d, c);
+	json_t *settings = network_container_settings(sw->d, container_net(c, &nc));
 	json_t *ps = task_port_status(t, json_object_get(settings, "Ports"));
 	json_decref(settings);
 	if (ps)
