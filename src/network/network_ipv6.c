@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "basic/cleanup.h"
-#include "daemon/daemon.h"
 #include "network/network.h"
 #include "network/network_ipv6.h"
 #include "network/network_priv.h"
