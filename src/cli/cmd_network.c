@@ -35,48 +35,67 @@ static json_t *kv_object(const struct cli_strv *sv)
 	return o;
 }
 
+/* IPAM.Config from --subnet, --gateway, --ip-range: one entry per subnet,
+ * a gateway or range going with the subnet of its family (the daemon checks
+ * that it lies inside). */
+static json_t *ipam_configs(const struct cli_strv *subnets, const struct cli_strv *gateways,
+			    const struct cli_strv *ranges)
+{
+	json_t *cfg = json_array();
+	size_t n = subnets->n ? subnets->n : (gateways->n || ranges->n);
+	for (size_t i = 0; i < n; i++) {
+		const char *sub = i < subnets->n ? subnets->v[i] : NULL;
+		bool v6 = sub && strchr(sub, ':');
+		json_t *c = json_object();
+		if (sub)
+			json_object_set_new(c, "Subnet", json_string(sub));
+		for (size_t k = 0; k < gateways->n; k++)
+			if (!sub || (strchr(gateways->v[k], ':') != NULL) == v6)
+				json_object_set_new(c, "Gateway", json_string(gateways->v[k]));
+		for (size_t k = 0; k < ranges->n; k++)
+			if (!sub || (strchr(ranges->v[k], ':') != NULL) == v6)
+				json_object_set_new(c, "IPRange", json_string(ranges->v[k]));
+		json_array_append_new(cfg, c);
+	}
+	return cfg;
+}
+
 static int network_create(struct cli *cli, const char *cmd_path, int argc, char **argv)
 {
-	const char *driver = "bridge", *subnet = NULL, *gateway = NULL, *range = NULL;
-	bool internal = false, attachable = false;
-	struct cli_strv labels = {0}, opts = {0}, args = {0};
+	const char *driver = "bridge";
+	bool internal = false, attachable = false, ipv6 = false;
+	struct cli_strv labels = {0}, opts = {0}, args = {0}, subnets = {0}, gateways = {0},
+			ranges = {0};
 	const struct cli_flag flags[] = {
 	    {"attachable", 0, CLI_FLAG_BOOL, &attachable, NULL,
 	     "Enable manual container attachment", false},
 	    {"driver", 'd', CLI_FLAG_STRING, &driver, "string",
 	     "Driver to manage the Network (default \"bridge\")", false},
-	    {"gateway", 0, CLI_FLAG_STRING, &gateway, "strings",
+	    {"gateway", 0, CLI_FLAG_LIST, &gateways, "strings",
 	     "IPv4 or IPv6 Gateway for the master subnet", false},
 	    {"internal", 0, CLI_FLAG_BOOL, &internal, NULL,
 	     "Restrict external access to the network", false},
-	    {"ip-range", 0, CLI_FLAG_STRING, &range, "strings",
+	    {"ip-range", 0, CLI_FLAG_LIST, &ranges, "strings",
 	     "Allocate container ip from a sub-range", false},
+	    {"ipv6", 0, CLI_FLAG_BOOL, &ipv6, NULL, "Enable or disable IPv6 networking", false},
 	    {"label", 0, CLI_FLAG_LIST, &labels, "list", "Set metadata on a network", false},
 	    {"opt", 'o', CLI_FLAG_LIST, &opts, "map", "Set driver specific options (default map[])",
 	     false},
-	    {"subnet", 0, CLI_FLAG_STRING, &subnet, "strings",
+	    {"subnet", 0, CLI_FLAG_LIST, &subnets, "strings",
 	     "Subnet in CIDR format that represents a network segment", false},
 	};
 	static const struct cli_cmd_spec spec = {"Create a network",  NULL,	      false,
 						 "[OPTIONS] NETWORK", CLI_ARGS_EXACT, 1};
 	int code = cli_cmd_parse(cli, cmd_path, &spec, flags, ARRAY_SIZE(flags), argc, argv, &args);
 	if (code < 0) {
-		json_t *cfg = json_array();
-		if (subnet || gateway || range) {
-			json_t *c = json_object();
-			if (subnet)
-				json_object_set_new(c, "Subnet", json_string(subnet));
-			if (gateway)
-				json_object_set_new(c, "Gateway", json_string(gateway));
-			if (range)
-				json_object_set_new(c, "IPRange", json_string(range));
-			json_array_append_new(cfg, c);
-		}
+		json_t *cfg = ipam_configs(&subnets, &gateways, &ranges);
 		_cleanup_(cli_json_decrefp) json_t *body = json_pack(
 		    "{s:s, s:b, s:s, s:b, s:b, s:{s:s, s:o}, s:o, s:o}", "Name", args.v[0],
 		    "CheckDuplicate", 1, "Driver", driver, "Internal", internal, "Attachable",
 		    attachable, "IPAM", "Driver", "default", "Config", cfg, "Options",
 		    kv_object(&opts), "Labels", kv_object(&labels));
+		if (body && ipv6)
+			json_object_set_new(body, "EnableIPv6", json_true());
 		_cleanup_(cli_json_decrefp) json_t *resp = NULL;
 		struct error err = ERROR_INIT;
 		if (cli_call(cli, "POST", "/networks/create", NULL, body, &resp, &err) < 0) {
@@ -89,6 +108,9 @@ static int network_create(struct cli *cli, const char *cmd_path, int argc, char 
 	cli_strv_free(&labels);
 	cli_strv_free(&opts);
 	cli_strv_free(&args);
+	cli_strv_free(&subnets);
+	cli_strv_free(&gateways);
+	cli_strv_free(&ranges);
 	return code;
 }
 
@@ -105,7 +127,8 @@ static json_t *network_row(json_t *n)
 	_cleanup_free_ char *labels = cli_labels_string(json_object_get(n, "Labels"));
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID", id, "Name",
 			 jstr(n, "Name"), "Driver", jstr(n, "Driver"), "Scope", jstr(n, "Scope"),
-			 "IPv6", "false", "Internal",
+			 "IPv6", json_is_true(json_object_get(n, "EnableIPv6")) ? "true" : "false",
+			 "Internal",
 			 json_is_true(json_object_get(n, "Internal")) ? "true" : "false", "Labels",
 			 labels ? labels : "", "CreatedAt", jstr(n, "Created"), "IPv4", "true");
 }
@@ -250,13 +273,15 @@ static int network_rm(struct cli *cli, const char *cmd_path, int argc, char **ar
 
 static int connect_cmd(struct cli *cli, const char *cmd_path, int argc, char **argv, bool connect)
 {
-	const char *ip = NULL;
+	const char *ip = NULL, *ip6 = NULL;
 	bool force = false;
 	struct cli_strv aliases = {0}, args = {0};
 	const struct cli_flag cflags[] = {
 	    {"alias", 0, CLI_FLAG_LIST, &aliases, "strings",
 	     "Add network-scoped alias for the container", false},
 	    {"ip", 0, CLI_FLAG_STRING, &ip, "string", "IPv4 address (e.g., \"172.30.100.104\")",
+	     false},
+	    {"ip6", 0, CLI_FLAG_STRING, &ip6, "string", "IPv6 address (e.g., \"2001:db8::33\")",
 	     false},
 	};
 	const struct cli_flag dflags[] = {
@@ -278,17 +303,18 @@ static int connect_cmd(struct cli *cli, const char *cmd_path, int argc, char **a
 		for (size_t i = 0; i < aliases.n; i++)
 			json_array_append_new(al, json_string(aliases.v[i]));
 		_cleanup_(cli_json_decrefp) json_t *body =
-		    connect ? json_pack("{s:s, s:{s:{s:s}, s:o}}", "Container", args.v[1],
+		    connect ? json_pack("{s:s, s:{s:{s:s, s:s}, s:o}}", "Container", args.v[1],
 					"EndpointConfig", "IPAMConfig", "IPv4Address", ip ? ip : "",
-					"Aliases", al)
+					"IPv6Address", ip6 ? ip6 : "", "Aliases", al)
 			    : json_pack("{s:s, s:b}", "Container", args.v[1], "Force", force);
 		if (!connect)
 			json_decref(al);
 		_cleanup_free_ char *path =
 		    net_path(args.v[0], connect ? "/connect" : "/disconnect");
 		struct error err = ERROR_INIT;
-		code = cli_call(cli, "POST", path, NULL, body, NULL, &err) < 0 ? cli_fail_clear(cli, &err)
-									   : CLI_EXIT_OK;
+		code = cli_call(cli, "POST", path, NULL, body, NULL, &err) < 0
+			   ? cli_fail_clear(cli, &err)
+			   : CLI_EXIT_OK;
 	}
 	cli_strv_free(&aliases);
 	cli_strv_free(&args);

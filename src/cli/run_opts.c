@@ -402,6 +402,8 @@ int run_opts_parse(const struct cli *cli, const char *cmd_path, int argc, char *
 	     "Add network-scoped alias for the container", false},
 	    {"ip", 0, CLI_FLAG_STRING, &o->ip, "string", "IPv4 address (e.g., 172.30.100.104)",
 	     false},
+	    {"ip6", 0, CLI_FLAG_STRING, &o->ip6, "string", "IPv6 address (e.g., 2001:db8::33)",
+	     false},
 	    {"publish", 'p', CLI_FLAG_LIST, &o->publish, "list",
 	     "Publish a container's port(s) to the host", false},
 	    {"publish-all", 'P', CLI_FLAG_BOOL, &o->publish_all, NULL,
@@ -674,12 +676,13 @@ static int add_network_opts(const struct run_opts *o, json_t *body)
 	json_object_set_new(body, "ExposedPorts", exposed);
 	json_object_set_new(hc, "Dns", strv_json(&o->dns, NULL));
 	json_object_set_new(hc, "ExtraHosts", strv_json(&o->add_hosts, NULL));
-	if (o->ip || o->aliases.n) {
+	if (o->ip || o->ip6 || o->aliases.n) {
 		const char *net = o->network ? o->network : "default";
 		json_object_set_new(body, "NetworkingConfig",
-				    json_pack("{s:{s:{s:{s:s}, s:o}}}", "EndpointsConfig", net,
+				    json_pack("{s:{s:{s:{s:s, s:s}, s:o}}}", "EndpointsConfig", net,
 					      "IPAMConfig", "IPv4Address", o->ip ? o->ip : "",
-					      "Aliases", strv_json(&o->aliases, NULL)));
+					      "IPv6Address", o->ip6 ? o->ip6 : "", "Aliases",
+					      strv_json(&o->aliases, NULL)));
 	}
 	return 0;
 }

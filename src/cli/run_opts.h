@@ -15,7 +15,7 @@ struct run_opts {
 	    publish_all;
 	const char *name, *workdir, *user, *entrypoint, *network, *hostname, *restart;
 	const char *memory, *memory_swap, *cpus, *cpu_shares, *pids_limit, *stop_signal,
-	    *stop_timeout, *shm_size, *oom_score_adj, *runtime, *detach_keys, *log_driver, *ip;
+	    *stop_timeout, *shm_size, *oom_score_adj, *runtime, *detach_keys, *log_driver, *ip, *ip6;
 	const char *health_cmd, *health_interval, *health_timeout, *health_retries,
 	    *health_start_period, *health_start_interval;
 	bool no_healthcheck;

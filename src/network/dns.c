@@ -41,6 +41,28 @@ static int parse_question(const uint8_t *q, size_t len, char *name, size_t nlen,
 	return 0;
 }
 
+void dns_addrs_add(struct dns_addrs *a, uint32_t v4, const struct in6_addr *v6)
+{
+	if (v4 && a->n4 < DNS_MAX_ADDRS)
+		a->v4[a->n4++] = v4;
+	if (v6 && !IN6_IS_ADDR_UNSPECIFIED(v6) && a->n6 < DNS_MAX_ADDRS)
+		a->v6[a->n6++] = *v6;
+}
+
+/* One answer record for the question's name (a pointer to offset 12),
+ * TTL 600; false when out has no room. */
+static bool put_rr(uint8_t *out, size_t outlen, size_t *off, uint16_t type, const void *rdata,
+		   uint8_t rdlen)
+{
+	if (*off + 12 + rdlen > outlen)
+		return false;
+	uint8_t rr[12] = {0xc0, 0x0c, 0, (uint8_t)type, 0, 1, 0, 0, 0x02, 0x58, 0, rdlen};
+	memcpy(out + *off, rr, 12);
+	memcpy(out + *off + 12, rdata, rdlen);
+	*off += 12 + rdlen;
+	return true;
+}
+
 int dns_answer(const uint8_t *q, size_t qlen, dns_resolve_fn resolve, void *userdata, uint8_t *out,
 	       size_t outlen)
 {
@@ -50,13 +72,14 @@ int dns_answer(const uint8_t *q, size_t qlen, dns_resolve_fn resolve, void *user
 	if (qlen < 17 || (q[2] & 0x80) || ((q[4] << 8) | q[5]) != 1 ||
 	    parse_question(q, qlen, name, sizeof(name), &end, &qtype) < 0 || end > outlen)
 		return -EINVAL;
-	uint32_t ips[16];
-	size_t n = *name ? resolve(userdata, name, ips, 16) : 0;
-	if (n == 0)
+	struct dns_addrs found = {0};
+	if (*name)
+		resolve(userdata, name, &found);
+	if (found.n4 + found.n6 == 0)
 		return 0;
-	bool a = qtype == 1 || qtype == 255;
-	if (!a)
-		n = 0; /* our names have no other records: NOERROR, no answer */
+	/* Our names have no other records: NOERROR, no answer. */
+	size_t n4 = qtype == 1 || qtype == 255 ? found.n4 : 0;
+	size_t n6 = qtype == 28 || qtype == 255 ? found.n6 : 0;
 	memcpy(out, q, end);
 	out[2] = 0x84 | (q[2] & 0x01); /* QR, AA, RD copied */
 	out[3] = 0x80;		       /* RA, NOERROR */
@@ -64,13 +87,12 @@ int dns_answer(const uint8_t *q, size_t qlen, dns_resolve_fn resolve, void *user
 	out[7] = 0;
 	out[8] = out[9] = out[10] = out[11] = 0; /* no NS, no additional */
 	size_t off = end, k = 0;
-	for (; k < n && off + 16 <= outlen; k++) {
-		uint8_t rr[16] = {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x02, 0x58, 0, 4};
-		uint32_t be = htonl(ips[k]);
-		memcpy(rr + 12, &be, 4);
-		memcpy(out + off, rr, 16);
-		off += 16;
+	for (size_t i = 0; i < n4; i++) {
+		uint32_t be = htonl(found.v4[i]);
+		k += put_rr(out, outlen, &off, 1, &be, 4);
 	}
+	for (size_t i = 0; i < n6; i++)
+		k += put_rr(out, outlen, &off, 28, &found.v6[i], 16);
 	out[7] = (uint8_t)k;
 	return (int)off;
 }

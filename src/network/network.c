@@ -12,11 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/sha.h>
+
 #include "basic/cleanup.h"
 #include "basic/fs.h"
 #include "basic/timeutil.h"
 #include "daemon/daemon.h"
 #include "shared/events.h"
+#include "network/network_ipv6.h"
 #include "network/network_priv.h"
 #include "network/nl.h"
 
@@ -54,6 +57,8 @@ void network_free(struct network *n)
 	}
 	free(n->eps);
 	ipam_set_free(&n->used);
+	ipam6_set_free(&n->used6);
+	json_decref(n->aux6);
 	json_decref(n->labels);
 	json_decref(n->options);
 	json_decref(n->aux);
@@ -75,21 +80,25 @@ static json_t *network_state_json(struct network *n)
 	json_t *eps = json_object();
 	for (size_t i = 0; i < n->n_eps; i++) {
 		struct endpoint *e = &n->eps[i];
-		json_object_set_new(eps, e->cid,
-				    json_pack("{s:s, s:s, s:b, s:O, s:O}", "EndpointID", e->id,
-					      "IP", e->ip ? ip_format(e->ip, ip) : "", "Static",
-					      e->static_ip, "Aliases", e->aliases, "Settings",
-					      e->settings));
+		json_t *o = json_pack("{s:s, s:s, s:b, s:O, s:O}", "EndpointID", e->id, "IP",
+				      e->ip ? ip_format(e->ip, ip) : "", "Static", e->static_ip,
+				      "Aliases", e->aliases, "Settings", e->settings);
+		if (o)
+			endpoint_state6_save(e, o);
+		json_object_set_new(eps, e->cid, o);
 	}
-	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:o, s:o, s:s, s:i, s:O, s:O, "
-			 "s:I, s:o, s:O}",
-			 "Id", n->id, "Name", n->name, "Driver", n->driver, "Bridge", n->bridge,
-			 "Internal", n->internal, "Builtin", n->builtin, "Default", n->is_default,
-			 "Masquerade", n->masquerade, "Subnet", cidr_json(&n->subnet), "IPRange",
-			 cidr_json(&n->range), "Gateway",
-			 n->gateway ? ip_format(n->gateway, ip) : "", "MTU", n->mtu, "Labels",
-			 n->labels, "Options", n->options, "CreatedNs", (json_int_t)n->created_ns,
-			 "Endpoints", eps, "AuxAddresses", n->aux ? n->aux : json_null());
+	json_t *j = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:o, s:o, s:s, s:i, s:O, s:O, "
+	    "s:I, s:o, s:O}",
+	    "Id", n->id, "Name", n->name, "Driver", n->driver, "Bridge", n->bridge, "Internal",
+	    n->internal, "Builtin", n->builtin, "Default", n->is_default, "Masquerade",
+	    n->masquerade, "Subnet", cidr_json(&n->subnet), "IPRange", cidr_json(&n->range),
+	    "Gateway", n->gateway ? ip_format(n->gateway, ip) : "", "MTU", n->mtu, "Labels",
+	    n->labels, "Options", n->options, "CreatedNs", (json_int_t)n->created_ns, "Endpoints",
+	    eps, "AuxAddresses", n->aux ? n->aux : json_null());
+	if (j)
+		network_state6_save(n, j);
+	return j;
 }
 
 int network_save(struct daemon *d, struct network *n, struct error *err)
@@ -148,6 +157,7 @@ static struct network *network_from_json(json_t *j)
 	n->created_ns = json_integer_value(json_object_get(j, "CreatedNs"));
 	n->aux = json_incref(json_object_get(j, "AuxAddresses"));
 	reserve_aux(n);
+	network_state6_load(n, j);
 	const char *cid;
 	json_t *e;
 	json_t *eps = json_object_get(j, "Endpoints");
@@ -176,6 +186,7 @@ static struct network *network_from_json(json_t *j)
 		}
 		if (ep->ip)
 			ipam_set_add(&n->used, ep->ip);
+		endpoint_state6_load(n, ep, e);
 		n->n_eps++;
 	}
 	return n;
@@ -268,7 +279,7 @@ static void release_stale(struct daemon *d, struct network *n, uint32_t ip)
 }
 
 int network_attach(struct daemon *d, struct network *n, const char *cid, uint32_t ip,
-		   json_t *aliases, json_t *settings, struct error *err)
+		   const struct in6_addr *ip6, json_t *aliases, json_t *settings, struct error *err)
 {
 	char buf[16];
 	bool is_static = ip != 0;
@@ -295,6 +306,11 @@ int network_attach(struct daemon *d, struct network *n, const char *cid, uint32_
 	struct endpoint *e = &n->eps[n->n_eps];
 	*e = (struct endpoint){.ip = ip, .static_ip = is_static};
 	snprintf(e->cid, sizeof(e->cid), "%s", cid);
+	if (strcmp(n->driver, "bridge") == 0) {
+		int r6 = endpoint_ip6_reserve(n, e, ip6, err);
+		if (r6 < 0)
+			return r6;
+	}
 	digest_random_hex(e->id);
 	e->aliases = json_is_array(aliases) ? json_deep_copy(aliases) : json_array();
 	e->settings = json_is_object(settings) ? json_deep_copy(settings) : json_object();
@@ -314,6 +330,7 @@ void network_detach(struct daemon *d, struct network *n, const char *cid)
 			continue;
 		if (n->eps[i].ip)
 			ipam_set_del(&n->used, n->eps[i].ip);
+		endpoint_ip6_release(n, &n->eps[i]);
 		json_decref(n->eps[i].aliases);
 		json_decref(n->eps[i].settings);
 		memmove(&n->eps[i], &n->eps[i + 1], (n->n_eps - i - 1) * sizeof(*n->eps));
@@ -333,7 +350,8 @@ int network_bridge_up(struct daemon *d, struct network *n, struct error *err)
 	if (strcmp(n->driver, "bridge") != 0)
 		return 0;
 	struct cidr gw = {n->gateway, n->subnet.prefix};
-	int r = nl_bridge_ensure(n->bridge, &gw, n->mtu, err);
+	struct cidr6 gw6 = {n->gateway6, n->subnet6.prefix};
+	int r = nl_bridge_ensure(n->bridge, &gw, n->ipv6 ? &gw6 : NULL, n->mtu, err);
 	if (r < 0)
 		return r;
 	n->up = true;
@@ -359,7 +377,13 @@ void network_rules_rebuild(struct daemon *d)
 		struct network *n = ns->v[i];
 		if (strcmp(n->driver, "bridge") || !n->up)
 			continue;
-		br[nb++] = (struct nft_bridge){n->bridge, n->subnet, n->internal, n->masquerade};
+		br[nb++] = (struct nft_bridge){.ifname = n->bridge,
+					       .subnet = n->subnet,
+					       .internal = n->internal,
+					       .masquerade = n->masquerade,
+					       .subnet6 = n->ipv6 ? n->subnet6
+								  : (struct cidr6){.prefix = 0},
+					       .nat6 = n->nat6 && n->masquerade};
 	}
 	np = 0;
 	for (size_t i = 0; i < ns->n_sb; i++)
@@ -611,6 +635,12 @@ int network_init(struct daemon *d, const struct net_container_source *src, struc
 		r = fs_mkdir_p(ns->netns_dir, 0700, err);
 	if (r == 0)
 		r = setup_pools(d, err);
+	if (r == 0) {
+		/* dockerd derives its IPv6 pool from the engine ID. */
+		uint8_t sha[32];
+		SHA256((const unsigned char *)d->engine_id, strlen(d->engine_id), sha);
+		ip6_ula_pool(sha, &ns->pool6);
+	}
 	if (r == 0)
 		r = load_networks(d, err);
 	if (r == 0)
@@ -677,16 +707,40 @@ static int parse_aux(struct network *n, json_t *aux, struct error *err)
 	return 0;
 }
 
-static int parse_ipam(struct daemon *d, struct network *n, json_t *body, struct error *err)
+/* Whether an IPAM config is for IPv6: by its subnet, else its gateway or
+ * range. */
+static bool ipam_config_is_v6(json_t *c)
+{
+	const char *s = jstr(c, "Subnet");
+	if (!*s)
+		s = *jstr(c, "Gateway") ? jstr(c, "Gateway") : jstr(c, "IPRange");
+	return strchr(s, ':') != NULL;
+}
+
+/* The IPv4 config of the body's IPAM; *ret_c6 its IPv6 config (NULL: none). */
+static int parse_ipam(struct daemon *d, struct network *n, json_t *body, json_t **ret_c6,
+		      struct error *err)
 {
 	json_t *cfgs = json_object_get(json_object_get(body, "IPAM"), "Config");
 	const char *drv = jstr(json_object_get(body, "IPAM"), "Driver");
 	if (*drv && strcmp(drv, "default") != 0)
 		return error_set(err, -EINVAL,
 				 "IPAM driver \"%s\" is not supported: use the default", drv);
-	if (json_array_size(cfgs) > 1)
-		return error_set(err, -EINVAL, "only one IPv4 subnet per network is supported");
-	json_t *c = json_array_get(cfgs, 0);
+	json_t *c = NULL, *e;
+	size_t k;
+	*ret_c6 = NULL;
+	json_array_foreach(cfgs, k, e)
+	{
+		bool v6 = ipam_config_is_v6(e);
+		if (v6 ? *ret_c6 != NULL : c != NULL)
+			return error_set(err, -EINVAL,
+					 "only one IPv%d subnet per network is supported",
+					 v6 ? 6 : 4);
+		if (v6)
+			*ret_c6 = e;
+		else
+			c = e;
+	}
 	const char *sub = jstr(c, "Subnet"), *gw = jstr(c, "Gateway"), *range = jstr(c, "IPRange");
 	if (*sub && (cidr_parse(sub, false, &n->subnet) < 0 || n->subnet.prefix > 30))
 		return error_set(err, -EINVAL, "invalid CIDR address: %s", sub);
@@ -822,8 +876,15 @@ int network_create(struct daemon *d, json_t *body, bool check_duplicate, char **
 				 driver);
 	if (*driver && strcmp(driver, "bridge") != 0)
 		return error_set(err, -ENOENT, "plugin \"%s\" not found", driver);
-	if (json_is_true(json_object_get(body, "EnableIPv6")))
-		return error_set(err, -EINVAL, "IPv6 networks are not supported");
+	bool ipv6 = json_is_true(json_object_get(body, "EnableIPv6"));
+	const char *opt6 = jstr(json_object_get(body, "Options"), "com.docker.network.enable_ipv6");
+	if (!json_object_get(body, "EnableIPv6") && *opt6) {
+		if (strcmp(opt6, "true") && strcmp(opt6, "false") && strcmp(opt6, "1") &&
+		    strcmp(opt6, "0"))
+			return error_set(err, -EINVAL, "driver-opt \"%s\" is not a valid bool",
+					 "com.docker.network.enable_ipv6");
+		ipv6 = !strcmp(opt6, "true") || !strcmp(opt6, "1");
+	}
 	struct network *n = new_network(name, "bridge");
 	if (!n)
 		return error_set(err, -ENOMEM, "out of memory");
@@ -832,22 +893,23 @@ int network_create(struct daemon *d, json_t *body, bool check_duplicate, char **
 		json_decref(n->labels);
 		n->labels = json_deep_copy(json_object_get(body, "Labels"));
 	}
+	json_t *c6 = NULL;
 	r = parse_options(d, n, body, err);
 	if (r == 0)
-		r = parse_ipam(d, n, body, err);
+		r = parse_ipam(d, n, body, &c6, err);
+	if (r == 0)
+		r = network_ipam6_parse(d, n, c6, ipv6, err);
+	/* The bridge's name is free on the host (parse_options): from here on
+	 * a failure deletes whatever of it was made, also a half-made one. */
+	bool bridge_made = r == 0;
 	if (r == 0)
 		r = network_bridge_up(d, n, err);
-	if (r == 0) {
+	if (r == 0)
 		r = network_save(d, n, err);
-		if (r < 0)
-			nl_link_delete(n->bridge);
-	}
-	if (r == 0 && networks_add(networks_of(d), n) < 0) {
+	if (r == 0 && networks_add(networks_of(d), n) < 0)
 		r = error_set(err, -ENOMEM, "out of memory");
-		nl_link_delete(n->bridge);
-	}
 	if (r < 0) {
-		if (n->up)
+		if (bridge_made)
 			nl_link_delete(n->bridge);
 		network_free(n);
 		return r;

@@ -18,6 +18,7 @@
 #include "daemon/daemon.h"
 #include "network/dns.h"
 #include "network/network.h"
+#include "network/network_ipv6.h"
 #include "network/network_priv.h"
 #include "network/nl.h"
 
@@ -114,29 +115,28 @@ int sandbox_save(struct daemon *d, struct sandbox *sb, struct error *err)
 
 /* ---- DNS ---- */
 
-/* The service records' answers for name on n, after the k addresses
- * already in ips (a local task is also a container of that name). */
-static size_t add_unique(uint32_t *ips, size_t k, size_t max, struct network *n, const char *name)
+/* Adds the service records' answers for name on n that out lacks (a local
+ * task is also a container of that name); whether it added any. */
+static bool add_service_records(struct dns_addrs *out, struct network *n, const char *name)
 {
 	uint32_t found[64];
-	size_t nf = overlay_resolve(n, name, found, ARRAY_SIZE(found));
-	for (size_t i = 0; i < nf && k < max; i++) {
+	size_t nf = overlay_resolve(n, name, found, ARRAY_SIZE(found)), before = out->n4;
+	for (size_t i = 0; i < nf; i++) {
 		bool seen = false;
-		for (size_t j = 0; j < k && !seen; j++)
-			seen = ips[j] == found[i];
+		for (size_t j = 0; j < out->n4 && !seen; j++)
+			seen = out->v4[j] == found[i];
 		if (!seen)
-			ips[k++] = found[i];
+			dns_addrs_add(out, found[i], NULL);
 	}
-	return k;
+	return out->n4 > before;
 }
 
 /* Names of user networks shared with the asking container. */
-static size_t dns_resolve(void *userdata, const char *name, uint32_t *ips, size_t max)
+static void dns_resolve(void *userdata, const char *name, struct dns_addrs *out)
 {
 	struct sandbox *sb = userdata;
 	struct daemon *d = sb->d;
 	struct networks *ns = networks_of(d);
-	size_t k = 0;
 	for (size_t i = 0; i < ns->n; i++) {
 		struct network *n = ns->v[i];
 		if (!network_is_user(n) || !network_endpoint(n, sb->cid))
@@ -148,10 +148,9 @@ static size_t dns_resolve(void *userdata, const char *name, uint32_t *ips, size_
 			want[wl - nl - 1] = '\0'; /* name.network */
 		/* On a swarm network the service records come first: a service's
 		 * alias names its VIP, not the local task that also bears it. */
-		size_t before = k;
-		if (n->overlay && (k = add_unique(ips, k, max, n, want)) > before)
+		if (n->overlay && add_service_records(out, n, want))
 			continue;
-		for (size_t e = 0; e < n->n_eps && k < max; e++) {
+		for (size_t e = 0; e < n->n_eps; e++) {
 			struct endpoint *ep = &n->eps[e];
 			struct net_container c;
 			struct error err = ERROR_INIT;
@@ -166,11 +165,10 @@ static size_t dns_resolve(void *userdata, const char *name, uint32_t *ips, size_
 			json_t *al;
 			json_array_foreach(ep->aliases, a, al) m =
 			    m || !strcasecmp(json_string_value(al), want);
-			if (m && ep->ip)
-				ips[k++] = ep->ip;
+			if (m)
+				dns_addrs_add(out, ep->ip, &ep->ip6);
 		}
 	}
-	return k;
 }
 
 static size_t upstreams(const struct net_container *c, uint32_t *out, size_t max)
@@ -259,6 +257,7 @@ int sandbox_join(struct daemon *d, struct sandbox *sb, struct network *n, struct
 				  .gateway = n->internal || has_gw ? 0 : n->gateway,
 				  .mtu = n->mtu};
 	endpoint_mac(ep, nep.mac);
+	endpoint_nl6(d, sb, n, ep, &nep);
 	nl_link_delete(host_if); /* a leftover of a crash */
 	r = nl_endpoint_add(&nep, err);
 	if (r < 0)
@@ -399,7 +398,7 @@ int network_container_up(struct daemon *d, const struct net_container *c, char *
 		r = sandbox_join(d, sb, nets[i], err);
 	struct network *prim = r == 0 ? primary_network(d, sb) : NULL;
 	if (r == 0 && prim)
-		r = ports_setup(d, c, sb, network_endpoint(prim, c->id)->ip, err);
+		r = ports_setup(d, c, sb, network_endpoint(prim, c->id), err);
 	if (r == 0 && sandbox_add(ns, sb) < 0)
 		r = error_set(err, -ENOMEM, "out of memory");
 	if (r == 0) {
@@ -516,9 +515,12 @@ static int attach_cfg(struct daemon *d, const struct net_container *c, struct ne
 				 "network-scoped alias is supported only for containers in user "
 				 "defined networks");
 	json_t *settings = NULL;
-	int r = endpoint_settings(c, n, epcfg, &settings, err);
+	struct in6_addr ip6;
+	int r = endpoint_ip6_parse(n, epcfg, &ip6, err);
 	if (r == 0)
-		r = network_attach(d, n, c->id, ip, aliases, settings, err);
+		r = endpoint_settings(c, n, epcfg, &settings, err);
+	if (r == 0)
+		r = network_attach(d, n, c->id, ip, &ip6, aliases, settings, err);
 	json_decref(settings);
 	return r;
 }
@@ -690,7 +692,7 @@ static void restore_one(struct daemon *d, const char *file)
 	if (json_is_object(ports)) {
 		sb->ports = json_deep_copy(ports);
 		if (prim)
-			ports_restore(d, sb, network_endpoint(prim, cid)->ip);
+			ports_restore(d, sb, network_endpoint(prim, cid));
 	}
 	json_decref(ports);
 	sandbox_dns_update(d, sb);

@@ -7,6 +7,7 @@
 #include "basic/timeutil.h"
 #include "daemon/daemon.h"
 #include "network/network.h"
+#include "network/network_ipv6.h"
 #include "network/network_priv.h"
 
 static json_t *containers_json(struct daemon *d, struct network *n)
@@ -20,13 +21,14 @@ static json_t *containers_json(struct daemon *d, struct network *n)
 		error_clear(&err);
 		if (r < 0 || !c.running || !sandbox_find(d, ep->cid))
 			continue;
-		char ip[16], addr[24], mac[18];
+		char ip[16], addr[24], mac[18], addr6[CIDR6_LEN];
 		snprintf(addr, sizeof(addr), "%s/%d", ip_format(ep->ip, ip), n->subnet.prefix);
 		endpoint_mac_text(ep, mac);
 		json_object_set_new(out, c.id,
 				    json_pack("{s:s, s:s, s:s, s:s, s:s}", "Name", c.name,
 					      "EndpointID", ep->id, "MacAddress", mac,
-					      "IPv4Address", addr, "IPv6Address", ""));
+					      "IPv4Address", addr, "IPv6Address",
+					      endpoint_ip6_cidr(n, ep, addr6)));
 	}
 	/* host network: the containers using it. */
 	const struct net_container_source *src = &networks_of(d)->containers;
@@ -58,6 +60,9 @@ static json_t *ipam_json(struct network *n)
 			json_object_set(c, "AuxiliaryAddresses", n->aux);
 		json_array_append_new(cfg, c);
 	}
+	json_t *c6 = network_ipam6_json(n);
+	if (c6)
+		json_array_append_new(cfg, c6);
 	return json_pack("{s:s, s:n, s:o}", "Driver", "default", "Options", "Config", cfg);
 }
 
@@ -69,7 +74,8 @@ static json_t *one_json(struct daemon *d, struct network *n, bool with_container
 	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:b, s:b, s:b, s:{s:s}, s:b, "
 		      "s:o, s:O, s:O}",
 		      "Name", n->name, "Id", n->id, "Created", created, "Scope",
-		      n->overlay ? "swarm" : "local", "Driver", n->overlay ? "overlay" : n->driver, "EnableIPv6", 0, "IPAM", ipam_json(n), "Internal", n->internal,
+		      n->overlay ? "swarm" : "local", "Driver", n->overlay ? "overlay" : n->driver,
+		      "EnableIPv6", n->ipv6, "IPAM", ipam_json(n), "Internal", n->internal,
 		      "Attachable", 0, "Ingress", 0, "ConfigFrom", "Network", "", "ConfigOnly", 0,
 		      "Containers", with_containers ? containers_json(d, n) : json_object(),
 		      "Options", n->options, "Labels", n->labels);

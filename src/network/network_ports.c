@@ -1,6 +1,7 @@
 /* Published ports of a sandbox: host ports held by bound sockets (the
- * nftables rules do the forwarding), ephemeral ports, ranges, and holding
- * them again after a daemon restart. */
+ * nftables rules do the forwarding), ephemeral ports, ranges, IPv6 host
+ * addresses (to the container's IPv6 address on a dual-stack network), and
+ * holding them again after a daemon restart. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -29,30 +30,57 @@ void ports_close(struct sandbox *sb)
 	sb->n_port_fds = sb->n_nports = 0;
 }
 
-/* Holds host ip:port with a bound socket (the rules do the forwarding), so
- * no other program and no other container can take it. */
-static int hold_port(const char *proto, uint32_t ip, int port, int *ret_fd, int *ret_port)
+/* A host address to publish on: IPv4 (host order) or IPv6. */
+struct host_addr {
+	bool v6;
+	uint32_t ip;
+	struct in6_addr ip6;
+};
+
+static const char *host_addr_text(const struct host_addr *h, char buf[INET6_ADDRSTRLEN])
 {
-	int fd =
-	    socket(AF_INET, (strcmp(proto, "udp") ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+	return h->v6 ? ip6_format(&h->ip6, buf) : ip_format(h->ip, buf);
+}
+
+/* Holds host ip:port with a bound socket (the rules do the forwarding), so
+ * no other program and no other container can take it. An IPv6 socket
+ * holds the IPv6 port only (V6ONLY): 0.0.0.0 and :: are held apart. */
+static int hold_port(const char *proto, const struct host_addr *h, int port, int *ret_fd,
+		     int *ret_port)
+{
+	int type = (strcmp(proto, "udp") ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC;
+	int fd = socket(h->v6 ? AF_INET6 : AF_INET, type, 0);
 	if (fd < 0)
 		return -errno;
-	struct sockaddr_in a = {
-	    .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(ip)};
-	socklen_t len = sizeof(a);
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
+	struct sockaddr_storage ss = {0};
+	socklen_t len = h->v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	if (h->v6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+		*a = (struct sockaddr_in6){.sin6_family = AF_INET6,
+					   .sin6_port = htons((uint16_t)port),
+					   .sin6_addr = h->ip6};
+		int one = 1;
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+		*a = (struct sockaddr_in){.sin_family = AF_INET,
+					  .sin_port = htons((uint16_t)port),
+					  .sin_addr.s_addr = htonl(h->ip)};
+	}
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
 		int e = -errno;
 		close(fd);
 		return e;
 	}
 	*ret_fd = fd;
-	*ret_port = ntohs(a.sin_port);
+	*ret_port = ntohs(h->v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+				: ((struct sockaddr_in *)&ss)->sin_port);
 	return 0;
 }
 
-static int add_port(struct sandbox *sb, const char *proto, uint32_t hip, int hport, uint32_t cip,
-		    int cport, int fd)
+static int add_port(struct sandbox *sb, const char *proto, const struct host_addr *h, int hport,
+		    const struct endpoint *ep, int cport, int fd)
 {
 	struct nft_port *np = realloc(sb->nports, (sb->n_nports + 1) * sizeof(*np));
 	if (np)
@@ -65,7 +93,14 @@ static int add_port(struct sandbox *sb, const char *proto, uint32_t hip, int hpo
 		return -ENOMEM;
 	}
 	sb->nports[sb->n_nports++] =
-	    (struct nft_port){strcmp(proto, "udp") ? "tcp" : "udp", hip, hport, cip, cport};
+	    (struct nft_port){.proto = strcmp(proto, "udp") ? "tcp" : "udp",
+			      .host_ip = h->v6 ? 0 : h->ip,
+			      .host_port = hport,
+			      .ct_ip = ep->ip,
+			      .ct_port = cport,
+			      .v6 = h->v6,
+			      .host_ip6 = h->ip6,
+			      .ct_ip6 = ep->ip6};
 	sb->port_fds[sb->n_port_fds++] = fd;
 	return 0;
 }
@@ -83,14 +118,51 @@ int port_key_parse(const char *key, int *port, const char **proto)
 											: 0;
 }
 
-/* One binding: HostPort "", "8080" or "8080-8090". */
-static int bind_one(struct sandbox *sb, const char *proto, const char *hip_s, const char *hport_s,
-		    uint32_t cip, int cport, json_t *out_list, struct error *err)
+/* Holds one host address for a port: the first free port of lo..hi (0..0:
+ * an ephemeral one). */
+static int bind_addr(struct sandbox *sb, const char *proto, const struct host_addr *h, long lo,
+		     long hi, const char *hport_s, const struct endpoint *ep, int cport,
+		     json_t *out_list, int *ret_port, struct error *err)
 {
-	uint32_t hip = 0;
-	if (*hip_s && ip_parse(hip_s, &hip) < 0)
-		return error_set(err, -EINVAL, "invalid host IP %s (only IPv4 is supported)",
-				 hip_s);
+	char ipbuf[INET6_ADDRSTRLEN];
+	int fd = -1, got = 0, r = -EADDRINUSE;
+	for (long p = lo; p <= hi && r < 0; p++)
+		r = hold_port(proto, h, (int)p, &fd, &got);
+	if (r < 0) {
+		if (lo != hi)
+			return error_set(err, -EBUSY,
+					 "Bind for %s:%s failed: all ports are allocated",
+					 host_addr_text(h, ipbuf), hport_s);
+		return error_set(err, r == -EADDRINUSE ? -EBUSY : r, "Bind for %s:%ld failed: %s",
+				 host_addr_text(h, ipbuf), lo,
+				 r == -EADDRINUSE ? "port is already allocated" : strerror(-r));
+	}
+	if (add_port(sb, proto, h, got, ep, cport, fd) < 0)
+		return error_set(err, -ENOMEM, "out of memory");
+	char pb[8];
+	snprintf(pb, sizeof(pb), "%d", got);
+	json_array_append_new(
+	    out_list, json_pack("{s:s, s:s}", "HostIp", host_addr_text(h, ipbuf), "HostPort", pb));
+	*ret_port = got;
+	return 0;
+}
+
+/* One binding: HostPort "", "8080" or "8080-8090". No host address on a
+ * dual-stack network is 0.0.0.0 and :: on the same port, as dockerd. */
+static int bind_one(struct sandbox *sb, const char *proto, const char *hip_s, const char *hport_s,
+		    const struct endpoint *ep, int cport, json_t *out_list, struct error *err)
+{
+	struct host_addr h = {0};
+	bool has6 = !ip6_is_zero(&ep->ip6);
+	if (*hip_s && ip_parse(hip_s, &h.ip) < 0) {
+		if (ip6_parse(hip_s, &h.ip6) < 0)
+			return error_set(err, -EINVAL, "invalid host IP %s", hip_s);
+		if (!has6)
+			return error_set(err, -EINVAL,
+					 "invalid host IP %s: the container has no IPv6 address",
+					 hip_s);
+		h.v6 = true;
+	}
 	long lo = 0, hi = 0;
 	char *end;
 	if (*hport_s) {
@@ -101,30 +173,16 @@ static int bind_one(struct sandbox *sb, const char *proto, const char *hip_s, co
 			return error_set(err, -EINVAL, "invalid port specification: \"%s\"",
 					 hport_s);
 	}
-	char ipbuf[16];
-	int fd = -1, got = 0, r = -EADDRINUSE;
-	for (long p = lo; p <= hi && r < 0; p++)
-		r = hold_port(proto, hip, (int)p, &fd, &got);
-	if (r < 0) {
-		if (lo != hi)
-			return error_set(err, -EBUSY,
-					 "Bind for %s:%s failed: all ports are allocated",
-					 ip_format(hip, ipbuf), hport_s);
-		return error_set(err, r == -EADDRINUSE ? -EBUSY : r, "Bind for %s:%ld failed: %s",
-				 ip_format(hip, ipbuf), lo,
-				 r == -EADDRINUSE ? "port is already allocated" : strerror(-r));
-	}
-	if (add_port(sb, proto, hip, got, cip, cport, fd) < 0)
-		return error_set(err, -ENOMEM, "out of memory");
-	char pb[8];
-	snprintf(pb, sizeof(pb), "%d", got);
-	json_array_append_new(
-	    out_list, json_pack("{s:s, s:s}", "HostIp", ip_format(hip, ipbuf), "HostPort", pb));
-	return 0;
+	int got;
+	int r = bind_addr(sb, proto, &h, lo, hi, hport_s, ep, cport, out_list, &got, err);
+	if (r < 0 || *hip_s || !has6)
+		return r;
+	struct host_addr any6 = {.v6 = true};
+	return bind_addr(sb, proto, &any6, got, got, hport_s, ep, cport, out_list, &got, err);
 }
 
-int ports_setup(struct daemon *d, const struct net_container *c, struct sandbox *sb, uint32_t cip,
-		struct error *err)
+int ports_setup(struct daemon *d, const struct net_container *c, struct sandbox *sb,
+		const struct endpoint *ep, struct error *err)
 {
 	json_t *ports = json_object();
 	json_t *bindings = json_object_get(c->host_config, "PortBindings");
@@ -146,7 +204,7 @@ int ports_setup(struct daemon *d, const struct net_container *c, struct sandbox 
 		size_t i;
 		json_t *b;
 		json_array_foreach(v, i, b) if (r == 0) r = bind_one(
-		    sb, proto, jstr(b, "HostIp"), jstr(b, "HostPort"), cip, cport, list, err);
+		    sb, proto, jstr(b, "HostIp"), jstr(b, "HostPort"), ep, cport, list, err);
 		json_object_set_new(ports, key, list);
 		if (r < 0)
 			break;
@@ -159,7 +217,7 @@ int ports_setup(struct daemon *d, const struct net_container *c, struct sandbox 
 		    port_key_parse(key, &cport, &proto) < 0)
 			continue;
 		json_t *list = json_array();
-		r = bind_one(sb, proto, "", "", cip, cport, list, err);
+		r = bind_one(sb, proto, "", "", ep, cport, list, err);
 		json_object_set_new(ports, key, list);
 	}
 	if (r < 0) {
@@ -172,7 +230,7 @@ int ports_setup(struct daemon *d, const struct net_container *c, struct sandbox 
 }
 
 /* Re-holds the ports of a sandbox loaded at daemon start. */
-void ports_restore(struct daemon *d, struct sandbox *sb, uint32_t cip)
+void ports_restore(struct daemon *d, struct sandbox *sb, const struct endpoint *ep)
 {
 	const char *key;
 	json_t *v;
@@ -186,17 +244,20 @@ void ports_restore(struct daemon *d, struct sandbox *sb, uint32_t cip)
 			continue;
 		json_array_foreach(v, i, b)
 		{
-			uint32_t hip = 0;
+			struct host_addr h = {0};
 			int fd, got;
 			int hport = atoi(jstr(b, "HostPort"));
-			ip_parse(jstr(b, "HostIp"), &hip);
-			if (hold_port(proto, hip, hport, &fd, &got) < 0) {
+			if (ip_parse(jstr(b, "HostIp"), &h.ip) < 0)
+				h.v6 = ip6_parse(jstr(b, "HostIp"), &h.ip6) == 0;
+			if (h.v6 && ip6_is_zero(&ep->ip6))
+				continue;
+			if (hold_port(proto, &h, hport, &fd, &got) < 0) {
 				log_warn(&d->log, "container %.12s: host port %d is taken now",
 					 sb->cid, hport);
 				fd = -1;
 			}
 			if (fd >= 0)
-				add_port(sb, proto, hip, hport, cip, cport, fd);
+				add_port(sb, proto, &h, hport, ep, cport, fd);
 		}
 	}
 }

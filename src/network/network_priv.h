@@ -8,6 +8,7 @@
 #include "basic/error.h"
 #include "shared/digest.h"
 #include "network/ipam.h"
+#include "network/ipam6.h"
 #include "network/network.h"
 #include "network/nft.h"
 
@@ -34,6 +35,8 @@ struct endpoint {
 	char id[DIGEST_HEX_LEN + 1];
 	uint32_t ip;
 	bool static_ip;
+	struct in6_addr ip6; /* zero: none (IPv4-only network) */
+	bool static_ip6;
 	json_t *aliases;  /* array of strings */
 	json_t *settings; /* echoed EndpointSettings: MacAddress, Links, DriverOpts, LinkLocalIPs */
 };
@@ -50,6 +53,15 @@ struct network {
 	int mtu;
 	json_t *labels, *options;
 	json_t *aux; /* IPAM AuxiliaryAddresses: name -> address, kept from allocation */
+	/* Dual stack (EnableIPv6): the IPv6 IPAM config beside the IPv4 one.
+	 * A v6 subnet given without EnableIPv6 is kept and shown, not used,
+	 * as dockerd does. */
+	bool ipv6;
+	bool nat6; /* masquerade IPv6 leaving the host (gateway_mode_ipv6=nat) */
+	struct cidr6 subnet6, range6;
+	struct in6_addr gateway6;
+	json_t *aux6;
+	struct ipam6_set used6;
 	int64_t created_ns;
 	bool up; /* the bridge exists */
 	/* The local side of a swarm overlay network (overlay.c): a bridge
@@ -92,6 +104,7 @@ struct networks {
 	char *netns_dir; /* <exec-root>/netns */
 	struct addr_pool pools[32];
 	size_t n_pools;
+	struct cidr6 pool6; /* IPv6 subnets come from it: the engine's ULA /48 */
 	bool iptables;
 	bool forwarding_set;
 	struct net_container_source containers;
@@ -110,10 +123,12 @@ void network_destroy(struct daemon *d, struct network *n);
 int network_lookup(struct daemon *d, const char *ref, struct network **ret, struct error *err);
 int network_save(struct daemon *d, struct network *n, struct error *err);
 struct endpoint *network_endpoint(struct network *n, const char *cid);
-/* Reserves an address (ip 0: any) for cid and adds the endpoint; settings
- * (see struct endpoint, NULL for none) is copied. */
+/* Reserves an address (ip 0: any; on a dual-stack network also ip6, NULL
+ * or zero: any) for cid and adds the endpoint; settings (see struct
+ * endpoint, NULL for none) is copied. */
 int network_attach(struct daemon *d, struct network *n, const char *cid, uint32_t ip,
-		   json_t *aliases, json_t *settings, struct error *err);
+		   const struct in6_addr *ip6, json_t *aliases, json_t *settings,
+		   struct error *err);
 void network_detach(struct daemon *d, struct network *n, const char *cid);
 int network_bridge_up(struct daemon *d, struct network *n, struct error *err);
 /* Replaces berthd's nftables table from the state; logs failures. */
@@ -128,6 +143,11 @@ void sandbox_leave(struct daemon *d, struct sandbox *sb, struct network *n);
 int sandbox_save(struct daemon *d, struct sandbox *sb, struct error *err);
 /* Frees the memory only (the kernel objects stay: shutdown). */
 void sandbox_free(struct sandbox *sb);
+/* The IPv6 side of a veth about to be made for ep on n (network_ipv6.c):
+ * address, and a default route unless sb has one (or n is internal). */
+struct nl_endpoint;
+void endpoint_nl6(struct daemon *d, struct sandbox *sb, struct network *n, struct endpoint *ep,
+		  struct nl_endpoint *nep);
 /* DNS: start the container's server when it is on a user network. */
 void sandbox_dns_update(struct daemon *d, struct sandbox *sb);
 bool network_is_user(const struct network *n);
@@ -149,10 +169,12 @@ void sandbox_lb_update(struct daemon *d, struct sandbox *sb);
 /* Published ports (network_ports.c). */
 /* "80/tcp" -> 80, "tcp"; -EINVAL. */
 int port_key_parse(const char *key, int *port, const char **proto);
-/* Holds the ports of c's PortBindings (and -P) for sb, DNAT'ed to cip;
- * fills sb->ports and sb->nports. Nothing is held on failure. */
-int ports_setup(struct daemon *d, const struct net_container *c, struct sandbox *sb, uint32_t cip,
-		struct error *err);
+/* Holds the ports of c's PortBindings (and -P) for sb, DNAT'ed to ep's
+ * addresses (IPv4, and IPv6 on a dual-stack network: an unspecified host
+ * address then means 0.0.0.0 and ::); fills sb->ports and sb->nports.
+ * Nothing is held on failure. */
+int ports_setup(struct daemon *d, const struct net_container *c, struct sandbox *sb,
+		const struct endpoint *ep, struct error *err);
 /* Holds sb->ports again (daemon start). */
-void ports_restore(struct daemon *d, struct sandbox *sb, uint32_t cip);
+void ports_restore(struct daemon *d, struct sandbox *sb, const struct endpoint *ep);
 void ports_close(struct sandbox *sb);

@@ -13,6 +13,7 @@
 #include "basic/fs.h"
 #include "daemon/daemon.h"
 #include "network/network.h"
+#include "network/network_ipv6.h"
 #include "network/network_priv.h"
 
 const char *net_mode(const struct net_container *c)
@@ -63,16 +64,19 @@ static json_t *endpoint_json(const struct net_container *c, struct network *n, s
 	/* A stopped container shows the address it asked for, as dockerd. */
 	if (live)
 		endpoint_mac_text(ep, mac);
-	return json_pack(
-	    "{s:o, s:O, s:O, s:s, s:O, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:o}", "IPAMConfig",
-	    ipam, "Links", links ? links : json_null(), "Aliases",
-	    ep && json_array_size(ep->aliases) ? ep->aliases : json_null(), "MacAddress",
-	    live ? mac : want_mac, "DriverOpts", dopts ? dopts : json_null(), "NetworkID", n->id,
-	    "EndpointID", live ? ep->id : "", "Gateway",
-	    live && n->gateway ? ip_format(n->gateway, gw) : "", "IPAddress",
-	    live ? ip_format(ep->ip, ip) : "", "IPPrefixLen", live ? n->subnet.prefix : 0,
-	    "IPv6Gateway", "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0, "DNSNames",
-	    json_array_size(dns) ? dns : (json_decref(dns), json_null()));
+	json_t *o =
+	    json_pack("{s:o, s:O, s:O, s:s, s:O, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:o}",
+		      "IPAMConfig", ipam, "Links", links ? links : json_null(), "Aliases",
+		      ep && json_array_size(ep->aliases) ? ep->aliases : json_null(), "MacAddress",
+		      live ? mac : want_mac, "DriverOpts", dopts ? dopts : json_null(), "NetworkID",
+		      n->id, "EndpointID", live ? ep->id : "", "Gateway",
+		      live && n->gateway ? ip_format(n->gateway, gw) : "", "IPAddress",
+		      live ? ip_format(ep->ip, ip) : "", "IPPrefixLen", live ? n->subnet.prefix : 0,
+		      "IPv6Gateway", "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0,
+		      "DNSNames", json_array_size(dns) ? dns : (json_decref(dns), json_null()));
+	if (o)
+		endpoint_json6(n, ep, live, o);
+	return o;
 }
 
 /* NetworkSettings.Networks; *ret_default (may be NULL) gets a reference to
@@ -113,8 +117,9 @@ json_t *network_container_settings(struct daemon *d, const struct net_container 
 	    "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0, "IPAddress", "", "IPPrefixLen",
 	    0, "IPv6Gateway", "", "MacAddress", "", "Networks", nets);
 	if (top) {
-		const char *keys[] = {"EndpointID", "Gateway", "IPAddress", "IPPrefixLen",
-				      "MacAddress"};
+		const char *keys[] = {"EndpointID",	     "Gateway",	   "IPAddress",
+				      "IPPrefixLen",	     "MacAddress", "GlobalIPv6Address",
+				      "GlobalIPv6PrefixLen", "IPv6Gateway"};
 		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
 			json_object_set(o, keys[i], json_object_get(top, keys[i]));
 		json_decref(top);
@@ -253,11 +258,14 @@ char *network_hosts_lines(struct daemon *d, const struct net_container *c)
 	const struct net_container *o = netns_owner(d, c, &owner);
 	struct network *nets[64];
 	size_t nn = container_networks(d, o->id, nets, 64);
-	char ip[16];
+	char ip[INET6_ADDRSTRLEN];
 	for (size_t k = 0; k < nn && k < 1; k++) {
 		struct endpoint *ep = network_endpoint(nets[k], o->id);
 		if (ep && ep->ip)
 			fprintf(f, "%s\t%s\n", ip_format(ep->ip, ip), jstr(c->config, "Hostname"));
+		if (ep && !ip6_is_zero(&ep->ip6))
+			fprintf(f, "%s\t%s\n", ip6_format(&ep->ip6, ip),
+				jstr(c->config, "Hostname"));
 	}
 	fclose(f);
 	return out;

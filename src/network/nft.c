@@ -1,6 +1,7 @@
 /* nftables ruleset generation and application (see nft.h). */
 #include "network/nft.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,16 +11,24 @@
 
 #include "basic/cleanup.h"
 
-static void port_rules(FILE *f, const struct nft_port *ports, size_t n)
+static void port_rules(FILE *f, const struct nft_port *ports, size_t n, bool v6)
 {
-	char hip[16], cip[16];
+	char hip[INET6_ADDRSTRLEN], cip[INET6_ADDRSTRLEN];
 	for (size_t i = 0; i < n; i++) {
 		const struct nft_port *p = &ports[i];
+		if (p->v6 != v6)
+			continue;
 		fprintf(f, "\t\t");
-		if (p->host_ip)
+		if (!v6 && p->host_ip)
 			fprintf(f, "ip daddr %s ", ip_format(p->host_ip, hip));
-		fprintf(f, "%s dport %d dnat to %s:%d\n", p->proto, p->host_port,
-			ip_format(p->ct_ip, cip), p->ct_port);
+		if (v6 && !ip6_is_zero(&p->host_ip6))
+			fprintf(f, "ip6 daddr %s ", ip6_format(&p->host_ip6, hip));
+		if (v6)
+			fprintf(f, "%s dport %d dnat to [%s]:%d\n", p->proto, p->host_port,
+				ip6_format(&p->ct_ip6, cip), p->ct_port);
+		else
+			fprintf(f, "%s dport %d dnat to %s:%d\n", p->proto, p->host_port,
+				ip_format(p->ct_ip, cip), p->ct_port);
 	}
 }
 
@@ -37,6 +46,25 @@ static void postrouting(FILE *f, const struct nft_bridge *br, size_t n)
 			b->ifname);
 		if (b->masquerade && !b->internal)
 			fprintf(f, "\t\tip saddr %s oifname != \"%s\" masquerade\n", sub,
+				b->ifname);
+	}
+}
+
+static void postrouting6(FILE *f, const struct nft_bridge *br, size_t n)
+{
+	char sub[CIDR6_LEN];
+	for (size_t i = 0; i < n; i++) {
+		const struct nft_bridge *b = &br[i];
+		if (!b->subnet6.prefix)
+			continue;
+		cidr6_format(&b->subnet6, sub);
+		/* No ::1 rule as for 127.0.0.1: the kernel has no route_localnet
+		 * for IPv6, so a port published on ::1 cannot reach a container
+		 * (dockerd's userland proxy covers that; berth has none). */
+		fprintf(f, "\t\tct status dnat ip6 saddr %s oifname \"%s\" masquerade\n", sub,
+			b->ifname);
+		if (b->nat6 && !b->internal)
+			fprintf(f, "\t\tip6 saddr %s oifname != \"%s\" masquerade\n", sub,
 				b->ifname);
 	}
 }
@@ -64,7 +92,33 @@ static void forward(FILE *f, const struct nft_bridge *br, size_t n)
 	}
 }
 
-char *nft_ruleset(const char *table, const struct nft_bridge *br, size_t n_br,
+/* One family's table: port DNAT, NAT, isolation (the same for both). */
+static void family_table(FILE *f, const char *family, const char *name, const struct nft_bridge *br,
+			 size_t n_br, const struct nft_port *ports, size_t n_ports)
+{
+	bool v6 = strcmp(family, "ip6") == 0;
+	fprintf(f, "table %s %s {\n\tchain ports {\n", family, name);
+	port_rules(f, ports, n_ports, v6);
+	fprintf(f, "\t}\n"
+		   "\tchain prerouting {\n"
+		   "\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
+		   "\t\tfib daddr type local jump ports\n\t}\n"
+		   "\tchain output {\n"
+		   "\t\ttype nat hook output priority -100; policy accept;\n"
+		   "\t\tfib daddr type local jump ports\n\t}\n"
+		   "\tchain postrouting {\n"
+		   "\t\ttype nat hook postrouting priority srcnat; policy accept;\n");
+	if (v6)
+		postrouting6(f, br, n_br);
+	else
+		postrouting(f, br, n_br);
+	fprintf(f, "\t}\n\tchain forward {\n"
+		   "\t\ttype filter hook forward priority filter; policy accept;\n");
+	forward(f, br, n_br);
+	fprintf(f, "\t}\n}\n");
+}
+
+char *nft_ruleset(const char *name, const struct nft_bridge *br, size_t n_br,
 		  const struct nft_port *ports, size_t n_ports)
 {
 	char *text = NULL;
@@ -72,25 +126,15 @@ char *nft_ruleset(const char *table, const struct nft_bridge *br, size_t n_br,
 	FILE *f = open_memstream(&text, &len);
 	if (!f)
 		return NULL;
-	fprintf(f, "add table ip %s\ndelete table ip %s\n", table, table);
-	if (n_br > 0) {
-		fprintf(f, "table ip %s {\n\tchain ports {\n", table);
-		port_rules(f, ports, n_ports);
-		fprintf(f, "\t}\n"
-			   "\tchain prerouting {\n"
-			   "\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
-			   "\t\tfib daddr type local jump ports\n\t}\n"
-			   "\tchain output {\n"
-			   "\t\ttype nat hook output priority -100; policy accept;\n"
-			   "\t\tfib daddr type local jump ports\n\t}\n"
-			   "\tchain postrouting {\n"
-			   "\t\ttype nat hook postrouting priority srcnat; policy accept;\n");
-		postrouting(f, br, n_br);
-		fprintf(f, "\t}\n\tchain forward {\n"
-			   "\t\ttype filter hook forward priority filter; policy accept;\n");
-		forward(f, br, n_br);
-		fprintf(f, "\t}\n}\n");
-	}
+	fprintf(f, "add table ip %s\ndelete table ip %s\n", name, name);
+	fprintf(f, "add table ip6 %s\ndelete table ip6 %s\n", name, name);
+	bool any6 = false;
+	for (size_t i = 0; i < n_br; i++)
+		any6 = any6 || br[i].subnet6.prefix;
+	if (n_br > 0)
+		family_table(f, "ip", name, br, n_br, ports, n_ports);
+	if (any6)
+		family_table(f, "ip6", name, br, n_br, ports, n_ports);
 	if (fclose(f) != 0) {
 		free(text);
 		return NULL;
@@ -177,6 +221,8 @@ int nft_apply(struct nft_ctx *ctx, const char *text, struct error *err)
 int nft_delete_table(struct nft_ctx *ctx, const char *table, struct error *err)
 {
 	char buf[256];
-	snprintf(buf, sizeof(buf), "add table ip %s\ndelete table ip %s\n", table, table);
+	snprintf(buf, sizeof(buf),
+		 "add table ip %s\ndelete table ip %s\nadd table ip6 %s\ndelete table ip6 %s\n",
+		 table, table, table, table);
 	return nft_apply(ctx, buf, err);
 }

@@ -101,6 +101,14 @@ static struct nl_addr *v4addr(uint32_t ip, int prefix)
 	return a;
 }
 
+static struct nl_addr *v6addr(const struct in6_addr *ip, int prefix)
+{
+	struct nl_addr *a = nl_addr_build(AF_INET6, ip, 16);
+	if (a)
+		nl_addr_set_prefixlen(a, prefix);
+	return a;
+}
+
 static int write_sysctl(const char *path, const char *value)
 {
 	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -109,11 +117,11 @@ static int write_sysctl(const char *path, const char *value)
 	return write(fd, value, strlen(value)) < 0 ? -errno : 0;
 }
 
-static int add_addr(struct nl_sock *s, int ifindex, uint32_t ip, int prefix, const char *name,
-		    struct error *err)
+/* local: consumed. */
+static int add_nl_addr(struct nl_sock *s, int ifindex, struct nl_addr *local, const char *name,
+		       struct error *err)
 {
 	struct rtnl_addr *a = rtnl_addr_alloc();
-	struct nl_addr *local = v4addr(ip, prefix);
 	if (!a || !local) {
 		rtnl_addr_put(a);
 		nl_addr_put(local);
@@ -121,12 +129,31 @@ static int add_addr(struct nl_sock *s, int ifindex, uint32_t ip, int prefix, con
 	}
 	rtnl_addr_set_ifindex(a, ifindex);
 	rtnl_addr_set_local(a, local);
+	/* IPv6: usable at once, as dockerd's (no duplicate detection delay on a
+	 * link whose addresses we hand out ourselves). */
+	if (nl_addr_get_family(local) == AF_INET6)
+		rtnl_addr_set_flags(a, IFA_F_NODAD);
 	int e = rtnl_addr_add(s, a, 0);
 	nl_addr_put(local);
 	rtnl_addr_put(a);
 	if (e < 0 && e != -NLE_EXIST)
 		return nl_fail(err, e, "adding an address to", name);
 	return 0;
+}
+
+static int add_addr(struct nl_sock *s, int ifindex, uint32_t ip, int prefix, const char *name,
+		    struct error *err)
+{
+	return add_nl_addr(s, ifindex, v4addr(ip, prefix), name, err);
+}
+
+/* IPv6 on an interface of ours: enabled whatever the defaults say;
+ * -ENOENT when the kernel has no IPv6 (ipv6.disable=1). */
+static int enable_ipv6(const char *ifname)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+	return write_sysctl(path, "0");
 }
 
 static int link_up(struct nl_sock *s, struct rtnl_link *l, int mtu, const char *name,
@@ -142,7 +169,8 @@ static int link_up(struct nl_sock *s, struct rtnl_link *l, int mtu, const char *
 	return e < 0 ? nl_fail(err, e, "bringing up", name) : 0;
 }
 
-int nl_bridge_ensure(const char *name, const struct cidr *gw, int mtu, struct error *err)
+int nl_bridge_ensure(const char *name, const struct cidr *gw, const struct cidr6 *gw6, int mtu,
+		     struct error *err)
 {
 	_cleanup_sock_ struct nl_sock *s = NULL;
 	int r = open_sock(&s, err);
@@ -184,6 +212,22 @@ int nl_bridge_ensure(const char *name, const struct cidr *gw, int mtu, struct er
 	char path[128];
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet", name);
 	write_sysctl(path, "1");
+	if (gw6 && gw6->prefix) {
+		if (enable_ipv6(name) == -ENOENT)
+			return error_set(err, -EINVAL,
+					 "cannot enable IPv6 on bridge %s: IPv6 is disabled in the "
+					 "kernel",
+					 name);
+		/* Routing for what comes in on this bridge only (kernel 6.17's
+		 * per-interface switch), not all.forwarding: that would turn off
+		 * router advertisements on every interface of the host. */
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/force_forwarding", name);
+		write_sysctl(path, "1");
+		r = add_nl_addr(s, rtnl_link_get_ifindex(l), v6addr(&gw6->addr, gw6->prefix), name,
+				err);
+		if (r < 0)
+			return r;
+	}
 	return link_up(s, l, mtu, name, err);
 }
 
@@ -330,14 +374,46 @@ void netns_remove(const char *path)
 
 /* ---- endpoints ---- */
 
+/* A default route (dst ::/0 or 0.0.0.0/0) via gw on ifindex. gw: consumed. */
+static int add_default_route(struct nl_sock *s, int family, int ifindex, struct nl_addr *gw,
+			     const char *ifname, struct error *err)
+{
+	struct rtnl_route *rt = rtnl_route_alloc();
+	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+	struct in6_addr zero = {0};
+	struct nl_addr *dst = family == AF_INET6 ? v6addr(&zero, 0) : v4addr(0, 0);
+	int r = 0;
+	if (!rt || !nh || !dst || !gw) {
+		r = error_set(err, -ENOMEM, "out of memory");
+		rtnl_route_nh_free(nh);
+	} else {
+		rtnl_route_set_family(rt, (uint8_t)family);
+		rtnl_route_set_dst(rt, dst);
+		rtnl_route_nh_set_gateway(nh, gw);
+		rtnl_route_nh_set_ifindex(nh, ifindex);
+		rtnl_route_add_nexthop(rt, nh);
+		int e = rtnl_route_add(s, rt, NLM_F_CREATE | NLM_F_EXCL);
+		if (e < 0 && e != -NLE_EXIST)
+			r = nl_fail(err, e, "adding the default route on", ifname);
+	}
+	nl_addr_put(dst);
+	nl_addr_put(gw);
+	if (rt)
+		rtnl_route_put(rt);
+	return r;
+}
+
 static int inside(const struct nl_endpoint *ep, struct error *err)
 {
 	int orig;
+	bool v6 = !IN6_IS_ADDR_UNSPECIFIED(&ep->ip6);
 	int r = netns_enter(ep->netns_path, &orig, err);
 	if (r < 0)
 		return r;
 	_cleanup_sock_ struct nl_sock *s = NULL;
 	r = open_sock(&s, err);
+	if (v6) /* /proc/sys/net is the calling thread's namespace's */
+		enable_ipv6(ep->ifname);
 	netns_leave(orig);
 	if (r < 0)
 		return r;
@@ -347,30 +423,16 @@ static int inside(const struct nl_endpoint *ep, struct error *err)
 		return nl_fail(err, e, "looking up", ep->ifname);
 	int ifindex = rtnl_link_get_ifindex(l);
 	r = add_addr(s, ifindex, ep->ip, ep->prefix, ep->ifname, err);
+	if (r == 0 && v6)
+		r = add_nl_addr(s, ifindex, v6addr(&ep->ip6, ep->prefix6), ep->ifname, err);
 	if (r == 0)
 		r = link_up(s, l, 0, ep->ifname, err);
-	if (r < 0 || !ep->gateway)
-		return r;
-	struct rtnl_route *rt = rtnl_route_alloc();
-	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
-	struct nl_addr *dst = v4addr(0, 0), *gw = v4addr(ep->gateway, 32);
-	if (!rt || !nh || !dst || !gw) {
-		r = error_set(err, -ENOMEM, "out of memory");
-		rtnl_route_nh_free(nh);
-	} else {
-		rtnl_route_set_family(rt, AF_INET);
-		rtnl_route_set_dst(rt, dst);
-		rtnl_route_nh_set_gateway(nh, gw);
-		rtnl_route_nh_set_ifindex(nh, ifindex);
-		rtnl_route_add_nexthop(rt, nh);
-		e = rtnl_route_add(s, rt, NLM_F_CREATE | NLM_F_EXCL);
-		if (e < 0 && e != -NLE_EXIST)
-			r = nl_fail(err, e, "adding the default route on", ep->ifname);
-	}
-	nl_addr_put(dst);
-	nl_addr_put(gw);
-	if (rt)
-		rtnl_route_put(rt);
+	if (r == 0 && ep->gateway)
+		r = add_default_route(s, AF_INET, ifindex, v4addr(ep->gateway, 32), ep->ifname,
+				      err);
+	if (r == 0 && v6 && !IN6_IS_ADDR_UNSPECIFIED(&ep->gateway6))
+		r = add_default_route(s, AF_INET6, ifindex, v6addr(&ep->gateway6, 128), ep->ifname,
+				      err);
 	return r;
 }
 
@@ -481,7 +543,8 @@ static int fdb_entry(struct nl_sock *s, int ifindex, const struct nl_peer *p, bo
 		rtnl_neigh_set_lladdr(n, ll);
 		rtnl_neigh_set_flags(n, NTF_SELF);
 		rtnl_neigh_set_state(n, NUD_PERMANENT);
-		e = add ? rtnl_neigh_add(s, n, NLM_F_CREATE | NLM_F_REPLACE) : rtnl_neigh_delete(s, n, 0);
+		e = add ? rtnl_neigh_add(s, n, NLM_F_CREATE | NLM_F_REPLACE)
+			: rtnl_neigh_delete(s, n, 0);
 	}
 	nl_addr_put(ll);
 	nl_addr_put(dst);
@@ -501,7 +564,8 @@ static int neigh_entry(struct nl_sock *s, int ifindex, const struct nl_peer *p, 
 		rtnl_neigh_set_lladdr(n, ll);
 		rtnl_neigh_set_dst(n, dst);
 		rtnl_neigh_set_state(n, NUD_PERMANENT);
-		e = add ? rtnl_neigh_add(s, n, NLM_F_CREATE | NLM_F_REPLACE) : rtnl_neigh_delete(s, n, 0);
+		e = add ? rtnl_neigh_add(s, n, NLM_F_CREATE | NLM_F_REPLACE)
+			: rtnl_neigh_delete(s, n, 0);
 	}
 	nl_addr_put(ll);
 	nl_addr_put(dst);

@@ -13,12 +13,15 @@
 
 #include "basic/error.h"
 #include "network/ipam.h"
+#include "network/ipam6.h"
 
 /* Creates bridge name unless it exists, gives it gateway/prefix (gw.addr is
- * the gateway address itself), the MTU (0: leave) and brings it up. Sets
- * route_localnet on it (published ports on 127.0.0.1, see
- * docs/networking.md). */
-int nl_bridge_ensure(const char *name, const struct cidr *gw, int mtu, struct error *err);
+ * the gateway address itself), gw6 likewise (NULL: no IPv6), the MTU (0:
+ * leave) and brings it up. Sets route_localnet on it (published ports on
+ * 127.0.0.1, see docs/networking.md); with gw6, IPv6 and forwarding of what
+ * comes in on it. */
+int nl_bridge_ensure(const char *name, const struct cidr *gw, const struct cidr6 *gw6, int mtu,
+		     struct error *err);
 /* Deletes a link by name; a missing one is fine. */
 int nl_link_delete(const char *name);
 bool nl_link_exists(const char *name);
@@ -42,7 +45,10 @@ struct nl_endpoint {
 	const char *ifname; /* inside: eth0, eth1... */
 	uint32_t ip;
 	int prefix;
-	uint32_t gateway; /* default route via it; 0: none */
+	uint32_t gateway;    /* default route via it; 0: none */
+	struct in6_addr ip6; /* zero: no IPv6 */
+	int prefix6;
+	struct in6_addr gateway6; /* IPv6 default route via it; zero: none */
 	uint8_t mac[6];
 	int mtu;
 };

@@ -8,18 +8,19 @@
 #include "fuzz.h"
 #include "network/dns.h"
 
-/* Knows "web", "db.net1" and every name starting with "many" (16 addresses,
- * more than fit in a small answer buffer). */
-static size_t resolve(void *userdata, const char *name, uint32_t *ips, size_t max)
+/* Knows "web", "db.net1" and every name starting with "many" (16 IPv4 and
+ * 16 IPv6 addresses, more than fit in a small answer buffer). */
+static void resolve(void *userdata, const char *name, struct dns_addrs *out)
 {
 	size_t n = 0;
 	if (!strcmp(name, "web") || !strcmp(name, "db.net1"))
 		n = 1;
 	else if (!strncmp(name, "many", 4))
-		n = max;
-	for (size_t i = 0; i < n && i < max; i++)
-		ips[i] = 0x0a000002u + (uint32_t)i;
-	return n < max ? n : max;
+		n = DNS_MAX_ADDRS;
+	for (size_t i = 0; i < n; i++) {
+		struct in6_addr a = {.s6_addr = {0x20, 0x01, 0x0d, 0xb8, [15] = (uint8_t)(i + 2)}};
+		dns_addrs_add(out, 0x0a000002u + (uint32_t)i, &a);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

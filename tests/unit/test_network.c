@@ -12,6 +12,7 @@
 
 #include "network/dns.h"
 #include "network/ipam.h"
+#include "network/ipam6.h"
 #include "network/nft.h"
 
 static uint32_t ip(const char *s)
@@ -106,13 +107,19 @@ static void test_alloc(void **state)
 
 static void test_ruleset(void **state)
 {
-	struct nft_bridge br[3] = {
-	    {"bt0", {0}, false, true}, {"btu1", {0}, false, true}, {"bti", {0}, true, true}};
+	struct nft_bridge br[3] = {{.ifname = "bt0", .masquerade = true},
+				   {.ifname = "btu1", .masquerade = true},
+				   {.ifname = "bti", .internal = true, .masquerade = true}};
 	cidr_parse("10.213.0.0/24", false, &br[0].subnet);
 	cidr_parse("10.213.1.0/24", false, &br[1].subnet);
 	cidr_parse("10.213.2.0/24", false, &br[2].subnet);
-	struct nft_port ports[2] = {{"tcp", ip("127.0.0.1"), 8080, ip("10.213.0.2"), 80},
-				    {"udp", 0, 5353, ip("10.213.1.2"), 53}};
+	struct nft_port ports[2] = {
+	    {.proto = "tcp",
+	     .host_ip = ip("127.0.0.1"),
+	     .host_port = 8080,
+	     .ct_ip = ip("10.213.0.2"),
+	     .ct_port = 80},
+	    {.proto = "udp", .host_port = 5353, .ct_ip = ip("10.213.1.2"), .ct_port = 53}};
 	char *t = nft_ruleset("berth_x", br, 3, ports, 2);
 	assert_non_null(t);
 	assert_non_null(strstr(t, "add table ip berth_x\ndelete table ip berth_x\n"));
@@ -123,10 +130,12 @@ static void test_ruleset(void **state)
 	assert_non_null(strstr(t, "iifname \"bt0\" oifname { \"btu1\", \"bti\" } drop"));
 	assert_non_null(strstr(t, "iifname \"bti\" oifname != \"bti\" drop"));
 	assert_non_null(strstr(t, "oifname \"bti\" iifname != \"bti\" drop"));
+	assert_null(strstr(t, "table ip6 berth_x {")); /* no bridge has IPv6 */
 	free(t);
 	/* No bridge: the table goes. */
 	t = nft_ruleset("berth_x", NULL, 0, NULL, 0);
-	assert_string_equal(t, "add table ip berth_x\ndelete table ip berth_x\n");
+	assert_string_equal(t, "add table ip berth_x\ndelete table ip berth_x\n"
+			       "add table ip6 berth_x\ndelete table ip6 berth_x\n");
 	free(t);
 }
 
@@ -151,13 +160,184 @@ static void test_vip_ruleset(void **state)
 	free(t);
 }
 
-static size_t fake_resolve(void *userdata, const char *name, uint32_t *ips, size_t max)
+static struct in6_addr ip6(const char *s)
 {
-	if (strcmp(name, "web") == 0) {
-		ips[0] = 0x0ad50002;
-		return 1;
+	struct in6_addr a;
+	assert_int_equal(ip6_parse(s, &a), 0);
+	return a;
+}
+
+static void test_cidr6(void **state)
+{
+	struct cidr6 c, d;
+	char buf[CIDR6_LEN];
+	assert_int_equal(cidr6_parse("2001:db8:7::5/64", false, &c), 0);
+	assert_string_equal(cidr6_format(&c, buf), "2001:db8:7::/64");
+	assert_true(cidr6_is_masked(&c));
+	assert_int_equal(cidr6_parse("2001:db8:7::5/64", true, &c), 0);
+	assert_false(cidr6_is_masked(&c));
+	assert_int_equal(cidr6_parse("2001:db8::/129", false, &c), -EINVAL);
+	assert_int_equal(cidr6_parse("2001:db8::/-1", false, &c), -EINVAL);
+	assert_int_equal(cidr6_parse("10.0.0.0/8", false, &c), -EINVAL);
+	assert_int_equal(cidr6_parse("2001:db8::", false, &c), -EINVAL);
+	assert_int_equal(cidr6_parse("2001:zz8::/64", false, &c), -EINVAL);
+	struct in6_addr a;
+	assert_int_equal(ip6_parse("10.0.0.1", &a), -EINVAL);
+	cidr6_parse("2001:db8::/32", false, &c);
+	cidr6_parse("2001:db8:7::/64", false, &d);
+	assert_true(cidr6_overlap(&c, &d));
+	assert_true(cidr6_overlap(&d, &c));
+	assert_true(cidr6_within(&c, &d));
+	assert_false(cidr6_within(&d, &c));
+	a = ip6("2001:db8:7::ffff");
+	assert_true(cidr6_contains(&d, &a));
+	a = ip6("2001:db8:8::1");
+	assert_false(cidr6_contains(&d, &a));
+	cidr6_parse("2001:db9::/32", false, &d);
+	assert_false(cidr6_overlap(&c, &d));
+	/* /0 and /128 at the edges. */
+	cidr6_parse("::/0", false, &c);
+	assert_true(cidr6_overlap(&c, &d));
+	cidr6_parse("2001:db8::1/128", false, &c);
+	a = ip6("2001:db8::1");
+	assert_true(cidr6_contains(&c, &a));
+	a = ip6("2001:db8::2");
+	assert_false(cidr6_contains(&c, &a));
+}
+
+static void test_pool6(void **state)
+{
+	/* dockerd's derivation: fd00::/8 + the 40 low bits of the first 8
+	 * bytes of the engine ID's sha256. */
+	uint8_t sha[32] = {0x01, 0x02, 0x03, 0xaa, 0xbb, 0xcc, 0xdd, 0xee};
+	struct cidr6 pool, got, taken[2];
+	char buf[CIDR6_LEN];
+	ip6_ula_pool(sha, &pool);
+	assert_string_equal(cidr6_format(&pool, buf), "fdaa:bbcc:ddee::/48");
+	assert_int_equal(cidr6_pick(&pool, 64, NULL, 0, &got), 0);
+	assert_string_equal(cidr6_format(&got, buf), "fdaa:bbcc:ddee::/64");
+	cidr6_parse("fdaa:bbcc:ddee::/64", false, &taken[0]);
+	cidr6_parse("fdaa:bbcc:ddee:1::/80", false, &taken[1]);
+	assert_int_equal(cidr6_pick(&pool, 64, taken, 2, &got), 0);
+	assert_string_equal(cidr6_format(&got, buf), "fdaa:bbcc:ddee:2::/64");
+	/* The whole pool taken. */
+	cidr6_parse("fdaa::/16", false, &taken[0]);
+	assert_int_equal(cidr6_pick(&pool, 64, taken, 1, &got), -ENOSPC);
+	assert_int_equal(cidr6_pick(&pool, 40, NULL, 0, &got), -EINVAL);
+}
+
+static void test_alloc6(void **state)
+{
+	struct ipam6_set used = {0};
+	struct cidr6 sub, range = {0};
+	struct in6_addr a, gw = ip6("2001:db8:7::1");
+	char buf[INET6_ADDRSTRLEN];
+	cidr6_parse("2001:db8:7::/64", false, &sub);
+	/* The subnet-router anycast address and the gateway are skipped. */
+	assert_int_equal(ipam6_alloc(&used, &sub, &range, &gw, &a), 0);
+	assert_string_equal(ip6_format(&a, buf), "2001:db8:7::2");
+	/* Without a gateway (picking the gateway itself): ::1. */
+	assert_int_equal(ipam6_alloc(&used, &sub, &range, NULL, &a), 0);
+	assert_string_equal(ip6_format(&a, buf), "2001:db8:7::1");
+	/* Lowest free first, past a run of taken ones. */
+	for (int i = 2; i < 6; i++) {
+		struct in6_addr t = ip6("2001:db8:7::");
+		t.s6_addr[15] = (uint8_t)i;
+		assert_int_equal(ipam6_set_add(&used, &t), 0);
 	}
-	return 0;
+	assert_int_equal(ipam6_set_add(&used, &(struct in6_addr){.s6_addr = {0x20, 0x01, 0x0d, 0xb8,
+									     0, 7, [15] = 3}}),
+			 -EEXIST);
+	assert_int_equal(ipam6_alloc(&used, &sub, &range, &gw, &a), 0);
+	assert_string_equal(ip6_format(&a, buf), "2001:db8:7::6");
+	a = ip6("2001:db8:7::3");
+	ipam6_set_del(&used, &a);
+	assert_false(ipam6_set_has(&used, &a));
+	assert_int_equal(ipam6_alloc(&used, &sub, &range, &gw, &a), 0);
+	assert_string_equal(ip6_format(&a, buf), "2001:db8:7::3");
+	/* An ip-range: its first address is a host address. */
+	cidr6_parse("2001:db8:7:0:8000::/65", false, &range);
+	assert_int_equal(ipam6_alloc(&used, &sub, &range, &gw, &a), 0);
+	assert_string_equal(ip6_format(&a, buf), "2001:db8:7:0:8000::");
+	ipam6_set_free(&used);
+	/* A full /127: anycast + gateway, nothing left; a /126 has ::2, ::3. */
+	cidr6_parse("2001:db8:7::/127", false, &sub);
+	range = (struct cidr6){.prefix = 0};
+	assert_int_equal(ipam6_alloc(&used, &sub, &range, &gw, &a), -ENOSPC);
+	cidr6_parse("2001:db8:7::/126", false, &sub);
+	a = ip6("2001:db8:7::2");
+	ipam6_set_add(&used, &a);
+	assert_int_equal(ipam6_alloc(&used, &sub, &range, &gw, &a), 0);
+	assert_string_equal(ip6_format(&a, buf), "2001:db8:7::3");
+	ipam6_set_add(&used, &a);
+	assert_int_equal(ipam6_alloc(&used, &sub, &range, &gw, &a), -ENOSPC);
+	ipam6_set_free(&used);
+	/* The top of the address space does not wrap around. */
+	cidr6_parse("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffc/126", false, &sub);
+	gw = ip6("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffd");
+	for (int i = 0xfe; i <= 0xff; i++) {
+		struct in6_addr t = ip6("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff00");
+		t.s6_addr[15] = (uint8_t)i;
+		ipam6_set_add(&used, &t);
+	}
+	assert_int_equal(ipam6_alloc(&used, &sub, &range, &gw, &a), -ENOSPC);
+	ipam6_set_free(&used);
+}
+
+static void test_ruleset6(void **state)
+{
+	struct nft_bridge br[2] = {{.ifname = "bt4", .masquerade = true},
+				   {.ifname = "bt6", .masquerade = true}};
+	cidr_parse("10.213.0.0/24", false, &br[0].subnet);
+	cidr_parse("10.213.1.0/24", false, &br[1].subnet);
+	cidr6_parse("2001:db8:7::/64", false, &br[1].subnet6);
+	struct nft_port ports[3] = {
+	    {.proto = "tcp", .host_port = 8080, .ct_ip = ip("10.213.1.2"), .ct_port = 80},
+	    {.proto = "tcp",
+	     .host_port = 8080,
+	     .ct_ip = ip("10.213.1.2"),
+	     .ct_port = 80,
+	     .v6 = true,
+	     .ct_ip6 = ip6("2001:db8:7::2")},
+	    {.proto = "udp",
+	     .host_port = 53,
+	     .ct_port = 53,
+	     .v6 = true,
+	     .host_ip6 = ip6("::1"),
+	     .ct_ip6 = ip6("2001:db8:7::2")}};
+	char *t = nft_ruleset("berth_x", br, 2, ports, 3);
+	assert_non_null(t);
+	char *t6 = strstr(t, "table ip6 berth_x {");
+	assert_non_null(t6);
+	/* IPv4 rules stay in the ip table, IPv6 ones in the ip6 table. */
+	assert_non_null(strstr(t, "\t\ttcp dport 8080 dnat to 10.213.1.2:80\n"));
+	assert_true(strstr(t, "dnat to 10.213.1.2:80") < t6);
+	assert_non_null(strstr(t6, "\t\ttcp dport 8080 dnat to [2001:db8:7::2]:80\n"));
+	assert_non_null(strstr(t6, "ip6 daddr ::1 udp dport 53 dnat to [2001:db8:7::2]:53\n"));
+	assert_null(strstr(t, "ip daddr ::1"));
+	/* NAT66 off by default; hairpin is masqueraded. */
+	assert_null(strstr(t6, "oifname != \"bt6\" masquerade"));
+	assert_non_null(
+	    strstr(t6, "ct status dnat ip6 saddr 2001:db8:7::/64 oifname \"bt6\" masquerade"));
+	assert_null(strstr(t6, "oifname \"bt4\" masquerade"));
+	/* Isolation applies to IPv6 too. */
+	assert_non_null(strstr(t6, "iifname \"bt6\" oifname { \"bt4\" } drop"));
+	free(t);
+	br[1].nat6 = true;
+	t = nft_ruleset("berth_x", br, 2, ports, 3);
+	assert_non_null(strstr(t, "ip6 saddr 2001:db8:7::/64 oifname != \"bt6\" masquerade"));
+	free(t);
+}
+
+static void fake_resolve(void *userdata, const char *name, struct dns_addrs *out)
+{
+	if (strcmp(name, "web") == 0)
+		dns_addrs_add(out, 0x0ad50002, NULL);
+	if (strcmp(name, "dual") == 0) {
+		struct in6_addr a;
+		assert_int_equal(ip6_parse("2001:db8:7::2", &a), 0);
+		dns_addrs_add(out, 0x0ad50003, &a);
+	}
 }
 
 static size_t query(const char *name, uint16_t qtype, uint8_t *q)
@@ -197,6 +377,22 @@ static void test_dns(void **state)
 	n = dns_answer(q, len, fake_resolve, NULL, out, sizeof(out));
 	assert_int_equal(n, (int)len);
 	assert_int_equal(out[7], 0);
+	/* A dual-stack name: A gets the IPv4 address, AAAA the IPv6 one, ANY
+	 * both. */
+	len = query("dual", 28, q);
+	n = dns_answer(q, len, fake_resolve, NULL, out, sizeof(out));
+	assert_int_equal(n, (int)len + 28);
+	assert_int_equal(out[7], 1);
+	assert_memory_equal(out + len, "\xc0\x0c\x00\x1c\x00\x01\x00\x00\x02\x58\x00\x10", 12);
+	assert_memory_equal(out + n - 16, ip6("2001:db8:7::2").s6_addr, 16);
+	len = query("dual", 1, q);
+	n = dns_answer(q, len, fake_resolve, NULL, out, sizeof(out));
+	assert_int_equal(n, (int)len + 16);
+	assert_memory_equal(out + n - 4, "\x0a\xd5\x00\x03", 4);
+	len = query("dual", 255, q);
+	n = dns_answer(q, len, fake_resolve, NULL, out, sizeof(out));
+	assert_int_equal(n, (int)len + 16 + 28);
+	assert_int_equal(out[7], 2);
 	/* Unknown: forwarded. */
 	len = query("other.example", 1, q);
 	assert_int_equal(dns_answer(q, len, fake_resolve, NULL, out, sizeof(out)), 0);
@@ -215,6 +411,8 @@ int main(void)
 	    cmocka_unit_test(test_cidr),	cmocka_unit_test(test_pools),
 	    cmocka_unit_test(test_alloc),	cmocka_unit_test(test_ruleset),
 	    cmocka_unit_test(test_vip_ruleset), cmocka_unit_test(test_dns),
+	    cmocka_unit_test(test_cidr6),	cmocka_unit_test(test_pool6),
+	    cmocka_unit_test(test_alloc6),	cmocka_unit_test(test_ruleset6),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
