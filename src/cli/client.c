@@ -76,27 +76,18 @@ int cli_call(const struct cli *cli, const char *method, const char *path, const 
 	return cli_call_auth(cli, method, path, q, body, NULL, ret, err);
 }
 
+static int request_json(struct client *c, const char *method, const char *path,
+			const struct query *q, json_t *body, const char *auth, json_t **ret,
+			struct error *err);
+
 int cli_call_auth(const struct cli *cli, const char *method, const char *path,
 		  const struct query *q, json_t *body, const char *auth, json_t **ret,
 		  struct error *err)
 {
-	_cleanup_free_ char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-	if (body && !text)
-		return error_set(err, -ENOMEM, "out of memory");
-	struct client_req rq = {
-	    .method = method,
-	    .path = path,
-	    .query = q,
-	    .content_type = body ? "application/json" : NULL,
-	    .body = text,
-	    .body_len = text ? strlen(text) : 0,
-	    .body_fd = -1,
-	    .registry_auth = auth,
-	};
 	struct client c;
 	int r = client_init(&c, cli, err);
 	if (r >= 0)
-		r = client_request(&c, &rq, ret, err);
+		r = request_json(&c, method, path, q, body, auth, ret, err);
 	client_done(&c);
 	return r;
 }
@@ -599,8 +590,10 @@ int client_request_to_file(struct client *c, struct client_req *rq, const char *
 	return r;
 }
 
-int client_request_json(struct client *c, const char *method, const char *path,
-			const struct query *q, json_t *body, json_t **ret, struct error *err)
+/* A JSON body (NULL for none) with X-Registry-Auth when auth is set. */
+static int request_json(struct client *c, const char *method, const char *path,
+			const struct query *q, json_t *body, const char *auth, json_t **ret,
+			struct error *err)
 {
 	_cleanup_free_ char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	if (body && !text)
@@ -613,8 +606,15 @@ int client_request_json(struct client *c, const char *method, const char *path,
 	    .body = text,
 	    .body_len = text ? strlen(text) : 0,
 	    .body_fd = -1,
+	    .registry_auth = auth,
 	};
 	return client_request(c, &rq, ret, err);
+}
+
+int client_request_json(struct client *c, const char *method, const char *path,
+			const struct query *q, json_t *body, json_t **ret, struct error *err)
+{
+	return request_json(c, method, path, q, body, NULL, ret, err);
 }
 
 /* The response head, read a byte at a time so nothing of the raw stream
