@@ -1,35 +1,11 @@
 /* berthd: parse settings, start the daemon, run the loop until a signal. */
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "basic/build_info.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
-
-static int thread_count(void)
-{
-	DIR *dh = opendir("/proc/self/task");
-	int n = 0;
-	for (struct dirent *de; dh && (de = readdir(dh));)
-		n += de->d_name[0] != '.';
-	if (dh)
-		closedir(dh);
-	return n;
-}
-
-/* Threads that others started and detached (libcurl's resolver) may still be
- * ending: wait, up to a second, until this one is alone, so that exit
- * handlers (LeakSanitizer's check in the test builds, whose tracer crashed
- * beside an exiting thread) never run next to them. */
-static void wait_alone(void)
-{
-	struct timespec tick = {0, 5 * 1000 * 1000};
-	for (int i = 0; i < 200 && thread_count() > 1; i++)
-		nanosleep(&tick, NULL);
-}
 
 int main(int argc, char **argv)
 {
@@ -92,6 +68,5 @@ int main(int argc, char **argv)
 	 * (LeakSanitizer's check in the test builds) then run with one thread
 	 * left, never beside pool threads that are winding down. */
 	uv_library_shutdown();
-	wait_alone();
 	return r < 0 ? 1 : 0;
 }
