@@ -273,7 +273,9 @@ net_block() {
 	local b fd
 	for ((b = 200; b < 240; b++)); do
 		exec {fd}>"/tmp/berth-netblock-$b.lock"
-		if flock -n "$fd"; then
+		# A block with routes is in use outside the locks (a run killed
+		# before its cleanup left its bridges): skip it.
+		if flock -n "$fd" && [[ -z $(ip -4 route show root "10.$b.0.0/16" 2>/dev/null) ]]; then
 			NB=$b
 			return 0
 		fi
