@@ -631,7 +631,11 @@ test_service_pull() {
 			--constraint node.hostname==n4 --stop-grace-period 1s $img sleep 1000" || fail "service create"
 	wait_for 90 bash -c '[[ -n $(dk n4 ps -q --filter label=com.docker.swarm.service.name=pulled --filter status=running) ]]' ||
 		fail "pulled does not run on n4: $(dk n1 service ps --no-trunc pulled)"
-	dk n4 image inspect "$img" >/dev/null || fail "n4 did not pull $img"
+	# The CLI pins the image by digest; a pull by digest tags nothing (as dockerd's).
+	local pinned
+	pinned=$(dk n1 service inspect --format '{{.Spec.TaskTemplate.ContainerSpec.Image}}' pulled)
+	[[ $pinned == "$img@sha256:"* ]] || fail "service image not pinned: $pinned"
+	dk n4 image inspect "$pinned" >/dev/null || fail "n4 did not pull $pinned"
 	[[ $(dk n1 service inspect pulled) != *RegistryAuth* ]] || fail "service inspect shows the credentials"
 	wait_for 60 bash -c '! dk n1 service inspect pulled >/dev/null 2>&1 || dk n1 service rm pulled' || fail "service rm pulled"
 	wait_for 60 bash -c '[[ -z $(dk n4 ps -aq --filter label=com.docker.swarm.service.name=pulled) ]]' ||
