@@ -3,6 +3,7 @@
 #include "swarm/sraft.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +142,20 @@ void rtransport_accept(struct rtransport *rt, struct mtls_conn *c, raft_id id, c
 		return;
 	}
 	rt->accept_cb(&rt->t, id, address, stream);
+}
+
+/* libraft 0.15 answers entries persisted after a change of term to the
+ * leader it knows then, which may be none: a message with a NULL address,
+ * and raft_uv's send strlen()s it (SEGV; canonical/raft 35479fc, fixed in
+ * 0.17.1). The answer is dropped as a failed send is; the leader of the new
+ * term gets one to its own AppendEntries. */
+static int io_send_checked(struct raft_io *io, struct raft_io_send *req,
+			   const struct raft_message *message, raft_io_send_cb cb)
+{
+	struct sraft *s = (struct sraft *)((char *)io - offsetof(struct sraft, io));
+	if (!message->server_address)
+		return RAFT_NOCONNECTION;
+	return s->uv_send(io, req, message, cb);
 }
 
 /* ---- FSM ---- */
@@ -296,6 +311,8 @@ int sraft_init(struct sraft *s, uv_loop_t *loop, struct logger *log, const char 
 	if (r != 0)
 		return error_set(err, -EIO, "raft: %s", s->io.errmsg);
 	s->io_inited = true;
+	s->uv_send = s->io.send;
+	s->io.send = io_send_checked;
 	raft_uv_set_connect_retry_delay(&s->io, 100);
 	sraft_fsm_init(&s->fsm, s);
 	r = raft_init(&s->raft, &s->io, &s->fsm, id, address);

@@ -483,7 +483,8 @@ import_busybox_all() { # busybox:latest on every node, once
 # Writes are retried while the managers elect a leader (a loaded machine
 # makes elections happen); each write here is idempotent.
 test_services() {
-	local n out
+	local n out t0
+	t0=$(date +%s.%N)
 	import_busybox_all
 	wait_for 60 bash -c 'dk n1 service inspect web >/dev/null 2>&1 ||
 		dk n1 service create -d --name web --replicas 6 --network none --stop-grace-period 1s busybox sleep 1000' ||
@@ -501,6 +502,14 @@ test_services() {
 	wait_for 90 bash -c '[[ $(svc_replicas) == 4/4 && $(svc_running_on n4) == 0 ]]' ||
 		fail "drain: $(dk n1 service ps web)"
 	wait_for 60 dk n1 node update --availability active n4 || fail "activate"
+	# Every manager publishes the store's changes as events, not only the
+	# one that took the request.
+	for n in n2 n3; do
+		out=$(timeout 10 docker -H "unix://$CL_TMP/$n/d.sock" events --since "$t0" --until "$(date +%s.%N)" \
+			--filter type=service --filter type=node --format '{{.Type}} {{.Action}} {{.Actor.Attributes.name}} {{index .Actor.Attributes "availability.new"}}')
+		[[ $out == *"service create web "* && $out == *"node update n4 drain"* && $out == *"node update n4 active"* ]] ||
+			fail "service and node events on $n: $out"
+	done
 	wait_for 60 dk n1 service scale -d web=8 || fail "scale 8"
 	wait_for 90 bash -c '[[ $(svc_replicas) == 8/8 && $(svc_running_on n5) -ge 1 ]]' ||
 		fail "8/8 with tasks on n5: $(dk n1 service ps web)"
