@@ -46,7 +46,8 @@ test_form() {
 		wait_for 10 bash -c "[[ \"\$(node_table $n)\" == \"$t1\" ]]" ||
 			fail "node ls on $n differs: $(node_table $n) vs $t1"
 	done
-	[[ $(leader_of n2) == n1 ]] || fail "leader should be n1: $(dk n2 node ls)"
+	# A manager that just joined may not know the leader for a moment.
+	wait_for 20 bash -c '[[ $(leader_of n2) == n1 ]]' || fail "leader should be n1: $(dk n2 node ls)"
 	[[ $(dk n1 node ls --format '{{.Self}} {{.Hostname}}' | awk '$1=="true"{print $2}') == n1 ]] || fail "self marker"
 	[[ $(dk n1 node ls --filter role=manager -q | wc -l) == 3 ]] || fail "role filter"
 	out=$(dk n4 node ls 2>&1) && fail "node ls on a worker must fail"
