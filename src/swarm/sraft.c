@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/cleanup.h"
 #include "basic/fs.h"
 #include "basic/log.h"
 #include "swarm/ca.h"
@@ -177,7 +178,7 @@ static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void *
 {
 	struct sraft *s = fsm->data;
 	struct error err = ERROR_INIT;
-	char *text = NULL;
+	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
 	int r = unseal(s, buf, &text, &len);
 	if (r < 0)
@@ -187,7 +188,6 @@ static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void *
 	else if (s->on_applied)
 		s->on_applied(s->applied_data);
 	error_clear(&err);
-	free(text);
 	*result = NULL;
 	return 0;
 }
@@ -196,16 +196,14 @@ static int fsm_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsign
 {
 	struct sraft *s = fsm->data;
 	size_t len = 0;
-	char *snap = store_snapshot(s->store, &len);
+	_cleanup_free_ char *snap = store_snapshot(s->store, &len);
 	if (!snap)
 		return RAFT_NOMEM;
-	uint8_t *sealed = NULL;
 	if (s->has_dek) {
+		uint8_t *sealed = NULL;
 		size_t slen;
-		if (seal(s->dek, snap, len, &sealed, &slen) < 0) {
-			free(snap);
+		if (seal(s->dek, snap, len, &sealed, &slen) < 0)
 			return RAFT_NOMEM;
-		}
 		free(snap);
 		snap = (char *)sealed;
 		len = slen;
@@ -215,11 +213,9 @@ static int fsm_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsign
 	if (!*bufs || !base) {
 		raft_free(*bufs);
 		raft_free(base);
-		free(snap);
 		return RAFT_NOMEM;
 	}
 	memcpy(base, snap, len);
-	free(snap);
 	(*bufs)[0].base = base;
 	(*bufs)[0].len = len;
 	*n = 1;
@@ -230,7 +226,7 @@ static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
 {
 	struct sraft *s = fsm->data;
 	struct error err = ERROR_INIT;
-	char *text = NULL;
+	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
 	int r = unseal(s, buf, &text, &len);
 	raft_free(buf->base);
@@ -238,7 +234,6 @@ static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
 		r = store_restore(s->store, text, len, &err);
 	else
 		error_set(&err, r, "%s", strerror(-r));
-	free(text);
 	if (r < 0) {
 		log_error(s->log, "swarm: bad snapshot: %s", error_msg(&err));
 		error_clear(&err);
@@ -259,16 +254,14 @@ void sraft_fsm_init(struct raft_fsm *fsm, struct sraft *holder)
 
 struct raft_buffer sraft_encode(const uint8_t *dek, json_t *cmd)
 {
-	char *text = json_dumps(cmd, JSON_COMPACT);
+	_cleanup_free_ char *text = json_dumps(cmd, JSON_COMPACT);
 	json_decref(cmd);
 	size_t len = text ? strlen(text) : 0;
-	uint8_t *sealed = NULL;
 	if (text && dek) {
+		uint8_t *sealed = NULL;
 		size_t slen;
-		if (seal(dek, text, len, &sealed, &slen) < 0) {
-			free(text);
+		if (seal(dek, text, len, &sealed, &slen) < 0)
 			return (struct raft_buffer){NULL, 0};
-		}
 		free(text);
 		text = (char *)sealed;
 		len = slen;
@@ -283,7 +276,6 @@ struct raft_buffer sraft_encode(const uint8_t *dek, json_t *cmd)
 		memset((char *)buf.base + len, ' ', padded - len);
 		((char *)buf.base)[padded] = '\0';
 	}
-	free(text);
 	return buf;
 }
 
@@ -478,10 +470,9 @@ int sraft_apply(struct sraft *s, json_t *cmd, sraft_cb cb, void *data)
 		json_decref(cmd);
 		return -EAGAIN;
 	}
-	struct sreq *q = sreq_new(s, cb, data);
+	_cleanup_free_ struct sreq *q = sreq_new(s, cb, data);
 	struct raft_buffer buf = sraft_encode(s->has_dek ? s->dek : NULL, cmd);
 	if (!q || !buf.base) {
-		free(q);
 		raft_free(buf.base);
 		return -ENOMEM;
 	}
@@ -489,9 +480,9 @@ int sraft_apply(struct sraft *s, json_t *cmd, sraft_cb cb, void *data)
 	int r = raft_apply(&s->raft, &q->u.apply, &buf, 1, apply_done);
 	if (r != 0) {
 		raft_free(buf.base);
-		free(q);
 		return map_status(r);
 	}
+	TAKE_PTR(q);
 	return 0;
 }
 
@@ -502,15 +493,14 @@ static void barrier_done(struct raft_barrier *req, int status)
 
 int sraft_barrier(struct sraft *s, sraft_cb cb, void *data)
 {
-	struct sreq *q = sreq_new(s, cb, data);
+	_cleanup_free_ struct sreq *q = sreq_new(s, cb, data);
 	if (!q)
 		return -ENOMEM;
 	q->u.barrier.data = q;
 	int r = raft_barrier(&s->raft, &q->u.barrier, barrier_done);
-	if (r != 0) {
-		free(q);
+	if (r != 0)
 		return map_status(r);
-	}
+	TAKE_PTR(q);
 	return 0;
 }
 
@@ -533,40 +523,36 @@ static void add_done(struct raft_change *req, int status)
 
 int sraft_add_voter(struct sraft *s, raft_id id, const char *address, sraft_cb cb, void *data)
 {
-	struct sreq *q = sreq_new(s, cb, data);
-	if (!q)
-		return -ENOMEM;
-	q->id = id;
-	q->u.change.data = q;
-	int r;
 	bool known = false;
 	for (unsigned i = 0; i < s->raft.configuration.n; i++)
 		known |= s->raft.configuration.servers[i].id == id;
 	if (known && sraft_is_voter(s, id)) {
-		free(q);
 		cb(data, 0, NULL);
 		return 0;
 	}
-	r = known ? raft_assign(&s->raft, &q->u.change, id, RAFT_VOTER, change_done)
-		  : raft_add(&s->raft, &q->u.change, id, address, add_done);
-	if (r != 0) {
-		free(q);
+	_cleanup_free_ struct sreq *q = sreq_new(s, cb, data);
+	if (!q)
+		return -ENOMEM;
+	q->id = id;
+	q->u.change.data = q;
+	int r = known ? raft_assign(&s->raft, &q->u.change, id, RAFT_VOTER, change_done)
+		      : raft_add(&s->raft, &q->u.change, id, address, add_done);
+	if (r != 0)
 		return map_status(r);
-	}
+	TAKE_PTR(q);
 	return 0;
 }
 
 int sraft_remove(struct sraft *s, raft_id id, sraft_cb cb, void *data)
 {
-	struct sreq *q = sreq_new(s, cb, data);
+	_cleanup_free_ struct sreq *q = sreq_new(s, cb, data);
 	if (!q)
 		return -ENOMEM;
 	q->u.change.data = q;
 	int r = raft_remove(&s->raft, &q->u.change, id, change_done);
-	if (r != 0) {
-		free(q);
+	if (r != 0)
 		return map_status(r);
-	}
+	TAKE_PTR(q);
 	return 0;
 }
 
@@ -577,14 +563,13 @@ static void transfer_done(struct raft_transfer *req)
 
 int sraft_transfer(struct sraft *s, sraft_cb cb, void *data)
 {
-	struct sreq *q = sreq_new(s, cb, data);
+	_cleanup_free_ struct sreq *q = sreq_new(s, cb, data);
 	if (!q)
 		return -ENOMEM;
 	q->u.transfer.data = q;
 	int r = raft_transfer(&s->raft, &q->u.transfer, 0, transfer_done);
-	if (r != 0) {
-		free(q);
+	if (r != 0)
 		return map_status(r);
-	}
+	TAKE_PTR(q);
 	return 0;
 }
