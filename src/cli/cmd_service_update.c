@@ -15,28 +15,16 @@
 #include "cli/registry_auth.h"
 #include "cli/run_opts.h"
 #include "cli/service_progress.h"
+#include "cli/service_opts.h"
 #include "cli/service_refs.h"
-
-struct config_opts {
-	const char *parallelism, *delay, *failure_action, *monitor, *order, *max_failure_ratio;
-};
-
-struct resource_opts {
-	const char *limit_cpu, *limit_memory, *limit_pids, *reserve_cpu, *reserve_memory;
-};
-
-struct health_opts {
-	const char *cmd, *interval, *timeout, *retries, *start_period;
-	bool none;
-};
 
 struct update_opts {
 	const char *image, *replicas, *grace;
 	struct cli_strv env_add, env_rm, label_add, label_rm, clabel_add, clabel_rm, secret_add,
 	    secret_rm, config_add, config_rm, constraint_add, constraint_rm, mount_add, mount_rm;
-	struct config_opts update, rollback;
-	struct resource_opts res;
-	struct health_opts health;
+	struct service_update_flags update, rollback;
+	struct service_resource_flags res;
+	struct service_health_flags health;
 	bool force, detach, quiet, do_rollback, registry_auth;
 };
 
@@ -136,117 +124,6 @@ static int refs_update(const struct cli *cli, json_t *cs, bool secret, const str
 	return r;
 }
 
-static int config_update(json_t *spec, const struct config_opts *c, const char *what,
-			 struct error *err)
-{
-	if (!c->parallelism && !c->delay && !c->failure_action && !c->monitor && !c->order &&
-	    !c->max_failure_ratio)
-		return 0;
-	json_t *uc = child(spec, strcmp(what, "update") == 0 ? "UpdateConfig" : "RollbackConfig");
-	char flag[64];
-	if (c->parallelism)
-		json_object_set_new(uc, "Parallelism",
-				    json_integer(strtoll(c->parallelism, NULL, 10)));
-	if (c->failure_action)
-		json_object_set_new(uc, "FailureAction", json_string(c->failure_action));
-	if (c->order)
-		json_object_set_new(uc, "Order", json_string(c->order));
-	if (c->max_failure_ratio)
-		json_object_set_new(uc, "MaxFailureRatio",
-				    json_real(strtod(c->max_failure_ratio, NULL)));
-	snprintf(flag, sizeof(flag), "%s-delay", what);
-	int r = cli_duration_into(c->delay, flag, uc, "Delay", err);
-	snprintf(flag, sizeof(flag), "%s-monitor", what);
-	if (r == 0)
-		r = cli_duration_into(c->monitor, flag, uc, "Monitor", err);
-	return r;
-}
-
-/* A CPU count or a size flag's value into obj's key. */
-static int resource_into(json_t *obj, const char *key, const char *v, bool cpus, const char *flag,
-			 struct error *err)
-{
-	int64_t n;
-	if (!v)
-		return 0;
-	int r = cpus ? cli_parse_cpus(v, &n, err) : cli_parse_ram(v, &n, err);
-	if (r < 0)
-		return error_wrap(err, "invalid argument \"%s\" for \"--%s\" flag", v, flag);
-	json_object_set_new(obj, key, json_integer(n));
-	return 0;
-}
-
-static int resources_update(json_t *tt, const struct resource_opts *o, struct error *err)
-{
-	json_t *res = NULL;
-	int r = 0;
-	if (o->limit_cpu || o->limit_memory || o->limit_pids) {
-		json_t *lim = child(res = child(tt, "Resources"), "Limits");
-		r = resource_into(lim, "NanoCPUs", o->limit_cpu, true, "limit-cpu", err);
-		if (r == 0)
-			r = resource_into(lim, "MemoryBytes", o->limit_memory, false,
-					  "limit-memory", err);
-		char *end = NULL;
-		long long pids = o->limit_pids ? strtoll(o->limit_pids, &end, 10) : 0;
-		if (r == 0 && o->limit_pids && (!*o->limit_pids || *end))
-			r = error_set(err, -EINVAL,
-				      "invalid argument \"%s\" for \"--limit-pids\" flag: "
-				      "strconv.ParseInt: parsing \"%s\": invalid syntax",
-				      o->limit_pids, o->limit_pids);
-		if (r == 0 && o->limit_pids)
-			json_object_set_new(lim, "Pids", json_integer(pids));
-	}
-	if (r == 0 && (o->reserve_cpu || o->reserve_memory)) {
-		json_t *rsv = child(res ? res : child(tt, "Resources"), "Reservations");
-		r = resource_into(rsv, "NanoCPUs", o->reserve_cpu, true, "reserve-cpu", err);
-		if (r == 0)
-			r = resource_into(rsv, "MemoryBytes", o->reserve_memory, false,
-					  "reserve-memory", err);
-	}
-	return r;
-}
-
-/* docker's updateHealthcheck: --no-healthcheck alone disables the check;
- * --health-* change the fields given, and a check that was disabled comes
- * back; --health-cmd "" drops the test (the image's runs again). */
-static int health_update(json_t *cs, const struct health_opts *o, struct error *err)
-{
-	bool fields = o->cmd || o->interval || o->timeout || o->retries || o->start_period;
-	if (!fields && !o->none)
-		return 0;
-	if (o->none && fields)
-		return error_set(err, -EINVAL, "--no-healthcheck conflicts with --health-* options");
-	if (o->none) {
-		json_object_set_new(cs, "Healthcheck", json_pack("{s:[s]}", "Test", "NONE"));
-		return 0;
-	}
-	json_t *hc = child(cs, "Healthcheck");
-	json_t *test = json_object_get(hc, "Test");
-	if (json_array_size(test) && strcmp(json_string_value(json_array_get(test, 0)) ?: "",
-					    "NONE") == 0)
-		json_object_del(hc, "Test");
-	int r = cli_duration_into(o->interval, "health-interval", hc, "Interval", err);
-	if (r == 0)
-		r = cli_duration_into(o->timeout, "health-timeout", hc, "Timeout", err);
-	if (r == 0)
-		r = cli_duration_into(o->start_period, "health-start-period", hc, "StartPeriod",
-				      err);
-	char *end = NULL;
-	long long retries = o->retries ? strtoll(o->retries, &end, 10) : 0;
-	if (r == 0 && o->retries && (!*o->retries || *end))
-		r = error_set(err, -EINVAL,
-			      "invalid argument \"%s\" for \"--health-retries\" flag: "
-			      "strconv.ParseInt: parsing \"%s\": invalid syntax",
-			      o->retries, o->retries);
-	if (r == 0 && o->retries)
-		json_object_set_new(hc, "Retries", json_integer(retries));
-	if (r == 0 && o->cmd && *o->cmd)
-		json_object_set_new(hc, "Test", json_pack("[s, s]", "CMD-SHELL", o->cmd));
-	else if (r == 0 && o->cmd)
-		json_object_del(hc, "Test");
-	return r;
-}
-
 static const char *mount_str(json_t *m, const char *k)
 {
 	return json_string_value(json_object_get(m, k)) ?: "";
@@ -337,13 +214,13 @@ static int apply(const struct cli *cli, json_t *spec, const struct update_opts *
 	if (r == 0)
 		r = refs_update(cli, cs, false, &o->config_add, &o->config_rm, err);
 	if (r == 0)
-		r = config_update(spec, &o->update, "update", err);
+		r = service_opts_update_config(spec, &o->update, "update", err);
 	if (r == 0)
-		r = config_update(spec, &o->rollback, "rollback", err);
+		r = service_opts_update_config(spec, &o->rollback, "rollback", err);
 	if (r == 0)
-		r = resources_update(tt, &o->res, err);
+		r = service_opts_resources(tt, &o->res, err);
 	if (r == 0)
-		r = health_update(cs, &o->health, err);
+		r = service_opts_health(cs, &o->health, err);
 	if (r == 0)
 		r = mounts_update(cs, o, err);
 	return r;
@@ -365,9 +242,11 @@ static int post(const struct cli *cli, json_t *svc, json_t *spec, const struct u
 		r = query_add(&q, "rollback", "previous");
 	_cleanup_free_ char *auth = NULL;
 	if (r == 0 && o->registry_auth)
-		auth = cli_registry_auth_for_image(json_string_value(json_object_get(
-		    json_object_get(json_object_get(spec, "TaskTemplate"), "ContainerSpec"),
-		    "Image")) ?: "");
+		auth = cli_registry_auth_for_image(
+		    json_string_value(json_object_get(
+			json_object_get(json_object_get(spec, "TaskTemplate"), "ContainerSpec"),
+			"Image"))
+			?: "");
 	else if (r == 0)
 		r = query_add(&q, "registryAuthFrom", o->do_rollback ? "previous-spec" : "spec");
 	_cleanup_free_ char *p =
@@ -492,11 +371,10 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 		code =
 		    update(cli, args.v[0], &o, &err) < 0 ? cli_fail_clear(cli, &err) : CLI_EXIT_OK;
 	}
-	struct cli_strv *lists[] = {&o.env_add,	   &o.env_rm,	      &o.label_add,
-				    &o.label_rm,   &o.clabel_add,     &o.clabel_rm,
-				    &o.secret_add, &o.secret_rm,      &o.config_add,
-				    &o.config_rm,  &o.constraint_add, &o.constraint_rm,
-				    &o.mount_add,  &o.mount_rm};
+	struct cli_strv *lists[] = {
+	    &o.env_add,	       &o.env_rm,	 &o.label_add, &o.label_rm,   &o.clabel_add,
+	    &o.clabel_rm,      &o.secret_add,	 &o.secret_rm, &o.config_add, &o.config_rm,
+	    &o.constraint_add, &o.constraint_rm, &o.mount_add, &o.mount_rm};
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
 		cli_strv_free(lists[i]);
 	cli_strv_free(&args);
