@@ -104,3 +104,36 @@ test_service_create_berth_behaviour() {
 	wait_for 60 "the job to complete" bash -c "[[ \$(docker -H '$D_HOST' service ps bj --format '{{.CurrentState}}' | grep -c ^Complete) == 2 ]]"
 	run_ok dk service rm bb bj
 }
+
+# berth service update --publish-add/rm and --network-add/rm change the spec
+# as docker's update does (host-mode ports, no tasks: the twins do not
+# conflict).
+test_service_update_ports_networks_match_docker() {
+	swarm_one_node
+	net_block
+	run_ok dk network create -d overlay --subnet "10.$NB.8.0/24" upa
+	run_ok dk network create -d overlay --subnet "10.$NB.9.0/24" upb
+	local s
+	for s in dpn bpn; do
+		run_ok dk service create -d --no-resolve-image --name $s --replicas 0 --network upa \
+			-p published=8080,target=80,mode=host -p published=53,target=53,protocol=udp,mode=host busybox sleep 1000
+	done
+	local flags=(--publish-add published=9090,target=90,mode=host --publish-rm 53/udp --publish-rm target=80,mode=host
+		--publish-add published=7070,target=70,mode=host --network-add name=upb,alias=b1 --network-rm upa)
+	run_ok dk service update -d "${flags[@]}" dpn
+	run_ok berth -H "$D_HOST" service update -d "${flags[@]}" bpn
+	local theirs ours
+	theirs=$(sc_raw_spec dpn)
+	ours=$(sc_raw_spec bpn)
+	[[ "$theirs" == "$ours" ]] || {
+		diff <(echo "$theirs") <(echo "$ours") | head -40 >&2
+		fail "spec after berth's update differs from docker's"
+	}
+	run_ok dk service inspect bpn --format '{{range .Spec.EndpointSpec.Ports}}{{.PublishedPort}}:{{.TargetPort}} {{end}}'
+	# 53/udp names an ingress port: the host-mode one stays, as with docker.
+	assert_eq "53:53 7070:70 9090:90 " "$OUT" "ports after the update"
+	run_fails berth -H "$D_HOST" service update --network-add upb bpn
+	assert_contains "$ERR" "service is already attached to network upb" "a network added twice"
+	run_ok dk service rm dpn bpn
+	run_ok dk network rm upa upb
+}
