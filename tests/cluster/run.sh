@@ -802,7 +802,7 @@ test_host_ports() {
 	wait_for 60 bash -c 'dk n1 service inspect hq >/dev/null 2>&1 ||
 		dk n1 service create -d --name hq --replicas 1 --constraint node.role==worker \
 			--publish mode=host,published=18080,target=80 busybox sleep 1000' || fail "service create hq"
-	wait_for 60 bash -c 'dk n1 service ps hq --no-trunc --format "{{.Error}}" | grep -q "host-mode port in use"' ||
+	wait_for 60 bash -c 'dk n1 service ps hq --no-trunc --format "{{.Error}}" | grep -q "host-mode port already in use on"' ||
 		fail "hq should find no node: $(dk n1 service ps --no-trunc hq)"
 	for s in hq hp; do
 		wait_for 60 bash -c "! dk n1 service inspect $s >/dev/null 2>&1 || dk n1 service rm $s" || fail "service rm $s"

@@ -100,6 +100,15 @@ test_service_create_berth_behaviour() {
 	assert_eq "yes bb-1 1" "$OUT" "env file, hostname template, tmpfs mount"
 	wait_for 30 "healthy" bash -c "[[ \$(docker -H '$D_HOST' inspect -f '{{.State.Health.Status}}' $cid) == healthy ]]"
 	wait_for 30 "the host-mode port" bash -c "[[ \$(curl -s --max-time 2 http://127.0.0.1:$port/) == hi ]]"
+	# dockerd's always-present Runtime and Isolation; sent back by docker's
+	# update, they change nothing (the task stays).
+	run_ok dk service inspect bb --format '{{.Spec.TaskTemplate.Runtime}} {{.Spec.TaskTemplate.ContainerSpec.Isolation}}'
+	assert_eq "container default" "$OUT" "Runtime and Isolation"
+	run_ok dk inspect --format '{{.Spec.Runtime}}' "$(docker -H "$D_HOST" service ps -q bb)"
+	assert_eq "container" "$OUT" "a task's Runtime"
+	run_ok dk service update -d --label-add x=1 bb
+	run_ok dk service ps -q bb
+	assert_eq 1 "$(wc -l <<<"$OUT")" "tasks after an update of a label"
 	run_ok berth -H "$D_HOST" service create -d --name bj --mode replicated-job --replicas 2 busybox true
 	wait_for 60 "the job to complete" bash -c "[[ \$(docker -H '$D_HOST' service ps bj --format '{{.CurrentState}}' | grep -c ^Complete) == 2 ]]"
 	run_ok dk service rm bb bj

@@ -411,8 +411,8 @@ static void test_pending_says_why(void **state)
 	{
 		assert_int_equal(state_of(t), TASK_PENDING);
 		assert_string_equal(jstr(json_object_get(t, "Status"), "Err"),
-				    "no suitable node (2 nodes fail constraint "
-				    "node.labels.zone==asia; 1 node drained)");
+				    "no suitable node (1 node not available for new tasks; 2 nodes "
+				    "fail constraint node.labels.zone==asia)");
 	}
 }
 
@@ -712,7 +712,7 @@ static void test_host_port_conflicts(void **state)
 	run(s, 10);
 	assert_int_equal(running_of(s, "web", -1) + running_of(s, "api", -1), 3);
 	assert_string_equal(pending_err(s, "api") ?: pending_err(s, "web"),
-			    "no suitable node (3 nodes with the host-mode port in use)");
+			    "no suitable node (host-mode port already in use on 3 nodes)");
 	for (int i = 1; i <= 3; i++) {
 		char n[16];
 		snprintf(n, sizeof(n), "n%d", i);
