@@ -111,9 +111,25 @@ static int make_env(const struct create_opts *o, json_t **ret, struct error *err
 	return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
+static int cmp_json_str(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	return strcmp(json_string_value(*(json_t *const *)a),
+		      json_string_value(*(json_t *const *)b));
+}
+
+/* Sorts an array of strings in place (Go's sort.Strings). */
+static void sort_strings(json_t *arr)
+{
+	size_t n = json_array_size(arr);
+	_cleanup_free_ json_t **v = calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(arr, i));
+	qsort(v, n, sizeof(*v), cmp_json_str);
+	json_array_clear(arr);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, v[i]);
 }
 
 /* docker's EffectiveCapAddCapDrop: normalized, ALL alone, a cap both added
@@ -144,16 +160,12 @@ static void capabilities(const struct create_opts *o, json_t *cs)
 	for (int l = 0; l < 2; l++) {
 		const char *k;
 		json_t *v;
-		size_t n = 0;
-		const char *keys[json_object_size(maps[l]) + 1];
 		json_object_foreach(maps[l], k, v)
 		{
 			if (strcmp(k, "RESET") != 0 && (l == 0 || !json_object_get(add, k)))
-				keys[n++] = k;
+				json_array_append_new(lists[l], json_string(k));
 		}
-		qsort(keys, n, sizeof(*keys), cmp_str);
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(lists[l], json_string(keys[i]));
+		sort_strings(lists[l]);
 	}
 	set_nonempty(cs, "CapabilityAdd", lists[0]);
 	set_nonempty(cs, "CapabilityDrop", lists[1]);
@@ -184,7 +196,7 @@ static int container_spec(const struct create_opts *o, const struct cli_strv *ar
 	}
 	set_nonempty(cs, "Args", str_array(args, 1));
 	set_str(cs, "Hostname", o->hostname);
-	json_t *env;
+	json_t *env = NULL;
 	if (make_env(o, &env, err) < 0)
 		return err->code;
 	set_nonempty(cs, "Env", env);
@@ -363,7 +375,7 @@ static int placement(const struct create_opts *o, json_t *tt, struct error *err)
 static int task_template(const struct create_opts *o, const struct cli_strv *args, json_t **ret,
 			 struct error *err)
 {
-	json_t *cs;
+	json_t *cs = NULL;
 	int r = container_spec(o, args, &cs, err);
 	if (r < 0)
 		return r;
@@ -400,7 +412,7 @@ static int task_template(const struct create_opts *o, const struct cli_strv *arg
 static int build_spec(const struct create_opts *o, const struct cli_strv *args, json_t **ret,
 		      struct error *err)
 {
-	json_t *mode, *tt;
+	json_t *mode = NULL, *tt = NULL;
 	int r = service_mode(o, &mode, err);
 	if (r < 0)
 		return r;
