@@ -287,12 +287,9 @@ void api_container_attach(const struct api_request *ar)
 	struct container *c;
 	if (!api_container_or_reply(ar, &c))
 		return;
-	if (c->state == CONTAINER_EXITED && http_request_query_bool(req, "stream") &&
-	    !http_request_query_bool(req, "logs")) {
-		http_reply_error(ar->conn, 409,
-				 "You cannot attach to a stopped container, start it first");
-		return;
-	}
+	/* A stopped container is attached to as dockerd does: the stream
+	 * waits for its next start (docker start -a attaches, then starts).
+	 * Refusing it is the client's business. */
 	struct attach *a = calloc(1, sizeof(*a));
 	if (!a) {
 		http_reply_error(ar->conn, 500, "out of memory");
@@ -320,8 +317,7 @@ void api_container_attach(const struct api_request *ar)
 		replay_log(ar->d, c, &o, ar->conn, true, &off);
 	}
 	container_event(ar->d, c, "attach", NULL);
-	if (http_request_query_bool(req, "stream") && c->state != CONTAINER_EXITED &&
-	    c->state != CONTAINER_DEAD)
+	if (http_request_query_bool(req, "stream") && c->state != CONTAINER_DEAD)
 		container_subscribe(c, &a->sub);
 	else
 		attach_end(&a->sub);

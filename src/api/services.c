@@ -1,6 +1,6 @@
 /* /services and /tasks: thin handlers over src/swarm/services.h with
  * dockerd's filters, shapes and status codes. Writes answer once Raft
- * committed them, and publish the service events dockerd sends. */
+ * committed them (the store's changes are the events, swarm_events.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +25,6 @@ struct sreq {
 	struct daemon *d;
 	int ok_status;
 	char action[16];
-	char id[64], name[128];
 };
 
 static void answered(void *data, int status, json_t *result, const char *msg)
@@ -35,10 +34,6 @@ static void answered(void *data, int status, json_t *result, const char *msg)
 		struct error e = {status, (char *)(msg ? msg : "swarm error")};
 		http_reply_err(a->conn, &e);
 	} else {
-		const char *id = jstr(result, "ID");
-		event_log_publish(a->d->events, "service", a->action, id ? id : a->id,
-				  json_pack("{s:s}", "name", jstr(result, "Name") ?: a->name),
-				  "swarm");
 		if (strcmp(a->action, "remove") == 0) {
 			http_reply(a->conn, a->ok_status, NULL, NULL, 0, NULL, 0);
 		} else {
@@ -118,11 +113,9 @@ static void api_service_create(const struct api_request *ar)
 		return;
 	}
 	struct sreq *a = sreq_new(ar, 201, "create");
-	if (a) {
-		snprintf(a->name, sizeof(a->name), "%s", jstr(body, "Name") ?: "");
+	if (a)
 		swarm_service_create(ar->d->swarm, body,
 				     http_request_header(ar->req, "X-Registry-Auth"), answered, a);
-	}
 	json_decref(body);
 }
 
@@ -145,14 +138,8 @@ static void api_service_update(const struct api_request *ar)
 		json_decref(body);
 		return;
 	}
-	json_t *svc = NULL;
 	struct sreq *a = sreq_new(ar, 200, "update");
 	if (a) {
-		if (swarm_service(ar->d->swarm, route_param(ar->match, "id"), &svc, NULL) == 0) {
-			snprintf(a->id, sizeof(a->id), "%s", jstr(svc, "ID"));
-			snprintf(a->name, sizeof(a->name), "%s",
-				 jstr(json_object_get(svc, "Spec"), "Name") ?: "");
-		}
 		struct registry_auth_opts ra = {
 		    .auth = http_request_header(ar->req, "X-Registry-Auth"),
 		    .from = http_request_query(ar->req, "registryAuthFrom"),
@@ -160,7 +147,6 @@ static void api_service_update(const struct api_request *ar)
 		swarm_service_update(ar->d->swarm, route_param(ar->match, "id"), version_param(ar),
 				     body, rollback, &ra, answered, a);
 	}
-	json_decref(svc);
 	json_decref(body);
 }
 

@@ -12,6 +12,7 @@
 #include "basic/timeutil.h"
 #include "daemon/daemon.h"
 #include "engine/container.h"
+#include "engine/exec.h"
 #include "engine/health.h"
 #include "image/image_store.h"
 #include "network/network.h"
@@ -147,15 +148,15 @@ json_t *container_inspect_json(struct daemon *d, struct container *c, bool size)
 	    json_array_size(argv) ? json_incref(json_array_get(argv, 0)) : json_string("");
 	json_array_remove(argv, 0);
 	json_t *o = json_pack(
-	    "{s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:n, s:o, "
+	    "{s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:o, "
 	    "s:{s:n, s:s}, s:o, s:O, s:o}",
 	    "Id", c->id, "Created", time_json(c->created_ns), "Path", path, "Args", argv, "State",
 	    state_json(c), "Image", c->image_id, "Name", c->name, "RestartCount", c->restart_count,
 	    "Driver", storage_driver_name(d->storage), "Platform", "linux", "MountLabel", "",
-	    "ProcessLabel", "", "AppArmorProfile", "", "ExecIDs", "HostConfig", host_config_json(c),
-	    "GraphDriver", "Data", "Name", storage_driver_name(d->storage), "Mounts",
-	    mounts_json(c, false), "Config", c->config, "NetworkSettings",
-	    network_container_settings(d, container_net(c, &nc)));
+	    "ProcessLabel", "", "AppArmorProfile", "", "ExecIDs", exec_ids_json(d, c->id),
+	    "HostConfig", host_config_json(c), "GraphDriver", "Data", "Name",
+	    storage_driver_name(d->storage), "Mounts", mounts_json(c, false), "Config", c->config,
+	    "NetworkSettings", network_container_settings(d, container_net(c, &nc)));
 	add_paths(d, c, o);
 	if (size)
 		add_sizes(d, c, o);

@@ -805,6 +805,19 @@ int exec_kill(struct exec *e, int sig)
 	return uv_process_kill(&e->proc, sig);
 }
 
+json_t *exec_ids_json(struct daemon *d, const char *cid)
+{
+	json_t *ids = NULL;
+	for (struct exec *e = d->execs; e; e = e->next) {
+		if (e->ended || e->dropped || strcmp(e->cid, cid) != 0)
+			continue;
+		if (!ids && !(ids = json_array()))
+			return json_null();
+		json_array_append_new(ids, json_string(e->id));
+	}
+	return ids ? ids : json_null();
+}
+
 void exec_release(struct daemon *d, struct exec *e)
 {
 	e->io = NULL;

@@ -65,6 +65,9 @@ bool exec_detach_keys(const struct exec *e, struct detach_keys *ret);
 int exec_resize(struct exec *e, const char *h, const char *w, struct error *err);
 /* GET /exec/{id}/json */
 json_t *exec_inspect_json(struct daemon *d, struct exec *e);
+/* The container's ExecIDs as dockerd lists them: its execs that have not
+ * ended (created or running); JSON null when there is none. */
+json_t *exec_ids_json(struct daemon *d, const char *cid);
 /* Sends sig to the exec's process (e.g. SIGKILL to a health probe past its
  * timeout); 0 when it is not running. */
 int exec_kill(struct exec *e, int sig);

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/sha.h>
 
 #include "basic/cleanup.h"
 #include "basic/fs.h"
@@ -635,12 +634,6 @@ int network_init(struct daemon *d, const struct net_container_source *src, struc
 		r = fs_mkdir_p(ns->netns_dir, 0700, err);
 	if (r == 0)
 		r = setup_pools(d, err);
-	if (r == 0) {
-		/* dockerd derives its IPv6 pool from the engine ID. */
-		uint8_t sha[32];
-		SHA256((const unsigned char *)d->engine_id, strlen(d->engine_id), sha);
-		ip6_ula_pool(sha, &ns->pool6);
-	}
 	if (r == 0)
 		r = load_networks(d, err);
 	if (r == 0)

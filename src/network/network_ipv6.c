@@ -3,11 +3,13 @@
  * when none is given), its state on disk and in inspect, and the IPv6
  * addresses of endpoints. The IPv4 half stays in network.c. */
 #include <errno.h>
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "basic/cleanup.h"
+#include "daemon/daemon.h"
 #include "network/network.h"
 #include "network/network_ipv6.h"
 #include "network/network_priv.h"
@@ -118,6 +120,14 @@ static int pick_subnet6(struct daemon *d, struct network *n, struct error *err)
 	_cleanup_free_ struct cidr6 *taken = calloc(ns->n + 1, sizeof(*taken));
 	if (!taken)
 		return error_set(err, -ENOMEM, "out of memory");
+	if (!ns->pool6.prefix) {
+		/* dockerd derives its IPv6 pool from the engine ID. Worked out
+		 * here, not at start: OpenSSL's first digest loads its providers,
+		 * a megabyte of an idle daemon's memory. */
+		uint8_t sha[32];
+		SHA256((const unsigned char *)d->engine_id, strlen(d->engine_id), sha);
+		ip6_ula_pool(sha, &ns->pool6);
+	}
 	size_t nt = 0;
 	for (size_t i = 0; i < ns->n; i++)
 		if (ns->v[i]->ipv6)

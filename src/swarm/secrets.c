@@ -295,23 +295,3 @@ void swarm_object_rm(struct swarm *sw, enum store_kind k, const char *ref, swarm
 	    sw, json_pack("{s:s, s:s, s:I}", "op", op, "id", id, "ts", (json_int_t)time_now_ns()),
 	    cb, data);
 }
-
-/* ---- events ---- */
-
-static void on_store_change(void *userdata, const char *type, const char *action, json_t *obj,
-			    int64_t ts_ns)
-{
-	struct swarm *sw = userdata;
-	if (ts_ns < sw->events_since_ns || !sw->d->events)
-		return;
-	const char *name = jstr(json_object_get(obj, "Spec"), "Name");
-	event_log_publish_at(sw->d->events, ts_ns, type, action, jstr(obj, "ID"),
-			     json_pack("{s:s}", "name", name ? name : ""), "swarm");
-}
-
-void swarm_objects_events_from_now(struct swarm *sw)
-{
-	sw->events_since_ns = time_now_ns();
-	sw->store.on_change = on_store_change;
-	sw->store.change_data = sw;
-}

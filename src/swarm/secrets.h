@@ -39,8 +39,3 @@ void swarm_object_rm(struct swarm *sw, enum store_kind k, const char *ref, swarm
  * "secret X not found". *ret is malloc'd. */
 int swarm_object_data(struct swarm *sw, enum store_kind k, const char *id, uint8_t **ret,
 		      size_t *ret_len, struct error *err);
-
-/* Publishes the store's secret and config changes as dockerd's events
- * (type secret/config, scope swarm), from the time of the call on: the
- * log replayed at a start is history, not news. */
-void swarm_objects_events_from_now(struct swarm *sw);

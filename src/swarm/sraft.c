@@ -3,10 +3,12 @@
 #include "swarm/sraft.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/cleanup.h"
 #include "basic/fs.h"
 #include "basic/log.h"
 #include "swarm/ca.h"
@@ -143,6 +145,20 @@ void rtransport_accept(struct rtransport *rt, struct mtls_conn *c, raft_id id, c
 	rt->accept_cb(&rt->t, id, address, stream);
 }
 
+/* libraft 0.15 answers entries persisted after a change of term to the
+ * leader it knows then, which may be none: a message with a NULL address,
+ * and raft_uv's send strlen()s it (SEGV; canonical/raft 35479fc, fixed in
+ * 0.17.1). The answer is dropped as a failed send is; the leader of the new
+ * term gets one to its own AppendEntries. */
+static int io_send_checked(struct raft_io *io, struct raft_io_send *req,
+			   const struct raft_message *message, raft_io_send_cb cb)
+{
+	struct sraft *s = (struct sraft *)((char *)io - offsetof(struct sraft, io));
+	if (!message->server_address)
+		return RAFT_NOCONNECTION;
+	return s->uv_send(io, req, message, cb);
+}
+
 /* ---- FSM ---- */
 
 /* The plaintext of an entry or snapshot: opened when sealed. */
@@ -162,7 +178,7 @@ static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void *
 {
 	struct sraft *s = fsm->data;
 	struct error err = ERROR_INIT;
-	char *text = NULL;
+	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
 	int r = unseal(s, buf, &text, &len);
 	if (r < 0)
@@ -172,7 +188,6 @@ static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void *
 	else if (s->on_applied)
 		s->on_applied(s->applied_data);
 	error_clear(&err);
-	free(text);
 	*result = NULL;
 	return 0;
 }
@@ -181,16 +196,14 @@ static int fsm_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsign
 {
 	struct sraft *s = fsm->data;
 	size_t len = 0;
-	char *snap = store_snapshot(s->store, &len);
+	_cleanup_free_ char *snap = store_snapshot(s->store, &len);
 	if (!snap)
 		return RAFT_NOMEM;
-	uint8_t *sealed = NULL;
 	if (s->has_dek) {
+		uint8_t *sealed = NULL;
 		size_t slen;
-		if (seal(s->dek, snap, len, &sealed, &slen) < 0) {
-			free(snap);
+		if (seal(s->dek, snap, len, &sealed, &slen) < 0)
 			return RAFT_NOMEM;
-		}
 		free(snap);
 		snap = (char *)sealed;
 		len = slen;
@@ -200,11 +213,9 @@ static int fsm_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsign
 	if (!*bufs || !base) {
 		raft_free(*bufs);
 		raft_free(base);
-		free(snap);
 		return RAFT_NOMEM;
 	}
 	memcpy(base, snap, len);
-	free(snap);
 	(*bufs)[0].base = base;
 	(*bufs)[0].len = len;
 	*n = 1;
@@ -215,7 +226,7 @@ static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
 {
 	struct sraft *s = fsm->data;
 	struct error err = ERROR_INIT;
-	char *text = NULL;
+	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
 	int r = unseal(s, buf, &text, &len);
 	raft_free(buf->base);
@@ -223,7 +234,6 @@ static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
 		r = store_restore(s->store, text, len, &err);
 	else
 		error_set(&err, r, "%s", strerror(-r));
-	free(text);
 	if (r < 0) {
 		log_error(s->log, "swarm: bad snapshot: %s", error_msg(&err));
 		error_clear(&err);
@@ -244,16 +254,14 @@ void sraft_fsm_init(struct raft_fsm *fsm, struct sraft *holder)
 
 struct raft_buffer sraft_encode(const uint8_t *dek, json_t *cmd)
 {
-	char *text = json_dumps(cmd, JSON_COMPACT);
+	_cleanup_free_ char *text = json_dumps(cmd, JSON_COMPACT);
 	json_decref(cmd);
 	size_t len = text ? strlen(text) : 0;
-	uint8_t *sealed = NULL;
 	if (text && dek) {
+		uint8_t *sealed = NULL;
 		size_t slen;
-		if (seal(dek, text, len, &sealed, &slen) < 0) {
-			free(text);
+		if (seal(dek, text, len, &sealed, &slen) < 0)
 			return (struct raft_buffer){NULL, 0};
-		}
 		free(text);
 		text = (char *)sealed;
 		len = slen;
@@ -268,7 +276,6 @@ struct raft_buffer sraft_encode(const uint8_t *dek, json_t *cmd)
 		memset((char *)buf.base + len, ' ', padded - len);
 		((char *)buf.base)[padded] = '\0';
 	}
-	free(text);
 	return buf;
 }
 
@@ -296,6 +303,8 @@ int sraft_init(struct sraft *s, uv_loop_t *loop, struct logger *log, const char 
 	if (r != 0)
 		return error_set(err, -EIO, "raft: %s", s->io.errmsg);
 	s->io_inited = true;
+	s->uv_send = s->io.send;
+	s->io.send = io_send_checked;
 	raft_uv_set_connect_retry_delay(&s->io, 100);
 	sraft_fsm_init(&s->fsm, s);
 	r = raft_init(&s->raft, &s->io, &s->fsm, id, address);
@@ -461,10 +470,9 @@ int sraft_apply(struct sraft *s, json_t *cmd, sraft_cb cb, void *data)
 		json_decref(cmd);
 		return -EAGAIN;
 	}
-	struct sreq *q = sreq_new(s, cb, data);
+	_cleanup_free_ struct sreq *q = sreq_new(s, cb, data);
 	struct raft_buffer buf = sraft_encode(s->has_dek ? s->dek : NULL, cmd);
 	if (!q || !buf.base) {
-		free(q);
 		raft_free(buf.base);
 		return -ENOMEM;
 	}
@@ -472,9 +480,9 @@ int sraft_apply(struct sraft *s, json_t *cmd, sraft_cb cb, void *data)
 	int r = raft_apply(&s->raft, &q->u.apply, &buf, 1, apply_done);
 	if (r != 0) {
 		raft_free(buf.base);
-		free(q);
 		return map_status(r);
 	}
+	TAKE_PTR(q);
 	return 0;
 }
 
@@ -485,15 +493,14 @@ static void barrier_done(struct raft_barrier *req, int status)
 
 int sraft_barrier(struct sraft *s, sraft_cb cb, void *data)
 {
-	struct sreq *q = sreq_new(s, cb, data);
+	_cleanup_free_ struct sreq *q = sreq_new(s, cb, data);
 	if (!q)
 		return -ENOMEM;
 	q->u.barrier.data = q;
 	int r = raft_barrier(&s->raft, &q->u.barrier, barrier_done);
-	if (r != 0) {
-		free(q);
+	if (r != 0)
 		return map_status(r);
-	}
+	TAKE_PTR(q);
 	return 0;
 }
 
@@ -516,40 +523,36 @@ static void add_done(struct raft_change *req, int status)
 
 int sraft_add_voter(struct sraft *s, raft_id id, const char *address, sraft_cb cb, void *data)
 {
-	struct sreq *q = sreq_new(s, cb, data);
-	if (!q)
-		return -ENOMEM;
-	q->id = id;
-	q->u.change.data = q;
-	int r;
 	bool known = false;
 	for (unsigned i = 0; i < s->raft.configuration.n; i++)
 		known |= s->raft.configuration.servers[i].id == id;
 	if (known && sraft_is_voter(s, id)) {
-		free(q);
 		cb(data, 0, NULL);
 		return 0;
 	}
-	r = known ? raft_assign(&s->raft, &q->u.change, id, RAFT_VOTER, change_done)
-		  : raft_add(&s->raft, &q->u.change, id, address, add_done);
-	if (r != 0) {
-		free(q);
+	_cleanup_free_ struct sreq *q = sreq_new(s, cb, data);
+	if (!q)
+		return -ENOMEM;
+	q->id = id;
+	q->u.change.data = q;
+	int r = known ? raft_assign(&s->raft, &q->u.change, id, RAFT_VOTER, change_done)
+		      : raft_add(&s->raft, &q->u.change, id, address, add_done);
+	if (r != 0)
 		return map_status(r);
-	}
+	TAKE_PTR(q);
 	return 0;
 }
 
 int sraft_remove(struct sraft *s, raft_id id, sraft_cb cb, void *data)
 {
-	struct sreq *q = sreq_new(s, cb, data);
+	_cleanup_free_ struct sreq *q = sreq_new(s, cb, data);
 	if (!q)
 		return -ENOMEM;
 	q->u.change.data = q;
 	int r = raft_remove(&s->raft, &q->u.change, id, change_done);
-	if (r != 0) {
-		free(q);
+	if (r != 0)
 		return map_status(r);
-	}
+	TAKE_PTR(q);
 	return 0;
 }
 
@@ -560,14 +563,13 @@ static void transfer_done(struct raft_transfer *req)
 
 int sraft_transfer(struct sraft *s, sraft_cb cb, void *data)
 {
-	struct sreq *q = sreq_new(s, cb, data);
+	_cleanup_free_ struct sreq *q = sreq_new(s, cb, data);
 	if (!q)
 		return -ENOMEM;
 	q->u.transfer.data = q;
 	int r = raft_transfer(&s->raft, &q->u.transfer, 0, transfer_done);
-	if (r != 0) {
-		free(q);
+	if (r != 0)
 		return map_status(r);
-	}
+	TAKE_PTR(q);
 	return 0;
 }

@@ -30,6 +30,9 @@ struct rtransport {
 struct sraft {
 	struct raft raft;
 	struct raft_io io;
+	/* raft_uv's own send, behind sraft.c's check (io.send) */
+	int (*uv_send)(struct raft_io *io, struct raft_io_send *req,
+		       const struct raft_message *message, raft_io_send_cb cb);
 	struct raft_fsm fsm;
 	struct rtransport tr;
 	struct store *store;

@@ -46,6 +46,13 @@ void store_stamp(struct store *s, json_t *obj, int64_t ts_ns)
 	json_object_set_new(obj, "UpdatedAt", json_string(ts));
 }
 
+void store_changed(struct store *s, const char *type, const char *action, json_t *obj, json_t *old,
+		   int64_t ts_ns)
+{
+	if (s->on_change)
+		s->on_change(s->change_data, type, action, obj, old, ts_ns);
+}
+
 int store_apply(struct store *s, const char *cmd, size_t len, struct error *err)
 {
 	json_t *c = json_loadb(cmd, len, 0, NULL);
@@ -66,15 +73,22 @@ int store_apply(struct store *s, const char *cmd, size_t len, struct error *err)
 	} else if (strcmp(op, "node") == 0 && json_is_object(v) &&
 		   json_is_string(json_object_get(v, "ID"))) {
 		json_t *copy = json_deep_copy(v);
-		json_t *old =
-		    json_object_get(s->nodes, json_string_value(json_object_get(v, "ID")));
+		json_t *old = json_incref(
+		    json_object_get(s->nodes, json_string_value(json_object_get(v, "ID"))));
 		if (old && json_object_get(old, "CreatedAt"))
 			json_object_set(copy, "CreatedAt", json_object_get(old, "CreatedAt"));
 		store_stamp(s, copy, ts);
 		json_object_set_new(s->nodes, json_string_value(json_object_get(v, "ID")), copy);
+		store_changed(s, "node", old ? "update" : "create", copy, old, ts);
+		json_decref(old);
 	} else if (strcmp(op, "rm_node") == 0 && json_is_string(json_object_get(c, "id"))) {
+		const char *id = json_string_value(json_object_get(c, "id"));
+		json_t *old = json_incref(json_object_get(s->nodes, id));
 		s->index++;
-		json_object_del(s->nodes, json_string_value(json_object_get(c, "id")));
+		json_object_del(s->nodes, id);
+		if (old)
+			store_changed(s, "node", "remove", old, NULL, ts);
+		json_decref(old);
 	} else if (store_networks_handles(op)) {
 		r = store_networks_apply(s, op, c, ts, err);
 	} else if (store_secrets_handles(op)) {

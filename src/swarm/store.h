@@ -17,8 +17,10 @@
 /* An object was created, updated or removed by an applied command: type
  * "secret", "config"...; action "create", "update" or "remove"; obj the
  * object (as it was, for a remove); ts_ns the command's time. */
+/* A change applied to the store: action create, update or remove; old is
+ * the object before an update (NULL otherwise). */
 typedef void (*store_change_fn)(void *userdata, const char *type, const char *action, json_t *obj,
-				int64_t ts_ns);
+				json_t *old, int64_t ts_ns);
 
 struct store {
 	json_t *cluster;  /* NULL before init */
@@ -36,6 +38,9 @@ struct store {
 };
 
 void store_init(struct store *s);
+/* Calls on_change, when set. */
+void store_changed(struct store *s, const char *type, const char *action, json_t *obj, json_t *old,
+		   int64_t ts_ns);
 void store_done(struct store *s);
 
 /* Commands:

@@ -135,7 +135,7 @@ static int apply_create(struct store *s, json_t *v, int64_t ts, struct error *er
 	store_stamp(s, net, ts);
 	json_object_set_new(s->networks, id, net);
 	if (s->on_change)
-		s->on_change(s->change_data, "network", "create", net, ts);
+		s->on_change(s->change_data, "network", "create", net, NULL, ts);
 	return 0;
 }
 
@@ -148,7 +148,7 @@ static int apply_remove(struct store *s, const char *id, int64_t ts)
 	json_incref(net);
 	json_object_del(s->networks, id);
 	if (s->on_change)
-		s->on_change(s->change_data, "network", "remove", net, ts);
+		s->on_change(s->change_data, "network", "remove", net, NULL, ts);
 	json_decref(net);
 	return 0;
 }

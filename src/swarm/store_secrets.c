@@ -52,10 +52,11 @@ bool store_secrets_handles(const char *op)
 	return false;
 }
 
-static void changed(struct store *s, enum store_kind k, const char *action, json_t *obj, int64_t ts)
+static void changed(struct store *s, enum store_kind k, const char *action, json_t *obj,
+		    json_t *old, int64_t ts)
 {
 	if (s->on_change)
-		s->on_change(s->change_data, store_kind_name(k), action, obj, ts);
+		s->on_change(s->change_data, store_kind_name(k), action, obj, old, ts);
 }
 
 static bool uses(json_t *svc, enum store_kind k, const char *id)
@@ -116,11 +117,12 @@ static int put(struct store *s, enum store_kind k, json_t *v, bool roll, int64_t
 	if (old && json_object_get(old, "CreatedAt"))
 		json_object_set(copy, "CreatedAt", json_object_get(old, "CreatedAt"));
 	store_stamp(s, copy, ts);
-	bool created = old == NULL;
+	json_incref(old);
 	json_object_set_new(map, id, copy);
-	changed(s, k, created ? "create" : "update", copy, ts);
-	if (roll && !created)
+	changed(s, k, old ? "update" : "create", copy, old, ts);
+	if (roll && old)
 		roll_users(s, k, id, ts);
+	json_decref(old);
 	return 0;
 }
 
@@ -131,7 +133,7 @@ static void rm(struct store *s, enum store_kind k, const char *id, int64_t ts)
 	s->index++;
 	if (old) {
 		json_object_del(map, id);
-		changed(s, k, "remove", old, ts);
+		changed(s, k, "remove", old, NULL, ts);
 	}
 	json_decref(old);
 }

@@ -77,14 +77,21 @@ static int apply_one(struct store *s, const char *op, json_t *c, int64_t ts, str
 	if (strcmp(op, "service") == 0 && json_is_string(json_object_get(v, "ID"))) {
 		const char *id = json_string_value(json_object_get(v, "ID"));
 		json_t *copy = json_deep_copy(v);
-		json_t *old = json_object_get(s->services, id);
+		json_t *old = json_incref(json_object_get(s->services, id));
 		if (old && json_object_get(old, "CreatedAt"))
 			json_object_set(copy, "CreatedAt", json_object_get(old, "CreatedAt"));
 		store_stamp(s, copy, ts);
 		json_object_set_new(s->services, id, copy);
+		store_changed(s, "service", old ? "update" : "create", copy, old, ts);
+		json_decref(old);
 	} else if (strcmp(op, "rm_service") == 0 && json_is_string(json_object_get(c, "id"))) {
+		const char *id = json_string_value(json_object_get(c, "id"));
+		json_t *old = json_incref(json_object_get(s->services, id));
 		s->index++;
-		json_object_del(s->services, json_string_value(json_object_get(c, "id")));
+		json_object_del(s->services, id);
+		if (old)
+			store_changed(s, "service", "remove", old, NULL, ts);
+		json_decref(old);
 	} else if (strcmp(op, "tasks") == 0 && json_is_array(v)) {
 		size_t i;
 		json_t *t;
@@ -106,7 +113,7 @@ static int apply_one(struct store *s, const char *op, json_t *c, int64_t ts, str
 
 void store_service_force_update(struct store *s, const char *id, int64_t ts)
 {
-	json_t *old = json_object_get(s->services, id);
+	json_t *old = json_incref(json_object_get(s->services, id));
 	if (!old)
 		return;
 	json_t *copy = json_deep_copy(old);
@@ -130,8 +137,8 @@ void store_service_force_update(struct store *s, const char *id, int64_t ts)
 				      (json_int_t)ts));
 	store_stamp(s, copy, ts);
 	json_object_set_new(s->services, id, copy);
-	if (s->on_change)
-		s->on_change(s->change_data, "service", "update", copy, ts);
+	store_changed(s, "service", "update", copy, old, ts);
+	json_decref(old);
 }
 
 static bool stale(const struct store *s, json_t *c)

@@ -52,3 +52,7 @@ void swarm_follow_autolock(struct swarm *sw);
 json_t *swarm_tls_info(const char *ca_pem);
 /* Drops the parsed issuer of this node's certificate (manager.c). */
 void swarm_issuer_forget(struct swarm *sw);
+/* Publishes the store's changes as dockerd's cluster events (swarm_events.c),
+ * from the time of the call on: the log replayed at a start is history, not
+ * news. */
+void swarm_objects_events_from_now(struct swarm *sw);

@@ -132,6 +132,11 @@ bt() {
 	timeout -k 2 30 "$BERTH" -H "unix://$CL_TMP/$n/d.sock" "$@"
 }
 
+# has ARGS...: grep -q that reads all its input. grep -q quits at the first
+# match, and under pipefail the writer's SIGPIPE then fails the pipeline.
+has() { grep "$@" >/dev/null; }
+export -f has
+
 # wait_for SECONDS CMD...: retries until CMD succeeds.
 wait_for() {
 	local t=$1 i

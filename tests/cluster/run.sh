@@ -40,18 +40,19 @@ test_form() {
 	done
 	wait_for 15 bash -c "[[ \$(dk n1 node ls -q | wc -l) == 5 ]]" || fail "5 nodes expected"
 	local t1
-	wait_for 15 bash -c "! node_table n1 | grep -qv ' Ready '" || fail "not all Ready: $(node_table n1)"
+	wait_for 15 bash -c "! node_table n1 | has -v ' Ready '" || fail "not all Ready: $(node_table n1)"
 	t1=$(node_table n1)
 	for n in n2 n3; do
 		wait_for 10 bash -c "[[ \"\$(node_table $n)\" == \"$t1\" ]]" ||
 			fail "node ls on $n differs: $(node_table $n) vs $t1"
 	done
-	[[ $(leader_of n2) == n1 ]] || fail "leader should be n1: $(dk n2 node ls)"
+	# A manager that just joined may not know the leader for a moment.
+	wait_for 20 bash -c '[[ $(leader_of n2) == n1 ]]' || fail "leader should be n1: $(dk n2 node ls)"
 	[[ $(dk n1 node ls --format '{{.Self}} {{.Hostname}}' | awk '$1=="true"{print $2}') == n1 ]] || fail "self marker"
 	[[ $(dk n1 node ls --filter role=manager -q | wc -l) == 3 ]] || fail "role filter"
 	out=$(dk n4 node ls 2>&1) && fail "node ls on a worker must fail"
 	[[ "$out" == *"This node is not a swarm manager. Worker nodes can't be used"* ]] || fail "worker msg: $out"
-	dk n2 info --format '{{.Swarm.ControlAvailable}} {{.Swarm.Managers}} {{.Swarm.Nodes}}' | grep -qx 'true 3 5' ||
+	dk n2 info --format '{{.Swarm.ControlAvailable}} {{.Swarm.Managers}} {{.Swarm.Nodes}}' | has -x 'true 3 5' ||
 		fail "info: $(dk n2 info --format '{{json .Swarm}}')"
 	ok "form a 3-manager + 2-worker swarm with the docker CLI; node ls agrees on every manager"
 }
@@ -125,7 +126,7 @@ test_tokens() {
 	out=$(dk n6 swarm join --token "$bad" --advertise-addr "$IP_n6" "$IP_n1:2377" 2>&1) &&
 		fail "foreign digest accepted"
 	[[ "$out" == *"remote CA does not match fingerprint"* ]] || fail "digest msg: $out"
-	dk n6 info --format '{{.Swarm.LocalNodeState}}' | grep -qx inactive || fail "n6 half joined"
+	dk n6 info --format '{{.Swarm.LocalNodeState}}' | has -x inactive || fail "n6 half joined"
 	ok "join tokens: rotation refuses the old token; a token of another CA is refused"
 }
 
@@ -138,7 +139,7 @@ test_berth_cli() {
 	out=$(bt n1 node ls) || fail "berth node ls"
 	[[ $(echo "$out" | head -1) == "ID"*"HOSTNAME"*"STATUS"*"AVAILABILITY"*"MANAGER STATUS"*"ENGINE VERSION" ]] ||
 		fail "berth node ls header: $out"
-	echo "$out" | grep -q " n6 " || fail "n6 missing from berth node ls: $out"
+	echo "$out" | has " n6 " || fail "n6 missing from berth node ls: $out"
 	[[ $(bt n1 node ls -q | wc -l) == 6 ]] || fail "6 nodes expected"
 	id=$(bt n1 node inspect n6 --format '{{.ID}}')
 	bt n1 node update --label-add cli=berth n6 >/dev/null || fail "berth node update"
@@ -159,7 +160,7 @@ test_foreign_cert() {
 	cp "$c6/swarm-node.crt" "$c5/swarm-node.crt"
 	cp "$c6/swarm-node.key" "$c5/swarm-node.key"
 	cl_start n5
-	wait_for 20 bash -c "dk n1 node ls --format '{{.Hostname}} {{.Status}}' | grep -qx 'n5 Down'" ||
+	wait_for 20 bash -c "dk n1 node ls --format '{{.Hostname}} {{.Status}}' | has -x 'n5 Down'" ||
 		fail "n5 with a foreign certificate should be Down: $(dk n1 node ls)"
 	grep -q "certificate not valid for this swarm\|heartbeat failed" "$CL_TMP/n5/log" ||
 		log "(n5's log does not name the refusal)"
@@ -167,7 +168,7 @@ test_foreign_cert() {
 	cp "$CL_TMP/n5.crt" "$c5/swarm-node.crt"
 	cp "$CL_TMP/n5.key" "$c5/swarm-node.key"
 	cl_start n5
-	wait_for 20 bash -c "dk n1 node ls --format '{{.Hostname}} {{.Status}}' | grep -qx 'n5 Ready'" ||
+	wait_for 20 bash -c "dk n1 node ls --format '{{.Hostname}} {{.Status}}' | has -x 'n5 Ready'" ||
 		fail "n5 back with its own certificate should be Ready"
 	cl_kill n6
 	ok "a node presenting another swarm's certificate is refused (Down); its own brings it back"
@@ -191,11 +192,11 @@ test_failover() {
 	# Workers talked to the old leader: they find the new one and stay Ready
 	# past the Down grace (3 heartbeats of 1 s).
 	sleep 4
-	dk "$nl" node ls --format '{{.Hostname}} {{.Status}}' | grep -qx 'n5 Ready' ||
+	dk "$nl" node ls --format '{{.Hostname}} {{.Status}}' | has -x 'n5 Ready' ||
 		fail "worker n5 did not reconnect to another manager: $(dk $nl node ls)"
 	cl_start "$leader"
 	wait_for 20 bash -c "[[ \$(label_of $leader n4 failover) == 1 ]]" || fail "$leader did not catch up"
-	wait_for 20 bash -c "dk $nl node ls --format '{{.Hostname}} {{.ManagerStatus}}' | grep -qx '$leader Reachable'" ||
+	wait_for 20 bash -c "dk $nl node ls --format '{{.Hostname}} {{.ManagerStatus}}' | has -x '$leader Reachable'" ||
 		fail "$leader not Reachable again: $(dk $nl node ls)"
 	ok "kill -9 of the leader: a new leader is elected, writes work, the old one rejoins and catches up"
 }
@@ -207,11 +208,11 @@ test_partition() {
 	for m in n1 n2 n3; do [[ $m != "$leader" ]] && break; done
 	ip -n "${CL_PREFIX}-$m" link set eth0 down
 	wait_for 10 dk "$leader" node update --label-add part=1 n4 || fail "write during a partition"
-	wait_for 20 bash -c "dk $leader node ls --format '{{.Hostname}} {{.ManagerStatus}}' | grep -qx '$m Unreachable'" ||
+	wait_for 20 bash -c "dk $leader node ls --format '{{.Hostname}} {{.ManagerStatus}}' | has -x '$m Unreachable'" ||
 		fail "$m should be Unreachable: $(dk $leader node ls)"
 	ip -n "${CL_PREFIX}-$m" link set eth0 up
 	wait_for 20 bash -c "[[ \$(label_of $m n4 part) == 1 ]]" || fail "$m did not catch up after the partition"
-	wait_for 20 bash -c "dk $leader node ls --format '{{.Hostname}} {{.ManagerStatus}}' | grep -qx '$m Reachable'" ||
+	wait_for 20 bash -c "dk $leader node ls --format '{{.Hostname}} {{.ManagerStatus}}' | has -x '$m Reachable'" ||
 		fail "$m not Reachable after the partition"
 	ok "a manager cut off (ip link set down) comes back, rejoins and catches up"
 }
@@ -241,26 +242,26 @@ test_quorum() {
 test_roles() {
 	local out
 	dk n1 node promote n4 >/dev/null 2>&1 || wait_for 10 dk n2 node promote n4 || fail "promote"
-	wait_for 30 bash -c "dk n4 info --format '{{.Swarm.ControlAvailable}}' | grep -qx true" ||
+	wait_for 30 bash -c "dk n4 info --format '{{.Swarm.ControlAvailable}}' | has -x true" ||
 		fail "n4 did not become a manager"
 	local l
 	l=$(current_leader)
-	wait_for 20 bash -c "dk $l node ls --format '{{.Hostname}} {{.ManagerStatus}}' | grep -qx 'n4 Reachable'" ||
+	wait_for 20 bash -c "dk $l node ls --format '{{.Hostname}} {{.ManagerStatus}}' | has -x 'n4 Reachable'" ||
 		fail "n4 not Reachable: $(dk $l node ls)"
 	dk n4 node ls >/dev/null || fail "node ls on the promoted node"
-	openssl x509 -noout -subject -in "$CL_TMP/n4/root/swarm/certificates/swarm-node.crt" | grep -q "OU *= *swarm-manager" ||
+	openssl x509 -noout -subject -in "$CL_TMP/n4/root/swarm/certificates/swarm-node.crt" | has "OU *= *swarm-manager" ||
 		fail "n4's certificate should say swarm-manager"
 	dk "$l" node demote n4 >/dev/null || fail "demote"
 	# Once n4 has learnt its demotion it answers in dockerd's words. (While
 	# the leader has already taken it out of Raft and it has not yet applied
 	# the demotion, it may say the swarm has no leader: see docs/swarm.md.)
-	wait_for 30 bash -c "dk n4 node ls 2>&1 | grep -qF \"This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state.\"" ||
+	wait_for 30 bash -c "dk n4 node ls 2>&1 | has -F \"This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state.\"" ||
 		fail "node ls on the demoted node: $(dk n4 node ls 2>&1)"
-	wait_for 30 bash -c "dk n4 info --format '{{.Swarm.ControlAvailable}}' | grep -qx false" ||
+	wait_for 30 bash -c "dk n4 info --format '{{.Swarm.ControlAvailable}}' | has -x false" ||
 		fail "n4 still a manager"
 	wait_for 20 bash -c "[[ -z \$(dk $l node inspect n4 --format '{{if .ManagerStatus}}m{{end}}') ]]" ||
 		fail "n4 keeps a manager status"
-	wait_for 10 bash -c "openssl x509 -noout -subject -in $CL_TMP/n4/root/swarm/certificates/swarm-node.crt | grep -q 'OU *= *swarm-worker'" ||
+	wait_for 10 bash -c "openssl x509 -noout -subject -in $CL_TMP/n4/root/swarm/certificates/swarm-node.crt | has 'OU *= *swarm-worker'" ||
 		fail "n4's certificate should say swarm-worker"
 	out=$(dk "$l" node rm n5 2>&1) && fail "rm of a Ready node"
 	[[ "$out" == *"is not down and can't be removed"* ]] || fail "rm msg: $out"
@@ -281,18 +282,18 @@ test_demote_crash() {
 	for m in n1 n2 n3; do [[ $m != "$l" ]] && break; done
 	dk "$l" node demote "$m" >/dev/null || fail "demote $m"
 	# The crash comes once the demotion is committed, before $m has settled.
-	wait_for 10 bash -c "dk $l node ls --filter role=worker --format '{{.Hostname}}' | grep -qx $m" ||
+	wait_for 10 bash -c "dk $l node ls --filter role=worker --format '{{.Hostname}}' | has -x $m" ||
 		fail "demotion of $m not committed"
 	cl_kill "$m"
 	cl_start "$m"
-	wait_for 30 bash -c "dk $m info --format '{{.Swarm.ControlAvailable}}' | grep -qx false" ||
+	wait_for 30 bash -c "dk $m info --format '{{.Swarm.ControlAvailable}}' | has -x false" ||
 		fail "$m came back as a manager"
 	wait_for 20 dk "$l" node update --label-add after1991=1 n4 || fail "cluster lost its leader"
 	[[ $(dk "$l" node ls --filter role=manager -q | wc -l) == 2 ]] || fail "managers: $(dk $l node ls)"
-	wait_for 20 bash -c "dk $l node ls --format '{{.Hostname}} {{.Status}}' | grep -qx '$m Ready'" ||
+	wait_for 20 bash -c "dk $l node ls --format '{{.Hostname}} {{.Status}}' | has -x '$m Ready'" ||
 		fail "$m not Ready as a worker"
 	dk "$l" node promote "$m" >/dev/null || fail "promote back"
-	wait_for 30 bash -c "dk $l node ls --format '{{.Hostname}} {{.ManagerStatus}}' | grep -qx '$m Reachable'" ||
+	wait_for 30 bash -c "dk $l node ls --format '{{.Hostname}} {{.ManagerStatus}}' | has -x '$m Reachable'" ||
 		fail "$m not back as manager"
 	ok "swarmkit#1991: demote, crash a second later, restart: a worker, and the swarm keeps its leader"
 }
@@ -317,7 +318,7 @@ test_ca_rotate() {
 	done
 	[[ $(dk "$l" swarm join-token -q worker) != "$wt_old" ]] || fail "tokens must name the new root"
 	wait_for 10 dk "$l" node update --label-add rotated=1 n4 || fail "writes after the rotation"
-	wait_for 10 bash -c "! dk $l node ls --format '{{.Status}}' | grep -qv Ready" || fail "nodes not Ready after rotation"
+	wait_for 10 bash -c "! dk $l node ls --format '{{.Status}}' | has -v Ready" || fail "nodes not Ready after rotation"
 	ok "swarm ca --rotate: a new root, every node re-certified and trusting only it, new tokens"
 }
 
@@ -343,7 +344,7 @@ test_cert_renewal() {
 	wait_for 20 bash -c "openssl x509 -noout -checkend 86400 -in $CL_TMP/n1/root/swarm/certificates/swarm-node.crt" ||
 		fail "n1 did not get a long certificate back"
 	wait_for 10 dk "$l" node update --label-add renewed=1 n4 || fail "writes after renewals"
-	wait_for 10 bash -c "! dk $l node ls --format '{{.Status}}' | grep -qv Ready" || fail "nodes not Ready after renewals"
+	wait_for 10 bash -c "! dk $l node ls --format '{{.Status}}' | has -v Ready" || fail "nodes not Ready after renewals"
 	ok "certificates are renewed before they expire (--cert-expiry 30s), the swarm keeps working"
 }
 
@@ -351,7 +352,7 @@ test_down_and_rm() {
 	local l
 	l=$(current_leader) || fail "no leader"
 	cl_kill n5
-	wait_for 20 bash -c "dk $l node ls --format '{{.Hostname}} {{.Status}}' | grep -qx 'n5 Down'" ||
+	wait_for 20 bash -c "dk $l node ls --format '{{.Hostname}} {{.Status}}' | has -x 'n5 Down'" ||
 		fail "n5 not Down"
 	dk "$l" node rm n5 >/dev/null || fail "rm of a Down node"
 	[[ $(dk "$l" node ls -q | wc -l) == 4 ]] || fail "4 nodes expected"
@@ -367,7 +368,7 @@ test_restart_all() {
 	wait_for 30 bash -c "dk n1 node ls >/dev/null" || fail "no cluster after restarting all"
 	after=$(dk n1 node ls -q | sort)
 	[[ "$before" == "$after" ]] || fail "IDs changed: $before vs $after"
-	wait_for 20 bash -c "! dk n1 node ls --format '{{.Status}}' | grep -qv Ready" || fail "not all Ready"
+	wait_for 20 bash -c "! dk n1 node ls --format '{{.Status}}' | has -v Ready" || fail "not all Ready"
 	ok "restart every node: the cluster comes back with the same IDs"
 }
 
@@ -377,7 +378,7 @@ test_leave() {
 	[[ "$out" == *"You are attempting to leave the swarm on a node that is participating as a manager."* ]] ||
 		fail "leave msg: $out"
 	dk n4 swarm leave >/dev/null || fail "worker leave"
-	dk n4 info --format '{{.Swarm.LocalNodeState}}' | grep -qx inactive || fail "n4 still in a swarm"
+	dk n4 info --format '{{.Swarm.LocalNodeState}}' | has -x inactive || fail "n4 still in a swarm"
 	ok "swarm leave: a manager needs --force, a worker leaves"
 }
 
@@ -483,7 +484,8 @@ import_busybox_all() { # busybox:latest on every node, once
 # Writes are retried while the managers elect a leader (a loaded machine
 # makes elections happen); each write here is idempotent.
 test_services() {
-	local n out
+	local n out t0
+	t0=$(date +%s.%N)
 	import_busybox_all
 	wait_for 60 bash -c 'dk n1 service inspect web >/dev/null 2>&1 ||
 		dk n1 service create -d --name web --replicas 6 --network none --stop-grace-period 1s busybox sleep 1000' ||
@@ -501,6 +503,14 @@ test_services() {
 	wait_for 90 bash -c '[[ $(svc_replicas) == 4/4 && $(svc_running_on n4) == 0 ]]' ||
 		fail "drain: $(dk n1 service ps web)"
 	wait_for 60 dk n1 node update --availability active n4 || fail "activate"
+	# Every manager publishes the store's changes as events, not only the
+	# one that took the request.
+	for n in n2 n3; do
+		out=$(timeout 10 docker -H "unix://$CL_TMP/$n/d.sock" events --since "$t0" --until "$(date +%s.%N)" \
+			--filter type=service --filter type=node --format '{{.Type}} {{.Action}} {{.Actor.Attributes.name}} {{index .Actor.Attributes "availability.new"}}')
+		[[ $out == *"service create web "* && $out == *"node update n4 drain"* && $out == *"node update n4 active"* ]] ||
+			fail "service and node events on $n: $out"
+	done
 	wait_for 60 dk n1 service scale -d web=8 || fail "scale 8"
 	wait_for 90 bash -c '[[ $(svc_replicas) == 8/8 && $(svc_running_on n5) -ge 1 ]]' ||
 		fail "8/8 with tasks on n5: $(dk n1 service ps web)"
@@ -656,7 +666,7 @@ reg_start() {
 	nsenter --net="/run/netns/${CL_PREFIX}-n1" -- docker-registry serve "$d/config.yml" >"$d/log" 2>&1 </dev/null &
 	REG_PID=$!
 	CL_BG+=("$REG_PID")
-	wait_for 30 bash -c "nsenter --net=/run/netns/${CL_PREFIX}-n1 -- curl -sk -o /dev/null -w '%{http_code}' https://198.18.0.1:5043/v2/ | grep -q 401" ||
+	wait_for 30 bash -c "nsenter --net=/run/netns/${CL_PREFIX}-n1 -- curl -sk -o /dev/null -w '%{http_code}' https://198.18.0.1:5043/v2/ | has 401" ||
 		fail "the registry did not come up: $(cat "$d/log")"
 }
 
@@ -748,16 +758,16 @@ test_overlay() {
 	wait_for 30 ov_ping n5 "$ip4" || fail "n5 -> n4 over the overlay"
 	# n5 joined with --data-path-addr: its vxlan device sends from there and
 	# n4 sends n5's endpoints there.
-	ip -n "${CL_PREFIX}-n5" -d link show | grep -q "local $DATA_IP_n5 " ||
+	ip -n "${CL_PREFIX}-n5" -d link show | has "local $DATA_IP_n5 " ||
 		fail "n5's vxlan device: $(ip -n "${CL_PREFIX}-n5" -d link show | grep -A2 ': vx-')"
-	ip -n "${CL_PREFIX}-n4" -d link show | grep -q "local $IP_n4 " ||
+	ip -n "${CL_PREFIX}-n4" -d link show | has "local $IP_n4 " ||
 		fail "n4's vxlan device: $(ip -n "${CL_PREFIX}-n4" -d link show | grep -A2 ': vx-')"
-	bridge -n "${CL_PREFIX}-n4" fdb show | grep -q "dst $DATA_IP_n5 " ||
+	bridge -n "${CL_PREFIX}-n4" fdb show | has "dst $DATA_IP_n5 " ||
 		fail "n4's FDB entries for n5: $(bridge -n "${CL_PREFIX}-n4" fdb show | grep dst)"
 	out=$(dk n1 service ps -q ovs | head -1)
 	[[ $(dk n1 inspect --format '{{range .NetworksAttachments}}{{.Network.Spec.Name}} {{.Addresses}}{{end}}' "$out") == "ovc ["10.232.1.* ]] ||
 		fail "NetworksAttachments: $(dk n1 inspect --format '{{json .NetworksAttachments}}' "$out")"
-	ip -n "${CL_PREFIX}-n1" -o link show | grep -qE ': (ov|vx)-' && fail "n1 runs no task of ovc yet has its devices"
+	ip -n "${CL_PREFIX}-n1" -o link show | has -E ': (ov|vx)-' && fail "n1 runs no task of ovc yet has its devices"
 	cl_kill n4
 	cl_start n4
 	wait_for 60 ov_ping n5 "$ip4" || fail "n5 -> n4 after n4's berthd was killed -9"
@@ -769,7 +779,9 @@ test_overlay() {
 	for n in n1 n2 n3 n4 n5; do
 		wait_for 30 bash -c "[[ \$(ov_devices $n) == 0 ]]" || fail "overlay devices left on $n: $(ip -n "${CL_PREFIX}-$n" -o link show)"
 		if command -v nft >/dev/null; then
-			! ip netns exec "${CL_PREFIX}-$n" nft list ruleset 2>/dev/null | grep -q 'ov-' || fail "nftables rules of ovc left on $n"
+			# The devices go first, the table is rebuilt right after.
+			wait_for 10 bash -c "! ip netns exec ${CL_PREFIX}-$n nft list ruleset 2>/dev/null | has ov-" ||
+				fail "nftables rules of ovc left on $n"
 		fi
 	done
 	ok "overlay: create on a manager (refused on a worker), attachable containers on a worker and a manager ping each other, a service's tasks on two workers reach each other over the vxlan (n5's on its --data-path-addr; also after kill -9), rm leaves nothing on any node"
@@ -802,7 +814,7 @@ test_host_ports() {
 	wait_for 60 bash -c 'dk n1 service inspect hq >/dev/null 2>&1 ||
 		dk n1 service create -d --name hq --replicas 1 --constraint node.role==worker \
 			--publish mode=host,published=18080,target=80 busybox sleep 1000' || fail "service create hq"
-	wait_for 60 bash -c 'dk n1 service ps hq --no-trunc --format "{{.Error}}" | grep -q "host-mode port already in use on"' ||
+	wait_for 60 bash -c 'dk n1 service ps hq --no-trunc --format "{{.Error}}" | has "host-mode port already in use on"' ||
 		fail "hq should find no node: $(dk n1 service ps --no-trunc hq)"
 	for s in hq hp; do
 		wait_for 60 bash -c "! dk n1 service inspect $s >/dev/null 2>&1 || dk n1 service rm $s" || fail "service rm $s"
@@ -911,7 +923,7 @@ test_vip() {
 		wait_for 60 bash -c "! dk n1 service inspect $out >/dev/null 2>&1 || dk n1 service rm $out" || fail "service rm $out"
 	done
 	wait_for 30 bash -c '[[ -z $(vip_lookup vs) && -z $(vip_lookup tasks.vr) ]]' || fail "names left after rm: $(vip_lookup vs)"
-	wait_for 30 bash -c "! vip_nft | grep -q $vip" || fail "VIP rules left in vc after rm: $(vip_nft)"
+	wait_for 30 bash -c "! vip_nft | has $vip" || fail "VIP rules left in vc after rm: $(vip_nft)"
 	dk n2 rm -f vc >/dev/null || fail "rm vc"
 	wait_for 60 bash -c '! dk n1 network inspect ovv >/dev/null 2>&1 || dk n1 network rm ovv' || fail "network rm ovv"
 	for n in n1 n2 n3 n4 n5; do

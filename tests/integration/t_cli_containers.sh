@@ -57,6 +57,12 @@ test_cli_containers_run_flags() {
 	assert_eq 'b 1 67108864 134217728 1500000000 512 50 on-failure:3 SIGUSR1 7 1m ["/bin/echo"] runc' "$OUT" "create flags stored"
 	run_ok bt start -a cf1
 	assert_eq hi "$OUT" "start -a output"
+	# Once it has exited, start -a runs it again and shows its output
+	# (it attaches first; dockerd's attach waits for the start).
+	run_ok dk start -a cf1
+	assert_eq hi "$OUT" "docker start -a of an exited container"
+	run_ok bt start -a cf1
+	assert_eq hi "$OUT" "berth start -a of an exited container"
 	run_ok bt rm cf1
 }
 

@@ -28,6 +28,15 @@ test_containers_exec_basics() {
 	assert_eq 3 "$(echo $OUT)" "lines counted through exec -i"
 	run_ok dk exec -d ex touch /x
 	wait_for 10 "the file touched by exec -d" docker -H "$D_HOST" exec ex test -e /x
+	# ExecIDs lists the execs that have not ended, null when none, as dockerd.
+	wait_for 10 "ExecIDs null once the execs ended" \
+		bash -c '[[ $(docker -H "$1" inspect --format "{{json .ExecIDs}}" ex) == null ]]' _ "$D_HOST"
+	run_ok dk exec -d ex sh -c 'until [ -e /stop ]; do sleep 0.1; done'
+	run_ok dk inspect --format '{{len .ExecIDs}}' ex
+	assert_eq 1 "$OUT" "ExecIDs while an exec runs"
+	run_ok dk exec ex touch /stop
+	wait_for 10 "ExecIDs null after the exec ended" \
+		bash -c '[[ $(docker -H "$1" inspect --format "{{json .ExecIDs}}" ex) == null ]]' _ "$D_HOST"
 	# The container's environment and directory are the defaults...
 	run_ok dk exec ex sh -c 'echo $FROM_CT $(pwd) $(id -u)'
 	assert_eq "ct /home 0" "$OUT" "container env, workdir and user"

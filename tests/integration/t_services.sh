@@ -128,6 +128,31 @@ test_service_restart_and_events() {
 	assert_eq "$(printf 'create r\nremove r')" "$OUT" "service events"
 }
 
+# Service and node events come from the store's changes, with the
+# attributes dockerd adds to an update.
+test_service_node_events() {
+	swarm_one_node
+	local since node
+	since=$(date +%s)
+	run_ok dk service create -d --name ev --replicas 1 busybox sleep 300
+	run_ok dk service scale -d ev=2
+	run_ok dk service update -d --image busybox:other ev
+	node=$(dk info --format '{{.Swarm.NodeID}}')
+	run_ok dk node update --availability drain "$node"
+	run_ok dk node update --availability active "$node"
+	run_ok dk service rm ev
+	run_ok timeout 10 docker -H "$D_HOST" events --since "$since" --until "$(($(date +%s) + 1))" \
+		--filter type=service --format '{{.Action}} {{.Actor.Attributes.name}} {{index .Actor.Attributes "replicas.old"}}{{index .Actor.Attributes "replicas.new"}} {{index .Actor.Attributes "image.new"}}'
+	assert_match "$(head -1 <<<"$OUT")" '^create ev  $' "first service event"
+	assert_contains "$OUT" "update ev 12 " "a scale event with replicas.old and replicas.new"
+	assert_contains "$OUT" "update ev  busybox:other" "an update event with image.new"
+	assert_match "$(tail -1 <<<"$OUT")" '^remove ev  $' "last service event"
+	run_ok timeout 10 docker -H "$D_HOST" events --since "$since" --until "$(($(date +%s) + 1))" \
+		--filter type=node --format '{{.Action}} {{.Actor.ID}} {{index .Actor.Attributes "availability.old"}}>{{index .Actor.Attributes "availability.new"}} {{.Scope}}'
+	assert_contains "$OUT" "update $node active>drain swarm" "node event of drain"
+	assert_contains "$OUT" "update $node drain>active swarm" "node event of activate"
+}
+
 test_service_berth_cli() {
 	swarm_one_node
 	run_ok berth -H "$D_HOST" service create -d --name bc --replicas 2 --stop-grace-period 1s \

@@ -844,10 +844,11 @@ struct event_seen {
 	int service_updates, secret_updates;
 };
 
-static void count_event(void *data, const char *type, const char *action, json_t *obj, int64_t ts)
+static void count_event(void *data, const char *type, const char *action, json_t *obj, json_t *old,
+			int64_t ts)
 {
 	struct event_seen *e = data;
-	(void)obj, (void)ts;
+	(void)obj, (void)old, (void)ts;
 	if (strcmp(action, "update") == 0)
 		strcmp(type, "service") == 0 ? e->service_updates++ : e->secret_updates++;
 }

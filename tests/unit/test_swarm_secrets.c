@@ -39,8 +39,10 @@ struct seen {
 	char log[512];
 };
 
-static void on_change(void *userdata, const char *type, const char *action, json_t *o, int64_t ts)
+static void on_change(void *userdata, const char *type, const char *action, json_t *o, json_t *old,
+		      int64_t ts)
 {
+	(void)old;
 	struct seen *s = userdata;
 	size_t n = strlen(s->log);
 	snprintf(s->log + n, sizeof(s->log) - n, "%s %s %s;", type, action,
