@@ -45,14 +45,17 @@ static const struct cli_command commands[] = {
     {"system", "Management Commands", "Manage Berth", cli_cmd_system},
     {"volume", "Management Commands", "Manage volumes", cli_cmd_volume},
     {"network", "Management Commands", "Manage networks", cli_cmd_network},
-    {"port", "Commands", "List port mappings or a specific mapping for the container", cli_cmd_port},
+    {"port", "Commands", "List port mappings or a specific mapping for the container",
+     cli_cmd_port},
     {"swarm", "Swarm Commands", "Manage Swarm", cli_cmd_swarm},
     {"node", "Swarm Commands", "Manage Swarm nodes", cli_cmd_node},
     {"secret", "Swarm Commands", "Manage Swarm secrets", cli_cmd_secret},
     {"config", "Swarm Commands", "Manage Swarm configs", cli_cmd_config},
     {"service", "Swarm Commands", "Manage Swarm services", cli_cmd_service},
     {"exec", "Common Commands", "Execute a command in a running container", cli_cmd_exec},
-    {"attach", "Commands", "Attach local standard input, output, and error streams to a running container", cli_cmd_attach},
+    {"attach", "Commands",
+     "Attach local standard input, output, and error streams to a running container",
+     cli_cmd_attach},
     {"events", "Commands", "Get real time events from the server", cli_cmd_events},
     {"create", "Commands", "Create a new container", cli_cmd_create},
     {"kill", "Commands", "Kill one or more running containers", cli_cmd_kill},
@@ -64,10 +67,12 @@ static const struct cli_command commands[] = {
     {"stop", "Commands", "Stop one or more running containers", cli_cmd_stop},
     {"top", "Commands", "Display the running processes of a container", cli_cmd_top},
     {"unpause", "Commands", "Unpause all processes within one or more containers", cli_cmd_unpause},
-    {"wait", "Commands", "Block until one or more containers stop, then print their exit codes", cli_cmd_wait},
+    {"wait", "Commands", "Block until one or more containers stop, then print their exit codes",
+     cli_cmd_wait},
     {"build", "Common Commands", "Build an image from a Dockerfile", cli_cmd_build},
     {"commit", "Commands", "Create a new image from a container's changes", cli_cmd_commit},
-    {"cp", "Commands", "Copy files/folders between a container and the local filesystem", cli_cmd_cp},
+    {"cp", "Commands", "Copy files/folders between a container and the local filesystem",
+     cli_cmd_cp},
     {"export", "Commands", "Export a container's filesystem as a tar archive", cli_cmd_export},
     {"history", "Commands", "Show the history of an image", cli_cmd_history},
     {"import", "Commands", "Import the contents from a tarball to create a filesystem image",
@@ -77,7 +82,8 @@ static const struct cli_command commands[] = {
     {"rmi", "Commands", "Remove one or more images", cli_cmd_rmi},
     {"save", "Commands", "Save one or more images to a tar archive (streamed to STDOUT by default)",
      cli_cmd_save},
-    {"stats", "Commands", "Display a live stream of container(s) resource usage statistics", cli_cmd_stats},
+    {"stats", "Commands", "Display a live stream of container(s) resource usage statistics",
+     cli_cmd_stats},
     {"update", "Commands", "Update configuration of one or more containers", cli_cmd_update},
     {"tag", "Commands", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", cli_cmd_tag},
 };
@@ -343,8 +349,8 @@ static void print_cmd_help(FILE *f, const char *cmd_path, const struct cli_cmd_s
 
 /* cobra's argument checks, with the docker CLI's wording (and its
  * "SRun" typo for the at-most case, which scripts may match). */
-static int check_arity(const struct cli *cli, const char *cmd_path,
-		       const struct cli_cmd_spec *spec, const char *usage, size_t n)
+static int check_arity(const struct cli *cli, const char *cmd_path, const struct cli_cmd_spec *spec,
+		       const char *usage, size_t n)
 {
 	size_t want = (size_t)spec->nargs;
 	const char *what = NULL, *see = "Run";
@@ -363,9 +369,9 @@ static int check_arity(const struct cli *cli, const char *cmd_path,
 	return CLI_EXIT_FAILURE;
 }
 
-int cli_cmd_parse(const struct cli *cli, const char *cmd_path, const struct cli_cmd_spec *spec,
-		  const struct cli_flag *flags, size_t nflags, int argc, char **argv,
-		  struct cli_strv *ret_args)
+static int cmd_parse(const struct cli *cli, const char *cmd_path, const struct cli_cmd_spec *spec,
+		     const struct cli_flag *flags, size_t nflags, int argc, char **argv,
+		     bool interspersed, struct cli_strv *ret_args)
 {
 	bool help = false;
 	/* docker's service update alone has some 90 flags: no fixed bound. */
@@ -381,7 +387,7 @@ int cli_cmd_parse(const struct cli *cli, const char *cmd_path, const struct cli_
 	char usage[256];
 	snprintf(usage, sizeof(usage), "%s %s", cmd_path, spec->usage ? spec->usage : "[OPTIONS]");
 	struct error err = ERROR_INIT;
-	if (cli_flags_parse(all, nflags + 1, argc, argv, true, ret_args, &err) < 0) {
+	if (cli_flags_parse(all, nflags + 1, argc, argv, interspersed, ret_args, &err) < 0) {
 		int code = cli_usage_error(cli, cmd_path, usage, error_msg(&err));
 		error_clear(&err);
 		return code;
@@ -393,6 +399,20 @@ int cli_cmd_parse(const struct cli *cli, const char *cmd_path, const struct cli_
 	if (spec->no_args && ret_args->n > 0)
 		return cli_no_args_error(cli, cmd_path, usage);
 	return check_arity(cli, cmd_path, spec, usage, ret_args->n);
+}
+
+int cli_cmd_parse(const struct cli *cli, const char *cmd_path, const struct cli_cmd_spec *spec,
+		  const struct cli_flag *flags, size_t nflags, int argc, char **argv,
+		  struct cli_strv *ret_args)
+{
+	return cmd_parse(cli, cmd_path, spec, flags, nflags, argc, argv, true, ret_args);
+}
+
+int cli_cmd_parse_until_args(const struct cli *cli, const char *cmd_path,
+			     const struct cli_cmd_spec *spec, const struct cli_flag *flags,
+			     size_t nflags, int argc, char **argv, struct cli_strv *ret_args)
+{
+	return cmd_parse(cli, cmd_path, spec, flags, nflags, argc, argv, false, ret_args);
 }
 
 static bool sub_matches(const struct cli_subcommand *sc, const char *name)
@@ -425,8 +445,8 @@ int cli_run_group(struct cli *cli, const char *cmd_path, const char *summary,
 }
 
 int cli_run_group_usage(struct cli *cli, const char *cmd_path, const char *usage_line,
-			const char *summary, const struct cli_subcommand *subs, size_t n,
-			int argc, char **argv)
+			const char *summary, const struct cli_subcommand *subs, size_t n, int argc,
+			char **argv)
 {
 	if (argc == 0 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
 		print_group_help(cli->out, cmd_path, summary, subs, n);

@@ -120,6 +120,7 @@ int cli_cmd_config(struct cli *cli, const char *cmd_path, int argc, char **argv)
 int cli_cmd_service(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_node_ps(struct cli *cli, const char *cmd_path, int argc, char **argv);
 /* berth service update (cmd_service_update.c). */
+int cli_cmd_service_create(struct cli *cli, const char *cmd_path, int argc, char **argv);
 int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char **argv);
 /* berth service logs (cmd_service_logs.c). */
 int cli_cmd_service_logs(struct cli *cli, const char *cmd_path, int argc, char **argv);
@@ -191,8 +192,8 @@ int cli_run_group(struct cli *cli, const char *cmd_path, const char *summary,
 /* The same with the usage line shown for unknown subcommands (docker's
  * differs per command: "docker image" but "docker volume COMMAND"). */
 int cli_run_group_usage(struct cli *cli, const char *cmd_path, const char *usage,
-			const char *summary, const struct cli_subcommand *subs, size_t n,
-			int argc, char **argv);
+			const char *summary, const struct cli_subcommand *subs, size_t n, int argc,
+			char **argv);
 
 /* Asks "Are you sure you want to continue? [y/N] " after warning; true for
  * y or yes (any case), as docker's prompt. */
@@ -231,3 +232,8 @@ struct cli_cmd_spec {
 int cli_cmd_parse(const struct cli *cli, const char *cmd_path, const struct cli_cmd_spec *spec,
 		  const struct cli_flag *flags, size_t nflags, int argc, char **argv,
 		  struct cli_strv *ret_args);
+/* The same for a command whose flags end at its first argument (pflag's
+ * SetInterspersed(false)): `service create IMAGE sh -c ...`. */
+int cli_cmd_parse_until_args(const struct cli *cli, const char *cmd_path,
+			     const struct cli_cmd_spec *spec, const struct cli_flag *flags,
+			     size_t nflags, int argc, char **argv, struct cli_strv *ret_args);

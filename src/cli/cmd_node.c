@@ -10,6 +10,7 @@
 #include "cli/client.h"
 #include "cli/inspect.h"
 #include "cli/query.h"
+#include "cli/table.h"
 
 static const char *js(json_t *o, const char *k)
 {
@@ -38,13 +39,83 @@ static void print_row(FILE *f, const char *c[6])
 	fprintf(f, "%-29s %-10s %-9s %-14s %-16s %s\n", c[0], c[1], c[2], c[3], c[4], c[5]);
 }
 
+/* The fields of docker's node formatter for one node. */
+static json_t *node_row(json_t *nd, const char *self)
+{
+	json_t *ms = json_object_get(nd, "ManagerStatus");
+	char st[32], av[32], mst[32], tls[32];
+	title(js(json_object_get(nd, "Status"), "State"), st, sizeof(st));
+	title(js(json_object_get(nd, "Spec"), "Availability"), av, sizeof(av));
+	if (json_is_true(json_object_get(ms, "Leader")))
+		snprintf(mst, sizeof(mst), "Leader");
+	else
+		title(js(ms, "Reachability"), mst, sizeof(mst));
+	snprintf(tls, sizeof(tls), "Ready");
+	json_t *desc = json_object_get(nd, "Description");
+	return json_pack("{s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:s}", "ID", js(nd, "ID"), "Self",
+			 strcmp(js(nd, "ID"), self) == 0, "Hostname", js(desc, "Hostname"),
+			 "Status", st, "Availability", av, "ManagerStatus", mst, "EngineVersion",
+			 js(json_object_get(desc, "Engine"), "EngineVersion"), "TLSStatus", tls);
+}
+
+static json_t *row_identity(json_t *row)
+{
+	return json_incref(row);
+}
+
+/* The default table (docker's marks the node itself with "*" after its ID,
+ * which berth's templates cannot say) or a --format. */
+static int print_nodes(struct cli *cli, json_t *rows, const char *format, bool quiet)
+{
+	if (format && *format && strcmp(format, "table") != 0) {
+		struct table t;
+		struct error err = ERROR_INIT;
+		if (table_init(&t, format, NULL, &err) < 0)
+			return cli_fail_clear(cli, &err);
+		int code = cli_print_rows(
+		    cli, &t, rows, row_identity,
+		    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID", "ID", "Self", "",
+			      "Hostname", "HOSTNAME", "Status", "STATUS", "Availability",
+			      "AVAILABILITY", "ManagerStatus", "MANAGER STATUS", "EngineVersion",
+			      "ENGINE VERSION", "TLSStatus", "TLS STATUS"));
+		table_done(&t);
+		return code;
+	}
+	const char *head[6] = {"ID",	       "HOSTNAME",	 "STATUS",
+			       "AVAILABILITY", "MANAGER STATUS", "ENGINE VERSION"};
+	if (!quiet)
+		print_row(cli->out, head);
+	size_t i;
+	json_t *r;
+	json_array_foreach(rows, i, r)
+	{
+		if (quiet) {
+			fprintf(cli->out, "%s\n", js(r, "ID"));
+			continue;
+		}
+		char id[64];
+		snprintf(id, sizeof(id), "%s%s", js(r, "ID"),
+			 json_is_true(json_object_get(r, "Self")) ? " *" : "");
+		const char *row[6] = {id,
+				      js(r, "Hostname"),
+				      js(r, "Status"),
+				      js(r, "Availability"),
+				      js(r, "ManagerStatus"),
+				      js(r, "EngineVersion")};
+		print_row(cli->out, row);
+	}
+	return CLI_EXIT_OK;
+}
+
 static int node_ls(struct cli *cli, const char *cmd_path, int argc, char **argv)
 {
 	bool quiet = false;
+	const char *format = NULL;
 	struct cli_strv filters = {0}, args = {0};
 	const struct cli_flag flags[] = {
 	    {"filter", 'f', CLI_FLAG_LIST, &filters, "filter",
 	     "Filter output based on conditions provided", false},
+	    {"format", 0, CLI_FLAG_STRING, &format, "string", cli_table_format_help, false},
 	    {"quiet", 'q', CLI_FLAG_BOOL, &quiet, NULL, "Only display IDs", false},
 	};
 	static const struct cli_cmd_spec spec = {.summary = "List nodes in the swarm",
@@ -54,7 +125,7 @@ static int node_ls(struct cli *cli, const char *cmd_path, int argc, char **argv)
 	_cleanup_free_ char *fj = NULL;
 	struct query q = {0};
 	struct error err = ERROR_INIT;
-	_cleanup_(cli_json_decrefp) json_t *nodes = NULL, *info = NULL;
+	_cleanup_(cli_json_decrefp) json_t *nodes = NULL, *info = NULL, *rows = json_array();
 	if (code < 0) {
 		if (query_filters_json(&filters, &fj, &err) < 0 ||
 		    (fj && query_add(&q, "filters", fj) < 0) ||
@@ -70,38 +141,9 @@ static int node_ls(struct cli *cli, const char *cmd_path, int argc, char **argv)
 			v[i] = json_array_get(nodes, i);
 		if (v)
 			qsort(v, n, sizeof(*v), cmp_host);
-		const char *head[6] = {"ID",	       "HOSTNAME",	 "STATUS",
-				       "AVAILABILITY", "MANAGER STATUS", "ENGINE VERSION"};
-		if (!quiet)
-			print_row(cli->out, head);
-		for (size_t i = 0; v && i < n; i++) {
-			json_t *nd = v[i], *ms = json_object_get(nd, "ManagerStatus");
-			if (quiet) {
-				fprintf(cli->out, "%s\n", js(nd, "ID"));
-				continue;
-			}
-			char id[64], st[32], av[32], mst[32];
-			snprintf(id, sizeof(id), "%s%s", js(nd, "ID"),
-				 strcmp(js(nd, "ID"), self) == 0 ? " *" : "");
-			title(js(json_object_get(nd, "Status"), "State"), st, sizeof(st));
-			title(js(json_object_get(nd, "Spec"), "Availability"), av, sizeof(av));
-			if (json_is_true(json_object_get(ms, "Leader")))
-				snprintf(mst, sizeof(mst), "Leader");
-			else
-				title(js(ms, "Reachability"), mst, sizeof(mst));
-			const char *row[6] = {
-			    id,
-			    js(json_object_get(nd, "Description"), "Hostname"),
-			    st,
-			    av,
-			    mst,
-			    js(json_object_get(json_object_get(nd, "Description"), "Engine"), "Engi"
-											      "neVe"
-											      "rsio"
-											      "n")};
-			print_row(cli->out, row);
-		}
-		code = CLI_EXIT_OK;
+		for (size_t i = 0; v && i < n; i++)
+			json_array_append_new(rows, node_row(v[i], self));
+		code = print_nodes(cli, rows, quiet && !format ? NULL : format, quiet);
 	}
 	query_done(&q);
 	cli_strv_free(&filters);

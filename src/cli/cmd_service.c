@@ -495,8 +495,9 @@ static int service_scale(struct cli *cli, const char *cmd_path, int argc, char *
 			json_object_set_new(rep, "Replicas", json_integer(n));
 			if (post_update(cli, svc, nspec, false, &err) == 0) {
 				fprintf(cli->out, "%s scaled to %lld\n", name, n);
-				json_array_append_new(scaled, json_pack("{s:s, s:s}", "id",
-									js(svc, "ID"), "name", name));
+				json_array_append_new(
+				    scaled,
+				    json_pack("{s:s, s:s}", "id", js(svc, "ID"), "name", name));
 			} else {
 				cli_defer_error(&errors, &err);
 			}
@@ -507,8 +508,8 @@ static int service_scale(struct cli *cli, const char *cmd_path, int argc, char *
 		json_array_foreach(scaled, k, one)
 		{
 			struct error err = ERROR_INIT;
-			if (!detach && cli_service_progress(cli, js(one, "id"), js(one, "name"), false,
-							    &err) < 0) {
+			if (!detach && cli_service_progress(cli, js(one, "id"), js(one, "name"),
+							    false, &err) < 0) {
 				error_wrap(&err, "%s", js(one, "name"));
 				cli_defer_error(&errors, &err);
 			}
@@ -553,193 +554,8 @@ static int service_rollback(struct cli *cli, const char *cmd_path, int argc, cha
 	return code;
 }
 
-/* ---- create ---- */
-
-struct create_opts {
-	const char *name, *mode, *replicas, *restart_cond, *restart_delay, *restart_max,
-	    *update_par, *update_delay, *update_order, *update_failure, *grace, *workdir, *user,
-	    *hostname, *entrypoint;
-	struct cli_strv env, labels, clabels, constraints, networks, secrets, configs;
-	bool detach, quiet, init, registry_auth;
-};
-
-static json_t *kv_object(const struct cli_strv *sv)
-{
-	json_t *o = json_object();
-	for (size_t i = 0; i < sv->n; i++) {
-		const char *eq = strchr(sv->v[i], '=');
-		_cleanup_free_ char *k =
-		    eq ? strndup(sv->v[i], (size_t)(eq - sv->v[i])) : strdup(sv->v[i]);
-		json_object_set_new(o, k, json_string(eq ? eq + 1 : ""));
-	}
-	return o;
-}
-
-static json_t *str_array(const struct cli_strv *sv, size_t from)
-{
-	json_t *a = json_array();
-	for (size_t i = from; i < sv->n; i++)
-		json_array_append_new(a, json_string(sv->v[i]));
-	return a;
-}
-
-static int build_spec(struct create_opts *o, const struct cli_strv *args, json_t **ret,
-		      struct error *err)
-{
-	json_t *cs = json_pack("{s:s, s:o, s:o}", "Image", args->v[0], "Labels",
-			       kv_object(&o->clabels), "Env", str_array(&o->env, 0));
-	if (args->n > 1)
-		json_object_set_new(cs, "Args", str_array(args, 1));
-	if (o->entrypoint)
-		json_object_set_new(cs, "Command", json_pack("[s]", o->entrypoint));
-	if (o->workdir)
-		json_object_set_new(cs, "Dir", json_string(o->workdir));
-	if (o->user)
-		json_object_set_new(cs, "User", json_string(o->user));
-	if (o->hostname)
-		json_object_set_new(cs, "Hostname", json_string(o->hostname));
-	if (o->init)
-		json_object_set_new(cs, "Init", json_true());
-	json_t *restart = json_object(),
-	       *update = json_pack("{s:I, s:s, s:s}", "Parallelism", 1, "FailureAction", "pause",
-				   "Order", "stop-first");
-	json_t *tt = json_pack("{s:o, s:o, s:{s:o}, s:o}", "ContainerSpec", cs, "RestartPolicy",
-			       restart, "Placement", "Constraints", str_array(&o->constraints, 0),
-			       "Networks", json_array());
-	json_t *spec = json_pack("{s:s, s:o, s:o, s:o}", "Name", o->name ? o->name : "", "Labels",
-				 kv_object(&o->labels), "TaskTemplate", tt, "UpdateConfig", update);
-	*ret = spec;
-	for (size_t i = 0; i < o->networks.n; i++)
-		json_array_append_new(json_object_get(tt, "Networks"),
-				      json_pack("{s:s}", "Target", o->networks.v[i]));
-	if (o->restart_cond)
-		json_object_set_new(restart, "Condition", json_string(o->restart_cond));
-	if (o->restart_max)
-		json_object_set_new(restart, "MaxAttempts",
-				    json_integer(strtoll(o->restart_max, NULL, 10)));
-	if (o->update_par)
-		json_object_set_new(update, "Parallelism",
-				    json_integer(strtoll(o->update_par, NULL, 10)));
-	if (o->update_order)
-		json_object_set_new(update, "Order", json_string(o->update_order));
-	if (o->update_failure)
-		json_object_set_new(update, "FailureAction", json_string(o->update_failure));
-	bool global = o->mode && strcmp(o->mode, "global") == 0;
-	if (o->mode && !global && strcmp(o->mode, "replicated") != 0)
-		return error_set(err, -EINVAL, "invalid replicated mode %s", o->mode);
-	if (global && o->replicas)
-		return error_set(
-		    err, -EINVAL,
-		    "replicas can only be used with replicated or replicated-job mode");
-	json_t *secrets = NULL, *configs = NULL;
-	int r = service_refs_parse(true, &o->secrets, &secrets, err);
-	if (r == 0)
-		r = service_refs_parse(false, &o->configs, &configs, err);
-	if (r < 0)
-		return r;
-	json_object_set_new(cs, "Secrets", secrets);
-	json_object_set_new(cs, "Configs", configs);
-	json_object_set_new(
-	    spec, "Mode",
-	    global ? json_pack("{s:{}}", "Global")
-		   : json_pack("{s:{s:I}}", "Replicated", "Replicas",
-			       (json_int_t)(o->replicas ? strtoll(o->replicas, NULL, 10) : 1)));
-	r = cli_duration_into(o->restart_delay, "restart-delay", restart, "Delay", err);
-	if (r == 0)
-		r = cli_duration_into(o->update_delay, "update-delay", update, "Delay", err);
-	if (r == 0)
-		r = cli_duration_into(o->grace, "stop-grace-period", cs, "StopGracePeriod", err);
-	return r;
-}
-
-static int service_create(struct cli *cli, const char *cmd_path, int argc, char **argv)
-{
-	struct create_opts o = {0};
-	struct cli_strv args = {0};
-	const struct cli_flag flags[] = {
-	    {"config", 0, CLI_FLAG_LIST, &o.configs, "config",
-	     "Specify configurations to expose to the service", false},
-	    {"constraint", 0, CLI_FLAG_LIST, &o.constraints, "list", "Placement constraints",
-	     false},
-	    {"container-label", 0, CLI_FLAG_LIST, &o.clabels, "list", "Container labels", false},
-	    {"detach", 'd', CLI_FLAG_BOOL, &o.detach, NULL,
-	     "Exit immediately instead of waiting for the service to converge", false},
-	    {"entrypoint", 0, CLI_FLAG_STRING, &o.entrypoint, "command",
-	     "Overwrite the default ENTRYPOINT of the image", false},
-	    {"env", 'e', CLI_FLAG_LIST, &o.env, "list", "Set environment variables", false},
-	    {"hostname", 0, CLI_FLAG_STRING, &o.hostname, "string", "Container hostname", false},
-	    {"init", 0, CLI_FLAG_BOOL, &o.init, NULL,
-	     "Use an init inside each service container to forward signals and reap processes",
-	     false},
-	    {"label", 'l', CLI_FLAG_LIST, &o.labels, "list", "Service labels", false},
-	    {"mode", 0, CLI_FLAG_STRING, &o.mode, "string",
-	     "Service mode (\"replicated\", \"global\")", false},
-	    {"name", 0, CLI_FLAG_STRING, &o.name, "string", "Service name", false},
-	    {"network", 0, CLI_FLAG_LIST, &o.networks, "network", "Network attachments", false},
-	    {"quiet", 'q', CLI_FLAG_BOOL, &o.quiet, NULL, "Suppress progress output", false},
-	    {"replicas", 0, CLI_FLAG_STRING, &o.replicas, "uint", "Number of tasks", false},
-	    {"restart-condition", 0, CLI_FLAG_STRING, &o.restart_cond, "string",
-	     "Restart when condition is met (\"none\", \"on-failure\", \"any\")", false},
-	    {"restart-delay", 0, CLI_FLAG_STRING, &o.restart_delay, "duration",
-	     "Delay between restart attempts (ns|us|ms|s|m|h)", false},
-	    {"restart-max-attempts", 0, CLI_FLAG_STRING, &o.restart_max, "uint",
-	     "Maximum number of restarts before giving up", false},
-	    {"secret", 0, CLI_FLAG_LIST, &o.secrets, "secret",
-	     "Specify secrets to expose to the service", false},
-	    {"stop-grace-period", 0, CLI_FLAG_STRING, &o.grace, "duration",
-	     "Time to wait before force killing a container (ns|us|ms|s|m|h)", false},
-	    {"update-delay", 0, CLI_FLAG_STRING, &o.update_delay, "duration",
-	     "Delay between updates (ns|us|ms|s|m|h)", false},
-	    {"update-failure-action", 0, CLI_FLAG_STRING, &o.update_failure, "string",
-	     "Action on update failure (\"pause\", \"continue\", \"rollback\")", false},
-	    {"update-order", 0, CLI_FLAG_STRING, &o.update_order, "string",
-	     "Update order (\"start-first\", \"stop-first\")", false},
-	    {"update-parallelism", 0, CLI_FLAG_STRING, &o.update_par, "uint",
-	     "Maximum number of tasks updated simultaneously (0 to update all at once)", false},
-	    {"user", 'u', CLI_FLAG_STRING, &o.user, "string",
-	     "Username or UID (format: <name|uid>[:<group|gid>])", false},
-	    {"with-registry-auth", 0, CLI_FLAG_BOOL, &o.registry_auth, NULL,
-	     "Send registry authentication details to swarm agents", false},
-	    {"workdir", 'w', CLI_FLAG_STRING, &o.workdir, "string",
-	     "Working directory inside the container", false},
-	};
-	static const struct cli_cmd_spec spec = {
-	    "Create a new service", NULL, false, "[OPTIONS] IMAGE [COMMAND] [ARG...]",
-	    CLI_ARGS_MIN,	    1};
-	int code = cli_cmd_parse(cli, cmd_path, &spec, flags, ARRAY_SIZE(flags), argc, argv, &args);
-	if (code < 0) {
-		struct error err = ERROR_INIT;
-		_cleanup_(cli_json_decrefp) json_t *body = NULL, *resp = NULL;
-		/* Only with --with-registry-auth do the credentials leave. */
-		_cleanup_free_ char *auth =
-		    o.registry_auth ? cli_registry_auth_for_image(args.v[0]) : NULL;
-		json_t *cs = NULL;
-		if (build_spec(&o, &args, &body, &err) < 0 ||
-		    !(cs = jget(json_object_get(body, "TaskTemplate"), "ContainerSpec", NULL)) ||
-		    service_refs_resolve(cli, true, json_object_get(cs, "Secrets"), &err) < 0 ||
-		    service_refs_resolve(cli, false, json_object_get(cs, "Configs"), &err) < 0 ||
-		    cli_call_auth(cli, "POST", "/services/create", NULL, body, auth, &resp, &err) <
-			0) {
-			code = cli_fail_clear(cli, &err);
-		} else {
-			fprintf(cli->out, "%s\n", js(resp, "ID"));
-			fflush(cli->out);
-			code = o.detach || cli_service_progress(cli, js(resp, "ID"), js(resp, "ID"),
-								o.quiet, &err) == 0
-				   ? CLI_EXIT_OK
-				   : cli_fail_clear(cli, &err);
-		}
-	}
-	struct cli_strv *lists[] = {&o.env,	 &o.labels,  &o.clabels, &o.constraints,
-				    &o.networks, &o.secrets, &o.configs};
-	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
-		cli_strv_free(lists[i]);
-	cli_strv_free(&args);
-	return code;
-}
-
 static const struct cli_subcommand service_subs[] = {
-    {"create", NULL, "Create a new service", service_create},
+    {"create", NULL, "Create a new service", cli_cmd_service_create},
     {"inspect", NULL, "Display detailed information on one or more services", service_inspect},
     {"logs", NULL, "Fetch the logs of a service or task", cli_cmd_service_logs},
     {"ls", "list", "List services", service_ls},

@@ -15,28 +15,17 @@
 #include "cli/registry_auth.h"
 #include "cli/run_opts.h"
 #include "cli/service_progress.h"
+#include "cli/service_opts.h"
 #include "cli/service_refs.h"
-
-struct config_opts {
-	const char *parallelism, *delay, *failure_action, *monitor, *order, *max_failure_ratio;
-};
-
-struct resource_opts {
-	const char *limit_cpu, *limit_memory, *limit_pids, *reserve_cpu, *reserve_memory;
-};
-
-struct health_opts {
-	const char *cmd, *interval, *timeout, *retries, *start_period;
-	bool none;
-};
 
 struct update_opts {
 	const char *image, *replicas, *grace;
 	struct cli_strv env_add, env_rm, label_add, label_rm, clabel_add, clabel_rm, secret_add,
-	    secret_rm, config_add, config_rm, constraint_add, constraint_rm, mount_add, mount_rm;
-	struct config_opts update, rollback;
-	struct resource_opts res;
-	struct health_opts health;
+	    secret_rm, config_add, config_rm, constraint_add, constraint_rm, mount_add, mount_rm,
+	    publish_add, publish_rm, network_add, network_rm;
+	struct service_update_flags update, rollback;
+	struct service_resource_flags res;
+	struct service_health_flags health;
 	bool force, detach, quiet, do_rollback, registry_auth;
 };
 
@@ -109,6 +98,8 @@ static void labels_update(json_t *labels, const struct cli_strv *add, const stru
 static int refs_update(const struct cli *cli, json_t *cs, bool secret, const struct cli_strv *add,
 		       const struct cli_strv *rm, struct error *err)
 {
+	if (!add->n && !rm->n)
+		return 0;
 	json_t *refs = child_array(cs, secret ? "Secrets" : "Configs");
 	const char *name_key = secret ? "SecretName" : "ConfigName";
 	const char *id_key = secret ? "SecretID" : "ConfigID";
@@ -133,117 +124,6 @@ static int refs_update(const struct cli *cli, json_t *cs, bool secret, const str
 		r = service_refs_resolve(cli, secret, added, err);
 	if (r == 0)
 		json_array_extend(refs, added);
-	return r;
-}
-
-static int config_update(json_t *spec, const struct config_opts *c, const char *what,
-			 struct error *err)
-{
-	if (!c->parallelism && !c->delay && !c->failure_action && !c->monitor && !c->order &&
-	    !c->max_failure_ratio)
-		return 0;
-	json_t *uc = child(spec, strcmp(what, "update") == 0 ? "UpdateConfig" : "RollbackConfig");
-	char flag[64];
-	if (c->parallelism)
-		json_object_set_new(uc, "Parallelism",
-				    json_integer(strtoll(c->parallelism, NULL, 10)));
-	if (c->failure_action)
-		json_object_set_new(uc, "FailureAction", json_string(c->failure_action));
-	if (c->order)
-		json_object_set_new(uc, "Order", json_string(c->order));
-	if (c->max_failure_ratio)
-		json_object_set_new(uc, "MaxFailureRatio",
-				    json_real(strtod(c->max_failure_ratio, NULL)));
-	snprintf(flag, sizeof(flag), "%s-delay", what);
-	int r = cli_duration_into(c->delay, flag, uc, "Delay", err);
-	snprintf(flag, sizeof(flag), "%s-monitor", what);
-	if (r == 0)
-		r = cli_duration_into(c->monitor, flag, uc, "Monitor", err);
-	return r;
-}
-
-/* A CPU count or a size flag's value into obj's key. */
-static int resource_into(json_t *obj, const char *key, const char *v, bool cpus, const char *flag,
-			 struct error *err)
-{
-	int64_t n;
-	if (!v)
-		return 0;
-	int r = cpus ? cli_parse_cpus(v, &n, err) : cli_parse_ram(v, &n, err);
-	if (r < 0)
-		return error_wrap(err, "invalid argument \"%s\" for \"--%s\" flag", v, flag);
-	json_object_set_new(obj, key, json_integer(n));
-	return 0;
-}
-
-static int resources_update(json_t *tt, const struct resource_opts *o, struct error *err)
-{
-	json_t *res = NULL;
-	int r = 0;
-	if (o->limit_cpu || o->limit_memory || o->limit_pids) {
-		json_t *lim = child(res = child(tt, "Resources"), "Limits");
-		r = resource_into(lim, "NanoCPUs", o->limit_cpu, true, "limit-cpu", err);
-		if (r == 0)
-			r = resource_into(lim, "MemoryBytes", o->limit_memory, false,
-					  "limit-memory", err);
-		char *end = NULL;
-		long long pids = o->limit_pids ? strtoll(o->limit_pids, &end, 10) : 0;
-		if (r == 0 && o->limit_pids && (!*o->limit_pids || *end))
-			r = error_set(err, -EINVAL,
-				      "invalid argument \"%s\" for \"--limit-pids\" flag: "
-				      "strconv.ParseInt: parsing \"%s\": invalid syntax",
-				      o->limit_pids, o->limit_pids);
-		if (r == 0 && o->limit_pids)
-			json_object_set_new(lim, "Pids", json_integer(pids));
-	}
-	if (r == 0 && (o->reserve_cpu || o->reserve_memory)) {
-		json_t *rsv = child(res ? res : child(tt, "Resources"), "Reservations");
-		r = resource_into(rsv, "NanoCPUs", o->reserve_cpu, true, "reserve-cpu", err);
-		if (r == 0)
-			r = resource_into(rsv, "MemoryBytes", o->reserve_memory, false,
-					  "reserve-memory", err);
-	}
-	return r;
-}
-
-/* docker's updateHealthcheck: --no-healthcheck alone disables the check;
- * --health-* change the fields given, and a check that was disabled comes
- * back; --health-cmd "" drops the test (the image's runs again). */
-static int health_update(json_t *cs, const struct health_opts *o, struct error *err)
-{
-	bool fields = o->cmd || o->interval || o->timeout || o->retries || o->start_period;
-	if (!fields && !o->none)
-		return 0;
-	if (o->none && fields)
-		return error_set(err, -EINVAL, "--no-healthcheck conflicts with --health-* options");
-	if (o->none) {
-		json_object_set_new(cs, "Healthcheck", json_pack("{s:[s]}", "Test", "NONE"));
-		return 0;
-	}
-	json_t *hc = child(cs, "Healthcheck");
-	json_t *test = json_object_get(hc, "Test");
-	if (json_array_size(test) && strcmp(json_string_value(json_array_get(test, 0)) ?: "",
-					    "NONE") == 0)
-		json_object_del(hc, "Test");
-	int r = cli_duration_into(o->interval, "health-interval", hc, "Interval", err);
-	if (r == 0)
-		r = cli_duration_into(o->timeout, "health-timeout", hc, "Timeout", err);
-	if (r == 0)
-		r = cli_duration_into(o->start_period, "health-start-period", hc, "StartPeriod",
-				      err);
-	char *end = NULL;
-	long long retries = o->retries ? strtoll(o->retries, &end, 10) : 0;
-	if (r == 0 && o->retries && (!*o->retries || *end))
-		r = error_set(err, -EINVAL,
-			      "invalid argument \"%s\" for \"--health-retries\" flag: "
-			      "strconv.ParseInt: parsing \"%s\": invalid syntax",
-			      o->retries, o->retries);
-	if (r == 0 && o->retries)
-		json_object_set_new(hc, "Retries", json_integer(retries));
-	if (r == 0 && o->cmd && *o->cmd)
-		json_object_set_new(hc, "Test", json_pack("[s, s]", "CMD-SHELL", o->cmd));
-	else if (r == 0 && o->cmd)
-		json_object_del(hc, "Test");
 	return r;
 }
 
@@ -306,6 +186,185 @@ static int mounts_update(json_t *cs, const struct update_opts *o, struct error *
 	return 0;
 }
 
+/* docker's portConfigToString: the key ports are told apart and sorted by. */
+static char *port_key(json_t *p)
+{
+	char *k = NULL;
+	if (asprintf(&k, "%lld:%lld/%s/%s",
+		     (long long)json_integer_value(json_object_get(p, "PublishedPort")),
+		     (long long)json_integer_value(json_object_get(p, "TargetPort")),
+		     json_string_value(json_object_get(p, "Protocol")) ?: "",
+		     json_string_value(json_object_get(p, "PublishMode")) ?: "") < 0)
+		return NULL;
+	return k;
+}
+
+static bool same_or_default(json_t *a, json_t *b, const char *key, const char *dflt)
+{
+	const char *x = json_string_value(json_object_get(a, key)) ?: "";
+	const char *y = json_string_value(json_object_get(b, key)) ?: "";
+	return strcmp(x, y) == 0 || (!*x && strcmp(y, dflt) == 0) || (!*y && strcmp(x, dflt) == 0);
+}
+
+static int cmp_port_keys(const void *a, const void *b)
+{
+	_cleanup_free_ char *x = port_key(*(json_t *const *)a);
+	_cleanup_free_ char *y = port_key(*(json_t *const *)b);
+	return strcmp(x ? x : "", y ? y : "");
+}
+
+/* docker's updatePorts: --publish-rm drops the ports of that target port,
+ * protocol and mode; --publish-add adds ports not there yet; the list is
+ * sorted by "published:target/protocol/mode". */
+static int ports_update(json_t *spec, const struct update_opts *o, struct error *err)
+{
+	if (!o->publish_add.n && !o->publish_rm.n)
+		return 0;
+	_cleanup_(cli_json_decrefp) json_t *rm = json_array(), *add = json_array(),
+					   *set = json_object(), *out = json_array();
+	for (size_t i = 0; i < o->publish_rm.n; i++)
+		if (service_opts_publish(o->publish_rm.v[i], rm, err) < 0)
+			return error_wrap(err, "invalid argument \"%s\" for \"--publish-rm\" flag",
+					  o->publish_rm.v[i]);
+	for (size_t i = 0; i < o->publish_add.n; i++)
+		if (service_opts_publish(o->publish_add.v[i], add, err) < 0)
+			return error_wrap(err, "invalid argument \"%s\" for \"--publish-add\" flag",
+					  o->publish_add.v[i]);
+	json_t *ep = child(spec, "EndpointSpec");
+	size_t i;
+	json_t *p;
+	json_array_foreach(json_object_get(ep, "Ports"), i, p)
+	{
+		_cleanup_free_ char *k = port_key(p);
+		if (!k || json_object_get(set, k))
+			continue;
+		json_object_set(set, k, p);
+		bool gone = false;
+		size_t j;
+		json_t *r;
+		json_array_foreach(rm, j, r) gone =
+		    gone || (same_or_default(p, r, "Protocol", "tcp") &&
+			     json_integer_value(json_object_get(p, "TargetPort")) ==
+				 json_integer_value(json_object_get(r, "TargetPort")) &&
+			     same_or_default(p, r, "PublishMode", "ingress"));
+		if (!gone)
+			json_array_append(out, p);
+	}
+	json_array_foreach(add, i, p)
+	{
+		_cleanup_free_ char *k = port_key(p);
+		if (k && !json_object_get(set, k))
+			json_array_append(out, p);
+	}
+	size_t n = json_array_size(out);
+	_cleanup_free_ json_t **v = calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		return error_set(err, -ENOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		v[i] = json_array_get(out, i);
+	qsort(v, n, sizeof(*v), cmp_port_keys);
+	json_t *ports = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append(ports, v[i]);
+	json_object_set_new(ep, "Ports", ports);
+	return 0;
+}
+
+/* A network's ID by name or ID, as the CLI's NetworkInspect (swarm scope). */
+static int network_id(const struct cli *cli, const char *ref, char **ret, struct error *err)
+{
+	_cleanup_free_ char *p = query_path("/networks/%s", ref);
+	struct query q = {0};
+	_cleanup_(cli_json_decrefp) json_t *net = NULL;
+	int r = p ? query_add(&q, "scope", "swarm") : error_set(err, -ENOMEM, "out of memory");
+	if (r == 0)
+		r = cli_call(cli, "GET", p, &q, NULL, &net, err);
+	query_done(&q);
+	if (r < 0)
+		return r;
+	const char *id = json_string_value(json_object_get(net, "Id"));
+	*ret = strdup(id ? id : ref);
+	return *ret ? 0 : error_set(err, -ENOMEM, "out of memory");
+}
+
+static int cmp_targets(const void *a, const void *b)
+{
+	return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "Target")) ?: "",
+		      json_string_value(json_object_get(*(json_t *const *)b, "Target")) ?: "");
+}
+
+static bool has_target(json_t *nets, const char *id)
+{
+	size_t i;
+	json_t *n;
+	json_array_foreach(nets, i, n)
+	{
+		if (strcmp(json_string_value(json_object_get(n, "Target")) ?: "", id) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* docker's updateNetworks: by ID; the deprecated Spec.Networks moves into
+ * the task template; the list is sorted by target. */
+static int networks_update(const struct cli *cli, json_t *spec, const struct update_opts *o,
+			   struct error *err)
+{
+	if (!o->network_add.n && !o->network_rm.n)
+		return 0;
+	json_t *tt = child(spec, "TaskTemplate");
+	_cleanup_(cli_json_decrefp) json_t *cur =
+	    json_array_size(json_object_get(tt, "Networks"))
+		? json_incref(json_object_get(tt, "Networks"))
+		: json_incref(json_object_get(spec, "Networks"));
+	json_object_del(spec, "Networks");
+	_cleanup_(cli_json_decrefp) json_t *rm_ids = json_object(), *out = json_array();
+	for (size_t i = 0; i < o->network_rm.n; i++) {
+		_cleanup_free_ char *id = NULL;
+		int r = network_id(cli, o->network_rm.v[i], &id, err);
+		if (r < 0)
+			return r;
+		json_object_set_new(rm_ids, id, json_true());
+	}
+	size_t i;
+	json_t *n;
+	json_array_foreach(cur, i, n)
+	{
+		if (!json_object_get(rm_ids, json_string_value(json_object_get(n, "Target")) ?: ""))
+			json_array_append(out, n);
+	}
+	for (size_t k = 0; k < o->network_add.n; k++) {
+		json_t *att;
+		_cleanup_free_ char *id = NULL;
+		int r = service_opts_network(o->network_add.v[k], &att, err);
+		if (r < 0)
+			return error_wrap(err, "invalid argument \"%s\" for \"--network-add\" flag",
+					  o->network_add.v[k]);
+		r = network_id(cli, json_string_value(json_object_get(att, "Target")), &id, err);
+		if (r == 0 && has_target(out, id))
+			r = error_set(err, -EINVAL, "service is already attached to network %s",
+				      json_string_value(json_object_get(att, "Target")));
+		if (r < 0) {
+			json_decref(att);
+			return r;
+		}
+		json_object_set_new(att, "Target", json_string(id));
+		json_array_append_new(out, att);
+	}
+	size_t cnt = json_array_size(out);
+	_cleanup_free_ json_t **v = calloc(cnt ? cnt : 1, sizeof(*v));
+	if (!v)
+		return error_set(err, -ENOMEM, "out of memory");
+	for (i = 0; i < cnt; i++)
+		v[i] = json_array_get(out, i);
+	qsort(v, cnt, sizeof(*v), cmp_targets);
+	json_t *nets = json_array();
+	for (i = 0; i < cnt; i++)
+		json_array_append(nets, v[i]);
+	json_object_set_new(tt, "Networks", nets);
+	return 0;
+}
+
 static int apply(const struct cli *cli, json_t *spec, const struct update_opts *o,
 		 struct error *err)
 {
@@ -324,28 +383,39 @@ static int apply(const struct cli *cli, json_t *spec, const struct update_opts *
 					 "replicated-job mode");
 		json_object_set_new(rep, "Replicas", json_integer(strtoll(o->replicas, NULL, 10)));
 	}
-	env_update(cs, o);
-	labels_update(child(spec, "Labels"), &o->label_add, &o->label_rm);
-	labels_update(child(cs, "Labels"), &o->clabel_add, &o->clabel_rm);
-	json_t *cons = child_array(child(tt, "Placement"), "Constraints");
-	list_remove_keys(cons, &o->constraint_rm, false);
-	for (size_t i = 0; i < o->constraint_add.n; i++)
-		json_array_append_new(cons, json_string(o->constraint_add.v[i]));
+	/* As docker's updateService, only what a flag names is touched (no
+	 * empty lists appear). */
+	if (o->env_add.n || o->env_rm.n)
+		env_update(cs, o);
+	if (o->label_add.n || o->label_rm.n)
+		labels_update(child(spec, "Labels"), &o->label_add, &o->label_rm);
+	if (o->clabel_add.n || o->clabel_rm.n)
+		labels_update(child(cs, "Labels"), &o->clabel_add, &o->clabel_rm);
+	if (o->constraint_add.n || o->constraint_rm.n) {
+		json_t *cons = child_array(child(tt, "Placement"), "Constraints");
+		list_remove_keys(cons, &o->constraint_rm, false);
+		for (size_t i = 0; i < o->constraint_add.n; i++)
+			json_array_append_new(cons, json_string(o->constraint_add.v[i]));
+	}
 	int r = cli_duration_into(o->grace, "stop-grace-period", cs, "StopGracePeriod", err);
 	if (r == 0)
 		r = refs_update(cli, cs, true, &o->secret_add, &o->secret_rm, err);
 	if (r == 0)
 		r = refs_update(cli, cs, false, &o->config_add, &o->config_rm, err);
 	if (r == 0)
-		r = config_update(spec, &o->update, "update", err);
+		r = service_opts_update_config(spec, &o->update, "update", err);
 	if (r == 0)
-		r = config_update(spec, &o->rollback, "rollback", err);
+		r = service_opts_update_config(spec, &o->rollback, "rollback", err);
 	if (r == 0)
-		r = resources_update(tt, &o->res, err);
+		r = service_opts_resources(tt, &o->res, err);
 	if (r == 0)
-		r = health_update(cs, &o->health, err);
+		r = service_opts_health(cs, &o->health, err);
 	if (r == 0)
 		r = mounts_update(cs, o, err);
+	if (r == 0)
+		r = ports_update(spec, o, err);
+	if (r == 0)
+		r = networks_update(cli, spec, o, err);
 	return r;
 }
 
@@ -365,9 +435,11 @@ static int post(const struct cli *cli, json_t *svc, json_t *spec, const struct u
 		r = query_add(&q, "rollback", "previous");
 	_cleanup_free_ char *auth = NULL;
 	if (r == 0 && o->registry_auth)
-		auth = cli_registry_auth_for_image(json_string_value(json_object_get(
-		    json_object_get(json_object_get(spec, "TaskTemplate"), "ContainerSpec"),
-		    "Image")) ?: "");
+		auth = cli_registry_auth_for_image(
+		    json_string_value(json_object_get(
+			json_object_get(json_object_get(spec, "TaskTemplate"), "ContainerSpec"),
+			"Image"))
+			?: "");
 	else if (r == 0)
 		r = query_add(&q, "registryAuthFrom", o->do_rollback ? "previous-spec" : "spec");
 	_cleanup_free_ char *p =
@@ -445,9 +517,13 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 		"Limit maximum number of processes (default 0 = unlimited)"),
 	    LIST("mount-add", &o.mount_add, "Add or update a mount on a service"),
 	    LIST("mount-rm", &o.mount_rm, "Remove a mount by its target path"),
+	    LIST("network-add", &o.network_add, "Add a network"),
+	    LIST("network-rm", &o.network_rm, "Remove a network"),
 	    {"no-healthcheck", 0, CLI_FLAG_BOOL, &o.health.none, NULL,
 	     "Disable any container-specified HEALTHCHECK", false},
 	    {"quiet", 'q', CLI_FLAG_BOOL, &o.quiet, NULL, "Suppress progress output", false},
+	    LIST("publish-add", &o.publish_add, "Add or update a published port"),
+	    LIST("publish-rm", &o.publish_rm, "Remove a published port by its target port"),
 	    STR("replicas", &o.replicas, "uint", "Number of tasks"),
 	    STR("reserve-cpu", &o.res.reserve_cpu, "decimal", "Reserve CPUs"),
 	    STR("reserve-memory", &o.res.reserve_memory, "bytes", "Reserve Memory"),
@@ -492,11 +568,11 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 		code =
 		    update(cli, args.v[0], &o, &err) < 0 ? cli_fail_clear(cli, &err) : CLI_EXIT_OK;
 	}
-	struct cli_strv *lists[] = {&o.env_add,	   &o.env_rm,	      &o.label_add,
-				    &o.label_rm,   &o.clabel_add,     &o.clabel_rm,
-				    &o.secret_add, &o.secret_rm,      &o.config_add,
-				    &o.config_rm,  &o.constraint_add, &o.constraint_rm,
-				    &o.mount_add,  &o.mount_rm};
+	struct cli_strv *lists[] = {
+	    &o.env_add,	       &o.env_rm,	 &o.label_add, &o.label_rm,   &o.clabel_add,
+	    &o.clabel_rm,      &o.secret_add,	 &o.secret_rm, &o.config_add, &o.config_rm,
+	    &o.constraint_add, &o.constraint_rm, &o.mount_add, &o.mount_rm,   &o.publish_add,
+	    &o.publish_rm,     &o.network_add,	 &o.network_rm};
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
 		cli_strv_free(lists[i]);
 	cli_strv_free(&args);

@@ -131,6 +131,32 @@ static int parse_bool_value(const char *v, bool *ret)
 	return -EINVAL;
 }
 
+static json_t *sub(json_t *m, const char *key)
+{
+	json_t *v = json_object_get(m, key);
+	if (!v)
+		json_object_set_new(m, key, v = json_object());
+	return v;
+}
+
+/* docker's volumeOptions(): once any volume-* option is given, the options
+ * carry a DriverConfig (empty or not). */
+static json_t *volume_options(json_t *m)
+{
+	json_t *v = sub(m, "VolumeOptions");
+	sub(v, "DriverConfig");
+	return v;
+}
+
+/* "k=v" of a volume-label or volume-opt into map. */
+static void set_on_map(json_t *map, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	_cleanup_free_ char *k = eq ? strndup(kv, (size_t)(eq - kv)) : strdup(kv);
+	if (k && *k)
+		json_object_set_new(map, k, json_string(eq ? eq + 1 : ""));
+}
+
 /* One key=value field of --mount into m (and its sub-objects). */
 static int mount_field(json_t *m, const char *field, struct error *err)
 {
@@ -140,11 +166,26 @@ static int mount_field(json_t *m, const char *field, struct error *err)
 	const char *val = eq ? eq + 1 : NULL;
 	if (!key)
 		return error_set(err, -ENOMEM, "out of memory");
+	for (char *c = key; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
 	bool b;
 	if (!strcmp(key, "readonly") || !strcmp(key, "ro")) {
 		if (parse_bool_value(val, &b) < 0)
 			return error_set(err, -EINVAL, "invalid value for %s: %s", key, val);
 		json_object_set_new(m, "ReadOnly", json_boolean(b));
+		return 0;
+	}
+	if (!strcmp(key, "volume-nocopy") || !strcmp(key, "bind-nonrecursive")) {
+		if (parse_bool_value(val, &b) < 0)
+			return error_set(err, -EINVAL, "invalid value for %s: %s", key, val);
+		if (key[0] == 'v' && b)
+			json_object_set_new(volume_options(m), "NoCopy", json_true());
+		else if (key[0] == 'v')
+			volume_options(m);
+		else if (b)
+			json_object_set_new(sub(m, "BindOptions"), "NonRecursive", json_true());
+		else
+			sub(m, "BindOptions");
 		return 0;
 	}
 	if (!val)
@@ -157,27 +198,46 @@ static int mount_field(json_t *m, const char *field, struct error *err)
 	} else if (!strcmp(key, "target") || !strcmp(key, "dst") || !strcmp(key, "destination")) {
 		json_object_set_new(m, "Target", json_string(val));
 	} else if (!strcmp(key, "bind-propagation")) {
-		json_object_set_new(m, "BindOptions", json_pack("{s:s}", "Propagation", val));
-	} else if (!strcmp(key, "volume-nocopy")) {
-		if (parse_bool_value(val, &b) < 0)
-			return error_set(err, -EINVAL, "invalid value for volume-nocopy: %s", val);
-		json_object_set_new(m, "VolumeOptions", json_pack("{s:b}", "NoCopy", b));
+		json_object_set_new(sub(m, "BindOptions"), "Propagation", json_string(val));
+	} else if (!strcmp(key, "volume-label")) {
+		set_on_map(sub(volume_options(m), "Labels"), val);
+	} else if (!strcmp(key, "volume-subpath")) {
+		json_object_set_new(volume_options(m), "Subpath", json_string(val));
+	} else if (!strcmp(key, "volume-driver")) {
+		json_object_set_new(json_object_get(volume_options(m), "DriverConfig"), "Name",
+				    json_string(val));
+	} else if (!strcmp(key, "volume-opt")) {
+		set_on_map(sub(json_object_get(volume_options(m), "DriverConfig"), "Options"), val);
 	} else if (!strcmp(key, "tmpfs-size")) {
 		int64_t size;
 		if (cli_parse_ram(val, &size, err) < 0)
 			return err->code;
-		json_object_set_new(m, "TmpfsOptions",
-				    json_pack("{s:I}", "SizeBytes", (json_int_t)size));
+		json_object_set_new(sub(m, "TmpfsOptions"), "SizeBytes",
+				    json_integer((json_int_t)size));
 	} else if (!strcmp(key, "tmpfs-mode")) {
 		char *end;
 		long mode = strtol(val, &end, 8);
 		if (!*val || *end)
 			return error_set(err, -EINVAL, "invalid value for %s: %s", key, val);
-		json_object_set_new(m, "TmpfsOptions", json_pack("{s:i}", "Mode", (int)mode));
+		json_object_set_new(sub(m, "TmpfsOptions"), "Mode", json_integer(mode));
 	} else {
 		return error_set(err, -EINVAL, "unexpected key '%s' in '%s'", key, field);
 	}
 	return 0;
+}
+
+/* docker's order of VolumeOptions' fields. */
+static void order_volume_options(json_t *m)
+{
+	json_t *v = json_object_get(m, "VolumeOptions");
+	if (!v)
+		return;
+	json_t *out = json_object();
+	static const char *const order[] = {"NoCopy", "Labels", "Subpath", "DriverConfig"};
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++)
+		if (json_object_get(v, order[i]))
+			json_object_set(out, order[i], json_object_get(v, order[i]));
+	json_object_set_new(m, "VolumeOptions", out);
 }
 
 int cli_parse_mount(const char *s, json_t **ret, struct error *err)
@@ -194,6 +254,15 @@ int cli_parse_mount(const char *s, json_t **ret, struct error *err)
 		json_object_set_new(m, "Type", json_string("volume"));
 	if (!json_object_get(m, "Target"))
 		return error_set(err, -EINVAL, "target is required");
+	const char *type = json_string_value(json_object_get(m, "Type")) ?: "";
+	static const char *const opts[][2] = {
+	    {"VolumeOptions", "volume"}, {"BindOptions", "bind"}, {"TmpfsOptions", "tmpfs"}};
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++)
+		if (json_object_get(m, opts[i][0]) && strcmp(type, opts[i][1]) != 0)
+			return error_set(err, -EINVAL,
+					 "cannot mix '%s-*' options with mount type '%s'",
+					 opts[i][1], type);
+	order_volume_options(m);
 	/* docker's field order: Type, Source, Target, ReadOnly, options. */
 	json_t *out = json_object();
 	static const char *const order[] = {
@@ -523,7 +592,7 @@ static const char *go_strerror(int code, char *buf, size_t len)
 	return buf;
 }
 
-static int read_kv_files(const struct cli_strv *files, bool env, json_t *arr, struct error *err)
+int cli_read_kv_files(const struct cli_strv *files, bool env, json_t *arr, struct error *err)
 {
 	for (size_t i = 0; i < files->n; i++) {
 		_cleanup_free_ char *text = NULL;
@@ -828,8 +897,8 @@ int run_opts_body(const struct run_opts *o, const struct cli_strv *args, json_t 
 	bool attach = !o->detach;
 	_cleanup_(cli_json_decrefp) json_t *env = json_array(), *labels = json_object(),
 					   *label_list = json_array(), *vols = json_object();
-	if (read_kv_files(&o->env_files, true, env, err) < 0 ||
-	    read_kv_files(&o->label_files, false, label_list, err) < 0)
+	if (cli_read_kv_files(&o->env_files, true, env, err) < 0 ||
+	    cli_read_kv_files(&o->label_files, false, label_list, err) < 0)
 		return err->code;
 	for (size_t i = 0; i < o->env.n; i++) {
 		const char *val = strchr(o->env.v[i], '=') ? NULL : getenv(o->env.v[i]);

@@ -15,7 +15,8 @@ struct run_opts {
 	    publish_all;
 	const char *name, *workdir, *user, *entrypoint, *network, *hostname, *restart;
 	const char *memory, *memory_swap, *cpus, *cpu_shares, *pids_limit, *stop_signal,
-	    *stop_timeout, *shm_size, *oom_score_adj, *runtime, *detach_keys, *log_driver, *ip, *ip6;
+	    *stop_timeout, *shm_size, *oom_score_adj, *runtime, *detach_keys, *log_driver, *ip,
+	    *ip6;
 	const char *health_cmd, *health_interval, *health_timeout, *health_retries,
 	    *health_start_period, *health_start_interval;
 	bool no_healthcheck;
@@ -50,5 +51,7 @@ int cli_parse_mount(const char *s, json_t **ret, struct error *err);
  * "K=V" strings to arr; lookup (may be NULL) gives values of bare names. */
 int cli_parse_kv_file(const char *text, const char *fname, bool env, json_t *arr,
 		      struct error *err);
+/* Reads each env (or label) file of files into arr, as --env-file does. */
+int cli_read_kv_files(const struct cli_strv *files, bool env, json_t *arr, struct error *err);
 /* --cap-add/--cap-drop names as docker normalizes them ("CAP_NET_ADMIN"). */
 char *cli_normalize_cap(const char *s);

@@ -229,17 +229,30 @@ static enum why dynamic_why(const struct group *g, const struct snode *n)
 	return WHY_COUNT;
 }
 
+/* One filter's part of the explanation, in SwarmKit's words ("insufficient
+ * resources on 2 nodes"): pre + count + post. */
+static size_t why_part(char *buf, size_t len, size_t off, const char **sep, int k, const char *pre,
+		       const char *post)
+{
+	if (!k)
+		return off;
+	off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s%d node%s%s", *sep, pre,
+				k, k == 1 ? "" : "s", post);
+	*sep = "; ";
+	return off;
+}
+
+/* SwarmKit's explanation, its filters in its order (ready, resources,
+ * constraints, platform, host ports, max replicas), each with SwarmKit's
+ * words; constraints keep Berth's count per constraint. */
 static void why_text(const struct verdict *v, char *buf, size_t len)
 {
-	static const char *const what[WHY_COUNT] = {"not ready",
-						    "drained",
-						    "paused",
-						    "on another platform",
-						    "without enough free resources",
-						    "at the service's max replicas per node",
-						    "with the host-mode port in use"};
 	size_t off = (size_t)snprintf(buf, len, "no suitable node (");
 	const char *sep = "";
+	int unavailable = v->by_why[WHY_DOWN] + v->by_why[WHY_DRAIN] + v->by_why[WHY_PAUSE];
+	off = why_part(buf, len, off, &sep, unavailable, "", " not available for new tasks");
+	off = why_part(buf, len, off, &sep, v->by_why[WHY_RESOURCES], "insufficient resources on ",
+		       "");
 	const char *c;
 	json_t *n;
 	json_object_foreach(v->by_constraint, c, n)
@@ -250,11 +263,13 @@ static void why_text(const struct verdict *v, char *buf, size_t len)
 					k == 1 ? "" : "s", k == 1 ? "s" : "", c);
 		sep = "; ";
 	}
-	for (int w = 0; w < WHY_COUNT; w++) {
-		if (!v->by_why[w])
-			continue;
-		off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%d node%s %s", sep,
-					v->by_why[w], v->by_why[w] == 1 ? "" : "s", what[w]);
+	off =
+	    why_part(buf, len, off, &sep, v->by_why[WHY_PLATFORM], "unsupported platform on ", "");
+	off = why_part(buf, len, off, &sep, v->by_why[WHY_PORTS],
+		       "host-mode port already in use on ", "");
+	if (v->by_why[WHY_MAX]) {
+		off += (size_t)snprintf(buf + off, off < len ? len - off : 0,
+					"%smax replicas per node limit exceed", sep);
 		sep = "; ";
 	}
 	if (!*sep)

@@ -228,21 +228,24 @@ static bool version_matches(json_t *obj, int64_t version)
 	       version;
 }
 
-/* Docker takes Labels only. Berth also takes a secret's new Data: the
- * secret keeps its ID and name and gets a new version. */
+/* Whether spec carries data other than obj's. */
+static bool new_data(enum store_kind k, json_t *obj, json_t *spec)
+{
+	json_t *data = json_object_get(spec, "Data");
+	const char *old = store_object_data(obj, k);
+	return data && !json_is_null(data) &&
+	       (!json_is_string(data) || !old || strcmp(json_string_value(data), old) != 0);
+}
+
+/* Docker takes Labels only. Berth also takes new Data: the secret or
+ * config keeps its ID and name and gets a new version. */
 static int update_allowed(enum store_kind k, json_t *obj, json_t *spec, struct error *err)
 {
 	const char *name = jstr(json_object_get(obj, "Spec"), "Name");
-	json_t *data = json_object_get(spec, "Data");
-	const char *old = store_object_data(obj, k);
-	bool new_data =
-	    data && !json_is_null(data) &&
-	    (!json_is_string(data) || !old || strcmp(json_string_value(data), old) != 0);
-	if (!jstr(spec, "Name") || strcmp(jstr(spec, "Name"), name) != 0 ||
-	    (new_data && k != STORE_SECRET))
+	if (!jstr(spec, "Name") || strcmp(jstr(spec, "Name"), name) != 0)
 		return error_set(err, -EINVAL,
 				 INVALID_ARGUMENT "only updates to Labels are allowed");
-	return new_data ? validate_data(k, data, err) : 0;
+	return new_data(k, obj, spec) ? validate_data(k, json_object_get(spec, "Data"), err) : 0;
 }
 
 void swarm_object_update(struct swarm *sw, enum store_kind k, const char *ref, int64_t version,
@@ -258,15 +261,21 @@ void swarm_object_update(struct swarm *sw, enum store_kind k, const char *ref, i
 		cb(data, -EINVAL, NULL, "rpc error: code = Unknown desc = update out of sequence");
 		return;
 	}
+	bool rotate = new_data(k, obj, spec);
 	json_t *copy = json_deep_copy(obj);
 	json_t *s = json_object_get(copy, "Spec");
 	json_t *labels = json_object_get(spec, "Labels");
 	json_object_set_new(s, "Labels",
 			    json_is_object(labels) ? json_deep_copy(labels) : json_object());
-	json_t *new_data = json_object_get(spec, "Data");
-	if (k == STORE_SECRET && json_is_string(new_data))
-		json_object_set(copy, "_data", new_data);
-	swarm_write(sw, swarm_cmd(store_kind_name(k), copy), cb, data);
+	if (rotate)
+		json_object_set(k == STORE_SECRET ? copy : s, k == STORE_SECRET ? "_data" : "Data",
+				json_object_get(spec, "Data"));
+	json_t *cmd = swarm_cmd(store_kind_name(k), copy);
+	/* The services that use it roll their tasks in the same entry, so that
+	 * no leader change can leave new data with old files running. */
+	if (rotate)
+		json_object_set_new(cmd, "roll", json_true());
+	swarm_write(sw, cmd, cb, data);
 }
 
 void swarm_object_rm(struct swarm *sw, enum store_kind k, const char *ref, swarm_done_fn cb,

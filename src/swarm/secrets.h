@@ -26,8 +26,9 @@ int swarm_object_inspect(struct swarm *sw, enum store_kind k, const char *ref, j
 /* POST /secrets/create with a SecretSpec (ConfigSpec); result {"ID": id}. */
 void swarm_object_create(struct swarm *sw, enum store_kind k, json_t *spec, swarm_done_fn cb,
 			 void *data);
-/* POST /secrets/{id}/update?version=N: Labels; for secrets also new Data
- * (Berth rotates a secret in place: same name, new version). */
+/* POST /secrets/{id}/update?version=N: Labels, and beyond Docker new Data:
+ * the object is rotated in place (same ID and name, new version) and the
+ * services that use it roll their tasks (store_secrets.h). */
 void swarm_object_update(struct swarm *sw, enum store_kind k, const char *ref, int64_t version,
 			 json_t *spec, swarm_done_fn cb, void *data);
 /* DELETE /secrets/{id}: refused while a service uses it. */

@@ -150,6 +150,31 @@ static int update_credentials(json_t *ns, json_t *old, const struct registry_aut
 	return 0;
 }
 
+/* dockerd's answers always carry TaskTemplate.Runtime "container" and
+ * ContainerSpec.Isolation "default" (SwarmKit's zero values). The store
+ * keeps neither, so that a spec sent back as it was read changes nothing
+ * (no task looks out of date for them). */
+static void show_constants(json_t *task_spec)
+{
+	json_t *cs = container_spec(task_spec);
+	if (!json_is_object(cs))
+		return;
+	if (!json_object_get(cs, "Isolation"))
+		json_object_set_new(cs, "Isolation", json_string("default"));
+	if (!json_object_get(task_spec, "Runtime"))
+		json_object_set_new(task_spec, "Runtime", json_string("container"));
+}
+
+static void drop_constants(json_t *task_spec)
+{
+	json_t *cs = container_spec(task_spec);
+	const char *iso = jstr(cs, "Isolation"), *rt = jstr(task_spec, "Runtime");
+	if (iso && strcmp(iso, "default") == 0)
+		json_object_del(cs, "Isolation");
+	if (rt && strcmp(rt, "container") == 0 && json_is_object(cs))
+		json_object_del(task_spec, "Runtime");
+}
+
 static json_t *service_view(struct swarm *sw, json_t *svc, bool status)
 {
 	json_t *v = store_public(svc);
@@ -161,6 +186,8 @@ static json_t *service_view(struct swarm *sw, json_t *svc, bool status)
 		json_decref(vips);
 	hide_pull_options(template_container_spec(json_object_get(v, "Spec")));
 	hide_pull_options(template_container_spec(json_object_get(v, "PreviousSpec")));
+	show_constants(json_object_get(json_object_get(v, "Spec"), "TaskTemplate"));
+	show_constants(json_object_get(json_object_get(v, "PreviousSpec"), "TaskTemplate"));
 	if (status)
 		json_object_set_new(v, "ServiceStatus", service_status(sw, svc));
 	return v;
@@ -230,6 +257,7 @@ static json_t *task_view(struct swarm *sw, json_t *t)
 {
 	json_t *v = store_public(t);
 	hide_pull_options(container_spec(json_object_get(v, "Spec")));
+	show_constants(json_object_get(v, "Spec"));
 	json_t *att = swarm_task_attachments(sw, json_string_value(json_object_get(t, "ID")));
 	if (att)
 		json_object_set_new(v, "NetworksAttachments", att);
@@ -384,6 +412,7 @@ void swarm_service_create(struct swarm *sw, json_t *spec, const char *registry_a
 	struct error err = ERROR_INIT;
 	json_t *s = json_deep_copy(spec);
 	set_pull_options(s, NULL);
+	drop_constants(json_object_get(s, "TaskTemplate"));
 	if (registry_auth && *registry_auth)
 		set_registry_auth(s, registry_auth);
 	if (swarm_check_manager(sw, &err) < 0 || service_spec_check(s, &err) < 0 ||
@@ -464,6 +493,7 @@ void swarm_service_update(struct swarm *sw, const char *ref, int64_t version, js
 			return;
 		}
 		json_t *ns = json_deep_copy(spec);
+		drop_constants(json_object_get(ns, "TaskTemplate"));
 		if (update_credentials(ns, old, ra, &err) < 0 ||
 		    service_ports_check(ns, &err) < 0 ||
 		    service_ports_check_conflicts(&sw->store, ns, jstr(old, "ID"), &err) < 0) {

@@ -58,6 +58,11 @@ int store_restore(struct store *s, const char *data, size_t len, struct error *e
 int store_services_apply(struct store *s, const char *op, json_t *c, int64_t ts_ns,
 			 struct error *err);
 
+/* A forced update of service id (absent: nothing), as the store applies
+ * it for a rotated secret or config (store_secrets.h), announced through
+ * on_change as a "service" "update". */
+void store_service_force_update(struct store *s, const char *id, int64_t ts_ns);
+
 /* Looks a node up by full ID, unique ID prefix or hostname, as dockerd.
  * -ENOENT "node X not found"; -EINVAL when ambiguous. */
 int store_find_node(const struct store *s, const char *ref, json_t **ret, struct error *err);

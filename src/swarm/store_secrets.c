@@ -59,7 +59,48 @@ static void changed(struct store *s, enum store_kind k, const char *action, json
 		s->on_change(s->change_data, store_kind_name(k), action, obj, old, ts);
 }
 
-static int put(struct store *s, enum store_kind k, json_t *v, int64_t ts, struct error *err)
+static bool uses(json_t *svc, enum store_kind k, const char *id)
+{
+	json_t *cs = json_object_get(json_object_get(json_object_get(svc, "Spec"), "TaskTemplate"),
+				     "ContainerSpec");
+	size_t i;
+	json_t *ref;
+	json_array_foreach(json_object_get(cs, k == STORE_SECRET ? "Secrets" : "Configs"), i, ref)
+	{
+		const char *rid = json_string_value(
+		    json_object_get(ref, k == STORE_SECRET ? "SecretID" : "ConfigID"));
+		if (id && rid && strcmp(rid, id) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool is_job(json_t *svc)
+{
+	json_t *m = json_object_get(json_object_get(svc, "Spec"), "Mode");
+	return json_object_get(m, "ReplicatedJob") || json_object_get(m, "GlobalJob");
+}
+
+/* A job is not run again for new data: its tasks that are still to start
+ * get it anyway. */
+static void roll_users(struct store *s, enum store_kind k, const char *id, int64_t ts)
+{
+	json_t *ids = json_array();
+	const char *sid;
+	json_t *svc;
+	json_object_foreach(s->services, sid, svc)
+	{
+		if (uses(svc, k, id) && !is_job(svc))
+			json_array_append_new(ids, json_string(sid));
+	}
+	size_t i;
+	json_t *v;
+	json_array_foreach(ids, i, v) store_service_force_update(s, json_string_value(v), ts);
+	json_decref(ids);
+}
+
+static int put(struct store *s, enum store_kind k, json_t *v, bool roll, int64_t ts,
+	       struct error *err)
 {
 	const char *id = json_string_value(json_object_get(v, "ID"));
 	const char *name = name_of(v);
@@ -79,6 +120,8 @@ static int put(struct store *s, enum store_kind k, json_t *v, int64_t ts, struct
 	json_incref(old);
 	json_object_set_new(map, id, copy);
 	changed(s, k, old ? "update" : "create", copy, old, ts);
+	if (roll && old)
+		roll_users(s, k, id, ts);
 	json_decref(old);
 	return 0;
 }
@@ -103,8 +146,9 @@ int store_secrets_apply(struct store *s, const char *op, json_t *cmd, int64_t ts
 	    strcmp(removal ? op + 3 : op, "secret") == 0 ? STORE_SECRET : STORE_CONFIG;
 	if (!removal) {
 		json_t *v = json_object_get(cmd, "v");
-		return json_is_object(v) ? put(s, k, v, ts_ns, err)
-					 : error_set(err, -EINVAL, "bad %s command", op);
+		return json_is_object(v)
+			   ? put(s, k, v, json_is_true(json_object_get(cmd, "roll")), ts_ns, err)
+			   : error_set(err, -EINVAL, "bad %s command", op);
 	}
 	const char *id = json_string_value(json_object_get(cmd, "id"));
 	if (!id)
@@ -121,20 +165,9 @@ static json_t *services_using(const struct store *s, enum store_kind k, const ch
 	json_t *svc;
 	json_object_foreach(s->services, sid, svc)
 	{
-		json_t *spec = json_object_get(svc, "Spec");
-		json_t *cs = json_object_get(json_object_get(spec, "TaskTemplate"), "ContainerSpec");
-		json_t *refs = json_object_get(cs, k == STORE_SECRET ? "Secrets" : "Configs");
-		size_t i;
-		json_t *ref;
-		json_array_foreach(refs, i, ref)
-		{
-			const char *rid =
-			    json_string_value(json_object_get(ref, k == STORE_SECRET ? "SecretID" : "ConfigID"));
-			if (id && rid && strcmp(rid, id) == 0) {
-				json_array_append(names, json_object_get(spec, "Name"));
-				break;
-			}
-		}
+		if (uses(svc, k, id))
+			json_array_append(names,
+					  json_object_get(json_object_get(svc, "Spec"), "Name"));
 	}
 	return names;
 }

@@ -22,6 +22,11 @@ const char *store_kind_name(enum store_kind k);
 
 /* Commands:
  *   {"op":"secret"|"config","v":{...}}    create or replace v.ID
+ *     (with "roll":true, new data: every service that uses it, jobs
+ *     aside, gets a forced update, as `docker service update --force`:
+ *     TaskTemplate.ForceUpdate + 1, the old spec as PreviousSpec, and
+ *     UpdateStatus "updating" from the command's time; the update
+ *     supervisor then replaces its tasks as UpdateConfig says)
  *   {"op":"rm_secret"|"rm_config","id":"..."}  remove (absent: no-op)
  * A create whose name another object of the kind has is dropped (-EEXIST),
  * the same way on every manager. */

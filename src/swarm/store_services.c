@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "basic/timeutil.h"
 #include "orchestrator/task_state.h"
 #include "swarm/store.h"
 
@@ -108,6 +109,36 @@ static int apply_one(struct store *s, const char *op, json_t *c, int64_t ts, str
 		return -ENOTSUP;
 	}
 	return 0;
+}
+
+void store_service_force_update(struct store *s, const char *id, int64_t ts)
+{
+	json_t *old = json_incref(json_object_get(s->services, id));
+	if (!old)
+		return;
+	json_t *copy = json_deep_copy(old);
+	json_t *spec = json_object_get(copy, "Spec");
+	json_object_set(copy, "PreviousSpec", spec);
+	json_t *ns = json_deep_copy(spec);
+	json_t *tt = json_object_get(ns, "TaskTemplate");
+	if (!json_is_object(tt)) {
+		tt = json_object();
+		json_object_set_new(ns, "TaskTemplate", tt);
+	}
+	json_object_set_new(
+	    tt, "ForceUpdate",
+	    json_integer(json_integer_value(json_object_get(tt, "ForceUpdate")) + 1));
+	json_object_set_new(copy, "Spec", ns);
+	char at[64];
+	time_format_rfc3339nano(ts, at, sizeof(at));
+	json_object_set_new(copy, "UpdateStatus",
+			    json_pack("{s:s, s:s, s:s, s:I}", "State", "updating", "Message",
+				      "update in progress", "StartedAt", at, "_started_ns",
+				      (json_int_t)ts));
+	store_stamp(s, copy, ts);
+	json_object_set_new(s->services, id, copy);
+	store_changed(s, "service", "update", copy, old, ts);
+	json_decref(old);
 }
 
 static bool stale(const struct store *s, json_t *c)

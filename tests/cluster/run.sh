@@ -546,6 +546,56 @@ test_services() {
 	ok "services: create spreads 6 tasks over the nodes, scale, drain, a worker killed -9, rolling update, rollback, a secret on a worker, rm"
 }
 
+# ---- a secret rotated in place (beyond Docker) ----
+rot_on() { # NODE CONTENT: NODE runs a task of rot, and each one's secret has CONTENT
+	local c cs
+	cs=$(dk "$1" ps -q --filter label=com.docker.swarm.service.name=rot --filter status=running)
+	[[ -n $cs ]] || return 1
+	for c in $cs; do [[ $(dk "$1" exec "$c" cat /run/secrets/rot) == "$2" ]] || return 1; done
+}
+rot_version() { dk "$1" secret inspect --format '{{.Version.Index}}' rot; }
+rot_state() { dk "$1" service inspect rot --format '{{.UpdateStatus.State}} {{.Spec.TaskTemplate.ForceUpdate}}'; }
+export -f rot_on rot_version rot_state
+
+# POST /secrets/{id}/update with new data on a follower: the same ID and
+# name, a new version, and the service that uses it rolls one task at a
+# time; the leader is killed -9 between two batches and the new leader
+# finishes the roll, so that every task on the workers has the new content.
+test_secret_rotation() {
+	import_busybox_all
+	local leader m id v
+	wait_for 60 bash -c "dk n1 secret inspect rot >/dev/null 2>&1 || printf rot-one | dk n1 secret create rot -" ||
+		fail "secret create"
+	wait_for 60 bash -c 'dk n1 service inspect rot >/dev/null 2>&1 ||
+		dk n1 service create -d --name rot --replicas 2 --network none --stop-grace-period 1s \
+			--constraint node.role==worker --update-parallelism 1 --update-delay 6s --update-monitor 1s \
+			--secret rot busybox sleep 1000' || fail "service create with a secret"
+	wait_for 120 bash -c 'rot_on n4 rot-one && rot_on n5 rot-one' || fail "rot not on n4 and n5: $(dk n1 service ps rot)"
+	leader=$(current_leader) || fail "no leader"
+	for m in n1 n2 n3; do [[ $m != "$leader" ]] && break; done
+	id=$(dk "$m" secret inspect --format '{{.ID}}' rot) || fail "secret inspect on $m"
+	v=$(rot_version "$m") || fail "secret version on $m"
+	local body
+	body="{\"Name\":\"rot\",\"Data\":\"$(printf rot-two | base64)\"}"
+	wait_for 60 bash -c "[[ \$(rot_version $m) -gt $v ]] || curl -sf --unix-socket '$CL_TMP/$m/d.sock' \
+		-H 'Content-Type: application/json' -d '$body' 'http://localhost/v1.41/secrets/$id/update?version=$v'" ||
+		fail "secret update on $m"
+	[[ $(dk "$m" secret inspect --format '{{.ID}} {{.Spec.Name}}' rot) == "$id rot" ]] || fail "ID or name changed"
+	wait_for 90 bash -c "rot_on n4 rot-two || rot_on n5 rot-two" || fail "no task rolled: $(dk "$m" service ps rot)"
+	[[ $(rot_state "$m") == "updating 1" ]] || fail "roll over too soon to kill the leader: $(rot_state "$m")"
+	cl_kill "$leader"
+	wait_for 120 bash -c "[[ \$(rot_state $m) == 'completed 1' ]]" ||
+		fail "the new leader did not finish the roll: $(dk "$m" service inspect rot --format '{{json .UpdateStatus}}')"
+	wait_for 60 bash -c 'rot_on n4 rot-two && rot_on n5 rot-two' || fail "old content left: $(dk "$m" service ps rot)"
+	cl_start "$leader"
+	wait_for 30 bash -c "[[ \$(rot_version $leader) -gt $v ]]" || fail "$leader did not catch up"
+	wait_for 60 bash -c '! dk n1 service inspect rot >/dev/null 2>&1 || dk n1 service rm rot' || fail "service rm rot"
+	wait_for 60 bash -c '[[ -z $(dk n4 ps -aq --filter label=com.docker.swarm.service.name=rot) && -z $(dk n5 ps -aq --filter label=com.docker.swarm.service.name=rot) ]]' ||
+		fail "containers of rot left"
+	wait_for 60 bash -c '! dk n1 secret inspect rot >/dev/null 2>&1 || dk n1 secret rm rot' || fail "secret rm rot"
+	ok "secret rotated in place: same ID and name, new version, its service rolled one task at a time, finished by a new leader after kill -9 of the old one"
+}
+
 talk_logs_ok() { # NODE: the 3 lines of talk's task on n4, with their prefix
 	[[ $(dk "$1" service logs talk 2>&1 | grep -cE '^talk\.1\.[0-9a-z]{12}@n4 +\| (from|err|end)-n4$') == 3 ]]
 }
@@ -770,7 +820,7 @@ test_host_ports() {
 	wait_for 60 bash -c 'dk n1 service inspect hq >/dev/null 2>&1 ||
 		dk n1 service create -d --name hq --replicas 1 --constraint node.role==worker \
 			--publish mode=host,published=18080,target=80 busybox sleep 1000' || fail "service create hq"
-	wait_for 60 bash -c 'dk n1 service ps hq --no-trunc --format "{{.Error}}" | has "host-mode port in use"' ||
+	wait_for 60 bash -c 'dk n1 service ps hq --no-trunc --format "{{.Error}}" | has "host-mode port already in use on"' ||
 		fail "hq should find no node: $(dk n1 service ps --no-trunc hq)"
 	for s in hq hp; do
 		wait_for 60 bash -c "! dk n1 service inspect $s >/dev/null 2>&1 || dk n1 service rm $s" || fail "service rm $s"
@@ -888,7 +938,7 @@ test_vip() {
 	ok "vip: a VIP per service, <svc>, its alias and tasks.<svc> in DNS, connections to the VIP over tasks on several nodes (nftables numgen in the client's namespace), dnsrr, scale down leaves DNS and the balancer, rm leaves nothing"
 }
 
-STAGES=(test_form test_secrets test_services test_services_logs test_service_pull test_host_ports test_overlay test_vip test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum
+STAGES=(test_form test_secrets test_services test_secret_rotation test_services_logs test_service_pull test_host_ports test_overlay test_vip test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum
 	test_roles test_demote_crash test_ca_rotate test_cert_renewal test_down_and_rm test_restart_all test_autolock test_leave test_force_new_cluster)
 for s in "${STAGES[@]}"; do
 	if [[ -n "${1:-}" && "$s" != test_form && "$s" != *"$1"* ]]; then continue; fi

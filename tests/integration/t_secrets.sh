@@ -162,13 +162,19 @@ test_secrets_configs() {
 	sc_api POST "/configs/$id/update?version=$v" \
 		"{\"Name\":\"web.yml\",\"Labels\":{\"app\":\"api\"},\"Data\":\"$(printf 'listen: 80\n' | base64)\"}"
 	assert_eq 200 "$OUT" "status of a config label update"
+	# Beyond Docker (dockerd: "only updates to Labels are allowed"), new
+	# data rotates the config in place, as a secret's.
 	v=$(sc_version config web.yml)
-	sc_api POST "/configs/$id/update?version=$v" '{"Name":"web.yml","Data":"eA=="}'
-	assert_eq 400 "$OUT" "status of a config data change"
-	assert_contains "$SC_BODY" "only updates to Labels are allowed" "config data change"
+	sc_api POST "/configs/$id/update?version=$v" '{"Name":"web.yml","Labels":{"app":"api"},"Data":"eA=="}'
+	assert_eq 200 "$OUT" "status of a config data change"
+	run_ok dk config inspect --format '{{.ID}} {{json .Spec}}' web.yml
+	assert_eq "$id {\"Name\":\"web.yml\",\"Labels\":{\"app\":\"api\"},\"Data\":\"eA==\"}" "$OUT" \
+		"config after a data change"
+	(($(sc_version config web.yml) > v)) || fail "the version did not grow with the rotation"
 
 	run_ok sc_events config
 	assert_eq "create web.yml swarm
+update web.yml swarm
 update web.yml swarm" "$OUT" "config events"
 
 	# The objects live in the Raft log: they survive a restart.

@@ -28,7 +28,7 @@ test_service_ports_host_mode() {
 	wait_for 30 "a pending task" bash -c "docker -H '$D_HOST' service ps web --no-trunc --format '{{.Error}}' | grep -q 'host-mode port'" ||
 		fail "no pending task: $(dk service ps web --no-trunc)"
 	run_ok dk service ps web --no-trunc --format '{{.CurrentState}}|{{.Error}}'
-	assert_contains "$OUT" "no suitable node (1 node with the host-mode port in use)" "why pending"
+	assert_contains "$OUT" "no suitable node (host-mode port already in use on 1 node)" "why pending"
 	run_ok dk service scale -d web=1
 	# A new published port rolls the task onto it (the CLI removes a
 	# host-mode port only when told its mode).

@@ -74,6 +74,12 @@ test_service_pull_registry_auth() {
 	assert_not_contains "$OUT" "RegistryAuth" "task inspect"
 	run_ok curl -s --unix-socket "$D_SOCK" "http://localhost/v1.41/tasks"
 	assert_not_contains "$OUT" "RegistryAuth" "task list"
+	# At rest they are inside the sealed Raft entries and snapshots, as a
+	# secret's data: neither the field nor the password is on the disk.
+	local s
+	for s in RegistryAuth s3cret; do
+		assert_empty "$(grep -rlaF -- "$s" "$D_DATA" 2>/dev/null)" "files holding '$s'"
+	done
 
 	# An unknown registryAuthFrom is refused.
 	run_ok curl -s --unix-socket "$D_SOCK" -o "$TEST_TMP/body" -w '%{http_code}' \

@@ -1,6 +1,8 @@
 # `berth service update` with docker's flags and the progress display of
 # berth service create/update/rollback without --detach (issue 9), and
-# secrets rotated by an update (--secret-rm old --secret-add new).
+# secrets rotated by an update (--secret-rm old --secret-add new) and, beyond
+# Docker, in place (POST /secrets/{id}/update with new Data rolls the services
+# that use it).
 # shellcheck source=swarm_lib.sh
 . "$INTEG_DIR/swarm_lib.sh"
 
@@ -113,4 +115,66 @@ test_service_update_secret_rotation() {
 	run_fails dk exec "$cid2" cat /run/secrets/s1
 	run_ok dk service inspect sr --format '{{range .Spec.TaskTemplate.ContainerSpec.Secrets}}{{.SecretName}} {{end}}'
 	assert_eq "s2 " "$OUT" "the spec's secrets"
+}
+
+su_api() { # METHOD PATH [BODY]: status in OUT
+	local args=(-s --unix-socket "$D_SOCK" -o "$TEST_TMP/su.body" -w '%{http_code}' -X "$1")
+	[[ $# -ge 3 ]] && args+=(-H 'Content-Type: application/json' -d "$3")
+	run curl "${args[@]}" "http://localhost/v1.41$2"
+}
+
+task_file_is() { # SERVICE FILE CONTENT: every running task's container has it
+	local cids cid
+	cids=$(docker -H "$D_HOST" ps -q --filter "label=com.docker.swarm.service.name=$1")
+	[[ $(wc -l <<<"$cids") -eq 2 ]] || return 1
+	for cid in $cids; do
+		[[ $(docker -H "$D_HOST" exec "$cid" cat "$2" 2>/dev/null) == "$3" ]] || return 1
+	done
+}
+
+# Beyond Docker: a secret (and a config) updated in place with new data
+# keeps its name, gets a new version, and the services that use it roll as
+# a forced update would (UpdateConfig, UpdateStatus, service events), so
+# that their running tasks end up with the new content.
+test_service_update_secret_in_place() {
+	swarm_one_node
+	local t0 sid cid v
+	t0=$(date +%s.%N)
+	sid=$(printf 'one' | dk secret create ip -)
+	cid=$(printf 'c1' | dk config create ipc -)
+	run_ok dk service create -d --name ipr --replicas 2 --stop-grace-period 1s \
+		--update-parallelism 1 --update-delay 1s --update-monitor 1s \
+		--secret ip --config source=ipc,target=/ipc busybox sleep 1000
+	run_ok dk service create -d --name ipo --stop-grace-period 1s busybox sleep 1000
+	wait_for 60 "two tasks with the first secret" task_file_is ipr /run/secrets/ip one
+	local before other
+	before=$(dk ps -q --filter label=com.docker.swarm.service.name=ipr | sort)
+	other=$(dk service inspect ipo --format '{{.Version.Index}}')
+	v=$(dk secret inspect --format '{{.Version.Index}}' ip)
+	su_api POST "/secrets/$sid/update?version=$v" "{\"Name\":\"ip\",\"Data\":\"$(printf two | base64)\"}"
+	assert_eq 200 "$OUT" "status of the rotation"
+	run_ok dk secret inspect --format '{{.ID}} {{.Spec.Name}}' ip
+	assert_eq "$sid ip" "$OUT" "same ID and name"
+	(($(dk secret inspect --format '{{.Version.Index}}' ip) > v)) || fail "the version did not grow"
+	run_ok dk service inspect ipr --format '{{.Spec.TaskTemplate.ForceUpdate}} {{.PreviousSpec.TaskTemplate.ForceUpdate}}'
+	assert_eq "1 0" "$OUT" "the roll is a forced update"
+	wait_for 90 "the roll to complete" bash -c \
+		"[[ \$(docker -H '$D_HOST' service inspect ipr --format '{{.UpdateStatus.State}}') == completed ]]"
+	wait_for 30 "two tasks with the new secret" task_file_is ipr /run/secrets/ip two
+	local after
+	after=$(dk ps -q --filter label=com.docker.swarm.service.name=ipr | sort)
+	assert_empty "$(comm -12 <(echo "$before") <(echo "$after"))" "no container of before the roll runs"
+	assert_eq "$other" "$(dk service inspect ipo --format '{{.Version.Index}}')" "a service without the secret is left alone"
+	run_ok dk events --since "$t0" --until "$(date +%s.%N)" --filter type=service \
+		--filter event=update --format '{{.Actor.Attributes.name}}'
+	assert_contains "$OUT" "ipr" "a service update event for the roll"
+
+	# A config: the same.
+	v=$(dk config inspect --format '{{.Version.Index}}' ipc)
+	su_api POST "/configs/$cid/update?version=$v" "{\"Name\":\"ipc\",\"Data\":\"$(printf c2 | base64)\"}"
+	assert_eq 200 "$OUT" "status of the config rotation"
+	wait_for 90 "two tasks with the new config" task_file_is ipr /ipc c2
+	wait_for 60 "the config roll to complete" bash -c \
+		"[[ \$(docker -H '$D_HOST' service inspect ipr --format '{{.UpdateStatus.State}} {{.Spec.TaskTemplate.ForceUpdate}}') == 'completed 2' ]]"
+	run_ok dk service rm ipr ipo
 }

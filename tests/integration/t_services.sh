@@ -172,6 +172,15 @@ test_service_berth_cli() {
 	assert_eq "$OUT" "$bps" "berth service ps matches docker's"
 	run_ok berth -H "$D_HOST" node ps --format '{{.Name}}'
 	assert_eq 2 "$(grep -c '^bc\.' <<<"$OUT")" "berth node ps"
+	local nf='{{.ID}} {{.Self}} {{.Hostname}} {{.Status}} {{.Availability}} {{.ManagerStatus}} {{.EngineVersion}} {{.TLSStatus}}'
+	run_ok berth -H "$D_HOST" node ls --format "$nf"
+	local bnl=$OUT
+	run_ok dk node ls --format "$nf"
+	assert_eq "$OUT" "$bnl" "berth node ls --format matches docker's"
+	run_ok berth -H "$D_HOST" node ls --format "table {{.Hostname}}\t{{.ManagerStatus}}"
+	local bnt=$OUT
+	run_ok dk node ls --format "table {{.Hostname}}\t{{.ManagerStatus}}"
+	assert_eq "$OUT" "$bnt" "berth node ls --format table matches docker's"
 	run_ok berth -H "$D_HOST" service scale bc=1
 	assert_eq "bc scaled to 1" "$(head -n1 <<<"$OUT")" "berth service scale"
 	assert_eq "verify: Service bc converged" "$(tail -n1 <<<"$OUT")" "berth service scale waits"

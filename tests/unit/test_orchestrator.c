@@ -411,8 +411,8 @@ static void test_pending_says_why(void **state)
 	{
 		assert_int_equal(state_of(t), TASK_PENDING);
 		assert_string_equal(jstr(json_object_get(t, "Status"), "Err"),
-				    "no suitable node (2 nodes fail constraint "
-				    "node.labels.zone==asia; 1 node drained)");
+				    "no suitable node (1 node not available for new tasks; 2 nodes "
+				    "fail constraint node.labels.zone==asia)");
 	}
 }
 
@@ -712,7 +712,7 @@ static void test_host_port_conflicts(void **state)
 	run(s, 10);
 	assert_int_equal(running_of(s, "web", -1) + running_of(s, "api", -1), 3);
 	assert_string_equal(pending_err(s, "api") ?: pending_err(s, "web"),
-			    "no suitable node (3 nodes with the host-mode port in use)");
+			    "no suitable node (host-mode port already in use on 3 nodes)");
 	for (int i = 1; i <= 3; i++) {
 		char n[16];
 		snprintf(n, sizeof(n), "n%d", i);
@@ -819,6 +819,137 @@ static void test_replicated_job(void **state)
 	assert_int_equal(json_object_size(s->st.tasks), 5);
 }
 
+/* ---- a secret rotated in place ---- */
+
+static void put_secret(struct sim *s, const char *data, bool roll)
+{
+	json_t *cmd = json_pack("{s:s, s:{s:s, s:{s:s}, s:s}}", "op", "secret", "v", "ID", "sec1",
+				"Spec", "Name", "db_password", "_data", data);
+	if (roll)
+		json_object_set_new(cmd, "roll", json_true());
+	apply(s, cmd);
+}
+
+static json_t *secret_user(const char *id, const char *image, int replicas)
+{
+	json_t *svc = service(id, image, replicas);
+	json_object_set_new(
+	    json_object_get(jpath_test(svc, "Spec", "TaskTemplate"), "ContainerSpec"), "Secrets",
+	    json_pack("[{s:s, s:s, s:{s:s}}]", "SecretID", "sec1", "SecretName", "db_password",
+		      "File", "Name", "db"));
+	return svc;
+}
+
+struct event_seen {
+	int service_updates, secret_updates;
+};
+
+static void count_event(void *data, const char *type, const char *action, json_t *obj, json_t *old,
+			int64_t ts)
+{
+	struct event_seen *e = data;
+	(void)obj, (void)old, (void)ts;
+	if (strcmp(action, "update") == 0)
+		strcmp(type, "service") == 0 ? e->service_updates++ : e->secret_updates++;
+}
+
+/* A leader that dies mid-roll: its successor starts from a snapshot of the
+ * store (all it has) and finishes the roll. */
+static void new_leader(struct sim *s)
+{
+	size_t len;
+	char *snap = store_snapshot(&s->st, &len);
+	store_done(&s->st);
+	store_init(&s->st);
+	struct error err = ERROR_INIT;
+	assert_int_equal(store_restore(&s->st, snap, len, &err), 0);
+	free(snap);
+	s->drop_next = true;
+}
+
+static bool task_live_of(struct sim *s, const char *id)
+{
+	json_t *t = json_object_get(s->st.tasks, id);
+	return t && state_of(t) == TASK_RUNNING &&
+	       task_state_parse(jstr(t, "DesiredState")) == TASK_RUNNING;
+}
+
+static void test_secret_rotation_rolls_users(void **state)
+{
+	struct sim *s = *state;
+	put_secret(s, "b2xk", false);
+	put_service(s, secret_user("web", "v1", 3));
+	put_service(s, service("other", "v1", 1));
+	json_t *job = secret_user("batch", "job", 0);
+	json_t *mode = jpath_test(job, "Spec", "Mode");
+	json_object_clear(mode);
+	json_object_set_new(mode, "ReplicatedJob", json_pack("{s:I}", "TotalCompletions", 1));
+	put_service(s, job);
+	set_update(s, "Delay", json_integer(2 * SEC));
+	run(s, 10);
+	json_t *old_ids = json_object();
+	const char *id;
+	json_t *t;
+	json_object_foreach(s->st.tasks, id, t) json_object_set_new(old_ids, id, json_true());
+	json_int_t other_version = json_integer_value(
+	    jpath_test(json_object_get(s->st.services, "other"), "Version", "Index"));
+	json_int_t job_version = json_integer_value(
+	    jpath_test(json_object_get(s->st.services, "batch"), "Version", "Index"));
+
+	/* Labels only: nothing rolls. */
+	put_secret(s, "b2xk", false);
+	run(s, 3);
+	assert_null(json_object_get(json_object_get(s->st.services, "web"), "UpdateStatus"));
+
+	struct event_seen ev = {0};
+	s->st.on_change = count_event;
+	s->st.change_data = &ev;
+	put_secret(s, "bmV3", true);
+	s->st.on_change = NULL;
+	assert_int_equal(ev.secret_updates, 1);
+	assert_int_equal(ev.service_updates, 1);
+	json_t *web = json_object_get(s->st.services, "web");
+	assert_int_equal(json_integer_value(json_object_get(jpath_test(web, "Spec", "TaskTemplate"),
+							    "ForceUpdate")),
+			 1);
+	assert_non_null(json_object_get(web, "PreviousSpec"));
+	assert_string_equal(update_state(s), "updating");
+	assert_non_null(jpath_test(web, "UpdateStatus", "StartedAt"));
+	assert_int_equal(json_integer_value(jpath_test(json_object_get(s->st.services, "other"),
+						       "Version", "Index")),
+			 other_version);
+	assert_int_equal(json_integer_value(jpath_test(json_object_get(s->st.services, "batch"),
+						       "Version", "Index")),
+			 job_version);
+
+	/* One task at a time (Parallelism 1, stop-first), 2 s apart; the
+	 * leader changes once the first one is replaced. */
+	s->max_running = 0;
+	s->min_running = 3;
+	int old_live = 3;
+	for (int i = 0; i < 200 && old_live == 3; i++) {
+		step(s);
+		old_live = 0;
+		json_object_foreach(old_ids, id, t) old_live += task_live_of(s, id);
+	}
+	assert_int_equal(old_live, 2);
+	new_leader(s);
+	run(s, 150);
+	assert_string_equal(update_state(s), "completed");
+	assert_int_equal(running_of(s, "web", -1), 3);
+	json_object_foreach(old_ids, id, t)
+	{
+		json_t *task = json_object_get(s->st.tasks, id);
+		if (strcmp(jstr(task, "ServiceID"), "web") == 0)
+			assert_false(task_live_of(s, id));
+		else if (strcmp(jstr(task, "ServiceID"), "other") == 0)
+			assert_true(task_live_of(s, id));
+	}
+	assert_int_equal(s->min_running, 2);
+	assert_true(s->max_running <= 3);
+	json_decref(old_ids);
+}
+
 static void test_constraint_syntax(void **state)
 {
 	struct error err = ERROR_INIT;
@@ -858,6 +989,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_host_port_update, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rebalance_when_node_returns, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_replicated_job, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_secret_rotation_rolls_users, setup, teardown),
 	    cmocka_unit_test(test_constraint_syntax),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
