@@ -69,8 +69,9 @@ struct network {
 	bool overlay;
 	uint32_t vni;
 	char vxlan[16];
-	json_t *peers;	  /* programmed: "ip" -> "mac vtep"; NULL: none yet */
-	json_t *services; /* service records (network.h); NULL: none yet */
+	json_t *peers;	    /* programmed: "ip" -> "mac vtep"; NULL: none yet */
+	json_t *services;   /* service records (network.h); NULL: none yet */
+	json_t *swarm_info; /* network_overlay_info; NULL: none yet */
 	struct ipam_set used;
 	struct endpoint *eps;
 	size_t n_eps;

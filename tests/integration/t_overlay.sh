@@ -254,6 +254,11 @@ test_overlay_vip_dns() {
 	wait_for 10 "web and front to answer the VIP" bash -c \
 		"[[ \$(docker -H '$D_HOST' exec cl nslookup web 127.0.0.11 | grep -c 'Address: $vip') == 1 ]]"
 	assert_eq "$vip" "$(ov_lookup cl web)" "web answers the VIP"
+	# As dockerd where the network is in use: its containers here, and
+	# the nodes it spans (hostname and address).
+	run_ok dk network inspect --format '{{range $id, $c := .Containers}}{{$c.Name}} {{end}}|{{range .Peers}}{{.Name}}={{.IP}} {{end}}' ovd
+	assert_contains "$OUT" "cl " "network inspect: the client in Containers"
+	assert_contains "$OUT" "|$(hostname)=127.0.0.1 " "network inspect: this node in Peers"
 	assert_eq "$vip" "$(ov_lookup cl front)" "the alias answers the VIP"
 	assert_eq "$(ov_svc_ips web)" "$(ov_lookup cl tasks.web)" "tasks.web answers the tasks"
 	run_ok ov_vip_table cl
