@@ -9,7 +9,10 @@
 #   - a rolling update of 4 replicas (--update-parallelism 3
 #     --update-delay 2s) until the 4 running tasks have the new spec (target
 #     3 s), and until its UpdateStatus says completed (after the 5 s monitor
-#     window that follows the last batch, as in SwarmKit).
+#     window that follows the last batch, as in SwarmKit);
+#   - a worker cut off silently (its link set down) until its tasks run on
+#     the other nodes (target: heartbeat period + 2 s; the node is Down
+#     after 3 missed heartbeats, as in SwarmKit), then its link back up.
 # Times come from the leader's API (GET /services, /tasks), polled every 20 ms.
 # Environment: BERTHD (default build/berthd), BENCH_HEARTBEAT (swarm init's
 # --dispatcher-heartbeat, default 5s as Docker's).
@@ -94,6 +97,14 @@ rolled=$(secs_since "$t0")
 until_true 120 done_update >/dev/null
 echo "rolling update of 4 replicas (parallelism 3, delay 2s): all 4 run the new spec after $rolled s;" \
 	"UpdateStatus completed after $(secs_since "$t0") s (after the 5 s monitor window, as SwarmKit)"
-echo "load average $(cut -d' ' -f1-3 /proc/loadavg); targets: spread 0.4 s, kill -9 5 s, update 3 s (dockerd: 1.3 s, 18.6 s, about 8 s)"
+W2=$(node_id n2)
+off_n2() { [[ $(running_by_node | awk -v w="$W2" '$1 != w { t += $2 } END { print t + 0 }') == 4 ]]; }
+before=$(spread)
+t0=$(now_us)
+ip -n "$CL_PREFIX-n2" link set eth0 down
+until_true 120 off_n2 >/dev/null
+echo "worker n2 cut off (link down, heartbeat $BENCH_HEARTBEAT; spread before: $before): its tasks running elsewhere after $(secs_since "$t0") s; spread: $(spread)"
+ip -n "$CL_PREFIX-n2" link set eth0 up
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg); targets: spread 0.4 s, kill -9 5 s, update 3 s, cut off heartbeat + 2 s (dockerd: 1.3 s, 18.6 s, about 8 s)"
 # n3 comes back so that lib.sh removes its containers through its API.
 cl_start n3

@@ -9,6 +9,7 @@
 # client's namespace, until its address is gone from `tasks.<svc>` in the
 # embedded DNS and from the client's nftables VIP map; then waits until the
 # service has 3 serving tasks again. Columns (seconds from the kill):
+# exited_s, the time of the container's die event on its node;
 # noticed_s, the Timestamp of the agent's report (the task's Status);
 # records_s, when n1's daemon logged the network's new service records
 # (both read from the daemons, free of the probes' own delay); store_s,
@@ -87,7 +88,7 @@ records_after() {
 	done | head -1
 }
 
-printf '%-6s %-14s %-10s %-10s %-8s %-8s %-10s\n' round address noticed_s records_s store_s dns_s balancer_s
+printf '%-6s %-14s %-9s %-10s %-10s %-8s %-8s %-10s\n' round address exited_s noticed_s records_s store_s dns_s balancer_s
 for r in $(seq "$BENCH_ROUNDS"); do
 	wait_for 120 serving || { echo "round $r: the service did not come back to 3 tasks"; break; }
 	node=n$((2 + r % 2))
@@ -96,17 +97,17 @@ for r in $(seq "$BENCH_ROUNDS"); do
 	task=$(dk "$node" inspect --format '{{index .Config.Labels "com.docker.swarm.task.id"}}' "$c")
 	pid=$(dk "$node" inspect --format '{{.State.Pid}}' "$c")
 	# One poller per figure, each on its own, so that one slow probe does
-	# not delay the others' reading.
+	# not delay the others' reading; all count from the kill.
 	rm -f "$CL_TMP"/t_*
 	t0=$(now_us)
 	w0=$(date +%s.%N)
+	kill -9 "$pid"
 	poll_until store "[[ \$(task_state $task) != running ]]" &
 	p1=$!
 	poll_until dns "! dns_tasks | grep -qx $ip" &
 	p2=$!
 	poll_until lb "! lb_line | grep -q '$ip\b'" &
 	p3=$!
-	kill -9 "$pid"
 	wait "$p1" "$p2" "$p3"
 	t_store=$(cat "$CL_TMP/t_store" 2>/dev/null)
 	t_dns=$(cat "$CL_TMP/t_dns" 2>/dev/null)
@@ -114,7 +115,10 @@ for r in $(seq "$BENCH_ROUNDS"); do
 	noticed=$(curl -sf --unix-socket "$CL_TMP/n1/d.sock" "http://localhost/v1.41/tasks/$task" | jq -r .Status.Timestamp)
 	noticed=$(awk -v a="$(ts_secs "$noticed")" -v b="$w0" 'BEGIN { printf "%.2f", a - b }')
 	records=$(records_after "$w0")
-	printf '%-6s %-14s %-10s %-10s %-8s %-8s %-10s\n' "$r" "$ip" "$noticed" "${records:-none}" "${t_store:-timeout}" "${t_dns:-timeout}" "${t_lb:-timeout}"
+	exited=$(dk "$node" events --since "${w0%.*}" --until "$(date +%s)" --filter event=die \
+		--filter "container=$c" --format '{{.TimeNano}}' | head -1)
+	exited=$(awk -v a="$exited" -v b="$w0" 'BEGIN { printf "%.2f", a / 1e9 - b }')
+	printf '%-6s %-14s %-9s %-10s %-10s %-8s %-8s %-10s\n' "$r" "$ip" "$exited" "$noticed" "${records:-none}" "${t_store:-timeout}" "${t_dns:-timeout}" "${t_lb:-timeout}"
 done
 dk n1 rm -f cli >/dev/null
 dk n1 service rm bv >/dev/null

@@ -63,6 +63,7 @@ void network_free(struct network *n)
 	json_decref(n->aux);
 	json_decref(n->peers);
 	json_decref(n->services);
+	json_decref(n->swarm_info);
 	free(n->name);
 	free(n);
 }

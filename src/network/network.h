@@ -97,6 +97,13 @@ void network_overlay_peers(struct daemon *d, const char *id, const struct nl_pee
  * network answers from them at once; the VIP tables of the containers on
  * it here are brought up to date when they changed. */
 void network_overlay_services(struct daemon *d, const char *id, json_t *services);
+/* What `network inspect` shows of overlay network id that this node does
+ * not know itself, as the swarm's store has it now (a reference is taken):
+ * {"Attachable": bool, "Labels": {...} or null, "Peers": [{"Name", "IP"}]}. */
+void network_overlay_info(struct daemon *d, const char *id, json_t *info);
+/* The Containers of `network inspect` for the local side of swarm network
+ * id; NULL when it is not in use here. */
+json_t *network_overlay_containers(struct daemon *d, const char *id);
 /* Local sides of overlay networks that keep() refuses and that have no
  * endpoint left go: bridge, vxlan device, rules, state file. */
 void network_overlay_prune(struct daemon *d, bool (*keep)(void *data, const char *id), void *data);

@@ -286,6 +286,7 @@ void sandbox_free(struct sandbox *sb)
 	json_decref(sb->ifaces);
 	json_decref(sb->ports);
 	free(sb->lb_text);
+	free(sb->lb_vips);
 	free(sb->netns);
 	free(sb);
 }

@@ -82,6 +82,20 @@ static json_t *one_json(struct daemon *d, struct network *n, bool with_container
 	return o;
 }
 
+/* The local side of a swarm network on a worker, which has no store: what
+ * the dispatcher sent completes it as a manager shows it. */
+static void add_swarm_info(struct network *n, json_t *o)
+{
+	json_t *info = n->swarm_info;
+	json_t *labels = json_object_get(info, "Labels");
+	if (!n->overlay || !info)
+		return;
+	json_object_set(o, "Attachable", json_object_get(info, "Attachable"));
+	if (json_is_object(labels))
+		json_object_set(o, "Labels", labels);
+	json_object_set(o, "Peers", json_object_get(info, "Peers"));
+}
+
 int network_inspect_json(struct daemon *d, const char *ref, json_t **ret, struct error *err)
 {
 	struct network *n;
@@ -89,7 +103,31 @@ int network_inspect_json(struct daemon *d, const char *ref, json_t **ret, struct
 	if (r < 0)
 		return r;
 	*ret = one_json(d, n, true);
-	return *ret ? 0 : error_set(err, -ENOMEM, "out of memory");
+	if (!*ret)
+		return error_set(err, -ENOMEM, "out of memory");
+	add_swarm_info(n, *ret);
+	return 0;
+}
+
+void network_overlay_info(struct daemon *d, const char *id, json_t *info)
+{
+	struct networks *ns = networks_of(d);
+	for (size_t i = 0; i < ns->n; i++) {
+		struct network *n = ns->v[i];
+		if (n->overlay && !strcmp(n->id, id) && json_is_object(info)) {
+			json_decref(n->swarm_info);
+			n->swarm_info = json_incref(info);
+		}
+	}
+}
+
+json_t *network_overlay_containers(struct daemon *d, const char *id)
+{
+	struct networks *ns = networks_of(d);
+	for (size_t i = 0; i < ns->n; i++)
+		if (ns->v[i]->overlay && !strcmp(ns->v[i]->id, id))
+			return containers_json(d, ns->v[i]);
+	return NULL;
 }
 
 static bool list_match(struct daemon *d, struct network *n, const struct filters *f)

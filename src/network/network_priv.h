@@ -69,8 +69,9 @@ struct network {
 	bool overlay;
 	uint32_t vni;
 	char vxlan[16];
-	json_t *peers; /* programmed: "ip" -> "mac vtep"; NULL: none yet */
-	json_t *services; /* service records (network.h); NULL: none yet */
+	json_t *peers;	    /* programmed: "ip" -> "mac vtep"; NULL: none yet */
+	json_t *services;   /* service records (network.h); NULL: none yet */
+	json_t *swarm_info; /* network_overlay_info; NULL: none yet */
 	struct ipam_set used;
 	struct endpoint *eps;
 	size_t n_eps;
@@ -88,7 +89,9 @@ struct sandbox {
 	int *port_fds; /* sockets holding the host ports */
 	size_t n_port_fds;
 	struct dns_server *dns;
-	char *lb_text; /* the VIP table last applied in netns; NULL: none this run */
+	char *lb_text;	   /* the VIP table last applied in netns; NULL: none this run */
+	uint32_t *lb_vips; /* the VIPs that table balances (their entries are flushed) */
+	size_t n_lb_vips;
 };
 
 struct networks {

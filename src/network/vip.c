@@ -14,6 +14,7 @@
 #include "basic/cleanup.h"
 #include "basic/log.h"
 #include "daemon/daemon.h"
+#include "network/conntrack.h"
 #include "network/network.h"
 #include "network/network_priv.h"
 #include "network/nl.h"
@@ -114,19 +115,42 @@ static size_t records_size(struct daemon *d, size_t *n_tasks)
 	return n;
 }
 
-static int apply_in(const char *netns, const char *text, struct error *err)
+/* Applies text in netns, then drops the conntrack entries that still
+ * lead to a backend the table no longer has (also when it was replaced
+ * while berthd was down: the table is applied afresh after a start). A
+ * failed flush is only logged: the table is in place. */
+static int apply_in(struct daemon *d, struct sandbox *sb, const char *text,
+		    const struct nft_vip *vips, size_t n, struct error *err)
 {
 	int orig;
-	int r = netns_enter(netns, &orig, err);
+	int r = netns_enter(sb->netns, &orig, err);
 	if (r < 0)
 		return r;
 	/* Its own context: libnftables talks to the namespace its socket
-	 * was opened in. */
+	 * was opened in; so does the conntrack socket. */
 	struct nft_ctx *ctx = nft_open();
 	r = nft_apply(ctx, text, err);
 	nft_close(ctx);
+	struct error ct_err = ERROR_INIT;
+	if (r == 0 && conntrack_flush_stale(vips, n, sb->lb_vips, sb->n_lb_vips, &ct_err) < 0)
+		log_warn(&d->log, "container %.12s: VIP connections: %s", sb->cid,
+			 error_msg(&ct_err));
+	error_clear(&ct_err);
 	netns_leave(orig);
 	return r;
+}
+
+static int remember_vips(struct sandbox *sb, const struct nft_vip *vips, size_t n)
+{
+	uint32_t *v = calloc(n + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		v[i] = vips[i].vip;
+	free(sb->lb_vips);
+	sb->lb_vips = v;
+	sb->n_lb_vips = n;
+	return 0;
 }
 
 void sandbox_lb_update(struct daemon *d, struct sandbox *sb)
@@ -152,7 +176,10 @@ void sandbox_lb_update(struct daemon *d, struct sandbox *sb)
 		return;
 	}
 	struct error err = ERROR_INIT;
-	if (apply_in(sb->netns, text, &err) < 0) {
+	int r = apply_in(d, sb, text, vips, n, &err);
+	if (r == 0 && remember_vips(sb, vips, n) < 0)
+		r = error_set(&err, -ENOMEM, "out of memory");
+	if (r < 0) {
 		log_warn(&d->log, "container %.12s: VIP table: %s", sb->cid, error_msg(&err));
 		free(text);
 	} else {

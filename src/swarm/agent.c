@@ -21,6 +21,7 @@
 #include "network/network.h"
 #include "orchestrator/task_state.h"
 #include "shared/callback_sink.h"
+#include "shared/events.h"
 #include "swarm/rpc.h"
 #include "swarm/services.h"
 #include "swarm/swarm_int.h"
@@ -58,6 +59,7 @@ struct agent {
 	json_t *unhealthy;	 /* task ID -> stopped because its health check failed */
 	json_t *pulled;		 /* task ID -> its image was pulled (or tried) */
 	struct health_sub *health_sub;
+	struct event_sub *exit_sub;
 };
 
 /* A task container's health changed: the next pass reports it at once. */
@@ -65,6 +67,16 @@ static void health_changed(struct daemon *d, const struct container *c, enum hea
 			   void *userdata)
 {
 	if (json_object_get(json_object_get(c->config, "Labels"), "com.docker.swarm.task.id"))
+		swarm_kick(userdata);
+}
+
+/* A task container that exits is reported by the pass this kick runs,
+ * not at the end of the tick's period: its address leaves DNS and the
+ * balancers of every node as soon as the report commits. */
+static void container_died(const struct event *ev, void *userdata)
+{
+	if (!strcmp(ev->type, "container") && !strcmp(ev->action, "die") &&
+	    json_object_get(ev->attributes, "com.docker.swarm.task.id"))
 		swarm_kick(userdata);
 }
 
@@ -82,7 +94,8 @@ static struct agent *agent_of(struct swarm *sw)
 		a->busy = json_object();
 		a->unhealthy = json_object();
 		a->pulled = json_object();
-		if (health_subscribe(sw->d, health_changed, sw, &a->health_sub) < 0) {
+		if (health_subscribe(sw->d, health_changed, sw, &a->health_sub) < 0 ||
+		    event_log_subscribe(sw->d->events, container_died, sw, &a->exit_sub) < 0) {
 			sw->agent = a;
 			swarm_agent_stop(sw);
 			return NULL;
@@ -107,6 +120,7 @@ void swarm_agent_stop(struct swarm *sw)
 	json_decref(a->unhealthy);
 	json_decref(a->pulled);
 	health_unsubscribe(sw->d, a->health_sub);
+	event_log_unsubscribe(sw->d->events, a->exit_sub);
 	free(a);
 }
 
@@ -565,7 +579,9 @@ static void reports_sent(void *data, int status, json_t *resp, const char *msg)
 	if (a) {
 		a->reporting = false;
 		if (status < 0) {
-			/* Sent again, unless a newer report replaced it. */
+			/* Sent again at the next tick (not kicked: a leader
+			 * that is gone refuses at once), unless a newer report
+			 * replaced it. */
 			const char *id;
 			json_t *st;
 			json_object_foreach(sr->batch, id, st)
@@ -578,7 +594,7 @@ static void reports_sent(void *data, int status, json_t *resp, const char *msg)
 			task_logs_serve(sr->sw, dispatcher_addr(sr->sw),
 					json_object_get(resp, "logs"));
 		}
-		if (json_object_size(a->outbox))
+		if (status >= 0 && json_object_size(a->outbox))
 			swarm_kick(sr->sw);
 	}
 	json_decref(sr->batch);

@@ -9,9 +9,11 @@
 #include "basic/cleanup.h"
 #include "basic/timeutil.h"
 #include "network/ipam.h"
+#include "network/network.h"
 #include "swarm/ca.h"
 #include "swarm/store_networks.h"
 #include "swarm/swarm_int.h"
+#include "swarm/task_networks.h"
 
 static const char *jstr(json_t *o, const char *k)
 {
@@ -166,6 +168,13 @@ int swarm_network_inspect(struct swarm *sw, const char *ref, json_t **ret, struc
 	if (r < 0)
 		return r;
 	*ret = swarm_network_view(sw, net);
+	/* As dockerd: where the network is in use, its containers here and
+	 * the nodes it spans. */
+	json_t *cs = network_overlay_containers(sw->d, jstr(net, "ID"));
+	if (cs) {
+		json_object_set_new(*ret, "Containers", cs);
+		json_object_set_new(*ret, "Peers", task_networks_peers(sw, net));
+	}
 	return 0;
 }
 

@@ -41,8 +41,30 @@ static bool used_on(json_t *net, const char *node)
 	return false;
 }
 
+json_t *task_networks_peers(struct swarm *sw, json_t *net)
+{
+	json_t *out = json_array(), *seen = json_object();
+	const char *owner;
+	json_t *ep;
+	json_object_foreach(json_object_get(net, "Endpoints"), owner, ep)
+	{
+		const char *id = jstr(ep, "Node");
+		json_t *node = json_object_get(sw->store.nodes, id);
+		if (!node || json_object_get(seen, id))
+			continue;
+		json_object_set_new(seen, id, json_true());
+		json_array_append_new(
+		    out, json_pack("{s:s, s:s}", "Name",
+				   jstr(json_object_get(node, "Description"), "Hostname"), "IP",
+				   jstr(json_object_get(node, "Status"), "Addr")));
+	}
+	json_decref(seen);
+	return out;
+}
+
 /* What a node needs of a network: its settings and every endpoint with the
- * underlay address of its node (--data-path-addr, else its address). */
+ * underlay address of its node (--data-path-addr, else its address); and
+ * for `network inspect` there, what only the store knows. */
 json_t *task_networks_view(struct swarm *sw, json_t *net)
 {
 	json_t *spec = json_object_get(net, "Spec");
@@ -68,12 +90,16 @@ json_t *task_networks_view(struct swarm *sw, json_t *net)
 						json_object_get(sw->store.tasks, owner))));
 		json_object_set_new(eps, owner, copy);
 	}
+	json_t *labels = json_object_get(spec, "Labels");
 	return json_pack(
-	    "{s:s, s:s, s:s, s:s, s:s, s:O, s:b, s:s, s:o}", "ID", jstr(net, "ID"), "Name",
-	    jstr(spec, "Name"), "Subnet", jstr(net, "Subnet"), "Gateway", jstr(net, "Gateway"),
-	    "IPRange", jstr(net, "IPRange"), "VNI", json_object_get(net, "VNI"), "Internal",
+	    "{s:s, s:s, s:s, s:s, s:s, s:O, s:b, s:s, s:o, s:{s:b, s:O, s:o}}", "ID",
+	    jstr(net, "ID"), "Name", jstr(spec, "Name"), "Subnet", jstr(net, "Subnet"), "Gateway",
+	    jstr(net, "Gateway"), "IPRange", jstr(net, "IPRange"), "VNI",
+	    json_object_get(net, "VNI"), "Internal",
 	    json_is_true(json_object_get(spec, "Internal")), "MTU",
-	    jstr(json_object_get(spec, "Options"), OVERLAY_MTU_OPTION), "Endpoints", eps);
+	    jstr(json_object_get(spec, "Options"), OVERLAY_MTU_OPTION), "Endpoints", eps, "Inspect",
+	    "Attachable", json_is_true(json_object_get(spec, "Attachable")), "Labels",
+	    json_is_object(labels) ? labels : json_null(), "Peers", task_networks_peers(sw, net));
 }
 
 json_t *task_networks_for_node(struct swarm *sw, const char *node, uint64_t *h)
@@ -239,6 +265,7 @@ int task_networks_wire(struct swarm *sw, json_t *net, int port)
 		json_t *records = service_records(net);
 		network_overlay_services(sw->d, o.id, records);
 		json_decref(records);
+		network_overlay_info(sw->d, o.id, json_object_get(net, "Inspect"));
 	}
 	error_clear(&err);
 	return r;

@@ -20,6 +20,9 @@ int task_networks_port(struct swarm *sw);
 /* What a node needs of a stored network: settings, and every endpoint with
  * the underlay address ("Addr") of its node. */
 json_t *task_networks_view(struct swarm *sw, json_t *net);
+/* `network inspect`'s Peers of a stored network: each node with an
+ * endpoint on it, {"Name": hostname, "IP": its address}. */
+json_t *task_networks_peers(struct swarm *sw, json_t *net);
 
 /* Agent: the local side of networks (as sent) made or kept, peers
  * programmed, unlisted networks without endpoints taken down. */

@@ -867,7 +867,34 @@ vip_backends() { # VIP: how many addresses vc's table balances it over
 	line=$(vip_nft | grep "ip daddr $1 dnat") || { echo 0; return; }
 	if [[ $line == *numgen* ]]; then grep -o ' : ' <<<"$line" | wc -l; else echo 1; fi
 }
-export -f vip_of vip_lookup vip_task_ips vip_task_hosts vip_get vip_nft vip_backends
+vip_inspect() { # NODE: "name name ...|hostname=ip ..." of ovv's Containers and Peers there
+	dk "$1" network inspect --format '{{range $id, $c := .Containers}}{{$c.Name}} {{end}}|{{range .Peers}}{{.Name}}={{.IP}} {{end}}' ovv
+}
+vip_node_lookup() { # NODE NAME: what the embedded DNS answers in a container on ovv on NODE, sorted ("-": none there)
+	local c
+	c=$({
+		dk "$1" ps -q --filter label=com.docker.swarm.service.name=vs --filter status=running
+		dk "$1" ps -q --filter label=com.docker.swarm.service.name=vr --filter status=running
+		dk "$1" ps -q --filter name=vc --filter status=running
+	} | head -1)
+	[[ -n $c ]] || { echo -; return; }
+	dk "$1" exec "$c" busybox nslookup "$2" 127.0.0.11 2>/dev/null |
+		awk '/^Name:/{n=1} n&&/^Address/{print $NF}' | sort | paste -sd' '
+}
+vip_dead_gone() { # TASK-NAME ADDRESS VIP: the dead task is out of every node's DNS and vc's map
+	local n live a r
+	live=" $(vip_task_ips vs) "
+	for n in n1 n2 n3 n4 n5; do
+		r=$(vip_node_lookup "$n" "$1")
+		[[ -z $r || $r == - ]] || return 1
+		# Its address may be a new task's by now.
+		[[ " $(vip_node_lookup "$n" tasks.vs) " != *" $2 "* || $live == *" $2 "* ]] || return 1
+	done
+	for a in $(vip_nft | grep "ip daddr $3 dnat" | grep -o '10\.232\.2\.[0-9]*' | grep -vx "$3"); do
+		[[ $live == *" $a "* ]] || return 1
+	done
+}
+export -f vip_of vip_lookup vip_task_ips vip_task_hosts vip_get vip_nft vip_backends vip_node_lookup vip_dead_gone vip_inspect
 
 # A service of 3 replicas on an attachable overlay: a client container on
 # another node resolves it to its VIP and tasks.<svc> to the 3 tasks, its
@@ -905,6 +932,20 @@ test_vip() {
 	log "VIP $vip reached tasks (node:hostname):$seen"
 	[[ $(wc -w <<<"$seen") -ge 2 ]] || fail "connections to the VIP should reach several tasks: $seen"
 	[[ $seen == *" n"[13-5]":"* ]] || fail "no connection to the VIP reached a task on another node than n2: $seen"
+	# network inspect where ovv is in use (as dockerd): that node's
+	# containers on it and the nodes it spans; a worker lists it too.
+	wait_for 30 bash -c "[[ \$(vip_inspect n2) == *'vc '*'|'*'n2=$IP_n2 '* ]]" ||
+		fail "network inspect ovv on n2 (Containers|Peers): $(vip_inspect n2)"
+	for n in n4 n5; do
+		h=$(dk "$n" ps --filter label=com.docker.swarm.service.name=vs --filter status=running --format '{{.Names}}' | head -1)
+		[[ -n $h ]] || continue
+		i="IP_$n"
+		wait_for 30 bash -c "[[ \$(vip_inspect $n) == *'$h '*'|'*'$n=${!i} '* ]]" ||
+			fail "network inspect ovv on the worker $n (Containers|Peers): $(vip_inspect "$n")"
+		dk "$n" network ls --format '{{.Name}} {{.Driver}} {{.Scope}}' | grep -qx 'ovv overlay swarm' ||
+			fail "network ls on the worker $n: $(dk "$n" network ls)"
+		log "network inspect ovv on $n: $(vip_inspect "$n")"
+	done
 	# dnsrr: the name answers the tasks themselves.
 	wait_for 60 bash -c 'dk n1 service inspect vr >/dev/null 2>&1 ||
 		dk n1 service create -d --name vr --replicas 2 --endpoint-mode dnsrr --network ovv \
@@ -925,6 +966,23 @@ test_vip() {
 		[[ -n $h ]] || fail "VIP after scale down"
 		[[ " $(vip_task_hosts vs) " == *":$h "* ]] || fail "the VIP answered $h after scale down"
 	done
+	# A task's container killed: its name and address leave the DNS of
+	# every node that uses ovv, and vc's map (its address may come back
+	# with the task that replaces it).
+	local dn dc dname dip
+	for dn in n1 n3 n4 n5 n2; do
+		dc=$(dk "$dn" ps -q --filter label=com.docker.swarm.service.name=vs --filter status=running | head -1)
+		[[ -n $dc ]] && break
+	done
+	[[ -n $dc ]] || fail "no running task of vs: $(dk n1 service ps vs)"
+	dname=$(dk "$dn" inspect --format '{{index .Config.Labels "com.docker.swarm.task.name"}}' "$dc")
+	dip=$(dk "$dn" inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$dc")
+	wait_for 30 bash -c "[[ \$(vip_node_lookup $dn $dname) == $dip ]]" ||
+		fail "the task name $dname on $dn: $(vip_node_lookup "$dn" "$dname")"
+	kill -9 "$(dk "$dn" inspect --format '{{.State.Pid}}' "$dc")" || fail "kill the task $dname on $dn"
+	wait_for 60 vip_dead_gone "$dname" "$dip" "$vip" ||
+		fail "the killed task $dname ($dip) left in DNS or the map: tasks.vs on n2 $(vip_lookup tasks.vs), running $(vip_task_ips vs), $(vip_nft | grep "ip daddr $vip dnat")"
+	log "killed task $dname ($dip) on $dn: out of every node's DNS and of the map"
 	for out in vs vr; do
 		wait_for 60 bash -c "! dk n1 service inspect $out >/dev/null 2>&1 || dk n1 service rm $out" || fail "service rm $out"
 	done
@@ -935,7 +993,7 @@ test_vip() {
 	for n in n1 n2 n3 n4 n5; do
 		wait_for 30 bash -c "[[ \$(ov_devices $n) == 0 ]]" || fail "overlay devices left on $n"
 	done
-	ok "vip: a VIP per service, <svc>, its alias and tasks.<svc> in DNS, connections to the VIP over tasks on several nodes (nftables numgen in the client's namespace), dnsrr, scale down leaves DNS and the balancer, rm leaves nothing"
+	ok "vip: a VIP per service, <svc>, its alias and tasks.<svc> in DNS, connections to the VIP over tasks on several nodes (nftables numgen in the client's namespace), dnsrr, network inspect shows Containers and Peers on a manager and a worker, scale down leaves DNS and the balancer, a killed task leaves them on every node, rm leaves nothing"
 }
 
 STAGES=(test_form test_secrets test_services test_secret_rotation test_services_logs test_service_pull test_host_ports test_overlay test_vip test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum

@@ -254,6 +254,11 @@ test_overlay_vip_dns() {
 	wait_for 10 "web and front to answer the VIP" bash -c \
 		"[[ \$(docker -H '$D_HOST' exec cl nslookup web 127.0.0.11 | grep -c 'Address: $vip') == 1 ]]"
 	assert_eq "$vip" "$(ov_lookup cl web)" "web answers the VIP"
+	# As dockerd where the network is in use: its containers here, and
+	# the nodes it spans (hostname and address).
+	run_ok dk network inspect --format '{{range $id, $c := .Containers}}{{$c.Name}} {{end}}|{{range .Peers}}{{.Name}}={{.IP}} {{end}}' ovd
+	assert_contains "$OUT" "cl " "network inspect: the client in Containers"
+	assert_contains "$OUT" "|$(hostname)=127.0.0.1 " "network inspect: this node in Peers"
 	assert_eq "$vip" "$(ov_lookup cl front)" "the alias answers the VIP"
 	assert_eq "$(ov_svc_ips web)" "$(ov_lookup cl tasks.web)" "tasks.web answers the tasks"
 	run_ok ov_vip_table cl
@@ -290,4 +295,49 @@ test_overlay_vip_dns() {
 	wait_for 30 "ovd's devices to go" bash -c "[[ \$(ip -o link show | grep -cE ': (ov|vx)-${id:0:12}[@:]') == 0 ]]" ||
 		fail "devices of ovd left: $(ip -o link show | grep -E "(ov|vx)-${id:0:12}")"
 	wait_for 30 "ovd to be free" dk network rm ovd
+}
+
+# ov_udp_ask CONTAINER ADDRESS SRCPORT: the hostname the UDP server behind
+# ADDRESS:7000 answers a datagram from SRCPORT with.
+ov_udp_ask() { dk exec "$1" udphost ask "$2" 7000 "$3"; }
+
+# A UDP flow to a VIP keeps its backend through its conntrack entry, which
+# a client sending from the same port keeps alive: when the backend's task
+# is killed, the entry goes with it from the map, and the flow's next
+# datagram reaches a task that serves.
+test_overlay_vip_udp_backend_dies() {
+	ov_swarm
+	busybox_tar
+	mkdir -p "$TEST_TMP/udp/bin"
+	musl-gcc -static -O2 -o "$TEST_TMP/udp/bin/udphost" "$INTEG_DIR/udphost.c" ||
+		fail "building udphost (musl-tools)"
+	cp "$BUSYBOX_TAR" "$TEST_TMP/udp.tar"
+	tar --numeric-owner --owner=0 --group=0 -C "$TEST_TMP/udp" -rf "$TEST_TMP/udp.tar" ./bin/udphost
+	run_ok dk import "$TEST_TMP/udp.tar" udphost:latest
+	run_ok dk network create -d overlay --attachable --subnet 10.231.9.0/24 ovu
+	# Not restarted: the dead task's address is not handed to a new one.
+	run_ok dk service create --detach --name ud --replicas 2 --network ovu \
+		--restart-condition none --stop-grace-period 1s udphost:latest udphost serve 7000
+	run_ok dk run -d --name ucl --network ovu udphost:latest sleep 600
+	add_cleanup "docker -H '$D_HOST' rm -f ucl >/dev/null 2>&1"
+	local vip=10.231.9.2 first c h pid=
+	wait_for 60 "2 backends of ud" bash -c "nsenter -t \$(docker -H '$D_HOST' inspect --format '{{.State.Pid}}' ucl) -n nft list ruleset | grep -q 'ip daddr $vip dnat to numgen random mod 2'" ||
+		fail "the map: $(ov_vip_table ucl)"
+	wait_for 30 "ud to answer UDP" ov_udp_ask ucl "$vip" 40123
+	first=$(ov_udp_ask ucl "$vip" 40123)
+	for c in $(dk ps -q --filter label=com.docker.swarm.service.name=ud); do
+		h=$(dk exec "$c" cat /etc/hostname)
+		[[ $h == "$first" ]] && pid=$(dk inspect --format '{{.State.Pid}}' "$c")
+	done
+	[[ -n $pid ]] || fail "no task of ud is named '$first'"
+	assert_eq "$first" "$(ov_udp_ask ucl "$vip" 40123)" "the flow from port 40123 keeps its backend"
+	kill -9 "$pid"
+	wait_for 30 "the flow from port 40123 to reach the other task" bash -c \
+		"h=\$(docker -H '$D_HOST' exec ucl udphost ask $vip 7000 40123) && [[ -n \$h && \$h != '$first' ]]" ||
+		fail "UDP after the backend died: $(ov_vip_table ucl)"
+	run_ok ov_vip_table ucl
+	assert_contains "$OUT" "ip daddr $vip dnat to 10.231.9." "one backend left in the map"
+	run_ok dk rm -f ucl
+	run_ok dk service rm ud
+	wait_for 30 "ovu to be free" dk network rm ovu
 }

@@ -1,6 +1,6 @@
 /* Tests of the networking logic without I/O: CIDR parsing and overlap,
- * address pools, address allocation, the nftables ruleset text and the
- * embedded DNS server's answers. */
+ * address pools, address allocation, the nftables ruleset text, which VIP
+ * conntrack entries are stale and the embedded DNS server's answers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "network/conntrack.h"
 #include "network/dns.h"
 #include "network/ipam.h"
 #include "network/ipam6.h"
@@ -158,6 +159,24 @@ static void test_vip_ruleset(void **state)
 	t = nft_vip_ruleset("berth", NULL, 0);
 	assert_string_equal(t, "add table ip berth\ndelete table ip berth\n");
 	free(t);
+}
+
+static void test_conntrack_stale(void **state)
+{
+	uint32_t two[2] = {ip("10.213.5.3"), ip("10.213.5.4")};
+	struct nft_vip vips[2] = {{ip("10.213.5.2"), two, 2}, {ip("10.213.6.2"), NULL, 0}};
+	uint32_t old[2] = {ip("10.213.5.2"), ip("10.213.7.2")};
+	/* A backend that still serves its VIP keeps its connections. */
+	assert_false(conntrack_stale(vips, 2, old, 2, ip("10.213.5.2"), ip("10.213.5.4")));
+	/* One that left the map loses them, also to a VIP without backends. */
+	assert_true(conntrack_stale(vips, 2, old, 2, ip("10.213.5.2"), ip("10.213.5.5")));
+	assert_true(conntrack_stale(vips, 2, old, 2, ip("10.213.6.2"), ip("10.213.6.3")));
+	/* A VIP no longer balanced here (its service went). */
+	assert_true(conntrack_stale(vips, 2, old, 2, ip("10.213.7.2"), ip("10.213.7.3")));
+	/* Not a VIP, or not DNAT'ed: never touched. */
+	assert_false(conntrack_stale(vips, 2, old, 2, ip("10.213.5.3"), ip("10.213.5.9")));
+	assert_false(conntrack_stale(vips, 2, old, 2, ip("10.213.5.2"), ip("10.213.5.2")));
+	assert_false(conntrack_stale(NULL, 0, NULL, 0, ip("10.213.5.2"), ip("10.213.5.5")));
 }
 
 static struct in6_addr ip6(const char *s)
@@ -408,11 +427,17 @@ static void test_dns(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_cidr),	cmocka_unit_test(test_pools),
-	    cmocka_unit_test(test_alloc),	cmocka_unit_test(test_ruleset),
-	    cmocka_unit_test(test_vip_ruleset), cmocka_unit_test(test_dns),
-	    cmocka_unit_test(test_cidr6),	cmocka_unit_test(test_pool6),
-	    cmocka_unit_test(test_alloc6),	cmocka_unit_test(test_ruleset6),
+	    cmocka_unit_test(test_cidr),
+	    cmocka_unit_test(test_pools),
+	    cmocka_unit_test(test_alloc),
+	    cmocka_unit_test(test_ruleset),
+	    cmocka_unit_test(test_vip_ruleset),
+	    cmocka_unit_test(test_dns),
+	    cmocka_unit_test(test_cidr6),
+	    cmocka_unit_test(test_pool6),
+	    cmocka_unit_test(test_alloc6),
+	    cmocka_unit_test(test_ruleset6),
+	    cmocka_unit_test(test_conntrack_stale),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
