@@ -71,6 +71,7 @@ struct network {
 	char vxlan[16];
 	json_t *peers; /* programmed: "ip" -> "mac vtep"; NULL: none yet */
 	json_t *services; /* service records (network.h); NULL: none yet */
+	struct network_mesh *mesh; /* the ingress network's (ingress.h); NULL */
 	struct ipam_set used;
 	struct endpoint *eps;
 	size_t n_eps;
@@ -89,6 +90,7 @@ struct sandbox {
 	size_t n_port_fds;
 	struct dns_server *dns;
 	char *lb_text; /* the VIP table last applied in netns; NULL: none this run */
+	char *mesh_text; /* the routing mesh's table in netns (ingress.h); NULL */
 };
 
 struct networks {

@@ -15,6 +15,7 @@
 #include "basic/log.h"
 #include "daemon/daemon.h"
 #include "network/network.h"
+#include "network/ingress.h"
 #include "network/network_priv.h"
 #include "network/nl.h"
 
@@ -131,6 +132,7 @@ static int apply_in(const char *netns, const char *text, struct error *err)
 
 void sandbox_lb_update(struct daemon *d, struct sandbox *sb)
 {
+	sandbox_mesh_update(d, sb);
 	struct networks *ns = networks_of(d);
 	bool overlay = false;
 	for (size_t i = 0; i < ns->n && !overlay; i++)
