@@ -1,6 +1,7 @@
 /* The routing mesh between the dispatcher and the agent (task_ingress.h). */
 #include "swarm/task_ingress.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,9 +108,12 @@ void task_ingress_wire(struct swarm *sw, json_t *net)
 	json_t *p;
 	json_array_foreach(ports, i, p)
 	{
-		size_t k = backends_of(eps, jstr(p, "Service"), addrs + used);
+		const char *proto = jstr(p, "Protocol");
+		/* SCTP is not balanced: left without backends, the node refuses. */
+		bool known = !strcmp(proto, "tcp") || !strcmp(proto, "udp");
+		size_t k = known ? backends_of(eps, jstr(p, "Service"), addrs + used) : 0;
 		mp[i] = (struct nft_mesh_port){
-		    .proto = strcmp(jstr(p, "Protocol"), "udp") == 0 ? "udp" : "tcp",
+		    .proto = known ? proto : "tcp",
 		    .published = (int)json_integer_value(json_object_get(p, "PublishedPort")),
 		    .target = (int)json_integer_value(json_object_get(p, "TargetPort")),
 		    .backends = addrs + used,
