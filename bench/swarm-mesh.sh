@@ -34,7 +34,7 @@ tar -C "$CL_TMP/bb" -cf "$CL_TMP/bb.tar" .
 for n in n1 n2; do dk "$n" import "$CL_TMP/bb.tar" busybox:latest >/dev/null || fail "import"; done
 dk n1 service create -d --name bm --replicas 1 --publish published=18090,target=80 \
 	--publish mode=host,published=18091,target=80 --stop-grace-period 1s \
-	busybox busybox httpd -f -p 80 -h /etc >/dev/null || fail "service"
+	busybox busybox httpd -f -p 80 -h /etc >/dev/null 2>&1 || fail "service"
 
 answers() { ip netns exec "${CL_PREFIX}-$1" curl -sf --max-time 3 "http://$2/hostname" >/dev/null; }
 wait_for 120 answers n3 "$IP_n1:18090" || fail "no answer through the mesh on n1"
