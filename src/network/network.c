@@ -19,6 +19,7 @@
 #include "daemon/daemon.h"
 #include "shared/events.h"
 #include "network/network_ipv6.h"
+#include "network/ingress.h"
 #include "network/network_priv.h"
 #include "network/nl.h"
 
@@ -64,6 +65,7 @@ void network_free(struct network *n)
 	json_decref(n->peers);
 	json_decref(n->services);
 	json_decref(n->swarm_info);
+	network_mesh_free(n);
 	free(n->name);
 	free(n);
 }
@@ -938,6 +940,7 @@ void network_destroy(struct daemon *d, struct network *n)
 		unlink(path);
 	if (n->overlay)
 		nl_link_delete(n->vxlan);
+	network_mesh_down(d, n);
 	nl_link_delete(n->bridge);
 	networks_forget(networks_of(d), n);
 	network_rules_rebuild(d);

@@ -19,6 +19,7 @@
 #include "network/dns.h"
 #include "network/network.h"
 #include "network/network_ipv6.h"
+#include "network/ingress.h"
 #include "network/network_priv.h"
 #include "network/nl.h"
 
@@ -287,6 +288,7 @@ void sandbox_free(struct sandbox *sb)
 	json_decref(sb->ports);
 	free(sb->lb_text);
 	free(sb->lb_vips);
+	free(sb->mesh_text);
 	free(sb->netns);
 	free(sb);
 }
@@ -702,6 +704,7 @@ static void restore_one(struct daemon *d, const char *file)
 void network_restore(struct daemon *d)
 {
 	struct networks *ns = networks_of(d);
+	network_ingress_reset(d);
 	DIR *dh = opendir(ns->run_dir);
 	struct dirent *de;
 	while (dh && (de = readdir(dh)))

@@ -72,6 +72,7 @@ struct network {
 	json_t *peers;	    /* programmed: "ip" -> "mac vtep"; NULL: none yet */
 	json_t *services;   /* service records (network.h); NULL: none yet */
 	json_t *swarm_info; /* network_overlay_info; NULL: none yet */
+	struct network_mesh *mesh; /* the ingress network's (ingress.h); NULL */
 	struct ipam_set used;
 	struct endpoint *eps;
 	size_t n_eps;
@@ -92,6 +93,7 @@ struct sandbox {
 	char *lb_text;	   /* the VIP table last applied in netns; NULL: none this run */
 	uint32_t *lb_vips; /* the VIPs that table balances (their entries are flushed) */
 	size_t n_lb_vips;
+	char *mesh_text; /* the routing mesh's table in netns (ingress.h); NULL */
 };
 
 struct networks {

@@ -16,6 +16,7 @@
 #include "daemon/daemon.h"
 #include "network/conntrack.h"
 #include "network/network.h"
+#include "network/ingress.h"
 #include "network/network_priv.h"
 #include "network/nl.h"
 
@@ -155,6 +156,7 @@ static int remember_vips(struct sandbox *sb, const struct nft_vip *vips, size_t 
 
 void sandbox_lb_update(struct daemon *d, struct sandbox *sb)
 {
+	sandbox_mesh_update(d, sb);
 	struct networks *ns = networks_of(d);
 	bool overlay = false;
 	for (size_t i = 0; i < ns->n && !overlay; i++)

@@ -67,6 +67,45 @@ static json_t *service_networks(json_t *spec)
 	return json_array_size(nets) ? nets : json_object_get(spec, "Networks");
 }
 
+bool allocator_needs_ingress(json_t *spec)
+{
+	size_t i;
+	json_t *p;
+	json_array_foreach(json_object_get(json_object_get(spec, "EndpointSpec"), "Ports"), i, p)
+	{
+		const char *mode = jstr(p, "PublishMode");
+		if ((!*mode || strcmp(mode, "ingress") == 0) &&
+		    json_integer_value(json_object_get(p, "PublishedPort")) > 0)
+			return true;
+	}
+	return false;
+}
+
+json_t *allocator_ingress_network(json_t *networks)
+{
+	const char *id;
+	json_t *net;
+	json_object_foreach(networks, id, net)
+	{
+		if (json_is_true(json_object_get(json_object_get(net, "Spec"), "Ingress")))
+			return net;
+	}
+	return NULL;
+}
+
+/* Whether any service publishes in ingress mode. */
+static bool mesh_wanted(json_t *services)
+{
+	const char *id;
+	json_t *svc;
+	json_object_foreach(services, id, svc)
+	{
+		if (allocator_needs_ingress(json_object_get(svc, "Spec")))
+			return true;
+	}
+	return false;
+}
+
 static json_t *aliases_of(json_t *attachment)
 {
 	json_t *a = json_object_get(attachment, "Aliases");
@@ -131,10 +170,44 @@ static void add_missing(json_t *networks, json_t *services, json_t *tasks, json_
 			attach_if_differs(cmds, ep,
 					  task_endpoint(jstr(a, "Target"), t, a, services));
 		}
+		json_t *ingress = allocator_ingress_network(networks);
+		if (ingress &&
+		    allocator_needs_ingress(service_spec(services, jstr(t, "ServiceID")))) {
+			json_t *ep = json_object_get(json_object_get(ingress, "Endpoints"), id);
+			attach_if_differs(cmds, ep,
+					  task_endpoint(jstr(ingress, "ID"), t, NULL, services));
+		}
 	}
 }
 
-/* A VIP for each service in vip mode on each of its swarm networks. */
+/* Every node's own address on the ingress network while the mesh is
+ * wanted. */
+static void add_nodes(json_t *networks, json_t *services, json_t *nodes, json_t *cmds)
+{
+	json_t *ingress = allocator_ingress_network(networks);
+	if (!ingress || !mesh_wanted(services))
+		return;
+	const char *id;
+	json_t *node;
+	json_object_foreach(nodes, id, node)
+	{
+		json_t *ep = json_object_get(json_object_get(ingress, "Endpoints"), id);
+		attach_if_differs(cmds, ep,
+				  json_pack("{s:s, s:s, s:s, s:s, s:s}", "Network",
+					    jstr(ingress, "ID"), "Owner", id, "Kind", "node",
+					    "Name", "ingress-endpoint", "Node", id));
+	}
+}
+
+static json_t *vip_endpoint(const char *net, const char *svc_id, json_t *spec, json_t *attachment)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "Network", net, "Owner", svc_id,
+			 "Kind", "vip", "Name", jstr(spec, "Name"), "Node", "", "Service",
+			 jstr(spec, "Name"), "Aliases", aliases_of(attachment));
+}
+
+/* A VIP for each service in vip mode on each of its swarm networks (the
+ * ingress network's among them when it publishes there, as SwarmKit's). */
 static void add_vips(json_t *networks, json_t *services, json_t *cmds)
 {
 	const char *id;
@@ -152,21 +225,26 @@ static void add_vips(json_t *networks, json_t *services, json_t *cmds)
 			if (!net)
 				continue;
 			json_t *ep = json_object_get(json_object_get(net, "Endpoints"), id);
+			attach_if_differs(cmds, ep, vip_endpoint(jstr(a, "Target"), id, spec, a));
+		}
+		json_t *ingress = allocator_ingress_network(networks);
+		if (ingress && allocator_needs_ingress(spec)) {
+			json_t *ep = json_object_get(json_object_get(ingress, "Endpoints"), id);
 			attach_if_differs(cmds, ep,
-					  json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
-						    "Network", jstr(a, "Target"), "Owner", id,
-						    "Kind", "vip", "Name", jstr(spec, "Name"),
-						    "Node", "", "Service", jstr(spec, "Name"),
-						    "Aliases", aliases_of(a)));
+					  vip_endpoint(jstr(ingress, "ID"), id, spec, NULL));
 		}
 	}
 }
 
-static bool vip_wanted(json_t *services, const char *svc_id, const char *net_id)
+static bool vip_wanted(json_t *services, const char *svc_id, json_t *net)
 {
 	json_t *spec = service_spec(services, svc_id);
 	if (!spec || dnsrr(spec))
 		return false;
+	const char *net_id = jstr(net, "ID");
+	if (json_is_true(json_object_get(json_object_get(net, "Spec"), "Ingress")) &&
+	    allocator_needs_ingress(spec))
+		return true;
 	size_t i;
 	json_t *a;
 	json_array_foreach(service_networks(spec), i, a)
@@ -184,9 +262,12 @@ static void detach(json_t *cmds, const char *net, const char *owner)
 }
 
 /* Endpoints of tasks that are over or gone, VIPs of services that are gone
- * or no longer on the network (or in dnsrr mode). */
-static void release_done(json_t *networks, json_t *services, json_t *tasks, json_t *cmds)
+ * or no longer on the network (or in dnsrr mode), nodes' ingress endpoints
+ * of nodes gone or when the mesh is no longer wanted. */
+static void release_done(json_t *networks, json_t *services, json_t *tasks, json_t *nodes,
+			 json_t *cmds)
 {
+	bool mesh = mesh_wanted(services);
 	const char *nid;
 	json_t *net;
 	json_object_foreach(networks, nid, net)
@@ -199,16 +280,20 @@ static void release_done(json_t *networks, json_t *services, json_t *tasks, json
 			json_t *t = json_object_get(tasks, owner);
 			if (strcmp(kind, "task") == 0 && !(t && task_holds_addresses(t)))
 				detach(cmds, nid, owner);
-			else if (strcmp(kind, "vip") == 0 && !vip_wanted(services, owner, nid))
+			else if (strcmp(kind, "vip") == 0 && !vip_wanted(services, owner, net))
+				detach(cmds, nid, owner);
+			else if (strcmp(kind, "node") == 0 &&
+				 !(mesh && json_object_get(nodes, owner)))
 				detach(cmds, nid, owner);
 		}
 	}
 }
 
-json_t *allocator_step(json_t *networks, json_t *services, json_t *tasks)
+json_t *allocator_step(json_t *networks, json_t *services, json_t *tasks, json_t *nodes)
 {
 	json_t *cmds = json_array();
-	release_done(networks, services, tasks, cmds);
+	release_done(networks, services, tasks, nodes, cmds);
+	add_nodes(networks, services, nodes, cmds);
 	add_vips(networks, services, cmds);
 	add_missing(networks, services, tasks, cmds);
 	if (!json_array_size(cmds)) {

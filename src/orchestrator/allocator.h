@@ -22,8 +22,21 @@
 
 /* {"op":"net_batch","cmds":[net_attach/net_detach...]} for the endpoints
  * that differ from what the tasks need; NULL when nothing does. services
- * gives the tasks' names. */
-json_t *allocator_step(json_t *networks, json_t *services, json_t *tasks);
+ * gives the tasks' names.
+ *
+ * The routing mesh: while a service publishes a port in ingress mode, the
+ * ingress network (Spec.Ingress) holds, besides that service's VIP and its
+ * live tasks' endpoints, one endpoint per node ("Kind": "node", owned by
+ * the node, Docker's ingress-sbox): the address through which the node
+ * forwards published ports to tasks and takes their replies back. They go
+ * when no service publishes in ingress mode any more, or with their node. */
+json_t *allocator_step(json_t *networks, json_t *services, json_t *tasks, json_t *nodes);
+
+/* Whether a service Spec publishes a port in ingress mode (SwarmKit's
+ * IsIngressNetworkNeeded). */
+bool allocator_needs_ingress(json_t *spec);
+/* The ingress network among networks (the one with Spec.Ingress); NULL. */
+json_t *allocator_ingress_network(json_t *networks);
 
 /* Whether a task's address is in DNS and behind its service's VIP: it runs
  * and is meant to (a scale down takes it out before it is stopped). */

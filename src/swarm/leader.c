@@ -43,7 +43,8 @@ static void allocate(struct swarm *sw)
 {
 	if (sw->alloc_pending)
 		return;
-	json_t *cmd = allocator_step(sw->store.networks, sw->store.services, sw->store.tasks);
+	json_t *cmd = allocator_step(sw->store.networks, sw->store.services, sw->store.tasks,
+				     sw->store.nodes);
 	if (!cmd)
 		return;
 	json_object_set_new(cmd, "ts", json_integer(time_now_ns()));

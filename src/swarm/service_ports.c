@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "orchestrator/allocator.h"
 #include "swarm/service_ports.h"
 #include "swarm/store.h"
 
@@ -94,6 +95,11 @@ static json_t *published(json_t *spec, const char *mode)
 int service_ports_check_conflicts(const struct store *s, json_t *spec, const char *self_id,
 				  struct error *err)
 {
+	if (allocator_needs_ingress(spec) && !allocator_ingress_network(s->networks))
+		return error_set(
+		    err, -EINVAL,
+		    "rpc error: code = FailedPrecondition desc = service needs ingress "
+		    "network, but no ingress network is present");
 	json_t *ingress = published(spec, "ingress"), *host = published(spec, "host");
 	int r = 0;
 	const char *id;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "basic/cleanup.h"
+#include "orchestrator/allocator.h"
 #include "orchestrator/task_state.h"
 #include "swarm/store.h"
 
@@ -70,6 +71,12 @@ int store_network_plan(const struct store *s, json_t *spec, struct network_plan 
 	const char *name = jstr(spec, "Name");
 	if (network_named(s, name))
 		return error_set(err, -EEXIST, "network with name %s already exists", name);
+	json_t *ingress = allocator_ingress_network(s->networks);
+	if (ingress && json_is_true(json_object_get(spec, "Ingress")))
+		return error_set(err, -EEXIST,
+				 "rpc error: code = AlreadyExists desc = ingress network (%s) is "
+				 "already present",
+				 jstr(ingress, "ID"));
 	struct network_plan p = {0};
 	const char *sub = jstr(spec, "Subnet"), *gw = jstr(spec, "Gateway"),
 		   *range = jstr(spec, "IPRange");
@@ -356,6 +363,19 @@ int store_network_check_unused(const struct store *s, json_t *net, struct error 
 	const char *net_id = jstr(net, "ID");
 	const char *id;
 	json_t *v;
+	bool ingress = json_is_true(json_object_get(json_object_get(net, "Spec"), "Ingress"));
+	json_object_foreach(s->services, id, v)
+	{
+		if (ingress && allocator_needs_ingress(json_object_get(v, "Spec")))
+			return error_set(
+			    err, -EINVAL,
+			    "rpc error: code = FailedPrecondition desc = ingress network "
+			    "cannot be removed because service %s depends on it",
+			    id);
+	}
+	/* As SwarmKit's removeIngressNetwork: only services hold it. */
+	if (ingress)
+		return 0;
 	json_object_foreach(s->services, id, v)
 	{
 		if (service_uses(v, net_id))

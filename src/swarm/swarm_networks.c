@@ -400,6 +400,15 @@ json_t *swarm_service_vips(struct swarm *sw, json_t *svc)
 	return NULL;
 }
 
+json_t *swarm_ingress_network(void)
+{
+	char id[32];
+	swarm_new_id(id);
+	return json_pack("{s:s, s:{s:s, s:{}, s:{}, s:b, s:b, s:b}}", "ID", id, "Spec", "Name",
+			 "ingress", "Labels", "Options", "Internal", 0, "Attachable", 0, "Ingress",
+			 1);
+}
+
 void swarm_network_create(struct swarm *sw, json_t *body, swarm_done_fn cb, void *data)
 {
 	struct error err = ERROR_INIT;

@@ -16,6 +16,9 @@
 int swarm_init_network_check(const struct swarm_init_req *req, struct error *err);
 void swarm_init_network_settings(const struct swarm_init_req *req, json_t *cluster);
 
+/* The "network" store command's value for the default ingress network of
+ * a new swarm ({"ID", "Spec"}, new ID). */
+json_t *swarm_ingress_network(void);
 /* Whether this node serves the swarm's networks (an active manager). */
 bool swarm_networks_served(struct swarm *sw);
 /* A stored network as GET /networks/{id} shows it. */

@@ -144,8 +144,14 @@ static void init_written(void *data, int status, json_t *res, const char *msg)
 		pending_finish(p, status, NULL, msg);
 		return;
 	}
-	if (p->step++ == 0) {
+	switch (p->step++) {
+	case 0:
 		swarm_write(p->sw, swarm_cmd("node", json_incref(p->node)), init_written, p);
+		return;
+	case 1:
+		/* The routing mesh's network, as SwarmKit makes it at a fresh
+		 * cluster: its subnet from the address pool. */
+		swarm_write(p->sw, swarm_cmd("network", swarm_ingress_network()), init_written, p);
 		return;
 	}
 	log_info(p->sw->log, "swarm: initialized cluster %s", p->sw->cluster_id);

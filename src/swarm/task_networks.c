@@ -14,6 +14,7 @@
 #include "orchestrator/allocator.h"
 #include "swarm/store_networks.h"
 #include "swarm/swarm_int.h"
+#include "swarm/task_ingress.h"
 
 static const char *jstr(json_t *o, const char *k)
 {
@@ -91,7 +92,7 @@ json_t *task_networks_view(struct swarm *sw, json_t *net)
 		json_object_set_new(eps, owner, copy);
 	}
 	json_t *labels = json_object_get(spec, "Labels");
-	return json_pack(
+	json_t *view = json_pack(
 	    "{s:s, s:s, s:s, s:s, s:s, s:O, s:b, s:s, s:o, s:{s:b, s:O, s:o}}", "ID",
 	    jstr(net, "ID"), "Name", jstr(spec, "Name"), "Subnet", jstr(net, "Subnet"), "Gateway",
 	    jstr(net, "Gateway"), "IPRange", jstr(net, "IPRange"), "VNI",
@@ -100,6 +101,11 @@ json_t *task_networks_view(struct swarm *sw, json_t *net)
 	    jstr(json_object_get(spec, "Options"), OVERLAY_MTU_OPTION), "Endpoints", eps, "Inspect",
 	    "Attachable", json_is_true(json_object_get(spec, "Attachable")), "Labels",
 	    json_is_object(labels) ? labels : json_null(), "Peers", task_networks_peers(sw, net));
+	if (view && json_is_true(json_object_get(spec, "Ingress"))) {
+		json_object_set_new(view, "Ingress", json_true());
+		json_object_set_new(view, "Ports", task_ingress_ports(sw));
+	}
+	return view;
 }
 
 json_t *task_networks_for_node(struct swarm *sw, const char *node, uint64_t *h)
@@ -266,6 +272,8 @@ int task_networks_wire(struct swarm *sw, json_t *net, int port)
 		network_overlay_services(sw->d, o.id, records);
 		json_decref(records);
 		network_overlay_info(sw->d, o.id, json_object_get(net, "Inspect"));
+		if (json_is_true(json_object_get(net, "Ingress")))
+			task_ingress_wire(sw, net);
 	}
 	error_clear(&err);
 	return r;
@@ -336,6 +344,27 @@ int task_networks_config(json_t *networks, json_t *task, json_t *body)
 				    json_pack("{s:{s:s}, s:O?}", "IPAMConfig", "IPv4Address",
 					      jstr(ep, "IP"), "Aliases",
 					      json_is_array(aliases) ? aliases : NULL));
+	}
+	/* The routing mesh's: the task's address there, its only network
+	 * when it has no other (as dockerd's). */
+	json_t *ports =
+	    json_pack("{s:{s:O?}}", "EndpointSpec", "Ports", json_object_get(task, "_ports"));
+	bool mesh = allocator_needs_ingress(ports);
+	json_decref(ports);
+	json_t *ing = mesh ? task_ingress_endpoint(networks, task) : NULL;
+	if (mesh && !ing) {
+		json_decref(eps);
+		return -EAGAIN;
+	}
+	json_array_foreach(networks, k, net)
+	{
+		if (ing && json_is_true(json_object_get(net, "Ingress"))) {
+			json_object_set_new(
+			    eps, jstr(net, "ID"),
+			    json_pack("{s:{s:s}}", "IPAMConfig", "IPv4Address", jstr(ing, "IP")));
+			if (!first)
+				first = jstr(net, "ID");
+		}
 	}
 	if (first) {
 		json_object_set_new(json_object_get(body, "HostConfig"), "NetworkMode",

@@ -942,7 +942,7 @@ test_vip() {
 		i="IP_$n"
 		wait_for 30 bash -c "[[ \$(vip_inspect $n) == *'$h '*'|'*'$n=${!i} '* ]]" ||
 			fail "network inspect ovv on the worker $n (Containers|Peers): $(vip_inspect "$n")"
-		dk "$n" network ls --format '{{.Name}} {{.Driver}} {{.Scope}}' | grep -qx 'ovv overlay swarm' ||
+		dk "$n" network ls --format '{{.Name}} {{.Driver}} {{.Scope}}' | has -x 'ovv overlay swarm' ||
 			fail "network ls on the worker $n: $(dk "$n" network ls)"
 		log "network inspect ovv on $n: $(vip_inspect "$n")"
 	done
@@ -996,7 +996,153 @@ test_vip() {
 	ok "vip: a VIP per service, <svc>, its alias and tasks.<svc> in DNS, connections to the VIP over tasks on several nodes (nftables numgen in the client's namespace), dnsrr, network inspect shows Containers and Peers on a manager and a worker, scale down leaves DNS and the balancer, a killed task leaves them on every node, rm leaves nothing"
 }
 
-STAGES=(test_form test_secrets test_services test_secret_rotation test_services_logs test_service_pull test_host_ports test_overlay test_vip test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum
+# ---- the routing mesh ----
+mesh_image() { # meshbox:latest on every node: busybox and a UDP server
+	local n
+	[[ -e "$CL_TMP/mesh.tar" ]] && return 0
+	mkdir -p "$CL_TMP/mesh/bin"
+	cp /bin/busybox "$CL_TMP/mesh/bin/"
+	for n in sh cat mkdir chmod; do ln -sf busybox "$CL_TMP/mesh/bin/$n"; done
+	cc -static -O2 -o "$CL_TMP/mesh/bin/udp_echo" "$CL_DIR/udp_echo.c" || fail "build udp_echo"
+	tar -C "$CL_TMP/mesh" -cf "$CL_TMP/mesh.tar" .
+	for n in n1 n2 n3 n4 n5; do
+		dk "$n" import "$CL_TMP/mesh.tar" meshbox:latest >/dev/null || fail "import on $n"
+	done
+}
+# The CGI script the tasks' httpd runs: the client address it saw, and who
+# answered.
+MESH_CMD='mkdir -p /www/cgi-bin && printf "#!/bin/sh\necho Content-Type: text/plain\necho\necho \$REMOTE_ADDR \$(cat /etc/hostname)\n" >/www/cgi-bin/ip && chmod +x /www/cgi-bin/ip && (udp_echo 81 &) && exec busybox httpd -f -p 80 -h /www'
+mesh_tcp() { # NODE-IP [FROM-NS]: "client-address task-hostname" of one connection
+	local out
+	out=$(ip netns exec "${2:-${CL_PREFIX}-n7}" curl -sf --max-time 3 "http://$1:18090/cgi-bin/ip") || return 1
+	# busybox httpd listens on IPv6 and shows IPv4 clients mapped.
+	out=${out#\[::ffff:}
+	echo "${out/\]/}"
+}
+mesh_udp() { # NODE-IP: "client-address task-hostname" of one datagram from n7
+	ip netns exec "${CL_PREFIX}-n7" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.sendto(b"hi", (sys.argv[1], 18091))
+print(s.recv(512).decode().strip())' "$1" 2>/dev/null
+}
+mesh_task_hosts() { # the hostnames of the running tasks of mesh
+	local n c
+	for n in n1 n2 n3 n4 n5; do
+		for c in $(dk "$n" ps -q --filter label=com.docker.swarm.service.name=mesh --filter status=running); do
+			dk "$n" exec "$c" cat /etc/hostname
+		done
+	done | sort | paste -sd' '
+}
+mesh_left() { # NODE: what of the mesh is left there (tables, devices)
+	local ns="${CL_PREFIX}-$1"
+	ip netns exec "$ns" nft list tables 2>/dev/null | grep _mesh
+	ip -n "$ns" -o link show | grep -oE ': (ov|vx)-[^:@]*'
+}
+export -f mesh_tcp mesh_udp mesh_task_hosts mesh_left
+export CL_PREFIX
+
+# Published ports in ingress mode: every node answers, also managers that
+# run no task, connections reach the tasks on both workers, and each task
+# sees the client's own address; TCP and UDP; the ingress network can be
+# replaced; rm leaves nothing on any node.
+test_mesh() {
+	local n ip out seen=" " tasks=" " i want
+	cl_node n7 7 # a client of its own on the switch, no berthd
+	mesh_image
+	out=$(dk n1 network inspect ingress --format '{{.Driver}} {{.Scope}} {{.Ingress}} {{.Attachable}} {{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}') ||
+		fail "no ingress network after init"
+	[[ $out == "overlay swarm true false 10.0.0.0/24 10.0.0.1" ]] || fail "ingress as dockerd shows it: $out"
+	dk n1 network ls --filter name=ingress --format '{{.Name}} {{.Driver}} {{.Scope}}' | has -x 'ingress overlay swarm' ||
+		fail "network ls: $(dk n1 network ls)"
+	wait_for 60 bash -c "dk n1 service inspect mesh >/dev/null 2>&1 ||
+		dk n1 service create -d --name mesh --replicas 2 --constraint node.role==worker \
+			--publish published=18090,target=80 --publish published=18091,target=81,protocol=udp \
+			--stop-grace-period 1s meshbox sh -c '$MESH_CMD'" || fail "service create mesh"
+	wait_for 90 bash -c '[[ $(mesh_task_hosts | wc -w) == 2 ]]' || fail "2 tasks of mesh: $(dk n1 service ps mesh)"
+	[[ -n $(dk n4 ps -q --filter label=com.docker.swarm.service.name=mesh) &&
+		-n $(dk n5 ps -q --filter label=com.docker.swarm.service.name=mesh) ]] ||
+		fail "one task on each worker: $(dk n1 service ps mesh)"
+	# A loaded machine may see a leader election: the reads are retried.
+	wait_for 30 bash -c '[[ $(dk n1 service ls --filter name=mesh --format "{{.Ports}}") == "*:18090->80/tcp, *:18091->81/udp" ]]' ||
+		fail "service ls PORTS: $(dk n1 service ls --filter name=mesh)"
+	wait_for 30 bash -c '[[ $(dk n1 service inspect --format "{{len .Endpoint.VirtualIPs}} {{range .Endpoint.Ports}}{{.PublishMode}}:{{.PublishedPort}}->{{.TargetPort}}/{{.Protocol}} {{end}}" mesh) == "1 ingress:18090->80/tcp ingress:18091->81/udp " ]]' ||
+		fail "Endpoint: $(dk n1 service inspect --format '{{json .Endpoint}}' mesh)"
+	out=$(dk n4 inspect --format '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{$v.IPAddress}}{{end}}' \
+		"$(dk n4 ps -q --filter label=com.docker.swarm.service.name=mesh | head -1)")
+	[[ $out == "ingress 10.0.0."* ]] || fail "the task's ingress endpoint: $out"
+	wait_for 30 bash -c '[[ $(dk n1 service ps mesh --filter desired-state=running --format "{{.Name}}" | wc -l) == 2 ]]' ||
+		fail "service ps: $(dk n1 service ps mesh)"
+	want=$(mesh_task_hosts)
+	for n in n1 n2 n3 n4 n5; do
+		ip="IP_$n"
+		wait_for 60 mesh_tcp "${!ip}" || fail "no TCP answer on $n:18090 ($(mesh_left $n))"
+		for i in $(seq 12); do
+			out=$(mesh_tcp "${!ip}") || continue
+			[[ ${out%% *} == "$IP_n7" ]] || fail "the task saw ${out%% *}, not the client's $IP_n7 (through $n)"
+			# Tasks may move while the machine is loaded (a node that
+			# misses its heartbeats): checked against the tasks as they are.
+			[[ " $want " == *" ${out#* } "* ]] || want=$(mesh_task_hosts)
+			[[ " $want " == *" ${out#* } "* ]] || fail "$n:18090 answered ${out#* }, not a task of mesh ($want)"
+			[[ $seen == *" $n:${out#* } "* ]] || seen="$seen$n:${out#* } "
+			[[ $tasks == *" ${out#* } "* ]] || tasks="$tasks${out#* } "
+		done
+		wait_for 30 mesh_udp "${!ip}" || fail "no UDP answer on $n:18091"
+		out=$(mesh_udp "${!ip}")
+		[[ ${out%% *} == "$IP_n7" ]] || fail "the UDP task saw ${out%% *}, not $IP_n7 (through $n)"
+	done
+	log "connections (node:task):$seen"
+	[[ $(wc -w <<<"$tasks") -ge 2 ]] || fail "connections should reach both tasks: $seen"
+	# From a node itself (the output path): the task sees the node's address.
+	out=$(mesh_tcp "$IP_n1" "${CL_PREFIX}-n1") || fail "no answer to n1 from itself"
+	[[ ${out%% *} == "$IP_n1" ]] || fail "from n1 itself the task saw ${out%% *}"
+	# kill -9 of a worker with a task: restarted, it rebuilds its mesh (table,
+	# bridge address, the routes back in its task) from what its agent gets.
+	cl_kill n4
+	cl_start n4
+	wait_for 60 bash -c "out=\$(mesh_tcp $IP_n4) && [[ \${out%% *} == $IP_n7 ]]" ||
+		fail "n4 after kill -9: $(mesh_tcp "$IP_n4") ($(mesh_left n4))"
+	for i in $(seq 6); do
+		out=$(mesh_tcp "$IP_n1") || continue
+		[[ ${out%% *} == "$IP_n7" ]] || fail "after n4's restart the task saw ${out%% *}"
+	done
+	# The ingress network is held by the service, then replaced.
+	# (retried: a loaded machine may be electing a leader)
+	want="ingress network cannot be removed because service $(dk n1 service inspect --format '{{.ID}}' mesh) depends on it"
+	wait_for 30 bash -c "echo y | dk n1 network rm ingress 2>&1 | grep -qF '$want'" ||
+		fail "rm ingress in use: $(echo y | dk n1 network rm ingress 2>&1)"
+	dk n1 network inspect ingress >/dev/null || fail "the ingress network went"
+	wait_for 60 bash -c '! dk n1 service inspect mesh >/dev/null 2>&1 || dk n1 service rm mesh' || fail "service rm mesh"
+	for n in n1 n2 n3 n4 n5; do
+		wait_for 60 bash -c "[[ -z \$(mesh_left $n) ]]" || fail "mesh left on $n after service rm: $(mesh_left $n)"
+		ip="IP_$n"
+		mesh_tcp "${!ip}" >/dev/null && fail "$n still answers on 18090 after rm"
+	done
+	wait_for 30 bash -c '! dk n1 network inspect ingress >/dev/null 2>&1 || echo y | dk n1 network rm ingress' ||
+		fail "rm ingress: $(echo y | dk n1 network rm ingress 2>&1)"
+	wait_for 30 bash -c "dk n1 service create -d --name mesh2 -p 18092:80 meshbox sleep 100 2>&1 |
+		grep -qF 'service needs ingress network, but no ingress network is present'" ||
+		fail "no ingress: $(dk n1 service create -d --name mesh2 -p 18092:80 meshbox sleep 100 2>&1)"
+	wait_for 30 bash -c 'dk n1 network inspect my-ingress >/dev/null 2>&1 ||
+		dk n1 network create -d overlay --ingress --subnet 10.233.0.0/24 my-ingress' || fail "create my-ingress"
+	want="ingress network ($(dk n1 network inspect --format '{{.Id}}' my-ingress)) is already present"
+	wait_for 30 bash -c "dk n1 network create -d overlay --ingress other-ingress 2>&1 | grep -qF '$want'" ||
+		fail "second ingress: $(dk n1 network create -d overlay --ingress other-ingress 2>&1)"
+	wait_for 60 bash -c "dk n1 service inspect mesh >/dev/null 2>&1 ||
+		dk n1 service create -d --name mesh --replicas 1 --constraint node.role==worker -p 18090:80 \
+			--stop-grace-period 1s meshbox sh -c '$MESH_CMD'" || fail "service create on my-ingress"
+	wait_for 90 mesh_tcp "$IP_n2" || fail "no answer through my-ingress on n2"
+	out=$(mesh_tcp "$IP_n2")
+	[[ ${out%% *} == "$IP_n7" ]] || fail "through my-ingress the task saw ${out%% *}"
+	wait_for 60 bash -c '! dk n1 service inspect mesh >/dev/null 2>&1 || dk n1 service rm mesh' || fail "service rm mesh"
+	for n in n1 n2 n3 n4 n5; do
+		wait_for 60 bash -c "[[ -z \$(mesh_left $n) ]]" || fail "mesh left on $n: $(mesh_left $n)"
+	done
+	ok "routing mesh: ingress network at init; published TCP and UDP ports answer on every node (managers without a task too), over tasks on both workers, and the tasks see the client's own address; ingress rm refused while used, replaced by --ingress; rm leaves nothing"
+}
+
+STAGES=(test_form test_secrets test_services test_secret_rotation test_services_logs test_service_pull test_host_ports test_overlay test_vip test_mesh test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum
 	test_roles test_demote_crash test_ca_rotate test_cert_renewal test_down_and_rm test_restart_all test_autolock test_leave test_force_new_cluster)
 for s in "${STAGES[@]}"; do
 	if [[ -n "${1:-}" && "$s" != test_form && "$s" != *"$1"* ]]; then continue; fi

@@ -11,7 +11,11 @@ swarm_one_node() {
 	import_busybox busybox:latest
 	local port
 	port=$(free_port)
-	run_ok dk swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$port"
+	# Swarm networks (the ingress network made at init too) come from a
+	# block of the test's own: it gets wired on this host.
+	net_block
+	run_ok dk swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$port" \
+		--default-addr-pool "10.$NB.128.0/17"
 	add_cleanup swarm_one_node_cleanup
 }
 

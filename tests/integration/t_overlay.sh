@@ -61,13 +61,14 @@ test_overlay_create_inspect_ls_rm() {
 	assert_eq '[{"Subnet": "10.231.1.0/24", "Gateway": "10.231.1.254", "IPRange": "10.231.1.128/25"}]' \
 		"$(json_get "$j" 'j[0]["IPAM"]["Config"]')" "IPAM.Config"
 	assert_eq 1400 "$(json_get "$j" 'j[0]["Options"]["com.docker.network.driver.mtu"]')" "mtu option"
-	assert_eq 4096 "$(json_get "$j" 'j[0]["Options"]["com.docker.network.driver.overlay.vxlanid_list"]')" \
-		"first VXLAN ID"
+	assert_eq 4097 "$(json_get "$j" 'j[0]["Options"]["com.docker.network.driver.overlay.vxlanid_list"]')" \
+		"first VXLAN ID after the ingress network's"
 
-	# A second one takes the pool's first subnet and the next VNI.
+	# A second one takes the pool's first free subnet (the ingress network
+	# has the first) and the next VNI.
 	run_ok dk network create -d overlay ov2
 	run_ok dk network inspect --format '{{(index .IPAM.Config 0).Subnet}} {{(index .IPAM.Config 0).Gateway}} {{index .Options "com.docker.network.driver.overlay.vxlanid_list"}}' ov2
-	assert_eq "10.0.0.0/24 10.0.0.1 4097" "$OUT" "subnet, gateway and VNI from the default pool"
+	assert_eq "10.0.1.0/24 10.0.1.1 4098" "$OUT" "subnet, gateway and VNI from the default pool"
 
 	run_ok dk network ls --format '{{.Name}} {{.Driver}} {{.Scope}}'
 	assert_contains "$OUT" "ov1 overlay swarm" "network ls"
@@ -76,15 +77,15 @@ test_overlay_create_inspect_ls_rm() {
 	run_ok dk network ls --filter driver=overlay --filter label=team=blue --format '{{.Name}}'
 	assert_eq ov1 "$OUT" "network ls --filter driver=overlay --filter label"
 	run_ok dk network ls --filter scope=swarm -q
-	assert_eq 2 "$(wc -l <<<"$OUT")" "network ls --filter scope=swarm"
+	assert_eq 3 "$(wc -l <<<"$OUT")" "network ls --filter scope=swarm (ingress, ov1, ov2)"
 	run_ok dk network inspect --format '{{.Name}}' "${id:0:6}"
 	assert_eq ov1 "$OUT" "inspect by ID prefix"
 
 	run_ok dk network rm ov1 ov2
 	run_fails dk network inspect ov1
 	assert_contains "$ERR" "network ov1 not found" "inspect after rm"
-	run_ok dk network ls --filter driver=overlay -q
-	assert_empty "$OUT" "overlay networks after rm"
+	run_ok dk network ls --filter driver=overlay --format '{{.Name}}'
+	assert_eq ingress "$OUT" "overlay networks after rm"
 }
 
 test_overlay_bad_input() {
@@ -127,21 +128,25 @@ test_overlay_bad_input() {
 }
 
 test_overlay_default_addr_pool() {
-	ov_swarm --default-addr-pool 10.231.64.0/23 --default-addr-pool-mask-length 24
+	ov_swarm --default-addr-pool 10.231.64.0/22 --default-addr-pool-mask-length 24
 	run_ok dk info --format '{{.Swarm.Cluster.DefaultAddrPool}} {{.Swarm.Cluster.SubnetSize}}'
-	assert_eq "[10.231.64.0/23] 24" "$OUT" "the pool in docker info"
+	assert_eq "[10.231.64.0/22] 24" "$OUT" "the pool in docker info"
+	run_ok dk network inspect --format '{{(index .IPAM.Config 0).Subnet}}' ingress
+	assert_eq "10.231.64.0/24" "$OUT" "the ingress network takes the pool's first subnet"
 	run_ok dk network create -d overlay p1
 	run_ok dk network create -d overlay p2
-	run_ok dk network inspect --format '{{(index .IPAM.Config 0).Subnet}}' p1 p2
-	assert_eq "10.231.64.0/24
-10.231.65.0/24" "$OUT" "subnets carved from --default-addr-pool"
-	run_fails dk network create -d overlay p3
+	run_ok dk network create -d overlay p3
+	run_ok dk network inspect --format '{{(index .IPAM.Config 0).Subnet}}' p1 p2 p3
+	assert_eq "10.231.65.0/24
+10.231.66.0/24
+10.231.67.0/24" "$OUT" "subnets carved from --default-addr-pool"
+	run_fails dk network create -d overlay p4
 	assert_contains "$ERR" "all predefined address pools have been fully subnetted" "exhausted pool"
 	run_ok dk network rm p1
-	run_ok dk network create -d overlay p3
-	run_ok dk network inspect --format '{{(index .IPAM.Config 0).Subnet}}' p3
-	assert_eq "10.231.64.0/24" "$OUT" "a freed subnet is used again"
-	run_ok dk network rm p2 p3
+	run_ok dk network create -d overlay p4
+	run_ok dk network inspect --format '{{(index .IPAM.Config 0).Subnet}}' p4
+	assert_eq "10.231.65.0/24" "$OUT" "a freed subnet is used again"
+	run_ok dk network rm p2 p3 p4
 }
 
 test_overlay_swarm_init_bad_pool() {
@@ -340,4 +345,38 @@ test_overlay_vip_udp_backend_dies() {
 	run_ok dk rm -f ucl
 	run_ok dk service rm ud
 	wait_for 30 "ovu to be free" dk network rm ovu
+}
+
+# The routing mesh's network: made at init as dockerd's, held by a service
+# that publishes in ingress mode, replaced by another --ingress network
+# (only one at a time), and missed by a service that needs it.
+test_overlay_ingress() {
+	# The ingress network gets wired on this host: a subnet of our own.
+	ov_swarm --default-addr-pool 10.231.80.0/22
+	import_busybox busybox:latest
+	run_ok dk network inspect --format '{{.Driver}} {{.Scope}} {{.Ingress}} {{.Attachable}} {{.Internal}} {{len .Labels}} {{index .Options "com.docker.network.driver.overlay.vxlanid_list"}} {{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}' ingress
+	assert_eq "overlay swarm true false false 0 4096 10.231.80.0/24 10.231.80.1" "$OUT" "the ingress network after init"
+	run_fails dk network create -d overlay --ingress --subnet 10.231.10.0/24 ing2
+	assert_contains "$ERR" "ingress network ($(dk network inspect --format '{{.Id}}' ingress)) is already present" \
+		"a second ingress network"
+	run_ok dk service create --detach --name web -p 18099:80 busybox:latest sleep 600
+	local sid=$OUT
+	run_ok dk service ls --filter name=web --format '{{.Ports}}'
+	assert_eq "*:18099->80/tcp" "$OUT" "PORTS of service ls"
+	wait_for 30 "the VIP of web on ingress" bash -c "[[ \$(docker -H '$D_HOST' service inspect --format '{{len .Endpoint.VirtualIPs}}' web) == 1 ]]" ||
+		fail "Endpoint: $(dk service inspect --format '{{json .Endpoint}}' web)"
+	ov_api DELETE /networks/ingress
+	assert_eq 400 "$OUT" "status of rm of the ingress network in use"
+	assert_contains "$OV_BODY" "ingress network cannot be removed because service $sid depends on it" \
+		"rm of the ingress network in use"
+	run_ok dk service rm web
+	run_ok sh -c "echo y | docker -H '$D_HOST' network rm ingress"
+	run_fails dk service create --detach --name web2 -p 18099:80 busybox:latest sleep 600
+	assert_contains "$ERR" "service needs ingress network, but no ingress network is present" "no ingress"
+	run_ok dk network create -d overlay --ingress --subnet 10.231.10.0/24 ing2
+	run_ok dk network inspect --format '{{.Ingress}}' ing2
+	assert_eq true "$OUT" "the new ingress network"
+	run_ok dk network prune -f
+	run_ok dk network inspect --format '{{.Name}}' ing2
+	assert_eq ing2 "$OUT" "prune keeps the ingress network"
 }

@@ -81,7 +81,7 @@ static void add_task(struct store *s, const char *id, const char *node, const ch
 /* One allocator round, applied; whether it had anything to do. */
 static bool allocate(struct store *s)
 {
-	json_t *cmd = allocator_step(s->networks, s->services, s->tasks);
+	json_t *cmd = allocator_step(s->networks, s->services, s->tasks, s->nodes);
 	if (!cmd)
 		return false;
 	assert_int_equal(apply(s, cmd), 0);
@@ -330,12 +330,88 @@ static void test_service_vips(void **state)
 	store_done(&s2);
 }
 
+static void add_node(struct store *s, const char *id)
+{
+	assert_int_equal(apply(s, json_pack("{s:s, s:{s:s, s:{s:s}}}", "op", "node", "v", "ID", id,
+					    "Spec", "Role", "worker")),
+			 0);
+}
+
+static void publish(struct store *s, const char *mode)
+{
+	json_t *v = json_pack("{s:s, s:{s:s, s:{s:[{s:s, s:i, s:i, s:s}]}}}", "ID", "svc1", "Spec",
+			      "Name", "web", "EndpointSpec", "Ports", "Protocol", "tcp",
+			      "TargetPort", 80, "PublishedPort", 8080, "PublishMode", mode);
+	assert_int_equal(apply(s, json_pack("{s:s, s:o}", "op", "service", "v", v)), 0);
+}
+
+/* The routing mesh: one ingress network; while a service publishes in
+ * ingress mode, a VIP there, its live tasks' endpoints and one per node;
+ * all released when it stops publishing there; in use by the service, not
+ * by its tasks or the nodes. */
+static void test_ingress(void **state)
+{
+	struct store s;
+	struct error err = ERROR_INIT;
+	cluster(&s);
+	assert_int_equal(apply(&s, json_pack("{s:s, s:{s:s, s:{s:s, s:b}}}", "op", "network", "v",
+					     "ID", "ing", "Spec", "Name", "ingress", "Ingress", 1)),
+			 0);
+	assert_ptr_equal(allocator_ingress_network(s.networks), json_object_get(s.networks, "ing"));
+	json_t *spec = json_pack("{s:s, s:b}", "Name", "other", "Ingress", 1);
+	struct network_plan plan;
+	assert_int_equal(store_network_plan(&s, spec, &plan, &err), -EEXIST);
+	assert_string_equal(error_msg(&err), "rpc error: code = AlreadyExists desc = ingress "
+					     "network (ing) is already present");
+	error_clear(&err);
+	json_decref(spec);
+	add_node(&s, "nodeA");
+	add_node(&s, "nodeB");
+	publish(&s, "host");
+	add_task(&s, "t1", "nodeA", "running", "");
+	assert_false(allocate(&s));
+	publish(&s, "ingress");
+	assert_true(
+	    allocator_needs_ingress(json_object_get(json_object_get(s.services, "svc1"), "Spec")));
+	assert_true(allocate(&s));
+	assert_false(allocate(&s));
+	assert_string_equal(json_string_value(json_object_get(ep_of(&s, "ing", "svc1"), "Kind")),
+			    "vip");
+	assert_string_equal(json_string_value(json_object_get(ep_of(&s, "ing", "t1"), "Kind")),
+			    "task");
+	assert_string_equal(json_string_value(json_object_get(ep_of(&s, "ing", "t1"), "Service")),
+			    "web");
+	assert_string_equal(json_string_value(json_object_get(ep_of(&s, "ing", "nodeA"), "Kind")),
+			    "node");
+	assert_string_equal(ep_node(&s, "ing", "nodeB"), "nodeB");
+	assert_int_equal(
+	    json_object_size(json_object_get(json_object_get(s.networks, "ing"), "Endpoints")), 4);
+	assert_int_equal(store_network_check_unused(&s, json_object_get(s.networks, "ing"), &err),
+			 -EINVAL);
+	assert_string_equal(error_msg(&err),
+			    "rpc error: code = FailedPrecondition desc = ingress "
+			    "network cannot be removed because service svc1 depends on it");
+	error_clear(&err);
+	/* Back to host mode: VIP and node endpoints go; the task's once over. */
+	publish(&s, "host");
+	assert_true(allocate(&s));
+	assert_null(ep_of(&s, "ing", "svc1"));
+	assert_null(ep_of(&s, "ing", "nodeA"));
+	assert_null(ep_of(&s, "ing", "nodeB"));
+	assert_int_equal(store_network_check_unused(&s, json_object_get(s.networks, "ing"), NULL),
+			 0);
+	add_task(&s, "t1", "nodeA", "shutdown", "");
+	assert_true(allocate(&s));
+	assert_null(ep_of(&s, "ing", "t1"));
+	store_done(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_networks_plan), cmocka_unit_test(test_task_addresses),
 	    cmocka_unit_test(test_new_leader),	  cmocka_unit_test(test_container_attachments),
-	    cmocka_unit_test(test_service_vips),
+	    cmocka_unit_test(test_service_vips),  cmocka_unit_test(test_ingress),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
