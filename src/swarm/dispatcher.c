@@ -14,12 +14,12 @@
 #include "basic/cleanup.h"
 #include "orchestrator/task_state.h"
 #include "swarm/ca.h"
+#include "swarm/netkeys.h"
 #include "swarm/rpc.h"
 #include "swarm/services.h"
 #include "swarm/store_secrets.h"
 #include "swarm/swarm_int.h"
 #include "swarm/task_logs.h"
-#include "swarm/netkeys.h"
 #include "swarm/task_networks.h"
 
 /* Below the relay timeout of a follower forwarding the request. */

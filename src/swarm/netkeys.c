@@ -329,7 +329,9 @@ static void reconcile(struct swarm *sw, const struct netkeys_plan *plan, uint32_
 	struct xfrm_owned have;
 	struct error err = ERROR_INIT;
 	if (xfrm_list(reqid, &have, &err) < 0) {
-		log_warn(sw->log, "encrypted overlay: %s", error_msg(&err));
+		/* Nothing wanted: a kernel without xfrm is no news. */
+		if (plan->n_sa || plan->n_sp)
+			log_warn(sw->log, "encrypted overlay: %s", error_msg(&err));
 		error_clear(&err);
 		return;
 	}
