@@ -4,7 +4,7 @@
 
 .DEFAULT_GOAL := all
 
-PKGS     := libuv jansson libssl libcrypto raft libnl-route-3.0 libnftables zlib
+PKGS     := libuv jansson libssl libcrypto raft libnl-route-3.0 libnl-xfrm-3.0 libnftables zlib
 # libcurl's and libarchive's headers only: berthd dlopens libcurl on first
 # download (see src/image/fetch.c), libarchive on first archive (see
 # src/shared/archive_lib.c).

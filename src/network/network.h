@@ -76,8 +76,9 @@ struct overlay_net {
 	const char *id, *name;
 	struct cidr subnet, range;
 	uint32_t gateway, vni;
-	int mtu; /* 0: the underlay's minus 50 */
+	int mtu; /* 0: the underlay's minus 50 (and ESP's overhead when encrypted) */
 	bool internal;
+	bool encrypted; /* -o encrypted: ESP between the nodes (swarm/netkeys.h) */
 };
 /* The local side of a swarm overlay network this node uses: a user bridge
  * network of the swarm's ID and name (its endpoints persisted), its bridge,

@@ -17,6 +17,9 @@
 
 /* VXLAN's 50 bytes of headers (outer IPv4, UDP, VXLAN, inner Ethernet). */
 #define VXLAN_OVERHEAD 50
+/* ESP in transport mode with AES-GCM: SPI and sequence (8), IV (8), ICV
+ * (16), trailer and padding (2 + up to 3), rounded up. */
+#define ESP_OVERHEAD 40
 
 static struct network *find_id(struct networks *ns, const char *id)
 {
@@ -68,7 +71,8 @@ int network_overlay_ensure(struct daemon *d, const struct overlay_net *o, uint32
 		made = true;
 	}
 	int under = nl_link_mtu_of_addr(local);
-	n->mtu = o->mtu ? o->mtu : (under > VXLAN_OVERHEAD ? under - VXLAN_OVERHEAD : 1450);
+	int overhead = VXLAN_OVERHEAD + (o->encrypted ? ESP_OVERHEAD : 0);
+	n->mtu = o->mtu ? o->mtu : (under > overhead ? under : 1500) - overhead;
 	int r = 0;
 	if (!n->peers) {
 		/* First time in this run: a vxlan device left by an earlier run

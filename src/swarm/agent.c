@@ -22,6 +22,7 @@
 #include "orchestrator/task_state.h"
 #include "shared/callback_sink.h"
 #include "shared/events.h"
+#include "swarm/netkeys.h"
 #include "swarm/rpc.h"
 #include "swarm/services.h"
 #include "swarm/swarm_int.h"
@@ -46,6 +47,7 @@ struct agent {
 	json_t *secrets, *configs;
 	bool assigned;	  /* tasks holds a complete answer */
 	json_t *networks; /* the overlay networks this node uses (task_networks.h) */
+	json_t *netkeys;  /* their key ring when one is encrypted (netkeys.h) */
 	int data_port;
 	int64_t next_net_sync_ms; /* kernel state checked again then, or on a change */
 	char digest[24];
@@ -114,6 +116,7 @@ void swarm_agent_stop(struct swarm *sw)
 	json_decref(a->secrets);
 	json_decref(a->configs);
 	json_decref(a->networks);
+	json_decref(a->netkeys);
 	json_decref(a->outbox);
 	json_decref(a->reported);
 	json_decref(a->busy);
@@ -521,8 +524,11 @@ static void take_assignments(struct swarm *sw, struct agent *a, json_t *resp)
 	json_array_foreach(tasks, i, t) json_object_set(a->tasks, jstr(t, "ID"), t);
 	keep_data(a->secrets, json_object_get(resp, "secrets"));
 	keep_data(a->configs, json_object_get(resp, "configs"));
-	if (!json_equal(a->networks, json_object_get(resp, "networks")))
+	if (!json_equal(a->networks, json_object_get(resp, "networks")) ||
+	    !json_equal(a->netkeys, json_object_get(resp, "netkeys")))
 		a->next_net_sync_ms = 0;
+	json_decref(a->netkeys);
+	a->netkeys = json_incref(json_object_get(resp, "netkeys"));
 	json_decref(a->networks);
 	a->networks = json_incref(json_object_get(resp, "networks"));
 	a->data_port = (int)json_integer_value(json_object_get(resp, "data_path_port"));
@@ -632,6 +638,7 @@ void swarm_agent_tick(struct swarm *sw)
 		json_t *t;
 		if (swarm_now_ms() >= a->next_net_sync_ms) {
 			task_networks_sync(sw, a->networks, a->data_port);
+			netkeys_program(sw, a->networks, a->netkeys, a->data_port);
 			a->next_net_sync_ms = swarm_now_ms() + AGENT_NET_SYNC_MS;
 		}
 		json_object_foreach(a->tasks, id, t) reconcile_task(sw, a, t);

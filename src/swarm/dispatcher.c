@@ -14,6 +14,7 @@
 #include "basic/cleanup.h"
 #include "orchestrator/task_state.h"
 #include "swarm/ca.h"
+#include "swarm/netkeys.h"
 #include "swarm/rpc.h"
 #include "swarm/services.h"
 #include "swarm/store_secrets.h"
@@ -126,7 +127,17 @@ static json_t *assignments(struct swarm *sw, const char *node, char digest[24])
 	hash_str(&h, "configs;");
 	json_object_set_new(out, "configs", values_hashed(configs, &h));
 	hash_str(&h, "networks;");
-	json_object_set_new(out, "networks", task_networks_for_node(sw, node, &h));
+	json_t *networks = task_networks_for_node(sw, node, &h);
+	json_object_set_new(out, "networks", networks);
+	json_t *ring = netkeys_for_node(sw, networks);
+	if (ring) {
+		char *text = json_dumps(ring, JSON_COMPACT);
+		hash_str(&h, "netkeys;");
+		if (text)
+			hash_str(&h, text);
+		free(text);
+		json_object_set_new(out, "netkeys", ring);
+	}
 	json_object_set_new(out, "data_path_port", json_integer(task_networks_port(sw)));
 	json_decref(secrets);
 	json_decref(configs);

@@ -9,6 +9,7 @@
 #include "orchestrator/allocator.h"
 #include "orchestrator/orchestrator.h"
 #include "swarm/ca.h"
+#include "swarm/netkeys.h"
 #include "swarm/services.h"
 #include "swarm/swarm_int.h"
 
@@ -57,6 +58,7 @@ void swarm_orchestrate(struct swarm *sw)
 	if (!sw->store.cluster)
 		return;
 	allocate(sw);
+	netkeys_rotate(sw);
 	if (sw->orch_pending)
 		return;
 	struct orch_in in = {.cluster = sw->store.cluster,

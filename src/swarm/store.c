@@ -7,6 +7,7 @@
 
 #include "basic/cleanup.h"
 #include "basic/timeutil.h"
+#include "swarm/netkeys.h"
 
 void store_init(struct store *s)
 {
@@ -67,6 +68,7 @@ int store_apply(struct store *s, const char *cmd, size_t len, struct error *err)
 		r = error_set(err, -EINVAL, "bad store command");
 	} else if (strcmp(op, "cluster") == 0 && json_is_object(v)) {
 		json_t *copy = json_deep_copy(v);
+		netkeys_carry(s->cluster, copy);
 		store_stamp(s, copy, ts);
 		json_decref(s->cluster);
 		s->cluster = copy;
@@ -89,6 +91,8 @@ int store_apply(struct store *s, const char *cmd, size_t len, struct error *err)
 		if (old)
 			store_changed(s, "node", "remove", old, NULL, ts);
 		json_decref(old);
+	} else if (strcmp(op, NETKEYS_OP) == 0) {
+		r = netkeys_apply(s, c, err);
 	} else if (store_networks_handles(op)) {
 		r = store_networks_apply(s, op, c, ts, err);
 	} else if (store_secrets_handles(op)) {

@@ -22,6 +22,7 @@
 #include "basic/timeutil.h"
 #include "daemon/daemon.h"
 #include "swarm/ca.h"
+#include "swarm/netkeys.h"
 #include "swarm/rpc.h"
 #include "swarm/seal.h"
 #include "swarm/secrets.h"
@@ -411,6 +412,7 @@ void swarm_free(struct swarm *sw)
 /* Forgets the membership: after leave, or a failed init/join. */
 void swarm_reset(struct swarm *sw)
 {
+	netkeys_clear(sw);
 	swarm_manager_stop(sw);
 	swarm_agent_stop(sw);
 	if (sw->tick_on) {

@@ -82,6 +82,8 @@ struct swarm {
 	int64_t events_since_ns;       /* store changes before it are not news (secrets.c) */
 	bool orch_pending;	       /* an orchestration round is being committed */
 	bool alloc_pending;	       /* an allocator round is being committed */
+	bool netkeys_pending;	       /* a new key ring is being committed (netkeys.h) */
+	bool netkeys_failed;	       /* the kernel refused an ESP state: said once */
 	struct dispatcher *dispatcher; /* leader: parked assignment requests */
 	struct task_logs *task_logs;   /* leader: logs requests waiting for nodes */
 

@@ -12,6 +12,7 @@
 #include "network/network.h"
 #include "network/nl.h"
 #include "orchestrator/allocator.h"
+#include "swarm/netkeys.h"
 #include "swarm/store_networks.h"
 #include "swarm/swarm_int.h"
 #include "swarm/task_ingress.h"
@@ -105,6 +106,8 @@ json_t *task_networks_view(struct swarm *sw, json_t *net)
 		json_object_set_new(view, "Ingress", json_true());
 		json_object_set_new(view, "Ports", task_ingress_ports(sw));
 	}
+	if (view && netkeys_network_encrypted(net))
+		json_object_set_new(view, "Encrypted", json_true());
 	return view;
 }
 
@@ -137,7 +140,7 @@ int task_networks_port(struct swarm *sw)
 
 /* This node's underlay address: --data-path-addr, else its advertise
  * address without the port. */
-static int local_addr(struct swarm *sw, uint32_t *ret)
+int task_networks_local_addr(struct swarm *sw, uint32_t *ret)
 {
 	char ip[128];
 	snprintf(ip, sizeof(ip), "%s",
@@ -164,7 +167,8 @@ static int overlay_of(json_t *net, struct overlay_net *o)
 				  .name = jstr(net, "Name"),
 				  .vni = (uint32_t)json_integer_value(json_object_get(net, "VNI")),
 				  .mtu = atoi(jstr(net, "MTU")),
-				  .internal = json_is_true(json_object_get(net, "Internal"))};
+				  .internal = json_is_true(json_object_get(net, "Internal")),
+				  .encrypted = json_is_true(json_object_get(net, "Encrypted"))};
 	if (cidr_parse(jstr(net, "Subnet"), false, &o->subnet) < 0 ||
 	    ip_parse(jstr(net, "Gateway"), &o->gateway) < 0 || !o->vni)
 		return -EINVAL;
@@ -260,7 +264,7 @@ int task_networks_wire(struct swarm *sw, json_t *net, int port)
 	uint32_t local;
 	struct overlay_net o;
 	struct error err = ERROR_INIT;
-	if (local_addr(sw, &local) < 0 || overlay_of(net, &o) < 0)
+	if (task_networks_local_addr(sw, &local) < 0 || overlay_of(net, &o) < 0)
 		return -EINVAL;
 	int r =
 	    network_overlay_ensure(sw->d, &o, local, port ? port : task_networks_port(sw), &err);

@@ -24,6 +24,10 @@ json_t *task_networks_view(struct swarm *sw, json_t *net);
  * endpoint on it, {"Name": hostname, "IP": its address}. */
 json_t *task_networks_peers(struct swarm *sw, json_t *net);
 
+/* This node's underlay address: --data-path-addr, else its advertise
+ * address. */
+int task_networks_local_addr(struct swarm *sw, uint32_t *ret);
+
 /* Agent: the local side of networks (as sent) made or kept, peers
  * programmed, unlisted networks without endpoints taken down. */
 void task_networks_sync(struct swarm *sw, json_t *networks, int port);
