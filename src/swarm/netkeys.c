@@ -65,27 +65,44 @@ static bool any_encrypted(json_t *networks)
 	return false;
 }
 
+struct ring_info {
+	size_t n, oldest;
+	json_int_t tag; /* the newest key's */
+	int64_t newest; /* when it was made */
+};
+
+static struct ring_info ring_scan(json_t *ring)
+{
+	struct ring_info r = {.n = json_array_size(ring)};
+	for (size_t i = 0; i < r.n; i++) {
+		json_t *k = json_array_get(ring, i);
+		json_int_t t = json_integer_value(json_object_get(k, "Tag"));
+		if (t > r.tag) {
+			r.tag = t;
+			r.newest = json_integer_value(json_object_get(k, "Created"));
+		}
+		if (t < json_integer_value(json_object_get(json_array_get(ring, r.oldest), "Tag")))
+			r.oldest = i;
+	}
+	return r;
+}
+
+/* Without an encrypted network, the ring stays as it is. */
+static bool rotation_due(json_t *cluster, json_t *networks, int64_t now_ns, int64_t period_ns)
+{
+	struct ring_info r = ring_scan(json_object_get(cluster, RING_FIELD));
+	return any_encrypted(networks) && (r.n == 0 || now_ns - r.newest >= period_ns);
+}
+
 json_t *netkeys_step(json_t *cluster, json_t *networks, int64_t now_ns, int64_t period_ns,
 		     const uint8_t fresh[XFRM_KEY_LEN])
 {
-	json_t *ring = json_object_get(cluster, RING_FIELD);
-	size_t n = json_array_size(ring);
-	json_int_t tag = 0;
-	int64_t newest = 0;
-	size_t oldest = 0;
-	for (size_t i = 0; i < n; i++) {
-		json_t *k = json_array_get(ring, i);
-		json_int_t t = json_integer_value(json_object_get(k, "Tag"));
-		if (t > tag) {
-			tag = t;
-			newest = json_integer_value(json_object_get(k, "Created"));
-		}
-		if (t < json_integer_value(json_object_get(json_array_get(ring, oldest), "Tag")))
-			oldest = i;
-	}
-	/* Without an encrypted network, the ring stays as it is. */
-	if (!any_encrypted(networks) || (n > 0 && now_ns - newest < period_ns))
+	if (!rotation_due(cluster, networks, now_ns, period_ns))
 		return NULL;
+	json_t *ring = json_object_get(cluster, RING_FIELD);
+	struct ring_info r = ring_scan(ring);
+	size_t n = r.n, oldest = r.oldest;
+	json_int_t tag = r.tag;
 	char *b64 = seal_b64(fresh, XFRM_KEY_LEN);
 	json_t *next = json_array();
 	for (size_t i = 0; i < n; i++)
@@ -136,11 +153,14 @@ void netkeys_rotate(struct swarm *sw)
 {
 	if (sw->netkeys_pending || !sw->store.cluster)
 		return;
+	/* Called at every leader tick: random bytes only when a key is due. */
+	int64_t now = time_now_ns(), period = rotation_ns();
+	if (!rotation_due(sw->store.cluster, sw->store.networks, now, period))
+		return;
 	uint8_t fresh[XFRM_KEY_LEN];
 	if (RAND_bytes(fresh, sizeof(fresh)) != 1)
 		return;
-	json_t *cmd = netkeys_step(sw->store.cluster, sw->store.networks, time_now_ns(),
-				   rotation_ns(), fresh);
+	json_t *cmd = netkeys_step(sw->store.cluster, sw->store.networks, now, period, fresh);
 	OPENSSL_cleanse(fresh, sizeof(fresh));
 	if (!cmd)
 		return;
