@@ -982,6 +982,7 @@ void swarm_tick(struct swarm *sw)
 {
 	if (sw->closing || sw->state != SWARM_ACTIVE)
 		return;
+	swarm_raft_watch(sw);
 	manager_tick(sw);
 	agent_tick(sw);
 	swarm_agent_tick(sw);

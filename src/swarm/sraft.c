@@ -380,6 +380,14 @@ bool sraft_is_leader(struct sraft *s)
 	return s->started && raft_state(&s->raft) == RAFT_LEADER;
 }
 
+bool sraft_stopped(struct sraft *s, const char **why)
+{
+	if (!s->started || raft_state(&s->raft) != RAFT_UNAVAILABLE)
+		return false;
+	*why = raft_errmsg(&s->raft);
+	return true;
+}
+
 raft_id sraft_leader(struct sraft *s, const char **address)
 {
 	raft_id id = 0;

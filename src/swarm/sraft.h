@@ -66,6 +66,8 @@ int sraft_start(struct sraft *s, struct error *err);
 void sraft_close(struct sraft *s, sraft_cb cb, void *data);
 
 bool sraft_is_leader(struct sraft *s);
+/* libraft stopped for good (RAFT_UNAVAILABLE); *why: its last error. */
+bool sraft_stopped(struct sraft *s, const char **why);
 /* The known leader's raft id (0 when none) and address. */
 raft_id sraft_leader(struct sraft *s, const char **address);
 

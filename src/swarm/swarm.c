@@ -273,19 +273,63 @@ int swarm_manager_start(struct swarm *sw, bool bootstrap, bool recover, struct e
 	return 0;
 }
 
-void swarm_manager_stop(struct swarm *sw)
+static void manager_stop_then(struct swarm *sw, sraft_cb closed, void *data)
 {
 	dispatcher_stop(sw);
 	rpc_stop_listen(sw);
 	if (sw->raft) {
 		struct sraft *r = TAKE_PTR(sw->raft);
-		sraft_close(r, raft_freed, r);
+		sraft_close(r, closed, data ? data : r);
 	}
 	sw->leader_ready = false;
 	store_done(&sw->store);
 	store_init(&sw->store);
 	json_decref(sw->last_seen);
 	sw->last_seen = json_object();
+}
+
+void swarm_manager_stop(struct swarm *sw) { manager_stop_then(sw, raft_freed, NULL); }
+
+struct raft_reopen {
+	struct swarm *sw;
+	struct sraft *old;
+};
+
+static void raft_reopen_closed(void *data, int status, const char *msg)
+{
+	struct raft_reopen *ro = data;
+	struct swarm *sw = ro->sw;
+	free(ro->old);
+	free(ro);
+	sw->raft_reopening = false;
+	if (sw->closing || !sw->manager || sw->raft || sw->state != SWARM_ACTIVE)
+		return;
+	struct error err = ERROR_INIT;
+	if (swarm_manager_start(sw, false, false, &err) < 0)
+		log_error(sw->log, "swarm: raft could not be started again: %s", error_msg(&err));
+	else
+		log_info(sw->log, "swarm: raft started again from its log");
+	error_clear(&err);
+}
+
+/* libraft (0.15) stops for good on an error one of its handlers cannot
+ * deal with: the node then drops every message and never learns of a
+ * leader again, a manager lost to its cluster until berthd restarts (seen
+ * under heavy load). It is started again from its log on disk once the
+ * stopped instance has closed. */
+void swarm_raft_watch(struct swarm *sw)
+{
+	const char *why = NULL;
+	if (!sw->raft || sw->raft_reopening || !sraft_stopped(sw->raft, &why))
+		return;
+	struct raft_reopen *ro = calloc(1, sizeof(*ro));
+	if (!ro)
+		return;
+	log_error(sw->log, "swarm: raft stopped (%s); starting it again", why && *why ? why : "?");
+	ro->sw = sw;
+	ro->old = sw->raft;
+	sw->raft_reopening = true;
+	manager_stop_then(sw, raft_reopen_closed, ro);
 }
 
 /* ---- lifecycle ---- */

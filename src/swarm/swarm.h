@@ -97,6 +97,7 @@ struct swarm {
 	bool hb_inflight, role_change_inflight;
 	unsigned mgr_cursor;
 	bool closing;
+	bool raft_reopening; /* swarm_raft_watch: the stopped instance closes */
 	void *stop_ctx;
 	struct swarm_pending *pending; /* init or join waiting for the leader */
 };

@@ -56,3 +56,5 @@ void swarm_issuer_forget(struct swarm *sw);
  * from the time of the call on: the log replayed at a start is history, not
  * news. */
 void swarm_objects_events_from_now(struct swarm *sw);
+/* Starts raft again when libraft has stopped for good (swarm.c). */
+void swarm_raft_watch(struct swarm *sw);

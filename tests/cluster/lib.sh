@@ -150,15 +150,16 @@ bt() {
 has() { grep "$@" >/dev/null; }
 export -f has
 
-# wait_for SECONDS CMD...: retries until CMD succeeds.
+# wait_for SECONDS CMD...: retries until CMD succeeds, for SECONDS however
+# long each try takes.
 wait_for() {
-	local t=$1 i
+	local end=$((SECONDS + $1))
 	shift
-	for i in $(seq $((t * 5))); do
+	while :; do
 		"$@" >/dev/null 2>&1 && return 0
+		((SECONDS < end)) || return 1
 		sleep 0.2
 	done
-	return 1
 }
 
 node_id() { dk "$1" info --format '{{.Swarm.NodeID}}'; }
