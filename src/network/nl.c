@@ -511,6 +511,9 @@ int nl_vxlan_ensure(const struct nl_vxlan *vx, struct error *err)
 		 * answered from the neighbour entries (proxy). */
 		rtnl_link_vxlan_set_learning(nv, 0);
 		rtnl_link_vxlan_set_proxy(nv, 1);
+		/* No outer UDP checksum, as Docker's overlay: the inner packet
+		 * has its own, and the outer one costs a pass over every byte. */
+		rtnl_link_vxlan_set_udp_csum(nv, 0);
 		rtnl_link_set_master(nv, rtnl_link_get_ifindex(br));
 		if (vx->mtu > 0)
 			rtnl_link_set_mtu(nv, (unsigned)vx->mtu);
