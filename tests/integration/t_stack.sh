@@ -133,9 +133,11 @@ st_worker\\.1 [^ ]+ Running Running .* ago $" "stack ps"
 	run_ok dk network ls --filter label=com.docker.stack.namespace=st --format '{{.Name}} {{.Driver}} {{.Scope}}'
 	assert_eq "st_back overlay swarm
 st_front overlay swarm" "$(sort <<<"$OUT")" "the stack's networks"
+	# st_back's subnet is the pool's second: the ingress network made at
+	# init has the first, as Docker's.
 	run_ok dk network inspect st_front st_back --format '{{.Name}} {{(index .IPAM.Config 0).Subnet}} {{.Attachable}} {{json .Labels}}'
 	assert_eq "st_front 10.$NB.1.0/24 false {\"com.docker.stack.namespace\":\"st\"}
-st_back 10.$NB.128.0/24 true {\"com.docker.stack.namespace\":\"st\"}" "$OUT" "network settings"
+st_back 10.$NB.129.0/24 true {\"com.docker.stack.namespace\":\"st\"}" "$OUT" "network settings"
 	local nets
 	nets=$(dk network ls -q --no-trunc --filter label=com.docker.stack.namespace=st)
 	run_ok dk secret ls --filter label=com.docker.stack.namespace=st --format '{{.Name}}'
