@@ -165,6 +165,25 @@ test_setup() {
 	trap 'exit 130' INT
 }
 
+# Overlay devices outlive berthd on purpose (a restart takes them up
+# again), and a daemon killed or failing leaves its table and bridge; the
+# test's daemons are gone for good, and so must be what their logs say
+# they made (names of their own: data-root hashes and network IDs).
+remove_daemon_networking() {
+	local f dev t
+	for f in "${DAEMON_LOGS[@]}"; do
+		[[ -f "$f" ]] || continue
+		for dev in $(grep -oE '(bridge ov|vxlan vx|default bridge berth)-[a-z0-9]+' "$f" | awk '{print $NF}' | sort -u); do
+			ip link del "$dev" 2>/dev/null
+		done
+		for t in $(grep -oE 'nftables table berth_[0-9a-f]+' "$f" | awk '{print $3}' | sort -u); do
+			nft delete table ip "$t" 2>/dev/null
+			nft delete table ip6 "$t" 2>/dev/null
+		done
+	done
+	return 0
+}
+
 # Kills what this test started (by pid), checks daemon logs for sanitizer
 # reports, removes the temp dir. Runs on every exit path.
 test_cleanup() {
@@ -179,6 +198,7 @@ test_cleanup() {
 	for pid in "${DAEMON_PIDS[@]}"; do
 		stop_daemon_pid "$pid" quiet || rc=1
 	done
+	remove_daemon_networking
 	for f in "${DAEMON_LOGS[@]}"; do
 		if [[ -f "$f" ]] && grep -Eq "$SANITIZER_RE" "$f"; then
 			printf '    FAIL: sanitizer report or assertion failure in daemon log %s:\n' "$f" >&2
