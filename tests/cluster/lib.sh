@@ -56,6 +56,13 @@ cl_cleanup() {
 		local p=${CL_PID[$n]}
 		[[ -n "$p" ]] && { kill -9 "$p"; wait "$p"; } 2>/dev/null
 	done
+	# Shims of tasks no daemon answered for (an election storm): found by
+	# their bundle under this run's directory, killed by pid with their
+	# container's init (which takes its pid namespace along).
+	for p in $(pgrep -f -- "--bundle $CL_TMP/"); do
+		pkill -9 -P "$p"
+		kill -9 "$p"
+	done 2>/dev/null
 	sleep 0.3
 	for n in "${CL_NODES[@]}"; do
 		ip netns del "${CL_PREFIX}-$n" 2>/dev/null
