@@ -4,8 +4,11 @@
 # shellcheck source=swarm_lib.sh
 . "$INTEG_DIR/swarm_lib.sh"
 
+# The docker CLI turns a port range into ports in the order of a Go map's
+# walk, a different one each run: ports are compared as a set.
 sc_raw_spec() { # SERVICE: the stored spec as GET /services/{id} gives it, Name dropped
-	curl -sf --unix-socket "$D_SOCK" "http://localhost/v1.41/services/$1" | jq -S 'del(.Spec.Name) | .Spec'
+	curl -sf --unix-socket "$D_SOCK" "http://localhost/v1.41/services/$1" |
+		jq -S 'del(.Spec.Name) | .Spec | if .EndpointSpec.Ports then .EndpointSpec.Ports |= sort_by(.PublishedPort, .TargetPort, .Protocol) else . end'
 }
 
 # create_both NAME FLAGS...: the same service by docker (dNAME), removed
