@@ -55,7 +55,7 @@ static void api_network_list(const struct api_request *ar)
 		return;
 	struct error err = ERROR_INIT;
 	json_t *out = NULL;
-	if (network_list_json(ar->d, f, &out, &err) < 0) {
+	if (network_list_json(ar->d->networks, f, &out, &err) < 0) {
 		api_reply_err_clear(ar, &err);
 	} else {
 		json_t *swarm = swarm_networks_list(ar->d->swarm, f);
@@ -93,7 +93,7 @@ static void api_network_inspect(const struct api_request *ar)
 		return;
 	}
 	error_clear(&err);
-	if (network_inspect_json(ar->d, id, &out, &err) < 0) {
+	if (network_inspect_json(ar->d->networks, id, &out, &err) < 0) {
 		api_reply_err_clear(ar, &err);
 		return;
 	}
@@ -125,9 +125,9 @@ static void api_network_create(const struct api_request *ar)
 	const char *driver = json_string_value(json_object_get(body, "Driver"));
 	/* As dockerd: a name of the swarm's is taken for local networks too,
 	 * and the other way round. */
-	if (name &&
-	    (swarm_network_name_taken(ar->d->swarm, name) ||
-	     (driver && strcmp(driver, "overlay") == 0 && network_name_exists(ar->d, name)))) {
+	if (name && (swarm_network_name_taken(ar->d->swarm, name) ||
+		     (driver && strcmp(driver, "overlay") == 0 &&
+		      network_name_exists(ar->d->networks, name)))) {
 		http_reply_error(ar->conn, 409, "network with name %s already exists", name);
 		json_decref(body);
 		return;
@@ -145,7 +145,7 @@ static void api_network_create(const struct api_request *ar)
 	/* API 1.44 made CheckDuplicate always true. */
 	bool check = json_is_true(json_object_get(body, "CheckDuplicate")) || !ar->version ||
 		     api_version_compare(ar->version, "1.44") >= 0;
-	if (network_create(ar->d, body, check, &id, &warning, &err) < 0)
+	if (network_create(ar->d->networks, body, check, &id, &warning, &err) < 0)
 		api_reply_err_clear(ar, &err);
 	else
 		http_reply_json(
@@ -160,7 +160,7 @@ static void api_network_delete(const struct api_request *ar)
 {
 	struct error err = ERROR_INIT;
 	const char *ref = route_param(ar->match, "id");
-	int r = network_remove(ar->d, ref, &err);
+	int r = network_remove(ar->d->networks, ref, &err);
 	if (r == -ENOENT && swarm_networks_served(ar->d->swarm)) {
 		struct nreq *q = nreq_new(ar, 204);
 		error_clear(&err);
@@ -201,9 +201,9 @@ static void attached_connect(void *data, int status, json_t *result, const char 
 		json_object_set(ipam, "IPv4Address", json_object_get(result, "IP"));
 		/* A failure leaves the address unused here: the agent gives it
 		 * back. */
-		if (network_connect(q->d, json_string_value(json_object_get(result, "ID")),
-				    json_string_value(json_object_get(q->body, "Container")), epcfg,
-				    &err) < 0)
+		if (network_connect(
+			q->d->networks, json_string_value(json_object_get(result, "ID")),
+			json_string_value(json_object_get(q->body, "Container")), epcfg, &err) < 0)
 			http_reply_err(q->conn, &err);
 		else
 			http_reply(q->conn, 200, NULL, NULL, 0, NULL, 0);
@@ -251,7 +251,7 @@ static void api_network_connect(const struct api_request *ar)
 	}
 	struct error err = ERROR_INIT;
 	const char *c = json_string_value(json_object_get(body, "Container"));
-	if (network_connect(ar->d, route_param(ar->match, "id"), c ? c : "",
+	if (network_connect(ar->d->networks, route_param(ar->match, "id"), c ? c : "",
 			    json_object_get(body, "EndpointConfig"), &err) < 0)
 		api_reply_err_clear(ar, &err);
 	else
@@ -266,7 +266,7 @@ static void api_network_disconnect(const struct api_request *ar)
 		return;
 	struct error err = ERROR_INIT;
 	const char *c = json_string_value(json_object_get(body, "Container"));
-	if (network_disconnect(ar->d, route_param(ar->match, "id"), c ? c : "",
+	if (network_disconnect(ar->d->networks, route_param(ar->match, "id"), c ? c : "",
 			       json_is_true(json_object_get(body, "Force")), &err) < 0)
 		api_reply_err_clear(ar, &err);
 	else
@@ -287,7 +287,7 @@ static void swarm_pruned(void *data, int status, json_t *names, const char *msg)
 	struct prune_req *q = data;
 	struct error err = ERROR_INIT;
 	json_t *local = NULL;
-	if (network_prune(q->d, q->f, &local, &err) < 0) {
+	if (network_prune(q->d->networks, q->f, &local, &err) < 0) {
 		http_reply_err(q->conn, &err);
 		error_clear(&err);
 	} else {

@@ -80,7 +80,7 @@ static int service_networks(const struct api_request *ar, json_t *spec, struct e
 			json_decref(info);
 			continue;
 		}
-		if (!target || network_inspect_json(ar->d, target, &info, NULL) < 0)
+		if (!target || network_inspect_json(ar->d->networks, target, &info, NULL) < 0)
 			return error_set(err, -ENOENT, "network %s not found",
 					 target ? target : "");
 		const char *name = jstr(info, "Name");

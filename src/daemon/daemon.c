@@ -231,19 +231,33 @@ int daemon_start(struct daemon *d, struct error *err)
 	if (r == 0)
 		r = volumes_init(d, err);
 	if (r == 0)
-		r = network_init(
-		    d, &(struct net_container_source){containers_net_lookup, containers_net_at, d},
-		    err);
+		r = network_init(&d->networks,
+				 &(struct network_deps){
+				     .loop = d->loop,
+				     .log = &d->log,
+				     .events = d->events,
+				     .engine_id = d->engine_id,
+				     .data_root = d->cfg.data_root,
+				     .exec_root = d->cfg.exec_root,
+				     .bridge = d->cfg.bridge,
+				     .bip = d->cfg.bip,
+				     .fixed_cidr = d->cfg.fixed_cidr,
+				     .address_pools = d->cfg.address_pools,
+				     .n_address_pools = d->cfg.n_address_pools,
+				     .iptables = d->cfg.iptables,
+				     .containers = {containers_net_lookup, containers_net_at, d},
+				 },
+				 err);
 	if (r == 0)
 		r = containers_init(d, err);
 	if (r == 0)
-		network_restore(d);
+		network_restore(d->networks);
 	if (r < 0) {
 		containers_stop(d);
-		network_stop(d);
+		network_stop(d->networks);
 		uv_run(d->loop, UV_RUN_NOWAIT);
 		containers_done(d);
-		network_done(d);
+		network_done(TAKE_PTR(d->networks));
 		volumes_done(d);
 		images_done(d);
 		release_locks(d);
@@ -288,7 +302,7 @@ void daemon_stop(struct daemon *d)
 	api_stop(d);
 	metrics_stop(d);
 	containers_stop(d);
-	network_stop(d);
+	network_stop(d->networks);
 	if (d->swarm)
 		swarm_stop(d->swarm, NULL, NULL);
 }
@@ -338,7 +352,7 @@ void daemon_done(struct daemon *d)
 	metrics_free(d);
 	swarm_free(d->swarm);
 	containers_done(d);
-	network_done(d);
+	network_done(TAKE_PTR(d->networks));
 	volumes_done(d);
 	images_done(d);
 	release_locks(d);

@@ -437,7 +437,7 @@ int container_create(struct daemon *d, const char *name, json_t *body, struct co
 	if (!rt || !*rt)
 		json_object_set_new(c->host_config, "Runtime",
 				    json_string(containers_of(d)->default_runtime));
-	r = network_container_create(d, container_net(c, &nc),
+	r = network_container_create(d->networks, container_net(c, &nc),
 				     json_object_get(body, "NetworkingConfig"), err);
 	if (r < 0) {
 		container_free(c);
@@ -450,7 +450,7 @@ int container_create(struct daemon *d, const char *name, json_t *body, struct co
 		r = containers_add(d, c) < 0 ? error_set(err, -ENOMEM, "out of memory") : 0;
 	if (r < 0) {
 		container_release_volumes(d, c->id, c->mounts, true);
-		network_container_removed(d, container_net(c, &nc));
+		network_container_removed(d->networks, container_net(c, &nc));
 		container_free(c);
 		return r;
 	}

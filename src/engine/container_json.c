@@ -156,7 +156,7 @@ json_t *container_inspect_json(struct daemon *d, struct container *c, bool size)
 	    "ProcessLabel", "", "AppArmorProfile", "", "ExecIDs", exec_ids_json(d, c->id),
 	    "HostConfig", host_config_json(c), "GraphDriver", "Data", "Name",
 	    storage_driver_name(d->storage), "Mounts", mounts_json(c, false), "Config", c->config,
-	    "NetworkSettings", network_container_settings(d, container_net(c, &nc)));
+	    "NetworkSettings", network_container_settings(d->networks, container_net(c, &nc)));
 	add_paths(d, c, o);
 	if (size)
 		add_sizes(d, c, o);
@@ -249,8 +249,8 @@ int container_list_entry_write(struct daemon *d, struct container *c, bool size,
 	status_text(c, status, sizeof(status));
 	_cleanup_(buf_free) struct buf cmd = BUF_INIT;
 	json_t *labels = json_object_get(c->config, "Labels");
-	json_t *ports = network_container_ports_summary(d, container_net(c, &nc));
-	json_t *nets = network_container_networks(d, &nc);
+	json_t *ports = network_container_ports_summary(d->networks, container_net(c, &nc));
+	json_t *nets = network_container_networks(d->networks, &nc);
 	json_t *mounts = mounts_json(c, true);
 	int r = command_text(c, &cmd);
 	r = r ?: json_buf_raw(b, "{\"Id\":");

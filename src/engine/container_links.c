@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "basic/cleanup.h"
+#include "daemon/daemon.h"
 #include "engine/container.h"
 #include "network/network.h"
 
@@ -215,7 +216,7 @@ int container_links_collect(struct daemon *d, struct container *c, json_t **ret_
 				      path);
 			break;
 		}
-		json_t *ns = network_container_settings(d, container_net(child, &nc));
+		json_t *ns = network_container_settings(d->networks, container_net(child, &nc));
 		const char *ip = hc_str(ns, "IPAddress");
 		if (*ip) {
 			link_env(env, path, ip, child);

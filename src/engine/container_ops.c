@@ -148,7 +148,7 @@ void container_exited(struct daemon *d, struct container *c, int exit_code, int6
 	if (exitf)
 		unlink(exitf); /* recorded in config.v2.json now */
 	container_unmount(d, c);
-	network_container_down(d, container_net(c, &nc));
+	network_container_down(d->networks, container_net(c, &nc));
 	close_timer(c);
 	char code[16];
 	snprintf(code, sizeof(code), "%d", exit_code);
@@ -546,7 +546,7 @@ void container_remove(struct daemon *d, struct container *c, bool force, bool vo
 	container_restart_cancel(c);
 	containers_forget(d, c);
 	container_release_volumes(d, c->id, c->mounts, volumes);
-	network_container_removed(d, container_net(c, &nc));
+	network_container_removed(d->networks, container_net(c, &nc));
 	*job = (struct remove_job){.d = d,
 				   .c = c,
 				   .dir = job->dir,
@@ -607,7 +607,7 @@ void container_start_failed(struct daemon *d, struct container *c, const struct 
 	struct net_container nc;
 	const char *msg = error_msg(err);
 	container_unmount(d, c);
-	network_container_down(d, container_net(c, &nc));
+	network_container_down(d->networks, container_net(c, &nc));
 	free(c->error);
 	c->error = strdup(msg);
 	c->exit_code = strstr(msg, "executable file not found") || strstr(msg, "no such file or directory")

@@ -119,11 +119,11 @@ static int write_etc_files(struct daemon *d, struct container *c, const char *li
 	bool host_net = !strcmp(str(c->host_config, "NetworkMode"), "host");
 	if (host_net)
 		fs_read_file("/etc/hosts", 1 << 20, &host_hosts, NULL);
-	host_resolv = network_resolv_conf(d, container_net(c, &nc));
+	host_resolv = network_resolv_conf(d->networks, container_net(c, &nc));
 	if (!host_resolv)
 		fs_read_file("/etc/resolv.conf", 1 << 20, &host_resolv, NULL);
 	_cleanup_free_ char *extra =
-	    host_net ? NULL : network_hosts_lines(d, container_net(c, &nc));
+	    host_net ? NULL : network_hosts_lines(d->networks, container_net(c, &nc));
 	_cleanup_free_ char *all_hosts = NULL;
 	if (extra &&
 	    asprintf(&all_hosts, "%s%s%s", default_hosts, link_hosts ? link_hosts : "", extra) < 0)
@@ -244,14 +244,14 @@ static int prepare(struct daemon *d, struct container *c, struct error *err)
 	_cleanup_free_ char *link_hosts = NULL;
 	r = container_links_collect(d, c, &link_env, &link_hosts, err);
 	if (r == 0)
-		r = network_container_up(d, container_net(c, &nc), &netns, err);
+		r = network_container_up(d->networks, container_net(c, &nc), &netns, err);
 	if (r == 0)
 		r = write_etc_files(d, c, link_hosts, err);
 	if (r == 0)
 		r = write_spec(d, c, rootfs, netns, link_env, err);
 	json_decref(link_env);
 	if (r < 0) {
-		network_container_down(d, container_net(c, &nc));
+		network_container_down(d->networks, container_net(c, &nc));
 		container_unmount(d, c);
 	}
 	return r;
@@ -431,7 +431,7 @@ void container_start(struct daemon *d, struct container *c, container_done_fn do
 		r = spawn_shim(d, c, job, &err);
 		if (r < 0) {
 			c->starting = NULL;
-			network_container_down(d, container_net(c, &nc));
+			network_container_down(d->networks, container_net(c, &nc));
 			container_unmount(d, c);
 		}
 	}

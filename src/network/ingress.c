@@ -10,7 +10,6 @@
 
 #include "basic/cleanup.h"
 #include "basic/log.h"
-#include "daemon/daemon.h"
 #include "network/network.h"
 #include "network/network_priv.h"
 #include "network/nft.h"
@@ -27,9 +26,9 @@ struct network_mesh {
 	char *text; /* the node's table last applied */
 };
 
-static void table_name(struct daemon *d, char buf[48])
+static void table_name(struct networks *ns, char buf[48])
 {
-	snprintf(buf, 48, "%s_mesh", networks_of(d)->table);
+	snprintf(buf, 48, "%s_mesh", ns->table);
 }
 
 static struct network *find_id(struct networks *ns, const char *id)
@@ -50,7 +49,7 @@ void network_mesh_free(struct network *n)
 	n->mesh = NULL;
 }
 
-static void apply_node_table(struct daemon *d, struct network *n, char *text)
+static void apply_node_table(struct networks *ns, struct network *n, char *text)
 {
 	struct network_mesh *m = n->mesh;
 	if (!text || (m->text && strcmp(text, m->text) == 0)) {
@@ -58,8 +57,8 @@ static void apply_node_table(struct daemon *d, struct network *n, char *text)
 		return;
 	}
 	struct error err = ERROR_INIT;
-	if (nft_apply(networks_of(d)->nft, text, &err) < 0) {
-		log_warn(&d->log, "routing mesh: %s", error_msg(&err));
+	if (nft_apply(ns->nft, text, &err) < 0) {
+		log_warn(ns->deps.log, "routing mesh: %s", error_msg(&err));
 		free(text);
 	} else {
 		free(m->text);
@@ -70,7 +69,7 @@ static void apply_node_table(struct daemon *d, struct network *n, char *text)
 
 /* The node's own address on the bridge: the one its tasks' replies are
  * routed to, and the MAC they know it by. */
-static void bridge_self(struct daemon *d, struct network *n, const struct ingress_node *self)
+static void bridge_self(struct networks *ns, struct network *n, const struct ingress_node *self)
 {
 	struct network_mesh *m = n->mesh;
 	if (!self->ip || (m->self.ip == self->ip && !memcmp(m->self.mac, self->mac, 6)))
@@ -79,27 +78,26 @@ static void bridge_self(struct daemon *d, struct network *n, const struct ingres
 		nl_link_addr_del(n->bridge, m->self.ip, n->subnet.prefix);
 	struct error err = ERROR_INIT;
 	if (nl_link_mac_addr(n->bridge, self->mac, self->ip, n->subnet.prefix, &err) < 0)
-		log_warn(&d->log, "routing mesh: %s", error_msg(&err));
+		log_warn(ns->deps.log, "routing mesh: %s", error_msg(&err));
 	else
 		m->self = *self;
 	error_clear(&err);
 }
 
-void network_ingress_update(struct daemon *d, const char *id, const struct ingress_mesh *im)
+void network_ingress_update(struct networks *ns, const char *id, const struct ingress_mesh *im)
 {
-	struct networks *ns = networks_of(d);
 	struct network *n = find_id(ns, id);
 	if (!n)
 		return;
 	if (!n->mesh && !(n->mesh = calloc(1, sizeof(*n->mesh)))) {
-		log_warn(&d->log, "routing mesh: out of memory");
+		log_warn(ns->deps.log, "routing mesh: out of memory");
 		return;
 	}
 	struct network_mesh *m = n->mesh;
-	bridge_self(d, n, &im->self);
+	bridge_self(ns, n, &im->self);
 	char table[48];
-	table_name(d, table);
-	apply_node_table(d, n, nft_mesh_ruleset(table, im->ports, im->n_ports));
+	table_name(ns, table);
+	apply_node_table(ns, n, nft_mesh_ruleset(table, im->ports, im->n_ports));
 	bool same =
 	    m->n_nodes == im->n_nodes &&
 	    (!im->n_nodes || !memcmp(m->nodes, im->nodes, im->n_nodes * sizeof(*im->nodes)));
@@ -115,35 +113,34 @@ void network_ingress_update(struct daemon *d, const char *id, const struct ingre
 	m->n_nodes = im->n_nodes;
 	for (size_t i = 0; i < ns->n_sb; i++)
 		if (network_endpoint(n, ns->sb[i]->cid))
-			sandbox_mesh_update(d, ns->sb[i]);
+			sandbox_mesh_update(ns, ns->sb[i]);
 }
 
-void network_mesh_down(struct daemon *d, struct network *n)
+void network_mesh_down(struct networks *ns, struct network *n)
 {
 	if (!n->mesh)
 		return;
 	char table[48];
-	table_name(d, table);
+	table_name(ns, table);
 	struct error err = ERROR_INIT;
-	if (nft_delete_table(networks_of(d)->nft, table, &err) < 0)
-		log_warn(&d->log, "routing mesh: %s", error_msg(&err));
+	if (nft_delete_table(ns->nft, table, &err) < 0)
+		log_warn(ns->deps.log, "routing mesh: %s", error_msg(&err));
 	error_clear(&err);
 	network_mesh_free(n);
 }
 
-void network_ingress_reset(struct daemon *d)
+void network_ingress_reset(struct networks *ns)
 {
 	char table[48];
-	table_name(d, table);
+	table_name(ns, table);
 	struct error err = ERROR_INIT;
-	nft_delete_table(networks_of(d)->nft, table, &err);
+	nft_delete_table(ns->nft, table, &err);
 	error_clear(&err);
 }
 
 /* The ingress network sb is on, and its interface there. */
-static struct network *ingress_of(struct daemon *d, struct sandbox *sb, char ifname[16])
+static struct network *ingress_of(struct networks *ns, struct sandbox *sb, char ifname[16])
 {
-	struct networks *ns = networks_of(d);
 	for (size_t i = 0; i < ns->n; i++) {
 		struct network *n = ns->v[i];
 		json_t *idx = json_object_get(sb->ifaces, n->id);
@@ -177,10 +174,10 @@ static int apply_in(struct sandbox *sb, const char *text, const char *ifname,
 	return r;
 }
 
-void sandbox_mesh_update(struct daemon *d, struct sandbox *sb)
+void sandbox_mesh_update(struct networks *ns, struct sandbox *sb)
 {
 	char ifname[16] = "";
-	struct network *n = ingress_of(d, sb, ifname);
+	struct network *n = ingress_of(ns, sb, ifname);
 	if (!n && !sb->mesh_text)
 		return;
 	size_t k = n ? n->mesh->n_nodes : 0;
@@ -195,7 +192,7 @@ void sandbox_mesh_update(struct daemon *d, struct sandbox *sb)
 		routes[i].via = in->ip;
 	}
 	char table[48];
-	table_name(d, table);
+	table_name(ns, table);
 	char *text = nft_mesh_sandbox_ruleset(table, ifname, nodes, k);
 	if (!text || (sb->mesh_text && strcmp(text, sb->mesh_text) == 0)) {
 		free(text);
@@ -203,7 +200,8 @@ void sandbox_mesh_update(struct daemon *d, struct sandbox *sb)
 	}
 	struct error err = ERROR_INIT;
 	if (apply_in(sb, text, ifname, routes, k, &err) < 0) {
-		log_warn(&d->log, "container %.12s: routing mesh: %s", sb->cid, error_msg(&err));
+		log_warn(ns->deps.log, "container %.12s: routing mesh: %s", sb->cid,
+			 error_msg(&err));
 		free(text);
 	} else {
 		free(sb->mesh_text);

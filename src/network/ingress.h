@@ -13,7 +13,7 @@
 
 #include "network/nft_mesh.h"
 
-struct daemon;
+struct networks;
 struct network;
 struct sandbox;
 
@@ -34,13 +34,13 @@ struct ingress_mesh {
 /* The mesh of the ingress network id (already made here) as it is now:
  * the bridge, the node's table and the task containers on it brought up
  * to date; logs failures. */
-void network_ingress_update(struct daemon *d, const char *id, const struct ingress_mesh *m);
+void network_ingress_update(struct networks *ns, const char *id, const struct ingress_mesh *m);
 /* The marks and routes back in sb's namespace when it is on the ingress
  * network (none left when it no longer is); logs failures. */
-void sandbox_mesh_update(struct daemon *d, struct sandbox *sb);
+void sandbox_mesh_update(struct networks *ns, struct sandbox *sb);
 /* The network goes: the node's table and address with it. */
-void network_mesh_down(struct daemon *d, struct network *n);
+void network_mesh_down(struct networks *ns, struct network *n);
 void network_mesh_free(struct network *n);
 /* At start: the node's table of an earlier run goes (the agent's next
  * sync makes it again). */
-void network_ingress_reset(struct daemon *d);
+void network_ingress_reset(struct networks *ns);

@@ -16,7 +16,6 @@
 #include "basic/cleanup.h"
 #include "basic/fs.h"
 #include "basic/timeutil.h"
-#include "daemon/daemon.h"
 #include "shared/events.h"
 #include "network/network_ipv6.h"
 #include "network/ingress.h"
@@ -27,22 +26,17 @@
 #define OPT_MTU "com.docker.network.driver.mtu"
 #define OPT_MASQ "com.docker.network.bridge.enable_ip_masquerade"
 
-struct networks *networks_of(struct daemon *d)
-{
-	return d->networks;
-}
-
 bool network_is_user(const struct network *n)
 {
 	return !n->builtin && strcmp(n->driver, "bridge") == 0;
 }
 
-void network_event(struct daemon *d, struct network *n, const char *action, const char *cid)
+void network_event(struct networks *ns, struct network *n, const char *action, const char *cid)
 {
 	json_t *a = json_pack("{s:s, s:s}", "name", n->name, "type", n->driver);
 	if (cid)
 		json_object_set_new(a, "container", json_string(cid));
-	event_log_publish(d->events, "network", action, n->id, a, "local");
+	event_log_publish(ns->deps.events, "network", action, n->id, a, "local");
 }
 
 /* ---- store ---- */
@@ -103,7 +97,7 @@ static json_t *network_state_json(struct network *n)
 	return j;
 }
 
-int network_save(struct daemon *d, struct network *n, struct error *err)
+int network_save(struct networks *ns, struct network *n, struct error *err)
 {
 	_cleanup_free_ char *path = NULL;
 	json_t *j = network_state_json(n);
@@ -111,7 +105,7 @@ int network_save(struct daemon *d, struct network *n, struct error *err)
 		json_object_set_new(j, "VNI", json_integer(n->vni));
 	_cleanup_free_ char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
-	if (!text || asprintf(&path, "%s/%s.json", networks_of(d)->dir, n->id) < 0)
+	if (!text || asprintf(&path, "%s/%s.json", ns->dir, n->id) < 0)
 		return error_set(err, -ENOMEM, "out of memory");
 	return fs_write_atomic(path, text, strlen(text), 0600, err);
 }
@@ -222,14 +216,13 @@ static struct network *find_name(struct networks *ns, const char *name)
 	return NULL;
 }
 
-bool network_name_exists(struct daemon *d, const char *name)
+bool network_name_exists(struct networks *ns, const char *name)
 {
-	return find_name(networks_of(d), name) != NULL;
+	return find_name(ns, name) != NULL;
 }
 
-int network_lookup(struct daemon *d, const char *ref, struct network **ret, struct error *err)
+int network_lookup(struct networks *ns, const char *ref, struct network **ret, struct error *err)
 {
-	struct networks *ns = networks_of(d);
 	if (!ref || !*ref)
 		return error_set(err, -ENOENT, "network %s not found", ref ? ref : "");
 	for (size_t i = 0; i < ns->n; i++)
@@ -267,20 +260,20 @@ struct endpoint *network_endpoint(struct network *n, const char *cid)
 	return NULL;
 }
 
-static bool container_running(struct daemon *d, const char *cid);
+static bool container_running(struct networks *ns, const char *cid);
 
 /* On an overlay network the swarm hands out the addresses: one a stopped
  * container still holds here (a task that is over) goes to the new owner. */
-static void release_stale(struct daemon *d, struct network *n, uint32_t ip)
+static void release_stale(struct networks *ns, struct network *n, uint32_t ip)
 {
 	for (size_t i = 0; i < n->n_eps; i++)
-		if (n->eps[i].ip == ip && !container_running(d, n->eps[i].cid)) {
-			network_detach(d, n, n->eps[i].cid);
+		if (n->eps[i].ip == ip && !container_running(ns, n->eps[i].cid)) {
+			network_detach(ns, n, n->eps[i].cid);
 			return;
 		}
 }
 
-int network_attach(struct daemon *d, struct network *n, const char *cid, uint32_t ip,
+int network_attach(struct networks *ns, struct network *n, const char *cid, uint32_t ip,
 		   const struct in6_addr *ip6, json_t *aliases, json_t *settings, struct error *err)
 {
 	char buf[16];
@@ -292,7 +285,7 @@ int network_attach(struct daemon *d, struct network *n, const char *cid, uint32_
 			    "no configured subnet or ip-range contain the IP address %s",
 			    ip_format(ip, buf));
 		if (n->overlay && ip && ipam_set_has(&n->used, ip))
-			release_stale(d, n, ip);
+			release_stale(ns, n, ip);
 		if (ip && (ipam_set_has(&n->used, ip) || ip == n->gateway))
 			return error_set(err, -EEXIST, "Address already in use");
 		if (!ip && ipam_alloc(&n->used, &n->subnet, &n->range, n->gateway, &ip) < 0)
@@ -319,13 +312,13 @@ int network_attach(struct daemon *d, struct network *n, const char *cid, uint32_
 	if (ip)
 		ipam_set_add(&n->used, ip);
 	n->n_eps++;
-	int r = network_save(d, n, err);
+	int r = network_save(ns, n, err);
 	if (r < 0)
-		network_detach(d, n, cid);
+		network_detach(ns, n, cid);
 	return r;
 }
 
-void network_detach(struct daemon *d, struct network *n, const char *cid)
+void network_detach(struct networks *ns, struct network *n, const char *cid)
 {
 	for (size_t i = 0; i < n->n_eps; i++) {
 		if (strcmp(n->eps[i].cid, cid) != 0)
@@ -338,8 +331,8 @@ void network_detach(struct daemon *d, struct network *n, const char *cid)
 		memmove(&n->eps[i], &n->eps[i + 1], (n->n_eps - i - 1) * sizeof(*n->eps));
 		n->n_eps--;
 		struct error err = ERROR_INIT;
-		if (network_save(d, n, &err) < 0)
-			log_warn(&d->log, "network %s: %s", n->name, error_msg(&err));
+		if (network_save(ns, n, &err) < 0)
+			log_warn(ns->deps.log, "network %s: %s", n->name, error_msg(&err));
 		error_clear(&err);
 		return;
 	}
@@ -347,7 +340,7 @@ void network_detach(struct daemon *d, struct network *n, const char *cid)
 
 /* ---- bridges and rules ---- */
 
-int network_bridge_up(struct daemon *d, struct network *n, struct error *err)
+int network_bridge_up(struct networks *ns, struct network *n, struct error *err)
 {
 	if (strcmp(n->driver, "bridge") != 0)
 		return 0;
@@ -360,9 +353,8 @@ int network_bridge_up(struct daemon *d, struct network *n, struct error *err)
 	return 0;
 }
 
-void network_rules_rebuild(struct daemon *d)
+void network_rules_rebuild(struct networks *ns)
 {
-	struct networks *ns = networks_of(d);
 	if (!ns->iptables)
 		return;
 	struct nft_bridge *br = calloc(ns->n + 1, sizeof(*br));
@@ -394,9 +386,9 @@ void network_rules_rebuild(struct daemon *d)
 	_cleanup_free_ char *text = nft_ruleset(ns->table, br, nb, ports, np);
 	struct error err = ERROR_INIT;
 	if (!text)
-		log_warn(&d->log, "nftables: out of memory");
+		log_warn(ns->deps.log, "nftables: out of memory");
 	else if (nft_apply(ns->nft, text, &err) < 0)
-		log_warn(&d->log, "rebuilding table %s: %s", ns->table, error_msg(&err));
+		log_warn(ns->deps.log, "rebuilding table %s: %s", ns->table, error_msg(&err));
 	error_clear(&err);
 	if (nb && !ns->forwarding_set) {
 		/* As dockerd's --ip-forward: outbound NAT and published ports
@@ -404,7 +396,7 @@ void network_rules_rebuild(struct daemon *d)
 		int fd = open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC);
 		if (fd >= 0) {
 			if (write(fd, "1", 1) != 1)
-				log_warn(&d->log, "cannot enable IPv4 forwarding");
+				log_warn(ns->deps.log, "cannot enable IPv4 forwarding");
 			close(fd);
 		}
 		ns->forwarding_set = true;
@@ -424,9 +416,8 @@ static uint32_t fnv(const char *s)
 	return h;
 }
 
-static int load_networks(struct daemon *d, struct error *err)
+static int load_networks(struct networks *ns, struct error *err)
 {
-	struct networks *ns = networks_of(d);
 	DIR *dh = opendir(ns->dir);
 	if (!dh)
 		return error_set(err, -errno, "open %s: %s", ns->dir, strerror(errno));
@@ -442,7 +433,7 @@ static int load_networks(struct daemon *d, struct error *err)
 		struct network *n = j ? network_from_json(j) : NULL;
 		json_decref(j);
 		if (!n || networks_add(ns, n) < 0) {
-			log_warn(&d->log, "ignoring damaged network file %s", p);
+			log_warn(ns->deps.log, "ignoring damaged network file %s", p);
 			network_free(n);
 		}
 	}
@@ -470,10 +461,9 @@ struct network *new_network(const char *name, const char *driver)
 
 /* Subnets in use: the host's routes (minus our own bridges') and our
  * networks'. */
-static int taken_subnets(struct daemon *d, const struct network *skip, struct cidr **ret, size_t *n,
-			 struct error *err)
+static int taken_subnets(struct networks *ns, const struct network *skip, struct cidr **ret,
+			 size_t *n, struct error *err)
 {
-	struct networks *ns = networks_of(d);
 	struct cidr *routes = NULL;
 	size_t nr = 0;
 	int r = nl_host_routes(&routes, &nr, err);
@@ -503,22 +493,21 @@ static int taken_subnets(struct daemon *d, const struct network *skip, struct ci
 
 /* The default bridge's subnet: --bip, else the one it had (when still
  * free), else the first free one of the pools. */
-static int default_subnet(struct daemon *d, struct network *n, struct error *err)
+static int default_subnet(struct networks *ns, struct network *n, struct error *err)
 {
-	struct networks *ns = networks_of(d);
-	if (d->cfg.bip) {
+	if (ns->deps.bip) {
 		struct cidr c;
-		if (cidr_parse(d->cfg.bip, true, &c) < 0 || c.prefix > 30)
+		if (cidr_parse(ns->deps.bip, true, &c) < 0 || c.prefix > 30)
 			return error_set(
 			    err, -EINVAL,
 			    "invalid --bip %s: want an address with a prefix, e.g. 10.213.0.1/24",
-			    d->cfg.bip);
+			    ns->deps.bip);
 		n->gateway = c.addr;
 		n->subnet = (struct cidr){c.addr & cidr_mask(c.prefix), c.prefix};
 	} else {
 		_cleanup_free_ struct cidr *taken = NULL;
 		size_t nt = 0;
-		int r = taken_subnets(d, n, &taken, &nt, err);
+		int r = taken_subnets(ns, n, &taken, &nt, err);
 		if (r < 0)
 			return r;
 		bool keep = n->subnet.prefix;
@@ -535,21 +524,20 @@ static int default_subnet(struct daemon *d, struct network *n, struct error *err
 		}
 	}
 	n->range = (struct cidr){0};
-	if (d->cfg.fixed_cidr) {
+	if (ns->deps.fixed_cidr) {
 		struct cidr c;
-		if (cidr_parse(d->cfg.fixed_cidr, false, &c) < 0 || !cidr_within(&n->subnet, &c))
+		if (cidr_parse(ns->deps.fixed_cidr, false, &c) < 0 || !cidr_within(&n->subnet, &c))
 			return error_set(
 			    err, -EINVAL,
 			    "invalid --fixed-cidr %s: must be a subnet of the bridge's %s",
-			    d->cfg.fixed_cidr, d->cfg.bip ? d->cfg.bip : "subnet");
+			    ns->deps.fixed_cidr, ns->deps.bip ? ns->deps.bip : "subnet");
 		n->range = c;
 	}
 	return 0;
 }
 
-static int builtin_networks(struct daemon *d, struct error *err)
+static int builtin_networks(struct networks *ns, struct error *err)
 {
-	struct networks *ns = networks_of(d);
 	const char *names[] = {"bridge", "host", "none"};
 	const char *drivers[] = {"bridge", "host", "null"};
 	for (size_t i = 0; i < 3; i++) {
@@ -565,7 +553,7 @@ static int builtin_networks(struct daemon *d, struct error *err)
 		n->is_default = i == 0;
 		if (i == 0) {
 			snprintf(n->bridge, sizeof(n->bridge), "%s", ns->default_bridge);
-			int r = default_subnet(d, n, err);
+			int r = default_subnet(ns, n, err);
 			if (r < 0)
 				return r;
 			json_decref(n->options);
@@ -578,57 +566,56 @@ static int builtin_networks(struct daemon *d, struct error *err)
 				      "true", "com.docker.network.bridge.host_binding_ipv4",
 				      "0.0.0.0", OPT_BRIDGE_NAME, n->bridge, OPT_MTU, mtu);
 		}
-		int r = network_save(d, n, err);
+		int r = network_save(ns, n, err);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-static int setup_pools(struct daemon *d, struct error *err)
+static int setup_pools(struct networks *ns, struct error *err)
 {
-	struct networks *ns = networks_of(d);
-	if (!d->cfg.n_address_pools) {
+	if (!ns->deps.n_address_pools) {
 		ns->n_pools = addr_pool_defaults(ns->pools, ARRAY_SIZE(ns->pools));
 		return 0;
 	}
-	for (size_t i = 0; i < d->cfg.n_address_pools && i < ARRAY_SIZE(ns->pools); i++) {
-		if (addr_pool_parse(d->cfg.address_pools[i], &ns->pools[i]) < 0)
+	for (size_t i = 0; i < ns->deps.n_address_pools && i < ARRAY_SIZE(ns->pools); i++) {
+		if (addr_pool_parse(ns->deps.address_pools[i], &ns->pools[i]) < 0)
 			return error_set(err, -EINVAL,
 					 "invalid default address pool \"%s\": want "
 					 "base=<CIDR>,size=<prefix length>",
-					 d->cfg.address_pools[i]);
+					 ns->deps.address_pools[i]);
 		ns->n_pools = i + 1;
 	}
 	return 0;
 }
 
-int network_init(struct daemon *d, const struct net_container_source *src, struct error *err)
+int network_init(struct networks **ret, const struct network_deps *deps, struct error *err)
 {
 	struct networks *ns = calloc(1, sizeof(*ns));
+	*ret = ns;
 	if (!ns)
 		return error_set(err, -ENOMEM, "out of memory");
-	d->networks = ns;
-	ns->containers = *src;
-	ns->iptables = d->cfg.iptables;
-	bool dflt = strcmp(d->cfg.exec_root, "/run/berth") == 0;
-	uint32_t h = fnv(d->cfg.exec_root);
+	ns->deps = *deps;
+	ns->iptables = ns->deps.iptables;
+	bool dflt = strcmp(ns->deps.exec_root, "/run/berth") == 0;
+	uint32_t h = fnv(ns->deps.exec_root);
 	if (dflt)
 		snprintf(ns->table, sizeof(ns->table), "berth");
 	else
 		snprintf(ns->table, sizeof(ns->table), "berth_%08x", h);
-	if (d->cfg.bridge && *d->cfg.bridge)
-		snprintf(ns->default_bridge, sizeof(ns->default_bridge), "%s", d->cfg.bridge);
+	if (ns->deps.bridge && *ns->deps.bridge)
+		snprintf(ns->default_bridge, sizeof(ns->default_bridge), "%s", ns->deps.bridge);
 	else if (dflt)
 		snprintf(ns->default_bridge, sizeof(ns->default_bridge), "berth0");
 	else
 		snprintf(ns->default_bridge, sizeof(ns->default_bridge), "berth-%08x", h);
-	if (d->cfg.bridge && (strlen(d->cfg.bridge) > 15 || !*d->cfg.bridge))
+	if (ns->deps.bridge && (strlen(ns->deps.bridge) > 15 || !*ns->deps.bridge))
 		return error_set(err, -EINVAL, "invalid bridge name \"%s\": 1 to 15 characters",
-				 d->cfg.bridge);
-	if (asprintf(&ns->dir, "%s/network", d->cfg.data_root) < 0 ||
-	    asprintf(&ns->run_dir, "%s/network", d->cfg.exec_root) < 0 ||
-	    asprintf(&ns->netns_dir, "%s/netns", d->cfg.exec_root) < 0)
+				 ns->deps.bridge);
+	if (asprintf(&ns->dir, "%s/network", ns->deps.data_root) < 0 ||
+	    asprintf(&ns->run_dir, "%s/network", ns->deps.exec_root) < 0 ||
+	    asprintf(&ns->netns_dir, "%s/netns", ns->deps.exec_root) < 0)
 		return error_set(err, -ENOMEM, "out of memory");
 	int r = fs_mkdir_p(ns->dir, 0700, err);
 	if (r == 0)
@@ -636,30 +623,30 @@ int network_init(struct daemon *d, const struct net_container_source *src, struc
 	if (r == 0)
 		r = fs_mkdir_p(ns->netns_dir, 0700, err);
 	if (r == 0)
-		r = setup_pools(d, err);
+		r = setup_pools(ns, err);
 	if (r == 0)
-		r = load_networks(d, err);
+		r = load_networks(ns, err);
 	if (r == 0)
-		r = builtin_networks(d, err);
+		r = builtin_networks(ns, err);
 	if (r < 0)
 		return r;
 	if (ns->iptables && !(ns->nft = nft_open()))
-		log_warn(&d->log, "nftables unavailable: no NAT, isolation or published ports");
-	log_info(&d->log, "networking: default bridge %s, nftables table %s", ns->default_bridge,
-		 ns->iptables ? ns->table : "(none: --iptables=false)");
+		log_warn(ns->deps.log,
+			 "nftables unavailable: no NAT, isolation or published ports");
+	log_info(ns->deps.log, "networking: default bridge %s, nftables table %s",
+		 ns->default_bridge, ns->iptables ? ns->table : "(none: --iptables=false)");
 	for (size_t i = 0; i < ns->n; i++) {
 		struct network *n = ns->v[i];
 		struct error e2 = ERROR_INIT;
-		if (network_is_user(n) && network_bridge_up(d, n, &e2) < 0)
-			log_warn(&d->log, "network %s: %s", n->name, error_msg(&e2));
+		if (network_is_user(n) && network_bridge_up(ns, n, &e2) < 0)
+			log_warn(ns->deps.log, "network %s: %s", n->name, error_msg(&e2));
 		error_clear(&e2);
 	}
 	return 0;
 }
 
-void network_done(struct daemon *d)
+void network_done(struct networks *ns)
 {
-	struct networks *ns = d->networks;
 	if (!ns)
 		return;
 	for (size_t i = 0; i < ns->n; i++)
@@ -673,7 +660,6 @@ void network_done(struct daemon *d)
 	free(ns->run_dir);
 	free(ns->netns_dir);
 	free(ns);
-	d->networks = NULL;
 }
 
 /* ---- create / remove ---- */
@@ -714,7 +700,7 @@ static bool ipam_config_is_v6(json_t *c)
 }
 
 /* The IPv4 config of the body's IPAM; *ret_c6 its IPv6 config (NULL: none). */
-static int parse_ipam(struct daemon *d, struct network *n, json_t *body, json_t **ret_c6,
+static int parse_ipam(struct networks *ns, struct network *n, json_t *body, json_t **ret_c6,
 		      struct error *err)
 {
 	json_t *cfgs = json_object_get(json_object_get(body, "IPAM"), "Config");
@@ -759,18 +745,17 @@ static int parse_ipam(struct daemon *d, struct network *n, json_t *body, json_t 
 	_cleanup_free_ struct cidr *taken = NULL;
 	size_t nt = 0;
 	if (!*sub) {
-		int r = taken_subnets(d, NULL, &taken, &nt, err);
+		int r = taken_subnets(ns, NULL, &taken, &nt, err);
 		if (r < 0)
 			return r;
-		if (addr_pool_pick(networks_of(d)->pools, networks_of(d)->n_pools, taken, nt,
-				   &n->subnet) < 0)
+		if (addr_pool_pick(ns->pools, ns->n_pools, taken, nt, &n->subnet) < 0)
 			return error_set(
 			    err, -ENOSPC,
 			    "could not find an available, non-overlapping IPv4 address pool among "
 			    "the defaults to assign to the network");
 	}
-	for (size_t i = 0; i < networks_of(d)->n; i++) {
-		struct network *o = networks_of(d)->v[i];
+	for (size_t i = 0; i < ns->n; i++) {
+		struct network *o = ns->v[i];
 		char buf[20];
 		if (o->subnet.prefix && cidr_overlap(&o->subnet, &n->subnet))
 			return error_set(
@@ -783,7 +768,7 @@ static int parse_ipam(struct daemon *d, struct network *n, json_t *body, json_t 
 	return parse_aux(n, json_object_get(c, "AuxiliaryAddresses"), err);
 }
 
-static int parse_options(struct daemon *d, struct network *n, json_t *body, struct error *err)
+static int parse_options(struct networks *ns, struct network *n, json_t *body, struct error *err)
 {
 	json_t *opts = json_object_get(body, "Options");
 	const char *k;
@@ -812,7 +797,6 @@ static int parse_options(struct daemon *d, struct network *n, json_t *body, stru
 	}
 	if (!n->bridge[0])
 		snprintf(n->bridge, sizeof(n->bridge), "br-%.12s", n->id);
-	struct networks *ns = networks_of(d);
 	for (size_t i = 0; i < ns->n; i++)
 		if (strcmp(ns->v[i]->bridge, n->bridge) == 0)
 			return error_set(err, -EEXIST,
@@ -848,7 +832,7 @@ static int network_name_validate(const char *name, struct error *err)
 	return 0;
 }
 
-int network_create(struct daemon *d, json_t *body, bool check_duplicate, char **ret_id,
+int network_create(struct networks *ns, json_t *body, bool check_duplicate, char **ret_id,
 		   char **ret_warning, struct error *err)
 {
 	const char *name = jstr(body, "Name"), *driver = jstr(body, "Driver");
@@ -857,7 +841,7 @@ int network_create(struct daemon *d, json_t *body, bool check_duplicate, char **
 	int r = network_name_validate(name, err);
 	if (r < 0)
 		return r;
-	struct network *same = find_name(networks_of(d), name);
+	struct network *same = find_name(ns, name);
 	if (same && same->builtin)
 		return error_set(err, -EPERM, "%s is a pre-defined network and cannot be created",
 				 name);
@@ -890,19 +874,19 @@ int network_create(struct daemon *d, json_t *body, bool check_duplicate, char **
 		n->labels = json_deep_copy(json_object_get(body, "Labels"));
 	}
 	json_t *c6 = NULL;
-	r = parse_options(d, n, body, err);
+	r = parse_options(ns, n, body, err);
 	if (r == 0)
-		r = parse_ipam(d, n, body, &c6, err);
+		r = parse_ipam(ns, n, body, &c6, err);
 	if (r == 0)
-		r = network_ipam6_parse(d, n, c6, ipv6, err);
+		r = network_ipam6_parse(ns, n, c6, ipv6, err);
 	/* The bridge's name is free on the host (parse_options): from here on
 	 * a failure deletes whatever of it was made, also a half-made one. */
 	bool bridge_made = r == 0;
 	if (r == 0)
-		r = network_bridge_up(d, n, err);
+		r = network_bridge_up(ns, n, err);
 	if (r == 0)
-		r = network_save(d, n, err);
-	if (r == 0 && networks_add(networks_of(d), n) < 0)
+		r = network_save(ns, n, err);
+	if (r == 0 && networks_add(ns, n) < 0)
 		r = error_set(err, -ENOMEM, "out of memory");
 	if (r < 0) {
 		if (bridge_made)
@@ -910,48 +894,48 @@ int network_create(struct daemon *d, json_t *body, bool check_duplicate, char **
 		network_free(n);
 		return r;
 	}
-	network_rules_rebuild(d);
-	network_event(d, n, "create", NULL);
+	network_rules_rebuild(ns);
+	network_event(ns, n, "create", NULL);
 	*ret_id = strdup(n->id);
 	*ret_warning = TAKE_PTR(warning);
 	return 0;
 }
 
-static bool container_running(struct daemon *d, const char *cid)
+static bool container_running(struct networks *ns, const char *cid)
 {
 	struct net_container c;
 	struct error err = ERROR_INIT;
-	int r = net_container_find(d, cid, &c, &err);
+	int r = net_container_find(ns, cid, &c, &err);
 	error_clear(&err);
 	return r == 0 && (c.running || c.starting);
 }
 
-int net_container_find(struct daemon *d, const char *ref, struct net_container *ret,
+int net_container_find(struct networks *ns, const char *ref, struct net_container *ret,
 		       struct error *err)
 {
-	const struct net_container_source *src = &networks_of(d)->containers;
+	const struct net_container_source *src = &ns->deps.containers;
 	return src->lookup(src->data, ref, ret, err);
 }
 
-void network_destroy(struct daemon *d, struct network *n)
+void network_destroy(struct networks *ns, struct network *n)
 {
 	_cleanup_free_ char *path = NULL;
-	if (asprintf(&path, "%s/%s.json", networks_of(d)->dir, n->id) >= 0)
+	if (asprintf(&path, "%s/%s.json", ns->dir, n->id) >= 0)
 		unlink(path);
 	if (n->overlay)
 		nl_link_delete(n->vxlan);
-	network_mesh_down(d, n);
+	network_mesh_down(ns, n);
 	nl_link_delete(n->bridge);
-	networks_forget(networks_of(d), n);
-	network_rules_rebuild(d);
-	network_event(d, n, "destroy", NULL);
+	networks_forget(ns, n);
+	network_rules_rebuild(ns);
+	network_event(ns, n, "destroy", NULL);
 	network_free(n);
 }
 
-int network_remove(struct daemon *d, const char *ref, struct error *err)
+int network_remove(struct networks *ns, const char *ref, struct error *err)
 {
 	struct network *n;
-	int r = network_lookup(d, ref, &n, err);
+	int r = network_lookup(ns, ref, &n, err);
 	if (r < 0)
 		return r;
 	if (n->builtin)
@@ -960,12 +944,12 @@ int network_remove(struct daemon *d, const char *ref, struct error *err)
 	if (n->overlay) /* the swarm's: removed on a manager */
 		return error_set(err, -ENOENT, "network %s not found", ref);
 	for (size_t i = 0; i < n->n_eps; i++)
-		if (container_running(d, n->eps[i].cid))
+		if (container_running(ns, n->eps[i].cid))
 			return error_set(
 			    err, -EPERM,
 			    "error while removing network: network %s id %s has active endpoints",
 			    n->name, n->id);
-	network_destroy(d, n);
+	network_destroy(ns, n);
 	return 0;
 }
 
@@ -988,7 +972,7 @@ static bool prune_match(struct network *n, const struct filters *f)
 	return true;
 }
 
-int network_prune(struct daemon *d, const struct filters *f, json_t **ret_deleted,
+int network_prune(struct networks *ns, const struct filters *f, json_t **ret_deleted,
 		  struct error *err)
 {
 	static const char *const keys[] = {"label", "label!", "until", NULL};
@@ -996,7 +980,6 @@ int network_prune(struct daemon *d, const struct filters *f, json_t **ret_delete
 	if (r < 0)
 		return r;
 	json_t *out = json_array();
-	struct networks *ns = networks_of(d);
 	for (size_t i = 0; i < ns->n;) {
 		struct network *n = ns->v[i];
 		if (n->builtin || n->overlay || n->n_eps || !prune_match(n, f)) {
@@ -1004,7 +987,7 @@ int network_prune(struct daemon *d, const struct filters *f, json_t **ret_delete
 			continue;
 		}
 		json_array_append_new(out, json_string(n->name));
-		network_destroy(d, n);
+		network_destroy(ns, n);
 	}
 	*ret_deleted = out;
 	return 0;

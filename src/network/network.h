@@ -9,11 +9,15 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include <uv.h>
+
 #include "basic/error.h"
+#include "basic/log.h"
 #include "network/ipam.h"
 #include "shared/filters.h"
 
-struct daemon;
+struct event_log;
+struct networks;
 
 /* What networking knows of a container; the engine fills it. config and
  * host_config are its Config and HostConfig, borrowed for the call (create
@@ -35,38 +39,57 @@ struct net_container_source {
 	void *data;
 };
 
+/* What the daemon gives the network service: borrowed, it outlives the
+ * service. */
+struct network_deps {
+	uv_loop_t *loop;
+	struct logger *log;
+	struct event_log *events;
+	const char *engine_id;
+	const char *data_root, *exec_root;
+	/* -b, --bip, --fixed-cidr (NULL: unset), --default-address-pool,
+	 * --iptables */
+	const char *bridge, *bip, *fixed_cidr;
+	char *const *address_pools;
+	size_t n_address_pools;
+	bool iptables;
+	struct net_container_source containers;
+};
+
 /* --- service (network.c) --- */
 
 /* Loads the networks, makes the built-in ones, recreates user bridges.
- * Before containers_init; containers are found through src. */
-int network_init(struct daemon *d, const struct net_container_source *src, struct error *err);
+ * Before containers_init; containers are found through deps->containers.
+ * *ret is set even on failure, for network_done. */
+int network_init(struct networks **ret, const struct network_deps *deps, struct error *err);
 /* After containers_init: adopts the namespaces, ports and DNS servers of
  * running containers, removes what stopped ones left, rebuilds the
  * nftables table from the state. */
-void network_restore(struct daemon *d);
+void network_restore(struct networks *ns);
 /* Shutdown: closes DNS servers; removes bridges and the table when no
  * container runs (running ones keep their network). */
-void network_stop(struct daemon *d);
-void network_done(struct daemon *d);
+void network_stop(struct networks *ns);
+void network_done(struct networks *ns);
 
 /* --- networks (network.c) --- */
 
 /* POST /networks/create body; *ret_id the new ID. A name in use is -EEXIST
  * with check_duplicate, else allowed with *ret_warning saying so (dockerd
  * before API 1.44 with CheckDuplicate false); *ret_warning NULL otherwise. */
-int network_create(struct daemon *d, json_t *body, bool check_duplicate, char **ret_id,
+int network_create(struct networks *ns, json_t *body, bool check_duplicate, char **ret_id,
 		   char **ret_warning, struct error *err);
-int network_remove(struct daemon *d, const char *ref, struct error *err);
+int network_remove(struct networks *ns, const char *ref, struct error *err);
 /* Whether a local network has this exact name. */
-bool network_name_exists(struct daemon *d, const char *name);
-int network_inspect_json(struct daemon *d, const char *ref, json_t **ret, struct error *err);
-int network_list_json(struct daemon *d, const struct filters *f, json_t **ret, struct error *err);
-int network_prune(struct daemon *d, const struct filters *f, json_t **ret_deleted,
+bool network_name_exists(struct networks *ns, const char *name);
+int network_inspect_json(struct networks *ns, const char *ref, json_t **ret, struct error *err);
+int network_list_json(struct networks *ns, const struct filters *f, json_t **ret,
+		      struct error *err);
+int network_prune(struct networks *ns, const struct filters *f, json_t **ret_deleted,
 		  struct error *err);
 /* Live or not: ip may be NULL, aliases an array or NULL. */
-int network_connect(struct daemon *d, const char *ref, const char *container, json_t *epcfg,
+int network_connect(struct networks *ns, const char *ref, const char *container, json_t *epcfg,
 		    struct error *err);
-int network_disconnect(struct daemon *d, const char *ref, const char *container, bool force,
+int network_disconnect(struct networks *ns, const char *ref, const char *container, bool force,
 		       struct error *err);
 
 /* --- swarm overlay networks on this node (overlay.c) --- */
@@ -84,11 +107,11 @@ struct overlay_net {
  * network of the swarm's ID and name (its endpoints persisted), its bridge,
  * and a vxlan port with local as the underlay address and port as UDP port.
  * Made once; later calls keep it. */
-int network_overlay_ensure(struct daemon *d, const struct overlay_net *o, uint32_t local, int port,
-			   struct error *err);
+int network_overlay_ensure(struct networks *ns, const struct overlay_net *o, uint32_t local,
+			   int port, struct error *err);
 /* The network's peers on other nodes as they are now: FDB and neighbour
  * entries added, replaced or removed to match. */
-void network_overlay_peers(struct daemon *d, const char *id, const struct nl_peer *peers,
+void network_overlay_peers(struct networks *ns, const char *id, const struct nl_peer *peers,
 			   size_t n_peers);
 /* The service records of overlay network id, as the swarm's store has them
  * now (a reference is taken):
@@ -97,46 +120,47 @@ void network_overlay_peers(struct daemon *d, const char *id, const struct nl_pee
  * with only the tasks that serve. The DNS of every container on the
  * network answers from them at once; the VIP tables of the containers on
  * it here are brought up to date when they changed. */
-void network_overlay_services(struct daemon *d, const char *id, json_t *services);
+void network_overlay_services(struct networks *ns, const char *id, json_t *services);
 /* What `network inspect` shows of overlay network id that this node does
  * not know itself, as the swarm's store has it now (a reference is taken):
  * {"Attachable": bool, "Labels": {...} or null, "Peers": [{"Name", "IP"}]}. */
-void network_overlay_info(struct daemon *d, const char *id, json_t *info);
+void network_overlay_info(struct networks *ns, const char *id, json_t *info);
 /* The Containers of `network inspect` for the local side of swarm network
  * id; NULL when it is not in use here. */
-json_t *network_overlay_containers(struct daemon *d, const char *id);
+json_t *network_overlay_containers(struct networks *ns, const char *id);
 /* Local sides of overlay networks that keep() refuses and that have no
  * endpoint left go: bridge, vxlan device, rules, state file. */
-void network_overlay_prune(struct daemon *d, bool (*keep)(void *data, const char *id), void *data);
+void network_overlay_prune(struct networks *ns, bool (*keep)(void *data, const char *id),
+			   void *data);
 /* Whether ref (name, ID or prefix) is a local network that is not the
  * local side of a swarm network. */
-bool network_local_plain(struct daemon *d, const char *ref);
+bool network_local_plain(struct networks *ns, const char *ref);
 /* Whether a container here holds ip on the swarm network id. */
-bool network_overlay_holds(struct daemon *d, const char *id, uint32_t ip);
+bool network_overlay_holds(struct networks *ns, const char *id, uint32_t ip);
 
 /* --- container hooks (network_container.c) --- */
 
 /* At create: checks NetworkMode (normalized: "default" is "bridge") and
  * NetworkingConfig, attaches the container to its networks (addresses
  * reserved). Nothing is left on failure. */
-int network_container_create(struct daemon *d, const struct net_container *c, json_t *netcfg,
+int network_container_create(struct networks *ns, const struct net_container *c, json_t *netcfg,
 			     struct error *err);
 /* The container is gone: its endpoints and addresses are released. */
-void network_container_removed(struct daemon *d, const struct net_container *c);
+void network_container_removed(struct networks *ns, const struct net_container *c);
 /* Before the runtime runs: the namespace, veths, ports, DNS. *ret_netns is
  * the namespace path for the OCI spec, NULL to let the runtime make one
  * (none) or share the host's (host). Undone on failure. */
-int network_container_up(struct daemon *d, const struct net_container *c, char **ret_netns,
+int network_container_up(struct networks *ns, const struct net_container *c, char **ret_netns,
 			 struct error *err);
 /* The run ended: veths, namespace, ports, DNS go. Safe to call twice. */
-void network_container_down(struct daemon *d, const struct net_container *c);
+void network_container_down(struct networks *ns, const struct net_container *c);
 /* NetworkSettings for inspect. */
-json_t *network_container_settings(struct daemon *d, const struct net_container *c);
+json_t *network_container_settings(struct networks *ns, const struct net_container *c);
 /* NetworkSettings.Networks alone, for GET /containers/json. */
-json_t *network_container_networks(struct daemon *d, const struct net_container *c);
+json_t *network_container_networks(struct networks *ns, const struct net_container *c);
 /* [{"IP","PrivatePort","PublicPort","Type"}] for GET /containers/json. */
-json_t *network_container_ports_summary(struct daemon *d, const struct net_container *c);
+json_t *network_container_ports_summary(struct networks *ns, const struct net_container *c);
 /* /etc/resolv.conf for the container, NULL to keep the default. */
-char *network_resolv_conf(struct daemon *d, const struct net_container *c);
+char *network_resolv_conf(struct networks *ns, const struct net_container *c);
 /* Lines for /etc/hosts after the localhost ones ("" when none). */
-char *network_hosts_lines(struct daemon *d, const struct net_container *c);
+char *network_hosts_lines(struct networks *ns, const struct net_container *c);

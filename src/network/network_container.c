@@ -15,7 +15,6 @@
 
 #include "basic/cleanup.h"
 #include "basic/fs.h"
-#include "daemon/daemon.h"
 #include "network/dns.h"
 #include "network/network.h"
 #include "network/network_ipv6.h"
@@ -60,9 +59,8 @@ void endpoint_mac_text(const struct endpoint *ep, char buf[18])
 	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
-struct sandbox *sandbox_find(struct daemon *d, const char *cid)
+struct sandbox *sandbox_find(struct networks *ns, const char *cid)
 {
-	struct networks *ns = networks_of(d);
 	for (size_t i = 0; ns && i < ns->n_sb; i++)
 		if (strcmp(ns->sb[i]->cid, cid) == 0)
 			return ns->sb[i];
@@ -70,9 +68,8 @@ struct sandbox *sandbox_find(struct daemon *d, const char *cid)
 }
 
 /* The container's networks with an endpoint, in network order. */
-size_t container_networks(struct daemon *d, const char *cid, struct network **out, size_t max)
+size_t container_networks(struct networks *ns, const char *cid, struct network **out, size_t max)
 {
-	struct networks *ns = networks_of(d);
 	size_t k = 0;
 	for (size_t i = 0; i < ns->n && k < max; i++)
 		if (network_endpoint(ns->v[i], cid))
@@ -87,9 +84,8 @@ static int sandbox_index(struct sandbox *sb, struct network *n)
 }
 
 /* The endpoint whose interface is eth0: ports are published to it. */
-static struct network *primary_network(struct daemon *d, struct sandbox *sb)
+static struct network *primary_network(struct networks *ns, struct sandbox *sb)
 {
-	struct networks *ns = networks_of(d);
 	struct network *best = NULL;
 	int bi = 1 << 20;
 	for (size_t i = 0; i < ns->n; i++) {
@@ -102,14 +98,14 @@ static struct network *primary_network(struct daemon *d, struct sandbox *sb)
 	return best;
 }
 
-int sandbox_save(struct daemon *d, struct sandbox *sb, struct error *err)
+int sandbox_save(struct networks *ns, struct sandbox *sb, struct error *err)
 {
 	_cleanup_free_ char *path = NULL;
 	json_t *j = json_pack("{s:s, s:O, s:O}", "Netns", sb->netns, "Ifaces", sb->ifaces, "Ports",
 			      sb->ports ? sb->ports : json_null());
 	_cleanup_free_ char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
-	if (!text || asprintf(&path, "%s/%s.json", networks_of(d)->run_dir, sb->cid) < 0)
+	if (!text || asprintf(&path, "%s/%s.json", ns->run_dir, sb->cid) < 0)
 		return error_set(err, -ENOMEM, "out of memory");
 	return fs_write_atomic(path, text, strlen(text), 0600, err);
 }
@@ -136,8 +132,7 @@ static bool add_service_records(struct dns_addrs *out, struct network *n, const 
 static void dns_resolve(void *userdata, const char *name, struct dns_addrs *out)
 {
 	struct sandbox *sb = userdata;
-	struct daemon *d = sb->d;
-	struct networks *ns = networks_of(d);
+	struct networks *ns = sb->ns;
 	for (size_t i = 0; i < ns->n; i++) {
 		struct network *n = ns->v[i];
 		if (!network_is_user(n) || !network_endpoint(n, sb->cid))
@@ -155,8 +150,8 @@ static void dns_resolve(void *userdata, const char *name, struct dns_addrs *out)
 			struct endpoint *ep = &n->eps[e];
 			struct net_container c;
 			struct error err = ERROR_INIT;
-			if (!sandbox_find(d, ep->cid) ||
-			    net_container_find(d, ep->cid, &c, &err) < 0) {
+			if (!sandbox_find(ns, ep->cid) ||
+			    net_container_find(ns, ep->cid, &c, &err) < 0) {
 				error_clear(&err);
 				continue;
 			}
@@ -192,10 +187,10 @@ static size_t upstreams(const struct net_container *c, uint32_t *out, size_t max
 	return k;
 }
 
-void sandbox_dns_update(struct daemon *d, struct sandbox *sb)
+void sandbox_dns_update(struct networks *ns, struct sandbox *sb)
 {
 	struct network *nets[64];
-	size_t n = container_networks(d, sb->cid, nets, 64);
+	size_t n = container_networks(ns, sb->cid, nets, 64);
 	bool user = false;
 	for (size_t i = 0; i < n; i++)
 		user = user || network_is_user(nets[i]);
@@ -205,10 +200,11 @@ void sandbox_dns_update(struct daemon *d, struct sandbox *sb)
 	struct error err = ERROR_INIT;
 	uint32_t up[4];
 	size_t nup = 0;
-	if (net_container_find(d, sb->cid, &c, &err) == 0)
+	if (net_container_find(ns, sb->cid, &c, &err) == 0)
 		nup = upstreams(&c, up, 4);
-	if (dns_server_start(d->loop, sb->netns, dns_resolve, sb, up, nup, &sb->dns, &err) < 0)
-		log_warn(&d->log, "container %.12s: %s", sb->cid, error_msg(&err));
+	if (dns_server_start(ns->deps.loop, sb->netns, dns_resolve, sb, up, nup, &sb->dns, &err) <
+	    0)
+		log_warn(ns->deps.log, "container %.12s: %s", sb->cid, error_msg(&err));
 	error_clear(&err);
 }
 
@@ -226,12 +222,12 @@ static int next_index(struct sandbox *sb)
 	}
 }
 
-int sandbox_join(struct daemon *d, struct sandbox *sb, struct network *n, struct error *err)
+int sandbox_join(struct networks *ns, struct sandbox *sb, struct network *n, struct error *err)
 {
 	struct endpoint *ep = network_endpoint(n, sb->cid);
 	if (!ep)
 		return error_set(err, -ENOENT, "no endpoint");
-	int r = n->up ? 0 : network_bridge_up(d, n, err);
+	int r = n->up ? 0 : network_bridge_up(ns, n, err);
 	if (r < 0)
 		return r;
 	bool has_gw = false;
@@ -241,7 +237,7 @@ int sandbox_join(struct daemon *d, struct sandbox *sb, struct network *n, struct
 	{
 		struct network *o = NULL;
 		struct error e2 = ERROR_INIT;
-		if (network_lookup(d, k, &o, &e2) == 0 && !o->internal)
+		if (network_lookup(ns, k, &o, &e2) == 0 && !o->internal)
 			has_gw = true;
 		error_clear(&e2);
 	}
@@ -258,7 +254,7 @@ int sandbox_join(struct daemon *d, struct sandbox *sb, struct network *n, struct
 				  .gateway = n->internal || has_gw ? 0 : n->gateway,
 				  .mtu = n->mtu};
 	endpoint_mac(ep, nep.mac);
-	endpoint_nl6(d, sb, n, ep, &nep);
+	endpoint_nl6(ns, sb, n, ep, &nep);
 	nl_link_delete(host_if); /* a leftover of a crash */
 	r = nl_endpoint_add(&nep, err);
 	if (r < 0)
@@ -267,7 +263,7 @@ int sandbox_join(struct daemon *d, struct sandbox *sb, struct network *n, struct
 	return 0;
 }
 
-void sandbox_leave(struct daemon *d, struct sandbox *sb, struct network *n)
+void sandbox_leave(struct networks *ns, struct sandbox *sb, struct network *n)
 {
 	int idx = sandbox_index(sb, n);
 	if (idx < 0)
@@ -294,7 +290,7 @@ void sandbox_free(struct sandbox *sb)
 }
 
 /* Deletes the kernel objects of a sandbox (veths, namespace), its file. */
-static void sandbox_destroy(struct daemon *d, struct sandbox *sb)
+static void sandbox_destroy(struct networks *ns, struct sandbox *sb)
 {
 	const char *k;
 	json_t *v;
@@ -306,7 +302,7 @@ static void sandbox_destroy(struct daemon *d, struct sandbox *sb)
 	}
 	netns_remove(sb->netns);
 	_cleanup_free_ char *path = NULL;
-	if (asprintf(&path, "%s/%s.json", networks_of(d)->run_dir, sb->cid) >= 0)
+	if (asprintf(&path, "%s/%s.json", ns->run_dir, sb->cid) >= 0)
 		unlink(path);
 	sandbox_free(sb);
 }
@@ -331,15 +327,15 @@ static void sandbox_forget(struct networks *ns, struct sandbox *sb)
 		}
 }
 
-static struct sandbox *sandbox_new(struct daemon *d, const char *cid)
+static struct sandbox *sandbox_new(struct networks *ns, const char *cid)
 {
 	struct sandbox *sb = calloc(1, sizeof(*sb));
 	if (!sb)
 		return NULL;
-	sb->d = d;
+	sb->ns = ns;
 	snprintf(sb->cid, sizeof(sb->cid), "%s", cid);
 	sb->ifaces = json_object();
-	if (asprintf(&sb->netns, "%s/%s", networks_of(d)->netns_dir, cid) < 0)
+	if (asprintf(&sb->netns, "%s/%s", ns->netns_dir, cid) < 0)
 		sb->netns = NULL;
 	if (!sb->ifaces || !sb->netns) {
 		sandbox_free(sb);
@@ -348,12 +344,12 @@ static struct sandbox *sandbox_new(struct daemon *d, const char *cid)
 	return sb;
 }
 
-static int shared_netns(struct daemon *d, const struct net_container *c, char **ret,
+static int shared_netns(struct networks *ns, const struct net_container *c, char **ret,
 			struct error *err)
 {
 	const char *ref = net_mode(c) + 10;
 	struct net_container owner, *o = &owner;
-	int r = net_container_find(d, ref, o, err);
+	int r = net_container_find(ns, ref, o, err);
 	if (r < 0)
 		return r;
 	if (!o->running)
@@ -364,7 +360,7 @@ static int shared_netns(struct daemon *d, const struct net_container *c, char **
 		return error_set(
 		    err, -EINVAL,
 		    "cannot join the network namespace of container %s: it uses the host's", ref);
-	struct sandbox *sb = sandbox_find(d, o->id);
+	struct sandbox *sb = sandbox_find(ns, o->id);
 	if (!sb) {
 		*ret = NULL;
 		return error_set(
@@ -376,64 +372,63 @@ static int shared_netns(struct daemon *d, const struct net_container *c, char **
 	return *ret ? 0 : error_set(err, -ENOMEM, "out of memory");
 }
 
-int network_container_up(struct daemon *d, const struct net_container *c, char **ret_netns,
+int network_container_up(struct networks *ns, const struct net_container *c, char **ret_netns,
 			 struct error *err)
 {
 	*ret_netns = NULL;
 	if (net_mode_is(c, "host") || net_mode_is(c, "none"))
 		return 0;
 	if (net_mode_shared(c))
-		return shared_netns(d, c, ret_netns, err);
-	struct networks *ns = networks_of(d);
-	struct sandbox *old = sandbox_find(d, c->id);
+		return shared_netns(ns, c, ret_netns, err);
+	struct sandbox *old = sandbox_find(ns, c->id);
 	if (old) { /* left by a run whose end we did not see */
 		sandbox_forget(ns, old);
-		sandbox_destroy(d, old);
+		sandbox_destroy(ns, old);
 	}
-	struct sandbox *sb = sandbox_new(d, c->id);
+	struct sandbox *sb = sandbox_new(ns, c->id);
 	if (!sb)
 		return error_set(err, -ENOMEM, "out of memory");
 	netns_remove(sb->netns);
 	struct network *nets[64];
-	size_t nn = container_networks(d, c->id, nets, 64);
+	size_t nn = container_networks(ns, c->id, nets, 64);
 	int r = netns_create(sb->netns, err);
 	for (size_t i = 0; r == 0 && i < nn; i++)
-		r = sandbox_join(d, sb, nets[i], err);
-	struct network *prim = r == 0 ? primary_network(d, sb) : NULL;
+		r = sandbox_join(ns, sb, nets[i], err);
+	struct network *prim = r == 0 ? primary_network(ns, sb) : NULL;
 	if (r == 0 && prim)
-		r = ports_setup(d, c, sb, network_endpoint(prim, c->id), err);
+		r = ports_setup(ns, c, sb, network_endpoint(prim, c->id), err);
 	if (r == 0 && sandbox_add(ns, sb) < 0)
 		r = error_set(err, -ENOMEM, "out of memory");
 	if (r == 0) {
-		r = sandbox_save(d, sb, err);
+		r = sandbox_save(ns, sb, err);
 		if (r < 0)
 			sandbox_forget(ns, sb);
 	}
 	if (r < 0) {
-		sandbox_destroy(d, sb);
+		sandbox_destroy(ns, sb);
 		return r;
 	}
-	network_rules_rebuild(d);
-	sandbox_dns_update(d, sb);
-	sandbox_lb_update(d, sb);
+	network_rules_rebuild(ns);
+	sandbox_dns_update(ns, sb);
+	sandbox_lb_update(ns, sb);
 	for (size_t i = 0; i < nn; i++)
-		network_event(d, nets[i], "connect", c->id);
+		network_event(ns, nets[i], "connect", c->id);
 	*ret_netns = strdup(sb->netns);
 	return *ret_netns ? 0 : error_set(err, -ENOMEM, "out of memory");
 }
 
-void network_container_down(struct daemon *d, const struct net_container *c)
+void network_container_down(struct networks *ns, const struct net_container *c)
 {
-	struct sandbox *sb = sandbox_find(d, c->id);
+	struct sandbox *sb = sandbox_find(ns, c->id);
 	if (!sb)
 		return;
 	struct network *nets[64];
-	size_t nn = container_networks(d, c->id, nets, 64);
-	sandbox_forget(networks_of(d), sb);
-	sandbox_destroy(d, sb);
-	network_rules_rebuild(d);
+	size_t nn = container_networks(ns, c->id, nets, 64);
+	sandbox_forget(ns, sb);
+	sandbox_destroy(ns, sb);
+	network_rules_rebuild(ns);
 	for (size_t i = 0; i < nn; i++)
-		network_event(d, nets[i], "disconnect", c->id);
+		network_event(ns, nets[i], "disconnect", c->id);
 }
 
 /* ---- create / remove ---- */
@@ -491,7 +486,7 @@ static int endpoint_settings(const struct net_container *c, struct network *n, j
 }
 
 /* Validates an endpoint config and attaches. */
-static int attach_cfg(struct daemon *d, const struct net_container *c, struct network *n,
+static int attach_cfg(struct networks *ns, const struct net_container *c, struct network *n,
 		      json_t *epcfg, struct error *err)
 {
 	if (strcmp(n->driver, "bridge") != 0)
@@ -523,12 +518,12 @@ static int attach_cfg(struct daemon *d, const struct net_container *c, struct ne
 	if (r == 0)
 		r = endpoint_settings(c, n, epcfg, &settings, err);
 	if (r == 0)
-		r = network_attach(d, n, c->id, ip, &ip6, aliases, settings, err);
+		r = network_attach(ns, n, c->id, ip, &ip6, aliases, settings, err);
 	json_decref(settings);
 	return r;
 }
 
-int network_container_create(struct daemon *d, const struct net_container *c, json_t *netcfg,
+int network_container_create(struct networks *ns, const struct net_container *c, json_t *netcfg,
 			     struct error *err)
 {
 	const char *mode = net_mode(c);
@@ -539,7 +534,7 @@ int network_container_create(struct daemon *d, const struct net_container *c, js
 		return 0;
 	if (net_mode_shared(c)) {
 		struct net_container o;
-		int r = net_container_find(d, mode + 10, &o, err);
+		int r = net_container_find(ns, mode + 10, &o, err);
 		if (r < 0)
 			return r;
 		char buf[DIGEST_HEX_LEN + 16];
@@ -548,7 +543,7 @@ int network_container_create(struct daemon *d, const struct net_container *c, js
 		return 0;
 	}
 	struct network *n = NULL;
-	int r = network_lookup(d, mode, &n, err);
+	int r = network_lookup(ns, mode, &n, err);
 	/* Not 404: the docker CLI takes a 404 from create for a missing
 	 * image and would try to pull it. */
 	if (r == -ENOENT && err)
@@ -560,7 +555,7 @@ int network_container_create(struct daemon *d, const struct net_container *c, js
 				    json_string(!strcmp(n->driver, "host") ? "host" : "none"));
 		return 0;
 	}
-	r = attach_cfg(d, c, n, epcfg_for(netcfg, n, mode), err);
+	r = attach_cfg(ns, c, n, epcfg_for(netcfg, n, mode), err);
 	const char *k;
 	json_t *v;
 	json_object_foreach(json_object_get(netcfg, "EndpointsConfig"), k, v)
@@ -568,110 +563,108 @@ int network_container_create(struct daemon *d, const struct net_container *c, js
 		struct network *o = NULL;
 		if (r < 0)
 			break;
-		r = network_lookup(d, strcmp(k, "default") ? k : "bridge", &o, err);
+		r = network_lookup(ns, strcmp(k, "default") ? k : "bridge", &o, err);
 		if (r == -ENOENT && err)
 			r = err->code = -EINVAL;
 		if (r == 0 && o != n)
-			r = attach_cfg(d, c, o, v, err);
+			r = attach_cfg(ns, c, o, v, err);
 	}
 	if (r < 0)
-		network_container_removed(d, c);
+		network_container_removed(ns, c);
 	return r;
 }
 
-void network_container_removed(struct daemon *d, const struct net_container *c)
+void network_container_removed(struct networks *ns, const struct net_container *c)
 {
-	struct networks *ns = networks_of(d);
 	for (size_t i = 0; i < ns->n; i++)
 		if (network_endpoint(ns->v[i], c->id))
-			network_detach(d, ns->v[i], c->id);
+			network_detach(ns, ns->v[i], c->id);
 }
 
 /* ---- connect / disconnect ---- */
 
-int network_connect(struct daemon *d, const char *ref, const char *container, json_t *epcfg,
+int network_connect(struct networks *ns, const char *ref, const char *container, json_t *epcfg,
 		    struct error *err)
 {
 	struct network *n;
 	struct net_container cv, *c = &cv;
-	int r = network_lookup(d, ref, &n, err);
+	int r = network_lookup(ns, ref, &n, err);
 	if (r == 0)
-		r = net_container_find(d, container, c, err);
+		r = net_container_find(ns, container, c, err);
 	if (r < 0)
 		return r;
 	if (net_mode_is(c, "host") || net_mode_is(c, "none") || net_mode_shared(c))
 		return error_set(err, -EPERM,
 				 "container sharing network namespace with another container or "
 				 "host cannot be connected to any other network");
-	r = attach_cfg(d, c, n, epcfg, err);
+	r = attach_cfg(ns, c, n, epcfg, err);
 	if (r < 0)
 		return r;
-	struct sandbox *sb = sandbox_find(d, c->id);
+	struct sandbox *sb = sandbox_find(ns, c->id);
 	if (sb) {
-		r = sandbox_join(d, sb, n, err);
+		r = sandbox_join(ns, sb, n, err);
 		if (r < 0) {
-			network_detach(d, n, c->id);
+			network_detach(ns, n, c->id);
 			return r;
 		}
 		struct error e2 = ERROR_INIT;
-		if (sandbox_save(d, sb, &e2) < 0)
-			log_warn(&d->log, "container %.12s: %s", c->id, error_msg(&e2));
+		if (sandbox_save(ns, sb, &e2) < 0)
+			log_warn(ns->deps.log, "container %.12s: %s", c->id, error_msg(&e2));
 		error_clear(&e2);
-		network_rules_rebuild(d);
-		sandbox_dns_update(d, sb);
-		sandbox_lb_update(d, sb);
-		network_event(d, n, "connect", c->id);
+		network_rules_rebuild(ns);
+		sandbox_dns_update(ns, sb);
+		sandbox_lb_update(ns, sb);
+		network_event(ns, n, "connect", c->id);
 	}
 	return 0;
 }
 
-int network_disconnect(struct daemon *d, const char *ref, const char *container, bool force,
+int network_disconnect(struct networks *ns, const char *ref, const char *container, bool force,
 		       struct error *err)
 {
 	struct network *n;
 	struct net_container cv, *c = &cv;
-	int r = network_lookup(d, ref, &n, err);
+	int r = network_lookup(ns, ref, &n, err);
 	if (r == 0)
-		r = net_container_find(d, container, c, err);
+		r = net_container_find(ns, container, c, err);
 	if (r < 0)
 		return r;
 	if (!network_endpoint(n, c->id))
 		return error_set(err, -EINVAL, "container %s is not connected to network %s", c->id,
 				 n->name);
-	struct sandbox *sb = sandbox_find(d, c->id);
+	struct sandbox *sb = sandbox_find(ns, c->id);
 	if (sb) {
-		sandbox_leave(d, sb, n);
+		sandbox_leave(ns, sb, n);
 		struct error e2 = ERROR_INIT;
-		if (sandbox_save(d, sb, &e2) < 0)
-			log_warn(&d->log, "container %.12s: %s", c->id, error_msg(&e2));
+		if (sandbox_save(ns, sb, &e2) < 0)
+			log_warn(ns->deps.log, "container %.12s: %s", c->id, error_msg(&e2));
 		error_clear(&e2);
 	}
-	network_detach(d, n, c->id);
+	network_detach(ns, n, c->id);
 	if (sb) {
-		network_rules_rebuild(d);
-		sandbox_lb_update(d, sb);
-		network_event(d, n, "disconnect", c->id);
+		network_rules_rebuild(ns);
+		sandbox_lb_update(ns, sb);
+		network_event(ns, n, "disconnect", c->id);
 	}
 	return 0;
 }
 
 /* ---- restore and shutdown ---- */
 
-static void restore_one(struct daemon *d, const char *file)
+static void restore_one(struct networks *ns, const char *file)
 {
-	struct networks *ns = networks_of(d);
 	char cid[DIGEST_HEX_LEN + 1];
 	snprintf(cid, sizeof(cid), "%.*s", DIGEST_HEX_LEN, file);
-	if (strlen(file) != DIGEST_HEX_LEN + 5 || sandbox_find(d, cid))
+	if (strlen(file) != DIGEST_HEX_LEN + 5 || sandbox_find(ns, cid))
 		return;
 	_cleanup_free_ char *path = NULL;
 	if (asprintf(&path, "%s/%s", ns->run_dir, file) < 0)
 		return;
 	json_t *j = json_load_file(path, 0, NULL);
-	struct sandbox *sb = sandbox_new(d, cid);
+	struct sandbox *sb = sandbox_new(ns, cid);
 	struct net_container c;
 	struct error err = ERROR_INIT;
-	bool alive = net_container_find(d, cid, &c, &err) == 0 && c.running;
+	bool alive = net_container_find(ns, cid, &c, &err) == 0 && c.running;
 	error_clear(&err);
 	if (!sb || !j) {
 		json_decref(j);
@@ -686,36 +679,35 @@ static void restore_one(struct daemon *d, const char *file)
 	json_t *ports = json_incref(json_object_get(j, "Ports"));
 	json_decref(j);
 	if (!alive || sandbox_add(ns, sb) < 0) {
-		log_info(&d->log, "removing the network of stopped container %.12s", cid);
+		log_info(ns->deps.log, "removing the network of stopped container %.12s", cid);
 		json_decref(ports);
-		sandbox_destroy(d, sb);
+		sandbox_destroy(ns, sb);
 		return;
 	}
-	struct network *prim = primary_network(d, sb);
+	struct network *prim = primary_network(ns, sb);
 	if (json_is_object(ports)) {
 		sb->ports = json_deep_copy(ports);
 		if (prim)
-			ports_restore(d, sb, network_endpoint(prim, cid));
+			ports_restore(ns, sb, network_endpoint(prim, cid));
 	}
 	json_decref(ports);
-	sandbox_dns_update(d, sb);
+	sandbox_dns_update(ns, sb);
 }
 
-void network_restore(struct daemon *d)
+void network_restore(struct networks *ns)
 {
-	struct networks *ns = networks_of(d);
-	network_ingress_reset(d);
+	network_ingress_reset(ns);
 	DIR *dh = opendir(ns->run_dir);
 	struct dirent *de;
 	while (dh && (de = readdir(dh)))
 		if (de->d_name[0] != '.')
-			restore_one(d, de->d_name);
+			restore_one(ns, de->d_name);
 	if (dh)
 		closedir(dh);
 	/* Namespaces without a sandbox: a crash between making one and saving it. */
 	dh = opendir(ns->netns_dir);
 	while (dh && (de = readdir(dh))) {
-		if (de->d_name[0] == '.' || sandbox_find(d, de->d_name))
+		if (de->d_name[0] == '.' || sandbox_find(ns, de->d_name))
 			continue;
 		_cleanup_free_ char *p = NULL;
 		if (asprintf(&p, "%s/%s", ns->netns_dir, de->d_name) >= 0)
@@ -728,19 +720,18 @@ void network_restore(struct daemon *d)
 		struct network *n = ns->v[i];
 		bool used = false;
 		for (size_t e = 0; e < n->n_eps && !used; e++)
-			used = sandbox_find(d, n->eps[e].cid) != NULL;
+			used = sandbox_find(ns, n->eps[e].cid) != NULL;
 		struct error err = ERROR_INIT;
 		if (strcmp(n->driver, "bridge") == 0 && !n->up &&
-		    (used || nl_link_exists(n->bridge)) && network_bridge_up(d, n, &err) < 0)
-			log_warn(&d->log, "network %s: %s", n->name, error_msg(&err));
+		    (used || nl_link_exists(n->bridge)) && network_bridge_up(ns, n, &err) < 0)
+			log_warn(ns->deps.log, "network %s: %s", n->name, error_msg(&err));
 		error_clear(&err);
 	}
-	network_rules_rebuild(d);
+	network_rules_rebuild(ns);
 }
 
-void network_stop(struct daemon *d)
+void network_stop(struct networks *ns)
 {
-	struct networks *ns = networks_of(d);
 	if (!ns)
 		return;
 	for (size_t i = 0; i < ns->n_sb; i++) {
@@ -757,6 +748,6 @@ void network_stop(struct daemon *d)
 	}
 	struct error err = ERROR_INIT;
 	if (ns->iptables && ns->nft && nft_delete_table(ns->nft, ns->table, &err) < 0)
-		log_warn(&d->log, "%s", error_msg(&err));
+		log_warn(ns->deps.log, "%s", error_msg(&err));
 	error_clear(&err);
 }

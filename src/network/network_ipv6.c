@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "basic/cleanup.h"
-#include "daemon/daemon.h"
 #include "network/network.h"
 #include "network/network_ipv6.h"
 #include "network/network_priv.h"
@@ -114,9 +113,8 @@ static int parse_subnet6(struct network *n, json_t *cfg, struct error *err)
 }
 
 /* The /64 of the engine's ULA /48 that no network of ours uses. */
-static int pick_subnet6(struct daemon *d, struct network *n, struct error *err)
+static int pick_subnet6(struct networks *ns, struct network *n, struct error *err)
 {
-	struct networks *ns = networks_of(d);
 	_cleanup_free_ struct cidr6 *taken = calloc(ns->n + 1, sizeof(*taken));
 	if (!taken)
 		return error_set(err, -ENOMEM, "out of memory");
@@ -125,7 +123,7 @@ static int pick_subnet6(struct daemon *d, struct network *n, struct error *err)
 		 * here, not at start: OpenSSL's first digest loads its providers,
 		 * a megabyte of an idle daemon's memory. */
 		uint8_t sha[32];
-		SHA256((const unsigned char *)d->engine_id, strlen(d->engine_id), sha);
+		SHA256((const unsigned char *)ns->deps.engine_id, strlen(ns->deps.engine_id), sha);
 		ip6_ula_pool(sha, &ns->pool6);
 	}
 	size_t nt = 0;
@@ -155,7 +153,7 @@ static int parse_gw_mode6(struct network *n, struct error *err)
 	return 0;
 }
 
-int network_ipam6_parse(struct daemon *d, struct network *n, json_t *cfg, bool enable,
+int network_ipam6_parse(struct networks *ns, struct network *n, json_t *cfg, bool enable,
 			struct error *err)
 {
 	int r = parse_gw_mode6(n, err);
@@ -170,10 +168,9 @@ int network_ipam6_parse(struct daemon *d, struct network *n, json_t *cfg, bool e
 		}
 		return 0;
 	}
-	r = cfg ? parse_subnet6(n, cfg, err) : pick_subnet6(d, n, err);
+	r = cfg ? parse_subnet6(n, cfg, err) : pick_subnet6(ns, n, err);
 	if (r < 0)
 		return r;
-	struct networks *ns = networks_of(d);
 	for (size_t i = 0; i < ns->n; i++) {
 		struct network *o = ns->v[i];
 		char buf[CIDR6_LEN];
@@ -356,7 +353,7 @@ const char *endpoint_ip6_cidr(struct network *n, struct endpoint *ep, char *buf)
 
 /* ---- sandboxes ---- */
 
-void endpoint_nl6(struct daemon *d, struct sandbox *sb, struct network *n, struct endpoint *ep,
+void endpoint_nl6(struct networks *ns, struct sandbox *sb, struct network *n, struct endpoint *ep,
 		  struct nl_endpoint *nep)
 {
 	if (!n->ipv6 || ip6_is_zero(&ep->ip6))
@@ -370,7 +367,7 @@ void endpoint_nl6(struct daemon *d, struct sandbox *sb, struct network *n, struc
 	{
 		struct network *o = NULL;
 		struct error e2 = ERROR_INIT;
-		if (network_lookup(d, k, &o, &e2) == 0 && !o->internal && o->ipv6)
+		if (network_lookup(ns, k, &o, &e2) == 0 && !o->internal && o->ipv6)
 			has_gw6 = true;
 		error_clear(&e2);
 	}

@@ -8,7 +8,7 @@
 #include "basic/error.h"
 #include "network/ipam6.h"
 
-struct daemon;
+struct networks;
 struct network;
 struct endpoint;
 
@@ -17,7 +17,7 @@ struct endpoint;
  * first address after the subnet-router one), the auxiliary addresses, and
  * the gateway_mode_ipv6 option (NAT66). Without enable the config is only
  * kept. -EINVAL/-EEXIST/-ENOSPC with dockerd's message. */
-int network_ipam6_parse(struct daemon *d, struct network *n, json_t *cfg, bool enable,
+int network_ipam6_parse(struct networks *ns, struct network *n, json_t *cfg, bool enable,
 			struct error *err);
 void network_reserve_aux6(struct network *n);
 

@@ -5,21 +5,20 @@
 #include <string.h>
 
 #include "basic/timeutil.h"
-#include "daemon/daemon.h"
 #include "network/network.h"
 #include "network/network_ipv6.h"
 #include "network/network_priv.h"
 
-static json_t *containers_json(struct daemon *d, struct network *n)
+static json_t *containers_json(struct networks *ns, struct network *n)
 {
 	json_t *out = json_object();
 	for (size_t i = 0; i < n->n_eps; i++) {
 		struct endpoint *ep = &n->eps[i];
 		struct net_container c;
 		struct error err = ERROR_INIT;
-		int r = net_container_find(d, ep->cid, &c, &err);
+		int r = net_container_find(ns, ep->cid, &c, &err);
 		error_clear(&err);
-		if (r < 0 || !c.running || !sandbox_find(d, ep->cid))
+		if (r < 0 || !c.running || !sandbox_find(ns, ep->cid))
 			continue;
 		char ip[16], addr[24], mac[18], addr6[CIDR6_LEN];
 		snprintf(addr, sizeof(addr), "%s/%d", ip_format(ep->ip, ip), n->subnet.prefix);
@@ -31,7 +30,7 @@ static json_t *containers_json(struct daemon *d, struct network *n)
 					      endpoint_ip6_cidr(n, ep, addr6)));
 	}
 	/* host network: the containers using it. */
-	const struct net_container_source *src = &networks_of(d)->containers;
+	const struct net_container_source *src = &ns->deps.containers;
 	struct net_container c;
 	for (size_t i = 0; n->builtin && strcmp(n->driver, "bridge") && src->at(src->data, i, &c);
 	     i++) {
@@ -66,7 +65,7 @@ static json_t *ipam_json(struct network *n)
 	return json_pack("{s:s, s:n, s:o}", "Driver", "default", "Options", "Config", cfg);
 }
 
-static json_t *one_json(struct daemon *d, struct network *n, bool with_containers)
+static json_t *one_json(struct networks *ns, struct network *n, bool with_containers)
 {
 	char created[64];
 	time_format_rfc3339nano(n->created_ns, created, sizeof(created));
@@ -77,7 +76,7 @@ static json_t *one_json(struct daemon *d, struct network *n, bool with_container
 		      n->overlay ? "swarm" : "local", "Driver", n->overlay ? "overlay" : n->driver,
 		      "EnableIPv6", n->ipv6, "IPAM", ipam_json(n), "Internal", n->internal,
 		      "Attachable", 0, "Ingress", 0, "ConfigFrom", "Network", "", "ConfigOnly", 0,
-		      "Containers", with_containers ? containers_json(d, n) : json_object(),
+		      "Containers", with_containers ? containers_json(ns, n) : json_object(),
 		      "Options", n->options, "Labels", n->labels);
 	return o;
 }
@@ -96,22 +95,21 @@ static void add_swarm_info(struct network *n, json_t *o)
 	json_object_set(o, "Peers", json_object_get(info, "Peers"));
 }
 
-int network_inspect_json(struct daemon *d, const char *ref, json_t **ret, struct error *err)
+int network_inspect_json(struct networks *ns, const char *ref, json_t **ret, struct error *err)
 {
 	struct network *n;
-	int r = network_lookup(d, ref, &n, err);
+	int r = network_lookup(ns, ref, &n, err);
 	if (r < 0)
 		return r;
-	*ret = one_json(d, n, true);
+	*ret = one_json(ns, n, true);
 	if (!*ret)
 		return error_set(err, -ENOMEM, "out of memory");
 	add_swarm_info(n, *ret);
 	return 0;
 }
 
-void network_overlay_info(struct daemon *d, const char *id, json_t *info)
+void network_overlay_info(struct networks *ns, const char *id, json_t *info)
 {
-	struct networks *ns = networks_of(d);
 	for (size_t i = 0; i < ns->n; i++) {
 		struct network *n = ns->v[i];
 		if (n->overlay && !strcmp(n->id, id) && json_is_object(info)) {
@@ -121,16 +119,15 @@ void network_overlay_info(struct daemon *d, const char *id, json_t *info)
 	}
 }
 
-json_t *network_overlay_containers(struct daemon *d, const char *id)
+json_t *network_overlay_containers(struct networks *ns, const char *id)
 {
-	struct networks *ns = networks_of(d);
 	for (size_t i = 0; i < ns->n; i++)
 		if (ns->v[i]->overlay && !strcmp(ns->v[i]->id, id))
-			return containers_json(d, ns->v[i]);
+			return containers_json(ns, ns->v[i]);
 	return NULL;
 }
 
-static bool list_match(struct daemon *d, struct network *n, const struct filters *f)
+static bool list_match(struct networks *ns, struct network *n, const struct filters *f)
 {
 	if (!filters_match_fuzzy(f, "id", n->id))
 		return false;
@@ -153,7 +150,7 @@ static bool list_match(struct daemon *d, struct network *n, const struct filters
 	return true;
 }
 
-int network_list_json(struct daemon *d, const struct filters *f, json_t **ret, struct error *err)
+int network_list_json(struct networks *ns, const struct filters *f, json_t **ret, struct error *err)
 {
 	static const char *const keys[] = {"id",   "name",  "driver",	"label",
 					   "type", "scope", "dangling", NULL};
@@ -168,11 +165,10 @@ int network_list_json(struct daemon *d, const struct filters *f, json_t **ret, s
 					return error_set(err, -EINVAL,
 							 "invalid filter: 'type'='%s'", vals[k]);
 		}
-	struct networks *ns = networks_of(d);
 	json_t *out = json_array();
 	for (size_t i = 0; i < ns->n; i++)
-		if (list_match(d, ns->v[i], f))
-			json_array_append_new(out, one_json(d, ns->v[i], false));
+		if (list_match(ns, ns->v[i], f))
+			json_array_append_new(out, one_json(ns, ns->v[i], false));
 	*ret = out;
 	return 0;
 }

@@ -13,7 +13,6 @@
 
 #include "basic/cleanup.h"
 #include "basic/fs.h"
-#include "daemon/daemon.h"
 #include "network/network.h"
 #include "network/network_priv.h"
 
@@ -181,7 +180,7 @@ static int bind_one(struct sandbox *sb, const char *proto, const char *hip_s, co
 	return bind_addr(sb, proto, &any6, got, got, hport_s, ep, cport, out_list, &got, err);
 }
 
-int ports_setup(struct daemon *d, const struct net_container *c, struct sandbox *sb,
+int ports_setup(struct networks *ns, const struct net_container *c, struct sandbox *sb,
 		const struct endpoint *ep, struct error *err)
 {
 	json_t *ports = json_object();
@@ -230,7 +229,7 @@ int ports_setup(struct daemon *d, const struct net_container *c, struct sandbox 
 }
 
 /* Re-holds the ports of a sandbox loaded at daemon start. */
-void ports_restore(struct daemon *d, struct sandbox *sb, const struct endpoint *ep)
+void ports_restore(struct networks *ns, struct sandbox *sb, const struct endpoint *ep)
 {
 	const char *key;
 	json_t *v;
@@ -252,7 +251,7 @@ void ports_restore(struct daemon *d, struct sandbox *sb, const struct endpoint *
 			if (h.v6 && ip6_is_zero(&ep->ip6))
 				continue;
 			if (hold_port(proto, &h, hport, &fd, &got) < 0) {
-				log_warn(&d->log, "container %.12s: host port %d is taken now",
+				log_warn(ns->deps.log, "container %.12s: host port %d is taken now",
 					 sb->cid, hport);
 				fd = -1;
 			}

@@ -27,7 +27,6 @@ static inline const char *jstr(json_t *o, const char *k)
 	return s ? s : "";
 }
 
-struct daemon;
 struct dns_server;
 
 struct endpoint {
@@ -80,7 +79,7 @@ struct network {
 
 /* A running container's network: persisted under <exec-root>/network/. */
 struct sandbox {
-	struct daemon *d;
+	struct networks *ns;
 	char cid[DIGEST_HEX_LEN + 1];
 	char *netns;
 	json_t *ifaces; /* {network id: index} — eth<index>, veth vb<id10><index> */
@@ -112,52 +111,51 @@ struct networks {
 	struct cidr6 pool6; /* IPv6 subnets come from it: the engine's ULA /48 */
 	bool iptables;
 	bool forwarding_set;
-	struct net_container_source containers;
+	struct network_deps deps;
 };
 
-struct networks *networks_of(struct daemon *d);
 /* The container ref names, through the engine's source. */
-int net_container_find(struct daemon *d, const char *ref, struct net_container *ret,
+int net_container_find(struct networks *ns, const char *ref, struct net_container *ret,
 		       struct error *err);
 struct network *new_network(const char *name, const char *driver);
 int networks_add(struct networks *ns, struct network *n);
 void network_free(struct network *n);
 /* Its file, devices and rules go; n is freed. */
-void network_destroy(struct daemon *d, struct network *n);
+void network_destroy(struct networks *ns, struct network *n);
 /* By full ID, name, or unique ID prefix; -ENOENT "network X not found". */
-int network_lookup(struct daemon *d, const char *ref, struct network **ret, struct error *err);
-int network_save(struct daemon *d, struct network *n, struct error *err);
+int network_lookup(struct networks *ns, const char *ref, struct network **ret, struct error *err);
+int network_save(struct networks *ns, struct network *n, struct error *err);
 struct endpoint *network_endpoint(struct network *n, const char *cid);
 /* Reserves an address (ip 0: any; on a dual-stack network also ip6, NULL
  * or zero: any) for cid and adds the endpoint; settings (see struct
  * endpoint, NULL for none) is copied. */
-int network_attach(struct daemon *d, struct network *n, const char *cid, uint32_t ip,
+int network_attach(struct networks *ns, struct network *n, const char *cid, uint32_t ip,
 		   const struct in6_addr *ip6, json_t *aliases, json_t *settings,
 		   struct error *err);
-void network_detach(struct daemon *d, struct network *n, const char *cid);
-int network_bridge_up(struct daemon *d, struct network *n, struct error *err);
+void network_detach(struct networks *ns, struct network *n, const char *cid);
+int network_bridge_up(struct networks *ns, struct network *n, struct error *err);
 /* Replaces berthd's nftables table from the state; logs failures. */
-void network_rules_rebuild(struct daemon *d);
-struct sandbox *sandbox_find(struct daemon *d, const char *cid);
-void network_event(struct daemon *d, struct network *n, const char *action, const char *cid);
+void network_rules_rebuild(struct networks *ns);
+struct sandbox *sandbox_find(struct networks *ns, const char *cid);
+void network_event(struct networks *ns, struct network *n, const char *action, const char *cid);
 /* The veth on the host for an endpoint: vb<first 10 of cid><index>. */
 void sandbox_host_if(const char *cid, int index, char buf[16]);
 /* Live connect/disconnect of a running container. */
-int sandbox_join(struct daemon *d, struct sandbox *sb, struct network *n, struct error *err);
-void sandbox_leave(struct daemon *d, struct sandbox *sb, struct network *n);
-int sandbox_save(struct daemon *d, struct sandbox *sb, struct error *err);
+int sandbox_join(struct networks *ns, struct sandbox *sb, struct network *n, struct error *err);
+void sandbox_leave(struct networks *ns, struct sandbox *sb, struct network *n);
+int sandbox_save(struct networks *ns, struct sandbox *sb, struct error *err);
 /* Frees the memory only (the kernel objects stay: shutdown). */
 void sandbox_free(struct sandbox *sb);
 /* The IPv6 side of a veth about to be made for ep on n (network_ipv6.c):
  * address, and a default route unless sb has one (or n is internal). */
 struct nl_endpoint;
-void endpoint_nl6(struct daemon *d, struct sandbox *sb, struct network *n, struct endpoint *ep,
+void endpoint_nl6(struct networks *ns, struct sandbox *sb, struct network *n, struct endpoint *ep,
 		  struct nl_endpoint *nep);
 /* DNS: start the container's server when it is on a user network. */
-void sandbox_dns_update(struct daemon *d, struct sandbox *sb);
+void sandbox_dns_update(struct networks *ns, struct sandbox *sb);
 bool network_is_user(const struct network *n);
 /* The container's networks with an endpoint, in network order. */
-size_t container_networks(struct daemon *d, const char *cid, struct network **out, size_t max);
+size_t container_networks(struct networks *ns, const char *cid, struct network **out, size_t max);
 /* The endpoint's MAC address: the one asked for, else 02:42:<address>. */
 void endpoint_mac(const struct endpoint *ep, uint8_t mac[6]);
 void endpoint_mac_text(const struct endpoint *ep, char buf[18]);
@@ -169,7 +167,7 @@ void endpoint_mac_text(const struct endpoint *ep, char buf[18]);
 size_t overlay_resolve(const struct network *n, const char *name, uint32_t *ips, size_t max);
 /* Makes the VIP table in sb's namespace match the records of its overlay
  * networks (gone when there is no VIP); logs failures. */
-void sandbox_lb_update(struct daemon *d, struct sandbox *sb);
+void sandbox_lb_update(struct networks *ns, struct sandbox *sb);
 
 /* Published ports (network_ports.c). */
 /* "80/tcp" -> 80, "tcp"; -EINVAL. */
@@ -178,8 +176,8 @@ int port_key_parse(const char *key, int *port, const char **proto);
  * addresses (IPv4, and IPv6 on a dual-stack network: an unspecified host
  * address then means 0.0.0.0 and ::); fills sb->ports and sb->nports.
  * Nothing is held on failure. */
-int ports_setup(struct daemon *d, const struct net_container *c, struct sandbox *sb,
+int ports_setup(struct networks *ns, const struct net_container *c, struct sandbox *sb,
 		const struct endpoint *ep, struct error *err);
 /* Holds sb->ports again (daemon start). */
-void ports_restore(struct daemon *d, struct sandbox *sb, const struct endpoint *ep);
+void ports_restore(struct networks *ns, struct sandbox *sb, const struct endpoint *ep);
 void ports_close(struct sandbox *sb);

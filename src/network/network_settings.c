@@ -11,7 +11,6 @@
 
 #include "basic/cleanup.h"
 #include "basic/fs.h"
-#include "daemon/daemon.h"
 #include "network/network.h"
 #include "network/network_ipv6.h"
 #include "network/network_priv.h"
@@ -81,11 +80,10 @@ static json_t *endpoint_json(const struct net_container *c, struct network *n, s
 
 /* NetworkSettings.Networks; *ret_default (may be NULL) gets a reference to
  * the default bridge's endpoint when c has one. */
-static json_t *networks_json(struct daemon *d, const struct net_container *c, bool live,
+static json_t *networks_json(struct networks *ns, const struct net_container *c, bool live,
 			     json_t **ret_default)
 {
 	json_t *nets = json_object();
-	struct networks *ns = networks_of(d);
 	for (size_t i = 0; i < ns->n; i++) {
 		struct network *n = ns->v[i];
 		struct endpoint *ep = network_endpoint(n, c->id);
@@ -101,12 +99,12 @@ static json_t *networks_json(struct daemon *d, const struct net_container *c, bo
 	return nets;
 }
 
-json_t *network_container_settings(struct daemon *d, const struct net_container *c)
+json_t *network_container_settings(struct networks *ns, const struct net_container *c)
 {
-	struct sandbox *sb = sandbox_find(d, c->id);
+	struct sandbox *sb = sandbox_find(ns, c->id);
 	bool live = sb && c->running;
 	json_t *top = NULL;
-	json_t *nets = networks_json(d, c, live, &top);
+	json_t *nets = networks_json(ns, c, live, &top);
 	json_t *ports = live && sb->ports ? json_incref(sb->ports) : json_object();
 	json_t *o = json_pack(
 	    "{s:s, s:s, s:s, s:b, s:s, s:i, s:o, s:n, s:n, s:s, s:s, s:s, s:i, "
@@ -127,14 +125,14 @@ json_t *network_container_settings(struct daemon *d, const struct net_container 
 	return o;
 }
 
-json_t *network_container_networks(struct daemon *d, const struct net_container *c)
+json_t *network_container_networks(struct networks *ns, const struct net_container *c)
 {
-	return networks_json(d, c, sandbox_find(d, c->id) && c->running, NULL);
+	return networks_json(ns, c, sandbox_find(ns, c->id) && c->running, NULL);
 }
 
-json_t *network_container_ports_summary(struct daemon *d, const struct net_container *c)
+json_t *network_container_ports_summary(struct networks *ns, const struct net_container *c)
 {
-	struct sandbox *sb = sandbox_find(d, c->id);
+	struct sandbox *sb = sandbox_find(ns, c->id);
 	json_t *out = json_array();
 	json_t *ports =
 	    sb && c->running && sb->ports ? sb->ports : json_object_get(c->config, "ExposedPorts");
@@ -164,24 +162,24 @@ json_t *network_container_ports_summary(struct daemon *d, const struct net_conta
 
 /* The container whose namespace c uses: c, or the one of container:<ref>
  * (filled in *buf). */
-static const struct net_container *netns_owner(struct daemon *d, const struct net_container *c,
+static const struct net_container *netns_owner(struct networks *ns, const struct net_container *c,
 					       struct net_container *buf)
 {
 	struct error err = ERROR_INIT;
-	if (net_mode_shared(c) && net_container_find(d, net_mode(c) + 10, buf, &err) == 0)
+	if (net_mode_shared(c) && net_container_find(ns, net_mode(c) + 10, buf, &err) == 0)
 		c = buf;
 	error_clear(&err);
 	return c;
 }
 
-char *network_resolv_conf(struct daemon *d, const struct net_container *c)
+char *network_resolv_conf(struct networks *ns, const struct net_container *c)
 {
 	struct net_container owner;
-	c = netns_owner(d, c, &owner);
+	c = netns_owner(ns, c, &owner);
 	if (net_mode_is(c, "host") || net_mode_is(c, "none"))
 		return NULL;
 	struct network *nets[64];
-	size_t nn = container_networks(d, c->id, nets, 64);
+	size_t nn = container_networks(ns, c->id, nets, 64);
 	bool user = false;
 	for (size_t i = 0; i < nn; i++)
 		user = user || network_is_user(nets[i]);
@@ -237,7 +235,7 @@ char *network_resolv_conf(struct daemon *d, const struct net_container *c)
 	return out;
 }
 
-char *network_hosts_lines(struct daemon *d, const struct net_container *c)
+char *network_hosts_lines(struct networks *ns, const struct net_container *c)
 {
 	char *out = NULL;
 	size_t len = 0;
@@ -255,9 +253,9 @@ char *network_hosts_lines(struct daemon *d, const struct net_container *c)
 			fprintf(f, "%s\t%.*s\n", colon + 1, (int)(colon - s), s);
 	}
 	struct net_container owner;
-	const struct net_container *o = netns_owner(d, c, &owner);
+	const struct net_container *o = netns_owner(ns, c, &owner);
 	struct network *nets[64];
-	size_t nn = container_networks(d, o->id, nets, 64);
+	size_t nn = container_networks(ns, o->id, nets, 64);
 	char ip[INET6_ADDRSTRLEN];
 	for (size_t k = 0; k < nn && k < 1; k++) {
 		struct endpoint *ep = network_endpoint(nets[k], o->id);

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/daemon.h"
 #include "network/network.h"
 #include "network/network_priv.h"
 #include "network/nl.h"
@@ -57,10 +56,9 @@ static int vxlan_up(struct network *n, uint32_t local, int port, struct error *e
 	return nl_vxlan_ensure(&vx, err);
 }
 
-int network_overlay_ensure(struct daemon *d, const struct overlay_net *o, uint32_t local, int port,
-			   struct error *err)
+int network_overlay_ensure(struct networks *ns, const struct overlay_net *o, uint32_t local,
+			   int port, struct error *err)
 {
-	struct networks *ns = networks_of(d);
 	struct network *n = find_id(ns, o->id);
 	bool made = false;
 	if (!n) {
@@ -83,19 +81,19 @@ int network_overlay_ensure(struct daemon *d, const struct overlay_net *o, uint32
 			r = error_set(err, -ENOMEM, "out of memory");
 	}
 	if (r == 0)
-		r = network_bridge_up(d, n, err);
+		r = network_bridge_up(ns, n, err);
 	if (r == 0)
 		r = vxlan_up(n, local, port, err);
 	if (r == 0 && made)
-		r = network_save(d, n, err);
+		r = network_save(ns, n, err);
 	if (r < 0) {
 		if (made)
-			network_destroy(d, n);
+			network_destroy(ns, n);
 		return r;
 	}
 	if (made) {
-		network_rules_rebuild(d);
-		log_info(&d->log, "overlay network %s: bridge %s, vxlan %s (VNI %u, port %d)",
+		network_rules_rebuild(ns);
+		log_info(ns->deps.log, "overlay network %s: bridge %s, vxlan %s (VNI %u, port %d)",
 			 n->name, n->bridge, n->vxlan, n->vni, port);
 	}
 	return 0;
@@ -123,10 +121,10 @@ static int peer_parse(const char *key, const char *val, struct nl_peer *p)
 	return 0;
 }
 
-void network_overlay_peers(struct daemon *d, const char *id, const struct nl_peer *peers,
+void network_overlay_peers(struct networks *ns, const char *id, const struct nl_peer *peers,
 			   size_t n_peers)
 {
-	struct network *n = find_id(networks_of(d), id);
+	struct network *n = find_id(ns, id);
 	if (!n || !n->overlay || !n->peers)
 		return;
 	json_t *want = json_object();
@@ -155,7 +153,7 @@ void network_overlay_peers(struct daemon *d, const char *id, const struct nl_pee
 		if (json_object_get(n->peers, k) || peer_parse(k, json_string_value(v), &p) < 0)
 			continue;
 		if (nl_vxlan_peer(n->vxlan, &p, true, &err) < 0)
-			log_warn(&d->log, "overlay network %s: %s", n->name, error_msg(&err));
+			log_warn(ns->deps.log, "overlay network %s: %s", n->name, error_msg(&err));
 		else
 			json_object_set(n->peers, k, v);
 		error_clear(&err);
@@ -163,32 +161,32 @@ void network_overlay_peers(struct daemon *d, const char *id, const struct nl_pee
 	json_decref(want);
 }
 
-void network_overlay_prune(struct daemon *d, bool (*keep)(void *data, const char *id), void *data)
+void network_overlay_prune(struct networks *ns, bool (*keep)(void *data, const char *id),
+			   void *data)
 {
-	struct networks *ns = networks_of(d);
 	for (size_t i = 0; i < ns->n;) {
 		struct network *n = ns->v[i];
 		if (!n->overlay || n->n_eps || keep(data, n->id)) {
 			i++;
 			continue;
 		}
-		log_info(&d->log, "overlay network %s: no longer used here", n->name);
-		network_destroy(d, n);
+		log_info(ns->deps.log, "overlay network %s: no longer used here", n->name);
+		network_destroy(ns, n);
 	}
 }
 
-bool network_local_plain(struct daemon *d, const char *ref)
+bool network_local_plain(struct networks *ns, const char *ref)
 {
 	struct network *n = NULL;
 	struct error err = ERROR_INIT;
-	bool r = network_lookup(d, ref, &n, &err) == 0 && !n->overlay;
+	bool r = network_lookup(ns, ref, &n, &err) == 0 && !n->overlay;
 	error_clear(&err);
 	return r;
 }
 
-bool network_overlay_holds(struct daemon *d, const char *id, uint32_t ip)
+bool network_overlay_holds(struct networks *ns, const char *id, uint32_t ip)
 {
-	struct network *n = find_id(networks_of(d), id);
+	struct network *n = find_id(ns, id);
 	for (size_t i = 0; n && i < n->n_eps; i++)
 		if (n->eps[i].ip == ip)
 			return true;

@@ -13,7 +13,6 @@
 
 #include "basic/cleanup.h"
 #include "basic/log.h"
-#include "daemon/daemon.h"
 #include "network/conntrack.h"
 #include "network/network.h"
 #include "network/ingress.h"
@@ -75,10 +74,9 @@ size_t overlay_resolve(const struct network *n, const char *name, uint32_t *ips,
 
 /* The VIPs of sb's overlay networks with their backends, as nft_vip
  * entries over addrs (room for every task of every network). */
-static size_t collect(struct daemon *d, struct sandbox *sb, struct nft_vip *vips, size_t max,
+static size_t collect(struct networks *ns, struct sandbox *sb, struct nft_vip *vips, size_t max,
 		      uint32_t *addrs, size_t n_addrs)
 {
-	struct networks *ns = networks_of(d);
 	size_t n = 0, used = 0;
 	for (size_t i = 0; i < ns->n; i++) {
 		struct network *net = ns->v[i];
@@ -99,9 +97,8 @@ static size_t collect(struct daemon *d, struct sandbox *sb, struct nft_vip *vips
 	return n;
 }
 
-static size_t records_size(struct daemon *d, size_t *n_tasks)
+static size_t records_size(struct networks *ns, size_t *n_tasks)
 {
-	struct networks *ns = networks_of(d);
 	size_t n = 0;
 	*n_tasks = 0;
 	for (size_t i = 0; i < ns->n; i++) {
@@ -120,7 +117,7 @@ static size_t records_size(struct daemon *d, size_t *n_tasks)
  * lead to a backend the table no longer has (also when it was replaced
  * while berthd was down: the table is applied afresh after a start). A
  * failed flush is only logged: the table is in place. */
-static int apply_in(struct daemon *d, struct sandbox *sb, const char *text,
+static int apply_in(struct networks *ns, struct sandbox *sb, const char *text,
 		    const struct nft_vip *vips, size_t n, struct error *err)
 {
 	int orig;
@@ -134,7 +131,7 @@ static int apply_in(struct daemon *d, struct sandbox *sb, const char *text,
 	nft_close(ctx);
 	struct error ct_err = ERROR_INIT;
 	if (r == 0 && conntrack_flush_stale(vips, n, sb->lb_vips, sb->n_lb_vips, &ct_err) < 0)
-		log_warn(&d->log, "container %.12s: VIP connections: %s", sb->cid,
+		log_warn(ns->deps.log, "container %.12s: VIP connections: %s", sb->cid,
 			 error_msg(&ct_err));
 	error_clear(&ct_err);
 	netns_leave(orig);
@@ -154,35 +151,34 @@ static int remember_vips(struct sandbox *sb, const struct nft_vip *vips, size_t 
 	return 0;
 }
 
-void sandbox_lb_update(struct daemon *d, struct sandbox *sb)
+void sandbox_lb_update(struct networks *ns, struct sandbox *sb)
 {
-	sandbox_mesh_update(d, sb);
-	struct networks *ns = networks_of(d);
+	sandbox_mesh_update(ns, sb);
 	bool overlay = false;
 	for (size_t i = 0; i < ns->n && !overlay; i++)
 		overlay = ns->v[i]->overlay && network_endpoint(ns->v[i], sb->cid);
 	/* Only containers on an overlay network ever get a table. */
 	if (!overlay && !sb->lb_text)
 		return;
-	size_t n_tasks, n_svc = records_size(d, &n_tasks);
+	size_t n_tasks, n_svc = records_size(ns, &n_tasks);
 	_cleanup_free_ struct nft_vip *vips = calloc(n_svc + 1, sizeof(*vips));
 	_cleanup_free_ uint32_t *addrs = calloc(n_tasks + 1, sizeof(*addrs));
 	if (!vips || !addrs) {
-		log_warn(&d->log, "container %.12s: VIP table: out of memory", sb->cid);
+		log_warn(ns->deps.log, "container %.12s: VIP table: out of memory", sb->cid);
 		return;
 	}
-	size_t n = collect(d, sb, vips, n_svc, addrs, n_tasks);
+	size_t n = collect(ns, sb, vips, n_svc, addrs, n_tasks);
 	char *text = nft_vip_ruleset(ns->table, vips, n);
 	if (!text || (sb->lb_text && !strcmp(text, sb->lb_text))) {
 		free(text);
 		return;
 	}
 	struct error err = ERROR_INIT;
-	int r = apply_in(d, sb, text, vips, n, &err);
+	int r = apply_in(ns, sb, text, vips, n, &err);
 	if (r == 0 && remember_vips(sb, vips, n) < 0)
 		r = error_set(&err, -ENOMEM, "out of memory");
 	if (r < 0) {
-		log_warn(&d->log, "container %.12s: VIP table: %s", sb->cid, error_msg(&err));
+		log_warn(ns->deps.log, "container %.12s: VIP table: %s", sb->cid, error_msg(&err));
 		free(text);
 	} else {
 		free(sb->lb_text);
@@ -191,9 +187,8 @@ void sandbox_lb_update(struct daemon *d, struct sandbox *sb)
 	error_clear(&err);
 }
 
-void network_overlay_services(struct daemon *d, const char *id, json_t *services)
+void network_overlay_services(struct networks *ns, const char *id, json_t *services)
 {
-	struct networks *ns = networks_of(d);
 	struct network *n = NULL;
 	for (size_t i = 0; i < ns->n && !n; i++)
 		if (ns->v[i]->overlay && !strcmp(ns->v[i]->id, id))
@@ -205,9 +200,9 @@ void network_overlay_services(struct daemon *d, const char *id, json_t *services
 	size_t k = 0;
 	for (size_t i = 0; i < ns->n_sb; i++)
 		if (network_endpoint(n, ns->sb[i]->cid)) {
-			sandbox_lb_update(d, ns->sb[i]);
+			sandbox_lb_update(ns, ns->sb[i]);
 			k++;
 		}
-	log_debug(&d->log, "overlay network %s: service records changed (%zu containers here)",
+	log_debug(ns->deps.log, "overlay network %s: service records changed (%zu containers here)",
 		  n->name, k);
 }

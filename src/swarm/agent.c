@@ -170,7 +170,7 @@ static void report_running(struct swarm *sw, struct agent *a, json_t *t, struct 
 	if (!st || !c || !json_object_get(t, "_ports") ||
 	    strcmp(jstr(st, "State") ?: "", "running") != 0)
 		return;
-	json_t *settings = network_container_settings(sw->d, container_net(c, &nc));
+	json_t *settings = network_container_settings(sw->networks, container_net(c, &nc));
 	json_t *ps = task_port_status(t, json_object_get(settings, "Ports"));
 	json_decref(settings);
 	if (ps)

@@ -142,7 +142,7 @@ bool swarm_attach_target(struct swarm *sw, const char *ref)
 	/* A local network of that name or ID is used as it is, unless it is
 	 * the local side of a swarm network: each container gets its own
 	 * address from the leader. */
-	return !network_local_plain(sw->d, ref);
+	return !network_local_plain(sw->networks, ref);
 }
 
 bool swarm_attach_wanted(struct swarm *sw, json_t *body, const char **ret_ref)

@@ -362,6 +362,7 @@ int swarm_new(struct daemon *d, struct swarm **ret, struct error *err)
 	if (!sw)
 		return error_set(err, -ENOMEM, "out of memory");
 	sw->d = d;
+	sw->networks = d->networks;
 	sw->loop = d->loop;
 	sw->log = &d->log;
 	snprintf(sw->dir, sizeof(sw->dir), "%s/swarm", d->cfg.data_root);

@@ -17,6 +17,7 @@
 #include "swarm/store.h"
 
 struct daemon;
+struct networks;
 
 typedef void (*swarm_done_fn)(void *data, int status, json_t *result, const char *msg);
 
@@ -38,6 +39,7 @@ enum swarm_state { SWARM_INACTIVE, SWARM_PENDING, SWARM_ACTIVE, SWARM_ERROR, SWA
 
 struct swarm {
 	struct daemon *d;
+	struct networks *networks; /* the daemon's, for the overlay and ingress networks */
 	uv_loop_t *loop;
 	struct logger *log;
 	char dir[4096];
