@@ -16,6 +16,7 @@
 #include "image/layer_store.h"
 #include "shared/filters.h"
 #include "shared/host.h"
+#include "image/images.h"
 
 static const struct api_routes *const tables[] = {
     &api_system_routes,	   &api_image_routes,	    &api_volume_routes,
@@ -158,7 +159,7 @@ void api_reply_json_after_removals(const struct api_request *ar, int status, jso
 	}
 	*r = (struct deferred_reply){.conn = ar->conn, .status = status, .body = body};
 	http_conn_ref(ar->conn);
-	if (layer_store_after_removals(ar->d->layers, send_deferred, r) < 0)
+	if (layer_store_after_removals(ar->d->images->layers, send_deferred, r) < 0)
 		send_deferred(r);
 }
 

@@ -22,7 +22,7 @@ static void commit_replied(int r, const struct error *err, struct image *img, vo
 	struct error e = ERROR_INIT;
 	if (r < 0)
 		http_reply_err(cr->conn, err);
-	else if (cr->repo && image_tag(cr->d, img, cr->repo, cr->tag, &e) < 0)
+	else if (cr->repo && image_tag(cr->d->images, img, cr->repo, cr->tag, &e) < 0)
 		http_reply_err(cr->conn, &e);
 	else
 		http_reply_json(cr->conn, 201, json_pack("{s:s}", "Id", img->id));

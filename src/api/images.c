@@ -21,11 +21,13 @@
 #include "image/service.h"
 #include "shared/filters.h"
 #include "storage/driver.h"
+#include "image/images.h"
 
 static bool lookup_or_reply(const struct api_request *ar, struct image **ret)
 {
 	struct error err = ERROR_INIT;
-	if (image_store_lookup(ar->d->images, route_param(ar->match, "name"), ret, &err) == 0)
+	if (image_store_lookup(ar->d->images->store, route_param(ar->match, "name"), ret, &err) ==
+	    0)
 		return true;
 	api_reply_err_clear(ar, &err);
 	return false;
@@ -39,7 +41,7 @@ static void refs_json(const struct daemon *d, const struct image *img, const str
 		      json_t **tags, json_t **digests)
 {
 	size_t n, np;
-	_cleanup_free_ const char **refs = image_store_refs(d->images, img->id, &n);
+	_cleanup_free_ const char **refs = image_store_refs(d->images->store, img->id, &n);
 	const char *const *patterns = filters_values(f, "reference", &np);
 	*tags = json_array();
 	*digests = json_array();
@@ -82,7 +84,7 @@ static int time_of_image(const struct daemon *d, const struct filters *f, const 
 	const char *const *v = filters_values(f, key, &n);
 	struct image *img;
 	for (size_t i = 0; i < n; i++) {
-		int r = image_store_lookup(d->images, v[i], &img, err);
+		int r = image_store_lookup(d->images->store, v[i], &img, err);
 		if (r < 0)
 			return r;
 		*ret = img->created_ns;
@@ -97,11 +99,11 @@ static json_t *summary_json(const struct daemon *d, const struct image *img,
 	refs_json(d, img, o->f, &tags, &digests);
 	bool tagged = json_array_size(tags) || json_array_size(digests);
 	size_t n;
-	free(image_store_refs(d->images, img->id, &n));
+	free(image_store_refs(d->images->store, img->id, &n));
 	if (filters_has_key(o->f, "reference") && !tagged)
 		goto skip;
 	if (n == 0) {
-		if (!o->all && image_store_children(d->images, img->id))
+		if (!o->all && image_store_children(d->images->store, img->id))
 			goto skip;
 		if (o->dangling_set && !o->dangling)
 			goto skip;
@@ -163,10 +165,10 @@ static void api_images_list(const struct api_request *ar)
 		api_reply_err_clear(ar, &err);
 		return;
 	}
-	size_t n = image_store_count(ar->d->images), k = 0;
+	size_t n = image_store_count(ar->d->images->store), k = 0;
 	_cleanup_free_ json_t **v = calloc(n + 1, sizeof(*v));
 	for (size_t i = 0; v && i < n; i++)
-		if ((v[k] = summary_json(ar->d, image_store_at(ar->d->images, i), &o)))
+		if ((v[k] = summary_json(ar->d, image_store_at(ar->d->images->store, i), &o)))
 			k++;
 	qsort(v, k, sizeof(*v), cmp_created);
 	json_t *list = json_array();
@@ -179,10 +181,10 @@ static void api_images_list(const struct api_request *ar)
 
 static json_t *graph_driver_json(const struct daemon *d, const struct image *img)
 {
-	const char *name = storage_driver_name(d->storage);
+	const char *name = storage_driver_name(d->images->storage);
 	json_t *data = json_null();
 	if (img->top && strcmp(name, "overlay2") == 0) {
-		const char *home = storage_driver_home(d->storage);
+		const char *home = storage_driver_home(d->images->storage);
 		struct buf lower = BUF_INIT;
 		for (const struct layer *l = img->top->parent; l; l = l->parent)
 			buf_appendf(&lower, "%s%s/%s/diff", lower.len ? ":" : "", home, l->cache_id);
@@ -274,7 +276,7 @@ static void history_fill_ids(const struct daemon *d, const struct image *img, js
 		json_object_set_new(h, "Id", json_string(img->id));
 		json_object_set_new(h, "Tags",
 				    json_array_size(tags) ? tags : (json_decref(tags), json_null()));
-		img = img->parent[0] ? image_store_get(d->images, img->parent) : NULL;
+		img = img->parent[0] ? image_store_get(d->images->store, img->parent) : NULL;
 	}
 }
 
@@ -316,7 +318,8 @@ static void api_image_tag(const struct api_request *ar)
 	if (!lookup_or_reply(ar, &img))
 		return;
 	const char *repo = http_request_query(ar->req, "repo");
-	if (image_tag(ar->d, img, repo ? repo : "", http_request_query(ar->req, "tag"), &err) < 0) {
+	if (image_tag(ar->d->images, img, repo ? repo : "", http_request_query(ar->req, "tag"),
+		      &err) < 0) {
 		api_reply_err_clear(ar, &err);
 		return;
 	}
@@ -331,7 +334,8 @@ static void api_image_delete(const struct api_request *ar)
 	json_t *records = json_array();
 	bool force = http_request_query_bool(ar->req, "force");
 	bool noprune = http_request_query_bool(ar->req, "noprune");
-	if (image_delete(ar->d, route_param(ar->match, "name"), force, !noprune, records, &err) < 0) {
+	if (image_delete(ar->d->images, route_param(ar->match, "name"), force, !noprune, records,
+			 &err) < 0) {
 		json_decref(records);
 		api_reply_err_clear(ar, &err);
 		return;
@@ -347,7 +351,7 @@ static void api_images_prune(const struct api_request *ar)
 	_cleanup_(filters_freep) struct filters *f = NULL;
 	json_t *report;
 	if (filters_parse(http_request_query(ar->req, "filters"), &f, &err) < 0 ||
-	    image_prune(ar->d, f, &report, &err) < 0) {
+	    image_prune(ar->d->images, f, &report, &err) < 0) {
 		api_reply_err_clear(ar, &err);
 		return;
 	}
@@ -364,7 +368,7 @@ static void api_images_load(const struct api_request *ar)
 	int fd = api_body_fd_or_reply(ar);
 	struct byte_sink *out = fd >= 0 ? http_sink_or_reply(ar->d->loop, ar->conn) : NULL;
 	if (out)
-		image_load(ar->d, out, fd, http_request_query_bool(ar->req, "quiet"));
+		image_load(ar->d->images, out, fd, http_request_query_bool(ar->req, "quiet"));
 	else if (fd >= 0)
 		close(fd);
 }
@@ -405,7 +409,7 @@ static void url_import_done(int fd, const struct error *err, void *userdata)
 		_cleanup_free_ const char **changes = import_opts_from(u->req, &o);
 		struct byte_sink *out = http_sink_or_reply(u->d->loop, u->conn);
 		if (out)
-			image_import(u->d, out, fd, &o);
+			image_import(u->d->images, out, fd, &o);
 		else
 			close(fd);
 	}
@@ -423,7 +427,7 @@ static void import_from_url(const struct api_request *ar, const char *url)
 	*u = (struct url_import){.d = ar->d, .conn = ar->conn, .req = ar->req};
 	http_conn_ref(ar->conn);
 	struct error err = ERROR_INIT;
-	if (fetch_url_async(ar->d, url, ar->d->spool_dir, url_import_done, u, &err) < 0) {
+	if (fetch_url_async(ar->d->images, url, ar->d->spool_dir, url_import_done, u, &err) < 0) {
 		http_reply_err(ar->conn, &err);
 		error_clear(&err);
 		http_conn_unref(ar->conn);
@@ -444,7 +448,7 @@ static void api_images_create(const struct api_request *ar)
 		};
 		struct byte_sink *out = http_sink_or_reply(ar->d->loop, ar->conn);
 		if (out)
-			image_pull(ar->d, out, &o);
+			image_pull(ar->d->images, out, &o);
 		return;
 	}
 	if (!from_src || !*from_src) {
@@ -460,7 +464,7 @@ static void api_images_create(const struct api_request *ar)
 	int fd = api_body_fd_or_reply(ar);
 	struct byte_sink *out = fd >= 0 ? http_sink_or_reply(ar->d->loop, ar->conn) : NULL;
 	if (out)
-		image_import(ar->d, out, fd, &o);
+		image_import(ar->d->images, out, fd, &o);
 	else if (fd >= 0)
 		close(fd);
 }
@@ -477,7 +481,7 @@ static void api_images_get(const struct api_request *ar)
 	}
 	struct byte_sink *out = http_sink_or_reply(ar->d->loop, ar->conn);
 	if (out)
-		image_save(ar->d, out, names, n);
+		image_save(ar->d->images, out, names, n);
 }
 
 static void api_image_get(const struct api_request *ar)
@@ -485,7 +489,7 @@ static void api_image_get(const struct api_request *ar)
 	const char *name = route_param(ar->match, "name");
 	struct byte_sink *out = http_sink_or_reply(ar->d->loop, ar->conn);
 	if (out)
-		image_save(ar->d, out, &name, 1);
+		image_save(ar->d->images, out, &name, 1);
 }
 
 static const struct route routes[] = {

@@ -13,7 +13,7 @@ static void api_image_push(const struct api_request *ar)
 {
 	struct byte_sink *out = http_sink_or_reply(ar->d->loop, ar->conn);
 	if (out)
-		image_push(ar->d, out, route_param(ar->match, "name"),
+		image_push(ar->d->images, out, route_param(ar->match, "name"),
 			   http_request_query(ar->req, "tag"),
 			   http_request_header(ar->req, "X-Registry-Auth"));
 }
@@ -32,13 +32,14 @@ static void reply_answer(void *arg, json_t *answer, const struct error *err)
 static void api_auth(const struct api_request *ar)
 {
 	http_conn_ref(ar->conn);
-	registry_login_check(ar->d, ar->req->body, ar->req->body_len, reply_answer, ar->conn);
+	registry_login_check(ar->d->images, ar->req->body, ar->req->body_len, reply_answer,
+			     ar->conn);
 }
 
 static void api_distribution_inspect(const struct api_request *ar)
 {
 	http_conn_ref(ar->conn);
-	distribution_inspect(ar->d, route_param(ar->match, "name"),
+	distribution_inspect(ar->d->images, route_param(ar->match, "name"),
 			     http_request_header(ar->req, "X-Registry-Auth"), reply_answer,
 			     ar->conn);
 }
@@ -59,7 +60,7 @@ static void api_images_search(const struct api_request *ar)
 		return;
 	}
 	http_conn_ref(ar->conn);
-	image_search(ar->d, term, (int)n, http_request_header(ar->req, "X-Registry-Auth"),
+	image_search(ar->d->images, term, (int)n, http_request_header(ar->req, "X-Registry-Auth"),
 		     reply_answer, ar->conn);
 }
 

@@ -16,6 +16,7 @@
 #include "image/image_store.h"
 #include "storage/driver.h"
 #include "swarm/swarm.h"
+#include "image/images.h"
 
 static void api_ping(const struct api_request *ar)
 {
@@ -114,13 +115,15 @@ static void info_add_containers(json_t *info, struct daemon *d)
 static void info_add_engine(json_t *info, struct daemon *d)
 {
 	info_add_containers(info, d);
-	json_object_set_new(info, "Images",
-			    json_integer(d->images ? (json_int_t)image_store_count(d->images) : 0));
 	json_object_set_new(
-	    info, "Driver",
-	    json_string(d->storage ? storage_driver_name(d->storage) : d->cfg.storage_driver));
+	    info, "Images",
+	    json_integer(d->images->store ? (json_int_t)image_store_count(d->images->store) : 0));
+	json_object_set_new(info, "Driver",
+			    json_string(d->images->storage ? storage_driver_name(d->images->storage)
+							   : d->cfg.storage_driver));
 	json_object_set_new(info, "DriverStatus",
-			    d->storage ? storage_driver_status(d->storage) : json_array());
+			    d->images->storage ? storage_driver_status(d->images->storage)
+					       : json_array());
 	json_object_set_new(
 	    info, "Plugins",
 	    json_pack("{s:[], s:[], s:n, s:[]}", "Volume", "Network", "Authorization", "Log"));

@@ -10,6 +10,7 @@
 #include "image/image_store.h"
 #include "image/reference.h"
 #include "volume/volume_store.h"
+#include "image/images.h"
 
 /* Images using each layer, to tell shared bytes from unique ones. */
 static size_t users_of(const struct image_store *is, const struct layer *layer)
@@ -26,7 +27,7 @@ static size_t users_of(const struct image_store *is, const struct layer *layer)
 
 static json_t *df_image(const struct daemon *d, const struct image *img)
 {
-	const struct image_store *is = d->images;
+	const struct image_store *is = d->images->store;
 	int64_t size = layer_chain_size(img->top), shared = 0;
 	for (const struct layer *l = img->top; l; l = l->parent)
 		if (users_of(is, l) > 1)
@@ -57,9 +58,9 @@ void api_system_df(const struct api_request *ar)
 {
 	struct daemon *d = ar->d;
 	json_t *images = json_array();
-	for (size_t i = 0; d->images && i < image_store_count(d->images); i++)
-		json_array_append_new(images, df_image(d, image_store_at(d->images, i)));
-	int64_t layers = d->layers ? layer_store_total_size(d->layers) : 0;
+	for (size_t i = 0; d->images->store && i < image_store_count(d->images->store); i++)
+		json_array_append_new(images, df_image(d, image_store_at(d->images->store, i)));
+	int64_t layers = d->images->layers ? layer_store_total_size(d->images->layers) : 0;
 	/* Volume figures come from the volume store when it is open. */
 	json_t *volumes = d->volumes ? volume_store_df_json(d->volumes) : NULL;
 	json_t *containers = json_array();

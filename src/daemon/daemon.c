@@ -225,7 +225,16 @@ int daemon_start(struct daemon *d, struct error *err)
 	if (r < 0)
 		error_set(err, r, "cannot list containers: %s", strerror(-r));
 	if (r == 0)
-		r = images_init(d, err);
+		r = images_init(&d->images,
+				&(struct image_deps){
+				    .loop = d->loop,
+				    .log = &d->log,
+				    .events = d->events,
+				    .cfg = &d->cfg,
+				    .go_arch = d->host.go_arch,
+				},
+				(const char *const *)d->storage_keep,
+				(const char *const *)d->layer_pins, err);
 	containers_keep_ids_free(TAKE_PTR(d->storage_keep));
 	containers_keep_ids_free(TAKE_PTR(d->layer_pins));
 	if (r == 0)
@@ -259,7 +268,7 @@ int daemon_start(struct daemon *d, struct error *err)
 		containers_done(d);
 		network_done(TAKE_PTR(d->networks));
 		volumes_done(d);
-		images_done(d);
+		images_done(TAKE_PTR(d->images));
 		release_locks(d);
 		return r;
 	}
@@ -348,13 +357,12 @@ int daemon_reload(struct daemon *d, struct error *err)
 
 void daemon_done(struct daemon *d)
 {
-	fetch_done(d);
 	metrics_free(d);
 	swarm_free(d->swarm);
 	containers_done(d);
 	network_done(TAKE_PTR(d->networks));
 	volumes_done(d);
-	images_done(d);
+	images_done(TAKE_PTR(d->images));
 	release_locks(d);
 	event_log_free(d->events);
 	SSL_CTX_free(d->tls);

@@ -14,12 +14,9 @@
 #include "shared/http_server.h"
 
 struct event_log;
-struct storage_driver;
-struct image_store;
-struct layer_store;
+struct image_service;
 struct volume_store;
 struct containers;
-struct fetch_curl;
 struct exec;
 struct networks;
 struct swarm;
@@ -39,17 +36,14 @@ struct daemon {
 	char spool_dir[4096]; /* request bodies too large for memory */
 	struct http_header api_headers[4];
 	struct event_log *events;
-	/* Images and volumes (src/image, src/storage, src/volume). */
-	struct storage_driver *storage;
-	struct layer_store *layers;
-	struct image_store *images;
+	/* Images and volumes (src/image/images.h, src/volume). */
+	struct image_service *images;
 	struct volume_store *volumes;
 	/* Containers (src/engine/container.h); storage_keep lists their
 	 * read-write storage entries for images_init's garbage collection. */
 	struct containers *containers;
 	char **storage_keep;
-	char **layer_pins; /* containers' top layers, referenced before the GC */
-	struct fetch_curl *curl; /* libcurl, loaded on first download */
+	char **layer_pins;  /* containers' top layers, referenced before the GC */
 	struct exec *execs; /* exec instances (src/engine/exec.h) */
 	struct networks *networks; /* src/network/network.h */
 	struct swarm *swarm; /* swarm mode (src/swarm/swarm.h) */

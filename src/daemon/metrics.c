@@ -19,6 +19,7 @@
 #include "shared/host.h"
 #include "storage/driver.h"
 #include "swarm/swarm_metrics.h"
+#include "image/images.h"
 
 /* Prometheus' default buckets, in seconds. */
 static const double buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
@@ -141,7 +142,7 @@ static void engine_lines(struct metrics *m, FILE *f)
 	fputs(",daemon_id=", f);
 	label(f, d->engine_id);
 	fputs(",graphdriver=", f);
-	label(f, storage_driver_name(d->storage));
+	label(f, storage_driver_name(d->images->storage));
 	fputs(",kernel=", f);
 	label(f, d->host.kernel_version);
 	fputs(",os=", f);
@@ -173,7 +174,7 @@ static void engine_lines(struct metrics *m, FILE *f)
 		"engine_daemon_container_states_containers{state=\"stopped\"} %u\n",
 		paused, running, stopped);
 	head(f, "engine_daemon_images", "gauge", "The number of images");
-	fprintf(f, "engine_daemon_images %zu\n", image_store_count(d->images));
+	fprintf(f, "engine_daemon_images %zu\n", image_store_count(d->images->store));
 	head(f, "engine_daemon_events_total", "counter", "The number of events logged");
 	fprintf(f, "engine_daemon_events_total %llu\n", (unsigned long long)m->events);
 	head(f, "engine_daemon_events_subscribers_total", "gauge",

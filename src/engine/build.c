@@ -22,6 +22,7 @@
 #include "image/service.h"
 #include "shared/filters.h"
 #include "storage/driver.h"
+#include "image/images.h"
 
 void build_opts_done(struct build_opts *o)
 {
@@ -140,14 +141,14 @@ static void finish(struct build *b)
 			send_json(b, json_pack("{s:s}", "stream", line));
 		free(line);
 	}
-	struct image *img = image_store_get(b->d->images, b->image_id);
+	struct image *img = image_store_get(b->d->images->store, b->image_id);
 	for (size_t i = 0; img && i < b->o.n_tags; i++) {
-		if (image_store_tag(b->d->images, img, b->o.tags[i], &b->err) < 0) {
+		if (image_store_tag(b->d->images->store, img, b->o.tags[i], &b->err) < 0) {
 			build_fail(b);
 			return;
 		}
 		_cleanup_free_ char *fam = reference_familiarize(b->o.tags[i]);
-		image_event(b->d, img->id, fam ? fam : b->o.tags[i], "tag");
+		image_event(b->d->images, img->id, fam ? fam : b->o.tags[i], "tag");
 		build_out(b, "Successfully tagged %s\n", fam ? fam : b->o.tags[i]);
 	}
 	sink_end(b->out, NULL);
@@ -262,7 +263,7 @@ static void open_work(uv_work_t *w)
 {
 	struct build *b = w->data;
 	_cleanup_free_ char *tmp = NULL;
-	if (asprintf(&tmp, "%s/tmp", image_store_root(b->d->images)) < 0) {
+	if (asprintf(&tmp, "%s/tmp", image_store_root(b->d->images->store)) < 0) {
 		error_set(&b->err, -ENOMEM, "out of memory");
 		return;
 	}
@@ -318,7 +319,7 @@ void build_start(struct daemon *d, struct byte_sink *out, struct build_opts *o, 
 int build_prune(struct daemon *d, json_t **ret, struct error *err)
 {
 	json_t *report = NULL;
-	int r = image_prune(d, NULL, &report, err);
+	int r = image_prune(d->images, NULL, &report, err);
 	if (r < 0)
 		return r;
 	json_t *deleted = json_array(), *item;

@@ -18,6 +18,7 @@
 #include "image/fetch.h"
 #include "image/image_store.h"
 #include "storage/driver.h"
+#include "image/images.h"
 
 static char *join_words(json_t *a)
 {
@@ -142,7 +143,7 @@ static void commit_run(struct run_step *rs)
 	struct build *b = rs->b;
 	_cleanup_free_ char *upper = NULL;
 	_cleanup_free_ char *by = join_words(json_object_get(rs->run_config, "Cmd"));
-	if (storage_diff_path(b->d->storage, rs->cid, &upper, &b->err) < 0) {
+	if (storage_diff_path(b->d->images->storage, rs->cid, &upper, &b->err) < 0) {
 		rs->failed = true;
 		defer_remove(rs);
 		return;
@@ -154,11 +155,11 @@ static void commit_run(struct run_step *rs)
 	    .container_id = rs->cid,
 	    .created_by = by,
 	    .layer_dir = upper,
-	    .whiteouts = storage_driver_whiteouts(b->d->storage),
+	    .whiteouts = storage_driver_whiteouts(b->d->images->storage),
 	    .skip = image_commit_init_paths,
 	    .layer_fd = -1,
 	};
-	image_commit(b->d, &o, run_committed, rs);
+	image_commit(b->d->images, &o, run_committed, rs);
 }
 
 static void run_exited(struct container_waiter *w, int exit_code)
@@ -319,10 +320,10 @@ static void copy_free(struct copy_step *cs)
 {
 	struct error e = ERROR_INIT;
 	if (cs->src_mounted[0])
-		storage_unmount(cs->b->d->storage, cs->src_mounted, &e);
+		storage_unmount(cs->b->d->images->storage, cs->src_mounted, &e);
 	error_clear(&e);
 	if (cs->img_mounted[0])
-		storage_unmount(cs->b->d->storage, cs->img_mounted, &e);
+		storage_unmount(cs->b->d->images->storage, cs->img_mounted, &e);
 	error_clear(&e);
 	if (cs->spec.src_root_fd >= 0)
 		close(cs->spec.src_root_fd);
@@ -414,11 +415,11 @@ static int mount_image(struct build *b, const char *image_id, char *mounted, cha
 		       int *ret_fd)
 {
 	*ret_fd = -1;
-	struct image *img = image_store_get(b->d->images, image_id);
+	struct image *img = image_store_get(b->d->images->store, image_id);
 	if (!img || !img->top)
 		return 0;
 	_cleanup_free_ char *path = NULL;
-	int r = storage_mount(b->d->storage, img->top->cache_id, &path, &b->err);
+	int r = storage_mount(b->d->images->storage, img->top->cache_id, &path, &b->err);
 	if (r < 0)
 		return r;
 	snprintf(mounted, DIGEST_HEX_LEN + 1, "%s", img->top->cache_id);
@@ -450,7 +451,7 @@ static int from_source(struct build *b, const char *from, char *ret_id)
 			return 0;
 		}
 	struct image *img;
-	int r = image_store_lookup(b->d->images, from, &img, &b->err);
+	int r = image_store_lookup(b->d->images->store, from, &img, &b->err);
 	if (r == 0)
 		memcpy(ret_id, img->id, DIGEST_BUF);
 	return r;
@@ -528,7 +529,7 @@ static int copy_prepare(struct build *b, struct df_inst *in, struct copy_step *c
 	if (chown && *chown && build_expand(b, chown, &cs->chown) < 0)
 		return -EINVAL;
 	_cleanup_free_ char *tmp = NULL;
-	if (asprintf(&tmp, "%s/tmp", image_store_root(b->d->images)) < 0)
+	if (asprintf(&tmp, "%s/tmp", image_store_root(b->d->images->store)) < 0)
 		return error_set(&b->err, -ENOMEM, "out of memory");
 	cs->out_fd = open(tmp, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (cs->out_fd < 0)
@@ -568,9 +569,10 @@ static int fetch_next(struct copy_step *cs)
 	struct build *b = cs->b;
 	if (cs->n_fetched < cs->n_urls) {
 		_cleanup_free_ char *tmp = NULL;
-		if (asprintf(&tmp, "%s/tmp", image_store_root(b->d->images)) < 0)
+		if (asprintf(&tmp, "%s/tmp", image_store_root(b->d->images->store)) < 0)
 			return error_set(&b->err, -ENOMEM, "out of memory");
-		return fetch_url_async(b->d, cs->urls[cs->n_fetched], tmp, fetched, cs, &b->err);
+		return fetch_url_async(b->d->images, cs->urls[cs->n_fetched], tmp, fetched, cs,
+				       &b->err);
 	}
 	if (uv_queue_work(b->d->loop, &cs->work, copy_work, copy_done) < 0)
 		return error_set(&b->err, -EAGAIN, "cannot queue the copy");

@@ -27,6 +27,7 @@
 #include "image/image_store.h"
 #include "shared/byte_sink.h"
 #include "storage/driver.h"
+#include "image/images.h"
 
 enum cp_mode { CP_STAT, CP_GET, CP_PUT, CP_EXPORT };
 
@@ -52,7 +53,7 @@ static void job_free(struct cp_job *j)
 {
 	if (j->mounted) {
 		struct error e = ERROR_INIT;
-		storage_unmount(j->d->storage, j->id, &e);
+		storage_unmount(j->d->images->storage, j->id, &e);
 		error_clear(&e);
 	}
 	if (j->root_fd >= 0)
@@ -206,7 +207,7 @@ static int stat_entry(struct cp_job *j, struct resolved *r, struct stat *st)
 static int scratch(struct cp_job *j)
 {
 	_cleanup_free_ char *dir = NULL;
-	if (asprintf(&dir, "%s/tmp", image_store_root(j->d->images)) < 0)
+	if (asprintf(&dir, "%s/tmp", image_store_root(j->d->images->store)) < 0)
 		return error_set(&j->err, -ENOMEM, "out of memory");
 	j->out_fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (j->out_fd < 0)
@@ -327,7 +328,7 @@ static int open_root(struct cp_job *j, struct container *c)
 		if (j->root_fd >= 0)
 			return 0;
 	}
-	int r = storage_mount(j->d->storage, c->id, &j->rootfs, &j->err);
+	int r = storage_mount(j->d->images->storage, c->id, &j->rootfs, &j->err);
 	if (r < 0)
 		return r;
 	j->mounted = true;

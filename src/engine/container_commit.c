@@ -14,6 +14,7 @@
 #include "image/commit.h"
 #include "image/image_store.h"
 #include "storage/driver.h"
+#include "image/images.h"
 
 struct ccommit {
 	struct daemon *d;
@@ -52,7 +53,7 @@ void container_commit(struct daemon *d, struct container *c, const struct contai
 	int r = config ? changes_apply(config, o->changes, o->n_changes, &err)
 		       : error_set(&err, -ENOMEM, "out of memory");
 	if (r == 0)
-		r = storage_diff_path(d->storage, c->id, &upper, &err);
+		r = storage_diff_path(d->images->storage, c->id, &upper, &err);
 	struct ccommit *cc = r == 0 ? calloc(1, sizeof(*cc)) : NULL;
 	if (r == 0 && !cc)
 		r = error_set(&err, -ENOMEM, "out of memory");
@@ -88,10 +89,10 @@ void container_commit(struct daemon *d, struct container *c, const struct contai
 	    .comment = o->comment,
 	    .created_by = cmd,
 	    .layer_dir = upper,
-	    .whiteouts = storage_driver_whiteouts(d->storage),
+	    .whiteouts = storage_driver_whiteouts(d->images->storage),
 	    .skip = image_commit_init_paths,
 	    .layer_fd = -1,
 	};
-	image_commit(d, &io, committed, cc);
+	image_commit(d->images, &io, committed, cc);
 	json_decref(config);
 }

@@ -23,6 +23,7 @@
 #include "engine/container_links.h"
 #include "storage/driver.h"
 #include "volume/volume_store.h"
+#include "image/images.h"
 
 static const char *str(json_t *o, const char *key)
 {
@@ -385,13 +386,14 @@ static int materialize(struct daemon *d, struct container *c, const struct image
 	_cleanup_free_ char *dir = container_path(d, c, NULL);
 	if (!dir)
 		return error_set(err, -ENOMEM, "out of memory");
-	int r =
-	    storage_check_rw_opts(d->storage, json_object_get(c->host_config, "StorageOpt"), err);
+	int r = storage_check_rw_opts(d->images->storage,
+				      json_object_get(c->host_config, "StorageOpt"), err);
 	if (r < 0)
 		return r;
 	r = fs_mkdir_p(dir, 0710, err);
 	if (r == 0)
-		r = storage_create(d->storage, c->id, img->top ? img->top->cache_id : NULL, err);
+		r = storage_create(d->images->storage, c->id, img->top ? img->top->cache_id : NULL,
+				   err);
 	c->layer = img->top;
 	if (r == 0)
 		r = container_save(d, c, err);
@@ -400,7 +402,7 @@ static int materialize(struct daemon *d, struct container *c, const struct image
 	if (r < 0) {
 		c->layer = NULL;
 		struct error e2 = ERROR_INIT;
-		storage_remove(d->storage, c->id, &e2);
+		storage_remove(d->images->storage, c->id, &e2);
 		error_clear(&e2);
 		image_rm_rf(dir);
 	}
@@ -420,7 +422,7 @@ int container_create(struct daemon *d, const char *name, json_t *body, struct co
 		r = error_set(err, -EINVAL,
 			      "Config cannot be empty in order to create a container");
 	if (r == 0)
-		r = image_store_lookup(d->images, ref, &img, err);
+		r = image_store_lookup(d->images->store, ref, &img, err);
 	if (r == 0)
 		r = health_config_validate(body, err);
 	struct container *c = NULL;

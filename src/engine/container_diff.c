@@ -13,6 +13,7 @@
 #include "image/layer_store.h"
 #include "shared/byte_sink.h"
 #include "storage/driver.h"
+#include "image/images.h"
 
 struct diff_job {
 	uv_work_t work;
@@ -31,7 +32,7 @@ static void job_free(struct diff_job *j)
 {
 	if (j->lower_id[0]) {
 		struct error e = ERROR_INIT;
-		storage_unmount(j->d->storage, j->lower_id, &e);
+		storage_unmount(j->d->images->storage, j->lower_id, &e);
 		error_clear(&e);
 	}
 	archive_changes_free(j->changes, j->n);
@@ -118,10 +119,10 @@ static void diff_done(uv_work_t *w, int status)
  * ones; an image removed with rmi -f leaves every change "added". */
 static int mount_lower(struct diff_job *j, const struct container *c)
 {
-	const struct image *img = image_store_get(j->d->images, c->image_id);
+	const struct image *img = image_store_get(j->d->images->store, c->image_id);
 	if (!img || !img->top)
 		return 0;
-	int r = storage_mount(j->d->storage, img->top->cache_id, &j->lower, &j->err);
+	int r = storage_mount(j->d->images->storage, img->top->cache_id, &j->lower, &j->err);
 	if (r == 0)
 		snprintf(j->lower_id, sizeof(j->lower_id), "%s", img->top->cache_id);
 	return r;
@@ -140,8 +141,8 @@ void container_changes(struct daemon *d, struct byte_sink *out, struct container
 	j->d = d;
 	j->out = out;
 	j->work.data = j;
-	j->whiteouts = storage_driver_whiteouts(d->storage);
-	int r = storage_diff_path(d->storage, c->id, &j->upper, &j->err);
+	j->whiteouts = storage_driver_whiteouts(d->images->storage);
+	int r = storage_diff_path(d->images->storage, c->id, &j->upper, &j->err);
 	if (r == 0)
 		r = mount_lower(j, c);
 	if (r == 0 && uv_queue_work(d->loop, &j->work, diff_work, diff_done) < 0)

@@ -18,6 +18,7 @@
 #include "network/network.h"
 #include "shared/json_buf.h"
 #include "storage/driver.h"
+#include "image/images.h"
 
 static json_t *time_json(int64_t ns)
 {
@@ -110,9 +111,9 @@ static void sizes(struct daemon *d, struct container *c, int64_t *rw, int64_t *r
 {
 	*rw = 0;
 	struct error err = ERROR_INIT;
-	storage_diff_size(d->storage, c->id, rw, &err);
+	storage_diff_size(d->images->storage, c->id, rw, &err);
 	error_clear(&err);
-	struct image *img = image_store_get(d->images, c->image_id);
+	struct image *img = image_store_get(d->images->store, c->image_id);
 	*rootfs = *rw + (img && img->top ? layer_chain_size(img->top) : 0);
 }
 
@@ -147,16 +148,17 @@ json_t *container_inspect_json(struct daemon *d, struct container *c, bool size)
 	json_t *path =
 	    json_array_size(argv) ? json_incref(json_array_get(argv, 0)) : json_string("");
 	json_array_remove(argv, 0);
-	json_t *o = json_pack(
-	    "{s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:o, "
-	    "s:{s:n, s:s}, s:o, s:O, s:o}",
-	    "Id", c->id, "Created", time_json(c->created_ns), "Path", path, "Args", argv, "State",
-	    state_json(c), "Image", c->image_id, "Name", c->name, "RestartCount", c->restart_count,
-	    "Driver", storage_driver_name(d->storage), "Platform", "linux", "MountLabel", "",
-	    "ProcessLabel", "", "AppArmorProfile", "", "ExecIDs", exec_ids_json(d, c->id),
-	    "HostConfig", host_config_json(c), "GraphDriver", "Data", "Name",
-	    storage_driver_name(d->storage), "Mounts", mounts_json(c, false), "Config", c->config,
-	    "NetworkSettings", network_container_settings(d->networks, container_net(c, &nc)));
+	json_t *o =
+	    json_pack("{s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:o, "
+		      "s:{s:n, s:s}, s:o, s:O, s:o}",
+		      "Id", c->id, "Created", time_json(c->created_ns), "Path", path, "Args", argv,
+		      "State", state_json(c), "Image", c->image_id, "Name", c->name, "RestartCount",
+		      c->restart_count, "Driver", storage_driver_name(d->images->storage),
+		      "Platform", "linux", "MountLabel", "", "ProcessLabel", "", "AppArmorProfile",
+		      "", "ExecIDs", exec_ids_json(d, c->id), "HostConfig", host_config_json(c),
+		      "GraphDriver", "Data", "Name", storage_driver_name(d->images->storage),
+		      "Mounts", mounts_json(c, false), "Config", c->config, "NetworkSettings",
+		      network_container_settings(d->networks, container_net(c, &nc)));
 	add_paths(d, c, o);
 	if (size)
 		add_sizes(d, c, o);
@@ -333,7 +335,7 @@ static bool match_ancestor(struct daemon *d, const struct filters *f, const stru
 	for (size_t i = 0; i < n; i++) {
 		struct image *img = NULL;
 		struct error err = ERROR_INIT;
-		bool hit = image_store_lookup(d->images, vals[i], &img, &err) == 0 &&
+		bool hit = image_store_lookup(d->images->store, vals[i], &img, &err) == 0 &&
 			   strcmp(img->id, c->image_id) == 0;
 		error_clear(&err);
 		if (hit)

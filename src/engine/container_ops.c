@@ -20,6 +20,7 @@
 #include "network/network.h"
 #include "shared/shim_proto.h"
 #include "storage/driver.h"
+#include "image/images.h"
 
 static const struct {
 	const char *name;
@@ -458,10 +459,10 @@ static void remove_after(uv_work_t *w, int status)
 	/* The read-write entry is gone: the image's layers may go too, and the
 	 * reply waits for them (a client may look at the store at once). */
 	if (c->layer) {
-		layer_store_release(job->d->layers, c->layer, NULL);
+		layer_store_release(job->d->images->layers, c->layer, NULL);
 		c->layer = NULL;
 	}
-	if (layer_store_after_removals(job->d->layers, remove_finish, job) < 0)
+	if (layer_store_after_removals(job->d->images->layers, remove_finish, job) < 0)
 		remove_finish(job);
 }
 
@@ -551,7 +552,7 @@ void container_remove(struct daemon *d, struct container *c, bool force, bool vo
 				   .c = c,
 				   .dir = job->dir,
 				   .bundle = job->bundle,
-				   .drv = d->storage,
+				   .drv = d->images->storage,
 				   .done = done,
 				   .userdata = userdata};
 	job->work.data = job;

@@ -10,6 +10,7 @@
 #include "daemon/daemon.h"
 #include "engine/container.h"
 #include "storage/driver.h"
+#include "image/images.h"
 
 struct prune_job {
 	struct daemon *d;
@@ -113,7 +114,7 @@ void containers_prune(struct daemon *d, const struct filters *f, containers_prun
 			break;
 		it->job = job;
 		memcpy(it->id, v[i]->id, sizeof(it->id));
-		storage_diff_size(d->storage, v[i]->id, &it->size, NULL);
+		storage_diff_size(d->images->storage, v[i]->id, &it->size, NULL);
 		job->pending++;
 		container_remove(d, v[i], false, false, item_removed, it);
 	}

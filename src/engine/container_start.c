@@ -21,6 +21,7 @@
 #include "shared/shim_proto.h"
 #include "storage/driver.h"
 #include "volume/volume_store.h"
+#include "image/images.h"
 
 static const char *str(json_t *o, const char *key)
 {
@@ -30,7 +31,7 @@ static const char *str(json_t *o, const char *key)
 int container_mount(struct daemon *d, struct container *c, char **ret_rootfs, struct error *err)
 {
 	_cleanup_free_ char *rootfs = NULL;
-	int r = storage_mount(d->storage, c->id, &rootfs, err);
+	int r = storage_mount(d->images->storage, c->id, &rootfs, err);
 	if (r < 0)
 		return r;
 	size_t i;
@@ -60,7 +61,7 @@ int container_mount(struct daemon *d, struct container *c, char **ret_rootfs, st
 			if (name)
 				volume_unmount(d->volumes, name, NULL);
 		}
-		storage_unmount(d->storage, c->id, NULL);
+		storage_unmount(d->images->storage, c->id, NULL);
 		return r;
 	}
 	c->mounted = true;
@@ -83,7 +84,7 @@ void container_unmount(struct daemon *d, struct container *c)
 			volume_unmount(d->volumes, name, NULL);
 	}
 	struct error err = ERROR_INIT;
-	if (storage_unmount(d->storage, c->id, &err) < 0)
+	if (storage_unmount(d->images->storage, c->id, &err) < 0)
 		log_warn(&d->log, "container %s: %s", c->id, error_msg(&err));
 	error_clear(&err);
 }

@@ -19,6 +19,7 @@
 #include "image/layer_store.h"
 #include "network/network.h"
 #include "storage/driver.h"
+#include "image/images.h"
 
 const char *container_state_name(enum container_state s)
 {
@@ -79,14 +80,15 @@ int container_save(struct daemon *d, struct container *c, struct error *err)
 	_cleanup_free_ char *hc = container_path(d, c, "hostconfig.json");
 	if (!cfg || !hc)
 		return error_set(err, -ENOMEM, "out of memory");
-	json_t *j = json_pack(
-	    "{s:s, s:s, s:s, s:s, s:o, s:O, s:O, s:i, s:b, s:o, s:{s:s, s:I, s:I, s:I}}", "ID",
-	    c->id, "Name", c->name, "Image", c->image_id, "Driver", storage_driver_name(d->storage),
-	    "Created", time_json(c->created_ns), "Config", c->config, "MountPoints", c->mounts,
-	    "RestartCount", c->restart_count, "HasBeenManuallyStopped", c->manual_stop, "State",
-	    state_json(c), "Berth", "LayerChainID", c->layer ? c->layer->chain_id : "", "CreatedNs",
-	    (json_int_t)c->created_ns, "StartedNs", (json_int_t)c->started_ns, "FinishedNs",
-	    (json_int_t)c->finished_ns);
+	json_t *j =
+	    json_pack("{s:s, s:s, s:s, s:s, s:o, s:O, s:O, s:i, s:b, s:o, s:{s:s, s:I, s:I, s:I}}",
+		      "ID", c->id, "Name", c->name, "Image", c->image_id, "Driver",
+		      storage_driver_name(d->images->storage), "Created", time_json(c->created_ns),
+		      "Config", c->config, "MountPoints", c->mounts, "RestartCount",
+		      c->restart_count, "HasBeenManuallyStopped", c->manual_stop, "State",
+		      state_json(c), "Berth", "LayerChainID", c->layer ? c->layer->chain_id : "",
+		      "CreatedNs", (json_int_t)c->created_ns, "StartedNs",
+		      (json_int_t)c->started_ns, "FinishedNs", (json_int_t)c->finished_ns);
 	if (!j)
 		return error_set(err, -ENOMEM, "out of memory");
 	/* hostconfig.json first: config.v2.json is what makes a container exist. */
@@ -324,7 +326,8 @@ int containers_load(struct daemon *d, struct error *err)
 		struct container *c = NULL;
 		int lr = r < 0 || !is_id(de->d_name) || !has_config(cs->root, de->d_name)
 			     ? -EINVAL
-			     : load_one(cs->root, de->d_name, storage_driver_name(d->storage), &c);
+			     : load_one(cs->root, de->d_name,
+					storage_driver_name(d->images->storage), &c);
 		/* dockerd hides them too, as it hides the other driver's images. */
 		if (lr > 0) {
 			log_info(
@@ -342,7 +345,8 @@ int containers_load(struct daemon *d, struct error *err)
 		}
 		check_damaged(d, c);
 		/* Its reference was taken for it before the layer GC. */
-		c->layer = c->layer_chain[0] ? layer_store_get(d->layers, c->layer_chain) : NULL;
+		c->layer =
+		    c->layer_chain[0] ? layer_store_get(d->images->layers, c->layer_chain) : NULL;
 		if (containers_add(d, c) < 0) {
 			container_free(c);
 			r = error_set(err, -ENOMEM, "out of memory");

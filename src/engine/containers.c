@@ -20,6 +20,7 @@
 #include "image/image_store.h"
 #include "image/layer_store.h"
 #include "volume/volume_store.h"
+#include "image/images.h"
 
 struct containers *containers_of(struct daemon *d)
 {
@@ -219,7 +220,7 @@ int containers_init(struct daemon *d, struct error *err)
 		r = containers_load(d, err);
 	if (r < 0)
 		return r;
-	image_store_set_usage(d->images, image_used, d);
+	image_store_set_usage(d->images->store, image_used, d);
 	for (size_t i = 0; i < containers_count(d); i++) {
 		struct container *c = containers_at(d, i);
 		ref_volumes(d, c);
@@ -248,8 +249,8 @@ void containers_done(struct daemon *d)
 	if (!cs)
 		return;
 	health_subs_free(d);
-	if (d->images)
-		image_store_set_usage(d->images, NULL, NULL);
+	if (d->images->store)
+		image_store_set_usage(d->images->store, NULL, NULL);
 	for (size_t i = 0; i < cs->n; i++)
 		container_free(cs->v[i]);
 	free(cs->v);

@@ -12,7 +12,8 @@
 #include "basic/build_info.h"
 #include "basic/cleanup.h"
 #include "basic/timeutil.h"
-#include "daemon/daemon.h"
+#include "daemon/config.h"
+#include "image/images.h"
 #include "image/archive.h"
 #include "image/changes.h"
 #include "image/image_store.h"
@@ -28,7 +29,7 @@ const char *const image_commit_init_paths[] = {
 
 struct commit_job {
 	uv_work_t work;
-	struct daemon *d;
+	struct image_service *is;
 	char parent_id[DIGEST_BUF];
 	struct layer *parent_top; /* pinned while the job runs */
 	json_t *config, *container_config;
@@ -58,7 +59,7 @@ static void job_free(struct commit_job *j)
 	if (j->layer_fd >= 0)
 		close(j->layer_fd);
 	if (j->parent_top)
-		layer_store_release(j->d->layers, j->parent_top, NULL);
+		layer_store_release(j->is->layers, j->parent_top, NULL);
 	layer_paths_done(&j->lp);
 	json_decref(j->config);
 	json_decref(j->container_config);
@@ -138,7 +139,7 @@ static char *child_config(struct commit_job *j, const struct image *parent, cons
 			    j->container_config ? json_incref(j->container_config)
 						: changes_empty_config());
 	if (!json_object_get(c, "architecture"))
-		json_object_set_new(c, "architecture", json_string(j->d->host.go_arch));
+		json_object_set_new(c, "architecture", json_string(j->is->deps.go_arch));
 	if (!json_object_get(c, "os"))
 		json_object_set_new(c, "os", json_string("linux"));
 	json_t *rootfs = json_object_get(c, "rootfs");
@@ -173,22 +174,22 @@ static char *child_config(struct commit_job *j, const struct image *parent, cons
 static int register_child(struct commit_job *j, struct image **ret)
 {
 	struct image *parent = NULL;
-	if (j->parent_id[0] && !(parent = image_store_get(j->d->images, j->parent_id)))
+	if (j->parent_id[0] && !(parent = image_store_get(j->is->store, j->parent_id)))
 		return error_set(&j->err, -ENOENT, "No such image: %s", j->parent_id);
 	struct layer *l = NULL;
 	if (j->prepared) {
-		int r = layer_store_commit(j->d->layers, &j->prep, &l, &j->err);
+		int r = layer_store_commit(j->is->layers, &j->prep, &l, &j->err);
 		if (r < 0)
 			return r;
 		j->prepared = false;
 	}
 	_cleanup_free_ char *cfg = child_config(j, parent, l ? l->diff_id : NULL);
-	int r = cfg ? image_store_add(j->d->images, cfg, strlen(cfg), ret, &j->err)
+	int r = cfg ? image_store_add(j->is->store, cfg, strlen(cfg), ret, &j->err)
 		    : error_set(&j->err, -ENOMEM, "out of memory");
 	if (l)
-		layer_store_release(j->d->layers, l, NULL); /* the image holds it now */
+		layer_store_release(j->is->layers, l, NULL); /* the image holds it now */
 	if (r == 0 && parent)
-		r = image_store_set_parent(j->d->images, *ret, parent->id, &j->err);
+		r = image_store_set_parent(j->is->store, *ret, parent->id, &j->err);
 	return r;
 }
 
@@ -202,9 +203,10 @@ static void commit_done(uv_work_t *w, int status)
 	finish(j, j->err.code < 0 ? NULL : img);
 }
 
-static int job_init(struct commit_job *j, struct daemon *d, const struct image_commit_opts *o)
+static int job_init(struct commit_job *j, struct image_service *is,
+		    const struct image_commit_opts *o)
 {
-	j->d = d;
+	j->is = is;
 	j->work.data = j;
 	j->layer_fd = o->layer_fd;
 	j->has_layer = o->layer_dir || o->layer_fd >= 0;
@@ -218,19 +220,19 @@ static int job_init(struct commit_job *j, struct daemon *d, const struct image_c
 	j->created_by = dup_or_null(o->created_by);
 	j->layer_dir = dup_or_null(o->layer_dir);
 	if (o->parent_id && *o->parent_id) {
-		struct image *p = image_store_get(d->images, o->parent_id);
+		struct image *p = image_store_get(is->store, o->parent_id);
 		if (!p)
 			return error_set(&j->err, -ENOENT, "No such image: %s", o->parent_id);
 		snprintf(j->parent_id, sizeof(j->parent_id), "%s", p->id);
 		if ((j->parent_top = p->top))
 			layer_ref(p->top);
 	}
-	if (layer_store_paths(d->layers, &j->lp) < 0)
+	if (layer_store_paths(is->layers, &j->lp) < 0)
 		return error_set(&j->err, -ENOMEM, "out of memory");
 	return 0;
 }
 
-void image_commit(struct daemon *d, const struct image_commit_opts *o, image_commit_fn done,
+void image_commit(struct image_service *is, const struct image_commit_opts *o, image_commit_fn done,
 		  void *userdata)
 {
 	struct commit_job *j = calloc(1, sizeof(*j));
@@ -245,11 +247,11 @@ void image_commit(struct daemon *d, const struct image_commit_opts *o, image_com
 	}
 	j->done = done;
 	j->userdata = userdata;
-	if (job_init(j, d, o) < 0) {
+	if (job_init(j, is, o) < 0) {
 		finish(j, NULL);
 		return;
 	}
-	if (uv_queue_work(d->loop, &j->work, commit_work, commit_done) < 0) {
+	if (uv_queue_work(is->deps.loop, &j->work, commit_work, commit_done) < 0) {
 		error_set(&j->err, -EAGAIN, "cannot queue the commit");
 		finish(j, NULL);
 	}

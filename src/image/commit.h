@@ -10,7 +10,7 @@
 #include "basic/error.h"
 #include "storage/driver.h"
 
-struct daemon;
+struct image_service;
 struct image;
 
 struct image_commit_opts {
@@ -34,7 +34,7 @@ typedef void (*image_commit_fn)(int r, const struct error *err, struct image *im
 /* Makes the child image of o->parent_id and calls done (maybe before
  * returning, on failure). An empty layer (the tar of nothing) is recorded
  * as empty_layer, as dockerd does. */
-void image_commit(struct daemon *d, const struct image_commit_opts *o, image_commit_fn done,
+void image_commit(struct image_service *is, const struct image_commit_opts *o, image_commit_fn done,
 		  void *userdata);
 
 /* Paths a container's runtime creates as mount points (its init layer in

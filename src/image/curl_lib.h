@@ -6,7 +6,7 @@
 
 #include "basic/error.h"
 
-struct daemon;
+struct image_service;
 
 struct fetch_curl {
 	void *lib;
@@ -32,5 +32,5 @@ struct fetch_curl {
 	size_t n_plain_http;
 };
 
-/* Loads libcurl into d->curl once (on the loop). -ENOSYS when missing. */
-int fetch_curl_load(struct daemon *d, struct error *err);
+/* Loads libcurl into is->curl once (on the loop). -ENOSYS when missing. */
+int fetch_curl_load(struct image_service *is, struct error *err);

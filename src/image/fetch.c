@@ -14,15 +14,16 @@
 #include <uv.h>
 
 #include "basic/cleanup.h"
-#include "daemon/daemon.h"
+#include "daemon/config.h"
+#include "image/images.h"
 #include "image/curl_lib.h"
 
 /* libcurl is opened on first use: it and the libraries it pulls in (GnuTLS,
  * Kerberos, LDAP, SSH...) would otherwise double berthd's resident memory
  * for a feature most daemons never use. */
-int fetch_curl_load(struct daemon *d, struct error *err)
+int fetch_curl_load(struct image_service *is, struct error *err)
 {
-	if (d->curl)
+	if (is->curl)
 		return 0;
 	struct fetch_curl *c = calloc(1, sizeof(*c));
 	if (!c)
@@ -63,21 +64,21 @@ int fetch_curl_load(struct daemon *d, struct error *err)
 	}
 	/* libcurl 7.84+ makes this safe with threads around (the pool's). */
 	c->global_init(CURL_GLOBAL_DEFAULT);
-	d->curl = c;
+	is->curl = c;
 	return 0;
 }
 
-void fetch_done(struct daemon *d)
+void fetch_done(struct image_service *is)
 {
-	if (!d->curl)
+	if (!is->curl)
 		return;
-	d->curl->global_cleanup();
-	dlclose(d->curl->lib);
-	for (size_t i = 0; i < d->curl->n_plain_http; i++)
-		free(d->curl->plain_http[i]);
-	free(d->curl->plain_http);
-	free(d->curl);
-	d->curl = NULL;
+	is->curl->global_cleanup();
+	dlclose(is->curl->lib);
+	for (size_t i = 0; i < is->curl->n_plain_http; i++)
+		free(is->curl->plain_http[i]);
+	free(is->curl->plain_http);
+	free(is->curl);
+	is->curl = NULL;
 }
 
 struct fetch_job {
@@ -204,25 +205,26 @@ static void fetch_after(uv_work_t *w, int status)
 	free(j);
 }
 
-int fetch_url_async(struct daemon *d, const char *url, const char *dir, fetch_done_fn done,
+int fetch_url_async(struct image_service *is, const char *url, const char *dir, fetch_done_fn done,
 		    void *userdata, struct error *err)
 {
-	int r = fetch_curl_load(d, err);
+	int r = fetch_curl_load(is, err);
 	if (r == 0)
-		r = check_url(d->curl, url, err);
+		r = check_url(is->curl, url, err);
 	if (r < 0)
 		return r;
 	struct fetch_job *j = calloc(1, sizeof(*j));
 	if (!j)
 		return error_set(err, -ENOMEM, "out of memory");
-	j->curl = d->curl;
+	j->curl = is->curl;
 	j->url = strdup(url);
 	j->dir = strdup(dir);
 	j->fd = -1;
 	j->done = done;
 	j->userdata = userdata;
 	j->work.data = j;
-	if (!j->url || !j->dir || uv_queue_work(d->loop, &j->work, fetch_work, fetch_after) < 0) {
+	if (!j->url || !j->dir ||
+	    uv_queue_work(is->deps.loop, &j->work, fetch_work, fetch_after) < 0) {
 		free(j->url);
 		free(j->dir);
 		free(j);

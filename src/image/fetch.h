@@ -6,7 +6,7 @@
 
 #include "basic/error.h"
 
-struct daemon;
+struct image_service;
 
 /* Downloads url into an unlinked file in dir and calls done on the loop with
  * the file (positioned at its start, owned by done) or fd -1 and err.
@@ -15,8 +15,8 @@ struct daemon;
  * can be made to reach internal services. libcurl is loaded on first use
  * (-ENOSYS when it is missing). */
 typedef void (*fetch_done_fn)(int fd, const struct error *err, void *userdata);
-int fetch_url_async(struct daemon *d, const char *url, const char *dir, fetch_done_fn done,
+int fetch_url_async(struct image_service *is, const char *url, const char *dir, fetch_done_fn done,
 		    void *userdata, struct error *err);
 
 /* Unloads libcurl at shutdown, when no download runs any more. */
-void fetch_done(struct daemon *d);
+void fetch_done(struct image_service *is);

@@ -8,36 +8,45 @@
 
 #include "basic/cleanup.h"
 #include "basic/fs.h"
-#include "daemon/daemon.h"
+#include "daemon/config.h"
+#include "image/fetch.h"
 #include "image/image_store.h"
 #include "image/layer_store.h"
 #include "storage/driver.h"
 
-static int open_stores(struct daemon *d, const char *root, struct error *err)
+static int open_stores(struct image_service *is, const char *root, const char *const *keep,
+		       const char *const *pins, struct error *err)
 {
-	int r = layer_store_open(d->loop, root, d->storage, &d->layers, err);
+	int r = layer_store_open(is->deps.loop, root, is->storage, &is->layers, err);
 	if (r == 0)
-		r = image_store_open(root, d->layers, &d->images, err);
+		r = image_store_open(root, is->layers, &is->store, err);
 	/* Containers hold their image's top layer (containers_load finds it). */
-	for (size_t i = 0; r == 0 && d->layer_pins && d->layer_pins[i]; i++) {
-		struct layer *l = layer_store_get(d->layers, d->layer_pins[i]);
+	for (size_t i = 0; r == 0 && pins && pins[i]; i++) {
+		struct layer *l = layer_store_get(is->layers, pins[i]);
 		if (l)
 			layer_ref(l);
 	}
 	/* Only now is it known which layers and cache entries images use;
-	 * containers' read-write entries (listed by daemon_start) stay too. */
+	 * containers' read-write entries stay too. */
 	if (r == 0)
-		r = layer_store_gc(d->layers, (const char *const *)d->storage_keep, err);
+		r = layer_store_gc(is->layers, keep, err);
 	return r;
 }
 
-int images_init(struct daemon *d, struct error *err)
+int images_init(struct image_service **ret, const struct image_deps *deps, const char *const *keep,
+		const char *const *pins, struct error *err)
 {
+	struct image_service *is = calloc(1, sizeof(*is));
+	*ret = is;
+	if (!is)
+		return error_set(err, -ENOMEM, "out of memory");
+	is->deps = *deps;
+	const struct daemon_config *cfg = deps->cfg;
 	_cleanup_free_ char *root = NULL, *tmp = NULL;
-	int r = storage_driver_open(d->cfg.storage_driver, d->cfg.data_root, &d->storage, err);
+	int r = storage_driver_open(cfg->storage_driver, cfg->data_root, &is->storage, err);
 	if (r < 0)
 		return r;
-	if (asprintf(&root, "%s/image/%s", d->cfg.data_root, d->cfg.storage_driver) < 0 ||
+	if (asprintf(&root, "%s/image/%s", cfg->data_root, cfg->storage_driver) < 0 ||
 	    asprintf(&tmp, "%s/tmp", root) < 0)
 		return error_set(err, -ENOMEM, "out of memory");
 	r = fs_mkdir_p(root, 0700, err);
@@ -46,18 +55,19 @@ int images_init(struct daemon *d, struct error *err)
 		r = fs_mkdir_p(tmp, 0700, err);
 	}
 	if (r == 0)
-		r = open_stores(d, root, err);
+		r = open_stores(is, root, keep, pins, err);
 	if (r < 0)
 		error_wrap(err, "cannot open the image store");
 	return r;
 }
 
-void images_done(struct daemon *d)
+void images_done(struct image_service *is)
 {
-	image_store_free(d->images);
-	d->images = NULL;
-	layer_store_free(d->layers);
-	d->layers = NULL;
-	storage_driver_close(d->storage);
-	d->storage = NULL;
+	if (!is)
+		return;
+	fetch_done(is);
+	image_store_free(is->store);
+	layer_store_free(is->layers);
+	storage_driver_close(is->storage);
+	free(is);
 }

@@ -10,7 +10,8 @@
 #include "basic/cleanup.h"
 #include "basic/timeutil.h"
 #include "basic/build_info.h"
-#include "daemon/daemon.h"
+#include "daemon/config.h"
+#include "image/images.h"
 #include "image/changes.h"
 #include "image/image_job.h"
 #include "image/image_store.h"
@@ -21,7 +22,7 @@
 struct import_job {
 	struct image_job base;
 	uv_work_t work;
-	struct daemon *d;
+	struct image_service *is;
 	struct byte_sink *out; /* ended by import_done or reply_error */
 	int fd;
 	struct layer_paths lp;
@@ -54,12 +55,12 @@ static void job_free_base(struct image_job *base)
 
 static void finish(struct import_job *j)
 {
-	image_job_finish(j->d->images, &j->base);
+	image_job_finish(j->is->store, &j->base);
 }
 
 static void reply_error(struct import_job *j)
 {
-	image_job_fail(j->d->images, &j->base, j->out, &j->err);
+	image_job_fail(j->is->store, &j->base, j->out, &j->err);
 }
 
 static void import_work(uv_work_t *w)
@@ -82,7 +83,7 @@ static char *make_config(struct import_job *j, const char *diff_id)
 	json_object_set_new(c, "container_config", changes_empty_config());
 	json_object_set_new(c, "docker_version", json_string(BERTH_VERSION));
 	json_object_set(c, "config", j->config);
-	json_object_set_new(c, "architecture", json_string(j->d->host.go_arch));
+	json_object_set_new(c, "architecture", json_string(j->is->deps.go_arch));
 	json_object_set_new(c, "os", json_string("linux"));
 	json_object_set_new(c, "rootfs", json_pack("{s:s, s:[s]}", "type", "layers", "diff_ids", diff_id));
 	json_t *h = json_pack("{s:s}", "created", created);
@@ -97,20 +98,20 @@ static char *make_config(struct import_job *j, const char *diff_id)
 static int register_import(struct import_job *j, struct image **ret)
 {
 	struct layer *l;
-	int r = layer_store_commit(j->d->layers, &j->prep, &l, &j->err);
+	int r = layer_store_commit(j->is->layers, &j->prep, &l, &j->err);
 	if (r < 0)
 		return r;
 	j->prepared = false;
 	_cleanup_free_ char *cfg = make_config(j, l->diff_id);
-	r = cfg ? image_store_add(j->d->images, cfg, strlen(cfg), ret, &j->err)
+	r = cfg ? image_store_add(j->is->store, cfg, strlen(cfg), ret, &j->err)
 		: error_set(&j->err, -ENOMEM, "out of memory");
-	layer_store_release(j->d->layers, l, NULL); /* the image holds it now */
+	layer_store_release(j->is->layers, l, NULL); /* the image holds it now */
 	if (r < 0 || !j->ref)
 		return r;
-	r = image_store_tag(j->d->images, *ret, j->ref, &j->err);
+	r = image_store_tag(j->is->store, *ret, j->ref, &j->err);
 	if (r == 0) {
 		_cleanup_free_ char *fam = reference_familiarize(j->ref);
-		image_event(j->d, (*ret)->id, fam ? fam : j->ref, "tag");
+		image_event(j->is, (*ret)->id, fam ? fam : j->ref, "tag");
 	}
 	return r;
 }
@@ -123,7 +124,7 @@ static void import_done(uv_work_t *w, int status)
 		reply_error(j);
 		return;
 	}
-	image_event(j->d, img->id, img->id, "import");
+	image_event(j->is, img->id, img->id, "import");
 	json_t *o = json_pack("{s:s}", "status", img->id);
 	_cleanup_free_ char *s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
@@ -139,7 +140,7 @@ static void import_done(uv_work_t *w, int status)
 static void import_start(struct image_job *base)
 {
 	struct import_job *j = (struct import_job *)base;
-	if (uv_queue_work(j->d->loop, &j->work, import_work, import_done) < 0) {
+	if (uv_queue_work(j->is->deps.loop, &j->work, import_work, import_done) < 0) {
 		error_set(&j->err, -EAGAIN, "cannot queue the import");
 		reply_error(j);
 	}
@@ -173,7 +174,8 @@ static int import_ref(const struct import_opts *o, char **ret, struct error *err
 	return *ret ? 0 : error_set(err, -ENOMEM, "out of memory");
 }
 
-void image_import(struct daemon *d, struct byte_sink *out, int fd, const struct import_opts *opts)
+void image_import(struct image_service *is, struct byte_sink *out, int fd,
+		  const struct import_opts *opts)
 {
 	struct import_job *j = calloc(1, sizeof(*j));
 	if (!j) {
@@ -181,7 +183,7 @@ void image_import(struct daemon *d, struct byte_sink *out, int fd, const struct 
 		sink_fail(out, -ENOMEM, "out of memory");
 		return;
 	}
-	j->d = d;
+	j->is = is;
 	j->out = out;
 	j->fd = fd;
 	j->work.data = j;
@@ -192,11 +194,11 @@ void image_import(struct daemon *d, struct byte_sink *out, int fd, const struct 
 	int r = import_ref(opts, &j->ref, &j->err);
 	if (r == 0)
 		r = changes_apply(j->config, opts->changes, opts->n_changes, &j->err);
-	if (r == 0 && layer_store_paths(d->layers, &j->lp) < 0)
+	if (r == 0 && layer_store_paths(is->layers, &j->lp) < 0)
 		r = error_set(&j->err, -ENOMEM, "out of memory");
 	if (r < 0) {
 		reply_error(j);
 		return;
 	}
-	image_store_exclusive(d->images, &j->base);
+	image_store_exclusive(is->store, &j->base);
 }

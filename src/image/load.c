@@ -13,7 +13,8 @@
 
 #include "basic/cleanup.h"
 #include "basic/fs.h"
-#include "daemon/daemon.h"
+#include "daemon/config.h"
+#include "image/images.h"
 #include "shared/byte_sink.h"
 #include "shared/events.h"
 #include "image/image_job.h"
@@ -38,7 +39,7 @@ struct load_layer {
 struct load_job {
 	struct image_job base;
 	uv_work_t work;
-	struct daemon *d;
+	struct image_service *is;
 	struct byte_sink *out; /* ended by unpack_done or reply_error */
 	int fd, root_fd;
 	char *tmpdir;
@@ -60,7 +61,7 @@ static void job_free(struct load_job *j)
 	free(j->tmpdir);
 	for (size_t i = 0; i < j->n_layers; i++) {
 		if (j->layers[i].pinned)
-			layer_store_release(j->d->layers, j->layers[i].pinned, NULL);
+			layer_store_release(j->is->layers, j->layers[i].pinned, NULL);
 		if (j->layers[i].prepared)
 			layer_prep_discard(&j->lp, &j->layers[i].prep);
 	}
@@ -78,12 +79,12 @@ static void job_free_base(struct image_job *base)
 
 static void finish(struct load_job *j)
 {
-	image_job_finish(j->d->images, &j->base);
+	image_job_finish(j->is->store, &j->base);
 }
 
 static void reply_error(struct load_job *j)
 {
-	image_job_fail_in_stream(j->d->images, &j->base, j->out, &j->err);
+	image_job_fail_in_stream(j->is->store, &j->base, j->out, &j->err);
 }
 
 /* ---- step 1 (thread): extract and read the manifest ---- */
@@ -104,7 +105,7 @@ static void extract_work(uv_work_t *w)
 		error_set(&j->err, -errno, "cannot open %s: %m", j->tmpdir);
 		return;
 	}
-	manifest_parse(member_read, j, j->d->host.go_arch, &j->m, &j->err);
+	manifest_parse(member_read, j, j->is->deps.go_arch, &j->m, &j->err);
 }
 
 /* ---- step 2 (loop): which layers are new ---- */
@@ -135,12 +136,13 @@ static int plan_layer(struct load_job *j, const char *diff, const char *parent_c
 	snprintf(l->parent_chain, sizeof(l->parent_chain), "%s", parent_chain);
 	l->member = member;
 	l->parent_idx = -1;
-	l->pinned = layer_store_get(j->d->layers, chain);
+	l->pinned = layer_store_get(j->is->layers, chain);
 	if (l->pinned) {
 		layer_ref(l->pinned);
 		return 0;
 	}
-	struct layer *stored = parent_chain[0] ? layer_store_get(j->d->layers, parent_chain) : NULL;
+	struct layer *stored =
+	    parent_chain[0] ? layer_store_get(j->is->layers, parent_chain) : NULL;
 	if (stored)
 		memcpy(l->parent_cache, stored->cache_id, sizeof(l->parent_cache));
 	else if (parent_chain[0])
@@ -213,7 +215,7 @@ static int commit_layers(struct load_job *j)
 		struct load_layer *l = &j->layers[i];
 		if (!l->prepared)
 			continue;
-		int r = layer_store_commit(j->d->layers, &l->prep, &l->pinned, &j->err);
+		int r = layer_store_commit(j->is->layers, &l->prep, &l->pinned, &j->err);
 		if (r < 0)
 			return r;
 		l->prepared = false;
@@ -250,13 +252,13 @@ static int tag_loaded(struct load_job *j, struct image *img, const char *tag)
 		return error_set(&j->err, -ENOMEM, "out of memory");
 	struct image *prev;
 	struct error err = ERROR_INIT;
-	if (image_store_lookup(j->d->images, full, &prev, &err) == 0 && prev != img)
+	if (image_store_lookup(j->is->store, full, &prev, &err) == 0 && prev != img)
 		say(j->out,
 		    "The image %s already exists, renaming the old one with ID %s to empty "
 		    "string\n",
 		    fam, prev->id);
 	error_clear(&err);
-	e = image_store_tag(j->d->images, img, full, &j->err);
+	e = image_store_tag(j->is->store, img, full, &j->err);
 	if (e == 0)
 		say(j->out, "Loaded image: %s\n", fam);
 	return e;
@@ -265,16 +267,16 @@ static int tag_loaded(struct load_job *j, struct image *img, const char *tag)
 static int register_image(struct load_job *j, const struct manifest_image *im)
 {
 	struct image *img;
-	int r = image_store_add(j->d->images, im->config, im->config_len, &img, &j->err);
+	int r = image_store_add(j->is->store, im->config, im->config_len, &img, &j->err);
 	if (r < 0)
 		return r;
 	if (im->parent)
-		image_store_set_parent(j->d->images, img, im->parent, NULL);
+		image_store_set_parent(j->is->store, img, im->parent, NULL);
 	for (size_t i = 0; i < im->n_tags && r == 0; i++)
 		r = tag_loaded(j, img, im->tags[i]);
 	if (r == 0 && !im->n_tags)
 		say(j->out, "Loaded image ID: %s\n", img->id);
-	image_event(j->d, img->id, img->id, "load");
+	image_event(j->is, img->id, img->id, "load");
 	return r;
 }
 
@@ -328,7 +330,7 @@ static void extract_done(uv_work_t *w, int status)
 			reply_error(j);
 			return;
 		}
-	if (uv_queue_work(j->d->loop, &j->work, unpack_work, unpack_done) < 0) {
+	if (uv_queue_work(j->is->deps.loop, &j->work, unpack_work, unpack_done) < 0) {
 		error_set(&j->err, -EAGAIN, "cannot queue the unpack");
 		reply_error(j);
 	}
@@ -337,13 +339,13 @@ static void extract_done(uv_work_t *w, int status)
 static void load_start(struct image_job *base)
 {
 	struct load_job *j = (struct load_job *)base;
-	if (uv_queue_work(j->d->loop, &j->work, extract_work, extract_done) < 0) {
+	if (uv_queue_work(j->is->deps.loop, &j->work, extract_work, extract_done) < 0) {
 		error_set(&j->err, -EAGAIN, "cannot queue the load");
 		reply_error(j);
 	}
 }
 
-void image_load(struct daemon *d, struct byte_sink *out, int fd, bool quiet)
+void image_load(struct image_service *is, struct byte_sink *out, int fd, bool quiet)
 {
 	(void)quiet; /* no progress bars are sent either way */
 	struct load_job *j = calloc(1, sizeof(*j));
@@ -352,19 +354,19 @@ void image_load(struct daemon *d, struct byte_sink *out, int fd, bool quiet)
 		sink_fail(out, -ENOMEM, "out of memory");
 		return;
 	}
-	j->d = d;
+	j->is = is;
 	j->out = out;
 	j->fd = fd;
 	j->root_fd = -1;
 	j->work.data = j;
 	j->base.free = job_free_base;
 	j->base.start = load_start;
-	if (layer_store_paths(d->layers, &j->lp) < 0 ||
-	    image_store_tmpdir(d->images, "load", &j->tmpdir, &j->err) < 0) {
+	if (layer_store_paths(is->layers, &j->lp) < 0 ||
+	    image_store_tmpdir(is->store, "load", &j->tmpdir, &j->err) < 0) {
 		if (!j->err.msg)
 			error_set(&j->err, -ENOMEM, "out of memory");
 		reply_error(j);
 		return;
 	}
-	image_store_exclusive(d->images, &j->base);
+	image_store_exclusive(is->store, &j->base);
 }

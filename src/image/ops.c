@@ -7,7 +7,8 @@
 
 #include "basic/cleanup.h"
 #include "basic/timeutil.h"
-#include "daemon/daemon.h"
+#include "daemon/config.h"
+#include "image/images.h"
 #include "shared/events.h"
 #include "image/image_store.h"
 #include "image/reference.h"
@@ -23,10 +24,10 @@ enum {
 	CONFLICT_SOFT = CONFLICT_REFERENCE | CONFLICT_STOPPED,
 };
 
-void image_event(struct daemon *d, const char *id, const char *name, const char *action)
+void image_event(struct image_service *is, const char *id, const char *name, const char *action)
 {
 	json_t *attrs = json_object();
-	struct image *img = image_store_get(d->images, id);
+	struct image *img = image_store_get(is->store, id);
 	json_t *labels = img ? image_labels(img) : NULL;
 	const char *k;
 	json_t *v;
@@ -35,10 +36,10 @@ void image_event(struct daemon *d, const char *id, const char *name, const char 
 			json_object_set(attrs, k, v);
 	if (name && *name)
 		json_object_set_new(attrs, "name", json_string(name));
-	event_log_publish(d->events, "image", action, id, attrs, "local");
+	event_log_publish(is->deps.events, "image", action, id, attrs, "local");
 }
 
-int image_tag(struct daemon *d, struct image *img, const char *repo, const char *tag,
+int image_tag(struct image_service *is, struct image *img, const char *repo, const char *tag,
 	      struct error *err)
 {
 	struct reference r = REFERENCE_INIT;
@@ -62,9 +63,9 @@ int image_tag(struct daemon *d, struct image *img, const char *repo, const char 
 	reference_done(&r);
 	if (!full || !fam)
 		return error_set(err, -ENOMEM, "out of memory");
-	e = image_store_tag(d->images, img, full, err);
+	e = image_store_tag(is->store, img, full, err);
 	if (e == 0)
-		image_event(d, img->id, fam, "tag");
+		image_event(is, img->id, fam, "tag");
 	return e;
 }
 
@@ -75,14 +76,14 @@ static void truncate_id(const char *id, char out[13])
 }
 
 /* checkImageDeleteConflict; returns 0 or a conflict (-EBUSY with message). */
-static int check_conflict(struct daemon *d, const struct image *img, int mask, bool *used,
+static int check_conflict(struct image_service *is, const struct image *img, int mask, bool *used,
 			  struct error *err)
 {
 	char run[65], stop[65], sid[13], cid[13];
 	truncate_id(img->id, sid);
-	bool in_use = image_store_used(d->images, img->id, run, stop);
+	bool in_use = image_store_used(is->store, img->id, run, stop);
 	*used = false;
-	if ((mask & CONFLICT_CHILD) && image_store_children(d->images, img->id))
+	if ((mask & CONFLICT_CHILD) && image_store_children(is->store, img->id))
 		return error_set(err, -EBUSY, "conflict: unable to delete %s (cannot be forced) - image has dependent child images", sid);
 	if ((mask & CONFLICT_RUNNING) && in_use && run[0]) {
 		*used = true;
@@ -90,7 +91,7 @@ static int check_conflict(struct daemon *d, const struct image *img, int mask, b
 		return error_set(err, -EBUSY, "conflict: unable to delete %s (cannot be forced) - image is being used by running container %s", sid, cid);
 	}
 	size_t n = 0;
-	free(image_store_refs(d->images, img->id, &n));
+	free(image_store_refs(is->store, img->id, &n));
 	if ((mask & CONFLICT_REFERENCE) && n)
 		return error_set(err, -EBUSY, "conflict: unable to delete %s (must be forced) - image is referenced in multiple repositories", sid);
 	if ((mask & CONFLICT_STOPPED) && in_use && stop[0]) {
@@ -106,15 +107,15 @@ static void record(json_t *records, const char *key, const char *value)
 	json_array_append_new(records, json_pack("{s:s}", key, value));
 }
 
-static int untag_one(struct daemon *d, const struct image *img, const char *full,
+static int untag_one(struct image_service *is, const struct image *img, const char *full,
 		     json_t *records, struct error *err)
 {
 	_cleanup_free_ char *fam = reference_familiarize(full);
-	int r = image_store_untag(d->images, full, err);
+	int r = image_store_untag(is->store, full, err);
 	if (r < 0)
 		return r;
 	record(records, "Untagged", fam ? fam : full);
-	image_event(d, img->id, img->id, "untag");
+	image_event(is, img->id, img->id, "untag");
 	return 0;
 }
 
@@ -165,14 +166,14 @@ static bool single_reference(const char **refs, size_t n)
 	return ok;
 }
 
-static int delete_helper(struct daemon *d, struct image *img, json_t *records, bool force,
+static int delete_helper(struct image_service *is, struct image *img, json_t *records, bool force,
 			 bool prune, bool quiet, struct error *err);
 
-static int remove_all_refs(struct daemon *d, const struct image *img, json_t *records,
+static int remove_all_refs(struct image_service *is, const struct image *img, json_t *records,
 			   struct error *err)
 {
 	size_t n;
-	_cleanup_free_ const char **refs = image_store_refs(d->images, img->id, &n);
+	_cleanup_free_ const char **refs = image_store_refs(is->store, img->id, &n);
 	_cleanup_free_ char **copy = calloc(n + 1, sizeof(*copy));
 	if (!refs || !copy)
 		return error_set(err, -ENOMEM, "out of memory");
@@ -181,23 +182,23 @@ static int remove_all_refs(struct daemon *d, const struct image *img, json_t *re
 	int r = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (r == 0 && copy[i])
-			r = untag_one(d, img, copy[i], records, err);
+			r = untag_one(is, img, copy[i], records, err);
 		free(copy[i]);
 	}
 	return r;
 }
 
-static int delete_helper(struct daemon *d, struct image *img, json_t *records, bool force,
+static int delete_helper(struct image_service *is, struct image *img, json_t *records, bool force,
 			 bool prune, bool quiet, struct error *err)
 {
 	int mask = CONFLICT_HARD | (force ? 0 : CONFLICT_SOFT);
 	bool used;
 	struct error conflict = ERROR_INIT;
-	if (check_conflict(d, img, mask, &used, &conflict) < 0) {
+	if (check_conflict(is, img, mask, &used, &conflict) < 0) {
 		size_t n = 0;
-		free(image_store_refs(d->images, img->id, &n));
+		free(image_store_refs(is->store, img->id, &n));
 		/* imageIsDangling: no references and no children. */
-		bool dangling = n == 0 && !image_store_children(d->images, img->id);
+		bool dangling = n == 0 && !image_store_children(is->store, img->id);
 		if (quiet && (!dangling || used)) {
 			error_clear(&conflict);
 			return 0;
@@ -208,39 +209,40 @@ static int delete_helper(struct daemon *d, struct image *img, json_t *records, b
 	char parent[DIGEST_BUF], id[DIGEST_BUF];
 	memcpy(parent, img->parent, sizeof(parent));
 	memcpy(id, img->id, sizeof(id));
-	int r = remove_all_refs(d, img, records, err);
+	int r = remove_all_refs(is, img, records, err);
 	if (r < 0)
 		return r;
 	json_t *layers = json_array();
-	r = image_store_remove(d->images, img, layers, err);
+	r = image_store_remove(is->store, img, layers, err);
 	if (r < 0) {
 		json_decref(layers);
 		return r;
 	}
-	image_event(d, id, id, "delete");
+	image_event(is, id, id, "delete");
 	record(records, "Deleted", id);
 	size_t i;
 	json_t *v;
 	json_array_foreach(layers, i, v)
 		record(records, "Deleted", json_string_value(v));
 	json_decref(layers);
-	struct image *p = parent[0] ? image_store_get(d->images, parent) : NULL;
+	struct image *p = parent[0] ? image_store_get(is->store, parent) : NULL;
 	if (!prune || !p)
 		return 0;
-	return delete_helper(d, p, records, false, true, true, err);
+	return delete_helper(is, p, records, false, true, true, err);
 }
 
 /* A tag given: untag it (and the repository's digests if it was its last
  * tag); the image goes only with its last reference. */
-static int delete_by_ref(struct daemon *d, struct image *img, const char *name, bool force,
+static int delete_by_ref(struct image_service *is, struct image *img, const char *name, bool force,
 			 bool prune, json_t *records, struct error *err)
 {
 	size_t n;
-	_cleanup_free_ const char **refs = image_store_refs(d->images, img->id, &n);
+	_cleanup_free_ const char **refs = image_store_refs(is->store, img->id, &n);
 	char run[65], stop[65], cid[13], sid[13];
 	if (!refs)
 		return error_set(err, -ENOMEM, "out of memory");
-	if (!force && single_reference(refs, n) && image_store_used(d->images, img->id, run, stop)) {
+	if (!force && single_reference(refs, n) &&
+	    image_store_used(is->store, img->id, run, stop)) {
 		truncate_id(run[0] ? run : stop, cid);
 		truncate_id(img->id, sid);
 		return error_set(err, -EBUSY, "conflict: unable to remove repository reference \"%s\" (must force) - container %s is using its referenced image %s", name, cid, sid);
@@ -254,12 +256,12 @@ static int delete_by_ref(struct daemon *d, struct image *img, const char *name, 
 	reference_done(&r);
 	if (!full)
 		return error_set(err, -ENOMEM, "out of memory");
-	e = untag_one(d, img, full, records, err);
+	e = untag_one(is, img, full, records, err);
 	if (e < 0)
 		return e;
 	if (!is_digest_ref(full)) {
 		free(refs);
-		refs = image_store_refs(d->images, img->id, &n);
+		refs = image_store_refs(is->store, img->id, &n);
 		bool tag_left = false;
 		for (size_t i = 0; i < n; i++)
 			tag_left |= !is_digest_ref(refs[i]) && same_repo(refs[i], full);
@@ -267,19 +269,19 @@ static int delete_by_ref(struct daemon *d, struct image *img, const char *name, 
 			if (!is_digest_ref(refs[i]) || !same_repo(refs[i], full))
 				continue;
 			_cleanup_free_ char *dref = strdup(refs[i]);
-			e = dref ? untag_one(d, img, dref, records, err) : -ENOMEM;
+			e = dref ? untag_one(is, img, dref, records, err) : -ENOMEM;
 			free(refs);
-			refs = image_store_refs(d->images, img->id, &n);
+			refs = image_store_refs(is->store, img->id, &n);
 			i = (size_t)-1;
 		}
 		if (e < 0)
 			return e;
 	}
 	free(refs);
-	refs = image_store_refs(d->images, img->id, &n);
+	refs = image_store_refs(is->store, img->id, &n);
 	if (n > 0)
 		return 0;
-	return delete_helper(d, img, records, force, prune, true, err);
+	return delete_helper(is, img, records, force, prune, true, err);
 }
 
 static bool is_id_prefix(const char *id, const char *name)
@@ -288,40 +290,40 @@ static bool is_id_prefix(const char *id, const char *name)
 	return strncmp(digest_hex(id), hex, strlen(hex)) == 0;
 }
 
-int image_delete(struct daemon *d, const char *name, bool force, bool prune, json_t *records,
-		 struct error *err)
+int image_delete(struct image_service *is, const char *name, bool force, bool prune,
+		 json_t *records, struct error *err)
 {
 	struct image *img;
-	int r = image_store_lookup(d->images, name, &img, err);
+	int r = image_store_lookup(is->store, name, &img, err);
 	if (r < 0)
 		return r;
 	if (!is_id_prefix(img->id, name))
-		return delete_by_ref(d, img, name, force, prune, records, err);
+		return delete_by_ref(is, img, name, force, prune, records, err);
 	size_t n;
-	_cleanup_free_ const char **refs = image_store_refs(d->images, img->id, &n);
+	_cleanup_free_ const char **refs = image_store_refs(is->store, img->id, &n);
 	if (!refs)
 		return error_set(err, -ENOMEM, "out of memory");
 	if (single_reference(refs, n)) {
 		int mask = CONFLICT_HARD | (force ? 0 : (CONFLICT_SOFT & ~CONFLICT_REFERENCE));
 		bool used;
-		r = check_conflict(d, img, mask, &used, err);
+		r = check_conflict(is, img, mask, &used, err);
 		if (r == 0)
-			r = remove_all_refs(d, img, records, err);
+			r = remove_all_refs(is, img, records, err);
 		if (r < 0)
 			return r;
 	}
-	return delete_helper(d, img, records, force, prune, false, err);
+	return delete_helper(is, img, records, force, prune, false, err);
 }
 
 /* ---- prune ---- */
 
 static const char *const prune_keys[] = {"dangling", "label", "label!", "until", NULL};
 
-static bool prune_match(struct daemon *d, const struct image *img, const struct filters *f,
+static bool prune_match(struct image_service *is, const struct image *img, const struct filters *f,
 			bool dangling_only, int64_t until_ns)
 {
 	size_t n;
-	free(image_store_refs(d->images, img->id, &n));
+	free(image_store_refs(is->store, img->id, &n));
 	if (dangling_only && n > 0)
 		return false;
 	if (until_ns && img->created_ns >= until_ns)
@@ -333,32 +335,32 @@ static bool prune_match(struct daemon *d, const struct image *img, const struct 
 	    filters_match_label(f, "label!", labels))
 		return false;
 	char run[65], stop[65];
-	return !image_store_used(d->images, img->id, run, stop);
+	return !image_store_used(is->store, img->id, run, stop);
 }
 
 /* Untags every reference (the last one deletes the image), then deletes
  * by ID what is left, as ImagesPrune does for dangling=false. */
-static int prune_one(struct daemon *d, const char *id, json_t *deleted, struct error *err)
+static int prune_one(struct image_service *is, const char *id, json_t *deleted, struct error *err)
 {
 	size_t n;
-	const char **refs = image_store_refs(d->images, id, &n);
+	const char **refs = image_store_refs(is->store, id, &n);
 	_cleanup_free_ char *first = refs && n ? strdup(refs[0]) : NULL;
 	free(refs);
 	while (first) {
-		int r = image_delete(d, first, false, true, deleted, err);
+		int r = image_delete(is, first, false, true, deleted, err);
 		if (r < 0)
 			return r;
 		free(TAKE_PTR(first));
-		if (!image_store_get(d->images, id))
+		if (!image_store_get(is->store, id))
 			return 0;
-		refs = image_store_refs(d->images, id, &n);
+		refs = image_store_refs(is->store, id, &n);
 		first = refs && n ? strdup(refs[0]) : NULL;
 		free(refs);
 	}
-	return image_store_get(d->images, id) ? image_delete(d, id, false, true, deleted, err) : 0;
+	return image_store_get(is->store, id) ? image_delete(is, id, false, true, deleted, err) : 0;
 }
 
-int image_prune(struct daemon *d, const struct filters *f, json_t **ret, struct error *err)
+int image_prune(struct image_service *is, const struct filters *f, json_t **ret, struct error *err)
 {
 	int r = filters_validate(f, prune_keys, err);
 	bool dangling = true;
@@ -372,25 +374,25 @@ int image_prune(struct daemon *d, const struct filters *f, json_t **ret, struct 
 	if (r < 0)
 		return r;
 	json_t *deleted = json_array();
-	int64_t before = layer_store_total_size(d->layers);
+	int64_t before = layer_store_total_size(is->layers);
 	for (bool again = true; again;) {
 		again = false;
-		for (size_t i = 0; i < image_store_count(d->images); i++) {
-			struct image *img = image_store_at(d->images, i);
-			if (!prune_match(d, img, f, dangling, until))
+		for (size_t i = 0; i < image_store_count(is->store); i++) {
+			struct image *img = image_store_at(is->store, i);
+			if (!prune_match(is, img, f, dangling, until))
 				continue;
 			struct error e = ERROR_INIT;
 			char id[DIGEST_BUF];
 			memcpy(id, img->id, sizeof(id));
 			/* Conflicts (children, users) keep an image; prune goes on. */
-			if (prune_one(d, id, deleted, &e) == 0)
+			if (prune_one(is, id, deleted, &e) == 0)
 				again = true;
 			error_clear(&e);
 			if (again)
 				break;
 		}
 	}
-	int64_t reclaimed = before - layer_store_total_size(d->layers);
+	int64_t reclaimed = before - layer_store_total_size(is->layers);
 	*ret = json_pack("{s:o, s:I}", "ImagesDeleted",
 			 json_array_size(deleted) ? deleted : (json_decref(deleted), json_null()),
 			 "SpaceReclaimed", (json_int_t)reclaimed);

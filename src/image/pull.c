@@ -20,7 +20,8 @@
 #include "basic/cleanup.h"
 #include "basic/fs.h"
 #include "basic/log.h"
-#include "daemon/daemon.h"
+#include "daemon/config.h"
+#include "image/images.h"
 #include "image/dist_meta.h"
 #include "image/image_store.h"
 #include "image/pool_job.h"
@@ -53,7 +54,7 @@ struct pull_layer {
 };
 
 struct pull_job {
-	struct daemon *d;
+	struct image_service *is;
 	struct byte_sink *out; /* ended by end_job or finish_pull */
 	struct reference ref; /* with a tag or a digest */
 	char *os, *arch, *variant;
@@ -90,12 +91,12 @@ static void job_free(struct pull_job *j)
 		if (l->prepared)
 			layer_prep_discard(&j->lp, &l->prep);
 		if (l->pinned)
-			layer_store_release(j->d->layers, l->pinned, NULL);
+			layer_store_release(j->is->layers, l->pinned, NULL);
 		error_clear(&l->err);
 	}
 	free(j->layers);
 	if (j->slot.started)
-		image_store_exclusive_done(j->d->images);
+		image_store_exclusive_done(j->is->store);
 	reference_done(&j->ref);
 	free(j->os);
 	free(j->arch);
@@ -150,7 +151,7 @@ static bool local_config(struct pull_job *j, const char *digest)
 {
 	_cleanup_free_ char *path = NULL;
 	if (!digest_valid(digest) ||
-	    asprintf(&path, "%s/imagedb/content/sha256/%s", image_store_root(j->d->images),
+	    asprintf(&path, "%s/imagedb/content/sha256/%s", image_store_root(j->is->store),
 		     digest_hex(digest)) < 0)
 		return false;
 	char *data = NULL, got[DIGEST_BUF];
@@ -348,7 +349,7 @@ static void start_downloads(struct pull_job *j)
 		active += j->layers[i].state == L_DOWNLOADING;
 	for (size_t i = 0; i < j->n_layers && !j->pj.failed; i++) {
 		struct pull_layer *l = &j->layers[i];
-		if (l->state != L_WAIT || active >= (size_t)j->d->cfg.max_downloads ||
+		if (l->state != L_WAIT || active >= (size_t)j->is->deps.cfg->max_downloads ||
 		    adopt_stored(j, l))
 			continue;
 		if (!pool_job_queue(&j->pj, &l->work, download_work, download_done, "a download"))
@@ -397,7 +398,7 @@ static bool adopt_stored(struct pull_job *j, struct pull_layer *l)
 {
 	if (l->state != L_WAIT && l->state != L_DOWNLOADED)
 		return false;
-	struct layer *stored = layer_store_get(j->d->layers, l->chain);
+	struct layer *stored = layer_store_get(j->is->layers, l->chain);
 	if (!stored)
 		return false;
 	layer_ref(stored);
@@ -445,7 +446,7 @@ static void try_extract(struct pull_job *j)
 	if (!j->slot.started) {
 		if (!j->slot_waiting) {
 			j->slot_waiting = true;
-			image_store_exclusive(j->d->images, &j->slot);
+			image_store_exclusive(j->is->store, &j->slot);
 		}
 		return;
 	}
@@ -462,13 +463,13 @@ static int register_image(struct pull_job *j, struct image **ret, bool *newer)
 		struct pull_layer *l = &j->layers[i];
 		if (!l->prepared)
 			continue;
-		int r = layer_store_commit(j->d->layers, &l->prep, &l->pinned, &j->pj.err);
+		int r = layer_store_commit(j->is->layers, &l->prep, &l->pinned, &j->pj.err);
 		if (r < 0)
 			return r;
 		l->prepared = false;
 	}
 	struct image *img;
-	int r = image_store_add(j->d->images, j->config, j->config_len, &img, &j->pj.err);
+	int r = image_store_add(j->is->store, j->config, j->config_len, &img, &j->pj.err);
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *full = reference_string(&j->ref);
@@ -478,26 +479,26 @@ static int register_image(struct pull_job *j, struct image **ret, bool *newer)
 		return error_set(&j->pj.err, -ENOMEM, "out of memory");
 	struct image *prev = NULL;
 	struct error e = ERROR_INIT;
-	image_store_lookup(j->d->images, full, &prev, &e);
+	image_store_lookup(j->is->store, full, &prev, &e);
 	error_clear(&e);
 	*newer = prev != img;
 	if (!j->ref.digest && *newer) {
-		r = image_store_tag(j->d->images, img, full, &j->pj.err);
+		r = image_store_tag(j->is->store, img, full, &j->pj.err);
 		if (r < 0)
 			return r;
 	}
 	/* A pull of what is there already writes nothing. */
 	struct image *pinned = NULL;
-	image_store_lookup(j->d->images, by_digest, &pinned, &e);
+	image_store_lookup(j->is->store, by_digest, &pinned, &e);
 	error_clear(&e);
-	r = pinned == img ? 0 : image_store_tag(j->d->images, img, by_digest, &j->pj.err);
+	r = pinned == img ? 0 : image_store_tag(j->is->store, img, by_digest, &j->pj.err);
 	if (r < 0)
 		return r;
-	const char *root = image_store_root(j->d->images);
+	const char *root = image_store_root(j->is->store);
 	for (size_t i = 0; i < j->n_layers; i++) {
 		e = (struct error)ERROR_INIT;
 		if (dist_meta_add(root, j->layers[i].diff, j->layers[i].blob.digest, name, &e) < 0)
-			log_warn(&j->d->log, "cannot record where layer %s came from: %s",
+			log_warn(j->is->deps.log, "cannot record where layer %s came from: %s",
 				 j->layers[i].diff, error_msg(&e));
 		error_clear(&e);
 	}
@@ -514,7 +515,7 @@ static void finish_pull(struct pull_job *j)
 		return;
 	}
 	_cleanup_free_ char *fam = reference_familiar_string(&j->ref);
-	image_event(j->d, img->id, fam ? fam : img->id, "pull");
+	image_event(j->is, img->id, fam ? fam : img->id, "pull");
 	progress_status(j->out, NULL, "Digest: %s", j->manifest_digest);
 	progress_status(j->out, NULL, "Status: %s for %s",
 			newer ? "Downloaded newer image" : "Image is up to date", fam ? fam : "");
@@ -534,7 +535,7 @@ static void resolve_done(uv_work_t *w, int status)
 	bool all_there = true;
 	for (size_t i = 0; i < j->n_layers; i++) {
 		struct pull_layer *l = &j->layers[i];
-		l->pinned = layer_store_get(j->d->layers, l->chain);
+		l->pinned = layer_store_get(j->is->layers, l->chain);
 		if (l->pinned) {
 			layer_ref(l->pinned);
 			l->state = L_EXISTS;
@@ -545,7 +546,7 @@ static void resolve_done(uv_work_t *w, int status)
 		}
 	}
 	if (!all_there) {
-		uv_timer_init(j->d->loop, &j->timer);
+		uv_timer_init(j->is->deps.loop, &j->timer);
 		j->timer.data = j;
 		j->timer_on = true;
 		uv_timer_start(&j->timer, on_tick, PROGRESS_MS, PROGRESS_MS);
@@ -558,7 +559,7 @@ static void resolve_done(uv_work_t *w, int status)
 
 static int parse_platform(struct pull_job *j, const char *platform, struct error *err)
 {
-	const char *os = "linux", *arch = j->d->host.go_arch, *variant = "";
+	const char *os = "linux", *arch = j->is->deps.go_arch, *variant = "";
 	_cleanup_free_ char *copy = platform && *platform ? strdup(platform) : NULL;
 	if (copy) {
 		char *save = NULL;
@@ -607,19 +608,19 @@ static int parse_ref(struct pull_job *j, const struct pull_opts *o, struct error
 	return 0;
 }
 
-void image_pull(struct daemon *d, struct byte_sink *out, const struct pull_opts *o)
+void image_pull(struct image_service *is, struct byte_sink *out, const struct pull_opts *o)
 {
 	struct pull_job *j = calloc(1, sizeof(*j));
 	if (!j) {
 		sink_fail(out, -ENOMEM, "out of memory");
 		return;
 	}
-	j->d = d;
+	j->is = is;
 	j->out = out;
 	j->work.data = j;
 	j->slot.start = slot_start;
 	j->slot.free = slot_free;
-	j->pj = (struct pool_job){.loop = d->loop, .end = end_job};
+	j->pj = (struct pool_job){.loop = is->deps.loop, .end = end_job};
 	struct error err = ERROR_INIT;
 	struct registry_auth auth = {0};
 	int r = parse_ref(j, o, &err);
@@ -628,12 +629,12 @@ void image_pull(struct daemon *d, struct byte_sink *out, const struct pull_opts 
 	if (r == 0)
 		r = registry_auth_decode(o->auth, &auth, &err);
 	if (r == 0)
-		r = registry_client_init(&j->rc, d, j->ref.domain, false, &auth, &err);
+		r = registry_client_init(&j->rc, is, j->ref.domain, false, &auth, &err);
 	registry_auth_done(&auth);
-	if (r == 0 && layer_store_paths(d->layers, &j->lp) < 0)
+	if (r == 0 && layer_store_paths(is->layers, &j->lp) < 0)
 		r = error_set(&err, -ENOMEM, "out of memory");
 	if (r == 0)
-		r = image_store_tmpdir(d->images, "pull", &j->tmpdir, &err);
+		r = image_store_tmpdir(is->store, "pull", &j->tmpdir, &err);
 	if (r < 0)
 		pool_job_fail(&j->pj, &err);
 	else

@@ -18,7 +18,8 @@
 #include "basic/cleanup.h"
 #include "basic/fs.h"
 #include "basic/log.h"
-#include "daemon/daemon.h"
+#include "daemon/config.h"
+#include "image/images.h"
 #include "image/dist_meta.h"
 #include "image/gzip_blob.h"
 #include "image/image_store.h"
@@ -52,7 +53,7 @@ struct push_layer {
 };
 
 struct push_job {
-	struct daemon *d;
+	struct image_service *is;
 	struct byte_sink *out; /* ended by end_job */
 	struct reference ref; /* the repository; tag of the current image */
 	char **tags;
@@ -305,21 +306,22 @@ static void manifest_done(uv_work_t *w, int status)
 				       j->manifest_digest, "Size", (json_int_t)len));
 	_cleanup_free_ char *name = reference_name(&j->ref);
 	_cleanup_free_ char *by_digest = NULL;
-	struct image *img = image_store_get(j->d->images, j->image_id);
+	struct image *img = image_store_get(j->is->store, j->image_id);
 	struct error e = ERROR_INIT;
-	const char *root = image_store_root(j->d->images);
+	const char *root = image_store_root(j->is->store);
 	for (size_t i = 0; name && i < j->n_layers; i++)
 		if (dist_meta_add(root, j->layers[i].diff, j->layers[i].digest, name, &e) < 0) {
-			log_warn(&j->d->log, "cannot record a pushed layer: %s", error_msg(&e));
+			log_warn(j->is->deps.log, "cannot record a pushed layer: %s",
+				 error_msg(&e));
 			error_clear(&e);
 		}
 	if (img && name && asprintf(&by_digest, "%s@%s", name, j->manifest_digest) >= 0 &&
-	    image_store_tag(j->d->images, img, by_digest, &e) < 0) {
-		log_warn(&j->d->log, "cannot record the pushed digest: %s", error_msg(&e));
+	    image_store_tag(j->is->store, img, by_digest, &e) < 0) {
+		log_warn(j->is->deps.log, "cannot record the pushed digest: %s", error_msg(&e));
 		error_clear(&e);
 	}
 	_cleanup_free_ char *fam = reference_familiar_string(&j->ref);
-	image_event(j->d, j->image_id, fam ? fam : j->image_id, "push");
+	image_event(j->is, j->image_id, fam ? fam : j->image_id, "push");
 	free(j->manifest);
 	j->manifest = NULL;
 	push_next_tag(j);
@@ -350,7 +352,7 @@ static void start_layers(struct push_job *j)
 	}
 	for (size_t i = 0; i < j->n_layers; i++) {
 		struct push_layer *l = &j->layers[i];
-		if (l->state != P_WAIT || active >= (size_t)j->d->cfg.max_uploads)
+		if (l->state != P_WAIT || active >= (size_t)j->is->deps.cfg->max_uploads)
 			continue;
 		if (!pool_job_queue(&j->pj, &l->work, layer_work, layer_done, "an upload"))
 			return;
@@ -423,13 +425,13 @@ static int plan_tag(struct push_job *j, struct error *err)
 	j->ref.tag = strdup(j->tags[j->cur]);
 	_cleanup_free_ char *full = reference_string(&j->ref);
 	struct image *img;
-	if (!full || image_store_lookup(j->d->images, full, &img, err) < 0)
+	if (!full || image_store_lookup(j->is->store, full, &img, err) < 0)
 		return err->code ? err->code : error_set(err, -ENOMEM, "out of memory");
 	memcpy(j->image_id, img->id, DIGEST_BUF);
 	free(j->config_path);
 	j->config_path = NULL;
 	if (asprintf(&j->config_path, "%s/imagedb/content/sha256/%s",
-		     image_store_root(j->d->images), digest_hex(img->id)) < 0)
+		     image_store_root(j->is->store), digest_hex(img->id)) < 0)
 		return error_set(err, -ENOMEM, "out of memory");
 	layers_free(j);
 	j->layers = img->n_layers ? calloc(img->n_layers, sizeof(*j->layers)) : NULL;
@@ -443,7 +445,7 @@ static int plan_tag(struct push_job *j, struct error *err)
 		memcpy(p->diff, l->diff_id, DIGEST_BUF);
 		memcpy(p->chain, l->chain_id, DIGEST_BUF);
 		snprintf(p->id, sizeof(p->id), "%.12s", digest_hex(l->diff_id));
-		p->known = dist_meta_get(image_store_root(j->d->images), l->diff_id);
+		p->known = dist_meta_get(image_store_root(j->is->store), l->diff_id);
 		p->tar_path = layer_tar_path(j->db, l->chain_id);
 		if (!p->tar_path)
 			return error_set(err, -ENOMEM, "out of memory");
@@ -492,10 +494,10 @@ static int collect_tags(struct push_job *j, const char *tag, struct error *err)
 	} else {
 		_cleanup_free_ char *name = reference_name(&j->ref);
 		size_t nl = name ? strlen(name) : 0;
-		for (size_t i = 0; name && i < image_store_count(j->d->images); i++) {
+		for (size_t i = 0; name && i < image_store_count(j->is->store); i++) {
 			size_t n;
 			_cleanup_free_ const char **refs =
-			    image_store_refs(j->d->images, image_store_at(j->d->images, i)->id, &n);
+			    image_store_refs(j->is->store, image_store_at(j->is->store, i)->id, &n);
 			for (size_t k = 0; refs && k < n; k++) {
 				if (strncmp(refs[k], name, nl) != 0 || refs[k][nl] != ':')
 					continue;
@@ -515,7 +517,7 @@ static int collect_tags(struct push_job *j, const char *tag, struct error *err)
 		struct error e = ERROR_INIT;
 		if (!name || asprintf(&full, "%s:%s", name, j->tags[i]) < 0)
 			return error_set(err, -ENOMEM, "out of memory");
-		int r = image_store_lookup(j->d->images, full, &img, &e);
+		int r = image_store_lookup(j->is->store, full, &img, &e);
 		error_clear(&e);
 		if (r < 0)
 			return error_set(err, -ENOENT, "tag does not exist: %s:%s", fam,
@@ -527,7 +529,7 @@ static int collect_tags(struct push_job *j, const char *tag, struct error *err)
 	return 0;
 }
 
-void image_push(struct daemon *d, struct byte_sink *out, const char *name, const char *tag,
+void image_push(struct image_service *is, struct byte_sink *out, const char *name, const char *tag,
 		const char *auth_header)
 {
 	struct push_job *j = calloc(1, sizeof(*j));
@@ -535,11 +537,11 @@ void image_push(struct daemon *d, struct byte_sink *out, const char *name, const
 		sink_fail(out, -ENOMEM, "out of memory");
 		return;
 	}
-	j->d = d;
+	j->is = is;
 	j->out = out;
 	j->work.data = j;
 	j->timer.data = j;
-	j->pj = (struct pool_job){.loop = d->loop, .end = end_job};
+	j->pj = (struct pool_job){.loop = is->deps.loop, .end = end_job};
 	struct error err = ERROR_INIT;
 	struct registry_auth auth = {0};
 	struct layer_paths lp = {0};
@@ -551,9 +553,9 @@ void image_push(struct daemon *d, struct byte_sink *out, const char *name, const
 	if (r == 0)
 		r = registry_auth_decode(auth_header, &auth, &err);
 	if (r == 0)
-		r = registry_client_init(&j->rc, d, j->ref.domain, true, &auth, &err);
+		r = registry_client_init(&j->rc, is, j->ref.domain, true, &auth, &err);
 	registry_auth_done(&auth);
-	if (r == 0 && layer_store_paths(d->layers, &lp) == 0) {
+	if (r == 0 && layer_store_paths(is->layers, &lp) == 0) {
 		j->db = lp.db;
 		lp.db = NULL;
 		layer_paths_done(&lp);
@@ -561,15 +563,15 @@ void image_push(struct daemon *d, struct byte_sink *out, const char *name, const
 		r = error_set(&err, -ENOMEM, "out of memory");
 	}
 	if (r == 0)
-		r = image_store_tmpdir(d->images, "push", &j->tmpdir, &err);
+		r = image_store_tmpdir(is->store, "push", &j->tmpdir, &err);
 	if (r < 0) {
 		sink_end(out, &err);
 		error_clear(&err);
-		uv_timer_init(d->loop, &j->timer);
+		uv_timer_init(is->deps.loop, &j->timer);
 		uv_close((uv_handle_t *)&j->timer, job_free);
 		return;
 	}
-	uv_timer_init(d->loop, &j->timer);
+	uv_timer_init(is->deps.loop, &j->timer);
 	sink_begin(out, "application/json", NULL, 0);
 	/* dockerd names the repository in full here (docker.io/library/x). */
 	_cleanup_free_ char *shown = reference_name(&j->ref);

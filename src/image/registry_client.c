@@ -16,7 +16,8 @@
 #include <unistd.h>
 
 #include "basic/cleanup.h"
-#include "daemon/daemon.h"
+#include "daemon/config.h"
+#include "image/images.h"
 #include "image/curl_lib.h"
 #include "shared/digest.h"
 #include "image/registry_settings.h"
@@ -123,24 +124,24 @@ static char *file_if_exists(const char *dir, const char *name)
 	return NULL;
 }
 
-int registry_client_init(struct registry_client *c, struct daemon *d, const char *domain, bool push,
-			 struct registry_auth *auth, struct error *err)
+int registry_client_init(struct registry_client *c, struct image_service *is, const char *domain,
+			 bool push, struct registry_auth *auth, struct error *err)
 {
 	*c = (struct registry_client){0};
 	c->auth = *auth;
 	*auth = (struct registry_auth){0};
-	int r = fetch_curl_load(d, err);
+	int r = fetch_curl_load(is, err);
 	if (r < 0)
 		return r;
-	c->curl = d->curl;
+	c->curl = is->curl;
 	bool mirror_http;
-	c->host = strdup(registry_host_for(&d->cfg, domain, push, &mirror_http));
+	c->host = strdup(registry_host_for(is->deps.cfg, domain, push, &mirror_http));
 	if (!c->host)
 		return error_set(err, -ENOMEM, "out of memory");
-	c->insecure = mirror_http || registry_is_insecure(&d->cfg, c->host);
+	c->insecure = mirror_http || registry_is_insecure(is->deps.cfg, c->host);
 	for (size_t i = 0; c->insecure && i < c->curl->n_plain_http; i++)
 		c->plain_first |= strcmp(c->curl->plain_http[i], c->host) == 0;
-	_cleanup_free_ char *dir = registry_certs_dir(&d->cfg, c->host);
+	_cleanup_free_ char *dir = registry_certs_dir(is->deps.cfg, c->host);
 	if (dir) {
 		c->ca_file = file_if_exists(dir, "ca.crt");
 		c->cert_file = file_if_exists(dir, "client.cert");

@@ -15,7 +15,7 @@
 #include "basic/error.h"
 
 struct fetch_curl;
-struct daemon;
+struct image_service;
 
 /* Credentials as the X-Registry-Auth header or /auth carry them. */
 struct registry_auth {
@@ -46,8 +46,8 @@ struct registry_client {
 
 /* Prepares c for domain (a reference's domain) from the daemon's settings
  * (push: never a mirror); auth is moved into c. On the loop; loads libcurl. */
-int registry_client_init(struct registry_client *c, struct daemon *d, const char *domain, bool push,
-			 struct registry_auth *auth, struct error *err);
+int registry_client_init(struct registry_client *c, struct image_service *is, const char *domain,
+			 bool push, struct registry_auth *auth, struct error *err);
 /* On the loop: remembers which scheme the registry answered on, for the
  * next client of it, and frees c. */
 void registry_client_done(struct registry_client *c);

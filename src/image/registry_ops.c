@@ -11,14 +11,15 @@
 #include <strings.h>
 
 #include "basic/cleanup.h"
-#include "daemon/daemon.h"
+#include "daemon/config.h"
+#include "image/images.h"
 #include "image/reference.h"
 #include "image/registry_client.h"
 #include "image/registry_manifest.h"
 
 struct task {
 	uv_work_t work;
-	struct daemon *d;
+	struct image_service *is;
 	registry_answer_fn done;
 	void *arg;
 	struct registry_client rc;
@@ -41,7 +42,7 @@ static void task_done(uv_work_t *w, int st)
 	free(t);
 }
 
-static struct task *task_new(struct daemon *d, registry_answer_fn done, void *arg)
+static struct task *task_new(struct image_service *is, registry_answer_fn done, void *arg)
 {
 	struct task *t = calloc(1, sizeof(*t));
 	if (!t) {
@@ -51,7 +52,7 @@ static struct task *task_new(struct daemon *d, registry_answer_fn done, void *ar
 		error_clear(&err);
 		return NULL;
 	}
-	t->d = d;
+	t->is = is;
 	t->done = done;
 	t->arg = arg;
 	t->work.data = t;
@@ -61,7 +62,7 @@ static struct task *task_new(struct daemon *d, registry_answer_fn done, void *ar
 /* Queues fn, or answers the error already in t (or a queueing failure). */
 static void task_run(struct task *t, uv_work_cb fn)
 {
-	if (t->err.code == 0 && uv_queue_work(t->d->loop, &t->work, fn, task_done) == 0)
+	if (t->err.code == 0 && uv_queue_work(t->is->deps.loop, &t->work, fn, task_done) == 0)
 		return;
 	if (t->err.code == 0)
 		error_set(&t->err, -EAGAIN, "cannot queue the request");
@@ -110,10 +111,10 @@ static void auth_work(uv_work_t *w)
 		    json_pack("{s:s, s:s}", "Status", "Login Succeeded", "IdentityToken", "");
 }
 
-void registry_login_check(struct daemon *d, const char *body, size_t len, registry_answer_fn done,
-			  void *arg)
+void registry_login_check(struct image_service *is, const char *body, size_t len,
+			  registry_answer_fn done, void *arg)
 {
-	struct task *t = task_new(d, done, arg);
+	struct task *t = task_new(is, done, arg);
 	if (!t)
 		return;
 	struct registry_auth auth = {0};
@@ -124,7 +125,7 @@ void registry_login_check(struct daemon *d, const char *body, size_t len, regist
 		if (!domain)
 			error_set(&t->err, -ENOMEM, "out of memory");
 		else
-			registry_client_init(&t->rc, d, domain, true, &auth, &t->err);
+			registry_client_init(&t->rc, is, domain, true, &auth, &t->err);
 	}
 	registry_auth_done(&auth);
 	task_run(t, auth_work);
@@ -185,10 +186,10 @@ static void distribution_work(uv_work_t *w)
 	registry_response_done(&rs);
 }
 
-void distribution_inspect(struct daemon *d, const char *name, const char *auth_header,
+void distribution_inspect(struct image_service *is, const char *name, const char *auth_header,
 			  registry_answer_fn done, void *arg)
 {
-	struct task *t = task_new(d, done, arg);
+	struct task *t = task_new(is, done, arg);
 	if (!t)
 		return;
 	struct registry_auth auth = {0};
@@ -196,7 +197,7 @@ void distribution_inspect(struct daemon *d, const char *name, const char *auth_h
 	    registry_auth_decode(auth_header, &auth, &t->err) == 0) {
 		if (!t->ref.digest)
 			reference_default_tag(&t->ref);
-		registry_client_init(&t->rc, d, t->ref.domain, false, &auth, &t->err);
+		registry_client_init(&t->rc, is, t->ref.domain, false, &auth, &t->err);
 	}
 	registry_auth_done(&auth);
 	task_run(t, distribution_work);
@@ -250,10 +251,10 @@ static char *query_escape(const char *s)
 	return out;
 }
 
-void image_search(struct daemon *d, const char *term, int limit, const char *auth_header,
+void image_search(struct image_service *is, const char *term, int limit, const char *auth_header,
 		  registry_answer_fn done, void *arg)
 {
-	struct task *t = task_new(d, done, arg);
+	struct task *t = task_new(is, done, arg);
 	if (!t)
 		return;
 	/* "host:port/name" searches that registry for name; anything else is
@@ -275,7 +276,7 @@ void image_search(struct daemon *d, const char *term, int limit, const char *aut
 	if (!domain || !t->term)
 		error_set(&t->err, -ENOMEM, "out of memory");
 	else if (registry_auth_decode(auth_header, &auth, &t->err) == 0)
-		registry_client_init(&t->rc, d, domain, true, &auth, &t->err);
+		registry_client_init(&t->rc, is, domain, true, &auth, &t->err);
 	registry_auth_done(&auth);
 	task_run(t, search_work);
 }

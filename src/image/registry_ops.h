@@ -14,7 +14,7 @@
 #include "basic/error.h"
 
 struct byte_sink;
-struct daemon;
+struct image_service;
 
 struct pull_opts {
 	const char *from_image; /* as sent: "busybox", "127.0.0.1:5000/app" */
@@ -23,10 +23,10 @@ struct pull_opts {
 	const char *auth;	/* X-Registry-Auth, may be NULL */
 };
 /* The image is in the store when out ends without an error. */
-void image_pull(struct daemon *d, struct byte_sink *out, const struct pull_opts *o);
+void image_pull(struct image_service *is, struct byte_sink *out, const struct pull_opts *o);
 
 /* POST /images/{name}/push: tag NULL or "" pushes every tag of name. */
-void image_push(struct daemon *d, struct byte_sink *out, const char *name, const char *tag,
+void image_push(struct image_service *is, struct byte_sink *out, const char *name, const char *tag,
 		const char *auth);
 
 /* answer (borrowed) on success, else err; called once, maybe before the
@@ -34,13 +34,13 @@ void image_push(struct daemon *d, struct byte_sink *out, const char *name, const
 typedef void (*registry_answer_fn)(void *arg, json_t *answer, const struct error *err);
 
 /* POST /auth: the body's credentials are tried against the registry. */
-void registry_login_check(struct daemon *d, const char *body, size_t len, registry_answer_fn done,
-			  void *arg);
+void registry_login_check(struct image_service *is, const char *body, size_t len,
+			  registry_answer_fn done, void *arg);
 
 /* GET /distribution/{name}/json. */
-void distribution_inspect(struct daemon *d, const char *name, const char *auth,
+void distribution_inspect(struct image_service *is, const char *name, const char *auth,
 			  registry_answer_fn done, void *arg);
 
 /* GET /images/search?term=&limit=. */
-void image_search(struct daemon *d, const char *term, int limit, const char *auth,
+void image_search(struct image_service *is, const char *term, int limit, const char *auth,
 		  registry_answer_fn done, void *arg);

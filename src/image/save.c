@@ -13,7 +13,8 @@
 
 #include "basic/cleanup.h"
 #include "basic/fs.h"
-#include "daemon/daemon.h"
+#include "daemon/config.h"
+#include "image/images.h"
 #include "shared/byte_sink.h"
 #include "shared/events.h"
 #include "image/image_store.h"
@@ -38,7 +39,7 @@ struct save_image {
 
 struct save_job {
 	uv_work_t work;
-	struct daemon *d;
+	struct image_service *is;
 	struct byte_sink *out; /* ended by save_done or image_save */
 	struct save_image *images;
 	size_t n_images;
@@ -55,7 +56,7 @@ static void job_free(struct save_job *j)
 		free(j->images[i].config);
 		json_decref(j->images[i].tags);
 		if (j->images[i].top)
-			layer_store_release(j->d->layers, j->images[i].top, NULL);
+			layer_store_release(j->is->layers, j->images[i].top, NULL);
 	}
 	free(j->images);
 	for (size_t i = 0; i < j->n_layers; i++) {
@@ -89,12 +90,12 @@ static struct save_image *image_entry(struct save_job *j, const struct image *im
 	return si;
 }
 
-static int read_config(struct daemon *d, const struct image *img, struct save_image *si)
+static int read_config(struct image_service *is, const struct image *img, struct save_image *si)
 {
 	_cleanup_free_ char *path = NULL;
 	free(si->config);
 	si->config = NULL;
-	if (asprintf(&path, "%s/imagedb/content/sha256/%s", image_store_root(d->images),
+	if (asprintf(&path, "%s/imagedb/content/sha256/%s", image_store_root(is->store),
 		     digest_hex(img->id)) < 0)
 		return -ENOMEM;
 	return fs_read_file(path, 64u << 20, &si->config, &si->config_len);
@@ -124,7 +125,7 @@ static int add_tag(struct save_image *si, const char *full, json_t *repos)
  * name means all its tags. */
 static int select_name(struct save_job *j, const char *name)
 {
-	struct image_store *is = j->d->images;
+	struct image_store *is = j->is->store;
 	struct reference r = REFERENCE_INIT;
 	bool bare = false;
 	_cleanup_free_ char *repo = NULL;
@@ -210,7 +211,7 @@ static int add_layers(struct save_job *j, const struct image *img, struct save_i
 		layer_ref(si->top);
 	}
 	_cleanup_free_ char *db = NULL;
-	if (asprintf(&db, "%s/layerdb", image_store_root(j->d->images)) < 0)
+	if (asprintf(&db, "%s/layerdb", image_store_root(j->is->store)) < 0)
 		return error_set(&j->err, -ENOMEM, "out of memory");
 	const char *parent = NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -235,8 +236,8 @@ static int collect(struct save_job *j, const char *const *names, size_t n)
 		if (select_name(j, names[i]) < 0)
 			return -1;
 	for (size_t i = 0; i < j->n_images; i++) {
-		struct image *img = image_store_get(j->d->images, j->images[i].id);
-		if (read_config(j->d, img, &j->images[i]) < 0)
+		struct image *img = image_store_get(j->is->store, j->images[i].id);
+		if (read_config(j->is, img, &j->images[i]) < 0)
 			return error_set(&j->err, -EIO, "cannot read the config of %s", img->id);
 		if (add_layers(j, img, &j->images[i]) < 0)
 			return -1;
@@ -403,7 +404,7 @@ static void save_done(uv_work_t *w, int status)
 static int open_scratch(struct save_job *j)
 {
 	_cleanup_free_ char *dir = NULL;
-	if (asprintf(&dir, "%s/tmp", image_store_root(j->d->images)) < 0)
+	if (asprintf(&dir, "%s/tmp", image_store_root(j->is->store)) < 0)
 		return error_set(&j->err, -ENOMEM, "out of memory");
 	j->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (j->fd < 0)
@@ -411,14 +412,14 @@ static int open_scratch(struct save_job *j)
 	return 0;
 }
 
-void image_save(struct daemon *d, struct byte_sink *out, const char *const *names, size_t n)
+void image_save(struct image_service *is, struct byte_sink *out, const char *const *names, size_t n)
 {
 	struct save_job *j = calloc(1, sizeof(*j));
 	if (!j) {
 		sink_fail(out, -ENOMEM, "out of memory");
 		return;
 	}
-	j->d = d;
+	j->is = is;
 	j->out = out;
 	j->fd = -1;
 	j->repositories = json_object();
@@ -426,7 +427,7 @@ void image_save(struct daemon *d, struct byte_sink *out, const char *const *name
 	int r = collect(j, names, n);
 	if (r == 0)
 		r = open_scratch(j);
-	if (r == 0 && uv_queue_work(d->loop, &j->work, save_work, save_done) < 0)
+	if (r == 0 && uv_queue_work(is->deps.loop, &j->work, save_work, save_done) < 0)
 		r = error_set(&j->err, -EAGAIN, "cannot queue the save");
 	if (r < 0) {
 		sink_end(out, &j->err);

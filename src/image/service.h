@@ -12,12 +12,12 @@
 #include "shared/filters.h"
 
 struct byte_sink;
-struct daemon;
+struct image_service;
 struct image;
 
 /* POST /images/load: fd (owned) is the archive. A bad archive is an error
  * line in the JSON stream, as dockerd answers (a 200 over HTTP). */
-void image_load(struct daemon *d, struct byte_sink *out, int fd, bool quiet);
+void image_load(struct image_service *is, struct byte_sink *out, int fd, bool quiet);
 
 struct import_opts {
 	const char *repo, *tag, *message; /* may be NULL */
@@ -26,22 +26,24 @@ struct import_opts {
 	const char *platform_arch;
 };
 /* POST /images/create?fromSrc=-: fd (owned) is the rootfs tarball. */
-void image_import(struct daemon *d, struct byte_sink *out, int fd, const struct import_opts *opts);
+void image_import(struct image_service *is, struct byte_sink *out, int fd,
+		  const struct import_opts *opts);
 
 /* GET /images/get and /images/{name}/get: names as the user typed them. */
-void image_save(struct daemon *d, struct byte_sink *out, const char *const *names, size_t n);
+void image_save(struct image_service *is, struct byte_sink *out, const char *const *names,
+		size_t n);
 
 /* Publishes an image event as dockerd does: the image's labels, then name. */
-void image_event(struct daemon *d, const char *id, const char *name, const char *action);
+void image_event(struct image_service *is, const char *id, const char *name, const char *action);
 
 /* Tags img with repo[:tag] (tag defaults to latest). */
-int image_tag(struct daemon *d, struct image *img, const char *repo, const char *tag,
+int image_tag(struct image_service *is, struct image *img, const char *repo, const char *tag,
 	      struct error *err);
 
 /* DELETE /images/{name}: Docker's untag-versus-delete rules; the response
  * items ({"Untagged":..}, {"Deleted":..}) are appended to records. */
-int image_delete(struct daemon *d, const char *name, bool force, bool prune, json_t *records,
-		 struct error *err);
+int image_delete(struct image_service *is, const char *name, bool force, bool prune,
+		 json_t *records, struct error *err);
 
 /* POST /images/prune. *ret is {"ImagesDeleted":[...],"SpaceReclaimed":n}. */
-int image_prune(struct daemon *d, const struct filters *f, json_t **ret, struct error *err);
+int image_prune(struct image_service *is, const struct filters *f, json_t **ret, struct error *err);

@@ -31,6 +31,7 @@
 #include "swarm/task_networks.h"
 #include "swarm/task_ports.h"
 #include "swarm/task_secrets.h"
+#include "image/images.h"
 
 #define AGENT_RPC_MS 8000
 #define AGENT_RETRY_MS 500
@@ -264,7 +265,7 @@ static bool pull_first(struct swarm *sw, struct agent *a, json_t *t)
 	const char *image = jstr(cs, "Image");
 	struct image *img;
 	if (!image || json_object_get(a->pulled, id) ||
-	    image_store_lookup(sw->d->images, image, &img, NULL) != -ENOENT)
+	    image_store_lookup(sw->d->images->store, image, &img, NULL) != -ENOENT)
 		return false;
 	struct op *o = op_new(sw, a, id);
 	if (!o)
@@ -279,7 +280,7 @@ static bool pull_first(struct swarm *sw, struct agent *a, json_t *t)
 	    .from_image = image,
 	    .auth = jstr(json_object_get(cs, "PullOptions"), "RegistryAuth"),
 	};
-	image_pull(sw->d, out, &po);
+	image_pull(sw->d->images, out, &po);
 	return true;
 }
 
