@@ -20,10 +20,9 @@
 #include "daemon/metrics.h"
 #include "engine/container.h"
 #include "shared/events.h"
-#include "image/fetch.h"
 #include "image/images.h"
 #include "network/network.h"
-#include "volume/volumes.h"
+#include "volume/volume_store.h"
 #include "shared/host.h"
 #include "shared/tls.h"
 #include "swarm/swarm.h"
@@ -200,6 +199,15 @@ static void release_locks(struct daemon *d)
 	}
 }
 
+/* The local volume store under <data-root>/volumes. */
+static int open_volumes(struct daemon *d, struct error *err)
+{
+	_cleanup_free_ char *root = NULL;
+	if (asprintf(&root, "%s/volumes", d->cfg.data_root) < 0)
+		return error_set(err, -ENOMEM, "out of memory");
+	return volume_store_open(root, d->events, &d->volumes, err);
+}
+
 int daemon_start(struct daemon *d, struct error *err)
 {
 	int r = check_hosts(d, err);
@@ -238,7 +246,7 @@ int daemon_start(struct daemon *d, struct error *err)
 	containers_keep_ids_free(TAKE_PTR(d->storage_keep));
 	containers_keep_ids_free(TAKE_PTR(d->layer_pins));
 	if (r == 0)
-		r = volumes_init(d, err);
+		r = open_volumes(d, err);
 	if (r == 0)
 		r = network_init(&d->networks,
 				 &(struct network_deps){
@@ -267,7 +275,7 @@ int daemon_start(struct daemon *d, struct error *err)
 		uv_run(d->loop, UV_RUN_NOWAIT);
 		containers_done(d);
 		network_done(TAKE_PTR(d->networks));
-		volumes_done(d);
+		volume_store_close(TAKE_PTR(d->volumes));
 		images_done(TAKE_PTR(d->images));
 		release_locks(d);
 		return r;
@@ -361,7 +369,7 @@ void daemon_done(struct daemon *d)
 	swarm_free(d->swarm);
 	containers_done(d);
 	network_done(TAKE_PTR(d->networks));
-	volumes_done(d);
+	volume_store_close(TAKE_PTR(d->volumes));
 	images_done(TAKE_PTR(d->images));
 	release_locks(d);
 	event_log_free(d->events);

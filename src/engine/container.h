@@ -118,7 +118,7 @@ int containers_keep_ids(const char *data_root, char ***ret);
 int containers_layer_pins(const char *data_root, char ***ret);
 void containers_keep_ids_free(char **ids);
 /* Loads the containers, re-attaches to running ones, records exits that
- * happened while berthd was down. After images_init and volumes_init. */
+ * happened while berthd was down. After images_init and the volume store opened. */
 int containers_init(struct daemon *d, struct error *err);
 /* Drops the connections to the shims (containers keep running). */
 void containers_stop(struct daemon *d);
