@@ -74,8 +74,7 @@ bool allocator_needs_ingress(json_t *spec)
 	json_array_foreach(json_object_get(json_object_get(spec, "EndpointSpec"), "Ports"), i, p)
 	{
 		const char *mode = jstr(p, "PublishMode");
-		if ((!*mode || strcmp(mode, "ingress") == 0) &&
-		    json_integer_value(json_object_get(p, "PublishedPort")) > 0)
+		if (!*mode || strcmp(mode, "ingress") == 0)
 			return true;
 	}
 	return false;

@@ -69,7 +69,9 @@ static void start_rollback(struct round *r, json_t *svc, const char *task_id)
 		return;
 	json_t *copy = json_deep_copy(svc);
 	json_object_set(copy, "Spec", prev);
-	json_object_set_new(copy, "Endpoint", ports_endpoint(prev));
+	json_object_set_new(copy, "Endpoint",
+			    ports_endpoint(prev, json_object_get(svc, "Endpoint"), r->in->services,
+					   json_string_value(json_object_get(svc, "ID"))));
 	json_object_del(copy, "PreviousSpec");
 	char msg[256];
 	snprintf(msg, sizeof(msg),

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "orchestrator/allocator.h"
+#include "orchestrator/ports.h"
 #include "swarm/service_ports.h"
 #include "swarm/store.h"
 
@@ -73,13 +74,13 @@ int service_ports_check(json_t *spec, struct error *err)
 	return r;
 }
 
-/* The published ports of spec in mode ("8080/tcp" -> true). */
-static json_t *published(json_t *spec, const char *mode)
+/* The ports published in mode ("8080/tcp" -> true). */
+static json_t *published(json_t *ports, const char *mode)
 {
 	json_t *set = json_object();
 	size_t i;
 	json_t *p;
-	json_array_foreach(json_object_get(json_object_get(spec, "EndpointSpec"), "Ports"), i, p)
+	json_array_foreach(ports, i, p)
 	{
 		json_int_t n = json_integer_value(json_object_get(p, "PublishedPort"));
 		const char *m = jstr(p, "PublishMode") ?: "ingress";
@@ -100,7 +101,8 @@ int service_ports_check_conflicts(const struct store *s, json_t *spec, const cha
 		    err, -EINVAL,
 		    "rpc error: code = FailedPrecondition desc = service needs ingress "
 		    "network, but no ingress network is present");
-	json_t *ingress = published(spec, "ingress"), *host = published(spec, "host");
+	json_t *mine = json_object_get(json_object_get(spec, "EndpointSpec"), "Ports");
+	json_t *ingress = published(mine, "ingress"), *host = published(mine, "host");
 	int r = 0;
 	const char *id;
 	json_t *svc;
@@ -111,8 +113,8 @@ int service_ports_check_conflicts(const struct store *s, json_t *spec, const cha
 		if (self_id && strcmp(self_id, id) == 0)
 			continue;
 		json_t *other = json_object_get(svc, "Spec");
-		json_t *their_ingress = published(other, "ingress");
-		json_t *their_host = published(other, "host");
+		json_t *their_ingress = published(ports_published(svc), "ingress");
+		json_t *their_host = published(ports_published(svc), "host");
 		const char *key;
 		json_t *v;
 		/* A host-mode port of theirs is taken by our ingress port;

@@ -438,8 +438,8 @@ void swarm_service_create(struct swarm *sw, json_t *spec, const char *registry_a
 	}
 	char id[26];
 	swarm_new_id(id);
-	json_t *svc =
-	    json_pack("{s:s, s:o, s:o}", "ID", id, "Spec", s, "Endpoint", ports_endpoint(s));
+	json_t *svc = json_pack("{s:s, s:o, s:o}", "ID", id, "Spec", s, "Endpoint",
+				ports_endpoint(s, NULL, sw->store.services, NULL));
 	if (is_job(s))
 		next_job_iteration(svc);
 	write_service(sw, swarm_cmd("service", svc), json_pack("{s:s}", "ID", id), cb, data);
@@ -478,7 +478,9 @@ void swarm_service_update(struct swarm *sw, const char *ref, int64_t version, js
 		}
 		json_object_set(svc, "Spec", prev);
 		json_object_set(svc, "PreviousSpec", cur);
-		json_object_set_new(svc, "Endpoint", ports_endpoint(prev));
+		json_object_set_new(svc, "Endpoint",
+				    ports_endpoint(prev, json_object_get(old, "Endpoint"),
+						   sw->store.services, jstr(old, "ID")));
 		json_object_set_new(
 		    svc, "UpdateStatus",
 		    update_status("rollback_started", "manually requested rollback"));
@@ -515,7 +517,9 @@ void swarm_service_update(struct swarm *sw, const char *ref, int64_t version, js
 			json_object_set_new(svc, "UpdateStatus",
 					    update_status("updating", "update in progress"));
 		json_object_set_new(svc, "Spec", ns);
-		json_object_set_new(svc, "Endpoint", ports_endpoint(ns));
+		json_object_set_new(svc, "Endpoint",
+				    ports_endpoint(ns, json_object_get(old, "Endpoint"),
+						   sw->store.services, jstr(old, "ID")));
 	}
 	write_service(sw, swarm_cmd("service", svc), json_pack("{s:n}", "Warnings"), cb, data);
 }

@@ -9,6 +9,7 @@
 #include "basic/cleanup.h"
 #include "network/ingress.h"
 #include "orchestrator/allocator.h"
+#include "orchestrator/ports.h"
 #include "swarm/swarm_int.h"
 
 static const char *jstr(json_t *o, const char *k)
@@ -27,8 +28,7 @@ json_t *task_ingress_ports(struct swarm *sw)
 		json_t *spec = json_object_get(svc, "Spec");
 		size_t i;
 		json_t *p;
-		json_array_foreach(json_object_get(json_object_get(spec, "EndpointSpec"), "Ports"),
-				   i, p)
+		json_array_foreach(ports_published(svc), i, p)
 		{
 			const char *mode = jstr(p, "PublishMode");
 			json_int_t pub = json_integer_value(json_object_get(p, "PublishedPort"));

@@ -1164,9 +1164,9 @@ mesh_image() { # meshbox:latest on every node: busybox and a UDP server
 # The CGI script the tasks' httpd runs: the client address it saw, and who
 # answered.
 MESH_CMD='mkdir -p /www/cgi-bin && printf "#!/bin/sh\necho Content-Type: text/plain\necho\necho \$REMOTE_ADDR \$(cat /etc/hostname)\n" >/www/cgi-bin/ip && chmod +x /www/cgi-bin/ip && (udp_echo 81 &) && exec busybox httpd -f -p 80 -h /www'
-mesh_tcp() { # NODE-IP [FROM-NS]: "client-address task-hostname" of one connection
+mesh_tcp() { # NODE-IP [FROM-NS [PORT]]: "client-address task-hostname" of one connection
 	local out
-	out=$(ip netns exec "${2:-${CL_PREFIX}-n7}" curl -sf --max-time 3 "http://$1:18090/cgi-bin/ip") || return 1
+	out=$(ip netns exec "${2:-${CL_PREFIX}-n7}" curl -sf --max-time 3 "http://$1:${3:-18090}/cgi-bin/ip") || return 1
 	# busybox httpd listens on IPv6 and shows IPv4 clients mapped.
 	out=${out#\[::ffff:}
 	echo "${out/\]/}"
@@ -1211,15 +1211,15 @@ test_mesh() {
 	wait_for 60 bash -c "dk n1 service inspect mesh >/dev/null 2>&1 ||
 		dk n1 service create -d --name mesh --replicas 2 --constraint node.role==worker \
 			--publish published=18090,target=80 --publish published=18091,target=81,protocol=udp \
-			--stop-grace-period 1s meshbox sh -c '$MESH_CMD'" || fail "service create mesh"
+			--publish target=80 --stop-grace-period 1s meshbox sh -c '$MESH_CMD'" || fail "service create mesh"
 	wait_for 90 bash -c '[[ $(mesh_task_hosts | wc -w) == 2 ]]' || fail "2 tasks of mesh: $(dk n1 service ps mesh)"
 	[[ -n $(dk n4 ps -q --filter label=com.docker.swarm.service.name=mesh) &&
 		-n $(dk n5 ps -q --filter label=com.docker.swarm.service.name=mesh) ]] ||
 		fail "one task on each worker: $(dk n1 service ps mesh)"
 	# A loaded machine may see a leader election: the reads are retried.
-	wait_for 30 bash -c '[[ $(dk n1 service ls --filter name=mesh --format "{{.Ports}}") == "*:18090->80/tcp, *:18091->81/udp" ]]' ||
+	wait_for 30 bash -c '[[ $(dk n1 service ls --filter name=mesh --format "{{.Ports}}") == "*:18090->80/tcp, *:30000->80/tcp, *:18091->81/udp" ]]' ||
 		fail "service ls PORTS: $(dk n1 service ls --filter name=mesh)"
-	wait_for 30 bash -c '[[ $(dk n1 service inspect --format "{{len .Endpoint.VirtualIPs}} {{range .Endpoint.Ports}}{{.PublishMode}}:{{.PublishedPort}}->{{.TargetPort}}/{{.Protocol}} {{end}}" mesh) == "1 ingress:18090->80/tcp ingress:18091->81/udp " ]]' ||
+	wait_for 30 bash -c '[[ $(dk n1 service inspect --format "{{len .Endpoint.VirtualIPs}} {{range .Endpoint.Ports}}{{.PublishMode}}:{{.PublishedPort}}->{{.TargetPort}}/{{.Protocol}} {{end}}" mesh) == "1 ingress:18090->80/tcp ingress:18091->81/udp ingress:30000->80/tcp " ]]' ||
 		fail "Endpoint: $(dk n1 service inspect --format '{{json .Endpoint}}' mesh)"
 	out=$(dk n4 inspect --format '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{$v.IPAddress}}{{end}}' \
 		"$(dk n4 ps -q --filter label=com.docker.swarm.service.name=mesh | head -1)")
@@ -1244,6 +1244,8 @@ test_mesh() {
 		out=$(mesh_udp "${!ip}")
 		[[ ${out%% *} == "$IP_n7" ]] || fail "the UDP task saw ${out%% *}, not $IP_n7 (through $n)"
 	done
+	# The port SwarmKit's allocator would have picked for --publish target=80.
+	wait_for 30 mesh_tcp "$IP_n2" "${CL_PREFIX}-n7" 30000 || fail "no TCP answer on n2:30000"
 	log "connections (node:task):$seen"
 	[[ $(wc -w <<<"$tasks") -ge 2 ]] || fail "connections should reach both tasks: $seen"
 	# From a node itself (the output path): the task sees the node's address.
@@ -1291,7 +1293,7 @@ test_mesh() {
 	for n in n1 n2 n3 n4 n5; do
 		wait_for 60 bash -c "[[ -z \$(mesh_left $n) ]]" || fail "mesh left on $n: $(mesh_left $n)"
 	done
-	ok "routing mesh: ingress network at init; published TCP and UDP ports answer on every node (managers without a task too), over tasks on both workers, and the tasks see the client's own address; ingress rm refused while used, replaced by --ingress; rm leaves nothing"
+	ok "routing mesh: ingress network at init; published TCP and UDP ports (and one SwarmKit-style dynamic port) answer on every node (managers without a task too), over tasks on both workers, and the tasks see the client's own address; ingress rm refused while used, replaced by --ingress; rm leaves nothing"
 }
 
 STAGES=(test_form test_secrets test_services test_secret_rotation test_services_logs test_service_pull test_host_ports test_overlay test_encrypted test_vip test_mesh test_tokens test_berth_cli test_foreign_cert test_failover test_partition test_quorum

@@ -365,6 +365,17 @@ test_overlay_ingress() {
 	assert_eq "*:18099->80/tcp" "$OUT" "PORTS of service ls"
 	wait_for 30 "the VIP of web on ingress" bash -c "[[ \$(docker -H '$D_HOST' service inspect --format '{{len .Endpoint.VirtualIPs}}' web) == 1 ]]" ||
 		fail "Endpoint: $(dk service inspect --format '{{json .Endpoint}}' web)"
+	# Ingress ports without a published port get one of 30000-32767, as
+	# SwarmKit's allocator gives, kept across updates; the spec stays as given.
+	run_ok dk service create --detach --name dyn --replicas 0 -p 80 -p 81/udp busybox:latest sleep 600
+	run_ok dk service inspect --format '{{range .Endpoint.Ports}}{{.PublishedPort}}->{{.TargetPort}}/{{.Protocol}} {{end}}|{{range .Spec.EndpointSpec.Ports}}{{.PublishedPort}} {{end}}' dyn
+	assert_eq "30000->80/tcp 30001->81/udp |0 0 " "$OUT" "dynamic ports of dyn"
+	run_ok dk service update --detach --publish-add target=443 --publish-rm 81/udp dyn
+	run_ok dk service inspect --format '{{range .Endpoint.Ports}}{{.PublishedPort}}->{{.TargetPort}} {{end}}' dyn
+	assert_eq "30001->443 30000->80 " "$OUT" "dynamic ports after an update"
+	run_fails dk service create --detach --name taken --replicas 0 -p 30000:80 busybox:latest sleep 600
+	assert_contains "$ERR" "port '30000' is already in use by service 'dyn'" "a dynamic port asked for"
+	run_ok dk service rm dyn
 	ov_api DELETE /networks/ingress
 	assert_eq 400 "$OUT" "status of rm of the ingress network in use"
 	assert_contains "$OV_BODY" "ingress network cannot be removed because service $sid depends on it" \
