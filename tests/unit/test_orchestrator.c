@@ -780,6 +780,26 @@ static void test_rebalance_when_node_returns(void **state)
 		assert_int_equal(running_of(s, "web", slot), 1);
 }
 
+/* A move whose new task takes several rounds to start is not undone by
+ * the next round: the old task stops once the new one runs, and no task
+ * is made again and again (seen on a loaded machine: dozens a second). */
+static void test_rebalance_slow_start(void **state)
+{
+	struct sim *s = *state;
+	put_service(s, service("web", "slow", 4));
+	node_set(s, "n3", "Status", "State", "down");
+	run(s, 100);
+	assert_int_equal(on_node(s, "web", "n1") + on_node(s, "web", "n2"), 4);
+	node_set(s, "n3", "Status", "State", "ready");
+	s->max_running = 0;
+	run(s, 300);
+	assert_int_equal(on_node(s, "web", "n3"), 1);
+	assert_int_equal(running_of(s, "web", -1), 4);
+	assert_true(s->max_running <= 5);
+	/* 4 tasks, and one for the move. */
+	assert_int_equal(s->next_id, 5);
+}
+
 static int live_of(struct sim *s, const char *svc)
 {
 	int n = 0;
@@ -988,6 +1008,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_host_port_conflicts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_host_port_update, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rebalance_when_node_returns, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rebalance_slow_start, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_replicated_job, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_secret_rotation_rolls_users, setup, teardown),
 	    cmocka_unit_test(test_constraint_syntax),
