@@ -17,12 +17,18 @@
 #include "cli/service_progress.h"
 #include "cli/service_opts.h"
 #include "cli/service_refs.h"
+#include "image/changes.h"
 
 struct update_opts {
 	const char *image, *replicas, *grace;
+	const char *hostname, *user, *workdir, *stop_signal, *endpoint_mode, *log_driver, *args,
+	    *entrypoint;
+	const char *restart_cond, *restart_delay, *restart_max, *restart_window;
 	struct cli_strv env_add, env_rm, label_add, label_rm, clabel_add, clabel_rm, secret_add,
 	    secret_rm, config_add, config_rm, constraint_add, constraint_rm, mount_add, mount_rm,
 	    publish_add, publish_rm, network_add, network_rm;
+	struct cli_strv group_add, group_rm, dns_add, dns_rm, dns_option_add, dns_option_rm,
+	    dns_search_add, dns_search_rm, host_add, host_rm, pref_add, pref_rm, log_opts;
 	struct service_update_flags update, rollback;
 	struct service_resource_flags res;
 	struct service_health_flags health;
@@ -365,6 +371,255 @@ static int networks_update(const struct cli *cli, json_t *spec, const struct upd
 	return 0;
 }
 
+static int cmp_strings(const void *a, const void *b)
+{
+	return strcmp(json_string_value(*(json_t *const *)a) ?: "",
+		      json_string_value(*(json_t *const *)b) ?: "");
+}
+
+/* list sorted, as docker's "Sort so that result is predictable". */
+static void sort_strings(json_t *list)
+{
+	size_t n = json_array_size(list);
+	_cleanup_free_ json_t **v = calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(list, i));
+	qsort(v, n, sizeof(*v), cmp_strings);
+	json_array_clear(list);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, v[i]);
+}
+
+static bool listed(const struct cli_strv *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* docker's updateGroups and updateDNSConfig: add, drop duplicates (DNS
+ * only), remove, sort; an empty result is no field. */
+static void strings_update(json_t *o, const char *key, const struct cli_strv *add,
+			   const struct cli_strv *rm, bool dedup)
+{
+	json_t *cur = json_object_get(o, key);
+	_cleanup_(cli_json_decrefp) json_t *all =
+	    json_is_array(cur) ? json_copy(cur) : json_array();
+	for (size_t i = 0; i < add->n; i++)
+		json_array_append_new(all, json_string(add->v[i]));
+	json_t *out = json_array();
+	size_t i;
+	json_t *v;
+	json_array_foreach(all, i, v)
+	{
+		const char *s = json_string_value(v) ?: "";
+		bool seen = false;
+		for (size_t k = 0; dedup && k < json_array_size(out) && !seen; k++)
+			seen = strcmp(json_string_value(json_array_get(out, k)), s) == 0;
+		if (!seen && !listed(rm, s))
+			json_array_append(out, v);
+	}
+	sort_strings(out);
+	if (json_array_size(out))
+		json_object_set_new(o, key, out);
+	else {
+		json_decref(out);
+		json_object_del(o, key);
+	}
+}
+
+/* docker's updateHosts: "host:ip" added as "ip host", --host-rm by host. */
+static void hosts_update(json_t *cs, const struct update_opts *o)
+{
+	_cleanup_(cli_json_decrefp) json_t *add = json_array();
+	for (size_t i = 0; i < o->host_add.n; i++) {
+		const char *c = strchr(o->host_add.v[i], ':');
+		if (c)
+			json_array_append_new(add, json_sprintf("%s %.*s", c + 1,
+								(int)(c - o->host_add.v[i]),
+								o->host_add.v[i]));
+	}
+	json_t *hosts = child_array(cs, "Hosts");
+	json_array_extend(hosts, add);
+	json_t *out = json_array();
+	size_t i;
+	json_t *v;
+	json_array_foreach(hosts, i, v)
+	{
+		const char *e = json_string_value(v) ?: "";
+		bool dup = false;
+		for (size_t k = 0; k < json_array_size(out) && !dup; k++)
+			dup = strcmp(json_string_value(json_array_get(out, k)), e) == 0;
+		const char *sp = strchr(e, ' ');
+		char host[256] = "";
+		if (sp)
+			snprintf(host, sizeof(host), "%.*s", (int)strcspn(sp + 1, " "), sp + 1);
+		bool gone = false;
+		for (size_t k = 0; k < o->host_rm.n && *host && !gone; k++)
+			gone = strncmp(o->host_rm.v[k], host, strlen(host)) == 0 &&
+			       (o->host_rm.v[k][strlen(host)] == ':' ||
+				!o->host_rm.v[k][strlen(host)]);
+		if (!dup && !gone)
+			json_array_append(out, v);
+	}
+	sort_strings(out);
+	if (json_array_size(out))
+		json_object_set_new(cs, "Hosts", out);
+	else {
+		json_decref(out);
+		json_object_del(cs, "Hosts");
+	}
+}
+
+/* docker's updatePlacementPreferences: --placement-pref-rm by spread
+ * descriptor, then the added ones. */
+static int prefs_update(json_t *tt, const struct update_opts *o, struct error *err)
+{
+	json_t *placement = child(tt, "Placement");
+	json_t *cur = json_object_get(placement, "Preferences");
+	json_t *out = json_array();
+	size_t i;
+	json_t *p;
+	json_array_foreach(cur, i, p)
+	{
+		const char *have = json_string_value(
+		    json_object_get(json_object_get(p, "Spread"), "SpreadDescriptor"));
+		bool gone = false;
+		for (size_t k = 0; k < o->pref_rm.n && have && !gone; k++)
+			gone = strncmp(o->pref_rm.v[k], "spread=", 7) == 0 &&
+			       strcmp(o->pref_rm.v[k] + 7, have) == 0;
+		if (!gone)
+			json_array_append(out, p);
+	}
+	for (size_t k = 0; k < o->pref_add.n; k++) {
+		json_t *pref;
+		if (service_opts_placement_pref(o->pref_add.v[k], &pref, err) < 0) {
+			json_decref(out);
+			return error_wrap(
+			    err, "invalid argument \"%s\" for \"--placement-pref-add\" flag",
+			    o->pref_add.v[k]);
+		}
+		json_array_append_new(out, pref);
+	}
+	if (json_array_size(out))
+		json_object_set_new(placement, "Preferences", out);
+	else {
+		json_decref(out);
+		json_object_del(placement, "Preferences");
+	}
+	return 0;
+}
+
+/* docker's defaultRestartPolicy, then the flags given. */
+static int restart_update(json_t *tt, const struct update_opts *o, struct error *err)
+{
+	if (!o->restart_cond && !o->restart_delay && !o->restart_max && !o->restart_window)
+		return 0;
+	json_t *rp = json_object_get(tt, "RestartPolicy");
+	if (!json_is_object(rp)) {
+		rp = json_pack("{s:s, s:I, s:i, s:i}", "Condition", "any", "Delay",
+			       (json_int_t)5000000000, "MaxAttempts", 0, "Window", 0);
+		json_object_set_new(tt, "RestartPolicy", rp);
+	}
+	if (o->restart_cond)
+		json_object_set_new(rp, "Condition", json_string(o->restart_cond));
+	if (o->restart_max) {
+		char *end;
+		errno = 0;
+		unsigned long long n = strtoull(o->restart_max, &end, 10);
+		if (!*o->restart_max || *end || errno || *o->restart_max == '-')
+			return error_set(err, -EINVAL,
+					 "invalid argument \"%s\" for \"--restart-max-attempts\" "
+					 "flag: strconv.ParseUint: parsing \"%s\": invalid syntax",
+					 o->restart_max, o->restart_max);
+		json_object_set_new(rp, "MaxAttempts", json_integer((json_int_t)n));
+	}
+	int r = cli_duration_into(o->restart_delay, "restart-delay", rp, "Delay", err);
+	if (r == 0)
+		r = cli_duration_into(o->restart_window, "restart-window", rp, "Window", err);
+	return r;
+}
+
+/* --args and --entrypoint: shell words, as docker's ShlexOpt. */
+static int words_update(json_t *cs, const char *key, const char *flag, const char *v,
+			struct error *err)
+{
+	if (!v)
+		return 0;
+	json_t *words = changes_split_words(v);
+	if (!words)
+		return error_set(err, -EINVAL,
+				 "invalid argument \"%s\" for \"--%s\" flag: EOF found when "
+				 "expecting closing quote",
+				 v, flag);
+	if (json_array_size(words))
+		json_object_set_new(cs, key, words);
+	else {
+		json_decref(words);
+		json_object_del(cs, key);
+	}
+	return 0;
+}
+
+static void string_update(json_t *o, const char *key, const char *v)
+{
+	if (!v)
+		return;
+	if (*v)
+		json_object_set_new(o, key, json_string(v));
+	else
+		json_object_del(o, key);
+}
+
+/* The flags docker's updateService applies as plain values. */
+static int scalars_update(json_t *spec, json_t *tt, json_t *cs, const struct update_opts *o,
+			  struct error *err)
+{
+	string_update(cs, "Hostname", o->hostname);
+	string_update(cs, "User", o->user);
+	string_update(cs, "Dir", o->workdir);
+	string_update(cs, "StopSignal", o->stop_signal);
+	if (o->endpoint_mode)
+		json_object_set_new(child(spec, "EndpointSpec"), "Mode",
+				    json_string(o->endpoint_mode));
+	if (o->log_driver && *o->log_driver) {
+		json_t *opts = json_object();
+		for (size_t i = 0; i < o->log_opts.n; i++) {
+			const char *eq = strchr(o->log_opts.v[i], '=');
+			_cleanup_free_ char *k =
+			    eq ? strndup(o->log_opts.v[i], (size_t)(eq - o->log_opts.v[i]))
+			       : strdup(o->log_opts.v[i]);
+			if (k)
+				json_object_set_new(opts, k, json_string(eq ? eq + 1 : ""));
+		}
+		json_object_set_new(
+		    tt, "LogDriver",
+		    json_pack("{s:s, s:o}", "Name", o->log_driver, "Options", opts));
+	}
+	int r = words_update(cs, "Args", "args", o->args, err);
+	if (r == 0)
+		r = words_update(cs, "Command", "entrypoint", o->entrypoint, err);
+	if (r == 0)
+		r = restart_update(tt, o, err);
+	if (r == 0 && (o->pref_add.n || o->pref_rm.n))
+		r = prefs_update(tt, o, err);
+	if (o->group_add.n || o->group_rm.n)
+		strings_update(cs, "Groups", &o->group_add, &o->group_rm, false);
+	if (o->dns_add.n || o->dns_rm.n || o->dns_option_add.n || o->dns_option_rm.n ||
+	    o->dns_search_add.n || o->dns_search_rm.n) {
+		json_t *dns = child(cs, "DNSConfig");
+		strings_update(dns, "Nameservers", &o->dns_add, &o->dns_rm, true);
+		strings_update(dns, "Search", &o->dns_search_add, &o->dns_search_rm, true);
+		strings_update(dns, "Options", &o->dns_option_add, &o->dns_option_rm, true);
+	}
+	if (o->host_add.n || o->host_rm.n)
+		hosts_update(cs, o);
+	return r;
+}
+
 static int apply(const struct cli *cli, json_t *spec, const struct update_opts *o,
 		 struct error *err)
 {
@@ -398,6 +653,8 @@ static int apply(const struct cli *cli, json_t *spec, const struct update_opts *
 			json_array_append_new(cons, json_string(o->constraint_add.v[i]));
 	}
 	int r = cli_duration_into(o->grace, "stop-grace-period", cs, "StopGracePeriod", err);
+	if (r == 0)
+		r = scalars_update(spec, tt, cs, o, err);
 	if (r == 0)
 		r = refs_update(cli, cs, true, &o->secret_add, &o->secret_rm, err);
 	if (r == 0)
@@ -486,6 +743,7 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 	struct update_opts o = {0};
 	struct cli_strv args = {0};
 	const struct cli_flag flags[] = {
+	    STR("args", &o.args, "command", "Service command args"),
 	    LIST("config-add", &o.config_add, "Add or update a config file on a service"),
 	    LIST("config-rm", &o.config_rm, "Remove a configuration file"),
 	    LIST("constraint-add", &o.constraint_add, "Add or update a placement constraint"),
@@ -494,10 +752,23 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 	    LIST("container-label-rm", &o.clabel_rm, "Remove a container label by its key"),
 	    {"detach", 'd', CLI_FLAG_BOOL, &o.detach, NULL,
 	     "Exit immediately instead of waiting for the service to converge", false},
+	    LIST("dns-add", &o.dns_add, "Add or update a custom DNS server"),
+	    LIST("dns-option-add", &o.dns_option_add, "Add or update a DNS option"),
+	    LIST("dns-option-rm", &o.dns_option_rm, "Remove a DNS option"),
+	    LIST("dns-rm", &o.dns_rm, "Remove a custom DNS server"),
+	    LIST("dns-search-add", &o.dns_search_add, "Add or update a custom DNS search domain"),
+	    LIST("dns-search-rm", &o.dns_search_rm, "Remove a DNS search domain"),
+	    STR("endpoint-mode", &o.endpoint_mode, "string", "Endpoint mode (vip or dnsrr)"),
+	    STR("entrypoint", &o.entrypoint, "command",
+		"Overwrite the default ENTRYPOINT of the image"),
 	    LIST("env-add", &o.env_add, "Add or update an environment variable"),
 	    LIST("env-rm", &o.env_rm, "Remove an environment variable"),
 	    {"force", 0, CLI_FLAG_BOOL, &o.force, NULL,
 	     "Force update even if no changes require it", false},
+	    LIST("group-add", &o.group_add,
+		 "Add an additional supplementary user group to the container"),
+	    LIST("group-rm", &o.group_rm,
+		 "Remove a previously added supplementary user group from the container"),
 	    STR("health-cmd", &o.health.cmd, "string", "Command to run to check health"),
 	    STR("health-interval", &o.health.interval, "duration",
 		"Time between running the check (ms|s|m|h)"),
@@ -508,6 +779,9 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 		"unstable (ms|s|m|h)"),
 	    STR("health-timeout", &o.health.timeout, "duration",
 		"Maximum time to allow one check to run (ms|s|m|h)"),
+	    LIST("host-add", &o.host_add, "Add a custom host-to-IP mapping (\"host:ip\")"),
+	    LIST("host-rm", &o.host_rm, "Remove a custom host-to-IP mapping (\"host:ip\")"),
+	    STR("hostname", &o.hostname, "string", "Container hostname"),
 	    STR("image", &o.image, "string", "Service image tag"),
 	    LIST("label-add", &o.label_add, "Add or update a service label"),
 	    LIST("label-rm", &o.label_rm, "Remove a label by its key"),
@@ -515,18 +789,30 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 	    STR("limit-memory", &o.res.limit_memory, "bytes", "Limit Memory"),
 	    STR("limit-pids", &o.res.limit_pids, "int",
 		"Limit maximum number of processes (default 0 = unlimited)"),
+	    STR("log-driver", &o.log_driver, "string", "Logging driver for service"),
+	    {"log-opt", 0, CLI_FLAG_LIST, &o.log_opts, "list", "Logging driver options", false},
 	    LIST("mount-add", &o.mount_add, "Add or update a mount on a service"),
 	    LIST("mount-rm", &o.mount_rm, "Remove a mount by its target path"),
 	    LIST("network-add", &o.network_add, "Add a network"),
 	    LIST("network-rm", &o.network_rm, "Remove a network"),
 	    {"no-healthcheck", 0, CLI_FLAG_BOOL, &o.health.none, NULL,
 	     "Disable any container-specified HEALTHCHECK", false},
+	    LIST("placement-pref-add", &o.pref_add, "Add a placement preference"),
+	    LIST("placement-pref-rm", &o.pref_rm, "Remove a placement preference"),
 	    {"quiet", 'q', CLI_FLAG_BOOL, &o.quiet, NULL, "Suppress progress output", false},
 	    LIST("publish-add", &o.publish_add, "Add or update a published port"),
 	    LIST("publish-rm", &o.publish_rm, "Remove a published port by its target port"),
 	    STR("replicas", &o.replicas, "uint", "Number of tasks"),
 	    STR("reserve-cpu", &o.res.reserve_cpu, "decimal", "Reserve CPUs"),
 	    STR("reserve-memory", &o.res.reserve_memory, "bytes", "Reserve Memory"),
+	    STR("restart-condition", &o.restart_cond, "string",
+		"Restart when condition is met (\"none\", \"on-failure\", \"any\")"),
+	    STR("restart-delay", &o.restart_delay, "duration",
+		"Delay between restart attempts (ns|us|ms|s|m|h)"),
+	    STR("restart-max-attempts", &o.restart_max, "uint",
+		"Maximum number of restarts before giving up"),
+	    STR("restart-window", &o.restart_window, "duration",
+		"Window used to evaluate the restart policy (ns|us|ms|s|m|h)"),
 	    {"rollback", 0, CLI_FLAG_BOOL, &o.do_rollback, NULL,
 	     "Rollback to previous specification", false},
 	    STR("rollback-delay", &o.rollback.delay, "duration",
@@ -545,6 +831,7 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 	    LIST("secret-rm", &o.secret_rm, "Remove a secret"),
 	    STR("stop-grace-period", &o.grace, "duration",
 		"Time to wait before force killing a container (ns|us|ms|s|m|h)"),
+	    STR("stop-signal", &o.stop_signal, "string", "Signal to stop the container"),
 	    STR("update-delay", &o.update.delay, "duration",
 		"Delay between updates (ns|us|ms|s|m|h)"),
 	    STR("update-failure-action", &o.update.failure_action, "string",
@@ -557,8 +844,12 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 		"Update order (\"start-first\", \"stop-first\")"),
 	    STR("update-parallelism", &o.update.parallelism, "uint",
 		"Maximum number of tasks updated simultaneously (0 to update all at once)"),
+	    {"user", 'u', CLI_FLAG_STRING, &o.user, "string",
+	     "Username or UID (format: <name|uid>[:<group|gid>])", false},
 	    {"with-registry-auth", 0, CLI_FLAG_BOOL, &o.registry_auth, NULL,
 	     "Send registry authentication details to swarm agents", false},
+	    {"workdir", 'w', CLI_FLAG_STRING, &o.workdir, "string",
+	     "Working directory inside the container", false},
 	};
 	static const struct cli_cmd_spec spec = {"Update a service",  NULL,	      false,
 						 "[OPTIONS] SERVICE", CLI_ARGS_EXACT, 1};
@@ -569,10 +860,14 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 		    update(cli, args.v[0], &o, &err) < 0 ? cli_fail_clear(cli, &err) : CLI_EXIT_OK;
 	}
 	struct cli_strv *lists[] = {
-	    &o.env_add,	       &o.env_rm,	 &o.label_add, &o.label_rm,   &o.clabel_add,
-	    &o.clabel_rm,      &o.secret_add,	 &o.secret_rm, &o.config_add, &o.config_rm,
-	    &o.constraint_add, &o.constraint_rm, &o.mount_add, &o.mount_rm,   &o.publish_add,
-	    &o.publish_rm,     &o.network_add,	 &o.network_rm};
+	    &o.env_add,	       &o.env_rm,	 &o.label_add,	    &o.label_rm,
+	    &o.clabel_add,     &o.clabel_rm,	 &o.secret_add,	    &o.secret_rm,
+	    &o.config_add,     &o.config_rm,	 &o.constraint_add, &o.constraint_rm,
+	    &o.mount_add,      &o.mount_rm,	 &o.publish_add,    &o.publish_rm,
+	    &o.network_add,    &o.network_rm,	 &o.group_add,	    &o.group_rm,
+	    &o.dns_add,	       &o.dns_rm,	 &o.dns_option_add, &o.dns_option_rm,
+	    &o.dns_search_add, &o.dns_search_rm, &o.host_add,	    &o.host_rm,
+	    &o.pref_add,       &o.pref_rm,	 &o.log_opts};
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
 		cli_strv_free(lists[i]);
 	cli_strv_free(&args);
