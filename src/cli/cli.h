@@ -35,14 +35,18 @@ int cli_strv_push(struct cli_strv *sv, const char *s);
 enum cli_flag_kind {
 	CLI_FLAG_BOOL,
 	CLI_FLAG_STRING,
-	CLI_FLAG_LIST, /* repeatable; every value is appended */
+	CLI_FLAG_LIST,	   /* repeatable; every value is appended */
+	CLI_FLAG_OPT_BOOL, /* a boolean that tells --x=false from no flag */
 };
+
+/* The target of a CLI_FLAG_OPT_BOOL. */
+enum cli_opt_bool { CLI_OPT_UNSET, CLI_OPT_FALSE, CLI_OPT_TRUE };
 
 struct cli_flag {
 	const char *name; /* long name, without "--" */
 	char shorthand;	  /* 0 when the flag has none */
 	enum cli_flag_kind kind;
-	void *target;		/* bool *, const char ** or struct cli_strv * */
+	void *target; /* bool *, const char **, struct cli_strv * or enum cli_opt_bool * */
 	const char *value_type; /* shown in help: "string", "list", "filter" */
 	const char *help;	/* may hold '\n'; continuation lines get indented */
 	bool hidden;		/* parsed but not listed in help (--help itself) */

@@ -32,6 +32,7 @@ struct update_opts {
 	struct service_update_flags update, rollback;
 	struct service_resource_flags res;
 	struct service_health_flags health;
+	enum cli_opt_bool tty, read_only, init;
 	bool force, detach, quiet, do_rollback, registry_auth;
 };
 
@@ -564,6 +565,16 @@ static int words_update(json_t *cs, const char *key, const char *flag, const cha
 	return 0;
 }
 
+/* A boolean flag given: false is no field, as docker's omitempty, except
+ * Init, a pointer in docker's ContainerSpec. */
+static void bool_update(json_t *o, const char *key, enum cli_opt_bool v, bool keep_false)
+{
+	if (v == CLI_OPT_TRUE || (v == CLI_OPT_FALSE && keep_false))
+		json_object_set_new(o, key, json_boolean(v == CLI_OPT_TRUE));
+	else if (v == CLI_OPT_FALSE)
+		json_object_del(o, key);
+}
+
 static void string_update(json_t *o, const char *key, const char *v)
 {
 	if (!v)
@@ -582,6 +593,9 @@ static int scalars_update(json_t *spec, json_t *tt, json_t *cs, const struct upd
 	string_update(cs, "User", o->user);
 	string_update(cs, "Dir", o->workdir);
 	string_update(cs, "StopSignal", o->stop_signal);
+	bool_update(cs, "TTY", o->tty, false);
+	bool_update(cs, "ReadOnly", o->read_only, false);
+	bool_update(cs, "Init", o->init, true);
 	if (o->endpoint_mode)
 		json_object_set_new(child(spec, "EndpointSpec"), "Mode",
 				    json_string(o->endpoint_mode));
@@ -783,6 +797,9 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 	    LIST("host-rm", &o.host_rm, "Remove a custom host-to-IP mapping (\"host:ip\")"),
 	    STR("hostname", &o.hostname, "string", "Container hostname"),
 	    STR("image", &o.image, "string", "Service image tag"),
+	    {"init", 0, CLI_FLAG_OPT_BOOL, &o.init, NULL,
+	     "Use an init inside each service container to forward signals and reap processes",
+	     false},
 	    LIST("label-add", &o.label_add, "Add or update a service label"),
 	    LIST("label-rm", &o.label_rm, "Remove a label by its key"),
 	    STR("limit-cpu", &o.res.limit_cpu, "decimal", "Limit CPUs"),
@@ -802,6 +819,8 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 	    {"quiet", 'q', CLI_FLAG_BOOL, &o.quiet, NULL, "Suppress progress output", false},
 	    LIST("publish-add", &o.publish_add, "Add or update a published port"),
 	    LIST("publish-rm", &o.publish_rm, "Remove a published port by its target port"),
+	    {"read-only", 0, CLI_FLAG_OPT_BOOL, &o.read_only, NULL,
+	     "Mount the container's root filesystem as read only", false},
 	    STR("replicas", &o.replicas, "uint", "Number of tasks"),
 	    STR("reserve-cpu", &o.res.reserve_cpu, "decimal", "Reserve CPUs"),
 	    STR("reserve-memory", &o.res.reserve_memory, "bytes", "Reserve Memory"),
@@ -844,6 +863,7 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 		"Update order (\"start-first\", \"stop-first\")"),
 	    STR("update-parallelism", &o.update.parallelism, "uint",
 		"Maximum number of tasks updated simultaneously (0 to update all at once)"),
+	    {"tty", 't', CLI_FLAG_OPT_BOOL, &o.tty, NULL, "Allocate a pseudo-TTY", false},
 	    {"user", 'u', CLI_FLAG_STRING, &o.user, "string",
 	     "Username or UID (format: <name|uid>[:<group|gid>])", false},
 	    {"with-registry-auth", 0, CLI_FLAG_BOOL, &o.registry_auth, NULL,

@@ -43,24 +43,39 @@ static const struct cli_flag *find_short(const struct cli_flag *flags, size_t n,
 	return NULL;
 }
 
-/* Stores value into the flag's target; value NULL means a bare boolean. */
-static int flag_set(const struct cli_flag *f, const char *value, const char *shown,
-		    struct error *err)
+static bool is_bool(const struct cli_flag *f)
 {
-	switch (f->kind) {
-	case CLI_FLAG_BOOL:
-		if (!value || strcmp(value, "true") == 0 || strcmp(value, "1") == 0) {
-			*(bool *)f->target = true;
-			return 0;
-		}
-		if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0) {
-			*(bool *)f->target = false;
-			return 0;
-		}
+	return f->kind == CLI_FLAG_BOOL || f->kind == CLI_FLAG_OPT_BOOL;
+}
+
+/* value NULL means a bare boolean. */
+static int parse_bool(const char *value, const char *shown, bool *ret, struct error *err)
+{
+	if (!value || strcmp(value, "true") == 0 || strcmp(value, "1") == 0)
+		*ret = true;
+	else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0)
+		*ret = false;
+	else
 		return error_set(err, -EINVAL,
 				 "invalid argument \"%s\" for \"%s\" flag: strconv.ParseBool: "
 				 "parsing \"%s\": invalid syntax",
 				 value, shown, value);
+	return 0;
+}
+
+/* Stores value into the flag's target; value NULL means a bare boolean. */
+static int flag_set(const struct cli_flag *f, const char *value, const char *shown,
+		    struct error *err)
+{
+	bool b;
+	switch (f->kind) {
+	case CLI_FLAG_BOOL:
+		return parse_bool(value, shown, f->target, err);
+	case CLI_FLAG_OPT_BOOL:
+		if (parse_bool(value, shown, &b, err) < 0)
+			return -EINVAL;
+		*(enum cli_opt_bool *)f->target = b ? CLI_OPT_TRUE : CLI_OPT_FALSE;
+		return 0;
 	case CLI_FLAG_STRING:
 		*(const char **)f->target = value;
 		return 0;
@@ -95,7 +110,7 @@ static int parse_long(const struct cli_flag *flags, size_t n, int argc, char **a
 	flag_shown(f, shown, sizeof(shown));
 	if (eq)
 		return flag_set(f, eq + 1, shown, err);
-	if (f->kind == CLI_FLAG_BOOL)
+	if (is_bool(f))
 		return flag_set(f, NULL, shown, err);
 	if (*i + 1 >= argc)
 		return error_set(err, -EINVAL, "flag needs an argument: --%s", f->name);
@@ -116,7 +131,7 @@ static int parse_short(const struct cli_flag *flags, size_t n, int argc, char **
 		flag_shown(f, shown, sizeof(shown));
 		if (p[1] == '=')
 			return flag_set(f, p + 2, shown, err);
-		if (f->kind == CLI_FLAG_BOOL) {
+		if (is_bool(f)) {
 			int r = flag_set(f, NULL, shown, err);
 			if (r < 0)
 				return r;
@@ -161,7 +176,7 @@ int cli_flags_parse(const struct cli_flag *flags, size_t nflags, int argc, char 
 /* The left column: "  -f, --format string" or "      --since string". */
 static void flag_left(const struct cli_flag *f, char *buf, size_t len)
 {
-	const char *type = f->kind == CLI_FLAG_BOOL ? "" : f->value_type ? f->value_type : "string";
+	const char *type = is_bool(f) ? "" : f->value_type ? f->value_type : "string";
 	if (f->shorthand)
 		snprintf(buf, len, "  -%c, --%s%s%s", f->shorthand, f->name, *type ? " " : "",
 			 type);

@@ -124,14 +124,14 @@ test_service_update_task_flags_match_docker() {
 	for s in dtf btf; do
 		run_ok dk service create -d --no-resolve-image --name $s --replicas 0 --dns 192.0.2.1 \
 			--dns-search a.example --host h1:192.0.2.5 --group 10 --placement-pref spread=node.labels.a \
-			--restart-delay 3s busybox sleep 1000
+			--restart-delay 3s --tty --read-only busybox sleep 1000
 	done
 	local flags=(--dns-add 192.0.2.2 --dns-rm 192.0.2.1 --dns-search-add b.example --dns-option-add ndots:3
 		--host-add h2:192.0.2.6 --host-rm h1:192.0.2.5 --group-add 20 --group-rm 10
 		--placement-pref-add spread=node.labels.b --placement-pref-rm spread=node.labels.a --hostname hx
 		--user 1:1 --workdir /w --stop-signal SIGTERM --endpoint-mode dnsrr --log-driver json-file
 		--log-opt max-size=2m --args "sleep 999" --entrypoint "sh -c" --restart-condition on-failure
-		--restart-max-attempts 4)
+		--restart-max-attempts 4 --tty=false --init)
 	run_ok dk service update -d "${flags[@]}" dtf
 	run_ok berth -H "$D_HOST" service update -d "${flags[@]}" btf
 	local theirs ours
@@ -145,8 +145,8 @@ test_service_update_task_flags_match_docker() {
 	for s in dtf btf; do
 		run_ok dk service create -d --no-resolve-image --name ${s}2 --replicas 0 busybox sleep 1000
 	done
-	run_ok dk service update -d --restart-window 7s --args "" --hostname "" dtf2
-	run_ok berth -H "$D_HOST" service update -d --restart-window 7s --args "" --hostname "" btf2
+	run_ok dk service update -d --restart-window 7s --args "" --hostname "" --init=false -t dtf2
+	run_ok berth -H "$D_HOST" service update -d --restart-window 7s --args "" --hostname "" --init=false -t btf2
 	[[ "$(sc_raw_spec dtf2)" == "$(sc_raw_spec btf2)" ]] || {
 		diff <(sc_raw_spec dtf2) <(sc_raw_spec btf2) >&2
 		fail "restart policy from none differs"

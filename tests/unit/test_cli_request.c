@@ -200,6 +200,26 @@ static void test_flags(void **state)
 	assert_int_equal(args.n, 3);
 	assert_string_equal(args.v[2], "-D");
 	cli_strv_free(&args);
+
+	/* A tri-state boolean tells --tty=false from no flag. */
+	enum cli_opt_bool tty = CLI_OPT_UNSET, init = CLI_OPT_UNSET, ro = CLI_OPT_UNSET;
+	struct cli_flag opt[] = {
+	    {"tty", 't', CLI_FLAG_OPT_BOOL, &tty, NULL, "", false},
+	    {"init", 0, CLI_FLAG_OPT_BOOL, &init, NULL, "", false},
+	    {"read-only", 0, CLI_FLAG_OPT_BOOL, &ro, NULL, "", false},
+	};
+	char *tri[] = {"-t", "--init=false", "svc"};
+	assert_int_equal(cli_flags_parse(opt, 3, 3, tri, true, &args, &err), 0);
+	assert_int_equal(tty, CLI_OPT_TRUE);
+	assert_int_equal(init, CLI_OPT_FALSE);
+	assert_int_equal(ro, CLI_OPT_UNSET);
+	cli_strv_free(&args);
+	char *bad5[] = {"--init=maybe"};
+	assert_int_equal(cli_flags_parse(opt, 3, 1, bad5, true, &args, &err), -EINVAL);
+	assert_string_equal(err.msg, "invalid argument \"maybe\" for \"--init\" flag: "
+				     "strconv.ParseBool: parsing \"maybe\": invalid syntax");
+	error_clear(&err);
+	cli_strv_free(&args);
 }
 
 static void test_error_message(void **state)
@@ -216,10 +236,10 @@ static void test_error_message(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_hosts),      cmocka_unit_test(test_tls_resolve),
-	    cmocka_unit_test(test_query),      cmocka_unit_test(test_filters),
-	    cmocka_unit_test(test_timestamps),
-	    cmocka_unit_test(test_flags),      cmocka_unit_test(test_error_message),
+	    cmocka_unit_test(test_hosts),	  cmocka_unit_test(test_tls_resolve),
+	    cmocka_unit_test(test_query),	  cmocka_unit_test(test_filters),
+	    cmocka_unit_test(test_timestamps),	  cmocka_unit_test(test_flags),
+	    cmocka_unit_test(test_error_message),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
