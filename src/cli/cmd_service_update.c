@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "basic/cleanup.h"
 #include "basic/timeutil.h"
@@ -22,13 +23,14 @@
 struct update_opts {
 	const char *image, *replicas, *grace;
 	const char *hostname, *user, *workdir, *stop_signal, *endpoint_mode, *log_driver, *args,
-	    *entrypoint;
+	    *entrypoint, *max_per_node, *isolation;
 	const char *restart_cond, *restart_delay, *restart_max, *restart_window;
 	struct cli_strv env_add, env_rm, label_add, label_rm, clabel_add, clabel_rm, secret_add,
 	    secret_rm, config_add, config_rm, constraint_add, constraint_rm, mount_add, mount_rm,
 	    publish_add, publish_rm, network_add, network_rm;
 	struct cli_strv group_add, group_rm, dns_add, dns_rm, dns_option_add, dns_option_rm,
-	    dns_search_add, dns_search_rm, host_add, host_rm, pref_add, pref_rm, log_opts;
+	    dns_search_add, dns_search_rm, host_add, host_rm, pref_add, pref_rm, log_opts, cap_add,
+	    cap_drop, sysctl_add, sysctl_rm, ulimit_add, ulimit_rm;
 	struct service_update_flags update, rollback;
 	struct service_resource_flags res;
 	struct service_health_flags health;
@@ -585,6 +587,161 @@ static void string_update(json_t *o, const char *key, const char *v)
 		json_object_del(o, key);
 }
 
+/* The capabilities of list and flags as a set; *reset when RESET is among
+ * the flags. */
+static json_t *cap_set(json_t *list, const struct cli_strv *flags, bool *reset)
+{
+	json_t *set = json_object();
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v)
+	    json_object_set_new(set, json_string_value(v) ?: "", json_true());
+	for (size_t k = 0; flags && k < flags->n; k++) {
+		if (strcasecmp(flags->v[k], "RESET") == 0) {
+			*reset = true;
+			continue;
+		}
+		_cleanup_free_ char *c = cli_normalize_cap(flags->v[k]);
+		if (c)
+			json_object_set_new(set, c, json_true());
+	}
+	return set;
+}
+
+/* A capability set as docker's capsList: ALL alone, else sorted; none is
+ * no field. */
+static void set_caps(json_t *cs, const char *key, json_t *set)
+{
+	json_t *list = json_array();
+	const char *c;
+	json_t *v;
+	if (json_object_get(set, "ALL"))
+		json_array_append_new(list, json_string("ALL"));
+	else
+		json_object_foreach(set, c, v) json_array_append_new(list, json_string(c));
+	sort_strings(list);
+	if (json_array_size(list))
+		json_object_set_new(cs, key, list);
+	else {
+		json_decref(list);
+		json_object_del(cs, key);
+	}
+}
+
+/* docker's updateCapabilities: dropping one that was added removes it
+ * from the added (and the other way round); adding wins over dropping;
+ * RESET empties the service's list first. */
+static void caps_update(json_t *cs, const struct update_opts *o)
+{
+	bool reset_add = false, reset_drop = false, unused = false;
+	_cleanup_(cli_json_decrefp) json_t *add_new = cap_set(NULL, &o->cap_add, &reset_add);
+	_cleanup_(cli_json_decrefp) json_t *drop_new = cap_set(NULL, &o->cap_drop, &reset_drop);
+	_cleanup_(cli_json_decrefp) json_t *cap_add =
+	    reset_add ? json_object()
+		      : cap_set(json_object_get(cs, "CapabilityAdd"), NULL, &unused);
+	_cleanup_(cli_json_decrefp) json_t *cap_drop =
+	    reset_drop ? json_object()
+		       : cap_set(json_object_get(cs, "CapabilityDrop"), NULL, &unused);
+	const char *c;
+	json_t *v;
+	json_object_foreach(drop_new, c, v)
+	{
+		if (json_object_get(add_new, c))
+			continue;
+		if (json_object_get(cap_add, c))
+			json_object_del(cap_add, c);
+		else
+			json_object_set_new(cap_drop, c, json_true());
+	}
+	json_object_foreach(add_new, c, v)
+	{
+		if (json_object_get(cap_drop, c))
+			json_object_del(cap_drop, c);
+		else
+			json_object_set_new(cap_add, c, json_true());
+	}
+	set_caps(cs, "CapabilityDrop", cap_drop);
+	set_caps(cs, "CapabilityAdd", cap_add);
+}
+
+/* docker's updateSysCtls: removed by key, then added. */
+static void sysctls_update(json_t *cs, const struct update_opts *o)
+{
+	json_t *m = json_object_get(cs, "Sysctls");
+	for (size_t i = 0; json_is_object(m) && i < o->sysctl_rm.n; i++) {
+		_cleanup_free_ char *k =
+		    strndup(o->sysctl_rm.v[i], strcspn(o->sysctl_rm.v[i], "="));
+		if (k)
+			json_object_del(m, k);
+	}
+	if (o->sysctl_add.n)
+		labels_update(child(cs, "Sysctls"), &o->sysctl_add, &(struct cli_strv){0});
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "Name")) ?: "",
+		      json_string_value(json_object_get(*(json_t *const *)b, "Name")) ?: "");
+}
+
+/* docker's updateUlimits: by name, removed then added, sorted by name. */
+static int ulimits_update(json_t *cs, const struct update_opts *o, struct error *err)
+{
+	_cleanup_(cli_json_decrefp) json_t *by_name = json_object();
+	size_t i;
+	json_t *u;
+	json_array_foreach(json_object_get(cs, "Ulimits"), i, u)
+	    json_object_set(by_name, json_string_value(json_object_get(u, "Name")) ?: "", u);
+	for (size_t k = 0; k < o->ulimit_rm.n; k++) {
+		_cleanup_free_ char *name =
+		    strndup(o->ulimit_rm.v[k], strcspn(o->ulimit_rm.v[k], "="));
+		if (name)
+			json_object_del(by_name, name);
+	}
+	for (size_t k = 0; k < o->ulimit_add.n; k++) {
+		if (cli_parse_ulimit(o->ulimit_add.v[k], &u, err) < 0)
+			return error_wrap(err, "invalid argument \"%s\" for \"--ulimit-add\" flag",
+					  o->ulimit_add.v[k]);
+		json_object_set_new(by_name, json_string_value(json_object_get(u, "Name")) ?: "",
+				    u);
+	}
+	size_t n = json_object_size(by_name), at = 0;
+	if (!n) {
+		json_object_del(cs, "Ulimits");
+		return 0;
+	}
+	_cleanup_free_ json_t **v = calloc(n, sizeof(*v));
+	if (!v)
+		return error_set(err, -ENOMEM, "out of memory");
+	const char *name;
+	json_object_foreach(by_name, name, u) v[at++] = u;
+	qsort(v, n, sizeof(*v), cmp_names);
+	json_t *list = json_array();
+	for (size_t k = 0; k < n; k++)
+		json_array_append(list, v[k]);
+	json_object_set_new(cs, "Ulimits", list);
+	return 0;
+}
+
+/* --replicas-max-per-node: Placement.MaxReplicas, 0 none. */
+static int max_per_node_update(json_t *tt, const char *s, struct error *err)
+{
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(s, &end, 10);
+	if (!*s || *end || errno || *s == '-')
+		return error_set(err, -EINVAL,
+				 "invalid argument \"%s\" for \"--replicas-max-per-node\" flag: "
+				 "strconv.ParseUint: parsing \"%s\": invalid syntax",
+				 s, s);
+	json_t *placement = child(tt, "Placement");
+	if (n)
+		json_object_set_new(placement, "MaxReplicas", json_integer((json_int_t)n));
+	else
+		json_object_del(placement, "MaxReplicas");
+	return 0;
+}
+
 /* The flags docker's updateService applies as plain values. */
 static int scalars_update(json_t *spec, json_t *tt, json_t *cs, const struct update_opts *o,
 			  struct error *err)
@@ -631,6 +788,15 @@ static int scalars_update(json_t *spec, json_t *tt, json_t *cs, const struct upd
 	}
 	if (o->host_add.n || o->host_rm.n)
 		hosts_update(cs, o);
+	if (o->cap_add.n || o->cap_drop.n)
+		caps_update(cs, o);
+	if (o->sysctl_add.n || o->sysctl_rm.n)
+		sysctls_update(cs, o);
+	if (r == 0 && (o->ulimit_add.n || o->ulimit_rm.n))
+		r = ulimits_update(cs, o, err);
+	string_update(cs, "Isolation", o->isolation);
+	if (r == 0 && o->max_per_node)
+		r = max_per_node_update(tt, o->max_per_node, err);
 	return r;
 }
 
@@ -758,6 +924,8 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 	struct cli_strv args = {0};
 	const struct cli_flag flags[] = {
 	    STR("args", &o.args, "command", "Service command args"),
+	    LIST("cap-add", &o.cap_add, "Add Linux capabilities"),
+	    LIST("cap-drop", &o.cap_drop, "Drop Linux capabilities"),
 	    LIST("config-add", &o.config_add, "Add or update a config file on a service"),
 	    LIST("config-rm", &o.config_rm, "Remove a configuration file"),
 	    LIST("constraint-add", &o.constraint_add, "Add or update a placement constraint"),
@@ -797,6 +965,7 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 	    LIST("host-rm", &o.host_rm, "Remove a custom host-to-IP mapping (\"host:ip\")"),
 	    STR("hostname", &o.hostname, "string", "Container hostname"),
 	    STR("image", &o.image, "string", "Service image tag"),
+	    STR("isolation", &o.isolation, "string", "Service container isolation mode"),
 	    {"init", 0, CLI_FLAG_OPT_BOOL, &o.init, NULL,
 	     "Use an init inside each service container to forward signals and reap processes",
 	     false},
@@ -822,6 +991,8 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 	    {"read-only", 0, CLI_FLAG_OPT_BOOL, &o.read_only, NULL,
 	     "Mount the container's root filesystem as read only", false},
 	    STR("replicas", &o.replicas, "uint", "Number of tasks"),
+	    STR("replicas-max-per-node", &o.max_per_node, "uint",
+		"Maximum number of tasks per node (default 0 = unlimited)"),
 	    STR("reserve-cpu", &o.res.reserve_cpu, "decimal", "Reserve CPUs"),
 	    STR("reserve-memory", &o.res.reserve_memory, "bytes", "Reserve Memory"),
 	    STR("restart-condition", &o.restart_cond, "string",
@@ -851,6 +1022,8 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 	    STR("stop-grace-period", &o.grace, "duration",
 		"Time to wait before force killing a container (ns|us|ms|s|m|h)"),
 	    STR("stop-signal", &o.stop_signal, "string", "Signal to stop the container"),
+	    LIST("sysctl-add", &o.sysctl_add, "Add or update a Sysctl option"),
+	    LIST("sysctl-rm", &o.sysctl_rm, "Remove a Sysctl option"),
 	    STR("update-delay", &o.update.delay, "duration",
 		"Delay between updates (ns|us|ms|s|m|h)"),
 	    STR("update-failure-action", &o.update.failure_action, "string",
@@ -864,6 +1037,9 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 	    STR("update-parallelism", &o.update.parallelism, "uint",
 		"Maximum number of tasks updated simultaneously (0 to update all at once)"),
 	    {"tty", 't', CLI_FLAG_OPT_BOOL, &o.tty, NULL, "Allocate a pseudo-TTY", false},
+	    {"ulimit-add", 0, CLI_FLAG_LIST, &o.ulimit_add, "ulimit",
+	     "Add or update a ulimit option", false},
+	    LIST("ulimit-rm", &o.ulimit_rm, "Remove a ulimit option"),
 	    {"user", 'u', CLI_FLAG_STRING, &o.user, "string",
 	     "Username or UID (format: <name|uid>[:<group|gid>])", false},
 	    {"with-registry-auth", 0, CLI_FLAG_BOOL, &o.registry_auth, NULL,
@@ -887,7 +1063,9 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 	    &o.network_add,    &o.network_rm,	 &o.group_add,	    &o.group_rm,
 	    &o.dns_add,	       &o.dns_rm,	 &o.dns_option_add, &o.dns_option_rm,
 	    &o.dns_search_add, &o.dns_search_rm, &o.host_add,	    &o.host_rm,
-	    &o.pref_add,       &o.pref_rm,	 &o.log_opts};
+	    &o.pref_add,       &o.pref_rm,	 &o.log_opts,	    &o.cap_add,
+	    &o.cap_drop,       &o.sysctl_add,	 &o.sysctl_rm,	    &o.ulimit_add,
+	    &o.ulimit_rm};
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
 		cli_strv_free(lists[i]);
 	cli_strv_free(&args);

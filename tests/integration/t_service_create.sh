@@ -124,14 +124,18 @@ test_service_update_task_flags_match_docker() {
 	for s in dtf btf; do
 		run_ok dk service create -d --no-resolve-image --name $s --replicas 0 --dns 192.0.2.1 \
 			--dns-search a.example --host h1:192.0.2.5 --group 10 --placement-pref spread=node.labels.a \
-			--restart-delay 3s --tty --read-only busybox sleep 1000
+			--restart-delay 3s --tty --read-only --cap-add NET_ADMIN --cap-add cap_sys_time --cap-drop CHOWN \
+			--sysctl net.core.somaxconn=1024 --ulimit nofile=100:200 --ulimit core=1:2 busybox sleep 1000
 	done
 	local flags=(--dns-add 192.0.2.2 --dns-rm 192.0.2.1 --dns-search-add b.example --dns-option-add ndots:3
 		--host-add h2:192.0.2.6 --host-rm h1:192.0.2.5 --group-add 20 --group-rm 10
 		--placement-pref-add spread=node.labels.b --placement-pref-rm spread=node.labels.a --hostname hx
 		--user 1:1 --workdir /w --stop-signal SIGTERM --endpoint-mode dnsrr --log-driver json-file
 		--log-opt max-size=2m --args "sleep 999" --entrypoint "sh -c" --restart-condition on-failure
-		--restart-max-attempts 4 --tty=false --init)
+		--restart-max-attempts 4 --tty=false --init --cap-add chown --cap-drop net_admin --cap-drop MKNOD
+		--cap-add SYS_PTRACE --sysctl-add net.ipv4.ip_forward=1 --sysctl-rm net.core.somaxconn
+		--ulimit-add nproc=10:20 --ulimit-add core=3:4 --ulimit-rm nofile --replicas-max-per-node 3
+		--isolation default)
 	run_ok dk service update -d "${flags[@]}" dtf
 	run_ok berth -H "$D_HOST" service update -d "${flags[@]}" btf
 	local theirs ours
@@ -145,8 +149,9 @@ test_service_update_task_flags_match_docker() {
 	for s in dtf btf; do
 		run_ok dk service create -d --no-resolve-image --name ${s}2 --replicas 0 busybox sleep 1000
 	done
-	run_ok dk service update -d --restart-window 7s --args "" --hostname "" --init=false -t dtf2
-	run_ok berth -H "$D_HOST" service update -d --restart-window 7s --args "" --hostname "" --init=false -t btf2
+	local more=(--restart-window 7s --args "" --hostname "" --init=false -t --cap-drop ALL --cap-add RESET)
+	run_ok dk service update -d "${more[@]}" dtf2
+	run_ok berth -H "$D_HOST" service update -d "${more[@]}" btf2
 	[[ "$(sc_raw_spec dtf2)" == "$(sc_raw_spec btf2)" ]] || {
 		diff <(sc_raw_spec dtf2) <(sc_raw_spec btf2) >&2
 		fail "restart policy from none differs"
