@@ -24,6 +24,7 @@ struct update_opts {
 	const char *image, *replicas, *grace;
 	const char *hostname, *user, *workdir, *stop_signal, *endpoint_mode, *log_driver, *args,
 	    *entrypoint, *max_per_node, *isolation;
+	const char *max_concurrent; /* taken and left unused, as docker's update does */
 	const char *restart_cond, *restart_delay, *restart_max, *restart_window;
 	struct cli_strv env_add, env_rm, label_add, label_rm, clabel_add, clabel_rm, secret_add,
 	    secret_rm, config_add, config_rm, constraint_add, constraint_rm, mount_add, mount_rm,
@@ -990,6 +991,8 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 	    LIST("publish-rm", &o.publish_rm, "Remove a published port by its target port"),
 	    {"read-only", 0, CLI_FLAG_OPT_BOOL, &o.read_only, NULL,
 	     "Mount the container's root filesystem as read only", false},
+	    STR("max-concurrent", &o.max_concurrent, "uint",
+		"Number of job tasks to run concurrently (default equal to --replicas)"),
 	    STR("replicas", &o.replicas, "uint", "Number of tasks"),
 	    STR("replicas-max-per-node", &o.max_per_node, "uint",
 		"Maximum number of tasks per node (default 0 = unlimited)"),
