@@ -12,30 +12,32 @@
 #include <cmocka.h>
 
 #include "basic/fs.h"
-#include "daemon/daemon.h"
+#include "image/images.h"
 #include "shared/events.h"
 #include "image/image_store.h"
 #include "image/layer_store.h"
 #include "image/service.h"
 
-#define CFG(n) "{\"created\":\"2020-01-0" #n "T00:00:00Z\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"
+#define CFG(n)                                                                                     \
+	"{\"created\":\"2020-01-0" #n                                                              \
+	"T00:00:00Z\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"
 
 struct fixture {
 	char root[64];
-	struct daemon d;
+	struct image_service is;
 };
 
 static void open_stores(struct fixture *fx)
 {
 	struct error err = ERROR_INIT;
-	assert_int_equal(layer_store_open(NULL, fx->root, NULL, &fx->d.layers, &err), 0);
-	assert_int_equal(image_store_open(fx->root, fx->d.layers, &fx->d.images, &err), 0);
+	assert_int_equal(layer_store_open(NULL, fx->root, NULL, &fx->is.layers, &err), 0);
+	assert_int_equal(image_store_open(fx->root, fx->is.layers, &fx->is.store, &err), 0);
 }
 
 static void close_stores(struct fixture *fx)
 {
-	image_store_free(fx->d.images);
-	layer_store_free(fx->d.layers);
+	image_store_free(fx->is.store);
+	layer_store_free(fx->is.layers);
 }
 
 static int setup(void **state)
@@ -43,7 +45,7 @@ static int setup(void **state)
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	snprintf(fx->root, sizeof(fx->root), "/tmp/berth-test-image-XXXXXX");
 	assert_non_null(mkdtemp(fx->root));
-	fx->d.events = event_log_new(64);
+	fx->is.deps.events = event_log_new(64);
 	open_stores(fx);
 	*state = fx;
 	return 0;
@@ -53,7 +55,7 @@ static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 	close_stores(fx);
-	event_log_free(fx->d.events);
+	event_log_free(fx->is.deps.events);
 	image_rm_rf(fx->root);
 	free(fx);
 	return 0;
@@ -63,20 +65,20 @@ static struct image *add(struct fixture *fx, const char *cfg)
 {
 	struct image *img;
 	struct error err = ERROR_INIT;
-	assert_int_equal(image_store_add(fx->d.images, cfg, strlen(cfg), &img, &err), 0);
+	assert_int_equal(image_store_add(fx->is.store, cfg, strlen(cfg), &img, &err), 0);
 	return img;
 }
 
 static void tag(struct fixture *fx, struct image *img, const char *repo, const char *t)
 {
 	struct error err = ERROR_INIT;
-	assert_int_equal(image_tag(&fx->d, img, repo, t, &err), 0);
+	assert_int_equal(image_tag(&fx->is, img, repo, t, &err), 0);
 }
 
 static int lookup(struct fixture *fx, const char *s, struct image **ret)
 {
 	struct error err = ERROR_INIT;
-	int r = image_store_lookup(fx->d.images, s, ret, &err);
+	int r = image_store_lookup(fx->is.store, s, ret, &err);
 	error_clear(&err);
 	return r;
 }
@@ -100,7 +102,8 @@ static void test_roundtrip(void **state)
 	snprintf(expect, sizeof(expect),
 		 "{\"Repositories\":{\"busybox\":{\"busybox:latest\":\"%s\"},"
 		 "\"localhost:5000/x\":{\"localhost:5000/x:t\":\"%s\"},"
-		 "\"me/app\":{\"me/app:v1\":\"%s\"}}}", id, id, id);
+		 "\"me/app\":{\"me/app:v1\":\"%s\"}}}",
+		 id, id, id);
 	assert_string_equal(data, expect);
 	free(data);
 	/* Reopen: everything comes back from disk. */
@@ -114,7 +117,7 @@ static void test_roundtrip(void **state)
 	assert_true(img->created_ns > 0);
 	assert_true(img->last_tag_ns > 0);
 	size_t n;
-	const char **refs = image_store_refs(fx->d.images, id, &n);
+	const char **refs = image_store_refs(fx->is.store, id, &n);
 	assert_int_equal(n, 3);
 	free(refs);
 }
@@ -141,11 +144,11 @@ static void test_lookup(void **state)
 	snprintf(by_digest, sizeof(by_digest), "localhost:5000/app@%s", b->id);
 	snprintf(pinned, sizeof(pinned), "localhost:5000/app:1@%s", b->id);
 	struct error terr = ERROR_INIT;
-	assert_int_equal(image_store_tag(fx->d.images, b, by_digest, &terr), 0);
+	assert_int_equal(image_store_tag(fx->is.store, b, by_digest, &terr), 0);
 	assert_int_equal(lookup(fx, pinned, &img), 0);
 	assert_ptr_equal(img, b);
 	struct error err = ERROR_INIT;
-	assert_int_equal(image_store_lookup(fx->d.images, "nosuch", &img, &err), -ENOENT);
+	assert_int_equal(image_store_lookup(fx->is.store, "nosuch", &img, &err), -ENOENT);
 	assert_string_equal(err.msg, "No such image: nosuch:latest");
 	error_clear(&err);
 }
@@ -168,31 +171,33 @@ static void test_delete_rules(void **state)
 	struct error err = ERROR_INIT;
 	json_t *rec = json_array();
 	/* By ID with tags in two repositories: refused unless forced. */
-	assert_int_equal(image_delete(&fx->d, id, false, true, rec, &err), -EBUSY);
+	assert_int_equal(image_delete(&fx->is, id, false, true, rec, &err), -EBUSY);
 	snprintf(expect, sizeof(expect),
-		 "conflict: unable to delete %.12s (must be forced) - image is referenced in multiple repositories",
+		 "conflict: unable to delete %.12s (must be forced) - image is referenced in "
+		 "multiple repositories",
 		 digest_hex(id));
 	assert_string_equal(err.msg, expect);
 	error_clear(&err);
 	/* By tag: only untags while another tag remains. */
-	assert_int_equal(image_delete(&fx->d, "one", false, true, rec, &err), 0);
+	assert_int_equal(image_delete(&fx->is, "one", false, true, rec, &err), 0);
 	char *s = dump(rec);
 	assert_string_equal(s, "[{\"Untagged\":\"one:latest\"}]");
 	free(s);
 	/* The last tag takes the image with it. */
 	rec = json_array();
-	assert_int_equal(image_delete(&fx->d, "two:x", false, true, rec, &err), 0);
+	assert_int_equal(image_delete(&fx->is, "two:x", false, true, rec, &err), 0);
 	snprintf(expect, sizeof(expect), "[{\"Untagged\":\"two:x\"},{\"Deleted\":\"%s\"}]", id);
 	s = dump(rec);
 	assert_string_equal(s, expect);
 	free(s);
-	assert_int_equal(image_store_count(fx->d.images), 0);
+	assert_int_equal(image_store_count(fx->is.store), 0);
 	/* By ID with a single tag: untag and delete. */
 	a = add(fx, CFG(1));
 	tag(fx, a, "three", NULL);
 	rec = json_array();
-	assert_int_equal(image_delete(&fx->d, id + 7, false, true, rec, &err), 0);
-	snprintf(expect, sizeof(expect), "[{\"Untagged\":\"three:latest\"},{\"Deleted\":\"%s\"}]", id);
+	assert_int_equal(image_delete(&fx->is, id + 7, false, true, rec, &err), 0);
+	snprintf(expect, sizeof(expect), "[{\"Untagged\":\"three:latest\"},{\"Deleted\":\"%s\"}]",
+		 id);
 	s = dump(rec);
 	assert_string_equal(s, expect);
 	free(s);
@@ -212,14 +217,14 @@ static void test_in_use_and_prune(void **state)
 	tag(fx, a, "kept", NULL);
 	struct error err = ERROR_INIT;
 	json_t *report;
-	assert_int_equal(image_prune(&fx->d, NULL, &report, &err), 0);
+	assert_int_equal(image_prune(&fx->is, NULL, &report, &err), 0);
 	json_t *deleted = json_object_get(report, "ImagesDeleted");
 	assert_int_equal(json_array_size(deleted), 1);
 	json_decref(report);
-	assert_int_equal(image_store_count(fx->d.images), 1);
-	image_store_set_usage(fx->d.images, always_running, NULL);
+	assert_int_equal(image_store_count(fx->is.store), 1);
+	image_store_set_usage(fx->is.store, always_running, NULL);
 	json_t *rec = json_array();
-	assert_int_equal(image_delete(&fx->d, a->id, true, true, rec, &err), -EBUSY);
+	assert_int_equal(image_delete(&fx->is, a->id, true, true, rec, &err), -EBUSY);
 	assert_non_null(strstr(err.msg, "image is being used by running container c0ffee000000"));
 	error_clear(&err);
 	json_decref(rec);
@@ -228,10 +233,10 @@ static void test_in_use_and_prune(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lookup, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_delete_rules, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_in_use_and_prune, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lookup, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_delete_rules, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_in_use_and_prune, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,12 +19,14 @@
 #include "engine/container.h"
 #include "engine/containers_priv.h"
 #include "engine/secret_mounts.h"
+#include "image/images.h"
 #include "storage/driver.h"
 
 struct fixture {
 	char root[64];
 	struct containers cs;
 	struct daemon d;
+	struct image_service images;
 	struct container c;
 	char dir[256];
 };
@@ -38,8 +40,9 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(f->root));
 	f->cs.root = f->root;
 	f->d.containers = &f->cs;
+	f->d.images = &f->images;
 	/* container_save records the storage driver the container was made on. */
-	assert_int_equal(storage_driver_open("vfs", f->root, &f->d.storage, NULL), 0);
+	assert_int_equal(storage_driver_open("vfs", f->root, &f->images.storage, NULL), 0);
 	memset(f->c.id, 'a', DIGEST_HEX_LEN);
 	f->c.name = "/task";
 	f->c.config = json_object();
@@ -57,7 +60,7 @@ static int teardown(void **state)
 	if (!f)
 		return 0;
 	container_secrets_clear(&f->d, &f->c, NULL);
-	storage_driver_close(f->d.storage);
+	storage_driver_close(f->images.storage);
 	json_decref(f->c.config);
 	json_decref(f->c.host_config);
 	json_decref(f->c.mounts);
