@@ -243,7 +243,7 @@ test_registry_token_auth() {
 	reg_make_ca "$pki" token
 	local tport
 	tport=$(free_port)
-	regtool tokens "$tport" "$pki/token.key" "$pki/token.crt" carol pw123 >"$TEST_TMP/tokens.log" 2>&1 &
+	"$PYTHON" "$REGTOOL" tokens "$tport" "$pki/token.key" "$pki/token.crt" carol pw123 >"$TEST_TMP/tokens.log" 2>&1 &
 	local tpid=$!
 	add_cleanup "kill $tpid 2>/dev/null; true"
 	wait_for 10 "the token service" curl -s -o /dev/null "http://127.0.0.1:$tport/token"
@@ -285,7 +285,7 @@ test_registry_search() {
 # reg_cut_proxy CUT: a proxy on $PROXY_PORT to the registry that dies once an
 # answer passes CUT bytes; sets PROXY_PID.
 reg_cut_proxy() {
-	regtool cutproxy "$PROXY_PORT" "$REG" "$1" >>"$TEST_TMP/proxy.log" 2>&1 &
+	"$PYTHON" "$REGTOOL" cutproxy "$PROXY_PORT" "$REG" "$1" >>"$TEST_TMP/proxy.log" 2>&1 &
 	PROXY_PID=$!
 	add_cleanup "kill $PROXY_PID 2>/dev/null; true"
 	wait_for 10 "the proxy" curl -sf -o /dev/null "http://127.0.0.1:$PROXY_PORT/v2/"
