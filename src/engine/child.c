@@ -70,7 +70,9 @@ static int file_actions(const struct child_options *o, const int *src,
 		if (r)
 			return -r;
 	}
-	return 0;
+	/* Also what is not O_CLOEXEC: fds inherited by berthd, and sockets
+	 * libraries open without the flag (libnftables' netlink socket). */
+	return -posix_spawn_file_actions_addclosefrom_np(fa, (int)o->n_fds);
 }
 
 static int spawn_attr(bool new_session, posix_spawnattr_t *attr)

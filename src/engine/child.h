@@ -28,7 +28,7 @@ struct child_options {
 	const char *file; /* a path: $PATH is not searched */
 	char *const *args;
 	/* The child's fds 0..n_fds-1: each one of ours (kept open here) or -1
-	 * for /dev/null. Every other fd of ours is O_CLOEXEC and stays out. */
+	 * for /dev/null. It gets no other fd, O_CLOEXEC or not. */
 	const int *fds;
 	size_t n_fds;
 	bool new_session; /* setsid(): out of the daemon's process group */
