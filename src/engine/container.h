@@ -104,6 +104,9 @@ struct container {
 	bool remove_volumes; /* a pending rm -f asked for -v */
 	uv_timer_t *restart_timer; /* an automatic restart is pending */
 	uint64_t restart_delay_ms; /* the back-off, in memory only */
+	/* A hash of the hostconfig.json last written (0: none yet): most saves
+	 * change only the state, and each file written costs two fsyncs. */
+	uint64_t saved_host_config;
 };
 
 struct containers; /* the service: store, paths, runtime settings */
