@@ -9,7 +9,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "basic/cleanup.h"
 #include "engine/child.h"
 
 extern char **environ;
