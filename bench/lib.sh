@@ -9,7 +9,8 @@
 #     of their own, loopback only); each appends to NAMES and sets
 #     HOST[name] and DIR[name]; DOCKER_NOTE says what became of dockerd;
 #     with BERTHD_BEFORE=path, start_berthd also starts that berthd as
-#     "before" (another build, compared in the same run);
+#     "before" (another build, its shim beside it, compared in the same
+#     run: containers.sh, services.sh and exec.sh report it);
 #     DOCKERD_WRAP (an array, may be empty) is a command dockerd is started
 #     through, inside its namespaces (it ends with exec "$@"); DOCKERD_DRIVER
 #     its storage driver (default overlay2); DOCKERD_NETWORK its networking
