@@ -17,7 +17,8 @@
 # daemons use overlay2. Everything is stopped by pid and removed at exit.
 #
 # Environment: BERTHD, DOCKERD, DOCKER, BENCH_RUNS (20), BENCH_CONTAINERS (100),
-# BENCH_PS (1000), BENCH_SKIP_DOCKERD=1.
+# BENCH_PS (1000), BENCH_SKIP_DOCKERD=1, BERTHD_BEFORE (another berthd build,
+# measured in the same run and shown in a table of its own).
 set -euo pipefail
 
 RUNS=${BENCH_RUNS:-20}
@@ -37,21 +38,24 @@ rss_kib() { # NAME
 	echo "$total"
 }
 
-declare -A RUN_MED RUN_BEST CREATE RSS RSS_IDLE PS_MS
+declare -A RUN_MED RUN_BEST RUN_CPU CREATE RSS RSS_IDLE PS_MS
 bench_daemon() {
-	local name=$1 h=${HOST[$1]} i t0 t1 times=()
+	local name=$1 h=${HOST[$1]} i t0 t1 k0 times=()
 	"$DOCKER" -H "$h" import "$TMP/rootfs.tar" bb:bench >/dev/null
 	RSS_IDLE[$name]=$(rss_kib "$name")
 	"$DOCKER" -H "$h" run --rm --network none bb:bench true # warm-up
+	k0=$(daemon_cpu_ns "$name")
 	for ((i = 0; i < RUNS; i++)); do
 		t0=$(now_us)
 		"$DOCKER" -H "$h" run --rm --network none bb:bench true
 		t1=$(now_us)
 		times+=($((t1 - t0)))
 	done
+	RUN_CPU[$name]=$(awk -v a="$k0" -v b="$(daemon_cpu_ns "$name")" -v n="$RUNS" \
+		'BEGIN { printf "%.1f", (b - a) / 1e6 / n }')
 	RUN_MED[$name]=$(ms "$(median "${times[@]}")")
 	RUN_BEST[$name]=$(ms "$(best "${times[@]}")")
-	note "$name: run --rm median ${RUN_MED[$name]} ms"
+	note "$name: run --rm median ${RUN_MED[$name]} ms, daemon CPU ${RUN_CPU[$name]} ms per run"
 	t0=$(now_us)
 	for ((i = 0; i < NCONT; i++)); do
 		"$DOCKER" -H "$h" run -d --network none bb:bench sleep 3600 >/dev/null
@@ -106,10 +110,20 @@ echo "berthd:  $BERTHD; dockerd: ${DOCKER_NOTE}; client: $("$DOCKER" --version)"
 row "metric" "berthd" "dockerd" "ratio"
 row "run --rm true, median (ms)" "$(v RUN_MED berthd)" "$(v RUN_MED dockerd)" "$(ratio "$(v RUN_MED berthd)" "$(v RUN_MED dockerd)")"
 row "run --rm true, best (ms)" "$(v RUN_BEST berthd)" "$(v RUN_BEST dockerd)" "$(ratio "$(v RUN_BEST berthd)" "$(v RUN_BEST dockerd)")"
+row "run --rm true, daemon CPU per run (ms)" "$(v RUN_CPU berthd)" "$(v RUN_CPU dockerd)" "$(ratio "$(v RUN_CPU berthd)" "$(v RUN_CPU dockerd)")"
 row "run -d of $NCONT containers (s)" "$(v CREATE berthd)" "$(v CREATE dockerd)" "$(ratio "$(v CREATE berthd)" "$(v CREATE dockerd)")"
 row "RSS idle, daemon and helpers (MiB)" "$(mib "$(v RSS_IDLE berthd)")" "$(mib "$(v RSS_IDLE dockerd)")" "$(ratio "$(v RSS_IDLE berthd)" "$(v RSS_IDLE dockerd)")"
 row "RSS with $NCONT running, daemon and shims (MiB)" "$(mib "$(v RSS berthd)")" "$(mib "$(v RSS dockerd)")" "$(ratio "$(v RSS berthd)" "$(v RSS dockerd)")"
 row "GET /containers/json?all=1, $NPS containers (ms)" "$(v PS_MS berthd)" "$(v PS_MS dockerd)" "$(ratio "$(v PS_MS berthd)" "$(v PS_MS dockerd)")"
+if [[ -n ${HOST[before]:-} ]]; then
+	echo "before: $BERTHD_BEFORE, in the same run"
+	row "metric" "before" "dockerd" "ratio"
+	row "run --rm true, median (ms)" "$(v RUN_MED before)" "$(v RUN_MED dockerd)" "$(ratio "$(v RUN_MED before)" "$(v RUN_MED dockerd)")"
+	row "run --rm true, best (ms)" "$(v RUN_BEST before)" "$(v RUN_BEST dockerd)" "$(ratio "$(v RUN_BEST before)" "$(v RUN_BEST dockerd)")"
+	row "run --rm true, daemon CPU per run (ms)" "$(v RUN_CPU before)" "$(v RUN_CPU dockerd)" "$(ratio "$(v RUN_CPU before)" "$(v RUN_CPU dockerd)")"
+	row "run -d of $NCONT containers (s)" "$(v CREATE before)" "$(v CREATE dockerd)" "$(ratio "$(v CREATE before)" "$(v CREATE dockerd)")"
+	row "RSS with $NCONT running, daemon and shims (MiB)" "$(mib "$(v RSS before)")" "$(mib "$(v RSS dockerd)")" "$(ratio "$(v RSS before)" "$(v RSS dockerd)")"
+fi
 echo "ratio = berthd / dockerd (lower is better)"
 echo "targets: run --rm at least 4x faster than dockerd; ps -a of 1000 under 30 ms;"
 echo "         berthd and its shims at $NCONT containers under a tenth of dockerd's total"

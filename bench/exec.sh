@@ -14,39 +14,29 @@ RUNS=${BENCH_RUNS:-30}
 BENCH_PREFIX=berthex
 source "$(dirname "$0")/lib.sh"
 
-# A second berthd under its own name (start_berthd names its one "berthd").
-start_berthd_named() { # NAME BINARY
-	local B=$TMP/$1
-	mkdir -p "$B"
-	echo '{}' >"$B/daemon.json"
-	BERTH_SHIM="$(dirname "$2")/berth-shim" "$2" --data-root "$B/data" --exec-root "$B/exec" \
-		--pidfile "$B/pid" -H "unix://$B/sock" --config-file "$B/daemon.json" >"$B/log" 2>&1 </dev/null &
-	PIDS+=("$!")
-	wait_ping "$B/sock" "$!" || die "$2 did not start"
-	started "$1"
-}
-
-declare -A MED BEST
+declare -A MED BEST CPU
 bench_daemon() {
-	local name=$1 h=${HOST[$1]} i t0 t1 times=()
+	local name=$1 h=${HOST[$1]} i t0 t1 k0 times=()
 	"$DOCKER" -H "$h" import "$TMP/rootfs.tar" bb:bench >/dev/null
 	"$DOCKER" -H "$h" run -d --name ex --network none bb:bench sleep 3600 >/dev/null
 	"$DOCKER" -H "$h" exec ex true # warm-up
+	k0=$(daemon_cpu_ns "$name")
 	for ((i = 0; i < RUNS; i++)); do
 		t0=$(now_us)
 		"$DOCKER" -H "$h" exec ex true
 		t1=$(now_us)
 		times+=($((t1 - t0)))
 	done
+	CPU[$name]=$(awk -v a="$k0" -v b="$(daemon_cpu_ns "$name")" -v n="$RUNS" \
+		'BEGIN { printf "%.1f", (b - a) / 1e6 / n }')
 	MED[$name]=$(ms "$(median "${times[@]}")")
 	BEST[$name]=$(ms "$(best "${times[@]}")")
-	note "$name: exec true median ${MED[$name]} ms, best ${BEST[$name]} ms"
+	note "$name: exec true median ${MED[$name]} ms, best ${BEST[$name]} ms, daemon CPU ${CPU[$name]} ms"
 	remove_all "$h"
 }
 
 make_rootfs
-start_berthd_named berthd "$BERTHD"
-[[ -n ${BERTHD_BEFORE:-} ]] && start_berthd_named before "$BERTHD_BEFORE"
+start_berthd # and BERTHD_BEFORE's, as "before"
 start_dockerd
 # Alternating rounds would be fairer under load; one pass each keeps it short.
 for name in "${NAMES[@]}"; do bench_daemon "$name"; done
@@ -59,3 +49,4 @@ echo "berthd: $BERTHD; before: ${BERTHD_BEFORE:-none}; dockerd: ${DOCKER_NOTE}; 
 row "docker exec c true ($RUNS runs)" "berthd" "before" "dockerd"
 row "median (ms)" "$(v MED berthd)" "$(v MED before)" "$(v MED dockerd)"
 row "best (ms)" "$(v BEST berthd)" "$(v BEST before)" "$(v BEST dockerd)"
+row "the daemon's CPU per exec (ms)" "$(v CPU berthd)" "$(v CPU before)" "$(v CPU dockerd)"

@@ -8,12 +8,16 @@
 #     (dockerd always, berthd with --netns, in network and mount namespaces
 #     of their own, loopback only); each appends to NAMES and sets
 #     HOST[name] and DIR[name]; DOCKER_NOTE says what became of dockerd;
+#     with BERTHD_BEFORE=path, start_berthd also starts that berthd as
+#     "before" (another build, its shim beside it, compared in the same
+#     run: containers.sh, services.sh and exec.sh report it);
 #     DOCKERD_WRAP (an array, may be empty) is a command dockerd is started
 #     through, inside its namespaces (it ends with exec "$@"); DOCKERD_DRIVER
 #     its storage driver (default overlay2); DOCKERD_NETWORK its networking
 #     flags (default: no bridge, no iptables);
 #   - make_rootfs: $TMP/rootfs.tar, a busybox root filesystem to import;
-#   - timing (now_us, ms, secs, median, best) and ratio.
+#   - timing (now_us, ms, secs, median, best), ratio, and daemon_cpu_ns NAME
+#     (the CPU the daemon itself used, less sensitive to the machine's load).
 # At exit, services then containers are removed through each daemon's API,
 # the daemons stopped by pid and whatever mentions $TMP (shims, containerd)
 # killed, mounts under $TMP unmounted.
@@ -128,18 +132,29 @@ started() {
 }
 
 start_berthd() { # [--netns] [ARGS...]
-	local B=$TMP/berthd wrap=()
+	start_berthd_as berthd "$BERTHD" "$@"
+	# A second berthd to compare with in the same run (e.g. the build
+	# before a change): BERTHD_BEFORE=path/to/berthd, its shim beside it.
+	if [[ -n ${BERTHD_BEFORE:-} ]]; then
+		[[ -x $BERTHD_BEFORE ]] || die "$BERTHD_BEFORE not found"
+		start_berthd_as before "$BERTHD_BEFORE" "$@"
+	fi
+}
+
+start_berthd_as() { # NAME BINARY [--netns] [ARGS...]
+	local name=$1 bin=$2 B=$TMP/$1 wrap=()
+	shift 2
 	[[ ${1:-} == --netns ]] && wrap=(in_netns) && shift
 	mkdir -p "$B"
 	echo '{}' >"$B/daemon.json"
-	"${wrap[@]}" "$BERTHD" --data-root "$B/data" --exec-root "$B/exec" --pidfile "$B/pid" \
+	"${wrap[@]}" "$bin" --data-root "$B/data" --exec-root "$B/exec" --pidfile "$B/pid" \
 		-H "unix://$B/sock" --config-file "$B/daemon.json" "$@" >"$B/log" 2>&1 </dev/null &
 	PIDS+=("$!")
 	wait_ping "$B/sock" "$!" || {
 		tail -n 20 "$B/log" >&2
-		die "berthd did not start"
+		die "$name did not start"
 	}
-	started berthd
+	started "$name"
 }
 
 start_dockerd() { # [ARGS...]
@@ -165,6 +180,20 @@ start_dockerd() { # [ARGS...]
 		tail -n 20 "$D/log" >&2
 		DOCKER_NOTE="failed to start (log above)"
 	fi
+}
+
+# CPU time (ns) the daemon NAME has used, summed over its threads: berthd
+# alone; dockerd with the containerd it started (not the shims of either).
+# A loaded machine stretches wall times several-fold, these hardly.
+daemon_cpu_ns() { # NAME
+	local pid pids
+	pid=$(cat "${DIR[$1]}/pid" 2>/dev/null) || {
+		echo 0
+		return
+	}
+	pids="$pid $(ps -o pid= --ppid "$pid" -o comm= 2>/dev/null | awk '$2 == "containerd" { print $1 }')"
+	for pid in $pids; do cat "/proc/$pid"/task/*/schedstat 2>/dev/null; done |
+		awk '{ n += $1 } END { printf "%.0f\n", n }'
 }
 
 now_us() { echo "${EPOCHREALTIME/./}"; }

@@ -23,7 +23,8 @@
 #
 # Environment: BERTHD, DOCKERD, DOCKER, BENCH_REPLICAS (50), BENCH_ROUNDS (2),
 # BENCH_TIMEOUT (300 s per step), BENCH_BERTHD_ARGS (e.g. --debug),
-# BENCH_SKIP_DOCKERD=1.
+# BENCH_SKIP_DOCKERD=1, BERTHD_BEFORE (another berthd build, in the same
+# rounds, shown in a table of its own).
 set -euo pipefail
 
 N=${BENCH_REPLICAS:-50}
@@ -65,30 +66,43 @@ until_count() {
 	secs $(($(now_us) - t0))
 }
 
-declare -A CREATE SCALE RM
+declare -A CREATE SCALE RM CREATE_CPU SCALE_CPU RM_CPU
 record() { # ARRAY NAME VALUE: appends to the rounds' figures
 	local -n arr=$1
 	local cur=${arr[$2]:-}
 	arr[$2]=$cur${cur:+ }$3
 }
 
+cpu_since() { # NAME NS0: the daemon's CPU seconds since NS0
+	awk -v a="$2" -v b="$(daemon_cpu_ns "$1")" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'
+}
+
 cycle() { # NAME
-	local name=$1 t0 c s r
+	local name=$1 t0 c s r k0 kc ks kr
 	local -a dk=("$DOCKER" -H "${HOST[$name]}")
+	k0=$(daemon_cpu_ns "$name")
 	t0=$(now_us)
 	"${dk[@]}" service create -d -q --no-resolve-image --name bench --replicas "$N" \
 		${NET[$name]} --init bb:bench sleep 1000000 >/dev/null
 	c=$(until_count "$name" running "$N" "$t0")
+	kc=$(cpu_since "$name" "$k0")
+	k0=$(daemon_cpu_ns "$name")
 	t0=$(now_us)
 	"${dk[@]}" service scale -d bench=$((2 * N)) >/dev/null
 	s=$(until_count "$name" running $((2 * N)) "$t0")
+	ks=$(cpu_since "$name" "$k0")
+	k0=$(daemon_cpu_ns "$name")
 	t0=$(now_us)
 	"${dk[@]}" service rm bench >/dev/null
 	r=$(until_count "$name" containers 0 "$t0")
-	note "$name: create $c s, scale $s s, rm $r s"
+	kr=$(cpu_since "$name" "$k0")
+	note "$name: create $c s, scale $s s, rm $r s; daemon CPU $kc, $ks, $kr s"
 	record CREATE "$name" "$c"
 	record SCALE "$name" "$s"
 	record RM "$name" "$r"
+	record CREATE_CPU "$name" "$kc"
+	record SCALE_CPU "$name" "$ks"
+	record RM_CPU "$name" "$kr"
 }
 
 make_rootfs
@@ -128,9 +142,9 @@ met() { # RATIO: the target is at most 0.25x
 	[[ $1 == - ]] && echo "-" && return
 	awk -v r="${1%x}" 'BEGIN { print (r <= 0.25) ? "met" : "NOT met" }'
 }
-line() { # LABEL ARRAY
+line() { # LABEL ARRAY [NAME]: NAME (default berthd) against dockerd
 	local b d q
-	b=$(v "$2" berthd) d=$(v "$2" dockerd)
+	b=$(v "$2" "${3:-berthd}") d=$(v "$2" dockerd)
 	[[ $b == timeout || $d == timeout ]] && q=- || q=$(ratio "$b" "$d")
 	row "$1" "$b" "$d" "$q" "$(met "$q")"
 }
@@ -143,7 +157,29 @@ row "seconds" "berthd" "dockerd" "ratio" "target: at most 0.25x"
 line "create until $N replicas run" CREATE
 line "scale $N to $((2 * N)) until all run" SCALE
 line "rm until its containers are gone" RM
+if [[ -n ${HOST[before]:-} ]]; then
+	echo "before: $BERTHD_BEFORE, in the same run"
+	row "seconds" "before" "dockerd" "ratio" "target: at most 0.25x"
+	line "create until $N replicas run" CREATE before
+	line "scale $N to $((2 * N)) until all run" SCALE before
+	line "rm until its containers are gone" RM before
+fi
+echo "CPU seconds of the daemon itself during each step (berthd; dockerd and its containerd;"
+echo "not the shims or runc), least of the rounds:"
+row "CPU seconds" "berthd" "dockerd" "ratio" ""
+cpu_line() { # LABEL ARRAY NAME
+	local b d
+	b=$(v "$2" "$3") d=$(v "$2" dockerd)
+	row "$1 ($3)" "$b" "$d" "$(ratio "$b" "$d")" ""
+}
+for name in "${NAMES[@]}"; do
+	[[ $name == dockerd ]] && continue
+	cpu_line "create" CREATE_CPU "$name"
+	cpu_line "scale" SCALE_CPU "$name"
+	cpu_line "rm" RM_CPU "$name"
+done
 for name in "${NAMES[@]}"; do
 	echo "every round, $name: create ${CREATE[$name]}; scale ${SCALE[$name]}; rm ${RM[$name]}"
+	echo "             CPU: create ${CREATE_CPU[$name]}; scale ${SCALE_CPU[$name]}; rm ${RM_CPU[$name]}"
 done
 echo "ratio = berthd / dockerd (lower is better)"

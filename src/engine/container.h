@@ -64,7 +64,7 @@ struct container_op {
 
 struct container {
 	char id[DIGEST_HEX_LEN + 1];
-	char *name; /* "/name" */
+	char *name;	     /* "/name" */
 	json_t *config;	     /* Docker's Config, image defaults merged in */
 	json_t *host_config; /* HostConfig */
 	json_t *mounts;	     /* MountPoints: [{Type,Name,Source,Destination,...}] */
@@ -80,11 +80,11 @@ struct container {
 	enum container_state state;
 	int pid, exit_code;
 	int64_t started_ns, finished_ns;
-	char *error; /* State.Error, NULL when none */
+	char *error;	       /* State.Error, NULL when none */
 	struct health *health; /* State.Health (engine/health.h), NULL when none */
 
 	/* Runtime only, never persisted. */
-	struct shim_link *link;	  /* connection to the running shim */
+	struct shim_link *link; /* connection to the running shim */
 	struct container_sub *subs;
 	struct container_waiter *waiters;
 	struct container_op *stops;   /* stop requests waiting for the exit */
@@ -98,12 +98,15 @@ struct container {
 	bool removing;
 
 	/* Restart policies and pause (container_restart.c, container_admin.c). */
-	bool manual_stop; /* HasBeenManuallyStopped: persisted */
-	bool paused;	  /* frozen: persisted as State.Paused */
-	bool oom_killed;  /* the kernel's OOM killer struck during the last run */
-	bool remove_volumes; /* a pending rm -f asked for -v */
+	bool manual_stop;	   /* HasBeenManuallyStopped: persisted */
+	bool paused;		   /* frozen: persisted as State.Paused */
+	bool oom_killed;	   /* the kernel's OOM killer struck during the last run */
+	bool remove_volumes;	   /* a pending rm -f asked for -v */
 	uv_timer_t *restart_timer; /* an automatic restart is pending */
 	uint64_t restart_delay_ms; /* the back-off, in memory only */
+	/* A hash of the hostconfig.json last written (0: none yet): most saves
+	 * change only the state, and each file written costs two fsyncs. */
+	uint64_t saved_host_config;
 };
 
 struct containers; /* the service: store, paths, runtime settings */
@@ -128,8 +131,7 @@ void containers_done(struct daemon *d);
 
 /* Full ID, name (with or without '/'), or unique ID prefix. -ENOENT "No such
  * container: ref". */
-int containers_lookup(struct daemon *d, const char *ref, struct container **ret,
-		      struct error *err);
+int containers_lookup(struct daemon *d, const char *ref, struct container **ret, struct error *err);
 size_t containers_count(struct daemon *d);
 struct container *containers_at(struct daemon *d, size_t i);
 /* What networking sees of c (pointers into c), in *ret; returns ret. */
@@ -152,8 +154,7 @@ void container_event(struct daemon *d, struct container *c, const char *action, 
 /* POST /containers/create: body is Config with HostConfig inside. */
 int container_create(struct daemon *d, const char *name, json_t *body, struct container **ret,
 		     json_t *warnings, struct error *err);
-void container_start(struct daemon *d, struct container *c, container_done_fn done,
-		     void *userdata);
+void container_start(struct daemon *d, struct container *c, container_done_fn done, void *userdata);
 /* timeout_s < 0: the container's StopTimeout (default 10); signal NULL:
  * its StopSignal (default SIGTERM). */
 void container_stop(struct daemon *d, struct container *c, int timeout_s, const char *signal,
@@ -215,8 +216,7 @@ bool container_log_kept(json_t *hc);
 /* One stats sample in dockerd's JSON (without the precpu fields). */
 json_t *container_stats_sample(struct daemon *d, struct container *c);
 /* Parses the h and w of a resize request. */
-int tty_size_parse(const char *h, const char *w, unsigned *rows, unsigned *cols,
-		   struct error *err);
+int tty_size_parse(const char *h, const char *w, unsigned *rows, unsigned *cols, struct error *err);
 /* "TERM", "SIGTERM", "15" -> 15; -EINVAL "Invalid signal: x". */
 int container_parse_signal(const char *s, int *ret, struct error *err);
 
@@ -310,8 +310,7 @@ int container_rename(struct daemon *d, struct container *c, const char *name, st
 /* --- prune (container_prune.c) --- */
 
 /* report: {"ContainersDeleted": [...] or null, "SpaceReclaimed": n}. */
-typedef void (*containers_prune_fn)(int r, const struct error *err, json_t *report,
-				    void *userdata);
+typedef void (*containers_prune_fn)(int r, const struct error *err, json_t *report, void *userdata);
 /* Filters until, label, label!; -EINVAL for others. */
 void containers_prune(struct daemon *d, const struct filters *f, containers_prune_fn done,
 		      void *userdata);

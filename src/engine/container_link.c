@@ -15,6 +15,7 @@
 #include "basic/fs.h"
 #include "basic/timeutil.h"
 #include "daemon/daemon.h"
+#include "engine/child.h"
 #include "engine/container.h"
 #include "engine/health.h"
 #include "engine/containers_priv.h"
@@ -79,8 +80,7 @@ void container_link_send(struct container *c, char type, const void *p, size_t n
 }
 
 /* exit.json, written by the shim when the container ended. */
-static bool read_exit_file(struct daemon *d, struct container *c, int *code, int64_t *ns,
-			   bool *oom)
+static bool read_exit_file(struct daemon *d, struct container *c, int *code, int64_t *ns, bool *oom)
 {
 	_cleanup_free_ char *path = container_path(d, c, "exit.json");
 	json_t *j = path ? json_load_file(path, 0, NULL) : NULL;
@@ -95,9 +95,9 @@ static bool read_exit_file(struct daemon *d, struct container *c, int *code, int
 	return true;
 }
 
-static void on_cleanup_exit(uv_process_t *p, int64_t status, int sig)
+static void on_cleanup_exit(struct child *p, int64_t status, int sig)
 {
-	uv_close((uv_handle_t *)p, (uv_close_cb)free);
+	child_close(p, (uv_close_cb)free);
 }
 
 /* The shim is gone without a word: let the runtime kill and forget what it
@@ -105,13 +105,12 @@ static void on_cleanup_exit(uv_process_t *p, int64_t status, int sig)
 static void runtime_force_delete(struct daemon *d, struct container *c)
 {
 	const struct runtime *rt = container_runtime(d, c);
-	uv_process_t *p = calloc(1, sizeof(*p));
+	struct child *p = calloc(1, sizeof(*p));
 	char *args[] = {rt->path, "--root", rt->root, "delete", "--force", c->id, NULL};
-	uv_process_options_t o = {.file = rt->path, .args = args, .exit_cb = on_cleanup_exit};
-	if (p && uv_spawn(d->loop, p, &o) < 0) {
+	int fds[3] = {-1, -1, -1};
+	struct child_options o = {.file = rt->path, .args = args, .fds = fds, .n_fds = 3};
+	if (p && child_spawn(d->loop, p, &o, on_cleanup_exit, NULL) < 0)
 		free(p);
-		return;
-	}
 }
 
 /* The link ended (or could not be made) without an exit frame. */

@@ -12,6 +12,7 @@
 #include "basic/cleanup.h"
 #include "basic/fs.h"
 #include "daemon/daemon.h"
+#include "engine/child.h"
 #include "engine/container_links.h"
 #include "engine/container.h"
 #include "engine/containers_priv.h"
@@ -298,9 +299,9 @@ static void fail(struct start_job *job, int code, const char *fmt, const char *m
 	error_clear(&err);
 }
 
-static void on_shim_exit(uv_process_t *p, int64_t status, int sig)
+static void on_shim_exit(struct child *ch, int64_t status, int sig)
 {
-	uv_close((uv_handle_t *)p, on_handle_closed);
+	child_close(ch, on_handle_closed);
 }
 
 static void sync_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
@@ -381,29 +382,28 @@ static int spawn_shim(struct daemon *d, struct container *c, struct start_job *j
 		args[n++] = "--log-max-file";
 		args[n++] = files_arg;
 	}
+	/* The shim reports on its stdout, then closes it. */
+	int sync[2];
+	if (pipe2(sync, O_CLOEXEC) < 0)
+		return error_set(err, -errno, "cannot make a pipe: %s", strerror(errno));
+	_cleanup_close_ int sync_w = sync[1];
 	uv_pipe_init(d->loop, &job->sync_pipe, 0);
 	job->sync_pipe.data = job;
 	job->open_handles++;
-	uv_stdio_container_t stdio[3] = {
-	    {.flags = UV_IGNORE},
-	    {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE,
-	     .data.stream = (uv_stream_t *)&job->sync_pipe},
-	    {.flags = logfd >= 0 ? UV_INHERIT_FD : UV_IGNORE, .data.fd = logfd},
-	};
-	uv_process_options_t o = {.file = cs->shim_path,
-				  .args = args,
-				  .stdio = stdio,
-				  .stdio_count = 3,
-				  .exit_cb = on_shim_exit,
-				  .flags = UV_PROCESS_DETACHED};
-	job->proc.data = job;
-	int r = uv_spawn(d->loop, &job->proc, &o);
+	int r = uv_pipe_open(&job->sync_pipe, sync[0]);
 	if (r < 0) {
-		/* A failed spawn still leaves an initialized handle to close. */
-		job->open_handles++;
-		uv_close((uv_handle_t *)&job->proc, on_handle_closed);
+		close(sync[0]);
 		uv_close((uv_handle_t *)&job->sync_pipe, on_handle_closed);
-		return error_set(err, r, "cannot run %s: %s", cs->shim_path, uv_strerror(r));
+		return error_set(err, r, "cannot watch a pipe: %s", uv_strerror(r));
+	}
+	/* Detached: its own session, out of berthd's process group. */
+	int fds[3] = {-1, sync_w, logfd};
+	struct child_options o = {
+	    .file = cs->shim_path, .args = args, .fds = fds, .n_fds = 3, .new_session = true};
+	r = child_spawn(d->loop, &job->shim, &o, on_shim_exit, job);
+	if (r < 0) {
+		uv_close((uv_handle_t *)&job->sync_pipe, on_handle_closed);
+		return error_set(err, r, "cannot run %s: %s", cs->shim_path, strerror(-r));
 	}
 	job->open_handles++;
 	uv_read_start((uv_stream_t *)&job->sync_pipe, sync_alloc, on_sync_read);
@@ -460,10 +460,11 @@ void start_job_cancel(struct start_job *job)
 	if (job->c)
 		job->c->starting = NULL;
 	job->c = NULL;
-	uv_handle_t *hs[] = {(uv_handle_t *)&job->sync_pipe, (uv_handle_t *)&job->proc};
-	for (size_t i = 0; i < ARRAY_SIZE(hs); i++)
-		if (hs[i]->loop && !uv_is_closing(hs[i]))
-			uv_close(hs[i], on_handle_closed);
+	uv_handle_t *pipe = (uv_handle_t *)&job->sync_pipe;
+	if (pipe->loop && !uv_is_closing(pipe))
+		uv_close(pipe, on_handle_closed);
+	if (child_is_active(&job->shim))
+		child_close(&job->shim, on_handle_closed);
 	start_job_finish(job, -ECANCELED, &err);
 	error_clear(&err);
 }

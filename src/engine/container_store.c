@@ -66,12 +66,29 @@ static json_t *state_json(const struct container *c)
 	return st;
 }
 
-static int write_json(const char *path, json_t *j, struct error *err)
+/* FNV-1a: tells an unchanged text from a changed one; never 0. */
+static uint64_t text_hash(const char *text)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
+	return h ? h : 1;
+}
+
+/* Writes j unless its text hashes to *saved (when saved is given), then
+ * records the hash of what was written. */
+static int write_json(const char *path, json_t *j, uint64_t *saved, struct error *err)
 {
 	_cleanup_free_ char *text = json_dumps(j, JSON_COMPACT);
 	if (!text)
 		return error_set(err, -ENOMEM, "out of memory");
-	return fs_write_atomic(path, text, strlen(text), 0600, err);
+	uint64_t h = saved ? text_hash(text) : 0;
+	if (saved && *saved == h)
+		return 0;
+	int r = fs_write_atomic(path, text, strlen(text), 0600, err);
+	if (r == 0 && saved)
+		*saved = h;
+	return r;
 }
 
 int container_save(struct daemon *d, struct container *c, struct error *err)
@@ -92,9 +109,9 @@ int container_save(struct daemon *d, struct container *c, struct error *err)
 	if (!j)
 		return error_set(err, -ENOMEM, "out of memory");
 	/* hostconfig.json first: config.v2.json is what makes a container exist. */
-	int r = write_json(hc, c->host_config, err);
+	int r = write_json(hc, c->host_config, &c->saved_host_config, err);
 	if (r == 0)
-		r = write_json(cfg, j, err);
+		r = write_json(cfg, j, NULL, err);
 	json_decref(j);
 	return r;
 }

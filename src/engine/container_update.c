@@ -12,14 +12,15 @@
 #include "basic/cleanup.h"
 #include "basic/fs.h"
 #include "daemon/daemon.h"
+#include "engine/child.h"
 #include "engine/container.h"
 #include "engine/container_validate.h"
 #include "engine/containers_priv.h"
 #include "engine/oci_spec.h"
 
 static const char *const resource_keys[] = {
-	"Memory", "MemorySwap", "MemoryReservation", "NanoCpus", "CpuShares",
-	"CpuPeriod", "CpuQuota", "PidsLimit", "CpusetCpus", "CpusetMems", "BlkioWeight",
+    "Memory",	"MemorySwap", "MemoryReservation", "NanoCpus",	 "CpuShares",	"CpuPeriod",
+    "CpuQuota", "PidsLimit",  "CpusetCpus",	   "CpusetMems", "BlkioWeight",
 };
 
 struct update_job {
@@ -28,9 +29,8 @@ struct update_job {
 	json_t *host_config; /* the new one */
 	container_update_fn done;
 	void *userdata;
-	uv_process_t proc;
+	struct child proc;
 	char *resources_path, *log_path;
-	bool closing; /* the process handle is closing: it frees the job */
 };
 
 static json_int_t hc_int(json_t *hc, const char *key)
@@ -46,22 +46,29 @@ static int validate(json_t *old, json_t *body, json_t *hc, struct error *err)
 		return error_set(err, -EINVAL, "Minimum memory limit allowed is 6MB");
 	if (mem > 0 && swap > 0 && mem > swap) {
 		if (hc_int(body, "MemorySwap") == 0)
-			return error_set(err, -EINVAL,
-					 "Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time");
-		return error_set(err, -EINVAL,
-				 "Minimum memoryswap limit should be larger than memory limit, see usage");
+			return error_set(
+			    err, -EINVAL,
+			    "Memory limit should be smaller than already set memoryswap limit, "
+			    "update the memoryswap at the same time");
+		return error_set(
+		    err, -EINVAL,
+		    "Minimum memoryswap limit should be larger than memory limit, see usage");
 	}
 	if (swap > 0 && mem <= 0)
-		return error_set(err, -EINVAL,
-				 "You should always set the Memory limit when using Memoryswap limit");
-	if (hc_int(hc, "NanoCpus") > 0 && (hc_int(hc, "CpuPeriod") > 0 || hc_int(hc, "CpuQuota") > 0))
-		return error_set(err, -EINVAL,
-				 "Conflicting options: Nano CPUs and CPU Period cannot both be set");
-	const char *rp = json_string_value(
-		json_object_get(json_object_get(body, "RestartPolicy"), "Name"));
+		return error_set(
+		    err, -EINVAL,
+		    "You should always set the Memory limit when using Memoryswap limit");
+	if (hc_int(hc, "NanoCpus") > 0 &&
+	    (hc_int(hc, "CpuPeriod") > 0 || hc_int(hc, "CpuQuota") > 0))
+		return error_set(
+		    err, -EINVAL,
+		    "Conflicting options: Nano CPUs and CPU Period cannot both be set");
+	const char *rp =
+	    json_string_value(json_object_get(json_object_get(body, "RestartPolicy"), "Name"));
 	if (rp && *rp && strcmp(rp, "no") && json_is_true(json_object_get(old, "AutoRemove")))
 		return error_set(err, -EINVAL,
-				 "Restart policy cannot be updated because AutoRemove is enabled for the container");
+				 "Restart policy cannot be updated because AutoRemove is enabled "
+				 "for the container");
 	int r = container_validate_resources(hc, true, err);
 	return r == 0 ? container_restart_policy_validate(hc, err) : r;
 }
@@ -122,9 +129,9 @@ static void on_job_closed(uv_handle_t *h)
 	job_free(h->data);
 }
 
-static void on_runtime_exit(uv_process_t *p, int64_t status, int sig)
+static void on_runtime_exit(struct child *p, int64_t status, int sig)
 {
-	struct update_job *j = p->data;
+	struct update_job *j = p->poll.data;
 	struct error err = ERROR_INIT;
 	struct container *c = NULL;
 	int r = containers_lookup(j->d, j->id, &c, &err);
@@ -136,7 +143,7 @@ static void on_runtime_exit(uv_process_t *p, int64_t status, int sig)
 		r = commit(j->d, c, j->host_config, &err);
 	j->done(j->d, r, &err, j->userdata);
 	error_clear(&err);
-	uv_close((uv_handle_t *)p, on_job_closed);
+	child_close(p, on_job_closed);
 }
 
 static int run_runtime(struct daemon *d, struct container *c, struct update_job *j,
@@ -156,18 +163,14 @@ static int run_runtime(struct daemon *d, struct container *c, struct update_job 
 		return r;
 	unlink(j->log_path);
 	const struct runtime *rt = container_runtime(d, c);
-	char *args[] = {rt->path, "--root", rt->root, "--log", j->log_path,
-			"--log-format", "json", "update", "--resources", j->resources_path,
-			c->id, NULL};
-	uv_process_options_t o = {.file = rt->path, .args = args, .exit_cb = on_runtime_exit};
-	j->proc.data = j;
-	r = uv_spawn(d->loop, &j->proc, &o);
-	if (r < 0) {
-		/* A failed spawn leaves a handle that must be closed. */
-		j->closing = true;
-		uv_close((uv_handle_t *)&j->proc, on_job_closed);
-		return error_set(err, -EIO, "cannot run %s: %s", rt->path, uv_strerror(r));
-	}
+	char *args[] = {rt->path,      "--root",	  rt->root, "--log",
+			j->log_path,   "--log-format",	  "json",   "update",
+			"--resources", j->resources_path, c->id,    NULL};
+	int fds[3] = {-1, -1, -1};
+	struct child_options o = {.file = rt->path, .args = args, .fds = fds, .n_fds = 3};
+	r = child_spawn(d->loop, &j->proc, &o, on_runtime_exit, j);
+	if (r < 0)
+		return error_set(err, -EIO, "cannot run %s: %s", rt->path, strerror(-r));
 	return 1; /* running: done is called, then the handle's close frees the job */
 }
 
@@ -178,7 +181,8 @@ int container_update(struct daemon *d, struct container *c, json_t *body, contai
 	if (vr < 0)
 		return vr;
 	if (c->removing)
-		return error_set(err, -EBUSY, "Cannot update container %s: it is being removed", c->id);
+		return error_set(err, -EBUSY, "Cannot update container %s: it is being removed",
+				 c->id);
 	json_t *hc = json_deep_copy(c->host_config);
 	bool resources = false;
 	for (size_t i = 0; i < sizeof(resource_keys) / sizeof(*resource_keys); i++) {
@@ -213,7 +217,7 @@ int container_update(struct daemon *d, struct container *c, json_t *body, contai
 	*j = (struct update_job){.d = d, .host_config = hc, .done = done, .userdata = userdata};
 	memcpy(j->id, c->id, sizeof(j->id));
 	r = run_runtime(d, c, j, err);
-	if (r < 0 && !j->closing)
+	if (r < 0)
 		job_free(j);
 	return r;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <openssl/evp.h>
 #include <unistd.h>
 
@@ -58,6 +59,12 @@ void exec_close_handle(struct exec *e, uv_handle_t *h)
 {
 	if (h->data && !uv_is_closing(h))
 		uv_close(h, on_handle_closed);
+}
+
+void exec_close_proc(struct exec *e)
+{
+	if (child_is_active(&e->proc))
+		child_close(&e->proc, on_handle_closed);
 }
 
 struct container *exec_container(struct exec *e)
@@ -380,12 +387,12 @@ void exec_pending_done(struct exec *e)
 		finish(e);
 }
 
-static void on_process_exit(uv_process_t *p, int64_t status, int sig)
+static void on_process_exit(struct child *p, int64_t status, int sig)
 {
-	struct exec *e = p->data;
+	struct exec *e = p->poll.data;
 	e->running = false;
 	e->exit_code = sig ? 128 + sig : (int)status;
-	exec_close_handle(e, (uv_handle_t *)p);
+	exec_close_proc(e);
 	exec_pending_done(e);
 }
 
@@ -444,13 +451,25 @@ int exec_paths(struct daemon *d, struct container *c, struct exec *e)
 		   : -ENOMEM;
 }
 
-static void init_pipe(struct exec *e, uv_pipe_t *p, uv_stdio_container_t *s, int flags)
+/* One of the process's stdio streams: a socket pair (as libuv's
+ * UV_CREATE_PIPE, so that stdin can be shut down), our end watched in p,
+ * the other end in *theirs, to pass to the process and close after. */
+static int open_stdio(struct exec *e, uv_pipe_t *p, int *theirs, struct error *err)
 {
+	int fds[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
+		return error_set(err, -errno, "cannot make a socket pair: %m");
 	uv_pipe_init(e->d->loop, p, 0);
 	p->data = e;
 	e->open_handles++;
-	*s = (uv_stdio_container_t){.flags = UV_CREATE_PIPE | flags,
-				    .data.stream = (uv_stream_t *)p};
+	int r = uv_pipe_open(p, fds[0]);
+	if (r < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return error_set(err, r, "cannot watch a socket: %s", uv_strerror(r));
+	}
+	*theirs = fds[1];
+	return 0;
 }
 
 /* ---- a tty ---- */
@@ -561,43 +580,43 @@ static int spawn(struct exec *e, bool attached, struct error *err)
 	char *args[] = {rt->path,	"--root",    rt->root, "--log",	    e->log_path,
 			"--log-format", "json",	     "exec",   "--process", e->spec_path,
 			"--pid-file",	e->pid_path, e->cid,   NULL};
-	uv_stdio_container_t stdio[3] = {
-	    {.flags = UV_IGNORE}, {.flags = UV_IGNORE}, {.flags = UV_IGNORE}};
+	int fds[3] = {-1, -1, -1};
 	bool tty = attached && e->tty;
 	_cleanup_close_ int slave = -1;
-	int master = -1;
+	int master = -1, r = 0;
 	if (tty) {
-		int r = open_pty(&master, &slave, err);
+		r = open_pty(&master, &slave, err);
 		if (r < 0)
 			return r;
 		for (int i = 0; i < 3; i++)
-			stdio[i] = (uv_stdio_container_t){.flags = UV_INHERIT_FD, .data.fd = slave};
+			fds[i] = slave;
 	}
 	if (attached && e->attach_in && !tty)
-		init_pipe(e, &e->in, &stdio[0], UV_READABLE_PIPE);
-	if (attached && !tty) {
-		init_pipe(e, &e->out, &stdio[1], UV_WRITABLE_PIPE);
-		init_pipe(e, &e->err, &stdio[2], UV_WRITABLE_PIPE);
-	}
+		r = open_stdio(e, &e->in, &fds[0], err);
+	if (r == 0 && attached && !tty)
+		r = open_stdio(e, &e->out, &fds[1], err);
+	if (r == 0 && attached && !tty)
+		r = open_stdio(e, &e->err, &fds[2], err);
 	/* Its own session: a signal to berthd's group must not reach it. */
-	uv_process_options_t o = {.file = rt->path,
-				  .args = args,
-				  .exit_cb = on_process_exit,
-				  .stdio = stdio,
-				  .stdio_count = 3,
-				  .flags = UV_PROCESS_DETACHED};
-	e->proc.data = e;
-	int r = uv_spawn(e->d->loop, &e->proc, &o);
-	e->open_handles++;
+	struct child_options o = {
+	    .file = rt->path, .args = args, .fds = fds, .n_fds = 3, .new_session = true};
+	if (r == 0) {
+		r = child_spawn(e->d->loop, &e->proc, &o, on_process_exit, e);
+		if (r < 0)
+			r = error_set(err, -EIO, "cannot run %s: %s", rt->path, strerror(-r));
+	}
+	for (int i = 0; i < 3 && !tty; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	if (r < 0) {
-		exec_close_handle(e, (uv_handle_t *)&e->proc);
 		exec_close_handle(e, (uv_handle_t *)&e->in);
 		exec_close_handle(e, (uv_handle_t *)&e->out);
 		exec_close_handle(e, (uv_handle_t *)&e->err);
 		if (master >= 0)
 			close(master);
-		return error_set(err, -EIO, "cannot run %s: %s", rt->path, uv_strerror(r));
+		return r;
 	}
+	e->open_handles++;
 	e->running = true;
 	e->pending = 1;
 	e->stdin_open = attached && e->attach_in;
@@ -758,7 +777,7 @@ int exec_resize(struct exec *e, const char *h, const char *w, struct error *err)
 				     .ws_col = (unsigned short)cols};
 		if (ioctl(fd, TIOCSWINSZ, &ws) < 0)
 			return error_set(err, -errno, "cannot resize the terminal: %m");
-		uv_process_kill(&e->proc, SIGWINCH);
+		child_kill(&e->proc, SIGWINCH);
 	}
 	return 0;
 }
@@ -802,7 +821,7 @@ int exec_kill(struct exec *e, int sig)
 		exec_shim_send(e, 'k', p, sizeof(p));
 		return 0;
 	}
-	return uv_process_kill(&e->proc, sig);
+	return child_kill(&e->proc, sig);
 }
 
 json_t *exec_ids_json(struct daemon *d, const char *cid)
@@ -841,7 +860,7 @@ void execs_stop(struct daemon *d)
 	for (struct exec *e = d->execs; e; e = e->next) {
 		e->io = NULL;
 		e->stdin_open = false;
-		exec_close_handle(e, (uv_handle_t *)&e->proc);
+		exec_close_proc(e);
 		exec_close_handle(e, (uv_handle_t *)&e->in);
 		exec_close_handle(e, (uv_handle_t *)&e->out);
 		exec_close_handle(e, (uv_handle_t *)&e->err);

@@ -8,6 +8,7 @@
 #include <uv.h>
 
 #include "basic/error.h"
+#include "engine/child.h"
 #include "engine/exec.h"
 #include "shared/detach_keys.h"
 #include "shared/digest.h"
@@ -28,7 +29,7 @@ struct exec {
 	bool released; /* exec_release while running: leave the store at the end */
 	int exit_code, pid;
 	struct exec_io *io;
-	uv_process_t proc; /* runc (probes) or the shim's first fork */
+	struct child proc; /* runc (probes) or the shim's first fork */
 	uv_pipe_t in, out, err;
 	uv_timer_t refused; /* reports an exec refused before runc ran */
 	/* user execs: the shim's socket */
@@ -46,6 +47,8 @@ struct exec {
 void exec_free(struct exec *e);
 struct container *exec_container(struct exec *e);
 void exec_close_handle(struct exec *e, uv_handle_t *h);
+/* Closes e->proc if it is open. */
+void exec_close_proc(struct exec *e);
 /* One of the things the end waits for (exit, pipe EOFs) happened. */
 void exec_pending_done(struct exec *e);
 /* Records the end (exit_code set, process gone) without telling anyone: an

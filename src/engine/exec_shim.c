@@ -186,10 +186,9 @@ static void link_connect(struct exec *e, bool adopting)
 
 /* ---- spawning ---- */
 
-static void on_shim_exit(uv_process_t *p, int64_t status, int sig)
+static void on_shim_exit(struct child *p, int64_t status, int sig)
 {
-	struct exec *e = p->data;
-	exec_close_handle(e, (uv_handle_t *)p);
+	exec_close_proc(p->poll.data);
 }
 
 int exec_shim_spawn(struct exec *e, struct container *c, bool attached, struct error *err)
@@ -226,28 +225,20 @@ int exec_shim_spawn(struct exec *e, struct container *c, bool attached, struct e
 		args[n++] = "--stdin";
 	if (attached && e->tty)
 		args[n++] = "--tty";
-	uv_stdio_container_t stdio[4] = {
-	    {.flags = UV_IGNORE},
-	    {.flags = UV_IGNORE},
-	    {.flags = logfd >= 0 ? UV_INHERIT_FD : UV_IGNORE, .data.fd = logfd},
-	    {.flags = UV_INHERIT_FD, .data.fd = lfd},
-	};
+	int fds[4] = {-1, -1, logfd, lfd};
 	/* Its own session: a signal to berthd's group must not reach it. */
-	uv_process_options_t o = {.file = d->containers->shim_path,
+	struct child_options o = {.file = d->containers->shim_path,
 				  .args = args,
-				  .exit_cb = on_shim_exit,
-				  .stdio = stdio,
-				  .stdio_count = 4,
-				  .flags = UV_PROCESS_DETACHED};
-	e->proc.data = e;
-	int r = uv_spawn(d->loop, &e->proc, &o);
-	e->open_handles++;
+				  .fds = fds,
+				  .n_fds = 4,
+				  .new_session = true};
+	int r = child_spawn(d->loop, &e->proc, &o, on_shim_exit, e);
 	if (r < 0) {
-		exec_close_handle(e, (uv_handle_t *)&e->proc);
 		unlink(e->sock_path);
 		return error_set(err, -EIO, "cannot run %s: %s", d->containers->shim_path,
-				 uv_strerror(r));
+				 strerror(-r));
 	}
+	e->open_handles++;
 	e->running = true;
 	e->pending = 1;
 	e->stdin_open = attached && e->attach_in;

@@ -5,13 +5,14 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "engine/child.h"
 #include "engine/container.h"
 #include "shared/shim_proto.h"
 
 struct start_job {
 	struct daemon *d;
 	struct container *c; /* NULL once the container went away */
-	uv_process_t proc;
+	struct child shim;   /* the shim's first process, which exits at once */
 	uv_pipe_t sync_pipe;
 	char sync[SHIM_SYNC_MAX];
 	size_t sync_len;
