@@ -417,7 +417,8 @@ struct net_container *container_net(const struct container *c, struct net_contai
 				      .config = c->config,
 				      .host_config = c->host_config,
 				      .running = c->state == CONTAINER_RUNNING,
-				      .starting = c->starting};
+				      .starting = c->starting,
+				      .pid = c->pid};
 	return ret;
 }
 

@@ -28,6 +28,7 @@ struct net_container {
 	json_t *config, *host_config;
 	bool running;
 	bool starting; /* being started: its addresses are taken */
+	int pid;       /* its init process while it runs, 0 otherwise */
 };
 
 /* How networking finds containers, without knowing the engine: lookup by

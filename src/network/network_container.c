@@ -684,6 +684,9 @@ static void restore_one(struct networks *ns, const char *file)
 		sandbox_destroy(ns, sb);
 		return;
 	}
+	if (netns_repin(sb->netns, c.pid, &err) < 0)
+		log_warn(ns->deps.log, "container %.12s: %s", cid, error_msg(&err));
+	error_clear(&err);
 	struct network *prim = primary_network(ns, sb);
 	if (json_is_object(ports)) {
 		sb->ports = json_deep_copy(ports);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include <netlink/route/link/veth.h>
 #include <netlink/route/link/vxlan.h>
 #include <netlink/route/neighbour.h>
+#include <linux/magic.h>
 #include <linux/neighbour.h>
 #include <netlink/route/route.h>
 
@@ -364,6 +366,25 @@ int netns_create(const char *path, struct error *err)
 	if (r < 0)
 		netns_remove(path);
 	return r;
+}
+
+int netns_repin(const char *path, int pid, struct error *err)
+{
+	struct statfs st;
+	if (statfs(path, &st) == 0 && st.f_type == NSFS_MAGIC)
+		return 0;
+	if (pid <= 0)
+		return error_set(err, -ESRCH, "network namespace %s: no process to take it from",
+				 path);
+	_cleanup_close_ int f = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0444);
+	if (f < 0)
+		return error_set(err, -errno, "create %s: %s", path, strerror(errno));
+	char src[64];
+	snprintf(src, sizeof(src), "/proc/%d/ns/net", pid);
+	if (mount(src, path, NULL, MS_BIND, NULL) < 0)
+		return error_set(err, -errno, "bind-mount %s at %s: %s", src, path,
+				 strerror(errno));
+	return 0;
 }
 
 void netns_remove(const char *path)

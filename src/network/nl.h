@@ -33,6 +33,11 @@ int nl_host_routes(struct cidr **ret, size_t *n, struct error *err);
 int netns_create(const char *path, struct error *err);
 /* Unmounts and unlinks; a missing one is fine. */
 void netns_remove(const char *path);
+/* Pins the network namespace of process pid at path again, unless path
+ * already holds one: the pin is a bind mount in berthd's mount namespace,
+ * and a berthd started in another one (kill -9, then a new private mount
+ * namespace, as tests/cluster starts nodes) finds a plain file there. */
+int netns_repin(const char *path, int pid, struct error *err);
 /* Moves the calling thread into the namespace at path; *ret_orig is the
  * namespace to return to with netns_leave. */
 int netns_enter(const char *path, int *ret_orig, struct error *err);
