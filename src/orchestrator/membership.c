@@ -102,6 +102,8 @@ static enum missed missed(const struct node_duty_view *v, const char *id, int64_
 	}
 	if (lost && v->now_ms - lost_ms > v->lost_grace_ms)
 		return MISSED_LOST;
+	if (seen < v->leader_since_ms + v->grace_ms)
+		seen = v->leader_since_ms + v->grace_ms;
 	return v->now_ms - seen > v->grace_ms ? MISSED_BEATS : MISSED_NOTHING;
 }
 

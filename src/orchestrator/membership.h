@@ -36,7 +36,10 @@ struct node_duty {
  *     -9, crash, stop), and Down follows after NODE_LOST_GRACE_MS unless it
  *     comes back (an agent that merely reconnects does so at once);
  *   - a leader whose loop did not run for more than NODE_STALL_MS heard no
- *     one meanwhile: that time counts as nobody's silence. */
+ *     one meanwhile: that time counts as nobody's silence;
+ *   - a new leader gives every node twice the silence's grace from its
+ *     election: agents first find it (a call to the old leader times out,
+ *     the next manager relays). */
 #define NODE_BEATS_PER_PERIOD 3
 #define NODE_SILENCE_EXTRA_MS 1000
 #define NODE_LOST_GRACE_MS 2000
@@ -60,8 +63,9 @@ struct node_duty_view {
 	const char *self_id;
 	json_t *self_tls; /* the TLSInfo this leader's certificate shows */
 	int64_t now_ms;
-	int64_t grace_ms;      /* silence before Down (node_silence_grace_ms) */
-	int64_t lost_grace_ms; /* after a lost connection (node_lost_grace_ms) */
+	int64_t leader_since_ms; /* this leader's election */
+	int64_t grace_ms;	 /* silence before Down (node_silence_grace_ms) */
+	int64_t lost_grace_ms;	 /* after a lost connection (node_lost_grace_ms) */
 	bool (*is_voter)(void *ctx, uint64_t raft_id);
 	void *ctx;
 };

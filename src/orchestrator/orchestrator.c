@@ -234,7 +234,8 @@ static void settle_slot(struct round *r, json_t *svc, json_t *ids, bool want)
 			r_set_desired(r, t, TASK_SHUTDOWN);
 	}
 	/* Start-first overlap (update or rebalancing): once the newest task
-	 * of the current spec runs, the others of the slot stop. */
+	 * of the current spec runs, the older others of the slot stop; a newer
+	 * one still starting (a move's) is on its way to replace it. */
 	json_t *clean_running = NULL;
 	for (size_t i = 0; i < json_array_size(ids); i++) {
 		json_t *t = task_at(r, ids, i);
@@ -244,7 +245,8 @@ static void settle_slot(struct round *r, json_t *svc, json_t *ids, bool want)
 	}
 	for (size_t i = 0; clean_running && i < json_array_size(ids); i++) {
 		json_t *t = task_at(r, ids, i);
-		if (t != clean_running && t_live(t))
+		if (t != clean_running && t_live(t) &&
+		    jint(t, "_created_ns") < jint(clean_running, "_created_ns"))
 			r_set_desired(r, t, TASK_SHUTDOWN);
 	}
 }

@@ -45,10 +45,13 @@ const char *swarm_dispatcher_addr(struct swarm *sw)
 
 void swarm_dispatcher_failed(struct swarm *sw)
 {
-	if (sw->leader_hint[0])
-		sw->leader_hint[0] = '\0';
-	else
+	size_t n = json_array_size(sw->managers);
+	const char *next =
+	    n ? json_string_value(json_array_get(sw->managers, sw->mgr_cursor % n)) : NULL;
+	/* Not the same manager again by another name. */
+	if (!sw->leader_hint[0] || (next && strcmp(next, sw->leader_hint) == 0))
 		sw->mgr_cursor++;
+	sw->leader_hint[0] = '\0';
 }
 
 /* ---- writes ---- */
@@ -716,6 +719,7 @@ static void leader_duties(struct swarm *sw)
 	    .self_id = sw->node_id,
 	    .self_tls = mine,
 	    .now_ms = swarm_now_ms(),
+	    .leader_since_ms = sw->leader_since_ms,
 	    .grace_ms = node_silence_grace_ms(cluster_hb_ms(sw)),
 	    .lost_grace_ms = node_lost_grace_ms(cluster_hb_ms(sw)),
 	    .is_voter = duty_is_voter,

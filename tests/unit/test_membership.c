@@ -27,8 +27,9 @@ struct sim {
 	json_t *last_seen; /* the leader's observed heartbeats */
 	json_t *lost;	   /* the leader's observed lost connections */
 	int64_t prev_tick; /* the leader's previous tick */
-	json_t *voters;	   /* raft ID -> true */
-	json_t *tls;	   /* the leader's TLSInfo */
+	int64_t leader_since;
+	json_t *voters; /* raft ID -> true */
+	json_t *tls;	/* the leader's TLSInfo */
 	const char *leader;
 	int64_t now;
 	int transfers; /* leadership hand-overs asked for */
@@ -98,6 +99,7 @@ static enum node_duty_kind tick(struct sim *s)
 	    .self_id = s->leader,
 	    .self_tls = s->tls,
 	    .now_ms = s->now,
+	    .leader_since_ms = s->leader_since,
 	    .grace_ms = node_silence_grace_ms(HB_MS),
 	    .lost_grace_ms = node_lost_grace_ms(HB_MS),
 	    .is_voter = is_voter,
@@ -168,6 +170,7 @@ static int setup(void **state)
 	s->tls = json_pack("{s:s}", "CertIssuerPublicKey", "pk1");
 	s->leader = "m1";
 	s->now = 1000000;
+	s->leader_since = s->now - 10 * HB_MS;
 	add_node(s, "m1", "manager", 11);
 	add_node(s, "m2", "manager", 12);
 	add_node(s, "m3", "manager", 13);
@@ -226,7 +229,9 @@ static void test_new_leader_gives_every_node_a_grace(void **state)
 {
 	struct sim *s = *state;
 	s->now += 10 * GRACE_MS; /* long silence under the previous leader */
-	run(s, GRACE_MS, NULL);
+	s->leader_since = s->now;
+	/* Twice the grace to find the new leader. */
+	run(s, 2 * GRACE_MS, NULL);
 	assert_string_equal("ready", state_of(s, "w1"));
 	assert_string_equal("ready", state_of(s, "m2"));
 	/* One change a tick: m2, m3, w1, w2 in turn. */
@@ -234,6 +239,20 @@ static void test_new_leader_gives_every_node_a_grace(void **state)
 	assert_string_equal("down", state_of(s, "w1"));
 	assert_string_equal("down", state_of(s, "w2"));
 	assert_string_equal("ready", state_of(s, "m1")); /* the leader itself */
+}
+
+/* A lost connection under a new leader is no reason to wait: the node
+ * talked to this leader, then went away. */
+static void test_new_leader_lost_connection(void **state)
+{
+	struct sim *s = *state;
+	s->leader_since = s->now;
+	run(s, HB_MS, everyone);
+	lose(s, "w2");
+	int64_t took = run_until_down(s, "w2", 4 * HB_MS, all_but_w2);
+	assert_string_equal("down", state_of(s, "w2"));
+	assert_true(took <= LOST_MS + TICK_MS);
+	assert_string_equal("ready", state_of(s, "w1"));
 }
 
 /* A demoted manager leaves Raft first, then loses its manager status; a
@@ -500,6 +519,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_silent_nodes_go_down_after_grace, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_new_leader_gives_every_node_a_grace, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_new_leader_lost_connection, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_demotion_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_leader_marks_itself_ready, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_no_flapping, setup, teardown),
