@@ -61,6 +61,12 @@ int64_t node_beat_interval_ms(int64_t hb_ms)
 	return hb_ms / NODE_BEATS_PER_PERIOD;
 }
 
+int64_t node_beat_timeout_ms(int64_t hb_ms)
+{
+	int64_t t = 2 * node_beat_interval_ms(hb_ms);
+	return t > 1000 ? t : 1000;
+}
+
 int64_t node_silence_grace_ms(int64_t hb_ms)
 {
 	return hb_ms + NODE_SILENCE_EXTRA_MS;

@@ -41,12 +41,17 @@ struct node_duty {
  *     election: agents first find it (a call to the old leader times out,
  *     the next manager relays). */
 #define NODE_BEATS_PER_PERIOD 3
+#define NODE_BEAT_RETRY_MS 500 /* a failed beat is sent again after this */
 #define NODE_SILENCE_EXTRA_MS 1000
 #define NODE_LOST_GRACE_MS 2000
 #define NODE_STALL_MS 1000
 
 /* The interval between an agent's heartbeats. */
 int64_t node_beat_interval_ms(int64_t hb_ms);
+/* How long an agent waits for a heartbeat's answer: one stuck beat (its
+ * wait, the retry and the next interval) stays within the silence's grace
+ * (for periods of a second and more). */
+int64_t node_beat_timeout_ms(int64_t hb_ms);
 /* The silence after which a node is Down. */
 int64_t node_silence_grace_ms(int64_t hb_ms);
 /* The grace after a lost connection (never longer than the silence's). */

@@ -916,7 +916,7 @@ static void hb_done(void *data, int status, json_t *resp, const char *msg)
 		/* Try the next manager next time: a worker whose manager died
 		 * reconnects to another. */
 		swarm_dispatcher_failed(sw);
-		sw->next_hb_ms = swarm_now_ms() + 500;
+		sw->next_hb_ms = swarm_now_ms() + NODE_BEAT_RETRY_MS;
 		if (status == -EACCES)
 			log_warn(sw->log, "swarm: heartbeat refused: %s", msg ? msg : "");
 		else
@@ -1015,7 +1015,7 @@ static void agent_tick(struct swarm *sw)
 	sw->hb_inflight = true;
 	rpc_call(sw->loop, sw->client_ctx, to,
 		 json_pack("{s:s, s:o}", "op", "hb", "tls", my_tls(sw)),
-		 (unsigned)(sw->hb_ms > 2000 ? sw->hb_ms : 2000), hb_done, sw);
+		 (unsigned)node_beat_timeout_ms(sw->hb_ms), hb_done, sw);
 }
 
 void swarm_tick(struct swarm *sw)

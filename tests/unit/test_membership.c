@@ -457,6 +457,15 @@ static void test_liveness_rules(void **state)
 	assert_int_equal(6000, node_silence_grace_ms(5000));
 	assert_int_equal(2000, node_lost_grace_ms(5000));
 	assert_int_equal(1500, node_lost_grace_ms(500));
+	/* One stuck beat (its timeout, the retry, the next interval) never
+	 * makes a node Down, for periods of a second and more. */
+	static const int64_t periods[] = {1000, 2000, 5000, 10000, 30000, 120000};
+	for (size_t i = 0; i < sizeof(periods) / sizeof(periods[0]); i++) {
+		int64_t p = periods[i];
+		assert_true(node_beat_timeout_ms(p) + NODE_BEAT_RETRY_MS +
+				node_beat_interval_ms(p) <
+			    node_silence_grace_ms(p));
+	}
 }
 
 static void test_cert_decisions(void **state)
