@@ -64,12 +64,13 @@ int64_t node_beat_interval_ms(int64_t hb_ms)
 int64_t node_beat_timeout_ms(int64_t hb_ms)
 {
 	int64_t t = 2 * node_beat_interval_ms(hb_ms);
-	return t > 1000 ? t : 1000;
+	return t > 1500 ? t : 1500;
 }
 
 int64_t node_silence_grace_ms(int64_t hb_ms)
 {
-	return hb_ms + NODE_SILENCE_EXTRA_MS;
+	int64_t g = hb_ms + NODE_SILENCE_EXTRA_MS;
+	return g > NODE_SILENCE_MIN_MS ? g : NODE_SILENCE_MIN_MS;
 }
 
 int64_t node_lost_grace_ms(int64_t hb_ms)

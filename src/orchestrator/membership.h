@@ -29,8 +29,10 @@ struct node_duty {
 /* How a node's liveness is judged, for a heartbeat period of hb_ms (the
  * cluster's --dispatcher-heartbeat):
  *   - agents beat NODE_BEATS_PER_PERIOD times a period, so that the silence
- *     that makes a node Down, one period and NODE_SILENCE_EXTRA_MS, spans
- *     several missed beats (a late beat on a loaded machine is not a death);
+ *     that makes a node Down, one period and NODE_SILENCE_EXTRA_MS but at
+ *     least NODE_SILENCE_MIN_MS, spans several missed beats (a late beat on
+ *     a loaded machine is not a death; with short periods, a worker's loop
+ *     busy for a second or two is not either);
  *   - an agent keeps a request open on the leader (its parked poll): when
  *     that connection closes unanswered, the node's process is gone (kill
  *     -9, crash, stop), and Down follows after NODE_LOST_GRACE_MS unless it
@@ -43,6 +45,7 @@ struct node_duty {
 #define NODE_BEATS_PER_PERIOD 3
 #define NODE_BEAT_RETRY_MS 500 /* a failed beat is sent again after this */
 #define NODE_SILENCE_EXTRA_MS 1000
+#define NODE_SILENCE_MIN_MS 3000
 #define NODE_LOST_GRACE_MS 2000
 #define NODE_STALL_MS 1000
 

@@ -18,7 +18,7 @@
 
 #define HB_MS 5000
 #define BEAT_MS (HB_MS / NODE_BEATS_PER_PERIOD)
-#define GRACE_MS (HB_MS + NODE_SILENCE_EXTRA_MS)
+#define GRACE_MS (HB_MS + NODE_SILENCE_EXTRA_MS) /* above NODE_SILENCE_MIN_MS */
 #define LOST_MS NODE_LOST_GRACE_MS
 #define TICK_MS 100
 
@@ -446,17 +446,21 @@ static void test_leader_stall_is_nobody_silence(void **state)
 }
 
 /* The rules for other periods: beats three times a period, down after a
- * period and a second of silence, and the lost grace never longer. */
+ * period and a second of silence (3 s at least), and the lost grace never
+ * longer. */
 static void test_liveness_rules(void **state)
 {
 	(void)state;
 	assert_int_equal(333, node_beat_interval_ms(1000));
-	assert_int_equal(2000, node_silence_grace_ms(1000));
+	assert_int_equal(3000, node_silence_grace_ms(1000));
 	assert_int_equal(2000, node_lost_grace_ms(1000));
+	assert_int_equal(1500, node_beat_timeout_ms(1000));
+	assert_int_equal(3000, node_silence_grace_ms(2000));
+	assert_int_equal(3332, node_beat_timeout_ms(5000));
 	assert_int_equal(1666, node_beat_interval_ms(5000));
 	assert_int_equal(6000, node_silence_grace_ms(5000));
 	assert_int_equal(2000, node_lost_grace_ms(5000));
-	assert_int_equal(1500, node_lost_grace_ms(500));
+	assert_int_equal(2000, node_lost_grace_ms(500));
 	/* One stuck beat (its timeout, the retry, the next interval) never
 	 * makes a node Down, for periods of a second and more. */
 	static const int64_t periods[] = {1000, 2000, 5000, 10000, 30000, 120000};
