@@ -228,7 +228,7 @@ void dispatcher_rpc(struct swarm *sw, struct mtls_conn *c, json_t *req,
 		    const struct cert_identity *who)
 {
 	bool direct = !json_object_get(req, "_as");
-	if (direct)
+	if (direct && json_object_get(sw->store.nodes, who->node_id))
 		json_object_set_new(sw->last_seen, who->node_id, json_integer(swarm_now_ms()));
 	json_t *reports = own_reports(sw, json_object_get(req, "reports"), who->node_id);
 	if (json_array_size(reports)) {
