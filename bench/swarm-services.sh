@@ -4,15 +4,17 @@
 # removed by tests/cluster/lib.sh, with the release berthd by default.
 #   - create of 6 replicas (`--network none --init`) until all run, and
 #     their spread over the nodes (target 2/2/2 within 0.4 s);
-#   - kill -9 of a worker's berthd until its tasks run on the other nodes
-#     (target 5 s; it includes heartbeat-period x 3 before the node is Down);
+#   - kill -9 of a worker's berthd until it is Down (its connection to the
+#     leader closed: 2 s later) and until its tasks run on the other nodes
+#     (target 5 s);
 #   - a rolling update of 4 replicas (--update-parallelism 3
 #     --update-delay 2s) until the 4 running tasks have the new spec (target
 #     3 s), and until its UpdateStatus says completed (after the 5 s monitor
 #     window that follows the last batch, as in SwarmKit);
-#   - a worker cut off silently (its link set down) until its tasks run on
-#     the other nodes (target: heartbeat period + 2 s; the node is Down
-#     after 3 missed heartbeats, as in SwarmKit), then its link back up.
+#   - a worker cut off silently (its link set down) until it is Down (after
+#     a period and 1 s without a heartbeat; agents beat three times a
+#     period) and until its tasks run on the other nodes (target: heartbeat
+#     period + 2 s), then its link back up.
 # Times come from the leader's API (GET /services, /tasks), polled every 20 ms.
 # Environment: BERTHD (default build/berthd), BENCH_HEARTBEAT (swarm init's
 # --dispatcher-heartbeat, default 5s as Docker's).
@@ -74,12 +76,22 @@ dk n1 service create -d -q --no-resolve-image --name bench --replicas 6 --networ
 until_true 120 six >/dev/null
 echo "6 replicas on 3 nodes: all running $(secs_since "$t0") s after service create; spread: $(spread)"
 
+# note_down NODE_ID VAR: sets VAR to the seconds since t0 once the node is
+# Down (the leader's decision, before its tasks start elsewhere).
+note_down() {
+	[[ -z ${!2} && $(api "/nodes/$1" | jq -r .Status.State) == down ]] && printf -v "$2" '%s' "$(secs_since "$t0")"
+	return 0
+}
 W=$(node_id n3)
-off_n3() { [[ $(running_by_node | awk -v w="$W" '$1 != w { t += $2 } END { print t + 0 }') == 6 ]]; }
+down3=
+off_n3() {
+	note_down "$W" down3
+	[[ $(running_by_node | awk -v w="$W" '$1 != w { t += $2 } END { print t + 0 }') == 6 ]]
+}
 t0=$(now_us)
 cl_kill n3
 until_true 120 off_n3 >/dev/null
-echo "kill -9 of worker n3 (heartbeat $BENCH_HEARTBEAT): its tasks running elsewhere after $(secs_since "$t0") s; spread: $(spread)"
+echo "kill -9 of worker n3 (heartbeat $BENCH_HEARTBEAT): Down after ${down3:-?} s, its tasks running elsewhere after $(secs_since "$t0") s; spread: $(spread)"
 
 dk n1 service scale -d bench=4 >/dev/null || fail "scale"
 four() { [[ $(running_total) == 4 ]]; }
@@ -98,12 +110,16 @@ until_true 120 done_update >/dev/null
 echo "rolling update of 4 replicas (parallelism 3, delay 2s): all 4 run the new spec after $rolled s;" \
 	"UpdateStatus completed after $(secs_since "$t0") s (after the 5 s monitor window, as SwarmKit)"
 W2=$(node_id n2)
-off_n2() { [[ $(running_by_node | awk -v w="$W2" '$1 != w { t += $2 } END { print t + 0 }') == 4 ]]; }
+down2=
+off_n2() {
+	note_down "$W2" down2
+	[[ $(running_by_node | awk -v w="$W2" '$1 != w { t += $2 } END { print t + 0 }') == 4 ]]
+}
 before=$(spread)
 t0=$(now_us)
 ip -n "$CL_PREFIX-n2" link set eth0 down
 until_true 120 off_n2 >/dev/null
-echo "worker n2 cut off (link down, heartbeat $BENCH_HEARTBEAT; spread before: $before): its tasks running elsewhere after $(secs_since "$t0") s; spread: $(spread)"
+echo "worker n2 cut off (link down, heartbeat $BENCH_HEARTBEAT; spread before: $before): Down after ${down2:-?} s, its tasks running elsewhere after $(secs_since "$t0") s; spread: $(spread)"
 ip -n "$CL_PREFIX-n2" link set eth0 up
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg); targets: spread 0.4 s, kill -9 5 s, update 3 s, cut off heartbeat + 2 s (dockerd: 1.3 s, 18.6 s, about 8 s)"
 # n3 comes back so that lib.sh removes its containers through its API.

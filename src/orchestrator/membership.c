@@ -56,6 +56,64 @@ json_t *node_ready_record(const json_t *node, const json_t *tls)
 	return copy;
 }
 
+int64_t node_beat_interval_ms(int64_t hb_ms)
+{
+	return hb_ms / NODE_BEATS_PER_PERIOD;
+}
+
+int64_t node_beat_timeout_ms(int64_t hb_ms)
+{
+	int64_t t = 2 * node_beat_interval_ms(hb_ms);
+	return t > 1500 ? t : 1500;
+}
+
+int64_t node_silence_grace_ms(int64_t hb_ms)
+{
+	int64_t g = hb_ms + NODE_SILENCE_EXTRA_MS;
+	return g > NODE_SILENCE_MIN_MS ? g : NODE_SILENCE_MIN_MS;
+}
+
+int64_t node_lost_grace_ms(int64_t hb_ms)
+{
+	int64_t silence = node_silence_grace_ms(hb_ms);
+	return NODE_LOST_GRACE_MS < silence ? NODE_LOST_GRACE_MS : silence;
+}
+
+static void shift_times(json_t *map, int64_t by)
+{
+	const char *id;
+	json_t *t;
+	json_object_foreach(map, id, t) json_integer_set(t, json_integer_value(t) + by);
+}
+
+bool node_liveness_stalled(json_t *last_seen, json_t *lost, int64_t prev_ms, int64_t now_ms)
+{
+	if (prev_ms <= 0 || now_ms - prev_ms <= NODE_STALL_MS)
+		return false;
+	shift_times(last_seen, now_ms - prev_ms);
+	shift_times(lost, now_ms - prev_ms);
+	return true;
+}
+
+enum missed { MISSED_NOTHING, MISSED_BEATS, MISSED_LOST };
+
+/* Whether a ready node is Down now: silent for too long, or its connection
+ * lost and no word from it since. Drops a lost mark that contact made stale. */
+static enum missed missed(const struct node_duty_view *v, const char *id, int64_t seen)
+{
+	json_t *lost = json_object_get(v->lost, id);
+	int64_t lost_ms = json_integer_value(lost);
+	if (lost && lost_ms <= seen) {
+		json_object_del(v->lost, id);
+		lost = NULL;
+	}
+	if (lost && v->now_ms - lost_ms > v->lost_grace_ms)
+		return MISSED_LOST;
+	if (seen < v->leader_since_ms + v->grace_ms)
+		seen = v->leader_since_ms + v->grace_ms;
+	return v->now_ms - seen > v->grace_ms ? MISSED_BEATS : MISSED_NOTHING;
+}
+
 void node_duty_next(const struct node_duty_view *v, struct node_duty *out)
 {
 	*out = (struct node_duty){.kind = NODE_DUTY_NONE};
@@ -67,6 +125,7 @@ void node_duty_next(const struct node_duty_view *v, struct node_duty *out)
 		json_t *seen = json_object_get(v->last_seen, id);
 		if (!seen) {
 			json_object_set_new(v->last_seen, id, json_integer(v->now_ms));
+			json_object_del(v->lost, id);
 			continue;
 		}
 		uint64_t rid = (uint64_t)json_integer_value(json_object_get(n, "_raft_id"));
@@ -83,13 +142,18 @@ void node_duty_next(const struct node_duty_view *v, struct node_duty *out)
 			return;
 		}
 		const char *state = str_at(n, "Status", "State");
-		if (state && strcmp(state, "ready") == 0 &&
-		    v->now_ms - json_integer_value(seen) > v->grace_ms) {
+		enum missed why = state && strcmp(state, "ready") == 0
+				      ? missed(v, id, json_integer_value(seen))
+				      : MISSED_NOTHING;
+		if (why != MISSED_NOTHING) {
 			json_t *down = down_record(n);
 			if (!down)
 				continue; /* out of memory: the next round tries again */
-			*out = (struct node_duty){
-			    .kind = NODE_DUTY_WRITE, .node_id = id, .node = down, .down = true};
+			*out = (struct node_duty){.kind = NODE_DUTY_WRITE,
+						  .node_id = id,
+						  .node = down,
+						  .down = true,
+						  .lost = why == MISSED_LOST};
 			return;
 		}
 		if (self) {

@@ -486,15 +486,6 @@ void swarm_agent_remove_tasks(struct swarm *sw)
 
 /* ---- talking to the dispatcher ---- */
 
-static const char *dispatcher_addr(struct swarm *sw)
-{
-	const char *to = sw->raft ? swarm_leader_addr(sw) : NULL;
-	size_t n = json_array_size(sw->managers);
-	if (!to && n)
-		to = json_string_value(json_array_get(sw->managers, sw->mgr_cursor % n));
-	return to;
-}
-
 /* map becomes ID -> Data of the list the dispatcher sent. */
 static void keep_data(json_t *map, json_t *list)
 {
@@ -567,11 +558,11 @@ static void polled(void *data, int status, json_t *resp, const char *msg)
 	if (status < 0) {
 		a->next_poll_ms = swarm_now_ms() + AGENT_RETRY_MS;
 		if (!sw->raft)
-			sw->mgr_cursor++;
+			swarm_dispatcher_failed(sw);
 		return;
 	}
 	take_assignments(sw, a, resp);
-	task_logs_serve(sw, dispatcher_addr(sw), json_object_get(resp, "logs"));
+	task_logs_serve(sw, swarm_dispatcher_addr(sw), json_object_get(resp, "logs"));
 }
 
 struct sent_reports {
@@ -598,7 +589,7 @@ static void reports_sent(void *data, int status, json_t *resp, const char *msg)
 			}
 		} else {
 			take_assignments(sr->sw, a, resp);
-			task_logs_serve(sr->sw, dispatcher_addr(sr->sw),
+			task_logs_serve(sr->sw, swarm_dispatcher_addr(sr->sw),
 					json_object_get(resp, "logs"));
 		}
 		if (status >= 0 && json_object_size(a->outbox))
@@ -647,7 +638,7 @@ void swarm_agent_tick(struct swarm *sw)
 		if (a->more)
 			swarm_kick(sw);
 	}
-	const char *to = dispatcher_addr(sw);
+	const char *to = swarm_dispatcher_addr(sw);
 	if (!to)
 		return;
 	if (!a->reporting && json_object_size(a->outbox))

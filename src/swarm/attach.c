@@ -124,15 +124,6 @@ bool swarm_attach_rpc(struct swarm *sw, const char *op, struct mtls_conn *c, jso
 
 /* ---- every node ---- */
 
-static const char *leader_addr(struct swarm *sw)
-{
-	const char *to = sw->raft ? swarm_leader_addr(sw) : NULL;
-	size_t n = json_array_size(sw->managers);
-	if (!to && n)
-		to = json_string_value(json_array_get(sw->managers, sw->mgr_cursor % n));
-	return to;
-}
-
 bool swarm_attach_target(struct swarm *sw, const char *ref)
 {
 	if (!sw || sw->state != SWARM_ACTIVE || !*ref || !strcmp(ref, "default") ||
@@ -184,7 +175,7 @@ static void attached(void *data, int status, json_t *resp, const char *msg)
 void swarm_attach(struct swarm *sw, const char *ref, const char *name, const char *ip,
 		  swarm_done_fn cb, void *data)
 {
-	const char *to = leader_addr(sw);
+	const char *to = swarm_dispatcher_addr(sw);
 	struct attach_ctx *a = calloc(1, sizeof(*a));
 	if (!a || !to) {
 		free(a);
@@ -205,7 +196,7 @@ static void detach_sent(void *data, int status, json_t *resp, const char *msg) {
 
 void swarm_detach(struct swarm *sw, const char *net, const char *owner)
 {
-	const char *to = leader_addr(sw);
+	const char *to = swarm_dispatcher_addr(sw);
 	if (to)
 		rpc_call(sw->loop, sw->client_ctx, to,
 			 json_pack("{s:s, s:s, s:s}", "op", "net_detach", "network", net, "owner",

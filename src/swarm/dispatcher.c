@@ -3,7 +3,11 @@
  * batches. Reports from a node touch only that node's tasks and are
  * committed before the answer. A request whose node has nothing new is
  * parked until its assignments change or DISPATCH_PARK_MS pass (a long
- * poll), so assignments reach a node within a tick of their commit. With
+ * poll), so assignments reach a node within a tick of their commit. A
+ * parked request whose node sent it itself (not relayed by a follower)
+ * tells when that node goes away: its connection closing unanswered is
+ * noted in sw->lost for the leader's liveness decision, and any request
+ * of its own counts as contact in sw->last_seen. With
  * the tasks go the secrets and configs those tasks use, and only those (as
  * swarmkit's dispatcher sends them). */
 #include <errno.h>
@@ -30,6 +34,7 @@ struct parked {
 	char node[65];
 	char digest[24];
 	int64_t deadline_ms;
+	bool direct; /* from the node itself: its closing says it is gone */
 };
 
 struct dispatcher {
@@ -158,7 +163,8 @@ static void answer(struct swarm *sw, struct mtls_conn *c, const char *node)
 	rpc_reply(c, 0, out, NULL);
 }
 
-static void park(struct swarm *sw, struct mtls_conn *c, const char *node, const char *digest)
+static void park(struct swarm *sw, struct mtls_conn *c, const char *node, const char *digest,
+		 bool direct)
 {
 	struct dispatcher *d = sw->dispatcher;
 	if (!d && !(d = sw->dispatcher = calloc(1, sizeof(*d)))) {
@@ -180,6 +186,7 @@ static void park(struct swarm *sw, struct mtls_conn *c, const char *node, const 
 	snprintf(p->node, sizeof(p->node), "%s", node);
 	snprintf(p->digest, sizeof(p->digest), "%s", digest);
 	p->deadline_ms = swarm_now_ms() + DISPATCH_PARK_MS;
+	p->direct = direct;
 }
 
 struct report_ctx {
@@ -220,6 +227,9 @@ static json_t *own_reports(struct swarm *sw, json_t *reports, const char *node)
 void dispatcher_rpc(struct swarm *sw, struct mtls_conn *c, json_t *req,
 		    const struct cert_identity *who)
 {
+	bool direct = !json_object_get(req, "_as");
+	if (direct && json_object_get(sw->store.nodes, who->node_id))
+		json_object_set_new(sw->last_seen, who->node_id, json_integer(swarm_now_ms()));
 	json_t *reports = own_reports(sw, json_object_get(req, "reports"), who->node_id);
 	if (json_array_size(reports)) {
 		struct report_ctx *rc = calloc(1, sizeof(*rc));
@@ -243,7 +253,22 @@ void dispatcher_rpc(struct swarm *sw, struct mtls_conn *c, json_t *req,
 	    task_logs_waiting(sw, who->node_id))
 		answer(sw, c, who->node_id);
 	else
-		park(sw, c, who->node_id, digest);
+		park(sw, c, who->node_id, digest, direct);
+}
+
+void dispatcher_conn_closed(struct swarm *sw, struct mtls_conn *c)
+{
+	struct dispatcher *d = sw->dispatcher;
+	for (size_t i = 0; d && i < d->n; i++) {
+		struct parked *p = &d->v[i];
+		if (p->c != c)
+			continue;
+		if (p->direct)
+			json_object_set_new(sw->lost, p->node, json_integer(swarm_now_ms()));
+		mtls_unref(p->c);
+		d->v[i] = d->v[--d->n];
+		return;
+	}
 }
 
 void dispatcher_wake(struct swarm *sw, const char *node)

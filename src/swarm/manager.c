@@ -32,6 +32,28 @@ const char *swarm_leader_addr(struct swarm *sw)
 	return addr;
 }
 
+const char *swarm_dispatcher_addr(struct swarm *sw)
+{
+	const char *to = sw->raft ? swarm_leader_addr(sw) : NULL;
+	size_t n = json_array_size(sw->managers);
+	if (!to && sw->leader_hint[0])
+		to = sw->leader_hint;
+	if (!to && n)
+		to = json_string_value(json_array_get(sw->managers, sw->mgr_cursor % n));
+	return to;
+}
+
+void swarm_dispatcher_failed(struct swarm *sw)
+{
+	size_t n = json_array_size(sw->managers);
+	const char *next =
+	    n ? json_string_value(json_array_get(sw->managers, sw->mgr_cursor % n)) : NULL;
+	/* Not the same manager again by another name. */
+	if (!sw->leader_hint[0] || (next && strcmp(next, sw->leader_hint) == 0))
+		sw->mgr_cursor++;
+	sw->leader_hint[0] = '\0';
+}
+
 /* ---- writes ---- */
 
 struct wctx {
@@ -446,12 +468,12 @@ static json_t *hb_answer(struct swarm *sw, json_t *node)
 	/* Nodes renew for a new root once everyone had time to trust it. */
 	int64_t rot = json_integer_value(json_object_get(sw->store.cluster, "_rot_ns"));
 	bool rot_ready = rot > 0 && (time_now_ns() - rot) / 1000000 > 3 * cluster_hb_ms(sw);
-	return json_pack("{s:s, s:I, s:o, s:I, s:s, s:s, s:b}", "role", role ?: "worker", "hb_ms",
-			 (json_int_t)cluster_hb_ms(sw), "managers", managers_of(sw),
+	return json_pack("{s:s, s:I, s:o, s:I, s:s, s:s, s:b, s:s}", "role", role ?: "worker",
+			 "hb_ms", (json_int_t)cluster_hb_ms(sw), "managers", managers_of(sw),
 			 "cert_expiry_s", (json_int_t)cluster_cert_s(sw), "trust", trust_bundle(sw),
 			 "signer_pk",
 			 json_string_value(json_object_get(tls, "CertIssuerPublicKey")) ?: "",
-			 "rot_ready", rot_ready);
+			 "rot_ready", rot_ready, "leader", swarm_leader_addr(sw) ?: "");
 }
 static void hb_written(void *data, int status, json_t *res, const char *msg)
 {
@@ -593,6 +615,11 @@ void swarm_rpc_handle(struct swarm *sw, struct mtls_conn *c, json_t *req,
 	}
 }
 
+void swarm_rpc_closed(struct swarm *sw, struct mtls_conn *c)
+{
+	dispatcher_conn_closed(sw, c);
+}
+
 /* ---- leader duties ---- */
 
 static void barrier_done(void *data, int status, const char *msg)
@@ -604,6 +631,8 @@ static void barrier_done(void *data, int status, const char *msg)
 		sw->leader_since_ms = swarm_now_ms();
 		/* Everyone gets a fresh grace period under a new leader. */
 		json_object_clear(sw->last_seen);
+		json_object_clear(sw->lost);
+		sw->leader_tick_ms = 0;
 		log_info(sw->log, "swarm: this node is the leader");
 	}
 }
@@ -686,10 +715,13 @@ static void leader_duties(struct swarm *sw)
 	const struct node_duty_view v = {
 	    .nodes = sw->store.nodes,
 	    .last_seen = sw->last_seen,
+	    .lost = sw->lost,
 	    .self_id = sw->node_id,
 	    .self_tls = mine,
 	    .now_ms = swarm_now_ms(),
-	    .grace_ms = cluster_hb_ms(sw) * SWARM_HB_GRACE,
+	    .leader_since_ms = sw->leader_since_ms,
+	    .grace_ms = node_silence_grace_ms(cluster_hb_ms(sw)),
+	    .lost_grace_ms = node_lost_grace_ms(cluster_hb_ms(sw)),
 	    .is_voter = duty_is_voter,
 	    .ctx = sw->raft,
 	};
@@ -725,7 +757,9 @@ static void leader_duties(struct swarm *sw)
 		break;
 	case NODE_DUTY_WRITE:
 		if (duty.down)
-			log_info(sw->log, "swarm: node %s missed its heartbeats: down", duty.node_id);
+			log_info(sw->log, "swarm: node %s %s: down", duty.node_id,
+				 duty.lost ? "closed its connection and did not come back"
+					   : "missed its heartbeats");
 		swarm_write(sw, swarm_cmd("node", json_incref(duty.node)), duty_done, sw);
 		break;
 	}
@@ -742,6 +776,13 @@ static void manager_tick(struct swarm *sw)
 		dispatcher_stop(sw);
 		return;
 	}
+	int64_t now = swarm_now_ms();
+	if (sw->leader_ready &&
+	    node_liveness_stalled(sw->last_seen, sw->lost, sw->leader_tick_ms, now))
+		log_warn(sw->log,
+			 "swarm: this leader did not run for %lld ms: nodes get that time back",
+			 (long long)(now - sw->leader_tick_ms));
+	sw->leader_tick_ms = now;
 	if (!sw->leader_ready) {
 		if (!sw->barrier_pending) {
 			sw->barrier_pending = true;
@@ -874,8 +915,8 @@ static void hb_done(void *data, int status, json_t *resp, const char *msg)
 	if (status < 0) {
 		/* Try the next manager next time: a worker whose manager died
 		 * reconnects to another. */
-		sw->mgr_cursor++;
-		sw->next_hb_ms = swarm_now_ms() + 500;
+		swarm_dispatcher_failed(sw);
+		sw->next_hb_ms = swarm_now_ms() + NODE_BEAT_RETRY_MS;
 		if (status == -EACCES)
 			log_warn(sw->log, "swarm: heartbeat refused: %s", msg ? msg : "");
 		else
@@ -891,6 +932,9 @@ static void hb_done(void *data, int status, json_t *resp, const char *msg)
 	int64_t hb = json_integer_value(json_object_get(resp, "hb_ms"));
 	if (hb > 0)
 		sw->hb_ms = hb;
+	const char *leader = json_string_value(json_object_get(resp, "leader"));
+	if (leader)
+		snprintf(sw->leader_hint, sizeof(sw->leader_hint), "%s", leader);
 	int64_t ce = json_integer_value(json_object_get(resp, "cert_expiry_s"));
 	if (ce > 0)
 		sw->cert_expiry_s = ce;
@@ -951,7 +995,7 @@ static void agent_tick(struct swarm *sw)
 	int64_t now = swarm_now_ms();
 	if (sw->hb_inflight || now < sw->next_hb_ms)
 		return;
-	sw->next_hb_ms = now + sw->hb_ms;
+	sw->next_hb_ms = now + node_beat_interval_ms(sw->hb_ms);
 	const char *to = NULL;
 	if (sw->raft && sraft_is_leader(sw->raft)) {
 		/* The leader's own heartbeat is its tick; still learn the role. */
@@ -965,17 +1009,13 @@ static void agent_tick(struct swarm *sw)
 		json_decref(ans);
 		return;
 	}
-	if (sw->raft)
-		to = swarm_leader_addr(sw);
-	if (!to && json_array_size(sw->managers) > 0)
-		to = json_string_value(
-		    json_array_get(sw->managers, sw->mgr_cursor % json_array_size(sw->managers)));
+	to = swarm_dispatcher_addr(sw);
 	if (!to)
 		return;
 	sw->hb_inflight = true;
 	rpc_call(sw->loop, sw->client_ctx, to,
 		 json_pack("{s:s, s:o}", "op", "hb", "tls", my_tls(sw)),
-		 (unsigned)(sw->hb_ms > 2000 ? sw->hb_ms : 2000), hb_done, sw);
+		 (unsigned)node_beat_timeout_ms(sw->hb_ms), hb_done, sw);
 }
 
 void swarm_tick(struct swarm *sw)

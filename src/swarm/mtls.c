@@ -71,7 +71,9 @@ static void handle_closed(uv_handle_t *h)
 		return;
 	if (c->ops->on_close && !c->notified) {
 		c->notified = true;
+		c->refs++; /* on_close may drop the last holder's reference */
 		c->ops->on_close(c, c->status);
+		c->refs--;
 	}
 	if (c->refs == 0)
 		conn_free(c);

@@ -173,7 +173,10 @@ static void srv_frame(struct mtls_conn *c, const char *data, size_t len)
 	json_decref(req);
 }
 
-static void srv_close(struct mtls_conn *c, int status) {}
+static void srv_close(struct mtls_conn *c, int status)
+{
+	swarm_rpc_closed(c->data, c);
+}
 
 static const struct mtls_ops srv_ops = {srv_ready, srv_frame, srv_close};
 

@@ -37,3 +37,6 @@ void rpc_reply(struct mtls_conn *c, int status, json_t *result, const char *msg)
  * (holding an mtls_ref while it works asynchronously). */
 void swarm_rpc_handle(struct swarm *sw, struct mtls_conn *c, json_t *req,
 		      const struct cert_identity *peer);
+/* Implemented by the manager: a connection of the server closed (its peer
+ * went away, or it was answered and closed). */
+void swarm_rpc_closed(struct swarm *sw, struct mtls_conn *c);

@@ -52,6 +52,10 @@ void dispatcher_rpc(struct swarm *sw, struct mtls_conn *c, json_t *req,
 		    const struct cert_identity *who);
 /* Answers the node's parked request now (something new for it). */
 void dispatcher_wake(struct swarm *sw, const char *node);
+/* A connection to the RPC server closed: a request parked on it is
+ * dropped, and noted as the node's lost connection when the node sent it
+ * itself. */
+void dispatcher_conn_closed(struct swarm *sw, struct mtls_conn *c);
 /* Answers parked requests whose node's assignments changed or timed out. */
 void dispatcher_tick(struct swarm *sw);
 void dispatcher_stop(struct swarm *sw);

@@ -286,9 +286,14 @@ static void manager_stop_then(struct swarm *sw, sraft_cb closed, void *data)
 	store_init(&sw->store);
 	json_decref(sw->last_seen);
 	sw->last_seen = json_object();
+	json_object_clear(sw->lost);
+	sw->leader_tick_ms = 0;
 }
 
-void swarm_manager_stop(struct swarm *sw) { manager_stop_then(sw, raft_freed, NULL); }
+void swarm_manager_stop(struct swarm *sw)
+{
+	manager_stop_then(sw, raft_freed, NULL);
+}
 
 struct raft_reopen {
 	struct swarm *sw;
@@ -368,6 +373,7 @@ int swarm_new(struct daemon *d, struct swarm **ret, struct error *err)
 	snprintf(sw->dir, sizeof(sw->dir), "%s/swarm", d->cfg.data_root);
 	sw->managers = json_array();
 	sw->last_seen = json_object();
+	sw->lost = json_object();
 	sw->hb_ms = SWARM_DEFAULT_HB_MS;
 	sw->cert_expiry_s = SWARM_DEFAULT_CERT_S;
 	store_init(&sw->store);
@@ -444,6 +450,7 @@ void swarm_free(struct swarm *sw)
 	store_done(&sw->store);
 	json_decref(sw->managers);
 	json_decref(sw->last_seen);
+	json_decref(sw->lost);
 	free(sw->ca_pem);
 	free(sw->cert_pem);
 	free(sw->key_pem);
@@ -475,6 +482,7 @@ void swarm_reset(struct swarm *sw)
 	SSL_CTX_free(TAKE_PTR(sw->server_ctx));
 	SSL_CTX_free(TAKE_PTR(sw->client_ctx));
 	json_array_clear(sw->managers);
+	sw->leader_hint[0] = '\0';
 	sw->node_id[0] = sw->cluster_id[0] = '\0';
 	sw->manager = false;
 	sw->raft_id = 0;

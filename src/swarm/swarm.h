@@ -79,7 +79,10 @@ struct swarm {
 	struct sraft *raft;
 	uv_tcp_t *listener;
 	bool leader_ready, barrier_pending, reconcile_pending;
-	json_t *last_seen; /* leader: node ID -> ms of the last heartbeat */
+	json_t *last_seen;	/* leader: node ID -> ms of its last contact */
+	json_t *lost;		/* leader: node ID -> ms its parked poll's connection
+				 * closed unanswered (orchestrator/membership.h) */
+	int64_t leader_tick_ms; /* leader: the previous tick (stalls) */
 	int64_t leader_since_ms;
 	int64_t events_since_ns;       /* store changes before it are not news (secrets.c) */
 	bool orch_pending;	       /* an orchestration round is being committed */
@@ -98,6 +101,10 @@ struct swarm {
 	int64_t next_hb_ms;
 	bool hb_inflight, role_change_inflight;
 	unsigned mgr_cursor;
+	/* The leader's address as its last heartbeat answer said: agents talk
+	 * to the dispatcher directly, so that it sees their connections close
+	 * ("" until known, or after a failed call). */
+	char leader_hint[128];
 	bool closing;
 	bool raft_reopening; /* swarm_raft_watch: the stopped instance closes */
 	void *stop_ctx;

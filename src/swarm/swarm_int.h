@@ -13,8 +13,6 @@
  * of applied entries, several container starts) share one tick. */
 #define SWARM_KICK_MS 1
 #define SWARM_RPC_TIMEOUT_MS 5000
-/* Missed heartbeats before a node is Down (swarmkit's grace multiplier). */
-#define SWARM_HB_GRACE 3
 
 int64_t swarm_now_ms(void);
 int swarm_save(struct swarm *sw, struct error *err);
@@ -42,6 +40,12 @@ void swarm_write(struct swarm *sw, json_t *cmd, swarm_done_fn cb, void *data);
 json_t *swarm_cmd(const char *op, json_t *v);
 /* The leader's address ("ip:port"), NULL when unknown. */
 const char *swarm_leader_addr(struct swarm *sw);
+/* Where this node's agent sends heartbeats and polls: the leader when
+ * known (from Raft, or the last heartbeat's answer), else the next known
+ * manager; NULL when none. */
+const char *swarm_dispatcher_addr(struct swarm *sw);
+/* A call to swarm_dispatcher_addr failed: the next goes elsewhere. */
+void swarm_dispatcher_failed(struct swarm *sw);
 /* The ManagerStatus-completed public view of a stored node. */
 json_t *swarm_node_view(struct swarm *sw, json_t *node);
 

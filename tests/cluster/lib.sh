@@ -73,6 +73,7 @@ cl_cleanup() {
 			[[ -f "$CL_TMP/$n/log" ]] && { echo "--- log of $n (tail)"; tail -25 "$CL_TMP/$n/log"; }
 		done >&2
 	fi
+	[[ -n ${CL_KEEP_LOGS:-} ]] && { mkdir -p "$CL_KEEP_LOGS"; for n in "${CL_NODES[@]}"; do cp "$CL_TMP/$n/log" "$CL_KEEP_LOGS/$n.log" 2>/dev/null; done; }
 	rm -rf "$CL_TMP"
 	exit $rc
 }

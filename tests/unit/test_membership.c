@@ -1,7 +1,9 @@
 /* The leader's membership decisions (orchestrator/membership.c) on a
- * simulated cluster with a virtual clock: nodes heartbeat or fall silent,
- * the leader ticks every 100 ms and its decisions are applied to the real
- * store as Raft would, and Raft's voter set changes as libraft would. */
+ * simulated cluster with a virtual clock: nodes heartbeat (three times a
+ * period, late when the machine is loaded) or fall silent, their
+ * connections close when they die, the leader ticks every 100 ms (or
+ * stalls) and its decisions are applied to the real store as Raft would,
+ * and Raft's voter set changes as libraft would. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,14 +17,19 @@
 #include "swarm/store.h"
 
 #define HB_MS 5000
-#define GRACE_MS (3 * HB_MS)
+#define BEAT_MS (HB_MS / NODE_BEATS_PER_PERIOD)
+#define GRACE_MS (HB_MS + NODE_SILENCE_EXTRA_MS) /* above NODE_SILENCE_MIN_MS */
+#define LOST_MS NODE_LOST_GRACE_MS
 #define TICK_MS 100
 
 struct sim {
 	struct store st;
 	json_t *last_seen; /* the leader's observed heartbeats */
-	json_t *voters;	   /* raft ID -> true */
-	json_t *tls;	   /* the leader's TLSInfo */
+	json_t *lost;	   /* the leader's observed lost connections */
+	int64_t prev_tick; /* the leader's previous tick */
+	int64_t leader_since;
+	json_t *voters; /* raft ID -> true */
+	json_t *tls;	/* the leader's TLSInfo */
 	const char *leader;
 	int64_t now;
 	int transfers; /* leadership hand-overs asked for */
@@ -74,16 +81,27 @@ static const char *state_of(struct sim *s, const char *id)
 	return json_string_value(json_object_get(json_object_get(n, "Status"), "State"));
 }
 
+/* The node's connection closed with its poll unanswered (kill -9). */
+static void lose(struct sim *s, const char *id)
+{
+	json_object_set_new(s->lost, id, json_integer(s->now));
+}
+
 /* One leader tick: the next duty, carried out at once. */
 static enum node_duty_kind tick(struct sim *s)
 {
+	node_liveness_stalled(s->last_seen, s->lost, s->prev_tick, s->now);
+	s->prev_tick = s->now;
 	const struct node_duty_view v = {
 	    .nodes = s->st.nodes,
 	    .last_seen = s->last_seen,
+	    .lost = s->lost,
 	    .self_id = s->leader,
 	    .self_tls = s->tls,
 	    .now_ms = s->now,
-	    .grace_ms = GRACE_MS,
+	    .leader_since_ms = s->leader_since,
+	    .grace_ms = node_silence_grace_ms(HB_MS),
+	    .lost_grace_ms = node_lost_grace_ms(HB_MS),
 	    .is_voter = is_voter,
 	    .ctx = s,
 	};
@@ -116,15 +134,30 @@ static enum node_duty_kind tick(struct sim *s)
 	return kind;
 }
 
-/* Runs until ms have passed, nodes in alive heartbeating every HB_MS. */
+/* Runs until ms have passed, nodes in alive heartbeating every BEAT_MS. */
 static void run(struct sim *s, int64_t ms, const char *const *alive)
 {
 	for (int64_t end = s->now + ms; s->now < end; s->now += TICK_MS) {
 		for (size_t i = 0; alive && alive[i]; i++)
-			if (s->now % HB_MS == 0)
+			if (s->now % BEAT_MS < TICK_MS)
 				heartbeat(s, alive[i]);
 		tick(s);
 	}
+}
+
+static int64_t seen_at(struct sim *s, const char *id)
+{
+	return json_integer_value(json_object_get(s->last_seen, id));
+}
+
+/* Ticks until node is down (or ms passed), nodes in alive heartbeating;
+ * the time from now to the tick that put it down. */
+static int64_t run_until_down(struct sim *s, const char *node, int64_t ms, const char *const *alive)
+{
+	int64_t t0 = s->now;
+	while (strcmp(state_of(s, node), "down") != 0 && s->now - t0 < ms)
+		run(s, TICK_MS, alive);
+	return s->now - TICK_MS - t0;
 }
 
 static int setup(void **state)
@@ -132,10 +165,12 @@ static int setup(void **state)
 	struct sim *s = calloc(1, sizeof(*s));
 	store_init(&s->st);
 	s->last_seen = json_object();
+	s->lost = json_object();
 	s->voters = json_object();
 	s->tls = json_pack("{s:s}", "CertIssuerPublicKey", "pk1");
 	s->leader = "m1";
 	s->now = 1000000;
+	s->leader_since = s->now - 10 * HB_MS;
 	add_node(s, "m1", "manager", 11);
 	add_node(s, "m2", "manager", 12);
 	add_node(s, "m3", "manager", 13);
@@ -150,12 +185,14 @@ static int teardown(void **state)
 	struct sim *s = *state;
 	store_done(&s->st);
 	json_decref(s->last_seen);
+	json_decref(s->lost);
 	json_decref(s->voters);
 	json_decref(s->tls);
 	free(s);
 	return 0;
 }
 
+static const char *const everyone[] = {"m2", "m3", "w1", "w2", NULL};
 static const char *const all_but_w2[] = {"m2", "m3", "w1", NULL};
 
 /* A silent node goes down once its grace has passed, never before, and a
@@ -163,9 +200,9 @@ static const char *const all_but_w2[] = {"m2", "m3", "w1", NULL};
 static void test_silent_nodes_go_down_after_grace(void **state)
 {
 	struct sim *s = *state;
-	static const char *const everyone[] = {"m2", "m3", "w1", "w2", NULL};
 	run(s, 2 * HB_MS, everyone);
-	int64_t last = s->now - HB_MS; /* run ends on a heartbeat's time */
+	int64_t last = seen_at(s, "w2");
+	assert_int_equal(last, seen_at(s, "m3"));
 	static const char *const without_m3_w2[] = {"m2", "w1", NULL};
 	/* Up to the grace after their last heartbeat, they stay ready. */
 	run(s, last + GRACE_MS + TICK_MS - s->now, without_m3_w2);
@@ -192,7 +229,9 @@ static void test_new_leader_gives_every_node_a_grace(void **state)
 {
 	struct sim *s = *state;
 	s->now += 10 * GRACE_MS; /* long silence under the previous leader */
-	run(s, GRACE_MS, NULL);
+	s->leader_since = s->now;
+	/* Twice the grace to find the new leader. */
+	run(s, 2 * GRACE_MS, NULL);
 	assert_string_equal("ready", state_of(s, "w1"));
 	assert_string_equal("ready", state_of(s, "m2"));
 	/* One change a tick: m2, m3, w1, w2 in turn. */
@@ -202,12 +241,25 @@ static void test_new_leader_gives_every_node_a_grace(void **state)
 	assert_string_equal("ready", state_of(s, "m1")); /* the leader itself */
 }
 
+/* A lost connection under a new leader is no reason to wait: the node
+ * talked to this leader, then went away. */
+static void test_new_leader_lost_connection(void **state)
+{
+	struct sim *s = *state;
+	s->leader_since = s->now;
+	run(s, HB_MS, everyone);
+	lose(s, "w2");
+	int64_t took = run_until_down(s, "w2", 4 * HB_MS, all_but_w2);
+	assert_string_equal("down", state_of(s, "w2"));
+	assert_true(took <= LOST_MS + TICK_MS);
+	assert_string_equal("ready", state_of(s, "w1"));
+}
+
 /* A demoted manager leaves Raft first, then loses its manager status; a
  * demoted leader hands leadership over instead. */
 static void test_demotion_order(void **state)
 {
 	struct sim *s = *state;
-	static const char *const everyone[] = {"m2", "m3", "w1", "w2", NULL};
 	run(s, HB_MS, everyone);
 	json_t *m2 = json_deep_copy(json_object_get(s->st.nodes, "m2"));
 	json_object_set_new(json_object_get(m2, "Spec"), "Role", json_string("worker"));
@@ -272,6 +324,154 @@ static void test_no_flapping(void **state)
 	assert_int_equal(0, writes);
 }
 
+/* A node cut off silently (no FIN) is down within a period and the extra
+ * of its last beat, whenever in its beat cycle it was cut. */
+static void test_cut_off_down_within_period_and_extra(void **state)
+{
+	struct sim *s = *state;
+	run(s, 2 * HB_MS, everyone);
+	for (int64_t offset = 0; offset < BEAT_MS; offset += 300) {
+		run(s, offset, everyone);
+		int64_t cut = s->now;
+		int64_t took = run_until_down(s, "w2", 4 * HB_MS, all_but_w2);
+		assert_string_equal("down", state_of(s, "w2"));
+		assert_true(took <= GRACE_MS + TICK_MS);
+		/* Never before the silence's grace from its last beat. */
+		assert_true(s->now - seen_at(s, "w2") > GRACE_MS);
+		assert_true(cut - seen_at(s, "w2") < BEAT_MS + TICK_MS);
+		/* Back: its heartbeat marks it ready (rpc_heartbeat). */
+		heartbeat(s, "w2");
+		apply(s, "node", node_ready_record(json_object_get(s->st.nodes, "w2"), NULL));
+		assert_string_equal("ready", state_of(s, "w2"));
+	}
+	assert_string_equal("ready", state_of(s, "w1"));
+}
+
+/* A node whose connection closed unanswered (its berthd killed) is down
+ * after the lost grace, long before its silence would make it so; the
+ * others beat on and stay ready. */
+static void test_lost_connection_down_after_short_grace(void **state)
+{
+	struct sim *s = *state;
+	run(s, 2 * HB_MS, everyone);
+	run(s, TICK_MS, all_but_w2);
+	lose(s, "w2");
+	int64_t took = run_until_down(s, "w2", 4 * HB_MS, all_but_w2);
+	assert_string_equal("down", state_of(s, "w2"));
+	assert_true(took > LOST_MS);
+	assert_true(took <= LOST_MS + TICK_MS);
+	assert_true(took < GRACE_MS - BEAT_MS);
+	json_t *w2 = json_object_get(s->st.nodes, "w2");
+	assert_string_equal("heartbeat failure", json_string_value(json_object_get(
+						     json_object_get(w2, "Status"), "Message")));
+	run(s, 3 * HB_MS, all_but_w2);
+	assert_string_equal("ready", state_of(s, "w1"));
+	assert_string_equal("ready", state_of(s, "m3"));
+}
+
+/* An agent that reconnects (its poll failed and is sent again, or it
+ * restarts quickly) is heard within the grace: never down, and its old
+ * lost mark is forgotten, also when it closes many times. */
+static void test_reconnect_is_not_down(void **state)
+{
+	struct sim *s = *state;
+	run(s, 2 * HB_MS, everyone);
+	for (int i = 0; i < 50; i++) {
+		lose(s, "w2");
+		run(s, LOST_MS - TICK_MS, all_but_w2);
+		heartbeat(s, "w2"); /* its next poll: any request of its own */
+		run(s, 3 * TICK_MS, everyone);
+		assert_null(json_object_get(s->lost, "w2"));
+	}
+	run(s, 2 * HB_MS, everyone);
+	assert_string_equal("ready", state_of(s, "w2"));
+	/* A lost mark older than the last contact says nothing. */
+	json_object_set_new(s->lost, "w1", json_integer(seen_at(s, "w1") - 1));
+	run(s, 2 * LOST_MS, everyone);
+	assert_string_equal("ready", state_of(s, "w1"));
+}
+
+/* On a loaded machine beats come late, up to two in a row missed, at
+ * random: no node is ever down. */
+static void test_late_beats_are_not_down(void **state)
+{
+	struct sim *s = *state;
+	uint32_t rnd = 12345;
+	int64_t next[4] = {0};
+	const char *ids[4] = {"m2", "m3", "w1", "w2"};
+	for (int64_t end = s->now + 100 * HB_MS; s->now < end; s->now += TICK_MS) {
+		for (int i = 0; i < 4; i++) {
+			if (s->now < next[i])
+				continue;
+			heartbeat(s, ids[i]);
+			rnd = rnd * 1103515245u + 12345u;
+			/* the next beat: on time, or up to two beats missed
+			 * and the third 0.8 s late */
+			next[i] = s->now + BEAT_MS + (int64_t)(rnd >> 8) % (2 * BEAT_MS + 800);
+		}
+		assert_int_equal(NODE_DUTY_NONE, tick(s));
+	}
+	for (int i = 0; i < 4; i++)
+		assert_string_equal("ready", state_of(s, ids[i]));
+}
+
+/* A leader whose loop did not run (a stall) heard nobody meanwhile: the
+ * stall is nobody's silence, and the beats queued during it are read
+ * before anyone's grace runs out. A node silent before and after the
+ * stall is still down after the grace it was really silent for. */
+static void test_leader_stall_is_nobody_silence(void **state)
+{
+	struct sim *s = *state;
+	run(s, 2 * HB_MS, everyone);
+	lose(s, "w1"); /* its poll's connection broke just before */
+	int64_t w2_last = seen_at(s, "w2");
+	s->now += 3 * GRACE_MS; /* no tick for that long */
+	assert_int_equal(NODE_DUTY_NONE, tick(s));
+	s->now += TICK_MS;
+	/* What came in during the stall is read now. */
+	heartbeat(s, "m2");
+	heartbeat(s, "m3");
+	heartbeat(s, "w1");
+	run(s, 2 * HB_MS, all_but_w2);
+	assert_string_equal("ready", state_of(s, "w1"));
+	assert_string_equal("ready", state_of(s, "m2"));
+	assert_string_equal("down", state_of(s, "w2"));
+	/* w2's silence counted without the stall: down only once the grace
+	 * had passed on the running leader. */
+	assert_true(seen_at(s, "w2") - w2_last >= 3 * GRACE_MS);
+	/* Short gaps between ticks (a late timer) are no stall. */
+	assert_false(node_liveness_stalled(s->last_seen, s->lost, s->now - NODE_STALL_MS, s->now));
+	assert_true(
+	    node_liveness_stalled(s->last_seen, s->lost, s->now - NODE_STALL_MS - 1, s->now));
+}
+
+/* The rules for other periods: beats three times a period, down after a
+ * period and a second of silence (3 s at least), and the lost grace never
+ * longer. */
+static void test_liveness_rules(void **state)
+{
+	(void)state;
+	assert_int_equal(333, node_beat_interval_ms(1000));
+	assert_int_equal(3000, node_silence_grace_ms(1000));
+	assert_int_equal(2000, node_lost_grace_ms(1000));
+	assert_int_equal(1500, node_beat_timeout_ms(1000));
+	assert_int_equal(3000, node_silence_grace_ms(2000));
+	assert_int_equal(3332, node_beat_timeout_ms(5000));
+	assert_int_equal(1666, node_beat_interval_ms(5000));
+	assert_int_equal(6000, node_silence_grace_ms(5000));
+	assert_int_equal(2000, node_lost_grace_ms(5000));
+	assert_int_equal(2000, node_lost_grace_ms(500));
+	/* One stuck beat (its timeout, the retry, the next interval) never
+	 * makes a node Down, for periods of a second and more. */
+	static const int64_t periods[] = {1000, 2000, 5000, 10000, 30000, 120000};
+	for (size_t i = 0; i < sizeof(periods) / sizeof(periods[0]); i++) {
+		int64_t p = periods[i];
+		assert_true(node_beat_timeout_ms(p) + NODE_BEAT_RETRY_MS +
+				node_beat_interval_ms(p) <
+			    node_silence_grace_ms(p));
+	}
+}
+
 static void test_cert_decisions(void **state)
 {
 	(void)state;
@@ -332,9 +532,18 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_silent_nodes_go_down_after_grace, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_new_leader_gives_every_node_a_grace, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_new_leader_lost_connection, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_demotion_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_leader_marks_itself_ready, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_no_flapping, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cut_off_down_within_period_and_extra, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_lost_connection_down_after_short_grace, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_reconnect_is_not_down, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_late_beats_are_not_down, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_leader_stall_is_nobody_silence, setup, teardown),
+	    cmocka_unit_test(test_liveness_rules),
 	    cmocka_unit_test(test_cert_decisions),
 	    cmocka_unit_test(test_join_record),
 	};
