@@ -21,6 +21,7 @@
 #include "basic/log.h"
 #include "basic/timeutil.h"
 #include "daemon/daemon.h"
+#include "network/network.h"
 #include "swarm/ca.h"
 #include "swarm/netkeys.h"
 #include "swarm/rpc.h"
@@ -288,7 +289,10 @@ static void manager_stop_then(struct swarm *sw, sraft_cb closed, void *data)
 	sw->last_seen = json_object();
 }
 
-void swarm_manager_stop(struct swarm *sw) { manager_stop_then(sw, raft_freed, NULL); }
+void swarm_manager_stop(struct swarm *sw)
+{
+	manager_stop_then(sw, raft_freed, NULL);
+}
 
 struct raft_reopen {
 	struct swarm *sw;
@@ -343,6 +347,12 @@ void swarm_tick_start(struct swarm *sw)
 {
 	if (sw->tick_on)
 		return;
+	/* The node is in the swarm from here on: as dockerd, it has its
+	 * docker_gwbridge (tasks can also make it when this fails). */
+	struct error err = ERROR_INIT;
+	if (network_gwbridge_ensure(sw->networks, &err) < 0)
+		log_warn(sw->log, "swarm: %s", error_msg(&err));
+	error_clear(&err);
 	sw->tick_on = true;
 	sw->next_hb_ms = 0;
 	uv_timer_start(&sw->tick, tick_cb, SWARM_TICK_MS, SWARM_TICK_MS);
@@ -458,6 +468,7 @@ void swarm_free(struct swarm *sw)
 void swarm_reset(struct swarm *sw)
 {
 	netkeys_clear(sw);
+	network_gwbridge_leave(sw->networks);
 	swarm_manager_stop(sw);
 	swarm_agent_stop(sw);
 	if (sw->tick_on) {
