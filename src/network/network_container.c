@@ -135,7 +135,7 @@ static void dns_resolve(void *userdata, const char *name, struct dns_addrs *out)
 	struct networks *ns = sb->ns;
 	for (size_t i = 0; i < ns->n; i++) {
 		struct network *n = ns->v[i];
-		if (!network_is_user(n) || !network_endpoint(n, sb->cid))
+		if (!network_is_user(n) || !container_endpoint(n, sb->cid))
 			continue;
 		char want[256];
 		snprintf(want, sizeof(want), "%s", name);
