@@ -150,7 +150,7 @@ static void dns_resolve(void *userdata, const char *name, struct dns_addrs *out)
 			struct endpoint *ep = &n->eps[e];
 			struct net_container c;
 			struct error err = ERROR_INIT;
-			if (!sandbox_find(ns, ep->cid) ||
+			if (ep->gateway || !sandbox_find(ns, ep->cid) ||
 			    net_container_find(ns, ep->cid, &c, &err) < 0) {
 				error_clear(&err);
 				continue;

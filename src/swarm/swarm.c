@@ -390,8 +390,11 @@ int swarm_new(struct daemon *d, struct swarm **ret, struct error *err)
 int swarm_start(struct swarm *sw, struct error *err)
 {
 	int r = load_state(sw, err);
-	if (r == -ENOENT)
+	if (r == -ENOENT) {
+		/* Not in a swarm: also after a crash that followed a leave. */
+		network_gwbridge_leave(sw->networks);
 		return 0;
+	}
 	if (r == 0 && sw->sealed_keys) {
 		sw->state = SWARM_LOCKED;
 		log_info(sw->log, "swarm: this manager is locked: use docker swarm unlock");
