@@ -114,6 +114,8 @@ test_gwbridge_swarm() {
 	g2ip=$(dk inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' g2)
 	run_ok dk exec g1 ping -c1 -W2 "$g2ip"
 	run_fails dk exec g1 ping -c1 -W1 "$g2gw"
+	run_ok bridge -d link show master "$dev"
+	assert_contains "$OUT" "isolated on" "docker_gwbridge's ports"
 	# A published port goes to the docker_gwbridge address.
 	local port
 	port=$(free_port)
