@@ -38,9 +38,12 @@ static int gwbridge_make(struct networks *ns, struct network **ret, struct error
 				 "false", OPT_MASQ, "true");
 	if (!body)
 		return error_set(err, -ENOMEM, "out of memory");
-	/* A device of our own name with no network is a crash's leftover
-	 * (Docker's own name may be a dockerd's: left alone). */
-	if (strcmp(ns->gw_bridge, GW_NAME) != 0)
+	/* A device of our own name that no network of ours has is a crash's
+	 * leftover (Docker's own name may be a dockerd's: left alone). */
+	bool ours = strcmp(ns->gw_bridge, GW_NAME) != 0;
+	for (size_t i = 0; i < ns->n && ours; i++)
+		ours = strcmp(ns->v[i]->bridge, ns->gw_bridge) != 0;
+	if (ours)
 		nl_link_delete(ns->gw_bridge);
 	struct error e2 = ERROR_INIT;
 	struct network *n = NULL;
