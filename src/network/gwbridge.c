@@ -128,11 +128,11 @@ void gwbridge_restore(struct networks *ns)
 	}
 }
 
-int network_gwbridge_ensure(struct networks *ns, struct error *err)
+int network_gwbridge_ensure(struct networks *ns, bool make, struct error *err)
 {
 	ns->in_swarm = true;
 	struct network *gw = gwbridge_find(ns);
-	return gw ? 0 : gwbridge_make(ns, &gw, err);
+	return gw || !make ? 0 : gwbridge_make(ns, &gw, err);
 }
 
 void network_gwbridge_leave(struct networks *ns)

@@ -348,9 +348,13 @@ void swarm_tick_start(struct swarm *sw)
 	if (sw->tick_on)
 		return;
 	/* The node is in the swarm from here on: as dockerd, it has its
-	 * docker_gwbridge (tasks can also make it when this fails). */
+	 * docker_gwbridge (tasks also make it when missing). Not made now by a
+	 * manager that just joined as a follower: making it holds the loop
+	 * (netlink, an fsync, the nftables table), which on a loaded host can
+	 * outlast the election timeout of a raft member this new. */
+	bool follower = sw->manager && !(sw->raft && sraft_is_leader(sw->raft));
 	struct error err = ERROR_INIT;
-	if (network_gwbridge_ensure(sw->networks, &err) < 0)
+	if (network_gwbridge_ensure(sw->networks, !follower, &err) < 0)
 		log_warn(sw->log, "swarm: %s", error_msg(&err));
 	error_clear(&err);
 	sw->tick_on = true;
