@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 #include "basic/cleanup.h"
 #include "basic/fs.h"
 #include "basic/timeutil.h"
@@ -21,10 +20,6 @@
 #include "network/ingress.h"
 #include "network/network_priv.h"
 #include "network/nl.h"
-
-#define OPT_BRIDGE_NAME "com.docker.network.bridge.name"
-#define OPT_MTU "com.docker.network.driver.mtu"
-#define OPT_MASQ "com.docker.network.bridge.enable_ip_masquerade"
 
 bool network_is_user(const struct network *n)
 {
@@ -81,6 +76,8 @@ static json_t *network_state_json(struct network *n)
 				      "Aliases", e->aliases, "Settings", e->settings);
 		if (o)
 			endpoint_state6_save(e, o);
+		if (o && e->gateway)
+			json_object_set_new(o, "Gateway", json_true());
 		json_object_set_new(eps, e->cid, o);
 	}
 	json_t *j = json_pack(
@@ -94,6 +91,8 @@ static json_t *network_state_json(struct network *n)
 	    eps, "AuxAddresses", n->aux ? n->aux : json_null());
 	if (j)
 		network_state6_save(n, j);
+	if (j && n->gw_auto)
+		json_object_set_new(j, "GwAuto", json_true());
 	return j;
 }
 
@@ -136,6 +135,7 @@ static struct network *network_from_json(json_t *j)
 	n->builtin = json_is_true(json_object_get(j, "Builtin"));
 	n->is_default = json_is_true(json_object_get(j, "Default"));
 	n->masquerade = json_is_true(json_object_get(j, "Masquerade"));
+	n->gw_auto = json_is_true(json_object_get(j, "GwAuto"));
 	n->vni = (uint32_t)json_integer_value(json_object_get(j, "VNI"));
 	n->overlay = n->vni != 0;
 	if (n->overlay)
@@ -172,6 +172,7 @@ static struct network *network_from_json(json_t *j)
 		snprintf(ep->id, sizeof(ep->id), "%s", jstr(e, "EndpointID"));
 		ip_parse(jstr(e, "IP"), &ep->ip);
 		ep->static_ip = json_is_true(json_object_get(e, "Static"));
+		ep->gateway = json_is_true(json_object_get(e, "Gateway"));
 		ep->aliases = json_incref(json_object_get(e, "Aliases"));
 		if (!ep->aliases)
 			ep->aliases = json_array();
@@ -260,6 +261,12 @@ struct endpoint *network_endpoint(struct network *n, const char *cid)
 	return NULL;
 }
 
+struct endpoint *container_endpoint(struct network *n, const char *cid)
+{
+	struct endpoint *ep = network_endpoint(n, cid);
+	return ep && !ep->gateway ? ep : NULL;
+}
+
 static bool container_running(struct networks *ns, const char *cid);
 
 /* On an overlay network the swarm hands out the addresses: one a stopped
@@ -273,8 +280,9 @@ static void release_stale(struct networks *ns, struct network *n, uint32_t ip)
 		}
 }
 
-int network_attach(struct networks *ns, struct network *n, const char *cid, uint32_t ip,
-		   const struct in6_addr *ip6, json_t *aliases, json_t *settings, struct error *err)
+static int attach(struct networks *ns, struct network *n, const char *cid, uint32_t ip,
+		  const struct in6_addr *ip6, json_t *aliases, json_t *settings, bool gateway,
+		  struct error *err)
 {
 	char buf[16];
 	bool is_static = ip != 0;
@@ -299,7 +307,7 @@ int network_attach(struct networks *ns, struct network *n, const char *cid, uint
 		return error_set(err, -ENOMEM, "out of memory");
 	n->eps = v;
 	struct endpoint *e = &n->eps[n->n_eps];
-	*e = (struct endpoint){.ip = ip, .static_ip = is_static};
+	*e = (struct endpoint){.ip = ip, .static_ip = is_static, .gateway = gateway};
 	snprintf(e->cid, sizeof(e->cid), "%s", cid);
 	if (strcmp(n->driver, "bridge") == 0) {
 		int r6 = endpoint_ip6_reserve(n, e, ip6, err);
@@ -316,6 +324,18 @@ int network_attach(struct networks *ns, struct network *n, const char *cid, uint
 	if (r < 0)
 		network_detach(ns, n, cid);
 	return r;
+}
+
+int network_attach(struct networks *ns, struct network *n, const char *cid, uint32_t ip,
+		   const struct in6_addr *ip6, json_t *aliases, json_t *settings, struct error *err)
+{
+	return attach(ns, n, cid, ip, ip6, aliases, settings, false, err);
+}
+
+int network_attach_gateway(struct networks *ns, struct network *n, const char *cid,
+			   struct error *err)
+{
+	return attach(ns, n, cid, 0, NULL, NULL, NULL, true, err);
 }
 
 void network_detach(struct networks *ns, struct network *n, const char *cid)
@@ -374,7 +394,9 @@ void network_rules_rebuild(struct networks *ns)
 		br[nb++] = (struct nft_bridge){.ifname = n->bridge,
 					       .subnet = n->subnet,
 					       .internal = n->internal,
-					       .masquerade = n->masquerade,
+					       /* Tasks on an overlay network go out
+						* through docker_gwbridge. */
+					       .masquerade = n->masquerade && !n->overlay,
 					       .subnet6 = n->ipv6 ? n->subnet6
 								  : (struct cidr6){.prefix = 0},
 					       .nat6 = n->nat6 && n->masquerade};
@@ -610,6 +632,12 @@ int network_init(struct networks **ret, const struct network_deps *deps, struct 
 		snprintf(ns->default_bridge, sizeof(ns->default_bridge), "berth0");
 	else
 		snprintf(ns->default_bridge, sizeof(ns->default_bridge), "berth-%08x", h);
+	/* docker_gwbridge's device: Docker's name, or one per exec root so
+	 * that test daemons never share it. */
+	if (dflt)
+		snprintf(ns->gw_bridge, sizeof(ns->gw_bridge), "docker_gwbridge");
+	else
+		snprintf(ns->gw_bridge, sizeof(ns->gw_bridge), "gwbr-%08x", h);
 	if (ns->deps.bridge && (strlen(ns->deps.bridge) > 15 || !*ns->deps.bridge))
 		return error_set(err, -EINVAL, "invalid bridge name \"%s\": 1 to 15 characters",
 				 ns->deps.bridge);
@@ -856,6 +884,17 @@ int network_create(struct networks *ns, json_t *body, bool check_duplicate, char
 				 driver);
 	if (*driver && strcmp(driver, "bridge") != 0)
 		return error_set(err, -ENOENT, "plugin \"%s\" not found", driver);
+	struct network *n = NULL;
+	r = network_make(ns, body, &n, err);
+	if (r < 0)
+		return r;
+	*ret_id = strdup(n->id);
+	*ret_warning = TAKE_PTR(warning);
+	return 0;
+}
+
+int network_make(struct networks *ns, json_t *body, struct network **ret, struct error *err)
+{
 	bool ipv6 = json_is_true(json_object_get(body, "EnableIPv6"));
 	const char *opt6 = jstr(json_object_get(body, "Options"), "com.docker.network.enable_ipv6");
 	if (!json_object_get(body, "EnableIPv6") && *opt6) {
@@ -865,7 +904,7 @@ int network_create(struct networks *ns, json_t *body, bool check_duplicate, char
 					 "com.docker.network.enable_ipv6");
 		ipv6 = !strcmp(opt6, "true") || !strcmp(opt6, "1");
 	}
-	struct network *n = new_network(name, "bridge");
+	struct network *n = new_network(jstr(body, "Name"), "bridge");
 	if (!n)
 		return error_set(err, -ENOMEM, "out of memory");
 	n->internal = json_is_true(json_object_get(body, "Internal"));
@@ -874,7 +913,7 @@ int network_create(struct networks *ns, json_t *body, bool check_duplicate, char
 		n->labels = json_deep_copy(json_object_get(body, "Labels"));
 	}
 	json_t *c6 = NULL;
-	r = parse_options(ns, n, body, err);
+	int r = parse_options(ns, n, body, err);
 	if (r == 0)
 		r = parse_ipam(ns, n, body, &c6, err);
 	if (r == 0)
@@ -896,8 +935,7 @@ int network_create(struct networks *ns, json_t *body, bool check_duplicate, char
 	}
 	network_rules_rebuild(ns);
 	network_event(ns, n, "create", NULL);
-	*ret_id = strdup(n->id);
-	*ret_warning = TAKE_PTR(warning);
+	*ret = n;
 	return 0;
 }
 
@@ -943,12 +981,16 @@ int network_remove(struct networks *ns, const char *ref, struct error *err)
 				 n->name);
 	if (n->overlay) /* the swarm's: removed on a manager */
 		return error_set(err, -ENOENT, "network %s not found", ref);
-	for (size_t i = 0; i < n->n_eps; i++)
-		if (container_running(ns, n->eps[i].cid))
-			return error_set(
-			    err, -EPERM,
-			    "error while removing network: network %s id %s has active endpoints",
-			    n->name, n->id);
+	/* In a swarm dockerd's ingress sandbox always has an endpoint on
+	 * docker_gwbridge. */
+	bool held = ns->in_swarm && n == gwbridge_find(ns);
+	for (size_t i = 0; i < n->n_eps && !held; i++)
+		held = container_running(ns, n->eps[i].cid);
+	if (held)
+		return error_set(
+		    err, -EPERM,
+		    "error while removing network: network %s id %s has active endpoints", n->name,
+		    n->id);
 	network_destroy(ns, n);
 	return 0;
 }
@@ -982,7 +1024,8 @@ int network_prune(struct networks *ns, const struct filters *f, json_t **ret_del
 	json_t *out = json_array();
 	for (size_t i = 0; i < ns->n;) {
 		struct network *n = ns->v[i];
-		if (n->builtin || n->overlay || n->n_eps || !prune_match(n, f)) {
+		bool held = ns->in_swarm && n == gwbridge_find(ns); /* as at rm */
+		if (n->builtin || n->overlay || n->n_eps || held || !prune_match(n, f)) {
 			i++;
 			continue;
 		}

@@ -139,6 +139,18 @@ bool network_local_plain(struct networks *ns, const char *ref);
 /* Whether a container here holds ip on the swarm network id. */
 bool network_overlay_holds(struct networks *ns, const char *id, uint32_t ip);
 
+/* --- docker_gwbridge (gwbridge.c) --- */
+
+/* The node is in a swarm (init, join, a start in one): docker_gwbridge, the
+ * way out of containers on overlay networks, is kept (dockerd's ingress
+ * sandbox holds it: rm and prune leave it) and, with make, made unless it
+ * exists (else when the first container needs it).
+ * -errno "error creating external connectivity network: ..." */
+int network_gwbridge_ensure(struct networks *ns, bool make, struct error *err);
+/* The node left the swarm: a docker_gwbridge berthd made goes, now or
+ * when the last container that uses it stops. */
+void network_gwbridge_leave(struct networks *ns);
+
 /* --- container hooks (network_container.c) --- */
 
 /* At create: checks NetworkMode (normalized: "default" is "bridge") and

@@ -72,18 +72,18 @@ size_t container_networks(struct networks *ns, const char *cid, struct network *
 {
 	size_t k = 0;
 	for (size_t i = 0; i < ns->n && k < max; i++)
-		if (network_endpoint(ns->v[i], cid))
+		if (container_endpoint(ns->v[i], cid))
 			out[k++] = ns->v[i];
 	return k;
 }
 
-static int sandbox_index(struct sandbox *sb, struct network *n)
+int sandbox_index(struct sandbox *sb, struct network *n)
 {
 	json_t *v = json_object_get(sb->ifaces, n->id);
 	return json_is_integer(v) ? (int)json_integer_value(v) : -1;
 }
 
-/* The endpoint whose interface is eth0: ports are published to it. */
+/* The endpoint whose interface is eth0. */
 static struct network *primary_network(struct networks *ns, struct sandbox *sb)
 {
 	struct network *best = NULL;
@@ -135,7 +135,7 @@ static void dns_resolve(void *userdata, const char *name, struct dns_addrs *out)
 	struct networks *ns = sb->ns;
 	for (size_t i = 0; i < ns->n; i++) {
 		struct network *n = ns->v[i];
-		if (!network_is_user(n) || !network_endpoint(n, sb->cid))
+		if (!network_is_user(n) || !container_endpoint(n, sb->cid))
 			continue;
 		char want[256];
 		snprintf(want, sizeof(want), "%s", name);
@@ -150,7 +150,7 @@ static void dns_resolve(void *userdata, const char *name, struct dns_addrs *out)
 			struct endpoint *ep = &n->eps[e];
 			struct net_container c;
 			struct error err = ERROR_INIT;
-			if (!sandbox_find(ns, ep->cid) ||
+			if (ep->gateway || !sandbox_find(ns, ep->cid) ||
 			    net_container_find(ns, ep->cid, &c, &err) < 0) {
 				error_clear(&err);
 				continue;
@@ -237,7 +237,8 @@ int sandbox_join(struct networks *ns, struct sandbox *sb, struct network *n, str
 	{
 		struct network *o = NULL;
 		struct error e2 = ERROR_INIT;
-		if (network_lookup(ns, k, &o, &e2) == 0 && !o->internal)
+		/* An overlay network gives no gateway (docker_gwbridge does). */
+		if (network_lookup(ns, k, &o, &e2) == 0 && !o->internal && !o->overlay)
 			has_gw = true;
 		error_clear(&e2);
 	}
@@ -251,8 +252,9 @@ int sandbox_join(struct networks *ns, struct sandbox *sb, struct network *n, str
 				  .ifname = ifname,
 				  .ip = ep->ip,
 				  .prefix = n->subnet.prefix,
-				  .gateway = n->internal || has_gw ? 0 : n->gateway,
-				  .mtu = n->mtu};
+				  .gateway = n->internal || n->overlay || has_gw ? 0 : n->gateway,
+				  .mtu = n->mtu,
+				  .isolated = !strcmp(jstr(n->options, OPT_ICC), "false")};
 	endpoint_mac(ep, nep.mac);
 	endpoint_nl6(ns, sb, n, ep, &nep);
 	nl_link_delete(host_if); /* a leftover of a crash */
@@ -261,6 +263,15 @@ int sandbox_join(struct networks *ns, struct sandbox *sb, struct network *n, str
 		return r;
 	json_object_set_new(sb->ifaces, n->id, json_integer(idx));
 	return 0;
+}
+
+struct network *sandbox_port_network(struct networks *ns, struct sandbox *sb)
+{
+	struct network *gw = gwbridge_find(ns);
+	struct endpoint *ep = gw ? network_endpoint(gw, sb->cid) : NULL;
+	if (ep && ep->gateway && sandbox_index(sb, gw) >= 0)
+		return gw;
+	return primary_network(ns, sb);
 }
 
 void sandbox_leave(struct networks *ns, struct sandbox *sb, struct network *n)
@@ -394,7 +405,9 @@ int network_container_up(struct networks *ns, const struct net_container *c, cha
 	int r = netns_create(sb->netns, err);
 	for (size_t i = 0; r == 0 && i < nn; i++)
 		r = sandbox_join(ns, sb, nets[i], err);
-	struct network *prim = r == 0 ? primary_network(ns, sb) : NULL;
+	if (r == 0)
+		r = sandbox_gw_update(ns, sb, err);
+	struct network *prim = r == 0 ? sandbox_port_network(ns, sb) : NULL;
 	if (r == 0 && prim)
 		r = ports_setup(ns, c, sb, network_endpoint(prim, c->id), err);
 	if (r == 0 && sandbox_add(ns, sb) < 0)
@@ -406,6 +419,7 @@ int network_container_up(struct networks *ns, const struct net_container *c, cha
 	}
 	if (r < 0) {
 		sandbox_destroy(ns, sb);
+		gwbridge_release(ns, c->id);
 		return r;
 	}
 	network_rules_rebuild(ns);
@@ -426,6 +440,7 @@ void network_container_down(struct networks *ns, const struct net_container *c)
 	size_t nn = container_networks(ns, c->id, nets, 64);
 	sandbox_forget(ns, sb);
 	sandbox_destroy(ns, sb);
+	gwbridge_release(ns, c->id);
 	network_rules_rebuild(ns);
 	for (size_t i = 0; i < nn; i++)
 		network_event(ns, nets[i], "disconnect", c->id);
@@ -583,6 +598,16 @@ void network_container_removed(struct networks *ns, const struct net_container *
 
 /* ---- connect / disconnect ---- */
 
+/* For a change already made: a failure to give the container its way out
+ * is logged (the change stays). */
+static void gw_update_logged(struct networks *ns, struct sandbox *sb)
+{
+	struct error err = ERROR_INIT;
+	if (sandbox_gw_update(ns, sb, &err) < 0)
+		log_warn(ns->deps.log, "container %.12s: %s", sb->cid, error_msg(&err));
+	error_clear(&err);
+}
+
 int network_connect(struct networks *ns, const char *ref, const char *container, json_t *epcfg,
 		    struct error *err)
 {
@@ -602,9 +627,17 @@ int network_connect(struct networks *ns, const char *ref, const char *container,
 		return r;
 	struct sandbox *sb = sandbox_find(ns, c->id);
 	if (sb) {
-		r = sandbox_join(ns, sb, n, err);
+		/* A network with a gateway replaces docker_gwbridge's before it
+		 * joins (its default route), an overlay may need it after. */
+		r = sandbox_gw_update(ns, sb, err);
+		if (r == 0)
+			r = sandbox_join(ns, sb, n, err);
+		if (r == 0)
+			r = sandbox_gw_update(ns, sb, err);
 		if (r < 0) {
+			sandbox_leave(ns, sb, n);
 			network_detach(ns, n, c->id);
+			gw_update_logged(ns, sb);
 			return r;
 		}
 		struct error e2 = ERROR_INIT;
@@ -629,19 +662,19 @@ int network_disconnect(struct networks *ns, const char *ref, const char *contain
 		r = net_container_find(ns, container, c, err);
 	if (r < 0)
 		return r;
-	if (!network_endpoint(n, c->id))
+	if (!container_endpoint(n, c->id))
 		return error_set(err, -EINVAL, "container %s is not connected to network %s", c->id,
 				 n->name);
 	struct sandbox *sb = sandbox_find(ns, c->id);
-	if (sb) {
+	if (sb)
 		sandbox_leave(ns, sb, n);
+	network_detach(ns, n, c->id);
+	if (sb) {
+		gw_update_logged(ns, sb);
 		struct error e2 = ERROR_INIT;
 		if (sandbox_save(ns, sb, &e2) < 0)
 			log_warn(ns->deps.log, "container %.12s: %s", c->id, error_msg(&e2));
 		error_clear(&e2);
-	}
-	network_detach(ns, n, c->id);
-	if (sb) {
 		network_rules_rebuild(ns);
 		sandbox_lb_update(ns, sb);
 		network_event(ns, n, "disconnect", c->id);
@@ -687,7 +720,7 @@ static void restore_one(struct networks *ns, const char *file)
 	if (netns_repin(sb->netns, c.pid, &err) < 0)
 		log_warn(ns->deps.log, "container %.12s: %s", cid, error_msg(&err));
 	error_clear(&err);
-	struct network *prim = primary_network(ns, sb);
+	struct network *prim = sandbox_port_network(ns, sb);
 	if (json_is_object(ports)) {
 		sb->ports = json_deep_copy(ports);
 		if (prim)
@@ -707,6 +740,7 @@ void network_restore(struct networks *ns)
 			restore_one(ns, de->d_name);
 	if (dh)
 		closedir(dh);
+	gwbridge_restore(ns);
 	/* Namespaces without a sandbox: a crash between making one and saving it. */
 	dh = opendir(ns->netns_dir);
 	while (dh && (de = readdir(dh))) {

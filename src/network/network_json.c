@@ -20,13 +20,16 @@ static json_t *containers_json(struct networks *ns, struct network *n)
 		error_clear(&err);
 		if (r < 0 || !c.running || !sandbox_find(ns, ep->cid))
 			continue;
-		char ip[16], addr[24], mac[18], addr6[CIDR6_LEN];
+		char ip[16], addr[24], mac[18], addr6[CIDR6_LEN], gw_name[21];
 		snprintf(addr, sizeof(addr), "%s/%d", ip_format(ep->ip, ip), n->subnet.prefix);
 		endpoint_mac_text(ep, mac);
+		/* libnetwork's name of a gateway endpoint: gateway_<sandbox ID>,
+		 * and the sandbox's ID is the container's here. */
+		snprintf(gw_name, sizeof(gw_name), "gateway_%.12s", c.id);
 		json_object_set_new(out, c.id,
-				    json_pack("{s:s, s:s, s:s, s:s, s:s}", "Name", c.name,
-					      "EndpointID", ep->id, "MacAddress", mac,
-					      "IPv4Address", addr, "IPv6Address",
+				    json_pack("{s:s, s:s, s:s, s:s, s:s}", "Name",
+					      ep->gateway ? gw_name : c.name, "EndpointID", ep->id,
+					      "MacAddress", mac, "IPv4Address", addr, "IPv6Address",
 					      endpoint_ip6_cidr(n, ep, addr6)));
 	}
 	/* host network: the containers using it. */

@@ -14,6 +14,11 @@
 
 struct net_container;
 
+#define OPT_BRIDGE_NAME "com.docker.network.bridge.name"
+#define OPT_MTU "com.docker.network.driver.mtu"
+#define OPT_MASQ "com.docker.network.bridge.enable_ip_masquerade"
+#define OPT_ICC "com.docker.network.bridge.enable_icc"
+
 /* A container's NetworkMode ("" when unset), whether it is m, whether it
  * is "container:<id>" (network_settings.c). */
 const char *net_mode(const struct net_container *c);
@@ -38,6 +43,9 @@ struct endpoint {
 	bool static_ip6;
 	json_t *aliases;  /* array of strings */
 	json_t *settings; /* echoed EndpointSettings: MacAddress, Links, DriverOpts, LinkLocalIPs */
+	/* On docker_gwbridge, the way out of a container on overlay networks
+	 * (gwbridge.c): not one of the networks the container shows. */
+	bool gateway;
 };
 
 struct network {
@@ -46,6 +54,7 @@ struct network {
 	char driver[16]; /* bridge, host, null */
 	char bridge[16]; /* the device (bridge driver) */
 	bool internal, builtin, is_default, masquerade;
+	bool gw_auto;	    /* docker_gwbridge as berthd made it (gwbridge.c) */
 	struct cidr subnet; /* prefix 0: none */
 	struct cidr range;
 	uint32_t gateway;
@@ -68,9 +77,9 @@ struct network {
 	bool overlay;
 	uint32_t vni;
 	char vxlan[16];
-	json_t *peers;	    /* programmed: "ip" -> "mac vtep"; NULL: none yet */
-	json_t *services;   /* service records (network.h); NULL: none yet */
-	json_t *swarm_info; /* network_overlay_info; NULL: none yet */
+	json_t *peers;		   /* programmed: "ip" -> "mac vtep"; NULL: none yet */
+	json_t *services;	   /* service records (network.h); NULL: none yet */
+	json_t *swarm_info;	   /* network_overlay_info; NULL: none yet */
 	struct network_mesh *mesh; /* the ingress network's (ingress.h); NULL */
 	struct ipam_set used;
 	struct endpoint *eps;
@@ -111,6 +120,8 @@ struct networks {
 	struct cidr6 pool6; /* IPv6 subnets come from it: the engine's ULA /48 */
 	bool iptables;
 	bool forwarding_set;
+	bool in_swarm;	    /* docker_gwbridge is kept (network_gwbridge_ensure) */
+	char gw_bridge[16]; /* the device of a docker_gwbridge berthd makes */
 	struct network_deps deps;
 };
 
@@ -120,6 +131,9 @@ int net_container_find(struct networks *ns, const char *ref, struct net_containe
 struct network *new_network(const char *name, const char *driver);
 int networks_add(struct networks *ns, struct network *n);
 void network_free(struct network *n);
+/* POST /networks/create's work after the name checks: body's options and
+ * IPAM, the bridge, the file, the rules, the event; *ret the network. */
+int network_make(struct networks *ns, json_t *body, struct network **ret, struct error *err);
 /* Its file, devices and rules go; n is freed. */
 void network_destroy(struct networks *ns, struct network *n);
 /* By full ID, name, or unique ID prefix; -ENOENT "network X not found". */
@@ -132,11 +146,19 @@ struct endpoint *network_endpoint(struct network *n, const char *cid);
 int network_attach(struct networks *ns, struct network *n, const char *cid, uint32_t ip,
 		   const struct in6_addr *ip6, json_t *aliases, json_t *settings,
 		   struct error *err);
+/* The same for the gateway endpoint of cid on docker_gwbridge. */
+int network_attach_gateway(struct networks *ns, struct network *n, const char *cid,
+			   struct error *err);
 void network_detach(struct networks *ns, struct network *n, const char *cid);
+/* cid's endpoint on n when n is one of its networks (not its gateway
+ * endpoint on docker_gwbridge), else NULL. */
+struct endpoint *container_endpoint(struct network *n, const char *cid);
 int network_bridge_up(struct networks *ns, struct network *n, struct error *err);
 /* Replaces berthd's nftables table from the state; logs failures. */
 void network_rules_rebuild(struct networks *ns);
 struct sandbox *sandbox_find(struct networks *ns, const char *cid);
+/* The index N of n's interface ethN in sb; -1 when sb is not on n. */
+int sandbox_index(struct sandbox *sb, struct network *n);
 void network_event(struct networks *ns, struct network *n, const char *action, const char *cid);
 /* The veth on the host for an endpoint: vb<first 10 of cid><index>. */
 void sandbox_host_if(const char *cid, int index, char buf[16]);
@@ -154,11 +176,28 @@ void endpoint_nl6(struct networks *ns, struct sandbox *sb, struct network *n, st
 /* DNS: start the container's server when it is on a user network. */
 void sandbox_dns_update(struct networks *ns, struct sandbox *sb);
 bool network_is_user(const struct network *n);
-/* The container's networks with an endpoint, in network order. */
+/* The container's networks with an endpoint, in network order (not its
+ * gateway endpoint on docker_gwbridge). */
 size_t container_networks(struct networks *ns, const char *cid, struct network **out, size_t max);
 /* The endpoint's MAC address: the one asked for, else 02:42:<address>. */
 void endpoint_mac(const struct endpoint *ep, uint8_t mac[6]);
 void endpoint_mac_text(const struct endpoint *ep, char buf[18]);
+
+/* docker_gwbridge (gwbridge.c). */
+/* The local network named docker_gwbridge; NULL when there is none. */
+struct network *gwbridge_find(struct networks *ns);
+/* Gives sb its gateway endpoint on docker_gwbridge (making the network when
+ * missing) when the container is on a non-internal overlay network and on
+ * no network with a gateway of its own, and takes it away when not. */
+int sandbox_gw_update(struct networks *ns, struct sandbox *sb, struct error *err);
+/* The network of sb that published ports go to: docker_gwbridge when sb
+ * has its gateway endpoint there, else the one of eth0. */
+struct network *sandbox_port_network(struct networks *ns, struct sandbox *sb);
+/* cid's gateway endpoint goes (its veth went with its sandbox); a
+ * docker_gwbridge berthd made goes with the last one outside a swarm. */
+void gwbridge_release(struct networks *ns, const char *cid);
+/* Daemon start: gateway endpoints of containers without a sandbox go. */
+void gwbridge_restore(struct networks *ns);
 
 /* Service records of overlay networks (vip.c). */
 /* Fills up to max addresses of name among n's service records: a

@@ -86,7 +86,7 @@ static json_t *networks_json(struct networks *ns, const struct net_container *c,
 	json_t *nets = json_object();
 	for (size_t i = 0; i < ns->n; i++) {
 		struct network *n = ns->v[i];
-		struct endpoint *ep = network_endpoint(n, c->id);
+		struct endpoint *ep = container_endpoint(n, c->id);
 		bool special = (n->builtin && !strcmp(n->name, "host") && net_mode_is(c, "host")) ||
 			       (n->builtin && !strcmp(n->name, "none") && net_mode_is(c, "none"));
 		if (!ep && !special)

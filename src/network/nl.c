@@ -467,6 +467,32 @@ static void hairpin(const char *host_if)
 	write_sysctl(path, "1");
 }
 
+/* Port isolation (kernel 4.18): frames between two isolated ports of a
+ * bridge are dropped, so containers of an enable_icc=false network reach
+ * the host (routed through the bridge) and nothing else on it. Not best
+ * effort: a network that promises isolation must not silently lack it.
+ * Through netlink (IFLA_BRPORT_ISOLATED in a bridge RTM_SETLINK; libnl 3.7
+ * has no setter), not sysfs: /sys may show another namespace's links. */
+static int isolate(struct nl_sock *s, const char *host_if, struct error *err)
+{
+	_cleanup_link_ struct rtnl_link *l = NULL;
+	int e = rtnl_link_get_kernel(s, 0, host_if, &l);
+	if (e < 0)
+		return nl_fail(err, e, "isolating bridge port", host_if);
+	struct ifinfomsg ifi = {.ifi_family = AF_BRIDGE, .ifi_index = rtnl_link_get_ifindex(l)};
+	struct nl_msg *m = nlmsg_alloc_simple(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK);
+	struct nlattr *info = NULL;
+	e = -NLE_NOMEM;
+	if (m && nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO) >= 0 &&
+	    (info = nla_nest_start(m, IFLA_PROTINFO | NLA_F_NESTED)) &&
+	    nla_put_u8(m, IFLA_BRPORT_ISOLATED, 1) >= 0 && nla_nest_end(m, info) >= 0)
+		e = nl_send_auto(s, m);
+	nlmsg_free(m);
+	if (e >= 0)
+		e = nl_wait_for_ack(s);
+	return e < 0 ? nl_fail(err, e, "isolating bridge port", host_if) : 0;
+}
+
 int nl_endpoint_add(const struct nl_endpoint *ep, struct error *err)
 {
 	_cleanup_sock_ struct nl_sock *s = NULL;
@@ -499,7 +525,9 @@ int nl_endpoint_add(const struct nl_endpoint *ep, struct error *err)
 	if (e < 0)
 		return nl_fail(err, e, "creating veth pair", ep->host_if);
 	hairpin(ep->host_if);
-	r = inside(ep, err);
+	r = ep->isolated ? isolate(s, ep->host_if, err) : 0;
+	if (r == 0)
+		r = inside(ep, err);
 	if (r < 0)
 		nl_link_delete(ep->host_if);
 	return r;

@@ -56,9 +56,11 @@ struct nl_endpoint {
 	struct in6_addr gateway6; /* IPv6 default route via it; zero: none */
 	uint8_t mac[6];
 	int mtu;
+	bool isolated; /* the bridge port talks to no other isolated port */
 };
 /* veth pair with its peer made inside the namespace, the host side
- * enslaved to the bridge; inside: MAC, address, up, default route. On
+ * enslaved to the bridge (isolated: the port forwards to no other isolated
+ * port, Docker's enable_icc=false); inside: MAC, address, up, default route. On
  * failure the pair is deleted again. */
 int nl_endpoint_add(const struct nl_endpoint *ep, struct error *err);
 

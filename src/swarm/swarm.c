@@ -21,6 +21,7 @@
 #include "basic/log.h"
 #include "basic/timeutil.h"
 #include "daemon/daemon.h"
+#include "network/network.h"
 #include "swarm/ca.h"
 #include "swarm/netkeys.h"
 #include "swarm/rpc.h"
@@ -348,6 +349,16 @@ void swarm_tick_start(struct swarm *sw)
 {
 	if (sw->tick_on)
 		return;
+	/* The node is in the swarm from here on: as dockerd, it has its
+	 * docker_gwbridge (tasks also make it when missing). Not made now by a
+	 * manager that just joined as a follower: making it holds the loop
+	 * (netlink, an fsync, the nftables table), which on a loaded host can
+	 * outlast the election timeout of a raft member this new. */
+	bool follower = sw->manager && !(sw->raft && sraft_is_leader(sw->raft));
+	struct error err = ERROR_INIT;
+	if (network_gwbridge_ensure(sw->networks, !follower, &err) < 0)
+		log_warn(sw->log, "swarm: %s", error_msg(&err));
+	error_clear(&err);
 	sw->tick_on = true;
 	sw->next_hb_ms = 0;
 	uv_timer_start(&sw->tick, tick_cb, SWARM_TICK_MS, SWARM_TICK_MS);
@@ -386,8 +397,11 @@ int swarm_new(struct daemon *d, struct swarm **ret, struct error *err)
 int swarm_start(struct swarm *sw, struct error *err)
 {
 	int r = load_state(sw, err);
-	if (r == -ENOENT)
+	if (r == -ENOENT) {
+		/* Not in a swarm: also after a crash that followed a leave. */
+		network_gwbridge_leave(sw->networks);
 		return 0;
+	}
 	if (r == 0 && sw->sealed_keys) {
 		sw->state = SWARM_LOCKED;
 		log_info(sw->log, "swarm: this manager is locked: use docker swarm unlock");
@@ -465,6 +479,7 @@ void swarm_free(struct swarm *sw)
 void swarm_reset(struct swarm *sw)
 {
 	netkeys_clear(sw);
+	network_gwbridge_leave(sw->networks);
 	swarm_manager_stop(sw);
 	swarm_agent_stop(sw);
 	if (sw->tick_on) {

@@ -815,6 +815,27 @@ ov_ping() { # FROM-NODE IP: the ovs task on FROM-NODE reaches IP over the overla
 	c=$(dk "$1" ps -q --filter label=com.docker.swarm.service.name=ovs --filter status=running | head -1)
 	[[ -n $c ]] && dk "$1" exec "$c" busybox ping -c1 -W2 "$2"
 }
+# An address outside the swarm: on the test switch, whose namespace has no
+# route to any container subnet, so only NAT'ed traffic gets answers.
+CL_OUTSIDE=198.18.0.250
+ov_outside() { # NODE: the source address the outside sees for a connection of the ovs task on NODE
+	local c port=$((30000 + RANDOM % 20000)) out="$CL_TMP/outside.$RANDOM" pid i
+	c=$(dk "$1" ps -q --filter label=com.docker.swarm.service.name=ovs --filter status=running | head -1)
+	[[ -n $c ]] || return 1
+	ip netns exec "$CL_SW" python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(1); s.settimeout(15)
+c, a = s.accept(); print(a[0]); c.close()' "$CL_OUTSIDE" "$port" >"$out" 2>&1 &
+	pid=$!
+	for i in $(seq 50); do
+		ip netns exec "$CL_SW" ss -ltn 2>/dev/null | has ":$port " && break
+		sleep 0.1
+	done
+	dk "$1" exec "$c" busybox sh -c "echo hi | busybox nc $CL_OUTSIDE $port" >/dev/null 2>&1
+	wait "$pid" 2>/dev/null
+	cat "$out"
+}
 export -f ov_devices ov_task_ip ov_ping
 export CL_PREFIX
 
@@ -853,6 +874,21 @@ test_overlay() {
 	[[ $ip4 == 10.232.1.* && $ip5 == 10.232.1.* && $ip4 != "$ip5" ]] || fail "task addresses $ip4 $ip5"
 	wait_for 30 ov_ping n4 "$ip5" || fail "n4 -> n5 over the overlay"
 	wait_for 30 ov_ping n5 "$ip4" || fail "n5 -> n4 over the overlay"
+	# The way out: each task reaches an address outside the swarm through
+	# its node's docker_gwbridge (its eth1 and default route), NAT'ed to the
+	# node's address; the overlay's bridge no longer masquerades.
+	ip -n "$CL_SW" addr add "$CL_OUTSIDE/24" dev br0 2>/dev/null
+	for n in n4 n5; do
+		dk "$n" network ls --format '{{.Name}} {{.Driver}} {{.Scope}}' | has -x 'docker_gwbridge bridge local' ||
+			fail "docker_gwbridge on $n: $(dk "$n" network ls)"
+		out=$(dk "$n" ps -q --filter label=com.docker.swarm.service.name=ovs --filter status=running | head -1)
+		dk "$n" exec "$out" busybox ip -4 route | has -E '^default via [0-9.]+ dev eth1' ||
+			fail "the route of the task on $n: $(dk "$n" exec "$out" busybox ip -4 route)"
+		ip=IP_$n
+		[[ $(ov_outside "$n") == "${!ip}" ]] || fail "the outside from the task on $n: '$(ov_outside "$n")'"
+		ip netns exec "${CL_PREFIX}-$n" nft list ruleset | has 'ip saddr 10.232.1.0/24 oifname !=' &&
+			fail "the overlay's bridge masquerades on $n"
+	done
 	# n5 joined with --data-path-addr: its vxlan device sends from there and
 	# n4 sends n5's endpoints there.
 	ip -n "${CL_PREFIX}-n5" -d link show | has "local $DATA_IP_n5 " ||
@@ -873,6 +909,7 @@ test_overlay() {
 	wait_for 60 bash -c 'ip4=$(ov_task_ip n4) && ov_ping n5 "$ip4"' ||
 		fail "n5 -> n4 after n4's berthd was killed -9 ($(ov_task_ip n4))"
 	wait_for 30 ov_ping n4 "$ip5" || fail "n4 -> n5 after its berthd was killed -9"
+	[[ $(ov_outside n4) == "$IP_n4" ]] || fail "the outside from the task on n4 after kill -9: '$(ov_outside n4)'"
 	out=$(dk n1 network rm ovc 2>&1) && fail "rm of a network in use must fail"
 	[[ "$out" == *"is in use by service"* ]] || fail "in use message: $out"
 	wait_for 60 bash -c '! dk n1 service inspect ovs >/dev/null 2>&1 || dk n1 service rm ovs' || fail "service rm ovs"
@@ -885,7 +922,7 @@ test_overlay() {
 				fail "nftables rules of ovc left on $n"
 		fi
 	done
-	ok "overlay: create on a manager (refused on a worker), attachable containers on a worker and a manager ping each other, a service's tasks on two workers reach each other over the vxlan (n5's on its --data-path-addr; also after kill -9), rm leaves nothing on any node"
+	ok "overlay: create on a manager (refused on a worker), attachable containers on a worker and a manager ping each other, a service's tasks on two workers reach each other over the vxlan (n5's on its --data-path-addr; also after kill -9) and an outside address through their node's docker_gwbridge, rm leaves nothing on any node"
 }
 
 # ---- encrypted overlay networks ----

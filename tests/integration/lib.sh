@@ -173,7 +173,7 @@ remove_daemon_networking() {
 	local f dev t
 	for f in "${DAEMON_LOGS[@]}"; do
 		[[ -f "$f" ]] || continue
-		for dev in $(grep -oE '(bridge ov|vxlan vx|default bridge berth)-[a-z0-9]+' "$f" | awk '{print $NF}' | sort -u); do
+		for dev in $(grep -oE '(bridge ov|vxlan vx|default bridge berth|bridge gwbr)-[a-z0-9]+' "$f" | awk '{print $NF}' | sort -u); do
 			ip link del "$dev" 2>/dev/null
 		done
 		for t in $(grep -oE 'nftables table berth_[0-9a-f]+' "$f" | awk '{print $3}' | sort -u); do

@@ -7,13 +7,14 @@
 # busybox:latest imported. On exit its services are removed and their
 # containers waited for (containers outlive berthd).
 swarm_one_node() {
-	start_daemon
+	# Swarm networks (the ingress network made at init too) come from a
+	# block of the test's own: it gets wired on this host; so do the local
+	# ones (docker_gwbridge, made at init, and the default bridge).
+	net_block
+	start_daemon --default-address-pool "base=10.$NB.64.0/18,size=24"
 	import_busybox busybox:latest
 	local port
 	port=$(free_port)
-	# Swarm networks (the ingress network made at init too) come from a
-	# block of the test's own: it gets wired on this host.
-	net_block
 	run_ok dk swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$port" \
 		--default-addr-pool "10.$NB.128.0/17"
 	add_cleanup swarm_one_node_cleanup
