@@ -804,12 +804,42 @@ struct role_change {
 	char *key_pem;
 };
 
+#define RAFT_JOIN_RETRY_MS 500
+#define RAFT_JOIN_TRIES 40
+
+/* Only the leader adds a voter, and the manager asked may not be it (or
+ * lose leadership meanwhile): the join is asked again, the leader a
+ * heartbeat named first, then the managers in turn. */
 static void raft_joined_self(void *data, int status, json_t *resp, const char *msg)
 {
 	struct swarm *sw = data;
 	sw->role_change_inflight = false;
-	if (status < 0)
+	sw->raft_join_retry_ms = 0;
+	/* Added already, also when the answer was lost: no retry. */
+	if (status >= 0 || !sw->manager || sw->closing ||
+	    (sw->raft && sraft_is_voter(sw->raft, sw->raft_id)))
+		return;
+	if (status == -EPERM || ++sw->raft_join_tries >= RAFT_JOIN_TRIES) {
 		log_warn(sw->log, "swarm: joining raft failed: %s", msg ? msg : "");
+		return;
+	}
+	log_info(sw->log, "swarm: joining raft: %s; asking again", msg ? msg : "");
+	sw->raft_join_retry_ms = swarm_now_ms() + RAFT_JOIN_RETRY_MS;
+}
+
+static void raft_join_send(struct swarm *sw)
+{
+	size_t n = json_array_size(sw->managers);
+	const char *to =
+	    sw->raft_join_tries % 2 == 1 && sw->leader_hint[0]
+		? sw->leader_hint
+		: json_string_value(json_array_get(sw->managers, n ? sw->raft_join_tries % n : 0));
+	sw->raft_join_retry_ms = 0;
+	sw->role_change_inflight = true;
+	rpc_call(sw->loop, sw->client_ctx, to ?: "",
+		 json_pack("{s:s, s:I, s:s}", "op", "raft_join", "raft_id", (json_int_t)sw->raft_id,
+			   "addr", sw->advertise_addr),
+		 SWARM_RPC_TIMEOUT_MS * 4, raft_joined_self, sw);
 }
 
 /* Becomes a manager (new certificate in hand): raft, listener, raft_join. */
@@ -828,11 +858,8 @@ static void become_manager(struct swarm *sw)
 		sw->role_change_inflight = false;
 		return;
 	}
-	const char *to = json_string_value(json_array_get(sw->managers, 0));
-	rpc_call(sw->loop, sw->client_ctx, to ?: "",
-		 json_pack("{s:s, s:I, s:s}", "op", "raft_join", "raft_id", (json_int_t)sw->raft_id,
-			   "addr", sw->advertise_addr),
-		 SWARM_RPC_TIMEOUT_MS * 4, raft_joined_self, sw);
+	sw->raft_join_tries = 0;
+	raft_join_send(sw);
 }
 
 /* Stops being a manager: raft, listener and the raft log go. */
@@ -993,6 +1020,8 @@ static void hb_done(void *data, int status, json_t *resp, const char *msg)
 static void agent_tick(struct swarm *sw)
 {
 	int64_t now = swarm_now_ms();
+	if (sw->raft_join_retry_ms && now >= sw->raft_join_retry_ms && !sw->role_change_inflight)
+		raft_join_send(sw);
 	if (sw->hb_inflight || now < sw->next_hb_ms)
 		return;
 	sw->next_hb_ms = now + node_beat_interval_ms(sw->hb_ms);

@@ -100,6 +100,10 @@ struct swarm {
 	bool tick_on;
 	int64_t next_hb_ms;
 	bool hb_inflight, role_change_inflight;
+	/* A promoted node's raft_join: asked again (the leader first) until a
+	 * leader adds it; 0: none due. */
+	int64_t raft_join_retry_ms;
+	unsigned raft_join_tries;
 	unsigned mgr_cursor;
 	/* The leader's address as its last heartbeat answer said: agents talk
 	 * to the dispatcher directly, so that it sees their connections close
