@@ -53,14 +53,6 @@ static json_t *str_array(const struct cli_strv *sv, size_t from)
 }
 
 /* Sets obj[key] to v unless v is empty (Go's omitempty); steals v. */
-static void set_nonempty(json_t *obj, const char *key, json_t *v)
-{
-	if ((json_is_array(v) && json_array_size(v)) || (json_is_object(v) && json_object_size(v)))
-		json_object_set_new(obj, key, v);
-	else
-		json_decref(v);
-}
-
 static void set_str(json_t *obj, const char *key, const char *v)
 {
 	if (v && *v)
@@ -111,27 +103,6 @@ static int make_env(const struct create_opts *o, json_t **ret, struct error *err
 	return 0;
 }
 
-static int cmp_json_str(const void *a, const void *b)
-{
-	return strcmp(json_string_value(*(json_t *const *)a),
-		      json_string_value(*(json_t *const *)b));
-}
-
-/* Sorts an array of strings in place (Go's sort.Strings). */
-static void sort_strings(json_t *arr)
-{
-	size_t n = json_array_size(arr);
-	_cleanup_free_ json_t **v = calloc(n ? n : 1, sizeof(*v));
-	if (!v)
-		return;
-	for (size_t i = 0; i < n; i++)
-		v[i] = json_incref(json_array_get(arr, i));
-	qsort(v, n, sizeof(*v), cmp_json_str);
-	json_array_clear(arr);
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, v[i]);
-}
-
 /* docker's EffectiveCapAddCapDrop: normalized, ALL alone, a cap both added
  * and dropped is added, RESET dropped, each list sorted. */
 static void capabilities(const struct create_opts *o, json_t *cs)
@@ -165,10 +136,10 @@ static void capabilities(const struct create_opts *o, json_t *cs)
 			if (strcmp(k, "RESET") != 0 && (l == 0 || !json_object_get(add, k)))
 				json_array_append_new(lists[l], json_string(k));
 		}
-		sort_strings(lists[l]);
+		service_opts_sort_strings(lists[l]);
 	}
-	set_nonempty(cs, "CapabilityAdd", lists[0]);
-	set_nonempty(cs, "CapabilityDrop", lists[1]);
+	service_opts_set_or_drop(cs, "CapabilityAdd", lists[0]);
+	service_opts_set_or_drop(cs, "CapabilityDrop", lists[1]);
 }
 
 static int container_spec(const struct create_opts *o, const struct cli_strv *args, json_t **ret,
@@ -184,7 +155,7 @@ static int container_spec(const struct create_opts *o, const struct cli_strv *ar
 	if (r < 0)
 		return error_wrap(err, "invalid reference format");
 	_cleanup_(cli_json_decrefp) json_t *cs = json_pack("{s:s}", "Image", image ? image : "");
-	set_nonempty(cs, "Labels", kv_object(&o->clabels));
+	service_opts_set_or_drop(cs, "Labels", kv_object(&o->clabels));
 	if (o->entrypoint && *o->entrypoint) {
 		json_t *words = changes_split_words(o->entrypoint);
 		if (!words)
@@ -194,15 +165,15 @@ static int container_spec(const struct create_opts *o, const struct cli_strv *ar
 					 o->entrypoint);
 		json_object_set_new(cs, "Command", words);
 	}
-	set_nonempty(cs, "Args", str_array(args, 1));
+	service_opts_set_or_drop(cs, "Args", str_array(args, 1));
 	set_str(cs, "Hostname", o->hostname);
 	json_t *env = NULL;
 	if (make_env(o, &env, err) < 0)
 		return err->code;
-	set_nonempty(cs, "Env", env);
+	service_opts_set_or_drop(cs, "Env", env);
 	set_str(cs, "Dir", o->workdir);
 	set_str(cs, "User", o->user);
-	set_nonempty(cs, "Groups", str_array(&o->groups, 0));
+	service_opts_set_or_drop(cs, "Groups", str_array(&o->groups, 0));
 	json_object_set_new(cs, "Init", json_boolean(o->init));
 	set_str(cs, "StopSignal", o->stop_signal);
 	if (o->tty)
@@ -233,22 +204,22 @@ static int container_spec(const struct create_opts *o, const struct cli_strv *ar
 								  (int)(c - o->hosts.v[i]),
 								  o->hosts.v[i]));
 	}
-	set_nonempty(cs, "Hosts", hosts);
+	service_opts_set_or_drop(cs, "Hosts", hosts);
 	json_t *dns = json_object();
-	set_nonempty(dns, "Nameservers", str_array(&o->dns, 0));
-	set_nonempty(dns, "Search", str_array(&o->dns_search, 0));
-	set_nonempty(dns, "Options", str_array(&o->dns_options, 0));
+	service_opts_set_or_drop(dns, "Nameservers", str_array(&o->dns, 0));
+	service_opts_set_or_drop(dns, "Search", str_array(&o->dns_search, 0));
+	service_opts_set_or_drop(dns, "Options", str_array(&o->dns_options, 0));
 	json_object_set_new(cs, "DNSConfig", dns);
 	json_t *secrets = NULL, *configs = NULL;
 	r = service_refs_parse(true, &o->secrets, &secrets, err);
 	if (r == 0)
 		r = service_refs_parse(false, &o->configs, &configs, err);
-	set_nonempty(cs, "Secrets", secrets);
-	set_nonempty(cs, "Configs", configs);
+	service_opts_set_or_drop(cs, "Secrets", secrets);
+	service_opts_set_or_drop(cs, "Configs", configs);
 	if (r < 0)
 		return r;
 	set_str(cs, "Isolation", o->isolation);
-	set_nonempty(cs, "Sysctls", kv_object(&o->sysctls));
+	service_opts_set_or_drop(cs, "Sysctls", kv_object(&o->sysctls));
 	capabilities(o, cs);
 	json_t *ulimits = json_array();
 	json_object_set_new(cs, "Ulimits", ulimits);
@@ -352,7 +323,7 @@ static int placement(const struct create_opts *o, json_t *tt, struct error *err)
 {
 	json_t *pl = json_object();
 	json_object_set_new(tt, "Placement", pl);
-	set_nonempty(pl, "Constraints", str_array(&o->constraints, 0));
+	service_opts_set_or_drop(pl, "Constraints", str_array(&o->constraints, 0));
 	json_t *prefs = json_array();
 	json_object_set_new(pl, "Preferences", prefs);
 	for (size_t i = 0; i < o->prefs.n; i++) {
@@ -401,7 +372,7 @@ static int task_template(const struct create_opts *o, const struct cli_strv *arg
 		json_object_del(tt, "Networks");
 	if (o->log_driver && *o->log_driver) {
 		json_t *ld = json_pack("{s:s}", "Name", o->log_driver);
-		set_nonempty(ld, "Options", kv_object(&o->log_opts));
+		service_opts_set_or_drop(ld, "Options", kv_object(&o->log_opts));
 		json_object_set_new(tt, "LogDriver", ld);
 	}
 	json_object_set_new(tt, "ForceUpdate", json_integer(0));

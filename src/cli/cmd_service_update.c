@@ -375,27 +375,6 @@ static int networks_update(const struct cli *cli, json_t *spec, const struct upd
 	return 0;
 }
 
-static int cmp_strings(const void *a, const void *b)
-{
-	return strcmp(json_string_value(*(json_t *const *)a) ?: "",
-		      json_string_value(*(json_t *const *)b) ?: "");
-}
-
-/* list sorted, as docker's "Sort so that result is predictable". */
-static void sort_strings(json_t *list)
-{
-	size_t n = json_array_size(list);
-	_cleanup_free_ json_t **v = calloc(n ? n : 1, sizeof(*v));
-	if (!v)
-		return;
-	for (size_t i = 0; i < n; i++)
-		v[i] = json_incref(json_array_get(list, i));
-	qsort(v, n, sizeof(*v), cmp_strings);
-	json_array_clear(list);
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(list, v[i]);
-}
-
 static bool listed(const struct cli_strv *l, const char *s)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -426,13 +405,8 @@ static void strings_update(json_t *o, const char *key, const struct cli_strv *ad
 		if (!seen && !listed(rm, s))
 			json_array_append(out, v);
 	}
-	sort_strings(out);
-	if (json_array_size(out))
-		json_object_set_new(o, key, out);
-	else {
-		json_decref(out);
-		json_object_del(o, key);
-	}
+	service_opts_sort_strings(out);
+	service_opts_set_or_drop(o, key, out);
 }
 
 /* docker's updateHosts: "host:ip" added as "ip host", --host-rm by host. */
@@ -469,13 +443,8 @@ static void hosts_update(json_t *cs, const struct update_opts *o)
 		if (!dup && !gone)
 			json_array_append(out, v);
 	}
-	sort_strings(out);
-	if (json_array_size(out))
-		json_object_set_new(cs, "Hosts", out);
-	else {
-		json_decref(out);
-		json_object_del(cs, "Hosts");
-	}
+	service_opts_sort_strings(out);
+	service_opts_set_or_drop(cs, "Hosts", out);
 }
 
 /* docker's updatePlacementPreferences: --placement-pref-rm by spread
@@ -508,12 +477,7 @@ static int prefs_update(json_t *tt, const struct update_opts *o, struct error *e
 		}
 		json_array_append_new(out, pref);
 	}
-	if (json_array_size(out))
-		json_object_set_new(placement, "Preferences", out);
-	else {
-		json_decref(out);
-		json_object_del(placement, "Preferences");
-	}
+	service_opts_set_or_drop(placement, "Preferences", out);
 	return 0;
 }
 
@@ -559,12 +523,7 @@ static int words_update(json_t *cs, const char *key, const char *flag, const cha
 				 "invalid argument \"%s\" for \"--%s\" flag: EOF found when "
 				 "expecting closing quote",
 				 v, flag);
-	if (json_array_size(words))
-		json_object_set_new(cs, key, words);
-	else {
-		json_decref(words);
-		json_object_del(cs, key);
-	}
+	service_opts_set_or_drop(cs, key, words);
 	return 0;
 }
 
@@ -620,13 +579,8 @@ static void set_caps(json_t *cs, const char *key, json_t *set)
 		json_array_append_new(list, json_string("ALL"));
 	else
 		json_object_foreach(set, c, v) json_array_append_new(list, json_string(c));
-	sort_strings(list);
-	if (json_array_size(list))
-		json_object_set_new(cs, key, list);
-	else {
-		json_decref(list);
-		json_object_del(cs, key);
-	}
+	service_opts_sort_strings(list);
+	service_opts_set_or_drop(cs, key, list);
 }
 
 /* docker's updateCapabilities: dropping one that was added removes it

@@ -344,3 +344,34 @@ int service_opts_placement_pref(const char *s, json_t **ret, struct error *err)
 	*ret = json_pack("{s:{s:s}}", "Spread", "SpreadDescriptor", eq + 1);
 	return 0;
 }
+
+static int cmp_json_str(const void *a, const void *b)
+{
+	return strcmp(json_string_value(*(json_t *const *)a) ?: "",
+		      json_string_value(*(json_t *const *)b) ?: "");
+}
+
+void service_opts_sort_strings(json_t *arr)
+{
+	size_t n = json_array_size(arr);
+	_cleanup_free_ json_t **v = calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(arr, i));
+	qsort(v, n, sizeof(*v), cmp_json_str);
+	json_array_clear(arr);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, v[i]);
+}
+
+void service_opts_set_or_drop(json_t *obj, const char *key, json_t *v)
+{
+	if ((json_is_array(v) && json_array_size(v)) ||
+	    (json_is_object(v) && json_object_size(v))) {
+		json_object_set_new(obj, key, v);
+		return;
+	}
+	json_decref(v);
+	json_object_del(obj, key);
+}

@@ -41,3 +41,9 @@ int service_opts_publish(const char *s, json_t *ports, struct error *err);
 int service_opts_network(const char *s, json_t **ret, struct error *err);
 /* --placement-pref "spread=node.labels.zone" as {"Spread":{...}}. */
 int service_opts_placement_pref(const char *s, json_t **ret, struct error *err);
+
+/* Go's sort.Strings on an array of JSON strings, in place. */
+void service_opts_sort_strings(json_t *arr);
+/* obj[key] = v (owned) when v has members, else key goes: docker's
+ * omitempty. */
+void service_opts_set_or_drop(json_t *obj, const char *key, json_t *v);
