@@ -375,6 +375,18 @@ static int networks_update(const struct cli *cli, json_t *spec, const struct upd
 	return 0;
 }
 
+static bool has_string(json_t *list, const char *s)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v)
+	{
+		if (strcmp(json_string_value(v) ?: "", s) == 0)
+			return true;
+	}
+	return false;
+}
+
 static bool listed(const struct cli_strv *l, const char *s)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -399,9 +411,7 @@ static void strings_update(json_t *o, const char *key, const struct cli_strv *ad
 	json_array_foreach(all, i, v)
 	{
 		const char *s = json_string_value(v) ?: "";
-		bool seen = false;
-		for (size_t k = 0; dedup && k < json_array_size(out) && !seen; k++)
-			seen = strcmp(json_string_value(json_array_get(out, k)), s) == 0;
+		bool seen = dedup && has_string(out, s);
 		if (!seen && !listed(rm, s))
 			json_array_append(out, v);
 	}
@@ -428,9 +438,7 @@ static void hosts_update(json_t *cs, const struct update_opts *o)
 	json_array_foreach(hosts, i, v)
 	{
 		const char *e = json_string_value(v) ?: "";
-		bool dup = false;
-		for (size_t k = 0; k < json_array_size(out) && !dup; k++)
-			dup = strcmp(json_string_value(json_array_get(out, k)), e) == 0;
+		bool dup = has_string(out, e);
 		const char *sp = strchr(e, ' ');
 		char host[256] = "";
 		if (sp)
