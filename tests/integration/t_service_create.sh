@@ -11,6 +11,17 @@ sc_raw_spec() { # SERVICE: the stored spec as GET /services/{id} gives it, Name 
 		jq -S 'del(.Spec.Name) | .Spec | if .EndpointSpec.Ports then .EndpointSpec.Ports |= sort_by(.PublishedPort, .TargetPort, .Protocol) else . end'
 }
 
+# same_spec THEIRS OURS MESSAGE: the two services' stored specs are equal.
+same_spec() {
+	local theirs ours
+	theirs=$(sc_raw_spec "$1")
+	ours=$(sc_raw_spec "$2")
+	[[ "$theirs" == "$ours" ]] || {
+		diff <(echo "$theirs") <(echo "$ours") | head -40 >&2
+		fail "$3"
+	}
+}
+
 # create_both NAME FLAGS...: the same service by docker (dNAME), removed
 # again (its ports), then by berth (bNAME); their specs must be equal.
 create_both() {
@@ -138,13 +149,7 @@ test_service_update_task_flags_match_docker() {
 		--isolation default)
 	run_ok dk service update -d "${flags[@]}" dtf
 	run_ok berth -H "$D_HOST" service update -d "${flags[@]}" btf
-	local theirs ours
-	theirs=$(sc_raw_spec dtf)
-	ours=$(sc_raw_spec btf)
-	[[ "$theirs" == "$ours" ]] || {
-		diff <(echo "$theirs") <(echo "$ours") | head -40 >&2
-		fail "spec after berth's update differs from docker's"
-	}
+	same_spec dtf btf "spec after berth's update differs from docker's"
 	# Without a policy before: docker's default one, then the flag.
 	for s in dtf btf; do
 		run_ok dk service create -d --no-resolve-image --name ${s}2 --replicas 0 busybox sleep 1000
@@ -176,13 +181,7 @@ test_service_update_ports_networks_match_docker() {
 		--publish-add published=7070,target=70,mode=host --network-add name=upb,alias=b1 --network-rm upa)
 	run_ok dk service update -d "${flags[@]}" dpn
 	run_ok berth -H "$D_HOST" service update -d "${flags[@]}" bpn
-	local theirs ours
-	theirs=$(sc_raw_spec dpn)
-	ours=$(sc_raw_spec bpn)
-	[[ "$theirs" == "$ours" ]] || {
-		diff <(echo "$theirs") <(echo "$ours") | head -40 >&2
-		fail "spec after berth's update differs from docker's"
-	}
+	same_spec dpn bpn "spec after berth's update differs from docker's"
 	run_ok dk service inspect bpn --format '{{range .Spec.EndpointSpec.Ports}}{{.PublishedPort}}:{{.TargetPort}} {{end}}'
 	# 53/udp names an ingress port: the host-mode one stays, as with docker.
 	assert_eq "53:53 7070:70 9090:90 " "$OUT" "ports after the update"
