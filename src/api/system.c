@@ -154,7 +154,13 @@ static void info_add_engine(json_t *info, struct daemon *d)
 	    json_pack("{s:[], s:[], s:[s], s:{}, s:[]}", "AllowNondistributableArtifactsCIDRs",
 		      "AllowNondistributableArtifactsHostnames", "InsecureRegistryCIDRs",
 		      "127.0.0.0/8", "IndexConfigs", "Mirrors"));
-	json_object_set_new(info, "GenericResources", json_null());
+	json_t *generic = NULL;
+	config_generic_resources(&d->cfg, &generic, NULL);
+	if (!json_array_size(generic)) {
+		json_decref(generic);
+		generic = json_null();
+	}
+	json_object_set_new(info, "GenericResources", generic);
 	json_object_set_new(info, "HttpProxy", json_string(""));
 	json_object_set_new(info, "HttpsProxy", json_string(""));
 	json_object_set_new(info, "NoProxy", json_string(""));

@@ -27,7 +27,7 @@ struct create_opts {
 	struct service_health_flags health;
 	struct cli_strv env, env_files, labels, clabels, constraints, prefs, networks, secrets,
 	    configs, mounts, publish, cap_add, cap_drop, sysctls, ulimits, groups, dns, dns_search,
-	    dns_options, hosts, log_opts;
+	    dns_options, hosts, log_opts, generic;
 	bool detach, quiet, init, tty, read_only, registry_auth, no_resolve_image;
 };
 
@@ -353,6 +353,15 @@ static int task_template(const struct create_opts *o, const struct cli_strv *arg
 	_cleanup_(cli_json_decrefp) json_t *tt = json_pack(
 	    "{s:o, s:{s:{}, s:{}}}", "ContainerSpec", cs, "Resources", "Limits", "Reservations");
 	r = service_opts_resources(tt, &o->res, err);
+	if (r == 0 && o->generic.n) {
+		json_t *generic = NULL;
+		r = service_opts_generic_resources(o->generic.v, o->generic.n, "generic-resource",
+						   &generic, err);
+		if (r == 0)
+			json_object_set_new(
+			    json_object_get(json_object_get(tt, "Resources"), "Reservations"),
+			    "GenericResources", generic);
+	}
 	if (r == 0)
 		r = restart_policy(o, tt, err);
 	if (r == 0)
@@ -482,6 +491,7 @@ int cli_cmd_service_create(struct cli *cli, const char *cmd_path, int argc, char
 		"Overwrite the default ENTRYPOINT of the image"),
 	    {"env", 'e', CLI_FLAG_LIST, &o.env, "list", "Set environment variables", false},
 	    LIST("env-file", &o.env_files, "list", "Read in a file of environment variables"),
+	    LIST("generic-resource", &o.generic, "list", "User defined resources"),
 	    LIST("group", &o.groups, "list",
 		 "Set one or more supplementary user groups for the container"),
 	    STR("health-cmd", &o.health.cmd, "string", "Command to run to check health"),
@@ -591,10 +601,10 @@ int cli_cmd_service_create(struct cli *cli, const char *cmd_path, int argc, char
 		code = create(cli, &o, &args, &err) < 0 ? cli_fail_clear(cli, &err) : CLI_EXIT_OK;
 	}
 	struct cli_strv *lists[] = {
-	    &o.env,	    &o.env_files, &o.labels,  &o.clabels, &o.constraints, &o.prefs,
-	    &o.networks,    &o.secrets,	  &o.configs, &o.mounts,  &o.publish,	  &o.cap_add,
-	    &o.cap_drop,    &o.sysctls,	  &o.ulimits, &o.groups,  &o.dns,	  &o.dns_search,
-	    &o.dns_options, &o.hosts,	  &o.log_opts};
+	    &o.env,	    &o.env_files, &o.labels,   &o.clabels, &o.constraints, &o.prefs,
+	    &o.networks,    &o.secrets,	  &o.configs,  &o.mounts,  &o.publish,	   &o.cap_add,
+	    &o.cap_drop,    &o.sysctls,	  &o.ulimits,  &o.groups,  &o.dns,	   &o.dns_search,
+	    &o.dns_options, &o.hosts,	  &o.log_opts, &o.generic};
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
 		cli_strv_free(lists[i]);
 	cli_strv_free(&args);

@@ -31,12 +31,12 @@ struct update_opts {
 	    publish_add, publish_rm, network_add, network_rm;
 	struct cli_strv group_add, group_rm, dns_add, dns_rm, dns_option_add, dns_option_rm,
 	    dns_search_add, dns_search_rm, host_add, host_rm, pref_add, pref_rm, log_opts, cap_add,
-	    cap_drop, sysctl_add, sysctl_rm, ulimit_add, ulimit_rm;
+	    cap_drop, sysctl_add, sysctl_rm, ulimit_add, ulimit_rm, generic_add, generic_rm;
 	struct service_update_flags update, rollback;
 	struct service_resource_flags res;
 	struct service_health_flags health;
 	enum cli_opt_bool tty, read_only, init;
-	bool force, detach, quiet, do_rollback, registry_auth;
+	bool force, detach, quiet, do_rollback, registry_auth, no_resolve_image;
 };
 
 static json_t *child(json_t *o, const char *k)
@@ -490,6 +490,66 @@ static int prefs_update(json_t *tt, const struct update_opts *o, struct error *e
 }
 
 /* docker's defaultRestartPolicy, then the flags given. */
+static const char *generic_kind(json_t *res)
+{
+	return json_string_value(
+	    json_object_get(json_object_get(res, "DiscreteResourceSpec"), "Kind"));
+}
+
+/* docker's addGenericResources and removeGenericResources: counts by kind,
+ * a kind added again replaces the count. */
+static int generic_update(json_t *tt, const struct update_opts *o, struct error *err)
+{
+	if (!o->generic_add.n && !o->generic_rm.n)
+		return 0;
+	json_t *rsv = child(child(tt, "Resources"), "Reservations");
+	json_t *list = child_array(rsv, "GenericResources");
+	size_t i;
+	json_t *res;
+	json_array_foreach(list, i, res)
+	{
+		if (!generic_kind(res))
+			return error_set(err, -EINVAL, "invalid generic-resource for service task");
+	}
+	_cleanup_(cli_json_decrefp) json_t *add = NULL;
+	int r = o->generic_add.n
+		    ? service_opts_generic_resources(o->generic_add.v, o->generic_add.n,
+						     "generic-resource-add", &add, err)
+		    : 0;
+	if (r < 0)
+		return r;
+	json_t *a;
+	json_array_foreach(add, i, a)
+	{
+		size_t j;
+		json_array_foreach(list, j, res)
+		{
+			if (strcmp(generic_kind(res), generic_kind(a)) == 0)
+				break;
+		}
+		if (j < json_array_size(list))
+			json_array_set(list, j, a);
+		else
+			json_array_append(list, a);
+	}
+	for (size_t k = 0; k < o->generic_rm.n; k++) {
+		size_t j;
+		json_array_foreach(list, j, res)
+		{
+			if (strcmp(generic_kind(res), o->generic_rm.v[k]) == 0)
+				break;
+		}
+		if (j == json_array_size(list))
+			return error_set(err, -EINVAL,
+					 "could not find generic-resource `%s` to remove it",
+					 o->generic_rm.v[k]);
+		json_array_remove(list, j);
+	}
+	if (!json_array_size(list))
+		json_object_del(rsv, "GenericResources");
+	return 0;
+}
+
 static int restart_update(json_t *tt, const struct update_opts *o, struct error *err)
 {
 	if (!o->restart_cond && !o->restart_delay && !o->restart_max && !o->restart_window)
@@ -809,6 +869,8 @@ static int apply(const struct cli *cli, json_t *spec, const struct update_opts *
 	if (r == 0)
 		r = service_opts_resources(tt, &o->res, err);
 	if (r == 0)
+		r = generic_update(tt, o, err);
+	if (r == 0)
 		r = service_opts_health(cs, &o->health, err);
 	if (r == 0)
 		r = mounts_update(cs, o, err);
@@ -910,6 +972,8 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 	    LIST("env-rm", &o.env_rm, "Remove an environment variable"),
 	    {"force", 0, CLI_FLAG_BOOL, &o.force, NULL,
 	     "Force update even if no changes require it", false},
+	    LIST("generic-resource-add", &o.generic_add, "Add a Generic resource"),
+	    LIST("generic-resource-rm", &o.generic_rm, "Remove a Generic resource"),
 	    LIST("group-add", &o.group_add,
 		 "Add an additional supplementary user group to the container"),
 	    LIST("group-rm", &o.group_rm,
@@ -946,6 +1010,9 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 	    LIST("network-rm", &o.network_rm, "Remove a network"),
 	    {"no-healthcheck", 0, CLI_FLAG_BOOL, &o.health.none, NULL,
 	     "Disable any container-specified HEALTHCHECK", false},
+	    /* Taken, as create's: berth resolves no image digest on the client. */
+	    {"no-resolve-image", 0, CLI_FLAG_BOOL, &o.no_resolve_image, NULL,
+	     "Do not query the registry to resolve image digest and supported platforms", false},
 	    LIST("placement-pref-add", &o.pref_add, "Add a placement preference"),
 	    LIST("placement-pref-rm", &o.pref_rm, "Remove a placement preference"),
 	    {"quiet", 'q', CLI_FLAG_BOOL, &o.quiet, NULL, "Suppress progress output", false},
@@ -1030,7 +1097,7 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 	    &o.dns_search_add, &o.dns_search_rm, &o.host_add,	    &o.host_rm,
 	    &o.pref_add,       &o.pref_rm,	 &o.log_opts,	    &o.cap_add,
 	    &o.cap_drop,       &o.sysctl_add,	 &o.sysctl_rm,	    &o.ulimit_add,
-	    &o.ulimit_rm};
+	    &o.ulimit_rm,      &o.generic_add,	 &o.generic_rm};
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
 		cli_strv_free(lists[i]);
 	cli_strv_free(&args);

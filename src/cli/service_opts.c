@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/client.h"
 #include "cli/run_opts.h"
+#include "shared/generic_resources.h"
 
 static json_t *child(json_t *o, const char *k)
 {
@@ -93,6 +94,36 @@ int service_opts_resources(json_t *tt, const struct service_resource_flags *o, s
 					  "reserve-memory", err);
 	}
 	return r;
+}
+
+int service_opts_generic_resources(const char *const *terms, size_t n, const char *flag,
+				   json_t **ret, struct error *err)
+{
+	*ret = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr(terms[i], '='))
+			return error_set(err, -EINVAL,
+					 "invalid argument \"%s\" for \"--%s\" flag: invalid "
+					 "generic-resource format `%s` expected `name=value`",
+					 terms[i], flag, terms[i]);
+	json_t *list = NULL;
+	int r = generic_resources_parse(terms, n, &list, err);
+	if (r < 0)
+		return error_wrap(err, "invalid generic resource specification");
+	json_t *named = generic_resources_first_named(list);
+	if (named) {
+		json_t *spec = json_object_get(named, "NamedResourceSpec");
+		r = error_set(
+		    err, -EINVAL,
+		    "invalid generic-resource request `%s=%s`, Named Generic Resources is "
+		    "not supported for service create or update",
+		    json_string_value(json_object_get(spec, "Kind")),
+		    json_string_value(json_object_get(spec, "Value")));
+		json_decref(list);
+		return r;
+	}
+	*ret = list;
+	return 0;
 }
 
 /* docker's updateHealthcheck: --no-healthcheck alone disables the check;

@@ -30,6 +30,11 @@ int service_opts_update_config(json_t *spec, const struct service_update_flags *
 			       struct error *err);
 /* Sets the given limits and reservations in tt.Resources. */
 int service_opts_resources(json_t *tt, const struct service_resource_flags *o, struct error *err);
+/* --generic-resource (create) or --generic-resource-add (update, flag
+ * names which): "kind=count" terms as docker's ParseGenericResources,
+ * which refuses named resources. *ret a new array of GenericResources. */
+int service_opts_generic_resources(const char *const *terms, size_t n, const char *flag,
+				   json_t **ret, struct error *err);
 /* docker's updateHealthcheck on cs (create starts from no check). */
 int service_opts_health(json_t *cs, const struct service_health_flags *o, struct error *err);
 /* --publish: "[published:]target[/proto]" (ranges "8080-8081:80-81") or

@@ -9,6 +9,8 @@
 #include "basic/error.h"
 #include "basic/log.h"
 
+struct json_t;
+
 #define DEFAULT_HOST "unix:///run/berth/berth.sock"
 #define DEFAULT_CONFIG_FILE "/etc/berth/daemon.json"
 
@@ -39,6 +41,7 @@ enum config_key {
 	CFG_MAX_DOWNLOADS,
 	CFG_MAX_UPLOADS,
 	CFG_METRICS_ADDR,
+	CFG_NODE_GENERIC_RESOURCES,
 	CFG_KEY_COUNT,
 };
 
@@ -68,6 +71,10 @@ struct daemon_config {
 	size_t n_insecure_registries, n_registry_mirrors;
 	int max_downloads, max_uploads;
 	char *metrics_addr; /* --metrics-addr host:port (src/daemon/metrics.c) */
+	/* --node-generic-resource: "kind=value" terms the node advertises to
+	 * the swarm (src/shared/generic_resources.h). */
+	char **node_generic_resources;
+	size_t n_node_generic_resources;
 	char *config_file;
 	bool config_file_given; /* --config-file named it: it must exist */
 	unsigned set;           /* bit per enum config_key set by flags or file */
@@ -97,6 +104,11 @@ int config_load_json(struct daemon_config *cfg, const char *file, const char *te
  * storage driver, absolute roots). TLS files are checked when the daemon
  * loads them. */
 int config_finalize(struct daemon_config *cfg, struct error *err);
+
+/* The --node-generic-resource terms as Docker's GenericResources (a new
+ * array in *ret); config_finalize checked them. */
+int config_generic_resources(const struct daemon_config *cfg, struct json_t **ret,
+			     struct error *err);
 
 /* The level to log at: debug when -D, else log-level, else info. */
 enum log_level config_log_level(const struct daemon_config *cfg);

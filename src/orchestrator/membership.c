@@ -27,16 +27,29 @@ static json_t *down_record(const json_t *node)
 	return copy;
 }
 
-json_t *node_ready_record(const json_t *node, const json_t *tls)
+/* Whether desc (a node's own report) says something its record does not. */
+static bool desc_changed(const json_t *stored, const json_t *desc)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)desc, k, v)
+	{
+		/* No TLSInfo yet (json null): nothing to report. */
+		if (!json_is_null(v) && !json_equal(v, json_object_get(stored, k)))
+			return true;
+	}
+	return false;
+}
+
+json_t *node_ready_record(const json_t *node, const json_t *desc)
 {
 	const char *state = str_at(node, "Status", "State");
 	json_t *ms = json_object_get(node, "ManagerStatus");
 	const char *reach = json_string_value(json_object_get(ms, "Reachability"));
-	json_t *desc = json_object_get(node, "Description");
-	bool tls_changed =
-	    json_is_object(tls) && !json_equal(tls, json_object_get(desc, "TLSInfo"));
+	bool changed =
+	    json_is_object(desc) && desc_changed(json_object_get(node, "Description"), desc);
 	if (state && strcmp(state, "ready") == 0 &&
-	    (!ms || (reach && strcmp(reach, "reachable") == 0)) && !tls_changed)
+	    (!ms || (reach && strcmp(reach, "reachable") == 0)) && !changed)
 		return NULL;
 	json_t *copy = json_deep_copy(node);
 	if (!copy)
@@ -48,10 +61,17 @@ json_t *node_ready_record(const json_t *node, const json_t *tls)
 	if (ms)
 		json_object_set_new(json_object_get(copy, "ManagerStatus"), "Reachability",
 				    json_string("reachable"));
-	if (tls_changed) {
+	if (changed) {
 		if (!json_is_object(json_object_get(copy, "Description")))
 			json_object_set_new(copy, "Description", json_object());
-		json_object_set(json_object_get(copy, "Description"), "TLSInfo", (json_t *)tls);
+		json_t *d = json_object_get(copy, "Description");
+		const char *k;
+		json_t *v;
+		json_object_foreach((json_t *)desc, k, v)
+		{
+			if (!json_is_null(v))
+				json_object_set(d, k, v);
+		}
 	}
 	return copy;
 }
@@ -157,7 +177,7 @@ void node_duty_next(const struct node_duty_view *v, struct node_duty *out)
 			return;
 		}
 		if (self) {
-			json_t *ready = node_ready_record(n, v->self_tls);
+			json_t *ready = node_ready_record(n, v->self_desc);
 			if (ready) {
 				*out = (struct node_duty){
 				    .kind = NODE_DUTY_WRITE, .node_id = id, .node = ready};

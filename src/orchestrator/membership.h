@@ -69,7 +69,8 @@ struct node_duty_view {
 			    * closed with its request unanswered; entries older
 			    * than the node's last contact are dropped here */
 	const char *self_id;
-	json_t *self_tls; /* the TLSInfo this leader's certificate shows */
+	json_t *self_desc; /* this leader's own description (with the TLSInfo
+			    * its certificate shows) */
 	int64_t now_ms;
 	int64_t leader_since_ms; /* this leader's election */
 	int64_t grace_ms;	 /* silence before Down (node_silence_grace_ms) */
@@ -89,9 +90,10 @@ bool node_liveness_stalled(json_t *last_seen, json_t *lost, int64_t prev_ms, int
 void node_duty_clear(struct node_duty *d);
 
 /* The record of node once it is ready (Status ready, reachable if a
- * manager, with tls as its TLSInfo when tls is an object); NULL when it is
- * so already. */
-json_t *node_ready_record(const json_t *node, const json_t *tls);
+ * manager, and the keys of desc, the node's own description, when desc is
+ * an object; a null key, such as TLSInfo before the node has its
+ * certificate, is left as it is); NULL when it is so already. */
+json_t *node_ready_record(const json_t *node, const json_t *desc);
 
 /* A certificate's life and what the cluster says of this node. */
 struct cert_view {

@@ -1,7 +1,7 @@
 /* The scheduler: places pending tasks on nodes. Filters (ready,
  * availability, platform, constraints, reserved resources, max replicas per
- * node, host-mode published ports) rule nodes out; among the rest, placement preferences spread the
- * service over label values, then the node with the fewest tasks of the
+ * node, host-mode published ports, generic resources) rule nodes out; among the rest, placement
+ * preferences spread the service over label values, then the node with the fewest tasks of the
  * service, then the fewest tasks in all, wins. A task nobody can take
  * stays pending, and its Status.Err says how many nodes each filter ruled
  * out. Placements of one round see each other (batches). */
@@ -13,6 +13,7 @@
 #include "orchestrator/constraint.h"
 #include "orchestrator/orch_int.h"
 #include "orchestrator/ports.h"
+#include "shared/generic_resources.h"
 
 enum why {
 	WHY_DOWN,
@@ -40,6 +41,7 @@ struct snode {
 	int64_t svc;		    /* live tasks of the current group's service */
 	size_t value;		    /* its spread value's index (current group) */
 	json_t *ports;		    /* host-mode ports held ("8080/tcp" -> true), or NULL */
+	json_t *generic;	    /* generic resources left (a copy), or NULL: none */
 	bool ok;		    /* passes the group's fixed filters */
 	bool fit;		    /* and the current task's (scratch) */
 };
@@ -53,6 +55,7 @@ struct group {
 	json_t *spec;
 	int64_t cpu, mem, max;
 	json_t *ports;	      /* the tasks' _ports (EndpointSpec.Ports) */
+	json_t *generic;      /* the generic resources each task reserves */
 	struct verdict fixed; /* what the fixed filters ruled out */
 	const char *spread;   /* the first spread descriptor, or NULL */
 	int64_t *by_value;    /* scratch: the service's tasks per spread value */
@@ -93,6 +96,8 @@ static void add_load(struct sched *s, json_t *t, size_t i)
 	json_t *res = reservations(json_object_get(t, "Spec"));
 	n->cpu += jint(res, "NanoCPUs");
 	n->mem += jint(res, "MemoryBytes");
+	if (n->generic)
+		generic_resources_consume(n->generic, json_object_get(t, "GenericResources"));
 }
 
 /* A task assigned to a node holds its host-mode ports there until it is
@@ -119,10 +124,13 @@ static int sched_init(struct sched *s, struct round *r)
 	json_object_foreach(r->in->nodes, id, v)
 	{
 		json_t *have = jpath(json_object_get(v, "Description"), "Resources", NULL);
-		s->nodes[s->n] = (struct snode){.id = id,
-						.node = v,
-						.have_cpu = jint(have, "NanoCPUs"),
-						.have_mem = jint(have, "MemoryBytes")};
+		json_t *generic = json_object_get(have, "GenericResources");
+		s->nodes[s->n] = (struct snode){
+		    .id = id,
+		    .node = v,
+		    .have_cpu = jint(have, "NanoCPUs"),
+		    .have_mem = jint(have, "MemoryBytes"),
+		    .generic = json_array_size(generic) ? json_deep_copy(generic) : NULL};
 		json_object_set_new(s->index, id, json_integer((json_int_t)s->n++));
 	}
 	json_object_foreach(r->work, id, v)
@@ -146,8 +154,10 @@ static void group_done(struct group *g)
 static void sched_done(struct sched *s)
 {
 	group_done(&s->g);
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < s->n; i++) {
 		json_decref(s->nodes[i].ports);
+		json_decref(s->nodes[i].generic);
+	}
 	free(s->nodes);
 	json_decref(s->index);
 	json_decref(s->svc_load);
@@ -221,6 +231,8 @@ static enum why dynamic_why(const struct group *g, const struct snode *n)
 {
 	if ((g->cpu > 0 || g->mem > 0) &&
 	    (n->have_cpu - n->cpu < g->cpu || n->have_mem - n->mem < g->mem))
+		return WHY_RESOURCES;
+	if (json_array_size(g->generic) && !generic_resources_fit(n->generic, g->generic))
 		return WHY_RESOURCES;
 	if (g->max > 0 && n->svc >= g->max)
 		return WHY_MAX;
@@ -317,6 +329,7 @@ static int group_start(struct sched *s, json_t *t)
 			    .mem = jint(res, "MemoryBytes"),
 			    .max = jint(json_object_get(spec, "Placement"), "MaxReplicas"),
 			    .ports = ports,
+			    .generic = json_object_get(res, "GenericResources"),
 			    .fixed.by_constraint = json_object(),
 			    .spread = spread_of(t),
 			    .by_value = calloc(s->n + 1, sizeof(*g->by_value))};
@@ -396,7 +409,8 @@ static struct snode *pick_preset(struct sched *s, json_t *t, const char *preset,
 	struct group one = {.cpu = jint(res, "NanoCPUs"),
 			    .mem = jint(res, "MemoryBytes"),
 			    .max = jint(json_object_get(spec, "Placement"), "MaxReplicas"),
-			    .ports = json_object_get(t, "_ports")};
+			    .ports = json_object_get(t, "_ports"),
+			    .generic = json_object_get(res, "GenericResources")};
 	if (!fixed_ok(spec, n->node, v))
 		return NULL;
 	int64_t svc = n->svc;
@@ -420,9 +434,17 @@ static void place(struct sched *s, json_t *t)
 	else
 		chosen = group_start(s, t) < 0 ? NULL : pick(s, &v);
 	if (chosen) {
-		r_set(r, jstr(t, "ID"), "NodeID", json_string(chosen->id));
-		r_set_status(r, json_object_get(r->work, jstr(t, "ID")), TASK_ASSIGNED,
+		const char *id = jstr(t, "ID");
+		json_t *want =
+		    json_object_get(reservations(json_object_get(t, "Spec")), "GenericResources");
+		r_set(r, id, "NodeID", json_string(chosen->id));
+		/* What it takes of the node's, for its DOCKER_RESOURCE_* variables. */
+		if (json_array_size(want))
+			r_set(r, id, "GenericResources",
+			      generic_resources_claim(chosen->generic, want));
+		r_set_status(r, json_object_get(r->work, id), TASK_ASSIGNED,
 			     "scheduler assigned task to node", NULL);
+		t = json_object_get(r->work, id);
 		add_load(s, t, (size_t)(chosen - s->nodes));
 		hold_ports(s, t, (size_t)(chosen - s->nodes));
 	} else {

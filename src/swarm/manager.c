@@ -284,6 +284,16 @@ static json_t *my_tls(struct swarm *sw)
 			 "CertIssuerPublicKey", pk);
 }
 
+/* What this node says of itself on each heartbeat: a restart with other
+ * labels or resources shows in its record. */
+static json_t *my_description(struct swarm *sw)
+{
+	json_t *desc = swarm_node_description(sw);
+	if (desc)
+		json_object_set_new(desc, "TLSInfo", my_tls(sw));
+	return desc;
+}
+
 /* ---- RPC: join ---- */
 
 static void join_written(void *data, int status, json_t *res, const char *msg)
@@ -487,9 +497,9 @@ static void hb_written(void *data, int status, json_t *res, const char *msg)
 
 /* Marks node Ready (and reachable) when it was not; true when a write
  * was started (cb follows). */
-static bool mark_ready(struct swarm *sw, json_t *node, json_t *tls, swarm_done_fn cb, void *data)
+static bool mark_ready(struct swarm *sw, json_t *node, json_t *desc, swarm_done_fn cb, void *data)
 {
-	json_t *ready = node_ready_record(node, tls);
+	json_t *ready = node_ready_record(node, desc);
 	if (!ready)
 		return false;
 	swarm_write(sw, swarm_cmd("node", ready), cb, data);
@@ -511,7 +521,7 @@ static void rpc_heartbeat(struct swarm *sw, struct mtls_conn *c, json_t *req,
 		return;
 	}
 	snprintf(p->node_id, sizeof(p->node_id), "%s", who->node_id);
-	if (!mark_ready(sw, node, json_object_get(req, "tls"), hb_written, p))
+	if (!mark_ready(sw, node, json_object_get(req, "desc"), hb_written, p))
 		pend_reply(p, 0, hb_answer(sw, node), NULL);
 }
 
@@ -711,13 +721,13 @@ static void leader_duties(struct swarm *sw)
 {
 	if (finish_rotation(sw))
 		return;
-	json_t *mine = my_tls(sw);
+	json_t *mine = my_description(sw);
 	const struct node_duty_view v = {
 	    .nodes = sw->store.nodes,
 	    .last_seen = sw->last_seen,
 	    .lost = sw->lost,
 	    .self_id = sw->node_id,
-	    .self_tls = mine,
+	    .self_desc = mine,
 	    .now_ms = swarm_now_ms(),
 	    .leader_since_ms = sw->leader_since_ms,
 	    .grace_ms = node_silence_grace_ms(cluster_hb_ms(sw)),
@@ -1043,7 +1053,7 @@ static void agent_tick(struct swarm *sw)
 		return;
 	sw->hb_inflight = true;
 	rpc_call(sw->loop, sw->client_ctx, to,
-		 json_pack("{s:s, s:o}", "op", "hb", "tls", my_tls(sw)),
+		 json_pack("{s:s, s:o}", "op", "hb", "desc", my_description(sw)),
 		 (unsigned)node_beat_timeout_ms(sw->hb_ms), hb_done, sw);
 }
 

@@ -188,6 +188,21 @@ static void fill_mode(json_t *spec)
 				      rep ? json_integer_value(rep) : (json_int_t)1));
 }
 
+/* SwarmKit's validateResources, for Limits and Reservations. */
+static int check_resources(json_t *res, struct error *err)
+{
+	json_int_t cpu = json_integer_value(json_object_get(res, "NanoCPUs"));
+	json_int_t mem = json_integer_value(json_object_get(res, "MemoryBytes"));
+	if (cpu != 0 && cpu < 1000000)
+		return error_set(err, -EINVAL, INVALID "invalid cpu value %g: Must be at least %g",
+				 (double)cpu / 1e9, 1e6 / 1e9);
+	if (mem != 0 && mem < 4 * 1024 * 1024)
+		return error_set(err, -EINVAL,
+				 INVALID "invalid memory value %lld: Must be at least 4MiB",
+				 (long long)mem);
+	return 0;
+}
+
 int service_spec_check(json_t *spec, struct error *err)
 {
 	const char *name = json_string_value(json_object_get(spec, "Name")) ?: "";
@@ -213,6 +228,11 @@ int service_spec_check(json_t *spec, struct error *err)
 		r = check_refs(cs, STORE_SECRET, err);
 	if (r == 0)
 		r = check_refs(cs, STORE_CONFIG, err);
+	json_t *res = json_object_get(tt, "Resources");
+	if (r == 0)
+		r = check_resources(json_object_get(res, "Limits"), err);
+	if (r == 0)
+		r = check_resources(json_object_get(res, "Reservations"), err);
 	struct error cerr = ERROR_INIT;
 	if (r == 0 &&
 	    constraints_check(json_object_get(json_object_get(tt, "Placement"), "Constraints"),

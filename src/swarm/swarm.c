@@ -643,17 +643,41 @@ uint64_t swarm_new_raft_id(void)
 	return id >> 1; /* JSON integers are signed */
 }
 
+/* The daemon's --label list as Engine.Labels, as dockerd reports it. */
+static json_t *engine_labels(const struct daemon_config *cfg)
+{
+	json_t *labels = json_object();
+	for (size_t i = 0; i < cfg->n_labels; i++) {
+		const char *eq = strchr(cfg->labels[i], '=');
+		if (!eq)
+			continue;
+		_cleanup_free_ char *key = strndup(cfg->labels[i], (size_t)(eq - cfg->labels[i]));
+		if (key)
+			json_object_set_new(labels, key, json_string(eq + 1));
+	}
+	return labels;
+}
+
 /* The description a node reports about itself. */
 json_t *swarm_node_description(struct swarm *sw)
 {
 	const struct sysinfo_host *h = &sw->d->host;
 	char host[256] = "";
 	gethostname(host, sizeof(host) - 1); /* the UTS namespace's, as now */
-	return json_pack("{s:s, s:{s:s, s:s}, s:{s:I, s:I}, s:{s:s, s:o, s:[]}}", "Hostname",
-			 host[0] ? host : h->hostname, "Platform", "Architecture", h->architecture,
-			 "OS", "linux", "Resources", "NanoCPUs", (json_int_t)h->ncpu * 1000000000,
-			 "MemoryBytes", (json_int_t)h->mem_total, "Engine", "EngineVersion",
-			 BERTH_VERSION, "Labels", json_object(), "Plugins");
+	json_t *desc =
+	    json_pack("{s:s, s:{s:s, s:s}, s:{s:I, s:I}, s:{s:s, s:o, s:[]}}", "Hostname",
+		      host[0] ? host : h->hostname, "Platform", "Architecture", h->architecture,
+		      "OS", "linux", "Resources", "NanoCPUs", (json_int_t)h->ncpu * 1000000000,
+		      "MemoryBytes", (json_int_t)h->mem_total, "Engine", "EngineVersion",
+		      BERTH_VERSION, "Labels", engine_labels(&sw->d->cfg), "Plugins");
+	/* Checked when the settings were read; a failure here leaves them out. */
+	json_t *generic = NULL;
+	if (desc && config_generic_resources(&sw->d->cfg, &generic, NULL) == 0 &&
+	    json_array_size(generic))
+		json_object_set_new(json_object_get(desc, "Resources"), "GenericResources",
+				    json_incref(generic));
+	json_decref(generic);
+	return desc;
 }
 
 /* ---- autolock ---- */

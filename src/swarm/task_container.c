@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "shared/generic_resources.h"
 #include "swarm/services.h"
 #include "swarm/task_ports.h"
 
@@ -75,6 +76,14 @@ json_t *task_container_body(json_t *task, const char *node_id, const char *host)
 	copy(body, "Entrypoint", cs, "Command");
 	copy(body, "Cmd", cs, "Args");
 	copy(body, "Env", cs, "Env");
+	json_t *generic = json_object_get(task, "GenericResources");
+	if (json_array_size(generic)) {
+		/* A copy: the spec's list is the task's. */
+		json_t *env = json_object_get(cs, "Env");
+		env = json_is_array(env) ? json_copy(env) : json_array();
+		generic_resources_env(generic, env);
+		json_object_set_new(body, "Env", env);
+	}
 	copy(body, "WorkingDir", cs, "Dir");
 	copy(body, "User", cs, "User");
 	copy(body, "StopSignal", cs, "StopSignal");

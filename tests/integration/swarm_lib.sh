@@ -3,15 +3,16 @@
 # shellcheck source=images_lib.sh
 . "$INTEG_DIR/images_lib.sh"
 
-# A daemon of the test, made a one-node swarm on a free loopback port, with
-# busybox:latest imported. On exit its services are removed and their
-# containers waited for (containers outlive berthd).
+# A daemon of the test (with the daemon flags given), made a one-node swarm
+# on a free loopback port, with busybox:latest imported. On exit its
+# services are removed and their containers waited for (containers outlive
+# berthd).
 swarm_one_node() {
 	# Swarm networks (the ingress network made at init too) come from a
 	# block of the test's own: it gets wired on this host; so do the local
 	# ones (docker_gwbridge, made at init, and the default bridge).
 	net_block
-	start_daemon --default-address-pool "base=10.$NB.64.0/18,size=24"
+	start_daemon --default-address-pool "base=10.$NB.64.0/18,size=24" "$@"
 	import_busybox busybox:latest
 	local port
 	port=$(free_port)

@@ -30,6 +30,7 @@ struct sim {
 	int64_t leader_since;
 	json_t *voters; /* raft ID -> true */
 	json_t *tls;	/* the leader's TLSInfo */
+	json_t *labels; /* the leader's engine labels, or NULL */
 	const char *leader;
 	int64_t now;
 	int transfers; /* leadership hand-overs asked for */
@@ -92,12 +93,15 @@ static enum node_duty_kind tick(struct sim *s)
 {
 	node_liveness_stalled(s->last_seen, s->lost, s->prev_tick, s->now);
 	s->prev_tick = s->now;
+	json_t *desc = json_pack("{s:O}", "TLSInfo", s->tls);
+	if (s->labels)
+		json_object_set_new(desc, "Engine", json_pack("{s:O}", "Labels", s->labels));
 	const struct node_duty_view v = {
 	    .nodes = s->st.nodes,
 	    .last_seen = s->last_seen,
 	    .lost = s->lost,
 	    .self_id = s->leader,
-	    .self_tls = s->tls,
+	    .self_desc = desc,
 	    .now_ms = s->now,
 	    .leader_since_ms = s->leader_since,
 	    .grace_ms = node_silence_grace_ms(HB_MS),
@@ -107,6 +111,7 @@ static enum node_duty_kind tick(struct sim *s)
 	};
 	struct node_duty d;
 	node_duty_next(&v, &d);
+	json_decref(desc);
 	enum node_duty_kind kind = d.kind;
 	char key[24];
 	json_t *n;
@@ -282,7 +287,8 @@ static void test_demotion_order(void **state)
 }
 
 /* The leader marks itself ready (and reachable), and records a new
- * certificate issuer when its TLS info changes; then it has nothing to do. */
+ * certificate issuer when its TLS info changes, and new engine labels after
+ * a restart with other --label flags; then it has nothing to do. */
 static void test_leader_marks_itself_ready(void **state)
 {
 	struct sim *s = *state;
@@ -307,6 +313,17 @@ static void test_leader_marks_itself_ready(void **state)
 	json_object_set_new(s->tls, "CertIssuerPublicKey", json_string("pk2"));
 	assert_int_equal(NODE_DUTY_WRITE, tick(s));
 	assert_int_equal(NODE_DUTY_NONE, tick(s));
+	s->labels = json_pack("{s:s}", "zone", "eu");
+	assert_int_equal(NODE_DUTY_WRITE, tick(s));
+	assert_int_equal(NODE_DUTY_NONE, tick(s));
+	n = json_object_get(s->st.nodes, "m1");
+	assert_true(json_equal(
+	    s->labels, json_object_get(json_object_get(json_object_get(n, "Description"), "Engine"),
+				       "Labels")));
+	assert_true(
+	    json_equal(s->tls, json_object_get(json_object_get(n, "Description"), "TLSInfo")));
+	json_decref(s->labels);
+	s->labels = NULL;
 	/* A ready worker is the dispatcher's business, not the leader's. */
 	assert_null(node_ready_record(json_object_get(s->st.nodes, "w1"), NULL));
 }

@@ -416,6 +416,65 @@ static void test_pending_says_why(void **state)
 	}
 }
 
+/* Generic resources: only n1 has GPUs (two, named); a service reserving one
+ * each runs two tasks there, each with its own GPU, and the third waits and
+ * says why. A task that ends gives its GPU back. */
+static void test_generic_resources(void **state)
+{
+	struct sim *s = *state;
+	json_t *n1 = json_deep_copy(json_object_get(s->st.nodes, "n1"));
+	json_object_set_new(
+	    json_object_get(json_object_get(n1, "Description"), "Resources"), "GenericResources",
+	    json_pack("[{s:{s:s, s:s}}, {s:{s:s, s:s}}]", "NamedResourceSpec", "Kind", "gpu",
+		      "Value", "UUID1", "NamedResourceSpec", "Kind", "gpu", "Value", "UUID2"));
+	apply(s, json_pack("{s:s, s:o}", "op", "node", "v", n1));
+	json_t *gpu = json_pack("{s:{s:[{s:{s:s, s:i}}]}}", "Reservations", "GenericResources",
+				"DiscreteResourceSpec", "Kind", "gpu", "Value", 1);
+	json_t *svc = service("web", "busybox", 3);
+	json_object_set(json_object_get(json_object_get(svc, "Spec"), "TaskTemplate"), "Resources",
+			gpu);
+	put_service(s, svc);
+	run(s, 5);
+	assert_int_equal(running_of(s, "web", -1), 2);
+	assert_int_equal(on_node(s, "web", "n1"), 2);
+	json_t *got = json_object();
+	const char *id;
+	json_t *t;
+	json_object_foreach(s->st.tasks, id, t)
+	{
+		if (state_of(t) == TASK_RUNNING) {
+			json_t *a = json_object_get(t, "GenericResources");
+			assert_int_equal(1, json_array_size(a));
+			json_object_set_new(
+			    got,
+			    jstr(json_object_get(json_array_get(a, 0), "NamedResourceSpec"),
+				 "Value"),
+			    json_true());
+		} else {
+			assert_int_equal(state_of(t), TASK_PENDING);
+			assert_string_equal(jstr(json_object_get(t, "Status"), "Err"),
+					    "no suitable node (insufficient resources on 3 nodes)");
+		}
+	}
+	assert_int_equal(2, json_object_size(got)); /* UUID1 and UUID2 */
+	json_decref(got);
+	/* Down to one: its GPU is free for another service. */
+	svc = svc_copy(s, "web");
+	json_object_set_new(
+	    json_object_get(json_object_get(json_object_get(svc, "Spec"), "Mode"), "Replicated"),
+	    "Replicas", json_integer(1));
+	put_service(s, svc);
+	svc = service("ml", "busybox", 1);
+	json_object_set(json_object_get(json_object_get(svc, "Spec"), "TaskTemplate"), "Resources",
+			gpu);
+	put_service(s, svc);
+	run(s, 5);
+	assert_int_equal(running_of(s, "web", -1), 1);
+	assert_int_equal(running_of(s, "ml", -1), 1);
+	assert_int_equal(on_node(s, "ml", "n1"), 1);
+	json_decref(gpu);
+}
+
 /* docker pins a service to its image's platforms, named as Go names them
  * (amd64); nodes report uname's x86_64, which SwarmKit takes for amd64. */
 static void test_platform_go_names(void **state)
@@ -995,6 +1054,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_history_limit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pending_says_why, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_platform_go_names, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_generic_resources, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stale_round_dropped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rolling_update_start_first, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rolling_update_stop_first, setup, teardown),
