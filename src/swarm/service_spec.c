@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "orchestrator/constraint.h"
 #include "swarm/store.h"
@@ -133,6 +134,34 @@ static int check_refs(json_t *cs, enum store_kind k, struct error *err)
 	return 0;
 }
 
+/* Go's decoder matches keys to fields ignoring case, and docker-py sends
+ * {"replicated": {"Replicas": 2}}: such keys get the field's name. */
+static void canon_keys(json_t *obj, const char *const *names)
+{
+	for (; json_is_object(obj) && *names; names++) {
+		const char *k;
+		json_t *v, *tmp;
+		json_object_foreach_safe(obj, tmp, k, v)
+		{
+			if (strcmp(k, *names) != 0 && strcasecmp(k, *names) == 0) {
+				json_object_set(obj, *names, v);
+				json_object_del(obj, k);
+			}
+		}
+	}
+}
+
+static void canon_mode(json_t *mode)
+{
+	static const char *const modes[] = {"Replicated", "Global", "ReplicatedJob", "GlobalJob",
+					    NULL};
+	static const char *const counts[] = {"Replicas", "MaxConcurrent", "TotalCompletions",
+					     NULL};
+	canon_keys(mode, modes);
+	for (size_t i = 0; modes[i]; i++)
+		canon_keys(json_object_get(mode, modes[i]), counts);
+}
+
 static int check_mode(json_t *mode, struct error *err)
 {
 	int n = 0;
@@ -219,6 +248,7 @@ int service_spec_check(json_t *spec, struct error *err)
 	if (!image || !*image)
 		return error_set(err, -EINVAL,
 				 INVALID "ContainerSpec: image reference must be provided");
+	canon_mode(json_object_get(spec, "Mode"));
 	int r = check_mode(json_object_get(spec, "Mode"), err);
 	if (r == 0) {
 		fill_mode(spec);

@@ -204,3 +204,78 @@ test_service_jobs() {
 	run_ok dk service create --name gj --mode global-job busybox sh -c 'exit 0'
 	assert_contains "$OUT" "job complete" "global job progress"
 }
+
+# docker-py (Debian's python3-docker) drives services as on Docker's swarm:
+# a secret, a service from its types, its tasks and logs, scale, an update
+# that keeps the rest of the spec, a duplicate refused with 409, rm.
+test_services_docker_py() {
+	local py
+	docker_py
+	swarm_one_node
+	cat >"$TEST_TMP/svc.py" <<'PY'
+import sys, time, docker
+from docker.types import (RestartPolicy, Resources, SecretReference, ServiceMode,
+                          UpdateConfig)
+
+c = docker.DockerClient(base_url=sys.argv[1], version="1.41")
+
+
+def wait(what, cond, secs=60):
+    end = time.time() + secs
+    while time.time() < end:
+        if cond():
+            return
+        time.sleep(0.1)
+    raise SystemExit("timed out waiting for " + what)
+
+
+secret = c.secrets.create(name="pysecret", data=b"s3cr3t", labels={"a": "b"})
+svc = c.services.create(
+    "busybox", ["sh", "-c", "echo $A $(cat /run/secrets/pysecret); sleep 1000"],
+    name="py", env=["A=1"], labels={"l": "v"}, mode=ServiceMode("replicated", replicas=2),
+    resources=Resources(mem_reservation=8 * 1024 * 1024),
+    restart_policy=RestartPolicy(condition="on-failure"),
+    update_config=UpdateConfig(parallelism=2, order="start-first"),
+    secrets=[SecretReference(secret.id, "pysecret")], stop_grace_period=1000000000)
+
+
+def running(env):
+    return sum(1 for t in svc.tasks(filters={"desired-state": "running"})
+               if t["Status"]["State"] == "running"
+               and t["Spec"]["ContainerSpec"]["Env"] == [env])
+
+
+wait("2 running", lambda: running("A=1") == 2)
+svc.reload()
+spec = svc.attrs["Spec"]
+print(svc.name, spec["Mode"]["Replicated"]["Replicas"], spec["Labels"]["l"],
+      spec["TaskTemplate"]["ContainerSpec"]["Secrets"][0]["SecretName"])
+wait("the logs", lambda: b"1 s3cr3t" in b"".join(svc.logs(stdout=True)))
+print(sorted(set(b"".join(svc.logs(stdout=True)).decode().split())))
+svc.scale(3)
+wait("3 running", lambda: running("A=1") == 3)
+svc.reload()  # as with dockerd: an update names the version it changes
+svc.update(env=["A=2"])
+wait("3 running with A=2", lambda: running("A=2") == 3)
+svc.reload()
+spec = svc.attrs["Spec"]
+print(spec["Mode"]["Replicated"]["Replicas"], spec["UpdateConfig"]["Order"],
+      spec["TaskTemplate"]["Resources"]["Reservations"]["MemoryBytes"])
+try:
+    c.services.create("busybox", ["true"], name="py")
+except docker.errors.APIError as e:
+    print("duplicate:", e.status_code)
+print([s.name for s in c.services.list(filters={"name": "py"})])
+svc.remove()
+wait("no service", lambda: not c.services.list())
+secret.remove()
+print([s.name for s in c.secrets.list()])
+PY
+	run_ok "$py" "$TEST_TMP/svc.py" "$D_HOST"
+	assert_eq "py 2 v pysecret
+['1', 's3cr3t']
+3 start-first 8388608
+duplicate: 409
+['py']
+[]" "$OUT" "docker-py services"
+}

@@ -206,6 +206,37 @@ static void test_task_files(void **state)
 	json_decref(configs);
 }
 
+/* Keys as Go's decoder takes them (docker-py's lower-case "replicated"), and
+ * SwarmKit's checks of reserved resources. */
+static void test_spec_mode_keys_and_resources(void **state)
+{
+	(void)state;
+	json_t *s = json_loads("{\"Name\":\"m\",\"TaskTemplate\":{\"ContainerSpec\":{\"Image\":"
+			       "\"busybox\"}},\"Mode\":{\"replicated\":{\"replicas\":3}}}",
+			       0, NULL);
+	struct error err = ERROR_INIT;
+	assert_int_equal(0, service_spec_check(s, &err));
+	assert_int_equal(
+	    3, json_integer_value(json_object_get(
+		   json_object_get(json_object_get(s, "Mode"), "Replicated"), "Replicas")));
+	json_object_set_new(json_object_get(s, "TaskTemplate"), "Resources",
+			    json_pack("{s:{s:i}}", "Reservations", "MemoryBytes", 1024));
+	assert_int_equal(-EINVAL, service_spec_check(s, &err));
+	assert_string_equal("rpc error: code = InvalidArgument desc = invalid memory value 1024: "
+			    "Must be at least 4MiB",
+			    err.msg);
+	error_clear(&err);
+	json_object_set_new(json_object_get(s, "TaskTemplate"), "Resources",
+			    json_pack("{s:{s:i}}", "Limits", "NanoCPUs", 500));
+	assert_int_equal(-EINVAL, service_spec_check(s, &err));
+	assert_string_equal(
+	    "rpc error: code = InvalidArgument desc = invalid cpu value 5e-07: Must "
+	    "be at least 0.001",
+	    err.msg);
+	error_clear(&err);
+	json_decref(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +245,7 @@ int main(void)
 	    cmocka_unit_test(test_refs_conflicting_targets),
 	    cmocka_unit_test(test_refs_existence),
 	    cmocka_unit_test(test_task_files),
+	    cmocka_unit_test(test_spec_mode_keys_and_resources),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
