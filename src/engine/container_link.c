@@ -170,13 +170,15 @@ static void on_started(struct shim_link *l, const unsigned char *p, size_t n)
 {
 	struct container *c = l->c;
 	struct start_job *job = c->starting;
-	if (n < 4 || !job)
+	if (n < 8 || !job)
 		return;
 	uint32_t code = shim_get_u32(p);
 	if (code != 0) {
+		/* The shim creates the container at the start: a failure is
+		 * create's, as dockerd words it. */
 		char msg[1200];
-		snprintf(msg, sizeof(msg), "OCI runtime start failed: %.*s: unknown", (int)(n - 4),
-			 (const char *)p + 4);
+		snprintf(msg, sizeof(msg), "OCI runtime create failed: %.*s: unknown", (int)(n - 8),
+			 (const char *)p + 8);
 		struct error err = ERROR_INIT;
 		error_set(&err, -EIO, "%s", msg);
 		container_link_close(c);
@@ -184,6 +186,7 @@ static void on_started(struct shim_link *l, const unsigned char *p, size_t n)
 		error_clear(&err);
 		return;
 	}
+	c->pid = (int)shim_get_u32(p + 4);
 	c->state = CONTAINER_RUNNING;
 	c->exit_code = 0;
 	c->started_ns = time_now_ns();

@@ -311,7 +311,8 @@ static void sync_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 	*buf = uv_buf_init(job->sync + job->sync_len, (unsigned)room);
 }
 
-/* The shim's verdict on `runc create`, once it closed the sync pipe. */
+/* The shim's verdict on its set-up (the container is made at the start),
+ * once it closed the sync pipe. */
 static void sync_verdict(struct start_job *job)
 {
 	job->sync[job->sync_len] = '\0';
@@ -319,7 +320,6 @@ static void sync_verdict(struct start_job *job)
 	if (!job->c) {
 		fail(job, -ECANCELED, "%s", "the daemon is shutting down");
 	} else if (sscanf(job->sync, "ok %d %d", &shim_pid, &init_pid) == 2) {
-		job->c->pid = init_pid;
 		container_link_connect(job->d, job->c, false);
 	} else {
 		char *msg = strncmp(job->sync, "error ", 6) == 0 ? job->sync + 6 : job->sync;

@@ -5,7 +5,8 @@
  * endian), payload. Integers in payloads are big endian.
  *
  * berthd -> shim:
- *   's'  start the created container (`runc start`); answered by 'S'
+ *   's'  start the container (`runc run --detach`: the shim creates it only
+ *        now, so the runtime runs once); answered by 'S'
  *   'i'  bytes for the container's stdin
  *   'c'  close the container's stdin
  *   'k'  u32 signal: deliver to the container's init (ignored once reaped,
@@ -13,7 +14,7 @@
  *   'r'  u32 rows, u32 columns: resize the container's terminal (tty only)
  * shim -> berthd:
  *   'h'  hello, first frame on every connection: u32 init pid, u8 started
- *   'S'  u32 errno-style result of start (0 ok), then a message
+ *   'S'  u32 errno-style result of start (0 ok), u32 init pid, then a message
  *   'o'  stdout / 'e' stderr: u64 time (ns), u64 log offset after this entry,
  *        then the bytes. The offset lets a reader of the json log file skip
  *        frames it has already read from the file.

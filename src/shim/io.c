@@ -195,14 +195,15 @@ void shim_client_drop(struct shim *s, size_t i)
 static void do_start(struct shim *s, int fd)
 {
 	char msg[1024] = "";
-	int r = s->started ? 0 : shim_runtime_start(s, msg, sizeof(msg));
+	int r = s->started ? 0 : s->created ? -EALREADY : shim_start(s, msg, sizeof(msg));
 	if (r == 0)
 		s->started = true;
-	unsigned char p[4 + sizeof(msg)];
+	unsigned char p[8 + sizeof(msg)];
 	shim_put_u32(p, (uint32_t)-r);
+	shim_put_u32(p + 4, (uint32_t)(r == 0 ? s->init_pid : 0));
 	size_t ml = strlen(msg);
-	memcpy(p + 4, msg, ml);
-	shim_send(s, fd, 'S', p, 4 + ml);
+	memcpy(p + 8, msg, ml);
+	shim_send(s, fd, 'S', p, 8 + ml);
 }
 
 static void close_stdin(struct shim *s)

@@ -1,6 +1,7 @@
-/* berth-shim's entry point: detach from berthd, create the container through
- * the runtime, report on the sync pipe, then serve until the container exits
- * and record how it ended. See shim.h. */
+/* berth-shim's entry point: detach from berthd, make the container's stdio,
+ * report on the sync pipe, run the container through the runtime when
+ * berthd starts it, then serve until it exits and record how it ended. See
+ * shim.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -24,8 +25,8 @@
 #include "shared/shim_proto.h"
 #include "shim/shim.h"
 
-/* A shim whose container berthd never starts (berthd died between create and
- * start) removes it after this long. */
+/* A shim whose container berthd never starts (berthd died before the
+ * start) exits after this long. */
 #define START_DEADLINE_MS (60 * 1000)
 /* After init exits, output still in the pipes is drained for at most this. */
 #define DRAIN_MS 2000
@@ -114,7 +115,7 @@ static int open_fds(struct shim *s)
 
 /* A tty container: runc hands over the pty master on a console socket;
  * output and input both go through it. */
-static int create_tty(struct shim *s, char *msg, size_t msg_len)
+static int run_tty(struct shim *s, char *msg, size_t msg_len)
 {
 	_cleanup_free_ char *path = NULL;
 	if (asprintf(&path, "%s.tty", s->o.socket) < 0)
@@ -125,7 +126,7 @@ static int create_tty(struct shim *s, char *msg, size_t msg_len)
 		return lfd;
 	}
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	int r = shim_runtime_create(s, null, null, null, path, msg, msg_len);
+	int r = shim_runtime_run(s, null, null, null, path, msg, msg_len);
 	close(null);
 	if (r == 0) {
 		s->tty_fd = console_socket_receive(lfd, 10000);
@@ -144,27 +145,46 @@ static int create_tty(struct shim *s, char *msg, size_t msg_len)
 	return 0;
 }
 
-/* Makes the stdio pipes and creates the container on them; only the shim's
- * ends stay open here. */
-static int create(struct shim *s, char *msg, size_t msg_len)
+/* The stdio pipes, made before the start so that input sent before it
+ * waits in the pipe; the container's ends stay here until the runtime has
+ * them. A tty container gets its terminal at the start. */
+static int make_stdio(struct shim *s)
 {
 	if (s->o.tty)
-		return create_tty(s, msg, msg_len);
+		return 0;
 	int out[2], err[2], in[2] = {-1, -1};
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
 		return -errno;
 	if (s->o.open_stdin && pipe2(in, O_CLOEXEC) < 0)
 		return -errno;
-	int in_r = in[0] >= 0 ? in[0] : open("/dev/null", O_RDONLY | O_CLOEXEC);
-	int r = shim_runtime_create(s, in_r, out[1], err[1], NULL, msg, msg_len);
-	close(in_r);
-	close(out[1]);
-	close(err[1]);
+	s->child_fds[0] = in[0] >= 0 ? in[0] : open("/dev/null", O_RDONLY | O_CLOEXEC);
+	s->child_fds[1] = out[1];
+	s->child_fds[2] = err[1];
 	s->out_fd = out[0];
 	s->err_fd = err[0];
 	s->in_fd = in[1];
 	if (s->in_fd >= 0)
 		fcntl(s->in_fd, F_SETFL, O_NONBLOCK);
+	return 0;
+}
+
+static void close_child_fds(struct shim *s)
+{
+	for (int i = 0; i < 3; i++) {
+		if (s->child_fds[i] >= 0)
+			close(s->child_fds[i]);
+		s->child_fds[i] = -1;
+	}
+}
+
+int shim_start(struct shim *s, char *msg, size_t msg_len)
+{
+	s->created = true;
+	if (s->o.tty)
+		return run_tty(s, msg, msg_len);
+	int r = shim_runtime_run(s, s->child_fds[0], s->child_fds[1], s->child_fds[2], NULL, msg,
+				 msg_len);
+	close_child_fds(s);
 	return r;
 }
 
@@ -290,7 +310,8 @@ static int serve(struct shim *s)
 	while (!s->exited) {
 		poll_once(s, 500);
 		if (start_abandoned(s, created)) {
-			shim_runtime_delete(s);
+			if (s->created)
+				shim_runtime_delete(s);
 			unlink(s->o.socket);
 			return 1;
 		}
@@ -305,7 +326,7 @@ static int serve(struct shim *s)
 int main(int argc, char **argv)
 {
 	struct shim s = {.listen_fd = -1, .sig_fd = -1, .log_fd = -1, .out_fd = -1,
-			 .err_fd = -1, .in_fd = -1, .tty_fd = -1};
+			 .err_fd = -1, .in_fd = -1, .tty_fd = -1, .child_fds = {-1, -1, -1}};
 	if (parse_args(argc, argv, &s.o) < 0) {
 		fprintf(stderr, "usage: berth-shim --id ID --bundle DIR --dir DIR --socket PATH "
 				"--runtime PATH --runtime-root DIR [--stdin] [--stdin-once] [--tty]\n"
@@ -322,16 +343,16 @@ int main(int argc, char **argv)
 	int r = open_fds(&s);
 	if (r < 0)
 		snprintf(msg, sizeof(msg), "shim setup: %s", strerror(-r));
-	else
-		r = create(&s, msg, sizeof(msg));
+	else if ((r = make_stdio(&s)) < 0)
+		snprintf(msg, sizeof(msg), "shim stdio: %s", strerror(-r));
 	if (r < 0) {
 		dprintf(1, "error %s\n", msg);
-		shim_runtime_delete(&s);
 		if (s.listen_fd >= 0)
 			unlink(s.o.socket);
 		return 1;
 	}
-	dprintf(1, "ok %d %d\n", (int)getpid(), (int)s.init_pid);
+	/* No init yet: berthd learns its pid from the start's answer. */
+	dprintf(1, "ok %d 0\n", (int)getpid());
 	int null = open("/dev/null", O_RDWR);
 	dup2(null, 1);
 	close(null);

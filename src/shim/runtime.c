@@ -1,4 +1,4 @@
-/* Runs the OCI runtime (runc) for the shim: create, start, delete. Each call
+/* Runs the OCI runtime (runc) for the shim: run, delete. Each call
  * waits for the runtime to finish; errors come back as the runtime's own
  * message, read from its json log. */
 #include <errno.h>
@@ -92,23 +92,38 @@ static int run_logged(struct shim *s, char **argv, int in, int out, int err, cha
 	return r;
 }
 
-int shim_runtime_create(struct shim *s, int in, int out, int err, const char *console, char *msg,
-			size_t msg_len)
+/* runc names the command that failed; dockerd's message names create,
+ * the step that fails when a container cannot start. */
+static void as_create_error(char *msg, size_t msg_len)
+{
+	static const char run[] = "runc run failed: ", create[] = "runc create failed: ";
+	size_t n = strlen(msg), grow = sizeof(create) - sizeof(run);
+	if (strncmp(msg, run, sizeof(run) - 1) != 0 || n + grow >= msg_len)
+		return;
+	memmove(msg + sizeof(create) - 1, msg + sizeof(run) - 1, n - (sizeof(run) - 1) + 1);
+	memcpy(msg, create, sizeof(create) - 1);
+}
+
+int shim_runtime_run(struct shim *s, int in, int out, int err, const char *console, char *msg,
+		     size_t msg_len)
 {
 	_cleanup_free_ char *lp = log_path(s), *pidf = NULL;
 	if (!lp || asprintf(&pidf, "%s/init.pid", s->o.bundle) < 0)
 		return -ENOMEM;
 	char *argv[] = {(char *)s->o.runtime, "--root", (char *)s->o.runtime_root, "--log", lp,
-			"--log-format", "json", "create", "--bundle", (char *)s->o.bundle,
+			"--log-format", "json", "run", "--detach", "--bundle", (char *)s->o.bundle,
 			"--pid-file", pidf, (char *)s->o.id, NULL, NULL, NULL};
 	if (console) {
-		argv[12] = "--console-socket";
-		argv[13] = (char *)console;
-		argv[14] = (char *)s->o.id;
+		argv[13] = "--console-socket";
+		argv[14] = (char *)console;
+		argv[15] = (char *)s->o.id;
 	}
 	int r = run_logged(s, argv, in, out, err, msg, msg_len);
-	if (r < 0)
+	if (r < 0) {
+		if (msg)
+			as_create_error(msg, msg_len);
 		return r;
+	}
 	_cleanup_free_ char *text = NULL;
 	r = fs_read_file(pidf, 64, &text, NULL);
 	if (r < 0 || (s->init_pid = atoi(text)) <= 0) {
@@ -118,18 +133,8 @@ int shim_runtime_create(struct shim *s, int in, int out, int err, const char *co
 	return 0;
 }
 
-int shim_runtime_start(struct shim *s, char *msg, size_t msg_len)
-{
-	_cleanup_free_ char *lp = log_path(s);
-	if (!lp)
-		return -ENOMEM;
-	char *argv[] = {(char *)s->o.runtime, "--root", (char *)s->o.runtime_root, "--log", lp,
-			"--log-format", "json", "start", (char *)s->o.id, NULL};
-	return run_logged(s, argv, 0, 2, 2, msg, msg_len);
-}
-
 /* Removes the runtime's record of the container and its cgroup; --force
- * also kills what is left when create succeeded but start never came. */
+ * also kills what a failed run may have left. */
 void shim_runtime_delete(struct shim *s)
 {
 	char *argv[] = {(char *)s->o.runtime, "--root", (char *)s->o.runtime_root, "delete",

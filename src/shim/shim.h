@@ -1,5 +1,6 @@
 /* berth-shim: one small monitor per container (the containerd-shim/conmon
- * role). It runs `runc create`, holds the container's stdio pipes, writes
+ * role). It makes the container's stdio pipes, runs `runc run --detach`
+ * when berthd asks for the start, holds the pipes, writes
  * the json-file log, serves berthd on a unix socket (proto.h), reaps the
  * container's init as a subreaper, records the exit in <dir>/exit.json and
  * runs `runc delete`. It outlives berthd: a restarted daemon reconnects.
@@ -43,10 +44,11 @@ struct shim {
 	struct shim_opts o;
 	int listen_fd, sig_fd, log_fd;
 	int out_fd, err_fd, in_fd; /* container side: read, read, write (-1 none) */
+	int child_fds[3];	   /* the container's ends until the runtime has them */
 	int tty_fd;		   /* the pty master of a tty container, else -1 */
 	pid_t init_pid;
 	pid_t daemon_pid; /* berthd, which spawned us */
-	bool started, exited, oom_killed;
+	bool created, started, exited, oom_killed; /* created: the runtime ran */
 	int exit_code;
 	uint64_t log_off;  /* bytes ever logged: the offsets of log frames */
 	uint64_t log_size; /* size of the current log file */
@@ -63,10 +65,10 @@ struct shim {
 };
 
 /* runtime.c: the OCI runtime, run to completion. */
-/* console: runc's --console-socket for a tty container, or NULL. */
-int shim_runtime_create(struct shim *s, int in, int out, int err, const char *console, char *msg,
-			size_t msg_len);
-int shim_runtime_start(struct shim *s, char *msg, size_t msg_len);
+/* Creates and starts the container (`runc run --detach`) on these stdio
+ * fds; console: runc's --console-socket for a tty container, or NULL. */
+int shim_runtime_run(struct shim *s, int in, int out, int err, const char *console, char *msg,
+		     size_t msg_len);
 void shim_runtime_delete(struct shim *s);
 /* Exec mode: forks `runc exec` on these stdio fds; its pid or -errno. */
 pid_t shim_runtime_exec(struct shim *s, int in, int out, int err);
@@ -88,6 +90,8 @@ void shim_broadcast(struct shim *s, char type, const void *payload, size_t len);
 void shim_send(struct shim *s, int fd, char type, const void *payload, size_t len);
 /* main.c: collects exited children; records the exit of init_pid. */
 void shim_reap(struct shim *s);
+/* Creates and starts the container on the prepared stdio (once). */
+int shim_start(struct shim *s, char *msg, size_t msg_len);
 /* Whether berthd (our parent at start) is gone. */
 bool shim_daemon_gone(const struct shim *s);
 

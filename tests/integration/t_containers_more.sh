@@ -78,7 +78,7 @@ test_containers_runtimes() {
 	assert_contains "$OUT" " runc" "default runtime"
 	run_ok dk run --rm --network none --runtime myrunc bb echo via-myrunc
 	assert_eq via-myrunc "$OUT" "output of a container on the added runtime"
-	grep -q "create" "$TEST_TMP/myrunc.calls" || fail "the added runtime was not used"
+	grep -q " run --detach " "$TEST_TMP/myrunc.calls" || fail "the added runtime was not used"
 	run_ok dk run -d --name onrunc --network none bb sleep 300
 	run_ok dk inspect --format '{{.HostConfig.Runtime}}' onrunc
 	assert_eq runc "$OUT" "HostConfig.Runtime of a default container"
