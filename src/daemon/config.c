@@ -18,141 +18,108 @@
 
 /* Names as dockerd spells them, both for flags and daemon.json keys. */
 static const char *const key_names[CFG_KEY_COUNT] = {
-    [CFG_HOSTS] = "hosts",
-    [CFG_TLS] = "tls",
-    [CFG_TLSVERIFY] = "tlsverify",
-    [CFG_TLSCACERT] = "tlscacert",
-    [CFG_TLSCERT] = "tlscert",
-    [CFG_TLSKEY] = "tlskey",
-    [CFG_DEBUG] = "debug",
-    [CFG_LOG_LEVEL] = "log-level",
-    [CFG_DATA_ROOT] = "data-root",
-    [CFG_EXEC_ROOT] = "exec-root",
-    [CFG_PIDFILE] = "pidfile",
-    [CFG_STORAGE_DRIVER] = "storage-driver",
-    [CFG_LABELS] = "labels",
-    [CFG_RUNTIMES] = "runtimes",
-    [CFG_DEFAULT_RUNTIME] = "default-runtime",
-    [CFG_BRIDGE] = "bridge",
-    [CFG_BIP] = "bip",
-    [CFG_FIXED_CIDR] = "fixed-cidr",
-    [CFG_ADDRESS_POOLS] = "default-address-pools",
-    [CFG_IPTABLES] = "iptables",
-    [CFG_INSECURE_REGISTRIES] = "insecure-registries",
-    [CFG_REGISTRY_MIRRORS] = "registry-mirrors",
-    [CFG_MAX_DOWNLOADS] = "max-concurrent-downloads",
-    [CFG_MAX_UPLOADS] = "max-concurrent-uploads",
-    [CFG_METRICS_ADDR] = "metrics-addr",
-    [CFG_NODE_GENERIC_RESOURCES] = "node-generic-resources",
+	[CFG_HOSTS] = "hosts",
+	[CFG_TLS] = "tls",
+	[CFG_TLSVERIFY] = "tlsverify",
+	[CFG_TLSCACERT] = "tlscacert",
+	[CFG_TLSCERT] = "tlscert",
+	[CFG_TLSKEY] = "tlskey",
+	[CFG_DEBUG] = "debug",
+	[CFG_LOG_LEVEL] = "log-level",
+	[CFG_DATA_ROOT] = "data-root",
+	[CFG_EXEC_ROOT] = "exec-root",
+	[CFG_PIDFILE] = "pidfile",
+	[CFG_STORAGE_DRIVER] = "storage-driver",
+	[CFG_LABELS] = "labels",
+	[CFG_RUNTIMES] = "runtimes",
+	[CFG_DEFAULT_RUNTIME] = "default-runtime",
+	[CFG_BRIDGE] = "bridge",
+	[CFG_BIP] = "bip",
+	[CFG_FIXED_CIDR] = "fixed-cidr",
+	[CFG_ADDRESS_POOLS] = "default-address-pools",
+	[CFG_IPTABLES] = "iptables",
+	[CFG_INSECURE_REGISTRIES] = "insecure-registries",
+	[CFG_REGISTRY_MIRRORS] = "registry-mirrors",
+	[CFG_MAX_DOWNLOADS] = "max-concurrent-downloads",
+	[CFG_MAX_UPLOADS] = "max-concurrent-uploads",
+	[CFG_METRICS_ADDR] = "metrics-addr",
+	[CFG_NODE_GENERIC_RESOURCES] = "node-generic-resources",
 };
 
-enum {
-	OPT_TLS = 256,
-	OPT_TLSVERIFY,
-	OPT_TLSCACERT,
-	OPT_TLSCERT,
-	OPT_TLSKEY,
-	OPT_LOG_LEVEL,
-	OPT_DATA_ROOT,
-	OPT_EXEC_ROOT,
-	OPT_PIDFILE_LONG,
-	OPT_CONFIG_FILE,
-	OPT_STORAGE_DRIVER,
-	OPT_LABEL,
-	OPT_VERSION,
-	OPT_ADD_RUNTIME,
-	OPT_DEFAULT_RUNTIME,
-	OPT_BIP,
-	OPT_FIXED_CIDR,
-	OPT_ADDRESS_POOL,
-	OPT_IPTABLES,
-	OPT_INSECURE_REGISTRY,
-	OPT_REGISTRY_MIRROR,
-	OPT_MAX_DOWNLOADS,
-	OPT_MAX_UPLOADS,
-	OPT_METRICS_ADDR,
-	OPT_NODE_GENERIC_RESOURCE
-};
+enum { OPT_TLS = 256, OPT_TLSVERIFY, OPT_TLSCACERT, OPT_TLSCERT, OPT_TLSKEY, OPT_LOG_LEVEL,
+       OPT_DATA_ROOT, OPT_EXEC_ROOT, OPT_PIDFILE_LONG, OPT_CONFIG_FILE, OPT_STORAGE_DRIVER,
+       OPT_LABEL, OPT_VERSION, OPT_ADD_RUNTIME, OPT_DEFAULT_RUNTIME, OPT_BIP, OPT_FIXED_CIDR,
+       OPT_ADDRESS_POOL, OPT_IPTABLES, OPT_INSECURE_REGISTRY, OPT_REGISTRY_MIRROR,
+       OPT_MAX_DOWNLOADS, OPT_MAX_UPLOADS, OPT_METRICS_ADDR, OPT_NODE_GENERIC_RESOURCE };
 
 static const struct option long_options[] = {
-    {"host", required_argument, NULL, 'H'},
-    {"tls", optional_argument, NULL, OPT_TLS},
-    {"tlsverify", optional_argument, NULL, OPT_TLSVERIFY},
-    {"tlscacert", required_argument, NULL, OPT_TLSCACERT},
-    {"tlscert", required_argument, NULL, OPT_TLSCERT},
-    {"tlskey", required_argument, NULL, OPT_TLSKEY},
-    {"debug", optional_argument, NULL, 'D'},
-    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
-    {"data-root", required_argument, NULL, OPT_DATA_ROOT},
-    {"exec-root", required_argument, NULL, OPT_EXEC_ROOT},
-    {"pidfile", required_argument, NULL, OPT_PIDFILE_LONG},
-    {"config-file", required_argument, NULL, OPT_CONFIG_FILE},
-    {"storage-driver", required_argument, NULL, OPT_STORAGE_DRIVER},
-    {"label", required_argument, NULL, OPT_LABEL},
-    {"add-runtime", required_argument, NULL, OPT_ADD_RUNTIME},
-    {"default-runtime", required_argument, NULL, OPT_DEFAULT_RUNTIME},
-    {"bridge", required_argument, NULL, 'b'},
-    {"bip", required_argument, NULL, OPT_BIP},
-    {"fixed-cidr", required_argument, NULL, OPT_FIXED_CIDR},
-    {"default-address-pool", required_argument, NULL, OPT_ADDRESS_POOL},
-    {"iptables", optional_argument, NULL, OPT_IPTABLES},
-    {"insecure-registry", required_argument, NULL, OPT_INSECURE_REGISTRY},
-    {"registry-mirror", required_argument, NULL, OPT_REGISTRY_MIRROR},
-    {"max-concurrent-downloads", required_argument, NULL, OPT_MAX_DOWNLOADS},
-    {"max-concurrent-uploads", required_argument, NULL, OPT_MAX_UPLOADS},
-    {"metrics-addr", required_argument, NULL, OPT_METRICS_ADDR},
-    {"node-generic-resource", required_argument, NULL, OPT_NODE_GENERIC_RESOURCE},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, OPT_VERSION},
-    {NULL, 0, NULL, 0},
+	{"host", required_argument, NULL, 'H'},
+	{"tls", optional_argument, NULL, OPT_TLS},
+	{"tlsverify", optional_argument, NULL, OPT_TLSVERIFY},
+	{"tlscacert", required_argument, NULL, OPT_TLSCACERT},
+	{"tlscert", required_argument, NULL, OPT_TLSCERT},
+	{"tlskey", required_argument, NULL, OPT_TLSKEY},
+	{"debug", optional_argument, NULL, 'D'},
+	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+	{"data-root", required_argument, NULL, OPT_DATA_ROOT},
+	{"exec-root", required_argument, NULL, OPT_EXEC_ROOT},
+	{"pidfile", required_argument, NULL, OPT_PIDFILE_LONG},
+	{"config-file", required_argument, NULL, OPT_CONFIG_FILE},
+	{"storage-driver", required_argument, NULL, OPT_STORAGE_DRIVER},
+	{"label", required_argument, NULL, OPT_LABEL},
+	{"add-runtime", required_argument, NULL, OPT_ADD_RUNTIME},
+	{"default-runtime", required_argument, NULL, OPT_DEFAULT_RUNTIME},
+	{"bridge", required_argument, NULL, 'b'},
+	{"bip", required_argument, NULL, OPT_BIP},
+	{"fixed-cidr", required_argument, NULL, OPT_FIXED_CIDR},
+	{"default-address-pool", required_argument, NULL, OPT_ADDRESS_POOL},
+	{"iptables", optional_argument, NULL, OPT_IPTABLES},
+	{"insecure-registry", required_argument, NULL, OPT_INSECURE_REGISTRY},
+	{"registry-mirror", required_argument, NULL, OPT_REGISTRY_MIRROR},
+	{"max-concurrent-downloads", required_argument, NULL, OPT_MAX_DOWNLOADS},
+	{"max-concurrent-uploads", required_argument, NULL, OPT_MAX_UPLOADS},
+	{"metrics-addr", required_argument, NULL, OPT_METRICS_ADDR},
+	{"node-generic-resource", required_argument, NULL, OPT_NODE_GENERIC_RESOURCE},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
 };
 
 void config_print_usage(void)
 {
-	printf(
-	    "Usage:\tberthd [OPTIONS]\n\n"
-	    "A self-sufficient runtime for containers, serving the Docker Engine API.\n\n"
-	    "Options:\n"
-	    "      --add-runtime runtime    Register an additional OCI compatible runtime "
-	    "(name=path)\n"
-	    "  -b, --bridge string          Attach containers to a network bridge (default "
-	    "\"berth0\")\n"
-	    "      --bip string             Specify network bridge IP\n"
-	    "      --config-file string     Daemon configuration file (default \"%s\")\n"
-	    "      --data-root string       Root directory of persistent state (default "
-	    "\"/var/lib/berth\")\n"
-	    "  -D, --debug                  Enable debug mode\n"
-	    "      --default-address-pool pool-options  Default address pools for node specific "
-	    "local networks\n"
-	    "      --default-runtime string Default OCI runtime for containers (default \"runc\")\n"
-	    "      --exec-root string       Root directory for execution state files (default "
-	    "\"/run/berth\")\n"
-	    "      --fixed-cidr string      IPv4 subnet for fixed IPs\n"
-	    "  -h, --help                   Print usage\n"
-	    "  -H, --host list              Daemon socket(s) to connect to (default %s)\n"
-	    "      --insecure-registry list Enable insecure registry communication\n"
-	    "      --iptables               Enable addition of nftables rules (default true)\n"
-	    "      --label list             Set key=value labels to the daemon\n"
-	    "      --max-concurrent-downloads int  Set the max concurrent downloads (default 3)\n"
-	    "      --max-concurrent-uploads int    Set the max concurrent uploads (default 5)\n"
-	    "      --metrics-addr string    Set default address and port to serve the metrics api "
-	    "on\n"
-	    "      --node-generic-resource list  Advertise user-defined resource\n"
-	    "      --registry-mirror list   Preferred registry mirror\n"
-	    "  -l, --log-level string       Set the logging level "
-	    "(\"debug\"|\"info\"|\"warn\"|\"error\"|\"fatal\") (default \"info\")\n"
-	    "  -p, --pidfile string         Path to use for daemon PID file (default "
-	    "\"/run/berth/berth.pid\")\n"
-	    "  -s, --storage-driver string  Storage driver to use (overlay2, vfs)\n"
-	    "      --tls                    Use TLS; implied by --tlsverify\n"
-	    "      --tlscacert string       Trust certs signed only by this CA (default "
-	    "\"~/.docker/ca.pem\")\n"
-	    "      --tlscert string         Path to TLS certificate file (default "
-	    "\"~/.docker/cert.pem\")\n"
-	    "      --tlskey string          Path to TLS key file (default \"~/.docker/key.pem\")\n"
-	    "      --tlsverify              Use TLS and verify the remote\n"
-	    "  -v, --version                Print version information and quit\n",
-	    DEFAULT_CONFIG_FILE, DEFAULT_HOST);
+	printf("Usage:\tberthd [OPTIONS]\n\n"
+	       "A self-sufficient runtime for containers, serving the Docker Engine API.\n\n"
+	       "Options:\n"
+	       "      --add-runtime runtime    Register an additional OCI compatible runtime (name=path)\n"
+	       "  -b, --bridge string          Attach containers to a network bridge (default \"berth0\")\n"
+	       "      --bip string             Specify network bridge IP\n"
+	       "      --config-file string     Daemon configuration file (default \"%s\")\n"
+	       "      --data-root string       Root directory of persistent state (default \"/var/lib/berth\")\n"
+	       "  -D, --debug                  Enable debug mode\n"
+	       "      --default-address-pool pool-options  Default address pools for node specific local networks\n"
+	       "      --default-runtime string Default OCI runtime for containers (default \"runc\")\n"
+	       "      --exec-root string       Root directory for execution state files (default \"/run/berth\")\n"
+	       "      --fixed-cidr string      IPv4 subnet for fixed IPs\n"
+	       "  -h, --help                   Print usage\n"
+	       "  -H, --host list              Daemon socket(s) to connect to (default %s)\n"
+	       "      --insecure-registry list Enable insecure registry communication\n"
+	       "      --iptables               Enable addition of nftables rules (default true)\n"
+	       "      --label list             Set key=value labels to the daemon\n"
+	       "      --max-concurrent-downloads int  Set the max concurrent downloads (default 3)\n"
+	       "      --max-concurrent-uploads int    Set the max concurrent uploads (default 5)\n"
+	       "      --metrics-addr string    Set default address and port to serve the metrics api on\n"
+	       "      --node-generic-resource list  Advertise user-defined resource\n"
+	       "      --registry-mirror list   Preferred registry mirror\n"
+	       "  -l, --log-level string       Set the logging level (\"debug\"|\"info\"|\"warn\"|\"error\"|\"fatal\") (default \"info\")\n"
+	       "  -p, --pidfile string         Path to use for daemon PID file (default \"/run/berth/berth.pid\")\n"
+	       "  -s, --storage-driver string  Storage driver to use (overlay2, vfs)\n"
+	       "      --tls                    Use TLS; implied by --tlsverify\n"
+	       "      --tlscacert string       Trust certs signed only by this CA (default \"~/.docker/ca.pem\")\n"
+	       "      --tlscert string         Path to TLS certificate file (default \"~/.docker/cert.pem\")\n"
+	       "      --tlskey string          Path to TLS key file (default \"~/.docker/key.pem\")\n"
+	       "      --tlsverify              Use TLS and verify the remote\n"
+	       "  -v, --version                Print version information and quit\n",
+	       DEFAULT_CONFIG_FILE, DEFAULT_HOST);
 }
 
 static int strv_push(char ***v, size_t *n, const char *s)
@@ -227,11 +194,10 @@ static int apply_flag(struct daemon_config *cfg, int opt, const char *arg, struc
 		return strv_push(&cfg->labels, &cfg->n_labels, arg);
 	case OPT_NODE_GENERIC_RESOURCE:
 		if (!strchr(arg, '='))
-			return error_set(
-			    err, -EINVAL,
-			    "invalid argument \"%s\" for \"--node-generic-resource\" flag: "
-			    "invalid generic-resource format `%s` expected `name=value`",
-			    arg, arg);
+			return error_set(err, -EINVAL,
+					 "invalid argument \"%s\" for \"--node-generic-resource\" flag: "
+					 "invalid generic-resource format `%s` expected `name=value`",
+					 arg, arg);
 		cfg->set |= 1u << CFG_NODE_GENERIC_RESOURCES;
 		return strv_push(&cfg->node_generic_resources, &cfg->n_node_generic_resources, arg);
 	case OPT_ADD_RUNTIME:
@@ -460,11 +426,7 @@ static void describe_flag_value(const struct daemon_config *cfg, enum config_key
 	case CFG_HOSTS: snprintf(buf, len, "[%s%s]", cfg->n_hosts ? cfg->hosts[0] : "", cfg->n_hosts > 1 ? " ..." : ""); break;
 	case CFG_LABELS: snprintf(buf, len, "[%s%s]", cfg->n_labels ? cfg->labels[0] : "", cfg->n_labels > 1 ? " ..." : ""); break;
 	case CFG_RUNTIMES: snprintf(buf, len, "[%s%s]", cfg->n_runtimes ? cfg->runtimes[0] : "", cfg->n_runtimes > 1 ? " ..." : ""); break;
-	case CFG_NODE_GENERIC_RESOURCES:
-		snprintf(buf, len, "[%s%s]",
-			 cfg->n_node_generic_resources ? cfg->node_generic_resources[0] : "",
-			 cfg->n_node_generic_resources > 1 ? " ..." : "");
-		break;
+	case CFG_NODE_GENERIC_RESOURCES: snprintf(buf, len, "[%s%s]", cfg->n_node_generic_resources ? cfg->node_generic_resources[0] : "", cfg->n_node_generic_resources > 1 ? " ..." : ""); break;
 	case CFG_DEFAULT_RUNTIME: snprintf(buf, len, "%s", cfg->default_runtime ? cfg->default_runtime : ""); break;
 	case CFG_IPTABLES: snprintf(buf, len, "%s", cfg->iptables ? "true" : "false"); break;
 	case CFG_INSECURE_REGISTRIES: snprintf(buf, len, "[%s%s]", cfg->n_insecure_registries ? cfg->insecure_registries[0] : "", cfg->n_insecure_registries > 1 ? " ..." : ""); break;
