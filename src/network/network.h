@@ -118,7 +118,9 @@ void network_overlay_peers(struct networks *ns, const char *id, const struct nl_
  * now (a reference is taken):
  *   {"<service>": {"VIP": "a.b.c.d" (absent in dnsrr mode), "DNSRR": bool,
  *                  "Aliases": [...], "Tasks": {"<task name>": "a.b.c.d"}}}
- * with only the tasks that serve. The DNS of every container on the
+ * with only the tasks that serve; an attached container is a record of its
+ * name with "Container": true and itself as the one task. The DNS of every
+ * container on the
  * network answers from them at once; the VIP tables of the containers on
  * it here are brought up to date when they changed. */
 void network_overlay_services(struct networks *ns, const char *id, json_t *services);

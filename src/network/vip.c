@@ -53,8 +53,9 @@ size_t overlay_resolve(const struct network *n, const char *name, uint32_t *ips,
 	size_t k = 0;
 	json_object_foreach(n->services, svc_name, svc)
 	{
-		if (named(tasks ? name + 6 : name, svc, svc_name)) {
-			if (tasks || json_is_true(json_object_get(svc, "DNSRR")))
+		bool container = json_is_true(json_object_get(svc, "Container"));
+		if (named(tasks ? name + 6 : name, svc, svc_name) && !(tasks && container)) {
+			if (tasks || container || json_is_true(json_object_get(svc, "DNSRR")))
 				k = tasks_of(svc, ips, k, max);
 			else if (k < max && ip_parse(jstr(svc, "VIP"), &ips[k]) == 0)
 				k++;

@@ -221,8 +221,26 @@ static json_t *record_of(json_t *out, json_t *ep)
 	return r;
 }
 
+/* Attached containers answer by name on every node, as dockerd's: a
+ * record of one address, unless a service has the name. */
+static void container_records(json_t *out, json_t *net)
+{
+	const char *owner;
+	json_t *ep;
+	json_object_foreach(json_object_get(net, "Endpoints"), owner, ep)
+	{
+		const char *name = jstr(ep, "Name");
+		if (strcmp(jstr(ep, "Kind"), "container") != 0 || !*name ||
+		    json_object_get(out, name))
+			continue;
+		json_object_set_new(out, name,
+				    json_pack("{s:[], s:{s:O}, s:b}", "Aliases", "Tasks", name,
+					      json_object_get(ep, "IP"), "Container", 1));
+	}
+}
+
 /* The service records of a network (network_overlay_services) from its
- * endpoints: VIPs, and the tasks that serve. */
+ * endpoints: VIPs, the tasks that serve, and attached containers. */
 static json_t *service_records(json_t *net)
 {
 	json_t *out = json_object();
@@ -244,6 +262,7 @@ static json_t *service_records(json_t *net)
 						json_object_get(ep, "IP"));
 		}
 	}
+	container_records(out, net);
 	return out;
 }
 

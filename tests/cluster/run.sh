@@ -863,6 +863,10 @@ test_overlay() {
 	[[ $ip4 == 10.232.1.* && $ip5 == 10.232.1.* && $ip4 != "$ip5" ]] || fail "attached addresses $ip4 $ip5"
 	wait_for 30 dk n4 exec oc-n4 busybox ping -c1 -W2 "$ip5" || fail "attached container n4 -> n2"
 	wait_for 30 dk n2 exec oc-n2 busybox ping -c1 -W2 "$ip4" || fail "attached container n2 -> n4"
+	# And by name, each node's DNS knowing the other's container.
+	wait_for 30 dk n4 exec oc-n4 busybox ping -c1 -W2 oc-n2 || fail "attached container n4 -> n2 by name"
+	wait_for 30 dk n2 exec oc-n2 busybox ping -c1 -W2 oc-n4 || fail "attached container n2 -> n4 by name"
+	dk n4 exec oc-n4 busybox nslookup tasks.oc-n2 127.0.0.11 >/dev/null 2>&1 && fail "tasks.<container> resolved"
 	dk n4 rm -f oc-n4 >/dev/null && dk n2 rm -f oc-n2 >/dev/null || fail "rm of the attached containers"
 	wait_for 60 bash -c 'dk n1 service inspect ovs >/dev/null 2>&1 ||
 		dk n1 service create -d --name ovs --mode global --constraint node.role==worker --network ovc \
@@ -922,7 +926,7 @@ test_overlay() {
 				fail "nftables rules of ovc left on $n"
 		fi
 	done
-	ok "overlay: create on a manager (refused on a worker), attachable containers on a worker and a manager ping each other, a service's tasks on two workers reach each other over the vxlan (n5's on its --data-path-addr; also after kill -9) and an outside address through their node's docker_gwbridge, rm leaves nothing on any node"
+	ok "overlay: create on a manager (refused on a worker), attachable containers on a worker and a manager ping each other (by address and by name), a service's tasks on two workers reach each other over the vxlan (n5's on its --data-path-addr; also after kill -9) and an outside address through their node's docker_gwbridge, rm leaves nothing on any node"
 }
 
 # ---- encrypted overlay networks ----
