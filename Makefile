@@ -184,6 +184,7 @@ bench: all bench-sched
 	./bench/swarm.sh
 	./bench/services.sh
 	./bench/swarm-services.sh
+	./bench/swarm-net-dockerd.sh
 	./bench/registry.sh
 	./bench/build.sh
 
