@@ -105,11 +105,14 @@ wait_ping() { # SOCK PID
 	return 1
 }
 
-# in_netns CMD...: CMD in new network and mount namespaces, loopback up. A
-# private /run/containerd hides a system containerd: dockerd starts its own.
+# in_netns CMD...: CMD in new network and mount namespaces, loopback up. With
+# BENCH_RUN_DIR set, that directory is bound on /run there: dockerd and its
+# shims write fixed paths under /run (docker/plugins, containerd/s), and none
+# may reach the host's; it also hides a system containerd, so dockerd starts
+# its own.
 in_netns() {
 	unshare --net --mount --propagation private sh -c \
-		'ip link set lo up; [ -S /run/containerd/containerd.sock ] && mount -t tmpfs bench /run/containerd; exec "$@"' _ "$@"
+		'ip link set lo up; [ -z "${BENCH_RUN_DIR:-}" ] || mount --bind "$BENCH_RUN_DIR" /run; exec "$@"' _ "$@"
 }
 
 # A busybox root filesystem (Debian's busybox-static), one symlink per applet.
@@ -169,7 +172,8 @@ start_dockerd() { # [ARGS...]
 	local D=$TMP/dockerd
 	mkdir -p "$D"
 	echo "{\"deprecated-key-path\": \"$D/key.json\"}" >"$D/daemon.json"
-	in_netns "${DOCKERD_WRAP[@]}" "$DOCKERD" --data-root "$D/data" --exec-root "$D/exec" --pidfile "$D/pid" \
+	mkdir -p "$D/run"
+	BENCH_RUN_DIR=$D/run in_netns "${DOCKERD_WRAP[@]}" "$DOCKERD" --data-root "$D/data" --exec-root "$D/exec" --pidfile "$D/pid" \
 		-H "unix://$D/sock" --config-file "$D/daemon.json" --storage-driver "${DOCKERD_DRIVER:-overlay2}" \
 		"${DOCKERD_NETWORK[@]}" "$@" >"$D/log" 2>&1 </dev/null &
 	PIDS+=("$!")

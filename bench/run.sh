@@ -35,10 +35,13 @@ set -euo pipefail
 if [[ ${1:-} == __launch ]]; then
 	out=$2 port=$3
 	shift 3
-	# In our private mount namespace (as root), hide a system containerd so
+	# In our private mount namespace (as root), a /run of its own: dockerd
+	# and its shims write fixed paths there (docker/plugins, containerd/s)
+	# that must not reach the host's, and a system containerd is hidden so
 	# dockerd starts its own child, as on a host without one.
-	if [[ $(basename "$1") == dockerd && -S /run/containerd/containerd.sock ]]; then
-		mount -t tmpfs berthbench /run/containerd
+	if [[ $(basename "$1") == dockerd ]]; then
+		mkdir -p "$out/run"
+		mount --bind "$out/run" /run
 	fi
 	probe() {
 		local line=
