@@ -150,14 +150,14 @@ static void api_build(const struct api_request *ar)
 		build_opts_done(&o);
 		return;
 	}
-	build_start(ar->d, out, &o, fd);
+	build_start(ar->d->containers, out, &o, fd);
 }
 
 static void api_build_prune(const struct api_request *ar)
 {
 	json_t *report;
 	struct error err = ERROR_INIT;
-	if (build_prune(ar->d, &report, &err) < 0)
+	if (build_prune(ar->d->containers, &report, &err) < 0)
 		api_reply_err_clear(ar, &err);
 	else
 		api_reply_json_after_removals(ar, 200, report);

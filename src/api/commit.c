@@ -54,7 +54,7 @@ static void api_commit(const struct api_request *ar)
 	struct container *c;
 	struct error err = ERROR_INIT;
 	const char *name = http_request_query(req, "container");
-	if (containers_lookup(ar->d, name ? name : "", &c, &err) < 0) {
+	if (containers_lookup(ar->d->containers, name ? name : "", &c, &err) < 0) {
 		api_reply_err_clear(ar, &err);
 		return;
 	}
@@ -84,7 +84,7 @@ static void api_commit(const struct api_request *ar)
 	cr->repo = repo && *repo ? strdup(repo) : NULL;
 	cr->tag = tag && *tag ? strdup(tag) : NULL;
 	http_conn_ref(ar->conn);
-	container_commit(ar->d, c, &o, commit_replied, cr);
+	container_commit(ar->d->containers, c, &o, commit_replied, cr);
 }
 
 static const struct route routes[] = {

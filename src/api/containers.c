@@ -23,7 +23,7 @@
 bool api_container_or_reply(const struct api_request *ar, struct container **ret)
 {
 	struct error err = ERROR_INIT;
-	if (containers_lookup(ar->d, route_param(ar->match, "id"), ret, &err) == 0)
+	if (containers_lookup(ar->d->containers, route_param(ar->match, "id"), ret, &err) == 0)
 		return true;
 	api_reply_err_clear(ar, &err);
 	return false;
@@ -48,7 +48,7 @@ static void create_and_reply(struct daemon *d, struct http_conn *conn, const cha
 	struct error err = ERROR_INIT;
 	struct container *c = NULL;
 	json_t *warnings = json_array();
-	if (container_create(d, name, body, &c, warnings, &err) < 0) {
+	if (container_create(d->containers, name, body, &c, warnings, &err) < 0) {
 		json_decref(warnings);
 		http_reply_err(conn, &err);
 		error_clear(&err);
@@ -180,7 +180,7 @@ static void api_container_start(const struct api_request *ar)
 	if (!api_container_or_reply(ar, &c))
 		return;
 	http_conn_ref(ar->conn);
-	container_start_manual(ar->d, c, op_reply, ar->conn);
+	container_start_manual(ar->d->containers, c, op_reply, ar->conn);
 }
 
 /* ?t=: seconds, or -1 (absent) for the container's own timeout. */
@@ -207,7 +207,8 @@ static void api_container_stop(const struct api_request *ar)
 	if (!api_container_or_reply(ar, &c) || !timeout_or_reply(ar, &t))
 		return;
 	http_conn_ref(ar->conn);
-	container_stop(ar->d, c, t, http_request_query(ar->req, "signal"), op_reply, ar->conn);
+	container_stop(ar->d->containers, c, t, http_request_query(ar->req, "signal"), op_reply,
+		       ar->conn);
 }
 
 struct restart_req {
@@ -223,10 +224,10 @@ static void restart_stopped(int r, const struct error *err, void *userdata)
 	struct error e2 = ERROR_INIT;
 	if (r < 0) {
 		op_reply(r, err, rr->conn);
-	} else if (containers_lookup(rr->d, rr->id, &c, &e2) < 0) {
+	} else if (containers_lookup(rr->d->containers, rr->id, &c, &e2) < 0) {
 		op_reply(e2.code, &e2, rr->conn);
 	} else {
-		container_start_manual(rr->d, c, op_reply, rr->conn);
+		container_start_manual(rr->d->containers, c, op_reply, rr->conn);
 		rr->conn = NULL;
 	}
 	error_clear(&e2);
@@ -247,7 +248,8 @@ static void api_container_restart(const struct api_request *ar)
 	*rr = (struct restart_req){.d = ar->d, .conn = ar->conn};
 	memcpy(rr->id, c->id, sizeof(rr->id));
 	http_conn_ref(ar->conn);
-	container_stop(ar->d, c, t, http_request_query(ar->req, "signal"), restart_stopped, rr);
+	container_stop(ar->d->containers, c, t, http_request_query(ar->req, "signal"),
+		       restart_stopped, rr);
 }
 
 static void api_container_kill(const struct api_request *ar)
@@ -256,10 +258,11 @@ static void api_container_kill(const struct api_request *ar)
 	if (!api_container_or_reply(ar, &c))
 		return;
 	http_conn_ref(ar->conn);
-	container_kill(ar->d, c, http_request_query(ar->req, "signal"), op_reply, ar->conn);
+	container_kill(ar->d->containers, c, http_request_query(ar->req, "signal"), op_reply,
+		       ar->conn);
 }
 
-static void update_done(struct daemon *d, int r, const struct error *err, void *userdata)
+static void update_done(struct containers *cs, int r, const struct error *err, void *userdata)
 {
 	struct http_conn *conn = userdata;
 	if (r < 0)
@@ -285,10 +288,10 @@ static void api_container_update(const struct api_request *ar)
 	}
 	struct error err = ERROR_INIT;
 	http_conn_ref(ar->conn);
-	int r = container_update(ar->d, c, body, update_done, ar->conn, &err);
+	int r = container_update(ar->d->containers, c, body, update_done, ar->conn, &err);
 	json_decref(body);
 	if (r != 1)
-		update_done(ar->d, r, &err, ar->conn);
+		update_done(ar->d->containers, r, &err, ar->conn);
 	error_clear(&err);
 }
 
@@ -311,7 +314,7 @@ static void api_container_delete(const struct api_request *ar)
 	if (!api_container_or_reply(ar, &c))
 		return;
 	http_conn_ref(ar->conn);
-	container_remove(ar->d, c, http_request_query_bool(ar->req, "force"),
+	container_remove(ar->d->containers, c, http_request_query_bool(ar->req, "force"),
 			 http_request_query_bool(ar->req, "v"), op_reply, ar->conn);
 }
 
@@ -324,7 +327,7 @@ static void api_container_link_delete(const struct api_request *ar)
 	struct error err = ERROR_INIT;
 	if (!http_request_query_bool(ar->req, "link"))
 		error_set(&err, -ENOENT, "No such container: %s/%s", parent, alias);
-	if (err.msg || container_link_remove(ar->d, parent, alias, &err) < 0)
+	if (err.msg || container_link_remove(ar->d->containers, parent, alias, &err) < 0)
 		api_reply_err_clear(ar, &err);
 	else
 		http_reply(ar->conn, 204, NULL, NULL, 0, NULL, 0);
@@ -362,7 +365,7 @@ static void wait_conn_closed(struct http_conn *conn, void *userdata)
 	struct wait_req *wr = userdata;
 	struct container *c = NULL;
 	struct error err = ERROR_INIT;
-	int r = containers_lookup(wr->d, wr->id, &c, &err);
+	int r = containers_lookup(wr->d->containers, wr->id, &c, &err);
 	error_clear(&err);
 	http_conn_unref(conn);
 	if (r < 0) {
@@ -423,7 +426,7 @@ static void stream_list(const struct api_request *ar, struct container **v, size
 		if (i > 0)
 			r = buf_append(&out, ",", 1);
 		if (r == 0)
-			r = container_list_entry_write(ar->d, v[i], size, &out);
+			r = container_list_entry_write(ar->d->containers, v[i], size, &out);
 		if (r == 0 && out.len >= LIST_CHUNK_BYTES) {
 			r = http_stream_write(ar->conn, out.data, out.len);
 			out.len = 0;
@@ -452,7 +455,7 @@ static void api_container_list(const struct api_request *ar)
 	const char *limit = http_request_query(ar->req, "limit");
 	_cleanup_free_ struct container **v = NULL;
 	size_t n = 0;
-	if (containers_list_select(ar->d, http_request_query_bool(ar->req, "all"),
+	if (containers_list_select(ar->d->containers, http_request_query_bool(ar->req, "all"),
 				   limit ? atoi(limit) : -1, f, &v, &n, &err) < 0)
 		api_reply_err_clear(ar, &err);
 	else
@@ -465,8 +468,9 @@ static void api_container_inspect(const struct api_request *ar)
 	struct container *c;
 	if (!api_container_or_reply(ar, &c))
 		return;
-	http_reply_json(ar->conn, 200,
-			container_inspect_json(ar->d, c, http_request_query_bool(ar->req, "size")));
+	http_reply_json(
+	    ar->conn, 200,
+	    container_inspect_json(ar->d->containers, c, http_request_query_bool(ar->req, "size")));
 }
 
 static void api_container_changes(const struct api_request *ar)
@@ -474,7 +478,7 @@ static void api_container_changes(const struct api_request *ar)
 	struct container *c;
 	struct byte_sink *out;
 	if (api_container_or_reply(ar, &c) && (out = http_sink_or_reply(ar->d->loop, ar->conn)))
-		container_changes(ar->d, out, c);
+		container_changes(ar->d->containers, out, c);
 }
 
 static const struct route routes[] = {

@@ -7,7 +7,7 @@
 #include "engine/container.h"
 #include "shared/filters.h"
 
-typedef int (*admin_fn)(struct daemon *d, struct container *c, struct error *err);
+typedef int (*admin_fn)(struct containers *cs, struct container *c, struct error *err);
 
 static void run_and_reply(const struct api_request *ar, admin_fn fn)
 {
@@ -15,7 +15,7 @@ static void run_and_reply(const struct api_request *ar, admin_fn fn)
 	struct error err = ERROR_INIT;
 	if (!api_container_or_reply(ar, &c))
 		return;
-	if (fn(ar->d, c, &err) < 0)
+	if (fn(ar->d->containers, c, &err) < 0)
 		api_reply_err(ar, &err);
 	else
 		http_reply(ar->conn, 204, NULL, NULL, 0, NULL, 0);
@@ -38,7 +38,7 @@ void api_container_rename(const struct api_request *ar)
 	struct error err = ERROR_INIT;
 	if (!api_container_or_reply(ar, &c))
 		return;
-	if (container_rename(ar->d, c, http_request_query(ar->req, "name"), &err) < 0)
+	if (container_rename(ar->d->containers, c, http_request_query(ar->req, "name"), &err) < 0)
 		api_reply_err(ar, &err);
 	else
 		http_reply(ar->conn, 204, NULL, NULL, 0, NULL, 0);
@@ -65,7 +65,7 @@ void api_containers_prune(const struct api_request *ar)
 		return;
 	}
 	http_conn_ref(ar->conn);
-	containers_prune(ar->d, f, prune_done, ar->conn);
+	containers_prune(ar->d->containers, f, prune_done, ar->conn);
 	filters_free(f);
 }
 
@@ -85,5 +85,6 @@ void api_container_top(const struct api_request *ar)
 	if (!api_container_or_reply(ar, &c))
 		return;
 	http_conn_ref(ar->conn);
-	container_top(ar->d, c, http_request_query(ar->req, "ps_args"), top_done, ar->conn);
+	container_top(ar->d->containers, c, http_request_query(ar->req, "ps_args"), top_done,
+		      ar->conn);
 }

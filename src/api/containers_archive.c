@@ -14,7 +14,7 @@ static void api_container_archive(const struct api_request *ar)
 	struct byte_sink *out;
 	if (!api_container_or_reply(ar, &c) || !(out = http_sink_or_reply(ar->d->loop, ar->conn)))
 		return;
-	container_archive(ar->d, out, c, route_param(ar->match, "id"),
+	container_archive(ar->d->containers, out, c, route_param(ar->match, "id"),
 			  http_request_query(ar->req, "path"), ar->req->method == HTTP_HEAD);
 }
 
@@ -36,7 +36,7 @@ static void api_container_put_archive(const struct api_request *ar)
 	    .no_overwrite_dir_non_dir = http_request_query_bool(ar->req, "noOverwriteDirNonDir"),
 	    .copy_uid_gid = http_request_query_bool(ar->req, "copyUIDGID"),
 	};
-	container_extract(ar->d, out, c, route_param(ar->match, "id"), &o, fd);
+	container_extract(ar->d->containers, out, c, route_param(ar->match, "id"), &o, fd);
 }
 
 static void api_container_export(const struct api_request *ar)
@@ -44,7 +44,7 @@ static void api_container_export(const struct api_request *ar)
 	struct container *c;
 	struct byte_sink *out;
 	if (api_container_or_reply(ar, &c) && (out = http_sink_or_reply(ar->d->loop, ar->conn)))
-		container_export(ar->d, out, c);
+		container_export(ar->d->containers, out, c);
 }
 
 static const struct route routes[] = {

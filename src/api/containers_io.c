@@ -59,7 +59,7 @@ static int replay_log(struct daemon *d, struct container *c, const struct log_op
 		      struct http_conn *conn, bool hijacked, uint64_t *ret_off)
 {
 	struct container_log_entries es;
-	int r = container_log_read(d, c, &o->q, &es, ret_off);
+	int r = container_log_read(d->containers, c, &o->q, &es, ret_off);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < es.n; i++)
@@ -136,7 +136,7 @@ static void follow_closed(struct http_conn *conn, void *userdata)
 	struct follow *fw = userdata;
 	struct container *c;
 	struct error err = ERROR_INIT;
-	if (containers_lookup(fw->d, fw->id, &c, &err) == 0)
+	if (containers_lookup(fw->d->containers, fw->id, &c, &err) == 0)
 		container_unsubscribe(c, &fw->sub);
 	error_clear(&err);
 	http_conn_unref(conn);
@@ -200,7 +200,7 @@ static struct container *attach_container(struct attach *a)
 {
 	struct container *c = NULL;
 	struct error err = ERROR_INIT;
-	containers_lookup(a->d, a->id, &c, &err);
+	containers_lookup(a->d->containers, a->id, &c, &err);
 	error_clear(&err);
 	return c;
 }
@@ -226,7 +226,7 @@ static void attach_detach(struct attach *a, struct container *c)
 {
 	container_unsubscribe(c, &a->sub);
 	a->ended = true;
-	container_event(a->d, c, "detach", NULL);
+	container_event(a->d->containers, c, "detach", NULL);
 	http_conn_finish(a->conn);
 }
 
@@ -316,7 +316,7 @@ void api_container_attach(const struct api_request *ar)
 		uint64_t off;
 		replay_log(ar->d, c, &o, ar->conn, true, &off);
 	}
-	container_event(ar->d, c, "attach", NULL);
+	container_event(ar->d->containers, c, "attach", NULL);
 	if (http_request_query_bool(req, "stream") && c->state != CONTAINER_DEAD)
 		container_subscribe(c, &a->sub);
 	else

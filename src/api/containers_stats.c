@@ -43,11 +43,11 @@ static json_t *next_sample(struct stats_req *s)
 {
 	struct container *c;
 	struct error err = ERROR_INIT;
-	int r = containers_lookup(s->d, s->id, &c, &err);
+	int r = containers_lookup(s->d->containers, s->id, &c, &err);
 	error_clear(&err);
 	if (r < 0)
 		return NULL;
-	json_t *cur = container_stats_sample(s->d, c);
+	json_t *cur = container_stats_sample(s->d->containers, c);
 	json_t *pre = s->prev ? json_object_get(s->prev, "cpu_stats") : NULL;
 	json_object_set_new(cur, "preread",
 			    json_string(s->prev ? json_string_value(json_object_get(s->prev, "read"))

@@ -40,7 +40,7 @@ static void api_exec_create(const struct api_request *ar)
 		return;
 	char id[DIGEST_HEX_LEN + 1];
 	struct error err = ERROR_INIT;
-	if (exec_create(ar->d, c, body, false, id, &err) < 0)
+	if (exec_create(ar->d->containers, c, body, false, id, &err) < 0)
 		api_reply_err(ar, &err);
 	else
 		http_reply_json(ar->conn, 201, json_pack("{s:s}", "Id", id));
@@ -51,7 +51,7 @@ static void api_exec_create(const struct api_request *ar)
 static bool exec_or_reply(const struct api_request *ar, struct exec **ret)
 {
 	struct error err = ERROR_INIT;
-	int r = exec_lookup(ar->d, route_param(ar->match, "id"), ret, &err);
+	int r = exec_lookup(ar->d->containers, route_param(ar->match, "id"), ret, &err);
 	if (r < 0)
 		api_reply_err(ar, &err);
 	error_clear(&err);
@@ -74,7 +74,7 @@ static struct exec *stream_exec(struct exec_stream *s)
 {
 	struct exec *e = NULL;
 	struct error err = ERROR_INIT;
-	if (s->ended || exec_lookup(s->d, s->id, &e, &err) < 0)
+	if (s->ended || exec_lookup(s->d->containers, s->id, &e, &err) < 0)
 		e = NULL;
 	error_clear(&err);
 	return e;
@@ -160,7 +160,7 @@ static void start_attached(const struct api_request *ar, struct exec *e, bool ra
 	memcpy(s->id, route_param(ar->match, "id"), sizeof(s->id));
 	struct error err = ERROR_INIT;
 	/* Spawned before the hijack so a failure still gets a plain error. */
-	if (exec_start(ar->d, e, &s->io, &err) < 0) {
+	if (exec_start(ar->d->containers, e, &s->io, &err) < 0) {
 		api_reply_err(ar, &err);
 		error_clear(&err);
 		free(s);
@@ -187,7 +187,7 @@ static void api_exec_start(const struct api_request *ar)
 		return;
 	}
 	struct error err = ERROR_INIT;
-	if (exec_start(ar->d, e, NULL, &err) < 0)
+	if (exec_start(ar->d->containers, e, NULL, &err) < 0)
 		api_reply_err(ar, &err);
 	else
 		http_reply(ar->conn, 200, NULL, NULL, 0, NULL, 0);
@@ -198,7 +198,7 @@ static void api_exec_inspect(const struct api_request *ar)
 {
 	struct exec *e;
 	if (exec_or_reply(ar, &e))
-		http_reply_json(ar->conn, 200, exec_inspect_json(ar->d, e));
+		http_reply_json(ar->conn, 200, exec_inspect_json(ar->d->containers, e));
 }
 
 static void api_exec_resize(const struct api_request *ar)

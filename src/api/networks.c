@@ -219,8 +219,9 @@ static void connect_swarm(const struct api_request *ar, const char *ref, json_t 
 {
 	struct container *c;
 	struct error err = ERROR_INIT;
-	if (containers_lookup(ar->d, json_string_value(json_object_get(body, "Container")) ?: "",
-			      &c, &err) < 0) {
+	if (containers_lookup(ar->d->containers,
+			      json_string_value(json_object_get(body, "Container")) ?: "", &c,
+			      &err) < 0) {
 		api_reply_err_clear(ar, &err);
 		return;
 	}

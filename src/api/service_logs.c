@@ -135,7 +135,7 @@ static void local_task(struct slogs *sl, json_t *task, struct container *c)
 	details_of(task, details, sizeof(details));
 	struct container_log_entries es;
 	uint64_t off = 0;
-	if (container_log_read(sl->d, c, &sl->q, &es, &off) == 0) {
+	if (container_log_read(sl->d->containers, c, &sl->q, &es, &off) == 0) {
 		for (size_t i = 0; i < es.n; i++)
 			write_entry(sl, details, es.v[i].stream, es.v[i].t, es.v[i].data,
 				    es.v[i].len);
@@ -317,7 +317,7 @@ static void client_left(struct http_conn *conn, void *userdata)
 	sl->closed = true;
 	for (struct sfollow *f = sl->follows; f; f = f->next) {
 		struct container *c;
-		if (!f->ended && containers_lookup(sl->d, f->cid, &c, NULL) == 0)
+		if (!f->ended && containers_lookup(sl->d->containers, f->cid, &c, NULL) == 0)
 			container_unsubscribe(c, &f->sub);
 		f->ended = true;
 	}

@@ -103,8 +103,8 @@ static void info_add_host(json_t *info, const struct sysinfo_host *h)
 static void info_add_containers(json_t *info, struct daemon *d)
 {
 	json_int_t n = 0, running = 0;
-	for (size_t i = 0; d->containers && i < containers_count(d); i++, n++)
-		running += containers_at(d, i)->state == CONTAINER_RUNNING;
+	for (size_t i = 0; d->containers && i < containers_count(d->containers); i++, n++)
+		running += containers_at(d->containers, i)->state == CONTAINER_RUNNING;
 	json_object_set_new(info, "Containers", json_integer(n));
 	json_object_set_new(info, "ContainersRunning", json_integer(running));
 	json_object_set_new(info, "ContainersPaused", json_integer(0)); /* no pause yet */

@@ -64,9 +64,10 @@ void api_system_df(const struct api_request *ar)
 	/* Volume figures come from the volume store when it is open. */
 	json_t *volumes = d->volumes ? volume_store_df_json(d->volumes) : NULL;
 	json_t *containers = json_array();
-	for (size_t i = 0; d->containers && i < containers_count(d); i++)
-		json_array_append_new(containers,
-				      container_list_entry(d, containers_at(d, i), true));
+	for (size_t i = 0; d->containers && i < containers_count(d->containers); i++)
+		json_array_append_new(
+		    containers,
+		    container_list_entry(d->containers, containers_at(d->containers, i), true));
 	json_t *df = json_pack("{s:I, s:o, s:o, s:o, s:[]}", "LayersSize", (json_int_t)layers,
 			       "Images", images, "Containers", containers, "Volumes",
 			       volumes ? volumes : json_array(), "BuildCache");

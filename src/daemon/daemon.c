@@ -248,32 +248,50 @@ int daemon_start(struct daemon *d, struct error *err)
 	if (r == 0)
 		r = open_volumes(d, err);
 	if (r == 0)
-		r = network_init(&d->networks,
-				 &(struct network_deps){
-				     .loop = d->loop,
-				     .log = &d->log,
-				     .events = d->events,
-				     .engine_id = d->engine_id,
-				     .data_root = d->cfg.data_root,
-				     .exec_root = d->cfg.exec_root,
-				     .bridge = d->cfg.bridge,
-				     .bip = d->cfg.bip,
-				     .fixed_cidr = d->cfg.fixed_cidr,
-				     .address_pools = d->cfg.address_pools,
-				     .n_address_pools = d->cfg.n_address_pools,
-				     .iptables = d->cfg.iptables,
-				     .containers = {containers_net_lookup, containers_net_at, d},
-				 },
-				 err);
+		r = containers_new(&d->containers,
+				   &(struct engine_deps){
+				       .loop = d->loop,
+				       .log = &d->log,
+				       .events = d->events,
+				       .images = d->images,
+				       .volumes = d->volumes,
+				       .data_root = d->cfg.data_root,
+				       .exec_root = d->cfg.exec_root,
+				       .runtimes = d->cfg.runtimes,
+				       .n_runtimes = d->cfg.n_runtimes,
+				       .default_runtime = d->cfg.default_runtime,
+				       .hostname = d->host.hostname,
+				       .mem_total = d->host.mem_total,
+				   },
+				   err);
 	if (r == 0)
-		r = containers_init(d, err);
+		r = network_init(
+		    &d->networks,
+		    &(struct network_deps){
+			.loop = d->loop,
+			.log = &d->log,
+			.events = d->events,
+			.engine_id = d->engine_id,
+			.data_root = d->cfg.data_root,
+			.exec_root = d->cfg.exec_root,
+			.bridge = d->cfg.bridge,
+			.bip = d->cfg.bip,
+			.fixed_cidr = d->cfg.fixed_cidr,
+			.address_pools = d->cfg.address_pools,
+			.n_address_pools = d->cfg.n_address_pools,
+			.iptables = d->cfg.iptables,
+			.containers = {containers_net_lookup, containers_net_at, d->containers},
+		    },
+		    err);
+	if (r == 0)
+		r = containers_init(d->containers, d->networks, err);
 	if (r == 0)
 		network_restore(d->networks);
 	if (r < 0) {
-		containers_stop(d);
+		containers_stop(d->containers);
 		network_stop(d->networks);
 		uv_run(d->loop, UV_RUN_NOWAIT);
-		containers_done(d);
+		containers_done(TAKE_PTR(d->containers));
 		network_done(TAKE_PTR(d->networks));
 		volume_store_close(TAKE_PTR(d->volumes));
 		images_done(TAKE_PTR(d->images));
@@ -318,7 +336,7 @@ void daemon_stop(struct daemon *d)
 	close_signals(d);
 	api_stop(d);
 	metrics_stop(d);
-	containers_stop(d);
+	containers_stop(d->containers);
 	network_stop(d->networks);
 	if (d->swarm)
 		swarm_stop(d->swarm, NULL, NULL);
@@ -367,7 +385,7 @@ void daemon_done(struct daemon *d)
 {
 	metrics_free(d);
 	swarm_free(d->swarm);
-	containers_done(d);
+	containers_done(TAKE_PTR(d->containers));
 	network_done(TAKE_PTR(d->networks));
 	volume_store_close(TAKE_PTR(d->volumes));
 	images_done(TAKE_PTR(d->images));

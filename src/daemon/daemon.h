@@ -17,7 +17,6 @@ struct event_log;
 struct image_service;
 struct volume_store;
 struct containers;
-struct exec;
 struct networks;
 struct swarm;
 
@@ -43,8 +42,7 @@ struct daemon {
 	 * read-write storage entries for images_init's garbage collection. */
 	struct containers *containers;
 	char **storage_keep;
-	char **layer_pins;  /* containers' top layers, referenced before the GC */
-	struct exec *execs; /* exec instances (src/engine/exec.h) */
+	char **layer_pins;	   /* containers' top layers, referenced before the GC */
 	struct networks *networks; /* src/network/network.h */
 	struct swarm *swarm; /* swarm mode (src/swarm/swarm.h) */
 	struct metrics *metrics; /* --metrics-addr (src/daemon/metrics.h), or NULL */

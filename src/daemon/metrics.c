@@ -157,8 +157,8 @@ static void engine_lines(struct metrics *m, FILE *f)
 	     "The number of bytes of memory that the host system of the engine has");
 	fprintf(f, "engine_daemon_engine_memory_bytes %lld\n", (long long)d->host.mem_total);
 	unsigned running = 0, paused = 0, stopped = 0;
-	for (size_t i = 0; i < containers_count(d); i++) {
-		struct container *c = containers_at(d, i);
+	for (size_t i = 0; i < containers_count(d->containers); i++) {
+		struct container *c = containers_at(d->containers, i);
 		if (c->paused)
 			paused++;
 		else if (c->state == CONTAINER_RUNNING)

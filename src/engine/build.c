@@ -3,6 +3,7 @@
  * instruction in turn, one callback at a time. The instructions
  * themselves are in build_steps.c. */
 #include "engine/build_priv.h"
+#include "engine/containers_priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +16,6 @@
 
 #include "basic/buf.h"
 #include "basic/cleanup.h"
-#include "daemon/daemon.h"
 #include "image/changes.h"
 #include "image/image_store.h"
 #include "image/reference.h"
@@ -111,7 +111,7 @@ static void build_free(uv_work_t *w, int status)
 static void build_end(struct build *b)
 {
 	b->work.data = b;
-	if (uv_queue_work(b->d->loop, &b->work, cleanup_work, build_free) < 0) {
+	if (uv_queue_work(b->cs->deps.loop, &b->work, cleanup_work, build_free) < 0) {
 		build_context_remove(&b->ctx); /* cannot defer: do it now */
 		build_free(&b->work, 0);
 	}
@@ -141,14 +141,14 @@ static void finish(struct build *b)
 			send_json(b, json_pack("{s:s}", "stream", line));
 		free(line);
 	}
-	struct image *img = image_store_get(b->d->images->store, b->image_id);
+	struct image *img = image_store_get(b->cs->deps.images->store, b->image_id);
 	for (size_t i = 0; img && i < b->o.n_tags; i++) {
-		if (image_store_tag(b->d->images->store, img, b->o.tags[i], &b->err) < 0) {
+		if (image_store_tag(b->cs->deps.images->store, img, b->o.tags[i], &b->err) < 0) {
 			build_fail(b);
 			return;
 		}
 		_cleanup_free_ char *fam = reference_familiarize(b->o.tags[i]);
-		image_event(b->d->images, img->id, fam ? fam : b->o.tags[i], "tag");
+		image_event(b->cs->deps.images, img->id, fam ? fam : b->o.tags[i], "tag");
 		build_out(b, "Successfully tagged %s\n", fam ? fam : b->o.tags[i]);
 	}
 	sink_end(b->out, NULL);
@@ -263,7 +263,7 @@ static void open_work(uv_work_t *w)
 {
 	struct build *b = w->data;
 	_cleanup_free_ char *tmp = NULL;
-	if (asprintf(&tmp, "%s/tmp", image_store_root(b->d->images->store)) < 0) {
+	if (asprintf(&tmp, "%s/tmp", image_store_root(b->cs->deps.images->store)) < 0) {
 		error_set(&b->err, -ENOMEM, "out of memory");
 		return;
 	}
@@ -290,7 +290,7 @@ static void open_done(uv_work_t *w, int status)
 	build_next(b);
 }
 
-void build_start(struct daemon *d, struct byte_sink *out, struct build_opts *o, int fd)
+void build_start(struct containers *cs, struct byte_sink *out, struct build_opts *o, int fd)
 {
 	struct build *b = calloc(1, sizeof(*b));
 	if (!b) {
@@ -302,7 +302,7 @@ void build_start(struct daemon *d, struct byte_sink *out, struct build_opts *o, 
 		error_clear(&err);
 		return;
 	}
-	b->d = d;
+	b->cs = cs;
 	b->out = out;
 	sink_begin(out, "application/json", NULL, 0);
 	b->o = *o;
@@ -310,16 +310,16 @@ void build_start(struct daemon *d, struct byte_sink *out, struct build_opts *o, 
 	b->body_fd = fd;
 	b->ctx.dir_fd = -1;
 	b->work.data = b;
-	if (uv_queue_work(d->loop, &b->work, open_work, open_done) < 0) {
+	if (uv_queue_work(cs->deps.loop, &b->work, open_work, open_done) < 0) {
 		error_set(&b->err, -EAGAIN, "cannot queue the build");
 		build_fail(b);
 	}
 }
 
-int build_prune(struct daemon *d, json_t **ret, struct error *err)
+int build_prune(struct containers *cs, json_t **ret, struct error *err)
 {
 	json_t *report = NULL;
-	int r = image_prune(d->images, NULL, &report, err);
+	int r = image_prune(cs->deps.images, NULL, &report, err);
 	if (r < 0)
 		return r;
 	json_t *deleted = json_array(), *item;

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct daemon;
+struct containers;
 struct byte_sink;
 
 struct build_opts {
@@ -28,10 +28,10 @@ struct build_opts {
  * which it ends: an error before any output (bad Dockerfile, missing
  * context file), else the JSON stream ending with the image ID or an
  * errorDetail. Takes the options' contents. */
-void build_start(struct daemon *d, struct byte_sink *out, struct build_opts *o, int fd);
+void build_start(struct containers *cs, struct byte_sink *out, struct build_opts *o, int fd);
 void build_opts_done(struct build_opts *o);
 
 /* POST /build/prune: removes the dangling images builds left (untagged,
  * without children, not used by containers); *ret is
  * {"CachesDeleted":[...],"SpaceReclaimed":n}. */
-int build_prune(struct daemon *d, json_t **ret, struct error *err);
+int build_prune(struct containers *cs, json_t **ret, struct error *err);

@@ -20,7 +20,7 @@ struct build_stage {
 };
 
 struct build {
-	struct daemon *d;
+	struct containers *cs;
 	struct byte_sink *out; /* ended by build_fail or finish */
 	bool streaming;	       /* something was written to out */
 	struct build_opts o;

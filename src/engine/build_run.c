@@ -11,8 +11,8 @@
 #include "basic/buf.h"
 #include "basic/cleanup.h"
 #include "basic/path.h"
-#include "daemon/daemon.h"
 #include "engine/build_priv.h"
+#include "engine/containers_priv.h"
 #include "engine/oci_spec.h"
 #include "image/commit.h"
 #include "image/fetch.h"
@@ -91,7 +91,7 @@ static void remove_container(struct run_step *rs)
 	struct container *c;
 	struct error e = ERROR_INIT;
 	bool keep = rs->failed ? !(b->o.rm || b->o.forcerm) : !b->o.rm;
-	if (keep || containers_lookup(b->d, rs->cid, &c, &e) < 0) {
+	if (keep || containers_lookup(b->cs, rs->cid, &c, &e) < 0) {
 		error_clear(&e);
 		bool failed = rs->failed;
 		char id[DIGEST_BUF];
@@ -103,7 +103,7 @@ static void remove_container(struct run_step *rs)
 			build_step_done(b, id, false);
 		return;
 	}
-	container_remove(b->d, c, true, true, removed, rs);
+	container_remove(b->cs, c, true, true, removed, rs);
 }
 
 static void nop_work(uv_work_t *w)
@@ -122,7 +122,7 @@ static void deferred(uv_work_t *w, int status)
 static void defer_remove(struct run_step *rs)
 {
 	rs->defer.data = rs;
-	if (uv_queue_work(rs->b->d->loop, &rs->defer, nop_work, deferred) < 0)
+	if (uv_queue_work(rs->b->cs->deps.loop, &rs->defer, nop_work, deferred) < 0)
 		remove_container(rs);
 }
 
@@ -143,7 +143,7 @@ static void commit_run(struct run_step *rs)
 	struct build *b = rs->b;
 	_cleanup_free_ char *upper = NULL;
 	_cleanup_free_ char *by = join_words(json_object_get(rs->run_config, "Cmd"));
-	if (storage_diff_path(b->d->images->storage, rs->cid, &upper, &b->err) < 0) {
+	if (storage_diff_path(b->cs->deps.images->storage, rs->cid, &upper, &b->err) < 0) {
 		rs->failed = true;
 		defer_remove(rs);
 		return;
@@ -155,11 +155,11 @@ static void commit_run(struct run_step *rs)
 	    .container_id = rs->cid,
 	    .created_by = by,
 	    .layer_dir = upper,
-	    .whiteouts = storage_driver_whiteouts(b->d->images->storage),
+	    .whiteouts = storage_driver_whiteouts(b->cs->deps.images->storage),
 	    .skip = image_commit_init_paths,
 	    .layer_fd = -1,
 	};
-	image_commit(b->d->images, &o, run_committed, rs);
+	image_commit(b->cs->deps.images, &o, run_committed, rs);
 }
 
 static void run_exited(struct container_waiter *w, int exit_code)
@@ -167,7 +167,7 @@ static void run_exited(struct container_waiter *w, int exit_code)
 	struct run_step *rs = w->userdata;
 	struct container *c;
 	struct error e = ERROR_INIT;
-	if (containers_lookup(rs->b->d, rs->cid, &c, &e) == 0)
+	if (containers_lookup(rs->b->cs, rs->cid, &c, &e) == 0)
 		container_unsubscribe(c, &rs->sub);
 	error_clear(&e);
 	if (exit_code != 0) {
@@ -187,7 +187,7 @@ static void run_started(int r, const struct error *err, void *userdata)
 		return; /* run_exited follows */
 	struct container *c;
 	struct error e = ERROR_INIT;
-	if (containers_lookup(rs->b->d, rs->cid, &c, &e) == 0) {
+	if (containers_lookup(rs->b->cs, rs->cid, &c, &e) == 0) {
 		container_unsubscribe(c, &rs->sub);
 		container_wait_cancel(c, &rs->waiter);
 	}
@@ -231,7 +231,7 @@ static int start_run(struct run_step *rs, json_t *cmd)
 				 rs->cmd_text);
 	json_t *body = run_body(b, cmd);
 	struct container *c;
-	int r = container_create(b->d, NULL, body, &c, NULL, &b->err);
+	int r = container_create(b->cs, NULL, body, &c, NULL, &b->err);
 	json_decref(body);
 	if (r < 0)
 		return r;
@@ -243,7 +243,7 @@ static int start_run(struct run_step *rs, json_t *cmd)
 	    (struct container_waiter){.cond = WAIT_NEXT_EXIT, .done = run_exited, .userdata = rs};
 	container_subscribe(c, &rs->sub);
 	container_wait(c, &rs->waiter);
-	container_start(b->d, c, run_started, rs);
+	container_start(b->cs, c, run_started, rs);
 	return 0;
 }
 
@@ -320,10 +320,10 @@ static void copy_free(struct copy_step *cs)
 {
 	struct error e = ERROR_INIT;
 	if (cs->src_mounted[0])
-		storage_unmount(cs->b->d->images->storage, cs->src_mounted, &e);
+		storage_unmount(cs->b->cs->deps.images->storage, cs->src_mounted, &e);
 	error_clear(&e);
 	if (cs->img_mounted[0])
-		storage_unmount(cs->b->d->images->storage, cs->img_mounted, &e);
+		storage_unmount(cs->b->cs->deps.images->storage, cs->img_mounted, &e);
 	error_clear(&e);
 	if (cs->spec.src_root_fd >= 0)
 		close(cs->spec.src_root_fd);
@@ -415,11 +415,11 @@ static int mount_image(struct build *b, const char *image_id, char *mounted, cha
 		       int *ret_fd)
 {
 	*ret_fd = -1;
-	struct image *img = image_store_get(b->d->images->store, image_id);
+	struct image *img = image_store_get(b->cs->deps.images->store, image_id);
 	if (!img || !img->top)
 		return 0;
 	_cleanup_free_ char *path = NULL;
-	int r = storage_mount(b->d->images->storage, img->top->cache_id, &path, &b->err);
+	int r = storage_mount(b->cs->deps.images->storage, img->top->cache_id, &path, &b->err);
 	if (r < 0)
 		return r;
 	snprintf(mounted, DIGEST_HEX_LEN + 1, "%s", img->top->cache_id);
@@ -451,7 +451,7 @@ static int from_source(struct build *b, const char *from, char *ret_id)
 			return 0;
 		}
 	struct image *img;
-	int r = image_store_lookup(b->d->images->store, from, &img, &b->err);
+	int r = image_store_lookup(b->cs->deps.images->store, from, &img, &b->err);
 	if (r == 0)
 		memcpy(ret_id, img->id, DIGEST_BUF);
 	return r;
@@ -529,7 +529,7 @@ static int copy_prepare(struct build *b, struct df_inst *in, struct copy_step *c
 	if (chown && *chown && build_expand(b, chown, &cs->chown) < 0)
 		return -EINVAL;
 	_cleanup_free_ char *tmp = NULL;
-	if (asprintf(&tmp, "%s/tmp", image_store_root(b->d->images->store)) < 0)
+	if (asprintf(&tmp, "%s/tmp", image_store_root(b->cs->deps.images->store)) < 0)
 		return error_set(&b->err, -ENOMEM, "out of memory");
 	cs->out_fd = open(tmp, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (cs->out_fd < 0)
@@ -569,12 +569,12 @@ static int fetch_next(struct copy_step *cs)
 	struct build *b = cs->b;
 	if (cs->n_fetched < cs->n_urls) {
 		_cleanup_free_ char *tmp = NULL;
-		if (asprintf(&tmp, "%s/tmp", image_store_root(b->d->images->store)) < 0)
+		if (asprintf(&tmp, "%s/tmp", image_store_root(b->cs->deps.images->store)) < 0)
 			return error_set(&b->err, -ENOMEM, "out of memory");
-		return fetch_url_async(b->d->images, cs->urls[cs->n_fetched], tmp, fetched, cs,
-				       &b->err);
+		return fetch_url_async(b->cs->deps.images, cs->urls[cs->n_fetched], tmp, fetched,
+				       cs, &b->err);
 	}
-	if (uv_queue_work(b->d->loop, &cs->work, copy_work, copy_done) < 0)
+	if (uv_queue_work(b->cs->deps.loop, &cs->work, copy_work, copy_done) < 0)
 		return error_set(&b->err, -EAGAIN, "cannot queue the copy");
 	return 0;
 }

@@ -11,8 +11,8 @@
 #include "basic/buf.h"
 #include "basic/cleanup.h"
 #include "basic/path.h"
-#include "daemon/daemon.h"
 #include "engine/build_priv.h"
+#include "engine/containers_priv.h"
 #include "image/changes.h"
 #include "image/commit.h"
 #include "image/image_store.h"
@@ -95,7 +95,7 @@ bool build_cache_find(struct build *b, json_t *run_config, char *ret_id)
 {
 	if (b->o.nocache)
 		return false;
-	struct image_store *is = b->d->images->store;
+	struct image_store *is = b->cs->deps.images->store;
 	for (size_t i = 0; i < image_store_count(is); i++) {
 		struct image *img = image_store_at(is, i);
 		if (strcmp(img->parent, b->image_id) != 0)
@@ -139,7 +139,7 @@ void build_commit(struct build *b, json_t *run_config, int layer_fd)
 	    .created_by = by,
 	    .layer_fd = layer_fd,
 	};
-	image_commit(b->d->images, &o, committed, b);
+	image_commit(b->cs->deps.images, &o, committed, b);
 	json_decref(run_config);
 }
 
@@ -537,7 +537,8 @@ static int stage_image(struct build *b, const char *ref, char *ret_id, json_t **
 			break;
 		}
 	struct image *img;
-	int r = image_store_lookup(b->d->images->store, ret_id[0] ? ret_id : ref, &img, &b->err);
+	int r =
+	    image_store_lookup(b->cs->deps.images->store, ret_id[0] ? ret_id : ref, &img, &b->err);
 	if (r < 0)
 		return r;
 	memcpy(ret_id, img->id, DIGEST_BUF);

@@ -19,10 +19,15 @@
 #include "shared/filters.h"
 
 struct buf;
-struct daemon;
+struct containers; /* the service: store, paths, runtime settings (containers_priv.h) */
+struct event_log;
 struct health;
+struct image_service;
+struct logger;
 struct net_container;
+struct networks;
 struct shim_link;
+struct volume_store;
 
 enum container_state {
 	CONTAINER_CREATED,
@@ -109,8 +114,6 @@ struct container {
 	uint64_t saved_host_config;
 };
 
-struct containers; /* the service: store, paths, runtime settings */
-
 /* --- service lifecycle (containers.c) --- */
 
 /* The IDs of the containers on disk, NULL-terminated (free with
@@ -120,51 +123,75 @@ int containers_keep_ids(const char *data_root, char ***ret);
  * one entry per container (free with containers_keep_ids_free). */
 int containers_layer_pins(const char *data_root, char ***ret);
 void containers_keep_ids_free(char **ids);
+
+/* What the daemon gives the container engine: borrowed, it outlives the
+ * service. */
+struct engine_deps {
+	uv_loop_t *loop;
+	struct logger *log;
+	struct event_log *events;
+	struct image_service *images;
+	struct volume_store *volumes;
+	const char *data_root, *exec_root;
+	/* --add-runtime's "name=path" entries; --default-runtime (NULL: runc) */
+	char *const *runtimes;
+	size_t n_runtimes;
+	const char *default_runtime;
+	const char *hostname; /* the host's: containers on the host network get it */
+	int64_t mem_total;    /* the host's memory, the limit stats show without one */
+};
+/* Makes the service: its directories, the runtimes, nothing loaded yet (the
+ * network service is made next and finds containers through it). *ret is
+ * set even on failure, for containers_done. */
+int containers_new(struct containers **ret, const struct engine_deps *deps, struct error *err);
 /* Loads the containers, re-attaches to running ones, records exits that
- * happened while berthd was down. After images_init and the volume store opened. */
-int containers_init(struct daemon *d, struct error *err);
+ * happened while berthd was down. After images_init, the volume store and
+ * network_init (networks is the network service, borrowed). */
+int containers_init(struct containers *cs, struct networks *networks, struct error *err);
 /* Drops the connections to the shims (containers keep running). */
-void containers_stop(struct daemon *d);
-void containers_done(struct daemon *d);
+void containers_stop(struct containers *cs);
+void containers_done(struct containers *cs);
 
 /* --- lookup (container_store.c) --- */
 
 /* Full ID, name (with or without '/'), or unique ID prefix. -ENOENT "No such
  * container: ref". */
-int containers_lookup(struct daemon *d, const char *ref, struct container **ret, struct error *err);
-size_t containers_count(struct daemon *d);
-struct container *containers_at(struct daemon *d, size_t i);
+int containers_lookup(struct containers *cs, const char *ref, struct container **ret,
+		      struct error *err);
+size_t containers_count(struct containers *cs);
+struct container *containers_at(struct containers *cs, size_t i);
 /* What networking sees of c (pointers into c), in *ret; returns ret. */
 struct net_container *container_net(const struct container *c, struct net_container *ret);
-/* The network service's container source (data: the daemon). */
+/* The network service's container source (data: the struct containers). */
 int containers_net_lookup(void *data, const char *ref, struct net_container *ret,
 			  struct error *err);
 bool containers_net_at(void *data, size_t i, struct net_container *ret);
 /* Persists c's config and state (atomically). */
-int container_save(struct daemon *d, struct container *c, struct error *err);
+int container_save(struct containers *cs, struct container *c, struct error *err);
 /* <data-root>/containers/<id>/<file> (file may be NULL); caller frees. */
-char *container_path(struct daemon *d, const struct container *c, const char *file);
+char *container_path(struct containers *cs, const struct container *c, const char *file);
 const char *container_state_name(enum container_state s);
 /* Container events: image and name attributes, labels, then extra
  * (stolen, may be NULL). */
-void container_event(struct daemon *d, struct container *c, const char *action, json_t *extra);
+void container_event(struct containers *cs, struct container *c, const char *action, json_t *extra);
 
 /* --- operations --- */
 
 /* POST /containers/create: body is Config with HostConfig inside. */
-int container_create(struct daemon *d, const char *name, json_t *body, struct container **ret,
+int container_create(struct containers *cs, const char *name, json_t *body, struct container **ret,
 		     json_t *warnings, struct error *err);
-void container_start(struct daemon *d, struct container *c, container_done_fn done, void *userdata);
+void container_start(struct containers *cs, struct container *c, container_done_fn done,
+		     void *userdata);
 /* timeout_s < 0: the container's StopTimeout (default 10); signal NULL:
  * its StopSignal (default SIGTERM). */
-void container_stop(struct daemon *d, struct container *c, int timeout_s, const char *signal,
+void container_stop(struct containers *cs, struct container *c, int timeout_s, const char *signal,
 		    container_done_fn done, void *userdata);
 /* Sends signal (default SIGKILL). done gets a bad signal or a stopped
  * container as an error; after a SIGKILL it is called only once the
  * container stopped (or after a deadline), as dockerd answers. */
-void container_kill(struct daemon *d, struct container *c, const char *signal,
+void container_kill(struct containers *cs, struct container *c, const char *signal,
 		    container_done_fn done, void *userdata);
-void container_remove(struct daemon *d, struct container *c, bool force, bool volumes,
+void container_remove(struct containers *cs, struct container *c, bool force, bool volumes,
 		      container_done_fn done, void *userdata);
 void container_wait(struct container *c, struct container_waiter *w);
 void container_wait_cancel(struct container *c, struct container_waiter *w);
@@ -179,10 +206,10 @@ int container_resize(struct container *c, const char *h, const char *w, struct e
  * Returns 0 when done at once (stopped container, policy only), 1 when the
  * runtime is applying the limits (done is called later with the outcome),
  * or a negative code with err set (Docker's 400 messages). */
-typedef void (*container_update_fn)(struct daemon *d, int r, const struct error *err,
+typedef void (*container_update_fn)(struct containers *cs, int r, const struct error *err,
 				    void *userdata);
-int container_update(struct daemon *d, struct container *c, json_t *body, container_update_fn done,
-		     void *userdata, struct error *err);
+int container_update(struct containers *cs, struct container *c, json_t *body,
+		     container_update_fn done, void *userdata, struct error *err);
 /* HostConfig.LogConfig (json-file, local or none): rotation at max_size
  * bytes (0: never) keeping max_file files. -EINVAL with Docker's messages. */
 int container_log_opts(json_t *hc, uint64_t *max_size, unsigned *max_file, struct error *err);
@@ -208,13 +235,14 @@ bool container_log_wanted(const struct container_log_query *q, int stream, int64
 /* Reads c's json-file log (rotated files first, oldest first) into ret (the
  * caller frees it with container_log_entries_free); *ret_off is the shim's
  * offset after the last whole line read, where live output continues. */
-int container_log_read(struct daemon *d, struct container *c, const struct container_log_query *q,
-		       struct container_log_entries *ret, uint64_t *ret_off);
+int container_log_read(struct containers *cs, struct container *c,
+		       const struct container_log_query *q, struct container_log_entries *ret,
+		       uint64_t *ret_off);
 void container_log_entries_free(struct container_log_entries *es);
 /* Whether the log driver keeps (and can read back) the output: not none. */
 bool container_log_kept(json_t *hc);
 /* One stats sample in dockerd's JSON (without the precpu fields). */
-json_t *container_stats_sample(struct daemon *d, struct container *c);
+json_t *container_stats_sample(struct containers *cs, struct container *c);
 /* Parses the h and w of a resize request. */
 int tty_size_parse(const char *h, const char *w, unsigned *rows, unsigned *cols, struct error *err);
 /* "TERM", "SIGTERM", "15" -> 15; -EINVAL "Invalid signal: x". */
@@ -222,60 +250,59 @@ int container_parse_signal(const char *s, int *ret, struct error *err);
 
 /* --- JSON (container_json.c) --- */
 
-json_t *container_inspect_json(struct daemon *d, struct container *c, bool size);
+json_t *container_inspect_json(struct containers *cs, struct container *c, bool size);
 /* One entry of GET /containers/json (with SizeRw/SizeRootFs when size),
  * written to b as JSON text without building a tree; -ENOMEM. */
-int container_list_entry_write(struct daemon *d, struct container *c, bool size, struct buf *b);
+int container_list_entry_write(struct containers *cs, struct container *c, bool size,
+			       struct buf *b);
 /* The same entry as a tree (system df). */
-json_t *container_list_entry(struct daemon *d, struct container *c, bool size);
+json_t *container_list_entry(struct containers *cs, struct container *c, bool size);
 
 /* GET /containers/{id}/changes: [{"Path","Kind"}] with Kind 0 modified,
  * 1 added, 2 deleted, computed on the thread pool and written to out, which
  * it ends (shared/byte_sink.h). */
 struct byte_sink;
-void container_changes(struct daemon *d, struct byte_sink *out, struct container *c);
+void container_changes(struct containers *cs, struct byte_sink *out, struct container *c);
 /* The containers GET /containers/json lists, newest first, in *ret (an
  * array of *ret_n, the caller frees the array, not the containers; valid
  * until the loop runs again). -EINVAL for bad filters. */
-int containers_list_select(struct daemon *d, bool all, int limit, const struct filters *f,
+int containers_list_select(struct containers *cs, bool all, int limit, const struct filters *f,
 			   struct container ***ret, size_t *ret_n, struct error *err);
 /* Go's units.HumanDuration for "Up 3 minutes". */
 void container_human_duration(int64_t ns, char *buf, size_t len);
 
 /* --- internal, shared by the engine's container files --- */
 
-struct containers *containers_of(struct daemon *d);
-int containers_add(struct daemon *d, struct container *c);
+int containers_add(struct containers *cs, struct container *c);
 /* Takes c out of the store (its name is free again) without freeing it. */
-void containers_forget(struct daemon *d, struct container *c);
-struct container *containers_find_name(struct daemon *d, const char *name);
+void containers_forget(struct containers *cs, struct container *c);
+struct container *containers_find_name(struct containers *cs, const char *name);
 void container_free(struct container *c);
-const char *containers_exec_root(struct daemon *d);
 /* Paths of the runtime pieces. */
-const char *containers_shim_path(struct daemon *d);
-char *container_socket_path(struct daemon *d, const struct container *c);
-char *container_bundle_path(struct daemon *d, const struct container *c, const char *file);
+char *container_socket_path(struct containers *cs, const struct container *c);
+char *container_bundle_path(struct containers *cs, const struct container *c, const char *file);
 
 /* container_run.c: the shim link. */
-void container_link_connect(struct daemon *d, struct container *c, bool adopting);
+void container_link_connect(struct containers *cs, struct container *c, bool adopting);
 void container_link_close(struct container *c);
 /* Closes every handle the container holds (shutdown). */
 void container_runtime_close(struct container *c);
 void container_link_send(struct container *c, char type, const void *p, size_t n);
 /* Handles the end of a run: state, events, waiters, unmounts, auto-remove. */
-void container_exited(struct daemon *d, struct container *c, int exit_code, int64_t finished_ns,
-		      bool oom_killed);
+void container_exited(struct containers *cs, struct container *c, int exit_code,
+		      int64_t finished_ns, bool oom_killed);
 /* Undo of the mounts a run took. */
-void container_unmount(struct daemon *d, struct container *c);
-int container_mount(struct daemon *d, struct container *c, char **ret_rootfs, struct error *err);
-void container_release_volumes(struct daemon *d, const char *id, json_t *mounts,
+void container_unmount(struct containers *cs, struct container *c);
+int container_mount(struct containers *cs, struct container *c, char **ret_rootfs,
+		    struct error *err);
+void container_release_volumes(struct containers *cs, const char *id, json_t *mounts,
 			       bool remove_anonymous);
 /* A start that failed: dockerd's exit code 127/126/128 and error, attached
  * clients released, auto-remove honoured. */
-void container_start_failed(struct daemon *d, struct container *c, const struct error *err);
+void container_start_failed(struct containers *cs, struct container *c, const struct error *err);
 void container_ops_finish(struct container_op **list, int r, const struct error *err);
 /* After a start finished: honours an rm -f that arrived meanwhile. */
-void container_start_settled(struct daemon *d, struct container *c);
+void container_start_settled(struct containers *cs, struct container *c);
 
 /* --- restart policies (container_restart.c) --- */
 
@@ -283,36 +310,37 @@ void container_start_settled(struct daemon *d, struct container *c);
 int container_restart_policy_validate(json_t *host_config, struct error *err);
 /* A start asked for by a user: forgets the manual stop, the restart count
  * and any pending restart, then starts. */
-void container_start_manual(struct daemon *d, struct container *c, container_done_fn done,
+void container_start_manual(struct containers *cs, struct container *c, container_done_fn done,
 			    void *userdata);
 /* The end of container_exited: schedules a restart when the policy says
  * so, with Docker's back-off. */
-void container_restart_after_exit(struct daemon *d, struct container *c);
+void container_restart_after_exit(struct containers *cs, struct container *c);
 /* A stop or kill by a user: no restart follows. True when a pending
  * restart was cancelled. */
-bool container_mark_stopped(struct daemon *d, struct container *c);
+bool container_mark_stopped(struct containers *cs, struct container *c);
 void container_restart_cancel(struct container *c);
 /* At daemon start: containers whose policy wants them running again. */
-void containers_restart_on_boot(struct daemon *d);
+void containers_restart_on_boot(struct containers *cs);
 /* "paused", "restarting" or the state's name. */
 const char *container_status(const struct container *c);
 
 /* --- pause, rename (container_admin.c) --- */
 
-int container_pause(struct daemon *d, struct container *c, struct error *err);
-int container_unpause(struct daemon *d, struct container *c, struct error *err);
+int container_pause(struct containers *cs, struct container *c, struct error *err);
+int container_unpause(struct containers *cs, struct container *c, struct error *err);
 /* Thaws a paused container before a signal (stop, kill, rm -f). */
-void container_thaw(struct daemon *d, struct container *c);
+void container_thaw(struct containers *cs, struct container *c);
 /* Name syntax and uniqueness, dockerd's messages (container_create.c). */
-int container_validate_name(struct daemon *d, const char *name, struct error *err);
-int container_rename(struct daemon *d, struct container *c, const char *name, struct error *err);
+int container_validate_name(struct containers *cs, const char *name, struct error *err);
+int container_rename(struct containers *cs, struct container *c, const char *name,
+		     struct error *err);
 
 /* --- prune (container_prune.c) --- */
 
 /* report: {"ContainersDeleted": [...] or null, "SpaceReclaimed": n}. */
 typedef void (*containers_prune_fn)(int r, const struct error *err, json_t *report, void *userdata);
 /* Filters until, label, label!; -EINVAL for others. */
-void containers_prune(struct daemon *d, const struct filters *f, containers_prune_fn done,
+void containers_prune(struct containers *cs, const struct filters *f, containers_prune_fn done,
 		      void *userdata);
 
 /* --- top (container_top.c) --- */
@@ -320,5 +348,5 @@ void containers_prune(struct daemon *d, const struct filters *f, containers_prun
 /* result: {"Titles": [...], "Processes": [[...]]}, owned by the callee. */
 typedef void (*container_top_fn)(int r, const struct error *err, json_t *result, void *userdata);
 /* `ps ps_args` (default -ef) rows of the container's processes. */
-void container_top(struct daemon *d, struct container *c, const char *ps_args,
+void container_top(struct containers *cs, struct container *c, const char *ps_args,
 		   container_top_fn done, void *userdata);

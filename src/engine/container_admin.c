@@ -10,8 +10,9 @@
 #include <unistd.h>
 
 #include "basic/cleanup.h"
-#include "daemon/daemon.h"
+#include "basic/log.h"
 #include "engine/container.h"
+#include "engine/containers_priv.h"
 #include "engine/health.h"
 
 static int write_text(const char *path, const char *text)
@@ -55,7 +56,7 @@ static int set_frozen(const struct container *c, bool frozen, struct error *err)
 	return 0;
 }
 
-int container_pause(struct daemon *d, struct container *c, struct error *err)
+int container_pause(struct containers *cs, struct container *c, struct error *err)
 {
 	if (c->state != CONTAINER_RUNNING)
 		return error_set(err, -EBUSY, "Container %s is not running", c->id);
@@ -65,13 +66,13 @@ int container_pause(struct daemon *d, struct container *c, struct error *err)
 	if (r < 0)
 		return r;
 	c->paused = true;
-	health_container_stopped(d, c);
-	container_save(d, c, NULL);
-	container_event(d, c, "pause", NULL);
+	health_container_stopped(cs, c);
+	container_save(cs, c, NULL);
+	container_event(cs, c, "pause", NULL);
 	return 0;
 }
 
-int container_unpause(struct daemon *d, struct container *c, struct error *err)
+int container_unpause(struct containers *cs, struct container *c, struct error *err)
 {
 	if (c->state != CONTAINER_RUNNING || !c->paused)
 		return error_set(err, -EBUSY, "Container %s is not paused", c->id);
@@ -79,23 +80,24 @@ int container_unpause(struct daemon *d, struct container *c, struct error *err)
 	if (r < 0)
 		return r;
 	c->paused = false;
-	container_save(d, c, NULL);
-	container_event(d, c, "unpause", NULL);
-	health_container_resumed(d, c);
+	container_save(cs, c, NULL);
+	container_event(cs, c, "unpause", NULL);
+	health_container_resumed(cs, c);
 	return 0;
 }
 
-void container_thaw(struct daemon *d, struct container *c)
+void container_thaw(struct containers *cs, struct container *c)
 {
 	if (!c->paused || c->state != CONTAINER_RUNNING)
 		return;
 	struct error err = ERROR_INIT;
-	if (container_unpause(d, c, &err) < 0)
-		log_warn(&d->log, "%s", error_msg(&err));
+	if (container_unpause(cs, c, &err) < 0)
+		log_warn(cs->deps.log, "%s", error_msg(&err));
 	error_clear(&err);
 }
 
-int container_rename(struct daemon *d, struct container *c, const char *name, struct error *err)
+int container_rename(struct containers *cs, struct container *c, const char *name,
+		     struct error *err)
 {
 	if (!name || !*name)
 		return error_set(err, -EINVAL, "Neither old nor new names may be empty");
@@ -103,7 +105,7 @@ int container_rename(struct daemon *d, struct container *c, const char *name, st
 	if (strcmp(bare, c->name + 1) == 0)
 		return error_set(err, -EINVAL,
 				 "Renaming a container with the same name as its current name");
-	int r = container_validate_name(d, name, err);
+	int r = container_validate_name(cs, name, err);
 	if (r < 0)
 		return r;
 	char *old = c->name;
@@ -111,13 +113,13 @@ int container_rename(struct daemon *d, struct container *c, const char *name, st
 		c->name = old;
 		return error_set(err, -ENOMEM, "out of memory");
 	}
-	r = container_save(d, c, err);
+	r = container_save(cs, c, err);
 	if (r < 0) {
 		free(c->name);
 		c->name = old;
 		return r;
 	}
-	container_event(d, c, "rename", json_pack("{s:s}", "oldName", old));
+	container_event(cs, c, "rename", json_pack("{s:s}", "oldName", old));
 	free(old);
 	return 0;
 }

@@ -19,7 +19,6 @@
 #include "basic/cleanup.h"
 #include "basic/path.h"
 #include "basic/timeutil.h"
-#include "daemon/daemon.h"
 #include "engine/containers_priv.h"
 #include "engine/oci_spec.h"
 #include "image/untar_in_root.h"
@@ -33,7 +32,7 @@ enum cp_mode { CP_STAT, CP_GET, CP_PUT, CP_EXPORT };
 
 struct cp_job {
 	uv_work_t work;
-	struct daemon *d;
+	struct containers *cs;
 	struct byte_sink *out; /* ended by cp_done or start */
 	enum cp_mode mode;
 	char id[DIGEST_HEX_LEN + 1];
@@ -53,7 +52,7 @@ static void job_free(struct cp_job *j)
 {
 	if (j->mounted) {
 		struct error e = ERROR_INIT;
-		storage_unmount(j->d->images->storage, j->id, &e);
+		storage_unmount(j->cs->deps.images->storage, j->id, &e);
 		error_clear(&e);
 	}
 	if (j->root_fd >= 0)
@@ -207,7 +206,7 @@ static int stat_entry(struct cp_job *j, struct resolved *r, struct stat *st)
 static int scratch(struct cp_job *j)
 {
 	_cleanup_free_ char *dir = NULL;
-	if (asprintf(&dir, "%s/tmp", image_store_root(j->d->images->store)) < 0)
+	if (asprintf(&dir, "%s/tmp", image_store_root(j->cs->deps.images->store)) < 0)
 		return error_set(&j->err, -ENOMEM, "out of memory");
 	j->out_fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (j->out_fd < 0)
@@ -328,7 +327,7 @@ static int open_root(struct cp_job *j, struct container *c)
 		if (j->root_fd >= 0)
 			return 0;
 	}
-	int r = storage_mount(j->d->images->storage, c->id, &j->rootfs, &j->err);
+	int r = storage_mount(j->cs->deps.images->storage, c->id, &j->rootfs, &j->err);
 	if (r < 0)
 		return r;
 	j->mounted = true;
@@ -338,14 +337,15 @@ static int open_root(struct cp_job *j, struct container *c)
 	return 0;
 }
 
-static void start(struct daemon *d, struct byte_sink *out, struct container *c, struct cp_job *j)
+static void start(struct containers *cs, struct byte_sink *out, struct container *c,
+		  struct cp_job *j)
 {
-	j->d = d;
+	j->cs = cs;
 	j->out = out;
 	j->work.data = j;
 	memcpy(j->id, c->id, sizeof(j->id));
 	int r = open_root(j, c);
-	if (r == 0 && uv_queue_work(d->loop, &j->work, cp_work, cp_done) < 0)
+	if (r == 0 && uv_queue_work(cs->deps.loop, &j->work, cp_work, cp_done) < 0)
 		r = error_set(&j->err, -EAGAIN, "cannot queue the copy");
 	if (r < 0) {
 		sink_end(out, &j->err);
@@ -380,7 +380,7 @@ static void refuse(struct byte_sink *out, int code, const char *msg)
 	error_clear(&err);
 }
 
-void container_archive(struct daemon *d, struct byte_sink *out, struct container *c,
+void container_archive(struct containers *cs, struct byte_sink *out, struct container *c,
 		       const char *ref, const char *path, bool head)
 {
 	if (!path || !*path) {
@@ -392,10 +392,10 @@ void container_archive(struct daemon *d, struct byte_sink *out, struct container
 		refuse(out, -ENOMEM, "out of memory");
 		return;
 	}
-	start(d, out, c, j);
+	start(cs, out, c, j);
 }
 
-void container_extract(struct daemon *d, struct byte_sink *out, struct container *c,
+void container_extract(struct containers *cs, struct byte_sink *out, struct container *c,
 		       const char *ref, const struct container_extract_opts *o, int fd)
 {
 	if (!o->path || !*o->path) {
@@ -415,15 +415,15 @@ void container_extract(struct daemon *d, struct byte_sink *out, struct container
 		const char *u = json_string_value(json_object_get(c->config, "User"));
 		j->user = strdup(u ? u : "");
 	}
-	start(d, out, c, j);
+	start(cs, out, c, j);
 }
 
-void container_export(struct daemon *d, struct byte_sink *out, struct container *c)
+void container_export(struct containers *cs, struct byte_sink *out, struct container *c)
 {
 	struct cp_job *j = job_new(CP_EXPORT, c->id, "/");
 	if (!j) {
 		refuse(out, -ENOMEM, "out of memory");
 		return;
 	}
-	start(d, out, c, j);
+	start(cs, out, c, j);
 }

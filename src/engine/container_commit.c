@@ -3,13 +3,13 @@
  * applied (dockerd's CreateImageFromContainer). A running container is
  * frozen meanwhile unless pause is false. */
 #include "engine/container_commit.h"
+#include "engine/containers_priv.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "basic/cleanup.h"
-#include "daemon/daemon.h"
 #include "image/changes.h"
 #include "image/commit.h"
 #include "image/image_store.h"
@@ -17,7 +17,7 @@
 #include "image/images.h"
 
 struct ccommit {
-	struct daemon *d;
+	struct containers *cs;
 	char id[DIGEST_HEX_LEN + 1];
 	bool unpause;
 	container_commit_fn done;
@@ -29,11 +29,11 @@ static void committed(int r, const struct error *err, struct image *img, void *u
 	struct ccommit *cc = userdata;
 	struct container *c = NULL;
 	struct error e = ERROR_INIT;
-	if (containers_lookup(cc->d, cc->id, &c, &e) == 0 && cc->unpause && c->paused)
-		container_unpause(cc->d, c, NULL);
+	if (containers_lookup(cc->cs, cc->id, &c, &e) == 0 && cc->unpause && c->paused)
+		container_unpause(cc->cs, c, NULL);
 	error_clear(&e);
 	if (r == 0 && c)
-		container_event(cc->d, c, "commit", json_pack("{s:s}", "imageID", img->id));
+		container_event(cc->cs, c, "commit", json_pack("{s:s}", "imageID", img->id));
 	cc->done(r, err, img, cc->userdata);
 	free(cc);
 }
@@ -44,8 +44,9 @@ static void fail_now(container_commit_fn done, void *userdata, struct error *err
 	error_clear(err);
 }
 
-void container_commit(struct daemon *d, struct container *c, const struct container_commit_opts *o,
-		      container_commit_fn done, void *userdata)
+void container_commit(struct containers *cs, struct container *c,
+		      const struct container_commit_opts *o, container_commit_fn done,
+		      void *userdata)
 {
 	struct error err = ERROR_INIT;
 	_cleanup_free_ char *upper = NULL;
@@ -53,7 +54,7 @@ void container_commit(struct daemon *d, struct container *c, const struct contai
 	int r = config ? changes_apply(config, o->changes, o->n_changes, &err)
 		       : error_set(&err, -ENOMEM, "out of memory");
 	if (r == 0)
-		r = storage_diff_path(d->images->storage, c->id, &upper, &err);
+		r = storage_diff_path(cs->deps.images->storage, c->id, &upper, &err);
 	struct ccommit *cc = r == 0 ? calloc(1, sizeof(*cc)) : NULL;
 	if (r == 0 && !cc)
 		r = error_set(&err, -ENOMEM, "out of memory");
@@ -62,10 +63,10 @@ void container_commit(struct daemon *d, struct container *c, const struct contai
 		fail_now(done, userdata, &err);
 		return;
 	}
-	*cc = (struct ccommit){.d = d, .done = done, .userdata = userdata};
+	*cc = (struct ccommit){.cs = cs, .done = done, .userdata = userdata};
 	memcpy(cc->id, c->id, sizeof(cc->id));
 	if (o->pause && c->state == CONTAINER_RUNNING && !c->paused &&
-	    container_pause(d, c, NULL) == 0)
+	    container_pause(cs, c, NULL) == 0)
 		cc->unpause = true;
 	_cleanup_free_ char *cmd = NULL;
 	json_t *argv = json_object_get(c->config, "Cmd");
@@ -89,10 +90,10 @@ void container_commit(struct daemon *d, struct container *c, const struct contai
 	    .comment = o->comment,
 	    .created_by = cmd,
 	    .layer_dir = upper,
-	    .whiteouts = storage_driver_whiteouts(d->images->storage),
+	    .whiteouts = storage_driver_whiteouts(cs->deps.images->storage),
 	    .skip = image_commit_init_paths,
 	    .layer_fd = -1,
 	};
-	image_commit(d->images, &io, committed, cc);
+	image_commit(cs->deps.images, &io, committed, cc);
 	json_decref(config);
 }

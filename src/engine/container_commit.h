@@ -21,5 +21,6 @@ typedef void (*container_commit_fn)(int r, const struct error *err, struct image
 				    void *userdata);
 /* Commits c's read-write layer; done may run before this returns (bad
  * changes: -EINVAL with dockerd's message). */
-void container_commit(struct daemon *d, struct container *c, const struct container_commit_opts *o,
-		      container_commit_fn done, void *userdata);
+void container_commit(struct containers *cs, struct container *c,
+		      const struct container_commit_opts *o, container_commit_fn done,
+		      void *userdata);

@@ -11,8 +11,8 @@
 
 #include "basic/cleanup.h"
 #include "basic/fs.h"
+#include "basic/log.h"
 #include "basic/timeutil.h"
-#include "daemon/daemon.h"
 #include "engine/container.h"
 #include "engine/container_validate.h"
 #include "engine/health.h"
@@ -30,7 +30,7 @@ static const char *str(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-int container_validate_name(struct daemon *d, const char *name, struct error *err)
+int container_validate_name(struct containers *cs, const char *name, struct error *err)
 {
 	regex_t re;
 	if (regcomp(&re, "^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$", REG_EXTENDED | REG_NOSUB) != 0)
@@ -42,7 +42,7 @@ int container_validate_name(struct daemon *d, const char *name, struct error *er
 		    err, -EINVAL,
 		    "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
 		    name);
-	struct container *other = containers_find_name(d, name);
+	struct container *other = containers_find_name(cs, name);
 	if (other)
 		return error_set(
 		    err, -EEXIST,
@@ -53,7 +53,7 @@ int container_validate_name(struct daemon *d, const char *name, struct error *er
 }
 
 /* Docker-style random names: adjective_scientist. */
-static char *random_name(struct daemon *d, const char *id)
+static char *random_name(struct containers *cs, const char *id)
 {
 	static const char *const adj[] = {
 	    "admiring", "brave",    "clever",  "dazzling", "eager",   "focused", "gallant",
@@ -72,7 +72,7 @@ static char *random_name(struct daemon *d, const char *id)
 			       : asprintf(&n, "/%s_%s%u", adj[k % 20], who[(k / 20) % 20], i);
 		if (r < 0)
 			return NULL;
-		if (!containers_find_name(d, n))
+		if (!containers_find_name(cs, n))
 			return n;
 		free(n);
 	}
@@ -163,27 +163,27 @@ static bool dup_target(json_t *mounts, const char *target)
 	return false;
 }
 
-static int add_volume_mount(struct daemon *d, const char *id, const struct mount_req *mr,
+static int add_volume_mount(struct containers *cs, const char *id, const struct mount_req *mr,
 			    json_t *mounts, struct error *err)
 {
 	_cleanup_free_ char *name = NULL;
 	bool created = false;
 	json_t *info = NULL;
 	json_t *driver = json_object_get(mr->volume_options, "DriverConfig");
-	int r = volume_create(d->volumes, mr->source,
+	int r = volume_create(cs->deps.volumes, mr->source,
 			      json_string_value(json_object_get(driver, "Name")),
 			      json_object_get(driver, "Options"),
 			      json_object_get(mr->volume_options, "Labels"), &name, &created, err);
 	if (r == 0)
-		r = volume_ref(d->volumes, name, id, err);
+		r = volume_ref(cs->deps.volumes, name, id, err);
 	if (r < 0)
 		return r;
-	r = volume_inspect_json(d->volumes, name, &info, err);
+	r = volume_inspect_json(cs->deps.volumes, name, &info, err);
 	if (r < 0) {
 		/* Not this container's any more; an anonymous one it made goes too. */
-		volume_unref(d->volumes, name, id);
+		volume_unref(cs->deps.volumes, name, id);
 		if (created && (!mr->source || !*mr->source))
-			volume_remove(d->volumes, name, true, NULL);
+			volume_remove(cs->deps.volumes, name, true, NULL);
 		return r;
 	}
 	json_array_append_new(
@@ -197,8 +197,8 @@ static int add_volume_mount(struct daemon *d, const char *id, const struct mount
 	return 0;
 }
 
-static int add_mount(struct daemon *d, const char *id, const struct mount_req *mr, json_t *mounts,
-		     struct error *err)
+static int add_mount(struct containers *cs, const char *id, const struct mount_req *mr,
+		     json_t *mounts, struct error *err)
 {
 	if (!mr->target || mr->target[0] != '/')
 		return error_set(err, -EINVAL,
@@ -207,7 +207,7 @@ static int add_mount(struct daemon *d, const char *id, const struct mount_req *m
 	if (dup_target(mounts, mr->target))
 		return error_set(err, -EINVAL, "Duplicate mount point: %s", mr->target);
 	if (strcmp(mr->type, "volume") == 0)
-		return add_volume_mount(d, id, mr, mounts, err);
+		return add_volume_mount(cs, id, mr, mounts, err);
 	bool tmpfs = strcmp(mr->type, "tmpfs") == 0;
 	json_array_append_new(mounts,
 			      json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s}", "Type", mr->type,
@@ -220,7 +220,7 @@ static int add_mount(struct daemon *d, const char *id, const struct mount_req *m
 
 /* -v forms: DEST (anonymous volume), SRC:DEST[:MODE]; SRC absolute is a
  * bind (its directory made when missing, as dockerd does), else a volume. */
-static int add_bind_spec(struct daemon *d, const char *id, const char *spec, json_t *mounts,
+static int add_bind_spec(struct containers *cs, const char *id, const char *spec, json_t *mounts,
 			 struct error *err)
 {
 	_cleanup_free_ char *copy = strdup(spec);
@@ -250,10 +250,10 @@ static int add_bind_spec(struct daemon *d, const char *id, const char *spec, jso
 			return r;
 		}
 	}
-	return add_mount(d, id, &mr, mounts, err);
+	return add_mount(cs, id, &mr, mounts, err);
 }
 
-static int add_mount_object(struct daemon *d, const char *id, json_t *m, json_t *mounts,
+static int add_mount_object(struct containers *cs, const char *id, json_t *m, json_t *mounts,
 			    struct error *err)
 {
 	struct mount_req mr = {.type = str(m, "Type"),
@@ -281,41 +281,41 @@ static int add_mount_object(struct daemon *d, const char *id, json_t *m, json_t 
 			 opts[0] ? "," : "",
 			 (long long)json_integer_value(json_object_get(to, "Mode")));
 	mr.tmpfs_opts = opts;
-	return add_mount(d, id, &mr, mounts, err);
+	return add_mount(cs, id, &mr, mounts, err);
 }
 
-static int resolve_mounts(struct daemon *d, const char *id, json_t *cfg, json_t *hc, json_t *mounts,
-			  struct error *err)
+static int resolve_mounts(struct containers *cs, const char *id, json_t *cfg, json_t *hc,
+			  json_t *mounts, struct error *err)
 {
 	size_t i;
 	json_t *v;
 	int r = 0;
 	json_array_foreach(json_object_get(hc, "Binds"), i, v) if (r == 0) r =
-	    json_is_string(v) ? add_bind_spec(d, id, json_string_value(v), mounts, err)
+	    json_is_string(v) ? add_bind_spec(cs, id, json_string_value(v), mounts, err)
 			      : error_set(err, -EINVAL, "invalid bind");
 	json_array_foreach(json_object_get(hc, "Mounts"), i, v) if (r == 0) r =
-	    add_mount_object(d, id, v, mounts, err);
+	    add_mount_object(cs, id, v, mounts, err);
 	const char *k;
 	json_object_foreach(json_object_get(hc, "Tmpfs"), k, v)
 	{
 		struct mount_req mr = {
 		    .type = "tmpfs", .target = k, .tmpfs_opts = json_string_value(v)};
 		if (r == 0)
-			r = add_mount(d, id, &mr, mounts, err);
+			r = add_mount(cs, id, &mr, mounts, err);
 	}
 	/* The image's VOLUMEs not covered by a mount get anonymous volumes. */
 	json_object_foreach(json_object_get(cfg, "Volumes"), k, v)
 	{
 		struct mount_req mr = {.type = "volume", .target = k};
 		if (r == 0 && !dup_target(mounts, k))
-			r = add_mount(d, id, &mr, mounts, err);
+			r = add_mount(cs, id, &mr, mounts, err);
 	}
 	return r;
 }
 
 /* Drops the volume references of mounts; removes anonymous volumes when
  * remove_anonymous (rm -v, and a failed create). */
-void container_release_volumes(struct daemon *d, const char *id, json_t *mounts,
+void container_release_volumes(struct containers *cs, const char *id, json_t *mounts,
 			       bool remove_anonymous)
 {
 	size_t i;
@@ -325,11 +325,11 @@ void container_release_volumes(struct daemon *d, const char *id, json_t *mounts,
 		const char *name = str(m, "Name");
 		if (!name)
 			continue;
-		volume_unref(d->volumes, name, id);
+		volume_unref(cs->deps.volumes, name, id);
 		struct error err = ERROR_INIT;
 		if (remove_anonymous && json_is_true(json_object_get(m, "Anonymous")) &&
-		    volume_remove(d->volumes, name, false, &err) < 0)
-			log_warn(&d->log, "removing volume %s: %s", name, error_msg(&err));
+		    volume_remove(cs->deps.volumes, name, false, &err) < 0)
+			log_warn(cs->deps.log, "removing volume %s: %s", name, error_msg(&err));
 		error_clear(&err);
 	}
 }
@@ -344,8 +344,8 @@ static json_t *config_from_body(json_t *body)
 	return cfg;
 }
 
-static int new_container(struct daemon *d, const char *name, json_t *body, const struct image *img,
-			 struct container **ret, struct error *err)
+static int new_container(struct containers *cs, const char *name, json_t *body,
+			 const struct image *img, struct container **ret, struct error *err)
 {
 	struct container *c = calloc(1, sizeof(*c));
 	if (!c || digest_random_hex(c->id) < 0) {
@@ -356,7 +356,7 @@ static int new_container(struct daemon *d, const char *name, json_t *body, const
 	json_t *hc = json_object_get(body, "HostConfig");
 	c->host_config = json_is_object(hc) ? json_deep_copy(hc) : json_object();
 	c->mounts = json_array();
-	c->name = name && *name ? (name[0] == '/' ? strdup(name) : NULL) : random_name(d, c->id);
+	c->name = name && *name ? (name[0] == '/' ? strdup(name) : NULL) : random_name(cs, c->id);
 	if (name && *name && name[0] != '/' && asprintf(&c->name, "/%s", name) < 0)
 		c->name = NULL;
 	snprintf(c->image_id, sizeof(c->image_id), "%s", img->id);
@@ -373,91 +373,90 @@ static int new_container(struct daemon *d, const char *name, json_t *body, const
 		const char *net = str(c->host_config, "NetworkMode");
 		json_object_set_new(
 		    c->config, "Hostname",
-		    json_string(net && !strcmp(net, "host") ? d->host.hostname : host));
+		    json_string(net && !strcmp(net, "host") ? cs->deps.hostname : host));
 	}
 	*ret = c;
 	return 0;
 }
 
 /* The directory and read-write storage entry; undone on failure. */
-static int materialize(struct daemon *d, struct container *c, const struct image *img,
+static int materialize(struct containers *cs, struct container *c, const struct image *img,
 		       struct error *err)
 {
-	_cleanup_free_ char *dir = container_path(d, c, NULL);
+	_cleanup_free_ char *dir = container_path(cs, c, NULL);
 	if (!dir)
 		return error_set(err, -ENOMEM, "out of memory");
-	int r = storage_check_rw_opts(d->images->storage,
+	int r = storage_check_rw_opts(cs->deps.images->storage,
 				      json_object_get(c->host_config, "StorageOpt"), err);
 	if (r < 0)
 		return r;
 	r = fs_mkdir_p(dir, 0710, err);
 	if (r == 0)
-		r = storage_create(d->images->storage, c->id, img->top ? img->top->cache_id : NULL,
-				   err);
+		r = storage_create(cs->deps.images->storage, c->id,
+				   img->top ? img->top->cache_id : NULL, err);
 	c->layer = img->top;
 	if (r == 0)
-		r = container_save(d, c, err);
+		r = container_save(cs, c, err);
 	if (r == 0 && c->layer)
 		layer_ref(c->layer);
 	if (r < 0) {
 		c->layer = NULL;
 		struct error e2 = ERROR_INIT;
-		storage_remove(d->images->storage, c->id, &e2);
+		storage_remove(cs->deps.images->storage, c->id, &e2);
 		error_clear(&e2);
 		image_rm_rf(dir);
 	}
 	return r;
 }
 
-int container_create(struct daemon *d, const char *name, json_t *body, struct container **ret,
+int container_create(struct containers *cs, const char *name, json_t *body, struct container **ret,
 		     json_t *warnings, struct error *err)
 {
 	struct net_container nc;
-	int r = name && *name ? container_validate_name(d, name, err) : 0;
+	int r = name && *name ? container_validate_name(cs, name, err) : 0;
 	if (r == 0)
-		r = container_validate_create(d, body, err);
+		r = container_validate_create(cs, body, err);
 	struct image *img = NULL;
 	const char *ref = str(body, "Image");
 	if (r == 0 && (!ref || !*ref))
 		r = error_set(err, -EINVAL,
 			      "Config cannot be empty in order to create a container");
 	if (r == 0)
-		r = image_store_lookup(d->images->store, ref, &img, err);
+		r = image_store_lookup(cs->deps.images->store, ref, &img, err);
 	if (r == 0)
 		r = health_config_validate(body, err);
 	struct container *c = NULL;
 	if (r == 0)
-		r = new_container(d, name, body, img, &c, err);
+		r = new_container(cs, name, body, img, &c, err);
 	if (r < 0)
 		return r;
-	r = container_links_resolve(d, c, err);
+	r = container_links_resolve(cs, c, err);
 	if (r < 0) {
 		container_free(c);
 		return r;
 	}
 	const char *rt = str(c->host_config, "Runtime");
 	if (!rt || !*rt)
-		json_object_set_new(c->host_config, "Runtime",
-				    json_string(containers_of(d)->default_runtime));
-	r = network_container_create(d->networks, container_net(c, &nc),
+		json_object_set_new(c->host_config, "Runtime", json_string(cs->default_runtime));
+	r = network_container_create(cs->networks, container_net(c, &nc),
 				     json_object_get(body, "NetworkingConfig"), err);
 	if (r < 0) {
 		container_free(c);
 		return r;
 	}
-	r = resolve_mounts(d, c->id, c->config, c->host_config, c->mounts, err);
+	r = resolve_mounts(cs, c->id, c->config, c->host_config, c->mounts, err);
 	if (r == 0)
-		r = materialize(d, c, img, err);
+		r = materialize(cs, c, img, err);
 	if (r == 0)
-		r = containers_add(d, c) < 0 ? error_set(err, -ENOMEM, "out of memory") : 0;
+		r = containers_add(cs, c) < 0 ? error_set(err, -ENOMEM, "out of memory") : 0;
 	if (r < 0) {
-		container_release_volumes(d, c->id, c->mounts, true);
-		network_container_removed(d->networks, container_net(c, &nc));
+		container_release_volumes(cs, c->id, c->mounts, true);
+		network_container_removed(cs->networks, container_net(c, &nc));
 		container_free(c);
 		return r;
 	}
 	(void)warnings;
-	container_event(d, c, "create", NULL);
+	container_event(cs, c, "create", NULL);
 	*ret = c;
 	return 0;
 }

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <uv.h>
 
-#include "daemon/daemon.h"
 #include "engine/container.h"
+#include "engine/containers_priv.h"
 #include "image/archive.h"
 #include "image/image_store.h"
 #include "image/layer_store.h"
@@ -17,7 +17,7 @@
 
 struct diff_job {
 	uv_work_t work;
-	struct daemon *d;
+	struct containers *cs;
 	struct byte_sink *out; /* ended by diff_done or container_changes */
 	char *upper;	       /* the container's own changes (vfs: its whole tree) */
 	char *lower;	       /* the image's merged tree, NULL without layers */
@@ -32,7 +32,7 @@ static void job_free(struct diff_job *j)
 {
 	if (j->lower_id[0]) {
 		struct error e = ERROR_INIT;
-		storage_unmount(j->d->images->storage, j->lower_id, &e);
+		storage_unmount(j->cs->deps.images->storage, j->lower_id, &e);
 		error_clear(&e);
 	}
 	archive_changes_free(j->changes, j->n);
@@ -119,16 +119,16 @@ static void diff_done(uv_work_t *w, int status)
  * ones; an image removed with rmi -f leaves every change "added". */
 static int mount_lower(struct diff_job *j, const struct container *c)
 {
-	const struct image *img = image_store_get(j->d->images->store, c->image_id);
+	const struct image *img = image_store_get(j->cs->deps.images->store, c->image_id);
 	if (!img || !img->top)
 		return 0;
-	int r = storage_mount(j->d->images->storage, img->top->cache_id, &j->lower, &j->err);
+	int r = storage_mount(j->cs->deps.images->storage, img->top->cache_id, &j->lower, &j->err);
 	if (r == 0)
 		snprintf(j->lower_id, sizeof(j->lower_id), "%s", img->top->cache_id);
 	return r;
 }
 
-void container_changes(struct daemon *d, struct byte_sink *out, struct container *c)
+void container_changes(struct containers *cs, struct byte_sink *out, struct container *c)
 {
 	struct diff_job *j = calloc(1, sizeof(*j));
 	if (!j) {
@@ -138,14 +138,14 @@ void container_changes(struct daemon *d, struct byte_sink *out, struct container
 		error_clear(&err);
 		return;
 	}
-	j->d = d;
+	j->cs = cs;
 	j->out = out;
 	j->work.data = j;
-	j->whiteouts = storage_driver_whiteouts(d->images->storage);
-	int r = storage_diff_path(d->images->storage, c->id, &j->upper, &j->err);
+	j->whiteouts = storage_driver_whiteouts(cs->deps.images->storage);
+	int r = storage_diff_path(cs->deps.images->storage, c->id, &j->upper, &j->err);
 	if (r == 0)
 		r = mount_lower(j, c);
-	if (r == 0 && uv_queue_work(d->loop, &j->work, diff_work, diff_done) < 0)
+	if (r == 0 && uv_queue_work(cs->deps.loop, &j->work, diff_work, diff_done) < 0)
 		r = error_set(&j->err, -EAGAIN, "cannot queue the diff");
 	if (r < 0) {
 		sink_end(out, &j->err);

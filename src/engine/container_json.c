@@ -10,8 +10,8 @@
 #include "basic/buf.h"
 #include "basic/cleanup.h"
 #include "basic/timeutil.h"
-#include "daemon/daemon.h"
 #include "engine/container.h"
+#include "engine/containers_priv.h"
 #include "engine/exec.h"
 #include "engine/health.h"
 #include "image/image_store.h"
@@ -107,25 +107,25 @@ static json_t *host_config_json(const struct container *c)
 }
 
 /* SizeRw and SizeRootFs. */
-static void sizes(struct daemon *d, struct container *c, int64_t *rw, int64_t *rootfs)
+static void sizes(struct containers *cs, struct container *c, int64_t *rw, int64_t *rootfs)
 {
 	*rw = 0;
 	struct error err = ERROR_INIT;
-	storage_diff_size(d->images->storage, c->id, rw, &err);
+	storage_diff_size(cs->deps.images->storage, c->id, rw, &err);
 	error_clear(&err);
-	struct image *img = image_store_get(d->images->store, c->image_id);
+	struct image *img = image_store_get(cs->deps.images->store, c->image_id);
 	*rootfs = *rw + (img && img->top ? layer_chain_size(img->top) : 0);
 }
 
-static void add_sizes(struct daemon *d, struct container *c, json_t *o)
+static void add_sizes(struct containers *cs, struct container *c, json_t *o)
 {
 	int64_t rw, rootfs;
-	sizes(d, c, &rw, &rootfs);
+	sizes(cs, c, &rw, &rootfs);
 	json_object_set_new(o, "SizeRw", json_integer(rw));
 	json_object_set_new(o, "SizeRootFs", json_integer(rootfs));
 }
 
-static void add_paths(struct daemon *d, struct container *c, json_t *o)
+static void add_paths(struct containers *cs, struct container *c, json_t *o)
 {
 	const char *files[][2] = {{"ResolvConfPath", "resolv.conf"},
 				  {"HostnamePath", "hostname"},
@@ -135,13 +135,13 @@ static void add_paths(struct daemon *d, struct container *c, json_t *o)
 	snprintf(log, sizeof(log), "%s-json.log", c->id);
 	files[3][1] = log;
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-		char *p = container_path(d, c, files[i][1]);
+		char *p = container_path(cs, c, files[i][1]);
 		json_object_set_new(o, files[i][0], json_string(p ? p : ""));
 		free(p);
 	}
 }
 
-json_t *container_inspect_json(struct daemon *d, struct container *c, bool size)
+json_t *container_inspect_json(struct containers *cs, struct container *c, bool size)
 {
 	struct net_container nc;
 	json_t *argv = command_argv(c);
@@ -153,15 +153,15 @@ json_t *container_inspect_json(struct daemon *d, struct container *c, bool size)
 		      "s:{s:n, s:s}, s:o, s:O, s:o}",
 		      "Id", c->id, "Created", time_json(c->created_ns), "Path", path, "Args", argv,
 		      "State", state_json(c), "Image", c->image_id, "Name", c->name, "RestartCount",
-		      c->restart_count, "Driver", storage_driver_name(d->images->storage),
+		      c->restart_count, "Driver", storage_driver_name(cs->deps.images->storage),
 		      "Platform", "linux", "MountLabel", "", "ProcessLabel", "", "AppArmorProfile",
-		      "", "ExecIDs", exec_ids_json(d, c->id), "HostConfig", host_config_json(c),
-		      "GraphDriver", "Data", "Name", storage_driver_name(d->images->storage),
+		      "", "ExecIDs", exec_ids_json(cs, c->id), "HostConfig", host_config_json(c),
+		      "GraphDriver", "Data", "Name", storage_driver_name(cs->deps.images->storage),
 		      "Mounts", mounts_json(c, false), "Config", c->config, "NetworkSettings",
-		      network_container_settings(d->networks, container_net(c, &nc)));
-	add_paths(d, c, o);
+		      network_container_settings(cs->networks, container_net(c, &nc)));
+	add_paths(cs, c, o);
 	if (size)
-		add_sizes(d, c, o);
+		add_sizes(cs, c, o);
 	return o;
 }
 
@@ -244,15 +244,15 @@ static int command_text(const struct container *c, struct buf *out)
 	return r;
 }
 
-int container_list_entry_write(struct daemon *d, struct container *c, bool size, struct buf *b)
+int container_list_entry_write(struct containers *cs, struct container *c, bool size, struct buf *b)
 {
 	struct net_container nc;
 	char status[128];
 	status_text(c, status, sizeof(status));
 	_cleanup_(buf_free) struct buf cmd = BUF_INIT;
 	json_t *labels = json_object_get(c->config, "Labels");
-	json_t *ports = network_container_ports_summary(d->networks, container_net(c, &nc));
-	json_t *nets = network_container_networks(d->networks, &nc);
+	json_t *ports = network_container_ports_summary(cs->networks, container_net(c, &nc));
+	json_t *nets = network_container_networks(cs->networks, &nc);
 	json_t *mounts = mounts_json(c, true);
 	int r = command_text(c, &cmd);
 	r = r ?: json_buf_raw(b, "{\"Id\":");
@@ -283,7 +283,7 @@ int container_list_entry_write(struct daemon *d, struct container *c, bool size,
 	r = r ?: json_buf_value(b, mounts);
 	if (size) {
 		int64_t rw, rootfs;
-		sizes(d, c, &rw, &rootfs);
+		sizes(cs, c, &rw, &rootfs);
 		r = r ?: json_buf_raw(b, ",\"SizeRw\":");
 		r = r ?: json_buf_int(b, rw);
 		r = r ?: json_buf_raw(b, ",\"SizeRootFs\":");
@@ -296,10 +296,10 @@ int container_list_entry_write(struct daemon *d, struct container *c, bool size,
 	return r < 0 ? -ENOMEM : 0;
 }
 
-json_t *container_list_entry(struct daemon *d, struct container *c, bool size)
+json_t *container_list_entry(struct containers *cs, struct container *c, bool size)
 {
 	_cleanup_(buf_free) struct buf b = BUF_INIT;
-	if (container_list_entry_write(d, c, size, &b) < 0)
+	if (container_list_entry_write(cs, c, size, &b) < 0)
 		return NULL;
 	return json_loadb(b.data, b.len, 0, NULL);
 }
@@ -328,14 +328,15 @@ static bool match_any_regex(const struct filters *f, const char *key, const char
 	return false;
 }
 
-static bool match_ancestor(struct daemon *d, const struct filters *f, const struct container *c)
+static bool match_ancestor(struct containers *cs, const struct filters *f,
+			   const struct container *c)
 {
 	size_t n;
 	const char *const *vals = filters_values(f, "ancestor", &n);
 	for (size_t i = 0; i < n; i++) {
 		struct image *img = NULL;
 		struct error err = ERROR_INIT;
-		bool hit = image_store_lookup(d->images->store, vals[i], &img, &err) == 0 &&
+		bool hit = image_store_lookup(cs->deps.images->store, vals[i], &img, &err) == 0 &&
 			   strcmp(img->id, c->image_id) == 0;
 		error_clear(&err);
 		if (hit)
@@ -363,7 +364,7 @@ struct time_bounds {
 	int64_t before_ns, since_ns; /* 0: no bound */
 };
 
-static int bound(struct daemon *d, const struct filters *f, const char *key, int64_t *ret,
+static int bound(struct containers *cs, const struct filters *f, const char *key, int64_t *ret,
 		 struct error *err)
 {
 	size_t n;
@@ -371,7 +372,7 @@ static int bound(struct daemon *d, const struct filters *f, const char *key, int
 	*ret = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct container *c;
-		int r = containers_lookup(d, vals[i], &c, err);
+		int r = containers_lookup(cs, vals[i], &c, err);
 		if (r < 0)
 			return r;
 		*ret = c->created_ns;
@@ -379,7 +380,7 @@ static int bound(struct daemon *d, const struct filters *f, const char *key, int
 	return 0;
 }
 
-static bool matches(struct daemon *d, const struct filters *f, const struct time_bounds *tb,
+static bool matches(struct containers *cs, const struct filters *f, const struct time_bounds *tb,
 		    const struct container *c)
 {
 	if ((tb->before_ns && c->created_ns >= tb->before_ns) ||
@@ -388,7 +389,7 @@ static bool matches(struct daemon *d, const struct filters *f, const struct time
 	return filters_match_exact(f, "status", container_status(c)) &&
 	       match_any_regex(f, "name", c->name) && match_any_regex(f, "id", c->id) &&
 	       filters_match_label(f, "label", json_object_get(c->config, "Labels")) &&
-	       match_ancestor(d, f, c) && match_exited(f, c) &&
+	       match_ancestor(cs, f, c) && match_exited(f, c) &&
 	       filters_match_exact(f, "health", health_status_name(health_status_of(c)));
 }
 
@@ -437,29 +438,29 @@ static int by_created_desc(const void *a, const void *b)
 	return x->created_ns < y->created_ns ? 1 : x->created_ns > y->created_ns ? -1 : 0;
 }
 
-int containers_list_select(struct daemon *d, bool all, int limit, const struct filters *f,
+int containers_list_select(struct containers *cs, bool all, int limit, const struct filters *f,
 			   struct container ***ret, size_t *ret_n, struct error *err)
 {
 	struct time_bounds tb;
 	int r = validate(f, err);
 	if (r == 0)
-		r = bound(d, f, "before", &tb.before_ns, err);
+		r = bound(cs, f, "before", &tb.before_ns, err);
 	if (r == 0)
-		r = bound(d, f, "since", &tb.since_ns, err);
+		r = bound(cs, f, "since", &tb.since_ns, err);
 	if (r < 0)
 		return r;
-	size_t n = containers_count(d);
+	size_t n = containers_count(cs);
 	struct container **v = calloc(n + 1, sizeof(*v));
 	if (!v)
 		return error_set(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++)
-		v[i] = containers_at(d, i);
+		v[i] = containers_at(cs, i);
 	qsort(v, n, sizeof(*v), by_created_desc);
 	/* A status filter or a limit looks at every container, as dockerd. */
 	all = all || limit > 0 || filters_has_key(f, "status") || filters_has_key(f, "exited");
 	size_t kept = 0;
 	for (size_t i = 0; i < n && (limit <= 0 || kept < (size_t)limit); i++)
-		if ((all || v[i]->state == CONTAINER_RUNNING) && matches(d, f, &tb, v[i]))
+		if ((all || v[i]->state == CONTAINER_RUNNING) && matches(cs, f, &tb, v[i]))
 			v[kept++] = v[i];
 	v[kept] = NULL;
 	*ret = v;

@@ -13,8 +13,8 @@
 
 #include "basic/cleanup.h"
 #include "basic/fs.h"
+#include "basic/log.h"
 #include "basic/timeutil.h"
-#include "daemon/daemon.h"
 #include "engine/child.h"
 #include "engine/container.h"
 #include "engine/health.h"
@@ -25,7 +25,7 @@
 struct shim_link {
 	uv_pipe_t pipe;
 	uv_connect_t connect;
-	struct daemon *d;
+	struct containers *cs;
 	struct container *c; /* NULL once detached */
 	unsigned char *in;
 	size_t in_len;
@@ -80,9 +80,10 @@ void container_link_send(struct container *c, char type, const void *p, size_t n
 }
 
 /* exit.json, written by the shim when the container ended. */
-static bool read_exit_file(struct daemon *d, struct container *c, int *code, int64_t *ns, bool *oom)
+static bool read_exit_file(struct containers *cs, struct container *c, int *code, int64_t *ns,
+			   bool *oom)
 {
-	_cleanup_free_ char *path = container_path(d, c, "exit.json");
+	_cleanup_free_ char *path = container_path(cs, c, "exit.json");
 	json_t *j = path ? json_load_file(path, 0, NULL) : NULL;
 	if (!j)
 		return false;
@@ -102,19 +103,19 @@ static void on_cleanup_exit(struct child *p, int64_t status, int sig)
 
 /* The shim is gone without a word: let the runtime kill and forget what it
  * may have left running. */
-static void runtime_force_delete(struct daemon *d, struct container *c)
+static void runtime_force_delete(struct containers *cs, struct container *c)
 {
-	const struct runtime *rt = container_runtime(d, c);
+	const struct runtime *rt = container_runtime(cs, c);
 	struct child *p = calloc(1, sizeof(*p));
 	char *args[] = {rt->path, "--root", rt->root, "delete", "--force", c->id, NULL};
 	int fds[3] = {-1, -1, -1};
 	struct child_options o = {.file = rt->path, .args = args, .fds = fds, .n_fds = 3};
-	if (p && child_spawn(d->loop, p, &o, on_cleanup_exit, NULL) < 0)
+	if (p && child_spawn(cs->deps.loop, p, &o, on_cleanup_exit, NULL) < 0)
 		free(p);
 }
 
 /* The link ended (or could not be made) without an exit frame. */
-static void link_lost(struct daemon *d, struct container *c)
+static void link_lost(struct containers *cs, struct container *c)
 {
 	if (c->starting) {
 		struct error err = ERROR_INIT;
@@ -126,16 +127,17 @@ static void link_lost(struct daemon *d, struct container *c)
 	int code;
 	int64_t ns;
 	bool oom = false;
-	if (read_exit_file(d, c, &code, &ns, &oom)) {
-		container_exited(d, c, code, ns, oom);
+	if (read_exit_file(cs, c, &code, &ns, &oom)) {
+		container_exited(cs, c, code, ns, oom);
 	} else if (c->state == CONTAINER_RUNNING) {
-		log_warn(&d->log, "container %s: its shim is gone; removing what is left", c->id);
-		runtime_force_delete(d, c);
+		log_warn(cs->deps.log, "container %s: its shim is gone; removing what is left",
+			 c->id);
+		runtime_force_delete(cs, c);
 		free(c->error);
 		c->error = strdup("berth-shim exited unexpectedly");
-		container_exited(d, c, 255, time_now_ns(), false);
+		container_exited(cs, c, 255, time_now_ns(), false);
 	} else {
-		_cleanup_free_ char *sock = container_socket_path(d, c);
+		_cleanup_free_ char *sock = container_socket_path(cs, c);
 		if (sock)
 			unlink(sock);
 	}
@@ -155,15 +157,15 @@ static void on_hello(struct shim_link *l, const unsigned char *p, size_t n)
 	c->pid = (int)shim_get_u32(p);
 	struct error err = ERROR_INIT;
 	/* Take the mounts again: this daemon's counts start from zero. */
-	if (!c->mounted && container_mount(l->d, c, NULL, &err) < 0)
-		log_warn(&l->d->log, "container %s: %s", c->id, error_msg(&err));
+	if (!c->mounted && container_mount(l->cs, c, NULL, &err) < 0)
+		log_warn(l->cs->deps.log, "container %s: %s", c->id, error_msg(&err));
 	error_clear(&err);
 	if (c->state != CONTAINER_RUNNING) {
 		c->state = CONTAINER_RUNNING;
-		container_save(l->d, c, NULL);
+		container_save(l->cs, c, NULL);
 	}
-	health_container_resumed(l->d, c);
-	log_info(&l->d->log, "re-attached to running container %s (pid %d)", c->id, c->pid);
+	health_container_resumed(l->cs, c);
+	log_info(l->cs->deps.log, "re-attached to running container %s (pid %d)", c->id, c->pid);
 }
 
 static void on_started(struct shim_link *l, const unsigned char *p, size_t n)
@@ -194,11 +196,11 @@ static void on_started(struct shim_link *l, const unsigned char *p, size_t n)
 	free(c->error);
 	c->error = NULL;
 	struct error err = ERROR_INIT;
-	if (container_save(l->d, c, &err) < 0)
-		log_warn(&l->d->log, "container %s: %s", c->id, error_msg(&err));
+	if (container_save(l->cs, c, &err) < 0)
+		log_warn(l->cs->deps.log, "container %s: %s", c->id, error_msg(&err));
 	error_clear(&err);
-	container_event(l->d, c, "start", NULL);
-	health_container_started(l->d, c);
+	container_event(l->cs, c, "start", NULL);
+	health_container_started(l->cs, c);
 	start_job_finish(job, 0, NULL);
 }
 
@@ -226,7 +228,7 @@ static void on_frame(struct shim_link *l, char type, const unsigned char *p, siz
 	else if (type == 'x' && n >= 12) {
 		l->got_exit = true;
 		container_link_close(c);
-		container_exited(l->d, c, (int)shim_get_u32(p), (int64_t)shim_get_u64(p + 4),
+		container_exited(l->cs, c, (int)shim_get_u32(p), (int64_t)shim_get_u64(p + 4),
 				 n >= 13 && p[12]);
 	}
 }
@@ -249,7 +251,7 @@ static void link_ended(struct shim_link *l)
 	if (!c)
 		return;
 	container_link_close(c);
-	link_lost(l->d, c);
+	link_lost(l->cs, c);
 }
 
 static void on_link_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
@@ -292,7 +294,8 @@ static void on_connected(uv_connect_t *req, int status)
 	if (!c)
 		return;
 	if (status < 0) {
-		log_debug(&l->d->log, "container %s: shim socket: %s", c->id, uv_strerror(status));
+		log_debug(l->cs->deps.log, "container %s: shim socket: %s", c->id,
+			  uv_strerror(status));
 		link_ended(l);
 		return;
 	}
@@ -304,17 +307,17 @@ static void on_connected(uv_connect_t *req, int status)
 	}
 }
 
-void container_link_connect(struct daemon *d, struct container *c, bool adopting)
+void container_link_connect(struct containers *cs, struct container *c, bool adopting)
 {
-	_cleanup_free_ char *sock = container_socket_path(d, c);
+	_cleanup_free_ char *sock = container_socket_path(cs, c);
 	struct shim_link *l = calloc(1, sizeof(*l));
 	if (!sock || !l) {
 		free(l);
-		link_lost(d, c);
+		link_lost(cs, c);
 		return;
 	}
-	*l = (struct shim_link){.d = d, .c = c, .adopting = adopting};
-	uv_pipe_init(d->loop, &l->pipe, 0);
+	*l = (struct shim_link){.cs = cs, .c = c, .adopting = adopting};
+	uv_pipe_init(cs->deps.loop, &l->pipe, 0);
 	l->pipe.data = l;
 	l->connect.data = l;
 	c->link = l;

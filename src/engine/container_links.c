@@ -1,5 +1,6 @@
 /* Legacy links (see container_links.h), as moby's daemon/links builds them. */
 #include "engine/container_links.h"
+#include "engine/containers_priv.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -9,7 +10,6 @@
 #include <string.h>
 
 #include "basic/cleanup.h"
-#include "daemon/daemon.h"
 #include "engine/container.h"
 #include "network/network.h"
 
@@ -31,7 +31,7 @@ static bool on_default_bridge(struct container *c)
 	"conflicting options: host type networking can't be used with links. This would "          \
 	"result in undefined behavior"
 
-int container_links_resolve(struct daemon *d, struct container *c, struct error *err)
+int container_links_resolve(struct containers *cs, struct container *c, struct error *err)
 {
 	json_t *links = json_object_get(c->host_config, "Links");
 	if (!json_array_size(links))
@@ -54,7 +54,7 @@ int container_links_resolve(struct daemon *d, struct container *c, struct error 
 		struct error e2 = ERROR_INIT;
 		int r = !name || !*name || !*alias
 			    ? error_set(&e2, -EINVAL, "invalid link %s", s ? s : "")
-			    : containers_lookup(d, name, &child, &e2);
+			    : containers_lookup(cs, name, &child, &e2);
 		if (r == 0 && !strcmp(hc_str(child->host_config, "NetworkMode"), "host"))
 			r = error_set(&e2, -EINVAL, HOST_AND_LINKS);
 		char *norm = NULL;
@@ -188,7 +188,7 @@ static void link_env(json_t *env, const char *path, const char *ip, struct conta
 	}
 }
 
-int container_links_collect(struct daemon *d, struct container *c, json_t **ret_env,
+int container_links_collect(struct containers *cs, struct container *c, json_t **ret_env,
 			    char **ret_hosts, struct error *err)
 {
 	struct net_container nc;
@@ -208,7 +208,7 @@ int container_links_collect(struct daemon *d, struct container *c, json_t **ret_
 		if (r < 0 || !link_split(json_string_value(v), &cname, &path))
 			continue;
 		struct error e2 = ERROR_INIT;
-		if (containers_lookup(d, cname, &child, &e2) < 0 ||
+		if (containers_lookup(cs, cname, &child, &e2) < 0 ||
 		    child->state != CONTAINER_RUNNING) {
 			error_clear(&e2);
 			r = error_set(err, -EINVAL,
@@ -216,7 +216,7 @@ int container_links_collect(struct daemon *d, struct container *c, json_t **ret_
 				      path);
 			break;
 		}
-		json_t *ns = network_container_settings(d->networks, container_net(child, &nc));
+		json_t *ns = network_container_settings(cs->networks, container_net(child, &nc));
 		const char *ip = hc_str(ns, "IPAddress");
 		if (*ip) {
 			link_env(env, path, ip, child);
@@ -240,12 +240,12 @@ int container_links_collect(struct daemon *d, struct container *c, json_t **ret_
 	return 0;
 }
 
-int container_link_remove(struct daemon *d, const char *parent, const char *alias,
+int container_link_remove(struct containers *cs, const char *parent, const char *alias,
 			  struct error *err)
 {
 	struct container *p;
 	struct error e2 = ERROR_INIT;
-	int r = containers_lookup(d, parent, &p, &e2);
+	int r = containers_lookup(cs, parent, &p, &e2);
 	error_clear(&e2);
 	json_t *links = r == 0 ? json_object_get(p->host_config, "Links") : NULL;
 	size_t i;
@@ -257,7 +257,7 @@ int container_link_remove(struct daemon *d, const char *parent, const char *alia
 		if (!link_split(s, &cname, &path) || strcmp(strrchr(path, '/') + 1, alias) != 0)
 			continue;
 		json_array_remove(links, i);
-		return container_save(d, p, err);
+		return container_save(cs, p, err);
 	}
 	return error_set(err, -ENOENT, "No such container: %s/%s", parent, alias);
 }

@@ -8,22 +8,22 @@
 
 #include "basic/error.h"
 
-struct daemon;
+struct containers;
 struct container;
 
 /* At create: checks each link of c (on the default bridge) and rewrites it
  * to "/child:/parent/alias". -EINVAL "could not get container for x" for a
  * missing child, "conflicting options: host type networking can't be used
  * with links..." with the host network. */
-int container_links_resolve(struct daemon *d, struct container *c, struct error *err);
+int container_links_resolve(struct containers *cs, struct container *c, struct error *err);
 
 /* At start: *ret_env the variables to put before the container's own Env
  * (an array), *ret_hosts the /etc/hosts lines (caller frees). -EINVAL
  * "Cannot link to a non running container: /child AS /parent/alias". */
-int container_links_collect(struct daemon *d, struct container *c, json_t **ret_env,
+int container_links_collect(struct containers *cs, struct container *c, json_t **ret_env,
 			    char **ret_hosts, struct error *err);
 
 /* DELETE /containers/{parent}/{alias}?link=1: forgets the link. -ENOENT "No
  * such container: parent/alias" when there is none. */
-int container_link_remove(struct daemon *d, const char *parent, const char *alias,
+int container_link_remove(struct containers *cs, const char *parent, const char *alias,
 			  struct error *err);

@@ -14,6 +14,7 @@
 #include "basic/fs.h"
 #include "basic/timeutil.h"
 #include "engine/container.h"
+#include "engine/containers_priv.h"
 
 bool container_log_wanted(const struct container_log_query *q, int stream, int64_t t)
 {
@@ -97,12 +98,13 @@ static void keep_tail(struct container_log_entries *es, long tail)
 	es->n = (size_t)tail;
 }
 
-int container_log_read(struct daemon *d, struct container *c, const struct container_log_query *q,
-		       struct container_log_entries *ret, uint64_t *ret_off)
+int container_log_read(struct containers *cs, struct container *c,
+		       const struct container_log_query *q, struct container_log_entries *ret,
+		       uint64_t *ret_off)
 {
 	char name[DIGEST_HEX_LEN + 16];
 	snprintf(name, sizeof(name), "%s-json.log", c->id);
-	_cleanup_free_ char *path = container_path(d, c, name);
+	_cleanup_free_ char *path = container_path(cs, c, name);
 	if (!path)
 		return -ENOMEM;
 	/* tail 0 still reads, for the offset where live output continues. */

@@ -10,9 +10,10 @@
 #include <unistd.h>
 
 #include "basic/cleanup.h"
+#include "basic/log.h"
 #include "basic/timeutil.h"
-#include "daemon/daemon.h"
 #include "engine/container.h"
+#include "engine/containers_priv.h"
 #include "engine/health.h"
 #include "engine/secret_mounts.h"
 #include "engine/start_job.h"
@@ -53,15 +54,15 @@ int container_parse_signal(const char *s, int *ret, struct error *err)
 	return error_set(err, -EINVAL, "Invalid signal: %s", s);
 }
 
-static void send_signal(struct daemon *d, struct container *c, int sig)
+static void send_signal(struct containers *cs, struct container *c, int sig)
 {
-	container_thaw(d, c); /* a frozen process would not act on it */
+	container_thaw(cs, c); /* a frozen process would not act on it */
 	unsigned char p[4];
 	shim_put_u32(p, (uint32_t)sig);
 	container_link_send(c, 'k', p, sizeof(p));
 	char num[16];
 	snprintf(num, sizeof(num), "%d", sig);
-	container_event(d, c, "kill", json_pack("{s:s}", "signal", num));
+	container_event(cs, c, "kill", json_pack("{s:s}", "signal", num));
 }
 
 void container_ops_finish(struct container_op **list, int r, const struct error *err)
@@ -125,13 +126,13 @@ static void close_timer(struct container *c)
 
 static void removed_done(int r, const struct error *err, void *userdata)
 {
-	struct daemon *d = userdata;
+	struct containers *cs = userdata;
 	if (r < 0)
-		log_warn(&d->log, "auto-remove: %s", error_msg(err));
+		log_warn(cs->deps.log, "auto-remove: %s", error_msg(err));
 }
 
-void container_exited(struct daemon *d, struct container *c, int exit_code, int64_t finished_ns,
-		      bool oom_killed)
+void container_exited(struct containers *cs, struct container *c, int exit_code,
+		      int64_t finished_ns, bool oom_killed)
 {
 	struct net_container nc;
 	c->state = CONTAINER_EXITED;
@@ -140,33 +141,33 @@ void container_exited(struct daemon *d, struct container *c, int exit_code, int6
 	c->pid = 0;
 	c->exit_code = exit_code;
 	c->finished_ns = finished_ns;
-	health_container_stopped(d, c);
+	health_container_stopped(cs, c);
 	struct error err = ERROR_INIT;
-	if (container_save(d, c, &err) < 0)
-		log_warn(&d->log, "container %s: %s", c->id, error_msg(&err));
+	if (container_save(cs, c, &err) < 0)
+		log_warn(cs->deps.log, "container %s: %s", c->id, error_msg(&err));
 	error_clear(&err);
-	_cleanup_free_ char *exitf = container_path(d, c, "exit.json");
+	_cleanup_free_ char *exitf = container_path(cs, c, "exit.json");
 	if (exitf)
 		unlink(exitf); /* recorded in config.v2.json now */
-	container_unmount(d, c);
-	network_container_down(d->networks, container_net(c, &nc));
+	container_unmount(cs, c);
+	network_container_down(cs->networks, container_net(c, &nc));
 	close_timer(c);
 	char code[16];
 	snprintf(code, sizeof(code), "%d", exit_code);
 	if (oom_killed)
-		container_event(d, c, "oom", NULL);
-	container_event(d, c, "die", json_pack("{s:s}", "exitCode", code));
+		container_event(cs, c, "oom", NULL);
+	container_event(cs, c, "die", json_pack("{s:s}", "exitCode", code));
 	end_subs(c);
 	wake_waiters(c, false);
 	if (c->stops)
-		container_event(d, c, "stop", NULL);
+		container_event(cs, c, "stop", NULL);
 	container_ops_finish(&c->stops, 0, NULL);
 	struct container_op *removes = c->removes;
 	c->removes = NULL;
 	if (removes || json_is_true(json_object_get(c->host_config, "AutoRemove"))) {
-		container_remove(d, c, true, removes ? c->remove_volumes : true,
+		container_remove(cs, c, true, removes ? c->remove_volumes : true,
 				 removes ? removes->done : removed_done,
-				 removes ? removes->userdata : d);
+				 removes ? removes->userdata : cs);
 		/* Further rm -f requests for the same container only wait. */
 		for (struct container_op *op = removes ? removes->next : NULL; op; op = op->next)
 			op->done(0, NULL, op->userdata);
@@ -176,13 +177,13 @@ void container_exited(struct daemon *d, struct container *c, int exit_code, int6
 		free(removes);
 		removes = next;
 	}
-	container_restart_after_exit(d, c);
+	container_restart_after_exit(cs, c);
 }
 
 /* The stop timeout: c->kill_timer points at its first member. */
 struct kill_timer {
 	uv_timer_t timer;
-	struct daemon *d;
+	struct containers *cs;
 };
 
 static void on_kill_timeout(uv_timer_t *t)
@@ -190,7 +191,7 @@ static void on_kill_timeout(uv_timer_t *t)
 	struct kill_timer *kt = (struct kill_timer *)t;
 	struct container *c = t->data;
 	if (c->state == CONTAINER_RUNNING)
-		send_signal(kt->d, c, SIGKILL);
+		send_signal(kt->cs, c, SIGKILL);
 }
 
 static int stop_signal(struct container *c, const char *signal, int *ret, struct error *err)
@@ -204,12 +205,12 @@ static int stop_signal(struct container *c, const char *signal, int *ret, struct
 	return container_parse_signal(s, ret, err);
 }
 
-void container_stop(struct daemon *d, struct container *c, int timeout_s, const char *signal,
+void container_stop(struct containers *cs, struct container *c, int timeout_s, const char *signal,
 		    container_done_fn done, void *userdata)
 {
 	struct error err = ERROR_INIT;
 	int sig;
-	bool was_restarting = container_mark_stopped(d, c);
+	bool was_restarting = container_mark_stopped(cs, c);
 	if (c->state != CONTAINER_RUNNING && c->starting) {
 		/* Answered once the start settled and the container stopped
 		 * (container_start_settled), as dockerd answers after the stop. */
@@ -233,15 +234,15 @@ void container_stop(struct daemon *d, struct container *c, int timeout_s, const 
 		json_t *t = json_object_get(c->config, "StopTimeout");
 		timeout_s = json_is_integer(t) ? (int)json_integer_value(t) : 10;
 	}
-	send_signal(d, c, sig);
+	send_signal(cs, c, sig);
 	if (timeout_s < 0 || c->kill_timer)
 		return; /* -1 waits for ever; a running timer already covers it */
 	struct kill_timer *kt = calloc(1, sizeof(*kt));
 	if (!kt)
 		return;
-	kt->d = d;
+	kt->cs = cs;
 	c->kill_timer = &kt->timer;
-	uv_timer_init(d->loop, c->kill_timer);
+	uv_timer_init(cs->deps.loop, c->kill_timer);
 	c->kill_timer->data = c;
 	uv_timer_start(c->kill_timer, on_kill_timeout, (uint64_t)timeout_s * 1000, 0);
 }
@@ -255,7 +256,7 @@ void container_stop(struct daemon *d, struct container *c, int timeout_s, const 
 struct kill_wait {
 	uv_timer_t timer;
 	struct container_waiter w;
-	struct daemon *d;
+	struct containers *cs;
 	char id[65];
 	container_done_fn done;
 	void *userdata;
@@ -279,7 +280,7 @@ static void kill_deadline(uv_timer_t *t)
 	struct kill_wait *kw = (struct kill_wait *)t;
 	struct container *c = NULL;
 	struct error err = ERROR_INIT;
-	int r = containers_lookup(kw->d, kw->id, &c, &err);
+	int r = containers_lookup(kw->cs, kw->id, &c, &err);
 	error_clear(&err);
 	if (r < 0)
 		return; /* its removal is under way and wakes the waiter */
@@ -287,7 +288,7 @@ static void kill_deadline(uv_timer_t *t)
 	kill_wait_finish(kw);
 }
 
-void container_kill(struct daemon *d, struct container *c, const char *signal,
+void container_kill(struct containers *cs, struct container *c, const char *signal,
 		    container_done_fn done, void *userdata)
 {
 	struct error err = ERROR_INIT;
@@ -303,8 +304,8 @@ void container_kill(struct daemon *d, struct container *c, const char *signal,
 		error_clear(&err);
 		return;
 	}
-	container_mark_stopped(d, c);
-	send_signal(d, c, sig);
+	container_mark_stopped(cs, c);
+	send_signal(cs, c, sig);
 	struct kill_wait *kw = sig == SIGKILL ? calloc(1, sizeof(*kw)) : NULL;
 	if (!kw) {
 		done(0, NULL, userdata);
@@ -312,11 +313,11 @@ void container_kill(struct daemon *d, struct container *c, const char *signal,
 	}
 	*kw =
 	    (struct kill_wait){.w = {.cond = WAIT_NOT_RUNNING, .done = kill_exited, .userdata = kw},
-			       .d = d,
+			       .cs = cs,
 			       .done = done,
 			       .userdata = userdata};
 	memcpy(kw->id, c->id, sizeof(kw->id));
-	uv_timer_init(d->loop, &kw->timer);
+	uv_timer_init(cs->deps.loop, &kw->timer);
 	uv_timer_start(&kw->timer, kill_deadline, KILL_WAIT_MS, 0);
 	container_wait(c, &kw->w);
 }
@@ -417,7 +418,7 @@ void container_stdin_close(struct container *c)
 
 struct remove_job {
 	uv_work_t work;
-	struct daemon *d;
+	struct containers *cs;
 	struct container *c;
 	char *dir, *bundle;
 	struct storage_driver *drv;
@@ -439,7 +440,7 @@ static void remove_finish(void *data)
 {
 	struct remove_job *job = data;
 	struct container *c = job->c;
-	container_event(job->d, c, "destroy", NULL);
+	container_event(job->cs, c, "destroy", NULL);
 	end_subs(c);
 	wake_waiters(c, true);
 	job->done(0, NULL, job->userdata);
@@ -455,32 +456,33 @@ static void remove_after(uv_work_t *w, int status)
 	struct remove_job *job = w->data;
 	struct container *c = job->c;
 	if (job->r < 0)
-		log_warn(&job->d->log, "removing container %s: %s", c->id, error_msg(&job->err));
+		log_warn(job->cs->deps.log, "removing container %s: %s", c->id,
+			 error_msg(&job->err));
 	/* The read-write entry is gone: the image's layers may go too, and the
 	 * reply waits for them (a client may look at the store at once). */
 	if (c->layer) {
-		layer_store_release(job->d->images->layers, c->layer, NULL);
+		layer_store_release(job->cs->deps.images->layers, c->layer, NULL);
 		c->layer = NULL;
 	}
-	if (layer_store_after_removals(job->d->images->layers, remove_finish, job) < 0)
+	if (layer_store_after_removals(job->cs->deps.images->layers, remove_finish, job) < 0)
 		remove_finish(job);
 }
 
 /* Renames the directory first: a crash from here on leaves a
  * ".<id>.removing" that the next start deletes. */
-static int begin_remove(struct daemon *d, struct container *c, struct remove_job *job,
+static int begin_remove(struct containers *cs, struct container *c, struct remove_job *job,
 			struct error *err)
 {
-	_cleanup_free_ char *dir = container_path(d, c, NULL);
+	_cleanup_free_ char *dir = container_path(cs, c, NULL);
 	char *slash = dir ? strrchr(dir, '/') : NULL;
-	_cleanup_free_ char *bundle = container_bundle_path(d, c, NULL);
+	_cleanup_free_ char *bundle = container_bundle_path(cs, c, NULL);
 	char *bslash = bundle ? strrchr(bundle, '/') : NULL;
 	if (!slash || !bslash ||
 	    asprintf(&job->dir, "%.*s/.%s.removing", (int)(slash - dir), dir, c->id) < 0 ||
 	    asprintf(&job->bundle, "%.*s/.%s.removing", (int)(bslash - bundle), bundle, c->id) < 0)
 		return error_set(err, -ENOMEM, "out of memory");
 	/* The secrets' tmpfs first: the tree removal cannot delete in it. */
-	int r = container_secrets_clear(d, c, err);
+	int r = container_secrets_clear(cs, c, err);
 	if (r < 0)
 		return r;
 	if (rename(dir, job->dir) < 0)
@@ -489,14 +491,14 @@ static int begin_remove(struct daemon *d, struct container *c, struct remove_job
 	 * there, and must find no directory rather than refill one the
 	 * removal is emptying. */
 	if (rename(bundle, job->bundle) < 0 && errno != ENOENT) {
-		log_warn(&d->log, "rename %s: %s", bundle, strerror(errno));
+		log_warn(cs->deps.log, "rename %s: %s", bundle, strerror(errno));
 		free(job->bundle);
 		job->bundle = TAKE_PTR(bundle);
 	}
 	return 0;
 }
 
-void container_remove(struct daemon *d, struct container *c, bool force, bool volumes,
+void container_remove(struct containers *cs, struct container *c, bool force, bool volumes,
 		      container_done_fn done, void *userdata)
 {
 	struct net_container nc;
@@ -524,7 +526,7 @@ void container_remove(struct daemon *d, struct container *c, bool force, bool vo
 		if (op_add(&c->removes, done, userdata) < 0)
 			r = error_set(&err, -ENOMEM, "out of memory");
 		else if (!c->starting)
-			send_signal(d, c, SIGKILL);
+			send_signal(cs, c, SIGKILL);
 		if (r == 0)
 			return;
 	}
@@ -532,7 +534,7 @@ void container_remove(struct daemon *d, struct container *c, bool force, bool vo
 	if (r == 0 && !job)
 		r = error_set(&err, -ENOMEM, "out of memory");
 	if (r == 0)
-		r = begin_remove(d, c, job, &err);
+		r = begin_remove(cs, c, job, &err);
 	if (r < 0) {
 		if (job) {
 			free(job->dir);
@@ -545,43 +547,43 @@ void container_remove(struct daemon *d, struct container *c, bool force, bool vo
 	}
 	c->removing = true;
 	container_restart_cancel(c);
-	containers_forget(d, c);
-	container_release_volumes(d, c->id, c->mounts, volumes);
-	network_container_removed(d->networks, container_net(c, &nc));
-	*job = (struct remove_job){.d = d,
+	containers_forget(cs, c);
+	container_release_volumes(cs, c->id, c->mounts, volumes);
+	network_container_removed(cs->networks, container_net(c, &nc));
+	*job = (struct remove_job){.cs = cs,
 				   .c = c,
 				   .dir = job->dir,
 				   .bundle = job->bundle,
-				   .drv = d->images->storage,
+				   .drv = cs->deps.images->storage,
 				   .done = done,
 				   .userdata = userdata};
 	job->work.data = job;
-	uv_queue_work(d->loop, &job->work, remove_work, remove_after);
+	uv_queue_work(cs->deps.loop, &job->work, remove_work, remove_after);
 }
 
 static void stopped_after_start(int r, const struct error *err, void *userdata)
 {
 }
 
-void container_start_settled(struct daemon *d, struct container *c)
+void container_start_settled(struct containers *cs, struct container *c)
 {
 	struct container_op *removes = c->removes;
 	/* A stop arrived while the container was starting. */
 	if (!removes && c->manual_stop && c->state == CONTAINER_RUNNING)
-		container_stop(d, c, -1, NULL, stopped_after_start, NULL);
+		container_stop(cs, c, -1, NULL, stopped_after_start, NULL);
 	else if (c->state != CONTAINER_RUNNING)
 		container_ops_finish(&c->stops, 0, NULL); /* the start failed: stopped */
 	if (!removes)
 		return;
 	if (c->state == CONTAINER_RUNNING && !c->removing) {
-		send_signal(d, c, SIGKILL);
+		send_signal(cs, c, SIGKILL);
 		return;
 	}
 	c->removes = NULL;
 	/* A failed --rm start is being removed already: the others only wait. */
 	struct container_op *rest = removes;
 	if (!c->removing) {
-		container_remove(d, c, true, c->remove_volumes, removes->done, removes->userdata);
+		container_remove(cs, c, true, c->remove_volumes, removes->done, removes->userdata);
 		rest = removes->next;
 	}
 	for (struct container_op *op = rest; op; op = op->next)
@@ -603,12 +605,12 @@ void container_runtime_close(struct container *c)
 		start_job_cancel(c->starting);
 }
 
-void container_start_failed(struct daemon *d, struct container *c, const struct error *err)
+void container_start_failed(struct containers *cs, struct container *c, const struct error *err)
 {
 	struct net_container nc;
 	const char *msg = error_msg(err);
-	container_unmount(d, c);
-	network_container_down(d->networks, container_net(c, &nc));
+	container_unmount(cs, c);
+	network_container_down(cs->networks, container_net(c, &nc));
 	free(c->error);
 	c->error = strdup(msg);
 	c->exit_code = strstr(msg, "executable file not found") || strstr(msg, "no such file or directory")
@@ -616,11 +618,11 @@ void container_start_failed(struct daemon *d, struct container *c, const struct 
 		       : strstr(msg, "permission denied") ? 126 : 128;
 	c->pid = 0;
 	struct error e2 = ERROR_INIT;
-	if (container_save(d, c, &e2) < 0)
-		log_warn(&d->log, "container %s: %s", c->id, error_msg(&e2));
+	if (container_save(cs, c, &e2) < 0)
+		log_warn(cs->deps.log, "container %s: %s", c->id, error_msg(&e2));
 	error_clear(&e2);
 	end_subs(c);
 	wake_waiters(c, false);
 	if (json_is_true(json_object_get(c->host_config, "AutoRemove")))
-		container_remove(d, c, true, true, removed_done, d);
+		container_remove(cs, c, true, true, removed_done, cs);
 }

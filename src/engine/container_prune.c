@@ -6,14 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/log.h"
 #include "basic/timeutil.h"
-#include "daemon/daemon.h"
 #include "engine/container.h"
+#include "engine/containers_priv.h"
 #include "storage/driver.h"
 #include "image/images.h"
 
 struct prune_job {
-	struct daemon *d;
+	struct containers *cs;
 	json_t *deleted;
 	int64_t reclaimed;
 	size_t pending;
@@ -44,7 +45,7 @@ static void item_removed(int r, const struct error *err, void *userdata)
 	struct prune_item *it = userdata;
 	struct prune_job *job = it->job;
 	if (r < 0) {
-		log_warn(&job->d->log, "prune: container %s: %s", it->id, error_msg(err));
+		log_warn(job->cs->deps.log, "prune: container %s: %s", it->id, error_msg(err));
 	} else {
 		json_array_append_new(job->deleted, json_string(it->id));
 		job->reclaimed += it->size;
@@ -79,23 +80,23 @@ static int parse_until(const struct filters *f, int64_t *ret, struct error *err)
 }
 
 /* Removals change the store: collect first. */
-static size_t collect(struct daemon *d, const struct filters *f, int64_t until,
+static size_t collect(struct containers *cs, const struct filters *f, int64_t until,
 		      struct container **v)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < containers_count(d); i++)
-		if (prunable(containers_at(d, i), f, until))
-			v[n++] = containers_at(d, i);
+	for (size_t i = 0; i < containers_count(cs); i++)
+		if (prunable(containers_at(cs, i), f, until))
+			v[n++] = containers_at(cs, i);
 	return n;
 }
 
-void containers_prune(struct daemon *d, const struct filters *f, containers_prune_fn done,
+void containers_prune(struct containers *cs, const struct filters *f, containers_prune_fn done,
 		      void *userdata)
 {
 	struct error err = ERROR_INIT;
 	int64_t until;
 	struct prune_job *job = NULL;
-	struct container **v = calloc(containers_count(d) + 1, sizeof(*v));
+	struct container **v = calloc(containers_count(cs) + 1, sizeof(*v));
 	int r = parse_until(f, &until, &err);
 	if (r == 0 && (!v || !(job = calloc(1, sizeof(*job)))))
 		r = error_set(&err, -ENOMEM, "out of memory");
@@ -105,18 +106,18 @@ void containers_prune(struct daemon *d, const struct filters *f, containers_prun
 		error_clear(&err);
 		return;
 	}
-	*job = (struct prune_job){.d = d, .deleted = json_array(), .pending = 1, .done = done,
-				  .userdata = userdata};
-	size_t n = collect(d, f, until, v);
+	*job = (struct prune_job){
+	    .cs = cs, .deleted = json_array(), .pending = 1, .done = done, .userdata = userdata};
+	size_t n = collect(cs, f, until, v);
 	for (size_t i = 0; i < n; i++) {
 		struct prune_item *it = calloc(1, sizeof(*it));
 		if (!it)
 			break;
 		it->job = job;
 		memcpy(it->id, v[i]->id, sizeof(it->id));
-		storage_diff_size(d->images->storage, v[i]->id, &it->size, NULL);
+		storage_diff_size(cs->deps.images->storage, v[i]->id, &it->size, NULL);
 		job->pending++;
-		container_remove(d, v[i], false, false, item_removed, it);
+		container_remove(cs, v[i], false, false, item_removed, it);
 	}
 	free(v);
 	job_unref(job);

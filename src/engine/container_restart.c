@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/daemon.h"
+#include "basic/log.h"
 #include "engine/container.h"
+#include "engine/containers_priv.h"
 
 #define RESTART_FIRST_MS 100
 #define RESTART_MAX_MS 60000
@@ -68,11 +69,11 @@ static bool should_restart(const struct container *c)
 	return false;
 }
 
-static void save_or_warn(struct daemon *d, struct container *c)
+static void save_or_warn(struct containers *cs, struct container *c)
 {
 	struct error err = ERROR_INIT;
-	if (container_save(d, c, &err) < 0)
-		log_warn(&d->log, "container %s: %s", c->id, error_msg(&err));
+	if (container_save(cs, c, &err) < 0)
+		log_warn(cs->deps.log, "container %s: %s", c->id, error_msg(&err));
 	error_clear(&err);
 }
 
@@ -84,7 +85,7 @@ void container_restart_cancel(struct container *c)
 	c->restart_timer = NULL;
 }
 
-bool container_mark_stopped(struct daemon *d, struct container *c)
+bool container_mark_stopped(struct containers *cs, struct container *c)
 {
 	/* A start in flight is stopped once it settled (container_start_settled). */
 	bool pending = c->restart_timer != NULL || c->starting;
@@ -93,13 +94,13 @@ bool container_mark_stopped(struct daemon *d, struct container *c)
 	container_restart_cancel(c);
 	if (!c->manual_stop) {
 		c->manual_stop = true;
-		save_or_warn(d, c);
+		save_or_warn(cs, c);
 	}
 	return pending;
 }
 
 struct restart_ctx {
-	struct daemon *d;
+	struct containers *cs;
 	char id[65];
 };
 
@@ -107,44 +108,44 @@ static void restarted(int r, const struct error *err, void *userdata)
 {
 	struct restart_ctx *rc = userdata;
 	if (r < 0)
-		log_warn(&rc->d->log, "restarting container %s: %s", rc->id, error_msg(err));
+		log_warn(rc->cs->deps.log, "restarting container %s: %s", rc->id, error_msg(err));
 	free(rc);
 }
 
-static void start_quietly(struct daemon *d, struct container *c,
-			  void (*start)(struct daemon *, struct container *, container_done_fn,
+static void start_quietly(struct containers *cs, struct container *c,
+			  void (*start)(struct containers *, struct container *, container_done_fn,
 					void *))
 {
 	struct restart_ctx *rc = calloc(1, sizeof(*rc));
 	if (!rc)
 		return;
-	rc->d = d;
+	rc->cs = cs;
 	memcpy(rc->id, c->id, sizeof(rc->id));
-	start(d, c, restarted, rc);
+	start(cs, c, restarted, rc);
 }
 
 /* c->restart_timer points at its first member. */
 struct restart_timer {
 	uv_timer_t timer;
-	struct daemon *d;
+	struct containers *cs;
 };
 
 static void on_restart_timer(uv_timer_t *t)
 {
 	struct container *c = t->data;
-	struct daemon *d = ((struct restart_timer *)t)->d;
+	struct containers *cs = ((struct restart_timer *)t)->cs;
 	container_restart_cancel(c);
-	start_quietly(d, c, container_start);
+	start_quietly(cs, c, container_start);
 }
 
-void container_restart_after_exit(struct daemon *d, struct container *c)
+void container_restart_after_exit(struct containers *cs, struct container *c)
 {
 	if (c->restart_timer || !should_restart(c))
 		return;
 	struct restart_timer *rt = calloc(1, sizeof(*rt));
 	if (!rt)
 		return;
-	rt->d = d;
+	rt->cs = cs;
 	uv_timer_t *t = &rt->timer;
 	if (c->finished_ns - c->started_ns >= RESTART_RESET_NS)
 		c->restart_delay_ms = 0;
@@ -152,14 +153,14 @@ void container_restart_after_exit(struct daemon *d, struct container *c)
 	if (c->restart_delay_ms > RESTART_MAX_MS)
 		c->restart_delay_ms = RESTART_MAX_MS;
 	c->restart_count++;
-	save_or_warn(d, c);
-	uv_timer_init(d->loop, t);
+	save_or_warn(cs, c);
+	uv_timer_init(cs->deps.loop, t);
 	t->data = c;
 	c->restart_timer = t;
 	uv_timer_start(t, on_restart_timer, c->restart_delay_ms, 0);
 }
 
-void container_start_manual(struct daemon *d, struct container *c, container_done_fn done,
+void container_start_manual(struct containers *cs, struct container *c, container_done_fn done,
 			    void *userdata)
 {
 	if (c->state != CONTAINER_RUNNING && !c->starting) {
@@ -168,20 +169,20 @@ void container_start_manual(struct daemon *d, struct container *c, container_don
 		c->restart_delay_ms = 0;
 		c->manual_stop = false;
 	}
-	container_start(d, c, done, userdata);
+	container_start(cs, c, done, userdata);
 }
 
-void containers_restart_on_boot(struct daemon *d)
+void containers_restart_on_boot(struct containers *cs)
 {
-	for (size_t i = 0; i < containers_count(d); i++) {
-		struct container *c = containers_at(d, i);
+	for (size_t i = 0; i < containers_count(cs); i++) {
+		struct container *c = containers_at(cs, i);
 		/* Those with a link are being re-attached: their exit, if any,
 		 * goes through container_exited and its policy. */
 		if (c->link || c->starting || c->state == CONTAINER_RUNNING || c->started_ns <= 0 ||
 		    !should_restart(c))
 			continue;
-		log_info(&d->log, "restarting container %s (restart policy %s)", c->id,
+		log_info(cs->deps.log, "restarting container %s (restart policy %s)", c->id,
 			 policy_name(c));
-		start_quietly(d, c, container_start_manual);
+		start_quietly(cs, c, container_start_manual);
 	}
 }

@@ -11,7 +11,7 @@
 
 #include "basic/cleanup.h"
 #include "basic/fs.h"
-#include "daemon/daemon.h"
+#include "basic/log.h"
 #include "engine/child.h"
 #include "engine/container_links.h"
 #include "engine/container.h"
@@ -29,10 +29,11 @@ static const char *str(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-int container_mount(struct daemon *d, struct container *c, char **ret_rootfs, struct error *err)
+int container_mount(struct containers *cs, struct container *c, char **ret_rootfs,
+		    struct error *err)
 {
 	_cleanup_free_ char *rootfs = NULL;
-	int r = storage_mount(d->images->storage, c->id, &rootfs, err);
+	int r = storage_mount(cs->deps.images->storage, c->id, &rootfs, err);
 	if (r < 0)
 		return r;
 	size_t i;
@@ -43,7 +44,7 @@ int container_mount(struct daemon *d, struct container *c, char **ret_rootfs, st
 		_cleanup_free_ char *path = NULL;
 		if (!name)
 			continue;
-		r = volume_mount(d->volumes, name, &path, err);
+		r = volume_mount(cs->deps.volumes, name, &path, err);
 		if (r < 0) {
 			/* A volume that cannot be mounted fails the start: a
 			 * server error, whatever errno the mount gave. */
@@ -60,9 +61,9 @@ int container_mount(struct daemon *d, struct container *c, char **ret_rootfs, st
 		for (size_t j = 0; j < i; j++) {
 			const char *name = str(json_array_get(c->mounts, j), "Name");
 			if (name)
-				volume_unmount(d->volumes, name, NULL);
+				volume_unmount(cs->deps.volumes, name, NULL);
 		}
-		storage_unmount(d->images->storage, c->id, NULL);
+		storage_unmount(cs->deps.images->storage, c->id, NULL);
 		return r;
 	}
 	c->mounted = true;
@@ -71,7 +72,7 @@ int container_mount(struct daemon *d, struct container *c, char **ret_rootfs, st
 	return 0;
 }
 
-void container_unmount(struct daemon *d, struct container *c)
+void container_unmount(struct containers *cs, struct container *c)
 {
 	if (!c->mounted)
 		return;
@@ -82,11 +83,11 @@ void container_unmount(struct daemon *d, struct container *c)
 	{
 		const char *name = str(m, "Name");
 		if (name)
-			volume_unmount(d->volumes, name, NULL);
+			volume_unmount(cs->deps.volumes, name, NULL);
 	}
 	struct error err = ERROR_INIT;
-	if (storage_unmount(d->images->storage, c->id, &err) < 0)
-		log_warn(&d->log, "container %s: %s", c->id, error_msg(&err));
+	if (storage_unmount(cs->deps.images->storage, c->id, &err) < 0)
+		log_warn(cs->deps.log, "container %s: %s", c->id, error_msg(&err));
 	error_clear(&err);
 }
 
@@ -108,24 +109,24 @@ static const char default_hosts[] =
 /* /etc/hostname, /etc/hosts and /etc/resolv.conf for the container: the
  * host's resolv.conf (dockerd's default for none and host networks), the
  * host's hosts file on the host network, a loopback-only one otherwise. */
-static int write_etc_files(struct daemon *d, struct container *c, const char *link_hosts,
+static int write_etc_files(struct containers *cs, struct container *c, const char *link_hosts,
 			   struct error *err)
 {
 	struct net_container nc;
-	_cleanup_free_ char *hn = container_path(d, c, "hostname");
-	_cleanup_free_ char *hosts = container_path(d, c, "hosts");
-	_cleanup_free_ char *resolv = container_path(d, c, "resolv.conf");
+	_cleanup_free_ char *hn = container_path(cs, c, "hostname");
+	_cleanup_free_ char *hosts = container_path(cs, c, "hosts");
+	_cleanup_free_ char *resolv = container_path(cs, c, "resolv.conf");
 	_cleanup_free_ char *line = NULL, *host_hosts = NULL, *host_resolv = NULL;
 	if (!hn || !hosts || !resolv || asprintf(&line, "%s\n", str(c->config, "Hostname")) < 0)
 		return error_set(err, -ENOMEM, "out of memory");
 	bool host_net = !strcmp(str(c->host_config, "NetworkMode"), "host");
 	if (host_net)
 		fs_read_file("/etc/hosts", 1 << 20, &host_hosts, NULL);
-	host_resolv = network_resolv_conf(d->networks, container_net(c, &nc));
+	host_resolv = network_resolv_conf(cs->networks, container_net(c, &nc));
 	if (!host_resolv)
 		fs_read_file("/etc/resolv.conf", 1 << 20, &host_resolv, NULL);
 	_cleanup_free_ char *extra =
-	    host_net ? NULL : network_hosts_lines(d->networks, container_net(c, &nc));
+	    host_net ? NULL : network_hosts_lines(cs->networks, container_net(c, &nc));
 	_cleanup_free_ char *all_hosts = NULL;
 	if (extra &&
 	    asprintf(&all_hosts, "%s%s%s", default_hosts, link_hosts ? link_hosts : "", extra) < 0)
@@ -161,7 +162,7 @@ static void fill_mounts(struct container *c, struct oci_mount *out)
 }
 
 /* Fills empty volumes from the image's content at their mount point. */
-static void copy_up_volumes(struct daemon *d, struct container *c, const char *rootfs)
+static void copy_up_volumes(struct containers *cs, struct container *c, const char *rootfs)
 {
 	size_t i;
 	json_t *m;
@@ -174,15 +175,15 @@ static void copy_up_volumes(struct daemon *d, struct container *c, const char *r
 		    access(src, F_OK) < 0)
 			continue;
 		struct error err = ERROR_INIT;
-		if (volume_copy_up(d->volumes, name, src, &err) < 0)
-			log_warn(&d->log, "copying image content into volume %s: %s", name,
+		if (volume_copy_up(cs->deps.volumes, name, src, &err) < 0)
+			log_warn(cs->deps.log, "copying image content into volume %s: %s", name,
 				 error_msg(&err));
 		error_clear(&err);
 	}
 }
 
-static int write_spec(struct daemon *d, struct container *c, const char *rootfs, const char *netns,
-		      json_t *link_env, struct error *err)
+static int write_spec(struct containers *cs, struct container *c, const char *rootfs,
+		      const char *netns, json_t *link_env, struct error *err)
 {
 	struct oci_user user;
 	int r = oci_user_resolve(rootfs, str(c->config, "User"), &user, err);
@@ -191,10 +192,10 @@ static int write_spec(struct daemon *d, struct container *c, const char *rootfs,
 					err);
 	if (r < 0)
 		return r;
-	_cleanup_free_ char *hn = container_path(d, c, "hostname");
-	_cleanup_free_ char *hosts = container_path(d, c, "hosts");
-	_cleanup_free_ char *resolv = container_path(d, c, "resolv.conf");
-	_cleanup_free_ char *spec_path = container_bundle_path(d, c, "config.json");
+	_cleanup_free_ char *hn = container_path(cs, c, "hostname");
+	_cleanup_free_ char *hosts = container_path(cs, c, "hosts");
+	_cleanup_free_ char *resolv = container_path(cs, c, "resolv.conf");
+	_cleanup_free_ char *spec_path = container_bundle_path(cs, c, "config.json");
 	_cleanup_free_ struct oci_mount *mounts =
 	    calloc(json_array_size(c->mounts) + 1, sizeof(*mounts));
 	if (!hn || !hosts || !resolv || !spec_path || !mounts)
@@ -211,9 +212,9 @@ static int write_spec(struct daemon *d, struct container *c, const char *rootfs,
 	    .user = &user,
 	    .mounts = mounts,
 	    .n_mounts = json_array_size(c->mounts),
-	    .swap_limit = containers_of(d)->swap_limit,
-	    .cap_bounding = containers_of(d)->cap_bounding,
-	    .init_path = containers_of(d)->init_path,
+	    .swap_limit = cs->swap_limit,
+	    .cap_bounding = cs->cap_bounding,
+	    .init_path = cs->init_path,
 	    .netns_path = netns,
 	    .link_env = link_env,
 	};
@@ -227,34 +228,34 @@ static int write_spec(struct daemon *d, struct container *c, const char *rootfs,
 }
 
 /* Everything on disk the shim needs; the mounts stay taken on success. */
-static int prepare(struct daemon *d, struct container *c, struct error *err)
+static int prepare(struct containers *cs, struct container *c, struct error *err)
 {
 	struct net_container nc;
-	_cleanup_free_ char *bundle = container_bundle_path(d, c, NULL);
-	_cleanup_free_ char *exitf = container_path(d, c, "exit.json");
+	_cleanup_free_ char *bundle = container_bundle_path(cs, c, NULL);
+	_cleanup_free_ char *exitf = container_path(cs, c, "exit.json");
 	_cleanup_free_ char *rootfs = NULL, *netns = NULL;
 	if (!bundle || !exitf)
 		return error_set(err, -ENOMEM, "out of memory");
 	unlink(exitf);
 	int r = fs_mkdir_p(bundle, 0700, err);
 	if (r == 0)
-		r = container_mount(d, c, &rootfs, err);
+		r = container_mount(cs, c, &rootfs, err);
 	if (r < 0)
 		return r;
-	copy_up_volumes(d, c, rootfs);
+	copy_up_volumes(cs, c, rootfs);
 	json_t *link_env = NULL;
 	_cleanup_free_ char *link_hosts = NULL;
-	r = container_links_collect(d, c, &link_env, &link_hosts, err);
+	r = container_links_collect(cs, c, &link_env, &link_hosts, err);
 	if (r == 0)
-		r = network_container_up(d->networks, container_net(c, &nc), &netns, err);
+		r = network_container_up(cs->networks, container_net(c, &nc), &netns, err);
 	if (r == 0)
-		r = write_etc_files(d, c, link_hosts, err);
+		r = write_etc_files(cs, c, link_hosts, err);
 	if (r == 0)
-		r = write_spec(d, c, rootfs, netns, link_env, err);
+		r = write_spec(cs, c, rootfs, netns, link_env, err);
 	json_decref(link_env);
 	if (r < 0) {
-		network_container_down(d->networks, container_net(c, &nc));
-		container_unmount(d, c);
+		network_container_down(cs->networks, container_net(c, &nc));
+		container_unmount(cs, c);
 	}
 	return r;
 }
@@ -285,9 +286,9 @@ void start_job_finish(struct start_job *job, int r, const struct error *err)
 	if (job->done)
 		job->done(r, err, job->userdata);
 	if (c && r < 0 && r != -ECANCELED)
-		container_start_failed(job->d, c, err);
+		container_start_failed(job->cs, c, err);
 	if (c && r != -ECANCELED)
-		container_start_settled(job->d, c);
+		container_start_settled(job->cs, c);
 	job_free_if_done(job);
 }
 
@@ -320,7 +321,7 @@ static void sync_verdict(struct start_job *job)
 	if (!job->c) {
 		fail(job, -ECANCELED, "%s", "the daemon is shutting down");
 	} else if (sscanf(job->sync, "ok %d %d", &shim_pid, &init_pid) == 2) {
-		container_link_connect(job->d, job->c, false);
+		container_link_connect(job->cs, job->c, false);
 	} else {
 		char *msg = strncmp(job->sync, "error ", 6) == 0 ? job->sync + 6 : job->sync;
 		msg[strcspn(msg, "\n")] = '\0';
@@ -344,18 +345,17 @@ static void on_sync_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	sync_verdict(job);
 }
 
-static int spawn_shim(struct daemon *d, struct container *c, struct start_job *job,
+static int spawn_shim(struct containers *cs, struct container *c, struct start_job *job,
 		      struct error *err)
 {
-	_cleanup_free_ char *bundle = container_bundle_path(d, c, NULL);
-	_cleanup_free_ char *dir = container_path(d, c, NULL);
-	_cleanup_free_ char *sock = container_socket_path(d, c);
-	_cleanup_free_ char *logp = container_bundle_path(d, c, "shim.log");
+	_cleanup_free_ char *bundle = container_bundle_path(cs, c, NULL);
+	_cleanup_free_ char *dir = container_path(cs, c, NULL);
+	_cleanup_free_ char *sock = container_socket_path(cs, c);
+	_cleanup_free_ char *logp = container_bundle_path(cs, c, "shim.log");
 	if (!bundle || !dir || !sock || !logp)
 		return error_set(err, -ENOMEM, "out of memory");
 	_cleanup_close_ int logfd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	struct containers *cs = containers_of(d);
-	const struct runtime *rt = container_runtime(d, c);
+	const struct runtime *rt = container_runtime(cs, c);
 	bool in = json_is_true(json_object_get(c->config, "OpenStdin"));
 	bool once = json_is_true(json_object_get(c->config, "StdinOnce"));
 	char *args[24] = {cs->shim_path, "--id",     c->id, "--bundle",	 bundle,   "--dir",
@@ -387,7 +387,7 @@ static int spawn_shim(struct daemon *d, struct container *c, struct start_job *j
 	if (pipe2(sync, O_CLOEXEC) < 0)
 		return error_set(err, -errno, "cannot make a pipe: %s", strerror(errno));
 	_cleanup_close_ int sync_w = sync[1];
-	uv_pipe_init(d->loop, &job->sync_pipe, 0);
+	uv_pipe_init(cs->deps.loop, &job->sync_pipe, 0);
 	job->sync_pipe.data = job;
 	job->open_handles++;
 	int r = uv_pipe_open(&job->sync_pipe, sync[0]);
@@ -400,7 +400,7 @@ static int spawn_shim(struct daemon *d, struct container *c, struct start_job *j
 	int fds[3] = {-1, sync_w, logfd};
 	struct child_options o = {
 	    .file = cs->shim_path, .args = args, .fds = fds, .n_fds = 3, .new_session = true};
-	r = child_spawn(d->loop, &job->shim, &o, on_shim_exit, job);
+	r = child_spawn(cs->deps.loop, &job->shim, &o, on_shim_exit, job);
 	if (r < 0) {
 		uv_close((uv_handle_t *)&job->sync_pipe, on_handle_closed);
 		return error_set(err, r, "cannot run %s: %s", cs->shim_path, strerror(-r));
@@ -410,7 +410,8 @@ static int spawn_shim(struct daemon *d, struct container *c, struct start_job *j
 	return 0;
 }
 
-void container_start(struct daemon *d, struct container *c, container_done_fn done, void *userdata)
+void container_start(struct containers *cs, struct container *c, container_done_fn done,
+		     void *userdata)
 {
 	struct net_container nc;
 	struct error err = ERROR_INIT;
@@ -425,15 +426,15 @@ void container_start(struct daemon *d, struct container *c, container_done_fn do
 		return;
 	}
 	struct start_job *job = calloc(1, sizeof(*job));
-	int r = job ? prepare(d, c, &err) : error_set(&err, -ENOMEM, "out of memory");
+	int r = job ? prepare(cs, c, &err) : error_set(&err, -ENOMEM, "out of memory");
 	if (r == 0) {
-		*job = (struct start_job){.d = d, .c = c, .done = done, .userdata = userdata};
+		*job = (struct start_job){.cs = cs, .c = c, .done = done, .userdata = userdata};
 		c->starting = job;
-		r = spawn_shim(d, c, job, &err);
+		r = spawn_shim(cs, c, job, &err);
 		if (r < 0) {
 			c->starting = NULL;
-			network_container_down(d->networks, container_net(c, &nc));
-			container_unmount(d, c);
+			network_container_down(cs->networks, container_net(c, &nc));
+			container_unmount(cs, c);
 		}
 	}
 	if (r < 0) {
@@ -445,8 +446,8 @@ void container_start(struct daemon *d, struct container *c, container_done_fn do
 		done(r, &err, userdata);
 		/* As a failed `runc create`: attached clients and waiters learn
 		 * of it, and --rm removes the container. */
-		container_start_failed(d, c, &err);
-		container_start_settled(d, c);
+		container_start_failed(cs, c, &err);
+		container_start_settled(cs, c);
 	}
 	error_clear(&err);
 }

@@ -11,8 +11,8 @@
 #include "basic/cleanup.h"
 #include "basic/fs.h"
 #include "basic/timeutil.h"
-#include "daemon/daemon.h"
 #include "engine/container.h"
+#include "engine/containers_priv.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
@@ -224,12 +224,12 @@ static json_t *empty_blkio(json_t *service_bytes)
 			 "io_merged_recursive", "io_time_recursive", "sectors_recursive");
 }
 
-json_t *container_stats_sample(struct daemon *d, struct container *c)
+json_t *container_stats_sample(struct containers *cs, struct container *c)
 {
 	char now[64];
 	time_format_rfc3339nano(time_now_ns(), now, sizeof(now));
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	json_int_t host_mem = (json_int_t)d->host.mem_total;
+	json_int_t host_mem = (json_int_t)cs->deps.mem_total;
 	bool running = c->state == CONTAINER_RUNNING;
 	bool v2 = cgroup_v2();
 	json_t *s;

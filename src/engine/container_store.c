@@ -9,8 +9,8 @@
 
 #include "basic/cleanup.h"
 #include "basic/fs.h"
+#include "basic/log.h"
 #include "basic/timeutil.h"
-#include "daemon/daemon.h"
 #include "engine/container.h"
 #include "engine/container_validate.h"
 #include "engine/health.h"
@@ -35,11 +35,11 @@ static int state_from_name(const char *s)
 	return CONTAINER_DEAD;
 }
 
-char *container_path(struct daemon *d, const struct container *c, const char *file)
+char *container_path(struct containers *cs, const struct container *c, const char *file)
 {
 	char *p = NULL;
-	int n = file ? asprintf(&p, "%s/%s/%s", containers_of(d)->root, c->id, file)
-		     : asprintf(&p, "%s/%s", containers_of(d)->root, c->id);
+	int n = file ? asprintf(&p, "%s/%s/%s", cs->root, c->id, file)
+		     : asprintf(&p, "%s/%s", cs->root, c->id);
 	return n < 0 ? NULL : p;
 }
 
@@ -91,21 +91,21 @@ static int write_json(const char *path, json_t *j, uint64_t *saved, struct error
 	return r;
 }
 
-int container_save(struct daemon *d, struct container *c, struct error *err)
+int container_save(struct containers *cs, struct container *c, struct error *err)
 {
-	_cleanup_free_ char *cfg = container_path(d, c, "config.v2.json");
-	_cleanup_free_ char *hc = container_path(d, c, "hostconfig.json");
+	_cleanup_free_ char *cfg = container_path(cs, c, "config.v2.json");
+	_cleanup_free_ char *hc = container_path(cs, c, "hostconfig.json");
 	if (!cfg || !hc)
 		return error_set(err, -ENOMEM, "out of memory");
-	json_t *j =
-	    json_pack("{s:s, s:s, s:s, s:s, s:o, s:O, s:O, s:i, s:b, s:o, s:{s:s, s:I, s:I, s:I}}",
-		      "ID", c->id, "Name", c->name, "Image", c->image_id, "Driver",
-		      storage_driver_name(d->images->storage), "Created", time_json(c->created_ns),
-		      "Config", c->config, "MountPoints", c->mounts, "RestartCount",
-		      c->restart_count, "HasBeenManuallyStopped", c->manual_stop, "State",
-		      state_json(c), "Berth", "LayerChainID", c->layer ? c->layer->chain_id : "",
-		      "CreatedNs", (json_int_t)c->created_ns, "StartedNs",
-		      (json_int_t)c->started_ns, "FinishedNs", (json_int_t)c->finished_ns);
+	json_t *j = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:o, s:O, s:O, s:i, s:b, s:o, s:{s:s, s:I, s:I, s:I}}", "ID",
+	    c->id, "Name", c->name, "Image", c->image_id, "Driver",
+	    storage_driver_name(cs->deps.images->storage), "Created", time_json(c->created_ns),
+	    "Config", c->config, "MountPoints", c->mounts, "RestartCount", c->restart_count,
+	    "HasBeenManuallyStopped", c->manual_stop, "State", state_json(c), "Berth",
+	    "LayerChainID", c->layer ? c->layer->chain_id : "", "CreatedNs",
+	    (json_int_t)c->created_ns, "StartedNs", (json_int_t)c->started_ns, "FinishedNs",
+	    (json_int_t)c->finished_ns);
 	if (!j)
 		return error_set(err, -ENOMEM, "out of memory");
 	/* hostconfig.json first: config.v2.json is what makes a container exist. */
@@ -290,7 +290,7 @@ static json_t *usable_mounts(json_t *mounts)
 /* A configuration on disk whose fields the engine cannot use (written by a
  * berthd that did not validate, or by hand) is loaded as a dead container
  * with the fields it needs to be listed and removed, never run. */
-static void check_damaged(struct daemon *d, struct container *c)
+static void check_damaged(struct containers *cs, struct container *c)
 {
 	struct error err = ERROR_INIT;
 	json_t *mounts = json_is_array(c->mounts) ? usable_mounts(c->mounts) : json_array();
@@ -302,7 +302,8 @@ static void check_damaged(struct daemon *d, struct container *c)
 	}
 	if (!err.msg)
 		error_set(&err, -EINVAL, "invalid MountPoints");
-	log_warn(&d->log, "container %s has a damaged configuration: %s", c->id, error_msg(&err));
+	log_warn(cs->deps.log, "container %s has a damaged configuration: %s", c->id,
+		 error_msg(&err));
 	json_t *image = json_object_get(c->config, "Image");
 	json_t *cfg =
 	    json_pack("{s:s}", "Image", json_is_string(image) ? json_string_value(image) : "");
@@ -326,9 +327,8 @@ static void check_damaged(struct daemon *d, struct container *c)
 /* Loads every complete container; removes what a crash left half-made
  * (no config.v2.json) or half-removed (".<id>.removing"). Their storage
  * entries went already: images_init keeps only the complete ones. */
-int containers_load(struct daemon *d, struct error *err)
+int containers_load(struct containers *cs, struct error *err)
 {
-	struct containers *cs = containers_of(d);
 	DIR *dh = opendir(cs->root);
 	if (!dh)
 		return error_set(err, -errno, "open %s: %s", cs->root, strerror(errno));
@@ -344,27 +344,29 @@ int containers_load(struct daemon *d, struct error *err)
 		int lr = r < 0 || !is_id(de->d_name) || !has_config(cs->root, de->d_name)
 			     ? -EINVAL
 			     : load_one(cs->root, de->d_name,
-					storage_driver_name(d->images->storage), &c);
+					storage_driver_name(cs->deps.images->storage), &c);
 		/* dockerd hides them too, as it hides the other driver's images. */
 		if (lr > 0) {
 			log_info(
-			    &d->log,
+			    cs->deps.log,
 			    "container %.12s was created with another storage driver: not loaded",
 			    de->d_name);
 			continue;
 		}
 		if (lr < 0) {
 			if (p) {
-				log_warn(&d->log, "removing incomplete container directory %s", p);
+				log_warn(cs->deps.log, "removing incomplete container directory %s",
+					 p);
 				image_rm_rf(p);
 			}
 			continue;
 		}
-		check_damaged(d, c);
+		check_damaged(cs, c);
 		/* Its reference was taken for it before the layer GC. */
-		c->layer =
-		    c->layer_chain[0] ? layer_store_get(d->images->layers, c->layer_chain) : NULL;
-		if (containers_add(d, c) < 0) {
+		c->layer = c->layer_chain[0]
+			       ? layer_store_get(cs->deps.images->layers, c->layer_chain)
+			       : NULL;
+		if (containers_add(cs, c) < 0) {
 			container_free(c);
 			r = error_set(err, -ENOMEM, "out of memory");
 		}
@@ -373,9 +375,8 @@ int containers_load(struct daemon *d, struct error *err)
 	return r;
 }
 
-int containers_add(struct daemon *d, struct container *c)
+int containers_add(struct containers *cs, struct container *c)
 {
-	struct containers *cs = containers_of(d);
 	if (cs->n == cs->cap) {
 		size_t cap = cs->cap ? cs->cap * 2 : 16;
 		struct container **v = realloc(cs->v, cap * sizeof(*v));
@@ -388,9 +389,8 @@ int containers_add(struct daemon *d, struct container *c)
 	return 0;
 }
 
-void containers_forget(struct daemon *d, struct container *c)
+void containers_forget(struct containers *cs, struct container *c)
 {
-	struct containers *cs = containers_of(d);
 	for (size_t i = 0; i < cs->n; i++) {
 		if (cs->v[i] != c)
 			continue;
@@ -400,14 +400,14 @@ void containers_forget(struct daemon *d, struct container *c)
 	}
 }
 
-size_t containers_count(struct daemon *d)
+size_t containers_count(struct containers *cs)
 {
-	return containers_of(d)->n;
+	return cs->n;
 }
 
-struct container *containers_at(struct daemon *d, size_t i)
+struct container *containers_at(struct containers *cs, size_t i)
 {
-	return containers_of(d)->v[i];
+	return cs->v[i];
 }
 
 struct net_container *container_net(const struct container *c, struct net_container *ret)
@@ -433,16 +433,15 @@ int containers_net_lookup(void *data, const char *ref, struct net_container *ret
 
 bool containers_net_at(void *data, size_t i, struct net_container *ret)
 {
-	struct containers *cs = containers_of(data);
+	struct containers *cs = data;
 	if (i >= cs->n)
 		return false;
 	container_net(cs->v[i], ret);
 	return true;
 }
 
-struct container *containers_find_name(struct daemon *d, const char *name)
+struct container *containers_find_name(struct containers *cs, const char *name)
 {
-	struct containers *cs = containers_of(d);
 	const char *bare = name[0] == '/' ? name + 1 : name;
 	for (size_t i = 0; i < cs->n; i++)
 		if (strcmp(cs->v[i]->name + 1, bare) == 0)
@@ -451,15 +450,15 @@ struct container *containers_find_name(struct daemon *d, const char *name)
 }
 
 /* dockerd's GetContainer: full ID, then name, then a unique ID prefix. */
-int containers_lookup(struct daemon *d, const char *ref, struct container **ret, struct error *err)
+int containers_lookup(struct containers *cs, const char *ref, struct container **ret,
+		      struct error *err)
 {
-	struct containers *cs = containers_of(d);
 	if (!ref || !*ref)
 		return error_set(err, -ENOENT, "No such container: %s", ref ? ref : "");
 	for (size_t i = 0; i < cs->n; i++)
 		if (strcmp(cs->v[i]->id, ref) == 0)
 			return *ret = cs->v[i], 0;
-	struct container *c = containers_find_name(d, ref);
+	struct container *c = containers_find_name(cs, ref);
 	if (c)
 		return *ret = c, 0;
 	size_t n = strlen(ref), found = 0;
@@ -474,7 +473,7 @@ int containers_lookup(struct daemon *d, const char *ref, struct container **ret,
 	return 0;
 }
 
-void container_event(struct daemon *d, struct container *c, const char *action, json_t *extra)
+void container_event(struct containers *cs, struct container *c, const char *action, json_t *extra)
 {
 	json_t *a = json_object();
 	const char *k;
@@ -486,5 +485,5 @@ void container_event(struct daemon *d, struct container *c, const char *action, 
 	if (extra)
 		json_object_update(a, extra);
 	json_decref(extra);
-	event_log_publish(d->events, "container", action, c->id, a, "local");
+	event_log_publish(cs->deps.events, "container", action, c->id, a, "local");
 }

@@ -12,8 +12,8 @@
 
 #include "basic/cleanup.h"
 #include "basic/fs.h"
-#include "daemon/daemon.h"
 #include "engine/container.h"
+#include "engine/containers_priv.h"
 
 extern char **environ;
 
@@ -188,7 +188,7 @@ static void fail_now(int code, const char *msg, const char *id, container_top_fn
 	error_clear(&err);
 }
 
-void container_top(struct daemon *d, struct container *c, const char *ps_args,
+void container_top(struct containers *cs, struct container *c, const char *ps_args,
 		   container_top_fn done, void *userdata)
 {
 	if (c->state != CONTAINER_RUNNING) {
@@ -206,5 +206,5 @@ void container_top(struct daemon *d, struct container *c, const char *ps_args,
 	*job = (struct top_job){.ps_args = args, .done = done, .userdata = userdata};
 	memcpy(job->id, c->id, sizeof(job->id));
 	job->work.data = job;
-	uv_queue_work(d->loop, &job->work, top_work, top_after);
+	uv_queue_work(cs->deps.loop, &job->work, top_work, top_after);
 }

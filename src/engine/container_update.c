@@ -11,7 +11,6 @@
 
 #include "basic/cleanup.h"
 #include "basic/fs.h"
-#include "daemon/daemon.h"
 #include "engine/child.h"
 #include "engine/container.h"
 #include "engine/container_validate.h"
@@ -24,7 +23,7 @@ static const char *const resource_keys[] = {
 };
 
 struct update_job {
-	struct daemon *d;
+	struct containers *cs;
 	char id[DIGEST_HEX_LEN + 1];
 	json_t *host_config; /* the new one */
 	container_update_fn done;
@@ -86,18 +85,18 @@ static void job_free(struct update_job *j)
 }
 
 /* The new HostConfig becomes the container's. */
-static int commit(struct daemon *d, struct container *c, json_t *hc, struct error *err)
+static int commit(struct containers *cs, struct container *c, json_t *hc, struct error *err)
 {
 	json_t *old = c->host_config;
 	c->host_config = json_incref(hc);
-	int r = container_save(d, c, err);
+	int r = container_save(cs, c, err);
 	if (r < 0) {
 		json_decref(c->host_config);
 		c->host_config = old;
 		return r;
 	}
 	json_decref(old);
-	container_event(d, c, "update", NULL);
+	container_event(cs, c, "update", NULL);
 	return 0;
 }
 
@@ -134,48 +133,47 @@ static void on_runtime_exit(struct child *p, int64_t status, int sig)
 	struct update_job *j = p->poll.data;
 	struct error err = ERROR_INIT;
 	struct container *c = NULL;
-	int r = containers_lookup(j->d, j->id, &c, &err);
+	int r = containers_lookup(j->cs, j->id, &c, &err);
 	if (r == 0 && (status != 0 || sig)) {
 		runtime_message(j->log_path, &err, j->id);
 		r = err.code;
 	}
 	if (r == 0)
-		r = commit(j->d, c, j->host_config, &err);
-	j->done(j->d, r, &err, j->userdata);
+		r = commit(j->cs, c, j->host_config, &err);
+	j->done(j->cs, r, &err, j->userdata);
 	error_clear(&err);
 	child_close(p, on_job_closed);
 }
 
-static int run_runtime(struct daemon *d, struct container *c, struct update_job *j,
+static int run_runtime(struct containers *cs, struct container *c, struct update_job *j,
 		       struct error *err)
 {
-	struct containers *cs = containers_of(d);
 	_cleanup_free_ char *text = NULL;
 	json_t *res = oci_resources(j->host_config, cs->swap_limit);
 	text = json_dumps(res, JSON_COMPACT);
 	json_decref(res);
-	j->resources_path = container_bundle_path(d, c, "update.json");
-	j->log_path = container_bundle_path(d, c, "update.log");
+	j->resources_path = container_bundle_path(cs, c, "update.json");
+	j->log_path = container_bundle_path(cs, c, "update.log");
 	if (!text || !j->resources_path || !j->log_path)
 		return error_set(err, -ENOMEM, "out of memory");
 	int r = fs_write_atomic(j->resources_path, text, strlen(text), 0600, err);
 	if (r < 0)
 		return r;
 	unlink(j->log_path);
-	const struct runtime *rt = container_runtime(d, c);
+	const struct runtime *rt = container_runtime(cs, c);
 	char *args[] = {rt->path,      "--root",	  rt->root, "--log",
 			j->log_path,   "--log-format",	  "json",   "update",
 			"--resources", j->resources_path, c->id,    NULL};
 	int fds[3] = {-1, -1, -1};
 	struct child_options o = {.file = rt->path, .args = args, .fds = fds, .n_fds = 3};
-	r = child_spawn(d->loop, &j->proc, &o, on_runtime_exit, j);
+	r = child_spawn(cs->deps.loop, &j->proc, &o, on_runtime_exit, j);
 	if (r < 0)
 		return error_set(err, -EIO, "cannot run %s: %s", rt->path, strerror(-r));
 	return 1; /* running: done is called, then the handle's close frees the job */
 }
 
-int container_update(struct daemon *d, struct container *c, json_t *body, container_update_fn done,
-		     void *userdata, struct error *err)
+int container_update(struct containers *cs, struct container *c, json_t *body,
+		     container_update_fn done, void *userdata, struct error *err)
 {
 	int vr = container_validate_update(body, err);
 	if (vr < 0)
@@ -201,7 +199,7 @@ int container_update(struct daemon *d, struct container *c, json_t *body, contai
 	int r = validate(c->host_config, body, hc, err);
 	bool live = c->state == CONTAINER_RUNNING && c->link;
 	if (r == 0 && !(resources && live)) {
-		r = commit(d, c, hc, err);
+		r = commit(cs, c, hc, err);
 		json_decref(hc);
 		return r;
 	}
@@ -214,9 +212,9 @@ int container_update(struct daemon *d, struct container *c, json_t *body, contai
 		json_decref(hc);
 		return error_set(err, -ENOMEM, "out of memory");
 	}
-	*j = (struct update_job){.d = d, .host_config = hc, .done = done, .userdata = userdata};
+	*j = (struct update_job){.cs = cs, .host_config = hc, .done = done, .userdata = userdata};
 	memcpy(j->id, c->id, sizeof(j->id));
-	r = run_runtime(d, c, j, err);
+	r = run_runtime(cs, c, j, err);
 	if (r < 0)
 		job_free(j);
 	return r;

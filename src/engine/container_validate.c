@@ -548,7 +548,7 @@ static int check_caps(json_t *hc, struct error *err)
 }
 
 /* "", "host", "private", "container:<ref>", ... as dockerd's Valid(). */
-static int check_mode(struct daemon *d, json_t *hc, const char *field, const char *what,
+static int check_mode(struct containers *cs, json_t *hc, const char *field, const char *what,
 		      const char *const *plain, bool container, struct error *err)
 {
 	const char *mode = str(hc, field);
@@ -558,26 +558,26 @@ static int check_mode(struct daemon *d, json_t *hc, const char *field, const cha
 		return error_set(err, -EINVAL, "invalid %s mode: %s", what, mode);
 	struct container *other;
 	struct error e2 = ERROR_INIT;
-	int r = d ? containers_lookup(d, mode + 10, &other, &e2) : 0;
+	int r = cs ? containers_lookup(cs, mode + 10, &other, &e2) : 0;
 	if (r < 0)
 		r = error_set(err, -EINVAL, "invalid %s mode: %s: %s", what, mode, error_msg(&e2));
 	error_clear(&e2);
 	return r;
 }
 
-static int check_modes(struct daemon *d, json_t *hc, struct error *err)
+static int check_modes(struct containers *cs, json_t *hc, struct error *err)
 {
-	int r = check_mode(d, hc, "IpcMode", "IPC",
+	int r = check_mode(cs, hc, "IpcMode", "IPC",
 			   (const char *const[]){"none", "private", "shareable", "host", NULL},
 			   true, err);
 	if (r == 0)
-		r = check_mode(d, hc, "PidMode", "PID", (const char *const[]){"host", NULL}, true,
+		r = check_mode(cs, hc, "PidMode", "PID", (const char *const[]){"host", NULL}, true,
 			       err);
 	if (r == 0)
-		r = check_mode(d, hc, "UTSMode", "UTS", (const char *const[]){"host", NULL}, false,
+		r = check_mode(cs, hc, "UTSMode", "UTS", (const char *const[]){"host", NULL}, false,
 			       err);
 	if (r == 0)
-		r = check_mode(d, hc, "CgroupnsMode", "cgroup namespace",
+		r = check_mode(cs, hc, "CgroupnsMode", "cgroup namespace",
 			       (const char *const[]){"private", "host", NULL}, false, err);
 	const char *iso = str(hc, "Isolation");
 	if (r == 0 && iso && *iso && strcmp(iso, "default"))
@@ -795,7 +795,7 @@ int container_validate_resources(json_t *hc, bool update, struct error *err)
 	return r;
 }
 
-static int check_host_config(struct daemon *d, json_t *hc, struct error *err)
+static int check_host_config(struct containers *cs, json_t *hc, struct error *err)
 {
 	int (*const simple[])(json_t *, struct error *) = {
 	    check_host_misc, check_mounts, check_dns, check_ports, check_caps, check_security_opts,
@@ -806,7 +806,7 @@ static int check_host_config(struct daemon *d, json_t *hc, struct error *err)
 	if (r == 0)
 		r = container_validate_resources(hc, false, err);
 	if (r == 0)
-		r = check_modes(d, hc, err);
+		r = check_modes(cs, hc, err);
 	if (r == 0)
 		r = container_restart_policy_validate(hc, err);
 	uint64_t log_size;
@@ -814,19 +814,19 @@ static int check_host_config(struct daemon *d, json_t *hc, struct error *err)
 	if (r == 0)
 		r = container_log_opts(hc, &log_size, &log_files, err);
 	const char *rt = str(hc, "Runtime");
-	if (r == 0 && d && rt && *rt && !containers_runtime_named(d, rt))
+	if (r == 0 && cs && rt && *rt && !containers_runtime_named(cs, rt))
 		r = error_set(err, -EINVAL, "Unknown runtime specified %s", rt);
 	return r;
 }
 
-int container_validate_create(struct daemon *d, json_t *body, struct error *err)
+int container_validate_create(struct containers *cs, json_t *body, struct error *err)
 {
 	int r = container_check_create_types(body, err);
 	if (r == 0)
 		r = check_config(body, err);
 	json_t *hc = json_object_get(body, "HostConfig");
 	if (r == 0 && json_is_object(hc))
-		r = check_host_config(d, hc, err);
+		r = check_host_config(cs, hc, err);
 	return r;
 }
 

@@ -9,14 +9,14 @@
 
 #include "basic/error.h"
 
-struct daemon;
+struct containers;
 
 /* The whole create body (Config with HostConfig and NetworkingConfig
  * inside). Normalizes as dockerd does: a string Cmd, Entrypoint, Shell or
  * CapAdd becomes a one-element list, WorkingDir and mount targets are
  * cleaned. -EINVAL with dockerd's message, -ENOENT for a container named by
  * a PidMode or IpcMode that does not exist. */
-int container_validate_create(struct daemon *d, json_t *body, struct error *err);
+int container_validate_create(struct containers *cs, json_t *body, struct error *err);
 /* An update body (Resources and RestartPolicy), types and ranges alone; the
  * checks of the merged HostConfig are container_validate_resources'. */
 int container_validate_update(json_t *body, struct error *err);

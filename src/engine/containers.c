@@ -1,4 +1,4 @@
-/* The container service in the daemon: paths and runtime settings, loading
+/* The container service: paths and runtime settings, loading
  * at start (re-attaching to the shims of running containers), and the
  * image-usage hook that makes `rmi` refuse images containers use. */
 #include <dirent.h>
@@ -12,7 +12,7 @@
 
 #include "basic/cleanup.h"
 #include "basic/fs.h"
-#include "daemon/daemon.h"
+#include "basic/log.h"
 #include "engine/container.h"
 #include "engine/health.h"
 #include "engine/containers_priv.h"
@@ -22,34 +22,19 @@
 #include "volume/volume_store.h"
 #include "image/images.h"
 
-struct containers *containers_of(struct daemon *d)
-{
-	return d->containers;
-}
-
-const char *containers_exec_root(struct daemon *d)
-{
-	return d->containers->exec_root;
-}
-
-const char *containers_shim_path(struct daemon *d)
-{
-	return d->containers->shim_path;
-}
-
-char *container_socket_path(struct daemon *d, const struct container *c)
+char *container_socket_path(struct containers *cs, const struct container *c)
 {
 	/* Short (sun_path holds 108 bytes): 16 hex digits are unique enough
 	 * among one daemon's containers. */
 	char *p = NULL;
-	return asprintf(&p, "%s/shims/%.16s.sock", d->containers->exec_root, c->id) < 0 ? NULL : p;
+	return asprintf(&p, "%s/shims/%.16s.sock", cs->exec_root, c->id) < 0 ? NULL : p;
 }
 
-char *container_bundle_path(struct daemon *d, const struct container *c, const char *file)
+char *container_bundle_path(struct containers *cs, const struct container *c, const char *file)
 {
 	char *p = NULL;
-	int n = file ? asprintf(&p, "%s/containers/%s/%s", d->containers->exec_root, c->id, file)
-		     : asprintf(&p, "%s/containers/%s", d->containers->exec_root, c->id);
+	int n = file ? asprintf(&p, "%s/containers/%s/%s", cs->exec_root, c->id, file)
+		     : asprintf(&p, "%s/containers/%s", cs->exec_root, c->id);
 	return n < 0 ? NULL : p;
 }
 
@@ -83,10 +68,10 @@ static char *find_program(const char *env, const char *name, const char *fallbac
 
 static bool image_used(const char *image_id, char *running_id, char *stopped_id, void *userdata)
 {
-	struct daemon *d = userdata;
+	struct containers *cs = userdata;
 	bool used = false;
-	for (size_t i = 0; i < containers_count(d); i++) {
-		struct container *c = containers_at(d, i);
+	for (size_t i = 0; i < cs->n; i++) {
+		struct container *c = cs->v[i];
 		if (strcmp(c->image_id, image_id) != 0)
 			continue;
 		char *dst = c->state == CONTAINER_RUNNING ? running_id : stopped_id;
@@ -107,20 +92,20 @@ static uint64_t own_cap_bounding(void)
 	return p ? strtoull(p + 8, NULL, 16) : 0;
 }
 
-const struct runtime *containers_runtime_named(struct daemon *d, const char *name)
+const struct runtime *containers_runtime_named(struct containers *cs, const char *name)
 {
-	struct containers *cs = d->containers;
 	for (size_t i = 0; name && i < cs->n_runtimes; i++)
 		if (!strcmp(cs->runtimes[i].name, name))
 			return &cs->runtimes[i];
 	return NULL;
 }
 
-const struct runtime *container_runtime(struct daemon *d, const struct container *c)
+const struct runtime *container_runtime(struct containers *cs, const struct container *c)
 {
 	const char *name = json_string_value(json_object_get(c->host_config, "Runtime"));
-	const struct runtime *rt = containers_runtime_named(d, name && *name ? name : d->containers->default_runtime);
-	return rt ? rt : &d->containers->runtimes[0];
+	const struct runtime *rt =
+	    containers_runtime_named(cs, name && *name ? name : cs->default_runtime);
+	return rt ? rt : &cs->runtimes[0];
 }
 
 static int add_runtime(struct containers *cs, const char *name, size_t name_len, const char *path,
@@ -140,14 +125,14 @@ static int add_runtime(struct containers *cs, const char *name, size_t name_len,
 	return fs_mkdir_p(rt->root, 0700, err);
 }
 
-static int make_runtimes(struct daemon *d, struct containers *cs, struct error *err)
+static int make_runtimes(struct containers *cs, struct error *err)
 {
 	int r = add_runtime(cs, "runc", 4, cs->runtime_path, err);
-	for (size_t i = 0; r == 0 && i < d->cfg.n_runtimes; i++) {
-		const char *e = d->cfg.runtimes[i], *eq = strchr(e, '=');
+	for (size_t i = 0; r == 0 && i < cs->deps.n_runtimes; i++) {
+		const char *e = cs->deps.runtimes[i], *eq = strchr(e, '=');
 		r = add_runtime(cs, e, (size_t)(eq - e), eq + 1, err);
 	}
-	cs->default_runtime = d->cfg.default_runtime ? d->cfg.default_runtime : "runc";
+	cs->default_runtime = cs->deps.default_runtime ? cs->deps.default_runtime : "runc";
 	return r;
 }
 
@@ -168,14 +153,15 @@ static void remove_half_removed_bundles(const char *bundles)
 		closedir(dir);
 }
 
-static int make_service(struct daemon *d, struct error *err)
+int containers_new(struct containers **ret, const struct engine_deps *deps, struct error *err)
 {
 	struct containers *cs = calloc(1, sizeof(*cs));
+	*ret = cs;
 	if (!cs)
 		return error_set(err, -ENOMEM, "out of memory");
-	d->containers = cs;
-	if (asprintf(&cs->root, "%s/containers", d->cfg.data_root) < 0 ||
-	    asprintf(&cs->exec_root, "%s", d->cfg.exec_root) < 0)
+	cs->deps = *deps;
+	if (asprintf(&cs->root, "%s/containers", deps->data_root) < 0 ||
+	    asprintf(&cs->exec_root, "%s", deps->exec_root) < 0)
 		return error_set(err, -ENOMEM, "out of memory");
 	cs->shim_path = find_program("BERTH_SHIM", "berth-shim", "berth-shim");
 	cs->runtime_path = find_program("BERTH_RUNTIME", "runc", "/usr/sbin/runc");
@@ -195,62 +181,62 @@ static int make_service(struct daemon *d, struct error *err)
 	if (r == 0)
 		remove_half_removed_bundles(bundles);
 	if (r == 0)
-		r = make_runtimes(d, cs, err);
+		r = make_runtimes(cs, err);
 	return r;
 }
 
 /* Volume references are kept in memory only: rebuilt for every container. */
-static void ref_volumes(struct daemon *d, struct container *c)
+static void ref_volumes(struct containers *cs, struct container *c)
 {
 	size_t i;
 	json_t *m;
 	json_array_foreach(c->mounts, i, m) {
 		const char *name = json_string_value(json_object_get(m, "Name"));
 		struct error err = ERROR_INIT;
-		if (name && volume_ref(d->volumes, name, c->id, &err) < 0)
-			log_warn(&d->log, "container %s: %s", c->id, error_msg(&err));
+		if (name && volume_ref(cs->deps.volumes, name, c->id, &err) < 0)
+			log_warn(cs->deps.log, "container %s: %s", c->id, error_msg(&err));
 		error_clear(&err);
 	}
 }
 
-int containers_init(struct daemon *d, struct error *err)
+int containers_init(struct containers *cs, struct networks *networks, struct error *err)
 {
-	int r = make_service(d, err);
-	if (r == 0)
-		r = containers_load(d, err);
+	cs->networks = networks;
+	int r = containers_load(cs, err);
 	if (r < 0)
 		return r;
-	image_store_set_usage(d->images->store, image_used, d);
-	for (size_t i = 0; i < containers_count(d); i++) {
-		struct container *c = containers_at(d, i);
-		ref_volumes(d, c);
-		_cleanup_free_ char *sock = container_socket_path(d, c);
+	image_store_set_usage(cs->deps.images->store, image_used, cs);
+	for (size_t i = 0; i < cs->n; i++) {
+		struct container *c = cs->v[i];
+		ref_volumes(cs, c);
+		_cleanup_free_ char *sock = container_socket_path(cs, c);
 		/* A shim socket means a shim may still run this container. */
 		if (c->state == CONTAINER_RUNNING || (sock && access(sock, F_OK) == 0))
-			container_link_connect(d, c, true);
+			container_link_connect(cs, c, true);
 	}
-	execs_restore(d);
-	containers_restart_on_boot(d);
-	log_info(&d->log, "loaded %zu containers", containers_count(d));
+	execs_restore(cs);
+	containers_restart_on_boot(cs);
+	log_info(cs->deps.log, "loaded %zu containers", cs->n);
 	return 0;
 }
 
-void containers_stop(struct daemon *d)
+void containers_stop(struct containers *cs)
 {
-	execs_stop(d);
-	for (size_t i = 0; d->containers && i < d->containers->n; i++)
-		container_runtime_close(d->containers->v[i]);
-}
-
-void containers_done(struct daemon *d)
-{
-	struct containers *cs = d->containers;
-	execs_free(d);
 	if (!cs)
 		return;
-	health_subs_free(d);
-	if (d->images->store)
-		image_store_set_usage(d->images->store, NULL, NULL);
+	execs_stop(cs);
+	for (size_t i = 0; i < cs->n; i++)
+		container_runtime_close(cs->v[i]);
+}
+
+void containers_done(struct containers *cs)
+{
+	if (!cs)
+		return;
+	execs_free(cs);
+	health_subs_free(cs);
+	if (cs->deps.images->store)
+		image_store_set_usage(cs->deps.images->store, NULL, NULL);
 	for (size_t i = 0; i < cs->n; i++)
 		container_free(cs->v[i]);
 	free(cs->v);
@@ -266,5 +252,4 @@ void containers_done(struct daemon *d)
 	}
 	free(cs->runtimes);
 	free(cs);
-	d->containers = NULL;
 }

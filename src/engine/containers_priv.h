@@ -1,5 +1,5 @@
-/* The container service's private state, shared by src/engine/container*.c
- * only. */
+/* The container service's private state, shared by the engine's files
+ * (containers, execs, health checks, builds) only. */
 #pragma once
 
 #include <stdbool.h>
@@ -7,9 +7,9 @@
 #include <stdint.h>
 
 #include "basic/error.h"
+#include "engine/container.h"
 
-struct daemon;
-struct container;
+struct exec;
 
 /* An OCI runtime: runc (found on PATH) and those of --add-runtime. */
 struct runtime {
@@ -18,6 +18,9 @@ struct runtime {
 };
 
 struct containers {
+	struct engine_deps deps;
+	struct networks *networks; /* from containers_init on */
+	struct exec *execs;	   /* exec instances (engine/exec.h) */
 	char *root;	 /* <data-root>/containers */
 	char *exec_root; /* <exec-root>: bundles, runc state, shim sockets */
 	char *shim_path;
@@ -33,9 +36,9 @@ struct containers {
 	size_t n, cap;
 };
 
-int containers_load(struct daemon *d, struct error *err);
+int containers_load(struct containers *cs, struct error *err);
 /* The runtime a container runs with (HostConfig.Runtime, else the default);
  * runc when its runtime was removed from the configuration since. */
-const struct runtime *container_runtime(struct daemon *d, const struct container *c);
+const struct runtime *container_runtime(struct containers *cs, const struct container *c);
 /* The runtime called name, or NULL. */
-const struct runtime *containers_runtime_named(struct daemon *d, const char *name);
+const struct runtime *containers_runtime_named(struct containers *cs, const char *name);

@@ -13,7 +13,7 @@
 
 #include "basic/cleanup.h"
 #include "basic/fs.h"
-#include "daemon/daemon.h"
+#include "basic/log.h"
 #include "engine/container.h"
 #include "engine/containers_priv.h"
 #include "engine/exec.h"
@@ -71,16 +71,16 @@ struct container *exec_container(struct exec *e)
 {
 	struct container *c = NULL;
 	struct error err = ERROR_INIT;
-	if (containers_lookup(e->d, e->cid, &c, &err) < 0)
+	if (containers_lookup(e->cs, e->cid, &c, &err) < 0)
 		c = NULL;
 	error_clear(&err);
 	return c;
 }
 
 /* Finished execs whose container is gone are of no use to anyone. */
-static void gc(struct daemon *d)
+static void gc(struct containers *cs)
 {
-	for (struct exec **p = &d->execs; *p;) {
+	for (struct exec **p = &cs->execs; *p;) {
 		struct exec *e = *p;
 		if (!e->running && !exec_container(e)) {
 			*p = e->next;
@@ -120,7 +120,7 @@ static void exec_event(struct exec *e, const char *what, bool with_cmd, json_t *
 	}
 	json_t *a = extra ? extra : json_object();
 	json_object_set_new(a, "execID", json_string(e->id));
-	container_event(e->d, c, action ? action : what, a);
+	container_event(e->cs, c, action ? action : what, a);
 }
 
 static int check_running(struct container *c, struct error *err)
@@ -130,7 +130,7 @@ static int check_running(struct container *c, struct error *err)
 	return 0;
 }
 
-int exec_create(struct daemon *d, struct container *c, json_t *body, bool probe,
+int exec_create(struct containers *cs, struct container *c, json_t *body, bool probe,
 		char ret_id[DIGEST_HEX_LEN + 1], struct error *err)
 {
 	json_t *cmd = json_object_get(body, "Cmd");
@@ -151,13 +151,13 @@ int exec_create(struct daemon *d, struct container *c, json_t *body, bool probe,
 	/* dockerd's error is untyped here: a 500. */
 	if (detach_keys_parse(spec, &keys) < 0)
 		return error_set(err, -EBADMSG, "Invalid escape keys (%s) provided", spec);
-	gc(d);
+	gc(cs);
 	struct exec *e = calloc(1, sizeof(*e));
 	if (!e || digest_random_hex(e->id) < 0) {
 		free(e);
 		return error_set(err, -ENOMEM, "out of memory");
 	}
-	e->d = d;
+	e->cs = cs;
 	memcpy(e->cid, c->id, sizeof(e->cid));
 	e->cmd = json_deep_copy(cmd);
 	json_t *env = json_object_get(body, "Env");
@@ -172,22 +172,22 @@ int exec_create(struct daemon *d, struct container *c, json_t *body, bool probe,
 	e->keys = keys;
 	e->keys_spec = strdup_or_null(spec);
 	e->probe = probe;
-	if (!probe && (exec_paths(d, c, e) < 0 || exec_save(e, err) < 0)) {
+	if (!probe && (exec_paths(cs, c, e) < 0 || exec_save(e, err) < 0)) {
 		if (!err->code)
 			error_set(err, -ENOMEM, "out of memory");
 		exec_free(e);
 		return err->code;
 	}
-	e->next = d->execs;
-	d->execs = e;
+	e->next = cs->execs;
+	cs->execs = e;
 	memcpy(ret_id, e->id, DIGEST_HEX_LEN + 1);
 	exec_event(e, "exec_create", true, NULL);
 	return 0;
 }
 
-int exec_lookup(struct daemon *d, const char *id, struct exec **ret, struct error *err)
+int exec_lookup(struct containers *cs, const char *id, struct exec **ret, struct error *err)
 {
-	for (struct exec *e = d->execs; e && id; e = e->next)
+	for (struct exec *e = cs->execs; e && id; e = e->next)
 		if (strcmp(e->id, id) == 0 && (e->running || exec_container(e))) {
 			*ret = e;
 			return 0;
@@ -264,11 +264,11 @@ static void set_privileged(json_t *proc)
 
 /* The container's own process (from its bundle's config.json) with the
  * exec's command, environment, directory and user. */
-static int build_process(struct daemon *d, struct container *c, struct exec *e, json_t **ret,
+static int build_process(struct containers *cs, struct container *c, struct exec *e, json_t **ret,
 			 struct error *err)
 {
-	_cleanup_free_ char *path = container_bundle_path(d, c, "config.json");
-	_cleanup_free_ char *bundle = container_bundle_path(d, c, NULL);
+	_cleanup_free_ char *path = container_bundle_path(cs, c, "config.json");
+	_cleanup_free_ char *bundle = container_bundle_path(cs, c, NULL);
 	json_t *spec = path ? json_load_file(path, 0, NULL) : NULL;
 	json_t *proc = json_deep_copy(json_object_get(spec, "process"));
 	const char *rp = json_string_value(json_object_get(json_object_get(spec, "root"), "path"));
@@ -348,7 +348,7 @@ static void settle(struct exec *e, char **ret_failed)
 	if (!e->probe && c && !c->removing) {
 		struct error err = ERROR_INIT;
 		if (exec_save(e, &err) < 0)
-			log_warn(&e->d->log, "exec %s: %s", e->id, error_msg(&err));
+			log_warn(e->cs->deps.log, "exec %s: %s", e->id, error_msg(&err));
 		error_clear(&err);
 		unlink(e->exit_path);
 	}
@@ -378,7 +378,7 @@ static void finish(struct exec *e)
 	if (io)
 		io->on_end(io, e->exit_code);
 	else if (e->released)
-		exec_release(e->d, e);
+		exec_release(e->cs, e);
 }
 
 void exec_pending_done(struct exec *e)
@@ -427,23 +427,23 @@ static int write_spec(struct exec *e, json_t *proc, struct error *err)
 	return r < 0 ? r : 0;
 }
 
-int exec_paths(struct daemon *d, struct container *c, struct exec *e)
+int exec_paths(struct containers *cs, struct container *c, struct exec *e)
 {
 	if (e->spec_path)
 		return 0;
 	char name[DIGEST_HEX_LEN + 32];
 	snprintf(name, sizeof(name), "exec-%s.process.json", e->id);
-	e->spec_path = container_bundle_path(d, c, name);
+	e->spec_path = container_bundle_path(cs, c, name);
 	snprintf(name, sizeof(name), "exec-%s.pid", e->id);
-	e->pid_path = container_bundle_path(d, c, name);
+	e->pid_path = container_bundle_path(cs, c, name);
 	snprintf(name, sizeof(name), "exec-%s.log", e->id);
-	e->log_path = container_bundle_path(d, c, name);
+	e->log_path = container_bundle_path(cs, c, name);
 	snprintf(name, sizeof(name), "exec-%s.state.json", e->id);
-	e->state_path = container_bundle_path(d, c, name);
+	e->state_path = container_bundle_path(cs, c, name);
 	snprintf(name, sizeof(name), "exec-%s.exit.json", e->id);
-	e->exit_path = container_bundle_path(d, c, name);
+	e->exit_path = container_bundle_path(cs, c, name);
 	/* Short, as a container's (sun_path holds 108 bytes). */
-	if (asprintf(&e->sock_path, "%s/shims/x%.16s.sock", d->containers->exec_root, e->id) < 0)
+	if (asprintf(&e->sock_path, "%s/shims/x%.16s.sock", cs->exec_root, e->id) < 0)
 		e->sock_path = NULL;
 	return e->spec_path && e->pid_path && e->log_path && e->state_path && e->exit_path &&
 		       e->sock_path
@@ -459,7 +459,7 @@ static int open_stdio(struct exec *e, uv_pipe_t *p, int *theirs, struct error *e
 	int fds[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
 		return error_set(err, -errno, "cannot make a socket pair: %m");
-	uv_pipe_init(e->d->loop, p, 0);
+	uv_pipe_init(e->cs->deps.loop, p, 0);
 	p->data = e;
 	e->open_handles++;
 	int r = uv_pipe_open(p, fds[0]);
@@ -498,7 +498,7 @@ fail:;
 static void open_master(struct exec *e, int master)
 {
 	int in = e->stdin_open ? fcntl(master, F_DUPFD_CLOEXEC, 3) : -1;
-	uv_pipe_init(e->d->loop, &e->out, 0);
+	uv_pipe_init(e->cs->deps.loop, &e->out, 0);
 	e->out.data = e;
 	e->open_handles++;
 	if (uv_pipe_open(&e->out, master) < 0) {
@@ -512,7 +512,7 @@ static void open_master(struct exec *e, int master)
 		e->stdin_open = false;
 		return;
 	}
-	uv_pipe_init(e->d->loop, &e->in, 0);
+	uv_pipe_init(e->cs->deps.loop, &e->in, 0);
 	e->in.data = e;
 	e->open_handles++;
 	if (uv_pipe_open(&e->in, in) < 0) {
@@ -561,7 +561,7 @@ static int refuse(struct exec *e, const char *why, struct error *err)
 	json_decref(line);
 	if (!text || fs_replace(e->log_path, text, strlen(text), 0600, err) < 0)
 		return err && err->code ? err->code : error_set(err, -ENOMEM, "out of memory");
-	uv_timer_init(e->d->loop, &e->refused);
+	uv_timer_init(e->cs->deps.loop, &e->refused);
 	e->refused.data = e;
 	e->open_handles++;
 	e->exit_code = 255;
@@ -576,7 +576,7 @@ static int spawn(struct exec *e, bool attached, struct error *err)
 	struct container *c = exec_container(e);
 	if (!c)
 		return error_set(err, -ENOENT, "No such container: %s", e->cid);
-	const struct runtime *rt = container_runtime(e->d, c);
+	const struct runtime *rt = container_runtime(e->cs, c);
 	char *args[] = {rt->path,	"--root",    rt->root, "--log",	    e->log_path,
 			"--log-format", "json",	     "exec",   "--process", e->spec_path,
 			"--pid-file",	e->pid_path, e->cid,   NULL};
@@ -601,7 +601,7 @@ static int spawn(struct exec *e, bool attached, struct error *err)
 	struct child_options o = {
 	    .file = rt->path, .args = args, .fds = fds, .n_fds = 3, .new_session = true};
 	if (r == 0) {
-		r = child_spawn(e->d->loop, &e->proc, &o, on_process_exit, e);
+		r = child_spawn(e->cs->deps.loop, &e->proc, &o, on_process_exit, e);
 		if (r < 0)
 			r = error_set(err, -EIO, "cannot run %s: %s", rt->path, strerror(-r));
 	}
@@ -631,7 +631,7 @@ static int spawn(struct exec *e, bool attached, struct error *err)
 	return 0;
 }
 
-int exec_start(struct daemon *d, struct exec *e, struct exec_io *io, struct error *err)
+int exec_start(struct containers *cs, struct exec *e, struct exec_io *io, struct error *err)
 {
 	if (e->started)
 		return error_set(err, -EBUSY, "Error: Exec command %s is already running", e->id);
@@ -642,9 +642,9 @@ int exec_start(struct daemon *d, struct exec *e, struct exec_io *io, struct erro
 	if (r < 0)
 		return r;
 	json_t *proc = NULL;
-	if (exec_paths(d, c, e) < 0)
+	if (exec_paths(cs, c, e) < 0)
 		return error_set(err, -ENOMEM, "out of memory");
-	r = build_process(d, c, e, &proc, err);
+	r = build_process(cs, c, e, &proc, err);
 	if (r == 0)
 		r = write_spec(e, proc, err);
 	/* Recorded as started before the shim runs: a daemon killed from here
@@ -790,7 +790,7 @@ static int current_pid(struct exec *e)
 	return e->running ? e->pid : 0;
 }
 
-json_t *exec_inspect_json(struct daemon *d, struct exec *e)
+json_t *exec_inspect_json(struct containers *cs, struct exec *e)
 {
 	json_t *args = json_deep_copy(e->cmd);
 	json_t *entry = json_incref(json_array_get(args, 0));
@@ -824,10 +824,10 @@ int exec_kill(struct exec *e, int sig)
 	return child_kill(&e->proc, sig);
 }
 
-json_t *exec_ids_json(struct daemon *d, const char *cid)
+json_t *exec_ids_json(struct containers *cs, const char *cid)
 {
 	json_t *ids = NULL;
-	for (struct exec *e = d->execs; e; e = e->next) {
+	for (struct exec *e = cs->execs; e; e = e->next) {
 		if (e->ended || e->dropped || strcmp(e->cid, cid) != 0)
 			continue;
 		if (!ids && !(ids = json_array()))
@@ -837,7 +837,7 @@ json_t *exec_ids_json(struct daemon *d, const char *cid)
 	return ids ? ids : json_null();
 }
 
-void exec_release(struct daemon *d, struct exec *e)
+void exec_release(struct containers *cs, struct exec *e)
 {
 	e->io = NULL;
 	/* A running exec stays in the store until it ends, so that shutdown
@@ -846,7 +846,7 @@ void exec_release(struct daemon *d, struct exec *e)
 		e->released = true;
 		return;
 	}
-	for (struct exec **p = &d->execs; *p; p = &(*p)->next)
+	for (struct exec **p = &cs->execs; *p; p = &(*p)->next)
 		if (*p == e) {
 			*p = e->next;
 			break;
@@ -855,9 +855,9 @@ void exec_release(struct daemon *d, struct exec *e)
 	free_if_done(e);
 }
 
-void execs_stop(struct daemon *d)
+void execs_stop(struct containers *cs)
 {
-	for (struct exec *e = d->execs; e; e = e->next) {
+	for (struct exec *e = cs->execs; e; e = e->next) {
 		e->io = NULL;
 		e->stdin_open = false;
 		exec_close_proc(e);
@@ -869,11 +869,11 @@ void execs_stop(struct daemon *d)
 	}
 }
 
-void execs_free(struct daemon *d)
+void execs_free(struct containers *cs)
 {
-	while (d->execs) {
-		struct exec *e = d->execs;
-		d->execs = e->next;
+	while (cs->execs) {
+		struct exec *e = cs->execs;
+		cs->execs = e->next;
 		e->dropped = true;
 		free_if_done(e);
 	}

@@ -14,8 +14,8 @@
  * Health probes run runc directly on berthd's loop (see health.c's call):
  * they are short, numerous, and a new daemon runs its own.
  *
- * Instances live in the daemon's exec store, and their files in the
- * bundle, until their container goes. */
+ * Instances live in the container service's exec list, and their files in
+ * the bundle, until their container goes. */
 #pragma once
 
 #include <jansson.h>
@@ -25,7 +25,7 @@
 #include "basic/error.h"
 #include "shared/digest.h"
 
-struct daemon;
+struct containers;
 struct container;
 struct exec;
 struct detach_keys;
@@ -42,14 +42,14 @@ struct exec_io {
 /* POST /containers/{id}/exec with body ExecConfig; *ret_id gets the new
  * ID. -EBUSY (409) "Container X is not running", -EINVAL no command.
  * probe: a health check's, run by runc directly and never written down. */
-int exec_create(struct daemon *d, struct container *c, json_t *body, bool probe,
+int exec_create(struct containers *cs, struct container *c, json_t *body, bool probe,
 		char ret_id[DIGEST_HEX_LEN + 1], struct error *err);
 /* Finds an exec by full ID: -ENOENT "No such exec instance: id". */
-int exec_lookup(struct daemon *d, const char *id, struct exec **ret, struct error *err);
+int exec_lookup(struct containers *cs, const char *id, struct exec **ret, struct error *err);
 /* Starts it; io NULL for detached (output discarded). -EBUSY when already
  * started, -EBUSY (409) when its container is not running. io stays in use
  * until on_end or exec_detach_io. */
-int exec_start(struct daemon *d, struct exec *e, struct exec_io *io, struct error *err);
+int exec_start(struct containers *cs, struct exec *e, struct exec_io *io, struct error *err);
 /* Forwards stdin (when the exec has AttachStdin); len 0 with eof closes it. */
 void exec_stdin(struct exec *e, const char *data, size_t len);
 void exec_stdin_close(struct exec *e);
@@ -64,21 +64,21 @@ bool exec_detach_keys(const struct exec *e, struct detach_keys *ret);
 /* POST /exec/{id}/resize: h rows, w columns; no effect without a tty. */
 int exec_resize(struct exec *e, const char *h, const char *w, struct error *err);
 /* GET /exec/{id}/json */
-json_t *exec_inspect_json(struct daemon *d, struct exec *e);
+json_t *exec_inspect_json(struct containers *cs, struct exec *e);
 /* The container's ExecIDs as dockerd lists them: its execs that have not
  * ended (created or running); JSON null when there is none. */
-json_t *exec_ids_json(struct daemon *d, const char *cid);
+json_t *exec_ids_json(struct containers *cs, const char *cid);
 /* Sends sig to the exec's process (e.g. SIGKILL to a health probe past its
  * timeout); 0 when it is not running. */
 int exec_kill(struct exec *e, int sig);
 /* Forgets an exec nobody will look up again (a health probe): its output
  * goes nowhere from now on, it leaves the store (at its end, when it still
  * runs), and it is freed once its process and pipes are closed. */
-void exec_release(struct daemon *d, struct exec *e);
+void exec_release(struct containers *cs, struct exec *e);
 /* Daemon start, after the containers are loaded: the exec instances written
  * beside their containers' bundles come back; running ones reconnect to
  * their shims. */
-void execs_restore(struct daemon *d);
+void execs_restore(struct containers *cs);
 /* Daemon shutdown: closes every handle (processes keep running). */
-void execs_stop(struct daemon *d);
-void execs_free(struct daemon *d);
+void execs_stop(struct containers *cs);
+void execs_free(struct containers *cs);

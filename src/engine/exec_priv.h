@@ -15,7 +15,7 @@
 
 struct exec {
 	struct exec *next;
-	struct daemon *d;
+	struct containers *cs;
 	char id[DIGEST_HEX_LEN + 1];
 	char cid[DIGEST_HEX_LEN + 1];
 	json_t *cmd, *env;
@@ -55,7 +55,7 @@ void exec_pending_done(struct exec *e);
  * exec that ended while berthd was down. */
 void exec_end_quietly(struct exec *e);
 /* Fills the paths of e's files in c's bundle; -ENOMEM. */
-int exec_paths(struct daemon *d, struct container *c, struct exec *e);
+int exec_paths(struct containers *cs, struct container *c, struct exec *e);
 
 /* exec_shim.c */
 /* Writes e's state file (<bundle>/exec-<id>.state.json). */

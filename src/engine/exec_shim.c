@@ -16,7 +16,7 @@
 #include "basic/cleanup.h"
 #include "basic/console.h"
 #include "basic/fs.h"
-#include "daemon/daemon.h"
+#include "basic/log.h"
 #include "engine/container.h"
 #include "engine/containers_priv.h"
 #include "engine/exec_priv.h"
@@ -98,7 +98,7 @@ static void link_lost(struct exec *e)
 		ended(e, e->exit_code);
 		return;
 	}
-	log_warn(&e->d->log, "exec %s: its shim is gone without an exit status", e->id);
+	log_warn(e->cs->deps.log, "exec %s: its shim is gone without an exit status", e->id);
 	unlink(e->sock_path);
 	ended(e, EXEC_SHIM_LOST);
 }
@@ -166,7 +166,7 @@ static void on_connected(uv_connect_t *req, int status)
 	if (uv_is_closing((uv_handle_t *)&e->link))
 		return;
 	if (status < 0) {
-		log_debug(&e->d->log, "exec %s: shim socket: %s", e->id, uv_strerror(status));
+		log_debug(e->cs->deps.log, "exec %s: shim socket: %s", e->id, uv_strerror(status));
 		link_lost(e);
 		return;
 	}
@@ -175,7 +175,7 @@ static void on_connected(uv_connect_t *req, int status)
 
 static void link_connect(struct exec *e, bool adopting)
 {
-	uv_pipe_init(e->d->loop, &e->link, 0);
+	uv_pipe_init(e->cs->deps.loop, &e->link, 0);
 	e->link.data = e;
 	e->open_handles++;
 	e->connect.data = e;
@@ -193,17 +193,17 @@ static void on_shim_exit(struct child *p, int64_t status, int sig)
 
 int exec_shim_spawn(struct exec *e, struct container *c, bool attached, struct error *err)
 {
-	struct daemon *d = e->d;
-	const struct runtime *rt = container_runtime(d, c);
-	_cleanup_free_ char *bundle = container_bundle_path(d, c, NULL);
-	_cleanup_free_ char *logp = container_bundle_path(d, c, "shim.log");
+	struct containers *cs = e->cs;
+	const struct runtime *rt = container_runtime(cs, c);
+	_cleanup_free_ char *bundle = container_bundle_path(cs, c, NULL);
+	_cleanup_free_ char *logp = container_bundle_path(cs, c, "shim.log");
 	if (!bundle || !logp)
 		return error_set(err, -ENOMEM, "out of memory");
 	_cleanup_close_ int lfd = unix_socket_listen(e->sock_path, 4);
 	if (lfd < 0)
 		return error_set(err, lfd, "cannot listen on %s: %s", e->sock_path, strerror(-lfd));
 	_cleanup_close_ int logfd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	char *args[20] = {d->containers->shim_path,
+	char *args[20] = {cs->shim_path,
 			  "--exec-id",
 			  e->id,
 			  "--process",
@@ -227,16 +227,12 @@ int exec_shim_spawn(struct exec *e, struct container *c, bool attached, struct e
 		args[n++] = "--tty";
 	int fds[4] = {-1, -1, logfd, lfd};
 	/* Its own session: a signal to berthd's group must not reach it. */
-	struct child_options o = {.file = d->containers->shim_path,
-				  .args = args,
-				  .fds = fds,
-				  .n_fds = 4,
-				  .new_session = true};
-	int r = child_spawn(d->loop, &e->proc, &o, on_shim_exit, e);
+	struct child_options o = {
+	    .file = cs->shim_path, .args = args, .fds = fds, .n_fds = 4, .new_session = true};
+	int r = child_spawn(cs->deps.loop, &e->proc, &o, on_shim_exit, e);
 	if (r < 0) {
 		unlink(e->sock_path);
-		return error_set(err, -EIO, "cannot run %s: %s", d->containers->shim_path,
-				 strerror(-r));
+		return error_set(err, -EIO, "cannot run %s: %s", cs->shim_path, strerror(-r));
 	}
 	e->open_handles++;
 	e->running = true;
@@ -254,7 +250,7 @@ static char *dup_string(json_t *j, const char *key)
 	return v && *v ? strdup(v) : NULL;
 }
 
-static struct exec *exec_from_json(struct daemon *d, struct container *c, json_t *j)
+static struct exec *exec_from_json(struct containers *cs, struct container *c, json_t *j)
 {
 	const char *id = json_string_value(json_object_get(j, "ID"));
 	json_t *cmd = json_object_get(j, "Cmd"), *env = json_object_get(j, "Env");
@@ -263,7 +259,7 @@ static struct exec *exec_from_json(struct daemon *d, struct container *c, json_t
 	struct exec *e = calloc(1, sizeof(*e));
 	if (!e)
 		return NULL;
-	e->d = d;
+	e->cs = cs;
 	memcpy(e->id, id, sizeof(e->id));
 	memcpy(e->cid, c->id, sizeof(e->cid));
 	e->cmd = json_deep_copy(cmd);
@@ -285,20 +281,21 @@ static struct exec *exec_from_json(struct daemon *d, struct container *c, json_t
 	return e;
 }
 
-static void restore_one(struct daemon *d, struct container *c, const char *path)
+static void restore_one(struct containers *cs, struct container *c, const char *path)
 {
 	json_t *j = json_load_file(path, 0, NULL);
-	struct exec *e = j ? exec_from_json(d, c, j) : NULL;
+	struct exec *e = j ? exec_from_json(cs, c, j) : NULL;
 	json_decref(j);
-	if (!e || exec_paths(d, c, e) < 0) {
-		log_warn(&d->log, "container %s: unreadable exec state %s; removed", c->id, path);
+	if (!e || exec_paths(cs, c, e) < 0) {
+		log_warn(cs->deps.log, "container %s: unreadable exec state %s; removed", c->id,
+			 path);
 		if (e)
 			exec_free(e);
 		unlink(path);
 		return;
 	}
-	e->next = d->execs;
-	d->execs = e;
+	e->next = cs->execs;
+	cs->execs = e;
 	if (!e->started || e->ended)
 		return;
 	if (exec_shim_exit_file(e)) {
@@ -310,9 +307,9 @@ static void restore_one(struct daemon *d, struct container *c, const char *path)
 	link_connect(e, true);
 }
 
-static void restore_container(struct daemon *d, struct container *c)
+static void restore_container(struct containers *cs, struct container *c)
 {
-	_cleanup_free_ char *bundle = container_bundle_path(d, c, NULL);
+	_cleanup_free_ char *bundle = container_bundle_path(cs, c, NULL);
 	DIR *dir = bundle ? opendir(bundle) : NULL;
 	if (!dir)
 		return;
@@ -323,15 +320,15 @@ static void restore_container(struct daemon *d, struct container *c)
 		if (strncmp(de->d_name, "exec-", 5) != 0 || len < sizeof(suffix) - 1 ||
 		    strcmp(de->d_name + len - (sizeof(suffix) - 1), suffix) != 0)
 			continue;
-		_cleanup_free_ char *path = container_bundle_path(d, c, de->d_name);
+		_cleanup_free_ char *path = container_bundle_path(cs, c, de->d_name);
 		if (path)
-			restore_one(d, c, path);
+			restore_one(cs, c, path);
 	}
 	closedir(dir);
 }
 
-void execs_restore(struct daemon *d)
+void execs_restore(struct containers *cs)
 {
-	for (size_t i = 0; i < containers_count(d); i++)
-		restore_container(d, containers_at(d, i));
+	for (size_t i = 0; i < containers_count(cs); i++)
+		restore_container(cs, containers_at(cs, i));
 }

@@ -8,7 +8,6 @@
 #include "basic/cleanup.h"
 #include "basic/log.h"
 #include "basic/timeutil.h"
-#include "daemon/daemon.h"
 #include "engine/container.h"
 #include "engine/containers_priv.h"
 #include "engine/exec.h"
@@ -31,7 +30,7 @@ struct health {
 	json_t *log; /* the last results, oldest first */
 
 	/* Runtime only. */
-	struct daemon *d;
+	struct containers *cs;
 	char cid[DIGEST_HEX_LEN + 1];
 	uv_timer_t *timer;  /* the next probe; closed with free() */
 	struct exec *probe; /* the probe running now */
@@ -147,19 +146,19 @@ static bool has_probe(const struct container *c)
 
 /* ---- state changes ---- */
 
-static void notify(struct daemon *d, struct container *c)
+static void notify(struct containers *cs, struct container *c)
 {
 	char action[64];
 	snprintf(action, sizeof(action), "health_status: %s",
 		 health_status_name(c->health->status));
-	container_event(d, c, action, NULL);
-	for (struct health_sub *s = containers_of(d)->health_subs, *next; s; s = next) {
+	container_event(cs, c, action, NULL);
+	for (struct health_sub *s = cs->health_subs, *next; s; s = next) {
 		next = s->next;
-		s->fn(d, c, c->health->status, s->userdata);
+		s->fn(cs, c, c->health->status, s->userdata);
 	}
 }
 
-static void set_status(struct daemon *d, struct container *c, enum health_status s)
+static void set_status(struct containers *cs, struct container *c, enum health_status s)
 {
 	if (c->health->status == s)
 		return;
@@ -167,10 +166,10 @@ static void set_status(struct daemon *d, struct container *c, enum health_status
 	/* Saved on changes only: a write per probe would cost a disk flush a
 	 * second for nothing anyone reads after a restart. */
 	struct error err = ERROR_INIT;
-	if (container_save(d, c, &err) < 0)
-		log_warn(&d->log, "container %s: %s", c->id, error_msg(&err));
+	if (container_save(cs, c, &err) < 0)
+		log_warn(cs->deps.log, "container %s: %s", c->id, error_msg(&err));
 	error_clear(&err);
-	notify(d, c);
+	notify(cs, c);
 }
 
 static json_t *result_json(int64_t start_ns, int64_t end_ns, int exit_code, const char *output)
@@ -183,7 +182,7 @@ static json_t *result_json(int64_t start_ns, int64_t end_ns, int exit_code, cons
 }
 
 /* dockerd's handleProbeResult. */
-static void record(struct daemon *d, struct container *c, int exit_code, const char *output)
+static void record(struct containers *cs, struct container *c, int exit_code, const char *output)
 {
 	struct health *h = c->health;
 	json_t *hc = json_object_get(c->config, "Healthcheck");
@@ -196,7 +195,7 @@ static void record(struct daemon *d, struct container *c, int exit_code, const c
 			      result_json(h->probe_start_ns, time_now_ns(), exit_code, output));
 	if (exit_code == 0) {
 		h->failing_streak = 0;
-		set_status(d, c, HEALTH_HEALTHY);
+		set_status(cs, c, HEALTH_HEALTHY);
 		return;
 	}
 	/* Failures during the start period do not count while the container
@@ -205,18 +204,18 @@ static void record(struct daemon *d, struct container *c, int exit_code, const c
 	if (h->status == HEALTH_STARTING && since_start < field_ns(hc, "StartPeriod"))
 		return;
 	if (++h->failing_streak >= retries)
-		set_status(d, c, HEALTH_UNHEALTHY);
+		set_status(cs, c, HEALTH_UNHEALTHY);
 }
 
 /* ---- the timer and the probe ---- */
 
-static void arm(struct daemon *d, struct container *c);
+static void arm(struct containers *cs, struct container *c);
 
 static struct container *container_of_health(struct health *h)
 {
 	struct container *c = NULL;
 	struct error err = ERROR_INIT;
-	if (containers_lookup(h->d, h->cid, &c, &err) < 0 || c->health != h)
+	if (containers_lookup(h->cs, h->cid, &c, &err) < 0 || c->health != h)
 		c = NULL;
 	error_clear(&err);
 	return c;
@@ -236,8 +235,8 @@ static void on_probe_output(struct exec_io *io, int stream, const char *data, si
 static void on_probe_end(struct exec_io *io, int exit_code)
 {
 	struct health *h = io->userdata;
-	struct daemon *d = h->d;
-	exec_release(d, h->probe);
+	struct containers *cs = h->cs;
+	exec_release(cs, h->probe);
 	h->probe = NULL;
 	struct container *c = container_of_health(h);
 	if (!c)
@@ -257,12 +256,12 @@ static void on_probe_end(struct exec_io *io, int exit_code)
 	} else if (h->truncated && asprintf(&text, "%s...", h->output) < 0) {
 		text = NULL;
 	}
-	record(d, c, exit_code, text ? text : out);
+	record(cs, c, exit_code, text ? text : out);
 	if (c->state == CONTAINER_RUNNING && !c->paused)
-		arm(d, c);
+		arm(cs, c);
 }
 
-static void start_probe(struct daemon *d, struct container *c)
+static void start_probe(struct containers *cs, struct container *c)
 {
 	struct health *h = c->health;
 	json_t *argv = probe_argv(c);
@@ -282,21 +281,21 @@ static void start_probe(struct daemon *d, struct container *c)
 	/* Probes run runc directly, not under an exec shim: one fork less
 	 * every interval, and nothing of theirs need outlive berthd (a new
 	 * daemon runs its own probes). */
-	int r = exec_create(d, c, body, true, id, &err);
+	int r = exec_create(cs, c, body, true, id, &err);
 	json_decref(body);
 	if (r == 0)
-		r = exec_lookup(d, id, &e, &err);
-	if (r == 0 && (r = exec_start(d, e, &h->io, &err)) < 0)
-		exec_release(d, e);
+		r = exec_lookup(cs, id, &e, &err);
+	if (r == 0 && (r = exec_start(cs, e, &h->io, &err)) < 0)
+		exec_release(cs, e);
 	if (r == 0) {
 		h->probe = e;
 	} else {
 		/* A probe that could not run is a failed probe (dockerd: -1 and
 		 * the error). */
-		log_warn(&d->log, "Health check for container %s error: %s", c->id,
+		log_warn(cs->deps.log, "Health check for container %s error: %s", c->id,
 			 error_msg(&err));
-		record(d, c, -1, error_msg(&err));
-		arm(d, c);
+		record(cs, c, -1, error_msg(&err));
+		arm(cs, c);
 	}
 	error_clear(&err);
 }
@@ -314,7 +313,7 @@ static void on_timer(uv_timer_t *t)
 		exec_kill(h->probe, SIGKILL);
 		return;
 	}
-	start_probe(h->d, c);
+	start_probe(h->cs, c);
 	if (h->probe) {
 		json_t *hc = json_object_get(c->config, "Healthcheck");
 		uv_timer_start(
@@ -341,14 +340,14 @@ static int64_t next_delay(const struct container *c)
 	return interval;
 }
 
-static void arm(struct daemon *d, struct container *c)
+static void arm(struct containers *cs, struct container *c)
 {
 	struct health *h = c->health;
 	if (!h->timer) {
 		h->timer = malloc(sizeof(*h->timer));
 		if (!h->timer)
 			return;
-		uv_timer_init(d->loop, h->timer);
+		uv_timer_init(cs->deps.loop, h->timer);
 		h->timer->data = h;
 	}
 	int64_t ms = next_delay(c) / MS;
@@ -365,49 +364,49 @@ static void stop_probing(struct health *h)
 		/* Its result is of no interest any more (dockerd cancels it
 		 * too); a paused container's probe dies when thawed. */
 		exec_kill(h->probe, SIGKILL);
-		exec_release(h->d, h->probe);
+		exec_release(h->cs, h->probe);
 		h->probe = NULL;
 	}
 }
 
-static struct health *health_new(struct daemon *d, struct container *c)
+static struct health *health_new(struct containers *cs, struct container *c)
 {
 	struct health *h = calloc(1, sizeof(*h));
 	if (!h || !(h->log = json_array())) {
 		free(h);
 		return NULL;
 	}
-	h->d = d;
+	h->cs = cs;
 	memcpy(h->cid, c->id, sizeof(h->cid));
 	return h;
 }
 
-void health_container_started(struct daemon *d, struct container *c)
+void health_container_started(struct containers *cs, struct container *c)
 {
 	if (!has_probe(c))
 		return;
 	if (c->health)
 		stop_probing(c->health);
-	else if (!(c->health = health_new(d, c)))
+	else if (!(c->health = health_new(cs, c)))
 		return;
-	c->health->d = d;
+	c->health->cs = cs;
 	c->health->status = HEALTH_STARTING;
 	c->health->failing_streak = 0;
-	arm(d, c);
+	arm(cs, c);
 }
 
-void health_container_resumed(struct daemon *d, struct container *c)
+void health_container_resumed(struct containers *cs, struct container *c)
 {
 	if (!has_probe(c) || c->state != CONTAINER_RUNNING || c->paused)
 		return;
-	if (!c->health && !(c->health = health_new(d, c)))
+	if (!c->health && !(c->health = health_new(cs, c)))
 		return;
-	c->health->d = d;
+	c->health->cs = cs;
 	if (!c->health->timer && !c->health->probe)
-		arm(d, c);
+		arm(cs, c);
 }
 
-void health_container_stopped(struct daemon *d, struct container *c)
+void health_container_stopped(struct containers *cs, struct container *c)
 {
 	if (!c->health)
 		return;
@@ -462,21 +461,21 @@ int health_load(struct container *c, json_t *state_health)
 
 /* ---- observers ---- */
 
-int health_subscribe(struct daemon *d, health_change_fn fn, void *userdata, struct health_sub **ret)
+int health_subscribe(struct containers *cs, health_change_fn fn, void *userdata,
+		     struct health_sub **ret)
 {
 	struct health_sub *s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	struct containers *cs = containers_of(d);
 	*s = (struct health_sub){.next = cs->health_subs, .fn = fn, .userdata = userdata};
 	cs->health_subs = s;
 	*ret = s;
 	return 0;
 }
 
-void health_unsubscribe(struct daemon *d, struct health_sub *sub)
+void health_unsubscribe(struct containers *cs, struct health_sub *sub)
 {
-	for (struct health_sub **p = &containers_of(d)->health_subs; sub && *p; p = &(*p)->next)
+	for (struct health_sub **p = &cs->health_subs; sub && *p; p = &(*p)->next)
 		if (*p == sub) {
 			*p = sub->next;
 			free(sub);
@@ -484,9 +483,8 @@ void health_unsubscribe(struct daemon *d, struct health_sub *sub)
 		}
 }
 
-void health_subs_free(struct daemon *d)
+void health_subs_free(struct containers *cs)
 {
-	struct containers *cs = containers_of(d);
 	while (cs && cs->health_subs) {
 		struct health_sub *s = cs->health_subs;
 		cs->health_subs = s->next;

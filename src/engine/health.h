@@ -13,7 +13,7 @@
 
 #include "basic/error.h"
 
-struct daemon;
+struct containers;
 struct container;
 struct health;
 
@@ -41,13 +41,13 @@ void health_config_merge(json_t *config, json_t *image_config);
 /* --- the container's life --- */
 
 /* A run began: the status is "starting" again, and probing starts. */
-void health_container_started(struct daemon *d, struct container *c);
+void health_container_started(struct containers *cs, struct container *c);
 /* Probing resumes with the state kept (after unpause, or when berthd
  * re-attaches to a running container after a restart). */
-void health_container_resumed(struct daemon *d, struct container *c);
+void health_container_resumed(struct containers *cs, struct container *c);
 /* The container stopped or was paused: probing stops and the status is
  * "unhealthy", as dockerd has it then (no event). */
-void health_container_stopped(struct daemon *d, struct container *c);
+void health_container_stopped(struct containers *cs, struct container *c);
 /* Daemon shutdown: timers and probes are let go, the state is kept. */
 void health_close(struct container *c);
 void health_free(struct health *h);
@@ -64,13 +64,13 @@ int health_load(struct container *c, json_t *state_health);
 /* --- observers --- */
 
 /* Called on every status change of any container (after the event). */
-typedef void (*health_change_fn)(struct daemon *d, const struct container *c,
+typedef void (*health_change_fn)(struct containers *cs, const struct container *c,
 				 enum health_status status, void *userdata);
 struct health_sub;
 /* 0 or -ENOMEM; *ret identifies the subscription. */
-int health_subscribe(struct daemon *d, health_change_fn fn, void *userdata,
+int health_subscribe(struct containers *cs, health_change_fn fn, void *userdata,
 		     struct health_sub **ret);
 /* Ends a subscription; accepts NULL. Not from inside its own callback. */
-void health_unsubscribe(struct daemon *d, struct health_sub *sub);
+void health_unsubscribe(struct containers *cs, struct health_sub *sub);
 /* Frees what is left at daemon shutdown. */
-void health_subs_free(struct daemon *d);
+void health_subs_free(struct containers *cs);

@@ -1,5 +1,6 @@
 /* Secrets and configs on a tmpfs of the container (see secret_mounts.h). */
 #include "engine/secret_mounts.h"
+#include "engine/containers_priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +12,6 @@
 #include <unistd.h>
 
 #include "basic/cleanup.h"
-#include "daemon/daemon.h"
 #include "engine/container.h"
 
 #define SECRETS_DIR "secrets"
@@ -37,9 +37,9 @@ static int unmount_dir(const char *dir, struct error *err)
 	return 0;
 }
 
-int container_secrets_clear(struct daemon *d, struct container *c, struct error *err)
+int container_secrets_clear(struct containers *cs, struct container *c, struct error *err)
 {
-	_cleanup_free_ char *dir = container_path(d, c, SECRETS_DIR);
+	_cleanup_free_ char *dir = container_path(cs, c, SECRETS_DIR);
 	if (!dir)
 		return error_set(err, -ENOMEM, "out of memory");
 	forget_entries(c);
@@ -110,25 +110,25 @@ static int populate(struct container *c, const char *dir, const struct secret_fi
 	return 0;
 }
 
-int container_secrets_set(struct daemon *d, struct container *c, const struct secret_file *files,
-			  size_t n, struct error *err)
+int container_secrets_set(struct containers *cs, struct container *c,
+			  const struct secret_file *files, size_t n, struct error *err)
 {
 	if (c->state == CONTAINER_RUNNING || c->starting)
 		return error_set(err, -EBUSY, "container %s is running", c->id);
 	int r = validate(files, n, err);
 	if (r == 0)
-		r = container_secrets_clear(d, c, err);
+		r = container_secrets_clear(cs, c, err);
 	if (r < 0 || n == 0)
-		return r < 0 ? r : container_save(d, c, err);
-	_cleanup_free_ char *dir = container_path(d, c, SECRETS_DIR);
+		return r < 0 ? r : container_save(cs, c, err);
+	_cleanup_free_ char *dir = container_path(cs, c, SECRETS_DIR);
 	if (!dir)
 		return error_set(err, -ENOMEM, "out of memory");
 	r = populate(c, dir, files, n, err);
 	if (r == 0)
-		r = container_save(d, c, err);
+		r = container_save(cs, c, err);
 	if (r < 0) {
 		struct error e2 = ERROR_INIT;
-		container_secrets_clear(d, c, &e2);
+		container_secrets_clear(cs, c, &e2);
 		error_clear(&e2);
 	}
 	return r;

@@ -13,7 +13,7 @@
 
 #include "basic/error.h"
 
-struct daemon;
+struct containers;
 struct container;
 
 struct secret_file {
@@ -30,9 +30,9 @@ struct secret_file {
  * container that is not running. -EINVAL for a relative target or one
  * given twice, -EBUSY when running, or the mount's or a write's error;
  * nothing is left mounted on failure. */
-int container_secrets_set(struct daemon *d, struct container *c, const struct secret_file *files,
-			  size_t n, struct error *err);
+int container_secrets_set(struct containers *cs, struct container *c,
+			  const struct secret_file *files, size_t n, struct error *err);
 
 /* Unmounts and removes c's secrets directory, whatever berthd recorded (a
  * crash may have come between the mount and the record). Idempotent. */
-int container_secrets_clear(struct daemon *d, struct container *c, struct error *err);
+int container_secrets_clear(struct containers *cs, struct container *c, struct error *err);

@@ -10,7 +10,7 @@
 #include "shared/shim_proto.h"
 
 struct start_job {
-	struct daemon *d;
+	struct containers *cs;
 	struct container *c; /* NULL once the container went away */
 	struct child shim;   /* the shim's first process, which exits at once */
 	uv_pipe_t sync_pipe;

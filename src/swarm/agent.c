@@ -66,8 +66,8 @@ struct agent {
 };
 
 /* A task container's health changed: the next pass reports it at once. */
-static void health_changed(struct daemon *d, const struct container *c, enum health_status status,
-			   void *userdata)
+static void health_changed(struct containers *cs, const struct container *c,
+			   enum health_status status, void *userdata)
 {
 	if (json_object_get(json_object_get(c->config, "Labels"), "com.docker.swarm.task.id"))
 		swarm_kick(userdata);
@@ -97,7 +97,7 @@ static struct agent *agent_of(struct swarm *sw)
 		a->busy = json_object();
 		a->unhealthy = json_object();
 		a->pulled = json_object();
-		if (health_subscribe(sw->d, health_changed, sw, &a->health_sub) < 0 ||
+		if (health_subscribe(sw->d->containers, health_changed, sw, &a->health_sub) < 0 ||
 		    event_log_subscribe(sw->d->events, container_died, sw, &a->exit_sub) < 0) {
 			sw->agent = a;
 			swarm_agent_stop(sw);
@@ -123,7 +123,7 @@ void swarm_agent_stop(struct swarm *sw)
 	json_decref(a->busy);
 	json_decref(a->unhealthy);
 	json_decref(a->pulled);
-	health_unsubscribe(sw->d, a->health_sub);
+	health_unsubscribe(sw->d->containers, a->health_sub);
 	event_log_unsubscribe(sw->d->events, a->exit_sub);
 	free(a);
 }
@@ -212,7 +212,7 @@ static void started(int r, const struct error *err, void *data)
 	struct agent *a = o->sw->agent;
 	json_t *t = a ? json_object_get(a->tasks, o->task) : NULL;
 	struct container *c = NULL;
-	containers_lookup(o->sw->d, o->cid, &c, NULL);
+	containers_lookup(o->sw->d->containers, o->cid, &c, NULL);
 	if (t && r < 0) {
 		char msg[512];
 		snprintf(msg, sizeof(msg), "starting container failed: %s", error_msg(err));
@@ -238,7 +238,7 @@ static int mount_files(struct swarm *sw, struct agent *a, json_t *t, struct cont
 	struct task_files files = {0};
 	int r = task_files_build(t, a->secrets, a->configs, &files, err);
 	if (r == 0)
-		r = container_secrets_set(sw->d, c, files.v, files.n, err);
+		r = container_secrets_set(sw->d->containers, c, files.v, files.n, err);
 	task_files_free(&files);
 	return r;
 }
@@ -289,7 +289,7 @@ static void start_task(struct swarm *sw, struct agent *a, json_t *t)
 	char name[256];
 	task_container_name(t, name, sizeof(name));
 	struct container *c = NULL;
-	if (containers_lookup(sw->d, name, &c, NULL) < 0) {
+	if (containers_lookup(sw->d->containers, name, &c, NULL) < 0) {
 		if (swarm_now_ms() >= a->create_until_ms) {
 			a->more = true;
 			return;
@@ -308,7 +308,7 @@ static void start_task(struct swarm *sw, struct agent *a, json_t *t)
 		json_t *warnings = json_array();
 		struct error err = ERROR_INIT;
 		report(a, t, TASK_PREPARING, "preparing", NULL, NULL);
-		int r = container_create(sw->d, name, body, &c, warnings, &err);
+		int r = container_create(sw->d->containers, name, body, &c, warnings, &err);
 		json_decref(body);
 		json_decref(warnings);
 		if (r < 0) {
@@ -326,7 +326,7 @@ static void start_task(struct swarm *sw, struct agent *a, json_t *t)
 	if (!o)
 		return;
 	snprintf(o->cid, sizeof(o->cid), "%s", c->id);
-	container_start(sw->d, c, started, o);
+	container_start(sw->d->containers, c, started, o);
 }
 
 static void stopped(int r, const struct error *err, void *data)
@@ -335,7 +335,7 @@ static void stopped(int r, const struct error *err, void *data)
 	struct agent *a = o->sw->agent;
 	json_t *t = a ? json_object_get(a->tasks, o->task) : NULL;
 	struct container *c = NULL;
-	containers_lookup(o->sw->d, o->cid, &c, NULL);
+	containers_lookup(o->sw->d->containers, o->cid, &c, NULL);
 	if (t)
 		report(a, t, TASK_SHUTDOWN, "shutdown", NULL, c);
 	op_end(o);
@@ -356,7 +356,7 @@ static void stop_task_container(struct swarm *sw, struct agent *a, json_t *t, st
 	snprintf(o->cid, sizeof(o->cid), "%s", c->id);
 	json_t *grace = json_object_get(
 	    json_object_get(json_object_get(t, "Spec"), "ContainerSpec"), "StopGracePeriod");
-	container_stop(sw->d, c,
+	container_stop(sw->d->containers, c,
 		       json_is_integer(grace) ? (int)(json_integer_value(grace) / 1000000000) : -1,
 		       NULL, done, o);
 }
@@ -385,7 +385,7 @@ static void remove_container(struct swarm *sw, struct agent *a, struct container
 		return;
 	struct op *o = op_new(sw, a, c->id);
 	if (o)
-		container_remove(sw->d, c, true, false, op_done, o);
+		container_remove(sw->d->containers, c, true, false, op_done, o);
 }
 
 /* ---- reconciling ---- */
@@ -411,7 +411,7 @@ static void reconcile_task(struct swarm *sw, struct agent *a, json_t *t)
 	char name[256];
 	task_container_name(t, name, sizeof(name));
 	struct container *c = NULL;
-	containers_lookup(sw->d, name, &c, NULL);
+	containers_lookup(sw->d->containers, name, &c, NULL);
 	enum task_state want = task_state_parse(jstr(t, "DesiredState"));
 	enum task_state have = store_state(t);
 	const char *sent = jstr(a->reported, id);
@@ -443,8 +443,8 @@ static void reconcile_task(struct swarm *sw, struct agent *a, json_t *t)
 static json_t *task_containers(struct swarm *sw, json_t *keep)
 {
 	json_t *ids = json_array();
-	for (size_t i = 0; i < containers_count(sw->d); i++) {
-		struct container *c = containers_at(sw->d, i);
+	for (size_t i = 0; i < containers_count(sw->d->containers); i++) {
+		struct container *c = containers_at(sw->d->containers, i);
 		json_t *labels = json_object_get(c->config, "Labels");
 		const char *tid = jstr(labels, "com.docker.swarm.task.id");
 		if (tid && !c->removing && (!keep || !json_object_get(keep, tid)))
@@ -462,7 +462,7 @@ static void remove_strays(struct swarm *sw, struct agent *a)
 	json_array_foreach(ids, i, id)
 	{
 		struct container *c = NULL;
-		if (containers_lookup(sw->d, json_string_value(id), &c, NULL) == 0)
+		if (containers_lookup(sw->d->containers, json_string_value(id), &c, NULL) == 0)
 			remove_container(sw, a, c);
 	}
 	json_decref(ids);
@@ -478,8 +478,8 @@ void swarm_agent_remove_tasks(struct swarm *sw)
 	json_array_foreach(ids, i, id)
 	{
 		struct container *c = NULL;
-		if (containers_lookup(sw->d, json_string_value(id), &c, NULL) == 0)
-			container_remove(sw->d, c, true, false, left_removed, NULL);
+		if (containers_lookup(sw->d->containers, json_string_value(id), &c, NULL) == 0)
+			container_remove(sw->d->containers, c, true, false, left_removed, NULL);
 	}
 	json_decref(ids);
 }

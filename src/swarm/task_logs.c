@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/daemon.h"
 #include "swarm/ca.h"
 #include "swarm/rpc.h"
 #include "swarm/services.h"
@@ -52,7 +53,7 @@ struct container *swarm_task_container(struct swarm *sw, json_t *task)
 	char name[256];
 	struct container *c = NULL;
 	task_container_name(task, name, sizeof(name));
-	if (containers_lookup(sw->d, name, &c, NULL) < 0)
+	if (containers_lookup(sw->d->containers, name, &c, NULL) < 0)
 		return NULL;
 	return c;
 }
@@ -302,7 +303,7 @@ void task_logs_serve(struct swarm *sw, const char *to, json_t *requests)
 		uint64_t off;
 		json_t *msg =
 		    json_pack("{s:s, s:O}", "op", "logs_data", "id", json_object_get(r, "id"));
-		if (!c || container_log_read(sw->d, c, &q, &es, &off) < 0) {
+		if (!c || container_log_read(sw->d->containers, c, &q, &es, &off) < 0) {
 			/* A task whose container is gone has no logs any more. */
 			json_object_set_new(msg, "entries", json_array());
 		} else {

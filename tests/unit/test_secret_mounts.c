@@ -15,7 +15,6 @@
 #include <cmocka.h>
 
 #include "basic/fs.h"
-#include "daemon/daemon.h"
 #include "engine/container.h"
 #include "engine/containers_priv.h"
 #include "engine/secret_mounts.h"
@@ -25,7 +24,6 @@
 struct fixture {
 	char root[64];
 	struct containers cs;
-	struct daemon d;
 	struct image_service images;
 	struct container c;
 	char dir[256];
@@ -39,8 +37,7 @@ static int setup(void **state)
 	snprintf(f->root, sizeof(f->root), "/tmp/berth-secret-mounts.XXXXXX");
 	assert_non_null(mkdtemp(f->root));
 	f->cs.root = f->root;
-	f->d.containers = &f->cs;
-	f->d.images = &f->images;
+	f->cs.deps.images = &f->images;
 	/* container_save records the storage driver the container was made on. */
 	assert_int_equal(storage_driver_open("vfs", f->root, &f->images.storage, NULL), 0);
 	memset(f->c.id, 'a', DIGEST_HEX_LEN);
@@ -59,7 +56,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 	if (!f)
 		return 0;
-	container_secrets_clear(&f->d, &f->c, NULL);
+	container_secrets_clear(&f->cs, &f->c, NULL);
 	storage_driver_close(f->images.storage);
 	json_decref(f->c.config);
 	json_decref(f->c.host_config);
@@ -102,7 +99,7 @@ static void test_secret_mounts(void **state)
 	    {"cid2", "/etc/app.conf", "port: 80\n", 9, 0, 0, 0444},
 	};
 	struct error err = ERROR_INIT;
-	assert_int_equal(container_secrets_set(&f->d, &f->c, files, 2, &err), 0);
+	assert_int_equal(container_secrets_set(&f->cs, &f->c, files, 2, &err), 0);
 	char secrets[300], path[400];
 	snprintf(secrets, sizeof(secrets), "%s/secrets", f->dir);
 	assert_true(mounted(secrets, " ro,"));
@@ -134,32 +131,32 @@ static void test_secret_mounts(void **state)
 
 	/* Bad targets change nothing. */
 	struct secret_file bad[] = {{"x", "run/secrets/x", "x", 1, 0, 0, 0444}};
-	assert_int_equal(container_secrets_set(&f->d, &f->c, bad, 1, &err), -EINVAL);
+	assert_int_equal(container_secrets_set(&f->cs, &f->c, bad, 1, &err), -EINVAL);
 	error_clear(&err);
 	struct secret_file twice[] = {{"x", "/a", "x", 1, 0, 0, 0444},
 				      {"y", "/a", "y", 1, 0, 0, 0444}};
-	assert_int_equal(container_secrets_set(&f->d, &f->c, twice, 2, &err), -EINVAL);
+	assert_int_equal(container_secrets_set(&f->cs, &f->c, twice, 2, &err), -EINVAL);
 	error_clear(&err);
 	assert_int_equal(json_array_size(f->c.mounts), 2);
 	f->c.state = CONTAINER_RUNNING;
-	assert_int_equal(container_secrets_set(&f->d, &f->c, files, 1, &err), -EBUSY);
+	assert_int_equal(container_secrets_set(&f->cs, &f->c, files, 1, &err), -EBUSY);
 	error_clear(&err);
 	f->c.state = CONTAINER_EXITED;
 
 	/* Replaced by a new set (a rotated secret). */
 	struct secret_file rotated[] = {{"sid1", "/run/secrets/pw", "n3w", 3, 0, 0, 0444}};
-	assert_int_equal(container_secrets_set(&f->d, &f->c, rotated, 1, &err), 0);
+	assert_int_equal(container_secrets_set(&f->cs, &f->c, rotated, 1, &err), 0);
 	assert_int_equal(json_array_size(f->c.mounts), 1);
 	text = slurp(json_string_value(json_object_get(json_array_get(f->c.mounts, 0), "Source")));
 	assert_string_equal(text, "n3w");
 	free(text);
 
 	/* Cleared: unmounted, gone, and clearing again is fine. */
-	assert_int_equal(container_secrets_clear(&f->d, &f->c, &err), 0);
+	assert_int_equal(container_secrets_clear(&f->cs, &f->c, &err), 0);
 	assert_false(mounted(secrets, NULL));
 	assert_int_equal(access(secrets, F_OK), -1);
 	assert_int_equal(json_array_size(f->c.mounts), 0);
-	assert_int_equal(container_secrets_clear(&f->d, &f->c, &err), 0);
+	assert_int_equal(container_secrets_clear(&f->cs, &f->c, &err), 0);
 }
 
 int main(void)
