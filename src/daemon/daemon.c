@@ -208,6 +208,48 @@ static int open_volumes(struct daemon *d, struct error *err)
 	return volume_store_open(root, d->events, &d->volumes, err);
 }
 
+/* The container engine gets the handles and settings it reads, not the
+ * daemon; its containers are loaded later, by containers_init. */
+static int open_containers(struct daemon *d, struct error *err)
+{
+	const struct engine_deps deps = {
+	    .loop = d->loop,
+	    .log = &d->log,
+	    .events = d->events,
+	    .images = d->images,
+	    .volumes = d->volumes,
+	    .data_root = d->cfg.data_root,
+	    .exec_root = d->cfg.exec_root,
+	    .runtimes = d->cfg.runtimes,
+	    .n_runtimes = d->cfg.n_runtimes,
+	    .default_runtime = d->cfg.default_runtime,
+	    .hostname = d->host.hostname,
+	    .mem_total = d->host.mem_total,
+	};
+	return containers_new(&d->containers, &deps, err);
+}
+
+/* Networking finds containers through the engine's container source. */
+static int open_networks(struct daemon *d, struct error *err)
+{
+	const struct network_deps deps = {
+	    .loop = d->loop,
+	    .log = &d->log,
+	    .events = d->events,
+	    .engine_id = d->engine_id,
+	    .data_root = d->cfg.data_root,
+	    .exec_root = d->cfg.exec_root,
+	    .bridge = d->cfg.bridge,
+	    .bip = d->cfg.bip,
+	    .fixed_cidr = d->cfg.fixed_cidr,
+	    .address_pools = d->cfg.address_pools,
+	    .n_address_pools = d->cfg.n_address_pools,
+	    .iptables = d->cfg.iptables,
+	    .containers = {containers_net_lookup, containers_net_at, d->containers},
+	};
+	return network_init(&d->networks, &deps, err);
+}
+
 int daemon_start(struct daemon *d, struct error *err)
 {
 	int r = check_hosts(d, err);
@@ -248,41 +290,9 @@ int daemon_start(struct daemon *d, struct error *err)
 	if (r == 0)
 		r = open_volumes(d, err);
 	if (r == 0)
-		r = containers_new(&d->containers,
-				   &(struct engine_deps){
-				       .loop = d->loop,
-				       .log = &d->log,
-				       .events = d->events,
-				       .images = d->images,
-				       .volumes = d->volumes,
-				       .data_root = d->cfg.data_root,
-				       .exec_root = d->cfg.exec_root,
-				       .runtimes = d->cfg.runtimes,
-				       .n_runtimes = d->cfg.n_runtimes,
-				       .default_runtime = d->cfg.default_runtime,
-				       .hostname = d->host.hostname,
-				       .mem_total = d->host.mem_total,
-				   },
-				   err);
+		r = open_containers(d, err);
 	if (r == 0)
-		r = network_init(
-		    &d->networks,
-		    &(struct network_deps){
-			.loop = d->loop,
-			.log = &d->log,
-			.events = d->events,
-			.engine_id = d->engine_id,
-			.data_root = d->cfg.data_root,
-			.exec_root = d->cfg.exec_root,
-			.bridge = d->cfg.bridge,
-			.bip = d->cfg.bip,
-			.fixed_cidr = d->cfg.fixed_cidr,
-			.address_pools = d->cfg.address_pools,
-			.n_address_pools = d->cfg.n_address_pools,
-			.iptables = d->cfg.iptables,
-			.containers = {containers_net_lookup, containers_net_at, d->containers},
-		    },
-		    err);
+		r = open_networks(d, err);
 	if (r == 0)
 		r = containers_init(d->containers, d->networks, err);
 	if (r == 0)
