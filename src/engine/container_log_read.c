@@ -14,7 +14,6 @@
 #include "basic/fs.h"
 #include "basic/timeutil.h"
 #include "engine/container.h"
-#include "engine/containers_priv.h"
 
 bool container_log_wanted(const struct container_log_query *q, int stream, int64_t t)
 {

@@ -1,6 +1,5 @@
 /* Secrets and configs on a tmpfs of the container (see secret_mounts.h). */
 #include "engine/secret_mounts.h"
-#include "engine/containers_priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
