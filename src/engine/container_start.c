@@ -185,6 +185,10 @@ static void copy_up_volumes(struct containers *cs, struct container *c, const ch
 static int write_spec(struct containers *cs, struct container *c, const char *rootfs,
 		      const char *netns, json_t *link_env, struct error *err)
 {
+	/* As dockerd without its docker-init. */
+	if (json_is_true(json_object_get(c->host_config, "Init")) && !cs->init_path)
+		return error_set(err, -ENOENT,
+				 "exec: \"berth-init\": executable file not found in $PATH");
 	struct oci_user user;
 	int r = oci_user_resolve(rootfs, str(c->config, "User"), &user, err);
 	if (r == 0)

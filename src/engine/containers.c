@@ -38,7 +38,8 @@ char *container_bundle_path(struct containers *cs, const struct container *c, co
 	return n < 0 ? NULL : p;
 }
 
-/* An executable: $BERTH_SHIM, beside berthd's own binary, then $PATH. */
+/* An executable: $BERTH_SHIM, beside berthd's own binary, then $PATH, else
+ * fallback (NULL: none). */
 static char *find_program(const char *env, const char *name, const char *fallback)
 {
 	const char *e = getenv(env);
@@ -63,7 +64,7 @@ static char *find_program(const char *env, const char *name, const char *fallbac
 			return p;
 		free(p);
 	}
-	return strdup(fallback);
+	return fallback ? strdup(fallback) : NULL;
 }
 
 static bool image_used(const char *image_id, char *running_id, char *stopped_id, void *userdata)
@@ -165,7 +166,7 @@ int containers_new(struct containers **ret, const struct engine_deps *deps, stru
 		return error_set(err, -ENOMEM, "out of memory");
 	cs->shim_path = find_program("BERTH_SHIM", "berth-shim", "berth-shim");
 	cs->runtime_path = find_program("BERTH_RUNTIME", "runc", "/usr/sbin/runc");
-	cs->init_path = find_program("BERTH_INIT", "berth-init", "berth-init");
+	cs->init_path = find_program("BERTH_INIT", "berth-init", NULL);
 	cs->cap_bounding = own_cap_bounding();
 	cs->swap_limit = access("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", F_OK) == 0;
 	_cleanup_free_ char *shims = NULL, *bundles = NULL;
