@@ -114,7 +114,11 @@ start_dockerd() {
 	DD_DIR=$dir DD_HOST="unix://$dir/sock" DD_LOG=$dir/dockerd.log
 	# dockerd 20.10 writes a trust key to /etc/docker unless told otherwise.
 	echo "{\"deprecated-key-path\": \"$dir/key.json\"}" >"$dir/daemon.json"
-	unshare --net --mount --propagation private sh -c 'ip link set lo up && exec "$@"' _ \
+	# A /run of its own: dockerd and its shims write fixed paths there
+	# (docker/plugins, containerd/s) that must not reach the host's.
+	mkdir -p "$dir/run"
+	DD_RUN=$dir/run unshare --net --mount --propagation private \
+		sh -c 'ip link set lo up && mount --bind "$DD_RUN" /run && exec "$@"' _ \
 		"$DOCKERD_BIN" --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/pid" \
 		-H "$DD_HOST" --config-file "$dir/daemon.json" --bridge=none --iptables=false \
 		--ip6tables=false --ip-forward=false --ip-masq=false >"$DD_LOG" 2>&1 </dev/null &
