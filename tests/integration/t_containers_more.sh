@@ -241,3 +241,16 @@ PY
 	assert_eq "$n" "$(grep -c . <<<"$OUT")" "docker ps -aq"
 	run_ok dk container prune -f
 }
+
+# --init where berth-init is not installed (not beside berthd, not on
+# PATH): dockerd's refusal at the start, and nothing of the container left.
+test_containers_init_missing() {
+	mkdir -p "$TEST_TMP/noinit"
+	cp "$BERTHD" "$(dirname "$BERTHD")/berth-shim" "$TEST_TMP/noinit/"
+	BERTHD=$TEST_TMP/noinit/$(basename "$BERTHD") PATH=/usr/sbin:/usr/bin:/sbin:/bin ct_daemon
+	run_fails dk run --rm --network none --init bb true
+	assert_contains "$ERR" 'exec: "berth-init": executable file not found in $PATH' "--init without berth-init"
+	run_ok dk run --rm --network none bb echo fine
+	assert_eq fine "$OUT" "a container without --init"
+	wait_for 10 "the --rm container gone" no_containers_left
+}
