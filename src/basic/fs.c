@@ -93,6 +93,19 @@ int fs_replace(const char *path, const void *data, size_t len, mode_t mode, stru
 	return write_replace(path, data, len, mode, false, err);
 }
 
+int fs_write_new(const char *path, const void *data, size_t len, mode_t mode, struct error *err)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0)
+		return error_set(err, -errno, "create %s: %s", path, strerror(errno));
+	int r = fs_write_all(fd, data, len);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (r < 0)
+		return error_set(err, r, "write %s: %s", path, strerror(-r));
+	return 0;
+}
+
 int fs_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);

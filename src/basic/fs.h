@@ -20,6 +20,12 @@ int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
  * the new content, and no disk flush slows the caller down. */
 int fs_replace(const char *path, const void *data, size_t len, mode_t mode, struct error *err);
 
+/* Creates path (it must not exist), writes data and fsyncs it, without a
+ * rename or a directory fsync: for files inside a directory that is not yet
+ * published, whose own rename (and that directory's fsync) publishes them
+ * all at once. */
+int fs_write_new(const char *path, const void *data, size_t len, mode_t mode, struct error *err);
+
 /* Writes all of buf, retrying short writes and EINTR; 0 or -errno. */
 int fs_write_all(int fd, const void *buf, size_t len);
 

@@ -220,7 +220,11 @@ static bool oom_killed(const struct shim *s)
 	return false;
 }
 
-/* exit.json is how berthd learns the exit when it was not connected. */
+/* exit.json is how berthd learns the exit when it was not connected. No
+ * fsync: it must outlive a berthd killed with -9, which the page cache
+ * does; after a machine's crash no container is left running and a lost or
+ * torn file reads as an unknown exit (255). The fsyncs cost the exit's
+ * path two journal commits. */
 static void record_exit(struct shim *s, int64_t now)
 {
 	_cleanup_free_ char *path = NULL;
@@ -232,7 +236,7 @@ static void record_exit(struct shim *s, int64_t now)
 	if (asprintf(&path, "%s/exit.json", s->o.dir) < 0)
 		return;
 	struct error err = ERROR_INIT;
-	if (fs_write_atomic(path, body, (size_t)n, 0600, &err) < 0)
+	if (fs_replace(path, body, (size_t)n, 0600, &err) < 0)
 		fprintf(stderr, "berth-shim %s: %s\n", s->o.id, error_msg(&err));
 	error_clear(&err);
 }

@@ -249,12 +249,26 @@ static void random_link(char out[OVERLAY2_LINK_LEN + 1])
 	out[OVERLAY2_LINK_LEN] = '\0';
 }
 
+/* A file of the half-made entry tmp: its rename publishes it. */
 static int write_small(const char *dir, const char *name, const char *data, struct error *err)
 {
 	_cleanup_free_ char *p = NULL;
 	if (asprintf(&p, "%s/%s", dir, name) < 0)
 		return error_set(err, -ENOMEM, "out of memory");
-	return fs_write_atomic(p, data, strlen(data), 0644, err);
+	return fs_write_new(p, data, strlen(data), 0644, err);
+}
+
+/* Marks the parent read-only for good, as dockerd does, once: each container
+ * made from an image would otherwise rewrite (and fsync) its top layer's
+ * marker. */
+static int mark_committed(struct storage_driver *drv, const char *parent, struct error *err)
+{
+	_cleanup_free_ char *p = NULL, *pdir = NULL;
+	if (overlay2_entry_path(drv, parent, &pdir) < 0 || asprintf(&p, "%s/committed", pdir) < 0)
+		return error_set(err, -ENOMEM, "out of memory");
+	if (access(p, F_OK) == 0)
+		return 0;
+	return fs_write_atomic(p, "", 0, 0644, err);
 }
 
 /* Fills the half-made entry tmp: diff, link, and for children work + lower. */
@@ -271,14 +285,12 @@ static int fill_entry(struct storage_driver *drv, const char *tmp, const char *p
 		return r;
 	if (mkdir(work, 0700) < 0)
 		return error_set(err, -errno, "mkdir %s: %s", work, strerror(errno));
-	_cleanup_free_ char *lower = NULL, *pdir = NULL;
+	_cleanup_free_ char *lower = NULL;
 	if ((r = lower_of(drv, parent, &lower, err)) < 0)
 		return r;
 	if ((r = write_small(tmp, "lower", lower, err)) < 0)
 		return r;
-	if (overlay2_entry_path(drv, parent, &pdir) < 0)
-		return error_set(err, -ENOMEM, "out of memory");
-	return write_small(pdir, "committed", "", err);
+	return mark_committed(drv, parent, err);
 }
 
 /* Points a fresh short name at ../<id>/diff; retries the rare collision. */

@@ -300,7 +300,12 @@ static void test_overlay2_status_and_layout(void **state)
 	assert_int_equal(strlen(link), 26);
 	assert_true(!strncmp(lower, "l/", 2) && !strcmp(lower + 2, link));
 	snprintf(p, sizeof(p), "%s/overlay2/base/committed", f->root);
-	assert_int_equal(access(p, F_OK), 0);
+	struct stat before, after;
+	assert_int_equal(stat(p, &before), 0);
+	/* A second child leaves the parent's marker as it is (no rewrite). */
+	create(drv, "child2", "base");
+	assert_int_equal(stat(p, &after), 0);
+	assert_int_equal(before.st_ino, after.st_ino);
 	/* A base layer's "mount" is its diff dir: nothing to mount. */
 	char *m = mount_id(drv, "base");
 	assert_non_null(strstr(m, "/base/diff"));
