@@ -250,6 +250,31 @@ static int open_networks(struct daemon *d, struct error *err)
 	return network_init(&d->networks, &deps, err);
 }
 
+/* The swarm gets the services its agent drives and what a node says about
+ * itself; the labels are read where a reload puts them. */
+static int open_swarm(struct daemon *d, struct error *err)
+{
+	const struct swarm_deps deps = {
+	    .loop = d->loop,
+	    .log = &d->log,
+	    .events = d->events,
+	    .images = d->images,
+	    .containers = d->containers,
+	    .networks = d->networks,
+	    .data_root = d->cfg.data_root,
+	    .exec_root = d->cfg.exec_root,
+	    .hostname = d->host.hostname,
+	    .architecture = d->host.architecture,
+	    .ncpu = d->host.ncpu,
+	    .mem_total = d->host.mem_total,
+	    .labels = &d->cfg.labels,
+	    .n_labels = &d->cfg.n_labels,
+	    .generic_resources = d->cfg.node_generic_resources,
+	    .n_generic_resources = d->cfg.n_node_generic_resources,
+	};
+	return swarm_new(&deps, &d->swarm, err);
+}
+
 int daemon_start(struct daemon *d, struct error *err)
 {
 	int r = check_hosts(d, err);
@@ -308,7 +333,7 @@ int daemon_start(struct daemon *d, struct error *err)
 		release_locks(d);
 		return r;
 	}
-	r = swarm_new(d, &d->swarm, err);
+	r = open_swarm(d, err);
 	if (r == 0)
 		r = swarm_start(d->swarm, err);
 	if (r == 0)
