@@ -244,7 +244,7 @@ static void remote_task(struct slogs *sl, json_t *task)
 	r->sl = sl;
 	r->task = json_incref(task);
 	details_of(task, r->details, sizeof(r->details));
-	uv_timer_init(sl->d->swarm->loop, &r->timer);
+	uv_timer_init(sl->d->loop, &r->timer);
 	r->timer.data = r;
 	r->next = sl->remotes;
 	sl->remotes = r;
@@ -304,7 +304,7 @@ static void scan_start(struct slogs *sl, const char *service_id)
 	if (!t)
 		return;
 	snprintf(sl->service_id, sizeof(sl->service_id), "%s", service_id);
-	uv_timer_init(sl->d->swarm->loop, t);
+	uv_timer_init(sl->d->loop, t);
 	t->data = sl;
 	sl->scan = t;
 	sl->pending++;

@@ -199,6 +199,32 @@ static void release_locks(struct daemon *d)
 	}
 }
 
+/* The image service gets the storage and registry settings it reads; the
+ * containers' storage entries and top layers survive its garbage collection. */
+static int open_images(struct daemon *d, struct error *err)
+{
+	const struct image_deps deps = {
+	    .loop = d->loop,
+	    .log = &d->log,
+	    .events = d->events,
+	    .data_root = d->cfg.data_root,
+	    .storage_driver = d->cfg.storage_driver,
+	    .registries =
+		{
+		    .insecure_registries = d->cfg.insecure_registries,
+		    .n_insecure_registries = d->cfg.n_insecure_registries,
+		    .registry_mirrors = d->cfg.registry_mirrors,
+		    .n_registry_mirrors = d->cfg.n_registry_mirrors,
+		    .config_file = d->cfg.config_file ? d->cfg.config_file : DEFAULT_CONFIG_FILE,
+		},
+	    .max_downloads = d->cfg.max_downloads,
+	    .max_uploads = d->cfg.max_uploads,
+	    .go_arch = d->host.go_arch,
+	};
+	return images_init(&d->images, &deps, (const char *const *)d->storage_keep,
+			   (const char *const *)d->layer_pins, err);
+}
+
 /* The local volume store under <data-root>/volumes. */
 static int open_volumes(struct daemon *d, struct error *err)
 {
@@ -250,6 +276,31 @@ static int open_networks(struct daemon *d, struct error *err)
 	return network_init(&d->networks, &deps, err);
 }
 
+/* The swarm gets the services its agent drives and what a node says about
+ * itself; the labels are read where a reload puts them. */
+static int open_swarm(struct daemon *d, struct error *err)
+{
+	const struct swarm_deps deps = {
+	    .loop = d->loop,
+	    .log = &d->log,
+	    .events = d->events,
+	    .images = d->images,
+	    .containers = d->containers,
+	    .networks = d->networks,
+	    .data_root = d->cfg.data_root,
+	    .exec_root = d->cfg.exec_root,
+	    .hostname = d->host.hostname,
+	    .architecture = d->host.architecture,
+	    .ncpu = d->host.ncpu,
+	    .mem_total = d->host.mem_total,
+	    .labels = &d->cfg.labels,
+	    .n_labels = &d->cfg.n_labels,
+	    .generic_resources = d->cfg.node_generic_resources,
+	    .n_generic_resources = d->cfg.n_node_generic_resources,
+	};
+	return swarm_new(&deps, &d->swarm, err);
+}
+
 int daemon_start(struct daemon *d, struct error *err)
 {
 	int r = check_hosts(d, err);
@@ -275,16 +326,7 @@ int daemon_start(struct daemon *d, struct error *err)
 	if (r < 0)
 		error_set(err, r, "cannot list containers: %s", strerror(-r));
 	if (r == 0)
-		r = images_init(&d->images,
-				&(struct image_deps){
-				    .loop = d->loop,
-				    .log = &d->log,
-				    .events = d->events,
-				    .cfg = &d->cfg,
-				    .go_arch = d->host.go_arch,
-				},
-				(const char *const *)d->storage_keep,
-				(const char *const *)d->layer_pins, err);
+		r = open_images(d, err);
 	containers_keep_ids_free(TAKE_PTR(d->storage_keep));
 	containers_keep_ids_free(TAKE_PTR(d->layer_pins));
 	if (r == 0)
@@ -308,7 +350,7 @@ int daemon_start(struct daemon *d, struct error *err)
 		release_locks(d);
 		return r;
 	}
-	r = swarm_new(d, &d->swarm, err);
+	r = open_swarm(d, err);
 	if (r == 0)
 		r = swarm_start(d->swarm, err);
 	if (r == 0)

@@ -12,7 +12,6 @@
 #include "basic/build_info.h"
 #include "basic/cleanup.h"
 #include "basic/timeutil.h"
-#include "daemon/config.h"
 #include "image/images.h"
 #include "image/archive.h"
 #include "image/changes.h"

@@ -14,7 +14,6 @@
 #include <uv.h>
 
 #include "basic/cleanup.h"
-#include "daemon/config.h"
 #include "image/images.h"
 #include "image/curl_lib.h"
 

@@ -8,7 +8,6 @@
 
 #include "basic/cleanup.h"
 #include "basic/fs.h"
-#include "daemon/config.h"
 #include "image/fetch.h"
 #include "image/image_store.h"
 #include "image/layer_store.h"
@@ -41,12 +40,11 @@ int images_init(struct image_service **ret, const struct image_deps *deps, const
 	if (!is)
 		return error_set(err, -ENOMEM, "out of memory");
 	is->deps = *deps;
-	const struct daemon_config *cfg = deps->cfg;
 	_cleanup_free_ char *root = NULL, *tmp = NULL;
-	int r = storage_driver_open(cfg->storage_driver, cfg->data_root, &is->storage, err);
+	int r = storage_driver_open(deps->storage_driver, deps->data_root, &is->storage, err);
 	if (r < 0)
 		return r;
-	if (asprintf(&root, "%s/image/%s", cfg->data_root, cfg->storage_driver) < 0 ||
+	if (asprintf(&root, "%s/image/%s", deps->data_root, deps->storage_driver) < 0 ||
 	    asprintf(&tmp, "%s/tmp", root) < 0)
 		return error_set(err, -ENOMEM, "out of memory");
 	r = fs_mkdir_p(root, 0700, err);

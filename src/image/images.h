@@ -6,8 +6,8 @@
 
 #include "basic/error.h"
 #include "basic/log.h"
+#include "image/registry_settings.h"
 
-struct daemon_config;
 struct event_log;
 struct fetch_curl;
 struct image_store;
@@ -15,14 +15,16 @@ struct layer_store;
 struct storage_driver;
 
 /* What the daemon gives the image service: borrowed, it outlives the
- * service. cfg: --storage-driver, the data root, registry settings and
- * download limits. */
+ * service. */
 struct image_deps {
 	uv_loop_t *loop;
 	struct logger *log;
 	struct event_log *events;
-	const struct daemon_config *cfg;
-	const char *go_arch; /* the host's, for images made here */
+	const char *data_root;
+	const char *storage_driver; /* --storage-driver */
+	struct registry_settings registries;
+	int max_downloads, max_uploads; /* layers at once per pull or push */
+	const char *go_arch;		/* the host's, for images made here */
 };
 
 struct image_service {

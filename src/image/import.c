@@ -10,7 +10,6 @@
 #include "basic/cleanup.h"
 #include "basic/timeutil.h"
 #include "basic/build_info.h"
-#include "daemon/config.h"
 #include "image/images.h"
 #include "image/changes.h"
 #include "image/image_job.h"

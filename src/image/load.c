@@ -13,7 +13,6 @@
 
 #include "basic/cleanup.h"
 #include "basic/fs.h"
-#include "daemon/config.h"
 #include "image/images.h"
 #include "shared/byte_sink.h"
 #include "shared/events.h"

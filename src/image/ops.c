@@ -7,7 +7,6 @@
 
 #include "basic/cleanup.h"
 #include "basic/timeutil.h"
-#include "daemon/config.h"
 #include "image/images.h"
 #include "shared/events.h"
 #include "image/image_store.h"

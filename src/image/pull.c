@@ -20,7 +20,6 @@
 #include "basic/cleanup.h"
 #include "basic/fs.h"
 #include "basic/log.h"
-#include "daemon/config.h"
 #include "image/images.h"
 #include "image/dist_meta.h"
 #include "image/image_store.h"
@@ -349,7 +348,7 @@ static void start_downloads(struct pull_job *j)
 		active += j->layers[i].state == L_DOWNLOADING;
 	for (size_t i = 0; i < j->n_layers && !j->pj.failed; i++) {
 		struct pull_layer *l = &j->layers[i];
-		if (l->state != L_WAIT || active >= (size_t)j->is->deps.cfg->max_downloads ||
+		if (l->state != L_WAIT || active >= (size_t)j->is->deps.max_downloads ||
 		    adopt_stored(j, l))
 			continue;
 		if (!pool_job_queue(&j->pj, &l->work, download_work, download_done, "a download"))

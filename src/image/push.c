@@ -18,7 +18,6 @@
 #include "basic/cleanup.h"
 #include "basic/fs.h"
 #include "basic/log.h"
-#include "daemon/config.h"
 #include "image/images.h"
 #include "image/dist_meta.h"
 #include "image/gzip_blob.h"
@@ -352,7 +351,7 @@ static void start_layers(struct push_job *j)
 	}
 	for (size_t i = 0; i < j->n_layers; i++) {
 		struct push_layer *l = &j->layers[i];
-		if (l->state != P_WAIT || active >= (size_t)j->is->deps.cfg->max_uploads)
+		if (l->state != P_WAIT || active >= (size_t)j->is->deps.max_uploads)
 			continue;
 		if (!pool_job_queue(&j->pj, &l->work, layer_work, layer_done, "an upload"))
 			return;

@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "basic/cleanup.h"
-#include "daemon/config.h"
 #include "image/images.h"
 #include "image/curl_lib.h"
 #include "shared/digest.h"
@@ -135,13 +134,13 @@ int registry_client_init(struct registry_client *c, struct image_service *is, co
 		return r;
 	c->curl = is->curl;
 	bool mirror_http;
-	c->host = strdup(registry_host_for(is->deps.cfg, domain, push, &mirror_http));
+	c->host = strdup(registry_host_for(&is->deps.registries, domain, push, &mirror_http));
 	if (!c->host)
 		return error_set(err, -ENOMEM, "out of memory");
-	c->insecure = mirror_http || registry_is_insecure(is->deps.cfg, c->host);
+	c->insecure = mirror_http || registry_is_insecure(&is->deps.registries, c->host);
 	for (size_t i = 0; c->insecure && i < c->curl->n_plain_http; i++)
 		c->plain_first |= strcmp(c->curl->plain_http[i], c->host) == 0;
-	_cleanup_free_ char *dir = registry_certs_dir(is->deps.cfg, c->host);
+	_cleanup_free_ char *dir = registry_certs_dir(&is->deps.registries, c->host);
 	if (dir) {
 		c->ca_file = file_if_exists(dir, "ca.crt");
 		c->cert_file = file_if_exists(dir, "client.cert");

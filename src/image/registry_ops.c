@@ -11,7 +11,6 @@
 #include <strings.h>
 
 #include "basic/cleanup.h"
-#include "daemon/config.h"
 #include "image/images.h"
 #include "image/reference.h"
 #include "image/registry_client.h"

@@ -9,16 +9,15 @@
 #include <strings.h>
 
 #include "basic/cleanup.h"
-#include "daemon/config.h"
 
-const char *registry_host_for(const struct daemon_config *cfg, const char *domain, bool push,
+const char *registry_host_for(const struct registry_settings *rs, const char *domain, bool push,
 			      bool *mirror_http)
 {
 	*mirror_http = false;
 	if (strcmp(domain, "docker.io") != 0)
 		return domain;
-	if (!push && cfg->n_registry_mirrors) {
-		const char *m = cfg->registry_mirrors[0];
+	if (!push && rs->n_registry_mirrors) {
+		const char *m = rs->registry_mirrors[0];
 		if (strncmp(m, "http://", 7) == 0) {
 			*mirror_http = true;
 			return m + 7;
@@ -65,15 +64,15 @@ static bool in_cidr(const char *addr, const char *cidr)
 	return true;
 }
 
-bool registry_is_insecure(const struct daemon_config *cfg, const char *host)
+bool registry_is_insecure(const struct registry_settings *rs, const char *host)
 {
 	char bare[256];
 	bare_host(host, bare, sizeof(bare));
 	if (strcasecmp(bare, "localhost") == 0 || in_cidr(bare, "127.0.0.0/8") ||
 	    strcmp(bare, "::1") == 0)
 		return true;
-	for (size_t i = 0; i < cfg->n_insecure_registries; i++) {
-		const char *r = cfg->insecure_registries[i];
+	for (size_t i = 0; i < rs->n_insecure_registries; i++) {
+		const char *r = rs->insecure_registries[i];
 		if (strncmp(r, "http://", 7) == 0)
 			r += 7;
 		else if (strncmp(r, "https://", 8) == 0)
@@ -86,10 +85,9 @@ bool registry_is_insecure(const struct daemon_config *cfg, const char *host)
 	return false;
 }
 
-char *registry_certs_dir(const struct daemon_config *cfg, const char *host)
+char *registry_certs_dir(const struct registry_settings *rs, const char *host)
 {
-	_cleanup_free_ char *file =
-	    strdup(cfg->config_file ? cfg->config_file : DEFAULT_CONFIG_FILE);
+	_cleanup_free_ char *file = strdup(rs->config_file);
 	char *dir = NULL;
 	if (!file || asprintf(&dir, "%s/certs.d/%s", dirname(file), host) < 0)
 		return NULL;

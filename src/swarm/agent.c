@@ -12,7 +12,6 @@
 #include "basic/cleanup.h"
 #include "basic/log.h"
 #include "basic/timeutil.h"
-#include "daemon/daemon.h"
 #include "engine/container.h"
 #include "engine/health.h"
 #include "engine/secret_mounts.h"
@@ -97,8 +96,8 @@ static struct agent *agent_of(struct swarm *sw)
 		a->busy = json_object();
 		a->unhealthy = json_object();
 		a->pulled = json_object();
-		if (health_subscribe(sw->d->containers, health_changed, sw, &a->health_sub) < 0 ||
-		    event_log_subscribe(sw->d->events, container_died, sw, &a->exit_sub) < 0) {
+		if (health_subscribe(sw->deps.containers, health_changed, sw, &a->health_sub) < 0 ||
+		    event_log_subscribe(sw->deps.events, container_died, sw, &a->exit_sub) < 0) {
 			sw->agent = a;
 			swarm_agent_stop(sw);
 			return NULL;
@@ -123,8 +122,8 @@ void swarm_agent_stop(struct swarm *sw)
 	json_decref(a->busy);
 	json_decref(a->unhealthy);
 	json_decref(a->pulled);
-	health_unsubscribe(sw->d->containers, a->health_sub);
-	event_log_unsubscribe(sw->d->events, a->exit_sub);
+	health_unsubscribe(sw->deps.containers, a->health_sub);
+	event_log_unsubscribe(sw->deps.events, a->exit_sub);
 	free(a);
 }
 
@@ -171,7 +170,7 @@ static void report_running(struct swarm *sw, struct agent *a, json_t *t, struct 
 	if (!st || !c || !json_object_get(t, "_ports") ||
 	    strcmp(jstr(st, "State") ?: "", "running") != 0)
 		return;
-	json_t *settings = network_container_settings(sw->networks, container_net(c, &nc));
+	json_t *settings = network_container_settings(sw->deps.networks, container_net(c, &nc));
 	json_t *ps = task_port_status(t, json_object_get(settings, "Ports"));
 	json_decref(settings);
 	if (ps)
@@ -212,7 +211,7 @@ static void started(int r, const struct error *err, void *data)
 	struct agent *a = o->sw->agent;
 	json_t *t = a ? json_object_get(a->tasks, o->task) : NULL;
 	struct container *c = NULL;
-	containers_lookup(o->sw->d->containers, o->cid, &c, NULL);
+	containers_lookup(o->sw->deps.containers, o->cid, &c, NULL);
 	if (t && r < 0) {
 		char msg[512];
 		snprintf(msg, sizeof(msg), "starting container failed: %s", error_msg(err));
@@ -226,7 +225,7 @@ static void started(int r, const struct error *err, void *data)
 static void reject(struct swarm *sw, struct agent *a, json_t *t, struct error *err)
 {
 	report(a, t, TASK_REJECTED, "preparing", error_msg(err), NULL);
-	log_warn(sw->log, "swarm: task %s rejected: %s", jstr(t, "ID"), error_msg(err));
+	log_warn(sw->deps.log, "swarm: task %s rejected: %s", jstr(t, "ID"), error_msg(err));
 	error_clear(err);
 }
 
@@ -238,7 +237,7 @@ static int mount_files(struct swarm *sw, struct agent *a, json_t *t, struct cont
 	struct task_files files = {0};
 	int r = task_files_build(t, a->secrets, a->configs, &files, err);
 	if (r == 0)
-		r = container_secrets_set(sw->d->containers, c, files.v, files.n, err);
+		r = container_secrets_set(sw->deps.containers, c, files.v, files.n, err);
 	task_files_free(&files);
 	return r;
 }
@@ -247,7 +246,7 @@ static void pulled(void *data, const struct error *err)
 {
 	struct op *o = data;
 	if (err)
-		log_warn(o->sw->log, "swarm: pulling the image of task %s failed: %s", o->task,
+		log_warn(o->sw->deps.log, "swarm: pulling the image of task %s failed: %s", o->task,
 			 error_msg(err));
 	if (o->sw->agent)
 		json_object_set_new(o->sw->agent->pulled, o->task, json_true());
@@ -265,7 +264,7 @@ static bool pull_first(struct swarm *sw, struct agent *a, json_t *t)
 	const char *image = jstr(cs, "Image");
 	struct image *img;
 	if (!image || json_object_get(a->pulled, id) ||
-	    image_store_lookup(sw->d->images->store, image, &img, NULL) != -ENOENT)
+	    image_store_lookup(sw->deps.images->store, image, &img, NULL) != -ENOENT)
 		return false;
 	struct op *o = op_new(sw, a, id);
 	if (!o)
@@ -280,7 +279,7 @@ static bool pull_first(struct swarm *sw, struct agent *a, json_t *t)
 	    .from_image = image,
 	    .auth = jstr(json_object_get(cs, "PullOptions"), "RegistryAuth"),
 	};
-	image_pull(sw->d->images, out, &po);
+	image_pull(sw->deps.images, out, &po);
 	return true;
 }
 
@@ -289,7 +288,7 @@ static void start_task(struct swarm *sw, struct agent *a, json_t *t)
 	char name[256];
 	task_container_name(t, name, sizeof(name));
 	struct container *c = NULL;
-	if (containers_lookup(sw->d->containers, name, &c, NULL) < 0) {
+	if (containers_lookup(sw->deps.containers, name, &c, NULL) < 0) {
 		if (swarm_now_ms() >= a->create_until_ms) {
 			a->more = true;
 			return;
@@ -308,7 +307,7 @@ static void start_task(struct swarm *sw, struct agent *a, json_t *t)
 		json_t *warnings = json_array();
 		struct error err = ERROR_INIT;
 		report(a, t, TASK_PREPARING, "preparing", NULL, NULL);
-		int r = container_create(sw->d->containers, name, body, &c, warnings, &err);
+		int r = container_create(sw->deps.containers, name, body, &c, warnings, &err);
 		json_decref(body);
 		json_decref(warnings);
 		if (r < 0) {
@@ -326,7 +325,7 @@ static void start_task(struct swarm *sw, struct agent *a, json_t *t)
 	if (!o)
 		return;
 	snprintf(o->cid, sizeof(o->cid), "%s", c->id);
-	container_start(sw->d->containers, c, started, o);
+	container_start(sw->deps.containers, c, started, o);
 }
 
 static void stopped(int r, const struct error *err, void *data)
@@ -335,7 +334,7 @@ static void stopped(int r, const struct error *err, void *data)
 	struct agent *a = o->sw->agent;
 	json_t *t = a ? json_object_get(a->tasks, o->task) : NULL;
 	struct container *c = NULL;
-	containers_lookup(o->sw->d->containers, o->cid, &c, NULL);
+	containers_lookup(o->sw->deps.containers, o->cid, &c, NULL);
 	if (t)
 		report(a, t, TASK_SHUTDOWN, "shutdown", NULL, c);
 	op_end(o);
@@ -356,7 +355,7 @@ static void stop_task_container(struct swarm *sw, struct agent *a, json_t *t, st
 	snprintf(o->cid, sizeof(o->cid), "%s", c->id);
 	json_t *grace = json_object_get(
 	    json_object_get(json_object_get(t, "Spec"), "ContainerSpec"), "StopGracePeriod");
-	container_stop(sw->d->containers, c,
+	container_stop(sw->deps.containers, c,
 		       json_is_integer(grace) ? (int)(json_integer_value(grace) / 1000000000) : -1,
 		       NULL, done, o);
 }
@@ -385,7 +384,7 @@ static void remove_container(struct swarm *sw, struct agent *a, struct container
 		return;
 	struct op *o = op_new(sw, a, c->id);
 	if (o)
-		container_remove(sw->d->containers, c, true, false, op_done, o);
+		container_remove(sw->deps.containers, c, true, false, op_done, o);
 }
 
 /* ---- reconciling ---- */
@@ -411,7 +410,7 @@ static void reconcile_task(struct swarm *sw, struct agent *a, json_t *t)
 	char name[256];
 	task_container_name(t, name, sizeof(name));
 	struct container *c = NULL;
-	containers_lookup(sw->d->containers, name, &c, NULL);
+	containers_lookup(sw->deps.containers, name, &c, NULL);
 	enum task_state want = task_state_parse(jstr(t, "DesiredState"));
 	enum task_state have = store_state(t);
 	const char *sent = jstr(a->reported, id);
@@ -443,8 +442,8 @@ static void reconcile_task(struct swarm *sw, struct agent *a, json_t *t)
 static json_t *task_containers(struct swarm *sw, json_t *keep)
 {
 	json_t *ids = json_array();
-	for (size_t i = 0; i < containers_count(sw->d->containers); i++) {
-		struct container *c = containers_at(sw->d->containers, i);
+	for (size_t i = 0; i < containers_count(sw->deps.containers); i++) {
+		struct container *c = containers_at(sw->deps.containers, i);
 		json_t *labels = json_object_get(c->config, "Labels");
 		const char *tid = jstr(labels, "com.docker.swarm.task.id");
 		if (tid && !c->removing && (!keep || !json_object_get(keep, tid)))
@@ -462,7 +461,7 @@ static void remove_strays(struct swarm *sw, struct agent *a)
 	json_array_foreach(ids, i, id)
 	{
 		struct container *c = NULL;
-		if (containers_lookup(sw->d->containers, json_string_value(id), &c, NULL) == 0)
+		if (containers_lookup(sw->deps.containers, json_string_value(id), &c, NULL) == 0)
 			remove_container(sw, a, c);
 	}
 	json_decref(ids);
@@ -478,8 +477,8 @@ void swarm_agent_remove_tasks(struct swarm *sw)
 	json_array_foreach(ids, i, id)
 	{
 		struct container *c = NULL;
-		if (containers_lookup(sw->d->containers, json_string_value(id), &c, NULL) == 0)
-			container_remove(sw->d->containers, c, true, false, left_removed, NULL);
+		if (containers_lookup(sw->deps.containers, json_string_value(id), &c, NULL) == 0)
+			container_remove(sw->deps.containers, c, true, false, left_removed, NULL);
 	}
 	json_decref(ids);
 }
@@ -613,7 +612,7 @@ static void send_reports(struct swarm *sw, struct agent *a, const char *to)
 	json_object_foreach(sr->batch, id, st)
 	    json_array_append_new(list, json_pack("{s:s, s:O}", "ID", id, "Status", st));
 	a->reporting = true;
-	rpc_call(sw->loop, sw->client_ctx, to,
+	rpc_call(sw->deps.loop, sw->client_ctx, to,
 		 json_pack("{s:s, s:o, s:b}", "op", "tasks", "reports", list, "now", true),
 		 AGENT_RPC_MS, reports_sent, sr);
 }
@@ -645,7 +644,7 @@ void swarm_agent_tick(struct swarm *sw)
 		send_reports(sw, a, to);
 	if (!a->polling && swarm_now_ms() >= a->next_poll_ms) {
 		a->polling = true;
-		rpc_call(sw->loop, sw->client_ctx, to,
+		rpc_call(sw->deps.loop, sw->client_ctx, to,
 			 json_pack("{s:s, s:s}", "op", "tasks", "digest", a->digest), AGENT_RPC_MS,
 			 polled, sw);
 	}

@@ -8,7 +8,6 @@
 
 #include "basic/log.h"
 #include "basic/timeutil.h"
-#include "daemon/daemon.h"
 #include "network/network.h"
 #include "swarm/ca.h"
 #include "swarm/mtls.h"
@@ -133,7 +132,7 @@ bool swarm_attach_target(struct swarm *sw, const char *ref)
 	/* A local network of that name or ID is used as it is, unless it is
 	 * the local side of a swarm network: each container gets its own
 	 * address from the leader. */
-	return !network_local_plain(sw->networks, ref);
+	return !network_local_plain(sw->deps.networks, ref);
 }
 
 bool swarm_attach_wanted(struct swarm *sw, json_t *body, const char **ret_ref)
@@ -186,7 +185,7 @@ void swarm_attach(struct swarm *sw, const char *ref, const char *name, const cha
 	a->cb = cb;
 	a->data = data;
 	swarm_new_id(a->owner);
-	rpc_call(sw->loop, sw->client_ctx, to,
+	rpc_call(sw->deps.loop, sw->client_ctx, to,
 		 json_pack("{s:s, s:s, s:s, s:s, s:s}", "op", "net_attach", "network", ref, "owner",
 			   a->owner, "name", name ? name : "", "ip", ip ? ip : ""),
 		 ATTACH_RPC_MS, attached, a);
@@ -198,7 +197,7 @@ void swarm_detach(struct swarm *sw, const char *net, const char *owner)
 {
 	const char *to = swarm_dispatcher_addr(sw);
 	if (to)
-		rpc_call(sw->loop, sw->client_ctx, to,
+		rpc_call(sw->deps.loop, sw->client_ctx, to,
 			 json_pack("{s:s, s:s, s:s}", "op", "net_detach", "network", net, "owner",
 				   owner),
 			 ATTACH_RPC_MS, detach_sent, NULL);

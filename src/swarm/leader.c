@@ -23,7 +23,7 @@ static void round_written(void *data, int status, json_t *res, const char *msg)
 	struct swarm *sw = data;
 	sw->orch_pending = false;
 	if (status < 0)
-		log_debug(sw->log, "swarm: orchestration write failed: %s", msg ? msg : "");
+		log_debug(sw->deps.log, "swarm: orchestration write failed: %s", msg ? msg : "");
 	else
 		swarm_kick(sw); /* the next round sees this one's result */
 }
@@ -33,7 +33,7 @@ static void alloc_written(void *data, int status, json_t *res, const char *msg)
 	struct swarm *sw = data;
 	sw->alloc_pending = false;
 	if (status < 0)
-		log_debug(sw->log, "swarm: allocation write failed: %s", msg ? msg : "");
+		log_debug(sw->deps.log, "swarm: allocation write failed: %s", msg ? msg : "");
 	else
 		swarm_kick(sw);
 }

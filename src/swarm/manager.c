@@ -99,7 +99,7 @@ void swarm_write(struct swarm *sw, json_t *cmd, swarm_done_fn cb, void *data)
 		write_done(w, -EAGAIN, NULL);
 		return;
 	}
-	rpc_call(sw->loop, sw->client_ctx, leader,
+	rpc_call(sw->deps.loop, sw->client_ctx, leader,
 		 json_pack("{s:s, s:o}", "op", "apply", "cmd", cmd), SWARM_RPC_TIMEOUT_MS, fwd_done,
 		 w);
 }
@@ -176,7 +176,7 @@ static bool forward_if_follower(struct swarm *sw, struct mtls_conn *c, json_t *r
 	if (peer && !json_object_get(req, "_as"))
 		json_object_set_new(
 		    copy, "_as", json_pack("{s:s, s:s}", "id", peer->node_id, "role", peer->role));
-	rpc_call(sw->loop, sw->client_ctx, leader, copy, SWARM_RPC_TIMEOUT_MS, relay_done, p);
+	rpc_call(sw->deps.loop, sw->client_ctx, leader, copy, SWARM_RPC_TIMEOUT_MS, relay_done, p);
 	return true;
 }
 
@@ -643,7 +643,7 @@ static void barrier_done(void *data, int status, const char *msg)
 		json_object_clear(sw->last_seen);
 		json_object_clear(sw->lost);
 		sw->leader_tick_ms = 0;
-		log_info(sw->log, "swarm: this node is the leader");
+		log_info(sw->deps.log, "swarm: this node is the leader");
 	}
 }
 
@@ -706,7 +706,7 @@ static bool finish_rotation(struct swarm *sw)
 	json_object_del(copy, "_ca_trust");
 	json_object_del(copy, "_rot_ns");
 	sw->reconcile_pending = true;
-	log_info(sw->log, "swarm: root CA rotation complete");
+	log_info(sw->deps.log, "swarm: root CA rotation complete");
 	swarm_write(sw, swarm_cmd("cluster", copy), duty_done, sw);
 	return true;
 }
@@ -767,7 +767,7 @@ static void leader_duties(struct swarm *sw)
 		break;
 	case NODE_DUTY_WRITE:
 		if (duty.down)
-			log_info(sw->log, "swarm: node %s %s: down", duty.node_id,
+			log_info(sw->deps.log, "swarm: node %s %s: down", duty.node_id,
 				 duty.lost ? "closed its connection and did not come back"
 					   : "missed its heartbeats");
 		swarm_write(sw, swarm_cmd("node", json_incref(duty.node)), duty_done, sw);
@@ -789,7 +789,7 @@ static void manager_tick(struct swarm *sw)
 	int64_t now = swarm_now_ms();
 	if (sw->leader_ready &&
 	    node_liveness_stalled(sw->last_seen, sw->lost, sw->leader_tick_ms, now))
-		log_warn(sw->log,
+		log_warn(sw->deps.log,
 			 "swarm: this leader did not run for %lld ms: nodes get that time back",
 			 (long long)(now - sw->leader_tick_ms));
 	sw->leader_tick_ms = now;
@@ -830,10 +830,10 @@ static void raft_joined_self(void *data, int status, json_t *resp, const char *m
 	    (sw->raft && sraft_is_voter(sw->raft, sw->raft_id)))
 		return;
 	if (status == -EPERM || ++sw->raft_join_tries >= RAFT_JOIN_TRIES) {
-		log_warn(sw->log, "swarm: joining raft failed: %s", msg ? msg : "");
+		log_warn(sw->deps.log, "swarm: joining raft failed: %s", msg ? msg : "");
 		return;
 	}
-	log_info(sw->log, "swarm: joining raft: %s; asking again", msg ? msg : "");
+	log_info(sw->deps.log, "swarm: joining raft: %s; asking again", msg ? msg : "");
 	sw->raft_join_retry_ms = swarm_now_ms() + RAFT_JOIN_RETRY_MS;
 }
 
@@ -846,7 +846,7 @@ static void raft_join_send(struct swarm *sw)
 		: json_string_value(json_array_get(sw->managers, n ? sw->raft_join_tries % n : 0));
 	sw->raft_join_retry_ms = 0;
 	sw->role_change_inflight = true;
-	rpc_call(sw->loop, sw->client_ctx, to ?: "",
+	rpc_call(sw->deps.loop, sw->client_ctx, to ?: "",
 		 json_pack("{s:s, s:I, s:s}", "op", "raft_join", "raft_id", (json_int_t)sw->raft_id,
 			   "addr", sw->advertise_addr),
 		 SWARM_RPC_TIMEOUT_MS * 4, raft_joined_self, sw);
@@ -863,7 +863,7 @@ static void become_manager(struct swarm *sw)
 	snprintf(p, sizeof(p), "%s/raft", sw->dir);
 	swarm_wipe_dir(p);
 	if (swarm_save(sw, &err) < 0 || swarm_manager_start(sw, false, false, &err) < 0) {
-		log_error(sw->log, "swarm: cannot become a manager: %s", error_msg(&err));
+		log_error(sw->deps.log, "swarm: cannot become a manager: %s", error_msg(&err));
 		error_clear(&err);
 		sw->role_change_inflight = false;
 		return;
@@ -883,10 +883,10 @@ static void become_worker(struct swarm *sw)
 	snprintf(p, sizeof(p), "%s/raft", sw->dir);
 	swarm_wipe_dir(p);
 	if (swarm_save(sw, &err) < 0) {
-		log_error(sw->log, "swarm: %s", error_msg(&err));
+		log_error(sw->deps.log, "swarm: %s", error_msg(&err));
 		error_clear(&err);
 	}
-	log_info(sw->log, "swarm: demoted to worker");
+	log_info(sw->deps.log, "swarm: demoted to worker");
 }
 
 static void renewed(void *data, int status, json_t *resp, const char *msg)
@@ -898,7 +898,8 @@ static void renewed(void *data, int status, json_t *resp, const char *msg)
 	if (status < 0 || !cert || ca_cert_identity(cert, &id, NULL) < 0 || sw->closing ||
 	    sw->state != SWARM_ACTIVE) {
 		if (status < 0)
-			log_warn(sw->log, "swarm: certificate renewal failed: %s", msg ? msg : "");
+			log_warn(sw->deps.log, "swarm: certificate renewal failed: %s",
+				 msg ? msg : "");
 		sw->role_change_inflight = false;
 		free(rc->key_pem);
 		free(rc);
@@ -914,11 +915,11 @@ static void renewed(void *data, int status, json_t *resp, const char *msg)
 	free(rc);
 	struct error err = ERROR_INIT;
 	if (swarm_save(sw, &err) < 0 || swarm_build_ctx(sw, &err) < 0) {
-		log_error(sw->log, "swarm: %s", error_msg(&err));
+		log_error(sw->deps.log, "swarm: %s", error_msg(&err));
 		error_clear(&err);
 	}
 	bool want_mgr = strcmp(id.role, SWARM_ROLE_MANAGER) == 0;
-	log_info(sw->log, "swarm: new certificate as %s", id.role);
+	log_info(sw->deps.log, "swarm: new certificate as %s", id.role);
 	if (want_mgr && !sw->manager) {
 		become_manager(sw);
 		return;
@@ -938,8 +939,9 @@ static void renew_cert(struct swarm *sw, const char *to)
 	}
 	rc->sw = sw;
 	sw->role_change_inflight = true;
-	rpc_call(sw->loop, sw->client_ctx, to, json_pack("{s:s, s:s}", "op", "renew", "csr", csr),
-		 SWARM_RPC_TIMEOUT_MS, renewed, rc);
+	rpc_call(sw->deps.loop, sw->client_ctx, to,
+		 json_pack("{s:s, s:s}", "op", "renew", "csr", csr), SWARM_RPC_TIMEOUT_MS, renewed,
+		 rc);
 	free(csr);
 }
 
@@ -955,9 +957,9 @@ static void hb_done(void *data, int status, json_t *resp, const char *msg)
 		swarm_dispatcher_failed(sw);
 		sw->next_hb_ms = swarm_now_ms() + NODE_BEAT_RETRY_MS;
 		if (status == -EACCES)
-			log_warn(sw->log, "swarm: heartbeat refused: %s", msg ? msg : "");
+			log_warn(sw->deps.log, "swarm: heartbeat refused: %s", msg ? msg : "");
 		else
-			log_debug(sw->log, "swarm: heartbeat failed: %s", msg ? msg : "");
+			log_debug(sw->deps.log, "swarm: heartbeat failed: %s", msg ? msg : "");
 		return;
 	}
 	json_t *mgrs = json_object_get(resp, "managers");
@@ -982,13 +984,13 @@ static void hb_done(void *data, int status, json_t *resp, const char *msg)
 		char *old = sw->ca_pem;
 		sw->ca_pem = strdup(trust);
 		if (swarm_save(sw, &err) < 0 || swarm_build_ctx(sw, &err) < 0) {
-			log_error(sw->log, "swarm: new trust roots: %s", error_msg(&err));
+			log_error(sw->deps.log, "swarm: new trust roots: %s", error_msg(&err));
 			error_clear(&err);
 			free(sw->ca_pem);
 			sw->ca_pem = old;
 		} else {
 			free(old);
-			log_info(sw->log, "swarm: trust roots updated");
+			log_info(sw->deps.log, "swarm: trust roots updated");
 		}
 	}
 	const char *signer_pk = json_string_value(json_object_get(resp, "signer_pk"));
@@ -1052,7 +1054,7 @@ static void agent_tick(struct swarm *sw)
 	if (!to)
 		return;
 	sw->hb_inflight = true;
-	rpc_call(sw->loop, sw->client_ctx, to,
+	rpc_call(sw->deps.loop, sw->client_ctx, to,
 		 json_pack("{s:s, s:o}", "op", "hb", "desc", my_description(sw)),
 		 (unsigned)node_beat_timeout_ms(sw->hb_ms), hb_done, sw);
 }

@@ -11,7 +11,6 @@
 
 #include "basic/log.h"
 #include "basic/timeutil.h"
-#include "daemon/daemon.h"
 #include "swarm/seal.h"
 #include "swarm/store.h"
 #include "swarm/store_networks.h"
@@ -144,9 +143,9 @@ static void ring_written(void *data, int status, json_t *res, const char *msg)
 	struct swarm *sw = data;
 	sw->netkeys_pending = false;
 	if (status < 0)
-		log_debug(sw->log, "swarm: network key write failed: %s", msg ? msg : "");
+		log_debug(sw->deps.log, "swarm: network key write failed: %s", msg ? msg : "");
 	else
-		log_info(sw->log, "swarm: network encryption keys rotated");
+		log_info(sw->deps.log, "swarm: network encryption keys rotated");
 }
 
 void netkeys_rotate(struct swarm *sw)
@@ -273,7 +272,7 @@ void netkeys_plan_done(struct netkeys_plan *p)
 static uint32_t reqid_of(struct swarm *sw)
 {
 	uint32_t h = fnv_bytes(2166136261u, "berth-xfrm:", 11);
-	const char *root = sw->d->cfg.exec_root;
+	const char *root = sw->deps.exec_root;
 	h = fnv_bytes(h, root, strlen(root));
 	return h ? h : 1;
 }
@@ -351,7 +350,7 @@ static void reconcile(struct swarm *sw, const struct netkeys_plan *plan, uint32_
 	if (xfrm_list(reqid, &have, &err) < 0) {
 		/* Nothing wanted: a kernel without xfrm is no news. */
 		if (plan->n_sa || plan->n_sp)
-			log_warn(sw->log, "encrypted overlay: %s", error_msg(&err));
+			log_warn(sw->deps.log, "encrypted overlay: %s", error_msg(&err));
 		error_clear(&err);
 		return;
 	}
@@ -363,7 +362,7 @@ static void reconcile(struct swarm *sw, const struct netkeys_plan *plan, uint32_
 			 * never sent in clear. */
 			if (!sw->netkeys_failed)
 				log_error(
-				    sw->log,
+				    sw->deps.log,
 				    "encrypted overlay: %s: this kernel cannot do ESP with "
 				    "rfc4106(gcm(aes)) (CONFIG_INET_ESP, CONFIG_CRYPTO_GCM); "
 				    "traffic of encrypted networks with other nodes is dropped",
@@ -381,7 +380,7 @@ static void reconcile(struct swarm *sw, const struct netkeys_plan *plan, uint32_
 		if (same)
 			continue;
 		if (xfrm_sp_set(&plan->sp[i], reqid, &err) < 0)
-			log_warn(sw->log, "encrypted overlay: %s", error_msg(&err));
+			log_warn(sw->deps.log, "encrypted overlay: %s", error_msg(&err));
 		error_clear(&err);
 	}
 	for (size_t k = 0; k < have.n_sp; k++) {
@@ -389,12 +388,12 @@ static void reconcile(struct swarm *sw, const struct netkeys_plan *plan, uint32_
 		for (size_t i = 0; i < plan->n_sp && !wanted; i++)
 			wanted = same_sp(&have.sp[k], &plan->sp[i], false);
 		if (!wanted && xfrm_sp_del(&have.sp[k], &err) < 0)
-			log_warn(sw->log, "encrypted overlay: %s", error_msg(&err));
+			log_warn(sw->deps.log, "encrypted overlay: %s", error_msg(&err));
 		error_clear(&err);
 	}
 	for (size_t k = 0; k < have.n_sa; k++) {
 		if (!plan_has_sa(plan, &have.sa[k]) && xfrm_sa_del(&have.sa[k], &err) < 0)
-			log_warn(sw->log, "encrypted overlay: %s", error_msg(&err));
+			log_warn(sw->deps.log, "encrypted overlay: %s", error_msg(&err));
 		error_clear(&err);
 	}
 	xfrm_owned_done(&have);
@@ -410,7 +409,7 @@ void netkeys_program(struct swarm *sw, json_t *networks, json_t *ring, int port)
 	if (task_networks_local_addr(sw, &local) == 0)
 		peers = peers_of(sw, networks, local, &n_peers);
 	if (ring && netkeys_parse(ring, &keys, &n_keys) < 0)
-		log_warn(sw->log, "encrypted overlay: the key ring sent is damaged");
+		log_warn(sw->deps.log, "encrypted overlay: the key ring sent is damaged");
 	if (netkeys_plan(local, peers, n_peers, keys, n_keys, port ? port : task_networks_port(sw),
 			 &plan) == 0)
 		reconcile(sw, &plan, reqid_of(sw));

@@ -187,7 +187,7 @@ static void on_connection(uv_stream_t *server, int status)
 	if (status < 0 || !sw->server_ctx)
 		return;
 	if (mtls_accept(server, sw->server_ctx, &srv_ops, sw, &c) < 0)
-		log_warn(sw->log, "swarm: could not accept a connection");
+		log_warn(sw->deps.log, "swarm: could not accept a connection");
 }
 
 int rpc_listen(struct swarm *sw, struct error *err)
@@ -199,7 +199,7 @@ int rpc_listen(struct swarm *sw, struct error *err)
 	uv_tcp_t *t = calloc(1, sizeof(*t));
 	if (!t)
 		return error_set(err, -ENOMEM, "out of memory");
-	uv_tcp_init(sw->loop, t);
+	uv_tcp_init(sw->deps.loop, t);
 	t->data = sw;
 	r = uv_tcp_bind(t, (struct sockaddr *)&ss, 0);
 	if (r == 0)

@@ -9,7 +9,6 @@
 #include "basic/cleanup.h"
 #include "basic/timeutil.h"
 #include "shared/events.h"
-#include "daemon/daemon.h"
 #include "swarm/ca.h"
 #include "swarm/seal.h"
 #include "swarm/swarm_int.h"

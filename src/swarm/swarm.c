@@ -20,8 +20,8 @@
 #include "basic/fs.h"
 #include "basic/log.h"
 #include "basic/timeutil.h"
-#include "daemon/daemon.h"
 #include "network/network.h"
+#include "shared/generic_resources.h"
 #include "swarm/ca.h"
 #include "swarm/netkeys.h"
 #include "swarm/rpc.h"
@@ -244,7 +244,7 @@ int swarm_manager_start(struct swarm *sw, bool bootstrap, bool recover, struct e
 	const struct sraft_settings set = {SWARM_ELECTION_MS, SWARM_RAFT_HB_MS, 1024, 512};
 	char addr[160];
 	snprintf(addr, sizeof(addr), "%s", sw->advertise_addr);
-	int rv = sraft_init(r, sw->loop, sw->log, dir, sw->raft_id, addr, &sw->store,
+	int rv = sraft_init(r, sw->deps.loop, sw->deps.log, dir, sw->raft_id, addr, &sw->store,
 			    &sw->client_ctx, &set, err);
 	if (rv < 0) {
 		free(r);
@@ -312,9 +312,10 @@ static void raft_reopen_closed(void *data, int status, const char *msg)
 		return;
 	struct error err = ERROR_INIT;
 	if (swarm_manager_start(sw, false, false, &err) < 0)
-		log_error(sw->log, "swarm: raft could not be started again: %s", error_msg(&err));
+		log_error(sw->deps.log, "swarm: raft could not be started again: %s",
+			  error_msg(&err));
 	else
-		log_info(sw->log, "swarm: raft started again from its log");
+		log_info(sw->deps.log, "swarm: raft started again from its log");
 	error_clear(&err);
 }
 
@@ -331,7 +332,8 @@ void swarm_raft_watch(struct swarm *sw)
 	struct raft_reopen *ro = calloc(1, sizeof(*ro));
 	if (!ro)
 		return;
-	log_error(sw->log, "swarm: raft stopped (%s); starting it again", why && *why ? why : "?");
+	log_error(sw->deps.log, "swarm: raft stopped (%s); starting it again",
+		  why && *why ? why : "?");
 	ro->sw = sw;
 	ro->old = sw->raft;
 	sw->raft_reopening = true;
@@ -356,8 +358,8 @@ void swarm_tick_start(struct swarm *sw)
 	 * outlast the election timeout of a raft member this new. */
 	bool follower = sw->manager && !(sw->raft && sraft_is_leader(sw->raft));
 	struct error err = ERROR_INIT;
-	if (network_gwbridge_ensure(sw->networks, !follower, &err) < 0)
-		log_warn(sw->log, "swarm: %s", error_msg(&err));
+	if (network_gwbridge_ensure(sw->deps.networks, !follower, &err) < 0)
+		log_warn(sw->deps.log, "swarm: %s", error_msg(&err));
 	error_clear(&err);
 	sw->tick_on = true;
 	sw->next_hb_ms = 0;
@@ -372,23 +374,20 @@ void swarm_kick(struct swarm *sw)
 		uv_timer_start(&sw->tick, tick_cb, SWARM_KICK_MS, SWARM_TICK_MS);
 }
 
-int swarm_new(struct daemon *d, struct swarm **ret, struct error *err)
+int swarm_new(const struct swarm_deps *deps, struct swarm **ret, struct error *err)
 {
 	struct swarm *sw = calloc(1, sizeof(*sw));
 	if (!sw)
 		return error_set(err, -ENOMEM, "out of memory");
-	sw->d = d;
-	sw->networks = d->networks;
-	sw->loop = d->loop;
-	sw->log = &d->log;
-	snprintf(sw->dir, sizeof(sw->dir), "%s/swarm", d->cfg.data_root);
+	sw->deps = *deps;
+	snprintf(sw->dir, sizeof(sw->dir), "%s/swarm", deps->data_root);
 	sw->managers = json_array();
 	sw->last_seen = json_object();
 	sw->lost = json_object();
 	sw->hb_ms = SWARM_DEFAULT_HB_MS;
 	sw->cert_expiry_s = SWARM_DEFAULT_CERT_S;
 	store_init(&sw->store);
-	uv_timer_init(sw->loop, &sw->tick);
+	uv_timer_init(sw->deps.loop, &sw->tick);
 	sw->tick.data = sw;
 	*ret = sw;
 	return 0;
@@ -399,12 +398,12 @@ int swarm_start(struct swarm *sw, struct error *err)
 	int r = load_state(sw, err);
 	if (r == -ENOENT) {
 		/* Not in a swarm: also after a crash that followed a leave. */
-		network_gwbridge_leave(sw->networks);
+		network_gwbridge_leave(sw->deps.networks);
 		return 0;
 	}
 	if (r == 0 && sw->sealed_keys) {
 		sw->state = SWARM_LOCKED;
-		log_info(sw->log, "swarm: this manager is locked: use docker swarm unlock");
+		log_info(sw->deps.log, "swarm: this manager is locked: use docker swarm unlock");
 		return 0;
 	}
 	if (r == 0)
@@ -414,14 +413,14 @@ int swarm_start(struct swarm *sw, struct error *err)
 	if (r < 0) {
 		/* Keep the daemon up: the swarm reports the error in /info. */
 		snprintf(sw->error_msg, sizeof(sw->error_msg), "%s", error_msg(err));
-		log_error(sw->log, "swarm: %s", error_msg(err));
+		log_error(sw->deps.log, "swarm: %s", error_msg(err));
 		sw->state = SWARM_ERROR;
 		error_clear(err);
 		return 0;
 	}
 	sw->state = SWARM_ACTIVE;
 	swarm_tick_start(sw);
-	log_info(sw->log, "swarm: resumed as %s %s of cluster %s",
+	log_info(sw->deps.log, "swarm: resumed as %s %s of cluster %s",
 		 sw->manager ? "manager" : "worker", sw->node_id, sw->cluster_id);
 	return 0;
 }
@@ -479,7 +478,7 @@ void swarm_free(struct swarm *sw)
 void swarm_reset(struct swarm *sw)
 {
 	netkeys_clear(sw);
-	network_gwbridge_leave(sw->networks);
+	network_gwbridge_leave(sw->deps.networks);
 	swarm_manager_stop(sw);
 	swarm_agent_stop(sw);
 	if (sw->tick_on) {
@@ -644,14 +643,14 @@ uint64_t swarm_new_raft_id(void)
 }
 
 /* The daemon's --label list as Engine.Labels, as dockerd reports it. */
-static json_t *engine_labels(const struct daemon_config *cfg)
+static json_t *engine_labels(char *const *list, size_t n)
 {
 	json_t *labels = json_object();
-	for (size_t i = 0; i < cfg->n_labels; i++) {
-		const char *eq = strchr(cfg->labels[i], '=');
+	for (size_t i = 0; i < n; i++) {
+		const char *eq = strchr(list[i], '=');
 		if (!eq)
 			continue;
-		_cleanup_free_ char *key = strndup(cfg->labels[i], (size_t)(eq - cfg->labels[i]));
+		_cleanup_free_ char *key = strndup(list[i], (size_t)(eq - list[i]));
 		if (key)
 			json_object_set_new(labels, key, json_string(eq + 1));
 	}
@@ -661,18 +660,20 @@ static json_t *engine_labels(const struct daemon_config *cfg)
 /* The description a node reports about itself. */
 json_t *swarm_node_description(struct swarm *sw)
 {
-	const struct sysinfo_host *h = &sw->d->host;
+	const struct swarm_deps *deps = &sw->deps;
 	char host[256] = "";
 	gethostname(host, sizeof(host) - 1); /* the UTS namespace's, as now */
-	json_t *desc =
-	    json_pack("{s:s, s:{s:s, s:s}, s:{s:I, s:I}, s:{s:s, s:o, s:[]}}", "Hostname",
-		      host[0] ? host : h->hostname, "Platform", "Architecture", h->architecture,
-		      "OS", "linux", "Resources", "NanoCPUs", (json_int_t)h->ncpu * 1000000000,
-		      "MemoryBytes", (json_int_t)h->mem_total, "Engine", "EngineVersion",
-		      BERTH_VERSION, "Labels", engine_labels(&sw->d->cfg), "Plugins");
+	json_t *desc = json_pack(
+	    "{s:s, s:{s:s, s:s}, s:{s:I, s:I}, s:{s:s, s:o, s:[]}}", "Hostname",
+	    host[0] ? host : deps->hostname, "Platform", "Architecture", deps->architecture, "OS",
+	    "linux", "Resources", "NanoCPUs", (json_int_t)deps->ncpu * 1000000000, "MemoryBytes",
+	    (json_int_t)deps->mem_total, "Engine", "EngineVersion", BERTH_VERSION, "Labels",
+	    engine_labels(*deps->labels, *deps->n_labels), "Plugins");
 	/* Checked when the settings were read; a failure here leaves them out. */
 	json_t *generic = NULL;
-	if (desc && config_generic_resources(&sw->d->cfg, &generic, NULL) == 0 &&
+	if (desc &&
+	    generic_resources_parse((const char *const *)deps->generic_resources,
+				    deps->n_generic_resources, &generic, NULL) == 0 &&
 	    json_array_size(generic))
 		json_object_set_new(json_object_get(desc, "Resources"), "GenericResources",
 				    json_incref(generic));
@@ -730,7 +731,7 @@ int swarm_unlock(struct swarm *sw, const char *key, struct error *err)
 	}
 	sw->state = SWARM_ACTIVE;
 	swarm_tick_start(sw);
-	log_info(sw->log, "swarm: unlocked");
+	log_info(sw->deps.log, "swarm: unlocked");
 	return 0;
 }
 
@@ -769,9 +770,9 @@ void swarm_follow_autolock(struct swarm *sw)
 	memcpy(sw->kek, kek, 32);
 	struct error err = ERROR_INIT;
 	if (swarm_save(sw, &err) < 0) {
-		log_error(sw->log, "swarm: %s", error_msg(&err));
+		log_error(sw->deps.log, "swarm: %s", error_msg(&err));
 		error_clear(&err);
 	} else {
-		log_info(sw->log, "swarm: autolock %s", want ? "on" : "off");
+		log_info(sw->deps.log, "swarm: autolock %s", want ? "on" : "off");
 	}
 }

@@ -16,7 +16,10 @@
 #include "swarm/sraft.h"
 #include "swarm/store.h"
 
-struct daemon;
+struct containers;
+struct event_log;
+struct image_service;
+struct logger;
 struct networks;
 
 typedef void (*swarm_done_fn)(void *data, int status, json_t *result, const char *msg);
@@ -37,11 +40,31 @@ enum swarm_state { SWARM_INACTIVE, SWARM_PENDING, SWARM_ACTIVE, SWARM_ERROR, SWA
 	"This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm join\" to " \
 	"connect this node to swarm and try again."
 
-struct swarm {
-	struct daemon *d;
-	struct networks *networks; /* the daemon's, for the overlay and ingress networks */
+/* What the daemon gives the swarm: borrowed, it outlives the swarm. */
+struct swarm_deps {
 	uv_loop_t *loop;
 	struct logger *log;
+	struct event_log *events;
+	struct image_service *images;  /* the agent pulls task images */
+	struct containers *containers; /* the agent's task containers */
+	struct networks *networks;     /* overlay and ingress networks */
+	const char *data_root;	       /* the swarm's state is in <data-root>/swarm */
+	const char *exec_root;	       /* tells this daemon's xfrm states (netkeys.c) */
+	/* The node's description (swarm_node_description). */
+	const char *hostname, *architecture;
+	long ncpu;
+	int64_t mem_total;
+	/* --label, as Engine.Labels: the daemon's own fields, as a reload
+	 * (SIGHUP) replaces the list. */
+	char **const *labels;
+	const size_t *n_labels;
+	/* --node-generic-resource terms (checked when the settings were read). */
+	char *const *generic_resources;
+	size_t n_generic_resources;
+};
+
+struct swarm {
+	struct swarm_deps deps;
 	char dir[4096];
 	enum swarm_state state;
 	char error_msg[512];
@@ -115,7 +138,8 @@ struct swarm {
 	struct swarm_pending *pending; /* init or join waiting for the leader */
 };
 
-int swarm_new(struct daemon *d, struct swarm **ret, struct error *err);
+/* The swarm of this node, not started; *ret is set on success. -ENOMEM. */
+int swarm_new(const struct swarm_deps *deps, struct swarm **ret, struct error *err);
 /* Loads the state a previous run left and resumes (raft, listener, agent). */
 int swarm_start(struct swarm *sw, struct error *err);
 /* Stops timers, listener and raft; cb when all is closed. */

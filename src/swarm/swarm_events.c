@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "basic/timeutil.h"
-#include "daemon/daemon.h"
 #include "shared/events.h"
 #include "swarm/swarm_int.h"
 
@@ -89,7 +88,7 @@ static void on_store_change(void *userdata, const char *type, const char *action
 			    json_t *old, int64_t ts_ns)
 {
 	struct swarm *sw = userdata;
-	if (ts_ns < sw->events_since_ns || !sw->d->events)
+	if (ts_ns < sw->events_since_ns || !sw->deps.events)
 		return;
 	json_t *attrs = json_object();
 	if (!attrs)
@@ -101,7 +100,7 @@ static void on_store_change(void *userdata, const char *type, const char *action
 	else
 		json_object_set_new(attrs, "name",
 				    json_string(jstr(json_object_get(obj, "Spec"), "Name") ?: ""));
-	event_log_publish_at(sw->d->events, ts_ns, type, action, jstr(obj, "ID"), attrs, "swarm");
+	event_log_publish_at(sw->deps.events, ts_ns, type, action, jstr(obj, "ID"), attrs, "swarm");
 }
 
 void swarm_objects_events_from_now(struct swarm *sw)

@@ -170,7 +170,7 @@ int swarm_network_inspect(struct swarm *sw, const char *ref, json_t **ret, struc
 	*ret = swarm_network_view(sw, net);
 	/* As dockerd: where the network is in use, its containers here and
 	 * the nodes it spans. */
-	json_t *cs = network_overlay_containers(sw->networks, jstr(net, "ID"));
+	json_t *cs = network_overlay_containers(sw->deps.networks, jstr(net, "ID"));
 	if (cs) {
 		json_object_set_new(*ret, "Containers", cs);
 		json_object_set_new(*ret, "Peers", task_networks_peers(sw, net));

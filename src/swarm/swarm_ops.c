@@ -8,7 +8,6 @@
 #include "basic/cleanup.h"
 #include "basic/log.h"
 #include "basic/timeutil.h"
-#include "daemon/daemon.h"
 #include "swarm/ca.h"
 #include "swarm/swarm_networks.h"
 #include "swarm/rpc.h"
@@ -62,7 +61,7 @@ static void pending_finish(struct swarm_pending *p, int status, json_t *res, con
 	if (sw->pending == p)
 		sw->pending = NULL;
 	if (status < 0 && !p->closing_raft && !p->keep_on_error) {
-		log_warn(sw->log, "swarm: %s", msg ? msg : "failed");
+		log_warn(sw->deps.log, "swarm: %s", msg ? msg : "failed");
 		swarm_reset(sw);
 	} else if (status < 0) {
 		/* A swarm that existed before stays. */
@@ -84,7 +83,7 @@ static struct swarm_pending *pending_new(struct swarm *sw, swarm_done_fn cb, voi
 	p->sw = sw;
 	p->cb = cb;
 	p->data = data;
-	uv_timer_init(sw->loop, &p->timer);
+	uv_timer_init(sw->deps.loop, &p->timer);
 	p->timer.data = p;
 	sw->pending = p;
 	sw->state = SWARM_PENDING;
@@ -154,7 +153,7 @@ static void init_written(void *data, int status, json_t *res, const char *msg)
 		swarm_write(p->sw, swarm_cmd("network", swarm_ingress_network()), init_written, p);
 		return;
 	}
-	log_info(p->sw->log, "swarm: initialized cluster %s", p->sw->cluster_id);
+	log_info(p->sw->deps.log, "swarm: initialized cluster %s", p->sw->cluster_id);
 	pending_finish(p, 0, json_string(p->sw->node_id), NULL);
 }
 
@@ -279,7 +278,7 @@ static void force_closed(void *data, int status, const char *msg)
 		return;
 	}
 	sw->state = SWARM_ACTIVE;
-	log_info(sw->log, "swarm: forced a new cluster of this manager alone");
+	log_info(sw->deps.log, "swarm: forced a new cluster of this manager alone");
 	uv_timer_start(&p->timer, init_wait_leader, 20, 20);
 }
 
@@ -376,7 +375,7 @@ static void join_raft_done(void *data, int status, json_t *resp, const char *msg
 		pending_finish(p, status, NULL, msg);
 		return;
 	}
-	log_info(p->sw->log, "swarm: joined cluster %s as manager", p->sw->cluster_id);
+	log_info(p->sw->deps.log, "swarm: joined cluster %s as manager", p->sw->cluster_id);
 	pending_finish(p, 0, NULL, NULL);
 }
 
@@ -390,7 +389,7 @@ static void join_raft_send(uv_timer_t *t)
 			     ? p->remote
 			     : json_string_value(json_array_get(sw->managers, p->tries % n));
 	p->tries++;
-	rpc_call(sw->loop, sw->client_ctx, to ? to : p->remote, json_incref(p->req),
+	rpc_call(sw->deps.loop, sw->client_ctx, to ? to : p->remote, json_incref(p->req),
 		 SWARM_RPC_TIMEOUT_MS * 6, join_raft_done, p);
 }
 
@@ -447,7 +446,7 @@ static void join_answered(void *data, int status, json_t *resp, const char *msg)
 		return;
 	}
 	if (!sw->manager) {
-		log_info(sw->log, "swarm: joined cluster %s as worker", sw->cluster_id);
+		log_info(sw->deps.log, "swarm: joined cluster %s as worker", sw->cluster_id);
 		pending_finish(p, 0, NULL, NULL);
 		return;
 	}
@@ -461,7 +460,7 @@ static void join_answered(void *data, int status, json_t *resp, const char *msg)
 static void join_send(uv_timer_t *t)
 {
 	struct swarm_pending *p = t->data;
-	rpc_call(p->sw->loop, p->ctx, p->remote, json_incref(p->req), SWARM_RPC_TIMEOUT_MS * 2,
+	rpc_call(p->sw->deps.loop, p->ctx, p->remote, json_incref(p->req), SWARM_RPC_TIMEOUT_MS * 2,
 		 join_answered, p);
 }
 
@@ -557,7 +556,7 @@ void swarm_join(struct swarm *sw, const struct swarm_join_req *req, swarm_done_f
 	snprintf(remote, sizeof(remote), strchr(req->remote, ':') ? "%s" : "%s:2377", req->remote);
 	p->remote = strdup(remote);
 	p->deadline = swarm_now_ms() + JOIN_DEADLINE_MS;
-	rpc_call_peer(sw->loop, probe, p->remote, json_pack("{s:s}", "op", "ca"),
+	rpc_call_peer(sw->deps.loop, probe, p->remote, json_pack("{s:s}", "op", "ca"),
 		      SWARM_RPC_TIMEOUT_MS, join_ca_answered, p, &p->peer);
 	SSL_CTX_free(probe); /* connections keep their own reference */
 }
@@ -573,7 +572,7 @@ struct leave_ctx {
 static void leave_finish(void *data, int status, json_t *resp, const char *msg)
 {
 	struct leave_ctx *l = data;
-	log_info(l->sw->log, "swarm: left the swarm");
+	log_info(l->sw->deps.log, "swarm: left the swarm");
 	swarm_agent_remove_tasks(l->sw);
 	swarm_reset(l->sw);
 	l->cb(l->data, 0, NULL, NULL);
@@ -589,7 +588,7 @@ static void leave_transferred(void *data, int status, const char *msg)
 		leave_finish(l, 0, NULL, NULL);
 		return;
 	}
-	rpc_call(sw->loop, sw->client_ctx, leader, json_pack("{s:s}", "op", "raft_leave"),
+	rpc_call(sw->deps.loop, sw->client_ctx, leader, json_pack("{s:s}", "op", "raft_leave"),
 		 SWARM_RPC_TIMEOUT_MS, leave_finish, l);
 }
 
@@ -763,7 +762,7 @@ static int rotate_ca_if_asked(struct swarm *sw, json_t *c, json_t *spec, struct 
 	json_object_set_new(tokens, "Worker", json_string(t));
 	token_generate(cert, t);
 	json_object_set_new(tokens, "Manager", json_string(t));
-	log_info(sw->log, "swarm: root CA rotation started");
+	log_info(sw->deps.log, "swarm: root CA rotation started");
 	free(bundle);
 	free(cert);
 	free(key);

@@ -120,7 +120,7 @@ void task_ingress_wire(struct swarm *sw, json_t *net)
 		    .n_backends = k};
 		used += k;
 	}
-	network_ingress_update(sw->networks, jstr(net, "ID"), &m);
+	network_ingress_update(sw->deps.networks, jstr(net, "ID"), &m);
 }
 
 json_t *task_ingress_endpoint(json_t *networks, json_t *task)

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/daemon.h"
 #include "swarm/ca.h"
 #include "swarm/rpc.h"
 #include "swarm/services.h"
@@ -53,7 +52,7 @@ struct container *swarm_task_container(struct swarm *sw, json_t *task)
 	char name[256];
 	struct container *c = NULL;
 	task_container_name(task, name, sizeof(name));
-	if (containers_lookup(sw->d->containers, name, &c, NULL) < 0)
+	if (containers_lookup(sw->deps.containers, name, &c, NULL) < 0)
 		return NULL;
 	return c;
 }
@@ -148,12 +147,12 @@ void swarm_task_logs_remote(struct swarm *sw, json_t *task, const struct contain
 			return;
 		}
 		f->rc = rc;
-		uv_timer_init(sw->loop, &f->timer);
+		uv_timer_init(sw->deps.loop, &f->timer);
 		f->timer.data = f;
 		uv_timer_start(&f->timer, fail_later_fire, 0, 0);
 		return;
 	}
-	rpc_call(sw->loop, sw->client_ctx, leader,
+	rpc_call(sw->deps.loop, sw->client_ctx, leader,
 		 json_pack("{s:s, s:O, s:o}", "op", "logs", "task", task, "q", query_json(q)),
 		 LOGS_CALL_MS, remote_done, rc);
 }
@@ -303,7 +302,7 @@ void task_logs_serve(struct swarm *sw, const char *to, json_t *requests)
 		uint64_t off;
 		json_t *msg =
 		    json_pack("{s:s, s:O}", "op", "logs_data", "id", json_object_get(r, "id"));
-		if (!c || container_log_read(sw->d->containers, c, &q, &es, &off) < 0) {
+		if (!c || container_log_read(sw->deps.containers, c, &q, &es, &off) < 0) {
 			/* A task whose container is gone has no logs any more. */
 			json_object_set_new(msg, "entries", json_array());
 		} else {
@@ -311,7 +310,8 @@ void task_logs_serve(struct swarm *sw, const char *to, json_t *requests)
 			container_log_entries_free(&es);
 		}
 		if (to)
-			rpc_call(sw->loop, sw->client_ctx, to, msg, LOGS_NODE_MS, data_sent, NULL);
+			rpc_call(sw->deps.loop, sw->client_ctx, to, msg, LOGS_NODE_MS, data_sent,
+				 NULL);
 		else
 			json_decref(msg);
 	}

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "basic/log.h"
-#include "daemon/daemon.h"
 #include "network/network.h"
 #include "network/nl.h"
 #include "orchestrator/allocator.h"
@@ -194,7 +193,7 @@ static void program_peers(struct swarm *sw, json_t *net)
 			n++;
 	}
 	if (peers)
-		network_overlay_peers(sw->networks, jstr(net, "ID"), peers, n);
+		network_overlay_peers(sw->deps.networks, jstr(net, "ID"), peers, n);
 	free(peers);
 }
 
@@ -285,16 +284,16 @@ int task_networks_wire(struct swarm *sw, json_t *net, int port)
 	struct error err = ERROR_INIT;
 	if (task_networks_local_addr(sw, &local) < 0 || overlay_of(net, &o) < 0)
 		return -EINVAL;
-	int r = network_overlay_ensure(sw->networks, &o, local,
+	int r = network_overlay_ensure(sw->deps.networks, &o, local,
 				       port ? port : task_networks_port(sw), &err);
 	if (r < 0) {
-		log_warn(sw->log, "overlay network %s: %s", o.name, error_msg(&err));
+		log_warn(sw->deps.log, "overlay network %s: %s", o.name, error_msg(&err));
 	} else {
 		program_peers(sw, net);
 		json_t *records = service_records(net);
-		network_overlay_services(sw->networks, o.id, records);
+		network_overlay_services(sw->deps.networks, o.id, records);
 		json_decref(records);
-		network_overlay_info(sw->networks, o.id, json_object_get(net, "Inspect"));
+		network_overlay_info(sw->deps.networks, o.id, json_object_get(net, "Inspect"));
 		if (json_is_true(json_object_get(net, "Ingress")))
 			task_ingress_wire(sw, net);
 	}
@@ -314,7 +313,7 @@ static void release_gone(struct swarm *sw, json_t *net)
 		if (strcmp(jstr(ep, "Kind"), "container") != 0 ||
 		    strcmp(jstr(ep, "Node"), sw->node_id) != 0 ||
 		    ip_parse(jstr(ep, "IP"), &ip) < 0 ||
-		    network_overlay_holds(sw->networks, jstr(net, "ID"), ip))
+		    network_overlay_holds(sw->deps.networks, jstr(net, "ID"), ip))
 			continue;
 		swarm_detach(sw, jstr(net, "ID"), owner);
 	}
@@ -331,7 +330,7 @@ void task_networks_sync(struct swarm *sw, json_t *networks, int port)
 		if (task_networks_wire(sw, net, port) == 0)
 			release_gone(sw, net);
 	}
-	network_overlay_prune(sw->networks, listed, networks);
+	network_overlay_prune(sw->deps.networks, listed, networks);
 }
 
 int task_networks_config(json_t *networks, json_t *task, json_t *body)

@@ -98,3 +98,19 @@ test_generic_resources_cli_and_errors() {
 	assert_contains "$ERR" "could not parse GenericResource: incorrect term gpu, missing '=' or malformed expression" "daemon.json"
 	[[ ! -S "$D_SOCK" ]] || fail "berthd left a socket behind"
 }
+
+# A reload (SIGHUP) that changes --label's list changes the node's engine
+# labels too: the node describes itself from the daemon's current labels on
+# each heartbeat, as dockerd's executor asks the daemon each time.
+test_swarm_engine_labels_follow_reload() {
+	# Labels in the file: a --label flag would make the reload a conflict.
+	new_daemon_dir d1
+	echo '{"labels": ["zone=eu"]}' >"$D_CFG"
+	swarm_one_node
+	run_ok dk node inspect self --format '{{json .Description.Engine.Labels}}'
+	assert_eq '{"zone":"eu"}' "$OUT" "the node's engine labels at start"
+	echo '{"labels": ["zone=us", "disk=ssd"]}' >"$D_CFG"
+	reload_daemon
+	wait_for 30 "the node's engine labels after the reload" bash -c \
+		"[[ \$(docker -H '$D_HOST' node inspect self --format '{{json .Description.Engine.Labels}}') == '{\"disk\":\"ssd\",\"zone\":\"us\"}' ]]"
+}

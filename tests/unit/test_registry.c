@@ -10,7 +10,6 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "daemon/config.h"
 #include "image/registry_client.h"
 #include "image/registry_manifest.h"
 #include "image/registry_settings.h"
@@ -117,7 +116,7 @@ static void test_index_pick(void **state)
 
 static void test_insecure(void **state)
 {
-	struct daemon_config cfg = {0};
+	struct registry_settings cfg = {0};
 	char *list[] = {"10.1.0.0/16", "reg.example:5000", NULL};
 	assert_true(registry_is_insecure(&cfg, "127.0.0.1:5000"));
 	assert_true(registry_is_insecure(&cfg, "127.9.9.9"));
