@@ -128,12 +128,12 @@ static void attach_then_create(const struct api_request *ar, json_t *body, const
 	http_conn_ref(ar->conn);
 	q->body = json_incref(body);
 	snprintf(q->ref, sizeof(q->ref), "%s", ref);
-	json_t *want = json_object_get(
-	    json_object_get(
-		json_object_get(json_object_get(body, "NetworkingConfig"), "EndpointsConfig"), ref),
-	    "IPAMConfig");
+	json_t *epc = json_object_get(
+	    json_object_get(json_object_get(body, "NetworkingConfig"), "EndpointsConfig"), ref);
+	json_t *want = json_object_get(epc, "IPAMConfig");
 	swarm_attach(ar->d->swarm, q->ref, name,
-		     json_string_value(json_object_get(want, "IPv4Address")), attached_create, q);
+		     json_string_value(json_object_get(want, "IPv4Address")),
+		     json_object_get(epc, "Aliases"), attached_create, q);
 }
 
 static void api_container_create(const struct api_request *ar)

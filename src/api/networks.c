@@ -234,9 +234,11 @@ static void connect_swarm(const struct api_request *ar, const char *ref, json_t 
 	q->conn = ar->conn;
 	http_conn_ref(ar->conn);
 	q->body = json_incref(body);
-	json_t *ipam = json_object_get(json_object_get(body, "EndpointConfig"), "IPAMConfig");
+	json_t *epc = json_object_get(body, "EndpointConfig");
+	json_t *ipam = json_object_get(epc, "IPAMConfig");
 	swarm_attach(ar->d->swarm, ref, c->name + 1,
-		     json_string_value(json_object_get(ipam, "IPv4Address")), attached_connect, q);
+		     json_string_value(json_object_get(ipam, "IPv4Address")),
+		     json_object_get(epc, "Aliases"), attached_connect, q);
 }
 
 static void api_network_connect(const struct api_request *ar)

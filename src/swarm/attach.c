@@ -50,6 +50,23 @@ static void attach_written(void *data, int status, json_t *res, const char *msg)
 	free(p);
 }
 
+/* A copy of the request's aliases when they are names DNS can hold: at most
+ * 64, each a non-empty string shorter than 256 bytes; NULL otherwise. */
+static json_t *attach_aliases(json_t *req)
+{
+	json_t *in = json_object_get(req, "aliases"), *v;
+	size_t i;
+	if (!json_is_array(in) || json_array_size(in) > 64)
+		return NULL;
+	json_array_foreach(in, i, v)
+	{
+		const char *s = json_string_value(v);
+		if (!s || !*s || strlen(s) > 255)
+			return NULL;
+	}
+	return json_deep_copy(in);
+}
+
 static void attach_rpc(struct swarm *sw, struct mtls_conn *c, json_t *req, const char *node)
 {
 	const char *ref = jstr(req, "network"), *owner = jstr(req, "owner");
@@ -84,6 +101,9 @@ static void attach_rpc(struct swarm *sw, struct mtls_conn *c, json_t *req, const
 	json_t *v =
 	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "Network", p->net, "Owner", owner, "Kind",
 		      "container", "Name", jstr(req, "name"), "Node", node, "IP", jstr(req, "ip"));
+	json_t *aliases = attach_aliases(req);
+	if (aliases)
+		json_object_set_new(v, "Aliases", aliases);
 	swarm_write(sw, swarm_cmd("net_attach", v), attach_written, p);
 }
 
@@ -172,7 +192,7 @@ static void attached(void *data, int status, json_t *resp, const char *msg)
 }
 
 void swarm_attach(struct swarm *sw, const char *ref, const char *name, const char *ip,
-		  swarm_done_fn cb, void *data)
+		  json_t *aliases, swarm_done_fn cb, void *data)
 {
 	const char *to = swarm_dispatcher_addr(sw);
 	struct attach_ctx *a = calloc(1, sizeof(*a));
@@ -185,10 +205,11 @@ void swarm_attach(struct swarm *sw, const char *ref, const char *name, const cha
 	a->cb = cb;
 	a->data = data;
 	swarm_new_id(a->owner);
-	rpc_call(sw->deps.loop, sw->client_ctx, to,
-		 json_pack("{s:s, s:s, s:s, s:s, s:s}", "op", "net_attach", "network", ref, "owner",
-			   a->owner, "name", name ? name : "", "ip", ip ? ip : ""),
-		 ATTACH_RPC_MS, attached, a);
+	json_t *req = json_pack("{s:s, s:s, s:s, s:s, s:s}", "op", "net_attach", "network", ref,
+				"owner", a->owner, "name", name ? name : "", "ip", ip ? ip : "");
+	if (json_is_array(aliases) && json_array_size(aliases))
+		json_object_set(req, "aliases", aliases);
+	rpc_call(sw->deps.loop, sw->client_ctx, to, req, ATTACH_RPC_MS, attached, a);
 }
 
 static void detach_sent(void *data, int status, json_t *resp, const char *msg) {}

@@ -220,21 +220,31 @@ static json_t *record_of(json_t *out, json_t *ep)
 	return r;
 }
 
-/* Attached containers answer by name on every node, as dockerd's: a
- * record of one address, unless a service has the name. */
+/* A record of one address for an attached container's name or alias,
+ * unless a service (or another container) has the name. */
+static void container_record(json_t *out, const char *name, json_t *ep)
+{
+	if (!*name || json_object_get(out, name))
+		return;
+	json_object_set_new(out, name,
+			    json_pack("{s:[], s:{s:O}, s:b}", "Aliases", "Tasks", name,
+				      json_object_get(ep, "IP"), "Container", 1));
+}
+
+/* Attached containers answer by name and by their --network-alias names on
+ * every node, as dockerd's. */
 static void container_records(json_t *out, json_t *net)
 {
 	const char *owner;
-	json_t *ep;
+	json_t *ep, *alias;
+	size_t i;
 	json_object_foreach(json_object_get(net, "Endpoints"), owner, ep)
 	{
-		const char *name = jstr(ep, "Name");
-		if (strcmp(jstr(ep, "Kind"), "container") != 0 || !*name ||
-		    json_object_get(out, name))
+		if (strcmp(jstr(ep, "Kind"), "container") != 0)
 			continue;
-		json_object_set_new(out, name,
-				    json_pack("{s:[], s:{s:O}, s:b}", "Aliases", "Tasks", name,
-					      json_object_get(ep, "IP"), "Container", 1));
+		container_record(out, jstr(ep, "Name"), ep);
+		json_array_foreach(json_object_get(ep, "Aliases"), i, alias)
+		    container_record(out, json_string_value(alias) ?: "", ep);
 	}
 }
 

@@ -54,8 +54,10 @@ bool swarm_attach_target(struct swarm *sw, const char *ref);
  * swarm_attach_target); *ret_ref is that reference. */
 bool swarm_attach_wanted(struct swarm *sw, json_t *body, const char **ret_ref);
 /* Asks the leader for an address on the attachable network ref (ip: the
- * one wanted, NULL: any) and wires the network here; result {"ID", "IP"}. */
+ * one wanted, NULL: any) and wires the network here; result {"ID", "IP"}.
+ * aliases (borrowed, NULL: none): the container's other names on the
+ * network, which every node's DNS answers as it answers name. */
 void swarm_attach(struct swarm *sw, const char *ref, const char *name, const char *ip,
-		  swarm_done_fn cb, void *data);
+		  json_t *aliases, swarm_done_fn cb, void *data);
 /* Gives an attachment back (fire and forget: the agent tries again). */
 void swarm_detach(struct swarm *sw, const char *net, const char *owner);

@@ -855,7 +855,7 @@ test_overlay() {
 		fail "network inspect on another manager: $(dk n2 network inspect ovc)"
 	# Attachable: containers on a worker and on another manager.
 	for n in n4 n2; do
-		wait_for 60 bash -c "[[ -n \$(dk $n ps -q --filter name=oc-$n) ]] || dk $n run -d --name oc-$n --network ovc busybox sleep 1000" ||
+		wait_for 60 bash -c "[[ -n \$(dk $n ps -q --filter name=oc-$n) ]] || dk $n run -d --name oc-$n --network ovc --network-alias al-$n busybox sleep 1000" ||
 			fail "docker run --network ovc on $n"
 	done
 	ip4=$(dk n4 inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' oc-n4)
@@ -866,6 +866,9 @@ test_overlay() {
 	# And by name, each node's DNS knowing the other's container.
 	wait_for 30 dk n4 exec oc-n4 busybox ping -c1 -W2 oc-n2 || fail "attached container n4 -> n2 by name"
 	wait_for 30 dk n2 exec oc-n2 busybox ping -c1 -W2 oc-n4 || fail "attached container n2 -> n4 by name"
+	# And by --network-alias.
+	wait_for 30 dk n4 exec oc-n4 busybox ping -c1 -W2 al-n2 || fail "attached container n4 -> n2 by alias"
+	wait_for 30 dk n2 exec oc-n2 busybox ping -c1 -W2 al-n4 || fail "attached container n2 -> n4 by alias"
 	dk n4 exec oc-n4 busybox nslookup tasks.oc-n2 127.0.0.11 >/dev/null 2>&1 && fail "tasks.<container> resolved"
 	dk n4 rm -f oc-n4 >/dev/null && dk n2 rm -f oc-n2 >/dev/null || fail "rm of the attached containers"
 	wait_for 60 bash -c 'dk n1 service inspect ovs >/dev/null 2>&1 ||
@@ -926,7 +929,7 @@ test_overlay() {
 				fail "nftables rules of ovc left on $n"
 		fi
 	done
-	ok "overlay: create on a manager (refused on a worker), attachable containers on a worker and a manager ping each other (by address and by name), a service's tasks on two workers reach each other over the vxlan (n5's on its --data-path-addr; also after kill -9) and an outside address through their node's docker_gwbridge, rm leaves nothing on any node"
+	ok "overlay: create on a manager (refused on a worker), attachable containers on a worker and a manager ping each other (by address, by name and by --network-alias), a service's tasks on two workers reach each other over the vxlan (n5's on its --data-path-addr; also after kill -9) and an outside address through their node's docker_gwbridge, rm leaves nothing on any node"
 }
 
 # ---- encrypted overlay networks ----
