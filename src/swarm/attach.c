@@ -50,21 +50,28 @@ static void attach_written(void *data, int status, json_t *res, const char *msg)
 	free(p);
 }
 
-/* A copy of the request's aliases when they are names DNS can hold: at most
- * 64, each a non-empty string shorter than 256 bytes; NULL otherwise. */
-static json_t *attach_aliases(json_t *req)
+/* The request's aliases, names DNS can hold: at most 64, each a non-empty
+ * string of at most 255 bytes. 0 (*ret NULL when there are none) or -EINVAL. */
+static int attach_aliases(json_t *req, json_t **ret, struct error *err)
 {
 	json_t *in = json_object_get(req, "aliases"), *v;
 	size_t i;
+	*ret = NULL;
+	if (!in || json_is_null(in))
+		return 0;
 	if (!json_is_array(in) || json_array_size(in) > 64)
-		return NULL;
+		return error_set(err, -EINVAL, "invalid network aliases: at most 64 names");
 	json_array_foreach(in, i, v)
 	{
 		const char *s = json_string_value(v);
 		if (!s || !*s || strlen(s) > 255)
-			return NULL;
+			return error_set(
+			    err, -EINVAL,
+			    "invalid network alias \"%.64s\": a name of 1 to 255 bytes",
+			    s ? s : "");
 	}
-	return json_deep_copy(in);
+	*ret = json_deep_copy(in);
+	return 0;
 }
 
 static void attach_rpc(struct swarm *sw, struct mtls_conn *c, json_t *req, const char *node)
@@ -87,8 +94,15 @@ static void attach_rpc(struct swarm *sw, struct mtls_conn *c, json_t *req, const
 		rpc_reply(c, -EPERM, NULL, msg);
 		return;
 	}
+	json_t *aliases;
+	if (attach_aliases(req, &aliases, &err) < 0) {
+		rpc_reply(c, err.code, NULL, error_msg(&err));
+		error_clear(&err);
+		return;
+	}
 	struct attach_pend *p = calloc(1, sizeof(*p));
 	if (!p || strlen(owner) >= sizeof(p->owner) || !*owner) {
+		json_decref(aliases);
 		free(p);
 		rpc_reply(c, -EINVAL, NULL, "bad attachment request");
 		return;
@@ -101,7 +115,6 @@ static void attach_rpc(struct swarm *sw, struct mtls_conn *c, json_t *req, const
 	json_t *v =
 	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "Network", p->net, "Owner", owner, "Kind",
 		      "container", "Name", jstr(req, "name"), "Node", node, "IP", jstr(req, "ip"));
-	json_t *aliases = attach_aliases(req);
 	if (aliases)
 		json_object_set_new(v, "Aliases", aliases);
 	swarm_write(sw, swarm_cmd("net_attach", v), attach_written, p);

@@ -184,6 +184,29 @@ remove_daemon_networking() {
 	return 0
 }
 
+# A test that failed half-way may leave services and containers: they
+# outlive berthd, so each daemon still up removes them through its API
+# (bounded) before it is stopped.
+remove_daemon_containers() {
+	local f sock host ids end
+	for f in "${DAEMON_LOGS[@]}"; do
+		sock="$(dirname "$f")/berth.sock"
+		[[ -S $sock ]] && ping_unix "$sock" || continue
+		host="unix://$sock"
+		ids=$(DOCKER_CONFIG="$TEST_TMP/docker-config" timeout 20 "$DOCKER" -H "$host" service ls -q 2>/dev/null)
+		[[ -z $ids ]] || DOCKER_CONFIG="$TEST_TMP/docker-config" timeout 30 "$DOCKER" -H "$host" service rm $ids >/dev/null 2>&1
+		end=$((SECONDS + 60))
+		while ids=$(DOCKER_CONFIG="$TEST_TMP/docker-config" timeout 20 "$DOCKER" -H "$host" ps -aq 2>/dev/null) && [[ -n $ids ]]; do
+			if ((SECONDS >= end)); then
+				printf '    note: containers left on %s: %s\n' "$host" "$(echo $ids)" >&2
+				break
+			fi
+			DOCKER_CONFIG="$TEST_TMP/docker-config" timeout 60 "$DOCKER" -H "$host" rm -f -v $ids >/dev/null 2>&1 || sleep 0.5
+		done
+	done
+	return 0
+}
+
 # Kills what this test started (by pid), checks daemon logs for sanitizer
 # reports, removes the temp dir. Runs on every exit path.
 test_cleanup() {
@@ -195,6 +218,7 @@ test_cleanup() {
 	for pid in "${BG_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null
 	done
+	[[ $rc -eq 0 ]] || remove_daemon_containers
 	for pid in "${DAEMON_PIDS[@]}"; do
 		stop_daemon_pid "$pid" quiet || rc=1
 	done

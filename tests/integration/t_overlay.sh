@@ -186,6 +186,13 @@ test_overlay_attachable_containers() {
 	assert_match "$(ov_cip oa1)" '^10\.231\.5\.[0-9]+$' "address of oa1"
 	assert_eq 10.231.5.77 "$(ov_cip oa2)" "address asked for with --ip"
 	run_ok dk exec oa1 ping -c1 -W2 10.231.5.77
+	# An alias DNS cannot hold is refused before anything is made.
+	local long
+	long=$(printf 'a%.0s' {1..300})
+	run_fails dk run -d --name oa3 --network ova --network-alias "$long" busybox:latest true
+	assert_contains "$ERR" "invalid network alias" "a 300-byte alias"
+	run dk inspect oa3
+	assert_contains "$ERR" "No such" "the container of a refused attach"
 	assert_eq 2 "$(ov_devices_of "$id")" "the bridge and vxlan device of ova"
 	run_ok ip -d link show "vx-${id:0:12}"
 	assert_contains "$OUT" "dstport $OV_DPORT" "the vxlan device's port (--data-path-port)"
