@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/client.h"
 #include "cli/registry_auth.h"
+#include "cli/service_image.h"
 #include "cli/run_opts.h"
 #include "cli/service_opts.h"
 #include "cli/service_progress.h"
@@ -449,9 +450,15 @@ static int create(const struct cli *cli, const struct create_opts *o, const stru
 	/* Only with --with-registry-auth do the credentials leave. */
 	_cleanup_free_ char *auth =
 	    o->registry_auth ? cli_registry_auth_for_image(args->v[0]) : NULL;
+	_cleanup_free_ char *warning = NULL;
+	if (!o->no_resolve_image &&
+	    service_image_resolve(cli, json_object_get(body, "TaskTemplate"), auth, &warning) < 0)
+		return error_set(err, -ENOMEM, "out of memory");
 	r = cli_call_auth(cli, "POST", "/services/create", NULL, body, auth, &resp, err);
 	if (r < 0)
 		return r;
+	if (warning)
+		fprintf(cli->err, "%s\n", warning);
 	const char *id = json_string_value(json_object_get(resp, "ID")) ?: "";
 	fprintf(cli->out, "%s\n", id);
 	fflush(cli->out);

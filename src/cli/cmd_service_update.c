@@ -14,6 +14,7 @@
 #include "cli/client.h"
 #include "cli/query.h"
 #include "cli/registry_auth.h"
+#include "cli/service_image.h"
 #include "cli/run_opts.h"
 #include "cli/service_progress.h"
 #include "cli/service_opts.h"
@@ -885,7 +886,7 @@ static int apply(const struct cli *cli, json_t *spec, const struct update_opts *
  * spec will have), else the daemon keeps those of the current spec, or of
  * the previous one for a rollback. */
 static int post(const struct cli *cli, json_t *svc, json_t *spec, const struct update_opts *o,
-		struct error *err)
+		char **warning, struct error *err)
 {
 	char version[32];
 	snprintf(version, sizeof(version), "%lld",
@@ -904,6 +905,10 @@ static int post(const struct cli *cli, json_t *svc, json_t *spec, const struct u
 			?: "");
 	else if (r == 0)
 		r = query_add(&q, "registryAuthFrom", o->do_rollback ? "previous-spec" : "spec");
+	/* As docker's CLI: a new --image is pinned to its digest. */
+	if (r == 0 && o->image && !o->no_resolve_image &&
+	    service_image_resolve(cli, json_object_get(spec, "TaskTemplate"), auth, warning) < 0)
+		r = error_set(err, -ENOMEM, "out of memory");
 	_cleanup_free_ char *p =
 	    query_path("/services/%s/update", json_string_value(json_object_get(svc, "ID")));
 	r = r == 0 && p ? cli_call_auth(cli, "POST", p, &q, spec, auth, NULL, err)
@@ -925,8 +930,11 @@ static int update(const struct cli *cli, const char *name, const struct update_o
 	_cleanup_(cli_json_decrefp) json_t *spec = json_deep_copy(json_object_get(svc, "Spec"));
 	if (!o->do_rollback && (r = apply(cli, spec, o, err)) < 0)
 		return r;
-	if ((r = post(cli, svc, spec, o, err)) < 0)
+	_cleanup_free_ char *warning = NULL;
+	if ((r = post(cli, svc, spec, o, &warning, err)) < 0)
 		return r;
+	if (warning)
+		fprintf(cli->err, "%s\n", warning);
 	fprintf(cli->out, "%s\n", name);
 	if (o->detach)
 		return 0;
@@ -1010,7 +1018,6 @@ int cli_cmd_service_update(struct cli *cli, const char *cmd_path, int argc, char
 	    LIST("network-rm", &o.network_rm, "Remove a network"),
 	    {"no-healthcheck", 0, CLI_FLAG_BOOL, &o.health.none, NULL,
 	     "Disable any container-specified HEALTHCHECK", false},
-	    /* Taken, as create's: berth resolves no image digest on the client. */
 	    {"no-resolve-image", 0, CLI_FLAG_BOOL, &o.no_resolve_image, NULL,
 	     "Do not query the registry to resolve image digest and supported platforms", false},
 	    LIST("placement-pref-add", &o.pref_add, "Add a placement preference"),

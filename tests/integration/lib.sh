@@ -271,8 +271,15 @@ new_daemon_dir() {
 
 # launch_daemon ARGS...: starts $BERTHD with exactly ARGS in the background,
 # stderr+stdout to $D_LOG; sets D_PID. Does not wait.
+# Registries are only reached on loopback: anything else goes to a proxy on
+# a closed loopback port (libcurl's variables, which dockerd honours too), so
+# no name is looked up and nothing leaves the machine. docker's CLI asks the
+# daemon for the digest of every service image, docker.io's busybox too.
+DAEMON_PROXY_ENV=(http_proxy=http://127.0.0.1:1 https_proxy=http://127.0.0.1:1
+	HTTPS_PROXY=http://127.0.0.1:1 no_proxy=127.0.0.1,localhost,::1 NO_PROXY=127.0.0.1,localhost,::1)
+
 launch_daemon() {
-	ASAN_OPTIONS="$DAEMON_ASAN_OPTIONS" UBSAN_OPTIONS="$DAEMON_UBSAN_OPTIONS" \
+	env "${DAEMON_PROXY_ENV[@]}" ASAN_OPTIONS="$DAEMON_ASAN_OPTIONS" UBSAN_OPTIONS="$DAEMON_UBSAN_OPTIONS" \
 		"$BERTHD" "$@" >>"$D_LOG" 2>&1 </dev/null &
 	D_PID=$!
 	DAEMON_PIDS+=("$D_PID")

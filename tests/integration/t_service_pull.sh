@@ -100,3 +100,47 @@ test_service_pull_registry_auth() {
 	assert_match "$OUT" "^$REG/private:1@sha256:[0-9a-f]{64}$" "the pinned image"
 	sp_wait_running pinned
 }
+
+# berth service create and update pin the image's digest as docker's CLI
+# does (GET /distribution), print docker's warning when the registry cannot
+# be asked, and leave the image alone with --no-resolve-image.
+test_service_berth_resolves_image() {
+	start_registry reg
+	reg_put app v1 docker 1
+	swarm_one_node
+	local digest f want
+	digest=$(reg_json "$PUT" digest)
+	f='{{.Spec.TaskTemplate.ContainerSpec.Image}} {{json .Spec.TaskTemplate.Placement}}'
+	run_ok dk service create -d --name pdocker --replicas 0 "$REG/app:v1" true
+	run_ok dk service inspect -f "$f" pdocker
+	want=$OUT
+	assert_match "$want" "^$REG/app:v1@$digest \{.*\"Platforms\":\[\{\"Architecture\":\"amd64\",\"OS\":\"linux\"\}\]" \
+		"docker's pinned image and platforms"
+	run_ok berth -H "$D_HOST" service create -d --name pberth --replicas 0 "$REG/app:v1" true
+	assert_empty "$ERR" "berth's stderr for a pinned image"
+	run_ok dk service inspect -f "$f" pberth
+	assert_eq "$want" "$OUT" "berth's pinned image and platforms"
+	# An image the registry does not have: docker's warning, the image as given.
+	run_ok dk service create -d --name wdocker --replicas 0 "$REG/nothere:1" true
+	local warning=$ERR
+	assert_contains "$warning" "image $REG/nothere:1 could not be accessed on a registry to record" "docker's warning"
+	run_ok berth -H "$D_HOST" service create -d --name wberth --replicas 0 "$REG/nothere:1" true
+	assert_eq "$warning" "$ERR" "berth's warning"
+	run_ok dk service inspect -f '{{.Spec.TaskTemplate.ContainerSpec.Image}}' wberth
+	assert_eq "$REG/nothere:1" "$OUT" "the image of wberth"
+	# --no-resolve-image: as given, no warning.
+	run_ok berth -H "$D_HOST" service create -d --no-resolve-image --name nberth --replicas 0 "$REG/app:v1" true
+	assert_empty "$ERR" "stderr with --no-resolve-image"
+	run_ok dk service inspect -f '{{.Spec.TaskTemplate.ContainerSpec.Image}}' nberth
+	assert_eq "$REG/app:v1" "$OUT" "the image with --no-resolve-image"
+	# update: a new --image is pinned; other changes leave the image alone.
+	run_ok berth -H "$D_HOST" service update -d --image "$REG/app:v1" wberth
+	assert_empty "$ERR" "berth's stderr for a pinned update"
+	run_ok dk service inspect -f "$f" wberth
+	assert_eq "$want" "$OUT" "wberth after update --image"
+	run_ok berth -H "$D_HOST" service update -d --env-add A=1 nberth
+	run_ok dk service inspect -f '{{.Spec.TaskTemplate.ContainerSpec.Image}}' nberth
+	assert_eq "$REG/app:v1" "$OUT" "nberth after an update without --image"
+	run_ok berth -H "$D_HOST" service update -d --image "$REG/nothere:2" nberth
+	assert_contains "$ERR" "image $REG/nothere:2 could not be accessed on a registry to record" "berth's warning on update"
+}
