@@ -187,6 +187,31 @@ test_containers_kill9_mid_create() {
 	done
 }
 
+# kill -9 between writing a state file's temporary copy and renaming it
+# over the file leaves <file>.tmp-<pid> in the container's directory (found
+# by tests/stress/kill9-churn.sh); the next start removes it, but not one
+# whose writer still runs (a shim writes there too).
+test_containers_kill9_tmp_leftovers() {
+	ct_daemon
+	run_ok dk create --name stale --network none bb true
+	local id=$OUT dead dir
+	dir=$D_DATA/containers/$id
+	(exit 0) &
+	dead=$!
+	wait "$dead"
+	kill -9 "$D_PID"
+	wait "$D_PID" 2>/dev/null
+	forget_pid "$D_PID"
+	printf '{"half' >"$dir/config.v2.json.tmp-$dead"
+	printf '{"live' >"$dir/hostconfig.json.tmp-$$"
+	ct_restart_daemon
+	assert_file_absent "$dir/config.v2.json.tmp-$dead" "temporary file of a dead writer"
+	assert_file_exists "$dir/hostconfig.json.tmp-$$" "temporary file of a live writer"
+	rm -f "$dir/hostconfig.json.tmp-$$"
+	run_ok dk rm stale
+	ct_gone "$id"
+}
+
 # rmi -f of the image of a stopped container removes the image but not the
 # layers the container stands on, also across a restart; they go with it.
 test_containers_pin_image_layers() {
