@@ -11,6 +11,8 @@
 #   MIN_SECS=1     shortest run of the workload between two kills (seconds)
 #   MAX_SECS=6     longest
 #   LOOPS=3        background workload loops (1-3)
+#   STARTUP_KILL_PCT=30  how often (percent of rounds) berthd is killed once
+#                  more while it starts up again
 #   BERTHD BERTH   default: the sanitizer builds in build/san/
 #   EVIDENCE=DIR   where violations are kept (default /tmp/kill9-evidence.XXXXXX)
 #
@@ -33,6 +35,7 @@ ROUNDS=${ROUNDS:-10}
 MIN_SECS=${MIN_SECS:-1}
 MAX_SECS=${MAX_SECS:-6}
 LOOPS=${LOOPS:-3}
+STARTUP_KILL_PCT=${STARTUP_KILL_PCT:-30}
 [[ $(id -u) -eq 0 ]] || { echo "kill9-churn: needs root" >&2; exit 2; }
 for b in "$BERTHD" "$DOCKER"; do
 	[[ -x $b ]] || { echo "kill9-churn: missing $b (make all san)" >&2; exit 2; }
@@ -361,6 +364,15 @@ for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
 	say "round $ROUND: kill -9 after ${delay}s; under way: $(pgrep -af -- "$DOCKER -H $D_HOST" | sed "s|.*$D_HOST ||" | paste -sd'|')"
 	kc_kill
 	kc_pause_loops || violation "workload loops hang after kill -9"
+	# Sometimes once more while it starts up (recovering what the kill left).
+	if ((RANDOM % 100 < STARTUP_KILL_PCT)); then
+		d=$(awk 'BEGIN { srand(); printf "%.2f", 0.05 + rand() * 0.6 }')
+		say "round $ROUND: kill -9 again ${d}s into start-up"
+		launch_daemon --data-root "$D_DATA" --exec-root "$D_EXEC" --pidfile "$D_PIDFILE" \
+			-H "$D_HOST" --config-file "$D_CFG" -b "${KC_TAG}0" --bip "10.$NB.1.1/24"
+		sleep "$d"
+		kc_kill
+	fi
 	kc_start || break
 	ls "$D_DATA/containers" >>"$KC_SEEN_IDS" 2>/dev/null
 	kc_check_restart
