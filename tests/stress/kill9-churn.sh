@@ -210,7 +210,13 @@ kc_check_restart() {
 			continue
 		fi
 		read -r st pid <<<"$st"
-		if [[ $st == running ]]; then
+		# The loops never pause a container: one paused here was
+		# paused by a commit that kill -9 cut short. It stays paused,
+		# as with dockerd (the freezer state is the truth); say so.
+		[[ $st == paused ]] && say "NOTE (round $ROUND): container $id is paused after the restart (an interrupted commit?)"
+		# A paused container is live: its processes, mounts and
+		# published ports stay.
+		if [[ $st == running || $st == paused ]]; then
 			kill -0 "$pid" 2>/dev/null || violation "container $id is running with pid $pid, which is gone"
 			# The container's overlay2 entry is named by its id
 			# (inspect's GraphDriver.Data is null).
@@ -218,17 +224,17 @@ kc_check_restart() {
 			ips+=" $(dk inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}' "$id" 2>/dev/null)"
 		fi
 	done
-	# Published ports lead only to running containers.
+	# Published ports lead only to live containers.
 	local ip
 	for ip in $(nft list table ip "$KC_TABLE" 2>/dev/null | grep -oE 'dnat to [0-9.]+' | awk '{print $3}' | sort -u); do
 		[[ " $ips " == *" $ip "* ]] ||
-			violation "nftables DNAT to $ip, which no running container has" \
+			violation "nftables DNAT to $ip, which no live container has" \
 				"$(nft list table ip "$KC_TABLE" | grep -F "dnat to $ip:")"
 	done
 	# Every overlay mount belongs to a running container.
 	for m in $(kc_overlay_mounts); do
 		printf '%s\n' "${want[@]}" | grep -qxF -- "$m" ||
-			violation "overlay mount $m belongs to no running container after start-up" \
+			violation "overlay mount $m belongs to no live container after start-up" \
 				"$(grep -F -- "$m" /proc/self/mountinfo)"
 	done
 	# Crash leftovers are removed at start-up.
