@@ -211,8 +211,9 @@ kc_check_restart() {
 		fi
 		read -r st pid <<<"$st"
 		# The loops never pause a container: one paused here was
-		# paused by a commit that kill -9 cut short. It stays paused,
-		# as with dockerd (the freezer state is the truth); say so.
+		# paused by a commit that kill -9 cut short. It stays paused
+		# (the freezer's state is the truth); whether a restart should
+		# resume it is a design question, so say so, not fail.
 		[[ $st == paused ]] && say "NOTE (round $ROUND): container $id is paused after the restart (an interrupted commit?)"
 		# A paused container is live: its processes, mounts and
 		# published ports stay.
