@@ -116,7 +116,7 @@ kc_op() {
 
 # Containers on a user network with published ports and volumes.
 kc_loop_containers() {
-	local me=L1 i=0 n port
+	local me=L1 i=0 n
 	while :; do
 		i=$((i + 1)) n=kc1_$i
 		kc_op $me run -d --name $n --network kcnet -p 127.0.0.1::80 -p 127.0.0.1::81/udp \
@@ -258,11 +258,15 @@ kc_check_restart() {
 		sleep 0.1
 	done
 	# Every runc container is one the daemon knows.
-	for c in $(ls "$D_EXEC/runc" 2>/dev/null); do
+	for c in "$D_EXEC"/runc/*; do
+		[[ -e $c ]] || continue
+		c=${c##*/}
 		grep -qxF "$c" <<<"$ids" || violation "runc state $c of an unknown container"
 	done
 	# Every container dir on disk is listed.
-	for c in $(ls "$D_DATA/containers" 2>/dev/null); do
+	for c in "$D_DATA"/containers/*; do
+		[[ -e $c ]] || continue
+		c=${c##*/}
 		grep -qxF "$c" <<<"$ids" || violation "container dir $c on disk but not listed"
 	done
 	# Every interface on our bridges belongs to a listed container.
