@@ -1,8 +1,11 @@
 #include "fs.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +94,24 @@ int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 int fs_replace(const char *path, const void *data, size_t len, mode_t mode, struct error *err)
 {
 	return write_replace(path, data, len, mode, false, err);
+}
+
+void fs_remove_stale_tmp(const char *dir)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+	while (dh && (de = readdir(dh))) {
+		const char *t = strstr(de->d_name, ".tmp-");
+		char *end;
+		if (!t || t == de->d_name || !isdigit((unsigned char)t[5]))
+			continue;
+		long pid = strtol(t + 5, &end, 10);
+		if (*end || pid <= 0 || (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+			continue;
+		unlinkat(dirfd(dh), de->d_name, 0);
+	}
+	if (dh)
+		closedir(dh);
 }
 
 int fs_write_new(const char *path, const void *data, size_t len, mode_t mode, struct error *err)

@@ -20,6 +20,11 @@ int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
  * the new content, and no disk flush slows the caller down. */
 int fs_replace(const char *path, const void *data, size_t len, mode_t mode, struct error *err);
 
+/* Deletes the temporary files fs_write_atomic and fs_replace left in dir
+ * when their writer was killed before the rename (<name>.tmp-<pid>), unless
+ * that pid still runs: a live writer (a shim) may be about to rename its own. */
+void fs_remove_stale_tmp(const char *dir);
+
 /* Creates path (it must not exist), writes data and fsyncs it, without a
  * rename or a directory fsync: for files inside a directory that is not yet
  * published, whose own rename (and that directory's fsync) publishes them

@@ -103,6 +103,7 @@ static int load_engine_id(struct daemon *d, struct error *err)
 	_cleanup_free_ char *path = NULL, *text = NULL;
 	if (asprintf(&path, "%s/engine-id", d->cfg.data_root) < 0)
 		return -ENOMEM;
+	fs_remove_stale_tmp(d->cfg.data_root); /* a first write kill -9 cut short */
 	if (fs_read_file(path, 128, &text, NULL) == 0 && strlen(text) >= 32) {
 		text[strcspn(text, "\n")] = '\0';
 		snprintf(d->engine_id, sizeof(d->engine_id), "%s", text);

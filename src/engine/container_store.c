@@ -362,6 +362,8 @@ int containers_load(struct containers *cs, struct error *err)
 			continue;
 		}
 		check_damaged(cs, c);
+		/* A state file write that kill -9 cut short. */
+		fs_remove_stale_tmp(p);
 		/* Its reference was taken for it before the layer GC. */
 		c->layer = c->layer_chain[0]
 			       ? layer_store_get(cs->deps.images->layers, c->layer_chain)

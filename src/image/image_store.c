@@ -131,6 +131,10 @@ static void load_metadata(struct image_store *is, struct image *img)
 	    store_path(is, "imagedb/metadata/sha256/%s/parent", digest_hex(img->id));
 	_cleanup_free_ char *s = NULL;
 	size_t len;
+	_cleanup_free_ char *dir =
+	    store_path(is, "imagedb/metadata/sha256/%s", digest_hex(img->id));
+	if (dir)
+		fs_remove_stale_tmp(dir); /* writes kill -9 cut short */
 	if (p1 && fs_read_file(p1, 128, &s, &len) == 0)
 		time_parse_user_timestamp(s, 0, &img->last_tag_ns);
 	free(TAKE_PTR(s));
@@ -166,6 +170,7 @@ static int load_configs(struct image_store *is, struct error *err)
 	_cleanup_free_ char *dir = store_path(is, "imagedb/content/%s", "sha256");
 	if (!dir)
 		return error_set(err, -ENOMEM, "out of memory");
+	fs_remove_stale_tmp(dir); /* writes kill -9 cut short */
 	DIR *d = opendir(dir);
 	if (!d)
 		return error_set(err, -errno, "cannot read %s: %m", dir);
@@ -304,6 +309,12 @@ int image_store_open(const char *root, struct layer_store *ls, struct image_stor
 		r = fs_mkdir_p(meta, 0700, err);
 	if (r == 0)
 		r = load_configs(is, err);
+	/* repositories.json and distribution metadata kill -9 cut short. */
+	_cleanup_free_ char *dist =
+	    store_path(is, "distribution/v2metadata-by-diffid/%s", "sha256");
+	fs_remove_stale_tmp(is->root);
+	if (dist)
+		fs_remove_stale_tmp(dist);
 	if (r == 0)
 		r = refs_load(is, err);
 	if (r < 0) {

@@ -190,6 +190,7 @@ static int load_all(struct layer_store *ls, struct error *err)
 			image_rm_rf(ldir); /* not a complete layer */
 			continue;
 		}
+		fs_remove_stale_tmp(ldir); /* writes kill -9 cut short */
 		if (ls->n == cap) {
 			cap = cap ? 2 * cap : 16;
 			void *p = realloc(parents, cap * sizeof(*parents));

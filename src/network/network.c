@@ -109,6 +109,13 @@ int network_save(struct networks *ns, struct network *n, struct error *err)
 	return fs_write_atomic(path, text, strlen(text), 0600, err);
 }
 
+static void network_unsave(struct networks *ns, const struct network *n)
+{
+	_cleanup_free_ char *path = NULL;
+	if (asprintf(&path, "%s/%s.json", ns->dir, n->id) >= 0)
+		unlink(path);
+}
+
 /* Auxiliary addresses are never handed to containers. */
 static void reserve_aux(struct network *n)
 {
@@ -443,6 +450,8 @@ static int load_networks(struct networks *ns, struct error *err)
 	DIR *dh = opendir(ns->dir);
 	if (!dh)
 		return error_set(err, -errno, "open %s: %s", ns->dir, strerror(errno));
+	/* A save that kill -9 cut short. */
+	fs_remove_stale_tmp(ns->dir);
 	struct dirent *de;
 	while ((de = readdir(dh))) {
 		size_t len = strlen(de->d_name);
@@ -919,15 +928,21 @@ int network_make(struct networks *ns, json_t *body, struct network **ret, struct
 	if (r == 0)
 		r = network_ipam6_parse(ns, n, c6, ipv6, err);
 	/* The bridge's name is free on the host (parse_options): from here on
-	 * a failure deletes whatever of it was made, also a half-made one. */
+	 * a failure deletes whatever of it was made, also a half-made one.
+	 * Saved before the bridge is made: a kill -9 in between leaves a
+	 * network whose bridge the next start makes, never a bridge nobody
+	 * knows (whose name would refuse every later create). */
 	bool bridge_made = r == 0;
 	if (r == 0)
-		r = network_bridge_up(ns, n, err);
-	if (r == 0)
 		r = network_save(ns, n, err);
+	bool saved = r == 0;
+	if (r == 0)
+		r = network_bridge_up(ns, n, err);
 	if (r == 0 && networks_add(ns, n) < 0)
 		r = error_set(err, -ENOMEM, "out of memory");
 	if (r < 0) {
+		if (saved)
+			network_unsave(ns, n);
 		if (bridge_made)
 			nl_link_delete(n->bridge);
 		network_free(n);
@@ -957,13 +972,13 @@ int net_container_find(struct networks *ns, const char *ref, struct net_containe
 
 void network_destroy(struct networks *ns, struct network *n)
 {
-	_cleanup_free_ char *path = NULL;
-	if (asprintf(&path, "%s/%s.json", ns->dir, n->id) >= 0)
-		unlink(path);
+	/* Links first: a kill -9 before the file is gone leaves the network,
+	 * whose links the next start makes again, not links nobody knows. */
 	if (n->overlay)
 		nl_link_delete(n->vxlan);
 	network_mesh_down(ns, n);
 	nl_link_delete(n->bridge);
+	network_unsave(ns, n);
 	networks_forget(ns, n);
 	network_rules_rebuild(ns);
 	network_event(ns, n, "destroy", NULL);

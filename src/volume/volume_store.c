@@ -159,6 +159,7 @@ static int load_one(const struct volume_store *s, const char *name, struct volum
 		return -ENOMEM;
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return -ENOTDIR;
+	fs_remove_stale_tmp(dir); /* a metadata write kill -9 cut short */
 	json_t *j = NULL;
 	if (fs_read_file(meta, 1 << 20, &text, NULL) == 0)
 		j = json_loads(text, 0, NULL);

@@ -187,6 +187,51 @@ test_containers_kill9_mid_create() {
 	done
 }
 
+# kill -9 between writing a state file's temporary copy and renaming it
+# over the file leaves <file>.tmp-<pid> beside it (found by
+# tests/stress/kill9-churn.sh in container dirs, the network and the image
+# store); the next start removes them, but not one whose writer still runs
+# (a shim writes in its container's directory too).
+test_containers_kill9_tmp_leftovers() {
+	ct_daemon
+	run_ok dk create --name stale --network none -v stalevol:/v bb true
+	local id=$OUT dead dir img chain f files=()
+	dir=$D_DATA/containers/$id
+	img=$(dk image inspect --format '{{.Id}}' bb)
+	img=${img#sha256:}
+	# bb has one layer: its chain ID is its diff ID.
+	chain=$(dk image inspect --format '{{index .RootFS.Layers 0}}' bb)
+	chain=${chain#sha256:}
+	(exit 0) &
+	dead=$!
+	wait "$dead"
+	kill -9 "$D_PID"
+	wait "$D_PID" 2>/dev/null
+	forget_pid "$D_PID"
+	files=("$dir/config.v2.json.tmp-$dead"
+		"$D_DATA/network/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.json.tmp-$dead"
+		"$D_DATA/image/overlay2/repositories.json.tmp-$dead"
+		"$D_DATA/image/overlay2/imagedb/content/sha256/$img.tmp-$dead"
+		"$D_DATA/image/overlay2/imagedb/metadata/sha256/$img/lastUpdated.tmp-$dead"
+		"$D_DATA/image/overlay2/layerdb/sha256/$chain/cache-id.tmp-$dead"
+		"$D_DATA/volumes/stalevol/meta.json.tmp-$dead"
+		"$D_DATA/engine-id.tmp-$dead")
+	for f in "${files[@]}"; do
+		mkdir -p "$(dirname "$f")"
+		printf '{"half' >"$f"
+	done
+	printf '{"live' >"$dir/hostconfig.json.tmp-$$"
+	ct_restart_daemon
+	for f in "${files[@]}"; do
+		assert_file_absent "$f" "temporary file of a dead writer"
+	done
+	assert_file_exists "$dir/hostconfig.json.tmp-$$" "temporary file of a live writer"
+	rm -f "$dir/hostconfig.json.tmp-$$"
+	run_ok dk rm -v stale
+	run_ok dk volume rm stalevol
+	ct_gone "$id"
+}
+
 # rmi -f of the image of a stopped container removes the image but not the
 # layers the container stands on, also across a restart; they go with it.
 test_containers_pin_image_layers() {

@@ -410,6 +410,45 @@ net_restart() {
 test_network_restart_term() { net_restart TERM 60; }
 test_network_restart_kill9() { net_restart KILL 62; }
 
+# all_tasks_traced PID: every thread of PID has a tracer (strace attached).
+all_tasks_traced() {
+	local f
+	for f in /proc/"$1"/task/*/status; do
+		grep -q '^TracerPid:[[:space:]]*[1-9]' "$f" || return 1
+	done
+}
+
+# kill -9 of berthd while it saves a new network (strace sends SIGKILL at its
+# first rename, the state file's): found by tests/stress/kill9-churn.sh. The
+# bridge used to be made before the file was saved, and stayed on the host
+# with no network for it; its name then refused every later create.
+test_network_kill9_mid_create() {
+	command -v strace >/dev/null || skip "strace not installed"
+	net_daemon 100
+	local br=${NET_TAG}k strace_pid
+	strace -f -qq -o /dev/null -p "$D_PID" -e trace=rename,renameat,renameat2 \
+		-e inject=rename,renameat,renameat2:signal=KILL:when=1 &
+	strace_pid=$!
+	BG_PIDS+=("$strace_pid")
+	wait_for 20 "strace to attach to every thread" all_tasks_traced "$D_PID"
+	run_fails dk network create --subnet "10.${NB}.101.0/24" -o "com.docker.network.bridge.name=$br" nk
+	wait_exit "$D_PID" 20 || fail "berthd survived strace's SIGKILL"
+	forget_pid "$D_PID"
+	wait "$strace_pid" 2>/dev/null
+	net_restart_daemon
+	# Either the network is there with its bridge, or neither is.
+	if dk network inspect nk >/dev/null 2>&1; then
+		net_links | grep -qx "$br" || fail "network nk came back without its bridge $br"
+	else
+		assert_empty "$(net_links | grep -x "$br")" "bridge of a network that does not exist"
+	fi
+	assert_empty "$(ls -A "$D_DATA/network" | grep -F .tmp-)" "temporary files in the network store"
+	run dk network rm nk
+	run_ok dk network create --subnet "10.${NB}.101.0/24" -o "com.docker.network.bridge.name=$br" nk
+	run_ok dk network rm nk
+	assert_empty "$(net_links | grep -x "$br")" "bridge after network rm"
+}
+
 test_network_bad_input() {
 	net_daemon 70
 	run_ok dk network create --subnet 10.${NB}.71.0/24 -o "com.docker.network.bridge.name=${NET_TAG}u1" n1
