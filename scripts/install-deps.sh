@@ -6,7 +6,7 @@ set -eu
 packages="build-essential pkg-config libuv1-dev libhttp-parser-dev libjansson-dev
 libssl-dev libcmocka-dev libarchive-dev libcurl4-openssl-dev libraft-dev
 libnl-route-3-dev libnl-xfrm-3-dev libnftables-dev musl-tools nftables busybox-static runc openssl curl wrk python3 procps iproute2 util-linux
-docker-registry apache2-utils zlib1g-dev python3-docker"
+docker-registry apache2-utils zlib1g-dev python3-docker strace"
 
 # The integration tests drive berthd with the real docker CLI, and compare
 # with a real dockerd (interop tests, side-by-side benchmarks): Debian's

@@ -423,7 +423,7 @@ all_tasks_traced() {
 # bridge used to be made before the file was saved, and stayed on the host
 # with no network for it; its name then refused every later create.
 test_network_kill9_mid_create() {
-	command -v strace >/dev/null || skip "strace not installed"
+	command -v strace >/dev/null || fail "strace is not installed (scripts/install-deps.sh)"
 	net_daemon 100
 	local br=${NET_TAG}k strace_pid
 	strace -f -qq -o /dev/null -p "$D_PID" -e trace=rename,renameat,renameat2 \
