@@ -181,24 +181,10 @@ static void api_images_list(const struct api_request *ar)
 
 static json_t *graph_driver_json(const struct daemon *d, const struct image *img)
 {
-	const char *name = storage_driver_name(d->images->storage);
-	json_t *data = json_null();
-	if (img->top && strcmp(name, "overlay2") == 0) {
-		const char *home = storage_driver_home(d->images->storage);
-		struct buf lower = BUF_INIT;
-		for (const struct layer *l = img->top->parent; l; l = l->parent)
-			buf_appendf(&lower, "%s%s/%s/diff", lower.len ? ":" : "", home, l->cache_id);
-		const char *c = img->top->cache_id;
-		char up[4096], merged[4096], work[4096];
-		snprintf(up, sizeof(up), "%s/%s/diff", home, c);
-		snprintf(merged, sizeof(merged), "%s/%s/merged", home, c);
-		snprintf(work, sizeof(work), "%s/%s/work", home, c);
-		data = json_pack("{s:s, s:s, s:s}", "MergedDir", merged, "UpperDir", up, "WorkDir", work);
-		if (lower.len)
-			json_object_set_new(data, "LowerDir", json_string(lower.data));
-		buf_free(&lower);
-	}
-	return json_pack("{s:o, s:s}", "Data", data, "Name", name);
+	struct storage_driver *drv = d->images->storage;
+	return json_pack("{s:o, s:s}", "Data",
+			 img->top ? storage_metadata(drv, img->top->cache_id) : json_null(), "Name",
+			 storage_driver_name(drv));
 }
 
 static json_t *rootfs_json(const struct image *img)

@@ -150,14 +150,15 @@ json_t *container_inspect_json(struct containers *cs, struct container *c, bool 
 	json_array_remove(argv, 0);
 	json_t *o =
 	    json_pack("{s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:o, "
-		      "s:{s:n, s:s}, s:o, s:O, s:o}",
+		      "s:{s:o, s:s}, s:o, s:O, s:o}",
 		      "Id", c->id, "Created", time_json(c->created_ns), "Path", path, "Args", argv,
 		      "State", state_json(c), "Image", c->image_id, "Name", c->name, "RestartCount",
 		      c->restart_count, "Driver", storage_driver_name(cs->deps.images->storage),
 		      "Platform", "linux", "MountLabel", "", "ProcessLabel", "", "AppArmorProfile",
 		      "", "ExecIDs", exec_ids_json(cs, c->id), "HostConfig", host_config_json(c),
-		      "GraphDriver", "Data", "Name", storage_driver_name(cs->deps.images->storage),
-		      "Mounts", mounts_json(c, false), "Config", c->config, "NetworkSettings",
+		      "GraphDriver", "Data", storage_metadata(cs->deps.images->storage, c->id),
+		      "Name", storage_driver_name(cs->deps.images->storage), "Mounts",
+		      mounts_json(c, false), "Config", c->config, "NetworkSettings",
 		      network_container_settings(cs->networks, container_net(c, &nc)));
 	add_paths(cs, c, o);
 	if (size)

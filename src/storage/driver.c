@@ -217,6 +217,13 @@ int storage_remove(struct storage_driver *drv, const char *id, struct error *err
 	return r < 0 ? (error_wrap(err, "removing %s entry %s", drv->ops->name, id), r) : 0;
 }
 
+json_t *storage_metadata(struct storage_driver *drv, const char *id)
+{
+	json_t *data =
+	    storage_id_valid(id) && drv->ops->metadata ? drv->ops->metadata(drv, id) : NULL;
+	return data ? data : json_null();
+}
+
 int storage_diff_path(struct storage_driver *drv, const char *id, char **ret, struct error *err)
 {
 	int r = check_id(id, err);

@@ -72,6 +72,12 @@ int storage_unmount(struct storage_driver *drv, const char *id, struct error *er
  * at daemon start after the layer store knows its layers. */
 int storage_cleanup(struct storage_driver *drv, const char *const *keep_ids, struct error *err);
 
+/* GraphDriver.Data of an inspect, as dockerd's driver reports entry id:
+ * overlay2's LowerDir (the parents' diff dirs, nearest first; absent for a
+ * base layer), MergedDir, UpperDir and WorkDir; JSON null for vfs or an
+ * entry that does not exist (new reference). */
+struct json_t *storage_metadata(struct storage_driver *drv, const char *id);
+
 /* Bytes used by entry id's own changes (du of its diff). */
 int storage_diff_size(struct storage_driver *drv, const char *id, int64_t *ret, struct error *err);
 
@@ -95,6 +101,8 @@ struct storage_ops {
 		     struct error *err);
 	/* Idempotent: also undoes a mount left by an earlier daemon. */
 	int (*unmount)(struct storage_driver *drv, const char *id, struct error *err);
+	/* GraphDriver.Data (NULL: none, shown as null). */
+	struct json_t *(*metadata)(struct storage_driver *drv, const char *id);
 	/* Removes entries not in keep_ids and half-made ones (*.tmp*). */
 	int (*cleanup)(struct storage_driver *drv, const char *const *keep_ids, struct error *err);
 };

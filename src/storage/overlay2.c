@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "basic/buf.h"
 #include "basic/cleanup.h"
 #include "basic/fs.h"
 #include "storage/driver.h"
@@ -476,6 +478,49 @@ static int overlay2_unmount(struct storage_driver *drv, const char *id, struct e
 	return 0;
 }
 
+/* The parents' diff dirs behind the short links of lower, ':'-joined, as
+ * dockerd's getLowerDirs resolves them ("l/X" -> "../<id>/diff"). */
+static char *real_lowers(const char *home, const char *lower)
+{
+	struct buf out = BUF_INIT;
+	_cleanup_free_ char *copy = strdup(lower);
+	char *save = NULL;
+	for (char *t = copy ? strtok_r(copy, ":", &save) : NULL; t;
+	     t = strtok_r(NULL, ":", &save)) {
+		_cleanup_free_ char *lp = NULL;
+		char target[PATH_MAX];
+		ssize_t n;
+		if (asprintf(&lp, "%s/%s", home, t) < 0 ||
+		    (n = readlink(lp, target, sizeof(target) - 1)) < 0 ||
+		    strncmp(target, "../", 3) != 0) {
+			buf_free(&out);
+			return NULL;
+		}
+		target[n] = '\0';
+		buf_appendf(&out, "%s%s/%s", out.len ? ":" : "", home, target + 3);
+	}
+	if (!copy || !out.data)
+		buf_free(&out);
+	return out.data;
+}
+
+static json_t *overlay2_metadata(struct storage_driver *drv, const char *id)
+{
+	_cleanup_free_ char *dir = NULL, *lower = NULL;
+	struct stat st;
+	if (overlay2_entry_path(drv, id, &dir) < 0 || stat(dir, &st) < 0)
+		return NULL;
+	json_t *data = json_pack("{s:s+, s:s+, s:s+}", "MergedDir", dir, "/merged", "UpperDir", dir,
+				 "/diff", "WorkDir", dir, "/work");
+	if (data && read_small(dir, "lower", &lower) == 0) {
+		char *lowers = real_lowers(storage_driver_home(drv), lower);
+		if (lowers)
+			json_object_set_new(data, "LowerDir", json_string(lowers));
+		free(lowers);
+	}
+	return data;
+}
+
 /* Drops short links whose entry is gone (a crash between steps). */
 static void prune_links(const char *home)
 {
@@ -529,5 +574,6 @@ const struct storage_ops storage_overlay2_ops = {
     .diff_path = overlay2_diff_path,
     .mount = overlay2_mount,
     .unmount = overlay2_unmount,
+    .metadata = overlay2_metadata,
     .cleanup = overlay2_cleanup,
 };

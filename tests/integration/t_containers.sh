@@ -323,6 +323,28 @@ ct_diff_cow() {
 	run_ok dk run --name cb --network none bb true
 	run_ok dk diff cb
 	assert_empty "$OUT" "docker diff of an untouched container"
+	# GraphDriver.Data as dockerd's drivers report it: overlay2's dirs (the
+	# container's own changes in UpperDir, the image's layer in LowerDir),
+	# null for vfs.
+	local gd='{{json .GraphDriver.Data}}'
+	if [[ $1 == overlay2 ]]; then
+		local top cid
+		cid=$(docker -H "$D_HOST" inspect -f '{{.Id}}' ca)
+		run_ok dk inspect -f '{{.GraphDriver.Name}} {{.GraphDriver.Data.UpperDir}} {{.GraphDriver.Data.MergedDir}} {{.GraphDriver.Data.WorkDir}}' ca
+		assert_eq "overlay2 $D_DATA/overlay2/$cid/diff $D_DATA/overlay2/$cid/merged $D_DATA/overlay2/$cid/work" "$OUT" "container GraphDriver"
+		assert_file_exists "$D_DATA/overlay2/$cid/diff/new" "ca's /new in its UpperDir"
+		run_ok dk image inspect -f "$gd" bb
+		assert_not_contains "$OUT" LowerDir "a one-layer image's GraphDriver.Data"
+		top=$(docker -H "$D_HOST" image inspect -f '{{.GraphDriver.Data.UpperDir}}' bb)
+		run_ok dk inspect -f '{{.GraphDriver.Data.LowerDir}}' ca
+		assert_eq "$top" "$OUT" "ca's LowerDir: the image's layer"
+		assert_file_exists "$top/bin/busybox" "the image's layer in LowerDir"
+	else
+		run_ok dk inspect -f "$gd" ca
+		assert_eq null "$OUT" "vfs container GraphDriver.Data"
+		run_ok dk image inspect -f "$gd" bb
+		assert_eq null "$OUT" "vfs image GraphDriver.Data"
+	fi
 	# A named volume takes the image's content at its path on first use only.
 	run_ok dk run --rm --network none -v etcvol:/etc bb sh -c 'cat /etc/passwd >/dev/null && echo mine > /etc/mine'
 	run_ok dk run --rm --network none -v etcvol:/etc bb cat /etc/mine
