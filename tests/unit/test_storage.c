@@ -306,6 +306,19 @@ static void test_overlay2_status_and_layout(void **state)
 	create(drv, "child2", "base");
 	assert_int_equal(stat(p, &after), 0);
 	assert_int_equal(before.st_ino, after.st_ino);
+	/* GraphDriver.Data: a child's LowerDir is its parent's diff. */
+	json_t *md = storage_metadata(drv, "child");
+	snprintf(p, sizeof(p), "%s/overlay2/base/diff", f->root);
+	assert_string_equal(json_string_value(json_object_get(md, "LowerDir")), p);
+	snprintf(p, sizeof(p), "%s/overlay2/child/diff", f->root);
+	assert_string_equal(json_string_value(json_object_get(md, "UpperDir")), p);
+	json_decref(md);
+	md = storage_metadata(drv, "base");
+	assert_null(json_object_get(md, "LowerDir"));
+	json_decref(md);
+	md = storage_metadata(drv, "nosuch");
+	assert_true(json_is_null(md));
+	json_decref(md);
 	/* A base layer's "mount" is its diff dir: nothing to mount. */
 	char *m = mount_id(drv, "base");
 	assert_non_null(strstr(m, "/base/diff"));
