@@ -32,5 +32,11 @@ struct fetch_curl {
 	size_t n_plain_http;
 };
 
+/* The message of a failed transfer: libcurl's error buffer why (else
+ * its text for rc) without the elapsed time libcurl puts in some ("Failed
+ * to connect to h port 1 after 2 ms: ..."), so the same failure always
+ * reads the same. Edits why in place. */
+const char *fetch_curl_message(const struct fetch_curl *cu, char *why, CURLcode rc);
+
 /* Loads libcurl into is->curl once (on the loop). -ENOSYS when missing. */
 int fetch_curl_load(struct image_service *is, struct error *err);

@@ -20,6 +20,21 @@
 /* libcurl is opened on first use: it and the libraries it pulls in (GnuTLS,
  * Kerberos, LDAP, SSH...) would otherwise double berthd's resident memory
  * for a feature most daemons never use. */
+const char *fetch_curl_message(const struct fetch_curl *cu, char *why, CURLcode rc)
+{
+	if (!why[0])
+		return cu->easy_strerror(rc);
+	char *at = strstr(why, " after ");
+	if (at) {
+		char *p = at + 7;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (p > at + 7 && strncmp(p, " ms", 3) == 0)
+			memmove(at, p + 3, strlen(p + 3) + 1);
+	}
+	return why;
+}
+
 int fetch_curl_load(struct image_service *is, struct error *err)
 {
 	if (is->curl)
@@ -185,7 +200,7 @@ static void fetch_work(uv_work_t *w)
 	cu->easy_cleanup(c);
 	if (rc != CURLE_OK)
 		error_set(&j->err, -EIO, "cannot download %s: %s", j->url,
-			  why[0] ? why : cu->easy_strerror(rc));
+			  fetch_curl_message(cu, why, rc));
 	else if (lseek(j->fd, 0, SEEK_SET) < 0)
 		error_set(&j->err, -errno, "cannot read back the download: %s", strerror(errno));
 }

@@ -408,7 +408,7 @@ static int perform(struct registry_client *c, const struct req *rq, struct regis
 				 : rq->method[1] == 'U' ? "Put"
 				 : rq->method[1] == 'A' ? "Patch"
 							: "Post",
-				 rq->url, why[0] ? why : cu->easy_strerror(rc));
+				 rq->url, fetch_curl_message(cu, why, rc));
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "image/curl_lib.h"
 #include "image/registry_client.h"
 #include "image/registry_manifest.h"
 #include "image/registry_settings.h"
@@ -187,12 +188,29 @@ static void test_error_text(void **state)
 	free(t);
 }
 
+/* A transfer's message reads the same however long it took. */
+static void test_curl_message(void **state)
+{
+	struct fetch_curl cu = {0};
+	char a[CURL_ERROR_SIZE] =
+	    "Failed to connect to 127.0.0.1 port 1 after 12 ms: Couldn't connect to server";
+	assert_string_equal(fetch_curl_message(&cu, a, CURLE_COULDNT_CONNECT),
+			    "Failed to connect to 127.0.0.1 port 1: Couldn't connect to server");
+	char b[CURL_ERROR_SIZE] = "Connection timed out after 30001 milliseconds";
+	assert_string_equal(fetch_curl_message(&cu, b, CURLE_OPERATION_TIMEDOUT),
+			    "Connection timed out after 30001 milliseconds");
+	char c[CURL_ERROR_SIZE] = "Could not resolve host: x after all";
+	assert_string_equal(fetch_curl_message(&cu, c, CURLE_COULDNT_RESOLVE_HOST),
+			    "Could not resolve host: x after all");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_image_manifests), cmocka_unit_test(test_refused),
 	    cmocka_unit_test(test_index_pick),	    cmocka_unit_test(test_insecure),
 	    cmocka_unit_test(test_auth_header),	    cmocka_unit_test(test_error_text),
+	    cmocka_unit_test(test_curl_message),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
