@@ -499,9 +499,9 @@ static char *real_lowers(const char *home, const char *lower)
 		target[n] = '\0';
 		buf_appendf(&out, "%s%s/%s", out.len ? ":" : "", home, target + 3);
 	}
-	if (!copy || !out.data)
+	if (!copy)
 		buf_free(&out);
-	return out.data;
+	return out.data; /* NULL for an empty lower */
 }
 
 static json_t *overlay2_metadata(struct storage_driver *drv, const char *id)
