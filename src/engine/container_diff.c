@@ -53,7 +53,7 @@ static void diff_work(uv_work_t *w)
 static const char *const init_paths[] = {
     "/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/dev/pts",
     "/dev/shm",	  "/dev/console",  "/dev/mqueue",      "/proc",
-    "/sys",	  "/dev",
+    "/sys",	  "/dev",	   "/.dockerenv",      "/etc/mtab",
 };
 
 static bool is_init_path(const char *path)

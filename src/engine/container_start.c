@@ -161,6 +161,31 @@ static void fill_mounts(struct container *c, struct oci_mount *out)
 	}
 }
 
+/* What dockerd's init layer puts below a container's own: /.dockerenv, which
+ * programs test to know they run in a container, and /etc/mtab for tools that
+ * still read it. Made only where missing and never through the image's
+ * symlinks; diff and commit leave them out as they leave out the init layer. */
+static int add_init_entries(const char *rootfs, struct error *err)
+{
+	_cleanup_close_ int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return error_set(err, -errno, "open %s: %s", rootfs, strerror(errno));
+	int fd =
+	    openat(root, ".dockerenv", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0755);
+	if (fd < 0 && errno != EEXIST)
+		return error_set(err, -errno, "create /.dockerenv: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	if (mkdirat(root, "etc", 0755) < 0 && errno != EEXIST)
+		return error_set(err, -errno, "create /etc: %s", strerror(errno));
+	/* An /etc that is a symlink is the image's business: left alone. */
+	_cleanup_close_ int etc =
+	    openat(root, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (etc >= 0 && symlinkat("/proc/mounts", etc, "mtab") < 0 && errno != EEXIST)
+		return error_set(err, -errno, "create /etc/mtab: %s", strerror(errno));
+	return 0;
+}
+
 /* Fills empty volumes from the image's content at their mount point. */
 static void copy_up_volumes(struct containers *cs, struct container *c, const char *rootfs)
 {
@@ -244,8 +269,13 @@ static int prepare(struct containers *cs, struct container *c, struct error *err
 	int r = fs_mkdir_p(bundle, 0700, err);
 	if (r == 0)
 		r = container_mount(cs, c, &rootfs, err);
-	if (r < 0)
+	if (r == 0)
+		r = add_init_entries(rootfs, err);
+	if (r < 0) {
+		if (c->mounted)
+			container_unmount(cs, c);
 		return r;
+	}
 	copy_up_volumes(cs, c, rootfs);
 	json_t *link_env = NULL;
 	_cleanup_free_ char *link_hosts = NULL;

@@ -23,7 +23,8 @@
 	"sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"
 
 const char *const image_commit_init_paths[] = {
-    "etc/hosts", "etc/hostname", "etc/resolv.conf", "dev", "proc", "sys", ".dockerenv", NULL,
+    "etc/hosts", "etc/hostname", "etc/resolv.conf", "dev", "proc",
+    "sys",	 ".dockerenv",	 "etc/mtab",	    NULL,
 };
 
 struct commit_job {

@@ -323,6 +323,9 @@ ct_diff_cow() {
 	run_ok dk run --name cb --network none bb true
 	run_ok dk diff cb
 	assert_empty "$OUT" "docker diff of an untouched container"
+	# dockerd's init layer: /.dockerenv and /etc/mtab, in no diff and no commit.
+	run_ok dk run --rm --network none bb sh -c 'test -f /.dockerenv && readlink /etc/mtab'
+	assert_eq /proc/mounts "$OUT" "/.dockerenv and /etc/mtab in a container"
 	# GraphDriver.Data as dockerd's drivers report it: overlay2's dirs (the
 	# container's own changes in UpperDir, the image's layer in LowerDir),
 	# null for vfs.
@@ -339,6 +342,11 @@ ct_diff_cow() {
 		run_ok dk inspect -f '{{.GraphDriver.Data.LowerDir}}' ca
 		assert_eq "$top" "$OUT" "ca's LowerDir: the image's layer"
 		assert_file_exists "$top/bin/busybox" "the image's layer in LowerDir"
+		run_ok dk commit ca ca-img
+		top=$(docker -H "$D_HOST" image inspect -f '{{.GraphDriver.Data.UpperDir}}' ca-img)
+		assert_file_exists "$top/new" "ca's /new in its commit"
+		[[ ! -e $top/.dockerenv && ! -L $top/etc/mtab ]] || fail "init entries committed: $(ls -A "$top" "$top/etc")"
+		run_ok dk rmi ca-img
 	else
 		run_ok dk inspect -f "$gd" ca
 		assert_eq null "$OUT" "vfs container GraphDriver.Data"
