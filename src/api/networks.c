@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "basic/timeutil.h"
 #include "daemon/daemon.h"
 #include "engine/container.h"
 #include "network/network.h"
@@ -313,7 +314,10 @@ static void api_network_prune(const struct api_request *ar)
 		return;
 	struct error err = ERROR_INIT;
 	struct prune_req *q = NULL;
-	if (filters_validate(f, keys, &err) < 0) {
+	int64_t until;
+	/* A bad filter is refused before the swarm's networks are pruned. */
+	if (filters_validate(f, keys, &err) < 0 ||
+	    filters_get_until(f, time_now_ns(), &until, &err) < 0) {
 		api_reply_err_clear(ar, &err);
 	} else if (!(q = calloc(1, sizeof(*q)))) {
 		http_reply_error(ar->conn, 500, "out of memory");

@@ -70,13 +70,9 @@ static bool prunable(const struct container *c, const struct filters *f, int64_t
 static int parse_until(const struct filters *f, int64_t *ret, struct error *err)
 {
 	static const char *const keys[] = {"label", "label!", "until", NULL};
-	int r = filters_validate(f, keys, err);
-	size_t n;
-	const char *const *u = filters_values(f, "until", &n);
 	*ret = 0;
-	if (r == 0 && n && time_parse_user_timestamp(u[0], time_now_ns(), ret) < 0)
-		r = error_set(err, -EINVAL, "invalid filter 'until=%s'", u[0]);
-	return r;
+	int r = filters_validate(f, keys, err);
+	return r < 0 ? r : filters_get_until(f, time_now_ns(), ret, err);
 }
 
 /* Removals change the store: collect first. */

@@ -366,10 +366,8 @@ int image_prune(struct image_service *is, const struct filters *f, json_t **ret,
 	int64_t until = 0;
 	if (r == 0)
 		r = filters_get_bool(f, "dangling", true, &dangling, err);
-	size_t n;
-	const char *const *u = filters_values(f, "until", &n);
-	if (r == 0 && n && time_parse_user_timestamp(u[0], time_now_ns(), &until) < 0)
-		r = error_set(err, -EINVAL, "invalid filter 'until=%s'", u[0]);
+	if (r == 0)
+		r = filters_get_until(f, time_now_ns(), &until, err);
 	if (r < 0)
 		return r;
 	json_t *deleted = json_array();

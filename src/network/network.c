@@ -1010,8 +1010,10 @@ int network_remove(struct networks *ns, const char *ref, struct error *err)
 	return 0;
 }
 
-static bool prune_match(struct network *n, const struct filters *f)
+static bool prune_match(struct network *n, const struct filters *f, int64_t until)
 {
+	if (until && n->created_ns > until)
+		return false;
 	if (!filters_match_label(f, "label", n->labels))
 		return false;
 	size_t nv = 0;
@@ -1033,14 +1035,17 @@ int network_prune(struct networks *ns, const struct filters *f, json_t **ret_del
 		  struct error *err)
 {
 	static const char *const keys[] = {"label", "label!", "until", NULL};
+	int64_t until;
 	int r = filters_validate(f, keys, err);
+	if (r == 0)
+		r = filters_get_until(f, time_now_ns(), &until, err);
 	if (r < 0)
 		return r;
 	json_t *out = json_array();
 	for (size_t i = 0; i < ns->n;) {
 		struct network *n = ns->v[i];
 		bool held = ns->in_swarm && n == gwbridge_find(ns); /* as at rm */
-		if (n->builtin || n->overlay || n->n_eps || held || !prune_match(n, f)) {
+		if (n->builtin || n->overlay || n->n_eps || held || !prune_match(n, f, until)) {
 			i++;
 			continue;
 		}

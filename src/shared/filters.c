@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "basic/cleanup.h"
+#include "basic/timeutil.h"
 
 struct filter_entry {
 	char *key;
@@ -408,4 +409,16 @@ char *filters_to_string(const struct filters *f)
 	if (!root)
 		return NULL;
 	return json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+}
+
+int filters_get_until(const struct filters *f, int64_t now_ns, int64_t *ret, struct error *err)
+{
+	size_t n = 0;
+	const char *const *u = filters_values(f, "until", &n);
+	*ret = 0;
+	if (n > 1)
+		return error_set(err, -EINVAL, "more than one until filter specified");
+	if (n && time_parse_user_timestamp(u[0], now_ns, ret) < 0)
+		return error_set(err, -EINVAL, "invalid filter 'until=%s'", u[0]);
+	return 0;
 }

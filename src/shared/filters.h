@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -76,6 +77,12 @@ bool filters_match_label(const struct filters *f, const char *key, const json_t 
  * -EINVAL "invalid filter 'key=[values]'". */
 int filters_get_bool(const struct filters *f, const char *key, bool def, bool *ret,
 		     struct error *err);
+
+/* The prune filters' "until" (dockerd's getUntilFromPruneFilters): *ret 0 when
+ * absent, else the time it names in ns since the epoch (a user timestamp or a
+ * duration before now_ns). -EINVAL for more than one value or one that is no
+ * time. */
+int filters_get_until(const struct filters *f, int64_t now_ns, int64_t *ret, struct error *err);
 
 /* The filters as {"key":{"value":true},...} (the form the docker CLI sends);
  * NULL on allocation failure. */

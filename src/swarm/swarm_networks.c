@@ -489,8 +489,20 @@ static bool prune_labels_match(const struct filters *f, json_t *labels)
 	       !(filters_values(f, "label!", &n) && n && filters_match_label(f, "label!", labels));
 }
 
+/* dockerd's network Filter: "until" keeps the networks created after it. */
+static bool prune_created_match(int64_t until, json_t *net)
+{
+	int64_t created;
+	const char *ts = jstr(net, "CreatedAt");
+	return !until || !ts || time_parse_user_timestamp(ts, 0, &created) < 0 || created <= until;
+}
+
 void swarm_networks_prune(struct swarm *sw, const struct filters *f, swarm_done_fn cb, void *data)
 {
+	struct error err = ERROR_INIT;
+	int64_t until;
+	if (filters_get_until(f, time_now_ns(), &until, &err) < 0)
+		return fail(cb, data, &err);
 	struct prune *p = calloc(1, sizeof(*p));
 	if (!p || !(p->names = json_array())) {
 		free(p);
@@ -511,6 +523,7 @@ void swarm_networks_prune(struct swarm *sw, const struct filters *f, swarm_done_
 		 * in use stays (dockerd ignores "is in use"). */
 		if (json_is_true(json_object_get(spec, "Ingress")) ||
 		    !prune_labels_match(f, json_object_get(spec, "Labels")) ||
+		    !prune_created_match(until, net) ||
 		    store_network_check_unused(&sw->store, net, NULL) < 0 ||
 		    !(o = calloc(1, sizeof(*o))))
 			continue;

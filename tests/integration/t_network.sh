@@ -517,7 +517,13 @@ test_network_ls_prune() {
 	run_ok dk network ls --filter driver=null --format '{{.Name}}'
 	assert_eq none "$OUT" "driver filter"
 	run_ok dk run -d --name cc --network used --dns 127.0.0.1 bb sleep 100
-	run_ok dk network prune -f --filter label!=keep=yes
+	# until: only networks created before it go (these are all newer).
+	run_ok dk network prune -f --filter until=1h
+	assert_empty "$OUT" "a prune until an hour ago"
+	run dk network prune -f --filter until=soon
+	assert_eq 1 "$RC" "a prune with a bad until"
+	assert_contains "$ERR" "invalid filter 'until=soon'" "a prune with a bad until"
+	run_ok dk network prune -f --filter label!=keep=yes --filter until=$(($(date +%s) + 60))
 	assert_contains "$OUT" p1 "pruned"
 	assert_not_contains "$OUT" k1 "kept by label"
 	assert_not_contains "$OUT" used "kept: in use"

@@ -81,6 +81,8 @@ test_overlay_network_prune() {
 	run_ok dk network create -d overlay pc
 	run_ok dk network create --subnet "10.$NB.7.0/24" loc1
 	run_ok dk run -d --name p1 --network pa busybox:latest sleep 600
+	run_ok dk network prune -f --filter until=1h
+	assert_empty "$OUT" "a prune until an hour ago (all are newer)"
 	# As dockerd on a manager: the swarm's networks nothing uses, then the
 	# local ones; label filters apply to both.
 	run_ok dk network prune -f --filter label!=keep=no

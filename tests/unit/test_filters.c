@@ -268,6 +268,33 @@ static void test_build_and_encode(void **state)
 	filters_free(NULL);
 }
 
+static void test_until(void **state)
+{
+	struct error err = ERROR_INIT;
+	const int64_t now = 1700000000LL * 1000000000LL;
+	int64_t ns = -1;
+	struct filters *f = filters_new();
+	assert_int_equal(filters_get_until(f, now, &ns, &err), 0);
+	assert_int_equal(ns, 0);
+	assert_int_equal(filters_add(f, "until", "10m"), 0);
+	assert_int_equal(filters_get_until(f, now, &ns, &err), 0);
+	assert_int_equal(ns, now - 600LL * 1000000000LL);
+	assert_int_equal(filters_add(f, "until", "2023-11-14T22:13:20.5Z"), 0);
+	assert_int_equal(filters_get_until(f, now, &ns, &err), -EINVAL);
+	assert_string_equal(err.msg, "more than one until filter specified");
+	error_clear(&err);
+	filters_free(f);
+	f = parse_ok("{\"until\":{\"2023-11-14T22:13:20.5Z\":true}}");
+	assert_int_equal(filters_get_until(f, now, &ns, &err), 0);
+	assert_int_equal(ns, now + 500000000LL);
+	filters_free(f);
+	f = parse_ok("{\"until\":{\"soon\":true}}");
+	assert_int_equal(filters_get_until(f, now, &ns, &err), -EINVAL);
+	assert_string_equal(err.msg, "invalid filter 'until=soon'");
+	error_clear(&err);
+	filters_free(f);
+}
+
 static void test_add_turns_false_true(void **state)
 {
 	struct filters *f = parse_ok("{\"type\":{\"container\":false}}");
@@ -291,6 +318,7 @@ int main(void)
 	    cmocka_unit_test(test_get_bool),
 	    cmocka_unit_test(test_build_and_encode),
 	    cmocka_unit_test(test_add_turns_false_true),
+	    cmocka_unit_test(test_until),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
