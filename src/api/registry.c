@@ -8,6 +8,8 @@
 #include "api/http_sink.h"
 #include "basic/cleanup.h"
 #include "image/registry_ops.h"
+#include "image/search_filter.h"
+#include "shared/filters.h"
 
 static void api_image_push(const struct api_request *ar)
 {
@@ -59,9 +61,22 @@ static void api_images_search(const struct api_request *ar)
 				 limit ? limit : "");
 		return;
 	}
+	_cleanup_(filters_freep) struct filters *f = NULL;
+	if (!api_filters_or_reply(ar, &f))
+		return;
+	struct search_filter sf;
+	struct error err = ERROR_INIT;
+	if (search_filter_parse(f, &sf, &err) < 0) {
+		api_reply_err_clear(ar, &err);
+		return;
+	}
+	if (sf.automated) { /* deprecated: dockerd answers nothing, asking no one */
+		http_reply_json(ar->conn, 200, json_array());
+		return;
+	}
 	http_conn_ref(ar->conn);
-	image_search(ar->d->images, term, (int)n, http_request_header(ar->req, "X-Registry-Auth"),
-		     reply_answer, ar->conn);
+	image_search(ar->d->images, term, (int)n, &sf,
+		     http_request_header(ar->req, "X-Registry-Auth"), reply_answer, ar->conn);
 }
 
 static const struct route routes[] = {

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include "cli/jsonmsg.h"
 #include "cli/query.h"
 #include "cli/registry_auth.h"
+#include "cli/table.h"
 #include "image/reference.h"
 
 #define INDEX_SERVER "https://index.docker.io/v1/"
@@ -362,43 +364,93 @@ int cli_cmd_logout(struct cli *cli, const char *cmd_path, int argc, char **argv)
 
 /* ---- search ---- */
 
-static int search_run(struct cli *cli, const char *term, const char *limit, bool no_trunc)
+/* docker's searchContext: newlines in the description become spaces, cut at
+ * 45 unless --no-trunc; "[OK]" for official (true/false in JSON). */
+static json_t *search_row(json_t *e, bool trunc, bool as_json)
+{
+	_cleanup_free_ char *desc =
+	    strdup(json_string_value(json_object_get(e, "description")) ?: "");
+	if (!desc)
+		return NULL;
+	for (char *p = desc; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	_cleanup_free_ char *cut = trunc ? table_ellipsis(desc, 45) : NULL;
+	bool official = json_is_true(json_object_get(e, "is_official"));
+	char stars[32];
+	snprintf(stars, sizeof(stars), "%lld",
+		 (long long)json_integer_value(json_object_get(e, "star_count")));
+	const char *name = json_string_value(json_object_get(e, "name"));
+	return json_pack("{s:s, s:s, s:s, s:s}", "Description", cut ? cut : desc, "IsOfficial",
+			 as_json ? (official ? "true" : "false") : (official ? "[OK]" : ""), "Name",
+			 name ? name : "", "StarCount", stars);
+}
+
+static int search_run(struct cli *cli, const char *term, const char *limit, bool no_trunc,
+		      const char *format, const struct cli_strv *filters)
 {
 	struct error err = ERROR_INIT;
-	struct query q = {0};
-	query_add(&q, "term", term);
-	if (limit && *limit)
-		query_add(&q, "limit", limit);
-	_cleanup_(cli_json_decrefp) json_t *ret = NULL;
-	int r = cli_call(cli, "GET", "/images/search", &q, NULL, &ret, &err);
-	query_done(&q);
-	if (r < 0)
+	struct table t;
+	if (table_init(&t, format,
+		       "table {{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}",
+		       &err) < 0)
 		return cli_fail_clear(cli, &err);
-	fprintf(cli->out, "%-40s %-45s %-6s %s\n", "NAME", "DESCRIPTION", "STARS", "OFFICIAL");
+	for (size_t i = 0; i < filters->n; i++)
+		if (strncmp(filters->v[i], "is-automated=", 13) == 0) {
+			fputs(
+			    "WARNING: the \"is-automated\" filter is deprecated, and searching for "
+			    "\"is-automated=true\" will not yield any results in future.\n",
+			    cli->err);
+			break;
+		}
+	struct query q = {0};
+	_cleanup_free_ char *fj = NULL;
+	_cleanup_(cli_json_decrefp) json_t *ret = NULL;
+	int r = query_add(&q, "term", term);
+	if (r >= 0 && limit && *limit)
+		r = query_add(&q, "limit", limit);
+	if (r >= 0)
+		r = query_filters_json(filters, &fj, &err);
+	if (r >= 0 && fj)
+		r = query_add(&q, "filters", fj);
+	if (r >= 0)
+		r = cli_call(cli, "GET", "/images/search", &q, NULL, &ret, &err);
+	query_done(&q);
 	size_t i;
 	json_t *e;
-	json_array_foreach(ret, i, e)
+	json_array_foreach(r < 0 ? NULL : ret, i, e)
 	{
-		const char *name = json_string_value(json_object_get(e, "name"));
-		const char *desc = json_string_value(json_object_get(e, "description"));
-		char d[64];
-		snprintf(d, sizeof(d), "%s", desc ? desc : "");
-		if (!no_trunc && desc && strlen(desc) > 45)
-			snprintf(d, sizeof(d), "%.42s...", desc);
-		fprintf(cli->out, "%-40s %-45s %-6lld %s\n", name ? name : "",
-			no_trunc && desc ? desc : d,
-			(long long)json_integer_value(json_object_get(e, "star_count")),
-			json_is_true(json_object_get(e, "is_official")) ? "[OK]" : "");
+		_cleanup_(cli_json_decrefp) json_t *row = search_row(e, !no_trunc, t.whole_json);
+		if (!row)
+			r = error_set(&err, -ENOMEM, "out of memory");
+		else
+			r = table_row(&t, row, &err);
+		if (r < 0)
+			break;
 	}
+	_cleanup_free_ char *out = NULL;
+	_cleanup_(cli_json_decrefp) json_t *headers =
+	    json_pack("{s:s, s:s, s:s, s:s}", "Name", "NAME", "Description", "DESCRIPTION",
+		      "StarCount", "STARS", "IsOfficial", "OFFICIAL");
+	if (r >= 0 && !(out = table_render(&t, headers, &err)))
+		r = -1;
+	table_done(&t);
+	if (r < 0)
+		return err.msg ? cli_fail_clear(cli, &err) : CLI_EXIT_FAILURE;
+	fputs(out, cli->out);
 	return CLI_EXIT_OK;
 }
 
 int cli_cmd_search(struct cli *cli, const char *cmd_path, int argc, char **argv)
 {
-	const char *limit = NULL;
+	const char *limit = NULL, *format = NULL;
 	bool no_trunc = false;
-	struct cli_strv args = {0};
+	struct cli_strv args = {0}, filters = {0};
 	const struct cli_flag flags[] = {
+	    {"filter", 'f', CLI_FLAG_LIST, &filters, "filter",
+	     "Filter output based on conditions provided", false},
+	    {"format", 0, CLI_FLAG_STRING, &format, "string",
+	     "Pretty-print search using a Go template", false},
 	    {"limit", 0, CLI_FLAG_STRING, &limit, "int", "Max number of search results", false},
 	    {"no-trunc", 0, CLI_FLAG_BOOL, &no_trunc, NULL, "Don't truncate output", false},
 	};
@@ -408,7 +460,8 @@ int cli_cmd_search(struct cli *cli, const char *cmd_path, int argc, char **argv)
 						 .nargs = 1};
 	int code = cli_cmd_parse(cli, cmd_path, &spec, flags, ARRAY_SIZE(flags), argc, argv, &args);
 	if (code < 0)
-		code = search_run(cli, args.v[0], limit, no_trunc);
+		code = search_run(cli, args.v[0], limit, no_trunc, format, &filters);
+	cli_strv_free(&filters);
 	cli_strv_free(&args);
 	return code;
 }

@@ -201,28 +201,6 @@ static void rfc3339_local(int64_t sec, char *buf, size_t len)
 			 labs(off) / 60 % 60);
 }
 
-/* docker's Ellipsis: at most max characters (UTF-8 aware), the last one
- * replaced by "…" when cut. */
-static char *ellipsis(const char *s, size_t max)
-{
-	size_t chars = 0, i = 0, cut = 0;
-	for (; s[i]; i++) {
-		if (((unsigned char)s[i] & 0xC0) == 0x80)
-			continue;
-		if (chars == max - 1)
-			cut = i;
-		chars++;
-	}
-	if (chars <= max)
-		return strdup(s);
-	char *out = malloc(cut + 4);
-	if (out) {
-		memcpy(out, s, cut);
-		memcpy(out + cut, "\xe2\x80\xa6", 4);
-	}
-	return out;
-}
-
 static json_t *history_row(json_t *h, const struct image_history_opts *o, int64_t now_ns)
 {
 	char id[80], since[64], at[64], size[32];
@@ -245,7 +223,7 @@ static json_t *history_row(json_t *h, const struct image_history_opts *o, int64_
 	for (char *p = by; p && *p; p++)
 		if (*p == '\t')
 			*p = ' ';
-	_cleanup_free_ char *shown = by && !o->no_trunc ? ellipsis(by, 45) : NULL;
+	_cleanup_free_ char *shown = by && !o->no_trunc ? table_ellipsis(by, 45) : NULL;
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ID", id, "CreatedSince", since,
 			 "CreatedAt", at, "CreatedBy", shown ? shown : by ? by : "", "Size", size,
 			 "Comment", jstr(h, "Comment"));

@@ -258,3 +258,25 @@ void table_human_ago(int64_t then_ns, int64_t now_ns, char *buf, size_t len)
 	format_human_duration(now_ns - then_ns, d, sizeof(d));
 	snprintf(buf, len, "%s ago", d);
 }
+
+/* docker's Ellipsis: at most max characters (UTF-8 aware), the last one
+ * replaced by "…" when cut. */
+char *table_ellipsis(const char *s, size_t max)
+{
+	size_t chars = 0, i = 0, cut = 0;
+	for (; s[i]; i++) {
+		if (((unsigned char)s[i] & 0xC0) == 0x80)
+			continue;
+		if (chars == max - 1)
+			cut = i;
+		chars++;
+	}
+	if (chars <= max)
+		return strdup(s);
+	char *out = malloc(cut + 4);
+	if (out) {
+		memcpy(out, s, cut);
+		memcpy(out + cut, "\xe2\x80\xa6", 4);
+	}
+	return out;
+}

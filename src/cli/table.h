@@ -43,3 +43,7 @@ void table_human_size4(double size, char *buf, size_t len);
 
 /* docker's "Created" column: "<HumanDuration> ago" for a time in the past. */
 void table_human_ago(int64_t then_ns, int64_t now_ns, char *buf, size_t len);
+
+/* docker's formatter.Ellipsis: at most max characters (UTF-8 aware), the last
+ * one "…" when cut; NULL on allocation failure. */
+char *table_ellipsis(const char *s, size_t max);

@@ -15,6 +15,7 @@
 #include "image/reference.h"
 #include "image/registry_client.h"
 #include "image/registry_manifest.h"
+#include "image/search_filter.h"
 
 struct task {
 	uv_work_t work;
@@ -25,6 +26,7 @@ struct task {
 	struct reference ref;
 	char *term;
 	int limit;
+	struct search_filter filter;
 	json_t *answer;
 	struct error err;
 };
@@ -225,8 +227,8 @@ static void search_work(uv_work_t *w)
 			error_set(&t->err, -EIO, "Unexpected status code %ld", rs.status);
 		else if (!json_is_array(results))
 			error_set(&t->err, -EIO, "invalid search answer from %s", t->rc.host);
-		else
-			t->answer = json_incref(results);
+		else if (!(t->answer = search_filter_apply(&t->filter, results)))
+			error_set(&t->err, -ENOMEM, "out of memory");
 		json_decref(o);
 	}
 	registry_response_done(&rs);
@@ -250,12 +252,21 @@ static char *query_escape(const char *s)
 	return out;
 }
 
-void image_search(struct image_service *is, const char *term, int limit, const char *auth_header,
+void image_search(struct image_service *is, const char *term, int limit,
+		  const struct search_filter *filter, const char *auth_header,
 		  registry_answer_fn done, void *arg)
 {
 	struct task *t = task_new(is, done, arg);
 	if (!t)
 		return;
+	t->filter = *filter;
+	if (strstr(term, "://")) {
+		error_set(&t->err, -EINVAL,
+			  "invalid repository name: repository name (%s) should not have a scheme",
+			  term);
+		task_run(t, search_work);
+		return;
+	}
 	/* "host:port/name" searches that registry for name; anything else is
 	 * a search of docker.io (ParseSearchIndexInfo's rule). */
 	const char *slash = strchr(term, '/');
@@ -268,6 +279,9 @@ void image_search(struct image_service *is, const char *term, int limit, const c
 		q = slash + 1;
 	} else {
 		domain = strdup("index.docker.io");
+		/* What is pulled as "library/foo" is stored as "foo". */
+		if (strncmp(q, "library/", 8) == 0)
+			q += 8;
 	}
 	t->term = query_escape(q);
 	t->limit = limit;

@@ -15,6 +15,7 @@
 
 struct byte_sink;
 struct image_service;
+struct search_filter;
 
 struct pull_opts {
 	const char *from_image; /* as sent: "busybox", "127.0.0.1:5000/app" */
@@ -41,6 +42,8 @@ void registry_login_check(struct image_service *is, const char *body, size_t len
 void distribution_inspect(struct image_service *is, const char *name, const char *auth,
 			  registry_answer_fn done, void *arg);
 
-/* GET /images/search?term=&limit=. */
-void image_search(struct image_service *is, const char *term, int limit, const char *auth,
-		  registry_answer_fn done, void *arg);
+/* GET /images/search?term=&limit=&filters=, the registry's results that pass
+ * filter (search_filter.h). */
+void image_search(struct image_service *is, const char *term, int limit,
+		  const struct search_filter *filter, const char *auth, registry_answer_fn done,
+		  void *arg);

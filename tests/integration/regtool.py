@@ -23,6 +23,10 @@ the registry tests; and a bearer token service for the token-auth test.
       a registry that goes away in the middle of a download
   regtool.py blobpath STORAGE DIGEST
       the file distribution keeps the blob in
+  regtool.py search PORT
+      a v1 search endpoint on 127.0.0.1:PORT, as Docker Hub's (distribution
+      has none): /v2/ answers 200, /v1/search?q=&n= the fixed repositories
+      whose name holds q, at most n; each request is logged on stderr
   regtool.py tokens PORT KEY CERT USER PASS
       a token service for distribution's token auth on 127.0.0.1:PORT: basic
       credentials USER:PASS (anonymous: a token granting nothing), JWT signed
@@ -280,9 +284,47 @@ def cmd_tokens(port, key, cert, user, password):
     http.server.HTTPServer(("127.0.0.1", int(port)), H).serve_forever()
 
 
+SEARCH_REPOS = [
+    {"name": "busybox", "description": "Busybox base image.", "star_count": 3400,
+     "is_official": True, "is_automated": False},
+    {"name": "me/busybox-tools", "description": "Tools on busybox,\nwith a description that is longer than forty-five characters",
+     "star_count": 7, "is_official": False, "is_automated": True},
+    {"name": "you/tiny-busybox", "description": "", "star_count": 0,
+     "is_official": False, "is_automated": False},
+]
+
+
+def cmd_search(port):
+    class H(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            sys.stderr.write("search: " + (a[0] % a[1:]) + "\n")
+
+        def reply(self, obj):
+            body = json.dumps(obj).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self):
+            u = urllib.parse.urlparse(self.path)
+            if u.path == "/v2/":
+                return self.reply({})
+            if u.path != "/v1/search":
+                self.send_error(404)
+                return
+            q = urllib.parse.parse_qs(u.query)
+            term, n = q.get("q", [""])[0], int(q.get("n", ["25"])[0])
+            found = [r for r in SEARCH_REPOS if term in r["name"]][:n]
+            self.reply({"num_results": len(found), "query": term, "results": found})
+
+    http.server.HTTPServer(("127.0.0.1", int(port)), H).serve_forever()
+
+
 if __name__ == "__main__":
     cmds = {"put": cmd_put, "big": cmd_big, "cutproxy": cmd_cutproxy, "blobpath": cmd_blobpath,
-            "tokens": cmd_tokens}
+            "tokens": cmd_tokens, "search": cmd_search}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
     cmds[sys.argv[1]](*sys.argv[2:])

@@ -282,6 +282,59 @@ test_registry_search() {
 	[[ $(api_status GET "/images/search?term=$REG/x&limit=0") == 400 ]] || fail "limit 0 accepted"
 }
 
+# Against a v1 search endpoint (Docker Hub's kind): filters, output and
+# errors the same through docker and berth.
+test_registry_search_filters() {
+	local port s
+	port=$(free_port) s=127.0.0.1:$port
+	"$PYTHON" "$REGTOOL" search "$port" >"$TEST_TMP/search.log" 2>&1 &
+	add_cleanup "kill $! 2>/dev/null; true"
+	wait_for 10 "the search endpoint" curl -sf -o /dev/null "http://$s/v2/"
+	start_daemon
+	run_ok dk search "$s/busybox"
+	assert_eq "NAME               DESCRIPTION                                     STARS     OFFICIAL
+busybox            Busybox base image.                             3400      [OK]
+me/busybox-tools   Tools on busybox, with a description that is…   7         
+you/tiny-busybox                                                   0         " "$OUT" "docker search"
+	local args
+	for args in "" "--no-trunc" "--limit 1" "--filter stars=5" "--filter is-official=false" \
+		"--filter is-official=true --filter stars=4000" "--format {{.Name}}:{{.StarCount}}:{{.IsOfficial}}" \
+		"--format json --filter stars=1"; do
+		# shellcheck disable=SC2086
+		run_ok dk search $args "$s/busybox"
+		local want=$OUT
+		# shellcheck disable=SC2086
+		run_ok berth -H "$D_HOST" search $args "$s/busybox"
+		assert_eq "$want" "$OUT" "berth search $args"
+	done
+	run_ok dk search --filter stars=5 --format '{{.Name}}' "$s/busybox"
+	assert_eq "busybox
+me/busybox-tools" "$OUT" "search --filter stars=5"
+	run_ok dk search --filter is-official=true --format '{{.Name}}' "$s/busybox"
+	assert_eq busybox "$OUT" "search --filter is-official=true"
+	run_ok dk search --format json --filter is-official=true "$s/busybox"
+	assert_eq '{"Description":"Busybox base image.","IsOfficial":"true","Name":"busybox","StarCount":"3400"}' "$OUT" "search --format json"
+	# is-automated is deprecated: true finds nothing, without asking.
+	local asked
+	asked=$(grep -c /v1/search "$TEST_TMP/search.log")
+	run_ok dk search --filter is-automated=true "$s/busybox"
+	assert_contains "$ERR" 'the "is-automated" filter is deprecated' "docker's warning"
+	assert_eq "NAME      DESCRIPTION   STARS     OFFICIAL" "$OUT" "is-automated=true"
+	assert_eq "$asked" "$(grep -c /v1/search "$TEST_TMP/search.log")" "searches sent for is-automated=true"
+	run_ok berth -H "$D_HOST" search --filter is-automated=true "$s/busybox"
+	assert_contains "$ERR" 'the "is-automated" filter is deprecated' "berth's warning"
+	# Bad input: the daemon's 400 with dockerd's words.
+	run_fails dk search --filter name=x "$s/busybox"
+	assert_contains "$ERR" "invalid filter 'name'" "unknown filter"
+	run_fails dk search --filter stars=many "$s/busybox"
+	assert_contains "$ERR" "invalid filter 'stars=many': strconv.Atoi: parsing \"many\": invalid syntax" "bad stars"
+	run_fails dk search --filter is-official=maybe "$s/busybox"
+	assert_contains "$ERR" "invalid filter 'is-official=[maybe]'" "bad is-official"
+	run_fails dk search "http://$s/busybox"
+	assert_contains "$ERR" "repository name (http://$s/busybox) should not have a scheme" "a term with a scheme"
+	[[ $(api_status GET "/images/search?term=$s/x&filters=%7Bnope") == 400 ]] || fail "bad filters JSON accepted"
+}
+
 # reg_cut_proxy CUT: a proxy on $PROXY_PORT to the registry that dies once an
 # answer passes CUT bytes; sets PROXY_PID.
 reg_cut_proxy() {
