@@ -431,6 +431,7 @@ static void api_images_create(const struct api_request *ar)
 			.tag = http_request_query(ar->req, "tag"),
 			.platform = http_request_query(ar->req, "platform"),
 			.auth = http_request_header(ar->req, "X-Registry-Auth"),
+			.all_tags = true,
 		};
 		struct byte_sink *out = http_sink_or_reply(ar->d->loop, ar->conn);
 		if (out)

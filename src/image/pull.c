@@ -24,6 +24,7 @@
 #include "image/dist_meta.h"
 #include "image/image_store.h"
 #include "image/pool_job.h"
+#include "image/pull_tags.h"
 #include "image/progress.h"
 #include "image/reference.h"
 #include "image/registry_client.h"
@@ -77,6 +78,7 @@ struct pull_job {
 	struct image_job slot; /* the store's exclusive slot while unpacking */
 	bool slot_waiting;
 	bool streaming;
+	bool *ret_newer; /* one tag of an all-tags pull: no Status line of its own */
 };
 
 #define job_of_slot(s) ((struct pull_job *)((char *)(s)-offsetof(struct pull_job, slot)))
@@ -516,8 +518,12 @@ static void finish_pull(struct pull_job *j)
 	_cleanup_free_ char *fam = reference_familiar_string(&j->ref);
 	image_event(j->is, img->id, fam ? fam : img->id, "pull");
 	progress_status(j->out, NULL, "Digest: %s", j->manifest_digest);
-	progress_status(j->out, NULL, "Status: %s for %s",
-			newer ? "Downloaded newer image" : "Image is up to date", fam ? fam : "");
+	if (j->ret_newer)
+		*j->ret_newer = newer;
+	else
+		progress_status(j->out, NULL, "Status: %s for %s",
+				newer ? "Downloaded newer image" : "Image is up to date",
+				fam ? fam : "");
 	sink_end(j->out, NULL);
 	end_job(&j->pj);
 }
@@ -607,13 +613,15 @@ static int parse_ref(struct pull_job *j, const struct pull_opts *o, struct error
 	return 0;
 }
 
-void image_pull(struct image_service *is, struct byte_sink *out, const struct pull_opts *o)
+void image_pull_one(struct image_service *is, struct byte_sink *out, const struct pull_opts *o,
+		    bool *ret_newer)
 {
 	struct pull_job *j = calloc(1, sizeof(*j));
 	if (!j) {
 		sink_fail(out, -ENOMEM, "out of memory");
 		return;
 	}
+	j->ret_newer = ret_newer;
 	j->is = is;
 	j->out = out;
 	j->work.data = j;
@@ -638,4 +646,26 @@ void image_pull(struct image_service *is, struct byte_sink *out, const struct pu
 		pool_job_fail(&j->pj, &err);
 	else
 		pool_job_queue(&j->pj, &j->work, resolve_work, resolve_done, "the pull");
+}
+
+/* dockerd pulls every tag when the reference has neither tag nor digest and
+ * none is given beside it. */
+static bool wants_all_tags(const struct pull_opts *o)
+{
+	if (!o->all_tags || (o->tag && *o->tag))
+		return false;
+	struct reference ref = REFERENCE_INIT;
+	struct error err = ERROR_INIT;
+	bool bare = reference_parse(o->from_image, &ref, &err) == 0 && !ref.tag && !ref.digest;
+	reference_done(&ref);
+	error_clear(&err);
+	return bare;
+}
+
+void image_pull(struct image_service *is, struct byte_sink *out, const struct pull_opts *o)
+{
+	if (wants_all_tags(o))
+		image_pull_all_tags(is, out, o);
+	else
+		image_pull_one(is, out, o, NULL);
 }

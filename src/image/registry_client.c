@@ -247,6 +247,8 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
 		slot = &io->rs->docker_digest;
 	else if (klen == 8 && strncasecmp(data, "location", 8) == 0)
 		slot = &io->rs->location;
+	else if (klen == 4 && strncasecmp(data, "link", 4) == 0)
+		slot = &io->rs->link;
 	else if (klen == 16 && strncasecmp(data, "www-authenticate", 16) == 0)
 		slot = &io->www_authenticate;
 	if (slot) {
@@ -418,6 +420,7 @@ void registry_response_done(struct registry_response *r)
 	free(r->content_type);
 	free(r->docker_digest);
 	free(r->location);
+	free(r->link);
 	*r = (struct registry_response){0};
 }
 
@@ -906,6 +909,73 @@ int registry_check(struct registry_client *c, long *status, struct error *err)
 	*status = rs.status;
 	registry_response_done(&rs);
 	return r;
+}
+
+/* The target of a Link header's rel="next" ("</v2/x/tags/list?last=b>;
+ * rel=\"next\""), or NULL. */
+static char *link_next(const char *link)
+{
+	const char *lt = link ? strchr(link, '<') : NULL;
+	const char *gt = lt ? strchr(lt, '>') : NULL;
+	if (!gt || !strstr(gt, "rel=\"next\""))
+		return NULL;
+	return strndup(lt + 1, (size_t)(gt - lt - 1));
+}
+
+/* More pages than any registry sends: a Link that loops ends here. */
+#define TAG_PAGES_MAX 10000
+
+static int list_tags_page(struct registry_client *c, const char *url, json_t *all, char **next,
+			  struct error *err)
+{
+	struct registry_response rs = {0};
+	struct req rq = {.method = "GET", .url = url, .out_fd = -1, .body_fd = -1, .max = 1 << 20};
+	int r = perform(c, &rq, &rs, NULL, err);
+	if (r == 0 && rs.status != 200)
+		r = status_error(c, "cannot list the tags", &rs, err);
+	json_t *page = r == 0 ? json_loadb(rs.body.data, rs.body.len, 0, NULL) : NULL;
+	json_t *tags = json_object_get(page, "tags");
+	if (r == 0 && !json_is_array(tags) && !json_is_null(tags))
+		r = error_set(err, -EIO, "invalid tag list from %s", c->host);
+	size_t i;
+	json_t *t;
+	json_array_foreach(r == 0 ? tags : NULL, i, t)
+	{
+		if (json_is_string(t) && json_array_append(all, t) < 0)
+			r = error_set(err, -ENOMEM, "out of memory");
+	}
+	*next = r == 0 ? link_next(rs.link) : NULL;
+	json_decref(page);
+	registry_response_done(&rs);
+	return r;
+}
+
+int registry_list_tags(struct registry_client *c, const char *repo, json_t **ret, struct error *err)
+{
+	json_t *all = json_array();
+	char *url = url_for(c, "/v2/%s/tags/list", repo);
+	int r = all && url ? 0 : error_set(err, -ENOMEM, "out of memory");
+	for (int pages = 0; r == 0 && url; pages++) {
+		_cleanup_free_ char *next = NULL;
+		if (pages == TAG_PAGES_MAX)
+			r = error_set(err, -EIO, "too many pages of tags from %s", c->host);
+		else
+			r = list_tags_page(c, url, all, &next, err);
+		free(url);
+		url = NULL;
+		/* A page link is a path on the same registry, or a whole URL. */
+		if (r == 0 && next)
+			url = *next == '/' ? url_for(c, "%s", next) : TAKE_PTR(next);
+		if (r == 0 && next && !url)
+			r = error_set(err, -ENOMEM, "out of memory");
+	}
+	free(url);
+	if (r < 0) {
+		json_decref(all);
+		return r;
+	}
+	*ret = all;
+	return 0;
 }
 
 int registry_get_path(struct registry_client *c, const char *path, struct registry_response *ret,

@@ -6,6 +6,7 @@
  * client may serve several threads at once: it is only read. */
 #pragma once
 
+#include <jansson.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -59,7 +60,7 @@ int registry_login(struct registry_client *c, const char *const *scopes, struct 
 struct registry_response {
 	long status;
 	struct buf body;
-	char *content_type, *docker_digest, *location;
+	char *content_type, *docker_digest, *location, *link;
 	int64_t content_length; /* -1 when not sent */
 };
 void registry_response_done(struct registry_response *r);
@@ -94,6 +95,10 @@ int registry_upload_blob(struct registry_client *c, const char *repo, const char
 			 int64_t size, int64_t chunk, _Atomic int64_t *progress, struct error *err);
 int registry_upload_blob_mem(struct registry_client *c, const char *repo, const char *digest,
 			     const char *data, size_t len, struct error *err);
+/* GET /v2/<repo>/tags/list, following its Link pages: *ret a new array of
+ * the tags in the registry's order. */
+int registry_list_tags(struct registry_client *c, const char *repo, json_t **ret,
+		       struct error *err);
 /* PUT /v2/<repo>/manifests/<tag>. */
 int registry_put_manifest(struct registry_client *c, const char *repo, const char *tag,
 			  const char *media_type, const char *data, size_t len, struct error *err);

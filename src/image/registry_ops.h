@@ -9,6 +9,7 @@
 #pragma once
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "basic/error.h"
@@ -22,6 +23,7 @@ struct pull_opts {
 	const char *tag;	/* tag or digest; NULL or "" for latest */
 	const char *platform;	/* "linux/arm64[/v8]" or NULL */
 	const char *auth;	/* X-Registry-Auth, may be NULL */
+	bool all_tags;		/* the API's rule: no tag anywhere pulls every tag */
 };
 /* The image is in the store when out ends without an error. */
 void image_pull(struct image_service *is, struct byte_sink *out, const struct pull_opts *o);

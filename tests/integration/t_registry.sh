@@ -102,6 +102,48 @@ test_registry_pull_platforms() {
 	assert_eq "$(reg_json "$amd" digest) 3" "$(reg_json "$OUT" Descriptor digest) $("$PYTHON" -c 'import json,sys; print(len(json.loads(sys.argv[1])["Platforms"]))' "$OUT")" "distribution inspect"
 }
 
+# docker pull --all-tags, and the API's rule behind it: no tag in fromImage
+# and none beside it pulls every tag, one after the other in one stream.
+test_registry_pull_all_tags() {
+	start_registry reg
+	reg_put app v1 docker 2
+	local v1=$PUT
+	reg_put app v2 oci 1
+	local v2=$PUT
+	start_daemon
+	run_ok dk pull -a "$REG/app"
+	assert_contains "$OUT" "v1: Pulling from app" "v1 pulled"
+	assert_contains "$OUT" "v2: Pulling from app" "v2 pulled"
+	assert_contains "$OUT" "Digest: $(reg_json "$v2" digest)" "v2's digest"
+	assert_eq "Status: Downloaded newer image for $REG/app
+$REG/app" "$(tail -n 2 <<<"$OUT")" "the end of pull -a"
+	[[ $(grep -c '^Status:' <<<"$OUT") == 1 ]] || fail "one Status line expected: $OUT"
+	assert_eq "$(reg_json "$v1" config)" "$(image_id "$REG/app:v1")" "v1's image"
+	assert_eq "$(reg_json "$v2" config)" "$(image_id "$REG/app:v2")" "v2's image"
+	run_fails dk image inspect "$REG/app:latest"
+	run_ok berth -H "$D_HOST" pull -a "$REG/app"
+	assert_eq "Status: Image is up to date for $REG/app
+$REG/app" "$(tail -n 2 <<<"$OUT")" "berth pull -a of what is there"
+	# The bare API call is the same pull; a tag beside it pulls that tag.
+	run_ok dk rmi "$REG/app:v1" "$REG/app:v2"
+	[[ $(api_status POST "/images/create?fromImage=$REG/app&tag=v2") == 200 ]] || fail "pull of v2: $(cat "$TEST_TMP/api.body")"
+	run_fails dk image inspect "$REG/app:v1"
+	[[ $(api_status POST "/images/create?fromImage=$REG/app") == 200 ]] || fail "bare pull: $(cat "$TEST_TMP/api.body")"
+	assert_contains "$(cat "$TEST_TMP/api.body")" '"status":"Status: Downloaded newer image for '"$REG"'/app"' "bare pull's status"
+	run_ok dk image inspect "$REG/app:v1"
+	# A tag that fails after others went through ends the stream with its error.
+	reg_put app v3 evil 1
+	run_fails dk pull "$REG/app:v3"
+	local why=$ERR
+	[[ -n $why ]] || fail "no error for a layer that escapes its root"
+	run_fails dk pull -a "$REG/app"
+	assert_contains "$OUT" "v2: Pulling from app" "the tags before the bad one"
+	assert_eq "$why" "$ERR" "the bad tag's error, in band"
+	# A repository the registry does not know: nothing is pulled.
+	run_fails dk pull -a "$REG/nosuch"
+	assert_contains "$ERR" "pull access denied for $REG/nosuch, repository does not exist or may require 'docker login'" "pull -a of an unknown repository"
+}
+
 test_registry_pull_faults() {
 	start_registry reg
 	start_daemon
