@@ -262,14 +262,21 @@ static void api_container_kill(const struct api_request *ar)
 		       ar->conn);
 }
 
+struct update_req {
+	struct http_conn *conn;
+	json_t *warnings;
+};
+
 static void update_done(struct containers *cs, int r, const struct error *err, void *userdata)
 {
-	struct http_conn *conn = userdata;
+	struct update_req *u = userdata;
 	if (r < 0)
-		http_reply_err(conn, err);
+		http_reply_err(u->conn, err);
 	else
-		http_reply_json(conn, 200, json_pack("{s:[]}", "Warnings"));
-	http_conn_unref(conn);
+		http_reply_json(u->conn, 200, json_pack("{s:O}", "Warnings", u->warnings));
+	http_conn_unref(u->conn);
+	json_decref(u->warnings);
+	free(u);
 }
 
 static void api_container_update(const struct api_request *ar)
@@ -287,11 +294,19 @@ static void api_container_update(const struct api_request *ar)
 		return;
 	}
 	struct error err = ERROR_INIT;
+	struct update_req *u = calloc(1, sizeof(*u));
+	if (!u || !(u->warnings = json_array())) {
+		free(u);
+		json_decref(body);
+		http_reply_error(ar->conn, 500, "out of memory");
+		return;
+	}
+	u->conn = ar->conn;
 	http_conn_ref(ar->conn);
-	int r = container_update(ar->d->containers, c, body, update_done, ar->conn, &err);
+	int r = container_update(ar->d->containers, c, body, u->warnings, update_done, u, &err);
 	json_decref(body);
 	if (r != 1)
-		update_done(ar->d->containers, r, &err, ar->conn);
+		update_done(ar->d->containers, r, &err, u);
 	error_clear(&err);
 }
 

@@ -2,6 +2,7 @@
 #include "error.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,4 +54,12 @@ void error_clear(struct error *err)
 	free(err->msg);
 	err->msg = NULL;
 	err->code = 0;
+}
+
+const char *error_go_text(int e, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", strerror(e));
+	if (len)
+		buf[0] = (char)tolower((unsigned char)buf[0]);
+	return buf;
 }

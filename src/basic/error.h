@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stddef.h>
 
 struct error {
 	int code;  /* negative errno-style code, 0 when unset */
@@ -28,3 +29,7 @@ static inline const char *error_msg(const struct error *err)
 {
 	return err && err->msg ? err->msg : "unknown error";
 }
+
+/* strerror(e) as Go spells system errors, in lower case ("no such file or
+ * directory"), for messages that match dockerd's word for word. */
+const char *error_go_text(int e, char *buf, size_t len);

@@ -1,6 +1,5 @@
 /* `berth import`, `load` and `save`: archives streamed between a file (or
  * stdin/stdout) and the daemon without holding them in memory. */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -21,13 +20,10 @@ static int fail_clear(const struct cli *cli, struct error *err)
 	return code;
 }
 
-/* Go spells system errors in lower case ("no such file or directory"). */
 static void print_open_error(const struct cli *cli, const char *path, int e)
 {
 	char msg[128];
-	snprintf(msg, sizeof(msg), "%s", strerror(e));
-	msg[0] = (char)tolower((unsigned char)msg[0]);
-	fprintf(cli->err, "open %s: %s\n", path, msg);
+	fprintf(cli->err, "open %s: %s\n", path, error_go_text(e, msg, sizeof(msg)));
 }
 
 static int post_archive(struct cli *cli, const char *path, const struct query *q, int fd)

@@ -12,6 +12,7 @@
 
 #include "basic/cleanup.h"
 #include "basic/fs.h"
+#include "basic/path.h"
 #include "basic/timeutil.h"
 #include "cli/client.h"
 
@@ -21,7 +22,7 @@ void run_opts_free(struct run_opts *o)
 				    &o->label_files, &o->mounts,	&o->tmpfs,   &o->cap_add,
 				    &o->cap_drop,    &o->security_opts, &o->ulimits, &o->sysctls,
 				    &o->log_opts,    &o->publish,	&o->expose,  &o->aliases,
-				    &o->dns,	     &o->add_hosts};
+				    &o->dns,	     &o->add_hosts,	&o->devices};
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
 		cli_strv_free(lists[i]);
 }
@@ -86,6 +87,42 @@ static int parse_i64(const char *s, int64_t *ret)
 		return -EINVAL;
 	*ret = v;
 	return 0;
+}
+
+/* docker's validDeviceMode: r, w and m, each at most once. */
+static bool device_mode(const char *m)
+{
+	return *m && strspn(m, "rwm") == strlen(m) && strlen(m) <= 3 &&
+	       !(strchr(m, 'r') != strrchr(m, 'r') || strchr(m, 'w') != strrchr(m, 'w') ||
+		 strchr(m, 'm') != strrchr(m, 'm'));
+}
+
+/* --device [host-path:]container-path[:mode], as docker's validateLinuxPath
+ * and parseLinuxDevice read it (container paths cleaned). */
+static int cli_parse_device(const char *s, json_t **ret, struct error *err)
+{
+	const char *c1 = strchr(s, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	if ((c2 && strchr(c2 + 1, ':')) || !*s || *s == ':')
+		return error_set(err, -EINVAL, "bad format for path: %s", s);
+	_cleanup_free_ char *a = strndup(s, c1 ? (size_t)(c1 - s) : strlen(s));
+	_cleanup_free_ char *b =
+	    c1 ? strndup(c1 + 1, c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1)) : NULL;
+	const char *mode = c2 ? c2 + 1 : b && device_mode(b) ? b : "rwm";
+	if (c2 && !device_mode(mode))
+		return error_set(err, -EINVAL, "bad mode specified: %s", mode);
+	/* With one colon, a mode there makes the first part both paths. */
+	const char *dest = b && !(!c2 && device_mode(b)) ? b : a;
+	if (!a || (c1 && !b))
+		return error_set(err, -ENOMEM, "out of memory");
+	if (*dest != '/')
+		return error_set(err, -EINVAL, "%s is not an absolute path", dest);
+	_cleanup_free_ char *host = c2 || dest != a ? strdup(a) : path_clean(a);
+	_cleanup_free_ char *in = c2 ? strdup(dest) : path_clean(dest);
+	if (!host || !in)
+		return error_set(err, -ENOMEM, "out of memory");
+	*ret = json_pack("{s:s, s:s, s:s}", "PathOnHost", host, "PathInContainer", in,
+			 "CgroupPermissions", mode);
+	return *ret ? 0 : error_set(err, -ENOMEM, "out of memory");
 }
 
 int cli_parse_ulimit(const char *s, json_t **ret, struct error *err)
@@ -421,10 +458,16 @@ int run_opts_parse(const struct cli *cli, const char *cmd_path, int argc, char *
 	    {"cpu-shares", 'c', CLI_FLAG_STRING, &o->cpu_shares, "int",
 	     "CPU shares (relative weight)", false},
 	    {"cpus", 0, CLI_FLAG_STRING, &o->cpus, "decimal", "Number of CPUs", false},
+	    {"cpuset-cpus", 0, CLI_FLAG_STRING, &o->cpuset_cpus, "string",
+	     "CPUs in which to allow execution (0-3, 0,1)", false},
+	    {"cpuset-mems", 0, CLI_FLAG_STRING, &o->cpuset_mems, "string",
+	     "MEMs in which to allow execution (0-3, 0,1)", false},
 	    {"detach", 'd', CLI_FLAG_BOOL, &o->detach, NULL,
 	     "Run container in background and print container ID", !run},
 	    {"detach-keys", 0, CLI_FLAG_STRING, &o->detach_keys, "string",
 	     "Override the key sequence for detaching a container", !run},
+	    {"device", 0, CLI_FLAG_LIST, &o->devices, "list", "Add a host device to the container",
+	     false},
 	    {"entrypoint", 0, CLI_FLAG_STRING, &o->entrypoint, "string",
 	     "Overwrite the default ENTRYPOINT of the image", false},
 	    {"env", 'e', CLI_FLAG_LIST, &o->env, "list", "Set environment variables", false},
@@ -812,6 +855,16 @@ static int host_config(const struct run_opts *o, json_t *hc, struct error *err)
 	set_int(hc, "MemorySwap", o->memory_swap, true);
 	json_object_set_new(hc, "MemorySwappiness", json_integer(-1));
 	set_int(hc, "PidsLimit", o->pids_limit, false);
+	json_object_set_new(hc, "CpusetCpus", json_string(o->cpuset_cpus ? o->cpuset_cpus : ""));
+	json_object_set_new(hc, "CpusetMems", json_string(o->cpuset_mems ? o->cpuset_mems : ""));
+	json_t *devs = json_array();
+	json_object_set_new(hc, "Devices", devs);
+	for (size_t i = 0; i < o->devices.n; i++) {
+		json_t *d = NULL;
+		if (cli_parse_device(o->devices.v[i], &d, err) < 0)
+			return err->code;
+		json_array_append_new(devs, d);
+	}
 	json_t *ul = json_array(), *mounts = json_array();
 	json_object_set_new(hc, "Ulimits", ul);
 	json_object_set_new(hc, "Mounts", mounts);

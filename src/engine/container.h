@@ -205,10 +205,12 @@ int container_resize(struct container *c, const char *h, const char *w, struct e
 /* docker update: body has HostConfig's resource fields and RestartPolicy.
  * Returns 0 when done at once (stopped container, policy only), 1 when the
  * runtime is applying the limits (done is called later with the outcome),
- * or a negative code with err set (Docker's 400 messages). */
+ * or a negative code with err set (Docker's 400 messages). What the kernel
+ * cannot limit is dropped with dockerd's words appended to warnings (may be
+ * NULL) before it returns. */
 typedef void (*container_update_fn)(struct containers *cs, int r, const struct error *err,
 				    void *userdata);
-int container_update(struct containers *cs, struct container *c, json_t *body,
+int container_update(struct containers *cs, struct container *c, json_t *body, json_t *warnings,
 		     container_update_fn done, void *userdata, struct error *err);
 /* HostConfig.LogConfig (json-file, local or none): rotation at max_size
  * bytes (0: never) keeping max_file files. -EINVAL with Docker's messages. */

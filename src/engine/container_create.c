@@ -430,6 +430,11 @@ int container_create(struct containers *cs, const char *name, json_t *body, stru
 		r = new_container(cs, name, body, img, &c, err);
 	if (r < 0)
 		return r;
+	r = cgroup_support_adjust(&cs->cgroups, c->host_config, warnings, err);
+	if (r < 0) {
+		container_free(c);
+		return r;
+	}
 	r = container_links_resolve(cs, c, err);
 	if (r < 0) {
 		container_free(c);
@@ -455,7 +460,6 @@ int container_create(struct containers *cs, const char *name, json_t *body, stru
 		container_free(c);
 		return r;
 	}
-	(void)warnings;
 	container_event(cs, c, "create", NULL);
 	*ret = c;
 	return 0;

@@ -15,6 +15,7 @@
 #include "engine/child.h"
 #include "engine/container_links.h"
 #include "engine/container.h"
+#include "engine/container_devices.h"
 #include "engine/containers_priv.h"
 #include "engine/oci_spec.h"
 #include "engine/start_job.h"
@@ -229,6 +230,14 @@ static int write_spec(struct containers *cs, struct container *c, const char *ro
 	    calloc(json_array_size(c->mounts) + 1, sizeof(*mounts));
 	if (!hn || !hosts || !resolv || !spec_path || !mounts)
 		return error_set(err, -ENOMEM, "out of memory");
+	json_t *devices = NULL, *blkio = NULL;
+	r = container_devices_resolve(c->host_config, &devices, err);
+	if (r == 0)
+		r = container_blkio_resolve(c->host_config, &blkio, err);
+	if (r < 0) {
+		json_decref(devices);
+		return r;
+	}
 	fill_mounts(c, mounts);
 	struct oci_inputs in = {
 	    .id = c->id,
@@ -246,9 +255,13 @@ static int write_spec(struct containers *cs, struct container *c, const char *ro
 	    .init_path = cs->init_path,
 	    .netns_path = netns,
 	    .link_env = link_env,
+	    .devices = devices,
+	    .block_io = blkio,
 	};
 	json_t *spec = NULL;
 	r = oci_spec_build(&in, &spec, err);
+	json_decref(devices);
+	json_decref(blkio);
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *text = json_dumps(spec, JSON_INDENT(1));

@@ -13,6 +13,7 @@
 #include "basic/fs.h"
 #include "engine/child.h"
 #include "engine/container.h"
+#include "engine/container_devices.h"
 #include "engine/container_validate.h"
 #include "engine/containers_priv.h"
 #include "engine/oci_spec.h"
@@ -149,14 +150,19 @@ static int run_runtime(struct containers *cs, struct container *c, struct update
 		       struct error *err)
 {
 	_cleanup_free_ char *text = NULL;
-	json_t *res = oci_resources(j->host_config, cs->swap_limit);
+	json_t *blkio = NULL;
+	int r = container_blkio_resolve(j->host_config, &blkio, err);
+	if (r < 0)
+		return r;
+	json_t *res = oci_resources(j->host_config, cs->swap_limit, blkio);
+	json_decref(blkio);
 	text = json_dumps(res, JSON_COMPACT);
 	json_decref(res);
 	j->resources_path = container_bundle_path(cs, c, "update.json");
 	j->log_path = container_bundle_path(cs, c, "update.log");
 	if (!text || !j->resources_path || !j->log_path)
 		return error_set(err, -ENOMEM, "out of memory");
-	int r = fs_write_atomic(j->resources_path, text, strlen(text), 0600, err);
+	r = fs_write_atomic(j->resources_path, text, strlen(text), 0600, err);
 	if (r < 0)
 		return r;
 	unlink(j->log_path);
@@ -172,7 +178,7 @@ static int run_runtime(struct containers *cs, struct container *c, struct update
 	return 1; /* running: done is called, then the handle's close frees the job */
 }
 
-int container_update(struct containers *cs, struct container *c, json_t *body,
+int container_update(struct containers *cs, struct container *c, json_t *body, json_t *warnings,
 		     container_update_fn done, void *userdata, struct error *err)
 {
 	int vr = container_validate_update(body, err);
@@ -197,6 +203,8 @@ int container_update(struct containers *cs, struct container *c, json_t *body,
 	    *json_string_value(json_object_get(rp, "Name")))
 		json_object_set(hc, "RestartPolicy", rp);
 	int r = validate(c->host_config, body, hc, err);
+	if (r == 0)
+		r = cgroup_support_adjust(&cs->cgroups, hc, warnings, err);
 	bool live = c->state == CONTAINER_RUNNING && c->link;
 	if (r == 0 && !(resources && live)) {
 		r = commit(cs, c, hc, err);

@@ -768,12 +768,13 @@ static int check_cpu(json_t *hc, struct error *err)
 	if (quota > 0 && quota < 1000)
 		return error_set(err, -EINVAL,
 				 "CPU cfs quota can not be less than 1ms (i.e. 1000)");
+	/* Syntax only: whether the machine has them is cgroup_support_adjust's
+	 * question, as dockerd asks it apart. */
 	const char *cpus = str(hc, "CpusetCpus");
-	long conf = sysconf(_SC_NPROCESSORS_CONF);
-	if (cpus && !valid_cpuset(cpus, conf > 0 ? conf : ncpu))
+	if (cpus && !valid_cpuset(cpus, 1L << 30))
 		return error_set(err, -EINVAL, "Invalid value %s for cpuset cpus", cpus);
 	const char *mems = str(hc, "CpusetMems");
-	if (mems && !valid_cpuset(mems, 1024))
+	if (mems && !valid_cpuset(mems, 1L << 30))
 		return error_set(err, -EINVAL, "Invalid value %s for cpuset mems", mems);
 	return 0;
 }

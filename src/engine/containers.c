@@ -169,6 +169,7 @@ int containers_new(struct containers **ret, const struct engine_deps *deps, stru
 	cs->init_path = find_program("BERTH_INIT", "berth-init", NULL);
 	cs->cap_bounding = own_cap_bounding();
 	cs->swap_limit = access("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", F_OK) == 0;
+	cgroup_support_probe(&cs->cgroups);
 	_cleanup_free_ char *shims = NULL, *bundles = NULL;
 	if (!cs->shim_path || !cs->runtime_path ||
 	    asprintf(&shims, "%s/shims", cs->exec_root) < 0 ||

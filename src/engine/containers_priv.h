@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "basic/error.h"
+#include "engine/cgroup_support.h"
 #include "engine/container.h"
 
 struct exec;
@@ -30,6 +31,7 @@ struct containers {
 	size_t n_runtimes;
 	const char *default_runtime;
 	bool swap_limit;
+	struct cgroup_support cgroups; /* probed at start-up */
 	uint64_t cap_bounding; /* berthd's own CapBnd */
 	struct health_sub *health_subs; /* engine/health.h observers */
 	struct container **v;

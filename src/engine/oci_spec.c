@@ -491,7 +491,25 @@ static json_int_t hc_int(json_t *hc, const char *key)
 	return json_integer_value(json_object_get(hc, key));
 }
 
-json_t *oci_resources(json_t *hc, bool swap_limit)
+static void cpuset(json_t *hc, json_t *cpu)
+{
+	const char *cpus = json_string_value(json_object_get(hc, "CpusetCpus"));
+	const char *mems = json_string_value(json_object_get(hc, "CpusetMems"));
+	if (cpus && *cpus)
+		json_object_set_new(cpu, "cpus", json_string(cpus));
+	if (mems && *mems)
+		json_object_set_new(cpu, "mems", json_string(mems));
+}
+
+static json_t *block_io(json_t *hc, json_t *devices)
+{
+	json_t *b = devices ? json_deep_copy(devices) : json_object();
+	if (hc_int(hc, "BlkioWeight") > 0)
+		json_object_set_new(b, "weight", json_integer(hc_int(hc, "BlkioWeight")));
+	return b;
+}
+
+json_t *oci_resources(json_t *hc, bool swap_limit, json_t *block_io_devices)
 {
 	json_t *res = json_object(), *mem = json_object(), *cpu = json_object();
 	json_int_t m = hc_int(hc, "Memory"), swap = hc_int(hc, "MemorySwap");
@@ -518,8 +536,14 @@ json_t *oci_resources(json_t *hc, bool swap_limit)
 		json_object_set_new(cpu, "period", json_integer(period));
 	if (quota != 0)
 		json_object_set_new(cpu, "quota", json_integer(quota));
+	cpuset(hc, cpu);
 	json_object_set_new(res, "memory", mem);
 	json_object_set_new(res, "cpu", cpu);
+	json_t *b = block_io(hc, block_io_devices);
+	if (json_object_size(b))
+		json_object_set_new(res, "blockIO", b);
+	else
+		json_decref(b);
 	/* dockerd: zero or less is unlimited. */
 	if (hc_int(hc, "PidsLimit") != 0)
 		json_object_set_new(
@@ -533,7 +557,7 @@ static json_t *resources(const struct oci_inputs *in, bool privileged)
 {
 	json_t *res =
 	    json_pack("{s:[{s:b, s:s}]}", "devices", "allow", privileged, "access", "rwm");
-	json_t *limits = oci_resources(in->host_config, in->swap_limit);
+	json_t *limits = oci_resources(in->host_config, in->swap_limit, in->block_io);
 	json_object_update(res, limits);
 	json_decref(limits);
 	return res;
@@ -573,6 +597,40 @@ static json_t *device_rule(const char *rule)
 			 (json_int_t)major, "minor", (json_int_t)minor, "access", access);
 }
 
+/* linux.devices: the resolved entries without their cgroup access. */
+static json_t *host_devices(json_t *resolved)
+{
+	json_t *out = json_array();
+	size_t i;
+	json_t *d;
+	json_array_foreach(resolved, i, d)
+	{
+		json_t *copy = json_copy(d);
+		json_object_del(copy, "access");
+		json_array_append_new(out, copy);
+	}
+	return out;
+}
+
+/* The cgroup rules that let the container use its devices (cgroups know
+ * character and block devices only). */
+static void host_device_rules(json_t *resolved, json_t *rules)
+{
+	size_t i;
+	json_t *d;
+	json_array_foreach(resolved, i, d)
+	{
+		const char *type = json_string_value(json_object_get(d, "type"));
+		if (!type || (strcmp(type, "c") && strcmp(type, "b")))
+			continue;
+		json_array_append_new(rules,
+				      json_pack("{s:b, s:s, s:O, s:O, s:O}", "allow", 1, "type",
+						type, "major", json_object_get(d, "major"), "minor",
+						json_object_get(d, "minor"), "access",
+						json_object_get(d, "access")));
+	}
+}
+
 /* HostConfig.DeviceCgroupRules after the deny-all rule (a privileged
  * container allows everything already). */
 static int device_rules(const struct oci_inputs *in, json_t *devices, struct error *err)
@@ -588,6 +646,7 @@ static int device_rules(const struct oci_inputs *in, json_t *devices, struct err
 					 rule ? rule : "");
 		json_array_append_new(devices, d);
 	}
+	host_device_rules(in->devices, devices);
 	return 0;
 }
 
@@ -601,6 +660,8 @@ static json_t *linux_section(const struct oci_inputs *in, bool privileged)
 	json_t *sysctls = json_object_get(in->host_config, "Sysctls");
 	if (json_object_size(sysctls))
 		json_object_set(l, "sysctl", sysctls);
+	if (json_array_size(in->devices))
+		json_object_set_new(l, "devices", host_devices(in->devices));
 	if (!privileged) {
 		json_object_set_new(l, "maskedPaths", strv_json(masked_paths));
 		json_object_set_new(l, "readonlyPaths", strv_json(readonly_paths));

@@ -4,7 +4,7 @@
  * carry everything that needs disk (resolved user, mount sources), so the
  * result is a function of them and unit-testable.
  *
- * Not in this slice: AppArmor, user namespaces, host devices for
+ * Not in this slice: AppArmor, user namespaces, every host device for
  * --privileged. */
 #pragma once
 
@@ -52,15 +52,19 @@ struct oci_inputs {
 	uint64_t cap_bounding;
 	const char *init_path; /* berth-init, bind-mounted for HostConfig.Init */
 	json_t *link_env;      /* legacy links' variables, before Config.Env; may be NULL */
+	/* HostConfig's devices and blkio device lists resolved on the host
+	 * (container_devices.h); may be NULL. */
+	json_t *devices, *block_io;
 };
 
 /* Builds config.json into *ret. -EINVAL with Docker's wording for bad
  * input: no command, an unknown capability, a bad tmpfs option. */
 int oci_spec_build(const struct oci_inputs *in, json_t **ret, struct error *err);
 
-/* linux.resources' memory, cpu and pids for HostConfig hc (also what
- * `runc update` takes); swap_limit: the kernel accounts swap. */
-json_t *oci_resources(json_t *hc, bool swap_limit);
+/* linux.resources' memory, cpu (with cpuset), pids and blockIO for HostConfig
+ * hc (also what `runc update` takes); swap_limit: the kernel accounts swap;
+ * block_io: the blkio device lists resolved on the host, or NULL. */
+json_t *oci_resources(json_t *hc, bool swap_limit, json_t *block_io);
 
 /* linux.seccomp for HostConfig hc and the process's effective capabilities
  * caps (names): Docker's default intent, a user profile in Docker's format

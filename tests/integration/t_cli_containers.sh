@@ -55,6 +55,17 @@ test_cli_containers_run_flags() {
 		--runtime runc bb hi
 	run_ok dk inspect --format '{{.Config.Labels.a}} {{.Config.Labels.lf}} {{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}} {{.HostConfig.CpuShares}} {{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}} {{.Config.StopSignal}} {{.Config.StopTimeout}} {{index .HostConfig.LogConfig.Config "max-size"}} {{json .Config.Entrypoint}} {{.HostConfig.Runtime}}' cf1
 	assert_eq 'b 1 67108864 134217728 1500000000 512 50 on-failure:3 SIGUSR1 7 1m ["/bin/echo"] runc' "$OUT" "create flags stored"
+	# Devices and cpusets as docker's CLI sends them.
+	run_ok bt create --name cf2 --network none --cpuset-cpus 0 --cpuset-mems 0 \
+		--device /dev/loop0 --device /dev//loop1:r --device /dev/loop2:/dev/./l2:rw bb true
+	run_ok dk create --name cf3 --network none --cpuset-cpus 0 --cpuset-mems 0 \
+		--device /dev/loop0 --device /dev//loop1:r --device /dev/loop2:/dev/./l2:rw bb true
+	local want
+	want=$(docker -H "$D_HOST" inspect --format '{{.HostConfig.CpusetCpus}} {{.HostConfig.CpusetMems}} {{json .HostConfig.Devices}}' cf3)
+	assert_eq '0 0 [{"PathOnHost":"/dev/loop0","PathInContainer":"/dev/loop0","CgroupPermissions":"rwm"},{"PathOnHost":"/dev/loop1","PathInContainer":"/dev/loop1","CgroupPermissions":"r"},{"PathOnHost":"/dev/loop2","PathInContainer":"/dev/./l2","CgroupPermissions":"rw"}]' "$want" "docker's devices"
+	run_ok dk inspect --format '{{.HostConfig.CpusetCpus}} {{.HostConfig.CpusetMems}} {{json .HostConfig.Devices}}' cf2
+	assert_eq "$want" "$OUT" "berth's devices and cpusets"
+	run_ok bt rm cf2 cf3
 	run_ok bt start -a cf1
 	assert_eq hi "$OUT" "start -a output"
 	# Once it has exited, start -a runs it again and shows its output
@@ -75,7 +86,8 @@ test_cli_containers_run_errors() {
 	run bt run --rm --network none bb /nonexistent
 	assert_eq 127 "$RC" "missing command"
 	local f
-	for f in "-m xx" "--cpus abc" "--ulimit nofile=5:2" "--mount type=bind,source=/x" "--pids-limit x" "--sysctl foo" "--env-file $TEST_TMP/none" "--security-opt seccomp=$TEST_TMP/none" "--bogus"; do
+	for f in "-m xx" "--cpus abc" "--ulimit nofile=5:2" "--mount type=bind,source=/x" "--pids-limit x" "--sysctl foo" "--env-file $TEST_TMP/none" "--security-opt seccomp=$TEST_TMP/none" "--bogus" \
+		"--device :/x" "--device /dev/loop0:rel" "--device /dev/loop0:/x:bogus" "--device a:b:c:d" "--cpuset-cpus 4000"; do
 		# shellcheck disable=SC2086
 		run bt run $f --network none bb true
 		local berr=$ERR brc=$RC
@@ -95,6 +107,12 @@ test_cli_containers_run_errors() {
 		assert_eq "$RC" "$brc" "exit code of $c"
 		assert_eq "$(as_berth "$ERR")" "$berr" "error of $c"
 	done
+	# A device that is not there fails the start; --rm takes the container away.
+	run bt run --rm --device /dev/nope --network none bb true
+	local berr=$ERR brc=$RC
+	run dk run --rm --device /dev/nope --network none bb true
+	assert_eq "$RC" "$brc" "exit code of a missing device"
+	assert_eq "$(as_berth "$ERR")" "$berr" "error of a missing device"
 	run_ok bt run -d --name d1 --network none bb sleep 300
 	assert_match "$OUT" "^[0-9a-f]{64}$" "run -d prints the id"
 	run bt run -d --name d1 --network none bb true

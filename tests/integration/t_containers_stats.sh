@@ -85,3 +85,45 @@ test_containers_update() {
 	assert_eq 134217728 "$OUT" "HostConfig.Memory after a daemon restart"
 	run_ok dk rm -f up
 }
+
+# --device, --cpuset-* and blkio limits reach the runtime (they were taken and
+# ignored); what this kernel cannot limit is dropped with dockerd's warning.
+test_containers_devices_cpuset_blkio() {
+	ct_daemon
+	run_ok dk run --rm --network none --device /dev/loop0 bb sh -c 'exec 3<>/dev/loop0 && echo opened'
+	assert_eq opened "$OUT" "--device /dev/loop0 opened inside"
+	run_fails dk run --rm --network none bb sh -c 'exec 3</dev/loop0'
+	run_ok dk run --rm --network none --device /dev/loop0:/dev/myloop:r bb sh -c 'test -b /dev/myloop && exec 3</dev/myloop && echo read'
+	assert_eq read "$OUT" "a renamed device opened for reading"
+	run_fails dk run --rm --network none --device /dev/loop0:/dev/myloop:r bb sh -c 'exec 3<>/dev/myloop'
+	assert_contains "$ERR" "Operation not permitted" "writing a device allowed for reading"
+	run_ok dk run --rm --network none --device /dev/net bb ls /dev/net
+	assert_contains "$OUT" tun "a directory's devices"
+	run_fails dk run --rm --network none --device /dev/nope bb true
+	assert_contains "$ERR" 'error gathering device information while adding custom device "/dev/nope": lstat /dev/nope: no such file or directory' "a device that is not there"
+	# cpusets: the machine's CPUs only; a running container's changes.
+	run_ok dk run --rm --network none --cpuset-cpus 0 bb cat /sys/fs/cgroup/cpuset/cpuset.cpus
+	assert_eq 0 "$OUT" "--cpuset-cpus 0 inside"
+	run_fails dk run --rm --network none --cpuset-cpus 4000 bb true
+	assert_contains "$ERR" "Requested CPUs are not available - requested 4000, available: $(cat /sys/fs/cgroup/cpuset/cpuset.cpus)" "a CPU the machine lacks"
+	run_fails dk run --rm --network none --cpuset-mems 3000 bb true
+	assert_contains "$ERR" "Requested memory nodes are not available - requested 3000" "a memory node the machine lacks"
+	run_ok dk run -d --name cs --network none --device-read-bps /dev/loop0:1mb bb sleep 300
+	run_ok dk update --cpuset-cpus 0 cs
+	run_ok dk exec cs cat /sys/fs/cgroup/cpuset/cpuset.cpus
+	assert_eq 0 "$OUT" "--cpuset-cpus after update"
+	run_ok dk inspect -f '{{.HostConfig.CpusetCpus}}' cs
+	assert_eq 0 "$OUT" "CpusetCpus after update"
+	if [[ -d /sys/fs/cgroup/blkio ]]; then
+		run_ok dk exec cs cat /sys/fs/cgroup/blkio/blkio.throttle.read_bps_device
+		assert_eq "7:0 1048576" "$OUT" "--device-read-bps inside"
+	fi
+	if [[ -d /sys/fs/cgroup/blkio && ! -e /sys/fs/cgroup/blkio/blkio.weight && ! -e /sys/fs/cgroup/blkio/blkio.bfq.weight ]]; then
+		run_ok dk run --rm --network none --blkio-weight 300 bb true
+		assert_contains "$ERR" "WARNING: Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded." "docker run's warning"
+		run_ok dk update --blkio-weight 300 cs
+		run_ok dk inspect -f '{{.HostConfig.BlkioWeight}}' cs
+		assert_eq 0 "$OUT" "BlkioWeight discarded at update"
+	fi
+	run_ok dk rm -f cs
+}

@@ -219,6 +219,60 @@ static void test_namespaces_resources(void **state)
 	json_decref(s);
 }
 
+/* Host devices as container_devices_resolve gives them, cpusets and blkio. */
+static void test_host_devices_cpuset_blkio(void **state)
+{
+	struct oci_user u = {0};
+	json_t *c = load("{\"Cmd\":[\"true\"]}");
+	json_t *h = load("{\"CpusetCpus\":\"1\",\"CpusetMems\":\"0\",\"BlkioWeight\":300}");
+	json_t *devs = load("[{\"path\":\"/dev/f\",\"type\":\"c\",\"major\":10,\"minor\":229,"
+			    "\"fileMode\":384,\"uid\":0,\"gid\":0,\"access\":\"r\"},"
+			    "{\"path\":\"/dev/p\",\"type\":\"p\",\"major\":0,\"minor\":0,"
+			    "\"fileMode\":420,\"uid\":0,\"gid\":0,\"access\":\"rwm\"}]");
+	json_t *blkio =
+	    load("{\"throttleReadBpsDevice\":[{\"major\":7,\"minor\":0,\"rate\":1024}]}");
+	struct oci_inputs in = {.id = "abc",
+				.config = c,
+				.host_config = h,
+				.rootfs = "/r",
+				.hostname_path = "/d/hostname",
+				.hosts_path = "/d/hosts",
+				.resolv_path = "/d/resolv.conf",
+				.user = &u,
+				.devices = devs,
+				.block_io = blkio};
+	json_t *s = NULL;
+	assert_int_equal(oci_spec_build(&in, &s, NULL), 0);
+	json_t *lx = json_object_get(s, "linux"), *res = json_object_get(lx, "resources");
+	assert_json(json_object_get(lx, "devices"),
+		    "[{\"path\":\"/dev/f\",\"type\":\"c\",\"major\":10,\"minor\":229,"
+		    "\"fileMode\":384,\"uid\":0,\"gid\":0},"
+		    "{\"path\":\"/dev/p\",\"type\":\"p\",\"major\":0,\"minor\":0,"
+		    "\"fileMode\":420,\"uid\":0,\"gid\":0}]");
+	/* A FIFO needs no cgroup rule; the character device gets its access. */
+	assert_json(json_object_get(res, "devices"),
+		    "[{\"allow\":false,\"access\":\"rwm\"},"
+		    "{\"allow\":true,\"type\":\"c\",\"major\":10,\"minor\":229,\"access\":\"r\"}]");
+	assert_json(json_object_get(json_object_get(res, "cpu"), "cpus"), "\"1\"");
+	assert_json(json_object_get(json_object_get(res, "cpu"), "mems"), "\"0\"");
+	assert_json(json_object_get(res, "blockIO"),
+		    "{\"throttleReadBpsDevice\":[{\"major\":7,\"minor\":0,\"rate\":1024}],"
+		    "\"weight\":300}");
+	json_decref(s);
+	/* Privileged: the devices are there, every access is allowed already. */
+	json_object_set_new(h, "Privileged", json_true());
+	assert_int_equal(oci_spec_build(&in, &s, NULL), 0);
+	lx = json_object_get(s, "linux");
+	assert_int_equal(json_array_size(json_object_get(lx, "devices")), 2);
+	assert_json(json_object_get(json_object_get(lx, "resources"), "devices"),
+		    "[{\"allow\":true,\"access\":\"rwm\"}]");
+	json_decref(s);
+	json_decref(c);
+	json_decref(h);
+	json_decref(devs);
+	json_decref(blkio);
+}
+
 static void test_device_cgroup_rules(void **state)
 {
 	json_t *s = build("{\"Cmd\":[\"true\"]}",
@@ -335,6 +389,7 @@ int main(void)
 	    cmocka_unit_test(test_mounts),
 	    cmocka_unit_test(test_namespaces_resources),
 	    cmocka_unit_test(test_device_cgroup_rules),
+	    cmocka_unit_test(test_host_devices_cpuset_blkio),
 	    cmocka_unit_test(test_user),
 	    cmocka_unit_test(test_user_in_rootfs),
 	};
