@@ -186,6 +186,29 @@ test_overlay_attachable_containers() {
 	assert_match "$(ov_cip oa1)" '^10\.231\.5\.[0-9]+$' "address of oa1"
 	assert_eq 10.231.5.77 "$(ov_cip oa2)" "address asked for with --ip"
 	run_ok dk exec oa1 ping -c1 -W2 10.231.5.77
+	# As dockerd, a stopped container gives its attachment back (a
+	# disconnect event of type overlay), shows only the address it asked
+	# for, and asks again at its start.
+	local ip1 before after
+	ip1=$(ov_cip oa1)
+	before=$(date +%s.%N)
+	run_ok dk stop -t 0 oa1 oa2
+	after=$(date +%s.%N)
+	run_ok dk events --since "$before" --until "$after" --filter type=network --filter event=disconnect \
+		--format '{{.Actor.Attributes.type}} {{.Actor.Attributes.name}}'
+	assert_eq "overlay ova
+overlay ova" "$OUT" "the disconnect events of the stops"
+	local f='{{with index .NetworkSettings.Networks "ova"}}{{.IPAddress}}|{{json .IPAMConfig}}|{{.EndpointID}}{{end}}'
+	run_ok dk inspect --format "$f" oa1 oa2
+	assert_eq '|null|
+|{"IPv4Address":"10.231.5.77"}|' "$OUT" "the stopped containers' endpoints on ova"
+	wait_for 30 "oa1's address to be free" dk create --name oa4 --network ova --ip "$ip1" busybox:latest true
+	run_ok dk rm oa4
+	run_ok dk start oa2 oa1
+	assert_eq 10.231.5.77 "$(ov_cip oa2)" "oa2's address after its start"
+	run_ok dk inspect --format '{{.NetworkSettings.Networks.ova.IPAMConfig.IPv4Address}}' oa1
+	assert_eq "$(ov_cip oa1)" "$OUT" "oa1's IPAMConfig once started"
+	run_ok dk exec oa1 ping -c1 -W2 oa2
 	# An alias DNS cannot hold is refused before anything is made.
 	local long
 	long=$(printf 'a%.0s' {1..300})
