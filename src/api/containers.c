@@ -105,8 +105,14 @@ static void attached_create(void *data, int status, json_t *result, const char *
 		json_decref(ep);
 		ep = json_object();
 	}
+	const char *want =
+	    json_string_value(json_object_get(json_object_get(ep, "IPAMConfig"), "IPv4Address"));
+	bool asked = want && *want;
 	json_object_set_new(ep, "IPAMConfig",
 			    json_pack("{s:O}", "IPv4Address", json_object_get(result, "IP")));
+	json_object_set_new(ep, "SwarmAttachment",
+			    json_pack("{s:O, s:b}", "Owner", json_object_get(result, "Owner"),
+				      "IPAMOperational", !asked));
 	json_object_del(eps, q->ref);
 	json_object_set_new(eps, id, ep);
 	json_object_set_new(hc, "NetworkMode", json_string(id));
@@ -133,7 +139,7 @@ static void attach_then_create(const struct api_request *ar, json_t *body, const
 	json_t *want = json_object_get(epc, "IPAMConfig");
 	swarm_attach(ar->d->swarm, q->ref, name,
 		     json_string_value(json_object_get(want, "IPv4Address")),
-		     json_object_get(epc, "Aliases"), attached_create, q);
+		     json_object_get(epc, "Aliases"), NULL, attached_create, q);
 }
 
 static void api_container_create(const struct api_request *ar)

@@ -199,7 +199,13 @@ static void attached_connect(void *data, int status, json_t *result, const char 
 		json_t *ipam = json_object_get(epcfg, "IPAMConfig");
 		if (!json_is_object(ipam))
 			json_object_set_new(epcfg, "IPAMConfig", ipam = json_object());
+		const char *want = json_string_value(json_object_get(ipam, "IPv4Address"));
+		bool asked = want && *want;
 		json_object_set(ipam, "IPv4Address", json_object_get(result, "IP"));
+		json_object_set_new(epcfg, "SwarmAttachment",
+				    json_pack("{s:O, s:b}", "Owner",
+					      json_object_get(result, "Owner"), "IPAMOperational",
+					      !asked));
 		/* A failure leaves the address unused here: the agent gives it
 		 * back. */
 		if (network_connect(
@@ -239,7 +245,7 @@ static void connect_swarm(const struct api_request *ar, const char *ref, json_t 
 	json_t *ipam = json_object_get(epc, "IPAMConfig");
 	swarm_attach(ar->d->swarm, ref, c->name + 1,
 		     json_string_value(json_object_get(ipam, "IPv4Address")),
-		     json_object_get(epc, "Aliases"), attached_connect, q);
+		     json_object_get(epc, "Aliases"), NULL, attached_connect, q);
 }
 
 static void api_network_connect(const struct api_request *ar)

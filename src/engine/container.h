@@ -321,8 +321,12 @@ void container_restart_after_exit(struct containers *cs, struct container *c);
  * restart was cancelled. */
 bool container_mark_stopped(struct containers *cs, struct container *c);
 void container_restart_cancel(struct container *c);
-/* At daemon start: containers whose policy wants them running again. */
+/* At daemon start: containers whose policy wants them running again, but
+ * those whose start asks the swarm for attachments. */
 void containers_restart_on_boot(struct containers *cs);
+/* Those, once the swarm answers (the first time only), as dockerd starts
+ * them once the cluster is up. */
+void containers_restart_attached(struct containers *cs);
 /* "paused", "restarting" or the state's name. */
 const char *container_status(const struct container *c);
 

@@ -10,6 +10,7 @@
 #include "basic/log.h"
 #include "engine/container.h"
 #include "engine/containers_priv.h"
+#include "network/network.h"
 
 #define RESTART_FIRST_MS 100
 #define RESTART_MAX_MS 60000
@@ -172,17 +173,39 @@ void container_start_manual(struct containers *cs, struct container *c, containe
 	container_start(cs, c, done, userdata);
 }
 
-void containers_restart_on_boot(struct containers *cs)
+/* Whether c's start asks the swarm for attachments (network.h). */
+static bool needs_swarm(struct containers *cs, const struct container *c)
+{
+	struct net_container nc;
+	return network_container_detached(cs->networks, container_net(c, &nc));
+}
+
+/* The stopped containers whose policy wants them running again: those
+ * that need the swarm to start (swarm), or the others. */
+static void restart_stopped(struct containers *cs, bool swarm)
 {
 	for (size_t i = 0; i < containers_count(cs); i++) {
 		struct container *c = containers_at(cs, i);
 		/* Those with a link are being re-attached: their exit, if any,
 		 * goes through container_exited and its policy. */
-		if (c->link || c->starting || c->state == CONTAINER_RUNNING || c->started_ns <= 0 ||
-		    !should_restart(c))
+		if (c->link || c->starting || c->restart_timer || c->state == CONTAINER_RUNNING ||
+		    c->started_ns <= 0 || !should_restart(c) || needs_swarm(cs, c) != swarm)
 			continue;
 		log_info(cs->deps.log, "restarting container %s (restart policy %s)", c->id,
 			 policy_name(c));
 		start_quietly(cs, c, container_start_manual);
 	}
+}
+
+void containers_restart_on_boot(struct containers *cs)
+{
+	restart_stopped(cs, false);
+}
+
+void containers_restart_attached(struct containers *cs)
+{
+	if (cs->swarm_restarts_done)
+		return;
+	cs->swarm_restarts_done = true;
+	restart_stopped(cs, true);
 }

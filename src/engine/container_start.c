@@ -457,6 +457,43 @@ static int spawn_shim(struct containers *cs, struct container *c, struct start_j
 	return 0;
 }
 
+/* The start once the container has its swarm attachments: files, mounts,
+ * network, then the shim. */
+static void start_run(struct start_job *job)
+{
+	struct containers *cs = job->cs;
+	struct container *c = job->c;
+	struct net_container nc;
+	struct error err = ERROR_INIT;
+	int r = prepare(cs, c, &err);
+	if (r == 0) {
+		r = spawn_shim(cs, c, job, &err);
+		if (r < 0) {
+			network_container_down(cs->networks, container_net(c, &nc));
+			container_unmount(cs, c);
+		}
+	}
+	/* As a failed `runc create`: attached clients and waiters learn of
+	 * it, and --rm removes the container. */
+	if (r < 0)
+		start_job_finish(job, r, &err);
+	error_clear(&err);
+}
+
+/* The swarm's answer for the attachments that went back at the last stop
+ * (network_container_attach). */
+static void attachments_back(int r, const struct error *err, void *userdata)
+{
+	struct start_job *job = userdata;
+	job->open_handles--;
+	if (job->finished) /* cancelled meanwhile: the daemon is shutting down */
+		job_free_if_done(job);
+	else if (r < 0)
+		start_job_finish(job, r, err);
+	else
+		start_run(job);
+}
+
 void container_start(struct containers *cs, struct container *c, container_done_fn done,
 		     void *userdata)
 {
@@ -473,30 +510,25 @@ void container_start(struct containers *cs, struct container *c, container_done_
 		return;
 	}
 	struct start_job *job = calloc(1, sizeof(*job));
-	int r = job ? prepare(cs, c, &err) : error_set(&err, -ENOMEM, "out of memory");
-	if (r == 0) {
-		*job = (struct start_job){.cs = cs, .c = c, .done = done, .userdata = userdata};
-		c->starting = job;
-		r = spawn_shim(cs, c, job, &err);
-		if (r < 0) {
-			c->starting = NULL;
-			network_container_down(cs->networks, container_net(c, &nc));
-			container_unmount(cs, c);
-		}
-	}
-	if (r < 0) {
-		if (job && job->open_handles) {
-			job->finished = true;
-			job = NULL; /* freed by the close callback */
-		}
-		free(job);
-		done(r, &err, userdata);
-		/* As a failed `runc create`: attached clients and waiters learn
-		 * of it, and --rm removes the container. */
+	if (!job) {
+		error_set(&err, -ENOMEM, "out of memory");
+		done(err.code, &err, userdata);
 		container_start_failed(cs, c, &err);
 		container_start_settled(cs, c);
+		error_clear(&err);
+		return;
 	}
-	error_clear(&err);
+	*job = (struct start_job){.cs = cs, .c = c, .done = done, .userdata = userdata};
+	c->starting = job;
+	/* As dockerd, a container gives its swarm attachments back when it
+	 * stops and asks for them again here (an RPC to the leader); the
+	 * pending answer holds the job like a handle. */
+	if (network_container_detached(cs->networks, container_net(c, &nc))) {
+		job->open_handles++;
+		network_container_attach(cs->networks, &nc, attachments_back, job);
+		return;
+	}
+	start_run(job);
 }
 
 /* Shutdown: the start is abandoned (the shim removes a container nobody

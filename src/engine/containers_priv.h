@@ -34,6 +34,7 @@ struct containers {
 	struct cgroup_support cgroups; /* probed at start-up */
 	uint64_t cap_bounding; /* berthd's own CapBnd */
 	struct health_sub *health_subs; /* engine/health.h observers */
+	bool swarm_restarts_done;	/* containers_restart_attached ran */
 	struct container **v;
 	size_t n, cap;
 };

@@ -28,7 +28,8 @@ bool network_is_user(const struct network *n)
 
 void network_event(struct networks *ns, struct network *n, const char *action, const char *cid)
 {
-	json_t *a = json_pack("{s:s, s:s}", "name", n->name, "type", n->driver);
+	json_t *a =
+	    json_pack("{s:s, s:s}", "name", n->name, "type", n->overlay ? "overlay" : n->driver);
 	if (cid)
 		json_object_set_new(a, "container", json_string(cid));
 	event_log_publish(ns->deps.events, "network", action, n->id, a, "local");
@@ -78,6 +79,10 @@ static json_t *network_state_json(struct network *n)
 			endpoint_state6_save(e, o);
 		if (o && e->gateway)
 			json_object_set_new(o, "Gateway", json_true());
+		if (o && e->owner[0])
+			json_object_set_new(o, "Owner", json_string(e->owner));
+		if (o && e->released)
+			json_object_set_new(o, "Released", json_true());
 		json_object_set_new(eps, e->cid, o);
 	}
 	json_t *j = json_pack(
@@ -180,6 +185,8 @@ static struct network *network_from_json(json_t *j)
 		ip_parse(jstr(e, "IP"), &ep->ip);
 		ep->static_ip = json_is_true(json_object_get(e, "Static"));
 		ep->gateway = json_is_true(json_object_get(e, "Gateway"));
+		snprintf(ep->owner, sizeof(ep->owner), "%s", jstr(e, "Owner"));
+		ep->released = json_is_true(json_object_get(e, "Released"));
 		ep->aliases = json_incref(json_object_get(e, "Aliases"));
 		if (!ep->aliases)
 			ep->aliases = json_array();
@@ -188,7 +195,7 @@ static struct network *network_from_json(json_t *j)
 			json_decref(ep->settings);
 			ep->settings = json_object();
 		}
-		if (ep->ip)
+		if (ep->ip && !ep->released)
 			ipam_set_add(&n->used, ep->ip);
 		endpoint_state6_load(n, ep, e);
 		n->n_eps++;
@@ -281,28 +288,37 @@ static bool container_running(struct networks *ns, const char *cid);
 static void release_stale(struct networks *ns, struct network *n, uint32_t ip)
 {
 	for (size_t i = 0; i < n->n_eps; i++)
-		if (n->eps[i].ip == ip && !container_running(ns, n->eps[i].cid)) {
+		if (n->eps[i].ip == ip && !n->eps[i].released &&
+		    !container_running(ns, n->eps[i].cid)) {
 			network_detach(ns, n, n->eps[i].cid);
 			return;
 		}
 }
 
+/* ip free on n for a new endpoint; -EEXIST "Address already in use". */
+static int take_address(struct networks *ns, struct network *n, uint32_t ip, struct error *err)
+{
+	if (n->overlay && ipam_set_has(&n->used, ip))
+		release_stale(ns, n, ip);
+	if (ipam_set_has(&n->used, ip) || ip == n->gateway)
+		return error_set(err, -EEXIST, "Address already in use");
+	return 0;
+}
+
 static int attach(struct networks *ns, struct network *n, const char *cid, uint32_t ip,
-		  const struct in6_addr *ip6, json_t *aliases, json_t *settings, bool gateway,
-		  struct error *err)
+		  bool is_static, const struct in6_addr *ip6, json_t *aliases, json_t *settings,
+		  const char *owner, bool gateway, struct error *err)
 {
 	char buf[16];
-	bool is_static = ip != 0;
 	if (strcmp(n->driver, "bridge") == 0 && n->subnet.prefix) {
 		if (ip && !cidr_contains(&n->subnet, ip))
 			return error_set(
 			    err, -EINVAL,
 			    "no configured subnet or ip-range contain the IP address %s",
 			    ip_format(ip, buf));
-		if (n->overlay && ip && ipam_set_has(&n->used, ip))
-			release_stale(ns, n, ip);
-		if (ip && (ipam_set_has(&n->used, ip) || ip == n->gateway))
-			return error_set(err, -EEXIST, "Address already in use");
+		int r = ip ? take_address(ns, n, ip, err) : 0;
+		if (r < 0)
+			return r;
 		if (!ip && ipam_alloc(&n->used, &n->subnet, &n->range, n->gateway, &ip) < 0)
 			return error_set(
 			    err, -ENOSPC,
@@ -316,6 +332,7 @@ static int attach(struct networks *ns, struct network *n, const char *cid, uint3
 	struct endpoint *e = &n->eps[n->n_eps];
 	*e = (struct endpoint){.ip = ip, .static_ip = is_static, .gateway = gateway};
 	snprintf(e->cid, sizeof(e->cid), "%s", cid);
+	snprintf(e->owner, sizeof(e->owner), "%s", owner ? owner : "");
 	if (strcmp(n->driver, "bridge") == 0) {
 		int r6 = endpoint_ip6_reserve(n, e, ip6, err);
 		if (r6 < 0)
@@ -334,15 +351,57 @@ static int attach(struct networks *ns, struct network *n, const char *cid, uint3
 }
 
 int network_attach(struct networks *ns, struct network *n, const char *cid, uint32_t ip,
-		   const struct in6_addr *ip6, json_t *aliases, json_t *settings, struct error *err)
+		   const struct in6_addr *ip6, json_t *aliases, json_t *settings, const char *owner,
+		   bool asked, struct error *err)
 {
-	return attach(ns, n, cid, ip, ip6, aliases, settings, false, err);
+	return attach(ns, n, cid, ip, owner ? asked : ip != 0, ip6, aliases, settings, owner, false,
+		      err);
 }
 
 int network_attach_gateway(struct networks *ns, struct network *n, const char *cid,
 			   struct error *err)
 {
-	return attach(ns, n, cid, 0, NULL, NULL, NULL, true, err);
+	return attach(ns, n, cid, 0, false, NULL, NULL, NULL, NULL, true, err);
+}
+
+static void save_logged(struct networks *ns, struct network *n)
+{
+	struct error err = ERROR_INIT;
+	if (network_save(ns, n, &err) < 0)
+		log_warn(ns->deps.log, "network %s: %s", n->name, error_msg(&err));
+	error_clear(&err);
+}
+
+void network_endpoint_release(struct networks *ns, struct network *n, struct endpoint *ep)
+{
+	if (ep->released)
+		return;
+	if (ep->ip)
+		ipam_set_del(&n->used, ep->ip);
+	if (!ep->static_ip)
+		ep->ip = 0;
+	ep->released = true;
+	save_logged(ns, n);
+}
+
+int network_endpoint_readdress(struct networks *ns, struct network *n, const char *cid, uint32_t ip,
+			       const char *owner, struct error *err)
+{
+	struct endpoint *ep = network_endpoint(n, cid);
+	if (!ep || !ep->released)
+		return error_set(err, -ENOENT, "container %.12s has no attachment to network %s",
+				 cid, n->name);
+	int r = take_address(ns, n, ip, err);
+	if (r < 0)
+		return r;
+	ep = network_endpoint(n, cid); /* release_stale may have moved it */
+	if (ipam_set_add(&n->used, ip) < 0)
+		return error_set(err, -ENOMEM, "out of memory");
+	ep->ip = ip;
+	ep->released = false;
+	snprintf(ep->owner, sizeof(ep->owner), "%s", owner);
+	save_logged(ns, n);
+	return 0;
 }
 
 void network_detach(struct networks *ns, struct network *n, const char *cid)
@@ -350,7 +409,7 @@ void network_detach(struct networks *ns, struct network *n, const char *cid)
 	for (size_t i = 0; i < n->n_eps; i++) {
 		if (strcmp(n->eps[i].cid, cid) != 0)
 			continue;
-		if (n->eps[i].ip)
+		if (n->eps[i].ip && !n->eps[i].released)
 			ipam_set_del(&n->used, n->eps[i].ip);
 		endpoint_ip6_release(n, &n->eps[i]);
 		json_decref(n->eps[i].aliases);

@@ -141,6 +141,43 @@ bool network_local_plain(struct networks *ns, const char *ref);
 /* Whether a container here holds ip on the swarm network id. */
 bool network_overlay_holds(struct networks *ns, const char *id, uint32_t ip);
 
+/* --- containers on attachable swarm networks (attachment.c) --- */
+
+/* As dockerd, a container on an attachable swarm network holds its
+ * attachment (an address in the swarm, its name in every node's DNS) only
+ * while it runs: the attachment goes back when it stops and is asked for
+ * again when it starts (maybe another address). */
+
+/* An attachment's outcome: owner its ID in the swarm, ip its address. */
+typedef void (*network_attached_fn)(void *data, int status, const char *owner, const char *ip,
+				    const char *msg);
+/* How networking reaches the swarm (network_set_swarm). */
+struct network_swarm {
+	/* Asks the leader for an address on swarm network net (its ID) for
+	 * the container name (ip: the one wanted, NULL: any; aliases
+	 * borrowed, NULL: none; replaces: the container's previous
+	 * attachment, which goes in the same step, NULL: none) and wires the
+	 * network here; done once, maybe before it returns. */
+	void (*attach)(void *sw, const char *net, const char *name, const char *ip, json_t *aliases,
+		       const char *replaces, network_attached_fn done, void *data);
+	/* Gives an attachment back (fire and forget: the agent retries). */
+	void (*detach)(void *sw, const char *net, const char *owner);
+	void *sw;
+};
+/* The swarm's side (NULL: none); borrowed until set again. */
+void network_set_swarm(struct networks *ns, const struct network_swarm *s);
+/* Whether c has an attachment that went back and must be asked for again
+ * before it runs. */
+bool network_container_detached(struct networks *ns, const struct net_container *c);
+typedef void (*network_done_fn)(int r, const struct error *err, void *data);
+/* Asks the swarm again for c's attachments that went back, one network
+ * after the other; done(0) when all are back, else done(r, err) with
+ * "Could not attach to network N: ..." (the ones obtained go back). done
+ * is called once, maybe before this returns; c is looked up again by ID
+ * meanwhile. */
+void network_container_attach(struct networks *ns, const struct net_container *c,
+			      network_done_fn done, void *data);
+
 /* --- docker_gwbridge (gwbridge.c) --- */
 
 /* The node is in a swarm (init, join, a start in one): docker_gwbridge, the

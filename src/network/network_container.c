@@ -227,6 +227,9 @@ int sandbox_join(struct networks *ns, struct sandbox *sb, struct network *n, str
 	struct endpoint *ep = network_endpoint(n, sb->cid);
 	if (!ep)
 		return error_set(err, -ENOENT, "no endpoint");
+	if (ep->released) /* network_container_attach first */
+		return error_set(err, -EAGAIN, "Could not attach to network %s: not attached",
+				 n->name);
 	int r = n->up ? 0 : network_bridge_up(ns, n, err);
 	if (r < 0)
 		return r;
@@ -433,6 +436,7 @@ int network_container_up(struct networks *ns, const struct net_container *c, cha
 
 void network_container_down(struct networks *ns, const struct net_container *c)
 {
+	attachments_release(ns, c);
 	struct sandbox *sb = sandbox_find(ns, c->id);
 	if (!sb)
 		return;
@@ -529,11 +533,16 @@ static int attach_cfg(struct networks *ns, const struct net_container *c, struct
 				 "defined networks");
 	json_t *settings = NULL;
 	struct in6_addr ip6;
+	/* berthd's own, from the swarm's answer (api/): the attachment, and
+	 * whether the address was the container's wish or the swarm's pick. */
+	json_t *sa = n->overlay ? json_object_get(epcfg, "SwarmAttachment") : NULL;
 	int r = endpoint_ip6_parse(n, epcfg, &ip6, err);
 	if (r == 0)
 		r = endpoint_settings(c, n, epcfg, &settings, err);
 	if (r == 0)
-		r = network_attach(ns, n, c->id, ip, &ip6, aliases, settings, err);
+		r = network_attach(ns, n, c->id, ip, &ip6, aliases, settings,
+				   sa ? jstr(sa, "Owner") : NULL,
+				   !json_is_true(json_object_get(sa, "IPAMOperational")), err);
 	json_decref(settings);
 	return r;
 }
@@ -626,6 +635,10 @@ int network_connect(struct networks *ns, const char *ref, const char *container,
 	if (r < 0)
 		return r;
 	struct sandbox *sb = sandbox_find(ns, c->id);
+	/* As dockerd, a container that does not run holds no attachment: it
+	 * is asked for at the start. */
+	if (!sb && n->overlay && !c->starting)
+		attachments_release(ns, c);
 	if (sb) {
 		/* A network with a gateway replaces docker_gwbridge's before it
 		 * joins (its default route), an overlay may need it after. */
@@ -741,6 +754,7 @@ void network_restore(struct networks *ns)
 	if (dh)
 		closedir(dh);
 	gwbridge_restore(ns);
+	attachments_restore(ns);
 	/* Namespaces without a sandbox: a crash between making one and saving it. */
 	dh = opendir(ns->netns_dir);
 	while (dh && (de = readdir(dh))) {

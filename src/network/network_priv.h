@@ -46,6 +46,12 @@ struct endpoint {
 	/* On docker_gwbridge, the way out of a container on overlay networks
 	 * (gwbridge.c): not one of the networks the container shows. */
 	bool gateway;
+	/* A container attached to a swarm network (attachment.c): the
+	 * attachment's ID in the swarm ("": none known), and whether it went
+	 * back while the container does not run (ip is then the address it
+	 * asks for again, 0: any, and is not reserved here). */
+	char owner[32];
+	bool released;
 };
 
 struct network {
@@ -122,6 +128,7 @@ struct networks {
 	bool forwarding_set;
 	bool in_swarm;	    /* docker_gwbridge is kept (network_gwbridge_ensure) */
 	char gw_bridge[16]; /* the device of a docker_gwbridge berthd makes */
+	struct network_swarm swarm; /* network_set_swarm; attach NULL: none */
 	struct network_deps deps;
 };
 
@@ -142,10 +149,18 @@ int network_save(struct networks *ns, struct network *n, struct error *err);
 struct endpoint *network_endpoint(struct network *n, const char *cid);
 /* Reserves an address (ip 0: any; on a dual-stack network also ip6, NULL
  * or zero: any) for cid and adds the endpoint; settings (see struct
- * endpoint, NULL for none) is copied. */
+ * endpoint, NULL for none) is copied. owner: the swarm attachment that
+ * gave ip (NULL: none), with asked whether the container asked for ip. */
 int network_attach(struct networks *ns, struct network *n, const char *cid, uint32_t ip,
-		   const struct in6_addr *ip6, json_t *aliases, json_t *settings,
-		   struct error *err);
+		   const struct in6_addr *ip6, json_t *aliases, json_t *settings, const char *owner,
+		   bool asked, struct error *err);
+/* The attachment of ep on n went back to the swarm: its address is no
+ * longer reserved here (kept as ep->ip when the container asked for it). */
+void network_endpoint_release(struct networks *ns, struct network *n, struct endpoint *ep);
+/* cid's released endpoint on n takes ip of the swarm's attachment owner.
+ * -EEXIST "Address already in use" when a running container here has it. */
+int network_endpoint_readdress(struct networks *ns, struct network *n, const char *cid, uint32_t ip,
+			       const char *owner, struct error *err);
 /* The same for the gateway endpoint of cid on docker_gwbridge. */
 int network_attach_gateway(struct networks *ns, struct network *n, const char *cid,
 			   struct error *err);
@@ -182,6 +197,13 @@ size_t container_networks(struct networks *ns, const char *cid, struct network *
 /* The endpoint's MAC address: the one asked for, else 02:42:<address>. */
 void endpoint_mac(const struct endpoint *ep, uint8_t mac[6]);
 void endpoint_mac_text(const struct endpoint *ep, char buf[18]);
+
+/* Containers on attachable swarm networks (attachment.c). */
+/* c's attachments go back to the swarm (it stopped, or never ran): a task's
+ * container keeps its endpoints (the task's allocation is the swarm's). */
+void attachments_release(struct networks *ns, const struct net_container *c);
+/* Daemon start: the attachments of containers that do not run go back. */
+void attachments_restore(struct networks *ns);
 
 /* docker_gwbridge (gwbridge.c). */
 /* The local network named docker_gwbridge; NULL when there is none. */

@@ -38,9 +38,12 @@ static json_t *endpoint_json(const struct net_container *c, struct network *n, s
 	char ip[16], gw[16], mac[18];
 	json_t *lls = ep ? json_object_get(ep->settings, "LinkLocalIPs") : NULL;
 	json_t *ipam = json_null();
-	if (ep && (ep->static_ip || lls)) {
+	/* As dockerd, a running container shows the address its swarm
+	 * attachment gave, a stopped one only the address it asked for. */
+	bool ipv4 = ep && (ep->static_ip || (live && ep->owner[0] && !ep->released));
+	if (ipv4 || lls) {
 		ipam = json_object();
-		if (ep->static_ip)
+		if (ipv4)
 			json_object_set_new(ipam, "IPv4Address",
 					    json_string(ip_format(ep->ip, ip)));
 		if (lls)

@@ -188,7 +188,7 @@ bool network_overlay_holds(struct networks *ns, const char *id, uint32_t ip)
 {
 	struct network *n = find_id(ns, id);
 	for (size_t i = 0; n && i < n->n_eps; i++)
-		if (n->eps[i].ip == ip)
+		if (n->eps[i].ip == ip && !n->eps[i].released)
 			return true;
 	return false;
 }

@@ -627,6 +627,7 @@ void swarm_agent_tick(struct swarm *sw)
 	if (a->assigned) {
 		const char *id;
 		json_t *t;
+		containers_restart_attached(sw->deps.containers);
 		if (swarm_now_ms() >= a->next_net_sync_ms) {
 			task_networks_sync(sw, a->networks, a->data_port);
 			netkeys_program(sw, a->networks, a->netkeys, a->data_port);

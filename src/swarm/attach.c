@@ -117,6 +117,8 @@ static void attach_rpc(struct swarm *sw, struct mtls_conn *c, json_t *req, const
 		      "container", "Name", jstr(req, "name"), "Node", node, "IP", jstr(req, "ip"));
 	if (aliases)
 		json_object_set_new(v, "Aliases", aliases);
+	if (*jstr(req, "replaces"))
+		json_object_set_new(v, "Replaces", json_string(jstr(req, "replaces")));
 	swarm_write(sw, swarm_cmd("net_attach", v), attach_written, p);
 }
 
@@ -196,22 +198,28 @@ static void attached(void *data, int status, json_t *resp, const char *msg)
 			msg = "the network could not be set up on this node (see the daemon's log)";
 	}
 	if (status == 0)
-		out = json_pack("{s:s, s:s}", "ID", jstr(resp, "ID"), "IP", jstr(ep, "IP"));
+		out = json_pack("{s:s, s:s, s:s}", "ID", jstr(resp, "ID"), "IP", jstr(ep, "IP"),
+				"Owner", a->owner);
 	else if (ep)
 		swarm_detach(a->sw, jstr(resp, "ID"), a->owner);
 	a->cb(a->data, status, out, msg);
+	/* Its container holds it now (or it went back). */
+	json_object_del(a->sw->attaching, a->owner);
 	json_decref(out);
 	free(a);
 }
 
 void swarm_attach(struct swarm *sw, const char *ref, const char *name, const char *ip,
-		  json_t *aliases, swarm_done_fn cb, void *data)
+		  json_t *aliases, const char *replaces, swarm_done_fn cb, void *data)
 {
 	const char *to = swarm_dispatcher_addr(sw);
 	struct attach_ctx *a = calloc(1, sizeof(*a));
-	if (!a || !to) {
+	if (!a || !to || sw->state != SWARM_ACTIVE) {
 		free(a);
-		cb(data, -EAGAIN, NULL, SWARM_NO_LEADER_MSG);
+		/* dockerd's words for a node outside a swarm */
+		cb(data, -EAGAIN, NULL,
+		   sw->state != SWARM_ACTIVE ? "invalid cluster node while attaching to network"
+					     : SWARM_NO_LEADER_MSG);
 		return;
 	}
 	a->sw = sw;
@@ -222,7 +230,54 @@ void swarm_attach(struct swarm *sw, const char *ref, const char *name, const cha
 				"owner", a->owner, "name", name ? name : "", "ip", ip ? ip : "");
 	if (json_is_array(aliases) && json_array_size(aliases))
 		json_object_set(req, "aliases", aliases);
+	if (replaces)
+		json_object_set_new(req, "replaces", json_string(replaces));
+	/* Until its container holds it, the agent must not take it for one
+	 * that no container here holds. */
+	json_object_set_new(sw->attaching, a->owner, json_true());
 	rpc_call(sw->deps.loop, sw->client_ctx, to, req, ATTACH_RPC_MS, attached, a);
+}
+
+bool swarm_attaching(struct swarm *sw, const char *owner)
+{
+	return json_object_get(sw->attaching, owner) != NULL;
+}
+
+/* ---- what networking asks of the swarm (network_set_swarm) ---- */
+
+struct net_attach_ctx {
+	network_attached_fn done;
+	void *data;
+};
+
+static void net_attached(void *data, int status, json_t *result, const char *msg)
+{
+	struct net_attach_ctx *q = data;
+	q->done(q->data, status, jstr(result, "Owner"), jstr(result, "IP"), msg);
+	free(q);
+}
+
+static void net_attach(void *sw, const char *net, const char *name, const char *ip, json_t *aliases,
+		       const char *replaces, network_attached_fn done, void *data)
+{
+	struct net_attach_ctx *q = calloc(1, sizeof(*q));
+	if (!q) {
+		done(data, -ENOMEM, NULL, NULL, "out of memory");
+		return;
+	}
+	*q = (struct net_attach_ctx){done, data};
+	swarm_attach(sw, net, name, ip, aliases, replaces, net_attached, q);
+}
+
+static void net_detach(void *sw, const char *net, const char *owner)
+{
+	swarm_detach(sw, net, owner);
+}
+
+void swarm_attach_setup(struct swarm *sw)
+{
+	const struct network_swarm ops = {net_attach, net_detach, sw};
+	network_set_swarm(sw->deps.networks, &ops);
 }
 
 static void detach_sent(void *data, int status, json_t *resp, const char *msg) {}

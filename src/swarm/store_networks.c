@@ -228,6 +228,20 @@ static void fields_copy(json_t *ep, json_t *v)
 	}
 }
 
+/* A container's new attachment replaces its previous one on the same node
+ * in the same entry, gone back or not (its address is free for it again):
+ * a copy of net without it, or NULL when there is none to replace. */
+static json_t *without_replaced(json_t *net, json_t *v)
+{
+	json_t *old = json_object_get(json_object_get(net, "Endpoints"), jstr(v, "Replaces"));
+	if (!old || strcmp(jstr(old, "Kind"), "container") != 0 ||
+	    strcmp(jstr(old, "Node"), jstr(v, "Node")) != 0)
+		return NULL;
+	json_t *copy = json_deep_copy(net);
+	json_object_del(json_object_get(copy, "Endpoints"), jstr(v, "Replaces"));
+	return copy;
+}
+
 static int apply_attach(struct store *s, json_t *v, int64_t ts, struct error *err)
 {
 	json_t *net = json_object_get(s->networks, jstr(v, "Network"));
@@ -239,6 +253,9 @@ static int apply_attach(struct store *s, json_t *v, int64_t ts, struct error *er
 	json_t *old = json_object_get(json_object_get(net, "Endpoints"), owner);
 	if (old && !fields_differ(old, v))
 		return 0;
+	_cleanup_(json_decrefp) json_t *rest = old ? NULL : without_replaced(net, v);
+	if (rest)
+		net = rest;
 	json_t *ep;
 	if (old) {
 		/* Same address; a new node, or new DNS facts. */

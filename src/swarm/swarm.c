@@ -29,6 +29,7 @@
 #include "swarm/secrets.h"
 #include "swarm/services.h"
 #include "swarm/swarm_int.h"
+#include "swarm/task_networks.h"
 #include "swarm/token.h"
 
 int64_t swarm_now_ms(void)
@@ -384,11 +385,13 @@ int swarm_new(const struct swarm_deps *deps, struct swarm **ret, struct error *e
 	sw->managers = json_array();
 	sw->last_seen = json_object();
 	sw->lost = json_object();
+	sw->attaching = json_object();
 	sw->hb_ms = SWARM_DEFAULT_HB_MS;
 	sw->cert_expiry_s = SWARM_DEFAULT_CERT_S;
 	store_init(&sw->store);
 	uv_timer_init(sw->deps.loop, &sw->tick);
 	sw->tick.data = sw;
+	swarm_attach_setup(sw);
 	*ret = sw;
 	return 0;
 }
@@ -459,11 +462,13 @@ void swarm_free(struct swarm *sw)
 {
 	if (!sw)
 		return;
+	network_set_swarm(sw->deps.networks, NULL);
 	swarm_agent_stop(sw);
 	store_done(&sw->store);
 	json_decref(sw->managers);
 	json_decref(sw->last_seen);
 	json_decref(sw->lost);
+	json_decref(sw->attaching);
 	free(sw->ca_pem);
 	free(sw->cert_pem);
 	free(sw->key_pem);

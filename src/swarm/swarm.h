@@ -117,6 +117,9 @@ struct swarm {
 
 	/* The agent's tasks and containers (agent.c). */
 	struct agent *agent;
+	/* Container attachments asked for and not answered yet: owner ID ->
+	 * true (attach.c). */
+	json_t *attaching;
 
 	/* Agent. */
 	uv_timer_t tick;

@@ -321,7 +321,7 @@ static void release_gone(struct swarm *sw, json_t *net)
 	{
 		uint32_t ip;
 		if (strcmp(jstr(ep, "Kind"), "container") != 0 ||
-		    strcmp(jstr(ep, "Node"), sw->node_id) != 0 ||
+		    strcmp(jstr(ep, "Node"), sw->node_id) != 0 || swarm_attaching(sw, owner) ||
 		    ip_parse(jstr(ep, "IP"), &ip) < 0 ||
 		    network_overlay_holds(sw->deps.networks, jstr(net, "ID"), ip))
 			continue;

@@ -54,10 +54,19 @@ bool swarm_attach_target(struct swarm *sw, const char *ref);
  * swarm_attach_target); *ret_ref is that reference. */
 bool swarm_attach_wanted(struct swarm *sw, json_t *body, const char **ret_ref);
 /* Asks the leader for an address on the attachable network ref (ip: the
- * one wanted, NULL: any) and wires the network here; result {"ID", "IP"}.
- * aliases (borrowed, NULL: none): the container's other names on the
- * network, which every node's DNS answers as it answers name. */
+ * one wanted, NULL: any) and wires the network here; result {"ID", "IP",
+ * "Owner": the attachment's ID}. aliases (borrowed, NULL: none): the
+ * container's other names on the network, which every node's DNS answers
+ * as it answers name. replaces (NULL: none): an earlier attachment of the
+ * container, which goes in the same store entry (it may not have gone back
+ * yet). */
 void swarm_attach(struct swarm *sw, const char *ref, const char *name, const char *ip,
-		  json_t *aliases, swarm_done_fn cb, void *data);
+		  json_t *aliases, const char *replaces, swarm_done_fn cb, void *data);
+/* Whether the attachment owner is being asked for here (no container holds
+ * it yet). */
+bool swarm_attaching(struct swarm *sw, const char *owner);
 /* Gives an attachment back (fire and forget: the agent tries again). */
 void swarm_detach(struct swarm *sw, const char *net, const char *owner);
+/* Lets networking ask for attachments again at a container's start and
+ * give them back at its stop (network_set_swarm). */
+void swarm_attach_setup(struct swarm *sw);

@@ -839,6 +839,72 @@ c, a = s.accept(); print(a[0]); c.close()' "$CL_OUTSIDE" "$port" >"$out" 2>&1 &
 export -f ov_devices ov_task_ip ov_ping
 export CL_PREFIX
 
+resolves_on_n2() { # NAME: oc-n2's DNS answers NAME
+	dk n2 exec oc-n2 busybox nslookup "$1" 127.0.0.11 >/dev/null 2>&1
+}
+gone_on_n2() { ! resolves_on_n2 "$1"; }
+# ADDR: no attachment holds ADDR on ovc (a container created there with it
+# gets it), and none is left behind.
+ov_addr_free() {
+	dk n2 create --name oc-probe --network ovc --ip "$1" busybox true >/dev/null 2>&1 || return 1
+	dk n2 rm oc-probe >/dev/null 2>&1
+}
+export -f resolves_on_n2 gone_on_n2 ov_addr_free
+
+# As dockerd, an attached container holds its attachment only while it
+# runs: at a stop (docker stop, an exit of its own, docker restart, one that
+# ended while its node's berthd was killed -9) the address goes back and
+# its name and alias leave the other nodes' DNS; a start asks again, and
+# fails with dockerd's message when the network is gone. ADDR: oc-n4's.
+ov_attach_stop_start() {
+	local out pid
+	dk n4 stop -t 1 oc-n4 >/dev/null || fail "stop of the attached oc-n4"
+	wait_for 30 gone_on_n2 oc-n4 || fail "oc-n4 still resolves on n2 after its stop"
+	gone_on_n2 al-n4 || fail "oc-n4's alias still resolves on n2 after its stop"
+	out=$(dk n4 inspect --format '{{with index .NetworkSettings.Networks "ovc"}}{{.IPAddress}}|{{json .IPAMConfig}}|{{.EndpointID}}|{{.Aliases}}{{end}}' oc-n4)
+	[[ $out == "|null||[al-n4]" ]] || fail "the stopped oc-n4's ovc endpoint: $out"
+	wait_for 30 ov_addr_free "$1" || fail "oc-n4's address $1 is still held after its stop"
+	dk n4 start oc-n4 >/dev/null || fail "start of the stopped attached oc-n4"
+	out=$(dk n4 inspect --format '{{with index .NetworkSettings.Networks "ovc"}}{{.IPAddress}} {{.IPAMConfig.IPv4Address}}{{end}}' oc-n4)
+	[[ $out =~ ^(10\.232\.1\.[0-9]+)\ (10\.232\.1\.[0-9]+)$ && ${BASH_REMATCH[1]} == "${BASH_REMATCH[2]}" ]] ||
+		fail "the started oc-n4's ovc endpoint: $out"
+	wait_for 30 dk n2 exec oc-n2 busybox ping -c1 -W2 oc-n4 || fail "n2 -> oc-n4 by name after its start"
+	wait_for 30 dk n2 exec oc-n2 busybox ping -c1 -W2 al-n4 || fail "n2 -> oc-n4 by alias after its start"
+	wait_for 30 dk n4 exec oc-n4 busybox ping -c1 -W2 oc-n2 || fail "oc-n4 -> n2 by name after its start"
+	# An exit of its own.
+	dk n4 run -d --name oc-exit --network ovc busybox \
+		busybox sh -c 'while [ ! -e /go ]; do busybox sleep 0.1; done' >/dev/null || fail "run oc-exit"
+	wait_for 30 resolves_on_n2 oc-exit || fail "oc-exit does not resolve on n2"
+	dk n4 exec oc-exit busybox touch /go || fail "exec in oc-exit"
+	wait_for 30 gone_on_n2 oc-exit || fail "oc-exit still resolves on n2 after its exit"
+	dk n4 rm oc-exit >/dev/null || fail "rm oc-exit"
+	# docker restart with --ip: the address it asked for again, at once.
+	dk n4 run -d --name oc-ip --network ovc --ip 10.232.1.200 busybox sleep 1000 >/dev/null || fail "run --ip"
+	dk n4 restart -t 0 oc-ip >/dev/null || fail "restart of a container attached with --ip"
+	[[ $(dk n4 inspect --format '{{.NetworkSettings.Networks.ovc.IPAddress}}' oc-ip) == 10.232.1.200 ]] ||
+		fail "oc-ip's address after restart: $(dk n4 inspect --format '{{json .NetworkSettings.Networks}}' oc-ip)"
+	wait_for 30 dk n2 exec oc-n2 busybox ping -c1 -W2 oc-ip || fail "n2 -> oc-ip after its restart"
+	# It ends while berthd is down: the attachment goes back at the start.
+	pid=$(dk n4 inspect --format '{{.State.Pid}}' oc-ip)
+	[[ $pid =~ ^[0-9]+$ && $pid != 0 ]] || fail "oc-ip's pid: $pid"
+	cl_kill n4
+	kill -9 "$pid"
+	cl_start n4
+	wait_for 30 gone_on_n2 oc-ip || fail "oc-ip still resolves on n2 after it ended while berthd was down"
+	wait_for 30 ov_addr_free 10.232.1.200 || fail "oc-ip's address is still held after berthd's restart"
+	dk n4 rm oc-ip >/dev/null || fail "rm oc-ip"
+	# The network is gone when it starts again: dockerd's message.
+	dk n1 network create -d overlay --subnet 10.232.2.0/24 --attachable ovd >/dev/null || fail "create ovd"
+	wait_for 60 bash -c "[[ -n \$(dk n4 ps -aq --filter name=oc-gone) ]] || dk n4 run -d --name oc-gone --network ovd busybox sleep 1000" ||
+		fail "run on ovd"
+	dk n4 stop -t 0 oc-gone >/dev/null || fail "stop oc-gone"
+	wait_for 30 dk n1 network rm ovd || fail "rm of ovd once its only container stopped"
+	out=$(dk n4 start oc-gone 2>&1) && fail "start with its network gone must fail"
+	[[ $out == *"Could not attach to network ovd: rpc error: code = NotFound desc = network ovd not found"* ]] ||
+		fail "start with its network gone: $out"
+	dk n4 rm oc-gone >/dev/null || fail "rm oc-gone"
+}
+
 # An overlay network made on a manager, refused on a worker; a global
 # service on it with a task on each worker; the tasks reach each other
 # across the vxlan, also after a worker's berthd is killed -9 and started
@@ -870,6 +936,7 @@ test_overlay() {
 	wait_for 30 dk n4 exec oc-n4 busybox ping -c1 -W2 al-n2 || fail "attached container n4 -> n2 by alias"
 	wait_for 30 dk n2 exec oc-n2 busybox ping -c1 -W2 al-n4 || fail "attached container n2 -> n4 by alias"
 	dk n4 exec oc-n4 busybox nslookup tasks.oc-n2 127.0.0.11 >/dev/null 2>&1 && fail "tasks.<container> resolved"
+	ov_attach_stop_start "$ip4"
 	dk n4 rm -f oc-n4 >/dev/null && dk n2 rm -f oc-n2 >/dev/null || fail "rm of the attached containers"
 	wait_for 60 bash -c 'dk n1 service inspect ovs >/dev/null 2>&1 ||
 		dk n1 service create -d --name ovs --mode global --constraint node.role==worker --network ovc \
@@ -929,7 +996,7 @@ test_overlay() {
 				fail "nftables rules of ovc left on $n"
 		fi
 	done
-	ok "overlay: create on a manager (refused on a worker), attachable containers on a worker and a manager ping each other (by address, by name and by --network-alias), a service's tasks on two workers reach each other over the vxlan (n5's on its --data-path-addr; also after kill -9) and an outside address through their node's docker_gwbridge, rm leaves nothing on any node"
+	ok "overlay: create on a manager (refused on a worker), attachable containers on a worker and a manager ping each other (by address, by name and by --network-alias) and give their attachment back while stopped (stop, exit, restart --ip, kill -9; a start without its network fails as dockerd's), a service's tasks on two workers reach each other over the vxlan (n5's on its --data-path-addr; also after kill -9) and an outside address through their node's docker_gwbridge, rm leaves nothing on any node"
 }
 
 # ---- encrypted overlay networks ----

@@ -186,6 +186,29 @@ test_overlay_attachable_containers() {
 	assert_match "$(ov_cip oa1)" '^10\.231\.5\.[0-9]+$' "address of oa1"
 	assert_eq 10.231.5.77 "$(ov_cip oa2)" "address asked for with --ip"
 	run_ok dk exec oa1 ping -c1 -W2 10.231.5.77
+	# As dockerd, a stopped container gives its attachment back (a
+	# disconnect event of type overlay), shows only the address it asked
+	# for, and asks again at its start.
+	local ip1 before after
+	ip1=$(ov_cip oa1)
+	before=$(date +%s.%N)
+	run_ok dk stop -t 0 oa1 oa2
+	after=$(date +%s.%N)
+	run_ok dk events --since "$before" --until "$after" --filter type=network --filter event=disconnect \
+		--format '{{.Actor.Attributes.type}} {{.Actor.Attributes.name}}'
+	assert_eq "overlay ova
+overlay ova" "$OUT" "the disconnect events of the stops"
+	local f='{{with index .NetworkSettings.Networks "ova"}}{{.IPAddress}}|{{json .IPAMConfig}}|{{.EndpointID}}{{end}}'
+	run_ok dk inspect --format "$f" oa1 oa2
+	assert_eq '|null|
+|{"IPv4Address":"10.231.5.77"}|' "$OUT" "the stopped containers' endpoints on ova"
+	wait_for 30 "oa1's address to be free" dk create --name oa4 --network ova --ip "$ip1" busybox:latest true
+	run_ok dk rm oa4
+	run_ok dk start oa2 oa1
+	assert_eq 10.231.5.77 "$(ov_cip oa2)" "oa2's address after its start"
+	run_ok dk inspect --format '{{.NetworkSettings.Networks.ova.IPAMConfig.IPv4Address}}' oa1
+	assert_eq "$(ov_cip oa1)" "$OUT" "oa1's IPAMConfig once started"
+	run_ok dk exec oa1 ping -c1 -W2 oa2
 	# An alias DNS cannot hold is refused before anything is made.
 	local long
 	long=$(printf 'a%.0s' {1..300})
@@ -204,6 +227,50 @@ test_overlay_attachable_containers() {
 		fail "devices of ova left: $(ip -o link show | grep -E "(ov|vx)-${id:0:12}")"
 	wait_for 30 "ova to be free" dk network rm ova
 	run_ok dk network rm ovn
+}
+
+# A container with a restart policy on an attachable network that ends
+# while berthd is down (killed -9) runs again after berthd's start, with an
+# attachment asked for again (dockerd starts such containers once the
+# cluster is up).
+test_overlay_attached_restart_kill9() {
+	ov_swarm
+	import_busybox busybox:latest
+	run_ok dk network create -d overlay --attachable --subnet 10.231.11.0/24 ovr
+	run_ok dk run -d --name or1 --restart always --network ovr busybox:latest sleep 600
+	run_ok dk run -d --name or2 --network ovr busybox:latest sleep 600
+	local pid
+	pid=$(dk inspect --format '{{.State.Pid}}' or1)
+	[[ $pid =~ ^[0-9]+$ && $pid != 0 ]] || fail "or1's pid: $pid"
+	kill -9 "$D_PID"
+	wait "$D_PID" 2>/dev/null
+	forget_pid "$D_PID"
+	kill -9 "$pid"
+	launch_daemon --data-root "$D_DATA" --exec-root "$D_EXEC" --pidfile "$D_PIDFILE" \
+		-H "$D_HOST" --config-file "$D_CFG"
+	wait_daemon_ready 1
+	wait_for 60 "or1 to run again on ovr" bash -c "[[ \$(docker -H '$D_HOST' inspect --format \
+		'{{.State.Running}} {{.NetworkSettings.Networks.ovr.IPAddress}}' or1) =~ ^true\ 10\.231\.11\. ]]"
+	wait_for 30 "or2 to reach or1 by name" dk exec or2 ping -c1 -W2 or1
+	# One waiting out its restart back-off (its attachment given back at
+	# its exit) when berthd is killed: started once the swarm answers, not
+	# at berthd's start, where it could not have its attachment.
+	run_ok dk run -d --name or3 --restart always --network ovr busybox:latest false
+	wait_for 60 "or3 to wait out a back-off of 1.6 s" bash -c "[[ \$(docker -H '$D_HOST' inspect \
+		--format '{{.State.Restarting}} {{.RestartCount}}' or3) =~ ^true\ ([4-9]|[1-9][0-9]+)$ ]]"
+	kill -9 "$D_PID"
+	wait "$D_PID" 2>/dev/null
+	forget_pid "$D_PID"
+	local since
+	since=$(date +%s)
+	launch_daemon --data-root "$D_DATA" --exec-root "$D_EXEC" --pidfile "$D_PIDFILE" \
+		-H "$D_HOST" --config-file "$D_CFG"
+	wait_daemon_ready 1
+	wait_for 60 "or3 to start again" bash -c "(( \$(date -d \"\$(docker -H '$D_HOST' inspect \
+		--format '{{.State.StartedAt}}' or3)\" +%s) >= $since ))"
+	assert_not_contains "$(cat "$D_LOG")" "Could not attach to network ovr" "or3's starts"
+	run_ok dk rm -f or1 or2 or3
+	wait_for 30 "ovr to be free" dk network rm ovr
 }
 
 test_overlay_service_tasks() {

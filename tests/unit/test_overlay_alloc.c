@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -248,6 +249,52 @@ static void test_container_attachments(void **state)
 	store_done(&s);
 }
 
+/* A container's attachment (owner, on node, ip: the one asked for, "" any)
+ * that replaces its previous one (replaces, "" none). */
+static int attach_replacing(struct store *s, const char *owner, const char *node, const char *ip,
+			    const char *replaces)
+{
+	return apply(s, json_pack("{s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s}}", "op", "net_attach",
+				  "v", "Network", "n1", "Owner", owner, "Kind", "container", "Node",
+				  node, "IP", ip, "Replaces", replaces));
+}
+
+/* A container that starts again asks for a new attachment naming its
+ * previous one, which may not have gone back yet (a stop's message lost or
+ * still on its way): the new one takes its place in the same entry, also
+ * its address; one of another node, or of a task, is not replaced. */
+static void test_attachment_replaced(void **state)
+{
+	struct store s;
+	cluster(&s);
+	create(&s, "n1", "one", "10.231.72.0/24");
+	assert_int_equal(attach_replacing(&s, "a1", "nodeA", "10.231.72.50", ""), 0);
+	/* Its address again, at once. */
+	assert_int_equal(attach_replacing(&s, "a2", "nodeA", "10.231.72.50", "a1"), 0);
+	assert_null(ep_ip(&s, "n1", "a1"));
+	assert_string_equal(ep_ip(&s, "n1", "a2"), "10.231.72.50");
+	/* Gone already (the stop's message arrived first): nothing to replace. */
+	assert_int_equal(attach_replacing(&s, "a3", "nodeA", "", "a1"), 0);
+	assert_non_null(ep_ip(&s, "n1", "a2"));
+	assert_non_null(ep_ip(&s, "n1", "a3"));
+	/* Another node's container keeps its attachment and its address. */
+	assert_int_equal(attach_replacing(&s, "a4", "nodeB", "10.231.72.50", "a2"), -EEXIST);
+	assert_string_equal(ep_ip(&s, "n1", "a2"), "10.231.72.50");
+	/* A task's endpoint is the allocator's. */
+	add_task(&s, "t1", "nodeA", "running", "n1");
+	assert_true(allocate(&s));
+	const char *tip = ep_ip(&s, "n1", "t1");
+	assert_non_null(tip);
+	char want[16];
+	snprintf(want, sizeof(want), "%s", tip);
+	assert_int_equal(attach_replacing(&s, "a5", "nodeA", want, "t1"), -EEXIST);
+	assert_string_equal(ep_ip(&s, "n1", "t1"), want);
+	/* An attachment applied twice (a retried entry) stays itself. */
+	assert_int_equal(attach_replacing(&s, "a2", "nodeA", "10.231.72.50", "a2"), 0);
+	assert_string_equal(ep_ip(&s, "n1", "a2"), "10.231.72.50");
+	store_done(&s);
+}
+
 static void add_service(struct store *s, const char *id, const char *name, const char *mode,
 			const char *net)
 {
@@ -409,9 +456,13 @@ static void test_ingress(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_networks_plan), cmocka_unit_test(test_task_addresses),
-	    cmocka_unit_test(test_new_leader),	  cmocka_unit_test(test_container_attachments),
-	    cmocka_unit_test(test_service_vips),  cmocka_unit_test(test_ingress),
+	    cmocka_unit_test(test_networks_plan),
+	    cmocka_unit_test(test_task_addresses),
+	    cmocka_unit_test(test_new_leader),
+	    cmocka_unit_test(test_container_attachments),
+	    cmocka_unit_test(test_attachment_replaced),
+	    cmocka_unit_test(test_service_vips),
+	    cmocka_unit_test(test_ingress),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
