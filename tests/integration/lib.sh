@@ -135,10 +135,13 @@ $(show "$(cat "$f")" 60)"
 	done
 }
 
-# wait_for DEADLINE_SECONDS WHAT CMD...: polls CMD until it succeeds.
+# wait_for DEADLINE_SECONDS WHAT CMD...: polls CMD until it succeeds. A
+# deadline only catches a hang: on a loaded machine (CI beside a parallel
+# build) a container start alone can take seconds, so none is below 60 s.
 wait_for() {
 	local secs=$1 what=$2
 	shift 2
+	((secs >= 60)) || secs=60
 	local end=$((SECONDS + secs))
 	while ! "$@" >/dev/null 2>&1; do
 		((SECONDS < end)) || fail "timed out after ${secs}s waiting for $what"
