@@ -161,7 +161,11 @@ export -f has
 # wait_for SECONDS CMD...: retries until CMD succeeds, for SECONDS however
 # long each try takes.
 wait_for() {
-	local end=$((SECONDS + $1))
+	# A deadline only catches a hang (every caller fails on it): under load a
+	# node's answer can take seconds, so none is below 60 s.
+	local secs=$1
+	((secs >= 60)) || secs=60
+	local end=$((SECONDS + secs))
 	shift
 	while :; do
 		"$@" >/dev/null 2>&1 && return 0
