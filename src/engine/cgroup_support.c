@@ -56,10 +56,8 @@ void cgroup_support_probe(struct cgroup_support *ret)
 		 ret->mems, sizeof(ret->mems));
 }
 
-/* "0-2,4" into a bitmap of CPUSET_MAX bits; false on bad syntax. */
-static bool parse_set(const char *s, unsigned char *bits)
+bool cgroup_cpuset_parse(const char *s, bool (*each)(long lo, long hi, void *data), void *data)
 {
-	memset(bits, 0, CPUSET_MAX / 8);
 	if (!*s)
 		return true;
 	for (const char *p = s;;) {
@@ -73,16 +71,32 @@ static bool parse_set(const char *s, unsigned char *bits)
 				return false;
 			hi = strtol(p, &end, 10);
 		}
-		if (hi < lo || hi >= CPUSET_MAX)
+		if (hi < lo || (each && !each(lo, hi, data)))
 			return false;
-		for (long i = lo; i <= hi; i++)
-			bits[i / 8] |= (unsigned char)(1u << (i % 8));
 		if (!*end)
 			return true;
 		if (*end != ',')
 			return false;
 		p = end + 1;
 	}
+}
+
+static bool set_bits(long lo, long hi, void *data)
+{
+	unsigned char *bits = data;
+	if (hi >= CPUSET_MAX)
+		return false;
+	for (long i = lo; i <= hi; i++)
+		bits[i / 8] |= (unsigned char)(1u << (i % 8));
+	return true;
+}
+
+/* s into a bitmap of CPUSET_MAX bits; false on bad syntax or a bigger
+ * member. */
+static bool parse_set(const char *s, unsigned char *bits)
+{
+	memset(bits, 0, CPUSET_MAX / 8);
+	return cgroup_cpuset_parse(s, set_bits, bits);
 }
 
 /* Every member of want is in offer (an offer that cannot be read allows
@@ -135,20 +149,28 @@ int cgroup_support_adjust(const struct cgroup_support *cg, json_t *hc, json_t *w
 			       "mounted. Weight discarded.");
 		json_object_set_new(hc, "BlkioWeight", json_integer(0));
 	}
-	drop_list(hc, "BlkioWeightDevice", cg->blkio_weight_device, warnings,
-		  "Your kernel does not support Block I/O weight_device or the cgroup is not "
-		  "mounted. Weight-device discarded.");
-	drop_list(hc, "BlkioDeviceReadBps", cg->blkio_read_bps, warnings,
-		  "Your kernel does not support BPS Block I/O read limit or the cgroup is not "
-		  "mounted. Block I/O BPS read limit discarded.");
-	drop_list(hc, "BlkioDeviceWriteBps", cg->blkio_write_bps, warnings,
-		  "Your kernel does not support BPS Block I/O write limit or the cgroup is not "
-		  "mounted. Block I/O BPS write limit discarded.");
-	drop_list(hc, "BlkioDeviceReadIOps", cg->blkio_read_iops, warnings,
-		  "Your kernel does not support IOPS Block read limit or the cgroup is not "
-		  "mounted. Block I/O IOPS read limit discarded.");
-	drop_list(hc, "BlkioDeviceWriteIOps", cg->blkio_write_iops, warnings,
-		  "Your kernel does not support IOPS Block write limit or the cgroup is not "
-		  "mounted. Block I/O IOPS write limit discarded.");
+	const struct {
+		const char *key;
+		bool supported;
+		const char *text;
+	} lists[] = {
+	    {"BlkioWeightDevice", cg->blkio_weight_device,
+	     "Your kernel does not support Block I/O weight_device or the cgroup is not mounted. "
+	     "Weight-device discarded."},
+	    {"BlkioDeviceReadBps", cg->blkio_read_bps,
+	     "Your kernel does not support BPS Block I/O read limit or the cgroup is not mounted. "
+	     "Block I/O BPS read limit discarded."},
+	    {"BlkioDeviceWriteBps", cg->blkio_write_bps,
+	     "Your kernel does not support BPS Block I/O write limit or the cgroup is not mounted. "
+	     "Block I/O BPS write limit discarded."},
+	    {"BlkioDeviceReadIOps", cg->blkio_read_iops,
+	     "Your kernel does not support IOPS Block read limit or the cgroup is not mounted. "
+	     "Block I/O IOPS read limit discarded."},
+	    {"BlkioDeviceWriteIOps", cg->blkio_write_iops,
+	     "Your kernel does not support IOPS Block write limit or the cgroup is not mounted. "
+	     "Block I/O IOPS write limit discarded."},
+	};
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		drop_list(hc, lists[i].key, lists[i].supported, warnings, lists[i].text);
 	return 0;
 }

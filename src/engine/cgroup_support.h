@@ -17,6 +17,11 @@ struct cgroup_support {
 
 void cgroup_support_probe(struct cgroup_support *ret);
 
+/* A cpuset list ("0-2,4", "" for none) as dockerd's parsers.ParseUintList
+ * reads it: false on bad syntax; else each range is given to each (may be
+ * NULL), and a false from it is the answer. */
+bool cgroup_cpuset_parse(const char *s, bool (*each)(long lo, long hi, void *data), void *data);
+
 /* dockerd's verifyPlatformContainerResources for the blkio and cpuset parts:
  * drops from hc what cg cannot do, appending dockerd's warning to warnings
  * (may be NULL); -EINVAL "Requested CPUs are not available - ..." for a cpuset

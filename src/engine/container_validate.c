@@ -3,6 +3,7 @@
  * verifyContainerSettings (daemon/container.go, daemon_unix.go), its mount
  * parser (daemon/volume/mounts), and the host names, addresses and options
  * that end up in the container's /etc files. */
+#include "engine/cgroup_support.h"
 #include "engine/container_validate.h"
 
 #include <arpa/inet.h>
@@ -685,32 +686,6 @@ static long online_cpus(void)
 	return n > 0 ? n : 1;
 }
 
-/* "0-2,4": syntax, and every CPU below max. */
-static bool valid_cpuset(const char *s, long max)
-{
-	if (!*s)
-		return true;
-	for (const char *p = s;;) {
-		char *end;
-		if (!isdigit((unsigned char)*p))
-			return false;
-		long lo = strtol(p, &end, 10), hi = lo;
-		if (*end == '-') {
-			p = end + 1;
-			if (!isdigit((unsigned char)*p))
-				return false;
-			hi = strtol(p, &end, 10);
-		}
-		if (hi < lo || hi >= max)
-			return false;
-		if (!*end)
-			return true;
-		if (*end != ',')
-			return false;
-		p = end + 1;
-	}
-}
-
 static int check_memory(json_t *hc, bool update, struct error *err)
 {
 	json_int_t mem = num(hc, "Memory"), swap = num(hc, "MemorySwap");
@@ -771,10 +746,10 @@ static int check_cpu(json_t *hc, struct error *err)
 	/* Syntax only: whether the machine has them is cgroup_support_adjust's
 	 * question, as dockerd asks it apart. */
 	const char *cpus = str(hc, "CpusetCpus");
-	if (cpus && !valid_cpuset(cpus, 1L << 30))
+	if (cpus && !cgroup_cpuset_parse(cpus, NULL, NULL))
 		return error_set(err, -EINVAL, "Invalid value %s for cpuset cpus", cpus);
 	const char *mems = str(hc, "CpusetMems");
-	if (mems && !valid_cpuset(mems, 1L << 30))
+	if (mems && !cgroup_cpuset_parse(mems, NULL, NULL))
 		return error_set(err, -EINVAL, "Invalid value %s for cpuset mems", mems);
 	return 0;
 }

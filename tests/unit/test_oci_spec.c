@@ -24,23 +24,30 @@ static json_t *load(const char *text)
 	return j;
 }
 
+static const struct oci_user build_user = {.uid = 1000, .gid = 50, .groups = {7}, .n_groups = 1};
+
+/* The inputs every test shares, for Config c and HostConfig h. */
+static struct oci_inputs inputs(json_t *c, json_t *h)
+{
+	return (struct oci_inputs){.id = "abc",
+				   .config = c,
+				   .host_config = h,
+				   .rootfs = "/r",
+				   .hostname_path = "/d/hostname",
+				   .hosts_path = "/d/hosts",
+				   .resolv_path = "/d/resolv.conf",
+				   .user = &build_user,
+				   .swap_limit = true};
+}
+
 /* Builds a spec from Config and HostConfig texts; mounts optional. */
 static json_t *build(const char *cfg, const char *hc, const struct oci_mount *m, size_t n,
 		     struct error *err)
 {
-	struct oci_user u = {.uid = 1000, .gid = 50, .groups = {7}, .n_groups = 1};
 	json_t *c = load(cfg), *h = load(hc), *spec = NULL;
-	struct oci_inputs in = {.id = "abc",
-				.config = c,
-				.host_config = h,
-				.rootfs = "/r",
-				.hostname_path = "/d/hostname",
-				.hosts_path = "/d/hosts",
-				.resolv_path = "/d/resolv.conf",
-				.user = &u,
-				.mounts = m,
-				.n_mounts = n,
-				.swap_limit = true};
+	struct oci_inputs in = inputs(c, h);
+	in.mounts = m;
+	in.n_mounts = n;
 	int r = oci_spec_build(&in, &spec, err);
 	json_decref(c);
 	json_decref(h);
@@ -222,7 +229,6 @@ static void test_namespaces_resources(void **state)
 /* Host devices as container_devices_resolve gives them, cpusets and blkio. */
 static void test_host_devices_cpuset_blkio(void **state)
 {
-	struct oci_user u = {0};
 	json_t *c = load("{\"Cmd\":[\"true\"]}");
 	json_t *h = load("{\"CpusetCpus\":\"1\",\"CpusetMems\":\"0\",\"BlkioWeight\":300}");
 	json_t *devs = load("[{\"path\":\"/dev/f\",\"type\":\"c\",\"major\":10,\"minor\":229,"
@@ -231,16 +237,9 @@ static void test_host_devices_cpuset_blkio(void **state)
 			    "\"fileMode\":420,\"uid\":0,\"gid\":0,\"access\":\"rwm\"}]");
 	json_t *blkio =
 	    load("{\"throttleReadBpsDevice\":[{\"major\":7,\"minor\":0,\"rate\":1024}]}");
-	struct oci_inputs in = {.id = "abc",
-				.config = c,
-				.host_config = h,
-				.rootfs = "/r",
-				.hostname_path = "/d/hostname",
-				.hosts_path = "/d/hosts",
-				.resolv_path = "/d/resolv.conf",
-				.user = &u,
-				.devices = devs,
-				.block_io = blkio};
+	struct oci_inputs in = inputs(c, h);
+	in.devices = devs;
+	in.block_io = blkio;
 	json_t *s = NULL;
 	assert_int_equal(oci_spec_build(&in, &s, NULL), 0);
 	json_t *lx = json_object_get(s, "linux"), *res = json_object_get(lx, "resources");
