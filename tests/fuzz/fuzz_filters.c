@@ -1,12 +1,15 @@
 /* The `filters` query parameter (shared/filters.c) and the matching rules
- * every list endpoint applies with it, plus the CLI's --filter arguments.
+ * every list endpoint applies with it (prune's until and search's filters
+ * among them), plus the CLI's --filter arguments.
  * Input: line 1 the JSON the API gets, line 2 a value to match, line 3 a
  * labels object, further lines --filter arguments. */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz.h"
+#include "image/search_filter.h"
 #include "shared/filters.h"
 
 static char *next_line(char **p)
@@ -46,6 +49,18 @@ static void exercise(const struct filters *f, const char *value, const json_t *l
 		filters_get_bool(f, key, false, &b, &err);
 		error_clear(&err);
 	}
+	/* The prune filters' until and the search filters read values too. */
+	int64_t until;
+	filters_get_until(f, 1700000000000000000LL, &until, &err);
+	error_clear(&err);
+	struct search_filter sf;
+	if (search_filter_parse(f, &sf, &err) == 0) {
+		json_t *res = json_pack("[{s:s, s:i, s:b}]", "name", "x", "star_count", 3,
+					"is_official", 1);
+		json_decref(search_filter_apply(&sf, res));
+		json_decref(res);
+	}
+	error_clear(&err);
 	/* What we send must parse back to the same filters. */
 	char *s = filters_to_string(f);
 	json_t *j = filters_to_json(f);
