@@ -274,6 +274,15 @@ ks_check_swarm() {
 			sleep 0.2
 		done
 	done
+	# Tasks see their secret and config as made (ksv_N has kss_N and ksc_N).
+	local svc cid
+	for svc in $(dk service ls --format '{{.Name}}' | grep '^ksv_'); do
+		cid=$(dk ps -q --filter "label=com.docker.swarm.service.name=$svc" | head -n 1)
+		[[ -n $cid ]] || continue
+		out=$(dk exec "$cid" cat "/run/secrets/kss_${svc#ksv_}" /c 2>&1)
+		[[ $out == "secret ${svc#ksv_}config ${svc#ksv_}" ]] ||
+			violation "a task of $svc reads other secret and config data than they were made with" "$out"
+	done
 	# No running task container outside the services' counts.
 	local total=0
 	for id in $svcs; do
