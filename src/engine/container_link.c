@@ -120,8 +120,6 @@ static void runtime_force_delete(struct containers *cs, struct container *c)
 static void adopted_not_running(struct containers *cs, struct container *c)
 {
 	struct net_container nc;
-	if (!c->adopting)
-		return;
 	c->adopting = false;
 	network_container_down(cs->networks, container_net(c, &nc));
 }
@@ -129,6 +127,9 @@ static void adopted_not_running(struct containers *cs, struct container *c)
 /* The link ended (or could not be made) without an exit frame. */
 static void link_lost(struct containers *cs, struct container *c)
 {
+	/* The shim says no more: whatever follows decides the network. */
+	bool adopting = c->adopting;
+	c->adopting = false;
 	if (c->starting) {
 		struct error err = ERROR_INIT;
 		error_set(&err, -EIO, "berth-shim exited before starting the container");
@@ -152,7 +153,8 @@ static void link_lost(struct containers *cs, struct container *c)
 		_cleanup_free_ char *sock = container_socket_path(cs, c);
 		if (sock)
 			unlink(sock);
-		adopted_not_running(cs, c);
+		if (adopting)
+			adopted_not_running(cs, c);
 	}
 }
 
@@ -165,7 +167,8 @@ static void on_hello(struct shim_link *l, const unsigned char *p, size_t n)
 		/* Created but never started: berthd died in between. Closing
 		 * makes the shim remove it. */
 		container_link_close(c);
-		adopted_not_running(l->cs, c);
+		if (c->adopting)
+			adopted_not_running(l->cs, c);
 		return;
 	}
 	c->adopting = false;
