@@ -88,14 +88,16 @@ ks_loop_registry() {
 		i=$((i + 1)) ref=$REG/kr:$((i % 3))
 		kc_op $me build --build-arg N=$i -t "$ref" "$ctx" && ks_must_add image "$ref"
 		kc_op $me push "$ref"
-		kc_op $me save -o "$TEST_TMP/kr.tar" "$ref"
+		# A tar of its own: a failed save must not leave another's to load.
+		kc_op $me save -o "$TEST_TMP/kr.$i.tar" "$ref"
 		ks_must_del image "$ref"
 		kc_op $me rmi "$ref"
 		kc_op $me pull "$ref" && ks_must_add image "$ref"
 		kc_op $me run --rm "$ref" cat /n
 		ks_must_del image "$ref"
 		kc_op $me rmi "$ref"
-		kc_op $me load -i "$TEST_TMP/kr.tar" && ks_must_add image "$ref"
+		kc_op $me load -i "$TEST_TMP/kr.$i.tar" && ks_must_add image "$ref"
+		rm -f "$TEST_TMP/kr.$i.tar"
 		kc_op $me tag "$ref" kl:$i && ks_must_add image kl:$i
 		ks_must_del image kl:$i
 		kc_op $me rmi kl:$i
@@ -103,7 +105,8 @@ ks_loop_registry() {
 }
 
 # Swarm: services with replicas on an overlay network, with a secret and
-# a config; one service stays across rounds so that restarts find it.
+# a config; one service stays across rounds so that restarts find it. Its
+# tasks never end by themselves: a replacement task would race the checks.
 ks_loop_swarm() {
 	local me=L3 i=0 p net sec cfg svc
 	while :; do
@@ -115,7 +118,7 @@ ks_loop_swarm() {
 		kc_op $me network create -d overlay $net && ks_must_add network $net
 		kc_op $me service create -d --no-resolve-image --name $svc --replicas 2 \
 			--stop-grace-period 1s --update-delay 0s --secret $sec \
-			--config src=$cfg,target=/c --network $net bb:latest sleep 300 &&
+			--config src=$cfg,target=/c --network $net bb:latest sleep 1000000 &&
 			ks_must_add service $svc
 		kc_op $me service scale -d $svc=3
 		kc_op $me service update -d --no-resolve-image --env-add V=$i $svc
