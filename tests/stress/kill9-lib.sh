@@ -234,12 +234,18 @@ kc_final_cleanup() {
 	for n in $(dk volume ls -q); do
 		out=$(dk volume rm "$n" 2>&1) || violation "volume rm $n failed" "$out"
 	done
-	for n in $(dk images --format '{{.Repository}}:{{.Tag}}' | grep -vx 'bb:latest\|<none>:<none>'); do
+	for n in $(dk images --format '{{.Repository}}:{{.Tag}}' | grep -vx 'bb:latest' | grep -v ':<none>$'); do
 		out=$(dk rmi -f "$n" 2>&1) || violation "rmi $n failed" "$out"
 	done
 	# Untagged images a build or commit cut short left (dockerd leaves
-	# them too).
+	# them too), and pushed ones whose tag moved on: they keep their
+	# repository digest (repo:<none>, no name rmi takes), so by ID.
 	out=$(dk image prune -f 2>&1) || violation "image prune failed" "$out"
+	local bb
+	bb=$(dk image inspect --format '{{.Id}}' bb:latest)
+	for n in $(dk images -q --no-trunc | sort -u | grep -vxF "$bb"); do
+		out=$(dk rmi -f "$n" 2>&1) || violation "rmi -f $n failed" "$out"
+	done
 	out=$(dk images -aq --no-trunc | sort -u)
 	[[ $(wc -w <<<"$out") -le 1 ]] || violation "images other than bb left" "$out"
 }
