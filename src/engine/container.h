@@ -101,6 +101,11 @@ struct container {
 	bool stdin_close; /* close stdin once the shim is up */
 	bool mounted;	  /* rootfs and volumes mounted for a run */
 	bool removing;
+	/* At start-up: a shim socket but no running state on disk (kill -9
+	 * came between the shim's start and its save). Until the shim's hello
+	 * says whether it runs, the container counts as running for its
+	 * network, which must not be torn down under a live process. */
+	bool adopting;
 
 	/* Restart policies and pause (container_restart.c, container_admin.c). */
 	bool manual_stop;	   /* HasBeenManuallyStopped: persisted */

@@ -20,6 +20,7 @@
 #include "engine/health.h"
 #include "engine/containers_priv.h"
 #include "engine/start_job.h"
+#include "network/network.h"
 #include "shared/shim_proto.h"
 
 struct shim_link {
@@ -114,9 +115,21 @@ static void runtime_force_delete(struct containers *cs, struct container *c)
 		free(p);
 }
 
+/* A container adopted at start-up turned out not to run: what
+ * network_restore kept of its network goes. */
+static void adopted_not_running(struct containers *cs, struct container *c)
+{
+	struct net_container nc;
+	c->adopting = false;
+	network_container_down(cs->networks, container_net(c, &nc));
+}
+
 /* The link ended (or could not be made) without an exit frame. */
 static void link_lost(struct containers *cs, struct container *c)
 {
+	/* The shim says no more: whatever follows decides the network. */
+	bool adopting = c->adopting;
+	c->adopting = false;
 	if (c->starting) {
 		struct error err = ERROR_INIT;
 		error_set(&err, -EIO, "berth-shim exited before starting the container");
@@ -140,6 +153,8 @@ static void link_lost(struct containers *cs, struct container *c)
 		_cleanup_free_ char *sock = container_socket_path(cs, c);
 		if (sock)
 			unlink(sock);
+		if (adopting)
+			adopted_not_running(cs, c);
 	}
 }
 
@@ -152,8 +167,11 @@ static void on_hello(struct shim_link *l, const unsigned char *p, size_t n)
 		/* Created but never started: berthd died in between. Closing
 		 * makes the shim remove it. */
 		container_link_close(c);
+		if (c->adopting)
+			adopted_not_running(l->cs, c);
 		return;
 	}
+	c->adopting = false;
 	c->pid = (int)shim_get_u32(p);
 	struct error err = ERROR_INIT;
 	/* Take the mounts again: this daemon's counts start from zero. */
@@ -161,7 +179,12 @@ static void on_hello(struct shim_link *l, const unsigned char *p, size_t n)
 		log_warn(l->cs->deps.log, "container %s: %s", c->id, error_msg(&err));
 	error_clear(&err);
 	if (c->state != CONTAINER_RUNNING) {
+		/* kill -9 came before on_started's save: record what it would
+		 * have (a start time of 0 read "Up 56 years"). */
 		c->state = CONTAINER_RUNNING;
+		c->exit_code = 0;
+		c->started_ns = time_now_ns();
+		c->finished_ns = 0;
 		container_save(l->cs, c, NULL);
 	}
 	health_container_resumed(l->cs, c);

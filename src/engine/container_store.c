@@ -418,7 +418,7 @@ struct net_container *container_net(const struct container *c, struct net_contai
 				      .name = c->name + 1,
 				      .config = c->config,
 				      .host_config = c->host_config,
-				      .running = c->state == CONTAINER_RUNNING,
+				      .running = c->state == CONTAINER_RUNNING || c->adopting,
 				      .starting = c->starting,
 				      .pid = c->pid};
 	return ret;

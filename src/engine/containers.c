@@ -213,8 +213,10 @@ int containers_init(struct containers *cs, struct networks *networks, struct err
 		ref_volumes(cs, c);
 		_cleanup_free_ char *sock = container_socket_path(cs, c);
 		/* A shim socket means a shim may still run this container. */
-		if (c->state == CONTAINER_RUNNING || (sock && access(sock, F_OK) == 0))
+		if (c->state == CONTAINER_RUNNING || (sock && access(sock, F_OK) == 0)) {
+			c->adopting = c->state != CONTAINER_RUNNING;
 			container_link_connect(cs, c, true);
+		}
 	}
 	execs_restore(cs);
 	containers_restart_on_boot(cs);

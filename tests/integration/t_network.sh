@@ -449,6 +449,49 @@ test_network_kill9_mid_create() {
 	assert_empty "$(net_links | grep -x "$br")" "bridge after network rm"
 }
 
+# main_thread_traced PID: PID's main thread has a tracer (strace -p without -f).
+main_thread_traced() { grep -q '^TracerPid:[[:space:]]*[1-9]' "/proc/$1/status"; }
+
+# kill -9 of berthd after the shim started a container but before berthd
+# saved it as running (strace sends SIGKILL at the loop thread's second
+# rename: the sandbox's file, then config.v2.json): found by
+# tests/stress/kill9-images-swarm.sh on swarm tasks. The restart took the
+# container for stopped and removed its network under the live process,
+# then re-attached to it as running, with no start time ("Up 56 years").
+test_network_kill9_before_running_saved() {
+	command -v strace >/dev/null || fail "strace is not installed (scripts/install-deps.sh)"
+	net_daemon 102
+	run_ok dk create --name kr bb sleep 300
+	local id=$OUT strace_pid
+	strace -qq -o /dev/null -p "$D_PID" -e trace=rename,renameat,renameat2 \
+		-e inject=rename,renameat,renameat2:signal=KILL:when=2 &
+	strace_pid=$!
+	BG_PIDS+=("$strace_pid")
+	wait_for 20 "strace to attach" main_thread_traced "$D_PID"
+	run_fails dk start kr
+	wait_exit "$D_PID" 20 || fail "berthd survived strace's SIGKILL"
+	forget_pid "$D_PID"
+	wait "$strace_pid" 2>/dev/null
+	# The window: the container runs, the disk says it does not.
+	assert_eq false "$(json_get "$(cat "$D_DATA/containers/$id/config.v2.json")" 'j["State"]["Running"]')" \
+		"the saved state"
+	run_ok runc --root "$D_EXEC/runc" state "$id"
+	assert_contains "$OUT" '"status": "running"' "runc state"
+	net_restart_daemon
+	wait_for 20 "kr to be adopted as running" \
+		bash -c "[[ \$(docker -H '$D_HOST' inspect -f '{{.State.Status}}' kr) == running ]]"
+	run_ok dk inspect -f '{{.State.StartedAt}} {{.NetworkSettings.IPAddress}}' kr
+	local started ip
+	read -r started ip <<<"$OUT"
+	assert_not_contains "$started" "0001-01-01" "StartedAt"
+	assert_match "$ip" "^10\.${NB}\.102\.[0-9]+$" "the address"
+	assert_contains "$(ip -o link show master "$NET_BR")" "vb${id:0:10}" "the veth on $NET_BR"
+	run_ok dk exec kr ip -4 -o addr show eth0
+	assert_contains "$OUT" "$ip/24" "eth0 in the container"
+	run_ok dk rm -f kr
+	assert_empty "$(ip -o link show master "$NET_BR")" "interfaces on $NET_BR after rm"
+}
+
 test_network_bad_input() {
 	net_daemon 70
 	run_ok dk network create --subnet 10.${NB}.71.0/24 -o "com.docker.network.bridge.name=${NET_TAG}u1" n1
