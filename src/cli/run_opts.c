@@ -18,11 +18,31 @@
 
 void run_opts_free(struct run_opts *o)
 {
-	struct cli_strv *lists[] = {&o->env,	     &o->env_files,	&o->volumes, &o->labels,
-				    &o->label_files, &o->mounts,	&o->tmpfs,   &o->cap_add,
-				    &o->cap_drop,    &o->security_opts, &o->ulimits, &o->sysctls,
-				    &o->log_opts,    &o->publish,	&o->expose,  &o->aliases,
-				    &o->dns,	     &o->add_hosts,	&o->devices};
+	struct cli_strv *lists[] = {&o->env,
+				    &o->env_files,
+				    &o->volumes,
+				    &o->labels,
+				    &o->label_files,
+				    &o->mounts,
+				    &o->tmpfs,
+				    &o->cap_add,
+				    &o->cap_drop,
+				    &o->security_opts,
+				    &o->ulimits,
+				    &o->sysctls,
+				    &o->log_opts,
+				    &o->publish,
+				    &o->expose,
+				    &o->aliases,
+				    &o->dns,
+				    &o->add_hosts,
+				    &o->devices,
+				    &o->device_cgroup_rules,
+				    &o->blkio_weight_devices,
+				    &o->read_bps,
+				    &o->write_bps,
+				    &o->read_iops,
+				    &o->write_iops};
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
 		cli_strv_free(lists[i]);
 }
@@ -87,6 +107,88 @@ static int parse_i64(const char *s, int64_t *ret)
 		return -EINVAL;
 	*ret = v;
 	return 0;
+}
+
+/* The blkio device lists, "/dev/x:VALUE", as docker's opts validate them
+ * (ValidateWeightDevice, ValidateThrottleBpsDevice, ...IOpsDevice). */
+enum blkio_kind { BLKIO_WEIGHT, BLKIO_BPS, BLKIO_IOPS };
+
+static int cli_parse_blkio_device(const char *s, enum blkio_kind kind, json_t **ret,
+				  struct error *err)
+{
+	const char *colon = strchr(s, ':');
+	if (!colon || colon == s)
+		return error_set(err, -EINVAL, "bad format: %s", s);
+	if (strncmp(s, "/dev/", 5) != 0)
+		return error_set(err, -EINVAL, "bad format for device path: %s", s);
+	int64_t v = -1;
+	const char *num = colon + 1;
+	struct error e2 = ERROR_INIT;
+	bool ok = kind == BLKIO_BPS ? cli_parse_ram(num, &v, &e2) == 0 && v >= 0
+				    : isdigit((unsigned char)*num) && parse_i64(num, &v) == 0;
+	error_clear(&e2);
+	if (kind == BLKIO_WEIGHT && (!ok || v > 65535 || (v > 0 && (v < 10 || v > 1000))))
+		return error_set(err, -EINVAL, "invalid weight for device: %s", s);
+	if (kind == BLKIO_BPS && !ok)
+		return error_set(
+		    err, -EINVAL,
+		    "invalid rate for device: %s. The correct format is "
+		    "<device-path>:<number>[<unit>]. Number must be a positive integer. "
+		    "Unit is optional and can be kb, mb, or gb",
+		    s);
+	if (kind == BLKIO_IOPS && !ok)
+		return error_set(err, -EINVAL,
+				 "invalid rate for device: %s. The correct format is "
+				 "<device-path>:<number>. Number must be a positive integer",
+				 s);
+	_cleanup_free_ char *path = strndup(s, (size_t)(colon - s));
+	*ret = path ? json_pack("{s:s, s:I}", "Path", path,
+				kind == BLKIO_WEIGHT ? "Weight" : "Rate", (json_int_t)v)
+		    : NULL;
+	return *ret ? 0 : error_set(err, -ENOMEM, "out of memory");
+}
+
+/* One side of a rule's "major:minor": digits or "*". */
+static const char *rule_number_end(const char *p)
+{
+	if (*p == '*')
+		return p + 1;
+	const char *q = p;
+	while (isdigit((unsigned char)*q))
+		q++;
+	return q > p ? q : NULL;
+}
+
+/* docker's deviceCgroupRuleRegexp: ^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$ */
+static bool device_cgroup_rule_valid(const char *r)
+{
+	if (!*r || !strchr("acb", *r) || r[1] != ' ')
+		return false;
+	const char *p = rule_number_end(r + 2);
+	if (!p || *p != ':' || !(p = rule_number_end(p + 1)) || *p != ' ')
+		return false;
+	size_t n = strspn(p + 1, "rwm");
+	return n >= 1 && n <= 3 && !p[1 + n];
+}
+
+/* The five lists with their flag, HostConfig key and kind. */
+static const struct blkio_list {
+	size_t offset; /* of the struct cli_strv in struct run_opts */
+	const char *flag, *key;
+	enum blkio_kind kind;
+} blkio_lists[] = {
+    {offsetof(struct run_opts, blkio_weight_devices), "--blkio-weight-device", "BlkioWeightDevice",
+     BLKIO_WEIGHT},
+    {offsetof(struct run_opts, read_bps), "--device-read-bps", "BlkioDeviceReadBps", BLKIO_BPS},
+    {offsetof(struct run_opts, write_bps), "--device-write-bps", "BlkioDeviceWriteBps", BLKIO_BPS},
+    {offsetof(struct run_opts, read_iops), "--device-read-iops", "BlkioDeviceReadIOps", BLKIO_IOPS},
+    {offsetof(struct run_opts, write_iops), "--device-write-iops", "BlkioDeviceWriteIOps",
+     BLKIO_IOPS},
+};
+
+static const struct cli_strv *blkio_values(const struct run_opts *o, const struct blkio_list *l)
+{
+	return (const struct cli_strv *)((const char *)o + l->offset);
 }
 
 /* docker's validDeviceMode: r, w and m, each at most once. */
@@ -415,6 +517,31 @@ static int check_typed(const struct run_opts *o, char *msg, size_t len)
 		CHECK(o->mounts.v[i], "--mount", cli_parse_mount(o->mounts.v[i], &m, &err));
 		json_decref(m);
 	}
+	for (size_t l = 0; l < ARRAY_SIZE(blkio_lists); l++) {
+		const struct cli_strv *sv = blkio_values(o, &blkio_lists[l]);
+		for (size_t i = 0; i < sv->n; i++) {
+			json_t *d = NULL;
+			CHECK(sv->v[i], blkio_lists[l].flag,
+			      cli_parse_blkio_device(sv->v[i], blkio_lists[l].kind, &d, &err));
+			json_decref(d);
+		}
+	}
+	for (size_t i = 0; !bad && i < o->device_cgroup_rules.n; i++)
+		if (!device_cgroup_rule_valid(o->device_cgroup_rules.v[i])) {
+			bad = o->device_cgroup_rules.v[i];
+			flag = "--device-cgroup-rule";
+			error_set(&err, -EINVAL, "invalid device cgroup format '%s'", bad);
+		}
+	if (!bad && o->blkio_weight && (parse_i64(o->blkio_weight, &v) < 0 || v < 0)) {
+		bad = o->blkio_weight;
+		flag = "--blkio-weight";
+		error_set(&err, -EINVAL, "strconv.ParseUint: parsing \"%s\": invalid syntax", bad);
+	} else if (!bad && o->blkio_weight && v > 65535) {
+		bad = o->blkio_weight;
+		flag = "--blkio-weight";
+		error_set(&err, -EINVAL, "strconv.ParseUint: parsing \"%s\": value out of range",
+			  bad);
+	}
 #define CHECK_INT(val, name)                                                                       \
 	if (!bad && (val) && parse_i64((val), &v) < 0) {                                           \
 		bad = (val);                                                                       \
@@ -453,6 +580,10 @@ int run_opts_parse(const struct cli *cli, const char *cmd_path, int argc, char *
 		   struct run_opts *o, struct cli_strv *args)
 {
 	struct cli_flag flags[] = {
+	    {"blkio-weight", 0, CLI_FLAG_STRING, &o->blkio_weight, "uint16",
+	     "Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)", false},
+	    {"blkio-weight-device", 0, CLI_FLAG_LIST, &o->blkio_weight_devices, "list",
+	     "Block IO weight (relative device weight) (default [])", false},
 	    {"cap-add", 0, CLI_FLAG_LIST, &o->cap_add, "list", "Add Linux capabilities", false},
 	    {"cap-drop", 0, CLI_FLAG_LIST, &o->cap_drop, "list", "Drop Linux capabilities", false},
 	    {"cpu-shares", 'c', CLI_FLAG_STRING, &o->cpu_shares, "int",
@@ -468,6 +599,16 @@ int run_opts_parse(const struct cli *cli, const char *cmd_path, int argc, char *
 	     "Override the key sequence for detaching a container", !run},
 	    {"device", 0, CLI_FLAG_LIST, &o->devices, "list", "Add a host device to the container",
 	     false},
+	    {"device-cgroup-rule", 0, CLI_FLAG_LIST, &o->device_cgroup_rules, "list",
+	     "Add a rule to the cgroup allowed devices list", false},
+	    {"device-read-bps", 0, CLI_FLAG_LIST, &o->read_bps, "list",
+	     "Limit read rate (bytes per second) from a device (default [])", false},
+	    {"device-read-iops", 0, CLI_FLAG_LIST, &o->read_iops, "list",
+	     "Limit read rate (IO per second) from a device (default [])", false},
+	    {"device-write-bps", 0, CLI_FLAG_LIST, &o->write_bps, "list",
+	     "Limit write rate (bytes per second) to a device (default [])", false},
+	    {"device-write-iops", 0, CLI_FLAG_LIST, &o->write_iops, "list",
+	     "Limit write rate (IO per second) to a device (default [])", false},
 	    {"entrypoint", 0, CLI_FLAG_STRING, &o->entrypoint, "string",
 	     "Overwrite the default ENTRYPOINT of the image", false},
 	    {"env", 'e', CLI_FLAG_LIST, &o->env, "list", "Set environment variables", false},
@@ -857,6 +998,19 @@ static int host_config(const struct run_opts *o, json_t *hc, struct error *err)
 	set_int(hc, "PidsLimit", o->pids_limit, false);
 	json_object_set_new(hc, "CpusetCpus", json_string(o->cpuset_cpus ? o->cpuset_cpus : ""));
 	json_object_set_new(hc, "CpusetMems", json_string(o->cpuset_mems ? o->cpuset_mems : ""));
+	set_int(hc, "BlkioWeight", o->blkio_weight, false);
+	for (size_t l = 0; l < ARRAY_SIZE(blkio_lists); l++) {
+		const struct cli_strv *sv = blkio_values(o, &blkio_lists[l]);
+		json_t *list = json_array();
+		json_object_set_new(hc, blkio_lists[l].key, list);
+		for (size_t i = 0; i < sv->n; i++) {
+			json_t *d = NULL;
+			if (cli_parse_blkio_device(sv->v[i], blkio_lists[l].kind, &d, err) < 0)
+				return err->code;
+			json_array_append_new(list, d);
+		}
+	}
+	json_object_set_new(hc, "DeviceCgroupRules", strv_json(&o->device_cgroup_rules, NULL));
 	json_t *devs = json_array();
 	json_object_set_new(hc, "Devices", devs);
 	for (size_t i = 0; i < o->devices.n; i++) {

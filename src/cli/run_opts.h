@@ -16,13 +16,14 @@ struct run_opts {
 	const char *name, *workdir, *user, *entrypoint, *network, *hostname, *restart;
 	const char *memory, *memory_swap, *cpus, *cpu_shares, *pids_limit, *stop_signal,
 	    *stop_timeout, *shm_size, *oom_score_adj, *runtime, *detach_keys, *log_driver, *ip,
-	    *ip6, *cpuset_cpus, *cpuset_mems;
+	    *ip6, *cpuset_cpus, *cpuset_mems, *blkio_weight;
 	const char *health_cmd, *health_interval, *health_timeout, *health_retries,
 	    *health_start_period, *health_start_interval;
 	bool no_healthcheck;
 	struct cli_strv env, env_files, volumes, labels, label_files, mounts, tmpfs, cap_add,
 	    cap_drop, security_opts, ulimits, sysctls, log_opts, publish, expose, aliases, dns,
-	    add_hosts, devices;
+	    add_hosts, devices, device_cgroup_rules, blkio_weight_devices, read_bps, write_bps,
+	    read_iops, write_iops;
 };
 
 void run_opts_free(struct run_opts *o);

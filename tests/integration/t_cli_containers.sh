@@ -56,11 +56,26 @@ test_cli_containers_run_flags() {
 	run_ok dk inspect --format '{{.Config.Labels.a}} {{.Config.Labels.lf}} {{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}} {{.HostConfig.CpuShares}} {{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}} {{.Config.StopSignal}} {{.Config.StopTimeout}} {{index .HostConfig.LogConfig.Config "max-size"}} {{json .Config.Entrypoint}} {{.HostConfig.Runtime}}' cf1
 	assert_eq 'b 1 67108864 134217728 1500000000 512 50 on-failure:3 SIGUSR1 7 1m ["/bin/echo"] runc' "$OUT" "create flags stored"
 	# Devices and cpusets as docker's CLI sends them.
+	local blkio=(--blkio-weight-device /dev/loop0:200 --device-read-bps /dev/loop0:1mb
+		--device-write-bps /dev/loop1:512 --device-read-iops /dev/loop0:30 --device-write-iops /dev/loop1:10)
 	run_ok bt create --name cf2 --network none --cpuset-cpus 0 --cpuset-mems 0 \
-		--device /dev/loop0 --device /dev//loop1:r --device /dev/loop2:/dev/./l2:rw bb true
+		--device /dev/loop0 --device /dev//loop1:r --device /dev/loop2:/dev/./l2:rw \
+		--device-cgroup-rule 'c 1:3 mr' --device-cgroup-rule 'b *:* rwm' "${blkio[@]}" bb true
 	run_ok dk create --name cf3 --network none --cpuset-cpus 0 --cpuset-mems 0 \
-		--device /dev/loop0 --device /dev//loop1:r --device /dev/loop2:/dev/./l2:rw bb true
+		--device /dev/loop0 --device /dev//loop1:r --device /dev/loop2:/dev/./l2:rw \
+		--device-cgroup-rule 'c 1:3 mr' --device-cgroup-rule 'b *:* rwm' "${blkio[@]}" bb true
+	local gb='{{json .HostConfig.BlkioWeightDevice}} {{json .HostConfig.BlkioDeviceReadBps}} {{json .HostConfig.BlkioDeviceWriteBps}} {{json .HostConfig.BlkioDeviceReadIOps}} {{json .HostConfig.BlkioDeviceWriteIOps}} {{json .HostConfig.DeviceCgroupRules}}'
 	local want
+	want=$(docker -H "$D_HOST" inspect --format "$gb" cf3)
+	assert_contains "$want" '[{"Path":"/dev/loop0","Rate":1048576}]' "docker's read bps"
+	assert_contains "$want" '["c 1:3 mr","b *:* rwm"]' "docker's cgroup rules"
+	run_ok dk inspect --format "$gb" cf2
+	assert_eq "$want" "$OUT" "berth's blkio lists and cgroup rules"
+	run bt create --network none --device-cgroup-rule 'z 1:1 r' bb true
+	local berr=$ERR brc=$RC
+	run dk create --network none --device-cgroup-rule 'z 1:1 r' bb true
+	assert_eq "$RC" "$brc" "exit code of a bad cgroup rule"
+	assert_eq "$(as_berth "$ERR")" "$berr" "error of a bad cgroup rule"
 	want=$(docker -H "$D_HOST" inspect --format '{{.HostConfig.CpusetCpus}} {{.HostConfig.CpusetMems}} {{json .HostConfig.Devices}}' cf3)
 	assert_eq '0 0 [{"PathOnHost":"/dev/loop0","PathInContainer":"/dev/loop0","CgroupPermissions":"rwm"},{"PathOnHost":"/dev/loop1","PathInContainer":"/dev/loop1","CgroupPermissions":"r"},{"PathOnHost":"/dev/loop2","PathInContainer":"/dev/./l2","CgroupPermissions":"rw"}]' "$want" "docker's devices"
 	run_ok dk inspect --format '{{.HostConfig.CpusetCpus}} {{.HostConfig.CpusetMems}} {{json .HostConfig.Devices}}' cf2
@@ -87,7 +102,9 @@ test_cli_containers_run_errors() {
 	assert_eq 127 "$RC" "missing command"
 	local f
 	for f in "-m xx" "--cpus abc" "--ulimit nofile=5:2" "--mount type=bind,source=/x" "--pids-limit x" "--sysctl foo" "--env-file $TEST_TMP/none" "--security-opt seccomp=$TEST_TMP/none" "--bogus" \
-		"--device :/x" "--device /dev/loop0:rel" "--device /dev/loop0:/x:bogus" "--device a:b:c:d" "--cpuset-cpus 4000"; do
+		"--device :/x" "--device /dev/loop0:rel" "--device /dev/loop0:/x:bogus" "--device a:b:c:d" "--cpuset-cpus 4000" \
+		"--device-read-bps loop0:1" "--device-read-bps /dev/loop0:x" "--device-write-iops /dev/loop0:-1" \
+		"--blkio-weight-device /dev/loop0:5" "--blkio-weight x" "--blkio-weight 70000" "--device-read-iops /dev/loop0"; do
 		# shellcheck disable=SC2086
 		run bt run $f --network none bb true
 		local berr=$ERR brc=$RC
