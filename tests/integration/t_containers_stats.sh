@@ -90,15 +90,21 @@ test_containers_update() {
 # ignored); what this kernel cannot limit is dropped with dockerd's warning.
 test_containers_devices_cpuset_blkio() {
 	ct_daemon
-	run_ok dk run --rm --network none --device /dev/loop0 bb sh -c 'exec 3<>/dev/loop0 && echo opened'
-	assert_eq opened "$OUT" "--device /dev/loop0 opened inside"
-	run_fails dk run --rm --network none bb sh -c 'exec 3</dev/loop0'
-	run_ok dk run --rm --network none --device /dev/loop0:/dev/myloop:r bb sh -c 'test -b /dev/myloop && exec 3</dev/myloop && echo read'
-	assert_eq read "$OUT" "a renamed device opened for reading"
-	run_fails dk run --rm --network none --device /dev/loop0:/dev/myloop:r bb sh -c 'exec 3<>/dev/myloop'
+	# /dev/kmsg is on every Linux and not among a container's default devices
+	# (opened write-only: reading it needs CAP_SYSLOG).
+	run_ok dk run --rm --network none --device /dev/kmsg bb sh -c 'test -c /dev/kmsg && exec 3>/dev/kmsg && echo opened'
+	assert_eq opened "$OUT" "--device /dev/kmsg opened inside"
+	run_fails dk run --rm --network none bb test -c /dev/kmsg
+	run_ok dk run --rm --network none --device /dev/kmsg:/dev/mykmsg:r bb sh -c 'test -c /dev/mykmsg && echo there'
+	assert_eq there "$OUT" "a renamed device"
+	run_fails dk run --rm --network none --device /dev/kmsg:/dev/mykmsg:r bb sh -c 'exec 3>/dev/mykmsg'
 	assert_contains "$ERR" "Operation not permitted" "writing a device allowed for reading"
-	run_ok dk run --rm --network none --device /dev/net bb ls /dev/net
-	assert_contains "$OUT" tun "a directory's devices"
+	# A directory: every device node below it, at the same place below the target.
+	mkdir -p "$TEST_TMP/devdir/sub"
+	mknod "$TEST_TMP/devdir/sub/k" c "$((16#$(stat -c '%t' /dev/kmsg)))" "$((16#$(stat -c '%T' /dev/kmsg)))"
+	touch "$TEST_TMP/devdir/plain"
+	run_ok dk run --rm --network none --device "$TEST_TMP/devdir:/dev/mine" bb sh -c 'test -c /dev/mine/sub/k && test ! -e /dev/mine/plain && exec 3>/dev/mine/sub/k && echo ok'
+	assert_eq ok "$OUT" "a directory's devices"
 	run_fails dk run --rm --network none --device /dev/nope bb true
 	assert_contains "$ERR" 'error gathering device information while adding custom device "/dev/nope": lstat /dev/nope: no such file or directory' "a device that is not there"
 	# cpusets: the machine's CPUs only; a running container's changes.
@@ -108,7 +114,13 @@ test_containers_devices_cpuset_blkio() {
 	assert_contains "$ERR" "Requested CPUs are not available - requested 4000, available: $(cat /sys/fs/cgroup/cpuset/cpuset.cpus)" "a CPU the machine lacks"
 	run_fails dk run --rm --network none --cpuset-mems 3000 bb true
 	assert_contains "$ERR" "Requested memory nodes are not available - requested 3000" "a memory node the machine lacks"
-	run_ok dk run -d --name cs --network none --device-read-bps /dev/loop0:1mb bb sleep 300
+	# A block device of this machine for the throttle.
+	local blk b
+	for b in /sys/block/*; do
+		[[ -b /dev/${b##*/} ]] && blk=/dev/${b##*/} && break
+	done
+	[[ -n $blk ]] || fail "no block device in /sys/block with a node in /dev"
+	run_ok dk run -d --name cs --network none --device-read-bps "$blk:1mb" bb sleep 300
 	run_ok dk update --cpuset-cpus 0 cs
 	run_ok dk exec cs cat /sys/fs/cgroup/cpuset/cpuset.cpus
 	assert_eq 0 "$OUT" "--cpuset-cpus after update"
@@ -116,7 +128,7 @@ test_containers_devices_cpuset_blkio() {
 	assert_eq 0 "$OUT" "CpusetCpus after update"
 	if [[ -d /sys/fs/cgroup/blkio ]]; then
 		run_ok dk exec cs cat /sys/fs/cgroup/blkio/blkio.throttle.read_bps_device
-		assert_eq "7:0 1048576" "$OUT" "--device-read-bps inside"
+		assert_eq "$(cat "/sys/block/${blk#/dev/}/dev") 1048576" "$OUT" "--device-read-bps inside"
 	fi
 	if [[ -d /sys/fs/cgroup/blkio && ! -e /sys/fs/cgroup/blkio/blkio.weight && ! -e /sys/fs/cgroup/blkio/blkio.bfq.weight ]]; then
 		run_ok dk run --rm --network none --blkio-weight 300 bb true
