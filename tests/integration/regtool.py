@@ -26,7 +26,9 @@ the registry tests; and a bearer token service for the token-auth test.
   regtool.py search PORT
       a v1 search endpoint on 127.0.0.1:PORT, as Docker Hub's (distribution
       has none): /v2/ answers 200, /v1/search?q=&n= the fixed repositories
-      whose name holds q, at most n; each request is logged on stderr
+      whose name holds q, at most n; each request is logged on stderr. Also
+      a repository "pages" whose tags/list answers in two Link pages (the
+      tag "zz" on the second) and whose manifests are all unknown
   regtool.py tokens PORT KEY CERT USER PASS
       a token service for distribution's token auth on 127.0.0.1:PORT: basic
       credentials USER:PASS (anonymous: a token granting nothing), JWT signed
@@ -299,9 +301,11 @@ def cmd_search(port):
         def log_message(self, *a):
             sys.stderr.write("search: " + (a[0] % a[1:]) + "\n")
 
-        def reply(self, obj):
+        def reply(self, obj, headers=None):
             body = json.dumps(obj).encode()
             self.send_response(200)
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -311,6 +315,22 @@ def cmd_search(port):
             u = urllib.parse.urlparse(self.path)
             if u.path == "/v2/":
                 return self.reply({})
+            # A repository whose tags come in two pages (the first empty).
+            if u.path == "/v2/pages/tags/list":
+                q = urllib.parse.parse_qs(u.query)
+                if "last" not in q:
+                    return self.reply({"name": "pages", "tags": []},
+                                      {"Link": '</v2/pages/tags/list?last=a&n=1>; rel="next"'})
+                return self.reply({"name": "pages", "tags": ["zz"]})
+            if u.path.startswith("/v2/pages/manifests/"):
+                body = json.dumps({"errors": [{"code": "MANIFEST_UNKNOWN",
+                                               "message": "manifest unknown"}]}).encode()
+                self.send_response(404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
             if u.path != "/v1/search":
                 self.send_error(404)
                 return

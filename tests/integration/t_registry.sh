@@ -375,6 +375,10 @@ me/busybox-tools" "$OUT" "search --filter stars=5"
 	run_fails dk search "http://$s/busybox"
 	assert_contains "$ERR" "repository name (http://$s/busybox) should not have a scheme" "a term with a scheme"
 	[[ $(api_status GET "/images/search?term=$s/x&filters=%7Bnope") == 400 ]] || fail "bad filters JSON accepted"
+	# pull -a follows tags/list's Link pages: the only tag is on the second.
+	run_fails dk pull -a "$s/pages"
+	assert_contains "$ERR" "manifest for $s/pages:zz not found" "the tag of the second page"
+	assert_contains "$(cat "$TEST_TMP/search.log")" "/v2/pages/tags/list?last=a&n=1" "the second page asked for"
 }
 
 # reg_cut_proxy CUT: a proxy on $PROXY_PORT to the registry that dies once an
