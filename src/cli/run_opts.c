@@ -15,6 +15,7 @@
 #include "basic/path.h"
 #include "basic/timeutil.h"
 #include "cli/client.h"
+#include "shared/device_rule.h"
 
 void run_opts_free(struct run_opts *o)
 {
@@ -146,29 +147,6 @@ static int cli_parse_blkio_device(const char *s, enum blkio_kind kind, json_t **
 				kind == BLKIO_WEIGHT ? "Weight" : "Rate", (json_int_t)v)
 		    : NULL;
 	return *ret ? 0 : error_set(err, -ENOMEM, "out of memory");
-}
-
-/* One side of a rule's "major:minor": digits or "*". */
-static const char *rule_number_end(const char *p)
-{
-	if (*p == '*')
-		return p + 1;
-	const char *q = p;
-	while (isdigit((unsigned char)*q))
-		q++;
-	return q > p ? q : NULL;
-}
-
-/* docker's deviceCgroupRuleRegexp: ^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$ */
-static bool device_cgroup_rule_valid(const char *r)
-{
-	if (!*r || !strchr("acb", *r) || r[1] != ' ')
-		return false;
-	const char *p = rule_number_end(r + 2);
-	if (!p || *p != ':' || !(p = rule_number_end(p + 1)) || *p != ' ')
-		return false;
-	size_t n = strspn(p + 1, "rwm");
-	return n >= 1 && n <= 3 && !p[1 + n];
 }
 
 /* The five lists with their flag, HostConfig key and kind. */
@@ -526,12 +504,15 @@ static int check_typed(const struct run_opts *o, char *msg, size_t len)
 			json_decref(d);
 		}
 	}
-	for (size_t i = 0; !bad && i < o->device_cgroup_rules.n; i++)
-		if (!device_cgroup_rule_valid(o->device_cgroup_rules.v[i])) {
+	for (size_t i = 0; !bad && i < o->device_cgroup_rules.n; i++) {
+		json_t *rule = device_rule_parse(o->device_cgroup_rules.v[i]);
+		if (!rule) {
 			bad = o->device_cgroup_rules.v[i];
 			flag = "--device-cgroup-rule";
 			error_set(&err, -EINVAL, "invalid device cgroup format '%s'", bad);
 		}
+		json_decref(rule);
+	}
 	if (!bad && o->blkio_weight && (parse_i64(o->blkio_weight, &v) < 0 || v < 0)) {
 		bad = o->blkio_weight;
 		flag = "--blkio-weight";

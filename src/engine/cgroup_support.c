@@ -29,6 +29,16 @@ static void read_set(const char *v1, const char *v2, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)strcspn(text, "\n"), text);
 }
 
+/* word is one of the space-separated words of list ("cpuset cpu io memory"). */
+static bool has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (!p[n] || p[n] == ' ' || p[n] == '\n'))
+			return true;
+	return false;
+}
+
 void cgroup_support_probe(struct cgroup_support *ret)
 {
 	*ret = (struct cgroup_support){0};
@@ -45,7 +55,7 @@ void cgroup_support_probe(struct cgroup_support *ret)
 		_cleanup_free_ char *ctl = NULL;
 		bool io =
 		    fs_read_file("/sys/fs/cgroup/cgroup.controllers", 4096, &ctl, NULL) == 0 &&
-		    strstr(ctl, "io");
+		    has_word(ctl, "io");
 		ret->blkio_weight = ret->blkio_weight_device = io;
 		ret->blkio_read_bps = ret->blkio_write_bps = io;
 		ret->blkio_read_iops = ret->blkio_write_iops = io;
