@@ -65,6 +65,37 @@ bool network_container_detached(struct networks *ns, const struct net_container 
 	return false;
 }
 
+/* ---- leaving the swarm ---- */
+
+/* A task container keeps its endpoints: the agent is removing it. */
+static bool held_by_task(struct networks *ns, const char *cid)
+{
+	struct net_container c;
+	struct error err = ERROR_INIT;
+	bool r = net_container_find(ns, cid, &c, &err) == 0 && managed(&c);
+	error_clear(&err);
+	return r;
+}
+
+void network_swarm_leave(struct networks *ns)
+{
+	ns->left_swarm = true;
+	for (size_t i = 0; i < ns->n;) {
+		struct network *n = ns->v[i];
+		for (size_t k = 0; n->overlay && k < n->n_eps;) {
+			if (held_by_task(ns, n->eps[k].cid))
+				k++;
+			else
+				network_container_disconnect(ns, n, n->eps[k].cid);
+		}
+		if (n->overlay && !n->n_eps)
+			network_destroy(ns, n);
+		else
+			i++;
+	}
+	network_gwbridge_leave(ns);
+}
+
 /* ---- attaching again ---- */
 
 struct reattach {

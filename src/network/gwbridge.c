@@ -131,6 +131,7 @@ void gwbridge_restore(struct networks *ns)
 int network_gwbridge_ensure(struct networks *ns, bool make, struct error *err)
 {
 	ns->in_swarm = true;
+	ns->left_swarm = false;
 	struct network *gw = gwbridge_find(ns);
 	return gw || !make ? 0 : gwbridge_make(ns, &gw, err);
 }

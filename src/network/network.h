@@ -189,6 +189,13 @@ int network_gwbridge_ensure(struct networks *ns, bool make, struct error *err);
 /* The node left the swarm: a docker_gwbridge berthd made goes, now or
  * when the last container that uses it stops. */
 void network_gwbridge_leave(struct networks *ns);
+/* The node left the swarm (also found at start after a crash that followed
+ * a leave): as dockerd's clearAttachableNetworks, containers leave the
+ * swarm's networks (a disconnect event for each that runs; a stopped one
+ * loses its attachment), the networks go (a destroy event each; those that
+ * still hold task containers, being removed, with the last of them), then
+ * docker_gwbridge as network_gwbridge_leave. */
+void network_swarm_leave(struct networks *ns);
 
 /* --- container hooks (network_container.c) --- */
 

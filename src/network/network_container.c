@@ -600,9 +600,19 @@ int network_container_create(struct networks *ns, const struct net_container *c,
 
 void network_container_removed(struct networks *ns, const struct net_container *c)
 {
-	for (size_t i = 0; i < ns->n; i++)
-		if (network_endpoint(ns->v[i], c->id))
-			network_detach(ns, ns->v[i], c->id);
+	for (size_t i = 0; i < ns->n;) {
+		struct network *n = ns->v[i];
+		if (!network_endpoint(n, c->id)) {
+			i++;
+			continue;
+		}
+		network_detach(ns, n, c->id);
+		/* After a leave, the swarm's networks go with their last task. */
+		if (ns->left_swarm && n->overlay && !n->n_eps)
+			network_destroy(ns, n);
+		else
+			i++;
+	}
 }
 
 /* ---- connect / disconnect ---- */
@@ -665,6 +675,26 @@ int network_connect(struct networks *ns, const char *ref, const char *container,
 	return 0;
 }
 
+void network_container_disconnect(struct networks *ns, struct network *n, const char *id)
+{
+	char cid[DIGEST_HEX_LEN + 1]; /* id may be the endpoint's, which goes */
+	snprintf(cid, sizeof(cid), "%s", id);
+	struct sandbox *sb = sandbox_find(ns, cid);
+	if (sb)
+		sandbox_leave(ns, sb, n);
+	network_detach(ns, n, cid);
+	if (sb) {
+		gw_update_logged(ns, sb);
+		struct error e2 = ERROR_INIT;
+		if (sandbox_save(ns, sb, &e2) < 0)
+			log_warn(ns->deps.log, "container %.12s: %s", cid, error_msg(&e2));
+		error_clear(&e2);
+		network_rules_rebuild(ns);
+		sandbox_lb_update(ns, sb);
+		network_event(ns, n, "disconnect", cid);
+	}
+}
+
 int network_disconnect(struct networks *ns, const char *ref, const char *container, bool force,
 		       struct error *err)
 {
@@ -678,20 +708,7 @@ int network_disconnect(struct networks *ns, const char *ref, const char *contain
 	if (!container_endpoint(n, c->id))
 		return error_set(err, -EINVAL, "container %s is not connected to network %s", c->id,
 				 n->name);
-	struct sandbox *sb = sandbox_find(ns, c->id);
-	if (sb)
-		sandbox_leave(ns, sb, n);
-	network_detach(ns, n, c->id);
-	if (sb) {
-		gw_update_logged(ns, sb);
-		struct error e2 = ERROR_INIT;
-		if (sandbox_save(ns, sb, &e2) < 0)
-			log_warn(ns->deps.log, "container %.12s: %s", c->id, error_msg(&e2));
-		error_clear(&e2);
-		network_rules_rebuild(ns);
-		sandbox_lb_update(ns, sb);
-		network_event(ns, n, "disconnect", c->id);
-	}
+	network_container_disconnect(ns, n, c->id);
 	return 0;
 }
 

@@ -127,6 +127,7 @@ struct networks {
 	bool iptables;
 	bool forwarding_set;
 	bool in_swarm;	    /* docker_gwbridge is kept (network_gwbridge_ensure) */
+	bool left_swarm;    /* network_swarm_leave: overlays go when unused */
 	char gw_bridge[16]; /* the device of a docker_gwbridge berthd makes */
 	struct network_swarm swarm; /* network_set_swarm; attach NULL: none */
 	struct network_deps deps;
@@ -202,6 +203,9 @@ void endpoint_mac_text(const struct endpoint *ep, char buf[18]);
 /* c's attachments go back to the swarm (it stopped, or never ran): a task's
  * container keeps its endpoints (the task's allocation is the swarm's). */
 void attachments_release(struct networks *ns, const struct net_container *c);
+/* n's endpoint of the container goes; one that runs also leaves n (its
+ * interface, its rules, a disconnect event). */
+void network_container_disconnect(struct networks *ns, struct network *n, const char *cid);
 /* Daemon start: the attachments of containers that do not run go back. */
 void attachments_restore(struct networks *ns);
 

@@ -401,7 +401,7 @@ int swarm_start(struct swarm *sw, struct error *err)
 	int r = load_state(sw, err);
 	if (r == -ENOENT) {
 		/* Not in a swarm: also after a crash that followed a leave. */
-		network_gwbridge_leave(sw->deps.networks);
+		network_swarm_leave(sw->deps.networks);
 		return 0;
 	}
 	if (r == 0 && sw->sealed_keys) {
@@ -483,7 +483,7 @@ void swarm_free(struct swarm *sw)
 void swarm_reset(struct swarm *sw)
 {
 	netkeys_clear(sw);
-	network_gwbridge_leave(sw->deps.networks);
+	network_swarm_leave(sw->deps.networks);
 	swarm_manager_stop(sw);
 	swarm_agent_stop(sw);
 	if (sw->tick_on) {

@@ -385,7 +385,11 @@ test_leave() {
 		fail "leave msg: $out"
 	dk n4 swarm leave >/dev/null || fail "worker leave"
 	dk n4 info --format '{{.Swarm.LocalNodeState}}' | has -x inactive || fail "n4 still in a swarm"
-	ok "swarm leave: a manager needs --force, a worker leaves"
+	# The swarm's networks go with the leave (the tasks' with their containers).
+	wait_for 60 bash -c '[[ -z $(dk n4 network ls -q --filter driver=overlay) ]]' ||
+		fail "networks left on n4: $(dk n4 network ls)"
+	ip -n "${CL_PREFIX}-n4" -o link show | has -E ': (ov|vx)-' && fail "overlay devices left on n4"
+	ok "swarm leave: a manager needs --force, a worker leaves (its overlay networks go)"
 }
 
 test_autolock() {

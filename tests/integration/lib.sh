@@ -182,6 +182,7 @@ remove_daemon_networking() {
 		for t in $(grep -oE 'nftables table berth_[0-9a-f]+' "$f" | awk '{print $3}' | sort -u); do
 			nft delete table ip "$t" 2>/dev/null
 			nft delete table ip6 "$t" 2>/dev/null
+			nft delete table ip "${t}_mesh" 2>/dev/null # the routing mesh's
 		done
 	done
 	return 0

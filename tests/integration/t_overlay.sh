@@ -465,3 +465,58 @@ test_overlay_ingress() {
 	run_ok dk network inspect --format '{{.Name}}' ing2
 	assert_eq ing2 "$OUT" "prune keeps the ingress network"
 }
+
+# As dockerd at swarm leave (clearAttachableNetworks): a running container
+# leaves the swarm's networks (a disconnect event), the networks go with
+# their devices, the ingress network with its routing mesh, and nothing of
+# them is left to fail a later start.
+test_overlay_leave_clears_networks() {
+	ov_swarm --default-addr-pool 10.231.84.0/22
+	import_busybox busybox:latest
+	local table
+	table=$(grep -oE 'nftables table berth_[0-9a-f]+' "$D_LOG" | head -1 | awk '{print $3}')
+	[[ -n $table ]] || fail "no nftables table in the daemon's log"
+	run_ok dk network create -d overlay --attachable --subnet 10.231.12.0/24 ovl
+	local ovl=$OUT
+	run_ok dk network create --subnet 10.231.13.0/24 brl
+	run_ok dk run -d --name ol1 --network ovl busybox:latest sleep 600
+	run_ok dk network connect brl ol1
+	run_ok dk run -d --name ol2 --network ovl busybox:latest sleep 600
+	run_ok dk stop -t 0 ol2
+	run_ok dk network create -d overlay --subnet 10.231.14.0/24 ovs
+	local ovs=$OUT port
+	port=$(free_port)
+	run_ok dk service create -d --name sl --network ovs -p "$port:80" busybox:latest sleep 600
+	wait_for 60 "the task of sl to run" bash -c "[[ -n \$(docker -H '$D_HOST' ps -q --filter label=com.docker.swarm.task.id) ]]"
+	local ingress
+	ingress=$(dk network inspect --format '{{.Id}}' ingress)
+	wait_for 60 "the routing mesh of this node" nft list table ip "${table}_mesh"
+	assert_eq 2 "$(ov_devices_of "$ovs")" "the bridge and vxlan device of ovs"
+	local before after
+	before=$(date +%s.%N)
+	run_ok dk swarm leave --force
+	wait_for 60 "the task container to go" bash -c "[[ -z \$(docker -H '$D_HOST' ps -aq --filter label=com.docker.swarm.task.id) ]]"
+	wait_for 60 "ovs and ingress to go" bash -c "[[ \$(docker -H '$D_HOST' network ls -q --filter driver=overlay) == '' ]]" ||
+		fail "networks left: $(dk network ls)"
+	after=$(date +%s.%N)
+	run_ok dk events --since "$before" --until "$after" --filter type=network \
+		--format '{{.Action}} {{.Actor.Attributes.type}} {{.Actor.Attributes.name}} {{.Actor.Attributes.container}}'
+	assert_contains "$OUT" "disconnect overlay ovl $(dk inspect --format '{{.Id}}' ol1)" "ol1's disconnect event"
+	assert_not_contains "$OUT" "disconnect overlay ovl $(dk inspect --format '{{.Id}}' ol2)" "a stopped container's"
+	local n
+	for n in ovl ovs ingress; do
+		assert_contains "$OUT" "destroy overlay $n" "the destroy event of $n"
+	done
+	run_ok dk inspect --format '{{.State.Running}} {{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' ol1
+	assert_eq "true brl " "$OUT" "ol1 after the leave"
+	for n in "$ovl" "$ovs" "$ingress"; do
+		assert_eq 0 "$(ov_devices_of "$n")" "devices of network $n"
+	done
+	run_fails nft list table ip "${table}_mesh"
+	run_ok dk network ls --format '{{.Name}}'
+	assert_not_contains "$OUT" docker_gwbridge "networks after the leave"
+	run_ok dk restart -t 0 ol1
+	run_ok dk start ol2
+	run_ok dk rm -f ol1 ol2
+	run_ok dk network rm brl
+}
