@@ -111,7 +111,7 @@ static void info_add_containers(json_t *info, struct daemon *d)
 	json_object_set_new(info, "ContainersStopped", json_integer(n - running));
 }
 
-/* Plugins and swarm report what exists: nothing yet. */
+/* Plugins: the built-in drivers, as dockerd lists its own. */
 static void info_add_engine(json_t *info, struct daemon *d)
 {
 	info_add_containers(info, d);
@@ -124,9 +124,10 @@ static void info_add_engine(json_t *info, struct daemon *d)
 	json_object_set_new(info, "DriverStatus",
 			    d->images->storage ? storage_driver_status(d->images->storage)
 					       : json_array());
-	json_object_set_new(
-	    info, "Plugins",
-	    json_pack("{s:[], s:[], s:n, s:[]}", "Volume", "Network", "Authorization", "Log"));
+	json_object_set_new(info, "Plugins",
+			    json_pack("{s:[s], s:[s,s,s,s], s:n, s:[s,s,s]}", "Volume", "local",
+				      "Network", "bridge", "host", "null", "overlay",
+				      "Authorization", "Log", "json-file", "local", "syslog"));
 	json_object_set_new(info, "LoggingDriver", json_string("json-file"));
 	json_t *rts = json_object();
 	json_object_set_new(rts, "runc", json_pack("{s:s}", "path", "runc"));

@@ -217,9 +217,13 @@ typedef void (*container_update_fn)(struct containers *cs, int r, const struct e
 				    void *userdata);
 int container_update(struct containers *cs, struct container *c, json_t *body, json_t *warnings,
 		     container_update_fn done, void *userdata, struct error *err);
-/* HostConfig.LogConfig (json-file, local or none): rotation at max_size
- * bytes (0: never) keeping max_file files. -EINVAL with Docker's messages. */
+/* HostConfig.LogConfig (json-file, local, syslog or none): rotation at
+ * max_size bytes (0: never) keeping max_file files (of syslog's cache).
+ * -EINVAL with Docker's messages. */
 int container_log_opts(json_t *hc, uint64_t *max_size, unsigned *max_file, struct error *err);
+/* --log-opt tag as dockerd renders it ({{.ID}} when empty: the short ID;
+ * {{.Name}}, {{.ImageName}} ...); the caller frees *ret. */
+int container_log_tag(const struct container *c, const char *tmpl, char **ret, struct error *err);
 /* What a reader of the json-file log wants: streams, a time window
  * (0: open), and the last tail entries only (-1: all). */
 struct container_log_query {

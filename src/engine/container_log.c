@@ -3,10 +3,14 @@
  * format; none. The shim rotates, readers follow the files. */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "basic/cleanup.h"
 #include "engine/container.h"
+#include "engine/log_syslog.h"
 
 /* Docker's RAMInBytes: "10", "10k", "1.5m", "2g", "4kb", "4KiB" (binary). */
 static int parse_ram(const char *s, uint64_t *ret)
@@ -32,6 +36,9 @@ static int parse_ram(const char *s, uint64_t *ret)
 		end++;
 	if (*end)
 		return -EINVAL;
+	/* Go's int64 conversion of a larger value is negative: refused. */
+	if (v * mul >= 9223372036854775807.0)
+		return -ERANGE;
 	*ret = (uint64_t)(v * mul);
 	return 0;
 }
@@ -49,8 +56,12 @@ static int file_opts(json_t *lc, bool local, uint64_t *max_size, unsigned *max_f
 		if (!s)
 			return error_set(err, -EINVAL, "log opt '%s' must be a string", key);
 		if (!strcmp(key, "max-size")) {
-			if (parse_ram(s, max_size) < 0)
+			int r = parse_ram(s, max_size);
+			if (r == -EINVAL)
 				return error_set(err, -EINVAL, "invalid size: '%s'", s);
+			if (r < 0 || *max_size == 0)
+				return error_set(err, -EINVAL,
+						 "max-size must be a positive number");
 			has_size = true;
 		} else if (!strcmp(key, "max-file")) {
 			char *end;
@@ -86,12 +97,124 @@ int container_log_opts(json_t *hc, uint64_t *max_size, unsigned *max_file, struc
 		return file_opts(lc, type && !strcmp(type, "local"), max_size, max_file, err);
 	if (!strcmp(type, "none"))
 		return 0; /* dockerd takes any option for none, and keeps nothing */
+	bool cached;
+	if (!strcmp(type, "syslog"))
+		return log_syslog_opts(lc, max_size, max_file, &cached, err);
 	return error_set(err, -EINVAL, "logger: no log driver named '%s' is registered", type);
 }
 
 bool container_log_kept(json_t *hc)
 {
-	const char *type =
-	    json_string_value(json_object_get(json_object_get(hc, "LogConfig"), "Type"));
-	return !type || strcmp(type, "none") != 0;
+	json_t *lc = json_object_get(hc, "LogConfig");
+	const char *type = json_string_value(json_object_get(lc, "Type"));
+	uint64_t size;
+	unsigned files;
+	bool cached = true;
+	struct error err = ERROR_INIT;
+	if (type && !strcmp(type, "syslog"))
+		log_syslog_opts(lc, &size, &files, &cached, &err);
+	error_clear(&err);
+	return cached && (!type || strcmp(type, "none") != 0);
+}
+
+/* One field of dockerd's log tag template (logger.Info's methods and
+ * fields); NULL when there is no such field. */
+static char *tag_field(const struct container *c, const char *f, size_t n)
+{
+	const char *image = json_string_value(json_object_get(c->config, "Image"));
+	const char *img_id = strchr(c->image_id, ':') ? strchr(c->image_id, ':') + 1 : c->image_id;
+	const char *name = c->name[0] == '/' ? c->name + 1 : c->name;
+	char host[256] = "";
+	char *r = NULL;
+#define IS(s) (n == strlen(s) && !strncmp(f, s, n))
+	if (IS("ID"))
+		r = strndup(c->id, 12);
+	else if (IS("FullID") || IS("ContainerID"))
+		r = strdup(c->id);
+	else if (IS("Name"))
+		r = strdup(name);
+	else if (IS("ContainerName"))
+		r = strdup(c->name);
+	else if (IS("ImageID"))
+		r = strndup(img_id, 12);
+	else if (IS("ImageFullID") || IS("ContainerImageID"))
+		r = strdup(c->image_id);
+	else if (IS("ImageName") || IS("ContainerImageName"))
+		r = strdup(image ? image : "");
+	else if (IS("DaemonName"))
+		r = strdup("docker");
+	else if (IS("Hostname"))
+		r = strdup(gethostname(host, sizeof(host) - 1) == 0 ? host : "");
+	else if (IS("Command")) {
+		json_t *argv = json_object_get(c->config, "Entrypoint");
+		json_t *cmd = json_object_get(c->config, "Cmd");
+		_cleanup_free_ char *a = NULL;
+		size_t i, len = 0;
+		json_t *v;
+		FILE *m = open_memstream(&a, &len);
+		if (m) {
+			bool first = true;
+			json_array_foreach(argv, i, v)
+			{
+				fprintf(m, "%s%s", first ? "" : " ", json_string_value(v));
+				first = false;
+			}
+			json_array_foreach(cmd, i, v)
+			{
+				fprintf(m, "%s%s", first ? "" : " ", json_string_value(v));
+				first = false;
+			}
+			fclose(m);
+			r = TAKE_PTR(a);
+		}
+	} else
+		return NULL;
+#undef IS
+	return r ? r : strdup("");
+}
+
+int container_log_tag(const struct container *c, const char *tmpl, char **ret, struct error *err)
+{
+	*ret = NULL;
+	if (!tmpl || !*tmpl)
+		tmpl = "{{.ID}}";
+	_cleanup_free_ char *out = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&out, &len);
+	if (!m)
+		return error_set(err, -ENOMEM, "out of memory");
+	const char *p = tmpl;
+	while (*p) {
+		const char *open = strstr(p, "{{");
+		if (!open) {
+			fputs(p, m);
+			break;
+		}
+		fwrite(p, 1, (size_t)(open - p), m);
+		const char *close = strstr(open, "}}");
+		const char *f = open + 2;
+		while (*f == ' ')
+			f++;
+		size_t n = close ? (size_t)(close - f) : 0;
+		while (n && f[n - 1] == ' ')
+			n--;
+		_cleanup_free_ char *v =
+		    close && n > 1 && *f == '.' ? tag_field(c, f + 1, n - 1) : NULL;
+		if (!v) {
+			fclose(m);
+			if (!close)
+				return error_set(err, -EINVAL,
+						 "template: log-tag:1: unclosed action");
+			return error_set(err, -EINVAL,
+					 "template: log-tag:1:%d: executing \"log-tag\" at <%.*s>: "
+					 "can't evaluate field %.*s in type *logger.Info",
+					 (int)(f - tmpl), (int)n, f, (int)(n ? n - 1 : 0), f + 1);
+		}
+		fputs(v, m);
+		p = close + 2;
+	}
+	if (fclose(m) != 0)
+		return error_set(err, -ENOMEM, "out of memory");
+	*ret = TAKE_PTR(out);
+	return 0;
 }

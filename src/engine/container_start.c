@@ -17,6 +17,7 @@
 #include "engine/container.h"
 #include "engine/container_devices.h"
 #include "engine/containers_priv.h"
+#include "engine/log_syslog.h"
 #include "engine/oci_spec.h"
 #include "engine/start_job.h"
 #include "network/network.h"
@@ -372,8 +373,13 @@ static void sync_verdict(struct start_job *job)
 	} else {
 		char *msg = strncmp(job->sync, "error ", 6) == 0 ? job->sync + 6 : job->sync;
 		msg[strcspn(msg, "\n")] = '\0';
-		fail(job, -EIO, "OCI runtime create failed: %s: unknown",
-		     *msg ? msg : "berth-shim exited without a word (see shim.log in the bundle)");
+		if (strncmp(msg, "logging: ", 9) == 0)
+			fail(job, -EIO, "failed to initialize logging driver: %s", msg + 9);
+		else
+			fail(job, -EIO, "OCI runtime create failed: %s: unknown",
+			     *msg
+				 ? msg
+				 : "berth-shim exited without a word (see shim.log in the bundle)");
 	}
 }
 
@@ -405,7 +411,7 @@ static int spawn_shim(struct containers *cs, struct container *c, struct start_j
 	const struct runtime *rt = container_runtime(cs, c);
 	bool in = json_is_true(json_object_get(c->config, "OpenStdin"));
 	bool once = json_is_true(json_object_get(c->config, "StdinOnce"));
-	char *args[24] = {cs->shim_path, "--id",     c->id, "--bundle",	 bundle,   "--dir",
+	char *args[40] = {cs->shim_path, "--id",     c->id, "--bundle",	 bundle,   "--dir",
 			  dir,		 "--socket", sock,  "--runtime", rt->path, "--runtime-root",
 			  rt->root};
 	size_t n = 13;
@@ -428,6 +434,23 @@ static int spawn_shim(struct containers *cs, struct container *c, struct start_j
 		args[n++] = size_arg;
 		args[n++] = "--log-max-file";
 		args[n++] = files_arg;
+	}
+	json_t *lc = json_object_get(c->host_config, "LogConfig");
+	const char *type = json_string_value(json_object_get(lc, "Type"));
+	_cleanup_(log_syslog_args_done) struct log_syslog_args sl = {0};
+	if (type && !strcmp(type, "syslog")) {
+		struct error e2 = ERROR_INIT;
+		if (log_syslog_shim_args(c, lc, &sl, &e2) < 0) {
+			error_set(err, e2.code, "failed to initialize logging driver: %s",
+				  error_msg(&e2));
+			error_clear(&e2);
+			return err->code;
+		}
+		char *more[] = {"--syslog-proto",    sl.proto,	  "--syslog-addr",   sl.addr,
+				"--syslog-facility", sl.facility, "--syslog-format", sl.format,
+				"--syslog-tag",	     sl.tag};
+		for (size_t i = 0; i < ARRAY_SIZE(more); i++)
+			args[n++] = more[i];
 	}
 	/* The shim reports on its stdout, then closes it. */
 	int sync[2];

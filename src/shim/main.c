@@ -49,6 +49,11 @@ static int parse_args(int argc, char **argv, struct shim_opts *o)
 	    {"exec-id", required_argument, NULL, 'x'},
 	    {"process", required_argument, NULL, 'p'},
 	    {"listen-fd", required_argument, NULL, 'l'},
+	    {"syslog-proto", required_argument, NULL, 'P'},
+	    {"syslog-addr", required_argument, NULL, 'A'},
+	    {"syslog-facility", required_argument, NULL, 'Y'},
+	    {"syslog-format", required_argument, NULL, 'Z'},
+	    {"syslog-tag", required_argument, NULL, 'G'},
 	    {0},
 	};
 	int c;
@@ -71,6 +76,21 @@ static int parse_args(int argc, char **argv, struct shim_opts *o)
 		case 'x': o->exec_id = optarg; break;
 		case 'p': o->process = optarg; break;
 		case 'l': o->listen_fd = atoi(optarg); break;
+		case 'P':
+			o->syslog_proto = optarg;
+			break;
+		case 'A':
+			o->syslog_addr = optarg;
+			break;
+		case 'Y':
+			o->syslog_facility = atoi(optarg);
+			break;
+		case 'Z':
+			o->syslog_format = optarg;
+			break;
+		case 'G':
+			o->syslog_tag = optarg;
+			break;
 		default: return -EINVAL;
 		}
 	}
@@ -329,8 +349,15 @@ static int serve(struct shim *s)
 
 int main(int argc, char **argv)
 {
-	struct shim s = {.listen_fd = -1, .sig_fd = -1, .log_fd = -1, .out_fd = -1,
-			 .err_fd = -1, .in_fd = -1, .tty_fd = -1, .child_fds = {-1, -1, -1}};
+	struct shim s = {.listen_fd = -1,
+			 .sig_fd = -1,
+			 .log_fd = -1,
+			 .out_fd = -1,
+			 .err_fd = -1,
+			 .in_fd = -1,
+			 .tty_fd = -1,
+			 .child_fds = {-1, -1, -1},
+			 .syslog_fd = -1};
 	if (parse_args(argc, argv, &s.o) < 0) {
 		fprintf(stderr, "usage: berth-shim --id ID --bundle DIR --dir DIR --socket PATH "
 				"--runtime PATH --runtime-root DIR [--stdin] [--stdin-once] [--tty]\n"
@@ -349,6 +376,8 @@ int main(int argc, char **argv)
 		snprintf(msg, sizeof(msg), "shim setup: %s", strerror(-r));
 	else if ((r = make_stdio(&s)) < 0)
 		snprintf(msg, sizeof(msg), "shim stdio: %s", strerror(-r));
+	else if ((r = shim_syslog_open(&s, msg + 9, sizeof(msg) - 9)) < 0)
+		memcpy(msg, "logging: ", 9); /* berthd words it as dockerd */
 	if (r < 0) {
 		dprintf(1, "error %s\n", msg);
 		if (s.listen_fd >= 0)

@@ -29,6 +29,10 @@ struct shim_opts {
 	uint64_t log_max_size;	  /* rotate the json log beyond this (0: never) */
 	unsigned log_max_file;	  /* files kept, the current one included */
 	bool no_log;		  /* the none driver: output goes to attached clients only */
+	/* The syslog driver (syslog.c): proto udp, tcp, unix, unixgram or
+	 * local (the host's socket); NULL: not that driver. */
+	const char *syslog_proto, *syslog_addr, *syslog_format, *syslog_tag;
+	int syslog_facility;	  /* already shifted: LOG_DAEMON is 24 */
 	const char *exec_id;	  /* exec mode: the exec instance */
 	const char *process;	  /* exec mode: runc exec --process */
 	int listen_fd;		  /* exec mode: the socket, bound and listening by berthd */
@@ -53,6 +57,8 @@ struct shim {
 	uint64_t log_off;  /* bytes ever logged: the offsets of log frames */
 	uint64_t log_size; /* size of the current log file */
 	char *log_path;
+	int syslog_fd;	    /* -1: none, or to dial again */
+	char hostname[256]; /* in rfc3164 and rfc5424 messages */
 	struct shim_client clients[SHIM_MAX_CLIENTS];
 	size_t n_clients;
 	bool had_client;
@@ -77,6 +83,12 @@ pid_t shim_runtime_exec(struct shim *s, int in, int out, int err);
 int shim_log_open(struct shim *s);
 /* Appends one entry (a whole line); rotates first when it would not fit. */
 int shim_log_write(struct shim *s, const char *line, size_t n);
+
+/* syslog.c: the syslog driver. Connects as options say; on failure a
+ * message in Go's wording (dockerd's dial errors). */
+int shim_syslog_open(struct shim *s, char *msg, size_t len);
+/* One message of a line of output, stream 'o' or 'e'. */
+void shim_syslog_write(struct shim *s, char stream, const char *data, size_t len);
 
 /* io.c: logs and clients. */
 /* Reads what is available on fd (stream 'o' or 'e'); logs and broadcasts it.

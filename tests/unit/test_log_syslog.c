@@ -1,0 +1,189 @@
+/* Tests of the syslog log driver's options (src/engine/log_syslog.c) and of
+ * the log tag template (container_log.c), as dockerd reads them. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine/container.h"
+#include "engine/log_syslog.h"
+
+/* NULL when the options pass; else the message. */
+static char *opts_error(const char *config, bool *cached, uint64_t *size, unsigned *files)
+{
+	json_t *lc =
+	    json_pack("{s:s,s:o}", "Type", "syslog", "Config", json_loads(config, 0, NULL));
+	assert_non_null(lc);
+	struct error err = ERROR_INIT;
+	uint64_t s;
+	unsigned f;
+	bool c;
+	int r =
+	    log_syslog_opts(lc, size ? size : &s, files ? files : &f, cached ? cached : &c, &err);
+	char *msg = r < 0 ? strdup(error_msg(&err)) : NULL;
+	error_clear(&err);
+	json_decref(lc);
+	return msg;
+}
+
+static void expect_error(const char *config, const char *want)
+{
+	char *msg = opts_error(config, NULL, NULL, NULL);
+	if (!msg || strcmp(msg, want) != 0)
+		fail_msg("%s: got %s, want %s", config, msg ? msg : "(accepted)", want);
+	free(msg);
+}
+
+static void test_syslog_opts_accepted(void **state)
+{
+	(void)state;
+	bool cached;
+	uint64_t size;
+	unsigned files;
+	assert_null(opts_error("{}", &cached, &size, &files));
+	assert_true(cached);
+	assert_int_equal(size, 20 * 1024 * 1024); /* the local driver's defaults */
+	assert_int_equal(files, 5);
+	assert_null(
+	    opts_error("{\"syslog-address\":\"udp://10.0.0.1\",\"syslog-facility\":\"local7\","
+		       "\"syslog-format\":\"rfc5424micro\",\"tag\":\"{{.Name}}\","
+		       "\"cache-max-size\":\"1k\",\"cache-max-file\":\"2\","
+		       "\"cache-disabled\":\"True\",\"labels\":\"a\",\"env\":\"B\"}",
+		       &cached, &size, &files));
+	assert_false(cached);
+	assert_int_equal(size, 1024);
+	assert_int_equal(files, 2);
+	assert_null(
+	    opts_error("{\"syslog-address\":\"tcp://[::1]:601\",\"syslog-facility\":\"23\"}", NULL,
+		       NULL, NULL));
+	assert_null(opts_error("{\"syslog-address\":\"unixgram:///\"}", NULL, NULL, NULL));
+}
+
+static void test_syslog_opts_refused(void **state)
+{
+	(void)state;
+	expect_error("{\"colour\":\"red\"}", "unknown log opt 'colour' for syslog log driver");
+	expect_error("{\"max-size\":\"1m\"}", "unknown log opt 'max-size' for syslog log driver");
+	expect_error("{\"syslog-facility\":\"24\"}", "invalid syslog facility");
+	expect_error("{\"syslog-facility\":\"-1\"}", "invalid syslog facility");
+	expect_error("{\"syslog-facility\":\"3x\"}", "invalid syslog facility");
+	expect_error("{\"syslog-format\":\"RFC5424\"}", "Invalid syslog format");
+	expect_error("{\"syslog-address\":\"http://h:1\"}", "unsupported scheme: 'http'");
+	expect_error("{\"syslog-address\":\"localhost\"}", "unsupported scheme: ''");
+	expect_error("{\"syslog-address\":\"h:514\"}",
+		     "parse \"h:514\": first path segment in URL cannot contain colon");
+	expect_error("{\"syslog-address\":\"unix:///nonexistent/sock\"}",
+		     "stat /nonexistent/sock: no such file or directory");
+	expect_error("{\"cache-disabled\":\"yes\"}",
+		     "invalid value for option cache-disabled: yes");
+	expect_error("{\"cache-max-size\":\"big\"}", "invalid size: 'big'");
+	expect_error("{\"tag\":1}", "log opt 'tag' must be a string");
+}
+
+/* The shim's address: 514 when no port is given. */
+static void test_syslog_shim_address(void **state)
+{
+	(void)state;
+	struct container c = {.name = "/web", .image_id = "sha256:0123456789abcdef0123"};
+	memset(c.id, 'a', sizeof(c.id) - 1);
+	c.config = json_pack("{s:s}", "Image", "busybox:1");
+	const char *cases[][3] = {
+	    {"udp://10.1.2.3", "udp", "10.1.2.3:514"}, {"tcp://h:601", "tcp", "h:601"},
+	    {"tcp://[::1]", "tcp", "[::1]:514"},       {"udp://[fe80::1]:9", "udp", "[fe80::1]:9"},
+	    {"unixgram:///", "unixgram", "/"},	       {"", "local", ""}};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *lc = json_pack("{s:{s:s,s:s}}", "Config", "syslog-address", cases[i][0],
+				       "syslog-facility", "local0");
+		struct log_syslog_args a;
+		struct error err = ERROR_INIT;
+		assert_int_equal(log_syslog_shim_args(&c, lc, &a, &err), 0);
+		assert_string_equal(a.proto, cases[i][1]);
+		assert_string_equal(a.addr, cases[i][2]);
+		assert_string_equal(a.facility, "128");
+		assert_string_equal(a.tag, "aaaaaaaaaaaa");
+		log_syslog_args_done(&a);
+		json_decref(lc);
+	}
+	json_decref(c.config);
+}
+
+/* json-file and local sizes, as dockerd's (a fuzzer found the overflow). */
+static void test_file_sizes(void **state)
+{
+	(void)state;
+	const char *cases[][3] = {
+	    {"json-file", "1k", NULL},
+	    {"json-file", "0", "max-size must be a positive number"},
+	    {"json-file", "0.4", "max-size must be a positive number"},
+	    {"local", "5000000000000000000000m", "max-size must be a positive number"},
+	    {"json-file", "9.3e18", "max-size must be a positive number"},
+	    {"json-file", "lots", "invalid size: 'lots'"}};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *hc = json_pack("{s:{s:s,s:{s:s}}}", "LogConfig", "Type", cases[i][0],
+				       "Config", "max-size", cases[i][1]);
+		struct error err = ERROR_INIT;
+		uint64_t size = 0;
+		unsigned files;
+		int r = container_log_opts(hc, &size, &files, &err);
+		if (cases[i][2])
+			assert_string_equal(error_msg(&err), cases[i][2]);
+		else
+			assert_true(r == 0 && size == 1024);
+		error_clear(&err);
+		json_decref(hc);
+	}
+}
+
+static void expect_tag(const struct container *c, const char *tmpl, const char *want)
+{
+	char *tag = NULL;
+	struct error err = ERROR_INIT;
+	int r = container_log_tag(c, tmpl, &tag, &err);
+	if (r < 0 || strcmp(tag, want) != 0)
+		fail_msg("%s: got %s, want %s", tmpl ? tmpl : "(none)",
+			 r < 0 ? error_msg(&err) : tag, want);
+	free(tag);
+	error_clear(&err);
+}
+
+static void test_log_tag(void **state)
+{
+	(void)state;
+	struct container c = {.name = "/web", .image_id = "sha256:0123456789abcdef0123"};
+	memset(c.id, 'b', sizeof(c.id) - 1);
+	c.config = json_pack("{s:s,s:[s],s:[s,s]}", "Image", "busybox:1", "Entrypoint", "sh", "Cmd",
+			     "-c", "true");
+	expect_tag(&c, NULL, "bbbbbbbbbbbb");
+	expect_tag(&c, "", "bbbbbbbbbbbb");
+	expect_tag(&c, "{{.Name}}/{{ .ImageName }}", "web/busybox:1");
+	expect_tag(&c, "x-{{.ImageID}}-{{.ImageFullID}}-y",
+		   "x-0123456789ab-sha256:0123456789abcdef0123-y");
+	expect_tag(&c, "{{.DaemonName}} {{.Command}} {{.ContainerName}}", "docker sh -c true /web");
+	expect_tag(&c, "plain", "plain");
+	char *tag = NULL;
+	struct error err = ERROR_INIT;
+	assert_int_equal(container_log_tag(&c, "a{{.Nope}}", &tag, &err), -EINVAL);
+	assert_string_equal(error_msg(&err), "template: log-tag:1:3: executing \"log-tag\" at "
+					     "<.Nope>: can't evaluate field Nope in type "
+					     "*logger.Info");
+	error_clear(&err);
+	assert_int_equal(container_log_tag(&c, "{{.ID", &tag, &err), -EINVAL);
+	assert_null(tag);
+	error_clear(&err);
+	json_decref(c.config);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_syslog_opts_accepted), cmocka_unit_test(test_syslog_opts_refused),
+	    cmocka_unit_test(test_syslog_shim_address),	 cmocka_unit_test(test_log_tag),
+	    cmocka_unit_test(test_file_sizes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
