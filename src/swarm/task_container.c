@@ -125,6 +125,15 @@ json_t *task_container_body(json_t *task, const char *node_id, const char *host)
 	copy(hc, "NanoCpus", lim, "NanoCPUs");
 	copy(hc, "Memory", lim, "MemoryBytes");
 	copy(hc, "PidsLimit", lim, "Pids");
+	/* As swarmkit's executor: the spec's log driver, options and all. */
+	json_t *ld = json_object_get(spec, "LogDriver");
+	if (jstr(ld, "Name")) {
+		json_t *opts = json_object_get(ld, "Options");
+		json_object_set_new(
+		    hc, "LogConfig",
+		    json_pack("{s:s,s:o}", "Type", jstr(ld, "Name"), "Config",
+			      json_is_object(opts) ? json_deep_copy(opts) : json_object()));
+	}
 	json_object_set_new(body, "HostConfig", hc);
 	task_ports_bind(task, body);
 	return body;

@@ -135,3 +135,27 @@ test_syslog_bad_options() {
 		"a tag template with an unknown field"
 	run_ok dk rm nolisten badtag
 }
+
+# A service's --log-driver and --log-opt reach its tasks' containers (as
+# swarmkit's executor), here syslog over udp.
+test_syslog_service() {
+	# shellcheck source=swarm_lib.sh
+	. "$INTEG_DIR/swarm_lib.sh"
+	swarm_one_node
+	sl_listen udp 0 udp.log
+	run_ok dk service create -d --name slog --log-driver syslog \
+		--log-opt "syslog-address=udp://127.0.0.1:$SL_PORT" --log-opt 'tag={{.Name}}' \
+		busybox:latest sh -c 'echo from the task; sleep 600'
+	wait_for 60 "the task's message" grep -q ': from the task$' "$TEST_TMP/udp.log" ||
+		fail "messages: $(cat "$TEST_TMP/udp.log"); tasks: $(dk service ps --no-trunc slog)"
+	local cid name
+	cid=$(dk ps -q --filter label=com.docker.swarm.service.name=slog)
+	name=$(dk inspect --format '{{.Name}}' "$cid")
+	assert_match "$(grep ': from the task$' "$TEST_TMP/udp.log")" "^<30>.* ${name#/}\[[0-9]+\]: from the task\$" \
+		"the task's message, tagged with its container's name"
+	run_ok dk inspect --format '{{.HostConfig.LogConfig.Type}} {{index .HostConfig.LogConfig.Config "tag"}}' "$cid"
+	assert_eq "syslog {{.Name}}" "$OUT" "the task container's log config"
+	run_ok dk service logs --raw slog
+	assert_eq "from the task" "$OUT" "service logs from syslog's cache"
+	run_ok dk service rm slog
+}
