@@ -88,11 +88,21 @@ build/musl/obj/%.o: src/%.c | $(MUSL_INC)/linux
 	@echo "  CC $@"
 	@$(MUSL_CC) $(MUSLFLAGS) -MMD -MP -c $< -o $@
 
+# zlib (the gelf driver's compression): Debian's static libz.a links with
+# musl (its deflate objects need nothing of glibc's); its headers are put
+# beside the kernel's.
+MULTIARCH := $(shell $(CC) -print-multiarch)
+$(MUSL_INC)/zlib.h: | $(MUSL_INC)/linux
+	ln -sfn /usr/include/zlib.h $@
+	ln -sfn /usr/include/zconf.h $(MUSL_INC)/zconf.h
+
+build/musl/obj/shim/gelf.o: $(MUSL_INC)/zlib.h
+
 build/berth-shim: $(patsubst src/%.c,build/musl/obj/%.o,$(SHIM_SRC))
-	$(MUSL_CC) -static -Wl,--gc-sections -o $@ $^
+	$(MUSL_CC) -static -Wl,--gc-sections -o $@ $^ /usr/lib/$(MULTIARCH)/libz.a
 
 build/san/berth-shim: $(patsubst src/%.c,build/san/obj/%.o,$(SHIM_SRC))
-	$(CC) $(SANFLAGS) -o $@ $^
+	$(CC) $(SANFLAGS) -o $@ $^ -lz
 -include $(shell find build -name '*.d' 2>/dev/null)
 
 UNIT_BINS := $(patsubst tests/unit/%.c,build/san/tests/%,$(UNIT_SRC))

@@ -125,9 +125,10 @@ static void info_add_engine(json_t *info, struct daemon *d)
 			    d->images->storage ? storage_driver_status(d->images->storage)
 					       : json_array());
 	json_object_set_new(info, "Plugins",
-			    json_pack("{s:[s], s:[s,s,s,s], s:n, s:[s,s,s]}", "Volume", "local",
+			    json_pack("{s:[s], s:[s,s,s,s], s:n, s:[s,s,s,s]}", "Volume", "local",
 				      "Network", "bridge", "host", "null", "overlay",
-				      "Authorization", "Log", "json-file", "local", "syslog"));
+				      "Authorization", "Log", "gelf", "json-file", "local",
+				      "syslog"));
 	json_object_set_new(info, "LoggingDriver", json_string("json-file"));
 	json_t *rts = json_object();
 	json_object_set_new(rts, "runc", json_pack("{s:s}", "path", "runc"));

@@ -221,6 +221,12 @@ int container_update(struct containers *cs, struct container *c, json_t *body, j
  * max_size bytes (0: never) keeping max_file files (of syslog's cache).
  * -EINVAL with Docker's messages. */
 int container_log_opts(json_t *hc, uint64_t *max_size, unsigned *max_file, struct error *err);
+/* Dual logging (dockerd's cache-* options): drivers that cannot be read
+ * keep a local copy for docker logs, the local driver's way (20m, 5 files);
+ * *cached false with cache-disabled. */
+bool container_log_cache_key(const char *key);
+int container_log_cache_opts(json_t *cfg, uint64_t *max_size, unsigned *max_file, bool *cached,
+			     struct error *err);
 /* --log-opt tag as dockerd renders it ({{.ID}} when empty: the short ID;
  * {{.Name}}, {{.ImageName}} ...); the caller frees *ret. */
 int container_log_tag(const struct container *c, const char *tmpl, char **ret, struct error *err);

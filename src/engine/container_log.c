@@ -10,6 +10,7 @@
 
 #include "basic/cleanup.h"
 #include "engine/container.h"
+#include "engine/log_gelf.h"
 #include "engine/log_syslog.h"
 
 /* Docker's RAMInBytes: "10", "10k", "1.5m", "2g", "4kb", "4KiB" (binary). */
@@ -100,7 +101,53 @@ int container_log_opts(json_t *hc, uint64_t *max_size, unsigned *max_file, struc
 	bool cached;
 	if (!strcmp(type, "syslog"))
 		return log_syslog_opts(lc, max_size, max_file, &cached, err);
+	if (!strcmp(type, "gelf"))
+		return log_gelf_opts(lc, max_size, max_file, &cached, err);
 	return error_set(err, -EINVAL, "logger: no log driver named '%s' is registered", type);
+}
+
+/* Go's strconv.ParseBool. */
+static int parse_bool(const char *s, bool *ret)
+{
+	static const char *const t[] = {"1", "t", "T", "TRUE", "true", "True"};
+	static const char *const f[] = {"0", "f", "F", "FALSE", "false", "False"};
+	for (size_t i = 0; i < 6; i++) {
+		if (!strcmp(s, t[i]))
+			return *ret = true, 0;
+		if (!strcmp(s, f[i]))
+			return *ret = false, 0;
+	}
+	return -EINVAL;
+}
+
+bool container_log_cache_key(const char *key)
+{
+	return !strcmp(key, "cache-disabled") || !strcmp(key, "cache-max-size") ||
+	       !strcmp(key, "cache-max-file") || !strcmp(key, "cache-compress");
+}
+
+int container_log_cache_opts(json_t *cfg, uint64_t *max_size, unsigned *max_file, bool *cached,
+			     struct error *err)
+{
+	const char *off = json_string_value(json_object_get(cfg, "cache-disabled"));
+	bool disabled = false;
+	if (off && *off && parse_bool(off, &disabled) < 0)
+		return error_set(err, -EINVAL, "invalid value for option cache-disabled: %s", off);
+	*cached = !disabled;
+	/* The cache's options are the local driver's, prefixed. */
+	json_t *local = json_object();
+	static const char *const keys[] = {"max-size", "max-file", "compress"};
+	for (size_t i = 0; local && i < ARRAY_SIZE(keys); i++) {
+		char k[32];
+		snprintf(k, sizeof(k), "cache-%s", keys[i]);
+		if (json_object_get(cfg, k))
+			json_object_set(local, keys[i], json_object_get(cfg, k));
+	}
+	json_t *lc = local ? json_pack("{s:s,s:o}", "Type", "local", "Config", local) : NULL;
+	int r = lc ? file_opts(lc, true, max_size, max_file, err)
+		   : error_set(err, -ENOMEM, "out of memory");
+	json_decref(lc);
+	return r;
 }
 
 bool container_log_kept(json_t *hc)
@@ -113,6 +160,8 @@ bool container_log_kept(json_t *hc)
 	struct error err = ERROR_INIT;
 	if (type && !strcmp(type, "syslog"))
 		log_syslog_opts(lc, &size, &files, &cached, &err);
+	else if (type && !strcmp(type, "gelf"))
+		log_gelf_opts(lc, &size, &files, &cached, &err);
 	error_clear(&err);
 	return cached && (!type || strcmp(type, "none") != 0);
 }

@@ -17,6 +17,7 @@
 #include "engine/container.h"
 #include "engine/container_devices.h"
 #include "engine/containers_priv.h"
+#include "engine/log_gelf.h"
 #include "engine/log_syslog.h"
 #include "engine/oci_spec.h"
 #include "engine/start_job.h"
@@ -449,6 +450,21 @@ static int spawn_shim(struct containers *cs, struct container *c, struct start_j
 		char *more[] = {"--syslog-proto",    sl.proto,	  "--syslog-addr",   sl.addr,
 				"--syslog-facility", sl.facility, "--syslog-format", sl.format,
 				"--syslog-tag",	     sl.tag};
+		for (size_t i = 0; i < ARRAY_SIZE(more); i++)
+			args[n++] = more[i];
+	}
+	_cleanup_(log_gelf_args_done) struct log_gelf_args gl = {0};
+	if (type && !strcmp(type, "gelf")) {
+		struct error e2 = ERROR_INIT;
+		if (log_gelf_shim_args(c, lc, &gl, &e2) < 0) {
+			error_set(err, e2.code, "failed to initialize logging driver: %s",
+				  error_msg(&e2));
+			error_clear(&e2);
+			return err->code;
+		}
+		char *more[] = {"--gelf-proto",	   gl.proto,	"--gelf-addr",	gl.addr,
+				"--gelf-compress", gl.compress, "--gelf-level", gl.level,
+				"--gelf-extra",	   gl.extra};
 		for (size_t i = 0; i < ARRAY_SIZE(more); i++)
 			args[n++] = more[i];
 	}

@@ -120,29 +120,11 @@ static bool is_opt(const char *key)
 					   "syslog-tls-cert",
 					   "syslog-tls-key",
 					   "syslog-tls-skip-verify",
-					   "syslog-format",
-					   "cache-disabled",
-					   "cache-max-size",
-					   "cache-max-file",
-					   "cache-compress"};
+					   "syslog-format"};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (!strcmp(key, keys[i]))
 			return true;
 	return false;
-}
-
-/* Go's strconv.ParseBool. */
-static int parse_bool(const char *s, bool *ret)
-{
-	static const char *const t[] = {"1", "t", "T", "TRUE", "true", "True"};
-	static const char *const f[] = {"0", "f", "F", "FALSE", "false", "False"};
-	for (size_t i = 0; i < 6; i++) {
-		if (!strcmp(s, t[i]))
-			return *ret = true, 0;
-		if (!strcmp(s, f[i]))
-			return *ret = false, 0;
-	}
-	return -EINVAL;
 }
 
 int log_syslog_opts(json_t *lc, uint64_t *max_size, unsigned *max_file, bool *cached,
@@ -155,7 +137,7 @@ int log_syslog_opts(json_t *lc, uint64_t *max_size, unsigned *max_file, bool *ca
 	{
 		if (!json_is_string(v))
 			return error_set(err, -EINVAL, "log opt '%s' must be a string", key);
-		if (!is_opt(key))
+		if (!is_opt(key) && !container_log_cache_key(key))
 			return error_set(err, -EINVAL, "unknown log opt '%s' for syslog log driver",
 					 key);
 	}
@@ -167,31 +149,7 @@ int log_syslog_opts(json_t *lc, uint64_t *max_size, unsigned *max_file, bool *ca
 		r = parse_facility(opt(cfg, "syslog-facility"), &facility, err);
 	if (r == 0 && !known_format(opt(cfg, "syslog-format")))
 		r = error_set(err, -EINVAL, "Invalid syslog format");
-	bool disabled = false;
-	if (r == 0 && *opt(cfg, "cache-disabled") &&
-	    parse_bool(opt(cfg, "cache-disabled"), &disabled) < 0)
-		r = error_set(err, -EINVAL, "invalid value for option cache-disabled: %s",
-			      opt(cfg, "cache-disabled"));
-	if (r < 0)
-		return r;
-	*cached = !disabled;
-	/* The cache's options are the local driver's, prefixed. */
-	json_t *local = json_pack("{s:s,s:{}}", "Type", "local", "Config");
-	if (!local)
-		return error_set(err, -ENOMEM, "out of memory");
-	static const char *const cache_keys[] = {"max-size", "max-file", "compress"};
-	for (size_t i = 0; i < 3; i++) {
-		char k[32];
-		snprintf(k, sizeof(k), "cache-%s", cache_keys[i]);
-		if (json_object_get(cfg, k))
-			json_object_set(json_object_get(local, "Config"), cache_keys[i],
-					json_object_get(cfg, k));
-	}
-	json_t *hc = json_pack("{s:o}", "LogConfig", local);
-	r = hc ? container_log_opts(hc, max_size, max_file, err)
-	       : error_set(err, -ENOMEM, "out of memory");
-	json_decref(hc);
-	return r;
+	return r < 0 ? r : container_log_cache_opts(cfg, max_size, max_file, cached, err);
 }
 
 int log_syslog_shim_args(const struct container *c, json_t *lc, struct log_syslog_args *a,

@@ -119,6 +119,7 @@ static void log_entry(struct shim *s, char stream, const char *data, size_t len)
 	shim_log_write(s, line, (size_t)n);
 	free(line);
 	shim_syslog_write(s, stream, data, len);
+	shim_gelf_write(s, stream, data, len);
 	unsigned char *frame = malloc(16 + len);
 	if (!frame)
 		return;

@@ -54,6 +54,11 @@ static int parse_args(int argc, char **argv, struct shim_opts *o)
 	    {"syslog-facility", required_argument, NULL, 'Y'},
 	    {"syslog-format", required_argument, NULL, 'Z'},
 	    {"syslog-tag", required_argument, NULL, 'G'},
+	    {"gelf-proto", required_argument, NULL, 'g'},
+	    {"gelf-addr", required_argument, NULL, 'a'},
+	    {"gelf-compress", required_argument, NULL, 'c'},
+	    {"gelf-level", required_argument, NULL, 'v'},
+	    {"gelf-extra", required_argument, NULL, 'e'},
 	    {0},
 	};
 	int c;
@@ -90,6 +95,21 @@ static int parse_args(int argc, char **argv, struct shim_opts *o)
 			break;
 		case 'G':
 			o->syslog_tag = optarg;
+			break;
+		case 'g':
+			o->gelf_proto = optarg;
+			break;
+		case 'a':
+			o->gelf_addr = optarg;
+			break;
+		case 'c':
+			o->gelf_compress = optarg;
+			break;
+		case 'v':
+			o->gelf_level = atoi(optarg);
+			break;
+		case 'e':
+			o->gelf_extra = optarg;
 			break;
 		default: return -EINVAL;
 		}
@@ -357,7 +377,8 @@ int main(int argc, char **argv)
 			 .in_fd = -1,
 			 .tty_fd = -1,
 			 .child_fds = {-1, -1, -1},
-			 .syslog_fd = -1};
+			 .syslog_fd = -1,
+			 .gelf_fd = -1};
 	if (parse_args(argc, argv, &s.o) < 0) {
 		fprintf(stderr, "usage: berth-shim --id ID --bundle DIR --dir DIR --socket PATH "
 				"--runtime PATH --runtime-root DIR [--stdin] [--stdin-once] [--tty]\n"
@@ -376,7 +397,8 @@ int main(int argc, char **argv)
 		snprintf(msg, sizeof(msg), "shim setup: %s", strerror(-r));
 	else if ((r = make_stdio(&s)) < 0)
 		snprintf(msg, sizeof(msg), "shim stdio: %s", strerror(-r));
-	else if ((r = shim_syslog_open(&s, msg + 9, sizeof(msg) - 9)) < 0)
+	else if ((r = shim_syslog_open(&s, msg + 9, sizeof(msg) - 9)) < 0 ||
+		 (r = shim_gelf_open(&s, msg + 9, sizeof(msg) - 9)) < 0)
 		memcpy(msg, "logging: ", 9); /* berthd words it as dockerd */
 	if (r < 0) {
 		dprintf(1, "error %s\n", msg);

@@ -32,7 +32,11 @@ struct shim_opts {
 	/* The syslog driver (syslog.c): proto udp, tcp, unix, unixgram or
 	 * local (the host's socket); NULL: not that driver. */
 	const char *syslog_proto, *syslog_addr, *syslog_format, *syslog_tag;
-	int syslog_facility;	  /* already shifted: LOG_DAEMON is 24 */
+	int syslog_facility; /* already shifted: LOG_DAEMON is 24 */
+	/* The gelf driver (gelf.c): proto udp or tcp; NULL: not that driver.
+	 * gelf_extra: berthd's JSON object of the fields every message has. */
+	const char *gelf_proto, *gelf_addr, *gelf_compress, *gelf_extra;
+	int gelf_level;
 	const char *exec_id;	  /* exec mode: the exec instance */
 	const char *process;	  /* exec mode: runc exec --process */
 	int listen_fd;		  /* exec mode: the socket, bound and listening by berthd */
@@ -58,6 +62,7 @@ struct shim {
 	uint64_t log_size; /* size of the current log file */
 	char *log_path;
 	int syslog_fd;	    /* -1: none, or to dial again */
+	int gelf_fd;	    /* the same for gelf */
 	char hostname[256]; /* in rfc3164 and rfc5424 messages */
 	struct shim_client clients[SHIM_MAX_CLIENTS];
 	size_t n_clients;
@@ -84,11 +89,22 @@ int shim_log_open(struct shim *s);
 /* Appends one entry (a whole line); rotates first when it would not fit. */
 int shim_log_write(struct shim *s, const char *line, size_t n);
 
+/* dial.c: proto "udp" or "tcp" to host:port ([v6]:port), the first
+ * address that answers; on failure -errno and, in msg, Go's net.Dial
+ * wording ("dial tcp 127.0.0.1:1: connect: connection refused"). */
+int shim_dial_inet(const char *proto, const char *addr, char *msg, size_t len);
+/* type SOCK_DGRAM or SOCK_STREAM; -errno. */
+int shim_dial_unix(int type, const char *path);
+
 /* syslog.c: the syslog driver. Connects as options say; on failure a
  * message in Go's wording (dockerd's dial errors). */
 int shim_syslog_open(struct shim *s, char *msg, size_t len);
 /* One message of a line of output, stream 'o' or 'e'. */
 void shim_syslog_write(struct shim *s, char stream, const char *data, size_t len);
+
+/* gelf.c: the gelf driver, as syslog.c. */
+int shim_gelf_open(struct shim *s, char *msg, size_t len);
+void shim_gelf_write(struct shim *s, char stream, const char *data, size_t len);
 
 /* io.c: logs and clients. */
 /* Reads what is available on fd (stream 'o' or 'e'); logs and broadcasts it.

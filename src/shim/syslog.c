@@ -4,12 +4,10 @@
  * in the format asked for, ended by a newline. The shim sends, so messages
  * keep flowing while berthd is down; berthd checked the options. */
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,72 +19,14 @@
 #define SEVERITY_ERR 3
 #define SEVERITY_INFO 6
 
-/* Go's net.Dial wording: "dial tcp 127.0.0.1:1: connect: connection refused". */
-static int dial_inet(const char *proto, const char *addr, char *msg, size_t len)
-{
-	_cleanup_free_ char *host = strdup(addr);
-	if (!host)
-		return -ENOMEM;
-	char *port = strrchr(host, ':');
-	if (!port)
-		return snprintf(msg, len, "dial %s %s: missing port in address", proto, addr),
-		       -EINVAL;
-	*port++ = '\0';
-	if (host[0] == '[') { /* [v6]:port */
-		memmove(host, host + 1, strlen(host));
-		host[strcspn(host, "]")] = '\0';
-	}
-	bool udp = strcmp(proto, "udp") == 0;
-	struct addrinfo hints = {.ai_socktype = udp ? SOCK_DGRAM : SOCK_STREAM}, *res = NULL;
-	int g = getaddrinfo(*host ? host : NULL, port, &hints, &res);
-	if (g != 0) {
-		snprintf(msg, len, "dial %s %s: lookup %s: %s", proto, addr, host, gai_strerror(g));
-		return -EHOSTUNREACH;
-	}
-	int fd = -1, r = 0;
-	for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
-		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-			r = -errno;
-			close(fd);
-			fd = -1;
-		}
-	}
-	freeaddrinfo(res);
-	if (fd < 0) {
-		char text[64];
-		snprintf(msg, len, "dial %s %s: connect: %s", proto, addr,
-			 error_go_text(r < 0 ? -r : EIO, text, sizeof(text)));
-		return r < 0 ? r : -EIO;
-	}
-	return fd;
-}
-
-static int dial_unix(int type, const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, strlen(path));
-	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int r = -errno;
-		close(fd);
-		return r;
-	}
-	return fd;
-}
-
 /* No address: the host's syslog socket, as Go's log/syslog looks for it. */
 static int dial_local(char *msg, size_t len)
 {
 	static const char *const paths[] = {"/dev/log", "/var/run/syslog", "/var/run/log"};
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		int fd = dial_unix(SOCK_DGRAM, paths[i]);
+		int fd = shim_dial_unix(SOCK_DGRAM, paths[i]);
 		if (fd < 0)
-			fd = dial_unix(SOCK_STREAM, paths[i]);
+			fd = shim_dial_unix(SOCK_STREAM, paths[i]);
 		if (fd >= 0)
 			return fd;
 	}
@@ -100,9 +40,9 @@ static int dial(const struct shim_opts *o, char *msg, size_t len)
 	if (!strcmp(p, "local"))
 		return dial_local(msg, len);
 	if (!strcmp(p, "udp") || !strcmp(p, "tcp"))
-		return dial_inet(p, o->syslog_addr, msg, len);
+		return shim_dial_inet(p, o->syslog_addr, msg, len);
 	bool gram = !strcmp(p, "unixgram");
-	int fd = dial_unix(gram ? SOCK_DGRAM : SOCK_STREAM, o->syslog_addr);
+	int fd = shim_dial_unix(gram ? SOCK_DGRAM : SOCK_STREAM, o->syslog_addr);
 	char text[64];
 	if (fd < 0)
 		snprintf(msg, len, "dial %s %s: connect: %s", p, o->syslog_addr,

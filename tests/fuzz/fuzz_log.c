@@ -1,5 +1,6 @@
 /* The log options of a container's HostConfig.LogConfig (json-file, local,
- * syslog: engine/container_log.c, engine/log_syslog.c) and the log tag
+ * syslog, gelf: engine/container_log.c, log_syslog.c, log_gelf.c) and the
+ * log tag
  * template, which reach berthd from any client.
  * Input: line 1 the driver's name, line 2 its Config object (JSON), the
  * rest the tag template. */
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "engine/container.h"
+#include "engine/log_gelf.h"
 #include "engine/log_syslog.h"
 #include "fuzz.h"
 
@@ -54,6 +56,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_t *lc = json_object_get(hc, "LogConfig");
 	if (log_syslog_shim_args(&c, lc, &a, &err) == 0)
 		log_syslog_args_done(&a);
+	error_clear(&err);
+	struct log_gelf_args g;
+	if (log_gelf_shim_args(&c, lc, &g, &err) == 0)
+		log_gelf_args_done(&g);
 	error_clear(&err);
 	char *tag = NULL;
 	if (container_log_tag(&c, tmpl, &tag, &err) == 0 && !tag)

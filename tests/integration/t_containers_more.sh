@@ -42,8 +42,8 @@ assert nums == list(range(nums[0], 300)), nums[:5]' "$OUT"
 	assert_contains "$ERR" "max-file cannot be less than 1" "max-file 0"
 	run_fails dk run -d --network none --log-opt colour=red bb true
 	assert_contains "$ERR" "unknown log opt 'colour' for json-file log driver" "unknown log opt"
-	run_fails dk run -d --network none --log-driver gelf bb true
-	assert_contains "$ERR" "logger: no log driver named 'gelf' is registered" "unknown log driver"
+	run_fails dk run -d --network none --log-driver fluentd bb true
+	assert_contains "$ERR" "logger: no log driver named 'fluentd' is registered" "unknown log driver"
 	run_ok dk ps -aq
 	assert_empty "$OUT" "containers left by refused creates"
 }

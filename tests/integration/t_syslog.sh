@@ -100,7 +100,7 @@ test_syslog_without_berthd() {
 test_syslog_bad_options() {
 	ct_daemon
 	run_ok dk info --format '{{.Plugins.Log}} {{.Plugins.Volume}}'
-	assert_eq "[json-file local syslog] [local]" "$OUT" "the log drivers docker info lists"
+	assert_eq "[gelf json-file local syslog] [local]" "$OUT" "the log drivers docker info lists"
 	local o=(--network none --log-driver syslog)
 	run_fails dk create "${o[@]}" --log-opt colour=red bb true
 	assert_contains "$ERR" "unknown log opt 'colour' for syslog log driver" "unknown option"

@@ -1,5 +1,6 @@
-/* Tests of the syslog log driver's options (src/engine/log_syslog.c) and of
- * the log tag template (container_log.c), as dockerd reads them. */
+/* Tests of the syslog and gelf log drivers' options (src/engine/log_syslog.c,
+ * log_gelf.c) and of the log tag template (container_log.c), as dockerd
+ * reads them. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include "engine/container.h"
+#include "engine/log_gelf.h"
 #include "engine/log_syslog.h"
 
 /* NULL when the options pass; else the message. */
@@ -139,6 +141,96 @@ static void test_file_sizes(void **state)
 	}
 }
 
+static char *gelf_error(const char *config)
+{
+	json_t *lc = json_pack("{s:s,s:o}", "Type", "gelf", "Config", json_loads(config, 0, NULL));
+	struct error err = ERROR_INIT;
+	uint64_t s;
+	unsigned f;
+	bool c;
+	char *msg = log_gelf_opts(lc, &s, &f, &c, &err) < 0 ? strdup(error_msg(&err)) : NULL;
+	error_clear(&err);
+	json_decref(lc);
+	return msg;
+}
+
+static void test_gelf_opts(void **state)
+{
+	(void)state;
+	const char *cases[][2] = {
+	    {"{\"gelf-address\":\"udp://h:12201\",\"gelf-compression-type\":\"zlib\","
+	     "\"gelf-compression-level\":\"-1\",\"tag\":\"t\",\"cache-disabled\":\"1\"}",
+	     NULL},
+	    {"{\"gelf-address\":\"tcp://[::1]:1\",\"gelf-tcp-max-reconnect\":\"0\","
+	     "\"gelf-tcp-reconnect-delay\":\"5\"}",
+	     NULL},
+	    {"{}", "gelf-address is a required parameter"},
+	    {"{\"gelf-address\":\"h:1\"}",
+	     "parse \"h:1\": first path segment in URL cannot contain colon"},
+	    {"{\"gelf-address\":\"unix:///x\"}", "gelf: endpoint needs to be TCP or UDP"},
+	    {"{\"gelf-address\":\"udp://h\"}",
+	     "gelf: please provide gelf-address as proto://host:port"},
+	    {"{\"gelf-address\":\"udp://a:b:c\"}",
+	     "gelf: please provide gelf-address as proto://host:port"},
+	    {"{\"gelf-address\":\"tcp://h:1\",\"gelf-compression-level\":\"1\"}",
+	     "compression is only supported on UDP"},
+	    {"{\"gelf-address\":\"udp://h:1\",\"gelf-compression-type\":\"lz4\"}",
+	     "unknown value \"lz4\" for log opt \"gelf-compression-type\" for gelf log driver"},
+	    {"{\"gelf-address\":\"udp://h:1\",\"gelf-compression-level\":\"-2\"}",
+	     "unknown value \"-2\" for log opt \"gelf-compression-level\" for gelf log driver"},
+	    {"{\"gelf-address\":\"tcp://h:1\",\"gelf-tcp-reconnect-delay\":\"-1\"}",
+	     "\"gelf-tcp-reconnect-delay\" must be a positive integer"},
+	    {"{\"gelf-address\":\"udp://h:1\",\"syslog-address\":\"x\"}",
+	     "unknown log opt \"syslog-address\" for gelf log driver"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *msg = gelf_error(cases[i][0]);
+		if (cases[i][1] ? !msg || strcmp(msg, cases[i][1]) : msg != NULL)
+			fail_msg("%s: got %s, want %s", cases[i][0], msg ? msg : "(accepted)",
+				 cases[i][1] ? cases[i][1] : "(accepted)");
+		free(msg);
+	}
+}
+
+/* The fields berthd gives the shim: dockerd's, labels and env asked for. */
+static void test_gelf_extra(void **state)
+{
+	(void)state;
+	struct container c = {.name = "/web", .image_id = "sha256:0123", .created_ns = 1000000000};
+	memset(c.id, 'c', sizeof(c.id) - 1);
+	c.config = json_pack("{s:s,s:[s],s:[s,s,s],s:{s:s,s:s}}", "Image", "img", "Cmd", "true",
+			     "Env", "A=1", "B=2=3", "C", "Labels", "team", "x", "_raw", "y");
+	json_t *lc = json_pack("{s:{s:s,s:s,s:s}}", "Config", "gelf-address", "udp://h:9", "labels",
+			       "team,_raw,none", "env-regex", "^B");
+	struct log_gelf_args a;
+	struct error err = ERROR_INIT;
+	assert_int_equal(log_gelf_shim_args(&c, lc, &a, &err), 0);
+	assert_string_equal(a.proto, "udp");
+	assert_string_equal(a.addr, "h:9");
+	assert_string_equal(a.compress, "gzip");
+	assert_string_equal(a.level, "1");
+	json_t *extra = json_loads(a.extra, 0, NULL);
+	assert_non_null(extra);
+	const char *want[][2] = {{"_container_name", "web"},
+				 {"_image_id", "sha256:0123"},
+				 {"_image_name", "img"},
+				 {"_command", "true"},
+				 {"_tag", "cccccccccccc"},
+				 {"_team", "x"},
+				 {"_raw", "y"},
+				 {"_B", "2=3"},
+				 {"_created", "1970-01-01T00:00:01Z"}};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		assert_string_equal(json_string_value(json_object_get(extra, want[i][0])),
+				    want[i][1]);
+	assert_null(json_object_get(extra, "_A"));
+	assert_int_equal(json_object_size(extra), 10);
+	json_decref(extra);
+	log_gelf_args_done(&a);
+	json_decref(lc);
+	json_decref(c.config);
+}
+
 static void expect_tag(const struct container *c, const char *tmpl, const char *want)
 {
 	char *tag = NULL;
@@ -183,7 +275,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_syslog_opts_accepted), cmocka_unit_test(test_syslog_opts_refused),
 	    cmocka_unit_test(test_syslog_shim_address),	 cmocka_unit_test(test_log_tag),
-	    cmocka_unit_test(test_file_sizes),
+	    cmocka_unit_test(test_file_sizes),		 cmocka_unit_test(test_gelf_opts),
+	    cmocka_unit_test(test_gelf_extra),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
