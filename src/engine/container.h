@@ -227,6 +227,11 @@ int container_log_opts(json_t *hc, uint64_t *max_size, unsigned *max_file, struc
 bool container_log_cache_key(const char *key);
 int container_log_cache_opts(json_t *cfg, uint64_t *max_size, unsigned *max_file, bool *cached,
 			     struct error *err);
+/* The shim's arguments for a driver it sends with (syslog, gelf), NULL-ended
+ * (NULL for the others); free with container_log_args_freep. A failure
+ * reads "failed to initialize logging driver: ...", as dockerd's. */
+int container_log_shim_args(const struct container *c, char ***ret, struct error *err);
+void container_log_args_freep(char ***v);
 /* --log-opt tag as dockerd renders it ({{.ID}} when empty: the short ID;
  * {{.Name}}, {{.ImageName}} ...); the caller frees *ret. */
 int container_log_tag(const struct container *c, const char *tmpl, char **ret, struct error *err);

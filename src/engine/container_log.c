@@ -166,6 +166,72 @@ bool container_log_kept(json_t *hc)
 	return cached && (!type || strcmp(type, "none") != 0);
 }
 
+static char **strv_dup(const char *const *v, size_t n)
+{
+	char **out = calloc(n + 1, sizeof(*out));
+	for (size_t i = 0; out && i < n; i++)
+		if (!(out[i] = strdup(v[i]))) {
+			container_log_args_freep(&out);
+			return NULL;
+		}
+	return out;
+}
+
+static int syslog_args(const struct container *c, json_t *lc, char ***ret, struct error *err)
+{
+	struct log_syslog_args a;
+	int r = log_syslog_shim_args(c, lc, &a, err);
+	if (r < 0)
+		return r;
+	const char *v[] = {"--syslog-proto",	a.proto,    "--syslog-addr",   a.addr,
+			   "--syslog-facility", a.facility, "--syslog-format", a.format,
+			   "--syslog-tag",	a.tag};
+	*ret = strv_dup(v, ARRAY_SIZE(v));
+	log_syslog_args_done(&a);
+	return 0;
+}
+
+static int gelf_args(const struct container *c, json_t *lc, char ***ret, struct error *err)
+{
+	struct log_gelf_args a;
+	int r = log_gelf_shim_args(c, lc, &a, err);
+	if (r < 0)
+		return r;
+	const char *v[] = {"--gelf-proto",    a.proto,	  "--gelf-addr",  a.addr,
+			   "--gelf-compress", a.compress, "--gelf-level", a.level,
+			   "--gelf-extra",    a.extra};
+	*ret = strv_dup(v, ARRAY_SIZE(v));
+	log_gelf_args_done(&a);
+	return 0;
+}
+
+int container_log_shim_args(const struct container *c, char ***ret, struct error *err)
+{
+	*ret = NULL;
+	json_t *lc = json_object_get(c->host_config, "LogConfig");
+	const char *type = json_string_value(json_object_get(lc, "Type"));
+	bool syslog = type && !strcmp(type, "syslog"), gelf = type && !strcmp(type, "gelf");
+	if (!syslog && !gelf)
+		return 0;
+	struct error e2 = ERROR_INIT;
+	int r = syslog ? syslog_args(c, lc, ret, &e2) : gelf_args(c, lc, ret, &e2);
+	/* Made at the start, as dockerd makes its logger. */
+	if (r < 0)
+		error_set(err, r, "failed to initialize logging driver: %s", error_msg(&e2));
+	else if (!*ret)
+		r = error_set(err, -ENOMEM, "out of memory");
+	error_clear(&e2);
+	return r;
+}
+
+void container_log_args_freep(char ***v)
+{
+	for (size_t i = 0; *v && (*v)[i]; i++)
+		free((*v)[i]);
+	free(*v);
+	*v = NULL;
+}
+
 /* One field of dockerd's log tag template (logger.Info's methods and
  * fields); NULL when there is no such field. */
 static char *tag_field(const struct container *c, const char *f, size_t n)

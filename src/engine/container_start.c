@@ -17,8 +17,6 @@
 #include "engine/container.h"
 #include "engine/container_devices.h"
 #include "engine/containers_priv.h"
-#include "engine/log_gelf.h"
-#include "engine/log_syslog.h"
 #include "engine/oci_spec.h"
 #include "engine/start_job.h"
 #include "network/network.h"
@@ -436,38 +434,12 @@ static int spawn_shim(struct containers *cs, struct container *c, struct start_j
 		args[n++] = "--log-max-file";
 		args[n++] = files_arg;
 	}
-	json_t *lc = json_object_get(c->host_config, "LogConfig");
-	const char *type = json_string_value(json_object_get(lc, "Type"));
-	_cleanup_(log_syslog_args_done) struct log_syslog_args sl = {0};
-	if (type && !strcmp(type, "syslog")) {
-		struct error e2 = ERROR_INIT;
-		if (log_syslog_shim_args(c, lc, &sl, &e2) < 0) {
-			error_set(err, e2.code, "failed to initialize logging driver: %s",
-				  error_msg(&e2));
-			error_clear(&e2);
-			return err->code;
-		}
-		char *more[] = {"--syslog-proto",    sl.proto,	  "--syslog-addr",   sl.addr,
-				"--syslog-facility", sl.facility, "--syslog-format", sl.format,
-				"--syslog-tag",	     sl.tag};
-		for (size_t i = 0; i < ARRAY_SIZE(more); i++)
-			args[n++] = more[i];
-	}
-	_cleanup_(log_gelf_args_done) struct log_gelf_args gl = {0};
-	if (type && !strcmp(type, "gelf")) {
-		struct error e2 = ERROR_INIT;
-		if (log_gelf_shim_args(c, lc, &gl, &e2) < 0) {
-			error_set(err, e2.code, "failed to initialize logging driver: %s",
-				  error_msg(&e2));
-			error_clear(&e2);
-			return err->code;
-		}
-		char *more[] = {"--gelf-proto",	   gl.proto,	"--gelf-addr",	gl.addr,
-				"--gelf-compress", gl.compress, "--gelf-level", gl.level,
-				"--gelf-extra",	   gl.extra};
-		for (size_t i = 0; i < ARRAY_SIZE(more); i++)
-			args[n++] = more[i];
-	}
+	_cleanup_(container_log_args_freep) char **log_args = NULL;
+	int r = container_log_shim_args(c, &log_args, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; log_args && log_args[i]; i++)
+		args[n++] = log_args[i];
 	/* The shim reports on its stdout, then closes it. */
 	int sync[2];
 	if (pipe2(sync, O_CLOEXEC) < 0)
@@ -476,7 +448,7 @@ static int spawn_shim(struct containers *cs, struct container *c, struct start_j
 	uv_pipe_init(cs->deps.loop, &job->sync_pipe, 0);
 	job->sync_pipe.data = job;
 	job->open_handles++;
-	int r = uv_pipe_open(&job->sync_pipe, sync[0]);
+	r = uv_pipe_open(&job->sync_pipe, sync[0]);
 	if (r < 0) {
 		close(sync[0]);
 		uv_close((uv_handle_t *)&job->sync_pipe, on_handle_closed);

@@ -141,3 +141,15 @@ void fuzz_rmtree(const char *path)
 		abort();
 	}
 }
+
+char *fuzz_next_line(char **p)
+{
+	char *line = *p;
+	if (!line)
+		return NULL;
+	char *nl = strchr(line, '\n');
+	*p = nl ? nl + 1 : NULL;
+	if (nl)
+		*nl = '\0';
+	return line;
+}

@@ -8,6 +8,10 @@
  * it would for the daemon's callers). Aborts on allocation failure. */
 char *fuzz_str(const uint8_t *data, size_t size);
 
+/* The next line of *p, cut at its newline (the text is changed); NULL
+ * after the last. */
+char *fuzz_next_line(char **p);
+
 /* For targets that write files: moves the process into its own mount
  * namespace where everything is read-only except a private, empty tmpfs on
  * /tmp and the paths libFuzzer writes to (the corpus directories and the

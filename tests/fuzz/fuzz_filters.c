@@ -12,18 +12,6 @@
 #include "image/search_filter.h"
 #include "shared/filters.h"
 
-static char *next_line(char **p)
-{
-	char *line = *p;
-	if (!line)
-		return NULL;
-	char *nl = strchr(line, '\n');
-	*p = nl ? nl + 1 : NULL;
-	if (nl)
-		*nl = '\0';
-	return line;
-}
-
 /* from_json: f came from JSON, so its strings are UTF-8 and it must print;
  * --filter arguments may hold any bytes, which cannot be sent as JSON. */
 static void exercise(const struct filters *f, const char *value, const json_t *labels,
@@ -86,9 +74,9 @@ static void exercise(const struct filters *f, const char *value, const json_t *l
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *input = fuzz_str(data, size), *p = input;
-	const char *query = next_line(&p);
-	const char *value = next_line(&p);
-	const char *labels_text = next_line(&p);
+	const char *query = fuzz_next_line(&p);
+	const char *value = fuzz_next_line(&p);
+	const char *labels_text = fuzz_next_line(&p);
 	json_t *labels = labels_text ? json_loads(labels_text, 0, NULL) : NULL;
 	struct error err = ERROR_INIT;
 	struct filters *f = NULL;
@@ -103,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct filters *args = filters_new();
 	if (!args)
 		abort();
-	for (const char *arg; (arg = next_line(&p));) {
+	for (const char *arg; (arg = fuzz_next_line(&p));) {
 		filters_add_arg(args, arg, &err);
 		error_clear(&err);
 	}

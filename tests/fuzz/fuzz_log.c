@@ -13,23 +13,11 @@
 #include "engine/log_syslog.h"
 #include "fuzz.h"
 
-static char *next_line(char **p)
-{
-	char *line = *p;
-	if (!line)
-		return NULL;
-	char *nl = strchr(line, '\n');
-	*p = nl ? nl + 1 : NULL;
-	if (nl)
-		*nl = '\0';
-	return line;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text = fuzz_str(data, size), *p = text;
-	const char *type = next_line(&p);
-	const char *config = next_line(&p);
+	const char *type = fuzz_next_line(&p);
+	const char *config = fuzz_next_line(&p);
 	const char *tmpl = p ? p : "";
 	/* The API's strings come from JSON: valid UTF-8 only. */
 	json_t *t = json_string(type ? type : "");
