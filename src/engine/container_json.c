@@ -139,6 +139,12 @@ static void add_paths(struct containers *cs, struct container *c, json_t *o)
 		json_object_set_new(o, files[i][0], json_string(p ? p : ""));
 		free(p);
 	}
+	/* As dockerd: only json-file's file is part of the API (local's and
+	 * the other drivers' caches are not, though they are that file here). */
+	const char *type = json_string_value(
+	    json_object_get(json_object_get(c->host_config, "LogConfig"), "Type"));
+	if (type && *type && strcmp(type, "json-file") != 0)
+		json_object_set_new(o, "LogPath", json_string(""));
 }
 
 json_t *container_inspect_json(struct containers *cs, struct container *c, bool size)

@@ -35,8 +35,8 @@ test_syslog_formats_and_cache() {
 	assert_eq out1 "$OUT" "docker logs stdout of a syslog container"
 	assert_eq err1 "$ERR" "docker logs stderr of a syslog container"
 	assert_eq 2 "$(docker -H "$D_HOST" logs su 2>/dev/null | wc -l)" "lines of stdout in the cache (one empty)"
-	run_ok dk inspect --format '{{.HostConfig.LogConfig.Type}} {{index .HostConfig.LogConfig.Config "syslog-address"}}' su
-	assert_eq "syslog udp://127.0.0.1:$SL_PORT" "$OUT" "inspect of the syslog driver"
+	run_ok dk inspect --format '{{.HostConfig.LogConfig.Type}} {{index .HostConfig.LogConfig.Config "syslog-address"}} [{{.LogPath}}]' su
+	assert_eq "syslog udp://127.0.0.1:$SL_PORT []" "$OUT" "inspect of the syslog driver (no LogPath, as dockerd)"
 	run_ok berth -H "$D_HOST" run --name sb --network none --log-driver syslog \
 		--log-opt "syslog-address=udp://127.0.0.1:$SL_PORT" bb echo via berth
 	wait_for 60 "berth run's message" grep -q ': via berth$' "$TEST_TMP/udp.log"
