@@ -129,7 +129,9 @@ static void info_add_engine(json_t *info, struct daemon *d)
 				      "Network", "bridge", "host", "null", "overlay",
 				      "Authorization", "Log", "gelf", "json-file", "local",
 				      "syslog"));
-	json_object_set_new(info, "LoggingDriver", json_string("json-file"));
+	json_object_set_new(
+	    info, "LoggingDriver",
+	    json_string(json_string_value(json_object_get(d->log_config, "Type")) ?: "json-file"));
 	json_t *rts = json_object();
 	json_object_set_new(rts, "runc", json_pack("{s:s}", "path", "runc"));
 	for (size_t i = 0; i < d->cfg.n_runtimes; i++) {

@@ -18,108 +18,151 @@
 
 /* Names as dockerd spells them, both for flags and daemon.json keys. */
 static const char *const key_names[CFG_KEY_COUNT] = {
-	[CFG_HOSTS] = "hosts",
-	[CFG_TLS] = "tls",
-	[CFG_TLSVERIFY] = "tlsverify",
-	[CFG_TLSCACERT] = "tlscacert",
-	[CFG_TLSCERT] = "tlscert",
-	[CFG_TLSKEY] = "tlskey",
-	[CFG_DEBUG] = "debug",
-	[CFG_LOG_LEVEL] = "log-level",
-	[CFG_DATA_ROOT] = "data-root",
-	[CFG_EXEC_ROOT] = "exec-root",
-	[CFG_PIDFILE] = "pidfile",
-	[CFG_STORAGE_DRIVER] = "storage-driver",
-	[CFG_LABELS] = "labels",
-	[CFG_RUNTIMES] = "runtimes",
-	[CFG_DEFAULT_RUNTIME] = "default-runtime",
-	[CFG_BRIDGE] = "bridge",
-	[CFG_BIP] = "bip",
-	[CFG_FIXED_CIDR] = "fixed-cidr",
-	[CFG_ADDRESS_POOLS] = "default-address-pools",
-	[CFG_IPTABLES] = "iptables",
-	[CFG_INSECURE_REGISTRIES] = "insecure-registries",
-	[CFG_REGISTRY_MIRRORS] = "registry-mirrors",
-	[CFG_MAX_DOWNLOADS] = "max-concurrent-downloads",
-	[CFG_MAX_UPLOADS] = "max-concurrent-uploads",
-	[CFG_METRICS_ADDR] = "metrics-addr",
-	[CFG_NODE_GENERIC_RESOURCES] = "node-generic-resources",
+    [CFG_HOSTS] = "hosts",
+    [CFG_TLS] = "tls",
+    [CFG_TLSVERIFY] = "tlsverify",
+    [CFG_TLSCACERT] = "tlscacert",
+    [CFG_TLSCERT] = "tlscert",
+    [CFG_TLSKEY] = "tlskey",
+    [CFG_DEBUG] = "debug",
+    [CFG_LOG_LEVEL] = "log-level",
+    [CFG_DATA_ROOT] = "data-root",
+    [CFG_EXEC_ROOT] = "exec-root",
+    [CFG_PIDFILE] = "pidfile",
+    [CFG_STORAGE_DRIVER] = "storage-driver",
+    [CFG_LABELS] = "labels",
+    [CFG_RUNTIMES] = "runtimes",
+    [CFG_DEFAULT_RUNTIME] = "default-runtime",
+    [CFG_BRIDGE] = "bridge",
+    [CFG_BIP] = "bip",
+    [CFG_FIXED_CIDR] = "fixed-cidr",
+    [CFG_ADDRESS_POOLS] = "default-address-pools",
+    [CFG_IPTABLES] = "iptables",
+    [CFG_INSECURE_REGISTRIES] = "insecure-registries",
+    [CFG_REGISTRY_MIRRORS] = "registry-mirrors",
+    [CFG_MAX_DOWNLOADS] = "max-concurrent-downloads",
+    [CFG_MAX_UPLOADS] = "max-concurrent-uploads",
+    [CFG_METRICS_ADDR] = "metrics-addr",
+    [CFG_NODE_GENERIC_RESOURCES] = "node-generic-resources",
+    [CFG_LOG_DRIVER] = "log-driver",
+    [CFG_LOG_OPTS] = "log-opts",
 };
 
-enum { OPT_TLS = 256, OPT_TLSVERIFY, OPT_TLSCACERT, OPT_TLSCERT, OPT_TLSKEY, OPT_LOG_LEVEL,
-       OPT_DATA_ROOT, OPT_EXEC_ROOT, OPT_PIDFILE_LONG, OPT_CONFIG_FILE, OPT_STORAGE_DRIVER,
-       OPT_LABEL, OPT_VERSION, OPT_ADD_RUNTIME, OPT_DEFAULT_RUNTIME, OPT_BIP, OPT_FIXED_CIDR,
-       OPT_ADDRESS_POOL, OPT_IPTABLES, OPT_INSECURE_REGISTRY, OPT_REGISTRY_MIRROR,
-       OPT_MAX_DOWNLOADS, OPT_MAX_UPLOADS, OPT_METRICS_ADDR, OPT_NODE_GENERIC_RESOURCE };
+enum {
+	OPT_TLS = 256,
+	OPT_TLSVERIFY,
+	OPT_TLSCACERT,
+	OPT_TLSCERT,
+	OPT_TLSKEY,
+	OPT_LOG_LEVEL,
+	OPT_DATA_ROOT,
+	OPT_EXEC_ROOT,
+	OPT_PIDFILE_LONG,
+	OPT_CONFIG_FILE,
+	OPT_STORAGE_DRIVER,
+	OPT_LABEL,
+	OPT_VERSION,
+	OPT_ADD_RUNTIME,
+	OPT_DEFAULT_RUNTIME,
+	OPT_BIP,
+	OPT_FIXED_CIDR,
+	OPT_ADDRESS_POOL,
+	OPT_IPTABLES,
+	OPT_INSECURE_REGISTRY,
+	OPT_REGISTRY_MIRROR,
+	OPT_MAX_DOWNLOADS,
+	OPT_MAX_UPLOADS,
+	OPT_METRICS_ADDR,
+	OPT_NODE_GENERIC_RESOURCE,
+	OPT_LOG_DRIVER,
+	OPT_LOG_OPT
+};
 
 static const struct option long_options[] = {
-	{"host", required_argument, NULL, 'H'},
-	{"tls", optional_argument, NULL, OPT_TLS},
-	{"tlsverify", optional_argument, NULL, OPT_TLSVERIFY},
-	{"tlscacert", required_argument, NULL, OPT_TLSCACERT},
-	{"tlscert", required_argument, NULL, OPT_TLSCERT},
-	{"tlskey", required_argument, NULL, OPT_TLSKEY},
-	{"debug", optional_argument, NULL, 'D'},
-	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
-	{"data-root", required_argument, NULL, OPT_DATA_ROOT},
-	{"exec-root", required_argument, NULL, OPT_EXEC_ROOT},
-	{"pidfile", required_argument, NULL, OPT_PIDFILE_LONG},
-	{"config-file", required_argument, NULL, OPT_CONFIG_FILE},
-	{"storage-driver", required_argument, NULL, OPT_STORAGE_DRIVER},
-	{"label", required_argument, NULL, OPT_LABEL},
-	{"add-runtime", required_argument, NULL, OPT_ADD_RUNTIME},
-	{"default-runtime", required_argument, NULL, OPT_DEFAULT_RUNTIME},
-	{"bridge", required_argument, NULL, 'b'},
-	{"bip", required_argument, NULL, OPT_BIP},
-	{"fixed-cidr", required_argument, NULL, OPT_FIXED_CIDR},
-	{"default-address-pool", required_argument, NULL, OPT_ADDRESS_POOL},
-	{"iptables", optional_argument, NULL, OPT_IPTABLES},
-	{"insecure-registry", required_argument, NULL, OPT_INSECURE_REGISTRY},
-	{"registry-mirror", required_argument, NULL, OPT_REGISTRY_MIRROR},
-	{"max-concurrent-downloads", required_argument, NULL, OPT_MAX_DOWNLOADS},
-	{"max-concurrent-uploads", required_argument, NULL, OPT_MAX_UPLOADS},
-	{"metrics-addr", required_argument, NULL, OPT_METRICS_ADDR},
-	{"node-generic-resource", required_argument, NULL, OPT_NODE_GENERIC_RESOURCE},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, OPT_VERSION},
-	{NULL, 0, NULL, 0},
+    {"host", required_argument, NULL, 'H'},
+    {"tls", optional_argument, NULL, OPT_TLS},
+    {"tlsverify", optional_argument, NULL, OPT_TLSVERIFY},
+    {"tlscacert", required_argument, NULL, OPT_TLSCACERT},
+    {"tlscert", required_argument, NULL, OPT_TLSCERT},
+    {"tlskey", required_argument, NULL, OPT_TLSKEY},
+    {"debug", optional_argument, NULL, 'D'},
+    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"data-root", required_argument, NULL, OPT_DATA_ROOT},
+    {"exec-root", required_argument, NULL, OPT_EXEC_ROOT},
+    {"pidfile", required_argument, NULL, OPT_PIDFILE_LONG},
+    {"config-file", required_argument, NULL, OPT_CONFIG_FILE},
+    {"storage-driver", required_argument, NULL, OPT_STORAGE_DRIVER},
+    {"label", required_argument, NULL, OPT_LABEL},
+    {"add-runtime", required_argument, NULL, OPT_ADD_RUNTIME},
+    {"default-runtime", required_argument, NULL, OPT_DEFAULT_RUNTIME},
+    {"bridge", required_argument, NULL, 'b'},
+    {"bip", required_argument, NULL, OPT_BIP},
+    {"fixed-cidr", required_argument, NULL, OPT_FIXED_CIDR},
+    {"default-address-pool", required_argument, NULL, OPT_ADDRESS_POOL},
+    {"iptables", optional_argument, NULL, OPT_IPTABLES},
+    {"insecure-registry", required_argument, NULL, OPT_INSECURE_REGISTRY},
+    {"registry-mirror", required_argument, NULL, OPT_REGISTRY_MIRROR},
+    {"max-concurrent-downloads", required_argument, NULL, OPT_MAX_DOWNLOADS},
+    {"max-concurrent-uploads", required_argument, NULL, OPT_MAX_UPLOADS},
+    {"metrics-addr", required_argument, NULL, OPT_METRICS_ADDR},
+    {"node-generic-resource", required_argument, NULL, OPT_NODE_GENERIC_RESOURCE},
+    {"log-driver", required_argument, NULL, OPT_LOG_DRIVER},
+    {"log-opt", required_argument, NULL, OPT_LOG_OPT},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
 };
 
 void config_print_usage(void)
 {
-	printf("Usage:\tberthd [OPTIONS]\n\n"
-	       "A self-sufficient runtime for containers, serving the Docker Engine API.\n\n"
-	       "Options:\n"
-	       "      --add-runtime runtime    Register an additional OCI compatible runtime (name=path)\n"
-	       "  -b, --bridge string          Attach containers to a network bridge (default \"berth0\")\n"
-	       "      --bip string             Specify network bridge IP\n"
-	       "      --config-file string     Daemon configuration file (default \"%s\")\n"
-	       "      --data-root string       Root directory of persistent state (default \"/var/lib/berth\")\n"
-	       "  -D, --debug                  Enable debug mode\n"
-	       "      --default-address-pool pool-options  Default address pools for node specific local networks\n"
-	       "      --default-runtime string Default OCI runtime for containers (default \"runc\")\n"
-	       "      --exec-root string       Root directory for execution state files (default \"/run/berth\")\n"
-	       "      --fixed-cidr string      IPv4 subnet for fixed IPs\n"
-	       "  -h, --help                   Print usage\n"
-	       "  -H, --host list              Daemon socket(s) to connect to (default %s)\n"
-	       "      --insecure-registry list Enable insecure registry communication\n"
-	       "      --iptables               Enable addition of nftables rules (default true)\n"
-	       "      --label list             Set key=value labels to the daemon\n"
-	       "      --max-concurrent-downloads int  Set the max concurrent downloads (default 3)\n"
-	       "      --max-concurrent-uploads int    Set the max concurrent uploads (default 5)\n"
-	       "      --metrics-addr string    Set default address and port to serve the metrics api on\n"
-	       "      --node-generic-resource list  Advertise user-defined resource\n"
-	       "      --registry-mirror list   Preferred registry mirror\n"
-	       "  -l, --log-level string       Set the logging level (\"debug\"|\"info\"|\"warn\"|\"error\"|\"fatal\") (default \"info\")\n"
-	       "  -p, --pidfile string         Path to use for daemon PID file (default \"/run/berth/berth.pid\")\n"
-	       "  -s, --storage-driver string  Storage driver to use (overlay2, vfs)\n"
-	       "      --tls                    Use TLS; implied by --tlsverify\n"
-	       "      --tlscacert string       Trust certs signed only by this CA (default \"~/.docker/ca.pem\")\n"
-	       "      --tlscert string         Path to TLS certificate file (default \"~/.docker/cert.pem\")\n"
-	       "      --tlskey string          Path to TLS key file (default \"~/.docker/key.pem\")\n"
-	       "      --tlsverify              Use TLS and verify the remote\n"
-	       "  -v, --version                Print version information and quit\n",
-	       DEFAULT_CONFIG_FILE, DEFAULT_HOST);
+	printf(
+	    "Usage:\tberthd [OPTIONS]\n\n"
+	    "A self-sufficient runtime for containers, serving the Docker Engine API.\n\n"
+	    "Options:\n"
+	    "      --add-runtime runtime    Register an additional OCI compatible runtime "
+	    "(name=path)\n"
+	    "  -b, --bridge string          Attach containers to a network bridge (default "
+	    "\"berth0\")\n"
+	    "      --bip string             Specify network bridge IP\n"
+	    "      --config-file string     Daemon configuration file (default \"%s\")\n"
+	    "      --data-root string       Root directory of persistent state (default "
+	    "\"/var/lib/berth\")\n"
+	    "  -D, --debug                  Enable debug mode\n"
+	    "      --default-address-pool pool-options  Default address pools for node specific "
+	    "local networks\n"
+	    "      --default-runtime string Default OCI runtime for containers (default \"runc\")\n"
+	    "      --exec-root string       Root directory for execution state files (default "
+	    "\"/run/berth\")\n"
+	    "      --fixed-cidr string      IPv4 subnet for fixed IPs\n"
+	    "  -h, --help                   Print usage\n"
+	    "  -H, --host list              Daemon socket(s) to connect to (default %s)\n"
+	    "      --insecure-registry list Enable insecure registry communication\n"
+	    "      --iptables               Enable addition of nftables rules (default true)\n"
+	    "      --label list             Set key=value labels to the daemon\n"
+	    "      --log-driver string      Default driver for container logs (default "
+	    "\"json-file\")\n"
+	    "      --log-opt map            Default log driver options for containers (default "
+	    "map[])\n"
+	    "      --max-concurrent-downloads int  Set the max concurrent downloads (default 3)\n"
+	    "      --max-concurrent-uploads int    Set the max concurrent uploads (default 5)\n"
+	    "      --metrics-addr string    Set default address and port to serve the metrics api "
+	    "on\n"
+	    "      --node-generic-resource list  Advertise user-defined resource\n"
+	    "      --registry-mirror list   Preferred registry mirror\n"
+	    "  -l, --log-level string       Set the logging level "
+	    "(\"debug\"|\"info\"|\"warn\"|\"error\"|\"fatal\") (default \"info\")\n"
+	    "  -p, --pidfile string         Path to use for daemon PID file (default "
+	    "\"/run/berth/berth.pid\")\n"
+	    "  -s, --storage-driver string  Storage driver to use (overlay2, vfs)\n"
+	    "      --tls                    Use TLS; implied by --tlsverify\n"
+	    "      --tlscacert string       Trust certs signed only by this CA (default "
+	    "\"~/.docker/ca.pem\")\n"
+	    "      --tlscert string         Path to TLS certificate file (default "
+	    "\"~/.docker/cert.pem\")\n"
+	    "      --tlskey string          Path to TLS key file (default \"~/.docker/key.pem\")\n"
+	    "      --tlsverify              Use TLS and verify the remote\n"
+	    "  -v, --version                Print version information and quit\n",
+	    DEFAULT_CONFIG_FILE, DEFAULT_HOST);
 }
 
 static int strv_push(char ***v, size_t *n, const char *s)
@@ -200,6 +243,14 @@ static int apply_flag(struct daemon_config *cfg, int opt, const char *arg, struc
 					 arg, arg);
 		cfg->set |= 1u << CFG_NODE_GENERIC_RESOURCES;
 		return strv_push(&cfg->node_generic_resources, &cfg->n_node_generic_resources, arg);
+	case OPT_LOG_OPT:
+		if (!strchr(arg, '=') || arg[0] == '=')
+			return error_set(err, -EINVAL,
+					 "invalid argument \"%s\" for \"--log-opt\" flag: invalid "
+					 "key value pair format in log-opt",
+					 arg);
+		cfg->set |= 1u << CFG_LOG_OPTS;
+		return strv_push(&cfg->log_opts, &cfg->n_log_opts, arg);
 	case OPT_ADD_RUNTIME:
 		cfg->set |= 1u << CFG_RUNTIMES;
 		return strv_push(&cfg->runtimes, &cfg->n_runtimes, arg);
@@ -231,22 +282,25 @@ static int apply_flag(struct daemon_config *cfg, int opt, const char *arg, struc
 		enum config_key key;
 		size_t offset;
 	} strings[] = {
-		{OPT_TLSCACERT, CFG_TLSCACERT, offsetof(struct daemon_config, tlscacert)},
-		{OPT_TLSCERT, CFG_TLSCERT, offsetof(struct daemon_config, tlscert)},
-		{OPT_TLSKEY, CFG_TLSKEY, offsetof(struct daemon_config, tlskey)},
-		{OPT_LOG_LEVEL, CFG_LOG_LEVEL, offsetof(struct daemon_config, log_level)},
-		{'l', CFG_LOG_LEVEL, offsetof(struct daemon_config, log_level)},
-		{OPT_DATA_ROOT, CFG_DATA_ROOT, offsetof(struct daemon_config, data_root)},
-		{OPT_EXEC_ROOT, CFG_EXEC_ROOT, offsetof(struct daemon_config, exec_root)},
-		{OPT_PIDFILE_LONG, CFG_PIDFILE, offsetof(struct daemon_config, pidfile)},
-		{'p', CFG_PIDFILE, offsetof(struct daemon_config, pidfile)},
-		{OPT_STORAGE_DRIVER, CFG_STORAGE_DRIVER, offsetof(struct daemon_config, storage_driver)},
-		{'s', CFG_STORAGE_DRIVER, offsetof(struct daemon_config, storage_driver)},
-		{OPT_DEFAULT_RUNTIME, CFG_DEFAULT_RUNTIME, offsetof(struct daemon_config, default_runtime)},
-		{'b', CFG_BRIDGE, offsetof(struct daemon_config, bridge)},
-		{OPT_BIP, CFG_BIP, offsetof(struct daemon_config, bip)},
-		{OPT_FIXED_CIDR, CFG_FIXED_CIDR, offsetof(struct daemon_config, fixed_cidr)},
-		{OPT_METRICS_ADDR, CFG_METRICS_ADDR, offsetof(struct daemon_config, metrics_addr)},
+	    {OPT_TLSCACERT, CFG_TLSCACERT, offsetof(struct daemon_config, tlscacert)},
+	    {OPT_TLSCERT, CFG_TLSCERT, offsetof(struct daemon_config, tlscert)},
+	    {OPT_TLSKEY, CFG_TLSKEY, offsetof(struct daemon_config, tlskey)},
+	    {OPT_LOG_LEVEL, CFG_LOG_LEVEL, offsetof(struct daemon_config, log_level)},
+	    {'l', CFG_LOG_LEVEL, offsetof(struct daemon_config, log_level)},
+	    {OPT_DATA_ROOT, CFG_DATA_ROOT, offsetof(struct daemon_config, data_root)},
+	    {OPT_EXEC_ROOT, CFG_EXEC_ROOT, offsetof(struct daemon_config, exec_root)},
+	    {OPT_PIDFILE_LONG, CFG_PIDFILE, offsetof(struct daemon_config, pidfile)},
+	    {'p', CFG_PIDFILE, offsetof(struct daemon_config, pidfile)},
+	    {OPT_STORAGE_DRIVER, CFG_STORAGE_DRIVER,
+	     offsetof(struct daemon_config, storage_driver)},
+	    {'s', CFG_STORAGE_DRIVER, offsetof(struct daemon_config, storage_driver)},
+	    {OPT_DEFAULT_RUNTIME, CFG_DEFAULT_RUNTIME,
+	     offsetof(struct daemon_config, default_runtime)},
+	    {'b', CFG_BRIDGE, offsetof(struct daemon_config, bridge)},
+	    {OPT_BIP, CFG_BIP, offsetof(struct daemon_config, bip)},
+	    {OPT_FIXED_CIDR, CFG_FIXED_CIDR, offsetof(struct daemon_config, fixed_cidr)},
+	    {OPT_METRICS_ADDR, CFG_METRICS_ADDR, offsetof(struct daemon_config, metrics_addr)},
+	    {OPT_LOG_DRIVER, CFG_LOG_DRIVER, offsetof(struct daemon_config, log_driver)},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(strings); i++) {
 		if (strings[i].opt != opt)
@@ -358,6 +412,25 @@ static int file_pools(json_t *v, struct daemon_config *cfg, const char *file, co
 	return 0;
 }
 
+/* "log-opts": {"max-size": "10m"}, kept as --log-opt's "key=value". */
+static int file_log_opts(json_t *v, struct daemon_config *cfg, const char *file, struct error *err)
+{
+	const char *k;
+	json_t *e;
+	if (!json_is_object(v))
+		return file_type_error(file, "log-opts", "an object of strings", err);
+	json_object_foreach(v, k, e)
+	{
+		_cleanup_free_ char *kv = NULL;
+		if (!json_is_string(e))
+			return file_type_error(file, "log-opts", "an object of strings", err);
+		if (asprintf(&kv, "%s=%s", k, json_string_value(e)) < 0 ||
+		    strv_push(&cfg->log_opts, &cfg->n_log_opts, kv) < 0)
+			return error_set(err, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 static int file_apply_key(struct daemon_config *cfg, enum config_key k, json_t *v, const char *file,
 			  struct error *err)
 {
@@ -365,13 +438,20 @@ static int file_apply_key(struct daemon_config *cfg, enum config_key k, json_t *
 	bool *bools[CFG_KEY_COUNT] = {[CFG_TLS] = &cfg->tls, [CFG_TLSVERIFY] = &cfg->tlsverify,
 				      [CFG_DEBUG] = &cfg->debug, [CFG_IPTABLES] = &cfg->iptables};
 	char **strs[CFG_KEY_COUNT] = {
-		[CFG_TLSCACERT] = &cfg->tlscacert, [CFG_TLSCERT] = &cfg->tlscert,
-		[CFG_TLSKEY] = &cfg->tlskey,       [CFG_LOG_LEVEL] = &cfg->log_level,
-		[CFG_DATA_ROOT] = &cfg->data_root, [CFG_EXEC_ROOT] = &cfg->exec_root,
-		[CFG_PIDFILE] = &cfg->pidfile,     [CFG_STORAGE_DRIVER] = &cfg->storage_driver,
-		[CFG_DEFAULT_RUNTIME] = &cfg->default_runtime,
-		[CFG_BRIDGE] = &cfg->bridge,       [CFG_BIP] = &cfg->bip,
-		[CFG_FIXED_CIDR] = &cfg->fixed_cidr, [CFG_METRICS_ADDR] = &cfg->metrics_addr,
+	    [CFG_TLSCACERT] = &cfg->tlscacert,
+	    [CFG_TLSCERT] = &cfg->tlscert,
+	    [CFG_TLSKEY] = &cfg->tlskey,
+	    [CFG_LOG_LEVEL] = &cfg->log_level,
+	    [CFG_DATA_ROOT] = &cfg->data_root,
+	    [CFG_EXEC_ROOT] = &cfg->exec_root,
+	    [CFG_PIDFILE] = &cfg->pidfile,
+	    [CFG_STORAGE_DRIVER] = &cfg->storage_driver,
+	    [CFG_DEFAULT_RUNTIME] = &cfg->default_runtime,
+	    [CFG_BRIDGE] = &cfg->bridge,
+	    [CFG_BIP] = &cfg->bip,
+	    [CFG_FIXED_CIDR] = &cfg->fixed_cidr,
+	    [CFG_METRICS_ADDR] = &cfg->metrics_addr,
+	    [CFG_LOG_DRIVER] = &cfg->log_driver,
 	};
 	if (k == CFG_HOSTS)
 		return file_strv(v, &cfg->hosts, &cfg->n_hosts, file, key, err);
@@ -384,6 +464,8 @@ static int file_apply_key(struct daemon_config *cfg, enum config_key k, json_t *
 				 file, key, err);
 	if (k == CFG_ADDRESS_POOLS)
 		return file_pools(v, cfg, file, key, err);
+	if (k == CFG_LOG_OPTS)
+		return file_log_opts(v, cfg, file, err);
 	if (k == CFG_INSECURE_REGISTRIES)
 		return file_strv(v, &cfg->insecure_registries, &cfg->n_insecure_registries, file, key, err);
 	if (k == CFG_REGISTRY_MIRRORS)
@@ -434,14 +516,24 @@ static void describe_flag_value(const struct daemon_config *cfg, enum config_key
 	case CFG_MAX_DOWNLOADS: snprintf(buf, len, "%d", cfg->max_downloads); break;
 	case CFG_MAX_UPLOADS: snprintf(buf, len, "%d", cfg->max_uploads); break;
 	case CFG_ADDRESS_POOLS: snprintf(buf, len, "[%s%s]", cfg->n_address_pools ? cfg->address_pools[0] : "", cfg->n_address_pools > 1 ? " ..." : ""); break;
+	case CFG_LOG_OPTS:
+		snprintf(buf, len, "map[%s%s]", cfg->n_log_opts ? cfg->log_opts[0] : "",
+			 cfg->n_log_opts > 1 ? " ..." : "");
+		break;
 	default: {
-		const char *s = k == CFG_TLSCACERT ? cfg->tlscacert : k == CFG_TLSCERT ? cfg->tlscert
-			: k == CFG_TLSKEY ? cfg->tlskey : k == CFG_LOG_LEVEL ? cfg->log_level
-			: k == CFG_DATA_ROOT ? cfg->data_root : k == CFG_EXEC_ROOT ? cfg->exec_root
-			: k == CFG_PIDFILE ? cfg->pidfile : k == CFG_BRIDGE ? cfg->bridge
-			: k == CFG_BIP ? cfg->bip : k == CFG_FIXED_CIDR ? cfg->fixed_cidr
-			: k == CFG_METRICS_ADDR ? cfg->metrics_addr
-			: cfg->storage_driver;
+		const char *s = k == CFG_TLSCACERT	? cfg->tlscacert
+				: k == CFG_TLSCERT	? cfg->tlscert
+				: k == CFG_TLSKEY	? cfg->tlskey
+				: k == CFG_LOG_LEVEL	? cfg->log_level
+				: k == CFG_DATA_ROOT	? cfg->data_root
+				: k == CFG_EXEC_ROOT	? cfg->exec_root
+				: k == CFG_PIDFILE	? cfg->pidfile
+				: k == CFG_BRIDGE	? cfg->bridge
+				: k == CFG_BIP		? cfg->bip
+				: k == CFG_FIXED_CIDR	? cfg->fixed_cidr
+				: k == CFG_METRICS_ADDR ? cfg->metrics_addr
+				: k == CFG_LOG_DRIVER	? cfg->log_driver
+							: cfg->storage_driver;
 		snprintf(buf, len, "%s", s ? s : "");
 	}
 	}
@@ -652,6 +744,23 @@ int config_finalize(struct daemon_config *cfg, struct error *err)
 	return r < 0 ? r : check_runtimes(cfg, err);
 }
 
+json_t *config_log_config(const struct daemon_config *cfg)
+{
+	json_t *opts = json_object();
+	for (size_t i = 0; opts && i < cfg->n_log_opts; i++) {
+		const char *eq = strchr(cfg->log_opts[i], '=');
+		_cleanup_free_ char *k = strndup(cfg->log_opts[i], (size_t)(eq - cfg->log_opts[i]));
+		if (!k || json_object_set_new(opts, k, json_string(eq + 1)) < 0) {
+			json_decref(opts);
+			return NULL;
+		}
+	}
+	return opts ? json_pack("{s:s,s:o}", "Type",
+				cfg->log_driver && *cfg->log_driver ? cfg->log_driver : "json-file",
+				"Config", opts)
+		    : NULL;
+}
+
 enum log_level config_log_level(const struct daemon_config *cfg)
 {
 	enum log_level lvl = LOG_LEVEL_INFO;
@@ -682,9 +791,12 @@ void config_copy(struct daemon_config *dst, const struct daemon_config *src)
 	dst->address_pools = strv_dup(src->address_pools, src->n_address_pools);
 	dst->insecure_registries = strv_dup(src->insecure_registries, src->n_insecure_registries);
 	dst->registry_mirrors = strv_dup(src->registry_mirrors, src->n_registry_mirrors);
-	char **strs[] = {&dst->bridge, &dst->bip, &dst->fixed_cidr, &dst->tlscacert, &dst->tlscert, &dst->tlskey, &dst->log_level,
-			 &dst->data_root, &dst->exec_root, &dst->pidfile, &dst->storage_driver,
-			 &dst->config_file, &dst->default_runtime, &dst->metrics_addr};
+	dst->log_opts = strv_dup(src->log_opts, src->n_log_opts);
+	char **strs[] = {
+	    &dst->bridge,	   &dst->bip,	       &dst->fixed_cidr,     &dst->tlscacert,
+	    &dst->tlscert,	   &dst->tlskey,       &dst->log_level,	     &dst->data_root,
+	    &dst->exec_root,	   &dst->pidfile,      &dst->storage_driver, &dst->config_file,
+	    &dst->default_runtime, &dst->metrics_addr, &dst->log_driver};
 	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
 		if (*strs[i])
 			*strs[i] = strdup(*strs[i]);
@@ -715,6 +827,8 @@ void config_done(struct daemon_config *cfg)
 	strv_free(cfg->address_pools, cfg->n_address_pools);
 	strv_free(cfg->insecure_registries, cfg->n_insecure_registries);
 	strv_free(cfg->registry_mirrors, cfg->n_registry_mirrors);
+	strv_free(cfg->log_opts, cfg->n_log_opts);
+	free(cfg->log_driver);
 	free(cfg->bridge);
 	free(cfg->bip);
 	free(cfg->fixed_cidr);

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "basic/error.h"
 #include "basic/log.h"
 
@@ -42,6 +44,8 @@ enum config_key {
 	CFG_MAX_UPLOADS,
 	CFG_METRICS_ADDR,
 	CFG_NODE_GENERIC_RESOURCES,
+	CFG_LOG_DRIVER,
+	CFG_LOG_OPTS,
 	CFG_KEY_COUNT,
 };
 
@@ -75,6 +79,11 @@ struct daemon_config {
 	 * the swarm (src/shared/generic_resources.h). */
 	char **node_generic_resources;
 	size_t n_node_generic_resources;
+	/* Containers' default LogConfig: --log-driver, --log-opt "key=value"
+	 * (daemon.json "log-driver", "log-opts"). */
+	char *log_driver;
+	char **log_opts;
+	size_t n_log_opts;
 	char *config_file;
 	bool config_file_given; /* --config-file named it: it must exist */
 	unsigned set;           /* bit per enum config_key set by flags or file */
@@ -85,6 +94,9 @@ enum config_parse_result {
 	CONFIG_HELP,
 	CONFIG_VERSION,
 };
+
+/* The containers' default LogConfig ({"Type", "Config"}); NULL: no memory. */
+json_t *config_log_config(const struct daemon_config *cfg);
 
 /* Parses argv into cfg (flags only). Returns an enum config_parse_result, or
  * -EINVAL with a usage message in err. */

@@ -239,6 +239,20 @@ static int open_volumes(struct daemon *d, struct error *err)
  * daemon; its containers are loaded later, by containers_init. */
 static int open_containers(struct daemon *d, struct error *err)
 {
+	/* As dockerd: the default options are checked at start. */
+	d->log_config = config_log_config(&d->cfg);
+	json_t *hc = d->log_config ? json_pack("{s:O}", "LogConfig", d->log_config) : NULL;
+	uint64_t size;
+	unsigned files;
+	struct error e2 = ERROR_INIT;
+	int r = hc ? container_log_opts(hc, &size, &files, &e2)
+		   : error_set(&e2, -ENOMEM, "out of memory");
+	json_decref(hc);
+	if (r < 0) {
+		error_set(err, r, "failed to set log opts: %s", error_msg(&e2));
+		error_clear(&e2);
+		return r;
+	}
 	const struct engine_deps deps = {
 	    .loop = d->loop,
 	    .log = &d->log,
@@ -250,6 +264,7 @@ static int open_containers(struct daemon *d, struct error *err)
 	    .runtimes = d->cfg.runtimes,
 	    .n_runtimes = d->cfg.n_runtimes,
 	    .default_runtime = d->cfg.default_runtime,
+	    .log_config = d->log_config,
 	    .hostname = d->host.hostname,
 	    .mem_total = d->host.mem_total,
 	};
@@ -445,6 +460,7 @@ void daemon_done(struct daemon *d)
 	release_locks(d);
 	event_log_free(d->events);
 	SSL_CTX_free(d->tls);
+	json_decref(d->log_config);
 	config_done(&d->cfg);
 	config_done(&d->flags);
 }

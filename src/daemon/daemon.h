@@ -25,6 +25,7 @@ struct daemon {
 	struct logger log;
 	struct daemon_config flags; /* the command line alone, for reloads */
 	struct daemon_config cfg;   /* effective settings */
+	json_t *log_config;	    /* containers' default LogConfig (config_log_config) */
 	struct sysinfo_host host;
 	char engine_id[64];
 	int64_t start_ns;

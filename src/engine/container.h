@@ -142,6 +142,7 @@ struct engine_deps {
 	char *const *runtimes;
 	size_t n_runtimes;
 	const char *default_runtime;
+	json_t *log_config;   /* the default LogConfig (--log-driver, --log-opt) */
 	const char *hostname; /* the host's: containers on the host network get it */
 	int64_t mem_total;    /* the host's memory, the limit stats show without one */
 };
@@ -221,10 +222,18 @@ int container_update(struct containers *cs, struct container *c, json_t *body, j
  * max_size bytes (0: never) keeping max_file files (of syslog's cache).
  * -EINVAL with Docker's messages. */
 int container_log_opts(json_t *hc, uint64_t *max_size, unsigned *max_file, struct error *err);
+/* dockerd's mergeAndVerifyLogConfig on a create body: an empty Type is the
+ * daemon's (defaults: NULL for json-file), whose options fill in those
+ * not given for the same driver, and whose cache-* options any driver's.
+ * Wrong types are left for the checks; -ENOMEM. */
+int container_log_config_merge(json_t *defaults, json_t *body);
 /* Dual logging (dockerd's cache-* options): drivers that cannot be read
  * keep a local copy for docker logs, the local driver's way (20m, 5 files);
  * *cached false with cache-disabled. */
 bool container_log_cache_key(const char *key);
+/* Options every driver takes (dockerd's built-in ones): mode,
+ * max-buffer-size and the cache's. */
+bool container_log_builtin_key(const char *key);
 int container_log_cache_opts(json_t *cfg, uint64_t *max_size, unsigned *max_file, bool *cached,
 			     struct error *err);
 /* The shim's arguments for a driver it sends with (syslog, gelf), NULL-ended

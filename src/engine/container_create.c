@@ -414,6 +414,8 @@ int container_create(struct containers *cs, const char *name, json_t *body, stru
 {
 	struct net_container nc;
 	int r = name && *name ? container_validate_name(cs, name, err) : 0;
+	if (r == 0 && container_log_config_merge(cs->deps.log_config, body) < 0)
+		r = error_set(err, -ENOMEM, "out of memory");
 	if (r == 0)
 		r = container_validate_create(cs, body, err);
 	struct image *img = NULL;

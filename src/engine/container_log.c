@@ -71,7 +71,7 @@ static int file_opts(json_t *lc, bool local, uint64_t *max_size, unsigned *max_f
 				return error_set(err, -EINVAL, "max-file cannot be less than 1");
 			*max_file = (unsigned)n;
 			has_file = true;
-		} else if (strcmp(key, "compress") &&
+		} else if (strcmp(key, "compress") && !container_log_builtin_key(key) &&
 			   (local || (strcmp(key, "labels") && strcmp(key, "labels-regex") &&
 				      strcmp(key, "env") && strcmp(key, "env-regex") &&
 				      strcmp(key, "tag")))) {
@@ -94,6 +94,12 @@ int container_log_opts(json_t *hc, uint64_t *max_size, unsigned *max_file, struc
 	const char *type = json_string_value(json_object_get(lc, "Type"));
 	*max_size = 0;
 	*max_file = 1;
+	/* Options of every driver (dockerd's built-in ones). */
+	const char *mode =
+	    json_string_value(json_object_get(json_object_get(lc, "Config"), "mode"));
+	if (mode && *mode && strcmp(mode, "blocking") && strcmp(mode, "non-blocking") &&
+	    (!type || strcmp(type, "none")))
+		return error_set(err, -EINVAL, "logger: logging mode not supported: %s", mode);
 	if (!type || !*type || !strcmp(type, "json-file") || !strcmp(type, "local"))
 		return file_opts(lc, type && !strcmp(type, "local"), max_size, max_file, err);
 	if (!strcmp(type, "none"))
@@ -118,6 +124,48 @@ static int parse_bool(const char *s, bool *ret)
 			return *ret = false, 0;
 	}
 	return -EINVAL;
+}
+
+int container_log_config_merge(json_t *defaults, json_t *body)
+{
+	json_t *hc = json_object_get(body, "HostConfig");
+	if (!hc && json_object_set_new(body, "HostConfig", hc = json_object()) < 0)
+		return -ENOMEM;
+	if (!json_is_object(hc))
+		return 0;
+	json_t *lc = json_object_get(hc, "LogConfig");
+	if (!lc && json_object_set_new(hc, "LogConfig", lc = json_object()) < 0)
+		return -ENOMEM;
+	if (!json_is_object(lc))
+		return 0;
+	const char *def_type = json_string_value(json_object_get(defaults, "Type"));
+	def_type = def_type && *def_type ? def_type : "json-file";
+	json_t *type = json_object_get(lc, "Type");
+	if ((!type || (json_is_string(type) && !*json_string_value(type))) &&
+	    json_object_set_new(lc, "Type", json_string(def_type)) < 0)
+		return -ENOMEM;
+	json_t *cfg = json_object_get(lc, "Config");
+	if ((!cfg || json_is_null(cfg)) &&
+	    json_object_set_new(lc, "Config", cfg = json_object()) < 0)
+		return -ENOMEM;
+	const char *t = json_string_value(json_object_get(lc, "Type"));
+	bool same = t && !strcmp(t, def_type);
+	const char *k;
+	json_t *v;
+	json_object_foreach(json_object_get(defaults, "Config"), k, v)
+	{
+		if (!json_is_object(cfg) || json_object_get(cfg, k))
+			continue;
+		if ((same || container_log_cache_key(k)) && json_object_set(cfg, k, v) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+bool container_log_builtin_key(const char *key)
+{
+	return !strcmp(key, "mode") || !strcmp(key, "max-buffer-size") ||
+	       container_log_cache_key(key);
 }
 
 bool container_log_cache_key(const char *key)

@@ -85,7 +85,7 @@ static int check_opt(const char *key, const char *val, const char *proto, struct
 			   ? 0
 			   : error_set(err, -EINVAL, "\"%s\" must be a positive integer", key);
 	}
-	if (container_log_cache_key(key))
+	if (container_log_builtin_key(key))
 		return 0;
 	return error_set(err, -EINVAL, "unknown log opt \"%s\" for gelf log driver", key);
 }

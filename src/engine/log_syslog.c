@@ -137,7 +137,7 @@ int log_syslog_opts(json_t *lc, uint64_t *max_size, unsigned *max_file, bool *ca
 	{
 		if (!json_is_string(v))
 			return error_set(err, -EINVAL, "log opt '%s' must be a string", key);
-		if (!is_opt(key) && !container_log_cache_key(key))
+		if (!is_opt(key) && !container_log_builtin_key(key))
 			return error_set(err, -EINVAL, "unknown log opt '%s' for syslog log driver",
 					 key);
 	}

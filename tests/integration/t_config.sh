@@ -164,3 +164,58 @@ test_config_log_level_reload() {
 	curl -s --unix-socket "$D_SOCK" "http://localhost/_ping?marker=after-reload" >/dev/null
 	wait_for 10 "the request to be logged at debug level" grep -q 'marker=after-reload' "$D_LOG"
 }
+
+# The containers' default log driver and options (daemon.json "log-driver",
+# "log-opts"; --log-driver, --log-opt), merged at create as dockerd's
+# mergeAndVerifyLogConfig; bad ones stop the start with dockerd's prefix.
+test_config_default_log_driver() {
+	new_daemon_dir d1
+	echo '{"log-driver": "local", "log-opts": {"max-size": "1m", "mode": "non-blocking"}}' >"$D_CFG"
+	ct_rootfs_tar
+	start_daemon
+	run_ok dk import "$CT_TAR" bb:latest
+	run_ok dk info --format '{{.LoggingDriver}}'
+	assert_eq local "$OUT" "docker info's LoggingDriver"
+	local f='{{.HostConfig.LogConfig.Type}} {{json .HostConfig.LogConfig.Config}}'
+	run_ok dk run --name l1 --network none bb echo one
+	run_ok dk inspect --format "$f" l1
+	assert_eq 'local {"max-size":"1m","mode":"non-blocking"}' "$OUT" "a container without log options"
+	run_ok dk logs l1
+	assert_eq one "$OUT" "docker logs with the daemon's driver"
+	run_ok dk create --name l2 --network none --log-opt max-file=2 --log-opt max-size=2m bb true
+	run_ok dk inspect --format "$f" l2
+	assert_eq 'local {"max-file":"2","max-size":"2m","mode":"non-blocking"}' "$OUT" "options merged, the container's first"
+	run_ok dk create --name l3 --network none --log-driver json-file bb true
+	run_ok dk inspect --format "$f" l3
+	assert_eq 'json-file {}' "$OUT" "another driver takes none of the daemon's options"
+	run_ok dk rm l1 l2 l3
+	stop_daemon
+	# Flags, and what dockerd refuses.
+	echo '{}' >"$D_CFG"
+	expect_start_failure --data-root "$D_DATA" --exec-root "$D_EXEC" --pidfile "$D_PIDFILE" \
+		-H "$D_HOST" --config-file "$D_CFG" --log-driver json-file --log-opt max-size=lots
+	assert_contains "$START_LOG" "failed to set log opts: invalid size: 'lots'" "a bad default option"
+	expect_start_failure --data-root "$D_DATA" --exec-root "$D_EXEC" --pidfile "$D_PIDFILE" \
+		-H "$D_HOST" --config-file "$D_CFG" --log-driver nosuch
+	assert_contains "$START_LOG" "logger: no log driver named 'nosuch' is registered" "an unknown default driver"
+	expect_start_failure --data-root "$D_DATA" --exec-root "$D_EXEC" --pidfile "$D_PIDFILE" \
+		-H "$D_HOST" --config-file "$D_CFG" --log-opt novalue
+	assert_contains "$START_LOG" "invalid key value pair format in log-opt" "a --log-opt without ="
+	echo '{"log-opts": {"max-size": 10}}' >"$D_CFG"
+	expect_start_failure --data-root "$D_DATA" --exec-root "$D_EXEC" --pidfile "$D_PIDFILE" \
+		-H "$D_HOST" --config-file "$D_CFG"
+	assert_contains "$START_LOG" "log-opts" "log-opts of another type"
+	echo '{"log-driver": "json-file"}' >"$D_CFG"
+	expect_start_failure --data-root "$D_DATA" --exec-root "$D_EXEC" --pidfile "$D_PIDFILE" \
+		-H "$D_HOST" --config-file "$D_CFG" --log-driver local
+	assert_contains "$START_LOG" "log-driver: (from flag: local, from file: \"json-file\")" "flag and file"
+	echo '{}' >"$D_CFG"
+	start_daemon --log-driver json-file --log-opt max-size=5k --log-opt mode=blocking
+	run_ok dk import "$CT_TAR" bb:latest
+	run_ok dk create --name l4 --network none bb true
+	run_ok dk inspect --format "$f" l4
+	assert_eq 'json-file {"max-size":"5k","mode":"blocking"}' "$OUT" "defaults from flags"
+	run_fails dk create --network none --log-opt mode=sometimes bb true
+	assert_contains "$ERR" "logger: logging mode not supported: sometimes" "a bad mode"
+	run_ok dk rm l4
+}

@@ -122,6 +122,42 @@ static void test_file_merge(void **state)
 	free(f);
 }
 
+/* The containers' default LogConfig from the file or from flags. */
+static void test_log_config(void **state)
+{
+	struct daemon_config c;
+	struct error err = ERROR_INIT;
+	char *f = write_file("log.json", "{\"log-driver\": \"local\", \"log-opts\": "
+					 "{\"max-size\": \"1m\", \"a\": \"b=c\"}}");
+	assert_int_equal(parse(&c, &err, 3, "--config-file", f), CONFIG_RUN);
+	assert_int_equal(config_load_file(&c, &err), 0);
+	json_t *lc = config_log_config(&c);
+	char *text = json_dumps(lc, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(text,
+			    "{\"Config\":{\"a\":\"b=c\",\"max-size\":\"1m\"},\"Type\":\"local\"}");
+	free(text);
+	json_decref(lc);
+	config_done(&c);
+	assert_int_equal(parse(&c, &err, 1), CONFIG_RUN);
+	lc = config_log_config(&c);
+	text = json_dumps(lc, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(text, "{\"Config\":{},\"Type\":\"json-file\"}");
+	free(text);
+	json_decref(lc);
+	config_done(&c);
+	assert_int_equal(parse(&c, &err, 5, "--log-opt", "x=1", "--log-opt", "x"), -EINVAL);
+	assert_non_null(strstr(error_msg(&err), "invalid key value pair format in log-opt"));
+	error_clear(&err);
+	config_done(&c);
+	free(write_file("log.json", "{\"log-opts\": [\"max-size=1m\"]}"));
+	assert_int_equal(parse(&c, &err, 3, "--config-file", f), CONFIG_RUN);
+	assert_int_equal(config_load_file(&c, &err), -EINVAL);
+	assert_non_null(strstr(error_msg(&err), "log-opts"));
+	error_clear(&err);
+	config_done(&c);
+	free(f);
+}
+
 static void test_file_conflicts_and_errors(void **state)
 {
 	struct daemon_config c;
@@ -187,11 +223,12 @@ static void test_reload(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_flags_and_defaults),
-		cmocka_unit_test(test_flag_errors),
-		cmocka_unit_test(test_file_merge),
-		cmocka_unit_test(test_file_conflicts_and_errors),
-		cmocka_unit_test(test_reload),
+	    cmocka_unit_test(test_flags_and_defaults),
+	    cmocka_unit_test(test_flag_errors),
+	    cmocka_unit_test(test_file_merge),
+	    cmocka_unit_test(test_log_config),
+	    cmocka_unit_test(test_file_conflicts_and_errors),
+	    cmocka_unit_test(test_reload),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

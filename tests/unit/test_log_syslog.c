@@ -231,6 +231,44 @@ static void test_gelf_extra(void **state)
 	json_decref(c.config);
 }
 
+/* dockerd's mergeAndVerifyLogConfig. */
+static void expect_merge(const char *defaults, const char *body, const char *want)
+{
+	json_t *d = defaults ? json_loads(defaults, 0, NULL) : NULL;
+	json_t *b = json_loads(body, 0, NULL);
+	assert_int_equal(container_log_config_merge(d, b), 0);
+	char *got = json_dumps(json_object_get(json_object_get(b, "HostConfig"), "LogConfig"),
+			       JSON_COMPACT | JSON_SORT_KEYS);
+	if (strcmp(got, want) != 0)
+		fail_msg("%s + %s: got %s, want %s", defaults ? defaults : "(none)", body, got,
+			 want);
+	free(got);
+	json_decref(d);
+	json_decref(b);
+}
+
+static void test_log_config_merge(void **state)
+{
+	(void)state;
+	const char *dflt = "{\"Type\":\"local\",\"Config\":{\"max-size\":\"1m\","
+			   "\"cache-disabled\":\"true\"}}";
+	expect_merge(NULL, "{}", "{\"Config\":{},\"Type\":\"json-file\"}");
+	expect_merge(NULL, "{\"HostConfig\":{\"LogConfig\":{\"Type\":\"\",\"Config\":null}}}",
+		     "{\"Config\":{},\"Type\":\"json-file\"}");
+	expect_merge(dflt, "{\"HostConfig\":{}}",
+		     "{\"Config\":{\"cache-disabled\":\"true\",\"max-size\":\"1m\"},\"Type\":"
+		     "\"local\"}");
+	expect_merge(dflt, "{\"HostConfig\":{\"LogConfig\":{\"Config\":{\"max-size\":\"2m\"}}}}",
+		     "{\"Config\":{\"cache-disabled\":\"true\",\"max-size\":\"2m\"},\"Type\":"
+		     "\"local\"}");
+	/* Another driver: only the cache's options come along. */
+	expect_merge(dflt, "{\"HostConfig\":{\"LogConfig\":{\"Type\":\"syslog\"}}}",
+		     "{\"Config\":{\"cache-disabled\":\"true\"},\"Type\":\"syslog\"}");
+	/* Wrong types are the checks' to report. */
+	expect_merge(dflt, "{\"HostConfig\":{\"LogConfig\":{\"Type\":5,\"Config\":[]}}}",
+		     "{\"Config\":[],\"Type\":5}");
+}
+
 static void expect_tag(const struct container *c, const char *tmpl, const char *want)
 {
 	char *tag = NULL;
@@ -276,7 +314,7 @@ int main(void)
 	    cmocka_unit_test(test_syslog_opts_accepted), cmocka_unit_test(test_syslog_opts_refused),
 	    cmocka_unit_test(test_syslog_shim_address),	 cmocka_unit_test(test_log_tag),
 	    cmocka_unit_test(test_file_sizes),		 cmocka_unit_test(test_gelf_opts),
-	    cmocka_unit_test(test_gelf_extra),
+	    cmocka_unit_test(test_gelf_extra),		 cmocka_unit_test(test_log_config_merge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
