@@ -20,6 +20,7 @@
 struct log_opts {
 	struct container_log_query q;
 	bool timestamps;
+	char *details; /* NULL unless asked for; owned by the request or the follower */
 	bool raw; /* a tty container: payloads without the multiplexing header */
 };
 
@@ -64,7 +65,7 @@ static int replay_log(struct daemon *d, struct container *c, const struct log_op
 		return r;
 	for (size_t i = 0; i < es.n; i++)
 		api_log_frame(conn, hijacked, o->raw, es.v[i].stream, es.v[i].t, o->timestamps,
-			      NULL, es.v[i].data, es.v[i].len);
+			      o->details, es.v[i].data, es.v[i].len);
 	container_log_entries_free(&es);
 	return 0;
 }
@@ -118,8 +119,8 @@ static void follow_output(struct container_sub *sub, int stream, int64_t t, uint
 {
 	struct follow *fw = sub->userdata;
 	if (off > fw->off && container_log_wanted(&fw->o.q, stream, t))
-		api_log_frame(fw->conn, false, fw->o.raw, stream, t, fw->o.timestamps, NULL, data,
-			      len);
+		api_log_frame(fw->conn, false, fw->o.raw, stream, t, fw->o.timestamps,
+			      fw->o.details, data, len);
 }
 
 static void follow_end(struct container_sub *sub)
@@ -128,6 +129,7 @@ static void follow_end(struct container_sub *sub)
 	http_conn_on_close(fw->conn, NULL, NULL);
 	http_stream_end(fw->conn);
 	http_conn_unref(fw->conn);
+	free(fw->o.details);
 	free(fw);
 }
 
@@ -140,6 +142,7 @@ static void follow_closed(struct http_conn *conn, void *userdata)
 		container_unsubscribe(c, &fw->sub);
 	error_clear(&err);
 	http_conn_unref(conn);
+	free(fw->o.details);
 	free(fw);
 }
 
@@ -148,6 +151,7 @@ static void start_follow(const struct api_request *ar, struct container *c,
 {
 	struct follow *fw = calloc(1, sizeof(*fw));
 	if (!fw) {
+		free(o->details);
 		http_stream_end(ar->conn);
 		return;
 	}
@@ -175,14 +179,23 @@ void api_container_logs(const struct api_request *ar)
 		return;
 	}
 	o.raw = json_is_true(json_object_get(c->config, "Tty"));
+	struct error err = ERROR_INIT;
+	if (http_request_query_bool(ar->req, "details") &&
+	    container_log_details(c, &o.details, &err) < 0) {
+		api_reply_err(ar, &err);
+		error_clear(&err);
+		return;
+	}
 	http_stream_begin(ar->conn, 200, RAW_STREAM);
 	uint64_t off = 0;
 	replay_log(ar->d, c, &o, ar->conn, false, &off);
 	bool follow = http_request_query_bool(ar->req, "follow") && o.q.until_ns <= 0;
-	if (follow && c->state == CONTAINER_RUNNING)
-		start_follow(ar, c, &o, off);
-	else
+	if (follow && c->state == CONTAINER_RUNNING) {
+		start_follow(ar, c, &o, off); /* it owns o.details */
+	} else {
+		free(o.details);
 		http_stream_end(ar->conn);
+	}
 }
 
 /* ---- attach ---- */

@@ -231,6 +231,14 @@ int container_log_config_merge(json_t *defaults, json_t *body);
  * keep a local copy for docker logs, the local driver's way (20m, 5 files);
  * *cached false with cache-disabled. */
 bool container_log_cache_key(const char *key);
+/* dockerd's ExtraAttributes: the labels and env variables cfg's labels,
+ * labels-regex, env and env-regex name, added to out with prefix. */
+int container_log_attrs(const struct container *c, json_t *cfg, const char *prefix, json_t *out,
+			struct error *err);
+/* What `docker logs --details` puts before each line: json-file's
+ * attributes (those above and a tag asked for) as "k=v,..." sorted and
+ * query-escaped, as dockerd; "" for none. The caller frees *ret. */
+int container_log_details(const struct container *c, char **ret, struct error *err);
 /* Options every driver takes (dockerd's built-in ones): mode,
  * max-buffer-size and the cache's. */
 bool container_log_builtin_key(const char *key);

@@ -3,6 +3,7 @@
  * format; none. The shim rotates, readers follow the files. */
 #include <ctype.h>
 #include <errno.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,142 @@ int container_log_config_merge(json_t *defaults, json_t *body)
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+/* dockerd's ExtraAttributes: the labels and environment variables named
+ * (or matching), keys with prefix unless they start with "_" (gelf's
+ * keyMod; json-file's has none). */
+static int add_matching(json_t *extra, json_t *from, const char *prefix, const char *names,
+			const char *regex, struct error *err)
+{
+	if (*names) {
+		_cleanup_free_ char *list = strdup(names);
+		char *save = NULL;
+		for (char *n = list ? strtok_r(list, ",", &save) : NULL; n;
+		     n = strtok_r(NULL, ",", &save)) {
+			json_t *val = json_object_get(from, n);
+			char key[512];
+			snprintf(key, sizeof(key), "%s%s", n[0] == '_' ? "" : prefix, n);
+			if (json_is_string(val))
+				json_object_set(extra, key, val);
+		}
+	}
+	if (!*regex)
+		return 0;
+	regex_t re;
+	if (regcomp(&re, regex, REG_EXTENDED | REG_NOSUB) != 0)
+		return error_set(err, -EINVAL, "error parsing regexp: invalid regexp: `%s`", regex);
+	const char *k;
+	json_t *val;
+	json_object_foreach(from, k, val)
+	{
+		char key[512];
+		snprintf(key, sizeof(key), "%s%s", k[0] == '_' ? "" : prefix, k);
+		if (json_is_string(val) && regexec(&re, k, 0, NULL, 0) == 0)
+			json_object_set(extra, key, val);
+	}
+	regfree(&re);
+	return 0;
+}
+
+static json_t *env_object(const struct container *c)
+{
+	json_t *env = json_object(), *e;
+	size_t i;
+	json_array_foreach(json_object_get(c->config, "Env"), i, e)
+	{
+		const char *s = json_string_value(e), *eq = s ? strchr(s, '=') : NULL;
+		if (!eq)
+			continue;
+		_cleanup_free_ char *k = strndup(s, (size_t)(eq - s));
+		if (k)
+			json_object_set_new(env, k, json_string(eq + 1));
+	}
+	return env;
+}
+
+int container_log_attrs(const struct container *c, json_t *cfg, const char *prefix, json_t *out,
+			struct error *err)
+{
+	const char *names[4];
+	const char *keys[] = {"labels", "labels-regex", "env", "env-regex"};
+	for (size_t i = 0; i < 4; i++) {
+		names[i] = json_string_value(json_object_get(cfg, keys[i]));
+		names[i] = names[i] ? names[i] : "";
+	}
+	json_t *env = env_object(c);
+	if (!env)
+		return error_set(err, -ENOMEM, "out of memory");
+	int r = add_matching(out, json_object_get(c->config, "Labels"), prefix, names[0], names[1],
+			     err);
+	if (r == 0)
+		r = add_matching(out, env, prefix, names[2], names[3], err);
+	json_decref(env);
+	return r;
+}
+
+/* Go's url.QueryEscape. */
+static void query_escape(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (isalnum(ch) || strchr("-_.~", ch))
+			fputc(ch, f);
+		else if (ch == ' ')
+			fputc('+', f);
+		else
+			fprintf(f, "%%%02X", ch);
+	}
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int container_log_details(const struct container *c, char **ret, struct error *err)
+{
+	*ret = NULL;
+	json_t *lc = json_object_get(c->host_config, "LogConfig");
+	json_t *cfg = json_object_get(lc, "Config");
+	const char *type = json_string_value(json_object_get(lc, "Type"));
+	json_t *attrs = json_object();
+	if (!attrs)
+		return error_set(err, -ENOMEM, "out of memory");
+	int r = 0;
+	/* Only json-file keeps attributes: labels, env and a tag asked for. */
+	if (!type || !*type || !strcmp(type, "json-file")) {
+		r = container_log_attrs(c, cfg, "", attrs, err);
+		const char *tag = json_string_value(json_object_get(cfg, "tag"));
+		_cleanup_free_ char *t = NULL;
+		if (r == 0 && tag && *tag && (r = container_log_tag(c, tag, &t, err)) == 0)
+			json_object_set_new(attrs, "tag", json_string(t));
+	}
+	size_t n = json_object_size(attrs), i = 0, len = 0;
+	_cleanup_free_ const char **keys = calloc(n + 1, sizeof(*keys));
+	const char *k;
+	json_t *v;
+	if (keys) {
+		json_object_foreach(attrs, k, v) keys[i++] = k;
+		qsort(keys, n, sizeof(*keys), key_cmp);
+	}
+	FILE *f = r == 0 && keys ? open_memstream(ret, &len) : NULL;
+	for (i = 0; f && i < n; i++) {
+		fputs(i ? "," : "", f);
+		query_escape(f, keys[i]);
+		fputc('=', f);
+		query_escape(f, json_string_value(json_object_get(attrs, keys[i])));
+	}
+	if (f && fclose(f) != 0)
+		r = error_set(err, -ENOMEM, "out of memory");
+	else if (r == 0 && !f)
+		r = error_set(err, -ENOMEM, "out of memory");
+	json_decref(attrs);
+	if (r < 0) {
+		free(*ret);
+		*ret = NULL;
+	}
+	return r;
 }
 
 bool container_log_builtin_key(const char *key)

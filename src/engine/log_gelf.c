@@ -3,7 +3,6 @@
  * the shim sends (src/shim/gelf.c). Cached for docker logs as syslog is
  * (container_log_cache_opts). */
 #include <errno.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,57 +110,6 @@ int log_gelf_opts(json_t *lc, uint64_t *max_size, unsigned *max_file, bool *cach
 	return r < 0 ? r : container_log_cache_opts(cfg, max_size, max_file, cached, err);
 }
 
-/* dockerd's ExtraAttributes: the labels and environment variables named
- * (or matching), keys with a leading "_". */
-static int add_matching(json_t *extra, json_t *from, const char *names, const char *regex,
-			struct error *err)
-{
-	if (*names) {
-		_cleanup_free_ char *list = strdup(names);
-		char *save = NULL;
-		for (char *n = list ? strtok_r(list, ",", &save) : NULL; n;
-		     n = strtok_r(NULL, ",", &save)) {
-			json_t *val = json_object_get(from, n);
-			char key[512];
-			snprintf(key, sizeof(key), "%s%s", n[0] == '_' ? "" : "_", n);
-			if (json_is_string(val))
-				json_object_set(extra, key, val);
-		}
-	}
-	if (!*regex)
-		return 0;
-	regex_t re;
-	if (regcomp(&re, regex, REG_EXTENDED | REG_NOSUB) != 0)
-		return error_set(err, -EINVAL, "error parsing regexp: invalid regexp: `%s`", regex);
-	const char *k;
-	json_t *val;
-	json_object_foreach(from, k, val)
-	{
-		char key[512];
-		snprintf(key, sizeof(key), "%s%s", k[0] == '_' ? "" : "_", k);
-		if (json_is_string(val) && regexec(&re, k, 0, NULL, 0) == 0)
-			json_object_set(extra, key, val);
-	}
-	regfree(&re);
-	return 0;
-}
-
-static json_t *env_object(const struct container *c)
-{
-	json_t *env = json_object(), *e;
-	size_t i;
-	json_array_foreach(json_object_get(c->config, "Env"), i, e)
-	{
-		const char *s = json_string_value(e), *eq = s ? strchr(s, '=') : NULL;
-		if (!eq)
-			continue;
-		_cleanup_free_ char *k = strndup(s, (size_t)(eq - s));
-		if (k)
-			json_object_set_new(env, k, json_string(eq + 1));
-	}
-	return env;
-}
-
 static char *extra_fields(const struct container *c, json_t *cfg, struct error *err)
 {
 	_cleanup_free_ char *tag = NULL, *cmd = NULL;
@@ -177,16 +125,10 @@ static char *extra_fields(const struct container *c, json_t *cfg, struct error *
 				  "_container_name", c->name[0] == '/' ? c->name + 1 : c->name,
 				  "_image_id", c->image_id, "_image_name", image ? image : "",
 				  "_command", cmd, "_tag", tag, "_created", created);
-	json_t *env = env_object(c);
-	json_t *labels = json_object_get(c->config, "Labels");
-	r = extra && env ? 0 : error_set(err, -ENOMEM, "out of memory");
-	if (r == 0)
-		r = add_matching(extra, labels, opt(cfg, "labels"), opt(cfg, "labels-regex"), err);
-	if (r == 0)
-		r = add_matching(extra, env, opt(cfg, "env"), opt(cfg, "env-regex"), err);
+	r = extra ? container_log_attrs(c, cfg, "_", extra, err)
+		  : error_set(err, -ENOMEM, "out of memory");
 	char *text = r == 0 ? json_dumps(extra, JSON_COMPACT) : NULL;
 	json_decref(extra);
-	json_decref(env);
 	if (r == 0 && !text)
 		error_set(err, -ENOMEM, "out of memory");
 	return text;

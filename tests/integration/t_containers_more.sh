@@ -299,3 +299,25 @@ test_containers_init_missing() {
 	assert_eq fine "$OUT" "a container without --init"
 	wait_for 10 "the --rm container gone" no_containers_left
 }
+
+# docker logs --details: json-file's attributes (labels, env, a tag asked
+# for) before each line, as dockerd writes them; a space alone without.
+test_containers_logs_details() {
+	ct_daemon
+	run_ok dk run --name d1 --network none --label team=blue -e 'E1=x y' -e E2=z \
+		--log-opt labels=team --log-opt env=E1 --log-opt 'tag={{.Name}}' bb echo hi
+	run_ok dk logs --details d1
+	assert_eq "E1=x+y,tag=d1,team=blue hi" "$OUT" "details of a container with attributes"
+	run_ok dk run --name d2 --network none bb sh -c 'echo out; echo err >&2'
+	run_ok dk logs --details d2
+	assert_eq " out" "$OUT" "details without attributes (stdout)"
+	assert_eq " err" "$ERR" "details without attributes (stderr)"
+	run_ok dk run --name d3 --network none --log-driver local bb echo loc
+	run_ok dk logs --details --timestamps d3
+	assert_match "$OUT" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z  loc$' "details of the local driver, with timestamps"
+	# Following: the lines that come later carry them too.
+	run_ok dk run -d --name d4 --network none --label team=red --log-opt labels=team bb sh -c 'sleep 1; echo late'
+	run_ok dk logs -f --details d4
+	assert_eq "team=red late" "$OUT" "details of a followed line"
+	run_ok dk rm -f d1 d2 d3 d4
+}

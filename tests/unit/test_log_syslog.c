@@ -269,6 +269,34 @@ static void test_log_config_merge(void **state)
 		     "{\"Config\":[],\"Type\":5}");
 }
 
+/* docker logs --details: json-file's attributes, sorted and query-escaped. */
+static void test_log_details(void **state)
+{
+	(void)state;
+	struct container c = {.name = "/web", .image_id = "sha256:0123"};
+	memset(c.id, 'd', sizeof(c.id) - 1);
+	c.config = json_pack("{s:s,s:[s,s],s:{s:s,s:s}}", "Image", "img", "Env", "Z=a,b&c", "A=1",
+			     "Labels", "b l", "x/y", "a", "2");
+	const char *cases[][2] = {
+	    {"{\"Type\":\"json-file\",\"Config\":{\"labels\":\"a,b l\",\"env\":\"Z\","
+	     "\"tag\":\"{{.Name}}\"}}",
+	     "Z=a%2Cb%26c,a=2,b+l=x%2Fy,tag=web"},
+	    {"{\"Type\":\"json-file\",\"Config\":{}}", ""},
+	    {"{\"Type\":\"local\",\"Config\":{\"labels\":\"a\"}}", ""},
+	    {"{\"Config\":{\"env-regex\":\"^A\"}}", "A=1"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		c.host_config = json_pack("{s:o}", "LogConfig", json_loads(cases[i][0], 0, NULL));
+		char *d = NULL;
+		struct error err = ERROR_INIT;
+		assert_int_equal(container_log_details(&c, &d, &err), 0);
+		assert_string_equal(d, cases[i][1]);
+		free(d);
+		json_decref(c.host_config);
+	}
+	json_decref(c.config);
+}
+
 static void expect_tag(const struct container *c, const char *tmpl, const char *want)
 {
 	char *tag = NULL;
@@ -311,10 +339,17 @@ static void test_log_tag(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_syslog_opts_accepted), cmocka_unit_test(test_syslog_opts_refused),
-	    cmocka_unit_test(test_syslog_shim_address),	 cmocka_unit_test(test_log_tag),
-	    cmocka_unit_test(test_file_sizes),		 cmocka_unit_test(test_gelf_opts),
-	    cmocka_unit_test(test_gelf_extra),		 cmocka_unit_test(test_log_config_merge),
+	    /* clang-format off */
+	    cmocka_unit_test(test_syslog_opts_accepted),
+	    cmocka_unit_test(test_syslog_opts_refused),
+	    cmocka_unit_test(test_syslog_shim_address),
+	    cmocka_unit_test(test_log_tag),
+	    cmocka_unit_test(test_file_sizes),
+	    cmocka_unit_test(test_gelf_opts),
+	    cmocka_unit_test(test_gelf_extra),
+	    cmocka_unit_test(test_log_config_merge),
+	    cmocka_unit_test(test_log_details),
+	    /* clang-format on */
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
