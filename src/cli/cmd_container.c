@@ -178,24 +178,58 @@ static int logs_data(const char *data, size_t len, void *userdata)
 	return 0;
 }
 
-static int stream_logs(const struct cli *cli, const char *name, bool follow, const char *tail,
-		       bool timestamps, struct error *err)
+struct logs_opts {
+	bool follow, timestamps, details;
+	const char *tail, *since, *until;
+};
+
+/* docker's: since and until as the daemon's timestamps (relative ones from
+ * now), the flags as query parameters. */
+static int logs_query(const struct logs_opts *o, struct query *q, struct error *err)
+{
+	char ts[64];
+	int64_t now = time_now_ns();
+	query_add(q, "stdout", "1");
+	query_add(q, "stderr", "1");
+	const char *names[] = {"since", "until"}, *values[] = {o->since, o->until};
+	for (size_t i = 0; i < 2; i++) {
+		if (!values[i] || !*values[i])
+			continue;
+		struct error e2 = ERROR_INIT;
+		if (query_timestamp(values[i], now, ts, sizeof(ts), &e2) < 0) {
+			error_set(err, e2.code, "invalid value for \"%s\": %s", names[i],
+				  error_msg(&e2));
+			error_clear(&e2);
+			return err->code;
+		}
+		query_add(q, names[i], ts);
+	}
+	if (o->follow)
+		query_add(q, "follow", "1");
+	if (o->tail)
+		query_add(q, "tail", o->tail);
+	if (o->timestamps)
+		query_add(q, "timestamps", "1");
+	if (o->details)
+		query_add(q, "details", "1");
+	return 0;
+}
+
+static int stream_logs(const struct cli *cli, const char *name, const struct logs_opts *o,
+		       struct error *err)
 {
 	_cleanup_free_ char *path = ctr_path(name, "/logs");
 	struct query q = {0};
-	query_add(&q, "stdout", "1");
-	query_add(&q, "stderr", "1");
-	if (follow)
-		query_add(&q, "follow", "1");
-	if (tail)
-		query_add(&q, "tail", tail);
-	if (timestamps)
-		query_add(&q, "timestamps", "1");
+	int r = logs_query(o, &q, err);
+	if (r < 0) {
+		query_done(&q);
+		return r;
+	}
 	struct logs_out lo = {.cli = cli};
 	struct client c;
 	_cleanup_free_ char *ipath = ctr_path(name, "/json");
 	_cleanup_(cli_json_decrefp) json_t *info = NULL;
-	int r = client_init(&c, cli, err);
+	r = client_init(&c, cli, err);
 	if (r >= 0)
 		r = client_get_json(&c, ipath, NULL, &info, err);
 	lo.tty = json_is_true(json_object_get(json_object_get(info, "Config"), "Tty"));
@@ -429,13 +463,22 @@ int cli_cmd_rm(struct cli *cli, const char *cmd_path, int argc, char **argv)
 
 int cli_cmd_logs(struct cli *cli, const char *cmd_path, int argc, char **argv)
 {
-	bool follow = false, ts = false;
-	const char *tail = NULL;
+	struct logs_opts o = {0};
 	struct cli_flag flags[] = {
-	    {"follow", 'f', CLI_FLAG_BOOL, &follow, NULL, "Follow log output", false},
-	    {"timestamps", 't', CLI_FLAG_BOOL, &ts, NULL, "Show timestamps", false},
-	    {"tail", 'n', CLI_FLAG_STRING, &tail, "string",
+	    {"details", 0, CLI_FLAG_BOOL, &o.details, NULL, "Show extra details provided to logs",
+	     false},
+	    {"follow", 'f', CLI_FLAG_BOOL, &o.follow, NULL, "Follow log output", false},
+	    {"since", 0, CLI_FLAG_STRING, &o.since, "string",
+	     "Show logs since timestamp (e.g. \"2013-01-02T13:23:37Z\") or relative (e.g. \"42m\" "
+	     "for 42 minutes)",
+	     false},
+	    {"tail", 'n', CLI_FLAG_STRING, &o.tail, "string",
 	     "Number of lines to show from the end of the logs", false},
+	    {"timestamps", 't', CLI_FLAG_BOOL, &o.timestamps, NULL, "Show timestamps", false},
+	    {"until", 0, CLI_FLAG_STRING, &o.until, "string",
+	     "Show logs before a timestamp (e.g. \"2013-01-02T13:23:37Z\") or relative (e.g. "
+	     "\"42m\" for 42 minutes)",
+	     false},
 	};
 	struct cli_strv args = {0};
 	const struct cli_cmd_spec spec = {.summary = "Fetch the logs of a container",
@@ -445,9 +488,8 @@ int cli_cmd_logs(struct cli *cli, const char *cmd_path, int argc, char **argv)
 	int code = cli_cmd_parse(cli, cmd_path, &spec, flags, ARRAY_SIZE(flags), argc, argv, &args);
 	if (code < 0) {
 		struct error err = ERROR_INIT;
-		code = stream_logs(cli, args.v[0], follow, tail, ts, &err) < 0
-			   ? cli_fail_clear(cli, &err)
-			   : CLI_EXIT_OK;
+		code = stream_logs(cli, args.v[0], &o, &err) < 0 ? cli_fail_clear(cli, &err)
+								 : CLI_EXIT_OK;
 	}
 	cli_strv_free(&args);
 	return code;

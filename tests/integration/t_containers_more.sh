@@ -319,5 +319,19 @@ test_containers_logs_details() {
 	run_ok dk run -d --name d4 --network none --label team=red --log-opt labels=team bb sh -c 'sleep 1; echo late'
 	run_ok dk logs -f --details d4
 	assert_eq "team=red late" "$OUT" "details of a followed line"
+	# berth logs sends what docker logs sends.
+	run_ok berth -H "$D_HOST" logs --details d1
+	assert_eq "E1=x+y,tag=d1,team=blue hi" "$OUT" "berth logs --details"
+	run_ok berth -H "$D_HOST" logs --details d2
+	assert_eq " out" "$OUT" "berth logs --details without attributes"
+	local t
+	t=$(dk inspect --format '{{.State.FinishedAt}}' d2)
+	run_ok berth -H "$D_HOST" logs --until 2000-01-01T00:00:00Z d2
+	assert_empty "$OUT" "berth logs --until before the container ran"
+	run_ok berth -H "$D_HOST" logs --since 1h --until "$t" d2
+	assert_eq out "$OUT" "berth logs --since 1h --until its end"
+	run_fails berth -H "$D_HOST" logs --since yesterday d2
+	run dk logs --since yesterday d2
+	assert_eq "$ERR" "$(berth -H "$D_HOST" logs --since yesterday d2 2>&1 >/dev/null)" "the error of a bad --since"
 	run_ok dk rm -f d1 d2 d3 d4
 }
