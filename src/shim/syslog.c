@@ -117,15 +117,15 @@ void shim_syslog_write(struct shim *s, char stream, const char *data, size_t len
 		len--;
 	if (!len)
 		return;
-	char head[512];
 	int pri = s->o.syslog_facility | (stream == 'e' ? SEVERITY_ERR : SEVERITY_INFO);
-	int h = header(s, pri, head, sizeof(head));
-	if (h < 0 || (size_t)h >= sizeof(head))
+	/* Sized first: a tag may be long. Every format's header has a fixed
+	 * width for a given tag, so the second call fits. */
+	int h = header(s, pri, NULL, 0);
+	if (h < 0)
 		return;
-	_cleanup_free_ char *m = malloc((size_t)h + len + 1);
-	if (!m)
+	_cleanup_free_ char *m = malloc((size_t)h + len + 2);
+	if (!m || header(s, pri, m, (size_t)h + 1) != h)
 		return;
-	memcpy(m, head, (size_t)h);
 	memcpy(m + h, data, len);
 	m[(size_t)h + len] = '\n';
 	/* As srslog: a failed write dials again and tries once more; a message

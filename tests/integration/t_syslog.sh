@@ -20,6 +20,7 @@ test_syslog_formats_and_cache() {
 	local host
 	host=$(hostname)
 	sl_listen udp 0 udp.log
+	local udp=$SL_PORT
 	run_ok dk run --name su --network none --log-driver syslog \
 		--log-opt "syslog-address=udp://127.0.0.1:$SL_PORT" bb sh -c 'echo out1; echo; echo err1 >&2'
 	local id
@@ -56,6 +57,12 @@ test_syslog_formats_and_cache() {
 
 	# rfc3164 and rfc5424micro on unix sockets, a numeric facility.
 	sl_listen unixgram "$TEST_TMP/dgram.sock" dgram.log
+	# A long tag: 600 bytes of it.
+	local long
+	long=$(printf 'x%.0s' {1..600})
+	run_ok dk run --name sl --network none --log-driver syslog --log-opt "tag=$long" \
+		--log-opt "syslog-address=udp://127.0.0.1:$udp" bb echo long tag
+	wait_for 60 "the message of a long tag" grep -q "^<30>.* $long\[[0-9]*\]: long tag\$" "$TEST_TMP/udp.log"
 	run_ok dk run --name sg --network none --log-driver syslog \
 		--log-opt "syslog-address=unixgram://$TEST_TMP/dgram.sock" --log-opt syslog-facility=1 \
 		--log-opt syslog-format=rfc3164 bb sh -c 'echo to dgram >&2'
@@ -75,7 +82,7 @@ test_syslog_formats_and_cache() {
 	run_fails dk logs sx
 	assert_contains "$ERR" "configured logging driver does not support reading" "logs without the cache"
 	assert_file_absent "$D_DATA/containers/$id/$id-json.log" "the cache of cache-disabled"
-	run_ok dk rm su sb st sg sx
+	run_ok dk rm su sb sl st sg sx
 }
 
 # The shim sends: a container goes on logging while berthd is down.
