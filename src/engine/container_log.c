@@ -339,16 +339,15 @@ bool container_log_kept(json_t *hc)
 {
 	json_t *lc = json_object_get(hc, "LogConfig");
 	const char *type = json_string_value(json_object_get(lc, "Type"));
-	uint64_t size;
-	unsigned files;
-	bool cached = true;
-	struct error err = ERROR_INIT;
-	if (type && !strcmp(type, "syslog"))
-		log_syslog_opts(lc, &size, &files, &cached, &err);
-	else if (type && !strcmp(type, "gelf"))
-		log_gelf_opts(lc, &size, &files, &cached, &err);
-	error_clear(&err);
-	return cached && (!type || strcmp(type, "none") != 0);
+	if (type && !strcmp(type, "none"))
+		return false;
+	/* Drivers that send keep the cache unless told not to (checked at
+	 * create; nothing else of their options matters here). */
+	bool sends = type && (!strcmp(type, "syslog") || !strcmp(type, "gelf"));
+	const char *off =
+	    json_string_value(json_object_get(json_object_get(lc, "Config"), "cache-disabled"));
+	bool disabled = false;
+	return !(sends && off && parse_bool(off, &disabled) == 0 && disabled);
 }
 
 static char **strv_dup(const char *const *v, size_t n)
